@@ -1,0 +1,82 @@
+// Crash-safe file writes: a reader sees the old file or the new one, never a half-written
+// or empty one (kubernetes#34956, #65991, #92676 were 0-byte kubelet PEMs after power loss).
+// Write a temp file in the same folder, fsync it, rename it over the target, fsync the folder.
+import { randomBytes } from 'node:crypto';
+import { constants, promises as fsp } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+export interface AtomicWriteOptions {
+  /** File mode; private keys and kubeconfigs with credentials use 0o600. */
+  readonly mode?: number;
+  /** Refuse to replace an existing file (EEXIST). */
+  readonly exclusive?: boolean;
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fd = await fsp.open(dir, constants.O_RDONLY);
+  try {
+    await fd.sync();
+  } finally {
+    await fd.close();
+  }
+}
+
+/** Writes `data` to `path` atomically and durably. Creates missing parent folders (0o755). */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
+  const dir = dirname(path);
+  await fsp.mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const mode = opts.mode ?? 0o644;
+  const fh = await fsp.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
+  try {
+    await fh.writeFile(data);
+    // The umask may have narrowed the mode at creation; set it exactly.
+    await fh.chmod(mode);
+    await fh.sync();
+  } catch (e) {
+    await fh.close().catch(() => {});
+    await fsp.rm(tmp, { force: true });
+    throw e;
+  }
+  await fh.close();
+  try {
+    if (opts.exclusive) {
+      // link() fails with EEXIST instead of replacing, so two writers cannot both win.
+      await fsp.link(tmp, path);
+      await fsp.rm(tmp, { force: true });
+    } else {
+      await fsp.rename(tmp, path);
+    }
+  } catch (e) {
+    await fsp.rm(tmp, { force: true });
+    throw e;
+  }
+  await fsyncDir(dir);
+}
+
+/** Points `linkPath` at `target` atomically (symlink to a temp name, then rename over). */
+export async function replaceSymlinkAtomic(target: string, linkPath: string): Promise<void> {
+  const dir = dirname(linkPath);
+  const tmp = join(dir, `.${basename(linkPath)}.${randomBytes(6).toString('hex')}.tmp`);
+  await fsp.symlink(target, tmp);
+  try {
+    await fsp.rename(tmp, linkPath);
+  } catch (e) {
+    await fsp.rm(tmp, { force: true });
+    throw e;
+  }
+  await fsyncDir(dir);
+}
+
+/** Removes temp files a crash left behind in `dir` (names this module creates). */
+export async function cleanupAtomicTemps(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return;
+  }
+  await Promise.all(
+    names.filter((n) => /^\..+\.[0-9a-f]{12}\.tmp$/.test(n)).map((n) => fsp.rm(join(dir, n), { force: true })),
+  );
+}

@@ -1,0 +1,3 @@
+export { formatDuration, parseDuration } from './duration.js';
+export type { FlagSpec, FlagType, FlagValues, ParsedArgs } from './parse.js';
+export { FlagError, formatFlagHelp, parseFlags } from './parse.js';
