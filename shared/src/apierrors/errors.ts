@@ -1,0 +1,155 @@
+// Typed API errors, each mapped once to a metav1.Status with Kubernetes' reason, code and message
+// (apimachinery pkg/api/errors). Handlers throw these; one place turns any error into a Status.
+import { type FieldError, fieldErrorBody, fieldErrorCauseType, formatFieldErrors } from './field.js';
+import { REASON_CODE, type Status, type StatusCause, type StatusDetails, type StatusReason } from './status.js';
+
+/** A resource and its API group, printed `resource` (core) or `resource.group`. */
+export interface GroupResource {
+  readonly group: string;
+  readonly resource: string;
+}
+
+export function qualifiedResource(gr: GroupResource): string {
+  return gr.group ? `${gr.resource}.${gr.group}` : gr.resource;
+}
+
+export class StatusError extends Error {
+  override readonly name = 'StatusError';
+  readonly code: number;
+  constructor(
+    readonly reason: StatusReason,
+    message: string,
+    readonly details?: StatusDetails,
+    code?: number,
+  ) {
+    super(message);
+    this.code = code ?? REASON_CODE[reason];
+  }
+
+  toStatus(): Status {
+    const s: Status = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: this.message,
+      reason: this.reason,
+      code: this.code,
+    };
+    if (this.details && Object.keys(this.details).length > 0) s.details = this.details;
+    return s;
+  }
+
+  /** Rebuilds the error a server sent (client side). */
+  static fromStatus(status: Partial<Status>, httpCode: number): StatusError {
+    const reason = (status.reason || reasonForCode(httpCode)) as StatusReason;
+    return new StatusError(reason, status.message ?? '', status.details, status.code || httpCode);
+  }
+}
+
+function reasonForCode(code: number): StatusReason {
+  const found = (Object.entries(REASON_CODE) as [StatusReason, number][]).find(([, c]) => c === code);
+  return found ? found[0] : 'InternalError';
+}
+
+function details(gr: GroupResource, name?: string): StatusDetails {
+  const d: StatusDetails = { kind: gr.resource };
+  if (name) d.name = name;
+  if (gr.group) d.group = gr.group;
+  return d;
+}
+
+export const newNotFound = (gr: GroupResource, name: string): StatusError =>
+  new StatusError('NotFound', `${qualifiedResource(gr)} "${name}" not found`, details(gr, name));
+
+export const newAlreadyExists = (gr: GroupResource, name: string): StatusError =>
+  new StatusError('AlreadyExists', `${qualifiedResource(gr)} "${name}" already exists`, details(gr, name));
+
+export const newConflict = (gr: GroupResource, name: string, why: string): StatusError =>
+  new StatusError(
+    'Conflict',
+    `Operation cannot be fulfilled on ${qualifiedResource(gr)} "${name}": ${why}`,
+    details(gr, name),
+  );
+
+/** The optimistic-concurrency conflict text Kubernetes' registry uses. */
+export const OBJECT_MODIFIED =
+  'the object has been modified; please apply your changes to the latest version and try again';
+
+export function newInvalid(
+  kind: { group: string; kind: string },
+  name: string,
+  errs: readonly FieldError[],
+): StatusError {
+  const causes: StatusCause[] = errs.map((e) => ({
+    reason: fieldErrorCauseType(e.type),
+    message: fieldErrorBody(e),
+    field: e.field,
+  }));
+  const d: StatusDetails = { name, kind: kind.kind, causes };
+  if (kind.group) d.group = kind.group;
+  return new StatusError(
+    'Invalid',
+    `${kind.kind}${name ? ` "${name}"` : ''} is invalid: ${formatFieldErrors(errs)}`,
+    d,
+  );
+}
+
+export const newBadRequest = (message: string): StatusError => new StatusError('BadRequest', message);
+
+/** 410 for a watch or list from a compacted revision (reason Expired, as the etcd3 store returns). */
+export const newResourceExpired = (message: string): StatusError => new StatusError('Expired', message);
+
+export const newGone = (message: string): StatusError => new StatusError('Gone', message);
+
+export function newForbidden(gr: GroupResource, name: string, why: string): StatusError {
+  const what = name ? `${qualifiedResource(gr)} "${name}"` : qualifiedResource(gr);
+  const message = gr.resource || name ? `${what} is forbidden: ${why}` : `forbidden: ${why}`;
+  return new StatusError('Forbidden', message, details(gr, name));
+}
+
+export const newUnauthorized = (message = 'Unauthorized'): StatusError => new StatusError('Unauthorized', message);
+
+export const newTooManyRequests = (message: string, retryAfterSeconds: number): StatusError =>
+  new StatusError('TooManyRequests', `Too many requests: ${message}`, { retryAfterSeconds });
+
+export const newRequestEntityTooLarge = (message: string): StatusError =>
+  new StatusError('RequestEntityTooLarge', `Request entity too large: ${message}`);
+
+export const newMethodNotSupported = (gr: GroupResource, action: string): StatusError =>
+  new StatusError(
+    'MethodNotAllowed',
+    `${action} is not supported on resources of kind ${JSON.stringify(qualifiedResource(gr))}`,
+    details(gr),
+  );
+
+export const newNotAcceptable = (message: string): StatusError => new StatusError('NotAcceptable', message);
+
+export const newUnsupportedMediaType = (contentType: string): StatusError =>
+  new StatusError(
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/merge-patch+json, application/json-patch+json, application/strategic-merge-patch+json (got ${JSON.stringify(contentType)})`,
+  );
+
+export const newTimeout = (message: string, retryAfterSeconds = 0): StatusError =>
+  new StatusError('Timeout', `Timeout: ${message}`, retryAfterSeconds ? { retryAfterSeconds } : undefined);
+
+export const newServiceUnavailable = (message: string): StatusError => new StatusError('ServiceUnavailable', message);
+
+export function newInternalError(err: unknown): StatusError {
+  const msg = err instanceof Error ? err.message : String(err);
+  return new StatusError('InternalError', `Internal error occurred: ${msg}`, { causes: [{ message: msg }] });
+}
+
+/** The one mapping from anything thrown to a StatusError; unknown errors become InternalError. */
+export function toStatusError(err: unknown): StatusError {
+  return err instanceof StatusError ? err : newInternalError(err);
+}
+
+export const isNotFound = (e: unknown): boolean => e instanceof StatusError && e.reason === 'NotFound';
+export const isAlreadyExists = (e: unknown): boolean => e instanceof StatusError && e.reason === 'AlreadyExists';
+export const isConflict = (e: unknown): boolean => e instanceof StatusError && e.reason === 'Conflict';
+export const isForbidden = (e: unknown): boolean => e instanceof StatusError && e.reason === 'Forbidden';
+export const isGone = (e: unknown): boolean => e instanceof StatusError && e.code === 410;
+export const isInvalid = (e: unknown): boolean => e instanceof StatusError && e.reason === 'Invalid';
+export const isTooManyRequests = (e: unknown): boolean => e instanceof StatusError && e.reason === 'TooManyRequests';
