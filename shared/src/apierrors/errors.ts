@@ -47,9 +47,27 @@ export class StatusError extends Error {
   }
 }
 
+/** The reason a bare HTTP code most likely means (client-go's reasonForError table). */
+const CODE_REASON: Readonly<Record<number, StatusReason>> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  406: 'NotAcceptable',
+  409: 'Conflict',
+  410: 'Gone',
+  413: 'RequestEntityTooLarge',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
+
 function reasonForCode(code: number): StatusReason {
-  const found = (Object.entries(REASON_CODE) as [StatusReason, number][]).find(([, c]) => c === code);
-  return found ? found[0] : 'InternalError';
+  return CODE_REASON[code] ?? 'InternalError';
 }
 
 function details(gr: GroupResource, name?: string): StatusDetails {

@@ -1,0 +1,28 @@
+// The REST + watch client every mkube daemon uses to reach the apiserver (undici 7).
+export { Backoff, type BackoffOptions, sleep } from './backoff.js';
+export {
+  type ClientOptions,
+  type Credentials,
+  createClient,
+  DEFAULT_CONNECTIONS,
+  DEFAULT_TIMEOUT_MS,
+  KubeClient,
+  type RotateOptions,
+  type WatchRequestOptions,
+} from './client.js';
+export { ClientError, type ClientErrorCode, toClientError } from './errors.js';
+export {
+  type ListerWatcher,
+  ListWatcher,
+  type ListWatcherOptions,
+  type ListWatcherStats,
+  type ResourceEventHandlers,
+  type WatchStream,
+} from './listwatcher.js';
+export { checkSegment, encodeQuery, groupVersionPrefix, objectKey, resourcePath } from './paths.js';
+export { ResourceClient, type SignalOption } from './resource.js';
+export { errorFromBody, reasonForHttpCode, statusErrorFrom } from './response.js';
+export { type ReadonlyStore, type ReplaceResult, Store } from './store.js';
+export { MAX_STREAMS, type Protocol, type TlsCredentials, type TransportStats } from './transport.js';
+export * from './types.js';
+export { type DecodedLine, decodeWatchLine, LineDecoder, MAX_EVENT_BYTES, Watch, type WatchBody } from './watch.js';
