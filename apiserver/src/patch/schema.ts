@@ -1,0 +1,86 @@
+// Strategic-merge-patch metadata for mkube's types: which lists merge, by which key, as the Go
+// struct tags of k8s.io/api say (`patchStrategy`, `patchMergeKey`). A list absent from the schema
+// is atomic (the patch replaces it); a map absent from it is merged key by key.
+
+export type PatchStrategy = 'merge' | 'replace' | 'retainKeys' | 'merge,retainKeys';
+
+export interface PatchMeta {
+  readonly strategy?: PatchStrategy;
+  /** Merge key of a list of objects; absent for a merged list of scalars (a set). */
+  readonly mergeKey?: string;
+  /** The fields of the struct (or of each list element). */
+  readonly fields?: Readonly<Record<string, PatchMeta>>;
+}
+
+export interface GroupVersionKind {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+}
+
+const mergeBy = (mergeKey: string, fields?: Record<string, PatchMeta>): PatchMeta => ({
+  strategy: 'merge',
+  mergeKey,
+  ...(fields ? { fields } : {}),
+});
+const mergeSet: PatchMeta = { strategy: 'merge' };
+const struct = (fields: Record<string, PatchMeta>): PatchMeta => ({ fields });
+
+const objectMeta = struct({
+  ownerReferences: mergeBy('uid'),
+  finalizers: mergeSet,
+});
+
+const container = {
+  ports: mergeBy('containerPort'),
+  env: mergeBy('name'),
+  volumeMounts: mergeBy('mountPath'),
+  volumeDevices: mergeBy('devicePath'),
+};
+
+const podSpec = struct({
+  volumes: { strategy: 'merge,retainKeys', mergeKey: 'name' },
+  initContainers: mergeBy('name', container),
+  containers: mergeBy('name', container),
+  ephemeralContainers: mergeBy('name', container),
+  imagePullSecrets: mergeBy('name'),
+  hostAliases: mergeBy('ip'),
+});
+
+const podStatus = struct({
+  conditions: mergeBy('type'),
+  podIPs: mergeBy('ip'),
+  hostIPs: mergeBy('ip'),
+});
+
+const nodeSpec = struct({ podCIDRs: mergeSet });
+const nodeStatus = struct({ conditions: mergeBy('type'), addresses: mergeBy('type') });
+
+const withMeta = (fields: Record<string, PatchMeta> = {}): PatchMeta => struct({ metadata: objectMeta, ...fields });
+
+/** `<group>/<Kind>` → schema of the whole object. Versions share one schema (all v1). */
+const SCHEMAS: Readonly<Record<string, PatchMeta>> = {
+  '/Namespace': withMeta({ status: struct({ conditions: mergeBy('type') }) }),
+  '/Secret': withMeta(),
+  '/ConfigMap': withMeta(),
+  '/ServiceAccount': withMeta({ secrets: mergeBy('name') }),
+  '/Node': withMeta({ spec: nodeSpec, status: nodeStatus }),
+  '/Pod': withMeta({ spec: podSpec, status: podStatus }),
+  '/Event': withMeta(),
+  'coordination.k8s.io/Lease': withMeta(),
+  // CSR conditions are listType=map but carry no patchStrategy tag: atomic for strategic merge patch.
+  'certificates.k8s.io/CertificateSigningRequest': withMeta(),
+  'rbac.authorization.k8s.io/Role': withMeta(),
+  'rbac.authorization.k8s.io/ClusterRole': withMeta(),
+  'rbac.authorization.k8s.io/RoleBinding': withMeta(),
+  'rbac.authorization.k8s.io/ClusterRoleBinding': withMeta(),
+};
+
+/** The schema of a kind, or undefined when strategic merge patch is not supported for it. */
+export function patchSchemaFor(gvk: GroupVersionKind): PatchMeta | undefined {
+  return SCHEMAS[`${gvk.group}/${gvk.kind}`];
+}
+
+export function childMeta(meta: PatchMeta | undefined, field: string): PatchMeta | undefined {
+  return meta?.fields?.[field];
+}

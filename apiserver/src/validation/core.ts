@@ -1,0 +1,197 @@
+// Validation of Namespace, ServiceAccount, Node and Pod (k/k pkg/apis/core/validation), kept to
+// the checks mkube's flows depend on; messages and paths are Kubernetes'.
+import type { Container, Namespace, Node, Pod, ServiceAccount, Taint, Volume } from '@mkube/shared/api';
+import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
+import { isDNS1123Label, isValidLabelValue, regexError } from '@mkube/shared/selectors';
+import { nameIsDNSLabel, nameIsDNSSubdomain } from './names.js';
+import {
+  deepEqual,
+  validateFinalizerName,
+  validateLabelName,
+  validateObjectMeta,
+  validateObjectMetaUpdate,
+} from './objectmeta.js';
+
+export function validateNamespace(ns: Namespace): FieldError[] {
+  const errs = validateObjectMeta(ns.metadata, { namespaced: false, nameValidator: nameIsDNSLabel });
+  for (const f of ns.spec?.finalizers ?? []) errs.push(...validateFinalizerName(f, 'spec.finalizers'));
+  return errs;
+}
+
+/** Spec and status are reset from the stored object by the namespace strategy; only metadata is checked. */
+export function validateNamespaceUpdate(newNs: Namespace, oldNs: Namespace): FieldError[] {
+  return validateObjectMetaUpdate(newNs.metadata, oldNs.metadata);
+}
+
+export function validateServiceAccount(sa: ServiceAccount): FieldError[] {
+  return validateObjectMeta(sa.metadata, { namespaced: true, nameValidator: nameIsDNSSubdomain });
+}
+
+export function validateServiceAccountUpdate(newSa: ServiceAccount, oldSa: ServiceAccount): FieldError[] {
+  return [...validateObjectMetaUpdate(newSa.metadata, oldSa.metadata), ...validateServiceAccount(newSa)];
+}
+
+const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
+
+function validateTaints(taints: readonly Taint[] | undefined, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const seen = new Set<string>();
+  (taints ?? []).forEach((t, i) => {
+    const p = `${path}[${i}]`;
+    errs.push(...validateLabelName(t.key ?? '', `${p}.key`));
+    const valueErrs = isValidLabelValue(t.value ?? '');
+    if (valueErrs.length) errs.push(fieldErrors.invalid(`${p}.value`, t.value ?? '', valueErrs.join(';')));
+    if (!t.effect) errs.push(fieldErrors.required(`${p}.effect`));
+    else if (!(TAINT_EFFECTS as readonly string[]).includes(t.effect)) {
+      errs.push(fieldErrors.notSupported(`${p}.effect`, t.effect, TAINT_EFFECTS));
+    }
+    const id = `${t.effect}\u0000${t.key}`;
+    if (seen.has(id)) {
+      errs.push({ type: 'Duplicate', field: p, badValue: t, detail: 'taints must be unique by key and effect pair' });
+    }
+    seen.add(id);
+  });
+  return errs;
+}
+
+export function validateNode(node: Node): FieldError[] {
+  const errs = validateObjectMeta(node.metadata, { namespaced: false, nameValidator: nameIsDNSSubdomain });
+  errs.push(...validateTaints(node.spec?.taints, 'spec.taints'));
+  const cidrs = node.spec?.podCIDRs ?? [];
+  if (node.spec?.podCIDR && cidrs.length && cidrs[0] !== node.spec.podCIDR) {
+    errs.push(fieldErrors.invalid('spec.podCIDRs', cidrs, 'first value must match podCIDR'));
+  }
+  return errs;
+}
+
+export function validateNodeUpdate(newNode: Node, oldNode: Node): FieldError[] {
+  const errs = validateObjectMetaUpdate(newNode.metadata, oldNode.metadata);
+  errs.push(...validateNode(newNode));
+  const oldCIDRs = oldNode.spec?.podCIDRs ?? [];
+  if (oldCIDRs.length && !deepEqual(newNode.spec?.podCIDRs ?? [], oldCIDRs)) {
+    errs.push(fieldErrors.forbidden('spec.podCIDRs', 'node updates may not change podCIDR except from "" to valid'));
+  }
+  const oldProvider = oldNode.spec?.providerID ?? '';
+  if (oldProvider && (newNode.spec?.providerID ?? '') !== oldProvider) {
+    errs.push(
+      fieldErrors.forbidden('spec.providerID', 'node updates may not change providerID except from "" to valid'),
+    );
+  }
+  return errs;
+}
+
+const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+const ENV_VAR_NAME_MSG = regexError(
+  "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit",
+  '[-._a-zA-Z][-._a-zA-Z0-9]*',
+  'my.env-name',
+  'MY_ENV.NAME',
+  'MyEnvName1',
+);
+
+const VOLUME_SOURCES = ['secret', 'configMap', 'projected', 'persistentVolumeClaim', 'emptyDir', 'hostPath'] as const;
+
+function validateVolumes(volumes: readonly Volume[] | undefined, path: string): [FieldError[], Set<string>] {
+  const errs: FieldError[] = [];
+  const names = new Set<string>();
+  (volumes ?? []).forEach((v, i) => {
+    const p = `${path}[${i}]`;
+    if (!v.name) errs.push(fieldErrors.required(`${p}.name`));
+    else for (const m of isDNS1123Label(v.name)) errs.push(fieldErrors.invalid(`${p}.name`, v.name, m));
+    if (v.name && names.has(v.name)) errs.push(fieldErrors.duplicate(`${p}.name`, v.name));
+    if (v.name) names.add(v.name);
+    const sources = VOLUME_SOURCES.filter((s) => v[s] !== undefined && v[s] !== null);
+    if (sources.length === 0) errs.push(fieldErrors.required(p, 'must specify a volume type'));
+    for (const extra of sources.slice(1)) {
+      errs.push(fieldErrors.forbidden(`${p}.${extra}`, 'may not specify more than 1 volume type'));
+    }
+  });
+  return [errs, names];
+}
+
+function validateContainers(
+  containers: readonly Container[] | undefined,
+  path: string,
+  volumes: ReadonlySet<string>,
+  seen: Set<string>,
+): FieldError[] {
+  const errs: FieldError[] = [];
+  (containers ?? []).forEach((c, i) => {
+    const p = `${path}[${i}]`;
+    if (!c.name) errs.push(fieldErrors.required(`${p}.name`));
+    else for (const m of isDNS1123Label(c.name)) errs.push(fieldErrors.invalid(`${p}.name`, c.name, m));
+    if (c.name && seen.has(c.name)) errs.push(fieldErrors.duplicate(`${p}.name`, c.name));
+    if (c.name) seen.add(c.name);
+    if (!c.image?.trim()) errs.push(fieldErrors.required(`${p}.image`));
+    (c.env ?? []).forEach((e, j) => {
+      const ep = `${p}.env[${j}].name`;
+      if (!e.name) errs.push(fieldErrors.required(ep));
+      else if (!ENV_VAR_NAME.test(e.name)) errs.push(fieldErrors.invalid(ep, e.name, ENV_VAR_NAME_MSG));
+    });
+    (c.volumeMounts ?? []).forEach((m, j) => {
+      const mp = `${p}.volumeMounts[${j}]`;
+      if (!m.name) errs.push(fieldErrors.required(`${mp}.name`));
+      else if (!volumes.has(m.name)) errs.push(fieldErrors.notFound(`${mp}.name`, m.name));
+      if (!m.mountPath) errs.push(fieldErrors.required(`${mp}.mountPath`));
+    });
+  });
+  return errs;
+}
+
+const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'] as const;
+
+export function validatePod(pod: Pod): FieldError[] {
+  const errs = validateObjectMeta(pod.metadata, { namespaced: true, nameValidator: nameIsDNSSubdomain });
+  const spec = pod.spec;
+  if (!spec) return [...errs, fieldErrors.required('spec.containers')];
+  const [volErrs, volumes] = validateVolumes(spec.volumes, 'spec.volumes');
+  errs.push(...volErrs);
+  const names = new Set<string>();
+  if (!spec.containers?.length) errs.push(fieldErrors.required('spec.containers'));
+  errs.push(...validateContainers(spec.containers, 'spec.containers', volumes, names));
+  errs.push(...validateContainers(spec.initContainers, 'spec.initContainers', volumes, names));
+  if (spec.restartPolicy && !(RESTART_POLICIES as readonly string[]).includes(spec.restartPolicy)) {
+    errs.push(fieldErrors.notSupported('spec.restartPolicy', spec.restartPolicy, RESTART_POLICIES));
+  }
+  for (const [field, value] of [
+    ['spec.serviceAccountName', spec.serviceAccountName],
+    ['spec.nodeName', spec.nodeName],
+  ] as const) {
+    if (value) for (const m of nameIsDNSSubdomain(value, false)) errs.push(fieldErrors.invalid(field, value, m));
+  }
+  if (spec.activeDeadlineSeconds !== undefined && spec.activeDeadlineSeconds <= 0) {
+    errs.push(
+      fieldErrors.invalid(
+        'spec.activeDeadlineSeconds',
+        spec.activeDeadlineSeconds,
+        'must be between 1 and 2147483647, inclusive',
+      ),
+    );
+  }
+  return errs;
+}
+
+const POD_UPDATE_FORBIDDEN =
+  'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
+
+/** Only images, activeDeadlineSeconds and added tolerations may change in a pod's spec. */
+export function validatePodUpdate(newPod: Pod, oldPod: Pod): FieldError[] {
+  const errs = validateObjectMetaUpdate(newPod.metadata, oldPod.metadata);
+  errs.push(...validatePod(newPod));
+  const strip = (p: Pod) => {
+    const s = structuredClone(p.spec ?? { containers: [] });
+    for (const c of [...(s.containers ?? []), ...(s.initContainers ?? [])]) delete c.image;
+    delete s.activeDeadlineSeconds;
+    delete s.tolerations;
+    return s;
+  };
+  if (!deepEqual(strip(newPod), strip(oldPod))) errs.push(fieldErrors.forbidden('spec', POD_UPDATE_FORBIDDEN));
+  const oldTol = oldPod.spec?.tolerations ?? [];
+  const newTol = newPod.spec?.tolerations ?? [];
+  if (!oldTol.every((t) => newTol.some((n) => deepEqual(n, t)))) {
+    errs.push(
+      fieldErrors.forbidden('spec.tolerations', 'existing toleration can not be modified except its tolerationSeconds'),
+    );
+  }
+  return errs;
+}

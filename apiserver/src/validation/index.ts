@@ -1,0 +1,8 @@
+// Object-meta, name and per-type validation with Kubernetes' field paths and messages. Each
+// validator is pure and returns FieldError[]; the registry turns a non-empty list into
+// newInvalid(kind, name, errs) (HTTP 422).
+export * from './configdata.js';
+export * from './coordination.js';
+export * from './core.js';
+export * from './names.js';
+export * from './objectmeta.js';

@@ -1,0 +1,381 @@
+// core/v1 (k8s.io/api/core/v1/types.go): the subset of core objects mkube serves, field for field.
+import type { KubeObject, MicroTime, Quantity, Time } from './meta.js';
+
+export type CoreConditionStatus = 'True' | 'False' | 'Unknown';
+
+export interface ObjectReference {
+  kind?: string;
+  namespace?: string;
+  name?: string;
+  uid?: string;
+  apiVersion?: string;
+  resourceVersion?: string;
+  fieldPath?: string;
+}
+
+export interface LocalObjectReference {
+  name?: string;
+}
+
+// Namespace
+
+export type NamespacePhase = 'Active' | 'Terminating';
+
+export interface NamespaceCondition {
+  type: string;
+  status: CoreConditionStatus;
+  lastTransitionTime?: Time;
+  reason?: string;
+  message?: string;
+}
+
+export interface Namespace extends KubeObject {
+  spec?: { finalizers?: string[] };
+  status?: { phase?: NamespacePhase; conditions?: NamespaceCondition[] };
+}
+
+// Secret, ConfigMap, ServiceAccount
+
+export type SecretType =
+  | 'Opaque'
+  | 'kubernetes.io/service-account-token'
+  | 'kubernetes.io/dockercfg'
+  | 'kubernetes.io/dockerconfigjson'
+  | 'kubernetes.io/basic-auth'
+  | 'kubernetes.io/ssh-auth'
+  | 'kubernetes.io/tls'
+  | 'bootstrap.kubernetes.io/token'
+  | (string & {});
+
+export interface Secret extends KubeObject {
+  immutable?: boolean;
+  /** Values are standard base64 (Go []byte). */
+  data?: Record<string, string>;
+  /** Write-only convenience: merged into `data` on write, never returned. */
+  stringData?: Record<string, string>;
+  type?: SecretType;
+}
+
+export interface ConfigMap extends KubeObject {
+  immutable?: boolean;
+  data?: Record<string, string>;
+  /** Values are standard base64. */
+  binaryData?: Record<string, string>;
+}
+
+export interface ServiceAccount extends KubeObject {
+  secrets?: ObjectReference[];
+  imagePullSecrets?: LocalObjectReference[];
+  automountServiceAccountToken?: boolean;
+}
+
+// Node
+
+export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: TaintEffect;
+  timeAdded?: Time;
+}
+
+export interface NodeSpec {
+  podCIDR?: string;
+  podCIDRs?: string[];
+  providerID?: string;
+  unschedulable?: boolean;
+  taints?: Taint[];
+}
+
+export type NodeAddressType = 'Hostname' | 'InternalIP' | 'ExternalIP' | 'InternalDNS' | 'ExternalDNS';
+
+export interface NodeAddress {
+  type: NodeAddressType;
+  address: string;
+}
+
+export type NodeConditionType = 'Ready' | 'MemoryPressure' | 'DiskPressure' | 'PIDPressure' | 'NetworkUnavailable';
+
+export interface NodeCondition {
+  type: NodeConditionType | (string & {});
+  status: CoreConditionStatus;
+  lastHeartbeatTime?: Time;
+  lastTransitionTime?: Time;
+  reason?: string;
+  message?: string;
+}
+
+export interface NodeDaemonEndpoints {
+  kubeletEndpoint?: { Port: number };
+}
+
+export interface NodeSystemInfo {
+  machineID: string;
+  systemUUID: string;
+  bootID: string;
+  kernelVersion: string;
+  osImage: string;
+  containerRuntimeVersion: string;
+  kubeletVersion: string;
+  kubeProxyVersion?: string;
+  operatingSystem: string;
+  architecture: string;
+}
+
+export type ResourceList = Record<string, Quantity>;
+
+export interface NodeStatus {
+  capacity?: ResourceList;
+  allocatable?: ResourceList;
+  phase?: string;
+  conditions?: NodeCondition[];
+  addresses?: NodeAddress[];
+  daemonEndpoints?: NodeDaemonEndpoints;
+  nodeInfo?: NodeSystemInfo;
+}
+
+export interface Node extends KubeObject {
+  spec?: NodeSpec;
+  status?: NodeStatus;
+}
+
+// Pod
+
+export interface KeyToPath {
+  key: string;
+  path: string;
+  mode?: number;
+}
+
+export interface SecretVolumeSource {
+  secretName?: string;
+  items?: KeyToPath[];
+  defaultMode?: number;
+  optional?: boolean;
+}
+
+export interface ConfigMapVolumeSource {
+  name?: string;
+  items?: KeyToPath[];
+  defaultMode?: number;
+  optional?: boolean;
+}
+
+export interface ServiceAccountTokenProjection {
+  audience?: string;
+  expirationSeconds?: number;
+  path: string;
+}
+
+export interface VolumeProjection {
+  secret?: { name?: string; items?: KeyToPath[]; optional?: boolean };
+  configMap?: { name?: string; items?: KeyToPath[]; optional?: boolean };
+  serviceAccountToken?: ServiceAccountTokenProjection;
+  downwardAPI?: { items?: { path: string; fieldRef?: { apiVersion?: string; fieldPath: string }; mode?: number }[] };
+}
+
+export interface Volume {
+  name: string;
+  secret?: SecretVolumeSource;
+  configMap?: ConfigMapVolumeSource;
+  projected?: { sources: VolumeProjection[]; defaultMode?: number };
+  persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
+  emptyDir?: { medium?: string; sizeLimit?: Quantity };
+  hostPath?: { path: string; type?: string };
+}
+
+export interface EnvVarSource {
+  fieldRef?: { apiVersion?: string; fieldPath: string };
+  configMapKeyRef?: { name?: string; key: string; optional?: boolean };
+  secretKeyRef?: { name?: string; key: string; optional?: boolean };
+}
+
+export interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: EnvVarSource;
+}
+
+export interface ContainerPort {
+  name?: string;
+  hostPort?: number;
+  containerPort: number;
+  protocol?: 'TCP' | 'UDP' | 'SCTP';
+  hostIP?: string;
+}
+
+export interface VolumeMount {
+  name: string;
+  readOnly?: boolean;
+  mountPath: string;
+  subPath?: string;
+}
+
+export interface Container {
+  name: string;
+  image?: string;
+  command?: string[];
+  args?: string[];
+  workingDir?: string;
+  ports?: ContainerPort[];
+  env?: EnvVar[];
+  volumeMounts?: VolumeMount[];
+  imagePullPolicy?: 'Always' | 'Never' | 'IfNotPresent';
+  stdin?: boolean;
+  stdinOnce?: boolean;
+  tty?: boolean;
+  resources?: { limits?: ResourceList; requests?: ResourceList };
+}
+
+export interface Toleration {
+  key?: string;
+  operator?: 'Exists' | 'Equal';
+  value?: string;
+  effect?: TaintEffect;
+  tolerationSeconds?: number;
+}
+
+export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
+
+export interface PodSpec {
+  volumes?: Volume[];
+  initContainers?: Container[];
+  containers: Container[];
+  restartPolicy?: RestartPolicy;
+  terminationGracePeriodSeconds?: number;
+  activeDeadlineSeconds?: number;
+  nodeSelector?: Record<string, string>;
+  serviceAccountName?: string;
+  /** Deprecated alias of serviceAccountName. */
+  serviceAccount?: string;
+  automountServiceAccountToken?: boolean;
+  nodeName?: string;
+  hostNetwork?: boolean;
+  imagePullSecrets?: LocalObjectReference[];
+  hostname?: string;
+  tolerations?: Toleration[];
+  priority?: number;
+  schedulerName?: string;
+}
+
+export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+
+export type PodConditionType =
+  | 'PodScheduled'
+  | 'PodReadyToStartContainers'
+  | 'Initialized'
+  | 'ContainersReady'
+  | 'Ready';
+
+export interface PodCondition {
+  type: PodConditionType | (string & {});
+  status: CoreConditionStatus;
+  lastProbeTime?: Time | null;
+  lastTransitionTime?: Time;
+  reason?: string;
+  message?: string;
+}
+
+export interface ContainerState {
+  waiting?: { reason?: string; message?: string };
+  running?: { startedAt?: Time };
+  terminated?: {
+    exitCode: number;
+    signal?: number;
+    reason?: string;
+    message?: string;
+    startedAt?: Time;
+    finishedAt?: Time;
+    containerID?: string;
+  };
+}
+
+export interface ContainerStatus {
+  name: string;
+  state?: ContainerState;
+  lastState?: ContainerState;
+  ready: boolean;
+  restartCount: number;
+  image: string;
+  imageID: string;
+  containerID?: string;
+  started?: boolean;
+}
+
+export interface PodIP {
+  ip: string;
+}
+
+export interface PodStatus {
+  phase?: PodPhase;
+  conditions?: PodCondition[];
+  message?: string;
+  reason?: string;
+  hostIP?: string;
+  hostIPs?: PodIP[];
+  podIP?: string;
+  podIPs?: PodIP[];
+  startTime?: Time;
+  initContainerStatuses?: ContainerStatus[];
+  containerStatuses?: ContainerStatus[];
+}
+
+export interface Pod extends KubeObject {
+  spec?: PodSpec;
+  status?: PodStatus;
+}
+
+/** core/v1 Binding (pods/binding). */
+export interface Binding extends KubeObject {
+  target: ObjectReference;
+}
+
+// Event (core/v1)
+
+export interface EventSource {
+  component?: string;
+  host?: string;
+}
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface Event extends KubeObject {
+  involvedObject: ObjectReference;
+  reason?: string;
+  message?: string;
+  source?: EventSource;
+  firstTimestamp?: Time | null;
+  lastTimestamp?: Time | null;
+  count?: number;
+  type?: EventType | (string & {});
+  eventTime?: MicroTime | null;
+  reportingComponent?: string;
+  reportingInstance?: string;
+  action?: string;
+  related?: ObjectReference;
+  series?: { count?: number; lastObservedTime?: MicroTime };
+}
+
+/** Query parameters of `GET …/pods/{name}/log`. */
+export interface PodLogOptions {
+  container?: string;
+  follow?: boolean;
+  previous?: boolean;
+  sinceSeconds?: number;
+  sinceTime?: Time;
+  timestamps?: boolean;
+  tailLines?: number;
+  limitBytes?: number;
+  insecureSkipTLSVerifyBackend?: boolean;
+}
+
+/** Query parameters of `…/pods/{name}/exec` (`command` repeats). */
+export interface PodExecOptions {
+  stdin?: boolean;
+  stdout?: boolean;
+  stderr?: boolean;
+  tty?: boolean;
+  container?: string;
+  command: string[];
+}

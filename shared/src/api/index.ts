@@ -1,0 +1,10 @@
+// The JSON shapes of every API object mkube serves, one file per API group, plus well-known names.
+export * from './authentication.js';
+export * from './authorization.js';
+export * from './certificates.js';
+export * from './coordination.js';
+export * from './core.js';
+export * from './discovery.js';
+export * from './meta.js';
+export * from './rbac.js';
+export * from './wellknown.js';
