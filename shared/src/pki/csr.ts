@@ -1,0 +1,123 @@
+// PKCS#10 certificate requests. Parsing is the signing hot path: a hand-written DER walk plus one
+// public-key import and one crypto.verify, with no ASN.1 library in between. Creating requests is
+// not hot, so it goes through @peculiar/x509 (with mkube's own Name and SAN encodings).
+import type { KeyObject } from 'node:crypto';
+import { contentOf, ctxCons, DerSeq, decodeBitString, decodeOid, decodeSmallInt, rawOf, readRoot, TAG } from './der.js';
+import { PkiError } from './errors.js';
+import { decodeExtensions, decodeSubjectAltName, subjectAltNameExtension } from './extensions.js';
+import { type KeyPair, type KeyType, keyTypeOf } from './keys.js';
+import { decodeName, encodeName, hasSans, type Subject, type SubjectAltNames } from './names.js';
+import { OID, signatureAlgorithmName } from './oids.js';
+import { decodePemBlock, encodePem } from './pem.js';
+import { peculiar, signingAlgorithmFor, toCryptoKeyPair } from './provider.js';
+import { decodeSignatureAlgorithm, verifySignature } from './signature.js';
+import { importSpki } from './spki.js';
+
+export interface ParsedCsr {
+  subject: Required<Subject>;
+  dnsNames: string[];
+  ipAddresses: string[];
+  emailAddresses: string[];
+  uris: string[];
+  publicKey: KeyObject;
+  /** DER SubjectPublicKeyInfo, canonical (what an issued certificate carries). */
+  publicKeyDer: Buffer;
+  keyType: KeyType | undefined;
+  signatureAlgorithm: string;
+}
+
+const CSR_PEM_TYPES = ['CERTIFICATE REQUEST'] as const;
+
+/** Parses a PEM "CERTIFICATE REQUEST" and verifies its self-signature. */
+export function parseCsrPem(pem: string | Uint8Array): ParsedCsr {
+  const block = decodePemBlock(pem, CSR_PEM_TYPES, 'certificate request');
+  return parseCsrDer(block.der);
+}
+
+export function parseCsrDer(der: Buffer): ParsedCsr {
+  let parsed: Omit<ParsedCsr, 'publicKey' | 'publicKeyDer' | 'keyType'> & { spki: Buffer };
+  let tbs: Buffer;
+  let sig: ReturnType<typeof decodeSignatureAlgorithm>;
+  let signature: Buffer;
+  try {
+    const top = new DerSeq(der, readRoot(der, TAG.SEQUENCE));
+    const infoTlv = top.next(TAG.SEQUENCE);
+    sig = decodeSignatureAlgorithm(der, top.next(TAG.SEQUENCE));
+    const bits = decodeBitString(contentOf(der, top.next(TAG.BIT_STRING)));
+    top.end();
+    if (bits.unused !== 0) throw new Error('signature has unused bits');
+    signature = bits.bytes;
+    tbs = rawOf(der, infoTlv);
+
+    const info = new DerSeq(der, infoTlv);
+    if (decodeSmallInt(contentOf(der, info.next(TAG.INTEGER)), 'version') !== 0) throw new Error('unsupported version');
+    const subject = decodeName(der, info.next(TAG.SEQUENCE));
+    const spki = rawOf(der, info.next(TAG.SEQUENCE));
+    const sans = {
+      dnsNames: [] as string[],
+      ipAddresses: [] as string[],
+      emailAddresses: [] as string[],
+      uris: [] as string[],
+    };
+    const attrs = info.optional(ctxCons(0));
+    info.end();
+    if (attrs) {
+      const it = new DerSeq(der, attrs);
+      while (!it.done) {
+        const attr = new DerSeq(der, it.next(TAG.SEQUENCE));
+        const type = decodeOid(contentOf(der, attr.next(TAG.OID)));
+        const values = new DerSeq(der, attr.next(TAG.SET));
+        attr.end();
+        if (type !== OID.extensionRequest) continue;
+        while (!values.done) {
+          for (const ext of decodeExtensions(der, values.next(TAG.SEQUENCE))) {
+            if (ext.oid === OID.subjectAltName) Object.assign(sans, decodeSubjectAltName(ext.value));
+          }
+        }
+      }
+    }
+    parsed = { subject, ...sans, spki, signatureAlgorithm: signatureAlgorithmName(sig.oid) };
+  } catch (e) {
+    throw new PkiError('BadCsr', `invalid certificate request: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    });
+  }
+
+  let imported: ReturnType<typeof importSpki>;
+  try {
+    imported = importSpki(parsed.spki);
+  } catch (e) {
+    throw new PkiError('BadCsr', 'invalid certificate request: unusable public key', { cause: e });
+  }
+  if (!sig.alg) {
+    throw new PkiError(
+      'BadCsrSignature',
+      `unsupported certificate request signature algorithm ${parsed.signatureAlgorithm}`,
+    );
+  }
+  if (!verifySignature(sig.alg, tbs, imported.key, signature)) {
+    throw new PkiError('BadCsrSignature', 'certificate request signature verification failed');
+  }
+  const { spki: _spki, ...rest } = parsed;
+  return { ...rest, publicKey: imported.key, publicKeyDer: imported.spki, keyType: keyTypeOf(imported.key) };
+}
+
+/** A PEM "CERTIFICATE REQUEST" signed by `key`, carrying `subject` and, if any, a SAN extension request. */
+export async function createCsrPem(key: KeyPair, subject: Subject, sans: SubjectAltNames = {}): Promise<string> {
+  const x509 = await peculiar();
+  let nameDer: Buffer;
+  let sanExt: Buffer | undefined;
+  try {
+    nameDer = encodeName(subject);
+    sanExt = hasSans(sans) ? subjectAltNameExtension(sans, nameDer.length === 2) : undefined;
+  } catch (e) {
+    throw new PkiError('InvalidRequest', e instanceof Error ? e.message : String(e), { cause: e });
+  }
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: new x509.Name(nameDer),
+    keys: await toCryptoKeyPair(key),
+    signingAlgorithm: signingAlgorithmFor(key.type),
+    extensions: sanExt ? [new x509.Extension(sanExt)] : [],
+  });
+  return encodePem('CERTIFICATE REQUEST', Buffer.from(csr.rawData));
+}

@@ -1,0 +1,116 @@
+// Key pairs as Node KeyObjects, and their PEM forms as kubeadm / client-go keyutil write them:
+// EC keys as SEC1 "EC PRIVATE KEY", RSA keys as PKCS#1 "RSA PRIVATE KEY", public keys as SPKI "PUBLIC KEY".
+import { createPrivateKey, createPublicKey, generateKeyPair as generateKeyPairCb, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
+import { PkiError } from './errors.js';
+import { decodePemBlocks, encodePem } from './pem.js';
+
+export type KeyType = 'ecdsa-p256' | 'rsa-2048' | 'rsa-3072' | 'rsa-4096';
+export const KEY_TYPES: readonly KeyType[] = Object.freeze(['ecdsa-p256', 'rsa-2048', 'rsa-3072', 'rsa-4096']);
+export const DEFAULT_KEY_TYPE: KeyType = 'ecdsa-p256';
+
+export interface KeyPair {
+  readonly type: KeyType;
+  readonly privateKey: KeyObject;
+  readonly publicKey: KeyObject;
+}
+
+const generate = promisify(generateKeyPairCb);
+
+/** A fresh key pair; generation runs on libuv's thread pool, so it does not block the event loop. */
+export async function generateKeyPair(type: KeyType = DEFAULT_KEY_TYPE): Promise<KeyPair> {
+  if (!KEY_TYPES.includes(type)) throw unsupportedKeyType(String(type));
+  const { privateKey, publicKey } =
+    type === 'ecdsa-p256'
+      ? await generate('ec', { namedCurve: 'prime256v1' })
+      : await generate('rsa', { modulusLength: Number(type.slice(4)), publicExponent: 0x10001 });
+  return { type, privateKey, publicKey };
+}
+
+/** The KeyType of a key, or undefined for keys mkube does not issue (other curves, RSA sizes, EdDSA). */
+export function keyTypeOf(key: KeyObject): KeyType | undefined {
+  const d = key.asymmetricKeyDetails;
+  if (key.asymmetricKeyType === 'ec') return d?.namedCurve === 'prime256v1' ? 'ecdsa-p256' : undefined;
+  if (key.asymmetricKeyType === 'rsa') {
+    const t = `rsa-${d?.modulusLength}`;
+    return (KEY_TYPES as readonly string[]).includes(t) ? (t as KeyType) : undefined;
+  }
+  return undefined;
+}
+
+function unsupportedKeyType(text: string): PkiError {
+  return new PkiError('UnsupportedKeyType', `unsupported key type "${text}": must be one of ${KEY_TYPES.join(', ')}`);
+}
+
+/**
+ * Parses a key type flag value. Also accepts kubeadm's `encryptionAlgorithm` spellings
+ * (ECDSA-P256, RSA-2048, ...) since they differ only in case.
+ */
+export function parseKeyType(text: string): KeyType {
+  const t = text.trim().toLowerCase();
+  if ((KEY_TYPES as readonly string[]).includes(t)) return t as KeyType;
+  throw unsupportedKeyType(text);
+}
+
+function isKeyPair(k: KeyPair | KeyObject): k is KeyPair {
+  return 'privateKey' in k && 'publicKey' in k;
+}
+
+/** The public half of a key pair or key (a private KeyObject yields its public key). */
+export function publicKeyOf(key: KeyPair | KeyObject): KeyObject {
+  if (isKeyPair(key)) return key.publicKey;
+  return key.type === 'private' ? createPublicKey(key) : key;
+}
+
+/** DER SubjectPublicKeyInfo of a key. */
+export function spkiDerOf(key: KeyPair | KeyObject): Buffer {
+  return publicKeyOf(key).export({ type: 'spki', format: 'der' });
+}
+
+export function encodePrivateKeyPem(key: KeyPair | KeyObject): string {
+  const k = isKeyPair(key) ? key.privateKey : key;
+  if (k.type !== 'private') throw new PkiError('UnsupportedKey', 'not a private key');
+  if (k.asymmetricKeyType === 'ec') return k.export({ type: 'sec1', format: 'pem' }).toString();
+  if (k.asymmetricKeyType === 'rsa') return k.export({ type: 'pkcs1', format: 'pem' }).toString();
+  throw new PkiError('UnsupportedKey', `unsupported private key algorithm ${k.asymmetricKeyType}`);
+}
+
+export function encodePublicKeyPem(key: KeyPair | KeyObject): string {
+  return encodePem('PUBLIC KEY', spkiDerOf(key));
+}
+
+const KEY_BLOCKS: Record<string, 'sec1' | 'pkcs1' | 'pkcs8'> = {
+  'EC PRIVATE KEY': 'sec1',
+  'RSA PRIVATE KEY': 'pkcs1',
+  'PRIVATE KEY': 'pkcs8',
+};
+
+/** Reads the first private key block (SEC1, PKCS#1 or unencrypted PKCS#8); skips "EC PARAMETERS". */
+export function parsePrivateKeyPem(pem: string | Uint8Array): KeyPair {
+  const blocks = decodePemBlocks(pem);
+  if (blocks.some((b) => b.type === 'ENCRYPTED PRIVATE KEY')) {
+    throw new PkiError('UnsupportedKey', 'encrypted private keys are not supported');
+  }
+  const block = blocks.find((b) => b.type in KEY_BLOCKS);
+  if (!block) throw new PkiError('BadPem', 'no private key PEM block found');
+  if (block.headers) throw new PkiError('UnsupportedKey', 'encrypted (Proc-Type) private keys are not supported');
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey({ key: block.der, format: 'der', type: KEY_BLOCKS[block.type]! });
+  } catch (e) {
+    throw new PkiError('BadPem', `cannot parse "${block.type}" block`, { cause: e });
+  }
+  const type = keyTypeOf(privateKey);
+  if (!type) {
+    const d = privateKey.asymmetricKeyDetails;
+    const what = d?.namedCurve ?? (d?.modulusLength ? `${d.modulusLength} bits` : '');
+    throw new PkiError(
+      'UnsupportedKey',
+      `unsupported private key ${privateKey.asymmetricKeyType} ${what}: want one of ${KEY_TYPES.join(', ')}`.replace(
+        '  ',
+        ' ',
+      ),
+    );
+  }
+  return { type, privateKey, publicKey: createPublicKey(privateKey) };
+}
