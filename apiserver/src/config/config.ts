@@ -1,0 +1,159 @@
+// The apiserver's configuration: raw flag values in, one frozen, typed object out (PEM files read and
+// checked). Every problem is collected and reported together.
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import type { FlagValues } from '@mkube/shared/flags';
+import { certificateMatchesKey, type ParsedCertificate, parseCertificatesPem } from '@mkube/shared/pki';
+import { ConfigError, type ConfigErrorCode, type ConfigProblem } from './errors.js';
+import { ETCD_FLAGS } from './flags.js';
+
+export interface ServingConfig {
+  readonly port: number;
+  readonly bindAddress: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** Server certificate followed by any intermediates. */
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+export interface ClientCAConfig {
+  readonly file: string;
+  readonly pem: string;
+  readonly certs: readonly ParsedCertificate[];
+}
+
+export interface ApiServerConfig {
+  readonly serving: ServingConfig;
+  /** Absent: no x509 client authentication. */
+  readonly clientCA?: ClientCAConfig;
+  readonly anonymousAuth: boolean;
+  readonly dataDir: string;
+  readonly shutdownDelayMs: number;
+  readonly verbosity: number;
+}
+
+/** Reads a file for a flag; a problem is recorded and undefined returned when it cannot be read. */
+function readFlagFile(flag: string, file: string, problems: ConfigProblem[]): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
+    problems.push({ code: 'FILE_UNREADABLE', flag, file, message: `cannot read file: ${why}` });
+    return undefined;
+  }
+}
+
+function certificates(flag: string, file: string, pem: string, problems: ConfigProblem[]): ParsedCertificate[] {
+  const bad = (message: string, code: ConfigErrorCode = 'BAD_CERTIFICATE') =>
+    problems.push({ code, flag, file, message });
+  try {
+    const certs = parseCertificatesPem(pem);
+    if (certs.length === 0) bad('no PEM-encoded CERTIFICATE block found');
+    return certs;
+  } catch (e) {
+    bad(`not a valid PEM certificate: ${(e as Error).message}`);
+    return [];
+  }
+}
+
+function privateKey(flag: string, file: string, pem: string, problems: ConfigProblem[]): KeyObject | undefined {
+  try {
+    return createPrivateKey(pem);
+  } catch {
+    // The parser's message may quote key material: keep it out.
+    problems.push({ code: 'BAD_PRIVATE_KEY', flag, file, message: 'not a valid PEM private key' });
+    return undefined;
+  }
+}
+
+function str(flags: FlagValues, name: string): string {
+  const v = flags[name];
+  return typeof v === 'string' ? v : '';
+}
+
+function num(flags: FlagValues, name: string): number {
+  const v = flags[name];
+  return typeof v === 'number' ? v : 0;
+}
+
+/** Builds the frozen config from parsed flag values (`given`: flags the user set). Throws ConfigError. */
+export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string>): ApiServerConfig {
+  const problems: ConfigProblem[] = [];
+  for (const f of ETCD_FLAGS) {
+    if (given.has(f)) {
+      problems.push({
+        code: 'NOT_SUPPORTED',
+        flag: f,
+        message: 'etcd storage is not supported yet: mkube keeps its state in the embedded store under --data-dir',
+      });
+    }
+  }
+  const port = num(flags, 'secure-port');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    problems.push({
+      code: 'BAD_VALUE',
+      flag: 'secure-port',
+      message: `${port} must be between 0 and 65535, inclusive`,
+    });
+  }
+  const bindAddress = str(flags, 'bind-address');
+  if (!isIP(bindAddress)) {
+    problems.push({
+      code: 'BAD_VALUE',
+      flag: 'bind-address',
+      message: `${JSON.stringify(bindAddress)} is not a valid IP address`,
+    });
+  }
+  const dataDir = str(flags, 'data-dir');
+  if (!dataDir) problems.push({ code: 'REQUIRED', flag: 'data-dir', message: 'must be set' });
+  const shutdownDelayMs = num(flags, 'shutdown-delay-duration');
+  if (shutdownDelayMs < 0) {
+    problems.push({ code: 'BAD_VALUE', flag: 'shutdown-delay-duration', message: 'can not be negative' });
+  }
+
+  const certFile = str(flags, 'tls-cert-file');
+  const keyFile = str(flags, 'tls-private-key-file');
+  // kube-apiserver would self-sign into --cert-dir; mkube's PKI always provides the pair.
+  if (!certFile)
+    problems.push({
+      code: 'REQUIRED',
+      flag: 'tls-cert-file',
+      message: 'must be set (mkube does not self-sign serving certificates)',
+    });
+  if (!keyFile) problems.push({ code: 'REQUIRED', flag: 'tls-private-key-file', message: 'must be set' });
+  const certPem = certFile ? readFlagFile('tls-cert-file', certFile, problems) : undefined;
+  const keyPem = keyFile ? readFlagFile('tls-private-key-file', keyFile, problems) : undefined;
+  const servingCerts = certPem !== undefined ? certificates('tls-cert-file', certFile, certPem, problems) : [];
+  const key = keyPem !== undefined ? privateKey('tls-private-key-file', keyFile, keyPem, problems) : undefined;
+  const leaf = servingCerts[0];
+  if (leaf && key && !certificateMatchesKey(leaf, key)) {
+    problems.push({
+      code: 'KEY_MISMATCH',
+      flag: 'tls-private-key-file',
+      file: keyFile,
+      message: `private key does not match public key in --tls-cert-file ${JSON.stringify(certFile)}`,
+    });
+  }
+
+  let clientCA: ClientCAConfig | undefined;
+  const caFile = str(flags, 'client-ca-file');
+  if (caFile) {
+    const pem = readFlagFile('client-ca-file', caFile, problems);
+    if (pem !== undefined) {
+      const certs = certificates('client-ca-file', caFile, pem, problems);
+      if (certs.length > 0) clientCA = Object.freeze({ file: caFile, pem, certs: Object.freeze(certs) });
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
+    serving: Object.freeze({ port, bindAddress, certFile, keyFile, certPem: certPem!, keyPem: keyPem! }),
+    clientCA,
+    anonymousAuth: flags['anonymous-auth'] !== false,
+    dataDir,
+    shutdownDelayMs,
+    verbosity: num(flags, 'v'),
+  });
+}

@@ -1,0 +1,81 @@
+// kube-apiserver's flags that mkube serves, under kube-apiserver's names and defaults.
+import type { FlagSpec } from '@mkube/shared/flags';
+
+export const APISERVER_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'secure-port',
+    type: 'int',
+    default: 6443,
+    usage: 'The port on which to serve HTTPS with authentication and authorization (0: any free port).',
+  },
+  {
+    name: 'bind-address',
+    type: 'string',
+    default: '0.0.0.0',
+    metavar: 'ip',
+    usage: 'The IP address on which to listen for the --secure-port port.',
+  },
+  {
+    name: 'tls-cert-file',
+    type: 'string',
+    usage: 'File containing the default x509 Certificate for HTTPS (CA cert, if any, concatenated after server cert).',
+  },
+  {
+    name: 'tls-private-key-file',
+    type: 'string',
+    usage: 'File containing the default x509 private key matching --tls-cert-file.',
+  },
+  {
+    name: 'client-ca-file',
+    type: 'string',
+    usage:
+      'If set, any request presenting a client certificate signed by one of the authorities in the client-ca-file is authenticated with an identity corresponding to the CommonName of the client certificate.',
+  },
+  {
+    name: 'anonymous-auth',
+    type: 'bool',
+    default: true,
+    usage:
+      'Enables anonymous requests to the secure port of the API server. Anonymous requests have a username of system:anonymous, and a group name of system:unauthenticated.',
+  },
+  {
+    name: 'data-dir',
+    type: 'string',
+    default: '/var/lib/mkube/apiserver',
+    metavar: 'dir',
+    usage: 'Folder of the embedded, durable store (mkube: used instead of etcd).',
+  },
+  {
+    name: 'etcd-servers',
+    type: 'stringSlice',
+    usage:
+      'List of etcd servers to connect with (scheme://ip:port), comma separated. (mkube: reserved, not supported yet)',
+  },
+  {
+    name: 'etcd-cafile',
+    type: 'string',
+    usage: 'SSL Certificate Authority file used to secure etcd communication. (mkube: reserved)',
+  },
+  {
+    name: 'etcd-certfile',
+    type: 'string',
+    usage: 'SSL certification file used to secure etcd communication. (mkube: reserved)',
+  },
+  { name: 'etcd-keyfile', type: 'string', usage: 'SSL key file used to secure etcd communication. (mkube: reserved)' },
+  {
+    name: 'etcd-prefix',
+    type: 'string',
+    default: '/registry',
+    usage: 'The prefix to prepend to all resource paths in etcd. (mkube: reserved)',
+  },
+  {
+    name: 'shutdown-delay-duration',
+    type: 'duration',
+    default: '0s',
+    usage:
+      'Time to delay the termination. During that time the server keeps serving requests normally; /readyz returns failure.',
+  },
+  { name: 'v', type: 'int', default: 0, metavar: 'Level', usage: 'number for the log level verbosity' },
+];
+
+export const ETCD_FLAGS = ['etcd-servers', 'etcd-cafile', 'etcd-certfile', 'etcd-keyfile', 'etcd-prefix'] as const;

@@ -1,0 +1,94 @@
+// HTTP for discovery: /version, /api, /apis (legacy or aggregated by Accept), /api/v1,
+// /apis/<g>, /apis/<g>/<v>. Documents are built once: the catalog does not change at run time.
+import { createHash } from 'node:crypto';
+import { newNotAcceptable } from '@mkube/shared/apierrors';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { notFoundStatus, sendStatus } from '../server/errors.js';
+import { type AggregatedVersion, aggregatedContentType, aggregatedDiscovery } from './aggregated.js';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './legacy.js';
+import { negotiateDiscovery } from './negotiate.js';
+import { versionInfo } from './version.js';
+
+interface Doc {
+  /** A Buffer: fastify would rewrite the Content-Type of a string body (quoting g/v/as, adding charset). */
+  readonly body: Buffer;
+  readonly etag: string;
+}
+
+function doc(value: unknown): Doc {
+  const body = Buffer.from(JSON.stringify(value));
+  return { body, etag: `"${createHash('sha256').update(body).digest('hex').slice(0, 32).toUpperCase()}"` };
+}
+
+function sendJson(request: FastifyRequest, reply: FastifyReply, d: Doc, contentType = 'application/json'): void {
+  reply.header('vary', 'Accept').header('etag', d.etag).header('cache-control', 'public');
+  if (request.headers['if-none-match'] === d.etag) {
+    reply.code(304).send();
+    return;
+  }
+  reply.code(200).header('content-type', contentType).send(d.body);
+}
+
+/** The address clients should use: the one they connected to. */
+function serverAddress(request: FastifyRequest): string {
+  const host = request.headers[':authority'] ?? request.headers.host;
+  if (typeof host === 'string' && host) return host;
+  const s = request.socket;
+  return s.localAddress?.includes(':') ? `[${s.localAddress}]:${s.localPort}` : `${s.localAddress}:${s.localPort}`;
+}
+
+export function registerDiscoveryRoutes(app: FastifyInstance): void {
+  const version = doc(versionInfo());
+  const aggregated: Record<'core' | 'groups', Record<AggregatedVersion, Doc>> = {
+    core: { v2: doc(aggregatedDiscovery('core', 'v2')), v2beta1: doc(aggregatedDiscovery('core', 'v2beta1')) },
+    groups: { v2: doc(aggregatedDiscovery('groups', 'v2')), v2beta1: doc(aggregatedDiscovery('groups', 'v2beta1')) },
+  };
+  const groupList = doc(apiGroupList());
+
+  app.get('/version', (request, reply) => sendJson(request, reply, version));
+
+  const root = (which: 'core' | 'groups') => (request: FastifyRequest, reply: FastifyReply) => {
+    const f = negotiateDiscovery(request.headers.accept);
+    if (f.kind === 'aggregated') {
+      return sendJson(request, reply, aggregated[which][f.version], aggregatedContentType(f.version));
+    }
+    if (f.kind === 'none') {
+      return sendStatus(
+        reply,
+        newNotAcceptable(
+          'only the following media types are accepted: application/json, application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList',
+        ).toStatus(),
+      );
+    }
+    if (which === 'core') return sendJson(request, reply, doc(apiVersions(serverAddress(request))));
+    return sendJson(request, reply, groupList);
+  };
+  app.get('/api', root('core'));
+  app.get('/apis', root('groups'));
+
+  const resourceLists = new Map<string, Doc>();
+  const listFor = (group: string, version: string): Doc | undefined => {
+    const key = `${group}/${version}`;
+    if (!resourceLists.has(key)) {
+      const l = apiResourceList(group, version);
+      if (!l) return undefined;
+      resourceLists.set(key, doc(l));
+    }
+    return resourceLists.get(key);
+  };
+  app.get('/api/:version', (request, reply) => {
+    const d = listFor('', (request.params as { version: string }).version);
+    return d ? sendJson(request, reply, d) : sendStatus(reply, notFoundStatus());
+  });
+  app.get('/apis/:group', (request, reply) => {
+    const g = apiGroup((request.params as { group: string }).group);
+    return g
+      ? sendJson(request, reply, doc({ kind: 'APIGroup', apiVersion: 'v1', ...g }))
+      : sendStatus(reply, notFoundStatus());
+  });
+  app.get('/apis/:group/:version', (request, reply) => {
+    const p = request.params as { group: string; version: string };
+    const d = listFor(p.group, p.version);
+    return d ? sendJson(request, reply, d) : sendStatus(reply, notFoundStatus());
+  });
+}

@@ -1,0 +1,150 @@
+// The verbs of a resource endpoint. Each handler takes the parsed request and answers with data;
+// index.ts turns that into HTTP.
+import type { DeleteOptions, KubeObject, List } from '@mkube/shared/api';
+import { newBadRequest, newMethodNotSupported, newUnsupportedMediaType } from '@mkube/shared/apierrors';
+import { applyPatch, type PatchType } from '../patch/index.js';
+import { parseFilter } from '../registry/filter.js';
+import type { GenericRegistry } from '../registry/generic.js';
+import type { StrategyContext } from '../registry/strategy.js';
+import { decodeObjectBody, mediaType, parseJsonOrYaml } from './body.js';
+import { checkFieldValidation, intParam, isDryRun } from './options.js';
+
+export interface VerbRequest {
+  readonly registry: GenericRegistry;
+  readonly namespace: string;
+  readonly name: string;
+  readonly subresource: string;
+  readonly query: URLSearchParams;
+  readonly body: Buffer | undefined;
+  readonly contentType: string | undefined;
+  readonly ctx: StrategyContext;
+}
+
+export interface VerbResult {
+  readonly code: number;
+  readonly object: unknown;
+}
+
+const PATCH_TYPES: Record<string, PatchType> = {
+  'application/json-patch+json': 'json',
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+};
+
+export async function getObject(r: VerbRequest): Promise<KubeObject> {
+  return r.registry.get(r.namespace, r.name);
+}
+
+export async function listObjects(r: VerbRequest): Promise<List<KubeObject>> {
+  const filter = parseFilter(r.registry.def.resource, r.query.get('labelSelector'), r.query.get('fieldSelector'));
+  const rvMatch = r.query.get('resourceVersionMatch');
+  const rv = r.query.get('resourceVersion') ?? '';
+  let exactRevision: number | undefined;
+  if (rvMatch === 'Exact') {
+    if (!/^\d+$/.test(rv) || rv === '0')
+      throw newBadRequest('resourceVersionMatch=Exact requires a resourceVersion greater than 0');
+    exactRevision = Number(rv);
+  } else if (rvMatch && rvMatch !== 'NotOlderThan') {
+    throw newBadRequest(`resourceVersionMatch: Unsupported value: ${JSON.stringify(rvMatch)}`);
+  }
+  const res = await r.registry.list({
+    namespace: r.namespace,
+    filter,
+    limit: intParam(r.query, 'limit'),
+    continueToken: r.query.get('continue') || undefined,
+    exactRevision,
+  });
+  const def = r.registry.def;
+  return {
+    kind: def.listKind,
+    apiVersion: def.group ? `${def.group}/${def.version}` : def.version,
+    metadata: {
+      resourceVersion: String(res.revision),
+      ...(res.continueToken ? { continue: res.continueToken } : {}),
+      ...(res.remainingItemCount !== undefined ? { remainingItemCount: res.remainingItemCount } : {}),
+    },
+    items: res.items,
+  };
+}
+
+export async function createObject(r: VerbRequest): Promise<VerbResult> {
+  checkFieldValidation(r.query);
+  const obj = decodeObjectBody(r.body, r.contentType, r.registry.def);
+  const created = await r.registry.create(r.namespace, obj, r.ctx, { dryRun: isDryRun(r.query) });
+  return { code: 201, object: created };
+}
+
+export async function updateObject(r: VerbRequest): Promise<VerbResult> {
+  checkFieldValidation(r.query);
+  const obj = decodeObjectBody(r.body, r.contentType, r.registry.def);
+  const updated = await r.registry.update(r.namespace, r.name, obj, r.subresource, r.ctx, {
+    dryRun: isDryRun(r.query),
+  });
+  return { code: 200, object: updated };
+}
+
+export async function patchObject(r: VerbRequest): Promise<VerbResult> {
+  checkFieldValidation(r.query);
+  const type = mediaType(r.contentType);
+  if (type === 'application/apply-patch+yaml') {
+    throw newMethodNotSupported(r.registry.gr, 'server-side apply');
+  }
+  const patchType = PATCH_TYPES[type];
+  if (!patchType) throw newUnsupportedMediaType(type);
+  const patch = parseJsonOrYaml(r.body, 'application/json');
+  const def = r.registry.def;
+  const gvk = { group: def.group, version: def.version, kind: def.kind };
+  // A resourceVersion inside the patch is the client's precondition (kubectl apply/edit send one).
+  const patchRv =
+    patch && typeof patch === 'object' && !Array.isArray(patch)
+      ? (patch as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion
+      : undefined;
+  const updated = await r.registry.guaranteedUpdate(
+    r.namespace,
+    r.name,
+    r.subresource,
+    r.ctx,
+    { dryRun: isDryRun(r.query) },
+    patchRv,
+    (current) => {
+      const patched = applyPatch(gvk, current, patchType, patch) as KubeObject;
+      if (patched?.metadata?.name && patched.metadata.name !== r.name) {
+        throw newBadRequest(
+          `the name of the object (${patched.metadata.name}) does not match the name on the URL (${r.name})`,
+        );
+      }
+      return patched;
+    },
+  );
+  return { code: 200, object: updated };
+}
+
+function deleteOptions(r: VerbRequest): DeleteOptions | undefined {
+  if (!r.body || r.body.length === 0) return undefined;
+  const v = parseJsonOrYaml(r.body, r.contentType);
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw newBadRequest('the body of a delete must be a DeleteOptions object');
+  return v as DeleteOptions;
+}
+
+export async function deleteObject(r: VerbRequest): Promise<VerbResult> {
+  const opts = deleteOptions(r);
+  const dryRun = isDryRun(r.query) || (opts?.dryRun?.includes('All') ?? false);
+  const deleted = await r.registry.delete(r.namespace, r.name, opts?.preconditions, { dryRun });
+  return { code: 200, object: deleted };
+}
+
+export async function deleteCollection(r: VerbRequest): Promise<VerbResult> {
+  const filter = parseFilter(r.registry.def.resource, r.query.get('labelSelector'), r.query.get('fieldSelector'));
+  const items = await r.registry.deleteCollection(r.namespace, filter, { dryRun: isDryRun(r.query) });
+  const def = r.registry.def;
+  return {
+    code: 200,
+    object: {
+      kind: def.listKind,
+      apiVersion: def.group ? `${def.group}/${def.version}` : def.version,
+      metadata: {},
+      items,
+    },
+  };
+}

@@ -1,0 +1,182 @@
+// The REST endpoint of every resource: dispatches a parsed request to the verb handlers and writes
+// the answer — JSON, a Table for kubectl, or a watch stream.
+import type { KubeObject, List } from '@mkube/shared/api';
+import { newBadRequest, newMethodNotSupported, newNotFound, toStatusError } from '@mkube/shared/apierrors';
+import type { Logger } from '@mkube/shared/log';
+import { admitNamespaceDelete, admitNamespacedCreate } from '../admission/namespacelifecycle.js';
+import { toTable, wantsTable } from '../printers/index.js';
+import { parseFilter } from '../registry/filter.js';
+import { Registries } from '../registry/index.js';
+import type { ResourceRequestContext } from '../server/context.js';
+import type { Store } from '../storage/index.js';
+import {
+  createObject,
+  deleteCollection,
+  deleteObject,
+  getObject,
+  listObjects,
+  patchObject,
+  updateObject,
+  type VerbRequest,
+} from './handlers.js';
+import { deleteNamespaceContents } from './namespaces.js';
+import { boolParam, intParam } from './options.js';
+import { serveWatch, startRevision, type WatchSink } from './watch.js';
+
+export interface ResourceHandlerDeps {
+  readonly store: Store;
+  readonly log: Logger;
+  /** Built from `store` when not given. */
+  readonly registries?: Registries;
+  readonly now?: () => Date;
+}
+
+const DEFAULT_WATCH_TIMEOUT_MS = 30 * 60_000;
+
+export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRequestContext) => Promise<void> {
+  const now = deps.now ?? (() => new Date());
+  const registries = deps.registries ?? new Registries(deps.store);
+  return async (c) => {
+    const { info, reply } = c;
+    const query = new URLSearchParams(c.request.url.split('?')[1] ?? '');
+    try {
+      const registry = registries.get(c.def.group, c.def.resource);
+      if (!registry) throw newNotFound({ group: c.def.group, resource: c.def.resource }, info.name);
+      const r: VerbRequest = {
+        registry,
+        namespace: info.namespace,
+        name: info.name,
+        subresource: info.subresource,
+        query,
+        body: c.body,
+        contentType: c.request.headers['content-type'],
+        ctx: { user: c.user, now: now() },
+      };
+      if (
+        info.subresource &&
+        !registry.subresources[info.subresource] &&
+        !['get', 'update', 'patch'].includes(info.verb)
+      ) {
+        throw newMethodNotSupported(
+          { group: c.def.group, resource: `${c.def.resource}/${info.subresource}` },
+          info.verb,
+        );
+      }
+      if (info.subresource && !registry.subresources[info.subresource]) {
+        throw newNotFound({ group: c.def.group, resource: `${c.def.resource}/${info.subresource}` }, info.name);
+      }
+      const accept = String(c.request.headers.accept ?? '');
+      switch (info.verb) {
+        case 'get': {
+          const obj = await getObject(r);
+          return send(c, 200, wantsTable(accept) ? table(c, [obj], query, now()) : obj);
+        }
+        case 'list': {
+          const list = await listObjects(r);
+          return send(c, 200, wantsTable(accept) ? table(c, list.items, query, now(), list) : list);
+        }
+        case 'watch':
+          return await watch(c, r, query, deps.log);
+        case 'create': {
+          if (info.name && !info.subresource) throw newMethodNotSupported(registry.gr, 'create with a name in the URL');
+          if (c.def.namespaced) await admitNamespacedCreate(registries.namespaces, info.namespace);
+          const res = await createObject(r);
+          return send(c, res.code, res.object);
+        }
+        case 'update': {
+          const res = await updateObject(r);
+          return send(c, res.code, res.object);
+        }
+        case 'patch': {
+          const res = await patchObject(r);
+          return send(c, res.code, res.object);
+        }
+        case 'delete': {
+          if (c.def.group === '' && c.def.resource === 'namespaces') {
+            admitNamespaceDelete(info.name);
+            await deleteNamespaceContents(registries, info.name);
+          }
+          const res = await deleteObject(r);
+          return send(c, res.code, res.object);
+        }
+        case 'deletecollection': {
+          const res = await deleteCollection(r);
+          return send(c, res.code, res.object);
+        }
+        default:
+          throw newMethodNotSupported(registry.gr, info.verb);
+      }
+    } catch (e) {
+      const err = toStatusError(e);
+      if (err.code >= 500) deps.log.error({ err: e, path: info.path, verb: info.verb }, 'request failed');
+      if (!reply.sent && !reply.raw.headersSent) send(c, err.code, err.toStatus());
+    }
+  };
+}
+
+function send(c: ResourceRequestContext, code: number, body: unknown): void {
+  c.reply.code(code).header('content-type', 'application/json').send(JSON.stringify(body));
+}
+
+function table(
+  c: ResourceRequestContext,
+  items: KubeObject[],
+  query: URLSearchParams,
+  now: Date,
+  list?: List<KubeObject>,
+) {
+  const include = query.get('includeObject') ?? 'Metadata';
+  if (include !== 'None' && include !== 'Metadata' && include !== 'Object') {
+    throw newBadRequest(
+      `includeObject: Unsupported value: ${JSON.stringify(include)}: supported values: "None", "Metadata", "Object"`,
+    );
+  }
+  return toTable(c.def, items, {
+    includeObject: include,
+    now,
+    resourceVersion: list?.metadata.resourceVersion,
+    continue: list?.metadata.continue,
+  });
+}
+
+async function watch(c: ResourceRequestContext, r: VerbRequest, query: URLSearchParams, log: Logger): Promise<void> {
+  const timeoutSeconds = intParam(query, 'timeoutSeconds');
+  const req = {
+    registry: r.registry,
+    namespace: r.namespace,
+    filter: parseFilter(r.registry.def.resource, query.get('labelSelector'), query.get('fieldSelector')),
+    resourceVersion: query.get('resourceVersion') ?? '',
+    allowBookmarks: boolParam(query, 'allowWatchBookmarks'),
+    timeoutMs: timeoutSeconds !== undefined ? timeoutSeconds * 1000 : DEFAULT_WATCH_TIMEOUT_MS,
+    shutdown: c.shutdownSignal,
+    log,
+  };
+  const { since, initial } = await startRevision(req);
+  const raw = c.reply.raw;
+  c.reply.hijack();
+  raw.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private' });
+  // Clients wait for the headers before they count the watch as started.
+  (raw as { flushHeaders?: () => void }).flushHeaders?.();
+  const closed = new AbortController();
+  raw.on('close', () => closed.abort());
+  const sink: WatchSink = {
+    closed: closed.signal,
+    send(line) {
+      if (closed.signal.aborted) return;
+      if (raw.write(line)) return;
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          raw.off('drain', done);
+          closed.signal.removeEventListener('abort', done);
+          resolve();
+        };
+        raw.on('drain', done);
+        closed.signal.addEventListener('abort', done, { once: true });
+      });
+    },
+    end() {
+      if (!raw.writableEnded) raw.end();
+    },
+  };
+  await serveWatch(req, sink, since, initial);
+}

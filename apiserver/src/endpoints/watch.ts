@@ -1,0 +1,129 @@
+// Watch: newline-delimited `{"type","object"}` events over a chunked response, from a revision the
+// store still keeps. A selector change turns into ADDED/DELETED as the object enters or leaves the
+// selection, as the apiserver's cacher does. A slow reader applies backpressure to its own watch
+// only; when its queue overflows the store ends that watch and the client re-watches.
+import type { KubeObject } from '@mkube/shared/api';
+import { newBadRequest, type StatusError, toStatusError } from '@mkube/shared/apierrors';
+import type { Logger } from '@mkube/shared/log';
+import { decodeDeleted } from '../registry/codec.js';
+import { matchesFilter, type ObjectFilter } from '../registry/filter.js';
+import type { GenericRegistry } from '../registry/generic.js';
+import { listPrefix } from '../registry/keys.js';
+import { storeErrorToStatus } from '../registry/storeerrors.js';
+import type { StoreWatchEvent } from '../storage/index.js';
+
+export interface WatchSink {
+  /** Writes one event; resolves when the client has taken it (backpressure). */
+  send(line: string): void | Promise<void>;
+  end(): void;
+  readonly closed: AbortSignal;
+}
+
+export interface WatchRequest {
+  readonly registry: GenericRegistry;
+  readonly namespace: string;
+  readonly filter: ObjectFilter;
+  /** '' or '0': send the current state as ADDED first; otherwise events after this revision. */
+  readonly resourceVersion: string;
+  readonly allowBookmarks: boolean;
+  readonly timeoutMs: number;
+  readonly shutdown: AbortSignal;
+  readonly log: Logger;
+  readonly bookmarkIntervalMs?: number;
+}
+
+const line = (type: string, object: unknown): string => `${JSON.stringify({ type, object })}\n`;
+
+/** Validates the start point before any byte is sent, so a bad one is a plain HTTP error. */
+export async function startRevision(req: WatchRequest): Promise<{ since: number; initial: KubeObject[] }> {
+  const rv = req.resourceVersion;
+  if (rv === '' || rv === '0') {
+    const { items, revision } = await req.registry.list({ namespace: req.namespace, filter: req.filter });
+    return { since: revision, initial: items };
+  }
+  if (!/^\d+$/.test(rv)) throw newBadRequest(`invalid resource version: ${JSON.stringify(rv)}`);
+  return { since: Number(rv), initial: [] };
+}
+
+/** Runs a watch until the client goes, the timeout passes, the server shuts down or the store ends it. */
+export async function serveWatch(
+  req: WatchRequest,
+  sink: WatchSink,
+  since: number,
+  initial: KubeObject[],
+): Promise<void> {
+  const { registry, filter } = req;
+  const def = registry.def;
+  const apiVersion = def.group ? `${def.group}/${def.version}` : def.version;
+  for (const obj of initial) await sink.send(line('ADDED', obj));
+
+  await new Promise<void>((resolve) => {
+    let done = false;
+    let lastRevision = since;
+    const finish = (err?: StatusError) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      watch.stop();
+      req.shutdown.removeEventListener('abort', onAbort);
+      sink.closed.removeEventListener('abort', onAbort);
+      if (err && !sink.closed.aborted) {
+        try {
+          void sink.send(line('ERROR', err.toStatus()));
+        } catch {
+          // the client is gone; nothing to tell it
+        }
+      }
+      sink.end();
+      resolve();
+    };
+    const onAbort = () => finish();
+    const timer = setTimeout(() => finish(), req.timeoutMs);
+    timer.unref();
+
+    const onEvent = (e: StoreWatchEvent): void | Promise<void> => {
+      if (done) return;
+      if (e.type === 'progress') {
+        lastRevision = e.revision;
+        if (!req.allowBookmarks) return;
+        return sink.send(
+          line('BOOKMARK', { kind: def.kind, apiVersion, metadata: { resourceVersion: String(e.revision) } }),
+        );
+      }
+      lastRevision = e.revision;
+      const out = translate(e);
+      if (out) return sink.send(out);
+    };
+
+    const translate = (e: Exclude<StoreWatchEvent, { type: 'progress' }>): string | undefined => {
+      if (e.type === 'delete') {
+        if (!e.prevKv) return undefined;
+        const obj = decodeDeleted(e.prevKv, e.revision);
+        return matchesFilter(filter, obj, registry.strategy) ? line('DELETED', obj) : undefined;
+      }
+      const obj = registry.decode(e.kv);
+      const now = matchesFilter(filter, obj, registry.strategy);
+      if (e.isCreate) return now ? line('ADDED', obj) : undefined;
+      const before = e.prevKv ? matchesFilter(filter, registry.decode(e.prevKv), registry.strategy) : true;
+      if (now && before) return line('MODIFIED', obj);
+      if (now) return line('ADDED', obj);
+      if (before) return line('DELETED', obj);
+      return undefined;
+    };
+
+    const watch = registry.storage.watch(listPrefix(def, req.namespace), {
+      sinceRevision: since,
+      onEvent,
+      onError: (err) => {
+        req.log.debug({ err, resource: def.resource, lastRevision }, 'watch ended by the store');
+        finish(storeErrorToStatus(err, registry.gr, ''));
+      },
+      progressNotifyMs: req.allowBookmarks ? (req.bookmarkIntervalMs ?? 30_000) : undefined,
+    });
+    if (req.shutdown.aborted || sink.closed.aborted) finish();
+    req.shutdown.addEventListener('abort', onAbort, { once: true });
+    sink.closed.addEventListener('abort', onAbort, { once: true });
+  }).catch((e) => {
+    req.log.warn({ err: toStatusError(e) }, 'watch failed');
+  });
+}

@@ -1,0 +1,67 @@
+// mkube's kube-apiserver: flags → frozen config → server; runs until SIGTERM/SIGINT, then shuts
+// down gracefully and returns the exit code.
+import { createLogger, type Logger } from '@mkube/shared/log';
+import { type ApiServerConfig, ConfigError, loadApiServerConfig } from './config/index.js';
+import { startApiServer } from './server/server.js';
+
+export { APISERVER_FLAGS, type ApiServerConfig, ConfigError, loadApiServerConfig } from './config/index.js';
+export { type RunningApiServer, type StartOptions, startApiServer } from './server/server.js';
+
+export interface RunIO {
+  readonly stderr: NodeJS.WritableStream;
+  /** Aborting it stops the server as a signal would. */
+  readonly signal?: AbortSignal;
+  /** Log destination (tests); defaults to stdout. */
+  readonly log?: Logger;
+}
+
+/** Resolves when SIGTERM or SIGINT arrives or `signal` aborts; the listeners are removed after. */
+function untilStopped(signal: AbortSignal | undefined): Promise<string> {
+  return new Promise((resolve) => {
+    const done = (why: string) => {
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(why);
+    };
+    const onTerm = () => done('SIGTERM');
+    const onInt = () => done('SIGINT');
+    const onAbort = () => done('aborted');
+    process.once('SIGTERM', onTerm);
+    process.once('SIGINT', onInt);
+    if (signal?.aborted) done('aborted');
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Runs the apiserver in the foreground from parsed flag values; returns the process exit code. */
+export async function runApiServer(
+  flags: Record<string, unknown>,
+  given: ReadonlySet<string>,
+  io: RunIO,
+): Promise<number> {
+  let config: ApiServerConfig;
+  try {
+    config = loadApiServerConfig(flags as Parameters<typeof loadApiServerConfig>[0], given);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      io.stderr.write(`error: invalid apiserver configuration:\n${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  const log = io.log ?? createLogger({ name: 'kube-apiserver', verbosity: config.verbosity });
+  const stopped = untilStopped(io.signal);
+  let server: Awaited<ReturnType<typeof startApiServer>>;
+  try {
+    server = await startApiServer(config, { log });
+  } catch (e) {
+    io.stderr.write(`error: failed to start the apiserver: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const why = await stopped;
+  log.info({ signal: why }, 'shutting down');
+  await server.stop();
+  log.flush();
+  return 0;
+}

@@ -1,0 +1,94 @@
+// Loose OpenAPI schemas for mkube's kinds: the top-level fields typed, their insides left open
+// (x-kubernetes-preserve-unknown-fields). Enough for `kubectl explain` to list fields; the apiserver
+// validates for real.
+import type { ResourceDef } from '../registry/catalog.js';
+
+type FieldType = 'string' | 'boolean' | 'integer' | 'object' | 'array';
+
+const OBJ: FieldType = 'object';
+const SPEC_STATUS: Record<string, FieldType> = { spec: OBJ, status: OBJ };
+
+/** Kind → top-level fields besides apiVersion, kind and metadata. */
+const FIELDS: Readonly<Record<string, Record<string, FieldType>>> = {
+  Namespace: SPEC_STATUS,
+  Secret: { data: OBJ, stringData: OBJ, type: 'string', immutable: 'boolean' },
+  ConfigMap: { data: OBJ, binaryData: OBJ, immutable: 'boolean' },
+  ServiceAccount: { secrets: 'array', imagePullSecrets: 'array', automountServiceAccountToken: 'boolean' },
+  Node: SPEC_STATUS,
+  Pod: SPEC_STATUS,
+  Event: {
+    involvedObject: OBJ,
+    reason: 'string',
+    message: 'string',
+    source: OBJ,
+    firstTimestamp: 'string',
+    lastTimestamp: 'string',
+    count: 'integer',
+    type: 'string',
+    eventTime: 'string',
+    series: OBJ,
+    action: 'string',
+    related: OBJ,
+    reportingComponent: 'string',
+    reportingInstance: 'string',
+  },
+  Lease: { spec: OBJ },
+  CertificateSigningRequest: SPEC_STATUS,
+  Role: { rules: 'array' },
+  ClusterRole: { rules: 'array', aggregationRule: OBJ },
+  RoleBinding: { subjects: 'array', roleRef: OBJ },
+  ClusterRoleBinding: { subjects: 'array', roleRef: OBJ },
+};
+
+/** Schema name as Kubernetes names it: io.k8s.api.<group short>.<version>.<Kind>. */
+export function schemaName(def: Pick<ResourceDef, 'group' | 'version' | 'kind'>): string {
+  const pkg = def.group === '' ? 'core' : def.group.replace(/\.k8s\.io$/, '').replace(/\.authorization$/, '');
+  return `io.k8s.api.${pkg}.${def.version}.${def.kind}`;
+}
+
+function field(type: FieldType): Record<string, unknown> {
+  if (type === 'object') return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+  if (type === 'array')
+    return { type: 'array', items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } };
+  return { type };
+}
+
+export function objectSchema(def: ResourceDef): Record<string, unknown> {
+  const properties: Record<string, unknown> = {
+    apiVersion: {
+      type: 'string',
+      description: 'APIVersion defines the versioned schema of this representation of an object.',
+    },
+    kind: {
+      type: 'string',
+      description: 'Kind is a string value representing the REST resource this object represents.',
+    },
+    metadata: {
+      type: 'object',
+      'x-kubernetes-preserve-unknown-fields': true,
+      description: "Standard object's metadata.",
+    },
+  };
+  for (const [name, type] of Object.entries(FIELDS[def.kind] ?? SPEC_STATUS)) properties[name] = field(type);
+  return {
+    type: 'object',
+    description: `${def.kind} (mkube: a loose schema; the apiserver validates the object).`,
+    properties,
+    'x-kubernetes-group-version-kind': [{ group: def.group, version: def.version, kind: def.kind }],
+  };
+}
+
+export function listSchema(def: ResourceDef): Record<string, unknown> {
+  return {
+    type: 'object',
+    description: `${def.listKind} is a list of ${def.kind} objects.`,
+    required: ['items'],
+    properties: {
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+      items: { type: 'array', items: { $ref: `#/components/schemas/${schemaName(def)}` } },
+    },
+    'x-kubernetes-group-version-kind': [{ group: def.group, version: def.version, kind: def.listKind }],
+  };
+}

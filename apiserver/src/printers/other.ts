@@ -1,0 +1,100 @@
+// Printers for CSRs, leases and RBAC (k/k printers.go).
+import type {
+  CertificateSigningRequest,
+  ClusterRoleBinding,
+  KubeObject,
+  Lease,
+  RoleBinding,
+  Subject,
+} from '@mkube/shared/api';
+import { humanDuration, timestampSince } from './duration.js';
+import { AGE_COLUMN, col, NAME_COLUMN, type Printer, printer } from './types.js';
+
+/** `Approved,Issued`, `Pending`, `Denied`, …: Denied beats Approved; Failed and Issued are appended. */
+export function csrCondition(csr: CertificateSigningRequest): string {
+  const types = new Set((csr.status?.conditions ?? []).map((c) => c.type));
+  let status = types.has('Denied') ? 'Denied' : types.has('Approved') ? 'Approved' : 'Pending';
+  if (types.has('Failed')) status += ',Failed';
+  if (csr.status?.certificate) status += ',Issued';
+  return status;
+}
+
+export const csrPrinter: Printer = printer<CertificateSigningRequest>({
+  columns: [
+    NAME_COLUMN,
+    AGE_COLUMN,
+    col('SignerName', 'Only one signer name per request.'),
+    col('Requestor', 'Name of user that requested the CSR.'),
+    col('RequestedDuration', 'Requested duration of the issued certificate.'),
+    col('Condition', 'Approval state of the CSR.'),
+  ],
+  cells: (o, now) => [
+    o.metadata.name,
+    timestampSince(o.metadata.creationTimestamp, now),
+    o.spec.signerName ?? '',
+    o.spec.username ?? '',
+    o.spec.expirationSeconds !== undefined && o.spec.expirationSeconds !== null
+      ? humanDuration(o.spec.expirationSeconds * 1000)
+      : '<none>',
+    csrCondition(o),
+  ],
+});
+
+export const leasePrinter: Printer = printer<Lease>({
+  columns: [
+    NAME_COLUMN,
+    col('Holder', 'HolderIdentity contains the identity of the holder of a current lease.'),
+    AGE_COLUMN,
+  ],
+  cells: (o, now) => [o.metadata.name, o.spec?.holderIdentity ?? '', timestampSince(o.metadata.creationTimestamp, now)],
+});
+
+/** The generic printer: name and creation time (RFC 3339), as for roles and clusterroles. */
+export const createdAtPrinter: Printer = printer<KubeObject>({
+  columns: [
+    NAME_COLUMN,
+    col('Created At', 'CreationTimestamp is a timestamp representing the server time when this object was created.', {
+      type: 'date',
+    }),
+  ],
+  cells: (o) => [o.metadata.name, createdAt(o.metadata.creationTimestamp)],
+});
+
+function createdAt(ts: string | undefined): string {
+  if (!ts) return '';
+  const t = new Date(ts);
+  return Number.isNaN(t.getTime()) ? '' : t.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** rbac.SubjectsStrings: users, groups and `namespace/name` service accounts. */
+function subjects(list: Subject[] | undefined): { users: string[]; groups: string[]; sas: string[] } {
+  const out = { users: [] as string[], groups: [] as string[], sas: [] as string[] };
+  for (const s of list ?? []) {
+    if (s.kind === 'User') out.users.push(s.name);
+    else if (s.kind === 'Group') out.groups.push(s.name);
+    else if (s.kind === 'ServiceAccount') out.sas.push(s.namespace ? `${s.namespace}/${s.name}` : s.name);
+  }
+  return out;
+}
+
+export const bindingPrinter: Printer = printer<RoleBinding | ClusterRoleBinding>({
+  columns: [
+    NAME_COLUMN,
+    col('Role', 'RoleRef references the role being granted.'),
+    AGE_COLUMN,
+    col('Users', 'Users in the binding', { priority: 1 }),
+    col('Groups', 'Groups in the binding', { priority: 1 }),
+    col('ServiceAccounts', 'ServiceAccounts in the binding', { priority: 1 }),
+  ],
+  cells: (o, now) => {
+    const s = subjects(o.subjects);
+    return [
+      o.metadata.name,
+      `${o.roleRef.kind}/${o.roleRef.name}`,
+      timestampSince(o.metadata.creationTimestamp, now),
+      s.users.join(', '),
+      s.groups.join(', '),
+      s.sas.join(', '),
+    ];
+  },
+});

@@ -1,0 +1,94 @@
+// Server-side printing: objects → meta.k8s.io/v1 Table, for kubectl's human output.
+import type { KubeObject, PartialObjectMetadata, Table, TableRow } from '@mkube/shared/api';
+import type { ResourceDef } from '../registry/catalog.js';
+import {
+  configMapPrinter,
+  eventPrinter,
+  namespacePrinter,
+  nodePrinter,
+  secretPrinter,
+  serviceAccountPrinter,
+} from './core.js';
+import { bindingPrinter, createdAtPrinter, csrPrinter, leasePrinter } from './other.js';
+import { podPrinter } from './pods.js';
+import type { Printer } from './types.js';
+
+/** group/resource → printer; resources absent here get the Name / Created At printer. */
+const PRINTERS: Readonly<Record<string, Printer>> = {
+  '/namespaces': namespacePrinter,
+  '/secrets': secretPrinter,
+  '/configmaps': configMapPrinter,
+  '/serviceaccounts': serviceAccountPrinter,
+  '/nodes': nodePrinter,
+  '/pods': podPrinter,
+  '/events': eventPrinter,
+  'coordination.k8s.io/leases': leasePrinter,
+  'certificates.k8s.io/certificatesigningrequests': csrPrinter,
+  'rbac.authorization.k8s.io/roles': createdAtPrinter,
+  'rbac.authorization.k8s.io/clusterroles': createdAtPrinter,
+  'rbac.authorization.k8s.io/rolebindings': bindingPrinter,
+  'rbac.authorization.k8s.io/clusterrolebindings': bindingPrinter,
+};
+
+export function printerFor(def: Pick<ResourceDef, 'group' | 'resource'>): Printer {
+  return PRINTERS[`${def.group}/${def.resource}`] ?? createdAtPrinter;
+}
+
+export type IncludeObject = 'None' | 'Metadata' | 'Object';
+
+export interface TableOptions {
+  readonly includeObject: IncludeObject;
+  readonly now: Date;
+  readonly resourceVersion?: string;
+  readonly continue?: string;
+}
+
+function partial(obj: KubeObject): PartialObjectMetadata {
+  return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata };
+}
+
+export function toTable(def: ResourceDef, objects: object[], opts: TableOptions): Table {
+  const p = printerFor(def);
+  const rows = (objects as KubeObject[]).map((obj): TableRow => {
+    const row: TableRow = { cells: p.cells(obj as unknown as Record<string, unknown>, opts.now) };
+    const conditions = p.conditions?.(obj as unknown as Record<string, unknown>);
+    if (conditions) row.conditions = conditions;
+    if (opts.includeObject === 'Metadata') row.object = partial(obj);
+    else if (opts.includeObject === 'Object') row.object = obj;
+    return row;
+  });
+  // A single object's table carries that object's resourceVersion (tableconvertor).
+  const only = objects.length === 1 ? (objects[0] as KubeObject) : undefined;
+  const resourceVersion = opts.resourceVersion ?? only?.metadata?.resourceVersion;
+  const metadata: Table['metadata'] = {};
+  if (resourceVersion) metadata.resourceVersion = resourceVersion;
+  if (opts.continue) metadata.continue = opts.continue;
+  return {
+    kind: 'Table',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata,
+    columnDefinitions: [...p.columns],
+    rows,
+  };
+}
+
+/**
+ * True when the Accept header asks for a meta.k8s.io Table (`application/json;as=Table;v=v1;g=meta.k8s.io`,
+ * v1beta1 too); parameters may come in any order.
+ */
+export function wantsTable(acceptHeader: string): boolean {
+  for (const clause of acceptHeader.split(',')) {
+    const [type, ...params] = clause.split(';').map((s) => s.trim());
+    if (type !== 'application/json' && type !== '*/*') continue;
+    const p = new Map(
+      params.map((kv) => {
+        const i = kv.indexOf('=');
+        return [kv.slice(0, i).trim().toLowerCase(), kv.slice(i + 1).trim()] as const;
+      }),
+    );
+    if (p.get('as') === 'Table' && p.get('g') === 'meta.k8s.io' && (p.get('v') === 'v1' || p.get('v') === 'v1beta1')) {
+      return true;
+    }
+  }
+  return false;
+}

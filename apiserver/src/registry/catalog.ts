@@ -1,0 +1,179 @@
+// Every resource mkube serves, as data: discovery, OpenAPI, Table printers and the registry are all
+// built from this one list. Verbs, short names and categories are what kube-apiserver 1.33 reports.
+
+export interface SubresourceDef {
+  /** `status`, `log`, … (served as `<resource>/<name>`). */
+  name: string;
+  kind: string;
+  /** The response kind's group/version when it differs from the parent's. */
+  group?: string;
+  version?: string;
+  verbs: string[];
+}
+
+export interface ResourceDef {
+  group: string;
+  version: string;
+  /** Plural, lower case: the URL segment. */
+  resource: string;
+  kind: string;
+  listKind: string;
+  singular: string;
+  namespaced: boolean;
+  shortNames: string[];
+  categories: string[];
+  /** Verbs as discovery lists them (sorted, as kube-apiserver does). */
+  verbs: string[];
+  subresources: SubresourceDef[];
+}
+
+/** The verbs of a fully stored resource (genericregistry.Store with every interface). */
+const CRUD = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+const CREATE_ONLY = ['create'];
+const STATUS_VERBS = ['get', 'patch', 'update'];
+
+interface Spec {
+  group: string;
+  version: string;
+  resource: string;
+  kind: string;
+  namespaced: boolean;
+  verbs?: string[];
+  shortNames?: string[];
+  categories?: string[];
+  subresources?: SubresourceDef[];
+}
+
+function def(s: Spec): ResourceDef {
+  return {
+    group: s.group,
+    version: s.version,
+    resource: s.resource,
+    kind: s.kind,
+    listKind: `${s.kind}List`,
+    singular: s.kind.toLowerCase(),
+    namespaced: s.namespaced,
+    shortNames: s.shortNames ?? [],
+    categories: s.categories ?? [],
+    verbs: s.verbs ?? CRUD,
+    subresources: s.subresources ?? [],
+  };
+}
+
+const core = (s: Omit<Spec, 'group' | 'version'>): ResourceDef => def({ group: '', version: 'v1', ...s });
+
+const status = (kind: string): SubresourceDef => ({ name: 'status', kind, verbs: STATUS_VERBS });
+
+/** A review API: create-only, never stored (served by authn/authz in a later issue). */
+const review = (group: string, resource: string, kind: string, namespaced: boolean): ResourceDef =>
+  def({ group, version: 'v1', resource, kind, namespaced, verbs: CREATE_ONLY });
+
+export const RESOURCES: readonly ResourceDef[] = Object.freeze([
+  core({
+    resource: 'namespaces',
+    kind: 'Namespace',
+    namespaced: false,
+    // Namespaces have no deletecollection (pkg/registry/core/namespace/storage).
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    shortNames: ['ns'],
+    subresources: [{ name: 'finalize', kind: 'Namespace', verbs: ['update'] }, status('Namespace')],
+  }),
+  core({ resource: 'secrets', kind: 'Secret', namespaced: true }),
+  core({ resource: 'configmaps', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] }),
+  core({
+    resource: 'serviceaccounts',
+    kind: 'ServiceAccount',
+    namespaced: true,
+    shortNames: ['sa'],
+    subresources: [
+      { name: 'token', kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: CREATE_ONLY },
+    ],
+  }),
+  core({
+    resource: 'nodes',
+    kind: 'Node',
+    namespaced: false,
+    shortNames: ['no'],
+    subresources: [
+      { name: 'proxy', kind: 'NodeProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
+      status('Node'),
+    ],
+  }),
+  core({
+    resource: 'pods',
+    kind: 'Pod',
+    namespaced: true,
+    shortNames: ['po'],
+    categories: ['all'],
+    subresources: [
+      { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
+      { name: 'log', kind: 'Pod', verbs: ['get'] },
+      status('Pod'),
+    ],
+  }),
+  core({ resource: 'events', kind: 'Event', namespaced: true, shortNames: ['ev'] }),
+  def({ group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true }),
+  def({
+    group: 'certificates.k8s.io',
+    version: 'v1',
+    resource: 'certificatesigningrequests',
+    kind: 'CertificateSigningRequest',
+    namespaced: false,
+    shortNames: ['csr'],
+    subresources: [
+      { name: 'approval', kind: 'CertificateSigningRequest', verbs: STATUS_VERBS },
+      status('CertificateSigningRequest'),
+    ],
+  }),
+  def({ group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'roles', kind: 'Role', namespaced: true }),
+  def({
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    resource: 'clusterroles',
+    kind: 'ClusterRole',
+    namespaced: false,
+  }),
+  def({
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    resource: 'rolebindings',
+    kind: 'RoleBinding',
+    namespaced: true,
+  }),
+  def({
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    resource: 'clusterrolebindings',
+    kind: 'ClusterRoleBinding',
+    namespaced: false,
+  }),
+  review('authentication.k8s.io', 'tokenreviews', 'TokenReview', false),
+  review('authentication.k8s.io', 'selfsubjectreviews', 'SelfSubjectReview', false),
+  review('authorization.k8s.io', 'localsubjectaccessreviews', 'LocalSubjectAccessReview', true),
+  review('authorization.k8s.io', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false),
+  review('authorization.k8s.io', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false),
+  review('authorization.k8s.io', 'subjectaccessreviews', 'SubjectAccessReview', false),
+]);
+
+const byGVR = new Map(RESOURCES.map((d) => [`${d.group}/${d.version}/${d.resource}`, d]));
+const byGVK = new Map(RESOURCES.map((d) => [`${groupVersion(d)}/${d.kind}`, d]));
+
+/** `v1` for the core group, `<group>/<version>` otherwise. */
+export function groupVersion(d: Pick<ResourceDef, 'group' | 'version'>): string {
+  return d.group ? `${d.group}/${d.version}` : d.version;
+}
+
+export function findResource(group: string, version: string, resource: string): ResourceDef | undefined {
+  return byGVR.get(`${group}/${version}/${resource}`);
+}
+
+export function findByKind(apiVersion: string, kind: string): ResourceDef | undefined {
+  return byGVK.get(`${apiVersion}/${kind}`);
+}
+
+/** API groups in the order discovery lists them (core excluded), each with its one served version. */
+export function apiGroups(): { group: string; version: string }[] {
+  const seen = new Map<string, string>();
+  for (const d of RESOURCES) if (d.group && !seen.has(d.group)) seen.set(d.group, d.version);
+  return [...seen].map(([group, version]) => ({ group, version }));
+}

@@ -1,0 +1,140 @@
+// Strategies of the core/v1 and coordination.k8s.io/v1 kinds mkube serves.
+import type { ConfigMap, KubeObject, Lease, Namespace, Node, Pod, Secret, ServiceAccount } from '@mkube/shared/api';
+import type { FieldError } from '@mkube/shared/apierrors';
+import {
+  validateConfigMap,
+  validateConfigMapUpdate,
+  validateLease,
+  validateLeaseUpdate,
+  validateNamespace,
+  validateNamespaceUpdate,
+  validateNode,
+  validateNodeUpdate,
+  validatePod,
+  validatePodUpdate,
+  validateSecret,
+  validateSecretUpdate,
+  validateServiceAccount,
+  validateServiceAccountUpdate,
+} from '../../validation/index.js';
+import type { RESTStrategy, SubresourceStrategy } from '../strategy.js';
+
+type WithStatus = KubeObject & { status?: unknown; spec?: unknown };
+
+const none = (): FieldError[] => [];
+
+/** Kinds without status or server-owned fields. */
+export function plainStrategy(
+  validate: (o: KubeObject) => FieldError[] = none,
+  validateUpdate?: (o: KubeObject, old: KubeObject) => FieldError[],
+): RESTStrategy {
+  return {
+    prepareForCreate() {},
+    prepareForUpdate() {},
+    validate: (o) => validate(o),
+    validateUpdate: (o, old) => [...validate(o), ...(validateUpdate?.(o, old) ?? [])],
+  };
+}
+
+/** Kinds whose status is written only through /status (pods, nodes, namespaces). */
+export function statusOwningStrategy<T extends WithStatus>(opts: {
+  create?: (o: T) => void;
+  validate?: (o: T) => FieldError[];
+  validateUpdate?: (o: T, old: T) => FieldError[];
+  selectableFields?: (o: T) => Record<string, string>;
+}): RESTStrategy {
+  return {
+    prepareForCreate(o) {
+      opts.create?.(o as T);
+    },
+    prepareForUpdate(o, old) {
+      (o as WithStatus).status = (old as WithStatus).status;
+    },
+    validate: (o) => opts.validate?.(o as T) ?? [],
+    validateUpdate: (o, old) => [
+      ...(opts.validate?.(o as T) ?? []),
+      ...(opts.validateUpdate?.(o as T, old as T) ?? []),
+    ],
+    selectableFields: opts.selectableFields ? (o) => opts.selectableFields!(o as T) : undefined,
+  };
+}
+
+/** `/status`: only status changes; the rest of the object stays as stored. */
+export const statusSubresource: SubresourceStrategy = {
+  prepareForUpdate(o, old) {
+    const status = (o as WithStatus).status;
+    for (const k of Object.keys(o)) delete (o as unknown as Record<string, unknown>)[k];
+    Object.assign(o, structuredClone(old), { status });
+  },
+  validateUpdate: () => [],
+};
+
+export const namespaceStrategy = statusOwningStrategy<Namespace>({
+  create(ns) {
+    ns.spec = { finalizers: ['kubernetes'] };
+    ns.status = { phase: 'Active' };
+  },
+  validate: validateNamespace,
+  validateUpdate: (ns, old) => {
+    // The spec (finalizers) is the namespace controller's: a plain update keeps the stored one.
+    ns.spec = old.spec;
+    return validateNamespaceUpdate(ns, old);
+  },
+  selectableFields: (ns) => ({ 'status.phase': ns.status?.phase ?? '' }),
+});
+
+/** `stringData` is write-only sugar: merged into `data` (base64) and dropped, as the apiserver does. */
+function foldStringData(s: Secret): void {
+  if (s.stringData) {
+    s.data ??= {};
+    for (const [k, v] of Object.entries(s.stringData)) s.data[k] = Buffer.from(v, 'utf8').toString('base64');
+    delete s.stringData;
+  }
+  s.type ??= 'Opaque';
+}
+
+export const secretStrategy: RESTStrategy = {
+  prepareForCreate: (o) => foldStringData(o as Secret),
+  prepareForUpdate: (o) => foldStringData(o as Secret),
+  validate: (o) => validateSecret(o as Secret),
+  validateUpdate: (o, old) => [...validateSecret(o as Secret), ...validateSecretUpdate(o as Secret, old as Secret)],
+  selectableFields: (o) => ({ type: (o as Secret).type ?? '' }),
+};
+
+export const configMapStrategy = plainStrategy(
+  (o) => validateConfigMap(o as ConfigMap),
+  (o, old) => validateConfigMapUpdate(o as ConfigMap, old as ConfigMap),
+);
+
+export const nodeStrategy = statusOwningStrategy<Node>({
+  validate: validateNode,
+  validateUpdate: validateNodeUpdate,
+  selectableFields: (n) => ({ 'spec.unschedulable': String(n.spec?.unschedulable ?? false) }),
+});
+
+export const podStrategy = statusOwningStrategy<Pod>({
+  create(pod) {
+    pod.status = { phase: 'Pending' };
+    if (pod.spec) pod.spec.serviceAccountName ??= 'default';
+  },
+  validate: validatePod,
+  validateUpdate: validatePodUpdate,
+  selectableFields: (p) => ({
+    'spec.nodeName': p.spec?.nodeName ?? '',
+    'spec.restartPolicy': p.spec?.restartPolicy ?? '',
+    'spec.schedulerName': p.spec?.schedulerName ?? '',
+    'spec.serviceAccountName': p.spec?.serviceAccountName ?? '',
+    'status.phase': p.status?.phase ?? '',
+    'status.podIP': p.status?.podIP ?? '',
+  }),
+});
+
+export const eventStrategy = plainStrategy();
+export const serviceAccountStrategy = plainStrategy(
+  (o) => validateServiceAccount(o as ServiceAccount),
+  (o, old) => validateServiceAccountUpdate(o as ServiceAccount, old as ServiceAccount),
+);
+export const leaseStrategy = plainStrategy(
+  (o) => validateLease(o as Lease),
+  (o, old) => validateLeaseUpdate(o as Lease, old as Lease),
+);

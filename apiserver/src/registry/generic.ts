@@ -1,0 +1,401 @@
+// The generic registry (k8s.io/apiserver registry/generic/registry.Store): storage, metadata,
+// preconditions, dry-run and selectors for any resource; per-resource rules come from a strategy.
+import { randomInt, randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import type { KubeObject, ObjectMeta, Preconditions } from '@mkube/shared/api';
+import {
+  type FieldError,
+  formatFieldError,
+  type GroupResource,
+  newBadRequest,
+  newConflict,
+  newInvalid,
+  newNotFound,
+  OBJECT_MODIFIED,
+} from '@mkube/shared/apierrors';
+import type { KeyValue, Store } from '../storage/index.js';
+import type { ResourceDef } from './catalog.js';
+import { clone, decodeObject, encodeObject } from './codec.js';
+import { matchesFilter, type ObjectFilter } from './filter.js';
+import { listPrefix, objectKey } from './keys.js';
+import { validateMetaOnCreate, validateMetaOnUpdate } from './meta.js';
+import { storeErrorToStatus } from './storeerrors.js';
+import type { RESTStrategy, StrategyContext, SubresourceStrategy } from './strategy.js';
+
+export interface WriteOptions {
+  readonly dryRun: boolean;
+}
+
+export interface ListRequest {
+  readonly namespace: string;
+  readonly filter: ObjectFilter;
+  readonly limit?: number;
+  readonly continueToken?: string;
+  /** Serve the list at exactly this revision (resourceVersionMatch=Exact). */
+  readonly exactRevision?: number;
+}
+
+export interface ListResponse {
+  readonly items: KubeObject[];
+  readonly revision: number;
+  readonly continueToken?: string;
+  readonly remainingItemCount?: number;
+}
+
+interface ContinueToken {
+  v: 'meta.k8s.io/v1';
+  rv: number;
+  start: string;
+}
+
+const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+export function nowTimestamp(now: Date): string {
+  return `${now.toISOString().slice(0, 19)}Z`;
+}
+
+export class GenericRegistry {
+  readonly gr: GroupResource;
+  constructor(
+    readonly def: ResourceDef,
+    readonly strategy: RESTStrategy,
+    private readonly store: Store,
+    readonly subresources: Readonly<Record<string, SubresourceStrategy>> = {},
+  ) {
+    this.gr = { group: def.group, resource: def.resource };
+  }
+
+  get kindRef(): { group: string; kind: string } {
+    return { group: this.def.group, kind: this.def.kind };
+  }
+
+  key(namespace: string, name: string): string {
+    return objectKey(this.def, namespace, name);
+  }
+
+  async get(namespace: string, name: string): Promise<KubeObject> {
+    const { kv } = await this.store.get(this.key(namespace, name)).catch((e) => {
+      throw storeErrorToStatus(e, this.gr, name);
+    });
+    if (!kv) throw newNotFound(this.gr, name);
+    return decodeObject(kv);
+  }
+
+  async list(req: ListRequest): Promise<ListResponse> {
+    const prefix = listPrefix(this.def, req.namespace);
+    let startKey: string | undefined;
+    let revision = req.exactRevision;
+    if (req.continueToken) {
+      const token = decodeContinue(req.continueToken);
+      startKey = prefix + token.start;
+      revision = token.rv;
+      if (!startKey.startsWith(prefix))
+        throw newBadRequest('continue key is not valid: the continue token is for another resource');
+    }
+    const limit = req.limit && req.limit > 0 ? req.limit : undefined;
+    const items: KubeObject[] = [];
+    let lastKey: string | undefined;
+    let more = false;
+    let readRevision = 0;
+    let remaining: number | undefined;
+    // Selectors are applied after the read, so keep reading pages until the page is full.
+    for (;;) {
+      const page = await this.store
+        .list(prefix, {
+          limit: limit ? Math.max(limit - items.length, 1) * (req.filter.isEmpty ? 1 : 2) : undefined,
+          startKey,
+          revision,
+        })
+        .catch((e) => {
+          throw storeErrorToStatus(e, this.gr, '');
+        });
+      readRevision = page.revision;
+      revision = page.revision;
+      let consumed = 0;
+      for (const kv of page.kvs) {
+        consumed++;
+        lastKey = kv.key;
+        const obj = decodeObject(kv);
+        if (!matchesFilter(req.filter, obj, this.strategy)) continue;
+        items.push(obj);
+        if (limit && items.length >= limit) break;
+      }
+      more = page.more || consumed < page.kvs.length;
+      if (limit && items.length >= limit) {
+        // Only an unfiltered list knows how many items are left (as Kubernetes).
+        if (req.filter.isEmpty) remaining = page.count - consumed;
+        break;
+      }
+      if (!page.more || page.kvs.length === 0) {
+        more = false;
+        break;
+      }
+      startKey = `${lastKey}\x00`;
+    }
+    const response: ListResponse = { items, revision: readRevision };
+    if (more && limit && lastKey !== undefined) {
+      return {
+        ...response,
+        continueToken: encodeContinue({
+          v: 'meta.k8s.io/v1',
+          rv: readRevision,
+          start: `${lastKey.slice(prefix.length)}\x00`,
+        }),
+        remainingItemCount: remaining !== undefined && remaining > 0 ? remaining : undefined,
+      };
+    }
+    return response;
+  }
+
+  async create(namespace: string, input: KubeObject, ctx: StrategyContext, opts: WriteOptions): Promise<KubeObject> {
+    const obj = clone(input);
+    obj.apiVersion = this.def.group ? `${this.def.group}/${this.def.version}` : this.def.version;
+    obj.kind = this.def.kind;
+    obj.metadata ??= {};
+    const meta = obj.metadata;
+    if (meta.resourceVersion) throw newBadRequest('resourceVersion should not be set on objects to be created');
+    if (this.def.namespaced) {
+      if (meta.namespace && meta.namespace !== namespace) {
+        throw newBadRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      meta.namespace = namespace;
+    } else {
+      delete meta.namespace;
+    }
+    this.strategy.prepareForCreate(obj, ctx);
+    fillSystemFields(meta, ctx.now);
+    if (this.strategy.bumpsGeneration) meta.generation = 1;
+    const generated = !meta.name && !!meta.generateName;
+    if (generated) meta.name = generateName(meta.generateName!);
+    const errs = uniqueErrors([...validateMetaOnCreate(meta, this.def), ...this.strategy.validate(obj, ctx)]);
+    if (errs.length) throw newInvalid(this.kindRef, meta.name ?? '', errs);
+    if (opts.dryRun) {
+      await this.assertAbsent(namespace, meta.name!);
+      return obj;
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const kv = await this.store.create(this.key(namespace, meta.name!), encodeObject(obj));
+        return decodeObject(kv);
+      } catch (e) {
+        const err = storeErrorToStatus(e, this.gr, meta.name!);
+        // A generated name that collided: draw another, as the apiserver's retry does.
+        if (generated && err.reason === 'AlreadyExists' && attempt < 3) {
+          meta.name = generateName(meta.generateName!);
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  private async assertAbsent(namespace: string, name: string): Promise<void> {
+    const { kv } = await this.store.get(this.key(namespace, name));
+    if (kv) throw storeErrorToStatus({ code: 'KeyExists' }, this.gr, name);
+  }
+
+  /**
+   * PUT (subresource '' or a subresource name). `input.metadata.resourceVersion`, when set, is a
+   * precondition; when empty the update is unconditional, as Kubernetes allows for built-in kinds.
+   */
+  async update(
+    namespace: string,
+    name: string,
+    input: KubeObject,
+    subresource: string,
+    ctx: StrategyContext,
+    opts: WriteOptions,
+  ): Promise<KubeObject> {
+    const inName = input.metadata?.name;
+    if (inName && inName !== name)
+      throw newBadRequest(`the name of the object (${inName}) does not match the name on the URL (${name})`);
+    if (this.def.namespaced && input.metadata?.namespace && input.metadata.namespace !== namespace) {
+      throw newBadRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    return this.guaranteedUpdate(namespace, name, subresource, ctx, opts, input.metadata?.resourceVersion, () =>
+      clone(input),
+    );
+  }
+
+  /**
+   * Read-modify-write with optimistic concurrency. `mutate` receives the current object (a copy);
+   * `expectedRv` is the client's precondition (a conflict is then reported, not retried).
+   */
+  async guaranteedUpdate(
+    namespace: string,
+    name: string,
+    subresource: string,
+    ctx: StrategyContext,
+    opts: WriteOptions,
+    expectedRv: string | undefined,
+    mutate: (current: KubeObject) => KubeObject,
+  ): Promise<KubeObject> {
+    const key = this.key(namespace, name);
+    for (let attempt = 0; attempt < 16; attempt++) {
+      const { kv } = await this.store.get(key).catch((e) => {
+        throw storeErrorToStatus(e, this.gr, name);
+      });
+      if (!kv) throw newNotFound(this.gr, name);
+      const old = decodeObject(kv);
+      if (expectedRv && expectedRv !== old.metadata.resourceVersion) throw newConflict(this.gr, name, OBJECT_MODIFIED);
+      const obj = this.prepareUpdate(mutate(clone(old)), old, subresource, ctx);
+      if (sameObject(obj, old)) return old;
+      if (opts.dryRun) return obj;
+      try {
+        return decodeObject(await this.store.update(key, encodeObject(obj), { expectedModRevision: kv.modRevision }));
+      } catch (e) {
+        const err = storeErrorToStatus(e, this.gr, name);
+        if (err.reason === 'Conflict' && !expectedRv) continue;
+        throw err;
+      }
+    }
+    throw newConflict(this.gr, name, OBJECT_MODIFIED);
+  }
+
+  private prepareUpdate(obj: KubeObject, old: KubeObject, subresource: string, ctx: StrategyContext): KubeObject {
+    obj.apiVersion = old.apiVersion;
+    obj.kind = old.kind;
+    obj.metadata ??= {};
+    const meta = obj.metadata;
+    meta.resourceVersion = old.metadata.resourceVersion;
+    if (!meta.uid) meta.uid = old.metadata.uid;
+    meta.creationTimestamp = old.metadata.creationTimestamp;
+    if (old.metadata.deletionTimestamp) meta.deletionTimestamp = old.metadata.deletionTimestamp;
+    if (this.def.namespaced) meta.namespace = old.metadata.namespace;
+    meta.name ??= old.metadata.name;
+    if (old.metadata.generation !== undefined) meta.generation = old.metadata.generation;
+    let errs: FieldError[];
+    if (subresource) {
+      const sub = this.subresources[subresource];
+      if (!sub)
+        throw newNotFound({ group: this.def.group, resource: `${this.def.resource}/${subresource}` }, meta.name ?? '');
+      // A subresource owns one part of the object; metadata stays as it was.
+      obj.metadata = { ...old.metadata };
+      sub.prepareForUpdate(obj, old, ctx);
+      errs = sub.validateUpdate(obj, old, ctx);
+    } else {
+      this.strategy.prepareForUpdate(obj, old, ctx);
+      if (this.strategy.bumpsGeneration?.(obj, old)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
+      errs = uniqueErrors([
+        ...validateMetaOnUpdate(obj.metadata, old.metadata, this.def),
+        ...this.strategy.validateUpdate(obj, old, ctx),
+      ]);
+    }
+    if (errs.length) throw newInvalid(this.kindRef, old.metadata.name ?? '', errs);
+    return obj;
+  }
+
+  async delete(
+    namespace: string,
+    name: string,
+    preconditions: Preconditions | undefined,
+    opts: WriteOptions,
+  ): Promise<KubeObject> {
+    const key = this.key(namespace, name);
+    for (let attempt = 0; attempt < 16; attempt++) {
+      const { kv } = await this.store.get(key).catch((e) => {
+        throw storeErrorToStatus(e, this.gr, name);
+      });
+      if (!kv) throw newNotFound(this.gr, name);
+      const current = decodeObject(kv);
+      checkPreconditions(this.gr, name, current, preconditions);
+      if (opts.dryRun) return current;
+      try {
+        await this.store.delete(key, { expectedModRevision: kv.modRevision });
+        return current;
+      } catch (e) {
+        const err = storeErrorToStatus(e, this.gr, name);
+        if (err.reason === 'Conflict' && !preconditions?.resourceVersion) continue;
+        throw err;
+      }
+    }
+    throw newConflict(this.gr, name, OBJECT_MODIFIED);
+  }
+
+  async deleteCollection(namespace: string, filter: ObjectFilter, opts: WriteOptions): Promise<KubeObject[]> {
+    const { items } = await this.list({ namespace, filter });
+    const deleted: KubeObject[] = [];
+    for (const item of items) {
+      try {
+        deleted.push(
+          await this.delete(item.metadata.namespace ?? '', item.metadata.name!, { uid: item.metadata.uid }, opts),
+        );
+      } catch (e) {
+        if ((e as { reason?: string }).reason !== 'NotFound') throw e;
+      }
+    }
+    return deleted;
+  }
+
+  /** Raw store access for watches. */
+  get storage(): Store {
+    return this.store;
+  }
+
+  decode(kv: KeyValue): KubeObject {
+    return decodeObject(kv);
+  }
+}
+
+/** Type validators also check metadata; the generic checks must not report a problem twice. */
+function uniqueErrors(errs: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  return errs.filter((e) => {
+    const k = formatFieldError(e);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function checkPreconditions(gr: GroupResource, name: string, current: KubeObject, p: Preconditions | undefined): void {
+  if (p?.uid && p.uid !== current.metadata.uid) {
+    throw newConflict(
+      gr,
+      name,
+      `Precondition failed: UID in precondition: ${p.uid}, UID in object meta: ${current.metadata.uid}`,
+    );
+  }
+  if (p?.resourceVersion && p.resourceVersion !== current.metadata.resourceVersion) {
+    throw newConflict(
+      gr,
+      name,
+      `Precondition failed: ResourceVersion in precondition: ${p.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`,
+    );
+  }
+}
+
+function fillSystemFields(meta: ObjectMeta, now: Date): void {
+  meta.uid = randomUUID();
+  meta.creationTimestamp = nowTimestamp(now);
+  delete meta.deletionTimestamp;
+  delete meta.deletionGracePeriodSeconds;
+  delete meta.selfLink;
+  delete meta.managedFields;
+  delete meta.generation;
+}
+
+export function generateName(base: string): string {
+  let suffix = '';
+  for (let i = 0; i < 5; i++) suffix += GENERATE_ALPHABET[randomInt(GENERATE_ALPHABET.length)];
+  // Kubernetes trims the base so the result stays within 63 characters.
+  return `${base.slice(0, 58)}${suffix}`;
+}
+
+function sameObject(a: KubeObject, b: KubeObject): boolean {
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
+}
+
+function encodeContinue(t: ContinueToken): string {
+  return Buffer.from(JSON.stringify(t)).toString('base64url');
+}
+
+function decodeContinue(s: string): ContinueToken {
+  try {
+    const t = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as ContinueToken;
+    if (t.v !== 'meta.k8s.io/v1' || !Number.isSafeInteger(t.rv) || typeof t.start !== 'string') throw new Error('bad');
+    return t;
+  } catch {
+    throw newBadRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  }
+}

@@ -1,0 +1,72 @@
+// Every resource mkube stores, each a GenericRegistry with its strategy and subresources.
+
+import type { Store } from '../storage/index.js';
+import { RESOURCES, type ResourceDef } from './catalog.js';
+import { csrApprovalStrategy, csrStatusStrategy, csrStrategy } from './certificates/index.js';
+import {
+  configMapStrategy,
+  eventStrategy,
+  leaseStrategy,
+  namespaceStrategy,
+  nodeStrategy,
+  podStrategy,
+  secretStrategy,
+  serviceAccountStrategy,
+  statusSubresource,
+} from './core/strategies.js';
+import { GenericRegistry } from './generic.js';
+import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac/index.js';
+import type { RESTStrategy, SubresourceStrategy } from './strategy.js';
+
+interface Wiring {
+  readonly strategy: RESTStrategy;
+  readonly subresources?: Record<string, SubresourceStrategy>;
+}
+
+/** group/resource → rules. Resources absent here (the review APIs) are not stored. */
+const WIRING: Readonly<Record<string, Wiring>> = {
+  '/namespaces': { strategy: namespaceStrategy, subresources: { status: statusSubresource } },
+  '/secrets': { strategy: secretStrategy },
+  '/configmaps': { strategy: configMapStrategy },
+  '/serviceaccounts': { strategy: serviceAccountStrategy },
+  '/nodes': { strategy: nodeStrategy, subresources: { status: statusSubresource } },
+  '/pods': { strategy: podStrategy, subresources: { status: statusSubresource } },
+  '/events': { strategy: eventStrategy },
+  'coordination.k8s.io/leases': { strategy: leaseStrategy },
+  'certificates.k8s.io/certificatesigningrequests': {
+    strategy: csrStrategy as unknown as RESTStrategy,
+    subresources: {
+      status: csrStatusStrategy as unknown as SubresourceStrategy,
+      approval: csrApprovalStrategy as unknown as SubresourceStrategy,
+    },
+  },
+  'rbac.authorization.k8s.io/roles': { strategy: roleStrategy as unknown as RESTStrategy },
+  'rbac.authorization.k8s.io/clusterroles': { strategy: clusterRoleStrategy as unknown as RESTStrategy },
+  'rbac.authorization.k8s.io/rolebindings': { strategy: roleBindingStrategy as unknown as RESTStrategy },
+  'rbac.authorization.k8s.io/clusterrolebindings': { strategy: clusterRoleBindingStrategy as unknown as RESTStrategy },
+};
+
+export class Registries {
+  private readonly byKey = new Map<string, GenericRegistry>();
+
+  constructor(store: Store, resources: readonly ResourceDef[] = RESOURCES) {
+    for (const def of resources) {
+      const w = WIRING[`${def.group}/${def.resource}`];
+      if (w)
+        this.byKey.set(`${def.group}/${def.resource}`, new GenericRegistry(def, w.strategy, store, w.subresources));
+    }
+  }
+
+  get(group: string, resource: string): GenericRegistry | undefined {
+    return this.byKey.get(`${group}/${resource}`);
+  }
+
+  /** The namespaces registry (NamespaceLifecycle needs it). */
+  get namespaces(): GenericRegistry {
+    return this.byKey.get('/namespaces')!;
+  }
+
+  all(): GenericRegistry[] {
+    return [...this.byKey.values()];
+  }
+}

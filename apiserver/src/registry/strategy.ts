@@ -1,0 +1,40 @@
+// Per-resource rules, as Kubernetes' registry strategies (pkg/registry/<group>/<resource>/strategy.go):
+// the generic registry does storage, metadata, preconditions and watch; a strategy says what a
+// create or an update may change and what is valid. One strategy per resource and per subresource.
+
+import type { KubeObject } from '@mkube/shared/api';
+import type { FieldError } from '@mkube/shared/apierrors';
+import type { UserInfo } from '@mkube/shared/auth';
+
+export interface StrategyContext {
+  /** The authenticated requester (CSRs record it). */
+  readonly user: UserInfo;
+  readonly now: Date;
+}
+
+/** Field values a field selector can test; `metadata.name` and `metadata.namespace` are always offered. */
+export type SelectableFields = Readonly<Record<string, string>>;
+
+export interface RESTStrategy<T extends KubeObject = KubeObject> {
+  /** Clears what clients may not set on create (status, server-filled fields) and fills defaults. */
+  prepareForCreate(obj: T, ctx: StrategyContext): void;
+  /** On the main resource: restores what this endpoint may not change (usually status) from `old`. */
+  prepareForUpdate(obj: T, old: T, ctx: StrategyContext): void;
+  /** Pure: the problems with a new object (metadata is validated by the generic registry). */
+  validate(obj: T, ctx: StrategyContext): FieldError[];
+  /** Pure: the problems with an update (immutable fields etc.). */
+  validateUpdate(obj: T, old: T, ctx: StrategyContext): FieldError[];
+  /** Extra fields for field selectors, e.g. `spec.nodeName`, `spec.signerName`. */
+  selectableFields?(obj: T): SelectableFields;
+  /** Whether a change to `obj` relative to `old` bumps metadata.generation (spec changes do). */
+  bumpsGeneration?(obj: T, old: T): boolean;
+  /** PUT of a missing object creates it (Kubernetes: true for a few kinds, e.g. Nodes? no: only some). */
+  readonly allowCreateOnUpdate?: boolean;
+}
+
+/** A subresource such as `status` or `approval` that updates part of the parent object. */
+export interface SubresourceStrategy<T extends KubeObject = KubeObject> {
+  /** Copies everything but the part this subresource owns from `old` into `obj`. */
+  prepareForUpdate(obj: T, old: T, ctx: StrategyContext): void;
+  validateUpdate(obj: T, old: T, ctx: StrategyContext): FieldError[];
+}

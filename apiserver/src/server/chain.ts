@@ -1,0 +1,112 @@
+// The handler chain, in Kubernetes' order (k8s.io/apiserver pkg/server/config.go
+// DefaultBuildHandlerChain, inside out): request info → authentication → authorization → handler.
+// The stages are framework-free: a plain request view in, data out. server/app.ts runs it as one
+// fastify onRequest hook.
+
+import { newForbidden, newInternalError, newUnauthorized, type StatusError } from '@mkube/shared/apierrors';
+import {
+  type Attributes,
+  AuthenticationError,
+  type Authenticator,
+  type AuthnRequest,
+  type Authorizer,
+  type UserInfo,
+} from '@mkube/shared/auth';
+import type { Logger } from '@mkube/shared/log';
+import { parseRequestInfo, type RequestInfo } from '../request/requestinfo.js';
+
+/** The request as the chain sees it: no framework types. */
+export interface RequestView extends AuthnRequest {
+  /** Path plus query, as received. */
+  readonly url: string;
+}
+
+export interface ChainDeps {
+  readonly authenticator: Authenticator;
+  readonly authorizer: Authorizer;
+  readonly log: Logger;
+}
+
+export type ChainOutcome =
+  | { readonly ok: true; readonly info: RequestInfo; readonly user: UserInfo }
+  | { readonly ok: false; readonly error: StatusError };
+
+export function requestInfoOf(view: Pick<RequestView, 'method' | 'url'>): RequestInfo {
+  const q = view.url.indexOf('?');
+  const path = q >= 0 ? view.url.slice(0, q) : view.url;
+  const query = new URLSearchParams(q >= 0 ? view.url.slice(q + 1) : '');
+  return parseRequestInfo(view.method, path, query);
+}
+
+/** Stage 2. A failed credential is a generic 401; the reason goes to the log only. */
+export async function authenticate(view: RequestView, deps: ChainDeps): Promise<UserInfo | StatusError> {
+  try {
+    const user = await deps.authenticator.authenticate(view);
+    if (user) return user;
+    return newUnauthorized();
+  } catch (e) {
+    if (e instanceof AuthenticationError) {
+      deps.log.info({ code: e.code, reason: e.reason, path: view.path }, 'authentication failed');
+      return newUnauthorized();
+    }
+    deps.log.error({ err: e }, 'authenticator error');
+    return newUnauthorized();
+  }
+}
+
+export function attributesOf(info: RequestInfo, user: UserInfo): Attributes {
+  return {
+    user,
+    verb: info.verb,
+    isResourceRequest: info.isResourceRequest,
+    path: info.path,
+    namespace: info.namespace,
+    apiGroup: info.apiGroup,
+    apiVersion: info.apiVersion,
+    resource: info.resource,
+    subresource: info.subresource,
+    name: info.name,
+  };
+}
+
+/** The Forbidden message kube-apiserver writes (endpoints/filters/authorization.go, forbidden()). */
+export function forbiddenError(a: Attributes, reason: string): StatusError {
+  const who = `User ${JSON.stringify(a.user.username)}`;
+  let why: string;
+  if (!a.isResourceRequest) {
+    why = `${who} cannot ${a.verb} path ${JSON.stringify(a.path)}`;
+  } else {
+    const res = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+    const scope = a.namespace ? `in the namespace ${JSON.stringify(a.namespace)}` : 'at the cluster scope';
+    why = `${who} cannot ${a.verb} resource ${JSON.stringify(res)} in API group ${JSON.stringify(a.apiGroup)} ${scope}`;
+  }
+  if (reason) why += `: ${reason}`;
+  return newForbidden(
+    a.isResourceRequest ? { group: a.apiGroup, resource: a.resource } : { group: '', resource: '' },
+    a.name,
+    why,
+  );
+}
+
+/** Stage 3. Fails closed: only Allow passes; an authorizer error without an Allow is a 500. */
+export async function authorize(info: RequestInfo, user: UserInfo, deps: ChainDeps): Promise<StatusError | undefined> {
+  const attrs = attributesOf(info, user);
+  try {
+    const r = await deps.authorizer.authorize(attrs);
+    if (r.decision === 'Allow') return undefined;
+    return forbiddenError(attrs, r.reason);
+  } catch (e) {
+    deps.log.error({ err: e, verb: info.verb, path: info.path }, 'authorizer error');
+    return newInternalError(e);
+  }
+}
+
+/** The whole chain for one request. */
+export async function runChain(view: RequestView, deps: ChainDeps): Promise<ChainOutcome> {
+  const info = requestInfoOf(view);
+  const user = await authenticate(view, deps);
+  if (!('username' in user)) return { ok: false, error: user };
+  const denied = await authorize(info, user, deps);
+  if (denied) return { ok: false, error: denied };
+  return { ok: true, info, user };
+}

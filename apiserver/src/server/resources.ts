@@ -1,0 +1,47 @@
+// The catch-all for /api/* and /apis/*: resource requests go to the REST handler with their catalog
+// entry; discovery paths are served by routes registered more specifically.
+import { StatusError } from '@mkube/shared/apierrors';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { findResource, type ResourceDef } from '../registry/catalog.js';
+import type { RequestInfo } from '../request/requestinfo.js';
+import type { ResourceHandler } from './context.js';
+import { notFoundStatus, sendStatus } from './errors.js';
+
+/** The catalog entry a resource request addresses, or undefined (→ 404) when nothing serves it. */
+export function resolveResource(info: RequestInfo): ResourceDef | undefined {
+  if (!info.isResourceRequest) return undefined;
+  const def = findResource(info.apiGroup, info.apiVersion, info.resource);
+  if (!def) return undefined;
+  if (info.subresource && !def.subresources.some((s) => s.name === info.subresource)) return undefined;
+  const isNamespaceItself = def.group === '' && def.resource === 'namespaces';
+  if (!isNamespaceItself) {
+    if (!def.namespaced && info.namespace) return undefined;
+    // Only list and watch span all namespaces.
+    if (def.namespaced && !info.namespace && info.verb !== 'list' && info.verb !== 'watch') return undefined;
+  }
+  return def;
+}
+
+export function registerResourceRoutes(
+  app: FastifyInstance,
+  handler: ResourceHandler,
+  shutdownSignal: AbortSignal,
+): void {
+  const route = async (request: FastifyRequest, reply: FastifyReply) => {
+    const m = request.mkube;
+    if (!m) throw new StatusError('InternalError', 'handler chain did not run');
+    const def = resolveResource(m.info);
+    if (!def) return sendStatus(reply, notFoundStatus());
+    await handler({
+      request,
+      reply,
+      info: m.info,
+      user: m.user,
+      body: Buffer.isBuffer(request.body) && request.body.length > 0 ? request.body : undefined,
+      def,
+      shutdownSignal,
+    });
+  };
+  app.all('/api/*', route);
+  app.all('/apis/*', route);
+}

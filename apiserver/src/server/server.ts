@@ -1,0 +1,129 @@
+// Assembles the apiserver from its frozen config: store, registries, authn/authz, the handler
+// chain, routes; and shuts it down in order (not ready → drain → end watches → close store).
+import {
+  type Authenticator,
+  alwaysAllowAuthorizer,
+  anonymousAuthenticator,
+  unionAuthenticator,
+  withAuthenticatedGroup,
+  x509Authenticator,
+} from '@mkube/shared/auth';
+import type { Logger } from '@mkube/shared/log';
+import type { ApiServerConfig } from '../config/config.js';
+import { type HealthCheck, registerDiscoveryRoutes, registerHealthRoutes } from '../discovery/index.js';
+import { createResourceHandler } from '../endpoints/index.js';
+import { registerOpenAPIRoutes } from '../openapi/index.js';
+import { ensureSystemNamespaces } from '../registry/bootstrap.js';
+import { Registries } from '../registry/index.js';
+import { openSqliteStore, type Store } from '../storage/index.js';
+import { buildApp } from './app.js';
+import { registerResourceRoutes } from './resources.js';
+
+export interface StartOptions {
+  readonly log: Logger;
+  /** Longest wait for in-flight requests before connections are cut (default 20 s). */
+  readonly drainTimeoutMs?: number;
+}
+
+export interface RunningApiServer {
+  /** The port actually bound (useful with --secure-port=0). */
+  readonly port: number;
+  readonly address: string;
+  readonly store: Store;
+  /** Aborted when shutdown begins draining: watches end. */
+  readonly shutdownSignal: AbortSignal;
+  /** Graceful stop; resolves when the listener, connections and store are closed. Idempotent. */
+  stop(): Promise<void>;
+}
+
+function buildAuthenticator(config: ApiServerConfig): Authenticator {
+  const credentials: Authenticator[] = [];
+  if (config.clientCA) credentials.push(x509Authenticator({ roots: config.clientCA.certs }));
+  const authenticated = withAuthenticatedGroup(unionAuthenticator(credentials));
+  // A bad credential is a 401 even when anonymous requests are allowed (unionauth.NewFailOnError).
+  return config.anonymousAuth
+    ? unionAuthenticator([authenticated, anonymousAuthenticator], { failOnError: true })
+    : authenticated;
+}
+
+export async function startApiServer(config: ApiServerConfig, opts: StartOptions): Promise<RunningApiServer> {
+  const log = opts.log;
+  const store = await openSqliteStore(config.dataDir);
+  const shutdown = new AbortController();
+  let shuttingDown = false;
+  try {
+    const app = await buildApp({
+      serving: config.serving,
+      clientCAPem: config.clientCA?.pem,
+      authenticator: buildAuthenticator(config),
+      authorizer: alwaysAllowAuthorizer,
+      log,
+    });
+    const f = app.fastify;
+    const ping: HealthCheck = { name: 'ping', check: () => undefined };
+    const logCheck: HealthCheck = { name: 'log', check: () => undefined };
+    // Named etcd as in kube-apiserver (probes may exclude it by name); it checks the embedded store.
+    const storage: HealthCheck = {
+      name: 'etcd',
+      check: async () => {
+        try {
+          await store.get('/registry/health');
+          return undefined;
+        } catch (e) {
+          return (e as Error).message;
+        }
+      },
+    };
+    const shutdownCheck: HealthCheck = {
+      name: 'shutdown',
+      check: () => (shuttingDown ? 'process is shutting down' : undefined),
+    };
+    registerHealthRoutes(f, {
+      healthz: [ping, logCheck, storage],
+      livez: [ping, logCheck, storage],
+      readyz: [ping, logCheck, storage, shutdownCheck],
+    });
+    registerDiscoveryRoutes(f);
+    registerOpenAPIRoutes(f);
+    const registries = new Registries(store);
+    await ensureSystemNamespaces(registries);
+    const handler = createResourceHandler({ store, registries, log });
+    registerResourceRoutes(f, handler, shutdown.signal);
+
+    await f.listen({ port: config.serving.port, host: config.serving.bindAddress });
+    const addr = f.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.serving.port;
+    log.info({ address: config.serving.bindAddress, port }, 'serving securely');
+
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= (async () => {
+        shuttingDown = true;
+        if (config.shutdownDelayMs > 0) {
+          log.info({ delayMs: config.shutdownDelayMs }, 'shutdown delay: still serving, /readyz failing');
+          await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
+        }
+        shutdown.abort();
+        const drain = opts.drainTimeoutMs ?? 20_000;
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<'timeout'>((r) => {
+          timer = setTimeout(() => r('timeout'), drain);
+        });
+        const closed = await Promise.race([f.close().then(() => 'closed' as const), timedOut]);
+        clearTimeout(timer);
+        if (closed === 'timeout') {
+          log.warn({ drainMs: drain }, 'in-flight requests did not finish: closing connections');
+          app.destroyConnections();
+          await f.close().catch(() => undefined);
+        }
+        await store.close();
+        log.info('apiserver stopped');
+      })();
+      return stopping;
+    };
+    return { port, address: config.serving.bindAddress, store, shutdownSignal: shutdown.signal, stop };
+  } catch (e) {
+    await store.close().catch(() => undefined);
+    throw e;
+  }
+}

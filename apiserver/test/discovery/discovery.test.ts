@@ -1,0 +1,167 @@
+// Discovery documents, negotiation and health, built from the catalog.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  aggregatedDiscovery,
+  apiGroupList,
+  apiResourceList,
+  evaluateHealth,
+  negotiateDiscovery,
+} from '../../src/discovery/index.ts';
+import { groupVersionDocument, openAPIV3Root } from '../../src/openapi/index.ts';
+import { findByKind, findResource, RESOURCES } from '../../src/registry/catalog.ts';
+
+describe('catalog', () => {
+  it('has one entry per resource, with kube-apiserver short names', () => {
+    const keys = RESOURCES.map((d) => `${d.group}/${d.resource}`);
+    assert.equal(new Set(keys).size, keys.length);
+    const short = Object.fromEntries(
+      RESOURCES.filter((d) => d.shortNames.length).map((d) => [d.resource, d.shortNames]),
+    );
+    assert.deepEqual(short, {
+      namespaces: ['ns'],
+      configmaps: ['cm'],
+      serviceaccounts: ['sa'],
+      nodes: ['no'],
+      pods: ['po'],
+      events: ['ev'],
+      certificatesigningrequests: ['csr'],
+    });
+    assert.equal(
+      findResource('certificates.k8s.io', 'v1', 'certificatesigningrequests')?.kind,
+      'CertificateSigningRequest',
+    );
+    assert.equal(findByKind('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding')?.resource, 'clusterrolebindings');
+    assert.equal(findByKind('v1', 'Pod')?.listKind, 'PodList');
+    assert.equal(findResource('', 'v1', 'services'), undefined);
+    for (const d of RESOURCES) assert.deepEqual(d.verbs, [...d.verbs].sort(), `${d.resource} verbs sorted`);
+  });
+});
+
+describe('legacy discovery', () => {
+  it('lists groups and subresources as pods/log', () => {
+    const groups = apiGroupList().groups.map((g) => g.name);
+    assert.deepEqual(groups, [
+      'coordination.k8s.io',
+      'certificates.k8s.io',
+      'rbac.authorization.k8s.io',
+      'authentication.k8s.io',
+      'authorization.k8s.io',
+    ]);
+    const core = apiResourceList('', 'v1');
+    assert.ok(core);
+    assert.equal(core.groupVersion, 'v1');
+    const names = core.resources.map((r) => r.name);
+    for (const n of [
+      'pods',
+      'pods/log',
+      'pods/exec',
+      'pods/status',
+      'nodes/status',
+      'namespaces/finalize',
+      'serviceaccounts/token',
+    ]) {
+      assert.ok(names.includes(n), n);
+    }
+    const token = core.resources.find((r) => r.name === 'serviceaccounts/token');
+    assert.deepEqual(token, {
+      name: 'serviceaccounts/token',
+      singularName: '',
+      namespaced: true,
+      kind: 'TokenRequest',
+      verbs: ['create'],
+      group: 'authentication.k8s.io',
+      version: 'v1',
+    });
+    assert.equal(apiResourceList('apps', 'v1'), undefined);
+  });
+});
+
+describe('aggregated discovery', () => {
+  it('v2 /api holds only the core group; /apis every named group', () => {
+    const core = aggregatedDiscovery('core', 'v2');
+    assert.equal(core.apiVersion, 'apidiscovery.k8s.io/v2');
+    assert.deepEqual(
+      core.items.map((i) => i.metadata.name),
+      [''],
+    );
+    const pods = core.items[0]?.versions[0]?.resources?.find((r) => r.resource === 'pods');
+    assert.deepEqual(pods?.responseKind, { group: '', version: 'v1', kind: 'Pod' });
+    assert.equal(pods?.scope, 'Namespaced');
+    assert.deepEqual(pods?.categories, ['all']);
+    assert.deepEqual(pods?.subresources?.find((s) => s.subresource === 'exec')?.verbs, ['create', 'get']);
+    const groups = aggregatedDiscovery('groups', 'v2beta1');
+    assert.equal(groups.apiVersion, 'apidiscovery.k8s.io/v2beta1');
+    const csr = groups.items.find((i) => i.metadata.name === 'certificates.k8s.io')?.versions[0]?.resources?.[0];
+    assert.equal(csr?.scope, 'Cluster');
+    assert.deepEqual(
+      csr?.subresources?.map((s) => s.subresource),
+      ['approval', 'status'],
+    );
+  });
+
+  it('negotiates by Accept, client order first', () => {
+    const kubectl =
+      'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
+    assert.deepEqual(negotiateDiscovery(kubectl), { kind: 'aggregated', version: 'v2' });
+    assert.deepEqual(
+      negotiateDiscovery('application/json;as=APIGroupDiscoveryList;v=v2beta1;g=apidiscovery.k8s.io, application/json'),
+      { kind: 'aggregated', version: 'v2beta1' },
+    );
+    assert.deepEqual(negotiateDiscovery('application/json'), { kind: 'legacy' });
+    assert.deepEqual(negotiateDiscovery(undefined), { kind: 'legacy' });
+    assert.deepEqual(negotiateDiscovery('*/*'), { kind: 'legacy' });
+    assert.deepEqual(negotiateDiscovery('application/json;g=apidiscovery.k8s.io;v=v3;as=APIGroupDiscoveryList'), {
+      kind: 'none',
+    });
+    assert.deepEqual(negotiateDiscovery('text/html'), { kind: 'none' });
+  });
+});
+
+describe('openapi v3', () => {
+  it('every served group/version has a PATCH with the GVK and fieldValidation for each patchable kind', () => {
+    const root = openAPIV3Root();
+    assert.ok(root.paths['api/v1']?.serverRelativeURL.startsWith('/openapi/v3/api/v1?hash='));
+    for (const d of RESOURCES.filter((r) => r.verbs.includes('patch'))) {
+      const doc = groupVersionDocument(d.group, d.version) as {
+        paths: Record<string, { patch?: Record<string, unknown> }>;
+      };
+      const patch = Object.values(doc.paths)
+        .map((p) => p.patch)
+        .find((op) => {
+          const gvk = op?.['x-kubernetes-group-version-kind'] as Record<string, string> | undefined;
+          return gvk?.kind === d.kind && gvk.group === d.group && gvk.version === d.version;
+        });
+      assert.ok(patch, `PATCH for ${d.kind}`);
+      const params = patch.parameters as { name: string; in: string }[];
+      assert.ok(
+        params.some((p) => p.name === 'fieldValidation' && p.in === 'query'),
+        d.kind,
+      );
+    }
+  });
+});
+
+describe('health', () => {
+  const ok = { name: 'ping', check: () => undefined };
+  const bad = { name: 'shutdown', check: () => 'shutting down' };
+  it('ok, verbose, failing, excluded and single checks', async () => {
+    assert.deepEqual(await evaluateHealth('healthz', [ok], undefined, new URLSearchParams()), {
+      code: 200,
+      body: 'ok',
+    });
+    assert.equal(
+      (await evaluateHealth('livez', [ok], undefined, new URLSearchParams('verbose'))).body,
+      '[+]ping ok\nlivez check passed\n',
+    );
+    const failed = await evaluateHealth('readyz', [ok, bad], undefined, new URLSearchParams());
+    assert.equal(failed.code, 500);
+    assert.equal(failed.body, '[+]ping ok\n[-]shutdown failed: reason withheld\nreadyz check failed\n');
+    assert.equal(
+      (await evaluateHealth('readyz', [ok, bad], undefined, new URLSearchParams('exclude=shutdown'))).code,
+      200,
+    );
+    assert.equal((await evaluateHealth('readyz', [ok, bad], 'ping', new URLSearchParams())).body, 'ok');
+    assert.equal((await evaluateHealth('readyz', [ok], 'nope', new URLSearchParams())).code, 404);
+  });
+});

@@ -1,0 +1,317 @@
+// Table printers: exact cells per resource, as kube-apiserver prints them.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { humanDuration, toTable, wantsTable } from '../../src/printers/index.ts';
+import { findResource, type ResourceDef } from '../../src/registry/catalog.ts';
+
+const NOW = new Date('2026-01-10T12:00:00Z');
+const ago = (ms: number) => new Date(NOW.getTime() - ms).toISOString();
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+
+function def(group: string, resource: string): ResourceDef {
+  const d = findResource(group, 'v1', resource);
+  assert.ok(d, `${group}/${resource} in catalog`);
+  return d;
+}
+
+function rows(group: string, resource: string, objects: object[]) {
+  const t = toTable(def(group, resource), objects, { includeObject: 'Metadata', now: NOW });
+  return { t, names: t.columnDefinitions.map((c) => c.name.toUpperCase()), cells: t.rows.map((r) => r.cells) };
+}
+
+const meta = (name: string, created = ago(5 * MIN), extra: object = {}) => ({
+  name,
+  creationTimestamp: created,
+  resourceVersion: '7',
+  ...extra,
+});
+
+describe('humanDuration (apimachinery duration.HumanDuration)', () => {
+  const cases: [number, string][] = [
+    [-5000, '<invalid>'],
+    [-1000, '0s'],
+    [0, '0s'],
+    [119_000, '119s'],
+    [5 * MIN, '5m'],
+    [5 * MIN + 30_000, '5m30s'],
+    [179 * MIN, '179m'],
+    [3 * HOUR + 12 * MIN, '3h12m'],
+    [7 * HOUR, '7h'],
+    [47 * HOUR, '47h'],
+    [2 * DAY, '2d'],
+    [2 * DAY + 5 * HOUR, '2d5h'],
+    [30 * DAY, '30d'],
+    [800 * DAY, '2y70d'],
+    [3000 * DAY, '8y'],
+  ];
+  for (const [ms, want] of cases) it(`${ms}ms → ${want}`, () => assert.equal(humanDuration(ms), want));
+});
+
+describe('wantsTable', () => {
+  it('recognises kubectl get Accept headers, params in any order', () => {
+    assert.ok(
+      wantsTable(
+        'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json',
+      ),
+    );
+    assert.ok(wantsTable('application/json; g=meta.k8s.io; v=v1beta1; as=Table'));
+    assert.ok(!wantsTable('application/json'));
+    assert.ok(!wantsTable('application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io'));
+    assert.ok(!wantsTable(''));
+  });
+});
+
+describe('toTable', () => {
+  it('CSRs: NAME AGE SIGNERNAME REQUESTOR REQUESTEDDURATION CONDITION', () => {
+    const { names, cells } = rows('certificates.k8s.io', 'certificatesigningrequests', [
+      {
+        metadata: meta('csr-a', ago(3 * HOUR + 12 * MIN)),
+        spec: {
+          signerName: 'kubernetes.io/kube-apiserver-client-kubelet',
+          username: 'system:node:n1',
+          expirationSeconds: 86400,
+          request: '',
+        },
+        status: { conditions: [{ type: 'Approved', status: 'True' }], certificate: 'LS0t' },
+      },
+      { metadata: meta('csr-b'), spec: { signerName: 'kubernetes.io/kubelet-serving', username: 'u', request: '' } },
+      {
+        metadata: meta('csr-c'),
+        spec: { signerName: 's', username: 'u', request: '' },
+        status: {
+          conditions: [
+            { type: 'Approved', status: 'True' },
+            { type: 'Denied', status: 'True' },
+            { type: 'Failed', status: 'True' },
+          ],
+        },
+      },
+    ]);
+    assert.deepEqual(names, ['NAME', 'AGE', 'SIGNERNAME', 'REQUESTOR', 'REQUESTEDDURATION', 'CONDITION']);
+    assert.deepEqual(cells, [
+      ['csr-a', '3h12m', 'kubernetes.io/kube-apiserver-client-kubelet', 'system:node:n1', '24h', 'Approved,Issued'],
+      ['csr-b', '5m', 'kubernetes.io/kubelet-serving', 'u', '<none>', 'Pending'],
+      ['csr-c', '5m', 's', 'u', '<none>', 'Denied,Failed'],
+    ]);
+  });
+
+  it('nodes: status, roles, version and wide columns with priority 1', () => {
+    const { t, names, cells } = rows('', 'nodes', [
+      {
+        metadata: meta('n1', ago(2 * DAY), {
+          labels: { 'node-role.kubernetes.io/control-plane': '', 'node-role.kubernetes.io/worker': '' },
+        }),
+        spec: { unschedulable: true },
+        status: {
+          conditions: [{ type: 'Ready', status: 'True' }],
+          addresses: [
+            { type: 'InternalIP', address: '10.0.0.5' },
+            { type: 'Hostname', address: 'n1' },
+          ],
+          nodeInfo: {
+            kubeletVersion: 'v1.33.0',
+            osImage: 'Debian',
+            kernelVersion: '6.1.0',
+            containerRuntimeVersion: 'mkube://0.1',
+          },
+        },
+      },
+      { metadata: meta('n2'), status: { conditions: [{ type: 'Ready', status: 'Unknown' }] } },
+      { metadata: meta('n3') },
+    ]);
+    assert.deepEqual(names, [
+      'NAME',
+      'STATUS',
+      'ROLES',
+      'AGE',
+      'VERSION',
+      'INTERNAL-IP',
+      'EXTERNAL-IP',
+      'OS-IMAGE',
+      'KERNEL-VERSION',
+      'CONTAINER-RUNTIME',
+    ]);
+    assert.deepEqual(
+      t.columnDefinitions.map((c) => c.priority),
+      [0, 0, 0, 0, 0, 1, 1, 1, 1, 1],
+    );
+    assert.deepEqual(cells, [
+      [
+        'n1',
+        'Ready,SchedulingDisabled',
+        'control-plane,worker',
+        '2d',
+        'v1.33.0',
+        '10.0.0.5',
+        '<none>',
+        'Debian',
+        '6.1.0',
+        'mkube://0.1',
+      ],
+      ['n2', 'NotReady', '<none>', '5m', '', '<none>', '<none>', '<unknown>', '<unknown>', '<unknown>'],
+      ['n3', 'Unknown', '<none>', '5m', '', '<none>', '<none>', '<unknown>', '<unknown>', '<unknown>'],
+    ]);
+  });
+
+  it('pods: READY, STATUS, RESTARTS and wide columns', () => {
+    const { names, cells, t } = rows('', 'pods', [
+      {
+        metadata: meta('web', ago(10 * MIN)),
+        spec: { nodeName: 'n1', containers: [{ name: 'a' }, { name: 'b' }] },
+        status: {
+          phase: 'Running',
+          podIP: '10.1.0.4',
+          conditions: [{ type: 'Ready', status: 'False' }],
+          containerStatuses: [
+            { name: 'a', ready: true, restartCount: 0, state: { running: {} }, image: '', imageID: '' },
+            {
+              name: 'b',
+              ready: false,
+              restartCount: 2,
+              state: { waiting: { reason: 'CrashLoopBackOff' } },
+              lastState: { terminated: { exitCode: 1, finishedAt: ago(3 * MIN) } },
+              image: '',
+              imageID: '',
+            },
+          ],
+        },
+      },
+      { metadata: meta('pending'), spec: { containers: [{ name: 'a' }] }, status: { phase: 'Pending' } },
+      {
+        metadata: meta('done'),
+        spec: { containers: [{ name: 'a' }] },
+        status: {
+          phase: 'Succeeded',
+          containerStatuses: [
+            {
+              name: 'a',
+              ready: false,
+              restartCount: 0,
+              state: { terminated: { exitCode: 0, reason: 'Completed' } },
+              image: '',
+              imageID: '',
+            },
+          ],
+        },
+      },
+      {
+        metadata: meta('bye', undefined, { deletionTimestamp: ago(0) }),
+        spec: { containers: [{ name: 'a' }] },
+        status: { phase: 'Running' },
+      },
+    ]);
+    assert.deepEqual(names, [
+      'NAME',
+      'READY',
+      'STATUS',
+      'RESTARTS',
+      'AGE',
+      'IP',
+      'NODE',
+      'NOMINATED NODE',
+      'READINESS GATES',
+    ]);
+    assert.deepEqual(cells, [
+      ['web', '1/2', 'CrashLoopBackOff', '2 (3m ago)', '10m', '10.1.0.4', 'n1', '<none>', '<none>'],
+      ['pending', '0/1', 'Pending', '0', '5m', '<none>', '<none>', '<none>', '<none>'],
+      ['done', '0/1', 'Completed', '0', '5m', '<none>', '<none>', '<none>', '<none>'],
+      ['bye', '0/1', 'Terminating', '0', '5m', '<none>', '<none>', '<none>', '<none>'],
+    ]);
+    assert.deepEqual(t.rows[2]?.conditions, [
+      { type: 'Completed', status: 'True', reason: 'Succeeded', message: 'The pod has completed successfully.' },
+    ]);
+  });
+
+  it('namespaces, secrets, configmaps, serviceaccounts, leases', () => {
+    assert.deepEqual(rows('', 'namespaces', [{ metadata: meta('default'), status: { phase: 'Active' } }]).cells, [
+      ['default', 'Active', '5m'],
+    ]);
+    const s = rows('', 'secrets', [
+      { metadata: meta('tok'), type: 'bootstrap.kubernetes.io/token', data: { a: 'eA==', b: 'eQ==' } },
+    ]);
+    assert.deepEqual(s.names, ['NAME', 'TYPE', 'DATA', 'AGE']);
+    assert.deepEqual(s.cells, [['tok', 'bootstrap.kubernetes.io/token', 2, '5m']]);
+    const cm = rows('', 'configmaps', [
+      { metadata: meta('cluster-info'), data: { kubeconfig: 'x' }, binaryData: { b: 'eA==' } },
+    ]);
+    assert.deepEqual(cm.names, ['NAME', 'DATA', 'AGE']);
+    assert.deepEqual(cm.cells, [['cluster-info', 2, '5m']]);
+    const sa = rows('', 'serviceaccounts', [{ metadata: meta('default') }]);
+    assert.deepEqual(sa.names, ['NAME', 'SECRETS', 'AGE']);
+    assert.deepEqual(sa.cells, [['default', 0, '5m']]);
+    const l = rows('coordination.k8s.io', 'leases', [
+      { metadata: meta('n1'), spec: { holderIdentity: 'n1' } },
+      { metadata: meta('free'), spec: {} },
+    ]);
+    assert.deepEqual(l.names, ['NAME', 'HOLDER', 'AGE']);
+    assert.deepEqual(l.cells, [
+      ['n1', 'n1', '5m'],
+      ['free', '', '5m'],
+    ]);
+  });
+
+  it('events: LAST SEEN TYPE REASON OBJECT MESSAGE (+ wide)', () => {
+    const { t, cells } = rows('', 'events', [
+      {
+        metadata: meta('n1.1'),
+        involvedObject: { kind: 'Node', name: 'n1' },
+        reason: 'Starting',
+        message: ' Starting kubelet. ',
+        type: 'Normal',
+        source: { component: 'kubelet', host: 'n1' },
+        firstTimestamp: ago(10 * MIN),
+        lastTimestamp: ago(2 * MIN),
+        count: 3,
+      },
+    ]);
+    const shown = t.columnDefinitions.filter((c) => c.priority === 0).map((c) => c.name.toUpperCase());
+    assert.deepEqual(shown, ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']);
+    assert.deepEqual(cells, [
+      ['2m', 'Normal', 'Starting', 'node/n1', '', 'kubelet, n1', 'Starting kubelet.', '10m', 3, 'n1.1'],
+    ]);
+  });
+
+  it('roles: NAME CREATED AT; bindings: NAME ROLE AGE (+ USERS GROUPS SERVICEACCOUNTS)', () => {
+    const r = rows('rbac.authorization.k8s.io', 'clusterroles', [
+      { metadata: meta('admin', '2026-01-01T08:00:00Z'), rules: [] },
+    ]);
+    assert.deepEqual(r.names, ['NAME', 'CREATED AT']);
+    assert.deepEqual(r.cells, [['admin', '2026-01-01T08:00:00Z']]);
+    const b = rows('rbac.authorization.k8s.io', 'rolebindings', [
+      {
+        metadata: meta('rb'),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+        subjects: [
+          { kind: 'User', name: 'alice' },
+          { kind: 'User', name: 'bob' },
+          { kind: 'Group', name: 'system:nodes' },
+          { kind: 'ServiceAccount', name: 'default', namespace: 'kube-system' },
+        ],
+      },
+    ]);
+    assert.deepEqual(b.names, ['NAME', 'ROLE', 'AGE', 'USERS', 'GROUPS', 'SERVICEACCOUNTS']);
+    assert.deepEqual(b.cells, [['rb', 'ClusterRole/view', '5m', 'alice, bob', 'system:nodes', 'kube-system/default']]);
+    assert.deepEqual(rows('rbac.authorization.k8s.io', 'clusterrolebindings', []).names, b.names);
+  });
+
+  it('row objects: PartialObjectMetadata by default, whole object or none on request', () => {
+    const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('x'), data: {} };
+    const d = def('', 'configmaps');
+    const m = toTable(d, [obj], { includeObject: 'Metadata', now: NOW });
+    assert.deepEqual(m.rows[0]?.object, {
+      kind: 'PartialObjectMetadata',
+      apiVersion: 'meta.k8s.io/v1',
+      metadata: obj.metadata,
+    });
+    assert.equal(m.metadata.resourceVersion, '7');
+    assert.equal(m.kind, 'Table');
+    assert.equal(m.apiVersion, 'meta.k8s.io/v1');
+    assert.equal(m.columnDefinitions[0]?.format, 'name');
+    assert.deepEqual(toTable(d, [obj], { includeObject: 'Object', now: NOW }).rows[0]?.object, obj);
+    assert.ok(!('object' in (toTable(d, [obj], { includeObject: 'None', now: NOW }).rows[0] ?? {})));
+    const l = toTable(d, [], { includeObject: 'Metadata', now: NOW, resourceVersion: '42', continue: 'abc' });
+    assert.deepEqual(l.metadata, { resourceVersion: '42', continue: 'abc' });
+  });
+});

@@ -1,0 +1,248 @@
+// A real apiserver on 127.0.0.1:0 with a PKI generated at run time by the openssl binary.
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseFlags } from '@mkube/shared/flags';
+import { createLogger } from '@mkube/shared/log';
+import { APISERVER_FLAGS, loadApiServerConfig } from '../../src/config/index.ts';
+import { type RunningApiServer, startApiServer } from '../../src/server/server.ts';
+
+export interface Pki {
+  readonly dir: string;
+  readonly caCrt: string;
+  readonly serverCrt: string;
+  readonly serverKey: string;
+  readonly adminCrt: string;
+  readonly adminKey: string;
+}
+
+function openssl(args: string[], cwd: string): void {
+  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** A CA, a serving cert for 127.0.0.1/localhost and a client cert; keys stay in the temp dir. */
+export function makePki(
+  dir: string,
+  client: { cn: string; orgs: string[]; eku?: string } = { cn: 'kubernetes-admin', orgs: ['kubeadm:cluster-admins'] },
+): Pki {
+  const p = (f: string) => join(dir, f);
+  const key = (f: string) =>
+    openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', f], dir);
+  key('ca.key');
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      'ca.key',
+      '-subj',
+      '/CN=kubernetes',
+      '-days',
+      '2',
+      '-out',
+      'ca.crt',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
+    dir,
+  );
+  const issue = (name: string, subj: string, ext: string) => {
+    key(`${name}.key`);
+    openssl(['req', '-new', '-key', `${name}.key`, '-subj', subj, '-out', `${name}.csr`], dir);
+    writeFileSync(p(`${name}.ext`), ext);
+    openssl(
+      [
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-days',
+        '1',
+        '-extfile',
+        `${name}.ext`,
+        '-out',
+        `${name}.crt`,
+      ],
+      dir,
+    );
+  };
+  issue(
+    'apiserver',
+    '/CN=kube-apiserver',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n',
+  );
+  const subj = `/${client.cn ? `CN=${client.cn}` : 'C=ZZ'}${client.orgs.map((o) => `/O=${o}`).join('')}`;
+  issue('admin', subj, `extendedKeyUsage=${client.eku ?? 'clientAuth'}\nkeyUsage=critical,digitalSignature\n`);
+  return {
+    dir,
+    caCrt: p('ca.crt'),
+    serverCrt: p('apiserver.crt'),
+    serverKey: p('apiserver.key'),
+    adminCrt: p('admin.crt'),
+    adminKey: p('admin.key'),
+  };
+}
+
+export interface Fixture {
+  readonly dir: string;
+  readonly pki: Pki;
+  readonly server: RunningApiServer;
+  readonly url: string;
+  readonly kubeconfig: string;
+  close(): Promise<void>;
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `mkube-${prefix}-`));
+}
+
+export function serverArgs(pki: Pki, dataDir: string, extra: string[] = []): string[] {
+  return [
+    '--secure-port=0',
+    '--bind-address=127.0.0.1',
+    `--tls-cert-file=${pki.serverCrt}`,
+    `--tls-private-key-file=${pki.serverKey}`,
+    `--client-ca-file=${pki.caCrt}`,
+    `--data-dir=${dataDir}`,
+    ...extra,
+  ];
+}
+
+export function writeKubeconfig(file: string, url: string, pki: Pki): void {
+  writeFileSync(
+    file,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: mkube',
+      '  cluster:',
+      `    server: ${url}`,
+      `    certificate-authority: ${pki.caCrt}`,
+      'users:',
+      '- name: admin',
+      '  user:',
+      `    client-certificate: ${pki.adminCrt}`,
+      `    client-key: ${pki.adminKey}`,
+      'contexts:',
+      '- name: mkube',
+      '  context: {cluster: mkube, user: admin}',
+      'current-context: mkube',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+}
+
+export async function startFixture(extraArgs: string[] = []): Promise<Fixture> {
+  const dir = tempDir('apiserver');
+  const pki = makePki(dir);
+  const parsed = parseFlags(APISERVER_FLAGS, serverArgs(pki, join(dir, 'data'), extraArgs));
+  const config = loadApiServerConfig(parsed.flags, parsed.given);
+  const log = createLogger({ name: 'kube-apiserver', destination: { write: () => undefined } as never });
+  const server = await startApiServer(config, { log, drainTimeoutMs: 3000 });
+  const url = `https://127.0.0.1:${server.port}`;
+  const kubeconfig = join(dir, 'admin.conf');
+  writeKubeconfig(kubeconfig, url, pki);
+  return {
+    dir,
+    pki,
+    server,
+    url,
+    kubeconfig,
+    async close() {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface CurlResult {
+  readonly status: number;
+  readonly code: number;
+  readonly body: string;
+  readonly httpVersion: string;
+  readonly stderr: string;
+}
+
+interface Proc {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a binary without blocking the event loop (the server under test shares this process). */
+export function run(
+  bin: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Proc> {
+  return new Promise((resolve) => {
+    execFile(
+      bin,
+      args,
+      {
+        encoding: 'utf8',
+        maxBuffer: 16 * 1024 * 1024,
+        timeout: opts.timeoutMs ?? 20_000,
+        env: opts.env ?? process.env,
+      },
+      (err, stdout, stderr) => {
+        const status = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        resolve({ status, stdout: stdout ?? '', stderr: stderr ?? '' });
+      },
+    );
+  });
+}
+
+/** Real curl with the admin client cert; `-w` appends the status code and HTTP version. */
+export async function curl(
+  f: Pick<Fixture, 'url' | 'pki'>,
+  path: string,
+  args: string[] = [],
+  cert = true,
+): Promise<CurlResult> {
+  const r = await run('curl', [
+    '-sS',
+    '--max-time',
+    '10',
+    '--cacert',
+    f.pki.caCrt,
+    ...(cert ? ['--cert', f.pki.adminCrt, '--key', f.pki.adminKey] : []),
+    '-w',
+    '\n%{http_code} %{http_version}',
+    ...args,
+    `${f.url}${path}`,
+  ]);
+  const out = r.stdout ?? '';
+  const nl = out.lastIndexOf('\n');
+  const [code = '0', httpVersion = ''] = out.slice(nl + 1).split(' ');
+  return { status: r.status, code: Number(code), body: out.slice(0, nl), httpVersion, stderr: r.stderr ?? '' };
+}
+
+/** The versioned kubectl binaries (`kubectl.1.27` …) sit beside the one `kubectl` on PATH resolves to. */
+export function kubectlBinary(minor: number): string {
+  const onPath = execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim();
+  return join(dirname(realpathSync(onPath)), `kubectl.1.${minor}`);
+}
+
+/** kubectl (a versioned binary if given) against the fixture, with an empty discovery cache. */
+export async function kubectl(f: Pick<Fixture, 'kubeconfig' | 'dir'>, args: string[], bin = 'kubectl') {
+  const r = await run(
+    bin,
+    [`--kubeconfig=${f.kubeconfig}`, `--cache-dir=${join(f.dir, `cache-${bin.replace(/\W/g, '_')}`)}`, ...args],
+    {
+      env: { ...process.env, KUBECONFIG: '', HOME: f.dir },
+    },
+  );
+  return { status: r.status, out: r.stdout, err: r.stderr };
+}

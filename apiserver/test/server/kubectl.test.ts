@@ -1,0 +1,91 @@
+// The real kubectl (oldest and newest supported) against a real apiserver with a client-cert kubeconfig.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Fixture, kubectl, kubectlBinary, startFixture } from './fixture.ts';
+
+const EXPECTED_RESOURCES = [
+  // NAME SHORTNAMES APIVERSION NAMESPACED KIND VERBS
+  ['configmaps', 'cm', 'v1', 'true', 'ConfigMap', 'create,delete,deletecollection,get,list,patch,update,watch'],
+  ['namespaces', 'ns', 'v1', 'false', 'Namespace', 'create,delete,get,list,patch,update,watch'],
+  ['nodes', 'no', 'v1', 'false', 'Node', 'create,delete,deletecollection,get,list,patch,update,watch'],
+  ['pods', 'po', 'v1', 'true', 'Pod', 'create,delete,deletecollection,get,list,patch,update,watch'],
+  [
+    'certificatesigningrequests',
+    'csr',
+    'certificates.k8s.io/v1',
+    'false',
+    'CertificateSigningRequest',
+    'create,delete,deletecollection,get,list,patch,update,watch',
+  ],
+  ['selfsubjectreviews', '', 'authentication.k8s.io/v1', 'false', 'SelfSubjectReview', 'create'],
+  [
+    'leases',
+    '',
+    'coordination.k8s.io/v1',
+    'true',
+    'Lease',
+    'create,delete,deletecollection,get,list,patch,update,watch',
+  ],
+];
+
+for (const minor of [27, 33]) {
+  describe(`kubectl 1.${minor}`, () => {
+    let f: Fixture;
+    const bin = kubectlBinary(minor);
+    before(async () => {
+      f = await startFixture();
+    });
+    after(async () => {
+      await f?.close();
+    });
+
+    it('version prints the server version', async () => {
+      const r = await kubectl(f, ['version'], bin);
+      assert.equal(r.status, 0, r.err);
+      assert.match(r.out, /Server Version: (version\.Info\{.*GitVersion:")?v1\.33\.0-mkube/);
+    });
+
+    it('api-resources lists resources with short names and verbs', async () => {
+      const r = await kubectl(f, ['api-resources', '-o', 'wide'], bin);
+      assert.equal(r.status, 0, r.err);
+      const rows = r.out
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim().split(/\s+/));
+      for (const want of EXPECTED_RESOURCES) {
+        const cols = want.filter((c) => c !== '');
+        const got = rows.find((row) => row[0] === want[0]);
+        assert.deepEqual(got?.slice(0, cols.length), cols, `${want[0]}: ${r.out}`);
+      }
+      assert.equal(rows.length, 19);
+    });
+
+    it('get --raw /apis returns the group list', async () => {
+      const r = await kubectl(f, ['get', '--raw', '/apis'], bin);
+      assert.equal(r.status, 0, r.err);
+      assert.equal(JSON.parse(r.out).kind, 'APIGroupList');
+    });
+
+    it('create -f validates without --validate=false; get prints the server Table', async () => {
+      const file = join(f.dir, 'cm.yaml');
+      writeFileSync(
+        file,
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo\n  namespace: default\ndata:\n  a: "1"\n  b: "2"\n',
+      );
+      const c = await kubectl(f, ['create', '-f', file, '-v=6'], bin);
+      assert.equal(c.status, 0, c.err);
+      assert.equal(c.out.trim(), 'configmap/demo created');
+      // kubectl found server-side field validation in /openapi/v3, so it asks the server to be strict.
+      assert.match(
+        c.err,
+        /POST.*\/api\/v1\/namespaces\/default\/configmaps\?fieldManager=kubectl-create&fieldValidation=Strict/,
+      );
+      const g = await kubectl(f, ['get', 'cm', '-n', 'default'], bin);
+      assert.equal(g.status, 0, g.err);
+      assert.match(g.out, /^NAME\s+DATA\s+AGE\ndemo\s+2\s+\d+s\n$/);
+    });
+  });
+}

@@ -1,0 +1,22 @@
+// Authentication and authorization shared by the apiserver and the kubelet's 10250: the contracts,
+// and small composable implementations (x509, anonymous, unions, AlwaysAllow).
+export {
+  ALL_AUTHENTICATED,
+  ALL_UNAUTHENTICATED,
+  ANONYMOUS,
+  anonymousAuthenticator,
+  withAuthenticatedGroup,
+} from './groups.js';
+export type {
+  Attributes,
+  AuthenticationErrorCode,
+  Authenticator,
+  AuthnRequest,
+  AuthorizationResult,
+  Authorizer,
+  Decision,
+  UserInfo,
+} from './types.js';
+export { AuthenticationError } from './types.js';
+export { alwaysAllowAuthorizer, unionAuthenticator, unionAuthorizer } from './union.js';
+export { CREDENTIAL_ID_EXTRA_KEY, type X509AuthenticatorOptions, x509Authenticator } from './x509.js';

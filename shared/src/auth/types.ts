@@ -1,0 +1,70 @@
+// The request-authentication and authorization contracts (k8s.io/apiserver pkg/authentication/user,
+// authenticator, pkg/authorization/authorizer). Framework-free: the apiserver and the kubelet's
+// 10250 both build a plain AuthnRequest from their HTTP layer and pass it through the same objects.
+
+/** user.Info: who made the request. */
+export interface UserInfo {
+  readonly username: string;
+  readonly uid?: string;
+  readonly groups: readonly string[];
+  readonly extra?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** What an authenticator may look at: never the body. */
+export interface AuthnRequest {
+  readonly method: string;
+  readonly path: string;
+  /** Lower-cased header names, as Node gives them. */
+  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /** The TLS peer's certificate chain as DER, leaf first; empty when the client sent none. */
+  readonly peerCertificates: readonly Buffer[];
+}
+
+/**
+ * One credential type. Resolves `null` when the request does not carry this credential ("not mine"),
+ * rejects with an AuthenticationError when it does and the credential is bad.
+ */
+export interface Authenticator {
+  authenticate(req: AuthnRequest): Promise<UserInfo | null>;
+}
+
+/** authorizer.Attributes: the request as authorization sees it (parsed once by request info). */
+export interface Attributes {
+  readonly user: UserInfo;
+  readonly verb: string;
+  readonly isResourceRequest: boolean;
+  /** Set for non-resource requests (`/healthz`, `/version`). */
+  readonly path: string;
+  readonly namespace: string;
+  readonly apiGroup: string;
+  readonly apiVersion: string;
+  readonly resource: string;
+  readonly subresource: string;
+  readonly name: string;
+}
+
+/** Tri-state, as Kubernetes: a union stops at the first Allow or Deny. */
+export type Decision = 'Allow' | 'Deny' | 'NoOpinion';
+
+export interface AuthorizationResult {
+  readonly decision: Decision;
+  /** Why; shown to the client on 403 (never secrets). */
+  readonly reason: string;
+}
+
+export interface Authorizer {
+  authorize(attrs: Attributes): Promise<AuthorizationResult>;
+}
+
+/** "Mine, and it failed": the client gets a generic 401; `reason` is for the log only. */
+export class AuthenticationError extends Error {
+  override readonly name = 'AuthenticationError';
+  constructor(
+    readonly code: AuthenticationErrorCode,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+export type AuthenticationErrorCode = 'X509_UNVERIFIED' | 'X509_NO_USERNAME' | 'TOKEN_INVALID';
