@@ -1,19 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { main } from '../src/main.ts';
-
-export async function runCli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(argv, { stdout, stderr });
-  return { code, out, err };
-}
+import { runCli } from './helpers.ts';
 
 describe('mkube CLI frame', () => {
   it('prints help with the command list and an example', async () => {

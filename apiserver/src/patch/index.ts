@@ -56,8 +56,9 @@ export function applyPatch<T extends object>(
   patchType: PatchType | (string & {}),
   patchBody: unknown,
 ): T {
-  const type: PatchType | undefined =
-    Object.hasOwn(PATCH_CONTENT_TYPES, patchType) ? (patchType as PatchType) : BY_CONTENT_TYPE[patchTypeOf(patchType)];
+  const type: PatchType | undefined = Object.hasOwn(PATCH_CONTENT_TYPES, patchType)
+    ? (patchType as PatchType)
+    : BY_CONTENT_TYPE[patchTypeOf(patchType)];
   const doc = original as unknown as JsonMap;
   let patched: Json;
   switch (type) {

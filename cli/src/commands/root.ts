@@ -1,5 +1,10 @@
 import type { Command } from '../command.js';
+import { apiserverCommand } from './apiserver.js';
+import { certsCommand } from './certs.js';
+import { kubeconfigCommand } from './kubeconfig.js';
+import { pkiCommand } from './pki.js';
 import { tokenCommand } from './token.js';
+import { upCommand } from './up.js';
 
 export const rootCommand: Command = {
   name: 'mkube',
@@ -8,6 +13,11 @@ export const rootCommand: Command = {
     'mkube runs a mini kube-apiserver, kube-controller-manager and kubelet that talk over mutual TLS,\n' +
     'and manages their PKI, kubeconfigs and bootstrap tokens the way kubeadm does.',
   usage: '[command]',
-  examples: ['mkube pki init --dir=.mkube', 'mkube token generate', 'mkube certs check-expiration --dir=.mkube'],
-  subcommands: [tokenCommand],
+  examples: [
+    'mkube up',
+    'mkube pki init --dir=.mkube',
+    'mkube token generate',
+    'mkube certs check-expiration --dir=.mkube',
+  ],
+  subcommands: [upCommand, pkiCommand, kubeconfigCommand, certsCommand, tokenCommand, apiserverCommand],
 };
