@@ -2,11 +2,14 @@
 // the answer — JSON, a Table for kubectl, or a watch stream.
 import type { KubeObject, List } from '@mkube/shared/api';
 import { newBadRequest, newMethodNotSupported, newNotFound, toStatusError } from '@mkube/shared/apierrors';
+import type { UserInfo } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
 import { admitNamespaceDelete, admitNamespacedCreate } from '../admission/namespacelifecycle.js';
 import { toTable, wantsTable } from '../printers/index.js';
+import type { ResourceDef } from '../registry/catalog.js';
 import { parseFilter } from '../registry/filter.js';
 import { Registries } from '../registry/index.js';
+import type { RequestInfo } from '../request/requestinfo.js';
 import type { ResourceRequestContext } from '../server/context.js';
 import type { Store } from '../storage/index.js';
 import {
@@ -139,6 +142,17 @@ function table(
   });
 }
 
+/** Watch events as one-row Tables; column definitions go with the first event only, as upstream. */
+function watchTableEncoder(c: ResourceRequestContext, query: URLSearchParams): (obj: KubeObject) => unknown {
+  let first = true;
+  return (obj) => {
+    const t = table(c, [obj], query, new Date());
+    if (!first) t.columnDefinitions = [];
+    first = false;
+    return t;
+  };
+}
+
 async function watch(c: ResourceRequestContext, r: VerbRequest, query: URLSearchParams, log: Logger): Promise<void> {
   const timeoutSeconds = intParam(query, 'timeoutSeconds');
   const req = {
@@ -150,6 +164,7 @@ async function watch(c: ResourceRequestContext, r: VerbRequest, query: URLSearch
     timeoutMs: timeoutSeconds !== undefined ? timeoutSeconds * 1000 : DEFAULT_WATCH_TIMEOUT_MS,
     shutdown: c.shutdownSignal,
     log,
+    encode: wantsTable(String(c.request.headers.accept ?? '')) ? watchTableEncoder(c, query) : undefined,
   };
   const { since, initial } = await startRevision(req);
   const raw = c.reply.raw;
@@ -179,4 +194,71 @@ async function watch(c: ResourceRequestContext, r: VerbRequest, query: URLSearch
     },
   };
   await serveWatch(req, sink, since, initial);
+}
+
+/** A watch requested as a WebSocket upgrade: one event per text message. */
+export interface WatchSocketContext {
+  readonly socket: {
+    send(data: string, cb?: (err?: Error) => void): void;
+    close(code?: number, reason?: string): void;
+    on(event: 'close', l: () => void): void;
+    readonly bufferedAmount: number;
+  };
+  readonly url: string;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly info: RequestInfo;
+  readonly user: UserInfo;
+  readonly def: ResourceDef;
+  readonly shutdownSignal: AbortSignal;
+}
+
+/** Backpressure threshold for a WebSocket watcher, in buffered bytes. */
+const WS_HIGH_WATER = 1 << 20;
+
+export function createWatchSocketHandler(deps: ResourceHandlerDeps): (c: WatchSocketContext) => Promise<void> {
+  const registries = deps.registries ?? new Registries(deps.store);
+  return async (c) => {
+    const query = new URLSearchParams(c.url.split('?')[1] ?? '');
+    const closed = new AbortController();
+    c.socket.on('close', () => closed.abort());
+    try {
+      const registry = registries.get(c.def.group, c.def.resource);
+      if (!registry) throw newNotFound({ group: c.def.group, resource: c.def.resource }, c.info.name);
+      if (c.info.verb !== 'watch') throw newBadRequest('only watch requests may be upgraded to a WebSocket here');
+      const timeoutSeconds = intParam(query, 'timeoutSeconds');
+      const req = {
+        registry,
+        namespace: c.info.namespace,
+        filter: parseFilter(registry.def.resource, query.get('labelSelector'), query.get('fieldSelector')),
+        resourceVersion: query.get('resourceVersion') ?? '',
+        allowBookmarks: boolParam(query, 'allowWatchBookmarks'),
+        timeoutMs: timeoutSeconds !== undefined ? timeoutSeconds * 1000 : DEFAULT_WATCH_TIMEOUT_MS,
+        shutdown: c.shutdownSignal,
+        log: deps.log,
+      };
+      const { since, initial } = await startRevision(req);
+      const sink: WatchSink = {
+        closed: closed.signal,
+        send(line) {
+          if (closed.signal.aborted) return;
+          const text = line.endsWith('\n') ? line.slice(0, -1) : line;
+          if (c.socket.bufferedAmount < WS_HIGH_WATER) {
+            c.socket.send(text);
+            return;
+          }
+          return new Promise<void>((resolve) => c.socket.send(text, () => resolve()));
+        },
+        end() {
+          c.socket.close(1000);
+        },
+      };
+      await serveWatch(req, sink, since, initial);
+    } catch (e) {
+      const err = toStatusError(e);
+      if (!closed.signal.aborted) {
+        c.socket.send(JSON.stringify({ type: 'ERROR', object: err.toStatus() }));
+        c.socket.close(1000);
+      }
+    }
+  };
 }

@@ -30,9 +30,11 @@ export interface WatchRequest {
   readonly shutdown: AbortSignal;
   readonly log: Logger;
   readonly bookmarkIntervalMs?: number;
+  /** How an object goes on the wire (a Table row for kubectl); the object itself by default. */
+  readonly encode?: (obj: KubeObject) => unknown;
 }
 
-const line = (type: string, object: unknown): string => `${JSON.stringify({ type, object })}\n`;
+const rawLine = (type: string, object: unknown): string => `${JSON.stringify({ type, object })}\n`;
 
 /** Validates the start point before any byte is sent, so a bad one is a plain HTTP error. */
 export async function startRevision(req: WatchRequest): Promise<{ since: number; initial: KubeObject[] }> {
@@ -55,6 +57,8 @@ export async function serveWatch(
   const { registry, filter } = req;
   const def = registry.def;
   const apiVersion = def.group ? `${def.group}/${def.version}` : def.version;
+  const encode = req.encode;
+  const line = (type: string, object: KubeObject): string => rawLine(type, encode ? encode(object) : object);
   for (const obj of initial) await sink.send(line('ADDED', obj));
 
   await new Promise<void>((resolve) => {
@@ -69,7 +73,7 @@ export async function serveWatch(
       sink.closed.removeEventListener('abort', onAbort);
       if (err && !sink.closed.aborted) {
         try {
-          void sink.send(line('ERROR', err.toStatus()));
+          void sink.send(rawLine('ERROR', err.toStatus()));
         } catch {
           // the client is gone; nothing to tell it
         }

@@ -2,6 +2,7 @@
 // entry; discovery paths are served by routes registered more specifically.
 import { StatusError } from '@mkube/shared/apierrors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { WatchSocketContext } from '../endpoints/index.js';
 import { findResource, type ResourceDef } from '../registry/catalog.js';
 import type { RequestInfo } from '../request/requestinfo.js';
 import type { ResourceHandler } from './context.js';
@@ -26,6 +27,7 @@ export function registerResourceRoutes(
   app: FastifyInstance,
   handler: ResourceHandler,
   shutdownSignal: AbortSignal,
+  watchSocket?: (c: WatchSocketContext) => Promise<void>,
 ): void {
   const route = async (request: FastifyRequest, reply: FastifyReply) => {
     const m = request.mkube;
@@ -42,6 +44,29 @@ export function registerResourceRoutes(
       shutdownSignal,
     });
   };
-  app.all('/api/*', route);
-  app.all('/apis/*', route);
+  // A GET that asks for a WebSocket upgrade is a watch over WebSocket; the handler chain has run
+  // (onRequest) before the upgrade, so the user is authenticated and authorized the same way.
+  const wsRoute = (socket: WatchSocketContext['socket'], request: FastifyRequest) => {
+    const m = request.mkube;
+    const def = m ? resolveResource(m.info) : undefined;
+    if (!m || !def || !watchSocket) {
+      socket.send(JSON.stringify({ type: 'ERROR', object: notFoundStatus() }));
+      socket.close(1000);
+      return;
+    }
+    void watchSocket({
+      socket,
+      url: request.url,
+      headers: request.headers,
+      info: m.info,
+      user: m.user,
+      def,
+      shutdownSignal,
+    });
+  };
+  for (const url of ['/api/*', '/apis/*']) {
+    // @fastify/websocket takes a wsHandler only on a GET route (fastify adds HEAD); the rest get their own.
+    app.route({ method: 'GET', url, handler: route, wsHandler: wsRoute });
+    app.route({ method: ['DELETE', 'PATCH', 'POST', 'PUT', 'OPTIONS'], url, handler: route });
+  }
 }

@@ -11,7 +11,7 @@ import {
 import type { Logger } from '@mkube/shared/log';
 import type { ApiServerConfig } from '../config/config.js';
 import { type HealthCheck, registerDiscoveryRoutes, registerHealthRoutes } from '../discovery/index.js';
-import { createResourceHandler } from '../endpoints/index.js';
+import { createResourceHandler, createWatchSocketHandler } from '../endpoints/index.js';
 import { registerOpenAPIRoutes } from '../openapi/index.js';
 import { ensureSystemNamespaces } from '../registry/bootstrap.js';
 import { Registries } from '../registry/index.js';
@@ -88,7 +88,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     const registries = new Registries(store);
     await ensureSystemNamespaces(registries);
     const handler = createResourceHandler({ store, registries, log });
-    registerResourceRoutes(f, handler, shutdown.signal);
+    registerResourceRoutes(f, handler, shutdown.signal, createWatchSocketHandler({ store, registries, log }));
 
     await f.listen({ port: config.serving.port, host: config.serving.bindAddress });
     const addr = f.server.address();
