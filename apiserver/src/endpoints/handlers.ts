@@ -130,13 +130,13 @@ function deleteOptions(r: VerbRequest): DeleteOptions | undefined {
 export async function deleteObject(r: VerbRequest): Promise<VerbResult> {
   const opts = deleteOptions(r);
   const dryRun = isDryRun(r.query) || (opts?.dryRun?.includes('All') ?? false);
-  const deleted = await r.registry.delete(r.namespace, r.name, opts?.preconditions, { dryRun });
+  const deleted = await r.registry.delete(r.namespace, r.name, opts?.preconditions, { dryRun }, r.ctx);
   return { code: 200, object: deleted };
 }
 
 export async function deleteCollection(r: VerbRequest): Promise<VerbResult> {
   const filter = parseFilter(r.registry.def.resource, r.query.get('labelSelector'), r.query.get('fieldSelector'));
-  const items = await r.registry.deleteCollection(r.namespace, filter, { dryRun: isDryRun(r.query) });
+  const items = await r.registry.deleteCollection(r.namespace, filter, { dryRun: isDryRun(r.query) }, r.ctx);
   const def = r.registry.def;
   return {
     code: 200,

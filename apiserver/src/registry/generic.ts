@@ -13,6 +13,7 @@ import {
   newNotFound,
   OBJECT_MODIFIED,
 } from '@mkube/shared/apierrors';
+import { type Admission, type AdmissionAttributes, NO_ADMISSION, type Operation } from '../admission/types.js';
 import type { KeyValue, Store } from '../storage/index.js';
 import type { ResourceDef } from './catalog.js';
 import { clone, decodeObject, encodeObject } from './codec.js';
@@ -61,6 +62,7 @@ export class GenericRegistry {
     readonly strategy: RESTStrategy,
     private readonly store: Store,
     readonly subresources: Readonly<Record<string, SubresourceStrategy>> = {},
+    private readonly admission: Admission = NO_ADMISSION,
   ) {
     this.gr = { group: def.group, resource: def.resource };
   }
@@ -167,8 +169,11 @@ export class GenericRegistry {
     if (this.strategy.bumpsGeneration) meta.generation = 1;
     const generated = !meta.name && !!meta.generateName;
     if (generated) meta.name = generateName(meta.generateName!);
+    const attrs = this.attributes('CREATE', '', namespace, meta.name ?? '', obj, undefined, ctx, opts);
+    await this.admission.admit(attrs);
     const errs = uniqueErrors([...validateMetaOnCreate(meta, this.def), ...this.strategy.validate(obj, ctx)]);
     if (errs.length) throw newInvalid(this.kindRef, meta.name ?? '', errs);
+    await this.admission.validate(attrs);
     if (opts.dryRun) {
       await this.assertAbsent(namespace, meta.name!);
       return obj;
@@ -238,7 +243,7 @@ export class GenericRegistry {
       if (!kv) throw newNotFound(this.gr, name);
       const old = decodeObject(kv);
       if (expectedRv && expectedRv !== old.metadata.resourceVersion) throw newConflict(this.gr, name, OBJECT_MODIFIED);
-      const obj = this.prepareUpdate(mutate(clone(old)), old, subresource, ctx);
+      const obj = await this.prepareUpdate(mutate(clone(old)), old, subresource, namespace, ctx, opts);
       if (sameObject(obj, old)) return old;
       if (opts.dryRun) return obj;
       try {
@@ -252,7 +257,14 @@ export class GenericRegistry {
     throw newConflict(this.gr, name, OBJECT_MODIFIED);
   }
 
-  private prepareUpdate(obj: KubeObject, old: KubeObject, subresource: string, ctx: StrategyContext): KubeObject {
+  private async prepareUpdate(
+    obj: KubeObject,
+    old: KubeObject,
+    subresource: string,
+    namespace: string,
+    ctx: StrategyContext,
+    opts: WriteOptions,
+  ): Promise<KubeObject> {
     obj.apiVersion = old.apiVersion;
     obj.kind = old.kind;
     obj.metadata ??= {};
@@ -264,6 +276,8 @@ export class GenericRegistry {
     if (this.def.namespaced) meta.namespace = old.metadata.namespace;
     meta.name ??= old.metadata.name;
     if (old.metadata.generation !== undefined) meta.generation = old.metadata.generation;
+    const attrs = this.attributes('UPDATE', subresource, namespace, old.metadata.name ?? '', obj, old, ctx, opts);
+    await this.admission.admit(attrs);
     let errs: FieldError[];
     if (subresource) {
       const sub = this.subresources[subresource];
@@ -282,7 +296,35 @@ export class GenericRegistry {
       ]);
     }
     if (errs.length) throw newInvalid(this.kindRef, old.metadata.name ?? '', errs);
+    await this.admission.validate(attrs);
     return obj;
+  }
+
+  private attributes(
+    operation: Operation,
+    subresource: string,
+    namespace: string,
+    name: string,
+    object: KubeObject | undefined,
+    oldObject: KubeObject | undefined,
+    ctx: StrategyContext,
+    opts: WriteOptions,
+  ): AdmissionAttributes {
+    const d = this.def;
+    return {
+      operation,
+      user: ctx.user,
+      group: d.group,
+      version: d.version,
+      resource: d.resource,
+      subresource,
+      kind: d.kind,
+      namespace: d.namespaced ? namespace : '',
+      name,
+      object,
+      oldObject,
+      dryRun: opts.dryRun,
+    };
   }
 
   async delete(
@@ -290,6 +332,7 @@ export class GenericRegistry {
     name: string,
     preconditions: Preconditions | undefined,
     opts: WriteOptions,
+    ctx?: StrategyContext,
   ): Promise<KubeObject> {
     const key = this.key(namespace, name);
     for (let attempt = 0; attempt < 16; attempt++) {
@@ -299,6 +342,8 @@ export class GenericRegistry {
       if (!kv) throw newNotFound(this.gr, name);
       const current = decodeObject(kv);
       checkPreconditions(this.gr, name, current, preconditions);
+      if (ctx)
+        await this.admission.validate(this.attributes('DELETE', '', namespace, name, undefined, current, ctx, opts));
       if (opts.dryRun) return current;
       try {
         await this.store.delete(key, { expectedModRevision: kv.modRevision });
@@ -312,13 +357,18 @@ export class GenericRegistry {
     throw newConflict(this.gr, name, OBJECT_MODIFIED);
   }
 
-  async deleteCollection(namespace: string, filter: ObjectFilter, opts: WriteOptions): Promise<KubeObject[]> {
+  async deleteCollection(
+    namespace: string,
+    filter: ObjectFilter,
+    opts: WriteOptions,
+    ctx?: StrategyContext,
+  ): Promise<KubeObject[]> {
     const { items } = await this.list({ namespace, filter });
     const deleted: KubeObject[] = [];
     for (const item of items) {
       try {
         deleted.push(
-          await this.delete(item.metadata.namespace ?? '', item.metadata.name!, { uid: item.metadata.uid }, opts),
+          await this.delete(item.metadata.namespace ?? '', item.metadata.name!, { uid: item.metadata.uid }, opts, ctx),
         );
       } catch (e) {
         if ((e as { reason?: string }).reason !== 'NotFound') throw e;
