@@ -1,0 +1,91 @@
+// From a kubeconfig to what a client needs: the current (or named) context's server, CA and
+// credentials, with referenced files read — relative paths against the kubeconfig's own folder, as
+// kubectl resolves them (not against the working directory).
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { type Kubeconfig, KubeconfigError } from './types.js';
+
+export interface ResolvedCredentials {
+  contextName: string;
+  clusterName: string;
+  userName: string;
+  namespace?: string;
+  server: string;
+  caPem?: string;
+  insecureSkipTlsVerify: boolean;
+  tlsServerName?: string;
+  clientCertPem?: string;
+  clientKeyPem?: string;
+  token?: string;
+  /** Absolute paths when the kubeconfig referenced files (a rotating kubelet re-reads them). */
+  clientCertificateFile?: string;
+  clientKeyFile?: string;
+}
+
+export async function resolveCredentials(
+  cfg: Kubeconfig,
+  opts: { context?: string } = {},
+): Promise<ResolvedCredentials> {
+  const file = cfg.source;
+  const fail = (field: string, problem: string): never => {
+    throw new KubeconfigError(file, field, problem);
+  };
+  const contextName = opts.context ?? cfg['current-context'];
+  if (!contextName) fail('current-context', 'no current context is set');
+  const ci = cfg.contexts.findIndex((c) => c.name === contextName);
+  if (ci < 0) fail(opts.context ? 'context' : 'current-context', `context "${contextName}" does not exist`);
+  const ctx = cfg.contexts[ci]!.context;
+  const kcl = cfg.clusters.findIndex((c) => c.name === ctx.cluster);
+  if (kcl < 0) fail(`contexts[${ci}].context.cluster`, `cluster "${ctx.cluster}" does not exist`);
+  const kus = cfg.users.findIndex((u) => u.name === ctx.user);
+  if (ctx.user && kus < 0) fail(`contexts[${ci}].context.user`, `user "${ctx.user}" does not exist`);
+  const cluster = cfg.clusters[kcl]!.cluster;
+  const user = kus >= 0 ? cfg.users[kus]!.user : {};
+
+  const base = file ? dirname(file) : process.cwd();
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const readRef = async (field: string, p: string): Promise<string> => {
+    try {
+      return await readFile(abs(p), 'utf8');
+    } catch (e) {
+      return fail(field, `cannot read ${abs(p)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  };
+  const fromData = (v: string) => Buffer.from(v, 'base64').toString('utf8');
+
+  const out: ResolvedCredentials = {
+    contextName: contextName!,
+    clusterName: ctx.cluster,
+    userName: ctx.user,
+    server: cluster.server,
+    insecureSkipTlsVerify: cluster['insecure-skip-tls-verify'] ?? false,
+  };
+  if (ctx.namespace) out.namespace = ctx.namespace;
+  if (cluster['tls-server-name']) out.tlsServerName = cluster['tls-server-name'];
+  const cAt = `clusters[${kcl}].cluster`;
+  const uAt = `users[${kus}].user`;
+  if (cluster['certificate-authority-data']) out.caPem = fromData(cluster['certificate-authority-data']);
+  else if (cluster['certificate-authority'])
+    out.caPem = await readRef(`${cAt}.certificate-authority`, cluster['certificate-authority']);
+  if (user['client-certificate-data']) out.clientCertPem = fromData(user['client-certificate-data']);
+  else if (user['client-certificate']) {
+    out.clientCertificateFile = abs(user['client-certificate']);
+    out.clientCertPem = await readRef(`${uAt}.client-certificate`, user['client-certificate']);
+  }
+  if (user['client-key-data']) out.clientKeyPem = fromData(user['client-key-data']);
+  else if (user['client-key']) {
+    out.clientKeyFile = abs(user['client-key']);
+    out.clientKeyPem = await readRef(`${uAt}.client-key`, user['client-key']);
+  }
+  if (user.token) out.token = user.token;
+  else if (user.tokenFile) out.token = (await readRef(`${uAt}.tokenFile`, user.tokenFile)).trim();
+  if (!!out.clientCertPem !== !!out.clientKeyPem) {
+    fail(
+      uAt,
+      out.clientCertPem
+        ? 'client certificate given without a client key'
+        : 'client key given without a client certificate',
+    );
+  }
+  return out;
+}

@@ -1,0 +1,50 @@
+// The kubeconfig file as client-go's clientcmd v1 defines it (tools/clientcmd/api/v1/types.go),
+// keeping kubectl's own key names.
+export interface KubeconfigCluster {
+  server: string;
+  'certificate-authority'?: string;
+  'certificate-authority-data'?: string;
+  'insecure-skip-tls-verify'?: boolean;
+  'tls-server-name'?: string;
+  'proxy-url'?: string;
+}
+
+export interface KubeconfigUser {
+  'client-certificate'?: string;
+  'client-certificate-data'?: string;
+  'client-key'?: string;
+  'client-key-data'?: string;
+  token?: string;
+  tokenFile?: string;
+  username?: string;
+  password?: string;
+}
+
+export interface KubeconfigContext {
+  cluster: string;
+  user: string;
+  namespace?: string;
+}
+
+export interface Kubeconfig {
+  apiVersion: 'v1';
+  kind: 'Config';
+  clusters: { name: string; cluster: KubeconfigCluster }[];
+  users: { name: string; user: KubeconfigUser }[];
+  contexts: { name: string; context: KubeconfigContext }[];
+  'current-context': string;
+  preferences: Record<string, unknown>;
+  /** The file it was read from; relative paths inside resolve against its folder. Not serialised. */
+  readonly source?: string;
+}
+
+export class KubeconfigError extends Error {
+  override readonly name = 'KubeconfigError';
+  constructor(
+    readonly file: string | undefined,
+    readonly field: string | undefined,
+    problem: string,
+  ) {
+    super(`${file ? `kubeconfig ${file}` : 'kubeconfig'}${field ? `: ${field}` : ''}: ${problem}`);
+  }
+}

@@ -1,0 +1,55 @@
+// Writing kubeconfigs kubectl reads, atomically and private (0600: they hold credentials).
+import { stringify } from 'yaml';
+import { writeFileAtomic } from '../atomicfile/index.js';
+import type { Kubeconfig } from './types.js';
+
+export function serializeKubeconfig(cfg: Kubeconfig): string {
+  const { source: _source, ...doc } = cfg;
+  return stringify(doc, { lineWidth: 0 });
+}
+
+export async function writeKubeconfig(path: string, cfg: Kubeconfig): Promise<void> {
+  await writeFileAtomic(path, serializeKubeconfig(cfg), { mode: 0o600 });
+}
+
+export interface BuildKubeconfigOptions {
+  clusterName: string;
+  server: string;
+  caPem: string;
+  userName: string;
+  clientCertPem?: string;
+  clientKeyPem?: string;
+  clientCertificateFile?: string;
+  clientKeyFile?: string;
+  token?: string;
+  /** Default `${userName}@${clusterName}`, as kubeadm names contexts. */
+  contextName?: string;
+  namespace?: string;
+}
+
+const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+
+/** One cluster, one user, one context: PEMs embedded as *-data, or file references when given. */
+export function buildKubeconfig(o: BuildKubeconfigOptions): Kubeconfig {
+  const contextName = o.contextName ?? `${o.userName}@${o.clusterName}`;
+  const user: Kubeconfig['users'][number]['user'] = {};
+  if (o.clientCertificateFile) user['client-certificate'] = o.clientCertificateFile;
+  else if (o.clientCertPem) user['client-certificate-data'] = b64(o.clientCertPem);
+  if (o.clientKeyFile) user['client-key'] = o.clientKeyFile;
+  else if (o.clientKeyPem) user['client-key-data'] = b64(o.clientKeyPem);
+  if (o.token) user.token = o.token;
+  return {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: o.clusterName, cluster: { server: o.server, 'certificate-authority-data': b64(o.caPem) } }],
+    users: [{ name: o.userName, user }],
+    contexts: [
+      {
+        name: contextName,
+        context: { cluster: o.clusterName, user: o.userName, ...(o.namespace ? { namespace: o.namespace } : {}) },
+      },
+    ],
+    'current-context': contextName,
+    preferences: {},
+  };
+}
