@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -26,7 +26,10 @@ describe('atomicfile', () => {
   it('fails cleanly in an unwritable place', async () => {
     const blocker = join(dir, 'file');
     writeFileSync(blocker, 'x');
-    await assert.rejects(writeFileAtomic(join(blocker, 'child'), 'x'), (e: NodeJS.ErrnoException) => e.code === 'ENOTDIR' || e.code === 'EEXIST');
+    await assert.rejects(
+      writeFileAtomic(join(blocker, 'child'), 'x'),
+      (e: NodeJS.ErrnoException) => e.code === 'ENOTDIR' || e.code === 'EEXIST',
+    );
   });
   it('swaps a symlink atomically and cleans crash leftovers', async () => {
     const link = join(dir, 'current.pem');

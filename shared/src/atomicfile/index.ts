@@ -22,7 +22,11 @@ async function fsyncDir(dir: string): Promise<void> {
 }
 
 /** Writes `data` to `path` atomically and durably. Creates missing parent folders (0o755). */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  opts: AtomicWriteOptions = {},
+): Promise<void> {
   const dir = dirname(path);
   await fsp.mkdir(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
