@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { tempDir } from './helpers.ts';
+
+async function freePort(): Promise<number> {
+  return new Promise((res) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => res(port));
+    });
+  });
+}
+
+describe('mkube up', () => {
+  const t = tempDir('up');
+  after(() => t.cleanup());
+
+  it('writes the PKI, serves the API to kubectl, and stops cleanly on SIGINT with no orphan', async () => {
+    const port = await freePort();
+    const dir = join(t.dir, 'cluster');
+    const child = spawn(
+      process.execPath,
+      ['cli/bin/mkube.js', 'up', `--data-dir=${dir}`, `--apiserver-bind-port=${port}`],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    const deadline = Date.now() + 60_000;
+    while (!out.includes('[apiserver] ready') && Date.now() < deadline && child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.match(out, /\[apiserver\] ready at https:\/\/127\.0\.0\.1:\d+/, out);
+    assert.match(out, /export KUBECONFIG=.*admin\.conf/);
+    const k = spawnSync('kubectl', ['--kubeconfig', join(dir, 'admin.conf'), 'get', 'namespaces', '-o', 'name'], {
+      encoding: 'utf8',
+      env: { ...process.env, HOME: t.dir },
+    });
+    assert.equal(k.status, 0, k.stderr);
+    assert.match(k.stdout, /namespace\/kube-system/);
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, out);
+    assert.match(out, /\[apiserver\] stopped/);
+    const left = spawnSync('pgrep', ['-f', `--secure-port=${port}`], { encoding: 'utf8' });
+    assert.equal(left.stdout.trim(), '', 'no apiserver process left behind');
+  });
+});
