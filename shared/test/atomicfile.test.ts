@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { cleanupAtomicTemps, replaceSymlinkAtomic, writeFileAtomic } from '@mkube/shared/atomicfile';
 
 describe('atomicfile', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mkube-atomic-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
   it('writes with the exact mode and leaves no temp file', async () => {
     const p = join(dir, 'sub', 'a.key');
     await writeFileAtomic(p, 'secret', { mode: 0o600 });
