@@ -75,6 +75,93 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     usage:
       'Time to delay the termination. During that time the server keeps serving requests normally; /readyz returns failure.',
   },
+  {
+    name: 'authorization-mode',
+    type: 'stringSlice',
+    default: ['AlwaysAllow'],
+    usage: 'Ordered list of plug-ins to do authorization on secure port: AlwaysAllow,AlwaysDeny,Node,RBAC.',
+  },
+  {
+    name: 'enable-bootstrap-token-auth',
+    type: 'bool',
+    usage:
+      "Enable to allow secrets of type 'bootstrap.kubernetes.io/token' in the 'kube-system' namespace to be used for TLS bootstrapping authentication.",
+  },
+  {
+    name: 'token-auth-file',
+    type: 'string',
+    usage: 'If set, the file that will be used to secure the secure port of the API server via token authentication.',
+  },
+  {
+    name: 'service-account-key-file',
+    type: 'stringArray',
+    usage:
+      'File containing PEM-encoded x509 RSA or ECDSA private or public keys, used to verify ServiceAccount tokens. May be given several times.',
+  },
+  {
+    name: 'service-account-signing-key-file',
+    type: 'string',
+    usage: 'Path to the file that contains the current private key of the service account token issuer.',
+  },
+  {
+    name: 'service-account-issuer',
+    type: 'stringArray',
+    usage:
+      'Identifier of the service account token issuer; the first is used to sign, all are accepted. May be given several times.',
+  },
+  {
+    name: 'api-audiences',
+    type: 'stringSlice',
+    usage: 'Identifiers of the API. Tokens must carry at least one of them; defaults to the first issuer.',
+  },
+  {
+    name: 'service-account-max-token-expiration',
+    type: 'duration',
+    default: '0s',
+    usage: 'The maximum validity duration of a token created by the service account token issuer (0: no maximum).',
+  },
+  {
+    name: 'requestheader-client-ca-file',
+    type: 'string',
+    usage:
+      'Root certificate bundle to use to verify client certificates on incoming requests before trusting usernames in headers specified by --requestheader-username-headers.',
+  },
+  {
+    name: 'requestheader-allowed-names',
+    type: 'stringSlice',
+    usage:
+      'List of client certificate common names to allow to provide usernames in headers. If empty, any is allowed.',
+  },
+  {
+    name: 'requestheader-username-headers',
+    type: 'stringSlice',
+    usage: 'List of request headers to inspect for usernames. X-Remote-User is common.',
+  },
+  {
+    name: 'requestheader-group-headers',
+    type: 'stringSlice',
+    usage: 'List of request headers to inspect for groups. X-Remote-Group is suggested.',
+  },
+  {
+    name: 'requestheader-extra-headers-prefix',
+    type: 'stringSlice',
+    usage: 'List of request header prefixes to inspect. X-Remote-Extra- is suggested.',
+  },
+  {
+    name: 'requestheader-uid-headers',
+    type: 'stringSlice',
+    usage: 'List of request headers to inspect for UIDs. X-Remote-Uid is suggested.',
+  },
+  {
+    name: 'enable-admission-plugins',
+    type: 'stringSlice',
+    usage: 'admission plugins that should be enabled in addition to default enabled ones (e.g. NodeRestriction).',
+  },
+  {
+    name: 'disable-admission-plugins',
+    type: 'stringSlice',
+    usage: 'admission plugins that should be disabled although they are in the default enabled plugins list.',
+  },
   { name: 'v', type: 'int', default: 0, metavar: 'Level', usage: 'number for the log level verbosity' },
 ];
 

@@ -3,6 +3,7 @@
 import type { KubeObject } from '@mkube/shared/api';
 import { newBadRequest, newUnsupportedMediaType } from '@mkube/shared/apierrors';
 import { parse as parseYaml } from 'yaml';
+import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE } from '../protobuf/index.js';
 import type { ResourceDef } from '../registry/catalog.js';
 
 export function mediaType(contentType: string | undefined): string {
@@ -40,7 +41,11 @@ export function decodeObjectBody(
   kind = def.kind,
   apiVersion = expectedApiVersion(def),
 ): KubeObject {
-  const value = parseJsonOrYaml(body, contentType);
+  // kubectl 1.32+ typed clients send built-in kinds as protobuf.
+  const value =
+    mediaType(contentType) === PROTOBUF_CONTENT_TYPE && body
+      ? decodeKubernetesProtobuf(body, { apiVersion, kind })
+      : parseJsonOrYaml(body, contentType);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw newBadRequest(`the body of the request must be a ${kind} object`);
   }

@@ -3,6 +3,7 @@
 import type { DeleteOptions, KubeObject, List } from '@mkube/shared/api';
 import { newBadRequest, newMethodNotSupported, newUnsupportedMediaType } from '@mkube/shared/apierrors';
 import { applyPatch, type PatchType } from '../patch/index.js';
+import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE } from '../protobuf/index.js';
 import { parseFilter } from '../registry/filter.js';
 import type { GenericRegistry } from '../registry/generic.js';
 import type { StrategyContext } from '../registry/strategy.js';
@@ -121,7 +122,10 @@ export async function patchObject(r: VerbRequest): Promise<VerbResult> {
 
 function deleteOptions(r: VerbRequest): DeleteOptions | undefined {
   if (!r.body || r.body.length === 0) return undefined;
-  const v = parseJsonOrYaml(r.body, r.contentType);
+  const v =
+    mediaType(r.contentType) === PROTOBUF_CONTENT_TYPE
+      ? decodeKubernetesProtobuf(r.body, { apiVersion: 'meta.k8s.io/v1', kind: 'DeleteOptions' })
+      : parseJsonOrYaml(r.body, r.contentType);
   if (v === null || typeof v !== 'object' || Array.isArray(v))
     throw newBadRequest('the body of a delete must be a DeleteOptions object');
   return v as DeleteOptions;

@@ -1,0 +1,252 @@
+// Field tables of the kinds kubectl's typed clients send as protobuf (kubectl 1.32+), from
+// Kubernetes' generated.proto files.
+import { type MessageSchema, msg, str, strMap, strs } from './schema.js';
+
+// k8s.io/apimachinery/pkg/apis/meta/v1
+export const ownerReference: MessageSchema = {
+  1: str('kind'),
+  3: str('name'),
+  4: str('uid'),
+  5: str('apiVersion'),
+  6: { name: 'controller', type: 'boolPtr' },
+  7: { name: 'blockOwnerDeletion', type: 'boolPtr' },
+};
+
+export const objectMeta: MessageSchema = {
+  1: str('name'),
+  2: str('generateName'),
+  3: str('namespace'),
+  4: str('selfLink'),
+  5: str('uid'),
+  6: str('resourceVersion'),
+  7: { name: 'generation', type: 'int' },
+  8: { name: 'creationTimestamp', type: 'time' },
+  9: { name: 'deletionTimestamp', type: 'time' },
+  10: { name: 'deletionGracePeriodSeconds', type: 'intPtr' },
+  11: strMap('labels'),
+  12: strMap('annotations'),
+  13: msg('ownerReferences', () => ownerReference, true),
+  14: strs('finalizers'),
+};
+
+const labelSelectorRequirement: MessageSchema = { 1: str('key'), 2: str('operator'), 3: strs('values') };
+export const labelSelector: MessageSchema = {
+  1: strMap('matchLabels'),
+  2: msg('matchExpressions', () => labelSelectorRequirement, true),
+};
+
+const preconditions: MessageSchema = { 1: str('uid'), 2: str('resourceVersion') };
+export const deleteOptions: MessageSchema = {
+  1: { name: 'gracePeriodSeconds', type: 'intPtr' },
+  2: msg('preconditions', () => preconditions),
+  3: { name: 'orphanDependents', type: 'boolPtr' },
+  4: str('propagationPolicy'),
+  5: strs('dryRun'),
+};
+
+// k8s.io/api/core/v1
+const objectReference: MessageSchema = {
+  1: str('kind'),
+  2: str('namespace'),
+  3: str('name'),
+  4: str('uid'),
+  5: str('apiVersion'),
+  6: str('resourceVersion'),
+  7: str('fieldPath'),
+};
+const localObjectReference: MessageSchema = { 1: str('name') };
+
+export const configMap: MessageSchema = {
+  1: msg('metadata', () => objectMeta),
+  2: strMap('data'),
+  3: { name: 'binaryData', type: { map: 'bytes' } },
+  4: { name: 'immutable', type: 'boolPtr' },
+};
+
+export const secret: MessageSchema = {
+  1: msg('metadata', () => objectMeta),
+  2: { name: 'data', type: { map: 'bytes' } },
+  3: str('type'),
+  4: strMap('stringData'),
+  5: { name: 'immutable', type: 'boolPtr' },
+};
+
+export const serviceAccount: MessageSchema = {
+  1: msg('metadata', () => objectMeta),
+  2: msg('secrets', () => objectReference, true),
+  3: msg('imagePullSecrets', () => localObjectReference, true),
+  4: { name: 'automountServiceAccountToken', type: 'boolPtr' },
+};
+
+const namespaceCondition: MessageSchema = {
+  1: str('type'),
+  2: str('status'),
+  4: { name: 'lastTransitionTime', type: 'time' },
+  5: str('reason'),
+  6: str('message'),
+};
+export const namespace: MessageSchema = {
+  1: msg('metadata', () => objectMeta),
+  2: msg('spec', () => ({ 1: strs('finalizers') })),
+  3: msg('status', () => ({ 1: str('phase'), 2: msg('conditions', () => namespaceCondition, true) })),
+};
+
+// k8s.io/api/rbac/v1
+const policyRule: MessageSchema = {
+  1: strs('verbs'),
+  2: strs('apiGroups'),
+  3: strs('resources'),
+  4: strs('resourceNames'),
+  5: strs('nonResourceURLs'),
+};
+const subject: MessageSchema = { 1: str('kind'), 2: str('apiGroup'), 3: str('name'), 4: str('namespace') };
+const roleRef: MessageSchema = { 1: str('apiGroup'), 2: str('kind'), 3: str('name') };
+export const role: MessageSchema = { 1: msg('metadata', () => objectMeta), 2: msg('rules', () => policyRule, true) };
+export const clusterRole: MessageSchema = {
+  ...role,
+  3: msg('aggregationRule', () => ({ 1: msg('clusterRoleSelectors', () => labelSelector, true) })),
+};
+export const roleBinding: MessageSchema = {
+  1: msg('metadata', () => objectMeta),
+  2: msg('subjects', () => subject, true),
+  3: msg('roleRef', () => roleRef),
+};
+
+// k8s.io/api/coordination/v1
+export const lease: MessageSchema = {
+  1: msg('metadata', () => objectMeta),
+  2: msg('spec', () => ({
+    1: str('holderIdentity'),
+    2: { name: 'leaseDurationSeconds', type: 'intPtr' },
+    3: { name: 'acquireTime', type: 'microtime' },
+    4: { name: 'renewTime', type: 'microtime' },
+    5: { name: 'leaseTransitions', type: 'intPtr' },
+    6: str('strategy'),
+    7: str('preferredHolder'),
+  })),
+};
+
+// k8s.io/api/certificates/v1
+const extraValue = (): MessageSchema => ({ 1: strs('items') });
+const csrCondition: MessageSchema = {
+  1: str('type'),
+  2: str('reason'),
+  3: str('message'),
+  4: { name: 'lastUpdateTime', type: 'time' },
+  5: { name: 'lastTransitionTime', type: 'time' },
+  6: str('status'),
+};
+export const certificateSigningRequest: MessageSchema = {
+  1: msg('metadata', () => objectMeta),
+  2: msg('spec', () => ({
+    1: { name: 'request', type: 'bytes' },
+    2: str('username'),
+    3: str('uid'),
+    4: strs('groups'),
+    5: strs('usages'),
+    6: { name: 'extra', type: { map: { message: extraValue } } },
+    7: str('signerName'),
+    8: { name: 'expirationSeconds', type: 'intPtr' },
+  })),
+  3: msg('status', () => ({
+    1: msg('conditions', () => csrCondition, true),
+    2: { name: 'certificate', type: 'bytes' },
+  })),
+};
+
+// k8s.io/api/authentication/v1
+const userInfo: MessageSchema = {
+  1: str('username'),
+  2: str('uid'),
+  3: strs('groups'),
+  4: { name: 'extra', type: { map: { message: extraValue } } },
+};
+const boundObjectReference: MessageSchema = { 1: str('kind'), 2: str('apiVersion'), 3: str('name'), 4: str('uid') };
+export const tokenRequest: MessageSchema = {
+  1: msg('metadata', () => objectMeta),
+  2: msg('spec', () => ({
+    1: strs('audiences'),
+    3: msg('boundObjectRef', () => boundObjectReference),
+    4: { name: 'expirationSeconds', type: 'intPtr' },
+  })),
+  3: msg('status', () => ({ 1: str('token'), 2: { name: 'expirationTimestamp', type: 'time' } })),
+};
+export const tokenReview: MessageSchema = {
+  1: msg('metadata', () => objectMeta),
+  2: msg('spec', () => ({ 1: str('token'), 2: strs('audiences') })),
+  3: msg('status', () => ({
+    1: { name: 'authenticated', type: 'bool' },
+    2: msg('user', () => userInfo),
+    3: str('error'),
+    4: strs('audiences'),
+  })),
+};
+export const selfSubjectReview: MessageSchema = {
+  1: msg('metadata', () => objectMeta),
+  2: msg('status', () => ({ 1: msg('userInfo', () => userInfo) })),
+};
+
+// k8s.io/api/authorization/v1
+const resourceAttributes: MessageSchema = {
+  1: str('namespace'),
+  2: str('verb'),
+  3: str('group'),
+  4: str('version'),
+  5: str('resource'),
+  6: str('subresource'),
+  7: str('name'),
+};
+const nonResourceAttributes: MessageSchema = { 1: str('path'), 2: str('verb') };
+const accessReviewStatus: MessageSchema = {
+  1: { name: 'allowed', type: 'bool' },
+  2: str('reason'),
+  3: str('evaluationError'),
+  4: { name: 'denied', type: 'bool' },
+};
+export const selfSubjectAccessReview: MessageSchema = {
+  1: msg('metadata', () => objectMeta),
+  2: msg('spec', () => ({
+    1: msg('resourceAttributes', () => resourceAttributes),
+    2: msg('nonResourceAttributes', () => nonResourceAttributes),
+  })),
+  3: msg('status', () => accessReviewStatus),
+};
+export const subjectAccessReview: MessageSchema = {
+  1: msg('metadata', () => objectMeta),
+  2: msg('spec', () => ({
+    1: msg('resourceAttributes', () => resourceAttributes),
+    2: msg('nonResourceAttributes', () => nonResourceAttributes),
+    3: str('user'),
+    4: strs('groups'),
+    5: { name: 'extra', type: { map: { message: extraValue } } },
+    6: str('uid'),
+  })),
+  3: msg('status', () => accessReviewStatus),
+};
+export const selfSubjectRulesReview: MessageSchema = {
+  1: msg('metadata', () => objectMeta),
+  2: msg('spec', () => ({ 1: str('namespace') })),
+};
+
+/** apiVersion/kind → table; anything absent is refused as an unsupported media type. */
+export const KINDS: Readonly<Record<string, MessageSchema>> = {
+  'v1/ConfigMap': configMap,
+  'v1/Secret': secret,
+  'v1/ServiceAccount': serviceAccount,
+  'v1/Namespace': namespace,
+  'rbac.authorization.k8s.io/v1/Role': role,
+  'rbac.authorization.k8s.io/v1/ClusterRole': clusterRole,
+  'rbac.authorization.k8s.io/v1/RoleBinding': roleBinding,
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': roleBinding,
+  'coordination.k8s.io/v1/Lease': lease,
+  'certificates.k8s.io/v1/CertificateSigningRequest': certificateSigningRequest,
+  'authentication.k8s.io/v1/TokenRequest': tokenRequest,
+  'authentication.k8s.io/v1/TokenReview': tokenReview,
+  'authentication.k8s.io/v1/SelfSubjectReview': selfSubjectReview,
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': selfSubjectAccessReview,
+  'authorization.k8s.io/v1/SubjectAccessReview': subjectAccessReview,
+  'authorization.k8s.io/v1/LocalSubjectAccessReview': subjectAccessReview,
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': selfSubjectRulesReview,
+  'meta.k8s.io/v1/DeleteOptions': deleteOptions,
+  'v1/DeleteOptions': deleteOptions,
+};
