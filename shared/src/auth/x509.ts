@@ -1,5 +1,8 @@
 // x509 client-certificate authentication (k8s.io/apiserver pkg/authentication/request/x509):
 // the peer chain must verify against the client CA bundle for client auth; user = CN, groups = O.
+// A verified chain is remembered (keyed by the SHA-256 of its DER, bounded, until the leaf
+// expires), as kube-apiserver caches verification: re-verifying a signature on every request of a
+// kept-alive connection cost more than half of a GET's CPU.
 import { createHash } from 'node:crypto';
 import { type ParsedCertificate, parseCertificateDer, verifyCertificate } from '../pki/index.js';
 import { AuthenticationError, type Authenticator, type AuthnRequest, type UserInfo } from './types.js';
@@ -10,35 +13,70 @@ export interface X509AuthenticatorOptions {
   /** The --client-ca-file bundle. */
   readonly roots: readonly ParsedCertificate[];
   readonly now?: () => Date;
+  /** Verified chains remembered at most (default 4096; 0 disables the cache). */
+  readonly cacheSize?: number;
+}
+
+interface Verified {
+  readonly user: UserInfo | null;
+  readonly notBefore: number;
+  readonly notAfter: number;
 }
 
 export function x509Authenticator(opts: X509AuthenticatorOptions): Authenticator {
-  return {
-    async authenticate(req: AuthnRequest): Promise<UserInfo | null> {
-      if (req.peerCertificates.length === 0 || opts.roots.length === 0) return null;
-      let chain: ParsedCertificate[];
-      try {
-        chain = req.peerCertificates.map((der) => parseCertificateDer(der));
-      } catch {
-        throw new AuthenticationError('X509_UNVERIFIED', 'unparsable client certificate');
-      }
-      const leaf = chain[0]!;
-      const verdict = verifyCertificate(leaf, {
-        roots: opts.roots,
-        intermediates: chain.slice(1),
-        now: opts.now?.() ?? new Date(),
-        usage: 'clientAuth',
-      });
-      if (!verdict.ok)
-        throw new AuthenticationError('X509_UNVERIFIED', `verifying certificate failed: ${verdict.reason}`);
-      // An empty CN names nobody: not authenticated by this authenticator (CommonNameUserConversion).
-      if (!leaf.subject.commonName) return null;
-      const fingerprint = createHash('sha256').update(leaf.der).digest('hex');
-      return {
+  const cacheSize = opts.cacheSize ?? 4096;
+  const cache = new Map<string, Verified>();
+  const now = () => opts.now?.() ?? new Date();
+
+  function verify(req: AuthnRequest, at: Date): Verified {
+    let chain: ParsedCertificate[];
+    try {
+      chain = req.peerCertificates.map((der) => parseCertificateDer(der));
+    } catch {
+      throw new AuthenticationError('X509_UNVERIFIED', 'unparsable client certificate');
+    }
+    const leaf = chain[0]!;
+    const verdict = verifyCertificate(leaf, {
+      roots: opts.roots,
+      intermediates: chain.slice(1),
+      now: at,
+      usage: 'clientAuth',
+    });
+    if (!verdict.ok)
+      throw new AuthenticationError('X509_UNVERIFIED', `verifying certificate failed: ${verdict.reason}`);
+    // The chain is valid only while every certificate in it is.
+    const notBefore = Math.max(...verdict.chain.map((c) => c.notBefore.getTime()));
+    const notAfter = Math.min(...verdict.chain.map((c) => c.notAfter.getTime()));
+    // An empty CN names nobody: not authenticated by this authenticator (CommonNameUserConversion).
+    if (!leaf.subject.commonName) return { user: null, notBefore, notAfter };
+    const fingerprint = createHash('sha256').update(leaf.der).digest('hex');
+    return {
+      user: {
         username: leaf.subject.commonName,
         groups: [...leaf.subject.organizations],
         extra: { [CREDENTIAL_ID_EXTRA_KEY]: [`X509SHA256=${fingerprint}`] },
-      };
+      },
+      notBefore,
+      notAfter,
+    };
+  }
+
+  return {
+    async authenticate(req: AuthnRequest): Promise<UserInfo | null> {
+      if (req.peerCertificates.length === 0 || opts.roots.length === 0) return null;
+      const at = now();
+      if (cacheSize === 0) return verify(req, at).user;
+      const h = createHash('sha256');
+      for (const der of req.peerCertificates) h.update(der);
+      const key = h.digest('base64');
+      const hit = cache.get(key);
+      const t = at.getTime();
+      if (hit && t >= hit.notBefore && t <= hit.notAfter) return hit.user;
+      // Failures are not cached: the error path must stay exactly as verification says.
+      const fresh = verify(req, at);
+      if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
+      cache.set(key, fresh);
+      return fresh.user;
     },
   };
 }
