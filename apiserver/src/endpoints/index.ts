@@ -7,6 +7,7 @@ import type { Logger } from '@mkube/shared/log';
 import { admitNamespaceDelete, admitNamespacedCreate } from '../admission/namespacelifecycle.js';
 import { toTable, wantsTable } from '../printers/index.js';
 import type { ResourceDef } from '../registry/catalog.js';
+import { jsonOf } from '../registry/codec.js';
 import { parseFilter } from '../registry/filter.js';
 import { Registries } from '../registry/index.js';
 import type { RequestInfo } from '../request/requestinfo.js';
@@ -118,7 +119,8 @@ export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRe
 }
 
 function send(c: ResourceRequestContext, code: number, body: unknown): void {
-  c.reply.code(code).header('content-type', 'application/json').send(JSON.stringify(body));
+  const text = body !== null && typeof body === 'object' ? jsonOf(body) : JSON.stringify(body);
+  c.reply.code(code).header('content-type', 'application/json').send(text);
 }
 
 function table(

@@ -102,7 +102,7 @@ export async function serveWatch(
     const translate = (e: Exclude<StoreWatchEvent, { type: 'progress' }>): string | undefined => {
       if (e.type === 'delete') {
         if (!e.prevKv) return undefined;
-        const obj = decodeDeleted(e.prevKv, e.revision);
+        const obj = decodeDeleted(e.prevKv, e.revision, registry.storage);
         return matchesFilter(filter, obj, registry.strategy) ? line('DELETED', obj) : undefined;
       }
       const obj = registry.decode(e.kv);

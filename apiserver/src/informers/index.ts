@@ -80,13 +80,13 @@ export class Informer<T extends KubeObject = KubeObject> {
         this.revision = e.revision;
         if (e.type === 'delete') {
           if (e.prevKv) {
-            const gone = decodeDeleted(e.prevKv, e.revision) as T;
+            const gone = decodeDeleted(e.prevKv, e.revision, this.registry.storage) as T;
             this.items.delete(cacheKey(gone));
             this.emitDelete(gone);
           }
           return;
         }
-        const obj = decodeObject(e.kv) as T;
+        const obj = decodeObject(e.kv, this.registry.storage) as T;
         const k = cacheKey(obj);
         const old = this.items.get(k);
         this.items.set(k, obj);

@@ -101,13 +101,16 @@ export function decodeMessage(buf: Buffer, schema: MessageSchema, depth = 0): Re
     const t = spec.type;
     if (typeof t === 'object' && 'map' in t) {
       const [k, v] = mapEntry(expectLen(f, spec), spec, depth);
-      const m = (out[spec.name] ??= {}) as Record<string, unknown>;
+      const m = (out[spec.name] as Record<string, unknown> | undefined) ?? {};
       m[k] = v;
+      out[spec.name] = m;
       continue;
     }
     const v = scalar(f, spec, depth);
     if (spec.repeated) {
-      ((out[spec.name] ??= []) as unknown[]).push(v ?? (typeof t === 'object' ? {} : v));
+      const list = (out[spec.name] as unknown[] | undefined) ?? [];
+      list.push(v ?? (typeof t === 'object' ? {} : v));
+      out[spec.name] = list;
       continue;
     }
     // gogo-protobuf writes every non-pointer field, empty or not; JSON omits the empty ones.

@@ -1,11 +1,14 @@
 // Objects are stored as JSON without metadata.resourceVersion: the revision of the write is the
-// resourceVersion, filled in on every read. Decoded objects are cached per stored value, which the
-// store shares among all readers and watchers of one revision, so a write fanned out to thousands
-// of watches is parsed once.
+// resourceVersion, filled in on every read. Decoded objects are cached by key and revision (a
+// revision of a key never changes), so a write fanned out to thousands of watches, or a hot object
+// read over and over, is parsed once; the JSON a response sends is cached the same way.
 import type { KubeObject } from '@mkube/shared/api';
 import type { KeyValue } from '../storage/index.js';
 
-const decoded = new WeakMap<Buffer, KubeObject>();
+const DECODED_CACHE_SIZE = 16_384;
+/** One cache per store: two stores in one process (tests) may hold different objects at one key and revision. */
+const decodedByStore = new WeakMap<object, Map<string, KubeObject>>();
+const json = new WeakMap<object, string>();
 
 export function encodeObject(obj: KubeObject): Buffer {
   const { resourceVersion: _rv, ...meta } = obj.metadata;
@@ -13,20 +16,37 @@ export function encodeObject(obj: KubeObject): Buffer {
 }
 
 /** The object at `kv`, with resourceVersion = the write's revision. Read-only: callers clone before changing it. */
-export function decodeObject(kv: KeyValue): KubeObject {
-  let obj = decoded.get(kv.value);
+export function decodeObject(kv: KeyValue, store: object): KubeObject {
+  let decoded = decodedByStore.get(store);
+  if (!decoded) {
+    decoded = new Map();
+    decodedByStore.set(store, decoded);
+  }
+  const id = `${kv.key}\0${kv.modRevision}`;
+  let obj = decoded.get(id);
   if (!obj) {
     const parsed = JSON.parse(kv.value.toString('utf8')) as KubeObject;
     parsed.metadata = { ...parsed.metadata, resourceVersion: String(kv.modRevision) };
     obj = parsed;
-    decoded.set(kv.value, obj);
+    if (decoded.size >= DECODED_CACHE_SIZE) decoded.delete(decoded.keys().next().value!);
+    decoded.set(id, obj);
   }
   return obj;
 }
 
+/** JSON of a (read-only) object, computed once per object. */
+export function jsonOf(obj: object): string {
+  let text = json.get(obj);
+  if (text === undefined) {
+    text = JSON.stringify(obj);
+    json.set(obj, text);
+  }
+  return text;
+}
+
 /** A deleted object as watchers see it: its last state at the delete's revision. */
-export function decodeDeleted(prev: KeyValue, revision: number): KubeObject {
-  const obj = decodeObject(prev);
+export function decodeDeleted(prev: KeyValue, revision: number, store: object): KubeObject {
+  const obj = decodeObject(prev, store);
   return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(revision) } };
 }
 

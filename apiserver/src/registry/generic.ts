@@ -80,7 +80,7 @@ export class GenericRegistry {
       throw storeErrorToStatus(e, this.gr, name);
     });
     if (!kv) throw newNotFound(this.gr, name);
-    return decodeObject(kv);
+    return decodeObject(kv, this.store);
   }
 
   async list(req: ListRequest): Promise<ListResponse> {
@@ -117,7 +117,7 @@ export class GenericRegistry {
       for (const kv of page.kvs) {
         consumed++;
         lastKey = kv.key;
-        const obj = decodeObject(kv);
+        const obj = decodeObject(kv, this.store);
         if (!matchesFilter(req.filter, obj, this.strategy)) continue;
         items.push(obj);
         if (limit && items.length >= limit) break;
@@ -181,7 +181,7 @@ export class GenericRegistry {
     for (let attempt = 0; ; attempt++) {
       try {
         const kv = await this.store.create(this.key(namespace, meta.name!), encodeObject(obj));
-        return decodeObject(kv);
+        return decodeObject(kv, this.store);
       } catch (e) {
         const err = storeErrorToStatus(e, this.gr, meta.name!);
         // A generated name that collided: draw another, as the apiserver's retry does.
@@ -241,13 +241,16 @@ export class GenericRegistry {
         throw storeErrorToStatus(e, this.gr, name);
       });
       if (!kv) throw newNotFound(this.gr, name);
-      const old = decodeObject(kv);
+      const old = decodeObject(kv, this.store);
       if (expectedRv && expectedRv !== old.metadata.resourceVersion) throw newConflict(this.gr, name, OBJECT_MODIFIED);
       const obj = await this.prepareUpdate(mutate(clone(old)), old, subresource, namespace, ctx, opts);
       if (sameObject(obj, old)) return old;
       if (opts.dryRun) return obj;
       try {
-        return decodeObject(await this.store.update(key, encodeObject(obj), { expectedModRevision: kv.modRevision }));
+        return decodeObject(
+          await this.store.update(key, encodeObject(obj), { expectedModRevision: kv.modRevision }),
+          this.store,
+        );
       } catch (e) {
         const err = storeErrorToStatus(e, this.gr, name);
         if (err.reason === 'Conflict' && !expectedRv) continue;
@@ -340,7 +343,7 @@ export class GenericRegistry {
         throw storeErrorToStatus(e, this.gr, name);
       });
       if (!kv) throw newNotFound(this.gr, name);
-      const current = decodeObject(kv);
+      const current = decodeObject(kv, this.store);
       checkPreconditions(this.gr, name, current, preconditions);
       if (ctx)
         await this.admission.validate(this.attributes('DELETE', '', namespace, name, undefined, current, ctx, opts));
@@ -383,7 +386,7 @@ export class GenericRegistry {
   }
 
   decode(kv: KeyValue): KubeObject {
-    return decodeObject(kv);
+    return decodeObject(kv, this.store);
   }
 }
 

@@ -1,6 +1,5 @@
 // Every resource mkube stores, each a GenericRegistry with its strategy and subresources.
 
-import type { Admission } from '../admission/types.js';
 import type { Store } from '../storage/index.js';
 import { RESOURCES, type ResourceDef } from './catalog.js';
 import { csrApprovalStrategy, csrStatusStrategy, csrStrategy } from './certificates/index.js';

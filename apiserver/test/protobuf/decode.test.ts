@@ -1,7 +1,7 @@
 // Protobuf bodies as kubectl 1.33 sends them, captured at run time from the real binary through a
 // real mkube apiserver, decoded into the JSON form; plus hostile input.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
