@@ -1,5 +1,6 @@
 // Every resource mkube stores, each a GenericRegistry with its strategy and subresources.
 
+import type { Admission } from '../admission/types.js';
 import type { Store } from '../storage/index.js';
 import { RESOURCES, type ResourceDef } from './catalog.js';
 import { csrApprovalStrategy, csrStatusStrategy, csrStrategy } from './certificates/index.js';
@@ -49,11 +50,12 @@ const WIRING: Readonly<Record<string, Wiring>> = {
 export class Registries {
   private readonly byKey = new Map<string, GenericRegistry>();
 
-  constructor(store: Store, resources: readonly ResourceDef[] = RESOURCES) {
-    for (const def of resources) {
+  constructor(store: Store, opts: { resources?: readonly ResourceDef[]; admission?: Admission } = {}) {
+    for (const def of opts.resources ?? RESOURCES) {
       const w = WIRING[`${def.group}/${def.resource}`];
-      if (w)
-        this.byKey.set(`${def.group}/${def.resource}`, new GenericRegistry(def, w.strategy, store, w.subresources));
+      if (!w) continue;
+      const reg = new GenericRegistry(def, w.strategy, store, w.subresources, opts.admission);
+      this.byKey.set(`${def.group}/${def.resource}`, reg);
     }
   }
 
