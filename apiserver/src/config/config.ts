@@ -30,6 +30,8 @@ export interface ApiServerConfig {
   readonly clientCA?: ClientCAConfig;
   readonly anonymousAuth: boolean;
   readonly dataDir: string;
+  /** 0: never compact. */
+  readonly compactionIntervalMs: number;
   readonly shutdownDelayMs: number;
   readonly verbosity: number;
 }
@@ -108,6 +110,10 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
   }
   const dataDir = str(flags, 'data-dir');
   if (!dataDir) problems.push({ code: 'REQUIRED', flag: 'data-dir', message: 'must be set' });
+  const compactionIntervalMs = num(flags, 'etcd-compaction-interval');
+  if (compactionIntervalMs < 0) {
+    problems.push({ code: 'BAD_VALUE', flag: 'etcd-compaction-interval', message: 'can not be negative' });
+  }
   const shutdownDelayMs = num(flags, 'shutdown-delay-duration');
   if (shutdownDelayMs < 0) {
     problems.push({ code: 'BAD_VALUE', flag: 'shutdown-delay-duration', message: 'can not be negative' });
@@ -153,6 +159,7 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     clientCA,
     anonymousAuth: flags['anonymous-auth'] !== false,
     dataDir,
+    compactionIntervalMs,
     shutdownDelayMs,
     verbosity: num(flags, 'v'),
   });

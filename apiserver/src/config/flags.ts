@@ -69,6 +69,12 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     usage: 'The prefix to prepend to all resource paths in etcd. (mkube: reserved)',
   },
   {
+    name: 'etcd-compaction-interval',
+    type: 'duration',
+    default: '5m0s',
+    usage: 'The interval of compaction requests. If 0, the compaction request from apiserver is disabled.',
+  },
+  {
     name: 'shutdown-delay-duration',
     type: 'duration',
     default: '0s',

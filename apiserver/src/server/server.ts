@@ -15,7 +15,7 @@ import { createResourceHandler, createWatchSocketHandler } from '../endpoints/in
 import { registerOpenAPIRoutes } from '../openapi/index.js';
 import { ensureSystemNamespaces } from '../registry/bootstrap.js';
 import { Registries } from '../registry/index.js';
-import { openSqliteStore, type Store } from '../storage/index.js';
+import { newCompactor, openSqliteStore, type Store } from '../storage/index.js';
 import { buildApp } from './app.js';
 import { registerResourceRoutes } from './resources.js';
 
@@ -90,6 +90,18 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     const handler = createResourceHandler({ store, registries, log });
     registerResourceRoutes(f, handler, shutdown.signal, createWatchSocketHandler({ store, registries, log }));
 
+    // History is kept one interval back, then compacted: watches older than that get 410.
+    const compactor =
+      config.compactionIntervalMs > 0
+        ? newCompactor(store, {
+            intervalMs: config.compactionIntervalMs,
+            keepRevisions: 0,
+            onCompact: (r) =>
+              'error' in r ? log.warn({ err: r.error }, 'compaction failed') : log.debug(r, 'compacted'),
+          })
+        : undefined;
+    compactor?.start(shutdown.signal);
+
     await f.listen({ port: config.serving.port, host: config.serving.bindAddress });
     const addr = f.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.serving.port;
@@ -116,6 +128,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
           app.destroyConnections();
           await f.close().catch(() => undefined);
         }
+        compactor?.stop();
         await store.close();
         log.info('apiserver stopped');
       })();
