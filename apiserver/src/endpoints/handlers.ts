@@ -3,12 +3,12 @@
 import type { DeleteOptions, KubeObject, List } from '@mkube/shared/api';
 import { newBadRequest, newMethodNotSupported, newUnsupportedMediaType } from '@mkube/shared/apierrors';
 import { applyPatch, type PatchType } from '../patch/index.js';
-import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE } from '../protobuf/index.js';
+import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE, unknownFields } from '../protobuf/index.js';
 import { parseFilter } from '../registry/filter.js';
 import type { GenericRegistry } from '../registry/generic.js';
 import type { StrategyContext } from '../registry/strategy.js';
 import { decodeObjectBody, mediaType, parseJsonOrYaml } from './body.js';
-import { checkFieldValidation, intParam, isDryRun } from './options.js';
+import { checkFieldValidation, fieldValidationWarnings, intParam, isDryRun } from './options.js';
 
 export interface VerbRequest {
   readonly registry: GenericRegistry;
@@ -24,6 +24,8 @@ export interface VerbRequest {
 export interface VerbResult {
   readonly code: number;
   readonly object: unknown;
+  /** `Warning` header values (RFC 7234 form, as kube-apiserver sends them). */
+  readonly warnings?: readonly string[];
 }
 
 const PATCH_TYPES: Record<string, PatchType> = {
@@ -68,20 +70,27 @@ export async function listObjects(r: VerbRequest): Promise<List<KubeObject>> {
   };
 }
 
-export async function createObject(r: VerbRequest): Promise<VerbResult> {
-  checkFieldValidation(r.query);
+/** Decodes a create/update body and applies `fieldValidation` to its unknown fields. */
+function decodeChecked(r: VerbRequest): { obj: KubeObject; warnings: string[] } {
+  const mode = checkFieldValidation(r.query);
   const obj = decodeObjectBody(r.body, r.contentType, r.registry.def);
+  const def = r.registry.def;
+  const apiVersion = def.group ? `${def.group}/${def.version}` : def.version;
+  const unknown = unknownFields(obj, apiVersion, def.kind);
+  return { obj, warnings: fieldValidationWarnings(mode, unknown, apiVersion, def.kind) };
+}
+
+export async function createObject(r: VerbRequest): Promise<VerbResult> {
+  const { obj, warnings } = decodeChecked(r);
   const created = await r.registry.create(r.namespace, obj, r.ctx, { dryRun: isDryRun(r.query) });
-  return { code: 201, object: created };
+  return { code: 201, object: created, warnings };
 }
 
 export async function updateObject(r: VerbRequest): Promise<VerbResult> {
-  checkFieldValidation(r.query);
-  const obj = decodeObjectBody(r.body, r.contentType, r.registry.def);
-  const updated = await r.registry.update(r.namespace, r.name, obj, r.subresource, r.ctx, {
-    dryRun: isDryRun(r.query),
-  });
-  return { code: 200, object: updated };
+  const { obj, warnings } = decodeChecked(r);
+  const dryRun = isDryRun(r.query);
+  const updated = await r.registry.update(r.namespace, r.name, obj, r.subresource, r.ctx, { dryRun });
+  return { code: 200, object: updated, warnings };
 }
 
 export async function patchObject(r: VerbRequest): Promise<VerbResult> {

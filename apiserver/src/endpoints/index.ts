@@ -85,11 +85,11 @@ export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRe
           if (info.name && !info.subresource) throw newMethodNotSupported(registry.gr, 'create with a name in the URL');
           if (c.def.namespaced) await admitNamespacedCreate(registries.namespaces, info.namespace);
           const res = await createObject(r);
-          return send(c, res.code, res.object);
+          return send(c, res.code, res.object, res.warnings);
         }
         case 'update': {
           const res = await updateObject(r);
-          return send(c, res.code, res.object);
+          return send(c, res.code, res.object, res.warnings);
         }
         case 'patch': {
           const res = await patchObject(r);
@@ -118,8 +118,9 @@ export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRe
   };
 }
 
-function send(c: ResourceRequestContext, code: number, body: unknown): void {
+function send(c: ResourceRequestContext, code: number, body: unknown, warnings?: readonly string[]): void {
   const text = body !== null && typeof body === 'object' ? jsonOf(body) : JSON.stringify(body);
+  if (warnings?.length) c.reply.header('warning', [...warnings]);
   c.reply.code(code).header('content-type', 'application/json').send(text);
 }
 

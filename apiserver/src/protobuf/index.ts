@@ -1,2 +1,3 @@
 export { decodeKubernetesProtobuf, decodeMessage, PROTOBUF_CONTENT_TYPE } from './decode.js';
+export { unknownFields } from './fields.js';
 export { KINDS } from './tables.js';
