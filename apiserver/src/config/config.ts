@@ -24,11 +24,15 @@ export interface ClientCAConfig {
   readonly certs: readonly ParsedCertificate[];
 }
 
+export const AUTHORIZATION_MODES = ['AlwaysAllow', 'AlwaysDeny', 'RBAC'] as const;
+export type AuthorizationMode = (typeof AUTHORIZATION_MODES)[number];
+
 export interface ApiServerConfig {
   readonly serving: ServingConfig;
   /** Absent: no x509 client authentication. */
   readonly clientCA?: ClientCAConfig;
   readonly anonymousAuth: boolean;
+  readonly authorizationModes: readonly AuthorizationMode[];
   readonly dataDir: string;
   /** 0: never compact. */
   readonly compactionIntervalMs: number;
@@ -110,6 +114,20 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
   }
   const dataDir = str(flags, 'data-dir');
   if (!dataDir) problems.push({ code: 'REQUIRED', flag: 'data-dir', message: 'must be set' });
+  const authorizationModes = (flags['authorization-mode'] as string[] | undefined) ?? ['AlwaysAllow'];
+  for (const m of authorizationModes) {
+    if (m === 'Node' || m === 'Webhook' || m === 'ABAC') {
+      problems.push({ code: 'NOT_SUPPORTED', flag: 'authorization-mode', message: `${m} is not supported yet` });
+    } else if (!(AUTHORIZATION_MODES as readonly string[]).includes(m)) {
+      problems.push({
+        code: 'BAD_VALUE',
+        flag: 'authorization-mode',
+        message: `unknown authorization mode "${m}" (allowed: ${AUTHORIZATION_MODES.join(', ')})`,
+      });
+    }
+  }
+  if (authorizationModes.length === 0)
+    problems.push({ code: 'REQUIRED', flag: 'authorization-mode', message: 'at least one mode is required' });
   const compactionIntervalMs = num(flags, 'etcd-compaction-interval');
   if (compactionIntervalMs < 0) {
     problems.push({ code: 'BAD_VALUE', flag: 'etcd-compaction-interval', message: 'can not be negative' });
@@ -158,6 +176,7 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     serving: Object.freeze({ port, bindAddress, certFile, keyFile, certPem: certPem!, keyPem: keyPem! }),
     clientCA,
     anonymousAuth: flags['anonymous-auth'] !== false,
+    authorizationModes: Object.freeze([...authorizationModes] as AuthorizationMode[]),
     dataDir,
     compactionIntervalMs,
     shutdownDelayMs,

@@ -39,6 +39,13 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
       'Enables anonymous requests to the secure port of the API server. Anonymous requests have a username of system:anonymous, and a group name of system:unauthenticated.',
   },
   {
+    name: 'authorization-mode',
+    type: 'stringSlice',
+    default: ['AlwaysAllow'],
+    usage:
+      'Ordered list of plug-ins to do authorization on secure port. Comma-delimited list of: AlwaysAllow,AlwaysDeny,RBAC (mkube: Node comes with issue 4).',
+  },
+  {
     name: 'data-dir',
     type: 'string',
     default: '/var/lib/mkube/apiserver',

@@ -9,6 +9,8 @@ import {
   x509Authenticator,
 } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
+import { buildAuthorizer } from '../auth/authorization.js';
+import { reconcileBootstrapPolicy } from '../auth/bootstrappolicy/index.js';
 import type { ApiServerConfig } from '../config/config.js';
 import { type HealthCheck, registerDiscoveryRoutes, registerHealthRoutes } from '../discovery/index.js';
 import { createResourceHandler, createWatchSocketHandler } from '../endpoints/index.js';
@@ -51,12 +53,19 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
   const store = await openSqliteStore(config.dataDir);
   const shutdown = new AbortController();
   let shuttingDown = false;
+  let stopAuthz: () => void = () => {};
   try {
+    const registries = new Registries(store);
+    await ensureSystemNamespaces(registries);
+    if (config.authorizationModes.includes('RBAC')) await reconcileBootstrapPolicy(registries, log);
+    const authz = buildAuthorizer(config.authorizationModes, registries, log);
+    await authz.start();
+    stopAuthz = () => authz.stop();
     const app = await buildApp({
       serving: config.serving,
       clientCAPem: config.clientCA?.pem,
       authenticator: buildAuthenticator(config),
-      authorizer: alwaysAllowAuthorizer,
+      authorizer: authz.authorizer,
       log,
     });
     const f = app.fastify;
@@ -85,8 +94,6 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     });
     registerDiscoveryRoutes(f);
     registerOpenAPIRoutes(f);
-    const registries = new Registries(store);
-    await ensureSystemNamespaces(registries);
     const handler = createResourceHandler({ store, registries, log });
     registerResourceRoutes(f, handler, shutdown.signal, createWatchSocketHandler({ store, registries, log }));
 
@@ -129,6 +136,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
           await f.close().catch(() => undefined);
         }
         compactor?.stop();
+        stopAuthz();
         await store.close();
         log.info('apiserver stopped');
       })();
@@ -136,6 +144,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     };
     return { port, address: config.serving.bindAddress, store, shutdownSignal: shutdown.signal, stop };
   } catch (e) {
+    stopAuthz();
     await store.close().catch(() => undefined);
     throw e;
   }

@@ -1,0 +1,68 @@
+// Creates the default policy at start and keeps it current (reconciliation.ReconcileClusterRole):
+// missing objects are created; existing ones annotated autoupdate "true" get missing rules and
+// subjects added (never removed); autoupdate "false" leaves an object as the admin made it.
+import type { ClusterRole, ClusterRoleBinding, KubeObject } from '@mkube/shared/api';
+import { StatusError } from '@mkube/shared/apierrors';
+import type { Logger } from '@mkube/shared/log';
+import type { Registries } from '../../registry/index.js';
+import { DEFAULT_CLUSTER_ROLE_BINDINGS, DEFAULT_CLUSTER_ROLES } from './policy.js';
+
+export { DEFAULT_CLUSTER_ROLE_BINDINGS, DEFAULT_CLUSTER_ROLES, NODECLIENT, SELFNODECLIENT } from './policy.js';
+
+const AUTOUPDATE = 'rbac.authorization.kubernetes.io/autoupdate';
+const CTX = () => ({ user: { username: 'system:apiserver', groups: ['system:masters'] }, now: new Date() });
+
+function union<T>(
+  current: readonly T[] | undefined,
+  wanted: readonly T[] | undefined,
+): { list: T[]; changed: boolean } {
+  const list = [...(current ?? [])];
+  let changed = false;
+  for (const w of wanted ?? []) {
+    if (!list.some((c) => JSON.stringify(c) === JSON.stringify(w))) {
+      list.push(w);
+      changed = true;
+    }
+  }
+  return { list, changed };
+}
+
+async function reconcile<T extends KubeObject>(
+  registries: Registries,
+  resource: 'clusterroles' | 'clusterrolebindings',
+  wanted: T,
+  merge: (current: T, wanted: T) => T | undefined,
+): Promise<'created' | 'updated' | 'unchanged'> {
+  const reg = registries.get('rbac.authorization.k8s.io', resource)!;
+  const name = wanted.metadata.name!;
+  let current: T;
+  try {
+    current = (await reg.get('', name)) as T;
+  } catch (e) {
+    if (!(e instanceof StatusError && e.reason === 'NotFound')) throw e;
+    await reg.create('', wanted, CTX(), { dryRun: false });
+    return 'created';
+  }
+  if (current.metadata.annotations?.[AUTOUPDATE] === 'false') return 'unchanged';
+  const next = merge(structuredClone(current), wanted);
+  if (!next) return 'unchanged';
+  await reg.update('', name, next, '', CTX(), { dryRun: false });
+  return 'updated';
+}
+
+export async function reconcileBootstrapPolicy(registries: Registries, log: Logger): Promise<void> {
+  for (const r of DEFAULT_CLUSTER_ROLES) {
+    const outcome = await reconcile<ClusterRole>(registries, 'clusterroles', r, (cur, want) => {
+      const { list, changed } = union(cur.rules, want.rules);
+      return changed ? { ...cur, rules: list } : undefined;
+    });
+    if (outcome !== 'unchanged') log.info({ clusterrole: r.metadata.name, outcome }, 'bootstrap policy');
+  }
+  for (const b of DEFAULT_CLUSTER_ROLE_BINDINGS) {
+    const outcome = await reconcile<ClusterRoleBinding>(registries, 'clusterrolebindings', b, (cur, want) => {
+      const { list, changed } = union(cur.subjects, want.subjects);
+      return changed ? { ...cur, subjects: list } : undefined;
+    });
+    if (outcome !== 'unchanged') log.info({ clusterrolebinding: b.metadata.name, outcome }, 'bootstrap policy');
+  }
+}
