@@ -2,7 +2,6 @@
 // chain, routes; and shuts it down in order (not ready → drain → end watches → close store).
 import {
   type Authenticator,
-  alwaysAllowAuthorizer,
   anonymousAuthenticator,
   unionAuthenticator,
   withAuthenticatedGroup,

@@ -14,7 +14,6 @@ const role = (name: string, rules: PolicyRule[]): ClusterRole => ({
 });
 
 const group = (name: string): Subject => ({ kind: 'Group', apiGroup: RBAC, name });
-const user = (name: string): Subject => ({ kind: 'User', apiGroup: RBAC, name });
 
 const binding = (name: string, roleName: string, subjects: Subject[], kubeadm = false): ClusterRoleBinding => ({
   apiVersion: `${RBAC}/v1`,
