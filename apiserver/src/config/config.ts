@@ -32,6 +32,7 @@ export interface ApiServerConfig {
   /** Absent: no x509 client authentication. */
   readonly clientCA?: ClientCAConfig;
   readonly anonymousAuth: boolean;
+  readonly enableBootstrapTokenAuth: boolean;
   readonly authorizationModes: readonly AuthorizationMode[];
   readonly dataDir: string;
   /** 0: never compact. */
@@ -176,6 +177,7 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     serving: Object.freeze({ port, bindAddress, certFile, keyFile, certPem: certPem!, keyPem: keyPem! }),
     clientCA,
     anonymousAuth: flags['anonymous-auth'] !== false,
+    enableBootstrapTokenAuth: flags['enable-bootstrap-token-auth'] === true,
     authorizationModes: Object.freeze([...authorizationModes] as AuthorizationMode[]),
     dataDir,
     compactionIntervalMs,

@@ -39,6 +39,12 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
       'Enables anonymous requests to the secure port of the API server. Anonymous requests have a username of system:anonymous, and a group name of system:unauthenticated.',
   },
   {
+    name: 'enable-bootstrap-token-auth',
+    type: 'bool',
+    usage:
+      "Enable to allow secrets of type 'bootstrap.kubernetes.io/token' in the 'kube-system' namespace to be used for TLS bootstrapping authentication.",
+  },
+  {
     name: 'authorization-mode',
     type: 'stringSlice',
     default: ['AlwaysAllow'],

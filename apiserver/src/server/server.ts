@@ -1,8 +1,12 @@
 // Assembles the apiserver from its frozen config: store, registries, authn/authz, the handler
 // chain, routes; and shuts it down in order (not ready → drain → end watches → close store).
+import type { Secret } from '@mkube/shared/api';
 import {
   type Authenticator,
   anonymousAuthenticator,
+  bearerTokenAuthenticator,
+  bootstrapTokenAuthenticator,
+  type TokenAuthenticator,
   unionAuthenticator,
   withAuthenticatedGroup,
   x509Authenticator,
@@ -13,6 +17,7 @@ import { reconcileBootstrapPolicy } from '../auth/bootstrappolicy/index.js';
 import type { ApiServerConfig } from '../config/config.js';
 import { type HealthCheck, registerDiscoveryRoutes, registerHealthRoutes } from '../discovery/index.js';
 import { createResourceHandler, createWatchSocketHandler } from '../endpoints/index.js';
+import { Informer } from '../informers/index.js';
 import { registerOpenAPIRoutes } from '../openapi/index.js';
 import { ensureSystemNamespaces } from '../registry/bootstrap.js';
 import { Registries } from '../registry/index.js';
@@ -37,9 +42,12 @@ export interface RunningApiServer {
   stop(): Promise<void>;
 }
 
-function buildAuthenticator(config: ApiServerConfig): Authenticator {
+function buildAuthenticator(config: ApiServerConfig, secrets: Informer<Secret> | undefined): Authenticator {
   const credentials: Authenticator[] = [];
   if (config.clientCA) credentials.push(x509Authenticator({ roots: config.clientCA.certs }));
+  const tokens: TokenAuthenticator[] = [];
+  if (secrets) tokens.push(bootstrapTokenAuthenticator({ getSecret: (ns, name) => secrets.get(ns, name) }));
+  credentials.push(bearerTokenAuthenticator(tokens));
   const authenticated = withAuthenticatedGroup(unionAuthenticator(credentials));
   // A bad credential is a 401 even when anonymous requests are allowed (unionauth.NewFailOnError).
   return config.anonymousAuth
@@ -58,12 +66,18 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     await ensureSystemNamespaces(registries);
     if (config.authorizationModes.includes('RBAC')) await reconcileBootstrapPolicy(registries, log);
     const authz = buildAuthorizer(config.authorizationModes, registries, log);
-    await authz.start();
-    stopAuthz = () => authz.stop();
+    const secrets = config.enableBootstrapTokenAuth
+      ? new Informer<Secret>(registries.get('', 'secrets')!, log)
+      : undefined;
+    await Promise.all([authz.start(), secrets?.start()]);
+    stopAuthz = () => {
+      authz.stop();
+      secrets?.stop();
+    };
     const app = await buildApp({
       serving: config.serving,
       clientCAPem: config.clientCA?.pem,
-      authenticator: buildAuthenticator(config),
+      authenticator: buildAuthenticator(config, secrets),
       authorizer: authz.authorizer,
       log,
     });

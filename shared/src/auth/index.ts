@@ -1,5 +1,8 @@
 // Authentication and authorization shared by the apiserver and the kubelet's 10250: the contracts,
 // and small composable implementations (x509, anonymous, unions, AlwaysAllow).
+
+export { bearerToken, bearerTokenAuthenticator, type TokenAuthenticator } from './bearer.js';
+export { BOOTSTRAPPERS_GROUP, type BootstrapTokenOptions, bootstrapTokenAuthenticator } from './bootstraptoken.js';
 export {
   ALL_AUTHENTICATED,
   ALL_UNAUTHENTICATED,

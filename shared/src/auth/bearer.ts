@@ -1,0 +1,30 @@
+// Bearer tokens (k8s.io/apiserver request/bearertoken): `Authorization: Bearer <token>` is offered
+// to each token authenticator; a token none of them accepts is an error (401), never anonymous.
+import { AuthenticationError, type Authenticator, type AuthnRequest, type UserInfo } from './types.js';
+
+/** Checks one kind of token; null when the token is not of its kind or not valid for it. */
+export interface TokenAuthenticator {
+  authenticateToken(token: string): Promise<UserInfo | null>;
+}
+
+export function bearerToken(req: Pick<AuthnRequest, 'headers'>): string | undefined {
+  const raw = req.headers.authorization;
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (typeof value !== 'string') return undefined;
+  const m = /^\s*bearer\s+(\S+)\s*$/i.exec(value);
+  return m ? m[1] : undefined;
+}
+
+export function bearerTokenAuthenticator(tokens: readonly TokenAuthenticator[]): Authenticator {
+  return {
+    async authenticate(req) {
+      const token = bearerToken(req);
+      if (token === undefined) return null;
+      for (const t of tokens) {
+        const user = await t.authenticateToken(token);
+        if (user) return user;
+      }
+      throw new AuthenticationError('TOKEN_INVALID', 'invalid bearer token');
+    },
+  };
+}
