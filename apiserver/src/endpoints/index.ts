@@ -11,8 +11,10 @@ import { jsonOf } from '../registry/codec.js';
 import { parseFilter } from '../registry/filter.js';
 import { Registries } from '../registry/index.js';
 import type { RequestInfo } from '../request/requestinfo.js';
+import type { ReviewHandler } from '../review/index.js';
 import type { ResourceRequestContext } from '../server/context.js';
 import type { Store } from '../storage/index.js';
+import { decodeObjectBody } from './body.js';
 import {
   createObject,
   deleteCollection,
@@ -30,6 +32,8 @@ import { serveWatch, startRevision, type WatchSink } from './watch.js';
 export interface ResourceHandlerDeps {
   readonly store: Store;
   readonly log: Logger;
+  /** The create-only review APIs (TokenReview, SubjectAccessReview, …). */
+  readonly review?: ReviewHandler;
   /** Built from `store` when not given. */
   readonly registries?: Registries;
   readonly now?: () => Date;
@@ -45,7 +49,13 @@ export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRe
     const query = new URLSearchParams(c.request.url.split('?')[1] ?? '');
     try {
       const registry = registries.get(c.def.group, c.def.resource);
-      if (!registry) throw newNotFound({ group: c.def.group, resource: c.def.resource }, info.name);
+      if (!registry) {
+        if (deps.review && info.verb === 'create' && !info.subresource) {
+          const body = decodeObjectBody(c.body, c.request.headers['content-type'], c.def);
+          return send(c, 201, await deps.review(c.def.resource, body, c.user, info.namespace));
+        }
+        throw newNotFound({ group: c.def.group, resource: c.def.resource }, info.name);
+      }
       const r: VerbRequest = {
         registry,
         namespace: info.namespace,

@@ -21,6 +21,7 @@ import { Informer } from '../informers/index.js';
 import { registerOpenAPIRoutes } from '../openapi/index.js';
 import { ensureSystemNamespaces } from '../registry/bootstrap.js';
 import { Registries } from '../registry/index.js';
+import { createReviewHandler } from '../review/index.js';
 import { newCompactor, openSqliteStore, type Store } from '../storage/index.js';
 import { buildApp } from './app.js';
 import { registerResourceRoutes } from './resources.js';
@@ -42,12 +43,16 @@ export interface RunningApiServer {
   stop(): Promise<void>;
 }
 
+function tokenAuthenticators(secrets: Informer<Secret> | undefined): TokenAuthenticator[] {
+  const tokens: TokenAuthenticator[] = [];
+  if (secrets) tokens.push(bootstrapTokenAuthenticator({ getSecret: (ns, name) => secrets.get(ns, name) }));
+  return tokens;
+}
+
 function buildAuthenticator(config: ApiServerConfig, secrets: Informer<Secret> | undefined): Authenticator {
   const credentials: Authenticator[] = [];
   if (config.clientCA) credentials.push(x509Authenticator({ roots: config.clientCA.certs }));
-  const tokens: TokenAuthenticator[] = [];
-  if (secrets) tokens.push(bootstrapTokenAuthenticator({ getSecret: (ns, name) => secrets.get(ns, name) }));
-  credentials.push(bearerTokenAuthenticator(tokens));
+  credentials.push(bearerTokenAuthenticator(tokenAuthenticators(secrets)));
   const authenticated = withAuthenticatedGroup(unionAuthenticator(credentials));
   // A bad credential is a 401 even when anonymous requests are allowed (unionauth.NewFailOnError).
   return config.anonymousAuth
@@ -107,7 +112,12 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     });
     registerDiscoveryRoutes(f);
     registerOpenAPIRoutes(f);
-    const handler = createResourceHandler({ store, registries, log });
+    const review = createReviewHandler({
+      tokenAuthenticator: withAuthenticatedGroup(bearerTokenAuthenticator(tokenAuthenticators(secrets))),
+      authorizer: authz.authorizer,
+      rulesFor: authz.rbac ? (u, ns) => authz.rbac!.rulesFor(u, ns) : undefined,
+    });
+    const handler = createResourceHandler({ store, registries, log, review });
     registerResourceRoutes(f, handler, shutdown.signal, createWatchSocketHandler({ store, registries, log }));
 
     // History is kept one interval back, then compacted: watches older than that get 410.
