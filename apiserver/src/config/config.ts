@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { FlagValues } from '@mkube/shared/flags';
 import { certificateMatchesKey, type ParsedCertificate, parseCertificatesPem } from '@mkube/shared/pki';
+import { admissionPluginProblems } from '../admission/registry.js';
 import { ConfigError, type ConfigErrorCode, type ConfigProblem } from './errors.js';
 import { ETCD_FLAGS } from './flags.js';
 
@@ -33,6 +34,7 @@ export interface ApiServerConfig {
   readonly clientCA?: ClientCAConfig;
   readonly anonymousAuth: boolean;
   readonly enableBootstrapTokenAuth: boolean;
+  readonly admission: { readonly enable: readonly string[]; readonly disable: readonly string[] };
   readonly authorizationModes: readonly AuthorizationMode[];
   readonly dataDir: string;
   /** 0: never compact. */
@@ -129,6 +131,11 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
   }
   if (authorizationModes.length === 0)
     problems.push({ code: 'REQUIRED', flag: 'authorization-mode', message: 'at least one mode is required' });
+  const enablePlugins = (flags['enable-admission-plugins'] as string[] | undefined) ?? [];
+  const disablePlugins = (flags['disable-admission-plugins'] as string[] | undefined) ?? [];
+  for (const message of admissionPluginProblems(enablePlugins, disablePlugins)) {
+    problems.push({ code: 'BAD_VALUE', flag: 'enable-admission-plugins', message });
+  }
   const compactionIntervalMs = num(flags, 'etcd-compaction-interval');
   if (compactionIntervalMs < 0) {
     problems.push({ code: 'BAD_VALUE', flag: 'etcd-compaction-interval', message: 'can not be negative' });
@@ -178,6 +185,10 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     clientCA,
     anonymousAuth: flags['anonymous-auth'] !== false,
     enableBootstrapTokenAuth: flags['enable-bootstrap-token-auth'] === true,
+    admission: Object.freeze({
+      enable: Object.freeze([...enablePlugins]),
+      disable: Object.freeze([...disablePlugins]),
+    }),
     authorizationModes: Object.freeze([...authorizationModes] as AuthorizationMode[]),
     dataDir,
     compactionIntervalMs,

@@ -45,6 +45,16 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
       "Enable to allow secrets of type 'bootstrap.kubernetes.io/token' in the 'kube-system' namespace to be used for TLS bootstrapping authentication.",
   },
   {
+    name: 'enable-admission-plugins',
+    type: 'stringSlice',
+    usage: 'admission plugins that should be enabled in addition to default enabled ones.',
+  },
+  {
+    name: 'disable-admission-plugins',
+    type: 'stringSlice',
+    usage: 'admission plugins that should be disabled although they are in the default enabled plugins list.',
+  },
+  {
     name: 'authorization-mode',
     type: 'stringSlice',
     default: ['AlwaysAllow'],

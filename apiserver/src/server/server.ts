@@ -12,6 +12,7 @@ import {
   x509Authenticator,
 } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
+import { buildAdmission } from '../admission/registry.js';
 import { buildAuthorizer } from '../auth/authorization.js';
 import { reconcileBootstrapPolicy } from '../auth/bootstrappolicy/index.js';
 import type { ApiServerConfig } from '../config/config.js';
@@ -117,8 +118,14 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       authorizer: authz.authorizer,
       rulesFor: authz.rbac ? (u, ns) => authz.rbac!.rulesFor(u, ns) : undefined,
     });
-    const handler = createResourceHandler({ store, registries, log, review });
-    registerResourceRoutes(f, handler, shutdown.signal, createWatchSocketHandler({ store, registries, log }));
+    // Requests are served through registries that run admission; the informers above read the store
+    // through plain ones (admission needs the authorizer, which needs the informers).
+    const admission = buildAdmission(config.admission.enable, config.admission.disable, {
+      authorizer: authz.authorizer,
+    });
+    const servingRegistries = new Registries(store, { admission });
+    const handler = createResourceHandler({ store, registries: servingRegistries, log, review });
+    registerResourceRoutes(f, handler, shutdown.signal, createWatchSocketHandler({ store, registries: servingRegistries, log }));
 
     // History is kept one interval back, then compacted: watches older than that get 410.
     const compactor =

@@ -1,0 +1,46 @@
+// --enable-admission-plugins / --disable-admission-plugins over mkube's plugins, in kube-apiserver's
+// fixed order; the default-on set is upstream's, restricted to what mkube implements.
+import type { Authorizer } from '@mkube/shared/auth';
+import { certificateApproval, certificateSigning, certificateSubjectRestriction } from './plugins/certificates.js';
+import { type Admission, type AdmissionPlugin, admissionChain } from './types.js';
+
+interface PluginDeps {
+  readonly authorizer: Authorizer;
+}
+
+/** Upstream's order (kube-apiserver AllOrderedPlugins), for the plugins mkube has. */
+const ORDERED: readonly [string, (d: PluginDeps) => AdmissionPlugin][] = [
+  ['CertificateApproval', (d) => certificateApproval(d.authorizer)],
+  ['CertificateSigning', (d) => certificateSigning(d.authorizer)],
+  ['CertificateSubjectRestriction', () => certificateSubjectRestriction],
+];
+
+export const DEFAULT_ENABLED: ReadonlySet<string> = new Set([
+  'CertificateApproval',
+  'CertificateSigning',
+  'CertificateSubjectRestriction',
+]);
+/** Upstream plugins mkube knows by name but does not implement yet. */
+export const NOT_YET: ReadonlySet<string> = new Set(['NodeRestriction', 'ServiceAccount']);
+/** NamespaceLifecycle is always enforced by the REST layer. */
+export const ALWAYS_ON: ReadonlySet<string> = new Set(['NamespaceLifecycle']);
+
+export function admissionPluginProblems(enable: readonly string[], disable: readonly string[]): string[] {
+  const known = new Set([...ORDERED.map(([n]) => n), ...ALWAYS_ON]);
+  const problems: string[] = [];
+  for (const n of enable) {
+    if (NOT_YET.has(n)) problems.push(`admission plugin ${n} is not supported yet`);
+    else if (!known.has(n)) problems.push(`unknown admission plugin "${n}"`);
+  }
+  for (const n of disable) {
+    if (ALWAYS_ON.has(n)) problems.push(`admission plugin ${n} cannot be disabled in mkube`);
+    else if (!known.has(n) && !NOT_YET.has(n)) problems.push(`unknown admission plugin "${n}"`);
+  }
+  return problems;
+}
+
+export function buildAdmission(enable: readonly string[], disable: readonly string[], deps: PluginDeps): Admission {
+  const on = new Set([...DEFAULT_ENABLED, ...enable]);
+  for (const d of disable) on.delete(d);
+  return admissionChain(ORDERED.filter(([n]) => on.has(n)).map(([, make]) => make(deps)));
+}
