@@ -125,7 +125,12 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     });
     const servingRegistries = new Registries(store, { admission });
     const handler = createResourceHandler({ store, registries: servingRegistries, log, review });
-    registerResourceRoutes(f, handler, shutdown.signal, createWatchSocketHandler({ store, registries: servingRegistries, log }));
+    registerResourceRoutes(
+      f,
+      handler,
+      shutdown.signal,
+      createWatchSocketHandler({ store, registries: servingRegistries, log }),
+    );
 
     // History is kept one interval back, then compacted: watches older than that get 410.
     const compactor =
