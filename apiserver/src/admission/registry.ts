@@ -1,11 +1,15 @@
 // --enable-admission-plugins / --disable-admission-plugins over mkube's plugins, in kube-apiserver's
 // fixed order; the default-on set is upstream's, restricted to what mkube implements.
 import type { Authorizer } from '@mkube/shared/auth';
+import { rbacEscalation } from '../auth/rbac/escalation.js';
+import type { RbacAuthorizer } from '../auth/rbac/index.js';
 import { certificateApproval, certificateSigning, certificateSubjectRestriction } from './plugins/certificates.js';
 import { type Admission, type AdmissionPlugin, admissionChain } from './types.js';
 
 interface PluginDeps {
   readonly authorizer: Authorizer;
+  /** When RBAC is a mode: escalation prevention runs, always (it is not an optional plugin upstream). */
+  readonly rbac?: RbacAuthorizer;
 }
 
 /** Upstream's order (kube-apiserver AllOrderedPlugins), for the plugins mkube has. */
@@ -42,5 +46,7 @@ export function admissionPluginProblems(enable: readonly string[], disable: read
 export function buildAdmission(enable: readonly string[], disable: readonly string[], deps: PluginDeps): Admission {
   const on = new Set([...DEFAULT_ENABLED, ...enable]);
   for (const d of disable) on.delete(d);
-  return admissionChain(ORDERED.filter(([n]) => on.has(n)).map(([, make]) => make(deps)));
+  const plugins = ORDERED.filter(([n]) => on.has(n)).map(([, make]) => make(deps));
+  if (deps.rbac) plugins.push(rbacEscalation(deps.rbac, deps.authorizer));
+  return admissionChain(plugins);
 }

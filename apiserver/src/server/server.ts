@@ -122,6 +122,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     // through plain ones (admission needs the authorizer, which needs the informers).
     const admission = buildAdmission(config.admission.enable, config.admission.disable, {
       authorizer: authz.authorizer,
+      rbac: authz.rbac,
     });
     const servingRegistries = new Registries(store, { admission });
     const handler = createResourceHandler({ store, registries: servingRegistries, log, review });

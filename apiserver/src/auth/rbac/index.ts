@@ -104,6 +104,10 @@ export class RbacAuthorizer implements Authorizer {
     return rules;
   }
 
+  roleRules(namespace: string, name: string): PolicyRule[] {
+    return this.inf.roles.get(namespace, name)?.rules ?? [];
+  }
+
   private rulesOf(b: Binding): PolicyRule[] {
     const ref = b.roleRef;
     if (ref.kind === 'ClusterRole') return this.clusterRoleRules(ref.name);
