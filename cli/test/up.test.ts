@@ -42,6 +42,24 @@ describe('mkube up', () => {
     });
     assert.equal(k.status, 0, k.stderr);
     assert.match(k.stdout, /namespace\/kube-system/);
+    // RBAC is on: anonymous may read public info only.
+    const anon = (path: string) =>
+      spawnSync(
+        'curl',
+        [
+          '-s',
+          '-o',
+          '/dev/null',
+          '-w',
+          '%{http_code}',
+          '--cacert',
+          join(dir, 'pki/ca.crt'),
+          `https://127.0.0.1:${port}${path}`,
+        ],
+        { encoding: 'utf8' },
+      ).stdout;
+    assert.equal(anon('/version'), '200');
+    assert.equal(anon('/api/v1/secrets'), '403');
     child.kill('SIGINT');
     assert.equal(await exited, 0, out);
     assert.match(out, /\[apiserver\] stopped/);

@@ -37,6 +37,8 @@ export const upCommand: Command = {
         `--tls-private-key-file=${pki('apiserver.key')}`,
         `--client-ca-file=${pki('ca.crt')}`,
         `--data-dir=${join(p.dir, 'apiserver')}`,
+        '--authorization-mode=RBAC',
+        '--enable-bootstrap-token-auth',
       ],
       p.dir,
     );
