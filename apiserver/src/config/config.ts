@@ -3,6 +3,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { parseTokenFile, type UserInfo } from '@mkube/shared/auth';
 import type { FlagValues } from '@mkube/shared/flags';
 import { certificateMatchesKey, type ParsedCertificate, parseCertificatesPem } from '@mkube/shared/pki';
 import { admissionPluginProblems } from '../admission/registry.js';
@@ -34,6 +35,8 @@ export interface ApiServerConfig {
   readonly clientCA?: ClientCAConfig;
   readonly anonymousAuth: boolean;
   readonly enableBootstrapTokenAuth: boolean;
+  /** --token-auth-file, parsed: SHA-256 of each token → its user. */
+  readonly staticTokens?: ReadonlyMap<string, UserInfo>;
   readonly admission: { readonly enable: readonly string[]; readonly disable: readonly string[] };
   readonly authorizationModes: readonly AuthorizationMode[];
   readonly dataDir: string;
@@ -131,6 +134,18 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
   }
   if (authorizationModes.length === 0)
     problems.push({ code: 'REQUIRED', flag: 'authorization-mode', message: 'at least one mode is required' });
+  let staticTokens: Map<string, UserInfo> | undefined;
+  const tokenFile = str(flags, 'token-auth-file');
+  if (tokenFile) {
+    const text = readFlagFile('token-auth-file', tokenFile, problems);
+    if (text !== undefined) {
+      try {
+        staticTokens = parseTokenFile(text, tokenFile);
+      } catch (e) {
+        problems.push({ code: 'BAD_VALUE', flag: 'token-auth-file', file: tokenFile, message: (e as Error).message });
+      }
+    }
+  }
   const enablePlugins = (flags['enable-admission-plugins'] as string[] | undefined) ?? [];
   const disablePlugins = (flags['disable-admission-plugins'] as string[] | undefined) ?? [];
   for (const message of admissionPluginProblems(enablePlugins, disablePlugins)) {
@@ -185,6 +200,7 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     clientCA,
     anonymousAuth: flags['anonymous-auth'] !== false,
     enableBootstrapTokenAuth: flags['enable-bootstrap-token-auth'] === true,
+    staticTokens,
     admission: Object.freeze({
       enable: Object.freeze([...enablePlugins]),
       disable: Object.freeze([...disablePlugins]),

@@ -45,6 +45,11 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
       "Enable to allow secrets of type 'bootstrap.kubernetes.io/token' in the 'kube-system' namespace to be used for TLS bootstrapping authentication.",
   },
   {
+    name: 'token-auth-file',
+    type: 'string',
+    usage: 'If set, the file that will be used to secure the secure port of the API server via token authentication.',
+  },
+  {
     name: 'enable-admission-plugins',
     type: 'stringSlice',
     usage: 'admission plugins that should be enabled in addition to default enabled ones.',

@@ -7,6 +7,7 @@ import {
   bearerTokenAuthenticator,
   bootstrapTokenAuthenticator,
   type TokenAuthenticator,
+  tokenFileAuthenticator,
   unionAuthenticator,
   withAuthenticatedGroup,
   x509Authenticator,
@@ -44,8 +45,9 @@ export interface RunningApiServer {
   stop(): Promise<void>;
 }
 
-function tokenAuthenticators(secrets: Informer<Secret> | undefined): TokenAuthenticator[] {
+function tokenAuthenticators(config: ApiServerConfig, secrets: Informer<Secret> | undefined): TokenAuthenticator[] {
   const tokens: TokenAuthenticator[] = [];
+  if (config.staticTokens) tokens.push(tokenFileAuthenticator(config.staticTokens));
   if (secrets) tokens.push(bootstrapTokenAuthenticator({ getSecret: (ns, name) => secrets.get(ns, name) }));
   return tokens;
 }
@@ -53,7 +55,7 @@ function tokenAuthenticators(secrets: Informer<Secret> | undefined): TokenAuthen
 function buildAuthenticator(config: ApiServerConfig, secrets: Informer<Secret> | undefined): Authenticator {
   const credentials: Authenticator[] = [];
   if (config.clientCA) credentials.push(x509Authenticator({ roots: config.clientCA.certs }));
-  credentials.push(bearerTokenAuthenticator(tokenAuthenticators(secrets)));
+  credentials.push(bearerTokenAuthenticator(tokenAuthenticators(config, secrets)));
   const authenticated = withAuthenticatedGroup(unionAuthenticator(credentials));
   // A bad credential is a 401 even when anonymous requests are allowed (unionauth.NewFailOnError).
   return config.anonymousAuth
@@ -114,7 +116,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     registerDiscoveryRoutes(f);
     registerOpenAPIRoutes(f);
     const review = createReviewHandler({
-      tokenAuthenticator: withAuthenticatedGroup(bearerTokenAuthenticator(tokenAuthenticators(secrets))),
+      tokenAuthenticator: withAuthenticatedGroup(bearerTokenAuthenticator(tokenAuthenticators(config, secrets))),
       authorizer: authz.authorizer,
       rulesFor: authz.rbac ? (u, ns) => authz.rbac!.rulesFor(u, ns) : undefined,
     });

@@ -10,6 +10,7 @@ export {
   anonymousAuthenticator,
   withAuthenticatedGroup,
 } from './groups.js';
+export { parseTokenFile, TokenFileError, tokenFileAuthenticator } from './tokenfile.js';
 export type {
   Attributes,
   AuthenticationErrorCode,
