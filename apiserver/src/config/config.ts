@@ -1,12 +1,13 @@
 // The apiserver's configuration: raw flag values in, one frozen, typed object out (PEM files read and
 // checked). Every problem is collected and reported together.
-import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseTokenFile, type UserInfo } from '@mkube/shared/auth';
 import type { FlagValues } from '@mkube/shared/flags';
 import { certificateMatchesKey, type ParsedCertificate, parseCertificatesPem } from '@mkube/shared/pki';
 import { admissionPluginProblems } from '../admission/registry.js';
+import { publicKeysFromPem } from '../serviceaccount/keys.js';
 import { ConfigError, type ConfigErrorCode, type ConfigProblem } from './errors.js';
 import { ETCD_FLAGS } from './flags.js';
 
@@ -29,12 +30,23 @@ export interface ClientCAConfig {
 export const AUTHORIZATION_MODES = ['AlwaysAllow', 'AlwaysDeny', 'RBAC'] as const;
 export type AuthorizationMode = (typeof AUTHORIZATION_MODES)[number];
 
+export interface ServiceAccountConfig {
+  /** Absent: TokenRequest is not served (verification only). */
+  readonly signingKey?: KeyObject;
+  readonly publicKeys: readonly KeyObject[];
+  readonly issuers: readonly string[];
+  readonly audiences: readonly string[];
+  readonly maxExpirationSeconds: number;
+}
+
 export interface ApiServerConfig {
   readonly serving: ServingConfig;
   /** Absent: no x509 client authentication. */
   readonly clientCA?: ClientCAConfig;
   readonly anonymousAuth: boolean;
   readonly enableBootstrapTokenAuth: boolean;
+  /** Absent when no --service-account-key-file/--service-account-signing-key-file is given. */
+  readonly serviceAccount?: ServiceAccountConfig;
   /** --token-auth-file, parsed: SHA-256 of each token → its user. */
   readonly staticTokens?: ReadonlyMap<string, UserInfo>;
   readonly admission: { readonly enable: readonly string[]; readonly disable: readonly string[] };
@@ -146,6 +158,7 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
       }
     }
   }
+  const serviceAccount = serviceAccountConfig(flags, problems);
   const enablePlugins = (flags['enable-admission-plugins'] as string[] | undefined) ?? [];
   const disablePlugins = (flags['disable-admission-plugins'] as string[] | undefined) ?? [];
   for (const message of admissionPluginProblems(enablePlugins, disablePlugins)) {
@@ -200,6 +213,7 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     clientCA,
     anonymousAuth: flags['anonymous-auth'] !== false,
     enableBootstrapTokenAuth: flags['enable-bootstrap-token-auth'] === true,
+    serviceAccount,
     staticTokens,
     admission: Object.freeze({
       enable: Object.freeze([...enablePlugins]),
@@ -210,5 +224,49 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     compactionIntervalMs,
     shutdownDelayMs,
     verbosity: num(flags, 'v'),
+  });
+}
+
+function serviceAccountConfig(flags: FlagValues, problems: ConfigProblem[]): ServiceAccountConfig | undefined {
+  const keyFiles = (flags['service-account-key-file'] as string[] | undefined) ?? [];
+  const signingFile = str(flags, 'service-account-signing-key-file');
+  const issuers = (flags['service-account-issuer'] as string[] | undefined) ?? [];
+  if (keyFiles.length === 0 && !signingFile) return undefined;
+  const publicKeys: KeyObject[] = [];
+  for (const file of keyFiles) {
+    const pem = readFlagFile('service-account-key-file', file, problems);
+    if (pem === undefined) continue;
+    try {
+      const keys = publicKeysFromPem(pem);
+      if (keys.length === 0) throw new Error('no PEM block');
+      publicKeys.push(...keys);
+    } catch {
+      problems.push({
+        code: 'BAD_PRIVATE_KEY',
+        flag: 'service-account-key-file',
+        file,
+        message: 'no usable PEM public key, certificate or private key',
+      });
+    }
+  }
+  let signingKey: KeyObject | undefined;
+  if (signingFile) {
+    const pem = readFlagFile('service-account-signing-key-file', signingFile, problems);
+    if (pem !== undefined) signingKey = privateKey('service-account-signing-key-file', signingFile, pem, problems);
+    if (signingKey) publicKeys.push(createPublicKey(signingKey));
+  }
+  if (issuers.length === 0)
+    problems.push({
+      code: 'REQUIRED',
+      flag: 'service-account-issuer',
+      message: 'must be set when service-account keys are given',
+    });
+  const audiences = (flags['api-audiences'] as string[] | undefined) ?? [];
+  return Object.freeze({
+    signingKey,
+    publicKeys: Object.freeze(publicKeys),
+    issuers: Object.freeze([...issuers]),
+    audiences: Object.freeze(audiences.length ? [...audiences] : issuers.slice(0, 1)),
+    maxExpirationSeconds: Math.floor(num(flags, 'service-account-max-token-expiration') / 1000),
   });
 }

@@ -50,6 +50,34 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     usage: 'If set, the file that will be used to secure the secure port of the API server via token authentication.',
   },
   {
+    name: 'service-account-key-file',
+    type: 'stringArray',
+    usage:
+      'File containing PEM-encoded x509 RSA or ECDSA private or public keys, used to verify ServiceAccount tokens. May be given several times.',
+  },
+  {
+    name: 'service-account-signing-key-file',
+    type: 'string',
+    usage: 'Path to the file that contains the current private key of the service account token issuer.',
+  },
+  {
+    name: 'service-account-issuer',
+    type: 'stringArray',
+    usage:
+      'Identifier of the service account token issuer; the first signs, all are accepted. May be given several times.',
+  },
+  {
+    name: 'api-audiences',
+    type: 'stringSlice',
+    usage: 'Identifiers of the API; tokens must carry one of them. Defaults to the first --service-account-issuer.',
+  },
+  {
+    name: 'service-account-max-token-expiration',
+    type: 'duration',
+    default: '0s',
+    usage: 'The maximum validity duration of a token created by the service account token issuer (0: no maximum).',
+  },
+  {
     name: 'enable-admission-plugins',
     type: 'stringSlice',
     usage: 'admission plugins that should be enabled in addition to default enabled ones.',

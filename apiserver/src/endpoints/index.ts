@@ -1,6 +1,6 @@
 // The REST endpoint of every resource: dispatches a parsed request to the verb handlers and writes
 // the answer — JSON, a Table for kubectl, or a watch stream.
-import type { KubeObject, List } from '@mkube/shared/api';
+import type { KubeObject, List, TokenRequest } from '@mkube/shared/api';
 import { newBadRequest, newMethodNotSupported, newNotFound, toStatusError } from '@mkube/shared/apierrors';
 import type { UserInfo } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
@@ -34,6 +34,8 @@ export interface ResourceHandlerDeps {
   readonly log: Logger;
   /** The create-only review APIs (TokenReview, SubjectAccessReview, …). */
   readonly review?: ReviewHandler;
+  /** POST serviceaccounts/<name>/token; absent without --service-account-signing-key-file. */
+  readonly tokenRequest?: (namespace: string, name: string, req: TokenRequest) => Promise<TokenRequest>;
   /** Built from `store` when not given. */
   readonly registries?: Registries;
   readonly now?: () => Date;
@@ -48,6 +50,18 @@ export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRe
     const { info, reply } = c;
     const query = new URLSearchParams(c.request.url.split('?')[1] ?? '');
     try {
+      if (c.def.group === '' && c.def.resource === 'serviceaccounts' && info.subresource === 'token') {
+        if (!deps.tokenRequest || info.verb !== 'create')
+          throw newNotFound({ group: '', resource: 'serviceaccounts/token' }, info.name);
+        const req = decodeObjectBody(
+          c.body,
+          c.request.headers['content-type'],
+          c.def,
+          'TokenRequest',
+          'authentication.k8s.io/v1',
+        );
+        return send(c, 201, await deps.tokenRequest(info.namespace, info.name, req as TokenRequest));
+      }
       const registry = registries.get(c.def.group, c.def.resource);
       if (!registry) {
         if (deps.review && info.verb === 'create' && !info.subresource) {

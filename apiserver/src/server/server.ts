@@ -1,6 +1,6 @@
 // Assembles the apiserver from its frozen config: store, registries, authn/authz, the handler
 // chain, routes; and shuts it down in order (not ready → drain → end watches → close store).
-import type { Secret } from '@mkube/shared/api';
+import type { Pod, Secret, ServiceAccount, TokenRequest } from '@mkube/shared/api';
 import {
   type Authenticator,
   anonymousAuthenticator,
@@ -24,6 +24,7 @@ import { registerOpenAPIRoutes } from '../openapi/index.js';
 import { ensureSystemNamespaces } from '../registry/bootstrap.js';
 import { Registries } from '../registry/index.js';
 import { createReviewHandler } from '../review/index.js';
+import { issueToken, type Lookups, serviceAccountTokenAuthenticator } from '../serviceaccount/token.js';
 import { newCompactor, openSqliteStore, type Store } from '../storage/index.js';
 import { buildApp } from './app.js';
 import { registerResourceRoutes } from './resources.js';
@@ -45,17 +46,36 @@ export interface RunningApiServer {
   stop(): Promise<void>;
 }
 
-function tokenAuthenticators(config: ApiServerConfig, secrets: Informer<Secret> | undefined): TokenAuthenticator[] {
+/** Caches the token authenticators read, so no authentication reads the store. */
+interface AuthCaches {
+  readonly secrets?: Informer<Secret>;
+  readonly serviceAccounts?: Informer<ServiceAccount>;
+  readonly pods?: Informer<Pod>;
+}
+
+function lookupsOf(caches: AuthCaches): Lookups {
+  return {
+    serviceAccount: (ns, name) => caches.serviceAccounts?.get(ns, name),
+    pod: (ns, name) => caches.pods?.get(ns, name),
+    secret: (ns, name) => caches.secrets?.get(ns, name),
+  };
+}
+
+function tokenAuthenticators(config: ApiServerConfig, caches: AuthCaches): TokenAuthenticator[] {
   const tokens: TokenAuthenticator[] = [];
   if (config.staticTokens) tokens.push(tokenFileAuthenticator(config.staticTokens));
-  if (secrets) tokens.push(bootstrapTokenAuthenticator({ getSecret: (ns, name) => secrets.get(ns, name) }));
+  if (config.serviceAccount) tokens.push(serviceAccountTokenAuthenticator(config.serviceAccount, lookupsOf(caches)));
+  const secrets = caches.secrets;
+  if (config.enableBootstrapTokenAuth && secrets) {
+    tokens.push(bootstrapTokenAuthenticator({ getSecret: (ns, name) => secrets.get(ns, name) }));
+  }
   return tokens;
 }
 
-function buildAuthenticator(config: ApiServerConfig, secrets: Informer<Secret> | undefined): Authenticator {
+function buildAuthenticator(config: ApiServerConfig, caches: AuthCaches): Authenticator {
   const credentials: Authenticator[] = [];
   if (config.clientCA) credentials.push(x509Authenticator({ roots: config.clientCA.certs }));
-  credentials.push(bearerTokenAuthenticator(tokenAuthenticators(config, secrets)));
+  credentials.push(bearerTokenAuthenticator(tokenAuthenticators(config, caches)));
   const authenticated = withAuthenticatedGroup(unionAuthenticator(credentials));
   // A bad credential is a 401 even when anonymous requests are allowed (unionauth.NewFailOnError).
   return config.anonymousAuth
@@ -74,18 +94,23 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     await ensureSystemNamespaces(registries);
     if (config.authorizationModes.includes('RBAC')) await reconcileBootstrapPolicy(registries, log);
     const authz = buildAuthorizer(config.authorizationModes, registries, log);
-    const secrets = config.enableBootstrapTokenAuth
-      ? new Informer<Secret>(registries.get('', 'secrets')!, log)
-      : undefined;
-    await Promise.all([authz.start(), secrets?.start()]);
+    const sa = !!config.serviceAccount;
+    const caches: AuthCaches = {
+      secrets:
+        config.enableBootstrapTokenAuth || sa ? new Informer<Secret>(registries.get('', 'secrets')!, log) : undefined,
+      serviceAccounts: sa ? new Informer<ServiceAccount>(registries.get('', 'serviceaccounts')!, log) : undefined,
+      pods: sa ? new Informer<Pod>(registries.get('', 'pods')!, log) : undefined,
+    };
+    const informers = Object.values(caches).filter((i): i is Informer => i !== undefined);
+    await Promise.all([authz.start(), ...informers.map((i) => i.start())]);
     stopAuthz = () => {
       authz.stop();
-      secrets?.stop();
+      for (const i of informers) i.stop();
     };
     const app = await buildApp({
       serving: config.serving,
       clientCAPem: config.clientCA?.pem,
-      authenticator: buildAuthenticator(config, secrets),
+      authenticator: buildAuthenticator(config, caches),
       authorizer: authz.authorizer,
       log,
     });
@@ -116,7 +141,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     registerDiscoveryRoutes(f);
     registerOpenAPIRoutes(f);
     const review = createReviewHandler({
-      tokenAuthenticator: withAuthenticatedGroup(bearerTokenAuthenticator(tokenAuthenticators(config, secrets))),
+      tokenAuthenticator: withAuthenticatedGroup(bearerTokenAuthenticator(tokenAuthenticators(config, caches))),
       authorizer: authz.authorizer,
       rulesFor: authz.rbac ? (u, ns) => authz.rbac!.rulesFor(u, ns) : undefined,
     });
@@ -127,7 +152,20 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       rbac: authz.rbac,
     });
     const servingRegistries = new Registries(store, { admission });
-    const handler = createResourceHandler({ store, registries: servingRegistries, log, review });
+    const saConfig = config.serviceAccount;
+    const signing = saConfig?.signingKey
+      ? {
+          signingKey: saConfig.signingKey,
+          issuer: saConfig.issuers[0]!,
+          audiences: saConfig.audiences,
+          maxExpirationSeconds: saConfig.maxExpirationSeconds,
+        }
+      : undefined;
+    const tokenRequest = signing
+      ? (ns: string, name: string, req: TokenRequest) =>
+          issueToken(signing, lookupsOf(caches), ns, name, req, new Date())
+      : undefined;
+    const handler = createResourceHandler({ store, registries: servingRegistries, log, review, tokenRequest });
     registerResourceRoutes(
       f,
       handler,

@@ -39,6 +39,9 @@ export const upCommand: Command = {
         `--data-dir=${join(p.dir, 'apiserver')}`,
         '--authorization-mode=RBAC',
         '--enable-bootstrap-token-auth',
+        `--service-account-key-file=${pki('sa.pub')}`,
+        `--service-account-signing-key-file=${pki('sa.key')}`,
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       ],
       p.dir,
     );
