@@ -27,6 +27,14 @@ export interface ClientCAConfig {
   readonly certs: readonly ParsedCertificate[];
 }
 
+export interface RequestHeaderConfig {
+  readonly ca: ClientCAConfig;
+  readonly allowedNames: readonly string[];
+  readonly usernameHeaders: readonly string[];
+  readonly groupHeaders: readonly string[];
+  readonly extraHeaderPrefixes: readonly string[];
+}
+
 export const AUTHORIZATION_MODES = ['AlwaysAllow', 'AlwaysDeny', 'RBAC'] as const;
 export type AuthorizationMode = (typeof AUTHORIZATION_MODES)[number];
 
@@ -43,6 +51,8 @@ export interface ApiServerConfig {
   readonly serving: ServingConfig;
   /** Absent: no x509 client authentication. */
   readonly clientCA?: ClientCAConfig;
+  /** Front-proxy authentication; absent without --requestheader-client-ca-file. */
+  readonly requestHeader?: RequestHeaderConfig;
   readonly anonymousAuth: boolean;
   readonly enableBootstrapTokenAuth: boolean;
   /** Absent when no --service-account-key-file/--service-account-signing-key-file is given. */
@@ -207,10 +217,36 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     }
   }
 
+  let requestHeader: RequestHeaderConfig | undefined;
+  const rhFile = str(flags, 'requestheader-client-ca-file');
+  if (rhFile) {
+    const pem = readFlagFile('requestheader-client-ca-file', rhFile, problems);
+    const certs = pem === undefined ? [] : certificates('requestheader-client-ca-file', rhFile, pem, problems);
+    const list = (n: string) => Object.freeze([...((flags[n] as string[] | undefined) ?? [])]);
+    const usernameHeaders = list('requestheader-username-headers');
+    if (usernameHeaders.length === 0) {
+      problems.push({
+        code: 'REQUIRED',
+        flag: 'requestheader-username-headers',
+        message: 'must be set with --requestheader-client-ca-file',
+      });
+    }
+    if (pem !== undefined && certs.length > 0) {
+      requestHeader = Object.freeze({
+        ca: Object.freeze({ file: rhFile, pem, certs: Object.freeze(certs) }),
+        allowedNames: list('requestheader-allowed-names'),
+        usernameHeaders,
+        groupHeaders: list('requestheader-group-headers'),
+        extraHeaderPrefixes: list('requestheader-extra-headers-prefix'),
+      });
+    }
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     serving: Object.freeze({ port, bindAddress, certFile, keyFile, certPem: certPem!, keyPem: keyPem! }),
     clientCA,
+    requestHeader,
     anonymousAuth: flags['anonymous-auth'] !== false,
     enableBootstrapTokenAuth: flags['enable-bootstrap-token-auth'] === true,
     serviceAccount,

@@ -78,6 +78,33 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     usage: 'The maximum validity duration of a token created by the service account token issuer (0: no maximum).',
   },
   {
+    name: 'requestheader-client-ca-file',
+    type: 'string',
+    usage:
+      'Root certificate bundle to use to verify client certificates on incoming requests before trusting usernames in headers specified by --requestheader-username-headers.',
+  },
+  {
+    name: 'requestheader-allowed-names',
+    type: 'stringSlice',
+    usage:
+      'List of client certificate common names to allow to provide usernames in headers. If empty, any is allowed.',
+  },
+  {
+    name: 'requestheader-username-headers',
+    type: 'stringSlice',
+    usage: 'List of request headers to inspect for usernames. X-Remote-User is common.',
+  },
+  {
+    name: 'requestheader-group-headers',
+    type: 'stringSlice',
+    usage: 'List of request headers to inspect for groups. X-Remote-Group is suggested.',
+  },
+  {
+    name: 'requestheader-extra-headers-prefix',
+    type: 'stringSlice',
+    usage: 'List of request header prefixes to inspect. X-Remote-Extra- is suggested.',
+  },
+  {
     name: 'enable-admission-plugins',
     type: 'stringSlice',
     usage: 'admission plugins that should be enabled in addition to default enabled ones.',

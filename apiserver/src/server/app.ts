@@ -23,6 +23,8 @@ export interface AppDeps {
   readonly serving: ServingConfig;
   /** PEM bundle sent to clients as acceptable issuers; absent: any client certificate may be offered. */
   readonly clientCAPem?: string;
+  /** Front-proxy headers: removed once authentication has run, whoever sent them. */
+  readonly isRequestHeader?: (name: string) => boolean;
   readonly authenticator: Authenticator;
   readonly authorizer: Authorizer;
   readonly log: Logger;
@@ -32,6 +34,20 @@ export interface App {
   readonly fastify: FastifyInstance;
   /** Destroys every open connection (the last step of a shutdown that ran out of time). */
   destroyConnections(): void;
+}
+
+/** Header name (lower-cased) → every value, in order, from Node's flat rawHeaders (HTTP/1.1 and HTTP/2). */
+function distinctHeaders(raw: readonly string[]): Record<string, string | string[]> {
+  const out: Record<string, string[]> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (name.startsWith(':')) continue;
+    const list = out[name] ?? [];
+    list.push(raw[i + 1]!);
+    out[name] = list;
+  }
+  // Single values as plain strings, as Node presents them.
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.length === 1 ? v[0]! : v]));
 }
 
 export async function buildApp(deps: AppDeps): Promise<App> {
@@ -77,12 +93,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         method: request.method,
         url: request.url,
         path: request.url.split('?')[0] ?? '/',
-        headers: request.headers,
+        // Repeated headers stay separate values (X-Remote-Group twice is two groups), as in Go.
+        headers: distinctHeaders(request.raw.rawHeaders),
         peerCertificates: peerCertificates(request),
       },
       deps,
     );
     if (!outcome.ok) return sendStatus(reply, outcome.error.toStatus());
+    // Consumed (or untrusted): nothing after authentication may see the front proxy's headers.
+    if (deps.isRequestHeader)
+      for (const h of Object.keys(request.headers)) if (deps.isRequestHeader(h)) delete request.headers[h];
     request.mkube = { info: outcome.info, user: outcome.user };
   });
 

@@ -6,6 +6,8 @@ import {
   anonymousAuthenticator,
   bearerTokenAuthenticator,
   bootstrapTokenAuthenticator,
+  isRequestHeader,
+  requestHeaderAuthenticator,
   type TokenAuthenticator,
   tokenFileAuthenticator,
   unionAuthenticator,
@@ -74,6 +76,9 @@ function tokenAuthenticators(config: ApiServerConfig, caches: AuthCaches): Token
 
 function buildAuthenticator(config: ApiServerConfig, caches: AuthCaches): Authenticator {
   const credentials: Authenticator[] = [];
+  // Kubernetes' order: the front proxy first, then client certificates, then bearer tokens.
+  const rh = config.requestHeader;
+  if (rh) credentials.push(requestHeaderAuthenticator({ ...rh, roots: rh.ca.certs }));
   if (config.clientCA) credentials.push(x509Authenticator({ roots: config.clientCA.certs }));
   credentials.push(bearerTokenAuthenticator(tokenAuthenticators(config, caches)));
   const authenticated = withAuthenticatedGroup(unionAuthenticator(credentials));
@@ -109,7 +114,10 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     };
     const app = await buildApp({
       serving: config.serving,
-      clientCAPem: config.clientCA?.pem,
+      clientCAPem: [config.clientCA?.pem, config.requestHeader?.ca.pem].filter((p) => p).join('\n') || undefined,
+      isRequestHeader: config.requestHeader
+        ? (name: string) => isRequestHeader(name, config.requestHeader!)
+        : undefined,
       authenticator: buildAuthenticator(config, caches),
       authorizer: authz.authorizer,
       log,

@@ -1,0 +1,72 @@
+// Request-header (front-proxy) authentication (k8s.io/apiserver request/headerrequest): the user in
+// X-Remote-User-style headers is believed only when the client certificate verifies against the
+// requestheader CA, for client auth, with a common name from the allowed list (empty: any).
+import { type ParsedCertificate, parseCertificateDer, verifyCertificate } from '../pki/index.js';
+import type { Authenticator, AuthnRequest, UserInfo } from './types.js';
+
+export interface RequestHeaderOptions {
+  readonly roots: readonly ParsedCertificate[];
+  readonly allowedNames: readonly string[];
+  readonly usernameHeaders: readonly string[];
+  readonly groupHeaders: readonly string[];
+  readonly extraHeaderPrefixes: readonly string[];
+  readonly now?: () => Date;
+}
+
+function values(h: AuthnRequest['headers'], name: string): string[] {
+  const v = h[name.toLowerCase()];
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v as string]).filter((x) => x !== '');
+}
+
+/** Whether a header is one the front proxy sets (so it must never pass through untrusted). */
+export function isRequestHeader(
+  name: string,
+  o: Pick<RequestHeaderOptions, 'usernameHeaders' | 'groupHeaders' | 'extraHeaderPrefixes'>,
+): boolean {
+  const n = name.toLowerCase();
+  return (
+    o.usernameHeaders.some((h) => h.toLowerCase() === n) ||
+    o.groupHeaders.some((h) => h.toLowerCase() === n) ||
+    o.extraHeaderPrefixes.some((p) => n.startsWith(p.toLowerCase()))
+  );
+}
+
+export function requestHeaderAuthenticator(o: RequestHeaderOptions): Authenticator {
+  return {
+    async authenticate(req): Promise<UserInfo | null> {
+      if (req.peerCertificates.length === 0) return null;
+      let chain: ParsedCertificate[];
+      try {
+        chain = req.peerCertificates.map((d) => parseCertificateDer(d));
+      } catch {
+        return null;
+      }
+      const v = verifyCertificate(chain[0]!, {
+        roots: o.roots,
+        intermediates: chain.slice(1),
+        usage: 'clientAuth',
+        now: o.now?.() ?? new Date(),
+      });
+      // Not a front proxy: the other authenticators judge this certificate.
+      if (!v.ok) return null;
+      if (o.allowedNames.length > 0 && !o.allowedNames.includes(chain[0]!.subject.commonName)) return null;
+      const username = o.usernameHeaders.map((h) => values(req.headers, h)[0]).find((u) => u !== undefined);
+      if (!username) return null;
+      const groups = o.groupHeaders.flatMap((h) => values(req.headers, h));
+      const extra: Record<string, string[]> = {};
+      for (const [name, raw] of Object.entries(req.headers)) {
+        const prefix = o.extraHeaderPrefixes.find((p) => name.startsWith(p.toLowerCase()));
+        if (!prefix || raw === undefined) continue;
+        let key = name.slice(prefix.length);
+        try {
+          key = decodeURIComponent(key).toLowerCase();
+        } catch {
+          key = key.toLowerCase();
+        }
+        extra[key] = [...(extra[key] ?? []), ...(Array.isArray(raw) ? raw : [raw as string])];
+      }
+      return { username, groups, ...(Object.keys(extra).length ? { extra } : {}) };
+    },
+  };
+}
