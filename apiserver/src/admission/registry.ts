@@ -4,6 +4,7 @@ import type { Authorizer } from '@mkube/shared/auth';
 import { rbacEscalation } from '../auth/rbac/escalation.js';
 import type { RbacAuthorizer } from '../auth/rbac/index.js';
 import { certificateApproval, certificateSigning, certificateSubjectRestriction } from './plugins/certificates.js';
+import { nodeRestriction } from './plugins/noderestriction.js';
 import { type Admission, type AdmissionPlugin, admissionChain } from './types.js';
 
 interface PluginDeps {
@@ -14,6 +15,7 @@ interface PluginDeps {
 
 /** Upstream's order (kube-apiserver AllOrderedPlugins), for the plugins mkube has. */
 const ORDERED: readonly [string, (d: PluginDeps) => AdmissionPlugin][] = [
+  ['NodeRestriction', () => nodeRestriction],
   ['CertificateApproval', (d) => certificateApproval(d.authorizer)],
   ['CertificateSigning', (d) => certificateSigning(d.authorizer)],
   ['CertificateSubjectRestriction', () => certificateSubjectRestriction],
@@ -25,7 +27,7 @@ export const DEFAULT_ENABLED: ReadonlySet<string> = new Set([
   'CertificateSubjectRestriction',
 ]);
 /** Upstream plugins mkube knows by name but does not implement yet. */
-export const NOT_YET: ReadonlySet<string> = new Set(['NodeRestriction', 'ServiceAccount']);
+export const NOT_YET: ReadonlySet<string> = new Set(['ServiceAccount']);
 /** NamespaceLifecycle is always enforced by the REST layer. */
 export const ALWAYS_ON: ReadonlySet<string> = new Set(['NamespaceLifecycle']);
 

@@ -1,10 +1,11 @@
 // --authorization-mode: the named authorizers in order, as one union (the first Allow or Deny wins).
-import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '@mkube/shared/api';
+import type { ClusterRole, ClusterRoleBinding, Pod, Role, RoleBinding } from '@mkube/shared/api';
 import { type Authorizer, alwaysAllowAuthorizer, unionAuthorizer } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
 import type { AuthorizationMode } from '../config/config.js';
 import { Informer } from '../informers/index.js';
 import type { Registries } from '../registry/index.js';
+import { NodeAuthorizer } from './node/index.js';
 import { RbacAuthorizer } from './rbac/index.js';
 
 /** AlwaysDeny answers "no opinion", so with nothing after it every request is forbidden (upstream's text). */
@@ -39,6 +40,11 @@ export function buildAuthorizer(
   const factories: Record<AuthorizationMode, () => Authorizer> = {
     AlwaysAllow: () => alwaysAllowAuthorizer,
     AlwaysDeny: () => alwaysDenyAuthorizer,
+    Node: () => {
+      const pods = new Informer<Pod>(registries.get('', 'pods')!, log);
+      informers.push(pods as unknown as Informer);
+      return new NodeAuthorizer(pods);
+    },
     RBAC: () => {
       rbac = new RbacAuthorizer({
         roles: inf<Role>('roles'),

@@ -35,7 +35,7 @@ export interface RequestHeaderConfig {
   readonly extraHeaderPrefixes: readonly string[];
 }
 
-export const AUTHORIZATION_MODES = ['AlwaysAllow', 'AlwaysDeny', 'RBAC'] as const;
+export const AUTHORIZATION_MODES = ['AlwaysAllow', 'AlwaysDeny', 'Node', 'RBAC'] as const;
 export type AuthorizationMode = (typeof AUTHORIZATION_MODES)[number];
 
 export interface ServiceAccountConfig {
@@ -144,7 +144,7 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
   if (!dataDir) problems.push({ code: 'REQUIRED', flag: 'data-dir', message: 'must be set' });
   const authorizationModes = (flags['authorization-mode'] as string[] | undefined) ?? ['AlwaysAllow'];
   for (const m of authorizationModes) {
-    if (m === 'Node' || m === 'Webhook' || m === 'ABAC') {
+    if (m === 'Webhook' || m === 'ABAC') {
       problems.push({ code: 'NOT_SUPPORTED', flag: 'authorization-mode', message: `${m} is not supported yet` });
     } else if (!(AUTHORIZATION_MODES as readonly string[]).includes(m)) {
       problems.push({

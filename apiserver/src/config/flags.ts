@@ -119,7 +119,7 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     type: 'stringSlice',
     default: ['AlwaysAllow'],
     usage:
-      'Ordered list of plug-ins to do authorization on secure port. Comma-delimited list of: AlwaysAllow,AlwaysDeny,RBAC (mkube: Node comes with issue 4).',
+      'Ordered list of plug-ins to do authorization on secure port. Comma-delimited list of: AlwaysAllow,AlwaysDeny,Node,RBAC.',
   },
   {
     name: 'data-dir',

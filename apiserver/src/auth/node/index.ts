@@ -1,0 +1,100 @@
+// The Node authorizer (plugin/pkg/auth/authorizer/node, facts §7): a kubelet (user system:node:<n>
+// in group system:nodes) reads only what pods bound to it need, its own Node and Lease, and
+// otherwise what the static system:node rules allow. Anything it does not decide is NoOpinion.
+import type { Pod, PolicyRule } from '@mkube/shared/api';
+import type { Attributes, AuthorizationResult, Authorizer } from '@mkube/shared/auth';
+import type { Informer } from '../../informers/index.js';
+import { ruleAllows } from '../rbac/rules.js';
+import { NodeGraph, type RefKind } from './graph.js';
+
+export const NODES_GROUP = 'system:nodes';
+const NODE_PREFIX = 'system:node:';
+
+/** The node a user is, or undefined (not a node, or a node user with no name). */
+export function nodeNameOf(user: { username: string; groups: readonly string[] }): string | undefined {
+  if (!user.groups.includes(NODES_GROUP) || !user.username.startsWith(NODE_PREFIX)) return undefined;
+  return user.username.slice(NODE_PREFIX.length) || undefined;
+}
+
+/** The static system:node rules (bootstrappolicy NodeRules), for what the graph does not cover. */
+export const NODE_RULES: readonly PolicyRule[] = [
+  { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [''], resources: ['services', 'endpoints'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'update', 'patch'] },
+  {
+    apiGroups: ['certificates.k8s.io'],
+    resources: ['certificatesigningrequests'],
+    verbs: ['create', 'get', 'list', 'watch'],
+  },
+  { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+  {
+    apiGroups: ['authorization.k8s.io'],
+    resources: ['subjectaccessreviews', 'localsubjectaccessreviews'],
+    verbs: ['create'],
+  },
+];
+
+const allow = (reason = ''): AuthorizationResult => ({ decision: 'Allow', reason });
+const noOpinion = (reason = ''): AuthorizationResult => ({ decision: 'NoOpinion', reason });
+
+export class NodeAuthorizer implements Authorizer {
+  private readonly graph = new NodeGraph();
+
+  constructor(pods: Informer<Pod>) {
+    pods.addHandlers({
+      onAdd: (p) => this.graph.setPod(p),
+      onUpdate: (p) => this.graph.setPod(p),
+      onDelete: (p) => this.graph.deletePod(p),
+    });
+  }
+
+  async authorize(a: Attributes): Promise<AuthorizationResult> {
+    const node = nodeNameOf(a.user);
+    if (!node) return noOpinion();
+    if (!a.isResourceRequest) return this.rules(a);
+    const noRelation = noOpinion(`no relationship found between node '${node}' and this object`);
+    const core = a.apiGroup === '';
+    if (core && (a.resource === 'secrets' || a.resource === 'configmaps' || a.resource === 'persistentvolumeclaims')) {
+      const verbs = a.resource === 'persistentvolumeclaims' ? ['get'] : ['get', 'list', 'watch'];
+      if (!verbs.includes(a.verb) || a.subresource) return noOpinion('can only get individual resources of this type');
+      if (!a.name) return noOpinion('can only get individual resources of this type');
+      return this.graph.related(node, a.resource as RefKind, a.namespace, a.name) ? allow() : noRelation;
+    }
+    if (core && a.resource === 'serviceaccounts') {
+      if (a.subresource !== 'token' || a.verb !== 'create')
+        return noOpinion('can only create tokens for individual service accounts');
+      return this.graph.related(node, 'serviceaccounts', a.namespace, a.name) ? allow() : noRelation;
+    }
+    if (a.apiGroup === 'coordination.k8s.io' && a.resource === 'leases') {
+      const ok =
+        a.namespace === 'kube-node-lease' &&
+        a.name === node &&
+        ['get', 'create', 'update', 'patch', 'delete'].includes(a.verb) &&
+        !a.subresource;
+      return ok ? allow() : noOpinion('can only access node lease with the same name as the requesting node');
+    }
+    if (core && a.resource === 'nodes') {
+      if (a.subresource === 'status') return ['update', 'patch'].includes(a.verb) ? allow() : noOpinion();
+      if (a.subresource) return noOpinion();
+      // NodeRestriction limits writes to the node's own object.
+      if (['create', 'update', 'patch'].includes(a.verb)) return allow();
+      if (['get', 'list', 'watch'].includes(a.verb))
+        return a.name === node ? allow() : noOpinion(`node '${node}' can only read its own Node object`);
+      return noOpinion();
+    }
+    if (core && a.resource === 'pods') {
+      if (a.subresource === 'status') return ['update', 'patch'].includes(a.verb) ? allow() : noOpinion();
+      if (a.subresource === 'eviction') return a.verb === 'create' ? allow() : noOpinion();
+      if (a.subresource) return noOpinion();
+      // Mirror pods: NodeRestriction limits what a node may create and delete.
+      if (a.verb === 'create' || a.verb === 'delete') return allow();
+      if (a.verb === 'get' && a.name)
+        return this.graph.related(node, 'pods', a.namespace, a.name) ? allow() : noRelation;
+    }
+    return this.rules(a);
+  }
+
+  private rules(a: Attributes): AuthorizationResult {
+    return NODE_RULES.some((r) => ruleAllows(a, r)) ? allow() : noOpinion();
+  }
+}
