@@ -1,21 +1,31 @@
 // --enable-admission-plugins / --disable-admission-plugins over mkube's plugins, in kube-apiserver's
 // fixed order; the default-on set is upstream's, restricted to what mkube implements.
+
+import type { KubeObject } from '@mkube/shared/api';
 import type { Authorizer } from '@mkube/shared/auth';
 import { rbacEscalation } from '../auth/rbac/escalation.js';
 import type { RbacAuthorizer } from '../auth/rbac/index.js';
 import { certificateApproval, certificateSigning, certificateSubjectRestriction } from './plugins/certificates.js';
 import { nodeRestriction } from './plugins/noderestriction.js';
+import { serviceAccountAdmission } from './plugins/serviceaccount.js';
 import { type Admission, type AdmissionPlugin, admissionChain } from './types.js';
 
 interface PluginDeps {
   readonly authorizer: Authorizer;
+  /** Reads a ServiceAccount (undefined when missing), for the ServiceAccount plugin. */
+  readonly getServiceAccount?: (namespace: string, name: string) => Promise<KubeObject | undefined>;
   /** When RBAC is a mode: escalation prevention runs, always (it is not an optional plugin upstream). */
   readonly rbac?: RbacAuthorizer;
 }
 
-/** Upstream's order (kube-apiserver AllOrderedPlugins), for the plugins mkube has. */
+/**
+ * Upstream's order (kube-apiserver AllOrderedPlugins), for the plugins mkube has. ServiceAccount is
+ * default-on upstream but not here: mkube has no controller creating each namespace's "default"
+ * account yet, so it would refuse every pod.
+ */
 const ORDERED: readonly [string, (d: PluginDeps) => AdmissionPlugin][] = [
   ['NodeRestriction', () => nodeRestriction],
+  ['ServiceAccount', (d) => serviceAccountAdmission(d.getServiceAccount ?? (async () => undefined))],
   ['CertificateApproval', (d) => certificateApproval(d.authorizer)],
   ['CertificateSigning', (d) => certificateSigning(d.authorizer)],
   ['CertificateSubjectRestriction', () => certificateSubjectRestriction],
@@ -27,7 +37,7 @@ export const DEFAULT_ENABLED: ReadonlySet<string> = new Set([
   'CertificateSubjectRestriction',
 ]);
 /** Upstream plugins mkube knows by name but does not implement yet. */
-export const NOT_YET: ReadonlySet<string> = new Set(['ServiceAccount']);
+export const NOT_YET: ReadonlySet<string> = new Set<string>();
 /** NamespaceLifecycle is always enforced by the REST layer. */
 export const ALWAYS_ON: ReadonlySet<string> = new Set(['NamespaceLifecycle']);
 

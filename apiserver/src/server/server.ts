@@ -158,6 +158,13 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     const admission = buildAdmission(config.admission.enable, config.admission.disable, {
       authorizer: authz.authorizer,
       rbac: authz.rbac,
+      getServiceAccount: async (ns, name) => {
+        try {
+          return await registries.get('', 'serviceaccounts')!.get(ns, name);
+        } catch {
+          return undefined;
+        }
+      },
     });
     const servingRegistries = new Registries(store, { admission });
     const saConfig = config.serviceAccount;

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Fixture, kubectl, run, startFixture } from '../server/fixture.ts';
+import { type Fixture, kubectl, kubectlBinary, run, startFixture } from '../server/fixture.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -115,6 +115,27 @@ describe('bootstrap tokens (--enable-bootstrap-token-auth, RBAC)', () => {
       ).stdout,
       '403',
     );
+  });
+
+  it('kubectl auth whoami with the token prints system:bootstrap:<id>', async () => {
+    const file = join(fx.dir, 'token.conf');
+    const { buildKubeconfig, serializeKubeconfig } = await import('@mkube/shared/kubeconfig');
+    (await import('node:fs')).writeFileSync(
+      file,
+      serializeKubeconfig(
+        buildKubeconfig({
+          clusterName: 'k',
+          server: fx.url,
+          caPem: readFileSync(fx.pki.caCrt, 'utf8'),
+          userName: 'bootstrap',
+          token,
+        }),
+      ),
+    );
+    const r = await kubectl({ kubeconfig: file, dir: fx.dir }, ['auth', 'whoami'], kubectlBinary(33));
+    assert.equal(r.status, 0, r.err);
+    assert.match(r.out, /Username\s+system:bootstrap:abcdef/);
+    assert.match(r.out, /Groups\s+\[system:bootstrappers system:authenticated\]/);
   });
 
   it('expired, unknown-id, wrong-secret, wrong-type and no-auth-usage tokens are all 401', async () => {

@@ -1,13 +1,26 @@
 // Creates the default policy at start and keeps it current (reconciliation.ReconcileClusterRole):
 // missing objects are created; existing ones annotated autoupdate "true" get missing rules and
 // subjects added (never removed); autoupdate "false" leaves an object as the admin made it.
-import type { ClusterRole, ClusterRoleBinding, KubeObject } from '@mkube/shared/api';
+import type { ClusterRole, ClusterRoleBinding, KubeObject, Role, RoleBinding } from '@mkube/shared/api';
 import { StatusError } from '@mkube/shared/apierrors';
 import type { Logger } from '@mkube/shared/log';
 import type { Registries } from '../../registry/index.js';
-import { DEFAULT_CLUSTER_ROLE_BINDINGS, DEFAULT_CLUSTER_ROLES } from './policy.js';
+import {
+  CLUSTER_INFO_BINDING,
+  CLUSTER_INFO_ROLE,
+  DEFAULT_CLUSTER_ROLE_BINDINGS,
+  DEFAULT_CLUSTER_ROLES,
+} from './policy.js';
 
-export { DEFAULT_CLUSTER_ROLE_BINDINGS, DEFAULT_CLUSTER_ROLES, NODECLIENT, SELFNODECLIENT } from './policy.js';
+export {
+  CLUSTER_INFO_BINDING,
+  CLUSTER_INFO_ROLE,
+  DEFAULT_CLUSTER_ROLE_BINDINGS,
+  DEFAULT_CLUSTER_ROLES,
+  KUBELET_SERVING_APPROVER,
+  NODECLIENT,
+  SELFNODECLIENT,
+} from './policy.js';
 
 const AUTOUPDATE = 'rbac.authorization.kubernetes.io/autoupdate';
 const CTX = () => ({ user: { username: 'system:apiserver', groups: ['system:masters'] }, now: new Date() });
@@ -29,24 +42,25 @@ function union<T>(
 
 async function reconcile<T extends KubeObject>(
   registries: Registries,
-  resource: 'clusterroles' | 'clusterrolebindings',
+  resource: 'clusterroles' | 'clusterrolebindings' | 'roles' | 'rolebindings',
   wanted: T,
   merge: (current: T, wanted: T) => T | undefined,
 ): Promise<'created' | 'updated' | 'unchanged'> {
   const reg = registries.get('rbac.authorization.k8s.io', resource)!;
   const name = wanted.metadata.name!;
+  const ns = wanted.metadata.namespace ?? '';
   let current: T;
   try {
-    current = (await reg.get('', name)) as T;
+    current = (await reg.get(ns, name)) as T;
   } catch (e) {
     if (!(e instanceof StatusError && e.reason === 'NotFound')) throw e;
-    await reg.create('', wanted, CTX(), { dryRun: false });
+    await reg.create(ns, wanted, CTX(), { dryRun: false });
     return 'created';
   }
   if (current.metadata.annotations?.[AUTOUPDATE] === 'false') return 'unchanged';
   const next = merge(structuredClone(current), wanted);
   if (!next) return 'unchanged';
-  await reg.update('', name, next, '', CTX(), { dryRun: false });
+  await reg.update(ns, name, next, '', CTX(), { dryRun: false });
   return 'updated';
 }
 
@@ -65,4 +79,12 @@ export async function reconcileBootstrapPolicy(registries: Registries, log: Logg
     });
     if (outcome !== 'unchanged') log.info({ clusterrolebinding: b.metadata.name, outcome }, 'bootstrap policy');
   }
+  await reconcile<Role>(registries, 'roles', CLUSTER_INFO_ROLE, (cur, want) => {
+    const { list, changed } = union(cur.rules, want.rules);
+    return changed ? { ...cur, rules: list } : undefined;
+  });
+  await reconcile<RoleBinding>(registries, 'rolebindings', CLUSTER_INFO_BINDING, (cur, want) => {
+    const { list, changed } = union(cur.subjects, want.subjects);
+    return changed ? { ...cur, subjects: list } : undefined;
+  });
 }
