@@ -4,8 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CertificateAuthority, encodePrivateKeyPem, generateKeyPair } from '@mkube/shared/pki';
-import { type Fixture, kubectl, startFixture, writeKubeconfig } from '../server/fixture.ts';
+import { type Fixture, issueClient, kubectl, startFixture } from '../server/fixture.ts';
 
 function csrJson(dir: string, name: string, subject: string, signerName: string, usages: string[]): string {
   const key = join(dir, `${name}.key`);
@@ -47,22 +46,7 @@ describe('CSR admission (CertificateApproval, CertificateSigning, CertificateSub
   let bob: { kubeconfig: string; dir: string };
   before(async () => {
     fx = await startFixture(['--authorization-mode=RBAC']);
-    const ca = CertificateAuthority.fromPem(readFileSync(fx.pki.caCrt), readFileSync(join(fx.dir, 'ca.key')));
-    const key = await generateKeyPair();
-    const cert = ca.issue({
-      subject: { commonName: 'bob' },
-      publicKey: key.publicKey,
-      usages: ['client auth'],
-      ttlMs: 3600_000,
-    });
-    writeFileSync(join(fx.dir, 'bob.crt'), cert.pem);
-    writeFileSync(join(fx.dir, 'bob.key'), encodePrivateKeyPem(key), { mode: 0o600 });
-    writeKubeconfig(join(fx.dir, 'bob.conf'), fx.url, {
-      ...fx.pki,
-      adminCrt: join(fx.dir, 'bob.crt'),
-      adminKey: join(fx.dir, 'bob.key'),
-    });
-    bob = { kubeconfig: join(fx.dir, 'bob.conf'), dir: fx.dir };
+    bob = await issueClient(fx, 'bob', []);
     // bob may update CSR approvals (RBAC) but holds no `approve` on any signer yet.
     for (const args of [
       [

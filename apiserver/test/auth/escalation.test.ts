@@ -1,12 +1,9 @@
 // RBAC escalation prevention with the real kubectl: a user allowed to create roles and bindings
 // cannot grant more than it holds, cannot bind cluster-admin, and can with `escalate`/`bind`.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CertificateAuthority, encodePrivateKeyPem, generateKeyPair } from '@mkube/shared/pki';
 import { missingRules } from '../../src/auth/rbac/escalation.ts';
-import { type Fixture, kubectl, startFixture, writeKubeconfig } from '../server/fixture.ts';
+import { type Fixture, issueClient, kubectl, startFixture } from '../server/fixture.ts';
 
 describe('RBAC escalation prevention', () => {
   let fx: Fixture;
@@ -17,22 +14,7 @@ describe('RBAC escalation prevention', () => {
   };
   before(async () => {
     fx = await startFixture(['--authorization-mode=RBAC']);
-    const ca = CertificateAuthority.fromPem(readFileSync(fx.pki.caCrt), readFileSync(join(fx.dir, 'ca.key')));
-    const key = await generateKeyPair();
-    const cert = ca.issue({
-      subject: { commonName: 'carol', organizations: ['team'] },
-      publicKey: key.publicKey,
-      usages: ['client auth'],
-      ttlMs: 3600_000,
-    });
-    writeFileSync(join(fx.dir, 'carol.crt'), cert.pem);
-    writeFileSync(join(fx.dir, 'carol.key'), encodePrivateKeyPem(key), { mode: 0o600 });
-    writeKubeconfig(join(fx.dir, 'carol.conf'), fx.url, {
-      ...fx.pki,
-      adminCrt: join(fx.dir, 'carol.crt'),
-      adminKey: join(fx.dir, 'carol.key'),
-    });
-    carol = { kubeconfig: join(fx.dir, 'carol.conf'), dir: fx.dir };
+    carol = await issueClient(fx, 'carol', ['team']);
     // carol manages RBAC objects in "default" and may read configmaps there, nothing more.
     await admin([
       'create',

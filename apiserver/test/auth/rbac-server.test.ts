@@ -1,34 +1,18 @@
 // --authorization-mode=RBAC end to end: the default policy, Forbidden messages in Kubernetes' form,
 // anonymous access limited to public info, and a RoleBinding that takes effect at once.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CertificateAuthority, encodePrivateKeyPem, generateKeyPair } from '@mkube/shared/pki';
-import { type Fixture, kubectl, run, startFixture, writeKubeconfig } from '../server/fixture.ts';
+import { type Fixture, issueClient, kubectl, run, startFixture } from '../server/fixture.ts';
 
 describe('RBAC authorization', () => {
   let fx: Fixture;
   let alice: { kubeconfig: string; dir: string };
   before(async () => {
     fx = await startFixture(['--authorization-mode=RBAC']);
-    const ca = CertificateAuthority.fromPem(readFileSync(fx.pki.caCrt), readFileSync(join(fx.dir, 'ca.key')));
-    const key = await generateKeyPair();
-    const cert = ca.issue({
-      subject: { commonName: 'alice', organizations: ['devs'] },
-      publicKey: key.publicKey,
-      usages: ['digital signature', 'client auth'],
-      ttlMs: 3600_000,
-    });
-    writeFileSync(join(fx.dir, 'alice.crt'), cert.pem);
-    writeFileSync(join(fx.dir, 'alice.key'), encodePrivateKeyPem(key), { mode: 0o600 });
-    const kc = join(fx.dir, 'alice.conf');
-    writeKubeconfig(kc, fx.url, {
-      ...fx.pki,
-      adminCrt: join(fx.dir, 'alice.crt'),
-      adminKey: join(fx.dir, 'alice.key'),
-    });
-    alice = { kubeconfig: kc, dir: fx.dir };
+    alice = await issueClient(fx, 'alice', ['devs']);
   });
   after(async () => fx?.close());
 

@@ -246,3 +246,26 @@ export async function kubectl(f: Pick<Fixture, 'kubeconfig' | 'dir'>, args: stri
   );
   return { status: r.status, out: r.stdout, err: r.stderr };
 }
+
+/** A client certificate for `commonName`/`organizations` from the fixture's CA, and a kubeconfig using it. */
+export async function issueClient(
+  f: Pick<Fixture, 'dir' | 'pki' | 'url'>,
+  commonName: string,
+  organizations: string[] = [],
+): Promise<{ kubeconfig: string; dir: string; crt: string; key: string }> {
+  const { CertificateAuthority, encodePrivateKeyPem, generateKeyPair } = await import('@mkube/shared/pki');
+  const { readFileSync } = await import('node:fs');
+  const ca = CertificateAuthority.fromPem(readFileSync(f.pki.caCrt), readFileSync(join(f.dir, 'ca.key')));
+  const key = await generateKeyPair();
+  const cert = ca.issue({
+    subject: { commonName, organizations },
+    publicKey: key.publicKey,
+    usages: ['digital signature', 'client auth'],
+    ttlMs: 3600_000,
+  });
+  const base = join(f.dir, commonName.replace(/[^a-z0-9-]/gi, '_'));
+  writeFileSync(`${base}.crt`, cert.pem);
+  writeFileSync(`${base}.key`, encodePrivateKeyPem(key), { mode: 0o600 });
+  writeKubeconfig(`${base}.conf`, f.url, { ...f.pki, adminCrt: `${base}.crt`, adminKey: `${base}.key` });
+  return { kubeconfig: `${base}.conf`, dir: f.dir, crt: `${base}.crt`, key: `${base}.key` };
+}

@@ -66,8 +66,9 @@ const CODE_REASON: Readonly<Record<number, StatusReason>> = {
   504: 'Timeout',
 };
 
-function reasonForCode(code: number): StatusReason {
-  return CODE_REASON[code] ?? 'InternalError';
+/** client-go's reason for an error response without a Status body (errors.NewGenericServerResponse). */
+export function reasonForCode(code: number): StatusReason {
+  return CODE_REASON[code] ?? (code >= 500 ? 'InternalError' : 'BadRequest');
 }
 
 function details(gr: GroupResource, name?: string): StatusDetails {

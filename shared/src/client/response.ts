@@ -1,30 +1,12 @@
 // Turns an HTTP response into a value or a StatusError, as client-go's rest.Result does:
 // a Status body keeps its reason, message and details; any other error body gets the reason
 // for its HTTP code and the text as message.
-import { type Status, StatusError, type StatusReason } from '../apierrors/index.js';
+import { reasonForCode, type Status, StatusError, type StatusReason } from '../apierrors/index.js';
 import { ClientError } from './errors.js';
 
-/** client-go's reason for an error response without a Status body (errors.NewGenericServerResponse). */
-const REASON_FOR_CODE: Readonly<Record<number, StatusReason>> = {
-  400: 'BadRequest',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'NotFound',
-  405: 'MethodNotAllowed',
-  406: 'NotAcceptable',
-  409: 'Conflict',
-  410: 'Gone',
-  413: 'RequestEntityTooLarge',
-  415: 'UnsupportedMediaType',
-  422: 'Invalid',
-  429: 'TooManyRequests',
-  500: 'InternalError',
-  503: 'ServiceUnavailable',
-  504: 'Timeout',
-};
-
+/** client-go's reason for an error response without a Status body (one table, in apierrors). */
 export function reasonForHttpCode(code: number): StatusReason {
-  return REASON_FOR_CODE[code] ?? (code >= 500 ? 'InternalError' : 'BadRequest');
+  return reasonForCode(code);
 }
 
 /** Error bodies are cut here before they become messages. */

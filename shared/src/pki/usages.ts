@@ -1,31 +1,10 @@
 // Kubernetes' certificates/v1 usage strings and what each becomes in a certificate: a KeyUsage bit
 // or an ExtKeyUsage OID (k8s pkg/controller/certificates/authority/policies.go keyUsagesFromStrings).
+import type { KeyUsage } from '../api/certificates.js';
 import { PkiError } from './errors.js';
 
-export type KeyUsageName =
-  | 'signing'
-  | 'digital signature'
-  | 'content commitment'
-  | 'key encipherment'
-  | 'key agreement'
-  | 'data encipherment'
-  | 'cert sign'
-  | 'crl sign'
-  | 'encipher only'
-  | 'decipher only'
-  | 'any'
-  | 'server auth'
-  | 'client auth'
-  | 'code signing'
-  | 'email protection'
-  | 's/mime'
-  | 'ipsec end system'
-  | 'ipsec tunnel'
-  | 'ipsec user'
-  | 'timestamping'
-  | 'ocsp signing'
-  | 'microsoft sgc'
-  | 'netscape sgc';
+/** The API's usage strings (certificates/v1 KeyUsage): one list, owned by the API types. */
+export type KeyUsageName = KeyUsage;
 
 /** KeyUsage bits as RFC 5280 numbers them (bit 0 = digitalSignature, the MSB of the first octet). */
 export const KEY_USAGE_BITS = [
