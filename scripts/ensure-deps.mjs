@@ -1,6 +1,7 @@
-// `npm start` and `npm test` on a fresh clone install dependencies themselves:
-// run `npm ci` (or `npm install` without a lock file) when node_modules is missing or older
-// than the lock file. Plain Node only: this runs before anything is installed.
+// `npm start` and `npm test` on a fresh clone install dependencies themselves: `npm install`
+// (which follows package-lock.json) when node_modules is missing or older than the lock file.
+// Not `npm ci`: it refuses this lock because npm records biome's other-platform binaries only as
+// optional names. Plain Node only: this runs before anything is installed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,7 +18,7 @@ function needsInstall() {
 }
 
 if (needsInstall()) {
-  const args = existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
+  const args = ['install', '--no-audit', '--no-fund'];
   process.stderr.write(`mkube: installing dependencies (npm ${args[0]})…\n`);
   const r = spawnSync('npm', args, { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) {
