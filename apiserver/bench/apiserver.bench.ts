@@ -107,20 +107,18 @@ const pct = (a: number[], p: number) =>
 const { files, tls, user } = await pki();
 const apiPort = 20000 + Math.floor(Math.random() * 20000);
 const barePort = apiPort + 1;
-const api = await start(
-  [
-    join(ROOT, 'cli/bin/mkube.js'),
-    'apiserver',
-    `--secure-port=${apiPort}`,
-    '--bind-address=127.0.0.1',
-    `--tls-cert-file=${files.cert}`,
-    `--tls-private-key-file=${files.key}`,
-    `--client-ca-file=${files.ca}`,
-    `--data-dir=${join(work, 'data')}`,
-    '--authorization-mode=RBAC',
-  ],
-  null,
-);
+const apiArgs = (port: number, dataDir: string) => [
+  join(ROOT, 'cli/bin/mkube.js'),
+  'apiserver',
+  `--secure-port=${port}`,
+  '--bind-address=127.0.0.1',
+  `--tls-cert-file=${files.cert}`,
+  `--tls-private-key-file=${files.key}`,
+  `--client-ca-file=${files.ca}`,
+  `--data-dir=${join(work, dataDir)}`,
+  '--authorization-mode=RBAC',
+];
+const api = await start(apiArgs(apiPort, 'data'), null);
 const apiOrigin = `https://127.0.0.1:${apiPort}`;
 await waitReady(apiOrigin, tls);
 
@@ -132,21 +130,26 @@ const cm = await p.request({
   body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'bench' }, data: { hello: 'world' } }),
 });
 await cm.body.text();
-// Idle watches first, on a fresh server, so their memory is not mixed with the load rows' garbage;
-// then one event fanned out to all of them.
-const ns = await p.request({
+// Idle watches on an apiserver process of their own, so their memory is measured from a clean start
+// and their garbage does not slow the load rows; then one event fanned out to all of them.
+const watchPort = apiPort + 2;
+const wapi = await start(apiArgs(watchPort, 'data-watch'), null);
+const watchOrigin = `https://127.0.0.1:${watchPort}`;
+await waitReady(watchOrigin, tls);
+const wp = pool(watchOrigin, tls, 4);
+const ns = await wp.request({
   method: 'POST',
   path: '/api/v1/namespaces',
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'watched' } }),
 });
 await ns.body.text();
-const list = await p.request({ method: 'GET', path: '/api/v1/namespaces/watched/configmaps' });
+const list = await wp.request({ method: 'GET', path: '/api/v1/namespaces/watched/configmaps' });
 const rv = (JSON.parse(await list.body.text()) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
-const rssBefore = rssMb(api.pid!);
+const rssBefore = rssMb(wapi.pid!);
 const t0open = performance.now();
 const watches = await openWatches(
-  apiOrigin,
+  watchOrigin,
   tls,
   `/api/v1/namespaces/watched/configmaps?watch=true&resourceVersion=${rv}`,
   WATCHES,
@@ -155,9 +158,9 @@ const watches = await openWatches(
 );
 const openSeconds = (performance.now() - t0open) / 1000;
 await new Promise((r) => setTimeout(r, 1000));
-const rssWatching = rssMb(api.pid!);
+const rssWatching = rssMb(wapi.pid!);
 const t0 = performance.now();
-const ev = await p.request({
+const ev = await wp.request({
   method: 'POST',
   path: '/api/v1/namespaces/watched/configmaps',
   headers: { 'content-type': 'application/json' },
@@ -166,6 +169,8 @@ const ev = await p.request({
 await ev.body.text();
 const delays = await watches.fanout('fanout-marker', t0, 10_000);
 watches.close();
+await wp.close();
+wapi.kill('SIGTERM');
 
 const getRes = await p.request({ method: 'GET', path: '/api/v1/namespaces/default/configmaps/bench' });
 const getBytes = Buffer.from(await getRes.body.arrayBuffer());

@@ -5,7 +5,7 @@
 import type { KubeObject } from '@mkube/shared/api';
 import { newBadRequest, type StatusError, toStatusError } from '@mkube/shared/apierrors';
 import type { Logger } from '@mkube/shared/log';
-import { decodeDeleted } from '../registry/codec.js';
+import { decodeDeleted, jsonOf } from '../registry/codec.js';
 import { matchesFilter, type ObjectFilter } from '../registry/filter.js';
 import type { GenericRegistry } from '../registry/generic.js';
 import { listPrefix } from '../registry/keys.js';
@@ -34,7 +34,9 @@ export interface WatchRequest {
   readonly encode?: (obj: KubeObject) => unknown;
 }
 
-const rawLine = (type: string, object: unknown): string => `${JSON.stringify({ type, object })}\n`;
+// The object's JSON is computed once and shared by every watcher of the same event.
+const rawLine = (type: string, object: unknown): string =>
+  `{"type":"${type}","object":${object !== null && typeof object === 'object' ? jsonOf(object) : JSON.stringify(object)}}\n`;
 
 /** Validates the start point before any byte is sent, so a bad one is a plain HTTP error. */
 export async function startRevision(req: WatchRequest): Promise<{ since: number; initial: KubeObject[] }> {

@@ -26,6 +26,8 @@ interface Verified {
 export function x509Authenticator(opts: X509AuthenticatorOptions): Authenticator {
   const cacheSize = opts.cacheSize ?? 4096;
   const cache = new Map<string, Verified>();
+  // A connection presents the same chain array on every request: no hashing on the hot path.
+  const byChain = new WeakMap<readonly Buffer[], Verified>();
   const now = () => opts.now?.() ?? new Date();
 
   function verify(req: AuthnRequest, at: Date): Verified {
@@ -66,16 +68,22 @@ export function x509Authenticator(opts: X509AuthenticatorOptions): Authenticator
       if (req.peerCertificates.length === 0 || opts.roots.length === 0) return null;
       const at = now();
       if (cacheSize === 0) return verify(req, at).user;
+      const same = byChain.get(req.peerCertificates);
+      const t = at.getTime();
+      if (same && t >= same.notBefore && t <= same.notAfter) return same.user;
       const h = createHash('sha256');
       for (const der of req.peerCertificates) h.update(der);
       const key = h.digest('base64');
       const hit = cache.get(key);
-      const t = at.getTime();
-      if (hit && t >= hit.notBefore && t <= hit.notAfter) return hit.user;
+      if (hit && t >= hit.notBefore && t <= hit.notAfter) {
+        byChain.set(req.peerCertificates, hit);
+        return hit.user;
+      }
       // Failures are not cached: the error path must stay exactly as verification says.
       const fresh = verify(req, at);
       if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
       cache.set(key, fresh);
+      byChain.set(req.peerCertificates, fresh);
       return fresh.user;
     },
   };
