@@ -118,7 +118,7 @@ const apiArgs = (port: number, dataDir: string) => [
   `--data-dir=${join(work, dataDir)}`,
   '--authorization-mode=RBAC',
 ];
-const api = await start(apiArgs(apiPort, 'data'), null);
+await start(apiArgs(apiPort, 'data'), null);
 const apiOrigin = `https://127.0.0.1:${apiPort}`;
 await waitReady(apiOrigin, tls);
 
