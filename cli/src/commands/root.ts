@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { apiserverCommand } from './apiserver.js';
 import { certsCommand } from './certs.js';
+import { controllerManagerCommand } from './controllermanager.js';
 import { kubeconfigCommand } from './kubeconfig.js';
 import { pkiCommand } from './pki.js';
 import { tokenCommand } from './token.js';
@@ -19,5 +20,13 @@ export const rootCommand: Command = {
     'mkube token generate',
     'mkube certs check-expiration --dir=.mkube',
   ],
-  subcommands: [upCommand, pkiCommand, kubeconfigCommand, certsCommand, tokenCommand, apiserverCommand],
+  subcommands: [
+    upCommand,
+    pkiCommand,
+    kubeconfigCommand,
+    certsCommand,
+    tokenCommand,
+    apiserverCommand,
+    controllerManagerCommand,
+  ],
 };

@@ -8,6 +8,8 @@ import {
   BOOTSTRAP_TOKEN_SECRET_PREFIX,
   BOOTSTRAP_TOKEN_SECRET_TYPE,
   parseBootstrapToken,
+  secretField,
+  tokenExpired,
 } from '../bootstraptoken/index.js';
 import type { TokenAuthenticator } from './bearer.js';
 import type { UserInfo } from './types.js';
@@ -20,24 +22,11 @@ export interface BootstrapTokenOptions {
   now?(): Date;
 }
 
-function field(s: Secret, key: string): string | undefined {
-  const v = s.data?.[key];
-  return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8');
-}
-
 function constantTimeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   // Equal lengths for timingSafeEqual; the length of a 16-character secret is no secret.
   return x.length === y.length && timingSafeEqual(x, y);
-}
-
-/** RFC 3339 as Go's time.Parse reads it; anything else is treated as expired. */
-function expired(expiration: string | undefined, now: Date): boolean {
-  if (expiration === undefined) return false;
-  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(expiration)) return true;
-  const t = Date.parse(expiration);
-  return Number.isNaN(t) || t - now.getTime() <= 0;
 }
 
 export function bootstrapTokenAuthenticator(opts: BootstrapTokenOptions): TokenAuthenticator {
@@ -48,13 +37,13 @@ export function bootstrapTokenAuthenticator(opts: BootstrapTokenOptions): TokenA
       const secret = opts.getSecret('kube-system', `${BOOTSTRAP_TOKEN_SECRET_PREFIX}${parsed.id}`);
       if (!secret || secret.metadata.deletionTimestamp) return null;
       if (secret.type !== BOOTSTRAP_TOKEN_SECRET_TYPE || !secret.data) return null;
-      const storedSecret = field(secret, 'token-secret');
+      const storedSecret = secretField(secret, 'token-secret');
       if (storedSecret === undefined || !constantTimeEqual(storedSecret, parsed.secret)) return null;
-      if (field(secret, 'token-id') !== parsed.id) return null;
-      if (expired(field(secret, 'expiration'), opts.now?.() ?? new Date())) return null;
-      if (field(secret, 'usage-bootstrap-authentication') !== 'true') return null;
+      if (secretField(secret, 'token-id') !== parsed.id) return null;
+      if (tokenExpired(secret, opts.now?.() ?? new Date())) return null;
+      if (secretField(secret, 'usage-bootstrap-authentication') !== 'true') return null;
       // An empty field means no extra groups; otherwise every comma-separated entry must be valid.
-      const raw = field(secret, 'auth-extra-groups') ?? '';
+      const raw = secretField(secret, 'auth-extra-groups') ?? '';
       const extra = raw === '' ? [] : raw.split(',').map((g) => g.trim());
       if (extra.some((g) => !BOOTSTRAP_EXTRA_GROUP_RE.test(g))) return null;
       return {

@@ -1,6 +1,15 @@
 // Bootstrap tokens as cluster-bootstrap defines them (facts §1).
 import { randomInt } from 'node:crypto';
 
+export { computeDetachedSignature, detachedTokenIsValid } from './jws.js';
+export {
+  BOOTSTRAP_SECRET_NAME_RE,
+  expirationOf,
+  secretField,
+  tokenExpired,
+  tokenIdFromSecretName,
+} from './secret.js';
+
 export const BOOTSTRAP_TOKEN_RE = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
 export const BOOTSTRAP_TOKEN_ID_RE = /^([a-z0-9]{6})$/;
 export const BOOTSTRAP_TOKEN_SECRET_PREFIX = 'bootstrap-token-';

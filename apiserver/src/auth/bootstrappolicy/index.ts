@@ -6,10 +6,10 @@ import { StatusError } from '@mkube/shared/apierrors';
 import type { Logger } from '@mkube/shared/log';
 import type { Registries } from '../../registry/index.js';
 import {
-  CLUSTER_INFO_BINDING,
-  CLUSTER_INFO_ROLE,
   DEFAULT_CLUSTER_ROLE_BINDINGS,
   DEFAULT_CLUSTER_ROLES,
+  DEFAULT_ROLE_BINDINGS,
+  DEFAULT_ROLES,
 } from './policy.js';
 
 export {
@@ -17,6 +17,9 @@ export {
   CLUSTER_INFO_ROLE,
   DEFAULT_CLUSTER_ROLE_BINDINGS,
   DEFAULT_CLUSTER_ROLES,
+  DEFAULT_ROLE_BINDINGS,
+  DEFAULT_ROLES,
+  KCM_USER,
   KUBELET_SERVING_APPROVER,
   NODECLIENT,
   SELFNODECLIENT,
@@ -79,12 +82,16 @@ export async function reconcileBootstrapPolicy(registries: Registries, log: Logg
     });
     if (outcome !== 'unchanged') log.info({ clusterrolebinding: b.metadata.name, outcome }, 'bootstrap policy');
   }
-  await reconcile<Role>(registries, 'roles', CLUSTER_INFO_ROLE, (cur, want) => {
-    const { list, changed } = union(cur.rules, want.rules);
-    return changed ? { ...cur, rules: list } : undefined;
-  });
-  await reconcile<RoleBinding>(registries, 'rolebindings', CLUSTER_INFO_BINDING, (cur, want) => {
-    const { list, changed } = union(cur.subjects, want.subjects);
-    return changed ? { ...cur, subjects: list } : undefined;
-  });
+  for (const r of DEFAULT_ROLES) {
+    await reconcile<Role>(registries, 'roles', r, (cur, want) => {
+      const { list, changed } = union(cur.rules, want.rules);
+      return changed ? { ...cur, rules: list } : undefined;
+    });
+  }
+  for (const b of DEFAULT_ROLE_BINDINGS) {
+    await reconcile<RoleBinding>(registries, 'rolebindings', b, (cur, want) => {
+      const { list, changed } = union(cur.subjects, want.subjects);
+      return changed ? { ...cur, subjects: list } : undefined;
+    });
+  }
 }

@@ -15,6 +15,21 @@ const role = (name: string, rules: PolicyRule[]): ClusterRole => ({
 
 const group = (name: string): Subject => ({ kind: 'Group', apiGroup: RBAC, name });
 const user = (name: string): Subject => ({ kind: 'User', apiGroup: RBAC, name });
+const serviceAccount = (name: string): Subject => ({ kind: 'ServiceAccount', name, namespace: 'kube-system' });
+
+export const KCM_USER = 'system:kube-controller-manager';
+const EVENTS_RULE: PolicyRule = {
+  apiGroups: ['', 'events.k8s.io'],
+  resources: ['events'],
+  verbs: ['create', 'patch', 'update'],
+};
+
+/**
+ * A controller's binding as upstream makes it (subject: its service account in kube-system), plus
+ * the controller-manager's own user: mkube runs its controllers under the kcm's identity, as
+ * kube-controller-manager does with --use-service-account-credentials=false.
+ */
+const controllerSubjects = (controller: string): Subject[] => [serviceAccount(controller), user(KCM_USER)];
 
 const binding = (name: string, roleName: string, subjects: Subject[], kubeadm = false): ClusterRoleBinding => ({
   apiVersion: `${RBAC}/v1`,
@@ -149,6 +164,17 @@ export const DEFAULT_CLUSTER_ROLES: readonly ClusterRole[] = [
     { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
     { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch', 'update'] },
   ]),
+  role('system:controller:node-controller', [
+    { apiGroups: [''], resources: ['nodes'], verbs: ['delete', 'get', 'list', 'patch', 'update'] },
+    { apiGroups: [''], resources: ['nodes/status'], verbs: ['patch', 'update'] },
+    { apiGroups: [''], resources: ['pods/status'], verbs: ['patch', 'update'] },
+    { apiGroups: [''], resources: ['pods'], verbs: ['delete', 'list'] },
+    EVENTS_RULE,
+  ]),
+  role('system:controller:root-ca-cert-publisher', [
+    { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'update'] },
+    EVENTS_RULE,
+  ]),
   // mkube's, beyond upstream: approving kubelet serving certificates (kubernetes#73356).
   role(KUBELET_SERVING_APPROVER, [
     { apiGroups: [CSR], resources: ['signers'], resourceNames: ['kubernetes.io/kubelet-serving'], verbs: ['approve'] },
@@ -167,6 +193,24 @@ export const DEFAULT_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
     group('system:authenticated'),
     group('system:unauthenticated'),
   ]),
+  binding('system:kube-controller-manager', 'system:kube-controller-manager', [user(KCM_USER)]),
+  binding(
+    'system:controller:certificate-controller',
+    'system:controller:certificate-controller',
+    controllerSubjects('certificate-controller'),
+  ),
+  binding(
+    'system:controller:node-controller',
+    'system:controller:node-controller',
+    controllerSubjects('node-controller'),
+  ),
+  binding(
+    'system:controller:root-ca-cert-publisher',
+    'system:controller:root-ca-cert-publisher',
+    controllerSubjects('root-ca-cert-publisher'),
+  ),
+  // mkube's: the serving approver runs inside the controller-manager.
+  binding(KUBELET_SERVING_APPROVER, KUBELET_SERVING_APPROVER, [user(KCM_USER)]),
   // kubeadm's: the admin group (1.29+) and the TLS bootstrap of kubelets.
   binding('kubeadm:cluster-admins', 'cluster-admin', [group('kubeadm:cluster-admins')], true),
   binding('kubeadm:kubelet-bootstrap', 'system:node-bootstrapper', [group('system:bootstrappers')], true),
@@ -189,3 +233,42 @@ export const CLUSTER_INFO_BINDING: RoleBinding = {
   roleRef: { apiGroup: RBAC, kind: 'Role', name: 'kubeadm:bootstrap-signer-clusterinfo' },
   subjects: [user('system:anonymous')],
 };
+
+const nsRole = (namespace: string, name: string, rules: PolicyRule[]): Role => ({
+  apiVersion: `${RBAC}/v1`,
+  kind: 'Role',
+  metadata: { name, namespace, labels: { ...LABELS }, annotations: { ...AUTOUPDATE } },
+  rules,
+});
+
+const nsBinding = (namespace: string, name: string, subjects: Subject[]): RoleBinding => ({
+  apiVersion: `${RBAC}/v1`,
+  kind: 'RoleBinding',
+  metadata: { name, namespace, labels: { ...LABELS }, annotations: { ...AUTOUPDATE } },
+  roleRef: { apiGroup: RBAC, kind: 'Role', name },
+  subjects,
+});
+
+/** The namespaced controller roles (bootstrappolicy/namespace_policy.go). */
+export const DEFAULT_ROLES: readonly Role[] = [
+  nsRole('kube-system', 'system:controller:bootstrap-signer', [
+    { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
+  ]),
+  nsRole('kube-system', 'system:controller:token-cleaner', [
+    { apiGroups: [''], resources: ['secrets'], verbs: ['delete', 'get', 'list', 'watch'] },
+    EVENTS_RULE,
+  ]),
+  nsRole('kube-public', 'system:controller:bootstrap-signer', [
+    { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: [''], resources: ['configmaps'], resourceNames: ['cluster-info'], verbs: ['update'] },
+    EVENTS_RULE,
+  ]),
+  CLUSTER_INFO_ROLE,
+];
+
+export const DEFAULT_ROLE_BINDINGS: readonly RoleBinding[] = [
+  nsBinding('kube-system', 'system:controller:bootstrap-signer', controllerSubjects('bootstrap-signer')),
+  nsBinding('kube-system', 'system:controller:token-cleaner', controllerSubjects('token-cleaner')),
+  nsBinding('kube-public', 'system:controller:bootstrap-signer', controllerSubjects('bootstrap-signer')),
+  CLUSTER_INFO_BINDING,
+];

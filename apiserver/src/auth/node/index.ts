@@ -3,12 +3,12 @@
 // otherwise what the static system:node rules allow. Anything it does not decide is NoOpinion.
 import type { Pod, PolicyRule } from '@mkube/shared/api';
 import type { Attributes, AuthorizationResult, Authorizer } from '@mkube/shared/auth';
+import { NODE_USER_PREFIX as NODE_PREFIX, NODES_GROUP } from '@mkube/shared/certificates';
 import type { Informer } from '../../informers/index.js';
 import { ruleAllows } from '../rbac/rules.js';
 import { NodeGraph, type RefKind } from './graph.js';
 
-export const NODES_GROUP = 'system:nodes';
-const NODE_PREFIX = 'system:node:';
+export { NODES_GROUP } from '@mkube/shared/certificates';
 
 /** The node a user is, or undefined (not a node, or a node user with no name). */
 export function nodeNameOf(user: { username: string; groups: readonly string[] }): string | undefined {

@@ -1,23 +1,9 @@
 // Status conditions of a CSR: lookups, the server-filled timestamps of the /status and /approval
 // paths (k8s strategy.go populateConditionTimestamps) and kubectl's CONDITION column.
-import type { CertificateSigningRequest, CertificateSigningRequestCondition, Time } from '@mkube/shared/api';
+import type { CertificateSigningRequest } from '@mkube/shared/api';
+import { APPROVED, conditionsOf, DENIED, FAILED, findConditions, formatTime } from '@mkube/shared/certificates';
 
-export const APPROVED = 'Approved';
-export const DENIED = 'Denied';
-export const FAILED = 'Failed';
-
-/** metav1.Time precision: seconds. */
-export function formatTime(d: Date): Time {
-  return `${d.toISOString().slice(0, 19)}Z`;
-}
-
-export function conditionsOf(csr: CertificateSigningRequest): CertificateSigningRequestCondition[] {
-  return csr.status?.conditions ?? [];
-}
-
-export function findConditions(csr: CertificateSigningRequest, type: string): CertificateSigningRequestCondition[] {
-  return conditionsOf(csr).filter((c) => c.type === type);
-}
+export { APPROVED, conditionsOf, DENIED, FAILED, findConditions, formatTime } from '@mkube/shared/certificates';
 
 /**
  * Puts the old instances of `type` back in place of the new ones when their count is unchanged;

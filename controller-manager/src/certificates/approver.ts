@@ -1,0 +1,110 @@
+// csrapproving (k8s pkg/controller/certificates/approver/sarapprove.go, facts §4): kubelet client
+// CSRs are recognised as selfnodeclient (a node renewing its own identity) or nodeclient (a new
+// node), and approved when a SubjectAccessReview says the *requester* may create that subresource.
+// It never denies: a recognised CSR that is not allowed is retried quietly.
+import type {
+  CertificateSigningRequest,
+  CertificateSigningRequestCondition,
+  SubjectAccessReview,
+} from '@mkube/shared/api';
+import { SIGNER } from '@mkube/shared/api';
+import { approvalState, formatTime, isIssued, kubeletClientProblem, requestPemOf } from '@mkube/shared/certificates';
+import type { KubeClient } from '@mkube/shared/client';
+import type { Logger } from '@mkube/shared/log';
+import { type ParsedCsr, parseCsrPem } from '@mkube/shared/pki';
+import type { EventRecorder } from '../events/index.js';
+import { RESOURCES } from '../informers/index.js';
+import { errorSummary } from '../workqueue/index.js';
+import { IgnorableError } from './controller.js';
+
+interface Recognizer {
+  readonly subresource: 'selfnodeclient' | 'nodeclient';
+  readonly message: string;
+  recognize(csr: CertificateSigningRequest, req: ParsedCsr): boolean;
+}
+
+const isNodeClientCert = (csr: CertificateSigningRequest, req: ParsedCsr): boolean =>
+  csr.spec.signerName === SIGNER.kubeAPIServerClientKubelet &&
+  kubeletClientProblem(req, csr.spec.usages ?? []) === undefined;
+
+const RECOGNIZERS: readonly Recognizer[] = [
+  {
+    subresource: 'selfnodeclient',
+    message: 'Auto approving self kubelet client certificate after SubjectAccessReview.',
+    recognize: (csr, req) => isNodeClientCert(csr, req) && csr.spec.username === req.subject.commonName,
+  },
+  {
+    subresource: 'nodeclient',
+    message: 'Auto approving kubelet client certificate after SubjectAccessReview.',
+    recognize: isNodeClientCert,
+  },
+];
+
+export function approvingHandler(
+  client: KubeClient,
+  recorder: EventRecorder,
+  log: Logger,
+): (csr: CertificateSigningRequest) => Promise<void> {
+  const csrs = client.resource<CertificateSigningRequest>(RESOURCES.csrs);
+  const sars = client.resource<SubjectAccessReview>(RESOURCES.subjectaccessreviews);
+
+  const authorize = async (csr: CertificateSigningRequest, subresource: string): Promise<boolean> => {
+    const sar: SubjectAccessReview = {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      metadata: {},
+      spec: {
+        user: csr.spec.username,
+        uid: csr.spec.uid,
+        groups: csr.spec.groups,
+        extra: csr.spec.extra,
+        resourceAttributes: {
+          group: 'certificates.k8s.io',
+          resource: 'certificatesigningrequests',
+          subresource,
+          verb: 'create',
+        },
+      },
+    };
+    const res = await sars.create(sar);
+    return res.status?.allowed === true;
+  };
+
+  return async (csr) => {
+    const { approved, denied } = approvalState(csr);
+    if (approved || denied || isIssued(csr)) return;
+    let req: ParsedCsr;
+    try {
+      req = parseCsrPem(requestPemOf(csr));
+    } catch (err) {
+      // The apiserver validated the request on create; one that does not parse will never parse.
+      log.warn({ csr: csr.metadata?.name, err: errorSummary(err) }, 'unable to parse csr');
+      return;
+    }
+    const tried: string[] = [];
+    for (const r of RECOGNIZERS) {
+      if (!r.recognize(csr, req)) continue;
+      tried.push(r.subresource);
+      if (!(await authorize(csr, r.subresource))) continue;
+      const now = formatTime(new Date());
+      const cond: CertificateSigningRequestCondition = {
+        type: 'Approved',
+        status: 'True',
+        reason: 'AutoApproved',
+        message: r.message,
+        lastUpdateTime: now,
+        lastTransitionTime: now,
+      };
+      const next = { ...csr, status: { ...csr.status, conditions: [...(csr.status?.conditions ?? []), cond] } };
+      const updated = await csrs.updateSubresource(csr.metadata!.name!, 'approval', next);
+      recorder.event(updated, 'Normal', 'AutoApproved', r.message);
+      log.debug({ csr: csr.metadata?.name, as: r.subresource }, 'approved');
+      return;
+    }
+    if (tried.length > 0) {
+      throw new IgnorableError(
+        `recognized csr ${JSON.stringify(csr.metadata?.name)} as [${tried.join(' ')}] but subject access review was not approved`,
+      );
+    }
+  };
+}

@@ -1,0 +1,228 @@
+// Wires the controller-manager: one client to the apiserver, shared informers, the enabled
+// controllers; under leader election they are built and run only while this process holds the
+// Lease, and everything stops when it is lost (kube-controller-manager exits then, so do we).
+import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { hostname } from 'node:os';
+import type { CertificateSigningRequest, ConfigMap, Lease, Namespace, Node, Secret } from '@mkube/shared/api';
+import { NAMESPACE_NODE_LEASE } from '@mkube/shared/api';
+import { createClient, type KubeClient } from '@mkube/shared/client';
+import type { Logger } from '@mkube/shared/log';
+import { BootstrapSigner, CLUSTER_INFO } from './bootstrap/signer.js';
+import { TokenCleaner } from './bootstrap/tokencleaner.js';
+import { TOKEN_SECRETS } from './bootstrap/tokens.js';
+import { approvingHandler } from './certificates/approver.js';
+import { CsrCleaner } from './certificates/cleaner.js';
+import { CertificateController } from './certificates/controller.js';
+import { servingApprovingHandler } from './certificates/servingapprover.js';
+import { signingHandler } from './certificates/signer.js';
+import type { Controller } from './controller.js';
+import { ApiEventRecorder } from './events/index.js';
+import { InformerFactory, RESOURCES } from './informers/index.js';
+import { LeaderElector } from './leaderelection/index.js';
+import { NodeLifecycleController } from './nodelifecycle/index.js';
+import type { ControllerManagerConfig } from './options/config.js';
+import { ROOT_CA_CONFIGMAP, RootCACertPublisher } from './rootcacertpublisher/index.js';
+
+export const USER_AGENT = 'kube-controller-manager/v1.33.0 (mkube)';
+
+export interface RunningControllerManager {
+  readonly client: KubeClient;
+  readonly identity: string;
+  isLeader(): boolean;
+  /** Resolves 'lost' if leadership was lost (the process should exit 1), 'stopped' after stop(). */
+  readonly done: Promise<'stopped' | 'lost'>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly log: Logger;
+  readonly identity?: string;
+  /** Overrides the csrcleaner's one-hour period (tests). */
+  readonly cleanerIntervalMs?: number;
+}
+
+function buildControllers(
+  config: ControllerManagerConfig,
+  client: KubeClient,
+  factory: InformerFactory,
+  log: Logger,
+  opts: StartOptions,
+): { controllers: Controller[]; recorders: ApiEventRecorder[] } {
+  const on = (n: string) => config.enabled.has(n);
+  const host = hostname();
+  const recorders: ApiEventRecorder[] = [];
+  const recorder = (component: string) => {
+    const r = new ApiEventRecorder(client, component, host, log.child({ component }));
+    recorders.push(r);
+    return r;
+  };
+  const csrs = () => factory.informerFor<CertificateSigningRequest>(RESOURCES.csrs);
+  const nodes = () => factory.informerFor<Node>(RESOURCES.nodes);
+  const tokenSecrets = () =>
+    factory.informerFor<Secret>(
+      { ...RESOURCES.secrets, namespace: TOKEN_SECRETS.namespace },
+      {
+        fieldSelector: TOKEN_SECRETS.fieldSelector,
+      },
+    );
+  const controllers: Controller[] = [];
+
+  if (on('certificatesigningrequest-approving-controller')) {
+    const name = 'certificatesigningrequest-approving-controller';
+    const l = log.child({ controller: name });
+    controllers.push(new CertificateController(name, csrs(), approvingHandler(client, recorder(name), l), l));
+  }
+  if (on('kubelet-serving-approver-controller')) {
+    const name = 'kubelet-serving-approver-controller';
+    const l = log.child({ controller: name });
+    const handler = servingApprovingHandler(
+      client,
+      nodes().store,
+      { allowedCidrs: config.servingCsrAllowedCidrs, maxExpirationSeconds: config.servingCsrMaxExpirationSeconds },
+      recorder(name),
+      l,
+    );
+    controllers.push(new CertificateController(name, csrs(), handler, l));
+  }
+  if (on('certificatesigningrequest-signing-controller')) {
+    const name = 'certificatesigningrequest-signing-controller';
+    const l = log.child({ controller: name });
+    if (config.authorities.size === 0) {
+      l.info('skipping CSR signer controller because no csr cert/key was specified');
+    } else {
+      const handler = signingHandler(
+        client,
+        { authorities: config.authorities, signingDurationMs: config.signingDurationMs },
+        recorder(name),
+        l,
+      );
+      controllers.push(new CertificateController(name, csrs(), handler, l));
+    }
+  }
+  if (on('certificatesigningrequest-cleaner-controller')) {
+    const l = log.child({ controller: 'certificatesigningrequest-cleaner-controller' });
+    controllers.push(new CsrCleaner(client, csrs().store, l, opts.cleanerIntervalMs));
+  }
+  if (on('bootstrap-signer-controller')) {
+    const cm = factory.informerFor<ConfigMap>(
+      { ...RESOURCES.configmaps, namespace: CLUSTER_INFO.namespace },
+      { fieldSelector: `metadata.name=${CLUSTER_INFO.name}` },
+    );
+    controllers.push(
+      new BootstrapSigner(client, cm, tokenSecrets(), log.child({ controller: 'bootstrap-signer-controller' })),
+    );
+  }
+  if (on('token-cleaner-controller')) {
+    controllers.push(new TokenCleaner(client, tokenSecrets(), log.child({ controller: 'token-cleaner-controller' })));
+  }
+  if (on('root-ca-certificate-publisher-controller')) {
+    if (!config.rootCA) {
+      log.info('skipping root-ca-certificate-publisher-controller: no --root-ca-file and no CA in the kubeconfig');
+    } else {
+      const ns = factory.informerFor<Namespace>(RESOURCES.namespaces);
+      const cms = factory.informerFor<ConfigMap>(RESOURCES.configmaps, {
+        fieldSelector: `metadata.name=${ROOT_CA_CONFIGMAP}`,
+      });
+      controllers.push(
+        new RootCACertPublisher(
+          client,
+          ns,
+          cms,
+          config.rootCA,
+          log.child({ controller: 'root-ca-certificate-publisher-controller' }),
+        ),
+      );
+    }
+  }
+  if (on('node-lifecycle-controller')) {
+    const leases = factory.informerFor<Lease>({ ...RESOURCES.leases, namespace: NAMESPACE_NODE_LEASE });
+    controllers.push(
+      new NodeLifecycleController(
+        client,
+        nodes(),
+        leases,
+        config.nodeMonitorGracePeriodMs,
+        log.child({ controller: 'node-lifecycle-controller' }),
+      ),
+    );
+  }
+  return { controllers, recorders };
+}
+
+/** Builds informers and controllers, starts them, and runs them until `signal` aborts. */
+async function runControllers(
+  config: ControllerManagerConfig,
+  client: KubeClient,
+  log: Logger,
+  opts: StartOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  // Every informer, queue and sleep listens on this one signal.
+  setMaxListeners(0, signal);
+  const factory = new InformerFactory(client, log);
+  const { controllers, recorders } = buildControllers(config, client, factory, log, opts);
+  factory.start(signal);
+  if (!(await factory.waitForCacheSync(signal))) return;
+  log.info({ controllers: controllers.map((c) => c.name) }, 'caches synced; starting controllers');
+  await Promise.all(controllers.map((c) => c.run(signal)));
+  await factory.stopped();
+  await Promise.all(recorders.map((r) => r.flush()));
+}
+
+export async function startControllerManager(
+  config: ControllerManagerConfig,
+  opts: StartOptions,
+): Promise<RunningControllerManager> {
+  const log = opts.log;
+  const c = config.credentials;
+  const client = createClient({
+    server: c.server,
+    caPem: c.caPem,
+    insecureSkipTlsVerify: c.insecureSkipTlsVerify,
+    tlsServerName: c.tlsServerName,
+    clientCertPem: c.clientCertPem,
+    clientKeyPem: c.clientKeyPem,
+    token: c.token,
+    userAgent: USER_AGENT,
+    logger: log,
+  });
+  const identity = opts.identity ?? `${hostname()}_${randomUUID()}`;
+  const stopper = new AbortController();
+  setMaxListeners(0, stopper.signal);
+  let elector: LeaderElector | undefined;
+  let running: Promise<void> = Promise.resolve();
+  let done: Promise<'stopped' | 'lost'>;
+  const le = config.leaderElection;
+  if (le) {
+    elector = new LeaderElector(
+      client,
+      { ...le, identity, releaseOnCancel: true },
+      {
+        onStartedLeading: (signal) => {
+          running = runControllers(config, client, log, opts, signal);
+        },
+        onStoppedLeading: () => log.info({ identity }, 'stopped leading'),
+      },
+      log,
+    );
+    done = elector.run(stopper.signal).then(async (outcome) => {
+      await running;
+      return outcome;
+    });
+  } else {
+    running = runControllers(config, client, log, opts, stopper.signal);
+    done = running.then(() => 'stopped' as const);
+  }
+  return {
+    client,
+    identity,
+    isLeader: () => (elector ? elector.isLeader() : true),
+    done,
+    async stop() {
+      stopper.abort();
+      await done;
+      await client.close({ graceMs: 1000 });
+    },
+  };
+}

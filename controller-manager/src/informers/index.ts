@@ -1,0 +1,104 @@
+// Shared informers: one list+watch per resource (and selector) however many controllers read it,
+// each controller adding its own event handlers, as client-go's SharedInformerFactory does.
+import type { KubeClient, KubeObject, ReadonlyStore, ResourceEventHandlers, ResourceRef } from '@mkube/shared/client';
+import { ListWatcher } from '@mkube/shared/client';
+import type { Logger } from '@mkube/shared/log';
+
+export interface InformerOptions {
+  readonly fieldSelector?: string;
+  readonly labelSelector?: string;
+}
+
+export class SharedInformer<T extends KubeObject> {
+  readonly #handlers: ResourceEventHandlers<T>[] = [];
+  readonly lw: ListWatcher<T>;
+
+  constructor(client: KubeClient, ref: ResourceRef, opts: InformerOptions, log: Logger) {
+    const fan: ResourceEventHandlers<T> = {
+      onAdd: (o) => {
+        for (const h of this.#handlers) h.onAdd?.(o);
+      },
+      onUpdate: (a, b) => {
+        for (const h of this.#handlers) h.onUpdate?.(a, b);
+      },
+      onDelete: (o) => {
+        for (const h of this.#handlers) h.onDelete?.(o);
+      },
+      onResync: (all) => {
+        for (const h of this.#handlers) h.onResync?.(all);
+      },
+    };
+    this.lw = new ListWatcher<T>({
+      source: client.resource<T>(ref),
+      name: ref.namespace ? `${ref.resource} in ${ref.namespace}` : ref.resource,
+      ...opts,
+      handlers: fan,
+      logger: log,
+    });
+  }
+
+  /** Handlers must be added before the factory starts (they are not replayed). */
+  addEventHandler(h: ResourceEventHandlers<T>): void {
+    this.#handlers.push(h);
+  }
+
+  get store(): ReadonlyStore<T> {
+    return this.lw.store;
+  }
+
+  hasSynced(): boolean {
+    return this.lw.hasSynced();
+  }
+}
+
+export class InformerFactory {
+  readonly #informers = new Map<string, SharedInformer<KubeObject>>();
+  readonly #running = new Set<string>();
+  readonly #runs: Promise<void>[] = [];
+
+  constructor(
+    readonly client: KubeClient,
+    readonly log: Logger,
+  ) {}
+
+  informerFor<T extends KubeObject>(ref: ResourceRef, opts: InformerOptions = {}): SharedInformer<T> {
+    const key = JSON.stringify([ref.group, ref.version, ref.resource, ref.namespace ?? '', opts]);
+    let inf = this.#informers.get(key);
+    if (!inf) {
+      inf = new SharedInformer<KubeObject>(this.client, ref, opts, this.log);
+      this.#informers.set(key, inf);
+    }
+    return inf as unknown as SharedInformer<T>;
+  }
+
+  /** Starts every informer not yet running; they stop when `signal` aborts. */
+  start(signal: AbortSignal): void {
+    for (const [key, inf] of this.#informers) {
+      if (this.#running.has(key)) continue;
+      this.#running.add(key);
+      this.#runs.push(inf.lw.run(signal));
+    }
+  }
+
+  /** True once every informer has listed once; false if `signal` aborts first. */
+  async waitForCacheSync(signal: AbortSignal): Promise<boolean> {
+    const all = await Promise.all([...this.#informers.values()].map((i) => i.lw.waitForSync(signal)));
+    return all.every(Boolean);
+  }
+
+  /** Resolves when every started informer has stopped. */
+  async stopped(): Promise<void> {
+    await Promise.all(this.#runs);
+  }
+}
+
+export const RESOURCES = {
+  csrs: { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' },
+  secrets: { group: '', version: 'v1', resource: 'secrets' },
+  configmaps: { group: '', version: 'v1', resource: 'configmaps' },
+  namespaces: { group: '', version: 'v1', resource: 'namespaces' },
+  nodes: { group: '', version: 'v1', resource: 'nodes' },
+  leases: { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' },
+  events: { group: '', version: 'v1', resource: 'events' },
+  subjectaccessreviews: { group: 'authorization.k8s.io', version: 'v1', resource: 'subjectaccessreviews' },
+} as const satisfies Record<string, ResourceRef>;

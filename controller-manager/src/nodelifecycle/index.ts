@@ -1,0 +1,128 @@
+// nodelifecycle, minimal (k8s pkg/controller/nodelifecycle tryUpdateNodeHealth): a node is alive
+// while its kube-node-lease Lease is renewed or its Ready heartbeat moves. Liveness is judged by
+// when *this process observed* a renewal (as upstream's probeTimestamp), never by the kubelet's
+// clock. A node silent for --node-monitor-grace-period gets Ready (and its other standard
+// conditions) Unknown with upstream's reason and message. Each node is rechecked exactly when its
+// grace period would run out.
+import type { Lease, Node, NodeCondition } from '@mkube/shared/api';
+import { NAMESPACE_NODE_LEASE } from '@mkube/shared/api';
+import { isNotFound } from '@mkube/shared/apierrors';
+import { formatTime } from '@mkube/shared/certificates';
+import type { KubeClient } from '@mkube/shared/client';
+import type { Logger } from '@mkube/shared/log';
+import { type Controller, runQueue, WorkQueue } from '../controller.js';
+import { RESOURCES, type SharedInformer } from '../informers/index.js';
+
+export const STANDARD_CONDITIONS = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure'] as const;
+
+interface Health {
+  probeAt: number;
+  renewTime?: string;
+  heartbeat?: string;
+}
+
+/** The node's conditions once it is declared unreachable; undefined when nothing would change. */
+export function unknownConditions(node: Node, now: Date): NodeCondition[] | undefined {
+  const conds = structuredClone(node.status?.conditions ?? []);
+  let changed = false;
+  const ts = formatTime(now);
+  for (const type of STANDARD_CONDITIONS) {
+    const c = conds.find((x) => x.type === type);
+    if (!c) {
+      conds.push({
+        type,
+        status: 'Unknown',
+        reason: 'NodeStatusNeverUpdated',
+        message: 'Kubelet never posted node status.',
+        lastHeartbeatTime: formatTime(new Date(Date.parse(node.metadata?.creationTimestamp ?? '') || now.getTime())),
+        lastTransitionTime: ts,
+      });
+      changed = true;
+    } else if (c.status !== 'Unknown') {
+      c.status = 'Unknown';
+      c.reason = 'NodeStatusUnknown';
+      c.message = 'Kubelet stopped posting node status.';
+      c.lastTransitionTime = ts;
+      changed = true;
+    }
+  }
+  return changed ? conds : undefined;
+}
+
+export class NodeLifecycleController implements Controller {
+  readonly name = 'node-lifecycle-controller';
+  readonly queue = new WorkQueue('node_lifecycle_controller');
+  readonly #health = new Map<string, Health>();
+
+  constructor(
+    readonly client: KubeClient,
+    readonly nodes: SharedInformer<Node>,
+    readonly leases: SharedInformer<Lease>,
+    readonly gracePeriodMs: number,
+    readonly log: Logger,
+  ) {
+    const onNode = (n: Node) => {
+      const name = n.metadata?.name;
+      if (!name) return;
+      const h = this.#observe(name);
+      const hb = n.status?.conditions?.find((c) => c.type === 'Ready')?.lastHeartbeatTime;
+      if (hb !== h.heartbeat) {
+        h.heartbeat = hb;
+        h.probeAt = Date.now();
+      }
+      this.queue.add(name);
+    };
+    nodes.addEventHandler({
+      onAdd: onNode,
+      onUpdate: (_o, n) => onNode(n),
+      onDelete: (n) => n.metadata?.name && this.#health.delete(n.metadata.name),
+    });
+    const onLease = (l: Lease) => {
+      const name = l.metadata?.name;
+      if (!name || l.metadata?.namespace !== NAMESPACE_NODE_LEASE) return;
+      const h = this.#observe(name);
+      const renew = l.spec?.renewTime;
+      if (renew && renew !== h.renewTime) {
+        h.renewTime = renew;
+        h.probeAt = Date.now();
+        this.queue.add(name);
+      }
+    };
+    leases.addEventHandler({ onAdd: onLease, onUpdate: (_o, l) => onLease(l) });
+  }
+
+  #observe(name: string): Health {
+    let h = this.#health.get(name);
+    if (!h) {
+      // First sight (including right after this process starts): a full grace period from now.
+      h = { probeAt: Date.now() };
+      this.#health.set(name, h);
+    }
+    return h;
+  }
+
+  run(signal: AbortSignal): Promise<void> {
+    return runQueue(this.queue, 2, (name) => this.sync(name), this.log, signal);
+  }
+
+  async sync(name: string): Promise<void> {
+    const node = this.nodes.store.get(name);
+    const h = this.#health.get(name);
+    if (!node || !h) return;
+    const silentFor = Date.now() - h.probeAt;
+    if (silentFor < this.gracePeriodMs) {
+      this.queue.addAfter(name, this.gracePeriodMs - silentFor + 1);
+      return;
+    }
+    const conditions = unknownConditions(node, new Date());
+    if (!conditions) return;
+    try {
+      await this.client
+        .resource<Node>(RESOURCES.nodes)
+        .updateSubresource(name, 'status', { ...node, status: { ...node.status, conditions } });
+      this.log.info({ node: name, silentForMs: silentFor }, 'node stopped posting status; marked Ready=Unknown');
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+}

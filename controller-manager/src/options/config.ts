@@ -1,0 +1,211 @@
+// Raw flag values in, one checked configuration out: the kubeconfig resolved, every CA file read
+// and its key matched, the controller list understood. All problems are reported together and
+// name the flag and file, so a bad CA is a clear start-up error rather than a signer that fails
+// on its first CSR.
+import { readFileSync } from 'node:fs';
+import { SIGNER } from '@mkube/shared/api';
+import { ConfigError, type ConfigProblem, type FlagValues } from '@mkube/shared/flags';
+import { loadKubeconfig, type ResolvedCredentials, resolveCredentials } from '@mkube/shared/kubeconfig';
+import { CertificateAuthority, PkiError, parseCertificatePem, parsePrivateKeyPem } from '@mkube/shared/pki';
+import { cidrBlockList } from '../certificates/servingapprover.js';
+import { enabledControllers } from './controllers.js';
+
+export interface ControllerManagerConfig {
+  readonly kubeconfigFile: string;
+  readonly credentials: ResolvedCredentials;
+  readonly enabled: ReadonlySet<string>;
+  /** signerName → its CA; empty when no signing files were given (csrsigning then does not run). */
+  readonly authorities: ReadonlyMap<string, CertificateAuthority>;
+  readonly signingDurationMs: number;
+  readonly rootCA: string;
+  readonly leaderElection?: {
+    readonly namespace: string;
+    readonly name: string;
+    readonly leaseDurationMs: number;
+    readonly renewDeadlineMs: number;
+    readonly retryPeriodMs: number;
+  };
+  readonly nodeMonitorGracePeriodMs: number;
+  readonly servingCsrAllowedCidrs: readonly string[];
+  readonly servingCsrMaxExpirationSeconds: number;
+  readonly verbosity: number;
+}
+
+const PER_SIGNER: readonly { flag: string; signer: string }[] = [
+  { flag: 'cluster-signing-kubelet-serving', signer: SIGNER.kubeletServing },
+  { flag: 'cluster-signing-kubelet-client', signer: SIGNER.kubeAPIServerClientKubelet },
+  { flag: 'cluster-signing-kube-apiserver-client', signer: SIGNER.kubeAPIServerClient },
+  { flag: 'cluster-signing-legacy-unknown', signer: SIGNER.legacyUnknown },
+];
+
+function read(flag: string, file: string, problems: ConfigProblem[]): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
+    problems.push({ code: 'FILE_UNREADABLE', flag, file, message: `cannot read file: ${why}` });
+    return undefined;
+  }
+}
+
+function loadCA(prefix: string, certFile: string, keyFile: string, problems: ConfigProblem[]) {
+  const cert = read(`${prefix}-cert-file`, certFile, problems);
+  const key = read(`${prefix}-key-file`, keyFile, problems);
+  if (cert === undefined || key === undefined) return undefined;
+  try {
+    parseCertificatePem(cert);
+  } catch (e) {
+    problems.push({
+      code: 'BAD_CERTIFICATE',
+      flag: `${prefix}-cert-file`,
+      file: certFile,
+      message: (e as Error).message,
+    });
+    return undefined;
+  }
+  try {
+    parsePrivateKeyPem(key);
+  } catch (e) {
+    problems.push({
+      code: 'BAD_PRIVATE_KEY',
+      flag: `${prefix}-key-file`,
+      file: keyFile,
+      message: (e as Error).message,
+    });
+    return undefined;
+  }
+  try {
+    return CertificateAuthority.fromPem(cert, key);
+  } catch (e) {
+    const mismatch = e instanceof PkiError && e.code === 'KeyMismatch';
+    problems.push({
+      code: mismatch ? 'KEY_MISMATCH' : 'BAD_CERTIFICATE',
+      flag: `${prefix}-cert-file`,
+      file: certFile,
+      message: mismatch ? `does not match --${prefix}-key-file ${JSON.stringify(keyFile)}` : (e as Error).message,
+    });
+    return undefined;
+  }
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+export async function loadControllerManagerConfig(
+  flags: FlagValues,
+  given: ReadonlySet<string>,
+): Promise<ControllerManagerConfig> {
+  const problems: ConfigProblem[] = [];
+  const kubeconfigFile = str(flags.kubeconfig);
+  let credentials: ResolvedCredentials | undefined;
+  if (!kubeconfigFile) {
+    problems.push({
+      code: 'REQUIRED',
+      flag: 'kubeconfig',
+      message: 'required: the controller-manager reaches the apiserver through it',
+    });
+  } else {
+    try {
+      credentials = await resolveCredentials(await loadKubeconfig(kubeconfigFile));
+    } catch (e) {
+      problems.push({ code: 'BAD_VALUE', flag: 'kubeconfig', file: kubeconfigFile, message: (e as Error).message });
+    }
+  }
+
+  const { enabled, problems: ctl } = enabledControllers((flags.controllers as string[]) ?? ['*']);
+  for (const m of ctl) problems.push({ code: 'BAD_VALUE', flag: 'controllers', message: m });
+
+  const authorities = new Map<string, CertificateAuthority>();
+  const allCert = str(flags['cluster-signing-cert-file']);
+  const allKey = str(flags['cluster-signing-key-file']);
+  const specific = PER_SIGNER.filter((p) => str(flags[`${p.flag}-cert-file`]) || str(flags[`${p.flag}-key-file`]));
+  if (allCert || allKey) {
+    if (specific.length > 0) {
+      problems.push({
+        code: 'BAD_VALUE',
+        flag: 'cluster-signing-cert-file',
+        message: `may not be combined with the per-signer flags (--${specific[0]!.flag}-cert-file/-key-file)`,
+      });
+    } else if (!allCert || !allKey) {
+      problems.push({
+        code: 'REQUIRED',
+        flag: allCert ? 'cluster-signing-key-file' : 'cluster-signing-cert-file',
+        message: 'cert and key files must be specified together',
+      });
+    } else {
+      const ca = loadCA('cluster-signing', allCert, allKey, problems);
+      if (ca) for (const p of PER_SIGNER) authorities.set(p.signer, ca);
+    }
+  }
+  for (const p of specific) {
+    const cert = str(flags[`${p.flag}-cert-file`]);
+    const key = str(flags[`${p.flag}-key-file`]);
+    if (!cert || !key) {
+      problems.push({
+        code: 'REQUIRED',
+        flag: `${p.flag}-${cert ? 'key' : 'cert'}-file`,
+        message: 'cert and key files must be specified together',
+      });
+      continue;
+    }
+    const ca = loadCA(p.flag, cert, key, problems);
+    if (ca) authorities.set(p.signer, ca);
+  }
+
+  let rootCA = '';
+  const rootFile = str(flags['root-ca-file']);
+  if (rootFile) rootCA = read('root-ca-file', rootFile, problems) ?? '';
+  else rootCA = credentials?.caPem ?? '';
+
+  if (str(flags['leader-elect-resource-lock']) !== 'leases') {
+    problems.push({
+      code: 'NOT_SUPPORTED',
+      flag: 'leader-elect-resource-lock',
+      message: `${JSON.stringify(flags['leader-elect-resource-lock'])} is not supported: only "leases"`,
+    });
+  }
+  const lease = Number(flags['leader-elect-lease-duration']);
+  const renew = Number(flags['leader-elect-renew-deadline']);
+  const retry = Number(flags['leader-elect-retry-period']);
+  if (flags['leader-elect'] && !(lease > renew && renew > retry * 1.2 && retry > 0)) {
+    problems.push({
+      code: 'BAD_VALUE',
+      flag: 'leader-elect-lease-duration',
+      message: 'need lease-duration > renew-deadline > 1.2 × retry-period > 0',
+    });
+  }
+  const cidrs = (flags['serving-csr-allowed-cidrs'] as string[]) ?? [];
+  try {
+    cidrBlockList(cidrs);
+  } catch (e) {
+    problems.push({ code: 'BAD_VALUE', flag: 'serving-csr-allowed-cidrs', message: (e as Error).message });
+  }
+  const duration =
+    given.has('cluster-signing-duration') || !given.has('experimental-cluster-signing-duration')
+      ? Number(flags['cluster-signing-duration'])
+      : Number(flags['experimental-cluster-signing-duration']);
+  if (!(duration > 0))
+    problems.push({ code: 'BAD_VALUE', flag: 'cluster-signing-duration', message: 'must be positive' });
+
+  if (problems.length > 0 || !credentials) throw new ConfigError(problems);
+  return {
+    kubeconfigFile,
+    credentials,
+    enabled,
+    authorities,
+    signingDurationMs: duration,
+    rootCA,
+    leaderElection: flags['leader-elect']
+      ? {
+          namespace: str(flags['leader-elect-resource-namespace']),
+          name: str(flags['leader-elect-resource-name']),
+          leaseDurationMs: lease,
+          renewDeadlineMs: renew,
+          retryPeriodMs: retry,
+        }
+      : undefined,
+    nodeMonitorGracePeriodMs: Number(flags['node-monitor-grace-period']),
+    servingCsrAllowedCidrs: cidrs,
+    servingCsrMaxExpirationSeconds: Math.floor(Number(flags['serving-csr-max-expiration']) / 1000),
+    verbosity: Number(flags.v ?? 0),
+  };
+}

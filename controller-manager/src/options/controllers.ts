@@ -1,0 +1,54 @@
+// kube-controller-manager's --controllers: names, aliases (1.28+), which are off by default, and
+// upstream's enable rule: "-name" disables, "name" enables, "*" enables everything on by default.
+
+export interface ControllerDescriptor {
+  readonly name: string;
+  readonly aliases: readonly string[];
+  readonly disabledByDefault?: boolean;
+}
+
+export const CONTROLLERS: readonly ControllerDescriptor[] = [
+  { name: 'certificatesigningrequest-signing-controller', aliases: ['csrsigning'] },
+  { name: 'certificatesigningrequest-approving-controller', aliases: ['csrapproving'] },
+  { name: 'certificatesigningrequest-cleaner-controller', aliases: ['csrcleaner'] },
+  // mkube's, beyond upstream (kubernetes#73356): see certificates/servingapprover.ts.
+  { name: 'kubelet-serving-approver-controller', aliases: ['kubelet-serving-approver'] },
+  { name: 'bootstrap-signer-controller', aliases: ['bootstrapsigner'], disabledByDefault: true },
+  { name: 'token-cleaner-controller', aliases: ['tokencleaner'], disabledByDefault: true },
+  { name: 'root-ca-certificate-publisher-controller', aliases: ['root-ca-cert-publisher'] },
+  { name: 'node-lifecycle-controller', aliases: ['nodelifecycle'] },
+];
+
+export type ControllerName = (typeof CONTROLLERS)[number]['name'];
+
+function canonical(name: string): string | undefined {
+  return CONTROLLERS.find((c) => c.name === name || c.aliases.includes(name))?.name;
+}
+
+/** The enabled controller names, or a list of problems (unknown names). */
+export function enabledControllers(list: readonly string[]): { enabled: Set<string>; problems: string[] } {
+  const problems: string[] = [];
+  const on = new Set<string>();
+  const off = new Set<string>();
+  let star = false;
+  for (const raw of list) {
+    const item = raw.trim();
+    if (item === '*') {
+      star = true;
+      continue;
+    }
+    const neg = item.startsWith('-');
+    const name = canonical(neg ? item.slice(1) : item);
+    if (!name) {
+      problems.push(`${JSON.stringify(item)} is not in the list of known controllers`);
+      continue;
+    }
+    (neg ? off : on).add(name);
+  }
+  const enabled = new Set<string>();
+  for (const c of CONTROLLERS) {
+    if (off.has(c.name)) continue;
+    if (on.has(c.name) || (star && !c.disabledByDefault)) enabled.add(c.name);
+  }
+  return { enabled, problems };
+}

@@ -1,0 +1,135 @@
+// kube-controller-manager's flags that mkube serves, under upstream's names and defaults.
+import type { FlagSpec } from '@mkube/shared/flags';
+
+const pair = (signer: string, what: string): FlagSpec[] => [
+  {
+    name: `cluster-signing-${signer}-cert-file`,
+    type: 'string',
+    usage: `Filename containing a PEM-encoded X509 CA certificate used to issue certificates for the ${what} signer.`,
+  },
+  {
+    name: `cluster-signing-${signer}-key-file`,
+    type: 'string',
+    usage: `Filename containing a PEM-encoded RSA or ECDSA private key used to sign certificates for the ${what} signer.`,
+  },
+];
+
+export const CONTROLLER_MANAGER_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'kubeconfig',
+    type: 'string',
+    usage: 'Path to kubeconfig file with authorization and master location information.',
+  },
+  {
+    name: 'controllers',
+    type: 'stringSlice',
+    default: ['*'],
+    usage:
+      "A list of controllers to enable. '*' enables all on-by-default controllers, 'foo' enables the controller named 'foo', '-foo' disables the controller named 'foo'. Off by default: bootstrap-signer-controller, token-cleaner-controller.",
+  },
+  {
+    name: 'cluster-signing-cert-file',
+    type: 'string',
+    usage:
+      'Filename containing a PEM-encoded X509 CA certificate used to issue cluster-scoped certificates. If specified, no more specific --cluster-signing-* flag may be specified.',
+  },
+  {
+    name: 'cluster-signing-key-file',
+    type: 'string',
+    usage:
+      'Filename containing a PEM-encoded RSA or ECDSA private key used to sign cluster-scoped certificates. If specified, no more specific --cluster-signing-* flag may be specified.',
+  },
+  ...pair('kubelet-serving', 'kubernetes.io/kubelet-serving'),
+  ...pair('kubelet-client', 'kubernetes.io/kube-apiserver-client-kubelet'),
+  ...pair('kube-apiserver-client', 'kubernetes.io/kube-apiserver-client'),
+  ...pair('legacy-unknown', 'kubernetes.io/legacy-unknown'),
+  {
+    name: 'cluster-signing-duration',
+    type: 'duration',
+    default: '8760h',
+    usage:
+      'The max length of duration signed certificates will be given. Individual CSRs may request shorter certs by setting spec.expirationSeconds.',
+  },
+  {
+    name: 'experimental-cluster-signing-duration',
+    type: 'duration',
+    usage: 'Deprecated: use --cluster-signing-duration.',
+  },
+  {
+    name: 'root-ca-file',
+    type: 'string',
+    usage:
+      "If set, this root certificate authority will be published as kube-root-ca.crt in every namespace. Default: the kubeconfig's certificate authority.",
+  },
+  {
+    name: 'leader-elect',
+    type: 'bool',
+    default: true,
+    usage:
+      'Start a leader election client and gain leadership before executing the main loop. Enable this when running replicated components for high availability.',
+  },
+  {
+    name: 'leader-elect-lease-duration',
+    type: 'duration',
+    default: '15s',
+    usage:
+      'The duration that non-leader candidates will wait after observing a leadership renewal until attempting to acquire leadership of a led but unrenewed leader slot.',
+  },
+  {
+    name: 'leader-elect-renew-deadline',
+    type: 'duration',
+    default: '10s',
+    usage:
+      'The interval between attempts by the acting master to renew a leadership slot before it stops leading. This must be less than the lease duration.',
+  },
+  {
+    name: 'leader-elect-retry-period',
+    type: 'duration',
+    default: '2s',
+    usage: 'The duration the clients should wait between attempting acquisition and renewal of a leadership.',
+  },
+  {
+    name: 'leader-elect-resource-lock',
+    type: 'string',
+    default: 'leases',
+    usage:
+      "The type of resource object that is used for locking during leader election. Supported options are 'leases'.",
+  },
+  {
+    name: 'leader-elect-resource-name',
+    type: 'string',
+    default: 'kube-controller-manager',
+    usage: 'The name of resource object that is used for locking during leader election.',
+  },
+  {
+    name: 'leader-elect-resource-namespace',
+    type: 'string',
+    default: 'kube-system',
+    usage: 'The namespace of resource object that is used for locking during leader election.',
+  },
+  {
+    name: 'node-monitor-grace-period',
+    type: 'duration',
+    default: '40s',
+    usage:
+      'Amount of time which we allow running Node to be unresponsive before marking it unhealthy (its Lease not renewed for this long).',
+  },
+  {
+    name: 'serving-csr-allowed-cidrs',
+    type: 'stringSlice',
+    usage:
+      "mkube: IP subjectAltNames of kubelet serving CSRs must also lie in one of these CIDRs (besides being the Node's own addresses). Empty: no extra limit.",
+  },
+  {
+    name: 'serving-csr-max-expiration',
+    type: 'duration',
+    default: '8760h',
+    usage: 'mkube: kubelet serving CSRs asking for a longer spec.expirationSeconds are denied.',
+  },
+  {
+    name: 'v',
+    type: 'int',
+    default: 0,
+    usage: 'number for the log level verbosity',
+  },
+];

@@ -1,0 +1,3 @@
+// CertificateSigningRequest logic every daemon shares: conditions and the built-in signers' rules.
+export * from './conditions.js';
+export * from './signers.js';
