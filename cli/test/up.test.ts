@@ -32,7 +32,7 @@ describe('mkube up', () => {
     child.stderr.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     const deadline = Date.now() + 60_000;
-    while (!out.includes('[apiserver] ready') && Date.now() < deadline && child.exitCode === null)
+    while (!out.includes('Ctrl-C stops') && Date.now() < deadline && child.exitCode === null)
       await new Promise((r) => setTimeout(r, 100));
     assert.match(out, /\[apiserver\] ready at https:\/\/127\.0\.0\.1:\d+/, out);
     assert.match(out, /export KUBECONFIG=.*admin\.conf/);
@@ -60,10 +60,45 @@ describe('mkube up', () => {
       ).stdout;
     assert.equal(anon('/version'), '200');
     assert.equal(anon('/api/v1/secrets'), '403');
+    // The controller-manager leads and signs cluster-info for a new bootstrap token.
+    assert.match(out, /\[controller-manager\] leading/);
+    const tok = spawnSync(
+      process.execPath,
+      ['cli/bin/mkube.js', 'token', 'create', `--kubeconfig=${join(dir, 'admin.conf')}`],
+      {
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(tok.status, 0, tok.stderr);
+    const id = tok.stdout.trim().split('.')[0];
+    let jws = '';
+    for (let i = 0; i < 100 && !jws; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      jws = spawnSync(
+        'kubectl',
+        [
+          '--kubeconfig',
+          join(dir, 'admin.conf'),
+          'get',
+          'cm',
+          'cluster-info',
+          '-n',
+          'kube-public',
+          '-o',
+          `jsonpath={.data.jws-kubeconfig-${id}}`,
+        ],
+        { encoding: 'utf8', env: { ...process.env, HOME: t.dir } },
+      ).stdout;
+    }
+    assert.match(jws, /^eyJ[\w-]+\.\.[\w-]+$/);
     child.kill('SIGINT');
     assert.equal(await exited, 0, out);
     assert.match(out, /\[apiserver\] stopped/);
     const left = spawnSync('pgrep', ['-f', `--secure-port=${port}`], { encoding: 'utf8' });
     assert.equal(left.stdout.trim(), '', 'no apiserver process left behind');
+    const kcmLeft = spawnSync('pgrep', ['-f', `--kubeconfig=${join(dir, 'controller-manager.conf')}`], {
+      encoding: 'utf8',
+    });
+    assert.equal(kcmLeft.stdout.trim(), '', 'no controller-manager process left behind');
   });
 });

@@ -110,6 +110,34 @@ describe('Node authorizer and NodeRestriction', () => {
     );
   });
 
+  it('may create its own Lease (the authorizer cannot see a name on create; NodeRestriction checks it)', async () => {
+    const lease = (name: string) => ({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name, namespace: 'kube-node-lease' },
+      spec: { holderIdentity: name },
+    });
+    const path = '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases';
+    const own = await as('n1', 'DELETE', `${path}/n1`);
+    assert.equal(own.code, '200', own.body);
+    const created = await as('n1', 'POST', path, lease('n1'), 'application/json');
+    assert.equal(created.code, '201', created.body);
+    const other = await as('n1', 'POST', path, lease('n3'), 'application/json');
+    assert.equal(other.code, '403');
+    assert.match(
+      JSON.parse(other.body).message,
+      /can only access node lease with the same name as the requesting node/,
+    );
+    const elsewhere = await as(
+      'n1',
+      'POST',
+      '/apis/coordination.k8s.io/v1/namespaces/default/leases',
+      lease('n1'),
+      'application/json',
+    );
+    assert.equal(elsewhere.code, '403');
+  });
+
   it('may not set node-restriction labels, change its taints, or create ordinary pods', async () => {
     const label = await as('n1', 'PATCH', '/api/v1/nodes/n1', {
       metadata: { labels: { 'node-restriction.kubernetes.io/trusted': 'yes' } },

@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import type { FlagSpec } from '@mkube/shared/flags';
 import { CliError, type Command } from '../command.js';
 import { initPki } from '../pki/init.js';
+import { clientFromKubeconfig } from '../token/client.js';
+import { ensureClusterInfo } from '../up/clusterinfo.js';
 import { startDaemon } from '../up/daemon.js';
-import { waitReady } from '../up/ready.js';
+import { waitLeader, waitReady } from '../up/ready.js';
 import { PKI_INIT_FLAGS, pkiInitParams } from './pki.js';
 
 const UP_FLAGS: readonly FlagSpec[] = [
@@ -16,8 +18,8 @@ export const upCommand: Command = {
   summary: 'Bring up the local cluster',
   description:
     'Bring up the embedded local cluster under --data-dir: write (or reuse) the cluster PKI and kubeconfigs,\n' +
-    'then run the apiserver (SQLite store) as its own process until Ctrl-C. The controller-manager and the\n' +
-    'kubelets are not built yet; they will join here.',
+    'then run the apiserver (SQLite store) and the controller-manager, each as its own process talking over\n' +
+    'mutual TLS, until Ctrl-C. The kubelets are not built yet; they will join here.',
   usage: 'up [flags]',
   examples: ['mkube up', 'npm start', 'mkube up --data-dir=/tmp/mkube --apiserver-bind-port=7443'],
   flags: UP_FLAGS,
@@ -52,16 +54,46 @@ export const upCommand: Command = {
       throw new CliError(`the apiserver did not become ready; see ${api.logFile}`);
     }
     const kc = join(p.dir, 'admin.conf');
+    stdout.write(`[apiserver] ready at ${p.server} (logs: ${api.logFile})\n`);
+    const admin = await clientFromKubeconfig(kc);
+    try {
+      if (await ensureClusterInfo(admin, p.server, caPem))
+        stdout.write('[bootstrap-token] created kube-public/cluster-info\n');
+    } finally {
+      await admin.close();
+    }
+    stdout.write('[controller-manager] starting\n');
+    const kcm = startDaemon(
+      'controller-manager',
+      [
+        'controller-manager',
+        `--kubeconfig=${join(p.dir, 'controller-manager.conf')}`,
+        `--cluster-signing-cert-file=${pki('ca.crt')}`,
+        `--cluster-signing-key-file=${pki('ca.key')}`,
+        `--root-ca-file=${pki('ca.crt')}`,
+        // kubeadm's setting: the bootstrap signer and token cleaner are off upstream by default.
+        '--controllers=*,bootstrapsigner,tokencleaner',
+      ],
+      p.dir,
+    );
+    const stopAll = async () => {
+      const codes = await Promise.all([kcm.stop(), api.stop()]);
+      return codes.find((c) => c) ?? 0;
+    };
+    if (!(await waitLeader(kc, 30_000, kcm.exited))) {
+      await stopAll();
+      throw new CliError(`the controller-manager did not become leader; see ${kcm.logFile}`);
+    }
     stdout.write(
       [
-        `[apiserver] ready at ${p.server} (logs: ${api.logFile})`,
+        `[controller-manager] leading (logs: ${kcm.logFile})`,
         '',
         'Use it:',
         `  export KUBECONFIG=${kc}`,
-        '  kubectl get namespaces',
+        '  kubectl get namespaces,csr',
         `  curl --cacert ${pki('ca.crt')} --cert ${pki('apiserver-kubelet-client.crt')} --key ${pki('apiserver-kubelet-client.key')} ${p.server}/version`,
         '',
-        'Not yet: controller-manager and kubelets (nodes will join here when they exist). Ctrl-C stops the cluster.',
+        'Not yet: kubelets (nodes will join here when they exist). Ctrl-C stops the cluster.',
         '',
       ].join('\n'),
     );
@@ -71,9 +103,10 @@ export const upCommand: Command = {
       process.once('SIGTERM', done);
       signal.addEventListener('abort', done, { once: true });
       void api.exited.then(done);
+      void kcm.exited.then(done);
     });
-    const code = await api.stop();
-    stdout.write(`[apiserver] stopped${code ? ` (exit ${code})` : ''}\n`);
-    return code && code !== 0 ? 1 : 0;
+    const code = await stopAll();
+    stdout.write(`[controller-manager] [apiserver] stopped${code ? ` (exit ${code})` : ''}\n`);
+    return code ? 1 : 0;
   },
 };

@@ -1,5 +1,8 @@
-// Waits for an HTTPS /readyz to answer 200, verifying the server against the cluster CA.
+// Waiting for the local cluster's daemons: the apiserver's /readyz (verified against the cluster
+// CA), then the controller-manager holding its leader Lease.
 import { request } from 'node:https';
+import type { Lease } from '@mkube/shared/api';
+import { clientFromKubeconfig } from '../token/client.js';
 
 function probe(url: string, caPem: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -29,4 +32,33 @@ export async function waitReady(
     await new Promise((r) => setTimeout(r, 150));
   }
   return false;
+}
+
+/** Waits until the controller-manager's leader Lease names a holder. */
+export async function waitLeader(kubeconfig: string, timeoutMs: number, exited: Promise<unknown>): Promise<boolean> {
+  let dead = false;
+  void exited.then(() => {
+    dead = true;
+  });
+  const client = await clientFromKubeconfig(kubeconfig);
+  const leases = client.resource<Lease>({
+    group: 'coordination.k8s.io',
+    version: 'v1',
+    resource: 'leases',
+    namespace: 'kube-system',
+  });
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (!dead && Date.now() < deadline) {
+      try {
+        if ((await leases.get('kube-controller-manager')).spec?.holderIdentity) return true;
+      } catch {
+        // Not created yet.
+      }
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    return false;
+  } finally {
+    await client.close();
+  }
 }

@@ -66,12 +66,16 @@ export class NodeAuthorizer implements Authorizer {
       return this.graph.related(node, 'serviceaccounts', a.namespace, a.name) ? allow() : noRelation;
     }
     if (a.apiGroup === 'coordination.k8s.io' && a.resource === 'leases') {
-      const ok =
-        a.namespace === 'kube-node-lease' &&
-        a.name === node &&
-        ['get', 'create', 'update', 'patch', 'delete'].includes(a.verb) &&
-        !a.subresource;
-      return ok ? allow() : noOpinion('can only access node lease with the same name as the requesting node');
+      if (!['get', 'create', 'update', 'patch', 'delete'].includes(a.verb) || a.subresource) {
+        return noOpinion('can only get, create, update, patch, or delete a node lease');
+      }
+      if (a.namespace !== 'kube-node-lease')
+        return noOpinion('can only access leases in the "kube-node-lease" system namespace');
+      // A create names no object in its URL: NodeRestriction checks the name at admission.
+      if (a.verb !== 'create' && a.name !== node) {
+        return noOpinion('can only access node lease with the same name as the requesting node');
+      }
+      return allow();
     }
     if (core && a.resource === 'nodes') {
       if (a.subresource === 'status') return ['update', 'patch'].includes(a.verb) ? allow() : noOpinion();
