@@ -8,14 +8,15 @@ import type {
   SubjectAccessReview,
 } from '@mkube/shared/api';
 import { SIGNER } from '@mkube/shared/api';
-import { approvalState, formatTime, isIssued, kubeletClientProblem, requestPemOf } from '@mkube/shared/certificates';
+import { approvalState, formatTime, isIssued, kubeletClientProblem } from '@mkube/shared/certificates';
 import type { KubeClient } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
-import { type ParsedCsr, parseCsrPem } from '@mkube/shared/pki';
+import type { ParsedCsr } from '@mkube/shared/pki';
 import type { EventRecorder } from '../events/index.js';
 import { RESOURCES } from '../informers/index.js';
 import { errorSummary } from '../workqueue/index.js';
 import { IgnorableError } from './controller.js';
+import { ParsedCsrCache } from './parsecache.js';
 
 interface Recognizer {
   readonly subresource: 'selfnodeclient' | 'nodeclient';
@@ -44,6 +45,7 @@ export function approvingHandler(
   client: KubeClient,
   recorder: EventRecorder,
   log: Logger,
+  csrCache = new ParsedCsrCache(),
 ): (csr: CertificateSigningRequest) => Promise<void> {
   const csrs = client.resource<CertificateSigningRequest>(RESOURCES.csrs);
   const sars = client.resource<SubjectAccessReview>(RESOURCES.subjectaccessreviews);
@@ -75,7 +77,7 @@ export function approvingHandler(
     if (approved || denied || isIssued(csr)) return;
     let req: ParsedCsr;
     try {
-      req = parseCsrPem(requestPemOf(csr));
+      req = csrCache.parse(csr);
     } catch (err) {
       // The apiserver validated the request on create; one that does not parse will never parse.
       log.warn({ csr: csr.metadata?.name, err: errorSummary(err) }, 'unable to parse csr');

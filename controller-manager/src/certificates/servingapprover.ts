@@ -13,14 +13,14 @@ import {
   KUBELET_SERVING_USAGE_SETS,
   NODE_USER_PREFIX,
   NODES_GROUP,
-  requestPemOf,
   usagesMatchOneOf,
 } from '@mkube/shared/certificates';
 import type { KubeClient, ReadonlyStore } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
-import { type ParsedCsr, parseCsrPem } from '@mkube/shared/pki';
+import type { ParsedCsr } from '@mkube/shared/pki';
 import type { EventRecorder } from '../events/index.js';
 import { RESOURCES } from '../informers/index.js';
+import { ParsedCsrCache } from './parsecache.js';
 
 export interface ServingApproverOptions {
   /** IP SANs must also fall inside one of these (empty: any address the Node has). */
@@ -152,6 +152,7 @@ export function servingApprovingHandler(
   opts: ServingApproverOptions,
   recorder: EventRecorder,
   log: Logger,
+  csrCache = new ParsedCsrCache(),
 ): (csr: CertificateSigningRequest) => Promise<void> {
   const csrs = client.resource<CertificateSigningRequest>(RESOURCES.csrs);
   const nodeClient = client.resource<Node>(RESOURCES.nodes);
@@ -176,7 +177,7 @@ export function servingApprovingHandler(
     let verdict: Verdict;
     let req: ParsedCsr | undefined;
     try {
-      req = parseCsrPem(requestPemOf(csr));
+      req = csrCache.parse(csr);
     } catch (err) {
       verdict = deny('InvalidRequest', `the request does not parse: ${(err as Error).message}`);
     }

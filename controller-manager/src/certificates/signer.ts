@@ -6,12 +6,13 @@
 // resourceVersion read, so two signers can never both issue one CSR.
 import type { CertificateSigningRequest, CertificateSigningRequestCondition, KeyUsage } from '@mkube/shared/api';
 import { isConflict } from '@mkube/shared/apierrors';
-import { formatTime, hasFailed, isApproved, isIssued, requestPemOf, signerProblem } from '@mkube/shared/certificates';
+import { formatTime, hasFailed, isApproved, isIssued, signerProblem } from '@mkube/shared/certificates';
 import type { KubeClient } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
-import { type CertificateAuthority, PkiError, parseCsrPem } from '@mkube/shared/pki';
+import { type CertificateAuthority, type ParsedCsr, PkiError } from '@mkube/shared/pki';
 import type { EventRecorder } from '../events/index.js';
 import { RESOURCES } from '../informers/index.js';
+import { ParsedCsrCache } from './parsecache.js';
 
 export const MIN_TTL_MS = 10 * 60 * 1000;
 
@@ -34,6 +35,7 @@ export function signingHandler(
   opts: SigningOptions,
   recorder: EventRecorder,
   log: Logger,
+  csrCache = new ParsedCsrCache(),
 ): (csr: CertificateSigningRequest) => Promise<void> {
   const csrs = client.resource<CertificateSigningRequest>(RESOURCES.csrs);
 
@@ -57,20 +59,21 @@ export function signingHandler(
     if (!isApproved(csr) || hasFailed(csr) || isIssued(csr)) return;
     const ca = opts.authorities.get(csr.spec.signerName);
     if (!ca) return;
-    const pem = requestPemOf(csr);
     let problem: string | undefined;
+    let parsed: ParsedCsr | undefined;
     try {
-      problem = signerProblem(csr.spec.signerName, parseCsrPem(pem), csr.spec.usages ?? []);
+      parsed = csrCache.parse(csr);
+      problem = signerProblem(csr.spec.signerName, parsed, csr.spec.usages ?? []);
     } catch (err) {
       problem = `unable to parse csr: ${(err as Error).message}`;
     }
-    if (problem !== undefined) {
-      await fail(csr, problem);
+    if (problem !== undefined || !parsed) {
+      await fail(csr, problem ?? 'unable to parse csr');
       return;
     }
     let certPem: string;
     try {
-      certPem = ca.signCsr(pem, {
+      certPem = ca.signParsedCsr(parsed, {
         usages: (csr.spec.usages ?? []) as KeyUsage[],
         ttlMs: durationFor(csr, opts.signingDurationMs),
       }).pem;

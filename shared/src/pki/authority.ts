@@ -5,7 +5,7 @@
 // dropped (only subject and SANs are copied from a CSR).
 import type { KeyObject } from 'node:crypto';
 import { type ParsedCertificate, parseCertificatePem } from './certificate.js';
-import { parseCsrPem } from './csr.js';
+import { type ParsedCsr, parseCsrPem } from './csr.js';
 import { DerError } from './der.js';
 import { PkiError } from './errors.js';
 import { basicConstraintsExtension, keyUsageExtension, subjectKeyIdExtension, subjectKeyIdOf } from './extensions.js';
@@ -188,7 +188,14 @@ export class CertificateAuthority {
     csrPem: string | Uint8Array,
     opts: { usages: readonly KeyUsageName[]; ttlMs: number; now?: Date },
   ): IssuedCertificate {
-    const csr = parseCsrPem(csrPem);
+    return this.signParsedCsr(parseCsrPem(csrPem), opts);
+  }
+
+  /** signCsr for a request already parsed (and so verified) by parseCsrPem. */
+  signParsedCsr(
+    csr: ParsedCsr,
+    opts: { usages: readonly KeyUsageName[]; ttlMs: number; now?: Date },
+  ): IssuedCertificate {
     const req: IssueRequest = {
       subject: csr.subject,
       publicKey: csr.publicKeyDer,
