@@ -163,9 +163,15 @@ describe('controller-manager: CSR approving and signing', () => {
         assert.equal(done.status?.certificate, undefined);
         const get = await kubectl(cl.fx, ['get', 'csr', done.metadata!.name!]);
         assert.match(get.out, /\bDenied\b/);
-        const desc = await kubectl(cl.fx, ['describe', 'csr', done.metadata!.name!]);
+        // The Event naming the rule arrives a moment after the decision.
+        let desc = { status: -1, out: '', err: '' };
+        for (let i = 0; i < 30 && !desc.out.includes(reason); i++) {
+          desc = await kubectl(cl.fx, ['describe', 'csr', done.metadata!.name!]);
+          if (!desc.out.includes(reason)) await new Promise((r) => setTimeout(r, 100));
+        }
         assert.equal(desc.status, 0, desc.err);
         assert.match(desc.out, /Status:\s+Denied/);
+        assert.match(desc.out, new RegExp(`Warning\\s+${reason}\\s`), desc.out);
       });
     }
   });

@@ -198,12 +198,8 @@ export function servingApprovingHandler(
     };
     const next = { ...csr, status: { ...csr.status, conditions: [...(csr.status?.conditions ?? []), cond] } };
     const updated = await csrs.updateSubresource(csr.metadata!.name!, 'approval', next);
-    recorder.event(
-      updated,
-      v.approve ? 'Normal' : 'Warning',
-      v.approve ? 'AutoApproved' : 'CertificateDenied',
-      v.message,
-    );
+    // The Event's reason is the rule's name, so `kubectl describe csr` shows why.
+    recorder.event(updated, v.approve ? 'Normal' : 'Warning', v.reason, v.message);
     log.info({ csr: csr.metadata?.name, approved: v.approve, reason: v.reason }, 'kubelet-serving csr decided');
   };
 }

@@ -1,5 +1,15 @@
 // Strategies of the core/v1 and coordination.k8s.io/v1 kinds mkube serves.
-import type { ConfigMap, KubeObject, Lease, Namespace, Node, Pod, Secret, ServiceAccount } from '@mkube/shared/api';
+import type {
+  ConfigMap,
+  Event,
+  KubeObject,
+  Lease,
+  Namespace,
+  Node,
+  Pod,
+  Secret,
+  ServiceAccount,
+} from '@mkube/shared/api';
 import type { FieldError } from '@mkube/shared/apierrors';
 import {
   validateConfigMap,
@@ -129,7 +139,27 @@ export const podStrategy = statusOwningStrategy<Pod>({
   }),
 });
 
-export const eventStrategy = plainStrategy();
+/** kubectl describe finds an object's Events by these (pkg/registry/core/event ToSelectableFields). */
+export const eventStrategy: RESTStrategy = {
+  ...plainStrategy(),
+  selectableFields: (o) => {
+    const e = o as Event;
+    const ref = e.involvedObject ?? {};
+    return {
+      'involvedObject.kind': ref.kind ?? '',
+      'involvedObject.namespace': ref.namespace ?? '',
+      'involvedObject.name': ref.name ?? '',
+      'involvedObject.uid': ref.uid ?? '',
+      'involvedObject.apiVersion': ref.apiVersion ?? '',
+      'involvedObject.resourceVersion': ref.resourceVersion ?? '',
+      'involvedObject.fieldPath': ref.fieldPath ?? '',
+      reason: e.reason ?? '',
+      reportingComponent: e.reportingComponent ?? '',
+      source: e.source?.component ?? '',
+      type: e.type ?? '',
+    };
+  },
+};
 export const serviceAccountStrategy = plainStrategy(
   (o) => validateServiceAccount(o as ServiceAccount),
   (o, old) => validateServiceAccountUpdate(o as ServiceAccount, old as ServiceAccount),
