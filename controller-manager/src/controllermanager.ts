@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import type { CertificateSigningRequest, ConfigMap, Lease, Namespace, Node, Secret } from '@mkube/shared/api';
 import { NAMESPACE_NODE_LEASE } from '@mkube/shared/api';
 import { createClient, type KubeClient } from '@mkube/shared/client';
+import { clientOptionsFrom } from '@mkube/shared/kubeconfig';
 import type { Logger } from '@mkube/shared/log';
 import { BootstrapSigner, CLUSTER_INFO } from './bootstrap/signer.js';
 import { TokenCleaner } from './bootstrap/tokencleaner.js';
@@ -188,18 +189,8 @@ export async function startControllerManager(
   opts: StartOptions,
 ): Promise<RunningControllerManager> {
   const log = opts.log;
-  const c = config.credentials;
-  const client = createClient({
-    server: c.server,
-    caPem: c.caPem,
-    insecureSkipTlsVerify: c.insecureSkipTlsVerify,
-    tlsServerName: c.tlsServerName,
-    clientCertPem: c.clientCertPem,
-    clientKeyPem: c.clientKeyPem,
-    token: c.token,
-    userAgent: USER_AGENT,
-    logger: log,
-  });
+  const client = createClient({ ...clientOptionsFrom(config.credentials), userAgent: USER_AGENT, logger: log });
+
   const identity = opts.identity ?? `${hostname()}_${randomUUID()}`;
   const stopper = new AbortController();
   setMaxListeners(0, stopper.signal);

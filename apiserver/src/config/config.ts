@@ -1,14 +1,13 @@
 // The apiserver's configuration: raw flag values in, one frozen, typed object out (PEM files read and
 // checked). Every problem is collected and reported together.
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseTokenFile, type UserInfo } from '@mkube/shared/auth';
 import type { FlagValues } from '@mkube/shared/flags';
 import { certificateMatchesKey, type ParsedCertificate, parseCertificatesPem } from '@mkube/shared/pki';
 import { admissionPluginProblems } from '../admission/registry.js';
 import { publicKeysFromPem } from '../serviceaccount/keys.js';
-import { ConfigError, type ConfigErrorCode, type ConfigProblem } from './errors.js';
+import { ConfigError, type ConfigErrorCode, type ConfigProblem, readFlagFile } from './errors.js';
 import { ETCD_FLAGS } from './flags.js';
 
 export interface ServingConfig {
@@ -66,17 +65,6 @@ export interface ApiServerConfig {
   readonly compactionIntervalMs: number;
   readonly shutdownDelayMs: number;
   readonly verbosity: number;
-}
-
-/** Reads a file for a flag; a problem is recorded and undefined returned when it cannot be read. */
-function readFlagFile(flag: string, file: string, problems: ConfigProblem[]): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    problems.push({ code: 'FILE_UNREADABLE', flag, file, message: `cannot read file: ${why}` });
-    return undefined;
-  }
 }
 
 function certificates(flag: string, file: string, pem: string, problems: ConfigProblem[]): ParsedCertificate[] {

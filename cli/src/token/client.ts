@@ -1,20 +1,12 @@
 // A client for the admin commands, from a kubeconfig (the file and field are named on error).
 import { createClient, type KubeClient } from '@mkube/shared/client';
-import { loadKubeconfig, resolveCredentials } from '@mkube/shared/kubeconfig';
+import { clientOptionsFrom, loadKubeconfig, resolveCredentials } from '@mkube/shared/kubeconfig';
 import { CliError } from '../command.js';
 
 export async function clientFromKubeconfig(path: string): Promise<KubeClient> {
   try {
     const c = await resolveCredentials(await loadKubeconfig(path));
-    return createClient({
-      server: c.server,
-      caPem: c.caPem,
-      insecureSkipTlsVerify: c.insecureSkipTlsVerify,
-      tlsServerName: c.tlsServerName,
-      clientCertPem: c.clientCertPem,
-      clientKeyPem: c.clientKeyPem,
-      token: c.token,
-    });
+    return createClient(clientOptionsFrom(c));
   } catch (e) {
     throw new CliError((e as Error).message);
   }

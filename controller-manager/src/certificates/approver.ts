@@ -2,13 +2,9 @@
 // CSRs are recognised as selfnodeclient (a node renewing its own identity) or nodeclient (a new
 // node), and approved when a SubjectAccessReview says the *requester* may create that subresource.
 // It never denies: a recognised CSR that is not allowed is retried quietly.
-import type {
-  CertificateSigningRequest,
-  CertificateSigningRequestCondition,
-  SubjectAccessReview,
-} from '@mkube/shared/api';
+import type { CertificateSigningRequest, SubjectAccessReview } from '@mkube/shared/api';
 import { SIGNER } from '@mkube/shared/api';
-import { approvalState, formatTime, isIssued, kubeletClientProblem } from '@mkube/shared/certificates';
+import { approvalState, isIssued, kubeletClientProblem, withCondition } from '@mkube/shared/certificates';
 import type { KubeClient } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import type { ParsedCsr } from '@mkube/shared/pki';
@@ -88,16 +84,7 @@ export function approvingHandler(
       if (!r.recognize(csr, req)) continue;
       tried.push(r.subresource);
       if (!(await authorize(csr, r.subresource))) continue;
-      const now = formatTime(new Date());
-      const cond: CertificateSigningRequestCondition = {
-        type: 'Approved',
-        status: 'True',
-        reason: 'AutoApproved',
-        message: r.message,
-        lastUpdateTime: now,
-        lastTransitionTime: now,
-      };
-      const next = { ...csr, status: { ...csr.status, conditions: [...(csr.status?.conditions ?? []), cond] } };
+      const next = withCondition(csr, 'Approved', 'AutoApproved', r.message);
       const updated = await csrs.updateSubresource(csr.metadata!.name!, 'approval', next);
       recorder.event(updated, 'Normal', 'AutoApproved', r.message);
       log.debug({ csr: csr.metadata?.name, as: r.subresource }, 'approved');

@@ -3,17 +3,17 @@
 // facts §4). A serving CSR is approved only when every rule holds; otherwise it is Denied with a
 // reason naming the first rule that failed, so an operator sees why in `kubectl describe csr`.
 import { BlockList, isIPv4 } from 'node:net';
-import type { CertificateSigningRequest, CertificateSigningRequestCondition, Node } from '@mkube/shared/api';
+import type { CertificateSigningRequest, Node } from '@mkube/shared/api';
 import { SIGNER } from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
 import {
   approvalState,
-  formatTime,
   isIssued,
   KUBELET_SERVING_USAGE_SETS,
   NODE_USER_PREFIX,
   NODES_GROUP,
   usagesMatchOneOf,
+  withCondition,
 } from '@mkube/shared/certificates';
 import type { KubeClient, ReadonlyStore } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
@@ -187,16 +187,7 @@ export function servingApprovingHandler(
       verdict = evaluateServingCsr(csr, req, node, { allowed, maxExpirationSeconds: opts.maxExpirationSeconds });
     }
     const v = verdict!;
-    const now = formatTime(new Date());
-    const cond: CertificateSigningRequestCondition = {
-      type: v.approve ? 'Approved' : 'Denied',
-      status: 'True',
-      reason: v.reason,
-      message: v.message,
-      lastUpdateTime: now,
-      lastTransitionTime: now,
-    };
-    const next = { ...csr, status: { ...csr.status, conditions: [...(csr.status?.conditions ?? []), cond] } };
+    const next = withCondition(csr, v.approve ? 'Approved' : 'Denied', v.reason, v.message);
     const updated = await csrs.updateSubresource(csr.metadata!.name!, 'approval', next);
     // The Event's reason is the rule's name, so `kubectl describe csr` shows why.
     recorder.event(updated, v.approve ? 'Normal' : 'Warning', v.reason, v.message);

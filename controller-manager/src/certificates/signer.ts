@@ -4,9 +4,9 @@
 // --cluster-signing-duration, capped by expirationSeconds, never under 10 minutes, backdated
 // 5 minutes and clamped to the CA (CertificateAuthority.signCsr). The status update carries the
 // resourceVersion read, so two signers can never both issue one CSR.
-import type { CertificateSigningRequest, CertificateSigningRequestCondition, KeyUsage } from '@mkube/shared/api';
+import type { CertificateSigningRequest, KeyUsage } from '@mkube/shared/api';
 import { isConflict } from '@mkube/shared/apierrors';
-import { formatTime, hasFailed, isApproved, isIssued, signerProblem } from '@mkube/shared/certificates';
+import { hasFailed, isApproved, isIssued, signerProblem, withCondition } from '@mkube/shared/certificates';
 import type { KubeClient } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import { type CertificateAuthority, type ParsedCsr, PkiError } from '@mkube/shared/pki';
@@ -40,16 +40,7 @@ export function signingHandler(
   const csrs = client.resource<CertificateSigningRequest>(RESOURCES.csrs);
 
   const fail = async (csr: CertificateSigningRequest, message: string): Promise<void> => {
-    const now = formatTime(new Date());
-    const cond: CertificateSigningRequestCondition = {
-      type: 'Failed',
-      status: 'True',
-      reason: 'SignerValidationFailure',
-      message,
-      lastUpdateTime: now,
-      lastTransitionTime: now,
-    };
-    const next = { ...csr, status: { ...csr.status, conditions: [...(csr.status?.conditions ?? []), cond] } };
+    const next = withCondition(csr, 'Failed', 'SignerValidationFailure', message);
     const updated = await csrs.updateSubresource(csr.metadata!.name!, 'status', next);
     recorder.event(updated, 'Warning', 'SignerValidationFailure', message);
     log.info({ csr: csr.metadata?.name, signer: csr.spec.signerName, reason: message }, 'csr failed signer validation');

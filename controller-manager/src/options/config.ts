@@ -2,9 +2,8 @@
 // and its key matched, the controller list understood. All problems are reported together and
 // name the flag and file, so a bad CA is a clear start-up error rather than a signer that fails
 // on its first CSR.
-import { readFileSync } from 'node:fs';
 import { SIGNER } from '@mkube/shared/api';
-import { ConfigError, type ConfigProblem, type FlagValues } from '@mkube/shared/flags';
+import { ConfigError, type ConfigProblem, type FlagValues, readFlagFile } from '@mkube/shared/flags';
 import { loadKubeconfig, type ResolvedCredentials, resolveCredentials } from '@mkube/shared/kubeconfig';
 import { CertificateAuthority, PkiError, parseCertificatePem, parsePrivateKeyPem } from '@mkube/shared/pki';
 import { cidrBlockList } from '../certificates/servingapprover.js';
@@ -38,19 +37,9 @@ const PER_SIGNER: readonly { flag: string; signer: string }[] = [
   { flag: 'cluster-signing-legacy-unknown', signer: SIGNER.legacyUnknown },
 ];
 
-function read(flag: string, file: string, problems: ConfigProblem[]): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    problems.push({ code: 'FILE_UNREADABLE', flag, file, message: `cannot read file: ${why}` });
-    return undefined;
-  }
-}
-
 function loadCA(prefix: string, certFile: string, keyFile: string, problems: ConfigProblem[]) {
-  const cert = read(`${prefix}-cert-file`, certFile, problems);
-  const key = read(`${prefix}-key-file`, keyFile, problems);
+  const cert = readFlagFile(`${prefix}-cert-file`, certFile, problems);
+  const key = readFlagFile(`${prefix}-key-file`, keyFile, problems);
   if (cert === undefined || key === undefined) return undefined;
   try {
     parseCertificatePem(cert);
@@ -153,7 +142,7 @@ export async function loadControllerManagerConfig(
 
   let rootCA = '';
   const rootFile = str(flags['root-ca-file']);
-  if (rootFile) rootCA = read('root-ca-file', rootFile, problems) ?? '';
+  if (rootFile) rootCA = readFlagFile('root-ca-file', rootFile, problems) ?? '';
   else rootCA = credentials?.caPem ?? '';
 
   if (str(flags['leader-elect-resource-lock']) !== 'leases') {

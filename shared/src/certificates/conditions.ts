@@ -51,3 +51,23 @@ export const hasFailed = (csr: CertificateSigningRequest): boolean =>
 export function requestPemOf(csr: CertificateSigningRequest): string {
   return Buffer.from(csr.spec?.request ?? '', 'base64').toString('utf8');
 }
+
+/** A copy of `csr` with one more condition (status True), both timestamps now: what a controller writes. */
+export function withCondition(
+  csr: CertificateSigningRequest,
+  type: 'Approved' | 'Denied' | 'Failed',
+  reason: string,
+  message: string,
+  now = new Date(),
+): CertificateSigningRequest {
+  const t = formatTime(now);
+  const cond: CertificateSigningRequestCondition = {
+    type,
+    status: 'True',
+    reason,
+    message,
+    lastUpdateTime: t,
+    lastTransitionTime: t,
+  };
+  return { ...csr, status: { ...csr.status, conditions: [...(csr.status?.conditions ?? []), cond] } };
+}

@@ -1,4 +1,5 @@
 // Configuration problems of any daemon's flags: each names the flag and, when there is one, the file. All are reported at once.
+import { readFileSync } from 'node:fs';
 
 export type ConfigErrorCode =
   | 'REQUIRED'
@@ -14,6 +15,17 @@ export interface ConfigProblem {
   readonly flag: string;
   readonly file?: string;
   readonly message: string;
+}
+
+/** Reads a file for a flag; a problem is recorded and undefined returned when it cannot be read. */
+export function readFlagFile(flag: string, file: string, problems: ConfigProblem[]): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
+    problems.push({ code: 'FILE_UNREADABLE', flag, file, message: `cannot read file: ${why}` });
+    return undefined;
+  }
 }
 
 export class ConfigError extends Error {

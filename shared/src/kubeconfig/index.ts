@@ -1,6 +1,6 @@
 // kubeconfig files: read, validate, resolve to credentials, build and write.
 export { loadKubeconfig, parseKubeconfig } from './parse.js';
-export { type ResolvedCredentials, resolveCredentials } from './resolve.js';
+export { clientOptionsFrom, type ResolvedCredentials, resolveCredentials } from './resolve.js';
 export type { Kubeconfig, KubeconfigCluster, KubeconfigContext, KubeconfigUser } from './types.js';
 export { KubeconfigError } from './types.js';
 export { type BuildKubeconfigOptions, buildKubeconfig, serializeKubeconfig, writeKubeconfig } from './write.js';

@@ -22,6 +22,19 @@ export interface ResolvedCredentials {
   clientKeyFile?: string;
 }
 
+/** What a client needs from resolved credentials (fits the client's ClientOptions). */
+export function clientOptionsFrom(c: ResolvedCredentials) {
+  return {
+    server: c.server,
+    caPem: c.caPem,
+    insecureSkipTlsVerify: c.insecureSkipTlsVerify,
+    tlsServerName: c.tlsServerName,
+    clientCertPem: c.clientCertPem,
+    clientKeyPem: c.clientKeyPem,
+    token: c.token,
+  };
+}
+
 export async function resolveCredentials(
   cfg: Kubeconfig,
   opts: { context?: string } = {},
