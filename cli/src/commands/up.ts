@@ -5,7 +5,7 @@ import { CliError, type Command } from '../command.js';
 import { initPki } from '../pki/init.js';
 import { clientFromKubeconfig } from '../token/client.js';
 import { ensureClusterInfo } from '../up/clusterinfo.js';
-import { startDaemon } from '../up/daemon.js';
+import { type RunningDaemon, startDaemon } from '../up/daemon.js';
 import { waitLeader, waitReady } from '../up/ready.js';
 import { PKI_INIT_FLAGS, pkiInitParams } from './pki.js';
 
@@ -28,10 +28,27 @@ export const upCommand: Command = {
     await initPki({ ...p, log: (l) => stdout.write(`${l}\n`) });
     const port = new URL(p.server).port || '6443';
     const pki = (f: string) => join(p.dir, 'pki', f);
-    stdout.write('[apiserver] starting\n');
-    const api = startDaemon(
-      'apiserver',
-      [
+    // Ctrl-C must stop every daemon whatever phase start-up is in, and nothing may outlive us.
+    const stopping = new AbortController();
+    const onSignal = () => stopping.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    signal.addEventListener('abort', onSignal, { once: true });
+    const stopped = new Promise<void>((r) => stopping.signal.addEventListener('abort', () => r(), { once: true }));
+    const daemons: RunningDaemon[] = [];
+    const killAll = () => {
+      for (const d of daemons) d.proc.kill('SIGKILL');
+    };
+    process.once('exit', killAll);
+    let failed = false;
+    const start = (name: string, argv: string[]) => {
+      stdout.write(`[${name}] starting\n`);
+      const d = startDaemon(name, argv, p.dir);
+      daemons.push(d);
+      return d;
+    };
+    const bringUp = async (): Promise<void> => {
+      const api = start('apiserver', [
         'apiserver',
         `--secure-port=${port}`,
         `--bind-address=${p.identity.advertiseAddress}`,
@@ -45,27 +62,22 @@ export const upCommand: Command = {
         `--service-account-key-file=${pki('sa.pub')}`,
         `--service-account-signing-key-file=${pki('sa.key')}`,
         '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      ],
-      p.dir,
-    );
-    const caPem = readFileSync(pki('ca.crt'), 'utf8');
-    if (!(await waitReady(`${p.server}/readyz`, caPem, 30_000, api.exited))) {
-      await api.stop();
-      throw new CliError(`the apiserver did not become ready; see ${api.logFile}`);
-    }
-    const kc = join(p.dir, 'admin.conf');
-    stdout.write(`[apiserver] ready at ${p.server} (logs: ${api.logFile})\n`);
-    const admin = await clientFromKubeconfig(kc);
-    try {
-      if (await ensureClusterInfo(admin, p.server, caPem))
-        stdout.write('[bootstrap-token] created kube-public/cluster-info\n');
-    } finally {
-      await admin.close();
-    }
-    stdout.write('[controller-manager] starting\n');
-    const kcm = startDaemon(
-      'controller-manager',
-      [
+      ]);
+      const caPem = readFileSync(pki('ca.crt'), 'utf8');
+      if (!(await waitReady(`${p.server}/readyz`, caPem, 30_000, Promise.race([api.exited, stopped])))) {
+        if (stopping.signal.aborted) return;
+        throw new CliError(`the apiserver did not become ready; see ${api.logFile}`);
+      }
+      const kc = join(p.dir, 'admin.conf');
+      stdout.write(`[apiserver] ready at ${p.server} (logs: ${api.logFile})\n`);
+      const admin = await clientFromKubeconfig(kc);
+      try {
+        if (await ensureClusterInfo(admin, p.server, caPem))
+          stdout.write('[bootstrap-token] created kube-public/cluster-info\n');
+      } finally {
+        await admin.close();
+      }
+      const kcm = start('controller-manager', [
         'controller-manager',
         `--kubeconfig=${join(p.dir, 'controller-manager.conf')}`,
         `--cluster-signing-cert-file=${pki('ca.crt')}`,
@@ -73,40 +85,39 @@ export const upCommand: Command = {
         `--root-ca-file=${pki('ca.crt')}`,
         // kubeadm's setting: the bootstrap signer and token cleaner are off upstream by default.
         '--controllers=*,bootstrapsigner,tokencleaner',
-      ],
-      p.dir,
-    );
-    const stopAll = async () => {
-      const codes = await Promise.all([kcm.stop(), api.stop()]);
-      return codes.find((c) => c) ?? 0;
+      ]);
+      if (!(await waitLeader(kc, 30_000, Promise.race([kcm.exited, stopped])))) {
+        if (stopping.signal.aborted) return;
+        throw new CliError(`the controller-manager did not become leader; see ${kcm.logFile}`);
+      }
+      stdout.write(
+        [
+          `[controller-manager] leading (logs: ${kcm.logFile})`,
+          '',
+          'Use it:',
+          `  export KUBECONFIG=${kc}`,
+          '  kubectl get namespaces,csr',
+          `  curl --cacert ${pki('ca.crt')} --cert ${pki('apiserver-kubelet-client.crt')} --key ${pki('apiserver-kubelet-client.key')} ${p.server}/version`,
+          '',
+          'Not yet: kubelets (nodes will join here when they exist). Ctrl-C stops the cluster.',
+          '',
+        ].join('\n'),
+      );
+      await Promise.race([stopped, api.exited, kcm.exited]);
     };
-    if (!(await waitLeader(kc, 30_000, kcm.exited))) {
-      await stopAll();
-      throw new CliError(`the controller-manager did not become leader; see ${kcm.logFile}`);
+    try {
+      await bringUp();
+    } finally {
+      // Reverse start order: the controller-manager lets go of its lease while the apiserver still answers.
+      for (const d of [...daemons].reverse()) {
+        const code = await d.stop();
+        if (code) failed = true;
+        stdout.write(`[${d.name}] stopped${code ? ` (exit ${code})` : ''}\n`);
+      }
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.off('exit', killAll);
     }
-    stdout.write(
-      [
-        `[controller-manager] leading (logs: ${kcm.logFile})`,
-        '',
-        'Use it:',
-        `  export KUBECONFIG=${kc}`,
-        '  kubectl get namespaces,csr',
-        `  curl --cacert ${pki('ca.crt')} --cert ${pki('apiserver-kubelet-client.crt')} --key ${pki('apiserver-kubelet-client.key')} ${p.server}/version`,
-        '',
-        'Not yet: kubelets (nodes will join here when they exist). Ctrl-C stops the cluster.',
-        '',
-      ].join('\n'),
-    );
-    await new Promise<void>((resolve) => {
-      const done = () => resolve();
-      process.once('SIGINT', done);
-      process.once('SIGTERM', done);
-      signal.addEventListener('abort', done, { once: true });
-      void api.exited.then(done);
-      void kcm.exited.then(done);
-    });
-    const code = await stopAll();
-    stdout.write(`[controller-manager] [apiserver] stopped${code ? ` (exit ${code})` : ''}\n`);
-    return code ? 1 : 0;
+    return failed ? 1 : 0;
   },
 };
