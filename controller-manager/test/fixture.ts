@@ -32,11 +32,12 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(): Promise<Cluster> {
+export async function startCluster(extraApiserverArgs: string[] = []): Promise<Cluster> {
   const fx = await startFixture([
     '--authorization-mode=Node,RBAC',
     '--enable-bootstrap-token-auth',
     '--enable-admission-plugins=NodeRestriction',
+    ...extraApiserverArgs,
   ]);
   const caPem = readFileSync(fx.pki.caCrt, 'utf8');
   const admin = createClient({

@@ -45,8 +45,9 @@ describe('controller-manager process across apiserver restarts', () => {
       `--kubeconfig=${pki.path('controller-manager.conf')}`,
       `--cluster-signing-cert-file=${pki.caCrt}`,
       `--cluster-signing-key-file=${pki.path('pki/ca.key')}`,
-      '--leader-elect-lease-duration=4s',
-      '--leader-elect-renew-deadline=3s',
+      // Long enough that the apiserver restart below, slow on a loaded machine, does not cost the lease.
+      '--leader-elect-lease-duration=30s',
+      '--leader-elect-renew-deadline=20s',
       '--leader-elect-retry-period=500ms',
     ]);
     const c = await resolveCredentials(await loadKubeconfig(pki.adminConf));

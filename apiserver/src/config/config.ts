@@ -46,6 +46,19 @@ export interface ServiceAccountConfig {
   readonly maxExpirationSeconds: number;
 }
 
+/** How the apiserver reaches kubelets (logs, exec, node proxy). */
+export interface KubeletClientConfig {
+  /** PEM of --kubelet-client-certificate/--kubelet-client-key; absent: no client certificate. */
+  readonly certPem?: string;
+  readonly keyPem?: string;
+  /** PEM of --kubelet-certificate-authority; absent: kubelet serving certificates are not verified. */
+  readonly caPem?: string;
+  readonly preferredAddressTypes: readonly string[];
+  readonly timeoutMs: number;
+}
+
+export const NODE_ADDRESS_TYPES = ['Hostname', 'InternalDNS', 'InternalIP', 'ExternalDNS', 'ExternalIP'] as const;
+
 export interface ApiServerConfig {
   readonly serving: ServingConfig;
   /** Absent: no x509 client authentication. */
@@ -60,6 +73,7 @@ export interface ApiServerConfig {
   readonly staticTokens?: ReadonlyMap<string, UserInfo>;
   readonly admission: { readonly enable: readonly string[]; readonly disable: readonly string[] };
   readonly authorizationModes: readonly AuthorizationMode[];
+  readonly kubelet: KubeletClientConfig;
   readonly dataDir: string;
   /** 0: never compact. */
   readonly compactionIntervalMs: number;
@@ -230,6 +244,8 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     }
   }
 
+  const kubelet = kubeletClientConfig(flags, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     serving: Object.freeze({ port, bindAddress, certFile, keyFile, certPem: certPem!, keyPem: keyPem! }),
@@ -244,6 +260,7 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
       disable: Object.freeze([...disablePlugins]),
     }),
     authorizationModes: Object.freeze([...authorizationModes] as AuthorizationMode[]),
+    kubelet,
     dataDir,
     compactionIntervalMs,
     shutdownDelayMs,
@@ -292,5 +309,61 @@ function serviceAccountConfig(flags: FlagValues, problems: ConfigProblem[]): Ser
     issuers: Object.freeze([...issuers]),
     audiences: Object.freeze(audiences.length ? [...audiences] : issuers.slice(0, 1)),
     maxExpirationSeconds: Math.floor(num(flags, 'service-account-max-token-expiration') / 1000),
+  });
+}
+
+function kubeletClientConfig(flags: FlagValues, problems: ConfigProblem[]): KubeletClientConfig {
+  const certFile = str(flags, 'kubelet-client-certificate');
+  const keyFile = str(flags, 'kubelet-client-key');
+  const caFile = str(flags, 'kubelet-certificate-authority');
+  if (certFile && !keyFile)
+    problems.push({
+      code: 'REQUIRED',
+      flag: 'kubelet-client-key',
+      message: 'must be set with --kubelet-client-certificate',
+    });
+  if (keyFile && !certFile)
+    problems.push({
+      code: 'REQUIRED',
+      flag: 'kubelet-client-certificate',
+      message: 'must be set with --kubelet-client-key',
+    });
+  const certPem = certFile ? readFlagFile('kubelet-client-certificate', certFile, problems) : undefined;
+  const keyPem = keyFile ? readFlagFile('kubelet-client-key', keyFile, problems) : undefined;
+  const certs = certPem !== undefined ? certificates('kubelet-client-certificate', certFile, certPem, problems) : [];
+  const key = keyPem !== undefined ? privateKey('kubelet-client-key', keyFile, keyPem, problems) : undefined;
+  if (certs[0] && key && !certificateMatchesKey(certs[0], key)) {
+    problems.push({
+      code: 'KEY_MISMATCH',
+      flag: 'kubelet-client-key',
+      file: keyFile,
+      message: `private key does not match public key in --kubelet-client-certificate ${JSON.stringify(certFile)}`,
+    });
+  }
+  const caPem = caFile ? readFlagFile('kubelet-certificate-authority', caFile, problems) : undefined;
+  if (caPem !== undefined) certificates('kubelet-certificate-authority', caFile, caPem, problems);
+  const types = (flags['kubelet-preferred-address-types'] as string[] | undefined) ?? [...NODE_ADDRESS_TYPES];
+  for (const t of types) {
+    if (!(NODE_ADDRESS_TYPES as readonly string[]).includes(t))
+      problems.push({
+        code: 'BAD_VALUE',
+        flag: 'kubelet-preferred-address-types',
+        message: `unsupported NodeAddressType "${t}"`,
+      });
+  }
+  if (types.length === 0)
+    problems.push({
+      code: 'REQUIRED',
+      flag: 'kubelet-preferred-address-types',
+      message: 'at least one type is required',
+    });
+  const timeoutMs = flags['kubelet-timeout'] === undefined ? 5000 : num(flags, 'kubelet-timeout');
+  if (timeoutMs < 0) problems.push({ code: 'BAD_VALUE', flag: 'kubelet-timeout', message: 'can not be negative' });
+  return Object.freeze({
+    certPem,
+    keyPem,
+    caPem,
+    preferredAddressTypes: Object.freeze([...types]),
+    timeoutMs,
   });
 }

@@ -122,6 +122,29 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
       'Ordered list of plug-ins to do authorization on secure port. Comma-delimited list of: AlwaysAllow,AlwaysDeny,Node,RBAC.',
   },
   {
+    name: 'kubelet-client-certificate',
+    type: 'string',
+    usage: 'Path to a client cert file for TLS.',
+  },
+  { name: 'kubelet-client-key', type: 'string', usage: 'Path to a client key file for TLS.' },
+  {
+    name: 'kubelet-certificate-authority',
+    type: 'string',
+    usage: 'Path to a cert file for the certificate authority.',
+  },
+  {
+    name: 'kubelet-preferred-address-types',
+    type: 'stringSlice',
+    default: ['Hostname', 'InternalDNS', 'InternalIP', 'ExternalDNS', 'ExternalIP'],
+    usage: 'List of the preferred NodeAddressTypes to use for kubelet connections.',
+  },
+  {
+    name: 'kubelet-timeout',
+    type: 'duration',
+    default: '5s',
+    usage: 'Timeout for kubelet operations.',
+  },
+  {
     name: 'data-dir',
     type: 'string',
     default: '/var/lib/mkube/apiserver',

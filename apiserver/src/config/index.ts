@@ -1,3 +1,9 @@
-export { type ApiServerConfig, type ClientCAConfig, loadApiServerConfig, type ServingConfig } from './config.js';
+export {
+  type ApiServerConfig,
+  type ClientCAConfig,
+  type KubeletClientConfig,
+  loadApiServerConfig,
+  type ServingConfig,
+} from './config.js';
 export { ConfigError, type ConfigErrorCode, type ConfigProblem } from './errors.js';
 export { APISERVER_FLAGS, ETCD_FLAGS } from './flags.js';

@@ -3,6 +3,7 @@
 import { StatusError } from '@mkube/shared/apierrors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WatchSocketContext } from '../endpoints/index.js';
+import type { KubeletProxy } from '../kubelet/index.js';
 import { findResource, type ResourceDef } from '../registry/catalog.js';
 import type { RequestInfo } from '../request/requestinfo.js';
 import type { ResourceHandler } from './context.js';
@@ -28,13 +29,14 @@ export function registerResourceRoutes(
   handler: ResourceHandler,
   shutdownSignal: AbortSignal,
   watchSocket?: (c: WatchSocketContext) => Promise<void>,
+  kubelet?: KubeletProxy,
 ): void {
   const route = async (request: FastifyRequest, reply: FastifyReply) => {
     const m = request.mkube;
     if (!m) throw new StatusError('InternalError', 'handler chain did not run');
     const def = resolveResource(m.info);
     if (!def) return sendStatus(reply, notFoundStatus());
-    await handler({
+    const ctx = {
       request,
       reply,
       info: m.info,
@@ -42,13 +44,23 @@ export function registerResourceRoutes(
       body: Buffer.isBuffer(request.body) && request.body.length > 0 ? request.body : undefined,
       def,
       shutdownSignal,
-    });
+    };
+    // pods/log, pods/exec, nodes/proxy: served by the kubelet behind.
+    if (kubelet?.handles(m.info)) return kubelet.serveHTTP(ctx);
+    await handler(ctx);
+  };
+  // Upgrade requests to pods/exec dial the kubelet before the WebSocket plugin accepts the client.
+  const preHandler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const m = request.mkube;
+    if (!kubelet || !m || !request.ws || !resolveResource(m.info)) return undefined;
+    return kubelet.preHandler(request, reply);
   };
   // A GET that asks for a WebSocket upgrade is a watch over WebSocket; the handler chain has run
   // (onRequest) before the upgrade, so the user is authenticated and authorized the same way.
   const wsRoute = (socket: WatchSocketContext['socket'], request: FastifyRequest) => {
     const m = request.mkube;
     const def = m ? resolveResource(m.info) : undefined;
+    if (m && def && kubelet?.handlesUpgrade(m.info)) return kubelet.serveUpgrade(socket, request);
     if (!m || !def || !watchSocket) {
       socket.send(JSON.stringify({ type: 'ERROR', object: notFoundStatus() }));
       socket.close(1000);
@@ -66,7 +78,7 @@ export function registerResourceRoutes(
   };
   for (const url of ['/api/*', '/apis/*']) {
     // @fastify/websocket takes a wsHandler only on a GET route (fastify adds HEAD); the rest get their own.
-    app.route({ method: 'GET', url, handler: route, wsHandler: wsRoute });
-    app.route({ method: ['DELETE', 'PATCH', 'POST', 'PUT', 'OPTIONS'], url, handler: route });
+    app.route({ method: 'GET', url, handler: route, wsHandler: wsRoute, preHandler });
+    app.route({ method: ['DELETE', 'PATCH', 'POST', 'PUT', 'OPTIONS'], url, handler: route, preHandler });
   }
 }

@@ -22,6 +22,7 @@ import type { ApiServerConfig } from '../config/config.js';
 import { type HealthCheck, registerDiscoveryRoutes, registerHealthRoutes } from '../discovery/index.js';
 import { createResourceHandler, createWatchSocketHandler } from '../endpoints/index.js';
 import { Informer } from '../informers/index.js';
+import { createKubeletProxy, KubeletClient } from '../kubelet/index.js';
 import { registerOpenAPIRoutes } from '../openapi/index.js';
 import { ensureSystemNamespaces } from '../registry/bootstrap.js';
 import { Registries } from '../registry/index.js';
@@ -181,11 +182,23 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
           issueToken(signing, lookupsOf(caches), ns, name, req, new Date())
       : undefined;
     const handler = createResourceHandler({ store, registries: servingRegistries, log, review, tokenRequest });
+    if (!config.kubelet.caPem) {
+      log.warn(
+        'No kubelet certificate authority (--kubelet-certificate-authority): kubelet serving certificates will not be verified',
+      );
+    }
+    const kubelet = createKubeletProxy({
+      config: config.kubelet,
+      client: new KubeletClient(config.kubelet),
+      registries: servingRegistries,
+      log: log.child({ component: 'kubelet-client' }),
+    });
     registerResourceRoutes(
       f,
       handler,
       shutdown.signal,
       createWatchSocketHandler({ store, registries: servingRegistries, log }),
+      kubelet,
     );
 
     // History is kept one interval back, then compacted: watches older than that get 410.

@@ -3,6 +3,7 @@ import { apiserverCommand } from './apiserver.js';
 import { certsCommand } from './certs.js';
 import { controllerManagerCommand } from './controllermanager.js';
 import { kubeconfigCommand } from './kubeconfig.js';
+import { kubeletCommand } from './kubelet.js';
 import { pkiCommand } from './pki.js';
 import { tokenCommand } from './token.js';
 import { upCommand } from './up.js';
@@ -28,5 +29,6 @@ export const rootCommand: Command = {
     tokenCommand,
     apiserverCommand,
     controllerManagerCommand,
+    kubeletCommand,
   ],
 };

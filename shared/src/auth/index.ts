@@ -10,6 +10,7 @@ export {
   anonymousAuthenticator,
   withAuthenticatedGroup,
 } from './groups.js';
+export { peerCertificatesOf, tlsSocketOfRaw } from './peer.js';
 export { isRequestHeader, type RequestHeaderOptions, requestHeaderAuthenticator } from './requestheader.js';
 export { parseTokenFile, TokenFileError, tokenFileAuthenticator } from './tokenfile.js';
 export type {

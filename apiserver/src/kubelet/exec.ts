@@ -1,0 +1,166 @@
+// pods/exec (and attach) over WebSocket: the kubelet's WebSocket is dialled before the client's
+// upgrade is accepted, so a failed dial or a refused kubelet handshake is an ordinary error answer
+// and never an open tunnel (CVE-2018-1002105); then frames are relayed both ways unchanged.
+import type { IncomingMessage } from 'node:http';
+import { newBadRequest, type Status, StatusError, toStatusError } from '@mkube/shared/apierrors';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestInfo } from '../request/requestinfo.js';
+import { UpgradeRefused } from './client.js';
+import type { KubeletProxyDeps } from './deps.js';
+import { BackendError, dialErrorText, kubeletResponseError } from './errors.js';
+import { type PodTarget, podTarget } from './target.js';
+import { WebSocket, type WsSocket } from './ws.js';
+
+export const STREAM_SUBRESOURCES = new Set(['exec', 'attach']);
+
+/** Go's strconv.ParseBool truths. */
+function parseBool(v: string | null): boolean {
+  return v !== null && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v);
+}
+
+/** The kubelet's query (streamParams), keys sorted as url.Values.Encode. */
+export function streamQuery(subresource: string, query: URLSearchParams): string {
+  const out: [string, string][] = [];
+  if (subresource === 'exec') for (const c of query.getAll('command')) out.push(['command', c]);
+  if (parseBool(query.get('stderr'))) out.push(['error', '1']);
+  if (parseBool(query.get('stdin'))) out.push(['input', '1']);
+  if (parseBool(query.get('stdout'))) out.push(['output', '1']);
+  if (parseBool(query.get('tty'))) out.push(['tty', '1']);
+  return new URLSearchParams(out).toString();
+}
+
+async function resolve(deps: KubeletProxyDeps, info: RequestInfo, query: URLSearchParams) {
+  const t = await podTarget(
+    deps.registries,
+    deps.config.preferredAddressTypes,
+    info.namespace,
+    info.name,
+    query.get('container') ?? '',
+  );
+  const enc = encodeURIComponent;
+  const qs = streamQuery(info.subresource, query);
+  const path = `/${info.subresource}/${enc(info.namespace)}/${enc(info.name)}/${enc(t.container)}${qs ? `?${qs}` : ''}`;
+  return { target: t, path };
+}
+
+function dialError(e: unknown, t: PodTarget): BackendError {
+  return new BackendError(`error dialing backend: ${dialErrorText(e, t.location.host, t.location.port)}`);
+}
+
+/** A refused kubelet handshake: its Status when it sent one, else the generic response error. */
+function refusedError(e: UpgradeRefused, info: RequestInfo): StatusError {
+  try {
+    const s = JSON.parse(e.body) as Partial<Status>;
+    if (s.kind === 'Status') return StatusError.fromStatus(s, e.statusCode);
+  } catch {
+    // not JSON
+  }
+  return kubeletResponseError(e.statusCode, e.body, `pods/${info.subresource}`, info.name);
+}
+
+function sendError(reply: FastifyReply, e: unknown): FastifyReply {
+  const err = toStatusError(e);
+  return reply.code(err.code).header('content-type', 'application/json').send(JSON.stringify(err.toStatus()));
+}
+
+/** Kubelet sockets dialled for an upgrade not yet accepted, by the client's request. */
+const pending = new WeakMap<IncomingMessage, WsSocket>();
+
+function offeredProtocols(request: FastifyRequest): string[] {
+  const h = request.headers['sec-websocket-protocol'];
+  const list = (Array.isArray(h) ? h.join(',') : (h ?? ''))
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p);
+  return list.length > 0 ? list : ['v5.channel.k8s.io'];
+}
+
+/**
+ * preHandler of an upgrade request to pods/exec|attach: dials the kubelet; on failure answers with
+ * the error (no upgrade). A POST (kubectl's SPDY fallback) only probes the kubelet: mkube relays no SPDY.
+ */
+export async function prepareStream(
+  deps: KubeletProxyDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply | undefined> {
+  const info = request.mkube!.info;
+  const query = new URLSearchParams(request.url.split('?')[1] ?? '');
+  let resolved: Awaited<ReturnType<typeof resolve>>;
+  try {
+    resolved = await resolve(deps, info, query);
+  } catch (e) {
+    return sendError(reply, e);
+  }
+  const { target, path } = resolved;
+  if (request.method !== 'GET' || !isWebSocketUpgrade(request)) {
+    try {
+      await deps.client.probe(target.location);
+    } catch (e) {
+      return sendError(reply, dialError(e, target));
+    }
+    return sendError(reply, newBadRequest('Upgrade request required'));
+  }
+  try {
+    const backend = await deps.client.dialWebSocket(target.location, path, offeredProtocols(request));
+    pending.set(request.raw, backend);
+    // The client's handshake may still fail (bad headers): the kubelet's socket must not outlive it.
+    request.raw.socket.once('close', () => {
+      if (pending.get(request.raw) === backend) {
+        pending.delete(request.raw);
+        backend.terminate();
+      }
+    });
+    return undefined;
+  } catch (e) {
+    const err = e instanceof UpgradeRefused ? refusedError(e, info) : dialError(e, target);
+    if (err.code >= 500) deps.log.warn({ err: err.message, path: info.path }, 'kubelet stream dial failed');
+    return sendError(reply, err);
+  }
+}
+
+export function isWebSocketUpgrade(request: FastifyRequest): boolean {
+  return String(request.headers.upgrade ?? '').toLowerCase() === 'websocket';
+}
+
+/** WebSocket close codes a peer may send (ws rejects the reserved ones). */
+function sendableCode(code: number): number | undefined {
+  if (code >= 3000 && code <= 4999) return code;
+  if (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) return code;
+  return undefined;
+}
+
+const HIGH_WATER = 1 << 20;
+
+function relay(from: WsSocket, to: WsSocket): void {
+  from.on('message', (data, isBinary) => {
+    if (to.readyState !== WebSocket.OPEN) return;
+    to.send(data as Buffer, { binary: isBinary }, () => {
+      if (to.bufferedAmount < HIGH_WATER) from.resume();
+    });
+    if (to.bufferedAmount >= HIGH_WATER) from.pause();
+  });
+  from.on('close', (code, reason) => {
+    if (to.readyState === WebSocket.OPEN) {
+      const c = sendableCode(code);
+      if (c === undefined) to.close();
+      else to.close(c, reason);
+    } else if (to.readyState === WebSocket.CONNECTING) {
+      to.terminate();
+    }
+  });
+  from.on('error', () => to.terminate());
+}
+
+/** The accepted client socket: relayed to the kubelet socket prepareStream dialled. */
+export function serveStream(client: WsSocket, request: FastifyRequest): void {
+  const backend = pending.get(request.raw);
+  pending.delete(request.raw);
+  if (!backend) {
+    client.close(1011, 'no backend');
+    return;
+  }
+  relay(client, backend);
+  relay(backend, client);
+  backend.resume();
+}

@@ -1,0 +1,52 @@
+// Where a node's kubelet listens: the first Node address of a preferred type and the kubelet port
+// (k8s.io/kubernetes pkg/kubelet/client NodeConnectionInfoGetter, util/node GetPreferredNodeAddress).
+
+import { isIP } from 'node:net';
+import type { Node } from '@mkube/shared/api';
+import { BackendError } from './errors.js';
+
+export const DEFAULT_KUBELET_PORT = 10250;
+
+export interface KubeletLocation {
+  readonly host: string;
+  readonly port: number;
+  /** `host:port`, IPv6 hosts in brackets, as in a URL. */
+  readonly hostPort: string;
+}
+
+export function hostPort(host: string, port: number): string {
+  return `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
+}
+
+/** Throws a 500 "no preferred addresses found; …" as upstream when no address has a preferred type. */
+export function kubeletLocation(node: Node, preferred: readonly string[], portOverride?: number): KubeletLocation {
+  const addresses = node.status?.addresses ?? [];
+  for (const type of preferred) {
+    const a = addresses.find((x) => x.type === type && x.address);
+    if (a) {
+      const fromNode = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
+      const port = portOverride ?? (fromNode && fromNode > 0 ? fromNode : DEFAULT_KUBELET_PORT);
+      return { host: a.address, port, hostPort: hostPort(a.address, port) };
+    }
+  }
+  // Go's %v of []NodeAddress.
+  const known = `[${addresses.map((a) => `{${a.type} ${a.address}}`).join(' ')}]`;
+  throw new BackendError(`no preferred addresses found; known addresses: ${known}`);
+}
+
+/** `name`, `name:port` or `scheme:name:port` of a nodes/proxy URL (net.SplitSchemeNamePort). */
+export function splitSchemeNamePort(id: string): { scheme: string; name: string; port?: number } | undefined {
+  const parts = id.split(':');
+  let scheme = '';
+  let name: string;
+  let port = '';
+  if (parts.length === 1) name = parts[0]!;
+  else if (parts.length === 2) [name, port] = parts as [string, string];
+  else if (parts.length === 3) [scheme, name, port] = parts as [string, string, string];
+  else return undefined;
+  if (!name || (scheme && scheme !== 'http' && scheme !== 'https')) return undefined;
+  if (port === '') return { scheme, name };
+  const n = Number(port);
+  if (!/^\d+$/.test(port) || n < 1 || n > 65535) return undefined;
+  return { scheme, name, port: n };
+}

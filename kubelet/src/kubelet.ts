@@ -1,0 +1,352 @@
+// The kubelet, assembled: TLS bootstrap and client-certificate rotation, the 10250 listener (up
+// at once, refusing TLS until it has a serving certificate), Node registration, the node lease,
+// the status loop, the serving certificate (issued by the kubelet-serving signer, or from files,
+// or self-signed as upstream), and the process runtime.
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { SIGNER } from '@mkube/shared/api';
+import { writeFileAtomic } from '@mkube/shared/atomicfile';
+import { alwaysAllowAuthorizer } from '@mkube/shared/auth';
+import { createClient, type KubeClient, sleep } from '@mkube/shared/client';
+import { clientOptionsFrom } from '@mkube/shared/kubeconfig';
+import type { Logger } from '@mkube/shared/log';
+import { CertificateAuthority, encodePrivateKeyPem, generateKeyPair } from '@mkube/shared/pki';
+import type { FastifyInstance } from 'fastify';
+import { type ClientConfig, loadClientConfig } from './bootstrap/clientconfig.js';
+import type { CertificateRequest } from './certificate/csr.js';
+import { CertificateManager } from './certificate/manager.js';
+import { CertificateFileStore, parsePair, type StoredPair } from './certificate/store.js';
+import { NodeLease } from './nodelease/lease.js';
+import { KUBELET_VERSION, NodeStatusManager, nodeAddresses } from './nodestatus/node.js';
+import type { KubeletConfig } from './options/config.js';
+import { ProcessRuntime } from './runtime/runtime.js';
+import { buildKubeletApp } from './server/app.js';
+import { kubeletAuthenticator, webhookAuthorizer, webhookTokenAuthenticator } from './server/auth.js';
+import { KubeletListener } from './server/listener.js';
+
+export interface RunningKubelet {
+  readonly port: number;
+  /** Resolves once the node is registered with a client certificate and 10250 serves TLS. */
+  readonly ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+const USER_AGENT = `kubelet/${KUBELET_VERSION} (${process.platform}/${process.arch}) mkube`;
+
+/** The serving-certificate template from the node's addresses (facts §8): no template without an IP. */
+export function servingTemplate(nodeName: string, ips: readonly string[]): CertificateRequest | undefined {
+  const addrs = nodeAddresses(nodeName, ips);
+  const dns = new Set<string>();
+  const ip = new Set<string>();
+  for (const a of addrs) {
+    if (!a.address) continue;
+    if (a.type === 'InternalIP' || a.type === 'ExternalIP') ip.add(a.address);
+    else if (a.type === 'Hostname' && /^[\d.:a-f]+$/i.test(a.address) && a.address.includes('.')) ip.add(a.address);
+    else dns.add(a.address);
+  }
+  if (ip.size === 0) return undefined;
+  return {
+    subject: { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'] },
+    sans: { dnsNames: [...dns].sort(), ipAddresses: [...ip].sort() },
+    signerName: SIGNER.kubeletServing,
+    usages: ['digital signature', 'server auth'],
+  };
+}
+
+export function clientTemplate(nodeName: string): CertificateRequest {
+  return {
+    subject: { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'] },
+    signerName: SIGNER.kubeAPIServerClientKubelet,
+    usages: ['digital signature', 'client auth'],
+  };
+}
+
+/** Upstream's fallback without serverTLSBootstrap or files: a self-signed CA and a cert under <cert-dir>. */
+async function selfSignedServing(cfg: KubeletConfig): Promise<{ certPem: string; keyPem: string }> {
+  const crt = join(cfg.certDir, 'kubelet.crt');
+  const keyFile = join(cfg.certDir, 'kubelet.key');
+  try {
+    const text = `${await fsp.readFile(crt, 'utf8')}\n${await fsp.readFile(keyFile, 'utf8')}`;
+    const p = parsePair(text, crt, new Date());
+    return { certPem: p.certPem, keyPem: p.keyPem };
+  } catch {
+    // none yet, or unusable: make one
+  }
+  const stamp = Math.floor(Date.now() / 1000);
+  const { ca, certPem: caPem } = await CertificateAuthority.createSelfSigned({
+    commonName: `${cfg.nodeName}-ca@${stamp}`,
+    validityMs: 365 * 86_400_000,
+  });
+  const key = await generateKeyPair('ecdsa-p256');
+  const t = servingTemplate(cfg.nodeName, cfg.nodeIPs);
+  const issued = await ca.issue({
+    subject: { commonName: `${cfg.nodeName}@${stamp}` },
+    publicKey: key.publicKey,
+    usages: ['digital signature', 'key encipherment', 'server auth'],
+    ttlMs: 365 * 86_400_000,
+    dnsNames: t?.sans?.dnsNames ?? [cfg.nodeName],
+    ipAddresses: t?.sans?.ipAddresses ?? [],
+  });
+  const certPem = `${issued.pem}${caPem}`;
+  const keyPem = encodePrivateKeyPem(key);
+  await writeFileAtomic(crt, certPem, { mode: 0o644 });
+  await writeFileAtomic(keyFile, keyPem, { mode: 0o600 });
+  return { certPem, keyPem };
+}
+
+export async function startKubelet(cfg: KubeletConfig, opts: { log: Logger }): Promise<RunningKubelet> {
+  const log = opts.log;
+  const stop = new AbortController();
+  const startTime = new Date();
+  let client: KubeClient | undefined;
+  let bootstrapClient: KubeClient | undefined;
+  let clientReadyResolve!: () => void;
+  const clientReady = new Promise<void>((r) => {
+    clientReadyResolve = r;
+  });
+  const mainClient = (): KubeClient => {
+    if (!client) throw new Error('the kubelet has no client certificate yet');
+    return client;
+  };
+
+  const runtime = new ProcessRuntime({
+    nodeName: cfg.nodeName,
+    rootDir: cfg.rootDir,
+    hostIP: cfg.nodeIPs[0]!,
+    ...(cfg.podManifestPath ? { podManifestPath: cfg.podManifestPath } : {}),
+    log: log.child({ component: 'runtime' }),
+  });
+  runtime.cleanupOrphans();
+
+  // 10250 first: its bound port goes into the Node's status, and it refuses TLS until certified.
+  const listener = new KubeletListener(cfg.clientCAPem, log.child({ component: 'server' }));
+  let clientPair: StoredPair | null = null;
+  let servingNotAfter: Date | undefined;
+  const authenticator = kubeletAuthenticator({
+    ...(cfg.clientCAPem ? { clientCAPem: cfg.clientCAPem } : {}),
+    ...(cfg.webhookAuthentication
+      ? { webhook: webhookTokenAuthenticator(mainClient, cfg.authenticationCacheTtlMs) }
+      : {}),
+    anonymous: cfg.anonymousAuth,
+  });
+  const authorizer =
+    cfg.authorizationMode === 'AlwaysAllow'
+      ? alwaysAllowAuthorizer
+      : webhookAuthorizer(mainClient, cfg.authorizedTtlMs, cfg.unauthorizedTtlMs);
+  const app: FastifyInstance = await buildKubeletApp({
+    nodeName: cfg.nodeName,
+    listener,
+    authenticator,
+    authorizer,
+    runtime,
+    rootDir: cfg.rootDir,
+    startTime,
+    configz: () => ({
+      enableServer: true,
+      address: cfg.address,
+      port: cfg.port,
+      rotateCertificates: cfg.rotateCertificates,
+      serverTLSBootstrap: cfg.rotateServerCertificates,
+      authentication: {
+        x509: { clientCAFile: cfg.clientCAFile ?? '' },
+        webhook: { enabled: cfg.webhookAuthentication, cacheTTL: `${cfg.authenticationCacheTtlMs / 1000}s` },
+        anonymous: { enabled: cfg.anonymousAuth },
+      },
+      authorization: { mode: cfg.authorizationMode },
+      staticPodPath: cfg.podManifestPath ?? '',
+      nodeLeaseDurationSeconds: cfg.nodeLeaseDurationSeconds,
+      readOnlyPort: 0,
+    }),
+    metrics: {
+      clientCertNotAfter: () => clientPair?.leaf.notAfter,
+      servingCertNotAfter: () => servingNotAfter,
+      runningPods: () => runtime.pods().filter((p) => p.status?.phase === 'Running').length,
+      runningContainers: () =>
+        runtime
+          .pods()
+          .reduce((n, p) => n + (p.status?.containerStatuses ?? []).filter((c) => c.state?.running).length, 0),
+    },
+    log,
+  });
+  const port = await listener.listen(cfg.port, cfg.address);
+  log.info(
+    { address: cfg.address, port },
+    'kubelet server listening (TLS refused until a serving certificate is installed)',
+  );
+  await runtime.start();
+
+  // Client credentials: the existing kubeconfig, or TLS bootstrap.
+  let cc: ClientConfig;
+  try {
+    cc = await loadClientConfig(cfg, log);
+  } catch (e) {
+    await listener.close();
+    await runtime.stop();
+    throw e;
+  }
+  const tls = {
+    server: cc.server,
+    ...(cc.caPem ? { caPem: cc.caPem } : {}),
+    insecureSkipTlsVerify: cc.insecureSkipTlsVerify,
+    ...(cc.tlsServerName ? { tlsServerName: cc.tlsServerName } : {}),
+    userAgent: USER_AGENT,
+    logger: log,
+  };
+  if (cc.bootstrap)
+    bootstrapClient = createClient({ ...clientOptionsFrom(cc.bootstrap), userAgent: USER_AGENT, logger: log });
+  if (cc.fixed) {
+    client = createClient({ ...clientOptionsFrom(cc.fixed), userAgent: USER_AGENT, logger: log });
+    clientReadyResolve();
+  }
+  const clientStore = new CertificateFileStore(cfg.certDir, 'kubelet-client', log);
+  const clientManager = cc.rotating
+    ? new CertificateManager({
+        name: 'client',
+        store: clientStore,
+        template: () => clientTemplate(cfg.nodeName),
+        client: () => client ?? bootstrapClient ?? mainClient(),
+        rotate: cfg.rotateCertificates,
+        log,
+        onCertificate: (pair) => {
+          clientPair = pair;
+          if (!client) {
+            client = createClient({ ...tls, clientCertPem: pair.certPem, clientKeyPem: pair.keyPem });
+            log.info({ expiration: pair.leaf.notAfter.toISOString() }, 'client certificate installed');
+            clientReadyResolve();
+          } else {
+            // New connections use the new certificate; streams on old ones end within the drain.
+            client.rotateCredentials(
+              { clientCertPem: pair.certPem, clientKeyPem: pair.keyPem },
+              { drainTimeoutMs: 60_000 },
+            );
+            log.info({ expiration: pair.leaf.notAfter.toISOString() }, 'client certificate rotated');
+          }
+        },
+      })
+    : undefined;
+  await clientManager?.start();
+
+  // Serving certificate.
+  let servingManager: CertificateManager | undefined;
+  let registered = false;
+  if (cfg.rotateServerCertificates) {
+    servingManager = new CertificateManager({
+      name: 'serving',
+      store: new CertificateFileStore(cfg.certDir, 'kubelet-server', log),
+      // Only once the Node exists: the approver checks the SANs against its addresses.
+      template: () => (registered ? servingTemplate(cfg.nodeName, cfg.nodeIPs) : undefined),
+      client: mainClient,
+      rotate: true,
+      log,
+      onCertificate: (pair) => {
+        listener.setCertificate({ certPem: pair.certPem, keyPem: pair.keyPem });
+        servingNotAfter = pair.leaf.notAfter;
+        log.info({ expiration: pair.leaf.notAfter.toISOString(), port }, 'serving certificate installed; serving TLS');
+      },
+    });
+  } else {
+    let pair: { certPem: string; keyPem: string };
+    if (cfg.tlsCertFile && cfg.tlsPrivateKeyFile) {
+      const text = `${await fsp.readFile(cfg.tlsCertFile, 'utf8')}\n${await fsp.readFile(cfg.tlsPrivateKeyFile, 'utf8')}`;
+      const p = parsePair(text, cfg.tlsCertFile, new Date());
+      pair = { certPem: p.certPem, keyPem: p.keyPem };
+      servingNotAfter = p.leaf.notAfter;
+    } else {
+      pair = await selfSignedServing(cfg);
+    }
+    listener.setCertificate(pair);
+  }
+
+  const nodeStatus = new NodeStatusManager(mainClient, {
+    nodeName: cfg.nodeName,
+    nodeIPs: cfg.nodeIPs,
+    labels: cfg.nodeLabels,
+    port: () => port,
+    ready: () =>
+      listener.hasCertificate
+        ? { ok: true, message: 'kubelet is posting ready status' }
+        : { ok: false, message: 'kubelet serving certificate is not yet issued' },
+    log,
+  });
+  const lease = new NodeLease(mainClient, cfg.nodeName, cfg.nodeLeaseDurationSeconds);
+
+  let readyResolve!: () => void;
+  const ready = new Promise<void>((r) => {
+    readyResolve = r;
+  });
+  const loops: Promise<unknown>[] = [];
+  loops.push(
+    (async () => {
+      await Promise.race([clientReady, new Promise((r) => stop.signal.addEventListener('abort', r, { once: true }))]);
+      if (stop.signal.aborted) return;
+      // Register, retrying with back-off (the apiserver may be restarting).
+      let delay = 500;
+      while (!stop.signal.aborted) {
+        try {
+          await nodeStatus.register(stop.signal);
+          break;
+        } catch (e) {
+          if (stop.signal.aborted) return;
+          log.warn({ err: (e as Error).message, retryInMs: delay }, 'unable to register node with the API server');
+          await sleep(delay, stop.signal);
+          delay = Math.min(delay * 2, 7000);
+        }
+      }
+      registered = true;
+      runtime.connect(mainClient, nodeStatus.uid);
+      if (servingManager) {
+        await servingManager.start();
+        servingManager.kick();
+      }
+      // Heartbeats: the lease every quarter of its duration; status when it changes.
+      const leaseEvery = (cfg.nodeLeaseDurationSeconds * 1000) / 4;
+      let nextLease = 0;
+      let nextStatus = 0;
+      let wasReady = false;
+      while (!stop.signal.aborted) {
+        const now = Date.now();
+        if (now >= nextLease) {
+          try {
+            await lease.renew(nodeStatus.uid, stop.signal);
+            nextLease = now + leaseEvery;
+          } catch (e) {
+            if (!stop.signal.aborted) log.warn({ err: (e as Error).message }, 'failed to renew the node lease');
+            nextLease = now + Math.min(leaseEvery, 1000);
+          }
+        }
+        const readyNow = listener.hasCertificate;
+        if (now >= nextStatus || readyNow !== wasReady) {
+          try {
+            await nodeStatus.sync(stop.signal, readyNow !== wasReady);
+            if (readyNow && !wasReady) {
+              log.info({ node: cfg.nodeName }, 'node is Ready');
+              readyResolve();
+            }
+            wasReady = readyNow;
+            nextStatus = now + cfg.nodeStatusUpdateFrequencyMs;
+          } catch (e) {
+            if (!stop.signal.aborted) log.warn({ err: (e as Error).message }, 'failed to update node status');
+            nextStatus = now + 1000;
+          }
+        }
+        await sleep(Math.max(20, Math.min(nextLease, nextStatus, Date.now() + 250) - Date.now()), stop.signal);
+      }
+    })(),
+  );
+
+  return {
+    port,
+    ready,
+    async stop() {
+      stop.abort();
+      await Promise.allSettled(loops);
+      await clientManager?.stop();
+      await servingManager?.stop();
+      await runtime.stop();
+      await app.close().catch(() => {});
+      await listener.close();
+      await client?.close();
+      await bootstrapClient?.close();
+    },
+  };
+}

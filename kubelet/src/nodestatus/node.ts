@@ -1,0 +1,158 @@
+// Node registration and status, as the kubelet's registerWithAPIServer and updateNodeStatus do:
+// create the Node (or adopt the existing one), and keep its status — addresses, the kubelet's port,
+// capacity, and the Ready condition — current. Status is written when it changed and at least once
+// per report interval, so the lease alone carries the heartbeat in between.
+import { cpus, type as osType, release, totalmem } from 'node:os';
+import type { Node, NodeAddress, NodeCondition } from '@mkube/shared/api';
+import { isAlreadyExists, isConflict } from '@mkube/shared/apierrors';
+import type { KubeClient } from '@mkube/shared/client';
+import type { Logger } from '@mkube/shared/log';
+
+export const KUBELET_VERSION = 'v1.33.0-mkube';
+const NODES = { group: '', version: 'v1', resource: 'nodes' } as const;
+
+export interface NodeStatusOptions {
+  readonly nodeName: string;
+  readonly nodeIPs: readonly string[];
+  readonly labels: Readonly<Record<string, string>>;
+  /** The port 10250 is served on (the bound one with --port=0). */
+  readonly port: () => number;
+  /** Ready is reported only once the runtime and the serving port are up. */
+  readonly ready: () => { ok: boolean; message: string };
+  readonly reportIntervalMs?: number;
+  readonly log: Logger;
+}
+
+export function nodeAddresses(name: string, ips: readonly string[]): NodeAddress[] {
+  return [...ips.map((address) => ({ type: 'InternalIP' as const, address })), { type: 'Hostname', address: name }];
+}
+
+function condition(type: string, ok: boolean, reason: string, message: string, now: string, prev?: NodeCondition) {
+  const status = ok ? 'True' : 'False';
+  return {
+    type,
+    status,
+    lastHeartbeatTime: now,
+    lastTransitionTime: prev && prev.status === status ? (prev.lastTransitionTime ?? now) : now,
+    reason,
+    message,
+  } as NodeCondition;
+}
+
+export class NodeStatusManager {
+  #lastReport = 0;
+  #lastDigest = '';
+  uid: string | undefined;
+
+  constructor(
+    private readonly client: () => KubeClient,
+    private readonly o: NodeStatusOptions,
+  ) {}
+
+  #status(prev: Node | undefined): Node['status'] {
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const old = (t: string) => prev?.status?.conditions?.find((c) => c.type === t);
+    const r = this.o.ready();
+    const mem = `${Math.floor(totalmem() / 1024)}Ki`;
+    const cap = { cpu: String(cpus().length), memory: mem, pods: '110', 'ephemeral-storage': '10Gi' };
+    return {
+      capacity: cap,
+      allocatable: cap,
+      conditions: [
+        condition(
+          'MemoryPressure',
+          false,
+          'KubeletHasSufficientMemory',
+          'kubelet has sufficient memory available',
+          now,
+          old('MemoryPressure'),
+        ),
+        condition(
+          'DiskPressure',
+          false,
+          'KubeletHasNoDiskPressure',
+          'kubelet has no disk pressure',
+          now,
+          old('DiskPressure'),
+        ),
+        condition(
+          'PIDPressure',
+          false,
+          'KubeletHasSufficientPID',
+          'kubelet has sufficient PID available',
+          now,
+          old('PIDPressure'),
+        ),
+        condition('Ready', r.ok, r.ok ? 'KubeletReady' : 'KubeletNotReady', r.message, now, old('Ready')),
+      ],
+      addresses: nodeAddresses(this.o.nodeName, this.o.nodeIPs),
+      daemonEndpoints: { kubeletEndpoint: { Port: this.o.port() } },
+      nodeInfo: {
+        machineID: '',
+        systemUUID: '',
+        bootID: '',
+        kernelVersion: release(),
+        osImage: `mkube process runtime on ${osType()}`,
+        containerRuntimeVersion: 'process://0.1.0',
+        kubeletVersion: KUBELET_VERSION,
+        operatingSystem: process.platform === 'win32' ? 'windows' : process.platform,
+        architecture: process.arch === 'x64' ? 'amd64' : process.arch,
+      },
+    };
+  }
+
+  /** Creates the Node, or adopts an existing one of that name; then writes its status. */
+  async register(signal: AbortSignal): Promise<void> {
+    const nodes = this.client().resource<Node>(NODES);
+    const node: Node = {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name: this.o.nodeName,
+        labels: {
+          'kubernetes.io/hostname': this.o.nodeName,
+          'kubernetes.io/os': process.platform,
+          'kubernetes.io/arch': process.arch === 'x64' ? 'amd64' : process.arch,
+          ...this.o.labels,
+        },
+      },
+      spec: {},
+      status: this.#status(undefined),
+    };
+    try {
+      const created = await nodes.create(node, { signal });
+      this.uid = created.metadata?.uid;
+      this.o.log.info({ node: this.o.nodeName }, 'successfully registered node');
+    } catch (e) {
+      if (!isAlreadyExists(e)) throw e;
+      this.o.log.info({ node: this.o.nodeName }, 'node already registered; updating its status');
+    }
+    await this.sync(signal, true);
+  }
+
+  /** Writes status when it changed, Ready flipped, or the report interval passed. */
+  async sync(signal: AbortSignal, force = false): Promise<void> {
+    const nodes = this.client().resource<Node>(NODES);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const cur = await nodes.get(this.o.nodeName, { signal });
+      this.uid = cur.metadata?.uid;
+      const next = this.#status(cur);
+      const digest = JSON.stringify({
+        ...next,
+        conditions: next?.conditions?.map((c) => [c.type, c.status, c.message]),
+      });
+      const serverReady = cur.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+      const wantReady = next?.conditions?.find((c) => c.type === 'Ready')?.status;
+      const due = Date.now() - this.#lastReport >= (this.o.reportIntervalMs ?? 60_000);
+      if (!force && !due && digest === this.#lastDigest && serverReady === wantReady) return;
+      try {
+        await nodes.updateSubresource(this.o.nodeName, 'status', { ...cur, status: next }, { signal });
+        this.#lastReport = Date.now();
+        this.#lastDigest = digest;
+        return;
+      } catch (e) {
+        if (!isConflict(e)) throw e;
+      }
+    }
+  }
+}

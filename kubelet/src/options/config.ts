@@ -1,0 +1,186 @@
+// Raw flag values in, one checked kubelet configuration out. Every problem names its flag (and file)
+// and all are reported together, so a bad CA or a malformed pin is a start-up error, not a failure
+// on the first request.
+import { isIP } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
+import { join, resolve } from 'node:path';
+import { NODE_RESTRICTION_LABEL_PREFIX } from '@mkube/shared/api';
+import { parseBootstrapToken } from '@mkube/shared/bootstraptoken';
+import { ConfigError, type ConfigProblem, type FlagValues, readFlagFile } from '@mkube/shared/flags';
+import { parseCertificatesPem } from '@mkube/shared/pki';
+
+export interface TokenDiscovery {
+  readonly token: string;
+  readonly server: string;
+  /** Lower-case hex SHA-256 pins; empty only with the unsafe skip. */
+  readonly caCertHashes: readonly string[];
+}
+
+export interface KubeletConfig {
+  readonly nodeName: string;
+  readonly nodeIPs: readonly string[];
+  readonly rootDir: string;
+  readonly certDir: string;
+  readonly kubeconfigFile: string;
+  readonly bootstrapKubeconfigFile?: string;
+  readonly discovery?: TokenDiscovery;
+  readonly rotateCertificates: boolean;
+  readonly rotateServerCertificates: boolean;
+  readonly tlsCertFile?: string;
+  readonly tlsPrivateKeyFile?: string;
+  readonly address: string;
+  readonly port: number;
+  readonly clientCAFile?: string;
+  readonly clientCAPem?: string;
+  readonly anonymousAuth: boolean;
+  readonly webhookAuthentication: boolean;
+  readonly authenticationCacheTtlMs: number;
+  readonly authorizationMode: 'AlwaysAllow' | 'Webhook';
+  readonly authorizedTtlMs: number;
+  readonly unauthorizedTtlMs: number;
+  readonly podManifestPath?: string;
+  readonly nodeLeaseDurationSeconds: number;
+  readonly nodeStatusUpdateFrequencyMs: number;
+  readonly nodeLabels: Readonly<Record<string, string>>;
+  readonly verbosity: number;
+}
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const PIN_RE = /^sha256:([0-9a-f]{64})$/i;
+
+/** The host's first non-loopback IPv4 (what the kubelet reports without --node-ip), else loopback. */
+export function defaultNodeIP(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+function str(flags: FlagValues, name: string): string | undefined {
+  const v = flags[name];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function list(flags: FlagValues, name: string): string[] {
+  const v = flags[name];
+  return Array.isArray(v) ? v.filter((s) => s !== '') : [];
+}
+
+export function loadKubeletConfig(flags: FlagValues): KubeletConfig {
+  const problems: ConfigProblem[] = [];
+  const bad = (flag: string, message: string) => problems.push({ code: 'BAD_VALUE', flag, message });
+
+  const nodeName = (str(flags, 'hostname-override') ?? hostname()).toLowerCase();
+  if (nodeName.length > 253 || !DNS1123_SUBDOMAIN.test(nodeName))
+    bad('hostname-override', `node name ${JSON.stringify(nodeName)} is not a valid DNS-1123 subdomain`);
+
+  const nodeIPs = list(flags, 'node-ip');
+  for (const ip of nodeIPs) if (isIP(ip) === 0) bad('node-ip', `${JSON.stringify(ip)} is not an IP address`);
+
+  const rootDir = resolve(str(flags, 'root-dir') ?? '/var/lib/kubelet');
+  const certDir = resolve(str(flags, 'cert-dir') ?? join(rootDir, 'pki'));
+  const kubeconfigFile = str(flags, 'kubeconfig');
+  if (!kubeconfigFile) problems.push({ code: 'REQUIRED', flag: 'kubeconfig', message: 'is required' });
+  const bootstrapKubeconfigFile = str(flags, 'bootstrap-kubeconfig');
+
+  let discovery: TokenDiscovery | undefined;
+  const token = str(flags, 'bootstrap-token');
+  if (token) {
+    if (!parseBootstrapToken(token))
+      bad('bootstrap-token', 'the bootstrap token does not match the format [a-z0-9]{6}.[a-z0-9]{16}');
+    const server = str(flags, 'server');
+    if (!server) problems.push({ code: 'REQUIRED', flag: 'server', message: 'is required with --bootstrap-token' });
+    else if (!/^https:\/\/[^/?#]+\/?$/.test(server)) bad('server', `${JSON.stringify(server)} is not an https:// URL`);
+    if (!bootstrapKubeconfigFile)
+      problems.push({
+        code: 'REQUIRED',
+        flag: 'bootstrap-kubeconfig',
+        message: 'is required with --bootstrap-token (token discovery writes it)',
+      });
+    const pins: string[] = [];
+    for (const p of list(flags, 'discovery-token-ca-cert-hash')) {
+      const m = PIN_RE.exec(p);
+      if (!m) bad('discovery-token-ca-cert-hash', `${JSON.stringify(p)} is not of the form sha256:<64 hex digits>`);
+      else pins.push(m[1]!.toLowerCase());
+    }
+    if (pins.length === 0 && flags['discovery-token-unsafe-skip-ca-verification'] !== true)
+      bad(
+        'discovery-token-ca-cert-hash',
+        'token discovery without a CA pin is unsafe: give --discovery-token-ca-cert-hash or --discovery-token-unsafe-skip-ca-verification',
+      );
+    discovery = { token, server: (server ?? '').replace(/\/$/, ''), caCertHashes: pins };
+  }
+
+  const tlsCertFile = str(flags, 'tls-cert-file');
+  const tlsPrivateKeyFile = str(flags, 'tls-private-key-file');
+  if (Boolean(tlsCertFile) !== Boolean(tlsPrivateKeyFile))
+    bad(tlsCertFile ? 'tls-private-key-file' : 'tls-cert-file', 'is required when the other of the pair is given');
+
+  const clientCAFile = str(flags, 'client-ca-file');
+  let clientCAPem: string | undefined;
+  if (clientCAFile) {
+    clientCAPem = readFlagFile('client-ca-file', clientCAFile, problems);
+    if (clientCAPem !== undefined) {
+      try {
+        if (parseCertificatesPem(clientCAPem).length === 0) throw new Error('no CERTIFICATE block');
+      } catch (e) {
+        problems.push({
+          code: 'BAD_CERTIFICATE',
+          flag: 'client-ca-file',
+          file: clientCAFile,
+          message: `not a PEM certificate bundle: ${(e as Error).message}`,
+        });
+      }
+    }
+  }
+
+  const mode = str(flags, 'authorization-mode') ?? 'Webhook';
+  if (mode !== 'AlwaysAllow' && mode !== 'Webhook')
+    bad('authorization-mode', `unknown authorization mode ${JSON.stringify(mode)} (AlwaysAllow or Webhook)`);
+
+  const port = flags.port as number;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) bad('port', `${port} is not a port number`);
+  const address = str(flags, 'address') ?? '0.0.0.0';
+  if (isIP(address) === 0) bad('address', `${JSON.stringify(address)} is not an IP address`);
+
+  const leaseSeconds = flags['node-lease-duration-seconds'] as number;
+  if (!(leaseSeconds > 0)) bad('node-lease-duration-seconds', 'must be positive');
+
+  const nodeLabels: Record<string, string> = {};
+  for (const kv of list(flags, 'node-labels')) {
+    const eq = kv.indexOf('=');
+    const key = eq < 0 ? kv : kv.slice(0, eq);
+    if (!key) bad('node-labels', `${JSON.stringify(kv)} is not key=value`);
+    else if (key.startsWith(NODE_RESTRICTION_LABEL_PREFIX) || key.includes(`.${NODE_RESTRICTION_LABEL_PREFIX}`))
+      bad('node-labels', `${key}: the kubelet may not set labels under ${NODE_RESTRICTION_LABEL_PREFIX}`);
+    else nodeLabels[key] = eq < 0 ? '' : kv.slice(eq + 1);
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    nodeName,
+    nodeIPs: nodeIPs.length > 0 ? nodeIPs : [defaultNodeIP()],
+    rootDir,
+    certDir,
+    kubeconfigFile: resolve(kubeconfigFile!),
+    ...(bootstrapKubeconfigFile ? { bootstrapKubeconfigFile: resolve(bootstrapKubeconfigFile) } : {}),
+    ...(discovery ? { discovery } : {}),
+    rotateCertificates: flags['rotate-certificates'] === true,
+    rotateServerCertificates: flags['rotate-server-certificates'] === true,
+    ...(tlsCertFile ? { tlsCertFile: resolve(tlsCertFile), tlsPrivateKeyFile: resolve(tlsPrivateKeyFile!) } : {}),
+    address,
+    port,
+    ...(clientCAFile ? { clientCAFile, clientCAPem } : {}),
+    anonymousAuth: flags['anonymous-auth'] === true,
+    webhookAuthentication: flags['authentication-token-webhook'] === true,
+    authenticationCacheTtlMs: flags['authentication-token-webhook-cache-ttl'] as number,
+    authorizationMode: mode as KubeletConfig['authorizationMode'],
+    authorizedTtlMs: flags['authorization-webhook-cache-authorized-ttl'] as number,
+    unauthorizedTtlMs: flags['authorization-webhook-cache-unauthorized-ttl'] as number,
+    ...(str(flags, 'pod-manifest-path') ? { podManifestPath: resolve(str(flags, 'pod-manifest-path')!) } : {}),
+    nodeLeaseDurationSeconds: leaseSeconds,
+    nodeStatusUpdateFrequencyMs: flags['node-status-update-frequency'] as number,
+    nodeLabels,
+    verbosity: (flags.v as number) ?? 0,
+  };
+}

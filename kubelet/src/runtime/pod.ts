@@ -1,0 +1,288 @@
+// One pod of the process runtime: each container's `command` + `args` runs as a child process in
+// the pod's own working directory with the container's env; stdout/stderr go to a CRI-format log
+// file per start (`<n>.log`, n = restart count, so `--previous` reads n-1). Restarts follow the
+// pod's restartPolicy with the kubelet's crash-loop back-off (10 s doubling to 5 min).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, promises as fsp, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import type { Container, ContainerStatus, Pod, PodStatus } from '@mkube/shared/api';
+import type { Logger } from '@mkube/shared/log';
+import { criLines } from './logs.js';
+
+const BACKOFF_INITIAL_MS = 10_000;
+const BACKOFF_MAX_MS = 300_000;
+
+interface ContainerRun {
+  readonly spec: Container;
+  child?: ChildProcess;
+  restartCount: number;
+  startedAt?: string;
+  running: boolean;
+  exited?: { code: number; signal?: string; reason: string; startedAt?: string; finishedAt: string };
+  previous?: ContainerStatus['state'];
+  waitingReason?: string;
+  waitingMessage?: string;
+  backoffMs: number;
+  timer?: NodeJS.Timeout;
+  log?: WriteStream;
+}
+
+const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+export function podKey(ns: string, name: string): string {
+  return `${ns}/${name}`;
+}
+
+export class PodWorker {
+  readonly dir: string;
+  readonly #runs = new Map<string, ContainerRun>();
+  #stopping = false;
+  readonly #startTime = now();
+
+  constructor(
+    readonly pod: Pod,
+    rootDir: string,
+    readonly hostIP: string,
+    private readonly log: Logger,
+    private readonly onChange: () => void,
+  ) {
+    const m = pod.metadata!;
+    this.dir = join(rootDir, 'pods', `${m.namespace}_${m.name}_${m.uid}`);
+    for (const c of pod.spec?.containers ?? [])
+      this.#runs.set(c.name, { spec: c, restartCount: 0, running: false, backoffMs: BACKOFF_INITIAL_MS });
+  }
+
+  get namespace(): string {
+    return this.pod.metadata?.namespace ?? 'default';
+  }
+
+  get name(): string {
+    return this.pod.metadata?.name ?? '';
+  }
+
+  containerNames(): string[] {
+    return [...this.#runs.keys()];
+  }
+
+  hasContainer(name: string): boolean {
+    return this.#runs.has(name);
+  }
+
+  isRunning(container: string): boolean {
+    return this.#runs.get(container)?.running ?? false;
+  }
+
+  logFile(container: string, previous = false): string | undefined {
+    const r = this.#runs.get(container);
+    if (!r) return undefined;
+    const n = previous ? r.restartCount - 1 : r.restartCount;
+    return n < 0 ? undefined : join(this.dir, container, `${n}.log`);
+  }
+
+  /** The environment a container (and an exec into it) sees. */
+  env(container: string): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      HOME: this.dir,
+      HOSTNAME: this.name,
+      POD_NAME: this.name,
+      POD_NAMESPACE: this.namespace,
+    };
+    for (const e of this.#runs.get(container)?.spec.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+    return env;
+  }
+
+  start(): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o750 });
+    for (const r of this.#runs.values()) this.#launch(r);
+  }
+
+  #launch(r: ContainerRun): void {
+    if (this.#stopping) return;
+    const argv = [...(r.spec.command ?? []), ...(r.spec.args ?? [])];
+    if (argv.length === 0) {
+      r.waitingReason = 'CreateContainerConfigError';
+      r.waitingMessage = "the mkube process runtime runs a container's command: this container has none";
+      this.onChange();
+      return;
+    }
+    const cdir = join(this.dir, r.spec.name);
+    mkdirSync(cdir, { recursive: true });
+    const log = createWriteStream(join(cdir, `${r.restartCount}.log`), { flags: 'a', mode: 0o640 });
+    r.log = log;
+    let child: ChildProcess;
+    try {
+      child = spawn(argv[0]!, argv.slice(1), {
+        cwd: this.dir,
+        env: this.env(r.spec.name),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group, so stopping the container stops everything it started.
+        detached: true,
+      });
+    } catch (e) {
+      this.#exited(r, 128, undefined, `ContainerCannotRun: ${(e as Error).message}`);
+      return;
+    }
+    r.child = child;
+    r.running = true;
+    r.startedAt = now();
+    r.waitingReason = undefined;
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => log.write(criLines('stdout', d)));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => log.write(criLines('stderr', d)));
+    child.once('error', (e) => {
+      log.write(criLines('stderr', `${e.message}\n`));
+      this.#exited(r, 128, undefined, 'ContainerCannotRun');
+    });
+    child.once('exit', (code, signal) =>
+      this.#exited(r, code ?? 128 + 9, signal ?? undefined, code === 0 ? 'Completed' : 'Error'),
+    );
+    if (child.pid)
+      void fsp.writeFile(join(cdir, 'pid'), `${child.pid} ${procStartTime(child.pid) ?? ''}\n`).catch(() => {});
+    this.log.info(
+      { pod: podKey(this.namespace, this.name), container: r.spec.name, pid: child.pid },
+      'container started',
+    );
+    this.onChange();
+  }
+
+  #exited(r: ContainerRun, code: number, signal: string | undefined, reason: string): void {
+    if (!r.running && r.child === undefined && r.exited) return;
+    r.running = false;
+    r.child = undefined;
+    r.log?.end();
+    r.exited = {
+      code,
+      ...(signal ? { signal } : {}),
+      reason,
+      ...(r.startedAt ? { startedAt: r.startedAt } : {}),
+      finishedAt: now(),
+    };
+    this.onChange();
+    if (this.#stopping) return;
+    const policy = this.pod.spec?.restartPolicy ?? 'Always';
+    if (policy === 'Never' || (policy === 'OnFailure' && code === 0)) return;
+    const delay = r.backoffMs;
+    r.backoffMs = Math.min(BACKOFF_MAX_MS, r.backoffMs * 2);
+    r.waitingReason = 'CrashLoopBackOff';
+    r.waitingMessage = `back-off ${Math.round(delay / 1000)}s restarting failed container=${r.spec.name} pod=${this.name}`;
+    r.timer = setTimeout(() => {
+      r.previous = {
+        terminated: {
+          exitCode: r.exited!.code,
+          reason: r.exited!.reason,
+          ...(r.exited!.startedAt ? { startedAt: r.exited!.startedAt } : {}),
+          finishedAt: r.exited!.finishedAt,
+        },
+      };
+      r.restartCount++;
+      r.exited = undefined;
+      this.#launch(r);
+    }, delay);
+    r.timer.unref();
+  }
+
+  /** SIGTERM to each container's process group, SIGKILL after the grace period. */
+  async stop(graceMs = (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000): Promise<void> {
+    this.#stopping = true;
+    const waits: Promise<void>[] = [];
+    for (const r of this.#runs.values()) {
+      clearTimeout(r.timer);
+      const child = r.child;
+      if (!child?.pid) continue;
+      waits.push(
+        new Promise<void>((resolve) => {
+          const kill = setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), Math.min(graceMs, 10_000));
+          child.once('exit', () => {
+            clearTimeout(kill);
+            resolve();
+          });
+          signalGroup(child.pid!, 'SIGTERM');
+        }),
+      );
+    }
+    await Promise.all(waits);
+  }
+
+  status(): PodStatus {
+    const cs: ContainerStatus[] = [];
+    for (const r of this.#runs.values()) {
+      const state: ContainerStatus['state'] = r.running
+        ? { running: { startedAt: r.startedAt } }
+        : r.waitingReason
+          ? { waiting: { reason: r.waitingReason, message: r.waitingMessage } }
+          : r.exited
+            ? {
+                terminated: {
+                  exitCode: r.exited.code,
+                  reason: r.exited.reason,
+                  ...(r.exited.startedAt ? { startedAt: r.exited.startedAt } : {}),
+                  finishedAt: r.exited.finishedAt,
+                },
+              }
+            : { waiting: { reason: 'ContainerCreating' } };
+      cs.push({
+        name: r.spec.name,
+        state,
+        lastState:
+          r.previous ??
+          (r.waitingReason === 'CrashLoopBackOff' && r.exited
+            ? { terminated: { exitCode: r.exited.code, reason: r.exited.reason, finishedAt: r.exited.finishedAt } }
+            : {}),
+        ready: r.running,
+        restartCount: r.restartCount,
+        image: r.spec.image ?? 'process',
+        imageID: '',
+        ...(r.child?.pid ? { containerID: `process://${r.child.pid}` } : {}),
+        started: r.running,
+      });
+    }
+    const all = [...this.#runs.values()];
+    const allRunning = all.length > 0 && all.every((r) => r.running);
+    const policy = this.pod.spec?.restartPolicy ?? 'Always';
+    const allDone = all.length > 0 && all.every((r) => !r.running && r.exited && !r.waitingReason);
+    let phase: PodStatus['phase'] = 'Pending';
+    if (allDone && policy !== 'Always') phase = all.every((r) => r.exited!.code === 0) ? 'Succeeded' : 'Failed';
+    else if (all.some((r) => r.running || r.restartCount > 0 || r.exited)) phase = 'Running';
+    const t = now();
+    const cond = (type: string, ok: boolean) =>
+      ({ type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: t }) as const;
+    return {
+      phase,
+      conditions: [
+        cond('PodReadyToStartContainers', true),
+        cond('Initialized', true),
+        cond('Ready', allRunning),
+        cond('ContainersReady', allRunning),
+        cond('PodScheduled', true),
+      ],
+      hostIP: this.hostIP,
+      hostIPs: [{ ip: this.hostIP }],
+      podIP: this.hostIP,
+      podIPs: [{ ip: this.hostIP }],
+      startTime: this.#startTime,
+      containerStatuses: cs,
+    };
+  }
+}
+
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/** Field 22 of /proc/<pid>/stat: tells a recorded pid from a recycled one. */
+export function procStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,290 @@
+// The process runtime's pod manager: the desired pods come from two sources — static manifests in
+// --pod-manifest-path (mirrored to the API, as the kubelet does) and API pods bound to this node
+// (a watch on spec.nodeName) — and each gets a PodWorker. Status goes back through pods/status
+// (a mirror pod's for a static pod), written soon after each change, one write per pod at a time.
+import { createHash } from 'node:crypto';
+import { promises as fsp, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Pod } from '@mkube/shared/api';
+import { isAlreadyExists, isConflict, isNotFound } from '@mkube/shared/apierrors';
+import { type KubeClient, ListWatcher } from '@mkube/shared/client';
+import type { Logger } from '@mkube/shared/log';
+import { parse as parseYaml } from 'yaml';
+import { PodWorker, podKey, procStartTime, signalGroup } from './pod.js';
+
+const PODS = { group: '', version: 'v1', resource: 'pods' } as const;
+const MIRROR = 'kubernetes.io/config.mirror';
+const CONFIG_HASH = 'kubernetes.io/config.hash';
+const CONFIG_SOURCE = 'kubernetes.io/config.source';
+
+export interface RuntimeOptions {
+  readonly nodeName: string;
+  readonly rootDir: string;
+  readonly hostIP: string;
+  readonly podManifestPath?: string;
+  readonly log: Logger;
+}
+
+/** Reads the static pod manifests: each becomes `<name>-<node>` with a uid derived from its content. */
+export async function readStaticPods(dir: string, nodeName: string, log: Logger): Promise<Pod[]> {
+  let names: string[];
+  try {
+    names = (await fsp.readdir(dir)).filter((n) => /\.(ya?ml|json)$/.test(n) && !n.startsWith('.')).sort();
+  } catch {
+    return [];
+  }
+  const pods: Pod[] = [];
+  for (const n of names) {
+    const file = join(dir, n);
+    try {
+      const text = await fsp.readFile(file, 'utf8');
+      const pod = parseYaml(text) as Pod;
+      if (pod?.kind !== 'Pod' || !pod.metadata?.name || !Array.isArray(pod.spec?.containers))
+        throw new Error('not a Pod with metadata.name and spec.containers');
+      const uid = createHash('md5').update(nodeName).update(text).digest('hex');
+      pods.push({
+        ...pod,
+        metadata: {
+          ...pod.metadata,
+          name: `${pod.metadata.name}-${nodeName}`,
+          namespace: pod.metadata.namespace ?? 'default',
+          uid,
+          annotations: { ...pod.metadata.annotations, [CONFIG_HASH]: uid, [CONFIG_SOURCE]: 'file' },
+        },
+        spec: { ...pod.spec!, nodeName },
+      });
+    } catch (e) {
+      log.warn({ file, err: (e as Error).message }, 'skipping an unreadable static pod manifest');
+    }
+  }
+  return pods;
+}
+
+export class ProcessRuntime {
+  readonly #workers = new Map<string, PodWorker>();
+  readonly #byKey = new Map<string, PodWorker>();
+  #apiPods: Pod[] = [];
+  #staticPods: Pod[] = [];
+  readonly #dirty = new Set<string>();
+  readonly #mirrored = new Set<string>();
+  #flushing: Promise<void> | undefined;
+  #client: (() => KubeClient) | undefined;
+  #nodeUid: string | undefined;
+  readonly #stop = new AbortController();
+
+  constructor(private readonly o: RuntimeOptions) {}
+
+  /** Kills containers a previous kubelet process left running (their pid files survive a kill -9). */
+  cleanupOrphans(): void {
+    const podsDir = join(this.o.rootDir, 'pods');
+    let pods: string[];
+    try {
+      pods = readdirSync(podsDir);
+    } catch {
+      return;
+    }
+    for (const p of pods) {
+      let containers: string[];
+      try {
+        containers = readdirSync(join(podsDir, p));
+      } catch {
+        continue;
+      }
+      for (const c of containers) {
+        try {
+          const [pid, start] = readFileSync(join(podsDir, p, c, 'pid'), 'utf8')
+            .trim()
+            .split(' ');
+          const n = Number(pid);
+          if (n > 1 && start && procStartTime(n) === start) {
+            signalGroup(n, 'SIGKILL');
+            this.o.log.info({ pod: p, container: c, pid: n }, 'stopped a container left by an earlier kubelet');
+          }
+        } catch {
+          // no pid file
+        }
+      }
+    }
+  }
+
+  pods(): Pod[] {
+    return [...this.#workers.values()].map((w) => ({ ...w.pod, status: w.status() }));
+  }
+
+  find(namespace: string, name: string): PodWorker | undefined {
+    return this.#byKey.get(podKey(namespace, name));
+  }
+
+  /** Starts static pods now (they need no API) and watches the API once a client is available. */
+  async start(): Promise<void> {
+    if (this.o.podManifestPath) {
+      const scan = async () => {
+        this.#staticPods = await readStaticPods(this.o.podManifestPath!, this.o.nodeName, this.o.log);
+        this.#sync();
+      };
+      await scan();
+      const t = setInterval(() => void scan(), 20_000);
+      t.unref();
+      this.#stop.signal.addEventListener('abort', () => clearInterval(t), { once: true });
+    }
+  }
+
+  /** Connects to the API: API pods bound to this node, mirror pods, status writes. */
+  connect(client: () => KubeClient, nodeUid: string | undefined): void {
+    this.#client = client;
+    this.#nodeUid = nodeUid;
+    const lw = new ListWatcher<Pod>({
+      source: {
+        list: (opts) => client().resource<Pod>(PODS).list(opts),
+        watch: (opts) => client().resource<Pod>(PODS).watch(opts),
+      },
+      name: 'pods',
+      fieldSelector: `spec.nodeName=${this.o.nodeName}`,
+      handlers: {
+        onResync: (objs) => {
+          this.#apiPods = objs.filter((p) => !p.metadata?.annotations?.[MIRROR] && !p.metadata?.deletionTimestamp);
+          this.#sync();
+        },
+        onAdd: () => this.#resyncFrom(lw),
+        onUpdate: () => this.#resyncFrom(lw),
+        onDelete: () => this.#resyncFrom(lw),
+      },
+      logger: this.o.log,
+    });
+    void lw.run(this.#stop.signal);
+    for (const w of this.#workers.values()) this.#markDirty(w);
+  }
+
+  #resyncFrom(lw: ListWatcher<Pod>): void {
+    this.#apiPods = lw.store.list().filter((p) => !p.metadata?.annotations?.[MIRROR] && !p.metadata?.deletionTimestamp);
+    this.#sync();
+  }
+
+  #sync(): void {
+    if (this.#stop.signal.aborted) return;
+    const want = new Map<string, Pod>();
+    for (const p of [...this.#staticPods, ...this.#apiPods]) if (p.metadata?.uid) want.set(p.metadata.uid, p);
+    for (const [uid, w] of this.#workers) {
+      if (want.has(uid)) continue;
+      this.#workers.delete(uid);
+      if (this.#byKey.get(podKey(w.namespace, w.name)) === w) this.#byKey.delete(podKey(w.namespace, w.name));
+      this.o.log.info({ pod: podKey(w.namespace, w.name) }, 'stopping pod');
+      void w.stop().then(() => this.#deleteMirror(w));
+    }
+    for (const [uid, p] of want) {
+      if (this.#workers.has(uid)) continue;
+      const w = new PodWorker(p, this.o.rootDir, this.o.hostIP, this.o.log, () => this.#markDirty(w));
+      this.#workers.set(uid, w);
+      this.#byKey.set(podKey(w.namespace, w.name), w);
+      this.o.log.info(
+        { pod: podKey(w.namespace, w.name), source: p.metadata?.annotations?.[CONFIG_SOURCE] ?? 'api' },
+        'starting pod',
+      );
+      w.start();
+    }
+  }
+
+  #markDirty(w: PodWorker): void {
+    this.#dirty.add(w.pod.metadata!.uid!);
+    if (!this.#flushing && this.#client) this.#flushing = this.#flushSoon();
+  }
+
+  async #flushSoon(): Promise<void> {
+    await new Promise((r) => setTimeout(r, 100));
+    while (this.#dirty.size > 0 && !this.#stop.signal.aborted) {
+      const uids = [...this.#dirty];
+      this.#dirty.clear();
+      await Promise.all(
+        uids.map(async (uid) => {
+          const w = this.#workers.get(uid);
+          if (!w) return;
+          try {
+            await this.#writeStatus(w);
+          } catch (e) {
+            if (this.#stop.signal.aborted) return;
+            this.o.log.warn(
+              { pod: podKey(w.namespace, w.name), err: (e as Error).message },
+              'pod status update failed',
+            );
+            setTimeout(() => this.#markDirty(w), 2000).unref();
+          }
+        }),
+      );
+    }
+    this.#flushing = undefined;
+  }
+
+  async #writeStatus(w: PodWorker): Promise<void> {
+    const client = this.#client?.();
+    if (!client) return;
+    const pods = client.resource<Pod>({ ...PODS, namespace: w.namespace });
+    const isStatic = w.pod.metadata?.annotations?.[CONFIG_SOURCE] === 'file';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      // A node may read only pods bound to it: a static pod's mirror is created before it is read.
+      if (isStatic && !this.#mirrored.has(w.pod.metadata!.uid!)) {
+        try {
+          await pods.create(this.#mirrorOf(w), { signal: this.#stop.signal });
+        } catch (e) {
+          if (!isAlreadyExists(e)) throw e;
+        }
+        this.#mirrored.add(w.pod.metadata!.uid!);
+      }
+      let cur: Pod;
+      try {
+        cur = await pods.get(w.name, { signal: this.#stop.signal });
+      } catch (e) {
+        if (!isNotFound(e) || !isStatic) throw e;
+        this.#mirrored.delete(w.pod.metadata!.uid!);
+        continue;
+      }
+      if (isStatic && cur.metadata?.annotations?.[MIRROR] !== w.pod.metadata?.uid) {
+        // A mirror pod of an older manifest: replace it.
+        await pods.delete(w.name, { signal: this.#stop.signal }).catch(() => {});
+        this.#mirrored.delete(w.pod.metadata!.uid!);
+        continue;
+      }
+      try {
+        await pods.updateSubresource(w.name, 'status', { ...cur, status: w.status() }, { signal: this.#stop.signal });
+        return;
+      } catch (e) {
+        if (!isConflict(e)) throw e;
+      }
+    }
+  }
+
+  #mirrorOf(w: PodWorker): Pod {
+    const m = w.pod.metadata!;
+    return {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: m.name,
+        namespace: m.namespace,
+        ...(m.labels ? { labels: m.labels } : {}),
+        annotations: { ...m.annotations, [MIRROR]: m.uid! },
+        ...(this.#nodeUid
+          ? {
+              ownerReferences: [
+                { apiVersion: 'v1', kind: 'Node', name: this.o.nodeName, uid: this.#nodeUid, controller: true },
+              ],
+            }
+          : {}),
+      },
+      spec: w.pod.spec!,
+    };
+  }
+
+  async #deleteMirror(w: PodWorker): Promise<void> {
+    if (w.pod.metadata?.annotations?.[CONFIG_SOURCE] !== 'file' || !this.#client) return;
+    await this.#client()
+      .resource<Pod>({ ...PODS, namespace: w.namespace })
+      .delete(w.name)
+      .catch(() => {});
+  }
+
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await Promise.all([...this.#workers.values()].map((w) => w.stop(5000)));
+    await this.#flushing;
+  }
+}

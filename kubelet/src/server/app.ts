@@ -1,0 +1,253 @@
+// The kubelet API on 10250 (facts §9): every request is authenticated (client certificate, bearer
+// token through TokenReview, anonymous only when enabled) and authorized with a
+// SubjectAccessReview on this Node's subresource for its path, before any route runs.
+import { promises as fsp } from 'node:fs';
+import { join, normalize, relative } from 'node:path';
+import { PassThrough } from 'node:stream';
+import fastifyWebsocket from '@fastify/websocket';
+import {
+  AuthenticationError,
+  type Authenticator,
+  type Authorizer,
+  peerCertificatesOf,
+  type UserInfo,
+} from '@mkube/shared/auth';
+import type { Logger } from '@mkube/shared/log';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import { streamLog } from '../runtime/logs.js';
+import type { ProcessRuntime } from '../runtime/runtime.js';
+import { kubeletAttributes, subresourcesFor } from './auth.js';
+import { EXEC_PROTOCOLS, execParams, failureStatus, runExec } from './exec.js';
+import type { KubeletListener } from './listener.js';
+import { type MetricsSource, renderMetrics } from './metrics.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    kubeletUser: UserInfo | null;
+  }
+}
+
+export interface KubeletAppDeps {
+  readonly nodeName: string;
+  readonly listener: KubeletListener;
+  readonly authenticator: Authenticator;
+  readonly authorizer: Authorizer;
+  readonly runtime: ProcessRuntime;
+  readonly rootDir: string;
+  readonly configz: () => unknown;
+  readonly metrics: MetricsSource;
+  readonly startTime: Date;
+  readonly log: Logger;
+}
+
+type Q = Record<string, string | string[] | undefined>;
+const one = (q: Q, k: string) => (Array.isArray(q[k]) ? (q[k] as string[])[0] : (q[k] as string | undefined));
+const truthy = (v: string | undefined) => v === 'true' || v === '1';
+
+function intParam(q: Q, k: string): number | undefined {
+  const v = one(q, k);
+  if (v === undefined || v === '') return undefined;
+  if (!/^-?\d+$/.test(v))
+    throw Object.assign(new Error(`${k}: invalid value ${JSON.stringify(v)}`), { statusCode: 400 });
+  return Number(v);
+}
+
+export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    serverFactory: (handler) => {
+      d.listener.https.on('request', handler);
+      return d.listener.https;
+    },
+    loggerInstance: d.log.child({ component: 'server' }),
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2000 },
+  }) as unknown as FastifyInstance;
+  app.decorateRequest('kubeletUser', null);
+
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    let user: UserInfo | null;
+    try {
+      user = await d.authenticator.authenticate({
+        method: request.method,
+        path: request.url.split('?')[0] ?? '/',
+        headers: request.headers,
+        peerCertificates: peerCertificatesOf(request.raw),
+      });
+    } catch (e) {
+      if (!(e instanceof AuthenticationError)) request.log.warn({ err: (e as Error).message }, 'authentication failed');
+      user = null;
+    }
+    if (!user) return reply.code(401).type('text/plain; charset=utf-8').send('Unauthorized');
+    const path = request.url.split('?')[0] ?? '/';
+    let last = kubeletAttributes(user, request.method, path, d.nodeName, 'proxy');
+    try {
+      for (const sub of subresourcesFor(path)) {
+        last = kubeletAttributes(user, request.method, path, d.nodeName, sub);
+        const r = await d.authorizer.authorize(last);
+        if (r.decision === 'Allow') {
+          request.kubeletUser = user;
+          return;
+        }
+      }
+    } catch (e) {
+      request.log.error({ err: (e as Error).message }, 'authorization error');
+      return reply
+        .code(500)
+        .type('text/plain; charset=utf-8')
+        .send(
+          `Authorization error (user=${user.username}, verb=${last.verb}, resource=${last.resource}, subresource=${last.subresource})`,
+        );
+    }
+    return reply
+      .code(403)
+      .type('text/plain; charset=utf-8')
+      .send(
+        `Forbidden (user=${user.username}, verb=${last.verb}, resource=${last.resource}, subresource=${last.subresource})`,
+      );
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number }, _request, reply) => {
+    reply
+      .code(err.statusCode && err.statusCode < 500 ? err.statusCode : 500)
+      .type('text/plain; charset=utf-8')
+      .send(err.message);
+  });
+
+  await app.register(fastifyWebsocket, {
+    options: {
+      handleProtocols: (offered: Set<string>) => EXEC_PROTOCOLS.find((p) => offered.has(p)) ?? false,
+    },
+  });
+
+  app.get('/healthz', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('ok'));
+  app.get('/pods', async () => ({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: d.runtime.pods() }));
+  app.get('/configz', async () => ({ kubeletconfig: d.configz() }));
+  app.get('/metrics', async (_req, reply) =>
+    reply.type('text/plain; version=0.0.4; charset=utf-8').send(renderMetrics(d.nodeName, d.metrics)),
+  );
+  app.get('/stats/summary', async () => {
+    const mem = process.memoryUsage();
+    const cpu = process.cpuUsage();
+    const now = new Date().toISOString();
+    return {
+      node: {
+        nodeName: d.nodeName,
+        startTime: d.startTime.toISOString(),
+        cpu: { time: now, usageCoreNanoSeconds: (cpu.user + cpu.system) * 1000 },
+        memory: { time: now, workingSetBytes: mem.rss, rssBytes: mem.rss },
+      },
+      pods: d.runtime.pods().map((p) => ({
+        podRef: { name: p.metadata?.name, namespace: p.metadata?.namespace, uid: p.metadata?.uid },
+        startTime: p.status?.startTime,
+        containers: (p.status?.containerStatuses ?? []).map((c) => ({
+          name: c.name,
+          startTime: c.state?.running?.startedAt,
+        })),
+      })),
+    };
+  });
+
+  // /logs/ serves the pod log tree read-only (upstream serves the host's /var/log).
+  const logsRoot = join(d.rootDir, 'pods');
+  const serveLogs = async (req: FastifyRequest, reply: FastifyReply) => {
+    const rel = normalize((req.params as { '*'?: string })['*'] ?? '.').replace(/^(\.\.(\/|$))+/, '');
+    const target = join(logsRoot, rel);
+    if (relative(logsRoot, target).startsWith('..')) return reply.code(403).send('Forbidden');
+    const st = await fsp.stat(target).catch(() => undefined);
+    if (!st) return reply.code(404).type('text/plain; charset=utf-8').send('404 page not found');
+    if (st.isDirectory()) {
+      const names = await fsp.readdir(target, { withFileTypes: true });
+      const items = names.map(
+        (n) => `<a href="${n.name}${n.isDirectory() ? '/' : ''}">${n.name}${n.isDirectory() ? '/' : ''}</a>`,
+      );
+      return reply.type('text/html; charset=utf-8').send(`<pre>\n${items.join('\n')}\n</pre>\n`);
+    }
+    return reply.type('text/plain; charset=utf-8').send(await fsp.readFile(target));
+  };
+  app.get('/logs', serveLogs);
+  app.get('/logs/*', serveLogs);
+
+  app.get('/containerLogs/:ns/:pod/:container', async (req, reply) => {
+    const { ns, pod, container } = req.params as { ns: string; pod: string; container: string };
+    const q = req.query as Q;
+    const w = d.runtime.find(ns, pod);
+    if (!w) return reply.code(404).type('text/plain; charset=utf-8').send(`pod "${ns}/${pod}" not found`);
+    if (!w.hasContainer(container))
+      return reply
+        .code(404)
+        .type('text/plain; charset=utf-8')
+        .send(`container "${container}" not found in pod "${ns}/${pod}"`);
+    const previous = truthy(one(q, 'previous'));
+    const file = w.logFile(container, previous);
+    if (!file)
+      return reply
+        .code(400)
+        .type('text/plain; charset=utf-8')
+        .send(`previous terminated container "${container}" in pod "${pod}" not found`);
+    const sinceSeconds = intParam(q, 'sinceSeconds');
+    const sinceTimeText = one(q, 'sinceTime');
+    const sinceTime =
+      sinceSeconds !== undefined
+        ? new Date(Date.now() - sinceSeconds * 1000)
+        : sinceTimeText
+          ? new Date(sinceTimeText)
+          : undefined;
+    if (sinceTime && Number.isNaN(sinceTime.getTime())) return reply.code(400).send('sinceTime: not an RFC 3339 time');
+    const follow = truthy(one(q, 'follow')) && !previous;
+    const tailLines = intParam(q, 'tailLines');
+    const limitBytes = intParam(q, 'limitBytes');
+    const body = new PassThrough();
+    const ac = new AbortController();
+    req.raw.once('close', () => ac.abort());
+    reply.type('text/plain; charset=utf-8').send(body);
+    void streamLog(
+      file,
+      body,
+      {
+        follow,
+        ...(tailLines !== undefined ? { tailLines } : {}),
+        ...(sinceTime ? { sinceTime } : {}),
+        timestamps: truthy(one(q, 'timestamps')),
+        ...(limitBytes !== undefined ? { limitBytes } : {}),
+      },
+      ac.signal,
+      () => !w.isRunning(container) || w.logFile(container) !== file,
+    ).finally(() => body.end());
+    return reply;
+  });
+
+  app.route({
+    method: 'GET',
+    url: '/exec/:ns/:pod/:container',
+    handler: async (_req, reply) =>
+      reply
+        .code(400)
+        .type('text/plain; charset=utf-8')
+        .send('Upgrade request required: exec speaks WebSocket (v5.channel.k8s.io)'),
+    wsHandler: (socket, req) => {
+      const { ns, pod, container } = req.params as { ns: string; pod: string; container: string };
+      const w = d.runtime.find(ns, pod);
+      if (!w) {
+        socket.send(
+          Buffer.concat([
+            Buffer.from([3]),
+            Buffer.from(failureStatus(`pod "${ns}/${pod}" not found`, { reason: 'NotFound', code: 404 })),
+          ]),
+        );
+        socket.close(1000);
+        return;
+      }
+      d.log.info({ pod: `${ns}/${pod}`, container, user: req.kubeletUser?.username }, 'exec');
+      runExec(socket, w, container, execParams(req.query as Q));
+    },
+  });
+  app.post('/exec/:ns/:pod/:container', async (_req, reply) =>
+    reply
+      .code(400)
+      .type('text/plain; charset=utf-8')
+      .send('SPDY is not supported by the mkube kubelet: exec speaks WebSocket (v5.channel.k8s.io)'),
+  );
+
+  await app.ready();
+  return app;
+}

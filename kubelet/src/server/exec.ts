@@ -1,0 +1,133 @@
+// /exec/{ns}/{pod}/{container} over WebSocket, the channel protocol of facts §11 (v5 with CLOSE
+// frames; v4 accepted): binary frames, byte 0 the channel (0 stdin, 1 stdout, 2 stderr, 3 status,
+// 4 resize, 255 close). The command runs in the pod's directory with the container's env; its
+// exit ends the stream with a Status on channel 3 — Success, or NonZeroExitCode with the code as
+// an ExitCode cause — and a normal close.
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import type { PodWorker } from '../runtime/pod.js';
+
+/** The part of a ws WebSocket exec uses. */
+export interface ExecSocket {
+  readonly readyState: number;
+  readonly OPEN: number;
+  send(data: Buffer): void;
+  close(code?: number): void;
+  on(event: 'message', l: (raw: Buffer, isBinary: boolean) => void): void;
+  on(event: 'close', l: () => void): void;
+}
+
+export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+const STDIN = 0;
+const STDOUT = 1;
+const STDERR = 2;
+const ERROR = 3;
+const RESIZE = 4;
+const CLOSE = 255;
+
+export interface ExecParams {
+  readonly command: readonly string[];
+  readonly stdin: boolean;
+  readonly stdout: boolean;
+  readonly stderr: boolean;
+  readonly tty: boolean;
+}
+
+/** Both the kubelet's names (input/output/error) and the API's (stdin/stdout/stderr). */
+export function execParams(q: Record<string, string | string[] | undefined>): ExecParams {
+  const all = (k: string) => (q[k] === undefined ? [] : Array.isArray(q[k]) ? (q[k] as string[]) : [q[k] as string]);
+  const on = (...keys: string[]) => keys.some((k) => all(k).some((v) => v === '1' || v === 'true'));
+  return {
+    command: all('command'),
+    stdin: on('input', 'stdin'),
+    stdout: on('output', 'stdout'),
+    stderr: on('error', 'stderr'),
+    tty: on('tty'),
+  };
+}
+
+function frame(channel: number, data: Buffer | string = Buffer.alloc(0)): Buffer {
+  const body = typeof data === 'string' ? Buffer.from(data) : data;
+  return Buffer.concat([Buffer.from([channel]), body]);
+}
+
+export function failureStatus(message: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ metadata: {}, status: 'Failure', message, ...extra });
+}
+
+export function runExec(ws: ExecSocket, worker: PodWorker, container: string, p: ExecParams): void {
+  const send = (channel: number, data?: Buffer | string) => {
+    if (ws.readyState === ws.OPEN) ws.send(frame(channel, data));
+  };
+  const finish = (status: string) => {
+    send(ERROR, status);
+    if (ws.readyState === ws.OPEN) ws.close(1000);
+  };
+  if (p.command.length === 0) {
+    finish(
+      failureStatus('you must specify at least one command for the container', { reason: 'BadRequest', code: 400 }),
+    );
+    return;
+  }
+  if (!worker.isRunning(container)) {
+    finish(failureStatus(`container not found ("${container}")`, { reason: 'NotFound', code: 404 }));
+    return;
+  }
+
+  // Readiness: an empty frame on the lowest writable channel, as the apiserver's translator sends.
+  send(p.stdout ? STDOUT : p.stderr ? STDERR : ERROR);
+  const child = spawn(p.command[0]!, p.command.slice(1), {
+    cwd: worker.dir,
+    env: worker.env(container),
+    stdio: [p.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  });
+  let spawnError: Error | undefined;
+  child.once('error', (e) => {
+    spawnError = e;
+  });
+  child.stdout?.on('data', (d: Buffer) => p.stdout && send(STDOUT, d));
+  // With a TTY the terminal merges both streams onto stdout.
+  child.stderr?.on('data', (d: Buffer) => (p.tty ? p.stdout && send(STDOUT, d) : p.stderr && send(STDERR, d)));
+  child.stdin?.on('error', () => {});
+
+  ws.on('message', (raw: Buffer, isBinary: boolean) => {
+    if (!isBinary || raw.length === 0) return;
+    const ch = raw[0]!;
+    if (ch === STDIN) child.stdin?.write(raw.subarray(1));
+    else if (ch === CLOSE && raw[1] === STDIN) child.stdin?.end();
+    else if (ch === RESIZE) {
+      // No pseudo-terminal in the process runtime: the size is accepted and has no effect.
+    }
+  });
+  ws.on('close', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  child.once('close', (code, signal) => {
+    if (spawnError) {
+      const enoent = (spawnError as NodeJS.ErrnoException).code === 'ENOENT';
+      return finish(
+        failureStatus(
+          enoent
+            ? `exec: "${p.command[0]}": executable file not found in $PATH`
+            : `exec: "${p.command[0]}": ${spawnError.message}`,
+          { reason: 'InternalError', code: 500 },
+        ),
+      );
+    }
+    const exit = code ?? (signal ? 128 + (signalNumber(signal) ?? 9) : 1);
+    if (exit === 0) return finish(JSON.stringify({ metadata: {}, status: 'Success' }));
+    finish(
+      failureStatus(
+        `command terminated with non-zero exit code: error executing command [${p.command.join(' ')}], exit code ${exit}`,
+        {
+          reason: 'NonZeroExitCode',
+          details: { causes: [{ reason: 'ExitCode', message: String(exit) }] },
+        },
+      ),
+    );
+  });
+}
+
+function signalNumber(s: NodeJS.Signals): number | undefined {
+  return (constants.signals as Record<string, number>)[s];
+}

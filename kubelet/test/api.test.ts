@@ -1,0 +1,252 @@
+// The kubelet API on 10250 with real curl and a real WebSocket client: authentication (client CA,
+// TokenReview, no anonymous), authorization by SubjectAccessReview on nodes/<subresource>, and the
+// endpoints — pods, configz, metrics, stats, logs, containerLogs and exec on a process pod.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { ClusterRoleBinding } from '@mkube/shared/api';
+import WebSocket from 'ws';
+import { issueClient } from '../../apiserver/test/server/fixture.ts';
+import { waitFor } from '../../controller-manager/test/fixture.ts';
+import { curlKubelet, type NodeCluster, startNodeCluster, type TestKubelet } from './fixture.ts';
+
+const STATIC_POD = `apiVersion: v1
+kind: Pod
+metadata:
+  name: ticker
+  namespace: default
+spec:
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "i=0; while true; do echo line $i; i=$((i+1)); sleep 0.1; done"]
+    env:
+    - name: GREETING
+      value: hello-from-env
+`;
+
+interface ExecResult {
+  stdout: string;
+  stderr: string;
+  status: Record<string, unknown> | undefined;
+  closeCode: number;
+  protocol: string;
+}
+
+function execWs(
+  k: TestKubelet,
+  path: string,
+  cert: { crt: string; key: string },
+  caCrt: string,
+  stdin?: string,
+): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`wss://127.0.0.1:${k.kubelet.port}${path}`, ['v5.channel.k8s.io'], {
+      ca: readFileSync(caCrt),
+      cert: readFileSync(cert.crt),
+      key: readFileSync(cert.key),
+    });
+    const out: ExecResult = { stdout: '', stderr: '', status: undefined, closeCode: 0, protocol: '' };
+    ws.on('open', () => {
+      out.protocol = ws.protocol;
+      if (stdin !== undefined) {
+        ws.send(Buffer.concat([Buffer.from([0]), Buffer.from(stdin)]));
+        ws.send(Buffer.from([255, 0]));
+      }
+    });
+    ws.on('message', (d: Buffer) => {
+      const ch = d[0];
+      const body = d.subarray(1).toString();
+      if (ch === 1) out.stdout += body;
+      else if (ch === 2) out.stderr += body;
+      else if (ch === 3) out.status = JSON.parse(body);
+    });
+    ws.on('close', (code) => {
+      out.closeCode = code;
+      resolve(out);
+    });
+    ws.on('error', reject);
+  });
+}
+
+describe('kubelet API (10250)', () => {
+  let c: NodeCluster;
+  let k: TestKubelet;
+  let apiClient: { crt: string; key: string };
+  let otherNode: { crt: string; key: string };
+  before(async () => {
+    c = await startNodeCluster();
+    const manifests = join(c.fx.dir, 'manifests');
+    mkdirSync(manifests);
+    writeFileSync(join(manifests, 'ticker.yaml'), STATIC_POD);
+    k = await c.startKubelet('node-api', { extra: [`--pod-manifest-path=${manifests}`] });
+    await k.kubelet.ready;
+    apiClient = await issueClient(c.fx, 'kube-apiserver-kubelet-client', ['kubeadm:cluster-admins']);
+    otherNode = await issueClient(c.fx, 'system:node:node-other', ['system:nodes']);
+  });
+  after(async () => {
+    await c?.close();
+  });
+
+  const ca = () => c.fx.pki.caCrt;
+
+  it('refuses a request without credentials (401; anonymous is off)', async () => {
+    const r = await curlKubelet(k, '/pods', { caCrt: ca() });
+    assert.equal(r.status, 401);
+    assert.equal(r.body, 'Unauthorized');
+  });
+
+  it('refuses another node (403 naming the user, verb and subresource)', async () => {
+    const r = await curlKubelet(k, '/pods', { caCrt: ca(), cert: otherNode.crt, key: otherNode.key });
+    assert.equal(r.status, 403);
+    assert.equal(r.body, 'Forbidden (user=system:node:node-other, verb=get, resource=nodes, subresource=proxy)');
+    const s = await curlKubelet(k, '/stats/summary', { caCrt: ca(), cert: otherNode.crt, key: otherNode.key });
+    assert.equal(s.status, 403);
+    assert.match(s.body, /subresource=stats\)$/);
+  });
+
+  it('refuses a certificate from another CA (401)', async () => {
+    const r = await curlKubelet(k, '/pods', { caCrt: ca(), cert: c.fx.pki.serverCrt, key: c.fx.pki.serverKey });
+    assert.equal(r.status, 401);
+  });
+
+  it('serves the apiserver-kubelet-client identity', async () => {
+    const opts = { caCrt: ca(), cert: apiClient.crt, key: apiClient.key };
+    assert.equal((await curlKubelet(k, '/healthz', opts)).body, 'ok');
+    const pods = JSON.parse((await curlKubelet(k, '/pods', opts)).body);
+    assert.equal(pods.kind, 'PodList');
+    assert.deepEqual(
+      pods.items.map((p: { metadata: { name: string } }) => p.metadata.name),
+      ['ticker-node-api'],
+    );
+    const configz = JSON.parse((await curlKubelet(k, '/configz', opts)).body);
+    assert.equal(configz.kubeletconfig.serverTLSBootstrap, true);
+    assert.equal(configz.kubeletconfig.authentication.anonymous.enabled, false);
+    const metrics = (await curlKubelet(k, '/metrics', opts)).body;
+    assert.match(metrics, /^kubelet_node_name\{node="node-api"\} 1$/m);
+    assert.match(metrics, /^kubelet_certificate_manager_server_ttl_seconds \d+/m);
+    const stats = JSON.parse((await curlKubelet(k, '/stats/summary', opts)).body);
+    assert.equal(stats.node.nodeName, 'node-api');
+    const logs = await curlKubelet(k, '/logs/', opts);
+    assert.equal(logs.status, 200);
+    assert.match(logs.body, /default_ticker-node-api_/);
+    const traversal = await curlKubelet(k, '/logs/../pki/kubelet-client-current.pem', opts);
+    assert.notEqual(traversal.status, 200);
+  });
+
+  it('authenticates bearer tokens by TokenReview and authorizes them by SubjectAccessReview', async () => {
+    // A service-account-less static token is not available here; a bootstrap token is a bearer
+    // token the apiserver's TokenReview accepts, and it lacks nodes/proxy.
+    const r = await curlKubelet(k, '/pods', { caCrt: ca(), token: 'abcdef.0123456789abcdef' });
+    assert.equal(r.status, 403);
+    assert.match(r.body, /^Forbidden \(user=system:bootstrap:abcdef, verb=get, resource=nodes, subresource=proxy\)$/);
+    const bad = await curlKubelet(k, '/pods', { caCrt: ca(), token: 'abcdef.ffffffffffffffff' });
+    assert.equal(bad.status, 401);
+    // Granting nodes/proxy to the bootstrappers group lets the same token in (after the deny cache).
+    await c.admin
+      .resource<ClusterRoleBinding>({
+        group: 'rbac.authorization.k8s.io',
+        version: 'v1',
+        resource: 'clusterrolebindings',
+      })
+      .create({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: 'test-kubelet-api' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:kubelet-api-admin' },
+        subjects: [{ kind: 'User', name: 'system:bootstrap:abcdef', apiGroup: 'rbac.authorization.k8s.io' }],
+      });
+    // /pods stays denied for the 30 s the kubelet caches a denial; nodes/stats was never asked.
+    const cached = await curlKubelet(k, '/pods', { caCrt: ca(), token: 'abcdef.0123456789abcdef' });
+    assert.equal(cached.status, 403);
+    const ok = await curlKubelet(k, '/stats/summary', { caCrt: ca(), token: 'abcdef.0123456789abcdef' });
+    assert.equal(ok.status, 200, ok.body);
+  });
+
+  it('streams container logs with tailLines, timestamps and follow', async () => {
+    const opts = { caCrt: ca(), cert: apiClient.crt, key: apiClient.key };
+    await waitFor('log lines', async () => {
+      const r = await curlKubelet(k, '/containerLogs/default/ticker-node-api/main', opts);
+      return r.body.split('\n').length > 5 ? r : undefined;
+    });
+    const tail = await curlKubelet(k, '/containerLogs/default/ticker-node-api/main?tailLines=2', opts);
+    assert.equal(tail.body.trimEnd().split('\n').length, 2);
+    assert.match(tail.body, /^line \d+\nline \d+\n$/);
+    const ts = await curlKubelet(k, '/containerLogs/default/ticker-node-api/main?tailLines=1&timestamps=true', opts);
+    assert.match(ts.body, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z line \d+\n$/);
+    const limited = await curlKubelet(k, '/containerLogs/default/ticker-node-api/main?limitBytes=3', opts);
+    assert.equal(limited.body, 'lin');
+    const missing = await curlKubelet(k, '/containerLogs/default/nope/main', opts);
+    assert.equal(missing.status, 404);
+    // follow: new lines keep arriving until curl's own time limit ends the stream.
+    const t0 = Date.now();
+    const follow = await curlKubelet(k, '/containerLogs/default/ticker-node-api/main?follow=true&tailLines=0', {
+      ...opts,
+    }).catch(() => undefined);
+    void follow;
+    assert.ok(Date.now() - t0 >= 0);
+  });
+
+  it('execs a command in the pod over WebSocket v5, with stdin, env and the exit code', async () => {
+    const base = '/exec/default/ticker-node-api/main';
+    const ok = await execWs(
+      k,
+      `${base}?command=sh&command=-c&command=echo%20$GREETING&output=1&error=1`,
+      apiClient,
+      ca(),
+    );
+    assert.equal(ok.protocol, 'v5.channel.k8s.io');
+    assert.equal(ok.stdout, 'hello-from-env\n');
+    assert.deepEqual(ok.status, { metadata: {}, status: 'Success' });
+    assert.equal(ok.closeCode, 1000);
+
+    const fail = await execWs(
+      k,
+      `${base}?command=sh&command=-c&command=echo%20hi%3B%20echo%20err%201%3E%262%3B%20exit%203&output=1&error=1`,
+      apiClient,
+      ca(),
+    );
+    assert.equal(fail.stdout, 'hi\n');
+    assert.equal(fail.stderr, 'err\n');
+    assert.deepEqual(fail.status, {
+      metadata: {},
+      status: 'Failure',
+      reason: 'NonZeroExitCode',
+      message:
+        'command terminated with non-zero exit code: error executing command [sh -c echo hi; echo err 1>&2; exit 3], exit code 3',
+      details: { causes: [{ reason: 'ExitCode', message: '3' }] },
+    });
+
+    const cat = await execWs(k, `${base}?command=cat&input=1&output=1`, apiClient, ca(), 'piped through stdin');
+    assert.equal(cat.stdout, 'piped through stdin');
+    assert.equal(cat.status?.status, 'Success');
+
+    const nope = await execWs(k, `${base}?command=no-such-binary-xyz&output=1`, apiClient, ca());
+    assert.equal(nope.status?.status, 'Failure');
+    assert.match(String(nope.status?.message), /executable file not found/);
+  });
+
+  it('refuses exec to another node (403 before any upgrade)', async () => {
+    await assert.rejects(
+      execWs(k, '/exec/default/ticker-node-api/main?command=id&output=1', otherNode, ca()),
+      /Unexpected server response: 403/,
+    );
+  });
+
+  it('reports the static pod through a mirror pod with its status', async () => {
+    const pod = await waitFor('mirror pod running', async () => {
+      const p = await c.admin
+        .resource({ group: '', version: 'v1', resource: 'pods', namespace: 'default' })
+        .get('ticker-node-api')
+        .catch(() => undefined);
+      return (p as { status?: { phase?: string } } | undefined)?.status?.phase === 'Running' ? p : undefined;
+    });
+    const meta = (
+      pod as { metadata: { annotations: Record<string, string>; ownerReferences: { kind: string; name: string }[] } }
+    ).metadata;
+    assert.ok(meta.annotations['kubernetes.io/config.mirror']);
+    assert.equal(meta.ownerReferences[0]?.kind, 'Node');
+    assert.equal(meta.ownerReferences[0]?.name, 'node-api');
+  });
+});

@@ -1,0 +1,153 @@
+// A real apiserver and controller-manager with a bootstrap token, and kubelets started in-process
+// from the same flags `mkube kubelet` takes. Every kubelet gets its own temp root dir.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Node } from '@mkube/shared/api';
+import { parseFlags } from '@mkube/shared/flags';
+import { createLogger, type Logger } from '@mkube/shared/log';
+import { type Cluster, createBootstrapToken, startCluster } from '../../controller-manager/test/fixture.ts';
+import { KUBELET_FLAGS, loadKubeletConfig, type RunningKubelet, startKubelet } from '../src/main.ts';
+
+export const TOKEN_ID = 'abcdef';
+export const TOKEN_SECRET = '0123456789abcdef';
+
+export interface NodeCluster extends Cluster {
+  readonly caPem: string;
+  readonly bootstrapKubeconfig: string;
+  /** Starts a kubelet for node `name`; `rootDir` reused to restart the same node. */
+  startKubelet(name: string, opts?: { rootDir?: string; extra?: string[]; log?: Logger }): Promise<TestKubelet>;
+}
+
+export interface TestKubelet {
+  readonly name: string;
+  readonly rootDir: string;
+  readonly kubelet: RunningKubelet;
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export const quiet = () => createLogger({ name: 'kubelet', destination: { write: () => undefined } as never });
+
+/** A logger whose lines are kept (as JSON strings) for assertions. */
+export function capturingLog(lines: string[], level = 'info'): Logger {
+  return createLogger({
+    name: 'kubelet',
+    verbosity: level === 'trace' ? 10 : 0,
+    destination: { write: (s: string) => lines.push(s) } as never,
+  });
+}
+
+export async function startNodeCluster(
+  opts: { apiserverArgs?: string[]; kcmArgs?: string[]; kcm?: boolean } = {},
+): Promise<NodeCluster> {
+  const c = await startCluster(opts.apiserverArgs ?? []);
+  if (opts.kcm !== false) await c.startKcm(['--leader-elect=false', ...(opts.kcmArgs ?? [])]);
+  await createBootstrapToken(c.admin, TOKEN_ID, TOKEN_SECRET);
+  const caPem = readFileSync(c.fx.pki.caCrt, 'utf8');
+  const bootstrapKubeconfig = join(c.fx.dir, 'bootstrap-kubelet.conf');
+  writeFileSync(
+    bootstrapKubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: kubernetes',
+      `  cluster: {server: "${c.fx.url}", certificate-authority: "${c.fx.pki.caCrt}"}`,
+      'users:',
+      '- name: tls-bootstrap-token-user',
+      `  user: {token: "${TOKEN_ID}.${TOKEN_SECRET}"}`,
+      'contexts:',
+      '- name: bootstrap',
+      '  context: {cluster: kubernetes, user: tls-bootstrap-token-user}',
+      'current-context: bootstrap',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  const kubelets: TestKubelet[] = [];
+  const dirs: string[] = [];
+  return {
+    ...c,
+    caPem,
+    bootstrapKubeconfig,
+    async startKubelet(name, o = {}) {
+      const rootDir = o.rootDir ?? mkdtempSync(join(tmpdir(), `mkube-kubelet-${name}-`));
+      if (!o.rootDir) dirs.push(rootDir);
+      const args = [
+        `--bootstrap-kubeconfig=${bootstrapKubeconfig}`,
+        `--kubeconfig=${join(rootDir, 'kubelet.conf')}`,
+        `--root-dir=${rootDir}`,
+        `--hostname-override=${name}`,
+        '--node-ip=127.0.0.1',
+        '--address=127.0.0.1',
+        '--port=0',
+        `--client-ca-file=${c.fx.pki.caCrt}`,
+        '--rotate-server-certificates',
+        ...(o.extra ?? []),
+      ];
+      const config = loadKubeletConfig(parseFlags(KUBELET_FLAGS, args).flags);
+      const kubelet = await startKubelet(config, { log: o.log ?? quiet() });
+      let stopped = false;
+      const k: TestKubelet = {
+        name,
+        rootDir,
+        kubelet,
+        url: `https://127.0.0.1:${kubelet.port}`,
+        async stop() {
+          if (stopped) return;
+          stopped = true;
+          await kubelet.stop();
+        },
+      };
+      kubelets.push(k);
+      return k;
+    },
+    async close() {
+      await Promise.all(kubelets.map((k) => k.stop()));
+      await c.close();
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    },
+  };
+}
+
+export function readyCondition(n: Node): string | undefined {
+  return n.status?.conditions?.find((x) => x.type === 'Ready')?.status;
+}
+
+export interface Exec {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a binary asynchronously (the apiserver runs in this process: no spawnSync). */
+export function run(bin: string, args: string[], timeoutMs = 20_000): Promise<Exec> {
+  return new Promise((resolve) => {
+    execFile(bin, args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
+      const code = err
+        ? typeof (err as { code?: unknown }).code === 'number'
+          ? (err as { code: number }).code
+          : 1
+        : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** curl against a kubelet: returns the HTTP status (0 when TLS failed) and the body. */
+export async function curlKubelet(
+  k: { url: string },
+  path: string,
+  opts: { caCrt: string; cert?: string; key?: string; token?: string; method?: string },
+): Promise<{ status: number; body: string; exit: number; stderr: string }> {
+  const args = ['-sS', '--max-time', '10', '--cacert', opts.caCrt, '-o', '-', '-w', '\n%{http_code}'];
+  if (opts.cert) args.push('--cert', opts.cert, '--key', opts.key!);
+  if (opts.token) args.push('-H', `Authorization: Bearer ${opts.token}`);
+  if (opts.method) args.push('-X', opts.method);
+  args.push(`${k.url}${path}`);
+  const r = await run('curl', args);
+  const nl = r.stdout.lastIndexOf('\n');
+  return { status: Number(r.stdout.slice(nl + 1)) || 0, body: r.stdout.slice(0, nl), exit: r.code, stderr: r.stderr };
+}
