@@ -4,7 +4,7 @@ import { generateBootstrapToken, parseBootstrapToken } from '@mkube/shared/boots
 import type { FlagSpec } from '@mkube/shared/flags';
 import { CliError, type Command } from '../command.js';
 import { shortHumanDuration } from '../pki/expiration.js';
-import { clientFromKubeconfig } from '../token/client.js';
+import { clientFromKubeconfig, joinCommand } from '../token/client.js';
 import { checkTokenSpec, readTokenSecret, rfc3339, tokenSecret, USAGES } from '../token/secrets.js';
 
 const KUBECONFIG_FLAG: FlagSpec = {
@@ -62,6 +62,11 @@ const create: Command = {
       default: ['system:bootstrappers:kubeadm:default-node-token'],
     },
     { name: 'description', type: 'string', usage: 'A human-friendly description of the token' },
+    {
+      name: 'print-join-command',
+      type: 'bool',
+      usage: 'Print the full "mkube kubelet" command line that joins a node with this token (as kubeadm does)',
+    },
   ],
   async run({ args, stdout }) {
     const [given, ...rest] = args.positionals;
@@ -81,6 +86,10 @@ const create: Command = {
       apiError(e);
     } finally {
       await client.close();
+    }
+    if (args.flags['print-join-command'] === true) {
+      stdout.write(`${await joinCommand(args.flags.kubeconfig as string, spec.token)}\n`);
+      return 0;
     }
     stdout.write(`${spec.token}\n`);
     return 0;

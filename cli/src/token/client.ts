@@ -1,6 +1,7 @@
 // A client for the admin commands, from a kubeconfig (the file and field are named on error).
 import { createClient, type KubeClient } from '@mkube/shared/client';
 import { clientOptionsFrom, loadKubeconfig, resolveCredentials } from '@mkube/shared/kubeconfig';
+import { parseCertificatesPem, spkiSha256Pin } from '@mkube/shared/pki';
 import { CliError } from '../command.js';
 
 export async function clientFromKubeconfig(path: string): Promise<KubeClient> {
@@ -10,4 +11,14 @@ export async function clientFromKubeconfig(path: string): Promise<KubeClient> {
   } catch (e) {
     throw new CliError((e as Error).message);
   }
+}
+
+/** kubeadm's `token create --print-join-command`, for mkube's kubelet: server, token and CA pin. */
+export async function joinCommand(path: string, token: string): Promise<string> {
+  const c = await resolveCredentials(await loadKubeconfig(path)).catch((e: Error) => {
+    throw new CliError(e.message);
+  });
+  if (!c.caPem) throw new CliError(`${path}: the kubeconfig carries no certificate authority to pin`);
+  const pins = parseCertificatesPem(c.caPem).map((ca) => `--discovery-token-ca-cert-hash=${spkiSha256Pin(ca)}`);
+  return ['mkube kubelet', `--server=${c.server}`, `--bootstrap-token=${token}`, ...pins].join(' ');
 }

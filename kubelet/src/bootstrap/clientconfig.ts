@@ -75,7 +75,10 @@ export async function loadClientConfig(cfg: KubeletConfig, log: Logger): Promise
 
   const bootstrapFile = cfg.bootstrapKubeconfigFile;
   if (cfg.discovery && bootstrapFile) {
-    await writeDiscoveredBootstrapKubeconfig(cfg.discovery, bootstrapFile);
+    await writeDiscoveredBootstrapKubeconfig(cfg.discovery, bootstrapFile, {
+      timeoutMs: cfg.discovery.timeoutMs,
+      onRetry: (e) => log.warn({ err: e.message }, 'token discovery failed; retrying'),
+    });
     log.info(
       { server: cfg.discovery.server, file: bootstrapFile },
       'token discovery: cluster CA verified against the pin',

@@ -5,13 +5,21 @@
 // signature stops here: the token never leaves this process.
 import type { ConfigMap } from '@mkube/shared/api';
 import { detachedTokenIsValid, parseBootstrapToken } from '@mkube/shared/bootstraptoken';
-import { createClient } from '@mkube/shared/client';
-import { buildKubeconfig, parseKubeconfig, writeKubeconfig } from '@mkube/shared/kubeconfig';
+import { createClient, sleep } from '@mkube/shared/client';
+import { buildKubeconfig, writeKubeconfig } from '@mkube/shared/kubeconfig';
 import { parseCertificatesPem, spkiSha256Pin } from '@mkube/shared/pki';
+import { parse as parseYaml } from 'yaml';
 import type { TokenDiscovery } from '../options/config.js';
 
 export class DiscoveryError extends Error {
   override readonly name = 'DiscoveryError';
+  /** Worth another try (the server is away, or its signature is not published yet); a bad pin is not. */
+  constructor(
+    message: string,
+    readonly retryable = false,
+  ) {
+    super(message);
+  }
 }
 
 const CM = { group: '', version: 'v1', resource: 'configmaps', namespace: 'kube-public' } as const;
@@ -21,7 +29,10 @@ async function fetchClusterInfo(server: string, caPem?: string): Promise<ConfigM
   try {
     return await client.resource<ConfigMap>(CM).get('cluster-info');
   } catch (e) {
-    throw new DiscoveryError(`failed to request the cluster-info ConfigMap from ${server}: ${(e as Error).message}`);
+    throw new DiscoveryError(
+      `failed to request the cluster-info ConfigMap from ${server}: ${(e as Error).message}`,
+      true,
+    );
   } finally {
     await client.close();
   }
@@ -38,6 +49,7 @@ export async function discoverCluster(d: TokenDiscovery): Promise<{ caPem: strin
   if (!sig)
     throw new DiscoveryError(
       `token id "${tok.id}" is invalid for this cluster or it has expired. Use "mkube token create" on the control-plane node to create a new valid token`,
+      true,
     );
   if (!(await detachedTokenIsValid(sig, content, tok.id, tok.secret)))
     throw new DiscoveryError(
@@ -47,7 +59,9 @@ export async function discoverCluster(d: TokenDiscovery): Promise<{ caPem: strin
   // kubeadm's cluster-info has one cluster and no context: read the cluster directly.
   let caPem = '';
   try {
-    const data = parseKubeconfig(content, 'cluster-info').clusters[0]?.cluster['certificate-authority-data'];
+    // clientcmd.Load, as kubeadm reads it: the cluster's name is "" there, which a full kubeconfig refuses.
+    const doc = parseYaml(content) as { clusters?: { cluster?: { 'certificate-authority-data'?: string } }[] };
+    const data = doc?.clusters?.[0]?.cluster?.['certificate-authority-data'];
     caPem = data ? Buffer.from(data, 'base64').toString('utf8') : '';
   } catch (e) {
     throw new DiscoveryError(`the cluster-info kubeconfig is not valid: ${(e as Error).message}`);
@@ -74,9 +88,27 @@ export async function discoverCluster(d: TokenDiscovery): Promise<{ caPem: strin
   return { caPem, server: d.server };
 }
 
-/** Discovery, then the bootstrap kubeconfig written atomically (0600: it holds the token). */
-export async function writeDiscoveredBootstrapKubeconfig(d: TokenDiscovery, file: string): Promise<void> {
-  const { caPem, server } = await discoverCluster(d);
+/**
+ * Discovery — retried while it may still succeed, up to `timeoutMs`, as kubeadm join does — then the
+ * bootstrap kubeconfig written atomically (0600: it holds the token).
+ */
+export async function writeDiscoveredBootstrapKubeconfig(
+  d: TokenDiscovery,
+  file: string,
+  opts: { timeoutMs?: number; onRetry?: (e: DiscoveryError) => void; signal?: AbortSignal } = {},
+): Promise<void> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 5 * 60_000);
+  let found: { caPem: string; server: string } | undefined;
+  while (!found) {
+    try {
+      found = await discoverCluster(d);
+    } catch (e) {
+      if (!(e instanceof DiscoveryError) || !e.retryable || Date.now() > deadline || opts.signal?.aborted) throw e;
+      opts.onRetry?.(e);
+      await sleep(1000, opts.signal ?? new AbortController().signal);
+    }
+  }
+  const { caPem, server } = found;
   await writeKubeconfig(
     file,
     buildKubeconfig({

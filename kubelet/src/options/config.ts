@@ -14,6 +14,7 @@ export interface TokenDiscovery {
   readonly server: string;
   /** Lower-case hex SHA-256 pins; empty only with the unsafe skip. */
   readonly caCertHashes: readonly string[];
+  readonly timeoutMs: number;
 }
 
 export interface KubeletConfig {
@@ -108,7 +109,12 @@ export function loadKubeletConfig(flags: FlagValues): KubeletConfig {
         'discovery-token-ca-cert-hash',
         'token discovery without a CA pin is unsafe: give --discovery-token-ca-cert-hash or --discovery-token-unsafe-skip-ca-verification',
       );
-    discovery = { token, server: (server ?? '').replace(/\/$/, ''), caCertHashes: pins };
+    discovery = {
+      token,
+      server: (server ?? '').replace(/\/$/, ''),
+      caCertHashes: pins,
+      timeoutMs: flags['discovery-timeout'] as number,
+    };
   }
 
   const tlsCertFile = str(flags, 'tls-cert-file');

@@ -152,6 +152,12 @@ export const KUBELET_FLAGS: readonly FlagSpec[] = [
     type: 'bool',
     usage: 'Token discovery without a CA pin (the JWS is still checked).',
   },
+  {
+    name: 'discovery-timeout',
+    type: 'duration',
+    default: '5m',
+    usage: 'How long token discovery keeps retrying while the cluster-info signature is not (yet) there.',
+  },
   { name: 'server', type: 'string', usage: 'The API server URL for token discovery (https://host:port).' },
   { name: 'v', type: 'int', default: 0, usage: 'Log verbosity (0 info, 4 debug, 6+ trace).' },
 ];

@@ -1,0 +1,280 @@
+// The whole path as separate processes, as on separate machines: `mkube apiserver`,
+// `mkube controller-manager` and `mkube kubelet` joined by token discovery (`mkube token create
+// --print-join-command`). Then, with the real kubectl and curl: the node Ready with certificates
+// openssl verifies, 10250's authn/authz, `kubectl logs -f` and `kubectl exec` through the apiserver
+// to a process pod (exit code 3), a kill -9 and restart of the kubelet, and the apiserver failing
+// closed once its kubelet CA is wrong.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  type Apiserver,
+  cleanup,
+  curl,
+  type Daemon,
+  freePort,
+  kubectl,
+  makePki,
+  type Pki,
+  runMkube,
+  startApiserver,
+  startDaemon,
+  tempDir,
+  waitFor,
+} from '../src/harness.ts';
+
+const POD = `apiVersion: v1
+kind: Pod
+metadata:
+  name: counter
+  namespace: default
+spec:
+  nodeName: e2e-node
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done"]
+`;
+
+function apiFlags(pki: Pki, kubeletCA = pki.caCrt): string[] {
+  return [
+    '--authorization-mode=Node,RBAC',
+    '--enable-admission-plugins=NodeRestriction',
+    '--enable-bootstrap-token-auth',
+    `--kubelet-client-certificate=${pki.path('pki/apiserver-kubelet-client.crt')}`,
+    `--kubelet-client-key=${pki.path('pki/apiserver-kubelet-client.key')}`,
+    `--kubelet-certificate-authority=${kubeletCA}`,
+    '--kubelet-preferred-address-types=InternalIP,Hostname',
+  ];
+}
+
+describe('kubelet process: join, 10250, logs and exec through the apiserver', () => {
+  let pki: Pki;
+  let work: string;
+  let api: Apiserver;
+  let kcm: Daemon;
+  let kubelet: Daemon;
+  let port: number;
+  let kubeletPort: number;
+  let joinArgs: string[];
+  const root = () => join(work, 'node');
+  const kubeletArgs = () => [
+    'kubelet',
+    ...joinArgs,
+    `--bootstrap-kubeconfig=${join(root(), 'bootstrap-kubelet.conf')}`,
+    `--kubeconfig=${join(root(), 'kubelet.conf')}`,
+    `--root-dir=${root()}`,
+    '--hostname-override=e2e-node',
+    '--node-ip=127.0.0.1',
+    '--address=127.0.0.1',
+    `--port=${kubeletPort}`,
+    `--client-ca-file=${pki.caCrt}`,
+    '--rotate-server-certificates',
+  ];
+  const nodeReady = () =>
+    kubectl(pki.adminConf, [
+      'get',
+      'node',
+      'e2e-node',
+      '-o',
+      'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+    ]).stdout === 'True';
+
+  before(async () => {
+    port = await freePort();
+    kubeletPort = await freePort();
+    pki = makePki(port);
+    work = tempDir('kubelet');
+    mkdirSync(root());
+    api = await startApiserver(pki, port, join(work, 'data'), apiFlags(pki));
+    kcm = startDaemon([
+      'controller-manager',
+      `--kubeconfig=${pki.path('controller-manager.conf')}`,
+      `--cluster-signing-cert-file=${pki.caCrt}`,
+      `--cluster-signing-key-file=${pki.path('pki/ca.key')}`,
+      '--controllers=*,bootstrapsigner,tokencleaner',
+      '--leader-elect=false',
+    ]);
+    // kubeadm's cluster-info: the CA and server, signed per token by the bootstrap signer.
+    const info = join(work, 'cluster-info.conf');
+    writeFileSync(
+      info,
+      `apiVersion: v1\nkind: Config\nclusters:\n- name: ""\n  cluster:\n    certificate-authority-data: ${Buffer.from(readFileSync(pki.caCrt)).toString('base64')}\n    server: ${api.url}\ncontexts: []\ncurrent-context: ""\npreferences: {}\nusers: []\n`,
+    );
+    const cm = kubectl(pki.adminConf, [
+      'create',
+      'configmap',
+      'cluster-info',
+      '-n',
+      'kube-public',
+      `--from-file=kubeconfig=${info}`,
+    ]);
+    assert.equal(cm.status, 0, cm.stderr);
+    const tok = runMkube(['token', 'create', '--print-join-command', `--kubeconfig=${pki.adminConf}`]);
+    assert.equal(tok.status, 0, tok.stderr);
+    const line = tok.stdout.trim();
+    assert.match(
+      line,
+      /^mkube kubelet --server=https:\/\/127\.0\.0\.1:\d+ --bootstrap-token=[a-z0-9]{6}\.[a-z0-9]{16} --discovery-token-ca-cert-hash=sha256:[0-9a-f]{64}$/,
+    );
+    joinArgs = line.split(' ').slice(2);
+    kubelet = startDaemon(kubeletArgs());
+    await waitFor(nodeReady, 30_000, () => `node not Ready:\n${kubelet.logs().slice(-3000)}`);
+  });
+
+  after(async () => {
+    await kubelet?.stop();
+    await kcm?.stop();
+    await api?.stop();
+    cleanup(work, pki?.dir);
+  });
+
+  it('joined by token discovery: both certificates from the cluster CA, the serving one with the IP SAN', () => {
+    for (const f of ['kubelet-client-current.pem', 'kubelet-server-current.pem']) {
+      const file = join(root(), 'pki', f);
+      const verify = spawnSyncText('openssl', ['verify', '-CAfile', pki.caCrt, file]);
+      assert.match(verify, /: OK$/m);
+    }
+    const text = spawnSyncText('openssl', [
+      'x509',
+      '-noout',
+      '-text',
+      '-in',
+      join(root(), 'pki', 'kubelet-server-current.pem'),
+    ]);
+    assert.match(text, /IP Address:127\.0\.0\.1/);
+    assert.match(text, /DNS:e2e-node/);
+    assert.match(text, /Subject: O\s?=\s?system:nodes, CN\s?=\s?system:node:e2e-node/);
+  });
+
+  it('10250: no certificate 401, another node 403, the apiserver-kubelet-client 200', () => {
+    const url = `https://127.0.0.1:${kubeletPort}/pods`;
+    const none = curl(pki, ['-s', '-o', '/dev/null', '-w', '%{http_code}', url]);
+    assert.equal(none.stdout, '401');
+    const other = runMkube([
+      'kubeconfig',
+      'user',
+      '--client-name=system:node:intruder',
+      '--org=system:nodes',
+      `--dir=${pki.dir}`,
+      `--server=${api.url}`,
+    ]);
+    assert.equal(other.status, 0, other.stderr);
+    const cert = /client-certificate-data: (\S+)/.exec(other.stdout)![1]!;
+    const key = /client-key-data: (\S+)/.exec(other.stdout)![1]!;
+    writeFileSync(join(work, 'intruder.crt'), Buffer.from(cert, 'base64'));
+    writeFileSync(join(work, 'intruder.key'), Buffer.from(key, 'base64'), { mode: 0o600 });
+    const intruder = curl(pki, [
+      '-s',
+      '-w',
+      '\n%{http_code}',
+      '--cert',
+      join(work, 'intruder.crt'),
+      '--key',
+      join(work, 'intruder.key'),
+      url,
+    ]);
+    assert.equal(
+      intruder.stdout,
+      'Forbidden (user=system:node:intruder, verb=get, resource=nodes, subresource=proxy)\n403',
+    );
+    const ok = curl(pki, [
+      '-s',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '--cert',
+      pki.path('pki/apiserver-kubelet-client.crt'),
+      '--key',
+      pki.path('pki/apiserver-kubelet-client.key'),
+      url,
+    ]);
+    assert.equal(ok.stdout, '200');
+  });
+
+  it('kubectl logs and logs -f reach a process pod through the apiserver', async () => {
+    const podFile = join(work, 'pod.yaml');
+    writeFileSync(podFile, POD);
+    assert.equal(kubectl(pki.adminConf, ['apply', '-f', podFile]).status, 0);
+    await waitFor(
+      () => kubectl(pki.adminConf, ['get', 'pod', 'counter', '-o', 'jsonpath={.status.phase}']).stdout === 'Running',
+      20_000,
+      () => `pod not Running:\n${kubelet.logs().slice(-2000)}`,
+    );
+    await waitFor(
+      () => /tick 2/.test(kubectl(pki.adminConf, ['logs', 'counter']).stdout),
+      10_000,
+      () => 'no log lines',
+    );
+    const tail = kubectl(pki.adminConf, ['logs', 'counter', '--tail=1']);
+    assert.match(tail.stdout, /^tick \d+\n$/);
+    // -f keeps streaming: lines written after the command started arrive.
+    const seen = await followFor(pki.adminConf, ['logs', '-f', 'counter', '--tail=1'], 1500);
+    const ticks = seen.match(/tick \d+/g) ?? [];
+    assert.ok(ticks.length >= 4, `followed lines: ${JSON.stringify(seen)}`);
+  });
+
+  it('kubectl exec runs in the pod and reports exit code 3', () => {
+    const r = kubectl(pki.adminConf, ['exec', 'counter', '--', 'sh', '-c', 'echo hi; exit 3']);
+    assert.equal(r.status, 3, r.stderr);
+    assert.equal(r.stdout, 'hi\n');
+    const it = kubectl(pki.adminConf, ['exec', '-i', 'counter', '--', 'sh', '-c', 'read x; echo got $x'], {
+      input: 'stdin-line\n',
+    });
+    assert.equal(it.status, 0, it.stderr);
+    assert.equal(it.stdout, 'got stdin-line\n');
+  });
+
+  it('after kill -9 and restart the kubelet is Ready again on its stored certificates (no new CSR)', async () => {
+    const before = kubectl(pki.adminConf, ['get', 'csr', '-o', 'name']).stdout.trim().split('\n').length;
+    await kubelet.kill9();
+    kubelet = startDaemon(kubeletArgs());
+    await waitFor(
+      () => /kubelet server listening/.test(kubelet.logs()) && /node is Ready/.test(kubelet.logs()),
+      30_000,
+      () => kubelet.logs().slice(-2000),
+    );
+    assert.ok(nodeReady());
+    assert.match(kubelet.logs(), /using the existing kubeconfig/);
+    const afterCount = kubectl(pki.adminConf, ['get', 'csr', '-o', 'name']).stdout.trim().split('\n').length;
+    assert.equal(afterCount, before);
+    await waitFor(
+      () => /tick/.test(kubectl(pki.adminConf, ['logs', 'counter', '--tail=1']).stdout),
+      20_000,
+      () => 'pod not back',
+    );
+  });
+
+  it('fails closed when the apiserver does not trust the kubelet serving certificate', async () => {
+    await api.stop();
+    // Any other CA: the front-proxy CA that pki init wrote.
+    api = await startApiserver(pki, port, api.dataDir, apiFlags(pki, pki.path('pki/front-proxy-ca.crt')));
+    const logs = kubectl(pki.adminConf, ['logs', 'counter', '--tail=1']);
+    assert.notEqual(logs.status, 0);
+    assert.match(logs.stderr, /x509: certificate signed by unknown authority/);
+    const exec = kubectl(pki.adminConf, ['exec', 'counter', '--', 'true']);
+    assert.notEqual(exec.status, 0);
+    assert.match(exec.stderr, /error dialing backend: .*x509: certificate signed by unknown authority/);
+  });
+});
+
+function spawnSyncText(bin: string, args: string[]): string {
+  const r = spawnSync(bin, args, { encoding: 'utf8' });
+  return `${r.stdout}${r.stderr}`;
+}
+
+/** Runs kubectl for `ms` and returns what it printed (then kills it). */
+function followFor(kubeconfig: string, args: string[], ms: number): Promise<string> {
+  return new Promise((resolve) => {
+    const p = spawn('kubectl', ['--kubeconfig', kubeconfig, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => {
+      out += d;
+    });
+    setTimeout(() => p.kill('SIGTERM'), ms);
+    p.once('exit', () => resolve(out));
+  });
+}
