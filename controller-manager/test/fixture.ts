@@ -8,7 +8,7 @@ import { createClient, type KubeClient } from '@mkube/shared/client';
 import { parseFlags } from '@mkube/shared/flags';
 import { createLogger } from '@mkube/shared/log';
 import { createCsrPem, generateKeyPair, type KeyPair, type SubjectAltNames } from '@mkube/shared/pki';
-import { type Fixture, issueClient, startFixture } from '../../apiserver/test/server/fixture.ts';
+import { type ExtraArgs, type Fixture, issueClient, startFixture } from '../../apiserver/test/server/fixture.ts';
 import {
   CONTROLLER_MANAGER_FLAGS,
   loadControllerManagerConfig,
@@ -32,12 +32,12 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(extraApiserverArgs: string[] = []): Promise<Cluster> {
-  const fx = await startFixture([
+export async function startCluster(extraApiserverArgs: ExtraArgs = []): Promise<Cluster> {
+  const fx = await startFixture((pki) => [
     '--authorization-mode=Node,RBAC',
     '--enable-bootstrap-token-auth',
     '--enable-admission-plugins=NodeRestriction',
-    ...extraApiserverArgs,
+    ...(typeof extraApiserverArgs === 'function' ? extraApiserverArgs(pki) : extraApiserverArgs),
   ]);
   const caPem = readFileSync(fx.pki.caCrt, 'utf8');
   const admin = createClient({

@@ -1,12 +1,15 @@
 // A real apiserver and controller-manager with a bootstrap token, and kubelets started in-process
 // from the same flags `mkube kubelet` takes. Every kubelet gets its own temp root dir.
 import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Node } from '@mkube/shared/api';
 import { parseFlags } from '@mkube/shared/flags';
 import { createLogger, type Logger } from '@mkube/shared/log';
+import { CertificateAuthority } from '@mkube/shared/pki';
+import type { Pki } from '../../apiserver/test/server/fixture.ts';
 import { type Cluster, createBootstrapToken, startCluster } from '../../controller-manager/test/fixture.ts';
 import { KUBELET_FLAGS, loadKubeletConfig, type RunningKubelet, startKubelet } from '../src/main.ts';
 
@@ -39,10 +42,30 @@ export function capturingLog(lines: string[], level = 'info'): Logger {
   });
 }
 
-export async function startNodeCluster(
-  opts: { apiserverArgs?: string[]; kcmArgs?: string[]; kcm?: boolean } = {},
-): Promise<NodeCluster> {
-  const c = await startCluster(opts.apiserverArgs ?? []);
+/** The apiserver's kubelet client (kubeadm's apiserver-kubelet-client) and the CA it verifies kubelets with. */
+function kubeletClientArgs(pki: Pki): string[] {
+  const ca = CertificateAuthority.fromPem(readFileSync(pki.caCrt), readFileSync(join(pki.dir, 'ca.key')));
+  const key = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const cert = ca.issue({
+    subject: { commonName: 'kube-apiserver-kubelet-client', organizations: ['kubeadm:cluster-admins'] },
+    publicKey: key.publicKey,
+    usages: ['digital signature', 'client auth'],
+    ttlMs: 3600_000,
+  });
+  const crt = join(pki.dir, 'apiserver-kubelet-client.crt');
+  const keyFile = join(pki.dir, 'apiserver-kubelet-client.key');
+  writeFileSync(crt, cert.pem);
+  writeFileSync(keyFile, key.privateKey.export({ type: 'sec1', format: 'pem' }), { mode: 0o600 });
+  return [
+    `--kubelet-client-certificate=${crt}`,
+    `--kubelet-client-key=${keyFile}`,
+    `--kubelet-certificate-authority=${pki.caCrt}`,
+    '--kubelet-preferred-address-types=InternalIP,Hostname',
+  ];
+}
+
+export async function startNodeCluster(opts: { kcmArgs?: string[]; kcm?: boolean } = {}): Promise<NodeCluster> {
+  const c = await startCluster(kubeletClientArgs);
   if (opts.kcm !== false) await c.startKcm(['--leader-elect=false', ...(opts.kcmArgs ?? [])]);
   await createBootstrapToken(c.admin, TOKEN_ID, TOKEN_SECRET);
   const caPem = readFileSync(c.fx.pki.caCrt, 'utf8');

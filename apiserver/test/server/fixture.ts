@@ -143,10 +143,14 @@ export function writeKubeconfig(file: string, url: string, pki: Pki): void {
   );
 }
 
-export async function startFixture(extraArgs: string[] = []): Promise<Fixture> {
+/** Extra apiserver flags, or a function making them once the PKI exists (flags naming files it issues). */
+export type ExtraArgs = string[] | ((pki: Pki) => string[]);
+
+export async function startFixture(extraArgs: ExtraArgs = []): Promise<Fixture> {
   const dir = tempDir('apiserver');
   const pki = makePki(dir);
-  const parsed = parseFlags(APISERVER_FLAGS, serverArgs(pki, join(dir, 'data'), extraArgs));
+  const extra = typeof extraArgs === 'function' ? extraArgs(pki) : extraArgs;
+  const parsed = parseFlags(APISERVER_FLAGS, serverArgs(pki, join(dir, 'data'), extra));
   const config = loadApiServerConfig(parsed.flags, parsed.given);
   const log = createLogger({ name: 'kube-apiserver', destination: { write: () => undefined } as never });
   const server = await startApiServer(config, { log, drainTimeoutMs: 3000 });
