@@ -6,7 +6,7 @@
 // closed once its kubelet CA is wrong.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -226,6 +226,68 @@ describe('kubelet process: join, 10250, logs and exec through the apiserver', ()
     });
     assert.equal(it.status, 0, it.stderr);
     assert.equal(it.stdout, 'got stdin-line\n');
+  });
+
+  it('kubectl exec -it on a real terminal (script(1) gives kubectl a pty): output and exit code 3', () => {
+    const cmd = `kubectl --kubeconfig ${pki.adminConf} exec -it counter -- sh -c 'echo hi; exit 3'`;
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], {
+      encoding: 'utf8',
+      input: '',
+      timeout: 30_000,
+      env: { ...process.env, HOME: work },
+    });
+    assert.equal(r.status, 3, `${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /hi\r?\n/);
+    assert.match(r.stdout, /command terminated with exit code 3/);
+  });
+
+  it('kill -9 at any point of a bootstrap, then a restart, ends Ready', async () => {
+    const crashRoot = join(work, 'crash-node');
+    mkdirSync(crashRoot);
+    const args = () => [
+      'kubelet',
+      ...joinArgs,
+      `--bootstrap-kubeconfig=${join(crashRoot, 'bootstrap-kubelet.conf')}`,
+      `--kubeconfig=${join(crashRoot, 'kubelet.conf')}`,
+      `--root-dir=${crashRoot}`,
+      '--hostname-override=e2e-crash',
+      '--node-ip=127.0.0.1',
+      '--address=127.0.0.1',
+      '--port=0',
+      `--client-ca-file=${pki.caCrt}`,
+      '--rotate-server-certificates',
+    ];
+    // Kill points spread over the whole bootstrap (process start to serving takes about a second).
+    for (const delay of [150, 600, 900, 1200, 1600, 2200]) {
+      const d = startDaemon(args());
+      await new Promise((r) => setTimeout(r, delay));
+      await d.kill9();
+    }
+    const last = startDaemon(args());
+    try {
+      await waitFor(
+        () =>
+          kubectl(pki.adminConf, [
+            'get',
+            'node',
+            'e2e-crash',
+            '-o',
+            'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+          ]).stdout === 'True',
+        30_000,
+        () => last.logs().slice(-3000),
+      );
+      for (const f of ['kubelet-client-current.pem', 'kubelet-server-current.pem']) {
+        assert.match(spawnSyncText('openssl', ['verify', '-CAfile', pki.caCrt, join(crashRoot, 'pki', f)]), /: OK$/m);
+      }
+      // Never a 0-byte or half-written PEM, whatever the kill point.
+      for (const f of readdirSync(join(crashRoot, 'pki'))) {
+        const text = readFileSync(join(crashRoot, 'pki', f), 'utf8');
+        assert.ok(text.length > 0 && /-----END [A-Z ]+-----\n$/.test(text), `${f} is whole`);
+      }
+    } finally {
+      await last.stop();
+    }
   });
 
   it('after kill -9 and restart the kubelet is Ready again on its stored certificates (no new CSR)', async () => {

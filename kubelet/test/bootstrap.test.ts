@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { CertificateSigningRequest, Node } from '@mkube/shared/api';
 import { parseCertificatesPem } from '@mkube/shared/pki';
 import { CSRS, waitFor } from '../../controller-manager/test/fixture.ts';
-import { curlKubelet, type NodeCluster, readyCondition, run, startNodeCluster } from './fixture.ts';
+import { capturingLog, curlKubelet, type NodeCluster, readyCondition, run, startNodeCluster } from './fixture.ts';
 
 describe('kubelet TLS bootstrap', () => {
   let c: NodeCluster;
@@ -88,6 +88,39 @@ describe('kubelet TLS bootstrap', () => {
     const afterCount = (await c.admin.resource<CertificateSigningRequest>(CSRS).list()).items.length;
     assert.equal(afterCount, before, 'no CSR while the stored certificates are valid');
     await again.stop();
+  });
+
+  it('a denied serving CSR is a clear error, retried with back-off (no hot loop)', async () => {
+    // The node's IP is outside the approver's allowed CIDRs: every serving CSR is Denied.
+    const strict = await startNodeCluster({ kcmArgs: ['--serving-csr-allowed-cidrs=10.0.0.0/8'] });
+    try {
+      const lines: string[] = [];
+      const k = await strict.startKubelet('node-denied', { log: capturingLog(lines) });
+      await new Promise((r) => setTimeout(r, 5000));
+      const failures = lines.filter((l) => l.includes('certificate request failed'));
+      assert.ok(failures.length >= 1);
+      assert.match(
+        failures[0]!,
+        /certificate signing request csr-\w+ is denied, reason: IPAddressOutsideAllowedCIDRs, message: /,
+      );
+      const serving = (await strict.admin.resource<CertificateSigningRequest>(CSRS).list()).items.filter(
+        (x) => x.spec.signerName === 'kubernetes.io/kubelet-serving',
+      );
+      // 2 s, then 4 s: at most three attempts in five seconds.
+      assert.ok(serving.length >= 1 && serving.length <= 3, `${serving.length} serving CSRs in 5 s`);
+      const r = await curlKubelet(k, '/healthz', { caCrt: strict.fx.pki.caCrt });
+      assert.equal(r.status, 0, 'still no TLS without a serving certificate');
+      assert.match(r.stderr, /internal error/);
+      assert.ok(
+        lines.some((l) =>
+          /http: TLS handshake error from 127\.0\.0\.1:\d+: no serving certificate available for the kubelet/.test(l),
+        ),
+        'the kubelet logs why it refused TLS',
+      );
+      await k.stop();
+    } finally {
+      await strict.close();
+    }
   });
 
   it('refuses TLS until the serving certificate is issued', async () => {
