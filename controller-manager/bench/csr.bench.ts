@@ -3,201 +3,35 @@
 // cluster CA, seen issued through a watch. Next to it, in the same run and for the same CSRs,
 // `cfssl serve`'s /api/v1/cfssl/sign (Debian golang-cfssl) as the baseline signer. Bounded: a
 // global time guard, every child killed on exit, the temp dir removed.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
-import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { CertificateSigningRequest, Secret } from '@mkube/shared/api';
-import { createClient, type KubeClient } from '@mkube/shared/client';
-import { CertificateAuthority, createCsrPem, encodePrivateKeyPem, generateKeyPair } from '@mkube/shared/pki';
+import type { CertificateSigningRequest } from '@mkube/shared/api';
+import { createClient } from '@mkube/shared/client';
+import { createCsrPem, generateKeyPair } from '@mkube/shared/pki';
 import { Pool } from 'undici';
+import {
+  benchWork,
+  cpuSeconds,
+  f,
+  freePort,
+  pct,
+  peakRssMb,
+  runPool,
+  startControlPlane,
+  until,
+} from '../../shared/bench/controlplane.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const N = Number(process.env.BENCH_CSRS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const TARGET = 500;
-const children: ChildProcess[] = [];
-const work = mkdtempSync(join(tmpdir(), 'mkube-bench-csr-'));
+const w = benchWork('csr', 300_000);
+const { file, start, logTail } = w;
 
-process.on('exit', () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  rmSync(work, { recursive: true, force: true });
-});
-const guard = setTimeout(() => {
-  process.stderr.write('bench:csr: time limit reached, stopping\n');
-  process.exit(2);
-}, 300_000);
-guard.unref();
-
-const f = (n: number, d = 0) =>
-  Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : 'n/a';
-const pct = (a: number[], p: number) =>
-  a.length ? [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor((p / 100) * a.length))]! : Number.NaN;
-
-function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
-
-function peakRssMb(pid: number | undefined): number {
-  if (!pid) return Number.NaN;
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : Number.NaN;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return Number.NaN;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-function start(name: string, args: string[]): ChildProcess {
-  const out = openSync(join(work, `${name}.log`), 'a');
-  const child = spawn(args[0]!, args.slice(1), { cwd: ROOT, stdio: ['ignore', out, out] });
-  children.push(child);
-  return child;
-}
-
-function logTail(name: string): string {
-  try {
-    return readFileSync(join(work, `${name}.log`), 'utf8').slice(-2000);
-  } catch {
-    return '';
-  }
-}
-
-async function until<T>(what: string, ms: number, fn: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-async function runPool<T>(items: readonly T[], concurrency: number, fn: (item: T, i: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await fn(items[i]!, i);
-      }
-    }),
-  );
-}
-
-// ---- PKI, written at run time ------------------------------------------------------------------
-const {
-  ca,
-  certPem: caPem,
-  keyPem: caKeyPem,
-} = await CertificateAuthority.createSelfSigned({ commonName: 'kubernetes' });
-const leaf = async (cn: string, orgs: string[], usages: ('client auth' | 'server auth')[], ips: string[] = []) => {
-  const key = await generateKeyPair();
-  const cert = ca.issue({
-    subject: { commonName: cn, organizations: orgs },
-    ipAddresses: ips,
-    publicKey: key.publicKey,
-    usages: ['digital signature', ...usages],
-    ttlMs: 86_400_000,
-  });
-  return { cert: cert.pem, key: encodePrivateKeyPem(key) };
-};
-const file = (name: string, text: string, mode = 0o600) => {
-  const p = join(work, name);
-  writeFileSync(p, text, { mode });
-  return p;
-};
-const caFile = file('ca.crt', caPem, 0o644);
-const caKeyFile = file('ca.key', caKeyPem);
-const server = await leaf('kube-apiserver', [], ['server auth'], ['127.0.0.1']);
-const admin = await leaf('kubernetes-admin', ['system:masters'], ['client auth']);
-const kcm = await leaf('system:kube-controller-manager', [], ['client auth']);
-const apiPort = await freePort();
-const origin = `https://127.0.0.1:${apiPort}`;
-const kcmConf = file(
-  'controller-manager.conf',
-  [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters:',
-    `- name: mkube\n  cluster:\n    server: ${origin}\n    certificate-authority: ${caFile}`,
-    'users:',
-    `- name: kcm\n  user:\n    client-certificate: ${file('kcm.crt', kcm.cert)}\n    client-key: ${file('kcm.key', kcm.key)}`,
-    'contexts:',
-    '- name: kcm\n  context: {cluster: mkube, user: kcm}',
-    'current-context: kcm',
-    '',
-  ].join('\n'),
-);
-
-// ---- the cluster ------------------------------------------------------------------------------
-// BENCH_CPU_PROF=<dir> writes V8 CPU profiles of both daemons there (the profile that guided the fixes).
-const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-const mkube = [process.execPath, ...prof, join(ROOT, 'cli/bin/mkube.js')];
-const api = start('apiserver', [
-  ...mkube,
-  'apiserver',
-  `--secure-port=${apiPort}`,
-  '--bind-address=127.0.0.1',
-  `--tls-cert-file=${file('apiserver.crt', server.cert)}`,
-  `--tls-private-key-file=${file('apiserver.key', server.key)}`,
-  `--client-ca-file=${caFile}`,
-  `--data-dir=${join(work, 'data')}`,
-  '--authorization-mode=Node,RBAC',
-  '--enable-bootstrap-token-auth',
-]);
-const adminClient: KubeClient = createClient({
-  server: origin,
-  caPem,
-  clientCertPem: admin.cert,
-  clientKeyPem: admin.key,
-});
-await until('apiserver ready', 60_000, async () =>
-  (await adminClient.requestText('GET', '/readyz')) === 'ok' ? true : undefined,
-).catch((e) => {
-  throw new Error(`${e.message}\n${logTail('apiserver')}`);
-});
-const kcmProc = start('controller-manager', [
-  ...mkube,
-  'controller-manager',
-  `--kubeconfig=${kcmConf}`,
-  `--cluster-signing-cert-file=${caFile}`,
-  `--cluster-signing-key-file=${caKeyFile}`,
-  '--leader-elect=false',
-]);
+// ---- the cluster (PKI written at run time; BENCH_CPU_PROF=<dir> profiles both daemons) ---------
+const cp = await startControlPlane(w);
+const { origin, caPem, caKeyPem, caFile, admin: adminClient, api, kcm: kcmProc } = cp;
+await cp.createBootstrapToken('bench0', '0123456789abcdef');
 const b64 = (s: string) => Buffer.from(s).toString('base64');
-await adminClient.resource<Secret>({ group: '', version: 'v1', resource: 'secrets', namespace: 'kube-system' }).create({
-  apiVersion: 'v1',
-  kind: 'Secret',
-  metadata: { name: 'bootstrap-token-bench0', namespace: 'kube-system' },
-  type: 'bootstrap.kubernetes.io/token',
-  data: {
-    'token-id': b64('bench0'),
-    'token-secret': b64('0123456789abcdef'),
-    'usage-bootstrap-authentication': b64('true'),
-  },
-});
 const tokenClient = createClient({ server: origin, caPem, token: 'bench0.0123456789abcdef' });
 const CSRS = { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' } as const;
 
@@ -358,12 +192,7 @@ process.stdout.write(
     `apiserver: peak RSS ${f(peakRssMb(api.pid))} MB, CPU ${f(apiCpu, 1)} s; controller-manager: peak RSS ${f(peakRssMb(kcmProc.pid))} MB, CPU ${f(kcmCpu, 1)} s (during the mkube phase, ${f((t1 - t0) / 1000, 1)} s)\n`,
 );
 if (!ok) process.stdout.write(`controller-manager log tail:\n${logTail('controller-manager')}\n`);
-await Promise.all([adminClient.close(), tokenClient.close()]);
-if (prof.length) {
-  // A profile is written on a clean exit only.
-  for (const c of [kcmProc, api]) {
-    c.kill('SIGTERM');
-    await new Promise((r) => c.once('exit', r));
-  }
-}
+await tokenClient.close();
+// A CPU profile is written on a clean exit only.
+if (process.env.BENCH_CPU_PROF) await cp.stop();
 process.exit(0);
