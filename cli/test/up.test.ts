@@ -1,5 +1,9 @@
+// `mkube up` as a user runs it: a whole cluster (apiserver, controller-manager, two kubelets as
+// processes) from an empty data dir, used with kubectl and curl, stopped with Ctrl-C leaving no
+// process behind; re-run on the same data dir (no new CSRs); --detach with `mkube down`; --reset.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -15,90 +19,177 @@ async function freePort(): Promise<number> {
   });
 }
 
+interface Up {
+  readonly child: ChildProcess;
+  readonly out: () => string;
+  readonly exited: Promise<number | null>;
+}
+
+async function up(args: string[]): Promise<Up> {
+  const child = spawn(process.execPath, ['cli/bin/mkube.js', 'up', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  const deadline = Date.now() + 90_000;
+  while (!out.includes('Ctrl-C stops') && Date.now() < deadline && child.exitCode === null)
+    await new Promise((r) => setTimeout(r, 100));
+  return { child, out: () => out, exited };
+}
+
+const pgrep = (pattern: string) => spawnSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).stdout.trim();
+
 describe('mkube up', () => {
   const t = tempDir('up');
   after(() => t.cleanup());
-
-  it('writes the PKI, serves the API to kubectl, and stops cleanly on SIGINT with no orphan', async () => {
-    const port = await freePort();
-    const dir = join(t.dir, 'cluster');
-    const child = spawn(
-      process.execPath,
-      ['cli/bin/mkube.js', 'up', `--data-dir=${dir}`, `--apiserver-bind-port=${port}`],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
-    const deadline = Date.now() + 60_000;
-    while (!out.includes('Ctrl-C stops') && Date.now() < deadline && child.exitCode === null)
-      await new Promise((r) => setTimeout(r, 100));
-    assert.match(out, /\[apiserver\] ready at https:\/\/127\.0\.0\.1:\d+/, out);
-    assert.match(out, /export KUBECONFIG=.*admin\.conf/);
-    const k = spawnSync('kubectl', ['--kubeconfig', join(dir, 'admin.conf'), 'get', 'namespaces', '-o', 'name'], {
+  const dir = join(t.dir, 'cluster');
+  let port: number;
+  let kubeletPort: number;
+  const kubectl = (args: string[]) =>
+    spawnSync('kubectl', ['--kubeconfig', join(dir, 'admin.conf'), ...args], {
       encoding: 'utf8',
       env: { ...process.env, HOME: t.dir },
+      timeout: 30_000,
     });
-    assert.equal(k.status, 0, k.stderr);
-    assert.match(k.stdout, /namespace\/kube-system/);
-    // RBAC is on: anonymous may read public info only.
-    const anon = (path: string) =>
+  const flags = () => [`--data-dir=${dir}`, `--apiserver-bind-port=${port}`, `--kubelet-port=${kubeletPort}`];
+
+  it('brings up two nodes by TLS bootstrap, shows each step, serves kubectl and curl, and Ctrl-C leaves nothing', async () => {
+    port = await freePort();
+    kubeletPort = await freePort();
+    const u = await up(flags());
+    const out = u.out();
+    assert.match(out, /\[apiserver\] ready at https:\/\/127\.0\.0\.1:\d+/, out);
+    assert.match(out, /\[bootstrap-token\] created token [a-z0-9]{6} \(24h\)/);
+    assert.match(out, /\[controller-manager\] leading/);
+    for (const n of ['node1', 'node2']) {
+      for (const kind of ['client', 'serving']) {
+        const m = new RegExp(`\\[${n}\\] CSR (csr-\\w+) \\(kubelet ${kind}\\) created by (\\S+)`).exec(out);
+        assert.ok(m, `${n} ${kind} CSR shown:\n${out}`);
+        assert.match(out, new RegExp(`\\[${n}\\] CSR ${m[1]} approved: AutoApproved`));
+        assert.match(out, new RegExp(`\\[${n}\\] CSR ${m[1]} issued`));
+      }
+      assert.match(out, new RegExp(`\\[${n}\\] Ready, serving the kubelet API on https://127\\.0\\.0\\.\\d:\\d+`));
+    }
+    assert.match(out, /export KUBECONFIG=.*admin\.conf/);
+
+    const nodes = kubectl([
+      'get',
+      'nodes',
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status} {end}',
+    ]);
+    assert.equal(nodes.stdout.trim(), 'node1=True node2=True', nodes.stderr);
+    const csrs = kubectl(['get', 'csr', '--no-headers']);
+    assert.equal(csrs.stdout.trim().split('\n').length, 4);
+    assert.ok(
+      csrs.stdout
+        .trim()
+        .split('\n')
+        .every((l) => l.includes('Approved,Issued')),
+      csrs.stdout,
+    );
+
+    // The static pod example, through the apiserver to the kubelet.
+    let logs = '';
+    for (let i = 0; i < 100 && !/hello from hello-node1 on node1/.test(logs); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      logs = kubectl(['logs', 'hello-node1']).stdout;
+    }
+    assert.match(logs, /hello from hello-node1 on node1/);
+    const exec = kubectl(['exec', 'hello-node2', '--', 'sh', '-c', 'echo hi; exit 3']);
+    assert.equal(exec.status, 3, exec.stderr);
+    assert.equal(exec.stdout, 'hi\n');
+
+    // Anonymous stays out of the apiserver's secrets and out of the kubelet.
+    const curl = (url: string, extra: string[] = []) =>
       spawnSync(
         'curl',
-        [
-          '-s',
-          '-o',
-          '/dev/null',
-          '-w',
-          '%{http_code}',
-          '--cacert',
-          join(dir, 'pki/ca.crt'),
-          `https://127.0.0.1:${port}${path}`,
-        ],
-        { encoding: 'utf8' },
+        ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--cacert', join(dir, 'pki/ca.crt'), ...extra, url],
+        {
+          encoding: 'utf8',
+        },
       ).stdout;
-    assert.equal(anon('/version'), '200');
-    assert.equal(anon('/api/v1/secrets'), '403');
-    // The controller-manager leads and signs cluster-info for a new bootstrap token.
-    assert.match(out, /\[controller-manager\] leading/);
-    const tok = spawnSync(
-      process.execPath,
-      ['cli/bin/mkube.js', 'token', 'create', `--kubeconfig=${join(dir, 'admin.conf')}`],
-      {
-        encoding: 'utf8',
-      },
-    );
-    assert.equal(tok.status, 0, tok.stderr);
-    const id = tok.stdout.trim().split('.')[0];
-    let jws = '';
-    for (let i = 0; i < 100 && !jws; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      jws = spawnSync(
-        'kubectl',
-        [
-          '--kubeconfig',
-          join(dir, 'admin.conf'),
-          'get',
-          'cm',
-          'cluster-info',
-          '-n',
-          'kube-public',
-          '-o',
-          `jsonpath={.data.jws-kubeconfig-${id}}`,
-        ],
-        { encoding: 'utf8', env: { ...process.env, HOME: t.dir } },
-      ).stdout;
-    }
-    assert.match(jws, /^eyJ[\w-]+\.\.[\w-]+$/);
-    child.kill('SIGINT');
-    assert.equal(await exited, 0, out);
-    assert.match(out, /\[apiserver\] stopped/);
-    const left = spawnSync('pgrep', ['-f', `--secure-port=${port}`], { encoding: 'utf8' });
-    assert.equal(left.stdout.trim(), '', 'no apiserver process left behind');
-    const kcmLeft = spawnSync('pgrep', ['-f', `--kubeconfig=${join(dir, 'controller-manager.conf')}`], {
+    assert.equal(curl(`https://127.0.0.1:${port}/version`), '200');
+    assert.equal(curl(`https://127.0.0.1:${port}/api/v1/secrets`), '403');
+    const kubeletUrl = /curl .* (https:\/\/127\.0\.0\.\d+:\d+\/pods)/.exec(out)?.[1];
+    assert.ok(kubeletUrl, 'a curl line to a kubelet is printed');
+    assert.equal(curl(kubeletUrl), '401');
+    const asApiserver = [
+      '--cert',
+      join(dir, 'pki/apiserver-kubelet-client.crt'),
+      '--key',
+      join(dir, 'pki/apiserver-kubelet-client.key'),
+    ];
+    assert.equal(curl(kubeletUrl, asApiserver), '200');
+
+    u.child.kill('SIGINT');
+    assert.equal(await u.exited, 0, u.out());
+    for (const d of ['node1', 'node2', 'controller-manager', 'apiserver'])
+      assert.match(u.out(), new RegExp(`\\[${d}\\] stopped`));
+    assert.equal(pgrep(`--secure-port=${port}`), '', 'no apiserver left');
+    assert.equal(pgrep(`--kubeconfig=${join(dir, 'controller-manager.conf')}`), '', 'no controller-manager left');
+    assert.equal(pgrep(`--root-dir=${join(dir, 'nodes')}`), '', 'no kubelet left');
+    assert.equal(pgrep('hello from \\$POD_NAME'), '', 'no pod process left');
+  });
+
+  it('re-running reuses the data dir: same CA, the same nodes, no new CSRs', async () => {
+    const ca = readFileSync(join(dir, 'pki/ca.crt'), 'utf8');
+    const u = await up(flags());
+    assert.match(u.out(), /\[bootstrap-token\] reusing token/);
+    assert.doesNotMatch(u.out(), /CSR csr-/);
+    assert.match(u.out(), /\[node1\] Ready/);
+    assert.match(u.out(), /\[node2\] Ready/);
+    assert.equal(readFileSync(join(dir, 'pki/ca.crt'), 'utf8'), ca);
+    assert.equal(kubectl(['get', 'csr', '--no-headers']).stdout.trim().split('\n').length, 4);
+    // A second `up` on a running data dir is refused.
+    const again = spawnSync(process.execPath, ['cli/bin/mkube.js', 'up', ...flags()], { encoding: 'utf8' });
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /a cluster is already running from .* "mkube down" stops it/);
+    u.child.kill('SIGTERM');
+    assert.equal(await u.exited, 0);
+  });
+
+  it('--detach returns once the cluster is up; mkube down stops it; --reset starts over', async () => {
+    const d = spawnSync(process.execPath, ['cli/bin/mkube.js', 'up', ...flags(), '--detach'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(d.status, 0, d.stdout + d.stderr);
+    assert.match(d.stdout, /Running in the background \(pid \d+\); "mkube down --data-dir=.*" stops it\./);
+    assert.equal(kubectl(['get', 'nodes', '--no-headers']).stdout.trim().split('\n').length, 2);
+    const down = spawnSync(process.execPath, ['cli/bin/mkube.js', 'down', `--data-dir=${dir}`], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(down.status, 0, down.stderr);
+    assert.match(down.stdout, /stopped the cluster running from/);
+    assert.equal(pgrep(`--secure-port=${port}`), '');
+    assert.equal(pgrep(`--root-dir=${join(dir, 'nodes')}`), '');
+
+    const oldCa = readFileSync(join(dir, 'pki/ca.crt'), 'utf8');
+    const r = spawnSync(process.execPath, ['cli/bin/mkube.js', 'up', ...flags(), '--reset', '--detach', '--nodes=1'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.notEqual(readFileSync(join(dir, 'pki/ca.crt'), 'utf8'), oldCa, 'a new CA');
+    assert.match(r.stdout, /\[node1\] CSR csr-\w+ \(kubelet client\) created/);
+    spawnSync(process.execPath, ['cli/bin/mkube.js', 'down', `--data-dir=${dir}`], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(pgrep(`--secure-port=${port}`), '');
+  });
+
+  it('refuses to --reset a folder that is not an mkube data dir', () => {
+    const precious = join(t.dir, 'precious');
+    mkdirSync(precious);
+    writeFileSync(join(precious, 'notes.txt'), 'keep me');
+    const r = spawnSync(process.execPath, ['cli/bin/mkube.js', 'up', `--data-dir=${precious}`, '--reset'], {
       encoding: 'utf8',
     });
-    assert.equal(kcmLeft.stdout.trim(), '', 'no controller-manager process left behind');
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /does not look like an mkube data dir/);
+    assert.equal(readFileSync(join(precious, 'notes.txt'), 'utf8'), 'keep me');
   });
 });

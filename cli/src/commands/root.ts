@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { apiserverCommand } from './apiserver.js';
 import { certsCommand } from './certs.js';
 import { controllerManagerCommand } from './controllermanager.js';
+import { downCommand } from './down.js';
 import { kubeconfigCommand } from './kubeconfig.js';
 import { kubeletCommand } from './kubelet.js';
 import { pkiCommand } from './pki.js';
@@ -23,6 +24,7 @@ export const rootCommand: Command = {
   ],
   subcommands: [
     upCommand,
+    downCommand,
     pkiCommand,
     kubeconfigCommand,
     certsCommand,

@@ -1,33 +1,127 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FlagSpec } from '@mkube/shared/flags';
 import { CliError, type Command } from '../command.js';
 import { initPki } from '../pki/init.js';
 import { clientFromKubeconfig } from '../token/client.js';
 import { ensureClusterInfo } from '../up/clusterinfo.js';
 import { type RunningDaemon, startDaemon } from '../up/daemon.js';
+import { ensureBootstrapKubeconfig, kubeletArgs, planNodes, prepareNode } from '../up/nodes.js';
+import { removePid, runningUp, writePid } from '../up/pidfile.js';
+import { followJoin } from '../up/progress.js';
 import { waitLeader, waitReady } from '../up/ready.js';
 import { PKI_INIT_FLAGS, pkiInitParams } from './pki.js';
 
+const MKUBE_BIN = fileURLToPath(new URL('../../bin/mkube.js', import.meta.url));
+const READY_LINE = 'Ctrl-C stops the cluster.';
+
+export const DATA_DIR_FLAG = 'data-dir';
+
 const UP_FLAGS: readonly FlagSpec[] = [
-  ...PKI_INIT_FLAGS.map((f) => (f.name === 'dir' ? { ...f, name: 'data-dir' } : f)),
+  ...PKI_INIT_FLAGS.map((f) => (f.name === 'dir' ? { ...f, name: DATA_DIR_FLAG } : f)),
+  { name: 'nodes', type: 'int', default: 2, usage: 'How many kubelets (nodes) to run, each its own process' },
+  {
+    name: 'kubelet-port',
+    type: 'int',
+    default: 10250,
+    usage: "The kubelets' port (each on its own address; where there is none, consecutive ports from this one)",
+  },
+  { name: 'store', type: 'string', default: 'sqlite', usage: 'The apiserver store: sqlite (etcd is not built yet)' },
+  {
+    name: 'signing-duration',
+    type: 'duration',
+    usage: "The controller-manager's --cluster-signing-duration (default 8760h): short values show rotation",
+  },
+  { name: 'reset', type: 'bool', usage: 'Delete the data dir first (its CA, certificates, store) and start over' },
+  { name: 'detach', type: 'bool', usage: 'Run in the background; "mkube down" stops it' },
+  { name: 'v', type: 'int', default: 0, usage: "The daemons' log verbosity" },
 ];
+
+/** --reset deletes only what is recognisably an mkube data dir. */
+function resetDataDir(dir: string): void {
+  if (!existsSync(dir)) return;
+  const entries = readdirSync(dir);
+  if (entries.length > 0 && !existsSync(join(dir, 'pki', 'ca.crt')) && !existsSync(join(dir, 'admin.conf')))
+    throw new CliError(`--reset: ${dir} does not look like an mkube data dir (no pki/ca.crt); not deleting it`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** `--detach`: the same command in the background, logging to <data-dir>/logs/up.log. */
+async function detach(argv: readonly string[], dataDir: string, stdout: NodeJS.WritableStream): Promise<number> {
+  mkdirSync(join(dataDir, 'logs'), { recursive: true });
+  const logFile = join(dataDir, 'logs', 'up.log');
+  const fd = openSync(logFile, 'w', 0o600);
+  const args = argv.filter((a) => a !== '--detach' && a !== '--detach=true');
+  const child = spawn(process.execPath, [MKUBE_BIN, 'up', ...args], { detached: true, stdio: ['ignore', fd, fd] });
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  child.unref();
+  const deadline = Date.now() + 180_000;
+  while (Date.now() < deadline) {
+    const text = readFileSync(logFile, 'utf8');
+    if (text.includes(READY_LINE) || exited) {
+      stdout.write(
+        text.replace(
+          READY_LINE,
+          `Running in the background (pid ${child.pid}); "mkube down --data-dir=${dataDir}" stops it.`,
+        ),
+      );
+      return exited ? 1 : 0;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  stdout.write(readFileSync(logFile, 'utf8'));
+  throw new CliError(`the cluster did not come up in 180 s; see ${logFile} ("mkube down" stops it)`);
+}
 
 export const upCommand: Command = {
   name: 'up',
   summary: 'Bring up the local cluster',
   description:
-    'Bring up the embedded local cluster under --data-dir: write (or reuse) the cluster PKI and kubeconfigs,\n' +
-    'then run the apiserver (SQLite store) and the controller-manager, each as its own process talking over\n' +
-    'mutual TLS, until Ctrl-C. The kubelets are not built yet; they will join here.',
+    'Bring up the embedded local cluster under --data-dir: write (or reuse) the cluster PKI, kubeconfigs and a\n' +
+    'bootstrap token, then run the apiserver (SQLite store), the controller-manager and --nodes kubelets, each\n' +
+    'its own process talking only over mutual TLS, as separate machines would. Kubelets listen on 127.0.0.2,\n' +
+    '127.0.0.3, … where the OS allows (distinct ports on 127.0.0.1 elsewhere) and join by TLS bootstrap.\n' +
+    'Re-running reuses the data dir: same CA, same nodes, no new CSRs while certificates are valid.',
   usage: 'up [flags]',
-  examples: ['mkube up', 'npm start', 'mkube up --data-dir=/tmp/mkube --apiserver-bind-port=7443'],
+  examples: [
+    'mkube up',
+    'npm start',
+    'mkube up --nodes=3 --signing-duration=1h',
+    'mkube up --detach && kubectl --kubeconfig=.mkube/admin.conf get nodes && mkube down',
+    'mkube up --reset',
+  ],
   flags: UP_FLAGS,
   async run({ args, stdout, signal }) {
-    const p = pkiInitParams({ ...args.flags, dir: args.flags['data-dir'] });
+    const dataDir = resolve(args.flags[DATA_DIR_FLAG] as string);
+    const nodesCount = args.flags.nodes as number;
+    if (!Number.isInteger(nodesCount) || nodesCount < 0 || nodesCount > 50)
+      throw new CliError(`--nodes: ${nodesCount} is not between 0 and 50`);
+    const store = args.flags.store as string;
+    if (store === 'etcd') throw new CliError('--store=etcd: the etcd store is not built yet; use --store=sqlite');
+    if (store !== 'sqlite') throw new CliError(`--store: unknown store "${store}" (sqlite or etcd)`);
+    const running = runningUp(dataDir);
+    if (running)
+      throw new CliError(`a cluster is already running from ${dataDir} (pid ${running}); "mkube down" stops it`);
+    if (args.flags.reset === true) resetDataDir(dataDir);
+    if (args.flags.detach === true) {
+      const argv = process.argv
+        .slice(process.argv.indexOf('up') + 1)
+        .filter((a) => a !== '--reset' && a !== '--reset=true');
+      return detach(argv, dataDir, stdout);
+    }
+
+    const p = pkiInitParams({ ...args.flags, dir: dataDir });
     await initPki({ ...p, log: (l) => stdout.write(`${l}\n`) });
     const port = new URL(p.server).port || '6443';
     const pki = (f: string) => join(p.dir, 'pki', f);
+    const v = args.flags.v as number;
+    const verbosity = v ? [`--v=${v}`] : [];
+    writePid(dataDir);
     // Ctrl-C must stop every daemon whatever phase start-up is in, and nothing may outlive us.
     const stopping = new AbortController();
     const onSignal = () => stopping.abort();
@@ -38,6 +132,7 @@ export const upCommand: Command = {
     const daemons: RunningDaemon[] = [];
     const killAll = () => {
       for (const d of daemons) d.proc.kill('SIGKILL');
+      removePid(dataDir);
     };
     process.once('exit', killAll);
     let failed = false;
@@ -62,6 +157,12 @@ export const upCommand: Command = {
         `--service-account-key-file=${pki('sa.pub')}`,
         `--service-account-signing-key-file=${pki('sa.key')}`,
         '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+        `--kubelet-client-certificate=${pki('apiserver-kubelet-client.crt')}`,
+        `--kubelet-client-key=${pki('apiserver-kubelet-client.key')}`,
+        `--kubelet-certificate-authority=${pki('ca.crt')}`,
+        // kubeadm's choice: dial the node's IP, which its serving certificate carries.
+        '--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname',
+        ...verbosity,
       ]);
       const caPem = readFileSync(pki('ca.crt'), 'utf8');
       if (!(await waitReady(`${p.server}/readyz`, caPem, 30_000, Promise.race([api.exited, stopped])))) {
@@ -74,41 +175,95 @@ export const upCommand: Command = {
       try {
         if (await ensureClusterInfo(admin, p.server, caPem))
           stdout.write('[bootstrap-token] created kube-public/cluster-info\n');
+        const tok = await ensureBootstrapKubeconfig(admin, p.dir, p.server, caPem);
+        stdout.write(
+          tok.created
+            ? `[bootstrap-token] created token ${tok.id} (24h) and ${join(p.dir, 'bootstrap-kubelet.conf')}\n`
+            : `[bootstrap-token] reusing token ${tok.id}\n`,
+        );
+        const signingDuration = args.given.has('signing-duration')
+          ? [`--cluster-signing-duration=${Math.round((args.flags['signing-duration'] as number) / 1000)}s`]
+          : [];
+        const kcm = start('controller-manager', [
+          'controller-manager',
+          `--kubeconfig=${join(p.dir, 'controller-manager.conf')}`,
+          `--cluster-signing-cert-file=${pki('ca.crt')}`,
+          `--cluster-signing-key-file=${pki('ca.key')}`,
+          `--root-ca-file=${pki('ca.crt')}`,
+          // kubeadm's setting: the bootstrap signer and token cleaner are off upstream by default.
+          '--controllers=*,bootstrapsigner,tokencleaner',
+          ...signingDuration,
+          ...verbosity,
+        ]);
+        if (!(await waitLeader(kc, 30_000, Promise.race([kcm.exited, stopped])))) {
+          if (stopping.signal.aborted) return;
+          throw new CliError(`the controller-manager did not become leader; see ${kcm.logFile}`);
+        }
+        stdout.write(`[controller-manager] leading (logs: ${kcm.logFile})\n`);
+
+        const nodes = await planNodes(p.dir, nodesCount, args.flags['kubelet-port'] as number);
+        const progress = followJoin(
+          admin,
+          nodes.map((n) => n.name),
+          (l) => stdout.write(`${l}\n`),
+        );
+        const kubelets: RunningDaemon[] = [];
+        for (const n of nodes) {
+          const manifests = prepareNode(n);
+          kubelets.push(start(n.name, kubeletArgs(n, p.dir, manifests, v)));
+        }
+        const anyExit = Promise.race([api.exited, kcm.exited, ...kubelets.map((k) => k.exited)]);
+        const joined = await Promise.race([
+          progress.allReady.then(() => 'ready' as const),
+          stopped.then(() => 'stopped' as const),
+          anyExit.then(() => 'exited' as const),
+          new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 90_000).unref()),
+        ]);
+        progress.stop();
+        if (joined === 'stopped') return;
+        if (joined !== 'ready') {
+          const dead = daemons.find((d) => d.proc.exitCode !== null);
+          throw new CliError(
+            dead
+              ? `${dead.name} exited (${dead.proc.exitCode}); see ${dead.logFile}`
+              : `the nodes did not all become Ready in 90 s; see ${join(p.dir, 'logs')}`,
+          );
+        }
+        const first = nodes[0];
+        stdout.write(
+          [
+            '',
+            'Use it:',
+            `  export KUBECONFIG=${kc}`,
+            '  kubectl get nodes,csr -o wide',
+            ...(first
+              ? [
+                  `  kubectl logs -f hello-${first.name}`,
+                  `  kubectl exec hello-${first.name} -- sh -c 'echo hi; exit 3'`,
+                ]
+              : []),
+            '  # the apiserver, with a client certificate:',
+            `  curl --cacert ${pki('ca.crt')} --cert ${pki('apiserver-kubelet-client.crt')} --key ${pki('apiserver-kubelet-client.key')} ${p.server}/api/v1/nodes`,
+            ...(first
+              ? [
+                  `  # a kubelet, as the apiserver reaches it (verified against the cluster CA):`,
+                  `  curl --cacert ${pki('ca.crt')} --cert ${pki('apiserver-kubelet-client.crt')} --key ${pki('apiserver-kubelet-client.key')} https://${first.ip}:${first.port}/pods`,
+                ]
+              : []),
+            `Logs: ${join(p.dir, 'logs')}. ${READY_LINE}`,
+            '',
+          ].join('\n'),
+        );
+        await Promise.race([stopped, anyExit]);
       } finally {
         await admin.close();
       }
-      const kcm = start('controller-manager', [
-        'controller-manager',
-        `--kubeconfig=${join(p.dir, 'controller-manager.conf')}`,
-        `--cluster-signing-cert-file=${pki('ca.crt')}`,
-        `--cluster-signing-key-file=${pki('ca.key')}`,
-        `--root-ca-file=${pki('ca.crt')}`,
-        // kubeadm's setting: the bootstrap signer and token cleaner are off upstream by default.
-        '--controllers=*,bootstrapsigner,tokencleaner',
-      ]);
-      if (!(await waitLeader(kc, 30_000, Promise.race([kcm.exited, stopped])))) {
-        if (stopping.signal.aborted) return;
-        throw new CliError(`the controller-manager did not become leader; see ${kcm.logFile}`);
-      }
-      stdout.write(
-        [
-          `[controller-manager] leading (logs: ${kcm.logFile})`,
-          '',
-          'Use it:',
-          `  export KUBECONFIG=${kc}`,
-          '  kubectl get namespaces,csr',
-          `  curl --cacert ${pki('ca.crt')} --cert ${pki('apiserver-kubelet-client.crt')} --key ${pki('apiserver-kubelet-client.key')} ${p.server}/version`,
-          '',
-          'Not yet: kubelets (nodes will join here when they exist). Ctrl-C stops the cluster.',
-          '',
-        ].join('\n'),
-      );
-      await Promise.race([stopped, api.exited, kcm.exited]);
     };
     try {
       await bringUp();
     } finally {
-      // Reverse start order: the controller-manager lets go of its lease while the apiserver still answers.
+      // Reverse start order: kubelets first, the controller-manager lets go of its lease while the
+      // apiserver still answers.
       for (const d of [...daemons].reverse()) {
         const code = await d.stop();
         if (code) failed = true;
@@ -117,6 +272,7 @@ export const upCommand: Command = {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       process.off('exit', killAll);
+      removePid(dataDir);
     }
     return failed ? 1 : 0;
   },
