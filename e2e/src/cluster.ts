@@ -1,0 +1,210 @@
+// A whole local cluster for the security suite, started the way a user starts it: `mkube up`
+// (apiserver, controller-manager, two kubelets, each its own process, at the highest verbosity so
+// the log check sees everything), plus clients holding every kind of credential the cases need.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { CertificateAuthority, encodePrivateKeyPem, generateKeyPair } from '@mkube/shared/pki';
+import { freePort, MKUBE_BIN, REPO_ROOT, tempDir } from './harness.ts';
+
+export interface Credential {
+  readonly cert?: string;
+  readonly key?: string;
+  readonly token?: string;
+  /** Defaults to the cluster CA. */
+  readonly ca?: string;
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly text: string;
+  readonly json: Record<string, unknown> | undefined;
+  readonly headers: Record<string, string | string[] | undefined>;
+}
+
+export interface UpCluster {
+  readonly dir: string;
+  readonly port: number;
+  readonly kubeletPort: number;
+  readonly server: string;
+  readonly caPem: string;
+  readonly adminConf: string;
+  readonly nodes: readonly { name: string; ip: string; cred: Credential }[];
+  readonly admin: Credential;
+  readonly apiserverKubeletClient: Credential;
+  /** The bootstrap token `mkube up` created (from bootstrap-kubelet.conf). */
+  readonly bootstrapToken: string;
+  output(): string;
+  /** Every daemon's log, concatenated. */
+  logs(): string;
+  /** A client certificate from the cluster CA, with explicit validity when given. */
+  issue(
+    cn: string,
+    orgs: string[],
+    opts?: { notBefore?: Date; notAfter?: Date; usage?: 'client auth' | 'server auth'; ips?: string[]; dns?: string[] },
+  ): Promise<Credential>;
+  /** An HTTPS request to the apiserver (or any URL) with a credential. */
+  req(cred: Credential, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
+  stop(): Promise<void>;
+}
+
+export function httpsRequest(
+  url: string,
+  cred: Credential & { caPem: string },
+  method = 'GET',
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const r = request(
+      url,
+      {
+        method,
+        ca: cred.ca ? readFileSync(cred.ca) : cred.caPem,
+        ...(cred.cert ? { cert: readFileSync(cred.cert), key: readFileSync(cred.key!) } : {}),
+        headers: {
+          ...(cred.token ? { authorization: `Bearer ${cred.token}` } : {}),
+          ...(payload ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+        agent: false,
+        timeout: 15_000,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => {
+          text += d;
+        });
+        res.on('end', () => {
+          let json: Record<string, unknown> | undefined;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, text, json, headers: res.headers });
+        });
+      },
+    );
+    r.on('error', reject);
+    r.on('timeout', () => r.destroy(new Error('timeout')));
+    if (payload) r.write(payload);
+    r.end();
+  });
+}
+
+export async function startUpCluster(prefix: string): Promise<UpCluster> {
+  const dir = join(tempDir(prefix), 'cluster');
+  const port = await freePort();
+  const kubeletPort = await freePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [MKUBE_BIN, 'up', `--data-dir=${dir}`, `--apiserver-bind-port=${port}`, `--kubelet-port=${kubeletPort}`, '--v=10'],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  const deadline = Date.now() + 120_000;
+  while (!out.includes('Ctrl-C stops') && Date.now() < deadline && child.exitCode === null)
+    await new Promise((r) => setTimeout(r, 100));
+  if (!out.includes('Ctrl-C stops')) {
+    child.kill('SIGINT');
+    throw new Error(`mkube up did not come up:\n${out}`);
+  }
+  const pki = (f: string) => join(dir, 'pki', f);
+  const caPem = readFileSync(pki('ca.crt'), 'utf8');
+  const ca = CertificateAuthority.fromPem(caPem, readFileSync(pki('ca.key')));
+  const nodeIps = [...out.matchAll(/\[(node\d)\] Ready, serving the kubelet API on https:\/\/([\d.]+):\d+/g)];
+  const nodes = nodeIps
+    .sort((a, b) => a[1]!.localeCompare(b[1]!))
+    .map((m) => ({
+      name: m[1]!,
+      ip: m[2]!,
+      cred: {
+        cert: join(dir, 'nodes', m[1]!, 'pki', 'kubelet-client-current.pem'),
+        key: join(dir, 'nodes', m[1]!, 'pki', 'kubelet-client-current.pem'),
+      },
+    }));
+  const bootstrapToken = /token: (\S+)/
+    .exec(readFileSync(join(dir, 'bootstrap-kubelet.conf'), 'utf8'))![1]!
+    .replace(/"/g, '');
+  const server = `https://127.0.0.1:${port}`;
+  let n = 0;
+  const cluster: UpCluster = {
+    dir,
+    port,
+    kubeletPort,
+    server,
+    caPem,
+    adminConf: join(dir, 'admin.conf'),
+    nodes,
+    admin: { cert: pki('apiserver-kubelet-client.crt'), key: pki('apiserver-kubelet-client.key') },
+    apiserverKubeletClient: { cert: pki('apiserver-kubelet-client.crt'), key: pki('apiserver-kubelet-client.key') },
+    bootstrapToken,
+    output: () => out,
+    logs: () =>
+      ['apiserver', 'controller-manager', ...nodes.map((x) => x.name)]
+        .map((d) => {
+          try {
+            return readFileSync(join(dir, 'logs', `${d}.log`), 'utf8');
+          } catch {
+            return '';
+          }
+        })
+        .join('\n'),
+    async issue(cn, orgs, o = {}) {
+      const key = await generateKeyPair();
+      const now = new Date();
+      let pem: string;
+      if (o.notBefore || o.notAfter) {
+        const { issueWindow } = await import('./window.ts');
+        pem = await issueWindow(
+          pki('ca.crt'),
+          pki('ca.key'),
+          key,
+          cn,
+          orgs,
+          o.notBefore ?? now,
+          o.notAfter ?? new Date(now.getTime() + 3600_000),
+        );
+      } else {
+        pem = ca.issue({
+          subject: { commonName: cn, organizations: orgs },
+          publicKey: key.publicKey,
+          usages: ['digital signature', o.usage ?? 'client auth'],
+          ipAddresses: o.ips ?? [],
+          dnsNames: o.dns ?? [],
+          ttlMs: 3600_000,
+        }).pem;
+      }
+      const base = join(dir, `cred-${++n}`);
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(`${base}.crt`, pem);
+      writeFileSync(`${base}.key`, encodePrivateKeyPem(key), { mode: 0o600 });
+      return { cert: `${base}.crt`, key: `${base}.key` };
+    },
+    req(cred, method, path, body, headers) {
+      return httpsRequest(
+        path.startsWith('https://') ? path : `${server}${path}`,
+        { ...cred, caPem },
+        method,
+        body,
+        headers,
+      );
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGINT');
+        const t = setTimeout(() => child.kill('SIGKILL'), 60_000);
+        await exited;
+        clearTimeout(t);
+      }
+    },
+  };
+  return cluster;
+}

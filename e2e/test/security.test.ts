@@ -1,0 +1,893 @@
+// The security regression suite: a whole cluster from `mkube up` (every daemon its own process,
+// mutual TLS, highest verbosity), attacked the ways a Kubernetes operator fears. Each case asserts
+// the exact denial — HTTP code, Status reason and message, TLS failure — and that nothing changed.
+import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { connect } from 'node:tls';
+import {
+  CertificateAuthority,
+  createCsrPem,
+  encodePrivateKeyPem,
+  generateKeyPair,
+  type SubjectAltNames,
+} from '@mkube/shared/pki';
+import WebSocket from 'ws';
+import { type Credential, httpsRequest, type Reply, startUpCluster, type UpCluster } from '../src/cluster.ts';
+import { freePort, MKUBE_BIN, REPO_ROOT } from '../src/harness.ts';
+
+const CSR_PATH = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function expectStatus(r: Reply, code: number, reason: string, message?: string | RegExp): void {
+  assert.equal(r.status, code, r.text);
+  assert.equal(r.json?.kind, 'Status', r.text);
+  assert.equal(r.json?.reason, reason, r.text);
+  if (typeof message === 'string') assert.equal(r.json?.message, message);
+  else if (message) assert.match(String(r.json?.message), message);
+}
+
+describe('security regression suite', () => {
+  let c: UpCluster;
+  let admin: Credential;
+  let node1: UpCluster['nodes'][number];
+  let node2: UpCluster['nodes'][number];
+  let foreignCA: CertificateAuthority;
+  const work = mkdtempSync(join(tmpdir(), 'mkube-sec-'));
+  const fakes: Server[] = [];
+
+  const csrBody = async (
+    name: string,
+    o: { cn: string; orgs?: string[]; sans?: SubjectAltNames; signer: string; usages: string[] },
+  ) => {
+    const key = await generateKeyPair();
+    const pem = await createCsrPem(key, { commonName: o.cn, organizations: o.orgs ?? [] }, o.sans ?? {});
+    return {
+      apiVersion: 'certificates.k8s.io/v1',
+      kind: 'CertificateSigningRequest',
+      metadata: { name },
+      spec: { request: b64(pem), signerName: o.signer, usages: o.usages },
+    };
+  };
+  const getCsr = async (name: string) =>
+    (await c.req(admin, 'GET', `${CSR_PATH}/${name}`)).json as {
+      status?: { conditions?: { type: string; reason?: string; message?: string }[]; certificate?: string };
+    };
+  const conditionsOf = async (name: string) =>
+    ((await getCsr(name)).status?.conditions ?? []).map((x) => `${x.type}/${x.reason}`);
+  const approveAsAdmin = async (name: string) => {
+    const csr = (await c.req(admin, 'GET', `${CSR_PATH}/${name}`)).json!;
+    const status = (csr.status ?? {}) as { conditions?: unknown[] };
+    const body = {
+      ...csr,
+      status: {
+        ...status,
+        conditions: [
+          ...(status.conditions ?? []),
+          { type: 'Approved', status: 'True', reason: 'AdminSaysSo', message: 'test' },
+        ],
+      },
+    };
+    const r = await c.req(admin, 'PUT', `${CSR_PATH}/${name}/approval`, body);
+    assert.equal(r.status, 200, r.text);
+  };
+  const waitFor = async <T>(what: string, fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const v = await fn();
+      if (v !== undefined) return v;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await sleep(100);
+    }
+  };
+  const foreign = async (cn: string, orgs: string[] = []): Promise<Credential> => {
+    const key = await generateKeyPair();
+    const cert = foreignCA.issue({
+      subject: { commonName: cn, organizations: orgs },
+      publicKey: key.publicKey,
+      usages: ['digital signature', 'client auth'],
+      ttlMs: 3600_000,
+    });
+    const base = join(work, `foreign-${cn.replace(/\W/g, '_')}`);
+    writeFileSync(`${base}.crt`, cert.pem);
+    writeFileSync(`${base}.key`, encodePrivateKeyPem(key), { mode: 0o600 });
+    return { cert: `${base}.crt`, key: `${base}.key` };
+  };
+  const tokenSecret = (id: string, secret: string, data: Record<string, string>, ns = 'kube-system') => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: `bootstrap-token-${id}`, namespace: ns },
+    type: 'bootstrap.kubernetes.io/token',
+    data: Object.fromEntries(
+      Object.entries({ 'token-id': id, 'token-secret': secret, ...data }).map(([k, v]) => [k, b64(v)]),
+    ),
+  });
+  const kubectl = (args: string[]) =>
+    spawnSync('kubectl', ['--kubeconfig', c.adminConf, ...args], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, HOME: work },
+    });
+  // The fake kubelets live in this process: kubectl must not block its event loop.
+  const kubectlAsync = (args: string[]) =>
+    new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        'kubectl',
+        ['--kubeconfig', c.adminConf, ...args],
+        { encoding: 'utf8', timeout: 30_000, env: { ...process.env, HOME: work } },
+        (err, stdout, stderr) =>
+          resolve({ status: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+      );
+    });
+  const kubeletUrl = (n: { ip: string }, path: string) => `https://${n.ip}:${c.kubeletPort}${path}`;
+
+  before(async () => {
+    c = await startUpCluster('security');
+    admin = await c.issue('kubernetes-admin', ['kubeadm:cluster-admins']);
+    [node1, node2] = c.nodes as [UpCluster['nodes'][number], UpCluster['nodes'][number]];
+    assert.ok(node1 && node2, c.output());
+    foreignCA = (await CertificateAuthority.createSelfSigned({ commonName: 'kubernetes' })).ca;
+    // A pod on node2 that references a secret (for node isolation), created as the admin.
+    assert.equal(
+      (
+        await c.req(admin, 'POST', '/api/v1/namespaces/default/secrets', {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'node2-secret' },
+          stringData: { pw: 'hunter2-very-secret' },
+        })
+      ).status,
+      201,
+    );
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'on-node2' },
+      spec: {
+        nodeName: 'node2',
+        containers: [
+          {
+            name: 'main',
+            image: 'busybox',
+            command: ['sh', '-c', 'while true; do echo on-node2; sleep 1; done'],
+            env: [{ name: 'PW', valueFrom: { secretKeyRef: { name: 'node2-secret', key: 'pw' } } }],
+          },
+        ],
+      },
+    };
+    const pr = await c.req(admin, 'POST', '/api/v1/namespaces/default/pods', pod);
+    assert.equal(pr.status, 201, pr.text);
+  });
+  after(async () => {
+    for (const f of fakes) f.close();
+    await c?.stop();
+  });
+
+  // ---- the happy path first: what every denial below is measured against --------------------
+  it('P1 bootstrap → both nodes Ready → kubectl logs and exec (exit 3) through the apiserver', async () => {
+    const nodes = kubectl([
+      'get',
+      'nodes',
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status} {end}',
+    ]);
+    assert.equal(nodes.stdout.trim(), 'node1=True node2=True');
+    await waitFor('pod logs', async () => (/on-node2/.test(kubectl(['logs', 'on-node2']).stdout) ? true : undefined));
+    const ex = kubectl(['exec', 'hello-node1', '--', 'sh', '-c', 'echo hi; exit 3']);
+    assert.equal(ex.status, 3, ex.stderr);
+    assert.equal(ex.stdout, 'hi\n');
+  });
+
+  // ---- apiserver authentication ----------------------------------------------------------------
+  it('A1 anonymous cannot list secrets (403 Forbidden, upstream message)', async () => {
+    expectStatus(
+      await c.req({}, 'GET', '/api/v1/secrets'),
+      403,
+      'Forbidden',
+      'secrets is forbidden: User "system:anonymous" cannot list resource "secrets" in API group "" at the cluster scope',
+    );
+  });
+  it('A2 a client certificate from another CA with the same CA name is 401', async () => {
+    expectStatus(
+      await c.req(await foreign('kubernetes-admin', ['system:masters']), 'GET', '/api/v1/secrets'),
+      401,
+      'Unauthorized',
+    );
+  });
+  it('A3 an expired client certificate from the cluster CA is 401', async () => {
+    const cred = await c.issue('expired-admin', ['kubeadm:cluster-admins'], {
+      notBefore: new Date(Date.now() - 7200_000),
+      notAfter: new Date(Date.now() - 3600_000),
+    });
+    expectStatus(await c.req(cred, 'GET', '/api/v1/secrets'), 401, 'Unauthorized');
+  });
+  it('A4 a not-yet-valid client certificate from the cluster CA is 401', async () => {
+    const cred = await c.issue('future-admin', ['kubeadm:cluster-admins'], {
+      notBefore: new Date(Date.now() + 3600_000),
+      notAfter: new Date(Date.now() + 7200_000),
+    });
+    expectStatus(await c.req(cred, 'GET', '/api/v1/secrets'), 401, 'Unauthorized');
+  });
+  it('A5 a server-auth-only certificate is not a client credential (401)', async () => {
+    const cred = await c.issue('server-as-client', ['kubeadm:cluster-admins'], { usage: 'server auth' });
+    expectStatus(await c.req(cred, 'GET', '/api/v1/secrets'), 401, 'Unauthorized');
+  });
+  it('A6 front-proxy headers from an unauthenticated client are ignored', async () => {
+    const r = await c.req({}, 'GET', '/api/v1/secrets', undefined, {
+      'X-Remote-User': 'kubernetes-admin',
+      'X-Remote-Group': 'system:masters',
+    });
+    expectStatus(r, 403, 'Forbidden', /User "system:anonymous"/);
+  });
+  it('A7 a forged service-account JWT (signed with another key) is 401', async () => {
+    const header = Buffer.from(JSON.stringify({ alg: 'RS256', kid: 'x' })).toString('base64url');
+    const claims = Buffer.from(
+      JSON.stringify({
+        iss: 'https://kubernetes.default.svc.cluster.local',
+        sub: 'system:serviceaccount:kube-system:default',
+        aud: ['https://kubernetes.default.svc.cluster.local'],
+        exp: Math.floor(Date.now() / 1000) + 600,
+      }),
+    ).toString('base64url');
+    expectStatus(
+      await c.req(
+        { token: `${header}.${claims}.${Buffer.from('sig').toString('base64url')}` },
+        'GET',
+        '/api/v1/secrets',
+      ),
+      401,
+      'Unauthorized',
+    );
+  });
+
+  // ---- bootstrap tokens --------------------------------------------------------------------------
+  describe('bootstrap tokens', () => {
+    before(async () => {
+      const mk = async (id: string, secret: string, data: Record<string, string>, ns?: string) => {
+        if (ns && ns !== 'kube-system')
+          await c.req(admin, 'POST', `/api/v1/namespaces`, {
+            apiVersion: 'v1',
+            kind: 'Namespace',
+            metadata: { name: ns },
+          });
+        const r = await c.req(
+          admin,
+          'POST',
+          `/api/v1/namespaces/${ns ?? 'kube-system'}/secrets`,
+          tokenSecret(id, secret, data, ns),
+        );
+        assert.equal(r.status, 201, r.text);
+      };
+      await mk('expird', '0123456789abcdef', {
+        'usage-bootstrap-authentication': 'true',
+        expiration: '2020-01-01T00:00:00Z',
+      });
+      await mk('nousag', '0123456789abcdef', { 'usage-bootstrap-signing': 'true' });
+      await mk('wrngns', '0123456789abcdef', { 'usage-bootstrap-authentication': 'true' }, 'default');
+      const mismatched = tokenSecret('mismat', '0123456789abcdef', { 'usage-bootstrap-authentication': 'true' });
+      mismatched.data['token-id'] = b64('other1');
+      assert.equal((await c.req(admin, 'POST', '/api/v1/namespaces/kube-system/secrets', mismatched)).status, 201);
+    });
+    const denied = async (token: string) => expectStatus(await c.req({ token }, 'GET', CSR_PATH), 401, 'Unauthorized');
+    it('B1 a malformed token is 401', () => denied('not-a-token'));
+    it('B2 an unknown token id is 401', () => denied('zzzzzz.0123456789abcdef'));
+    it('B3 the right id with a wrong secret is 401', () =>
+      denied(`${c.bootstrapToken.split('.')[0]}.ffffffffffffffff`));
+    it('B4 an expired token is 401', () => denied('expird.0123456789abcdef'));
+    it('B5 a token without usage-bootstrap-authentication is 401', () => denied('nousag.0123456789abcdef'));
+    it('B6 a token Secret outside kube-system is 401', () => denied('wrngns.0123456789abcdef'));
+    it('B7 a token Secret whose token-id does not match its name is 401', () => denied('mismat.0123456789abcdef'));
+    it('B8 a valid token may create and read CSRs (the allowed scope)', async () => {
+      const r = await c.req(
+        { token: c.bootstrapToken },
+        'POST',
+        CSR_PATH,
+        await csrBody('sec-b8', {
+          cn: 'system:node:b8',
+          orgs: ['system:nodes'],
+          signer: 'kubernetes.io/kube-apiserver-client-kubelet',
+          usages: ['digital signature', 'client auth'],
+        }),
+      );
+      assert.equal(r.status, 201, r.text);
+      assert.equal((await c.req({ token: c.bootstrapToken }, 'GET', `${CSR_PATH}/sec-b8`)).status, 200);
+    });
+    it('B9 a valid token cannot read kube-system secrets', async () => {
+      expectStatus(
+        await c.req({ token: c.bootstrapToken }, 'GET', '/api/v1/namespaces/kube-system/secrets'),
+        403,
+        'Forbidden',
+        /User "system:bootstrap:[a-z0-9]{6}" cannot list resource "secrets"/,
+      );
+    });
+    it('B10 a valid token cannot list nodes or create pods', async () => {
+      expectStatus(await c.req({ token: c.bootstrapToken }, 'GET', '/api/v1/nodes'), 403, 'Forbidden');
+      expectStatus(
+        await c.req({ token: c.bootstrapToken }, 'POST', '/api/v1/namespaces/default/pods', {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'x' },
+          spec: { containers: [{ name: 'c', image: 'busybox' }] },
+        }),
+        403,
+        'Forbidden',
+      );
+    });
+    it('B11 a valid token cannot approve a CSR (no approve verb on any signer); the CSR stays pending', async () => {
+      // Not a node name: nothing auto-approves it.
+      const body = await csrBody('sec-b11', {
+        cn: 'someone',
+        orgs: ['system:nodes'],
+        signer: 'kubernetes.io/kube-apiserver-client-kubelet',
+        usages: ['digital signature', 'client auth'],
+      });
+      assert.equal((await c.req({ token: c.bootstrapToken }, 'POST', CSR_PATH, body)).status, 201);
+      const cur = (await c.req(admin, 'GET', `${CSR_PATH}/sec-b11`)).json!;
+      const r = await c.req({ token: c.bootstrapToken }, 'PUT', `${CSR_PATH}/sec-b11/approval`, {
+        ...cur,
+        status: { conditions: [{ type: 'Approved', status: 'True', reason: 'Self', message: 'me' }] },
+      });
+      expectStatus(r, 403, 'Forbidden', /cannot update resource "certificatesigningrequests\/approval"/);
+      await sleep(500);
+      assert.deepEqual(await conditionsOf('sec-b11'), []);
+    });
+    it('B12 a valid token cannot write a certificate into its CSR status', async () => {
+      const cur = (await c.req(admin, 'GET', `${CSR_PATH}/sec-b11`)).json!;
+      const r = await c.req({ token: c.bootstrapToken }, 'PUT', `${CSR_PATH}/sec-b11/status`, {
+        ...cur,
+        status: { certificate: b64('x') },
+      });
+      expectStatus(r, 403, 'Forbidden');
+      assert.equal((await getCsr('sec-b11')).status?.certificate, undefined);
+    });
+  });
+
+  // ---- CSR spoofing --------------------------------------------------------------------------------
+  describe('CSR spoofing', () => {
+    const clientSigner = 'kubernetes.io/kube-apiserver-client-kubelet';
+    it('C1 node1 asking for a client certificate as node2 is never approved (it lacks nodeclient)', async () => {
+      const r = await c.req(
+        node1.cred,
+        'POST',
+        CSR_PATH,
+        await csrBody('sec-c1', {
+          cn: 'system:node:node2',
+          orgs: ['system:nodes'],
+          signer: clientSigner,
+          usages: ['digital signature', 'client auth'],
+        }),
+      );
+      assert.equal(r.status, 201, r.text);
+      await sleep(1500);
+      const csr = await getCsr('sec-c1');
+      assert.deepEqual(csr.status?.conditions ?? [], []);
+      assert.equal(csr.status?.certificate, undefined);
+    });
+    it('C2 O=system:masters through the kube-apiserver-client signer is refused at creation', async () => {
+      const r = await c.req(
+        { token: c.bootstrapToken },
+        'POST',
+        CSR_PATH,
+        await csrBody('sec-c2', {
+          cn: 'evil',
+          orgs: ['system:masters'],
+          signer: 'kubernetes.io/kube-apiserver-client',
+          usages: ['digital signature', 'client auth'],
+        }),
+      );
+      expectStatus(
+        r,
+        403,
+        'Forbidden',
+        /use of kubernetes.io\/kube-apiserver-client signer with system:masters group is not allowed/,
+      );
+      assert.equal((await c.req(admin, 'GET', `${CSR_PATH}/sec-c2`)).status, 404);
+    });
+    for (const [id, what, spec] of [
+      [
+        'C3',
+        'O=system:masters next to system:nodes',
+        {
+          cn: 'system:node:c3',
+          orgs: ['system:nodes', 'system:masters'],
+          usages: ['digital signature', 'client auth'],
+        },
+      ],
+      [
+        'C4',
+        'an extra server auth usage',
+        { cn: 'system:node:c4', orgs: ['system:nodes'], usages: ['digital signature', 'client auth', 'server auth'] },
+      ],
+      [
+        'C5',
+        'a DNS SAN on a client CSR',
+        {
+          cn: 'system:node:c5',
+          orgs: ['system:nodes'],
+          usages: ['digital signature', 'client auth'],
+          sans: { dnsNames: ['c5.example.com'] },
+        },
+      ],
+    ] as const) {
+      it(`${id} a kubelet client CSR with ${what} is not auto-approved, and the signer fails it even when approved`, async () => {
+        const name = `sec-${id.toLowerCase()}`;
+        const r = await c.req(
+          { token: c.bootstrapToken },
+          'POST',
+          CSR_PATH,
+          await csrBody(name, { ...spec, orgs: [...spec.orgs], usages: [...spec.usages], signer: clientSigner }),
+        );
+        assert.equal(r.status, 201, r.text);
+        await sleep(1000);
+        assert.deepEqual(await conditionsOf(name), [], 'the approver leaves it alone');
+        await approveAsAdmin(name);
+        const conds = await waitFor('signer verdict', async () => {
+          const cs = await conditionsOf(name);
+          return cs.some((x) => x.startsWith('Failed')) ? cs : undefined;
+        });
+        assert.deepEqual(conds, ['Approved/AdminSaysSo', 'Failed/SignerValidationFailure']);
+        assert.equal((await getCsr(name)).status?.certificate, undefined);
+      });
+    }
+    const servingSigner = 'kubernetes.io/kubelet-serving';
+    for (const [id, what, spec, reason] of [
+      [
+        'C6',
+        "another node's IP",
+        { cn: 'system:node:node1', sans: { ipAddresses: ['127.0.0.3'], dnsNames: ['node1'] } },
+        'IPAddressNotOwnedByNode',
+      ],
+      [
+        'C7',
+        'a foreign DNS name',
+        { cn: 'system:node:node1', sans: { ipAddresses: ['127.0.0.2'], dnsNames: ['evil.example.com'] } },
+        'DNSNameNotOwnedByNode',
+      ],
+      [
+        'C8',
+        "another node's name as CN",
+        { cn: 'system:node:node2', sans: { ipAddresses: ['127.0.0.3'] } },
+        'CommonNameMismatch',
+      ],
+      [
+        'C9',
+        'a look-alike DNS prefix',
+        { cn: 'system:node:node1', sans: { ipAddresses: ['127.0.0.2'], dnsNames: ['node10'] } },
+        'DNSNameNotOwnedByNode',
+      ],
+    ] as const) {
+      it(`${id} a serving CSR from node1 for ${what} is Denied (${reason})`, async () => {
+        const name = `sec-${id.toLowerCase()}`;
+        const body = await csrBody(name, {
+          cn: spec.cn,
+          orgs: ['system:nodes'],
+          sans: spec.sans as SubjectAltNames,
+          signer: servingSigner,
+          usages: ['digital signature', 'server auth'],
+        });
+        assert.equal((await c.req(node1.cred, 'POST', CSR_PATH, body)).status, 201);
+        const conds = await waitFor('denied', async () => {
+          const cs = await conditionsOf(name);
+          return cs.length ? cs : undefined;
+        });
+        assert.deepEqual(conds, [`Denied/${reason}`]);
+        assert.equal((await getCsr(name)).status?.certificate, undefined);
+      });
+    }
+    it('C10 node1 cannot approve its own pending CSR', async () => {
+      const cur = (await c.req(admin, 'GET', `${CSR_PATH}/sec-c1`)).json!;
+      const r = await c.req(node1.cred, 'PUT', `${CSR_PATH}/sec-c1/approval`, {
+        ...cur,
+        status: { conditions: [{ type: 'Approved', status: 'True', reason: 'Self', message: 'me' }] },
+      });
+      expectStatus(
+        r,
+        403,
+        'Forbidden',
+        /User "system:node:node1" cannot update resource "certificatesigningrequests\/approval"/,
+      );
+      assert.deepEqual(await conditionsOf('sec-c1'), []);
+    });
+  });
+
+  // ---- node isolation ------------------------------------------------------------------------------
+  describe('node isolation', () => {
+    it("N1 node1 cannot read a secret used only by node2's pod", async () => {
+      expectStatus(
+        await c.req(node1.cred, 'GET', '/api/v1/namespaces/default/secrets/node2-secret'),
+        403,
+        'Forbidden',
+        /no relationship found between node 'node1' and this object/,
+      );
+    });
+    it("N2 node1 cannot write node2's status; node2 is unchanged", async () => {
+      const r = await c.req(
+        node1.cred,
+        'PATCH',
+        '/api/v1/nodes/node2/status',
+        { status: { conditions: [{ type: 'Ready', status: 'False' }] } },
+        { 'content-type': 'application/merge-patch+json' },
+      );
+      expectStatus(r, 403, 'Forbidden');
+      const now = (await c.req(admin, 'GET', '/api/v1/nodes/node2')).json as {
+        status: { conditions: { type: string; status: string }[] };
+      };
+      assert.equal(now.status.conditions.find((x) => x.type === 'Ready')?.status, 'True');
+    });
+    it("N3 node1 cannot renew node2's Lease", async () => {
+      const lease = (await c.req(admin, 'GET', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node2'))
+        .json!;
+      const r = await c.req(
+        node1.cred,
+        'PUT',
+        '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node2',
+        lease,
+      );
+      expectStatus(r, 403, 'Forbidden');
+    });
+    it('N4 node1 cannot give itself a node-restriction.kubernetes.io/ label', async () => {
+      const r = await c.req(
+        node1.cred,
+        'PATCH',
+        '/api/v1/nodes/node1',
+        { metadata: { labels: { 'node-restriction.kubernetes.io/trusted': 'yes' } } },
+        { 'content-type': 'application/merge-patch+json' },
+      );
+      expectStatus(r, 403, 'Forbidden', /is not allowed to modify labels: node-restriction.kubernetes.io\/trusted/);
+      const n = (await c.req(admin, 'GET', '/api/v1/nodes/node1')).json as {
+        metadata: { labels: Record<string, string> };
+      };
+      assert.equal(n.metadata.labels['node-restriction.kubernetes.io/trusted'], undefined);
+    });
+    it('N5 node1 cannot change its own taints', async () => {
+      const r = await c.req(
+        node1.cred,
+        'PATCH',
+        '/api/v1/nodes/node1',
+        { spec: { taints: [{ key: 'x', effect: 'NoSchedule' }] } },
+        { 'content-type': 'application/merge-patch+json' },
+      );
+      expectStatus(r, 403, 'Forbidden', /is not allowed to modify taints/);
+    });
+    it("N6 node1 cannot delete node2's pod; it keeps running", async () => {
+      expectStatus(await c.req(node1.cred, 'DELETE', '/api/v1/namespaces/default/pods/on-node2'), 403, 'Forbidden');
+      assert.equal((await c.req(admin, 'GET', '/api/v1/namespaces/default/pods/on-node2')).status, 200);
+    });
+    it('N7 node1 cannot create a pod that is not a mirror pod', async () => {
+      const r = await c.req(node1.cred, 'POST', '/api/v1/namespaces/default/pods', {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'sneaky' },
+        spec: { nodeName: 'node1', containers: [{ name: 'c', image: 'busybox' }] },
+      });
+      expectStatus(r, 403, 'Forbidden', /can only create mirror pods/);
+    });
+    it('N8 node1 cannot create a mirror pod bound to node2', async () => {
+      const r = await c.req(node1.cred, 'POST', '/api/v1/namespaces/default/pods', {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'sneaky2', annotations: { 'kubernetes.io/config.mirror': 'x' } },
+        spec: { nodeName: 'node2', containers: [{ name: 'c', image: 'busybox' }] },
+      });
+      expectStatus(r, 403, 'Forbidden', /can only create pods with spec.nodeName set to itself/);
+    });
+  });
+
+  // ---- RBAC escalation -----------------------------------------------------------------------------
+  describe('RBAC escalation', () => {
+    let mallory: Credential;
+    before(async () => {
+      mallory = await c.issue('mallory', ['devs']);
+      const role = {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'rbac-writer', namespace: 'default' },
+        rules: [
+          {
+            apiGroups: ['rbac.authorization.k8s.io'],
+            resources: ['roles', 'rolebindings'],
+            verbs: ['create', 'get', 'list'],
+          },
+        ],
+      };
+      assert.equal(
+        (await c.req(admin, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles', role)).status,
+        201,
+      );
+      const rb = {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'mallory-rbac', namespace: 'default' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'rbac-writer' },
+        subjects: [{ kind: 'User', name: 'mallory', apiGroup: 'rbac.authorization.k8s.io' }],
+      };
+      assert.equal(
+        (await c.req(admin, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings', rb)).status,
+        201,
+      );
+    });
+    it('R1 a user who may create Roles cannot create one granting what they lack', async () => {
+      const r = await c.req(mallory, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles', {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'steal' },
+        rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }],
+      });
+      expectStatus(r, 403, 'Forbidden', /is attempting to grant RBAC permissions not currently held/);
+      assert.equal(
+        (await c.req(admin, 'GET', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles/steal')).status,
+        404,
+      );
+    });
+    it('R2 a user who may create RoleBindings cannot bind cluster-admin without bind', async () => {
+      const r = await c.req(mallory, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings', {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'steal' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+        subjects: [{ kind: 'User', name: 'mallory', apiGroup: 'rbac.authorization.k8s.io' }],
+      });
+      expectStatus(r, 403, 'Forbidden');
+      assert.equal((await c.req(mallory, 'GET', '/api/v1/namespaces/default/secrets')).status, 403);
+    });
+  });
+
+  // ---- the kubelet's 10250 -------------------------------------------------------------------------
+  describe('kubelet API', () => {
+    const kreq = (cred: Credential, path: string, method = 'GET') =>
+      httpsRequest(kubeletUrl(node1, path), { ...cred, caPem: c.caPem }, method);
+    it('K1 no client certificate: 401 Unauthorized', async () => {
+      const r = await kreq({}, '/pods');
+      assert.equal(r.status, 401);
+      assert.equal(r.text, 'Unauthorized');
+    });
+    it("K2 node2's certificate on node1's kubelet: 403 naming user, verb and subresource", async () => {
+      const r = await kreq(node2.cred, '/pods');
+      assert.equal(r.status, 403);
+      assert.equal(r.text, 'Forbidden (user=system:node:node2, verb=get, resource=nodes, subresource=proxy)');
+      const s = await kreq(node2.cred, '/stats/summary');
+      assert.equal(s.text, 'Forbidden (user=system:node:node2, verb=get, resource=nodes, subresource=stats)');
+    });
+    it('K3 a service-account token without nodes/proxy: 403', async () => {
+      assert.equal(
+        (
+          await c.req(admin, 'POST', '/api/v1/namespaces/default/serviceaccounts', {
+            apiVersion: 'v1',
+            kind: 'ServiceAccount',
+            metadata: { name: 'robot' },
+          })
+        ).status,
+        201,
+      );
+      const tr = await c.req(admin, 'POST', '/api/v1/namespaces/default/serviceaccounts/robot/token', {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { expirationSeconds: 600 },
+      });
+      const token = (tr.json as { status: { token: string } }).status.token;
+      const r = await kreq({ token }, '/pods');
+      assert.equal(r.status, 403);
+      assert.equal(
+        r.text,
+        'Forbidden (user=system:serviceaccount:default:robot, verb=get, resource=nodes, subresource=proxy)',
+      );
+    });
+    it('K4 a certificate from another CA: 401', async () => {
+      assert.equal(
+        (await kreq(await foreign('kube-apiserver-kubelet-client', ['kubeadm:cluster-admins']), '/pods')).status,
+        401,
+      );
+    });
+    it("K5 exec with node2's certificate is refused before the WebSocket upgrade", async () => {
+      const err = await new Promise<string>((resolve) => {
+        const ws = new WebSocket(
+          kubeletUrl(node1, '/exec/default/hello-node1/hello?command=id&output=1'),
+          ['v5.channel.k8s.io'],
+          {
+            ca: c.caPem,
+            cert: node2.cred.cert ? readFileSync(node2.cred.cert, 'utf8') : undefined,
+            key: readFileSync(node2.cred.key!, 'utf8'),
+          },
+        );
+        ws.on('open', () => resolve('opened'));
+        ws.on('error', (e) => resolve(e.message));
+      });
+      assert.equal(err, 'Unexpected server response: 403');
+    });
+    it('K6 the kubelet serves no read-only port (10255)', async () => {
+      const r = await new Promise<string>((resolve) => {
+        const s = connect({ host: node1.ip, port: 10255 }, () => resolve('open'));
+        s.on('error', (e) => resolve((e as NodeJS.ErrnoException).code ?? 'error'));
+      });
+      assert.equal(r, 'ECONNREFUSED');
+    });
+  });
+
+  // ---- the apiserver dialling kubelets ---------------------------------------------------------------
+  describe('apiserver → kubelet', () => {
+    const fakeNode = async (
+      name: string,
+      ip: string,
+      pair: { cert: string; key: string },
+      handler: (path: string) => { status: number; headers?: Record<string, string>; body: string },
+    ) => {
+      const port = await freePort();
+      const srv = createHttpsServer(
+        { cert: pair.cert, key: pair.key, requestCert: true, rejectUnauthorized: false },
+        (req, res) => {
+          const h = handler(req.url ?? '/');
+          res.writeHead(h.status, h.headers ?? {});
+          res.end(h.body);
+        },
+      );
+      await new Promise<void>((r) => srv.listen(port, ip, () => r()));
+      fakes.push(srv);
+      const node = {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name },
+        status: {
+          addresses: [{ type: 'InternalIP', address: ip }],
+          daemonEndpoints: { kubeletEndpoint: { Port: port } },
+        },
+      };
+      assert.equal((await c.req(admin, 'POST', '/api/v1/nodes', node)).status, 201);
+      const pod = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: `pod-${name}` },
+        spec: { nodeName: name, containers: [{ name: 'main', image: 'busybox' }] },
+      };
+      assert.equal((await c.req(admin, 'POST', '/api/v1/namespaces/default/pods', pod)).status, 201);
+    };
+    const selfSigned = async () => {
+      const { certPem, keyPem } = await CertificateAuthority.createSelfSigned({ commonName: 'fake-kubelet' });
+      return { cert: certPem, key: keyPem };
+    };
+    const clusterServing = async (ip: string) => {
+      const cred = await c.issue('system:node:fake', ['system:nodes'], { usage: 'server auth', ips: [ip] });
+      return { cert: readFileSync(cred.cert!, 'utf8'), key: readFileSync(cred.key!, 'utf8') };
+    };
+    it('F1 a kubelet presenting a self-signed certificate: kubectl logs fails closed (unknown authority)', async () => {
+      let hits = 0;
+      await fakeNode('fake-selfsigned', '127.0.0.21', await selfSigned(), () => {
+        hits++;
+        return { status: 200, body: 'SHOULD NOT BE SEEN\n' };
+      });
+      const r = await kubectlAsync(['logs', 'pod-fake-selfsigned']);
+      assert.notEqual(r.status, 0);
+      assert.match(
+        r.stderr,
+        /Get "https:\/\/127\.0\.0\.21:\d+\/containerLogs\/default\/pod-fake-selfsigned\/main": tls: failed to verify certificate: x509: certificate signed by unknown authority/,
+      );
+      assert.equal(hits, 0);
+      assert.doesNotMatch(r.stdout, /SHOULD NOT BE SEEN/);
+    });
+    it("F2 a kubelet presenting a cluster-CA certificate for another IP: fails closed with Go's message", async () => {
+      let hits = 0;
+      await fakeNode('fake-wrongip', '127.0.0.22', await clusterServing('127.0.0.99'), () => {
+        hits++;
+        return { status: 200, body: 'SHOULD NOT BE SEEN\n' };
+      });
+      const r = await kubectlAsync(['logs', 'pod-fake-wrongip']);
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, /x509: certificate is valid for 127\.0\.0\.99, not 127\.0\.0\.22/);
+      assert.equal(hits, 0);
+    });
+    it('F3 a kubelet answering with a redirect: the apiserver does not follow it (CVE-2020-8559)', async () => {
+      let targetHits = 0;
+      const target = createHttpServer((_req, res) => {
+        targetHits++;
+        res.end('secret-from-elsewhere');
+      });
+      const tport = await freePort();
+      await new Promise<void>((r) => target.listen(tport, '127.0.0.1', () => r()));
+      try {
+        await fakeNode('fake-redirect', '127.0.0.23', await clusterServing('127.0.0.23'), () => ({
+          status: 302,
+          headers: { location: `http://127.0.0.1:${tport}/steal` },
+          body: '',
+        }));
+        const r = await c.req(admin, 'GET', '/api/v1/nodes/fake-redirect/proxy/anything');
+        assert.equal(r.status, 302);
+        await kubectlAsync(['logs', 'pod-fake-redirect']);
+        await sleep(300);
+        assert.equal(targetHits, 0, 'the redirect target was never contacted by the apiserver');
+      } finally {
+        target.close();
+      }
+    });
+    it('F4 exec to a kubelet that fails TLS verification never upgrades the client', async () => {
+      const r = await kubectlAsync(['exec', 'pod-fake-selfsigned', '--', 'true']);
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, /error dialing backend: .*x509: certificate signed by unknown authority/);
+    });
+  });
+
+  // ---- joining ---------------------------------------------------------------------------------------
+  it('D1 a bootstrap join with a wrong CA pin stops before sending the token: no CSR, no kubeconfig', async () => {
+    const before = (await c.req(admin, 'GET', CSR_PATH)).json as { items: unknown[] };
+    const root = join(work, 'join-wrong-pin');
+    const r = spawnSync(
+      process.execPath,
+      [
+        MKUBE_BIN,
+        'kubelet',
+        `--server=${c.server}`,
+        `--bootstrap-token=${c.bootstrapToken}`,
+        `--discovery-token-ca-cert-hash=sha256:${'ab'.repeat(32)}`,
+        `--bootstrap-kubeconfig=${join(root, 'b.conf')}`,
+        `--kubeconfig=${join(root, 'k.conf')}`,
+        `--root-dir=${root}`,
+        '--address=127.0.0.30',
+        '--port=0',
+      ],
+      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "sha256:[0-9a-f]{64}" are pinned/,
+    );
+    assert.equal(existsSync(join(root, 'b.conf')), false);
+    assert.equal(existsSync(join(root, 'k.conf')), false);
+    const afterList = (await c.req(admin, 'GET', CSR_PATH)).json as { items: unknown[] };
+    assert.equal(afterList.items.length, before.items.length);
+  });
+
+  // ---- TLS surface -----------------------------------------------------------------------------------
+  it('H1 2,000 handshakes with random SNI leave the serving certificates unchanged', async () => {
+    const fingerprint = (host: string, port: number, servername: string) =>
+      new Promise<string>((resolve, reject) => {
+        const s = connect({ host, port, servername, ca: c.caPem, checkServerIdentity: () => undefined }, () => {
+          const fp = s.getPeerCertificate().fingerprint256;
+          s.destroy();
+          resolve(fp);
+        });
+        s.on('error', reject);
+      });
+    const targets = [
+      { host: '127.0.0.1', port: c.port },
+      { host: node1.ip, port: c.kubeletPort },
+    ];
+    const before = await Promise.all(targets.map((t) => fingerprint(t.host, t.port, 'kubernetes')));
+    const deadline = Date.now() + 60_000;
+    let done = 0;
+    const seen = new Set<string>();
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (done < 2000 && Date.now() < deadline) {
+          done++;
+          const t = targets[done % 2]!;
+          const sni = `${Math.random().toString(36).slice(2)}.evil.example`;
+          seen.add(`${t.host}:${await fingerprint(t.host, t.port, sni)}`);
+        }
+      }),
+    );
+    assert.ok(done >= 2000, `${done} handshakes in the time limit`);
+    assert.deepEqual([...seen].sort(), targets.map((t, i) => `${t.host}:${before[i]}`).sort());
+  });
+
+  // ---- last: nothing secret in any log ---------------------------------------------------------------
+  it('L1 no token, secret or private key appears in any daemon log at the highest verbosity', async () => {
+    const logs = `${c.logs()}\n${c.output()}`;
+    assert.ok(logs.length > 10_000, 'the logs are verbose');
+    const tokenSecretPart = c.bootstrapToken.split('.')[1]!;
+    for (const needle of [
+      tokenSecretPart,
+      '0123456789abcdef',
+      'hunter2-very-secret',
+      'PRIVATE KEY',
+      'Bearer ',
+      'eyJhbGciOi',
+    ]) {
+      assert.equal(logs.includes(needle), false, `"${needle}" appears in a log`);
+    }
+  });
+});
