@@ -290,6 +290,64 @@ describe('kubelet process: join, 10250, logs and exec through the apiserver', ()
     }
   });
 
+  it('kill -9 of the apiserver and then of the controller-manager in the middle of a bootstrap: the node ends Ready, nothing lost', async () => {
+    const root = join(work, 'chaos-node');
+    mkdirSync(root);
+    const marker = kubectl(pki.adminConf, ['create', 'configmap', 'chaos-marker', '--from-literal=k=v']);
+    assert.equal(marker.status, 0, marker.stderr);
+    const csrsBefore = kubectl(pki.adminConf, ['get', 'csr', '-o', 'name']).stdout.trim().split('\n');
+    const node = startDaemon([
+      'kubelet',
+      ...joinArgs,
+      `--bootstrap-kubeconfig=${join(root, 'bootstrap-kubelet.conf')}`,
+      `--kubeconfig=${join(root, 'kubelet.conf')}`,
+      `--root-dir=${root}`,
+      '--hostname-override=e2e-chaos',
+      '--node-ip=127.0.0.1',
+      '--address=127.0.0.1',
+      '--port=0',
+      `--client-ca-file=${pki.caCrt}`,
+      '--rotate-server-certificates',
+    ]);
+    try {
+      // The apiserver dies while the kubelet is starting its bootstrap, and comes back on the same data.
+      await new Promise((r) => setTimeout(r, 700));
+      await api.kill9();
+      await new Promise((r) => setTimeout(r, 1000));
+      api = await startApiserver(pki, port, api.dataDir, apiFlags(pki));
+      // Then the controller-manager dies before it could approve everything, and comes back.
+      await kcm.kill9();
+      await new Promise((r) => setTimeout(r, 1000));
+      kcm = startDaemon([
+        'controller-manager',
+        `--kubeconfig=${pki.path('controller-manager.conf')}`,
+        `--cluster-signing-cert-file=${pki.caCrt}`,
+        `--cluster-signing-key-file=${pki.path('pki/ca.key')}`,
+        '--controllers=*,bootstrapsigner,tokencleaner',
+        '--leader-elect=false',
+      ]);
+      await waitFor(
+        () =>
+          kubectl(pki.adminConf, [
+            'get',
+            'node',
+            'e2e-chaos',
+            '-o',
+            'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+          ]).stdout === 'True',
+        60_000,
+        () => `${node.logs().slice(-3000)}\n--- kcm:\n${kcm.logs().slice(-1500)}`,
+      );
+      // Nothing written before the crashes is lost; every CSR there was is still there.
+      assert.equal(kubectl(pki.adminConf, ['get', 'cm', 'chaos-marker', '-o', 'jsonpath={.data.k}']).stdout, 'v');
+      const csrsAfter = kubectl(pki.adminConf, ['get', 'csr', '-o', 'name']).stdout.trim().split('\n');
+      for (const name of csrsBefore) assert.ok(csrsAfter.includes(name), `${name} survived`);
+      assert.ok(nodeReady(), 'the first node is still Ready');
+    } finally {
+      await node.stop();
+    }
+  });
+
   it('after kill -9 and restart the kubelet is Ready again on its stored certificates (no new CSR)', async () => {
     const before = kubectl(pki.adminConf, ['get', 'csr', '-o', 'name']).stdout.trim().split('\n').length;
     await kubelet.kill9();
