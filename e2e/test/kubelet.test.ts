@@ -60,19 +60,21 @@ describe('kubelet process: join, 10250, logs and exec through the apiserver', ()
   let kubeletPort: number;
   let joinArgs: string[];
   const root = () => join(work, 'node');
-  const kubeletArgs = () => [
+  /** `mkube kubelet` joining by token discovery as `name`, its files under `dir`. */
+  const joinArgsFor = (name: string, dir: string, p: number | string = 0) => [
     'kubelet',
     ...joinArgs,
-    `--bootstrap-kubeconfig=${join(root(), 'bootstrap-kubelet.conf')}`,
-    `--kubeconfig=${join(root(), 'kubelet.conf')}`,
-    `--root-dir=${root()}`,
-    '--hostname-override=e2e-node',
+    `--bootstrap-kubeconfig=${join(dir, 'bootstrap-kubelet.conf')}`,
+    `--kubeconfig=${join(dir, 'kubelet.conf')}`,
+    `--root-dir=${dir}`,
+    `--hostname-override=${name}`,
     '--node-ip=127.0.0.1',
     '--address=127.0.0.1',
-    `--port=${kubeletPort}`,
+    `--port=${p}`,
     `--client-ca-file=${pki.caCrt}`,
     '--rotate-server-certificates',
   ];
+  const kubeletArgs = () => joinArgsFor('e2e-node', root(), kubeletPort);
   const nodeReady = () =>
     kubectl(pki.adminConf, [
       'get',
@@ -244,19 +246,7 @@ describe('kubelet process: join, 10250, logs and exec through the apiserver', ()
   it('kill -9 at any point of a bootstrap, then a restart, ends Ready', async () => {
     const crashRoot = join(work, 'crash-node');
     mkdirSync(crashRoot);
-    const args = () => [
-      'kubelet',
-      ...joinArgs,
-      `--bootstrap-kubeconfig=${join(crashRoot, 'bootstrap-kubelet.conf')}`,
-      `--kubeconfig=${join(crashRoot, 'kubelet.conf')}`,
-      `--root-dir=${crashRoot}`,
-      '--hostname-override=e2e-crash',
-      '--node-ip=127.0.0.1',
-      '--address=127.0.0.1',
-      '--port=0',
-      `--client-ca-file=${pki.caCrt}`,
-      '--rotate-server-certificates',
-    ];
+    const args = () => joinArgsFor('e2e-crash', crashRoot);
     // Kill points spread over the whole bootstrap (process start to serving takes about a second).
     for (const delay of [150, 600, 900, 1200, 1600, 2200]) {
       const d = startDaemon(args());
@@ -296,19 +286,7 @@ describe('kubelet process: join, 10250, logs and exec through the apiserver', ()
     const marker = kubectl(pki.adminConf, ['create', 'configmap', 'chaos-marker', '--from-literal=k=v']);
     assert.equal(marker.status, 0, marker.stderr);
     const csrsBefore = kubectl(pki.adminConf, ['get', 'csr', '-o', 'name']).stdout.trim().split('\n');
-    const node = startDaemon([
-      'kubelet',
-      ...joinArgs,
-      `--bootstrap-kubeconfig=${join(root, 'bootstrap-kubelet.conf')}`,
-      `--kubeconfig=${join(root, 'kubelet.conf')}`,
-      `--root-dir=${root}`,
-      '--hostname-override=e2e-chaos',
-      '--node-ip=127.0.0.1',
-      '--address=127.0.0.1',
-      '--port=0',
-      `--client-ca-file=${pki.caCrt}`,
-      '--rotate-server-certificates',
-    ]);
+    const node = startDaemon(joinArgsFor('e2e-chaos', root));
     try {
       // The apiserver dies while the kubelet is starting its bootstrap, and comes back on the same data.
       await new Promise((r) => setTimeout(r, 700));

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { SIGNER } from '@mkube/shared/api';
 import { writeFileAtomic } from '@mkube/shared/atomicfile';
 import { alwaysAllowAuthorizer } from '@mkube/shared/auth';
-import { createClient, type KubeClient, sleep } from '@mkube/shared/client';
+import { createClient, type KubeClient } from '@mkube/shared/client';
 import { clientOptionsFrom } from '@mkube/shared/kubeconfig';
 import type { Logger } from '@mkube/shared/log';
 import { CertificateAuthority, encodePrivateKeyPem, generateKeyPair } from '@mkube/shared/pki';
@@ -17,6 +17,7 @@ import type { CertificateRequest } from './certificate/csr.js';
 import { CertificateManager } from './certificate/manager.js';
 import { CertificateFileStore, parsePair, type StoredPair } from './certificate/store.js';
 import { NodeLease } from './nodelease/lease.js';
+import { runHeartbeat } from './nodestatus/heartbeat.js';
 import { KUBELET_VERSION, NodeStatusManager, nodeAddresses } from './nodestatus/node.js';
 import type { KubeletConfig } from './options/config.js';
 import { ProcessRuntime } from './runtime/runtime.js';
@@ -279,58 +280,25 @@ export async function startKubelet(cfg: KubeletConfig, opts: { log: Logger }): P
     (async () => {
       await Promise.race([clientReady, new Promise((r) => stop.signal.addEventListener('abort', r, { once: true }))]);
       if (stop.signal.aborted) return;
-      // Register, retrying with back-off (the apiserver may be restarting).
-      let delay = 500;
-      while (!stop.signal.aborted) {
-        try {
-          await nodeStatus.register(stop.signal);
-          break;
-        } catch (e) {
-          if (stop.signal.aborted) return;
-          log.warn({ err: (e as Error).message, retryInMs: delay }, 'unable to register node with the API server');
-          await sleep(delay, stop.signal);
-          delay = Math.min(delay * 2, 7000);
-        }
-      }
-      registered = true;
-      runtime.connect(mainClient, nodeStatus.uid);
-      if (servingManager) {
-        await servingManager.start();
-        servingManager.kick();
-      }
-      // Heartbeats: the lease every quarter of its duration; status when it changes.
-      const leaseEvery = (cfg.nodeLeaseDurationSeconds * 1000) / 4;
-      let nextLease = 0;
-      let nextStatus = 0;
-      let wasReady = false;
-      while (!stop.signal.aborted) {
-        const now = Date.now();
-        if (now >= nextLease) {
-          try {
-            await lease.renew(nodeStatus.uid, stop.signal);
-            nextLease = now + leaseEvery;
-          } catch (e) {
-            if (!stop.signal.aborted) log.warn({ err: (e as Error).message }, 'failed to renew the node lease');
-            nextLease = now + Math.min(leaseEvery, 1000);
+      await runHeartbeat({
+        nodeName: cfg.nodeName,
+        nodeStatus,
+        lease,
+        leaseEveryMs: (cfg.nodeLeaseDurationSeconds * 1000) / 4,
+        statusEveryMs: cfg.nodeStatusUpdateFrequencyMs,
+        ready: () => listener.hasCertificate,
+        log,
+        signal: stop.signal,
+        onRegistered: async () => {
+          registered = true;
+          runtime.connect(mainClient, nodeStatus.uid);
+          if (servingManager) {
+            await servingManager.start();
+            servingManager.kick();
           }
-        }
-        const readyNow = listener.hasCertificate;
-        if (now >= nextStatus || readyNow !== wasReady) {
-          try {
-            await nodeStatus.sync(stop.signal, readyNow !== wasReady);
-            if (readyNow && !wasReady) {
-              log.info({ node: cfg.nodeName }, 'node is Ready');
-              readyResolve();
-            }
-            wasReady = readyNow;
-            nextStatus = now + cfg.nodeStatusUpdateFrequencyMs;
-          } catch (e) {
-            if (!stop.signal.aborted) log.warn({ err: (e as Error).message }, 'failed to update node status');
-            nextStatus = now + 1000;
-          }
-        }
-        await sleep(Math.max(20, Math.min(nextLease, nextStatus, Date.now() + 250) - Date.now()), stop.signal);
-      }
+        },
+        onReady: readyResolve,
+      });
     })(),
   );
 

@@ -8,7 +8,7 @@ import type { Logger } from '@mkube/shared/log';
 import { decodeDeleted, jsonOf } from '../registry/codec.js';
 import { matchesFilter, type ObjectFilter } from '../registry/filter.js';
 import type { GenericRegistry } from '../registry/generic.js';
-import { listPrefix } from '../registry/keys.js';
+import { listPrefix, objectKey } from '../registry/keys.js';
 import { storeErrorToStatus } from '../registry/storeerrors.js';
 import type { StoreWatchEvent } from '../storage/index.js';
 
@@ -117,7 +117,13 @@ export async function serveWatch(
       return undefined;
     };
 
-    const watch = registry.storage.watch(listPrefix(def, req.namespace), {
+    // A watch on one named object (fieldSelector=metadata.name=…, how a kubelet waits for its CSR)
+    // listens on that object's key alone; the filter below still decides what is sent.
+    const byName = req.filter.fields.requirements.find((r) => r.field === 'metadata.name' && r.operator === '=');
+    const single =
+      byName && (!def.namespaced || req.namespace) ? objectKey(def, req.namespace, byName.value) : undefined;
+    const watch = registry.storage.watch(single ?? listPrefix(def, req.namespace), {
+      ...(single ? { exactKey: true } : {}),
       sinceRevision: since,
       onEvent,
       onError: (err) => {

@@ -8,7 +8,7 @@ import type { RequestInfo } from '../request/requestinfo.js';
 import { UpgradeRefused } from './client.js';
 import type { KubeletProxyDeps } from './deps.js';
 import { BackendError, dialErrorText, kubeletResponseError } from './errors.js';
-import { type PodTarget, podTarget } from './target.js';
+import { containerEndpoint, type PodTarget } from './target.js';
 import { WebSocket, type WsSocket } from './ws.js';
 
 export const STREAM_SUBRESOURCES = new Set(['exec', 'attach']);
@@ -30,17 +30,14 @@ export function streamQuery(subresource: string, query: URLSearchParams): string
 }
 
 async function resolve(deps: KubeletProxyDeps, info: RequestInfo, query: URLSearchParams) {
-  const t = await podTarget(
+  return containerEndpoint(
     deps.registries,
     deps.config.preferredAddressTypes,
-    info.namespace,
-    info.name,
+    info,
     query.get('container') ?? '',
+    info.subresource,
+    streamQuery(info.subresource, query),
   );
-  const enc = encodeURIComponent;
-  const qs = streamQuery(info.subresource, query);
-  const path = `/${info.subresource}/${enc(info.namespace)}/${enc(info.name)}/${enc(t.container)}${qs ? `?${qs}` : ''}`;
-  return { target: t, path };
 }
 
 function dialError(e: unknown, t: PodTarget): BackendError {

@@ -3,7 +3,7 @@ import { fieldErrors, newBadRequest, newInvalid, newMethodNotSupported, toStatus
 import type { ResourceRequestContext } from '../server/context.js';
 import type { KubeletProxyDeps } from './deps.js';
 import { BackendError, dialErrorText, kubeletResponseError, urlErrorText } from './errors.js';
-import { podTarget } from './target.js';
+import { containerEndpoint } from './target.js';
 
 const MAX_ERROR_BODY = 50_000;
 
@@ -73,16 +73,14 @@ export async function serveLogs(deps: KubeletProxyDeps, c: ResourceRequestContex
   try {
     if (info.verb !== 'get') throw newMethodNotSupported({ group: '', resource: 'pods/log' }, info.verb);
     const params = logParams(query, info.name);
-    const t = await podTarget(
+    const { target: t, path } = await containerEndpoint(
       deps.registries,
       deps.config.preferredAddressTypes,
-      info.namespace,
-      info.name,
+      info,
       query.get('container') ?? '',
+      'containerLogs',
+      params.toString(),
     );
-    const enc = encodeURIComponent;
-    const qs = params.toString();
-    const path = `/containerLogs/${enc(info.namespace)}/${enc(info.name)}/${enc(t.container)}${qs ? `?${qs}` : ''}`;
     const abort = new AbortController();
     const raw = reply.raw;
     raw.once('close', () => abort.abort());

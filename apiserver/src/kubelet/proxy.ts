@@ -9,8 +9,8 @@ import { BackendError, dialErrorText } from './errors.js';
 import { kubeletLocation, splitSchemeNamePort } from './location.js';
 import { getNode } from './target.js';
 
-/** Hop-by-hop headers (net/http/httputil) and what the apiserver consumed itself. */
-const DROP_REQUEST = new Set([
+/** Hop-by-hop headers (net/http/httputil): never forwarded either way. */
+const HOP_BY_HOP = [
   'connection',
   'proxy-connection',
   'keep-alive',
@@ -20,22 +20,10 @@ const DROP_REQUEST = new Set([
   'trailer',
   'transfer-encoding',
   'upgrade',
-  'host',
-  'authorization',
-  'content-length',
-  'http2-settings',
-]);
-const DROP_RESPONSE = new Set([
-  'connection',
-  'proxy-connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
+];
+/** Toward the kubelet, also what the apiserver consumed itself (the caller's credentials among them). */
+const DROP_REQUEST = new Set([...HOP_BY_HOP, 'host', 'authorization', 'content-length', 'http2-settings']);
+const DROP_RESPONSE = new Set(HOP_BY_HOP);
 
 /** The path after `/proxy` in the raw URL ("/" when none). */
 export function proxyPath(rawPath: string): string {

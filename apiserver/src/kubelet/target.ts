@@ -55,3 +55,18 @@ export async function podTarget(
   const node = await getNode(registries, nodeName);
   return { pod, container: chosen, location: kubeletLocation(node, preferredAddressTypes) };
 }
+
+/** The pod's kubelet and the path of one of its container endpoints: `/<endpoint>/<ns>/<pod>/<container>?<query>`. */
+export async function containerEndpoint(
+  registries: Registries,
+  preferredAddressTypes: readonly string[],
+  pod: { readonly namespace: string; readonly name: string },
+  container: string,
+  endpoint: string,
+  query: string,
+): Promise<{ target: PodTarget; path: string }> {
+  const target = await podTarget(registries, preferredAddressTypes, pod.namespace, pod.name, container);
+  const enc = encodeURIComponent;
+  const path = `/${endpoint}/${enc(pod.namespace)}/${enc(pod.name)}/${enc(target.container)}${query ? `?${query}` : ''}`;
+  return { target, path };
+}

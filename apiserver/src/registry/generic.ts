@@ -83,7 +83,27 @@ export class GenericRegistry {
     return decodeObject(kv, this.store);
   }
 
+  /**
+   * `fieldSelector=metadata.name=<n>` names at most one object: read its key instead of the whole
+   * prefix, as the upstream registry does (SelectionPredicate.MatchesSingle). Every kubelet waits
+   * for its CSR with exactly this list; scanning all CSRs for each made a thousand joins quadratic.
+   */
+  #singleName(req: ListRequest): string | undefined {
+    if (req.continueToken || req.exactRevision !== undefined) return undefined;
+    if (this.def.namespaced && !req.namespace) return undefined;
+    const byName = req.filter.fields.requirements.find((r) => r.field === 'metadata.name' && r.operator === '=');
+    return byName?.value;
+  }
+
   async list(req: ListRequest): Promise<ListResponse> {
+    const single = this.#singleName(req);
+    if (single !== undefined) {
+      const { kv, revision } = await this.store.get(this.key(req.namespace, single)).catch((e) => {
+        throw storeErrorToStatus(e, this.gr, single);
+      });
+      const obj = kv ? decodeObject(kv, this.store) : undefined;
+      return { items: obj && matchesFilter(req.filter, obj, this.strategy) ? [obj] : [], revision };
+    }
     const prefix = listPrefix(this.def, req.namespace);
     let startKey: string | undefined;
     let revision = req.exactRevision;

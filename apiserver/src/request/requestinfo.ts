@@ -1,5 +1,6 @@
 // The attributes of a request, parsed once near the outside of the handler chain and then used
 // by authorization, admission and the registry (k8s.io/apiserver endpoints/request RequestInfoFactory).
+import { VERB_FOR_METHOD } from '@mkube/shared/auth';
 
 export interface RequestInfo {
   readonly isResourceRequest: boolean;
@@ -17,15 +18,6 @@ export interface RequestInfo {
   /** Path segments after `{resource}/{name}/{subresource}`, e.g. the rest of a proxy path. */
   readonly rest: readonly string[];
 }
-
-const METHOD_VERB: Record<string, string> = {
-  POST: 'create',
-  GET: 'get',
-  HEAD: 'get',
-  PUT: 'update',
-  PATCH: 'patch',
-  DELETE: 'delete',
-};
 
 /** Subresources of a namespace object itself, not resources inside the namespace. */
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
@@ -74,7 +66,7 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   let parts = segments.slice(i).map(decode);
   if (parts.length === 0) return nonResource(path, method);
 
-  let verb = METHOD_VERB[method.toUpperCase()] ?? method.toLowerCase();
+  let verb = VERB_FOR_METHOD[method.toUpperCase()] ?? method.toLowerCase();
   // Deprecated but still served: /api/v1/watch/namespaces/x/pods
   if (parts[0] === 'watch' && (verb === 'get' || verb === 'list')) {
     verb = 'watch';

@@ -98,6 +98,11 @@ export interface WatchOptions {
   onError(err: Error): void;
   /** Send a progress event after this long without an event (etcd's WithProgressNotify). */
   readonly progressNotifyMs?: number;
+  /**
+   * Watch the one key equal to the prefix (a watch on a named object): such watchers are indexed
+   * by key, so an event costs one lookup for all of them instead of a check per watcher.
+   */
+  readonly exactKey?: boolean;
   /** Bound on queued events for this watcher; the store's default otherwise. */
   readonly maxQueuedEvents?: number;
 }

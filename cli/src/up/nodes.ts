@@ -8,7 +8,7 @@ import type { Secret } from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
 import { generateBootstrapToken, parseBootstrapToken, tokenExpired } from '@mkube/shared/bootstraptoken';
 import type { KubeClient } from '@mkube/shared/client';
-import { buildKubeconfig, writeKubeconfig } from '@mkube/shared/kubeconfig';
+import { bootstrapKubeconfig, writeKubeconfig } from '@mkube/shared/kubeconfig';
 import { tokenSecret } from '../token/secrets.js';
 
 export interface PlannedNode {
@@ -130,16 +130,7 @@ export async function ensureBootstrapKubeconfig(
       new Date(),
     ),
   );
-  await writeKubeconfig(
-    file,
-    buildKubeconfig({
-      clusterName: 'kubernetes',
-      server,
-      caPem,
-      userName: 'tls-bootstrap-token-user',
-      token,
-      contextName: 'tls-bootstrap-token-user@kubernetes',
-    }),
-  );
+  await writeKubeconfig(file, bootstrapKubeconfig(server, caPem, token));
+
   return { id: parseBootstrapToken(token)!.id, created: true };
 }

@@ -6,7 +6,7 @@
 import type { ConfigMap } from '@mkube/shared/api';
 import { detachedTokenIsValid, parseBootstrapToken } from '@mkube/shared/bootstraptoken';
 import { createClient, sleep } from '@mkube/shared/client';
-import { buildKubeconfig, writeKubeconfig } from '@mkube/shared/kubeconfig';
+import { bootstrapKubeconfig, writeKubeconfig } from '@mkube/shared/kubeconfig';
 import { parseCertificatesPem, spkiSha256Pin } from '@mkube/shared/pki';
 import { parse as parseYaml } from 'yaml';
 import type { TokenDiscovery } from '../options/config.js';
@@ -109,14 +109,5 @@ export async function writeDiscoveredBootstrapKubeconfig(
     }
   }
   const { caPem, server } = found;
-  await writeKubeconfig(
-    file,
-    buildKubeconfig({
-      clusterName: 'kubernetes',
-      server,
-      caPem,
-      userName: 'tls-bootstrap-token-user',
-      token: d.token,
-    }),
-  );
+  await writeKubeconfig(file, bootstrapKubeconfig(server, caPem, d.token));
 }

@@ -9,6 +9,8 @@ import type { KubeClient } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 
 export const KUBELET_VERSION = 'v1.33.0-mkube';
+// Read once: os.cpus() walks /proc on every call.
+const CPU_COUNT = String(cpus().length);
 const NODES = { group: '', version: 'v1', resource: 'nodes' } as const;
 
 export interface NodeStatusOptions {
@@ -42,6 +44,7 @@ function condition(type: string, ok: boolean, reason: string, message: string, n
 export class NodeStatusManager {
   #lastReport = 0;
   #lastDigest = '';
+  #last: Node | undefined;
   uid: string | undefined;
 
   constructor(
@@ -54,7 +57,7 @@ export class NodeStatusManager {
     const old = (t: string) => prev?.status?.conditions?.find((c) => c.type === t);
     const r = this.o.ready();
     const mem = `${Math.floor(totalmem() / 1024)}Ki`;
-    const cap = { cpu: String(cpus().length), memory: mem, pods: '110', 'ephemeral-storage': '10Gi' };
+    const cap = { cpu: CPU_COUNT, memory: mem, pods: '110', 'ephemeral-storage': '10Gi' };
     return {
       capacity: cap,
       allocatable: cap,
@@ -130,23 +133,30 @@ export class NodeStatusManager {
     await this.sync(signal, true);
   }
 
-  /** Writes status when it changed, Ready flipped, or the report interval passed. */
+  /**
+   * Writes status when it changed or the report interval passed (then with a fresh GET, so a
+   * condition someone else set — the node controller's Unknown — is overwritten). In between, no
+   * request at all: the Lease carries the heartbeat, as upstream's kubelet does.
+   */
   async sync(signal: AbortSignal, force = false): Promise<void> {
+    const local = this.#status(this.#last);
+    const digest = JSON.stringify({
+      ...local,
+      conditions: local?.conditions?.map((c) => [c.type, c.status, c.message]),
+    });
+    const due = Date.now() - this.#lastReport >= (this.o.reportIntervalMs ?? 60_000);
+    if (!force && !due && digest === this.#lastDigest) return;
     const nodes = this.client().resource<Node>(NODES);
     for (let attempt = 0; attempt < 5; attempt++) {
       const cur = await nodes.get(this.o.nodeName, { signal });
       this.uid = cur.metadata?.uid;
-      const next = this.#status(cur);
-      const digest = JSON.stringify({
-        ...next,
-        conditions: next?.conditions?.map((c) => [c.type, c.status, c.message]),
-      });
-      const serverReady = cur.status?.conditions?.find((c) => c.type === 'Ready')?.status;
-      const wantReady = next?.conditions?.find((c) => c.type === 'Ready')?.status;
-      const due = Date.now() - this.#lastReport >= (this.o.reportIntervalMs ?? 60_000);
-      if (!force && !due && digest === this.#lastDigest && serverReady === wantReady) return;
       try {
-        await nodes.updateSubresource(this.o.nodeName, 'status', { ...cur, status: next }, { signal });
+        this.#last = await nodes.updateSubresource(
+          this.o.nodeName,
+          'status',
+          { ...cur, status: this.#status(cur) },
+          { signal },
+        );
         this.#lastReport = Date.now();
         this.#lastDigest = digest;
         return;

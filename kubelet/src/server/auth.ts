@@ -15,6 +15,7 @@ import {
   type TokenAuthenticator,
   type UserInfo,
   unionAuthenticator,
+  VERB_FOR_METHOD,
   withAuthenticatedGroup,
   x509Authenticator,
 } from '@mkube/shared/auth';
@@ -142,15 +143,6 @@ export function webhookAuthorizer(client: () => KubeClient, allowedTtlMs: number
 
 export { alwaysAllowAuthorizer };
 
-const VERBS: Record<string, string> = {
-  POST: 'create',
-  GET: 'get',
-  HEAD: 'get',
-  PUT: 'update',
-  PATCH: 'patch',
-  DELETE: 'delete',
-};
-
 /**
  * The nodes subresources a path is checked against, in order (KubeletFineGrainedAuthz, beta in 1.33:
  * the fine-grained one first, then `proxy`).
@@ -178,7 +170,7 @@ export function kubeletAttributes(
 ): Attributes {
   return {
     user,
-    verb: VERBS[method.toUpperCase()] ?? method.toLowerCase(),
+    verb: VERB_FOR_METHOD[method.toUpperCase()] ?? method.toLowerCase(),
     isResourceRequest: true,
     path,
     namespace: '',

@@ -68,3 +68,13 @@ export class AuthenticationError extends Error {
 }
 
 export type AuthenticationErrorCode = 'X509_UNVERIFIED' | 'X509_NO_USERNAME' | 'TOKEN_INVALID';
+
+/** The verb of a request from its HTTP method (the apiserver's request info, the kubelet's authorizer). */
+export const VERB_FOR_METHOD: Readonly<Record<string, string>> = {
+  POST: 'create',
+  GET: 'get',
+  HEAD: 'get',
+  PUT: 'update',
+  PATCH: 'patch',
+  DELETE: 'delete',
+};

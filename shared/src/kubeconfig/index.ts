@@ -3,4 +3,10 @@ export { loadKubeconfig, parseKubeconfig } from './parse.js';
 export { clientOptionsFrom, type ResolvedCredentials, resolveCredentials } from './resolve.js';
 export type { Kubeconfig, KubeconfigCluster, KubeconfigContext, KubeconfigUser } from './types.js';
 export { KubeconfigError } from './types.js';
-export { type BuildKubeconfigOptions, buildKubeconfig, serializeKubeconfig, writeKubeconfig } from './write.js';
+export {
+  type BuildKubeconfigOptions,
+  bootstrapKubeconfig,
+  buildKubeconfig,
+  serializeKubeconfig,
+  writeKubeconfig,
+} from './write.js';

@@ -53,3 +53,15 @@ export function buildKubeconfig(o: BuildKubeconfigOptions): Kubeconfig {
     preferences: {},
   };
 }
+
+/** kubeadm's bootstrap kubeconfig: the cluster and a bootstrap token, nothing else. */
+export function bootstrapKubeconfig(server: string, caPem: string, token: string): Kubeconfig {
+  return buildKubeconfig({
+    clusterName: 'kubernetes',
+    server,
+    caPem,
+    userName: 'tls-bootstrap-token-user',
+    token,
+    contextName: 'tls-bootstrap-token-user@kubernetes',
+  });
+}

@@ -1,15 +1,31 @@
 // PKCS#10 certificate requests. Parsing is the signing hot path: a hand-written DER walk plus one
-// public-key import and one crypto.verify, with no ASN.1 library in between. Creating requests is
-// not hot, so it goes through @peculiar/x509 (with mkube's own Name and SAN encodings).
-import type { KeyObject } from 'node:crypto';
-import { contentOf, ctxCons, DerSeq, decodeBitString, decodeOid, decodeSmallInt, rawOf, readRoot, TAG } from './der.js';
+// public-key import and one crypto.verify, with no ASN.1 library in between; creating one is the
+// same DER code and one crypto.sign.
+import { type KeyObject, sign } from 'node:crypto';
+import {
+  contentOf,
+  ctxCons,
+  DerSeq,
+  decodeBitString,
+  decodeOid,
+  decodeSmallInt,
+  encodeBitString,
+  encodeOid,
+  encodeSmallInt,
+  NULL_DER,
+  rawOf,
+  readRoot,
+  seq,
+  setOf,
+  TAG,
+  tlv,
+} from './der.js';
 import { PkiError } from './errors.js';
 import { decodeExtensions, decodeSubjectAltName, subjectAltNameExtension } from './extensions.js';
-import { type KeyPair, type KeyType, keyTypeOf } from './keys.js';
+import { type KeyPair, type KeyType, keyTypeOf, spkiDerOf } from './keys.js';
 import { decodeName, encodeName, hasSans, type Subject, type SubjectAltNames } from './names.js';
 import { OID, signatureAlgorithmName } from './oids.js';
 import { decodePemBlock, encodePem } from './pem.js';
-import { peculiar, signingAlgorithmFor, toCryptoKeyPair } from './provider.js';
 import { decodeSignatureAlgorithm, verifySignature } from './signature.js';
 import { importSpki } from './spki.js';
 
@@ -102,22 +118,27 @@ export function parseCsrDer(der: Buffer): ParsedCsr {
   return { ...rest, publicKey: imported.key, publicKeyDer: imported.spki, keyType: keyTypeOf(imported.key) };
 }
 
-/** A PEM "CERTIFICATE REQUEST" signed by `key`, carrying `subject` and, if any, a SAN extension request. */
+/**
+ * A PEM "CERTIFICATE REQUEST" signed by `key`, carrying `subject` and, if any, a SAN extension
+ * request — built with the same DER code as certificates and one crypto.sign: kubelets make one per
+ * rotation, and a thousand joining at once made the ASN.1 library's path (key re-import into
+ * WebCrypto, object model) a visible share of the join's CPU.
+ */
 export async function createCsrPem(key: KeyPair, subject: Subject, sans: SubjectAltNames = {}): Promise<string> {
-  const x509 = await peculiar();
-  let nameDer: Buffer;
-  let sanExt: Buffer | undefined;
+  let info: Buffer;
   try {
-    nameDer = encodeName(subject);
-    sanExt = hasSans(sans) ? subjectAltNameExtension(sans, nameDer.length === 2) : undefined;
+    const nameDer = encodeName(subject);
+    const sanExt = hasSans(sans) ? subjectAltNameExtension(sans, nameDer.length === 2) : undefined;
+    // attributes [0]: at most one, extensionRequest { Extensions }.
+    const attributes = sanExt
+      ? tlv(ctxCons(0), seq(encodeOid(OID.extensionRequest), setOf([seq(sanExt)])))
+      : tlv(ctxCons(0));
+    info = seq(encodeSmallInt(0), nameDer, spkiDerOf(key), attributes);
   } catch (e) {
     throw new PkiError('InvalidRequest', e instanceof Error ? e.message : String(e), { cause: e });
   }
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: new x509.Name(nameDer),
-    keys: await toCryptoKeyPair(key),
-    signingAlgorithm: signingAlgorithmFor(key.type),
-    extensions: sanExt ? [new x509.Extension(sanExt)] : [],
-  });
-  return encodePem('CERTIFICATE REQUEST', Buffer.from(csr.rawData));
+  const algorithm =
+    key.type === 'ecdsa-p256' ? seq(encodeOid(OID.ecdsaWithSha256)) : seq(encodeOid(OID.sha256WithRsa), NULL_DER);
+  const signature = sign('sha256', info, key.privateKey);
+  return encodePem('CERTIFICATE REQUEST', seq(info, algorithm, encodeBitString(signature)));
 }

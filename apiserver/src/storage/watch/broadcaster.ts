@@ -2,7 +2,8 @@
 // only appends to per-watcher queues; callbacks run later from one drain loop that works in
 // bounded slices (setImmediate between them), so neither writers nor other watchers wait on a
 // slow consumer. Watchers are grouped by prefix: an event costs one startsWith per distinct prefix
-// plus one queue push per matching watcher.
+// plus one queue push per matching watcher; watchers of one exact key (a kubelet waiting for its
+// CSR) are indexed by that key, so a thousand of them cost one map lookup per event.
 import type { StoreWatch, StoreWatchEvent, WatchOptions } from '../store.js';
 import { type EventLog, Watcher } from './watcher.js';
 
@@ -23,6 +24,8 @@ interface ProgressTicker {
 
 export class Broadcaster {
   private readonly byPrefix = new Map<string, Set<Watcher>>();
+  private readonly byKey = new Map<string, Set<Watcher>>();
+  private readonly exact = new WeakSet<Watcher>();
   private readonly tickers = new Map<number, ProgressTicker>();
   private ready: Watcher[] = [];
   private drainScheduled = false;
@@ -50,10 +53,12 @@ export class Broadcaster {
       (x) => this.schedule(x),
       (x) => this.detach(x),
     );
-    let set = this.byPrefix.get(prefix);
+    const index = wopts.exactKey ? this.byKey : this.byPrefix;
+    if (wopts.exactKey) this.exact.add(w);
+    let set = index.get(prefix);
     if (!set) {
       set = new Set();
-      this.byPrefix.set(prefix, set);
+      index.set(prefix, set);
     }
     set.add(w);
     this.size++;
@@ -70,6 +75,8 @@ export class Broadcaster {
     for (const e of events) {
       if (e.type === 'progress') continue;
       const key = e.kv.key;
+      const exact = this.byKey.get(key);
+      if (exact) for (const w of exact) w.offer(e);
       for (const [prefix, set] of this.byPrefix) {
         if (!key.startsWith(prefix)) continue;
         for (const w of set) w.offer(e);
@@ -79,7 +86,7 @@ export class Broadcaster {
 
   /** Ends every watcher with `err` (store closing). */
   failAll(err: Error): void {
-    for (const set of this.byPrefix.values()) for (const w of set) w.fail(err);
+    for (const index of [this.byPrefix, this.byKey]) for (const set of index.values()) for (const w of set) w.fail(err);
   }
 
   /** Drains synchronously what is queued (close() uses this so errors reach consumers). */
@@ -109,10 +116,11 @@ export class Broadcaster {
   }
 
   private detach(w: Watcher): void {
-    const set = this.byPrefix.get(w.prefix);
+    const index = this.exact.has(w) ? this.byKey : this.byPrefix;
+    const set = index.get(w.prefix);
     if (set?.delete(w)) {
       this.size--;
-      if (set.size === 0) this.byPrefix.delete(w.prefix);
+      if (set.size === 0) index.delete(w.prefix);
     }
     const ms = w.progressNotifyMs;
     if (ms !== undefined) {

@@ -1,0 +1,276 @@
+// npm run bench:scale -- --nodes N — N kubelet identities join one apiserver and one
+// controller-manager (processes) at once, many per process, with the kubelet's own code: each
+// generates its key, posts its client CSR with the bootstrap token, watches it, switches to its
+// certificate, registers its Node, posts its serving CSR, waits for it, reports Ready and renews
+// its Lease every 10 s. Prints time to all Ready, joins/s, p50/p99 join latency, the daemons' peak
+// RSS and CPU, requests by verb, the steady-state cost of N leases — and, in the same run, the
+// baselines: a bare fastify HTTPS GET rate, raw crypto.sign, and `cfssl serve` when installed.
+// Bounded: a global time guard; everything is stopped and removed on exit.
+import { execFileSync } from 'node:child_process';
+import { createSign, generateKeyPairSync } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { HttpMethod } from '@mkube/shared/client';
+import { type ClientOptions, KubeClient, type RequestOptions, type WatchRequestOptions } from '@mkube/shared/client';
+import { createLogger } from '@mkube/shared/log';
+import { pool, runLoad } from '../../apiserver/bench/load.ts';
+import {
+  benchWork,
+  cpuSeconds,
+  f,
+  freePort,
+  pct,
+  peakRssMb,
+  startControlPlane,
+  until,
+} from '../../shared/bench/controlplane.ts';
+import { CertificateManager } from '../src/certificate/manager.ts';
+import { CertificateFileStore, type StoredPair } from '../src/certificate/store.ts';
+import { clientTemplate, servingTemplate } from '../src/kubelet.ts';
+import { NodeLease } from '../src/nodelease/lease.ts';
+import { runHeartbeat } from '../src/nodestatus/heartbeat.ts';
+import { NodeStatusManager } from '../src/nodestatus/node.ts';
+
+const { values: argv } = parseArgs({
+  options: {
+    nodes: { type: 'string', default: process.env.BENCH_NODES ?? '1000' },
+    steady: { type: 'string', default: '30' },
+  },
+});
+const N = Number(argv.nodes);
+const STEADY_S = Number(argv.steady);
+const w = benchWork('scale', Math.max(300_000, N * 400));
+const quiet = createLogger({ name: 'kubelet', destination: { write: () => undefined } as never });
+
+// Requests by verb, counted where the kubelets send them.
+const byVerb = new Map<string, number>();
+class CountingClient extends KubeClient {
+  override request<T = unknown>(method: HttpMethod, path: string, opts?: RequestOptions): Promise<T> {
+    const verb =
+      method === 'GET'
+        ? /\/(certificatesigningrequests|pods|nodes|leases)(\?|$)/.test(path)
+          ? 'list'
+          : 'get'
+        : method === 'POST'
+          ? 'create'
+          : method === 'PUT'
+            ? 'update'
+            : method.toLowerCase();
+    byVerb.set(verb, (byVerb.get(verb) ?? 0) + 1);
+    return super.request<T>(method, path, opts);
+  }
+  override watch<T>(path: string, opts?: WatchRequestOptions) {
+    byVerb.set('watch', (byVerb.get('watch') ?? 0) + 1);
+    return super.watch<T>(path, opts);
+  }
+}
+
+const cp = await startControlPlane(w);
+const token = 'scale0.0123456789abcdef';
+await cp.createBootstrapToken('scale0', '0123456789abcdef');
+const base = {
+  server: cp.origin,
+  caPem: cp.caPem,
+  userAgent: 'kubelet/v1.33.0-mkube (bench:scale)',
+} satisfies ClientOptions;
+
+interface Joined {
+  readonly ms: number;
+}
+
+/** One kubelet identity: the real certificate managers, node status and lease code. */
+function identity(i: number, stop: AbortSignal, started: number): Promise<Joined> {
+  const name = `scale-${i}`;
+  const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+  const dir = join(w.dir, 'nodes', name);
+  mkdirSync(dir, { recursive: true });
+  let client: CountingClient | undefined;
+  let bootstrap: CountingClient | undefined = new CountingClient({ ...base, token, connections: 1 });
+  let serving: StoredPair | undefined;
+  let registered = false;
+  let clientReady!: () => void;
+  const ready = new Promise<void>((r) => {
+    clientReady = r;
+  });
+  const clientMgr = new CertificateManager({
+    name: 'client',
+    store: new CertificateFileStore(dir, 'kubelet-client', quiet),
+    template: () => clientTemplate(name),
+    client: () => client ?? bootstrap!,
+    rotate: true,
+    log: quiet,
+    onCertificate: (pair) => {
+      client = new CountingClient({ ...base, clientCertPem: pair.certPem, clientKeyPem: pair.keyPem, connections: 1 });
+      const b = bootstrap;
+      bootstrap = undefined;
+      void b?.close();
+      clientReady();
+    },
+  });
+  const servingMgr = new CertificateManager({
+    name: 'serving',
+    store: new CertificateFileStore(dir, 'kubelet-server', quiet),
+    template: () => (registered ? servingTemplate(name, [ip]) : undefined),
+    client: () => client!,
+    rotate: true,
+    log: quiet,
+    onCertificate: (pair) => {
+      serving = pair;
+    },
+  });
+  const nodeStatus = new NodeStatusManager(() => client!, {
+    nodeName: name,
+    nodeIPs: [ip],
+    labels: {},
+    port: () => 10250,
+    ready: () => ({
+      ok: serving !== undefined,
+      message: serving ? 'kubelet is posting ready status' : 'no serving certificate yet',
+    }),
+    log: quiet,
+  });
+  return new Promise<Joined>((resolve, reject) => {
+    void (async () => {
+      await clientMgr.start();
+      await ready;
+      await runHeartbeat({
+        nodeName: name,
+        nodeStatus,
+        lease: new NodeLease(() => client!, name, 40),
+        leaseEveryMs: 10_000,
+        statusEveryMs: 60_000,
+        ready: () => serving !== undefined,
+        log: quiet,
+        signal: stop,
+        onRegistered: async () => {
+          registered = true;
+          await servingMgr.start();
+          servingMgr.kick();
+        },
+        onReady: () => resolve({ ms: performance.now() - started }),
+      });
+      await clientMgr.stop();
+      await servingMgr.stop();
+      await client?.close();
+    })().catch(reject);
+  });
+}
+
+// Warm-up: one identity through the whole path (caches synced, code compiled), not counted.
+const warmStop = new AbortController();
+await until('warm-up node Ready', 60_000, async () =>
+  (await identity(999_999, warmStop.signal, performance.now())).ms > 0 ? true : undefined,
+).catch((e) => {
+  throw new Error(`${e.message}\n${w.logTail('controller-manager')}`);
+});
+warmStop.abort();
+byVerb.clear();
+
+process.stdout.write(`bench:scale: ${N} kubelets joining at once…\n`);
+const stop = new AbortController();
+const api0 = cpuSeconds(cp.api.pid);
+const kcm0 = cpuSeconds(cp.kcm.pid);
+const self0 = process.cpuUsage();
+const t0 = performance.now();
+const joins = await Promise.all(Array.from({ length: N }, (_, i) => identity(i, stop.signal, t0)));
+const allReadyS = (performance.now() - t0) / 1000;
+const apiJoinCpu = cpuSeconds(cp.api.pid) - api0;
+const kcmJoinCpu = cpuSeconds(cp.kcm.pid) - kcm0;
+const selfJoin = process.cpuUsage(self0);
+const verbsAtJoin = new Map(byVerb);
+const lat = joins.map((j) => j.ms);
+
+// Steady state: N leases renewed every 10 s (N/10 writes/s); the apiserver's CPU over the window.
+byVerb.clear();
+const api1 = cpuSeconds(cp.api.pid);
+const s0 = performance.now();
+await new Promise((r) => setTimeout(r, STEADY_S * 1000));
+const steadyS = (performance.now() - s0) / 1000;
+const apiSteadyCore = (cpuSeconds(cp.api.pid) - api1) / steadyS;
+const steadyWrites = (byVerb.get('update') ?? 0) / steadyS;
+const apiRss = peakRssMb(cp.api.pid);
+const kcmRss = peakRssMb(cp.kcm.pid);
+stop.abort();
+
+// ---- baselines, same run -------------------------------------------------------------------------
+const serverCert = await cp.leaf('bare', [], ['server auth'], ['127.0.0.1']);
+const clientCert = await cp.leaf('bench', [], ['client auth']);
+const barePort = await freePort();
+const body = w.file('body.json', '{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"bench"}}');
+const bareProc = w.start('bare', [
+  process.execPath,
+  '--import',
+  'tsx',
+  join(import.meta.dirname, '../../apiserver/bench/bare-server.ts'),
+  w.file('bare.crt', serverCert.cert),
+  w.file('bare.key', serverCert.key),
+  cp.caFile,
+  body,
+  String(barePort),
+]);
+const bp = pool(`https://127.0.0.1:${barePort}`, { ca: cp.caPem, cert: clientCert.cert, key: clientCert.key }, 50);
+await until('bare server', 20_000, async () =>
+  (await runLoad(bp, 1, 50, () => ({ method: 'GET', path: '/' }))).requests > 0 ? true : undefined,
+);
+const bare = await runLoad(bp, 50, 3000, () => ({ method: 'GET', path: '/' }));
+await bp.close();
+bareProc.kill('SIGTERM');
+const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+let signs = 0;
+const sEnd = performance.now() + 1000;
+while (performance.now() < sEnd) {
+  createSign('SHA256').update('x'.repeat(512)).sign(privateKey);
+  signs++;
+}
+let cfssl = '';
+try {
+  cfssl = execFileSync('sh', ['-c', 'command -v cfssl'], { encoding: 'utf8' }).trim();
+} catch {}
+
+// ---- report ------------------------------------------------------------------------------------
+const joinsPerS = N / allReadyS;
+const rows: [string, string, string][] = [
+  ['all Ready', `${f(allReadyS, 2)} s`, 'target ≤ 10 s at N = 1,000'],
+  ['joins/s', `${f(joinsPerS)}`, `target ≥ 100/s; kwok creates ~20 nodes/s without TLS (${f(joinsPerS / 20, 1)}×)`],
+  ['join latency p50 / p99', `${f(pct(lat, 50))} / ${f(pct(lat, 99))} ms`, 'target p99 ≤ 5 s'],
+  ['apiserver peak RSS', `${f(apiRss)} MB`, 'target ≤ 400 MB at N = 1,000'],
+  ['controller-manager peak RSS', `${f(kcmRss)} MB`, ''],
+  [
+    'CPU during the join',
+    `apiserver ${f(apiJoinCpu, 1)} s, controller-manager ${f(kcmJoinCpu, 1)} s, kubelets ${f((selfJoin.user + selfJoin.system) / 1e6, 1)} s`,
+    '',
+  ],
+  [
+    'requests during the join',
+    [...verbsAtJoin]
+      .sort()
+      .map(([v, n]) => `${v} ${n}`)
+      .join(', '),
+    `${f([...verbsAtJoin.values()].reduce((a, b) => a + b, 0) / allReadyS)} req/s`,
+  ],
+  [
+    'steady state',
+    `${f(steadyWrites)} lease writes/s`,
+    `apiserver ${f(apiSteadyCore * 100, 1)} % of one core (target ≤ 25 % at 100 writes/s)`,
+  ],
+  ['baseline: bare fastify HTTPS GET', `${f(bare.rps)} req/s`, 'same machine, same run'],
+  [
+    'baseline: raw crypto.sign (P-256)',
+    `${f(signs)} signs/s`,
+    `the join needs 2 signatures per node: ${f(joinsPerS * 2)} /s = ${f(((joinsPerS * 2) / signs) * 100, 1)} % of raw`,
+  ],
+  [
+    'baseline: cfssl serve',
+    cfssl ? 'see npm run bench:csr' : 'not installed (apt-get install golang-cfssl): skipped',
+    '',
+  ],
+];
+const wd = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+process.stdout.write(`\nbench:scale — N = ${N} kubelets, one apiserver, one controller-manager, 2 cores, loopback\n\n`);
+for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(wd[i]!)).join('  ')}\n`);
+process.stdout.write(
+  `\nN = 1,000 targets: all Ready ≤ 10 s ${allReadyS <= 10 ? 'MET' : 'MISSED'}; p99 ≤ 5 s ${pct(lat, 99) <= 5000 ? 'MET' : 'MISSED'}; apiserver RSS ≤ 400 MB ${apiRss <= 400 ? 'MET' : 'MISSED'}; steady ≤ 25 % ${apiSteadyCore <= 0.25 ? 'MET' : 'MISSED'}\n`,
+);
+await cp.stop();
+process.exit(0);

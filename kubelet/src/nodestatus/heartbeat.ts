@@ -1,0 +1,74 @@
+// The kubelet's node loop once it has a client: register the Node (retrying while the apiserver is
+// away), then keep the heartbeat — the Lease every quarter of its duration, the status when it
+// changes (Ready flips when the serving certificate arrives) and once per report interval.
+import { sleep } from '@mkube/shared/client';
+import type { Logger } from '@mkube/shared/log';
+import type { NodeLease } from '../nodelease/lease.js';
+import type { NodeStatusManager } from './node.js';
+
+export interface HeartbeatOptions {
+  readonly nodeName: string;
+  readonly nodeStatus: NodeStatusManager;
+  readonly lease: NodeLease;
+  readonly leaseEveryMs: number;
+  readonly statusEveryMs: number;
+  /** The Ready the status should carry now. */
+  readonly ready: () => boolean;
+  readonly log: Logger;
+  readonly signal: AbortSignal;
+  /** After registration (the Node exists: a serving certificate may be asked for). */
+  readonly onRegistered?: () => void | Promise<void>;
+  /** When Ready=True has been written. */
+  readonly onReady?: () => void;
+}
+
+export async function runHeartbeat(o: HeartbeatOptions): Promise<void> {
+  const { signal, log } = o;
+  let delay = 500;
+  while (!signal.aborted) {
+    try {
+      await o.nodeStatus.register(signal);
+      break;
+    } catch (e) {
+      if (signal.aborted) return;
+      log.warn({ err: (e as Error).message, retryInMs: delay }, 'unable to register node with the API server');
+      await sleep(delay, signal);
+      delay = Math.min(delay * 2, 7000);
+    }
+  }
+  if (signal.aborted) return;
+  await o.onRegistered?.();
+  let nextLease = 0;
+  let nextStatus = 0;
+  let wasReady = false;
+  while (!signal.aborted) {
+    const now = Date.now();
+    if (now >= nextLease) {
+      try {
+        await o.lease.renew(o.nodeStatus.uid, signal);
+        nextLease = now + o.leaseEveryMs;
+      } catch (e) {
+        if (!signal.aborted) log.warn({ err: (e as Error).message }, 'failed to renew the node lease');
+        nextLease = now + Math.min(o.leaseEveryMs, 1000);
+      }
+    }
+    const readyNow = o.ready();
+    if (now >= nextStatus || readyNow !== wasReady) {
+      try {
+        await o.nodeStatus.sync(signal, readyNow !== wasReady);
+        if (readyNow && !wasReady) {
+          log.info({ node: o.nodeName }, 'node is Ready');
+          o.onReady?.();
+        }
+        wasReady = readyNow;
+        nextStatus = now + o.statusEveryMs;
+      } catch (e) {
+        if (!signal.aborted) log.warn({ err: (e as Error).message }, 'failed to update node status');
+        nextStatus = now + 1000;
+      }
+    }
+    // Until Ready, look often (the serving certificate may arrive any moment); then sleep to the next deadline.
+    const until = Math.min(nextLease, nextStatus, wasReady ? Number.POSITIVE_INFINITY : Date.now() + 50);
+    await sleep(Math.max(20, until - Date.now()), signal);
+  }
+}
