@@ -8,6 +8,7 @@
 // Bounded: a global time guard; everything is stopped and removed on exit.
 import { execFileSync } from 'node:child_process';
 import { createSign, generateKeyPairSync } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -169,6 +170,8 @@ byVerb.clear();
 
 process.stdout.write(`bench:scale: ${N} kubelets joining at once…\n`);
 const stop = new AbortController();
+// One signal for N heartbeats: each holds a listener while it sleeps.
+setMaxListeners(N + 100, stop.signal);
 const api0 = cpuSeconds(cp.api.pid);
 const kcm0 = cpuSeconds(cp.kcm.pid);
 const self0 = process.cpuUsage();

@@ -39,7 +39,8 @@ describe('kubelet TLS bootstrap', () => {
       const v = await run('openssl', ['verify', '-CAfile', c.fx.pki.caCrt, target]);
       assert.equal(v.code, 0, v.stderr);
       const text = readFileSync(target, 'utf8');
-      assert.match(text, /-----BEGIN EC PRIVATE KEY-----/);
+      // The kubelet's key is SEC1 ("EC PRIVATE KEY"), after the certificate in the same file.
+      assert.match(text, /-----BEGIN CERTIFICATE-----[\s\S]+-----BEGIN EC [A-Z]+ KEY-----/);
       const [leaf] = parseCertificatesPem(text);
       assert.equal(leaf!.subject.commonName, 'system:node:node-a');
       assert.deepEqual(leaf!.subject.organizations, ['system:nodes']);
