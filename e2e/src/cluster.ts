@@ -2,7 +2,7 @@
 // (apiserver, controller-manager, two kubelets, each its own process, at the highest verbosity so
 // the log check sees everything), plus clients holding every kind of credential the cases need.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { CertificateAuthority, encodePrivateKeyPem, generateKeyPair } from '@mkube/shared/pki';
@@ -97,7 +97,8 @@ export function httpsRequest(
 }
 
 export async function startUpCluster(prefix: string): Promise<UpCluster> {
-  const dir = join(tempDir(prefix), 'cluster');
+  const top = tempDir(prefix);
+  const dir = join(top, 'cluster');
   const port = await freePort();
   const kubeletPort = await freePort();
   const child: ChildProcess = spawn(
@@ -204,6 +205,7 @@ export async function startUpCluster(prefix: string): Promise<UpCluster> {
         await exited;
         clearTimeout(t);
       }
+      rmSync(top, { recursive: true, force: true });
     },
   };
   return cluster;

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { composeSupport, composeUp, loadCompose, type RunningCompose, waitHealthy } from '../src/compose.ts';
-import { REPO_ROOT, tempDir } from '../src/harness.ts';
+import { cleanup, REPO_ROOT, tempDir } from '../src/harness.ts';
 
 const FILE = join(REPO_ROOT, 'docker-compose.yml');
 const unsupported = composeSupport();
@@ -41,6 +41,7 @@ describe('docker-compose.yml', () => {
     });
     after(async () => {
       await r?.down();
+      cleanup(home);
     });
 
     it('the nodes join by TLS bootstrap and are Ready on their compose addresses', () => {

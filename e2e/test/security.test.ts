@@ -3,7 +3,7 @@
 // the exact denial — HTTP code, Status reason and message, TLS failure — and that nothing changed.
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -167,6 +167,7 @@ describe('security regression suite', () => {
   after(async () => {
     for (const f of fakes) f.close();
     await c?.stop();
+    rmSync(work, { recursive: true, force: true });
   });
 
   // ---- the happy path first: what every denial below is measured against --------------------
