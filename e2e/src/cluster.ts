@@ -2,10 +2,11 @@
 // (apiserver, controller-manager, two kubelets, each its own process, at the highest verbosity so
 // the log check sees everything), plus clients holding every kind of credential the cases need.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { CertificateAuthority, encodePrivateKeyPem, generateKeyPair } from '@mkube/shared/pki';
+import { composeSupport, composeUp, waitHealthy } from './compose.ts';
 import { freePort, MKUBE_BIN, REPO_ROOT, tempDir } from './harness.ts';
 
 export interface Credential {
@@ -33,8 +34,12 @@ export interface UpCluster {
   readonly nodes: readonly { name: string; ip: string; cred: Credential }[];
   readonly admin: Credential;
   readonly apiserverKubeletClient: Credential;
-  /** The bootstrap token `mkube up` created (from bootstrap-kubelet.conf). */
+  /** The bootstrap token the kubelets joined with (from bootstrap-kubelet.conf). */
   readonly bootstrapToken: string;
+  /** How the cluster runs: `mkube up` on loopback addresses, or compose services in network namespaces. */
+  readonly mode: 'up' | 'netns';
+  /** An address on this host the apiserver can dial (for fake kubelets), the i-th of them. */
+  hostAddress(i: number): string;
   output(): string;
   /** Every daemon's log, concatenated. */
   logs(): string;
@@ -96,6 +101,116 @@ export function httpsRequest(
   });
 }
 
+/** Issues client certificates from the cluster CA in `pkiDir` into `outDir`. */
+function issuer(pkiDir: string, outDir: string): UpCluster['issue'] {
+  const ca = CertificateAuthority.fromPem(readFileSync(join(pkiDir, 'ca.crt')), readFileSync(join(pkiDir, 'ca.key')));
+  let n = 0;
+  return async (cn, orgs, o = {}) => {
+    const key = await generateKeyPair();
+    const now = new Date();
+    let pem: string;
+    if (o.notBefore || o.notAfter) {
+      const { issueWindow } = await import('./window.ts');
+      pem = await issueWindow(
+        join(pkiDir, 'ca.crt'),
+        join(pkiDir, 'ca.key'),
+        key,
+        cn,
+        orgs,
+        o.notBefore ?? now,
+        o.notAfter ?? new Date(now.getTime() + 3600_000),
+      );
+    } else {
+      pem = ca.issue({
+        subject: { commonName: cn, organizations: orgs },
+        publicKey: key.publicKey,
+        usages: ['digital signature', o.usage ?? 'client auth'],
+        ipAddresses: o.ips ?? [],
+        dnsNames: o.dns ?? [],
+        ttlMs: 3600_000,
+      }).pem;
+    }
+    const base = join(outDir, `cred-${++n}`);
+    writeFileSync(`${base}.crt`, pem);
+    writeFileSync(`${base}.key`, encodePrivateKeyPem(key), { mode: 0o600 });
+    return { cert: `${base}.crt`, key: `${base}.key` };
+  };
+}
+
+const tokenOf = (bootstrapConf: string) =>
+  /token: (\S+)/.exec(readFileSync(bootstrapConf, 'utf8'))![1]!.replace(/"/g, '');
+
+/**
+ * The security suite's cluster: docker-compose.yml in network namespaces where root allows (each
+ * node its own host and IP), else `mkube up` with the nodes on their own loopback addresses.
+ */
+export async function startSecurityCluster(prefix: string): Promise<UpCluster> {
+  // MKUBE_E2E_CLUSTER=up forces the loopback cluster (what machines without root get).
+  if (process.env.MKUBE_E2E_CLUSTER === 'up') return startUpCluster(prefix);
+  return composeSupport() === undefined ? startComposeCluster(prefix) : startUpCluster(prefix);
+}
+
+/** docker-compose.yml as written (plus --v=10), each service in its own network namespace. */
+export async function startComposeCluster(prefix: string): Promise<UpCluster> {
+  const top = tempDir(prefix);
+  const r = await composeUp(join(REPO_ROOT, 'docker-compose.yml'), { timeoutMs: 120_000, verbosity: 10 });
+  try {
+    await waitHealthy(r, 'node1', 90_000);
+    await waitHealthy(r, 'node2', 90_000);
+  } catch (e) {
+    await r.down();
+    throw e;
+  }
+  const vol = r.volumes;
+  const pkiDir = join(vol.pki!, 'pki');
+  const caPem = readFileSync(join(pkiDir, 'ca.crt'), 'utf8');
+  // The current pair is a symlink to a path inside the kubelet's own mounts: read it in the volume.
+  const nodeCred = (name: string, ip: string) => {
+    const dir = join(vol[`${name}-kubelet`]!, 'pki');
+    const target = basename(readlinkSync(join(dir, 'kubelet-client-current.pem')));
+    const file = join(dir, target);
+    return { name, ip, cred: { cert: file, key: file } };
+  };
+  const server = 'https://172.28.0.10:6443';
+  const issue = issuer(pkiDir, top);
+  const services = r.compose.services.map((x) => x.name);
+  const gateway = r.compose.subnet.replace(/0\/24$/, '1');
+  return {
+    dir: vol.pki!,
+    port: 6443,
+    kubeletPort: 10250,
+    server,
+    caPem,
+    adminConf: join(vol.pki!, 'admin.conf'),
+    nodes: [nodeCred('node1', '172.28.0.21'), nodeCred('node2', '172.28.0.22')],
+    admin: { cert: join(pkiDir, 'apiserver-kubelet-client.crt'), key: join(pkiDir, 'apiserver-kubelet-client.key') },
+    apiserverKubeletClient: {
+      cert: join(pkiDir, 'apiserver-kubelet-client.crt'),
+      key: join(pkiDir, 'apiserver-kubelet-client.key'),
+    },
+    bootstrapToken: tokenOf(join(vol.pki!, 'bootstrap-kubelet.conf')),
+    mode: 'netns',
+    // The bridge's own address: every namespace routes to it.
+    hostAddress: () => gateway,
+    output: () => services.map((x) => r.log(x)).join('\n'),
+    logs: () => services.map((x) => r.log(x)).join('\n'),
+    issue,
+    req(cred, method, path, body, headers) {
+      return httpsRequest(
+        path.startsWith('https://') ? path : `${server}${path}`,
+        { ...cred, caPem },
+        method,
+        body,
+        headers,
+      );
+    },
+    async stop() {
+      await r.down();
+      rmSync(top, { recursive: true, force: true });
+    },
+  };
+}
+
 export async function startUpCluster(prefix: string): Promise<UpCluster> {
   const top = tempDir(prefix);
   const dir = join(top, 'cluster');
@@ -119,7 +234,6 @@ export async function startUpCluster(prefix: string): Promise<UpCluster> {
   }
   const pki = (f: string) => join(dir, 'pki', f);
   const caPem = readFileSync(pki('ca.crt'), 'utf8');
-  const ca = CertificateAuthority.fromPem(caPem, readFileSync(pki('ca.key')));
   const nodeIps = [...out.matchAll(/\[(node\d)\] Ready, serving the kubelet API on https:\/\/([\d.]+):\d+/g)];
   const nodes = nodeIps
     .sort((a, b) => a[1]!.localeCompare(b[1]!))
@@ -135,7 +249,6 @@ export async function startUpCluster(prefix: string): Promise<UpCluster> {
     .exec(readFileSync(join(dir, 'bootstrap-kubelet.conf'), 'utf8'))![1]!
     .replace(/"/g, '');
   const server = `https://127.0.0.1:${port}`;
-  let n = 0;
   const cluster: UpCluster = {
     dir,
     port,
@@ -147,6 +260,8 @@ export async function startUpCluster(prefix: string): Promise<UpCluster> {
     admin: { cert: pki('apiserver-kubelet-client.crt'), key: pki('apiserver-kubelet-client.key') },
     apiserverKubeletClient: { cert: pki('apiserver-kubelet-client.crt'), key: pki('apiserver-kubelet-client.key') },
     bootstrapToken,
+    mode: 'up',
+    hostAddress: (i) => `127.0.0.${20 + i}`,
     output: () => out,
     logs: () =>
       ['apiserver', 'controller-manager', ...nodes.map((x) => x.name)]
@@ -158,37 +273,7 @@ export async function startUpCluster(prefix: string): Promise<UpCluster> {
           }
         })
         .join('\n'),
-    async issue(cn, orgs, o = {}) {
-      const key = await generateKeyPair();
-      const now = new Date();
-      let pem: string;
-      if (o.notBefore || o.notAfter) {
-        const { issueWindow } = await import('./window.ts');
-        pem = await issueWindow(
-          pki('ca.crt'),
-          pki('ca.key'),
-          key,
-          cn,
-          orgs,
-          o.notBefore ?? now,
-          o.notAfter ?? new Date(now.getTime() + 3600_000),
-        );
-      } else {
-        pem = ca.issue({
-          subject: { commonName: cn, organizations: orgs },
-          publicKey: key.publicKey,
-          usages: ['digital signature', o.usage ?? 'client auth'],
-          ipAddresses: o.ips ?? [],
-          dnsNames: o.dns ?? [],
-          ttlMs: 3600_000,
-        }).pem;
-      }
-      const base = join(dir, `cred-${++n}`);
-      const { writeFileSync } = await import('node:fs');
-      writeFileSync(`${base}.crt`, pem);
-      writeFileSync(`${base}.key`, encodePrivateKeyPem(key), { mode: 0o600 });
-      return { cert: `${base}.crt`, key: `${base}.key` };
-    },
+    issue: issuer(join(dir, 'pki'), dir),
     req(cred, method, path, body, headers) {
       return httpsRequest(
         path.startsWith('https://') ? path : `${server}${path}`,

@@ -5,7 +5,7 @@
 // service's volumes bound in). depends_on conditions and healthchecks are honoured. Root only.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -119,8 +119,77 @@ export interface RunningCompose {
   down(): Promise<void>;
 }
 
-export async function composeUp(file: string, opts: { timeoutMs?: number } = {}): Promise<RunningCompose> {
-  const compose = loadCompose(file);
+export interface ComposeUpOptions {
+  readonly timeoutMs?: number;
+  /**
+   * Appends `--v=N` to every mkube daemon's command: the only change to the file as written, for a
+   * test that reads the logs at the highest verbosity.
+   */
+  readonly verbosity?: number;
+}
+
+const DAEMONS = new Set(['apiserver', 'controller-manager', 'kubelet']);
+
+const LOCK = join(tmpdir(), 'mkube-compose.lock');
+
+/**
+ * The file's addresses are fixed, so one compose cluster runs at a time on a host: a lock folder
+ * holding the owner's pid (a dead owner's lock is taken over), waited for at most `ms`.
+ */
+async function lockCompose(ms: number): Promise<() => void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      writeFileSync(join(LOCK, 'pid'), String(process.pid));
+      let held = true;
+      return () => {
+        if (!held) return;
+        held = false;
+        rmSync(LOCK, { recursive: true, force: true });
+      };
+    } catch {
+      let owner = Number.NaN;
+      try {
+        owner = Number(readFileSync(join(LOCK, 'pid'), 'utf8'));
+      } catch {}
+      let alive = false;
+      try {
+        if (owner > 0) {
+          process.kill(owner, 0);
+          alive = true;
+        }
+      } catch {}
+      if (!alive && Number.isFinite(owner)) rmSync(LOCK, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`another compose cluster holds ${LOCK}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+export async function composeUp(file: string, opts: ComposeUpOptions = {}): Promise<RunningCompose> {
+  const unlock = await lockCompose(300_000);
+  try {
+    return await composeUpLocked(file, opts, unlock);
+  } catch (e) {
+    unlock();
+    throw e;
+  }
+}
+
+async function composeUpLocked(file: string, opts: ComposeUpOptions, unlock: () => void): Promise<RunningCompose> {
+  const loaded = loadCompose(file);
+  const compose: ComposeFile =
+    opts.verbosity === undefined
+      ? loaded
+      : {
+          ...loaded,
+          services: loaded.services.map((s) =>
+            s.command[0] === 'mkube' && DAEMONS.has(s.command[1] ?? '')
+              ? { ...s, command: [...s.command, `--v=${opts.verbosity}`] }
+              : s,
+          ),
+        };
   const tag = randomBytes(2).toString('hex');
   const work = mkdtempSync(join(tmpdir(), 'mkube-compose-'));
   const bridge = `mkc${tag}`;
@@ -243,6 +312,7 @@ export async function composeUp(file: string, opts: { timeoutMs?: number } = {})
       );
       for (const c of cleanups.reverse()) c();
       rmSync(work, { recursive: true, force: true });
+      unlock();
     },
   };
 

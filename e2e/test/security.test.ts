@@ -18,7 +18,7 @@ import {
   type SubjectAltNames,
 } from '@mkube/shared/pki';
 import WebSocket from 'ws';
-import { type Credential, httpsRequest, type Reply, startUpCluster, type UpCluster } from '../src/cluster.ts';
+import { type Credential, httpsRequest, type Reply, startSecurityCluster, type UpCluster } from '../src/cluster.ts';
 import { freePort, MKUBE_BIN, REPO_ROOT } from '../src/harness.ts';
 
 const CSR_PATH = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
@@ -128,7 +128,7 @@ describe('security regression suite', () => {
   const kubeletUrl = (n: { ip: string }, path: string) => `https://${n.ip}:${c.kubeletPort}${path}`;
 
   before(async () => {
-    c = await startUpCluster('security');
+    c = await startSecurityCluster('security');
     admin = await c.issue('kubernetes-admin', ['kubeadm:cluster-admins']);
     [node1, node2] = c.nodes as [UpCluster['nodes'][number], UpCluster['nodes'][number]];
     assert.ok(node1 && node2, c.output());
@@ -441,25 +441,25 @@ describe('security regression suite', () => {
       [
         'C6',
         "another node's IP",
-        { cn: 'system:node:node1', sans: { ipAddresses: ['127.0.0.3'], dnsNames: ['node1'] } },
+        { cn: 'system:node:node1', sans: { ipAddresses: ['NODE2'], dnsNames: ['node1'] } },
         'IPAddressNotOwnedByNode',
       ],
       [
         'C7',
         'a foreign DNS name',
-        { cn: 'system:node:node1', sans: { ipAddresses: ['127.0.0.2'], dnsNames: ['evil.example.com'] } },
+        { cn: 'system:node:node1', sans: { ipAddresses: ['NODE1'], dnsNames: ['evil.example.com'] } },
         'DNSNameNotOwnedByNode',
       ],
       [
         'C8',
         "another node's name as CN",
-        { cn: 'system:node:node2', sans: { ipAddresses: ['127.0.0.3'] } },
+        { cn: 'system:node:node2', sans: { ipAddresses: ['NODE2'] } },
         'CommonNameMismatch',
       ],
       [
         'C9',
         'a look-alike DNS prefix',
-        { cn: 'system:node:node1', sans: { ipAddresses: ['127.0.0.2'], dnsNames: ['node10'] } },
+        { cn: 'system:node:node1', sans: { ipAddresses: ['NODE1'], dnsNames: ['node10'] } },
         'DNSNameNotOwnedByNode',
       ],
     ] as const) {
@@ -468,7 +468,12 @@ describe('security regression suite', () => {
         const body = await csrBody(name, {
           cn: spec.cn,
           orgs: ['system:nodes'],
-          sans: spec.sans as SubjectAltNames,
+          sans: {
+            ...spec.sans,
+            ipAddresses: spec.sans.ipAddresses.map((ip) =>
+              ip === 'NODE1' ? node1.ip : ip === 'NODE2' ? node2.ip : ip,
+            ),
+          } as SubjectAltNames,
           signer: servingSigner,
           usages: ['digital signature', 'server auth'],
         });
@@ -757,7 +762,8 @@ describe('security regression suite', () => {
     };
     it('F1 a kubelet presenting a self-signed certificate: kubectl logs fails closed (unknown authority)', async () => {
       let hits = 0;
-      await fakeNode('fake-selfsigned', '127.0.0.21', await selfSigned(), () => {
+      const ip = c.hostAddress(1);
+      await fakeNode('fake-selfsigned', ip, await selfSigned(), () => {
         hits++;
         return { status: 200, body: 'SHOULD NOT BE SEEN\n' };
       });
@@ -765,20 +771,23 @@ describe('security regression suite', () => {
       assert.notEqual(r.status, 0);
       assert.match(
         r.stderr,
-        /Get "https:\/\/127\.0\.0\.21:\d+\/containerLogs\/default\/pod-fake-selfsigned\/main": tls: failed to verify certificate: x509: certificate signed by unknown authority/,
+        new RegExp(
+          `Get "https://${ip.replace(/\./g, '\\.')}:\\d+/containerLogs/default/pod-fake-selfsigned/main": tls: failed to verify certificate: x509: certificate signed by unknown authority`,
+        ),
       );
       assert.equal(hits, 0);
       assert.doesNotMatch(r.stdout, /SHOULD NOT BE SEEN/);
     });
     it("F2 a kubelet presenting a cluster-CA certificate for another IP: fails closed with Go's message", async () => {
       let hits = 0;
-      await fakeNode('fake-wrongip', '127.0.0.22', await clusterServing('127.0.0.99'), () => {
+      const ip = c.hostAddress(2);
+      await fakeNode('fake-wrongip', ip, await clusterServing('127.0.0.99'), () => {
         hits++;
         return { status: 200, body: 'SHOULD NOT BE SEEN\n' };
       });
       const r = await kubectlAsync(['logs', 'pod-fake-wrongip']);
       assert.notEqual(r.status, 0);
-      assert.match(r.stderr, /x509: certificate is valid for 127\.0\.0\.99, not 127\.0\.0\.22/);
+      assert.ok(r.stderr.includes(`x509: certificate is valid for 127.0.0.99, not ${ip}`), r.stderr);
       assert.equal(hits, 0);
     });
     it('F3 a kubelet answering with a redirect: the apiserver does not follow it (CVE-2020-8559)', async () => {
@@ -788,11 +797,13 @@ describe('security regression suite', () => {
         res.end('secret-from-elsewhere');
       });
       const tport = await freePort();
-      await new Promise<void>((r) => target.listen(tport, '127.0.0.1', () => r()));
+      // The redirect target is where the apiserver could reach it.
+      const ip = c.hostAddress(3);
+      await new Promise<void>((r) => target.listen(tport, ip, () => r()));
       try {
-        await fakeNode('fake-redirect', '127.0.0.23', await clusterServing('127.0.0.23'), () => ({
+        await fakeNode('fake-redirect', ip, await clusterServing(ip), () => ({
           status: 302,
-          headers: { location: `http://127.0.0.1:${tport}/steal` },
+          headers: { location: `http://${ip}:${tport}/steal` },
           body: '',
         }));
         const r = await c.req(admin, 'GET', '/api/v1/nodes/fake-redirect/proxy/anything');
@@ -854,7 +865,7 @@ describe('security regression suite', () => {
         s.on('error', reject);
       });
     const targets = [
-      { host: '127.0.0.1', port: c.port },
+      { host: new URL(c.server).hostname, port: c.port },
       { host: node1.ip, port: c.kubeletPort },
     ];
     const before = await Promise.all(targets.map((t) => fingerprint(t.host, t.port, 'kubernetes')));

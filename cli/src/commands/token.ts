@@ -4,7 +4,7 @@ import { generateBootstrapToken, parseBootstrapToken } from '@mkube/shared/boots
 import type { FlagSpec } from '@mkube/shared/flags';
 import { CliError, type Command } from '../command.js';
 import { shortHumanDuration } from '../pki/expiration.js';
-import { clientFromKubeconfig, joinCommand } from '../token/client.js';
+import { clientFromKubeconfig, joinCommand, publishClusterInfo } from '../token/client.js';
 import { checkTokenSpec, readTokenSecret, rfc3339, tokenSecret, USAGES } from '../token/secrets.js';
 
 const KUBECONFIG_FLAG: FlagSpec = {
@@ -63,6 +63,12 @@ const create: Command = {
     },
     { name: 'description', type: 'string', usage: 'A human-friendly description of the token' },
     {
+      name: 'publish-cluster-info',
+      type: 'bool',
+      usage:
+        "Also create kube-public/cluster-info (the cluster's CA and server, for token discovery) when missing, as kubeadm's bootstrap-token phase does",
+    },
+    {
       name: 'print-join-command',
       type: 'bool',
       usage: 'Print the full "mkube kubelet" command line that joins a node with this token (as kubeadm does)',
@@ -82,6 +88,8 @@ const create: Command = {
     const client = await clientFromKubeconfig(args.flags.kubeconfig as string);
     try {
       await client.resource<Secret>(SECRETS).create(tokenSecret(spec, new Date()));
+      if (args.flags['publish-cluster-info'] === true)
+        await publishClusterInfo(client, args.flags.kubeconfig as string);
     } catch (e) {
       apiError(e);
     } finally {

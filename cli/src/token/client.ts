@@ -3,6 +3,7 @@ import { createClient, type KubeClient } from '@mkube/shared/client';
 import { clientOptionsFrom, loadKubeconfig, resolveCredentials } from '@mkube/shared/kubeconfig';
 import { parseCertificatesPem, spkiSha256Pin } from '@mkube/shared/pki';
 import { CliError } from '../command.js';
+import { ensureClusterInfo } from '../up/clusterinfo.js';
 
 export async function clientFromKubeconfig(path: string): Promise<KubeClient> {
   try {
@@ -21,4 +22,11 @@ export async function joinCommand(path: string, token: string): Promise<string> 
   if (!c.caPem) throw new CliError(`${path}: the kubeconfig carries no certificate authority to pin`);
   const pins = parseCertificatesPem(c.caPem).map((ca) => `--discovery-token-ca-cert-hash=${spkiSha256Pin(ca)}`);
   return ['mkube kubelet', `--server=${c.server}`, `--bootstrap-token=${token}`, ...pins].join(' ');
+}
+
+/** kube-public/cluster-info from the kubeconfig's server and CA, created when missing. */
+export async function publishClusterInfo(client: KubeClient, path: string): Promise<void> {
+  const c = await resolveCredentials(await loadKubeconfig(path));
+  if (!c.caPem) throw new CliError(`${path}: the kubeconfig carries no certificate authority to publish`);
+  await ensureClusterInfo(client, c.server, c.caPem);
 }
