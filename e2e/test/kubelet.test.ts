@@ -9,6 +9,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { encodePrivateKeyPem, generateKeyPair } from '@mkube/shared/pki';
+import { CertificateFileStore } from '../../kubelet/src/certificate/store.ts';
 import {
   type Apiserver,
   cleanup,
@@ -24,6 +26,7 @@ import {
   tempDir,
   waitFor,
 } from '../src/harness.ts';
+import { issueWindow } from '../src/window.ts';
 
 const POD = `apiVersion: v1
 kind: Pod
@@ -273,6 +276,61 @@ describe('kubelet process: join, 10250, logs and exec through the apiserver', ()
       // Never a 0-byte or half-written PEM, whatever the kill point.
       for (const f of readdirSync(join(crashRoot, 'pki'))) {
         const text = readFileSync(join(crashRoot, 'pki', f), 'utf8');
+        assert.ok(text.length > 0 && /-----END [A-Z ]+-----\n$/.test(text), `${f} is whole`);
+      }
+    } finally {
+      await last.stop();
+    }
+  });
+
+  it('kill -9 around a client certificate rotation, then a restart, ends Ready on a valid certificate', async () => {
+    const crashRoot = join(work, 'crash-node');
+    const pkiDir = join(crashRoot, 'pki');
+    // A client certificate that lives 10 s (the controller-manager never issues one under 10
+    // minutes): the kubelet rotates it 7-9 s after its notBefore. Kill it before, around and after.
+    const key = await generateKeyPair();
+    const notBefore = new Date(Date.now() - 1000);
+    const pem = await issueWindow(
+      pki.caCrt,
+      pki.path('pki/ca.key'),
+      key,
+      'system:node:e2e-crash',
+      ['system:nodes'],
+      notBefore,
+      new Date(notBefore.getTime() + 10_000),
+    );
+    await new CertificateFileStore(pkiDir, 'kubelet-client', { info: () => {}, warn: () => {} }).update(
+      pem,
+      encodePrivateKeyPem(key),
+    );
+    const start = Date.now();
+    for (const at of [5000, 7500, 8500]) {
+      const d = startDaemon(joinArgsFor('e2e-crash', crashRoot));
+      await new Promise((r) => setTimeout(r, Math.max(300, start + at - Date.now())));
+      await d.kill9();
+    }
+    const last = startDaemon(joinArgsFor('e2e-crash', crashRoot));
+    try {
+      await waitFor(
+        () =>
+          /node is Ready/.test(last.logs()) &&
+          /: OK$/m.test(
+            spawnSyncText('openssl', ['verify', '-CAfile', pki.caCrt, join(pkiDir, 'kubelet-client-current.pem')]),
+          ),
+        40_000,
+        () => last.logs().slice(-3000),
+      );
+      const cert = spawnSyncText('openssl', [
+        'x509',
+        '-noout',
+        '-enddate',
+        '-in',
+        join(pkiDir, 'kubelet-client-current.pem'),
+      ]);
+      const notAfter = Date.parse(cert.replace('notAfter=', '').trim());
+      assert.ok(notAfter > Date.now() + 3600_000, `a new, long-lived client certificate: ${cert}`);
+      for (const f of readdirSync(pkiDir)) {
+        const text = readFileSync(join(pkiDir, f), 'utf8');
         assert.ok(text.length > 0 && /-----END [A-Z ]+-----\n$/.test(text), `${f} is whole`);
       }
     } finally {
