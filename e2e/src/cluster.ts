@@ -137,6 +137,12 @@ function issuer(pkiDir: string, outDir: string): UpCluster['issue'] {
   };
 }
 
+/** Requests to the apiserver (or any https URL) trusting the cluster CA. */
+function requester(server: string, caPem: string): UpCluster['req'] {
+  return (cred, method, path, body, headers) =>
+    httpsRequest(path.startsWith('https://') ? path : `${server}${path}`, { ...cred, caPem }, method, body, headers);
+}
+
 const tokenOf = (bootstrapConf: string) =>
   /token: (\S+)/.exec(readFileSync(bootstrapConf, 'utf8'))![1]!.replace(/"/g, '');
 
@@ -195,15 +201,7 @@ export async function startComposeCluster(prefix: string): Promise<UpCluster> {
     output: () => services.map((x) => r.log(x)).join('\n'),
     logs: () => services.map((x) => r.log(x)).join('\n'),
     issue,
-    req(cred, method, path, body, headers) {
-      return httpsRequest(
-        path.startsWith('https://') ? path : `${server}${path}`,
-        { ...cred, caPem },
-        method,
-        body,
-        headers,
-      );
-    },
+    req: requester(server, caPem),
     async stop() {
       await r.down();
       rmSync(top, { recursive: true, force: true });
@@ -274,15 +272,7 @@ export async function startUpCluster(prefix: string): Promise<UpCluster> {
         })
         .join('\n'),
     issue: issuer(join(dir, 'pki'), dir),
-    req(cred, method, path, body, headers) {
-      return httpsRequest(
-        path.startsWith('https://') ? path : `${server}${path}`,
-        { ...cred, caPem },
-        method,
-        body,
-        headers,
-      );
-    },
+    req: requester(server, caPem),
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGINT');
