@@ -32,12 +32,8 @@ export interface UpCluster {
   readonly caPem: string;
   readonly adminConf: string;
   readonly nodes: readonly { name: string; ip: string; cred: Credential }[];
-  readonly admin: Credential;
-  readonly apiserverKubeletClient: Credential;
   /** The bootstrap token the kubelets joined with (from bootstrap-kubelet.conf). */
   readonly bootstrapToken: string;
-  /** How the cluster runs: `mkube up` on loopback addresses, or compose services in network namespaces. */
-  readonly mode: 'up' | 'netns';
   /** An address on this host the apiserver can dial (for fake kubelets), the i-th of them. */
   hostAddress(i: number): string;
   output(): string;
@@ -189,13 +185,7 @@ export async function startComposeCluster(prefix: string): Promise<UpCluster> {
     caPem,
     adminConf: join(vol.pki!, 'admin.conf'),
     nodes: [nodeCred('node1', '172.28.0.21'), nodeCred('node2', '172.28.0.22')],
-    admin: { cert: join(pkiDir, 'apiserver-kubelet-client.crt'), key: join(pkiDir, 'apiserver-kubelet-client.key') },
-    apiserverKubeletClient: {
-      cert: join(pkiDir, 'apiserver-kubelet-client.crt'),
-      key: join(pkiDir, 'apiserver-kubelet-client.key'),
-    },
     bootstrapToken: tokenOf(join(vol.pki!, 'bootstrap-kubelet.conf')),
-    mode: 'netns',
     // The bridge's own address: every namespace routes to it.
     hostAddress: () => gateway,
     output: () => services.map((x) => r.log(x)).join('\n'),
@@ -255,10 +245,7 @@ export async function startUpCluster(prefix: string): Promise<UpCluster> {
     caPem,
     adminConf: join(dir, 'admin.conf'),
     nodes,
-    admin: { cert: pki('apiserver-kubelet-client.crt'), key: pki('apiserver-kubelet-client.key') },
-    apiserverKubeletClient: { cert: pki('apiserver-kubelet-client.crt'), key: pki('apiserver-kubelet-client.key') },
     bootstrapToken,
-    mode: 'up',
     hostAddress: (i) => `127.0.0.${20 + i}`,
     output: () => out,
     logs: () =>

@@ -78,14 +78,19 @@ describe('kubelet process: join, 10250, logs and exec through the apiserver', ()
     '--rotate-server-certificates',
   ];
   const kubeletArgs = () => joinArgsFor('e2e-node', root(), kubeletPort);
-  const nodeReady = () =>
-    kubectl(pki.adminConf, [
-      'get',
-      'node',
-      'e2e-node',
-      '-o',
-      'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
-    ]).stdout === 'True';
+  const readyOf = (name: string) =>
+    kubectl(pki.adminConf, ['get', 'node', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])
+      .stdout === 'True';
+  const nodeReady = () => readyOf('e2e-node');
+  const startKcm = () =>
+    startDaemon([
+      'controller-manager',
+      `--kubeconfig=${pki.path('controller-manager.conf')}`,
+      `--cluster-signing-cert-file=${pki.caCrt}`,
+      `--cluster-signing-key-file=${pki.path('pki/ca.key')}`,
+      '--controllers=*,bootstrapsigner,tokencleaner',
+      '--leader-elect=false',
+    ]);
 
   before(async () => {
     port = await freePort();
@@ -94,14 +99,7 @@ describe('kubelet process: join, 10250, logs and exec through the apiserver', ()
     work = tempDir('kubelet');
     mkdirSync(root());
     api = await startApiserver(pki, port, join(work, 'data'), apiFlags(pki));
-    kcm = startDaemon([
-      'controller-manager',
-      `--kubeconfig=${pki.path('controller-manager.conf')}`,
-      `--cluster-signing-cert-file=${pki.caCrt}`,
-      `--cluster-signing-key-file=${pki.path('pki/ca.key')}`,
-      '--controllers=*,bootstrapsigner,tokencleaner',
-      '--leader-elect=false',
-    ]);
+    kcm = startKcm();
     // kubeadm's cluster-info: the CA and server, signed per token by the bootstrap signer.
     const info = join(work, 'cluster-info.conf');
     writeFileSync(
@@ -259,14 +257,7 @@ describe('kubelet process: join, 10250, logs and exec through the apiserver', ()
     const last = startDaemon(args());
     try {
       await waitFor(
-        () =>
-          kubectl(pki.adminConf, [
-            'get',
-            'node',
-            'e2e-crash',
-            '-o',
-            'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
-          ]).stdout === 'True',
+        () => readyOf('e2e-crash'),
         30_000,
         () => last.logs().slice(-3000),
       );
@@ -354,23 +345,9 @@ describe('kubelet process: join, 10250, logs and exec through the apiserver', ()
       // Then the controller-manager dies before it could approve everything, and comes back.
       await kcm.kill9();
       await new Promise((r) => setTimeout(r, 1000));
-      kcm = startDaemon([
-        'controller-manager',
-        `--kubeconfig=${pki.path('controller-manager.conf')}`,
-        `--cluster-signing-cert-file=${pki.caCrt}`,
-        `--cluster-signing-key-file=${pki.path('pki/ca.key')}`,
-        '--controllers=*,bootstrapsigner,tokencleaner',
-        '--leader-elect=false',
-      ]);
+      kcm = startKcm();
       await waitFor(
-        () =>
-          kubectl(pki.adminConf, [
-            'get',
-            'node',
-            'e2e-chaos',
-            '-o',
-            'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
-          ]).stdout === 'True',
+        () => readyOf('e2e-chaos'),
         60_000,
         () => `${node.logs().slice(-3000)}\n--- kcm:\n${kcm.logs().slice(-1500)}`,
       );

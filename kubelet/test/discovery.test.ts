@@ -12,7 +12,7 @@ import { parseCertificatePem, spkiSha256Pin } from '@mkube/shared/pki';
 import { ensureClusterInfo } from '../../cli/src/up/clusterinfo.ts';
 import { CSRS, createBootstrapToken, waitFor } from '../../controller-manager/test/fixture.ts';
 import { DiscoveryError, KUBELET_FLAGS, loadKubeletConfig, startKubelet } from '../src/main.ts';
-import { type NodeCluster, quiet, readyCondition, startNodeCluster } from './fixture.ts';
+import { type NodeCluster, nodeArgs, quiet, readyCondition, startNodeCluster } from './fixture.ts';
 
 const ID = 'join01';
 const SECRET = 'aaaabbbbccccdddd';
@@ -49,14 +49,7 @@ describe('token discovery', () => {
       `--bootstrap-token=${token}`,
       ...pins.map((p) => `--discovery-token-ca-cert-hash=${p}`),
       `--bootstrap-kubeconfig=${join(root, 'bootstrap-kubelet.conf')}`,
-      `--kubeconfig=${join(root, 'kubelet.conf')}`,
-      `--root-dir=${root}`,
-      `--hostname-override=${name}`,
-      '--node-ip=127.0.0.1',
-      '--address=127.0.0.1',
-      '--port=0',
-      `--client-ca-file=${c.fx.pki.caCrt}`,
-      '--rotate-server-certificates',
+      ...nodeArgs(name, root, c.fx.pki.caCrt),
       '--discovery-timeout=2s',
       ...extra,
     ];

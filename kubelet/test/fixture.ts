@@ -100,14 +100,7 @@ export async function startNodeCluster(opts: { kcmArgs?: string[]; kcm?: boolean
       if (!o.rootDir) dirs.push(rootDir);
       const args = [
         `--bootstrap-kubeconfig=${bootstrapKubeconfig}`,
-        `--kubeconfig=${join(rootDir, 'kubelet.conf')}`,
-        `--root-dir=${rootDir}`,
-        `--hostname-override=${name}`,
-        '--node-ip=127.0.0.1',
-        '--address=127.0.0.1',
-        '--port=0',
-        `--client-ca-file=${c.fx.pki.caCrt}`,
-        '--rotate-server-certificates',
+        ...nodeArgs(name, rootDir, c.fx.pki.caCrt),
         ...(o.extra ?? []),
       ];
       const config = loadKubeletConfig(parseFlags(KUBELET_FLAGS, args).flags);
@@ -133,6 +126,20 @@ export async function startNodeCluster(opts: { kcmArgs?: string[]; kcm?: boolean
       for (const d of dirs) rmSync(d, { recursive: true, force: true });
     },
   };
+}
+
+/** A test kubelet's node flags: its files under `rootDir`, 127.0.0.1 on a free port, a serving CSR. */
+export function nodeArgs(name: string, rootDir: string, caCrt: string): string[] {
+  return [
+    `--kubeconfig=${join(rootDir, 'kubelet.conf')}`,
+    `--root-dir=${rootDir}`,
+    `--hostname-override=${name}`,
+    '--node-ip=127.0.0.1',
+    '--address=127.0.0.1',
+    '--port=0',
+    `--client-ca-file=${caCrt}`,
+    '--rotate-server-certificates',
+  ];
 }
 
 export function readyCondition(n: Node): string | undefined {

@@ -1,7 +1,7 @@
 // client-go's csr.RequestCertificate + WaitForCertificate: create a CSR (server-generated `csr-…`
 // name), then list+watch it by name until it carries a certificate. Denied, Failed or deleted ends
 // the wait with an error that says so; a watch that breaks is resumed from the last resourceVersion.
-import { type CertificateSigningRequest, SIGNER } from '@mkube/shared/api';
+import type { CertificateSigningRequest } from '@mkube/shared/api';
 import { isGone } from '@mkube/shared/apierrors';
 import { findCondition } from '@mkube/shared/certificates';
 import { type KubeClient, sleep } from '@mkube/shared/client';
@@ -124,6 +124,3 @@ export async function waitForCertificate(
     }
   }
 }
-
-export const KUBELET_CLIENT_SIGNER = SIGNER.kubeAPIServerClientKubelet;
-export const KUBELET_SERVING_SIGNER = SIGNER.kubeletServing;
