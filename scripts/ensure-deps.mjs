@@ -26,3 +26,25 @@ if (needsInstall()) {
     process.exit(1);
   }
 }
+
+// `--etcd`: the tests and bench:store start real etcd members (Debian's etcd-server). Install it
+// when missing and this user may (root with apt-get); otherwise say what to install.
+if (process.argv.includes('--etcd')) {
+  const bin = process.env.MKUBE_ETCD ?? 'etcd';
+  const has = () => spawnSync(bin, ['--version'], { stdio: 'ignore' }).status === 0;
+  if (!has()) {
+    const apt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
+    if (apt && process.getuid?.() === 0) {
+      process.stderr.write('mkube: installing etcd (apt-get install etcd-server)…\n');
+      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+      spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+      spawnSync('apt-get', ['install', '-y', '-qq', 'etcd-server'], { stdio: 'inherit', env });
+    }
+    if (!has()) {
+      process.stderr.write(
+        `mkube: etcd is not installed (${bin} not found); install Debian's etcd-server package or set MKUBE_ETCD\n`,
+      );
+      process.exit(1);
+    }
+  }
+}

@@ -11,10 +11,24 @@ export const IMMORTAL_NAMESPACES: ReadonlySet<string> = new Set([
   'kube-node-lease',
 ]);
 
-export async function admitNamespacedCreate(namespaces: GenericRegistry, namespace: string): Promise<void> {
-  let ns: Namespace;
+/** A cache of namespaces kept by a watch (the plugin's namespace lister). */
+export interface NamespaceLister {
+  hasSynced(): boolean;
+  get(namespace: string, name: string): Namespace | undefined;
+}
+
+/**
+ * As upstream's plugin: the namespace comes from the lister, and only a miss (a namespace created
+ * an instant ago, not yet seen by the watch) costs a live read of the store.
+ */
+export async function admitNamespacedCreate(
+  namespaces: GenericRegistry,
+  namespace: string,
+  lister?: NamespaceLister,
+): Promise<void> {
+  let ns: Namespace | undefined = lister?.hasSynced() ? lister.get('', namespace) : undefined;
   try {
-    ns = (await namespaces.get('', namespace)) as Namespace;
+    ns ??= (await namespaces.get('', namespace)) as Namespace;
   } catch (e) {
     if (e instanceof StatusError && e.reason === 'NotFound')
       throw newNotFound({ group: '', resource: 'namespaces' }, namespace);

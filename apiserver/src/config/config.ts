@@ -7,8 +7,9 @@ import type { FlagValues } from '@mkube/shared/flags';
 import { certificateMatchesKey, type ParsedCertificate, parseCertificatesPem } from '@mkube/shared/pki';
 import { admissionPluginProblems } from '../admission/registry.js';
 import { publicKeysFromPem } from '../serviceaccount/keys.js';
+import { readEncryptionConfig } from './encryption.js';
 import { ConfigError, type ConfigErrorCode, type ConfigProblem, readFlagFile } from './errors.js';
-import { ETCD_FLAGS } from './flags.js';
+import { type EtcdConfig, etcdConfig } from './etcd.js';
 
 export interface ServingConfig {
   readonly port: number;
@@ -74,7 +75,12 @@ export interface ApiServerConfig {
   readonly admission: { readonly enable: readonly string[]; readonly disable: readonly string[] };
   readonly authorizationModes: readonly AuthorizationMode[];
   readonly kubelet: KubeletClientConfig;
+  /** The embedded SQLite store's folder; unused when `etcd` is set. */
   readonly dataDir: string;
+  /** --etcd-servers and friends: the store is etcd when set. */
+  readonly etcd?: EtcdConfig;
+  /** --encryption-provider-config: the EncryptionConfiguration file's path (secrets encryption at rest). */
+  readonly encryptionProviderConfigFile?: string;
   /** 0: never compact. */
   readonly compactionIntervalMs: number;
   readonly shutdownDelayMs: number;
@@ -115,17 +121,9 @@ function num(flags: FlagValues, name: string): number {
 }
 
 /** Builds the frozen config from parsed flag values (`given`: flags the user set). Throws ConfigError. */
-export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string>): ApiServerConfig {
+export function loadApiServerConfig(flags: FlagValues, _given: ReadonlySet<string>): ApiServerConfig {
   const problems: ConfigProblem[] = [];
-  for (const f of ETCD_FLAGS) {
-    if (given.has(f)) {
-      problems.push({
-        code: 'NOT_SUPPORTED',
-        flag: f,
-        message: 'etcd storage is not supported yet: mkube keeps its state in the embedded store under --data-dir',
-      });
-    }
-  }
+  const etcd = etcdConfig(flags, problems);
   const port = num(flags, 'secure-port');
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     problems.push({
@@ -143,7 +141,7 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     });
   }
   const dataDir = str(flags, 'data-dir');
-  if (!dataDir) problems.push({ code: 'REQUIRED', flag: 'data-dir', message: 'must be set' });
+  if (!dataDir && !etcd) problems.push({ code: 'REQUIRED', flag: 'data-dir', message: 'must be set' });
   const authorizationModes = (flags['authorization-mode'] as string[] | undefined) ?? ['AlwaysAllow'];
   for (const m of authorizationModes) {
     if (m === 'Webhook' || m === 'ABAC') {
@@ -245,6 +243,8 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
   }
 
   const kubelet = kubeletClientConfig(flags, problems);
+  const encryptionFile = str(flags, 'encryption-provider-config');
+  if (encryptionFile) readEncryptionConfig(encryptionFile, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
@@ -262,6 +262,8 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     authorizationModes: Object.freeze([...authorizationModes] as AuthorizationMode[]),
     kubelet,
     dataDir,
+    etcd,
+    encryptionProviderConfigFile: str(flags, 'encryption-provider-config') || undefined,
     compactionIntervalMs,
     shutdownDelayMs,
     verbosity: num(flags, 'v'),

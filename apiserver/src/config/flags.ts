@@ -149,30 +149,35 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     type: 'string',
     default: '/var/lib/mkube/apiserver',
     metavar: 'dir',
-    usage: 'Folder of the embedded, durable store (mkube: used instead of etcd).',
+    usage: 'Folder of the embedded, durable store (mkube: used when --etcd-servers is not given).',
   },
   {
     name: 'etcd-servers',
     type: 'stringSlice',
-    usage:
-      'List of etcd servers to connect with (scheme://ip:port), comma separated. (mkube: reserved, not supported yet)',
+    usage: 'List of etcd servers to connect with (scheme://ip:port), comma separated.',
   },
   {
     name: 'etcd-cafile',
     type: 'string',
-    usage: 'SSL Certificate Authority file used to secure etcd communication. (mkube: reserved)',
+    usage: 'SSL Certificate Authority file used to secure etcd communication.',
   },
   {
     name: 'etcd-certfile',
     type: 'string',
-    usage: 'SSL certification file used to secure etcd communication. (mkube: reserved)',
+    usage: 'SSL certification file used to secure etcd communication.',
   },
-  { name: 'etcd-keyfile', type: 'string', usage: 'SSL key file used to secure etcd communication. (mkube: reserved)' },
+  { name: 'etcd-keyfile', type: 'string', usage: 'SSL key file used to secure etcd communication.' },
   {
     name: 'etcd-prefix',
     type: 'string',
     default: '/registry',
-    usage: 'The prefix to prepend to all resource paths in etcd. (mkube: reserved)',
+    usage: 'The prefix to prepend to all resource paths in etcd.',
+  },
+  {
+    name: 'encryption-provider-config',
+    type: 'string',
+    usage:
+      'The file containing configuration for encryption providers to be used for storing secrets in etcd (an EncryptionConfiguration).',
   },
   {
     name: 'etcd-compaction-interval',
@@ -189,5 +194,3 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
   },
   { name: 'v', type: 'int', default: 0, metavar: 'Level', usage: 'number for the log level verbosity' },
 ];
-
-export const ETCD_FLAGS = ['etcd-servers', 'etcd-cafile', 'etcd-certfile', 'etcd-keyfile', 'etcd-prefix'] as const;

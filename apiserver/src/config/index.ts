@@ -6,4 +6,5 @@ export {
   type ServingConfig,
 } from './config.js';
 export { ConfigError, type ConfigErrorCode, type ConfigProblem } from './errors.js';
-export { APISERVER_FLAGS, ETCD_FLAGS } from './flags.js';
+export type { EtcdConfig } from './etcd.js';
+export { APISERVER_FLAGS } from './flags.js';

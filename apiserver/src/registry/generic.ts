@@ -15,6 +15,7 @@ import {
 } from '@mkube/shared/apierrors';
 import { type Admission, type AdmissionAttributes, NO_ADMISSION, type Operation } from '../admission/types.js';
 import type { KeyValue, Store } from '../storage/index.js';
+import { isStaleInStorage } from '../storage/value/transforming-store.js';
 import type { ResourceDef } from './catalog.js';
 import { clone, decodeObject, encodeObject } from './codec.js';
 import { matchesFilter, type ObjectFilter } from './filter.js';
@@ -264,7 +265,9 @@ export class GenericRegistry {
       const old = decodeObject(kv, this.store);
       if (expectedRv && expectedRv !== old.metadata.resourceVersion) throw newConflict(this.gr, name, OBJECT_MODIFIED);
       const obj = await this.prepareUpdate(mutate(clone(old)), old, subresource, namespace, ctx, opts);
-      if (sameObject(obj, old)) return old;
+      // An unchanged object is still written when its value was read with an older encryption
+      // key, so that rewriting every Secret moves it to the current one (upstream's "stale").
+      if (sameObject(obj, old) && !isStaleInStorage(kv)) return old;
       if (opts.dryRun) return obj;
       try {
         return decodeObject(

@@ -1,5 +1,6 @@
 // Every resource mkube stores, each a GenericRegistry with its strategy and subresources.
 
+import type { NamespaceLister } from '../admission/namespacelifecycle.js';
 import type { Admission } from '../admission/types.js';
 import type { Store } from '../storage/index.js';
 import { RESOURCES, type ResourceDef } from './catalog.js';
@@ -62,6 +63,9 @@ export class Registries {
   get(group: string, resource: string): GenericRegistry | undefined {
     return this.byKey.get(`${group}/${resource}`);
   }
+
+  /** A watch-fed cache of namespaces, once the server started one (NamespaceLifecycle reads it first). */
+  namespaceLister?: NamespaceLister;
 
   /** The namespaces registry (NamespaceLifecycle needs it). */
   get namespaces(): GenericRegistry {

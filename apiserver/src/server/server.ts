@@ -1,6 +1,6 @@
 // Assembles the apiserver from its frozen config: store, registries, authn/authz, the handler
 // chain, routes; and shuts it down in order (not ready → drain → end watches → close store).
-import type { Pod, Secret, ServiceAccount, TokenRequest } from '@mkube/shared/api';
+import type { Namespace, Pod, Secret, ServiceAccount, TokenRequest } from '@mkube/shared/api';
 import {
   type Authenticator,
   anonymousAuthenticator,
@@ -28,9 +28,10 @@ import { ensureSystemNamespaces } from '../registry/bootstrap.js';
 import { Registries } from '../registry/index.js';
 import { createReviewHandler } from '../review/index.js';
 import { issueToken, type Lookups, serviceAccountTokenAuthenticator } from '../serviceaccount/token.js';
-import { newCompactor, openSqliteStore, type Store } from '../storage/index.js';
+import { newCompactor, type Store } from '../storage/index.js';
 import { buildApp } from './app.js';
 import { registerResourceRoutes } from './resources.js';
+import { openStorage } from './storage.js';
 
 export interface StartOptions {
   readonly log: Logger;
@@ -91,7 +92,7 @@ function buildAuthenticator(config: ApiServerConfig, caches: AuthCaches): Authen
 
 export async function startApiServer(config: ApiServerConfig, opts: StartOptions): Promise<RunningApiServer> {
   const log = opts.log;
-  const store = await openSqliteStore(config.dataDir);
+  const store = await openStorage(config);
   const shutdown = new AbortController();
   let shuttingDown = false;
   let stopAuthz: () => void = () => {};
@@ -107,7 +108,9 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       serviceAccounts: sa ? new Informer<ServiceAccount>(registries.get('', 'serviceaccounts')!, log) : undefined,
       pods: sa ? new Informer<Pod>(registries.get('', 'pods')!, log) : undefined,
     };
-    const informers = Object.values(caches).filter((i): i is Informer => i !== undefined);
+    const namespaces = new Informer<Namespace>(registries.namespaces, log);
+    registries.namespaceLister = namespaces;
+    const informers = [namespaces, ...Object.values(caches).filter((i): i is Informer => i !== undefined)];
     await Promise.all([authz.start(), ...informers.map((i) => i.start())]);
     stopAuthz = () => {
       authz.stop();

@@ -3,6 +3,7 @@
 // so a retry needs no extra read.
 import { StoreConflictError, StoreNotFoundError } from './errors.js';
 import type { KeyValue, Store } from './store.js';
+import { isStaleInStorage } from './value/transforming-store.js';
 
 export interface GuaranteedUpdateOptions {
   /** Attempts before the last conflict is thrown (default 16). */
@@ -29,7 +30,10 @@ export async function guaranteedUpdate(
       current = got.kv;
     }
     const next = await tryUpdate(current);
-    if (Buffer.compare(Buffer.from(next.buffer, next.byteOffset, next.byteLength), current.value) === 0) {
+    if (
+      Buffer.compare(Buffer.from(next.buffer, next.byteOffset, next.byteLength), current.value) === 0 &&
+      !isStaleInStorage(current)
+    ) {
       return current;
     }
     try {

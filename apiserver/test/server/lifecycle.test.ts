@@ -30,10 +30,12 @@ describe('apiserver process', () => {
       `--tls-cert-file=${join(dir, 'garbage.crt')}`,
       `--tls-private-key-file=${join(dir, 'missing.key')}`,
       `--client-ca-file=${pki.caCrt}`,
-      '--etcd-servers=https://127.0.0.1:2379',
+      '--etcd-servers=tcp://127.0.0.1:2379',
+      `--etcd-cafile=${join(dir, 'garbage.crt')}`,
     ]);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /--etcd-servers: etcd storage is not supported yet/);
+    assert.match(r.stderr, /--etcd-servers: "tcp:\/\/127.0.0.1:2379" is not a server URL/);
+    assert.match(r.stderr, new RegExp(`--etcd-cafile "${join(dir, 'garbage.crt')}": `));
     assert.match(r.stderr, new RegExp(`--tls-cert-file "${join(dir, 'garbage.crt')}": not a valid PEM certificate`));
     assert.match(
       r.stderr,

@@ -1,0 +1,87 @@
+// Real etcd members for the tests, on loopback, with mutual TLS from a PKI written by `mkube pki
+// init` into a temp folder (client, server and peer certificates from the etcd CA).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initPki } from '../../../cli/src/pki/init.ts';
+import { type EtcdMember, type RunningEtcdCluster, startEtcdCluster } from '../../../cli/src/up/etcd.ts';
+
+export interface EtcdFixture {
+  readonly dir: string;
+  readonly pkiDir: string;
+  readonly cluster: RunningEtcdCluster;
+  readonly members: readonly EtcdMember[];
+  /** The apiserver's client pair and the etcd CA, PEM. */
+  readonly tls: { caPem: string; certPem: string; keyPem: string };
+  /** The --etcd-* flags for an apiserver. */
+  apiserverFlags(prefix?: string): string[];
+  stop(): Promise<void>;
+}
+
+export async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
+
+export async function startEtcdFixture(memberCount = 1): Promise<EtcdFixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'mkube-etcd-'));
+  try {
+    await initPki({
+      dir,
+      keyType: 'ecdsa-p256',
+      identity: {
+        nodeName: 'cp-1',
+        hostName: 'cp-1',
+        advertiseAddress: '127.0.0.1',
+        firstServiceIp: '10.96.0.1',
+        extraSans: [],
+      },
+      server: 'https://127.0.0.1:6443',
+      log: () => {},
+    });
+    const pkiDir = join(dir, 'pki');
+    const members: EtcdMember[] = [];
+    for (let i = 0; i < memberCount; i++) {
+      members.push({
+        name: `etcd${i}`,
+        clientUrl: `https://127.0.0.1:${await freeLoopbackPort()}`,
+        peerUrl: `https://127.0.0.1:${await freeLoopbackPort()}`,
+      });
+    }
+    const cluster = await startEtcdCluster({ pkiDir, dataDir: dir, members, progressNotifyInterval: '1s' });
+    const p = (f: string) => join(pkiDir, f);
+    const tls = {
+      caPem: readFileSync(p('etcd/ca.crt'), 'utf8'),
+      certPem: readFileSync(p('apiserver-etcd-client.crt'), 'utf8'),
+      keyPem: readFileSync(p('apiserver-etcd-client.key'), 'utf8'),
+    };
+    return {
+      dir,
+      pkiDir,
+      cluster,
+      members,
+      tls,
+      apiserverFlags: (prefix = '/registry') => [
+        `--etcd-servers=${cluster.clientUrls.join(',')}`,
+        `--etcd-cafile=${p('etcd/ca.crt')}`,
+        `--etcd-certfile=${p('apiserver-etcd-client.crt')}`,
+        `--etcd-keyfile=${p('apiserver-etcd-client.key')}`,
+        `--etcd-prefix=${prefix}`,
+      ],
+      async stop() {
+        await cluster.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
