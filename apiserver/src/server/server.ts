@@ -109,7 +109,6 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       pods: sa ? new Informer<Pod>(registries.get('', 'pods')!, log) : undefined,
     };
     const namespaces = new Informer<Namespace>(registries.namespaces, log);
-    registries.namespaceLister = namespaces;
     const informers = [namespaces, ...Object.values(caches).filter((i): i is Informer => i !== undefined)];
     await Promise.all([authz.start(), ...informers.map((i) => i.start())]);
     stopAuthz = () => {
@@ -171,6 +170,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       },
     });
     const servingRegistries = new Registries(store, { admission });
+    servingRegistries.namespaceLister = namespaces;
     const saConfig = config.serviceAccount;
     const signing = saConfig?.signingKey
       ? {

@@ -86,6 +86,10 @@ export class EtcdStore implements Store {
       grpcOptions: {
         // Objects are up to 1.5 MiB in etcd; lists of them are larger.
         'grpc.max_receive_message_length': 256 * 1024 * 1024,
+        // Per-call bookkeeping the store does not use (channelz tracing; client-side retries, which
+        // copy every message into a retry buffer — the store's callers retry on their own terms).
+        'grpc.enable_channelz': 0,
+        'grpc.enable_retries': 0,
         'grpc.keepalive_time_ms': 30_000,
         'grpc.keepalive_timeout_ms': 10_000,
       },
