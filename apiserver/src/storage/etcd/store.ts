@@ -1,11 +1,8 @@
 // The Store on etcd v3, as kube-apiserver's etcd3 storage: a key's modRevision is the object's
 // resourceVersion, creates/updates/deletes are transactions comparing the key's revisions (the
 // same optimistic concurrency as the SQLite store), lists read at a revision with limit and
-// continue, and watches are etcd watches with prevKv. Talks gRPC through the `etcd3` package's
-// connection pool (mutual TLS, one channel per member, failover between members) but drives the
-// raw KV and Watch RPCs itself, so that every watch owns its stream (progress requests then
-// concern that watch alone) and the revisions and errors are etcd's own.
-import { Etcd3, type IKeyValue, type IOptions, type IRangeRequest, type IResponseHeader } from 'etcd3';
+// continue, and watches are etcd watches with prevKv, each on its own stream (so a progress request
+// concerns that watch alone). The gRPC client is ./client.ts (why not the etcd3 package: there).
 import {
   StoreClosedError,
   StoreCompactedError,
@@ -27,6 +24,7 @@ import type {
   UpdateOptions,
   WatchOptions,
 } from '../store.js';
+import { EtcdClient, type KeyValuePb, type RangeRequestPb, type ResponseHeaderPb } from './client.js';
 import { EtcdKeys } from './keys.js';
 import { EtcdWatcher } from './watcher.js';
 
@@ -68,7 +66,7 @@ export async function openEtcdStore(opts: EtcdStoreOptions): Promise<EtcdStore> 
 }
 
 export class EtcdStore implements Store {
-  readonly client: Etcd3;
+  readonly client: EtcdClient;
   readonly keys: EtcdKeys;
   private readonly watchers = new Set<EtcdWatcher>();
   private closed = false;
@@ -79,39 +77,19 @@ export class EtcdStore implements Store {
     this.keys = new EtcdKeys(opts.keyPrefix, opts.registryRoot ?? '');
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 15_000;
     this.maxQueued = opts.maxQueuedEvents ?? 1024;
-    const options: IOptions = {
-      hosts: [...opts.servers],
-      dialTimeout: opts.dialTimeoutMs ?? 20_000,
-      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + this.requestTimeoutMs }),
-      grpcOptions: {
-        // Objects are up to 1.5 MiB in etcd; lists of them are larger.
-        'grpc.max_receive_message_length': 256 * 1024 * 1024,
-        // Per-call bookkeeping the store does not use (channelz tracing; client-side retries, which
-        // copy every message into a retry buffer — the store's callers retry on their own terms).
-        'grpc.enable_channelz': 0,
-        'grpc.enable_retries': 0,
-        'grpc.keepalive_time_ms': 30_000,
-        'grpc.keepalive_timeout_ms': 10_000,
-      },
-    };
-    if (opts.caPem || opts.certPem) {
-      options.credentials = {
-        rootCertificate: Buffer.from(opts.caPem ?? ''),
-        ...(opts.certPem && opts.keyPem
-          ? { certChain: Buffer.from(opts.certPem), privateKey: Buffer.from(opts.keyPem) }
-          : {}),
-      };
-    }
-    this.client = new Etcd3(options);
+    this.client = new EtcdClient({
+      servers: opts.servers,
+      caPem: opts.caPem,
+      certPem: opts.certPem,
+      keyPem: opts.keyPem,
+      requestTimeoutMs: this.requestTimeoutMs,
+    });
   }
 
   /** One read against the cluster, failing with the transport's reason (a wrong CA or client cert). */
   async ping(timeoutMs: number): Promise<void> {
     try {
-      await this.client.kv.range(
-        { key: this.keys.toEtcd(`${this.keys.root}/health`) },
-        { deadline: Date.now() + timeoutMs },
-      );
+      await this.client.range({ key: this.keys.toEtcd(`${this.keys.root}/health`) }, timeoutMs);
     } catch (e) {
       throw new EtcdUnavailableError(`cannot reach etcd at ${this.opts.servers.join(',')}: ${describeGrpcError(e)}`);
     }
@@ -120,7 +98,7 @@ export class EtcdStore implements Store {
   async get(key: string): Promise<GetResult> {
     this.assertOpen();
     assertKey(key);
-    const r = await this.client.kv.range({ key: this.keys.toEtcd(key) });
+    const r = await this.client.range({ key: this.keys.toEtcd(key) });
     const kv = r.kvs[0];
     return { kv: kv ? this.kv(kv) : null, revision: rev(r.header) };
   }
@@ -128,7 +106,7 @@ export class EtcdStore implements Store {
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
     this.assertOpen();
     const { key, rangeEnd } = this.keys.range(prefix, opts.startKey);
-    const req: IRangeRequest = { key, range_end: rangeEnd };
+    const req: RangeRequestPb = { key, range_end: rangeEnd };
     if (opts.limit !== undefined) {
       if (!Number.isSafeInteger(opts.limit) || opts.limit <= 0) throw new TypeError('limit must be a positive integer');
       req.limit = opts.limit;
@@ -138,7 +116,7 @@ export class EtcdStore implements Store {
       req.revision = opts.revision;
     }
     try {
-      const r = await this.client.kv.range(req);
+      const r = await this.client.range(req);
       return {
         kvs: r.kvs.map((kv) => this.kv(kv)),
         revision: opts.revision && opts.revision > 0 ? opts.revision : rev(r.header),
@@ -155,8 +133,8 @@ export class EtcdStore implements Store {
     assertKey(key);
     const k = this.keys.toEtcd(key);
     const v = Buffer.from(value);
-    const r = await this.client.kv.txn({
-      compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: 0 }],
+    const r = await this.client.txn({
+      compare: [{ key: k, target: 'MOD', result: 'EQUAL', mod_revision: 0 }],
       success: [{ request_put: { key: k, value: v } }],
       failure: [],
     });
@@ -171,11 +149,11 @@ export class EtcdStore implements Store {
     const k = this.keys.toEtcd(key);
     const v = Buffer.from(value);
     const expected = opts.expectedModRevision;
-    const r = await this.client.kv.txn({
+    const r = await this.client.txn({
       compare:
         expected === undefined
-          ? [{ key: k, target: 'Mod', result: 'Greater', mod_revision: 0 }]
-          : [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expected }],
+          ? [{ key: k, target: 'MOD', result: 'GREATER', mod_revision: 0 }]
+          : [{ key: k, target: 'MOD', result: 'EQUAL', mod_revision: expected }],
       success: [{ request_put: { key: k, value: v, prev_kv: true } }],
       failure: [{ request_range: { key: k } }],
     });
@@ -190,16 +168,16 @@ export class EtcdStore implements Store {
     assertKey(key);
     const k = this.keys.toEtcd(key);
     const expected = opts.expectedModRevision;
-    const r = await this.client.kv.txn({
+    const r = await this.client.txn({
       compare:
         expected === undefined
-          ? [{ key: k, target: 'Mod', result: 'Greater', mod_revision: 0 }]
-          : [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expected }],
+          ? [{ key: k, target: 'MOD', result: 'GREATER', mod_revision: 0 }]
+          : [{ key: k, target: 'MOD', result: 'EQUAL', mod_revision: expected }],
       success: [{ request_delete_range: { key: k, prev_kv: true } }],
       failure: [{ request_range: { key: k } }],
     });
     if (!r.succeeded) throw this.preconditionFailed(key, expected, r.responses[0]?.response_range?.kvs[0]);
-    const prev = r.responses[0]?.response_delete_range?.prev_kvs[0];
+    const prev = r.responses[0]?.response_delete_range?.prev_kvs?.[0];
     // Another writer deleted it between compare and delete: impossible inside one txn.
     if (!prev) throw new StoreNotFoundError(key);
     return { prevKv: this.kv(prev), revision: rev(r.header) };
@@ -220,7 +198,7 @@ export class EtcdStore implements Store {
 
   async currentRevision(): Promise<number> {
     this.assertOpen();
-    const r = await this.client.kv.range({ key: this.keys.toEtcd(`${this.keys.root}/health`), count_only: true });
+    const r = await this.client.range({ key: this.keys.toEtcd(`${this.keys.root}/health`), count_only: true });
     return rev(r.header);
   }
 
@@ -230,7 +208,7 @@ export class EtcdStore implements Store {
     const current = await this.currentRevision();
     if (revision > current) throw new StoreFutureRevisionError(revision, current);
     try {
-      await this.client.kv.compact({ revision, physical: true });
+      await this.client.compact(revision);
     } catch (e) {
       // Already compacted at or beyond it: nothing to do (the Store contract's no-op).
       if (COMPACTED.test(String((e as Error).message))) return;
@@ -256,7 +234,7 @@ export class EtcdStore implements Store {
    * etcd's watcher sync loop).
    */
   async compactedRevision(): Promise<number> {
-    const stream = await this.client.watchClient.watch();
+    const stream = this.client.watch();
     try {
       return await new Promise<number>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('no answer from etcd')), this.requestTimeoutMs);
@@ -273,11 +251,12 @@ export class EtcdStore implements Store {
         stream.write({ create_request: { key: Buffer.from([0]), start_revision: 1 } });
       });
     } finally {
+      stream.end();
       stream.cancel();
     }
   }
 
-  kv(kv: IKeyValue): KeyValue {
+  kv(kv: KeyValuePb): KeyValue {
     return {
       key: this.keys.fromEtcd(kv.key),
       value: kv.value,
@@ -286,7 +265,7 @@ export class EtcdStore implements Store {
     };
   }
 
-  private preconditionFailed(key: string, expected: number | undefined, current: IKeyValue | undefined): Error {
+  private preconditionFailed(key: string, expected: number | undefined, current: KeyValuePb | undefined): Error {
     if (!current) return new StoreNotFoundError(key);
     return new StoreConflictError(key, expected ?? 0, this.kv(current));
   }
@@ -305,7 +284,7 @@ export class EtcdStore implements Store {
   }
 }
 
-function rev(h: IResponseHeader): number {
+function rev(h: ResponseHeaderPb): number {
   return Number(h.revision);
 }
 

@@ -9,9 +9,10 @@
 // The watch starts AT sinceRevision (not after it) and drops that revision's own events: etcd
 // accepts a start revision equal to its compact revision, while the Store contract refuses any
 // sinceRevision below the compacted one, and this makes etcd refuse exactly those.
-import type { IEvent, IWatchRequest, IWatchResponse } from 'etcd3';
+import type { ServiceError } from '@grpc/grpc-js';
 import { StoreClosedError, StoreCompactedError, StoreWatcherTooSlowError } from '../errors.js';
 import type { StoreWatch, StoreWatchEvent, WatchOptions } from '../store.js';
+import type { EventPb, WatchCall, WatchResponsePb } from './client.js';
 import type { EtcdStore } from './store.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -20,19 +21,13 @@ const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 2_000;
 const RETRY_GIVE_UP_MS = 60_000;
 
-interface Stream {
-  write(item: IWatchRequest): void;
-  cancel(): void;
-  on(event: string, fn: (x: never) => void): unknown;
-}
-
 export class EtcdWatcher implements StoreWatch {
   /** Every matching event with revision ≤ cursor has been queued or delivered. */
   private cursor: number;
   private queue: StoreWatchEvent[] = [];
   private busy = false;
   private ended = false;
-  private stream: Stream | null = null;
+  private stream: WatchCall | null = null;
   private progressTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private retryMs = RETRY_MIN_MS;
@@ -49,7 +44,7 @@ export class EtcdWatcher implements StoreWatch {
   }
 
   start(): void {
-    void this.open();
+    this.open();
   }
 
   stop(): void {
@@ -74,6 +69,8 @@ export class EtcdWatcher implements StoreWatch {
     const s = this.stream;
     this.stream = null;
     try {
+      // Half-close first: etcd then ends the stream without an error status.
+      s?.end();
       s?.cancel();
     } catch {
       // Already gone.
@@ -81,24 +78,18 @@ export class EtcdWatcher implements StoreWatch {
     this.remove(this);
   }
 
-  private async open(): Promise<void> {
-    let stream: Stream;
-    try {
-      stream = (await this.store.client.watchClient.watch()) as unknown as Stream;
-    } catch (e) {
-      this.broken(e as Error);
-      return;
-    }
-    if (this.ended) {
-      stream.cancel();
-      return;
-    }
+  private open(): void {
+    if (this.ended) return;
+    const stream = this.store.client.watch();
     this.stream = stream;
-    stream.on('data', (r: IWatchResponse) => {
+    stream.on('data', (r: WatchResponsePb) => {
       if (this.stream === stream) this.response(r);
     });
-    stream.on('error', (e: Error) => {
-      if (this.stream === stream) this.broken(e);
+    // Always listening: a cancelled stream emits an error after it was torn down.
+    stream.on('error', (e: ServiceError) => {
+      if (this.stream !== stream) return;
+      this.store.client.streamFailed(e);
+      this.broken(e);
     });
     stream.on('end', () => {
       if (this.stream === stream) this.broken(new Error('etcd closed the watch stream'));
@@ -132,21 +123,19 @@ export class EtcdWatcher implements StoreWatch {
     }
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
-      void this.open();
+      this.open();
     }, this.retryMs);
     this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
   }
 
-  private response(r: IWatchResponse): void {
+  private response(r: WatchResponsePb): void {
     if (this.ended) return;
     if (r.canceled) {
       const compacted = Number(r.compact_revision);
       this.fail(
         compacted > 0
           ? new StoreCompactedError(this.opts.sinceRevision, compacted)
-          : new Error(
-              `etcd cancelled the watch on ${this.prefix}: ${(r as { cancel_reason?: string }).cancel_reason ?? ''}`,
-            ),
+          : new Error(`etcd cancelled the watch on ${this.prefix}: ${r.cancel_reason}`),
       );
       return;
     }
@@ -173,10 +162,10 @@ export class EtcdWatcher implements StoreWatch {
     this.armProgress();
   }
 
-  private event(ev: IEvent): StoreWatchEvent {
+  private event(ev: EventPb): StoreWatchEvent {
     const kv = this.store.kv(ev.kv);
     const prevKv = ev.prev_kv ? this.store.kv(ev.prev_kv) : undefined;
-    if (ev.type === 'Delete') {
+    if (ev.type === 'DELETE') {
       return {
         type: 'delete',
         kv: { key: kv.key, value: EMPTY, createRevision: 0, modRevision: kv.modRevision },
