@@ -187,6 +187,8 @@ export async function startKubelet(cfg: KubeletConfig, opts: { log: Logger }): P
   }
   const tls = {
     server: cc.server,
+    // Every apiserver the kubeconfig names: the rotating client fails over between them.
+    ...(cc.servers ? { servers: cc.servers } : {}),
     ...(cc.caPem ? { caPem: cc.caPem } : {}),
     insecureSkipTlsVerify: cc.insecureSkipTlsVerify,
     ...(cc.tlsServerName ? { tlsServerName: cc.tlsServerName } : {}),

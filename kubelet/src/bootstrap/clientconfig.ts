@@ -24,6 +24,8 @@ export class BootstrapError extends Error {
 export interface ClientConfig {
   /** The --kubeconfig credentials (the cert may not exist yet when bootstrapping). */
   readonly server: string;
+  /** All apiservers to fail over between, `server` first (the cluster's mkube.io/apiservers extension). */
+  readonly servers: readonly string[];
   readonly caPem?: string;
   readonly insecureSkipTlsVerify: boolean;
   readonly tlsServerName?: string;
@@ -64,6 +66,7 @@ export async function loadClientConfig(cfg: KubeletConfig, log: Logger): Promise
     log.info({ kubeconfig: cfg.kubeconfigFile }, 'using the existing kubeconfig: its client certificate is valid');
     return {
       server: existing.server,
+      servers: existing.servers,
       ...(existing.caPem ? { caPem: existing.caPem } : {}),
       insecureSkipTlsVerify: existing.insecureSkipTlsVerify,
       ...(existing.tlsServerName ? { tlsServerName: existing.tlsServerName } : {}),
@@ -100,6 +103,8 @@ export async function loadClientConfig(cfg: KubeletConfig, log: Logger): Promise
     ...buildKubeconfig({
       clusterName: 'default-cluster',
       server: bootstrap.server,
+      // The rotated client keeps failing over between the bootstrap kubeconfig's apiservers.
+      servers: bootstrap.servers,
       caPem: bootstrap.caPem ?? '',
       userName: 'default-auth',
       clientCertificateFile: current,
@@ -110,6 +115,7 @@ export async function loadClientConfig(cfg: KubeletConfig, log: Logger): Promise
   });
   return {
     server: bootstrap.server,
+    servers: bootstrap.servers,
     ...(bootstrap.caPem ? { caPem: bootstrap.caPem } : {}),
     insecureSkipTlsVerify: bootstrap.insecureSkipTlsVerify,
     ...(bootstrap.tlsServerName ? { tlsServerName: bootstrap.tlsServerName } : {}),

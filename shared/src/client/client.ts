@@ -1,17 +1,52 @@
-// KubeClient: requests and watches against one apiserver over kept-alive, multiplexed mutual-TLS
+// KubeClient: requests and watches against an apiserver over kept-alive, multiplexed mutual-TLS
 // connections. Options are checked once and frozen; credentials rotate by generation.
+//
+// Failover (a highly available control plane: several apiservers on one etcd). `servers` lists
+// them, `server` first; each gets its own transport, made on first use. Requests stick to the
+// server that answered last. One whose connection fails at the network level — refused, reset or
+// closed before a response, connect timeout, host or network unreachable, name not found —
+// marks that server down (5 s, doubling per failure in a row up to 30 s) and is tried on the
+// next one: servers not marked down first, then the down ones, soonest back first; each at most
+// once per request, all within the request's one deadline. Never failed over: TLS failures
+// (a certificate problem is not an outage, and another server of the same cluster has the same
+// CA), HTTP statuses (429, 5xx… are answers), the caller's abort and the client's deadline.
+//
+// Only resent when that is safe: the request never reached a connection (connect-phase failures
+// — nothing was written), or it is a GET/HEAD (and so every watch). A POST, PUT, PATCH or DELETE
+// whose connection died after it was written fails with the error: the server may have applied
+// it before dying, and resending it elsewhere could create twice or apply a stale update; the
+// callers' retry loops (controllers requeue, the kubelet's status and lease loops) re-read and
+// retry, which the next request then does through a live server.
+//
+// A watch stream that breaks after it started ends as before; the ListWatcher re-watches from its
+// last resourceVersion, and that watch request goes through the failover like any other
+// (resourceVersions are etcd's, shared by all the apiservers; a 410 still means relist).
+// With a single server none of this runs: same requests, same errors.
 import { StatusError } from '../apierrors/index.js';
 import { ClientError, toClientError } from './errors.js';
 import { encodeQuery } from './paths.js';
 import { ResourceClient } from './resource.js';
 import { errorFromBody, parseSuccess } from './response.js';
-import { type Lease, type Protocol, type TlsCredentials, Transport, type TransportStats } from './transport.js';
+import {
+  type Lease,
+  observeStart,
+  type Protocol,
+  type TlsCredentials,
+  Transport,
+  type TransportOptions,
+  type TransportStats,
+} from './transport.js';
 import type { ClientLogger, HttpMethod, KubeObject, Query, RequestOptions, ResourceRef } from './types.js';
 import { Watch } from './watch.js';
 
 export interface ClientOptions extends TlsCredentials {
-  /** `https://host:port`, optionally with a path prefix. */
+  /** `https://host:port`, optionally with a path prefix: the preferred apiserver. */
   readonly server: string;
+  /**
+   * All apiservers of the cluster to fail over between (the kubeconfig's mkube.io/apiservers
+   * extension). `server` comes first whether listed or not; duplicates are dropped.
+   */
+  readonly servers?: readonly string[];
   /** A function is called per request, so a rotated token is picked up without a new client. */
   readonly token?: string | (() => string);
   readonly userAgent?: string;
@@ -39,9 +74,14 @@ export interface WatchRequestOptions {
   readonly signal?: AbortSignal;
 }
 
-interface Parsed {
+interface ServerUrl {
   readonly origin: string;
   readonly basePath: string;
+}
+
+interface Parsed {
+  /** The preferred server first, each server once. */
+  readonly servers: readonly ServerUrl[];
   readonly userAgent: string;
   readonly timeoutMs: number;
   readonly logger: ClientLogger | undefined;
@@ -57,25 +97,33 @@ function checkPair(cert: string | undefined, key: string | undefined): void {
   }
 }
 
-function parseOptions(opts: ClientOptions): Parsed {
+function parseServer(server: string): ServerUrl {
   let url: URL;
   try {
-    url = new URL(opts.server);
+    url = new URL(server);
   } catch {
-    throw new ClientError('EINVAL', `invalid server URL ${JSON.stringify(opts.server)}`);
+    throw new ClientError('EINVAL', `invalid server URL ${JSON.stringify(server)}`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ClientError('EINVAL', `server URL must be https: ${JSON.stringify(opts.server)}`);
+    throw new ClientError('EINVAL', `server URL must be https: ${JSON.stringify(server)}`);
   }
   if (url.search || url.hash || url.username) {
     throw new ClientError('EINVAL', 'server URL may not carry a query, fragment or user info');
+  }
+  return Object.freeze({ origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') });
+}
+
+function parseOptions(opts: ClientOptions): Parsed {
+  const servers: ServerUrl[] = [];
+  for (const s of [opts.server, ...(opts.servers ?? [])]) {
+    const u = parseServer(s);
+    if (!servers.some((x) => x.origin === u.origin && x.basePath === u.basePath)) servers.push(u);
   }
   checkPair(opts.clientCertPem, opts.clientKeyPem);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw new ClientError('EINVAL', 'timeoutMs must be >= 0');
   return Object.freeze({
-    origin: url.origin,
-    basePath: url.pathname.replace(/\/+$/, ''),
+    servers: Object.freeze(servers),
     userAgent: opts.userAgent ?? DEFAULT_USER_AGENT,
     timeoutMs,
     logger: opts.logger,
@@ -118,16 +166,52 @@ class Abort {
   }
 }
 
+/** A server found down is skipped for this long, doubling per failure in a row up to the max. */
+export const FAILOVER_DOWN_MS = 5_000;
+export const FAILOVER_MAX_DOWN_MS = 30_000;
+
+/** Client error codes that mean "this server cannot be reached", as opposed to an answer or a TLS problem. */
+const UNREACHABLE: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+]);
+
+/** A network-level failure to reach the server (not a deadline of ours: headers/body timeouts are not). */
+function unreachable(err: ClientError): boolean {
+  if (UNREACHABLE.has(err.code)) return true;
+  return err.code === 'ETIMEDOUT' && (err.causeCode === 'UND_ERR_CONNECT_TIMEOUT' || err.causeCode === 'ETIMEDOUT');
+}
+
+/** Verbs that may be sent twice: reads (and so every watch). */
+const RESENDABLE: ReadonlySet<HttpMethod> = new Set<HttpMethod>(['GET', 'HEAD']);
+
+/** One apiserver: its transport (made on first use) and whether it was found down. */
+interface Endpoint extends ServerUrl {
+  transport: Transport | undefined;
+  /** Epoch ms until which it is tried only after the others. */
+  downUntil: number;
+  /** Failures in a row, for the backoff of `downUntil`. */
+  failures: number;
+}
+
 export class KubeClient {
   readonly #opts: Parsed;
-  readonly #transport: Transport;
+  /** Transport options without the origin; rotated credentials land here for transports made later. */
+  #transportOpts: Omit<TransportOptions, 'origin'>;
+  readonly #endpoints: readonly Endpoint[];
+  /** Index of the endpoint requests go to first: the one that answered last. */
+  #current = 0;
+  #closed = false;
   #token: string | (() => string) | undefined;
 
   constructor(opts: ClientOptions) {
     this.#opts = parseOptions(opts);
     this.#token = opts.token;
-    this.#transport = new Transport({
-      origin: this.#opts.origin,
+    this.#transportOpts = {
       caPem: opts.caPem,
       insecureSkipTlsVerify: opts.insecureSkipTlsVerify,
       tlsServerName: opts.tlsServerName,
@@ -135,21 +219,46 @@ export class KubeClient {
       clientKeyPem: opts.clientKeyPem,
       allowH2: opts.allowH2 ?? true,
       connections: Math.max(1, Math.floor(opts.connections ?? DEFAULT_CONNECTIONS)),
-    });
+    };
+    this.#endpoints = this.#opts.servers.map((u) => ({ ...u, transport: undefined, downUntil: 0, failures: 0 }));
+    // The preferred server's transport is made now, so bad credentials fail here as before.
+    this.#transportOf(this.#endpoints[0]!);
   }
 
+  /** The preferred server (the kubeconfig's `server`). */
   get server(): string {
-    return this.#opts.origin + this.#opts.basePath;
+    const e = this.#endpoints[0]!;
+    return e.origin + e.basePath;
   }
 
-  /** 'h2' or 'http/1.1' once a connection of the current credentials is up. */
+  /** Every server this client fails over between, the preferred one first. */
+  get servers(): string[] {
+    return this.#endpoints.map((e) => e.origin + e.basePath);
+  }
+
+  /** The server requests go to first now: the one that answered last. */
+  get activeServer(): string {
+    const e = this.#endpoints[this.#current]!;
+    return e.origin + e.basePath;
+  }
+
+  /** 'h2' or 'http/1.1' once a connection of the current credentials (to the active server) is up. */
   get protocol(): Protocol | undefined {
-    return this.#transport.protocol;
+    return this.#endpoints[this.#current]!.transport?.protocol;
   }
 
-  /** Connection figures of the current credential generation (for metrics and tests). */
+  /** Connection figures of the current credential generation, over all servers (for metrics and tests). */
   get stats(): TransportStats {
-    return this.#transport.stats;
+    const sum: TransportStats = { connected: 0, running: 0, queued: 0, retiring: 0 };
+    for (const e of this.#endpoints) {
+      const s = e.transport?.stats;
+      if (!s) continue;
+      sum.connected += s.connected;
+      sum.running += s.running;
+      sum.queued += s.queued;
+      sum.retiring += s.retiring;
+    }
+    return sum;
   }
 
   /** A typed, resource-addressed view, like client-go's dynamic client. */
@@ -174,44 +283,56 @@ export class KubeClient {
    */
   async watch<T>(path: string, opts: WatchRequestOptions = {}): Promise<Watch<T>> {
     const query: Query = { ...opts.query, watch: true };
-    const target = this.#target(path, query);
+    this.#target(this.#endpoints[0]!, path, query);
     const abort = new Abort(opts.signal, 0);
     const seconds = Number(query.timeoutSeconds ?? 0);
-    let lease: Lease | undefined;
-    try {
-      lease = await this.#transport.lease(abort.ctl.signal);
-      const res = await lease.dispatcher.request({
-        origin: this.#opts.origin,
-        path: target.path,
-        method: 'GET',
-        headers: this.#headers('application/json', undefined),
-        signal: abort.ctl.signal,
-        idempotent: true,
-        headersTimeout: this.#opts.timeoutMs || undefined,
-        // A silent stream outliving the server's own deadline by a minute is a dead connection.
-        bodyTimeout: seconds > 0 ? (seconds + 60) * 1000 : 0,
-      });
-      lease.done();
-      lease = undefined;
-      if (res.statusCode < 200 || res.statusCode >= 300) {
-        const text = await res.body.text();
-        throw errorFromBody(res.statusCode, text);
+    const order = this.#order();
+    for (let i = 0; ; i++) {
+      const ep = order[i]!;
+      const target = this.#target(ep, path, query);
+      const sent = { value: false };
+      let lease: Lease | undefined;
+      try {
+        lease = await this.#transportOf(ep).lease(abort.ctl.signal);
+        const res = await this.#dispatcher(lease, order, sent).request({
+          origin: ep.origin,
+          path: target.path,
+          method: 'GET',
+          headers: this.#headers('application/json', undefined),
+          signal: abort.ctl.signal,
+          idempotent: true,
+          headersTimeout: this.#opts.timeoutMs || undefined,
+          // A silent stream outliving the server's own deadline by a minute is a dead connection.
+          bodyTimeout: seconds > 0 ? (seconds + 60) * 1000 : 0,
+        });
+        lease.done();
+        lease = undefined;
+        this.#reached(ep);
+        if (res.statusCode < 200 || res.statusCode >= 300) {
+          const text = await res.body.text();
+          throw errorFromBody(res.statusCode, text);
+        }
+        return new Watch<T>({
+          body: res.body,
+          abort: () => abort.ctl.abort(),
+          aborted: () => abort.ctl.signal.aborted,
+          cleanup: () => abort.dispose(),
+          method: 'GET',
+          url: target.display,
+          logger: this.#opts.logger,
+        });
+      } catch (err) {
+        if (err instanceof StatusError || err instanceof ClientError) {
+          abort.dispose();
+          throw err;
+        }
+        const e = toClientError(err, 'GET', target.display, abort.why);
+        if (this.#failover(order, i, e, 'GET', sent.value, abort)) continue;
+        abort.dispose();
+        throw e;
+      } finally {
+        lease?.done();
       }
-      return new Watch<T>({
-        body: res.body,
-        abort: () => abort.ctl.abort(),
-        aborted: () => abort.ctl.signal.aborted,
-        cleanup: () => abort.dispose(),
-        method: 'GET',
-        url: target.display,
-        logger: this.#opts.logger,
-      });
-    } catch (err) {
-      abort.dispose();
-      if (err instanceof StatusError || err instanceof ClientError) throw err;
-      throw toClientError(err, 'GET', target.display, abort.why);
-    } finally {
-      lease?.done();
     }
   }
 
@@ -230,18 +351,86 @@ export class KubeClient {
       ...(creds.clientCertPem !== undefined ? { clientCertPem: creds.clientCertPem } : {}),
       ...(creds.clientKeyPem !== undefined ? { clientKeyPem: creds.clientKeyPem } : {}),
     };
-    if (Object.keys(tls).length > 0) this.#transport.rotate(tls, opts.drainTimeoutMs);
+    if (Object.keys(tls).length === 0) return;
+    // The preferred server's transport first: bad PEMs throw before anything changed elsewhere.
+    const [first, ...rest] = this.#endpoints;
+    first?.transport?.rotate(tls, opts.drainTimeoutMs);
+    this.#transportOpts = { ...this.#transportOpts, ...tls };
+    for (const e of rest) e.transport?.rotate(tls, opts.drainTimeoutMs);
   }
 
   /** Lets running requests finish for up to `graceMs` (default 5 s), then cuts the rest. */
   async close(opts: { graceMs?: number } = {}): Promise<void> {
-    await this.#transport.close(opts.graceMs ?? 5000);
+    this.#closed = true;
+    const graceMs = opts.graceMs ?? 5000;
+    await Promise.all(this.#endpoints.map((e) => e.transport?.close(graceMs)));
   }
 
-  #target(path: string, query: Query | undefined): { path: string; display: string } {
+  #transportOf(ep: Endpoint): Transport {
+    ep.transport ??= new Transport({ ...this.#transportOpts, origin: ep.origin });
+    return ep.transport;
+  }
+
+  /** Where a request tries, in order: from the active server on, those not marked down first. */
+  #order(): readonly Endpoint[] {
+    const all = this.#endpoints;
+    if (all.length === 1) return all;
+    const now = Date.now();
+    const rotated = all.map((_, i) => all[(this.#current + i) % all.length]!);
+    const up = rotated.filter((e) => e.downUntil <= now);
+    const down = rotated.filter((e) => e.downUntil > now).sort((a, b) => a.downUntil - b.downUntil);
+    return [...up, ...down];
+  }
+
+  /** With several servers, the lease's dispatcher reporting when the request reached a connection. */
+  #dispatcher(lease: Lease, order: readonly Endpoint[], sent: { value: boolean }) {
+    if (order.length === 1) return lease.dispatcher;
+    return observeStart(lease.dispatcher, () => {
+      sent.value = true;
+    });
+  }
+
+  /** The server answered (any status): it is up, and requests stay with it. */
+  #reached(ep: Endpoint): void {
+    if (this.#endpoints.length === 1) return;
+    ep.failures = 0;
+    ep.downUntil = 0;
+    this.#current = this.#endpoints.indexOf(ep);
+  }
+
+  /**
+   * After attempt `i` of `order` failed with `err`: marks its server down if it was unreachable,
+   * and says whether to try the next server (see the rules at the top of this file).
+   */
+  #failover(
+    order: readonly Endpoint[],
+    i: number,
+    err: ClientError,
+    method: HttpMethod,
+    sent: boolean,
+    abort: Abort,
+  ): boolean {
+    const ep = order[i]!;
+    if (order.length === 1 || abort.why || !unreachable(err)) return false;
+    const now = Date.now();
+    if (ep.downUntil <= now) {
+      // Requests failing together on one dead connection count as one failure.
+      ep.failures++;
+      const downMs = Math.min(FAILOVER_DOWN_MS * 2 ** (ep.failures - 1), FAILOVER_MAX_DOWN_MS);
+      ep.downUntil = now + downMs;
+      this.#opts.logger?.warn(
+        { server: ep.origin + ep.basePath, err: { code: err.code, message: err.message }, downMs },
+        'apiserver unreachable; failing over',
+      );
+    }
+    if (this.#closed || i + 1 >= order.length) return false;
+    return !sent || RESENDABLE.has(method);
+  }
+
+  #target(ep: ServerUrl, path: string, query: Query | undefined): { path: string; display: string } {
     if (!path.startsWith('/')) throw new ClientError('EINVAL', `request path must start with '/': ${path}`);
-    const full = `${this.#opts.basePath}${path}${encodeQuery(query)}`;
-    return { path: full, display: `${this.#opts.origin}${full}` };
+    const full = `${ep.basePath}${path}${encodeQuery(query)}`;
+    return { path: full, display: `${ep.origin}${full}` };
   }
 
   #headers(accept: string, contentType: string | undefined): Record<string, string> {
@@ -258,36 +447,48 @@ export class KubeClient {
     opts: RequestOptions,
     read: (text: string, url: string) => Promise<R>,
   ): Promise<R> {
-    const target = this.#target(path, opts.query);
+    this.#target(this.#endpoints[0]!, path, opts.query);
     const body = encodeBody(method, opts.body);
     const abort = new Abort(opts.signal, opts.timeoutMs ?? this.#opts.timeoutMs);
-    let lease: Lease | undefined;
     try {
-      lease = await this.#transport.lease(abort.ctl.signal);
-      const res = await lease.dispatcher.request({
-        origin: this.#opts.origin,
-        path: target.path,
-        method,
-        headers: this.#headers(
-          opts.accept ?? 'application/json',
-          body === undefined ? undefined : (opts.contentType ?? 'application/json'),
-        ),
-        body,
-        signal: abort.ctl.signal,
-        // Bodies here are buffers, so any request may share an h2 connection with a running watch
-        // (undici otherwise holds a POST back until the connection is idle).
-        idempotent: true,
-      });
-      lease.done();
-      lease = undefined;
-      const text = await res.body.text();
-      if (res.statusCode < 200 || res.statusCode >= 300) throw errorFromBody(res.statusCode, text);
-      return await read(text, target.display);
-    } catch (err) {
-      if (err instanceof StatusError || err instanceof ClientError) throw err;
-      throw toClientError(err, method, target.display, abort.why);
+      const order = this.#order();
+      for (let i = 0; ; i++) {
+        const ep = order[i]!;
+        const target = this.#target(ep, path, opts.query);
+        const sent = { value: false };
+        let lease: Lease | undefined;
+        try {
+          lease = await this.#transportOf(ep).lease(abort.ctl.signal);
+          const res = await this.#dispatcher(lease, order, sent).request({
+            origin: ep.origin,
+            path: target.path,
+            method,
+            headers: this.#headers(
+              opts.accept ?? 'application/json',
+              body === undefined ? undefined : (opts.contentType ?? 'application/json'),
+            ),
+            body,
+            signal: abort.ctl.signal,
+            // Bodies here are buffers, so any request may share an h2 connection with a running watch
+            // (undici otherwise holds a POST back until the connection is idle).
+            idempotent: true,
+          });
+          lease.done();
+          lease = undefined;
+          this.#reached(ep);
+          const text = await res.body.text();
+          if (res.statusCode < 200 || res.statusCode >= 300) throw errorFromBody(res.statusCode, text);
+          return await read(text, target.display);
+        } catch (err) {
+          if (err instanceof StatusError || err instanceof ClientError) throw err;
+          const e = toClientError(err, method, target.display, abort.why);
+          if (this.#failover(order, i, e, method, sent.value, abort)) continue;
+          throw e;
+        } finally {
+          lease?.done();
+        }
+      }
     } finally {
-      lease?.done();
       abort.dispose();
     }
   }

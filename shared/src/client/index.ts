@@ -6,6 +6,8 @@ export {
   createClient,
   DEFAULT_CONNECTIONS,
   DEFAULT_TIMEOUT_MS,
+  FAILOVER_DOWN_MS,
+  FAILOVER_MAX_DOWN_MS,
   KubeClient,
   type RotateOptions,
   type WatchRequestOptions,

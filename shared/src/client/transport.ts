@@ -203,6 +203,30 @@ function verifyHostname(host: string, cert: PeerCertificate): Error | undefined 
   return Object.assign(new Error(err.message, { cause: err }), { code: 'ETLS_HOSTNAME' });
 }
 
+/**
+ * `d` with a hook that runs when undici hands the request to a connection (h1 socket or h2
+ * stream), right before its first byte is written. A request that failed without it never left
+ * this process: a connect error, refused, reset during the TLS handshake, or a connect timeout.
+ * The failover uses it to tell a write it may resend elsewhere from one it must not.
+ */
+export function observeStart(d: Dispatcher, onStart: () => void): Dispatcher {
+  return d.compose(
+    (dispatch) =>
+      (opts, h): boolean =>
+        dispatch(opts, {
+          onRequestStart: (c, ctx) => {
+            onStart();
+            h.onRequestStart?.(c, ctx);
+          },
+          onRequestUpgrade: (c, code, headers, socket) => h.onRequestUpgrade?.(c, code, headers, socket),
+          onResponseStart: (c, code, headers, msg) => h.onResponseStart?.(c, code, headers, msg),
+          onResponseData: (c, chunk) => h.onResponseData?.(c, chunk),
+          onResponseEnd: (c, trailers) => h.onResponseEnd?.(c, trailers),
+          onResponseError: (c, err) => h.onResponseError?.(c, err),
+        }),
+  );
+}
+
 export interface Lease {
   readonly dispatcher: Dispatcher;
   /** Call once the request has settled (response headers or failure). */

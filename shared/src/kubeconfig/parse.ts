@@ -4,11 +4,13 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import {
+  APISERVERS_EXTENSION,
   type Kubeconfig,
   type KubeconfigCluster,
   type KubeconfigContext,
   KubeconfigError,
   type KubeconfigUser,
+  type NamedExtension,
 } from './types.js';
 
 type Obj = Record<string, unknown>;
@@ -45,6 +47,43 @@ class Reader {
     if (!label.test(text)) this.fail(`${at}.${key}`, 'does not decode to a PEM block of the expected type');
     return v;
   }
+  /** An http(s) URL string, or a failure naming `field`. */
+  url(v: unknown, field: string): string {
+    if (typeof v !== 'string' || v === '') this.fail(field, `expected an http(s) URL, got ${JSON.stringify(v)}`);
+    try {
+      const u = new URL(v);
+      if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('scheme');
+    } catch {
+      this.fail(field, `not an http(s) URL: ${JSON.stringify(v)}`);
+    }
+    return v;
+  }
+  /**
+   * A cluster's `extensions`: any JSON under any name is kept as it is (kubectl ignores what it
+   * does not know); ours, mkube.io/apiservers, must hold a non-empty `servers` list of URLs.
+   */
+  extensions(o: Obj, at: string): NamedExtension[] | undefined {
+    const v = o.extensions;
+    if (v === undefined || v === null) return undefined;
+    if (!Array.isArray(v)) this.fail(`${at}.extensions`, 'expected a list');
+    let ours = -1;
+    return v.map((item: unknown, i) => {
+      const eAt = `${at}.extensions[${i}]`;
+      if (!isObj(item)) this.fail(eAt, 'expected a mapping');
+      const name = this.str(item, 'name', eAt, true)!;
+      if (name === APISERVERS_EXTENSION) {
+        if (ours >= 0) this.fail(`${eAt}.name`, `${APISERVERS_EXTENSION} given twice (first at extensions[${ours}])`);
+        ours = i;
+        const ext = item.extension;
+        if (!isObj(ext)) this.fail(`${eAt}.extension`, 'expected a mapping with a servers list');
+        const servers = ext.servers;
+        if (!Array.isArray(servers) || servers.length === 0)
+          this.fail(`${eAt}.extension.servers`, 'expected a non-empty list of apiserver URLs');
+        for (const [j, s] of servers.entries()) this.url(s, `${eAt}.extension.servers[${j}]`);
+      }
+      return { name, extension: item.extension };
+    });
+  }
   list(root: Obj, key: string): Obj[] {
     const v = root[key];
     if (v === undefined || v === null) return [];
@@ -78,13 +117,7 @@ export function parseKubeconfig(text: string, source?: string): Kubeconfig {
     const name = r.str(item, 'name', at, true)!;
     const c = item.cluster;
     if (!isObj(c)) r.fail(`${at}.cluster`, 'required');
-    const server = r.str(c, 'server', `${at}.cluster`, true)!;
-    try {
-      const u = new URL(server);
-      if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('scheme');
-    } catch {
-      r.fail(`${at}.cluster.server`, `not an http(s) URL: ${JSON.stringify(server)}`);
-    }
+    const server = r.url(r.str(c, 'server', `${at}.cluster`, true), `${at}.cluster.server`);
     const cluster: KubeconfigCluster = { server };
     const ca = r.str(c, 'certificate-authority', `${at}.cluster`);
     if (ca) cluster['certificate-authority'] = ca;
@@ -96,6 +129,8 @@ export function parseKubeconfig(text: string, source?: string): Kubeconfig {
     if (sni) cluster['tls-server-name'] = sni;
     const proxy = r.str(c, 'proxy-url', `${at}.cluster`);
     if (proxy) cluster['proxy-url'] = proxy;
+    const extensions = r.extensions(c, `${at}.cluster`);
+    if (extensions) cluster.extensions = extensions;
     return { name, cluster };
   });
 

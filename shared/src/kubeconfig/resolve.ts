@@ -3,7 +3,7 @@
 // kubectl resolves them (not against the working directory).
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { type Kubeconfig, KubeconfigError } from './types.js';
+import { APISERVERS_EXTENSION, type Kubeconfig, type KubeconfigCluster, KubeconfigError } from './types.js';
 
 export interface ResolvedCredentials {
   contextName: string;
@@ -11,6 +11,11 @@ export interface ResolvedCredentials {
   userName: string;
   namespace?: string;
   server: string;
+  /**
+   * Every apiserver to fail over between: `server` first, then the others the cluster's
+   * mkube.io/apiservers extension names, without duplicates. Just `[server]` without it.
+   */
+  servers: string[];
   caPem?: string;
   insecureSkipTlsVerify: boolean;
   tlsServerName?: string;
@@ -26,6 +31,7 @@ export interface ResolvedCredentials {
 export function clientOptionsFrom(c: ResolvedCredentials) {
   return {
     server: c.server,
+    servers: c.servers,
     caPem: c.caPem,
     insecureSkipTlsVerify: c.insecureSkipTlsVerify,
     tlsServerName: c.tlsServerName,
@@ -33,6 +39,33 @@ export function clientOptionsFrom(c: ResolvedCredentials) {
     clientKeyPem: c.clientKeyPem,
     token: c.token,
   };
+}
+
+/** `https://h:p/x/` and `https://h:p/x` are one server (the client strips the trailing slash). */
+function serverKey(s: string): string {
+  try {
+    const u = new URL(s);
+    return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return s;
+  }
+}
+
+/** The cluster's apiservers: `server` first, then those of the mkube.io/apiservers extension, each once. */
+export function clusterServers(cluster: KubeconfigCluster): string[] {
+  const out = [cluster.server];
+  const seen = new Set([serverKey(cluster.server)]);
+  for (const e of cluster.extensions ?? []) {
+    if (e.name !== APISERVERS_EXTENSION) continue;
+    const list = (e.extension as { servers?: unknown } | null)?.servers;
+    if (!Array.isArray(list)) continue;
+    for (const s of list) {
+      if (typeof s !== 'string' || seen.has(serverKey(s))) continue;
+      seen.add(serverKey(s));
+      out.push(s);
+    }
+  }
+  return out;
 }
 
 export async function resolveCredentials(
@@ -71,6 +104,7 @@ export async function resolveCredentials(
     clusterName: ctx.cluster,
     userName: ctx.user,
     server: cluster.server,
+    servers: clusterServers(cluster),
     insecureSkipTlsVerify: cluster['insecure-skip-tls-verify'] ?? false,
   };
   if (ctx.namespace) out.namespace = ctx.namespace;

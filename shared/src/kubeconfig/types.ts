@@ -7,7 +7,23 @@ export interface KubeconfigCluster {
   'insecure-skip-tls-verify'?: boolean;
   'tls-server-name'?: string;
   'proxy-url'?: string;
+  /** Named extensions (clientcmd v1 NamedExtension), kept as read and written back unchanged. */
+  extensions?: NamedExtension[];
 }
+
+/** An extension entry: kubectl ignores the ones it does not know, so the file stays a valid kubeconfig. */
+export interface NamedExtension {
+  name: string;
+  /** Any JSON value. */
+  extension: unknown;
+}
+
+/**
+ * The cluster extension listing every apiserver of a highly available control plane (all on one
+ * etcd): `extension: {servers: [https://…, https://…]}`. Clients fail over between them; the
+ * cluster's `server` stays the preferred one.
+ */
+export const APISERVERS_EXTENSION = 'mkube.io/apiservers';
 
 export interface KubeconfigUser {
   'client-certificate'?: string;

@@ -1,7 +1,7 @@
 // Writing kubeconfigs kubectl reads, atomically and private (0600: they hold credentials).
 import { stringify } from 'yaml';
 import { writeFileAtomic } from '../atomicfile/index.js';
-import type { Kubeconfig } from './types.js';
+import { APISERVERS_EXTENSION, type Kubeconfig, type KubeconfigCluster } from './types.js';
 
 export function serializeKubeconfig(cfg: Kubeconfig): string {
   const { source: _source, ...doc } = cfg;
@@ -15,6 +15,12 @@ export async function writeKubeconfig(path: string, cfg: Kubeconfig): Promise<vo
 export interface BuildKubeconfigOptions {
   clusterName: string;
   server: string;
+  /**
+   * The apiservers of a highly available control plane, written as the cluster's
+   * mkube.io/apiservers extension (clients fail over between them; `server` stays preferred and
+   * is put first if missing). Left out when it names no server other than `server`.
+   */
+  servers?: readonly string[];
   caPem: string;
   userName: string;
   clientCertPem?: string;
@@ -29,6 +35,14 @@ export interface BuildKubeconfigOptions {
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
+/** The cluster entry: server, embedded CA and, for several apiservers, the failover extension. */
+function buildCluster(server: string, caPem: string, servers: readonly string[] | undefined): KubeconfigCluster {
+  const cluster: KubeconfigCluster = { server, 'certificate-authority-data': b64(caPem) };
+  const list = [...new Set([server, ...(servers ?? [])])];
+  if (list.length > 1) cluster.extensions = [{ name: APISERVERS_EXTENSION, extension: { servers: list } }];
+  return cluster;
+}
+
 /** One cluster, one user, one context: PEMs embedded as *-data, or file references when given. */
 export function buildKubeconfig(o: BuildKubeconfigOptions): Kubeconfig {
   const contextName = o.contextName ?? `${o.userName}@${o.clusterName}`;
@@ -41,7 +55,7 @@ export function buildKubeconfig(o: BuildKubeconfigOptions): Kubeconfig {
   return {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: o.clusterName, cluster: { server: o.server, 'certificate-authority-data': b64(o.caPem) } }],
+    clusters: [{ name: o.clusterName, cluster: buildCluster(o.server, o.caPem, o.servers) }],
     users: [{ name: o.userName, user }],
     contexts: [
       {
@@ -54,11 +68,20 @@ export function buildKubeconfig(o: BuildKubeconfigOptions): Kubeconfig {
   };
 }
 
-/** kubeadm's bootstrap kubeconfig: the cluster and a bootstrap token, nothing else. */
-export function bootstrapKubeconfig(server: string, caPem: string, token: string): Kubeconfig {
+/**
+ * kubeadm's bootstrap kubeconfig: the cluster and a bootstrap token, nothing else (plus the
+ * failover extension when `servers` names several apiservers).
+ */
+export function bootstrapKubeconfig(
+  server: string,
+  caPem: string,
+  token: string,
+  opts: { servers?: readonly string[] } = {},
+): Kubeconfig {
   return buildKubeconfig({
     clusterName: 'kubernetes',
     server,
+    ...(opts.servers ? { servers: opts.servers } : {}),
     caPem,
     userName: 'tls-bootstrap-token-user',
     token,
