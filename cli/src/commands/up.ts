@@ -8,6 +8,8 @@ import { initPki } from '../pki/init.js';
 import { clientFromKubeconfig } from '../token/client.js';
 import { ensureClusterInfo } from '../up/clusterinfo.js';
 import { type RunningDaemon, startDaemon } from '../up/daemon.js';
+import { localMembers, startEtcdCluster } from '../up/etcd.js';
+import { apiserverUrls, pointKubeconfig } from '../up/ha.js';
 import { ensureBootstrapKubeconfig, kubeletArgs, planNodes, prepareNode } from '../up/nodes.js';
 import { removePid, runningUp, writePid } from '../up/pidfile.js';
 import { followJoin } from '../up/progress.js';
@@ -28,7 +30,19 @@ const UP_FLAGS: readonly FlagSpec[] = [
     default: 10250,
     usage: "The kubelets' port (each on its own address; where there is none, consecutive ports from this one)",
   },
-  { name: 'store', type: 'string', default: 'sqlite', usage: 'The apiserver store: sqlite (etcd is not built yet)' },
+  {
+    name: 'store',
+    type: 'string',
+    default: 'sqlite',
+    usage:
+      'The store: sqlite (one apiserver) or etcd (a 3-member etcd cluster, two apiservers on the next ports, two controller-managers electing a leader)',
+  },
+  {
+    name: 'etcd-port',
+    type: 'int',
+    default: 2379,
+    usage: "With --store=etcd: the first etcd member's client port (peers and other members follow)",
+  },
   {
     name: 'signing-duration',
     type: 'duration',
@@ -86,13 +100,18 @@ export const upCommand: Command = {
     'bootstrap token, then run the apiserver (SQLite store), the controller-manager and --nodes kubelets, each\n' +
     'its own process talking only over mutual TLS, as separate machines would. Kubelets listen on 127.0.0.2,\n' +
     '127.0.0.3, … where the OS allows (distinct ports on 127.0.0.1 elsewhere) and join by TLS bootstrap.\n' +
-    'Re-running reuses the data dir: same CA, same nodes, no new CSRs while certificates are valid.',
+    'Re-running reuses the data dir: same CA, same nodes, no new CSRs while certificates are valid.\n' +
+    'With --store=etcd: three etcd members (peer and client mutual TLS), two apiservers on them (the second on\n' +
+    'the next port), two controller-managers electing a leader, and kubelets preferring either apiserver. Every\n' +
+    "kubeconfig names both apiservers (the mkube.io/apiservers extension, which kubectl ignores), so mkube's\n" +
+    'clients fail over when one stops.',
   usage: 'up [flags]',
   examples: [
     'mkube up',
     'npm start',
     'mkube up --nodes=3 --signing-duration=1h',
     'mkube up --detach && kubectl --kubeconfig=.mkube/admin.conf get nodes && mkube down',
+    'mkube up --store=etcd --nodes=3',
     'mkube up --reset',
   ],
   flags: UP_FLAGS,
@@ -102,8 +121,8 @@ export const upCommand: Command = {
     if (!Number.isInteger(nodesCount) || nodesCount < 0 || nodesCount > 50)
       throw new CliError(`--nodes: ${nodesCount} is not between 0 and 50`);
     const store = args.flags.store as string;
-    if (store === 'etcd') throw new CliError('--store=etcd: the etcd store is not built yet; use --store=sqlite');
-    if (store !== 'sqlite') throw new CliError(`--store: unknown store "${store}" (sqlite or etcd)`);
+    if (store !== 'sqlite' && store !== 'etcd')
+      throw new CliError(`--store: unknown store "${store}" (sqlite or etcd)`);
     const running = runningUp(dataDir);
     if (running)
       throw new CliError(`a cluster is already running from ${dataDir} (pid ${running}); "mkube down" stops it`);
@@ -117,7 +136,6 @@ export const upCommand: Command = {
 
     const p = pkiInitParams({ ...args.flags, dir: dataDir });
     await initPki({ ...p, log: (l) => stdout.write(`${l}\n`) });
-    const port = new URL(p.server).port || '6443';
     const pki = (f: string) => join(p.dir, 'pki', f);
     const v = args.flags.v as number;
     const verbosity = v ? [`--v=${v}`] : [];
@@ -142,40 +160,81 @@ export const upCommand: Command = {
       daemons.push(d);
       return d;
     };
+    const ha = store === 'etcd';
+    const servers = ha ? apiserverUrls(p.server, 2) : [p.server];
+    const names = (base: string) => (ha ? servers.map((_, i) => `${base}-${i + 1}`) : [base]);
     const bringUp = async (): Promise<void> => {
-      const api = start('apiserver', [
-        'apiserver',
-        `--secure-port=${port}`,
-        `--bind-address=${p.identity.advertiseAddress}`,
-        `--tls-cert-file=${pki('apiserver.crt')}`,
-        `--tls-private-key-file=${pki('apiserver.key')}`,
-        `--client-ca-file=${pki('ca.crt')}`,
-        `--data-dir=${join(p.dir, 'apiserver')}`,
-        '--authorization-mode=Node,RBAC',
-        '--enable-admission-plugins=NodeRestriction',
-        '--enable-bootstrap-token-auth',
-        `--service-account-key-file=${pki('sa.pub')}`,
-        `--service-account-signing-key-file=${pki('sa.key')}`,
-        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-        `--kubelet-client-certificate=${pki('apiserver-kubelet-client.crt')}`,
-        `--kubelet-client-key=${pki('apiserver-kubelet-client.key')}`,
-        `--kubelet-certificate-authority=${pki('ca.crt')}`,
-        // kubeadm's choice: dial the node's IP, which its serving certificate carries.
-        '--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname',
-        ...verbosity,
-      ]);
-      const caPem = readFileSync(pki('ca.crt'), 'utf8');
-      if (!(await waitReady(`${p.server}/readyz`, caPem, 30_000, Promise.race([api.exited, stopped])))) {
-        if (stopping.signal.aborted) return;
-        throw new CliError(`the apiserver did not become ready; see ${api.logFile}`);
+      let storeArgs = [`--data-dir=${join(p.dir, 'apiserver')}`];
+      if (ha) {
+        const members = localMembers(3, args.flags['etcd-port'] as number);
+        stdout.write(`[etcd] starting ${members.length} members (peer and client mutual TLS from pki/etcd)\n`);
+        const etcd = await startEtcdCluster({ pkiDir: pki(''), dataDir: p.dir, members }).catch((e: Error) => {
+          throw new CliError(`etcd: ${e.message}`);
+        });
+        daemons.push(...etcd.daemons);
+        stdout.write(`[etcd] healthy: ${etcd.clientUrls.join(', ')}\n`);
+        storeArgs = [
+          `--etcd-servers=${etcd.clientUrls.join(',')}`,
+          `--etcd-cafile=${pki('etcd/ca.crt')}`,
+          `--etcd-certfile=${pki('apiserver-etcd-client.crt')}`,
+          `--etcd-keyfile=${pki('apiserver-etcd-client.key')}`,
+        ];
       }
+      const apis = servers.map((server, i) =>
+        start(names('apiserver')[i]!, [...apiserverArgs(new URL(server).port || '6443'), ...storeArgs]),
+      );
+      const caPem = readFileSync(pki('ca.crt'), 'utf8');
+      for (const [i, api] of apis.entries()) {
+        if (!(await waitReady(`${servers[i]}/readyz`, caPem, 30_000, Promise.race([api.exited, stopped])))) {
+          if (stopping.signal.aborted) return;
+          throw new CliError(`${api.name} did not become ready; see ${api.logFile}`);
+        }
+        stdout.write(`[${api.name}] ready at ${servers[i]} (logs: ${api.logFile})\n`);
+      }
+      await bringUpRest(apis, caPem);
+    };
+    const apiserverArgs = (securePort: string): string[] => [
+      'apiserver',
+      `--secure-port=${securePort}`,
+      `--bind-address=${p.identity.advertiseAddress}`,
+      `--tls-cert-file=${pki('apiserver.crt')}`,
+      `--tls-private-key-file=${pki('apiserver.key')}`,
+      `--client-ca-file=${pki('ca.crt')}`,
+      '--authorization-mode=Node,RBAC',
+      '--enable-admission-plugins=NodeRestriction',
+      '--enable-bootstrap-token-auth',
+      `--service-account-key-file=${pki('sa.pub')}`,
+      `--service-account-signing-key-file=${pki('sa.key')}`,
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--kubelet-client-certificate=${pki('apiserver-kubelet-client.crt')}`,
+      `--kubelet-client-key=${pki('apiserver-kubelet-client.key')}`,
+      `--kubelet-certificate-authority=${pki('ca.crt')}`,
+      // kubeadm's choice: dial the node's IP, which its serving certificate carries.
+      '--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname',
+      ...verbosity,
+    ];
+    const bringUpRest = async (apis: RunningDaemon[], caPem: string): Promise<void> => {
       const kc = join(p.dir, 'admin.conf');
-      stdout.write(`[apiserver] ready at ${p.server} (logs: ${api.logFile})\n`);
+      const kcmConfs = [join(p.dir, 'controller-manager.conf')];
+      if (ha) {
+        // Every client names both apiservers; each controller-manager and every other kubelet
+        // prefers the second one, so both serve watches and fail over to each other.
+        await pointKubeconfig(kc, kc, servers[0]!, servers);
+        await pointKubeconfig(kcmConfs[0]!, kcmConfs[0]!, servers[0]!, servers);
+        kcmConfs.push(join(p.dir, 'controller-manager-2.conf'));
+        await pointKubeconfig(kcmConfs[0]!, kcmConfs[1]!, servers[1]!, servers);
+      }
       const admin = await clientFromKubeconfig(kc);
       try {
         if (await ensureClusterInfo(admin, p.server, caPem))
           stdout.write('[bootstrap-token] created kube-public/cluster-info\n');
         const tok = await ensureBootstrapKubeconfig(admin, p.dir, p.server, caPem);
+        const bootstraps = [join(p.dir, 'bootstrap-kubelet.conf')];
+        if (ha) {
+          await pointKubeconfig(bootstraps[0]!, bootstraps[0]!, servers[0]!, servers);
+          bootstraps.push(join(p.dir, 'bootstrap-kubelet-2.conf'));
+          await pointKubeconfig(bootstraps[0]!, bootstraps[1]!, servers[1]!, servers);
+        }
         stdout.write(
           tok.created
             ? `[bootstrap-token] created token ${tok.id} (24h) and ${join(p.dir, 'bootstrap-kubelet.conf')}\n`
@@ -184,22 +243,29 @@ export const upCommand: Command = {
         const signingDuration = args.given.has('signing-duration')
           ? [`--cluster-signing-duration=${Math.round((args.flags['signing-duration'] as number) / 1000)}s`]
           : [];
-        const kcm = start('controller-manager', [
-          'controller-manager',
-          `--kubeconfig=${join(p.dir, 'controller-manager.conf')}`,
-          `--cluster-signing-cert-file=${pki('ca.crt')}`,
-          `--cluster-signing-key-file=${pki('ca.key')}`,
-          `--root-ca-file=${pki('ca.crt')}`,
-          // kubeadm's setting: the bootstrap signer and token cleaner are off upstream by default.
-          '--controllers=*,bootstrapsigner,tokencleaner',
-          ...signingDuration,
-          ...verbosity,
-        ]);
-        if (!(await waitLeader(kc, 30_000, Promise.race([kcm.exited, stopped])))) {
+        const kcms = kcmConfs.map((conf, i) =>
+          start(names('controller-manager')[i]!, [
+            'controller-manager',
+            `--kubeconfig=${conf}`,
+            `--cluster-signing-cert-file=${pki('ca.crt')}`,
+            `--cluster-signing-key-file=${pki('ca.key')}`,
+            `--root-ca-file=${pki('ca.crt')}`,
+            // kubeadm's setting: the bootstrap signer and token cleaner are off upstream by default.
+            '--controllers=*,bootstrapsigner,tokencleaner',
+            ...signingDuration,
+            ...verbosity,
+          ]),
+        );
+        const kcmExited = Promise.race(kcms.map((k) => k.exited));
+        if (!(await waitLeader(kc, 30_000, Promise.race([kcmExited, stopped])))) {
           if (stopping.signal.aborted) return;
-          throw new CliError(`the controller-manager did not become leader; see ${kcm.logFile}`);
+          throw new CliError(`no controller-manager became leader; see ${kcms.map((k) => k.logFile).join(', ')}`);
         }
-        stdout.write(`[controller-manager] leading (logs: ${kcm.logFile})\n`);
+        stdout.write(
+          ha
+            ? `[controller-manager] ${kcms.length} running, one leads (lease kube-system/kube-controller-manager; logs: ${kcms.map((k) => k.logFile).join(', ')})\n`
+            : `[controller-manager] leading (logs: ${kcms[0]!.logFile})\n`,
+        );
 
         const nodes = await planNodes(p.dir, nodesCount, args.flags['kubelet-port'] as number);
         const progress = followJoin(
@@ -208,11 +274,11 @@ export const upCommand: Command = {
           (l) => stdout.write(`${l}\n`),
         );
         const kubelets: RunningDaemon[] = [];
-        for (const n of nodes) {
+        for (const [i, n] of nodes.entries()) {
           const manifests = prepareNode(n);
-          kubelets.push(start(n.name, kubeletArgs(n, p.dir, manifests, v)));
+          kubelets.push(start(n.name, kubeletArgs(n, p.dir, manifests, v, bootstraps[i % bootstraps.length])));
         }
-        const anyExit = Promise.race([api.exited, kcm.exited, ...kubelets.map((k) => k.exited)]);
+        const anyExit = Promise.race(daemons.map((d) => d.exited));
         const joined = await Promise.race([
           progress.allReady.then(() => 'ready' as const),
           stopped.then(() => 'stopped' as const),
@@ -244,6 +310,14 @@ export const upCommand: Command = {
               : []),
             '  # the apiserver, with a client certificate:',
             `  curl --cacert ${pki('ca.crt')} --cert ${pki('apiserver-kubelet-client.crt')} --key ${pki('apiserver-kubelet-client.key')} ${p.server}/api/v1/nodes`,
+            ...(ha
+              ? [
+                  `  # the second apiserver, on the same etcd:`,
+                  `  kubectl --server=${servers[1]} get leases -n kube-system`,
+                  `  # etcd itself (etcdctl from Debian's etcd-client):`,
+                  `  ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:${args.flags['etcd-port']} --cacert=${pki('etcd/ca.crt')} --cert=${pki('apiserver-etcd-client.crt')} --key=${pki('apiserver-etcd-client.key')} get /registry/namespaces --prefix --keys-only`,
+                ]
+              : []),
             ...(first
               ? [
                   `  # a kubelet, as the apiserver reaches it (verified against the cluster CA):`,
@@ -254,7 +328,20 @@ export const upCommand: Command = {
             '',
           ].join('\n'),
         );
-        await Promise.race([stopped, anyExit]);
+        if (!ha) {
+          await Promise.race([stopped, anyExit]);
+          return;
+        }
+        // Highly available: losing one etcd member, apiserver or controller-manager is what the
+        // cluster is built to survive, so it is reported and the rest runs on; the cluster ends
+        // with Ctrl-C, or when no apiserver is left.
+        for (const d of daemons) {
+          void d.exited.then((code) => {
+            if (!stopping.signal.aborted)
+              stdout.write(`[${d.name}] exited (${code ?? 'signal'}); the cluster runs on without it\n`);
+          });
+        }
+        await Promise.race([stopped, Promise.all(apis.map((a) => a.exited))]);
       } finally {
         await admin.close();
       }

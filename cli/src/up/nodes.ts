@@ -69,11 +69,17 @@ export function prepareNode(n: PlannedNode): string {
   return manifests;
 }
 
-export function kubeletArgs(n: PlannedNode, dataDir: string, manifests: string, verbosity = 0): string[] {
+export function kubeletArgs(
+  n: PlannedNode,
+  dataDir: string,
+  manifests: string,
+  verbosity = 0,
+  bootstrapKubeconfig = join(dataDir, 'bootstrap-kubelet.conf'),
+): string[] {
   const pki = join(dataDir, 'pki');
   return [
     'kubelet',
-    `--bootstrap-kubeconfig=${join(dataDir, 'bootstrap-kubelet.conf')}`,
+    `--bootstrap-kubeconfig=${bootstrapKubeconfig}`,
     `--kubeconfig=${join(n.dir, 'kubelet.conf')}`,
     `--root-dir=${n.dir}`,
     `--hostname-override=${n.name}`,

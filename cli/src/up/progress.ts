@@ -56,6 +56,8 @@ export function followJoin(admin: KubeClient, nodes: readonly string[], print: (
   const allReady = new Promise<void>((r) => {
     resolveAll = r;
   });
+  // No nodes (--nodes=0): nothing to wait for.
+  if (nodes.length === 0) resolveAll();
   const onNode = (n: Node) => {
     const name = n.metadata?.name ?? '';
     if (!nodes.includes(name)) return;

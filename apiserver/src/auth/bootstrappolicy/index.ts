@@ -52,19 +52,36 @@ async function reconcile<T extends KubeObject>(
   const reg = registries.get('rbac.authorization.k8s.io', resource)!;
   const name = wanted.metadata.name!;
   const ns = wanted.metadata.namespace ?? '';
-  let current: T;
-  try {
-    current = (await reg.get(ns, name)) as T;
-  } catch (e) {
-    if (!(e instanceof StatusError && e.reason === 'NotFound')) throw e;
-    await reg.create(ns, wanted, CTX(), { dryRun: false });
-    return 'created';
+  // Apiservers sharing one etcd reconcile at the same time: a create that finds the object made
+  // meanwhile, or an update that lost a race, reads again and re-merges (as upstream's retry).
+  for (let attempt = 1; ; attempt++) {
+    const raced = (e: unknown) =>
+      attempt < 8 && e instanceof StatusError && (e.reason === 'AlreadyExists' || e.reason === 'Conflict');
+    let current: T;
+    try {
+      current = (await reg.get(ns, name)) as T;
+    } catch (e) {
+      if (!(e instanceof StatusError && e.reason === 'NotFound')) throw e;
+      try {
+        await reg.create(ns, wanted, CTX(), { dryRun: false });
+        return 'created';
+      } catch (err) {
+        if (raced(err)) continue;
+        throw err;
+      }
+    }
+    if (current.metadata.annotations?.[AUTOUPDATE] === 'false') return 'unchanged';
+    const next = merge(structuredClone(current), wanted);
+    if (!next) return 'unchanged';
+    try {
+      // `next` keeps current's resourceVersion: a write in between is a Conflict, not overwritten.
+      await reg.update(ns, name, next, '', CTX(), { dryRun: false });
+      return 'updated';
+    } catch (err) {
+      if (raced(err)) continue;
+      throw err;
+    }
   }
-  if (current.metadata.annotations?.[AUTOUPDATE] === 'false') return 'unchanged';
-  const next = merge(structuredClone(current), wanted);
-  if (!next) return 'unchanged';
-  await reg.update(ns, name, next, '', CTX(), { dryRun: false });
-  return 'updated';
 }
 
 export async function reconcileBootstrapPolicy(registries: Registries, log: Logger): Promise<void> {
