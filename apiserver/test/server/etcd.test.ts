@@ -4,7 +4,8 @@
 // stop the process with the reason.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseFlags } from '@mkube/shared/flags';
@@ -26,6 +27,15 @@ interface Apiserver {
 
 describe('apiservers on etcd', () => {
   let etcd: EtcdFixture;
+  const rawEtcd = () =>
+    new Etcd3({
+      hosts: [...etcd.cluster.clientUrls],
+      credentials: {
+        rootCertificate: Buffer.from(etcd.tls.caPem),
+        certChain: Buffer.from(etcd.tls.certPem),
+        privateKey: Buffer.from(etcd.tls.keyPem),
+      },
+    });
   let dir: string;
   let pki: Pki;
   let a: Apiserver;
@@ -90,14 +100,7 @@ describe('apiservers on etcd', () => {
     const viaA = JSON.parse((await kubectl(a, ['get', 'configmap', 'rv', '-o', 'json'])).out);
     const viaB = JSON.parse((await kubectl(b, ['get', 'configmap', 'rv', '-o', 'json'])).out);
     assert.equal(viaA.metadata.resourceVersion, viaB.metadata.resourceVersion);
-    const raw = new Etcd3({
-      hosts: [...etcd.cluster.clientUrls],
-      credentials: {
-        rootCertificate: Buffer.from(etcd.tls.caPem),
-        certChain: Buffer.from(etcd.tls.certPem),
-        privateKey: Buffer.from(etcd.tls.keyPem),
-      },
-    });
+    const raw = rawEtcd();
     try {
       const r = await raw.get('/mkube-e2e/configmaps/default/rv').exec();
       assert.equal(r.kvs[0]?.mod_revision, viaA.metadata.resourceVersion);
@@ -144,14 +147,7 @@ describe('apiservers on etcd', () => {
     const first = JSON.parse((await curl(a, '/api/v1/namespaces/default/configmaps?limit=1')).body);
     const oldRv = Number(first.metadata.resourceVersion);
     await kubectl(a, ['create', 'configmap', 'after-compaction']);
-    const raw = new Etcd3({
-      hosts: [...etcd.cluster.clientUrls],
-      credentials: {
-        rootCertificate: Buffer.from(etcd.tls.caPem),
-        certChain: Buffer.from(etcd.tls.certPem),
-        privateKey: Buffer.from(etcd.tls.keyPem),
-      },
-    });
+    const raw = rawEtcd();
     try {
       const now = Number((await raw.get('/x').exec()).header.revision);
       await raw.kv.compact({ revision: now });
@@ -170,6 +166,59 @@ describe('apiservers on etcd', () => {
       `/api/v1/namespaces/default/configmaps?limit=5&resourceVersion=${oldRv - 1}&resourceVersionMatch=Exact`,
     );
     assert.equal(l.code, 410, l.body);
+  });
+
+  it('encrypts Secrets at rest in etcd (--encryption-provider-config): no plaintext under the raw key', async () => {
+    const key = randomBytes(32).toString('base64');
+    const enc = join(dir, 'enc.yaml');
+    writeFileSync(
+      enc,
+      [
+        'apiVersion: apiserver.config.k8s.io/v1',
+        'kind: EncryptionConfiguration',
+        'resources:',
+        '  - resources: [secrets]',
+        '    providers:',
+        `      - aesgcm: {keys: [{name: k1, secret: ${key}}]}`,
+        '      - identity: {}',
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
+    const parsed = parseFlags(
+      APISERVER_FLAGS,
+      serverArgs(pki, join(dir, 'unused-enc'), [
+        ...etcd.apiserverFlags('/mkube-enc'),
+        `--encryption-provider-config=${enc}`,
+      ]),
+    );
+    const log = createLogger({ name: 'kube-apiserver-enc', destination: { write: () => undefined } as never });
+    const server = await startApiServer(loadApiServerConfig(parsed.flags, parsed.given), { log, drainTimeoutMs: 3000 });
+    const c = { url: `https://127.0.0.1:${server.port}`, pki, kubeconfig: join(dir, 'enc.conf'), dir };
+    writeKubeconfig(c.kubeconfig, c.url, pki);
+    const marker = `etcd-secret-${randomBytes(8).toString('hex')}`;
+    try {
+      const made = await kubectl(c, ['create', 'secret', 'generic', 'enc', `--from-literal=v=${marker}`]);
+      assert.equal(made.status, 0, made.err);
+      const back = JSON.parse((await kubectl(c, ['get', 'secret', 'enc', '-o', 'json'])).out);
+      assert.equal(Buffer.from(back.data.v, 'base64').toString(), marker, 'plaintext through the API');
+    } finally {
+      await server.stop();
+    }
+    const raw = rawEtcd();
+    try {
+      const r = await raw.get('/mkube-enc/secrets/default/enc').exec();
+      const value = r.kvs[0]!.value;
+      assert.ok(value.toString('latin1').startsWith('k8s:enc:aesgcm:v1:k1:'), value.subarray(0, 30).toString('latin1'));
+      for (const form of [marker, Buffer.from(marker).toString('base64')]) {
+        assert.equal(value.includes(form), false, `no ${form} in etcd`);
+      }
+      // And nowhere else under the prefix, in any revision still kept.
+      const all = await raw.getAll().prefix('/mkube-enc/').buffers();
+      for (const v of Object.values(all)) assert.equal(v.includes(marker), false);
+    } finally {
+      raw.close();
+    }
   });
 
   it('stops at start-up with the reason when the etcd CA or client certificate is wrong', async () => {
