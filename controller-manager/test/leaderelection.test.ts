@@ -96,7 +96,9 @@ describe('controller-manager: leader election', () => {
     const took = Date.now() - killedAt;
     assert.notEqual(second, first);
     // The lease runs out 3 s after the last renewal; one retry period (≤ 0.6 s) later it is taken.
-    assert.ok(took <= LEASE_MS + 1000, `took over after ${took} ms`);
+    // The slack beyond that is for a loaded 2-core CI machine (the whole suite runs two files at a
+    // time): it once measured 4,028 ms; a standby that waited for a second lease term would not pass.
+    assert.ok(took <= 2 * LEASE_MS - 500, `took over after ${took} ms`);
     const l = await leases().get('kube-controller-manager');
     assert.equal(l.spec?.leaseTransitions, 1);
 
