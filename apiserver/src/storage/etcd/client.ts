@@ -1,17 +1,21 @@
-// A small etcd v3 client on @grpc/grpc-js: one channel per member (mutual TLS), the KV RPCs the
-// store needs, and Watch streams. Measured against the etcd3 package (bench:store, a CPU profile
-// of the apiserver): its per-call fault-handling wrappers cost about a tenth of the apiserver's
-// CPU, and it resets a member's channels — every call and watch on them — whenever any stream
-// ends in CANCELLED, which is how a watch is stopped; so the store speaks gRPC itself.
+// A small etcd v3 client speaking gRPC over Node's own HTTP/2: one connection per member (mutual
+// TLS), the KV RPCs the store needs, and Watch streams, with messages coded by protobufjs from
+// ./rpc.proto. Measured before choosing (bench:store and a loop of Put calls against a real etcd):
+// the etcd3 package's per-call fault-handling wrappers cost about a tenth of the apiserver's CPU,
+// and its pool resets every channel of a member whenever a stream ends CANCELLED — which is how a
+// watch is stopped — so churning watches opened its circuit breaker; @grpc/grpc-js alone costs
+// 260–720 µs of CPU per call, this 120–360 µs (half), and a call is most of an apiserver write.
+// gRPC's wire format is small: a 5-byte length prefix per message, the status in the trailers.
 //
 // Failover follows clientv3: the client sticks to one member; a call that fails UNAVAILABLE
 // marks that member down for a while and is retried on the next one when that is safe — always
 // for reads, and for writes only when the request never reached a server (no connection, or etcd
 // said it has no leader), since a retried write that had been applied would report a spurious
 // conflict.
+import { EventEmitter } from 'node:events';
+import http2 from 'node:http2';
 import { fileURLToPath } from 'node:url';
-import * as grpc from '@grpc/grpc-js';
-import * as loader from '@grpc/proto-loader';
+import protobuf from 'protobufjs';
 
 export interface KeyValuePb {
   key: Buffer;
@@ -98,7 +102,48 @@ export interface WatchResponsePb {
   events: EventPb[];
 }
 
-export type WatchCall = grpc.ClientDuplexStream<WatchRequestPb, WatchResponsePb>;
+/** gRPC status codes the store tells apart. */
+export const GRPC_STATUS = {
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  DEADLINE_EXCEEDED: 4,
+  OUT_OF_RANGE: 11,
+  UNAVAILABLE: 14,
+} as const;
+
+const STATUS_NAMES: Record<number, string> = {
+  0: 'OK',
+  1: 'CANCELLED',
+  2: 'UNKNOWN',
+  3: 'INVALID_ARGUMENT',
+  4: 'DEADLINE_EXCEEDED',
+  5: 'NOT_FOUND',
+  6: 'ALREADY_EXISTS',
+  7: 'PERMISSION_DENIED',
+  8: 'RESOURCE_EXHAUSTED',
+  9: 'FAILED_PRECONDITION',
+  10: 'ABORTED',
+  11: 'OUT_OF_RANGE',
+  12: 'UNIMPLEMENTED',
+  13: 'INTERNAL',
+  14: 'UNAVAILABLE',
+  15: 'DATA_LOSS',
+  16: 'UNAUTHENTICATED',
+};
+
+/** A failed call, worded as gRPC's clients word it: `14 UNAVAILABLE: <details>`. */
+export class GrpcError extends Error {
+  override readonly name = 'GrpcError';
+  constructor(
+    readonly code: number,
+    readonly details: string,
+    /** The request never left this process, or etcd refused it before applying anything. */
+    readonly unsent = false,
+  ) {
+    super(`${code} ${STATUS_NAMES[code] ?? 'UNKNOWN'}: ${details}`);
+  }
+}
 
 export interface EtcdClientOptions {
   readonly servers: readonly string[];
@@ -109,53 +154,192 @@ export interface EtcdClientOptions {
   readonly requestTimeoutMs: number;
 }
 
-type Unary<Req, Res> = (
-  req: Req,
-  metadata: grpc.Metadata,
-  options: grpc.CallOptions,
-  cb: (err: grpc.ServiceError | null, res: Res) => void,
-) => grpc.ClientUnaryCall;
-
-interface KVService extends grpc.Client {
-  Range: Unary<RangeRequestPb, RangeResponsePb>;
-  Txn: Unary<TxnRequestPb, TxnResponsePb>;
-  Compact: Unary<{ revision: number; physical: boolean }, { header: ResponseHeaderPb }>;
-}
-
-interface WatchService extends grpc.Client {
-  Watch(options?: grpc.CallOptions): WatchCall;
-}
-
-interface Member {
-  readonly url: string;
-  readonly channel: grpc.Channel;
-  readonly kv: KVService;
-  readonly watch: WatchService;
-  downUntil: number;
-  downFor: number;
-}
-
 const PROTO = fileURLToPath(new URL('./rpc.proto', import.meta.url));
-let services: { KV: grpc.ServiceClientConstructor; Watch: grpc.ServiceClientConstructor } | undefined;
+// keepCase: the store speaks etcd's own field names (mod_revision, prev_kv, …).
+const root = new protobuf.Root().loadSync(PROTO, { keepCase: true });
+const type = (name: string) => root.lookupType(`etcdserverpb.${name}`);
+const TO_OBJECT: protobuf.IConversionOptions = { longs: Number, enums: String, defaults: true, arrays: true };
 
-function loadServices() {
-  if (!services) {
-    const def = loader.loadSync(PROTO, { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true });
-    const pkg = grpc.loadPackageDefinition(def).etcdserverpb as grpc.GrpcObject;
-    services = {
-      KV: pkg.KV as grpc.ServiceClientConstructor,
-      Watch: pkg.Watch as grpc.ServiceClientConstructor,
-    };
+interface Method {
+  readonly path: string;
+  readonly req: protobuf.Type;
+  readonly res: protobuf.Type;
+}
+
+const method = (service: string, name: string, req: string, res: string): Method => ({
+  path: `/etcdserverpb.${service}/${name}`,
+  req: type(req),
+  res: type(res),
+});
+
+const RANGE = method('KV', 'Range', 'RangeRequest', 'RangeResponse');
+const TXN = method('KV', 'Txn', 'TxnRequest', 'TxnResponse');
+const COMPACT = method('KV', 'Compact', 'CompactionRequest', 'CompactionResponse');
+const WATCH = method('Watch', 'Watch', 'WatchRequest', 'WatchResponse');
+
+function frame(t: protobuf.Type, obj: object): Buffer {
+  const msg = t.encode(t.fromObject(obj)).finish();
+  const out = Buffer.allocUnsafe(5 + msg.length);
+  out[0] = 0;
+  out.writeUInt32BE(msg.length, 1);
+  out.set(msg, 5);
+  return out;
+}
+
+/** Splits length-prefixed gRPC messages off `buf`; returns the messages and what is left. */
+function unframe(buf: Buffer): { messages: Buffer[]; rest: Buffer } {
+  const messages: Buffer[] = [];
+  let off = 0;
+  while (buf.length - off >= 5) {
+    const len = buf.readUInt32BE(off + 1);
+    if (buf.length - off - 5 < len) break;
+    messages.push(buf.subarray(off + 5, off + 5 + len));
+    off += 5 + len;
   }
-  return services;
+  return { messages, rest: off === 0 ? buf : buf.subarray(off) };
+}
+
+function statusOf(headers: http2.IncomingHttpHeaders): { code: number; details: string } | undefined {
+  const raw = headers['grpc-status'];
+  if (raw === undefined) return undefined;
+  const msg = headers['grpc-message'];
+  let details = typeof msg === 'string' ? msg : '';
+  try {
+    details = decodeURIComponent(details);
+  } catch {
+    // Not percent-encoded after all.
+  }
+  return { code: Number(raw), details };
+}
+
+class Member {
+  session: http2.ClientHttp2Session | undefined;
+  /** The current session completed its TLS handshake. */
+  connected = false;
+  downUntil = 0;
+  downFor = 0;
+  private pinger: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly url: string,
+    private readonly tls: http2.SecureClientSessionOptions,
+  ) {}
+
+  get(): http2.ClientHttp2Session {
+    const s = this.session;
+    if (s && !s.closed && !s.destroyed) return s;
+    const session = http2.connect(this.url, this.tls);
+    this.session = session;
+    this.connected = false;
+    session.on('connect', () => {
+      if (this.session === session) this.connected = true;
+    });
+    // Errors reach each stream on the session; the session itself is just dropped.
+    session.on('error', () => this.drop(session));
+    session.on('close', () => this.drop(session));
+    session.on('goaway', () => this.drop(session));
+    // A member that vanishes without a reset (no RST on a dead host) is found by a ping.
+    this.pinger = setInterval(() => {
+      if (session.closed || session.destroyed) return;
+      const timer = setTimeout(() => session.destroy(new Error('etcd member did not answer a ping')), 10_000);
+      timer.unref();
+      try {
+        session.ping((err) => {
+          clearTimeout(timer);
+          if (err) session.destroy(err);
+        });
+      } catch {
+        clearTimeout(timer);
+      }
+    }, 30_000);
+    this.pinger.unref();
+    return session;
+  }
+
+  drop(session: http2.ClientHttp2Session): void {
+    if (this.session !== session) return;
+    this.session = undefined;
+    this.connected = false;
+    if (this.pinger) clearInterval(this.pinger);
+    this.pinger = undefined;
+    if (!session.destroyed) session.destroy();
+  }
+
+  close(): void {
+    if (this.session) this.drop(this.session);
+  }
+}
+
+/**
+ * One Watch RPC: `write` sends a WatchRequest; 'data' delivers WatchResponses; 'error' (a
+ * GrpcError) or 'end' (etcd closed it cleanly) ends it. `cancel` ends it silently.
+ */
+export class WatchCall extends EventEmitter<{
+  data: [WatchResponsePb];
+  error: [GrpcError];
+  end: [];
+}> {
+  private buf: Buffer = Buffer.alloc(0);
+  private done = false;
+  private status: { code: number; details: string } | undefined;
+
+  constructor(
+    private readonly stream: http2.ClientHttp2Stream,
+    connected: boolean,
+  ) {
+    super();
+    stream.on('response', (h) => {
+      this.status ??= statusOf(h);
+    });
+    stream.on('data', (chunk: Buffer) => {
+      if (this.done) return;
+      const { messages, rest } = unframe(this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk);
+      this.buf = rest;
+      for (const m of messages) {
+        if (this.done) return;
+        this.emit('data', WATCH.res.toObject(WATCH.res.decode(m), TO_OBJECT) as WatchResponsePb);
+      }
+    });
+    stream.on('trailers', (t) => {
+      this.status ??= statusOf(t);
+    });
+    stream.on('error', (e: Error) => this.finish(new GrpcError(GRPC_STATUS.UNAVAILABLE, e.message, !connected)));
+    stream.on('close', () => {
+      const st = this.status;
+      if (st && st.code === GRPC_STATUS.OK) this.finish();
+      else if (st) this.finish(new GrpcError(st.code, st.details));
+      else this.finish(new GrpcError(GRPC_STATUS.UNAVAILABLE, 'the watch stream closed without a status'));
+    });
+  }
+
+  write(req: WatchRequestPb): void {
+    if (!this.done) this.stream.write(frame(WATCH.req, req));
+  }
+
+  /** Half-close: no more requests. */
+  end(): void {
+    if (!this.done && !this.stream.writableEnded) this.stream.end();
+  }
+
+  cancel(): void {
+    if (this.done) return;
+    this.done = true;
+    this.stream.close(http2.constants.NGHTTP2_CANCEL);
+  }
+
+  private finish(err?: GrpcError): void {
+    if (this.done) return;
+    this.done = true;
+    if (err) this.emit('error', err);
+    else this.emit('end');
+  }
 }
 
 const DOWN_MIN_MS = 500;
 const DOWN_MAX_MS = 8_000;
 
-/** The request never reached an etcd server that could have applied it. */
-function unsent(e: grpc.ServiceError): boolean {
-  return /No connection established|ECONNREFUSED|etcdserver: no leader|not capable/.test(e.details ?? e.message);
+function unsentReply(e: GrpcError): boolean {
+  return e.unsent || /etcdserver: no leader|not capable/.test(e.details);
 }
 
 export class EtcdClient {
@@ -164,71 +348,49 @@ export class EtcdClient {
   private closed = false;
 
   constructor(private readonly opts: EtcdClientOptions) {
-    const { KV, Watch } = loadServices();
-    const channelOptions: grpc.ChannelOptions = {
-      // Objects are up to 1.5 MiB in etcd; lists of them are larger.
-      'grpc.max_receive_message_length': 256 * 1024 * 1024,
-      'grpc.keepalive_time_ms': 30_000,
-      'grpc.keepalive_timeout_ms': 10_000,
-      // Per-call bookkeeping the store does not use: channelz tracing, and client-side retries
-      // (which copy every message into a retry buffer; the store retries on its own terms).
-      'grpc.enable_channelz': 0,
-      'grpc.enable_retries': 0,
+    const tls: http2.SecureClientSessionOptions = {
+      ...(opts.caPem ? { ca: opts.caPem } : {}),
+      ...(opts.certPem && opts.keyPem ? { cert: opts.certPem, key: opts.keyPem } : {}),
+      // Lists of objects can be large; gRPC has no HTTP/2 limit of its own here.
+      maxSessionMemory: 64,
     };
-    this.members = opts.servers.map((url) => {
-      const u = new URL(url);
-      const creds =
-        u.protocol === 'http:'
-          ? grpc.credentials.createInsecure()
-          : grpc.credentials.createSsl(
-              opts.caPem ? Buffer.from(opts.caPem) : null,
-              opts.keyPem ? Buffer.from(opts.keyPem) : null,
-              opts.certPem ? Buffer.from(opts.certPem) : null,
-            );
-      const channel = new grpc.Channel(u.host, creds, channelOptions);
-      return {
-        url,
-        channel,
-        kv: new KV(u.host, creds, { channelOverride: channel }) as unknown as KVService,
-        watch: new Watch(u.host, creds, { channelOverride: channel }) as unknown as WatchService,
-        downUntil: 0,
-        downFor: 0,
-      };
-    });
+    this.members = opts.servers.map((url) => new Member(url, tls));
   }
 
   range(req: RangeRequestPb, timeoutMs?: number): Promise<RangeResponsePb> {
-    return this.unary((m) => m.kv.Range.bind(m.kv), req, 'always', timeoutMs);
+    return this.unary(RANGE, req, 'always', timeoutMs) as Promise<RangeResponsePb>;
   }
 
   txn(req: TxnRequestPb): Promise<TxnResponsePb> {
     const mutates = req.success.some((o) => !o.request_range) || req.failure.some((o) => !o.request_range);
-    return this.unary((m) => m.kv.Txn.bind(m.kv), req, mutates ? 'unsent' : 'always');
+    return this.unary(TXN, req, mutates ? 'unsent' : 'always') as Promise<TxnResponsePb>;
   }
 
   compact(revision: number): Promise<{ header: ResponseHeaderPb }> {
     // Compacting again to the same revision is harmless, so a retry is safe.
-    return this.unary((m) => m.kv.Compact.bind(m.kv), { revision, physical: true }, 'always');
+    return this.unary(COMPACT, { revision, physical: true }, 'always') as Promise<{ header: ResponseHeaderPb }>;
   }
 
   /** A new Watch stream on the member in use. */
   watch(): WatchCall {
-    return this.pick().watch.Watch();
+    const m = this.pick();
+    const session = m.get();
+    const stream = session.request(
+      { ':method': 'POST', ':path': WATCH.path, 'content-type': 'application/grpc', te: 'trailers' },
+      { endStream: false },
+    );
+    return new WatchCall(stream, m.connected);
   }
 
   /** Called by a watcher whose stream broke with UNAVAILABLE: the next one goes elsewhere. */
-  streamFailed(e: grpc.ServiceError): void {
-    if (e.code === grpc.status.UNAVAILABLE) this.markDown(this.members[this.current]!);
+  streamFailed(e: GrpcError): void {
+    if (e.code === GRPC_STATUS.UNAVAILABLE) this.markDown(this.members[this.current]!);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const m of this.members) {
-      m.kv.close();
-      m.watch.close();
-      m.channel.close();
-    }
+    for (const m of this.members) m.close();
   }
 
   private pick(): Member {
@@ -254,30 +416,93 @@ export class EtcdClient {
     m.downUntil = Date.now() + m.downFor;
   }
 
-  private async unary<Req, Res>(
-    method: (m: Member) => Unary<Req, Res>,
-    req: Req,
+  private async unary(
+    md: Method,
+    req: object,
     retry: 'always' | 'unsent',
     timeoutMs = this.opts.requestTimeoutMs,
-  ): Promise<Res> {
+  ): Promise<unknown> {
+    if (this.closed) throw new GrpcError(GRPC_STATUS.CANCELLED, 'the client is closed', true);
     const deadline = Date.now() + timeoutMs;
-    let last: grpc.ServiceError | undefined;
+    const body = frame(md.req, req);
+    let last: GrpcError | undefined;
     for (let attempt = 0; attempt <= this.members.length; attempt++) {
       const m = this.pick();
       try {
-        const res = await new Promise<Res>((resolve, reject) => {
-          method(m)(req, new grpc.Metadata(), { deadline }, (err, r) => (err ? reject(err) : resolve(r)));
-        });
+        const res = await this.call(m, md, body, deadline);
         m.downFor = 0;
         return res;
       } catch (e) {
-        const err = e as grpc.ServiceError;
-        if (err.code !== grpc.status.UNAVAILABLE || this.closed) throw err;
+        const err = e as GrpcError;
+        if (err.code !== GRPC_STATUS.UNAVAILABLE || this.closed) throw err;
         this.markDown(m);
         last = err;
-        if ((retry === 'unsent' && !unsent(err)) || Date.now() >= deadline || this.members.length === 1) throw err;
+        if ((retry === 'unsent' && !unsentReply(err)) || Date.now() >= deadline || this.members.length === 1) throw err;
       }
     }
     throw last;
+  }
+
+  private call(m: Member, md: Method, body: Buffer, deadline: number): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const ms = Math.max(1, deadline - Date.now());
+      let session: http2.ClientHttp2Session;
+      let stream: http2.ClientHttp2Stream;
+      const connected = m.connected;
+      try {
+        session = m.get();
+        stream = session.request(
+          {
+            ':method': 'POST',
+            ':path': md.path,
+            'content-type': 'application/grpc',
+            te: 'trailers',
+            'grpc-timeout': `${ms}m`,
+          },
+          { endStream: false },
+        );
+      } catch (e) {
+        reject(new GrpcError(GRPC_STATUS.UNAVAILABLE, (e as Error).message, true));
+        return;
+      }
+      let settled = false;
+      const settle = (err: GrpcError | null, value?: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve(value);
+      };
+      const timer = setTimeout(() => {
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+        settle(new GrpcError(GRPC_STATUS.DEADLINE_EXCEEDED, 'Deadline exceeded'));
+      }, ms);
+      let status: { code: number; details: string } | undefined;
+      const chunks: Buffer[] = [];
+      stream.on('response', (h) => {
+        status ??= statusOf(h);
+      });
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('trailers', (t) => {
+        status ??= statusOf(t);
+      });
+      stream.on('error', (e: Error) => {
+        // Before the TLS handshake completed nothing was sent.
+        settle(new GrpcError(GRPC_STATUS.UNAVAILABLE, e.message, !connected && !m.connected));
+      });
+      stream.on('close', () => {
+        if (!status) {
+          settle(new GrpcError(GRPC_STATUS.UNAVAILABLE, 'Connection dropped', !connected && !m.connected));
+        } else if (status.code !== GRPC_STATUS.OK) {
+          settle(new GrpcError(status.code, status.details));
+        } else {
+          const { messages } = unframe(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+          const msg = messages[0];
+          if (!msg) settle(new GrpcError(13, 'no response message'));
+          else settle(null, md.res.toObject(md.res.decode(msg), TO_OBJECT));
+        }
+      });
+      stream.end(body);
+    });
   }
 }

@@ -289,14 +289,16 @@ function rev(h: ResponseHeaderPb): number {
 }
 
 /**
- * The reason a gRPC call failed, in words that name the cause: gRPC wraps the TLS or socket
- * error in "No connection established. Last error: …" with OpenSSL's internals and a timestamp.
+ * The reason a gRPC call failed, in words that name the cause: Node's HTTP/2 client wraps the TLS
+ * or socket error in "The pending stream has been canceled (caused by: …)".
  */
 export function describeGrpcError(e: unknown): string {
   const raw = String((e as Error)?.message ?? e);
-  const last =
-    /Last error: (?:Error: )?([\s\S]*?)(?: \(\d{4}-\d\d-\d\dT[^)]*\))?\.?\s*Resolution note:/.exec(raw)?.[1] ?? raw;
-  const msg = last.replace(/^\d+ [A-Z_]+: /, '').trim();
+  const last = raw;
+  const msg = last
+    .replace(/^\d+ [A-Z_]+: /, '')
+    .replace(/^The pending stream has been canceled \(caused by: ([\s\S]*)\)$/, '$1')
+    .trim();
   if (/unable to verify|self[- ]signed|unable to get (local )?issuer|certificate signature failure/i.test(msg)) {
     return `x509: certificate signed by unknown authority: the server's certificate does not verify against --etcd-cafile (${msg})`;
   }

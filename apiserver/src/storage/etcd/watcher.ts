@@ -9,10 +9,9 @@
 // The watch starts AT sinceRevision (not after it) and drops that revision's own events: etcd
 // accepts a start revision equal to its compact revision, while the Store contract refuses any
 // sinceRevision below the compacted one, and this makes etcd refuse exactly those.
-import type { ServiceError } from '@grpc/grpc-js';
 import { StoreClosedError, StoreCompactedError, StoreWatcherTooSlowError } from '../errors.js';
 import type { StoreWatch, StoreWatchEvent, WatchOptions } from '../store.js';
-import type { EventPb, WatchCall, WatchResponsePb } from './client.js';
+import type { EventPb, GrpcError, WatchCall, WatchResponsePb } from './client.js';
 import type { EtcdStore } from './store.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -86,7 +85,7 @@ export class EtcdWatcher implements StoreWatch {
       if (this.stream === stream) this.response(r);
     });
     // Always listening: a cancelled stream emits an error after it was torn down.
-    stream.on('error', (e: ServiceError) => {
+    stream.on('error', (e: GrpcError) => {
       if (this.stream !== stream) return;
       this.store.client.streamFailed(e);
       this.broken(e);
