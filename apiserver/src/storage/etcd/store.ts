@@ -24,7 +24,7 @@ import type {
   UpdateOptions,
   WatchOptions,
 } from '../store.js';
-import { EtcdClient, type KeyValuePb, type RangeRequestPb, type ResponseHeaderPb } from './client.js';
+import { type ComparePb, EtcdClient, type KeyValuePb, type RangeRequestPb, type ResponseHeaderPb } from './client.js';
 import { EtcdKeys } from './keys.js';
 import { EtcdWatcher } from './watcher.js';
 
@@ -150,10 +150,7 @@ export class EtcdStore implements Store {
     const v = Buffer.from(value);
     const expected = opts.expectedModRevision;
     const r = await this.client.txn({
-      compare:
-        expected === undefined
-          ? [{ key: k, target: 'MOD', result: 'GREATER', mod_revision: 0 }]
-          : [{ key: k, target: 'MOD', result: 'EQUAL', mod_revision: expected }],
+      compare: [precondition(k, expected)],
       success: [{ request_put: { key: k, value: v, prev_kv: true } }],
       failure: [{ request_range: { key: k } }],
     });
@@ -169,10 +166,7 @@ export class EtcdStore implements Store {
     const k = this.keys.toEtcd(key);
     const expected = opts.expectedModRevision;
     const r = await this.client.txn({
-      compare:
-        expected === undefined
-          ? [{ key: k, target: 'MOD', result: 'GREATER', mod_revision: 0 }]
-          : [{ key: k, target: 'MOD', result: 'EQUAL', mod_revision: expected }],
+      compare: [precondition(k, expected)],
       success: [{ request_delete_range: { key: k, prev_kv: true } }],
       failure: [{ request_range: { key: k } }],
     });
@@ -282,6 +276,13 @@ export class EtcdStore implements Store {
   private assertOpen(): void {
     if (this.closed) throw new StoreClosedError();
   }
+}
+
+/** The key exists (no expected revision) or was last written at `expected` (kube's etcd3 store). */
+function precondition(key: Buffer, expected: number | undefined): ComparePb {
+  return expected === undefined
+    ? { key, target: 'MOD', result: 'GREATER', mod_revision: 0 }
+    : { key, target: 'MOD', result: 'EQUAL', mod_revision: expected };
 }
 
 function rev(h: ResponseHeaderPb): number {
