@@ -16,6 +16,7 @@ import type { HttpMethod } from '@mkube/shared/client';
 import { type ClientOptions, KubeClient, type RequestOptions, type WatchRequestOptions } from '@mkube/shared/client';
 import { createLogger } from '@mkube/shared/log';
 import { pool, runLoad } from '../../apiserver/bench/load.ts';
+import { startEtcdFixture } from '../../apiserver/test/storage/etcd-fixture.ts';
 import {
   benchWork,
   cpuSeconds,
@@ -37,6 +38,8 @@ const { values: argv } = parseArgs({
   options: {
     nodes: { type: 'string', default: process.env.BENCH_NODES ?? '1000' },
     steady: { type: 'string', default: '30' },
+    // The apiserver's store: sqlite, or etcd (one member started here, mutual TLS).
+    store: { type: 'string', default: 'sqlite' },
   },
 });
 const N = Number(argv.nodes);
@@ -67,7 +70,12 @@ class CountingClient extends KubeClient {
   }
 }
 
-const cp = await startControlPlane(w);
+if (argv.store !== 'sqlite' && argv.store !== 'etcd') throw new Error('--store: sqlite or etcd');
+const etcd = argv.store === 'etcd' ? await startEtcdFixture(1) : undefined;
+process.on('exit', () => {
+  for (const d of etcd?.cluster.daemons ?? []) d.proc.kill('SIGKILL');
+});
+const cp = await startControlPlane(w, { apiserverArgs: etcd?.apiserverFlags() ?? [] });
 const token = 'scale0.0123456789abcdef';
 await cp.createBootstrapToken('scale0', '0123456789abcdef');
 const base = {
@@ -270,10 +278,13 @@ const rows: [string, string, string][] = [
   ],
 ];
 const wd = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
-process.stdout.write(`\nbench:scale — N = ${N} kubelets, one apiserver, one controller-manager, 2 cores, loopback\n\n`);
+process.stdout.write(
+  `\nbench:scale — N = ${N} kubelets, one apiserver (${etcd ? 'etcd, one member' : 'SQLite'}), one controller-manager, 2 cores, loopback\n\n`,
+);
 for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(wd[i]!)).join('  ')}\n`);
 process.stdout.write(
   `\nN = 1,000 targets: all Ready ≤ 10 s ${allReadyS <= 10 ? 'MET' : 'MISSED'}; p99 ≤ 5 s ${pct(lat, 99) <= 5000 ? 'MET' : 'MISSED'}; apiserver RSS ≤ 400 MB ${apiRss <= 400 ? 'MET' : 'MISSED'}; steady ≤ 25 % ${apiSteadyCore <= 0.25 ? 'MET' : 'MISSED'}\n`,
 );
 await cp.stop();
+await etcd?.stop();
 process.exit(0);
