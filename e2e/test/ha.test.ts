@@ -15,7 +15,7 @@ import { createClient, type KubeClient } from '@mkube/shared/client';
 import { clientOptionsFrom, loadKubeconfig, resolveCredentials } from '@mkube/shared/kubeconfig';
 import { type RunningDaemon, startDaemon as startClusterDaemon } from '../../cli/src/up/daemon.ts';
 import { kubeletArgs, planNodes, prepareNode } from '../../cli/src/up/nodes.ts';
-import { type Daemon, startDaemon, tempDir, waitFor } from '../src/harness.ts';
+import { type Daemon, runMkube, startDaemon, tempDir, waitFor } from '../src/harness.ts';
 
 const NODES = 4;
 const CONFIGMAPS = { group: '', version: 'v1', resource: 'configmaps', namespace: 'default' } as const;
@@ -203,5 +203,9 @@ describe('HA control plane: mkube up --store etcd', { timeout: 300_000 }, () => 
       () => up.logs(),
     );
     assert.equal(up.proc.exitCode, null, 'mkube up runs on');
+    // The admin command fails over too, and tells new nodes to join through the apiserver that answered.
+    const joinCmd = runMkube(['token', 'create', '--print-join-command', `--kubeconfig=${join(dir, 'admin.conf')}`]);
+    assert.equal(joinCmd.status, 0, joinCmd.stderr);
+    assert.match(joinCmd.stdout, new RegExp(`^mkube kubelet --server=${servers[1]} --bootstrap-token=`, 'm'));
   });
 });

@@ -86,8 +86,11 @@ const create: Command = {
     };
     checkTokenSpec(spec);
     const client = await clientFromKubeconfig(args.flags.kubeconfig as string);
+    // The apiserver that answered: with several (mkube.io/apiservers) the preferred one may be down.
+    let server: string | undefined;
     try {
       await client.resource<Secret>(SECRETS).create(tokenSecret(spec, new Date()));
+      server = client.activeServer;
       if (args.flags['publish-cluster-info'] === true)
         await publishClusterInfo(client, args.flags.kubeconfig as string);
     } catch (e) {
@@ -96,7 +99,7 @@ const create: Command = {
       await client.close();
     }
     if (args.flags['print-join-command'] === true) {
-      stdout.write(`${await joinCommand(args.flags.kubeconfig as string, spec.token)}\n`);
+      stdout.write(`${await joinCommand(args.flags.kubeconfig as string, spec.token, server)}\n`);
       return 0;
     }
     stdout.write(`${spec.token}\n`);

@@ -15,13 +15,13 @@ export async function clientFromKubeconfig(path: string): Promise<KubeClient> {
 }
 
 /** kubeadm's `token create --print-join-command`, for mkube's kubelet: server, token and CA pin. */
-export async function joinCommand(path: string, token: string): Promise<string> {
+export async function joinCommand(path: string, token: string, server?: string): Promise<string> {
   const c = await resolveCredentials(await loadKubeconfig(path)).catch((e: Error) => {
     throw new CliError(e.message);
   });
   if (!c.caPem) throw new CliError(`${path}: the kubeconfig carries no certificate authority to pin`);
   const pins = parseCertificatesPem(c.caPem).map((ca) => `--discovery-token-ca-cert-hash=${spkiSha256Pin(ca)}`);
-  return ['mkube kubelet', `--server=${c.server}`, `--bootstrap-token=${token}`, ...pins].join(' ');
+  return ['mkube kubelet', `--server=${server ?? c.server}`, `--bootstrap-token=${token}`, ...pins].join(' ');
 }
 
 /** kube-public/cluster-info from the kubeconfig's server and CA, created when missing. */
