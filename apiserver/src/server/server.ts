@@ -1,5 +1,6 @@
 // Assembles the apiserver from its frozen config: store, registries, authn/authz, the handler
 // chain, routes; and shuts it down in order (not ready → drain → end watches → close store).
+import { setMaxListeners } from 'node:events';
 import type { Namespace, Pod, Secret, ServiceAccount, TokenRequest } from '@mkube/shared/api';
 import {
   type Authenticator,
@@ -94,6 +95,8 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
   const log = opts.log;
   const store = await openStorage(config);
   const shutdown = new AbortController();
+  // Every open watch listens on it (and removes its listener when it ends): not a leak.
+  setMaxListeners(0, shutdown.signal);
   let shuttingDown = false;
   let stopAuthz: () => void = () => {};
   try {
