@@ -45,7 +45,6 @@ export interface EtcdStoreOptions {
   readonly maxQueuedEvents?: number;
 }
 
-const OUT_OF_RANGE = 11;
 const COMPACTED = /required revision has been compacted/;
 const FUTURE = /required revision is a future revision/;
 
@@ -269,7 +268,6 @@ export class EtcdStore implements Store {
     const msg = String((e as Error)?.message ?? e);
     if (COMPACTED.test(msg)) return new StoreCompactedError(requested, await this.compactedRevision());
     if (FUTURE.test(msg)) return new StoreFutureRevisionError(requested, await this.currentRevision());
-    if ((e as { code?: number }).code === OUT_OF_RANGE) return e;
     return e;
   }
 

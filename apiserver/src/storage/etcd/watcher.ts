@@ -68,7 +68,7 @@ export class EtcdWatcher implements StoreWatch {
     const s = this.stream;
     this.stream = null;
     try {
-      // Half-close first: etcd then ends the stream without an error status.
+      // Half-close, then reset the stream: etcd drops the watcher at once.
       s?.end();
       s?.cancel();
     } catch {
@@ -84,7 +84,7 @@ export class EtcdWatcher implements StoreWatch {
     stream.on('data', (r: WatchResponsePb) => {
       if (this.stream === stream) this.response(r);
     });
-    // Always listening: a cancelled stream emits an error after it was torn down.
+    // Events of a stream this watcher has replaced or torn down are ignored.
     stream.on('error', (e: GrpcError) => {
       if (this.stream !== stream) return;
       this.store.client.streamFailed(e);
