@@ -30,22 +30,27 @@ export async function freeLoopbackPort(): Promise<number> {
   });
 }
 
+/** `mkube pki init` into `dir`: the etcd CA, server/peer pairs for 127.0.0.1, the apiserver's client pair. */
+export async function writeEtcdPki(dir: string): Promise<void> {
+  await initPki({
+    dir,
+    keyType: 'ecdsa-p256',
+    identity: {
+      nodeName: 'cp-1',
+      hostName: 'cp-1',
+      advertiseAddress: '127.0.0.1',
+      firstServiceIp: '10.96.0.1',
+      extraSans: [],
+    },
+    server: 'https://127.0.0.1:6443',
+    log: () => {},
+  });
+}
+
 export async function startEtcdFixture(memberCount = 1): Promise<EtcdFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'mkube-etcd-'));
   try {
-    await initPki({
-      dir,
-      keyType: 'ecdsa-p256',
-      identity: {
-        nodeName: 'cp-1',
-        hostName: 'cp-1',
-        advertiseAddress: '127.0.0.1',
-        firstServiceIp: '10.96.0.1',
-        extraSans: [],
-      },
-      server: 'https://127.0.0.1:6443',
-      log: () => {},
-    });
+    await writeEtcdPki(dir);
     const pkiDir = join(dir, 'pki');
     const members: EtcdMember[] = [];
     for (let i = 0; i < memberCount; i++) {

@@ -214,8 +214,8 @@ function statusOf(headers: http2.IncomingHttpHeaders): { code: number; details: 
 
 class Member {
   session: http2.ClientHttp2Session | undefined;
-  /** The current session completed its TLS handshake. */
-  connected = false;
+  /** Sessions that completed their TLS handshake: a request on one of them may have been sent. */
+  private readonly connected = new WeakSet<http2.ClientHttp2Session>();
   downUntil = 0;
   downFor = 0;
   private pinger: NodeJS.Timeout | undefined;
@@ -230,10 +230,7 @@ class Member {
     if (s && !s.closed && !s.destroyed) return s;
     const session = http2.connect(this.url, this.tls);
     this.session = session;
-    this.connected = false;
-    session.on('connect', () => {
-      if (this.session === session) this.connected = true;
-    });
+    session.on('connect', () => this.connected.add(session));
     // Errors reach each stream on the session; the session itself is just dropped.
     session.on('error', () => this.drop(session));
     session.on('close', () => this.drop(session));
@@ -256,10 +253,14 @@ class Member {
     return session;
   }
 
+  /** Whether a stream on `session` could have reached etcd (its connection was up at some point). */
+  reached(session: http2.ClientHttp2Session): boolean {
+    return this.connected.has(session);
+  }
+
   drop(session: http2.ClientHttp2Session): void {
     if (this.session !== session) return;
     this.session = undefined;
-    this.connected = false;
     if (this.pinger) clearInterval(this.pinger);
     this.pinger = undefined;
     if (!session.destroyed) session.destroy();
@@ -285,7 +286,7 @@ export class WatchCall extends EventEmitter<{
 
   constructor(
     private readonly stream: http2.ClientHttp2Stream,
-    connected: boolean,
+    reached: () => boolean,
   ) {
     super();
     stream.on('response', (h) => {
@@ -303,7 +304,7 @@ export class WatchCall extends EventEmitter<{
     stream.on('trailers', (t) => {
       this.status ??= statusOf(t);
     });
-    stream.on('error', (e: Error) => this.finish(new GrpcError(GRPC_STATUS.UNAVAILABLE, e.message, !connected)));
+    stream.on('error', (e: Error) => this.finish(new GrpcError(GRPC_STATUS.UNAVAILABLE, e.message, !reached())));
     stream.on('close', () => {
       const st = this.status;
       if (st && st.code === GRPC_STATUS.OK) this.finish();
@@ -379,7 +380,7 @@ export class EtcdClient {
       { ':method': 'POST', ':path': WATCH.path, 'content-type': 'application/grpc', te: 'trailers' },
       { endStream: false },
     );
-    return new WatchCall(stream, m.connected);
+    return new WatchCall(stream, () => m.reached(session));
   }
 
   /** Called by a watcher whose stream broke with UNAVAILABLE: the next one goes elsewhere. */
@@ -448,7 +449,6 @@ export class EtcdClient {
       const ms = Math.max(1, deadline - Date.now());
       let session: http2.ClientHttp2Session;
       let stream: http2.ClientHttp2Stream;
-      const connected = m.connected;
       try {
         session = m.get();
         stream = session.request(
@@ -488,11 +488,11 @@ export class EtcdClient {
       });
       stream.on('error', (e: Error) => {
         // Before the TLS handshake completed nothing was sent.
-        settle(new GrpcError(GRPC_STATUS.UNAVAILABLE, e.message, !connected && !m.connected));
+        settle(new GrpcError(GRPC_STATUS.UNAVAILABLE, e.message, !m.reached(session)));
       });
       stream.on('close', () => {
         if (!status) {
-          settle(new GrpcError(GRPC_STATUS.UNAVAILABLE, 'Connection dropped', !connected && !m.connected));
+          settle(new GrpcError(GRPC_STATUS.UNAVAILABLE, 'Connection dropped', !m.reached(session)));
         } else if (status.code !== GRPC_STATUS.OK) {
           settle(new GrpcError(status.code, status.details));
         } else {
