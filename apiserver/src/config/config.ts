@@ -1,15 +1,16 @@
 // The apiserver's configuration: raw flag values in, one frozen, typed object out (PEM files read and
 // checked). Every problem is collected and reported together.
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import { parseTokenFile, type UserInfo } from '@mkube/shared/auth';
 import type { FlagValues } from '@mkube/shared/flags';
-import { certificateMatchesKey, type ParsedCertificate, parseCertificatesPem } from '@mkube/shared/pki';
+import type { ParsedCertificate } from '@mkube/shared/pki';
 import { admissionPluginProblems } from '../admission/registry.js';
 import { publicKeysFromPem } from '../serviceaccount/keys.js';
 import { readEncryptionConfig } from './encryption.js';
-import { ConfigError, type ConfigErrorCode, type ConfigProblem, readFlagFile } from './errors.js';
+import { ConfigError, type ConfigProblem, readFlagFile } from './errors.js';
 import { type EtcdConfig, etcdConfig } from './etcd.js';
+import { certificates, privateKey, readCertificates, readKeyPair } from './pem.js';
 
 export interface ServingConfig {
   readonly port: number;
@@ -85,29 +86,6 @@ export interface ApiServerConfig {
   readonly compactionIntervalMs: number;
   readonly shutdownDelayMs: number;
   readonly verbosity: number;
-}
-
-function certificates(flag: string, file: string, pem: string, problems: ConfigProblem[]): ParsedCertificate[] {
-  const bad = (message: string, code: ConfigErrorCode = 'BAD_CERTIFICATE') =>
-    problems.push({ code, flag, file, message });
-  try {
-    const certs = parseCertificatesPem(pem);
-    if (certs.length === 0) bad('no PEM-encoded CERTIFICATE block found');
-    return certs;
-  } catch (e) {
-    bad(`not a valid PEM certificate: ${(e as Error).message}`);
-    return [];
-  }
-}
-
-function privateKey(flag: string, file: string, pem: string, problems: ConfigProblem[]): KeyObject | undefined {
-  try {
-    return createPrivateKey(pem);
-  } catch {
-    // The parser's message may quote key material: keep it out.
-    problems.push({ code: 'BAD_PRIVATE_KEY', flag, file, message: 'not a valid PEM private key' });
-    return undefined;
-  }
 }
 
 function str(flags: FlagValues, name: string): string {
@@ -193,19 +171,11 @@ export function loadApiServerConfig(flags: FlagValues, _given: ReadonlySet<strin
       message: 'must be set (mkube does not self-sign serving certificates)',
     });
   if (!keyFile) problems.push({ code: 'REQUIRED', flag: 'tls-private-key-file', message: 'must be set' });
-  const certPem = certFile ? readFlagFile('tls-cert-file', certFile, problems) : undefined;
-  const keyPem = keyFile ? readFlagFile('tls-private-key-file', keyFile, problems) : undefined;
-  const servingCerts = certPem !== undefined ? certificates('tls-cert-file', certFile, certPem, problems) : [];
-  const key = keyPem !== undefined ? privateKey('tls-private-key-file', keyFile, keyPem, problems) : undefined;
-  const leaf = servingCerts[0];
-  if (leaf && key && !certificateMatchesKey(leaf, key)) {
-    problems.push({
-      code: 'KEY_MISMATCH',
-      flag: 'tls-private-key-file',
-      file: keyFile,
-      message: `private key does not match public key in --tls-cert-file ${JSON.stringify(certFile)}`,
-    });
-  }
+  const { certPem, keyPem } = readKeyPair(
+    { flag: 'tls-cert-file', file: certFile },
+    { flag: 'tls-private-key-file', file: keyFile },
+    problems,
+  );
 
   let clientCA: ClientCAConfig | undefined;
   const caFile = str(flags, 'client-ca-file');
@@ -330,20 +300,12 @@ function kubeletClientConfig(flags: FlagValues, problems: ConfigProblem[]): Kube
       flag: 'kubelet-client-certificate',
       message: 'must be set with --kubelet-client-key',
     });
-  const certPem = certFile ? readFlagFile('kubelet-client-certificate', certFile, problems) : undefined;
-  const keyPem = keyFile ? readFlagFile('kubelet-client-key', keyFile, problems) : undefined;
-  const certs = certPem !== undefined ? certificates('kubelet-client-certificate', certFile, certPem, problems) : [];
-  const key = keyPem !== undefined ? privateKey('kubelet-client-key', keyFile, keyPem, problems) : undefined;
-  if (certs[0] && key && !certificateMatchesKey(certs[0], key)) {
-    problems.push({
-      code: 'KEY_MISMATCH',
-      flag: 'kubelet-client-key',
-      file: keyFile,
-      message: `private key does not match public key in --kubelet-client-certificate ${JSON.stringify(certFile)}`,
-    });
-  }
-  const caPem = caFile ? readFlagFile('kubelet-certificate-authority', caFile, problems) : undefined;
-  if (caPem !== undefined) certificates('kubelet-certificate-authority', caFile, caPem, problems);
+  const { certPem, keyPem } = readKeyPair(
+    { flag: 'kubelet-client-certificate', file: certFile },
+    { flag: 'kubelet-client-key', file: keyFile },
+    problems,
+  );
+  const { pem: caPem } = readCertificates('kubelet-certificate-authority', caFile, problems);
   const types = (flags['kubelet-preferred-address-types'] as string[] | undefined) ?? [...NODE_ADDRESS_TYPES];
   for (const t of types) {
     if (!(NODE_ADDRESS_TYPES as readonly string[]).includes(t))

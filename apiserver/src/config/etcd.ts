@@ -2,10 +2,9 @@
 // pair and CA, and the key prefix. Files are read and parsed here so that a missing or broken one
 // is a start-up error naming the flag and file; whether the CA and pair fit the servers is only
 // known on connecting, which the store checks before the apiserver serves.
-import { createPrivateKey } from 'node:crypto';
 import type { FlagValues } from '@mkube/shared/flags';
-import { parseCertificatesPem } from '@mkube/shared/pki';
-import { type ConfigProblem, readFlagFile } from './errors.js';
+import type { ConfigProblem } from './errors.js';
+import { readCertificates, readKeyPair } from './pem.js';
 
 export interface EtcdConfig {
   /** https:// (or http:// without TLS flags) URLs, in flag order. */
@@ -66,48 +65,11 @@ export function etcdConfig(flags: FlagValues, problems: ConfigProblem[]): EtcdCo
       message: '--etcd-certfile and --etcd-keyfile go together',
     });
   }
-  let caPem: string | undefined;
-  if (caFile) {
-    caPem = readFlagFile('etcd-cafile', caFile, problems);
-    if (caPem !== undefined) {
-      try {
-        if (parseCertificatesPem(caPem).length === 0) throw new Error('no PEM-encoded CERTIFICATE block found');
-      } catch (e) {
-        problems.push({ code: 'BAD_CERTIFICATE', flag: 'etcd-cafile', file: caFile, message: (e as Error).message });
-      }
-    }
-  }
-  let certPem: string | undefined;
-  let keyPem: string | undefined;
-  if (certFile && keyFile) {
-    certPem = readFlagFile('etcd-certfile', certFile, problems);
-    keyPem = readFlagFile('etcd-keyfile', keyFile, problems);
-    if (certPem !== undefined) {
-      try {
-        if (parseCertificatesPem(certPem).length === 0) throw new Error('no PEM-encoded CERTIFICATE block found');
-      } catch (e) {
-        problems.push({
-          code: 'BAD_CERTIFICATE',
-          flag: 'etcd-certfile',
-          file: certFile,
-          message: (e as Error).message,
-        });
-      }
-    }
-    if (keyPem !== undefined) {
-      try {
-        createPrivateKey(keyPem);
-      } catch {
-        // The parser's message may quote key material: keep it out.
-        problems.push({
-          code: 'BAD_PRIVATE_KEY',
-          flag: 'etcd-keyfile',
-          file: keyFile,
-          message: 'not a valid PEM private key',
-        });
-      }
-    }
-  }
+  const { pem: caPem } = readCertificates('etcd-cafile', caFile, problems);
+  const { certPem, keyPem } =
+    certFile && keyFile
+      ? readKeyPair({ flag: 'etcd-certfile', file: certFile }, { flag: 'etcd-keyfile', file: keyFile }, problems)
+      : {};
   return Object.freeze({ servers: Object.freeze(servers), caPem, certPem, keyPem, prefix });
 }
 
