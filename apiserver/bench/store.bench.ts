@@ -7,12 +7,13 @@
 //
 // Target (issue 8): the apiserver on etcd delivers >= 50 % of the raw client's put rate.
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadKubeconfig, resolveCredentials } from '@mkube/shared/kubeconfig';
 import { Etcd3 } from 'etcd3';
 import { initPki } from '../../cli/src/pki/init.ts';
-import { localMembers, type RunningEtcdCluster, startEtcdCluster } from '../../cli/src/up/etcd.ts';
+import { type EtcdMember, type RunningEtcdCluster, startEtcdCluster } from '../../cli/src/up/etcd.ts';
 import { benchWork, cpuSeconds, f, freePort, ROOT, until } from '../../shared/bench/controlplane.ts';
 import { pool, runLoad, type Tls } from './load.ts';
 
@@ -188,7 +189,6 @@ async function main(): Promise<void> {
   const pkiDir = join(w.dir, 'pki');
   const admin = await resolveCredentials(await loadKubeconfig(join(w.dir, 'admin.conf')));
   const tls: Tls = { ca: admin.caPem!, cert: admin.clientCertPem!, key: admin.clientKeyPem! };
-  const { readFileSync } = await import('node:fs');
   const etcdTls = {
     ca: readFileSync(join(pkiDir, 'etcd/ca.crt'), 'utf8'),
     cert: readFileSync(join(pkiDir, 'apiserver-etcd-client.crt'), 'utf8'),
@@ -214,15 +214,15 @@ async function main(): Promise<void> {
     });
   }
 
-  for (const [label, count, base] of [
-    ['etcd, 1 member', 1, 23790],
-    ['etcd, 3 members', 3, 23800],
+  for (const [label, count] of [
+    ['etcd, 1 member', 1],
+    ['etcd, 3 members', 3],
   ] as const) {
     if (!only.has(`etcd${count}`)) continue;
     process.stdout.write(`  ${label} …\n`);
     const ports = await Promise.all(Array.from({ length: count * 2 }, () => freePort()));
-    const members = localMembers(count, base).map((m, i) => ({
-      ...m,
+    const members: EtcdMember[] = Array.from({ length: count }, (_, i) => ({
+      name: `etcd${i}`,
       clientUrl: `https://127.0.0.1:${ports[2 * i]}`,
       peerUrl: `https://127.0.0.1:${ports[2 * i + 1]}`,
     }));

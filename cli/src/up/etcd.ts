@@ -2,7 +2,6 @@
 // over mutual TLS with the certificates `mkube pki init` writes under pki/etcd/ (client and peer
 // certificates must be issued by the etcd CA). Members on one host share the server and peer
 // pairs, whose SANs cover 127.0.0.1 and localhost.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
@@ -29,16 +28,6 @@ export interface EtcdClusterOptions {
 /** The etcd binary: $MKUBE_ETCD, else etcd on PATH (Debian's etcd-server package). */
 export function etcdBinary(): string {
   return process.env.MKUBE_ETCD ?? 'etcd';
-}
-
-/** etcd's version line, or undefined when no etcd is installed. */
-export function etcdVersion(): string | undefined {
-  try {
-    const out = execFileSync(etcdBinary(), ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    return /etcd Version: (\S+)/.exec(out)?.[1];
-  } catch {
-    return undefined;
-  }
 }
 
 /** Members on 127.0.0.1 at consecutive port pairs from `basePort` (2379, 2380; 2381, 2382; …). */
