@@ -2,7 +2,6 @@
 // bootstrap carries the bootstrap kubeconfig's mkube.io/apiservers extension (so the rotated
 // client fails over too), and a kubelet restarting on that kubelet.conf reads it back.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import {
   writeKubeconfig,
 } from '@mkube/shared/kubeconfig';
 import { createLogger } from '@mkube/shared/log';
+import { selfSignedP256 } from '../../shared/test/helpers/openssl.ts';
 import { currentClientPemPath, loadClientConfig } from '../src/bootstrap/clientconfig.ts';
 import type { KubeletConfig } from '../src/options/config.ts';
 
@@ -27,28 +27,7 @@ describe('kubelet client config with several apiservers', () => {
   let caPem: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'mkube-kubelet-failover-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-subj',
-        '/O=system:nodes/CN=system:node:n1',
-        '-keyout',
-        join(dir, 'k.pem'),
-        '-out',
-        join(dir, 'c.pem'),
-        '-days',
-        '1',
-      ],
-      { stdio: 'ignore' },
-    );
-    caPem = readFileSync(join(dir, 'c.pem'), 'utf8');
+    caPem = selfSignedP256(dir, '/O=system:nodes/CN=system:node:n1').certPem;
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

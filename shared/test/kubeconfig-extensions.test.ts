@@ -2,8 +2,8 @@
 // mkube.io/apiservers list validated and resolved into the client's failover list, written by
 // buildKubeconfig/bootstrapKubeconfig, and accepted by the real kubectl.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,6 +18,7 @@ import {
   serializeKubeconfig,
   writeKubeconfig,
 } from '@mkube/shared/kubeconfig';
+import { selfSignedP256 } from './helpers/openssl.ts';
 
 const EXT = 'mkube.io/apiservers';
 
@@ -32,28 +33,7 @@ describe('kubeconfig cluster extensions', () => {
   let caData: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'mkube-kubeconfig-ext-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-subj',
-        '/CN=x',
-        '-keyout',
-        join(dir, 'k.pem'),
-        '-out',
-        join(dir, 'c.pem'),
-        '-days',
-        '1',
-      ],
-      { stdio: 'ignore' },
-    );
-    caPem = readFileSync(join(dir, 'c.pem'), 'utf8');
+    caPem = selfSignedP256(dir, '/CN=x').certPem;
     caData = Buffer.from(caPem).toString('base64');
   });
   after(() => rmSync(dir, { recursive: true, force: true }));

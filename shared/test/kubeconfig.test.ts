@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
-  readFileSync,
   realpathSync,
   rmSync,
   statSync,
@@ -23,6 +22,7 @@ import {
   serializeKubeconfig,
   writeKubeconfig,
 } from '@mkube/shared/kubeconfig';
+import { selfSignedP256 } from './helpers/openssl.ts';
 
 const kubectlDir = dirname(
   realpathSync(spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).stdout.trim()),
@@ -40,30 +40,8 @@ describe('kubeconfig', () => {
   let keyPem: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'mkube-kubeconfig-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-subj',
-        '/CN=x',
-        '-keyout',
-        join(dir, 'k.pem'),
-        '-out',
-        join(dir, 'c.pem'),
-        '-days',
-        '1',
-      ],
-      { stdio: 'ignore' },
-    );
-    caPem = readFileSync(join(dir, 'c.pem'), 'utf8');
+    ({ certPem: caPem, keyPem } = selfSignedP256(dir, '/CN=x'));
     certPem = caPem;
-    keyPem = readFileSync(join(dir, 'k.pem'), 'utf8');
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

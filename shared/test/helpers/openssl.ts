@@ -1,6 +1,6 @@
 // Runs the real openssl binary for tests, in a temp folder that the caller removes.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -29,4 +29,32 @@ export function openssl(): OpenSsl {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A self-signed P-256 certificate (1 day) made by openssl as `dir`/c.pem with its key `dir`/k.pem. */
+export function selfSignedP256(dir: string, subject = '/CN=x'): { certPem: string; keyPem: string } {
+  const key = join(dir, 'k.pem');
+  const cert = join(dir, 'c.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-subj',
+      subject,
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+    ],
+    { stdio: 'ignore' },
+  );
+  return { certPem: readFileSync(cert, 'utf8'), keyPem: readFileSync(key, 'utf8') };
 }
