@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import protobuf from 'protobufjs';
+import { freePort } from '../../../e2e/src/harness.ts';
 import { EtcdClient, GRPC_STATUS, type GrpcError } from '../../src/storage/etcd/client.ts';
-import { freeLoopbackPort, writeEtcdPki } from './etcd-fixture.ts';
+import { writeEtcdPki } from './etcd-fixture.ts';
 
 const root = new protobuf.Root().loadSync(
   join(import.meta.dirname, '..', '..', 'src', 'storage', 'etcd', 'rpc.proto'),
@@ -80,7 +81,7 @@ async function member(pki: string, behaviour: Behaviour): Promise<Member> {
       stream.end(grpcFrame(body));
     });
   });
-  const port = await freeLoopbackPort();
+  const port = await freePort();
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
   return Object.assign(m, { url: `https://127.0.0.1:${port}` });
 }
@@ -100,7 +101,7 @@ describe('etcd client failover', () => {
   const txn = { compare: [], success: [{ request_put: put }], failure: [] };
 
   it('retries a write on the next member when the first refuses the connection', async () => {
-    const dead = `https://127.0.0.1:${await freeLoopbackPort()}`;
+    const dead = `https://127.0.0.1:${await freePort()}`;
     const b = await member(join(dir, 'pki'), 'answer');
     const c = new EtcdClient({ servers: [dead, b.url], ...tls, requestTimeoutMs: 5000 });
     try {

@@ -1,11 +1,11 @@
 // Real etcd members for the tests, on loopback, with mutual TLS from a PKI written by `mkube pki
 // init` into a temp folder (client, server and peer certificates from the etcd CA).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initPki } from '../../../cli/src/pki/init.ts';
 import { type EtcdMember, type RunningEtcdCluster, startEtcdCluster } from '../../../cli/src/up/etcd.ts';
+import { freePort } from '../../../e2e/src/harness.ts';
 
 export interface EtcdFixture {
   readonly dir: string;
@@ -17,17 +17,6 @@ export interface EtcdFixture {
   /** The --etcd-* flags for an apiserver. */
   apiserverFlags(prefix?: string): string[];
   stop(): Promise<void>;
-}
-
-export async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
 }
 
 /** `mkube pki init` into `dir`: the etcd CA, server/peer pairs for 127.0.0.1, the apiserver's client pair. */
@@ -56,8 +45,8 @@ export async function startEtcdFixture(memberCount = 1): Promise<EtcdFixture> {
     for (let i = 0; i < memberCount; i++) {
       members.push({
         name: `etcd${i}`,
-        clientUrl: `https://127.0.0.1:${await freeLoopbackPort()}`,
-        peerUrl: `https://127.0.0.1:${await freeLoopbackPort()}`,
+        clientUrl: `https://127.0.0.1:${await freePort()}`,
+        peerUrl: `https://127.0.0.1:${await freePort()}`,
       });
     }
     const cluster = await startEtcdCluster({ pkiDir, dataDir: dir, members, progressNotifyInterval: '1s' });
