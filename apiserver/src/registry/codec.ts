@@ -15,22 +15,45 @@ export function encodeObject(obj: KubeObject): Buffer {
   return Buffer.from(JSON.stringify({ ...obj, metadata: meta }));
 }
 
-/** The object at `kv`, with resourceVersion = the write's revision. Read-only: callers clone before changing it. */
-export function decodeObject(kv: KeyValue, store: object): KubeObject {
+function decodedCache(store: object): Map<string, KubeObject> {
   let decoded = decodedByStore.get(store);
   if (!decoded) {
     decoded = new Map();
     decodedByStore.set(store, decoded);
   }
+  return decoded;
+}
+
+function remember(decoded: Map<string, KubeObject>, id: string, obj: KubeObject): void {
+  if (decoded.size >= DECODED_CACHE_SIZE) decoded.delete(decoded.keys().next().value!);
+  decoded.set(id, obj);
+}
+
+/** The object at `kv`, with resourceVersion = the write's revision. Read-only: callers clone before changing it. */
+export function decodeObject(kv: KeyValue, store: object): KubeObject {
+  const decoded = decodedCache(store);
   const id = `${kv.key}\0${kv.modRevision}`;
   let obj = decoded.get(id);
   if (!obj) {
     const parsed = JSON.parse(kv.value.toString('utf8')) as KubeObject;
     parsed.metadata = { ...parsed.metadata, resourceVersion: String(kv.modRevision) };
     obj = parsed;
-    if (decoded.size >= DECODED_CACHE_SIZE) decoded.delete(decoded.keys().next().value!);
-    decoded.set(id, obj);
+    remember(decoded, id, obj);
   }
+  return obj;
+}
+
+/**
+ * What decodeObject would return for `kv`, which was just written from `written` (the object
+ * encodeObject turned into its value), without parsing the value back: a write's response and
+ * its watch events then share one object. `written` must not be changed afterwards.
+ */
+export function writtenObject(kv: KeyValue, store: object, written: KubeObject): KubeObject {
+  const obj: KubeObject = { ...written, metadata: { ...written.metadata, resourceVersion: String(kv.modRevision) } };
+  // encodeObject drops resourceVersion; put it last, where decodeObject puts it.
+  delete (obj.metadata as { resourceVersion?: string }).resourceVersion;
+  obj.metadata.resourceVersion = String(kv.modRevision);
+  remember(decodedCache(store), `${kv.key}\0${kv.modRevision}`, obj);
   return obj;
 }
 

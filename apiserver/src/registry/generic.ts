@@ -17,7 +17,7 @@ import { type Admission, type AdmissionAttributes, NO_ADMISSION, type Operation 
 import type { KeyValue, Store } from '../storage/index.js';
 import { isStaleInStorage } from '../storage/value/transforming-store.js';
 import type { ResourceDef } from './catalog.js';
-import { clone, decodeObject, encodeObject } from './codec.js';
+import { clone, decodeObject, encodeObject, writtenObject } from './codec.js';
 import { matchesFilter, type ObjectFilter } from './filter.js';
 import { listPrefix, objectKey } from './keys.js';
 import { validateMetaOnCreate, validateMetaOnUpdate } from './meta.js';
@@ -202,7 +202,7 @@ export class GenericRegistry {
     for (let attempt = 0; ; attempt++) {
       try {
         const kv = await this.store.create(this.key(namespace, meta.name!), encodeObject(obj));
-        return decodeObject(kv, this.store);
+        return writtenObject(kv, this.store, obj);
       } catch (e) {
         const err = storeErrorToStatus(e, this.gr, meta.name!);
         // A generated name that collided: draw another, as the apiserver's retry does.
@@ -270,10 +270,8 @@ export class GenericRegistry {
       if (sameObject(obj, old) && !isStaleInStorage(kv)) return old;
       if (opts.dryRun) return obj;
       try {
-        return decodeObject(
-          await this.store.update(key, encodeObject(obj), { expectedModRevision: kv.modRevision }),
-          this.store,
-        );
+        const written = await this.store.update(key, encodeObject(obj), { expectedModRevision: kv.modRevision });
+        return writtenObject(written, this.store, obj);
       } catch (e) {
         const err = storeErrorToStatus(e, this.gr, name);
         if (err.reason === 'Conflict' && !expectedRv) continue;
