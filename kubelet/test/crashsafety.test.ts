@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CertificateSigningRequest } from '@mkube/shared/api';
+import { parsePrivateKeyPem } from '@mkube/shared/pki';
 import { CSRS } from '../../controller-manager/test/fixture.ts';
 import { CertificateFileStore, parsePair, timestamp } from '../src/certificate/store.ts';
 import { type NodeCluster, startNodeCluster } from './fixture.ts';
@@ -58,6 +59,8 @@ describe('certificate file store', () => {
     });
     const store = new CertificateFileStore(join(dir, 'mismatch'), 'kubelet-client', silent);
     await assert.rejects(store.update(a.certPem, b.keyPem), /does not match/);
+    // A key the caller holds (it generated it) is checked against the certificate too.
+    await assert.rejects(store.update(a.certPem, b.keyPem, parsePrivateKeyPem(b.keyPem)), /does not match/);
     assert.ok(!existsSync(join(dir, 'mismatch')) || readdirSync(join(dir, 'mismatch')).length === 0);
     assert.throws(() => parsePair('', 'f', new Date()), /empty/);
   });

@@ -151,7 +151,7 @@ export class CertificateManager {
       signal: this.#stop.signal,
       timeoutMs: this.o.waitTimeoutMs ?? 15 * 60_000,
     });
-    const pair = await this.o.store.update(certPem, encodePrivateKeyPem(key));
+    const pair = await this.o.store.update(certPem, encodePrivateKeyPem(key), key);
     this.o.log.info(
       { pair: this.o.name, csr: csr.metadata?.name, file: pair.file, expiration: pair.leaf.notAfter.toISOString() },
       'certificate issued and stored',

@@ -39,12 +39,15 @@ export function timestamp(d: Date): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}-${pad(d.getHours())}-${pad(d.getMinutes())}-${pad(d.getSeconds())}`;
 }
 
-/** Splits a combined PEM into its certificates and its key, checking they belong together. */
-export function parsePair(text: string, file: string, now: Date): StoredPair {
+/**
+ * Splits a combined PEM into its certificates and its key, checking they belong together. `known`
+ * is the key the PEM's key block was just encoded from, when the caller holds it (no re-parse).
+ */
+export function parsePair(text: string, file: string, now: Date, known?: KeyPair): StoredPair {
   if (text.trim() === '') throw new Error('file is empty');
   const chain = parseCertificatesPem(text);
   if (chain.length === 0) throw new Error('no CERTIFICATE block');
-  const key = parsePrivateKeyPem(text);
+  const key = known ?? parsePrivateKeyPem(text);
   const leaf = chain[0]!;
   if (!certificateMatchesKey(leaf, key)) throw new Error('the private key does not match the certificate');
   if (now.getTime() > leaf.notAfter.getTime())
@@ -110,13 +113,16 @@ export class CertificateFileStore {
     }
   }
 
-  /** Stores a newly issued chain with its key and makes it current. Returns the new file. */
-  async update(certPem: string, keyPem: string): Promise<StoredPair> {
+  /**
+   * Stores a newly issued chain with its key and makes it current. Returns the new file. A caller
+   * that generated the key passes it as well, and its PEM is not parsed back.
+   */
+  async update(certPem: string, keyPem: string, key?: KeyPair): Promise<StoredPair> {
     const now = this.now();
     const text = `${certPem.trimEnd()}\n${keyPem.trimEnd()}\n`;
     const file = join(this.dir, `${this.prefix}-${timestamp(now)}.pem`);
-    // Refuse to write what could not be read back.
-    const pair = parsePair(text, file, now);
+    // Refuse to write what could not be read back (the certificate must still match the key).
+    const pair = parsePair(text, file, now, key);
     await writeFileAtomic(file, text, { mode: 0o600 });
     await replaceSymlinkAtomic(file, this.currentPath);
     return pair;
