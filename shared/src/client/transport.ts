@@ -1,5 +1,5 @@
 // Connections to one apiserver, one credential generation at a time. The TLS context is built
-// once per generation and shared by all its connections (and TLS sessions are resumed).
+// once per set of credentials and shared by all their connections (and TLS sessions are resumed).
 //
 // Routing: the first connection offers h2 and http/1.1 in ALPN. If the server picks h2, one
 // undici Client carries every request and watch as streams of that connection (Kubernetes'
@@ -14,6 +14,7 @@
 //  - until the first connection is up the protocol is unknown, so only one request is let
 //    through (a one-flight dial) and the rest wait for it: a burst neither opens `connections`
 //    sockets nor queues behind a watch on a single HTTP/1.1 connection.
+import { createHash } from 'node:crypto';
 import {
   checkServerIdentity,
   createSecureContext,
@@ -56,7 +57,34 @@ export interface TransportStats {
   retiring: number;
 }
 
-/** One set of credentials: its own TLS context, TLS session cache and connections. */
+// TLS contexts by credentials, as client-go's tlsCache shares one transport per TLS config: every
+// client built from one kubeconfig (a kubelet's, or many identities' bootstrap kubeconfig in one
+// process) parses the CA, certificate and key once. Sessions are not shared through it: each
+// connector keeps its own session cache, and Node's contexts keep none of their own.
+const SECURE_CONTEXTS_MAX = 64;
+const secureContexts = new Map<string, SecureContext>();
+
+function secureContextFor(creds: TlsCredentials): SecureContext {
+  const id = createHash('sha256')
+    .update(creds.caPem ?? '')
+    .update('\0')
+    .update(creds.clientCertPem ?? '')
+    .update('\0')
+    .update(creds.clientKeyPem ?? '')
+    .digest('base64');
+  let ctx = secureContexts.get(id);
+  if (ctx) {
+    // Most recently used last, so the oldest is evicted first.
+    secureContexts.delete(id);
+  } else {
+    ctx = createSecureContext({ ca: creds.caPem, cert: creds.clientCertPem, key: creds.clientKeyPem });
+    if (secureContexts.size >= SECURE_CONTEXTS_MAX) secureContexts.delete(secureContexts.keys().next().value!);
+  }
+  secureContexts.set(id, ctx);
+  return ctx;
+}
+
+/** One set of credentials: its own TLS session cache and connections; a TLS context shared by equal credentials. */
 class Generation {
   protocol: Protocol | undefined;
   readonly #opts: TransportOptions;
@@ -70,7 +98,7 @@ class Generation {
 
   constructor(opts: TransportOptions) {
     this.#opts = opts;
-    this.#secureContext = createSecureContext({ ca: opts.caPem, cert: opts.clientCertPem, key: opts.clientKeyPem });
+    this.#secureContext = secureContextFor(opts);
     if (!opts.allowH2) {
       this.protocol = 'http/1.1';
       return;
