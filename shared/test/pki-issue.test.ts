@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   CertificateAuthority,
+  certificateMatchesKey,
   encodePrivateKeyPem,
   generateKeyPair,
   type KeyType,
+  parseCertificateDer,
   parseCertificatePem,
   spkiSha256Pin,
 } from '../src/pki/index.js';
@@ -137,5 +139,29 @@ describe('serials and intermediate CAs', () => {
       assert.equal(spkiSha256Pin(ca.certificate), `sha256:${digest}`);
       assert.equal(spkiSha256Pin(ca.certificate.publicKey), `sha256:${digest}`);
     }
+  });
+});
+
+describe('parsing a certificate whose public key it has not imported yet', () => {
+  it('rejects a P-256 point off the curve at parse time, and imports the key it carries on first use', async () => {
+    const { ca } = await CertificateAuthority.createSelfSigned({ commonName: 'lazy-ca', keyType: 'ecdsa-p256' });
+    const key = await generateKeyPair('ecdsa-p256');
+    const issued = ca.issue({
+      subject: { commonName: 'system:node:lazy', organizations: ['system:nodes'] },
+      publicKey: key.publicKey,
+      usages: ['digital signature', 'client auth'],
+      ttlMs: YEAR,
+    });
+    const parsed = parseCertificatePem(issued.pem);
+    assert.ok(parsed.publicKey.equals(key.publicKey));
+    assert.ok(certificateMatchesKey(parsed, key));
+    assert.equal(parsed.publicKey, parsed.publicKey, 'imported once');
+
+    // Flip the last byte of Y: same length and prefix, no longer a point of P-256.
+    const spki = parsed.publicKeyDer;
+    const at = parsed.der.indexOf(spki) + spki.length - 1;
+    const bad = Buffer.from(parsed.der);
+    bad[at]! ^= 0x01;
+    assert.throws(() => parseCertificateDer(bad), { name: 'PkiError', message: /not on the curve/ });
   });
 });

@@ -29,7 +29,7 @@ import { decodeName, type Subject } from './names.js';
 import { OID, signatureAlgorithmName } from './oids.js';
 import { decodePemBlocks, encodePem } from './pem.js';
 import { decodeSignatureAlgorithm } from './signature.js';
-import { importSpki } from './spki.js';
+import { lazySpki } from './spki.js';
 
 export interface ParsedCertificate {
   der: Buffer;
@@ -164,7 +164,12 @@ function parse(der: Buffer): ParsedCertificate {
       }
     }
   }
-  return { ...cert, publicKey: importSpki(spki).key };
+  const publicKey = lazySpki(spki);
+  return Object.defineProperty(cert as ParsedCertificate, 'publicKey', {
+    get: publicKey,
+    enumerable: true,
+    configurable: true,
+  });
 }
 
 /** Parses one DER certificate; PkiError 'BadCertificate' on anything malformed. */

@@ -36,6 +36,38 @@ function importRsa(spki: Buffer): KeyObject | undefined {
   return createPublicKey({ key: { kty: 'RSA', n: b64u(n), e: b64u(e) }, format: 'jwk' });
 }
 
+// P-256 (FIPS 186-4 D.1.2.3): the field prime and the curve's b; a = -3.
+const P256_P = 2n ** 256n - 2n ** 224n + 2n ** 192n + 2n ** 96n - 1n;
+const P256_B = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn;
+const bigOf = (b: Buffer): bigint => BigInt(`0x${b.toString('hex')}`);
+
+/** Whether an uncompressed P-256 point (X ‖ Y, 64 bytes) lies on the curve: what OpenSSL checks on import. */
+function onP256(xy: Buffer): boolean {
+  const x = bigOf(xy.subarray(0, 32));
+  const y = bigOf(xy.subarray(32, 64));
+  if (x >= P256_P || y >= P256_P) return false;
+  const rhs = (((((x * x) % P256_P) * x - 3n * x + P256_B) % P256_P) + P256_P) % P256_P;
+  return (y * y) % P256_P === rhs;
+}
+
+/**
+ * Checks a DER SPKI as importSpki would, and returns a function that imports it on first use. A
+ * canonical P-256 key (what kubelets send) is checked without OpenSSL: most certificates a server
+ * parses — issued ones it only stores, client leaves it only maps to a user — never need their key.
+ */
+export function lazySpki(spki: Buffer): () => KeyObject {
+  if (spki.length === 91 && spki.subarray(0, 27).equals(P256_PREFIX)) {
+    if (!onP256(spki.subarray(27, 91))) throw new DerError('P-256 public key is not on the curve');
+    let key: KeyObject | undefined;
+    return () => {
+      key ??= importSpki(spki).key;
+      return key;
+    };
+  }
+  const key = importSpki(spki).key;
+  return () => key;
+}
+
 /** Imports a DER SPKI; throws (DerError or a crypto error) when it is not a usable public key. */
 export function importSpki(spki: Buffer): ImportedKey {
   if (spki.length === 91 && spki.subarray(0, 27).equals(P256_PREFIX)) {
