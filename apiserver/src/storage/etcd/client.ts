@@ -1,11 +1,13 @@
-// A small etcd v3 client speaking gRPC over Node's own HTTP/2: one connection per member (mutual
-// TLS), the KV RPCs the store needs, and Watch streams, with messages coded by protobufjs from
-// ./rpc.proto. Measured before choosing (bench:store and a loop of Put calls against a real etcd):
-// the etcd3 package's per-call fault-handling wrappers cost about a tenth of the apiserver's CPU,
-// and its pool resets every channel of a member whenever a stream ends CANCELLED — which is how a
-// watch is stopped — so churning watches opened its circuit breaker; @grpc/grpc-js alone costs
-// 260–720 µs of CPU per call, this 120–360 µs (half), and a call is most of an apiserver write.
-// gRPC's wire format is small: a 5-byte length prefix per message, the status in the trailers.
+// A small etcd v3 client: one connection per member (mutual TLS) for the KV RPCs the store
+// needs, another for Watch streams, with messages coded by protobufjs from ./rpc.proto. Measured
+// before choosing (bench:store, and loops of Txn calls against a real etcd): the etcd3 package's
+// per-call fault-handling wrappers cost about a tenth of the apiserver's CPU, and its pool resets
+// every channel of a member whenever a stream ends CANCELLED — which is how a watch is stopped —
+// so churning watches opened its circuit breaker; @grpc/grpc-js costs 260–720 µs of CPU per call,
+// gRPC on Node's own HTTP/2 client ~150 µs, and on the HTTP/2 framing in ./h2 ~50 µs. A call is
+// most of an apiserver write, so unary calls use ./h2; watches, long bidirectional streams where
+// per-call cost does not matter, stay on node:http2. gRPC's wire format is small: a 5-byte length
+// prefix per message, the status in the trailers.
 //
 // Failover follows clientv3: the client sticks to one member; a call that fails UNAVAILABLE
 // marks that member down for a while and is retried on the next one when that is safe — always
@@ -14,8 +16,11 @@
 // conflict.
 import { EventEmitter } from 'node:events';
 import http2 from 'node:http2';
+import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import { H2Connection } from './h2/connection.js';
+import type { HeaderList } from './h2/hpack.js';
 
 export interface KeyValuePb {
   key: Buffer;
@@ -108,8 +113,12 @@ export const GRPC_STATUS = {
   CANCELLED: 1,
   UNKNOWN: 2,
   DEADLINE_EXCEEDED: 4,
+  PERMISSION_DENIED: 7,
   OUT_OF_RANGE: 11,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
   UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
 } as const;
 
 const STATUS_NAMES: Record<number, string> = {
@@ -199,11 +208,9 @@ function unframe(buf: Buffer): { messages: Buffer[]; rest: Buffer } {
   return { messages, rest: off === 0 ? buf : buf.subarray(off) };
 }
 
-function statusOf(headers: http2.IncomingHttpHeaders): { code: number; details: string } | undefined {
-  const raw = headers['grpc-status'];
+function grpcStatus(raw: string | undefined, msg: string | undefined): { code: number; details: string } | undefined {
   if (raw === undefined) return undefined;
-  const msg = headers['grpc-message'];
-  let details = typeof msg === 'string' ? msg : '';
+  let details = msg ?? '';
   try {
     details = decodeURIComponent(details);
   } catch {
@@ -212,7 +219,29 @@ function statusOf(headers: http2.IncomingHttpHeaders): { code: number; details: 
   return { code: Number(raw), details };
 }
 
+function statusOf(headers: http2.IncomingHttpHeaders): { code: number; details: string } | undefined {
+  const msg = headers['grpc-message'];
+  const raw = headers['grpc-status'];
+  return grpcStatus(typeof raw === 'string' ? raw : undefined, typeof msg === 'string' ? msg : undefined);
+}
+
+const header = (list: HeaderList, name: string): string | undefined => list.find(([n]) => n === name)?.[1];
+
+/** gRPC's mapping of an HTTP status that came without a gRPC status (a proxy's, say). */
+function httpToGrpc(status: number): number {
+  if (status === 400) return GRPC_STATUS.INTERNAL;
+  if (status === 401) return GRPC_STATUS.UNAUTHENTICATED;
+  if (status === 403) return GRPC_STATUS.PERMISSION_DENIED;
+  if (status === 404) return GRPC_STATUS.UNIMPLEMENTED;
+  if (status === 429 || status === 502 || status === 503 || status === 504) return GRPC_STATUS.UNAVAILABLE;
+  return GRPC_STATUS.UNKNOWN;
+}
+
 class Member {
+  /** Unary calls: HTTP/2 framed here (./h2), a third of node:http2's CPU per call. */
+  private conn: H2Connection | undefined;
+  private connPinger: NodeJS.Timeout | undefined;
+  /** Watch streams: node:http2, whose Duplex streams suit a long bidirectional call. */
   session: http2.ClientHttp2Session | undefined;
   /** Sessions that completed their TLS handshake: a request on one of them may have been sent. */
   private readonly connected = new WeakSet<http2.ClientHttp2Session>();
@@ -253,6 +282,39 @@ class Member {
     return session;
   }
 
+  unary(): H2Connection {
+    const c = this.conn;
+    if (c && !c.closed) return c;
+    if (c) this.dropConn(c);
+    const u = new URL(this.url);
+    const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+    const conn = new H2Connection({
+      host,
+      port: Number(u.port || 443),
+      ...(isIP(host) ? {} : { servername: host }),
+      authority: u.host,
+      ca: this.tls.ca as string | undefined,
+      cert: this.tls.cert as string | undefined,
+      key: this.tls.key as string | undefined,
+    });
+    this.conn = conn;
+    conn.onClose(() => this.dropConn(conn));
+    // A member that vanishes without a reset (no RST on a dead host) is found by a ping.
+    this.connPinger = setInterval(() => {
+      conn.ping(10_000).catch(() => conn.close());
+    }, 30_000);
+    this.connPinger.unref();
+    return conn;
+  }
+
+  private dropConn(conn: H2Connection): void {
+    if (this.conn !== conn) return;
+    this.conn = undefined;
+    if (this.connPinger) clearInterval(this.connPinger);
+    this.connPinger = undefined;
+    conn.close();
+  }
+
   /** Whether a stream on `session` could have reached etcd (its connection was up at some point). */
   reached(session: http2.ClientHttp2Session): boolean {
     return this.connected.has(session);
@@ -268,6 +330,7 @@ class Member {
 
   close(): void {
     if (this.session) this.drop(this.session);
+    if (this.conn) this.dropConn(this.conn);
   }
 }
 
@@ -447,20 +510,9 @@ export class EtcdClient {
   private call(m: Member, md: Method, body: Buffer, deadline: number): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const ms = Math.max(1, deadline - Date.now());
-      let session: http2.ClientHttp2Session;
-      let stream: http2.ClientHttp2Stream;
+      let conn: H2Connection;
       try {
-        session = m.get();
-        stream = session.request(
-          {
-            ':method': 'POST',
-            ':path': md.path,
-            'content-type': 'application/grpc',
-            te: 'trailers',
-            'grpc-timeout': `${ms}m`,
-          },
-          { endStream: false },
-        );
+        conn = m.unary();
       } catch (e) {
         reject(new GrpcError(GRPC_STATUS.UNAVAILABLE, (e as Error).message, true));
         return;
@@ -473,36 +525,47 @@ export class EtcdClient {
         if (err) reject(err);
         else resolve(value);
       };
+      let status: { code: number; details: string } | undefined;
+      let httpStatus = 0;
+      const chunks: Buffer[] = [];
+      const stream = conn.request(
+        'POST',
+        md.path,
+        [
+          ['content-type', 'application/grpc'],
+          ['te', 'trailers'],
+          ['grpc-timeout', `${ms}m`],
+        ],
+        body,
+        {
+          onHeaders: (h) => {
+            httpStatus ||= Number(header(h, ':status') ?? 0);
+            status ??= grpcStatus(header(h, 'grpc-status'), header(h, 'grpc-message'));
+          },
+          onData: (c) => chunks.push(c),
+          onEnd: () => {
+            if (!status) {
+              settle(
+                httpStatus && httpStatus !== 200
+                  ? new GrpcError(httpToGrpc(httpStatus), `HTTP status ${httpStatus} without a gRPC status`)
+                  : new GrpcError(GRPC_STATUS.UNAVAILABLE, 'the response ended without a gRPC status'),
+              );
+            } else if (status.code !== GRPC_STATUS.OK) {
+              settle(new GrpcError(status.code, status.details));
+            } else {
+              const { messages } = unframe(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+              const msg = messages[0];
+              if (!msg) settle(new GrpcError(GRPC_STATUS.INTERNAL, 'no response message'));
+              else settle(null, md.res.toObject(md.res.decode(msg), TO_OBJECT));
+            }
+          },
+          onError: (e) => settle(new GrpcError(GRPC_STATUS.UNAVAILABLE, e.message, e.unsent)),
+        },
+      );
       const timer = setTimeout(() => {
-        stream.close(http2.constants.NGHTTP2_CANCEL);
+        stream.cancel();
         settle(new GrpcError(GRPC_STATUS.DEADLINE_EXCEEDED, 'Deadline exceeded'));
       }, ms);
-      let status: { code: number; details: string } | undefined;
-      const chunks: Buffer[] = [];
-      stream.on('response', (h) => {
-        status ??= statusOf(h);
-      });
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('trailers', (t) => {
-        status ??= statusOf(t);
-      });
-      stream.on('error', (e: Error) => {
-        // Before the TLS handshake completed nothing was sent.
-        settle(new GrpcError(GRPC_STATUS.UNAVAILABLE, e.message, !m.reached(session)));
-      });
-      stream.on('close', () => {
-        if (!status) {
-          settle(new GrpcError(GRPC_STATUS.UNAVAILABLE, 'Connection dropped', !m.reached(session)));
-        } else if (status.code !== GRPC_STATUS.OK) {
-          settle(new GrpcError(status.code, status.details));
-        } else {
-          const { messages } = unframe(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-          const msg = messages[0];
-          if (!msg) settle(new GrpcError(13, 'no response message'));
-          else settle(null, md.res.toObject(md.res.decode(msg), TO_OBJECT));
-        }
-      });
-      stream.end(body);
     });
   }
 }
