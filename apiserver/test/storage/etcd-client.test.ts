@@ -21,12 +21,14 @@ const root = new protobuf.Root().loadSync(
 const TxnResponse = root.lookupType('etcdserverpb.TxnResponse');
 const RangeResponse = root.lookupType('etcdserverpb.RangeResponse');
 
-type Behaviour = 'answer' | 'drop-after-request' | 'unavailable';
+type Behaviour = 'answer' | 'drop-after-request' | 'unavailable' | 'goaway-then-answer';
 
 interface Member {
   readonly url: string;
   /** Requests that reached this member, by path. */
   readonly seen: string[];
+  /** Connections (TLS sessions) accepted. */
+  sessions: number;
   behaviour: Behaviour;
   close(): Promise<void>;
 }
@@ -36,6 +38,15 @@ function grpcFrame(msg: Uint8Array): Buffer {
   b.writeUInt32BE(msg.length, 1);
   b.set(msg, 5);
   return b;
+}
+
+function answer(stream: http2.ServerHttp2Stream, path: string): void {
+  const body = path.endsWith('/Txn')
+    ? TxnResponse.encode({ header: { revision: 7 }, succeeded: true, responses: [] }).finish()
+    : RangeResponse.encode({ header: { revision: 7 }, kvs: [], more: false, count: 0 }).finish();
+  stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+  stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+  stream.end(grpcFrame(body));
 }
 
 async function member(pki: string, behaviour: Behaviour): Promise<Member> {
@@ -49,9 +60,21 @@ async function member(pki: string, behaviour: Behaviour): Promise<Member> {
   const m: Member = {
     url: '',
     seen: [],
+    sessions: 0,
     behaviour,
-    close: () => new Promise((r) => server.close(() => r())),
+    close: () =>
+      new Promise((r) => {
+        // A session that sent GOAWAY is not always seen to close when the client hangs up.
+        for (const sess of sessions) sess.destroy();
+        server.close(() => r());
+      }),
   };
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on('session', (sess) => {
+    m.sessions++;
+    sessions.add(sess);
+    sess.on('close', () => sessions.delete(sess));
+  });
   server.on('stream', (stream, headers) => {
     const path = String(headers[':path']);
     stream.on('data', () => {});
@@ -59,6 +82,14 @@ async function member(pki: string, behaviour: Behaviour): Promise<Member> {
       m.seen.push(path);
       if (m.behaviour === 'drop-after-request') {
         stream.session?.destroy();
+        return;
+      }
+      // A graceful stop (grpc-go's GracefulStop): GOAWAY naming this stream as the last, then,
+      // a moment later, the answer.
+      if (m.behaviour === 'goaway-then-answer') {
+        m.behaviour = 'answer';
+        stream.session?.goaway(http2.constants.NGHTTP2_NO_ERROR, stream.id);
+        setTimeout(() => answer(stream, path), 300);
         return;
       }
       if (m.behaviour === 'unavailable') {
@@ -73,12 +104,7 @@ async function member(pki: string, behaviour: Behaviour): Promise<Member> {
         );
         return;
       }
-      const body = path.endsWith('/Txn')
-        ? TxnResponse.encode({ header: { revision: 7 }, succeeded: true, responses: [] }).finish()
-        : RangeResponse.encode({ header: { revision: 7 }, kvs: [], more: false, count: 0 }).finish();
-      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
-      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
-      stream.end(grpcFrame(body));
+      answer(stream, path);
     });
   });
   const port = await freePort();
@@ -145,6 +171,24 @@ describe('etcd client failover', () => {
       c.close();
       await a.close();
       await b.close();
+    }
+  });
+
+  it('finishes a write on a connection told to go away and sends the next on a new one', async () => {
+    const a = await member(join(dir, 'pki'), 'goaway-then-answer');
+    const c = new EtcdClient({ servers: [a.url], ...tls, requestTimeoutMs: 5000 });
+    try {
+      const first = c.txn(txn);
+      await new Promise((r) => setTimeout(r, 150));
+      // Sent while the first still waits for its answer on the connection that is going away.
+      const second = await c.txn(txn);
+      assert.equal(second.header.revision, 7);
+      assert.equal((await first).header.revision, 7, 'the call the GOAWAY let through was answered');
+      assert.equal(a.sessions, 2, 'the second call went over a new connection');
+      assert.equal(a.seen.length, 2);
+    } finally {
+      c.close();
+      await a.close();
     }
   });
 

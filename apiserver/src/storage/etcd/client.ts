@@ -285,7 +285,9 @@ class Member {
   unary(): H2Connection {
     const c = this.conn;
     if (c && !c.closed) return c;
-    if (c) this.dropConn(c);
+    // A connection told to go away still finishes the calls it has and then closes by itself;
+    // new calls go to a new one.
+    if (this.connPinger) clearInterval(this.connPinger);
     const u = new URL(this.url);
     const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
     const conn = new H2Connection({
