@@ -72,6 +72,30 @@ describe('HPACK', () => {
     assert.throws(() => new HpackDecoder().decode(hex('80')), /index 0/);
   });
 
+  it('random and mutated header blocks fail with HpackError and nothing else', () => {
+    const valid = encodeHeaders([
+      [':status', '200'],
+      ['content-type', 'application/grpc'],
+      ['grpc-message', 'x'.repeat(40)],
+    ]);
+    const huffman = hex('8286 8441 0f77 7777 2e65 7861 6d70 6c65 2e63 6f6d 4188 f1e3 c2e5 f23a 6ba0 ab90 f4ff');
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed;
+    };
+    for (let i = 0; i < 5000; i++) {
+      const base = i % 3 === 0 ? Buffer.alloc(1 + (rand() % 40)) : Buffer.from(i % 3 === 1 ? valid : huffman);
+      if (i % 3 === 0) for (let j = 0; j < base.length; j++) base[j] = rand() & 0xff;
+      else for (let k = 0; k < 1 + (rand() % 3); k++) base[rand() % base.length] = rand() & 0xff;
+      try {
+        new HpackDecoder().decode(base);
+      } catch (e) {
+        assert.ok(e instanceof HpackError, `block ${base.toString('hex')}: ${(e as Error).stack}`);
+      }
+    }
+  });
+
   it('reads back what its encoder writes', () => {
     const fields: [string, string][] = [
       [':method', 'POST'],
