@@ -9,6 +9,7 @@ import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import protobuf from 'protobufjs';
 import { freePort } from '../../../e2e/src/harness.ts';
 import { EtcdClient, GRPC_STATUS, type GrpcError } from '../../src/storage/etcd/client.ts';
@@ -189,6 +190,40 @@ describe('etcd client failover', () => {
     } finally {
       c.close();
       await a.close();
+    }
+  });
+
+  it('after a call times out on a connection that answers nothing (not even PING), the next call uses a new one', async () => {
+    // A member whose host stopped answering without resetting anything: TLS is up, then silence.
+    const pki = join(dir, 'pki');
+    let connections = 0;
+    const silent = createTlsServer({
+      key: readFileSync(join(pki, 'etcd/server.key')),
+      cert: readFileSync(join(pki, 'etcd/server.crt')),
+      ca: readFileSync(join(pki, 'etcd/ca.crt')),
+      requestCert: true,
+      ALPNProtocols: ['h2'],
+    });
+    const sockets = new Set<TLSSocket>();
+    silent.on('secureConnection', (sock) => {
+      connections++;
+      sockets.add(sock);
+      sock.on('data', () => {});
+      sock.on('error', () => {});
+    });
+    const port = await freePort();
+    await new Promise<void>((r) => silent.listen(port, '127.0.0.1', r));
+    const c = new EtcdClient({ servers: [`https://127.0.0.1:${port}`], ...tls, requestTimeoutMs: 300 });
+    try {
+      await assert.rejects(c.range({ key: Buffer.from('/x') }), /DEADLINE_EXCEEDED|Deadline exceeded/);
+      // The probe ping gets no answer within the request timeout: the connection is dropped.
+      await new Promise((r) => setTimeout(r, 600));
+      await assert.rejects(c.range({ key: Buffer.from('/y') }), /Deadline exceeded/);
+      assert.equal(connections, 2, 'the second call opened a new connection');
+    } finally {
+      c.close();
+      for (const sock of sockets) sock.destroy();
+      await new Promise((r) => silent.close(r));
     }
   });
 

@@ -301,12 +301,19 @@ class Member {
     });
     this.conn = conn;
     conn.onClose(() => this.dropConn(conn));
-    // A member that vanishes without a reset (no RST on a dead host) is found by a ping.
+    // A member that vanishes without a reset (no RST on a dead host) is found by a ping — sent only
+    // while calls are in flight, as clientv3 does (PermitWithoutStream off): etcd answers pings on
+    // an idle connection more often than every two hours with GOAWAY "too_many_pings".
     this.connPinger = setInterval(() => {
-      conn.ping(10_000).catch(() => conn.close());
+      if (conn.active > 0) this.probe(conn, 10_000);
     }, 30_000);
     this.connPinger.unref();
     return conn;
+  }
+
+  /** Closes `conn` unless it answers a ping within `timeoutMs`. */
+  probe(conn: H2Connection, timeoutMs: number): void {
+    conn.ping(timeoutMs).catch(() => conn.close());
   }
 
   private dropConn(conn: H2Connection): void {
@@ -567,6 +574,9 @@ export class EtcdClient {
       const timer = setTimeout(() => {
         stream.cancel();
         settle(new GrpcError(GRPC_STATUS.DEADLINE_EXCEEDED, 'Deadline exceeded'));
+        // A connection that let a call time out may be dead without knowing it: calls after this
+        // one should not wait out their deadlines on it too.
+        m.probe(conn, Math.min(10_000, this.opts.requestTimeoutMs));
       }, ms);
     });
   }

@@ -199,6 +199,11 @@ export class H2Connection {
     return this.#reached;
   }
 
+  /** Requests open or waiting to open. */
+  get active(): number {
+    return this.#streams.size + this.#queued.length;
+  }
+
   /** No new request may start: closed, failed or told to go away. */
   get closed(): boolean {
     return this.#closed || this.#goingAway;
