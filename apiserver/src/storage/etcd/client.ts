@@ -243,6 +243,8 @@ class Member {
   private connPinger: NodeJS.Timeout | undefined;
   /** Watch streams: node:http2, whose Duplex streams suit a long bidirectional call. */
   session: http2.ClientHttp2Session | undefined;
+  /** Watch streams open on `session`. */
+  watching = 0;
   /** Sessions that completed their TLS handshake: a request on one of them may have been sent. */
   private readonly connected = new WeakSet<http2.ClientHttp2Session>();
   downUntil = 0;
@@ -266,7 +268,8 @@ class Member {
     session.on('goaway', () => this.drop(session));
     // A member that vanishes without a reset (no RST on a dead host) is found by a ping.
     this.pinger = setInterval(() => {
-      if (session.closed || session.destroyed) return;
+      // Only while watches are open: see the unary connection's pinger.
+      if (session.closed || session.destroyed || this.watching === 0) return;
       const timer = setTimeout(() => session.destroy(new Error('etcd member did not answer a ping')), 10_000);
       timer.unref();
       try {
@@ -452,6 +455,8 @@ export class EtcdClient {
       { ':method': 'POST', ':path': WATCH.path, 'content-type': 'application/grpc', te: 'trailers' },
       { endStream: false },
     );
+    m.watching++;
+    stream.once('close', () => m.watching--);
     return new WatchCall(stream, () => m.reached(session));
   }
 
