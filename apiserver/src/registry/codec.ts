@@ -22,6 +22,12 @@ class DecodedCache {
     return this.#objects.get(`${key}\0${rev}`);
   }
 
+  /** The newest revision of `key` this cache holds. */
+  latest(key: string): KubeObject | undefined {
+    const rev = this.#revs.get(key);
+    return rev === undefined ? undefined : this.#objects.get(`${key}\0${rev}`);
+  }
+
   set(key: string, rev: number, obj: KubeObject): void {
     const held = this.#revs.get(key);
     // An older revision arriving late (watches replaying history) is kept beside the newer one,
@@ -67,6 +73,11 @@ export function decodeObject(kv: KeyValue, store: object): KubeObject {
     decoded.set(kv.key, kv.modRevision, obj);
   }
   return obj;
+}
+
+/** The newest object decoded or written at `key` in this process, which the store may since have moved past. */
+export function latestDecoded(key: string, store: object): KubeObject | undefined {
+  return decodedByStore.get(store)?.latest(key);
 }
 
 /**

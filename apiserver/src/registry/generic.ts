@@ -14,10 +14,10 @@ import {
   OBJECT_MODIFIED,
 } from '@mkube/shared/apierrors';
 import { type Admission, type AdmissionAttributes, NO_ADMISSION, type Operation } from '../admission/types.js';
-import type { KeyValue, Store } from '../storage/index.js';
+import { type KeyValue, type Store, StoreConflictError } from '../storage/index.js';
 import { isStaleInStorage } from '../storage/value/transforming-store.js';
 import type { ResourceDef } from './catalog.js';
-import { clone, decodeObject, encodeObject, writtenObject } from './codec.js';
+import { clone, decodeObject, encodeObject, latestDecoded, writtenObject } from './codec.js';
 import { matchesFilter, type ObjectFilter } from './filter.js';
 import { listPrefix, objectKey } from './keys.js';
 import { validateMetaOnCreate, validateMetaOnUpdate } from './meta.js';
@@ -257,24 +257,55 @@ export class GenericRegistry {
     mutate: (current: KubeObject) => KubeObject,
   ): Promise<KubeObject> {
     const key = this.key(namespace, name);
+    // As kube-apiserver's cacher hands etcd3's GuaranteedUpdate the watch cache's copy: start from
+    // the newest object this process has decoded for the key, without reading the store. The write
+    // compares that revision; a conflict hands back the current object, and an error or a no-op
+    // based on the cached copy is checked again against a live read (`kv` undefined until then).
+    let cur: { kv?: KeyValue; old: KubeObject } | undefined;
+    const cached = latestDecoded(key, this.store);
+    if (cached && (!expectedRv || expectedRv === cached.metadata.resourceVersion)) cur = { old: cached };
     for (let attempt = 0; attempt < 16; attempt++) {
-      const { kv } = await this.store.get(key).catch((e) => {
-        throw storeErrorToStatus(e, this.gr, name);
-      });
-      if (!kv) throw newNotFound(this.gr, name);
-      const old = decodeObject(kv, this.store);
+      if (!cur) {
+        const { kv } = await this.store.get(key).catch((e) => {
+          throw storeErrorToStatus(e, this.gr, name);
+        });
+        if (!kv) throw newNotFound(this.gr, name);
+        cur = { kv, old: decodeObject(kv, this.store) };
+      }
+      const { kv, old } = cur;
       if (expectedRv && expectedRv !== old.metadata.resourceVersion) throw newConflict(this.gr, name, OBJECT_MODIFIED);
-      const obj = await this.prepareUpdate(mutate(clone(old)), old, subresource, namespace, ctx, opts);
+      let obj: KubeObject;
+      try {
+        obj = await this.prepareUpdate(mutate(clone(old)), old, subresource, namespace, ctx, opts);
+      } catch (e) {
+        if (kv) throw e;
+        cur = undefined;
+        continue;
+      }
       // An unchanged object is still written when its value was read with an older encryption
       // key, so that rewriting every Secret moves it to the current one (upstream's "stale").
-      if (sameObject(obj, old) && !isStaleInStorage(kv)) return old;
-      if (opts.dryRun) return obj;
+      if (sameObject(obj, old) && !(kv && isStaleInStorage(kv))) {
+        if (kv) return old;
+        cur = undefined;
+        continue;
+      }
+      if (opts.dryRun) {
+        if (kv) return obj;
+        cur = undefined;
+        continue;
+      }
       try {
-        const written = await this.store.update(key, encodeObject(obj), { expectedModRevision: kv.modRevision });
+        const written = await this.store.update(key, encodeObject(obj), {
+          expectedModRevision: Number(old.metadata.resourceVersion),
+        });
         return writtenObject(written, this.store, obj);
       } catch (e) {
         const err = storeErrorToStatus(e, this.gr, name);
-        if (err.reason === 'Conflict' && !expectedRv) continue;
+        if (err.reason === 'Conflict' && !expectedRv) {
+          cur =
+            e instanceof StoreConflictError ? { kv: e.current, old: decodeObject(e.current, this.store) } : undefined;
+          continue;
+        }
         throw err;
       }
     }

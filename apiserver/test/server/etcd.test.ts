@@ -130,6 +130,37 @@ describe('apiservers on etcd', () => {
     assert.match(status.message, /the object has been modified; please apply your changes to the latest version/);
   });
 
+  it("applies a patch through B to the newest object, not to B's older copy of it", async () => {
+    await kubectl(a, ['create', 'configmap', 'newest', '--from-literal=k=1']);
+    // B decodes (and keeps) the first version; A then writes two more.
+    await kubectl(b, ['get', 'configmap', 'newest', '-o', 'json']);
+    assert.equal((await kubectl(a, ['patch', 'configmap', 'newest', '-p', '{"data":{"a":"2"}}'])).status, 0);
+    const viaB = await curl(b, '/api/v1/namespaces/default/configmaps/newest', [
+      '-X',
+      'PATCH',
+      '-H',
+      'Content-Type: application/merge-patch+json',
+      '--data-binary',
+      '{"data":{"b":"3"}}',
+    ]);
+    assert.equal(viaB.code, 200, viaB.body);
+    assert.deepEqual(JSON.parse(viaB.body).data, { k: '1', a: '2', b: '3' }, 'no update lost');
+    // A patch that changes nothing against B's copy but something against the store is written.
+    // (Sent with curl: kubectl would GET through B first and so refresh B's copy.)
+    assert.equal((await kubectl(a, ['patch', 'configmap', 'newest', '-p', '{"data":{"b":"5"}}'])).status, 0);
+    const patched = await curl(b, '/api/v1/namespaces/default/configmaps/newest', [
+      '-X',
+      'PATCH',
+      '-H',
+      'Content-Type: application/merge-patch+json',
+      '--data-binary',
+      '{"data":{"b":"3"}}',
+    ]);
+    assert.equal(patched.code, 200, patched.body);
+    const final = JSON.parse((await kubectl(a, ['get', 'configmap', 'newest', '-o', 'json'])).out);
+    assert.deepEqual(final.data, { k: '1', a: '2', b: '3' });
+  });
+
   it('pages a list across both (kubectl --chunk-size) and answers a compacted resourceVersion with 410', async () => {
     for (let i = 0; i < 25; i++)
       await curl(a, '/api/v1/namespaces/default/configmaps', [
