@@ -2,7 +2,7 @@
 // of the key drops the older revision; a late older revision does not displace the newer one.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeObject, encodeObject, writtenObject } from '../../src/registry/codec.ts';
+import { decodeObject, encodeObject, latestDecoded, writtenObject } from '../../src/registry/codec.ts';
 import type { KeyValue } from '../../src/storage/index.ts';
 
 const kv = (key: string, rev: number, data: string): KeyValue => ({
@@ -27,6 +27,16 @@ describe('decoded object cache', () => {
     assert.deepEqual(again, a);
     assert.equal(decodeObject(v1, store), again, 'a late older revision is cached beside the newer one');
     assert.equal(decodeObject(v2, store), b, '…without displacing it');
+  });
+
+  it('makes room by dropping the oldest entry, and forgets it as the newest of its key', () => {
+    const store = {};
+    const first = decodeObject(kv('/registry/configmaps/default/k0', 2, 'x'), store);
+    assert.equal(latestDecoded('/registry/configmaps/default/k0', store), first);
+    for (let i = 1; i <= 16_384; i++) decodeObject(kv(`/registry/configmaps/default/k${i}`, 2, 'x'), store);
+    assert.equal(latestDecoded('/registry/configmaps/default/k0', store), undefined);
+    assert.notEqual(decodeObject(kv('/registry/configmaps/default/k0', 2, 'x'), store), first);
+    assert.ok(latestDecoded('/registry/configmaps/default/k16384', store));
   });
 
   it('a write caches the object it wrote, with the new resourceVersion last in metadata', () => {

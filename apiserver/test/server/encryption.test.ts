@@ -277,20 +277,25 @@ describe('apiserver: secrets encryption at rest (--encryption-provider-config)',
     const bad = join(dir, 'bad-encryption.yaml');
     const shortKey = randomBytes(7).toString('base64');
     writeFileSync(bad, encryptionConfig([['key1', shortKey]]), { mode: 0o600 });
-    const r = await run(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        RUNNER,
-        '--bind-address=127.0.0.1',
-        `--data-dir=${join(dir, 'data-bad')}`,
-        `--tls-cert-file=${pki.serverCrt}`,
-        `--tls-private-key-file=${join(dir, 'missing.key')}`,
-        `--encryption-provider-config=${bad}`,
-      ],
-      { timeoutMs: 20_000 },
-    );
+    // An apiserver that must stop at start-up: the flags after the data dir and serving cert.
+    const startBad = (flags: string[]) =>
+      run(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          RUNNER,
+          '--bind-address=127.0.0.1',
+          `--data-dir=${join(dir, 'data-bad')}`,
+          `--tls-cert-file=${pki.serverCrt}`,
+          ...flags,
+        ],
+        { timeoutMs: 20_000 },
+      );
+    const r = await startBad([
+      `--tls-private-key-file=${join(dir, 'missing.key')}`,
+      `--encryption-provider-config=${bad}`,
+    ]);
     assert.equal(r.status, 1, r.stderr);
     assert.ok(
       r.stderr.includes(
@@ -300,20 +305,10 @@ describe('apiserver: secrets encryption at rest (--encryption-provider-config)',
     );
     assert.match(r.stderr, /--tls-private-key-file ".*missing\.key": cannot read file: no such file/);
     assert.ok(!r.stderr.includes(shortKey), 'the key is never echoed');
-    const missing = await run(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        RUNNER,
-        '--bind-address=127.0.0.1',
-        `--data-dir=${join(dir, 'data-bad')}`,
-        `--tls-cert-file=${pki.serverCrt}`,
-        `--tls-private-key-file=${pki.serverKey}`,
-        `--encryption-provider-config=${join(dir, 'nope.yaml')}`,
-      ],
-      { timeoutMs: 20_000 },
-    );
+    const missing = await startBad([
+      `--tls-private-key-file=${pki.serverKey}`,
+      `--encryption-provider-config=${join(dir, 'nope.yaml')}`,
+    ]);
     assert.equal(missing.status, 1, missing.stderr);
     assert.match(missing.stderr, /--encryption-provider-config ".*nope\.yaml": cannot read file: no such file/);
   });

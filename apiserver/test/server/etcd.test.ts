@@ -131,31 +131,26 @@ describe('apiservers on etcd', () => {
   });
 
   it("applies a patch through B to the newest object, not to B's older copy of it", async () => {
+    // Sent with curl: kubectl would GET through B first and so refresh B's copy.
+    const mergePatchViaB = (patch: string) =>
+      curl(b, '/api/v1/namespaces/default/configmaps/newest', [
+        '-X',
+        'PATCH',
+        '-H',
+        'Content-Type: application/merge-patch+json',
+        '--data-binary',
+        patch,
+      ]);
     await kubectl(a, ['create', 'configmap', 'newest', '--from-literal=k=1']);
-    // B decodes (and keeps) the first version; A then writes two more.
+    // B decodes (and keeps) the first version; A then writes a second.
     await kubectl(b, ['get', 'configmap', 'newest', '-o', 'json']);
     assert.equal((await kubectl(a, ['patch', 'configmap', 'newest', '-p', '{"data":{"a":"2"}}'])).status, 0);
-    const viaB = await curl(b, '/api/v1/namespaces/default/configmaps/newest', [
-      '-X',
-      'PATCH',
-      '-H',
-      'Content-Type: application/merge-patch+json',
-      '--data-binary',
-      '{"data":{"b":"3"}}',
-    ]);
+    const viaB = await mergePatchViaB('{"data":{"b":"3"}}');
     assert.equal(viaB.code, 200, viaB.body);
     assert.deepEqual(JSON.parse(viaB.body).data, { k: '1', a: '2', b: '3' }, 'no update lost');
     // A patch that changes nothing against B's copy but something against the store is written.
-    // (Sent with curl: kubectl would GET through B first and so refresh B's copy.)
     assert.equal((await kubectl(a, ['patch', 'configmap', 'newest', '-p', '{"data":{"b":"5"}}'])).status, 0);
-    const patched = await curl(b, '/api/v1/namespaces/default/configmaps/newest', [
-      '-X',
-      'PATCH',
-      '-H',
-      'Content-Type: application/merge-patch+json',
-      '--data-binary',
-      '{"data":{"b":"3"}}',
-    ]);
+    const patched = await mergePatchViaB('{"data":{"b":"3"}}');
     assert.equal(patched.code, 200, patched.body);
     const final = JSON.parse((await kubectl(a, ['get', 'configmap', 'newest', '-o', 'json'])).out);
     assert.deepEqual(final.data, { k: '1', a: '2', b: '3' });
