@@ -20,9 +20,10 @@ import {
   createSecureContext,
   type PeerCertificate,
   type SecureContext,
-  type TLSSocket,
+  TLSSocket,
 } from 'node:tls';
 import { buildConnector, Client, type Dispatcher, Pool } from 'undici';
+import { leafOnlyForHostnameCheck } from './hostname.js';
 
 /** Concurrent streams on the h2 connection; RFC 9113 asks servers to allow at least 100. */
 export const MAX_STREAMS = 100;
@@ -125,7 +126,7 @@ class Generation {
   }
 
   #connector(allowH2: boolean): buildConnector.connector {
-    return buildConnector({
+    const connect = buildConnector({
       secureContext: this.#secureContext,
       rejectUnauthorized: !this.#opts.insecureSkipTlsVerify,
       servername: this.#opts.tlsServerName,
@@ -133,6 +134,12 @@ class Generation {
       allowH2,
       timeout: CONNECT_TIMEOUT_MS,
     });
+    // undici's connector returns the socket before its handshake (its types say void): the
+    // hostname check is set up there.
+    return (o, cb) => {
+      const socket: unknown = (connect as (...a: Parameters<typeof connect>) => unknown)(o, cb);
+      if (socket instanceof TLSSocket) leafOnlyForHostnameCheck(socket);
+    };
   }
 
   /** Where a request goes now. */
