@@ -1,4 +1,5 @@
 // The JSON value model the patch code works on, and the few helpers all three patch types share.
+import { jsonClone } from '../util/json.js';
 
 export type Json = null | boolean | number | string | Json[] | JsonMap;
 export interface JsonMap {
@@ -38,6 +39,6 @@ export function deepEqual(a: Json | undefined, b: Json | undefined): boolean {
   return false;
 }
 
-export const clone = <T extends Json>(v: T): T => structuredClone(v);
+export const clone = <T extends Json>(v: T): T => jsonClone(v);
 
 export const has = (m: JsonMap, k: string): boolean => Object.hasOwn(m, k);

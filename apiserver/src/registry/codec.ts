@@ -4,6 +4,7 @@
 // read over and over, is parsed once; the JSON a response sends is cached the same way.
 import type { KubeObject } from '@mkube/shared/api';
 import type { KeyValue } from '../storage/index.js';
+import { jsonClone } from '../util/json.js';
 
 const DECODED_CACHE_SIZE = 16_384;
 
@@ -110,5 +111,5 @@ export function decodeDeleted(prev: KeyValue, revision: number, store: object): 
 }
 
 export function clone<T>(obj: T): T {
-  return structuredClone(obj);
+  return jsonClone(obj);
 }

@@ -1,7 +1,6 @@
 // The generic registry (k8s.io/apiserver registry/generic/registry.Store): storage, metadata,
 // preconditions, dry-run and selectors for any resource; per-resource rules come from a strategy.
 import { randomInt, randomUUID } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject, ObjectMeta, Preconditions } from '@mkube/shared/api';
 import {
   type FieldError,
@@ -16,6 +15,7 @@ import {
 import { type Admission, type AdmissionAttributes, NO_ADMISSION, type Operation } from '../admission/types.js';
 import { type KeyValue, type Store, StoreConflictError } from '../storage/index.js';
 import { isStaleInStorage } from '../storage/value/transforming-store.js';
+import { jsonEqual } from '../util/json.js';
 import type { ResourceDef } from './catalog.js';
 import { clone, decodeObject, encodeObject, latestDecoded, writtenObject } from './codec.js';
 import { matchesFilter, type ObjectFilter } from './filter.js';
@@ -488,7 +488,7 @@ export function generateName(base: string): string {
 }
 
 function sameObject(a: KubeObject, b: KubeObject): boolean {
-  return isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
+  return jsonEqual(a, b);
 }
 
 function encodeContinue(t: ContinueToken): string {

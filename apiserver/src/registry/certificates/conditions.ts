@@ -2,6 +2,7 @@
 // paths (k8s strategy.go populateConditionTimestamps) and kubectl's CONDITION column.
 import type { CertificateSigningRequest } from '@mkube/shared/api';
 import { APPROVED, conditionsOf, DENIED, FAILED, findConditions, formatTime } from '@mkube/shared/certificates';
+import { jsonClone } from '../../util/json.js';
 
 export { APPROVED, conditionsOf, DENIED, FAILED, findConditions, formatTime } from '@mkube/shared/certificates';
 
@@ -19,7 +20,7 @@ export function preserveConditionInstances(
   const newIdx = conditions.flatMap((c, i) => (c.type === type ? [i] : []));
   if (newIdx.length !== oldOnes.length) return;
   newIdx.forEach((idx, k) => {
-    conditions[idx] = structuredClone(oldOnes[k]!);
+    conditions[idx] = jsonClone(oldOnes[k]!);
   });
 }
 

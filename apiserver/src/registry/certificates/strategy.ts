@@ -4,13 +4,14 @@
 // approvers from signers.
 import type { CertificateSigningRequest } from '@mkube/shared/api';
 import type { FieldError } from '@mkube/shared/apierrors';
+import { jsonClone } from '../../util/json.js';
 import type { RESTStrategy, StrategyContext, SubresourceStrategy } from '../strategy.js';
 import { APPROVED, DENIED, populateConditionTimestamps, preserveConditionInstances } from './conditions.js';
 import { csrValidationOptions, validateCsr, validateCsrUpdate } from './validation.js';
 
 type CSR = CertificateSigningRequest;
 
-const copy = <T>(v: T): T => structuredClone(v);
+const copy = <T>(v: T): T => jsonClone(v);
 
 export const csrStrategy: RESTStrategy<CSR> = {
   prepareForCreate(csr: CSR, ctx: StrategyContext): void {

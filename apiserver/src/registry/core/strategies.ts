@@ -11,6 +11,7 @@ import type {
   ServiceAccount,
 } from '@mkube/shared/api';
 import type { FieldError } from '@mkube/shared/apierrors';
+import { jsonClone } from '../../util/json.js';
 import {
   validateConfigMap,
   validateConfigMapUpdate,
@@ -74,7 +75,7 @@ export const statusSubresource: SubresourceStrategy = {
   prepareForUpdate(o, old) {
     const status = (o as WithStatus).status;
     for (const k of Object.keys(o)) delete (o as unknown as Record<string, unknown>)[k];
-    Object.assign(o, structuredClone(old), { status });
+    Object.assign(o, jsonClone(old), { status });
   },
   validateUpdate: () => [],
 };
