@@ -27,24 +27,43 @@ if (needsInstall()) {
   }
 }
 
-// `--etcd`: the tests and bench:store start real etcd members (Debian's etcd-server). Install it
-// when missing and this user may (root with apt-get); otherwise say what to install.
-if (process.argv.includes('--etcd')) {
-  const bin = process.env.MKUBE_ETCD ?? 'etcd';
-  const has = () => spawnSync(bin, ['--version'], { stdio: 'ignore' }).status === 0;
-  if (!has()) {
-    const apt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
-    if (apt && process.getuid?.() === 0) {
-      process.stderr.write('mkube: installing etcd (apt-get install etcd-server)…\n');
-      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-      spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-      spawnSync('apt-get', ['install', '-y', '-qq', 'etcd-server'], { stdio: 'inherit', env });
-    }
-    if (!has()) {
-      process.stderr.write(
-        `mkube: etcd is not installed (${bin} not found); install Debian's etcd-server package or set MKUBE_ETCD\n`,
-      );
-      process.exit(1);
-    }
+// A Debian package the tests or a benchmark run: installed when missing and this user may (root
+// with apt-get); otherwise say what to install. A required one missing ends the run.
+function ensurePackage({ bin, probe, pkg, what, required, hint }) {
+  const has = () => spawnSync(bin, probe, { stdio: 'ignore' }).status === 0;
+  if (has()) return;
+  const apt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
+  if (apt && process.getuid?.() === 0) {
+    process.stderr.write(`mkube: installing ${what} (apt-get install ${pkg})…\n`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+    spawnSync('apt-get', ['install', '-y', '-qq', pkg], { stdio: 'inherit', env });
   }
+  if (has()) return;
+  process.stderr.write(`mkube: ${what} is not installed (${bin} not found); ${hint}\n`);
+  if (required) process.exit(1);
+}
+
+// `--etcd`: the tests and bench:store start real etcd members (Debian's etcd-server).
+if (process.argv.includes('--etcd')) {
+  ensurePackage({
+    bin: process.env.MKUBE_ETCD ?? 'etcd',
+    probe: ['--version'],
+    pkg: 'etcd-server',
+    what: 'etcd',
+    required: true,
+    hint: "install Debian's etcd-server package or set MKUBE_ETCD",
+  });
+}
+
+// `--cfssl`: bench:csr's baseline signer (Debian's golang-cfssl); without it that column is skipped.
+if (process.argv.includes('--cfssl')) {
+  ensurePackage({
+    bin: 'cfssl',
+    probe: ['version'],
+    pkg: 'golang-cfssl',
+    what: 'cfssl',
+    required: false,
+    hint: "bench:csr skips its column (Debian's golang-cfssl package provides it)",
+  });
 }
