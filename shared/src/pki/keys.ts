@@ -1,6 +1,12 @@
 // Key pairs as Node KeyObjects, and their PEM forms as kubeadm / client-go keyutil write them:
 // EC keys as SEC1 "EC PRIVATE KEY", RSA keys as PKCS#1 "RSA PRIVATE KEY", public keys as SPKI "PUBLIC KEY".
-import { createPrivateKey, createPublicKey, generateKeyPair as generateKeyPairCb, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair as generateKeyPairCb,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
 import { promisify } from 'node:util';
 import { PkiError } from './errors.js';
 import { decodePemBlocks, encodePem } from './pem.js';
@@ -66,18 +72,20 @@ export function publicKeyOf(key: KeyPair | KeyObject): KeyObject {
 /** DER SubjectPublicKeyInfo of a key. */
 export function spkiDerOf(key: KeyPair | KeyObject): Buffer {
   const pub = publicKeyOf(key);
-  if (isP256(pub)) {
-    const { x, y } = pub.export({ format: 'jwk' });
-    return Buffer.concat([P256_PREFIX, p256Coordinate(x), p256Coordinate(y)]);
-  }
+  const jwk = p256Jwk(pub);
+  if (jwk) return Buffer.concat([P256_PREFIX, p256Coordinate(jwk.x), p256Coordinate(jwk.y)]);
   return pub.export({ type: 'spki', format: 'der' });
 }
 
 // OpenSSL 3 encodes through its encoder framework: a P-256 SPKI costs ~175 µs and a SEC1 key ~40,
 // while its JWK export is a few µs. A kubelet encodes both for every key it generates, so P-256
 // keys are laid out here from the JWK, byte for byte as OpenSSL writes them (a test compares).
-const isP256 = (k: KeyObject): boolean =>
-  k.asymmetricKeyType === 'ec' && k.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+// (The curve is read from the JWK too: the asymmetricKeyDetails getter costs more than the export.)
+function p256Jwk(k: KeyObject): JsonWebKey | undefined {
+  if (k.asymmetricKeyType !== 'ec') return undefined;
+  const jwk = k.export({ format: 'jwk' });
+  return jwk.crv === 'P-256' ? jwk : undefined;
+}
 
 function p256Coordinate(b64u: string | undefined): Buffer {
   const b = Buffer.from(b64u ?? '', 'base64url');
@@ -92,8 +100,9 @@ const SEC1_P256_MID = Buffer.from('a00a06082a8648ce3d030107a144034200', 'hex');
 export function encodePrivateKeyPem(key: KeyPair | KeyObject): string {
   const k = isKeyPair(key) ? key.privateKey : key;
   if (k.type !== 'private') throw new PkiError('UnsupportedKey', 'not a private key');
-  if (isP256(k)) {
-    const { d, x, y } = k.export({ format: 'jwk' });
+  const jwk = p256Jwk(k);
+  if (jwk) {
+    const { d, x, y } = jwk;
     const der = Buffer.concat([
       SEC1_P256_HEAD,
       p256Coordinate(d),
