@@ -37,6 +37,7 @@ import {
   type TransportStats,
 } from './transport.js';
 import type { ClientLogger, HttpMethod, KubeObject, Query, RequestOptions, ResourceRef } from './types.js';
+import { dispatchUnary } from './unary.js';
 import { Watch } from './watch.js';
 
 export interface ClientOptions extends TlsCredentials {
@@ -459,26 +460,30 @@ export class KubeClient {
         let lease: Lease | undefined;
         try {
           lease = await this.#transportOf(ep).lease(abort.ctl.signal);
-          const res = await this.#dispatcher(lease, order, sent).request({
-            origin: ep.origin,
-            path: target.path,
-            method,
-            headers: this.#headers(
-              opts.accept ?? 'application/json',
-              body === undefined ? undefined : (opts.contentType ?? 'application/json'),
-            ),
-            body,
-            signal: abort.ctl.signal,
-            // Bodies here are buffers, so any request may share an h2 connection with a running watch
-            // (undici otherwise holds a POST back until the connection is idle).
-            idempotent: true,
-          });
-          lease.done();
-          lease = undefined;
-          this.#reached(ep);
-          const text = await res.body.text();
-          if (res.statusCode < 200 || res.statusCode >= 300) throw errorFromBody(res.statusCode, text);
-          return await read(text, target.display);
+          const res = await dispatchUnary(
+            this.#dispatcher(lease, order, sent),
+            {
+              origin: ep.origin,
+              path: target.path,
+              method,
+              headers: this.#headers(
+                opts.accept ?? 'application/json',
+                body === undefined ? undefined : (opts.contentType ?? 'application/json'),
+              ),
+              body,
+              // Bodies here are buffers, so any request may share an h2 connection with a running watch
+              // (undici otherwise holds a POST back until the connection is idle).
+              idempotent: true,
+            },
+            abort.ctl.signal,
+            () => {
+              lease?.done();
+              lease = undefined;
+              this.#reached(ep);
+            },
+          );
+          if (res.statusCode < 200 || res.statusCode >= 300) throw errorFromBody(res.statusCode, res.text);
+          return await read(res.text, target.display);
         } catch (err) {
           if (err instanceof StatusError || err instanceof ClientError) throw err;
           const e = toClientError(err, method, target.display, abort.why);

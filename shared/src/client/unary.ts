@@ -1,0 +1,71 @@
+// One request whose whole answer is read into memory, through undici's dispatch with a handler that
+// collects the body. undici's request() wraps every answer in a Readable stream with its own abort
+// plumbing, which costs ~40 µs of CPU a call (measured on h2 against a local server: 90 → 50 µs);
+// a kubelet or controller makes every call but its watches this way.
+import type { Dispatcher } from 'undici';
+
+export interface UnaryResponse {
+  readonly statusCode: number;
+  readonly text: string;
+}
+
+/**
+ * Dispatches `opts` on `d`. `onResponse` runs when the status line arrives (before the body); the
+ * promise settles with the whole body as UTF-8, or the error. An abort of `signal` rejects at once
+ * with its reason and aborts the request, now or when undici starts it.
+ */
+export function dispatchUnary(
+  d: Dispatcher,
+  opts: Dispatcher.DispatchOptions,
+  signal: AbortSignal,
+  onResponse: () => void,
+): Promise<UnaryResponse> {
+  return new Promise<UnaryResponse>((resolve, reject) => {
+    let controller: Dispatcher.DispatchController | undefined;
+    let reason: Error | undefined;
+    let statusCode = 0;
+    const chunks: Buffer[] = [];
+    let settled = false;
+    const settle = (err: unknown, value?: UnaryResponse): void => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      if (value) resolve(value);
+      else reject(err);
+    };
+    const onAbort = (): void => {
+      reason =
+        signal.reason instanceof Error ? signal.reason : new DOMException('This operation was aborted', 'AbortError');
+      controller?.abort(reason);
+      settle(reason);
+    };
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      d.dispatch(opts, {
+        onRequestStart(c) {
+          controller = c;
+          if (reason !== undefined) c.abort(reason);
+        },
+        onResponseStart(_c, code) {
+          statusCode = code;
+          onResponse();
+        },
+        onResponseData(_c, chunk) {
+          chunks.push(chunk);
+        },
+        onResponseEnd() {
+          settle(undefined, { statusCode, text: Buffer.concat(chunks).toString('utf8') });
+        },
+        onResponseError(_c, err) {
+          settle(err);
+        },
+      });
+    } catch (e) {
+      settle(e);
+    }
+  });
+}
