@@ -27,6 +27,15 @@ if (needsInstall()) {
   }
 }
 
+// mkube runs the daemons compiled when dist/ matches the sources (cli/bin/mkube.js): rebuild it
+// when they changed. Imported only now, since the build needs the installed esbuild.
+{
+  const t0 = performance.now();
+  const { build } = await import('./build.mjs');
+  if (build())
+    process.stderr.write(`mkube: compiled the sources to dist/ (${Math.round(performance.now() - t0)} ms)\n`);
+}
+
 // A Debian package the tests or a benchmark run: installed when missing and this user may (root
 // with apt-get); otherwise say what to install. A required one missing ends the run.
 function ensurePackage({ bin, probe, pkg, what, required, hint }) {

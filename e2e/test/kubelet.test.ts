@@ -215,9 +215,20 @@ describe('kubelet process: join, 10250, logs and exec through the apiserver', ()
     const tail = kubectl(pki.adminConf, ['logs', 'counter', '--tail=1']);
     assert.match(tail.stdout, /^tick \d+\n$/);
     // -f keeps streaming: lines written after the command started arrive.
-    const seen = await followFor(pki.adminConf, ['logs', '-f', 'counter', '--tail=1'], 1500);
-    const ticks = seen.match(/tick \d+/g) ?? [];
+    const ticksOf = (out: string): number[] => [...out.matchAll(/tick (\d+)/g)].map((m) => Number(m[1]));
+    const seen = await followUntil(
+      pki.adminConf,
+      ['logs', '-f', 'counter', '--tail=1'],
+      (out) => ticksOf(out).length >= 4,
+      20_000,
+    );
+    const ticks = ticksOf(seen);
     assert.ok(ticks.length >= 4, `followed lines: ${JSON.stringify(seen)}`);
+    assert.deepEqual(
+      ticks,
+      ticks.map((_, i) => ticks[0]! + i),
+      'consecutive lines, as the pod wrote them',
+    );
   });
 
   it('kubectl exec runs in the pod and reports exit code 3', () => {
@@ -400,14 +411,24 @@ function spawnSyncText(bin: string, args: string[]): string {
 }
 
 /** Runs kubectl for `ms` and returns what it printed (then kills it). */
-function followFor(kubeconfig: string, args: string[], ms: number): Promise<string> {
+/** Runs kubectl until its output satisfies `enough` or `maxMs` passes (a busy machine starts it slowly). */
+function followUntil(
+  kubeconfig: string,
+  args: string[],
+  enough: (out: string) => boolean,
+  maxMs: number,
+): Promise<string> {
   return new Promise((resolve) => {
     const p = spawn('kubectl', ['--kubeconfig', kubeconfig, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d) => {
       out += d;
+      if (enough(out)) p.kill('SIGTERM');
     });
-    setTimeout(() => p.kill('SIGTERM'), ms);
-    p.once('exit', () => resolve(out));
+    const timer = setTimeout(() => p.kill('SIGTERM'), maxMs);
+    p.once('exit', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
   });
 }

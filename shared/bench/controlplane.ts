@@ -183,9 +183,11 @@ export async function startControlPlane(
       '',
     ].join('\n'),
   );
-  // BENCH_CPU_PROF=<dir> writes V8 CPU profiles of both daemons there.
+  // BENCH_CPU_PROF=<dir> writes V8 CPU profiles of both daemons there; BENCH_NODE_FLAGS adds Node
+  // flags to both (e.g. --trace-gc, which NODE_OPTIONS refuses).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const mkube = [process.execPath, ...prof, join(ROOT, 'cli/bin/mkube.js')];
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const mkube = [process.execPath, ...prof, ...flags, join(ROOT, 'cli/bin/mkube.js')];
   const api = w.start('apiserver', [
     ...mkube,
     'apiserver',
