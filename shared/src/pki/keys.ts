@@ -1,16 +1,9 @@
 // Key pairs as Node KeyObjects, and their PEM forms as kubeadm / client-go keyutil write them:
 // EC keys as SEC1 "EC PRIVATE KEY", RSA keys as PKCS#1 "RSA PRIVATE KEY", public keys as SPKI "PUBLIC KEY".
-import {
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPair as generateKeyPairCb,
-  type JsonWebKey,
-  type KeyObject,
-} from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPair as generateKeyPairCb, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { PkiError } from './errors.js';
 import { decodePemBlocks, encodePem } from './pem.js';
-import { P256_PREFIX } from './spki.js';
 
 export type KeyType = 'ecdsa-p256' | 'rsa-2048' | 'rsa-3072' | 'rsa-4096';
 export const KEY_TYPES: readonly KeyType[] = Object.freeze(['ecdsa-p256', 'rsa-2048', 'rsa-3072', 'rsa-4096']);
@@ -70,51 +63,17 @@ export function publicKeyOf(key: KeyPair | KeyObject): KeyObject {
 }
 
 /** DER SubjectPublicKeyInfo of a key. */
+// Not laid out by hand from a JWK export, though OpenSSL's encoders cost more: on Node 20,
+// KeyObject.export({ format: 'jwk' }) of an EC key can deadlock the thread for good when a garbage
+// collection inside it finalizes the key-generation job (ExportJWKEcKey holds the key's mutex,
+// ~KeyGenJob takes it again; seen in gdb on a test that hung 1 run in 6).
 export function spkiDerOf(key: KeyPair | KeyObject): Buffer {
-  const pub = publicKeyOf(key);
-  const jwk = p256Jwk(pub);
-  if (jwk) return Buffer.concat([P256_PREFIX, p256Coordinate(jwk.x), p256Coordinate(jwk.y)]);
-  return pub.export({ type: 'spki', format: 'der' });
+  return publicKeyOf(key).export({ type: 'spki', format: 'der' });
 }
-
-// OpenSSL 3 encodes through its encoder framework: a P-256 SPKI costs ~175 µs and a SEC1 key ~40,
-// while its JWK export is a few µs. A kubelet encodes both for every key it generates, so P-256
-// keys are laid out here from the JWK, byte for byte as OpenSSL writes them (a test compares).
-// (The curve is read from the JWK too: the asymmetricKeyDetails getter costs more than the export.)
-function p256Jwk(k: KeyObject): JsonWebKey | undefined {
-  if (k.asymmetricKeyType !== 'ec') return undefined;
-  const jwk = k.export({ format: 'jwk' });
-  return jwk.crv === 'P-256' ? jwk : undefined;
-}
-
-function p256Coordinate(b64u: string | undefined): Buffer {
-  const b = Buffer.from(b64u ?? '', 'base64url');
-  if (b.length !== 32) throw new PkiError('UnsupportedKey', 'P-256 key component is not 32 bytes');
-  return b;
-}
-
-// ECPrivateKey (RFC 5915) { version 1, privateKey OCTET STRING(32), [0] prime256v1, [1] BIT STRING 04‖X‖Y }.
-const SEC1_P256_HEAD = Buffer.from('30770201010420', 'hex');
-const SEC1_P256_MID = Buffer.from('a00a06082a8648ce3d030107a144034200', 'hex');
 
 export function encodePrivateKeyPem(key: KeyPair | KeyObject): string {
   const k = isKeyPair(key) ? key.privateKey : key;
   if (k.type !== 'private') throw new PkiError('UnsupportedKey', 'not a private key');
-  const jwk = p256Jwk(k);
-  if (jwk) {
-    const { d, x, y } = jwk;
-    const der = Buffer.concat([
-      SEC1_P256_HEAD,
-      p256Coordinate(d),
-      SEC1_P256_MID,
-      Buffer.of(4),
-      p256Coordinate(x),
-      p256Coordinate(y),
-    ]);
-    const pem = encodePem('EC PRIVATE KEY', der);
-    der.fill(0);
-    return pem;
-  }
   if (k.asymmetricKeyType === 'ec') return k.export({ type: 'sec1', format: 'pem' }).toString();
   if (k.asymmetricKeyType === 'rsa') return k.export({ type: 'pkcs1', format: 'pem' }).toString();
   throw new PkiError('UnsupportedKey', `unsupported private key algorithm ${k.asymmetricKeyType}`);

@@ -149,8 +149,6 @@ export function spkiSha256Pin(cert: ParsedCertificate | KeyObject): string {
 /** Whether `key` (a pair, private or public key) is the certificate's key. */
 export function certificateMatchesKey(cert: ParsedCertificate, key: KeyPair | KeyObject): boolean {
   try {
-    // Equal DER is the usual answer and needs no key import; other encodings of one key compare as keys.
-    if (cert.publicKeyDer.equals(spkiDerOf(key))) return true;
     return cert.publicKey.equals(publicKeyOf(key));
   } catch {
     return false;
