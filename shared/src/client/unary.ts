@@ -51,6 +51,8 @@ export function dispatchUnary(
           if (reason !== undefined) c.abort(reason);
         },
         onResponseStart(_c, code) {
+          // An interim answer (100 Continue) is not the answer: request() skips it the same way.
+          if (code < 200) return;
           statusCode = code;
           onResponse();
         },
