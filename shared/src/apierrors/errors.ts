@@ -27,17 +27,17 @@ export class StatusError extends Error {
   }
 
   toStatus(): Status {
-    const s: Status = {
+    // Go's field order; details is a pointer there, so an empty one is still written ("details": {}).
+    return {
       kind: 'Status',
       apiVersion: 'v1',
       metadata: {},
       status: 'Failure',
       message: this.message,
       reason: this.reason,
+      ...(this.details ? { details: this.details } : {}),
       code: this.code,
     };
-    if (this.details && Object.keys(this.details).length > 0) s.details = this.details;
-    return s;
   }
 
   /** Rebuilds the error a server sent (client side). */
@@ -71,10 +71,12 @@ export function reasonForCode(code: number): StatusReason {
   return CODE_REASON[code] ?? (code >= 500 ? 'InternalError' : 'BadRequest');
 }
 
+/** StatusDetails as Go writes them: empty fields omitted. */
 function details(gr: GroupResource, name?: string): StatusDetails {
-  const d: StatusDetails = { kind: gr.resource };
+  const d: StatusDetails = {};
   if (name) d.name = name;
   if (gr.group) d.group = gr.group;
+  if (gr.resource) d.kind = gr.resource;
   return d;
 }
 
@@ -105,8 +107,12 @@ export function newInvalid(
     message: fieldErrorBody(e),
     field: e.field,
   }));
-  const d: StatusDetails = { name, kind: kind.kind, causes };
-  if (kind.group) d.group = kind.group;
+  const d: StatusDetails = {
+    ...(name ? { name } : {}),
+    ...(kind.group ? { group: kind.group } : {}),
+    kind: kind.kind,
+    causes,
+  };
   return new StatusError(
     'Invalid',
     `${kind.kind}${name ? ` "${name}"` : ''} is invalid: ${formatFieldErrors(errs)}`,
