@@ -6,7 +6,7 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { SIGNER } from '@mkube/shared/api';
 import { writeFileAtomic } from '@mkube/shared/atomicfile';
-import { alwaysAllowAuthorizer } from '@mkube/shared/auth';
+import { alwaysAllowAuthorizer, webhookAuthorizer, webhookTokenAuthenticator } from '@mkube/shared/auth';
 import { createClient, type KubeClient } from '@mkube/shared/client';
 import { clientOptionsFrom } from '@mkube/shared/kubeconfig';
 import type { Logger } from '@mkube/shared/log';
@@ -22,7 +22,7 @@ import { KUBELET_VERSION, NodeStatusManager, nodeAddresses } from './nodestatus/
 import type { KubeletConfig } from './options/config.js';
 import { ProcessRuntime } from './runtime/runtime.js';
 import { buildKubeletApp } from './server/app.js';
-import { kubeletAuthenticator, webhookAuthorizer, webhookTokenAuthenticator } from './server/auth.js';
+import { kubeletAuthenticator } from './server/auth.js';
 import { KubeletListener } from './server/listener.js';
 
 export interface RunningKubelet {
