@@ -22,7 +22,12 @@ describe('mkube controller-manager: start-up errors', () => {
   after(() => t.cleanup());
   const pki = (f: string) => join(t.dir, 'pki', f);
   const kcm = (args: string[]) =>
-    runCli(['controller-manager', `--kubeconfig=${join(t.dir, 'controller-manager.conf')}`, ...args]);
+    runCli([
+      'controller-manager',
+      '--secure-port=0',
+      `--kubeconfig=${join(t.dir, 'controller-manager.conf')}`,
+      ...args,
+    ]);
 
   it('an unreadable CA file', async () => {
     const r = await kcm([

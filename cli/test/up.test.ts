@@ -45,17 +45,24 @@ describe('mkube up', () => {
   const dir = join(t.dir, 'cluster');
   let port: number;
   let kubeletPort: number;
+  let kcmPort: number;
   const kubectl = (args: string[]) =>
     spawnSync('kubectl', ['--kubeconfig', join(dir, 'admin.conf'), ...args], {
       encoding: 'utf8',
       env: { ...process.env, HOME: t.dir },
       timeout: 30_000,
     });
-  const flags = () => [`--data-dir=${dir}`, `--apiserver-bind-port=${port}`, `--kubelet-port=${kubeletPort}`];
+  const flags = () => [
+    `--data-dir=${dir}`,
+    `--apiserver-bind-port=${port}`,
+    `--kubelet-port=${kubeletPort}`,
+    `--controller-manager-port=${kcmPort}`,
+  ];
 
   it('brings up two nodes by TLS bootstrap, shows each step, serves kubectl and curl, and Ctrl-C leaves nothing', async () => {
     port = await freePort();
     kubeletPort = await freePort();
+    kcmPort = await freePort();
     const u = await up(flags());
     const out = u.out();
     assert.match(out, /\[apiserver\] ready at https:\/\/127\.0\.0\.1:\d+/, out);
@@ -121,6 +128,42 @@ describe('mkube up', () => {
       join(dir, 'pki/apiserver-kubelet-client.key'),
     ];
     assert.equal(curl(kubeletUrl, asApiserver), '200');
+
+    // The controller-manager's secure port (self-signed for localhost, so -k), authentication and
+    // authorization delegated to the apiserver: health for anyone, /metrics only for who may.
+    const kcm = (path: string, extra: string[] = []) => {
+      const r = spawnSync('curl', ['-sk', '-w', '\n%{http_code}', ...extra, `https://127.0.0.1:${kcmPort}${path}`], {
+        encoding: 'utf8',
+      });
+      const i = r.stdout.lastIndexOf('\n');
+      return { body: r.stdout.slice(0, i), code: r.stdout.slice(i + 1) };
+    };
+    assert.deepEqual(kcm('/healthz'), { body: 'ok', code: '200' });
+    assert.match(kcm('/healthz?verbose').body, /\[\+\]leaderElection ok/);
+    const anon = kcm('/metrics');
+    assert.equal(anon.code, '403');
+    assert.equal(JSON.parse(anon.body).message, 'forbidden: User "system:anonymous" cannot get path "/metrics"');
+    const raw = (conf: string, field: string) =>
+      kubectl([
+        'config',
+        'view',
+        '--raw',
+        `--kubeconfig=${join(dir, conf)}`,
+        '-o',
+        `jsonpath={.users[0].user.${field}}`,
+      ]).stdout;
+    const token = raw('bootstrap-kubelet.conf', 'token');
+    const asToken = kcm('/metrics', ['-H', `Authorization: Bearer ${token}`]);
+    assert.equal(asToken.code, '403', 'the token is known to the apiserver (TokenReview) but may not read metrics');
+    assert.match(JSON.parse(asToken.body).message, new RegExp(`User "system:bootstrap:${token.split('.')[0]}"`));
+    assert.equal(kcm('/metrics', ['-H', 'Authorization: Bearer abcdef.0123456789abcdef']).code, '401');
+    const adminCrt = join(t.dir, 'admin.crt');
+    const adminKey = join(t.dir, 'admin.key');
+    writeFileSync(adminCrt, Buffer.from(raw('admin.conf', 'client-certificate-data'), 'base64'));
+    writeFileSync(adminKey, Buffer.from(raw('admin.conf', 'client-key-data'), 'base64'), { mode: 0o600 });
+    const asAdmin = kcm('/metrics', ['--cert', adminCrt, '--key', adminKey]);
+    assert.equal(asAdmin.code, '200', asAdmin.body);
+    assert.match(asAdmin.body, /^leader_election_master_status\{name="kube-controller-manager"\} 1$/m);
 
     u.child.kill('SIGINT');
     assert.equal(await u.exited, 0, u.out());

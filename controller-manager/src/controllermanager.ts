@@ -25,6 +25,8 @@ import { LeaderElector } from './leaderelection/index.js';
 import { NodeLifecycleController } from './nodelifecycle/index.js';
 import type { ControllerManagerConfig } from './options/config.js';
 import { ROOT_CA_CONFIGMAP, RootCACertPublisher } from './rootcacertpublisher/index.js';
+import type { SecureServer } from './server/app.js';
+import { LEADER_HEALTH_TIMEOUT_MS, serveSecurely } from './server/serve.js';
 
 export const USER_AGENT = 'kube-controller-manager/v1.33.0 (mkube)';
 
@@ -38,6 +40,8 @@ export const CSR_WORKERS = 32;
 export interface RunningControllerManager {
   readonly client: KubeClient;
   readonly identity: string;
+  /** The secure port, once listening (undefined with --secure-port=0). */
+  readonly secureServing?: { readonly address: string; readonly port: number };
   isLeader(): boolean;
   /** Resolves 'lost' if leadership was lost (the process should exit 1), 'stopped' after stop(). */
   readonly done: Promise<'stopped' | 'lost'>;
@@ -218,14 +222,34 @@ export async function startControllerManager(
     running = runControllers(config, client, log, opts, stopper.signal);
     done = running.then(() => 'stopped' as const);
   }
+  const isLeader = () => (elector ? elector.isLeader() : true);
+  let secure: SecureServer | undefined;
+  if (config.secureServing) {
+    try {
+      secure = await serveSecurely(config, config.secureServing, {
+        log,
+        isLeader,
+        leaderHealthy: () =>
+          !elector?.isLeader() ||
+          Date.now() - elector.renewedAt <= (le?.leaseDurationMs ?? 0) + LEADER_HEALTH_TIMEOUT_MS,
+      });
+    } catch (e) {
+      stopper.abort();
+      await done;
+      await client.close({ graceMs: 0 });
+      throw e;
+    }
+  }
   return {
     client,
     identity,
-    isLeader: () => (elector ? elector.isLeader() : true),
+    ...(secure ? { secureServing: { address: secure.address, port: secure.port } } : {}),
+    isLeader,
     done,
     async stop() {
       stopper.abort();
       await done;
+      await secure?.close();
       await client.close({ graceMs: 1000 });
     },
   };

@@ -50,6 +50,8 @@ export async function startCluster(extraApiserverArgs: ExtraArgs = []): Promise<
   const clients: KubeClient[] = [admin];
   const kcms: RunningControllerManager[] = [];
   const kcmArgs = (extra: string[] = []) => [
+    // Tests run many controller-managers at once: no secure port unless a test asks for one.
+    '--secure-port=0',
     `--kubeconfig=${kcm.kubeconfig}`,
     `--cluster-signing-cert-file=${fx.pki.caCrt}`,
     `--cluster-signing-key-file=${join(fx.dir, 'ca.key')}`,

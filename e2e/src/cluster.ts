@@ -204,9 +204,18 @@ export async function startUpCluster(prefix: string): Promise<UpCluster> {
   const dir = join(top, 'cluster');
   const port = await freePort();
   const kubeletPort = await freePort();
+  const kcmPort = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
-    [MKUBE_BIN, 'up', `--data-dir=${dir}`, `--apiserver-bind-port=${port}`, `--kubelet-port=${kubeletPort}`, '--v=10'],
+    [
+      MKUBE_BIN,
+      'up',
+      `--data-dir=${dir}`,
+      `--apiserver-bind-port=${port}`,
+      `--kubelet-port=${kubeletPort}`,
+      `--controller-manager-port=${kcmPort}`,
+      '--v=10',
+    ],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

@@ -42,6 +42,7 @@ describe('controller-manager process across apiserver restarts', () => {
     api = await startApiserver(pki, port, join(work, 'data'), API_FLAGS);
     kcm = startDaemon([
       'controller-manager',
+      '--secure-port=0',
       `--kubeconfig=${pki.path('controller-manager.conf')}`,
       `--cluster-signing-cert-file=${pki.caCrt}`,
       `--cluster-signing-key-file=${pki.path('pki/ca.key')}`,

@@ -75,6 +75,7 @@ describe('HA control plane: mkube up --store etcd', { timeout: 300_000 }, () => 
     dir = tempDir('ha');
     apiPort = await freeRange(2);
     etcdPort = await freeRange(6);
+    const kcmPort = await freeRange(2);
     servers = [`https://127.0.0.1:${apiPort}`, `https://127.0.0.1:${apiPort + 1}`];
     up = startDaemon([
       'up',
@@ -84,6 +85,7 @@ describe('HA control plane: mkube up --store etcd', { timeout: 300_000 }, () => 
       '--advertise-address=127.0.0.1',
       `--apiserver-bind-port=${apiPort}`,
       `--etcd-port=${etcdPort}`,
+      `--controller-manager-port=${kcmPort}`,
     ]);
     await waitFor(
       () => up.logs().includes('Ctrl-C stops the cluster.') || up.proc.exitCode !== null,

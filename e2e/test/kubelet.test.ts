@@ -85,6 +85,7 @@ describe('kubelet process: join, 10250, logs and exec through the apiserver', ()
   const startKcm = () =>
     startDaemon([
       'controller-manager',
+      '--secure-port=0',
       `--kubeconfig=${pki.path('controller-manager.conf')}`,
       `--cluster-signing-cert-file=${pki.caCrt}`,
       `--cluster-signing-key-file=${pki.path('pki/ca.key')}`,

@@ -210,6 +210,7 @@ export async function startControlPlane(
   const kcmProc = w.start('controller-manager', [
     ...mkube,
     'controller-manager',
+    '--secure-port=0',
     `--kubeconfig=${kcmConf}`,
     `--cluster-signing-cert-file=${caFile}`,
     `--cluster-signing-key-file=${caKeyFile}`,

@@ -44,6 +44,13 @@ const UP_FLAGS: readonly FlagSpec[] = [
     usage: "With --store=etcd: the first etcd member's client port (peers and other members follow)",
   },
   {
+    name: 'controller-manager-port',
+    type: 'int',
+    default: 10257,
+    usage:
+      "The controller-manager's --secure-port on 127.0.0.1 (/healthz, /metrics with delegated auth; with --store=etcd the second one takes the next port); 0: none",
+  },
+  {
     name: 'signing-duration',
     type: 'duration',
     usage: "The controller-manager's --cluster-signing-duration (default 8760h): short values show rotation",
@@ -243,6 +250,7 @@ export const upCommand: Command = {
         const signingDuration = args.given.has('signing-duration')
           ? [`--cluster-signing-duration=${Math.round((args.flags['signing-duration'] as number) / 1000)}s`]
           : [];
+        const kcmPort = args.flags['controller-manager-port'] as number;
         const kcms = kcmConfs.map((conf, i) =>
           start(names('controller-manager')[i]!, [
             'controller-manager',
@@ -252,6 +260,17 @@ export const upCommand: Command = {
             `--root-ca-file=${pki('ca.crt')}`,
             // kubeadm's setting: the bootstrap signer and token cleaner are off upstream by default.
             '--controllers=*,bootstrapsigner,tokencleaner',
+            // kubeadm's secure serving: loopback only, authentication and authorization delegated to
+            // the apiserver with the controller-manager's own credentials.
+            ...(kcmPort > 0
+              ? [
+                  `--secure-port=${kcmPort + i}`,
+                  '--bind-address=127.0.0.1',
+                  `--authentication-kubeconfig=${conf}`,
+                  `--authorization-kubeconfig=${conf}`,
+                  `--client-ca-file=${pki('ca.crt')}`,
+                ]
+              : ['--secure-port=0']),
             ...signingDuration,
             ...verbosity,
           ]),

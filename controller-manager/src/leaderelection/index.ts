@@ -38,6 +38,7 @@ export class LeaderElector {
   #observed?: Lease;
   #observedAt = 0;
   #leader = '';
+  #renewedAt = 0;
 
   constructor(
     readonly client: KubeClient,
@@ -59,6 +60,11 @@ export class LeaderElector {
     return this.#leader === this.config.identity;
   }
 
+  /** When this process last acquired or renewed the lease (epoch ms; 0 if never). */
+  get renewedAt(): number {
+    return this.#renewedAt;
+  }
+
   /** Campaigns until `signal` aborts; returns after leadership (if any) is lost or given up. */
   async run(signal: AbortSignal): Promise<'stopped' | 'lost'> {
     const c = this.config;
@@ -69,6 +75,7 @@ export class LeaderElector {
     }
     if (signal.aborted) return 'stopped';
     this.log.info({ lease: `${c.namespace}/${c.name}`, identity: c.identity }, 'successfully acquired lease');
+    this.#renewedAt = Date.now();
     const leading = new AbortController();
     const onStop = () => leading.abort();
     signal.addEventListener('abort', onStop, { once: true });
@@ -80,6 +87,7 @@ export class LeaderElector {
       if (signal.aborted) break;
       if (await this.#tryAcquireOrRenew()) {
         lastRenew = Date.now();
+        this.#renewedAt = lastRenew;
         continue;
       }
       if (Date.now() - lastRenew >= c.renewDeadlineMs || (this.#leader && !this.isLeader())) {

@@ -8,6 +8,7 @@ import { loadKubeconfig, type ResolvedCredentials, resolveCredentials } from '@m
 import { CertificateAuthority, PkiError, parseCertificatePem, parsePrivateKeyPem } from '@mkube/shared/pki';
 import { cidrBlockList } from '../certificates/servingapprover.js';
 import { enabledControllers } from './controllers.js';
+import { loadSecureServing, type SecureServingConfig } from './serving.js';
 
 export interface ControllerManagerConfig {
   readonly kubeconfigFile: string;
@@ -27,6 +28,8 @@ export interface ControllerManagerConfig {
   readonly nodeMonitorGracePeriodMs: number;
   readonly servingCsrAllowedCidrs: readonly string[];
   readonly servingCsrMaxExpirationSeconds: number;
+  /** HTTPS on --secure-port (undefined with --secure-port=0). */
+  readonly secureServing?: SecureServingConfig;
   readonly verbosity: number;
 }
 
@@ -175,6 +178,8 @@ export async function loadControllerManagerConfig(
   if (!(duration > 0))
     problems.push({ code: 'BAD_VALUE', flag: 'cluster-signing-duration', message: 'must be positive' });
 
+  const secureServing = await loadSecureServing(flags, problems);
+
   if (problems.length > 0 || !credentials) throw new ConfigError(problems);
   return {
     kubeconfigFile,
@@ -195,6 +200,7 @@ export async function loadControllerManagerConfig(
     nodeMonitorGracePeriodMs: Number(flags['node-monitor-grace-period']),
     servingCsrAllowedCidrs: cidrs,
     servingCsrMaxExpirationSeconds: Math.floor(Number(flags['serving-csr-max-expiration']) / 1000),
+    ...(secureServing ? { secureServing } : {}),
     verbosity: Number(flags.v ?? 0),
   };
 }

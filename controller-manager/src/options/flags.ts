@@ -126,6 +126,80 @@ export const CONTROLLER_MANAGER_FLAGS: readonly FlagSpec[] = [
     default: '8760h',
     usage: 'mkube: kubelet serving CSRs asking for a longer spec.expirationSeconds are denied.',
   },
+  // Secure serving and its delegated authentication and authorization (k8s.io/apiserver's
+  // SecureServingOptions and Delegating{Authentication,Authorization}Options as kube-controller-manager sets them).
+  {
+    name: 'secure-port',
+    type: 'int',
+    default: 10257,
+    usage: "The port on which to serve HTTPS with authentication and authorization. If 0, don't serve HTTPS at all.",
+  },
+  {
+    name: 'bind-address',
+    type: 'string',
+    default: '0.0.0.0',
+    usage: 'The IP address on which to listen for the --secure-port port.',
+  },
+  {
+    name: 'tls-cert-file',
+    type: 'string',
+    usage:
+      'File containing the default x509 Certificate for HTTPS. If HTTPS serving is enabled, and --tls-cert-file and --tls-private-key-file are not provided, a self-signed certificate and key are generated for the public address and saved to the directory specified by --cert-dir.',
+  },
+  {
+    name: 'tls-private-key-file',
+    type: 'string',
+    usage: 'File containing the default x509 private key matching --tls-cert-file.',
+  },
+  {
+    name: 'cert-dir',
+    type: 'string',
+    usage:
+      'The directory where the TLS certs are located. If --tls-cert-file and --tls-private-key-file are provided, this flag will be ignored. Empty: the self-signed pair is kept in memory.',
+  },
+  {
+    name: 'client-ca-file',
+    type: 'string',
+    usage:
+      'If set, any request presenting a client certificate signed by one of the authorities in the client-ca-file is authenticated with an identity corresponding to the CommonName of the client certificate.',
+  },
+  {
+    name: 'authentication-kubeconfig',
+    type: 'string',
+    usage:
+      "kubeconfig file pointing at the 'core' kubernetes server with enough rights to create tokenreviews.authentication.k8s.io. Without it, bearer tokens are not checked (requests without a client certificate are anonymous).",
+  },
+  {
+    name: 'authentication-token-webhook-cache-ttl',
+    type: 'duration',
+    default: '10s',
+    usage: 'The duration to cache responses from the webhook token authenticator.',
+  },
+  {
+    name: 'authorization-kubeconfig',
+    type: 'string',
+    usage:
+      "kubeconfig file pointing at the 'core' kubernetes server with enough rights to create subjectaccessreviews.authorization.k8s.io. Without it, all requests not skipped by authorization are forbidden.",
+  },
+  {
+    name: 'authorization-always-allow-paths',
+    type: 'stringSlice',
+    default: ['/healthz', '/readyz', '/livez'],
+    usage:
+      "A list of HTTP paths to skip during authorization, i.e. these are authorized without contacting the 'core' kubernetes server.",
+  },
+  {
+    name: 'authorization-webhook-cache-authorized-ttl',
+    type: 'duration',
+    default: '10s',
+    usage: "The duration to cache 'authorized' responses from the webhook authorizer.",
+  },
+  {
+    name: 'authorization-webhook-cache-unauthorized-ttl',
+    type: 'duration',
+    default: '10s',
+    usage: "The duration to cache 'unauthorized' responses from the webhook authorizer.",
+  },
   {
     name: 'v',
     type: 'int',

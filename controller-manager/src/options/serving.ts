@@ -1,0 +1,203 @@
+// --secure-port and its delegated authentication and authorization, checked into one config: the
+// serving pair read (or, as kube-controller-manager does without --tls-cert-file, self-signed for
+// localhost, kept in memory or in --cert-dir as kube-controller-manager.{crt,key}), the client CA
+// parsed and the delegation kubeconfigs resolved.
+import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+import { writeFileAtomic } from '@mkube/shared/atomicfile';
+import { type ConfigProblem, type FlagValues, readFlagFile } from '@mkube/shared/flags';
+import { loadKubeconfig, type ResolvedCredentials, resolveCredentials } from '@mkube/shared/kubeconfig';
+import {
+  CertificateAuthority,
+  certificateMatchesKey,
+  encodePrivateKeyPem,
+  generateKeyPair,
+  parseCertificatesPem,
+  parsePrivateKeyPem,
+} from '@mkube/shared/pki';
+
+export interface SecureServingConfig {
+  readonly port: number;
+  readonly bindAddress: string;
+  /** The serving certificate chain and its key (PEM). */
+  readonly certPem: string;
+  readonly keyPem: string;
+  /** Where the pair came from, for the start-up log. */
+  readonly certSource: string;
+  readonly clientCAPem?: string;
+  readonly authentication?: { readonly credentials: ResolvedCredentials; readonly cacheTtlMs: number };
+  readonly authorization?: {
+    readonly credentials: ResolvedCredentials;
+    readonly allowedTtlMs: number;
+    readonly deniedTtlMs: number;
+  };
+  readonly alwaysAllowPaths: readonly string[];
+  /** Groups allowed everything without asking (upstream: system:masters). */
+  readonly alwaysAllowGroups: readonly string[];
+}
+
+const PAIR_NAME = 'kube-controller-manager';
+const SELF_SIGNED_TTL_MS = 365 * 24 * 3600 * 1000;
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+function readPair(flags: FlagValues, problems: ConfigProblem[]): { certPem: string; keyPem: string } | undefined {
+  const certFile = str(flags['tls-cert-file']);
+  const keyFile = str(flags['tls-private-key-file']);
+  if (!certFile !== !keyFile) {
+    problems.push({
+      code: 'REQUIRED',
+      flag: certFile ? 'tls-private-key-file' : 'tls-cert-file',
+      message: '--tls-cert-file and --tls-private-key-file must be specified together',
+    });
+    return undefined;
+  }
+  const certPem = readFlagFile('tls-cert-file', certFile, problems);
+  const keyPem = readFlagFile('tls-private-key-file', keyFile, problems);
+  if (certPem === undefined || keyPem === undefined) return undefined;
+  try {
+    const [leaf] = parseCertificatesPem(certPem);
+    if (!leaf) throw new Error('no CERTIFICATE block');
+    if (!certificateMatchesKey(leaf, parsePrivateKeyPem(keyPem))) {
+      problems.push({
+        code: 'KEY_MISMATCH',
+        flag: 'tls-private-key-file',
+        file: keyFile,
+        message: `private key does not match public key in --tls-cert-file ${JSON.stringify(certFile)}`,
+      });
+      return undefined;
+    }
+  } catch (e) {
+    problems.push({ code: 'BAD_CERTIFICATE', flag: 'tls-cert-file', file: certFile, message: (e as Error).message });
+    return undefined;
+  }
+  return { certPem, keyPem };
+}
+
+/** A self-signed CA and a localhost serving certificate from it, as certutil.GenerateSelfSignedCertKey. */
+async function selfSigned(bindAddress: string): Promise<{ certPem: string; keyPem: string }> {
+  const stamp = Math.floor(Date.now() / 1000);
+  const { ca, certPem: caPem } = await CertificateAuthority.createSelfSigned({ commonName: `localhost-ca@${stamp}` });
+  const key = await generateKeyPair();
+  const ips = ['127.0.0.1', ...(bindAddress !== '0.0.0.0' && bindAddress !== '::' ? [bindAddress] : [])];
+  const leaf = ca.issue({
+    subject: { commonName: `localhost@${stamp}` },
+    dnsNames: ['localhost'],
+    ipAddresses: [...new Set(ips)],
+    publicKey: key.publicKey,
+    usages: ['digital signature', 'key encipherment', 'server auth'],
+    ttlMs: SELF_SIGNED_TTL_MS,
+  });
+  return { certPem: leaf.pem + caPem, keyPem: encodePrivateKeyPem(key) };
+}
+
+async function kubeconfigCredentials(
+  flag: string,
+  file: string,
+  problems: ConfigProblem[],
+): Promise<ResolvedCredentials | undefined> {
+  if (!file) return undefined;
+  try {
+    return await resolveCredentials(await loadKubeconfig(file));
+  } catch (e) {
+    problems.push({ code: 'BAD_VALUE', flag, file, message: (e as Error).message });
+    return undefined;
+  }
+}
+
+export async function loadSecureServing(
+  flags: FlagValues,
+  problems: ConfigProblem[],
+): Promise<SecureServingConfig | undefined> {
+  const port = Number(flags['secure-port']);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    problems.push({
+      code: 'BAD_VALUE',
+      flag: 'secure-port',
+      message: `${port} must be between 0 and 65535, inclusive`,
+    });
+    return undefined;
+  }
+  if (port === 0) return undefined;
+  const bindAddress = str(flags['bind-address']) || '0.0.0.0';
+  if (!isIP(bindAddress)) {
+    problems.push({
+      code: 'BAD_VALUE',
+      flag: 'bind-address',
+      message: `${JSON.stringify(bindAddress)} is not an IP address`,
+    });
+    return undefined;
+  }
+
+  let pair: { certPem: string; keyPem: string } | undefined;
+  let certSource: string;
+  const certDir = str(flags['cert-dir']);
+  if (str(flags['tls-cert-file']) || str(flags['tls-private-key-file'])) {
+    pair = readPair(flags, problems);
+    certSource = str(flags['tls-cert-file']);
+  } else if (certDir) {
+    const crt = join(certDir, `${PAIR_NAME}.crt`);
+    const key = join(certDir, `${PAIR_NAME}.key`);
+    certSource = crt;
+    if (existsSync(crt) && existsSync(key)) {
+      pair = readPair({ 'tls-cert-file': crt, 'tls-private-key-file': key }, problems);
+    } else {
+      pair = await selfSigned(bindAddress);
+      await writeFileAtomic(crt, pair.certPem, { mode: 0o644 });
+      await writeFileAtomic(key, pair.keyPem, { mode: 0o600 });
+    }
+  } else {
+    pair = await selfSigned(bindAddress);
+    certSource = 'self-signed, in memory';
+  }
+
+  let clientCAPem: string | undefined;
+  const caFile = str(flags['client-ca-file']);
+  if (caFile) {
+    clientCAPem = readFlagFile('client-ca-file', caFile, problems);
+    if (clientCAPem !== undefined) {
+      try {
+        if (parseCertificatesPem(clientCAPem).length === 0) throw new Error('no CERTIFICATE block');
+      } catch (e) {
+        problems.push({ code: 'BAD_CERTIFICATE', flag: 'client-ca-file', file: caFile, message: (e as Error).message });
+      }
+    }
+  }
+  const authnCreds = await kubeconfigCredentials(
+    'authentication-kubeconfig',
+    str(flags['authentication-kubeconfig']),
+    problems,
+  );
+  const authzCreds = await kubeconfigCredentials(
+    'authorization-kubeconfig',
+    str(flags['authorization-kubeconfig']),
+    problems,
+  );
+  if (!pair) return undefined;
+  return {
+    port,
+    bindAddress,
+    ...pair,
+    certSource,
+    ...(clientCAPem ? { clientCAPem } : {}),
+    ...(authnCreds
+      ? {
+          authentication: {
+            credentials: authnCreds,
+            cacheTtlMs: Number(flags['authentication-token-webhook-cache-ttl']),
+          },
+        }
+      : {}),
+    ...(authzCreds
+      ? {
+          authorization: {
+            credentials: authzCreds,
+            allowedTtlMs: Number(flags['authorization-webhook-cache-authorized-ttl']),
+            deniedTtlMs: Number(flags['authorization-webhook-cache-unauthorized-ttl']),
+          },
+        }
+      : {}),
+    alwaysAllowPaths: (flags['authorization-always-allow-paths'] as string[] | undefined) ?? [],
+    alwaysAllowGroups: ['system:masters'],
+  };
+}

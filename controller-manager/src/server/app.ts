@@ -1,0 +1,164 @@
+// kube-controller-manager's secure port (10257): HTTPS with delegated authentication and
+// authorization in front of /healthz, /livez and /readyz (with their checks), /metrics and /configz.
+// Every request is authenticated and authorized before routing, so an unknown path is 403 for a
+// caller who may not see it and 404 for one who may, as in any k8s.io/apiserver server.
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { newForbidden, newInternalError, newUnauthorized, type StatusError } from '@mkube/shared/apierrors';
+import {
+  type Attributes,
+  type Authenticator,
+  type Authorizer,
+  peerCertificatesOf,
+  type UserInfo,
+} from '@mkube/shared/auth';
+import type { Logger } from '@mkube/shared/log';
+
+/** A named health check; a thrown error or false is a failure. */
+export interface HealthCheck {
+  readonly name: string;
+  check(): boolean;
+}
+
+export interface SecureServerDeps {
+  readonly bindAddress: string;
+  readonly port: number;
+  readonly certPem: string;
+  readonly keyPem: string;
+  readonly authenticator: Authenticator;
+  readonly authorizer: Authorizer;
+  readonly checks: readonly HealthCheck[];
+  readonly metrics: () => string;
+  readonly configz: () => unknown;
+  readonly log: Logger;
+}
+
+export interface SecureServer {
+  readonly address: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const HEALTH = new Set(['/healthz', '/livez', '/readyz']);
+
+function send(res: import('node:http').ServerResponse, code: number, type: string, body: string): void {
+  res.writeHead(code, {
+    'content-type': type,
+    'cache-control': 'no-cache, private',
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(body);
+}
+
+function sendStatus(res: import('node:http').ServerResponse, err: StatusError): void {
+  send(res, err.code, 'application/json', `${JSON.stringify(err.toStatus())}\n`);
+}
+
+/** The healthz handler's text: "ok", or per check with ?verbose and on failure (reasons withheld, as upstream). */
+export function healthResponse(
+  path: string,
+  query: URLSearchParams,
+  checks: readonly HealthCheck[],
+): { code: number; body: string } {
+  const [root, single] = [...HEALTH].flatMap((h) =>
+    path === h ? [h, ''] : path.startsWith(`${h}/`) ? [h, path.slice(h.length + 1)] : [],
+  );
+  const all = [{ name: 'ping', check: () => true }, ...checks];
+  const run = (c: HealthCheck): boolean => {
+    try {
+      return c.check();
+    } catch {
+      return false;
+    }
+  };
+  if (single) {
+    const c = all.find((x) => x.name === single);
+    if (!c) return { code: 404, body: '404 page not found\n' };
+    return run(c) ? { code: 200, body: 'ok' } : { code: 500, body: 'internal server error: check failed\n' };
+  }
+  const exclude = new Set(query.getAll('exclude'));
+  const results = all.filter((c) => !exclude.has(c.name)).map((c) => ({ name: c.name, ok: run(c) }));
+  const failed = results.some((r) => !r.ok);
+  const name = root?.slice(1) ?? 'healthz';
+  if (!failed && !query.has('verbose')) return { code: 200, body: 'ok' };
+  const lines = results.map((r) => (r.ok ? `[+]${r.name} ok` : `[-]${r.name} failed: reason withheld`));
+  return {
+    code: failed ? 500 : 200,
+    body: `${lines.join('\n')}\n${name} check ${failed ? 'failed' : 'passed'}\n`,
+  };
+}
+
+export async function startSecureServer(d: SecureServerDeps): Promise<SecureServer> {
+  const server: Server = createServer({ cert: d.certPem, key: d.keyPem, requestCert: true, rejectUnauthorized: false });
+  server.on('request', (req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      const path = url.pathname;
+      let user: UserInfo | null;
+      try {
+        user = await d.authenticator.authenticate({
+          method: req.method ?? 'GET',
+          path,
+          headers: req.headers,
+          peerCertificates: peerCertificatesOf(req),
+        });
+      } catch {
+        user = null;
+      }
+      if (!user) return sendStatus(res, newUnauthorized());
+      const attrs: Attributes = {
+        user,
+        verb: (req.method ?? 'GET').toLowerCase() === 'head' ? 'get' : (req.method ?? 'GET').toLowerCase(),
+        isResourceRequest: false,
+        path,
+        namespace: '',
+        apiGroup: '',
+        apiVersion: '',
+        resource: '',
+        subresource: '',
+        name: '',
+      };
+      try {
+        const r = await d.authorizer.authorize(attrs);
+        if (r.decision !== 'Allow') {
+          const why = `User ${JSON.stringify(user.username)} cannot ${attrs.verb} path ${JSON.stringify(path)}`;
+          return sendStatus(res, newForbidden({ group: '', resource: '' }, '', r.reason ? `${why}: ${r.reason}` : why));
+        }
+      } catch (e) {
+        d.log.error({ err: (e as Error).message, path }, 'authorization error');
+        return sendStatus(res, newInternalError(e));
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        return send(res, 405, 'text/plain; charset=utf-8', 'Method Not Allowed\n');
+      }
+      if ([...HEALTH].some((h) => path === h || path.startsWith(`${h}/`))) {
+        const h = healthResponse(path, url.searchParams, d.checks);
+        return send(res, h.code, 'text/plain; charset=utf-8', h.body);
+      }
+      if (path === '/metrics') return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', d.metrics());
+      if (path === '/configz') return send(res, 200, 'application/json', `${JSON.stringify(d.configz())}\n`);
+      return send(res, 404, 'text/plain; charset=utf-8', '404 page not found\n');
+    })().catch((e: unknown) => {
+      d.log.error({ err: (e as Error).message }, 'secure port handler failed');
+      if (!res.headersSent) sendStatus(res, newInternalError(e));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(d.port, d.bindAddress, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  d.log.info({ address: `${addr.address}:${addr.port}` }, 'serving securely');
+  return {
+    address: addr.address,
+    port: addr.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,76 @@
+// The secure port's delegated authentication and authorization, as k8s.io/apiserver builds them
+// for kube-controller-manager: a client certificate against --client-ca-file, a bearer token
+// through a TokenReview (--authentication-kubeconfig), no credentials at all → system:anonymous;
+// then --authorization-always-allow-paths, the system:masters group, and a SubjectAccessReview
+// (--authorization-kubeconfig). Without that kubeconfig everything else is forbidden.
+import {
+  type Authenticator,
+  type Authorizer,
+  anonymousAuthenticator,
+  bearerTokenAuthenticator,
+  unionAuthenticator,
+  unionAuthorizer,
+  webhookAuthorizer,
+  webhookTokenAuthenticator,
+  withAuthenticatedGroup,
+  x509Authenticator,
+} from '@mkube/shared/auth';
+import type { KubeClient } from '@mkube/shared/client';
+import { parseCertificatesPem } from '@mkube/shared/pki';
+import type { SecureServingConfig } from '../options/serving.js';
+
+export function delegatingAuthenticator(
+  cfg: SecureServingConfig,
+  client: (() => KubeClient) | undefined,
+): Authenticator {
+  const list: Authenticator[] = [];
+  if (cfg.clientCAPem) list.push(x509Authenticator({ roots: parseCertificatesPem(cfg.clientCAPem) }));
+  if (client && cfg.authentication) {
+    list.push(bearerTokenAuthenticator([webhookTokenAuthenticator(client, cfg.authentication.cacheTtlMs)]));
+  }
+  const creds = withAuthenticatedGroup(unionAuthenticator(list));
+  // A request whose credentials fail is refused (401); only one without any is anonymous.
+  return {
+    async authenticate(req) {
+      return (await creds.authenticate(req)) ?? anonymousAuthenticator.authenticate(req);
+    },
+  };
+}
+
+/** authorizerfactory's path authorizer: exact paths, or prefixes ending in '*'; a leading '/' is optional. */
+export function alwaysAllowPathsAuthorizer(paths: readonly string[]): Authorizer {
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  for (const raw of paths) {
+    const p = raw.startsWith('/') ? raw : `/${raw}`;
+    if (p.endsWith('*')) prefixes.push(p.slice(0, -1));
+    else exact.add(p);
+  }
+  return {
+    async authorize(a) {
+      if (a.isResourceRequest) return { decision: 'NoOpinion', reason: '' };
+      const allowed = exact.has(a.path) || prefixes.some((p) => a.path.startsWith(p));
+      return { decision: allowed ? 'Allow' : 'NoOpinion', reason: '' };
+    },
+  };
+}
+
+export function alwaysAllowGroupsAuthorizer(groups: readonly string[]): Authorizer {
+  return {
+    async authorize(a) {
+      const allowed = a.user.groups.some((g) => groups.includes(g));
+      return { decision: allowed ? 'Allow' : 'NoOpinion', reason: '' };
+    },
+  };
+}
+
+export function delegatingAuthorizer(cfg: SecureServingConfig, client: (() => KubeClient) | undefined): Authorizer {
+  const list: Authorizer[] = [
+    alwaysAllowPathsAuthorizer(cfg.alwaysAllowPaths),
+    alwaysAllowGroupsAuthorizer(cfg.alwaysAllowGroups),
+  ];
+  if (client && cfg.authorization) {
+    list.push(webhookAuthorizer(client, cfg.authorization.allowedTtlMs, cfg.authorization.deniedTtlMs));
+  }
+  return unionAuthorizer(...list);
+}

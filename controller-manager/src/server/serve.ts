@@ -1,0 +1,116 @@
+// Puts the secure port together: delegated auth with its own clients to the apiserver, the health
+// checks (leader election's as upstream's NewLeaderHealthzAdaptor), metrics and configz.
+import { createClient, type KubeClient } from '@mkube/shared/client';
+import { formatDuration } from '@mkube/shared/flags';
+import { clientOptionsFrom, type ResolvedCredentials } from '@mkube/shared/kubeconfig';
+import type { Logger } from '@mkube/shared/log';
+import type { ControllerManagerConfig } from '../options/config.js';
+import type { SecureServingConfig } from '../options/serving.js';
+import { type SecureServer, startSecureServer } from './app.js';
+import { delegatingAuthenticator, delegatingAuthorizer } from './auth.js';
+
+/** How long past the lease duration a leader may go unrenewed before /healthz fails (upstream: 20 s). */
+export const LEADER_HEALTH_TIMEOUT_MS = 20_000;
+const USER_AGENT = 'kube-controller-manager/v1.33.0 (mkube) delegated-auth';
+
+export interface ServeDeps {
+  readonly log: Logger;
+  readonly isLeader: () => boolean;
+  readonly leaderHealthy: () => boolean;
+}
+
+function metricsText(isLeader: boolean, leaseName: string | undefined): string {
+  const mem = process.memoryUsage().rss;
+  const cpu = process.cpuUsage();
+  const start = Date.now() / 1000 - process.uptime();
+  const lines = [
+    '# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.',
+    '# TYPE process_cpu_seconds_total counter',
+    `process_cpu_seconds_total ${(cpu.user + cpu.system) / 1e6}`,
+    '# HELP process_resident_memory_bytes Resident memory size in bytes.',
+    '# TYPE process_resident_memory_bytes gauge',
+    `process_resident_memory_bytes ${mem}`,
+    '# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.',
+    '# TYPE process_start_time_seconds gauge',
+    `process_start_time_seconds ${start.toFixed(3)}`,
+  ];
+  if (leaseName) {
+    lines.push(
+      "# HELP leader_election_master_status [ALPHA] Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease. Please make sure to group by name.",
+      '# TYPE leader_election_master_status gauge',
+      `leader_election_master_status{name="${leaseName}"} ${isLeader ? 1 : 0}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function configz(config: ControllerManagerConfig): unknown {
+  const le = config.leaderElection;
+  return {
+    componentconfig: {
+      Generic: {
+        Controllers: [...config.enabled].sort(),
+        LeaderElection: {
+          LeaderElect: Boolean(le),
+          ...(le
+            ? {
+                LeaseDuration: formatDuration(le.leaseDurationMs),
+                RenewDeadline: formatDuration(le.renewDeadlineMs),
+                RetryPeriod: formatDuration(le.retryPeriodMs),
+                ResourceLock: 'leases',
+                ResourceName: le.name,
+                ResourceNamespace: le.namespace,
+              }
+            : {}),
+        },
+      },
+      CSRSigningController: { ClusterSigningDuration: formatDuration(config.signingDurationMs) },
+      NodeLifecycleController: { NodeMonitorGracePeriod: formatDuration(config.nodeMonitorGracePeriodMs) },
+    },
+  };
+}
+
+export async function serveSecurely(
+  config: ControllerManagerConfig,
+  s: SecureServingConfig,
+  d: ServeDeps,
+): Promise<SecureServer> {
+  const clients: KubeClient[] = [];
+  const clientFor = (creds: ResolvedCredentials | undefined): (() => KubeClient) | undefined => {
+    if (!creds) return undefined;
+    const c = createClient({ ...clientOptionsFrom(creds), userAgent: USER_AGENT, logger: d.log });
+    clients.push(c);
+    return () => c;
+  };
+  const log = d.log.child({ component: 'secure-serving' });
+  log.info({ certificate: s.certSource }, 'secure serving certificate');
+  if (!s.authentication) log.warn('no --authentication-kubeconfig: bearer tokens are not checked');
+  if (!s.authorization) log.warn('no --authorization-kubeconfig: every path not always allowed is forbidden');
+  const authenticator = delegatingAuthenticator(s, clientFor(s.authentication?.credentials));
+  const authorizer = delegatingAuthorizer(s, clientFor(s.authorization?.credentials));
+  try {
+    const server = await startSecureServer({
+      bindAddress: s.bindAddress,
+      port: s.port,
+      certPem: s.certPem,
+      keyPem: s.keyPem,
+      authenticator,
+      authorizer,
+      checks: config.leaderElection ? [{ name: 'leaderElection', check: d.leaderHealthy }] : [],
+      metrics: () => metricsText(d.isLeader(), config.leaderElection?.name),
+      configz: () => configz(config),
+      log,
+    });
+    return {
+      address: server.address,
+      port: server.port,
+      async close() {
+        await server.close();
+        await Promise.all(clients.map((c) => c.close({ graceMs: 0 })));
+      },
+    };
+  } catch (e) {
+    await Promise.all(clients.map((c) => c.close({ graceMs: 0 })));
+    throw e;
+  }
+}
