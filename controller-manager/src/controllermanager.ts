@@ -202,6 +202,24 @@ export async function startControllerManager(
   let running: Promise<void> = Promise.resolve();
   let done: Promise<'stopped' | 'lost'>;
   const le = config.leaderElection;
+  const isLeader = () => (elector ? elector.isLeader() : true);
+  // Serving comes first, as upstream's: health answers while the lease is awaited, and a port in
+  // use fails the start before this process could ever lead.
+  let secure: SecureServer | undefined;
+  if (config.secureServing) {
+    try {
+      secure = await serveSecurely(config, config.secureServing, {
+        log,
+        isLeader,
+        leaderHealthy: () =>
+          !elector?.isLeader() ||
+          Date.now() - elector.renewedAt <= (le?.leaseDurationMs ?? 0) + LEADER_HEALTH_TIMEOUT_MS,
+      });
+    } catch (e) {
+      await client.close({ graceMs: 0 });
+      throw e;
+    }
+  }
   if (le) {
     elector = new LeaderElector(
       client,
@@ -221,24 +239,6 @@ export async function startControllerManager(
   } else {
     running = runControllers(config, client, log, opts, stopper.signal);
     done = running.then(() => 'stopped' as const);
-  }
-  const isLeader = () => (elector ? elector.isLeader() : true);
-  let secure: SecureServer | undefined;
-  if (config.secureServing) {
-    try {
-      secure = await serveSecurely(config, config.secureServing, {
-        log,
-        isLeader,
-        leaderHealthy: () =>
-          !elector?.isLeader() ||
-          Date.now() - elector.renewedAt <= (le?.leaseDurationMs ?? 0) + LEADER_HEALTH_TIMEOUT_MS,
-      });
-    } catch (e) {
-      stopper.abort();
-      await done;
-      await client.close({ graceMs: 0 });
-      throw e;
-    }
   }
   return {
     client,

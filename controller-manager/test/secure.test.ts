@@ -175,6 +175,10 @@ describe('controller-manager secure port', () => {
     assert.ok(onDisk.includes(peer.raw.toString('base64').slice(0, 64)), 'the served certificate is the one on disk');
   });
 
+  it('a port in use fails the start', async () => {
+    await assert.rejects(cl.startKcm([`--secure-port=${port}`, '--bind-address=127.0.0.1']), /EADDRINUSE/);
+  });
+
   it('refuses bad serving flags at start, naming them', async () => {
     const load = (args: string[]) => {
       const p = parseFlags(CONTROLLER_MANAGER_FLAGS, cl.kcmArgs(args));

@@ -3,7 +3,13 @@
 // create-only, nothing stored; each echoes its request with the status filled in.
 import type { KubeObject, PolicyRule } from '@mkube/shared/api';
 import { type FieldError, fieldErrors, newInvalid, newNotFound } from '@mkube/shared/apierrors';
-import type { Attributes, Authenticator, Authorizer, UserInfo } from '@mkube/shared/auth';
+import {
+  type Attributes,
+  type Authenticator,
+  type Authorizer,
+  nonResourceAttributes,
+  type UserInfo,
+} from '@mkube/shared/auth';
 
 export interface ReviewDeps {
   /** Bearer-token authenticators only (TokenReview), with the authenticated-group adder. */
@@ -59,18 +65,7 @@ function attributesFrom(user: UserInfo, spec: AccessSpec): Attributes {
     };
   }
   const n = spec.nonResourceAttributes ?? {};
-  return {
-    user,
-    verb: n.verb ?? '',
-    isResourceRequest: false,
-    path: n.path ?? '',
-    namespace: '',
-    apiGroup: '',
-    apiVersion: '',
-    resource: '',
-    subresource: '',
-    name: '',
-  };
+  return nonResourceAttributes(user, n.verb ?? '', n.path ?? '');
 }
 
 /** ValidateSubjectAccessReviewSpec: exactly one of the two attribute kinds. */

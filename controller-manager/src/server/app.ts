@@ -6,9 +6,9 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { newForbidden, newInternalError, newUnauthorized, type StatusError } from '@mkube/shared/apierrors';
 import {
-  type Attributes,
   type Authenticator,
   type Authorizer,
+  nonResourceAttributes,
   peerCertificatesOf,
   type UserInfo,
 } from '@mkube/shared/auth';
@@ -106,18 +106,8 @@ export async function startSecureServer(d: SecureServerDeps): Promise<SecureServ
         user = null;
       }
       if (!user) return sendStatus(res, newUnauthorized());
-      const attrs: Attributes = {
-        user,
-        verb: (req.method ?? 'GET').toLowerCase() === 'head' ? 'get' : (req.method ?? 'GET').toLowerCase(),
-        isResourceRequest: false,
-        path,
-        namespace: '',
-        apiGroup: '',
-        apiVersion: '',
-        resource: '',
-        subresource: '',
-        name: '',
-      };
+      // A non-resource request's verb is its method in lower case (RequestInfoFactory).
+      const attrs = nonResourceAttributes(user, (req.method ?? 'GET').toLowerCase(), path);
       try {
         const r = await d.authorizer.authorize(attrs);
         if (r.decision !== 'Allow') {

@@ -43,6 +43,22 @@ export interface Attributes {
   readonly name: string;
 }
 
+/** The attributes of a request for a path outside the API (`/healthz`, `/metrics`). */
+export function nonResourceAttributes(user: UserInfo, verb: string, path: string): Attributes {
+  return {
+    user,
+    verb,
+    isResourceRequest: false,
+    path,
+    namespace: '',
+    apiGroup: '',
+    apiVersion: '',
+    resource: '',
+    subresource: '',
+    name: '',
+  };
+}
+
 /** Tri-state, as Kubernetes: a union stops at the first Allow or Deny. */
 export type Decision = 'Allow' | 'Deny' | 'NoOpinion';
 
