@@ -343,6 +343,12 @@ export const upCommand: Command = {
                   `  curl --cacert ${pki('ca.crt')} --cert ${pki('apiserver-kubelet-client.crt')} --key ${pki('apiserver-kubelet-client.key')} https://${first.ip}:${first.port}/pods`,
                 ]
               : []),
+            ...(kcmPort > 0
+              ? [
+                  `  # the controller-manager's secure port (self-signed; authn/authz delegated to the apiserver):`,
+                  `  curl -k https://127.0.0.1:${kcmPort}/healthz    # ok; /metrics is 403 for anonymous`,
+                ]
+              : []),
             `Logs: ${join(p.dir, 'logs')}. ${READY_LINE}`,
             '',
           ].join('\n'),
