@@ -8,6 +8,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect, type DetailedPeerCertificate } from 'node:tls';
+import type { ConfigMap } from '@mkube/shared/api';
 import { parseFlags } from '@mkube/shared/flags';
 import { issueClient } from '../../apiserver/test/server/fixture.ts';
 import { freePort } from '../../e2e/src/harness.ts';
@@ -173,6 +174,33 @@ describe('controller-manager secure port', () => {
     assert.equal(statSync(join(certDir, 'kube-controller-manager.key')).mode & 0o777, 0o600);
     const onDisk = readFileSync(join(certDir, 'kube-controller-manager.crt'), 'utf8');
     assert.ok(onDisk.includes(peer.raw.toString('base64').slice(0, 64)), 'the served certificate is the one on disk');
+  });
+
+  it('without --client-ca-file, takes the client CA the apiserver publishes (unless told to skip the lookup)', async () => {
+    const cm = await cl.admin
+      .resource<ConfigMap>({ group: '', version: 'v1', resource: 'configmaps', namespace: 'kube-system' })
+      .get('extension-apiserver-authentication');
+    assert.equal(cm.data?.['client-ca-file']?.trim(), readFileSync(cl.fx.pki.caCrt, 'utf8').trim());
+    const asMaster = { cert: master.crt, key: master.key };
+    const looked = await freePort();
+    await cl.startKcm([
+      `--secure-port=${looked}`,
+      '--bind-address=127.0.0.1',
+      `--authentication-kubeconfig=${cl.kcmKubeconfig}`,
+      '--leader-elect=false',
+    ]);
+    assert.deepEqual(await get(looked, '/healthz/ping', asMaster), { code: 200, body: 'ok' });
+    const skipped = await freePort();
+    await cl.startKcm([
+      `--secure-port=${skipped}`,
+      '--bind-address=127.0.0.1',
+      `--authentication-kubeconfig=${cl.kcmKubeconfig}`,
+      '--authentication-skip-lookup',
+      '--leader-elect=false',
+    ]);
+    const anonymous = await get(skipped, '/healthz/ping', asMaster);
+    assert.equal(anonymous.code, 403);
+    assert.match(statusMessage(anonymous), /User "system:anonymous"/);
   });
 
   it('a port in use fails the start', async () => {

@@ -25,6 +25,7 @@ import { createResourceHandler, createWatchSocketHandler } from '../endpoints/in
 import { Informer } from '../informers/index.js';
 import { createKubeletProxy, KubeletClient } from '../kubelet/index.js';
 import { registerOpenAPIRoutes } from '../openapi/index.js';
+import { publishAuthenticationInfo } from '../registry/authenticationinfo.js';
 import { ensureSystemNamespaces } from '../registry/bootstrap.js';
 import { Registries } from '../registry/index.js';
 import { createReviewHandler } from '../review/index.js';
@@ -103,6 +104,10 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     const registries = new Registries(store);
     await ensureSystemNamespaces(registries);
     if (config.authorizationModes.includes('RBAC')) await reconcileBootstrapPolicy(registries, log);
+    await publishAuthenticationInfo(registries, {
+      ...(config.clientCA ? { clientCAPem: config.clientCA.pem } : {}),
+      ...(config.requestHeader ? { requestHeader: config.requestHeader } : {}),
+    });
     const authz = buildAuthorizer(config.authorizationModes, registries, log);
     const sa = !!config.serviceAccount;
     const caches: AuthCaches = {

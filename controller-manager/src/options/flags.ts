@@ -170,6 +170,20 @@ export const CONTROLLER_MANAGER_FLAGS: readonly FlagSpec[] = [
       "kubeconfig file pointing at the 'core' kubernetes server with enough rights to create tokenreviews.authentication.k8s.io. Without it, bearer tokens are not checked (requests without a client certificate are anonymous).",
   },
   {
+    name: 'authentication-skip-lookup',
+    type: 'bool',
+    default: false,
+    usage:
+      'If false, the authentication-kubeconfig will be used to lookup missing authentication configuration from the cluster.',
+  },
+  {
+    name: 'authentication-tolerate-lookup-failure',
+    type: 'bool',
+    default: false,
+    usage:
+      'If true, failures to look up missing authentication configuration from the cluster are not considered fatal. Note that this can result in authentication that treats all requests as anonymous.',
+  },
+  {
     name: 'authentication-token-webhook-cache-ttl',
     type: 'duration',
     default: '10s',

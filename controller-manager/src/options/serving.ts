@@ -5,9 +5,16 @@
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import type { ConfigMap } from '@mkube/shared/api';
 import { writeFileAtomic } from '@mkube/shared/atomicfile';
+import { createClient } from '@mkube/shared/client';
 import { type ConfigProblem, type FlagValues, readFlagFile } from '@mkube/shared/flags';
-import { loadKubeconfig, type ResolvedCredentials, resolveCredentials } from '@mkube/shared/kubeconfig';
+import {
+  clientOptionsFrom,
+  loadKubeconfig,
+  type ResolvedCredentials,
+  resolveCredentials,
+} from '@mkube/shared/kubeconfig';
 import {
   CertificateAuthority,
   certificateMatchesKey,
@@ -91,6 +98,22 @@ async function selfSigned(bindAddress: string): Promise<{ certPem: string; keyPe
   return { certPem: leaf.pem + caPem, keyPem: encodePrivateKeyPem(key) };
 }
 
+const AUTH_INFO = 'extension-apiserver-authentication';
+
+/** The client CA the apiserver publishes for servers that delegate authentication (upstream's lookup). */
+async function lookupClientCA(creds: ResolvedCredentials): Promise<string | undefined> {
+  const client = createClient({ ...clientOptionsFrom(creds), timeoutMs: 10_000 });
+  try {
+    const cm = await client
+      .resource<ConfigMap>({ group: '', version: 'v1', resource: 'configmaps', namespace: 'kube-system' })
+      .get(AUTH_INFO);
+    const pem = cm.data?.['client-ca-file'];
+    return pem && parseCertificatesPem(pem).length > 0 ? pem : undefined;
+  } finally {
+    await client.close({ graceMs: 0 });
+  }
+}
+
 async function kubeconfigCredentials(
   flag: string,
   file: string,
@@ -168,6 +191,19 @@ export async function loadSecureServing(
     str(flags['authentication-kubeconfig']),
     problems,
   );
+  if (!caFile && authnCreds && !flags['authentication-skip-lookup']) {
+    try {
+      clientCAPem = await lookupClientCA(authnCreds);
+    } catch (e) {
+      if (!flags['authentication-tolerate-lookup-failure']) {
+        problems.push({
+          code: 'BAD_VALUE',
+          flag: 'authentication-kubeconfig',
+          message: `unable to get configmap/${AUTH_INFO} in kube-system (${(e as Error).message}); give --client-ca-file, --authentication-skip-lookup or --authentication-tolerate-lookup-failure`,
+        });
+      }
+    }
+  }
   const authzCreds = await kubeconfigCredentials(
     'authorization-kubeconfig',
     str(flags['authorization-kubeconfig']),

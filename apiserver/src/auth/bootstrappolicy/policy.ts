@@ -264,6 +264,15 @@ export const DEFAULT_ROLES: readonly Role[] = [
     EVENTS_RULE,
   ]),
   CLUSTER_INFO_ROLE,
+  // For servers that delegate authentication (namespace_policy.go).
+  nsRole('kube-system', 'extension-apiserver-authentication-reader', [
+    {
+      apiGroups: [''],
+      resources: ['configmaps'],
+      resourceNames: ['extension-apiserver-authentication'],
+      verbs: ['get', 'list', 'watch'],
+    },
+  ]),
 ];
 
 export const DEFAULT_ROLE_BINDINGS: readonly RoleBinding[] = [
@@ -271,4 +280,11 @@ export const DEFAULT_ROLE_BINDINGS: readonly RoleBinding[] = [
   nsBinding('kube-system', 'system:controller:token-cleaner', controllerSubjects('token-cleaner')),
   nsBinding('kube-public', 'system:controller:bootstrap-signer', controllerSubjects('bootstrap-signer')),
   CLUSTER_INFO_BINDING,
+  {
+    ...nsBinding('kube-system', 'system::extension-apiserver-authentication-reader', [
+      user('system:kube-controller-manager'),
+      user('system:kube-scheduler'),
+    ]),
+    roleRef: { apiGroup: RBAC, kind: 'Role', name: 'extension-apiserver-authentication-reader' },
+  },
 ];
