@@ -131,6 +131,11 @@ describe('controller-manager secure port', () => {
     assert.equal(m.code, 200, m.body);
     assert.match(m.body, /^leader_election_master_status\{name="kube-controller-manager"\} 1$/m);
     assert.match(m.body, /^process_resident_memory_bytes \d+$/m);
+    // The CSR controllers' queues, with what they handled so far.
+    const adds = /^workqueue_adds_total\{name="certificatesigningrequest-signing-controller"\} (\d+)$/m.exec(m.body);
+    assert.ok(adds, m.body);
+    assert.match(m.body, /^workqueue_depth\{name="certificatesigningrequest-signing-controller"\} \d+$/m);
+    assert.match(m.body, /^workqueue_retries_total\{name="root_ca_cert_publisher"\} \d+$/m);
     const c = await get(port, '/configz', { cert: reader.crt, key: reader.key });
     assert.equal(c.code, 200, c.body);
     const cfg = JSON.parse(c.body) as { componentconfig: Record<string, Record<string, unknown>> };

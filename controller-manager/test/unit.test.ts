@@ -10,7 +10,7 @@ import { cleanupReason } from '../src/certificates/cleaner.ts';
 import { cidrBlockList, evaluateServingCsr } from '../src/certificates/servingapprover.ts';
 import { durationFor } from '../src/certificates/signer.ts';
 import { enabledControllers } from '../src/options/controllers.ts';
-import { ItemExponentialRateLimiter, runWorkers, WorkQueue } from '../src/workqueue/index.ts';
+import { ItemExponentialRateLimiter, RUNNING_QUEUES, runWorkers, WorkQueue } from '../src/workqueue/index.ts';
 
 const req = (over: Partial<ParsedCsr> = {}): ParsedCsr =>
   ({
@@ -55,6 +55,7 @@ describe('work queue', () => {
     q.add('k');
     const done = runWorkers(q, 2, async () => {
       calls.push(performance.now());
+      assert.ok(RUNNING_QUEUES.has(q), 'listed while workers drain it');
       if (++n < 4) throw new Error('transient');
       q.shutDown();
     });
@@ -66,6 +67,9 @@ describe('work queue', () => {
     const waited = calls[3]! - calls[0]!;
     assert.ok(waited >= 35 - 5, `the three retries waited ${waited} ms in all, asked 35`);
     assert.equal(limiter.numRequeues('k'), 0, 'success forgets the failures');
+    // What /metrics reports: one add and three retries, each retry an add again; gone once shut down.
+    assert.deepEqual([q.adds, q.retries], [4, 3]);
+    assert.ok(!RUNNING_QUEUES.has(q));
   });
 
   it('addAfter keeps the earliest time and shutdown clears pending timers', async () => {

@@ -6,6 +6,7 @@ import { clientOptionsFrom, type ResolvedCredentials } from '@mkube/shared/kubec
 import type { Logger } from '@mkube/shared/log';
 import type { ControllerManagerConfig } from '../options/config.js';
 import type { SecureServingConfig } from '../options/serving.js';
+import { RUNNING_QUEUES } from '../workqueue/index.js';
 import { type SecureServer, startSecureServer } from './app.js';
 import { delegatingAuthenticator, delegatingAuthorizer } from './auth.js';
 
@@ -34,6 +35,31 @@ function metricsText(isLeader: boolean, leaseName: string | undefined): string {
     '# TYPE process_start_time_seconds gauge',
     `process_start_time_seconds ${start.toFixed(3)}`,
   ];
+  const queues = new Map<string, { depth: number; adds: number; retries: number }>();
+  for (const q of RUNNING_QUEUES) {
+    const m = queues.get(q.name) ?? { depth: 0, adds: 0, retries: 0 };
+    queues.set(q.name, { depth: m.depth + q.length, adds: m.adds + q.adds, retries: m.retries + q.retries });
+  }
+  const names = [...queues.keys()].sort();
+  const family = (
+    metric: string,
+    type: string,
+    help: string,
+    value: (m: { depth: number; adds: number; retries: number }) => number,
+  ) => {
+    lines.push(`# HELP ${metric} ${help}`, `# TYPE ${metric} ${type}`);
+    for (const n of names) lines.push(`${metric}{name="${n}"} ${value(queues.get(n)!)}`);
+  };
+  if (names.length > 0) {
+    family('workqueue_adds_total', 'counter', '[ALPHA] Total number of adds handled by workqueue', (m) => m.adds);
+    family('workqueue_depth', 'gauge', '[ALPHA] Current depth of workqueue', (m) => m.depth);
+    family(
+      'workqueue_retries_total',
+      'counter',
+      '[ALPHA] Total number of retries handled by workqueue',
+      (m) => m.retries,
+    );
+  }
   if (leaseName) {
     lines.push(
       "# HELP leader_election_master_status [ALPHA] Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease. Please make sure to group by name.",

@@ -34,7 +34,13 @@ export class ItemExponentialRateLimiter {
   }
 }
 
+/** The queues of this process while workers drain them: what /metrics reports (client-go's workqueue metrics). */
+export const RUNNING_QUEUES = new Set<WorkQueue>();
+
 export class WorkQueue {
+  /** Keys newly queued (workqueue_adds_total) and rate-limited requeues (workqueue_retries_total). */
+  adds = 0;
+  retries = 0;
   readonly #queue: string[] = [];
   #head = 0;
   readonly #dirty = new Set<string>();
@@ -62,6 +68,7 @@ export class WorkQueue {
   add(key: string): void {
     if (this.#shuttingDown || this.#dirty.has(key)) return;
     this.#dirty.add(key);
+    this.adds++;
     if (this.#processing.has(key)) return;
     const getter = this.#getters.shift();
     if (getter) {
@@ -92,6 +99,7 @@ export class WorkQueue {
   }
 
   addRateLimited(key: string): void {
+    this.retries++;
     this.addAfter(key, this.#limiter.when(key));
   }
 
@@ -130,6 +138,7 @@ export class WorkQueue {
 
   shutDown(): void {
     this.#shuttingDown = true;
+    RUNNING_QUEUES.delete(this);
     for (const w of this.#waiting.values()) clearTimeout(w.timer);
     this.#waiting.clear();
     const getters = this.#getters;
@@ -155,6 +164,7 @@ export async function runWorkers(
   sync: SyncHandler,
   log?: WorkerLogger,
 ): Promise<void> {
+  if (!queue.shuttingDown) RUNNING_QUEUES.add(queue);
   const loop = async (): Promise<void> => {
     for (;;) {
       const key = await queue.get();
