@@ -4,13 +4,13 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import { parseTokenFile, type UserInfo } from '@mkube/shared/auth';
 import type { FlagValues } from '@mkube/shared/flags';
+import { certificates, privateKey, readCertificates, readKeyPair } from '@mkube/shared/flags';
 import type { ParsedCertificate } from '@mkube/shared/pki';
 import { admissionPluginProblems } from '../admission/registry.js';
 import { publicKeysFromPem } from '../serviceaccount/keys.js';
 import { readEncryptionConfig } from './encryption.js';
 import { ConfigError, type ConfigProblem, readFlagFile } from './errors.js';
 import { type EtcdConfig, etcdConfig } from './etcd.js';
-import { certificates, privateKey, readCertificates, readKeyPair } from './pem.js';
 
 export interface ServingConfig {
   readonly port: number;

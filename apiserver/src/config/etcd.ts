@@ -3,8 +3,8 @@
 // is a start-up error naming the flag and file; whether the CA and pair fit the servers is only
 // known on connecting, which the store checks before the apiserver serves.
 import type { FlagValues } from '@mkube/shared/flags';
+import { readCertificates, readKeyPair } from '@mkube/shared/flags';
 import type { ConfigProblem } from './errors.js';
-import { readCertificates, readKeyPair } from './pem.js';
 
 export interface EtcdConfig {
   /** https:// (or http:// without TLS flags) URLs, in flag order. */

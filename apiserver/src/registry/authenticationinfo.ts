@@ -7,6 +7,7 @@
 import type { ConfigMap } from '@mkube/shared/api';
 import { StatusError } from '@mkube/shared/apierrors';
 import type { RequestHeaderConfig } from '../config/config.js';
+import { jsonEqual } from '../util/json.js';
 import type { Registries } from './index.js';
 
 export const AUTHENTICATION_INFO = { namespace: 'kube-system', name: 'extension-apiserver-authentication' } as const;
@@ -60,7 +61,7 @@ export async function publishAuthenticationInfo(registries: Registries, info: Au
       if (!current) {
         const created: ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data };
         await reg.create(namespace, created, CTX(), { dryRun: false });
-      } else if (JSON.stringify(data) !== JSON.stringify(current.data ?? {})) {
+      } else if (!jsonEqual(data, current.data ?? {})) {
         const updated: ConfigMap = { ...current, data };
         await reg.update(namespace, name, updated, '', CTX(), { dryRun: false });
       }

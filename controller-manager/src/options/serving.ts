@@ -8,21 +8,14 @@ import { join } from 'node:path';
 import type { ConfigMap } from '@mkube/shared/api';
 import { writeFileAtomic } from '@mkube/shared/atomicfile';
 import { createClient } from '@mkube/shared/client';
-import { type ConfigProblem, type FlagValues, readFlagFile } from '@mkube/shared/flags';
+import { type ConfigProblem, type FlagValues, readCertificates, readKeyPair } from '@mkube/shared/flags';
 import {
   clientOptionsFrom,
   loadKubeconfig,
   type ResolvedCredentials,
   resolveCredentials,
 } from '@mkube/shared/kubeconfig';
-import {
-  CertificateAuthority,
-  certificateMatchesKey,
-  encodePrivateKeyPem,
-  generateKeyPair,
-  parseCertificatesPem,
-  parsePrivateKeyPem,
-} from '@mkube/shared/pki';
+import { CertificateAuthority, encodePrivateKeyPem, generateKeyPair, parseCertificatesPem } from '@mkube/shared/pki';
 
 export interface SecureServingConfig {
   readonly port: number;
@@ -48,9 +41,8 @@ const PAIR_NAME = 'kube-controller-manager';
 const SELF_SIGNED_TTL_MS = 365 * 24 * 3600 * 1000;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-function readPair(flags: FlagValues, problems: ConfigProblem[]): { certPem: string; keyPem: string } | undefined {
-  const certFile = str(flags['tls-cert-file']);
-  const keyFile = str(flags['tls-private-key-file']);
+/** --tls-cert-file and --tls-private-key-file, both or neither, read and matched. */
+function readPair(certFile: string, keyFile: string, problems: ConfigProblem[]) {
   if (!certFile !== !keyFile) {
     problems.push({
       code: 'REQUIRED',
@@ -59,26 +51,13 @@ function readPair(flags: FlagValues, problems: ConfigProblem[]): { certPem: stri
     });
     return undefined;
   }
-  const certPem = readFlagFile('tls-cert-file', certFile, problems);
-  const keyPem = readFlagFile('tls-private-key-file', keyFile, problems);
-  if (certPem === undefined || keyPem === undefined) return undefined;
-  try {
-    const [leaf] = parseCertificatesPem(certPem);
-    if (!leaf) throw new Error('no CERTIFICATE block');
-    if (!certificateMatchesKey(leaf, parsePrivateKeyPem(keyPem))) {
-      problems.push({
-        code: 'KEY_MISMATCH',
-        flag: 'tls-private-key-file',
-        file: keyFile,
-        message: `private key does not match public key in --tls-cert-file ${JSON.stringify(certFile)}`,
-      });
-      return undefined;
-    }
-  } catch (e) {
-    problems.push({ code: 'BAD_CERTIFICATE', flag: 'tls-cert-file', file: certFile, message: (e as Error).message });
-    return undefined;
-  }
-  return { certPem, keyPem };
+  const before = problems.length;
+  const { certPem, keyPem } = readKeyPair(
+    { flag: 'tls-cert-file', file: certFile },
+    { flag: 'tls-private-key-file', file: keyFile },
+    problems,
+  );
+  return problems.length === before && certPem && keyPem ? { certPem, keyPem } : undefined;
 }
 
 /** A self-signed CA and a localhost serving certificate from it, as certutil.GenerateSelfSignedCertKey. */
@@ -156,14 +135,14 @@ export async function loadSecureServing(
   let certSource: string;
   const certDir = str(flags['cert-dir']);
   if (str(flags['tls-cert-file']) || str(flags['tls-private-key-file'])) {
-    pair = readPair(flags, problems);
+    pair = readPair(str(flags['tls-cert-file']), str(flags['tls-private-key-file']), problems);
     certSource = str(flags['tls-cert-file']);
   } else if (certDir) {
     const crt = join(certDir, `${PAIR_NAME}.crt`);
     const key = join(certDir, `${PAIR_NAME}.key`);
     certSource = crt;
     if (existsSync(crt) && existsSync(key)) {
-      pair = readPair({ 'tls-cert-file': crt, 'tls-private-key-file': key }, problems);
+      pair = readPair(crt, key, problems);
     } else {
       pair = await selfSigned(bindAddress);
       await writeFileAtomic(crt, pair.certPem, { mode: 0o644 });
@@ -174,18 +153,8 @@ export async function loadSecureServing(
     certSource = 'self-signed, in memory';
   }
 
-  let clientCAPem: string | undefined;
   const caFile = str(flags['client-ca-file']);
-  if (caFile) {
-    clientCAPem = readFlagFile('client-ca-file', caFile, problems);
-    if (clientCAPem !== undefined) {
-      try {
-        if (parseCertificatesPem(clientCAPem).length === 0) throw new Error('no CERTIFICATE block');
-      } catch (e) {
-        problems.push({ code: 'BAD_CERTIFICATE', flag: 'client-ca-file', file: caFile, message: (e as Error).message });
-      }
-    }
-  }
+  let clientCAPem = readCertificates('client-ca-file', caFile, problems).pem;
   const authnCreds = await kubeconfigCredentials(
     'authentication-kubeconfig',
     str(flags['authentication-kubeconfig']),

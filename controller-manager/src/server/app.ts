@@ -39,7 +39,12 @@ export interface SecureServer {
   close(): Promise<void>;
 }
 
-const HEALTH = new Set(['/healthz', '/livez', '/readyz']);
+const HEALTH = ['/healthz', '/livez', '/readyz'];
+
+/** The health endpoint `path` is, or is a single check under ('/healthz/ping'). */
+function healthRoot(path: string): string | undefined {
+  return HEALTH.find((h) => path === h || path.startsWith(`${h}/`));
+}
 
 function send(res: import('node:http').ServerResponse, code: number, type: string, body: string): void {
   res.writeHead(code, {
@@ -60,9 +65,8 @@ export function healthResponse(
   query: URLSearchParams,
   checks: readonly HealthCheck[],
 ): { code: number; body: string } {
-  const [root, single] = [...HEALTH].flatMap((h) =>
-    path === h ? [h, ''] : path.startsWith(`${h}/`) ? [h, path.slice(h.length + 1)] : [],
-  );
+  const root = healthRoot(path) ?? '/healthz';
+  const single = path.slice(root.length + 1);
   const all = [{ name: 'ping', check: () => true }, ...checks];
   const run = (c: HealthCheck): boolean => {
     try {
@@ -79,7 +83,7 @@ export function healthResponse(
   const exclude = new Set(query.getAll('exclude'));
   const results = all.filter((c) => !exclude.has(c.name)).map((c) => ({ name: c.name, ok: run(c) }));
   const failed = results.some((r) => !r.ok);
-  const name = root?.slice(1) ?? 'healthz';
+  const name = root.slice(1);
   if (!failed && !query.has('verbose')) return { code: 200, body: 'ok' };
   const lines = results.map((r) => (r.ok ? `[+]${r.name} ok` : `[-]${r.name} failed: reason withheld`));
   return {
@@ -121,7 +125,7 @@ export async function startSecureServer(d: SecureServerDeps): Promise<SecureServ
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         return send(res, 405, 'text/plain; charset=utf-8', 'Method Not Allowed\n');
       }
-      if ([...HEALTH].some((h) => path === h || path.startsWith(`${h}/`))) {
+      if (healthRoot(path)) {
         const h = healthResponse(path, url.searchParams, d.checks);
         return send(res, h.code, 'text/plain; charset=utf-8', h.body);
       }

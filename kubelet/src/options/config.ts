@@ -6,8 +6,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NODE_RESTRICTION_LABEL_PREFIX } from '@mkube/shared/api';
 import { parseBootstrapToken } from '@mkube/shared/bootstraptoken';
-import { ConfigError, type ConfigProblem, type FlagValues, readFlagFile } from '@mkube/shared/flags';
-import { parseCertificatesPem } from '@mkube/shared/pki';
+import { ConfigError, type ConfigProblem, type FlagValues, readCertificates } from '@mkube/shared/flags';
 
 export interface TokenDiscovery {
   readonly token: string;
@@ -123,22 +122,7 @@ export function loadKubeletConfig(flags: FlagValues): KubeletConfig {
     bad(tlsCertFile ? 'tls-private-key-file' : 'tls-cert-file', 'is required when the other of the pair is given');
 
   const clientCAFile = str(flags, 'client-ca-file');
-  let clientCAPem: string | undefined;
-  if (clientCAFile) {
-    clientCAPem = readFlagFile('client-ca-file', clientCAFile, problems);
-    if (clientCAPem !== undefined) {
-      try {
-        if (parseCertificatesPem(clientCAPem).length === 0) throw new Error('no CERTIFICATE block');
-      } catch (e) {
-        problems.push({
-          code: 'BAD_CERTIFICATE',
-          flag: 'client-ca-file',
-          file: clientCAFile,
-          message: `not a PEM certificate bundle: ${(e as Error).message}`,
-        });
-      }
-    }
-  }
+  const clientCAPem = readCertificates('client-ca-file', clientCAFile ?? '', problems).pem;
 
   const mode = str(flags, 'authorization-mode') ?? 'Webhook';
   if (mode !== 'AlwaysAllow' && mode !== 'Webhook')

@@ -1,8 +1,8 @@
-// PEM files named by flags: read, parsed and checked once, each problem naming the flag and file
-// (and never quoting key material).
+// PEM files named by flags, for every daemon's configuration: read, parsed and checked once, each
+// problem naming the flag and file (and never quoting key material).
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { certificateMatchesKey, type ParsedCertificate, parseCertificatesPem } from '@mkube/shared/pki';
-import { type ConfigProblem, readFlagFile } from './errors.js';
+import { certificateMatchesKey, type ParsedCertificate, parseCertificatesPem } from '../pki/index.js';
+import { type ConfigProblem, readFlagFile } from './configerror.js';
 
 export function certificates(flag: string, file: string, pem: string, problems: ConfigProblem[]): ParsedCertificate[] {
   try {
