@@ -88,7 +88,12 @@ interface Joined {
 }
 
 /** One kubelet identity: the real certificate managers, node status and lease code. */
-function identity(i: number, stop: AbortSignal, started: number): Promise<Joined> {
+function identity(i: number, stopAll: AbortSignal, started: number): Promise<Joined> {
+  // Its own stop signal, as a real kubelet has its process': every sleep and request adds a listener
+  // to it, and EventTarget walks all of a signal's listeners on each add.
+  const own = new AbortController();
+  stopAll.addEventListener('abort', () => own.abort(), { once: true });
+  const stop = own.signal;
   const name = `scale-${i}`;
   const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
   // The certificate stores create it (as the kubelet's do): a synchronous mkdir per identity here

@@ -13,6 +13,7 @@ import {
   parseCertificatePem,
   parseKeyType,
   parsePrivateKeyPem,
+  spkiDerOf,
   verifyCertificate,
 } from '../src/pki/index.js';
 import { type OpenSsl, openssl } from './helpers/openssl.js';
@@ -169,6 +170,22 @@ describe('keys', () => {
       () => CertificateAuthority.fromPem(c.pem, encodePrivateKeyPem(key)),
       (e) => e instanceof PkiError && e.code === 'NotCA',
     );
+  });
+
+  it('lays out P-256 PEM and SPKI exactly as OpenSSL exports them, and the openssl CLI reads them', async () => {
+    for (let i = 0; i < 200; i++) {
+      const k = await generateKeyPair();
+      const pem = encodePrivateKeyPem(k);
+      assert.equal(pem, k.privateKey.export({ type: 'sec1', format: 'pem' }).toString());
+      assert.deepEqual(spkiDerOf(k), k.publicKey.export({ type: 'spki', format: 'der' }));
+      assert.deepEqual(spkiDerOf(k.privateKey), spkiDerOf(k.publicKey));
+      // Again from the private key alone: the SEC1 export is kept per key.
+      assert.equal(encodePrivateKeyPem(k.privateKey), pem);
+    }
+    const k = await generateKeyPair();
+    ossl.file('mine.key', encodePrivateKeyPem(k));
+    const pub = ossl.run(['pkey', '-in', 'mine.key', '-pubout', '-outform', 'DER']);
+    assert.deepEqual(spkiDerOf(k), pub);
   });
 
   it('reads openssl PKCS#8, SEC1 and PKCS#1 keys', () => {

@@ -9,8 +9,12 @@ import type { KubeClient } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 
 export const KUBELET_VERSION = 'v1.33.0-mkube';
-// Read once: os.cpus() walks /proc on every call.
+// Read once, as upstream's kubelet takes its machine info at start: os.cpus() walks /proc, and
+// release(), type() and totalmem() are a system call each, on a path every heartbeat takes.
 const CPU_COUNT = String(cpus().length);
+const MEMORY = `${Math.floor(totalmem() / 1024)}Ki`;
+const KERNEL_VERSION = release();
+const OS_IMAGE = `mkube process runtime on ${osType()}`;
 const NODES = { group: '', version: 'v1', resource: 'nodes' } as const;
 
 export interface NodeStatusOptions {
@@ -56,8 +60,7 @@ export class NodeStatusManager {
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const old = (t: string) => prev?.status?.conditions?.find((c) => c.type === t);
     const r = this.o.ready();
-    const mem = `${Math.floor(totalmem() / 1024)}Ki`;
-    const cap = { cpu: CPU_COUNT, memory: mem, pods: '110', 'ephemeral-storage': '10Gi' };
+    const cap = { cpu: CPU_COUNT, memory: MEMORY, pods: '110', 'ephemeral-storage': '10Gi' };
     return {
       capacity: cap,
       allocatable: cap,
@@ -94,8 +97,8 @@ export class NodeStatusManager {
         machineID: '',
         systemUUID: '',
         bootID: '',
-        kernelVersion: release(),
-        osImage: `mkube process runtime on ${osType()}`,
+        kernelVersion: KERNEL_VERSION,
+        osImage: OS_IMAGE,
         containerRuntimeVersion: 'process://0.1.0',
         kubeletVersion: KUBELET_VERSION,
         operatingSystem: process.platform === 'win32' ? 'windows' : process.platform,

@@ -28,10 +28,15 @@ export async function writeFileAtomic(
   opts: AtomicWriteOptions = {},
 ): Promise<void> {
   const dir = dirname(path);
-  await fsp.mkdir(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const mode = opts.mode ?? 0o644;
-  const fh = await fsp.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
+  // The folder is made only when missing: writers rewrite files in folders that exist.
+  const fh = await fsp.open(tmp, flags, mode).catch(async (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ENOENT') throw e;
+    await fsp.mkdir(dir, { recursive: true });
+    return fsp.open(tmp, flags, mode);
+  });
   try {
     await fh.writeFile(data);
     // The umask may have narrowed the mode at creation; set it exactly.

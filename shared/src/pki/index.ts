@@ -27,6 +27,7 @@ export {
   keyTypeOf,
   parseKeyType,
   parsePrivateKeyPem,
+  spkiDerOf,
 } from './keys.js';
 export type { Subject, SubjectAltNames } from './names.js';
 export { encodePem } from './pem.js';

@@ -6,7 +6,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { contentOf, DerError, DerSeq, decodeBitString, decodeUnsigned, readRoot, TAG } from './der.js';
 
 // SEQUENCE { SEQUENCE { id-ecPublicKey, prime256v1 }, BIT STRING { 00 04 ... } }: 27 fixed bytes + X + Y.
-const P256_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d03010703420004', 'hex');
+export const P256_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d03010703420004', 'hex');
 // AlgorithmIdentifier { rsaEncryption, NULL }
 const RSA_ALG = Buffer.from('300d06092a864886f70d0101010500', 'hex');
 

@@ -149,6 +149,9 @@ export function spkiSha256Pin(cert: ParsedCertificate | KeyObject): string {
 /** Whether `key` (a pair, private or public key) is the certificate's key. */
 export function certificateMatchesKey(cert: ParsedCertificate, key: KeyPair | KeyObject): boolean {
   try {
+    // Equal DER is the same key, without importing the certificate's; different DER may still be
+    // the same key in another encoding, which the key comparison settles.
+    if (cert.publicKeyDer.equals(spkiDerOf(key))) return true;
     return cert.publicKey.equals(publicKeyOf(key));
   } catch {
     return false;
