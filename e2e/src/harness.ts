@@ -177,14 +177,14 @@ export function kubectlBinary(version?: string): string | undefined {
 export function kubectl(
   kubeconfig: string,
   args: string[],
-  opts: { bin?: string; input?: string; home?: string } = {},
+  opts: { bin?: string; input?: string; home?: string; env?: Record<string, string> } = {},
 ): { status: number; stdout: string; stderr: string } {
   const r = spawnSync(opts.bin ?? 'kubectl', ['--kubeconfig', kubeconfig, ...args], {
     encoding: 'utf8',
     input: opts.input,
     timeout: 60_000,
     // A private HOME keeps each test's discovery cache apart.
-    env: { ...process.env, KUBECONFIG: '', HOME: opts.home ?? dirname(kubeconfig) },
+    env: { ...process.env, KUBECONFIG: '', HOME: opts.home ?? dirname(kubeconfig), ...opts.env },
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

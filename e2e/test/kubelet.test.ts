@@ -18,6 +18,7 @@ import {
   type Daemon,
   freePort,
   kubectl,
+  kubectlBinary,
   makePki,
   type Pki,
   runMkube,
@@ -254,6 +255,65 @@ describe('kubelet process: join, 10250, logs and exec through the apiserver', ()
     assert.equal(r.status, 3, `${r.stdout}${r.stderr}`);
     assert.match(r.stdout, /hi\r?\n/);
     assert.match(r.stdout, /command terminated with exit code 3/);
+  });
+
+  it('kubectl over SPDY (1.27, and 1.33 with WebSockets off): output, stderr, stdin, 880 kB, exit codes', () => {
+    const old = kubectlBinary('1.27');
+    assert.ok(old, 'kubectl.1.27 sits beside kubectl');
+    // -v=6 logs the upgrade: a POST answered 101 is SPDY (the WebSocket upgrade is a GET).
+    const r = kubectl(pki.adminConf, ['-v=6', 'exec', 'counter', '--', 'sh', '-c', 'echo hi; echo err >&2; exit 3'], {
+      bin: old,
+    });
+    assert.equal(r.status, 3, r.stderr);
+    assert.equal(r.stdout, 'hi\n');
+    assert.match(r.stderr, /POST\W.*\/exec\?.*101 Switching Protocols/);
+    assert.match(r.stderr, /^err$/m);
+    assert.match(r.stderr, /command terminated with exit code 3/);
+    const it = kubectl(pki.adminConf, ['exec', '-i', 'counter', '--', 'sh', '-c', 'read x; read y; echo got $x $y'], {
+      bin: old,
+      input: 'one\ntwo\n',
+    });
+    assert.equal(it.status, 0, it.stderr);
+    assert.equal(it.stdout, 'got one two\n');
+    // Far past SPDY's 64 KiB initial window: kubectl's spdystream never sends WINDOW_UPDATE.
+    const big = kubectl(pki.adminConf, ['exec', 'counter', '--', 'sh', '-c', 'yes 0123456789 | head -n 80000'], {
+      bin: old,
+    });
+    assert.equal(big.status, 0, big.stderr);
+    assert.equal(big.stdout, '0123456789\n'.repeat(80_000));
+    const forced = kubectl(pki.adminConf, ['-v=6', 'exec', 'counter', '--', 'sh', '-c', 'echo via-spdy; exit 4'], {
+      env: { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' },
+    });
+    assert.equal(forced.status, 4, forced.stderr);
+    assert.equal(forced.stdout, 'via-spdy\n');
+    assert.match(forced.stderr, /POST\W.*\/exec\?.*101 Switching Protocols/);
+  });
+
+  it('exec over SPDY is authorized as create pods/exec and negotiated as the kubelet does', () => {
+    const url = `${api.url}/api/v1/namespaces/default/pods/counter/exec?command=true&stdout=true`;
+    const spdy = ['-s', '--http1.1', '-X', 'POST', '-H', 'Connection: Upgrade', '-H', 'Upgrade: SPDY/3.1'];
+    // The node the pod runs on may read the pod, not exec into it.
+    const nodeCert = join(root(), 'pki', 'kubelet-client-current.pem');
+    const node = curl(pki, [...spdy, '-H', 'X-Stream-Protocol-Version: v4.channel.k8s.io', '--cert', nodeCert, url]);
+    const denied = JSON.parse(node.stdout) as { code: number; message: string };
+    assert.equal(denied.code, 403);
+    assert.match(denied.message, /User "system:node:e2e-node" cannot create resource "pods\/exec"/);
+    const admin = [
+      '--cert',
+      pki.path('pki/apiserver-kubelet-client.crt'),
+      '--key',
+      pki.path('pki/apiserver-kubelet-client.key'),
+    ];
+    const noVersion = JSON.parse(curl(pki, [...spdy, ...admin, url]).stdout) as { code: number; message: string };
+    assert.deepEqual(
+      [noVersion.code, noVersion.message],
+      [400, 'unable to upgrade: X-Stream-Protocol-Version is required'],
+    );
+    const unknown = JSON.parse(
+      curl(pki, [...spdy, ...admin, '-H', 'X-Stream-Protocol-Version: v9.channel.k8s.io', url]).stdout,
+    ) as { code: number; message: string };
+    assert.equal(unknown.code, 403);
+    assert.match(unknown.message, /unable to negotiate protocol: client supports \[v9\.channel\.k8s\.io\]/);
   });
 
   it('kill -9 at any point of a bootstrap, then a restart, ends Ready', async () => {

@@ -1,6 +1,7 @@
-// pods/exec (and attach) over WebSocket: the kubelet's WebSocket is dialled before the client's
-// upgrade is accepted, so a failed dial or a refused kubelet handshake is an ordinary error answer
-// and never an open tunnel (CVE-2018-1002105); then frames are relayed both ways unchanged.
+// pods/exec (and attach) over WebSocket or SPDY: the kubelet's WebSocket is dialled before the
+// client's upgrade is accepted, so a failed dial or a refused kubelet handshake is an ordinary error
+// answer and never an open tunnel (CVE-2018-1002105); then WebSocket frames are relayed both ways
+// unchanged, and SPDY streams are translated (spdy/remotecommand.ts).
 import type { IncomingMessage } from 'node:http';
 import { newBadRequest, type Status, StatusError, toStatusError } from '@mkube/shared/apierrors';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -8,6 +9,7 @@ import type { RequestInfo } from '../request/requestinfo.js';
 import { UpgradeRefused } from './client.js';
 import type { KubeletProxyDeps } from './deps.js';
 import { BackendError, dialErrorText, kubeletResponseError } from './errors.js';
+import { SPDY_STREAM_PROTOCOLS, type SpdyStreamProtocol, serveSpdyRemoteCommand } from './spdy/remotecommand.js';
 import { containerEndpoint, type PodTarget } from './target.js';
 import { WebSocket, type WsSocket } from './ws.js';
 
@@ -74,7 +76,8 @@ function offeredProtocols(request: FastifyRequest): string[] {
 
 /**
  * preHandler of an upgrade request to pods/exec|attach: dials the kubelet; on failure answers with
- * the error (no upgrade). A POST (kubectl's SPDY fallback) only probes the kubelet: mkube relays no SPDY.
+ * the error (no upgrade). A SPDY upgrade (kubectl before 1.30, or its fallback) is taken over here;
+ * a POST without one only probes the kubelet.
  */
 export async function prepareStream(
   deps: KubeletProxyDeps,
@@ -90,6 +93,9 @@ export async function prepareStream(
     return sendError(reply, e);
   }
   const { target, path } = resolved;
+  if (request.ws && request.method === 'POST' && isSpdyUpgrade(request)) {
+    return upgradeSpdy(deps, request, reply, resolved, query);
+  }
   if (request.method !== 'GET' || !isWebSocketUpgrade(request)) {
     try {
       await deps.client.probe(target.location);
@@ -114,6 +120,83 @@ export async function prepareStream(
     if (err.code >= 500) deps.log.warn({ err: err.message, path: info.path }, 'kubelet stream dial failed');
     return sendError(reply, err);
   }
+}
+
+/** kubectl's SPDY upgrade (httpstream/spdy's ResponseUpgrader checks the same two headers). */
+function isSpdyUpgrade(request: FastifyRequest): boolean {
+  const connection = String(request.headers.connection ?? '').toLowerCase();
+  const upgrade = String(request.headers.upgrade ?? '').toLowerCase();
+  return connection.includes('upgrade') && upgrade.includes('spdy/3.1');
+}
+
+/** httpstream.Handshake: the first protocol the client lists that the kubelet speaks. */
+function negotiateSpdyProtocol(request: FastifyRequest): SpdyStreamProtocol | StatusError {
+  const h = request.headers['x-stream-protocol-version'];
+  const client = (Array.isArray(h) ? h.join(',') : (h ?? ''))
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p);
+  if (client.length === 0) return newBadRequest('unable to upgrade: X-Stream-Protocol-Version is required');
+  const chosen = client.find((p): p is SpdyStreamProtocol => (SPDY_STREAM_PROTOCOLS as readonly string[]).includes(p));
+  if (chosen) return chosen;
+  return new StatusError(
+    'Forbidden',
+    `unable to upgrade: unable to negotiate protocol: client supports [${client.join(' ')}], server accepts [${SPDY_STREAM_PROTOCOLS.join(' ')}]`,
+  );
+}
+
+/** Bytes that arrived with the upgrade request, which @fastify/websocket keeps on the raw request. */
+function upgradeHead(raw: IncomingMessage): Buffer | undefined {
+  const key = Object.getOwnPropertySymbols(raw).find((s) => s.description === 'ws-head');
+  const head = key ? (raw as unknown as Record<symbol, unknown>)[key] : undefined;
+  return Buffer.isBuffer(head) ? head : undefined;
+}
+
+/**
+ * exec over SPDY: the kubelet's WebSocket is dialled first (a failure is an ordinary error answer),
+ * then the client's connection is taken over, answered 101 and translated (spdy/remotecommand.ts).
+ */
+async function upgradeSpdy(
+  deps: KubeletProxyDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  { target, path }: { target: PodTarget; path: string },
+  query: URLSearchParams,
+): Promise<FastifyReply> {
+  const protocol = negotiateSpdyProtocol(request);
+  if (protocol instanceof StatusError) return sendError(reply, protocol);
+  const opts = {
+    protocol,
+    stdin: parseBool(query.get('stdin')),
+    stdout: parseBool(query.get('stdout')),
+    stderr: parseBool(query.get('stderr')),
+    tty: parseBool(query.get('tty')),
+  };
+  if (!opts.stdin && !opts.stdout && !opts.stderr) {
+    return sendError(reply, newBadRequest('you must specify at least 1 of stdin, stdout, stderr'));
+  }
+  let backend: WsSocket;
+  try {
+    backend = await deps.client.dialWebSocket(target.location, path, ['v5.channel.k8s.io']);
+  } catch (e) {
+    const err = e instanceof UpgradeRefused ? refusedError(e, request.mkube!.info) : dialError(e, target);
+    if (err.code >= 500)
+      deps.log.warn({ err: err.message, path: request.mkube!.info.path }, 'kubelet stream dial failed');
+    return sendError(reply, err);
+  }
+  const socket = request.raw.socket;
+  if (socket.destroyed) {
+    backend.terminate();
+    return reply.hijack();
+  }
+  reply.hijack();
+  socket.setTimeout(0);
+  socket.write(
+    'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n' +
+      `X-Stream-Protocol-Version: ${protocol}\r\nDate: ${new Date().toUTCString()}\r\n\r\n`,
+  );
+  serveSpdyRemoteCommand(socket, upgradeHead(request.raw), backend, opts, deps.log);
+  return reply;
 }
 
 export function isWebSocketUpgrade(request: FastifyRequest): boolean {

@@ -47,8 +47,8 @@ export function createKubeletProxy(deps: KubeletProxyDeps): KubeletProxy {
     async preHandler(request, reply) {
       const info = request.mkube?.info;
       if (!info || !isStream(info) || !request.ws) return undefined;
-      // The WebSocket GET dials; any other upgrade (kubectl's SPDY POST) is answered here, before the
-      // WebSocket plugin would refuse it in its own words.
+      // The WebSocket GET dials; kubectl's SPDY POST is dialled and taken over here; any other
+      // upgrade is answered here, before the WebSocket plugin would refuse it in its own words.
       return prepareStream(deps, request, reply);
     },
     handlesUpgrade: isStream,
