@@ -316,6 +316,57 @@ describe('kubelet process: join, 10250, logs and exec through the apiserver', ()
     assert.match(unknown.message, /unable to negotiate protocol: client supports \[v9\.channel\.k8s\.io\]/);
   });
 
+  it('kubectl attach streams the running process from now on (WebSocket and SPDY) and ends when it exits', async () => {
+    const ticksOf = (out: string): number[] => [...out.matchAll(/tick (\d+)/g)].map((m) => Number(m[1]));
+    const before = Math.max(...ticksOf(kubectl(pki.adminConf, ['logs', 'counter']).stdout));
+    for (const bin of ['kubectl', kubectlBinary('1.27')!]) {
+      const seen = ticksOf(
+        await followUntil(pki.adminConf, ['attach', 'counter'], (o) => ticksOf(o).length >= 3, 20_000, bin),
+      );
+      assert.ok(seen.length >= 3, `${bin}: ${JSON.stringify(seen)}`);
+      assert.deepEqual(
+        seen,
+        seen.map((_, i) => seen[0]! + i),
+        `${bin}: consecutive lines`,
+      );
+      assert.ok(seen[0]! > before, `${bin}: no scrollback (first ${seen[0]}, logs had ${before})`);
+    }
+    const brief = join(work, 'brief.yaml');
+    writeFileSync(
+      brief,
+      POD.replace('name: counter', 'name: brief')
+        .replace(/command: .*/, 'command: ["sh", "-c", "sleep 4; echo bye; exit 0"]')
+        .replace('  containers:', '  restartPolicy: Never\n  containers:'),
+    );
+    assert.equal(kubectl(pki.adminConf, ['apply', '-f', brief]).status, 0);
+    await waitFor(
+      () => kubectl(pki.adminConf, ['get', 'pod', 'brief', '-o', 'jsonpath={.status.phase}']).stdout === 'Running',
+      20_000,
+      () => 'brief pod not Running',
+    );
+    const r = kubectl(pki.adminConf, ['attach', 'brief']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'bye\n');
+    const url = `${api.url}/api/v1/namespaces/default/pods/counter/attach?stdout=true`;
+    const nodeCert = join(root(), 'pki', 'kubelet-client-current.pem');
+    const node = curl(pki, [
+      '-s',
+      '--http1.1',
+      '-X',
+      'POST',
+      '-H',
+      'Connection: Upgrade',
+      '-H',
+      'Upgrade: SPDY/3.1',
+      '-H',
+      'X-Stream-Protocol-Version: v4.channel.k8s.io',
+      '--cert',
+      nodeCert,
+      url,
+    ]);
+    assert.match(JSON.parse(node.stdout).message, /cannot create resource "pods\/attach"/);
+  });
+
   it('kill -9 at any point of a bootstrap, then a restart, ends Ready', async () => {
     const crashRoot = join(work, 'crash-node');
     mkdirSync(crashRoot);
@@ -478,9 +529,10 @@ function followUntil(
   args: string[],
   enough: (out: string) => boolean,
   maxMs: number,
+  bin = 'kubectl',
 ): Promise<string> {
   return new Promise((resolve) => {
-    const p = spawn('kubectl', ['--kubeconfig', kubeconfig, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(bin, ['--kubeconfig', kubeconfig, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d) => {
       out += d;

@@ -106,6 +106,7 @@ export const RESOURCES: readonly ResourceDef[] = Object.freeze([
     shortNames: ['po'],
     categories: ['all'],
     subresources: [
+      { name: 'attach', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
       { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
       { name: 'log', kind: 'Pod', verbs: ['get'] },
       status('Pod'),

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, promises as fsp, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import type { Container, ContainerStatus, Pod, PodStatus } from '@mkube/shared/api';
 import type { Logger } from '@mkube/shared/log';
 import { criLines } from './logs.js';
@@ -25,6 +26,14 @@ interface ContainerRun {
   backoffMs: number;
   timer?: NodeJS.Timeout;
   log?: WriteStream;
+  /** Attached clients of the running process (kubectl attach), dropped when it exits. */
+  readonly attached: Set<AttachListener>;
+}
+
+/** One attached client: the process's output as it is written, then its exit. */
+export interface AttachListener {
+  output(stream: 'stdout' | 'stderr', chunk: Buffer): void;
+  exited(): void;
 }
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -49,7 +58,13 @@ export class PodWorker {
     const m = pod.metadata!;
     this.dir = join(rootDir, 'pods', `${m.namespace}_${m.name}_${m.uid}`);
     for (const c of pod.spec?.containers ?? [])
-      this.#runs.set(c.name, { spec: c, restartCount: 0, running: false, backoffMs: BACKOFF_INITIAL_MS });
+      this.#runs.set(c.name, {
+        spec: c,
+        restartCount: 0,
+        running: false,
+        backoffMs: BACKOFF_INITIAL_MS,
+        attached: new Set(),
+      });
   }
 
   get namespace(): string {
@@ -70,6 +85,17 @@ export class PodWorker {
 
   isRunning(container: string): boolean {
     return this.#runs.get(container)?.running ?? false;
+  }
+
+  /**
+   * Attaches to a running container's output from now on (the process runtime has no scrollback:
+   * `kubectl logs` has that). Undefined when it is not running; else a function that detaches.
+   */
+  attach(container: string, l: AttachListener): (() => void) | undefined {
+    const r = this.#runs.get(container);
+    if (!r?.running) return undefined;
+    r.attached.add(l);
+    return () => r.attached.delete(l);
   }
 
   logFile(container: string, previous = false): string | undefined {
@@ -127,8 +153,17 @@ export class PodWorker {
     r.running = true;
     r.startedAt = now();
     r.waitingReason = undefined;
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => log.write(criLines('stdout', d)));
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => log.write(criLines('stderr', d)));
+    const output = (stream: 'stdout' | 'stderr') => {
+      // A character split across chunks is written whole, as setEncoding would.
+      const text = new StringDecoder('utf8');
+      return (d: Buffer) => {
+        const t = text.write(d);
+        if (t) log.write(criLines(stream, t));
+        for (const l of r.attached) l.output(stream, d);
+      };
+    };
+    child.stdout?.on('data', output('stdout'));
+    child.stderr?.on('data', output('stderr'));
     child.once('error', (e) => {
       log.write(criLines('stderr', `${e.message}\n`));
       this.#exited(r, 128, undefined, 'ContainerCannotRun');
@@ -150,6 +185,8 @@ export class PodWorker {
     r.running = false;
     r.child = undefined;
     r.log?.end();
+    for (const l of r.attached) l.exited();
+    r.attached.clear();
     r.exited = {
       code,
       ...(signal ? { signal } : {}),

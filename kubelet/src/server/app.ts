@@ -17,7 +17,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import { streamLog } from '../runtime/logs.js';
 import type { ProcessRuntime } from '../runtime/runtime.js';
 import { kubeletAttributes, subresourcesFor } from './auth.js';
-import { EXEC_PROTOCOLS, execParams, failureStatus, runExec } from './exec.js';
+import { EXEC_PROTOCOLS, execParams, failureStatus, runAttach, runExec } from './exec.js';
 import type { KubeletListener } from './listener.js';
 import { type MetricsSource, renderMetrics } from './metrics.js';
 
@@ -239,6 +239,31 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
       }
       d.log.info({ pod: `${ns}/${pod}`, container, user: req.kubeletUser?.username }, 'exec');
       runExec(socket, w, container, execParams(req.query as Q));
+    },
+  });
+  app.route({
+    method: 'GET',
+    url: '/attach/:ns/:pod/:container',
+    handler: async (_req, reply) =>
+      reply
+        .code(400)
+        .type('text/plain; charset=utf-8')
+        .send('Upgrade request required: attach speaks WebSocket (v5.channel.k8s.io)'),
+    wsHandler: (socket, req) => {
+      const { ns, pod, container } = req.params as { ns: string; pod: string; container: string };
+      const w = d.runtime.find(ns, pod);
+      if (!w) {
+        socket.send(
+          Buffer.concat([
+            Buffer.from([3]),
+            Buffer.from(failureStatus(`pod "${ns}/${pod}" not found`, { reason: 'NotFound', code: 404 })),
+          ]),
+        );
+        socket.close(1000);
+        return;
+      }
+      d.log.info({ pod: `${ns}/${pod}`, container, user: req.kubeletUser?.username }, 'attach');
+      runAttach(socket, w, container, execParams(req.query as Q));
     },
   });
   app.post('/exec/:ns/:pod/:container', async (_req, reply) =>

@@ -131,3 +131,41 @@ export function runExec(ws: ExecSocket, worker: PodWorker, container: string, p:
 function signalNumber(s: NodeJS.Signals): number | undefined {
   return (constants.signals as Record<string, number>)[s];
 }
+
+/**
+ * /attach/{ns}/{pod}/{container}: the running process's stdout and stderr from now on, on channels
+ * 1 and 2, until it exits (Success on channel 3) or the client goes. Process containers read no
+ * stdin (the runtime starts them with it closed), so what a client sends there is dropped.
+ */
+export function runAttach(ws: ExecSocket, worker: PodWorker, container: string, p: ExecParams): void {
+  const send = (channel: number, data?: Buffer | string) => {
+    if (ws.readyState === ws.OPEN) ws.send(frame(channel, data));
+  };
+  const finish = (status: string) => {
+    send(ERROR, status);
+    if (ws.readyState === ws.OPEN) ws.close(1000);
+  };
+  if (!worker.hasContainer(container)) {
+    finish(failureStatus(`container not found ("${container}")`, { reason: 'NotFound', code: 404 }));
+    return;
+  }
+  const detach = worker.attach(container, {
+    output(stream, chunk) {
+      // With a TTY the terminal merges both streams onto stdout.
+      if (stream === 'stdout' || p.tty) {
+        if (p.stdout) send(STDOUT, chunk);
+      } else if (p.stderr) send(STDERR, chunk);
+    },
+    exited() {
+      finish(JSON.stringify({ metadata: {}, status: 'Success' }));
+    },
+  });
+  if (!detach) {
+    finish(
+      failureStatus(`container "${container}" is not running: cannot attach`, { reason: 'BadRequest', code: 400 }),
+    );
+    return;
+  }
+  send(p.stdout ? STDOUT : p.stderr ? STDERR : ERROR);
+  ws.on('close', detach);
+}
