@@ -6,6 +6,7 @@
 // closed once its kubelet CA is wrong.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -367,6 +368,67 @@ describe('kubelet process: join, 10250, logs and exec through the apiserver', ()
     assert.match(JSON.parse(node.stdout).message, /cannot create resource "pods\/attach"/);
   });
 
+  it('kubectl port-forward (SPDY from 1.27; 1.33 falls back to it): 3 MB intact, parallel connections, refusals', async () => {
+    const webPort = await freePort();
+    const web = join(work, 'web.yaml');
+    writeFileSync(
+      web,
+      POD.replace('name: counter', 'name: web').replace(
+        /command: .*/,
+        `command: ["sh", "-c", "head -c 3000000 /dev/urandom > big.bin && sha256sum big.bin > big.sum && exec python3 -m http.server ${webPort} --bind 127.0.0.1"]`,
+      ),
+    );
+    assert.equal(kubectl(pki.adminConf, ['apply', '-f', web]).status, 0);
+    await waitFor(
+      async () => (await fetch(`http://127.0.0.1:${webPort}/big.sum`).catch(() => undefined))?.status === 200,
+      20_000,
+      () => 'web pod not serving',
+    );
+    const sum = (await (await fetch(`http://127.0.0.1:${webPort}/big.sum`)).text()).split(' ')[0];
+    const sha = (b: ArrayBuffer) => createHash('sha256').update(Buffer.from(b)).digest('hex');
+    for (const bin of ['kubectl', kubectlBinary('1.27')!]) {
+      const pf = await portForward(pki.adminConf, bin, ['pod/web', `:${webPort}`, ':1']);
+      try {
+        const [local, closed] = pf.ports;
+        const bodies = await Promise.all(
+          [0, 1, 2].map(async () => sha(await (await fetch(`http://127.0.0.1:${local}/big.bin`)).arrayBuffer())),
+        );
+        assert.deepEqual(bodies, [sum, sum, sum], bin);
+        // Nothing listens on port 1 in the pod: the kubelet's error comes back on the error stream.
+        await fetch(`http://127.0.0.1:${closed}/`).then(
+          () => assert.fail('a refused port answered'),
+          () => undefined,
+        );
+        await waitFor(
+          () =>
+            /an error occurred forwarding \d+ -> 1: error forwarding port 1 to pod web, uid [-0-9a-f]+: .*connection refused/.test(
+              pf.stderr(),
+            ),
+          10_000,
+          () => `${bin}: no refusal in ${pf.stderr()}`,
+        );
+      } finally {
+        pf.stop();
+      }
+    }
+    const node = curl(pki, [
+      '-s',
+      '--http1.1',
+      '-X',
+      'POST',
+      '-H',
+      'Connection: Upgrade',
+      '-H',
+      'Upgrade: SPDY/3.1',
+      '-H',
+      'X-Stream-Protocol-Version: portforward.k8s.io',
+      '--cert',
+      join(root(), 'pki', 'kubelet-client-current.pem'),
+      `${api.url}/api/v1/namespaces/default/pods/web/portforward`,
+    ]);
+    assert.match(JSON.parse(node.stdout).message, /cannot create resource "pods\/portforward"/);
+  });
+
   it('kill -9 at any point of a bootstrap, then a restart, ends Ready', async () => {
     const crashRoot = join(work, 'crash-node');
     mkdirSync(crashRoot);
@@ -524,6 +586,33 @@ function spawnSyncText(bin: string, args: string[]): string {
 
 /** Runs kubectl for `ms` and returns what it printed (then kills it). */
 /** Runs kubectl until its output satisfies `enough` or `maxMs` passes (a busy machine starts it slowly). */
+/** `kubectl port-forward` running: the local ports it chose, in the order asked, and its stderr so far. */
+async function portForward(
+  kubeconfig: string,
+  bin: string,
+  args: string[],
+): Promise<{ ports: number[]; stderr(): string; stop(): void }> {
+  const p = spawn(bin, ['--kubeconfig', kubeconfig, 'port-forward', '--address=127.0.0.1', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  p.stdout.on('data', (d) => {
+    out += d;
+  });
+  p.stderr.on('data', (d) => {
+    err += d;
+  });
+  const want = args.filter((a) => a.includes(':')).length;
+  const ports = () => [...out.matchAll(/Forwarding from 127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
+  await waitFor(
+    () => ports().length >= want,
+    20_000,
+    () => `port-forward did not start: ${out}${err}`,
+  );
+  return { ports: ports(), stderr: () => err, stop: () => p.kill('SIGTERM') };
+}
+
 function followUntil(
   kubeconfig: string,
   args: string[],

@@ -3,14 +3,15 @@
 // answer and never an open tunnel (CVE-2018-1002105); then WebSocket frames are relayed both ways
 // unchanged, and SPDY streams are translated (spdy/remotecommand.ts).
 import type { IncomingMessage } from 'node:http';
-import { newBadRequest, type Status, StatusError, toStatusError } from '@mkube/shared/apierrors';
+import { newBadRequest, type Status, StatusError } from '@mkube/shared/apierrors';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestInfo } from '../request/requestinfo.js';
 import { UpgradeRefused } from './client.js';
 import type { KubeletProxyDeps } from './deps.js';
 import { BackendError, dialErrorText, kubeletResponseError } from './errors.js';
-import { SPDY_STREAM_PROTOCOLS, type SpdyStreamProtocol, serveSpdyRemoteCommand } from './spdy/remotecommand.js';
+import { SPDY_STREAM_PROTOCOLS, serveSpdyRemoteCommand } from './spdy/remotecommand.js';
 import { containerEndpoint, type PodTarget } from './target.js';
+import { acceptSpdy, isSpdyUpgrade, negotiateStreamProtocol, sendError } from './upgrade.js';
 import { WebSocket, type WsSocket } from './ws.js';
 
 export const STREAM_SUBRESOURCES = new Set(['exec', 'attach']);
@@ -55,11 +56,6 @@ function refusedError(e: UpgradeRefused, info: RequestInfo): StatusError {
     // not JSON
   }
   return kubeletResponseError(e.statusCode, e.body, `pods/${info.subresource}`, info.name);
-}
-
-function sendError(reply: FastifyReply, e: unknown): FastifyReply {
-  const err = toStatusError(e);
-  return reply.code(err.code).header('content-type', 'application/json').send(JSON.stringify(err.toStatus()));
 }
 
 /** Kubelet sockets dialled for an upgrade not yet accepted, by the client's request. */
@@ -122,36 +118,6 @@ export async function prepareStream(
   }
 }
 
-/** kubectl's SPDY upgrade (httpstream/spdy's ResponseUpgrader checks the same two headers). */
-function isSpdyUpgrade(request: FastifyRequest): boolean {
-  const connection = String(request.headers.connection ?? '').toLowerCase();
-  const upgrade = String(request.headers.upgrade ?? '').toLowerCase();
-  return connection.includes('upgrade') && upgrade.includes('spdy/3.1');
-}
-
-/** httpstream.Handshake: the first protocol the client lists that the kubelet speaks. */
-function negotiateSpdyProtocol(request: FastifyRequest): SpdyStreamProtocol | StatusError {
-  const h = request.headers['x-stream-protocol-version'];
-  const client = (Array.isArray(h) ? h.join(',') : (h ?? ''))
-    .split(',')
-    .map((p) => p.trim())
-    .filter((p) => p);
-  if (client.length === 0) return newBadRequest('unable to upgrade: X-Stream-Protocol-Version is required');
-  const chosen = client.find((p): p is SpdyStreamProtocol => (SPDY_STREAM_PROTOCOLS as readonly string[]).includes(p));
-  if (chosen) return chosen;
-  return new StatusError(
-    'Forbidden',
-    `unable to upgrade: unable to negotiate protocol: client supports [${client.join(' ')}], server accepts [${SPDY_STREAM_PROTOCOLS.join(' ')}]`,
-  );
-}
-
-/** Bytes that arrived with the upgrade request, which @fastify/websocket keeps on the raw request. */
-function upgradeHead(raw: IncomingMessage): Buffer | undefined {
-  const key = Object.getOwnPropertySymbols(raw).find((s) => s.description === 'ws-head');
-  const head = key ? (raw as unknown as Record<symbol, unknown>)[key] : undefined;
-  return Buffer.isBuffer(head) ? head : undefined;
-}
-
 /**
  * exec over SPDY: the kubelet's WebSocket is dialled first (a failure is an ordinary error answer),
  * then the client's connection is taken over, answered 101 and translated (spdy/remotecommand.ts).
@@ -163,7 +129,7 @@ async function upgradeSpdy(
   { target, path }: { target: PodTarget; path: string },
   query: URLSearchParams,
 ): Promise<FastifyReply> {
-  const protocol = negotiateSpdyProtocol(request);
+  const protocol = negotiateStreamProtocol(request, SPDY_STREAM_PROTOCOLS);
   if (protocol instanceof StatusError) return sendError(reply, protocol);
   const opts = {
     protocol,
@@ -184,18 +150,9 @@ async function upgradeSpdy(
       deps.log.warn({ err: err.message, path: request.mkube!.info.path }, 'kubelet stream dial failed');
     return sendError(reply, err);
   }
-  const socket = request.raw.socket;
-  if (socket.destroyed) {
-    backend.terminate();
-    return reply.hijack();
-  }
-  reply.hijack();
-  socket.setTimeout(0);
-  socket.write(
-    'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n' +
-      `X-Stream-Protocol-Version: ${protocol}\r\nDate: ${new Date().toUTCString()}\r\n\r\n`,
-  );
-  serveSpdyRemoteCommand(socket, upgradeHead(request.raw), backend, opts, deps.log);
+  const accepted = acceptSpdy(request, reply, protocol);
+  if (!accepted) backend.terminate();
+  else serveSpdyRemoteCommand(accepted.socket, accepted.head, backend, opts, deps.log);
   return reply;
 }
 

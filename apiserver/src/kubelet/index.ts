@@ -5,6 +5,7 @@ import type { ResourceRequestContext } from '../server/context.js';
 import type { KubeletProxyDeps } from './deps.js';
 import { prepareStream, STREAM_SUBRESOURCES, serveStream } from './exec.js';
 import { serveLogs } from './logs.js';
+import { preparePortForward } from './portforward.js';
 import { serveNodeProxy } from './proxy.js';
 import type { WsSocket } from './ws.js';
 
@@ -30,22 +31,34 @@ function isStream(info: RequestInfo): boolean {
   return isCore(info) && info.resource === 'pods' && STREAM_SUBRESOURCES.has(info.subresource) && !!info.name;
 }
 
+function isPortForward(info: RequestInfo): boolean {
+  return isCore(info) && info.resource === 'pods' && info.subresource === 'portforward' && !!info.name;
+}
+
 export function createKubeletProxy(deps: KubeletProxyDeps): KubeletProxy {
   const handles = (info: RequestInfo) =>
     isCore(info) &&
     !!info.name &&
-    ((info.resource === 'pods' && (info.subresource === 'log' || STREAM_SUBRESOURCES.has(info.subresource))) ||
+    ((info.resource === 'pods' &&
+      (info.subresource === 'log' ||
+        info.subresource === 'portforward' ||
+        STREAM_SUBRESOURCES.has(info.subresource))) ||
       (info.resource === 'nodes' && info.subresource === 'proxy'));
   return {
     handles,
     async serveHTTP(c) {
       if (c.info.resource === 'nodes') return serveNodeProxy(deps, c);
       if (c.info.subresource === 'log') return serveLogs(deps, c);
+      if (c.info.subresource === 'portforward') {
+        await preparePortForward(deps, c.request, c.reply);
+        return;
+      }
       // A stream request that is no upgrade (plain GET/POST): the kubelet probe decides the answer.
       await prepareStream(deps, c.request, c.reply);
     },
     async preHandler(request, reply) {
       const info = request.mkube?.info;
+      if (info && isPortForward(info) && request.ws) return preparePortForward(deps, request, reply);
       if (!info || !isStream(info) || !request.ws) return undefined;
       // The WebSocket GET dials; kubectl's SPDY POST is dialled and taken over here; any other
       // upgrade is answered here, before the WebSocket plugin would refuse it in its own words.

@@ -41,6 +41,20 @@ export async function getNode(registries: Registries, name: string): Promise<Nod
   return (await registries.get('', 'nodes')!.get('', name)) as Node;
 }
 
+/** The pod and its node's kubelet (pods/portforward needs no container). */
+export async function podLocation(
+  registries: Registries,
+  preferredAddressTypes: readonly string[],
+  namespace: string,
+  name: string,
+): Promise<{ pod: Pod; location: KubeletLocation }> {
+  const pod = (await registries.get('', 'pods')!.get(namespace, name)) as Pod;
+  const nodeName = pod.spec?.nodeName;
+  if (!nodeName) throw newBadRequest(`pod ${name} does not have a host assigned`);
+  const node = await getNode(registries, nodeName);
+  return { pod, location: kubeletLocation(node, preferredAddressTypes) };
+}
+
 export async function podTarget(
   registries: Registries,
   preferredAddressTypes: readonly string[],
@@ -50,10 +64,8 @@ export async function podTarget(
 ): Promise<PodTarget> {
   const pod = (await registries.get('', 'pods')!.get(namespace, name)) as Pod;
   const chosen = chooseContainer(pod, container);
-  const nodeName = pod.spec?.nodeName;
-  if (!nodeName) throw newBadRequest(`pod ${name} does not have a host assigned`);
-  const node = await getNode(registries, nodeName);
-  return { pod, container: chosen, location: kubeletLocation(node, preferredAddressTypes) };
+  const { location } = await podLocation(registries, preferredAddressTypes, namespace, name);
+  return { pod, container: chosen, location };
 }
 
 /** The pod's kubelet and the path of one of its container endpoints: `/<endpoint>/<ns>/<pod>/<container>?<query>`. */

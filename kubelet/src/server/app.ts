@@ -20,6 +20,7 @@ import { kubeletAttributes, subresourcesFor } from './auth.js';
 import { EXEC_PROTOCOLS, execParams, failureStatus, runAttach, runExec } from './exec.js';
 import type { KubeletListener } from './listener.js';
 import { type MetricsSource, renderMetrics } from './metrics.js';
+import { PORT_FORWARD_PROTOCOL, parsePort, runPortForward } from './portforward.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -115,7 +116,8 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
 
   await app.register(fastifyWebsocket, {
     options: {
-      handleProtocols: (offered: Set<string>) => EXEC_PROTOCOLS.find((p) => offered.has(p)) ?? false,
+      handleProtocols: (offered: Set<string>) =>
+        [...EXEC_PROTOCOLS, PORT_FORWARD_PROTOCOL].find((p) => offered.has(p)) ?? false,
     },
   });
 
@@ -264,6 +266,28 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
       }
       d.log.info({ pod: `${ns}/${pod}`, container, user: req.kubeletUser?.username }, 'attach');
       runAttach(socket, w, container, execParams(req.query as Q));
+    },
+  });
+  app.route({
+    method: 'GET',
+    url: '/portForward/:ns/:pod',
+    handler: async (_req, reply) =>
+      reply
+        .code(400)
+        .type('text/plain; charset=utf-8')
+        .send(`Upgrade request required: port forwarding speaks WebSocket (${PORT_FORWARD_PROTOCOL})`),
+    wsHandler: (socket, req) => {
+      const { ns, pod } = req.params as { ns: string; pod: string };
+      const port = parsePort((req.query as Q).port);
+      const w = d.runtime.find(ns, pod);
+      const refuse = (message: string) => {
+        socket.send(Buffer.concat([Buffer.of(1), Buffer.from(message)]));
+        socket.close(1000);
+      };
+      if (!w) return refuse(`pod "${ns}/${pod}" not found`);
+      if (port === undefined) return refuse(`unable to parse "${String((req.query as Q).port)}" as a port`);
+      d.log.info({ pod: `${ns}/${pod}`, port, user: req.kubeletUser?.username }, 'port-forward');
+      runPortForward(socket, w.name, w.pod.metadata?.uid ?? '', port);
     },
   });
   app.post('/exec/:ns/:pod/:container', async (_req, reply) =>
