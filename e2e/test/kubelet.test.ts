@@ -368,7 +368,7 @@ describe('kubelet process: join, 10250, logs and exec through the apiserver', ()
     assert.match(JSON.parse(node.stdout).message, /cannot create resource "pods\/attach"/);
   });
 
-  it('kubectl port-forward (SPDY from 1.27; 1.33 falls back to it): 3 MB intact, parallel connections, refusals', async () => {
+  it('kubectl port-forward (1.33 through its WebSocket tunnel, 1.27 over SPDY): 3 MB intact, parallel connections, refusals', async () => {
     const webPort = await freePort();
     const web = join(work, 'web.yaml');
     writeFileSync(
@@ -386,9 +386,13 @@ describe('kubelet process: join, 10250, logs and exec through the apiserver', ()
     );
     const sum = (await (await fetch(`http://127.0.0.1:${webPort}/big.sum`)).text()).split(' ')[0];
     const sha = (b: ArrayBuffer) => createHash('sha256').update(Buffer.from(b)).digest('hex');
-    for (const bin of ['kubectl', kubectlBinary('1.27')!]) {
-      const pf = await portForward(pki.adminConf, bin, ['pod/web', `:${webPort}`, ':1']);
+    for (const [bin, upgrade] of [
+      ['kubectl', /verb="GET" url="\S+\/portforward" status="101 Switching Protocols"/],
+      [kubectlBinary('1.27')!, /POST \S+\/portforward 101 Switching Protocols/],
+    ] as const) {
+      const pf = await portForward(pki.adminConf, bin, ['-v=6', 'pod/web', `:${webPort}`, ':1']);
       try {
+        assert.match(pf.stderr(), upgrade, `${bin} upgraded as expected`);
         const [local, closed] = pf.ports;
         const bodies = await Promise.all(
           [0, 1, 2].map(async () => sha(await (await fetch(`http://127.0.0.1:${local}/big.bin`)).arrayBuffer())),

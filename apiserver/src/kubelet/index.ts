@@ -5,7 +5,7 @@ import type { ResourceRequestContext } from '../server/context.js';
 import type { KubeletProxyDeps } from './deps.js';
 import { prepareStream, STREAM_SUBRESOURCES, serveStream } from './exec.js';
 import { serveLogs } from './logs.js';
-import { preparePortForward } from './portforward.js';
+import { preparePortForward, servePortForwardTunnel } from './portforward.js';
 import { serveNodeProxy } from './proxy.js';
 import type { WsSocket } from './ws.js';
 
@@ -64,9 +64,11 @@ export function createKubeletProxy(deps: KubeletProxyDeps): KubeletProxy {
       // upgrade is answered here, before the WebSocket plugin would refuse it in its own words.
       return prepareStream(deps, request, reply);
     },
-    handlesUpgrade: isStream,
+    handlesUpgrade: (info) => isStream(info) || isPortForward(info),
     serveUpgrade(socket, request) {
-      serveStream(socket as WsSocket, request);
+      if (request.mkube?.info && isPortForward(request.mkube.info)) {
+        servePortForwardTunnel(socket as WsSocket, request, deps.log);
+      } else serveStream(socket as WsSocket, request);
     },
   };
 }

@@ -2,6 +2,7 @@
 // typed by the little of it this module uses.
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
+import type { Duplex } from 'node:stream';
 import type { SecureContextOptions } from 'node:tls';
 
 export interface WsSocket {
@@ -39,6 +40,8 @@ export interface WsModule {
   new (url: string, protocols: string[], opts: WsClientOptions): WsSocket;
   readonly OPEN: number;
   readonly CONNECTING: number;
+  /** A Duplex over a socket's binary messages (each write one message). */
+  createWebSocketStream(ws: WsSocket): Duplex;
 }
 
 const require = createRequire(import.meta.url);

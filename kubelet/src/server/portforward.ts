@@ -60,11 +60,16 @@ export function runPortForward(ws: PortForwardSocket, podName: string, uid: stri
     if (ws.readyState === ws.OPEN) ws.close(1000);
   });
   conn.on('close', () => {
+    // A socket paused for a drain that will not come would not read the apiserver's close reply.
+    ws.resume();
     if (!failed && ws.readyState === ws.OPEN) ws.close(1000);
   });
   ws.on('message', (raw: Buffer, isBinary: boolean) => {
     if (!isBinary || raw.length === 0) return;
     if (raw[0] === DATA) {
+      // Bytes the client sent before the dial failed are dropped: write() on a destroyed socket
+      // returns false, and waiting for its drain would stall the close.
+      if (conn.destroyed) return;
       if (!conn.write(raw.subarray(1))) {
         ws.pause();
         conn.once('drain', () => ws.resume());
