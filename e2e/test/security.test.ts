@@ -3,11 +3,11 @@
 // the exact denial — HTTP code, Status reason and message, TLS failure — and that nothing changed.
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect } from 'node:tls';
 import {
@@ -115,10 +115,10 @@ describe('security regression suite', () => {
       env: { ...process.env, HOME: work },
     });
   // The fake kubelets live in this process: kubectl must not block its event loop.
-  const kubectlAsync = (args: string[]) =>
+  const kubectlAsync = (args: string[], bin = 'kubectl') =>
     new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
       execFile(
-        'kubectl',
+        bin,
         ['--kubeconfig', c.adminConf, ...args],
         { encoding: 'utf8', timeout: 30_000, env: { ...process.env, HOME: work } },
         (err, stdout, stderr) =>
@@ -706,6 +706,23 @@ describe('security regression suite', () => {
       });
       assert.equal(err, 'Unexpected server response: 403');
     });
+    it("K7 attach and port-forward with node2's certificate are refused before the WebSocket upgrade", async () => {
+      for (const [path, protocol] of [
+        ['/attach/default/hello-node1/hello?output=1', 'v5.channel.k8s.io'],
+        ['/portForward/default/hello-node1?port=80', 'portforward.mkube.io'],
+      ] as const) {
+        const err = await new Promise<string>((resolve) => {
+          const ws = new WebSocket(kubeletUrl(node1, path), [protocol], {
+            ca: c.caPem,
+            cert: node2.cred.cert ? readFileSync(node2.cred.cert, 'utf8') : undefined,
+            key: readFileSync(node2.cred.key!, 'utf8'),
+          });
+          ws.on('open', () => resolve('opened'));
+          ws.on('error', (e) => resolve(e.message));
+        });
+        assert.equal(err, 'Unexpected server response: 403', path);
+      }
+    });
     it('K6 the kubelet serves no read-only port (10255)', async () => {
       const r = await new Promise<string>((resolve) => {
         const s = connect({ host: node1.ip, port: 10255 }, () => resolve('open'));
@@ -819,6 +836,23 @@ describe('security regression suite', () => {
       const r = await kubectlAsync(['exec', 'pod-fake-selfsigned', '--', 'true']);
       assert.notEqual(r.status, 0);
       assert.match(r.stderr, /error dialing backend: .*x509: certificate signed by unknown authority/);
+    });
+    it('F5 exec over SPDY (kubectl 1.27) and port-forward to that kubelet fail the same way, before any upgrade', async () => {
+      const old = join(
+        dirname(realpathSync(spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).stdout.trim())),
+        'kubectl.1.27',
+      );
+      const ex = await kubectlAsync(['exec', 'pod-fake-selfsigned', '--', 'true'], old);
+      assert.notEqual(ex.status, 0);
+      assert.match(ex.stderr, /error dialing backend: .*x509: certificate signed by unknown authority/);
+      // kubectl port-forwards only to a Running pod: the fake kubelet never reports one.
+      const path = '/api/v1/namespaces/default/pods/pod-fake-selfsigned';
+      const pod = (await c.req(admin, 'GET', path)).json as Record<string, unknown>;
+      const ran = await c.req(admin, 'PUT', `${path}/status`, { ...pod, status: { phase: 'Running' } });
+      assert.equal(ran.status, 200, ran.text);
+      const pf = await kubectlAsync(['port-forward', 'pod-fake-selfsigned', ':80'], old);
+      assert.notEqual(pf.status, 0);
+      assert.match(pf.stderr, /error dialing backend: .*x509: certificate signed by unknown authority/);
     });
   });
 
