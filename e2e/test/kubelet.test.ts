@@ -65,6 +65,23 @@ describe('kubelet process: join, 10250, logs and exec through the apiserver', ()
   let kubeletPort: number;
   let joinArgs: string[];
   const root = () => join(work, 'node');
+  /** A SPDY upgrade POST to a pod subresource as the holder of `cert` (a combined PEM). */
+  const spdyUpgradeAs = (cert: string, podPath: string, protocol: string) =>
+    curl(pki, [
+      '-s',
+      '--http1.1',
+      '-X',
+      'POST',
+      '-H',
+      'Connection: Upgrade',
+      '-H',
+      'Upgrade: SPDY/3.1',
+      '-H',
+      `X-Stream-Protocol-Version: ${protocol}`,
+      '--cert',
+      cert,
+      `${api.url}/api/v1/namespaces/default/pods/${podPath}`,
+    ]);
   /** `mkube kubelet` joining by token discovery as `name`, its files under `dir`. */
   const joinArgsFor = (name: string, dir: string, p: number | string = 0) => [
     'kubelet',
@@ -348,23 +365,11 @@ describe('kubelet process: join, 10250, logs and exec through the apiserver', ()
     const r = kubectl(pki.adminConf, ['attach', 'brief']);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'bye\n');
-    const url = `${api.url}/api/v1/namespaces/default/pods/counter/attach?stdout=true`;
-    const nodeCert = join(root(), 'pki', 'kubelet-client-current.pem');
-    const node = curl(pki, [
-      '-s',
-      '--http1.1',
-      '-X',
-      'POST',
-      '-H',
-      'Connection: Upgrade',
-      '-H',
-      'Upgrade: SPDY/3.1',
-      '-H',
-      'X-Stream-Protocol-Version: v4.channel.k8s.io',
-      '--cert',
-      nodeCert,
-      url,
-    ]);
+    const node = spdyUpgradeAs(
+      join(root(), 'pki', 'kubelet-client-current.pem'),
+      'counter/attach?stdout=true',
+      'v4.channel.k8s.io',
+    );
     assert.match(JSON.parse(node.stdout).message, /cannot create resource "pods\/attach"/);
   });
 
@@ -415,21 +420,11 @@ describe('kubelet process: join, 10250, logs and exec through the apiserver', ()
         pf.stop();
       }
     }
-    const node = curl(pki, [
-      '-s',
-      '--http1.1',
-      '-X',
-      'POST',
-      '-H',
-      'Connection: Upgrade',
-      '-H',
-      'Upgrade: SPDY/3.1',
-      '-H',
-      'X-Stream-Protocol-Version: portforward.k8s.io',
-      '--cert',
+    const node = spdyUpgradeAs(
       join(root(), 'pki', 'kubelet-client-current.pem'),
-      `${api.url}/api/v1/namespaces/default/pods/web/portforward`,
-    ]);
+      'web/portforward',
+      'portforward.k8s.io',
+    );
     assert.match(JSON.parse(node.stdout).message, /cannot create resource "pods\/portforward"/);
   });
 

@@ -11,7 +11,7 @@ import type { KubeletProxyDeps } from './deps.js';
 import { BackendError, dialErrorText, kubeletResponseError } from './errors.js';
 import { SPDY_STREAM_PROTOCOLS, serveSpdyRemoteCommand } from './spdy/remotecommand.js';
 import { containerEndpoint, type PodTarget } from './target.js';
-import { acceptSpdy, isSpdyUpgrade, negotiateStreamProtocol, sendError } from './upgrade.js';
+import { acceptSpdy, isSpdyUpgrade, isWebSocketUpgrade, negotiateStreamProtocol, sendError } from './upgrade.js';
 import { WebSocket, type WsSocket } from './ws.js';
 
 export const STREAM_SUBRESOURCES = new Set(['exec', 'attach']);
@@ -154,10 +154,6 @@ async function upgradeSpdy(
   if (!accepted) backend.terminate();
   else serveSpdyRemoteCommand(accepted.socket, accepted.head, backend, opts, deps.log);
   return reply;
-}
-
-export function isWebSocketUpgrade(request: FastifyRequest): boolean {
-  return String(request.headers.upgrade ?? '').toLowerCase() === 'websocket';
 }
 
 /** WebSocket close codes a peer may send (ws rejects the reserved ones). */

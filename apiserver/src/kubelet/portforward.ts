@@ -10,7 +10,6 @@ import type { Logger } from '@mkube/shared/log';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { KubeletProxyDeps } from './deps.js';
 import { BackendError, dialErrorText } from './errors.js';
-import { isWebSocketUpgrade } from './exec.js';
 import {
   KUBELET_PORT_FORWARD_PROTOCOL,
   PORT_FORWARD_PROTOCOLS,
@@ -18,7 +17,7 @@ import {
   serveSpdyPortForward,
 } from './spdy/portforward.js';
 import { podLocation } from './target.js';
-import { acceptSpdy, isSpdyUpgrade, negotiateStreamProtocol, sendError } from './upgrade.js';
+import { acceptSpdy, isSpdyUpgrade, isWebSocketUpgrade, negotiateStreamProtocol, sendError } from './upgrade.js';
 import { WebSocket, type WsSocket } from './ws.js';
 
 export async function preparePortForward(

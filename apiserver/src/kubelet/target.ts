@@ -41,6 +41,12 @@ export async function getNode(registries: Registries, name: string): Promise<Nod
   return (await registries.get('', 'nodes')!.get('', name)) as Node;
 }
 
+async function kubeletOf(registries: Registries, preferredAddressTypes: readonly string[], pod: Pod) {
+  const nodeName = pod.spec?.nodeName;
+  if (!nodeName) throw newBadRequest(`pod ${pod.metadata.name ?? ''} does not have a host assigned`);
+  return kubeletLocation(await getNode(registries, nodeName), preferredAddressTypes);
+}
+
 /** The pod and its node's kubelet (pods/portforward needs no container). */
 export async function podLocation(
   registries: Registries,
@@ -49,10 +55,7 @@ export async function podLocation(
   name: string,
 ): Promise<{ pod: Pod; location: KubeletLocation }> {
   const pod = (await registries.get('', 'pods')!.get(namespace, name)) as Pod;
-  const nodeName = pod.spec?.nodeName;
-  if (!nodeName) throw newBadRequest(`pod ${name} does not have a host assigned`);
-  const node = await getNode(registries, nodeName);
-  return { pod, location: kubeletLocation(node, preferredAddressTypes) };
+  return { pod, location: await kubeletOf(registries, preferredAddressTypes, pod) };
 }
 
 export async function podTarget(
@@ -64,8 +67,7 @@ export async function podTarget(
 ): Promise<PodTarget> {
   const pod = (await registries.get('', 'pods')!.get(namespace, name)) as Pod;
   const chosen = chooseContainer(pod, container);
-  const { location } = await podLocation(registries, preferredAddressTypes, namespace, name);
-  return { pod, container: chosen, location };
+  return { pod, container: chosen, location: await kubeletOf(registries, preferredAddressTypes, pod) };
 }
 
 /** The pod's kubelet and the path of one of its container endpoints: `/<endpoint>/<ns>/<pod>/<container>?<query>`. */

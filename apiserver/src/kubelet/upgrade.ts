@@ -12,6 +12,10 @@ export function sendError(reply: FastifyReply, e: unknown): FastifyReply {
   return reply.code(err.code).header('content-type', 'application/json').send(JSON.stringify(err.toStatus()));
 }
 
+export function isWebSocketUpgrade(request: FastifyRequest): boolean {
+  return String(request.headers.upgrade ?? '').toLowerCase() === 'websocket';
+}
+
 /** kubectl's SPDY upgrade (httpstream/spdy's ResponseUpgrader checks the same two headers). */
 export function isSpdyUpgrade(request: FastifyRequest): boolean {
   const connection = String(request.headers.connection ?? '').toLowerCase();

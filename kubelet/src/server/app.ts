@@ -218,56 +218,37 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
     return reply;
   });
 
-  app.route({
-    method: 'GET',
-    url: '/exec/:ns/:pod/:container',
-    handler: async (_req, reply) =>
-      reply
-        .code(400)
-        .type('text/plain; charset=utf-8')
-        .send('Upgrade request required: exec speaks WebSocket (v5.channel.k8s.io)'),
-    wsHandler: (socket, req) => {
-      const { ns, pod, container } = req.params as { ns: string; pod: string; container: string };
-      const w = d.runtime.find(ns, pod);
-      if (!w) {
-        socket.send(
-          Buffer.concat([
-            Buffer.from([3]),
-            Buffer.from(failureStatus(`pod "${ns}/${pod}" not found`, { reason: 'NotFound', code: 404 })),
-          ]),
-        );
-        socket.close(1000);
-        return;
-      }
-      d.log.info({ pod: `${ns}/${pod}`, container, user: req.kubeletUser?.username }, 'exec');
-      runExec(socket, w, container, execParams(req.query as Q));
-    },
-  });
-  app.route({
-    method: 'GET',
-    url: '/attach/:ns/:pod/:container',
-    handler: async (_req, reply) =>
-      reply
-        .code(400)
-        .type('text/plain; charset=utf-8')
-        .send('Upgrade request required: attach speaks WebSocket (v5.channel.k8s.io)'),
-    wsHandler: (socket, req) => {
-      const { ns, pod, container } = req.params as { ns: string; pod: string; container: string };
-      const w = d.runtime.find(ns, pod);
-      if (!w) {
-        socket.send(
-          Buffer.concat([
-            Buffer.from([3]),
-            Buffer.from(failureStatus(`pod "${ns}/${pod}" not found`, { reason: 'NotFound', code: 404 })),
-          ]),
-        );
-        socket.close(1000);
-        return;
-      }
-      d.log.info({ pod: `${ns}/${pod}`, container, user: req.kubeletUser?.username }, 'attach');
-      runAttach(socket, w, container, execParams(req.query as Q));
-    },
-  });
+  // exec and attach: a WebSocket only (v5); the pod must run here.
+  for (const [verb, run] of [
+    ['exec', runExec],
+    ['attach', runAttach],
+  ] as const) {
+    app.route({
+      method: 'GET',
+      url: `/${verb}/:ns/:pod/:container`,
+      handler: async (_req, reply) =>
+        reply
+          .code(400)
+          .type('text/plain; charset=utf-8')
+          .send(`Upgrade request required: ${verb} speaks WebSocket (v5.channel.k8s.io)`),
+      wsHandler: (socket, req) => {
+        const { ns, pod, container } = req.params as { ns: string; pod: string; container: string };
+        const w = d.runtime.find(ns, pod);
+        if (!w) {
+          socket.send(
+            Buffer.concat([
+              Buffer.from([3]),
+              Buffer.from(failureStatus(`pod "${ns}/${pod}" not found`, { reason: 'NotFound', code: 404 })),
+            ]),
+          );
+          socket.close(1000);
+          return;
+        }
+        d.log.info({ pod: `${ns}/${pod}`, container, user: req.kubeletUser?.username }, verb);
+        run(socket, w, container, execParams(req.query as Q));
+      },
+    });
+  }
   app.route({
     method: 'GET',
     url: '/portForward/:ns/:pod',
