@@ -46,3 +46,9 @@ export interface WsModule {
 
 const require = createRequire(import.meta.url);
 export const WebSocket = require('ws') as WsModule;
+
+/** A message's bytes without a copy when ws hands out a Buffer (its default binaryType). */
+export function messageBytes(raw: Buffer | ArrayBuffer | Buffer[]): Buffer {
+  if (Buffer.isBuffer(raw)) return raw;
+  return Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw);
+}

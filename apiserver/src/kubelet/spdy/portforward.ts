@@ -5,7 +5,7 @@
 // Each pair becomes one WebSocket to the kubelet's /portForward (portforward.mkube.io).
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@mkube/shared/log';
-import { WebSocket, type WsSocket } from '../ws.js';
+import { messageBytes, WebSocket, type WsSocket } from '../ws.js';
 import { RST, SpdyServerConnection } from './connection.js';
 import type { SpdyHeaders } from './headers.js';
 
@@ -96,7 +96,7 @@ export function serveSpdyPortForward(
     p.backend = backend;
     let draining = false;
     backend.on('message', (raw, isBinary) => {
-      const data = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as Buffer);
+      const data = messageBytes(raw);
       if (!isBinary || data.length === 0) return;
       if (data[0] === DATA && data.length > 1 && p.dataId !== undefined) {
         if (!conn.write(p.dataId, data.subarray(1)) && !draining) {

@@ -6,7 +6,7 @@
 // session starts once all the expected streams are there, or ends after 30 s.
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@mkube/shared/log';
-import { WebSocket, type WsSocket } from '../ws.js';
+import { messageBytes, WebSocket, type WsSocket } from '../ws.js';
 import { SpdyServerConnection } from './connection.js';
 
 /** What the kubelet negotiates over SPDY, newest first (remotecommand.SupportedStreamingProtocols). */
@@ -143,10 +143,16 @@ export function serveSpdyRemoteCommand(
   });
 
   const streamFor = (channel: number): number | undefined =>
-    channel === CH.stdout ? ids.get('stdout') : channel === CH.stderr ? ids.get('stderr') : ids.get('error');
+    channel === CH.stdout
+      ? ids.get('stdout')
+      : channel === CH.stderr
+        ? ids.get('stderr')
+        : channel === CH.error
+          ? ids.get('error')
+          : undefined;
 
   backend.on('message', (raw, isBinary) => {
-    const data = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as Buffer);
+    const data = messageBytes(raw);
     if (!isBinary || data.length === 0) return;
     const channel = data[0]!;
     const payload = data.subarray(1);
