@@ -3,13 +3,14 @@
 // authorized (always-allowed paths, system:masters, else a SubjectAccessReview), with the Status
 // bodies kube-controller-manager writes; a self-signed serving certificate kept in --cert-dir.
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect, type DetailedPeerCertificate } from 'node:tls';
 import type { ConfigMap } from '@mkube/shared/api';
 import { parseFlags } from '@mkube/shared/flags';
+import { CertificateAuthority, encodePrivateKeyPem, generateKeyPair } from '@mkube/shared/pki';
 import { issueClient } from '../../apiserver/test/server/fixture.ts';
 import { freePort } from '../../e2e/src/harness.ts';
 import { CONTROLLER_MANAGER_FLAGS, loadControllerManagerConfig } from '../src/main.ts';
@@ -42,6 +43,12 @@ function get(port: number, path: string, o: { cert?: string; key?: string; token
     req.on('error', reject);
     req.end();
   });
+}
+
+function writeTemp(dir: string, name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text, { mode: 0o600 });
+  return p;
 }
 
 const statusMessage = (a: Answer): string => (JSON.parse(a.body) as { message: string }).message;
@@ -195,6 +202,41 @@ describe('controller-manager secure port', () => {
       '--leader-elect=false',
     ]);
     assert.deepEqual(await get(looked, '/healthz/ping', asMaster), { code: 200, body: 'ok' });
+
+    // A CA added to the published bundle is trusted once the ConfigMap changes, without a restart.
+    const { ca: other, certPem: otherPem } = await CertificateAuthority.createSelfSigned({ commonName: 'other-ca' });
+    const key = await generateKeyPair();
+    const issued = other.issue({
+      subject: { commonName: 'other-admin', organizations: ['system:masters'] },
+      publicKey: key.publicKey,
+      usages: ['digital signature', 'client auth'],
+      ttlMs: 3_600_000,
+    });
+    const otherAdmin = {
+      cert: writeTemp(cl.fx.dir, 'other-admin.crt', issued.pem),
+      key: writeTemp(cl.fx.dir, 'other-admin.key', encodePrivateKeyPem(key)),
+    };
+    assert.equal((await get(looked, '/metrics', otherAdmin)).code, 401, 'not trusted before the change');
+    const cms = cl.admin.resource<ConfigMap>({
+      group: '',
+      version: 'v1',
+      resource: 'configmaps',
+      namespace: 'kube-system',
+    });
+    const published = await cms.get('extension-apiserver-authentication');
+    await cms.update({
+      ...published,
+      data: { ...published.data, 'client-ca-file': `${published.data!['client-ca-file']!.trimEnd()}\n${otherPem}` },
+    });
+    let seen = 0;
+    for (let i = 0; i < 100 && seen !== 200; i++) {
+      seen = (await get(looked, '/metrics', otherAdmin)).code;
+      if (seen !== 200) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(seen, 200, 'trusted after the change');
+    assert.equal((await get(looked, '/metrics', asMaster)).code, 200, 'the cluster CA still is');
+    await cms.update({ ...(await cms.get('extension-apiserver-authentication')), data: published.data });
+
     const skipped = await freePort();
     await cl.startKcm([
       `--secure-port=${skipped}`,

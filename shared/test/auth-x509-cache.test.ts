@@ -43,4 +43,23 @@ describe('x509 authenticator cache', () => {
     const req = { method: 'GET', path: '/', headers: {}, peerCertificates: [new X509Certificate(leaf.pem).raw] };
     for (let i = 0; i < 3; i++) await assert.rejects(authn.authenticate(req), AuthenticationError);
   });
+  it('with changing roots, forgets chains verified against the old bundle', async () => {
+    const { ca } = await CertificateAuthority.createSelfSigned({ commonName: 'a' });
+    const { ca: next } = await CertificateAuthority.createSelfSigned({ commonName: 'b' });
+    const key = await generateKeyPair();
+    const leaf = ca.issue({
+      subject: { commonName: 'alice' },
+      publicKey: key.publicKey,
+      usages: ['client auth'],
+      ttlMs: 3600_000,
+    });
+    let roots = [ca.certificate];
+    const authn = x509Authenticator({ roots: () => roots });
+    const req = { method: 'GET', path: '/', headers: {}, peerCertificates: [new X509Certificate(leaf.pem).raw] };
+    assert.equal((await authn.authenticate(req))?.username, 'alice');
+    roots = [next.certificate];
+    await assert.rejects(authn.authenticate(req), AuthenticationError);
+    roots = [next.certificate, ca.certificate];
+    assert.equal((await authn.authenticate(req))?.username, 'alice');
+  });
 });

@@ -2,6 +2,7 @@
 // serving pair read (or, as kube-controller-manager does without --tls-cert-file, self-signed for
 // localhost, kept in memory or in --cert-dir as kube-controller-manager.{crt,key}), the client CA
 // parsed and the delegation kubeconfigs resolved.
+
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import {
   resolveCredentials,
 } from '@mkube/shared/kubeconfig';
 import { CertificateAuthority, encodePrivateKeyPem, generateKeyPair, parseCertificatesPem } from '@mkube/shared/pki';
+import { AUTHENTICATION_INFO } from '../server/clientca.js';
 
 export interface SecureServingConfig {
   readonly port: number;
@@ -26,6 +28,8 @@ export interface SecureServingConfig {
   /** Where the pair came from, for the start-up log. */
   readonly certSource: string;
   readonly clientCAPem?: string;
+  /** The client CA is the apiserver's published one: watched, so a new bundle takes effect. */
+  readonly clientCAFromConfigMap?: boolean;
   readonly authentication?: { readonly credentials: ResolvedCredentials; readonly cacheTtlMs: number };
   readonly authorization?: {
     readonly credentials: ResolvedCredentials;
@@ -77,15 +81,13 @@ async function selfSigned(bindAddress: string): Promise<{ certPem: string; keyPe
   return { certPem: leaf.pem + caPem, keyPem: encodePrivateKeyPem(key) };
 }
 
-const AUTH_INFO = 'extension-apiserver-authentication';
-
 /** The client CA the apiserver publishes for servers that delegate authentication (upstream's lookup). */
 async function lookupClientCA(creds: ResolvedCredentials): Promise<string | undefined> {
   const client = createClient({ ...clientOptionsFrom(creds), timeoutMs: 10_000 });
   try {
     const cm = await client
       .resource<ConfigMap>({ group: '', version: 'v1', resource: 'configmaps', namespace: 'kube-system' })
-      .get(AUTH_INFO);
+      .get(AUTHENTICATION_INFO);
     const pem = cm.data?.['client-ca-file'];
     return pem && parseCertificatesPem(pem).length > 0 ? pem : undefined;
   } finally {
@@ -160,7 +162,8 @@ export async function loadSecureServing(
     str(flags['authentication-kubeconfig']),
     problems,
   );
-  if (!caFile && authnCreds && !flags['authentication-skip-lookup']) {
+  const lookup = !caFile && !!authnCreds && !flags['authentication-skip-lookup'];
+  if (lookup) {
     try {
       clientCAPem = await lookupClientCA(authnCreds);
     } catch (e) {
@@ -168,7 +171,7 @@ export async function loadSecureServing(
         problems.push({
           code: 'BAD_VALUE',
           flag: 'authentication-kubeconfig',
-          message: `unable to get configmap/${AUTH_INFO} in kube-system (${(e as Error).message}); give --client-ca-file, --authentication-skip-lookup or --authentication-tolerate-lookup-failure`,
+          message: `unable to get configmap/${AUTHENTICATION_INFO} in kube-system (${(e as Error).message}); give --client-ca-file, --authentication-skip-lookup or --authentication-tolerate-lookup-failure`,
         });
       }
     }
@@ -185,6 +188,7 @@ export async function loadSecureServing(
     ...pair,
     certSource,
     ...(clientCAPem ? { clientCAPem } : {}),
+    ...(lookup ? { clientCAFromConfigMap: true } : {}),
     ...(authnCreds
       ? {
           authentication: {

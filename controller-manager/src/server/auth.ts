@@ -18,13 +18,16 @@ import {
 import type { KubeClient } from '@mkube/shared/client';
 import { parseCertificatesPem } from '@mkube/shared/pki';
 import type { SecureServingConfig } from '../options/serving.js';
+import type { ConfigMapClientCA } from './clientca.js';
 
 export function delegatingAuthenticator(
   cfg: SecureServingConfig,
   client: (() => KubeClient) | undefined,
+  clientCA?: ConfigMapClientCA,
 ): Authenticator {
   const list: Authenticator[] = [];
-  if (cfg.clientCAPem) list.push(x509Authenticator({ roots: parseCertificatesPem(cfg.clientCAPem) }));
+  if (clientCA) list.push(x509Authenticator({ roots: () => clientCA.roots }));
+  else if (cfg.clientCAPem) list.push(x509Authenticator({ roots: parseCertificatesPem(cfg.clientCAPem) }));
   if (client && cfg.authentication) {
     list.push(bearerTokenAuthenticator([webhookTokenAuthenticator(client, cfg.authentication.cacheTtlMs)]));
   }

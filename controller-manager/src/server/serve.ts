@@ -9,6 +9,7 @@ import type { SecureServingConfig } from '../options/serving.js';
 import { RUNNING_QUEUES } from '../workqueue/index.js';
 import { type SecureServer, startSecureServer } from './app.js';
 import { delegatingAuthenticator, delegatingAuthorizer } from './auth.js';
+import { ConfigMapClientCA } from './clientca.js';
 
 /** How long past the lease duration a leader may go unrenewed before /healthz fails (upstream: 20 s). */
 export const LEADER_HEALTH_TIMEOUT_MS = 20_000;
@@ -112,7 +113,14 @@ export async function serveSecurely(
   log.info({ certificate: s.certSource }, 'secure serving certificate');
   if (!s.authentication) log.warn('no --authentication-kubeconfig: bearer tokens are not checked');
   if (!s.authorization) log.warn('no --authorization-kubeconfig: every path not always allowed is forbidden');
-  const authenticator = delegatingAuthenticator(s, clientFor(s.authentication?.credentials));
+  const authnClient = clientFor(s.authentication?.credentials);
+  const stopWatch = new AbortController();
+  let clientCA: ConfigMapClientCA | undefined;
+  if (s.clientCAFromConfigMap && authnClient) {
+    clientCA = new ConfigMapClientCA(s.clientCAPem, log);
+    clientCA.run(authnClient(), stopWatch.signal);
+  }
+  const authenticator = delegatingAuthenticator(s, authnClient, clientCA);
   const authorizer = delegatingAuthorizer(s, clientFor(s.authorization?.credentials));
   try {
     const server = await startSecureServer({
@@ -131,11 +139,13 @@ export async function serveSecurely(
       address: server.address,
       port: server.port,
       async close() {
+        stopWatch.abort();
         await server.close();
         await Promise.all(clients.map((c) => c.close({ graceMs: 0 })));
       },
     };
   } catch (e) {
+    stopWatch.abort();
     await Promise.all(clients.map((c) => c.close({ graceMs: 0 })));
     throw e;
   }

@@ -10,8 +10,11 @@ import { AuthenticationError, type Authenticator, type AuthnRequest, type UserIn
 export const CREDENTIAL_ID_EXTRA_KEY = 'authentication.kubernetes.io/credential-id';
 
 export interface X509AuthenticatorOptions {
-  /** The --client-ca-file bundle. */
-  readonly roots: readonly ParsedCertificate[];
+  /**
+   * The client CA bundle (--client-ca-file), or a function giving the current one when it can
+   * change (a CA the apiserver publishes): a new bundle forgets every chain verified against the old.
+   */
+  readonly roots: readonly ParsedCertificate[] | (() => readonly ParsedCertificate[]);
   readonly now?: () => Date;
   /** Verified chains remembered at most (default 4096; 0 disables the cache). */
   readonly cacheSize?: number;
@@ -27,10 +30,20 @@ export function x509Authenticator(opts: X509AuthenticatorOptions): Authenticator
   const cacheSize = opts.cacheSize ?? 4096;
   const cache = new Map<string, Verified>();
   // A connection presents the same chain array on every request: no hashing on the hot path.
-  const byChain = new WeakMap<readonly Buffer[], Verified>();
+  let byChain = new WeakMap<readonly Buffer[], Verified>();
+  let lastRoots: readonly ParsedCertificate[] | undefined;
+  const currentRoots = (): readonly ParsedCertificate[] => {
+    const roots = typeof opts.roots === 'function' ? opts.roots() : opts.roots;
+    if (roots !== lastRoots) {
+      lastRoots = roots;
+      cache.clear();
+      byChain = new WeakMap();
+    }
+    return roots;
+  };
   const now = () => opts.now?.() ?? new Date();
 
-  function verify(req: AuthnRequest, at: Date): Verified {
+  function verify(req: AuthnRequest, at: Date, roots: readonly ParsedCertificate[]): Verified {
     let chain: ParsedCertificate[];
     try {
       chain = req.peerCertificates.map((der) => parseCertificateDer(der));
@@ -39,7 +52,7 @@ export function x509Authenticator(opts: X509AuthenticatorOptions): Authenticator
     }
     const leaf = chain[0]!;
     const verdict = verifyCertificate(leaf, {
-      roots: opts.roots,
+      roots,
       intermediates: chain.slice(1),
       now: at,
       usage: 'clientAuth',
@@ -65,9 +78,11 @@ export function x509Authenticator(opts: X509AuthenticatorOptions): Authenticator
 
   return {
     async authenticate(req: AuthnRequest): Promise<UserInfo | null> {
-      if (req.peerCertificates.length === 0 || opts.roots.length === 0) return null;
+      if (req.peerCertificates.length === 0) return null;
+      const roots = currentRoots();
+      if (roots.length === 0) return null;
       const at = now();
-      if (cacheSize === 0) return verify(req, at).user;
+      if (cacheSize === 0) return verify(req, at, roots).user;
       const same = byChain.get(req.peerCertificates);
       const t = at.getTime();
       if (same && t >= same.notBefore && t <= same.notAfter) return same.user;
@@ -80,7 +95,7 @@ export function x509Authenticator(opts: X509AuthenticatorOptions): Authenticator
         return hit.user;
       }
       // Failures are not cached: the error path must stay exactly as verification says.
-      const fresh = verify(req, at);
+      const fresh = verify(req, at, roots);
       if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
       cache.set(key, fresh);
       byChain.set(req.peerCertificates, fresh);
