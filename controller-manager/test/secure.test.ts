@@ -3,14 +3,14 @@
 // authorized (always-allowed paths, system:masters, else a SubjectAccessReview), with the Status
 // bodies kube-controller-manager writes; a self-signed serving certificate kept in --cert-dir.
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect, type DetailedPeerCertificate } from 'node:tls';
 import type { ConfigMap } from '@mkube/shared/api';
 import { parseFlags } from '@mkube/shared/flags';
-import { CertificateAuthority, encodePrivateKeyPem, generateKeyPair } from '@mkube/shared/pki';
+import { CertificateAuthority } from '@mkube/shared/pki';
 import { issueClient } from '../../apiserver/test/server/fixture.ts';
 import { freePort } from '../../e2e/src/harness.ts';
 import { CONTROLLER_MANAGER_FLAGS, loadControllerManagerConfig } from '../src/main.ts';
@@ -43,12 +43,6 @@ function get(port: number, path: string, o: { cert?: string; key?: string; token
     req.on('error', reject);
     req.end();
   });
-}
-
-function writeTemp(dir: string, name: string, text: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, text, { mode: 0o600 });
-  return p;
 }
 
 const statusMessage = (a: Answer): string => (JSON.parse(a.body) as { message: string }).message;
@@ -205,17 +199,8 @@ describe('controller-manager secure port', () => {
 
     // A CA added to the published bundle is trusted once the ConfigMap changes, without a restart.
     const { ca: other, certPem: otherPem } = await CertificateAuthority.createSelfSigned({ commonName: 'other-ca' });
-    const key = await generateKeyPair();
-    const issued = other.issue({
-      subject: { commonName: 'other-admin', organizations: ['system:masters'] },
-      publicKey: key.publicKey,
-      usages: ['digital signature', 'client auth'],
-      ttlMs: 3_600_000,
-    });
-    const otherAdmin = {
-      cert: writeTemp(cl.fx.dir, 'other-admin.crt', issued.pem),
-      key: writeTemp(cl.fx.dir, 'other-admin.key', encodePrivateKeyPem(key)),
-    };
+    const issued = await issueClient(cl.fx, 'other-admin', ['system:masters'], other);
+    const otherAdmin = { cert: issued.crt, key: issued.key };
     assert.equal((await get(looked, '/metrics', otherAdmin)).code, 401, 'not trusted before the change');
     const cms = cl.admin.resource<ConfigMap>({
       group: '',

@@ -4,13 +4,11 @@
 // secure port reads its client CA here when --client-ca-file is not given). Several apiservers
 // share one ConfigMap, so CA bundles are merged (existing certificates kept, new ones appended),
 // never replaced; header settings are this apiserver's.
-import type { ConfigMap } from '@mkube/shared/api';
+import { AUTHENTICATION_INFO, type ConfigMap } from '@mkube/shared/api';
 import { StatusError } from '@mkube/shared/apierrors';
 import type { RequestHeaderConfig } from '../config/config.js';
 import { jsonEqual } from '../util/json.js';
 import type { Registries } from './index.js';
-
-export const AUTHENTICATION_INFO = { namespace: 'kube-system', name: 'extension-apiserver-authentication' } as const;
 
 export interface AuthenticationInfo {
   readonly clientCAPem?: string;

@@ -256,10 +256,12 @@ export async function issueClient(
   f: Pick<Fixture, 'dir' | 'pki' | 'url'>,
   commonName: string,
   organizations: string[] = [],
+  /** The issuer; the fixture's cluster CA by default. */
+  issuer?: import('@mkube/shared/pki').CertificateAuthority,
 ): Promise<{ kubeconfig: string; dir: string; crt: string; key: string }> {
   const { CertificateAuthority, encodePrivateKeyPem, generateKeyPair } = await import('@mkube/shared/pki');
   const { readFileSync } = await import('node:fs');
-  const ca = CertificateAuthority.fromPem(readFileSync(f.pki.caCrt), readFileSync(join(f.dir, 'ca.key')));
+  const ca = issuer ?? CertificateAuthority.fromPem(readFileSync(f.pki.caCrt), readFileSync(join(f.dir, 'ca.key')));
   const key = await generateKeyPair();
   const cert = ca.issue({
     subject: { commonName, organizations },

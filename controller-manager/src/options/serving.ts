@@ -2,11 +2,10 @@
 // serving pair read (or, as kube-controller-manager does without --tls-cert-file, self-signed for
 // localhost, kept in memory or in --cert-dir as kube-controller-manager.{crt,key}), the client CA
 // parsed and the delegation kubeconfigs resolved.
-
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import type { ConfigMap } from '@mkube/shared/api';
+import { AUTHENTICATION_INFO, type ConfigMap } from '@mkube/shared/api';
 import { writeFileAtomic } from '@mkube/shared/atomicfile';
 import { createClient } from '@mkube/shared/client';
 import { type ConfigProblem, type FlagValues, readCertificates, readKeyPair } from '@mkube/shared/flags';
@@ -17,7 +16,6 @@ import {
   resolveCredentials,
 } from '@mkube/shared/kubeconfig';
 import { CertificateAuthority, encodePrivateKeyPem, generateKeyPair, parseCertificatesPem } from '@mkube/shared/pki';
-import { AUTHENTICATION_INFO } from '../server/clientca.js';
 
 export interface SecureServingConfig {
   readonly port: number;
@@ -86,8 +84,13 @@ async function lookupClientCA(creds: ResolvedCredentials): Promise<string | unde
   const client = createClient({ ...clientOptionsFrom(creds), timeoutMs: 10_000 });
   try {
     const cm = await client
-      .resource<ConfigMap>({ group: '', version: 'v1', resource: 'configmaps', namespace: 'kube-system' })
-      .get(AUTHENTICATION_INFO);
+      .resource<ConfigMap>({
+        group: '',
+        version: 'v1',
+        resource: 'configmaps',
+        namespace: AUTHENTICATION_INFO.namespace,
+      })
+      .get(AUTHENTICATION_INFO.name);
     const pem = cm.data?.['client-ca-file'];
     return pem && parseCertificatesPem(pem).length > 0 ? pem : undefined;
   } finally {
@@ -171,7 +174,7 @@ export async function loadSecureServing(
         problems.push({
           code: 'BAD_VALUE',
           flag: 'authentication-kubeconfig',
-          message: `unable to get configmap/${AUTHENTICATION_INFO} in kube-system (${(e as Error).message}); give --client-ca-file, --authentication-skip-lookup or --authentication-tolerate-lookup-failure`,
+          message: `unable to get configmap/${AUTHENTICATION_INFO.name} in ${AUTHENTICATION_INFO.namespace} (${(e as Error).message}); give --client-ca-file, --authentication-skip-lookup or --authentication-tolerate-lookup-failure`,
         });
       }
     }

@@ -2,12 +2,10 @@
 // extension-apiserver-authentication: kept current from a watch on that one ConfigMap, as
 // k8s.io/apiserver's ConfigMapCAController keeps kube-controller-manager's. A bundle that does not
 // parse is logged and ignored (the last good one stays); so is the ConfigMap's deletion.
-import type { ConfigMap } from '@mkube/shared/api';
+import { AUTHENTICATION_INFO, type ConfigMap } from '@mkube/shared/api';
 import { type KubeClient, ListWatcher } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import { type ParsedCertificate, parseCertificatesPem } from '@mkube/shared/pki';
-
-export const AUTHENTICATION_INFO = 'extension-apiserver-authentication';
 
 export class ConfigMapClientCA {
   #pem: string;
@@ -33,7 +31,7 @@ export class ConfigMapClientCA {
       roots = parseCertificatesPem(pem);
       if (roots.length === 0) throw new Error('no certificate in it');
     } catch (e) {
-      this.#log.warn({ err: (e as Error).message }, `ignoring client-ca-file of configmap ${AUTHENTICATION_INFO}`);
+      this.#log.warn({ err: (e as Error).message }, `ignoring client-ca-file of configmap ${AUTHENTICATION_INFO.name}`);
       return;
     }
     this.#pem = pem;
@@ -48,10 +46,10 @@ export class ConfigMapClientCA {
         group: '',
         version: 'v1',
         resource: 'configmaps',
-        namespace: 'kube-system',
+        namespace: AUTHENTICATION_INFO.namespace,
       }),
       name: 'configmaps',
-      fieldSelector: `metadata.name=${AUTHENTICATION_INFO}`,
+      fieldSelector: `metadata.name=${AUTHENTICATION_INFO.name}`,
       handlers: { onAdd: (cm) => this.#take(cm), onUpdate: (_old, cm) => this.#take(cm) },
       logger: this.#log,
     });

@@ -22,6 +22,12 @@ export const LABEL = {
   nodeRoleControlPlane: 'node-role.kubernetes.io/control-plane',
 } as const;
 
+/**
+ * The ConfigMap in which kube-apiserver publishes its client CA and request-header settings for
+ * servers that delegate authentication to it (the controller-manager's secure port).
+ */
+export const AUTHENTICATION_INFO = { namespace: 'kube-system', name: 'extension-apiserver-authentication' } as const;
+
 /** Labels under this prefix may not be set by a kubelet on its own Node (NodeRestriction). */
 export const NODE_RESTRICTION_LABEL_PREFIX = 'node-restriction.kubernetes.io/';
 

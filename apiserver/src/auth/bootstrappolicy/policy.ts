@@ -1,6 +1,14 @@
 // The default ClusterRoles and ClusterRoleBindings kube-apiserver creates (bootstrappolicy/policy.go)
 // that matter to mkube, plus kubeadm's TLS-bootstrap bindings. Data only.
-import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, Subject } from '@mkube/shared/api';
+import {
+  AUTHENTICATION_INFO,
+  type ClusterRole,
+  type ClusterRoleBinding,
+  type PolicyRule,
+  type Role,
+  type RoleBinding,
+  type Subject,
+} from '@mkube/shared/api';
 
 const RBAC = 'rbac.authorization.k8s.io';
 const LABELS = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
@@ -269,7 +277,7 @@ export const DEFAULT_ROLES: readonly Role[] = [
     {
       apiGroups: [''],
       resources: ['configmaps'],
-      resourceNames: ['extension-apiserver-authentication'],
+      resourceNames: [AUTHENTICATION_INFO.name],
       verbs: ['get', 'list', 'watch'],
     },
   ]),
