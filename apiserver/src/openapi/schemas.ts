@@ -16,6 +16,8 @@ const FIELDS: Readonly<Record<string, Record<string, FieldType>>> = {
   ServiceAccount: { secrets: 'array', imagePullSecrets: 'array', automountServiceAccountToken: 'boolean' },
   Node: SPEC_STATUS,
   Pod: SPEC_STATUS,
+  Service: SPEC_STATUS,
+  Endpoints: { subsets: 'array' },
   Event: {
     involvedObject: OBJ,
     reason: 'string',

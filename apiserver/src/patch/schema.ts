@@ -56,6 +56,13 @@ const podStatus = struct({
 const nodeSpec = struct({ podCIDRs: mergeSet });
 const nodeStatus = struct({ conditions: mergeBy('type'), addresses: mergeBy('type') });
 
+// ServiceSpec.ports is `patchStrategy:"merge" patchMergeKey:"port"` (its listMapKeys port+protocol are for
+// server-side apply only); ServiceStatus.conditions merge by type. Everything else in Service, and all of
+// Endpoints (subsets, addresses, ports), carries no patch tags: atomic lists, merged maps (spec.selector is
+// mapType=atomic for apply, yet merged key by key by strategic merge patch).
+const serviceSpec = struct({ ports: mergeBy('port') });
+const serviceStatus = struct({ conditions: mergeBy('type') });
+
 const withMeta = (fields: Record<string, PatchMeta> = {}): PatchMeta => struct({ metadata: objectMeta, ...fields });
 
 /** `<group>/<Kind>` → schema of the whole object. Versions share one schema (all v1). */
@@ -66,6 +73,8 @@ const SCHEMAS: Readonly<Record<string, PatchMeta>> = {
   '/ServiceAccount': withMeta({ secrets: mergeBy('name') }),
   '/Node': withMeta({ spec: nodeSpec, status: nodeStatus }),
   '/Pod': withMeta({ spec: podSpec, status: podStatus }),
+  '/Service': withMeta({ spec: serviceSpec, status: serviceStatus }),
+  '/Endpoints': withMeta(),
   '/Event': withMeta(),
   'coordination.k8s.io/Lease': withMeta(),
   // CSR conditions are listType=map but carry no patchStrategy tag: atomic for strategic merge patch.

@@ -11,6 +11,7 @@ import {
 } from './core.js';
 import { bindingPrinter, createdAtPrinter, csrPrinter, leasePrinter } from './other.js';
 import { podPrinter } from './pods.js';
+import { endpointsPrinter, servicePrinter } from './services.js';
 import type { Printer } from './types.js';
 
 /** group/resource → printer; resources absent here get the Name / Created At printer. */
@@ -21,6 +22,8 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   '/serviceaccounts': serviceAccountPrinter,
   '/nodes': nodePrinter,
   '/pods': podPrinter,
+  '/services': servicePrinter,
+  '/endpoints': endpointsPrinter,
   '/events': eventPrinter,
   'coordination.k8s.io/leases': leasePrinter,
   'certificates.k8s.io/certificatesigningrequests': csrPrinter,

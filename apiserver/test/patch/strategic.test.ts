@@ -7,6 +7,8 @@ const SMP = 'application/strategic-merge-patch+json';
 const POD = { group: '', version: 'v1', kind: 'Pod' };
 const NODE = { group: '', version: 'v1', kind: 'Node' };
 const CSR = { group: 'certificates.k8s.io', version: 'v1', kind: 'CertificateSigningRequest' };
+const SERVICE = { group: '', version: 'v1', kind: 'Service' };
+const ENDPOINTS = { group: '', version: 'v1', kind: 'Endpoints' };
 
 interface Case {
   name: string;
@@ -272,6 +274,91 @@ const cases: Case[] = [
     original: { metadata: { name: 'c' }, status: { conditions: [{ type: 'Approved', status: 'True' }] } },
     patch: { status: { conditions: [{ type: 'Failed', status: 'True' }] } },
     want: { metadata: { name: 'c' }, status: { conditions: [{ type: 'Failed', status: 'True' }] } },
+  },
+  {
+    name: 'service ports merge by port: one port patched, the other kept',
+    kind: SERVICE,
+    original: {
+      metadata: { name: 's' },
+      spec: {
+        type: 'NodePort',
+        ports: [
+          { name: 'http', port: 80, protocol: 'TCP', targetPort: 8080, nodePort: 30080 },
+          { name: 'https', port: 443, protocol: 'TCP', targetPort: 8443, nodePort: 30443 },
+        ],
+        selector: { app: 'a' },
+        externalIPs: ['1.2.3.4'],
+      },
+    },
+    // kubectl patch svc s -p '{"spec":{"ports":[{"port":443,"nodePort":31443}],"selector":{"tier":"web"},...}}'
+    patch: { spec: { ports: [{ port: 443, nodePort: 31443 }], selector: { tier: 'web' }, externalIPs: ['5.6.7.8'] } },
+    want: {
+      metadata: { name: 's' },
+      spec: {
+        type: 'NodePort',
+        ports: [
+          { name: 'http', port: 80, protocol: 'TCP', targetPort: 8080, nodePort: 30080 },
+          { name: 'https', port: 443, protocol: 'TCP', targetPort: 8443, nodePort: 31443 },
+        ],
+        // selector has no patch strategy: a map, merged key by key; externalIPs is atomic.
+        selector: { app: 'a', tier: 'web' },
+        externalIPs: ['5.6.7.8'],
+      },
+    },
+  },
+  {
+    name: 'service ports: $patch delete by port, new port appended; status conditions merge by type',
+    kind: SERVICE,
+    original: {
+      metadata: { name: 's' },
+      spec: {
+        ports: [
+          { name: 'http', port: 80, protocol: 'TCP' },
+          { name: 'https', port: 443, protocol: 'TCP' },
+        ],
+      },
+      status: {
+        loadBalancer: { ingress: [{ ip: '203.0.113.1' }] },
+        conditions: [{ type: 'LoadBalancerPortsError', status: 'True', reason: 'R' }],
+      },
+    },
+    patch: {
+      spec: {
+        ports: [
+          { port: 80, $patch: 'delete' },
+          { name: 'dns', port: 53, protocol: 'UDP' },
+        ],
+      },
+      status: {
+        loadBalancer: { ingress: [{ hostname: 'lb.example.com' }] },
+        conditions: [{ type: 'LoadBalancerPortsError', status: 'False' }],
+      },
+    },
+    want: {
+      metadata: { name: 's' },
+      spec: {
+        // Without $setElementOrder a new patch item cannot be compared with live items: it goes first.
+        ports: [
+          { name: 'dns', port: 53, protocol: 'UDP' },
+          { name: 'https', port: 443, protocol: 'TCP' },
+        ],
+      },
+      status: {
+        // loadBalancer.ingress is atomic.
+        loadBalancer: { ingress: [{ hostname: 'lb.example.com' }] },
+        conditions: [{ type: 'LoadBalancerPortsError', status: 'False', reason: 'R' }],
+      },
+    },
+  },
+  {
+    name: 'endpoints subsets are atomic',
+    kind: ENDPOINTS,
+    original: {
+      metadata: { name: 'e' },
+      subsets: [{ addresses: [{ ip: '10.0.0.1' }], ports: [{ port: 80 }] }],
+    },
+    patch: { subsets: [{ addresses: [{ ip: '10.0.0.2' }] }] },
+    want: { metadata: { name: 'e' }, subsets: [{ addresses: [{ ip: '10.0.0.2' }] }] },
   },
 ];
 

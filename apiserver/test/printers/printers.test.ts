@@ -1,7 +1,7 @@
 // Table printers: exact cells per resource, as kube-apiserver prints them.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { humanDuration, toTable, wantsTable } from '../../src/printers/index.ts';
+import { humanDuration, printerFor, toTable, wantsTable } from '../../src/printers/index.ts';
 import { findResource, type ResourceDef } from '../../src/registry/catalog.ts';
 
 const NOW = new Date('2026-01-10T12:00:00Z');
@@ -313,5 +313,163 @@ describe('toTable', () => {
     assert.ok(!('object' in (toTable(d, [obj], { includeObject: 'None', now: NOW }).rows[0] ?? {})));
     const l = toTable(d, [], { includeObject: 'Metadata', now: NOW, resourceVersion: '42', continue: 'abc' });
     assert.deepEqual(l.metadata, { resourceVersion: '42', continue: 'abc' });
+  });
+});
+
+// printers.go printService / printEndpoints. The printers are looked up by group/resource as toTable does,
+// so these hold whether or not the catalog serves the resource yet.
+describe('services and endpoints', () => {
+  const print = (resource: string, objects: object[]) => {
+    const p = printerFor({ group: '', resource });
+    return {
+      columns: p.columns,
+      names: p.columns.map((c) => c.name.toUpperCase()),
+      cells: objects.map((o) => p.cells(o as Record<string, unknown>, NOW)),
+    };
+  };
+  const svc = (name: string, spec: object, status: object = {}) => ({ metadata: meta(name), spec, status });
+
+  it('columns: NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE, SELECTOR only with -o wide', () => {
+    const { columns, names } = print('services', []);
+    assert.deepEqual(names, ['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE', 'SELECTOR']);
+    assert.deepEqual(
+      columns.map((c) => c.priority),
+      [0, 0, 0, 0, 0, 0, 1],
+    );
+    assert.ok(columns.every((c) => c.type === 'string' && c.description));
+    assert.equal(columns[0]?.format, 'name');
+    assert.match(columns[2]?.description ?? '', /^clusterIP is the IP address of the service/);
+    assert.equal(
+      print('endpoints', []).columns[1]?.description,
+      'The set of all endpoints is the union of all subsets.',
+    );
+  });
+
+  it('ClusterIP without external IPs; selector keys sorted', () => {
+    const { cells } = print('services', [
+      svc('web', {
+        type: 'ClusterIP',
+        clusterIP: '10.96.0.10',
+        clusterIPs: ['10.96.0.10'],
+        ports: [
+          { name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 },
+          { name: 'dns', port: 53, protocol: 'UDP' },
+        ],
+        selector: { tier: 'web', app: 'shop' },
+      }),
+      svc('ext-ips', { type: 'ClusterIP', clusterIPs: ['10.96.0.11'], externalIPs: ['1.2.3.4', '5.6.7.8'] }),
+    ]);
+    assert.deepEqual(cells, [
+      ['web', 'ClusterIP', '10.96.0.10', '<none>', '80/TCP,53/UDP', '5m', 'app=shop,tier=web'],
+      ['ext-ips', 'ClusterIP', '10.96.0.11', '1.2.3.4,5.6.7.8', '<none>', '5m', '<none>'],
+    ]);
+  });
+
+  it('NodePort: port:nodePort/protocol', () => {
+    const { cells } = print('services', [
+      svc('np', {
+        type: 'NodePort',
+        clusterIPs: ['10.96.0.12'],
+        ports: [
+          { port: 80, nodePort: 30080, protocol: 'TCP' },
+          { port: 443, nodePort: 30443, protocol: 'TCP' },
+        ],
+        selector: { app: 'np' },
+      }),
+    ]);
+    assert.deepEqual(cells, [['np', 'NodePort', '10.96.0.12', '<none>', '80:30080/TCP,443:30443/TCP', '5m', 'app=np']]);
+  });
+
+  it('LoadBalancer: <pending>, then ingress IPs/hostnames (distinct, sorted) before externalIPs', () => {
+    const spec = {
+      type: 'LoadBalancer',
+      clusterIPs: ['10.96.0.13'],
+      ports: [{ port: 80, nodePort: 31000, protocol: 'TCP' }],
+    };
+    const { cells } = print('services', [
+      svc('lb-pending', spec),
+      svc('lb', spec, {
+        loadBalancer: {
+          ingress: [
+            { ip: '203.0.113.9' },
+            { hostname: 'lb.example.com' },
+            { ip: '203.0.113.1' },
+            { ip: '203.0.113.9' },
+          ],
+        },
+      }),
+      svc('lb-ext', { ...spec, externalIPs: ['198.51.100.7'] }, { loadBalancer: { ingress: [{ ip: '203.0.113.1' }] } }),
+      svc('lb-pending-ext', { ...spec, externalIPs: ['198.51.100.7'] }),
+    ]);
+    assert.deepEqual(
+      cells.map((c) => c[3]),
+      ['<pending>', '203.0.113.1,203.0.113.9,lb.example.com', '203.0.113.1,198.51.100.7', '198.51.100.7'],
+    );
+    assert.deepEqual(cells[0], [
+      'lb-pending',
+      'LoadBalancer',
+      '10.96.0.13',
+      '<pending>',
+      '80:31000/TCP',
+      '5m',
+      '<none>',
+    ]);
+  });
+
+  it('ExternalName: external name as EXTERNAL-IP, <none> cluster IP and ports', () => {
+    const { cells } = print('services', [svc('db', { type: 'ExternalName', externalName: 'db.example.com' })]);
+    assert.deepEqual(cells, [['db', 'ExternalName', '<none>', 'db.example.com', '<none>', '5m', '<none>']]);
+  });
+
+  it('headless: CLUSTER-IP None', () => {
+    const { cells } = print('services', [
+      svc('sts', {
+        type: 'ClusterIP',
+        clusterIP: 'None',
+        clusterIPs: ['None'],
+        ports: [{ port: 5432, protocol: 'TCP' }],
+        selector: { 'app.kubernetes.io/name': 'pg', app: 'pg' },
+      }),
+    ]);
+    // labels.Set.String sorts the k=v strings: "app.kubernetes.io/…" sorts before "app=…" ('.' < '=').
+    assert.deepEqual(cells, [
+      ['sts', 'ClusterIP', 'None', '<none>', '5432/TCP', '5m', 'app.kubernetes.io/name=pg,app=pg'],
+    ]);
+  });
+
+  it('endpoints: NAME ENDPOINTS AGE; at most 3 then "+ N more..."', () => {
+    const { names, cells } = print('endpoints', [
+      {
+        metadata: meta('web'),
+        subsets: [
+          {
+            addresses: [{ ip: '10.244.0.5' }, { ip: '10.244.1.6' }],
+            ports: [
+              { name: 'http', port: 8080, protocol: 'TCP' },
+              { name: 'metrics', port: 9090, protocol: 'TCP' },
+            ],
+          },
+          { addresses: [{ ip: '10.244.2.7' }], notReadyAddresses: [{ ip: '10.244.3.8' }], ports: [{ port: 8080 }] },
+        ],
+      },
+      {
+        metadata: meta('three'),
+        subsets: [{ addresses: [{ ip: '10.0.0.1' }, { ip: '10.0.0.2' }, { ip: 'fd00::3' }], ports: [{ port: 80 }] }],
+      },
+      { metadata: meta('headless'), subsets: [{ addresses: [{ ip: '10.0.0.1' }, { ip: '10.0.0.2' }] }] },
+      { metadata: meta('none') },
+      { metadata: meta('empty'), subsets: [] },
+      { metadata: meta('not-ready'), subsets: [{ notReadyAddresses: [{ ip: '10.0.0.9' }], ports: [{ port: 80 }] }] },
+    ]);
+    assert.deepEqual(names, ['NAME', 'ENDPOINTS', 'AGE']);
+    assert.deepEqual(cells, [
+      ['web', '10.244.0.5:8080,10.244.1.6:8080,10.244.0.5:9090 + 2 more...', '5m'],
+      ['three', '10.0.0.1:80,10.0.0.2:80,[fd00::3]:80', '5m'],
+      ['headless', '10.0.0.1,10.0.0.2', '5m'],
+      ['none', '<none>', '5m'],
+      ['empty', '<none>', '5m'],
+      // Subsets with only not-ready addresses: formatEndpoints returns "" (no <none> fallback there).
+      ['not-ready', '', '5m'],
+    ]);
   });
 });
