@@ -33,13 +33,37 @@ function decodeTime(b: Buffer, micro: boolean): string | undefined {
   return seconds === 0 && nanos === 0 ? undefined : rfc3339(seconds, nanos, micro);
 }
 
+function wrongWireType(name: string): Error {
+  return newBadRequest(`the protobuf body could not be decoded: field ${name} has the wrong wire type`);
+}
+
+// intstr.IntOrString {1: type int64, 2: intVal int32, 3: strVal}: JSON is the bare string when type is
+// 1 (intstr.String), else the bare number (intstr.Int).
+function decodeIntOrString(b: Buffer, spec: FieldSpec): number | string {
+  let type = 0n;
+  let intVal = 0;
+  let strVal = '';
+  for (const f of readFields(b)) {
+    if (f.number === 1) {
+      if (f.int === undefined) throw wrongWireType(`${spec.name}.type`);
+      type = f.int;
+    } else if (f.number === 2) {
+      if (f.int === undefined) throw wrongWireType(`${spec.name}.intVal`);
+      intVal = Number(BigInt.asIntN(32, f.int));
+    } else if (f.number === 3) {
+      if (!f.bytes) throw wrongWireType(`${spec.name}.strVal`);
+      strVal = utf8(f.bytes);
+    }
+  }
+  return type === 1n ? strVal : intVal;
+}
+
 function isEmpty(v: unknown): boolean {
   return v === undefined || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);
 }
 
 function expectLen(f: Field, spec: FieldSpec): Buffer {
-  if (!f.bytes)
-    throw newBadRequest(`the protobuf body could not be decoded: field ${spec.name} has the wrong wire type`);
+  if (!f.bytes) throw wrongWireType(spec.name);
   return f.bytes;
 }
 
@@ -63,6 +87,8 @@ function scalar(f: Field, spec: FieldSpec, depth: number): unknown {
         return decodeTime(expectLen(f, spec), false);
       case 'microtime':
         return decodeTime(expectLen(f, spec), true);
+      case 'intOrString':
+        return decodeIntOrString(expectLen(f, spec), spec);
     }
   }
   if ('message' in t) return decodeMessage(expectLen(f, spec), t.message(), depth + 1);
@@ -113,8 +139,16 @@ export function decodeMessage(buf: Buffer, schema: MessageSchema, depth = 0): Re
       out[spec.name] = list;
       continue;
     }
-    // gogo-protobuf writes every non-pointer field, empty or not; JSON omits the empty ones.
-    if ((t === 'string' && v === '') || (t === 'int' && v === 0) || (t === 'bool' && v === false) || isEmpty(v)) {
+    // gogo-protobuf writes every non-pointer field, empty or not; JSON omits the empty ones. The zero
+    // IntOrString (0 or "") is left out too: it is how an unset targetPort travels, which the
+    // apiserver then defaults as it would a missing one.
+    if (
+      (t === 'string' && v === '') ||
+      (t === 'int' && v === 0) ||
+      (t === 'bool' && v === false) ||
+      (t === 'intOrString' && (v === 0 || v === '')) ||
+      isEmpty(v)
+    ) {
       delete out[spec.name];
       continue;
     }

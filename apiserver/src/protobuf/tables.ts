@@ -1,6 +1,6 @@
 // Field tables of the kinds kubectl's typed clients send as protobuf (kubectl 1.32+), from
 // Kubernetes' generated.proto files.
-import { type MessageSchema, msg, str, strMap, strs } from './schema.js';
+import { intOrString, type MessageSchema, msg, str, strMap, strs } from './schema.js';
 
 // k8s.io/apimachinery/pkg/apis/meta/v1
 export const ownerReference: MessageSchema = {
@@ -33,6 +33,16 @@ const labelSelectorRequirement: MessageSchema = { 1: str('key'), 2: str('operato
 export const labelSelector: MessageSchema = {
   1: strMap('matchLabels'),
   2: msg('matchExpressions', () => labelSelectorRequirement, true),
+};
+
+// meta/v1 Condition (status.conditions of Service and later kinds).
+export const condition: MessageSchema = {
+  1: str('type'),
+  2: str('status'),
+  3: { name: 'observedGeneration', type: 'int' },
+  4: { name: 'lastTransitionTime', type: 'time' },
+  5: str('reason'),
+  6: str('message'),
 };
 
 const preconditions: MessageSchema = { 1: str('uid'), 2: str('resourceVersion') };
@@ -89,6 +99,78 @@ export const namespace: MessageSchema = {
   1: msg('metadata', () => objectMeta),
   2: msg('spec', () => ({ 1: strs('finalizers') })),
   3: msg('status', () => ({ 1: str('phase'), 2: msg('conditions', () => namespaceCondition, true) })),
+};
+
+const servicePort: MessageSchema = {
+  1: str('name'),
+  2: str('protocol'),
+  3: { name: 'port', type: 'int' },
+  4: intOrString('targetPort'),
+  5: { name: 'nodePort', type: 'int' },
+  6: str('appProtocol'),
+};
+const sessionAffinityConfig: MessageSchema = {
+  1: msg('clientIP', () => ({ 1: { name: 'timeoutSeconds', type: 'intPtr' } })),
+};
+// Numbers 6, 15 and 16 (16 was topologyKeys) are no longer in the proto.
+const serviceSpec: MessageSchema = {
+  1: msg('ports', () => servicePort, true),
+  2: strMap('selector'),
+  3: str('clusterIP'),
+  4: str('type'),
+  5: strs('externalIPs'),
+  7: str('sessionAffinity'),
+  8: str('loadBalancerIP'),
+  9: strs('loadBalancerSourceRanges'),
+  10: str('externalName'),
+  11: str('externalTrafficPolicy'),
+  12: { name: 'healthCheckNodePort', type: 'int' },
+  13: { name: 'publishNotReadyAddresses', type: 'bool' },
+  14: msg('sessionAffinityConfig', () => sessionAffinityConfig),
+  17: str('ipFamilyPolicy'),
+  18: strs('clusterIPs'),
+  19: strs('ipFamilies'),
+  20: { name: 'allocateLoadBalancerNodePorts', type: 'boolPtr' },
+  21: str('loadBalancerClass'),
+  22: str('internalTrafficPolicy'),
+  23: str('trafficDistribution'),
+};
+const portStatus: MessageSchema = { 1: { name: 'port', type: 'int' }, 2: str('protocol'), 3: str('error') };
+const loadBalancerIngress: MessageSchema = {
+  1: str('ip'),
+  2: str('hostname'),
+  3: str('ipMode'),
+  4: msg('ports', () => portStatus, true),
+};
+export const service: MessageSchema = {
+  1: msg('metadata', () => objectMeta),
+  2: msg('spec', () => serviceSpec),
+  3: msg('status', () => ({
+    1: msg('loadBalancer', () => ({ 1: msg('ingress', () => loadBalancerIngress, true) })),
+    2: msg('conditions', () => condition, true),
+  })),
+};
+
+const endpointAddress: MessageSchema = {
+  1: str('ip'),
+  2: msg('targetRef', () => objectReference),
+  3: str('hostname'),
+  4: str('nodeName'),
+};
+const endpointPort: MessageSchema = {
+  1: str('name'),
+  2: { name: 'port', type: 'int' },
+  3: str('protocol'),
+  4: str('appProtocol'),
+};
+const endpointSubset: MessageSchema = {
+  1: msg('addresses', () => endpointAddress, true),
+  2: msg('notReadyAddresses', () => endpointAddress, true),
+  3: msg('ports', () => endpointPort, true),
+};
+export const endpoints: MessageSchema = {
+  1: msg('metadata', () => objectMeta),
+  2: msg('subsets', () => endpointSubset, true),
 };
 
 // k8s.io/api/rbac/v1
@@ -234,6 +316,8 @@ export const KINDS: Readonly<Record<string, MessageSchema>> = {
   'v1/Secret': secret,
   'v1/ServiceAccount': serviceAccount,
   'v1/Namespace': namespace,
+  'v1/Service': service,
+  'v1/Endpoints': endpoints,
   'rbac.authorization.k8s.io/v1/Role': role,
   'rbac.authorization.k8s.io/v1/ClusterRole': clusterRole,
   'rbac.authorization.k8s.io/v1/RoleBinding': roleBinding,
