@@ -6,3 +6,4 @@ export * from './coordination.js';
 export * from './core.js';
 export * from './names.js';
 export * from './objectmeta.js';
+export * from './service.js';

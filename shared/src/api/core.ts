@@ -379,3 +379,105 @@ export interface PodExecOptions {
   container?: string;
   command: string[];
 }
+
+// Service, Endpoints
+
+/** A port number or a named port (k8s.io/apimachinery intstr.IntOrString). */
+export type IntOrString = number | string;
+
+export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
+export type Protocol = 'TCP' | 'UDP' | 'SCTP';
+export type IPFamily = 'IPv4' | 'IPv6';
+export type IPFamilyPolicy = 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
+export type ServiceTrafficPolicy = 'Cluster' | 'Local';
+
+export interface ServicePort {
+  name?: string;
+  protocol?: Protocol;
+  appProtocol?: string;
+  port: number;
+  targetPort?: IntOrString;
+  nodePort?: number;
+}
+
+export interface SessionAffinityConfig {
+  clientIP?: { timeoutSeconds?: number };
+}
+
+export interface ServiceSpec {
+  ports?: ServicePort[];
+  selector?: Record<string, string>;
+  /** "None" for a headless Service. */
+  clusterIP?: string;
+  clusterIPs?: string[];
+  type?: ServiceType;
+  externalIPs?: string[];
+  sessionAffinity?: 'None' | 'ClientIP';
+  loadBalancerIP?: string;
+  loadBalancerSourceRanges?: string[];
+  externalName?: string;
+  externalTrafficPolicy?: ServiceTrafficPolicy;
+  healthCheckNodePort?: number;
+  publishNotReadyAddresses?: boolean;
+  sessionAffinityConfig?: SessionAffinityConfig;
+  ipFamilies?: IPFamily[];
+  ipFamilyPolicy?: IPFamilyPolicy;
+  allocateLoadBalancerNodePorts?: boolean;
+  loadBalancerClass?: string;
+  internalTrafficPolicy?: ServiceTrafficPolicy;
+  trafficDistribution?: string;
+}
+
+export interface PortStatus {
+  port: number;
+  protocol: Protocol;
+  error?: string;
+}
+
+export interface LoadBalancerIngress {
+  ip?: string;
+  hostname?: string;
+  ipMode?: 'VIP' | 'Proxy';
+  ports?: PortStatus[];
+}
+
+export interface ServiceStatus {
+  loadBalancer?: { ingress?: LoadBalancerIngress[] };
+  conditions?: {
+    type: string;
+    status: CoreConditionStatus;
+    observedGeneration?: number;
+    lastTransitionTime: Time;
+    reason: string;
+    message: string;
+  }[];
+}
+
+export interface Service extends KubeObject {
+  spec?: ServiceSpec;
+  status?: ServiceStatus;
+}
+
+export interface EndpointAddress {
+  ip: string;
+  hostname?: string;
+  nodeName?: string;
+  targetRef?: ObjectReference;
+}
+
+export interface EndpointPort {
+  name?: string;
+  port: number;
+  protocol?: Protocol;
+  appProtocol?: string;
+}
+
+export interface EndpointSubset {
+  addresses?: EndpointAddress[];
+  notReadyAddresses?: EndpointAddress[];
+  ports?: EndpointPort[];
+}
+
+export interface Endpoints extends KubeObject {
+  subsets?: EndpointSubset[];
+}
