@@ -11,6 +11,7 @@ import { publicKeysFromPem } from '../serviceaccount/keys.js';
 import { readEncryptionConfig } from './encryption.js';
 import { ConfigError, type ConfigProblem, readFlagFile } from './errors.js';
 import { type EtcdConfig, etcdConfig } from './etcd.js';
+import { type ServicesConfig, servicesConfig } from './services.js';
 
 export interface ServingConfig {
   readonly port: number;
@@ -76,6 +77,7 @@ export interface ApiServerConfig {
   readonly admission: { readonly enable: readonly string[]; readonly disable: readonly string[] };
   readonly authorizationModes: readonly AuthorizationMode[];
   readonly kubelet: KubeletClientConfig;
+  readonly services: ServicesConfig;
   /** The embedded SQLite store's folder; unused when `etcd` is set. */
   readonly dataDir: string;
   /** --etcd-servers and friends: the store is etcd when set. */
@@ -213,6 +215,7 @@ export function loadApiServerConfig(flags: FlagValues, _given: ReadonlySet<strin
   }
 
   const kubelet = kubeletClientConfig(flags, problems);
+  const services = servicesConfig(flags, bindAddress, problems);
   const encryptionFile = str(flags, 'encryption-provider-config');
   if (encryptionFile) readEncryptionConfig(encryptionFile, problems);
 
@@ -231,6 +234,7 @@ export function loadApiServerConfig(flags: FlagValues, _given: ReadonlySet<strin
     }),
     authorizationModes: Object.freeze([...authorizationModes] as AuthorizationMode[]),
     kubelet,
+    services,
     dataDir,
     etcd,
     encryptionProviderConfigFile: str(flags, 'encryption-provider-config') || undefined,

@@ -145,6 +145,26 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     usage: 'Timeout for kubelet operations.',
   },
   {
+    name: 'advertise-address',
+    type: 'string',
+    metavar: 'ip',
+    usage:
+      "The IP address on which to advertise the apiserver to members of the cluster. This address must be reachable by the rest of the cluster. If blank, the --bind-address will be used. If --bind-address is unspecified, the host's default interface will be used.",
+  },
+  {
+    name: 'service-cluster-ip-range',
+    type: 'string',
+    usage:
+      'A CIDR notation IP range from which to assign service cluster IPs. This must not overlap with any IP ranges assigned to nodes or pods. (mkube: one range; default 10.0.0.0/24, as kube-apiserver.)',
+  },
+  {
+    name: 'service-node-port-range',
+    type: 'string',
+    default: '30000-32767',
+    usage:
+      "A port range to reserve for services with NodePort visibility. This must not overlap with the ephemeral port range on nodes. Example: '30000-32767'. Inclusive at both ends of the range.",
+  },
+  {
     name: 'data-dir',
     type: 'string',
     default: '/var/lib/mkube/apiserver',

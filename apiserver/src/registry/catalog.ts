@@ -114,6 +114,15 @@ export const RESOURCES: readonly ResourceDef[] = Object.freeze([
     ],
   }),
   core({ resource: 'events', kind: 'Event', namespaced: true, shortNames: ['ev'] }),
+  core({
+    resource: 'services',
+    kind: 'Service',
+    namespaced: true,
+    shortNames: ['svc'],
+    categories: ['all'],
+    subresources: [status('Service')],
+  }),
+  core({ resource: 'endpoints', kind: 'Endpoints', namespaced: true, shortNames: ['ep'] }),
   def({ group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true }),
   def({
     group: 'certificates.k8s.io',

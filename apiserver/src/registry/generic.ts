@@ -22,7 +22,7 @@ import { matchesFilter, type ObjectFilter } from './filter.js';
 import { listPrefix, objectKey } from './keys.js';
 import { validateMetaOnCreate, validateMetaOnUpdate } from './meta.js';
 import { storeErrorToStatus } from './storeerrors.js';
-import type { RESTStrategy, StrategyContext, SubresourceStrategy } from './strategy.js';
+import type { FinishFunc, RESTStrategy, RegistryHooks, StrategyContext, SubresourceStrategy } from './strategy.js';
 
 export interface WriteOptions {
   readonly dryRun: boolean;
@@ -56,6 +56,8 @@ export function nowTimestamp(now: Date): string {
   return `${now.toISOString().slice(0, 19)}Z`;
 }
 
+const finishNothing: FinishFunc = async () => {};
+
 export class GenericRegistry {
   readonly gr: GroupResource;
   constructor(
@@ -64,6 +66,7 @@ export class GenericRegistry {
     private readonly store: Store,
     readonly subresources: Readonly<Record<string, SubresourceStrategy>> = {},
     private readonly admission: Admission = NO_ADMISSION,
+    private readonly hooks: RegistryHooks = {},
   ) {
     this.gr = { group: def.group, resource: def.resource };
   }
@@ -195,13 +198,15 @@ export class GenericRegistry {
     const errs = uniqueErrors([...validateMetaOnCreate(meta, this.def), ...this.strategy.validate(obj, ctx)]);
     if (errs.length) throw newInvalid(this.kindRef, meta.name ?? '', errs);
     await this.admission.validate(attrs);
+    const finish: FinishFunc = (await this.hooks.beginCreate?.(obj, !!opts.dryRun)) ?? finishNothing;
     if (opts.dryRun) {
-      await this.assertAbsent(namespace, meta.name!);
+      await this.assertAbsent(namespace, meta.name!).finally(() => finish(false));
       return obj;
     }
     for (let attempt = 0; ; attempt++) {
       try {
         const kv = await this.store.create(this.key(namespace, meta.name!), encodeObject(obj));
+        await finish(true);
         return writtenObject(kv, this.store, obj);
       } catch (e) {
         const err = storeErrorToStatus(e, this.gr, meta.name!);
@@ -210,6 +215,7 @@ export class GenericRegistry {
           meta.name = generateName(meta.generateName!);
           continue;
         }
+        await finish(false);
         throw err;
       }
     }
@@ -275,8 +281,10 @@ export class GenericRegistry {
       const { kv, old } = cur;
       if (expectedRv && expectedRv !== old.metadata.resourceVersion) throw newConflict(this.gr, name, OBJECT_MODIFIED);
       let obj: KubeObject;
+      let finish: FinishFunc = finishNothing;
       try {
         obj = await this.prepareUpdate(mutate(clone(old)), old, subresource, namespace, ctx, opts);
+        if (!subresource && this.hooks.beginUpdate) finish = await this.hooks.beginUpdate(obj, old, !!opts.dryRun);
       } catch (e) {
         if (kv) throw e;
         cur = undefined;
@@ -285,11 +293,13 @@ export class GenericRegistry {
       // An unchanged object is still written when its value was read with an older encryption
       // key, so that rewriting every Secret moves it to the current one (upstream's "stale").
       if (sameObject(obj, old) && !(kv && isStaleInStorage(kv))) {
+        await finish(false);
         if (kv) return old;
         cur = undefined;
         continue;
       }
       if (opts.dryRun) {
+        await finish(false);
         if (kv) return obj;
         cur = undefined;
         continue;
@@ -298,8 +308,10 @@ export class GenericRegistry {
         const written = await this.store.update(key, encodeObject(obj), {
           expectedModRevision: Number(old.metadata.resourceVersion),
         });
+        await finish(true);
         return writtenObject(written, this.store, obj);
       } catch (e) {
+        await finish(false);
         const err = storeErrorToStatus(e, this.gr, name);
         if (err.reason === 'Conflict' && !expectedRv) {
           cur =
@@ -402,6 +414,9 @@ export class GenericRegistry {
       if (opts.dryRun) return current;
       try {
         await this.store.delete(key, { expectedModRevision: kv.modRevision });
+        // What the object held (a Service's cluster IP) is given back; a failure here leaves the
+        // value taken, never the object half-deleted.
+        await this.hooks.afterDelete?.(current).catch(() => {});
         return current;
       } catch (e) {
         const err = storeErrorToStatus(e, this.gr, name);

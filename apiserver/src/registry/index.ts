@@ -3,8 +3,17 @@
 import type { NamespaceLister } from '../admission/namespacelifecycle.js';
 import type { Admission } from '../admission/types.js';
 import type { Store } from '../storage/index.js';
+import { parseCidr } from '../util/cidr.js';
 import { RESOURCES, type ResourceDef } from './catalog.js';
 import { csrApprovalStrategy, csrStatusStrategy, csrStrategy } from './certificates/index.js';
+import {
+  DEFAULT_NODE_PORT_RANGE,
+  DEFAULT_SERVICE_CIDR,
+  type PortRange,
+  parsePortRange,
+  ServiceAllocators,
+} from './core/service/allocator.js';
+import { endpointsStrategy, serviceHooks, serviceStrategy } from './core/service/strategy.js';
 import {
   configMapStrategy,
   eventStrategy,
@@ -18,11 +27,12 @@ import {
 } from './core/strategies.js';
 import { GenericRegistry } from './generic.js';
 import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac/index.js';
-import type { RESTStrategy, SubresourceStrategy } from './strategy.js';
+import type { RESTStrategy, RegistryHooks, SubresourceStrategy } from './strategy.js';
 
 interface Wiring {
   readonly strategy: RESTStrategy;
   readonly subresources?: Record<string, SubresourceStrategy>;
+  readonly hooks?: (deps: { serviceAllocators: ServiceAllocators }) => RegistryHooks;
 }
 
 /** group/resource → rules. Resources absent here (the review APIs) are not stored. */
@@ -34,6 +44,12 @@ const WIRING: Readonly<Record<string, Wiring>> = {
   '/nodes': { strategy: nodeStrategy, subresources: { status: statusSubresource } },
   '/pods': { strategy: podStrategy, subresources: { status: statusSubresource } },
   '/events': { strategy: eventStrategy },
+  '/services': {
+    strategy: serviceStrategy,
+    subresources: { status: statusSubresource },
+    hooks: (d) => serviceHooks(d.serviceAllocators),
+  },
+  '/endpoints': { strategy: endpointsStrategy },
   'coordination.k8s.io/leases': { strategy: leaseStrategy },
   'certificates.k8s.io/certificatesigningrequests': {
     strategy: csrStrategy as unknown as RESTStrategy,
@@ -51,11 +67,29 @@ const WIRING: Readonly<Record<string, Wiring>> = {
 export class Registries {
   private readonly byKey = new Map<string, GenericRegistry>();
 
-  constructor(store: Store, opts: { resources?: readonly ResourceDef[]; admission?: Admission } = {}) {
+  /** Cluster IPs and node ports of Services. */
+  readonly serviceAllocators: ServiceAllocators;
+
+  constructor(
+    store: Store,
+    opts: {
+      resources?: readonly ResourceDef[];
+      admission?: Admission;
+      /** --service-cluster-ip-range and --service-node-port-range, already checked. */
+      serviceCidr?: string;
+      nodePortRange?: PortRange;
+    } = {},
+  ) {
+    this.serviceAllocators = new ServiceAllocators(
+      store,
+      parseCidr(opts.serviceCidr ?? DEFAULT_SERVICE_CIDR),
+      opts.nodePortRange ?? parsePortRange(DEFAULT_NODE_PORT_RANGE),
+    );
     for (const def of opts.resources ?? RESOURCES) {
       const w = WIRING[`${def.group}/${def.resource}`];
       if (!w) continue;
-      const reg = new GenericRegistry(def, w.strategy, store, w.subresources, opts.admission);
+      const hooks = w.hooks?.({ serviceAllocators: this.serviceAllocators });
+      const reg = new GenericRegistry(def, w.strategy, store, w.subresources, opts.admission, hooks);
       this.byKey.set(`${def.group}/${def.resource}`, reg);
     }
   }

@@ -38,3 +38,17 @@ export interface SubresourceStrategy<T extends KubeObject = KubeObject> {
   prepareForUpdate(obj: T, old: T, ctx: StrategyContext): void;
   validateUpdate(obj: T, old: T, ctx: StrategyContext): FieldError[];
 }
+
+/** Called once the write is known to have succeeded (true) or failed (false). */
+export type FinishFunc = (ok: boolean) => Promise<void>;
+
+/**
+ * What a resource holds outside its own object (a Service's cluster IP and node ports), as
+ * genericregistry.Store's BeginCreate/BeginUpdate/AfterDelete: reserved after validation, before the
+ * write, and given back when the write fails or the object is deleted.
+ */
+export interface RegistryHooks<T extends KubeObject = KubeObject> {
+  beginCreate?(obj: T, dryRun: boolean): Promise<FinishFunc>;
+  beginUpdate?(obj: T, old: T, dryRun: boolean): Promise<FinishFunc>;
+  afterDelete?(obj: T): Promise<void>;
+}

@@ -25,6 +25,8 @@ describe('catalog', () => {
       nodes: ['no'],
       pods: ['po'],
       events: ['ev'],
+      services: ['svc'],
+      endpoints: ['ep'],
       certificatesigningrequests: ['csr'],
     });
     assert.equal(
@@ -33,7 +35,9 @@ describe('catalog', () => {
     );
     assert.equal(findByKind('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding')?.resource, 'clusterrolebindings');
     assert.equal(findByKind('v1', 'Pod')?.listKind, 'PodList');
-    assert.equal(findResource('', 'v1', 'services'), undefined);
+    assert.equal(findResource('', 'v1', 'services')?.categories[0], 'all');
+    assert.equal(findByKind('v1', 'Endpoints')?.listKind, 'EndpointsList');
+    assert.equal(findResource('', 'v1', 'replicationcontrollers'), undefined);
     for (const d of RESOURCES) assert.deepEqual(d.verbs, [...d.verbs].sort(), `${d.resource} verbs sorted`);
   });
 });

@@ -11,6 +11,8 @@ const EXPECTED_RESOURCES = [
   ['namespaces', 'ns', 'v1', 'false', 'Namespace', 'create,delete,get,list,patch,update,watch'],
   ['nodes', 'no', 'v1', 'false', 'Node', 'create,delete,deletecollection,get,list,patch,update,watch'],
   ['pods', 'po', 'v1', 'true', 'Pod', 'create,delete,deletecollection,get,list,patch,update,watch'],
+  ['services', 'svc', 'v1', 'true', 'Service', 'create,delete,deletecollection,get,list,patch,update,watch'],
+  ['endpoints', 'ep', 'v1', 'true', 'Endpoints', 'create,delete,deletecollection,get,list,patch,update,watch'],
   [
     'certificatesigningrequests',
     'csr',
@@ -60,7 +62,7 @@ for (const minor of [27, 33]) {
         const got = rows.find((row) => row[0] === want[0]);
         assert.deepEqual(got?.slice(0, cols.length), cols, `${want[0]}: ${r.out}`);
       }
-      assert.equal(rows.length, 19);
+      assert.equal(rows.length, 21);
     });
 
     it('get --raw /apis returns the group list', async () => {

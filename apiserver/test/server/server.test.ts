@@ -44,7 +44,12 @@ describe('apiserver over HTTPS', () => {
   });
 
   it('unknown paths get a NotFound Status', async () => {
-    for (const path of ['/nope', '/api/v1/services', '/apis/apps/v1/deployments', '/api/v1/nodes/n1/nosuchsub']) {
+    for (const path of [
+      '/nope',
+      '/api/v1/replicationcontrollers',
+      '/apis/apps/v1/deployments',
+      '/api/v1/nodes/n1/nosuchsub',
+    ]) {
       const r = await curl(f, path);
       assert.equal(r.code, 404, path);
       assert.deepEqual(JSON.parse(r.body), {
