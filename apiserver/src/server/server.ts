@@ -20,6 +20,7 @@ import { buildAdmission } from '../admission/registry.js';
 import { buildAuthorizer } from '../auth/authorization.js';
 import { reconcileBootstrapPolicy } from '../auth/bootstrappolicy/index.js';
 import type { ApiServerConfig } from '../config/config.js';
+import { KubernetesServiceController } from '../controlplane/kubernetesservice.js';
 import { type HealthCheck, registerDiscoveryRoutes, registerHealthRoutes } from '../discovery/index.js';
 import { createResourceHandler, createWatchSocketHandler } from '../endpoints/index.js';
 import { Informer } from '../informers/index.js';
@@ -101,7 +102,8 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
   let shuttingDown = false;
   let stopAuthz: () => void = () => {};
   try {
-    const registries = new Registries(store);
+    const serviceOpts = { serviceCidr: config.services.cidr, nodePortRange: config.services.nodePortRange };
+    const registries = new Registries(store, serviceOpts);
     await ensureSystemNamespaces(registries);
     if (config.authorizationModes.includes('RBAC')) await reconcileBootstrapPolicy(registries, log);
     await publishAuthenticationInfo(registries, {
@@ -177,7 +179,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
         }
       },
     });
-    const servingRegistries = new Registries(store, { admission });
+    const servingRegistries = new Registries(store, { admission, ...serviceOpts });
     servingRegistries.namespaceLister = namespaces;
     const saConfig = config.serviceAccount;
     const signing = saConfig?.signingKey
@@ -228,11 +230,19 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     const addr = f.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.serving.port;
     log.info({ address: config.serving.bindAddress, port }, 'serving securely');
+    const kubernetesService = new KubernetesServiceController({
+      registries,
+      advertiseAddress: config.services.advertiseAddress,
+      securePort: port,
+      log,
+    });
+    kubernetesService.start();
 
     let stopping: Promise<void> | undefined;
     const stop = () => {
       stopping ??= (async () => {
         shuttingDown = true;
+        await kubernetesService.stop();
         if (config.shutdownDelayMs > 0) {
           log.info({ delayMs: config.shutdownDelayMs }, 'shutdown delay: still serving, /readyz failing');
           await new Promise((r) => setTimeout(r, config.shutdownDelayMs));

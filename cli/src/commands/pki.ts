@@ -16,6 +16,9 @@ export const DIR_FLAG: FlagSpec = {
   metavar: 'DIR',
 };
 
+/** kubeadm's Service CIDR: `pki init` and `up` use it unless told otherwise. */
+export const DEFAULT_SERVICE_CIDR = '10.96.0.0/12';
+
 export const PKI_INIT_FLAGS: readonly FlagSpec[] = [
   DIR_FLAG,
   {
@@ -48,7 +51,7 @@ export const PKI_INIT_FLAGS: readonly FlagSpec[] = [
     name: 'service-cidr',
     type: 'string',
     usage: 'Service IP range; its first address goes into the API server certificate',
-    default: '10.96.0.0/12',
+    default: DEFAULT_SERVICE_CIDR,
   },
 ];
 

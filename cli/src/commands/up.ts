@@ -204,6 +204,8 @@ export const upCommand: Command = {
       'apiserver',
       `--secure-port=${securePort}`,
       `--bind-address=${p.identity.advertiseAddress}`,
+      // The range `pki init` took the apiserver certificate's first Service IP from.
+      `--service-cluster-ip-range=${args.flags['service-cidr']}`,
       `--tls-cert-file=${pki('apiserver.crt')}`,
       `--tls-private-key-file=${pki('apiserver.key')}`,
       `--client-ca-file=${pki('ca.crt')}`,
