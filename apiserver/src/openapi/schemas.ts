@@ -18,6 +18,7 @@ const FIELDS: Readonly<Record<string, Record<string, FieldType>>> = {
   Pod: SPEC_STATUS,
   Service: SPEC_STATUS,
   Endpoints: { subsets: 'array' },
+  EndpointSlice: { addressType: 'string', endpoints: 'array', ports: 'array' },
   Event: {
     involvedObject: OBJ,
     reason: 'string',

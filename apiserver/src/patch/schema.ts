@@ -76,6 +76,9 @@ const SCHEMAS: Readonly<Record<string, PatchMeta>> = {
   '/Service': withMeta({ spec: serviceSpec, status: serviceStatus }),
   '/Endpoints': withMeta(),
   '/Event': withMeta(),
+  // EndpointSlice endpoints and ports are listType=atomic without patch tags, as is every list inside them
+  // (addresses is listType=set, hints.forZones/forNodes atomic): all replaced whole.
+  'discovery.k8s.io/EndpointSlice': withMeta(),
   'coordination.k8s.io/Lease': withMeta(),
   // CSR conditions are listType=map but carry no patchStrategy tag: atomic for strategic merge patch.
   'certificates.k8s.io/CertificateSigningRequest': withMeta(),

@@ -9,6 +9,7 @@ import {
   secretPrinter,
   serviceAccountPrinter,
 } from './core.js';
+import { endpointSlicePrinter } from './endpointslices.js';
 import { bindingPrinter, createdAtPrinter, csrPrinter, leasePrinter } from './other.js';
 import { podPrinter } from './pods.js';
 import { endpointsPrinter, servicePrinter } from './services.js';
@@ -25,6 +26,7 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   '/services': servicePrinter,
   '/endpoints': endpointsPrinter,
   '/events': eventPrinter,
+  'discovery.k8s.io/endpointslices': endpointSlicePrinter,
   'coordination.k8s.io/leases': leasePrinter,
   'certificates.k8s.io/certificatesigningrequests': csrPrinter,
   'rbac.authorization.k8s.io/roles': createdAtPrinter,

@@ -9,6 +9,7 @@ const NODE = { group: '', version: 'v1', kind: 'Node' };
 const CSR = { group: 'certificates.k8s.io', version: 'v1', kind: 'CertificateSigningRequest' };
 const SERVICE = { group: '', version: 'v1', kind: 'Service' };
 const ENDPOINTS = { group: '', version: 'v1', kind: 'Endpoints' };
+const ENDPOINT_SLICE = { group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice' };
 
 interface Case {
   name: string;
@@ -359,6 +360,47 @@ const cases: Case[] = [
     },
     patch: { subsets: [{ addresses: [{ ip: '10.0.0.2' }] }] },
     want: { metadata: { name: 'e' }, subsets: [{ addresses: [{ ip: '10.0.0.2' }] }] },
+  },
+  {
+    // k8s.io/api/discovery/v1: ports and endpoints are listType=atomic with no patchStrategy tag.
+    name: 'endpointslice ports are atomic: the patch replaces the list',
+    kind: ENDPOINT_SLICE,
+    original: {
+      metadata: { name: 'es', labels: { 'kubernetes.io/service-name': 's' } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['10.0.0.1'], conditions: { ready: true } }],
+      ports: [
+        { name: 'http', port: 80, protocol: 'TCP' },
+        { name: 'https', port: 443, protocol: 'TCP' },
+      ],
+    },
+    patch: { metadata: { labels: { tier: 'web' } }, ports: [{ name: 'https', port: 8443 }] },
+    want: {
+      metadata: { name: 'es', labels: { 'kubernetes.io/service-name': 's', tier: 'web' } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['10.0.0.1'], conditions: { ready: true } }],
+      ports: [{ name: 'https', port: 8443 }],
+    },
+  },
+  {
+    name: 'endpointslice endpoints are atomic, and so are the addresses inside them',
+    kind: ENDPOINT_SLICE,
+    original: {
+      metadata: { name: 'es' },
+      addressType: 'IPv4',
+      endpoints: [
+        { addresses: ['10.0.0.1'], conditions: { ready: true }, nodeName: 'n1' },
+        { addresses: ['10.0.0.2'], conditions: { ready: true } },
+      ],
+      ports: [{ port: 80 }],
+    },
+    patch: { endpoints: [{ addresses: ['10.0.0.3'] }] },
+    want: {
+      metadata: { name: 'es' },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['10.0.0.3'] }],
+      ports: [{ port: 80 }],
+    },
   },
 ];
 

@@ -473,3 +473,109 @@ describe('services and endpoints', () => {
     ]);
   });
 });
+
+// printers.go printEndpointSlice / formatDiscoveryPorts / formatDiscoveryEndpoints / listWithMoreString.
+describe('endpointslices', () => {
+  const p = printerFor({ group: 'discovery.k8s.io', resource: 'endpointslices' });
+  const slice = (name: string, fields: object) => ({
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: meta(name, ago(5 * HOUR), { labels: { 'kubernetes.io/service-name': 'web' } }),
+    addressType: 'IPv4',
+    endpoints: [],
+    ...fields,
+  });
+  const cells = (...objects: object[]) => objects.map((o) => p.cells(o as Record<string, unknown>, NOW));
+
+  it('columns: NAME ADDRESSTYPE PORTS ENDPOINTS AGE, none wide', () => {
+    assert.deepEqual(
+      p.columns.map((c) => c.name.toUpperCase()),
+      ['NAME', 'ADDRESSTYPE', 'PORTS', 'ENDPOINTS', 'AGE'],
+    );
+    assert.deepEqual(
+      p.columns.map((c) => c.priority),
+      [0, 0, 0, 0, 0],
+    );
+    assert.ok(p.columns.every((c) => c.type === 'string' && c.description));
+    assert.equal(p.columns[0]?.format, 'name');
+    assert.match(p.columns[1]?.description ?? '', /^addressType specifies the type of address/);
+    assert.match(p.columns[2]?.description ?? '', /^ports specifies the list of network ports/);
+    assert.match(p.columns[3]?.description ?? '', /^endpoints is a list of unique endpoints/);
+  });
+
+  it('IPv4 slice with 2 endpoints and 2 ports: port numbers, every address (ready or not)', () => {
+    const got = cells(
+      slice('web-abc12', {
+        endpoints: [
+          { addresses: ['10.244.0.5'], conditions: { ready: true }, nodeName: 'n1' },
+          { addresses: ['10.244.1.6'], conditions: { ready: false, serving: false, terminating: true } },
+        ],
+        ports: [
+          { name: 'http', port: 80, protocol: 'TCP' },
+          { name: 'https', port: 443, protocol: 'TCP', appProtocol: 'https' },
+        ],
+      }),
+    );
+    assert.deepEqual(got, [['web-abc12', 'IPv4', '80,443', '10.244.0.5,10.244.1.6', '5h']]);
+  });
+
+  it('more than 3 addresses across endpoints (or ports): the first 3, then " + N more..."', () => {
+    const got = cells(
+      slice('many', {
+        endpoints: [
+          { addresses: ['10.0.0.1', '10.0.0.2'] },
+          { addresses: ['10.0.0.3'] },
+          { addresses: ['10.0.0.4'] },
+          { addresses: ['10.0.0.5'] },
+        ],
+        ports: [{ port: 80 }, { port: 81 }, { port: 82 }, { port: 83 }],
+      }),
+      slice('three', {
+        addressType: 'IPv6',
+        endpoints: [{ addresses: ['fd00::1'] }, { addresses: ['fd00::2', 'fd00::3'] }],
+        ports: [{ port: 80 }, { port: 81 }, { port: 82 }],
+      }),
+    );
+    assert.deepEqual(got, [
+      ['many', 'IPv4', '80,81,82 + 1 more...', '10.0.0.1,10.0.0.2,10.0.0.3 + 2 more...', '5h'],
+      // Exactly 3: no " + 0 more...", and addresses are printed bare (no brackets, no ports).
+      ['three', 'IPv6', '80,81,82', 'fd00::1,fd00::2,fd00::3', '5h'],
+    ]);
+  });
+
+  it('a port with no number: its name, else "*" (all ports)', () => {
+    const got = cells(
+      slice('named', { endpoints: [{ addresses: ['10.0.0.1'] }], ports: [{ name: 'http', protocol: 'TCP' }] }),
+      slice('mixed', { endpoints: [{ addresses: ['10.0.0.1'] }], ports: [{ port: 53 }, { name: 'dns' }, {}] }),
+      slice('all', { endpoints: [{ addresses: ['10.0.0.1'] }], ports: [{ protocol: 'TCP' }] }),
+      // A present but empty name is printed as it is: the joined list is "", hence <unset>.
+      slice('empty-name', { endpoints: [{ addresses: ['10.0.0.1'] }], ports: [{ name: '' }] }),
+    );
+    assert.deepEqual(
+      got.map((c) => c[2]),
+      ['http', '53,dns,*', '*', '<unset>'],
+    );
+  });
+
+  it('no ports: <unset>', () => {
+    const got = cells(
+      slice('absent', { endpoints: [{ addresses: ['10.0.0.1'] }] }),
+      slice('empty', { endpoints: [{ addresses: ['10.0.0.1'] }], ports: [] }),
+    );
+    assert.deepEqual(got, [
+      ['absent', 'IPv4', '<unset>', '10.0.0.1', '5h'],
+      ['empty', 'IPv4', '<unset>', '10.0.0.1', '5h'],
+    ]);
+  });
+
+  it('no endpoints: <unset>', () => {
+    const got = cells(
+      slice('empty', { ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }),
+      slice('fqdn', { addressType: 'FQDN', endpoints: null, ports: null }),
+    );
+    assert.deepEqual(got, [
+      ['empty', 'IPv4', '80', '<unset>', '5h'],
+      ['fqdn', 'FQDN', '<unset>', '<unset>', '5h'],
+    ]);
+  });
+});
