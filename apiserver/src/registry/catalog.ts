@@ -125,6 +125,13 @@ export const RESOURCES: readonly ResourceDef[] = Object.freeze([
   core({ resource: 'endpoints', kind: 'Endpoints', namespaced: true, shortNames: ['ep'] }),
   def({ group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true }),
   def({
+    group: 'discovery.k8s.io',
+    version: 'v1',
+    resource: 'endpointslices',
+    kind: 'EndpointSlice',
+    namespaced: true,
+  }),
+  def({
     group: 'certificates.k8s.io',
     version: 'v1',
     resource: 'certificatesigningrequests',

@@ -25,6 +25,7 @@ import {
   serviceAccountStrategy,
   statusSubresource,
 } from './core/strategies.js';
+import { endpointSliceStrategy } from './discovery/strategy.js';
 import { GenericRegistry } from './generic.js';
 import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac/index.js';
 import type { RESTStrategy, RegistryHooks, SubresourceStrategy } from './strategy.js';
@@ -51,6 +52,7 @@ const WIRING: Readonly<Record<string, Wiring>> = {
   },
   '/endpoints': { strategy: endpointsStrategy },
   'coordination.k8s.io/leases': { strategy: leaseStrategy },
+  'discovery.k8s.io/endpointslices': { strategy: endpointSliceStrategy },
   'certificates.k8s.io/certificatesigningrequests': {
     strategy: csrStrategy as unknown as RESTStrategy,
     subresources: {

@@ -4,6 +4,7 @@
 export * from './configdata.js';
 export * from './coordination.js';
 export * from './core.js';
+export * from './discovery.js';
 export * from './names.js';
 export * from './objectmeta.js';
 export * from './service.js';

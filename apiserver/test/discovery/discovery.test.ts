@@ -47,6 +47,7 @@ describe('legacy discovery', () => {
     const groups = apiGroupList().groups.map((g) => g.name);
     assert.deepEqual(groups, [
       'coordination.k8s.io',
+      'discovery.k8s.io',
       'certificates.k8s.io',
       'rbac.authorization.k8s.io',
       'authentication.k8s.io',

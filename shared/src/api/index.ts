@@ -5,6 +5,7 @@ export * from './certificates.js';
 export * from './coordination.js';
 export * from './core.js';
 export * from './discovery.js';
+export * from './discoveryv1.js';
 export * from './meta.js';
 export * from './rbac.js';
 export * from './wellknown.js';
