@@ -4,7 +4,15 @@
 // EndpointInterval), so a deleted or edited object comes back; on shutdown this apiserver takes its
 // address out of the Endpoints, as the lease reconciler does.
 import { isIP } from 'node:net';
-import type { EndpointSubset, Endpoints, Service, ServicePort } from '@mkube/shared/api';
+import {
+  type EndpointAddress,
+  type EndpointSlice,
+  type EndpointSubset,
+  type Endpoints,
+  LABEL_SERVICE_NAME,
+  type Service,
+  type ServicePort,
+} from '@mkube/shared/api';
 import { StatusError } from '@mkube/shared/apierrors';
 import type { Logger } from '@mkube/shared/log';
 import type { Registries } from '../registry/index.js';
@@ -18,6 +26,8 @@ export interface KubernetesServiceOptions {
   readonly registries: Registries;
   readonly advertiseAddress: string;
   readonly securePort: number;
+  /** false (--endpoint-reconciler-type=none): only the Service is kept. */
+  readonly reconcileEndpoints?: boolean;
   readonly log: Logger;
 }
 
@@ -46,6 +56,10 @@ export class KubernetesServiceController {
     return this.o.registries.get('', 'endpoints')!;
   }
 
+  private get slices() {
+    return this.o.registries.get('discovery.k8s.io', 'endpointslices')!;
+  }
+
   start(): void {
     const tick = () => {
       this.running = this.reconcile()
@@ -69,7 +83,9 @@ export class KubernetesServiceController {
 
   async reconcile(): Promise<void> {
     await this.reconcileService();
+    if (this.o.reconcileEndpoints === false) return;
     await this.reconcileEndpoints();
+    await this.reconcileEndpointSlice();
   }
 
   private async reconcileService(): Promise<void> {
@@ -182,7 +198,7 @@ export class KubernetesServiceController {
   }
 
   private async removeOwnAddress(): Promise<void> {
-    if (specialIpProblem(this.o.advertiseAddress)) return;
+    if (this.o.reconcileEndpoints === false || specialIpProblem(this.o.advertiseAddress)) return;
     await this.endpoints
       .guaranteedUpdate(NAMESPACE, KUBERNETES_SERVICE, '', ctx(), write, undefined, (cur) => {
         const e = cur as Endpoints;
@@ -193,7 +209,77 @@ export class KubernetesServiceController {
       .catch((e) => {
         if (!isNotFound(e)) throw e;
       });
+    await this.reconcileEndpointSlice();
   }
+
+  /** The EndpointSlice mirrors the Endpoints, as the apiserver's EndpointsAdapter writes both. */
+  private async reconcileEndpointSlice(): Promise<void> {
+    let ep: Endpoints;
+    try {
+      ep = (await this.endpoints.get(NAMESPACE, KUBERNETES_SERVICE)) as Endpoints;
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+    const want = sliceFromEndpoints(ep);
+    let have: EndpointSlice | undefined;
+    try {
+      have = (await this.slices.get(NAMESPACE, KUBERNETES_SERVICE)) as EndpointSlice;
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    if (!have) {
+      await this.slices.create(NAMESPACE, want, ctx(), write).catch((e) => {
+        if (!isAlreadyExists(e)) throw e;
+      });
+      return;
+    }
+    const same =
+      have.addressType === want.addressType &&
+      JSON.stringify([have.endpoints ?? [], have.ports ?? [], have.metadata.labels]) ===
+        JSON.stringify([want.endpoints, want.ports, want.metadata.labels]);
+    if (same) return;
+    if (have.addressType !== want.addressType) {
+      // The address type is immutable: the slice is replaced.
+      await this.slices.delete(NAMESPACE, KUBERNETES_SERVICE, undefined, write);
+      await this.slices.create(NAMESPACE, want, ctx(), write);
+      return;
+    }
+    await this.slices.guaranteedUpdate(NAMESPACE, KUBERNETES_SERVICE, '', ctx(), write, undefined, (cur) => ({
+      ...cur,
+      metadata: { ...cur.metadata, labels: want.metadata.labels },
+      endpoints: want.endpoints,
+      ports: want.ports,
+    }));
+  }
+}
+
+/** endpointSliceFromEndpoints (pkg/controlplane/reconcilers/endpointsadapter.go). */
+function sliceFromEndpoints(ep: Endpoints): EndpointSlice {
+  const subset = ep.subsets?.[0];
+  const all = [...(subset?.addresses ?? []), ...(subset?.notReadyAddresses ?? [])];
+  const addressType = all.length && all.every((a) => isIP(a.ip) === 6) ? 'IPv6' : 'IPv4';
+  const endpoint = (a: EndpointAddress, ready: boolean) => ({
+    addresses: [a.ip],
+    conditions: { ready },
+    ...(a.targetRef ? { targetRef: a.targetRef } : {}),
+    ...(a.nodeName ? { nodeName: a.nodeName } : {}),
+  });
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: {
+      name: ep.metadata.name,
+      namespace: NAMESPACE,
+      labels: { [LABEL_SERVICE_NAME]: ep.metadata.name ?? '' },
+    },
+    addressType,
+    endpoints: [
+      ...(subset?.addresses ?? []).map((a) => endpoint(a, true)),
+      ...(subset?.notReadyAddresses ?? []).map((a) => endpoint(a, false)),
+    ],
+    ports: (subset?.ports ?? []).map((p) => ({ name: p.name ?? '', protocol: p.protocol ?? 'TCP', port: p.port })),
+  };
 }
 
 const portKey = (p: ServicePort) => `${p.name}/${p.protocol ?? 'TCP'}/${p.port}/${p.targetPort}`;

@@ -51,6 +51,12 @@ describe('services', () => {
     assert.deepEqual(e.body.subsets, [
       { addresses: [{ ip: ADVERTISE }], ports: [{ name: 'https', port, protocol: 'TCP' }] },
     ]);
+    const slice = await api(f, 'GET', '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes');
+    assert.equal(slice.code, 200, JSON.stringify(slice.body));
+    assert.deepEqual(slice.body.metadata.labels, { 'kubernetes.io/service-name': 'kubernetes' });
+    assert.equal(slice.body.addressType, 'IPv4');
+    assert.deepEqual(slice.body.endpoints, [{ addresses: [ADVERTISE], conditions: { ready: true } }]);
+    assert.deepEqual(slice.body.ports, [{ name: 'https', protocol: 'TCP', port }]);
   });
 
   it('allocates from the range, defaults as SetDefaults_Service, and refuses a taken or foreign address', async () => {
@@ -232,6 +238,32 @@ describe('services', () => {
       ep.body.message,
       'Endpoints "local" is invalid: subsets[0].addresses[0].ip: Invalid value: "127.0.0.1": may not be in the loopback range (127.0.0.0/8, ::1/128)',
     );
+    const SLICES = '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices';
+    const slice = (addressType: string, address: string) => ({
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: 'web-abc' },
+      addressType,
+      endpoints: [{ addresses: [address] }],
+      ports: [{ port: 80 }],
+    });
+    const bad = await api(f, 'POST', SLICES, slice('IPv4', 'fd00::1'));
+    assert.equal(bad.code, 422);
+    assert.equal(
+      bad.body.message,
+      'EndpointSlice.discovery.k8s.io "web-abc" is invalid: endpoints[0].addresses[0]: Invalid value: "fd00::1": must be a valid IPv4 address',
+    );
+    const ok = await api(f, 'POST', SLICES, slice('IPv4', '10.1.2.3'));
+    assert.equal(ok.code, 201, JSON.stringify(ok.body));
+    assert.deepEqual(ok.body.ports, [{ name: '', protocol: 'TCP', port: 80 }]);
+    const retype = await api(f, 'PUT', `${SLICES}/web-abc`, {
+      ...ok.body,
+      addressType: 'IPv6',
+      endpoints: [{ addresses: ['fd00::1'] }],
+    });
+    assert.equal(retype.code, 422);
+    assert.match(retype.body.message, /addressType: Invalid value: "IPv6": field is immutable/);
+    await api(f, 'DELETE', `${SLICES}/web-abc`);
   });
 
   for (const minor of [27, 33]) {
@@ -250,6 +282,10 @@ describe('services', () => {
           `^web${minor}\\s+NodePort\\s+10\\.96\\.0\\.\\d+\\s+<none>\\s+8080:3000[0-4]/TCP\\s+\\S+\\s+app=web${minor}$`,
         ),
       );
+      // 1.27 reads Endpoints, 1.33 EndpointSlices: both show the apiserver's address.
+      const ds = await kubectl(f, ['describe', 'svc', 'kubernetes'], bin);
+      assert.equal(ds.status, 0, ds.err);
+      assert.match(ds.out, new RegExp(`Endpoints:\\s+${ADVERTISE.replace(/\./g, '\\.')}:${f.server.port}\\n`));
       const ci = await kubectl(f, ['cluster-info'], bin);
       assert.equal(ci.status, 0, ci.err);
       assert.match(ci.out, new RegExp(`Kubernetes control plane.* is running at .*${f.url.replace(/\./g, '\\.')}`));
