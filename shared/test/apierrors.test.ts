@@ -47,7 +47,7 @@ describe('apierrors', () => {
     ]);
     assert.equal(
       two.message,
-      'CertificateSigningRequest "x" is invalid: [spec.request: Required value, spec.usages[0]: Unsupported value: "bogus": supported values: "client auth"]',
+      'CertificateSigningRequest.certificates.k8s.io "x" is invalid: [spec.request: Required value, spec.usages[0]: Unsupported value: "bogus": supported values: "client auth"]',
     );
   });
   it('renders Forbidden in the authorizer form', () => {

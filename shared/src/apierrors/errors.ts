@@ -113,9 +113,11 @@ export function newInvalid(
     kind: kind.kind,
     causes,
   };
+  // GroupKind.String(): `Kind.group`, as in `Deployment.apps "web" is invalid: …`.
+  const qualified = kind.group ? `${kind.kind}.${kind.group}` : kind.kind;
   return new StatusError(
     'Invalid',
-    `${kind.kind}${name ? ` "${name}"` : ''} is invalid: ${formatFieldErrors(errs)}`,
+    `${qualified}${name ? ` "${name}"` : ''} is invalid: ${formatFieldErrors(errs)}`,
     d,
   );
 }
