@@ -158,6 +158,13 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
       'A CIDR notation IP range from which to assign service cluster IPs. This must not overlap with any IP ranges assigned to nodes or pods. (mkube: one range; default 10.0.0.0/24, as kube-apiserver.)',
   },
   {
+    name: 'endpoint-reconciler-type',
+    type: 'string',
+    default: 'lease',
+    usage:
+      "Use an endpoint reconciler (lease, none). mkube: lease adds this apiserver's address to Endpoints default/kubernetes and removes it on shutdown (an address is not expired when its apiserver dies); none leaves them alone.",
+  },
+  {
     name: 'service-node-port-range',
     type: 'string',
     default: '30000-32767',

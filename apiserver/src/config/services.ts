@@ -19,6 +19,8 @@ export interface ServicesConfig {
   readonly nodePortRange: PortRange;
   /** The address published in Endpoints default/kubernetes. */
   readonly advertiseAddress: string;
+  /** false with --endpoint-reconciler-type=none: the Endpoints are left to someone else. */
+  readonly reconcileEndpoints: boolean;
 }
 
 /** The interface of the IPv4 default route (/proc/net/route: destination 00000000), if any. */
@@ -86,5 +88,22 @@ export function servicesConfig(flags: FlagValues, bindAddress: string, problems:
     const loopback = /^127\./.test(bindAddress) || bindAddress === '::1';
     advertiseAddress = unspecified || loopback ? (hostAddress() ?? bindAddress) : bindAddress;
   }
-  return Object.freeze({ cidr, nodePortRange: Object.freeze(nodePortRange), advertiseAddress });
+  const reconciler =
+    typeof flags['endpoint-reconciler-type'] === 'string' ? flags['endpoint-reconciler-type'] : 'lease';
+  if (reconciler !== 'lease' && reconciler !== 'none') {
+    problems.push({
+      code: reconciler === 'master-count' ? 'NOT_SUPPORTED' : 'BAD_VALUE',
+      flag: 'endpoint-reconciler-type',
+      message:
+        reconciler === 'master-count'
+          ? 'master-count is not supported by mkube (lease, none)'
+          : `${JSON.stringify(reconciler)}: must be lease or none`,
+    });
+  }
+  return Object.freeze({
+    cidr,
+    nodePortRange: Object.freeze(nodePortRange),
+    advertiseAddress,
+    reconcileEndpoints: reconciler !== 'none',
+  });
 }

@@ -233,6 +233,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     const kubernetesService = new KubernetesServiceController({
       registries,
       advertiseAddress: config.services.advertiseAddress,
+      reconcileEndpoints: config.services.reconcileEndpoints,
       securePort: port,
       log,
     });

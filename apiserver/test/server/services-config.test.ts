@@ -57,4 +57,8 @@ test('bad values name the flag', () => {
   assert.match(problem(['--service-cluster-ip-range=10.96.0.0/12,fd00::/108']), /service-cluster-ip-range.*dual-stack/);
   assert.match(problem(['--service-node-port-range=32767-30000']), /service-node-port-range.*invalid port range/);
   assert.match(problem(['--advertise-address=not-an-ip']), /advertise-address.*"not-an-ip" is not a valid IP address/);
+  assert.match(problem(['--endpoint-reconciler-type=master-count']), /endpoint-reconciler-type.*not supported/);
+  assert.match(problem(['--endpoint-reconciler-type=other']), /endpoint-reconciler-type.*must be lease or none/);
+  assert.equal(load(['--endpoint-reconciler-type=none']).services.reconcileEndpoints, false);
+  assert.equal(load([]).services.reconcileEndpoints, true);
 });

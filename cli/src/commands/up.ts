@@ -187,8 +187,14 @@ export const upCommand: Command = {
           `--etcd-keyfile=${pki('apiserver-etcd-client.key')}`,
         ];
       }
+      // The apiservers share one host address, so one of them publishes it in Endpoints default/kubernetes
+      // (two addresses that differ only in port would replace each other every 10 s).
       const apis = servers.map((server, i) =>
-        start(names('apiserver')[i]!, [...apiserverArgs(new URL(server).port || '6443'), ...storeArgs]),
+        start(names('apiserver')[i]!, [
+          ...apiserverArgs(new URL(server).port || '6443'),
+          ...storeArgs,
+          ...(i > 0 ? ['--endpoint-reconciler-type=none'] : []),
+        ]),
       );
       const caPem = readFileSync(pki('ca.crt'), 'utf8');
       for (const [i, api] of apis.entries()) {
