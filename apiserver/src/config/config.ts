@@ -8,6 +8,7 @@ import { certificates, privateKey, readCertificates, readKeyPair } from '@mkube/
 import type { ParsedCertificate } from '@mkube/shared/pki';
 import { admissionPluginProblems } from '../admission/registry.js';
 import { publicKeysFromPem } from '../serviceaccount/keys.js';
+import { type AuditConfig, auditConfig } from './audit.js';
 import { readEncryptionConfig } from './encryption.js';
 import { ConfigError, type ConfigProblem, readFlagFile } from './errors.js';
 import { type EtcdConfig, etcdConfig } from './etcd.js';
@@ -78,6 +79,8 @@ export interface ApiServerConfig {
   readonly authorizationModes: readonly AuthorizationMode[];
   readonly kubelet: KubeletClientConfig;
   readonly services: ServicesConfig;
+  /** --audit-policy-file with --audit-log-path; absent: no auditing. */
+  readonly audit?: AuditConfig;
   /** The embedded SQLite store's folder; unused when `etcd` is set. */
   readonly dataDir: string;
   /** --etcd-servers and friends: the store is etcd when set. */
@@ -216,6 +219,7 @@ export function loadApiServerConfig(flags: FlagValues, _given: ReadonlySet<strin
 
   const kubelet = kubeletClientConfig(flags, problems);
   const services = servicesConfig(flags, bindAddress, problems);
+  const audit = auditConfig(flags, problems);
   const encryptionFile = str(flags, 'encryption-provider-config');
   if (encryptionFile) readEncryptionConfig(encryptionFile, problems);
 
@@ -235,6 +239,7 @@ export function loadApiServerConfig(flags: FlagValues, _given: ReadonlySet<strin
     authorizationModes: Object.freeze([...authorizationModes] as AuthorizationMode[]),
     kubelet,
     services,
+    audit,
     dataDir,
     etcd,
     encryptionProviderConfigFile: str(flags, 'encryption-provider-config') || undefined,

@@ -219,5 +219,47 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     usage:
       'Time to delay the termination. During that time the server keeps serving requests normally; /readyz returns failure.',
   },
+  {
+    name: 'audit-policy-file',
+    type: 'string',
+    usage: 'Path to the file that defines the audit policy configuration.',
+  },
+  {
+    name: 'audit-log-path',
+    type: 'string',
+    usage: "If set, all requests coming to the apiserver will be logged to this file.  '-' means standard out.",
+  },
+  {
+    name: 'audit-log-maxage',
+    type: 'int',
+    default: 0,
+    usage: 'The maximum number of days to retain old audit log files based on the timestamp encoded in their filename.',
+  },
+  {
+    name: 'audit-log-maxbackup',
+    type: 'int',
+    default: 0,
+    usage:
+      "The maximum number of old audit log files to retain. Setting a value of 0 will mean there's no restriction on the number of files.",
+  },
+  {
+    name: 'audit-log-maxsize',
+    type: 'int',
+    default: 0,
+    usage: 'The maximum size in megabytes of the audit log file before it gets rotated.',
+  },
+  {
+    name: 'audit-log-format',
+    type: 'string',
+    default: 'json',
+    usage: 'Format of saved audits. "json" indicates structured json format (mkube writes json only).',
+  },
+  {
+    name: 'audit-log-mode',
+    type: 'string',
+    default: 'blocking',
+    usage:
+      'Strategy for sending audit events. Blocking indicates sending events should block server responses. (mkube: blocking, blocking-strict.)',
+  },
   { name: 'v', type: 'int', default: 0, metavar: 'Level', usage: 'number for the log level verbosity' },
 ];

@@ -2,10 +2,12 @@
 // request: recognising kubectl's SPDY upgrade, negotiating X-Stream-Protocol-Version as the
 // kubelet's httpstream.Handshake does, answering 101 on the connection taken over, and errors as
 // Status objects before any upgrade.
+
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { newBadRequest, StatusError, toStatusError } from '@mkube/shared/apierrors';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { noteSwitchingProtocols } from '../audit/index.js';
 
 export function sendError(reply: FastifyReply, e: unknown): FastifyReply {
   const err = toStatusError(e);
@@ -62,6 +64,7 @@ export function acceptSpdy(
   reply.hijack();
   if (socket.destroyed) return undefined;
   socket.setTimeout(0);
+  noteSwitchingProtocols(request.raw);
   socket.write(
     'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n' +
       `X-Stream-Protocol-Version: ${protocol}\r\nDate: ${new Date().toUTCString()}\r\n\r\n`,

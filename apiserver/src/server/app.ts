@@ -6,8 +6,10 @@ import fastifyWebsocket from '@fastify/websocket';
 import type { Authenticator, Authorizer, UserInfo } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import { type Auditor, noteSwitchingProtocols } from '../audit/index.js';
 import type { ServingConfig } from '../config/config.js';
 import type { RequestInfo } from '../request/requestinfo.js';
+import { auditRequest, auditRequestBody, auditResponseBody } from './audit.js';
 import { runChain } from './chain.js';
 import { fromFastifyError, MAX_REQUEST_BODY_BYTES, notFoundStatus, sendStatus } from './errors.js';
 import { peerCertificates } from './peer.js';
@@ -27,6 +29,8 @@ export interface AppDeps {
   readonly isRequestHeader?: (name: string) => boolean;
   readonly authenticator: Authenticator;
   readonly authorizer: Authorizer;
+  /** --audit-policy-file with --audit-log-path; absent: no auditing. */
+  readonly auditor?: Auditor;
   readonly log: Logger;
 }
 
@@ -99,17 +103,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.setNotFoundHandler((_request, reply) => sendStatus(reply, notFoundStatus()));
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const outcome = await runChain(
-      {
-        method: request.method,
-        url: request.url,
-        path: request.url.split('?')[0] ?? '/',
-        // Repeated headers stay separate values (X-Remote-Group twice is two groups), as in Go.
-        headers: distinctHeaders(request.raw.rawHeaders),
-        peerCertificates: peerCertificates(request),
-      },
-      deps,
-    );
+    const view = {
+      method: request.method,
+      url: request.url,
+      path: request.url.split('?')[0] ?? '/',
+      // Repeated headers stay separate values (X-Remote-Group twice is two groups), as in Go.
+      headers: distinctHeaders(request.raw.rawHeaders),
+      peerCertificates: peerCertificates(request),
+    };
+    const outcome = await runChain(view, deps);
+    if (deps.auditor) auditRequest(deps.auditor, request, reply, view, outcome);
     if (!outcome.ok) return sendStatus(reply, outcome.error.toStatus());
     // Consumed (or untrusted): nothing after authentication may see the front proxy's headers.
     if (deps.isRequestHeader)
@@ -117,7 +120,21 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     request.mkube = { info: outcome.info, user: outcome.user };
   });
 
+  if (deps.auditor) {
+    app.addHook('preHandler', async (request) => auditRequestBody(request));
+    app.addHook('onSend', async (request, reply, payload) => {
+      auditResponseBody(request, reply, payload);
+      return payload;
+    });
+  }
   await app.register(fastifyWebsocket);
+  // A WebSocket's 101 is written by ws, not through the reply: the audit record hears of it here.
+  if (deps.auditor) {
+    (app as unknown as { websocketServer: import('node:events').EventEmitter }).websocketServer.on(
+      'headers',
+      (_headers: string[], req: import('node:http').IncomingMessage) => noteSwitchingProtocols(req),
+    );
+  }
   return {
     fastify: app,
     destroyConnections() {

@@ -28,8 +28,16 @@ export interface ChainDeps {
 }
 
 export type ChainOutcome =
-  | { readonly ok: true; readonly info: RequestInfo; readonly user: UserInfo }
-  | { readonly ok: false; readonly error: StatusError };
+  | { readonly ok: true; readonly info: RequestInfo; readonly user: UserInfo; readonly reason: string }
+  | {
+      readonly ok: false;
+      readonly error: StatusError;
+      readonly info: RequestInfo;
+      /** Absent when authentication failed. */
+      readonly user?: UserInfo;
+      /** The authorizer's reason, when it denied the request. */
+      readonly reason?: string;
+    };
 
 export function requestInfoOf(view: Pick<RequestView, 'method' | 'url'>): RequestInfo {
   const q = view.url.indexOf('?');
@@ -88,16 +96,23 @@ export function forbiddenError(a: Attributes, reason: string): StatusError {
   );
 }
 
-/** Stage 3. Fails closed: only Allow passes; an authorizer error without an Allow is a 500. */
-export async function authorize(info: RequestInfo, user: UserInfo, deps: ChainDeps): Promise<StatusError | undefined> {
+/**
+ * Stage 3. Fails closed: only Allow passes; an authorizer error without an Allow is a 500. The
+ * authorizer's reason comes back either way (the audit log records it).
+ */
+export async function authorize(
+  info: RequestInfo,
+  user: UserInfo,
+  deps: ChainDeps,
+): Promise<{ error?: StatusError; reason?: string }> {
   const attrs = attributesOf(info, user);
   try {
     const r = await deps.authorizer.authorize(attrs);
-    if (r.decision === 'Allow') return undefined;
-    return forbiddenError(attrs, r.reason);
+    if (r.decision === 'Allow') return { reason: r.reason };
+    return { error: forbiddenError(attrs, r.reason), reason: r.reason };
   } catch (e) {
     deps.log.error({ err: e, verb: info.verb, path: info.path }, 'authorizer error');
-    return newInternalError(e);
+    return { error: newInternalError(e) };
   }
 }
 
@@ -105,8 +120,8 @@ export async function authorize(info: RequestInfo, user: UserInfo, deps: ChainDe
 export async function runChain(view: RequestView, deps: ChainDeps): Promise<ChainOutcome> {
   const info = requestInfoOf(view);
   const user = await authenticate(view, deps);
-  if (!('username' in user)) return { ok: false, error: user };
-  const denied = await authorize(info, user, deps);
-  if (denied) return { ok: false, error: denied };
-  return { ok: true, info, user };
+  if (!('username' in user)) return { ok: false, error: user, info };
+  const { error, reason } = await authorize(info, user, deps);
+  if (error) return { ok: false, error, info, user, reason };
+  return { ok: true, info, user, reason: reason ?? '' };
 }

@@ -17,6 +17,7 @@ import {
 } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
 import { buildAdmission } from '../admission/registry.js';
+import { Auditor, LogBackend, PolicyRuleEvaluator } from '../audit/index.js';
 import { buildAuthorizer } from '../auth/authorization.js';
 import { reconcileBootstrapPolicy } from '../auth/bootstrappolicy/index.js';
 import type { ApiServerConfig } from '../config/config.js';
@@ -125,7 +126,20 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       authz.stop();
       for (const i of informers) i.stop();
     };
+    const auditor = config.audit
+      ? new Auditor(
+          new PolicyRuleEvaluator(config.audit.policy),
+          new LogBackend({
+            path: config.audit.logPath,
+            maxSizeMB: config.audit.maxSizeMB,
+            maxBackups: config.audit.maxBackups,
+            maxAgeDays: config.audit.maxAgeDays,
+          }),
+        )
+      : undefined;
+    if (config.audit) log.info({ policy: config.audit.policyFile, path: config.audit.logPath }, 'auditing requests');
     const app = await buildApp({
+      auditor,
       serving: config.serving,
       clientCAPem: [config.clientCA?.pem, config.requestHeader?.ca.pem].filter((p) => p).join('\n') || undefined,
       isRequestHeader: config.requestHeader
@@ -264,6 +278,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
         compactor?.stop();
         stopAuthz();
         await store.close();
+        auditor?.close();
         log.info('apiserver stopped');
       })();
       return stopping;

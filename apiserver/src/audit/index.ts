@@ -1,0 +1,13 @@
+// Auditing (k8s.io/apiserver pkg/audit): policy, events, the log backend and the request filter.
+export { type AuditBackend, LogBackend, type LogBackendOptions } from './backend.js';
+export {
+  AUDIT_ID_HEADER,
+  Auditor,
+  type AuditRequest,
+  isLongRunning,
+  noteSwitchingProtocols,
+  RequestAudit,
+  trackRequest,
+} from './filter.js';
+export { loadPolicy, PolicyRuleEvaluator } from './policy.js';
+export * from './types.js';
