@@ -55,6 +55,12 @@ const UP_FLAGS: readonly FlagSpec[] = [
     type: 'duration',
     usage: "The controller-manager's --cluster-signing-duration (default 8760h): short values show rotation",
   },
+  {
+    name: 'audit-policy-file',
+    type: 'string',
+    usage:
+      "The apiservers' --audit-policy-file (an audit.k8s.io/v1 Policy); events go to <data-dir>/logs/audit.log (audit-2.log for the second apiserver)",
+  },
   { name: 'reset', type: 'bool', usage: 'Delete the data dir first (its CA, certificates, store) and start over' },
   { name: 'detach', type: 'bool', usage: 'Run in the background; "mkube down" stops it' },
   { name: 'v', type: 'int', default: 0, usage: "The daemons' log verbosity" },
@@ -194,6 +200,7 @@ export const upCommand: Command = {
           ...apiserverArgs(new URL(server).port || '6443'),
           ...storeArgs,
           ...(i > 0 ? ['--endpoint-reconciler-type=none'] : []),
+          ...auditArgs(i),
         ]),
       );
       const caPem = readFileSync(pki('ca.crt'), 'utf8');
@@ -206,6 +213,16 @@ export const upCommand: Command = {
       }
       await bringUpRest(apis, caPem);
     };
+    const policy = args.flags['audit-policy-file'] as string | undefined;
+    const auditArgs = (i: number): string[] =>
+      policy
+        ? [
+            `--audit-policy-file=${resolve(policy)}`,
+            `--audit-log-path=${join(p.dir, 'logs', i ? `audit-${i + 1}.log` : 'audit.log')}`,
+            '--audit-log-maxsize=100',
+            '--audit-log-maxbackup=5',
+          ]
+        : [];
     const apiserverArgs = (securePort: string): string[] => [
       'apiserver',
       `--secure-port=${securePort}`,
