@@ -193,10 +193,12 @@ describe('mkube up', () => {
   });
 
   it('--detach returns once the cluster is up; mkube down stops it; --reset starts over', async () => {
-    const d = spawnSync(process.execPath, ['cli/bin/mkube.js', 'up', ...flags(), '--detach'], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    // With the example audit policy: the apiserver records who did what in <data-dir>/logs/audit.log.
+    const d = spawnSync(
+      process.execPath,
+      ['cli/bin/mkube.js', 'up', ...flags(), '--detach', '--audit-policy-file=deploy/audit-policy.yaml'],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
     assert.equal(d.status, 0, d.stdout + d.stderr);
     assert.match(d.stdout, /Running in the background \(pid \d+\); "mkube down --data-dir=.*" stops it\./);
     assert.equal(kubectl(['get', 'nodes', '--no-headers']).stdout.trim().split('\n').length, 2);
@@ -208,6 +210,31 @@ describe('mkube up', () => {
     assert.match(down.stdout, /stopped the cluster running from/);
     assert.equal(pgrep(`--secure-port=${port}`), '');
     assert.equal(pgrep(`--root-dir=${join(dir, 'nodes')}`), '');
+    // Read once the cluster is down, so a failed check leaves nothing running.
+    const audited = readFileSync(join(dir, 'logs', 'audit.log'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    assert.ok(
+      audited.some(
+        (e) =>
+          e.verb === 'list' &&
+          e.objectRef?.resource === 'nodes' &&
+          e.user.username === 'kubernetes-admin' &&
+          e.stage === 'ResponseComplete' &&
+          e.responseStatus.code === 200,
+      ),
+      'kubectl get nodes is in the audit log',
+    );
+    // The policy's rules as written: the kubelets' heartbeats are left out, other writes carry their body.
+    assert.ok(
+      !audited.some((e) => e.objectRef?.resource === 'leases' && e.user.groups?.includes('system:nodes')),
+      'no node Lease renewals',
+    );
+    assert.ok(
+      audited.some((e) => e.verb === 'update' && e.level === 'Request' && e.requestObject?.metadata?.name),
+      'writes at Request level with their body',
+    );
 
     const oldCa = readFileSync(join(dir, 'pki/ca.crt'), 'utf8');
     const r = spawnSync(process.execPath, ['cli/bin/mkube.js', 'up', ...flags(), '--reset', '--detach', '--nodes=1'], {
