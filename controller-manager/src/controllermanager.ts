@@ -4,7 +4,15 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
-import type { CertificateSigningRequest, ConfigMap, Lease, Namespace, Node, Secret } from '@mkube/shared/api';
+import type {
+  CertificateSigningRequest,
+  ConfigMap,
+  Lease,
+  Namespace,
+  Node,
+  Secret,
+  ServiceAccount,
+} from '@mkube/shared/api';
 import { NAMESPACE_NODE_LEASE } from '@mkube/shared/api';
 import { createClient, type KubeClient } from '@mkube/shared/client';
 import { clientOptionsFrom } from '@mkube/shared/kubeconfig';
@@ -27,6 +35,7 @@ import type { ControllerManagerConfig } from './options/config.js';
 import { ROOT_CA_CONFIGMAP, RootCACertPublisher } from './rootcacertpublisher/index.js';
 import type { SecureServer } from './server/app.js';
 import { LEADER_HEALTH_TIMEOUT_MS, serveSecurely } from './server/serve.js';
+import { ServiceAccountsController } from './serviceaccount/index.js';
 
 export const USER_AGENT = 'kube-controller-manager/v1.33.0 (mkube)';
 
@@ -152,6 +161,16 @@ function buildControllers(
         ),
       );
     }
+  }
+  if (on('serviceaccount-controller')) {
+    controllers.push(
+      new ServiceAccountsController(
+        client,
+        factory.informerFor<Namespace>(RESOURCES.namespaces),
+        factory.informerFor<ServiceAccount>(RESOURCES.serviceaccounts),
+        log.child({ controller: 'serviceaccount-controller' }),
+      ),
+    );
   }
   if (on('node-lifecycle-controller')) {
     const leases = factory.informerFor<Lease>({ ...RESOURCES.leases, namespace: NAMESPACE_NODE_LEASE });

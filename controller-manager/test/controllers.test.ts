@@ -1,8 +1,8 @@
-// root-ca-cert-publisher, nodelifecycle and csrcleaner against a real apiserver.
+// root-ca-cert-publisher, serviceaccount, nodelifecycle and csrcleaner against a real apiserver.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import type { CertificateSigningRequest, ConfigMap, Lease, Namespace, Node } from '@mkube/shared/api';
+import type { CertificateSigningRequest, ConfigMap, Lease, Namespace, Node, ServiceAccount } from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
 import { kubectl } from '../../apiserver/test/server/fixture.ts';
 import { type Cluster, CSRS, postCsr, startCluster, waitFor } from './fixture.ts';
@@ -50,6 +50,28 @@ describe('controller-manager: root CA publisher, node lifecycle, CSR cleaner', (
     ]);
     assert.equal(edit.status, 0, edit.err);
     await waitFor('restored', async () => ((await rootCA('team-a')).data?.['ca.crt'] === ca ? true : undefined));
+  });
+
+  it('gives every namespace ServiceAccount "default", new ones included, and recreates it when deleted', async () => {
+    const sa = (ns: string) =>
+      cl.admin
+        .resource<ServiceAccount>({ group: '', version: 'v1', resource: 'serviceaccounts', namespace: ns })
+        .get('default');
+    for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease'])
+      await waitFor(`default SA in ${ns}`, () => sa(ns));
+    await cl.admin.resource<Namespace>({ group: '', version: 'v1', resource: 'namespaces' }).create({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'team-sa' },
+    });
+    const first = await waitFor('default SA in team-sa', () => sa('team-sa'));
+    const del = await kubectl(cl.fx, ['delete', 'sa', 'default', '-n', 'team-sa']);
+    assert.equal(del.status, 0, del.err);
+    const back = await waitFor('recreated', async () => {
+      const cur = await sa('team-sa').catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
+      return cur && cur.metadata?.uid !== first.metadata?.uid ? cur : undefined;
+    });
+    assert.equal(back.metadata?.name, 'default');
   });
 
   it('marks a node whose Lease stops being renewed Ready=Unknown after the grace period, not before', async () => {

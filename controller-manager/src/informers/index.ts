@@ -100,5 +100,6 @@ export const RESOURCES = {
   nodes: { group: '', version: 'v1', resource: 'nodes' },
   leases: { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' },
   events: { group: '', version: 'v1', resource: 'events' },
+  serviceaccounts: { group: '', version: 'v1', resource: 'serviceaccounts' },
   subjectaccessreviews: { group: 'authorization.k8s.io', version: 'v1', resource: 'subjectaccessreviews' },
 } as const satisfies Record<string, ResourceRef>;

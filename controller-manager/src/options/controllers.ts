@@ -16,6 +16,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   { name: 'bootstrap-signer-controller', aliases: ['bootstrapsigner'], disabledByDefault: true },
   { name: 'token-cleaner-controller', aliases: ['tokencleaner'], disabledByDefault: true },
   { name: 'root-ca-certificate-publisher-controller', aliases: ['root-ca-cert-publisher'] },
+  { name: 'serviceaccount-controller', aliases: ['serviceaccount'] },
   { name: 'node-lifecycle-controller', aliases: ['nodelifecycle'] },
 ];
 

@@ -179,6 +179,10 @@ export const DEFAULT_CLUSTER_ROLES: readonly ClusterRole[] = [
     { apiGroups: [''], resources: ['pods'], verbs: ['delete', 'list'] },
     EVENTS_RULE,
   ]),
+  role('system:controller:service-account-controller', [
+    { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['create'] },
+    EVENTS_RULE,
+  ]),
   role('system:controller:root-ca-cert-publisher', [
     { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'update'] },
     EVENTS_RULE,
@@ -211,6 +215,11 @@ export const DEFAULT_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
     'system:controller:node-controller',
     'system:controller:node-controller',
     controllerSubjects('node-controller'),
+  ),
+  binding(
+    'system:controller:service-account-controller',
+    'system:controller:service-account-controller',
+    controllerSubjects('service-account-controller'),
   ),
   binding(
     'system:controller:root-ca-cert-publisher',
