@@ -3,11 +3,9 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { parseFlags } from '@mkube/shared/flags';
 import { createLogger } from '@mkube/shared/log';
-import { APISERVER_FLAGS, ConfigError, loadApiServerConfig } from '../../src/config/index.ts';
 import { startApiServer } from '../../src/server/server.ts';
-import { makePki, type Pki, serverArgs, tempDir } from '../server/fixture.ts';
+import { configError, loadConfig, makePki, type Pki, tempDir } from '../server/fixture.ts';
 import { type KubeletPki, makeKubeletPki } from './fake-kubelet.ts';
 
 let dir: string;
@@ -21,20 +19,8 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const load = (extra: string[]) => {
-  const p = parseFlags(APISERVER_FLAGS, serverArgs(pki, join(dir, 'data'), extra));
-  return loadApiServerConfig(p.flags, p.given);
-};
-
-const problems = (extra: string[]) => {
-  try {
-    load(extra);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError);
-    return e.message;
-  }
-  assert.fail('expected a ConfigError');
-};
+const load = (extra: string[]) => loadConfig(pki, join(dir, 'data'), extra);
+const problems = (extra: string[]): string => configError(() => load(extra));
 
 test('defaults', () => {
   const c = load([]);

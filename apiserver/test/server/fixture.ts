@@ -1,11 +1,13 @@
 // A real apiserver on 127.0.0.1:0 with a PKI generated at run time by the openssl binary.
+
+import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseFlags } from '@mkube/shared/flags';
 import { createLogger } from '@mkube/shared/log';
-import { APISERVER_FLAGS, loadApiServerConfig } from '../../src/config/index.ts';
+import { APISERVER_FLAGS, type ApiServerConfig, ConfigError, loadApiServerConfig } from '../../src/config/index.ts';
 import { type RunningApiServer, startApiServer } from '../../src/server/server.ts';
 
 export interface Pki {
@@ -141,6 +143,23 @@ export function writeKubeconfig(file: string, url: string, pki: Pki): void {
     ].join('\n'),
     { mode: 0o600 },
   );
+}
+
+/** The configuration the apiserver would start with, given the fixture's flags and `extra` (throws ConfigError). */
+export function loadConfig(pki: Pki, dataDir: string, extra: string[]): ApiServerConfig {
+  const p = parseFlags(APISERVER_FLAGS, serverArgs(pki, dataDir, extra));
+  return loadApiServerConfig(p.flags, p.given);
+}
+
+/** The start-up error `load` gives (its message names the flags); fails the test when it loads. */
+export function configError(load: () => unknown): string {
+  try {
+    load();
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e));
+    return e.message;
+  }
+  assert.fail('expected a ConfigError');
 }
 
 /** Extra apiserver flags, or a function making them once the PKI exists (flags naming files it issues). */

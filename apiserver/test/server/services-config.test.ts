@@ -4,9 +4,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { parseFlags } from '@mkube/shared/flags';
-import { APISERVER_FLAGS, ConfigError, loadApiServerConfig } from '../../src/config/index.ts';
-import { makePki, type Pki, serverArgs, tempDir } from './fixture.ts';
+import { configError, loadConfig, makePki, type Pki, tempDir } from './fixture.ts';
 
 let dir: string;
 let pki: Pki;
@@ -16,20 +14,8 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const load = (extra: string[]) => {
-  const p = parseFlags(APISERVER_FLAGS, serverArgs(pki, join(dir, 'data'), extra));
-  return loadApiServerConfig(p.flags, p.given);
-};
-
-const problem = (extra: string[]): string => {
-  try {
-    load(extra);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError);
-    return e.message;
-  }
-  assert.fail('expected a ConfigError');
-};
+const load = (extra: string[]) => loadConfig(pki, join(dir, 'data'), extra);
+const problem = (extra: string[]): string => configError(() => load(extra));
 
 test('defaults: 10.0.0.0/24, 30000-32767; a loopback bind address advertises the host address', () => {
   const c = load([]);
