@@ -49,6 +49,7 @@ export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRe
   return async (c) => {
     const { info, reply } = c;
     const query = new URLSearchParams(c.request.url.split('?')[1] ?? '');
+    if (c.def.deprecationWarning) addWarnings(c, [`299 - ${JSON.stringify(c.def.deprecationWarning)}`]);
     try {
       if (c.def.group === '' && c.def.resource === 'serviceaccounts' && info.subresource === 'token') {
         if (!deps.tokenRequest || info.verb !== 'create')
@@ -143,9 +144,20 @@ export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRe
   };
 }
 
+/**
+ * Warning headers add up (a deprecated resource and an unknown field both warn). Set on the raw
+ * response too, so a watch, which writes its own head, sends them.
+ */
+function addWarnings(c: Pick<ResourceRequestContext, 'reply'>, warnings: readonly string[]): void {
+  const prior = c.reply.getHeader('warning');
+  const all = [...(prior === undefined ? [] : Array.isArray(prior) ? prior : [String(prior)]), ...warnings];
+  c.reply.header('warning', all);
+  if (!c.reply.raw.headersSent) c.reply.raw.setHeader('warning', all);
+}
+
 function send(c: ResourceRequestContext, code: number, body: unknown, warnings?: readonly string[]): void {
   const text = body !== null && typeof body === 'object' ? jsonOf(body) : JSON.stringify(body);
-  if (warnings?.length) c.reply.header('warning', [...warnings]);
+  if (warnings?.length) addWarnings(c, warnings);
   c.reply.code(code).header('content-type', 'application/json').send(text);
 }
 

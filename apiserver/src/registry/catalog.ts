@@ -25,6 +25,8 @@ export interface ResourceDef {
   /** Verbs as discovery lists them (sorted, as kube-apiserver does). */
   verbs: string[];
   subresources: SubresourceDef[];
+  /** Sent as a Warning header on every request to the resource (v1 Endpoints since 1.33). */
+  deprecationWarning?: string;
 }
 
 /** The verbs of a fully stored resource (genericregistry.Store with every interface). */
@@ -42,6 +44,7 @@ interface Spec {
   shortNames?: string[];
   categories?: string[];
   subresources?: SubresourceDef[];
+  deprecationWarning?: string;
 }
 
 function def(s: Spec): ResourceDef {
@@ -57,6 +60,7 @@ function def(s: Spec): ResourceDef {
     categories: s.categories ?? [],
     verbs: s.verbs ?? CRUD,
     subresources: s.subresources ?? [],
+    ...(s.deprecationWarning ? { deprecationWarning: s.deprecationWarning } : {}),
   };
 }
 
@@ -122,7 +126,13 @@ export const RESOURCES: readonly ResourceDef[] = Object.freeze([
     categories: ['all'],
     subresources: [status('Service')],
   }),
-  core({ resource: 'endpoints', kind: 'Endpoints', namespaced: true, shortNames: ['ep'] }),
+  core({
+    resource: 'endpoints',
+    kind: 'Endpoints',
+    namespaced: true,
+    shortNames: ['ep'],
+    deprecationWarning: 'v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice',
+  }),
   def({ group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true }),
   def({
     group: 'discovery.k8s.io',

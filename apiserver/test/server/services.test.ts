@@ -190,6 +190,29 @@ describe('services', () => {
     for (const n of ['np', 'np3', 'np4', 'claim']) await api(f, 'DELETE', `${SVCS}/${n}`);
   });
 
+  it('a watch on Endpoints carries the deprecation warning, and an unknown field adds its own', async () => {
+    const w = await curl(f, '/api/v1/namespaces/default/endpoints?watch=true&timeoutSeconds=1', ['-v']);
+    assert.equal(w.code, 200);
+    assert.match(
+      w.stderr,
+      /< warning: 299 - "v1 Endpoints is deprecated in v1\.33\+; use discovery\.k8s\.io\/v1 EndpointSlice"/i,
+    );
+    const r = await curl(f, '/api/v1/namespaces/default/endpoints?fieldValidation=Warn', [
+      '-v',
+      '-X',
+      'POST',
+      '-H',
+      'Content-Type: application/json',
+      '--data-binary',
+      JSON.stringify({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'warned' }, bogus: 1 }),
+    ]);
+    assert.equal(r.code, 201, r.body);
+    const warnings = r.stderr.split('\n').filter((l) => /^< warning:/i.test(l));
+    assert.equal(warnings.length, 2, warnings.join('\n'));
+    assert.match(warnings.join('\n'), /unknown field \\"bogus\\"/);
+    await api(f, 'DELETE', '/api/v1/namespaces/default/endpoints/warned');
+  });
+
   it('validation: Kubernetes paths and messages', async () => {
     const cases: [Record<string, unknown>, string, string][] = [
       [{ ports: [] }, 'x', 'spec.ports: Required value'],
@@ -286,6 +309,13 @@ describe('services', () => {
       const ds = await kubectl(f, ['describe', 'svc', 'kubernetes'], bin);
       assert.equal(ds.status, 0, ds.err);
       assert.match(ds.out, new RegExp(`Endpoints:\\s+${ADVERTISE.replace(/\./g, '\\.')}:${f.server.port}\\n`));
+      // As kube-apiserver 1.33: every request to v1 Endpoints warns, kubectl prints it.
+      const ep = await kubectl(f, ['get', 'endpoints', 'kubernetes'], bin);
+      assert.equal(ep.status, 0, ep.err);
+      assert.match(ep.err, /Warning: v1 Endpoints is deprecated in v1\.33\+; use discovery\.k8s\.io\/v1 EndpointSlice/);
+      assert.match(ep.out, new RegExp(`kubernetes\\s+${ADVERTISE.replace(/\./g, '\\.')}:${f.server.port}\\s`));
+      const sl = await kubectl(f, ['get', 'endpointslices'], bin);
+      assert.doesNotMatch(sl.err, /deprecated/);
       const ci = await kubectl(f, ['cluster-info'], bin);
       assert.equal(ci.status, 0, ci.err);
       assert.match(ci.out, new RegExp(`Kubernetes control plane.* is running at .*${f.url.replace(/\./g, '\\.')}`));
