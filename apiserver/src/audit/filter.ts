@@ -133,6 +133,11 @@ export class RequestAudit {
     return this.config.level;
   }
 
+  /** LogImpersonatedUser. */
+  impersonating(u: UserInfo): void {
+    this.event.impersonatedUser = userOf(u);
+  }
+
   annotate(key: string, value: string): void {
     this.event.annotations = { ...this.event.annotations, [key]: value };
   }

@@ -72,6 +72,7 @@ export interface AuditEvent {
   requestURI: string;
   verb: string;
   user: AuditUser;
+  impersonatedUser?: AuditUser;
   sourceIPs?: string[];
   userAgent?: string;
   objectRef?: AuditObjectRef;

@@ -27,7 +27,8 @@ export function auditRequest(
   view: RequestView,
   outcome: ChainOutcome,
 ): void {
-  const user = outcome.user;
+  // The record names who authenticated; whom they impersonated goes in impersonatedUser.
+  const user = outcome.authenticatedUser ?? outcome.user;
   const areq = {
     method: view.method,
     url: view.url,
@@ -47,10 +48,12 @@ export function auditRequest(
     return;
   }
   audit.requestReceived();
+  // After RequestReceived, as upstream's WithImpersonation runs inside WithAudit.
+  if (outcome.authenticatedUser && outcome.user) audit.impersonating(outcome.user);
   if (outcome.ok) {
     audit.annotate(DECISION, 'allow');
     audit.annotate(REASON, outcome.reason);
-  } else if (outcome.error.code === 403) {
+  } else if (outcome.error.code === 403 && !outcome.impersonationDenied) {
     audit.annotate(DECISION, 'forbid');
     audit.annotate(REASON, outcome.reason ?? '');
   }

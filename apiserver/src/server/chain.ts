@@ -13,6 +13,7 @@ import {
   type UserInfo,
 } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
+import { impersonate, wantsImpersonation } from '../auth/impersonation.js';
 import { parseRequestInfo, type RequestInfo } from '../request/requestinfo.js';
 
 /** The request as the chain sees it: no framework types. */
@@ -28,15 +29,26 @@ export interface ChainDeps {
 }
 
 export type ChainOutcome =
-  | { readonly ok: true; readonly info: RequestInfo; readonly user: UserInfo; readonly reason: string }
+  | {
+      readonly ok: true;
+      readonly info: RequestInfo;
+      /** Who the request runs as: the impersonated user, if any. */
+      readonly user: UserInfo;
+      /** Who authenticated, when that is someone else (impersonation). */
+      readonly authenticatedUser?: UserInfo;
+      readonly reason: string;
+    }
   | {
       readonly ok: false;
       readonly error: StatusError;
       readonly info: RequestInfo;
       /** Absent when authentication failed. */
       readonly user?: UserInfo;
+      readonly authenticatedUser?: UserInfo;
       /** The authorizer's reason, when it denied the request. */
       readonly reason?: string;
+      /** Refused before authorization: the requester may not impersonate whom it named. */
+      readonly impersonationDenied?: boolean;
     };
 
 export function requestInfoOf(view: Pick<RequestView, 'method' | 'url'>): RequestInfo {
@@ -119,9 +131,17 @@ export async function authorize(
 /** The whole chain for one request. */
 export async function runChain(view: RequestView, deps: ChainDeps): Promise<ChainOutcome> {
   const info = requestInfoOf(view);
-  const user = await authenticate(view, deps);
-  if (!('username' in user)) return { ok: false, error: user, info };
+  const authenticated = await authenticate(view, deps);
+  if (!('username' in authenticated)) return { ok: false, error: authenticated, info };
+  // Stage 2½ (WithImpersonation): the requester must be allowed to act as whom it names.
+  if (!wantsImpersonation(view.headers)) {
+    const { error, reason } = await authorize(info, authenticated, deps);
+    if (error) return { ok: false, error, info, user: authenticated, reason };
+    return { ok: true, info, user: authenticated, reason: reason ?? '' };
+  }
+  const user = await impersonate(view.headers, authenticated, deps.authorizer);
+  if (!('username' in user)) return { ok: false, error: user, info, user: authenticated, impersonationDenied: true };
   const { error, reason } = await authorize(info, user, deps);
-  if (error) return { ok: false, error, info, user, reason };
-  return { ok: true, info, user, reason: reason ?? '' };
+  if (error) return { ok: false, error, info, user, authenticatedUser: authenticated, reason };
+  return { ok: true, info, user, authenticatedUser: authenticated, reason: reason ?? '' };
 }
