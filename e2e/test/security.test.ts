@@ -642,6 +642,32 @@ describe('security regression suite', () => {
       expectStatus(r, 403, 'Forbidden');
       assert.equal((await c.req(mallory, 'GET', '/api/v1/namespaces/default/secrets')).status, 403);
     });
+    it('R3 without impersonate, Impersonate-* headers cannot make a user an admin, a node or a service account', async () => {
+      const path = '/api/v1/namespaces/kube-system/secrets';
+      for (const [headers, what] of [
+        [
+          { 'Impersonate-User': 'kubernetes-admin', 'Impersonate-Group': 'system:masters' },
+          /users "kubernetes-admin" is forbidden: User "mallory" cannot impersonate resource "users"/,
+        ],
+        [
+          { 'Impersonate-User': 'system:node:node1', 'Impersonate-Group': 'system:nodes' },
+          /users "system:node:node1" is forbidden/,
+        ],
+        [
+          { 'Impersonate-User': 'system:serviceaccount:kube-system:default' },
+          /serviceaccounts "default" is forbidden: .* in the namespace "kube-system"/,
+        ],
+        [{ 'Impersonate-Group': 'system:masters' }, /without impersonating a user/],
+      ] as const) {
+        const r = await c.req(mallory, 'GET', path, undefined, { ...headers });
+        assert.ok(r.status === 403 || r.status === 500, `${JSON.stringify(headers)}: ${r.status}`);
+        assert.match(String(r.json?.message), what);
+        assert.doesNotMatch(r.text, /"kind":"SecretList"/);
+      }
+      // The admin, who may impersonate, gets exactly the impersonated user's rights.
+      const asMallory = await c.req(admin, 'GET', path, undefined, { 'Impersonate-User': 'mallory' });
+      expectStatus(asMallory, 403, 'Forbidden', /User "mallory" cannot list resource "secrets"/);
+    });
   });
 
   // ---- the kubelet's 10250 -------------------------------------------------------------------------
