@@ -138,7 +138,16 @@ describe('certificate rotation', () => {
     );
     const rotatedAt = Date.now();
     assert.ok(rotatedAt >= notBefore.getTime() + 0.7 * 16_000 - 500, 'not before 70% of the lifetime');
-    const newSerial = await servingSerial(port);
+    // The symlink moves first, then the server swaps its context: on a busy machine a handshake can
+    // fall between the two, so the new serial is awaited (briefly), not sampled once.
+    const newSerial = await waitFor(
+      'new handshakes present the new serving certificate',
+      async () => {
+        const serial = await servingSerial(port);
+        return serial !== oldSerial ? serial : undefined;
+      },
+      3000,
+    );
     assert.notEqual(newSerial, oldSerial, 'new handshakes present the new serving certificate');
 
     // The stream opened before the swap is still flowing after it.
