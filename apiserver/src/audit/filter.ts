@@ -18,8 +18,6 @@ import {
   type Stage,
 } from './types.js';
 
-export const AUDIT_ID_HEADER = 'audit-id';
-
 const LONG_RUNNING_VERBS = new Set(['watch', 'proxy']);
 const LONG_RUNNING_SUBRESOURCES = new Set(['attach', 'exec', 'proxy', 'log', 'portforward']);
 
@@ -36,7 +34,6 @@ function microTime(d: Date): string {
 }
 
 export interface AuditRequest {
-  readonly method: string;
   readonly url: string;
   readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
   readonly remoteAddress: string | undefined;

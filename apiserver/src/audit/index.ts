@@ -1,7 +1,6 @@
 // Auditing (k8s.io/apiserver pkg/audit): policy, events, the log backend and the request filter.
 export { type AuditBackend, LogBackend, type LogBackendOptions } from './backend.js';
 export {
-  AUDIT_ID_HEADER,
   Auditor,
   type AuditRequest,
   isLongRunning,

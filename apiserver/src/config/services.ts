@@ -4,13 +4,13 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { FlagValues } from '@mkube/shared/flags';
+import { parseCidr } from '@mkube/shared/net';
 import {
   DEFAULT_NODE_PORT_RANGE,
   DEFAULT_SERVICE_CIDR,
   type PortRange,
   parsePortRange,
 } from '../registry/core/service/allocator.js';
-import { parseCidr } from '../util/cidr.js';
 import type { ConfigProblem } from './errors.js';
 
 export interface ServicesConfig {

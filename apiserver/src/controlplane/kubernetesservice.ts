@@ -15,8 +15,8 @@ import {
 } from '@mkube/shared/api';
 import { StatusError } from '@mkube/shared/apierrors';
 import type { Logger } from '@mkube/shared/log';
+import { specialIpProblem } from '@mkube/shared/net';
 import type { Registries } from '../registry/index.js';
-import { specialIpProblem } from '../util/cidr.js';
 
 export const KUBERNETES_SERVICE = 'kubernetes';
 const NAMESPACE = 'default';

@@ -1,9 +1,9 @@
 // Every resource mkube stores, each a GenericRegistry with its strategy and subresources.
 
+import { parseCidr } from '@mkube/shared/net';
 import type { NamespaceLister } from '../admission/namespacelifecycle.js';
 import type { Admission } from '../admission/types.js';
 import type { Store } from '../storage/index.js';
-import { parseCidr } from '../util/cidr.js';
 import { RESOURCES, type ResourceDef } from './catalog.js';
 import { csrApprovalStrategy, csrStatusStrategy, csrStrategy } from './certificates/index.js';
 import {

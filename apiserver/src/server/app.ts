@@ -117,8 +117,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // Consumed (or untrusted): nothing after authentication may see the front proxy's headers.
     if (deps.isRequestHeader)
       for (const h of Object.keys(request.headers)) if (deps.isRequestHeader(h)) delete request.headers[h];
-    // Consumed by impersonation, as upstream clears them.
-    for (const h of Object.keys(request.headers)) if (h.startsWith('impersonate-')) delete request.headers[h];
+    // Consumed by impersonation, as upstream clears them (only a request that impersonated has any).
+    if (outcome.authenticatedUser)
+      for (const h of Object.keys(request.headers)) if (h.startsWith('impersonate-')) delete request.headers[h];
     request.mkube = { info: outcome.info, user: outcome.user };
   });
 

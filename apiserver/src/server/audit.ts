@@ -30,7 +30,6 @@ export function auditRequest(
   // The record names who authenticated; whom they impersonated goes in impersonatedUser.
   const user = outcome.authenticatedUser ?? outcome.user;
   const areq = {
-    method: view.method,
     url: view.url,
     headers: view.headers,
     remoteAddress: request.raw.socket?.remoteAddress,

@@ -2,8 +2,8 @@
 import { isIP } from 'node:net';
 import type { EndpointSlice } from '@mkube/shared/api';
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
+import { specialIpProblem } from '@mkube/shared/net';
 import { isDNS1123Label, isDNS1123Subdomain } from '@mkube/shared/selectors';
-import { specialIpProblem } from '../util/cidr.js';
 import { nameIsDNSSubdomain } from './names.js';
 import { validateImmutableField, validateObjectMeta, validateObjectMetaUpdate } from './objectmeta.js';
 

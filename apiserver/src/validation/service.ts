@@ -3,8 +3,8 @@
 // or node port is free and inside its range is the allocator's answer, not validation's.
 import type { EndpointPort, EndpointSubset, Endpoints, Service, ServicePort } from '@mkube/shared/api';
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
+import { canonicalIp, specialIpProblem } from '@mkube/shared/net';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isValidPortName } from '@mkube/shared/selectors';
-import { canonicalIp, specialIpProblem } from '../util/cidr.js';
 import { nameIsDNSSubdomain } from './names.js';
 import { validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './objectmeta.js';
 

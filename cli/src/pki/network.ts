@@ -1,37 +1,18 @@
 // Addresses the PKI is derived from: the first Service IP of a CIDR, host:port endpoints.
 import { isIP } from 'node:net';
+import { type Cidr, ipAt, parseCidr } from '@mkube/shared/net';
 import { CliError } from '../command.js';
-
-function ipv4ToBig(ip: string): bigint {
-  return ip.split('.').reduce((acc, part) => (acc << 8n) | BigInt(Number(part)), 0n);
-}
-
-function ipv6ToBig(ip: string): bigint {
-  const [head = '', tail = ''] = ip.split('::');
-  const h = head ? head.split(':') : [];
-  const t = ip.includes('::') ? (tail ? tail.split(':') : []) : [];
-  const groups = ip.includes('::') ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t] : h;
-  return groups.reduce((acc, g) => (acc << 16n) | BigInt(Number.parseInt(g || '0', 16)), 0n);
-}
-
-function bigToIp(n: bigint, v: 4 | 6): string {
-  if (v === 4) return [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 255n)).join('.');
-  const groups: string[] = [];
-  for (let i = 7; i >= 0; i--) groups.push(((n >> BigInt(i * 16)) & 0xffffn).toString(16));
-  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
-}
 
 /** The first usable address of the Service CIDR (10.96.0.0/12 → 10.96.0.1), as kubeadm computes it. */
 export function firstServiceIp(cidr: string, flag = '--service-cidr'): string {
-  const m = /^([^/]+)\/(\d{1,3})$/.exec(cidr.trim());
-  const v = m ? isIP(m[1]!) : 0;
-  if (!m || v === 0) throw new CliError(`${flag}: invalid CIDR "${cidr}" (expected e.g. 10.96.0.0/12)`);
-  const bits = v === 4 ? 32 : 128;
-  const prefix = Number(m[2]);
-  if (prefix > bits - 2) throw new CliError(`${flag}: CIDR "${cidr}" is too small to hold a Service IP`);
-  const addr = v === 4 ? ipv4ToBig(m[1]!) : ipv6ToBig(m[1]!);
-  const mask = ((1n << BigInt(bits)) - 1n) ^ ((1n << BigInt(bits - prefix)) - 1n);
-  return bigToIp((addr & mask) + 1n, v as 4 | 6);
+  let c: Cidr;
+  try {
+    c = parseCidr(cidr);
+  } catch {
+    throw new CliError(`${flag}: invalid CIDR "${cidr}" (expected e.g. 10.96.0.0/12)`);
+  }
+  if (c.size < 4n) throw new CliError(`${flag}: CIDR "${cidr}" is too small to hold a Service IP`);
+  return ipAt(c, 1n);
 }
 
 /** Splits HOST[:PORT] ([v6]:port allowed); the port defaults to `defaultPort`. */

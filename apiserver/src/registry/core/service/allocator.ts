@@ -3,8 +3,8 @@
 // for cluster IPs since MultiCIDRServiceAllocator; node ports use a bitmap there).
 import { randomInt } from 'node:crypto';
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
+import { type Cidr, ipAt, offsetIn } from '@mkube/shared/net';
 import type { Store } from '../../../storage/index.js';
-import { type Cidr, ipAt, offsetIn } from '../../../util/cidr.js';
 
 /** kube-apiserver's defaults when --service-cluster-ip-range / --service-node-port-range are not given. */
 export const DEFAULT_SERVICE_CIDR = '10.0.0.0/24';

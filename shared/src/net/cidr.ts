@@ -1,4 +1,5 @@
-// IP ranges as numbers: the Service CIDR's offsets, as kube-apiserver's ipallocator sees them.
+// IP ranges as numbers: a Service CIDR's offsets, as kube-apiserver's ipallocator sees them, and
+// addresses written as Go writes them.
 import { isIP } from 'node:net';
 
 export interface Cidr {

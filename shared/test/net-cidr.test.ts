@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { canonicalIp, ipAt, offsetIn, parseCidr, specialIpProblem } from '../src/util/cidr.ts';
+import { canonicalIp, ipAt, offsetIn, parseCidr, specialIpProblem } from '../src/net/index.ts';
 
 describe('cidr', () => {
   it('parses and normalises ranges, refusing what is not one', () => {

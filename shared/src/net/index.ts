@@ -1,0 +1,2 @@
+// IP addresses and CIDR ranges as Go's net package reads and writes them.
+export * from './cidr.js';
