@@ -194,14 +194,44 @@ describe('mkube up', () => {
 
   it('--detach returns once the cluster is up; mkube down stops it; --reset starts over', async () => {
     // With the example audit policy: the apiserver records who did what in <data-dir>/logs/audit.log.
+    // With an AuthenticationConfiguration that lets anonymous requests reach only the health paths.
+    const authn = join(t.dir, 'authn.yaml');
+    writeFileSync(
+      authn,
+      'apiVersion: apiserver.config.k8s.io/v1beta1\nkind: AuthenticationConfiguration\nanonymous:\n  enabled: true\n  conditions: [{path: /livez}, {path: /readyz}, {path: /healthz}]\n',
+    );
     const d = spawnSync(
       process.execPath,
-      ['cli/bin/mkube.js', 'up', ...flags(), '--detach', '--audit-policy-file=deploy/audit-policy.yaml'],
+      [
+        'cli/bin/mkube.js',
+        'up',
+        ...flags(),
+        '--detach',
+        '--audit-policy-file=deploy/audit-policy.yaml',
+        `--authentication-config=${authn}`,
+      ],
       { encoding: 'utf8', timeout: 120_000 },
     );
     assert.equal(d.status, 0, d.stdout + d.stderr);
     assert.match(d.stdout, /Running in the background \(pid \d+\); "mkube down --data-dir=.*" stops it\./);
     assert.equal(kubectl(['get', 'nodes', '--no-headers']).stdout.trim().split('\n').length, 2);
+    const anon = (path: string) =>
+      spawnSync(
+        'curl',
+        [
+          '-s',
+          '-o',
+          '/dev/null',
+          '-w',
+          '%{http_code}',
+          '--cacert',
+          join(dir, 'pki/ca.crt'),
+          `https://127.0.0.1:${port}${path}`,
+        ],
+        { encoding: 'utf8' },
+      ).stdout;
+    assert.equal(anon('/livez'), '200');
+    assert.equal(anon('/version'), '401', 'anonymous only where the configuration allows it');
     const down = spawnSync(process.execPath, ['cli/bin/mkube.js', 'down', `--data-dir=${dir}`], {
       encoding: 'utf8',
       timeout: 120_000,

@@ -3,10 +3,12 @@ import type { ClusterRole, ClusterRoleBinding, Pod, Role, RoleBinding } from '@m
 import { type Authorizer, alwaysAllowAuthorizer, unionAuthorizer } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
 import type { AuthorizationMode } from '../config/config.js';
+import type { AuthorizationWebhookConfig } from '../config/webhook.js';
 import { Informer } from '../informers/index.js';
 import type { Registries } from '../registry/index.js';
 import { NodeAuthorizer } from './node/index.js';
 import { RbacAuthorizer } from './rbac/index.js';
+import { type AuthorizationWebhook, authorizationWebhook } from './webhook/index.js';
 
 /** AlwaysDeny answers "no opinion", so with nothing after it every request is forbidden (upstream's text). */
 const alwaysDenyAuthorizer: Authorizer = {
@@ -28,8 +30,11 @@ export function buildAuthorizer(
   modes: readonly AuthorizationMode[],
   registries: Registries,
   log: Logger,
+  /** --authorization-webhook-*: required when Webhook is a mode (the config refuses it otherwise). */
+  webhookConfig?: AuthorizationWebhookConfig,
 ): BuiltAuthorizer {
   const informers: Informer[] = [];
+  let webhook: AuthorizationWebhook | undefined;
   let rbac: RbacAuthorizer | undefined;
   const inf = <T extends Role | ClusterRole | RoleBinding | ClusterRoleBinding>(resource: string) => {
     const i = new Informer<T>(registries.get('rbac.authorization.k8s.io', resource)!, log);
@@ -54,6 +59,11 @@ export function buildAuthorizer(
       });
       return rbac;
     },
+    Webhook: () => {
+      if (!webhookConfig) throw new Error("authorization-mode Webhook's authorization config file not passed");
+      webhook = authorizationWebhook(webhookConfig, log.child({ component: 'authorization-webhook' }));
+      return webhook;
+    },
   };
   const members = modes.map((m) => factories[m]());
   return {
@@ -64,6 +74,7 @@ export function buildAuthorizer(
     },
     stop() {
       for (const i of informers) i.stop();
+      webhook?.close();
     },
   };
 }

@@ -9,10 +9,12 @@ import type { ParsedCertificate } from '@mkube/shared/pki';
 import { admissionPluginProblems } from '../admission/registry.js';
 import { publicKeysFromPem } from '../serviceaccount/keys.js';
 import { type AuditConfig, auditConfig } from './audit.js';
+import { type AuthenticationConfig, authenticationConfig } from './authentication.js';
 import { readEncryptionConfig } from './encryption.js';
 import { ConfigError, type ConfigProblem, readFlagFile } from './errors.js';
 import { type EtcdConfig, etcdConfig } from './etcd.js';
 import { type ServicesConfig, servicesConfig } from './services.js';
+import { type AuthorizationWebhookConfig, type TokenWebhookConfig, webhookConfig } from './webhook.js';
 
 export interface ServingConfig {
   readonly port: number;
@@ -38,7 +40,7 @@ export interface RequestHeaderConfig {
   readonly extraHeaderPrefixes: readonly string[];
 }
 
-export const AUTHORIZATION_MODES = ['AlwaysAllow', 'AlwaysDeny', 'Node', 'RBAC'] as const;
+export const AUTHORIZATION_MODES = ['AlwaysAllow', 'AlwaysDeny', 'Node', 'RBAC', 'Webhook'] as const;
 export type AuthorizationMode = (typeof AUTHORIZATION_MODES)[number];
 
 export interface ServiceAccountConfig {
@@ -48,6 +50,8 @@ export interface ServiceAccountConfig {
   readonly issuers: readonly string[];
   readonly audiences: readonly string[];
   readonly maxExpirationSeconds: number;
+  /** --service-account-jwks-uri: the discovery document's jwks_uri; absent: the apiserver's own. */
+  readonly jwksURI?: string;
 }
 
 /** How the apiserver reaches kubelets (logs, exec, node proxy). */
@@ -70,6 +74,10 @@ export interface ApiServerConfig {
   /** Front-proxy authentication; absent without --requestheader-client-ca-file. */
   readonly requestHeader?: RequestHeaderConfig;
   readonly anonymousAuth: boolean;
+  /** Paths anonymous requests may reach (AuthenticationConfiguration `anonymous.conditions`); empty: all. */
+  readonly anonymousPaths: readonly string[];
+  /** JWT (OIDC) authenticators from --authentication-config or the --oidc-* flags. */
+  readonly authentication?: AuthenticationConfig;
   readonly enableBootstrapTokenAuth: boolean;
   /** Absent when no --service-account-key-file/--service-account-signing-key-file is given. */
   readonly serviceAccount?: ServiceAccountConfig;
@@ -77,6 +85,10 @@ export interface ApiServerConfig {
   readonly staticTokens?: ReadonlyMap<string, UserInfo>;
   readonly admission: { readonly enable: readonly string[]; readonly disable: readonly string[] };
   readonly authorizationModes: readonly AuthorizationMode[];
+  /** --authorization-webhook-*: set when Webhook is one of the modes. */
+  readonly authorizationWebhook?: AuthorizationWebhookConfig;
+  /** --authentication-token-webhook-*: the remote token authenticator, tried after the others. */
+  readonly tokenWebhook?: TokenWebhookConfig;
   readonly kubelet: KubeletClientConfig;
   readonly services: ServicesConfig;
   /** --audit-policy-file with --audit-log-path; absent: no auditing. */
@@ -104,7 +116,7 @@ function num(flags: FlagValues, name: string): number {
 }
 
 /** Builds the frozen config from parsed flag values (`given`: flags the user set). Throws ConfigError. */
-export function loadApiServerConfig(flags: FlagValues, _given: ReadonlySet<string>): ApiServerConfig {
+export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string>): ApiServerConfig {
   const problems: ConfigProblem[] = [];
   const etcd = etcdConfig(flags, problems);
   const port = num(flags, 'secure-port');
@@ -127,7 +139,7 @@ export function loadApiServerConfig(flags: FlagValues, _given: ReadonlySet<strin
   if (!dataDir && !etcd) problems.push({ code: 'REQUIRED', flag: 'data-dir', message: 'must be set' });
   const authorizationModes = (flags['authorization-mode'] as string[] | undefined) ?? ['AlwaysAllow'];
   for (const m of authorizationModes) {
-    if (m === 'Webhook' || m === 'ABAC') {
+    if (m === 'ABAC') {
       problems.push({ code: 'NOT_SUPPORTED', flag: 'authorization-mode', message: `${m} is not supported yet` });
     } else if (!(AUTHORIZATION_MODES as readonly string[]).includes(m)) {
       problems.push({
@@ -152,6 +164,12 @@ export function loadApiServerConfig(flags: FlagValues, _given: ReadonlySet<strin
     }
   }
   const serviceAccount = serviceAccountConfig(flags, problems);
+  const authentication = authenticationConfig(
+    flags,
+    given,
+    (flags['service-account-issuer'] as string[] | undefined) ?? [],
+    problems,
+  );
   const enablePlugins = (flags['enable-admission-plugins'] as string[] | undefined) ?? [];
   const disablePlugins = (flags['disable-admission-plugins'] as string[] | undefined) ?? [];
   for (const message of admissionPluginProblems(enablePlugins, disablePlugins)) {
@@ -220,6 +238,7 @@ export function loadApiServerConfig(flags: FlagValues, _given: ReadonlySet<strin
   const kubelet = kubeletClientConfig(flags, problems);
   const services = servicesConfig(flags, bindAddress, problems);
   const audit = auditConfig(flags, problems);
+  const { tokenWebhook, authorizationWebhook } = webhookConfig(flags, authorizationModes, problems);
   const encryptionFile = str(flags, 'encryption-provider-config');
   if (encryptionFile) readEncryptionConfig(encryptionFile, problems);
 
@@ -228,7 +247,9 @@ export function loadApiServerConfig(flags: FlagValues, _given: ReadonlySet<strin
     serving: Object.freeze({ port, bindAddress, certFile, keyFile, certPem: certPem!, keyPem: keyPem! }),
     clientCA,
     requestHeader,
-    anonymousAuth: flags['anonymous-auth'] !== false,
+    anonymousAuth: authentication?.anonymous ? authentication.anonymous.enabled : flags['anonymous-auth'] !== false,
+    anonymousPaths: Object.freeze([...(authentication?.anonymous?.paths ?? [])]),
+    authentication,
     enableBootstrapTokenAuth: flags['enable-bootstrap-token-auth'] === true,
     serviceAccount,
     staticTokens,
@@ -237,6 +258,8 @@ export function loadApiServerConfig(flags: FlagValues, _given: ReadonlySet<strin
       disable: Object.freeze([...disablePlugins]),
     }),
     authorizationModes: Object.freeze([...authorizationModes] as AuthorizationMode[]),
+    authorizationWebhook,
+    tokenWebhook,
     kubelet,
     services,
     audit,
@@ -283,6 +306,22 @@ function serviceAccountConfig(flags: FlagValues, problems: ConfigProblem[]): Ser
       flag: 'service-account-issuer',
       message: 'must be set when service-account keys are given',
     });
+  const jwksURI = str(flags, 'service-account-jwks-uri');
+  if (jwksURI) {
+    let scheme = '';
+    try {
+      scheme = new URL(jwksURI).protocol;
+    } catch {
+      problems.push({ code: 'BAD_VALUE', flag: 'service-account-jwks-uri', message: 'must be a valid URL' });
+    }
+    if (scheme && scheme !== 'https:') {
+      problems.push({
+        code: 'BAD_VALUE',
+        flag: 'service-account-jwks-uri',
+        message: `requires https scheme, parsed as: ${jwksURI}`,
+      });
+    }
+  }
   const audiences = (flags['api-audiences'] as string[] | undefined) ?? [];
   return Object.freeze({
     signingKey,
@@ -290,6 +329,7 @@ function serviceAccountConfig(flags: FlagValues, problems: ConfigProblem[]): Ser
     issuers: Object.freeze([...issuers]),
     audiences: Object.freeze(audiences.length ? [...audiences] : issuers.slice(0, 1)),
     maxExpirationSeconds: Math.floor(num(flags, 'service-account-max-token-expiration') / 1000),
+    jwksURI: str(flags, 'service-account-jwks-uri') || undefined,
   });
 }
 

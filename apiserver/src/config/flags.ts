@@ -50,6 +50,68 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     usage: 'If set, the file that will be used to secure the secure port of the API server via token authentication.',
   },
   {
+    name: 'authentication-config',
+    type: 'string',
+    usage:
+      'File with Authentication Configuration (apiserver.config.k8s.io AuthenticationConfiguration) to configure the JWT Token authenticator or the anonymous authenticator. Mutually exclusive with the --oidc-* flags; reloaded when it changes.',
+  },
+  {
+    name: 'oidc-issuer-url',
+    type: 'string',
+    usage:
+      'The URL of the OpenID issuer, only HTTPS scheme will be accepted. If set, it will be used to verify the OIDC JSON Web Token (JWT).',
+  },
+  {
+    name: 'oidc-client-id',
+    type: 'string',
+    usage: 'The client ID for the OpenID Connect client, must be set if oidc-issuer-url is set.',
+  },
+  {
+    name: 'oidc-ca-file',
+    type: 'string',
+    usage:
+      "If set, the OpenID server's certificate will be verified by one of the authorities in the oidc-ca-file, otherwise the host's root CA set will be used.",
+  },
+  {
+    name: 'oidc-username-claim',
+    type: 'string',
+    default: 'sub',
+    usage:
+      "The OpenID claim to use as the user name. Note that claims other than the default ('sub') are not guaranteed to be unique and immutable.",
+  },
+  {
+    name: 'oidc-username-prefix',
+    type: 'string',
+    usage:
+      "If provided, all usernames will be prefixed with this value. If not provided, username claims other than 'email' are prefixed by the issuer URL to avoid clashes. To skip any prefixing, provide the value '-'.",
+  },
+  {
+    name: 'oidc-groups-claim',
+    type: 'string',
+    usage:
+      'If provided, the name of a custom OpenID Connect claim for specifying user groups. The claim value is expected to be a string or array of strings.',
+  },
+  {
+    name: 'oidc-groups-prefix',
+    type: 'string',
+    usage:
+      'If provided, all groups will be prefixed with this value to prevent conflicts with other authentication strategies.',
+  },
+  {
+    name: 'oidc-signing-algs',
+    type: 'stringSlice',
+    default: ['RS256'],
+    usage:
+      "Comma-separated list of allowed JOSE asymmetric signing algorithms. JWTs with a supported 'alg' header values are: RS256, RS384, RS512, ES256, ES384, ES512, PS256, PS384, PS512.",
+  },
+  {
+    name: 'oidc-required-claim',
+    type: 'stringArray',
+    metavar: 'key=value',
+    usage:
+      'A key=value pair that describes a required claim in the ID Token. If set, the claim is verified to be present in the ID Token with a matching value. Repeat this flag to specify multiple claims.',
+  },
+  {
     name: 'service-account-key-file',
     type: 'stringArray',
     usage:
@@ -76,6 +138,12 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     type: 'duration',
     default: '0s',
     usage: 'The maximum validity duration of a token created by the service account token issuer (0: no maximum).',
+  },
+  {
+    name: 'service-account-jwks-uri',
+    type: 'string',
+    usage:
+      "Overrides the URI for the JSON Web Key Set in the discovery doc served at /.well-known/openid-configuration. This flag is useful if the discovery doc and key set are served to relying parties from a URL other than the API server's external (as auto-detected or overridden with external-hostname).",
   },
   {
     name: 'requestheader-client-ca-file',
@@ -105,6 +173,24 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     usage: 'List of request header prefixes to inspect. X-Remote-Extra- is suggested.',
   },
   {
+    name: 'authentication-token-webhook-config-file',
+    type: 'string',
+    usage:
+      'File with webhook configuration for token authentication in kubeconfig format. The API server will query the remote service to determine authentication for bearer tokens.',
+  },
+  {
+    name: 'authentication-token-webhook-cache-ttl',
+    type: 'duration',
+    default: '2m0s',
+    usage: 'The duration to cache responses from the webhook token authenticator.',
+  },
+  {
+    name: 'authentication-token-webhook-version',
+    type: 'string',
+    default: 'v1beta1',
+    usage: 'The API version of the authentication.k8s.io TokenReview to send to and expect from the webhook.',
+  },
+  {
     name: 'enable-admission-plugins',
     type: 'stringSlice',
     usage: 'admission plugins that should be enabled in addition to default enabled ones.',
@@ -119,7 +205,31 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     type: 'stringSlice',
     default: ['AlwaysAllow'],
     usage:
-      'Ordered list of plug-ins to do authorization on secure port. Comma-delimited list of: AlwaysAllow,AlwaysDeny,Node,RBAC.',
+      'Ordered list of plug-ins to do authorization on secure port. Comma-delimited list of: AlwaysAllow,AlwaysDeny,Node,RBAC,Webhook.',
+  },
+  {
+    name: 'authorization-webhook-config-file',
+    type: 'string',
+    usage:
+      "File with webhook configuration in kubeconfig format, used with --authorization-mode=Webhook. The API server will query the remote service to determine access on the API server's secure port.",
+  },
+  {
+    name: 'authorization-webhook-version',
+    type: 'string',
+    default: 'v1beta1',
+    usage: 'The API version of the authorization.k8s.io SubjectAccessReview to send to and expect from the webhook.',
+  },
+  {
+    name: 'authorization-webhook-cache-authorized-ttl',
+    type: 'duration',
+    default: '5m0s',
+    usage: "The duration to cache 'authorized' responses from the webhook authorizer.",
+  },
+  {
+    name: 'authorization-webhook-cache-unauthorized-ttl',
+    type: 'duration',
+    default: '30s',
+    usage: "The duration to cache 'unauthorized' responses from the webhook authorizer.",
   },
   {
     name: 'kubelet-client-certificate',

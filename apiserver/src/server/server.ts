@@ -16,10 +16,13 @@ import {
   x509Authenticator,
 } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
+import type { FastifyInstance } from 'fastify';
 import { buildAdmission } from '../admission/registry.js';
 import { Auditor, LogBackend, PolicyRuleEvaluator } from '../audit/index.js';
 import { buildAuthorizer } from '../auth/authorization.js';
 import { reconcileBootstrapPolicy } from '../auth/bootstrappolicy/index.js';
+import { tokenWebhookAuthenticator } from '../auth/webhook/index.js';
+import { JwtAuthenticatorSet } from '../authentication/jwt/set.js';
 import type { ApiServerConfig } from '../config/config.js';
 import { KubernetesServiceController } from '../controlplane/kubernetesservice.js';
 import { type HealthCheck, registerDiscoveryRoutes, registerHealthRoutes } from '../discovery/index.js';
@@ -31,6 +34,11 @@ import { publishAuthenticationInfo } from '../registry/authenticationinfo.js';
 import { ensureSystemNamespaces } from '../registry/bootstrap.js';
 import { Registries } from '../registry/index.js';
 import { createReviewHandler } from '../review/index.js';
+import {
+  type IssuerDiscoveryDocuments,
+  registerIssuerDiscoveryRoutes,
+  renderIssuerDiscovery,
+} from '../serviceaccount/discovery.js';
 import { issueToken, type Lookups, serviceAccountTokenAuthenticator } from '../serviceaccount/token.js';
 import { newCompactor, type Store } from '../storage/index.js';
 import { buildApp } from './app.js';
@@ -69,7 +77,12 @@ function lookupsOf(caches: AuthCaches): Lookups {
   };
 }
 
-function tokenAuthenticators(config: ApiServerConfig, caches: AuthCaches): TokenAuthenticator[] {
+function tokenAuthenticators(
+  config: ApiServerConfig,
+  caches: AuthCaches,
+  jwt: TokenAuthenticator | undefined,
+  webhook?: TokenAuthenticator,
+): TokenAuthenticator[] {
   const tokens: TokenAuthenticator[] = [];
   if (config.staticTokens) tokens.push(tokenFileAuthenticator(config.staticTokens));
   if (config.serviceAccount) tokens.push(serviceAccountTokenAuthenticator(config.serviceAccount, lookupsOf(caches)));
@@ -77,21 +90,66 @@ function tokenAuthenticators(config: ApiServerConfig, caches: AuthCaches): Token
   if (config.enableBootstrapTokenAuth && secrets) {
     tokens.push(bootstrapTokenAuthenticator({ getSecret: (ns, name) => secrets.get(ns, name) }));
   }
+  // Upstream's order: token file, service accounts, bootstrap tokens, then the JWT (OIDC) issuers.
+  if (jwt) tokens.push(jwt);
+  // Last, the remote token webhook (--authentication-token-webhook-config-file).
+  if (webhook) tokens.push(webhook);
   return tokens;
 }
 
-function buildAuthenticator(config: ApiServerConfig, caches: AuthCaches): Authenticator {
+function buildAuthenticator(
+  config: ApiServerConfig,
+  caches: AuthCaches,
+  jwt: TokenAuthenticator | undefined,
+  webhook?: TokenAuthenticator,
+): Authenticator {
   const credentials: Authenticator[] = [];
   // Kubernetes' order: the front proxy first, then client certificates, then bearer tokens.
   const rh = config.requestHeader;
   if (rh) credentials.push(requestHeaderAuthenticator({ ...rh, roots: rh.ca.certs }));
   if (config.clientCA) credentials.push(x509Authenticator({ roots: config.clientCA.certs }));
-  credentials.push(bearerTokenAuthenticator(tokenAuthenticators(config, caches)));
+  credentials.push(bearerTokenAuthenticator(tokenAuthenticators(config, caches, jwt, webhook)));
   const authenticated = withAuthenticatedGroup(unionAuthenticator(credentials));
   // A bad credential is a 401 even when anonymous requests are allowed (unionauth.NewFailOnError).
   return config.anonymousAuth
-    ? unionAuthenticator([authenticated, anonymousAuthenticator], { failOnError: true })
+    ? unionAuthenticator([authenticated, anonymousOn(config.anonymousPaths)], { failOnError: true })
     : authenticated;
+}
+
+/**
+ * ServiceAccountIssuerDiscovery for the first --service-account-issuer; the jwks_uri defaults to this
+ * apiserver's advertise address and bound port (known once listening, hence rendered on first use).
+ */
+function registerServiceAccountIssuerDiscovery(f: FastifyInstance, config: ApiServerConfig, log: Logger): void {
+  const sa = config.serviceAccount!;
+  const opts = { issuer: sa.issuers[0]!, jwksURI: sa.jwksURI, publicKeys: sa.publicKeys };
+  const probe = renderIssuerDiscovery(opts, 'localhost');
+  if ('error' in probe) {
+    log.warn({ err: probe.error }, 'ServiceAccountIssuerDiscovery endpoints are not enabled');
+    return;
+  }
+  let docs: IssuerDiscoveryDocuments | undefined;
+  registerIssuerDiscoveryRoutes(f, () => {
+    if (!docs) {
+      const addr = f.server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : config.serving.port;
+      const host = config.services.advertiseAddress;
+      const rendered = renderIssuerDiscovery(opts, `${host.includes(':') ? `[${host}]` : host}:${port}`);
+      if ('error' in rendered) throw new Error(rendered.error);
+      docs = rendered;
+    }
+    return docs;
+  });
+}
+
+/** Anonymous requests, limited to the configured paths when there are any (anonymous.conditions). */
+function anonymousOn(paths: readonly string[]): Authenticator {
+  if (paths.length === 0) return anonymousAuthenticator;
+  const allowed = new Set(paths);
+  return {
+    authenticate: (req) =>
+      allowed.has(req.path.split('?')[0]!) ? anonymousAuthenticator.authenticate(req) : Promise.resolve(null),
+  };
 }
 
 export async function startApiServer(config: ApiServerConfig, opts: StartOptions): Promise<RunningApiServer> {
@@ -111,7 +169,10 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       ...(config.clientCA ? { clientCAPem: config.clientCA.pem } : {}),
       ...(config.requestHeader ? { requestHeader: config.requestHeader } : {}),
     });
-    const authz = buildAuthorizer(config.authorizationModes, registries, log);
+    const authz = buildAuthorizer(config.authorizationModes, registries, log, config.authorizationWebhook);
+    const tokenWebhook = config.tokenWebhook
+      ? tokenWebhookAuthenticator(config.tokenWebhook, log.child({ component: 'token-webhook' }))
+      : undefined;
     const sa = !!config.serviceAccount;
     const caches: AuthCaches = {
       secrets:
@@ -122,8 +183,21 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     const namespaces = new Informer<Namespace>(registries.namespaces, log);
     const informers = [namespaces, ...Object.values(caches).filter((i): i is Informer => i !== undefined)];
     await Promise.all([authz.start(), ...informers.map((i) => i.start())]);
+    const authn = config.authentication;
+    const jwt = authn
+      ? new JwtAuthenticatorSet({
+          entries: authn.jwt,
+          signingAlgs: authn.signingAlgs,
+          file: authn.file,
+          disallowedIssuers: config.serviceAccount?.issuers ?? [],
+          log,
+        })
+      : undefined;
+    jwt?.start();
     stopAuthz = () => {
+      void jwt?.close();
       authz.stop();
+      tokenWebhook?.close();
       for (const i of informers) i.stop();
     };
     const auditor = config.audit
@@ -145,7 +219,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       isRequestHeader: config.requestHeader
         ? (name: string) => isRequestHeader(name, config.requestHeader!)
         : undefined,
-      authenticator: buildAuthenticator(config, caches),
+      authenticator: buildAuthenticator(config, caches, jwt, tokenWebhook),
       authorizer: authz.authorizer,
       log,
     });
@@ -175,8 +249,11 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     });
     registerDiscoveryRoutes(f);
     registerOpenAPIRoutes(f);
+    if (config.serviceAccount) registerServiceAccountIssuerDiscovery(f, config, log);
     const review = createReviewHandler({
-      tokenAuthenticator: withAuthenticatedGroup(bearerTokenAuthenticator(tokenAuthenticators(config, caches))),
+      tokenAuthenticator: withAuthenticatedGroup(
+        bearerTokenAuthenticator(tokenAuthenticators(config, caches, jwt, tokenWebhook)),
+      ),
       authorizer: authz.authorizer,
       rulesFor: authz.rbac ? (u, ns) => authz.rbac!.rulesFor(u, ns) : undefined,
     });

@@ -61,6 +61,12 @@ const UP_FLAGS: readonly FlagSpec[] = [
     usage:
       "The apiservers' --audit-policy-file (an audit.k8s.io/v1 Policy); events go to <data-dir>/logs/audit.log (audit-2.log for the second apiserver)",
   },
+  {
+    name: 'authentication-config',
+    type: 'string',
+    usage:
+      "The apiservers' --authentication-config (an apiserver.config.k8s.io AuthenticationConfiguration: OIDC/JWT issuers, anonymous paths); reloaded when it changes",
+  },
   { name: 'reset', type: 'bool', usage: 'Delete the data dir first (its CA, certificates, store) and start over' },
   { name: 'detach', type: 'bool', usage: 'Run in the background; "mkube down" stops it' },
   { name: 'v', type: 'int', default: 0, usage: "The daemons' log verbosity" },
@@ -201,6 +207,7 @@ export const upCommand: Command = {
           ...storeArgs,
           ...(i > 0 ? ['--endpoint-reconciler-type=none'] : []),
           ...auditArgs(i),
+          ...authnArgs,
         ]),
       );
       const caPem = readFileSync(pki('ca.crt'), 'utf8');
@@ -213,6 +220,8 @@ export const upCommand: Command = {
       }
       await bringUpRest(apis, caPem);
     };
+    const authnConfig = args.flags['authentication-config'] as string | undefined;
+    const authnArgs = authnConfig ? [`--authentication-config=${resolve(authnConfig)}`] : [];
     const policy = args.flags['audit-policy-file'] as string | undefined;
     const auditArgs = (i: number): string[] =>
       policy

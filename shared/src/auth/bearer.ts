@@ -20,10 +20,18 @@ export function bearerTokenAuthenticator(tokens: readonly TokenAuthenticator[]):
     async authenticate(req) {
       const token = bearerToken(req);
       if (token === undefined) return null;
+      // As upstream's token union: an authenticator's error does not stop the others (a JWT from
+      // an issuer that failed to verify may still be a webhook's token); it is reported if none succeeds.
+      let firstError: unknown;
       for (const t of tokens) {
-        const user = await t.authenticateToken(token);
-        if (user) return user;
+        try {
+          const user = await t.authenticateToken(token);
+          if (user) return user;
+        } catch (e) {
+          firstError ??= e;
+        }
       }
+      if (firstError !== undefined) throw firstError;
       throw new AuthenticationError('TOKEN_INVALID', 'invalid bearer token');
     },
   };

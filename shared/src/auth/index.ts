@@ -25,5 +25,16 @@ export type {
 } from './types.js';
 export { AuthenticationError, nonResourceAttributes, VERB_FOR_METHOD } from './types.js';
 export { alwaysAllowAuthorizer, unionAuthenticator, unionAuthorizer } from './union.js';
-export { webhookAuthorizer, webhookTokenAuthenticator } from './webhook.js';
+export {
+  type SubjectAccessReviewer,
+  type SubjectAccessReviewOptions,
+  subjectAccessReviewAuthorizer,
+  subjectAccessReviewSpec,
+  type TokenReviewer,
+  type TokenReviewOptions,
+  TtlCache,
+  tokenReviewAuthenticator,
+  webhookAuthorizer,
+  webhookTokenAuthenticator,
+} from './webhook.js';
 export { CREDENTIAL_ID_EXTRA_KEY, type X509AuthenticatorOptions, x509Authenticator } from './x509.js';

@@ -1,0 +1,133 @@
+// The apiserver's JWT authenticators as one token authenticator (upstream's tokenunion.NewFailOnError
+// over them: only the authenticator of the token's issuer answers, so its error is the answer).
+// With --authentication-config the file is watched and reloaded when its content changes, as
+// kube-apiserver does: a file that does not load or validate keeps the running configuration (and
+// is logged); an issuer whose discovery settings did not change keeps its fetched keys.
+import { createHash } from 'node:crypto';
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import type { TokenAuthenticator, UserInfo } from '@mkube/shared/auth';
+import type { Logger } from '@mkube/shared/log';
+import { JwtAuthenticator } from './authenticator.js';
+import { parseAuthenticationConfiguration } from './load.js';
+import { RemoteProvider } from './provider.js';
+import type { JWTAuthenticator } from './types.js';
+import type { CompiledMappings } from './validation.js';
+
+export interface JwtEntry {
+  readonly config: JWTAuthenticator;
+  readonly compiled: CompiledMappings;
+}
+
+export interface JwtAuthenticatorSetOptions {
+  readonly entries: readonly JwtEntry[];
+  readonly signingAlgs: readonly string[];
+  readonly log: Logger;
+  /** --authentication-config: watched for changes. */
+  readonly file?: string;
+  readonly disallowedIssuers?: readonly string[];
+  /** How often the file's stat is polled (default 1 s; a change is loaded within a couple of them). */
+  readonly pollIntervalMs?: number;
+}
+
+const providerKey = (c: JWTAuthenticator) =>
+  JSON.stringify([c.issuer.url, c.issuer.discoveryURL ?? '', c.issuer.certificateAuthority ?? '']);
+
+export class JwtAuthenticatorSet implements TokenAuthenticator {
+  readonly #opts: JwtAuthenticatorSetOptions;
+  readonly #log: Logger;
+  #members: JwtAuthenticator[] = [];
+  #providers = new Map<string, RemoteProvider>();
+  #fileHash = '';
+  #closed = false;
+
+  constructor(opts: JwtAuthenticatorSetOptions) {
+    this.#opts = opts;
+    this.#log = opts.log.child({ component: 'jwt-authenticator' });
+  }
+
+  /** Issuer URLs now configured (for logs and tests). */
+  get issuers(): string[] {
+    return this.#members.map((m) => m.issuerURL);
+  }
+
+  start(): void {
+    this.#apply(this.#opts.entries);
+    const file = this.#opts.file;
+    if (file) {
+      this.#fileHash = hashOf(file) ?? '';
+      watchFile(file, { interval: this.#opts.pollIntervalMs ?? 1000, persistent: false }, () => this.#reload(file));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#opts.file) unwatchFile(this.#opts.file);
+    const providers = [...this.#providers.values()];
+    this.#providers.clear();
+    this.#members = [];
+    await Promise.all(providers.map((p) => p.close()));
+  }
+
+  async authenticateToken(token: string): Promise<UserInfo | null> {
+    for (const m of this.#members) {
+      const user = await m.authenticateToken(token);
+      if (user) return user;
+    }
+    return null;
+  }
+
+  #reload(file: string): void {
+    if (this.#closed) return;
+    const hash = hashOf(file);
+    if (hash === undefined || hash === this.#fileHash) return;
+    this.#fileHash = hash;
+    try {
+      const loaded = parseAuthenticationConfiguration(readFileSync(file, 'utf8'), this.#opts.disallowedIssuers ?? []);
+      this.#apply(loaded.jwt.map((config, i) => ({ config, compiled: loaded.compiled[i]! })));
+      this.#log.info({ file, issuers: this.issuers }, 'reloaded the authentication configuration');
+    } catch (e) {
+      this.#log.error(
+        { file, err: (e as Error).message },
+        'the authentication configuration did not load; keeping the running one',
+      );
+    }
+  }
+
+  #apply(entries: readonly JwtEntry[]): void {
+    const next = new Map<string, RemoteProvider>();
+    const members = entries.map((e) => {
+      const key = providerKey(e.config);
+      let provider = next.get(key) ?? this.#providers.get(key);
+      if (!provider) {
+        const issuer = e.config.issuer.url;
+        provider = new RemoteProvider({
+          issuerURL: issuer,
+          discoveryURL: e.config.issuer.discoveryURL,
+          caPem: e.config.issuer.certificateAuthority,
+          onError: (message) => this.#log.error({ issuer, err: message }, 'oidc authenticator'),
+          onReady: (jwksURI) => this.#log.info({ issuer, jwksURI }, 'oidc authenticator: initialized'),
+        });
+        provider.start();
+      }
+      next.set(key, provider);
+      return new JwtAuthenticator({
+        config: e.config,
+        compiled: e.compiled,
+        signingAlgs: this.#opts.signingAlgs,
+        provider,
+      });
+    });
+    const retired = [...this.#providers].filter(([k]) => !next.has(k)).map(([, p]) => p);
+    this.#providers = next;
+    this.#members = members;
+    for (const p of retired) void p.close();
+  }
+}
+
+function hashOf(file: string): string | undefined {
+  try {
+    return createHash('sha256').update(readFileSync(file)).digest('hex');
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,88 @@
+// A real OpenID provider for tests: HTTPS on 127.0.0.1 (a CA made at run time), the discovery
+// document and a JWKS whose keys the test publishes, rotates and withdraws, and ID tokens signed
+// with jose. Counts the requests it serves so tests can see refetches.
+
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { type CryptoKey, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
+import { makePki, type Pki } from '../server/fixture.ts';
+
+interface Key {
+  readonly alg: string;
+  readonly privateKey: CryptoKey;
+  readonly jwk: JWK;
+}
+
+export class TestIdp {
+  readonly pki: Pki;
+  readonly #server: Server;
+  readonly #keys = new Map<string, Key>();
+  /** kids served in the JWKS. */
+  readonly published = new Set<string>();
+  readonly hits = { discovery: 0, jwks: 0 };
+  /** When set, discovery answers this status (a provider that is not up yet). */
+  failDiscovery: number | undefined;
+  /** When set, the discovery document names this issuer instead of the real one. */
+  discoveryIssuer: string | undefined;
+  url = '';
+
+  private constructor(dir: string) {
+    this.pki = makePki(dir);
+    this.#server = createServer(
+      { cert: readFileSync(this.pki.serverCrt), key: readFileSync(this.pki.serverKey) },
+      (req, res) => {
+        const json = (code: number, body: unknown) => {
+          res.writeHead(code, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(body));
+        };
+        if (req.url === '/.well-known/openid-configuration' || req.url === '/custom-discovery') {
+          this.hits.discovery++;
+          if (this.failDiscovery) return json(this.failDiscovery, { error: 'not yet' });
+          return json(200, {
+            issuer: this.discoveryIssuer ?? this.url,
+            jwks_uri: `${this.url}/keys`,
+            id_token_signing_alg_values_supported: ['RS256', 'ES256'],
+          });
+        }
+        if (req.url === '/keys') {
+          this.hits.jwks++;
+          return json(200, { keys: [...this.published].map((kid) => this.#keys.get(kid)!.jwk) });
+        }
+        json(404, {});
+      },
+    );
+  }
+
+  static async start(dir: string): Promise<TestIdp> {
+    const idp = new TestIdp(dir);
+    await new Promise<void>((r) => idp.#server.listen(0, '127.0.0.1', r));
+    idp.url = `https://127.0.0.1:${(idp.#server.address() as AddressInfo).port}`;
+    return idp;
+  }
+
+  /** A new signing key (published unless told otherwise); returns its kid. */
+  async addKey(alg = 'RS256', opts: { publish?: boolean; kid?: string } = {}): Promise<string> {
+    const kid = opts.kid ?? `k${this.#keys.size + 1}`;
+    const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
+    this.#keys.set(kid, { alg, privateKey, jwk });
+    if (opts.publish !== false) this.published.add(kid);
+    return kid;
+  }
+
+  /** An ID token: iss, aud, exp (an hour) and sub by default, overridden by `claims`. */
+  async token(claims: JWTPayload & Record<string, unknown>, kid = 'k1'): Promise<string> {
+    const key = this.#keys.get(kid);
+    if (!key) throw new Error(`no key ${kid}`);
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({ iss: this.url, aud: 'mkube', sub: 'alice', iat: now, exp: now + 3600, ...claims })
+      .setProtectedHeader({ alg: key.alg, kid, typ: 'JWT' })
+      .sign(key.privateKey);
+  }
+
+  close(): Promise<void> {
+    this.#server.closeAllConnections();
+    return new Promise((r) => this.#server.close(() => r()));
+  }
+}
