@@ -6,6 +6,7 @@ import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type {
   CertificateSigningRequest,
+  ClusterRole,
   ConfigMap,
   Lease,
   Namespace,
@@ -26,6 +27,7 @@ import { CertificateController } from './certificates/controller.js';
 import { ParsedCsrCache } from './certificates/parsecache.js';
 import { servingApprovingHandler } from './certificates/servingapprover.js';
 import { signingHandler } from './certificates/signer.js';
+import { ClusterRoleAggregationController } from './clusterroleaggregation/index.js';
 import type { Controller } from './controller.js';
 import { ApiEventRecorder } from './events/index.js';
 import { InformerFactory, RESOURCES } from './informers/index.js';
@@ -169,6 +171,15 @@ function buildControllers(
         factory.informerFor<Namespace>(RESOURCES.namespaces),
         factory.informerFor<ServiceAccount>(RESOURCES.serviceaccounts),
         log.child({ controller: 'serviceaccount-controller' }),
+      ),
+    );
+  }
+  if (on('clusterrole-aggregation-controller')) {
+    controllers.push(
+      new ClusterRoleAggregationController(
+        client,
+        factory.informerFor<ClusterRole>(RESOURCES.clusterroles),
+        log.child({ controller: 'clusterrole-aggregation-controller' }),
       ),
     );
   }

@@ -64,6 +64,41 @@ describe('RBAC escalation prevention', () => {
     assert.equal(r.status, 0, r.err);
   });
 
+  it('needs full authority, not just the rules, to set an aggregationRule on a ClusterRole', async () => {
+    await admin([
+      'create',
+      'clusterrole',
+      'cr-writer',
+      '--verb=create',
+      '--resource=clusterroles.rbac.authorization.k8s.io',
+    ]);
+    await admin(['create', 'clusterrolebinding', 'carol-cr', '--clusterrole=cr-writer', '--user=carol']);
+    // A role with rules she holds goes through once the binding is seen; one that aggregates does not.
+    let r = { status: 1, err: '' };
+    for (let i = 0; i < 30 && r.status !== 0; i++) {
+      r = await asCarol([
+        'create',
+        'clusterrole',
+        'cr-plain',
+        '--verb=create',
+        '--resource=clusterroles.rbac.authorization.k8s.io',
+      ]);
+      if (r.status !== 0) await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.equal(r.status, 0, r.err);
+    r = await asCarol([
+      'create',
+      'clusterrole',
+      'cr-agg',
+      '--aggregation-rule=rbac.authorization.k8s.io/aggregate-to-view=true',
+    ]);
+    assert.notEqual(r.status, 0);
+    assert.match(
+      r.err,
+      /clusterroles.rbac.authorization.k8s.io "cr-agg" is forbidden: must have cluster-admin privileges to use the aggregationRule/,
+    );
+  });
+
   it('with `bind` on cluster-admin she may bind it; with `escalate` she may write any role', async () => {
     await admin([
       'create',

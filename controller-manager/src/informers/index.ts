@@ -102,4 +102,5 @@ export const RESOURCES = {
   events: { group: '', version: 'v1', resource: 'events' },
   serviceaccounts: { group: '', version: 'v1', resource: 'serviceaccounts' },
   subjectaccessreviews: { group: 'authorization.k8s.io', version: 'v1', resource: 'subjectaccessreviews' },
+  clusterroles: { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles' },
 } as const satisfies Record<string, ResourceRef>;

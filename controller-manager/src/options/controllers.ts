@@ -17,6 +17,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   { name: 'token-cleaner-controller', aliases: ['tokencleaner'], disabledByDefault: true },
   { name: 'root-ca-certificate-publisher-controller', aliases: ['root-ca-cert-publisher'] },
   { name: 'serviceaccount-controller', aliases: ['serviceaccount'] },
+  { name: 'clusterrole-aggregation-controller', aliases: ['clusterrole-aggregation'] },
   { name: 'node-lifecycle-controller', aliases: ['nodelifecycle'] },
 ];
 

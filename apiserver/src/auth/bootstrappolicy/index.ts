@@ -1,11 +1,21 @@
 // Creates the default policy at start and keeps it current (reconciliation.ReconcileClusterRole):
-// missing objects are created; existing ones annotated autoupdate "true" get missing rules and
-// subjects added (never removed); autoupdate "false" leaves an object as the admin made it.
-import type { ClusterRole, ClusterRoleBinding, KubeObject, Role, RoleBinding } from '@mkube/shared/api';
+// missing objects are created; existing ones annotated autoupdate "true" get missing labels,
+// annotations, rules, aggregation selectors and subjects added (never removed, except an
+// aggregationRule the default does not have); autoupdate "false" leaves an object as the admin made
+// it. An aggregated role's rules are the clusterrole-aggregation controller's and are not touched.
+import type {
+  AggregationRule,
+  ClusterRole,
+  ClusterRoleBinding,
+  KubeObject,
+  Role,
+  RoleBinding,
+} from '@mkube/shared/api';
 import { StatusError } from '@mkube/shared/apierrors';
 import type { Logger } from '@mkube/shared/log';
 import type { Registries } from '../../registry/index.js';
 import {
+  CLUSTER_ROLES_TO_AGGREGATE,
   DEFAULT_CLUSTER_ROLE_BINDINGS,
   DEFAULT_CLUSTER_ROLES,
   DEFAULT_ROLE_BINDINGS,
@@ -13,8 +23,10 @@ import {
 } from './policy.js';
 
 export {
+  aggregateTo,
   CLUSTER_INFO_BINDING,
   CLUSTER_INFO_ROLE,
+  CLUSTER_ROLES_TO_AGGREGATE,
   DEFAULT_CLUSTER_ROLE_BINDINGS,
   DEFAULT_CLUSTER_ROLES,
   DEFAULT_ROLE_BINDINGS,
@@ -28,6 +40,15 @@ export {
 const AUTOUPDATE = 'rbac.authorization.kubernetes.io/autoupdate';
 const CTX = () => ({ user: { username: 'system:apiserver', groups: ['system:masters'] }, now: new Date() });
 
+/** JSON with object keys sorted: equal for values Go's semantic DeepEqual calls equal here. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : x,
+  );
+}
+
 function union<T>(
   current: readonly T[] | undefined,
   wanted: readonly T[] | undefined,
@@ -35,7 +56,7 @@ function union<T>(
   const list = [...(current ?? [])];
   let changed = false;
   for (const w of wanted ?? []) {
-    if (!list.some((c) => JSON.stringify(c) === JSON.stringify(w))) {
+    if (!list.some((c) => canonical(c) === canonical(w))) {
       list.push(w);
       changed = true;
     }
@@ -71,7 +92,8 @@ async function reconcile<T extends KubeObject>(
       }
     }
     if (current.metadata.annotations?.[AUTOUPDATE] === 'false') return 'unchanged';
-    const next = merge(structuredClone(current), wanted);
+    const meta = mergeMetadata(structuredClone(current), wanted);
+    const next = merge(meta ?? structuredClone(current), wanted) ?? meta;
     if (!next) return 'unchanged';
     try {
       // `next` keeps current's resourceVersion: a write in between is a Conflict, not overwritten.
@@ -84,12 +106,92 @@ async function reconcile<T extends KubeObject>(
   }
 }
 
+/** Adds the labels and annotations `wanted` has and `current` lacks (the existing values win), or undefined. */
+function mergeMetadata<T extends KubeObject>(current: T, wanted: T): T | undefined {
+  let changed = false;
+  const merged = (cur: Record<string, string> | undefined, want: Record<string, string> | undefined) => {
+    const out = { ...cur };
+    for (const [k, v] of Object.entries(want ?? {})) {
+      if (!(k in out)) {
+        out[k] = v;
+        changed = true;
+      }
+    }
+    return out;
+  };
+  const labels = merged(current.metadata.labels, wanted.metadata.labels);
+  const annotations = merged(current.metadata.annotations, wanted.metadata.annotations);
+  if (!changed) return undefined;
+  return { ...current, metadata: { ...current.metadata, labels, annotations } };
+}
+
+/**
+ * A ClusterRole brought to the default (computeReconciledRole with union): missing rules added —
+ * none for an aggregated default, whose rules are the aggregation controller's — missing
+ * aggregation selectors added, and an aggregationRule the default does not have removed.
+ */
+export function reconcileClusterRole(cur: ClusterRole, want: ClusterRole): ClusterRole | undefined {
+  let next: ClusterRole | undefined;
+  const { list, changed } = union(cur.rules, want.rules);
+  if (changed) next = { ...cur, rules: list };
+  const aggregation = reconcileAggregationRule(cur.aggregationRule, want.aggregationRule);
+  if (aggregation.changed) {
+    const { aggregationRule: _drop, ...rest } = next ?? cur;
+    next = aggregation.rule ? { ...rest, aggregationRule: aggregation.rule } : rest;
+  }
+  return next;
+}
+
+function reconcileAggregationRule(
+  cur: AggregationRule | undefined,
+  want: AggregationRule | undefined,
+): { changed: boolean; rule?: AggregationRule } {
+  if (!want) return cur ? { changed: true } : { changed: false, rule: cur };
+  const { list, changed } = union(cur?.clusterRoleSelectors, want.clusterRoleSelectors);
+  return changed || !cur
+    ? { changed: true, rule: { ...cur, clusterRoleSelectors: list } }
+    : { changed: false, rule: cur };
+}
+
+/**
+ * Before reconciling (primeAggregatedClusterRoles): a role that has become aggregated, found still
+ * plain — made by hand before mkube had it — has its rules copied to the role now carrying them, so
+ * the aggregation that replaces them keeps them.
+ */
+async function primeAggregatedClusterRoles(registries: Registries, log: Logger): Promise<void> {
+  const reg = registries.get('rbac.authorization.k8s.io', 'clusterroles')!;
+  const get = async (name: string) => {
+    try {
+      return (await reg.get('', name)) as ClusterRole;
+    } catch (e) {
+      if (e instanceof StatusError && e.reason === 'NotFound') return undefined;
+      throw e;
+    }
+  };
+  for (const [oldName, newName] of Object.entries(CLUSTER_ROLES_TO_AGGREGATE)) {
+    if (await get(newName)) continue;
+    const existing = await get(oldName);
+    if (!existing || existing.aggregationRule) continue;
+    log.info({ clusterrole: oldName, to: newName }, 'bootstrap policy: migrating rules of a role now aggregated');
+    const { labels, annotations } = existing.metadata;
+    const copy: ClusterRole = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: newName, ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) },
+      ...(existing.rules ? { rules: existing.rules } : {}),
+    };
+    try {
+      await reg.create('', copy, CTX(), { dryRun: false });
+    } catch (e) {
+      if (!(e instanceof StatusError && e.reason === 'AlreadyExists')) throw e;
+    }
+  }
+}
+
 export async function reconcileBootstrapPolicy(registries: Registries, log: Logger): Promise<void> {
+  await primeAggregatedClusterRoles(registries, log);
   for (const r of DEFAULT_CLUSTER_ROLES) {
-    const outcome = await reconcile<ClusterRole>(registries, 'clusterroles', r, (cur, want) => {
-      const { list, changed } = union(cur.rules, want.rules);
-      return changed ? { ...cur, rules: list } : undefined;
-    });
+    const outcome = await reconcile<ClusterRole>(registries, 'clusterroles', r, reconcileClusterRole);
     if (outcome !== 'unchanged') log.info({ clusterrole: r.metadata.name, outcome }, 'bootstrap policy');
   }
   for (const b of DEFAULT_CLUSTER_ROLE_BINDINGS) {

@@ -1,5 +1,5 @@
-// The default ClusterRoles and ClusterRoleBindings kube-apiserver creates (bootstrappolicy/policy.go)
-// that matter to mkube, plus kubeadm's TLS-bootstrap bindings. Data only.
+// The default ClusterRoles and ClusterRoleBindings kube-apiserver creates (bootstrappolicy/policy.go
+// and controller_policy.go) that matter to mkube, plus kubeadm's TLS-bootstrap bindings. Data only.
 import {
   AUTHENTICATION_INFO,
   type ClusterRole,
@@ -14,12 +14,32 @@ const RBAC = 'rbac.authorization.k8s.io';
 const LABELS = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
 const AUTOUPDATE = { 'rbac.authorization.kubernetes.io/autoupdate': 'true' };
 
-const role = (name: string, rules: PolicyRule[]): ClusterRole => ({
+const role = (name: string, rules: PolicyRule[], labels: Record<string, string> = {}): ClusterRole => ({
   apiVersion: `${RBAC}/v1`,
   kind: 'ClusterRole',
-  metadata: { name, labels: { ...LABELS }, annotations: { ...AUTOUPDATE } },
+  metadata: { name, labels: { ...LABELS, ...labels }, annotations: { ...AUTOUPDATE } },
   rules,
 });
+
+/** The label a ClusterRole carries to be gathered into `admin`, `edit` or `view`. */
+export const aggregateTo = (target: 'admin' | 'edit' | 'view'): string => `${RBAC}/aggregate-to-${target}`;
+const TRUE = 'true';
+
+/**
+ * An aggregated ClusterRole: no rules of its own (the clusterrole-aggregation controller fills them
+ * with those of every ClusterRole labelled `aggregate-to-<name>`), itself labelled `labels`.
+ */
+const aggregated = (name: 'admin' | 'edit' | 'view', labels: Record<string, string> = {}): ClusterRole => ({
+  apiVersion: `${RBAC}/v1`,
+  kind: 'ClusterRole',
+  metadata: { name, labels: { ...LABELS, ...labels }, annotations: { ...AUTOUPDATE } },
+  aggregationRule: { clusterRoleSelectors: [{ matchLabels: { [aggregateTo(name)]: TRUE } }] },
+});
+
+// Verb sets of upstream's policy.go, sorted as its rule builder stores them.
+const READ = ['get', 'list', 'watch'];
+const WRITE = ['create', 'delete', 'deletecollection', 'patch', 'update'];
+const READ_WRITE = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 const group = (name: string): Subject => ({ kind: 'Group', apiGroup: RBAC, name });
 const user = (name: string): Subject => ({ kind: 'User', apiGroup: RBAC, name });
@@ -57,6 +77,191 @@ export const DEFAULT_CLUSTER_ROLES: readonly ClusterRole[] = [
     { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
     { nonResourceURLs: ['*'], verbs: ['*'] },
   ]),
+  // The user-facing roles (policy.go): admin ⊇ edit ⊇ view by aggregation — `edit` is labelled to
+  // join `admin`, `view` to join `edit` — with the rules in the system:aggregate-to-* roles.
+  aggregated('admin'),
+  aggregated('edit', { [aggregateTo('admin')]: TRUE }),
+  aggregated('view', { [aggregateTo('edit')]: TRUE }),
+  role(
+    'system:aggregate-to-admin',
+    [
+      { apiGroups: ['authorization.k8s.io'], resources: ['localsubjectaccessreviews'], verbs: ['create'] },
+      { apiGroups: [RBAC], resources: ['rolebindings', 'roles'], verbs: READ_WRITE },
+    ],
+    { [aggregateTo('admin')]: TRUE },
+  ),
+  role(
+    'system:aggregate-to-edit',
+    [
+      // Reading the escalating resources.
+      {
+        apiGroups: [''],
+        resources: ['pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy', 'secrets', 'services/proxy'],
+        verbs: READ,
+      },
+      { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['impersonate'] },
+      {
+        apiGroups: [''],
+        resources: ['pods', 'pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy'],
+        verbs: WRITE,
+      },
+      { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
+      {
+        apiGroups: [''],
+        resources: [
+          'configmaps',
+          'events',
+          'persistentvolumeclaims',
+          'replicationcontrollers',
+          'replicationcontrollers/scale',
+          'secrets',
+          'serviceaccounts',
+          'services',
+          'services/proxy',
+        ],
+        verbs: WRITE,
+      },
+      { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] },
+      {
+        apiGroups: ['apps'],
+        resources: [
+          'daemonsets',
+          'deployments',
+          'deployments/rollback',
+          'deployments/scale',
+          'replicasets',
+          'replicasets/scale',
+          'statefulsets',
+          'statefulsets/scale',
+        ],
+        verbs: WRITE,
+      },
+      { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: WRITE },
+      { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: WRITE },
+      {
+        apiGroups: ['extensions'],
+        resources: [
+          'daemonsets',
+          'deployments',
+          'deployments/rollback',
+          'deployments/scale',
+          'ingresses',
+          'networkpolicies',
+          'replicasets',
+          'replicasets/scale',
+          'replicationcontrollers/scale',
+        ],
+        verbs: WRITE,
+      },
+      { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: WRITE },
+      { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'networkpolicies'], verbs: WRITE },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: READ_WRITE },
+    ],
+    { [aggregateTo('edit')]: TRUE },
+  ),
+  role(
+    'system:aggregate-to-view',
+    [
+      {
+        apiGroups: [''],
+        resources: [
+          'configmaps',
+          'endpoints',
+          'persistentvolumeclaims',
+          'persistentvolumeclaims/status',
+          'pods',
+          'replicationcontrollers',
+          'replicationcontrollers/scale',
+          'serviceaccounts',
+          'services',
+          'services/status',
+        ],
+        verbs: READ,
+      },
+      {
+        apiGroups: [''],
+        resources: [
+          'bindings',
+          'events',
+          'limitranges',
+          'namespaces/status',
+          'pods/log',
+          'pods/status',
+          'replicationcontrollers/status',
+          'resourcequotas',
+          'resourcequotas/status',
+        ],
+        verbs: READ,
+      },
+      // Reading namespaces at namespace scope: reading *this* namespace.
+      { apiGroups: [''], resources: ['namespaces'], verbs: READ },
+      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ },
+      {
+        apiGroups: ['apps'],
+        resources: [
+          'controllerrevisions',
+          'daemonsets',
+          'daemonsets/status',
+          'deployments',
+          'deployments/scale',
+          'deployments/status',
+          'replicasets',
+          'replicasets/scale',
+          'replicasets/status',
+          'statefulsets',
+          'statefulsets/scale',
+          'statefulsets/status',
+        ],
+        verbs: READ,
+      },
+      {
+        apiGroups: ['autoscaling'],
+        resources: ['horizontalpodautoscalers', 'horizontalpodautoscalers/status'],
+        verbs: READ,
+      },
+      { apiGroups: ['batch'], resources: ['cronjobs', 'cronjobs/status', 'jobs', 'jobs/status'], verbs: READ },
+      {
+        apiGroups: ['extensions'],
+        resources: [
+          'daemonsets',
+          'daemonsets/status',
+          'deployments',
+          'deployments/scale',
+          'deployments/status',
+          'ingresses',
+          'ingresses/status',
+          'networkpolicies',
+          'replicasets',
+          'replicasets/scale',
+          'replicasets/status',
+          'replicationcontrollers/scale',
+        ],
+        verbs: READ,
+      },
+      { apiGroups: ['policy'], resources: ['poddisruptionbudgets', 'poddisruptionbudgets/status'], verbs: READ },
+      {
+        apiGroups: ['networking.k8s.io'],
+        resources: ['ingresses', 'ingresses/status', 'networkpolicies'],
+        verbs: READ,
+      },
+    ],
+    { [aggregateTo('view')]: TRUE },
+  ),
+  role('system:monitoring', [
+    {
+      nonResourceURLs: [
+        '/healthz',
+        '/healthz/*',
+        '/livez',
+        '/livez/*',
+        '/metrics',
+        '/metrics/slis',
+        '/readyz',
+        '/readyz/*',
+      ],
+      verbs: ['get'],
+    },
+  ]),
   role('system:discovery', [
     {
       nonResourceURLs: [
@@ -77,6 +282,18 @@ export const DEFAULT_CLUSTER_ROLES: readonly ClusterRole[] = [
   ]),
   role('system:public-info-viewer', [
     { nonResourceURLs: ['/healthz', '/livez', '/readyz', '/version', '/version/'], verbs: ['get'] },
+  ]),
+  // ServiceAccountIssuerDiscovery's documents; bound to all service accounts, not to anonymous.
+  role('system:service-account-issuer-discovery', [
+    {
+      nonResourceURLs: [
+        '/.well-known/openid-configuration',
+        '/.well-known/openid-configuration/',
+        '/openid/v1/jwks',
+        '/openid/v1/jwks/',
+      ],
+      verbs: ['get'],
+    },
   ]),
   role('system:basic-user', [
     {
@@ -183,6 +400,9 @@ export const DEFAULT_CLUSTER_ROLES: readonly ClusterRole[] = [
     { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['create'] },
     EVENTS_RULE,
   ]),
+  role('system:controller:clusterrole-aggregation-controller', [
+    { apiGroups: [RBAC], resources: ['clusterroles'], verbs: ['escalate', 'get', 'list', 'patch', 'update', 'watch'] },
+  ]),
   role('system:controller:root-ca-cert-publisher', [
     { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'update'] },
     EVENTS_RULE,
@@ -197,6 +417,16 @@ export const DEFAULT_CLUSTER_ROLES: readonly ClusterRole[] = [
   ]),
 ];
 
+/**
+ * The roles that became aggregated, each with the role that now carries its rules (upstream's
+ * ClusterRolesToAggregate): a cluster holding a plain `view` of its own keeps those rules this way.
+ */
+export const CLUSTER_ROLES_TO_AGGREGATE: Readonly<Record<string, string>> = {
+  admin: 'system:aggregate-to-admin',
+  edit: 'system:aggregate-to-edit',
+  view: 'system:aggregate-to-view',
+};
+
 export const DEFAULT_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
   binding('cluster-admin', 'cluster-admin', [group('system:masters')]),
   binding('system:discovery', 'system:discovery', [group('system:authenticated')]),
@@ -205,6 +435,10 @@ export const DEFAULT_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
     group('system:authenticated'),
     group('system:unauthenticated'),
   ]),
+  binding('system:service-account-issuer-discovery', 'system:service-account-issuer-discovery', [
+    group('system:serviceaccounts'),
+  ]),
+  binding('system:monitoring', 'system:monitoring', [group('system:monitoring')]),
   binding('system:kube-controller-manager', 'system:kube-controller-manager', [user(KCM_USER)]),
   binding(
     'system:controller:certificate-controller',
@@ -220,6 +454,11 @@ export const DEFAULT_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
     'system:controller:service-account-controller',
     'system:controller:service-account-controller',
     controllerSubjects('service-account-controller'),
+  ),
+  binding(
+    'system:controller:clusterrole-aggregation-controller',
+    'system:controller:clusterrole-aggregation-controller',
+    controllerSubjects('clusterrole-aggregation-controller'),
   ),
   binding(
     'system:controller:root-ca-cert-publisher',

@@ -1,14 +1,19 @@
 // Escalation prevention (pkg/registry/rbac/escalation_check.go, validation/rule.go): a user may
 // create or update a Role/ClusterRole only with rules it already holds (or with verb `escalate` on
 // it), and a binding only to a role whose rules it holds (or with verb `bind` on it). system:masters
-// is exempt, as upstream.
-import type { ClusterRole, PolicyRule, Role, RoleBinding } from '@mkube/shared/api';
+// is exempt, as upstream. Using a ClusterRole aggregationRule (without `escalate`) takes full
+// authority (clusterrole/policybased/storage.go).
+import type { ClusterRole, KubeObject, PolicyRule, Role, RoleBinding } from '@mkube/shared/api';
 import { newForbidden } from '@mkube/shared/apierrors';
 import type { Authorizer, UserInfo } from '@mkube/shared/auth';
 import type { AdmissionAttributes, AdmissionPlugin } from '../../admission/types.js';
 import type { RbacAuthorizer } from './index.js';
 
 const GROUP = 'rbac.authorization.k8s.io';
+const FULL_AUTHORITY: PolicyRule[] = [
+  { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+  { verbs: ['*'], nonResourceURLs: ['*'] },
+];
 
 /** One verb on one resource (and name) or one URL: the unit rules are compared in. */
 function breakdown(rule: PolicyRule): PolicyRule[] {
@@ -104,8 +109,21 @@ export function rbacEscalation(rbac: RbacAuthorizer, authorizer: Authorizer): Ad
       if (a.resource === 'roles' || a.resource === 'clusterroles') {
         if (await may(a.user, 'escalate', a.resource, ns, a.name)) return;
         const role = a.object as Role | ClusterRole;
-        const missing = missingRules(rbac.rulesFor(a.user, ns), role.rules ?? []);
+        const held = rbac.rulesFor(a.user, ns);
+        const missing = missingRules(held, role.rules ?? []);
         if (missing.length) refuse(a, missing);
+        // An aggregationRule can gather anything: setting, changing or dropping one takes * on *.*.
+        const aggregates = (r: KubeObject | undefined) =>
+          ((r as ClusterRole | undefined)?.aggregationRule?.clusterRoleSelectors?.length ?? 0) > 0;
+        if (a.resource === 'clusterroles' && (aggregates(role) || aggregates(a.oldObject))) {
+          if (missingRules(held, FULL_AUTHORITY).length) {
+            throw newForbidden(
+              { group: GROUP, resource: a.resource },
+              a.name,
+              'must have cluster-admin privileges to use the aggregationRule',
+            );
+          }
+        }
         return;
       }
       if (a.resource === 'rolebindings' || a.resource === 'clusterrolebindings') {

@@ -4,7 +4,6 @@
 // of them, however many RoleBindings the cluster holds.
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, Subject } from '@mkube/shared/api';
 import type { Attributes, AuthorizationResult, Authorizer, UserInfo } from '@mkube/shared/auth';
-import { labelSelectorFromObject } from '@mkube/shared/selectors';
 import type { Informer } from '../../informers/index.js';
 import { describeSubject, ruleAllows, serviceAccountUsername, subjectMatches } from './rules.js';
 
@@ -89,19 +88,12 @@ export class RbacAuthorizer implements Authorizer {
     });
   }
 
-  /** A ClusterRole's rules; an aggregated one gathers the rules of every ClusterRole its selectors match. */
+  /**
+   * A ClusterRole's rules, as stored: an aggregated role's are what the clusterrole-aggregation
+   * controller wrote (upstream's authorizer does not gather them itself either).
+   */
   clusterRoleRules(name: string): PolicyRule[] {
-    const role = this.inf.clusterRoles.get('', name);
-    if (!role) return [];
-    const selectors = role.aggregationRule?.clusterRoleSelectors;
-    if (!selectors?.length) return role.rules ?? [];
-    const matchers = selectors.map((s) => labelSelectorFromObject(s));
-    const rules: PolicyRule[] = [];
-    for (const other of this.inf.clusterRoles.list()) {
-      if (other.metadata.name === name || other.aggregationRule) continue;
-      if (matchers.some((m) => m.matches(other.metadata.labels))) rules.push(...(other.rules ?? []));
-    }
-    return rules;
+    return this.inf.clusterRoles.get('', name)?.rules ?? [];
   }
 
   roleRules(namespace: string, name: string): PolicyRule[] {
