@@ -7,15 +7,8 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { curl, kubectl, run, tempDir } from '../server/fixture.ts';
-import {
-  type LoggedFixture,
-  type Responder,
-  startLoggedFixture,
-  startWebhookServer,
-  tokenKubeconfig,
-  type WebhookServer,
-} from './webhook-fixture.ts';
+import { curl, curlToken, type Fixture, kubectl, startFixture, tempDir, tokenKubeconfig } from '../server/fixture.ts';
+import { type Responder, startWebhookServer, type WebhookServer } from './webhook-fixture.ts';
 
 const ALICE = { username: 'wh-alice', uid: 'u-42', groups: ['wh-devs'], extra: { 'example.com/team': ['blue'] } };
 
@@ -40,25 +33,10 @@ const responder: Responder = (body) => {
 
 const reviewsOf = (wh: WebhookServer, token: string) => wh.requests.filter((r) => r.body?.spec?.token === token);
 
-function curlToken(fx: LoggedFixture, token: string, path = '/api') {
-  return run('curl', [
-    '-s',
-    '-o',
-    '/dev/null',
-    '-w',
-    '%{http_code}',
-    '--cacert',
-    fx.pki.caCrt,
-    '-H',
-    `Authorization: Bearer ${token}`,
-    `${fx.url}${path}`,
-  ]).then((r) => r.stdout);
-}
-
 describe('token webhook, authentication.k8s.io/v1, client certificate to the webhook', () => {
   let dir = '';
   let wh: WebhookServer;
-  let fx: LoggedFixture;
+  let fx: Fixture;
   // Started at once: the suites' set-ups overlap.
   const ready = (async () => {
     dir = tempDir('authn-webhook');
@@ -66,7 +44,7 @@ describe('token webhook, authentication.k8s.io/v1, client certificate to the web
     const kc = wh.kubeconfig(join(dir, 'authn.conf'), { path: '/authn' });
     const tokens = join(dir, 'tokens.csv');
     writeFileSync(tokens, 'file-token,file-user,f-1,file-group\n');
-    fx = await startLoggedFixture([
+    fx = await startFixture([
       '--authorization-mode=RBAC',
       `--token-auth-file=${tokens}`,
       '--api-audiences=api-a,api-b',
@@ -197,13 +175,13 @@ describe('token webhook, authentication.k8s.io/v1, client certificate to the web
 describe('token webhook, default v1beta1, bearer token to the webhook, short TTL, then unreachable', () => {
   let dir = '';
   let wh: WebhookServer;
-  let fx: LoggedFixture;
+  let fx: Fixture;
   // Started at once: the suites' set-ups overlap.
   const ready = (async () => {
     dir = tempDir('authn-webhook-b');
     wh = await startWebhookServer(join(dir, 'webhook'), responder);
     const kc = wh.kubeconfig(join(dir, 'authn.conf'), { token: 'apiserver-secret', inlineCA: true });
-    fx = await startLoggedFixture([
+    fx = await startFixture([
       '--authorization-mode=RBAC',
       `--authentication-token-webhook-config-file=${kc}`,
       '--authentication-token-webhook-cache-ttl=600ms',

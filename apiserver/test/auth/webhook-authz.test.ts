@@ -7,15 +7,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { curl, issueClient, kubectl, tempDir } from '../server/fixture.ts';
-import {
-  type LoggedFixture,
-  type Responder,
-  startLoggedFixture,
-  startWebhookServer,
-  type WebhookRequest,
-  type WebhookServer,
-} from './webhook-fixture.ts';
+import { curl, type Fixture, issueClient, kubectl, startFixture, tempDir } from '../server/fixture.ts';
+import { type Responder, startWebhookServer, type WebhookRequest, type WebhookServer } from './webhook-fixture.ts';
 
 function responder(): Responder {
   let flaky = 0;
@@ -39,12 +32,12 @@ function responder(): Responder {
 type User = { kubeconfig: string; dir: string; crt: string; key: string };
 
 /** curl as `u` (its client certificate); resolves the HTTP status code. */
-async function curlAs(fx: LoggedFixture, u: User, path: string): Promise<number> {
+async function curlAs(fx: Fixture, u: User, path: string): Promise<number> {
   return (await curl({ url: fx.url, pki: { ...fx.pki, adminCrt: u.crt, adminKey: u.key } }, path)).code;
 }
 
 /** Creates an object as the admin (client certificate), by a plain POST. */
-async function create(fx: LoggedFixture, path: string, obj: object): Promise<void> {
+async function create(fx: Fixture, path: string, obj: object): Promise<void> {
   const r = await curl(fx, path, ['-X', 'POST', '-H', 'Content-Type: application/json', '-d', JSON.stringify(obj)]);
   assert.equal(r.code, 201, r.body);
 }
@@ -61,14 +54,14 @@ const sarsFor = (wh: WebhookServer, user: string, resource?: string) =>
 describe('authorization webhook v1 in Node,Webhook,RBAC', () => {
   let dir = '';
   let wh: WebhookServer;
-  let fx: LoggedFixture;
+  let fx: Fixture;
   let alice: User;
   // Started at once: the suites' set-ups overlap.
   const ready = (async () => {
     dir = tempDir('authz-webhook');
     wh = await startWebhookServer(join(dir, 'webhook'), responder());
     const kc = wh.kubeconfig(join(dir, 'authz.conf'), { path: '/authz' });
-    fx = await startLoggedFixture([
+    fx = await startFixture([
       '--authorization-mode=Node,Webhook,RBAC',
       `--authorization-webhook-config-file=${kc}`,
       '--authorization-webhook-version=v1',
@@ -146,7 +139,7 @@ describe('authorization webhook v1 in Node,Webhook,RBAC', () => {
 describe('authorization webhook, default v1beta1, bearer token, TTL flags, failures', () => {
   let dir = '';
   let wh: WebhookServer;
-  let fx: LoggedFixture;
+  let fx: Fixture;
   let alice: User;
   let broken: User;
   let flaky: User;
@@ -155,7 +148,7 @@ describe('authorization webhook, default v1beta1, bearer token, TTL flags, failu
     dir = tempDir('authz-webhook-b');
     wh = await startWebhookServer(join(dir, 'webhook'), responder());
     const kc = wh.kubeconfig(join(dir, 'authz.conf'), { token: 'authz-secret', inlineCA: true });
-    fx = await startLoggedFixture([
+    fx = await startFixture([
       '--authorization-mode=Webhook,RBAC',
       `--authorization-webhook-config-file=${kc}`,
       '--authorization-webhook-cache-authorized-ttl=1m',

@@ -1,24 +1,11 @@
 // A real HTTPS webhook service for the apiserver to call (its own CA, serving certificate and a
-// client certificate for the apiserver, generated at run time), and an apiserver whose log the
-// test can read. The service records every request as it arrived.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// client certificate for the apiserver, generated at run time). The service records every request
+// as it arrived.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { parseFlags } from '@mkube/shared/flags';
-import { createLogger } from '@mkube/shared/log';
-import { APISERVER_FLAGS, loadApiServerConfig } from '../../src/config/index.ts';
-import { startApiServer } from '../../src/server/server.ts';
-import {
-  type ExtraArgs,
-  type Fixture,
-  makePki,
-  type Pki,
-  serverArgs,
-  tempDir,
-  writeKubeconfig,
-} from '../server/fixture.ts';
+import { makePki, type Pki } from '../server/fixture.ts';
 
 export interface WebhookRequest {
   readonly method: string;
@@ -146,64 +133,4 @@ export async function startWebhookServer(dir: string, respond: Responder): Promi
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
-}
-
-export interface LoggedFixture extends Fixture {
-  /** Every log line the apiserver wrote, as text. */
-  readonly logs: string[];
-}
-
-/** startFixture's apiserver, with its log kept for the test to read. */
-export async function startLoggedFixture(extraArgs: ExtraArgs): Promise<LoggedFixture> {
-  const dir = tempDir('webhook-apiserver');
-  const pki = makePki(dir);
-  const extra = typeof extraArgs === 'function' ? extraArgs(pki) : extraArgs;
-  const parsed = parseFlags(APISERVER_FLAGS, serverArgs(pki, join(dir, 'data'), extra));
-  const config = loadApiServerConfig(parsed.flags, parsed.given);
-  const logs: string[] = [];
-  const log = createLogger({ name: 'kube-apiserver', destination: { write: (s: string) => logs.push(s) } as never });
-  const server = await startApiServer(config, { log, drainTimeoutMs: 3000 });
-  const url = `https://127.0.0.1:${server.port}`;
-  const kubeconfig = join(dir, 'admin.conf');
-  writeKubeconfig(kubeconfig, url, pki);
-  return {
-    dir,
-    pki,
-    server,
-    url,
-    kubeconfig,
-    logs,
-    async close() {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** A kubeconfig for `fx` that authenticates with a bearer token only (no client certificate). */
-export function tokenKubeconfig(fx: Pick<Fixture, 'dir' | 'url' | 'pki'>, name: string, token: string): string {
-  const file = join(fx.dir, `${name}.conf`);
-  writeFileSync(
-    file,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      '- name: mkube',
-      '  cluster:',
-      `    server: ${fx.url}`,
-      `    certificate-authority: ${fx.pki.caCrt}`,
-      'users:',
-      `- name: ${name}`,
-      '  user:',
-      `    token: ${token}`,
-      'contexts:',
-      '- name: mkube',
-      `  context: {cluster: mkube, user: ${name}}`,
-      'current-context: mkube',
-      '',
-    ].join('\n'),
-    { mode: 0o600 },
-  );
-  return file;
 }

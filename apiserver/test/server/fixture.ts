@@ -100,6 +100,8 @@ export interface Fixture {
   readonly server: RunningApiServer;
   readonly url: string;
   readonly kubeconfig: string;
+  /** Every log line the apiserver wrote, as text. */
+  readonly logs: string[];
   close(): Promise<void>;
 }
 
@@ -171,7 +173,8 @@ export async function startFixture(extraArgs: ExtraArgs = []): Promise<Fixture> 
   const extra = typeof extraArgs === 'function' ? extraArgs(pki) : extraArgs;
   const parsed = parseFlags(APISERVER_FLAGS, serverArgs(pki, join(dir, 'data'), extra));
   const config = loadApiServerConfig(parsed.flags, parsed.given);
-  const log = createLogger({ name: 'kube-apiserver', destination: { write: () => undefined } as never });
+  const logs: string[] = [];
+  const log = createLogger({ name: 'kube-apiserver', destination: { write: (s: string) => logs.push(s) } as never });
   const server = await startApiServer(config, { log, drainTimeoutMs: 3000 });
   const url = `https://127.0.0.1:${server.port}`;
   const kubeconfig = join(dir, 'admin.conf');
@@ -182,6 +185,7 @@ export async function startFixture(extraArgs: ExtraArgs = []): Promise<Fixture> 
     server,
     url,
     kubeconfig,
+    logs,
     async close() {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -293,4 +297,51 @@ export async function issueClient(
   writeFileSync(`${base}.key`, encodePrivateKeyPem(key), { mode: 0o600 });
   writeKubeconfig(`${base}.conf`, f.url, { ...f.pki, adminCrt: `${base}.crt`, adminKey: `${base}.key` });
   return { kubeconfig: `${base}.conf`, dir: f.dir, crt: `${base}.crt`, key: `${base}.key` };
+}
+
+/**
+ * A kubeconfig for `fx` with the cluster CA and a bearer token, or no credentials at all (kubectl's
+ * --token is then the only one sent): no client certificate, which would win over a token.
+ */
+export function tokenKubeconfig(fx: Pick<Fixture, 'dir' | 'url' | 'pki'>, name: string, token?: string): string {
+  const file = join(fx.dir, `${name}.conf`);
+  writeFileSync(
+    file,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: mkube',
+      '  cluster:',
+      `    server: ${fx.url}`,
+      `    certificate-authority: ${fx.pki.caCrt}`,
+      'users:',
+      `- name: ${name}`,
+      token === undefined ? '  user: {}' : `  user:\n    token: ${token}`,
+      'contexts:',
+      '- name: mkube',
+      `  context: {cluster: mkube, user: ${name}}`,
+      'current-context: mkube',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  return file;
+}
+
+/** The HTTP status of an anonymous-TLS GET carrying a bearer token (curl, the cluster CA). */
+export async function curlToken(fx: Pick<Fixture, 'url' | 'pki'>, token: string, path = '/api'): Promise<string> {
+  const r = await run('curl', [
+    '-s',
+    '-o',
+    '/dev/null',
+    '-w',
+    '%{http_code}',
+    '--cacert',
+    fx.pki.caCrt,
+    '-H',
+    `Authorization: Bearer ${token}`,
+    `${fx.url}${path}`,
+  ]);
+  return r.stdout;
 }

@@ -5,33 +5,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TestIdp } from '../authentication/idp.ts';
-import { curl, type Fixture, kubectl, kubectlBinary, startFixture, tempDir } from './fixture.ts';
-
-/** A kubeconfig with the cluster's CA and no credentials: kubectl's --token is the only one sent. */
-function tokenOnly(f: Fixture): Pick<Fixture, 'kubeconfig' | 'dir'> {
-  const kubeconfig = join(f.dir, 'token-only.conf');
-  writeFileSync(
-    kubeconfig,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      '- name: mkube',
-      '  cluster:',
-      `    server: ${f.url}`,
-      `    certificate-authority: ${f.pki.caCrt}`,
-      'users:',
-      '- name: oidc',
-      '  user: {}',
-      'contexts:',
-      '- name: oidc',
-      '  context: {cluster: mkube, user: oidc}',
-      'current-context: oidc',
-      '',
-    ].join('\n'),
-  );
-  return { kubeconfig, dir: f.dir };
-}
+import { curl, type Fixture, kubectl, kubectlBinary, startFixture, tempDir, tokenKubeconfig } from './fixture.ts';
 
 /** Until the provider's discovery ran (it starts in the background, as kube-apiserver's). */
 async function untilAuthenticated(f: Fixture, token: string): Promise<void> {
@@ -71,7 +45,11 @@ describe('apiserver with --oidc-* flags', () => {
     const token = await idp.token({ groups: ['dev'] });
     // kubectl 1.27 asks for SelfSubjectReview v1alpha1/v1beta1, which a 1.33 apiserver does not serve.
     for (const bin of ['kubectl']) {
-      const r = await kubectl(tokenOnly(f), ['auth', 'whoami', `--token=${token}`, '-o', 'json'], bin);
+      const r = await kubectl(
+        { kubeconfig: tokenKubeconfig(f, 'oidc'), dir: f.dir },
+        ['auth', 'whoami', `--token=${token}`, '-o', 'json'],
+        bin,
+      );
       assert.equal(r.status, 0, `${bin}: ${r.err}`);
       const info = JSON.parse(r.out).status.userInfo;
       assert.equal(info.username, `${idp.url}#alice`, bin);
@@ -81,7 +59,11 @@ describe('apiserver with --oidc-* flags', () => {
 
   it('RBAC sees the OIDC user: forbidden until its group is bound', async () => {
     const token = await idp.token({ sub: 'bob', groups: ['viewers'] });
-    const denied = await kubectl(tokenOnly(f), ['get', 'ns', `--token=${token}`]);
+    const denied = await kubectl({ kubeconfig: tokenKubeconfig(f, 'oidc'), dir: f.dir }, [
+      'get',
+      'ns',
+      `--token=${token}`,
+    ]);
     assert.notEqual(denied.status, 0);
     assert.match(denied.err, new RegExp(`User "${idp.url}#bob" cannot list resource "namespaces"`));
     const bind = await kubectl(f, [
@@ -93,22 +75,34 @@ describe('apiserver with --oidc-* flags', () => {
     ]);
     assert.equal(bind.status, 0, bind.err);
     const end = Date.now() + 5000;
-    let ok = await kubectl(tokenOnly(f), ['get', 'ns', `--token=${token}`, '-o', 'name']);
+    let ok = await kubectl({ kubeconfig: tokenKubeconfig(f, 'oidc'), dir: f.dir }, [
+      'get',
+      'ns',
+      `--token=${token}`,
+      '-o',
+      'name',
+    ]);
     while (ok.status !== 0 && Date.now() < end) {
       await new Promise((r) => setTimeout(r, 100));
-      ok = await kubectl(tokenOnly(f), ['get', 'ns', `--token=${token}`, '-o', 'name']);
+      ok = await kubectl({ kubeconfig: tokenKubeconfig(f, 'oidc'), dir: f.dir }, [
+        'get',
+        'ns',
+        `--token=${token}`,
+        '-o',
+        'name',
+      ]);
     }
     assert.equal(ok.status, 0, ok.err);
     assert.match(ok.out, /namespace\/default/);
     // kubectl 1.27 sends the same bearer token.
     const old = await kubectl(
-      tokenOnly(f),
+      { kubeconfig: tokenKubeconfig(f, 'oidc'), dir: f.dir },
       ['auth', 'can-i', 'list', 'namespaces', `--token=${token}`],
       kubectlBinary(27),
     );
     assert.equal(old.out.trim(), 'yes', old.err);
     const other = await kubectl(
-      tokenOnly(f),
+      { kubeconfig: tokenKubeconfig(f, 'oidc'), dir: f.dir },
       ['auth', 'can-i', 'list', 'namespaces', `--token=${await idp.token({ sub: 'eve' })}`],
       kubectlBinary(27),
     );
@@ -129,7 +123,7 @@ describe('apiserver with --oidc-* flags', () => {
       assert.equal(status.kind, 'Status');
       assert.equal(status.reason, 'Unauthorized');
     }
-    const k = await kubectl(tokenOnly(f), ['get', 'ns', `--token=${bad[0]}`]);
+    const k = await kubectl({ kubeconfig: tokenKubeconfig(f, 'oidc'), dir: f.dir }, ['get', 'ns', `--token=${bad[0]}`]);
     assert.match(k.err, /You must be logged in to the server \(Unauthorized\)/);
   });
 
@@ -195,7 +189,7 @@ anonymous:
   });
 
   it('maps the user by its CEL expression (ES256 accepted: a file allows every algorithm)', async () => {
-    const r = await kubectl(tokenOnly(f), [
+    const r = await kubectl({ kubeconfig: tokenKubeconfig(f, 'oidc'), dir: f.dir }, [
       'auth',
       'whoami',
       `--token=${await idp.token({ sub: 'carol' })}`,

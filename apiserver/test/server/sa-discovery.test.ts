@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { curl, type Fixture, kubectl, startFixture } from './fixture.ts';
+import { curl, type Fixture, kubectl, startFixture, tokenKubeconfig } from './fixture.ts';
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -15,27 +15,6 @@ async function freePort(): Promise<number> {
   const port = (s.address() as { port: number }).port;
   await new Promise((r) => s.close(r));
   return port;
-}
-
-function tokenOnly(f: Fixture): Pick<Fixture, 'kubeconfig' | 'dir'> {
-  const kubeconfig = join(f.dir, 'token-only.conf');
-  writeFileSync(
-    kubeconfig,
-    `apiVersion: v1
-kind: Config
-clusters:
-- name: c
-  cluster: {server: "${f.url}", certificate-authority: "${f.pki.caCrt}"}
-users:
-- name: u
-  user: {}
-contexts:
-- name: c
-  context: {cluster: c, user: u}
-current-context: c
-`,
-  );
-  return { kubeconfig, dir: f.dir };
 }
 
 describe('ServiceAccountIssuerDiscovery', () => {
@@ -121,16 +100,32 @@ describe('ServiceAccountIssuerDiscovery', () => {
     ]);
     const token = (await kubectl(a, ['create', 'token', 'robot', '--audience=cluster-b'])).out.trim();
     const end = Date.now() + 15_000;
-    let r = await kubectl(tokenOnly(b), ['auth', 'whoami', `--token=${token}`, '-o', 'json']);
+    let r = await kubectl({ kubeconfig: tokenKubeconfig(b, 'oidc'), dir: b.dir }, [
+      'auth',
+      'whoami',
+      `--token=${token}`,
+      '-o',
+      'json',
+    ]);
     while (r.status !== 0 && Date.now() < end) {
       await new Promise((res) => setTimeout(res, 200));
-      r = await kubectl(tokenOnly(b), ['auth', 'whoami', `--token=${token}`, '-o', 'json']);
+      r = await kubectl({ kubeconfig: tokenKubeconfig(b, 'oidc'), dir: b.dir }, [
+        'auth',
+        'whoami',
+        `--token=${token}`,
+        '-o',
+        'json',
+      ]);
     }
     assert.equal(r.status, 0, r.err);
     assert.equal(JSON.parse(r.out).status.userInfo.username, 'cluster-a:system:serviceaccount:default:robot');
     // A token for A's own audience is not one for B.
     const forA = (await kubectl(a, ['create', 'token', 'robot'])).out.trim();
-    const denied = await kubectl(tokenOnly(b), ['auth', 'whoami', `--token=${forA}`]);
+    const denied = await kubectl({ kubeconfig: tokenKubeconfig(b, 'oidc'), dir: b.dir }, [
+      'auth',
+      'whoami',
+      `--token=${forA}`,
+    ]);
     assert.notEqual(denied.status, 0);
     assert.match(denied.err, /Unauthorized/);
   });
