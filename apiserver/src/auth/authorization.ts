@@ -1,4 +1,7 @@
-// --authorization-mode: the named authorizers in order, as one union (the first Allow or Deny wins).
+// --authorization-mode or --authorization-config: the authorizers in order, as one union (the first
+// Allow or Deny wins).
+import { createHash } from 'node:crypto';
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { ClusterRole, ClusterRoleBinding, Pod, Role, RoleBinding } from '@mkube/shared/api';
 import { type Authorizer, alwaysAllowAuthorizer, unionAuthorizer } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
@@ -6,9 +9,15 @@ import type { AuthorizationMode } from '../config/config.js';
 import type { AuthorizationWebhookConfig } from '../config/webhook.js';
 import { Informer } from '../informers/index.js';
 import type { Registries } from '../registry/index.js';
+import {
+  type AuthorizerEntry,
+  type AuthorizerType,
+  parseAuthorizationConfiguration,
+} from './authorizationconfig/load.js';
+import { structuredWebhookAuthorizer } from './authorizationconfig/webhook.js';
 import { NodeAuthorizer } from './node/index.js';
 import { RbacAuthorizer } from './rbac/index.js';
-import { type AuthorizationWebhook, authorizationWebhook } from './webhook/index.js';
+import { authorizationWebhook } from './webhook/index.js';
 
 /** AlwaysDeny answers "no opinion", so with nothing after it every request is forbidden (upstream's text). */
 const alwaysDenyAuthorizer: Authorizer = {
@@ -26,55 +35,138 @@ export interface BuiltAuthorizer {
   stop(): void;
 }
 
+export interface BuildAuthorizerOptions {
+  /** --authorization-webhook-*: the legacy Webhook mode's settings (the config refuses the mode without them). */
+  readonly legacyWebhook?: AuthorizationWebhookConfig;
+  /** --authorization-config: watched; a change that loads and validates replaces the chain. */
+  readonly file?: string;
+  /** How often the file's stat is polled (default 1 s). */
+  readonly pollIntervalMs?: number;
+}
+
+/** --authorization-mode as authorizer entries (the legacy flags' names). */
+export function entriesForModes(modes: readonly AuthorizationMode[]): AuthorizerEntry[] {
+  return modes.map((m) => ({ type: m, name: m.toLowerCase() }));
+}
+
+/**
+ * The authorizers in order, as one union (the first Allow or Deny wins). Node and RBAC are built
+ * once and kept across reloads of --authorization-config (their caches stay warm); webhooks are
+ * built per configuration.
+ */
 export function buildAuthorizer(
-  modes: readonly AuthorizationMode[],
+  entries: readonly AuthorizerEntry[],
   registries: Registries,
   log: Logger,
-  /** --authorization-webhook-*: required when Webhook is a mode (the config refuses it otherwise). */
-  webhookConfig?: AuthorizationWebhookConfig,
+  opts: BuildAuthorizerOptions = {},
 ): BuiltAuthorizer {
   const informers: Informer[] = [];
-  let webhook: AuthorizationWebhook | undefined;
   let rbac: RbacAuthorizer | undefined;
+  let node: NodeAuthorizer | undefined;
   const inf = <T extends Role | ClusterRole | RoleBinding | ClusterRoleBinding>(resource: string) => {
     const i = new Informer<T>(registries.get('rbac.authorization.k8s.io', resource)!, log);
     informers.push(i as unknown as Informer);
     return i;
   };
-  // Every mode has a factory, so a new mode cannot compile without one.
-  const factories: Record<AuthorizationMode, () => Authorizer> = {
-    AlwaysAllow: () => alwaysAllowAuthorizer,
-    AlwaysDeny: () => alwaysDenyAuthorizer,
-    Node: () => {
+  const rbacAuthorizer = () => {
+    rbac ??= new RbacAuthorizer({
+      roles: inf<Role>('roles'),
+      clusterRoles: inf<ClusterRole>('clusterroles'),
+      roleBindings: inf<RoleBinding>('rolebindings'),
+      clusterRoleBindings: inf<ClusterRoleBinding>('clusterrolebindings'),
+    });
+    return rbac;
+  };
+  const nodeAuthorizer = () => {
+    if (!node) {
       const pods = new Informer<Pod>(registries.get('', 'pods')!, log);
       informers.push(pods as unknown as Informer);
-      return new NodeAuthorizer(pods);
-    },
-    RBAC: () => {
-      rbac = new RbacAuthorizer({
-        roles: inf<Role>('roles'),
-        clusterRoles: inf<ClusterRole>('clusterroles'),
-        roleBindings: inf<RoleBinding>('rolebindings'),
-        clusterRoleBindings: inf<ClusterRoleBinding>('clusterrolebindings'),
-      });
+      node = new NodeAuthorizer(pods);
+    }
+    return node;
+  };
+  const compose = (list: readonly AuthorizerEntry[]) => {
+    const closers: (() => void)[] = [];
+    // Every type has a factory, so a new type cannot compile without one.
+    const factories: Record<AuthorizerType, (e: AuthorizerEntry) => Authorizer> = {
+      AlwaysAllow: () => alwaysAllowAuthorizer,
+      AlwaysDeny: () => alwaysDenyAuthorizer,
+      Node: nodeAuthorizer,
+      RBAC: rbacAuthorizer,
+      Webhook: (e) => {
+        const child = log.child({ component: 'authorization-webhook', authorizer: e.name });
+        if (e.webhook) {
+          const w = structuredWebhookAuthorizer(e.name, e.webhook, child);
+          closers.push(() => w.close());
+          return w;
+        }
+        if (!opts.legacyWebhook) throw new Error("authorization-mode Webhook's authorization config file not passed");
+        const w = authorizationWebhook(opts.legacyWebhook, child);
+        closers.push(() => w.close());
+        return w;
+      },
+    };
+    const members = list.map((e) => factories[e.type](e));
+    return {
+      authorizer: members.length === 1 ? members[0]! : unionAuthorizer(...members),
+      close: () => {
+        for (const c of closers) c();
+      },
+    };
+  };
+  let current = compose(entries);
+  let started = false;
+  let fileHash = '';
+  const reload = async (file: string) => {
+    const hash = hashOf(file);
+    if (hash === undefined || hash === fileHash) return;
+    fileHash = hash;
+    try {
+      const next = parseAuthorizationConfiguration(readFileSync(file, 'utf8'));
+      const known = informers.length;
+      const composed = compose(next);
+      // A type the running chain did not have (Node, RBAC) brings caches that must sync first.
+      await Promise.all(informers.slice(known).map((i) => i.start()));
+      const old = current;
+      current = composed;
+      old.close();
+      log.info(
+        { file, authorizers: next.map((e) => `${e.type}/${e.name}`) },
+        'reloaded the authorization configuration',
+      );
+    } catch (e) {
+      log.error(
+        { file, err: (e as Error).message },
+        'the authorization configuration did not load; keeping the running one',
+      );
+    }
+  };
+  return {
+    authorizer: { authorize: (a) => current.authorizer.authorize(a) },
+    get rbac() {
       return rbac;
     },
-    Webhook: () => {
-      if (!webhookConfig) throw new Error("authorization-mode Webhook's authorization config file not passed");
-      webhook = authorizationWebhook(webhookConfig, log.child({ component: 'authorization-webhook' }));
-      return webhook;
-    },
-  };
-  const members = modes.map((m) => factories[m]());
-  return {
-    authorizer: members.length === 1 ? members[0]! : unionAuthorizer(...members),
-    rbac,
     async start() {
       await Promise.all(informers.map((i) => i.start()));
+      if (opts.file && !started) {
+        const file = opts.file;
+        fileHash = hashOf(file) ?? '';
+        watchFile(file, { interval: opts.pollIntervalMs ?? 1000, persistent: false }, () => void reload(file));
+      }
+      started = true;
     },
     stop() {
+      if (opts.file) unwatchFile(opts.file);
       for (const i of informers) i.stop();
-      webhook?.close();
+      current.close();
     },
   };
+}
+
+function hashOf(file: string): string | undefined {
+  try {
+    return createHash('sha256').update(readFileSync(file)).digest('hex');
+  } catch {
+    return undefined;
+  }
 }

@@ -10,6 +10,7 @@ import { admissionPluginProblems } from '../admission/registry.js';
 import { publicKeysFromPem } from '../serviceaccount/keys.js';
 import { type AuditConfig, auditConfig } from './audit.js';
 import { type AuthenticationConfig, authenticationConfig } from './authentication.js';
+import { type AuthorizationConfig, authorizationConfig } from './authorization.js';
 import { readEncryptionConfig } from './encryption.js';
 import { ConfigError, type ConfigProblem, readFlagFile } from './errors.js';
 import { type EtcdConfig, etcdConfig } from './etcd.js';
@@ -85,6 +86,8 @@ export interface ApiServerConfig {
   readonly staticTokens?: ReadonlyMap<string, UserInfo>;
   readonly admission: { readonly enable: readonly string[]; readonly disable: readonly string[] };
   readonly authorizationModes: readonly AuthorizationMode[];
+  /** --authorization-config: the file and its authorizers (then the modes are their types). */
+  readonly authorization?: AuthorizationConfig;
   /** --authorization-webhook-*: set when Webhook is one of the modes. */
   readonly authorizationWebhook?: AuthorizationWebhookConfig;
   /** --authentication-token-webhook-*: the remote token authenticator, tried after the others. */
@@ -137,8 +140,11 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
   }
   const dataDir = str(flags, 'data-dir');
   if (!dataDir && !etcd) problems.push({ code: 'REQUIRED', flag: 'data-dir', message: 'must be set' });
-  const authorizationModes = (flags['authorization-mode'] as string[] | undefined) ?? ['AlwaysAllow'];
-  for (const m of authorizationModes) {
+  const authorization = authorizationConfig(flags, given, problems);
+  const authorizationModes = authorization
+    ? [...new Set(authorization.entries.map((e) => e.type))]
+    : ((flags['authorization-mode'] as string[] | undefined) ?? ['AlwaysAllow']);
+  for (const m of authorization ? [] : authorizationModes) {
     if (m === 'ABAC') {
       problems.push({ code: 'NOT_SUPPORTED', flag: 'authorization-mode', message: `${m} is not supported yet` });
     } else if (!(AUTHORIZATION_MODES as readonly string[]).includes(m)) {
@@ -238,7 +244,12 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
   const kubelet = kubeletClientConfig(flags, problems);
   const services = servicesConfig(flags, bindAddress, problems);
   const audit = auditConfig(flags, problems);
-  const { tokenWebhook, authorizationWebhook } = webhookConfig(flags, authorizationModes, problems);
+  // With --authorization-config the file's webhooks carry their own settings.
+  const { tokenWebhook, authorizationWebhook } = webhookConfig(
+    flags,
+    authorization ? [] : authorizationModes,
+    problems,
+  );
   const encryptionFile = str(flags, 'encryption-provider-config');
   if (encryptionFile) readEncryptionConfig(encryptionFile, problems);
 
@@ -258,6 +269,7 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
       disable: Object.freeze([...disablePlugins]),
     }),
     authorizationModes: Object.freeze([...authorizationModes] as AuthorizationMode[]),
+    authorization,
     authorizationWebhook,
     tokenWebhook,
     kubelet,

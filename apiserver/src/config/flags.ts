@@ -208,6 +208,12 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
       'Ordered list of plug-ins to do authorization on secure port. Comma-delimited list of: AlwaysAllow,AlwaysDeny,Node,RBAC,Webhook.',
   },
   {
+    name: 'authorization-config',
+    type: 'string',
+    usage:
+      'File with Authorization Configuration (apiserver.config.k8s.io AuthorizationConfiguration) to configure the authorizer chain. Note: This flag cannot be used in conjunction with --authorization-mode and --authorization-webhook-* flags. Reloaded when it changes.',
+  },
+  {
     name: 'authorization-webhook-config-file',
     type: 'string',
     usage:

@@ -19,7 +19,7 @@ import type { Logger } from '@mkube/shared/log';
 import type { FastifyInstance } from 'fastify';
 import { buildAdmission } from '../admission/registry.js';
 import { Auditor, LogBackend, PolicyRuleEvaluator } from '../audit/index.js';
-import { buildAuthorizer } from '../auth/authorization.js';
+import { buildAuthorizer, entriesForModes } from '../auth/authorization.js';
 import { reconcileBootstrapPolicy } from '../auth/bootstrappolicy/index.js';
 import { tokenWebhookAuthenticator } from '../auth/webhook/index.js';
 import { JwtAuthenticatorSet } from '../authentication/jwt/set.js';
@@ -169,7 +169,12 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       ...(config.clientCA ? { clientCAPem: config.clientCA.pem } : {}),
       ...(config.requestHeader ? { requestHeader: config.requestHeader } : {}),
     });
-    const authz = buildAuthorizer(config.authorizationModes, registries, log, config.authorizationWebhook);
+    const authz = buildAuthorizer(
+      config.authorization?.entries ?? entriesForModes(config.authorizationModes),
+      registries,
+      log,
+      { legacyWebhook: config.authorizationWebhook, file: config.authorization?.file },
+    );
     const tokenWebhook = config.tokenWebhook
       ? tokenWebhookAuthenticator(config.tokenWebhook, log.child({ component: 'token-webhook' }))
       : undefined;

@@ -1,13 +1,16 @@
 // The CEL of AuthenticationConfiguration (k8s.io/apiserver pkg/authentication/cel): claim mappings and
 // claim validation rules see `claims` (the token's payload, JSON numbers as int when integral, as
 // apimachinery's unstructured converter makes them); user validation rules see `user`
-// (authentication.k8s.io/v1 UserInfo: username, uid, groups, extra).
+// (authentication.k8s.io/v1 UserInfo: username, uid, groups, extra). AuthorizationConfiguration's
+// webhook matchConditions see `request` (an authorization.k8s.io/v1 SubjectAccessReviewSpec).
 import { Environment } from '@marcbachmann/cel-js';
 
-export type CelVariable = 'claims' | 'user';
+export type CelVariable = 'claims' | 'user' | 'request';
 
 export interface CompiledExpression {
   readonly expression: string;
+  /** The checker's result type (`bool`, `string`, `dyn`, …). */
+  readonly type: string;
   /** Evaluates against `{claims}` or `{user}`; throws on evaluation errors (a missing key, a bad type). */
   evaluate(vars: Record<string, unknown>): unknown;
   /** True when the expression selects `claims.<field>` (or `claims.?<field>`) anywhere. */
@@ -23,6 +26,10 @@ const environments: Record<CelVariable, Environment> = {
     'user',
     'map',
   ),
+  request: new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false }).registerVariable(
+    'request',
+    'map',
+  ),
 };
 
 /** Compiles and type-checks; throws an Error whose message is the compiler's first line. */
@@ -34,11 +41,12 @@ export function compileExpression(variable: CelVariable, expression: string): Co
   } catch (e) {
     throw new Error(`compilation failed: ${firstLine(e)}`);
   }
-  const checked = program.check() as { valid: boolean; error?: unknown };
+  const checked = program.check() as { valid: boolean; error?: unknown; type?: string };
   if (!checked.valid) throw new Error(`compilation failed: ${firstLine(checked.error)}`);
   const ast = program.ast as unknown;
   return {
     expression,
+    type: checked.type ?? 'dyn',
     evaluate: (vars) => program(vars),
     selects: (field) => selectsField(ast, variable, field),
   };
