@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { type Responder, startWebhookServer, type WebhookServer } from '../auth/webhook-fixture.ts';
 import {
   configError,
+  curl,
   type Fixture,
   issueClient,
   kubectl,
@@ -184,4 +185,29 @@ describe('--authorization-config errors', () => {
     /--authorization-config can not be specified when --authorization-mode or --authorization-webhook-\* flags are defined/,
     ['--authorization-mode=RBAC'],
   );
+});
+
+describe('system:masters before every authorizer', () => {
+  let fx: Fixture;
+  before(async () => {
+    fx = await startFixture(['--authorization-mode=AlwaysDeny']);
+  });
+  after(() => fx?.close());
+
+  it('AlwaysDeny forbids everyone but a member of system:masters', async () => {
+    const other = await issueClient(fx, 'ops', ['kubeadm:cluster-admins']);
+    const denied = await curl(
+      { url: fx.url, pki: { ...fx.pki, adminCrt: other.crt, adminKey: other.key } },
+      '/api/v1/namespaces',
+    );
+    assert.equal(denied.code, 403);
+    assert.match(
+      JSON.parse(denied.body).message,
+      /^namespaces is forbidden: User "ops" cannot list resource "namespaces" in API group "" at the cluster scope: Everything is forbidden\.$/,
+    );
+    const master = await issueClient(fx, 'root', ['system:masters']);
+    const allowed = await kubectl(master, ['get', 'ns', '-o', 'name']);
+    assert.equal(allowed.status, 0, allowed.err);
+    assert.match(allowed.out, /namespace\/default/);
+  });
 });
