@@ -37,7 +37,20 @@ export interface FieldError {
   readonly detail?: string;
 }
 
+/** A bad value Go prints with %#v (a slice: `[]string{"a", "b"}`), where JSON would read differently. */
+export class GoSyntax {
+  constructor(readonly text: string) {}
+  toJSON(): string {
+    return this.text;
+  }
+}
+
+/** `[]<type>{"a", "b"}`, as Go's %#v prints a slice of strings. */
+export const goStringSlice = (values: readonly string[], type = 'string'): GoSyntax =>
+  new GoSyntax(`[]${type}{${values.map((v) => JSON.stringify(v)).join(', ')}}`);
+
 function formatValue(v: unknown): string {
+  if (v instanceof GoSyntax) return v.text;
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
