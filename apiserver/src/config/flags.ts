@@ -377,5 +377,61 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     usage:
       'Strategy for sending audit events. Blocking indicates sending events should block server responses. (mkube: blocking, blocking-strict.)',
   },
+  {
+    name: 'audit-webhook-config-file',
+    type: 'string',
+    usage:
+      'Path to a kubeconfig formatted file that defines the audit webhook configuration (requires --audit-policy-file).',
+  },
+  {
+    name: 'audit-webhook-mode',
+    type: 'string',
+    default: 'batch',
+    usage:
+      'Strategy for sending audit events. Batch buffers events and asynchronously processes them in batches (mkube: batch).',
+  },
+  {
+    name: 'audit-webhook-version',
+    type: 'string',
+    default: 'audit.k8s.io/v1',
+    usage: 'API group and version used for serializing audit events written to webhook.',
+  },
+  { name: 'audit-webhook-batch-max-size', type: 'int', default: 400, usage: 'The maximum size of a batch.' },
+  {
+    name: 'audit-webhook-batch-max-wait',
+    type: 'duration',
+    default: '30s',
+    usage: "The amount of time to wait before force writing the batch that hadn't reached the max size.",
+  },
+  {
+    name: 'audit-webhook-batch-buffer-size',
+    type: 'int',
+    default: 10000,
+    usage: 'The size of the buffer to store events before batching and writing.',
+  },
+  {
+    name: 'audit-webhook-initial-backoff',
+    type: 'duration',
+    default: '10s',
+    usage: 'The amount of time to wait before retrying the first failed request.',
+  },
+  {
+    name: 'audit-webhook-batch-throttle-enable',
+    type: 'bool',
+    default: true,
+    usage: 'Whether batching throttling is enabled.',
+  },
+  {
+    name: 'audit-webhook-batch-throttle-qps',
+    type: 'int',
+    default: 10,
+    usage: 'Maximum average number of batches per second.',
+  },
+  {
+    name: 'audit-webhook-batch-throttle-burst',
+    type: 'int',
+    default: 15,
+    usage: 'Maximum number of requests sent at the same moment if ThrottleQPS was not utilized before.',
+  },
   { name: 'v', type: 'int', default: 0, metavar: 'Level', usage: 'number for the log level verbosity' },
 ];

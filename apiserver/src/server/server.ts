@@ -19,6 +19,7 @@ import type { Logger } from '@mkube/shared/log';
 import type { FastifyInstance } from 'fastify';
 import { buildAdmission } from '../admission/registry.js';
 import { Auditor, LogBackend, PolicyRuleEvaluator } from '../audit/index.js';
+import { unionBackend, WebhookBackend } from '../audit/webhook.js';
 import { buildAuthorizer, entriesForModes } from '../auth/authorization.js';
 import { reconcileBootstrapPolicy } from '../auth/bootstrappolicy/index.js';
 import { tokenWebhookAuthenticator } from '../auth/webhook/index.js';
@@ -205,18 +206,34 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       tokenWebhook?.close();
       for (const i of informers) i.stop();
     };
-    const auditor = config.audit
+    const audit = config.audit;
+    const auditWebhook = audit?.webhook
+      ? new WebhookBackend({ ...audit.webhook, log: log.child({ component: 'audit-webhook' }) })
+      : undefined;
+    const auditor = audit
       ? new Auditor(
-          new PolicyRuleEvaluator(config.audit.policy),
-          new LogBackend({
-            path: config.audit.logPath,
-            maxSizeMB: config.audit.maxSizeMB,
-            maxBackups: config.audit.maxBackups,
-            maxAgeDays: config.audit.maxAgeDays,
-          }),
+          new PolicyRuleEvaluator(audit.policy),
+          unionBackend([
+            ...(audit.logPath
+              ? [
+                  new LogBackend({
+                    path: audit.logPath,
+                    maxSizeMB: audit.maxSizeMB,
+                    maxBackups: audit.maxBackups,
+                    maxAgeDays: audit.maxAgeDays,
+                  }),
+                ]
+              : []),
+            ...(auditWebhook ? [auditWebhook] : []),
+          ]),
         )
       : undefined;
-    if (config.audit) log.info({ policy: config.audit.policyFile, path: config.audit.logPath }, 'auditing requests');
+    if (audit) {
+      log.info(
+        { policy: audit.policyFile, path: audit.logPath, webhook: audit.webhook?.client.server },
+        'auditing requests',
+      );
+    }
     const app = await buildApp({
       auditor,
       serving: config.serving,
@@ -361,6 +378,8 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
         stopAuthz();
         await store.close();
         auditor?.close();
+        // Buffered webhook events go out before the process ends (bounded).
+        await auditWebhook?.drained();
         log.info('apiserver stopped');
       })();
       return stopping;

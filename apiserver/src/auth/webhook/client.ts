@@ -71,14 +71,17 @@ export class WebhookClient {
     return `${this.#url.origin}${this.#url.pathname}`;
   }
 
-  /** POSTs `body` and resolves the JSON answer; retries transient failures; rejects with a WebhookError. */
-  async post(body: unknown): Promise<unknown> {
+  /**
+   * POSTs `body` and resolves the JSON answer (with `expectJson: false`, any 2xx body, as the audit
+   * webhook's `Do().Error()`); retries transient failures; rejects with a WebhookError.
+   */
+  async post(body: unknown, opts: { expectJson?: boolean } = {}): Promise<unknown> {
     const payload = Buffer.from(JSON.stringify(body));
     const b = this.#backoff;
     let delay = b.initialMs;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#once(payload);
+        return await this.#once(payload, opts.expectJson !== false);
       } catch (e) {
         const err = e instanceof WebhookError ? e : new WebhookError(String(e), false);
         if (!err.retriable || attempt >= b.steps) throw err;
@@ -93,7 +96,7 @@ export class WebhookClient {
     this.#agent.destroy();
   }
 
-  #once(payload: Buffer): Promise<unknown> {
+  #once(payload: Buffer, expectJson: boolean): Promise<unknown> {
     const headers: Record<string, string | number> = {
       'content-type': 'application/json',
       accept: 'application/json, */*',
@@ -122,6 +125,10 @@ export class WebhookClient {
                   code,
                 ),
               );
+              return;
+            }
+            if (!expectJson) {
+              resolve(undefined);
               return;
             }
             try {
