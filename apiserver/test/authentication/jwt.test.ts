@@ -137,6 +137,11 @@ describe('JWT authenticator (OIDC) against a real provider', () => {
     );
     const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${p}.`;
     await rejects(set.authenticateToken(none), /unsupported algorithm/);
+    // The classic confusion: HS256 keyed with the provider's public key material.
+    const { createHmac } = await import('node:crypto');
+    const hsHead = Buffer.from('{"alg":"HS256","kid":"k1"}').toString('base64url');
+    const hs = `${hsHead}.${p}.${createHmac('sha256', readFileSync(idp.pki.caCrt)).update(`${hsHead}.${p}`).digest('base64url')}`;
+    await rejects(set.authenticateToken(hs), /unsupported algorithm, expected \["RS256"\] got "HS256"/);
     const es = await authenticatorFor([...oidc, '--oidc-signing-algs=ES256,RS256']);
     assert.equal((await ready(es, await idp.token({}, 'ec1')))?.username, `${idp.url}#alice`);
   });
@@ -158,6 +163,10 @@ describe('JWT authenticator (OIDC) against a real provider', () => {
     assert.equal(idp.hits.jwks, before + 1, 'one refetch for the new kid');
     await set.authenticateToken(await idp.token({}, 'k2'));
     assert.equal(idp.hits.jwks, before + 1, 'the new key is cached');
+    // A key republished under the same kid: the cached one fails, the JWKS is fetched again.
+    await idp.addKey('RS256', { kid: 'k2' });
+    assert.equal((await set.authenticateToken(await idp.token({}, 'k2')))?.username, `${idp.url}#alice`);
+    assert.equal(idp.hits.jwks, before + 2);
   });
 
   it('checks --oidc-required-claim values', async () => {

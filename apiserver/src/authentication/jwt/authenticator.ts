@@ -5,7 +5,7 @@
 // and messages are go-oidc's and upstream's; messages go to the log, never the token.
 
 import { AuthenticationError, type TokenAuthenticator, type UserInfo } from '@mkube/shared/auth';
-import { compactVerify, decodeProtectedHeader } from 'jose';
+import { type CryptoKey, compactVerify, decodeProtectedHeader } from 'jose';
 import { celValue, stringList } from './cel.js';
 import type { RemoteProvider } from './provider.js';
 import type { JWTAuthenticator } from './types.js';
@@ -82,13 +82,20 @@ export class JwtAuthenticator implements TokenAuthenticator {
         `oidc: verify token: oidc: id token signed with unsupported algorithm, expected ${goList(algs)} got ${JSON.stringify(alg ?? '')}`,
       );
     }
-    const keys = await this.#provider.candidateKeys(kid, alg!);
-    let payload: Uint8Array | undefined;
-    for (const key of keys) {
-      try {
-        payload = (await compactVerify(token, key, { algorithms: [alg!] })).payload;
-        break;
-      } catch {}
+    const verifyWith = async (keys: CryptoKey[]) => {
+      for (const key of keys) {
+        try {
+          return (await compactVerify(token, key, { algorithms: [alg!] })).payload;
+        } catch {}
+      }
+      return undefined;
+    };
+    // go-oidc's RemoteKeySet: the cached keys first; when none verifies, the provider's keys again
+    // (a rotated key, or one republished under the same kid), then those.
+    let payload = await verifyWith(await this.#provider.candidateKeys(kid, alg!));
+    if (!payload) {
+      await this.#provider.refresh().catch(() => undefined);
+      payload = await verifyWith(await this.#provider.candidateKeys(kid, alg!));
     }
     if (!payload) fail('oidc: verify token: failed to verify signature: failed to verify id token signature');
     let claims: unknown;

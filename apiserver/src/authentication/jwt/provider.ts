@@ -1,8 +1,8 @@
 // An OpenID provider's discovery document and signing keys, as go-oidc's Provider and RemoteKeySet
 // behave under kube-apiserver: discovery is retried every 10 s until it succeeds (a provider that
 // runs on the cluster itself may come up later), the document's issuer must equal the configured
-// URL, and the JWKS is fetched again when a token names a key the cached set does not hold (one
-// fetch at a time: concurrent misses share it, as go-oidc's RemoteKeySet).
+// URL, and the JWKS is fetched again when no cached key verifies a token (one fetch at a time:
+// concurrent misses share it, as go-oidc's RemoteKeySet).
 import { type CryptoKey, importJWK, type JWK } from 'jose';
 import { Agent, request } from 'undici';
 
@@ -70,14 +70,9 @@ export class RemoteProvider {
     await this.#agent.close().catch(() => undefined);
   }
 
-  /** The cached keys that may have signed a token with this kid; refreshed once when none match. */
-  async candidateKeys(kid: string | undefined, alg: string): Promise<CryptoKey[]> {
-    let keys = await this.#importMatching(kid, alg);
-    if (keys.length === 0) {
-      await this.refresh();
-      keys = await this.#importMatching(kid, alg);
-    }
-    return keys;
+  /** The cached keys that may have signed a token with this kid (all of them when it names none). */
+  candidateKeys(kid: string | undefined, alg: string): Promise<CryptoKey[]> {
+    return this.#importMatching(kid, alg);
   }
 
   /** Fetches the JWKS again (one request for all concurrent callers). */
