@@ -37,7 +37,8 @@ async function up(args: string[]): Promise<Up> {
   return { child, out: () => out, exited };
 }
 
-const pgrep = (pattern: string) => spawnSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).stdout.trim();
+// `--` ends pgrep's options: the patterns start with a dash.
+const pgrep = (pattern: string) => spawnSync('pgrep', ['-f', '--', pattern], { encoding: 'utf8' }).stdout.trim();
 
 describe('mkube up', () => {
   const t = tempDir('up');
@@ -200,6 +201,12 @@ describe('mkube up', () => {
       authn,
       'apiVersion: apiserver.config.k8s.io/v1beta1\nkind: AuthenticationConfiguration\nanonymous:\n  enabled: true\n  conditions: [{path: /livez}, {path: /readyz}, {path: /healthz}]\n',
     );
+    // And an AuthorizationConfiguration in place of --authorization-mode (Node and RBAC, as kubeadm's).
+    const authz = join(t.dir, 'authz.yaml');
+    writeFileSync(
+      authz,
+      'apiVersion: apiserver.config.k8s.io/v1\nkind: AuthorizationConfiguration\nauthorizers:\n- {type: Node, name: node}\n- {type: RBAC, name: rbac}\n',
+    );
     const d = spawnSync(
       process.execPath,
       [
@@ -209,6 +216,7 @@ describe('mkube up', () => {
         '--detach',
         '--audit-policy-file=deploy/audit-policy.yaml',
         `--authentication-config=${authn}`,
+        `--authorization-config=${authz}`,
       ],
       { encoding: 'utf8', timeout: 120_000 },
     );
@@ -232,6 +240,9 @@ describe('mkube up', () => {
       ).stdout;
     assert.equal(anon('/livez'), '200');
     assert.equal(anon('/version'), '401', 'anonymous only where the configuration allows it');
+    const apiserverArgs = spawnSync('pgrep', ['-af', '--', `--secure-port=${port}`], { encoding: 'utf8' }).stdout;
+    assert.match(apiserverArgs, /--authorization-config=\S+authz\.yaml/);
+    assert.doesNotMatch(apiserverArgs, /--authorization-mode/);
     const down = spawnSync(process.execPath, ['cli/bin/mkube.js', 'down', `--data-dir=${dir}`], {
       encoding: 'utf8',
       timeout: 120_000,

@@ -67,6 +67,12 @@ const UP_FLAGS: readonly FlagSpec[] = [
     usage:
       "The apiservers' --authentication-config (an apiserver.config.k8s.io AuthenticationConfiguration: OIDC/JWT issuers, anonymous paths); reloaded when it changes",
   },
+  {
+    name: 'authorization-config',
+    type: 'string',
+    usage:
+      "The apiservers' --authorization-config (an apiserver.config.k8s.io AuthorizationConfiguration) in place of --authorization-mode=Node,RBAC; keep Node and RBAC in it for the kubelets and controllers",
+  },
   { name: 'reset', type: 'bool', usage: 'Delete the data dir first (its CA, certificates, store) and start over' },
   { name: 'detach', type: 'bool', usage: 'Run in the background; "mkube down" stops it' },
   { name: 'v', type: 'int', default: 0, usage: "The daemons' log verbosity" },
@@ -222,6 +228,10 @@ export const upCommand: Command = {
     };
     const authnConfig = args.flags['authentication-config'] as string | undefined;
     const authnArgs = authnConfig ? [`--authentication-config=${resolve(authnConfig)}`] : [];
+    const authzConfig = args.flags['authorization-config'] as string | undefined;
+    const authzArgs = authzConfig
+      ? [`--authorization-config=${resolve(authzConfig)}`]
+      : ['--authorization-mode=Node,RBAC'];
     const policy = args.flags['audit-policy-file'] as string | undefined;
     const auditArgs = (i: number): string[] =>
       policy
@@ -241,7 +251,7 @@ export const upCommand: Command = {
       `--tls-cert-file=${pki('apiserver.crt')}`,
       `--tls-private-key-file=${pki('apiserver.key')}`,
       `--client-ca-file=${pki('ca.crt')}`,
-      '--authorization-mode=Node,RBAC',
+      ...authzArgs,
       '--enable-admission-plugins=NodeRestriction',
       '--enable-bootstrap-token-auth',
       `--service-account-key-file=${pki('sa.pub')}`,
