@@ -21,6 +21,30 @@ export interface AdmissionAttributes {
   /** The stored object (UPDATE/DELETE). */
   readonly oldObject: KubeObject | undefined;
   readonly dryRun: boolean;
+  /** The request's CreateOptions / UpdateOptions / DeleteOptions (meta.k8s.io/v1), as webhooks get them. */
+  readonly options?: Readonly<Record<string, unknown>>;
+  /** Adds a `Warning` header to the response (webhooks' warnings). */
+  readonly addWarning?: (text: string) => void;
+  /** Adds an annotation to the request's audit event, when it is audited. */
+  readonly addAuditAnnotation?: (key: string, value: string) => void;
+  /** Shared by the admission rounds of one request (mutating plugins may ask to be run again). */
+  readonly reinvocation?: ReinvocationContext;
+}
+
+/**
+ * admission.ReinvocationContext: a mutating plugin that changed the object after others ran asks
+ * for one more round; in that round (isReinvoke) every mutating plugin runs again, and each keeps
+ * its own state under its name.
+ */
+export class ReinvocationContext {
+  isReinvoke = false;
+  shouldReinvoke = false;
+  readonly #values = new Map<string, unknown>();
+
+  value<T>(key: string, make: () => T): T {
+    if (!this.#values.has(key)) this.#values.set(key, make());
+    return this.#values.get(key) as T;
+  }
 }
 
 export interface AdmissionPlugin {
@@ -44,11 +68,19 @@ export interface Admission {
   validate(a: AdmissionAttributes): Promise<void>;
 }
 
-/** Runs every enabled plugin that handles the operation: all admits, then all validates. */
+/**
+ * Runs every enabled plugin that handles the operation: all admits, then all validates. When a
+ * plugin asked for reinvocation, the admits run once more (upstream's reinvoker: at most twice).
+ */
 export function admissionChain(plugins: readonly AdmissionPlugin[]): Admission {
   return {
     async admit(a) {
       for (const p of plugins) if (p.admit && p.handles(a.operation)) await p.admit(a);
+      const r = a.reinvocation;
+      if (r?.shouldReinvoke && !r.isReinvoke) {
+        r.isReinvoke = true;
+        for (const p of plugins) if (p.admit && p.handles(a.operation)) await p.admit(a);
+      }
     },
     async validate(a) {
       for (const p of plugins) if (p.validate && p.handles(a.operation)) await p.validate(a);

@@ -86,6 +86,9 @@ const SCHEMAS: Readonly<Record<string, PatchMeta>> = {
   'rbac.authorization.k8s.io/ClusterRole': withMeta(),
   'rbac.authorization.k8s.io/RoleBinding': withMeta(),
   'rbac.authorization.k8s.io/ClusterRoleBinding': withMeta(),
+  // webhooks are `patchStrategy:"merge" patchMergeKey:"name"`; their rules and lists inside are atomic.
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration': withMeta({ webhooks: mergeBy('name') }),
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration': withMeta({ webhooks: mergeBy('name') }),
 };
 
 /** The schema of a kind, or undefined when strategic merge patch is not supported for it. */

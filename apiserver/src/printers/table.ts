@@ -1,6 +1,7 @@
 // Server-side printing: objects → meta.k8s.io/v1 Table, for kubectl's human output.
 import type { KubeObject, PartialObjectMetadata, Table, TableRow } from '@mkube/shared/api';
 import type { ResourceDef } from '../registry/catalog.js';
+import { webhookConfigurationPrinter } from './admissionregistration.js';
 import {
   configMapPrinter,
   eventPrinter,
@@ -33,6 +34,8 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   'rbac.authorization.k8s.io/clusterroles': createdAtPrinter,
   'rbac.authorization.k8s.io/rolebindings': bindingPrinter,
   'rbac.authorization.k8s.io/clusterrolebindings': bindingPrinter,
+  'admissionregistration.k8s.io/mutatingwebhookconfigurations': webhookConfigurationPrinter,
+  'admissionregistration.k8s.io/validatingwebhookconfigurations': webhookConfigurationPrinter,
 };
 
 export function printerFor(def: Pick<ResourceDef, 'group' | 'resource'>): Printer {

@@ -12,7 +12,13 @@ import {
   newNotFound,
   OBJECT_MODIFIED,
 } from '@mkube/shared/apierrors';
-import { type Admission, type AdmissionAttributes, NO_ADMISSION, type Operation } from '../admission/types.js';
+import {
+  type Admission,
+  type AdmissionAttributes,
+  NO_ADMISSION,
+  type Operation,
+  ReinvocationContext,
+} from '../admission/types.js';
 import { type KeyValue, type Store, StoreConflictError } from '../storage/index.js';
 import { isStaleInStorage } from '../storage/value/transforming-store.js';
 import { jsonEqual } from '../util/json.js';
@@ -391,6 +397,10 @@ export class GenericRegistry {
       object,
       oldObject,
       dryRun: opts.dryRun,
+      options: operationOptions(operation, ctx, opts),
+      ...(ctx.addWarning ? { addWarning: ctx.addWarning } : {}),
+      ...(ctx.addAuditAnnotation ? { addAuditAnnotation: ctx.addAuditAnnotation } : {}),
+      reinvocation: new ReinvocationContext(),
     };
   }
 
@@ -409,8 +419,12 @@ export class GenericRegistry {
       if (!kv) throw newNotFound(this.gr, name);
       const current = decodeObject(kv, this.store);
       checkPreconditions(this.gr, name, current, preconditions);
-      if (ctx)
-        await this.admission.validate(this.attributes('DELETE', '', namespace, name, undefined, current, ctx, opts));
+      if (ctx) {
+        // As AdmissionToValidateObjectDeleteFunc: mutating admission sees the delete too (it cannot patch it).
+        const attrs = this.attributes('DELETE', '', namespace, name, undefined, current, ctx, opts);
+        await this.admission.admit(attrs);
+        await this.admission.validate(attrs);
+      }
       if (opts.dryRun) return current;
       try {
         await this.store.delete(key, { expectedModRevision: kv.modRevision });
@@ -455,6 +469,18 @@ export class GenericRegistry {
   decode(kv: KeyValue): KubeObject {
     return decodeObject(kv, this.store);
   }
+}
+
+/** The CreateOptions / UpdateOptions / DeleteOptions admission webhooks receive (a PATCH's are UpdateOptions). */
+function operationOptions(operation: Operation, ctx: StrategyContext, opts: WriteOptions): Record<string, unknown> {
+  const kind = operation === 'CREATE' ? 'CreateOptions' : operation === 'UPDATE' ? 'UpdateOptions' : 'DeleteOptions';
+  return {
+    kind,
+    apiVersion: 'meta.k8s.io/v1',
+    ...(opts.dryRun ? { dryRun: ['All'] } : {}),
+    ...(kind !== 'DeleteOptions' && ctx.fieldManager ? { fieldManager: ctx.fieldManager } : {}),
+    ...(kind !== 'DeleteOptions' && ctx.fieldValidation ? { fieldValidation: ctx.fieldValidation } : {}),
+  };
 }
 
 /** Type validators also check metadata; the generic checks must not report a problem twice. */

@@ -4,6 +4,10 @@ import { parseCidr } from '@mkube/shared/net';
 import type { NamespaceLister } from '../admission/namespacelifecycle.js';
 import type { Admission } from '../admission/types.js';
 import type { Store } from '../storage/index.js';
+import {
+  mutatingWebhookConfigurationStrategy,
+  validatingWebhookConfigurationStrategy,
+} from './admissionregistration/strategy.js';
 import { RESOURCES, type ResourceDef } from './catalog.js';
 import { csrApprovalStrategy, csrStatusStrategy, csrStrategy } from './certificates/index.js';
 import {
@@ -64,6 +68,8 @@ const WIRING: Readonly<Record<string, Wiring>> = {
   'rbac.authorization.k8s.io/clusterroles': { strategy: clusterRoleStrategy as unknown as RESTStrategy },
   'rbac.authorization.k8s.io/rolebindings': { strategy: roleBindingStrategy as unknown as RESTStrategy },
   'rbac.authorization.k8s.io/clusterrolebindings': { strategy: clusterRoleBindingStrategy as unknown as RESTStrategy },
+  'admissionregistration.k8s.io/mutatingwebhookconfigurations': { strategy: mutatingWebhookConfigurationStrategy },
+  'admissionregistration.k8s.io/validatingwebhookconfigurations': { strategy: validatingWebhookConfigurationStrategy },
 };
 
 export class Registries {

@@ -10,6 +10,13 @@ export interface StrategyContext {
   /** The authenticated requester (CSRs record it). */
   readonly user: UserInfo;
   readonly now: Date;
+  /** Adds a `Warning` header to the response (admission webhooks' warnings). */
+  readonly addWarning?: (text: string) => void;
+  /** Adds an annotation to the request's audit event. */
+  readonly addAuditAnnotation?: (key: string, value: string) => void;
+  /** The request's `fieldManager` and `fieldValidation` parameters (admission webhooks receive them as options). */
+  readonly fieldManager?: string;
+  readonly fieldValidation?: string;
 }
 
 /** Field values a field selector can test; `metadata.name` and `metadata.namespace` are always offered. */

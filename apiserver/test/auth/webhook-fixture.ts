@@ -24,6 +24,8 @@ export interface WebhookAnswer {
   /** JSON to send; `raw` wins when set. */
   readonly json?: unknown;
   readonly raw?: string;
+  /** Answer only after this long (a slow webhook). */
+  readonly delayMs?: number;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the review body as the apiserver sent it
@@ -79,8 +81,13 @@ export async function startWebhookServer(dir: string, respond: Responder): Promi
         };
         requests.push(rec);
         const a = state.respond(body, rec);
-        res.writeHead(a.status ?? 200, { 'content-type': 'application/json' });
-        res.end(a.raw ?? JSON.stringify(a.json ?? {}));
+        const answer = () => {
+          if (res.destroyed) return;
+          res.writeHead(a.status ?? 200, { 'content-type': 'application/json' });
+          res.end(a.raw ?? JSON.stringify(a.json ?? {}));
+        };
+        if (a.delayMs) setTimeout(answer, a.delayMs).unref();
+        else answer();
       });
     },
   );

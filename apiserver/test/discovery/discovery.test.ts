@@ -50,6 +50,7 @@ describe('legacy discovery', () => {
       'discovery.k8s.io',
       'certificates.k8s.io',
       'rbac.authorization.k8s.io',
+      'admissionregistration.k8s.io',
       'authentication.k8s.io',
       'authorization.k8s.io',
     ]);

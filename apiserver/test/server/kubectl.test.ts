@@ -23,6 +23,14 @@ const EXPECTED_RESOURCES = [
   ],
   ['selfsubjectreviews', '', 'authentication.k8s.io/v1', 'false', 'SelfSubjectReview', 'create'],
   [
+    'validatingwebhookconfigurations',
+    '',
+    'admissionregistration.k8s.io/v1',
+    'false',
+    'ValidatingWebhookConfiguration',
+    'create,delete,deletecollection,get,list,patch,update,watch',
+  ],
+  [
     'leases',
     '',
     'coordination.k8s.io/v1',
@@ -62,7 +70,7 @@ for (const minor of [27, 33]) {
         const got = rows.find((row) => row[0] === want[0]);
         assert.deepEqual(got?.slice(0, cols.length), cols, `${want[0]}: ${r.out}`);
       }
-      assert.equal(rows.length, 22);
+      assert.equal(rows.length, 24);
     });
 
     it('get --raw /apis returns the group list', async () => {

@@ -1,0 +1,228 @@
+// The HTTPS side of an admission webhook call (k8s.io/apiserver pkg/util/webhook ClientManager and
+// client-go's rest client as the dispatchers use them): one POST of the AdmissionReview, verified
+// against the webhook's caBundle (the system roots without one), bounded by timeoutSeconds and by
+// the size of the answer. A `service` reference is dialled at one of the Service's endpoint
+// addresses, with TLS expecting `<name>.<namespace>.svc` (kube-apiserver with
+// --enable-aggregator-routing). Errors read as Go's: `Post "<url>": <reason>`; neither the request
+// nor the response body appears in them or in any log.
+// Written for admission rather than reusing auth/webhook/client.ts: that client is kubeconfig-based
+// and retries, where an admission call is one attempt at a URL or a service with its own CA.
+import type { IncomingMessage } from 'node:http';
+import { Agent, request } from 'node:https';
+import { isIP } from 'node:net';
+import { KUBERNETES_VERSION } from '../../discovery/version.js';
+
+/** The largest answer read from a webhook; a longer one fails the call. */
+export const MAX_RESPONSE_BYTES = 3 * 1024 * 1024;
+const MAX_AGENTS = 32;
+
+export interface WebhookTarget {
+  /** `https://host[:port]/path` (a service's is `https://<name>.<namespace>.svc:<port><path>`). */
+  readonly url: string;
+  /** The caBundle's PEM; the system roots when absent. */
+  readonly caPem?: string;
+  /** Where to connect instead of the URL's host (a service's endpoint); TLS still expects the URL's host. */
+  readonly dial?: () => Promise<{ host: string; port: number }>;
+}
+
+/** The call failed before a usable answer (upstream's ErrCallingWebhook reason). */
+export class WebhookCallError extends Error {
+  override readonly name = 'WebhookCallError';
+}
+
+function goStatusText(code: number, body: string): string {
+  switch (code) {
+    case 400:
+      return 'the server rejected our request for an unknown reason';
+    case 401:
+      return 'Unauthorized';
+    case 403:
+      return 'Forbidden';
+    case 404:
+      return 'the server could not find the requested resource';
+    case 405:
+      return 'the server does not allow this method on the requested resource';
+    case 429:
+      return 'the server has received too many requests and has asked us to try again later';
+    case 503:
+      return 'the server is currently unable to handle the request';
+    case 504:
+      return 'the server was unable to return a response in the time allotted, but may still be processing the request';
+    default:
+      if (code >= 500) {
+        const shown = body.length > 256 ? `${body.slice(0, 256)}...` : body;
+        return `an error on the server (${JSON.stringify(shown)}) has prevented the request from succeeding`;
+      }
+      return `the server responded with the status code ${code} but did not return more information`;
+  }
+}
+
+const UNKNOWN_AUTHORITY = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+/** A Node connection error in Go's words (net.OpError, x509 errors). */
+function goDialError(e: NodeJS.ErrnoException & { cert?: { subjectaltname?: string } }, addr: string, host: string) {
+  const code = e.code ?? '';
+  if (code === 'ECONNREFUSED') return `dial tcp ${addr}: connect: connection refused`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `dial tcp: lookup ${host}: no such host`;
+  if (code === 'ECONNRESET') return `read tcp ${addr}: read: connection reset by peer`;
+  if (code === 'EHOSTUNREACH') return `dial tcp ${addr}: connect: no route to host`;
+  if (UNKNOWN_AUTHORITY.has(code))
+    return 'tls: failed to verify certificate: x509: certificate signed by unknown authority';
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+    return 'tls: failed to verify certificate: x509: certificate has expired or is not yet valid';
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    const names = (e.cert?.subjectaltname ?? '')
+      .split(', ')
+      .map((n) => n.replace(/^(DNS|IP Address):/, ''))
+      .filter((n) => n);
+    const what = isIP(host) ? 'IP SANs' : 'names';
+    return names.length
+      ? `tls: failed to verify certificate: x509: certificate is valid for ${names.join(', ')}, not ${host}`
+      : `tls: failed to verify certificate: x509: certificate is not valid for any ${what}, but wanted to match ${host}`;
+  }
+  return code ? `${code}: ${e.message}` : e.message;
+}
+
+/** HTTPS agents by CA bundle: connections are kept alive between calls to the same webhook. */
+export class AdmissionWebhookClient {
+  readonly #agents = new Map<string, Agent>();
+
+  #agent(caPem: string | undefined): Agent {
+    const key = caPem ?? '';
+    let agent = this.#agents.get(key);
+    if (agent) {
+      // Most recently used last, so the oldest is the one dropped.
+      this.#agents.delete(key);
+      this.#agents.set(key, agent);
+      return agent;
+    }
+    agent = new Agent({ keepAlive: true, timeout: 60_000, ...(caPem ? { ca: caPem } : {}) });
+    this.#agents.set(key, agent);
+    if (this.#agents.size > MAX_AGENTS) {
+      const [oldest, a] = this.#agents.entries().next().value as [string, Agent];
+      this.#agents.delete(oldest);
+      a.destroy();
+    }
+    return agent;
+  }
+
+  /** POSTs `body` (JSON) with `?timeout=<n>s`; resolves the decoded answer or rejects with a WebhookCallError. */
+  async post(target: WebhookTarget, body: unknown, timeoutSeconds: number): Promise<unknown> {
+    const url = new URL(target.url);
+    url.search = `timeout=${timeoutSeconds}s`;
+    // As Go prints the request URL: the configured one as written (an explicit :443 stays), plus the timeout.
+    const shown = `Post ${JSON.stringify(`${target.url}?timeout=${timeoutSeconds}s`)}`;
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    let host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    let port = Number(url.port || 443);
+    if (target.dial) {
+      try {
+        ({ host, port } = await target.dial());
+      } catch (e) {
+        throw new WebhookCallError(`${shown}: ${(e as Error).message}`);
+      }
+    }
+    const payload = Buffer.from(JSON.stringify(body));
+    const addr = isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+    const servername = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const finish = (err: Error | undefined, value?: unknown) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (err) {
+          req.destroy();
+          reject(err);
+        } else resolve(value);
+      };
+      const req = request(
+        {
+          method: 'POST',
+          host,
+          port,
+          path: `${url.pathname}${url.search}`,
+          servername: isIP(servername) ? undefined : servername,
+          headers: {
+            host: url.host,
+            'content-type': 'application/json',
+            accept: 'application/json, */*',
+            'content-length': payload.length,
+            'user-agent': `kube-apiserver-admission/${KUBERNETES_VERSION.gitVersion} mkube`,
+          },
+          // TLS verifies `servername` when set: the URL's name even when dialling a service's endpoint.
+          agent: this.#agent(target.caPem),
+        },
+        (res) => {
+          readBody(res).then(
+            (text) => {
+              const code = res.statusCode ?? 0;
+              if (code < 200 || code > 206) {
+                finish(new WebhookCallError(statusMessage(code, text)));
+                return;
+              }
+              try {
+                finish(undefined, JSON.parse(text));
+              } catch (e) {
+                finish(new WebhookCallError(`couldn't get version/kind; json parse error: ${(e as Error).message}`));
+              }
+            },
+            (e: Error) => finish(new WebhookCallError(`${shown}: ${e.message}`)),
+          );
+        },
+      );
+      const timer = setTimeout(
+        () => finish(new WebhookCallError(`${shown}: context deadline exceeded`)),
+        Math.max(0, deadline - Date.now()),
+      );
+      req.on('socket', (s) => s.unref());
+      req.on('error', (e: NodeJS.ErrnoException) =>
+        finish(new WebhookCallError(`${shown}: ${goDialError(e, addr, host)}`)),
+      );
+      req.end(payload);
+    });
+  }
+
+  close(): void {
+    for (const a of this.#agents.values()) a.destroy();
+    this.#agents.clear();
+  }
+}
+
+/** A non-2xx answer: a Status body's message when there is one (client-go), else the generic text. */
+function statusMessage(code: number, text: string): string {
+  try {
+    const s = JSON.parse(text) as { kind?: string; message?: string };
+    if (s && s.kind === 'Status' && typeof s.message === 'string' && s.message) return s.message;
+  } catch {
+    // not a Status
+  }
+  return goStatusText(code, text);
+}
+
+function readBody(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_RESPONSE_BYTES) {
+        res.destroy(new Error(`response body larger than ${MAX_RESPONSE_BYTES} bytes`));
+        return;
+      }
+      chunks.push(c);
+    });
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.on('error', reject);
+    res.on('aborted', () => reject(new Error('unexpected EOF')));
+  });
+}

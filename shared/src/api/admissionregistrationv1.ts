@@ -1,0 +1,126 @@
+// admissionregistration.k8s.io/v1 (k8s.io/api/admissionregistration/v1/types.go): the dynamic admission
+// webhook configurations, and admission.k8s.io/v1 (k8s.io/api/admission/v1/types.go): the
+// AdmissionReview the apiserver sends to each webhook and reads back.
+import type { GroupVersionKind } from './discovery.js';
+import type { KubeObject, LabelSelector } from './meta.js';
+
+export type OperationType = '*' | 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
+export type ScopeType = '*' | 'Cluster' | 'Namespaced';
+export type FailurePolicyType = 'Fail' | 'Ignore';
+export type MatchPolicyType = 'Exact' | 'Equivalent';
+export type SideEffectClass = 'Unknown' | 'None' | 'Some' | 'NoneOnDryRun';
+export type ReinvocationPolicyType = 'Never' | 'IfNeeded';
+
+export interface Rule {
+  apiGroups?: string[];
+  apiVersions?: string[];
+  /** `pods`, `pods/status`, `pods/*`, `*`, `*\/status`, `*\/*`. */
+  resources?: string[];
+  scope?: ScopeType;
+}
+
+export interface RuleWithOperations extends Rule {
+  operations?: OperationType[];
+}
+
+export interface ServiceReference {
+  namespace: string;
+  name: string;
+  path?: string;
+  port?: number;
+}
+
+export interface WebhookClientConfig {
+  url?: string;
+  service?: ServiceReference;
+  /** Standard base64 of PEM certificates (a Go []byte). */
+  caBundle?: string;
+}
+
+export interface MatchCondition {
+  name: string;
+  expression: string;
+}
+
+export interface ValidatingWebhook {
+  name: string;
+  clientConfig: WebhookClientConfig;
+  rules?: RuleWithOperations[];
+  failurePolicy?: FailurePolicyType;
+  matchPolicy?: MatchPolicyType;
+  namespaceSelector?: LabelSelector;
+  objectSelector?: LabelSelector;
+  sideEffects?: SideEffectClass;
+  timeoutSeconds?: number;
+  admissionReviewVersions?: string[];
+  matchConditions?: MatchCondition[];
+}
+
+export interface MutatingWebhook extends ValidatingWebhook {
+  reinvocationPolicy?: ReinvocationPolicyType;
+}
+
+export interface ValidatingWebhookConfiguration extends KubeObject {
+  webhooks?: ValidatingWebhook[];
+}
+
+export interface MutatingWebhookConfiguration extends KubeObject {
+  webhooks?: MutatingWebhook[];
+}
+
+// admission.k8s.io/v1
+
+export interface GroupVersionResource {
+  group: string;
+  version: string;
+  resource: string;
+}
+
+export interface AdmissionUserInfo {
+  username?: string;
+  uid?: string;
+  groups?: string[];
+  extra?: Record<string, string[]>;
+}
+
+export interface AdmissionRequest {
+  uid: string;
+  kind: GroupVersionKind;
+  resource: GroupVersionResource;
+  subResource?: string;
+  requestKind?: GroupVersionKind;
+  requestResource?: GroupVersionResource;
+  requestSubResource?: string;
+  name?: string;
+  namespace?: string;
+  operation: Exclude<OperationType, '*'>;
+  userInfo: AdmissionUserInfo;
+  object: unknown;
+  oldObject: unknown;
+  dryRun?: boolean;
+  options: unknown;
+}
+
+export interface AdmissionResponse {
+  uid: string;
+  allowed: boolean;
+  result?: {
+    status?: string;
+    message?: string;
+    reason?: string;
+    code?: number;
+    details?: unknown;
+  };
+  /** Standard base64 of a JSON patch. */
+  patch?: string;
+  patchType?: string;
+  auditAnnotations?: Record<string, string>;
+  warnings?: string[];
+}
+
+export interface AdmissionReview {
+  apiVersion: string;
+  kind: 'AdmissionReview';
+  request?: AdmissionRequest;
+  response?: AdmissionResponse;
+}
