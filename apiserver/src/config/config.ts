@@ -8,6 +8,7 @@ import { certificates, privateKey, readCertificates, readKeyPair } from '@mkube/
 import type { ParsedCertificate } from '@mkube/shared/pki';
 import { admissionPluginProblems } from '../admission/registry.js';
 import { publicKeysFromPem } from '../serviceaccount/keys.js';
+import { ADMISSION_CONFIG_FLAG, type AdmissionPluginConfigs, admissionPluginConfigs } from './admission.js';
 import { type AuditConfig, auditConfig } from './audit.js';
 import { type AuthenticationConfig, authenticationConfig } from './authentication.js';
 import { type AuthorizationConfig, authorizationConfig } from './authorization.js';
@@ -84,7 +85,12 @@ export interface ApiServerConfig {
   readonly serviceAccount?: ServiceAccountConfig;
   /** --token-auth-file, parsed: SHA-256 of each token → its user. */
   readonly staticTokens?: ReadonlyMap<string, UserInfo>;
-  readonly admission: { readonly enable: readonly string[]; readonly disable: readonly string[] };
+  readonly admission: {
+    readonly enable: readonly string[];
+    readonly disable: readonly string[];
+    /** --admission-control-config-file: the plugins' configurations (PodSecurity's). */
+    readonly plugins: AdmissionPluginConfigs;
+  };
   readonly authorizationModes: readonly AuthorizationMode[];
   /** --authorization-config: the file and its authorizers (then the modes are their types). */
   readonly authorization?: AuthorizationConfig;
@@ -181,6 +187,7 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
   for (const message of admissionPluginProblems(enablePlugins, disablePlugins)) {
     problems.push({ code: 'BAD_VALUE', flag: 'enable-admission-plugins', message });
   }
+  const admissionPlugins = admissionPluginConfigs(str(flags, ADMISSION_CONFIG_FLAG), problems);
   const compactionIntervalMs = num(flags, 'etcd-compaction-interval');
   if (compactionIntervalMs < 0) {
     problems.push({ code: 'BAD_VALUE', flag: 'etcd-compaction-interval', message: 'can not be negative' });
@@ -267,6 +274,7 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     admission: Object.freeze({
       enable: Object.freeze([...enablePlugins]),
       disable: Object.freeze([...disablePlugins]),
+      plugins: admissionPlugins,
     }),
     authorizationModes: Object.freeze([...authorizationModes] as AuthorizationMode[]),
     authorization,

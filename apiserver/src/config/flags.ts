@@ -201,6 +201,12 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     usage: 'admission plugins that should be disabled although they are in the default enabled plugins list.',
   },
   {
+    name: 'admission-control-config-file',
+    type: 'string',
+    default: '',
+    usage: 'File with admission control configuration (an AdmissionConfiguration; PodSecurity reads its entry).',
+  },
+  {
     name: 'authorization-mode',
     type: 'stringSlice',
     default: ['AlwaysAllow'],

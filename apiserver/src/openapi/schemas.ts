@@ -2,6 +2,7 @@
 // (x-kubernetes-preserve-unknown-fields). Enough for `kubectl explain` to list fields; the apiserver
 // validates for real.
 import type { ResourceDef } from '../registry/catalog.js';
+import { typedField } from './typed.js';
 
 type FieldType = 'string' | 'boolean' | 'integer' | 'object' | 'array';
 
@@ -41,6 +42,8 @@ const FIELDS: Readonly<Record<string, Record<string, FieldType>>> = {
   ClusterRole: { rules: 'array', aggregationRule: OBJ },
   RoleBinding: { subjects: 'array', roleRef: OBJ },
   ClusterRoleBinding: { subjects: 'array', roleRef: OBJ },
+  MutatingWebhookConfiguration: { webhooks: 'array' },
+  ValidatingWebhookConfiguration: { webhooks: 'array' },
 };
 
 /** Schema name as Kubernetes names it: io.k8s.api.<group short>.<version>.<Kind>. */
@@ -72,7 +75,8 @@ export function objectSchema(def: ResourceDef): Record<string, unknown> {
       description: "Standard object's metadata.",
     },
   };
-  for (const [name, type] of Object.entries(FIELDS[def.kind] ?? SPEC_STATUS)) properties[name] = field(type);
+  for (const [name, type] of Object.entries(FIELDS[def.kind] ?? SPEC_STATUS))
+    properties[name] = typedField(def.kind, name) ?? field(type);
   return {
     type: 'object',
     description: `${def.kind} (mkube: a loose schema; the apiserver validates the object).`,

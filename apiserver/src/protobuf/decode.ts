@@ -5,7 +5,7 @@ import type { KubeObject } from '@mkube/shared/api';
 import { newBadRequest, newUnsupportedMediaType } from '@mkube/shared/apierrors';
 import type { FieldSpec, MessageSchema } from './schema.js';
 import { KINDS } from './tables.js';
-import { type Field, readFields, toSigned } from './wire.js';
+import { type Field, readFields, readVarint, toSigned } from './wire.js';
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 const MAX_DEPTH = 32;
@@ -58,6 +58,25 @@ function decodeIntOrString(b: Buffer, spec: FieldSpec): number | string {
   return type === 1n ? strVal : intVal;
 }
 
+// resource.Quantity {1: string}: JSON is the bare string.
+function decodeQuantity(b: Buffer): string {
+  let text = '';
+  for (const f of readFields(b)) if (f.number === 1 && f.bytes) text = utf8(f.bytes);
+  return text;
+}
+
+// A repeated number may also come packed (one LEN field of varints), as proto3 writers send it.
+function packedInts(b: Buffer): number[] {
+  const out: number[] = [];
+  let pos = 0;
+  while (pos < b.length) {
+    const [v, next] = readVarint(b, pos);
+    out.push(toSigned(v));
+    pos = next;
+  }
+  return out;
+}
+
 function isEmpty(v: unknown): boolean {
   return v === undefined || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);
 }
@@ -72,7 +91,10 @@ function scalar(f: Field, spec: FieldSpec, depth: number): unknown {
   if (typeof t === 'string') {
     switch (t) {
       case 'string':
+      case 'stringPtr':
         return utf8(expectLen(f, spec));
+      case 'quantity':
+        return decodeQuantity(expectLen(f, spec));
       case 'bytes':
         return expectLen(f, spec).toString('base64');
       case 'int':
@@ -98,7 +120,7 @@ function scalar(f: Field, spec: FieldSpec, depth: number): unknown {
 function mapEntry(b: Buffer, spec: FieldSpec, depth: number): [string, unknown] {
   const t = spec.type as Exclude<FieldSpec['type'], string | { message: unknown }>;
   let key = '';
-  let value: unknown = t.map === 'bytes' ? '' : t.map === 'string' ? '' : {};
+  let value: unknown = typeof t.map === 'string' ? '' : {};
   for (const f of readFields(b)) {
     if (f.number === 1 && f.bytes) key = utf8(f.bytes);
     if (f.number === 2 && f.bytes) {
@@ -107,7 +129,9 @@ function mapEntry(b: Buffer, spec: FieldSpec, depth: number): [string, unknown] 
           ? utf8(f.bytes)
           : t.map === 'bytes'
             ? f.bytes.toString('base64')
-            : decodeMessage(f.bytes, t.map.message(), depth + 1);
+            : t.map === 'quantity'
+              ? decodeQuantity(f.bytes)
+              : decodeMessage(f.bytes, t.map.message(), depth + 1);
     }
   }
   // ExtraValue {items} is a plain list in JSON.
@@ -132,6 +156,14 @@ export function decodeMessage(buf: Buffer, schema: MessageSchema, depth = 0): Re
       out[spec.name] = m;
       continue;
     }
+    if (spec.inline) {
+      Object.assign(out, scalar(f, spec, depth) as Record<string, unknown>);
+      continue;
+    }
+    if (spec.repeated && (t === 'int' || t === 'intPtr') && f.bytes) {
+      out[spec.name] = [...((out[spec.name] as number[] | undefined) ?? []), ...packedInts(f.bytes)];
+      continue;
+    }
     const v = scalar(f, spec, depth);
     if (spec.repeated) {
       const list = (out[spec.name] as unknown[] | undefined) ?? [];
@@ -147,7 +179,7 @@ export function decodeMessage(buf: Buffer, schema: MessageSchema, depth = 0): Re
       (t === 'int' && v === 0) ||
       (t === 'bool' && v === false) ||
       (t === 'intOrString' && (v === 0 || v === '')) ||
-      isEmpty(v)
+      (isEmpty(v) && !(spec.keepEmpty && v !== undefined))
     ) {
       delete out[spec.name];
       continue;

@@ -1,13 +1,23 @@
 // Unknown-field detection for `fieldValidation=Strict|Warn`, driven by the same field tables the
 // protobuf decoder uses (they list every field of each kind by its JSON name).
-import type { MessageSchema } from './schema.js';
+import type { FieldSpec, MessageSchema } from './schema.js';
 import { KINDS } from './tables.js';
 
 const TOP_LEVEL = new Set(['apiVersion', 'kind']);
 
+/** A message's fields by JSON name, the fields of inlined structs among them. */
+function fieldsByName(schema: MessageSchema, out = new Map<string, FieldSpec>()): Map<string, FieldSpec> {
+  for (const f of Object.values(schema)) {
+    const t = f.type;
+    if (f.inline && typeof t === 'object' && 'message' in t) fieldsByName(t.message(), out);
+    else out.set(f.name, f);
+  }
+  return out;
+}
+
 function walk(value: unknown, schema: MessageSchema, path: string, out: string[]): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
-  const byName = new Map(Object.values(schema).map((f) => [f.name, f]));
+  const byName = fieldsByName(schema);
   for (const [key, v] of Object.entries(value)) {
     const spec = byName.get(key);
     const at = path ? `${path}.${key}` : key;

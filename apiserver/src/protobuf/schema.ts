@@ -2,6 +2,8 @@
 // files (k8s.io/api, k8s.io/apimachinery meta/v1); tables are data, one per API group file.
 export type Scalar =
   | 'string'
+  /** A *string in Go: written whenever set, so an empty value is kept. */
+  | 'stringPtr'
   | 'bytes'
   | 'int'
   | 'intPtr'
@@ -13,7 +15,9 @@ export type Scalar =
    * k8s.io/apimachinery intstr.IntOrString: on the wire the message {1: type (0 int, 1 string),
    * 2: intVal (int32), 3: strVal}; in JSON the bare number or string.
    */
-  | 'intOrString';
+  | 'intOrString'
+  /** k8s.io/apimachinery resource.Quantity: on the wire the message {1: string}; in JSON the string. */
+  | 'quantity';
 
 export interface MessageSchema {
   readonly [field: number]: FieldSpec;
@@ -23,12 +27,19 @@ export type FieldType =
   | Scalar
   | { readonly message: () => MessageSchema }
   /** map<string, V>: repeated entries {1: key, 2: value}. */
-  | { readonly map: 'string' | 'bytes' | { readonly message: () => MessageSchema } };
+  | { readonly map: 'string' | 'bytes' | 'quantity' | { readonly message: () => MessageSchema } };
 
 export interface FieldSpec {
   readonly name: string;
   readonly type: FieldType;
   readonly repeated?: boolean;
+  /**
+   * An embedded struct JSON flattens into its parent (`json:",inline"`: Volume.volumeSource,
+   * Probe.handler, the localObjectReference of key selectors): its fields become the parent's.
+   */
+  readonly inline?: boolean;
+  /** A pointer to a struct (`emptyDir: {}`): present when sent, even empty. */
+  readonly keepEmpty?: boolean;
 }
 
 /** Shorthands for the tables. */
@@ -41,3 +52,15 @@ export const msg = (name: string, schema: () => MessageSchema, repeated = false)
 });
 export const strMap = (name: string): FieldSpec => ({ name, type: { map: 'string' } });
 export const intOrString = (name: string): FieldSpec => ({ name, type: 'intOrString' });
+export const inline = (name: string, schema: () => MessageSchema): FieldSpec => ({
+  name,
+  type: { message: schema },
+  inline: true,
+});
+/** A pointer to a struct: kept when sent empty (`emptyDir: {}` selects the volume type). */
+export const ptr = (name: string, schema: () => MessageSchema, repeated = false): FieldSpec => ({
+  name,
+  type: { message: schema },
+  repeated,
+  keepEmpty: true,
+});

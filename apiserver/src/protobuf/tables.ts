@@ -1,5 +1,6 @@
 // Field tables of the kinds kubectl's typed clients send as protobuf (kubectl 1.32+), from
 // Kubernetes' generated.proto files.
+import { pod } from './pod.js';
 import { intOrString, type MessageSchema, msg, str, strMap, strs } from './schema.js';
 
 // k8s.io/apimachinery/pkg/apis/meta/v1
@@ -318,6 +319,10 @@ export const KINDS: Readonly<Record<string, MessageSchema>> = {
   'v1/Namespace': namespace,
   'v1/Service': service,
   'v1/Endpoints': endpoints,
+  // A getter: pod.ts reads this module's meta tables back, so its table is taken once both are loaded.
+  get 'v1/Pod'() {
+    return pod;
+  },
   'rbac.authorization.k8s.io/v1/Role': role,
   'rbac.authorization.k8s.io/v1/ClusterRole': clusterRole,
   'rbac.authorization.k8s.io/v1/RoleBinding': roleBinding,

@@ -1,6 +1,15 @@
 // Validation of Namespace, ServiceAccount, Node and Pod (k/k pkg/apis/core/validation), kept to
 // the checks mkube's flows depend on; messages and paths are Kubernetes'.
-import type { Container, Namespace, Node, Pod, ServiceAccount, Taint, Volume } from '@mkube/shared/api';
+import {
+  type Container,
+  type Namespace,
+  type Node,
+  type Pod,
+  type ServiceAccount,
+  type Taint,
+  VOLUME_SOURCE_NAMES,
+  type Volume,
+} from '@mkube/shared/api';
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
 import { isDNS1123Label, isValidLabelValue, regexError } from '@mkube/shared/selectors';
 import { nameIsDNSLabel, nameIsDNSSubdomain } from './names.js';
@@ -11,6 +20,7 @@ import {
   validateObjectMeta,
   validateObjectMetaUpdate,
 } from './objectmeta.js';
+import { validatePodSecurityContext, validateSecurityContext } from './security.js';
 
 export function validateNamespace(ns: Namespace): FieldError[] {
   const errs = validateObjectMeta(ns.metadata, { namespaced: false, nameValidator: nameIsDNSLabel });
@@ -89,8 +99,6 @@ const ENV_VAR_NAME_MSG = regexError(
   'MyEnvName1',
 );
 
-const VOLUME_SOURCES = ['secret', 'configMap', 'projected', 'persistentVolumeClaim', 'emptyDir', 'hostPath'] as const;
-
 function validateVolumes(volumes: readonly Volume[] | undefined, path: string): [FieldError[], Set<string>] {
   const errs: FieldError[] = [];
   const names = new Set<string>();
@@ -100,7 +108,7 @@ function validateVolumes(volumes: readonly Volume[] | undefined, path: string): 
     else for (const m of isDNS1123Label(v.name)) errs.push(fieldErrors.invalid(`${p}.name`, v.name, m));
     if (v.name && names.has(v.name)) errs.push(fieldErrors.duplicate(`${p}.name`, v.name));
     if (v.name) names.add(v.name);
-    const sources = VOLUME_SOURCES.filter((s) => v[s] !== undefined && v[s] !== null);
+    const sources = VOLUME_SOURCE_NAMES.filter((s) => v[s] !== undefined && v[s] !== null);
     if (sources.length === 0) errs.push(fieldErrors.required(p, 'must specify a volume type'));
     for (const extra of sources.slice(1)) {
       errs.push(fieldErrors.forbidden(`${p}.${extra}`, 'may not specify more than 1 volume type'));
@@ -134,6 +142,7 @@ function validateContainers(
       else if (!volumes.has(m.name)) errs.push(fieldErrors.notFound(`${mp}.name`, m.name));
       if (!m.mountPath) errs.push(fieldErrors.required(`${mp}.mountPath`));
     });
+    errs.push(...validateSecurityContext(c.securityContext, `${p}.securityContext`));
   });
   return errs;
 }
@@ -150,6 +159,8 @@ export function validatePod(pod: Pod): FieldError[] {
   if (!spec.containers?.length) errs.push(fieldErrors.required('spec.containers'));
   errs.push(...validateContainers(spec.containers, 'spec.containers', volumes, names));
   errs.push(...validateContainers(spec.initContainers, 'spec.initContainers', volumes, names));
+  errs.push(...validateContainers(spec.ephemeralContainers, 'spec.ephemeralContainers', volumes, names));
+  errs.push(...validatePodSecurityContext(spec));
   if (spec.restartPolicy && !(RESTART_POLICIES as readonly string[]).includes(spec.restartPolicy)) {
     errs.push(fieldErrors.notSupported('spec.restartPolicy', spec.restartPolicy, RESTART_POLICIES));
   }
@@ -168,6 +179,14 @@ export function validatePod(pod: Pod): FieldError[] {
       ),
     );
   }
+  return errs;
+}
+
+/** ValidatePodCreate: ephemeral containers come only through pods/ephemeralcontainers (which mkube does not serve). */
+export function validatePodCreate(pod: Pod): FieldError[] {
+  const errs = validatePod(pod);
+  if (pod.spec?.ephemeralContainers?.length)
+    errs.push(fieldErrors.forbidden('spec.ephemeralContainers', 'cannot be set on create'));
   return errs;
 }
 

@@ -160,7 +160,7 @@ describe('protobuf wire reader', () => {
     );
     const e = (() => {
       try {
-        decodeKubernetesProtobuf(Buffer.from([0x6b, 0x38, 0x73, 0x00]), { apiVersion: 'v1', kind: 'Pod' });
+        decodeKubernetesProtobuf(Buffer.from([0x6b, 0x38, 0x73, 0x00]), { apiVersion: 'v1', kind: 'Node' });
       } catch (err) {
         return err as StatusError;
       }

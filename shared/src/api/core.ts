@@ -175,6 +175,42 @@ export interface VolumeProjection {
   downwardAPI?: { items?: { path: string; fieldRef?: { apiVersion?: string; fieldPath: string }; mode?: number }[] };
 }
 
+/** The volume sources mkube's types spell out; every other core/v1 source stays an open object. */
+export const VOLUME_SOURCE_NAMES = [
+  'hostPath',
+  'emptyDir',
+  'gcePersistentDisk',
+  'awsElasticBlockStore',
+  'gitRepo',
+  'secret',
+  'nfs',
+  'iscsi',
+  'glusterfs',
+  'persistentVolumeClaim',
+  'rbd',
+  'flexVolume',
+  'cinder',
+  'cephfs',
+  'flocker',
+  'downwardAPI',
+  'fc',
+  'azureFile',
+  'configMap',
+  'vsphereVolume',
+  'quobyte',
+  'azureDisk',
+  'photonPersistentDisk',
+  'projected',
+  'portworxVolume',
+  'scaleIO',
+  'storageos',
+  'csi',
+  'ephemeral',
+  'image',
+] as const;
+
+export type VolumeSourceName = (typeof VOLUME_SOURCE_NAMES)[number];
+
 export interface Volume {
   name: string;
   secret?: SecretVolumeSource;
@@ -183,6 +219,9 @@ export interface Volume {
   persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
   emptyDir?: { medium?: string; sizeLimit?: Quantity };
   hostPath?: { path: string; type?: string };
+  downwardAPI?: { items?: { path: string; fieldRef?: { apiVersion?: string; fieldPath: string }; mode?: number }[] };
+  /** The other sources (nfs, csi, ephemeral, iscsi…): kept as sent; PodSecurity's restricted level looks at which is set. */
+  [source: string]: unknown;
 }
 
 export interface EnvVarSource {
@@ -226,6 +265,89 @@ export interface Container {
   stdinOnce?: boolean;
   tty?: boolean;
   resources?: { limits?: ResourceList; requests?: ResourceList };
+  securityContext?: SecurityContext;
+}
+
+// Security contexts (core/v1 SecurityContext, PodSecurityContext and their parts). mkube's kubelet
+// runs containers as host processes and enforces none of these; the apiserver validates them and
+// PodSecurity admission judges them.
+
+export type Capability = string;
+
+export interface Capabilities {
+  add?: Capability[];
+  drop?: Capability[];
+}
+
+export interface SELinuxOptions {
+  user?: string;
+  role?: string;
+  type?: string;
+  level?: string;
+}
+
+export type SeccompProfileType = 'Unconfined' | 'RuntimeDefault' | 'Localhost';
+
+export interface SeccompProfile {
+  type: SeccompProfileType | (string & {});
+  localhostProfile?: string;
+}
+
+export type AppArmorProfileType = 'Unconfined' | 'RuntimeDefault' | 'Localhost';
+
+export interface AppArmorProfile {
+  type: AppArmorProfileType | (string & {});
+  localhostProfile?: string;
+}
+
+export interface WindowsSecurityContextOptions {
+  gmsaCredentialSpecName?: string;
+  gmsaCredentialSpec?: string;
+  runAsUserName?: string;
+  hostProcess?: boolean;
+}
+
+export type ProcMountType = 'Default' | 'Unmasked';
+
+export interface SecurityContext {
+  capabilities?: Capabilities;
+  privileged?: boolean;
+  seLinuxOptions?: SELinuxOptions;
+  windowsOptions?: WindowsSecurityContextOptions;
+  runAsUser?: number;
+  runAsGroup?: number;
+  runAsNonRoot?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  allowPrivilegeEscalation?: boolean;
+  procMount?: ProcMountType | (string & {});
+  seccompProfile?: SeccompProfile;
+  appArmorProfile?: AppArmorProfile;
+}
+
+export interface Sysctl {
+  name: string;
+  value: string;
+}
+
+export interface PodSecurityContext {
+  seLinuxOptions?: SELinuxOptions;
+  windowsOptions?: WindowsSecurityContextOptions;
+  runAsUser?: number;
+  runAsGroup?: number;
+  runAsNonRoot?: boolean;
+  supplementalGroups?: number[];
+  supplementalGroupsPolicy?: 'Merge' | 'Strict' | (string & {});
+  fsGroup?: number;
+  sysctls?: Sysctl[];
+  fsGroupChangePolicy?: 'OnRootMismatch' | 'Always' | (string & {});
+  seccompProfile?: SeccompProfile;
+  appArmorProfile?: AppArmorProfile;
+  seLinuxChangePolicy?: string;
+}
+
+/** An ephemeral container (pods/ephemeralcontainers): a Container plus the one it targets. */
+export interface EphemeralContainer extends Container {
+  targetContainerName?: string;
 }
 
 export interface Toleration {
@@ -252,6 +374,14 @@ export interface PodSpec {
   automountServiceAccountToken?: boolean;
   nodeName?: string;
   hostNetwork?: boolean;
+  hostPID?: boolean;
+  hostIPC?: boolean;
+  hostUsers?: boolean;
+  shareProcessNamespace?: boolean;
+  securityContext?: PodSecurityContext;
+  ephemeralContainers?: EphemeralContainer[];
+  runtimeClassName?: string;
+  os?: { name: string };
   imagePullSecrets?: LocalObjectReference[];
   hostname?: string;
   tolerations?: Toleration[];

@@ -21,7 +21,7 @@ import {
   validateNamespaceUpdate,
   validateNode,
   validateNodeUpdate,
-  validatePod,
+  validatePodCreate,
   validatePodUpdate,
   validateSecret,
   validateSecretUpdate,
@@ -128,7 +128,7 @@ export const podStrategy = statusOwningStrategy<Pod>({
     pod.status = { phase: 'Pending' };
     if (pod.spec) pod.spec.serviceAccountName ??= 'default';
   },
-  validate: validatePod,
+  validate: validatePodCreate,
   validateUpdate: validatePodUpdate,
   selectableFields: (p) => ({
     'spec.nodeName': p.spec?.nodeName ?? '',
