@@ -42,8 +42,15 @@ const pgrep = (pattern: string) => spawnSync('pgrep', ['-f', '--', pattern], { e
 
 describe('mkube up', () => {
   const t = tempDir('up');
-  after(() => t.cleanup());
   const dir = join(t.dir, 'cluster');
+  after(() => {
+    // A failed check may leave a detached cluster running: stop it before its folder goes.
+    spawnSync(process.execPath, ['cli/bin/mkube.js', 'down', `--data-dir=${dir}`], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    t.cleanup();
+  });
   let port: number;
   let kubeletPort: number;
   let kcmPort: number;

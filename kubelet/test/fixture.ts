@@ -64,8 +64,10 @@ function kubeletClientArgs(pki: Pki): string[] {
   ];
 }
 
-export async function startNodeCluster(opts: { kcmArgs?: string[]; kcm?: boolean } = {}): Promise<NodeCluster> {
-  const c = await startCluster(kubeletClientArgs);
+export async function startNodeCluster(
+  opts: { kcmArgs?: string[]; kcm?: boolean; apiserverArgs?: (pki: Pki) => string[] } = {},
+): Promise<NodeCluster> {
+  const c = await startCluster((pki) => [...kubeletClientArgs(pki), ...(opts.apiserverArgs?.(pki) ?? [])]);
   if (opts.kcm !== false) await c.startKcm(['--leader-elect=false', ...(opts.kcmArgs ?? [])]);
   await createBootstrapToken(c.admin, TOKEN_ID, TOKEN_SECRET);
   const caPem = readFileSync(c.fx.pki.caCrt, 'utf8');

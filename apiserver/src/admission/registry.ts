@@ -1,21 +1,35 @@
 // --enable-admission-plugins / --disable-admission-plugins over mkube's plugins, in kube-apiserver's
 // fixed order; the default-on set is upstream's, restricted to what mkube implements.
 
-import type { KubeObject } from '@mkube/shared/api';
+import type { KubeObject, Pod } from '@mkube/shared/api';
 import type { Authorizer } from '@mkube/shared/auth';
 import { rbacEscalation } from '../auth/rbac/escalation.js';
 import type { RbacAuthorizer } from '../auth/rbac/index.js';
 import { certificateApproval, certificateSigning, certificateSubjectRestriction } from './plugins/certificates.js';
-import { nodeRestriction } from './plugins/noderestriction.js';
+import { nodeRestrictionPlugin } from './plugins/noderestriction.js';
+import { POD_SECURITY_PLUGIN, type PodSecurityDeps, podSecurity } from './plugins/podsecurity/index.js';
 import { serviceAccountAdmission } from './plugins/serviceaccount.js';
 import { type Admission, type AdmissionPlugin, admissionChain } from './types.js';
+import {
+  MUTATING_PLUGIN,
+  mutatingAdmissionWebhook,
+  VALIDATING_PLUGIN,
+  validatingAdmissionWebhook,
+  type WebhookAdmission,
+} from './webhook/index.js';
 
 interface PluginDeps {
   readonly authorizer: Authorizer;
   /** Reads a ServiceAccount (undefined when missing), for the ServiceAccount plugin. */
   readonly getServiceAccount?: (namespace: string, name: string) => Promise<KubeObject | undefined>;
+  /** Reads a Pod (undefined when missing), for NodeRestriction's token binding check. */
+  readonly getPod?: (namespace: string, name: string) => Promise<Pod | undefined>;
   /** When RBAC is a mode: escalation prevention runs, always (it is not an optional plugin upstream). */
   readonly rbac?: RbacAuthorizer;
+  /** The namespaces, pods and PodSecurityConfiguration PodSecurity reads (without them it admits everything). */
+  readonly podSecurity?: PodSecurityDeps;
+  /** The webhook configurations' caches and client (MutatingAdmissionWebhook, ValidatingAdmissionWebhook). */
+  readonly webhooks?: WebhookAdmission;
 }
 
 /**
@@ -24,17 +38,27 @@ interface PluginDeps {
  * account yet, so it would refuse every pod.
  */
 const ORDERED: readonly [string, (d: PluginDeps) => AdmissionPlugin][] = [
-  ['NodeRestriction', () => nodeRestriction],
+  ['NodeRestriction', (d) => nodeRestrictionPlugin({ getPod: d.getPod, authorizer: d.authorizer })],
   ['ServiceAccount', (d) => serviceAccountAdmission(d.getServiceAccount ?? (async () => undefined))],
+  [
+    POD_SECURITY_PLUGIN,
+    (d) => (d.podSecurity ? podSecurity(d.podSecurity) : { name: POD_SECURITY_PLUGIN, handles: () => false }),
+  ],
   ['CertificateApproval', (d) => certificateApproval(d.authorizer)],
   ['CertificateSigning', (d) => certificateSigning(d.authorizer)],
   ['CertificateSubjectRestriction', () => certificateSubjectRestriction],
+  // Webhooks go at the end: mutating after every in-tree mutation, validating after every check.
+  [MUTATING_PLUGIN, (d) => mutatingAdmissionWebhook(d.webhooks)],
+  [VALIDATING_PLUGIN, (d) => validatingAdmissionWebhook(d.webhooks)],
 ];
 
 export const DEFAULT_ENABLED: ReadonlySet<string> = new Set([
+  POD_SECURITY_PLUGIN,
   'CertificateApproval',
   'CertificateSigning',
   'CertificateSubjectRestriction',
+  MUTATING_PLUGIN,
+  VALIDATING_PLUGIN,
 ]);
 /** Upstream plugins mkube knows by name but does not implement yet. */
 export const NOT_YET: ReadonlySet<string> = new Set<string>();
@@ -59,6 +83,10 @@ export function buildAdmission(enable: readonly string[], disable: readonly stri
   const on = new Set([...DEFAULT_ENABLED, ...enable]);
   for (const d of disable) on.delete(d);
   const plugins = ORDERED.filter(([n]) => on.has(n)).map(([, make]) => make(deps));
-  if (deps.rbac) plugins.push(rbacEscalation(deps.rbac, deps.authorizer));
+  // Escalation is checked by the RBAC storage, before validating admission (so before any webhook).
+  if (deps.rbac) {
+    const at = plugins.findIndex((p) => p.name === VALIDATING_PLUGIN);
+    plugins.splice(at < 0 ? plugins.length : at, 0, rbacEscalation(deps.rbac, deps.authorizer));
+  }
   return admissionChain(plugins);
 }

@@ -35,7 +35,7 @@ export interface ResourceHandlerDeps {
   /** The create-only review APIs (TokenReview, SubjectAccessReview, …). */
   readonly review?: ReviewHandler;
   /** POST serviceaccounts/<name>/token; absent without --service-account-signing-key-file. */
-  readonly tokenRequest?: (namespace: string, name: string, req: TokenRequest) => Promise<TokenRequest>;
+  readonly tokenRequest?: (namespace: string, name: string, req: TokenRequest, user: UserInfo) => Promise<TokenRequest>;
   /** Built from `store` when not given. */
   readonly registries?: Registries;
   readonly now?: () => Date;
@@ -61,7 +61,7 @@ export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRe
           'TokenRequest',
           'authentication.k8s.io/v1',
         );
-        return send(c, 201, await deps.tokenRequest(info.namespace, info.name, req as TokenRequest));
+        return send(c, 201, await deps.tokenRequest(info.namespace, info.name, req as TokenRequest, c.user));
       }
       const registry = registries.get(c.def.group, c.def.resource);
       if (!registry) {
@@ -79,7 +79,7 @@ export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRe
         query,
         body: c.body,
         contentType: c.request.headers['content-type'],
-        ctx: { user: c.user, now: now() },
+        ctx: { user: c.user, now: now(), ...requestScope(c, query) },
       };
       if (
         info.subresource &&
@@ -153,6 +153,33 @@ function addWarnings(c: Pick<ResourceRequestContext, 'reply'>, warnings: readonl
   const all = [...(prior === undefined ? [] : Array.isArray(prior) ? prior : [String(prior)]), ...warnings];
   c.reply.header('warning', all);
   if (!c.reply.raw.headersSent) c.reply.raw.setHeader('warning', all);
+}
+
+/**
+ * What admission may add to the request (warning.AddWarning: `299 - "text"`, each text once;
+ * audit annotations) and the options it reports to webhooks.
+ */
+function requestScope(c: ResourceRequestContext, query: URLSearchParams) {
+  const seen = new Set<string>();
+  return {
+    addWarning(text: string) {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: a header value carries no control characters
+      const clean = text.replace(/[\x00-\x1f\x7f]/g, ' ');
+      if (!clean || seen.has(clean)) return;
+      seen.add(clean);
+      // Quoted as strconv.Quote would, but ASCII only: Node refuses other characters in a header.
+      const quoted = JSON.stringify(clean).replace(
+        /[^\x20-\x7e]/g,
+        (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      );
+      addWarnings(c, [`299 - ${quoted}`]);
+    },
+    addAuditAnnotation(key: string, value: string) {
+      c.request.mkubeAudit?.annotate(key, value);
+    },
+    ...(query.get('fieldManager') ? { fieldManager: query.get('fieldManager')! } : {}),
+    ...(query.get('fieldValidation') ? { fieldValidation: query.get('fieldValidation')! } : {}),
+  };
 }
 
 function send(c: ResourceRequestContext, code: number, body: unknown, warnings?: readonly string[]): void {

@@ -11,6 +11,7 @@ import {
   requestHeaderAuthenticator,
   type TokenAuthenticator,
   tokenFileAuthenticator,
+  type UserInfo,
   unionAuthenticator,
   withAuthenticatedGroup,
   x509Authenticator,
@@ -18,6 +19,7 @@ import {
 import type { Logger } from '@mkube/shared/log';
 import type { FastifyInstance } from 'fastify';
 import { buildAdmission } from '../admission/registry.js';
+import { WebhookAdmission } from '../admission/webhook/index.js';
 import { Auditor, LogBackend, PolicyRuleEvaluator } from '../audit/index.js';
 import { unionBackend, WebhookBackend } from '../audit/webhook.js';
 import { buildAuthorizer, entriesForModes } from '../auth/authorization.js';
@@ -33,6 +35,7 @@ import { createKubeletProxy, KubeletClient } from '../kubelet/index.js';
 import { registerOpenAPIRoutes } from '../openapi/index.js';
 import { publishAuthenticationInfo } from '../registry/authenticationinfo.js';
 import { ensureSystemNamespaces } from '../registry/bootstrap.js';
+import { EVERYTHING } from '../registry/filter.js';
 import { Registries } from '../registry/index.js';
 import { createReviewHandler } from '../review/index.js';
 import {
@@ -188,7 +191,9 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     };
     const namespaces = new Informer<Namespace>(registries.namespaces, log);
     const informers = [namespaces, ...Object.values(caches).filter((i): i is Informer => i !== undefined)];
-    await Promise.all([authz.start(), ...informers.map((i) => i.start())]);
+    // The admission webhooks' configurations, kept by watches like the namespaces.
+    const webhooks = new WebhookAdmission({ registries, namespaces, log });
+    await Promise.all([authz.start(), webhooks.start(), ...informers.map((i) => i.start())]);
     const authn = config.authentication;
     const jwt = authn
       ? new JwtAuthenticatorSet({
@@ -205,6 +210,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       authz.stop();
       tokenWebhook?.close();
       for (const i of informers) i.stop();
+      webhooks.stop();
     };
     const audit = config.audit;
     const auditWebhook = audit?.webhook
@@ -284,12 +290,34 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     const admission = buildAdmission(config.admission.enable, config.admission.disable, {
       authorizer: authz.authorizer,
       rbac: authz.rbac,
+      webhooks,
+      getPod: async (ns, name) => {
+        try {
+          return (await registries.get('', 'pods')!.get(ns, name)) as Pod;
+        } catch {
+          return undefined;
+        }
+      },
       getServiceAccount: async (ns, name) => {
         try {
           return await registries.get('', 'serviceaccounts')!.get(ns, name);
         } catch {
           return undefined;
         }
+      },
+      podSecurity: {
+        config: config.admission.plugins.podSecurity,
+        // Read live (upstream reads its informer, then live on a miss): a pod created right after
+        // `kubectl label ns` is judged by the new labels, never by a cache a watch event behind.
+        getNamespace: async (name) => {
+          try {
+            return (await registries.namespaces.get('', name)) as Namespace;
+          } catch {
+            return namespaces.hasSynced() ? namespaces.get('', name) : undefined;
+          }
+        },
+        listPods: async (ns) =>
+          (await registries.get('', 'pods')!.list({ namespace: ns, filter: EVERYTHING })).items as Pod[],
       },
     });
     const servingRegistries = new Registries(store, { admission, ...serviceOpts });
@@ -304,8 +332,27 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
         }
       : undefined;
     const tokenRequest = signing
-      ? (ns: string, name: string, req: TokenRequest) =>
-          issueToken(signing, lookupsOf(caches), ns, name, req, new Date())
+      ? async (ns: string, name: string, req: TokenRequest, user: UserInfo) => {
+          // serviceaccounts/token create goes through admission (NodeRestriction binds a node's
+          // tokens to its own pods), as upstream's TokenRequest storage does.
+          const attrs = {
+            operation: 'CREATE' as const,
+            user,
+            group: '',
+            version: 'v1',
+            resource: 'serviceaccounts',
+            subresource: 'token',
+            kind: 'TokenRequest',
+            namespace: ns,
+            name,
+            object: req,
+            oldObject: undefined,
+            dryRun: false,
+          };
+          await admission.admit(attrs);
+          await admission.validate(attrs);
+          return issueToken(signing, lookupsOf(caches), ns, name, req, new Date());
+        }
       : undefined;
     const handler = createResourceHandler({ store, registries: servingRegistries, log, review, tokenRequest });
     if (!config.kubelet.caPem) {

@@ -252,7 +252,7 @@ export const upCommand: Command = {
       `--tls-private-key-file=${pki('apiserver.key')}`,
       `--client-ca-file=${pki('ca.crt')}`,
       ...authzArgs,
-      '--enable-admission-plugins=NodeRestriction',
+      '--enable-admission-plugins=NodeRestriction,ServiceAccount',
       '--enable-bootstrap-token-auth',
       `--service-account-key-file=${pki('sa.pub')}`,
       `--service-account-signing-key-file=${pki('sa.key')}`,

@@ -7,11 +7,17 @@ import { createWriteStream, promises as fsp, mkdirSync, readFileSync, type Write
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { Container, ContainerStatus, Pod, PodStatus } from '@mkube/shared/api';
+import type { KubeClient } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import { criLines } from './logs.js';
+import { EnvConfigError, PodVolumes } from './volumes.js';
 
 const BACKOFF_INITIAL_MS = 10_000;
 const BACKOFF_MAX_MS = 300_000;
+/** Volumes that failed to set up are tried again from 1 s, doubling to 30 s. */
+const VOLUME_RETRY_MAX_MS = 30_000;
+/** Secrets and ConfigMaps in volumes are read again this often (the kubelet's sync period). */
+const VOLUME_RESYNC_MS = 60_000;
 
 interface ContainerRun {
   readonly spec: Container;
@@ -47,6 +53,10 @@ export class PodWorker {
   readonly #runs = new Map<string, ContainerRun>();
   #stopping = false;
   readonly #startTime = now();
+  readonly #volumes: PodVolumes;
+  /** Each container's resolved `valueFrom` variables. */
+  readonly #apiEnv = new Map<string, Record<string, string>>();
+  #volumeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly pod: Pod,
@@ -54,9 +64,12 @@ export class PodWorker {
     readonly hostIP: string,
     private readonly log: Logger,
     private readonly onChange: () => void,
+    /** The node's API client, for what volumes and env take from the API; absent for static pods. */
+    api: () => KubeClient | undefined = () => undefined,
   ) {
     const m = pod.metadata!;
     this.dir = join(rootDir, 'pods', `${m.namespace}_${m.name}_${m.uid}`);
+    this.#volumes = new PodVolumes(pod, this.dir, api, hostIP);
     for (const c of pod.spec?.containers ?? [])
       this.#runs.set(c.name, {
         spec: c,
@@ -114,13 +127,57 @@ export class PodWorker {
       POD_NAME: this.name,
       POD_NAMESPACE: this.namespace,
     };
-    for (const e of this.#runs.get(container)?.spec.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+    const resolved = this.#apiEnv.get(container) ?? {};
+    for (const e of this.#runs.get(container)?.spec.env ?? []) {
+      if (e.value !== undefined) env[e.name] = e.value;
+      else if (resolved[e.name] !== undefined) env[e.name] = resolved[e.name];
+    }
     return env;
   }
 
   start(): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o750 });
-    for (const r of this.#runs.values()) this.#launch(r);
+    if (!this.#volumes.needed) {
+      for (const r of this.#runs.values()) this.#launch(r);
+      return;
+    }
+    void this.#prepare(1000);
+  }
+
+  /** Volumes and env from the API, then the containers; on failure, waiting with the reason, and again. */
+  async #prepare(retryMs: number): Promise<void> {
+    this.#volumeTimer = undefined;
+    if (this.#stopping) return;
+    try {
+      await this.#volumes.setUp();
+      for (const name of this.#runs.keys()) this.#apiEnv.set(name, await this.#volumes.env(name));
+    } catch (e) {
+      if (this.#stopping) return;
+      const reason = e instanceof EnvConfigError ? 'CreateContainerConfigError' : 'ContainerCreating';
+      for (const r of this.#runs.values()) {
+        if (r.running || r.child) continue;
+        r.waitingReason = reason;
+        r.waitingMessage = (e as Error).message;
+      }
+      this.log.warn({ pod: podKey(this.namespace, this.name), err: (e as Error).message }, 'pod not started yet');
+      this.onChange();
+      this.#volumeTimer = setTimeout(() => void this.#prepare(Math.min(retryMs * 2, VOLUME_RETRY_MAX_MS)), retryMs);
+      this.#volumeTimer.unref();
+      return;
+    }
+    for (const r of this.#runs.values()) {
+      if (r.running || r.child || r.timer) continue;
+      if (r.waitingReason === 'ContainerCreating' || r.waitingReason === 'CreateContainerConfigError') {
+        r.waitingReason = undefined;
+        r.waitingMessage = undefined;
+      }
+      if (!r.exited) this.#launch(r);
+    }
+    // Tokens are refreshed when due, Secrets and ConfigMaps re-read every sync period.
+    const due = this.#volumes.nextRefreshMs();
+    const wait = Math.max(1000, Math.min(VOLUME_RESYNC_MS, due === undefined ? VOLUME_RESYNC_MS : due - Date.now()));
+    this.#volumeTimer = setTimeout(() => void this.#prepare(1000), wait);
+    this.#volumeTimer.unref();
   }
 
   #launch(r: ContainerRun): void {
@@ -221,6 +278,7 @@ export class PodWorker {
   /** SIGTERM to each container's process group, SIGKILL after the grace period. */
   async stop(graceMs = (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000): Promise<void> {
     this.#stopping = true;
+    clearTimeout(this.#volumeTimer);
     const waits: Promise<void>[] = [];
     for (const r of this.#runs.values()) {
       clearTimeout(r.timer);
@@ -238,6 +296,8 @@ export class PodWorker {
       );
     }
     await Promise.all(waits);
+    // Secrets and tokens do not outlive the pod on this node (the logs stay for `kubectl logs`).
+    this.#volumes.tearDown();
   }
 
   status(): PodStatus {

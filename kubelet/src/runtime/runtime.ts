@@ -173,7 +173,10 @@ export class ProcessRuntime {
     }
     for (const [uid, p] of want) {
       if (this.#workers.has(uid)) continue;
-      const w = new PodWorker(p, this.o.rootDir, this.o.hostIP, this.o.log, () => this.#markDirty(w));
+      // Static pods may not use API objects (upstream refuses them at validation); API pods read
+      // theirs with the node's credentials.
+      const api = p.metadata?.annotations?.[CONFIG_SOURCE] === 'file' ? () => undefined : () => this.#client?.();
+      const w = new PodWorker(p, this.o.rootDir, this.o.hostIP, this.o.log, () => this.#markDirty(w), api);
       this.#workers.set(uid, w);
       this.#byKey.set(podKey(w.namespace, w.name), w);
       this.o.log.info(

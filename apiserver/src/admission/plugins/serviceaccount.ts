@@ -1,11 +1,38 @@
 // ServiceAccount admission (plugin/pkg/admission/serviceaccount): a pod runs as
-// spec.serviceAccountName, "default" when unset, and that account must exist. Mirror pods (static
-// pods of a kubelet) may not name one and are not checked.
-import type { KubeObject, Pod } from '@mkube/shared/api';
+// spec.serviceAccountName, "default" when unset, and that account must exist. Unless the pod or its
+// account turns automountServiceAccountToken off, the pod gets upstream's `kube-api-access-<5>`
+// projected volume (a bound token of 3607 s, the cluster CA from kube-root-ca.crt, its namespace)
+// mounted read-only at /var/run/secrets/kubernetes.io/serviceaccount in every container that has
+// nothing there. Mirror pods (static pods of a kubelet) may not name one and are not checked.
+import { randomInt } from 'node:crypto';
+import type { KubeObject, Pod, ServiceAccount, Volume } from '@mkube/shared/api';
 import { newForbidden } from '@mkube/shared/apierrors';
 import type { AdmissionPlugin } from '../types.js';
 
 const MIRROR = 'kubernetes.io/config.mirror';
+export const TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** utilrand.String's alphabet: no vowels, no confusable characters. */
+const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
+
+function apiAccessVolume(): Volume {
+  let suffix = '';
+  for (let i = 0; i < 5; i++) suffix += ALPHANUMS[randomInt(ALPHANUMS.length)];
+  return {
+    name: `kube-api-access-${suffix}`,
+    projected: {
+      defaultMode: 0o644,
+      sources: [
+        { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+        { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+        {
+          downwardAPI: {
+            items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }],
+          },
+        },
+      ],
+    },
+  };
+}
 
 export function serviceAccountAdmission(
   get: (namespace: string, name: string) => Promise<KubeObject | undefined>,
@@ -20,6 +47,20 @@ export function serviceAccountAdmission(
       const pod = a.object as Pod;
       if (pod.metadata.annotations?.[MIRROR] || !pod.spec) return;
       pod.spec.serviceAccountName ||= 'default';
+      const sa = (await get(a.namespace, pod.spec.serviceAccountName)) as ServiceAccount | undefined;
+      const automount = pod.spec.automountServiceAccountToken ?? sa?.automountServiceAccountToken ?? true;
+      if (!automount) return;
+      const containers = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+      const needs = containers.filter((c) => !c.volumeMounts?.some((m) => m.mountPath === TOKEN_MOUNT_PATH));
+      if (needs.length === 0) return;
+      const volume = apiAccessVolume();
+      pod.spec.volumes = [...(pod.spec.volumes ?? []), volume];
+      for (const c of needs) {
+        c.volumeMounts = [
+          ...(c.volumeMounts ?? []),
+          { name: volume.name, readOnly: true, mountPath: TOKEN_MOUNT_PATH },
+        ];
+      }
     },
     async validate(a) {
       if (!isPodCreate(a)) return;
