@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildKubeconfig, serializeKubeconfig } from '@mkube/shared/kubeconfig';
 import { encodePrivateKeyPem, encodePublicKeyPem, generateKeyPair } from '@mkube/shared/pki';
-import { type Fixture, kubectl, run, startFixture, tempDir } from '../server/fixture.ts';
+import { curlToken, type Fixture, kubectl, startFixture, tempDir } from '../server/fixture.ts';
 
 const ISSUER = 'https://kubernetes.default.svc.cluster.local';
 const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString());
@@ -97,30 +97,18 @@ describe('service-account tokens', () => {
 
   it('stops working when the ServiceAccount is deleted, even if recreated under the same name', async () => {
     const token = await createToken('robot');
-    const curl = () =>
-      run('curl', [
-        '-s',
-        '-o',
-        '/dev/null',
-        '-w',
-        '%{http_code}',
-        '--cacert',
-        fx.pki.caCrt,
-        '-H',
-        `Authorization: Bearer ${token}`,
-        `${fx.url}/api`,
-      ]);
-    assert.equal((await curl()).stdout, '200');
+    const curl = () => curlToken(fx, token);
+    assert.equal(await curl(), '200');
     assert.equal((await kubectl(fx, ['delete', 'serviceaccount', 'robot'])).status, 0);
     let code = '';
     for (let i = 0; i < 30 && code !== '401'; i++) {
-      code = (await curl()).stdout;
+      code = await curl();
       if (code !== '401') await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(code, '401');
     assert.equal((await kubectl(fx, ['create', 'serviceaccount', 'robot'])).status, 0);
     await new Promise((r) => setTimeout(r, 300));
-    assert.equal((await curl()).stdout, '401', 'a recreated account has a new uid');
+    assert.equal(await curl(), '401', 'a recreated account has a new uid');
   });
 
   it('a token signed by another key is 401', async () => {
@@ -135,18 +123,6 @@ describe('service-account tokens', () => {
       .setAudience(ISSUER)
       .setExpirationTime('1h')
       .sign(other.privateKey);
-    const r = await run('curl', [
-      '-s',
-      '-o',
-      '/dev/null',
-      '-w',
-      '%{http_code}',
-      '--cacert',
-      fx.pki.caCrt,
-      '-H',
-      `Authorization: Bearer ${forged}`,
-      `${fx.url}/api`,
-    ]);
-    assert.equal(r.stdout, '401');
+    assert.equal(await curlToken(fx, forged), '401');
   });
 });

@@ -4,7 +4,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseTokenFile, tokenFileAuthenticator } from '@mkube/shared/auth';
-import { type Fixture, run, startFixture, tempDir } from '../server/fixture.ts';
+import { curlToken, type Fixture, startFixture, tempDir } from '../server/fixture.ts';
 
 describe('static token file', () => {
   it("parses kube's CSV and names the line of a problem", async () => {
@@ -34,22 +34,10 @@ describe('static token file', () => {
       await fx?.close();
       rmSync(dir, { recursive: true, force: true });
     });
-    const curl = (token: string) =>
-      run('curl', [
-        '-s',
-        '-o',
-        '/dev/null',
-        '-w',
-        '%{http_code}',
-        '--cacert',
-        fx.pki.caCrt,
-        '-H',
-        `Authorization: Bearer ${token}`,
-        `${fx.url}/api/v1/namespaces/kube-system/secrets`,
-      ]);
+    const curl = (token: string) => curlToken(fx, token, '/api/v1/namespaces/kube-system/secrets');
     it('a listed token authenticates with its groups; another is 401', async () => {
-      assert.equal((await curl('sup3rs3cret')).stdout, '200');
-      assert.equal((await curl('wrong')).stdout, '401');
+      assert.equal(await curl('sup3rs3cret'), '200');
+      assert.equal(await curl('wrong'), '401');
     });
   });
 });

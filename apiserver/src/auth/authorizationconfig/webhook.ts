@@ -2,7 +2,7 @@
 // with its structured options): asked only when every matchCondition holds for the request's
 // SubjectAccessReviewSpec; a failed call or condition is the failurePolicy's decision (NoOpinion, or
 // Deny); answers are cached per cacheAuthorizedRequests/cacheUnauthorizedRequests for their TTLs.
-import type { SubjectAccessReviewSpec, SubjectAccessReviewStatus } from '@mkube/shared/api';
+import type { SubjectAccessReviewSpec } from '@mkube/shared/api';
 import {
   type Attributes,
   type AuthorizationResult,
@@ -12,7 +12,7 @@ import {
 } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
 import { celValue } from '../../authentication/jwt/cel.js';
-import { versionedSpec } from '../webhook/authorizer.js';
+import { remoteSubjectAccessReviewer } from '../webhook/authorizer.js';
 import { WebhookClient } from '../webhook/client.js';
 import type { StructuredWebhook } from './load.js';
 
@@ -55,45 +55,27 @@ export function structuredWebhookAuthorizer(
   log: Logger,
 ): StructuredWebhookAuthorizer {
   const client = new WebhookClient(w.client, { timeoutMs: w.timeoutMs });
-  const apiVersion = `authorization.k8s.io/${w.version}`;
   const onFailure = (): AuthorizationResult =>
     w.failurePolicy === 'Deny'
       ? { decision: 'Deny', reason: `authorizer ${JSON.stringify(name)} failed and its failurePolicy is Deny` }
       : { decision: 'NoOpinion', reason: '' };
-  const reviewer = subjectAccessReviewAuthorizer(
-    async (spec): Promise<SubjectAccessReviewStatus> => {
-      const answer = await client.post({
-        apiVersion,
-        kind: 'SubjectAccessReview',
-        metadata: { creationTimestamp: null },
-        spec: versionedSpec(spec, w.version),
-        status: { allowed: false },
-      });
-      const s = (answer as { status?: Partial<SubjectAccessReviewStatus> | null }).status;
-      return {
-        allowed: s?.allowed === true,
-        ...(s?.denied === true ? { denied: true } : {}),
-        ...(typeof s?.reason === 'string' && s.reason ? { reason: s.reason } : {}),
-      };
+  const reviewer = subjectAccessReviewAuthorizer(remoteSubjectAccessReviewer(client, w.version), {
+    authorizedTtlMs: w.cacheAuthorized ? w.authorizedTtlMs : 0,
+    unauthorizedTtlMs: w.cacheUnauthorized ? w.unauthorizedTtlMs : 0,
+    onError(err, a) {
+      log.error(
+        {
+          authorizer: name,
+          webhook: client.server,
+          error: (err as Error).message,
+          user: a.user.username,
+          verb: a.verb,
+        },
+        'Failed to make webhook authorizer request',
+      );
+      return onFailure();
     },
-    {
-      authorizedTtlMs: w.cacheAuthorized ? w.authorizedTtlMs : 0,
-      unauthorizedTtlMs: w.cacheUnauthorized ? w.unauthorizedTtlMs : 0,
-      onError(err, a) {
-        log.error(
-          {
-            authorizer: name,
-            webhook: client.server,
-            error: (err as Error).message,
-            user: a.user.username,
-            verb: a.verb,
-          },
-          'Failed to make webhook authorizer request',
-        );
-        return onFailure();
-      },
-    },
-  );
+  });
   return {
     async authorize(a: Attributes): Promise<AuthorizationResult> {
       if (w.matchConditions.length > 0) {

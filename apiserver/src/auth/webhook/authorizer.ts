@@ -20,40 +20,45 @@ export function versionedSpec(spec: SubjectAccessReviewSpec, version: WebhookVer
   return Object.fromEntries(Object.entries(spec).map(([k, v]) => [k === 'groups' ? 'group' : k, v]));
 }
 
+/** POSTs the request's SubjectAccessReview in `version` to the webhook and reads its answer's status. */
+export function remoteSubjectAccessReviewer(
+  client: WebhookClient,
+  version: WebhookVersion,
+): (spec: SubjectAccessReviewSpec) => Promise<SubjectAccessReviewStatus> {
+  const apiVersion = `authorization.k8s.io/${version}`;
+  return async (spec) => {
+    const answer = await client.post({
+      apiVersion,
+      kind: 'SubjectAccessReview',
+      metadata: { creationTimestamp: null },
+      spec: versionedSpec(spec, version),
+      status: { allowed: false },
+    });
+    const s = (answer as { status?: Partial<SubjectAccessReviewStatus> | null }).status;
+    return {
+      allowed: s?.allowed === true,
+      ...(s?.denied === true ? { denied: true } : {}),
+      ...(typeof s?.reason === 'string' && s.reason ? { reason: s.reason } : {}),
+    };
+  };
+}
+
 export function authorizationWebhook(
   config: AuthorizationWebhookConfig,
   log: Logger,
   clientOptions: WebhookClientOptions = {},
 ): AuthorizationWebhook {
   const client = new WebhookClient(config.client, clientOptions);
-  const apiVersion = `authorization.k8s.io/${config.version}`;
-  const authz = subjectAccessReviewAuthorizer(
-    async (spec) => {
-      const answer = await client.post({
-        apiVersion,
-        kind: 'SubjectAccessReview',
-        metadata: { creationTimestamp: null },
-        spec: versionedSpec(spec, config.version),
-        status: { allowed: false },
-      });
-      const s = (answer as { status?: Partial<SubjectAccessReviewStatus> | null }).status;
-      return {
-        allowed: s?.allowed === true,
-        ...(s?.denied === true ? { denied: true } : {}),
-        ...(typeof s?.reason === 'string' && s.reason ? { reason: s.reason } : {}),
-      };
+  const authz = subjectAccessReviewAuthorizer(remoteSubjectAccessReviewer(client, config.version), {
+    authorizedTtlMs: config.authorizedTtlMs,
+    unauthorizedTtlMs: config.unauthorizedTtlMs,
+    onError(err, a) {
+      log.error(
+        { webhook: client.server, error: (err as Error).message, user: a.user.username, verb: a.verb },
+        'Failed to make webhook authorizer request',
+      );
+      return { decision: 'NoOpinion', reason: '' };
     },
-    {
-      authorizedTtlMs: config.authorizedTtlMs,
-      unauthorizedTtlMs: config.unauthorizedTtlMs,
-      onError(err, a) {
-        log.error(
-          { webhook: client.server, error: (err as Error).message, user: a.user.username, verb: a.verb },
-          'Failed to make webhook authorizer request',
-        );
-        return { decision: 'NoOpinion', reason: '' };
-      },
-    },
-  );
+  });
   return { authorize: (a) => authz.authorize(a), close: () => client.close() };
 }
