@@ -307,13 +307,14 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       },
       podSecurity: {
         config: config.admission.plugins.podSecurity,
-        // Read live (upstream reads its informer, then live on a miss): a pod created right after
-        // `kubectl label ns` is judged by the new labels, never by a cache a watch event behind.
+        // As upstream: the watch-fed namespace cache, and a live read only when it has no such namespace.
         getNamespace: async (name) => {
+          const cached = namespaces.hasSynced() ? namespaces.get('', name) : undefined;
+          if (cached) return cached;
           try {
             return (await registries.namespaces.get('', name)) as Namespace;
           } catch {
-            return namespaces.hasSynced() ? namespaces.get('', name) : undefined;
+            return undefined;
           }
         },
         listPods: async (ns) =>
