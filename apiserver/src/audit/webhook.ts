@@ -7,19 +7,12 @@
 // logged (counts, never the events). On shutdown what is buffered is sent before the apiserver exits.
 import type { Logger } from '@mkube/shared/log';
 import { WebhookClient } from '../auth/webhook/client.js';
-import type { WebhookClientConfig } from '../config/webhook.js';
+import type { AuditWebhookConfig } from '../config/audit.js';
 import type { AuditBackend } from './backend.js';
 import type { AuditEvent } from './types.js';
 
-export interface WebhookBackendOptions {
-  readonly client: WebhookClientConfig;
-  readonly maxBatchSize: number;
-  readonly maxBatchWaitMs: number;
-  readonly bufferSize: number;
-  readonly initialBackoffMs: number;
-  /** 0: no throttling. */
-  readonly throttleQps: number;
-  readonly throttleBurst: number;
+/** The --audit-webhook-* settings, and where to log failures. */
+export interface WebhookBackendOptions extends AuditWebhookConfig {
   readonly log: Logger;
 }
 

@@ -81,6 +81,15 @@ export class TestIdp {
       .sign(key.privateKey);
   }
 
+  /** Its CA certificate as the lines of a YAML block scalar (`certificateAuthority: |`), six spaces in. */
+  caBlock(): string {
+    return readFileSync(this.pki.caCrt, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => `      ${l}`)
+      .join('\n');
+  }
+
   close(): Promise<void> {
     this.#server.closeAllConnections();
     return new Promise((r) => this.#server.close(() => r()));

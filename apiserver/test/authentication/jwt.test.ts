@@ -223,7 +223,7 @@ jwt:
     discoveryURL: ${idp.url}/custom-discovery
     audiences: [${audience}]
     certificateAuthority: |
-${indentedPem(idp.pki.caCrt)}
+${idp.caBlock()}
   claimValidationRules:
   - expression: 'claims.tenant == "acme"'
     message: only acme${extraRule}
@@ -284,15 +284,6 @@ ${indentedPem(idp.pki.caCrt)}
     assert.ok(logged.some((l) => l.includes('keeping the running one') && l.includes('URL scheme must be https')));
   });
 });
-
-/** A PEM file indented as a YAML block scalar's lines. */
-function indentedPem(file: string): string {
-  return readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => `      ${l}`)
-    .join('\n');
-}
 
 describe('JWT authentication configuration errors', () => {
   const cases: [string, string[], RegExp][] = [

@@ -1,7 +1,7 @@
 // OIDC end to end: a real OpenID provider over HTTPS, the apiserver started with --oidc-* flags or
 // --authentication-config, and real kubectl (1.27 and the current one) and curl with ID tokens.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TestIdp } from '../authentication/idp.ts';
@@ -154,11 +154,7 @@ describe('apiserver with --authentication-config', () => {
     idpDir = tempDir('idp');
     idp = await TestIdp.start(idpDir);
     await idp.addKey('ES256', { kid: 'k1' });
-    const ca = readFileSync(idp.pki.caCrt, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => `      ${l}`)
-      .join('\n');
+    const ca = idp.caBlock();
     const file = join(idpDir, 'authn.yaml');
     writeFileSync(
       file,

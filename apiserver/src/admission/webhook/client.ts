@@ -1,16 +1,7 @@
-// The HTTPS side of an admission webhook call (k8s.io/apiserver pkg/util/webhook ClientManager and
-// client-go's rest client as the dispatchers use them): one POST of the AdmissionReview, verified
-// against the webhook's caBundle (the system roots without one), bounded by timeoutSeconds and by
-// the size of the answer. A `service` reference is dialled at one of the Service's endpoint
-// addresses, with TLS expecting `<name>.<namespace>.svc` (kube-apiserver with
-// --enable-aggregator-routing). Errors read as Go's: `Post "<url>": <reason>`; neither the request
-// nor the response body appears in them or in any log.
-// Written for admission rather than reusing auth/webhook/client.ts: that client is kubeconfig-based
-// and retries, where an admission call is one attempt at a URL or a service with its own CA.
-import type { IncomingMessage } from 'node:http';
 import { Agent, request } from 'node:https';
 import { isIP } from 'node:net';
 import { KUBERNETES_VERSION } from '../../discovery/version.js';
+import { readLimitedBody } from '../../util/body.js';
 
 /** The largest answer read from a webhook; a longer one fails the call. */
 export const MAX_RESPONSE_BYTES = 3 * 1024 * 1024;
@@ -163,7 +154,7 @@ export class AdmissionWebhookClient {
           agent: this.#agent(target.caPem),
         },
         (res) => {
-          readBody(res).then(
+          readLimitedBody(res, MAX_RESPONSE_BYTES).then(
             (text) => {
               const code = res.statusCode ?? 0;
               if (code < 200 || code > 206) {
@@ -207,22 +198,4 @@ function statusMessage(code: number, text: string): string {
     // not a Status
   }
   return goStatusText(code, text);
-}
-
-function readBody(res: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    res.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_RESPONSE_BYTES) {
-        res.destroy(new Error(`response body larger than ${MAX_RESPONSE_BYTES} bytes`));
-        return;
-      }
-      chunks.push(c);
-    });
-    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    res.on('error', reject);
-    res.on('aborted', () => reject(new Error('unexpected EOF')));
-  });
 }

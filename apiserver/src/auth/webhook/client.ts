@@ -3,10 +3,11 @@
 // retried with exponential backoff (500 ms ×1.5, jitter 0.2, 5 attempts) only on what upstream
 // deems transient: a connection reset, 429, 500, 504, or a 5xx asking to retry later. Neither the
 // token in the body nor the bearer header ever appears in an error.
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { WebhookClientConfig } from '../../config/webhook.js';
 import { KUBERNETES_VERSION } from '../../discovery/version.js';
+import { readLimitedBody } from '../../util/body.js';
 
 export interface RetryBackoff {
   readonly initialMs: number;
@@ -111,7 +112,7 @@ export class WebhookClient {
         reject(err);
       };
       const req = send(this.#url, { method: 'POST', headers, agent: this.#agent }, (res) => {
-        readBody(res).then(
+        readLimitedBody(res, MAX_RESPONSE_BYTES).then(
           (text) => {
             const code = res.statusCode ?? 0;
             if (code < 200 || code > 299) {
@@ -162,22 +163,4 @@ export class WebhookClient {
       req.end(payload);
     });
   }
-}
-
-function readBody(res: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    res.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_RESPONSE_BYTES) {
-        res.destroy(new Error(`response larger than ${MAX_RESPONSE_BYTES} bytes`));
-        return;
-      }
-      chunks.push(c);
-    });
-    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    res.on('error', reject);
-    res.on('aborted', () => reject(new Error('response aborted')));
-  });
 }
