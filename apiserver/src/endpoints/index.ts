@@ -35,7 +35,13 @@ export interface ResourceHandlerDeps {
   /** The create-only review APIs (TokenReview, SubjectAccessReview, …). */
   readonly review?: ReviewHandler;
   /** POST serviceaccounts/<name>/token; absent without --service-account-signing-key-file. */
-  readonly tokenRequest?: (namespace: string, name: string, req: TokenRequest, user: UserInfo) => Promise<TokenRequest>;
+  readonly tokenRequest?: (
+    namespace: string,
+    name: string,
+    req: TokenRequest,
+    user: UserInfo,
+    scope: { addWarning(text: string): void; addAuditAnnotation(key: string, value: string): void },
+  ) => Promise<TokenRequest>;
   /** Built from `store` when not given. */
   readonly registries?: Registries;
   readonly now?: () => Date;
@@ -61,7 +67,15 @@ export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRe
           'TokenRequest',
           'authentication.k8s.io/v1',
         );
-        return send(c, 201, await deps.tokenRequest(info.namespace, info.name, req as TokenRequest, c.user));
+        const { addWarning, addAuditAnnotation } = requestScope(c, query);
+        return send(
+          c,
+          201,
+          await deps.tokenRequest(info.namespace, info.name, req as TokenRequest, c.user, {
+            addWarning,
+            addAuditAnnotation,
+          }),
+        );
       }
       const registry = registries.get(c.def.group, c.def.resource);
       if (!registry) {

@@ -1,7 +1,7 @@
 // Assembles the apiserver from its frozen config: store, registries, authn/authz, the handler
 // chain, routes; and shuts it down in order (not ready → drain → end watches → close store).
 import { setMaxListeners } from 'node:events';
-import type { Namespace, Pod, Secret, ServiceAccount, TokenRequest } from '@mkube/shared/api';
+import type { Namespace, Node, Pod, Secret, ServiceAccount, TokenRequest } from '@mkube/shared/api';
 import {
   type Authenticator,
   anonymousAuthenticator,
@@ -43,7 +43,12 @@ import {
   registerIssuerDiscoveryRoutes,
   renderIssuerDiscovery,
 } from '../serviceaccount/discovery.js';
-import { issueToken, type Lookups, serviceAccountTokenAuthenticator } from '../serviceaccount/token.js';
+import {
+  issueToken,
+  type Lookups,
+  serviceAccountTokenAuthenticator,
+  type TokenRequestScope,
+} from '../serviceaccount/token.js';
 import { newCompactor, type Store } from '../storage/index.js';
 import { buildApp } from './app.js';
 import { registerResourceRoutes } from './resources.js';
@@ -71,6 +76,11 @@ interface AuthCaches {
   readonly secrets?: Informer<Secret>;
   readonly serviceAccounts?: Informer<ServiceAccount>;
   readonly pods?: Informer<Pod>;
+  /**
+   * A live read, not an informer: only node-bound tokens and pod-bound TokenRequests need a Node,
+   * and a cache of every Node would cost memory at thousands of nodes.
+   */
+  readonly node?: (name: string) => Promise<Node | undefined>;
 }
 
 function lookupsOf(caches: AuthCaches): Lookups {
@@ -78,6 +88,7 @@ function lookupsOf(caches: AuthCaches): Lookups {
     serviceAccount: (ns, name) => caches.serviceAccounts?.get(ns, name),
     pod: (ns, name) => caches.pods?.get(ns, name),
     secret: (ns, name) => caches.secrets?.get(ns, name),
+    node: async (name) => caches.node?.(name),
   };
 }
 
@@ -188,9 +199,19 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
         config.enableBootstrapTokenAuth || sa ? new Informer<Secret>(registries.get('', 'secrets')!, log) : undefined,
       serviceAccounts: sa ? new Informer<ServiceAccount>(registries.get('', 'serviceaccounts')!, log) : undefined,
       pods: sa ? new Informer<Pod>(registries.get('', 'pods')!, log) : undefined,
+      node: async (name) => {
+        try {
+          return (await registries.get('', 'nodes')!.get('', name)) as Node;
+        } catch {
+          return undefined;
+        }
+      },
     };
     const namespaces = new Informer<Namespace>(registries.namespaces, log);
-    const informers = [namespaces, ...Object.values(caches).filter((i): i is Informer => i !== undefined)];
+    const informers = [
+      namespaces,
+      ...[caches.secrets, caches.serviceAccounts, caches.pods].filter((i) => i !== undefined),
+    ];
     // The admission webhooks' configurations, kept by watches like the namespaces.
     const webhooks = new WebhookAdmission({ registries, namespaces, log });
     await Promise.all([authz.start(), webhooks.start(), ...informers.map((i) => i.start())]);
@@ -333,7 +354,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
         }
       : undefined;
     const tokenRequest = signing
-      ? async (ns: string, name: string, req: TokenRequest, user: UserInfo) => {
+      ? async (ns: string, name: string, req: TokenRequest, user: UserInfo, scope: TokenRequestScope) => {
           // serviceaccounts/token create goes through admission (NodeRestriction binds a node's
           // tokens to its own pods), as upstream's TokenRequest storage does.
           const attrs = {
@@ -349,10 +370,11 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
             object: req,
             oldObject: undefined,
             dryRun: false,
+            ...scope,
           };
           await admission.admit(attrs);
           await admission.validate(attrs);
-          return issueToken(signing, lookupsOf(caches), ns, name, req, new Date());
+          return issueToken(signing, lookupsOf(caches), ns, name, req, new Date(), scope);
         }
       : undefined;
     const handler = createResourceHandler({ store, registries: servingRegistries, log, review, tokenRequest });

@@ -2,8 +2,15 @@
 // §13. A token names its ServiceAccount (and bound object) by name AND uid: once they are deleted
 // or recreated the token no longer authenticates.
 import { type KeyObject, randomUUID } from 'node:crypto';
-import type { Pod, Secret, ServiceAccount, TokenRequest } from '@mkube/shared/api';
-import { type FieldError, fieldErrors, newInvalid, newNotFound } from '@mkube/shared/apierrors';
+import type { Node, Pod, Secret, ServiceAccount, TokenRequest } from '@mkube/shared/api';
+import {
+  type FieldError,
+  fieldErrors,
+  newBadRequest,
+  newConflict,
+  newInvalid,
+  newNotFound,
+} from '@mkube/shared/apierrors';
 import type { TokenAuthenticator, UserInfo } from '@mkube/shared/auth';
 import { decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { algorithmOf, keyId } from './keys.js';
@@ -21,18 +28,39 @@ export interface Lookups {
   serviceAccount(namespace: string, name: string): ServiceAccount | undefined;
   pod(namespace: string, name: string): Pod | undefined;
   secret(namespace: string, name: string): Secret | undefined;
+  /** A live read (tokens name a Node only when bound to it or to a pod on it; nodes are not cached here). */
+  node(name: string): Promise<Node | undefined>;
+}
+
+interface Ref {
+  name: string;
+  uid: string;
 }
 
 interface PrivateClaims {
   namespace: string;
-  serviceaccount: { name: string; uid: string };
-  pod?: { name: string; uid: string };
-  secret?: { name: string; uid: string };
+  serviceaccount: Ref;
+  pod?: Ref;
+  secret?: Ref;
+  /** The pod's node (ServiceAccountTokenPodNodeInfo), or the Node the token is bound to; uid empty when unknown. */
+  node?: { name: string; uid?: string };
+}
+
+/** What the TokenRequest adds to its response and audit event. */
+export interface TokenRequestScope {
+  addWarning?(text: string): void;
+  addAuditAnnotation?(key: string, value: string): void;
 }
 
 const KIND = { group: 'authentication.k8s.io', kind: 'TokenRequest' };
 
-/** POST …/serviceaccounts/<name>/token: validates the request and signs the token. */
+/** The audit annotation naming the credential a TokenRequest issued (serviceaccount.IssuedCredentialIDAuditAnnotationKey). */
+export const ISSUED_CREDENTIAL_ID = 'authentication.kubernetes.io/issued-credential-id';
+
+/**
+ * POST …/serviceaccounts/<name>/token, as upstream's TokenREST: validates the request, resolves the
+ * bound object (and a pod's node), and signs the token.
+ */
 export async function issueToken(
   cfg: TokenIssuerConfig,
   lookups: Lookups,
@@ -40,6 +68,7 @@ export async function issueToken(
   name: string,
   req: TokenRequest,
   now: Date,
+  scope: TokenRequestScope = {},
 ): Promise<TokenRequest> {
   const sa = lookups.serviceAccount(namespace, name);
   if (!sa) throw newNotFound({ group: '', resource: 'serviceaccounts' }, name);
@@ -55,34 +84,21 @@ export async function issueToken(
       ),
     );
   if (expirationSeconds > 2 ** 32) errs.push(fieldErrors.tooLong('spec.expirationSeconds', 2 ** 32));
+  // Upstream validates a TokenRequest without a name: the Invalid reads `TokenRequest… "" is invalid`.
+  if (errs.length) throw newInvalid(KIND, '', errs);
   const claims: PrivateClaims = { namespace, serviceaccount: { name, uid: sa.metadata.uid! } };
   const ref = spec.boundObjectRef;
-  if (ref) {
-    const refName = ref.name ?? '';
-    const bound =
-      ref.kind === 'Pod'
-        ? lookups.pod(namespace, refName)
-        : ref.kind === 'Secret'
-          ? lookups.secret(namespace, refName)
-          : undefined;
-    if (ref.kind !== 'Pod' && ref.kind !== 'Secret')
-      errs.push(fieldErrors.notSupported('spec.boundObjectRef.kind', ref.kind, ['Pod', 'Secret']));
-    else if (!bound) throw newNotFound({ group: '', resource: ref.kind === 'Pod' ? 'pods' : 'secrets' }, refName);
-    else if (ref.uid && ref.uid !== bound.metadata.uid) {
-      errs.push(
-        fieldErrors.invalid(
-          'spec.boundObjectRef.uid',
-          ref.uid,
-          `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`,
-        ),
-      );
-    } else claims[ref.kind === 'Pod' ? 'pod' : 'secret'] = { name: refName, uid: bound.metadata.uid! };
+  if (ref) await bind(claims, ref, lookups, namespace, name);
+  if (cfg.maxExpirationSeconds > 0 && expirationSeconds > cfg.maxExpirationSeconds) {
+    scope.addWarning?.(
+      `requested expiration of ${expirationSeconds} seconds shortened to ${cfg.maxExpirationSeconds} seconds`,
+    );
+    expirationSeconds = cfg.maxExpirationSeconds;
   }
-  if (errs.length) throw newInvalid(KIND, name, errs);
-  if (cfg.maxExpirationSeconds > 0) expirationSeconds = Math.min(expirationSeconds, cfg.maxExpirationSeconds);
   const audiences = spec.audiences?.length ? spec.audiences : [...cfg.audiences];
   const iat = Math.floor(now.getTime() / 1000);
   const exp = iat + expirationSeconds;
+  const jti = randomUUID();
   const token = await new SignJWT({ 'kubernetes.io': claims })
     .setProtectedHeader({ alg: algorithmOf(cfg.signingKey), kid: keyId(cfg.signingKey) })
     .setIssuer(cfg.issuer)
@@ -91,8 +107,9 @@ export async function issueToken(
     .setIssuedAt(iat)
     .setNotBefore(iat)
     .setExpirationTime(exp)
-    .setJti(randomUUID())
+    .setJti(jti)
     .sign(cfg.signingKey);
+  scope.addAuditAnnotation?.(ISSUED_CREDENTIAL_ID, `JTI=${jti}`);
   return {
     ...req,
     apiVersion: 'authentication.k8s.io/v1',
@@ -101,6 +118,60 @@ export async function issueToken(
     spec: { ...spec, audiences, expirationSeconds },
     status: { token, expirationTimestamp: `${new Date(exp * 1000).toISOString().slice(0, 19)}Z` },
   };
+}
+
+/** Resolves spec.boundObjectRef into the token's claims, with upstream's errors. */
+async function bind(
+  claims: PrivateClaims,
+  ref: NonNullable<TokenRequest['spec']['boundObjectRef']>,
+  lookups: Lookups,
+  namespace: string,
+  saName: string,
+): Promise<void> {
+  const refName = ref.name ?? '';
+  const [group, version] = splitApiVersion(ref.apiVersion ?? '');
+  let uid: string | undefined;
+  if (group === '' && ref.kind === 'Pod') {
+    const pod = lookups.pod(namespace, refName);
+    if (!pod) throw newNotFound({ group: '', resource: 'pods' }, refName);
+    if ((pod.spec?.serviceAccountName ?? '') !== saName)
+      throw newBadRequest(
+        `cannot bind token for serviceaccount ${JSON.stringify(saName)} to pod running with different serviceaccount name.`,
+      );
+    uid = pod.metadata.uid!;
+    claims.pod = { name: refName, uid };
+    // ServiceAccountTokenPodNodeInfo: the pod's node, by name alone when that Node does not exist.
+    const nodeName = pod.spec?.nodeName;
+    if (nodeName) {
+      const node = await lookups.node(nodeName);
+      claims.node = node?.metadata.uid ? { name: nodeName, uid: node.metadata.uid } : { name: nodeName };
+    }
+  } else if (group === '' && ref.kind === 'Node') {
+    const node = await lookups.node(refName);
+    if (!node) throw newNotFound({ group: '', resource: 'nodes' }, refName);
+    uid = node.metadata.uid!;
+    claims.node = { name: refName, uid };
+  } else if (group === '' && ref.kind === 'Secret') {
+    const secret = lookups.secret(namespace, refName);
+    if (!secret) throw newNotFound({ group: '', resource: 'secrets' }, refName);
+    uid = secret.metadata.uid!;
+    claims.secret = { name: refName, uid };
+  } else {
+    throw newBadRequest(`cannot bind token to object of type ${group}/${version}, Kind=${ref.kind ?? ''}`);
+  }
+  if (ref.uid && ref.uid !== uid) {
+    throw newConflict(
+      { group, resource: ref.kind ?? '' },
+      refName,
+      `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`,
+    );
+  }
+}
+
+/** schema.ParseGroupVersion's split: "v1" is the core group, "g/v" a named one. */
+function splitApiVersion(apiVersion: string): [string, string] {
+  const at = apiVersion.indexOf('/');
+  return at < 0 ? ['', apiVersion] : [apiVersion.slice(0, at), apiVersion.slice(at + 1)];
 }
 
 export interface TokenVerifierConfig {
@@ -138,18 +209,27 @@ export function serviceAccountTokenAuthenticator(cfg: TokenVerifierConfig, looku
         const sa = lookups.serviceAccount(k.namespace, k.serviceaccount.name);
         if (!sa || sa.metadata.uid !== k.serviceaccount.uid || sa.metadata.deletionTimestamp) return null;
         const extra: Record<string, string[]> = {};
+        if (k.secret) {
+          const s = lookups.secret(k.namespace, k.secret.name);
+          if (!s || s.metadata.uid !== k.secret.uid || s.metadata.deletionTimestamp) return null;
+        }
         if (k.pod) {
           const pod = lookups.pod(k.namespace, k.pod.name);
           if (!pod || pod.metadata.uid !== k.pod.uid || pod.metadata.deletionTimestamp) return null;
           extra['authentication.kubernetes.io/pod-name'] = [k.pod.name];
           extra['authentication.kubernetes.io/pod-uid'] = [k.pod.uid];
+        } else if (k.node) {
+          // A token bound to a Node lives as long as that Node (ServiceAccountTokenNodeBindingValidation);
+          // a pod-bound token's node is informational and not checked.
+          const node = await lookups.node(k.node.name);
+          if (!node || node.metadata.uid !== k.node.uid || node.metadata.deletionTimestamp) return null;
         }
-        if (k.secret) {
-          const s = lookups.secret(k.namespace, k.secret.name);
-          if (!s || s.metadata.uid !== k.secret.uid) return null;
-        }
-        if (typeof payload.jti === 'string')
+        if (typeof payload.jti === 'string' && payload.jti)
           extra['authentication.kubernetes.io/credential-id'] = [`JTI=${payload.jti}`];
+        if (k.node?.name) {
+          extra['authentication.kubernetes.io/node-name'] = [k.node.name];
+          if (k.node.uid) extra['authentication.kubernetes.io/node-uid'] = [k.node.uid];
+        }
         return {
           username: `system:serviceaccount:${k.namespace}:${k.serviceaccount.name}`,
           uid: k.serviceaccount.uid,
