@@ -2,11 +2,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestInfo } from '../request/requestinfo.js';
 import type { ResourceRequestContext } from '../server/context.js';
+import { admitConnect } from './connect.js';
 import type { KubeletProxyDeps } from './deps.js';
 import { prepareStream, STREAM_SUBRESOURCES, serveStream } from './exec.js';
 import { serveLogs } from './logs.js';
 import { preparePortForward, servePortForwardTunnel } from './portforward.js';
 import { serveNodeProxy } from './proxy.js';
+import { sendError } from './upgrade.js';
 import type { WsSocket } from './ws.js';
 
 export { KubeletClient } from './client.js';
@@ -47,8 +49,14 @@ export function createKubeletProxy(deps: KubeletProxyDeps): KubeletProxy {
   return {
     handles,
     async serveHTTP(c) {
-      if (c.info.resource === 'nodes') return serveNodeProxy(deps, c);
       if (c.info.subresource === 'log') return serveLogs(deps, c);
+      try {
+        await admitConnect(deps.admission, c.request, c.reply, c.info, c.user);
+      } catch (e) {
+        sendError(c.reply, e);
+        return;
+      }
+      if (c.info.resource === 'nodes') return serveNodeProxy(deps, c);
       if (c.info.subresource === 'portforward') {
         await preparePortForward(deps, c.request, c.reply);
         return;
@@ -58,8 +66,13 @@ export function createKubeletProxy(deps: KubeletProxyDeps): KubeletProxy {
     },
     async preHandler(request, reply) {
       const info = request.mkube?.info;
-      if (info && isPortForward(info) && request.ws) return preparePortForward(deps, request, reply);
-      if (!info || !isStream(info) || !request.ws) return undefined;
+      if (!info || !request.ws || !(isPortForward(info) || isStream(info))) return undefined;
+      try {
+        await admitConnect(deps.admission, request, reply, info, request.mkube!.user);
+      } catch (e) {
+        return sendError(reply, e);
+      }
+      if (isPortForward(info)) return preparePortForward(deps, request, reply);
       // The WebSocket GET dials; kubectl's SPDY POST is dialled and taken over here; any other
       // upgrade is answered here, before the WebSocket plugin would refuse it in its own words.
       return prepareStream(deps, request, reply);

@@ -388,6 +388,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       client: new KubeletClient(config.kubelet),
       registries: servingRegistries,
       log: log.child({ component: 'kubelet-client' }),
+      admission,
     });
     registerResourceRoutes(
       f,

@@ -115,7 +115,8 @@ async function admitServiceAccountToken(
 export function nodeRestrictionPlugin(deps: NodeRestrictionDeps = {}): AdmissionPlugin {
   return {
     name: 'NodeRestriction',
-    handles: () => true,
+    // Upstream's handler: CREATE, UPDATE and DELETE (a node's exec or proxy is RBAC's and the Node authorizer's).
+    handles: (op) => op !== 'CONNECT',
     async validate(a: AdmissionAttributes) {
       if (!a.user.groups.includes('system:nodes')) return;
       const node = nodeNameOf(a.user);

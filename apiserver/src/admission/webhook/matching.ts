@@ -93,8 +93,9 @@ async function matchNamespace(
   return { matches: selector.matches(labels) };
 }
 
+// An object without metadata (a CONNECT's PodExecOptions) matches no selector, as meta.Accessor fails upstream.
 const objectLabelsMatch = (obj: KubeObject | undefined, selector: LabelsSelector): boolean =>
-  obj !== undefined && obj !== null && selector.matches(obj.metadata?.labels);
+  obj !== undefined && obj !== null && typeof obj.metadata === 'object' && selector.matches(obj.metadata?.labels);
 
 function matchObject(selector: LabelsSelector | Error, a: AdmissionAttributes): Match {
   if (selector instanceof Error) return { matches: false, error: newInternalError(selector) };
