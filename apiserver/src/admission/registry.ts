@@ -9,6 +9,11 @@ import { certificateApproval, certificateSigning, certificateSubjectRestriction 
 import { nodeRestrictionPlugin } from './plugins/noderestriction.js';
 import { POD_SECURITY_PLUGIN, type PodSecurityDeps, podSecurity } from './plugins/podsecurity/index.js';
 import { serviceAccountAdmission } from './plugins/serviceaccount.js';
+import {
+  type PolicySource,
+  VALIDATING_ADMISSION_POLICY_PLUGIN,
+  validatingAdmissionPolicy,
+} from './plugins/validatingadmissionpolicy/index.js';
 import { type Admission, type AdmissionPlugin, admissionChain } from './types.js';
 import {
   MUTATING_PLUGIN,
@@ -30,6 +35,8 @@ interface PluginDeps {
   readonly podSecurity?: PodSecurityDeps;
   /** The webhook configurations' caches and client (MutatingAdmissionWebhook, ValidatingAdmissionWebhook). */
   readonly webhooks?: WebhookAdmission;
+  /** The policies' and bindings' caches (ValidatingAdmissionPolicy). */
+  readonly policies?: PolicySource;
 }
 
 /**
@@ -47,8 +54,9 @@ const ORDERED: readonly [string, (d: PluginDeps) => AdmissionPlugin][] = [
   ['CertificateApproval', (d) => certificateApproval(d.authorizer)],
   ['CertificateSigning', (d) => certificateSigning(d.authorizer)],
   ['CertificateSubjectRestriction', () => certificateSubjectRestriction],
-  // Webhooks go at the end: mutating after every in-tree mutation, validating after every check.
+  // Webhooks and policies go at the end: mutating after every in-tree mutation, validating after every check.
   [MUTATING_PLUGIN, (d) => mutatingAdmissionWebhook(d.webhooks)],
+  [VALIDATING_ADMISSION_POLICY_PLUGIN, (d) => validatingAdmissionPolicy(d.policies, d.authorizer)],
   [VALIDATING_PLUGIN, (d) => validatingAdmissionWebhook(d.webhooks)],
 ];
 
@@ -58,6 +66,7 @@ export const DEFAULT_ENABLED: ReadonlySet<string> = new Set([
   'CertificateSigning',
   'CertificateSubjectRestriction',
   MUTATING_PLUGIN,
+  VALIDATING_ADMISSION_POLICY_PLUGIN,
   VALIDATING_PLUGIN,
 ]);
 /** Upstream plugins mkube knows by name but does not implement yet. */
@@ -83,9 +92,9 @@ export function buildAdmission(enable: readonly string[], disable: readonly stri
   const on = new Set([...DEFAULT_ENABLED, ...enable]);
   for (const d of disable) on.delete(d);
   const plugins = ORDERED.filter(([n]) => on.has(n)).map(([, make]) => make(deps));
-  // Escalation is checked by the RBAC storage, before validating admission (so before any webhook).
+  // Escalation is checked by the RBAC storage, before validating admission (so before any policy or webhook).
   if (deps.rbac) {
-    const at = plugins.findIndex((p) => p.name === VALIDATING_PLUGIN);
+    const at = plugins.findIndex((p) => p.name === VALIDATING_ADMISSION_POLICY_PLUGIN || p.name === VALIDATING_PLUGIN);
     plugins.splice(at < 0 ? plugins.length : at, 0, rbacEscalation(deps.rbac, deps.authorizer));
   }
   return admissionChain(plugins);

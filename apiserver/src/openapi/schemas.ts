@@ -44,6 +44,7 @@ const FIELDS: Readonly<Record<string, Record<string, FieldType>>> = {
   ClusterRoleBinding: { subjects: 'array', roleRef: OBJ },
   MutatingWebhookConfiguration: { webhooks: 'array' },
   ValidatingWebhookConfiguration: { webhooks: 'array' },
+  ValidatingAdmissionPolicyBinding: { spec: OBJ },
 };
 
 /** Schema name as Kubernetes names it: io.k8s.api.<group short>.<version>.<Kind>. */

@@ -89,6 +89,11 @@ const SCHEMAS: Readonly<Record<string, PatchMeta>> = {
   // webhooks are `patchStrategy:"merge" patchMergeKey:"name"`; their rules and lists inside are atomic.
   'admissionregistration.k8s.io/MutatingWebhookConfiguration': withMeta({ webhooks: mergeBy('name') }),
   'admissionregistration.k8s.io/ValidatingWebhookConfiguration': withMeta({ webhooks: mergeBy('name') }),
+  // matchConditions are `patchStrategy:"merge" patchMergeKey:"name"`; every other list of both kinds is atomic.
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicy': withMeta({
+    spec: struct({ matchConditions: mergeBy('name') }),
+  }),
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding': withMeta(),
 };
 
 /** The schema of a kind, or undefined when strategic merge patch is not supported for it. */

@@ -1,7 +1,11 @@
 // Server-side printing: objects → meta.k8s.io/v1 Table, for kubectl's human output.
 import type { KubeObject, PartialObjectMetadata, Table, TableRow } from '@mkube/shared/api';
 import type { ResourceDef } from '../registry/catalog.js';
-import { webhookConfigurationPrinter } from './admissionregistration.js';
+import {
+  validatingAdmissionPolicyBindingPrinter,
+  validatingAdmissionPolicyPrinter,
+  webhookConfigurationPrinter,
+} from './admissionregistration.js';
 import {
   configMapPrinter,
   eventPrinter,
@@ -36,6 +40,8 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   'rbac.authorization.k8s.io/clusterrolebindings': bindingPrinter,
   'admissionregistration.k8s.io/mutatingwebhookconfigurations': webhookConfigurationPrinter,
   'admissionregistration.k8s.io/validatingwebhookconfigurations': webhookConfigurationPrinter,
+  'admissionregistration.k8s.io/validatingadmissionpolicies': validatingAdmissionPolicyPrinter,
+  'admissionregistration.k8s.io/validatingadmissionpolicybindings': validatingAdmissionPolicyBindingPrinter,
 };
 
 export function printerFor(def: Pick<ResourceDef, 'group' | 'resource'>): Printer {

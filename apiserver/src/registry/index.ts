@@ -8,6 +8,11 @@ import {
   mutatingWebhookConfigurationStrategy,
   validatingWebhookConfigurationStrategy,
 } from './admissionregistration/strategy.js';
+import {
+  validatingAdmissionPolicyBindingStrategy,
+  validatingAdmissionPolicyStatusStrategy,
+  validatingAdmissionPolicyStrategy,
+} from './admissionregistration/validatingadmissionpolicy.js';
 import { RESOURCES, type ResourceDef } from './catalog.js';
 import { csrApprovalStrategy, csrStatusStrategy, csrStrategy } from './certificates/index.js';
 import {
@@ -70,6 +75,13 @@ const WIRING: Readonly<Record<string, Wiring>> = {
   'rbac.authorization.k8s.io/clusterrolebindings': { strategy: clusterRoleBindingStrategy as unknown as RESTStrategy },
   'admissionregistration.k8s.io/mutatingwebhookconfigurations': { strategy: mutatingWebhookConfigurationStrategy },
   'admissionregistration.k8s.io/validatingwebhookconfigurations': { strategy: validatingWebhookConfigurationStrategy },
+  'admissionregistration.k8s.io/validatingadmissionpolicies': {
+    strategy: validatingAdmissionPolicyStrategy,
+    subresources: { status: validatingAdmissionPolicyStatusStrategy },
+  },
+  'admissionregistration.k8s.io/validatingadmissionpolicybindings': {
+    strategy: validatingAdmissionPolicyBindingStrategy,
+  },
 };
 
 export class Registries {

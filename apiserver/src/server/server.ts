@@ -18,6 +18,7 @@ import {
 } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
 import type { FastifyInstance } from 'fastify';
+import { PolicySource } from '../admission/plugins/validatingadmissionpolicy/index.js';
 import { buildAdmission } from '../admission/registry.js';
 import { WebhookAdmission } from '../admission/webhook/index.js';
 import { Auditor, LogBackend, PolicyRuleEvaluator } from '../audit/index.js';
@@ -212,9 +213,10 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       namespaces,
       ...[caches.secrets, caches.serviceAccounts, caches.pods].filter((i) => i !== undefined),
     ];
-    // The admission webhooks' configurations, kept by watches like the namespaces.
+    // The admission webhooks' configurations and the admission policies, kept by watches like the namespaces.
     const webhooks = new WebhookAdmission({ registries, namespaces, log });
-    await Promise.all([authz.start(), webhooks.start(), ...informers.map((i) => i.start())]);
+    const policies = new PolicySource({ registries, namespaces, log });
+    await Promise.all([authz.start(), webhooks.start(), policies.start(), ...informers.map((i) => i.start())]);
     const authn = config.authentication;
     const jwt = authn
       ? new JwtAuthenticatorSet({
@@ -232,6 +234,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       tokenWebhook?.close();
       for (const i of informers) i.stop();
       webhooks.stop();
+      policies.stop();
     };
     const audit = config.audit;
     const auditWebhook = audit?.webhook
@@ -312,6 +315,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       authorizer: authz.authorizer,
       rbac: authz.rbac,
       webhooks,
+      policies,
       getPod: async (ns, name) => {
         try {
           return (await registries.get('', 'pods')!.get(ns, name)) as Pod;

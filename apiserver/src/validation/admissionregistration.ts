@@ -100,7 +100,7 @@ function validateResources(resources: readonly string[], path: string): FieldErr
   return errs;
 }
 
-function validateRuleWithOperations(rule: RuleWithOperations, path: string): FieldError[] {
+export function validateRuleWithOperations(rule: RuleWithOperations, path: string): FieldError[] {
   const errs: FieldError[] = [];
   const ops = rule.operations ?? [];
   if (ops.length === 0) errs.push(fieldErrors.required(`${path}.operations`, ''));

@@ -1,8 +1,8 @@
 // admissionregistration.k8s.io/v1 (k8s.io/api/admissionregistration/v1/types.go): the dynamic admission
-// webhook configurations, and admission.k8s.io/v1 (k8s.io/api/admission/v1/types.go): the
+// webhook configurations, the ValidatingAdmissionPolicy API, and admission.k8s.io/v1 (k8s.io/api/admission/v1/types.go): the
 // AdmissionReview the apiserver sends to each webhook and reads back.
 import type { GroupVersionKind } from './discovery.js';
-import type { KubeObject, LabelSelector } from './meta.js';
+import type { Condition, KubeObject, LabelSelector, List } from './meta.js';
 
 export type OperationType = '*' | 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
 export type ScopeType = '*' | 'Cluster' | 'Namespaced';
@@ -67,6 +67,100 @@ export interface ValidatingWebhookConfiguration extends KubeObject {
 export interface MutatingWebhookConfiguration extends KubeObject {
   webhooks?: MutatingWebhook[];
 }
+
+// ValidatingAdmissionPolicy and its binding (GA in 1.30): CEL validations bound to resources.
+
+export type ValidationAction = 'Deny' | 'Warn' | 'Audit';
+export type ParameterNotFoundActionType = 'Allow' | 'Deny';
+
+export interface ParamKind {
+  /** `group/version`, or `v1` for the core group. */
+  apiVersion?: string;
+  kind?: string;
+}
+
+export interface NamedRuleWithOperations extends RuleWithOperations {
+  /** An empty list matches every name. */
+  resourceNames?: string[];
+}
+
+export interface MatchResources {
+  namespaceSelector?: LabelSelector;
+  objectSelector?: LabelSelector;
+  resourceRules?: NamedRuleWithOperations[];
+  /** Wins over resourceRules: a request matching both is excluded. */
+  excludeResourceRules?: NamedRuleWithOperations[];
+  matchPolicy?: MatchPolicyType;
+}
+
+export interface Validation {
+  expression: string;
+  message?: string;
+  /** A metav1.StatusReason: Unauthorized, Forbidden, Invalid or RequestEntityTooLarge. */
+  reason?: string;
+  messageExpression?: string;
+}
+
+export interface AuditAnnotation {
+  key: string;
+  valueExpression: string;
+}
+
+export interface Variable {
+  name: string;
+  expression: string;
+}
+
+export interface ValidatingAdmissionPolicySpec {
+  paramKind?: ParamKind;
+  matchConstraints?: MatchResources;
+  validations?: Validation[];
+  failurePolicy?: FailurePolicyType;
+  auditAnnotations?: AuditAnnotation[];
+  matchConditions?: MatchCondition[];
+  variables?: Variable[];
+}
+
+export interface ExpressionWarning {
+  fieldRef: string;
+  warning: string;
+}
+
+export interface TypeChecking {
+  expressionWarnings?: ExpressionWarning[];
+}
+
+export interface ValidatingAdmissionPolicyStatus {
+  observedGeneration?: number;
+  typeChecking?: TypeChecking;
+  conditions?: Condition[];
+}
+
+export interface ValidatingAdmissionPolicy extends KubeObject {
+  spec?: ValidatingAdmissionPolicySpec;
+  status?: ValidatingAdmissionPolicyStatus;
+}
+
+export interface ParamRef {
+  name?: string;
+  namespace?: string;
+  selector?: LabelSelector;
+  parameterNotFoundAction?: ParameterNotFoundActionType;
+}
+
+export interface ValidatingAdmissionPolicyBindingSpec {
+  policyName?: string;
+  paramRef?: ParamRef;
+  matchResources?: MatchResources;
+  validationActions?: ValidationAction[];
+}
+
+export interface ValidatingAdmissionPolicyBinding extends KubeObject {
+  spec?: ValidatingAdmissionPolicyBindingSpec;
+}
+
+export type ValidatingAdmissionPolicyList = List<ValidatingAdmissionPolicy>;
+export type ValidatingAdmissionPolicyBindingList = List<ValidatingAdmissionPolicyBinding>;
 
 // admission.k8s.io/v1
 

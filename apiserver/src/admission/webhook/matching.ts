@@ -3,7 +3,8 @@
 // version, resource/subresource and scope; then the namespace's labels (a namespace's own labels
 // for a namespace) must match namespaceSelector, and the new or the old object's labels
 // objectSelector. matchPolicy Equivalent adds nothing here: mkube serves each resource in one
-// version, so the only equivalent of a resource is itself.
+// version, so the only equivalent of a resource is itself. ValidatingAdmissionPolicy's matcher
+// (policy/matching) uses the same rule and selector predicates.
 import type { KubeObject, RuleWithOperations } from '@mkube/shared/api';
 import { newInternalError, StatusError } from '@mkube/shared/apierrors';
 import type { Labels, LabelsSelector } from '@mkube/shared/selectors';
@@ -67,9 +68,9 @@ export function ruleMatches(rule: RuleWithOperations, a: AdmissionAttributes): b
   });
 }
 
-type Match = { matches: boolean; error?: StatusError };
+export type Match = { matches: boolean; error?: StatusError };
 
-async function matchNamespace(
+export async function matchNamespace(
   selector: LabelsSelector | Error,
   a: AdmissionAttributes,
   namespaceLabels: (name: string) => Promise<Labels>,
@@ -97,7 +98,7 @@ async function matchNamespace(
 const objectLabelsMatch = (obj: KubeObject | undefined, selector: LabelsSelector): boolean =>
   obj !== undefined && obj !== null && typeof obj.metadata === 'object' && selector.matches(obj.metadata?.labels);
 
-function matchObject(selector: LabelsSelector | Error, a: AdmissionAttributes): Match {
+export function matchObject(selector: LabelsSelector | Error, a: AdmissionAttributes): Match {
   if (selector instanceof Error) return { matches: false, error: newInternalError(selector) };
   if (selector.empty()) return { matches: true };
   return { matches: objectLabelsMatch(a.object, selector) || objectLabelsMatch(a.oldObject, selector) };

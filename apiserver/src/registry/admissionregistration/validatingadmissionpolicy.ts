@@ -1,0 +1,183 @@
+// ValidatingAdmissionPolicy and ValidatingAdmissionPolicyBinding (pkg/registry/admissionregistration/
+// validatingadmissionpolicy{,binding}): cluster-scoped, generation 1 on create and bumped when the
+// spec changes; a policy's status is written only through /status. Defaults are v1's
+// SetDefaults_ValidatingAdmissionPolicySpec, SetDefaults_MatchResources and SetDefaults_Rule.
+import type {
+  KubeObject,
+  MatchResources,
+  ValidatingAdmissionPolicy,
+  ValidatingAdmissionPolicyBinding,
+} from '@mkube/shared/api';
+import { newBadRequest } from '@mkube/shared/apierrors';
+import { jsonClone, jsonEqual } from '../../util/json.js';
+import {
+  validateValidatingAdmissionPolicy,
+  validateValidatingAdmissionPolicyStatus,
+  validateValidatingAdmissionPolicyUpdate,
+} from '../../validation/validatingadmissionpolicy.js';
+import { validateValidatingAdmissionPolicyBinding } from '../../validation/validatingadmissionpolicybinding.js';
+import type { RESTStrategy, SubresourceStrategy } from '../strategy.js';
+
+function defaultMatchResources(m: MatchResources | undefined): void {
+  if (!m || typeof m !== 'object') return;
+  m.matchPolicy ??= 'Equivalent';
+  m.namespaceSelector ??= {};
+  m.objectSelector ??= {};
+  for (const rule of [...(m.resourceRules ?? []), ...(m.excludeResourceRules ?? [])]) {
+    if (rule && typeof rule === 'object') rule.scope ??= '*';
+  }
+}
+
+const goJsonKind = (v: unknown): string =>
+  v === null
+    ? 'null'
+    : Array.isArray(v)
+      ? 'array'
+      : typeof v === 'object'
+        ? 'object'
+        : typeof v === 'boolean'
+          ? 'bool'
+          : typeof v;
+
+type Fail = (v: unknown, struct: string, field: string, type: string) => never;
+
+function decodeFailure(kind: string): Fail {
+  return (v, struct, field, type) => {
+    throw newBadRequest(
+      `${kind} in version "v1" cannot be handled as a ${kind}: json: cannot unmarshal ${goJsonKind(v)} into Go struct field ${struct}.${field} of type ${type}`,
+    );
+  };
+}
+
+/**
+ * The typed decoder's refusals for the fields the registry and the plugin read (a list that is not
+ * a list, a number where a string goes), as the 400 kube-apiserver answers.
+ */
+class ShapeCheck {
+  constructor(private readonly fail: Fail) {}
+
+  object(v: unknown, struct: string, field: string, type: string): Record<string, unknown> {
+    if (v === undefined || v === null) return {};
+    return goJsonKind(v) === 'object' ? (v as Record<string, unknown>) : this.fail(v, struct, field, type);
+  }
+
+  list(v: unknown, struct: string, field: string, type: string): unknown[] {
+    if (v === undefined || v === null) return [];
+    return Array.isArray(v) ? v : this.fail(v, struct, field, type);
+  }
+
+  string(v: unknown, struct: string, field: string): void {
+    if (v !== undefined && v !== null && typeof v !== 'string') this.fail(v, struct, field, 'string');
+  }
+
+  strings(v: unknown, struct: string, field: string): void {
+    for (const s of this.list(v, struct, field, '[]string')) this.string(s, struct, field);
+  }
+
+  /** Objects of a list, each with string fields. */
+  records(v: unknown, struct: string, field: string, item: string, fields: readonly string[]): void {
+    for (const e of this.list(v, struct, field, `[]v1.${item}`)) {
+      const o = this.object(e, struct, field, `v1.${item}`);
+      for (const f of fields) this.string(o[f], item, `${field}.${f}`);
+    }
+  }
+
+  matchResources(v: unknown, struct: string, at: string): void {
+    const m = this.object(v, struct, at, 'v1.MatchResources');
+    for (const f of ['namespaceSelector', 'objectSelector'])
+      this.object(m[f], 'MatchResources', `${at}.${f}`, 'v1.LabelSelector');
+    this.string(m.matchPolicy, 'MatchResources', `${at}.matchPolicy`);
+    for (const f of ['resourceRules', 'excludeResourceRules']) {
+      for (const e of this.list(m[f], 'MatchResources', `${at}.${f}`, '[]v1.NamedRuleWithOperations')) {
+        const r = this.object(e, 'MatchResources', `${at}.${f}`, 'v1.NamedRuleWithOperations');
+        for (const s of ['resourceNames', 'operations', 'apiGroups', 'apiVersions', 'resources']) {
+          this.strings(r[s], 'NamedRuleWithOperations', `${at}.${f}.${s}`);
+        }
+        this.string(r.scope, 'NamedRuleWithOperations', `${at}.${f}.scope`);
+      }
+    }
+  }
+}
+
+function checkPolicyShape(obj: ValidatingAdmissionPolicy): void {
+  const c = new ShapeCheck(decodeFailure('ValidatingAdmissionPolicy'));
+  const spec = c.object(obj.spec, 'ValidatingAdmissionPolicy', 'spec', 'v1.ValidatingAdmissionPolicySpec');
+  const S = 'ValidatingAdmissionPolicySpec';
+  const pk = c.object(spec.paramKind, S, 'spec.paramKind', 'v1.ParamKind');
+  c.string(pk.apiVersion, 'ParamKind', 'spec.paramKind.apiVersion');
+  c.string(pk.kind, 'ParamKind', 'spec.paramKind.kind');
+  c.matchResources(spec.matchConstraints, S, 'spec.matchConstraints');
+  c.string(spec.failurePolicy, S, 'spec.failurePolicy');
+  c.records(spec.validations, S, 'spec.validations', 'Validation', [
+    'expression',
+    'message',
+    'reason',
+    'messageExpression',
+  ]);
+  c.records(spec.auditAnnotations, S, 'spec.auditAnnotations', 'AuditAnnotation', ['key', 'valueExpression']);
+  c.records(spec.matchConditions, S, 'spec.matchConditions', 'MatchCondition', ['name', 'expression']);
+  c.records(spec.variables, S, 'spec.variables', 'Variable', ['name', 'expression']);
+}
+
+function checkBindingShape(obj: ValidatingAdmissionPolicyBinding): void {
+  const c = new ShapeCheck(decodeFailure('ValidatingAdmissionPolicyBinding'));
+  const S = 'ValidatingAdmissionPolicyBindingSpec';
+  const spec = c.object(obj.spec, 'ValidatingAdmissionPolicyBinding', 'spec', `v1.${S}`);
+  c.string(spec.policyName, S, 'spec.policyName');
+  const ref = c.object(spec.paramRef, S, 'spec.paramRef', 'v1.ParamRef');
+  for (const f of ['name', 'namespace', 'parameterNotFoundAction']) c.string(ref[f], 'ParamRef', `spec.paramRef.${f}`);
+  c.object(ref.selector, 'ParamRef', 'spec.paramRef.selector', 'v1.LabelSelector');
+  c.matchResources(spec.matchResources, S, 'spec.matchResources');
+  c.strings(spec.validationActions, S, 'spec.validationActions');
+}
+
+export function defaultValidatingAdmissionPolicy(obj: ValidatingAdmissionPolicy): void {
+  checkPolicyShape(obj);
+  obj.spec ??= {};
+  obj.spec.failurePolicy ??= 'Fail';
+  defaultMatchResources(obj.spec.matchConstraints);
+}
+
+export function defaultValidatingAdmissionPolicyBinding(obj: ValidatingAdmissionPolicyBinding): void {
+  checkBindingShape(obj);
+  obj.spec ??= {};
+  defaultMatchResources(obj.spec.matchResources);
+}
+
+const specChanged = (o: KubeObject, old: KubeObject): boolean =>
+  !jsonEqual((o as ValidatingAdmissionPolicy).spec ?? null, (old as ValidatingAdmissionPolicy).spec ?? null);
+
+export const validatingAdmissionPolicyStrategy: RESTStrategy = {
+  prepareForCreate(o) {
+    const p = o as ValidatingAdmissionPolicy;
+    defaultValidatingAdmissionPolicy(p);
+    p.status = {};
+  },
+  prepareForUpdate(o, old) {
+    const p = o as ValidatingAdmissionPolicy;
+    defaultValidatingAdmissionPolicy(p);
+    p.status = (old as ValidatingAdmissionPolicy).status ?? {};
+  },
+  validate: (o) => validateValidatingAdmissionPolicy(o as ValidatingAdmissionPolicy),
+  validateUpdate: (o, old) =>
+    validateValidatingAdmissionPolicyUpdate(o as ValidatingAdmissionPolicy, old as ValidatingAdmissionPolicy),
+  bumpsGeneration: specChanged,
+};
+
+/** `/status`: only the status changes; the spec and metadata stay as stored. */
+export const validatingAdmissionPolicyStatusStrategy: SubresourceStrategy = {
+  prepareForUpdate(o, old) {
+    const status = (o as ValidatingAdmissionPolicy).status;
+    for (const k of Object.keys(o)) delete (o as unknown as Record<string, unknown>)[k];
+    Object.assign(o, jsonClone(old), { status: status ?? {} });
+  },
+  validateUpdate: (o) => validateValidatingAdmissionPolicyStatus(o as ValidatingAdmissionPolicy),
+};
+
+export const validatingAdmissionPolicyBindingStrategy: RESTStrategy = {
+  prepareForCreate: (o) => defaultValidatingAdmissionPolicyBinding(o as ValidatingAdmissionPolicyBinding),
+  prepareForUpdate: (o) => defaultValidatingAdmissionPolicyBinding(o as ValidatingAdmissionPolicyBinding),
+  validate: (o) => validateValidatingAdmissionPolicyBinding(o as ValidatingAdmissionPolicyBinding),
+  validateUpdate: (o) => validateValidatingAdmissionPolicyBinding(o as ValidatingAdmissionPolicyBinding),
+  bumpsGeneration: specChanged,
+};

@@ -1,0 +1,382 @@
+// The ValidatingAdmissionPolicy pieces without a server: the CEL environment (cel-go's wording of
+// compile errors, the library functions policies use), lazy variables, the authorizer library
+// against a recording fake, one policy's decisions, and matchConstraints matching.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ValidatingAdmissionPolicySpec } from '@mkube/shared/api';
+import type { Attributes, Authorizer } from '@mkube/shared/auth';
+import { labelSelectorFromObject } from '@mkube/shared/selectors';
+import { Activation, admissionRequestValue } from '../../src/admission/plugins/validatingadmissionpolicy/activation.ts';
+import { authorizerValue, cachingAuthorizer } from '../../src/admission/plugins/validatingadmissionpolicy/cel/authz.ts';
+import { compileExpression } from '../../src/admission/plugins/validatingadmissionpolicy/cel/environment.ts';
+import { compilePolicy } from '../../src/admission/plugins/validatingadmissionpolicy/compile.ts';
+import {
+  matchesResources,
+  parseMatchResources,
+} from '../../src/admission/plugins/validatingadmissionpolicy/matching.ts';
+import { validatePolicy } from '../../src/admission/plugins/validatingadmissionpolicy/validator.ts';
+import type { AdmissionAttributes } from '../../src/admission/types.ts';
+
+const user = { username: 'alice', groups: ['dev', 'system:authenticated'] };
+
+/** An authorizer allowing what `allow` says, recording every question. */
+function fakeAuthorizer(allow: (a: Attributes) => boolean | Error = () => false) {
+  const asked: Attributes[] = [];
+  const authorizer: Authorizer = {
+    async authorize(a) {
+      asked.push(a);
+      const r = allow(a);
+      if (r instanceof Error) throw r;
+      return r ? { decision: 'Allow', reason: 'granted' } : { decision: 'NoOpinion', reason: '' };
+    },
+  };
+  return { authorizer, asked };
+}
+
+function attrs(over: Partial<AdmissionAttributes> = {}): AdmissionAttributes {
+  return {
+    operation: 'CREATE',
+    user,
+    group: '',
+    version: 'v1',
+    resource: 'configmaps',
+    subresource: '',
+    kind: 'ConfigMap',
+    namespace: 'team',
+    name: 'cm',
+    object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'team', labels: { a: 'b' } } },
+    oldObject: undefined,
+    dryRun: false,
+    ...over,
+  };
+}
+
+function activation(spec: ValidatingAdmissionPolicySpec, authorizer: Authorizer, a = attrs(), params: unknown = null) {
+  const compiled = compilePolicy(spec);
+  const act = new Activation(compiled, {
+    object: a.object ? JSON.parse(JSON.stringify(a.object)) : null,
+    oldObject: null,
+    request: admissionRequestValue(a, { group: a.group, version: a.version, resource: a.resource, kind: a.kind }),
+    namespaceObject: null,
+    params,
+    authorizer: authorizerValue(a.user, cachingAuthorizer(authorizer), a),
+  });
+  return { compiled, act };
+}
+
+async function evalBool(expression: string, object: unknown = {}): Promise<unknown> {
+  const { act, compiled } = activation(
+    { validations: [{ expression }] },
+    fakeAuthorizer().authorizer,
+    attrs({ object: object as never }),
+  );
+  const r = await act.evaluate(compiled.validations[0]!, true);
+  return 'error' in r ? r.error : r.value;
+}
+
+describe('CEL compile errors, as cel-go words them', () => {
+  const opts = { params: false, authorizer: true, variables: [{ name: 'known', type: 'bool' }] };
+  for (const [expression, error] of [
+    [
+      'foo == 1',
+      "compilation failed: ERROR: <input>:1:1: undeclared reference to 'foo' (in container '')\n | foo == 1\n | ^",
+    ],
+    [
+      'variables.other',
+      "compilation failed: ERROR: <input>:1:11: undefined field 'other'\n | variables.other\n | ..........^",
+    ],
+    [
+      'params.x',
+      "compilation failed: ERROR: <input>:1:1: undeclared reference to 'params' (in container '')\n | params.x\n | ^",
+    ],
+    [
+      'request.nope == 1',
+      "compilation failed: ERROR: <input>:1:9: undefined field 'nope'\n | request.nope == 1\n | ........^",
+    ],
+    ['object.x', 'must evaluate to bool but got dyn'],
+    [
+      "'a'.startsWith(1)",
+      "compilation failed: ERROR: <input>:1:1: found no matching overload for 'startsWith' applied to 'string.(int)'\n | 'a'.startsWith(1)\n | ^",
+    ],
+  ] as const) {
+    it(expression, () => {
+      const r = compileExpression(expression, opts, ['bool']);
+      assert.deepEqual(r.ok ? 'compiled' : r.error, error);
+    });
+  }
+  it('accepts the variables declared before and the request fields', () => {
+    for (const e of [
+      'variables.known',
+      "request.userInfo.groups.exists(g, g == 'dev')",
+      "request.operation == 'CREATE'",
+    ]) {
+      const r = compileExpression(e, opts, ['bool']);
+      assert.ok(r.ok, r.ok ? '' : r.error);
+    }
+  });
+});
+
+describe('CEL library functions', () => {
+  const cases: [string, unknown][] = [
+    ["'Hello'.lowerAscii() == 'hello' && 'a,b'.split(',') == ['a', 'b'] && ['a', 'b'].join('-') == 'a-b'", true],
+    ["'  x '.trim() == 'x' && 'abc'.indexOf('c') == 2 && 'abc'.matches('^a')", true],
+    ["'a-b-c'.replace('-', '+') == 'a+b+c' && 'a-b-c'.replace('-', '+', 1) == 'a+b-c'", true],
+    ["'hello'.charAt(1) == 'e' && 'hello'.charAt(5) == '' && 'abc'.reverse() == 'cba'", true],
+    ["'a1b22'.find('[0-9]+') == '1' && 'a1b22'.findAll('[0-9]+') == ['1', '22']", true],
+    ['[3, 1, 2].sum() == 6 && [3, 1, 2].min() == 1 && [3, 1, 2].max() == 3 && [1, 2].isSorted()', true],
+    ["['a', 'b'].indexOf('b') == 1 && [1, 2, 1].lastIndexOf(1) == 2", true],
+    ["quantity('1Gi').isGreaterThan(quantity('1000Mi')) && quantity('1000m') == quantity('1')", true],
+    [
+      "quantity('1.5').isInteger() == false && quantity('2k').asInteger() == 2000 && isQuantity('1Ki') && !isQuantity('x')",
+      true,
+    ],
+    [
+      "quantity('1').add(quantity('500m')).compareTo(quantity('1.5')) == 0 && quantity('3').sub(1).asInteger() == 2",
+      true,
+    ],
+    ['[1, 2, 3].exists_one(x, x > 2) && [1, 2].all(x, x > 0) && [1, 2].map(x, x * 2) == [2, 4]', true],
+    ['object.?spec.?replicas.orValue(3) == 3', true],
+    [
+      "quantity('1.5').asInteger() == 1",
+      "expression 'quantity('1.5').asInteger() == 1' resulted in error: cannot convert value to integer",
+    ],
+    ['object.spec.replicas > 1', "expression 'object.spec.replicas > 1' resulted in error: no such key: spec"],
+  ];
+  for (const [expression, want] of cases) {
+    it(expression, async () => assert.deepEqual(await evalBool(expression), want));
+  }
+});
+
+describe('variables', () => {
+  it('are evaluated only when read, once per activation, and fail where they are read', async () => {
+    const fake = fakeAuthorizer((a) => a.verb === 'approve');
+    const { act, compiled } = activation(
+      {
+        variables: [
+          {
+            name: 'mayApprove',
+            expression: "authorizer.group('example.com').resource('things').check('approve').allowed()",
+          },
+          { name: 'both', expression: 'variables.mayApprove && variables.mayApprove' },
+          { name: 'broken', expression: 'object.nope' },
+        ],
+        validations: [
+          { expression: 'variables.both' },
+          { expression: 'variables.mayApprove' },
+          { expression: 'variables.broken == 1' },
+        ],
+      },
+      fake.authorizer,
+    );
+    assert.equal(fake.asked.length, 0);
+    assert.deepEqual(await act.evaluate(compiled.validations[0]!, true), { value: true });
+    assert.deepEqual(await act.evaluate(compiled.validations[1]!, true), { value: true });
+    assert.equal(fake.asked.length, 1, 'one authorization for every read of the variable');
+    assert.deepEqual(await act.evaluate(compiled.validations[2]!, true), {
+      error: "expression 'variables.broken == 1' resulted in error: no such key: nope",
+    });
+  });
+});
+
+describe('authorizer', () => {
+  it('asks the authorizer with upstream attributes; decisions, errors and service accounts', async () => {
+    const fake = fakeAuthorizer((a) =>
+      a.path === '/boom' ? new Error('webhook down') : a.user.username.startsWith('system:serviceaccount:'),
+    );
+    const { act, compiled } = activation(
+      {
+        validations: [
+          {
+            expression:
+              "!authorizer.group('apps').resource('deployments').subresource('scale').namespace('ns').name('web').check('update').allowed()",
+          },
+          {
+            expression:
+              "authorizer.serviceAccount('ns', 'robot').group('').resource('secrets').check('get').reason() == 'granted'",
+          },
+          {
+            expression:
+              "authorizer.path('/boom').check('get').errored() && authorizer.path('/boom').check('get').error() == 'webhook down'",
+          },
+          { expression: "!authorizer.requestResource.check('create').allowed()" },
+        ],
+      },
+      fake.authorizer,
+    );
+    for (const c of compiled.validations) assert.deepEqual(await act.evaluate(c, true), { value: true });
+    const pick = (a: Attributes) => ({
+      user: a.user.username,
+      verb: a.verb,
+      path: a.path,
+      group: a.apiGroup,
+      version: a.apiVersion,
+      resource: a.resource,
+      sub: a.subresource,
+      ns: a.namespace,
+      name: a.name,
+    });
+    assert.deepEqual(fake.asked.map(pick), [
+      {
+        user: 'alice',
+        verb: 'update',
+        path: '',
+        group: 'apps',
+        version: '*',
+        resource: 'deployments',
+        sub: 'scale',
+        ns: 'ns',
+        name: 'web',
+      },
+      {
+        user: 'system:serviceaccount:ns:robot',
+        verb: 'get',
+        path: '',
+        group: '',
+        version: '*',
+        resource: 'secrets',
+        sub: '',
+        ns: '',
+        name: '',
+      },
+      { user: 'alice', verb: 'get', path: '/boom', group: '', version: '', resource: '', sub: '', ns: '', name: '' },
+      {
+        user: 'alice',
+        verb: 'create',
+        path: '',
+        group: '',
+        version: '*',
+        resource: 'configmaps',
+        sub: '',
+        ns: 'team',
+        name: 'cm',
+      },
+    ]);
+    assert.deepEqual(fake.asked[1]!.user.groups, ['system:serviceaccounts', 'system:serviceaccounts:ns']);
+  });
+});
+
+describe('one policy', () => {
+  const spec = (extra: Partial<ValidatingAdmissionPolicySpec>): ValidatingAdmissionPolicySpec => ({
+    failurePolicy: 'Fail',
+    validations: [
+      {
+        expression: "object.metadata.labels.a == 'c'",
+        message: 'a must be c',
+        messageExpression: "'a is ' + object.metadata.labels.a",
+      },
+      { expression: 'false', message: 'fixed', messageExpression: "'x' + object.nope" },
+      { expression: 'false', reason: 'Forbidden' },
+    ],
+    ...extra,
+  });
+  const run = async (s: ValidatingAdmissionPolicySpec) => {
+    const { act, compiled } = activation(s, fakeAuthorizer().authorizer);
+    return validatePolicy(s, compiled, act);
+  };
+
+  it('makes a decision per validation, with messageExpression, message and the expression as fallbacks', async () => {
+    const r = await run(
+      spec({
+        auditAnnotations: [
+          { key: 'n', valueExpression: 'string(object.metadata.name)' },
+          { key: 'bad', valueExpression: 'dyn(1)' },
+        ],
+      }),
+    );
+    assert.deepEqual(r.decisions, [
+      { action: 'deny', evaluation: 'deny', reason: 'Invalid', message: 'a is b' },
+      { action: 'deny', evaluation: 'deny', reason: 'Invalid', message: 'fixed' },
+      { action: 'deny', evaluation: 'deny', reason: 'Forbidden', message: 'failed expression: false' },
+    ]);
+    assert.deepEqual(r.auditAnnotations, [
+      { action: 'publish', key: 'n', value: 'cm' },
+      {
+        action: 'error',
+        key: 'bad',
+        error: 'compilation error: must evaluate to one of [string null_type] but got dyn',
+      },
+    ]);
+  });
+
+  it('skips on a false match condition; a match condition error follows the failure policy', async () => {
+    const conditions = [
+      { name: 'errs', expression: 'object.nope == 1' },
+      { name: 'false', expression: "object.metadata.name == 'other'" },
+    ];
+    assert.deepEqual(await run(spec({ matchConditions: conditions })), { decisions: [], auditAnnotations: [] });
+    const failing = await run(
+      spec({ matchConditions: [conditions[0]!, { name: 'also', expression: 'object.x == 1' }] }),
+    );
+    assert.deepEqual(failing.decisions, [
+      {
+        action: 'deny',
+        evaluation: 'error',
+        message:
+          "[expression 'object.nope == 1' resulted in error: no such key: nope, expression 'object.x == 1' resulted in error: no such key: x]",
+      },
+    ]);
+    const ignored = await run(spec({ failurePolicy: 'Ignore', matchConditions: [conditions[0]!] }));
+    assert.deepEqual(ignored, { decisions: [], auditAnnotations: [] });
+  });
+});
+
+describe('matchConstraints', () => {
+  const labels = async (ns: string) => ({ team: ns });
+  const rule = (over: Record<string, unknown> = {}) => ({
+    apiGroups: [''],
+    apiVersions: ['v1'],
+    operations: ['*' as const],
+    resources: ['pods'],
+    ...over,
+  });
+  const match = (spec: Record<string, unknown>, a: AdmissionAttributes) =>
+    matchesResources(parseMatchResources({ namespaceSelector: {}, objectSelector: {}, ...spec }), a, labels);
+  const pod = (over: Partial<AdmissionAttributes> = {}) =>
+    attrs({ resource: 'pods', kind: 'Pod', name: 'web', ...over });
+
+  it('rules: subresources, wildcards, scope, resourceNames and exclusions', async () => {
+    const cases: [Record<string, unknown>, Partial<AdmissionAttributes>, boolean][] = [
+      [{ resourceRules: [rule()] }, {}, true],
+      [{ resourceRules: [rule()] }, { subresource: 'status' }, false],
+      [{ resourceRules: [rule({ resources: ['pods/status'] })] }, { subresource: 'status' }, true],
+      [{ resourceRules: [rule({ resources: ['pods/*'] })] }, { subresource: 'exec', operation: 'CONNECT' }, true],
+      [{ resourceRules: [rule({ resources: ['*'] })] }, {}, true],
+      [{ resourceRules: [rule({ scope: 'Cluster' })] }, {}, false],
+      [{ resourceRules: [rule({ resourceNames: ['db'] })] }, {}, false],
+      [{ resourceRules: [rule({ resourceNames: ['db', 'web'] })] }, {}, true],
+      [{ resourceRules: [rule()], excludeResourceRules: [rule({ resourceNames: ['web'] })] }, {}, false],
+      [{ resourceRules: [rule({ operations: ['UPDATE'] })] }, {}, false],
+    ];
+    for (const [spec, over, want] of cases) {
+      assert.equal((await match(spec, pod(over))).matches, want, JSON.stringify({ spec, over }));
+    }
+  });
+
+  it('selectors: the namespace labels, the object or old object labels, errors only when the rules select', async () => {
+    const sel = { matchLabels: { team: 'team' } };
+    assert.equal((await match({ resourceRules: [rule()], namespaceSelector: sel }, pod())).matches, true);
+    assert.equal(
+      (await match({ resourceRules: [rule()], namespaceSelector: sel }, pod({ namespace: 'other' }))).matches,
+      false,
+    );
+    const deleted = pod({
+      operation: 'DELETE',
+      object: undefined,
+      oldObject: { metadata: { name: 'web', labels: { app: 'x' } } } as never,
+    });
+    assert.equal(
+      (await match({ resourceRules: [rule()], objectSelector: { matchLabels: { app: 'x' } } }, deleted)).matches,
+      true,
+    );
+    const missing = async () => {
+      throw new Error('namespace gone');
+    };
+    const broken = parseMatchResources({
+      namespaceSelector: sel,
+      objectSelector: {},
+      resourceRules: [rule({ resources: ['secrets'] })],
+    });
+    assert.deepEqual(await matchesResources(broken, pod(), missing), { matches: false });
+    assert.ok(labelSelectorFromObject(sel));
+  });
+});
