@@ -55,9 +55,9 @@ const ORDERED: readonly [string, (d: PluginDeps) => AdmissionPlugin][] = [
   ['CertificateSigning', (d) => certificateSigning(d.authorizer)],
   ['CertificateSubjectRestriction', () => certificateSubjectRestriction],
   // Webhooks and policies go at the end: mutating after every in-tree mutation, validating after every check.
-  [MUTATING_PLUGIN, (d) => mutatingAdmissionWebhook(d.webhooks)],
+  [MUTATING_PLUGIN, (d) => mutatingAdmissionWebhook(d.webhooks, d.authorizer)],
   [VALIDATING_ADMISSION_POLICY_PLUGIN, (d) => validatingAdmissionPolicy(d.policies, d.authorizer)],
-  [VALIDATING_PLUGIN, (d) => validatingAdmissionWebhook(d.webhooks)],
+  [VALIDATING_PLUGIN, (d) => validatingAdmissionWebhook(d.webhooks, d.authorizer)],
 ];
 
 export const DEFAULT_ENABLED: ReadonlySet<string> = new Set([

@@ -13,6 +13,7 @@ import type {
 import { type FieldError, fieldErrors, goStringSlice } from '@mkube/shared/apierrors';
 import { isDNS1035Label, isDNS1123Subdomain } from '@mkube/shared/selectors';
 import { validateLabelSelector } from '../registry/rbac/selector.js';
+import { validateMatchConditions } from './matchconditions.js';
 import { nameIsDNSSubdomain } from './names.js';
 import { validateObjectMeta } from './objectmeta.js';
 
@@ -288,10 +289,7 @@ function validateWebhook(hook: MutatingWebhook, opts: Options, path: string, mut
     errs.push(fieldErrors.notSupported(`${path}.reinvocationPolicy`, hook.reinvocationPolicy, REINVOCATION_POLICIES));
   }
   errs.push(...validateClientConfig(hook.clientConfig, `${path}.clientConfig`));
-  // mkube evaluates no CEL: a webhook it would call more often than asked is refused instead.
-  if ((hook.matchConditions ?? []).length > 0) {
-    errs.push(fieldErrors.forbidden(`${path}.matchConditions`, 'match conditions (CEL) are not supported by mkube'));
-  }
+  errs.push(...validateMatchConditions(hook.matchConditions ?? [], false, `${path}.matchConditions`));
   return errs;
 }
 

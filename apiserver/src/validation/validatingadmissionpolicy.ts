@@ -4,7 +4,6 @@
 import type {
   AuditAnnotation,
   Condition,
-  MatchCondition,
   MatchResources,
   NamedRuleWithOperations,
   ParamKind,
@@ -15,12 +14,7 @@ import type {
 } from '@mkube/shared/api';
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
 import { isDNS1035Label, isDNS1123Subdomain, isQualifiedName } from '@mkube/shared/selectors';
-import {
-  type CompileOptions,
-  compileExpression,
-  type ReturnTypes,
-  type VariableDecl,
-} from '../admission/plugins/validatingadmissionpolicy/cel/environment.js';
+import { type CompileOptions, compileExpression, type VariableDecl } from '../admission/cel/environment.js';
 import {
   BOOL,
   compileVariables,
@@ -29,6 +23,7 @@ import {
 } from '../admission/plugins/validatingadmissionpolicy/compile.js';
 import { validateLabelSelector } from '../registry/rbac/selector.js';
 import { validateRuleWithOperations } from './admissionregistration.js';
+import { compileAt, validateMatchConditions } from './matchconditions.js';
 import { isValidPathSegmentName, nameIsDNSSubdomain } from './names.js';
 import { validateObjectMeta } from './objectmeta.js';
 
@@ -45,11 +40,6 @@ const CEL_RESERVED = new Set(
 );
 
 const blank = (s: string | undefined): boolean => !s || s.trim() === '';
-
-function compileAt(path: string, expression: string, opts: CompileOptions, returns: ReturnTypes): FieldError[] {
-  const r = compileExpression(expression, opts, returns);
-  return r.ok ? [] : [fieldErrors.invalid(path, expression, r.error)];
-}
 
 function validateParamKind(p: ParamKind, path: string): FieldError[] {
   const errs: FieldError[] = [];
@@ -119,29 +109,6 @@ export function validateMatchResources(m: MatchResources | undefined, path: stri
   });
   (m.excludeResourceRules ?? []).forEach((r, i) => {
     errs.push(...validateNamedRule(r ?? {}, `${path}.excludeResourceRules[${i}]`));
-  });
-  return errs;
-}
-
-function validateMatchConditions(list: readonly MatchCondition[], params: boolean, path: string): FieldError[] {
-  const errs: FieldError[] = [];
-  if (list.length > 64) errs.push(fieldErrors.tooMany(path, list.length, 64));
-  const names = new Set<string>();
-  // Match conditions are compiled without composition: they cannot read `variables`.
-  const opts: CompileOptions = { params, authorizer: true, variables: undefined };
-  list.forEach((entry, i) => {
-    const m = entry ?? ({} as MatchCondition);
-    const at = `${path}[${i}]`;
-    const expression = (m.expression ?? '').trim();
-    if (!expression) errs.push(fieldErrors.required(`${at}.expression`, ''));
-    else errs.push(...compileAt(`${at}.expression`, expression, opts, BOOL));
-    if (!m.name) {
-      errs.push(fieldErrors.required(`${at}.name`, ''));
-    } else {
-      for (const msg of isQualifiedName(m.name)) errs.push(fieldErrors.invalid(`${at}.name`, m.name, msg));
-      if (names.has(m.name)) errs.push(fieldErrors.duplicate(`${at}.name`, m.name));
-      else names.add(m.name);
-    }
   });
   return errs;
 }

@@ -7,8 +7,8 @@ import type { ValidatingAdmissionPolicySpec } from '@mkube/shared/api';
 import type { Attributes, Authorizer } from '@mkube/shared/auth';
 import { labelSelectorFromObject } from '@mkube/shared/selectors';
 import { Activation, admissionRequestValue } from '../../src/admission/plugins/validatingadmissionpolicy/activation.ts';
-import { authorizerValue, cachingAuthorizer } from '../../src/admission/plugins/validatingadmissionpolicy/cel/authz.ts';
-import { compileExpression } from '../../src/admission/plugins/validatingadmissionpolicy/cel/environment.ts';
+import { authorizerValue, cachingAuthorizer } from '../../src/admission/cel/authz.ts';
+import { compileExpression } from '../../src/admission/cel/environment.ts';
 import { compilePolicy } from '../../src/admission/plugins/validatingadmissionpolicy/compile.ts';
 import {
   matchesResources,

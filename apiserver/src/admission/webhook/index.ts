@@ -16,6 +16,7 @@ import type {
   ValidatingWebhookConfiguration,
 } from '@mkube/shared/api';
 import { newBadRequest, newForbidden, newInternalError, StatusError } from '@mkube/shared/apierrors';
+import type { Authorizer } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
 import { isQualifiedName, type Labels, type LabelsSelector, labelSelectorFromObject } from '@mkube/shared/selectors';
 import { Informer } from '../../informers/index.js';
@@ -26,6 +27,7 @@ import { jsonClone, jsonEqual } from '../../util/json.js';
 import type { NamespaceLister } from '../namespacelifecycle.js';
 import { type AdmissionAttributes, type AdmissionPlugin, ReinvocationContext } from '../types.js';
 import { AdmissionWebhookClient, WebhookCallError, type WebhookTarget } from './client.js';
+import { compileMatchConditions, matchConditionsAllow } from './matchconditions.js';
 import {
   type Invocation,
   isExemptAdmissionConfigurationResource,
@@ -71,6 +73,7 @@ function accessors<H extends ValidatingWebhook>(
       hook,
       namespaceSelector: parseSelector(hook.namespaceSelector),
       objectSelector: parseSelector(hook.objectSelector),
+      matchConditions: compileMatchConditions(hook.matchConditions),
     })),
   );
 }
@@ -271,7 +274,7 @@ function failure(
   throw err;
 }
 
-export function validatingAdmissionWebhook(wa: WebhookAdmission | undefined): AdmissionPlugin {
+export function validatingAdmissionWebhook(wa: WebhookAdmission | undefined, authorizer?: Authorizer): AdmissionPlugin {
   return {
     name: VALIDATING_PLUGIN,
     handles: () => wa !== undefined,
@@ -280,7 +283,8 @@ export function validatingAdmissionWebhook(wa: WebhookAdmission | undefined): Ad
       const relevant: { hook: ValidatingWebhook; inv: Invocation; index: number }[] = [];
       for (const [index, h] of wa.validatingWebhooks().entries()) {
         const inv = await shouldCallHook(h, a, wa.namespaceLabels);
-        if (inv) relevant.push({ hook: h.hook, inv, index });
+        if (inv && (await matchConditionsAllow(h.matchConditions, h.hook.failurePolicy, a, inv, authorizer)))
+          relevant.push({ hook: h.hook, inv, index });
       }
       if (relevant.length === 0) return;
       // All in parallel; the first error to arrive is the answer, as upstream's error channel.
@@ -377,7 +381,7 @@ function applyWebhookPatch(hook: MutatingWebhook, a: AdmissionAttributes, patch:
   return changed;
 }
 
-export function mutatingAdmissionWebhook(wa: WebhookAdmission | undefined): AdmissionPlugin {
+export function mutatingAdmissionWebhook(wa: WebhookAdmission | undefined, authorizer?: Authorizer): AdmissionPlugin {
   return {
     name: MUTATING_PLUGIN,
     handles: () => wa !== undefined,
@@ -395,6 +399,7 @@ export function mutatingAdmissionWebhook(wa: WebhookAdmission | undefined): Admi
         for (const [index, h] of hooks.entries()) {
           const inv = await shouldCallHook(h, a, wa.namespaceLabels);
           if (!inv) continue;
+          if (!(await matchConditionsAllow(h.matchConditions, h.hook.failurePolicy, a, inv, authorizer))) continue;
           // A webhook skipped in the first round is not called for the first time on reinvocation.
           if (rc.isReinvoke && !st.reinvoke.has(h.uid)) continue;
           const hook = h.hook;

@@ -9,6 +9,7 @@ import type { KubeObject, RuleWithOperations } from '@mkube/shared/api';
 import { newInternalError, StatusError } from '@mkube/shared/apierrors';
 import type { Labels, LabelsSelector } from '@mkube/shared/selectors';
 import type { AdmissionAttributes } from '../types.js';
+import type { CompiledConditions } from './matchconditions.js';
 
 /** One webhook of one configuration, with its selectors parsed once per configuration change. */
 export interface WebhookAccessor<H> {
@@ -18,6 +19,8 @@ export interface WebhookAccessor<H> {
   readonly hook: H;
   readonly namespaceSelector: LabelsSelector | Error;
   readonly objectSelector: LabelsSelector | Error;
+  /** The CEL matchConditions, compiled; undefined when it has none. */
+  readonly matchConditions?: CompiledConditions;
 }
 
 export interface Invocation {

@@ -4,10 +4,10 @@
 // variables it names (once per activation), and a variable's error surfaces only where it is read.
 import type { KubeObject, Namespace } from '@mkube/shared/api';
 import { celValue } from '../../../authentication/jwt/cel.js';
+import type { AuthorizerVal } from '../../cel/authz.js';
+import { type CompileResult, runtimeError, VariablesVal } from '../../cel/environment.js';
 import type { AdmissionAttributes } from '../../types.js';
 import { requestNamespace } from '../../webhook/matching.js';
-import type { AuthorizerVal } from './cel/authz.js';
-import { type CompileResult, runtimeError, VariablesVal } from './cel/environment.js';
 import type { CompiledPolicy } from './compile.js';
 
 export type Evaluation = { readonly value: unknown } | { readonly error: string };

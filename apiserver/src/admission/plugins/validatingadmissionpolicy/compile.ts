@@ -4,16 +4,16 @@
 // expression and reported when the expression is evaluated (as upstream's CompilationResult).
 import type { ValidatingAdmissionPolicySpec } from '@mkube/shared/api';
 import {
+  BOOL,
   type CompileOptions,
   type CompileResult,
   compileExpression,
-  type ReturnTypes,
+  STRING,
+  STRING_OR_NULL,
   type VariableDecl,
-} from './cel/environment.js';
+} from '../../cel/environment.js';
 
-export const BOOL: ReturnTypes = ['bool'];
-export const STRING: ReturnTypes = ['string'];
-export const STRING_OR_NULL: ReturnTypes = ['string', 'null_type'];
+export { BOOL, STRING, STRING_OR_NULL };
 
 export interface CompiledVariable {
   readonly name: string;

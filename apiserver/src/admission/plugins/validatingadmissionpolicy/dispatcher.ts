@@ -6,10 +6,10 @@
 import type { Namespace, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from '@mkube/shared/api';
 import { type StatusCause, StatusError, type StatusReason } from '@mkube/shared/apierrors';
 import type { Authorizer } from '@mkube/shared/auth';
+import { authorizerValue, cachingAuthorizer } from '../../cel/authz.js';
 import type { AdmissionAttributes } from '../../types.js';
 import { isNamespaceResource, requestNamespace } from '../../webhook/matching.js';
 import { Activation, admissionRequestValue, namespaceValue, objectValue } from './activation.js';
-import { authorizerValue, cachingAuthorizer } from './cel/authz.js';
 import { matchesResources } from './matching.js';
 import { collectParams } from './params.js';
 import type { PolicySource } from './source.js';

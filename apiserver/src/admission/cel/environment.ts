@@ -1,4 +1,5 @@
-// The CEL environment of admission policies (k8s.io/apiserver pkg/admission/plugin/cel/compile.go):
+// The CEL environment of admission policies and of admission webhooks' matchConditions
+// (k8s.io/apiserver pkg/admission/plugin/cel/compile.go):
 // `object`, `oldObject`, `request`, `namespaceObject` always; `params` only when the policy has a
 // paramKind; `authorizer` everywhere but in messageExpression; `variables` typed with the policy's
 // variables declared before the expression, so a typo is a compile error as upstream's. Compile
@@ -10,6 +11,10 @@ import { registerQuantityLibrary } from './quantity.js';
 
 /** What an expression must evaluate to; `dyn` results are refused as upstream's IsExactType does. */
 export type ReturnTypes = readonly string[] | 'any';
+
+export const BOOL: ReturnTypes = ['bool'];
+export const STRING: ReturnTypes = ['string'];
+export const STRING_OR_NULL: ReturnTypes = ['string', 'null_type'];
 
 export interface VariableDecl {
   readonly name: string;
