@@ -2,7 +2,7 @@
 // flag parser and its configuration loaded against a PKI written by `mkube pki init` (the unit's
 // paths moved into a temp folder), so a renamed flag or a bad value fails here, not on a machine.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { APISERVER_FLAGS, loadApiServerConfig } from '@mkube/apiserver/config';
@@ -76,8 +76,18 @@ describe('deploy/systemd units', () => {
       KUBELET_EXTRA_ARGS: `--server=https://10.0.0.10:6443 --bootstrap-token=abcdef.0123456789abcdef --discovery-token-ca-cert-hash=sha256:${'a'.repeat(64)} --node-ip=10.0.0.21`,
     });
     assert.equal(kubelet.sub, 'kubelet');
-    const kl = loadKubeletConfig(parseFlags(KUBELET_FLAGS, kubelet.args).flags);
+    // deploy/kubelet/config.yaml installed as /var/lib/kubelet/config.yaml, its paths moved too.
+    const kubeletConfig = readFileSync(join(UNITS, '../kubelet/config.yaml'), 'utf8').replaceAll(
+      '/etc/mkube',
+      join(t.dir, 'etc'),
+    );
+    mkdirSync(join(t.dir, 'kubelet'), { recursive: true });
+    writeFileSync(join(t.dir, 'kubelet/config.yaml'), kubeletConfig);
+    const kp = parseFlags(KUBELET_FLAGS, kubelet.args);
+    const kl = loadKubeletConfig(kp.flags, kp.given);
     assert.equal(kl.rotateServerCertificates, true);
+    assert.equal(kl.clientCAFile, join(t.dir, 'etc/pki/ca.crt'));
+    assert.deepEqual([kl.anonymousAuth, kl.webhookAuthentication, kl.authorizationMode], [false, true, 'Webhook']);
     assert.deepEqual(kl.nodeIPs, ['10.0.0.21']);
     assert.ok(kl.discovery);
   });

@@ -14,7 +14,7 @@ import type { ConfigMap, Lease, Node, Pod } from '@mkube/shared/api';
 import { createClient, type KubeClient } from '@mkube/shared/client';
 import { clientOptionsFrom, loadKubeconfig, resolveCredentials } from '@mkube/shared/kubeconfig';
 import { type RunningDaemon, startDaemon as startClusterDaemon } from '../../cli/src/up/daemon.ts';
-import { kubeletArgs, planNodes, prepareNode } from '../../cli/src/up/nodes.ts';
+import { kubeletArgs, planNodes, prepareNode, writeKubeletConfig } from '../../cli/src/up/nodes.ts';
 import { type Daemon, runMkube, startDaemon, tempDir, waitFor } from '../src/harness.ts';
 
 const NODES = 4;
@@ -113,7 +113,8 @@ describe('HA control plane: mkube up --store etcd', { timeout: 300_000 }, () => 
     const nodes = await planNodes(dir, NODES, await freeRange(1));
     for (const [i, n] of nodes.entries()) {
       const boot = join(dir, i % 2 === 0 ? 'bootstrap-kubelet.conf' : 'bootstrap-kubelet-2.conf');
-      kubelets.push(startClusterDaemon(n.name, kubeletArgs(n, dir, prepareNode(n), 0, boot), dir));
+      await writeKubeletConfig(n, dir, prepareNode(n));
+      kubelets.push(startClusterDaemon(n.name, kubeletArgs(n, dir, 0, boot), dir));
     }
     // Writes through both apiservers, before, during and after the kill; only acknowledged ones count.
     const acked: string[] = [];

@@ -11,6 +11,7 @@ import { createClient, type KubeClient } from '@mkube/shared/client';
 import { clientOptionsFrom } from '@mkube/shared/kubeconfig';
 import type { Logger } from '@mkube/shared/log';
 import { CertificateAuthority, encodePrivateKeyPem, generateKeyPair } from '@mkube/shared/pki';
+import { tlsVersionName } from '@mkube/shared/tls';
 import type { FastifyInstance } from 'fastify';
 import { type ClientConfig, loadClientConfig } from './bootstrap/clientconfig.js';
 import type { CertificateRequest } from './certificate/csr.js';
@@ -119,8 +120,19 @@ export async function startKubelet(cfg: KubeletConfig, opts: { log: Logger }): P
   });
   runtime.cleanupOrphans();
 
+  if (cfg.configFile?.strictError)
+    log.warn(
+      { config: cfg.configFile.path, err: cfg.configFile.strictError },
+      'Using lenient decoding as strict decoding failed',
+    );
+  if (cfg.configFile?.ignoredFields.length)
+    log.info(
+      { config: cfg.configFile.path, fields: cfg.configFile.ignoredFields },
+      'KubeletConfiguration fields mkube does not implement are ignored',
+    );
+  for (const w of cfg.tls.warnings) log.warn(w);
   // 10250 first: its bound port goes into the Node's status, and it refuses TLS until certified.
-  const listener = new KubeletListener(cfg.clientCAPem, log.child({ component: 'server' }));
+  const listener = new KubeletListener(cfg.clientCAPem, log.child({ component: 'server' }), cfg.tls);
   let clientPair: StoredPair | null = null;
   let servingNotAfter: Date | undefined;
   const authenticator = kubeletAuthenticator({
@@ -148,6 +160,8 @@ export async function startKubelet(cfg: KubeletConfig, opts: { log: Logger }): P
       port: cfg.port,
       rotateCertificates: cfg.rotateCertificates,
       serverTLSBootstrap: cfg.rotateServerCertificates,
+      ...(cfg.tls.cipherSuites.length > 0 ? { tlsCipherSuites: cfg.tls.cipherSuites } : {}),
+      tlsMinVersion: tlsVersionName(cfg.tls.minVersion),
       authentication: {
         x509: { clientCAFile: cfg.clientCAFile ?? '' },
         webhook: { enabled: cfg.webhookAuthentication, cacheTTL: `${cfg.authenticationCacheTtlMs / 1000}s` },

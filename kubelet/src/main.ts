@@ -35,10 +35,10 @@ function untilStopped(signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-export async function runKubelet(flags: FlagValues, _given: ReadonlySet<string>, io: RunIO): Promise<number> {
+export async function runKubelet(flags: FlagValues, given: ReadonlySet<string>, io: RunIO): Promise<number> {
   let config: ReturnType<typeof loadKubeletConfig>;
   try {
-    config = loadKubeletConfig(flags);
+    config = loadKubeletConfig(flags, given);
   } catch (e) {
     if (e instanceof ConfigError) {
       io.stderr.write(`error: invalid kubelet configuration:\n${e.message}\n`);

@@ -6,6 +6,7 @@ import { parseTokenFile, type UserInfo } from '@mkube/shared/auth';
 import type { FlagValues } from '@mkube/shared/flags';
 import { certificates, privateKey, readCertificates, readKeyPair } from '@mkube/shared/flags';
 import type { ParsedCertificate } from '@mkube/shared/pki';
+import { loadSNICertificates, type SNICertificate, type TLSServingOptions, tlsServingOptions } from '@mkube/shared/tls';
 import { admissionPluginProblems } from '../admission/registry.js';
 import { publicKeysFromPem } from '../serviceaccount/keys.js';
 import { ADMISSION_CONFIG_FLAG, type AdmissionPluginConfigs, admissionPluginConfigs } from './admission.js';
@@ -26,6 +27,10 @@ export interface ServingConfig {
   /** Server certificate followed by any intermediates. */
   readonly certPem: string;
   readonly keyPem: string;
+  /** --tls-min-version and --tls-cipher-suites. */
+  readonly tls: TLSServingOptions;
+  /** --tls-sni-cert-key, in flag order: picked by the ClientHello's server name. */
+  readonly sniCertificates: readonly SNICertificate[];
 }
 
 export interface ClientCAConfig {
@@ -212,6 +217,16 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     { flag: 'tls-private-key-file', file: keyFile },
     problems,
   );
+  const tls = tlsServingOptions(
+    str(flags, 'tls-min-version'),
+    (flags['tls-cipher-suites'] as string[] | undefined) ?? [],
+    problems,
+  );
+  const sniCertificates = loadSNICertificates(
+    (flags['tls-sni-cert-key'] as string[] | undefined) ?? [],
+    'tls-sni-cert-key',
+    problems,
+  );
 
   let clientCA: ClientCAConfig | undefined;
   const caFile = str(flags, 'client-ca-file');
@@ -262,7 +277,16 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
-    serving: Object.freeze({ port, bindAddress, certFile, keyFile, certPem: certPem!, keyPem: keyPem! }),
+    serving: Object.freeze({
+      port,
+      bindAddress,
+      certFile,
+      keyFile,
+      certPem: certPem!,
+      keyPem: keyPem!,
+      tls,
+      sniCertificates: Object.freeze(sniCertificates),
+    }),
     clientCA,
     requestHeader,
     anonymousAuth: authentication?.anonymous ? authentication.anonymous.enabled : flags['anonymous-auth'] !== false,

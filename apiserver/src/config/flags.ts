@@ -1,5 +1,6 @@
 // kube-apiserver's flags that mkube serves, under kube-apiserver's names and defaults.
 import type { FlagSpec } from '@mkube/shared/flags';
+import { TLS_FLAGS } from '@mkube/shared/tls';
 
 export const APISERVER_FLAGS: readonly FlagSpec[] = [
   {
@@ -24,6 +25,14 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     name: 'tls-private-key-file',
     type: 'string',
     usage: 'File containing the default x509 private key matching --tls-cert-file.',
+  },
+  ...TLS_FLAGS,
+  {
+    name: 'tls-sni-cert-key',
+    type: 'stringArray',
+    metavar: 'certfile,keyfile[:names]',
+    usage:
+      'A pair of x509 certificate and private key file paths, optionally suffixed with a list of domain patterns which are fully qualified domain names, possibly with prefixed wildcard segments. If no domain patterns are provided, the names of the certificate are extracted. Non-wildcard matches trump over wildcard matches, explicit domain patterns trump over extracted names. For multiple key/certificate pairs, use the --tls-sni-cert-key multiple times. Examples: "example.crt,example.key" or "foo.crt,foo.key:*.foo.com,foo.com".',
   },
   {
     name: 'client-ca-file',

@@ -1,10 +1,13 @@
-// The HTTPS server: fastify over HTTP/2 and HTTP/1.1 (ALPN), TLS 1.2+, client certificates requested
+// The HTTPS server: fastify over HTTP/2 and HTTP/1.1 (ALPN), TLS 1.2+ (or --tls-min-version, with
+// --tls-cipher-suites), --tls-sni-cert-key certificates by server name, client certificates requested
 // but judged by the authenticators. Bodies are raw Buffers of any content type; every error is a Status.
 import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-import type { TLSSocket } from 'node:tls';
+import { isIP } from 'node:net';
+import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import fastifyWebsocket from '@fastify/websocket';
 import type { Authenticator, Authorizer, UserInfo } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
+import { lookupServerName, nameIndex, serverTLSOptions } from '@mkube/shared/tls';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { type Auditor, noteSwitchingProtocols } from '../audit/index.js';
 import type { ServingConfig } from '../config/config.js';
@@ -54,7 +57,38 @@ function distinctHeaders(raw: readonly string[]): Record<string, string | string
   return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.length === 1 ? v[0]! : v]));
 }
 
+/**
+ * The SNICallback for --tls-sni-cert-key: a context per named certificate (same TLS options and
+ * client CAs as the default one); a name none matches gets the default (--tls-cert-file).
+ */
+function sniCallback(
+  deps: AppDeps,
+): ((name: string, cb: (e: Error | null, c?: SecureContext) => void) => void) | undefined {
+  const { sniCertificates, tls } = deps.serving;
+  if (sniCertificates.length === 0) return undefined;
+  const contexts = new Map(
+    sniCertificates.map((c) => [
+      c,
+      createSecureContext({ cert: c.certPem, key: c.keyPem, ca: deps.clientCAPem, ...serverTLSOptions(tls) }),
+    ]),
+  );
+  const index = nameIndex(sniCertificates);
+  for (const c of sniCertificates) {
+    deps.log.info({ certFile: c.certFile, names: c.servedNames }, 'loaded SNI serving certificate');
+    // Upstream also picks a certificate named by IP from the address a client without SNI dialled.
+    const ips = c.servedNames.filter((n) => isIP(n) !== 0);
+    if (ips.length > 0)
+      deps.log.warn({ certFile: c.certFile, ips }, 'SNI names that are IP addresses are not matched by mkube');
+  }
+  return (name, cb) => {
+    const c = lookupServerName(index, name);
+    cb(null, c ? contexts.get(c) : undefined);
+  };
+}
+
 export async function buildApp(deps: AppDeps): Promise<App> {
+  for (const w of deps.serving.tls.warnings) deps.log.warn(w);
+  const SNICallback = sniCallback(deps);
   const app = Fastify({
     http2: true,
     https: {
@@ -64,7 +98,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       ca: deps.clientCAPem,
       requestCert: true,
       rejectUnauthorized: false,
-      minVersion: 'TLSv1.2',
+      ...serverTLSOptions(deps.serving.tls),
+      ...(SNICallback ? { SNICallback } : {}),
     },
     bodyLimit: MAX_REQUEST_BODY_BYTES,
     loggerInstance: deps.log.child({ component: 'http' }),

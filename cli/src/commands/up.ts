@@ -10,7 +10,7 @@ import { ensureClusterInfo } from '../up/clusterinfo.js';
 import { type RunningDaemon, startDaemon } from '../up/daemon.js';
 import { localMembers, startEtcdCluster } from '../up/etcd.js';
 import { apiserverUrls, pointKubeconfig } from '../up/ha.js';
-import { ensureBootstrapKubeconfig, kubeletArgs, planNodes, prepareNode } from '../up/nodes.js';
+import { ensureBootstrapKubeconfig, kubeletArgs, planNodes, prepareNode, writeKubeletConfig } from '../up/nodes.js';
 import { removePid, runningUp, writePid } from '../up/pidfile.js';
 import { followJoin } from '../up/progress.js';
 import { waitLeader, waitReady } from '../up/ready.js';
@@ -339,7 +339,8 @@ export const upCommand: Command = {
         const kubelets: RunningDaemon[] = [];
         for (const [i, n] of nodes.entries()) {
           const manifests = prepareNode(n);
-          kubelets.push(start(n.name, kubeletArgs(n, p.dir, manifests, v, bootstraps[i % bootstraps.length])));
+          await writeKubeletConfig(n, p.dir, manifests);
+          kubelets.push(start(n.name, kubeletArgs(n, p.dir, v, bootstraps[i % bootstraps.length])));
         }
         const anyExit = Promise.race(daemons.map((d) => d.exited));
         const joined = await Promise.race([

@@ -1,11 +1,13 @@
 // The local cluster's nodes: where each kubelet lives (its own loopback address where the OS
 // allows, as separate machines would; distinct ports on 127.0.0.1 elsewhere), its files under
-// <data-dir>/nodes/<name>, a static pod example, and the bootstrap token they all join with.
+// <data-dir>/nodes/<name>, a static pod example, the KubeletConfiguration each runs with (as kubeadm
+// writes /var/lib/kubelet/config.yaml), and the bootstrap token they all join with.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Secret } from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
+import { writeFileAtomic } from '@mkube/shared/atomicfile';
 import { generateBootstrapToken, parseBootstrapToken, tokenExpired } from '@mkube/shared/bootstraptoken';
 import type { KubeClient } from '@mkube/shared/client';
 import { bootstrapKubeconfig, writeKubeconfig } from '@mkube/shared/kubeconfig';
@@ -69,27 +71,63 @@ export function prepareNode(n: PlannedNode): string {
   return manifests;
 }
 
+/**
+ * The node's KubeletConfiguration: what kubeadm writes (x509 client CA, webhook authentication,
+ * Webhook authorization, no anonymous access, certificate rotation and serverTLSBootstrap) with
+ * the node's address, port and static pod folder. Rewritten on every `mkube up`.
+ */
+export function kubeletConfigYaml(n: PlannedNode, dataDir: string, manifests: string): string {
+  return `# Written by \`mkube up\` for ${n.name} on every start, as kubeadm writes /var/lib/kubelet/config.yaml.
+# The kubelet reads it with --config; flags given on its command line override it.
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+address: ${n.ip}
+port: ${n.port}
+readOnlyPort: 0
+authentication:
+  anonymous:
+    enabled: false
+  webhook:
+    enabled: true
+    cacheTTL: 2m0s
+  x509:
+    clientCAFile: ${join(dataDir, 'pki', 'ca.crt')}
+authorization:
+  mode: Webhook
+  webhook:
+    cacheAuthorizedTTL: 5m0s
+    cacheUnauthorizedTTL: 30s
+rotateCertificates: true
+serverTLSBootstrap: true
+staticPodPath: ${manifests}
+`;
+}
+
+/** Writes <node-dir>/config.yaml (temp file, fsync, rename), where kubeletArgs points --config. */
+export async function writeKubeletConfig(n: PlannedNode, dataDir: string, manifests: string): Promise<void> {
+  mkdirSync(n.dir, { recursive: true });
+  await writeFileAtomic(join(n.dir, 'config.yaml'), kubeletConfigYaml(n, dataDir, manifests), { mode: 0o644 });
+}
+
+/**
+ * The node's kubelet command line: --config (written by writeKubeletConfig) and only what kubeadm
+ * passes beside it (the kubeconfigs, the node's name and IP) plus the root dir.
+ */
 export function kubeletArgs(
   n: PlannedNode,
   dataDir: string,
-  manifests: string,
   verbosity = 0,
   bootstrapKubeconfig = join(dataDir, 'bootstrap-kubelet.conf'),
 ): string[] {
-  const pki = join(dataDir, 'pki');
+  const config = join(n.dir, 'config.yaml');
   return [
     'kubelet',
     `--bootstrap-kubeconfig=${bootstrapKubeconfig}`,
     `--kubeconfig=${join(n.dir, 'kubelet.conf')}`,
+    `--config=${config}`,
     `--root-dir=${n.dir}`,
     `--hostname-override=${n.name}`,
     `--node-ip=${n.ip}`,
-    `--address=${n.ip}`,
-    `--port=${n.port}`,
-    `--client-ca-file=${join(pki, 'ca.crt')}`,
-    '--rotate-certificates',
-    '--rotate-server-certificates',
-    `--pod-manifest-path=${manifests}`,
     ...(verbosity ? [`--v=${verbosity}`] : []),
   ];
 }

@@ -1,5 +1,6 @@
 // kube-controller-manager's flags that mkube serves, under upstream's names and defaults.
 import type { FlagSpec } from '@mkube/shared/flags';
+import { TLS_FLAGS } from '@mkube/shared/tls';
 
 const pair = (signer: string, what: string): FlagSpec[] => [
   {
@@ -151,6 +152,7 @@ export const CONTROLLER_MANAGER_FLAGS: readonly FlagSpec[] = [
     type: 'string',
     usage: 'File containing the default x509 private key matching --tls-cert-file.',
   },
+  ...TLS_FLAGS,
   {
     name: 'cert-dir',
     type: 'string',

@@ -16,6 +16,7 @@ import {
   resolveCredentials,
 } from '@mkube/shared/kubeconfig';
 import { CertificateAuthority, encodePrivateKeyPem, generateKeyPair, parseCertificatesPem } from '@mkube/shared/pki';
+import { type TLSServingOptions, tlsServingOptions } from '@mkube/shared/tls';
 
 export interface SecureServingConfig {
   readonly port: number;
@@ -25,6 +26,8 @@ export interface SecureServingConfig {
   readonly keyPem: string;
   /** Where the pair came from, for the start-up log. */
   readonly certSource: string;
+  /** --tls-min-version and --tls-cipher-suites. */
+  readonly tls: TLSServingOptions;
   readonly clientCAPem?: string;
   /** The client CA is the apiserver's published one: watched, so a new bundle takes effect. */
   readonly clientCAFromConfigMap?: boolean;
@@ -136,6 +139,11 @@ export async function loadSecureServing(
     return undefined;
   }
 
+  const tls = tlsServingOptions(
+    str(flags['tls-min-version']),
+    (flags['tls-cipher-suites'] as string[] | undefined) ?? [],
+    problems,
+  );
   let pair: { certPem: string; keyPem: string } | undefined;
   let certSource: string;
   const certDir = str(flags['cert-dir']);
@@ -190,6 +198,7 @@ export async function loadSecureServing(
     bindAddress,
     ...pair,
     certSource,
+    tls,
     ...(clientCAPem ? { clientCAPem } : {}),
     ...(lookup ? { clientCAFromConfigMap: true } : {}),
     ...(authnCreds

@@ -13,6 +13,7 @@ import {
   type UserInfo,
 } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
+import { serverTLSOptions, type TLSServingOptions } from '@mkube/shared/tls';
 
 /** A named health check; a thrown error or false is a failure. */
 export interface HealthCheck {
@@ -25,6 +26,8 @@ export interface SecureServerDeps {
   readonly port: number;
   readonly certPem: string;
   readonly keyPem: string;
+  /** --tls-min-version and --tls-cipher-suites. */
+  readonly tls: TLSServingOptions;
   readonly authenticator: Authenticator;
   readonly authorizer: Authorizer;
   readonly checks: readonly HealthCheck[];
@@ -93,7 +96,13 @@ export function healthResponse(
 }
 
 export async function startSecureServer(d: SecureServerDeps): Promise<SecureServer> {
-  const server: Server = createServer({ cert: d.certPem, key: d.keyPem, requestCert: true, rejectUnauthorized: false });
+  const server: Server = createServer({
+    cert: d.certPem,
+    key: d.keyPem,
+    requestCert: true,
+    rejectUnauthorized: false,
+    ...serverTLSOptions(d.tls),
+  });
   server.on('request', (req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'https://localhost');

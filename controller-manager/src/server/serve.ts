@@ -111,6 +111,7 @@ export async function serveSecurely(
   };
   const log = d.log.child({ component: 'secure-serving' });
   log.info({ certificate: s.certSource }, 'secure serving certificate');
+  for (const w of s.tls.warnings) log.warn(w);
   if (!s.authentication) log.warn('no --authentication-kubeconfig: bearer tokens are not checked');
   if (!s.authorization) log.warn('no --authorization-kubeconfig: every path not always allowed is forbidden');
   const authnClient = clientFor(s.authentication?.credentials);
@@ -128,6 +129,7 @@ export async function serveSecurely(
       port: s.port,
       certPem: s.certPem,
       keyPem: s.keyPem,
+      tls: s.tls,
       authenticator,
       authorizer,
       checks: config.leaderElection ? [{ name: 'leaderElection', check: d.leaderHealthy }] : [],

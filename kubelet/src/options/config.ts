@@ -1,12 +1,14 @@
-// Raw flag values in, one checked kubelet configuration out. Every problem names its flag (and file)
-// and all are reported together, so a bad CA or a malformed pin is a start-up error, not a failure
-// on the first request.
+// Raw flag values (and the --config file under them) in, one checked kubelet configuration out.
+// Every problem names its flag (or the config file and its field) and all are reported together,
+// so a bad CA or a malformed pin is a start-up error, not a failure on the first request.
 import { isIP } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NODE_RESTRICTION_LABEL_PREFIX } from '@mkube/shared/api';
 import { parseBootstrapToken } from '@mkube/shared/bootstraptoken';
 import { ConfigError, type ConfigProblem, type FlagValues, readCertificates } from '@mkube/shared/flags';
+import { type TLSServingOptions, tlsServingOptions } from '@mkube/shared/tls';
+import { CONFIG_FLAG, type KubeletConfigFile, readKubeletConfigFile } from './configfile.js';
 
 export interface TokenDiscovery {
   readonly token: string;
@@ -28,6 +30,15 @@ export interface KubeletConfig {
   readonly rotateServerCertificates: boolean;
   readonly tlsCertFile?: string;
   readonly tlsPrivateKeyFile?: string;
+  /** tlsMinVersion and tlsCipherSuites (--tls-min-version, --tls-cipher-suites). */
+  readonly tls: TLSServingOptions;
+  /** --config: the file and the known fields in it that mkube does not implement. */
+  readonly configFile?: {
+    readonly path: string;
+    readonly ignoredFields: readonly string[];
+    /** Set when the file decoded only leniently (unknown fields, repeated keys). */
+    readonly strictError?: string;
+  };
   readonly address: string;
   readonly port: number;
   readonly clientCAFile?: string;
@@ -66,8 +77,30 @@ function list(flags: FlagValues, name: string): string[] {
   return Array.isArray(v) ? v.filter((s) => s !== '') : [];
 }
 
-export function loadKubeletConfig(flags: FlagValues): KubeletConfig {
+/** The flags over the --config file: a flag given on the command line wins, else the file's value. */
+function layered(cmdline: FlagValues, given: ReadonlySet<string>, file: KubeletConfigFile): FlagValues {
+  const out: FlagValues = { ...cmdline };
+  for (const [flag, v] of Object.entries(file.values)) if (!given.has(flag)) out[flag] = v;
+  return out;
+}
+
+/** A problem with a value the file gave is the file's: it names --config, the file and the field. */
+function blameFile(p: ConfigProblem, file: KubeletConfigFile | undefined, given: ReadonlySet<string>): ConfigProblem {
+  const field = file && !given.has(p.flag) ? file.fields.get(p.flag) : undefined;
+  if (!file || !field) return p;
+  const what = p.file ? `${field} ${JSON.stringify(p.file)}` : field;
+  return { code: p.code, flag: CONFIG_FLAG, file: file.path, message: `${what}: ${p.message}` };
+}
+
+/**
+ * Checks the flags (`given`: those on the command line, which override the --config file) into the
+ * kubelet's configuration. Throws ConfigError with every problem.
+ */
+export function loadKubeletConfig(cmdline: FlagValues, given: ReadonlySet<string> = new Set()): KubeletConfig {
   const problems: ConfigProblem[] = [];
+  const configName = str(cmdline, CONFIG_FLAG);
+  const file = configName ? readKubeletConfigFile(configName, problems) : undefined;
+  const flags = file ? layered(cmdline, given, file) : cmdline;
   const bad = (flag: string, message: string) => problems.push({ code: 'BAD_VALUE', flag, message });
 
   const nodeName = (str(flags, 'hostname-override') ?? hostname()).toLowerCase();
@@ -121,6 +154,8 @@ export function loadKubeletConfig(flags: FlagValues): KubeletConfig {
   if (Boolean(tlsCertFile) !== Boolean(tlsPrivateKeyFile))
     bad(tlsCertFile ? 'tls-private-key-file' : 'tls-cert-file', 'is required when the other of the pair is given');
 
+  const tls = tlsServingOptions(str(flags, 'tls-min-version'), list(flags, 'tls-cipher-suites'), problems);
+
   const clientCAFile = str(flags, 'client-ca-file');
   const clientCAPem = readCertificates('client-ca-file', clientCAFile ?? '', problems).pem;
 
@@ -146,7 +181,7 @@ export function loadKubeletConfig(flags: FlagValues): KubeletConfig {
     else nodeLabels[key] = eq < 0 ? '' : kv.slice(eq + 1);
   }
 
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw new ConfigError(problems.map((p) => blameFile(p, file, given)));
   return {
     nodeName,
     nodeIPs: nodeIPs.length > 0 ? nodeIPs : [defaultNodeIP()],
@@ -158,6 +193,16 @@ export function loadKubeletConfig(flags: FlagValues): KubeletConfig {
     rotateCertificates: flags['rotate-certificates'] === true,
     rotateServerCertificates: flags['rotate-server-certificates'] === true,
     ...(tlsCertFile ? { tlsCertFile: resolve(tlsCertFile), tlsPrivateKeyFile: resolve(tlsPrivateKeyFile!) } : {}),
+    tls,
+    ...(file
+      ? {
+          configFile: {
+            path: file.path,
+            ignoredFields: file.ignoredFields,
+            ...(file.strictError ? { strictError: file.strictError } : {}),
+          },
+        }
+      : {}),
     address,
     port,
     ...(clientCAFile ? { clientCAFile, clientCAPem } : {}),

@@ -1,9 +1,18 @@
 // The kubelet's flags that mkube serves, under the kubelet's names. Defaults follow the
 // KubeletConfiguration v1beta1 defaults where they differ from the bare flag defaults (anonymous
 // auth off, webhook authn on, Webhook authorization), as kubeadm-provisioned kubelets run.
+// --config reads those settings from a KubeletConfiguration file; flags given override it.
 import type { FlagSpec } from '@mkube/shared/flags';
+import { TLS_FLAGS } from '@mkube/shared/tls';
 
 export const KUBELET_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'config',
+    type: 'string',
+    metavar: 'file',
+    usage:
+      "The Kubelet will load its initial configuration from this file (kubelet.config.k8s.io/v1beta1 KubeletConfiguration, YAML or JSON). The path may be absolute or relative; relative paths start at the Kubelet's current working directory, and relative paths in the file at the file's folder. Omit this flag to use the built-in default configuration values. Command-line flags override configuration from this file.",
+  },
   {
     name: 'kubeconfig',
     type: 'string',
@@ -53,6 +62,7 @@ export const KUBELET_FLAGS: readonly FlagSpec[] = [
     type: 'string',
     usage: 'File containing the x509 private key matching --tls-cert-file.',
   },
+  ...TLS_FLAGS,
   {
     name: 'node-ip',
     type: 'stringSlice',

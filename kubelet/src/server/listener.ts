@@ -2,10 +2,14 @@
 // certificate until one is issued. Until then each connection is answered with a TLS
 // internal_error alert and the kubelet's log line — callers see upstream's
 // `remote error: tls: internal error`. Certificates are swapped with setSecureContext: the
-// listener stays up and open connections keep the certificate they shook hands with.
+// listener stays up and open connections keep the certificate they shook hands with. The TLS
+// options (tlsMinVersion, tlsCipherSuites) go with every context: setSecureContext would drop them.
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Logger } from '@mkube/shared/log';
+import { DEFAULT_MIN_VERSION, serverTLSOptions, type TLSServingOptions } from '@mkube/shared/tls';
+
+const DEFAULT_TLS: TLSServingOptions = { minVersion: DEFAULT_MIN_VERSION, cipherSuites: [], warnings: [] };
 
 // TLS record: alert (21), TLS 1.2, length 2, fatal (2), internal_error (80).
 const INTERNAL_ERROR_ALERT = Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x50]);
@@ -26,11 +30,12 @@ export class KubeletListener {
   constructor(
     private readonly clientCAPem: string | undefined,
     private readonly log: Logger,
+    private readonly tls: TLSServingOptions = DEFAULT_TLS,
   ) {
     this.https = createHttpsServer({
       requestCert: true,
       rejectUnauthorized: false,
-      minVersion: 'TLSv1.2',
+      ...serverTLSOptions(tls),
       ...(clientCAPem ? { ca: clientCAPem } : {}),
     });
     this.https.on('tlsClientError', (err, sock) =>
@@ -48,6 +53,7 @@ export class KubeletListener {
     this.https.setSecureContext({
       cert: pair.certPem,
       key: pair.keyPem,
+      ...serverTLSOptions(this.tls),
       ...(this.clientCAPem ? { ca: this.clientCAPem } : {}),
     });
     this.#pair = pair;
