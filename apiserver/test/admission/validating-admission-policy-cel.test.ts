@@ -6,9 +6,9 @@ import { describe, it } from 'node:test';
 import type { ValidatingAdmissionPolicySpec } from '@mkube/shared/api';
 import type { Attributes, Authorizer } from '@mkube/shared/auth';
 import { labelSelectorFromObject } from '@mkube/shared/selectors';
-import { Activation, admissionRequestValue } from '../../src/admission/plugins/validatingadmissionpolicy/activation.ts';
 import { authorizerValue, cachingAuthorizer } from '../../src/admission/cel/authz.ts';
 import { compileExpression } from '../../src/admission/cel/environment.ts';
+import { Activation, admissionRequestValue } from '../../src/admission/plugins/validatingadmissionpolicy/activation.ts';
 import { compilePolicy } from '../../src/admission/plugins/validatingadmissionpolicy/compile.ts';
 import {
   matchesResources,
