@@ -23,6 +23,37 @@ function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/**
+ * A P-256 key `<name>.key` and a certificate `<name>.crt` for `subj` with the extensions `ext`, signed
+ * by the CA (`ca.crt`/`ca.key`) in `dir`.
+ */
+export function issueFromCa(dir: string, name: string, subj: string, ext: string): { crt: string; key: string } {
+  openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${name}.key`], dir);
+  openssl(['req', '-new', '-key', `${name}.key`, '-subj', subj, '-out', `${name}.csr`], dir);
+  writeFileSync(join(dir, `${name}.ext`), ext);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-extfile',
+      `${name}.ext`,
+      '-out',
+      `${name}.crt`,
+    ],
+    dir,
+  );
+  return { crt: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
+}
+
 /** A CA, a serving cert for 127.0.0.1/localhost and a client cert; keys stay in the temp dir. */
 export function makePki(
   dir: string,
@@ -52,31 +83,7 @@ export function makePki(
     ],
     dir,
   );
-  const issue = (name: string, subj: string, ext: string) => {
-    key(`${name}.key`);
-    openssl(['req', '-new', '-key', `${name}.key`, '-subj', subj, '-out', `${name}.csr`], dir);
-    writeFileSync(p(`${name}.ext`), ext);
-    openssl(
-      [
-        'x509',
-        '-req',
-        '-in',
-        `${name}.csr`,
-        '-CA',
-        'ca.crt',
-        '-CAkey',
-        'ca.key',
-        '-CAcreateserial',
-        '-days',
-        '1',
-        '-extfile',
-        `${name}.ext`,
-        '-out',
-        `${name}.crt`,
-      ],
-      dir,
-    );
-  };
+  const issue = (name: string, subj: string, ext: string) => issueFromCa(dir, name, subj, ext);
   issue(
     'apiserver',
     '/CN=kube-apiserver',

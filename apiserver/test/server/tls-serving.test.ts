@@ -4,7 +4,6 @@
 // start-up errors naming the flag and file.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MKUBE_BIN } from '../../../e2e/src/harness.ts';
@@ -12,6 +11,7 @@ import { assertOnlyAES256, assertTLS13Only, sClient } from '../../../shared/test
 import {
   configError,
   type Fixture,
+  issueFromCa,
   loadConfig,
   makePki,
   type Pki,
@@ -22,30 +22,8 @@ import {
 } from './fixture.ts';
 
 /** An EC serving certificate from the fixture's CA, `name`.crt/.key in the PKI folder. */
-function issueServing(pki: Pki, name: string, subject: string, sans: string): { crt: string; key: string } {
-  const sh = (args: string[]) => execFileSync('openssl', args, { cwd: pki.dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  sh(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${name}.key`]);
-  sh(['req', '-new', '-key', `${name}.key`, '-subj', subject, '-out', `${name}.csr`]);
-  writeFileSync(join(pki.dir, `${name}.ext`), `subjectAltName=${sans}\nextendedKeyUsage=serverAuth\n`);
-  sh([
-    'x509',
-    '-req',
-    '-in',
-    `${name}.csr`,
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-extfile',
-    `${name}.ext`,
-    '-out',
-    `${name}.crt`,
-  ]);
-  return { crt: join(pki.dir, `${name}.crt`), key: join(pki.dir, `${name}.key`) };
-}
+const issueServing = (pki: Pki, name: string, subject: string, sans: string) =>
+  issueFromCa(pki.dir, name, subject, `subjectAltName=${sans}\nextendedKeyUsage=serverAuth\n`);
 
 const portOf = (fx: Fixture) => fx.server.port;
 

@@ -23,7 +23,7 @@ export type {
   Decision,
   UserInfo,
 } from './types.js';
-export { AuthenticationError, nonResourceAttributes, VERB_FOR_METHOD } from './types.js';
+export { AuthenticationError, newAttributes, nonResourceAttributes, VERB_FOR_METHOD } from './types.js';
 export { alwaysAllowAuthorizer, unionAuthenticator, unionAuthorizer } from './union.js';
 export {
   type SubjectAccessReviewer,

@@ -43,20 +43,26 @@ export interface Attributes {
   readonly name: string;
 }
 
-/** The attributes of a request for a path outside the API (`/healthz`, `/metrics`). */
-export function nonResourceAttributes(user: UserInfo, verb: string, path: string): Attributes {
+/** Attributes with every field empty but the user and those given (what an authorizer check builds). */
+export function newAttributes(user: UserInfo, a: Partial<Omit<Attributes, 'user'>>): Attributes {
   return {
     user,
-    verb,
+    verb: '',
     isResourceRequest: false,
-    path,
+    path: '',
     namespace: '',
     apiGroup: '',
     apiVersion: '',
     resource: '',
     subresource: '',
     name: '',
+    ...a,
   };
+}
+
+/** The attributes of a request for a path outside the API (`/healthz`, `/metrics`). */
+export function nonResourceAttributes(user: UserInfo, verb: string, path: string): Attributes {
+  return newAttributes(user, { verb, path });
 }
 
 /** Tri-state, as Kubernetes: a union stops at the first Allow or Deny. */

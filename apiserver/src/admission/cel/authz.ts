@@ -3,7 +3,13 @@
 // may do something, e.g. `authorizer.group('').resource('secrets').namespace('x').check('get').allowed()`.
 // Checks are asynchronous; cel-js awaits them. Each request shares one caching authorizer.
 import type { Environment } from '@marcbachmann/cel-js';
-import type { Attributes, AuthorizationResult, Authorizer, UserInfo } from '@mkube/shared/auth';
+import {
+  type Attributes,
+  type AuthorizationResult,
+  type Authorizer,
+  newAttributes,
+  type UserInfo,
+} from '@mkube/shared/auth';
 import { isDNS1123Label, isDNS1123Subdomain } from '@mkube/shared/selectors';
 
 export const AUTHORIZER = 'kubernetes.authorization.Authorizer';
@@ -105,20 +111,6 @@ async function decide(authz: AuthorizerVal, attrs: Attributes): Promise<Decision
   }
 }
 
-const attributes = (user: UserInfo, a: Partial<Attributes>): Attributes => ({
-  user,
-  verb: '',
-  isResourceRequest: false,
-  path: '',
-  namespace: '',
-  apiGroup: '',
-  apiVersion: '',
-  resource: '',
-  subresource: '',
-  name: '',
-  ...a,
-});
-
 /** serviceaccount.UserInfo: the identity a service account's token would give. */
 function serviceAccountUser(namespace: string, name: string): UserInfo {
   return {
@@ -164,12 +156,12 @@ export function registerAuthzLibrary(env: Environment): void {
   }
   env
     .registerFunction(`${PATH_CHECK}.check(string): ${DECISION}`, (p: PathCheckVal, verb: string) =>
-      decide(p.authz, attributes(p.authz.user, { path: p.path, verb })),
+      decide(p.authz, newAttributes(p.authz.user, { path: p.path, verb })),
     )
     .registerFunction(`${RESOURCE_CHECK}.check(string): ${DECISION}`, (r: ResourceCheckVal, verb: string) =>
       decide(
         r.authz,
-        attributes(r.authz.user, {
+        newAttributes(r.authz.user, {
           isResourceRequest: true,
           verb,
           apiGroup: r.group,
