@@ -31,7 +31,10 @@ export interface UpCluster {
   readonly server: string;
   readonly caPem: string;
   readonly adminConf: string;
-  readonly nodes: readonly { name: string; ip: string; cred: Credential }[];
+  /** Each kubelet: its address, client credential and --root-dir (pods/<ns>_<name>_<uid>/volumes/…). */
+  readonly nodes: readonly { name: string; ip: string; cred: Credential; rootDir: string }[];
+  /** The controller-manager's secure port (10257). */
+  readonly controllerManager: { readonly host: string; readonly port: number };
   /** The bootstrap token the kubelets joined with (from bootstrap-kubelet.conf). */
   readonly bootstrapToken: string;
   /** An address on this host the apiserver can dial (for fake kubelets), the i-th of them. */
@@ -171,7 +174,7 @@ export async function startComposeCluster(prefix: string): Promise<UpCluster> {
     const dir = join(vol[`${name}-kubelet`]!, 'pki');
     const target = basename(readlinkSync(join(dir, 'kubelet-client-current.pem')));
     const file = join(dir, target);
-    return { name, ip, cred: { cert: file, key: file } };
+    return { name, ip, cred: { cert: file, key: file }, rootDir: vol[`${name}-kubelet`]! };
   };
   const server = 'https://172.28.0.10:6443';
   const issue = issuer(pkiDir, top);
@@ -185,6 +188,7 @@ export async function startComposeCluster(prefix: string): Promise<UpCluster> {
     caPem,
     adminConf: join(vol.pki!, 'admin.conf'),
     nodes: [nodeCred('node1', '172.28.0.21'), nodeCred('node2', '172.28.0.22')],
+    controllerManager: { host: r.compose.services.find((x) => x.name === 'controller-manager')!.ip, port: 10257 },
     bootstrapToken: tokenOf(join(vol.pki!, 'bootstrap-kubelet.conf')),
     // The bridge's own address: every namespace routes to it.
     hostAddress: () => gateway,
@@ -241,6 +245,7 @@ export async function startUpCluster(prefix: string): Promise<UpCluster> {
         cert: join(dir, 'nodes', m[1]!, 'pki', 'kubelet-client-current.pem'),
         key: join(dir, 'nodes', m[1]!, 'pki', 'kubelet-client-current.pem'),
       },
+      rootDir: join(dir, 'nodes', m[1]!),
     }));
   const bootstrapToken = /token: (\S+)/
     .exec(readFileSync(join(dir, 'bootstrap-kubelet.conf'), 'utf8'))![1]!
@@ -254,6 +259,7 @@ export async function startUpCluster(prefix: string): Promise<UpCluster> {
     caPem,
     adminConf: join(dir, 'admin.conf'),
     nodes,
+    controllerManager: { host: '127.0.0.1', port: kcmPort },
     bootstrapToken,
     hostAddress: (i) => `127.0.0.${20 + i}`,
     output: () => out,

@@ -3,13 +3,14 @@
 // the exact denial — HTTP code, Status reason and message, TLS failure — and that nothing changed.
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { connect } from 'node:tls';
+import { connect, createServer as createTlsServer } from 'node:tls';
 import {
   CertificateAuthority,
   createCsrPem,
@@ -879,6 +880,383 @@ describe('security regression suite', () => {
       const pf = await kubectlAsync(['port-forward', 'pod-fake-selfsigned', ':80'], old);
       assert.notEqual(pf.status, 0);
       assert.match(pf.stderr, /error dialing backend: .*x509: certificate signed by unknown authority/);
+    });
+  });
+
+  // ---- 1.33's bound tokens, CONNECT admission, Pod Security, the TLS options, the kubelet's --config ----
+  /** A command's exit code and output, stdin closed, without blocking the event loop. */
+  const run = (bin: string, args: string[], timeout = 30_000) =>
+    new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(
+        bin,
+        args,
+        { encoding: 'utf8', timeout, env: { ...process.env, HOME: work } },
+        (err, stdout, stderr) =>
+          resolve({ status: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+      );
+      child.stdin?.end();
+    });
+  const create = async (path: string, body: unknown) => {
+    const r = await c.req(admin, 'POST', path, body);
+    assert.equal(r.status, 201, r.text);
+    return r.json as { metadata: { uid: string } };
+  };
+  const uidOf = async (path: string) =>
+    ((await c.req(admin, 'GET', path)).json as { metadata: { uid: string } }).metadata.uid;
+  const sleeper = (name: string, nodeName?: string, securityContext?: object) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: {
+      ...(nodeName ? { nodeName } : {}),
+      containers: [
+        { name: 'main', image: 'busybox', command: ['sh', '-c', 'while true; do sleep 1; done'], securityContext },
+      ],
+    },
+  });
+  /** A namespace with its `default` ServiceAccount (ServiceAccount admission refuses pods without it). */
+  const namespace = async (name: string, labels: Record<string, string>) => {
+    await create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+    await waitFor(`${name}/default`, async () =>
+      (await c.req(admin, 'GET', `/api/v1/namespaces/${name}/serviceaccounts/default`)).status === 200
+        ? true
+        : undefined,
+    );
+  };
+
+  describe('bound service-account tokens', () => {
+    type UserInfo = { username: string; extra?: Record<string, string[]> };
+    /** A kubeconfig whose user is a bearer token in a file (0600, under the suite's temp folder). */
+    const tokenKubeconfig = (name: string, token: string) => {
+      const tokenFile = join(work, `${name}.token`);
+      writeFileSync(tokenFile, token, { mode: 0o600 });
+      const conf = join(work, `${name}.kubeconfig`);
+      const kubeconfig = {
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'c', cluster: { server: c.server, 'certificate-authority-data': b64(c.caPem) } }],
+        users: [{ name: 'u', user: { tokenFile } }],
+        contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+        'current-context': 'x',
+      };
+      writeFileSync(conf, JSON.stringify(kubeconfig), { mode: 0o600 });
+      return conf;
+    };
+    const whoami = async (conf: string): Promise<UserInfo> => {
+      const r = await run('kubectl', ['--kubeconfig', conf, 'auth', 'whoami', '-o', 'json']);
+      assert.equal(r.status, 0, r.stderr);
+      return (JSON.parse(r.stdout) as { status: { userInfo: UserInfo } }).status.userInfo;
+    };
+    /** The extras without credential-id, after checking it names the token's jti as upstream does. */
+    const extrasOf = (u: UserInfo, token: string) => {
+      const { jti } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { jti: string };
+      const extra = { ...u.extra };
+      assert.deepEqual(extra['authentication.kubernetes.io/credential-id'], [`JTI=${jti}`]);
+      delete extra['authentication.kubernetes.io/credential-id'];
+      return extra;
+    };
+    const unauthorized = async (what: string, token: string, conf: string) => {
+      await waitFor(what, async () => {
+        const r = await c.req({ token }, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
+          apiVersion: 'authentication.k8s.io/v1',
+          kind: 'SelfSubjectReview',
+        });
+        return r.status === 401 ? true : undefined;
+      });
+      const r = await run('kubectl', ['--kubeconfig', conf, 'auth', 'whoami']);
+      assert.equal(r.status, 1);
+      assert.equal(r.stderr, 'error: You must be logged in to the server (Unauthorized)\n');
+    };
+
+    it('S1 the token the kubelet projects into a pod on node1 names pod and node, and is 401 once the pod is deleted', async () => {
+      const pod = await create('/api/v1/namespaces/default/pods', sleeper('sec-s1', 'node1'));
+      const uid = pod.metadata.uid;
+      // Where node1's kubelet writes it: <root-dir>/pods/<ns>_<name>_<uid>/volumes/kube-api-access-<5>/token.
+      const volumes = join(node1.rootDir, 'pods', `default_sec-s1_${uid}`, 'volumes');
+      const tokenPath = await waitFor(
+        'the kube-api-access token on node1',
+        async () => {
+          const v = existsSync(volumes)
+            ? readdirSync(volumes).find((d) => /^kube-api-access-[a-z0-9]{5}$/.test(d))
+            : '';
+          return v && existsSync(join(volumes, v, 'token')) ? join(volumes, v, 'token') : undefined;
+        },
+        30_000,
+      );
+      const token = readFileSync(tokenPath, 'utf8');
+      const conf = tokenKubeconfig('s1', token);
+      const u = await whoami(conf);
+      assert.equal(u.username, 'system:serviceaccount:default:default');
+      assert.deepEqual(extrasOf(u, token), {
+        'authentication.kubernetes.io/node-name': ['node1'],
+        'authentication.kubernetes.io/node-uid': [await uidOf('/api/v1/nodes/node1')],
+        'authentication.kubernetes.io/pod-name': ['sec-s1'],
+        'authentication.kubernetes.io/pod-uid': [uid],
+      });
+      assert.equal((await c.req(admin, 'DELETE', '/api/v1/namespaces/default/pods/sec-s1')).status, 200);
+      await unauthorized('the pod-bound token to be refused', token, conf);
+      await waitFor('the token file to be removed from node1', async () => (existsSync(tokenPath) ? undefined : true));
+    });
+
+    it("S2 node1's credentials cannot get a token bound to node2's pod, an unbound one or a Node-bound one (403)", async () => {
+      const own = await create('/api/v1/namespaces/default/pods', sleeper('sec-s2', 'node1'));
+      const path = '/api/v1/namespaces/default/serviceaccounts/default/token';
+      // An issued token never reaches a failure message.
+      const request = async (boundObjectRef?: Record<string, string>): Promise<Reply> => {
+        const r = await c.req(node1.cred, 'POST', path, {
+          apiVersion: 'authentication.k8s.io/v1',
+          kind: 'TokenRequest',
+          spec: boundObjectRef ? { boundObjectRef } : {},
+        });
+        return { ...r, text: r.text.replace(/"token":"[^"]*"/g, '"token":"<redacted>"') };
+      };
+      // What node1's kubelet does, allowed (once the Node authorizer's graph has the pod): its own pod's token.
+      await waitFor('a token for node1 bound to its own pod', async () =>
+        (await request({ apiVersion: 'v1', kind: 'Pod', name: 'sec-s2', uid: own.metadata.uid })).status === 201
+          ? true
+          : undefined,
+      );
+      const node2Pod = await uidOf('/api/v1/namespaces/default/pods/on-node2');
+      const node1Uid = await uidOf('/api/v1/nodes/node1');
+      for (const [ref, message] of [
+        [
+          { apiVersion: 'v1', kind: 'Pod', name: 'on-node2', uid: node2Pod },
+          'node requested token bound to a pod scheduled on a different node',
+        ],
+        [undefined, 'node requested token not bound to a pod'],
+        [{ apiVersion: 'v1', kind: 'Node', name: 'node1', uid: node1Uid }, 'node requested token not bound to a pod'],
+      ] as const) {
+        expectStatus(await request(ref), 403, 'Forbidden', `serviceaccounts "default" is forbidden: ${message}`);
+      }
+      assert.equal((await c.req(admin, 'DELETE', '/api/v1/namespaces/default/pods/sec-s2')).status, 200);
+    });
+
+    it('S3 a token bound to a Node authenticates only while that Node (that uid) exists', async () => {
+      const nodePath = '/api/v1/nodes/sec-s3';
+      const nodeObj = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'sec-s3' } };
+      const node = await create('/api/v1/nodes', nodeObj);
+      const t = await kubectlAsync([
+        'create',
+        'token',
+        'default',
+        '--bound-object-kind=Node',
+        '--bound-object-name=sec-s3',
+        '--duration=10m',
+      ]);
+      assert.equal(t.status, 0, t.stderr);
+      const token = t.stdout.trim();
+      const conf = tokenKubeconfig('s3', token);
+      const u = await whoami(conf);
+      assert.equal(u.username, 'system:serviceaccount:default:default');
+      assert.deepEqual(extrasOf(u, token), {
+        'authentication.kubernetes.io/node-name': ['sec-s3'],
+        'authentication.kubernetes.io/node-uid': [node.metadata.uid],
+      });
+      assert.equal((await c.req(admin, 'DELETE', nodePath)).status, 200);
+      await unauthorized('the Node-bound token to be refused', token, conf);
+      // A Node of the same name again (another uid) does not bring the token back.
+      await create('/api/v1/nodes', nodeObj);
+      const again = await c.req({ token }, 'GET', '/api/v1/namespaces/default/pods');
+      expectStatus(again, 401, 'Unauthorized');
+      assert.equal((await c.req(admin, 'DELETE', nodePath)).status, 200);
+    });
+  });
+
+  describe('admission', () => {
+    const VAP = '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies';
+    const VAPB = '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings';
+    it('V1 a ValidatingAdmissionPolicy on pods/exec (CONNECT) refuses a shell in a labelled namespace; other commands still run', async () => {
+      await namespace('sec-v1', { 'mkube-e2e/exec-policy': 'enforced' });
+      await create('/api/v1/namespaces/sec-v1/pods', sleeper('v1-pod', 'node1'));
+      await waitFor(
+        'v1-pod Running',
+        async () =>
+          ((await c.req(admin, 'GET', '/api/v1/namespaces/sec-v1/pods/v1-pod')).json as { status?: { phase?: string } })
+            .status?.phase === 'Running'
+            ? true
+            : undefined,
+        30_000,
+      );
+      await create(VAP, {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingAdmissionPolicy',
+        metadata: { name: 'sec-v1-no-shell' },
+        spec: {
+          failurePolicy: 'Fail',
+          matchConstraints: {
+            resourceRules: [
+              { apiGroups: [''], apiVersions: ['v1'], operations: ['CONNECT'], resources: ['pods/exec'] },
+            ],
+          },
+          validations: [
+            {
+              expression: "!(object.command[0] in ['sh', 'bash'])",
+              messageExpression: "'no shell in ' + request.namespace + ': ' + object.command[0]",
+            },
+          ],
+        },
+      });
+      await create(VAPB, {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingAdmissionPolicyBinding',
+        metadata: { name: 'sec-v1-no-shell-binding' },
+        spec: {
+          policyName: 'sec-v1-no-shell',
+          validationActions: ['Deny'],
+          matchResources: { namespaceSelector: { matchLabels: { 'mkube-e2e/exec-policy': 'enforced' } } },
+        },
+      });
+      const denied =
+        "ValidatingAdmissionPolicy 'sec-v1-no-shell' with binding 'sec-v1-no-shell-binding' denied request: no shell in sec-v1: sh";
+      const execPath = (cmd: string[]) =>
+        `/api/v1/namespaces/sec-v1/pods/v1-pod/exec?${cmd.map((x) => `command=${encodeURIComponent(x)}`).join('&')}&stdout=true`;
+      const exec = (ns: string, pod: string, cmd: string[]) => kubectlAsync(['exec', '-n', ns, pod, '--', ...cmd]);
+      try {
+        // The policy reaches the apiserver's watch-fed cache: admitted before anything is dialled, 422 Invalid.
+        const r = await waitFor('the policy to apply', async () => {
+          const r = await c.req(admin, 'POST', execPath(['sh', '-c', 'id']));
+          return r.status === 400 ? undefined : r;
+        });
+        expectStatus(r, 422, 'Invalid', `pods "v1-pod" is forbidden: ${denied}`);
+        const sh = await exec('sec-v1', 'v1-pod', ['sh', '-c', 'echo hi']);
+        assert.equal(sh.status, 1);
+        assert.equal(sh.stdout, '');
+        assert.equal(sh.stderr, `The pods "v1-pod" is invalid: : ${denied}\n`);
+        // Any other command is admitted (the raw request gets as far as the upgrade) and runs end to end.
+        expectStatus(await c.req(admin, 'POST', execPath(['id'])), 400, 'BadRequest', 'Upgrade request required');
+        const expr = await exec('sec-v1', 'v1-pod', ['expr', '6', '*', '7']);
+        assert.equal(expr.status, 0, expr.stderr);
+        assert.equal(expr.stdout, '42\n');
+        const ls = await exec('sec-v1', 'v1-pod', ['ls', '/nonexistent-v1']);
+        assert.equal(ls.status, 2, ls.stderr);
+        assert.match(ls.stderr, /command terminated with exit code 2\n$/);
+        // Outside the binding's namespaces a shell still runs.
+        const elsewhere = await exec('default', 'hello-node1', ['sh', '-c', 'echo elsewhere; exit 4']);
+        assert.equal(elsewhere.status, 4, elsewhere.stderr);
+        assert.equal(elsewhere.stdout, 'elsewhere\n');
+      } finally {
+        await c.req(admin, 'DELETE', `${VAPB}/sec-v1-no-shell-binding`);
+        await c.req(admin, 'DELETE', `${VAP}/sec-v1-no-shell`);
+      }
+      const back = await waitFor('the policy to be gone', async () => {
+        const r = await exec('sec-v1', 'v1-pod', ['sh', '-c', 'echo back']);
+        return r.status === 0 ? r : undefined;
+      });
+      assert.equal(back.stdout, 'back\n');
+    });
+
+    it("PS1 Pod Security: a privileged pod in an enforce=restricted namespace is 403 with upstream's message", async () => {
+      await namespace('sec-ps1', { 'pod-security.kubernetes.io/enforce': 'restricted' });
+      const pods = '/api/v1/namespaces/sec-ps1/pods';
+      expectStatus(
+        await c.req(admin, 'POST', pods, sleeper('ps1-privileged', 'node1', { privileged: true })),
+        403,
+        'Forbidden',
+        'pods "ps1-privileged" is forbidden: violates PodSecurity "restricted:latest": ' +
+          'privileged (container "main" must not set securityContext.privileged=true), ' +
+          'allowPrivilegeEscalation != false (container "main" must set securityContext.allowPrivilegeEscalation=false), ' +
+          'unrestricted capabilities (container "main" must set securityContext.capabilities.drop=["ALL"]), ' +
+          'runAsNonRoot != true (pod or container "main" must set securityContext.runAsNonRoot=true), ' +
+          'seccompProfile (pod or container "main" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")',
+      );
+      assert.equal((await c.req(admin, 'GET', `${pods}/ps1-privileged`)).status, 404);
+      // The same pod as restricted wants it is admitted (left unscheduled: the process kubelet would run it as root).
+      await create(
+        pods,
+        sleeper('ps1-restricted', undefined, {
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+          runAsNonRoot: true,
+          seccompProfile: { type: 'RuntimeDefault' },
+        }),
+      );
+    });
+  });
+
+  describe('TLS versions and the kubelet configuration file', () => {
+    const sClient = (host: string, port: number, version: string) =>
+      run(
+        'openssl',
+        ['s_client', '-connect', `${host}:${port}`, `-${version}`, '-cipher', 'DEFAULT:@SECLEVEL=0'],
+        10_000,
+      );
+    it('T1 every TLS port (apiserver, controller-manager, each kubelet) refuses TLS 1.0 and 1.1 and speaks TLS 1.2', async () => {
+      // The client does offer the old versions: a server that allows them negotiates each one.
+      const { certPem, keyPem } = await CertificateAuthority.createSelfSigned({ commonName: 'tls-control' });
+      const control = createTlsServer(
+        { cert: certPem, key: keyPem, minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' },
+        (s) => s.end(),
+      );
+      await new Promise<void>((r) => control.listen(0, '127.0.0.1', () => r()));
+      try {
+        const port = (control.address() as AddressInfo).port;
+        for (const [v, protocol] of [
+          ['tls1', 'TLSv1'],
+          ['tls1_1', 'TLSv1.1'],
+        ] as const) {
+          const r = await sClient('127.0.0.1', port, v);
+          assert.equal(r.status, 0, r.stderr);
+          assert.ok(
+            r.stdout.split('\n').some((l) => l.trim() === `Protocol  : ${protocol}`),
+            r.stdout,
+          );
+        }
+      } finally {
+        control.close();
+      }
+      const targets: [string, string, number][] = [
+        ['apiserver', new URL(c.server).hostname, c.port],
+        ['controller-manager', c.controllerManager.host, c.controllerManager.port],
+        ...c.nodes.map((n): [string, string, number] => [`kubelet ${n.name}`, n.ip, c.kubeletPort]),
+      ];
+      for (const [what, host, port] of targets) {
+        for (const v of ['tls1', 'tls1_1']) {
+          const r = await sClient(host, port, v);
+          assert.equal(r.status, 1, `${what} -${v}`);
+          // The server's protocol_version alert (70), received: not a client unable to offer the version.
+          assert.match(r.stderr, /:tlsv1 alert protocol version:.*SSL alert number 70$/m, `${what} -${v}: ${r.stderr}`);
+          assert.match(r.stdout, /New, \(NONE\), Cipher is \(NONE\)/, `${what} -${v}`);
+        }
+        const ok = await sClient(host, port, 'tls1_2');
+        assert.equal(ok.status, 0, `${what}: ${ok.stderr}`);
+        assert.match(ok.stdout, /New, TLSv1\.2, Cipher is ECDHE-/, what);
+      }
+    });
+
+    it('T2 the kubelets run from their KubeletConfiguration: /configz shows anonymous off and Webhook authorization', async () => {
+      type Configz = {
+        kubeletconfig: {
+          authentication?: { anonymous?: { enabled?: boolean }; webhook?: { enabled?: boolean } };
+          authorization?: { mode?: string };
+          readOnlyPort?: number;
+          rotateCertificates?: boolean;
+          serverTLSBootstrap?: boolean;
+          staticPodPath?: string;
+        };
+      };
+      for (const n of c.nodes) {
+        const r = await c.req(admin, 'GET', `/api/v1/nodes/${n.name}/proxy/configz`);
+        assert.equal(r.status, 200, r.text);
+        const kc = (r.json as Configz).kubeletconfig;
+        assert.equal(kc.authentication?.anonymous?.enabled, false, n.name);
+        assert.equal(kc.authentication?.webhook?.enabled, true, n.name);
+        assert.equal(kc.authorization?.mode, 'Webhook', n.name);
+        assert.equal(kc.readOnlyPort, 0, n.name);
+        // Only the file sets these (v1beta1 defaults them to false and none; no flag names them).
+        assert.equal(kc.rotateCertificates, true, n.name);
+        assert.equal(kc.serverTLSBootstrap, true, n.name);
+        assert.match(String(kc.staticPodPath), /\/manifests$/, n.name);
+        const anon = await httpsRequest(kubeletUrl(n, '/configz'), { caPem: c.caPem });
+        assert.equal(anon.status, 401, n.name);
+        assert.equal(anon.text, 'Unauthorized');
+      }
+      // A node's credentials reach no kubelet's configz through the apiserver.
+      expectStatus(
+        await c.req(node1.cred, 'GET', '/api/v1/nodes/node2/proxy/configz'),
+        403,
+        'Forbidden',
+        'nodes "node2" is forbidden: User "system:node:node1" cannot get resource "nodes/proxy" in API group "" at the cluster scope',
+      );
     });
   });
 
