@@ -8,10 +8,10 @@ import { SIGNER } from '@mkube/shared/api';
 import { writeFileAtomic } from '@mkube/shared/atomicfile';
 import { alwaysAllowAuthorizer, webhookAuthorizer, webhookTokenAuthenticator } from '@mkube/shared/auth';
 import { createClient, type KubeClient } from '@mkube/shared/client';
+import { formatDuration } from '@mkube/shared/flags';
 import { clientOptionsFrom } from '@mkube/shared/kubeconfig';
 import type { Logger } from '@mkube/shared/log';
 import { CertificateAuthority, encodePrivateKeyPem, generateKeyPair } from '@mkube/shared/pki';
-import { tlsVersionName } from '@mkube/shared/tls';
 import type { FastifyInstance } from 'fastify';
 import { type ClientConfig, loadClientConfig } from './bootstrap/clientconfig.js';
 import type { CertificateRequest } from './certificate/csr.js';
@@ -161,13 +161,20 @@ export async function startKubelet(cfg: KubeletConfig, opts: { log: Logger }): P
       rotateCertificates: cfg.rotateCertificates,
       serverTLSBootstrap: cfg.rotateServerCertificates,
       ...(cfg.tls.cipherSuites.length > 0 ? { tlsCipherSuites: cfg.tls.cipherSuites } : {}),
-      tlsMinVersion: tlsVersionName(cfg.tls.minVersion),
+      // omitempty, as upstream: absent when left to the default.
+      ...(cfg.tls.minVersionName ? { tlsMinVersion: cfg.tls.minVersionName } : {}),
       authentication: {
         x509: { clientCAFile: cfg.clientCAFile ?? '' },
-        webhook: { enabled: cfg.webhookAuthentication, cacheTTL: `${cfg.authenticationCacheTtlMs / 1000}s` },
+        webhook: { enabled: cfg.webhookAuthentication, cacheTTL: formatDuration(cfg.authenticationCacheTtlMs) },
         anonymous: { enabled: cfg.anonymousAuth },
       },
-      authorization: { mode: cfg.authorizationMode },
+      authorization: {
+        mode: cfg.authorizationMode,
+        webhook: {
+          cacheAuthorizedTTL: formatDuration(cfg.authorizedTtlMs),
+          cacheUnauthorizedTTL: formatDuration(cfg.unauthorizedTtlMs),
+        },
+      },
       staticPodPath: cfg.podManifestPath ?? '',
       nodeLeaseDurationSeconds: cfg.nodeLeaseDurationSeconds,
       readOnlyPort: 0,

@@ -100,10 +100,14 @@ clusterDomain: cluster.local
       const kc = JSON.parse(configz.body).kubeletconfig;
       assert.deepEqual(kc.authentication, {
         x509: { clientCAFile: join(root, 'ca.crt') },
-        webhook: { enabled: true, cacheTTL: '120s' },
+        webhook: { enabled: true, cacheTTL: '2m0s' },
         anonymous: { enabled: false },
       });
-      assert.deepEqual(kc.authorization, { mode: 'Webhook' });
+      assert.deepEqual(kc.authorization, {
+        mode: 'Webhook',
+        webhook: { cacheAuthorizedTTL: '5m0s', cacheUnauthorizedTTL: '30s' },
+      });
+      assert.equal(kc.tlsMinVersion, undefined, 'omitempty: not set in the file or by a flag');
       assert.deepEqual(kc.tlsCipherSuites, ['TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384']);
       // The file's cipher suites, on the wire.
       await assertOnlyAES256(port);

@@ -73,7 +73,7 @@ describe('kubelet --config: decoding and defaults', () => {
     });
     assert.equal(c.nodeLeaseDurationSeconds, 40);
     assert.equal(c.nodeStatusUpdateFrequencyMs, 10_000);
-    assert.deepEqual(c.tls, { minVersion: 'TLSv1.2', cipherSuites: [], warnings: [] });
+    assert.deepEqual(c.tls, { minVersion: 'TLSv1.2', minVersionName: '', cipherSuites: [], warnings: [] });
     assert.deepEqual(c.configFile, { path: join(dir, `config-${n}.yaml`), ignoredFields: [] });
   });
 

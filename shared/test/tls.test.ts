@@ -30,7 +30,12 @@ describe('--tls-min-version', () => {
     assert.equal(tlsVersion('VersionTLS12'), 'TLSv1.2');
     assert.equal(tlsVersion('VersionTLS13'), 'TLSv1.3');
     assert.equal(tlsVersionName('TLSv1.3'), 'VersionTLS13');
-    assert.deepEqual(load(undefined, []).o, { minVersion: 'TLSv1.2', cipherSuites: [], warnings: [] });
+    assert.deepEqual(load(undefined, []).o, {
+      minVersion: 'TLSv1.2',
+      minVersionName: '',
+      cipherSuites: [],
+      warnings: [],
+    });
   });
 
   it('refuses anything else in upstream words', () => {

@@ -123,7 +123,7 @@ describe('apiserver TLS start-up errors', () => {
 
   it('defaults to TLS 1.2 and OpenSSL’s suites', () => {
     const tls = loadConfig(pki, data, []).serving.tls;
-    assert.deepEqual(tls, { minVersion: 'TLSv1.2', cipherSuites: [], warnings: [] });
+    assert.deepEqual(tls, { minVersion: 'TLSv1.2', minVersionName: '', cipherSuites: [], warnings: [] });
   });
 
   it('names the flag with upstream’s words for an unknown version or suite', () => {

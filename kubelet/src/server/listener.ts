@@ -9,7 +9,12 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import type { Logger } from '@mkube/shared/log';
 import { DEFAULT_MIN_VERSION, serverTLSOptions, type TLSServingOptions } from '@mkube/shared/tls';
 
-const DEFAULT_TLS: TLSServingOptions = { minVersion: DEFAULT_MIN_VERSION, cipherSuites: [], warnings: [] };
+const DEFAULT_TLS: TLSServingOptions = {
+  minVersion: DEFAULT_MIN_VERSION,
+  minVersionName: '',
+  cipherSuites: [],
+  warnings: [],
+};
 
 // TLS record: alert (21), TLS 1.2, length 2, fatal (2), internal_error (80).
 const INTERNAL_ERROR_ALERT = Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x50]);

@@ -37,6 +37,8 @@ export const TLS_FLAGS: readonly FlagSpec[] = [
 export interface TLSServingOptions {
   /** Node's `minVersion`. */
   readonly minVersion: SecureVersion;
+  /** The Go name as configured ('' when left to the default), as /configz shows it. */
+  readonly minVersionName: string;
   /** The configured Go names, as given (for /configz and logs); empty: the defaults. */
   readonly cipherSuites: readonly string[];
   /** OpenSSL's cipher list for TLS 1.0–1.2; absent: Node's defaults. TLS 1.3 suites stay at their defaults. */
@@ -131,6 +133,7 @@ export function tlsServingOptions(
   }
   return Object.freeze({
     minVersion,
+    minVersionName: minVersionName ?? '',
     cipherSuites: Object.freeze([...cipherSuites]),
     ...(openssl.length > 0 && minVersion !== 'TLSv1.3' ? { ciphers: openssl.join(':') } : {}),
     warnings: Object.freeze(warnings),
