@@ -87,7 +87,9 @@ export function benchWork(name: string, limitMs: number): BenchWork {
   const children: ChildProcess[] = [];
   process.on('exit', () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    // BENCH_KEEP=1 leaves the work dir (the daemons' logs, e.g. with BENCH_NODE_FLAGS=--trace-deopt).
+    if (process.env.BENCH_KEEP) process.stderr.write(`bench:${name}: kept ${dir}\n`);
+    else rmSync(dir, { recursive: true, force: true });
   });
   const guard = setTimeout(() => {
     process.stderr.write(`bench:${name}: time limit reached, stopping\n`);
