@@ -101,15 +101,24 @@ describe('controller-manager process across apiserver restarts', () => {
     }
   }
 
-  it('approves and issues; kubectl describe csr shows the approval Event', async () => {
+  it("approves and issues with upstream's condition; kubectl shows it", async () => {
     const csr = await bootstrapCsr('e2e-a');
     const get = kubectl(pki.adminConf, ['get', 'csr', csr.metadata!.name!]);
     assert.equal(get.status, 0, get.stderr);
     assert.match(get.stdout, /Approved,Issued/);
     assert.match(get.stdout, /system:bootstrap:/);
+    const cond = kubectl(pki.adminConf, [
+      'get',
+      'csr',
+      csr.metadata!.name!,
+      '-o',
+      'jsonpath={.status.conditions[?(@.type=="Approved")].reason}: {.status.conditions[?(@.type=="Approved")].message}',
+    ]);
+    assert.equal(cond.status, 0, cond.stderr);
+    assert.equal(cond.stdout, 'AutoApproved: Auto approving kubelet client certificate after SubjectAccessReview.');
     const desc = kubectl(pki.adminConf, ['describe', 'csr', csr.metadata!.name!]);
     assert.equal(desc.status, 0, desc.stderr);
-    assert.match(desc.stdout, /AutoApproved\s+.*Auto approving kubelet client certificate after SubjectAccessReview\./);
+    assert.match(desc.stdout, /Status:\s+Approved,Issued/);
   });
 
   it('keeps working after the apiserver is killed with -9 and restarted on the same data', async () => {
