@@ -1,0 +1,134 @@
+// What a new client connection costs the apiserver, against a bare fastify HTTPS server with the same
+// TLS setup in the same run: server CPU (from /proc) per new connection carrying one GET, with a
+// bootstrap token and with a client certificate, and per GET on a kept connection. Every joining
+// kubelet opens one connection of each kind, so this is the fixed part of a join.
+import { join } from 'node:path';
+import {
+  benchWork,
+  type ControlPlane,
+  cpuSeconds,
+  f,
+  freePort,
+  startControlPlane,
+  until,
+} from '../../shared/bench/controlplane.ts';
+import { KubeClient } from '../../shared/src/client/index.ts';
+
+const N = Number(process.env.BENCH_CONNECTIONS ?? 400);
+const CONCURRENCY = 20;
+const w = benchWork('connections', 300_000);
+const cp: ControlPlane = await startControlPlane(w);
+await cp.createBootstrapToken('conn00', '0123456789abcdef');
+const TOKEN = 'conn00.0123456789abcdef';
+
+process.stdout.write(`bench:connections: issuing ${N} node client certificates (not timed)…\n`);
+const leaves: { cert: string; key: string }[] = [];
+for (let i = 0; i < N; i++) leaves.push(await cp.leaf(`system:node:conn-${i}`, ['system:nodes'], ['client auth']));
+
+const serverCert = await cp.leaf('bare', [], ['server auth'], ['127.0.0.1']);
+const barePort = await freePort();
+const bareProc = w.start('bare', [
+  process.execPath,
+  '--import',
+  'tsx',
+  join(import.meta.dirname, 'bare-server.ts'),
+  w.file('bare.crt', serverCert.cert),
+  w.file('bare.key', serverCert.key),
+  cp.caFile,
+  w.file('body.json', '{"kind":"Node","apiVersion":"v1","metadata":{"name":"conn"}}'),
+  String(barePort),
+]);
+
+interface Target {
+  readonly name: string;
+  readonly origin: string;
+  readonly pid: number | undefined;
+}
+const targets: Target[] = [
+  { name: 'apiserver', origin: cp.origin, pid: cp.api.pid },
+  { name: 'bare fastify', origin: `https://127.0.0.1:${barePort}`, pid: bareProc.pid },
+];
+const probe = new KubeClient({ server: targets[1]!.origin, caPem: cp.caPem });
+await until('bare server', 20_000, async () => ((await probe.requestText('GET', '/')) ? true : undefined));
+await probe.close();
+
+type Kind = 'token' | 'cert';
+const client = (t: Target, kind: Kind, i: number) =>
+  kind === 'token'
+    ? new KubeClient({ server: t.origin, caPem: cp.caPem, token: TOKEN, connections: 1 })
+    : new KubeClient({
+        server: t.origin,
+        caPem: cp.caPem,
+        clientCertPem: leaves[i]!.cert,
+        clientKeyPem: leaves[i]!.key,
+        connections: 1,
+      });
+// The Node authorizer lets system:node:conn-i read its own Node (404 here); the bootstrap token
+// gets 403: both are complete requests through authentication and authorization.
+const get = (c: KubeClient, i: number) => c.requestText('GET', `/api/v1/nodes/conn-${i}`).catch(() => undefined);
+
+async function pool(fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < N) await fn(next++);
+    }),
+  );
+}
+
+/** Server CPU milliseconds per operation. */
+async function measure(t: Target, fn: (i: number) => Promise<void>): Promise<number> {
+  const c0 = cpuSeconds(t.pid);
+  await pool(fn);
+  // Let the server finish closing the connections before reading its CPU.
+  await new Promise((r) => setTimeout(r, 300));
+  return ((cpuSeconds(t.pid) - c0) / N) * 1000;
+}
+
+const newConnection = (t: Target, kind: Kind) => async (i: number) => {
+  const c = client(t, kind, i);
+  await get(c, i);
+  await c.close();
+};
+
+const results = new Map<string, number[]>();
+for (const round of [0, 1]) {
+  for (const t of targets) {
+    const kept = client(t, 'cert', 0);
+    const row = [
+      await measure(t, newConnection(t, 'token')),
+      await measure(t, newConnection(t, 'cert')),
+      await measure(t, async () => {
+        for (let k = 0; k < 10; k++) await get(kept, 0);
+      }).then((ms) => ms / 10),
+    ];
+    await kept.close();
+    // The first round compiles the code paths; the second is reported.
+    if (round === 1) results.set(t.name, row);
+  }
+}
+bareProc.kill('SIGTERM');
+await cp.stop();
+
+const api = results.get('apiserver')!;
+const bare = results.get('bare fastify')!;
+const labels = [
+  'new connection + GET, bootstrap token',
+  'new connection + GET, client certificate',
+  'GET on a kept connection',
+];
+process.stdout.write(
+  `\nbench:connections — server CPU per operation, ${N} operations each, concurrency ${CONCURRENCY}\n\n`,
+);
+const rows = labels.map((l, i) => [
+  l,
+  `apiserver ${f(api[i]!, 2)} ms`,
+  `bare fastify ${f(bare[i]!, 2)} ms`,
+  `${f(api[i]! / bare[i]!, 1)}×`,
+]);
+const wd = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(wd[i]!)).join('  ')}\n`);
+process.stdout.write(
+  `\nper joining node (one connection of each kind): apiserver ${f(api[0]! + api[1]!, 2)} ms, bare fastify ${f(bare[0]! + bare[1]!, 2)} ms\n`,
+);
+process.exit(0);
