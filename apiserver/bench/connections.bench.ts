@@ -2,13 +2,12 @@
 // TLS setup in the same run: server CPU (from /proc) per new connection carrying one GET, with a
 // bootstrap token and with a client certificate, and per GET on a kept connection. Every joining
 // kubelet opens one connection of each kind, so this is the fixed part of a join.
-import { join } from 'node:path';
 import {
   benchWork,
   type ControlPlane,
   cpuSeconds,
   f,
-  freePort,
+  startBareServer,
   startControlPlane,
   until,
 } from '../../shared/bench/controlplane.ts';
@@ -25,19 +24,7 @@ process.stdout.write(`bench:connections: issuing ${N} node client certificates (
 const leaves: { cert: string; key: string }[] = [];
 for (let i = 0; i < N; i++) leaves.push(await cp.leaf(`system:node:conn-${i}`, ['system:nodes'], ['client auth']));
 
-const serverCert = await cp.leaf('bare', [], ['server auth'], ['127.0.0.1']);
-const barePort = await freePort();
-const bareProc = w.start('bare', [
-  process.execPath,
-  '--import',
-  'tsx',
-  join(import.meta.dirname, 'bare-server.ts'),
-  w.file('bare.crt', serverCert.cert),
-  w.file('bare.key', serverCert.key),
-  cp.caFile,
-  w.file('body.json', '{"kind":"Node","apiVersion":"v1","metadata":{"name":"conn"}}'),
-  String(barePort),
-]);
+const bare = await startBareServer(w, cp, '{"kind":"Node","apiVersion":"v1","metadata":{"name":"conn"}}');
 
 interface Target {
   readonly name: string;
@@ -46,7 +33,7 @@ interface Target {
 }
 const targets: Target[] = [
   { name: 'apiserver', origin: cp.origin, pid: cp.api.pid },
-  { name: 'bare fastify', origin: `https://127.0.0.1:${barePort}`, pid: bareProc.pid },
+  { name: 'bare fastify', origin: bare.origin, pid: bare.proc.pid },
 ];
 const probe = new KubeClient({ server: targets[1]!.origin, caPem: cp.caPem });
 await until('bare server', 20_000, async () => ((await probe.requestText('GET', '/')) ? true : undefined));
@@ -107,11 +94,11 @@ for (const round of [0, 1]) {
     if (round === 1) results.set(t.name, row);
   }
 }
-bareProc.kill('SIGTERM');
+bare.proc.kill('SIGTERM');
 await cp.stop();
 
 const api = results.get('apiserver')!;
-const bare = results.get('bare fastify')!;
+const base = results.get('bare fastify')!;
 const labels = [
   'new connection + GET, bootstrap token',
   'new connection + GET, client certificate',
@@ -123,12 +110,12 @@ process.stdout.write(
 const rows = labels.map((l, i) => [
   l,
   `apiserver ${f(api[i]!, 2)} ms`,
-  `bare fastify ${f(bare[i]!, 2)} ms`,
-  `${f(api[i]! / bare[i]!, 1)}×`,
+  `bare fastify ${f(base[i]!, 2)} ms`,
+  `${f(api[i]! / base[i]!, 1)}×`,
 ]);
 const wd = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
 for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(wd[i]!)).join('  ')}\n`);
 process.stdout.write(
-  `\nper joining node (one connection of each kind): apiserver ${f(api[0]! + api[1]!, 2)} ms, bare fastify ${f(bare[0]! + bare[1]!, 2)} ms\n`,
+  `\nper joining node (one connection of each kind): apiserver ${f(api[0]! + api[1]!, 2)} ms, bare fastify ${f(base[0]! + base[1]!, 2)} ms\n`,
 );
 process.exit(0);

@@ -20,9 +20,9 @@ import {
   benchWork,
   cpuSeconds,
   f,
-  freePort,
   pct,
   peakRssMb,
+  startBareServer,
   startControlPlane,
   until,
 } from '../../shared/bench/controlplane.ts';
@@ -217,22 +217,13 @@ const kcmRss = peakRssMb(cp.kcm.pid);
 stop.abort();
 
 // ---- baselines, same run -------------------------------------------------------------------------
-const serverCert = await cp.leaf('bare', [], ['server auth'], ['127.0.0.1']);
 const clientCert = await cp.leaf('bench', [], ['client auth']);
-const barePort = await freePort();
-const body = w.file('body.json', '{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"bench"}}');
-const bareProc = w.start('bare', [
-  process.execPath,
-  '--import',
-  'tsx',
-  join(import.meta.dirname, '../../apiserver/bench/bare-server.ts'),
-  w.file('bare.crt', serverCert.cert),
-  w.file('bare.key', serverCert.key),
-  cp.caFile,
-  body,
-  String(barePort),
-]);
-const bp = pool(`https://127.0.0.1:${barePort}`, { ca: cp.caPem, cert: clientCert.cert, key: clientCert.key }, 50);
+const { origin: bareOrigin, proc: bareProc } = await startBareServer(
+  w,
+  cp,
+  '{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"bench"}}',
+);
+const bp = pool(bareOrigin, { ca: cp.caPem, cert: clientCert.cert, key: clientCert.key }, 50);
 await until('bare server', 20_000, async () =>
   (await runLoad(bp, 1, 50, () => ({ method: 'GET', path: '/' }))).requests > 0 ? true : undefined,
 );
@@ -294,8 +285,11 @@ process.stdout.write(
   `\nbench:scale — N = ${N} kubelets, one apiserver (${etcd ? 'etcd, one member' : 'SQLite'}), one controller-manager, 2 cores, loopback, after ${WARMUP} warm-up node${WARMUP === 1 ? '' : 's'}\n\n`,
 );
 for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(wd[i]!)).join('  ')}\n`);
+// The targets are set at N = 1,000: a smaller or larger run reports its figures without a verdict.
 process.stdout.write(
-  `\nN = 1,000 targets: all Ready ≤ 10 s ${allReadyS <= 10 ? 'MET' : 'MISSED'}; p99 ≤ 5 s ${pct(lat, 99) <= 5000 ? 'MET' : 'MISSED'}; apiserver RSS ≤ 400 MB ${apiRss <= 400 ? 'MET' : 'MISSED'}; steady ≤ 25 % ${apiSteadyCore <= 0.25 ? 'MET' : 'MISSED'}\n`,
+  N === 1000
+    ? `\nN = 1,000 targets: all Ready ≤ 10 s ${allReadyS <= 10 ? 'MET' : 'MISSED'}; p99 ≤ 5 s ${pct(lat, 99) <= 5000 ? 'MET' : 'MISSED'}; apiserver RSS ≤ 400 MB ${apiRss <= 400 ? 'MET' : 'MISSED'}; steady ≤ 25 % ${apiSteadyCore <= 0.25 ? 'MET' : 'MISSED'}\n`
+    : `\nThe targets apply at N = 1,000; this run had N = ${f(N)}.\n`,
 );
 await cp.stop();
 await etcd?.stop();

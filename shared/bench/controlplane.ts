@@ -252,3 +252,28 @@ export async function startControlPlane(
     },
   };
 }
+
+/**
+ * The baseline server: a bare fastify HTTPS server (apiserver/bench/bare-server.ts) with the
+ * apiserver's TLS setup and a certificate from the cluster CA, answering every GET with `body`.
+ */
+export async function startBareServer(
+  w: BenchWork,
+  cp: ControlPlane,
+  body: string,
+): Promise<{ readonly origin: string; readonly proc: ChildProcess }> {
+  const cert = await cp.leaf('bare', [], ['server auth'], ['127.0.0.1']);
+  const port = await freePort();
+  const proc = w.start('bare', [
+    process.execPath,
+    '--import',
+    'tsx',
+    join(ROOT, 'apiserver/bench/bare-server.ts'),
+    w.file('bare.crt', cert.cert),
+    w.file('bare.key', cert.key),
+    cp.caFile,
+    w.file('body.json', body),
+    String(port),
+  ]);
+  return { origin: `https://127.0.0.1:${port}`, proc };
+}
