@@ -11,8 +11,19 @@
 //       defaults: {enforce: baseline, enforce-version: latest, audit: restricted, warn: restricted}
 //       exemptions: {usernames: [], runtimeClasses: [], namespaces: [kube-system]}
 //
-// Only PodSecurity reads a configuration in mkube; other plugins' entries are accepted and unused.
+// ValidatingAdmissionWebhook and MutatingAdmissionWebhook read a WebhookAdmissionConfiguration
+// (apiserver.config.k8s.io/v1; WebhookAdmission in v1alpha1) whose kubeConfigFile (an absolute
+// path) holds the credentials the apiserver presents to webhooks:
+//
+//   - name: ValidatingAdmissionWebhook
+//     configuration:
+//       apiVersion: apiserver.config.k8s.io/v1
+//       kind: WebhookAdmissionConfiguration
+//       kubeConfigFile: /etc/mkube/admission-webhooks.kubeconfig
+//
+// Other plugins' entries are accepted and unused.
 import { dirname, isAbsolute, join } from 'node:path';
+import { type Kubeconfig, KubeconfigError, parseKubeconfig } from '@mkube/shared/kubeconfig';
 import { parse as parseYaml } from 'yaml';
 import {
   DEFAULT_POD_SECURITY_CONFIG,
@@ -27,6 +38,50 @@ const API_VERSIONS = ['apiserver.config.k8s.io/v1', 'apiserver.k8s.io/v1alpha1']
 export interface AdmissionPluginConfigs {
   readonly file?: string;
   readonly podSecurity: PodSecurityConfig;
+  /** The webhook plugins' kubeConfigFile, read: whom the apiserver authenticates as to each webhook. */
+  readonly webhookKubeconfigs?: { readonly validating?: Kubeconfig; readonly mutating?: Kubeconfig };
+}
+
+const WEBHOOK_PLUGINS: Readonly<Record<string, 'validating' | 'mutating'>> = {
+  ValidatingAdmissionWebhook: 'validating',
+  MutatingAdmissionWebhook: 'mutating',
+};
+const WEBHOOK_CONFIG_KINDS: Readonly<Record<string, string>> = {
+  'apiserver.config.k8s.io/v1': 'WebhookAdmissionConfiguration',
+  'apiserver.config.k8s.io/v1alpha1': 'WebhookAdmission',
+};
+
+/** A WebhookAdmissionConfiguration's kubeconfig, read and parsed; a message naming the field when it is wrong. */
+function webhookKubeconfig(raw: unknown, flag: string, problems: ConfigProblem[]): Kubeconfig | string | undefined {
+  if (!isRecord(raw) || WEBHOOK_CONFIG_KINDS[String(raw.apiVersion)] !== raw.kind) {
+    return `expected ${Object.entries(WEBHOOK_CONFIG_KINDS)
+      .map(([v, k]) => `kind ${k} in ${v}`)
+      .join(' or ')}`;
+  }
+  const path = raw.kubeConfigFile;
+  if (typeof path !== 'string' || !isAbsolute(path)) {
+    return `kubeConfigFile: Invalid value: ${JSON.stringify(path ?? '')}: must be an absolute file path`;
+  }
+  const text = readFlagFile(flag, path, problems);
+  if (text === undefined) return undefined;
+  let cfg: Kubeconfig;
+  try {
+    cfg = parseKubeconfig(text, path);
+  } catch (e) {
+    if (e instanceof KubeconfigError) return `kubeConfigFile: ${e.message}`;
+    throw e;
+  }
+  // The kubeconfig reader skips keys it does not know; a user that would authenticate in a way
+  // mkube cannot must not quietly become anonymous.
+  const doc = parseYaml(text) as { users?: { name?: string; user?: Record<string, unknown> }[] } | null;
+  for (const [i, u] of (Array.isArray(doc?.users) ? doc.users : []).entries()) {
+    const key = ['exec', 'auth-provider', 'as', 'as-groups', 'as-uid', 'as-user-extra'].find(
+      (k) => isRecord(u?.user) && k in u.user,
+    );
+    if (key)
+      return `kubeConfigFile: kubeconfig ${path}: users[${i}].user.${key}: not supported by mkube's webhook client`;
+  }
+  return cfg;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -59,9 +114,11 @@ export function admissionPluginConfigs(file: string, problems: ConfigProblem[]):
   const plugins = doc.plugins ?? [];
   if (!Array.isArray(plugins)) return bad('plugins: must be a list');
   let podSecurity = DEFAULT_POD_SECURITY_CONFIG;
+  const webhookKubeconfigs: { validating?: Kubeconfig; mutating?: Kubeconfig } = {};
   for (const [i, p] of plugins.entries()) {
     if (!isRecord(p) || typeof p.name !== 'string' || !p.name) return bad(`plugins[${i}].name: Required value`);
-    if (p.name !== 'PodSecurity') continue;
+    const webhook = WEBHOOK_PLUGINS[p.name];
+    if (p.name !== 'PodSecurity' && !webhook) continue;
     let raw: unknown = p.configuration;
     if (raw === undefined && typeof p.path === 'string' && p.path) {
       const path = isAbsolute(p.path) ? p.path : join(dirname(file), p.path);
@@ -71,11 +128,18 @@ export function admissionPluginConfigs(file: string, problems: ConfigProblem[]):
       if (raw === undefined) return none;
     }
     if (raw === undefined) continue;
+    if (webhook) {
+      const kc = webhookKubeconfig(raw, flag, problems);
+      if (kc === undefined) return none;
+      if (typeof kc === 'string') return bad(`plugins[${i}] (${p.name}): ${kc}`);
+      webhookKubeconfigs[webhook] = kc;
+      continue;
+    }
     try {
       podSecurity = parsePodSecurityConfiguration(raw);
     } catch (e) {
       return bad(`plugins[${i}] (PodSecurity): ${(e as Error).message}`);
     }
   }
-  return { file, podSecurity };
+  return { file, podSecurity, webhookKubeconfigs };
 }

@@ -214,7 +214,12 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       ...[caches.secrets, caches.serviceAccounts, caches.pods].filter((i) => i !== undefined),
     ];
     // The admission webhooks' configurations and the admission policies, kept by watches like the namespaces.
-    const webhooks = new WebhookAdmission({ registries, namespaces, log });
+    const webhooks = new WebhookAdmission({
+      registries,
+      namespaces,
+      log,
+      kubeconfigs: config.admission.plugins.webhookKubeconfigs,
+    });
     const policies = new PolicySource({ registries, namespaces, log });
     await Promise.all([authz.start(), webhooks.start(), policies.start(), ...informers.map((i) => i.start())]);
     const authn = config.authentication;

@@ -2,6 +2,7 @@ import { Agent, request } from 'node:https';
 import { isIP } from 'node:net';
 import { KUBERNETES_VERSION } from '../../discovery/version.js';
 import { readLimitedBody } from '../../util/body.js';
+import type { WebhookCredentials } from './credentials.js';
 
 /** The largest answer read from a webhook; a longer one fails the call. */
 export const MAX_RESPONSE_BYTES = 3 * 1024 * 1024;
@@ -14,6 +15,8 @@ export interface WebhookTarget {
   readonly caPem?: string;
   /** Where to connect instead of the URL's host (a service's endpoint); TLS still expects the URL's host. */
   readonly dial?: () => Promise<{ host: string; port: number }>;
+  /** What the apiserver authenticates with (the plugin's kubeConfigFile); none when absent. */
+  readonly credentials?: WebhookCredentials;
 }
 
 /** The call failed before a usable answer (upstream's ErrCallingWebhook reason). */
@@ -83,12 +86,13 @@ function goDialError(e: NodeJS.ErrnoException & { cert?: { subjectaltname?: stri
   return code ? `${code}: ${e.message}` : e.message;
 }
 
-/** HTTPS agents by CA bundle: connections are kept alive between calls to the same webhook. */
+/** HTTPS agents by CA bundle and client certificate: connections are kept alive between calls to the same webhook. */
 export class AdmissionWebhookClient {
   readonly #agents = new Map<string, Agent>();
 
-  #agent(caPem: string | undefined): Agent {
-    const key = caPem ?? '';
+  #agent(caPem: string | undefined, creds: WebhookCredentials | undefined): Agent {
+    const cert = creds?.clientCertPem;
+    const key = `${caPem ?? ''}\0${cert ?? ''}\0${creds?.clientKeyPem ?? ''}`;
     let agent = this.#agents.get(key);
     if (agent) {
       // Most recently used last, so the oldest is the one dropped.
@@ -96,7 +100,12 @@ export class AdmissionWebhookClient {
       this.#agents.set(key, agent);
       return agent;
     }
-    agent = new Agent({ keepAlive: true, timeout: 60_000, ...(caPem ? { ca: caPem } : {}) });
+    agent = new Agent({
+      keepAlive: true,
+      timeout: 60_000,
+      ...(caPem ? { ca: caPem } : {}),
+      ...(cert ? { cert, key: creds?.clientKeyPem } : {}),
+    });
     this.#agents.set(key, agent);
     if (this.#agents.size > MAX_AGENTS) {
       const [oldest, a] = this.#agents.entries().next().value as [string, Agent];
@@ -123,6 +132,19 @@ export class AdmissionWebhookClient {
       }
     }
     const payload = Buffer.from(JSON.stringify(body));
+    const creds = target.credentials;
+    const auth: Record<string, string> = {};
+    if (creds?.token !== undefined) auth.authorization = `Bearer ${creds.token}`;
+    else if (creds?.username !== undefined) {
+      auth.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password ?? ''}`).toString('base64')}`;
+    }
+    let agent: Agent;
+    try {
+      agent = this.#agent(target.caPem, creds);
+    } catch (e) {
+      // A certificate or key that does not load (the kubeconfig's), as client-go fails building its transport.
+      throw new WebhookCallError(`${shown}: ${(e as Error).message}`);
+    }
     const addr = isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
     const servername = url.hostname.replace(/^\[(.*)\]$/, '$1');
     return new Promise((resolve, reject) => {
@@ -149,9 +171,10 @@ export class AdmissionWebhookClient {
             accept: 'application/json, */*',
             'content-length': payload.length,
             'user-agent': `kube-apiserver-admission/${KUBERNETES_VERSION.gitVersion} mkube`,
+            ...auth,
           },
           // TLS verifies `servername` when set: the URL's name even when dialling a service's endpoint.
-          agent: this.#agent(target.caPem),
+          agent,
         },
         (res) => {
           readLimitedBody(res, MAX_RESPONSE_BYTES).then(

@@ -17,6 +17,7 @@ import type {
 } from '@mkube/shared/api';
 import { newBadRequest, newForbidden, newInternalError, StatusError } from '@mkube/shared/apierrors';
 import type { Authorizer } from '@mkube/shared/auth';
+import type { Kubeconfig } from '@mkube/shared/kubeconfig';
 import type { Logger } from '@mkube/shared/log';
 import { isQualifiedName, type Labels, type LabelsSelector, labelSelectorFromObject } from '@mkube/shared/selectors';
 import { Informer } from '../../informers/index.js';
@@ -27,6 +28,7 @@ import { jsonClone, jsonEqual } from '../../util/json.js';
 import type { NamespaceLister } from '../namespacelifecycle.js';
 import { type AdmissionAttributes, type AdmissionPlugin, ReinvocationContext } from '../types.js';
 import { AdmissionWebhookClient, WebhookCallError, type WebhookTarget } from './client.js';
+import { urlHostPort, WebhookAuthenticationResolver } from './credentials.js';
 import { compileMatchConditions, matchConditionsAllow } from './matchconditions.js';
 import {
   type Invocation,
@@ -84,6 +86,8 @@ export interface WebhookAdmissionOptions {
   /** The server's namespace cache (a miss is read from the store, as upstream's provider does). */
   readonly namespaces?: NamespaceLister;
   readonly log: Logger;
+  /** Each plugin's kubeConfigFile (--admission-control-config-file): who the apiserver is to its webhooks. */
+  readonly kubeconfigs?: { readonly validating?: Kubeconfig; readonly mutating?: Kubeconfig };
 }
 
 /**
@@ -95,12 +99,16 @@ export class WebhookAdmission {
   readonly mutating: Informer<MutatingWebhookConfiguration>;
   readonly client = new AdmissionWebhookClient();
   readonly log: Logger;
+  readonly #validatingAuth: WebhookAuthenticationResolver;
+  readonly #mutatingAuth: WebhookAuthenticationResolver;
   #validatingHooks?: WebhookAccessor<ValidatingWebhook>[];
   #mutatingHooks?: WebhookAccessor<MutatingWebhook>[];
 
   constructor(private readonly opts: WebhookAdmissionOptions) {
     const reg = (r: string) => opts.registries.get('admissionregistration.k8s.io', r)!;
     this.log = opts.log.child({ component: 'admission-webhook' });
+    this.#validatingAuth = new WebhookAuthenticationResolver(opts.kubeconfigs?.validating);
+    this.#mutatingAuth = new WebhookAuthenticationResolver(opts.kubeconfigs?.mutating);
     this.validating = new Informer(reg('validatingwebhookconfigurations'), opts.log);
     this.mutating = new Informer(reg('mutatingwebhookconfigurations'), opts.log);
     const reset = (which: 'v' | 'm') => () => {
@@ -180,6 +188,15 @@ export class WebhookAdmission {
     throw new Error(`no endpoints available for service ${JSON.stringify(name)}`);
   }
 
+  /** The credentials for a webhook, by the host[:port] its clientConfig names. */
+  credentials(hook: ValidatingWebhook, mutating: boolean) {
+    const cc = hook.clientConfig ?? {};
+    const hostPort = cc.url
+      ? urlHostPort(cc.url)
+      : `${cc.service?.name}.${cc.service?.namespace}.svc:${cc.service?.port ?? 443}`;
+    return (mutating ? this.#mutatingAuth : this.#validatingAuth).credentialsFor(hostPort);
+  }
+
   /** Where and how to reach a webhook. */
   target(hook: ValidatingWebhook): WebhookTarget {
     const cc = hook.clientConfig ?? {};
@@ -213,9 +230,15 @@ export class WebhookAdmission {
       );
     }
     const { uid, review } = createAdmissionReview(a, inv, version);
+    let credentials: Awaited<ReturnType<WebhookAdmission['credentials']>>;
+    try {
+      credentials = await this.credentials(hook, mutating);
+    } catch (e) {
+      throw new CallingWebhookError(hook.name, `could not get REST client: ${(e as Error).message}`);
+    }
     let body: unknown;
     try {
-      body = await this.client.post(this.target(hook), review, hook.timeoutSeconds ?? 10);
+      body = await this.client.post({ ...this.target(hook), credentials }, review, hook.timeoutSeconds ?? 10);
     } catch (e) {
       if (e instanceof WebhookCallError)
         throw new CallingWebhookError(hook.name, `failed to call webhook: ${e.message}`);
