@@ -135,6 +135,62 @@ describe('CEL library functions', () => {
       true,
     ],
     ['[1, 2, 3].exists_one(x, x > 2) && [1, 2].all(x, x > 0) && [1, 2].map(x, x * 2) == [2, 4]', true],
+    // sets (pkg/cel/library/sets.go)
+    ["sets.contains(['a', 'b', 'c'], ['c', 'a']) && !sets.contains(['a'], ['a', 'b']) && sets.contains([1], [])", true],
+    ["sets.equivalent(['a', 'b', 'b'], ['b', 'a']) && !sets.equivalent(['a'], ['a', 'b'])", true],
+    ['sets.intersects([1, 2], [2, 3]) && !sets.intersects([1], [2]) && !sets.intersects([], [])', true],
+    // ip and cidr (ip.go, cidr.go) with Go's netip rules
+    ["isIP('127.0.0.1') && isIP('::1') && !isIP('127.0.0.256') && !isIP(':::1') && !isIP('01.2.3.4')", true],
+    ["!isIP('fe80::1%eth0') && !isIP('::ffff:1.2.3.4') && isIP('2001:db8::1.2.3.4')", true],
+    ["ip('127.0.0.1').family() == 4 && ip('::1').family() == 6 && ip('10.0.0.1') == ip('10.0.0.1')", true],
+    [
+      "ip('127.0.0.1').isLoopback() && ip('::1').isLoopback() && !ip('192.168.0.1').isLoopback() && ip('0.0.0.0').isUnspecified() && ip('::').isUnspecified()",
+      true,
+    ],
+    [
+      "ip('224.0.0.1').isLinkLocalMulticast() && !ip('224.0.1.1').isLinkLocalMulticast() && ip('ff02::1').isLinkLocalMulticast() && !ip('fd00::1').isLinkLocalMulticast()",
+      true,
+    ],
+    [
+      "ip('169.254.169.254').isLinkLocalUnicast() && ip('fe80::1').isLinkLocalUnicast() && !ip('fd80::1').isLinkLocalUnicast()",
+      true,
+    ],
+    [
+      "ip('192.168.0.1').isGlobalUnicast() && !ip('255.255.255.255').isGlobalUnicast() && ip('2001:db8::abcd').isGlobalUnicast() && !ip('ff00::1').isGlobalUnicast()",
+      true,
+    ],
+    [
+      "ip.isCanonical('127.0.0.1') && ip.isCanonical('2001:db8::abcd') && !ip.isCanonical('2001:DB8::ABCD') && !ip.isCanonical('2001:db8::0:0:0:abcd')",
+      true,
+    ],
+    [
+      "string(ip('2001:0db8:0:0:1:0:0:1')) == '2001:db8::1:0:0:1' && string(ip('1:0:1:0:1:0:1:0')) == '1:0:1:0:1:0:1:0'",
+      true,
+    ],
+    [
+      "cidr('192.168.0.0/24').containsIP(ip('192.168.0.1')) && !cidr('192.168.0.0/24').containsIP('192.168.1.1') && !cidr('::/0').containsIP('1.2.3.4')",
+      true,
+    ],
+    [
+      "cidr('192.168.0.0/16').containsCIDR(cidr('192.168.10.0/24')) && !cidr('192.168.1.0/24').containsCIDR('192.168.2.0/24') && !cidr('10.0.0.0/24').containsCIDR('10.0.0.0/16')",
+      true,
+    ],
+    [
+      "cidr('192.168.0.1/24').ip() == ip('192.168.0.1') && cidr('192.168.0.1/24').masked() == cidr('192.168.0.0/24') && cidr('192.168.0.1/24') != cidr('192.168.0.1/24').masked()",
+      true,
+    ],
+    [
+      "cidr('::1/128').prefixLength() == 128 && string(cidr('10.1.2.3/8').masked()) == '10.0.0.0/8' && isCIDR('::1/128') && !isCIDR('192.168.0.0/33') && !isCIDR('::1/129') && !isCIDR('10.0.0.0')",
+      true,
+    ],
+    [
+      "ip('127.0.0.256').family() == 4",
+      `expression 'ip('127.0.0.256').family() == 4' resulted in error: IP Address "127.0.0.256" parse error during conversion from string: ParseAddr("127.0.0.256"): IPv4 field has value >255`,
+    ],
+    [
+      "ip('::ffff:1.2.3.4').family() == 6",
+      `expression 'ip('::ffff:1.2.3.4').family() == 6' resulted in error: IPv4-mapped IPv6 address "::ffff:1.2.3.4" is not allowed`,
+    ],
     ['object.?spec.?replicas.orValue(3) == 3', true],
     [
       "quantity('1.5').asInteger() == 1",

@@ -7,6 +7,7 @@
 import { Environment } from '@marcbachmann/cel-js';
 import { AUTHORIZER, registerAuthzLibrary } from './authz.js';
 import { registerExtraLibrary } from './library.js';
+import { registerNetLibrary } from './net.js';
 import { registerQuantityLibrary } from './quantity.js';
 
 /** What an expression must evaluate to; `dyn` results are refused as upstream's IsExactType does. */
@@ -72,6 +73,7 @@ function baseEnvironment(): Environment {
     const env = new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false });
     registerExtraLibrary(env);
     registerQuantityLibrary(env);
+    registerNetLibrary(env);
     registerAuthzLibrary(env);
     env
       .registerVariable('object', 'dyn')

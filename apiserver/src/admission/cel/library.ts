@@ -55,7 +55,28 @@ const deepEqual = (a: unknown, b: unknown): boolean => {
   );
 };
 
+/** The namespace `sets.contains(…)` hangs on (cel-js has no qualified global functions). */
+class SetsLibrary {}
+
+const has = (l: unknown[], x: unknown): boolean => l.some((y) => deepEqual(x, y));
+
 export function registerExtraLibrary(env: Environment): void {
+  // Kubernetes' sets library (pkg/cel/library/sets.go).
+  env
+    .registerType('kubernetes.SetsLibrary', SetsLibrary)
+    .registerConstant('sets', 'kubernetes.SetsLibrary', new SetsLibrary())
+    .registerFunction(
+      'kubernetes.SetsLibrary.contains(list, list): bool',
+      (_: SetsLibrary, a: unknown[], b: unknown[]) => b.every((x) => has(a, x)),
+    )
+    .registerFunction(
+      'kubernetes.SetsLibrary.equivalent(list, list): bool',
+      (_: SetsLibrary, a: unknown[], b: unknown[]) => b.every((x) => has(a, x)) && a.every((x) => has(b, x)),
+    )
+    .registerFunction(
+      'kubernetes.SetsLibrary.intersects(list, list): bool',
+      (_: SetsLibrary, a: unknown[], b: unknown[]) => b.some((x) => has(a, x)),
+    );
   env
     .registerFunction('string.replace(string, string): string', (s: string, a: string, b: string) =>
       replace(s, a, b, -1n),
