@@ -183,6 +183,34 @@ describe('CEL library functions', () => {
       "cidr('::1/128').prefixLength() == 128 && string(cidr('10.1.2.3/8').masked()) == '10.0.0.0/8' && isCIDR('::1/128') && !isCIDR('192.168.0.0/33') && !isCIDR('::1/129') && !isCIDR('10.0.0.0')",
       true,
     ],
+    // url (urls.go) with Go's net/url rules
+    ["isURL('https://user:pass@example.com:80/path?query=val#fragment') && isURL('/absolute-path')", true],
+    ["!isURL('https://a:b:c/') && !isURL('../relative-path') && !isURL('example.com/x')", true],
+    [
+      "url('/path').getScheme() == '' && url('HTTPS://example.com/').getScheme() == 'https' && url('https://example.com:80/').getHost() == 'example.com:80'",
+      true,
+    ],
+    [
+      "url('https://[::1]:80/').getHost() == '[::1]:80' && url('https://[::1]:80/').getHostname() == '::1' && url('https://[::1]/').getPort() == ''",
+      true,
+    ],
+    [
+      "url('https://u:p@127.0.0.1:80/').getHostname() == '127.0.0.1' && url('https://example.com:80/').getPort() == '80' && url('/path').getHost() == ''",
+      true,
+    ],
+    [
+      "url('https://example.com/path with spaces/').getEscapedPath() == '/path%20with%20spaces/' && url('https://example.com').getEscapedPath() == '' && url('https://e.com/a%2Fb').getEscapedPath() == '/a%2Fb'",
+      true,
+    ],
+    [
+      "url('https://example.com/path?k1=a&k2=b&k2=c').getQuery() == {'k1': ['a'], 'k2': ['b', 'c']} && url('https://example.com/path?').getQuery() == {} && url('https://e.com/?a+b=c%20d').getQuery() == {'a b': ['c d']}",
+      true,
+    ],
+    ["ip(url('https://127.0.0.1:8443/validate').getHostname()).isLoopback()", true],
+    [
+      "url('../x').getScheme() == ''",
+      `expression 'url('../x').getScheme() == ''' resulted in error: URL parse error during conversion from string: parse "../x": invalid URI for request`,
+    ],
     [
       "ip('127.0.0.256').family() == 4",
       `expression 'ip('127.0.0.256').family() == 4' resulted in error: IP Address "127.0.0.256" parse error during conversion from string: ParseAddr("127.0.0.256"): IPv4 field has value >255`,

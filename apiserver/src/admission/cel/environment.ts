@@ -9,6 +9,7 @@ import { AUTHORIZER, registerAuthzLibrary } from './authz.js';
 import { registerExtraLibrary } from './library.js';
 import { registerNetLibrary } from './net.js';
 import { registerQuantityLibrary } from './quantity.js';
+import { registerURLLibrary } from './url.js';
 
 /** What an expression must evaluate to; `dyn` results are refused as upstream's IsExactType does. */
 export type ReturnTypes = readonly string[] | 'any';
@@ -74,6 +75,7 @@ function baseEnvironment(): Environment {
     registerExtraLibrary(env);
     registerQuantityLibrary(env);
     registerNetLibrary(env);
+    registerURLLibrary(env);
     registerAuthzLibrary(env);
     env
       .registerVariable('object', 'dyn')
