@@ -229,6 +229,20 @@ describe('CEL library functions', () => {
   for (const [expression, want] of cases) {
     it(expression, async () => assert.deepEqual(await evalBool(expression), want));
   }
+
+  it("the README's policy: no webhook URL may name a loopback address", async () => {
+    const expression =
+      'object.webhooks.all(w, !has(w.clientConfig.url) || !isIP(url(w.clientConfig.url).getHostname()) || !ip(url(w.clientConfig.url).getHostname()).isLoopback())';
+    const hooks = (...urls: (string | undefined)[]) => ({
+      webhooks: urls.map((url) => ({ clientConfig: url ? { url } : { service: { name: 's', namespace: 'n' } } })),
+    });
+    assert.equal(
+      await evalBool(expression, hooks('https://hooks.example.com/v', undefined, 'https://10.0.0.5/')),
+      true,
+    );
+    assert.equal(await evalBool(expression, hooks('https://hooks.example.com/v', 'https://127.0.0.1:9443/v')), false);
+    assert.equal(await evalBool(expression, hooks('https://[::1]/v')), false);
+  });
 });
 
 describe('variables', () => {
