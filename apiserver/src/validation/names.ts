@@ -1,6 +1,6 @@
 // Name validators of apimachinery api/validation (generic.go, path): each takes a name (or, with
 // `prefix`, a generateName prefix) and returns Kubernetes' messages, empty when valid.
-import { isDNS1123Label, isDNS1123Subdomain } from '@mkube/shared/selectors';
+import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain } from '@mkube/shared/selectors';
 
 export type NameValidator = (name: string, prefix: boolean) => string[];
 
@@ -15,6 +15,10 @@ export const nameIsDNSSubdomain: NameValidator = (name, prefix) =>
 
 /** Namespace names. */
 export const nameIsDNSLabel: NameValidator = (name, prefix) => isDNS1123Label(prefix ? maskTrailingDash(name) : name);
+
+/** NameIsDNS1035Label (Service names). */
+export const nameIsDNS1035Label: NameValidator = (name, prefix) =>
+  isDNS1035Label(prefix ? maskTrailingDash(name) : name);
 
 export const validateNamespaceName: NameValidator = nameIsDNSLabel;
 

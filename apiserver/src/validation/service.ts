@@ -4,8 +4,8 @@
 import type { EndpointPort, EndpointSubset, Endpoints, Service, ServicePort } from '@mkube/shared/api';
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
 import { canonicalIp, specialIpProblem } from '@mkube/shared/net';
-import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isValidPortName } from '@mkube/shared/selectors';
-import { nameIsDNSSubdomain } from './names.js';
+import { isDNS1123Label, isDNS1123Subdomain, isValidPortName } from '@mkube/shared/selectors';
+import { nameIsDNS1035Label, nameIsDNSSubdomain } from './names.js';
 import { validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './objectmeta.js';
 
 const PORT_RANGE = 'must be between 1 and 65535, inclusive';
@@ -19,10 +19,6 @@ const MAX_CLIENT_IP_TIMEOUT = 86400;
 const IP_EXAMPLE = 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)';
 
 const isPortNumber = (p: unknown): boolean => Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535;
-
-/** Service names are DNS-1035 labels: they become environment variable and DNS names. */
-export const nameIsDNS1035Label = (name: string, prefix: boolean): string[] =>
-  isDNS1035Label(prefix && name.length > 1 && name.endsWith('-') ? `${name.slice(0, -2)}a` : name);
 
 export function isHeadless(svc: Service): boolean {
   return svc.spec?.clusterIP === 'None';

@@ -207,6 +207,47 @@ describe('CEL library functions', () => {
       true,
     ],
     ["ip(url('https://127.0.0.1:8443/validate').getHostname()).isLoopback()", true],
+    // format (format.go): optional.none() when valid, else apimachinery's messages
+    [
+      "!format.dns1123Label().validate('my-label').hasValue() && format.dns1123Label().validate('My_Label').hasValue()",
+      true,
+    ],
+    [
+      "format.dns1123Label().validate('My_Label').value() == [\"a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')\"]",
+      true,
+    ],
+    [
+      "!format.dns1123LabelPrefix().validate('my-prefix-').hasValue() && format.dns1123Label().validate('my-prefix-').hasValue()",
+      true,
+    ],
+    [
+      "!format.dns1123Subdomain().validate('apiextensions.k8s.io').hasValue() && format.dns1035Label().validate('1abc').hasValue()",
+      true,
+    ],
+    [
+      "!format.qualifiedName().validate('example.com/name').hasValue() && !format.labelValue().validate('').hasValue() && format.labelValue().validate('a b').hasValue()",
+      true,
+    ],
+    [
+      "format.named('labelValue').hasValue() && !format.named('nope').hasValue() && !format.named('dns1123Label').value().validate('x').hasValue()",
+      true,
+    ],
+    [
+      "!format.uri().validate('http://example.com').hasValue() && format.uri().validate('../x').value() == ['parse \"../x\": invalid URI for request']",
+      true,
+    ],
+    [
+      "!format.uuid().validate('123e4567-e89b-12d3-a456-426614174000').hasValue() && format.uuid().validate('x').value() == ['does not match the UUID format']",
+      true,
+    ],
+    [
+      "!format.byte().validate('aGVsbG8=').hasValue() && format.byte().validate('aGVsbG8').value() == ['invalid base64']",
+      true,
+    ],
+    [
+      "!format.date().validate('2021-01-01').hasValue() && format.date().validate('2021-02-30').hasValue() && !format.datetime().validate('2021-01-01T00:00:00Z').hasValue() && format.datetime().validate('2021-01-01').value() == ['invalid datetime']",
+      true,
+    ],
     [
       "url('../x').getScheme() == ''",
       `expression 'url('../x').getScheme() == ''' resulted in error: URL parse error during conversion from string: parse "../x": invalid URI for request`,

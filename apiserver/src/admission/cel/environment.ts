@@ -6,6 +6,7 @@
 // errors are rendered as cel-go renders them (`ERROR: <input>:1:5: … | expr | ....^`).
 import { Environment } from '@marcbachmann/cel-js';
 import { AUTHORIZER, registerAuthzLibrary } from './authz.js';
+import { registerFormatLibrary } from './format.js';
 import { registerExtraLibrary } from './library.js';
 import { registerNetLibrary } from './net.js';
 import { registerQuantityLibrary } from './quantity.js';
@@ -76,6 +77,7 @@ function baseEnvironment(): Environment {
     registerQuantityLibrary(env);
     registerNetLibrary(env);
     registerURLLibrary(env);
+    registerFormatLibrary(env);
     registerAuthzLibrary(env);
     env
       .registerVariable('object', 'dyn')
