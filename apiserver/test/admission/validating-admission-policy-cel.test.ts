@@ -207,6 +207,24 @@ describe('CEL library functions', () => {
       true,
     ],
     ["ip(url('https://127.0.0.1:8443/validate').getHostname()).isLoopback()", true],
+    // semver (semverlib.go, blang/semver rules)
+    [
+      "isSemver('1.0.0') && isSemver('0.1.0-alpha.1+build.5') && !isSemver('v1.0') && isSemver('v1.0', true) && !isSemver('01.1.1') && !isSemver('200K')",
+      true,
+    ],
+    [
+      "semver('1.2.3').major() == 1 && semver('1.2.3').minor() == 2 && semver('1.2.3').patch() == 3 && semver('01.01.01', true) == semver('1.1.1')",
+      true,
+    ],
+    [
+      "semver('1.2.3').compareTo(semver('2.0.0')) == -1 && semver('1.2.3').isGreaterThan(semver('0.1.2')) && semver('1.0.0-rc.1').isLessThan(semver('1.0.0'))",
+      true,
+    ],
+    [
+      "semver('1.0.0-alpha').isLessThan(semver('1.0.0-alpha.1')) && semver('1.0.0-alpha.1').isLessThan(semver('1.0.0-alpha.beta')) && semver('1.0.0-beta.2').isLessThan(semver('1.0.0-beta.11')) && semver('1.0.0+a') == semver('1.0.0+b')",
+      true,
+    ],
+    ["semver('1.2', true) == semver('1.2.0') && !isSemver('1.2-rc.1', true)", true],
     // format (format.go): optional.none() when valid, else apimachinery's messages
     [
       "!format.dns1123Label().validate('my-label').hasValue() && format.dns1123Label().validate('My_Label').hasValue()",

@@ -10,6 +10,7 @@ import { registerFormatLibrary } from './format.js';
 import { registerExtraLibrary } from './library.js';
 import { registerNetLibrary } from './net.js';
 import { registerQuantityLibrary } from './quantity.js';
+import { registerSemverLibrary } from './semver.js';
 import { registerURLLibrary } from './url.js';
 
 /** What an expression must evaluate to; `dyn` results are refused as upstream's IsExactType does. */
@@ -78,6 +79,7 @@ function baseEnvironment(): Environment {
     registerNetLibrary(env);
     registerURLLibrary(env);
     registerFormatLibrary(env);
+    registerSemverLibrary(env);
     registerAuthzLibrary(env);
     env
       .registerVariable('object', 'dyn')
