@@ -3,6 +3,7 @@
 // `isIP`, `isCIDR`, `ip.isCanonical`, `string(…)`. IPv4 octets with leading zeros, zones and
 // IPv4-mapped IPv6 addresses are refused, as upstream's parseIPAddr and parseCIDR do.
 import type { Environment } from '@marcbachmann/cel-js';
+import { succeeds } from './succeeds.js';
 
 /** An IPv4 (4 bytes) or IPv6 (16 bytes) address: the `net.IP` CEL type. */
 export class IPAddr {
@@ -210,15 +211,6 @@ export function parseCIDR(raw: string): CIDR {
   if (bits > addr.bytes.length * 8) fail(`prefix length out of range`);
   return new CIDR(addr, bits);
 }
-
-const succeeds = (f: () => unknown): boolean => {
-  try {
-    f();
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** The namespaces `ip.isCanonical(…)` hangs on (cel-js has no qualified global functions). */
 class IPLibrary {}

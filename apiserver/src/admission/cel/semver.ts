@@ -2,6 +2,7 @@
 // rules: `semver('1.2.3-rc.1')`, `isSemver(s)`, the normalising `semver('v1.2', true)`, major/minor/
 // patch and comparisons (pre-releases before releases; build metadata ignored).
 import type { Environment } from '@marcbachmann/cel-js';
+import { succeeds } from './succeeds.js';
 
 const NUMERIC = /^[0-9]+$/;
 const IDENT = /^[0-9A-Za-z-]+$/;
@@ -107,15 +108,6 @@ export function normalizeAndParseSemver(raw: string): Semver {
   }
   return parseSemver(fixed.join('.'));
 }
-
-const succeeds = (f: () => unknown): boolean => {
-  try {
-    f();
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 export function registerSemverLibrary(env: Environment): void {
   const S = 'kubernetes.Semver';

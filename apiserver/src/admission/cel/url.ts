@@ -3,6 +3,7 @@
 // getters return what Go's URL fields and methods do. A policy can then refuse, say, a webhook
 // whose URL names a loopback address: `ip(url(u).getHostname()).isLoopback()`.
 import type { Environment } from '@marcbachmann/cel-js';
+import { succeeds } from './succeeds.js';
 
 /** The `kubernetes.URL` CEL type. */
 export class URLValue {
@@ -158,15 +159,6 @@ export function parseURL(s: string): URLValue {
   }
   return new URLValue(scheme, host, hierarchical, rawQuery);
 }
-
-const succeeds = (f: () => unknown): boolean => {
-  try {
-    f();
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 export function registerURLLibrary(env: Environment): void {
   const U = 'kubernetes.URL';
