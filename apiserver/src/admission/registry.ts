@@ -1,7 +1,7 @@
 // --enable-admission-plugins / --disable-admission-plugins over mkube's plugins, in kube-apiserver's
 // fixed order; the default-on set is upstream's, restricted to what mkube implements.
 
-import type { KubeObject, Pod } from '@mkube/shared/api';
+import type { KubeObject, Pod, ValidatingAdmissionPolicy } from '@mkube/shared/api';
 import type { Authorizer } from '@mkube/shared/auth';
 import { rbacEscalation } from '../auth/rbac/escalation.js';
 import type { RbacAuthorizer } from '../auth/rbac/index.js';
@@ -14,6 +14,7 @@ import {
   VALIDATING_ADMISSION_POLICY_PLUGIN,
   validatingAdmissionPolicy,
 } from './plugins/validatingadmissionpolicy/index.js';
+import { validatingAdmissionPolicyParamAuthorization } from './plugins/validatingadmissionpolicy/paramauthz.js';
 import { type Admission, type AdmissionPlugin, admissionChain } from './types.js';
 import {
   MUTATING_PLUGIN,
@@ -37,6 +38,8 @@ interface PluginDeps {
   readonly webhooks?: WebhookAdmission;
   /** The policies' and bindings' caches (ValidatingAdmissionPolicy). */
   readonly policies?: PolicySource;
+  /** Reads a stored ValidatingAdmissionPolicy (undefined when missing): a binding's paramRef check. */
+  readonly getPolicy?: (name: string) => Promise<ValidatingAdmissionPolicy | undefined>;
 }
 
 /**
@@ -92,10 +95,16 @@ export function buildAdmission(enable: readonly string[], disable: readonly stri
   const on = new Set([...DEFAULT_ENABLED, ...enable]);
   for (const d of disable) on.delete(d);
   const plugins = ORDERED.filter(([n]) => on.has(n)).map(([, make]) => make(deps));
-  // Escalation is checked by the RBAC storage, before validating admission (so before any policy or webhook).
-  if (deps.rbac) {
-    const at = plugins.findIndex((p) => p.name === VALIDATING_ADMISSION_POLICY_PLUGIN || p.name === VALIDATING_PLUGIN);
-    plugins.splice(at < 0 ? plugins.length : at, 0, rbacEscalation(deps.rbac, deps.authorizer));
-  }
+  // Escalation and the policies' param access are checked by their storage upstream, so before
+  // validating admission (before any policy or webhook), and whatever plugins are on.
+  const storageChecks: AdmissionPlugin[] = [
+    ...(deps.rbac ? [rbacEscalation(deps.rbac, deps.authorizer)] : []),
+    validatingAdmissionPolicyParamAuthorization({
+      authorizer: deps.authorizer,
+      getPolicy: deps.getPolicy ?? (async () => undefined),
+    }),
+  ];
+  const at = plugins.findIndex((p) => p.name === VALIDATING_ADMISSION_POLICY_PLUGIN || p.name === VALIDATING_PLUGIN);
+  plugins.splice(at < 0 ? plugins.length : at, 0, ...storageChecks);
   return admissionChain(plugins);
 }

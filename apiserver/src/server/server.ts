@@ -1,7 +1,15 @@
 // Assembles the apiserver from its frozen config: store, registries, authn/authz, the handler
 // chain, routes; and shuts it down in order (not ready → drain → end watches → close store).
 import { setMaxListeners } from 'node:events';
-import type { Namespace, Node, Pod, Secret, ServiceAccount, TokenRequest } from '@mkube/shared/api';
+import type {
+  Namespace,
+  Node,
+  Pod,
+  Secret,
+  ServiceAccount,
+  TokenRequest,
+  ValidatingAdmissionPolicy,
+} from '@mkube/shared/api';
 import {
   type Authenticator,
   anonymousAuthenticator,
@@ -321,6 +329,15 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       rbac: authz.rbac,
       webhooks,
       policies,
+      getPolicy: async (name) => {
+        try {
+          return (await registries
+            .get('admissionregistration.k8s.io', 'validatingadmissionpolicies')!
+            .get('', name)) as ValidatingAdmissionPolicy;
+        } catch {
+          return undefined;
+        }
+      },
       getPod: async (ns, name) => {
         try {
           return (await registries.get('', 'pods')!.get(ns, name)) as Pod;
