@@ -2,12 +2,11 @@
 // --tls-cipher-suites), --tls-sni-cert-key certificates by server name, client certificates requested
 // but judged by the authenticators. Bodies are raw Buffers of any content type; every error is a Status.
 import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-import { isIP } from 'node:net';
-import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import fastifyWebsocket from '@fastify/websocket';
 import type { Authenticator, Authorizer, UserInfo } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
-import { lookupServerName, nameIndex, serverTLSOptions } from '@mkube/shared/tls';
+import { serverTLSOptions } from '@mkube/shared/tls';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { type Auditor, noteSwitchingProtocols } from '../audit/index.js';
 import type { ServingConfig } from '../config/config.js';
@@ -16,6 +15,7 @@ import { auditRequest, auditRequestBody, auditResponseBody } from './audit.js';
 import { runChain } from './chain.js';
 import { fromFastifyError, MAX_REQUEST_BODY_BYTES, notFoundStatus, sendStatus } from './errors.js';
 import { peerCertificates } from './peer.js';
+import { sniSelection } from './sni.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -57,38 +57,10 @@ function distinctHeaders(raw: readonly string[]): Record<string, string | string
   return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.length === 1 ? v[0]! : v]));
 }
 
-/**
- * The SNICallback for --tls-sni-cert-key: a context per named certificate (same TLS options and
- * client CAs as the default one); a name none matches gets the default (--tls-cert-file).
- */
-function sniCallback(
-  deps: AppDeps,
-): ((name: string, cb: (e: Error | null, c?: SecureContext) => void) => void) | undefined {
-  const { sniCertificates, tls } = deps.serving;
-  if (sniCertificates.length === 0) return undefined;
-  const contexts = new Map(
-    sniCertificates.map((c) => [
-      c,
-      createSecureContext({ cert: c.certPem, key: c.keyPem, ca: deps.clientCAPem, ...serverTLSOptions(tls) }),
-    ]),
-  );
-  const index = nameIndex(sniCertificates);
-  for (const c of sniCertificates) {
-    deps.log.info({ certFile: c.certFile, names: c.servedNames }, 'loaded SNI serving certificate');
-    // Upstream also picks a certificate named by IP from the address a client without SNI dialled.
-    const ips = c.servedNames.filter((n) => isIP(n) !== 0);
-    if (ips.length > 0)
-      deps.log.warn({ certFile: c.certFile, ips }, 'SNI names that are IP addresses are not matched by mkube');
-  }
-  return (name, cb) => {
-    const c = lookupServerName(index, name);
-    cb(null, c ? contexts.get(c) : undefined);
-  };
-}
-
 export async function buildApp(deps: AppDeps): Promise<App> {
   for (const w of deps.serving.tls.warnings) deps.log.warn(w);
-  const SNICallback = sniCallback(deps);
+  const sni = sniSelection(deps);
+  const { SNICallback } = sni;
   const app = Fastify({
     http2: true,
     https: {
@@ -114,6 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // busy machine, a reset instead. As Go's server, 100 goes out only for a body that may be read;
   // an oversized one is answered (authentication first, then 413) without being sent at all.
   const server = app.server as unknown as Http2SecureServer;
+  sni.install(server);
   server.on('checkContinue', (req: Http2ServerRequest, res: Http2ServerResponse) => {
     const length = Number(req.headers['content-length'] ?? Number.NaN);
     if (!(length > MAX_REQUEST_BODY_BYTES)) res.writeContinue();
