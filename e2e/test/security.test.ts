@@ -669,6 +669,84 @@ describe('security regression suite', () => {
       const asMallory = await c.req(admin, 'GET', path, undefined, { 'Impersonate-User': 'mallory' });
       expectStatus(asMallory, 403, 'Forbidden', /User "mallory" cannot list resource "secrets"/);
     });
+    it('R4 a user who may write admission policies cannot point one at Secrets it cannot read (paramKind, paramRef)', async () => {
+      const cr = {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'policy-writer' },
+        rules: [
+          {
+            apiGroups: ['admissionregistration.k8s.io'],
+            resources: ['validatingadmissionpolicies', 'validatingadmissionpolicybindings'],
+            verbs: ['create', 'get'],
+          },
+        ],
+      };
+      const crb = {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: 'mallory-policy-writer' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'policy-writer' },
+        subjects: [{ kind: 'User', name: 'mallory', apiGroup: 'rbac.authorization.k8s.io' }],
+      };
+      assert.equal((await c.req(admin, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', cr)).status, 201);
+      assert.equal(
+        (await c.req(admin, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', crb)).status,
+        201,
+      );
+      const vap = '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies';
+      const policy = (name: string, paramKind?: unknown) => ({
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingAdmissionPolicy',
+        metadata: { name },
+        spec: {
+          ...(paramKind ? { paramKind } : {}),
+          matchConstraints: {
+            resourceRules: [
+              { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['configmaps'] },
+            ],
+          },
+          validations: [{ expression: 'true', ...(paramKind ? { messageExpression: 'string(params.data)' } : {}) }],
+        },
+      });
+      const r = await c.req(mallory, 'POST', vap, policy('read-secrets', { apiVersion: 'v1', kind: 'Secret' }));
+      expectStatus(
+        r,
+        422,
+        'Invalid',
+        /spec\.paramKind: Forbidden: user &\{mallory .*\} must have "get" permission on all objects of the referenced paramKind \(kind=Secret, apiVersion=v1\)/,
+      );
+      assert.equal((await c.req(admin, 'GET', `${vap}/read-secrets`)).status, 404);
+      // The admin's policy may take Secrets; mallory still cannot bind it to one.
+      assert.equal(
+        (await c.req(admin, 'POST', vap, policy('admin-secrets', { apiVersion: 'v1', kind: 'Secret' }))).status,
+        201,
+      );
+      const b = await c.req(
+        mallory,
+        'POST',
+        '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings',
+        {
+          apiVersion: 'admissionregistration.k8s.io/v1',
+          kind: 'ValidatingAdmissionPolicyBinding',
+          metadata: { name: 'steal' },
+          spec: {
+            policyName: 'admin-secrets',
+            validationActions: ['Deny'],
+            paramRef: { name: 'token', namespace: 'kube-system', parameterNotFoundAction: 'Allow' },
+          },
+        },
+      );
+      expectStatus(
+        b,
+        422,
+        'Invalid',
+        /spec\.paramRef: Forbidden: .* does not have "get" permission on the object referenced by paramRef/,
+      );
+      // A policy without parameters is mallory's to write.
+      const plain = await c.req(mallory, 'POST', vap, policy('plain'));
+      assert.equal(plain.status, 201, plain.text);
+    });
   });
 
   // ---- the kubelet's 10250 -------------------------------------------------------------------------
