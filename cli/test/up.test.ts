@@ -214,6 +214,12 @@ describe('mkube up', () => {
       authz,
       'apiVersion: apiserver.config.k8s.io/v1\nkind: AuthorizationConfiguration\nauthorizers:\n- {type: Node, name: node}\n- {type: RBAC, name: rbac}\n',
     );
+    // And an AdmissionConfiguration whose PodSecurity enforces baseline where namespaces say nothing.
+    const admission = join(t.dir, 'admission.yaml');
+    writeFileSync(
+      admission,
+      'apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n- name: PodSecurity\n  configuration:\n    apiVersion: pod-security.admission.config.k8s.io/v1\n    kind: PodSecurityConfiguration\n    defaults: {enforce: baseline}\n',
+    );
     const d = spawnSync(
       process.execPath,
       [
@@ -224,6 +230,7 @@ describe('mkube up', () => {
         '--audit-policy-file=deploy/audit-policy.yaml',
         `--authentication-config=${authn}`,
         `--authorization-config=${authz}`,
+        `--admission-control-config-file=${admission}`,
       ],
       { encoding: 'utf8', timeout: 120_000 },
     );
@@ -249,6 +256,10 @@ describe('mkube up', () => {
     assert.equal(anon('/version'), '401', 'anonymous only where the configuration allows it');
     const apiserverArgs = spawnSync('pgrep', ['-af', '--', `--secure-port=${port}`], { encoding: 'utf8' }).stdout;
     assert.match(apiserverArgs, /--authorization-config=\S+authz\.yaml/);
+    assert.match(apiserverArgs, /--admission-control-config-file=\S+admission\.yaml/);
+    const privileged = kubectl(['run', 'priv', '--image=busybox', '--privileged', '--restart=Never']);
+    assert.notEqual(privileged.status, 0);
+    assert.match(privileged.stderr, /violates PodSecurity "baseline:latest": privileged/);
     assert.doesNotMatch(apiserverArgs, /--authorization-mode/);
     const down = spawnSync(process.execPath, ['cli/bin/mkube.js', 'down', `--data-dir=${dir}`], {
       encoding: 'utf8',

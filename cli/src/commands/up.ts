@@ -73,6 +73,12 @@ const UP_FLAGS: readonly FlagSpec[] = [
     usage:
       "The apiservers' --authorization-config (an apiserver.config.k8s.io AuthorizationConfiguration) in place of --authorization-mode=Node,RBAC; keep Node and RBAC in it for the kubelets and controllers",
   },
+  {
+    name: 'admission-control-config-file',
+    type: 'string',
+    usage:
+      "The apiservers' --admission-control-config-file (an AdmissionConfiguration: PodSecurity defaults and exemptions, the webhook plugins' kubeConfigFile)",
+  },
   { name: 'reset', type: 'bool', usage: 'Delete the data dir first (its CA, certificates, store) and start over' },
   { name: 'detach', type: 'bool', usage: 'Run in the background; "mkube down" stops it' },
   { name: 'v', type: 'int', default: 0, usage: "The daemons' log verbosity" },
@@ -214,6 +220,7 @@ export const upCommand: Command = {
           ...(i > 0 ? ['--endpoint-reconciler-type=none'] : []),
           ...auditArgs(i),
           ...authnArgs,
+          ...admissionArgs,
         ]),
       );
       const caPem = readFileSync(pki('ca.crt'), 'utf8');
@@ -228,6 +235,8 @@ export const upCommand: Command = {
     };
     const authnConfig = args.flags['authentication-config'] as string | undefined;
     const authnArgs = authnConfig ? [`--authentication-config=${resolve(authnConfig)}`] : [];
+    const admissionConfig = args.flags['admission-control-config-file'] as string | undefined;
+    const admissionArgs = admissionConfig ? [`--admission-control-config-file=${resolve(admissionConfig)}`] : [];
     const authzConfig = args.flags['authorization-config'] as string | undefined;
     const authzArgs = authzConfig
       ? [`--authorization-config=${resolve(authzConfig)}`]
