@@ -110,9 +110,19 @@ describe('--admission-control-config-file: the webhook plugins authenticate to t
     );
     // Mutating: a bearer token from a file (relative to the kubeconfig), under `*`.
     writeFileSync(join(dir, 'mutating.token'), 'mutating-secret-token\n');
+    // And, for the same server reached as localhost, a token file that does not exist.
     writeFileSync(
       join(dir, 'mutating.kubeconfig'),
-      ['apiVersion: v1', 'kind: Config', 'users:', '- name: "*"', '  user: {tokenFile: mutating.token}', ''].join('\n'),
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'users:',
+        '- name: "*"',
+        '  user: {tokenFile: mutating.token}',
+        `- name: "localhost:${new URL(wh.url).port}"`,
+        '  user: {tokenFile: missing.token}',
+        '',
+      ].join('\n'),
     );
     writeFileSync(
       join(dir, 'admission.yaml'),
@@ -165,6 +175,30 @@ describe('--admission-control-config-file: the webhook plugins authenticate to t
     assert.equal(m.length, 1);
     assert.equal(m[0]?.clientCN, undefined);
     assert.equal(m[0]?.headers.authorization, 'Bearer mutating-secret-token');
+  });
+
+  it('a credential file that cannot be read fails the call under the failure policy, naming the file', async () => {
+    const url = wh.url.replace('127.0.0.1', 'localhost');
+    const applied = await applyYaml(env, 'broken.yaml', [
+      configuration(env, 'Mutating', 'creds-broken', [
+        {
+          name: 'broken.creds.example.com',
+          url: `${url}/broken`,
+          resources: ['secrets'],
+          extra: { failurePolicy: 'Fail' },
+        },
+      ]),
+    ]);
+    assert.equal(applied.status, 0, applied.err);
+    await new Promise((r) => setTimeout(r, 200));
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds-s' }, stringData: { a: 'b' } };
+    const r = await api(env, 'POST', '/api/v1/namespaces/default/secrets', secret);
+    assert.equal(r.code, 500, r.raw);
+    assert.match(
+      r.body.message,
+      /^Internal error occurred: failed calling webhook "broken\.creds\.example\.com": could not get REST client: kubeconfig .*mutating\.kubeconfig user "localhost:\d+": tokenFile: cannot read .*missing\.token: ENOENT$/,
+    );
+    assert.equal(wh.requests.filter((q) => q.path.startsWith('/broken')).length, 0, 'nothing was sent');
   });
 
   it('the token never reaches the apiserver log', () => {
