@@ -2,68 +2,63 @@
 // Go's net/netip rules: `ip('10.0.0.1').isLoopback()`, `cidr('10.0.0.0/8').containsIP(x)`,
 // `isIP`, `isCIDR`, `ip.isCanonical`, `string(…)`. IPv4 octets with leading zeros, zones and
 // IPv4-mapped IPv6 addresses are refused, as upstream's parseIPAddr and parseCIDR do.
+import { isIP } from 'node:net';
 import type { Environment } from '@marcbachmann/cel-js';
+import { bigToIp, ipToBig } from '@mkube/shared/net';
 import { succeeds } from './succeeds.js';
 
-/** An IPv4 (4 bytes) or IPv6 (16 bytes) address: the `net.IP` CEL type. */
+/** An IPv4 or IPv6 address as a number (shared/net's form): the `net.IP` CEL type. */
 export class IPAddr {
-  constructor(readonly bytes: Uint8Array) {}
+  constructor(
+    readonly value: bigint,
+    readonly family: 4 | 6,
+  ) {}
 
   get is4(): boolean {
-    return this.bytes.length === 4;
+    return this.family === 4;
   }
 
-  private u16(i: number): number {
-    return (this.bytes[2 * i]! << 8) | this.bytes[2 * i + 1]!;
+  get bits(): number {
+    return this.is4 ? 32 : 128;
+  }
+
+  /** The top `n` bits (IPv6: of the first 16-bit group). */
+  private top(n: number): bigint {
+    return this.value >> BigInt(this.bits - n);
   }
 
   equals(o: IPAddr): boolean {
-    return this.bytes.length === o.bytes.length && this.bytes.every((b, i) => b === o.bytes[i]);
+    return this.family === o.family && this.value === o.value;
   }
 
-  /** netip.Addr.String: dotted quad, or RFC 5952 (lowercase, the first longest run of two or more zero groups as ::). */
+  /** netip.Addr.String: dotted quad, or the first longest run of two or more zero groups as ::. */
   toString(): string {
-    if (this.is4) return [...this.bytes].join('.');
-    let start = -1;
-    let end = -1;
-    for (let i = 0; i < 8; i++) {
-      let j = i;
-      while (j < 8 && this.u16(j) === 0) j++;
-      if (j - i >= 2 && j - i > end - start) {
-        start = i;
-        end = j;
-      }
-    }
-    const hex = (from: number, to: number) =>
-      Array.from({ length: to - from }, (_, k) => this.u16(from + k).toString(16)).join(':');
-    return start < 0 ? hex(0, 8) : `${hex(0, start)}::${hex(end, 8)}`;
+    return bigToIp(this.value, this.family);
   }
 
   isUnspecified(): boolean {
-    return this.bytes.every((b) => b === 0);
+    return this.value === 0n;
   }
 
   isLoopback(): boolean {
-    return this.is4 ? this.bytes[0] === 127 : this.bytes.every((b, i) => b === (i === 15 ? 1 : 0));
+    return this.is4 ? this.top(8) === 127n : this.value === 1n;
   }
 
   isMulticast(): boolean {
-    return this.is4 ? (this.bytes[0]! & 0xf0) === 0xe0 : this.bytes[0] === 0xff;
+    return this.is4 ? this.top(4) === 0xen : this.top(8) === 0xffn;
   }
 
   isLinkLocalMulticast(): boolean {
-    return this.is4
-      ? this.bytes[0] === 224 && this.bytes[1] === 0 && this.bytes[2] === 0
-      : (this.u16(0) & 0xff0f) === 0xff02;
+    return this.is4 ? this.top(24) === 0xe00000n : (this.top(16) & 0xff0fn) === 0xff02n;
   }
 
   isLinkLocalUnicast(): boolean {
-    return this.is4 ? this.bytes[0] === 169 && this.bytes[1] === 254 : (this.u16(0) & 0xffc0) === 0xfe80;
+    return this.is4 ? this.top(16) === 0xa9fen : (this.top(16) & 0xffc0n) === 0xfe80n;
   }
 
   /** Go's rule: private IPv4 and ULA IPv6 addresses count as global unicast. */
   isGlobalUnicast(): boolean {
-    if (this.is4 && (this.isUnspecified() || this.bytes.every((b) => b === 255))) return false;
+    if (this.is4 && this.value === 0xffffffffn) return false;
     return !this.isUnspecified() && !this.isLoopback() && !this.isMulticast() && !this.isLinkLocalUnicast();
   }
 }
@@ -83,18 +78,18 @@ export class CIDR {
     return this.bits === o.bits && this.addr.equals(o.addr);
   }
 
+  /** The address with only its first `this.bits` bits kept. */
+  private network(a: IPAddr): bigint {
+    const host = BigInt(a.bits - this.bits);
+    return (a.value >> host) << host;
+  }
+
   masked(): CIDR {
-    const out = Uint8Array.from(this.addr.bytes);
-    for (let i = 0; i < out.length; i++) {
-      const keep = Math.max(0, Math.min(8, this.bits - 8 * i));
-      out[i]! &= (0xff << (8 - keep)) & 0xff;
-    }
-    return new CIDR(new IPAddr(out), this.bits);
+    return new CIDR(new IPAddr(this.network(this.addr), this.addr.family), this.bits);
   }
 
   containsIP(ip: IPAddr): boolean {
-    if (ip.bytes.length !== this.addr.bytes.length) return false;
-    return new CIDR(ip, this.bits).masked().addr.equals(this.masked().addr);
+    return ip.family === this.addr.family && this.network(ip) === this.network(this.addr);
   }
 
   containsCIDR(o: CIDR): boolean {
@@ -102,83 +97,34 @@ export class CIDR {
   }
 }
 
-class ParseError extends Error {}
-
-function parseIPv4(s: string): Uint8Array {
-  const fields = s.split('.');
-  if (fields.length !== 4) throw new ParseError(fields.length < 4 ? 'IPv4 address too short' : 'IPv4 address too long');
-  return Uint8Array.from(
-    fields.map((f) => {
-      if (!/^[0-9]{1,3}$/.test(f))
-        throw new ParseError(f === '' ? 'IPv4 field must have at least one digit' : 'unexpected character');
-      if (f.length > 1 && f.startsWith('0')) throw new ParseError('IPv4 field has octet with leading zero');
-      const v = Number(f);
-      if (v > 255) throw new ParseError('IPv4 field has value >255');
-      return v;
-    }),
-  );
-}
-
-function parseIPv6(s: string): Uint8Array {
-  const halves = s.split('::');
-  if (halves.length > 2) throw new ParseError('multiple :: in address');
-  const groups = (part: string): number[] => {
-    if (part === '') return [];
-    const out: number[] = [];
-    const items = part.split(':');
-    items.forEach((g, i) => {
-      if (i === items.length - 1 && g.includes('.')) {
-        const v4 = parseIPv4(g);
-        out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-        return;
-      }
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) {
-        throw new ParseError(
-          g === ''
-            ? 'colon must be followed by more characters'
-            : 'each colon-separated field must have at most 4 hex digits',
-        );
-      }
-      out.push(Number.parseInt(g, 16));
-    });
-    return out;
-  };
-  const head = groups(halves[0]!);
-  const tail = halves.length === 2 ? groups(halves[1]!) : [];
-  const all =
-    halves.length === 2
-      ? head.length + tail.length >= 8
-        ? (() => {
-            throw new ParseError('address too long');
-          })()
-        : [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail]
-      : head;
-  if (all.length !== 8) throw new ParseError(all.length < 8 ? 'address string too short' : 'address too long');
-  const bytes = new Uint8Array(16);
-  all.forEach((g, i) => {
-    bytes[2 * i] = g >> 8;
-    bytes[2 * i + 1] = g & 0xff;
-  });
-  return bytes;
+/** Why Go's netip.ParseAddr refuses a dotted quad (IPv6 text gets its generic reason). */
+function parseFailure(raw: string): string {
+  if (raw === '' || raw.includes(':') || !/^[0-9.]+$/.test(raw)) return 'unable to parse IP';
+  const fields = raw.split('.');
+  if (fields.length !== 4) return fields.length < 4 ? 'IPv4 address too short' : 'IPv4 address too long';
+  for (const f of fields) {
+    if (f === '') return 'IPv4 field must have at least one digit';
+    if (f.length > 1 && f.startsWith('0')) return 'IPv4 field has octet with leading zero';
+    if (Number(f) > 255) return 'IPv4 field has value >255';
+  }
+  return 'unable to parse IP';
 }
 
 /** netip.ParseAddr plus upstream's refusals; the messages are upstream's. */
 export function parseIP(raw: string): IPAddr {
   if (raw.includes('%')) throw new Error(`IP address ${JSON.stringify(raw)} with zone value is not allowed`);
-  let bytes: Uint8Array;
-  try {
-    if (raw === '') throw new ParseError('unable to parse IP');
-    bytes = raw.includes(':') ? parseIPv6(raw) : parseIPv4(raw);
-  } catch (e) {
-    if (!(e instanceof ParseError)) throw e;
+  // Node's isIP refuses what netip does (leading zeros, a ninth group, a second ::).
+  const family = isIP(raw);
+  if (family === 0) {
     throw new Error(
-      `IP Address ${JSON.stringify(raw)} parse error during conversion from string: ParseAddr(${JSON.stringify(raw)}): ${e.message}`,
+      `IP Address ${JSON.stringify(raw)} parse error during conversion from string: ParseAddr(${JSON.stringify(raw)}): ${parseFailure(raw)}`,
     );
   }
-  if (bytes.length === 16 && bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) {
+  const value = ipToBig(raw);
+  if (family === 6 && value >> 32n === 0xffffn) {
     throw new Error(`IPv4-mapped IPv6 address ${JSON.stringify(raw)} is not allowed`);
   }
-  return new IPAddr(bytes);
+  return new IPAddr(value, family as 4 | 6);
 }
 
 /** netip.ParsePrefix plus upstream's refusal of IPv4-mapped addresses. */
@@ -208,7 +154,7 @@ export function parseCIDR(raw: string): CIDR {
   }
   if (!/^(0|[1-9][0-9]*)$/.test(bitsPart)) fail(`bad bits after slash: ${JSON.stringify(bitsPart)}`);
   const bits = Number(bitsPart);
-  if (bits > addr.bytes.length * 8) fail(`prefix length out of range`);
+  if (bits > addr.bits) fail('prefix length out of range');
   return new CIDR(addr, bits);
 }
 
