@@ -3,6 +3,7 @@
 // when `s` is valid, else the list of what is wrong; `format.named('labelValue')` looks one up.
 import { type Environment, Optional } from '@marcbachmann/cel-js';
 import { isQualifiedName, isValidLabelValue } from '@mkube/shared/selectors';
+import { decodeStdBase64 } from '../../registry/certificates/bytes.js';
 import { nameIsDNS1035Label, nameIsDNSLabel, nameIsDNSSubdomain } from '../../validation/names.js';
 import { parseURL } from './url.js';
 
@@ -15,7 +16,6 @@ export class NamedFormat {
 }
 
 const UUID = /^(?:[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12})$/i;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 function validDate(s: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
@@ -56,7 +56,7 @@ export const FORMATS: Readonly<Record<string, NamedFormat>> = {
   ),
   byte: new NamedFormat(
     'byte',
-    check((s) => BASE64.test(s), 'invalid base64'),
+    check((s) => decodeStdBase64(s).ok, 'invalid base64'),
   ),
   date: new NamedFormat('date', check(validDate, 'invalid date')),
   datetime: new NamedFormat('datetime', check(validDateTime, 'invalid datetime')),

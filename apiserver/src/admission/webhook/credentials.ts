@@ -9,6 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Kubeconfig, KubeconfigUser } from '@mkube/shared/kubeconfig';
+import { parseURL } from '../cel/url.js';
 
 export interface WebhookCredentials {
   readonly clientCertPem?: string;
@@ -48,8 +49,12 @@ export function webhookUserFor(cfg: Kubeconfig, target: string): string | undefi
  * included, which WHATWG URL would drop), without user info.
  */
 export function urlHostPort(url: string): string {
-  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url)?.[1] ?? '';
-  return authority.replace(/^.*@/, '');
+  try {
+    return parseURL(url).host;
+  } catch {
+    // Stored webhook URLs were validated; an unparsable one names no user.
+    return '';
+  }
 }
 
 /** Resolves and caches each user's credentials (files read once, relative to the kubeconfig). */

@@ -28,7 +28,7 @@ import { jsonClone, jsonEqual } from '../../util/json.js';
 import type { NamespaceLister } from '../namespacelifecycle.js';
 import { type AdmissionAttributes, type AdmissionPlugin, ReinvocationContext } from '../types.js';
 import { AdmissionWebhookClient, WebhookCallError, type WebhookTarget } from './client.js';
-import { urlHostPort, WebhookAuthenticationResolver } from './credentials.js';
+import { urlHostPort, WebhookAuthenticationResolver, type WebhookCredentials } from './credentials.js';
 import { compileMatchConditions, matchConditionsAllow } from './matchconditions.js';
 import {
   type Invocation,
@@ -189,7 +189,7 @@ export class WebhookAdmission {
   }
 
   /** The credentials for a webhook, by the host[:port] its clientConfig names. */
-  credentials(hook: ValidatingWebhook, mutating: boolean) {
+  credentials(hook: ValidatingWebhook, mutating: boolean): Promise<WebhookCredentials> {
     const cc = hook.clientConfig ?? {};
     const hostPort = cc.url
       ? urlHostPort(cc.url)
@@ -230,7 +230,7 @@ export class WebhookAdmission {
       );
     }
     const { uid, review } = createAdmissionReview(a, inv, version);
-    let credentials: Awaited<ReturnType<WebhookAdmission['credentials']>>;
+    let credentials: WebhookCredentials;
     try {
       credentials = await this.credentials(hook, mutating);
     } catch (e) {
