@@ -1,12 +1,13 @@
 // The verbs of a resource endpoint. Each handler takes the parsed request and answers with data;
 // index.ts turns that into HTTP.
 import type { DeleteOptions, KubeObject, List } from '@mkube/shared/api';
-import { newBadRequest, newMethodNotSupported, newUnsupportedMediaType } from '@mkube/shared/apierrors';
+import { newBadRequest, newUnsupportedMediaType } from '@mkube/shared/apierrors';
 import { applyPatch, type PatchType } from '../patch/index.js';
 import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE, unknownFields } from '../protobuf/index.js';
 import { parseFilter } from '../registry/filter.js';
 import type { GenericRegistry } from '../registry/generic.js';
 import type { StrategyContext } from '../registry/strategy.js';
+import { applyObject, validatePatchOptions } from './apply.js';
 import { decodeObjectBody, mediaType, parseJsonOrYaml } from './body.js';
 import { checkFieldValidation, fieldValidationWarnings, intParam, isDryRun } from './options.js';
 
@@ -96,9 +97,8 @@ export async function updateObject(r: VerbRequest): Promise<VerbResult> {
 export async function patchObject(r: VerbRequest): Promise<VerbResult> {
   checkFieldValidation(r.query);
   const type = mediaType(r.contentType);
-  if (type === 'application/apply-patch+yaml') {
-    throw newMethodNotSupported(r.registry.gr, 'server-side apply');
-  }
+  if (type === 'application/apply-patch+yaml') return applyObject(r);
+  validatePatchOptions(r.query, false);
   const patchType = PATCH_TYPES[type];
   if (!patchType) throw newUnsupportedMediaType(type);
   const patch = parseJsonOrYaml(r.body, 'application/json');

@@ -93,7 +93,7 @@ export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRe
         query,
         body: c.body,
         contentType: c.request.headers['content-type'],
-        ctx: { user: c.user, now: now(), ...requestScope(c, query) },
+        ctx: { user: c.user, now: now(), userAgent: c.request.headers['user-agent'], ...requestScope(c, query) },
       };
       if (
         info.subresource &&

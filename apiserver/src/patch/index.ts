@@ -14,7 +14,7 @@ export { jsonMergePatch } from './mergepatch.js';
 export { type GroupVersionKind, type PatchMeta, type PatchStrategy, patchSchemaFor } from './schema.js';
 export { strategicMergePatch } from './strategic.js';
 
-/** The Content-Type of each patch kubectl sends (server-side apply is not served). */
+/** The Content-Type of each patch this module applies (server-side apply is endpoints/apply.ts). */
 export const PATCH_CONTENT_TYPES = {
   json: 'application/json-patch+json',
   merge: 'application/merge-patch+json',

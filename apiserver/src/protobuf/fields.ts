@@ -22,7 +22,7 @@ function walk(value: unknown, schema: MessageSchema, path: string, out: string[]
     const spec = byName.get(key);
     const at = path ? `${path}.${key}` : key;
     if (!spec) {
-      // managedFields belong to server-side apply, which mkube does not implement; they pass as they are.
+      // managedFields are server-side apply's (fieldmanager/), not the protobuf tables': they pass as they are.
       const tolerated = (path === '' && TOP_LEVEL.has(key)) || (path === 'metadata' && key === 'managedFields');
       if (!tolerated) out.push(at);
       continue;

@@ -1,7 +1,7 @@
 // The generic registry (k8s.io/apiserver registry/generic/registry.Store): storage, metadata,
 // preconditions, dry-run and selectors for any resource; per-resource rules come from a strategy.
 import { randomInt, randomUUID } from 'node:crypto';
-import type { KubeObject, ObjectMeta, Preconditions } from '@mkube/shared/api';
+import type { KubeObject, ManagedFieldsEntry, ObjectMeta, Preconditions } from '@mkube/shared/api';
 import {
   type FieldError,
   formatFieldError,
@@ -19,6 +19,7 @@ import {
   type Operation,
   ReinvocationContext,
 } from '../admission/types.js';
+import { applySchemaFor, managerName, update as trackUpdate } from '../fieldmanager/index.js';
 import { type KeyValue, type Store, StoreConflictError } from '../storage/index.js';
 import { isStaleInStorage } from '../storage/value/transforming-store.js';
 import { jsonEqual } from '../util/json.js';
@@ -32,6 +33,10 @@ import type { FinishFunc, RESTStrategy, RegistryHooks, StrategyContext, Subresou
 
 export interface WriteOptions {
   readonly dryRun: boolean;
+  /** A server-side apply: the object arrives with its managedFields already decided. */
+  readonly applied?: boolean;
+  /** What a create through apply stores as `metadata.managedFields`. */
+  readonly managedFields?: ManagedFieldsEntry[];
 }
 
 export interface ListRequest {
@@ -196,6 +201,7 @@ export class GenericRegistry {
     }
     this.strategy.prepareForCreate(obj, ctx);
     fillSystemFields(meta, ctx.now);
+    if (opts.managedFields?.length) meta.managedFields = opts.managedFields;
     if (this.strategy.bumpsGeneration) meta.generation = 1;
     const generated = !meta.name && !!meta.generateName;
     if (generated) meta.name = generateName(meta.generateName!);
@@ -351,6 +357,7 @@ export class GenericRegistry {
     if (old.metadata.generation !== undefined) meta.generation = old.metadata.generation;
     const attrs = this.attributes('UPDATE', subresource, namespace, old.metadata.name ?? '', obj, old, ctx, opts);
     await this.admission.admit(attrs);
+    const requested = obj.metadata.managedFields;
     let errs: FieldError[];
     if (subresource) {
       const sub = this.subresources[subresource];
@@ -359,9 +366,13 @@ export class GenericRegistry {
       // A subresource owns one part of the object; metadata stays as it was.
       obj.metadata = { ...old.metadata };
       sub.prepareForUpdate(obj, old, ctx);
+      // An apply decided the managedFields; anything else is tracked against the stored ones.
+      if (opts.applied) obj.metadata.managedFields = requested;
+      else this.trackManagedFields(obj, old, undefined, subresource, ctx, opts);
       errs = sub.validateUpdate(obj, old, ctx);
     } else {
       this.strategy.prepareForUpdate(obj, old, ctx);
+      this.trackManagedFields(obj, old, requested, subresource, ctx, opts);
       if (this.strategy.bumpsGeneration?.(obj, old)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
       errs = uniqueErrors([
         ...validateMetaOnUpdate(obj.metadata, old.metadata, this.def),
@@ -371,6 +382,31 @@ export class GenericRegistry {
     if (errs.length) throw newInvalid(this.kindRef, old.metadata.name ?? '', errs);
     await this.admission.validate(attrs);
     return obj;
+  }
+
+  /**
+   * Field ownership of a write other than an apply, on objects an apply has started tracking (or
+   * whose request sets managedFields): what the write changed becomes its manager's.
+   */
+  private trackManagedFields(
+    obj: KubeObject,
+    old: KubeObject,
+    requested: ManagedFieldsEntry[] | undefined,
+    subresource: string,
+    ctx: StrategyContext,
+    opts: WriteOptions,
+  ): void {
+    if (opts.applied || (requested === undefined && !old.metadata.managedFields?.length)) return;
+    const d = this.def;
+    const managed = trackUpdate(old, obj, requested, {
+      manager: managerName(ctx),
+      apiVersion: d.group ? `${d.group}/${d.version}` : d.version,
+      subresource,
+      now: nowTimestamp(ctx.now),
+      schema: applySchemaFor({ group: d.group, version: d.version, kind: d.kind }),
+    });
+    if (managed?.length) obj.metadata.managedFields = managed;
+    else delete obj.metadata.managedFields;
   }
 
   private attributes(

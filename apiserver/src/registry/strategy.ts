@@ -17,6 +17,8 @@ export interface StrategyContext {
   /** The request's `fieldManager` and `fieldValidation` parameters (admission webhooks receive them as options). */
   readonly fieldManager?: string;
   readonly fieldValidation?: string;
+  /** Names the manager of a write that gives no fieldManager. */
+  readonly userAgent?: string;
 }
 
 /** Field values a field selector can test; `metadata.name` and `metadata.namespace` are always offered. */
