@@ -601,6 +601,8 @@ describe('security regression suite', () => {
             resources: ['roles', 'rolebindings'],
             verbs: ['create', 'get', 'list'],
           },
+          // R5: may patch ConfigMaps, never create them.
+          { apiGroups: [''], resources: ['configmaps'], verbs: ['patch', 'get'] },
         ],
       };
       assert.equal(
@@ -668,6 +670,32 @@ describe('security regression suite', () => {
       // The admin, who may impersonate, gets exactly the impersonated user's rights.
       const asMallory = await c.req(admin, 'GET', path, undefined, { 'Impersonate-User': 'mallory' });
       expectStatus(asMallory, 403, 'Forbidden', /User "mallory" cannot list resource "secrets"/);
+    });
+    it('R5 a user who may only patch cannot create through server-side apply', async () => {
+      const path = '/api/v1/namespaces/default/configmaps/mallory-applied?fieldManager=mallory';
+      const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mallory-applied' }, data: { a: '1' } };
+      const applyAs = (who: Credential) =>
+        c.req(who, 'PATCH', path, cm, { 'content-type': 'application/apply-patch+yaml' });
+      expectStatus(
+        await applyAs(mallory),
+        403,
+        'Forbidden',
+        /configmaps "mallory-applied" is forbidden: User "mallory" cannot create resource "configmaps"/,
+      );
+      assert.equal((await c.req(admin, 'GET', '/api/v1/namespaces/default/configmaps/mallory-applied')).status, 404);
+      // Once it exists, the patch mallory holds is enough to apply to it.
+      assert.equal((await applyAs(admin)).status, 201);
+      const r = await c.req(
+        mallory,
+        'PATCH',
+        `${path}&force=true`,
+        { ...cm, data: { a: '2' } },
+        {
+          'content-type': 'application/apply-patch+yaml',
+        },
+      );
+      assert.equal(r.status, 200, r.text);
+      assert.equal((r.json as { data?: { a?: string } }).data?.a, '2');
     });
     it('R4 a user who may write admission policies cannot point one at Secrets it cannot read (paramKind, paramRef)', async () => {
       const cr = {

@@ -2,7 +2,7 @@
 // applyPatcher). The body is the applier's whole intent for the fields it manages; the object is
 // created when it does not exist yet.
 import type { KubeObject } from '@mkube/shared/api';
-import { fieldErrors, newBadRequest, newInvalid, StatusError } from '@mkube/shared/apierrors';
+import { fieldErrors, newBadRequest, newInternalError, newInvalid, StatusError } from '@mkube/shared/apierrors';
 import { apply, applySchemaFor } from '../fieldmanager/index.js';
 import { nowTimestamp } from '../registry/generic.js';
 import { parseJsonOrYaml } from './body.js';
@@ -80,7 +80,10 @@ export async function applyObject(r: VerbRequest): Promise<VerbResult> {
   } catch (e) {
     if (!(e instanceof StatusError) || e.reason !== 'NotFound' || r.subresource) throw e;
   }
-  // Nothing there yet: the apply creates it, every field its applier's.
+  // Nothing there yet: the apply creates it, every field its applier's, if the requester may create.
+  if (!r.authorizeCreate)
+    throw newInternalError(new Error('no authorizer provided, unable to authorize a create on update'));
+  await r.authorizeCreate();
   const created = apply(undefined, { ...cfg, metadata: { ...meta, name: r.name } }, req);
   const object = await r.registry.create(r.namespace, created, r.ctx, {
     dryRun,

@@ -20,6 +20,8 @@ export interface VerbRequest {
   readonly body: Buffer | undefined;
   readonly contentType: string | undefined;
   readonly ctx: StrategyContext;
+  /** Throws unless the requester may also `create` the object (a create through apply). */
+  readonly authorizeCreate?: () => Promise<void>;
 }
 
 export interface VerbResult {

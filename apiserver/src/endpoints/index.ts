@@ -1,7 +1,14 @@
 // The REST endpoint of every resource: dispatches a parsed request to the verb handlers and writes
 // the answer — JSON, a Table for kubectl, or a watch stream.
 import type { KubeObject, List, TokenRequest } from '@mkube/shared/api';
-import { newBadRequest, newMethodNotSupported, newNotFound, toStatusError } from '@mkube/shared/apierrors';
+import {
+  newBadRequest,
+  newInternalError,
+  newMethodNotSupported,
+  newNotFound,
+  type StatusError,
+  toStatusError,
+} from '@mkube/shared/apierrors';
 import type { UserInfo } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
 import { admitNamespaceDelete, admitNamespacedCreate } from '../admission/namespacelifecycle.js';
@@ -32,6 +39,8 @@ import { serveWatch, startRevision, type WatchSink } from './watch.js';
 export interface ResourceHandlerDeps {
   readonly store: Store;
   readonly log: Logger;
+  /** Authorizes a second verb within one request (an apply that creates also needs `create`). */
+  readonly authorize?: (info: RequestInfo, user: UserInfo) => Promise<StatusError | undefined>;
   /** The create-only review APIs (TokenReview, SubjectAccessReview, …). */
   readonly review?: ReviewHandler;
   /** POST serviceaccounts/<name>/token; absent without --service-account-signing-key-file. */
@@ -94,6 +103,13 @@ export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRe
         body: c.body,
         contentType: c.request.headers['content-type'],
         ctx: { user: c.user, now: now(), userAgent: c.request.headers['user-agent'], ...requestScope(c, query) },
+        authorizeCreate: async () => {
+          // Fails closed, as upstream's withAuthorization does without an authorizer.
+          if (!deps.authorize)
+            throw newInternalError(new Error('no authorizer provided, unable to authorize a create on update'));
+          const denied = await deps.authorize({ ...info, verb: 'create' }, c.user);
+          if (denied) throw denied;
+        },
       };
       if (
         info.subresource &&

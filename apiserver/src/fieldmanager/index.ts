@@ -8,6 +8,7 @@ import { StatusError } from '@mkube/shared/apierrors';
 import { FieldSet, type PathElement, pathString } from './fieldpath.js';
 import { allowedFromLastApplied, KUBECTL, LAST_APPLIED, syncLastApplied } from './lastapplied.js';
 import {
+  capUpdateManagers,
   decodeManagedFields,
   encodeManagedFields,
   isReset,
@@ -183,6 +184,7 @@ export function update(
     time: req.now,
     set: (prev?.set ?? new FieldSet()).union(changed),
   });
+  capUpdateManagers(managers);
   return encodeManagedFields(managers);
 }
 

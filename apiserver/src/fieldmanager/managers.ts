@@ -69,3 +69,42 @@ export function isReset(entries: readonly ManagedFieldsEntry[] | undefined): boo
   if (entries.length === 0) return true;
   return entries.length === 1 && Object.keys(entries[0] ?? {}).length === 0;
 }
+
+export const MAX_UPDATE_MANAGERS = 10;
+export const ANCIENT_CHANGES = 'ancient-changes';
+
+/**
+ * More than ten Update entries: the oldest are merged, per API version, into one "ancient-changes"
+ * entry until ten remain (CapManagersManager), so that many writers cannot grow an object without end.
+ */
+export function capUpdateManagers(managers: Managers): void {
+  const updaters = [...managers]
+    .filter(([, m]) => m.operation === 'Update')
+    .sort(([ia, a], [ib, b]) => (a.time ?? '').localeCompare(b.time ?? '') || ia.localeCompare(ib));
+  let excess = updaters.length - MAX_UPDATE_MANAGERS;
+  const firstOfVersion = new Map<string, string>();
+  for (const [id, m] of updaters) {
+    if (excess <= 0) break;
+    const first = firstOfVersion.get(m.apiVersion);
+    if (first === undefined) {
+      firstOfVersion.set(m.apiVersion, id);
+      continue;
+    }
+    const bucketId = managerId(ANCIENT_CHANGES, 'Update', '', m.apiVersion);
+    let set = managers.get(first)!.set.union(m.set);
+    const bucket = first === bucketId ? undefined : managers.get(bucketId);
+    if (bucket) set = set.union(bucket.set);
+    managers.delete(first);
+    managers.delete(id);
+    managers.set(bucketId, {
+      manager: ANCIENT_CHANGES,
+      operation: 'Update',
+      apiVersion: m.apiVersion,
+      subresource: '',
+      ...(m.time ? { time: m.time } : {}),
+      set,
+    });
+    firstOfVersion.set(m.apiVersion, bucketId);
+    excess--;
+  }
+}

@@ -115,7 +115,7 @@ export function forbiddenError(a: Attributes, reason: string): StatusError {
 export async function authorize(
   info: RequestInfo,
   user: UserInfo,
-  deps: ChainDeps,
+  deps: Pick<ChainDeps, 'authorizer' | 'log'>,
 ): Promise<{ error?: StatusError; reason?: string }> {
   const attrs = attributesOf(info, user);
   try {

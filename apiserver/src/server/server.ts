@@ -60,6 +60,7 @@ import {
 } from '../serviceaccount/token.js';
 import { newCompactor, type Store } from '../storage/index.js';
 import { buildApp } from './app.js';
+import { authorize } from './chain.js';
 import { registerResourceRoutes } from './resources.js';
 import { openStorage } from './storage.js';
 
@@ -403,7 +404,14 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
           return issueToken(signing, lookupsOf(caches), ns, name, req, new Date(), scope);
         }
       : undefined;
-    const handler = createResourceHandler({ store, registries: servingRegistries, log, review, tokenRequest });
+    const handler = createResourceHandler({
+      store,
+      registries: servingRegistries,
+      log,
+      review,
+      tokenRequest,
+      authorize: async (info, user) => (await authorize(info, user, { authorizer: authz.authorizer, log })).error,
+    });
     if (!config.kubelet.caPem) {
       log.warn(
         'No kubelet certificate authority (--kubelet-certificate-authority): kubelet serving certificates will not be verified',

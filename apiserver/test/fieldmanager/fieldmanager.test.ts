@@ -153,3 +153,43 @@ describe('apply and update', () => {
     assert.equal(update(a, cm({ a: '2' }), undefined, { ...req, manager: 'm' }), undefined);
   });
 });
+
+describe('update managers', () => {
+  it('past ten, the oldest are merged into ancient-changes', () => {
+    const schema = applySchemaFor({ group: '', version: 'v1', kind: 'ConfigMap' });
+    let obj = apply(
+      undefined,
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { base: '0' } } as KubeObject,
+      {
+        manager: 'ap',
+        force: false,
+        apiVersion: 'v1',
+        subresource: '',
+        now: '2026-12-04T00:00:00Z',
+        schema,
+        statusIsSubresource: false,
+      },
+    );
+    for (let i = 0; i < 12; i++) {
+      const next = { ...obj, data: { ...(obj as KubeObject & { data: object }).data, [`k${i}`]: 'v' } } as KubeObject;
+      const now = `2026-12-04T00:00:${String(10 + i)}Z`;
+      const managed = update(obj, next, undefined, {
+        manager: `w${i}`,
+        apiVersion: 'v1',
+        subresource: '',
+        now,
+        schema,
+      });
+      obj = { ...next, metadata: { ...next.metadata, managedFields: managed } };
+    }
+    const entries = obj.metadata?.managedFields ?? [];
+    assert.equal(entries.filter((e) => e.operation === 'Update').length, 10);
+    const ancient = entries.find((e) => e.manager === 'ancient-changes');
+    assert.deepEqual(ancient?.fieldsV1, { 'f:data': { 'f:k0': {}, 'f:k1': {}, 'f:k2': {} } });
+    assert.equal(ancient?.time, '2026-12-04T00:00:12Z');
+    assert.deepEqual(
+      entries.filter((e) => e.operation === 'Update').map((e) => e.manager),
+      ['ancient-changes', 'w3', 'w4', 'w5', 'w6', 'w7', 'w8', 'w9', 'w10', 'w11'],
+    );
+  });
+});

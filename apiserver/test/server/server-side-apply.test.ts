@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { curl, type Fixture, kubectl, kubectlBinary, startFixture } from './fixture.ts';
+import { curl, type Fixture, issueClient, kubectl, kubectlBinary, startFixture } from './fixture.ts';
 
 const cm = (data: Record<string, string>, labels?: Record<string, string>) =>
   JSON.stringify({
@@ -194,7 +194,7 @@ describe('server-side apply: keyed lists, atomic maps, subresources, updates', (
     return JSON.parse(r.out);
   };
   before(async () => {
-    f = await startFixture();
+    f = await startFixture(['--authorization-mode=Node,RBAC']);
   });
   after(async () => {
     await f?.close();
@@ -302,6 +302,24 @@ describe('server-side apply: keyed lists, atomic maps, subresources, updates', (
     assert.match(r.err, /conflict with "kubectl-patch" using v1 at [^:]+:\d\d:\d\dZ: \.data\.b/);
     o = JSON.parse((await k('get', 'cm', 'csa', '-o', 'json')).out);
     assert.deepEqual(o.data, { a: '2', b: 'z' });
+  });
+
+  it('an apply that creates also needs create: patch alone is 403 for a missing object', async () => {
+    let r = await k('create', 'role', 'patcher', '--verb=patch,get', '--resource=configmaps');
+    assert.equal(r.status, 0, r.err);
+    r = await k('create', 'rolebinding', 'patcher', '--role=patcher', '--user=pat');
+    assert.equal(r.status, 0, r.err);
+    const pat = await issueClient(f, 'pat');
+    const asPat = (...args: string[]) => kubectl({ kubeconfig: pat.kubeconfig, dir: f.dir }, args);
+    const conf = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'by-pat' }, data: { a: '1' } };
+    r = await asPat('apply', '--server-side', '-f', file('pat.json', conf));
+    assert.notEqual(r.status, 0);
+    assert.match(r.err, /configmaps "by-pat" is forbidden: User "pat" cannot create resource "configmaps"/);
+    assert.notEqual((await k('get', 'cm', 'by-pat')).status, 0, 'nothing was created');
+    r = await k('create', 'cm', 'by-pat', '--from-literal=a=0');
+    assert.equal(r.status, 0, r.err);
+    r = await asPat('apply', '--server-side', '--force-conflicts', '-f', file('pat.json', conf));
+    assert.equal(r.status, 0, r.err);
   });
 
   it('dry-run applies write nothing', async () => {
