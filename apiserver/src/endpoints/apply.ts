@@ -4,10 +4,11 @@
 import type { KubeObject } from '@mkube/shared/api';
 import { fieldErrors, newBadRequest, newInternalError, newInvalid, StatusError } from '@mkube/shared/apierrors';
 import { apply, applySchemaFor } from '../fieldmanager/index.js';
+import { unknownFields } from '../protobuf/index.js';
 import { nowTimestamp } from '../registry/generic.js';
 import { parseJsonOrYaml } from './body.js';
 import type { VerbRequest, VerbResult } from './handlers.js';
-import { isDryRun } from './options.js';
+import { checkFieldValidation, fieldValidationWarnings, isDryRun } from './options.js';
 
 const PATCH_OPTIONS = { group: 'meta.k8s.io', kind: 'PatchOptions' };
 
@@ -46,6 +47,13 @@ export async function applyObject(r: VerbRequest): Promise<VerbResult> {
       `Incorrect kind specified in apply patch. Specified patch kind: ${cfg.kind ?? ''}, expected: ${def.kind}`,
     );
   }
+  // Unknown fields follow fieldValidation, as in a create or update body.
+  const warnings = fieldValidationWarnings(
+    checkFieldValidation(r.query),
+    unknownFields(cfg, groupVersion, def.kind),
+    groupVersion,
+    def.kind,
+  );
   const meta = cfg.metadata ?? {};
   if (meta.managedFields !== undefined && meta.managedFields !== null) {
     throw newBadRequest('metadata.managedFields must be nil');
@@ -76,7 +84,7 @@ export async function applyObject(r: VerbRequest): Promise<VerbResult> {
       meta.resourceVersion,
       (current) => apply(current, cfg, req),
     );
-    return { code: 200, object: updated };
+    return { code: 200, object: updated, warnings };
   } catch (e) {
     if (!(e instanceof StatusError) || e.reason !== 'NotFound' || r.subresource) throw e;
   }
@@ -89,5 +97,5 @@ export async function applyObject(r: VerbRequest): Promise<VerbResult> {
     dryRun,
     managedFields: created.metadata?.managedFields,
   });
-  return { code: 201, object };
+  return { code: 201, object, warnings };
 }

@@ -149,7 +149,7 @@ export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRe
         }
         case 'patch': {
           const res = await patchObject(r);
-          return send(c, res.code, res.object);
+          return send(c, res.code, res.object, res.warnings);
         }
         case 'delete': {
           if (c.def.group === '' && c.def.resource === 'namespaces') {

@@ -322,6 +322,16 @@ describe('server-side apply: keyed lists, atomic maps, subresources, updates', (
     assert.equal(r.status, 0, r.err);
   });
 
+  it('unknown fields in an applied configuration follow fieldValidation', async () => {
+    const bad = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'typo' }, data: { a: '1' }, dta: { b: '2' } };
+    let r = await k('apply', '--server-side', '--validate=strict', '-f', file('typo.json', bad));
+    assert.notEqual(r.status, 0);
+    assert.match(r.err, /strict decoding error: unknown field "dta"/);
+    r = await k('apply', '--server-side', '--validate=warn', '-f', file('typo.json', bad));
+    assert.equal(r.status, 0, r.err);
+    assert.match(r.err, /Warning: unknown field "dta"/);
+  });
+
   it('dry-run applies write nothing', async () => {
     const r = await k(
       'apply',
