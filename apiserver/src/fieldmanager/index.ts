@@ -205,13 +205,9 @@ function assemble(
     for (const k of Object.keys(out)) if (k !== 'apiVersion' && k !== 'kind' && k !== 'metadata') delete out[k];
     const { metadata, ...rest } = merged;
     Object.assign(out, rest);
-    const liveStatus = (live as { status?: unknown } | undefined)?.status;
-    if (liveStatus !== undefined && out.status === undefined) out.status = liveStatus;
+    const liveMeta = (base.metadata ?? {}) as Record<string, unknown>;
     const serverMeta = Object.fromEntries(
-      SERVER_META.filter((k) => base.metadata?.[k as keyof typeof base.metadata] !== undefined).map((k) => [
-        k,
-        base.metadata![k as keyof typeof base.metadata],
-      ]),
+      SERVER_META.filter((k) => liveMeta[k] !== undefined).map((k) => [k, liveMeta[k]]),
     );
     out.metadata = { ...serverMeta, ...((metadata as object) ?? {}) };
     if (!live) {
