@@ -10,9 +10,10 @@ import { serverTLSOptions } from '@mkube/shared/tls';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { type Auditor, noteSwitchingProtocols } from '../audit/index.js';
 import type { ServingConfig } from '../config/config.js';
+import type { ApiServerMetrics } from '../metrics/index.js';
 import type { RequestInfo } from '../request/requestinfo.js';
 import { auditRequest, auditRequestBody, auditResponseBody } from './audit.js';
-import { runChain } from './chain.js';
+import { requestInfoOf, runChain } from './chain.js';
 import { fromFastifyError, MAX_REQUEST_BODY_BYTES, notFoundStatus, sendStatus } from './errors.js';
 import { peerCertificates } from './peer.js';
 import { sniSelection } from './sni.js';
@@ -34,6 +35,8 @@ export interface AppDeps {
   readonly authorizer: Authorizer;
   /** --audit-policy-file with --audit-log-path; absent: no auditing. */
   readonly auditor?: Auditor;
+  /** Counts every answered request (/metrics). */
+  readonly metrics?: ApiServerMetrics;
   readonly log: Logger;
 }
 
@@ -130,6 +133,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       for (const h of Object.keys(request.headers)) if (h.startsWith('impersonate-')) delete request.headers[h];
     request.mkube = { info: outcome.info, user: outcome.user };
   });
+
+  const metrics = deps.metrics;
+  if (metrics) {
+    app.addHook('onResponse', async (request, reply) => {
+      const info = request.mkube?.info ?? requestInfoOf({ method: request.method, url: request.url });
+      const contentType = String(request.headers['content-type'] ?? '');
+      const dryRun = /[?&]dryRun=All(&|$)/.test(request.url);
+      metrics.observe(info, request.method, contentType, dryRun, reply.statusCode, reply.elapsedTime / 1000);
+    });
+  }
 
   if (deps.auditor) {
     app.addHook('preHandler', async (request) => auditRequestBody(request));

@@ -41,6 +41,7 @@ import { type HealthCheck, registerDiscoveryRoutes, registerHealthRoutes } from 
 import { createResourceHandler, createWatchSocketHandler } from '../endpoints/index.js';
 import { Informer } from '../informers/index.js';
 import { createKubeletProxy, KubeletClient } from '../kubelet/index.js';
+import { ApiServerMetrics } from '../metrics/index.js';
 import { registerOpenAPIRoutes } from '../openapi/index.js';
 import { publishAuthenticationInfo } from '../registry/authenticationinfo.js';
 import { ensureSystemNamespaces } from '../registry/bootstrap.js';
@@ -278,6 +279,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
         'auditing requests',
       );
     }
+    const metrics = new ApiServerMetrics();
     const app = await buildApp({
       auditor,
       serving: config.serving,
@@ -287,6 +289,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
         : undefined,
       authenticator: buildAuthenticator(config, caches, jwt, tokenWebhook),
       authorizer: authz.authorizer,
+      metrics,
       log,
     });
     const f = app.fastify;
@@ -315,6 +318,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     });
     registerDiscoveryRoutes(f);
     registerOpenAPIRoutes(f);
+    metrics.register(f);
     if (config.serviceAccount) registerServiceAccountIssuerDiscovery(f, config, log);
     const review = createReviewHandler({
       tokenAuthenticator: withAuthenticatedGroup(
