@@ -117,7 +117,8 @@ export function newInvalid(
   const qualified = kind.group ? `${kind.kind}.${kind.group}` : kind.kind;
   return new StatusError(
     'Invalid',
-    `${qualified}${name ? ` "${name}"` : ''} is invalid: ${formatFieldErrors(errs)}`,
+    // Go's %q of the name, an empty one included (`The Pod "" is invalid: …`).
+    `${qualified} ${JSON.stringify(name)} is invalid: ${formatFieldErrors(errs)}`,
     d,
   );
 }
