@@ -8,7 +8,7 @@ import { unknownFields } from '../protobuf/index.js';
 import { nowTimestamp } from '../registry/generic.js';
 import { parseJsonOrYaml } from './body.js';
 import type { VerbRequest, VerbResult } from './handlers.js';
-import { checkFieldValidation, fieldValidationWarnings, isDryRun } from './options.js';
+import { checkFieldValidation, fieldManagerErrors, fieldValidationWarnings, isDryRun } from './options.js';
 
 const PATCH_OPTIONS = { group: 'meta.k8s.io', kind: 'PatchOptions' };
 
@@ -19,10 +19,7 @@ export function validatePatchOptions(query: URLSearchParams, isApply: boolean): 
   const force = query.get('force');
   if (!isApply && force !== null) errs.push(fieldErrors.forbidden('force', 'may not be specified for non-apply patch'));
   if (isApply && !manager) errs.push(fieldErrors.required('fieldManager', 'is required for apply patch'));
-  if (manager.length > 128) errs.push(fieldErrors.tooLong('fieldManager', 128));
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: unicode.IsPrint refuses control characters
-  if (/[\x00-\x1f\x7f]/.test(manager))
-    errs.push(fieldErrors.invalid('fieldManager', manager, 'must only contain printable characters'));
+  errs.push(...fieldManagerErrors(manager));
   if (force !== null && force !== 'true' && force !== 'false')
     errs.push(fieldErrors.invalid('force', force, 'must be true or false'));
   if (errs.length) throw newInvalid(PATCH_OPTIONS, '', errs);

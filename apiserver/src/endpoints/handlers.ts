@@ -9,7 +9,7 @@ import type { GenericRegistry } from '../registry/generic.js';
 import type { StrategyContext } from '../registry/strategy.js';
 import { applyObject, validatePatchOptions } from './apply.js';
 import { decodeObjectBody, mediaType, parseJsonOrYaml } from './body.js';
-import { checkFieldValidation, fieldValidationWarnings, intParam, isDryRun } from './options.js';
+import { checkFieldManager, checkFieldValidation, fieldValidationWarnings, intParam, isDryRun } from './options.js';
 
 export interface VerbRequest {
   readonly registry: GenericRegistry;
@@ -84,12 +84,14 @@ function decodeChecked(r: VerbRequest): { obj: KubeObject; warnings: string[] } 
 }
 
 export async function createObject(r: VerbRequest): Promise<VerbResult> {
+  checkFieldManager(r.query, 'CreateOptions');
   const { obj, warnings } = decodeChecked(r);
   const created = await r.registry.create(r.namespace, obj, r.ctx, { dryRun: isDryRun(r.query) });
   return { code: 201, object: created, warnings };
 }
 
 export async function updateObject(r: VerbRequest): Promise<VerbResult> {
+  checkFieldManager(r.query, 'UpdateOptions');
   const { obj, warnings } = decodeChecked(r);
   const dryRun = isDryRun(r.query);
   const updated = await r.registry.update(r.namespace, r.name, obj, r.subresource, r.ctx, { dryRun });

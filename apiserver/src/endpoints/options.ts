@@ -1,5 +1,5 @@
 // Query parameters shared by the verbs, validated once.
-import { newBadRequest } from '@mkube/shared/apierrors';
+import { type FieldError, fieldErrors, newBadRequest, newInvalid } from '@mkube/shared/apierrors';
 
 export function isDryRun(query: URLSearchParams): boolean {
   const values = query.getAll('dryRun');
@@ -52,4 +52,28 @@ export function intParam(query: URLSearchParams, name: string, min = 0): number 
 export function boolParam(query: URLSearchParams, name: string): boolean {
   const raw = query.get(name);
   return raw === 'true' || raw === '1';
+}
+
+/**
+ * ValidateFieldManager on create, update and patch options: at most 128 bytes, printable characters
+ * only; a 422 naming CreateOptions, UpdateOptions or PatchOptions.
+ */
+export function fieldManagerErrors(manager: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (Buffer.byteLength(manager) > 128) errs.push(fieldErrors.tooLong('fieldManager', 128));
+  let at = 0;
+  for (const ch of manager) {
+    // unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.
+    if (!/^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u.test(ch)) {
+      const code = ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+      errs.push(fieldErrors.invalid('fieldManager', manager, `invalid character U+${code} (at position ${at})`));
+    }
+    at += Buffer.byteLength(ch);
+  }
+  return errs;
+}
+
+export function checkFieldManager(query: URLSearchParams, kind: 'CreateOptions' | 'UpdateOptions'): void {
+  const errs = fieldManagerErrors(query.get('fieldManager') ?? '');
+  if (errs.length) throw newInvalid({ group: 'meta.k8s.io', kind }, '', errs);
 }

@@ -170,6 +170,26 @@ for (const minor of [27, 33]) {
       r = await patchRaw('/api/v1/namespaces/default/configmaps/ssa?force=true', 'application/merge-patch+json', '{}');
       assert.equal(r.code, 422, r.body);
       assert.match(JSON.parse(r.body).message, /force: Forbidden: may not be specified for non-apply patch/);
+      // ValidateFieldManager, on every write: 128 bytes at most, printable characters only.
+      r = await patch('?fieldManager=a%07b', cm({ a: '1' }));
+      assert.equal(r.code, 422, r.body);
+      assert.match(
+        JSON.parse(r.body).message,
+        /^PatchOptions\.meta\.k8s\.io "" is invalid: fieldManager: Invalid value: "a\\u0007b": invalid character U\+0007 \(at position 1\)$/,
+      );
+      r = await curl(f, `/api/v1/namespaces/default/configmaps?fieldManager=${'m'.repeat(129)}`, [
+        '-X',
+        'POST',
+        '-H',
+        'content-type: application/json',
+        '--data-binary',
+        cm({ a: '1' }),
+      ]);
+      assert.equal(r.code, 422, r.body);
+      assert.match(
+        JSON.parse(r.body).message,
+        /^CreateOptions\.meta\.k8s\.io "" is invalid: fieldManager: Too long: may not be more than 128 bytes$/,
+      );
     });
   });
 }
