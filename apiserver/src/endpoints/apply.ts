@@ -85,7 +85,8 @@ export async function applyObject(r: VerbRequest): Promise<VerbResult> {
   } catch (e) {
     if (!(e instanceof StatusError) || e.reason !== 'NotFound' || r.subresource) throw e;
   }
-  // Nothing there yet: the apply creates it, every field its applier's, if the requester may create.
+  // Nothing there yet: the apply creates it, every field its applier's, if the requester may create;
+  // without an authorizer it fails closed, as upstream's withAuthorization does.
   if (!r.authorizeCreate)
     throw newInternalError(new Error('no authorizer provided, unable to authorize a create on update'));
   await r.authorizeCreate();

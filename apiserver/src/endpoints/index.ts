@@ -3,7 +3,6 @@
 import type { KubeObject, List, TokenRequest } from '@mkube/shared/api';
 import {
   newBadRequest,
-  newInternalError,
   newMethodNotSupported,
   newNotFound,
   type StatusError,
@@ -61,6 +60,7 @@ const DEFAULT_WATCH_TIMEOUT_MS = 30 * 60_000;
 export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRequestContext) => Promise<void> {
   const now = deps.now ?? (() => new Date());
   const registries = deps.registries ?? new Registries(deps.store);
+  const authorize = deps.authorize;
   return async (c) => {
     const { info, reply } = c;
     const query = new URLSearchParams(c.request.url.split('?')[1] ?? '');
@@ -103,13 +103,14 @@ export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRe
         body: c.body,
         contentType: c.request.headers['content-type'],
         ctx: { user: c.user, now: now(), userAgent: c.request.headers['user-agent'], ...requestScope(c, query) },
-        authorizeCreate: async () => {
-          // Fails closed, as upstream's withAuthorization does without an authorizer.
-          if (!deps.authorize)
-            throw newInternalError(new Error('no authorizer provided, unable to authorize a create on update'));
-          const denied = await deps.authorize({ ...info, verb: 'create' }, c.user);
-          if (denied) throw denied;
-        },
+        ...(authorize
+          ? {
+              authorizeCreate: async () => {
+                const denied = await authorize({ ...info, verb: 'create' }, c.user);
+                if (denied) throw denied;
+              },
+            }
+          : {}),
       };
       if (
         info.subresource &&
