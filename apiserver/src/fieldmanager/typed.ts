@@ -123,15 +123,12 @@ export function insert(set: FieldSet, path: readonly PathElement[]): void {
 /**
  * `config` merged into `live` (typed.Merge): the configuration's values win; maps merge key by key,
  * keyed lists item by item (new items appended), sets by value; atomic lists and maps are replaced.
- * A null in the configuration removes the field.
+ * The caller has dropped the configuration's nulls (fields it does not set).
  */
 export function merge(live: unknown, config: unknown, meta: ApplyMeta | undefined): unknown {
   if (isObject(live) && isObject(config) && !meta?.atomicMap) {
     const out: JsonObject = { ...live };
-    for (const [k, v] of Object.entries(config)) {
-      if (v === null) delete out[k];
-      else out[k] = k in live ? merge(live[k], v, fieldMeta(meta, k)) : v;
-    }
+    for (const [k, v] of Object.entries(config)) out[k] = k in live ? merge(live[k], v, fieldMeta(meta, k)) : v;
     return out;
   }
   if (Array.isArray(live) && Array.isArray(config) && meta?.list === 'set') {
