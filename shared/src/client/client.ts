@@ -24,12 +24,11 @@
 // With a single server none of this runs: same requests, same errors.
 import { StatusError } from '../apierrors/index.js';
 import { ClientError, toClientError } from './errors.js';
+import type { Sent } from './h2exchange.js';
 import { encodeQuery } from './paths.js';
 import { ResourceClient } from './resource.js';
 import { errorFromBody, parseSuccess } from './response.js';
 import {
-  type Lease,
-  observeStart,
   type Protocol,
   type TlsCredentials,
   Transport,
@@ -37,7 +36,6 @@ import {
   type TransportStats,
 } from './transport.js';
 import type { ClientLogger, HttpMethod, KubeObject, Query, RequestOptions, ResourceRef } from './types.js';
-import { dispatchUnary } from './unary.js';
 import { Watch } from './watch.js';
 
 export interface ClientOptions extends TlsCredentials {
@@ -131,14 +129,11 @@ function parseOptions(opts: ClientOptions): Parsed {
   });
 }
 
-function encodeBody(method: HttpMethod, body: unknown): Uint8Array | undefined {
+function encodeBody(body: unknown): Buffer | undefined {
   if (body === undefined) return undefined;
-  const bytes =
-    typeof body === 'string' || body instanceof Uint8Array ? Buffer.from(body) : Buffer.from(JSON.stringify(body));
-  // undici 7 over h2 asserts on a buffer body for methods outside PUT/POST/PATCH ("buffer body must
-  // have content length"), which breaks DELETE with DeleteOptions. A one-element array takes its
-  // iterable path (undici accepts iterables, its types do not), which still shares the connection.
-  return method === 'PUT' || method === 'POST' || method === 'PATCH' ? bytes : ([bytes] as unknown as Uint8Array);
+  if (typeof body === 'string') return Buffer.from(body);
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return Buffer.from(JSON.stringify(body));
 }
 
 /** Links the caller's signal to a request's own controller; `why` says who aborted. */
@@ -291,26 +286,22 @@ export class KubeClient {
     for (let i = 0; ; i++) {
       const ep = order[i]!;
       const target = this.#target(ep, path, query);
-      const sent = { value: false };
-      let lease: Lease | undefined;
+      const sent: Sent = { value: false };
       try {
-        lease = await this.#transportOf(ep).lease(abort.ctl.signal);
-        const res = await this.#dispatcher(lease, order, sent).request({
-          origin: ep.origin,
-          path: target.path,
-          method: 'GET',
-          headers: this.#headers('application/json', undefined),
-          signal: abort.ctl.signal,
-          idempotent: true,
-          headersTimeout: this.#opts.timeoutMs || undefined,
-          // A silent stream outliving the server's own deadline by a minute is a dead connection.
-          bodyTimeout: seconds > 0 ? (seconds + 60) * 1000 : 0,
-        });
-        lease.done();
-        lease = undefined;
+        const lease = await this.#transportOf(ep).lease(abort.ctl.signal);
+        const res = await lease.stream(
+          { method: 'GET', path: target.path, headers: this.#headers('application/json', undefined), body: undefined },
+          abort.ctl.signal,
+          order.length > 1 ? sent : undefined,
+          {
+            headersMs: this.#opts.timeoutMs,
+            // A silent stream outliving the server's own deadline by a minute is a dead connection.
+            bodyIdleMs: seconds > 0 ? (seconds + 60) * 1000 : 0,
+          },
+        );
         this.#reached(ep);
         if (res.statusCode < 200 || res.statusCode >= 300) {
-          const text = await res.body.text();
+          const text = await res.text();
           throw errorFromBody(res.statusCode, text);
         }
         return new Watch<T>({
@@ -331,8 +322,6 @@ export class KubeClient {
         if (this.#failover(order, i, e, 'GET', sent.value, abort)) continue;
         abort.dispose();
         throw e;
-      } finally {
-        lease?.done();
       }
     }
   }
@@ -381,14 +370,6 @@ export class KubeClient {
     const up = rotated.filter((e) => e.downUntil <= now);
     const down = rotated.filter((e) => e.downUntil > now).sort((a, b) => a.downUntil - b.downUntil);
     return [...up, ...down];
-  }
-
-  /** With several servers, the lease's dispatcher reporting when the request reached a connection. */
-  #dispatcher(lease: Lease, order: readonly Endpoint[], sent: { value: boolean }) {
-    if (order.length === 1) return lease.dispatcher;
-    return observeStart(lease.dispatcher, () => {
-      sent.value = true;
-    });
   }
 
   /** The server answered (any status): it is up, and requests stay with it. */
@@ -449,38 +430,29 @@ export class KubeClient {
     read: (text: string, url: string) => Promise<R>,
   ): Promise<R> {
     this.#target(this.#endpoints[0]!, path, opts.query);
-    const body = encodeBody(method, opts.body);
+    const body = encodeBody(opts.body);
     const abort = new Abort(opts.signal, opts.timeoutMs ?? this.#opts.timeoutMs);
     try {
       const order = this.#order();
       for (let i = 0; ; i++) {
         const ep = order[i]!;
         const target = this.#target(ep, path, opts.query);
-        const sent = { value: false };
-        let lease: Lease | undefined;
+        const sent: Sent = { value: false };
         try {
-          lease = await this.#transportOf(ep).lease(abort.ctl.signal);
-          const res = await dispatchUnary(
-            this.#dispatcher(lease, order, sent),
+          const lease = await this.#transportOf(ep).lease(abort.ctl.signal);
+          const res = await lease.unary(
             {
-              origin: ep.origin,
-              path: target.path,
               method,
+              path: target.path,
               headers: this.#headers(
                 opts.accept ?? 'application/json',
                 body === undefined ? undefined : (opts.contentType ?? 'application/json'),
               ),
               body,
-              // Bodies here are buffers, so any request may share an h2 connection with a running watch
-              // (undici otherwise holds a POST back until the connection is idle).
-              idempotent: true,
             },
             abort.ctl.signal,
-            () => {
-              lease?.done();
-              lease = undefined;
-              this.#reached(ep);
-            },
+            order.length > 1 ? sent : undefined,
+            () => this.#reached(ep),
           );
           if (res.statusCode < 200 || res.statusCode >= 300) throw errorFromBody(res.statusCode, res.text);
           return await read(res.text, target.display);
@@ -489,8 +461,6 @@ export class KubeClient {
           const e = toClientError(err, method, target.display, abort.why);
           if (this.#failover(order, i, e, method, sent.value, abort)) continue;
           throw e;
-        } finally {
-          lease?.done();
         }
       }
     } finally {

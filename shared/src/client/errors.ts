@@ -1,5 +1,6 @@
 // Failures that never reached an HTTP status: network, TLS, timeouts, aborts, bad arguments.
 // A response with a status becomes a StatusError instead (see response.ts), as client-go does.
+import { H2Error } from '../h2/index.js';
 
 /** Stable codes; network ones keep Node's errno name so logs read the same as Go's dial errors. */
 export type ClientErrorCode =
@@ -58,6 +59,9 @@ const UNDICI: Readonly<Record<string, ClientErrorCode>> = {
   UND_ERR_RES_EXCEEDED_MAX_SIZE: 'EPROTO',
   UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: 'EPROTO',
   HPE_INVALID_CONSTANT: 'EPROTO',
+  // ./h2exchange.ts
+  H2_HEADERS_TIMEOUT: 'ETIMEDOUT',
+  H2_BODY_TIMEOUT: 'ETIMEDOUT',
 };
 
 /** OpenSSL verify codes and Node's TLS codes: anything about certificates or the handshake. */
@@ -110,6 +114,10 @@ export function toClientError(err: unknown, method: string, url: string, aborted
     const inner = rootCause(err);
     const text = inner !== err && inner instanceof Error ? inner.message : message;
     return new ClientError(mapped, `${prefix}: ${text}`, code, { cause: err });
+  }
+  if (err instanceof H2Error) {
+    // A reset stream, a GOAWAY or a dropped connection with no socket error behind it.
+    return new ClientError('ECONNRESET', `${prefix}: ${message}`, undefined, { cause: err });
   }
   if (err instanceof Error && err.name === 'AbortError') {
     return new ClientError('EABORTED', `${prefix}: context canceled`, undefined, { cause: err });

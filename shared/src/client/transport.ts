@@ -1,20 +1,15 @@
 // Connections to one apiserver, one credential generation at a time. The TLS context is built
 // once per set of credentials and shared by all their connections (and TLS sessions are resumed).
 //
-// Routing: the first connection offers h2 and http/1.1 in ALPN. If the server picks h2, one
-// undici Client carries every request and watch as streams of that connection (Kubernetes'
-// apiserver and Go's http2 transport work the same way). If it picks http/1.1, requests go to a
-// bounded Pool, one request (or watch) per connection, as client-go's HTTP/1.1 transport.
-//
-// Three undici defaults are wrong for this and are fixed here:
-//  - a Client dispatches one request at a time even after h2 was negotiated (pipelining 1), so
-//    the connector raises pipelining once ALPN said h2;
-//  - a Pool spreads a synchronous burst over new connections even when h2 could carry it all,
-//    hence the single Client for h2;
-//  - until the first connection is up the protocol is unknown, so only one request is let
-//    through (a one-flight dial) and the rest wait for it: a burst neither opens `connections`
-//    sockets nor queues behind a watch on a single HTTP/1.1 connection.
+// Routing: the first connection offers h2 and http/1.1 in ALPN. If the server picks h2, that one
+// connection carries every request and watch as streams (Kubernetes' apiserver and Go's http2
+// transport work the same way), framed by mkube's own HTTP/2 client (../h2, see h2exchange.ts
+// for why not undici's). If it picks http/1.1, requests go to a bounded undici Pool, one request
+// (or watch) per connection, as client-go's HTTP/1.1 transport; the probe connection, on which
+// nothing was written yet, becomes the pool's first. Until that first connection is up the
+// protocol is unknown, so every request waits for its handshake (one dial, not one per request).
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import {
   checkServerIdentity,
   createSecureContext,
@@ -22,8 +17,18 @@ import {
   type SecureContext,
   TLSSocket,
 } from 'node:tls';
-import { buildConnector, Client, type Dispatcher, Pool } from 'undici';
+import { buildConnector, type Dispatcher, Pool } from 'undici';
+import { H2Connection, H2Error } from '../h2/index.js';
+import {
+  h2Stream,
+  h2Unary,
+  type OutgoingRequest,
+  type Sent,
+  type StreamedResponse,
+  type StreamTimeouts,
+} from './h2exchange.js';
 import { leafOnlyForHostnameCheck } from './hostname.js';
+import { dispatchUnary, type UnaryResponse } from './unary.js';
 
 /** Concurrent streams on the h2 connection; RFC 9113 asks servers to allow at least 100. */
 export const MAX_STREAMS = 100;
@@ -61,7 +66,7 @@ export interface TransportStats {
 // TLS contexts by credentials, as client-go's tlsCache shares one transport per TLS config: every
 // client built from one kubeconfig (a kubelet's, or many identities' bootstrap kubeconfig in one
 // process) parses the CA, certificate and key once. Sessions are not shared through it: each
-// connector keeps its own session cache, and Node's contexts keep none of their own.
+// generation keeps its own, and Node's contexts keep none of their own.
 const SECURE_CONTEXTS_MAX = 64;
 const secureContexts = new Map<string, SecureContext>();
 
@@ -85,44 +90,112 @@ function secureContextFor(creds: TlsCredentials): SecureContext {
   return ctx;
 }
 
-/** One set of credentials: its own TLS session cache and connections; a TLS context shared by equal credentials. */
+/** Where a leased request goes: an h2 connection's stream, or an undici dispatcher. */
+export interface Lease {
+  /** One request, the whole answer in memory. `sent`, when given, is set once it may have reached the server. */
+  unary(
+    req: OutgoingRequest,
+    signal: AbortSignal,
+    sent: Sent | undefined,
+    onResponse: () => void,
+  ): Promise<UnaryResponse>;
+  /** A request whose answer streams (a watch). */
+  stream(
+    req: OutgoingRequest,
+    signal: AbortSignal,
+    sent: Sent | undefined,
+    t: StreamTimeouts,
+  ): Promise<StreamedResponse>;
+}
+
+/** One set of credentials: its own TLS sessions and connections; a TLS context shared by equal credentials. */
 class Generation {
   protocol: Protocol | undefined;
   readonly #opts: TransportOptions;
+  readonly #url: URL;
   readonly #secureContext: SecureContext;
-  readonly #primary: Client | undefined;
+  #h2: H2Connection | undefined;
+  #dialing: Promise<H2Connection | undefined> | undefined;
+  /** Requests waiting for the dial. */
+  #waiting = 0;
+  #session: Buffer | undefined;
+  /** The http/1.1 probe socket, for the pool's first connection. */
+  #probeSocket: TLSSocket | undefined;
   #pool: Pool | undefined;
-  /** Set once the pool has taken over the HTTP/1.1 probe connection as its first client. */
-  #adopted = false;
-  #probing = false;
-  #waiters: (() => void)[] = [];
+  /** Connections with streams still open after the current one was replaced (GOAWAY, failure). */
+  readonly #draining = new Set<H2Connection>();
+  #closed = false;
 
   constructor(opts: TransportOptions) {
     this.#opts = opts;
+    this.#url = new URL(opts.origin);
     this.#secureContext = secureContextFor(opts);
-    if (!opts.allowH2) {
-      this.protocol = 'http/1.1';
-      return;
-    }
-    const connector = this.#connector(true);
-    const primary: Client = new Client(opts.origin, {
-      ...KEEP_ALIVE,
-      allowH2: true,
-      maxConcurrentStreams: MAX_STREAMS,
-      connect: (o, cb) =>
-        connector(o, (...args) => {
-          const [err, socket] = args;
-          if (!err && socket) {
-            const h2 = (socket as TLSSocket).alpnProtocol === 'h2';
-            this.protocol = h2 ? 'h2' : 'http/1.1';
-            primary.pipelining = h2 ? MAX_STREAMS : 1;
-          }
-          cb(...args);
-        }),
+    if (!opts.allowH2) this.protocol = 'http/1.1';
+  }
+
+  #dial(): Promise<H2Connection | undefined> {
+    const host = this.#url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const servername = this.#opts.tlsServerName || (isIP(host) ? undefined : host);
+    const conn = new H2Connection({
+      host,
+      port: Number(this.#url.port || 443),
+      ...(servername ? { servername } : {}),
+      authority: this.#url.host,
+      secureContext: this.#secureContext,
+      rejectUnauthorized: !this.#opts.insecureSkipTlsVerify,
+      checkServerIdentity: verifyHostname,
+      alpnProtocols: ['h2', 'http/1.1'],
+      ...(this.#session ? { session: this.#session } : {}),
+      onSocket: (socket) => leafOnlyForHostnameCheck(socket),
+      onOtherProtocol: (socket) => {
+        this.#probeSocket = socket;
+      },
+      unrefWhenIdle: true,
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
     });
-    primary.on('connect', () => this.#wake());
-    primary.on('connectionError', () => this.#wake());
-    this.#primary = primary;
+    conn.onClose(() => {
+      this.#session = conn.session ?? this.#session;
+      this.#draining.delete(conn);
+      if (this.#h2 === conn) this.#h2 = undefined;
+    });
+    return conn.connected.then(
+      () => {
+        this.protocol = 'h2';
+        if (this.#closed) conn.close();
+        else this.#h2 = conn;
+        return conn;
+      },
+      (err: H2Error) => {
+        if (this.#probeSocket) {
+          this.protocol = 'http/1.1';
+          if (this.#closed) this.#probeSocket.destroy();
+          return undefined;
+        }
+        throw err;
+      },
+    );
+  }
+
+  /** The live h2 connection, dialled if needed; undefined when the server speaks HTTP/1.1. */
+  async #connection(): Promise<H2Connection | undefined> {
+    const cur = this.#h2;
+    if (cur && !cur.closed) return cur;
+    if (cur) {
+      // Going away: its open streams finish there, new ones go to a new connection.
+      this.#draining.add(cur);
+      this.#h2 = undefined;
+    }
+    if (!this.#dialing) {
+      this.#dialing = this.#dial().finally(() => {
+        this.#dialing = undefined;
+      });
+    }
+    this.#waiting++;
+    try {
+      return await this.#dialing;
+    } finally {
+      this.#waiting--;
+    }
   }
 
   #connector(allowH2: boolean): buildConnector.connector {
@@ -135,94 +208,140 @@ class Generation {
       timeout: CONNECT_TIMEOUT_MS,
     });
     // undici's connector returns the socket before its handshake (its types say void): the
-    // hostname check is set up there.
+    // hostname check is set up there. The h2 probe's socket, when the server chose HTTP/1.1,
+    // is handed over as the first connection.
     return (o, cb) => {
+      const probe = this.#probeSocket;
+      if (probe && !probe.destroyed) {
+        this.#probeSocket = undefined;
+        // Never synchronously: undici's resume loop ignores a connection made inside it.
+        process.nextTick(cb, null, probe);
+        return;
+      }
       const socket: unknown = (connect as (...a: Parameters<typeof connect>) => unknown)(o, cb);
       if (socket instanceof TLSSocket) leafOnlyForHostnameCheck(socket);
     };
   }
 
-  /** Where a request goes now. */
-  get dispatcher(): Dispatcher {
-    if (this.protocol === 'http/1.1' || !this.#primary) return this.#h1Pool();
-    return this.#primary;
-  }
-
   #h1Pool(): Pool {
-    if (!this.#pool) {
-      this.#pool = new Pool(this.#opts.origin, {
-        ...KEEP_ALIVE,
-        connections: this.#opts.connections,
-        connect: this.#connector(false),
-        // The probe connection spoke HTTP/1.1: it becomes the pool's first connection, so the
-        // pool stays within `connections`.
-        factory: (origin, o) => {
-          if (this.#primary && !this.#adopted) {
-            this.#adopted = true;
-            return this.#primary;
-          }
-          return new Client(origin, o as Client.Options);
-        },
-      });
-    }
+    this.#pool ??= new Pool(this.#opts.origin, {
+      ...KEEP_ALIVE,
+      connections: this.#opts.connections,
+      connect: this.#connector(false),
+    });
     return this.#pool;
   }
 
   get stats(): Omit<TransportStats, 'retiring'> {
-    const c = this.#adopted ? undefined : this.#primary?.stats;
+    const h2 = this.#h2 && !this.#h2.closed ? this.#h2 : undefined;
     const p = this.#pool?.stats;
     return {
-      connected: (c?.connected ? 1 : 0) + (p?.connected ?? 0),
-      running: (c?.running ?? 0) + (p?.running ?? 0),
-      queued: (c ? c.size - c.running : 0) + (p?.queued ?? 0),
+      connected: (h2?.reached ? 1 : 0) + (p?.connected ?? 0),
+      running: (h2 ? h2.active - h2.queued : 0) + (p?.running ?? 0),
+      queued: this.#waiting + (h2?.queued ?? 0) + (p?.queued ?? 0),
     };
   }
 
-  /**
-   * Resolves when a request may be dispatched. Returns a function the caller runs once its
-   * request has settled, so waiters never outlive a probe that did not end in a connection.
-   */
-  async admit(signal: AbortSignal | undefined): Promise<() => void> {
-    if (this.protocol !== undefined) return noop;
-    if (!this.#probing) {
-      this.#probing = true;
-      return () => this.#wake();
+  /** Resolves with where the request goes once the protocol is known (the first dial is shared). */
+  async lease(): Promise<Lease> {
+    if (this.protocol !== 'http/1.1') {
+      const conn = await this.#connection();
+      if (conn) return this.#h2Lease(conn);
     }
-    await new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        this.#waiters = this.#waiters.filter((w) => w !== go);
-        reject(signal?.reason);
-      };
-      const go = (): void => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      if (signal?.aborted) return reject(signal.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.push(go);
-    });
-    return noop;
+    return undiciLease(this.#h1Pool(), this.#opts.origin);
   }
 
-  #wake(): void {
-    this.#probing = false;
-    const ws = this.#waiters;
-    this.#waiters = [];
-    for (const w of ws) w();
+  #h2Lease(conn: H2Connection): Lease {
+    // An unsent request on a connection that went away meanwhile (GOAWAY, an idle close) is
+    // sent once more on a fresh connection: the server never saw it.
+    const again = async <R>(err: unknown, signal: AbortSignal, run: (c: H2Connection) => Promise<R>): Promise<R> => {
+      if (!(err instanceof H2Error && err.unsent && conn.reached && !signal.aborted && !this.#closed)) throw err;
+      const next = await this.#connection();
+      if (!next || next === conn) throw err;
+      return run(next);
+    };
+    return {
+      unary: (req, signal, sent, onResponse) =>
+        h2Unary(conn, req, signal, sent, onResponse).catch((err) =>
+          again(err, signal, (c) => h2Unary(c, req, signal, sent, onResponse)),
+        ),
+      stream: (req, signal, sent, t) =>
+        h2Stream(conn, req, signal, sent, t).catch((err) =>
+          again(err, signal, (c) => h2Stream(c, req, signal, sent, t)),
+        ),
+    };
   }
 
-  #dispatchers(): Dispatcher[] {
-    const own: (Dispatcher | undefined)[] = [this.#adopted ? undefined : this.#primary, this.#pool];
-    return own.filter((d): d is Dispatcher => d !== undefined);
+  #connections(): H2Connection[] {
+    return [...(this.#h2 ? [this.#h2] : []), ...this.#draining];
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.#dispatchers().map((d) => d.close().catch(noop)));
+    this.#closed = true;
+    const conns = this.#connections();
+    await Promise.all([
+      ...conns.map(async (c) => {
+        await c.idle();
+        c.close();
+      }),
+      this.#pool?.close().catch(noop),
+    ]);
+    this.#probeSocket?.destroy();
   }
 
   async destroy(): Promise<void> {
-    await Promise.all(this.#dispatchers().map((d) => d.destroy().catch(noop)));
+    this.#closed = true;
+    for (const c of this.#connections()) c.close();
+    this.#probeSocket?.destroy();
+    await this.#pool?.destroy().catch(noop);
   }
+}
+
+/** A request on an undici dispatcher (the HTTP/1.1 pool). */
+function undiciLease(d: Dispatcher, origin: string): Lease {
+  return {
+    unary: (req, signal, sent, onResponse) =>
+      dispatchUnary(
+        sent ? observeStart(d, () => (sent.value = true)) : d,
+        {
+          origin,
+          path: req.path,
+          method: req.method as Dispatcher.HttpMethod,
+          headers: req.headers,
+          body: undiciBody(req),
+          // Bodies here are buffers: safe to retry on a fresh connection (undici otherwise holds
+          // a POST back until the connection is idle).
+          idempotent: true,
+        },
+        signal,
+        onResponse,
+      ),
+    stream: async (req, signal, sent, t) => {
+      const res = await (sent ? observeStart(d, () => (sent.value = true)) : d).request({
+        origin,
+        path: req.path,
+        method: req.method as Dispatcher.HttpMethod,
+        headers: req.headers,
+        signal,
+        idempotent: true,
+        headersTimeout: t.headersMs || undefined,
+        bodyTimeout: t.bodyIdleMs,
+      });
+      return { statusCode: res.statusCode, body: res.body, text: () => res.body.text() };
+    },
+  };
+}
+
+/**
+ * undici 7 asserts on a buffer body for methods outside PUT/POST/PATCH ("buffer body must have
+ * content length"), which breaks DELETE with DeleteOptions; a one-element array takes its
+ * iterable path (undici accepts iterables, its types do not).
+ */
+function undiciBody(req: OutgoingRequest): Uint8Array | undefined {
+  const b = req.body;
+  if (b === undefined) return undefined;
+  const m = req.method;
+  return m === 'PUT' || m === 'POST' || m === 'PATCH' ? b : ([b] as unknown as Uint8Array);
 }
 
 const noop = (): void => {};
@@ -262,12 +381,6 @@ export function observeStart(d: Dispatcher, onStart: () => void): Dispatcher {
   );
 }
 
-export interface Lease {
-  readonly dispatcher: Dispatcher;
-  /** Call once the request has settled (response headers or failure). */
-  readonly done: () => void;
-}
-
 export class Transport {
   #opts: TransportOptions;
   #gen: Generation;
@@ -292,10 +405,25 @@ export class Transport {
     return this.#closed;
   }
 
-  async lease(signal: AbortSignal | undefined): Promise<Lease> {
-    const gen = this.#gen;
-    const done = await gen.admit(signal);
-    return { dispatcher: gen.dispatcher, done };
+  /** Where a request goes; waits for the first connection's handshake (or the caller's abort). */
+  lease(signal: AbortSignal | undefined): Promise<Lease> {
+    const p = this.#gen.lease();
+    if (!signal) return p;
+    return new Promise<Lease>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason);
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      p.then(
+        (l) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(l);
+        },
+        (e) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      );
+    });
   }
 
   /**

@@ -4,8 +4,8 @@
 // per-call fault-handling wrappers cost about a tenth of the apiserver's CPU, and its pool resets
 // every channel of a member whenever a stream ends CANCELLED — which is how a watch is stopped —
 // so churning watches opened its circuit breaker; @grpc/grpc-js costs 260–720 µs of CPU per call,
-// gRPC on Node's own HTTP/2 client ~150 µs, and on the HTTP/2 framing in ./h2 ~50 µs. A call is
-// most of an apiserver write, so unary calls use ./h2; watches, long bidirectional streams where
+// gRPC on Node's own HTTP/2 client ~150 µs, and on the HTTP/2 framing in @mkube/shared/h2 ~50 µs.
+// A call is most of an apiserver write, so unary calls use that; watches, long bidirectional streams where
 // per-call cost does not matter, stay on node:http2. gRPC's wire format is small: a 5-byte length
 // prefix per message, the status in the trailers.
 //
@@ -18,9 +18,8 @@ import { EventEmitter } from 'node:events';
 import http2 from 'node:http2';
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { H2Connection, type HeaderList } from '@mkube/shared/h2';
 import protobuf from 'protobufjs';
-import { H2Connection } from './h2/connection.js';
-import type { HeaderList } from './h2/hpack.js';
 
 export interface KeyValuePb {
   key: Buffer;
@@ -238,7 +237,7 @@ function httpToGrpc(status: number): number {
 }
 
 class Member {
-  /** Unary calls: HTTP/2 framed here (./h2), a third of node:http2's CPU per call. */
+  /** Unary calls: HTTP/2 framed by @mkube/shared/h2, a third of node:http2's CPU per call. */
   private conn: H2Connection | undefined;
   private connPinger: NodeJS.Timeout | undefined;
   /** Watch streams: node:http2, whose Duplex streams suit a long bidirectional call. */

@@ -1,7 +1,8 @@
-// The client side of one HTTP/2 connection (RFC 9113) over mutual TLS, for etcd's unary gRPC
-// calls. Node's own HTTP/2 client costs ~150 µs of CPU per call against etcd (a Duplex stream, an
-// AsyncResource, header objects and validation per request); framing the same calls here costs
-// about a third of that, and a call is most of an apiserver write on etcd.
+// The client side of one HTTP/2 connection (RFC 9113) over TLS: the apiserver's unary gRPC calls
+// to etcd, and the KubeClient's requests and watches to an apiserver. Node's own HTTP/2 client
+// costs ~150 µs of CPU per call against etcd (a Duplex stream, an AsyncResource, header objects and
+// validation per request), undici's h2 client over it more; framing the same calls here costs a
+// fraction of that.
 //
 // What a client needs and no more: requests with bodies under flow control, responses and
 // trailers through HPACK, SETTINGS, PING, WINDOW_UPDATE, RST_STREAM and GOAWAY. No server push
@@ -9,7 +10,7 @@
 // queued behind the peer's stream limit, refused (REFUSED_STREAM), above a GOAWAY's last stream,
 // or on a connection that never finished its TLS handshake — fails `unsent`, so a caller may
 // safely send it again elsewhere.
-import tls from 'node:tls';
+import tls, { type PeerCertificate, type SecureContext } from 'node:tls';
 import { encodeHeaders, type HeaderList, HpackDecoder, HpackError } from './hpack.js';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
@@ -60,12 +61,15 @@ const REFUSED_RETRIES = 3;
 
 /** A stream or connection failure; `unsent` when the request cannot have reached the server. */
 export class H2Error extends Error {
+  override readonly name = 'H2Error';
   constructor(
     message: string,
     readonly unsent: boolean,
     readonly code?: number,
+    /** The socket's own error (ECONNREFUSED, a certificate verification failure…), when there was one. */
+    cause?: Error,
   ) {
-    super(message);
+    super(message, cause ? { cause } : undefined);
   }
 }
 
@@ -88,8 +92,34 @@ export interface H2ConnectionOptions {
   readonly ca?: string;
   readonly cert?: string;
   readonly key?: string;
+  /** Used instead of ca/cert/key: one context shared by many connections parses its PEMs once. */
+  readonly secureContext?: SecureContext;
+  /** Default true. */
+  readonly rejectUnauthorized?: boolean;
+  readonly checkServerIdentity?: (host: string, cert: PeerCertificate) => Error | undefined;
+  /**
+   * Offered in ALPN; default ['h2']. Anything but h2 agreed ends the connection (see `connected`).
+   * When more than h2 is offered, nothing is written before the server's choice is known.
+   */
+  readonly alpnProtocols?: readonly string[];
+  /**
+   * The server chose another protocol: the connection lets go of the socket, untouched, instead of
+   * closing it (an HTTP/1.1 client may carry on with it), then fails as it would have.
+   */
+  readonly onOtherProtocol?: (socket: tls.TLSSocket) => void;
+  /** A TLS session of an earlier connection to resume. */
+  readonly session?: Buffer;
+  /** Runs right after the socket is made, before its handshake. */
+  readonly onSocket?: (socket: tls.TLSSocket) => void;
+  /** The socket keeps the process alive only while requests are open (as undici's idle sockets). */
+  readonly unrefWhenIdle?: boolean;
   /** Ends the connection when the TLS handshake has not finished by then. */
   readonly connectTimeoutMs?: number;
+}
+
+/** A connect-phase failure with Node's code, so callers map it as a dial error. */
+function codeError(message: string, code: string): Error {
+  return Object.assign(new Error(message), { code });
 }
 
 class Stream {
@@ -149,38 +179,97 @@ export class H2Connection {
   #flushScheduled = false;
   readonly #pings: { payload: Buffer; done: (err?: Error) => void }[] = [];
   #onClose: ((err: H2Error) => void)[] = [];
+  #idleWaiters: (() => void)[] = [];
+  #refed = true;
+  #session: Buffer | undefined;
+  /** Frames wait for the ALPN verdict (more than h2 offered). */
+  readonly #holdUntilH2: boolean;
+  #released = false;
+  /** Settles once: the handshake finished with h2 agreed, or the connection failed first. */
+  readonly connected: Promise<void>;
+  #settleConnected: (err?: H2Error) => void = () => {};
 
   constructor(opts: H2ConnectionOptions) {
     this.#opts = opts;
+    this.#holdUntilH2 = (opts.alpnProtocols ?? ['h2']).some((p) => p !== 'h2');
+    this.connected = new Promise<void>((resolve, reject) => {
+      this.#settleConnected = (err) => {
+        this.#settleConnected = () => {};
+        if (err) reject(err);
+        else resolve();
+      };
+    });
+    // Nobody may be waiting for it (the etcd client learns of failures through its requests).
+    this.connected.catch(() => {});
     this.#socket = tls.connect({
       host: opts.host,
       port: opts.port,
       ...(opts.servername ? { servername: opts.servername } : {}),
-      ca: opts.ca,
-      cert: opts.cert,
-      key: opts.key,
-      ALPNProtocols: ['h2'],
+      ...(opts.secureContext ? { secureContext: opts.secureContext } : { ca: opts.ca, cert: opts.cert, key: opts.key }),
+      ...(opts.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+      ...(opts.checkServerIdentity ? { checkServerIdentity: opts.checkServerIdentity } : {}),
+      ...(opts.session ? { session: opts.session } : {}),
+      ALPNProtocols: [...(opts.alpnProtocols ?? ['h2'])],
     });
+    opts.onSocket?.(this.#socket);
     this.#socket.setNoDelay(true);
+    if (opts.unrefWhenIdle) this.#setRef(false);
     const timer = setTimeout(
-      () => this.#fail(new H2Error('timed out establishing the connection', true)),
+      () =>
+        this.#fail(
+          new H2Error(
+            'timed out establishing the connection',
+            true,
+            undefined,
+            codeError('connect ETIMEDOUT', 'ETIMEDOUT'),
+          ),
+        ),
       opts.connectTimeoutMs ?? 10_000,
     );
     timer.unref();
+    const onSession = (session: Buffer): void => {
+      this.#session = session;
+    };
+    const onData = (d: Buffer): void => this.#read(d);
+    const onError = (e: Error): void => this.#fail(new H2Error(e.message, !this.#reached, undefined, e));
+    const onClose = (): void => {
+      clearTimeout(timer);
+      this.#fail(
+        new H2Error('Connection dropped', !this.#reached, undefined, codeError('socket hang up', 'ECONNRESET')),
+      );
+    };
     this.#socket.once('secureConnect', () => {
       clearTimeout(timer);
-      if (this.#socket.alpnProtocol !== 'h2') {
-        this.#fail(
-          new H2Error(`the server did not agree to HTTP/2 (ALPN: ${this.#socket.alpnProtocol || 'none'})`, true),
-        );
+      const agreed = this.#socket.alpnProtocol;
+      if (agreed !== 'h2') {
+        const err = new H2Error(`the server did not agree to HTTP/2 (ALPN: ${agreed || 'none'})`, true);
+        if (opts.onOtherProtocol && !this.#closed) {
+          for (const [ev, fn] of [
+            ['session', onSession],
+            ['data', onData],
+            ['error', onError],
+            ['close', onClose],
+          ] as const) {
+            this.#socket.off(ev, fn);
+          }
+          this.#released = true;
+          this.#out = [];
+          this.#socket.ref();
+          this.#fail(err);
+          opts.onOtherProtocol(this.#socket);
+          return;
+        }
+        this.#fail(err);
         return;
       }
       this.#reached = true;
+      this.#settleConnected();
+      if (this.#holdUntilH2) this.#flush();
     });
-    this.#socket.on('data', (d: Buffer) => this.#read(d));
-    this.#socket.on('error', (e: Error) => this.#fail(new H2Error(e.message, !this.#reached)));
-    this.#socket.on('close', () => this.#fail(new H2Error('Connection dropped', !this.#reached)));
-    this.#socket.once('close', () => clearTimeout(timer));
+    this.#socket.on('session', onSession);
+    this.#socket.on('data', onData);
+    this.#socket.on('error', onError);
+    this.#socket.on('close', onClose);
 
     // Preface and our SETTINGS may go before the handshake ends: TLS holds them until then.
     const settings = Buffer.alloc(18);
@@ -197,6 +286,27 @@ export class H2Connection {
 
   get reached(): boolean {
     return this.#reached;
+  }
+
+  /** The ALPN protocol the server chose, once the handshake finished. */
+  get alpnProtocol(): string | false | null {
+    return this.#socket.alpnProtocol;
+  }
+
+  /** The TLS session to resume on a later connection, once the server sent one. */
+  get session(): Buffer | undefined {
+    return this.#session;
+  }
+
+  /** Requests waiting for the peer's stream limit. */
+  get queued(): number {
+    return this.#queued.length;
+  }
+
+  /** Resolves when no request is open or waiting (at once when none is), or the connection ended. */
+  idle(): Promise<void> {
+    if (this.#closed || this.active === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   /** Requests open or waiting to open. */
@@ -241,6 +351,7 @@ export class H2Connection {
     }
     if (this.#streams.size >= this.#peerMaxStreams) this.#queued.push(s);
     else this.#open(s);
+    if (!this.#refed && this.#opts.unrefWhenIdle) this.#setRef(true);
     return new H2Stream(this, s);
   }
 
@@ -278,6 +389,7 @@ export class H2Connection {
     const q = this.#queued.indexOf(s);
     if (q >= 0) {
       this.#queued.splice(q, 1);
+      this.#checkIdle();
       return;
     }
     this.#blocked.delete(s);
@@ -287,6 +399,23 @@ export class H2Connection {
       this.#frame(FRAME.RST_STREAM, 0, s.id, rst);
       this.#openQueued();
     }
+    this.#checkIdle();
+  }
+
+  #setRef(on: boolean): void {
+    this.#refed = on;
+    if (on) this.#socket.ref();
+    else this.#socket.unref();
+  }
+
+  /** After a stream ended: wakes idle() waiters and lets an idle socket go. */
+  #checkIdle(): void {
+    if (this.active !== 0) return;
+    if (this.#opts.unrefWhenIdle && this.#refed) this.#setRef(false);
+    const ws = this.#idleWaiters;
+    if (ws.length === 0) return;
+    this.#idleWaiters = [];
+    for (const w of ws) w();
   }
 
   // ---- sending ---------------------------------------------------------------------------------
@@ -367,6 +496,7 @@ export class H2Connection {
 
   #flush(): void {
     this.#flushScheduled = false;
+    if (this.#holdUntilH2 && !this.#reached) return;
     const out = this.#out;
     this.#out = [];
     if (this.#closed || out.length === 0) return;
@@ -514,6 +644,7 @@ export class H2Connection {
     s.h.onEnd();
     this.#openQueued();
     this.#maybeFinishGoAway();
+    this.#checkIdle();
   }
 
   #onReset(id: number, p: Buffer): void {
@@ -534,6 +665,7 @@ export class H2Connection {
     s.h.onError(new H2Error(`stream reset by the server (HTTP/2 error code ${code})`, refused, code));
     this.#openQueued();
     this.#maybeFinishGoAway();
+    this.#checkIdle();
   }
 
   #onSettings(flags: number, p: Buffer): void {
@@ -625,7 +757,7 @@ export class H2Connection {
   #fail(err: H2Error): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#socket.destroy();
+    if (!this.#released) this.#socket.destroy();
     const streams = [...this.#streams.values()];
     this.#streams.clear();
     this.#blocked.clear();
@@ -637,9 +769,13 @@ export class H2Connection {
     for (const s of this.#queued.splice(0)) {
       if (s.done) continue;
       s.done = true;
-      s.h.onError(new H2Error(err.message, true, err.code));
+      s.h.onError(new H2Error(err.message, true, err.code, err.cause instanceof Error ? err.cause : undefined));
     }
     for (const p of [...this.#pings]) p.done(new Error(err.message));
+    this.#settleConnected(err);
+    const ws = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const w of ws) w();
     const fns = this.#onClose;
     this.#onClose = [];
     for (const fn of fns) fn(err);

@@ -1,18 +1,15 @@
-// The etcd client's own HTTP/2 framing (src/storage/etcd/h2), against the RFC's examples and
+// mkube's own HTTP/2 client framing (src/h2: the etcd client's unary calls, the KubeClient's h2 path), against the RFC's examples and
 // against Node's HTTP/2 server (nghttp2): Huffman-coded and table-indexed response headers,
 // CONTINUATION, padding, flow control both ways, the peer's stream limit, GOAWAY, RST_STREAM,
 // PING, and a connection that dies under a request.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http2 from 'node:http2';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import tls from 'node:tls';
-import { H2_ERROR, H2Connection, type H2Error } from '../../src/storage/etcd/h2/connection.ts';
-import { encodeHeaders, type HeaderList, HpackDecoder, HpackError } from '../../src/storage/etcd/h2/hpack.ts';
-import { HUFFMAN_CODES, HUFFMAN_LENGTHS, huffmanDecode } from '../../src/storage/etcd/h2/huffman.ts';
-import { writeEtcdPki } from './etcd-fixture.ts';
+import { H2_ERROR, H2Connection, type H2Error } from '../src/h2/connection.ts';
+import { encodeHeaders, type HeaderList, HpackDecoder, HpackError } from '../src/h2/hpack.ts';
+import { HUFFMAN_CODES, HUFFMAN_LENGTHS, huffmanDecode } from '../src/h2/huffman.ts';
+import { CertificateAuthority, encodePrivateKeyPem, generateKeyPair } from '../src/pki/index.ts';
 
 const hex = (s: string) => Buffer.from(s.replaceAll(' ', ''), 'hex');
 
@@ -113,21 +110,25 @@ describe('HPACK', () => {
 
 // ---- the connection, against nghttp2 ---------------------------------------------------------
 
-let dir: string;
 let pem: { ca: string; cert: string; key: string; serverCert: string; serverKey: string };
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'mkube-h2-'));
-  await writeEtcdPki(dir);
-  const r = (f: string) => readFileSync(join(dir, 'pki', f), 'utf8');
-  pem = {
-    ca: r('etcd/ca.crt'),
-    cert: r('apiserver-etcd-client.crt'),
-    key: r('apiserver-etcd-client.key'),
-    serverCert: r('etcd/server.crt'),
-    serverKey: r('etcd/server.key'),
+  const { ca, certPem } = await CertificateAuthority.createSelfSigned({ commonName: 'h2-test-ca' });
+  const leaf = async (cn: string, usage: 'client auth' | 'server auth', ips: string[] = []) => {
+    const key = await generateKeyPair();
+    const cert = ca.issue({
+      subject: { commonName: cn },
+      ipAddresses: ips,
+      dnsNames: ips.length ? ['localhost'] : [],
+      publicKey: key.publicKey,
+      usages: ['digital signature', usage],
+      ttlMs: 3_600_000,
+    });
+    return { cert: cert.pem, key: encodePrivateKeyPem(key) };
   };
+  const client = await leaf('h2-client', 'client auth');
+  const server = await leaf('h2-server', 'server auth', ['127.0.0.1']);
+  pem = { ca: certPem, cert: client.cert, key: client.key, serverCert: server.cert, serverKey: server.key };
 });
-after(() => rmSync(dir, { recursive: true, force: true }));
 
 interface Server {
   readonly server: http2.Http2SecureServer;
