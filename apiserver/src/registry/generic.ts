@@ -207,7 +207,7 @@ export class GenericRegistry {
     if (generated) meta.name = generateName(meta.generateName!);
     const attrs = this.attributes('CREATE', '', namespace, meta.name ?? '', obj, undefined, ctx, opts);
     await this.admission.admit(attrs);
-    const errs = uniqueErrors([...validateMetaOnCreate(meta, this.def), ...this.strategy.validate(obj, ctx)]);
+    const errs = uniqueErrors([...validateMetaOnCreate(meta, this.def), ...(await this.strategy.validate(obj, ctx))]);
     if (errs.length) throw newInvalid(this.kindRef, meta.name ?? '', errs);
     await this.admission.validate(attrs);
     const finish: FinishFunc = (await this.hooks.beginCreate?.(obj, !!opts.dryRun)) ?? finishNothing;

@@ -29,8 +29,11 @@ export interface RESTStrategy<T extends KubeObject = KubeObject> {
   prepareForCreate(obj: T, ctx: StrategyContext): void;
   /** On the main resource: restores what this endpoint may not change (usually status) from `old`. */
   prepareForUpdate(obj: T, old: T, ctx: StrategyContext): void;
-  /** Pure: the problems with a new object (metadata is validated by the generic registry). */
-  validate(obj: T, ctx: StrategyContext): FieldError[];
+  /**
+   * Pure: the problems with a new object (metadata is validated by the generic registry). A
+   * promise when part of the check runs off the event loop (a CSR's signature).
+   */
+  validate(obj: T, ctx: StrategyContext): FieldError[] | Promise<FieldError[]>;
   /** Pure: the problems with an update (immutable fields etc.). */
   validateUpdate(obj: T, old: T, ctx: StrategyContext): FieldError[];
   /** Extra fields for field selectors, e.g. `spec.nodeName`, `spec.signerName`. */

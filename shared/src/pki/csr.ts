@@ -26,7 +26,12 @@ import { type KeyPair, type KeyType, keyTypeOf, spkiDerOf } from './keys.js';
 import { decodeName, encodeName, hasSans, type Subject, type SubjectAltNames } from './names.js';
 import { OID, signatureAlgorithmName } from './oids.js';
 import { decodePemBlock, encodePem } from './pem.js';
-import { decodeSignatureAlgorithm, verifySignature } from './signature.js';
+import {
+  decodeSignatureAlgorithm,
+  type SignatureAlgorithm,
+  verifySignature,
+  verifySignatureAsync,
+} from './signature.js';
 import { importSpki } from './spki.js';
 
 export interface ParsedCsr {
@@ -51,6 +56,34 @@ export function parseCsrPem(pem: string | Uint8Array): ParsedCsr {
 }
 
 export function parseCsrDer(der: Buffer): ParsedCsr {
+  const d = decodeCsr(der);
+  if (!verifySignature(d.alg, d.tbs, d.parsed.publicKey, d.signature)) throw badSignature();
+  return d.parsed;
+}
+
+/**
+ * parseCsrPem with the signature checked on libuv's thread pool: a server validating CSRs keeps
+ * the ECDSA or RSA verification (the largest part of a parse) off its event loop.
+ */
+export async function parseCsrPemAsync(pem: string | Uint8Array): Promise<ParsedCsr> {
+  const block = decodePemBlock(pem, CSR_PEM_TYPES, 'certificate request');
+  const d = decodeCsr(block.der);
+  if (!(await verifySignatureAsync(d.alg, d.tbs, d.parsed.publicKey, d.signature))) throw badSignature();
+  return d.parsed;
+}
+
+const badSignature = (): PkiError =>
+  new PkiError('BadCsrSignature', 'certificate request signature verification failed');
+
+interface DecodedCsr {
+  readonly parsed: ParsedCsr;
+  readonly alg: SignatureAlgorithm;
+  readonly tbs: Buffer;
+  readonly signature: Buffer;
+}
+
+/** Everything but the signature check: structure, names, SANs, a usable key and a known algorithm. */
+function decodeCsr(der: Buffer): DecodedCsr {
   let parsed: Omit<ParsedCsr, 'publicKey' | 'publicKeyDer' | 'keyType'> & { spki: Buffer };
   let tbs: Buffer;
   let sig: ReturnType<typeof decodeSignatureAlgorithm>;
@@ -111,11 +144,13 @@ export function parseCsrDer(der: Buffer): ParsedCsr {
       `unsupported certificate request signature algorithm ${parsed.signatureAlgorithm}`,
     );
   }
-  if (!verifySignature(sig.alg, tbs, imported.key, signature)) {
-    throw new PkiError('BadCsrSignature', 'certificate request signature verification failed');
-  }
   const { spki: _spki, ...rest } = parsed;
-  return { ...rest, publicKey: imported.key, publicKeyDer: imported.spki, keyType: keyTypeOf(imported.key) };
+  return {
+    parsed: { ...rest, publicKey: imported.key, publicKeyDer: imported.spki, keyType: keyTypeOf(imported.key) },
+    alg: sig.alg,
+    tbs,
+    signature,
+  };
 }
 
 /**

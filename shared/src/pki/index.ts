@@ -14,7 +14,7 @@ export {
   parseCertificatePem,
   parseCertificatesPem,
 } from './certificate.js';
-export { createCsrPem, type ParsedCsr, parseCsrPem } from './csr.js';
+export { createCsrPem, type ParsedCsr, parseCsrPem, parseCsrPemAsync } from './csr.js';
 export { PkiError, type PkiErrorCode } from './errors.js';
 export {
   DEFAULT_KEY_TYPE,

@@ -34,3 +34,20 @@ export function verifySignature(alg: SignatureAlgorithm, data: Buffer, key: KeyO
     return false;
   }
 }
+
+/** verifySignature on libuv's thread pool (crypto.verify with a callback). */
+export function verifySignatureAsync(
+  alg: SignatureAlgorithm,
+  data: Buffer,
+  key: KeyObject,
+  signature: Buffer,
+): Promise<boolean> {
+  if (key.asymmetricKeyType !== alg.keyType) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    try {
+      verify(alg.hash, data, key, signature, (err, ok) => resolve(!err && ok));
+    } catch {
+      resolve(false);
+    }
+  });
+}

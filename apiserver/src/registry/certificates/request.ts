@@ -1,7 +1,7 @@
 // spec.request rules (k8s validateCSR + certificates.ParseCSR): the first PEM block must be a
 // `CERTIFICATE REQUEST` that parses and whose self-signature verifies. Messages are Go's, so a
 // client sees what kube-apiserver would say.
-import { PkiError, parseCsrPem } from '@mkube/shared/pki';
+import { type ParsedCsr, PkiError, parseCsrPem, parseCsrPemAsync } from '@mkube/shared/pki';
 import { decodePemBlocks } from './pem.js';
 
 export const CSR_BLOCK_TYPE = 'CERTIFICATE REQUEST';
@@ -62,26 +62,49 @@ function toPem(der: Buffer): string {
 
 /** The problem with spec.request (decoded PEM bytes), or null when it is a valid, self-signed CSR. */
 export function requestProblem(pem: Buffer): string | null {
-  // Go's ParseCSR looks at the first block only.
-  const block = decodePemBlocks(pem.toString('latin1'))[0];
-  if (!block || block.type !== CSR_BLOCK_TYPE) return NOT_A_CSR_BLOCK;
+  const block = firstBlock(pem);
+  if (typeof block === 'string') return block;
   try {
-    const parsed: unknown = parseCsrPem(toPem(block.bytes));
-    // validate() is synchronous: a verifier that answers later must not read as "verified".
-    if (parsed instanceof Promise) {
-      parsed.catch(() => {});
-      throw new Error('parseCsrPem returned a Promise; CSR validation needs a synchronous verifier');
-    }
+    parseCsrPem(toPem(block));
     return null;
   } catch (e) {
-    if (!(e instanceof PkiError)) throw e;
-    switch (e.code) {
-      case 'BadCsrSignature':
-        return signatureFailure(block.bytes);
-      case 'BadPem':
-        return NOT_A_CSR_BLOCK;
-      default:
-        return MALFORMED_CSR;
-    }
+    return problemOf(e, block);
+  }
+}
+
+/**
+ * requestProblem with the signature checked on libuv's thread pool (a create's check): the
+ * verification is the largest part of validating a CSR, and the event loop serves everyone.
+ */
+export async function requestProblemAsync(pem: Buffer): Promise<string | null> {
+  const block = firstBlock(pem);
+  if (typeof block === 'string') return block;
+  let parsed: Promise<ParsedCsr>;
+  try {
+    parsed = parseCsrPemAsync(toPem(block));
+  } catch (e) {
+    return problemOf(e, block);
+  }
+  return parsed.then(
+    () => null,
+    (e) => problemOf(e, block),
+  );
+}
+
+/** Go's ParseCSR looks at the first block only; a string is the problem when it is not a CSR. */
+function firstBlock(pem: Buffer): Buffer | string {
+  const block = decodePemBlocks(pem.toString('latin1'))[0];
+  return !block || block.type !== CSR_BLOCK_TYPE ? NOT_A_CSR_BLOCK : block.bytes;
+}
+
+function problemOf(e: unknown, der: Buffer): string {
+  if (!(e instanceof PkiError)) throw e;
+  switch (e.code) {
+    case 'BadCsrSignature':
+      return signatureFailure(der);
+    case 'BadPem':
+      return NOT_A_CSR_BLOCK;
+    default:
+      return MALFORMED_CSR;
   }
 }

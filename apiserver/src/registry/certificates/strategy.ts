@@ -7,7 +7,7 @@ import type { FieldError } from '@mkube/shared/apierrors';
 import { jsonClone } from '../../util/json.js';
 import type { RESTStrategy, StrategyContext, SubresourceStrategy } from '../strategy.js';
 import { APPROVED, DENIED, populateConditionTimestamps, preserveConditionInstances } from './conditions.js';
-import { csrValidationOptions, validateCsr, validateCsrUpdate } from './validation.js';
+import { csrValidationOptions, validateCsr, validateCsrUpdate, validateRequestAsync } from './validation.js';
 
 type CSR = CertificateSigningRequest;
 
@@ -37,8 +37,10 @@ export const csrStrategy: RESTStrategy<CSR> = {
     if (old.status === undefined) delete csr.status;
     else csr.status = copy(old.status);
   },
-  validate(csr: CSR): FieldError[] {
-    return validateCsr(csr, csrValidationOptions(csr));
+  // The request's signature is verified on the thread pool; everything else as before.
+  async validate(csr: CSR): Promise<FieldError[]> {
+    const requestErrors = await validateRequestAsync(csr.spec?.request);
+    return validateCsr(csr, csrValidationOptions(csr), undefined, requestErrors);
   },
   validateUpdate(csr: CSR, old: CSR): FieldError[] {
     return validateCsrUpdate(csr, old, csrValidationOptions(csr, old));

@@ -8,7 +8,7 @@ import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
 import { decodeStdBase64 } from './bytes.js';
 import { certificateProblem } from './certificate.js';
 import { APPROVED, conditionsOf, DENIED, FAILED, findConditions } from './conditions.js';
-import { requestProblem } from './request.js';
+import { requestProblem, requestProblemAsync } from './request.js';
 import { validateSignerName } from './signername.js';
 
 export const LEGACY_UNKNOWN_SIGNER_NAME = 'kubernetes.io/legacy-unknown';
@@ -82,6 +82,13 @@ function validateRequest(request: string | undefined): FieldError[] {
   return problem ? [fieldErrors.invalid('spec.request', request ?? '', problem)] : [];
 }
 
+/** validateRequest with the signature verified off the event loop. */
+export async function validateRequestAsync(request: string | undefined): Promise<FieldError[]> {
+  const decoded = decodeStdBase64(request ?? '');
+  const problem = decoded.ok ? await requestProblemAsync(decoded.bytes) : decoded.error;
+  return problem ? [fieldErrors.invalid('spec.request', request ?? '', problem)] : [];
+}
+
 function validateUsages(usages: readonly string[], opts: CsrValidationOptions): FieldError[] {
   const errs: FieldError[] = [];
   if (usages.length === 0) errs.push(fieldErrors.required('spec.usages'));
@@ -135,10 +142,15 @@ export function validateCsr(
   csr: CertificateSigningRequest,
   opts: CsrValidationOptions,
   old?: CertificateSigningRequest,
+  /** spec.request's errors when the caller checked it already (validateRequestAsync). */
+  requestErrors?: FieldError[],
 ): FieldError[] {
   const spec = csr.spec ?? { request: '', signerName: '' };
   const sameRequest = old !== undefined && old.spec?.request === spec.request;
-  const errs = [...(sameRequest ? [] : validateRequest(spec.request)), ...validateUsages(spec.usages ?? [], opts)];
+  const errs = [
+    ...(requestErrors ?? (sameRequest ? [] : validateRequest(spec.request))),
+    ...validateUsages(spec.usages ?? [], opts),
+  ];
   if (!opts.allowLegacySignerName && spec.signerName === LEGACY_UNKNOWN_SIGNER_NAME) {
     errs.push(
       fieldErrors.invalid(
