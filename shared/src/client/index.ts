@@ -1,4 +1,4 @@
-// The REST + watch client every mkube daemon uses to reach the apiserver (undici 7).
+// The REST + watch client every mkube daemon uses to reach the apiserver (h2 framed by ../h2, HTTP/1.1 on undici 7).
 export { Backoff, type BackoffOptions, sleep } from './backoff.js';
 export {
   type ClientOptions,

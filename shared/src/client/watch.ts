@@ -86,7 +86,7 @@ export function decodeWatchLine<T>(line: string): DecodedLine<T> {
   return { kind: 'event', event: { type: type as WatchEventType, object: object as T } };
 }
 
-/** What a Watch needs from an HTTP response body (undici's BodyReadable fits). */
+/** What a Watch needs from an HTTP response body (undici's BodyReadable and h2exchange's body fit). */
 export interface WatchBody extends AsyncIterable<Uint8Array | string> {
   destroy(err?: Error): unknown;
 }
