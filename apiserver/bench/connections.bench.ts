@@ -64,7 +64,7 @@ async function pool(fn: (i: number) => Promise<void>): Promise<void> {
 }
 
 /** Server CPU milliseconds per operation. */
-/** The client's CPU (this process: KubeClient, undici, TLS) per operation, against the apiserver. */
+/** The client's CPU (this process: KubeClient, TLS) per operation, against the apiserver. */
 const clientMs: number[] = [];
 
 async function measure(t: Target, fn: (i: number) => Promise<void>): Promise<number> {
@@ -122,7 +122,7 @@ const rows = labels.map((l, i) => [
 const wd = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
 for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(wd[i]!)).join('  ')}\n`);
 process.stdout.write(
-  `\nthe client's own CPU (KubeClient over undici, this process) per operation, last round: ${clientMs
+  `\nthe client's own CPU (KubeClient, this process) per operation, last round: ${clientMs
     .slice(-3)
     .map(
       (ms, i) =>

@@ -245,7 +245,8 @@ export async function startControlPlane(
     async stop() {
       await adminClient.close();
       for (const c of [kcmProc, api]) {
-        if (c.exitCode !== null) continue;
+        // Already gone (exited, or killed by a signal: then exitCode stays null).
+        if (c.exitCode !== null || c.signalCode !== null) continue;
         c.kill('SIGTERM');
         await new Promise((r) => c.once('exit', r));
       }
