@@ -38,6 +38,9 @@ function abortReason(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new DOMException('This operation was aborted', 'AbortError');
 }
 
+const noResponse = (): Error =>
+  Object.assign(new Error('the server ended the stream without a response'), { code: 'ECONNRESET' });
+
 function markSent(sent: Sent | undefined, err: unknown): void {
   if (sent && !(err as H2Error).unsent) sent.value = true;
 }
@@ -77,7 +80,7 @@ export function h2Unary(
       onEnd() {
         signal.removeEventListener('abort', onAbort);
         if (statusCode === 0) {
-          reject(Object.assign(new Error('the server ended the stream without a response'), { code: 'ECONNRESET' }));
+          reject(noResponse());
           return;
         }
         resolve({
@@ -244,7 +247,7 @@ export function h2Stream(
       onEnd() {
         stop();
         if (statusCode === 0) {
-          reject(Object.assign(new Error('the server ended the stream without a response'), { code: 'ECONNRESET' }));
+          reject(noResponse());
           return;
         }
         body.end();

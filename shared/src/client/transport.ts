@@ -299,10 +299,11 @@ class Generation {
 
 /** A request on an undici dispatcher (the HTTP/1.1 pool). */
 function undiciLease(d: Dispatcher, origin: string): Lease {
+  const via = (sent: Sent | undefined): Dispatcher => (sent ? observeStart(d, () => (sent.value = true)) : d);
   return {
     unary: (req, signal, sent, onResponse) =>
       dispatchUnary(
-        sent ? observeStart(d, () => (sent.value = true)) : d,
+        via(sent),
         {
           origin,
           path: req.path,
@@ -317,7 +318,7 @@ function undiciLease(d: Dispatcher, origin: string): Lease {
         onResponse,
       ),
     stream: async (req, signal, sent, t) => {
-      const res = await (sent ? observeStart(d, () => (sent.value = true)) : d).request({
+      const res = await via(sent).request({
         origin,
         path: req.path,
         method: req.method as Dispatcher.HttpMethod,
