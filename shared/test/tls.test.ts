@@ -1,7 +1,10 @@
 // The TLS serving options every daemon shares: upstream's names and messages in, Node's options out;
 // the --tls-sni-cert-key flag syntax, certificate names and server-name lookup.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { constants } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { connect, createServer, type Server } from 'node:tls';
 import type { ConfigProblem } from '../src/flags/index.ts';
 import {
   CIPHER_SUITES,
@@ -15,6 +18,7 @@ import {
   tlsVersion,
   tlsVersionName,
 } from '../src/tls/index.ts';
+import { makePki, type Pki } from './client.fixture.js';
 
 function load(min: string | undefined, suites: string[]) {
   const problems: ConfigProblem[] = [];
@@ -54,7 +58,11 @@ describe('--tls-cipher-suites', () => {
     ]);
     assert.deepEqual(problems, []);
     assert.equal(o.ciphers, 'ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305:AES128-GCM-SHA256');
-    assert.deepEqual(serverTLSOptions(o), { minVersion: 'TLSv1.2', ciphers: o.ciphers });
+    assert.deepEqual(serverTLSOptions(o), {
+      minVersion: 'TLSv1.2',
+      ciphers: o.ciphers,
+      secureOptions: constants.SSL_OP_NO_TICKET,
+    });
     assert.deepEqual(o.warnings, []);
   });
 
@@ -83,7 +91,7 @@ describe('--tls-cipher-suites', () => {
     assert.equal(named.o.ciphers, 'ECDHE-ECDSA-AES128-GCM-SHA256');
     const t13 = load('VersionTLS13', ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256']);
     assert.deepEqual(t13.problems, []);
-    assert.deepEqual(serverTLSOptions(t13.o), { minVersion: 'TLSv1.3' });
+    assert.deepEqual(serverTLSOptions(t13.o), { minVersion: 'TLSv1.3', secureOptions: constants.SSL_OP_NO_TICKET });
     assert.deepEqual(t13.o.warnings, [
       'Warning: TLS 1.3 cipher suites are not configurable, ignoring --tls-cipher-suites',
     ]);
@@ -130,5 +138,64 @@ describe('--tls-sni-cert-key', () => {
     assert.equal(pick('b.example'), 'c', 'a name given on the flag wins over extracted ones');
     assert.equal(pick('other.example'), undefined);
     assert.equal(pick(''), undefined);
+  });
+});
+
+describe('serverTLSOptions on a real mutual-TLS server', () => {
+  let pki: Pki;
+  let server: Server;
+  let port = 0;
+  before(async () => {
+    pki = makePki();
+    server = createServer(
+      {
+        key: pki.serverKeyPem,
+        cert: pki.serverCertPem,
+        ca: pki.caPem,
+        requestCert: true,
+        rejectUnauthorized: false,
+        ...serverTLSOptions(load('', []).o),
+      },
+      (s) => s.end('ok'),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  after(() => {
+    server.close();
+    pki.cleanup();
+  });
+
+  /** One connection with a client certificate: the sessions it was given and whether it resumed. */
+  function dial(session?: Buffer): Promise<{ sessions: Buffer[]; reused: boolean; authorized: boolean }> {
+    const client = pki.issueClient('system:node:n1', 'system:nodes');
+    return new Promise((resolve, reject) => {
+      const sessions: Buffer[] = [];
+      const s = connect({
+        port,
+        host: '127.0.0.1',
+        servername: 'localhost',
+        ca: pki.caPem,
+        cert: client.certPem,
+        key: client.keyPem,
+        ...(session ? { session } : {}),
+      });
+      s.on('session', (b) => sessions.push(b));
+      s.on('data', () => {});
+      s.on('error', reject);
+      s.on('end', () => {
+        resolve({ sessions, reused: s.isSessionReused(), authorized: s.authorized });
+        s.destroy();
+      });
+    });
+  }
+
+  it('issues no resumable session: an offered one gets a full handshake, still authenticated', async () => {
+    const first = await dial();
+    assert.equal(first.authorized, true);
+    assert.ok(first.sessions.length > 0, 'the client was handed a session to offer');
+    const second = await dial(first.sessions.at(-1));
+    assert.equal(second.reused, false, 'no stateless ticket to resume from');
+    assert.equal(second.authorized, true);
   });
 });

@@ -1,6 +1,7 @@
 // --tls-min-version and --tls-cipher-suites, as every Kubernetes server takes them
 // (k8s.io/component-base/cli/flag's TLSVersion and TLSCipherSuites, with their messages), checked
 // once into what Node's TLS servers take: `minVersion` and an OpenSSL `ciphers` list.
+import { constants as cryptoConstants } from 'node:crypto';
 import type { SecureVersion } from 'node:tls';
 import { createSecureContext } from 'node:tls';
 import type { ConfigProblem } from '../flags/configerror.js';
@@ -140,7 +141,22 @@ export function tlsServingOptions(
   });
 }
 
+// No stateless session tickets. Kubernetes' clients (client-go, kubectl, Go's crypto/tls without a
+// ClientSessionCache) never resume, and a restarted server cannot read its predecessor's tickets;
+// yet OpenSSL 3 builds two per handshake, copying the session (the client certificate decoded
+// again) for the second: a fifth of a server's CPU per mutual-TLS handshake, measured. A client
+// that offers a session gets a full handshake, as from a server that has forgotten it.
+const SERVER_SECURE_OPTIONS = cryptoConstants.SSL_OP_NO_TICKET;
+
 /** The options to spread into tls.createServer, tls.createSecureContext or server.setSecureContext. */
-export function serverTLSOptions(o: TLSServingOptions): { minVersion: SecureVersion; ciphers?: string } {
-  return { minVersion: o.minVersion, ...(o.ciphers ? { ciphers: o.ciphers } : {}) };
+export function serverTLSOptions(o: TLSServingOptions): {
+  minVersion: SecureVersion;
+  ciphers?: string;
+  secureOptions: number;
+} {
+  return {
+    minVersion: o.minVersion,
+    ...(o.ciphers ? { ciphers: o.ciphers } : {}),
+    secureOptions: SERVER_SECURE_OPTIONS,
+  };
 }
