@@ -40,8 +40,22 @@ export function peakRssMb(pid: number | undefined): number {
 
 export function cpuSeconds(pid: number | undefined): number {
   if (!pid) return Number.NaN;
+  return cpuSecondsOf(`/proc/${pid}/stat`);
+}
+
+/**
+ * CPU seconds of a process's main thread alone (its JS event loop); the rest of cpuSeconds is V8's
+ * compiler and GC helper threads and libuv's pool. No pid: this process.
+ */
+export function mainThreadCpuSeconds(pid: number | undefined = process.pid): number {
+  if (!pid) return Number.NaN;
+  return cpuSecondsOf(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function cpuSecondsOf(statFile: string): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const stat = readFileSync(statFile, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return Number.NaN;
