@@ -1,8 +1,9 @@
 // The Store conformance suite on SQLite, plus what only SQLite has: durability under kill -9, file
-// permissions, the single-writer lock, rows really removed by compaction, and informative figures.
+// permissions, the single-writer lock, nothing acknowledged, published or read before its fsync, rows
+// really removed by compaction, and informative figures.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { fsync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -107,6 +108,67 @@ describe('SqliteStore', () => {
       await assert.rejects(openSqliteStore(dir), /locked|busy/i);
       await s.close();
       const again = await openSqliteStore(dir);
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('acknowledges, publishes and serves a write only once its fsync is done; a failed fsync stops the store', async () => {
+    const dir = tempDir();
+    // The WAL's fsyncs, held until released: a write is committed to SQLite and then waits on them.
+    const held: ((err?: Error) => void)[] = [];
+    const heldFsync = (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => {
+      held.push((err) => (err ? done(err) : fsync(fd, done)));
+    };
+    const release = async (err?: Error) => {
+      await waitFor('an fsync to be issued', () => held.length > 0);
+      held.shift()!(err);
+    };
+    try {
+      const s = await openSqliteStore(dir, { fsync: heldFsync });
+      const since = await s.currentRevision();
+      const seen: StoreWatchEvent[] = [];
+      let watchError: Error | undefined;
+      s.watch('/a/', { sinceRevision: since, onEvent: (e) => void seen.push(e), onError: (e) => (watchError = e) });
+      let acked = false;
+      const first = s.create('/a/1', b('one')).then((kv) => {
+        acked = true;
+        return kv;
+      });
+      await waitFor('the first commit to ask for its fsync', () => held.length > 0);
+      // Committed, not durable: no acknowledgment, no event, not readable, revision unchanged.
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(acked, false);
+      assert.equal(seen.length, 0);
+      assert.equal((await s.get('/a/1')).kv, null);
+      assert.equal(await s.currentRevision(), since);
+      // A write made meanwhile commits behind it and waits for the next fsync.
+      const second = s.create('/a/2', b('two'));
+      await new Promise((r) => setTimeout(r, 20));
+      await release();
+      const kv1 = await first;
+      assert.equal(kv1.modRevision, since + 1);
+      assert.equal((await s.get('/a/1')).kv?.modRevision, since + 1);
+      assert.equal((await s.get('/a/2')).kv, null, 'the second commit is not durable yet');
+      await waitFor('the first event', () => seen.length === 1);
+      await release();
+      assert.equal((await second).modRevision, since + 2);
+      await waitFor('the second event', () => seen.length === 2);
+      assert.deepEqual(
+        seen.map((e) => e.revision),
+        [since + 1, since + 2],
+      );
+      // A failed fsync: the write it covered is refused, the watch ends, the store serves no more.
+      const third = s.create('/a/3', b('three'));
+      await release(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+      await assert.rejects(third, /EIO/);
+      await waitFor('the watch to end', () => watchError !== undefined);
+      await assert.rejects(s.get('/a/1'), /closed/i);
+      await s.close();
+      // Reopened: what was acknowledged is there.
+      const again = await openSqliteStore(dir);
+      assert.equal((await again.get('/a/2')).kv?.modRevision, since + 2);
       await again.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

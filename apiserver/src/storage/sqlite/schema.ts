@@ -25,14 +25,16 @@ CREATE TABLE IF NOT EXISTS meta (
 `;
 
 /**
- * WAL with synchronous=FULL: a commit returns only after the WAL is fsynced, so an acknowledged
- * write survives kill -9 and power loss. Exclusive locking: this process is the only writer, which
+ * WAL with synchronous=NORMAL: a commit writes the WAL but does not fsync it; the store fsyncs the
+ * WAL itself, on libuv's thread pool, and acknowledges, publishes and serves a write only after
+ * that (SqliteStore), so an acknowledged write still survives kill -9 and power loss while the
+ * event loop never waits on the disk. Exclusive locking: this process is the only writer, which
  * the in-process watch broadcaster relies on (a second apiserver on the same file fails to open).
  */
 export function applyPragmas(db: Database.Database): void {
   db.pragma('locking_mode = EXCLUSIVE');
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = OFF');
 }
 

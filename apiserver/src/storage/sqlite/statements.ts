@@ -38,6 +38,7 @@ const visible = (end: boolean) =>
 
 export class Statements {
   private readonly latestStmt: Database.Statement<[string], Row>;
+  private readonly latestAtStmt: Database.Statement<[string, number], Row>;
   private readonly insertStmt: Database.Statement<[string, number, number, number, number, Buffer]>;
   private readonly list: Record<'end' | 'open', Database.Statement<[RangeParams & { limit: number }], Row>>;
   private readonly count: Record<'end' | 'open', Database.Statement<[RangeParams], { n: number }>>;
@@ -47,6 +48,9 @@ export class Statements {
 
   constructor(db: Database.Database) {
     this.latestStmt = db.prepare(`SELECT ${COLS} FROM kv k WHERE k.name = ? ORDER BY k.id DESC LIMIT 1`);
+    this.latestAtStmt = db.prepare(
+      `SELECT ${COLS} FROM kv k WHERE k.name = ? AND k.id <= ? ORDER BY k.id DESC LIMIT 1`,
+    );
     this.insertStmt = db.prepare(
       'INSERT INTO kv (name, created, deleted, create_revision, prev_revision, value) VALUES (?, ?, ?, ?, ?, ?)',
     );
@@ -77,8 +81,14 @@ export class Statements {
     this.setCompactStmt = db.prepare("UPDATE meta SET value = ? WHERE key = 'compact_revision'");
   }
 
+  /** The key's newest row, committed or not yet durable: what a write checks against. */
   latest(key: string): Row | undefined {
     return this.latestStmt.get(key);
+  }
+
+  /** The key's newest row at or below `rev`: what a read sees. */
+  latestAt(key: string, rev: number): Row | undefined {
+    return this.latestAtStmt.get(key, rev);
   }
 
   insert(key: string, created: boolean, deleted: boolean, createRevision: number, prev: number, v: Buffer): number {
