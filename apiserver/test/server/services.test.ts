@@ -15,6 +15,16 @@ async function api(f: Fixture, method: string, path: string, body?: unknown) {
   return { code: r.code, body: r.body ? JSON.parse(r.body) : undefined };
 }
 
+/** A GET repeated while it is 404, for up to 5 s. */
+async function getEventually(f: Fixture, path: string) {
+  let r = await api(f, 'GET', path);
+  for (let i = 0; i < 50 && r.code === 404; i++) {
+    await new Promise((res) => setTimeout(res, 100));
+    r = await api(f, 'GET', path);
+  }
+  return r;
+}
+
 const svc = (name: string, spec: Record<string, unknown>) => ({
   apiVersion: 'v1',
   kind: 'Service',
@@ -39,19 +49,21 @@ describe('services', () => {
 
   it('default/kubernetes holds the first Service IP, 443 → the secure port; its Endpoints the advertise address', async () => {
     const port = f.server.port;
-    const s = await api(f, 'GET', `${SVCS}/kubernetes`);
+    // The apiserver creates them after it starts serving (as upstream's controller does), not
+    // before it is ready: wait for each, boundedly.
+    const s = await getEventually(f, `${SVCS}/kubernetes`);
     assert.equal(s.code, 200, JSON.stringify(s.body));
     assert.deepEqual(s.body.metadata.labels, { component: 'apiserver', provider: 'kubernetes' });
     assert.equal(s.body.spec.clusterIP, '10.96.0.1');
     assert.deepEqual(s.body.spec.clusterIPs, ['10.96.0.1']);
     assert.deepEqual(s.body.spec.ports, [{ name: 'https', protocol: 'TCP', port: 443, targetPort: port }]);
     assert.deepEqual(s.body.spec.ipFamilies, ['IPv4']);
-    const e = await api(f, 'GET', '/api/v1/namespaces/default/endpoints/kubernetes');
+    const e = await getEventually(f, '/api/v1/namespaces/default/endpoints/kubernetes');
     assert.equal(e.code, 200, JSON.stringify(e.body));
     assert.deepEqual(e.body.subsets, [
       { addresses: [{ ip: ADVERTISE }], ports: [{ name: 'https', port, protocol: 'TCP' }] },
     ]);
-    const slice = await api(f, 'GET', '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes');
+    const slice = await getEventually(f, '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes');
     assert.equal(slice.code, 200, JSON.stringify(slice.body));
     assert.deepEqual(slice.body.metadata.labels, { 'kubernetes.io/service-name': 'kubernetes' });
     assert.equal(slice.body.addressType, 'IPv4');
