@@ -37,7 +37,6 @@ const visible = (end: boolean) =>
    AND k.id = (SELECT MAX(k2.id) FROM kv k2 WHERE k2.name = k.name AND k2.id <= @rev)`;
 
 export class Statements {
-  private readonly latestStmt: Database.Statement<[string], Row>;
   private readonly latestAtStmt: Database.Statement<[string, number], Row>;
   private readonly insertStmt: Database.Statement<[string, number, number, number, number, Buffer]>;
   private readonly list: Record<'end' | 'open', Database.Statement<[RangeParams & { limit: number }], Row>>;
@@ -47,7 +46,6 @@ export class Statements {
   private readonly setCompactStmt: Database.Statement<[number]>;
 
   constructor(db: Database.Database) {
-    this.latestStmt = db.prepare(`SELECT ${COLS} FROM kv k WHERE k.name = ? ORDER BY k.id DESC LIMIT 1`);
     this.latestAtStmt = db.prepare(
       `SELECT ${COLS} FROM kv k WHERE k.name = ? AND k.id <= ? ORDER BY k.id DESC LIMIT 1`,
     );
@@ -83,7 +81,7 @@ export class Statements {
 
   /** The key's newest row, committed or not yet durable: what a write checks against. */
   latest(key: string): Row | undefined {
-    return this.latestStmt.get(key);
+    return this.latestAtStmt.get(key, Number.MAX_SAFE_INTEGER);
   }
 
   /** The key's newest row at or below `rev`: what a read sees. */

@@ -239,7 +239,12 @@ export class SqliteStore implements Store {
         this.failUnsynced(err as Error);
       }
     }
-    this.broadcaster.failAll(new StoreClosedError());
+    this.release(new StoreClosedError());
+  }
+
+  /** Ends every watch with `err` and lets go of the files (the last step of closing). */
+  private release(err: Error): void {
+    this.broadcaster.failAll(err);
     this.broadcaster.flushNow();
     closeSync(this.walFd);
     this.db.close();
@@ -304,10 +309,7 @@ export class SqliteStore implements Store {
         const queued = this.pending;
         this.pending = [];
         for (const p of queued) p.reject(err);
-        this.broadcaster.failAll(err);
-        this.broadcaster.flushNow();
-        closeSync(this.walFd);
-        this.db.close();
+        this.release(err);
         return;
       }
       this.acknowledge(through);
