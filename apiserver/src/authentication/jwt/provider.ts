@@ -114,7 +114,9 @@ export class RemoteProvider {
     }
     if (typeof doc.jwks_uri !== 'string' || !doc.jwks_uri) throw new Error('oidc: discovery document has no jwks_uri');
     this.#jwksURI = doc.jwks_uri;
-    await this.#fetchKeys().catch((e) => this.#opts.onError?.((e as Error).message));
+    // Through refresh(): a token checked while this first fetch runs waits for it instead of
+    // sending a second one.
+    await this.refresh().catch((e) => this.#opts.onError?.((e as Error).message));
   }
 
   async #fetchKeys(): Promise<void> {
