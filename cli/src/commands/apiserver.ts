@@ -1,5 +1,6 @@
 // `mkube apiserver`: the kube-apiserver in the foreground, with kube-apiserver's flags.
 import { APISERVER_FLAGS, runApiServer } from '@mkube/apiserver';
+import { limitHeapGrowth } from '@mkube/shared/heap';
 import type { Command } from '../command.js';
 
 export const apiserverCommand: Command = {
@@ -16,6 +17,7 @@ export const apiserverCommand: Command = {
   ],
   flags: APISERVER_FLAGS,
   async run({ args, stderr, signal }) {
+    limitHeapGrowth();
     return runApiServer(args.flags, args.given, { stderr, signal });
   },
 };

@@ -1,5 +1,6 @@
 // `mkube controller-manager`: the kube-controller-manager in the foreground, with its flags.
 import { CONTROLLER_MANAGER_FLAGS, runControllerManager } from '@mkube/controller-manager';
+import { limitHeapGrowth } from '@mkube/shared/heap';
 import type { Command } from '../command.js';
 
 export const controllerManagerCommand: Command = {
@@ -18,6 +19,7 @@ export const controllerManagerCommand: Command = {
   ],
   flags: CONTROLLER_MANAGER_FLAGS,
   async run({ args, stderr, signal }) {
+    limitHeapGrowth();
     return runControllerManager(args.flags, args.given, { stderr, signal });
   },
 };

@@ -1,5 +1,6 @@
 // `mkube kubelet`: the kubelet in the foreground, with the kubelet's flags.
 import { KUBELET_FLAGS, runKubelet } from '@mkube/kubelet';
+import { limitHeapGrowth } from '@mkube/shared/heap';
 import type { Command } from '../command.js';
 
 export const kubeletCommand: Command = {
@@ -19,6 +20,7 @@ export const kubeletCommand: Command = {
   ],
   flags: KUBELET_FLAGS,
   async run({ args, stderr, signal }) {
+    limitHeapGrowth();
     return runKubelet(args.flags, args.given, { stderr, signal });
   },
 };
