@@ -54,6 +54,24 @@ export interface BuildAuthorizerOptions {
   readonly file?: string;
   /** How often the file's stat is polled (default 1 s). */
   readonly pollIntervalMs?: number;
+  /** /metrics: each configured authorizer's terminal decisions (authorizationmetrics.InstrumentedAuthorizer). */
+  readonly recordDecision?: (type: AuthorizerType, name: string, decision: 'allowed' | 'denied') => void;
+}
+
+/** Counts an authorizer's Allow and Deny by its type and name; no opinion is not terminal and not counted. */
+function instrumented(
+  e: AuthorizerEntry,
+  inner: Authorizer,
+  record: NonNullable<BuildAuthorizerOptions['recordDecision']>,
+): Authorizer {
+  return {
+    async authorize(a) {
+      const r = await inner.authorize(a);
+      if (r.decision === 'Allow') record(e.type, e.name, 'allowed');
+      else if (r.decision === 'Deny') record(e.type, e.name, 'denied');
+      return r;
+    },
+  };
 }
 
 /** --authorization-mode as authorizer entries (the legacy flags' names). */
@@ -118,7 +136,8 @@ export function buildAuthorizer(
         return w;
       },
     };
-    const members = list.map((e) => factories[e.type](e));
+    const record = opts.recordDecision;
+    const members = list.map((e) => (record ? instrumented(e, factories[e.type](e), record) : factories[e.type](e)));
     return {
       authorizer: unionAuthorizer(privilegedGroupsAuthorizer, ...members),
       close: () => {

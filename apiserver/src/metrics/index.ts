@@ -1,15 +1,40 @@
 // GET /metrics (kube-apiserver's Prometheus endpoint, behind authorization like any non-resource
-// URL: system:monitoring may read it): the process metrics and apiserver_request_total /
-// apiserver_request_duration_seconds with upstream's labels (k8s.io/apiserver endpoints/metrics).
-// prom-client keeps the registry and the text format.
+// URL: system:monitoring may read it): the process metrics, apiserver_request_total /
+// apiserver_request_duration_seconds with upstream's labels (k8s.io/apiserver endpoints/metrics),
+// and the security path's own: authentication attempts and latency (endpoints/filters/metrics.go),
+// the remaining lifetime of client certificates (authentication/request/x509), each authorizer's
+// terminal decisions (authorization/metrics) and whether signers honour a CSR's expirationSeconds
+// (pkg/registry/certificates/certificates/storage/metrics.go). Names, labels, buckets and values as
+// upstream's; ALPHA metrics' help text carries upstream's "[ALPHA] " prefix. prom-client keeps the
+// registry and the text format.
 import type { FastifyInstance } from 'fastify';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, exponentialBuckets, Histogram, Registry } from 'prom-client';
 import type { RequestInfo } from '../request/requestinfo.js';
 
 const LABELS = ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope', 'component'] as const;
 // Upstream's requestLatencies buckets.
 const BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
 const LONG_RUNNING = new Set(['WATCH', 'CONNECT']);
+// x509.go's clientCertificateExpirationHistogram: 0, 30 min, 1 h, 2 h, 6 h, 12 h, 1 d, 2 d, 4 d, 1 w, 1 mo, 3 mo, 6 mo, 1 y.
+const CERT_EXPIRATION_BUCKETS = [
+  0, 1800, 3600, 7200, 21600, 43200, 86400, 172800, 345600, 604800, 2592000, 7776000, 15552000, 31104000,
+];
+
+export type AuthenticationResult = 'success' | 'failure' | 'error';
+export type AuthorizationDecisionLabel = 'allowed' | 'denied';
+
+/** compressUsername: a few well-known names as they are, e-mail-like ones as one value, the rest "other". */
+export function compressUsername(username: string): string {
+  if (['admin', 'client', 'kube_proxy', 'kubelet', 'system:serviceaccount:kube-system:default'].includes(username)) {
+    return username;
+  }
+  return username.includes('@') ? 'email_id' : 'other';
+}
+
+/** isDurationHonored: within 5 minutes (the backdate) plus 5 % of what was asked. */
+export function isDurationHonored(wantSeconds: number, gotSeconds: number): boolean {
+  return Math.abs(wantSeconds - gotSeconds) < 300 + wantSeconds / 20;
+}
 
 export class ApiServerMetrics {
   readonly registry = new Registry();
@@ -27,8 +52,78 @@ export class ApiServerMetrics {
     registers: [this.registry],
   });
 
+  readonly #authnAttempts = new Counter({
+    name: 'authentication_attempts',
+    help: '[ALPHA] Counter of authenticated attempts.',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+  readonly #authnLatency = new Histogram({
+    name: 'authentication_duration_seconds',
+    help: '[ALPHA] Authentication duration in seconds broken out by result.',
+    labelNames: ['result'],
+    buckets: exponentialBuckets(0.001, 2, 15),
+    registers: [this.registry],
+  });
+  readonly #authnUsers = new Counter({
+    name: 'authenticated_user_requests',
+    help: '[ALPHA] Counter of authenticated requests broken out by username.',
+    labelNames: ['username'],
+    registers: [this.registry],
+  });
+  readonly #certExpiration = new Histogram({
+    name: 'apiserver_client_certificate_expiration_seconds',
+    help: '[ALPHA] Distribution of the remaining lifetime on the certificate used to authenticate a request.',
+    buckets: CERT_EXPIRATION_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly #authzDecisions = new Counter({
+    name: 'apiserver_authorization_decisions_total',
+    help: '[ALPHA] Total number of terminal decisions made by an authorizer split by authorizer type, name, and decision.',
+    labelNames: ['type', 'name', 'decision'],
+    registers: [this.registry],
+  });
+  readonly #csrDurationRequested = new Counter({
+    name: 'apiserver_certificates_registry_csr_requested_duration_total',
+    help: '[ALPHA] Total number of issued CSRs with a requested duration, sliced by signer (only kubernetes.io signer names are specifically identified)',
+    labelNames: ['signerName'],
+    registers: [this.registry],
+  });
+  readonly #csrDurationHonored = new Counter({
+    name: 'apiserver_certificates_registry_csr_honored_duration_total',
+    help: '[ALPHA] Total number of issued CSRs with a requested duration that was honored, sliced by signer (only kubernetes.io signer names are specifically identified)',
+    labelNames: ['signerName'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** recordAuthMetrics: every request's authentication, with the user's compressed name on success. */
+  recordAuthentication(result: AuthenticationResult, seconds: number, username?: string): void {
+    if (result === 'success' && username !== undefined) this.#authnUsers.inc({ username: compressUsername(username) });
+    this.#authnAttempts.inc({ result });
+    this.#authnLatency.observe({ result }, seconds);
+  }
+
+  /** The time left on a presented client certificate, observed before it is verified (as upstream). */
+  observeClientCertificateExpiration(remainingSeconds: number): void {
+    this.#certExpiration.observe(remainingSeconds);
+  }
+
+  /** A terminal decision of one configured authorizer (no opinion is not recorded). */
+  recordAuthorizationDecision(type: string, name: string, decision: AuthorizationDecisionLabel): void {
+    this.#authzDecisions.inc({ type, name, decision });
+  }
+
+  /** A certificate just issued through /status for a CSR that asked for expirationSeconds. */
+  recordCsrDuration(signerName: string, requestedSeconds: number, issuedSeconds: number | undefined): void {
+    const signer = signerName.startsWith('kubernetes.io/') ? signerName : 'other';
+    this.#csrDurationRequested.inc({ signerName: signer });
+    if (issuedSeconds !== undefined && isDurationHonored(requestedSeconds, issuedSeconds)) {
+      this.#csrDurationHonored.inc({ signerName: signer });
+    }
   }
 
   /** One finished request (MonitorRequest); long-running ones count without a latency. */

@@ -297,6 +297,8 @@ export class GenericRegistry {
       try {
         obj = await this.prepareUpdate(mutate(clone(old)), old, subresource, namespace, ctx, opts);
         if (!subresource && this.hooks.beginUpdate) finish = await this.hooks.beginUpdate(obj, old, !!opts.dryRun);
+        if (subresource && this.hooks.beginSubresourceUpdate)
+          finish = await this.hooks.beginSubresourceUpdate(subresource, obj, old, !!opts.dryRun);
       } catch (e) {
         if (kv) throw e;
         cur = undefined;

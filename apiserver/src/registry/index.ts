@@ -15,6 +15,7 @@ import {
 } from './admissionregistration/validatingadmissionpolicy.js';
 import { RESOURCES, type ResourceDef } from './catalog.js';
 import { csrApprovalStrategy, csrStatusStrategy, csrStrategy } from './certificates/index.js';
+import { type CsrDurationMetrics, csrDurationHooks } from './certificates/metrics.js';
 import {
   DEFAULT_NODE_PORT_RANGE,
   DEFAULT_SERVICE_CIDR,
@@ -42,7 +43,12 @@ import type { RESTStrategy, RegistryHooks, SubresourceStrategy } from './strateg
 interface Wiring {
   readonly strategy: RESTStrategy;
   readonly subresources?: Record<string, SubresourceStrategy>;
-  readonly hooks?: (deps: { serviceAllocators: ServiceAllocators }) => RegistryHooks;
+  readonly hooks?: (deps: HookDeps) => RegistryHooks;
+}
+
+interface HookDeps {
+  readonly serviceAllocators: ServiceAllocators;
+  readonly metrics?: CsrDurationMetrics;
 }
 
 /** group/resource → rules. Resources absent here (the review APIs) are not stored. */
@@ -68,6 +74,7 @@ const WIRING: Readonly<Record<string, Wiring>> = {
       status: csrStatusStrategy as unknown as SubresourceStrategy,
       approval: csrApprovalStrategy as unknown as SubresourceStrategy,
     },
+    hooks: (d) => (d.metrics ? (csrDurationHooks(d.metrics) as unknown as RegistryHooks) : {}),
   },
   'rbac.authorization.k8s.io/roles': { strategy: roleStrategy as unknown as RESTStrategy },
   'rbac.authorization.k8s.io/clusterroles': { strategy: clusterRoleStrategy as unknown as RESTStrategy },
@@ -98,6 +105,8 @@ export class Registries {
       /** --service-cluster-ip-range and --service-node-port-range, already checked. */
       serviceCidr?: string;
       nodePortRange?: PortRange;
+      /** /metrics: CSR duration counters (the serving registries only, so each write counts once). */
+      metrics?: CsrDurationMetrics;
     } = {},
   ) {
     this.serviceAllocators = new ServiceAllocators(
@@ -108,7 +117,10 @@ export class Registries {
     for (const def of opts.resources ?? RESOURCES) {
       const w = WIRING[`${def.group}/${def.resource}`];
       if (!w) continue;
-      const hooks = w.hooks?.({ serviceAllocators: this.serviceAllocators });
+      const hooks = w.hooks?.({
+        serviceAllocators: this.serviceAllocators,
+        ...(opts.metrics ? { metrics: opts.metrics } : {}),
+      });
       const reg = new GenericRegistry(def, w.strategy, store, w.subresources, opts.admission, hooks);
       this.byKey.set(`${def.group}/${def.resource}`, reg);
     }

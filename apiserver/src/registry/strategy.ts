@@ -62,5 +62,7 @@ export type FinishFunc = (ok: boolean) => Promise<void>;
 export interface RegistryHooks<T extends KubeObject = KubeObject> {
   beginCreate?(obj: T, dryRun: boolean): Promise<FinishFunc>;
   beginUpdate?(obj: T, old: T, dryRun: boolean): Promise<FinishFunc>;
+  /** BeginUpdate of a subresource's store (a CSR's /status). */
+  beginSubresourceUpdate?(subresource: string, obj: T, old: T, dryRun: boolean): Promise<FinishFunc>;
   afterDelete?(obj: T): Promise<void>;
 }

@@ -14,6 +14,7 @@ import {
 } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
 import { impersonate, wantsImpersonation } from '../auth/impersonation.js';
+import type { ApiServerMetrics, AuthenticationResult } from '../metrics/index.js';
 import { parseRequestInfo, type RequestInfo } from '../request/requestinfo.js';
 
 /** The request as the chain sees it: no framework types. */
@@ -26,6 +27,8 @@ export interface ChainDeps {
   readonly authenticator: Authenticator;
   readonly authorizer: Authorizer;
   readonly log: Logger;
+  /** /metrics: authentication_attempts, authentication_duration_seconds, authenticated_user_requests. */
+  readonly metrics?: Pick<ApiServerMetrics, 'recordAuthentication'>;
 }
 
 export type ChainOutcome =
@@ -58,13 +61,22 @@ export function requestInfoOf(view: Pick<RequestView, 'method' | 'url'>): Reques
   return parseRequestInfo(view.method, path, query);
 }
 
-/** Stage 2. A failed credential is a generic 401; the reason goes to the log only. */
+/**
+ * Stage 2. A failed credential is a generic 401; the reason goes to the log only. As upstream's
+ * recordAuthMetrics: a rejected credential is an "error" (a bad token is never anonymous), no
+ * credential and no anonymous access a "failure".
+ */
 export async function authenticate(view: RequestView, deps: ChainDeps): Promise<UserInfo | StatusError> {
+  const start = performance.now();
+  const record = (result: AuthenticationResult, username?: string) =>
+    deps.metrics?.recordAuthentication(result, (performance.now() - start) / 1000, username);
   try {
     const user = await deps.authenticator.authenticate(view);
+    record(user ? 'success' : 'failure', user?.username);
     if (user) return user;
     return newUnauthorized();
   } catch (e) {
+    record('error');
     if (e instanceof AuthenticationError) {
       deps.log.info({ code: e.code, reason: e.reason, path: view.path }, 'authentication failed');
       return newUnauthorized();

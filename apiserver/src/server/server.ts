@@ -127,13 +127,17 @@ function buildAuthenticator(
   config: ApiServerConfig,
   caches: AuthCaches,
   jwt: TokenAuthenticator | undefined,
-  webhook?: TokenAuthenticator,
+  webhook: TokenAuthenticator | undefined,
+  metrics: ApiServerMetrics,
 ): Authenticator {
   const credentials: Authenticator[] = [];
   // Kubernetes' order: the front proxy first, then client certificates, then bearer tokens.
   const rh = config.requestHeader;
   if (rh) credentials.push(requestHeaderAuthenticator({ ...rh, roots: rh.ca.certs }));
-  if (config.clientCA) credentials.push(x509Authenticator({ roots: config.clientCA.certs }));
+  if (config.clientCA) {
+    const observeRemaining = (seconds: number) => metrics.observeClientCertificateExpiration(seconds);
+    credentials.push(x509Authenticator({ roots: config.clientCA.certs, observeRemaining }));
+  }
   credentials.push(bearerTokenAuthenticator(tokenAuthenticators(config, caches, jwt, webhook)));
   const authenticated = withAuthenticatedGroup(unionAuthenticator(credentials));
   // A bad credential is a 401 even when anonymous requests are allowed (unionauth.NewFailOnError).
@@ -187,6 +191,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
   let shuttingDown = false;
   let stopAuthz: () => void = () => {};
   try {
+    const metrics = new ApiServerMetrics();
     const serviceOpts = { serviceCidr: config.services.cidr, nodePortRange: config.services.nodePortRange };
     const registries = new Registries(store, serviceOpts);
     await ensureSystemNamespaces(registries);
@@ -199,7 +204,11 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       config.authorization?.entries ?? entriesForModes(config.authorizationModes),
       registries,
       log,
-      { legacyWebhook: config.authorizationWebhook, file: config.authorization?.file },
+      {
+        legacyWebhook: config.authorizationWebhook,
+        file: config.authorization?.file,
+        recordDecision: (type, name, decision) => metrics.recordAuthorizationDecision(type, name, decision),
+      },
     );
     const tokenWebhook = config.tokenWebhook
       ? tokenWebhookAuthenticator(config.tokenWebhook, log.child({ component: 'token-webhook' }))
@@ -279,7 +288,6 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
         'auditing requests',
       );
     }
-    const metrics = new ApiServerMetrics();
     const app = await buildApp({
       auditor,
       serving: config.serving,
@@ -287,7 +295,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       isRequestHeader: config.requestHeader
         ? (name: string) => isRequestHeader(name, config.requestHeader!)
         : undefined,
-      authenticator: buildAuthenticator(config, caches, jwt, tokenWebhook),
+      authenticator: buildAuthenticator(config, caches, jwt, tokenWebhook, metrics),
       authorizer: authz.authorizer,
       metrics,
       log,
@@ -373,7 +381,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
           (await registries.get('', 'pods')!.list({ namespace: ns, filter: EVERYTHING })).items as Pod[],
       },
     });
-    const servingRegistries = new Registries(store, { admission, ...serviceOpts });
+    const servingRegistries = new Registries(store, { admission, metrics, ...serviceOpts });
     servingRegistries.namespaceLister = namespaces;
     const saConfig = config.serviceAccount;
     const signing = saConfig?.signingKey

@@ -18,12 +18,18 @@ export interface X509AuthenticatorOptions {
   readonly now?: () => Date;
   /** Verified chains remembered at most (default 4096; 0 disables the cache). */
   readonly cacheSize?: number;
+  /**
+   * Told the time left on every presented leaf, before its chain is verified (kube-apiserver's
+   * apiserver_client_certificate_expiration_seconds): also for chains that then fail.
+   */
+  readonly observeRemaining?: (seconds: number) => void;
 }
 
 interface Verified {
   readonly user: UserInfo | null;
   readonly notBefore: number;
   readonly notAfter: number;
+  readonly leafNotAfter: number;
 }
 
 export function x509Authenticator(opts: X509AuthenticatorOptions): Authenticator {
@@ -51,6 +57,7 @@ export function x509Authenticator(opts: X509AuthenticatorOptions): Authenticator
       throw new AuthenticationError('X509_UNVERIFIED', 'unparsable client certificate');
     }
     const leaf = chain[0]!;
+    opts.observeRemaining?.((leaf.notAfter.getTime() - at.getTime()) / 1000);
     const verdict = verifyCertificate(leaf, {
       roots,
       intermediates: chain.slice(1),
@@ -63,7 +70,8 @@ export function x509Authenticator(opts: X509AuthenticatorOptions): Authenticator
     const notBefore = Math.max(...verdict.chain.map((c) => c.notBefore.getTime()));
     const notAfter = Math.min(...verdict.chain.map((c) => c.notAfter.getTime()));
     // An empty CN names nobody: not authenticated by this authenticator (CommonNameUserConversion).
-    if (!leaf.subject.commonName) return { user: null, notBefore, notAfter };
+    const leafNotAfter = leaf.notAfter.getTime();
+    if (!leaf.subject.commonName) return { user: null, notBefore, notAfter, leafNotAfter };
     const fingerprint = createHash('sha256').update(leaf.der).digest('hex');
     return {
       user: {
@@ -73,8 +81,13 @@ export function x509Authenticator(opts: X509AuthenticatorOptions): Authenticator
       },
       notBefore,
       notAfter,
+      leafNotAfter,
     };
   }
+  const cachedUser = (v: Verified, t: number): UserInfo | null => {
+    opts.observeRemaining?.((v.leafNotAfter - t) / 1000);
+    return v.user;
+  };
 
   return {
     async authenticate(req: AuthnRequest): Promise<UserInfo | null> {
@@ -85,14 +98,14 @@ export function x509Authenticator(opts: X509AuthenticatorOptions): Authenticator
       if (cacheSize === 0) return verify(req, at, roots).user;
       const same = byChain.get(req.peerCertificates);
       const t = at.getTime();
-      if (same && t >= same.notBefore && t <= same.notAfter) return same.user;
+      if (same && t >= same.notBefore && t <= same.notAfter) return cachedUser(same, t);
       const h = createHash('sha256');
       for (const der of req.peerCertificates) h.update(der);
       const key = h.digest('base64');
       const hit = cache.get(key);
       if (hit && t >= hit.notBefore && t <= hit.notAfter) {
         byChain.set(req.peerCertificates, hit);
-        return hit.user;
+        return cachedUser(hit, t);
       }
       // Failures are not cached: the error path must stay exactly as verification says.
       const fresh = verify(req, at, roots);
