@@ -100,11 +100,24 @@ export class ApiServerMetrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
+  // Every request authenticates and most are authorized: their series are looked up once, not
+  // hashed from a labels object per request.
+  readonly #authnChildren = new Map<string, { attempts: Counter.Internal; latency: Histogram.Internal<string> }>();
+  readonly #userChildren = new Map<string, Counter.Internal>();
+  readonly #authzChildren = new Map<string, Counter.Internal>();
+
   /** recordAuthMetrics: every request's authentication, with the user's compressed name on success. */
   recordAuthentication(result: AuthenticationResult, seconds: number, username?: string): void {
-    if (result === 'success' && username !== undefined) this.#authnUsers.inc({ username: compressUsername(username) });
-    this.#authnAttempts.inc({ result });
-    this.#authnLatency.observe({ result }, seconds);
+    if (result === 'success' && username !== undefined) {
+      const name = compressUsername(username);
+      cached(this.#userChildren, name, () => this.#authnUsers.labels(name)).inc();
+    }
+    const c = cached(this.#authnChildren, result, () => ({
+      attempts: this.#authnAttempts.labels(result),
+      latency: this.#authnLatency.labels(result),
+    }));
+    c.attempts.inc();
+    c.latency.observe(seconds);
   }
 
   /** The time left on a presented client certificate, observed before it is verified (as upstream). */
@@ -114,7 +127,8 @@ export class ApiServerMetrics {
 
   /** A terminal decision of one configured authorizer (no opinion is not recorded). */
   recordAuthorizationDecision(type: string, name: string, decision: AuthorizationDecisionLabel): void {
-    this.#authzDecisions.inc({ type, name, decision });
+    const key = `${type}\0${name}\0${decision}`;
+    cached(this.#authzChildren, key, () => this.#authzDecisions.labels(type, name, decision)).inc();
   }
 
   /** A certificate just issued through /status for a CSR that asked for expirationSeconds. */
@@ -148,6 +162,15 @@ export class ApiServerMetrics {
       reply.header('content-type', this.registry.contentType).send(await this.registry.metrics());
     });
   }
+}
+
+function cached<V>(map: Map<string, V>, key: string, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = make();
+    map.set(key, v);
+  }
+  return v;
 }
 
 /** CleanVerb: the HTTP method upper-cased, with LIST, WATCH and APPLY told apart. */
