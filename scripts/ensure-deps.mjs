@@ -65,7 +65,7 @@ if (process.argv.includes('--etcd')) {
   });
 }
 
-// `--cfssl`: bench:csr's baseline signer (Debian's golang-cfssl); without it that column is skipped.
+// `--cfssl`: bench:csr's and bench:scale's baseline signer (Debian's golang-cfssl); without it that row is skipped.
 if (process.argv.includes('--cfssl')) {
   ensurePackage({
     bin: 'cfssl',
@@ -73,6 +73,6 @@ if (process.argv.includes('--cfssl')) {
     pkg: 'golang-cfssl',
     what: 'cfssl',
     required: false,
-    hint: "bench:csr skips its column (Debian's golang-cfssl package provides it)",
+    hint: "bench:csr and bench:scale skip that baseline (Debian's golang-cfssl package provides it)",
   });
 }

@@ -3,17 +3,14 @@
 // cluster CA, seen issued through a watch. Next to it, in the same run and for the same CSRs,
 // `cfssl serve`'s /api/v1/cfssl/sign (Debian golang-cfssl) as the baseline signer. Bounded: a
 // global time guard, every child killed on exit, the temp dir removed.
-import { execFileSync } from 'node:child_process';
-import { createPrivateKey } from 'node:crypto';
 import type { CertificateSigningRequest } from '@mkube/shared/api';
 import { createClient, ListWatcher } from '@mkube/shared/client';
 import { createCsrPem, generateKeyPair } from '@mkube/shared/pki';
-import { Pool } from 'undici';
+import { measureCfssl } from '../../shared/bench/cfssl.ts';
 import {
   benchWork,
   cpuSeconds,
   f,
-  freePort,
   mainThreadCpuSeconds,
   pct,
   peakRssMb,
@@ -26,7 +23,7 @@ const N = Number(process.env.BENCH_CSRS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const TARGET = 500;
 const w = benchWork('csr', 300_000);
-const { file, start, logTail } = w;
+const { logTail } = w;
 
 // ---- the cluster (PKI written at run time; BENCH_CPU_PROF=<dir> profiles both daemons) ---------
 const cp = await startControlPlane(w);
@@ -126,58 +123,10 @@ const kcmMain = mainThreadCpuSeconds(kcmProc.pid) - kcmMain0;
 const selfCpu = (({ user, system }) => (user + system) / 1e6)(process.cpuUsage(cpuSelf0));
 
 // ---- cfssl serve, same CSRs, same concurrency --------------------------------------------------
-let cfsslRate = Number.NaN;
-let cfsslNote = '';
-let cfsslOk = 0;
-const cfssl = (() => {
-  try {
-    return execFileSync('sh', ['-c', 'command -v cfssl'], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-})();
-if (!cfssl) {
-  cfsslNote = 'cfssl: not installed (apt-get install golang-cfssl) — column skipped';
-} else {
-  // cfssl 1.2 reads SEC1 EC keys; the same CA, the same profile (client auth, 8760h).
-  const sec1 = createPrivateKey(caKeyPem).export({ type: 'sec1', format: 'pem' }) as string;
-  const cfgFile = file(
-    'cfssl.json',
-    JSON.stringify({ signing: { default: { usages: ['digital signature', 'client auth'], expiry: '8760h' } } }),
-  );
-  const port = await freePort();
-  start('cfssl', [
-    cfssl,
-    'serve',
-    '-address=127.0.0.1',
-    `-port=${port}`,
-    `-ca=${caFile}`,
-    `-ca-key=${file('ca-sec1.key', sec1)}`,
-    `-config=${cfgFile}`,
-  ]);
-  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: CONCURRENCY });
-  const sign = async (pem: string) => {
-    const r = await pool.request({
-      method: 'POST',
-      path: '/api/v1/cfssl/sign',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ certificate_request: pem }),
-    });
-    const body = (await r.body.json()) as { success?: boolean };
-    return body.success === true;
-  };
-  try {
-    await until('cfssl serve', 20_000, async () => ((await sign(pems[N]!)) ? true : undefined));
-    const c0 = performance.now();
-    await runPool(pems.slice(0, N), CONCURRENCY, async (pem) => {
-      if (await sign(pem)) cfsslOk++;
-    });
-    cfsslRate = cfsslOk / ((performance.now() - c0) / 1000);
-  } catch (e) {
-    cfsslNote = `cfssl: ${(e as Error).message}\n${logTail('cfssl')}`;
-  }
-  await pool.close();
-}
+const cfssl = await measureCfssl(w, { caFile, caKeyPem }, pems[N]!, pems.slice(0, N), CONCURRENCY);
+const cfsslRate = cfssl.rate;
+const cfsslOk = cfssl.signed;
+const cfsslNote = cfssl.note;
 
 // ---- report ------------------------------------------------------------------------------------
 const ok = issued.size === N;
