@@ -25,6 +25,7 @@ import { ProcessRuntime } from './runtime/runtime.js';
 import { buildKubeletApp } from './server/app.js';
 import { kubeletAuthenticator } from './server/auth.js';
 import { KubeletListener } from './server/listener.js';
+import { KubeletCertificateMetrics } from './server/metrics.js';
 
 export interface RunningKubelet {
   readonly port: number;
@@ -135,6 +136,7 @@ export async function startKubelet(cfg: KubeletConfig, opts: { log: Logger }): P
   const listener = new KubeletListener(cfg.clientCAPem, log.child({ component: 'server' }), cfg.tls);
   let clientPair: StoredPair | null = null;
   let servingNotAfter: Date | undefined;
+  const certificateMetrics = new KubeletCertificateMetrics();
   const authenticator = kubeletAuthenticator({
     ...(cfg.clientCAPem ? { clientCAPem: cfg.clientCAPem } : {}),
     ...(cfg.webhookAuthentication
@@ -182,6 +184,7 @@ export async function startKubelet(cfg: KubeletConfig, opts: { log: Logger }): P
     metrics: {
       clientCertNotAfter: () => clientPair?.leaf.notAfter,
       servingCertNotAfter: () => servingNotAfter,
+      certificates: certificateMetrics,
       runningPods: () => runtime.pods().filter((p) => p.status?.phase === 'Running').length,
       runningContainers: () =>
         runtime
@@ -231,6 +234,7 @@ export async function startKubelet(cfg: KubeletConfig, opts: { log: Logger }): P
         client: () => client ?? bootstrapClient ?? mainClient(),
         rotate: cfg.rotateCertificates,
         log,
+        metrics: certificateMetrics.client,
         onCertificate: (pair) => {
           clientPair = pair;
           if (!client) {
@@ -262,6 +266,7 @@ export async function startKubelet(cfg: KubeletConfig, opts: { log: Logger }): P
       client: mainClient,
       rotate: true,
       log,
+      metrics: certificateMetrics.serving,
       onCertificate: (pair) => {
         listener.setCertificate({ certPem: pair.certPem, keyPem: pair.keyPem });
         servingNotAfter = pair.leaf.notAfter;

@@ -6,10 +6,15 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ClusterRoleBinding, Pod } from '@mkube/shared/api';
+import { createClient } from '@mkube/shared/client';
 import WebSocket from 'ws';
 import { issueClient } from '../../apiserver/test/server/fixture.ts';
 import { waitFor } from '../../controller-manager/test/fixture.ts';
-import { curlKubelet, type NodeCluster, startNodeCluster, type TestKubelet } from './fixture.ts';
+import { CertificateManager } from '../src/certificate/manager.ts';
+import { CertificateFileStore } from '../src/certificate/store.ts';
+import { servingTemplate } from '../src/kubelet.ts';
+import { KubeletCertificateMetrics, renderMetrics } from '../src/server/metrics.ts';
+import { curlKubelet, type NodeCluster, quiet, startNodeCluster, type TestKubelet } from './fixture.ts';
 
 const STATIC_POD = `apiVersion: v1
 kind: Pod
@@ -293,5 +298,47 @@ describe('kubelet API (10250)', () => {
     assert.ok(meta.annotations['kubernetes.io/config.mirror']);
     assert.equal(meta.ownerReferences[0]?.kind, 'Node');
     assert.equal(meta.ownerReferences[0]?.name, 'node-api');
+  });
+
+  it("counts a failed renewal in /metrics' renew-error counters", async () => {
+    // A certificate manager whose identity may not create CSRs: every attempt is a 403 from the real
+    // apiserver, retried with backoff, and counted as upstream's CertificateRenewFailure.
+    const nobody = await issueClient(c.fx, 'nobody');
+    const client = createClient({
+      server: c.fx.url,
+      caPem: readFileSync(ca(), 'utf8'),
+      clientCertPem: readFileSync(nobody.crt, 'utf8'),
+      clientKeyPem: readFileSync(nobody.key, 'utf8'),
+    });
+    const metrics = new KubeletCertificateMetrics();
+    const manager = new CertificateManager({
+      name: 'serving',
+      store: new CertificateFileStore(join(c.fx.dir, 'renew-errors'), 'kubelet-server', quiet()),
+      template: () => servingTemplate('node-renew', ['127.0.0.9']),
+      client: () => client,
+      rotate: true,
+      log: quiet(),
+      metrics: metrics.serving,
+      onCertificate: () => {},
+    });
+    await manager.start();
+    try {
+      await waitFor('a renewal failed', async () => (metrics.servingRenewErrors >= 1 ? true : undefined), 10_000);
+    } finally {
+      await manager.stop();
+      await client.close();
+    }
+    const text = renderMetrics('node-renew', {
+      clientCertNotAfter: () => undefined,
+      servingCertNotAfter: () => undefined,
+      runningPods: () => 0,
+      runningContainers: () => 0,
+      certificates: metrics,
+    });
+    assert.match(text, /^kubelet_server_expiration_renew_errors [1-9]\d*$/m);
+    assert.match(text, /^kubelet_certificate_manager_client_expiration_renew_errors 0$/m);
+    assert.match(text, /^kubelet_certificate_manager_server_rotation_seconds_count 0$/m);
+    // No certificate: upstream's gauges say +Inf, not 0.
+    assert.match(text, /^kubelet_certificate_manager_server_ttl_seconds \+Inf$/m);
   });
 });

@@ -13,7 +13,7 @@ import type { Lease } from '@mkube/shared/api';
 import { issueClient } from '../../apiserver/test/server/fixture.ts';
 import { waitFor } from '../../controller-manager/test/fixture.ts';
 import { CertificateFileStore } from '../src/certificate/store.ts';
-import { type NodeCluster, startNodeCluster } from './fixture.ts';
+import { curlKubelet, type NodeCluster, startNodeCluster } from './fixture.ts';
 import { issueShortLived } from './shortcert.ts';
 
 const POD = `apiVersion: v1
@@ -149,6 +149,25 @@ describe('certificate rotation', () => {
       3000,
     );
     assert.notEqual(newSerial, oldSerial, 'new handshakes present the new serving certificate');
+
+    // /metrics: the serving pair's rotation is observed with the age of the pair it replaced (~12 s:
+    // the 1-minute bucket), neither renewal failed, and both TTLs count down from the new pairs.
+    const metrics = (
+      await curlKubelet(k, '/metrics', {
+        caCrt: c.fx.pki.caCrt,
+        cert: apiClient.crt,
+        key: apiClient.key,
+      })
+    ).body;
+    const value = (line: string) => Number(metrics.match(new RegExp(`^${line} (\\S+)$`, 'm'))?.[1]);
+    assert.equal(value('kubelet_certificate_manager_server_rotation_seconds_count'), 1, metrics);
+    assert.equal(value('kubelet_certificate_manager_server_rotation_seconds_bucket\\{le="60"\\}'), 1);
+    const age = value('kubelet_certificate_manager_server_rotation_seconds_sum');
+    assert.ok(age >= 0.7 * 16 - 1 && age < 20, `the replaced pair lived ${age} s`);
+    assert.equal(value('kubelet_server_expiration_renew_errors'), 0);
+    assert.equal(value('kubelet_certificate_manager_client_expiration_renew_errors'), 0);
+    assert.ok(value('kubelet_certificate_manager_server_ttl_seconds') > 16, 'the new serving pair is long-lived');
+    assert.ok(value('kubelet_certificate_manager_client_ttl_seconds') > 16, 'the new client pair is long-lived');
 
     // The stream opened before the swap is still flowing after it.
     const mark = streamed.length;

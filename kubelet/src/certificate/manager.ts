@@ -25,6 +25,15 @@ export interface CertificateManagerOptions {
   readonly onCertificate: (pair: StoredPair) => void | Promise<void>;
   readonly random?: () => number;
   readonly waitTimeoutMs?: number;
+  /** client-go's CertificateRenewFailure and CertificateRotation (the kubelet's /metrics). */
+  readonly metrics?: CertificateManagerMetrics;
+}
+
+export interface CertificateManagerMetrics {
+  /** A request for a new pair failed (it is retried with backoff). */
+  renewFailed(): void;
+  /** A new pair replaced one that had lived `seconds` since its notBefore. */
+  rotated(seconds: number): void;
 }
 
 /** client-go's nextRotationDeadline: notBefore + a uniformly random point in [70 %, 90 %) of the lifetime. */
@@ -123,10 +132,13 @@ export class CertificateManager {
       try {
         const pair = await this.#request();
         backoff.reset();
+        const previous = this.#current;
         this.#current = pair;
+        if (previous) this.o.metrics?.rotated((Date.now() - previous.leaf.notBefore.getTime()) / 1000);
         await this.o.onCertificate(pair);
       } catch (e) {
         if (signal.aborted) break;
+        this.o.metrics?.renewFailed();
         const delay = backoff.next();
         this.o.log.error(
           { pair: this.o.name, err: (e as Error).message, retryInMs: delay },
