@@ -47,6 +47,7 @@ import { publishAuthenticationInfo } from '../registry/authenticationinfo.js';
 import { ensureSystemNamespaces } from '../registry/bootstrap.js';
 import { EVERYTHING } from '../registry/filter.js';
 import { Registries } from '../registry/index.js';
+import { resourcePrefix } from '../registry/keys.js';
 import { createReviewHandler } from '../review/index.js';
 import {
   type IssuerDiscoveryDocuments,
@@ -382,6 +383,13 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       },
     });
     const servingRegistries = new Registries(store, { admission, metrics, ...serviceOpts });
+    metrics.trackStorageObjects(() =>
+      servingRegistries.all().map((r) => ({
+        // Upstream's label: the resource, with its group when it has one (pods, leases.coordination.k8s.io).
+        resource: r.def.group ? `${r.def.resource}.${r.def.group}` : r.def.resource,
+        count: async () => (await store.list(resourcePrefix(r.def), { limit: 1 })).count,
+      })),
+    );
     servingRegistries.namespaceLister = namespaces;
     const saConfig = config.serviceAccount;
     const signing = saConfig?.signingKey

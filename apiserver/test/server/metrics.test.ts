@@ -131,6 +131,21 @@ describe('apiserver /metrics', () => {
     assert.equal(delta({ type: 'RBAC', name: 'rbac', decision: 'denied' }), 0);
   });
 
+  it('counts the stored objects of each resource', async () => {
+    const configmaps = () => sample(text, 'apiserver_storage_objects', { resource: 'configmaps' });
+    let text = await metrics();
+    const before = configmaps();
+    assert.equal(typeof before, 'number', 'every stored resource has a series, zero included');
+    for (const n of ['so-1', 'so-2']) assert.equal((await kubectl(f, ['create', 'cm', n])).status, 0);
+    text = await metrics();
+    assert.equal(configmaps(), before! + 2);
+    assert.equal(sample(text, 'apiserver_storage_objects', { resource: 'namespaces' }), 4); // default, kube-*
+    assert.ok(
+      (sample(text, 'apiserver_storage_objects', { resource: 'clusterroles.rbac.authorization.k8s.io' }) ?? 0) > 10,
+    );
+    assert.match(text, /^# TYPE apiserver_storage_objects gauge$/m);
+  });
+
   it('counts issued CSRs that asked for a duration, and those whose duration the signer honoured', async () => {
     const ca = CertificateAuthority.fromPem(readFileSync(f.pki.caCrt), readFileSync(join(f.dir, 'ca.key')));
     const put = async (path: string, obj: unknown) => {
