@@ -212,11 +212,32 @@ export class RequestAudit {
   }
 }
 
+/** apiserver_audit_level_total and apiserver_audit_event_total. */
+export interface AuditMetrics {
+  /** Every request's policy level, None included (ObservePolicyLevel). */
+  level(level: string): void;
+  /** An event handed to the backends (ObserveEvent). */
+  event(): void;
+}
+
 export class Auditor {
+  private readonly backend: AuditBackend;
+
   constructor(
     private readonly policy: PolicyRuleEvaluator,
-    private readonly backend: AuditBackend,
-  ) {}
+    backend: AuditBackend,
+    private readonly metrics?: AuditMetrics,
+  ) {
+    this.backend = metrics
+      ? {
+          write: (e) => {
+            metrics.event();
+            backend.write(e);
+          },
+          close: () => backend.close(),
+        }
+      : backend;
+  }
 
   /** The request's audit record, or undefined when its policy level is None. */
   begin(
@@ -227,6 +248,7 @@ export class Auditor {
     id = randomUUID(),
   ): RequestAudit | undefined {
     const config = this.policy.evaluate(attrs, authenticated);
+    this.metrics?.level(config.level);
     if (config.level === 'None') return undefined;
     return new RequestAudit(
       id,

@@ -14,6 +14,8 @@ import type { AuditEvent } from './types.js';
 /** The --audit-webhook-* settings, and where to log failures. */
 export interface WebhookBackendOptions extends AuditWebhookConfig {
   readonly log: Logger;
+  /** Events lost (a full buffer, a batch that failed): apiserver_audit_error_total{plugin="webhook"}. */
+  readonly onDropped?: (events: number) => void;
 }
 
 /** How long close() waits for buffered events to go out. */
@@ -42,6 +44,7 @@ export class WebhookBackend implements AuditBackend {
     if (this.#closed) return;
     if (this.#buffer.length >= this.#o.bufferSize) {
       // Upstream drops rather than blocking the request.
+      this.#o.onDropped?.(1);
       if (this.#dropped++ % 1000 === 0) {
         this.#o.log.error({ webhook: this.#client.server, dropped: this.#dropped }, 'audit buffer full: event dropped');
       }
@@ -91,6 +94,7 @@ export class WebhookBackend implements AuditBackend {
         { expectJson: false },
       );
     } catch (e) {
+      this.#o.onDropped?.(items.length);
       this.#o.log.error(
         { webhook: this.#client.server, events: items.length, error: (e as Error).message },
         'audit webhook: failed to send a batch of events; dropped',

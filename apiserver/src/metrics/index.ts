@@ -120,6 +120,31 @@ export class ApiServerMetrics {
     });
   }
 
+  readonly #auditEvents = new Counter({
+    name: 'apiserver_audit_event_total',
+    help: '[ALPHA] Counter of audit events generated and sent to the audit backend.',
+    registers: [this.registry],
+  });
+  readonly #auditErrors = new Counter({
+    name: 'apiserver_audit_error_total',
+    help: '[ALPHA] Counter of audit events that failed to be audited properly. Plugin identifies the plugin affected by the error.',
+    labelNames: ['plugin'],
+    registers: [this.registry],
+  });
+  readonly #auditLevels = new Counter({
+    name: 'apiserver_audit_level_total',
+    help: '[ALPHA] Counter of policy levels for audit events (1 per request).',
+    labelNames: ['level'],
+    registers: [this.registry],
+  });
+
+  /** The auditor's and the audit webhook's hooks. */
+  readonly audit = {
+    level: (level: string) => this.#auditLevels.inc({ level }),
+    event: () => this.#auditEvents.inc(),
+    error: (plugin: string, events: number) => this.#auditErrors.inc({ plugin }, events),
+  };
+
   // Every request authenticates and most are authorized: their series are looked up once, not
   // hashed from a labels object per request.
   readonly #authnChildren = new Map<string, { attempts: Counter.Internal; latency: Histogram.Internal<string> }>();

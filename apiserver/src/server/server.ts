@@ -263,7 +263,11 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     };
     const audit = config.audit;
     const auditWebhook = audit?.webhook
-      ? new WebhookBackend({ ...audit.webhook, log: log.child({ component: 'audit-webhook' }) })
+      ? new WebhookBackend({
+          ...audit.webhook,
+          log: log.child({ component: 'audit-webhook' }),
+          onDropped: (n) => metrics.audit.error('webhook', n),
+        })
       : undefined;
     const auditor = audit
       ? new Auditor(
@@ -281,6 +285,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
               : []),
             ...(auditWebhook ? [auditWebhook] : []),
           ]),
+          metrics.audit,
         )
       : undefined;
     if (audit) {

@@ -46,6 +46,7 @@ describe('audit webhook backend', () => {
       `--audit-webhook-config-file=${kc}`,
       '--audit-webhook-batch-max-size=5',
       '--audit-webhook-batch-max-wait=500ms',
+      '--audit-webhook-initial-backoff=20ms',
     ]);
   });
   after(async () => {
@@ -94,6 +95,17 @@ describe('audit webhook backend', () => {
     assert.equal(r.status, 0, r.err);
     await new Promise((res) => setTimeout(res, 1000));
     assert.ok(wh.requests.length > before, 'it tried');
+    // Once its retries are spent the batch is dropped, and counted as the webhook plugin's errors.
+    const errors = async () => {
+      const r = await kubectl(fx, ['get', '--raw', '/metrics']);
+      return Number(/^apiserver_audit_error_total\{plugin="webhook"\} (\d+)$/m.exec(r.out)?.[1] ?? '0');
+    };
+    let dropped = 0;
+    for (let i = 0; i < 50 && dropped === 0; i++) {
+      dropped = await errors();
+      if (dropped === 0) await new Promise((res) => setTimeout(res, 200));
+    }
+    assert.ok(dropped >= 1, 'the dropped events are counted');
     wh.respond = () => ({ raw: '' });
     assert.equal((await kubectl(fx, ['get', 'serviceaccounts', '-n', 'default'])).status, 0);
     await until('the later event', () =>

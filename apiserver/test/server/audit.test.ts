@@ -139,6 +139,28 @@ describe('audit log', () => {
     assert.deepEqual(byId(hid), []);
   });
 
+  it("/metrics counts every request's policy level and every event sent to the backend", async () => {
+    const value = (text: string, line: string) => Number(new RegExp(`^${line} (\\S+)$`, 'm').exec(text)?.[1] ?? '0');
+    const scrape = async () => {
+      const before = events().length;
+      const r = await curl(f, '/metrics');
+      assert.equal(r.code, 200, r.body);
+      return { text: r.body, before, after: events().length };
+    };
+    const first = await scrape();
+    assert.equal((await curl(f, '/healthz')).code, 200); // level None: no event
+    assert.equal((await kubectl(f, ['get', 'secrets', '-n', 'default'])).status, 0); // Metadata
+    const second = await scrape();
+    const delta = (line: string) => value(second.text, line) - value(first.text, line);
+    assert.ok(delta('apiserver_audit_level_total\\{level="None"\\}') >= 1);
+    assert.ok(delta('apiserver_audit_level_total\\{level="Metadata"\\}') >= 2, 'the list and the second scrape');
+    // Every event is counted as it is written: the scrape sees all lines written before it and
+    // none written after (its own ResponseComplete).
+    const counted = value(second.text, 'apiserver_audit_event_total');
+    assert.ok(counted >= second.before && counted <= second.after, `${second.before} <= ${counted} <= ${second.after}`);
+    assert.match(second.text, /^# HELP apiserver_audit_event_total \[ALPHA\] /m);
+  });
+
   it('a forbidden request records the decision and the Forbidden Status', async () => {
     const eve = await issueClient(f, 'eve', ['staff']);
     const r = await kubectl({ kubeconfig: eve.kubeconfig, dir: f.dir }, ['get', 'secrets', '-n', 'kube-system']);
