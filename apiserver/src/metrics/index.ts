@@ -3,8 +3,9 @@
 // apiserver_request_duration_seconds with upstream's labels (k8s.io/apiserver endpoints/metrics),
 // and the security path's own: authentication attempts and latency (endpoints/filters/metrics.go),
 // the remaining lifetime of client certificates (authentication/request/x509), each authorizer's
-// terminal decisions (authorization/metrics) and whether signers honour a CSR's expirationSeconds
-// (pkg/registry/certificates/certificates/storage/metrics.go). Names, labels, buckets and values as
+// terminal decisions (authorization/metrics), whether signers honour a CSR's expirationSeconds
+// (pkg/registry/certificates/certificates/storage/metrics.go), the audit counters (apiserver/pkg/audit
+// metrics.go) and each resource's stored objects. Names, labels, buckets and values as
 // upstream's; ALPHA metrics' help text carries upstream's "[ALPHA] " prefix. prom-client keeps the
 // registry and the text format.
 import type { FastifyInstance } from 'fastify';
@@ -96,30 +97,6 @@ export class ApiServerMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
-    collectDefaultMetrics({ register: this.registry });
-  }
-
-  /**
-   * apiserver_storage_objects: each stored resource's object count, read from the store when
-   * /metrics is scraped (a count query per resource, as etcd's count_only range); -1 for a resource
-   * whose count failed, as upstream.
-   */
-  trackStorageObjects(resources: () => readonly { resource: string; count: () => Promise<number> }[]): void {
-    new Gauge({
-      name: 'apiserver_storage_objects',
-      help: '[STABLE] Number of stored objects at the time of last check split by kind. In case of a fetching error, the value will be -1.',
-      labelNames: ['resource'],
-      registers: [this.registry],
-      async collect() {
-        this.reset();
-        await Promise.all(
-          resources().map(async (r) => this.set({ resource: r.resource }, await r.count().catch(() => -1))),
-        );
-      },
-    });
-  }
-
   readonly #auditEvents = new Counter({
     name: 'apiserver_audit_event_total',
     help: '[ALPHA] Counter of audit events generated and sent to the audit backend.',
@@ -150,6 +127,30 @@ export class ApiServerMetrics {
   readonly #authnChildren = new Map<string, { attempts: Counter.Internal; latency: Histogram.Internal<string> }>();
   readonly #userChildren = new Map<string, Counter.Internal>();
   readonly #authzChildren = new Map<string, Counter.Internal>();
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * apiserver_storage_objects: each stored resource's object count, read from the store when
+   * /metrics is scraped (a count query per resource, as etcd's count_only range); -1 for a resource
+   * whose count failed, as upstream.
+   */
+  trackStorageObjects(resources: () => readonly { resource: string; count: () => Promise<number> }[]): void {
+    new Gauge({
+      name: 'apiserver_storage_objects',
+      help: '[STABLE] Number of stored objects at the time of last check split by kind. In case of a fetching error, the value will be -1.',
+      labelNames: ['resource'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        await Promise.all(
+          resources().map(async (r) => this.set({ resource: r.resource }, await r.count().catch(() => -1))),
+        );
+      },
+    });
+  }
 
   /** recordAuthMetrics: every request's authentication, with the user's compressed name on success. */
   recordAuthentication(result: AuthenticationResult, seconds: number, username?: string): void {
