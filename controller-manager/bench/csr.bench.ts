@@ -124,9 +124,6 @@ const selfCpu = (({ user, system }) => (user + system) / 1e6)(process.cpuUsage(c
 
 // ---- cfssl serve, same CSRs, same concurrency --------------------------------------------------
 const cfssl = await measureCfssl(w, { caFile, caKeyPem }, pems[N]!, pems.slice(0, N), CONCURRENCY);
-const cfsslRate = cfssl.rate;
-const cfsslOk = cfssl.signed;
-const cfsslNote = cfssl.note;
 
 // ---- report ------------------------------------------------------------------------------------
 const ok = issued.size === N;
@@ -141,10 +138,10 @@ const rows = [
   ],
   [
     'cfssl serve /api/v1/cfssl/sign',
-    Number.isFinite(cfsslRate) ? `${f(cfsslRate)} signs/s` : 'skipped',
+    Number.isFinite(cfssl.rate) ? `${f(cfssl.rate)} signs/s` : 'skipped',
     '',
     '',
-    Number.isFinite(cfsslRate) ? `${cfsslOk}/${N} signed (signing only: no API, no approval, no storage)` : '',
+    Number.isFinite(cfssl.rate) ? `${cfssl.signed}/${N} signed (signing only: no API, no approval, no storage)` : '',
   ],
 ];
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -153,9 +150,9 @@ process.stdout.write(
 );
 for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join('  ')}\n`);
 process.stdout.write('\n');
-if (cfsslNote) process.stdout.write(`${cfsslNote}\n`);
-if (Number.isFinite(cfsslRate))
-  process.stdout.write(`ratio mkube/cfssl: ${f(mkubeRate / cfsslRate, 2)}× (target > 1)\n`);
+if (cfssl.note) process.stdout.write(`${cfssl.note}\n`);
+if (Number.isFinite(cfssl.rate))
+  process.stdout.write(`ratio mkube/cfssl: ${f(mkubeRate / cfssl.rate, 2)}× (target > 1)\n`);
 process.stdout.write(
   `target ≥ ${TARGET} CSRs/s end to end: ${ok && mkubeRate >= TARGET ? 'MET' : 'MISSED'}\n` +
     `apiserver: peak RSS ${f(peakRssMb(api.pid))} MB, CPU ${f(apiCpu, 1)} s (main thread ${f(apiMain, 1)} s, busy ${f((100 * apiMain) / ((t1 - t0) / 1000))} % of the phase); controller-manager: peak RSS ${f(peakRssMb(kcmProc.pid))} MB, CPU ${f(kcmCpu, 1)} s (main thread ${f(kcmMain, 1)} s); this client (posting and watching): CPU ${f(selfCpu, 1)} s (during the mkube phase, ${f((t1 - t0) / 1000, 1)} s)\n`,

@@ -25,7 +25,7 @@ export type AuthenticationResult = 'success' | 'failure' | 'error';
 export type AuthorizationDecisionLabel = 'allowed' | 'denied';
 
 /** compressUsername: a few well-known names as they are, e-mail-like ones as one value, the rest "other". */
-export function compressUsername(username: string): string {
+function compressUsername(username: string): string {
   if (['admin', 'client', 'kube_proxy', 'kubelet', 'system:serviceaccount:kube-system:default'].includes(username)) {
     return username;
   }
@@ -33,7 +33,7 @@ export function compressUsername(username: string): string {
 }
 
 /** isDurationHonored: within 5 minutes (the backdate) plus 5 % of what was asked. */
-export function isDurationHonored(wantSeconds: number, gotSeconds: number): boolean {
+function isDurationHonored(wantSeconds: number, gotSeconds: number): boolean {
   return Math.abs(wantSeconds - gotSeconds) < 300 + wantSeconds / 20;
 }
 

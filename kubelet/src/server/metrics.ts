@@ -22,22 +22,17 @@ export class KubeletCertificateMetrics {
   servingRotationCount = 0;
   servingRotationSum = 0;
 
-  get client(): CertificateManagerMetrics {
-    return { renewFailed: () => this.clientRenewErrors++, rotated: () => {} };
-  }
-
-  get serving(): CertificateManagerMetrics {
-    return {
-      renewFailed: () => this.servingRenewErrors++,
-      rotated: (seconds) => {
-        this.servingRotationCount++;
-        this.servingRotationSum += seconds;
-        ROTATION_BUCKETS.forEach((le, i) => {
-          if (seconds <= le) this.servingRotationBuckets[i]!++;
-        });
-      },
-    };
-  }
+  readonly client: CertificateManagerMetrics = { renewFailed: () => this.clientRenewErrors++, rotated: () => {} };
+  readonly serving: CertificateManagerMetrics = {
+    renewFailed: () => this.servingRenewErrors++,
+    rotated: (seconds) => {
+      this.servingRotationCount++;
+      this.servingRotationSum += seconds;
+      ROTATION_BUCKETS.forEach((le, i) => {
+        if (seconds <= le) this.servingRotationBuckets[i]!++;
+      });
+    },
+  };
 }
 
 /** Seconds until `notAfter`, truncated, negative once expired; +Inf without a certificate (upstream's gauges). */

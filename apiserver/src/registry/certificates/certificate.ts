@@ -1,6 +1,6 @@
 // status.certificate rules (k8s pkg/apis/certificates/validation validateCertificate): empty, or
 // one or more PEM `CERTIFICATE` blocks without headers, each holding a parseable X.509 certificate.
-import { parseCertificateDer } from '@mkube/shared/pki';
+import { type ParsedCertificate, parseCertificateDer } from '@mkube/shared/pki';
 import { decodePemBlocks } from './pem.js';
 
 const CERTIFICATE_BLOCK_TYPE = 'CERTIFICATE';
@@ -24,4 +24,15 @@ export function certificateProblem(pem: Buffer): string | null {
   }
   if (blocks.length === 0) return 'must contain at least one CERTIFICATE PEM block';
   return null;
+}
+
+/** The bundle's first certificate (Go's cert.ParseCertsPEM(...)[0]), or undefined when there is none or it is malformed. */
+export function firstCertificate(pem: Buffer): ParsedCertificate | undefined {
+  const block = decodePemBlocks(pem.toString('latin1')).find((b) => b.type === CERTIFICATE_BLOCK_TYPE);
+  if (!block) return undefined;
+  try {
+    return parseCertificateDer(block.bytes);
+  } catch {
+    return undefined;
+  }
 }

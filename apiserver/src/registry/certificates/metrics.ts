@@ -3,10 +3,9 @@
 // and, when the issued certificate's lifetime is within the allowance, count it as honoured too. Only
 // writes that were persisted count: not dry runs, not failed ones.
 import type { CertificateSigningRequest } from '@mkube/shared/api';
-import { parseCertificateDer } from '@mkube/shared/pki';
 import type { FinishFunc, RegistryHooks } from '../strategy.js';
 import { decodeStdBase64 } from './bytes.js';
-import { decodePemBlocks } from './pem.js';
+import { firstCertificate } from './certificate.js';
 
 type CSR = CertificateSigningRequest;
 
@@ -19,15 +18,8 @@ const nothing: FinishFunc = async () => {};
 /** The first certificate's lifetime in seconds, or undefined when it does not parse (only the count of requests is kept). */
 function issuedLifetime(certificate: string): number | undefined {
   const decoded = decodeStdBase64(certificate);
-  if (!decoded.ok) return undefined;
-  const block = decodePemBlocks(decoded.bytes.toString('latin1')).find((b) => b.type === 'CERTIFICATE');
-  if (!block) return undefined;
-  try {
-    const cert = parseCertificateDer(block.bytes);
-    return (cert.notAfter.getTime() - cert.notBefore.getTime()) / 1000;
-  } catch {
-    return undefined;
-  }
+  const cert = decoded.ok ? firstCertificate(decoded.bytes) : undefined;
+  return cert && (cert.notAfter.getTime() - cert.notBefore.getTime()) / 1000;
 }
 
 export function csrDurationHooks(metrics: CsrDurationMetrics): RegistryHooks<CSR> {
