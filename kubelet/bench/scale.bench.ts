@@ -210,6 +210,9 @@ const apiMain = mainThreadCpuSeconds(cp.api.pid) - apiMain0;
 const kcmMain = mainThreadCpuSeconds(cp.kcm.pid) - kcmMain0;
 const selfMain = mainThreadCpuSeconds() - selfMain0;
 const verbsAtJoin = new Map(byVerb);
+process.stdout.write(
+  `bench:scale: all ${N} Ready in ${f(allReadyS, 2)} s; ${STEADY_S} s of steady state, then the baselines…\n`,
+);
 const lat = joins.map((j) => j.ms);
 
 // Steady state: N leases renewed every 10 s (N/10 writes/s); the apiserver's CPU over the window.
