@@ -96,7 +96,9 @@ function buildControllers(
   if (on('certificatesigningrequest-approving-controller')) {
     const name = 'certificatesigningrequest-approving-controller';
     const l = log.child({ controller: name });
-    controllers.push(new CertificateController(name, csrs(), approvingHandler(client, l, csrCache), l, CSR_WORKERS));
+    controllers.push(
+      new CertificateController(name, csrs(), approvingHandler(client, recorder(name), l, csrCache), l, CSR_WORKERS),
+    );
   }
   if (on('kubelet-serving-approver-controller')) {
     const name = 'kubelet-serving-approver-controller';

@@ -101,7 +101,7 @@ describe('controller-manager process across apiserver restarts', () => {
     }
   }
 
-  it("approves and issues with upstream's condition; kubectl shows it", async () => {
+  it("approves and issues with upstream's condition and an Event; kubectl shows both", async () => {
     const csr = await bootstrapCsr('e2e-a');
     const get = kubectl(pki.adminConf, ['get', 'csr', csr.metadata!.name!]);
     assert.equal(get.status, 0, get.stderr);
@@ -116,9 +116,18 @@ describe('controller-manager process across apiserver restarts', () => {
     ]);
     assert.equal(cond.status, 0, cond.stderr);
     assert.equal(cond.stdout, 'AutoApproved: Auto approving kubelet client certificate after SubjectAccessReview.');
-    const desc = kubectl(pki.adminConf, ['describe', 'csr', csr.metadata!.name!]);
+    // The approval's Event is sent in the background: it shows a moment after the condition.
+    let desc = kubectl(pki.adminConf, ['describe', 'csr', csr.metadata!.name!]);
+    for (let i = 0; i < 30 && !/AutoApproved/.test(desc.stdout); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      desc = kubectl(pki.adminConf, ['describe', 'csr', csr.metadata!.name!]);
+    }
     assert.equal(desc.status, 0, desc.stderr);
     assert.match(desc.stdout, /Status:\s+Approved,Issued/);
+    assert.match(
+      desc.stdout,
+      /Normal\s+AutoApproved\s+.*Auto approving kubelet client certificate after SubjectAccessReview\./,
+    );
   });
 
   it('keeps working after the apiserver is killed with -9 and restarted on the same data', async () => {

@@ -8,6 +8,7 @@ import { approvalState, isIssued, kubeletClientProblem, withCondition } from '@m
 import type { KubeClient } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import type { ParsedCsr } from '@mkube/shared/pki';
+import type { EventRecorder } from '../events/index.js';
 import { RESOURCES } from '../informers/index.js';
 import { errorSummary } from '../workqueue/index.js';
 import { IgnorableError } from './controller.js';
@@ -38,6 +39,7 @@ const RECOGNIZERS: readonly Recognizer[] = [
 
 export function approvingHandler(
   client: KubeClient,
+  recorder: EventRecorder,
   log: Logger,
   csrCache = new ParsedCsrCache(),
 ): (csr: CertificateSigningRequest) => Promise<void> {
@@ -83,9 +85,10 @@ export function approvingHandler(
       tried.push(r.subresource);
       if (!(await authorize(csr, r.subresource))) continue;
       const next = withCondition(csr, 'Approved', 'AutoApproved', r.message);
-      // No Event, as upstream: the condition carries the reason and message, and an Event per
-      // approval doubled the writes of a join (two per node at N = 1,000).
-      await csrs.updateSubresource(csr.metadata!.name!, 'approval', next);
+      const updated = await csrs.updateSubresource(csr.metadata!.name!, 'approval', next);
+      // Upstream's sarapprove records no Event; mkube records one (its issue asks for Events on
+      // approvals), so `kubectl describe csr` and `kubectl get events` show who approved and why.
+      recorder.event(updated, 'Normal', 'AutoApproved', r.message);
       log.debug({ csr: csr.metadata?.name, as: r.subresource }, 'approved');
       return;
     }

@@ -189,9 +189,8 @@ export function servingApprovingHandler(
     const v = verdict!;
     const next = withCondition(csr, v.approve ? 'Approved' : 'Denied', v.reason, v.message);
     const updated = await csrs.updateSubresource(csr.metadata!.name!, 'approval', next);
-    // A denial's Event has the rule's name as its reason, so `kubectl describe csr` shows why; an
-    // approval records none, as csrapproving's (its condition says it all).
-    if (!v.approve) recorder.event(updated, 'Warning', v.reason, v.message);
+    // The Event's reason is the rule's name, so `kubectl describe csr` shows why.
+    recorder.event(updated, v.approve ? 'Normal' : 'Warning', v.reason, v.message);
     log.info({ csr: csr.metadata?.name, approved: v.approve, reason: v.reason }, 'kubelet-serving csr decided');
   };
 }
