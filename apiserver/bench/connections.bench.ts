@@ -12,6 +12,7 @@ import {
   until,
 } from '../../shared/bench/controlplane.ts';
 import { KubeClient } from '../../shared/src/client/index.ts';
+import { measureTlsFloor } from './tlsfloor.ts';
 
 const N = Number(process.env.BENCH_CONNECTIONS ?? 400);
 const CONCURRENCY = 20;
@@ -102,6 +103,11 @@ for (const round of [0, 1]) {
 }
 bare.proc.kill('SIGTERM');
 await cp.stop();
+// With both servers stopped: Node's own TLS, this process alone.
+const floor = await measureTlsFloor(
+  { caPem: cp.caPem, server: await cp.leaf('floor', [], ['server auth'], ['127.0.0.1']), client: leaves[0]! },
+  N,
+);
 
 const api = results.get('apiserver')!;
 const base = results.get('bare fastify')!;
@@ -132,5 +138,12 @@ process.stdout.write(
 );
 process.stdout.write(
   `per joining node (one connection of each kind): apiserver ${f(api[0]! + api[1]!, 2)} ms, bare fastify ${f(base[0]! + base[1]!, 2)} ms\n`,
+);
+process.stdout.write(
+  `\nNode's own TLS (plain tls module, server and client in this process, CPU of both ends per full handshake):\n` +
+    `  TLS 1.3 ${f(floor.tls13, 2)} ms, with a client certificate ${f(floor.tls13ClientCert, 2)} ms; ` +
+    `TLS 1.2 with a client certificate ${f(floor.tls12ClientCert, 2)} ms\n` +
+    `  tls.createSecureContext with CA, certificate and key (once per kubelet identity): ${f(floor.secureContext, 2)} ms\n` +
+    `  per joining node, both ends of its two connections and its context: ${f(floor.tls13 + floor.tls13ClientCert + floor.secureContext, 2)} ms of CPU\n`,
 );
 process.exit(0);
