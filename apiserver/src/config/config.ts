@@ -115,6 +115,8 @@ export interface ApiServerConfig {
   readonly encryptionProviderConfigFile?: string;
   /** 0: never compact. */
   readonly compactionIntervalMs: number;
+  /** --event-ttl: Events are deleted this long after their last write; 0 keeps them. */
+  readonly eventTTLMs: number;
   readonly shutdownDelayMs: number;
   readonly verbosity: number;
 }
@@ -196,6 +198,10 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
   const compactionIntervalMs = num(flags, 'etcd-compaction-interval');
   if (compactionIntervalMs < 0) {
     problems.push({ code: 'BAD_VALUE', flag: 'etcd-compaction-interval', message: 'can not be negative' });
+  }
+  const eventTTLMs = num(flags, 'event-ttl');
+  if (eventTTLMs < 0) {
+    problems.push({ code: 'BAD_VALUE', flag: 'event-ttl', message: 'can not be negative' });
   }
   const shutdownDelayMs = num(flags, 'shutdown-delay-duration');
   if (shutdownDelayMs < 0) {
@@ -311,6 +317,7 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     etcd,
     encryptionProviderConfigFile: str(flags, 'encryption-provider-config') || undefined,
     compactionIntervalMs,
+    eventTTLMs,
     shutdownDelayMs,
     verbosity: num(flags, 'v'),
   });

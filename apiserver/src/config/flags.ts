@@ -344,6 +344,12 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     usage: 'The interval of compaction requests. If 0, the compaction request from apiserver is disabled.',
   },
   {
+    name: 'event-ttl',
+    type: 'duration',
+    default: '1h0m0s',
+    usage: 'Amount of time to retain events.',
+  },
+  {
     name: 'shutdown-delay-duration',
     type: 'duration',
     default: '0s',

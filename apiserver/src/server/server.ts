@@ -60,7 +60,7 @@ import {
   serviceAccountTokenAuthenticator,
   type TokenRequestScope,
 } from '../serviceaccount/token.js';
-import { newCompactor, type Store } from '../storage/index.js';
+import { newCompactor, type Store, TTLExpirer } from '../storage/index.js';
 import { buildApp } from './app.js';
 import { authorize } from './chain.js';
 import { registerResourceRoutes } from './resources.js';
@@ -468,6 +468,16 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
           })
         : undefined;
     compactor?.start(shutdown.signal);
+    // Events live --event-ttl past their last write, as kube-apiserver's etcd leases make them.
+    const eventTTL =
+      config.eventTTLMs > 0
+        ? new TTLExpirer(store, {
+            prefix: resourcePrefix({ group: '', resource: 'events' }),
+            ttlMs: config.eventTTLMs,
+            onError: (err) => log.warn({ err }, 'event expiry: retrying'),
+          })
+        : undefined;
+    eventTTL?.start(shutdown.signal);
 
     await f.listen({ port: config.serving.port, host: config.serving.bindAddress });
     const addr = f.server.address();
@@ -505,6 +515,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
           await f.close().catch(() => undefined);
         }
         compactor?.stop();
+        eventTTL?.stop();
         stopAuthz();
         await store.close();
         auditor?.close();

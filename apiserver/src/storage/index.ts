@@ -35,3 +35,4 @@ export type {
   UpdateOptions,
   WatchOptions,
 } from './store.js';
+export { TTLExpirer, type TTLExpirerOptions } from './ttl.js';

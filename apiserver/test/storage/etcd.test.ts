@@ -6,9 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
 import { type EtcdStore, openEtcdStore } from '../../src/storage/etcd/store.js';
+import { TTLExpirer } from '../../src/storage/index.js';
 import { describeStoreConformance } from './conformance.js';
 import { type EtcdFixture, startEtcdFixture } from './etcd-fixture.js';
-import { b } from './helpers.js';
+import { b, waitFor } from './helpers.js';
 
 let etcd: EtcdFixture;
 const ready = startEtcdFixture(1).then((f) => {
@@ -63,6 +64,33 @@ describe('EtcdStore', () => {
       assert.throws(() => s.keys.toEtcd('/elsewhere/x'), /outside \/registry/);
     } finally {
       raw.close();
+      await s.close();
+    }
+  });
+
+  it('expires keys by --event-ttl on etcd as on SQLite (a rewritten key lives on)', async () => {
+    const s = await open(`/ttl-${randomBytes(4).toString('hex')}`);
+    let now = 0;
+    const x = new TTLExpirer(s, { prefix: '/registry/events/', ttlMs: 10_000, now: () => now, sweepMs: 3_600_000 });
+    try {
+      const a = await s.create('/registry/events/ns/a', b('1'));
+      await s.create('/registry/events/ns/b', b('1'));
+      x.start();
+      await waitFor('both tracked', () => x.tracked === 2);
+      now = 5_000;
+      await s.update('/registry/events/ns/a', b('2'), { expectedModRevision: a.modRevision });
+      await waitFor('the rewrite seen', () => x.deadline('/registry/events/ns/a') === 15_000);
+      now = 10_000;
+      assert.equal(await x.sweep(), 1);
+      assert.deepEqual(
+        (await s.list('/registry/events/')).kvs.map((kv) => kv.key),
+        ['/registry/events/ns/a'],
+      );
+      now = 15_000;
+      assert.equal(await x.sweep(), 1);
+      assert.equal((await s.list('/registry/events/')).kvs.length, 0);
+    } finally {
+      x.stop();
       await s.close();
     }
   });

@@ -86,8 +86,8 @@ export function approvingHandler(
       if (!(await authorize(csr, r.subresource))) continue;
       const next = withCondition(csr, 'Approved', 'AutoApproved', r.message);
       const updated = await csrs.updateSubresource(csr.metadata!.name!, 'approval', next);
-      // Upstream's sarapprove records no Event; mkube records one (its issue asks for Events on
-      // approvals), so `kubectl describe csr` and `kubectl get events` show who approved and why.
+      // Upstream's sarapprove records no Event; mkube records one, so `kubectl describe csr` shows an
+      // approval beside the denials and signing failures that have theirs.
       recorder.event(updated, 'Normal', 'AutoApproved', r.message);
       log.debug({ csr: csr.metadata?.name, as: r.subresource }, 'approved');
       return;
