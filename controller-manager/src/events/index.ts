@@ -19,6 +19,7 @@ export class ApiEventRecorder implements EventRecorder {
   readonly #pending: Event[] = [];
   #inFlight = 0;
   #dropped = 0;
+  #nextDropLog = 1;
   #idle: (() => void)[] = [];
 
   constructor(
@@ -57,6 +58,15 @@ export class ApiEventRecorder implements EventRecorder {
     };
     if (this.#pending.length >= MAX_PENDING) {
       this.#dropped++;
+      // client-go logs every event it drops; a burst here would drop thousands, so the 1st, 10th,
+      // 100th… are logged, each with the running count.
+      if (this.#dropped === this.#nextDropLog) {
+        this.#nextDropLog *= 10;
+        this.log.warn(
+          { dropped: this.#dropped, reason, object: `${obj.kind ?? ''}/${m.name ?? ''}` },
+          'unable to record event: too many queued events, dropped event',
+        );
+      }
       return;
     }
     this.#pending.push(ev);
