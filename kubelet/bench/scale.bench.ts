@@ -223,6 +223,9 @@ await new Promise((r) => setTimeout(r, STEADY_S * 1000));
 const steadyS = (performance.now() - s0) / 1000;
 const apiSteadyCore = (cpuSeconds(cp.api.pid) - api1) / steadyS;
 const steadyWrites = (byVerb.get('update') ?? 0) / steadyS;
+// The target is the cost of 100 writes/s. A window catches whichever renewals fall due in it (they follow
+// the nodes' join times, 10 s apart), so its core share is scaled to 100 writes/s before the verdict.
+const steadyPer100 = steadyWrites > 0 ? (apiSteadyCore * 100) / steadyWrites : Number.NaN;
 const apiRss = peakRssMb(cp.api.pid);
 const kcmRss = peakRssMb(cp.kcm.pid);
 stop.abort();
@@ -286,7 +289,7 @@ const rows: [string, string, string][] = [
   [
     'steady state',
     `${f(steadyWrites)} lease writes/s`,
-    `apiserver ${f(apiSteadyCore * 100, 1)} % of one core (target ≤ 25 % at 100 writes/s)`,
+    `apiserver ${f(apiSteadyCore * 100, 1)} % of one core = ${Number.isFinite(steadyPer100) ? f(steadyPer100 * 100, 1) : '–'} % per 100 writes/s (target ≤ 25 %)${STEADY_S < 10 ? '; a window under 10 s also holds the join’s tail' : ''}`,
   ],
   ['baseline: bare fastify HTTPS GET', `${f(bare.rps)} req/s`, 'same machine, same run'],
   [
@@ -310,7 +313,7 @@ for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(wd[i]!)).
 // The targets are set at N = 1,000: a smaller or larger run reports its figures without a verdict.
 process.stdout.write(
   N === 1000
-    ? `\nN = 1,000 targets: all Ready ≤ 10 s ${allReadyS <= 10 ? 'MET' : 'MISSED'}; p99 ≤ 5 s ${pct(lat, 99) <= 5000 ? 'MET' : 'MISSED'}; apiserver RSS ≤ 400 MB ${apiRss <= 400 ? 'MET' : 'MISSED'}; steady ≤ 25 % ${apiSteadyCore <= 0.25 ? 'MET' : 'MISSED'}\n`
+    ? `\nN = 1,000 targets: all Ready ≤ 10 s ${allReadyS <= 10 ? 'MET' : 'MISSED'}; p99 ≤ 5 s ${pct(lat, 99) <= 5000 ? 'MET' : 'MISSED'}; apiserver RSS ≤ 400 MB ${apiRss <= 400 ? 'MET' : 'MISSED'}; steady ≤ 25 % ${steadyPer100 <= 0.25 ? 'MET' : 'MISSED'}\n`
     : `\nThe targets apply at N = 1,000; this run had N = ${f(N)}.\n`,
 );
 await cp.stop();
