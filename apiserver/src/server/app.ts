@@ -16,6 +16,7 @@ import { auditRequest, auditRequestBody, auditResponseBody } from './audit.js';
 import { requestInfoOf, runChain } from './chain.js';
 import { fromFastifyError, MAX_REQUEST_BODY_BYTES, notFoundStatus, sendStatus } from './errors.js';
 import { peerCertificates } from './peer.js';
+import { lazyRequestLogger } from './requestlog.js';
 import { sniSelection } from './sni.js';
 
 declare module 'fastify' {
@@ -80,6 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     loggerInstance: deps.log.child({ component: 'http' }),
     // One line per request is noise at default verbosity; failures are logged where they happen.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyRequestLogger,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
