@@ -2,7 +2,7 @@
 // (x-kubernetes-preserve-unknown-fields). Enough for `kubectl explain` to list fields; the apiserver
 // validates for real.
 import type { ResourceDef } from '../registry/catalog.js';
-import { typedField } from './typed.js';
+import { typedField, typedKindDescription } from './typed.js';
 
 type FieldType = 'string' | 'boolean' | 'integer' | 'object' | 'array';
 
@@ -77,10 +77,11 @@ export function objectSchema(def: ResourceDef): Record<string, unknown> {
     },
   };
   for (const [name, type] of Object.entries(FIELDS[def.kind] ?? SPEC_STATUS))
-    properties[name] = typedField(def.kind, name) ?? field(type);
+    properties[name] = typedField(def, name) ?? field(type);
   return {
     type: 'object',
-    description: `${def.kind} (mkube: a loose schema; the apiserver validates the object).`,
+    description:
+      typedKindDescription(def) ?? `${def.kind} (mkube: a loose schema; the apiserver validates the object).`,
     properties,
     'x-kubernetes-group-version-kind': [{ group: def.group, version: def.version, kind: def.kind }],
   };

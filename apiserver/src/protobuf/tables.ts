@@ -175,7 +175,7 @@ export const endpoints: MessageSchema = {
 };
 
 // k8s.io/api/rbac/v1
-const policyRule: MessageSchema = {
+export const policyRule: MessageSchema = {
   1: strs('verbs'),
   2: strs('apiGroups'),
   3: strs('resources'),
@@ -196,22 +196,23 @@ export const roleBinding: MessageSchema = {
 };
 
 // k8s.io/api/coordination/v1
+export const leaseSpec: MessageSchema = {
+  1: str('holderIdentity'),
+  2: { name: 'leaseDurationSeconds', type: 'intPtr' },
+  3: { name: 'acquireTime', type: 'microtime' },
+  4: { name: 'renewTime', type: 'microtime' },
+  5: { name: 'leaseTransitions', type: 'intPtr' },
+  6: str('strategy'),
+  7: str('preferredHolder'),
+};
 export const lease: MessageSchema = {
   1: msg('metadata', () => objectMeta),
-  2: msg('spec', () => ({
-    1: str('holderIdentity'),
-    2: { name: 'leaseDurationSeconds', type: 'intPtr' },
-    3: { name: 'acquireTime', type: 'microtime' },
-    4: { name: 'renewTime', type: 'microtime' },
-    5: { name: 'leaseTransitions', type: 'intPtr' },
-    6: str('strategy'),
-    7: str('preferredHolder'),
-  })),
+  2: msg('spec', () => leaseSpec),
 };
 
 // k8s.io/api/certificates/v1
 const extraValue = (): MessageSchema => ({ 1: strs('items') });
-const csrCondition: MessageSchema = {
+export const csrCondition: MessageSchema = {
   1: str('type'),
   2: str('reason'),
   3: str('message'),
@@ -219,22 +220,24 @@ const csrCondition: MessageSchema = {
   5: { name: 'lastTransitionTime', type: 'time' },
   6: str('status'),
 };
+export const csrSpec: MessageSchema = {
+  1: { name: 'request', type: 'bytes' },
+  2: str('username'),
+  3: str('uid'),
+  4: strs('groups'),
+  5: strs('usages'),
+  6: { name: 'extra', type: { map: { message: extraValue } } },
+  7: str('signerName'),
+  8: { name: 'expirationSeconds', type: 'intPtr' },
+};
+export const csrStatus: MessageSchema = {
+  1: msg('conditions', () => csrCondition, true),
+  2: { name: 'certificate', type: 'bytes' },
+};
 export const certificateSigningRequest: MessageSchema = {
   1: msg('metadata', () => objectMeta),
-  2: msg('spec', () => ({
-    1: { name: 'request', type: 'bytes' },
-    2: str('username'),
-    3: str('uid'),
-    4: strs('groups'),
-    5: strs('usages'),
-    6: { name: 'extra', type: { map: { message: extraValue } } },
-    7: str('signerName'),
-    8: { name: 'expirationSeconds', type: 'intPtr' },
-  })),
-  3: msg('status', () => ({
-    1: msg('conditions', () => csrCondition, true),
-    2: { name: 'certificate', type: 'bytes' },
-  })),
+  2: msg('spec', () => csrSpec),
+  3: msg('status', () => csrStatus),
 };
 
 // k8s.io/api/authentication/v1
@@ -270,7 +273,7 @@ export const selfSubjectReview: MessageSchema = {
 };
 
 // k8s.io/api/authorization/v1
-const resourceAttributes: MessageSchema = {
+export const resourceAttributes: MessageSchema = {
   1: str('namespace'),
   2: str('verb'),
   3: str('group'),
@@ -280,7 +283,7 @@ const resourceAttributes: MessageSchema = {
   7: str('name'),
 };
 const nonResourceAttributes: MessageSchema = { 1: str('path'), 2: str('verb') };
-const accessReviewStatus: MessageSchema = {
+export const accessReviewStatus: MessageSchema = {
   1: { name: 'allowed', type: 'bool' },
   2: str('reason'),
   3: str('evaluationError'),
@@ -294,16 +297,17 @@ export const selfSubjectAccessReview: MessageSchema = {
   })),
   3: msg('status', () => accessReviewStatus),
 };
+export const subjectAccessReviewSpec: MessageSchema = {
+  1: msg('resourceAttributes', () => resourceAttributes),
+  2: msg('nonResourceAttributes', () => nonResourceAttributes),
+  3: str('user'),
+  4: strs('groups'),
+  5: { name: 'extra', type: { map: { message: extraValue } } },
+  6: str('uid'),
+};
 export const subjectAccessReview: MessageSchema = {
   1: msg('metadata', () => objectMeta),
-  2: msg('spec', () => ({
-    1: msg('resourceAttributes', () => resourceAttributes),
-    2: msg('nonResourceAttributes', () => nonResourceAttributes),
-    3: str('user'),
-    4: strs('groups'),
-    5: { name: 'extra', type: { map: { message: extraValue } } },
-    6: str('uid'),
-  })),
+  2: msg('spec', () => subjectAccessReviewSpec),
   3: msg('status', () => accessReviewStatus),
 };
 export const selfSubjectRulesReview: MessageSchema = {

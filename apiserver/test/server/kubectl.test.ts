@@ -57,6 +57,32 @@ for (const minor of [27, 33]) {
       assert.match(r.out, /Server Version: (version\.Info\{.*GitVersion:")?v1\.33\.0-mkube/);
     });
 
+    it('explain describes the CSR, review, RBAC and Lease fields', async () => {
+      const cases: [string, RegExp[]][] = [
+        [
+          'csr',
+          [/CertificateSigningRequest asks a signer/, /spec\t<Object>/, /The certificate request and the identity/],
+        ],
+        ['csr.spec.signerName', [/FIELD: *signerName <string>/, /kubernetes\.io\/kubelet-serving/]],
+        ['csr.spec.usages', [/FIELD: *usages <\[\]string>/, /"client auth"/]],
+        ['csr.spec.request', [/FIELD: *request <string>/, /PKCS#10/]],
+        ['csr.spec.extra', [/FIELD: *extra <map\[string\]\[\]string>/, /The extra attributes/]],
+        ['csr.status.conditions.type', [/FIELD: *type <string>/, /Approved, Denied or Failed/]],
+        ['csr.status.certificate', [/FIELD: *certificate <string>/, /PEM CERTIFICATE blocks/]],
+        ['subjectaccessreview.spec.resourceAttributes.verb', [/FIELD: *verb <string>/, /approve, sign/]],
+        ['subjectaccessreview.status.denied', [/FIELD: *denied <boolean>/, /no authorizer had an/]],
+        ['clusterrole.rules.nonResourceURLs', [/FIELD: *nonResourceURLs <\[\]string>/, /Only in ClusterRoles/]],
+        ['rolebinding.roleRef', [/FIELD: *roleRef <Object>/, /Immutable/]],
+        ['lease.spec.renewTime', [/FIELD: *renewTime <string>/, /every 10/]],
+        ['secret.data', [/FIELD: *data <map\[string\]string>/]],
+      ];
+      for (const [path, want] of cases) {
+        const r = await kubectl(f, ['explain', path], bin);
+        assert.equal(r.status, 0, `${path}: ${r.err}`);
+        for (const re of want) assert.match(r.out, re, path);
+      }
+    });
+
     it('api-resources lists resources with short names and verbs', async () => {
       const r = await kubectl(f, ['api-resources', '-o', 'wide'], bin);
       assert.equal(r.status, 0, r.err);
