@@ -17,6 +17,7 @@ import {
 import { structuredWebhookAuthorizer } from './authorizationconfig/webhook.js';
 import { NodeAuthorizer } from './node/index.js';
 import { RbacAuthorizer } from './rbac/index.js';
+import { allowAllRules, nodeRules, noRules, type RuleResolver, unionRuleResolver, webhookRules } from './rules.js';
 import { authorizationWebhook } from './webhook/index.js';
 
 /** AlwaysDeny answers "no opinion", so with nothing after it every request is forbidden (upstream's text). */
@@ -40,8 +41,10 @@ const privilegedGroupsAuthorizer: Authorizer = {
 
 export interface BuiltAuthorizer {
   readonly authorizer: Authorizer;
-  /** The RBAC authorizer when RBAC is a mode (rules reviews use it). */
+  /** The RBAC authorizer when RBAC is a mode (escalation checks use it). */
   readonly rbac?: RbacAuthorizer;
+  /** Each configured authorizer's rules for a user, in order (SelfSubjectRulesReview). */
+  readonly ruleResolver: RuleResolver;
   /** Starts the caches the authorizers read; resolves once they are synced. */
   start(): Promise<void>;
   stop(): void;
@@ -138,8 +141,17 @@ export function buildAuthorizer(
     };
     const record = opts.recordDecision;
     const members = list.map((e) => (record ? instrumented(e, factories[e.type](e), record) : factories[e.type](e)));
+    // As upstream, system:masters' authorizer lists no rules: its members see cluster-admin's through RBAC.
+    const resolvers: Record<AuthorizerType, () => RuleResolver> = {
+      AlwaysAllow: () => allowAllRules,
+      AlwaysDeny: () => noRules,
+      Node: () => nodeRules,
+      RBAC: rbacAuthorizer,
+      Webhook: () => webhookRules,
+    };
     return {
       authorizer: unionAuthorizer(privilegedGroupsAuthorizer, ...members),
+      ruleResolver: unionRuleResolver(list.map((e) => resolvers[e.type]())),
       close: () => {
         for (const c of closers) c();
       },
@@ -174,6 +186,7 @@ export function buildAuthorizer(
   };
   return {
     authorizer: { authorize: (a) => current.authorizer.authorize(a) },
+    ruleResolver: { rulesFor: (user, namespace) => current.ruleResolver.rulesFor(user, namespace) },
     get rbac() {
       return rbac;
     },

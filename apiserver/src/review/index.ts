@@ -1,7 +1,7 @@
 // The review APIs (authentication.k8s.io TokenReview, SelfSubjectReview; authorization.k8s.io
 // SubjectAccessReview, LocalSubjectAccessReview, SelfSubjectAccessReview, SelfSubjectRulesReview):
 // create-only, nothing stored; each echoes its request with the status filled in.
-import type { KubeObject, PolicyRule } from '@mkube/shared/api';
+import type { KubeObject } from '@mkube/shared/api';
 import { type FieldError, fieldErrors, newInvalid, newNotFound } from '@mkube/shared/apierrors';
 import {
   type Attributes,
@@ -10,13 +10,14 @@ import {
   nonResourceAttributes,
   type UserInfo,
 } from '@mkube/shared/auth';
+import { evaluationError, type RuleResolver } from '../auth/rules.js';
 
 export interface ReviewDeps {
   /** Bearer-token authenticators only (TokenReview), with the authenticated-group adder. */
   readonly tokenAuthenticator: Authenticator;
   readonly authorizer: Authorizer;
-  /** RBAC's rules for a user in a namespace; absent when RBAC is not a mode (rules reviews are then incomplete). */
-  readonly rulesFor?: (user: UserInfo, namespace: string) => PolicyRule[];
+  /** The configured authorizers' rules for a user in a namespace (SelfSubjectRulesReview). */
+  readonly ruleResolver: RuleResolver;
 }
 
 interface ResourceAttributes {
@@ -179,13 +180,8 @@ export function createReviewHandler(deps: ReviewDeps) {
       }
       case 'selfsubjectrulesreviews': {
         invalid('SelfSubjectRulesReview', AUTHZ, spec.namespace ? [] : [fieldErrors.required('spec.namespace')]);
-        if (!deps.rulesFor)
-          return answer(body, `${AUTHZ}/v1`, 'SelfSubjectRulesReview', {
-            resourceRules: [],
-            nonResourceRules: [],
-            incomplete: true,
-          });
-        const rules = deps.rulesFor(requester, spec.namespace!);
+        const { rules, incomplete, errors } = deps.ruleResolver.rulesFor(requester, spec.namespace!);
+        const error = evaluationError(errors);
         const resourceRules = rules.filter((r) => !r.nonResourceURLs?.length).map(({ nonResourceURLs: _n, ...r }) => r);
         const nonResourceRules = rules
           .filter((r) => r.nonResourceURLs?.length)
@@ -193,7 +189,8 @@ export function createReviewHandler(deps: ReviewDeps) {
         return answer(body, `${AUTHZ}/v1`, 'SelfSubjectRulesReview', {
           resourceRules,
           nonResourceRules,
-          incomplete: false,
+          incomplete,
+          ...(error ? { evaluationError: error } : {}),
         });
       }
       default:

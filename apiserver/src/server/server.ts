@@ -339,7 +339,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
         bearerTokenAuthenticator(tokenAuthenticators(config, caches, jwt, tokenWebhook)),
       ),
       authorizer: authz.authorizer,
-      rulesFor: authz.rbac ? (u, ns) => authz.rbac!.rulesFor(u, ns) : undefined,
+      ruleResolver: authz.ruleResolver,
     });
     // Requests are served through registries that run admission; the informers above read the store
     // through plain ones (admission needs the authorizer, which needs the informers).

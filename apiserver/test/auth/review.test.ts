@@ -120,3 +120,91 @@ describe('review APIs', () => {
     assert.equal(bad.error, 'invalid bearer token');
   });
 });
+
+// SelfSubjectRulesReview asks every configured authorizer in order (union.NewRuleResolvers): the Node
+// authorizer and webhooks cannot list what they grant, RBAC names the roles its bindings point at
+// that do not exist, AlwaysAllow grants everything.
+describe('rules reviews from each authorizer', () => {
+  const rulesReview = async (fx: Fixture, as: string[], namespace = 'default') => {
+    const f = join(fx.dir, `ssrr-${Math.random()}.json`);
+    writeFileSync(
+      f,
+      JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace } }),
+    );
+    const r = await kubectl(fx, ['create', '-f', f, '-o', 'json', ...as]);
+    assert.equal(r.status, 0, r.err);
+    return JSON.parse(r.out).status;
+  };
+  const NODE = ['--as=system:node:n1', '--as-group=system:nodes'];
+
+  describe('Node,RBAC', () => {
+    let fx: Fixture;
+    before(async () => {
+      fx = await startFixture(['--authorization-mode=Node,RBAC']);
+    });
+    after(async () => fx?.close());
+
+    it("a node's list is incomplete, and kubectl says why", async () => {
+      const s = await rulesReview(fx, NODE);
+      assert.equal(s.incomplete, true);
+      assert.equal(s.evaluationError, 'node authorizer does not support user rule resolution');
+      const r = await kubectl(fx, ['auth', 'can-i', '--list', ...NODE]);
+      assert.equal(r.status, 0, r.err);
+      assert.match(r.err, /the list may be incomplete: node authorizer does not support user rule resolution/i);
+      assert.match(r.out, /selfsubjectaccessreviews\.authorization\.k8s\.io/);
+      // Not a node without the group, as upstream's NodeIdentity.
+      const notNode = await rulesReview(fx, ['--as=system:node:n1']);
+      assert.equal(notNode.incomplete, false);
+      assert.equal(notNode.evaluationError, undefined);
+    });
+
+    it('RBAC names the missing roles its bindings point at', async () => {
+      let r = await kubectl(fx, ['create', 'rolebinding', 'ghost', '--role=ghost', '--user=alice', '-n', 'default']);
+      assert.equal(r.status, 0, r.err);
+      r = await kubectl(fx, ['create', 'clusterrolebinding', 'phantom', '--clusterrole=phantom', '--user=alice']);
+      assert.equal(r.status, 0, r.err);
+      r = await kubectl(fx, ['create', 'clusterrole', 'pod-reader', '--verb=get', '--resource=pods']);
+      assert.equal(r.status, 0, r.err);
+      r = await kubectl(fx, [
+        'create',
+        'rolebinding',
+        'pods',
+        '--clusterrole=pod-reader',
+        '--user=alice',
+        '-n',
+        'default',
+      ]);
+      assert.equal(r.status, 0, r.err);
+      let s: { incomplete: boolean; evaluationError?: string; resourceRules: { resources?: string[] }[] } = {
+        incomplete: true,
+        resourceRules: [],
+      };
+      for (let i = 0; i < 50; i++) {
+        s = await rulesReview(fx, ['--as=alice']);
+        if (s.resourceRules.some((x) => x.resources?.includes('pods'))) break;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      assert.equal(s.incomplete, false);
+      assert.equal(
+        s.evaluationError,
+        '[clusterrole.rbac.authorization.k8s.io "phantom" not found, role.rbac.authorization.k8s.io "ghost" not found]',
+      );
+      assert.ok(s.resourceRules.some((x) => x.resources?.includes('pods')));
+    });
+  });
+
+  describe('AlwaysAllow', () => {
+    let fx: Fixture;
+    before(async () => {
+      fx = await startFixture(['--authorization-mode=AlwaysAllow']);
+    });
+    after(async () => fx?.close());
+
+    it('grants everything, resources and non-resource URLs', async () => {
+      const s = await rulesReview(fx, ['--as=anyone']);
+      assert.equal(s.incomplete, false);
+      assert.deepEqual(s.resourceRules, [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }]);
+      assert.deepEqual(s.nonResourceRules, [{ verbs: ['*'], nonResourceURLs: ['*'] }]);
+    });
+  });
+});

@@ -134,6 +134,19 @@ describe('authorization webhook v1 in Node,Webhook,RBAC', () => {
     const version = wh.requests.find((r) => r.body?.spec?.user === 'alice' && r.body.spec.nonResourceAttributes);
     assert.deepEqual(version?.body.spec.nonResourceAttributes, { path: '/version', verb: 'get' });
   });
+
+  it("can-i --list: RBAC's rules, and a warning that the webhook (and, for a node, the Node authorizer) cannot list its own", async () => {
+    const list = await kubectl(alice, ['auth', 'can-i', '--list']);
+    assert.equal(list.status, 0, list.err);
+    assert.match(list.out, /\*\.\*\s+\[\]\s+\[\]\s+\[\*\]/, 'cluster-admin, bound above');
+    assert.match(list.err, /the list may be incomplete: webhook authorizer does not support user rule resolution/i);
+    const node = await kubectl(fx, ['auth', 'can-i', '--list', '--as=system:node:n1', '--as-group=system:nodes']);
+    assert.equal(node.status, 0, node.err);
+    assert.match(
+      node.err,
+      /the list may be incomplete: \[node authorizer does not support user rule resolution, webhook authorizer does not support user rule resolution\]/i,
+    );
+  });
 });
 
 describe('authorization webhook, default v1beta1, bearer token, TTL flags, failures', () => {

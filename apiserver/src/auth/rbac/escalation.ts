@@ -109,7 +109,7 @@ export function rbacEscalation(rbac: RbacAuthorizer, authorizer: Authorizer): Ad
       if (a.resource === 'roles' || a.resource === 'clusterroles') {
         if (await may(a.user, 'escalate', a.resource, ns, a.name)) return;
         const role = a.object as Role | ClusterRole;
-        const held = rbac.rulesFor(a.user, ns);
+        const held = rbac.heldRules(a.user, ns);
         const missing = missingRules(held, role.rules ?? []);
         if (missing.length) refuse(a, missing);
         // An aggregationRule can gather anything: setting, changing or dropping one takes * on *.*.
@@ -132,7 +132,7 @@ export function rbacEscalation(rbac: RbacAuthorizer, authorizer: Authorizer): Ad
         // Asked in the binding's namespace (empty for a ClusterRoleBinding), as BindingAuthorized does.
         if (await may(a.user, 'bind', refResource, ns, ref.name)) return;
         const granted = ref.kind === 'ClusterRole' ? rbac.clusterRoleRules(ref.name) : rbac.roleRules(ns, ref.name);
-        const missing = missingRules(rbac.rulesFor(a.user, ns), granted);
+        const missing = missingRules(rbac.heldRules(a.user, ns), granted);
         if (missing.length) refuse(a, missing);
       }
     },

@@ -5,6 +5,7 @@
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, Subject } from '@mkube/shared/api';
 import type { Attributes, AuthorizationResult, Authorizer, UserInfo } from '@mkube/shared/auth';
 import type { Informer } from '../../informers/index.js';
+import type { ResolvedRules, RuleResolver } from '../rules.js';
 import { describeSubject, ruleAllows, serviceAccountUsername, subjectMatches } from './rules.js';
 
 type Binding = RoleBinding | ClusterRoleBinding;
@@ -71,7 +72,7 @@ class SubjectIndex {
   }
 }
 
-export class RbacAuthorizer implements Authorizer {
+export class RbacAuthorizer implements Authorizer, RuleResolver {
   private readonly clusterBindings = new SubjectIndex();
   private readonly namespacedBindings = new SubjectIndex();
 
@@ -132,16 +133,38 @@ export class RbacAuthorizer implements Authorizer {
     };
   }
 
-  /** Every rule that applies to the user in a namespace (for SelfSubjectRulesReview). */
-  rulesFor(user: UserInfo, namespace: string): PolicyRule[] {
+  /** Every rule that applies to the user in a namespace (escalation checks). */
+  heldRules(user: UserInfo, namespace: string): PolicyRule[] {
+    return [...this.rulesFor(user, namespace).rules];
+  }
+
+  /**
+   * For SelfSubjectRulesReview (rbac VisitRulesFor): the bindings' rules, and an error for each
+   * binding whose role does not exist, as upstream's listers word it.
+   */
+  rulesFor(user: UserInfo, namespace: string): ResolvedRules {
     const rules: PolicyRule[] = [];
+    const errors: string[] = [];
+    const add = (b: Binding, ns: string) => {
+      const ref = b.roleRef;
+      const role =
+        ref.kind === 'ClusterRole'
+          ? this.inf.clusterRoles.get('', ref.name)
+          : ref.kind === 'Role'
+            ? this.inf.roles.get(ns, ref.name)
+            : undefined;
+      if (role) rules.push(...(role.rules ?? []));
+      else if (ref.kind === 'ClusterRole' || ref.kind === 'Role')
+        errors.push(`${ref.kind.toLowerCase()}.rbac.authorization.k8s.io ${JSON.stringify(ref.name)} not found`);
+      else errors.push(`unsupported role reference kind: ${JSON.stringify(ref.kind)}`);
+    };
     for (const b of this.clusterBindings.candidates(user)) {
-      if ((b.subjects ?? []).some((s) => subjectMatches(s, user, ''))) rules.push(...this.rulesOf(b));
+      if ((b.subjects ?? []).some((s) => subjectMatches(s, user, ''))) add(b, '');
     }
     for (const b of this.namespacedBindings.candidates(user)) {
       if (b.metadata.namespace === namespace && (b.subjects ?? []).some((s) => subjectMatches(s, user, namespace)))
-        rules.push(...this.rulesOf(b));
+        add(b, namespace);
     }
-    return rules;
+    return { rules, incomplete: false, errors };
   }
 }
