@@ -1,6 +1,6 @@
-// Loose OpenAPI schemas for mkube's kinds: the top-level fields typed, their insides left open
-// (x-kubernetes-preserve-unknown-fields). Enough for `kubectl explain` to list fields; the apiserver
-// validates for real.
+// OpenAPI schemas for mkube's kinds: a kind with a protobuf field table is typed throughout
+// (typed.ts); the others have their top-level fields typed and their insides left open
+// (x-kubernetes-preserve-unknown-fields). Enough for `kubectl explain`; the apiserver validates for real.
 import type { ResourceDef } from '../registry/catalog.js';
 import { typedField, typedKindDescription } from './typed.js';
 

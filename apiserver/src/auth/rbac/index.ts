@@ -101,10 +101,15 @@ export class RbacAuthorizer implements Authorizer, RuleResolver {
     return this.inf.roles.get(namespace, name)?.rules ?? [];
   }
 
-  private rulesOf(b: Binding): PolicyRule[] {
+  /** The role a binding grants; undefined when it does not exist (or the reference is of no known kind). */
+  private roleOf(b: Binding): Role | ClusterRole | undefined {
     const ref = b.roleRef;
-    if (ref.kind === 'ClusterRole') return this.clusterRoleRules(ref.name);
-    return this.inf.roles.get(b.metadata.namespace ?? '', ref.name)?.rules ?? [];
+    if (ref.kind === 'ClusterRole') return this.inf.clusterRoles.get('', ref.name);
+    return ref.kind === 'Role' ? this.inf.roles.get(b.metadata.namespace ?? '', ref.name) : undefined;
+  }
+
+  private rulesOf(b: Binding): PolicyRule[] {
+    return this.roleOf(b)?.rules ?? [];
   }
 
   async authorize(a: Attributes): Promise<AuthorizationResult> {
@@ -134,8 +139,8 @@ export class RbacAuthorizer implements Authorizer, RuleResolver {
   }
 
   /** Every rule that applies to the user in a namespace (escalation checks). */
-  heldRules(user: UserInfo, namespace: string): PolicyRule[] {
-    return [...this.rulesFor(user, namespace).rules];
+  heldRules(user: UserInfo, namespace: string): readonly PolicyRule[] {
+    return this.rulesFor(user, namespace).rules;
   }
 
   /**
@@ -145,25 +150,20 @@ export class RbacAuthorizer implements Authorizer, RuleResolver {
   rulesFor(user: UserInfo, namespace: string): ResolvedRules {
     const rules: PolicyRule[] = [];
     const errors: string[] = [];
-    const add = (b: Binding, ns: string) => {
+    const add = (b: Binding) => {
       const ref = b.roleRef;
-      const role =
-        ref.kind === 'ClusterRole'
-          ? this.inf.clusterRoles.get('', ref.name)
-          : ref.kind === 'Role'
-            ? this.inf.roles.get(ns, ref.name)
-            : undefined;
+      const role = this.roleOf(b);
       if (role) rules.push(...(role.rules ?? []));
       else if (ref.kind === 'ClusterRole' || ref.kind === 'Role')
         errors.push(`${ref.kind.toLowerCase()}.rbac.authorization.k8s.io ${JSON.stringify(ref.name)} not found`);
       else errors.push(`unsupported role reference kind: ${JSON.stringify(ref.kind)}`);
     };
     for (const b of this.clusterBindings.candidates(user)) {
-      if ((b.subjects ?? []).some((s) => subjectMatches(s, user, ''))) add(b, '');
+      if ((b.subjects ?? []).some((s) => subjectMatches(s, user, ''))) add(b);
     }
     for (const b of this.namespacedBindings.candidates(user)) {
       if (b.metadata.namespace === namespace && (b.subjects ?? []).some((s) => subjectMatches(s, user, namespace)))
-        add(b, namespace);
+        add(b);
     }
     return { rules, incomplete: false, errors };
   }
