@@ -86,6 +86,23 @@ describe('Node authorizer and NodeRestriction', () => {
     assert.equal((await as('n1', 'GET', '/api/v1/namespaces/default/secrets')).code, '403');
   });
 
+  it("reads its own Node (by name or by a metadata.name field selector), not another's, and lists none", async () => {
+    assert.equal((await as('n1', 'GET', '/api/v1/nodes/n1')).code, '200');
+    assert.equal((await as('n1', 'GET', '/api/v1/nodes?fieldSelector=metadata.name%3Dn1')).code, '200');
+    const other = await as('n1', 'GET', '/api/v1/nodes/n2');
+    assert.equal(other.code, '403');
+    assert.equal(
+      JSON.parse(other.body).message,
+      `nodes "n2" is forbidden: User "system:node:n1" cannot get resource "nodes" in API group "" at the cluster scope: node 'n1' cannot read 'n2', only its own Node object`,
+    );
+    const all = await as('n1', 'GET', '/api/v1/nodes');
+    assert.equal(all.code, '403');
+    assert.equal(
+      JSON.parse(all.body).message,
+      `nodes is forbidden: User "system:node:n1" cannot list resource "nodes" in API group "" at the cluster scope: node 'n1' cannot read all nodes, only its own Node object`,
+    );
+  });
+
   it('updates its own Node status and Lease, not those of another node', async () => {
     assert.equal((await as('n1', 'PATCH', '/api/v1/nodes/n1/status', { status: { phase: 'Running' } })).code, '200');
     const other = await as('n1', 'PATCH', '/api/v1/nodes/n2/status', { status: { phase: 'Running' } });

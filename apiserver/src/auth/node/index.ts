@@ -82,8 +82,15 @@ export class NodeAuthorizer implements Authorizer {
       if (a.subresource) return noOpinion();
       // NodeRestriction limits writes to the node's own object.
       if (['create', 'update', 'patch'].includes(a.verb)) return allow();
-      if (['get', 'list', 'watch'].includes(a.verb))
-        return a.name === node ? allow() : noOpinion(`node '${node}' can only read its own Node object`);
+      // A list or watch with a metadata.name field selector names its object (RequestInfo), as upstream.
+      if (['get', 'list', 'watch'].includes(a.verb)) {
+        if (a.name === node) return allow();
+        return noOpinion(
+          a.name
+            ? `node '${node}' cannot read '${a.name}', only its own Node object`
+            : `node '${node}' cannot read all nodes, only its own Node object`,
+        );
+      }
       return noOpinion();
     }
     if (core && a.resource === 'pods') {
