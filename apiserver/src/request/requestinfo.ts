@@ -17,6 +17,8 @@ export interface RequestInfo {
   readonly name: string;
   /** Path segments after `{resource}/{name}/{subresource}`, e.g. the rest of a proxy path. */
   readonly rest: readonly string[];
+  /** A list's or watch's `fieldSelector`, as sent (authorizers may read it, as upstream's AuthorizeWithSelectors). */
+  readonly fieldSelector?: string;
 }
 
 /** Subresources of a namespace object itself, not resources inside the namespace. */
@@ -87,8 +89,9 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   if (verb === 'delete' && !name) verb = 'deletecollection';
 
   let effectiveName = name;
-  if ((verb === 'list' || verb === 'watch') && !name) {
-    const selected = nameFromFieldSelector(query.get('fieldSelector'));
+  const fieldSelector = verb === 'list' || verb === 'watch' ? (query.get('fieldSelector') ?? '') : '';
+  if (fieldSelector && !name) {
+    const selected = nameFromFieldSelector(fieldSelector);
     if (selected) effectiveName = selected;
   }
   return {
@@ -103,6 +106,7 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
     subresource,
     name: effectiveName,
     rest,
+    ...(fieldSelector ? { fieldSelector } : {}),
   };
 }
 

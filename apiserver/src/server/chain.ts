@@ -98,6 +98,7 @@ export function attributesOf(info: RequestInfo, user: UserInfo): Attributes {
     resource: info.resource,
     subresource: info.subresource,
     name: info.name,
+    ...(info.fieldSelector ? { fieldSelector: info.fieldSelector } : {}),
   };
 }
 

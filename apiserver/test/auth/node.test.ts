@@ -103,6 +103,36 @@ describe('Node authorizer and NodeRestriction', () => {
     );
   });
 
+  it("lists and watches its own pods by spec.nodeName, not all pods or another node's", async () => {
+    const own = await as('n1', 'GET', '/api/v1/pods?fieldSelector=spec.nodeName%3Dn1');
+    assert.equal(own.code, '200');
+    assert.deepEqual(
+      JSON.parse(own.body).items.map((p: { metadata: { name: string } }) => p.metadata.name),
+      ['p1'],
+    );
+    assert.equal(
+      (await as('n1', 'GET', '/api/v1/pods?watch=1&timeoutSeconds=1&fieldSelector=spec.nodeName%3Dn1')).code,
+      '200',
+    );
+    for (const path of [
+      '/api/v1/pods',
+      '/api/v1/namespaces/default/pods',
+      '/api/v1/pods?fieldSelector=spec.nodeName%3Dn2',
+    ]) {
+      const r = await as('n1', 'GET', path);
+      assert.equal(r.code, '403', path);
+      assert.match(JSON.parse(r.body).message, /: can only list\/watch pods with spec.nodeName field selector$/, path);
+    }
+    // One related pod by name (a metadata.name field selector), and not an unrelated one.
+    assert.equal(
+      (await as('n1', 'GET', '/api/v1/namespaces/default/pods?fieldSelector=metadata.name%3Dp1')).code,
+      '200',
+    );
+    const other = await as('n1', 'GET', '/api/v1/namespaces/default/pods?fieldSelector=metadata.name%3Dp2');
+    assert.equal(other.code, '403');
+    assert.match(JSON.parse(other.body).message, /no relationship found between node 'n1' and this object/);
+  });
+
   it('updates its own Node status and Lease, not those of another node', async () => {
     assert.equal((await as('n1', 'PATCH', '/api/v1/nodes/n1/status', { status: { phase: 'Running' } })).code, '200');
     const other = await as('n1', 'PATCH', '/api/v1/nodes/n2/status', { status: { phase: 'Running' } });

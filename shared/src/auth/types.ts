@@ -41,6 +41,8 @@ export interface Attributes {
   readonly resource: string;
   readonly subresource: string;
   readonly name: string;
+  /** A list's or watch's field selector, as the client sent it; absent when there is none. */
+  readonly fieldSelector?: string;
 }
 
 /** Attributes with every field empty but the user and those given (what an authorizer check builds). */
