@@ -538,6 +538,26 @@ describe('security regression suite', () => {
       );
       expectStatus(r, 403, 'Forbidden');
     });
+    it('N9 node1 lists only its own pods (spec.nodeName), never every pod, and reads no other Node', async () => {
+      for (const path of ['/api/v1/pods', '/api/v1/pods?fieldSelector=spec.nodeName%3Dnode2']) {
+        expectStatus(
+          await c.req(node1.cred, 'GET', path),
+          403,
+          'Forbidden',
+          /can only list\/watch pods with spec.nodeName field selector/,
+        );
+      }
+      const own = await c.req(node1.cred, 'GET', '/api/v1/pods?fieldSelector=spec.nodeName%3Dnode1');
+      assert.equal(own.status, 200, own.text);
+      const items = (own.json as { items: { spec: { nodeName: string } }[] }).items;
+      assert.ok(items.length > 0 && items.every((p) => p.spec.nodeName === 'node1'));
+      expectStatus(
+        await c.req(node1.cred, 'GET', '/api/v1/nodes/node2'),
+        403,
+        'Forbidden',
+        /node 'node1' cannot read 'node2', only its own Node object/,
+      );
+    });
     it('N4 node1 cannot give itself a node-restriction.kubernetes.io/ label', async () => {
       const r = await c.req(
         node1.cred,
