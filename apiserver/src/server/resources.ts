@@ -3,6 +3,7 @@
 import { StatusError } from '@mkube/shared/apierrors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WatchSocketContext } from '../endpoints/index.js';
+import { routeError } from '../endpoints/routes.js';
 import type { KubeletProxy } from '../kubelet/index.js';
 import { findResource, type ResourceDef } from '../registry/catalog.js';
 import type { RequestInfo } from '../request/requestinfo.js';
@@ -36,6 +37,8 @@ export function registerResourceRoutes(
     if (!m) throw new StatusError('InternalError', 'handler chain did not run');
     const def = resolveResource(m.info);
     if (!def) return sendStatus(reply, notFoundStatus());
+    const unrouted = routeError(def, m.info);
+    if (unrouted) return sendStatus(reply, unrouted.toStatus());
     const ctx = {
       request,
       reply,

@@ -1,0 +1,78 @@
+// A method a resource path has no route for: 405 MethodNotAllowed, and an object path of a resource
+// that has none (the review APIs): 404, both in go-restful's generic words as kube-apiserver answers
+// them, through the real server, curl and kubectl.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { curl, type Fixture, kubectl, startFixture } from './fixture.ts';
+
+const NOT_ALLOWED = 'the server does not allow this method on the requested resource';
+const NO_ROUTE = 'the server could not find the requested resource';
+
+describe('routes by verb', () => {
+  let fx: Fixture;
+  before(async () => {
+    fx = await startFixture();
+  });
+  after(async () => fx?.close());
+
+  const call = async (method: string, path: string) => {
+    const r = await curl(fx, path, ['-X', method, '-H', 'Content-Type: application/json', '--data-binary', '{}']);
+    return { code: r.code, status: JSON.parse(r.body) as { kind: string; reason: string; message: string } };
+  };
+
+  it('405 for a method the path has no route for', async () => {
+    for (const [method, path] of [
+      ['PUT', '/api/v1/namespaces/default/configmaps'],
+      ['PATCH', '/api/v1/namespaces/default/configmaps'],
+      ['POST', '/api/v1/namespaces/default/configmaps/named'],
+      ['GET', '/apis/authorization.k8s.io/v1/subjectaccessreviews'],
+      ['DELETE', '/apis/authorization.k8s.io/v1/subjectaccessreviews'],
+      ['GET', '/api/v1/namespaces/default/serviceaccounts/default/token'],
+      ['DELETE', '/apis/certificates.k8s.io/v1/certificatesigningrequests/x/approval'],
+      ['DELETE', '/api/v1/namespaces'],
+    ] as const) {
+      const r = await call(method, path);
+      assert.equal(r.code, 405, `${method} ${path}`);
+      assert.deepEqual(
+        [r.status.kind, r.status.reason, r.status.message],
+        ['Status', 'MethodNotAllowed', NOT_ALLOWED],
+        `${method} ${path}`,
+      );
+    }
+  });
+
+  it('404 for an object path of a resource served only as a collection', async () => {
+    for (const [method, path] of [
+      ['GET', '/apis/authorization.k8s.io/v1/subjectaccessreviews/x'],
+      ['PUT', '/apis/authentication.k8s.io/v1/tokenreviews/x'],
+    ] as const) {
+      const r = await call(method, path);
+      assert.equal(r.code, 404, `${method} ${path}`);
+      assert.deepEqual([r.status.reason, r.status.message], ['NotFound', NO_ROUTE], `${method} ${path}`);
+    }
+  });
+
+  it('what the routes serve still works; kubectl reports MethodNotAllowed as upstream', async () => {
+    assert.equal((await call('GET', '/api/v1/namespaces/default/configmaps')).code, 200);
+    assert.equal((await call('GET', '/api/v1/namespaces/default/configmaps/nope')).code, 404);
+    const sar = await curl(fx, '/apis/authorization.k8s.io/v1/subjectaccessreviews', [
+      '-X',
+      'POST',
+      '-H',
+      'Content-Type: application/json',
+      '--data-binary',
+      JSON.stringify({
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SubjectAccessReview',
+        spec: { user: 'alice', resourceAttributes: { verb: 'get', resource: 'pods', namespace: 'default' } },
+      }),
+    ]);
+    assert.equal(sar.code, 201, sar.body);
+    const r = await kubectl(fx, ['get', 'subjectaccessreviews']);
+    assert.notEqual(r.status, 0);
+    assert.match(
+      r.err,
+      /Error from server \(MethodNotAllowed\): the server does not allow this method on the requested resource/,
+    );
+  });
+});
