@@ -138,7 +138,6 @@ export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRe
         case 'watch':
           return await watch(c, r, query, deps.log);
         case 'create': {
-          if (info.name && !info.subresource) throw newMethodNotSupported(registry.gr, 'create with a name in the URL');
           if (c.def.namespaced)
             await admitNamespacedCreate(registries.namespaces, info.namespace, registries.namespaceLister);
           const res = await createObject(r);
