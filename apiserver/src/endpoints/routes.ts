@@ -2,8 +2,7 @@
 // storage's interfaces: a collection path (list/watch, create, deletecollection), an object path (get,
 // update, patch, delete), a subresource path (its own verbs). A method the path has no route for is
 // 405 MethodNotAllowed; an object path of a resource with no object routes (the review APIs) does not
-// exist (404). Both with go-restful's generic messages, as upstream answers them.
-import { StatusError } from '@mkube/shared/apierrors';
+// exist (404). The server answers both with go-restful's generic Status (server/errors.ts).
 import type { ResourceDef } from '../registry/catalog.js';
 import type { RequestInfo } from '../request/requestinfo.js';
 
@@ -12,25 +11,21 @@ const OBJECT = new Set(['get', 'update', 'patch', 'delete']);
 /** The verbs a method maps to; anything else (OPTIONS, a connect verb) is left to the handlers. */
 const ROUTED = new Set([...COLLECTION, ...OBJECT]);
 
-export const methodNotAllowed = (): StatusError =>
-  new StatusError('MethodNotAllowed', 'the server does not allow this method on the requested resource');
+export type RouteError = 'NotFound' | 'MethodNotAllowed';
 
-export const noSuchRoute = (): StatusError =>
-  new StatusError('NotFound', 'the server could not find the requested resource');
-
-/** The error upstream's router answers for this request, or undefined when a route serves it. */
-export function routeError(def: ResourceDef, info: RequestInfo): StatusError | undefined {
+/** What upstream's router answers for this request, or undefined when a route serves it. */
+export function routeError(def: ResourceDef, info: RequestInfo): RouteError | undefined {
   if (!ROUTED.has(info.verb)) return undefined;
   if (info.subresource) {
     const sub = def.subresources.find((s) => s.name === info.subresource);
-    return sub?.verbs.includes(info.verb) ? undefined : methodNotAllowed();
+    return sub?.verbs.includes(info.verb) ? undefined : 'MethodNotAllowed';
   }
   // The path's shape: a name in it (get, update, patch and delete need one; a POST with one has no
   // route) makes it an object path. list and watch may carry a name from a field selector: still the collection.
   const onObject = info.name !== '' && !(info.verb === 'list' || info.verb === 'watch');
   if (onObject) {
-    if (!def.verbs.some((v) => OBJECT.has(v))) return noSuchRoute();
-    return OBJECT.has(info.verb) && def.verbs.includes(info.verb) ? undefined : methodNotAllowed();
+    if (!def.verbs.some((v) => OBJECT.has(v))) return 'NotFound';
+    return OBJECT.has(info.verb) && def.verbs.includes(info.verb) ? undefined : 'MethodNotAllowed';
   }
-  return COLLECTION.has(info.verb) && def.verbs.includes(info.verb) ? undefined : methodNotAllowed();
+  return COLLECTION.has(info.verb) && def.verbs.includes(info.verb) ? undefined : 'MethodNotAllowed';
 }

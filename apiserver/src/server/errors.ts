@@ -19,6 +19,17 @@ export function notFoundStatus(): Status {
   };
 }
 
+/** go-restful's answer to a method a path has no route for (kube-apiserver's serviceErrorHandler). */
+export function methodNotAllowedStatus(): Status {
+  return {
+    ...new StatusError(
+      'MethodNotAllowed',
+      'the server does not allow this method on the requested resource',
+    ).toStatus(),
+    details: {},
+  };
+}
+
 /** Fastify's coded errors → Kubernetes errors; anything else → InternalError. */
 export function fromFastifyError(err: unknown): StatusError {
   if (err instanceof StatusError) return err;

@@ -8,7 +8,7 @@ import type { KubeletProxy } from '../kubelet/index.js';
 import { findResource, type ResourceDef } from '../registry/catalog.js';
 import type { RequestInfo } from '../request/requestinfo.js';
 import type { ResourceHandler } from './context.js';
-import { notFoundStatus, sendStatus } from './errors.js';
+import { methodNotAllowedStatus, notFoundStatus, sendStatus } from './errors.js';
 
 /** The catalog entry a resource request addresses, or undefined (→ 404) when nothing serves it. */
 export function resolveResource(info: RequestInfo): ResourceDef | undefined {
@@ -38,7 +38,7 @@ export function registerResourceRoutes(
     const def = resolveResource(m.info);
     if (!def) return sendStatus(reply, notFoundStatus());
     const unrouted = routeError(def, m.info);
-    if (unrouted) return sendStatus(reply, unrouted.toStatus());
+    if (unrouted) return sendStatus(reply, unrouted === 'NotFound' ? notFoundStatus() : methodNotAllowedStatus());
     const ctx = {
       request,
       reply,

@@ -15,9 +15,20 @@ describe('routes by verb', () => {
   });
   after(async () => fx?.close());
 
-  const call = async (method: string, path: string) => {
-    const r = await curl(fx, path, ['-X', method, '-H', 'Content-Type: application/json', '--data-binary', '{}']);
-    return { code: r.code, status: JSON.parse(r.body) as { kind: string; reason: string; message: string } };
+  const call = async (method: string, path: string, body: object = {}) => {
+    const r = await curl(fx, path, [
+      '-X',
+      method,
+      '-H',
+      'Content-Type: application/json',
+      '--data-binary',
+      JSON.stringify(body),
+    ]);
+    return {
+      code: r.code,
+      body: r.body,
+      status: JSON.parse(r.body) as { kind: string; reason: string; message: string; details?: object },
+    };
   };
 
   it('405 for a method the path has no route for', async () => {
@@ -38,6 +49,7 @@ describe('routes by verb', () => {
         ['Status', 'MethodNotAllowed', NOT_ALLOWED],
         `${method} ${path}`,
       );
+      assert.deepEqual(r.status.details, {}, `${method} ${path}`);
     }
   });
 
@@ -55,18 +67,11 @@ describe('routes by verb', () => {
   it('what the routes serve still works; kubectl reports MethodNotAllowed as upstream', async () => {
     assert.equal((await call('GET', '/api/v1/namespaces/default/configmaps')).code, 200);
     assert.equal((await call('GET', '/api/v1/namespaces/default/configmaps/nope')).code, 404);
-    const sar = await curl(fx, '/apis/authorization.k8s.io/v1/subjectaccessreviews', [
-      '-X',
-      'POST',
-      '-H',
-      'Content-Type: application/json',
-      '--data-binary',
-      JSON.stringify({
-        apiVersion: 'authorization.k8s.io/v1',
-        kind: 'SubjectAccessReview',
-        spec: { user: 'alice', resourceAttributes: { verb: 'get', resource: 'pods', namespace: 'default' } },
-      }),
-    ]);
+    const sar = await call('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: { user: 'alice', resourceAttributes: { verb: 'get', resource: 'pods', namespace: 'default' } },
+    });
     assert.equal(sar.code, 201, sar.body);
     const r = await kubectl(fx, ['get', 'subjectaccessreviews']);
     assert.notEqual(r.status, 0);
