@@ -58,6 +58,27 @@ describe('parseRequestInfo', () => {
       '/api/v1/namespaces/kube-system/secrets?fieldSelector=metadata.name%3Dbootstrap-token-abcdef',
       { verb: 'list', name: 'bootstrap-token-abcdef' },
     ],
+    // AuthorizeWithSelectors: the selectors of a list, watch or deletecollection, as sent.
+    [
+      'GET',
+      '/api/v1/pods?watch=1&fieldSelector=spec.nodeName%3Dn1&labelSelector=app%20in%20(a)',
+      { verb: 'watch', name: '', fieldSelector: 'spec.nodeName=n1', labelSelector: 'app in (a)' },
+    ],
+    [
+      'DELETE',
+      '/api/v1/namespaces/default/pods?labelSelector=app%3Da',
+      { verb: 'deletecollection', labelSelector: 'app=a', fieldSelector: undefined },
+    ],
+    // Not for the deprecated watch paths, nor for a get.
+    ['GET', '/api/v1/watch/pods?fieldSelector=spec.nodeName%3Dn1', { verb: 'watch', fieldSelector: undefined }],
+    ['GET', '/api/v1/namespaces/default/pods/p1?labelSelector=a', { verb: 'get', labelSelector: undefined }],
+    // A name only from a selector that parses, and only one that could be a path segment.
+    ['GET', '/api/v1/pods?fieldSelector=metadata.name%3D%3Dp1,spec.nodeName%3Dn1', { verb: 'list', name: 'p1' }],
+    ['GET', '/api/v1/pods?fieldSelector=metadata.name%3Dp1,bad', { verb: 'list', name: '' }],
+    ['GET', '/api/v1/pods?fieldSelector=metadata.name%3D..', { verb: 'list', name: '' }],
+    ['GET', '/api/v1/pods?fieldSelector=metadata.name!%3Dp1', { verb: 'list', name: '' }],
+    // watch=true on an object's path is still a get, as upstream's request info has it.
+    ['GET', '/api/v1/namespaces/default/pods/p1?watch=true', { verb: 'get', name: 'p1' }],
   ];
   for (const [method, url, want] of cases) {
     it(`${method} ${url}`, () => {

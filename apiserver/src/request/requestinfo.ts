@@ -1,6 +1,7 @@
 // The attributes of a request, parsed once near the outside of the handler chain and then used
 // by authorization, admission and the registry (k8s.io/apiserver endpoints/request RequestInfoFactory).
 import { VERB_FOR_METHOD } from '@mkube/shared/auth';
+import { parseFieldSelector } from '@mkube/shared/selectors';
 
 export interface RequestInfo {
   readonly isResourceRequest: boolean;
@@ -17,9 +18,15 @@ export interface RequestInfo {
   readonly name: string;
   /** Path segments after `{resource}/{name}/{subresource}`, e.g. the rest of a proxy path. */
   readonly rest: readonly string[];
-  /** A list's or watch's `fieldSelector`, as sent (authorizers may read it, as upstream's AuthorizeWithSelectors). */
+  /**
+   * A list's, watch's or deletecollection's `fieldSelector` and `labelSelector`, as sent: what
+   * authorizers see of them (AuthorizeWithSelectors). Not set for the deprecated /watch/ paths.
+   */
   readonly fieldSelector?: string;
+  readonly labelSelector?: string;
 }
+
+const SELECTOR_VERBS: ReadonlySet<string> = new Set(['list', 'watch', 'deletecollection']);
 
 /** Subresources of a namespace object itself, not resources inside the namespace. */
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
@@ -70,7 +77,8 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
 
   let verb = VERB_FOR_METHOD[method.toUpperCase()] ?? method.toLowerCase();
   // Deprecated but still served: /api/v1/watch/namespaces/x/pods
-  if (parts[0] === 'watch' && (verb === 'get' || verb === 'list')) {
+  const verbViaPath = parts[0] === 'watch' && (verb === 'get' || verb === 'list');
+  if (verbViaPath) {
     verb = 'watch';
     parts = parts.slice(1);
   }
@@ -84,16 +92,16 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   }
   const [resource = '', name = '', subresource = '', ...rest] = parts;
 
-  if (verb === 'get' && !name) verb = 'list';
-  if ((verb === 'list' || verb === 'get') && isTrue(query.get('watch'))) verb = 'watch';
+  let effectiveName = name;
+  if (verb === 'get' && !name) {
+    verb = isTrue(query.get('watch')) ? 'watch' : 'list';
+    effectiveName = nameFromFieldSelector(query.get('fieldSelector'));
+  }
   if (verb === 'delete' && !name) verb = 'deletecollection';
 
-  let effectiveName = name;
-  const fieldSelector = verb === 'list' || verb === 'watch' ? (query.get('fieldSelector') ?? '') : '';
-  if (fieldSelector && !name) {
-    const selected = nameFromFieldSelector(fieldSelector);
-    if (selected) effectiveName = selected;
-  }
+  const selectors = !verbViaPath && SELECTOR_VERBS.has(verb);
+  const fieldSelector = selectors ? query.get('fieldSelector') : null;
+  const labelSelector = selectors ? query.get('labelSelector') : null;
   return {
     isResourceRequest: true,
     path,
@@ -107,6 +115,7 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
     name: effectiveName,
     rest,
     ...(fieldSelector ? { fieldSelector } : {}),
+    ...(labelSelector ? { labelSelector } : {}),
   };
 }
 
@@ -114,12 +123,18 @@ function isTrue(v: string | null): boolean {
   return v === 'true' || v === '1';
 }
 
-/** `metadata.name=x` (alone or among other requirements) names one object. */
+/**
+ * The name a `metadata.name=x` term (alone or among others) pins a list or watch to, when the
+ * selector parses and the name could be a path segment (RequiresExactMatch, IsValidPathSegmentName).
+ */
 function nameFromFieldSelector(selector: string | null): string {
   if (!selector) return '';
-  for (const req of selector.split(',')) {
-    const m = /^metadata\.name(==|=)(.+)$/.exec(req.trim());
-    if (m) return m[2]!;
+  let name: string | undefined;
+  try {
+    name = parseFieldSelector(selector).requiresExactMatch('metadata.name');
+  } catch {
+    return '';
   }
-  return '';
+  if (!name || name === '.' || name === '..' || /[/%]/.test(name)) return '';
+  return name;
 }

@@ -1,7 +1,7 @@
 // The review APIs (authentication.k8s.io TokenReview, SelfSubjectReview; authorization.k8s.io
 // SubjectAccessReview, LocalSubjectAccessReview, SelfSubjectAccessReview, SelfSubjectRulesReview):
 // create-only, nothing stored; each echoes its request with the status filled in.
-import type { KubeObject } from '@mkube/shared/api';
+import type { KubeObject, NonResourceAttributes, ResourceAttributes } from '@mkube/shared/api';
 import { type FieldError, fieldErrors, newInvalid, newNotFound } from '@mkube/shared/apierrors';
 import {
   type Attributes,
@@ -11,6 +11,7 @@ import {
   type UserInfo,
 } from '@mkube/shared/auth';
 import { evaluationError, type RuleResolver } from '../auth/rules.js';
+import { resourceAttributesErrors, reviewSelectors, selectorEvaluationErrors } from './selectors.js';
 
 export interface ReviewDeps {
   /** Bearer-token authenticators only (TokenReview), with the authenticated-group adder. */
@@ -20,19 +21,6 @@ export interface ReviewDeps {
   readonly ruleResolver: RuleResolver;
 }
 
-interface ResourceAttributes {
-  namespace?: string;
-  verb?: string;
-  group?: string;
-  version?: string;
-  resource?: string;
-  subresource?: string;
-  name?: string;
-}
-interface NonResourceAttributes {
-  path?: string;
-  verb?: string;
-}
 interface AccessSpec {
   resourceAttributes?: ResourceAttributes;
   nonResourceAttributes?: NonResourceAttributes;
@@ -59,37 +47,42 @@ function attributesFrom(user: UserInfo, spec: AccessSpec): Attributes {
       path: '',
       namespace: r.namespace ?? '',
       apiGroup: r.group ?? '',
-      apiVersion: r.version ?? '',
+      // matchAllVersionIfEmpty
+      apiVersion: r.version || '*',
       resource: r.resource ?? '',
       subresource: r.subresource ?? '',
       name: r.name ?? '',
+      ...reviewSelectors(r),
     };
   }
   const n = spec.nonResourceAttributes ?? {};
   return nonResourceAttributes(user, n.verb ?? '', n.path ?? '');
 }
 
-/** ValidateSubjectAccessReviewSpec: exactly one of the two attribute kinds. */
+/** ValidateSubjectAccessReviewSpec: exactly one of the two attribute kinds, and sound selectors. */
 function accessSpecErrors(spec: AccessSpec): FieldError[] {
+  const errs: FieldError[] = [];
   if (spec.resourceAttributes && spec.nonResourceAttributes) {
-    return [
+    errs.push(
       fieldErrors.invalid(
         'spec.nonResourceAttributes',
         spec.nonResourceAttributes,
         'cannot be specified in combination with resourceAttributes',
       ),
-    ];
+    );
   }
   if (!spec.resourceAttributes && !spec.nonResourceAttributes) {
-    return [
+    errs.push(
       fieldErrors.invalid(
         'spec.resourceAttributes',
         null,
         'exactly one of nonResourceAttributes or resourceAttributes must be specified',
       ),
-    ];
+    );
   }
-  return [];
+  if (spec.resourceAttributes)
+    errs.push(...resourceAttributesErrors(spec.resourceAttributes, 'spec.resourceAttributes'));
+  return errs;
 }
 
 function answer(review: Review, apiVersion: string, kind: string, status: unknown): KubeObject {
@@ -104,11 +97,14 @@ function answer(review: Review, apiVersion: string, kind: string, status: unknow
 
 export function createReviewHandler(deps: ReviewDeps) {
   async function access(user: UserInfo, spec: AccessSpec) {
-    const r = await deps.authorizer.authorize(attributesFrom(user, spec));
+    const attrs = attributesFrom(user, spec);
+    const r = await deps.authorizer.authorize(attrs);
+    const evaluationError = selectorEvaluationErrors(attrs).join('; ');
     return {
       allowed: r.decision === 'Allow',
       ...(r.decision === 'Deny' ? { denied: true } : {}),
       ...(r.reason ? { reason: r.reason } : {}),
+      ...(evaluationError ? { evaluationError } : {}),
     };
   }
 

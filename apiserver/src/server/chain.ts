@@ -10,6 +10,8 @@ import {
   type Authenticator,
   type AuthnRequest,
   type Authorizer,
+  fieldSelectorAttributes,
+  labelSelectorAttributes,
   type UserInfo,
 } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
@@ -87,7 +89,7 @@ export async function authenticate(view: RequestView, deps: ChainDeps): Promise<
 }
 
 export function attributesOf(info: RequestInfo, user: UserInfo): Attributes {
-  return {
+  const attrs: Attributes = {
     user,
     verb: info.verb,
     isResourceRequest: info.isResourceRequest,
@@ -98,8 +100,12 @@ export function attributesOf(info: RequestInfo, user: UserInfo): Attributes {
     resource: info.resource,
     subresource: info.subresource,
     name: info.name,
-    ...(info.fieldSelector ? { fieldSelector: info.fieldSelector } : {}),
   };
+  if (!info.fieldSelector && !info.labelSelector) return attrs;
+  // AuthorizeWithSelectors: parsed here, once, for every authorizer (GetAuthorizerAttributes).
+  const fieldSelector = fieldSelectorAttributes(info.fieldSelector ?? '');
+  const labelSelector = labelSelectorAttributes(info.labelSelector ?? '');
+  return { ...attrs, ...(fieldSelector && { fieldSelector }), ...(labelSelector && { labelSelector }) };
 }
 
 /** The Forbidden message kube-apiserver writes (endpoints/filters/authorization.go, forbidden()). */

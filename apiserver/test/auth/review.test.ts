@@ -208,3 +208,114 @@ describe('rules reviews from each authorizer', () => {
     });
   });
 });
+
+// AuthorizeWithSelectors (on by default since 1.32): a review's field and label selectors narrow
+// what it asks, as a list's do; the Node authorizer answers a node's pod list by its selector.
+describe('access reviews with selectors', () => {
+  let fx: Fixture;
+  before(async () => {
+    fx = await startFixture(['--authorization-mode=Node,RBAC']);
+  });
+  after(async () => fx?.close());
+
+  const review = async (resourceAttributes: object) => {
+    const f = join(fx.dir, `sar-${Math.random()}.json`);
+    const spec = { user: 'system:node:n1', groups: ['system:nodes', 'system:authenticated'], resourceAttributes };
+    writeFileSync(f, JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec }));
+    return kubectl(fx, ['create', '-f', f, '-o', 'json']);
+  };
+  const status = async (resourceAttributes: object) => {
+    const r = await review(resourceAttributes);
+    assert.equal(r.status, 0, r.err);
+    return JSON.parse(r.out).status;
+  };
+  const pods = { verb: 'list', resource: 'pods' };
+
+  it("a node may list its own pods: by rawSelector or by requirements, as the Node authorizer's own requests", async () => {
+    assert.deepEqual(await status({ ...pods, fieldSelector: { rawSelector: 'spec.nodeName=n1' } }), { allowed: true });
+    assert.deepEqual(
+      await status({ ...pods, fieldSelector: { rawSelector: 'status.phase!=Failed,spec.nodeName==n1' } }),
+      {
+        allowed: true,
+      },
+    );
+    assert.deepEqual(
+      await status({
+        ...pods,
+        fieldSelector: { requirements: [{ key: 'spec.nodeName', operator: 'In', values: ['n1'] }] },
+      }),
+      { allowed: true },
+    );
+    const other = await status({ ...pods, fieldSelector: { rawSelector: 'spec.nodeName=n2' } });
+    assert.equal(other.allowed, false);
+    assert.equal(other.reason, 'can only list/watch pods with spec.nodeName field selector');
+    assert.equal((await status(pods)).allowed, false, 'no selector: every pod');
+  });
+
+  it('what does not parse is dropped and named in evaluationError: the check is broader, never narrower', async () => {
+    const bad = await status({ ...pods, fieldSelector: { rawSelector: 'spec.nodeName=n1,junk' } });
+    assert.equal(bad.allowed, false);
+    assert.equal(bad.evaluationError, 'spec.resourceAttributes.fieldSelector ignored due to parse error');
+    const partial = await status({
+      ...pods,
+      fieldSelector: {
+        requirements: [
+          { key: 'spec.nodeName', operator: 'In', values: ['n1'] },
+          { key: 'spec.nodeName', operator: 'Exists' },
+        ],
+      },
+      labelSelector: { requirements: [{ key: 'app', operator: 'Matches', values: ['x'] }] },
+    });
+    assert.equal(partial.allowed, true);
+    assert.equal(
+      partial.evaluationError,
+      'spec.resourceAttributes.fieldSelector partially ignored due to parse error; spec.resourceAttributes.labelSelector ignored due to parse error',
+    );
+  });
+
+  it('a malformed selector is Invalid, with field paths as upstream', async () => {
+    const cases: [object, RegExp][] = [
+      [
+        { fieldSelector: { rawSelector: 'a=b', requirements: [{ key: 'a', operator: 'In', values: ['b'] }] } },
+        /spec\.resourceAttributes\.fieldSelector\.rawSelector: Invalid value: "a=b": may not specified at the same time as requirements/,
+      ],
+      [
+        { labelSelector: {} },
+        /spec\.resourceAttributes\.labelSelector\.requirements: Required value: when spec\.resourceAttributes\.labelSelector is specified, requirements or rawSelector is required/,
+      ],
+      [
+        { fieldSelector: { requirements: [{ key: '', operator: 'In', values: ['x'] }] } },
+        /spec\.resourceAttributes\.fieldSelector\.requirements\[0\]\.key: Required value: must be specified/,
+      ],
+      [
+        { labelSelector: { requirements: [{ key: 'k', operator: 'NotIn', values: [] }] } },
+        /spec\.resourceAttributes\.labelSelector\.requirements\[0\]\.values: Required value: must be specified when `operator` is 'In' or 'NotIn'/,
+      ],
+      [
+        { labelSelector: { requirements: [{ key: '()foo', operator: 'Exists' }] } },
+        /spec\.resourceAttributes\.labelSelector\.requirements\[0\]\.key: Invalid value: "\(\)foo": name part must consist of alphanumeric characters/,
+      ],
+      [
+        { fieldSelector: { requirements: [{ key: 'k', operator: 'DoesNotExist', values: ['v'] }] } },
+        /spec\.resourceAttributes\.fieldSelector\.requirements\[0\]\.values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'/,
+      ],
+    ];
+    for (const [selectors, want] of cases) {
+      const r = await review({ ...pods, ...selectors });
+      assert.notEqual(r.status, 0, JSON.stringify(selectors));
+      assert.match(r.err, /The SubjectAccessReview "" is invalid: /);
+      assert.match(r.err, want);
+    }
+  });
+
+  it("kubectl --as a node: its own pods by field selector, nobody else's", async () => {
+    const as = ['--as=system:node:n1', '--as-group=system:nodes'];
+    let r = await kubectl(fx, ['get', 'pods', '-A', '--field-selector', 'spec.nodeName=n1', ...as]);
+    assert.equal(r.status, 0, r.err);
+    r = await kubectl(fx, ['get', 'pods', '-A', '--field-selector', 'spec.nodeName=n2', ...as]);
+    assert.match(r.err, /can only list\/watch pods with spec\.nodeName field selector/);
+    // A label selector does not stand in for the field selector.
+    r = await kubectl(fx, ['get', 'pods', '-A', '-l', 'node=n1', ...as]);
+    assert.match(r.err, /can only list\/watch pods with spec\.nodeName field selector/);
+  });
+});

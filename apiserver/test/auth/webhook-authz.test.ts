@@ -110,6 +110,59 @@ describe('authorization webhook v1 in Node,Webhook,RBAC', () => {
     assert.equal(sarsFor(wh, 'alice', 'configmaps').length, 1);
   });
 
+  it("a list's selectors reach the webhook as requirements, a review's raw selector parsed first", async () => {
+    const r = await kubectl(alice, [
+      'get',
+      'configmaps',
+      '-n',
+      'default',
+      '-l',
+      'app in (web,api),tier!=db,!legacy',
+      '--field-selector',
+      'metadata.name!=x',
+    ]);
+    assert.equal(r.status, 0, r.err);
+    const withSelectors = sarsFor(wh, 'alice', 'configmaps').filter(
+      (x) => x.body.spec.resourceAttributes.labelSelector,
+    );
+    assert.equal(withSelectors.length, 1, 'a narrower request is its own cache entry');
+    const ra = withSelectors[0]!.body.spec.resourceAttributes;
+    assert.deepEqual(Object.keys(ra), ['namespace', 'verb', 'version', 'resource', 'fieldSelector', 'labelSelector']);
+    assert.deepEqual(ra.fieldSelector, { requirements: [{ key: 'metadata.name', operator: 'NotIn', values: ['x'] }] });
+    assert.deepEqual(ra.labelSelector, {
+      requirements: [
+        { key: 'app', operator: 'In', values: ['api', 'web'] },
+        { key: 'legacy', operator: 'DoesNotExist' },
+        { key: 'tier', operator: 'NotIn', values: ['db'] },
+      ],
+    });
+    // A SubjectAccessReview's rawSelector is parsed by the apiserver: the webhook gets requirements only.
+    const review = await curl(fx, '/apis/authorization.k8s.io/v1/subjectaccessreviews', [
+      '-X',
+      'POST',
+      '-H',
+      'Content-Type: application/json',
+      '-d',
+      JSON.stringify({
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SubjectAccessReview',
+        spec: {
+          user: 'alice',
+          resourceAttributes: { verb: 'watch', resource: 'configmaps', fieldSelector: { rawSelector: 'a==1' } },
+        },
+      }),
+    ]);
+    assert.equal(review.code, 201, review.body);
+    assert.equal(JSON.parse(review.body).status.allowed, true);
+    const sent = sarsFor(wh, 'alice', 'configmaps').find((x) => x.body.spec.resourceAttributes.verb === 'watch');
+    assert.deepEqual(sent?.body.spec.resourceAttributes, {
+      verb: 'watch',
+      version: '*',
+      resource: 'configmaps',
+      fieldSelector: { requirements: [{ key: 'a', operator: 'In', values: ['1'] }] },
+    });
+  });
+
   it('no opinion → RBAC decides; a deny is final even when RBAC would allow; non-resource attributes', async () => {
     assert.equal(await curlAs(fx, alice, '/api/v1/namespaces/default/pods'), 403, 'no opinion, no RBAC grant');
     await create(fx, `${RBAC}/clusterrolebindings`, {

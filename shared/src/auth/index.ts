@@ -12,6 +12,14 @@ export {
 } from './groups.js';
 export { peerCertificatesOf, tlsSocketOfRaw } from './peer.js';
 export { isRequestHeader, type RequestHeaderOptions, requestHeaderAuthenticator } from './requestheader.js';
+export {
+  fieldRequirementAttributes,
+  fieldSelectorAttributes,
+  fieldSelectorRequirements,
+  labelRequirementAttributes,
+  labelSelectorAttributes,
+  labelSelectorRequirements,
+} from './selectors.js';
 export { parseTokenFile, TokenFileError, tokenFileAuthenticator } from './tokenfile.js';
 export type {
   Attributes,
@@ -21,6 +29,7 @@ export type {
   AuthorizationResult,
   Authorizer,
   Decision,
+  SelectorAttributes,
   UserInfo,
 } from './types.js';
 export { AuthenticationError, newAttributes, nonResourceAttributes, VERB_FOR_METHOD } from './types.js';

@@ -1,6 +1,7 @@
 // The request-authentication and authorization contracts (k8s.io/apiserver pkg/authentication/user,
 // authenticator, pkg/authorization/authorizer). Framework-free: the apiserver and the kubelet's
 // 10250 both build a plain AuthnRequest from their HTTP layer and pass it through the same objects.
+import type { FieldRequirement, LabelRequirement } from '../selectors/index.js';
 
 /** user.Info: who made the request. */
 export interface UserInfo {
@@ -41,8 +42,20 @@ export interface Attributes {
   readonly resource: string;
   readonly subresource: string;
   readonly name: string;
-  /** A list's or watch's field selector, as the client sent it; absent when there is none. */
-  readonly fieldSelector?: string;
+  /** A list's, watch's or deletecollection's field selector (AuthorizeWithSelectors); absent: none. */
+  readonly fieldSelector?: SelectorAttributes<FieldRequirement>;
+  /** The same for its label selector. */
+  readonly labelSelector?: SelectorAttributes<LabelRequirement>;
+}
+
+/**
+ * A selector as authorizers see it (GetFieldSelector, GetLabelSelector): the requirements that
+ * could be read and, when some could not, why. Requirements only narrow a request, so an authorizer
+ * may act on what is left (a broader check) whatever the error.
+ */
+export interface SelectorAttributes<R> {
+  readonly requirements: readonly R[];
+  readonly error?: string;
 }
 
 /** Attributes with every field empty but the user and those given (what an authorizer check builds). */

@@ -18,6 +18,7 @@ import type {
 } from '../api/index.js';
 import type { KubeClient } from '../client/index.js';
 import type { TokenAuthenticator } from './bearer.js';
+import { fieldSelectorRequirements, labelSelectorRequirements } from './selectors.js';
 import {
   type Attributes,
   AuthenticationError,
@@ -149,6 +150,10 @@ export function subjectAccessReviewSpec(a: Attributes): SubjectAccessReviewSpec 
       ['subresource', a.subresource],
       ['name', a.name],
     ]);
+    const fieldSelector = fieldSelectorRequirements(a.fieldSelector);
+    if (fieldSelector) spec.resourceAttributes.fieldSelector = { requirements: fieldSelector };
+    const labelSelector = labelSelectorRequirements(a.labelSelector);
+    if (labelSelector) spec.resourceAttributes.labelSelector = { requirements: labelSelector };
   } else {
     spec.nonResourceAttributes = nonEmpty([
       ['path', a.path],

@@ -36,6 +36,20 @@ function conditionInput(spec: SubjectAccessReviewSpec): Record<string, unknown> 
     'subresource',
     'name',
   ]);
+  // AuthorizeWithSelectors: a selector the review carries, its strings and lists read as empty when unset.
+  for (const key of ['fieldSelector', 'labelSelector'] as const) {
+    const sel = spec.resourceAttributes?.[key];
+    if (ra && sel) {
+      ra[key] = {
+        rawSelector: sel.rawSelector ?? '',
+        requirements: (sel.requirements ?? []).map((r) => ({
+          key: r.key,
+          operator: r.operator,
+          values: r.values ?? [],
+        })),
+      };
+    }
+  }
   const nra = fill(spec.nonResourceAttributes as Record<string, unknown> | undefined, ['path', 'verb']);
   return {
     request: celValue({

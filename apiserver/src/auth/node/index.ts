@@ -4,7 +4,6 @@
 import type { Pod, PolicyRule } from '@mkube/shared/api';
 import type { Attributes, AuthorizationResult, Authorizer } from '@mkube/shared/auth';
 import { NODE_USER_PREFIX as NODE_PREFIX, NODES_GROUP } from '@mkube/shared/certificates';
-import { parseFieldSelector } from '@mkube/shared/selectors';
 import type { Informer } from '../../informers/index.js';
 import { ruleAllows } from '../rbac/rules.js';
 import { NodeGraph, type RefKind } from './graph.js';
@@ -38,16 +37,11 @@ export const NODE_RULES: readonly PolicyRule[] = [
 const allow = (reason = ''): AuthorizationResult => ({ decision: 'Allow', reason });
 const noOpinion = (reason = ''): AuthorizationResult => ({ decision: 'NoOpinion', reason });
 
-/** Whether a field selector has the term `spec.nodeName=<node>` (one that does not parse has none). */
-function selectsNode(fieldSelector: string | undefined, node: string): boolean {
-  if (!fieldSelector) return false;
-  try {
-    return parseFieldSelector(fieldSelector).requirements.some(
-      (r) => r.field === 'spec.nodeName' && r.operator === '=' && r.value === node,
-    );
-  } catch {
-    return false;
-  }
+/** Whether a request's field selector has the term `spec.nodeName=<node>` (of those that parsed). */
+function selectsNode(a: Attributes, node: string): boolean {
+  return (a.fieldSelector?.requirements ?? []).some(
+    (r) => r.field === 'spec.nodeName' && r.operator === '=' && r.value === node,
+  );
 }
 
 export class NodeAuthorizer implements Authorizer {
@@ -115,7 +109,7 @@ export class NodeAuthorizer implements Authorizer {
       if (a.verb === 'get') return this.graph.related(node, 'pods', a.namespace, a.name) ? allow() : noRelation;
       if (a.verb === 'list' || a.verb === 'watch') {
         // AuthorizeNodeWithSelectors (default on since 1.32): its own pods by spec.nodeName, or one related pod.
-        if (selectsNode(a.fieldSelector, node)) return allow();
+        if (selectsNode(a, node)) return allow();
         if (a.name) return this.graph.related(node, 'pods', a.namespace, a.name) ? allow() : noRelation;
         return noOpinion('can only list/watch pods with spec.nodeName field selector');
       }
