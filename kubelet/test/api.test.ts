@@ -178,6 +178,10 @@ describe('kubelet API (10250)', () => {
     assert.match(metrics, /^kubelet_certificate_manager_server_ttl_seconds \d+/m);
     const stats = JSON.parse((await curlKubelet(k, '/stats/summary', opts)).body);
     assert.equal(stats.node.nodeName, 'node-api');
+    // metav1.Time: whole seconds, as the kubelet's Summary API writes them.
+    for (const t of [stats.node.startTime, stats.node.cpu.time, stats.node.memory.time]) {
+      assert.match(t, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    }
     const logs = await curlKubelet(k, '/logs/', opts);
     assert.equal(logs.status, 200);
     assert.match(logs.body, /default_ticker-node-api_/);

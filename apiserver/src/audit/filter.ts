@@ -3,8 +3,10 @@
 // go to the backend at RequestReceived, ResponseStarted (long-running requests: watch, proxy, exec,
 // attach, port-forward, log) and ResponseComplete. A request that fails authentication is recorded
 // once, at ResponseStarted, with no user and the methods it tried.
+
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { microTime } from '@mkube/shared/api';
 import type { Status } from '@mkube/shared/apierrors';
 import type { Attributes, UserInfo } from '@mkube/shared/auth';
 import type { RequestInfo } from '../request/requestinfo.js';
@@ -26,11 +28,6 @@ export function isLongRunning(info: RequestInfo): boolean {
   return (
     LONG_RUNNING_VERBS.has(info.verb) || (info.isResourceRequest && LONG_RUNNING_SUBRESOURCES.has(info.subresource))
   );
-}
-
-/** metav1.MicroTime: RFC 3339 with microseconds. */
-function microTime(d: Date): string {
-  return `${d.toISOString().slice(0, 23)}000Z`;
 }
 
 export interface AuditRequest {

@@ -1,11 +1,10 @@
 // PATCH with `application/apply-patch+yaml`: server-side apply (k8s.io/apiserver handlers/patch.go
 // applyPatcher). The body is the applier's whole intent for the fields it manages; the object is
 // created when it does not exist yet.
-import type { KubeObject } from '@mkube/shared/api';
+import { type KubeObject, metaTime } from '@mkube/shared/api';
 import { fieldErrors, newBadRequest, newInternalError, newInvalid, StatusError } from '@mkube/shared/apierrors';
 import { apply, applySchemaFor } from '../fieldmanager/index.js';
 import { unknownFields } from '../protobuf/index.js';
-import { nowTimestamp } from '../registry/generic.js';
 import { parseJsonOrYaml } from './body.js';
 import type { VerbRequest, VerbResult } from './handlers.js';
 import { checkFieldValidation, fieldManagerErrors, fieldValidationWarnings, isDryRun } from './options.js';
@@ -66,7 +65,7 @@ export async function applyObject(r: VerbRequest): Promise<VerbResult> {
     force: r.query.get('force') === 'true',
     apiVersion: groupVersion,
     subresource: r.subresource,
-    now: nowTimestamp(r.ctx.now),
+    now: metaTime(r.ctx.now),
     schema: applySchemaFor({ group: def.group, version: def.version, kind: def.kind }),
     statusIsSubresource: def.subresources.some((s) => s.name === 'status'),
   };

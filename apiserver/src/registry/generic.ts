@@ -1,7 +1,13 @@
 // The generic registry (k8s.io/apiserver registry/generic/registry.Store): storage, metadata,
 // preconditions, dry-run and selectors for any resource; per-resource rules come from a strategy.
 import { randomInt, randomUUID } from 'node:crypto';
-import type { KubeObject, ManagedFieldsEntry, ObjectMeta, Preconditions } from '@mkube/shared/api';
+import {
+  type KubeObject,
+  type ManagedFieldsEntry,
+  metaTime,
+  type ObjectMeta,
+  type Preconditions,
+} from '@mkube/shared/api';
 import {
   type FieldError,
   formatFieldError,
@@ -62,10 +68,6 @@ interface ContinueToken {
 }
 
 const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
-
-export function nowTimestamp(now: Date): string {
-  return `${now.toISOString().slice(0, 19)}Z`;
-}
 
 const finishNothing: FinishFunc = async () => {};
 
@@ -404,7 +406,7 @@ export class GenericRegistry {
       manager: managerName(ctx),
       apiVersion: d.group ? `${d.group}/${d.version}` : d.version,
       subresource,
-      now: nowTimestamp(ctx.now),
+      now: metaTime(ctx.now),
       schema: applySchemaFor({ group: d.group, version: d.version, kind: d.kind }),
     });
     if (managed?.length) obj.metadata.managedFields = managed;
@@ -551,7 +553,7 @@ function checkPreconditions(gr: GroupResource, name: string, current: KubeObject
 
 function fillSystemFields(meta: ObjectMeta, now: Date): void {
   meta.uid = randomUUID();
-  meta.creationTimestamp = nowTimestamp(now);
+  meta.creationTimestamp = metaTime(now);
   delete meta.deletionTimestamp;
   delete meta.deletionGracePeriodSeconds;
   delete meta.selfLink;

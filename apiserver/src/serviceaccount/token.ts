@@ -2,7 +2,7 @@
 // §13. A token names its ServiceAccount (and bound object) by name AND uid: once they are deleted
 // or recreated the token no longer authenticates.
 import { type KeyObject, randomUUID } from 'node:crypto';
-import type { Node, Pod, Secret, ServiceAccount, TokenRequest } from '@mkube/shared/api';
+import { metaTime, type Node, type Pod, type Secret, type ServiceAccount, type TokenRequest } from '@mkube/shared/api';
 import {
   type FieldError,
   fieldErrors,
@@ -116,7 +116,7 @@ export async function issueToken(
     kind: 'TokenRequest',
     metadata: { ...req.metadata, name, namespace, creationTimestamp: undefined },
     spec: { ...spec, audiences, expirationSeconds },
-    status: { token, expirationTimestamp: `${new Date(exp * 1000).toISOString().slice(0, 19)}Z` },
+    status: { token, expirationTimestamp: metaTime(new Date(exp * 1000)) },
   };
 }
 

@@ -1,5 +1,5 @@
 // Bootstrap-token Secrets as kubeadm writes and reads them (facts §1).
-import type { Secret } from '@mkube/shared/api';
+import { metaTime, type Secret } from '@mkube/shared/api';
 import {
   BOOTSTRAP_EXTRA_GROUP_RE,
   BOOTSTRAP_TOKEN_SECRET_PREFIX,
@@ -36,9 +36,7 @@ export function checkTokenSpec(spec: TokenSpec): void {
   if (spec.ttlMs < 0) throw new CliError('--ttl must not be negative');
 }
 
-export function rfc3339(d: Date): string {
-  return `${d.toISOString().slice(0, 19)}Z`;
-}
+export const rfc3339 = metaTime;
 
 export function tokenSecret(spec: TokenSpec, now: Date): Secret {
   const { id, secret } = parseBootstrapToken(spec.token)!;

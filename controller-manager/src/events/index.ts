@@ -2,7 +2,7 @@
 // sent in the background through a bounded queue that drops when full, so a slow apiserver never
 // stalls a controller. Cluster-scoped objects get their Events in "default", as upstream.
 import { randomBytes } from 'node:crypto';
-import type { Event, EventType, ObjectReference } from '@mkube/shared/api';
+import { type Event, type EventType, metaTime, type ObjectReference } from '@mkube/shared/api';
 import type { KubeClient, KubeObject } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import { RESOURCES } from '../informers/index.js';
@@ -36,7 +36,7 @@ export class ApiEventRecorder implements EventRecorder {
   event(obj: KubeObject, type: EventType, reason: string, message: string): void {
     const m = obj.metadata ?? {};
     const now = new Date();
-    const time = `${now.toISOString().slice(0, 19)}Z`;
+    const time = metaTime(now);
     const ref: ObjectReference = { kind: obj.kind, apiVersion: obj.apiVersion, name: m.name };
     if (m.namespace) ref.namespace = m.namespace;
     if (m.uid) ref.uid = m.uid;

@@ -3,7 +3,7 @@
 // within leaseDuration *as observed on our own clock* (no trust in other machines' clocks); the
 // leader renews every retryPeriod and gives up if it cannot renew within renewDeadline. Updates
 // carry the resourceVersion read, so two candidates can never both win one round.
-import type { Lease } from '@mkube/shared/api';
+import { type Lease, microTime } from '@mkube/shared/api';
 import { isAlreadyExists, isConflict, isNotFound } from '@mkube/shared/apierrors';
 import { type KubeClient, sleep } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
@@ -29,10 +29,6 @@ export interface LeaderCallbacks {
 }
 
 const JITTER = 1.2;
-
-function microTime(d: Date): string {
-  return `${d.toISOString().slice(0, 23)}000Z`;
-}
 
 export class LeaderElector {
   #observed?: Lease;

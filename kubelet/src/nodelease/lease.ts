@@ -1,6 +1,6 @@
 // The node lease controller: the kubelet's heartbeat is its Lease in kube-node-lease, renewed every
 // quarter of the lease duration (10 s for 40 s), owned by the Node so it goes when the Node goes.
-import type { Lease } from '@mkube/shared/api';
+import { type Lease, microTime } from '@mkube/shared/api';
 import { isAlreadyExists, isConflict, isNotFound } from '@mkube/shared/apierrors';
 import type { KubeClient } from '@mkube/shared/client';
 
@@ -10,11 +10,6 @@ const LEASES = {
   resource: 'leases',
   namespace: 'kube-node-lease',
 } as const;
-
-/** RFC 3339 with microseconds, as MicroTime serialises. */
-function microTime(d = new Date()): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
 
 /** Keeps the last written Lease, so a renewal is one PUT (a GET only after a conflict), as upstream. */
 export class NodeLease {

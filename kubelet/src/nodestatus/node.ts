@@ -3,7 +3,7 @@
 // capacity, and the Ready condition — current. Status is written when it changed and at least once
 // per report interval, so the lease alone carries the heartbeat in between.
 import { cpus, type as osType, release, totalmem } from 'node:os';
-import type { Node, NodeAddress, NodeCondition } from '@mkube/shared/api';
+import { metaTime, type Node, type NodeAddress, type NodeCondition } from '@mkube/shared/api';
 import { isAlreadyExists, isConflict } from '@mkube/shared/apierrors';
 import type { KubeClient } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
@@ -57,7 +57,7 @@ export class NodeStatusManager {
   ) {}
 
   #status(prev: Node | undefined): Node['status'] {
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const now = metaTime();
     const old = (t: string) => prev?.status?.conditions?.find((c) => c.type === t);
     const r = this.o.ready();
     const cap = { cpu: CPU_COUNT, memory: MEMORY, pods: '110', 'ephemeral-storage': '10Gi' };

@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, promises as fsp, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import type { Container, ContainerStatus, Pod, PodStatus } from '@mkube/shared/api';
+import { type Container, type ContainerStatus, metaTime, type Pod, type PodStatus } from '@mkube/shared/api';
 import type { KubeClient } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import { criLines } from './logs.js';
@@ -42,7 +42,7 @@ export interface AttachListener {
   exited(): void;
 }
 
-const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+const now = () => metaTime();
 
 export function podKey(ns: string, name: string): string {
   return `${ns}/${name}`;

@@ -1,10 +1,12 @@
 // The kubelet API on 10250 (facts §9): every request is authenticated (client certificate, bearer
 // token through TokenReview, anonymous only when enabled) and authorized with a
 // SubjectAccessReview on this Node's subresource for its path, before any route runs.
+
 import { promises as fsp } from 'node:fs';
 import { join, normalize, relative } from 'node:path';
 import { PassThrough } from 'node:stream';
 import fastifyWebsocket from '@fastify/websocket';
+import { metaTime } from '@mkube/shared/api';
 import {
   AuthenticationError,
   type Authenticator,
@@ -130,11 +132,11 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
   app.get('/stats/summary', async () => {
     const mem = process.memoryUsage();
     const cpu = process.cpuUsage();
-    const now = new Date().toISOString();
+    const now = metaTime();
     return {
       node: {
         nodeName: d.nodeName,
-        startTime: d.startTime.toISOString(),
+        startTime: metaTime(d.startTime),
         cpu: { time: now, usageCoreNanoSeconds: (cpu.user + cpu.system) * 1000 },
         memory: { time: now, workingSetBytes: mem.rss, rssBytes: mem.rss },
       },

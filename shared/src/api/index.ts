@@ -9,4 +9,5 @@ export * from './discovery.js';
 export * from './discoveryv1.js';
 export * from './meta.js';
 export * from './rbac.js';
+export * from './time.js';
 export * from './wellknown.js';

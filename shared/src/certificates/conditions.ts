@@ -1,6 +1,7 @@
 // CSR status conditions as every party reads them: the apiserver's printer and strategy, the
 // controller-manager's approver, signer and cleaner, the kubelet waiting for its certificate.
 import type { CertificateSigningRequest, CertificateSigningRequestCondition, Time } from '../api/index.js';
+import { metaTime } from '../api/time.js';
 
 export const APPROVED = 'Approved';
 export const DENIED = 'Denied';
@@ -8,7 +9,7 @@ export const FAILED = 'Failed';
 
 /** metav1.Time precision: seconds. */
 export function formatTime(d: Date): Time {
-  return `${d.toISOString().slice(0, 19)}Z`;
+  return metaTime(d);
 }
 
 export function conditionsOf(csr: CertificateSigningRequest): CertificateSigningRequestCondition[] {
