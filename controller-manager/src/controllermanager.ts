@@ -16,6 +16,7 @@ import type {
 } from '@mkube/shared/api';
 import { NAMESPACE_NODE_LEASE } from '@mkube/shared/api';
 import { createClient, type KubeClient } from '@mkube/shared/client';
+import { ApiEventRecorder } from '@mkube/shared/events';
 import { clientOptionsFrom } from '@mkube/shared/kubeconfig';
 import type { Logger } from '@mkube/shared/log';
 import { BootstrapSigner, CLUSTER_INFO } from './bootstrap/signer.js';
@@ -29,7 +30,6 @@ import { servingApprovingHandler } from './certificates/servingapprover.js';
 import { signingHandler } from './certificates/signer.js';
 import { ClusterRoleAggregationController } from './clusterroleaggregation/index.js';
 import type { Controller } from './controller.js';
-import { ApiEventRecorder } from './events/index.js';
 import { InformerFactory, RESOURCES } from './informers/index.js';
 import { LeaderElector } from './leaderelection/index.js';
 import { NodeLifecycleController } from './nodelifecycle/index.js';

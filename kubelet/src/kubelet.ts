@@ -8,6 +8,7 @@ import { SIGNER } from '@mkube/shared/api';
 import { writeFileAtomic } from '@mkube/shared/atomicfile';
 import { alwaysAllowAuthorizer, webhookAuthorizer, webhookTokenAuthenticator } from '@mkube/shared/auth';
 import { createClient, type KubeClient } from '@mkube/shared/client';
+import { ApiEventRecorder } from '@mkube/shared/events';
 import { formatDuration } from '@mkube/shared/flags';
 import { clientOptionsFrom } from '@mkube/shared/kubeconfig';
 import type { Logger } from '@mkube/shared/log';
@@ -111,6 +112,12 @@ export async function startKubelet(cfg: KubeletConfig, opts: { log: Logger }): P
     if (!client) throw new Error('the kubelet has no client certificate yet');
     return client;
   };
+  // Events, as client-go's recorder sends them: queued until the kubelet has its own client certificate.
+  const recorder = new ApiEventRecorder(() => client, 'kubelet', cfg.nodeName, log.child({ component: 'events' }));
+  void clientReady.then(() => recorder.resume());
+  // As upstream's nodeRef, the Node's Events carry its name as their uid (kubectl describe node looks for both).
+  const nodeRef = { kind: 'Node', name: cfg.nodeName, uid: cfg.nodeName };
+  recorder.eventFor(nodeRef, 'Normal', 'Starting', 'Starting kubelet.');
 
   const runtime = new ProcessRuntime({
     nodeName: cfg.nodeName,
@@ -118,6 +125,7 @@ export async function startKubelet(cfg: KubeletConfig, opts: { log: Logger }): P
     hostIP: cfg.nodeIPs[0]!,
     ...(cfg.podManifestPath ? { podManifestPath: cfg.podManifestPath } : {}),
     log: log.child({ component: 'runtime' }),
+    events: recorder,
   });
   runtime.cleanupOrphans();
 
@@ -296,6 +304,7 @@ export async function startKubelet(cfg: KubeletConfig, opts: { log: Logger }): P
         ? { ok: true, message: 'kubelet is posting ready status' }
         : { ok: false, message: 'kubelet serving certificate is not yet issued' },
     log,
+    recordEvent: (event) => recorder.eventFor(nodeRef, 'Normal', event, `Node ${cfg.nodeName} status is now: ${event}`),
   });
   const lease = new NodeLease(mainClient, cfg.nodeName, cfg.nodeLeaseDurationSeconds);
 
@@ -339,6 +348,8 @@ export async function startKubelet(cfg: KubeletConfig, opts: { log: Logger }): P
       await clientManager?.stop();
       await servingManager?.stop();
       await runtime.stop();
+      // The containers' Killing Events, if the apiserver takes them promptly.
+      await Promise.race([recorder.flush(), new Promise((r) => setTimeout(r, 1000).unref())]);
       await app.close().catch(() => {});
       await listener.close();
       await client?.close();

@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ClusterRoleBinding, Pod } from '@mkube/shared/api';
+import type { ClusterRoleBinding, Event, Pod } from '@mkube/shared/api';
 import { createClient } from '@mkube/shared/client';
 import WebSocket from 'ws';
-import { issueClient } from '../../apiserver/test/server/fixture.ts';
+import { issueClient, kubectl } from '../../apiserver/test/server/fixture.ts';
 import { waitFor } from '../../controller-manager/test/fixture.ts';
 import { CertificateManager } from '../src/certificate/manager.ts';
 import { CertificateFileStore } from '../src/certificate/store.ts';
@@ -148,6 +148,60 @@ describe('kubelet API (10250)', () => {
       const list = JSON.parse((await curlKubelet(k, '/pods', opts)).body) as { items: Pod[] };
       return list.items.some((p) => p.metadata?.name === 'once') ? undefined : true;
     });
+  });
+
+  it("records Events as the kubelet does: the Node's (its name as uid) and each container's", async () => {
+    const events = c.admin.resource<Event>({ group: '', version: 'v1', resource: 'events', namespace: 'default' });
+    const fromKubelet = async () =>
+      (await events.list()).items.filter((e) => e.source?.component === 'kubelet' && e.source.host === 'node-api');
+    const nodeEvents = await waitFor('node events', async () => {
+      const evs = (await fromKubelet()).filter((e) => e.involvedObject?.kind === 'Node');
+      return evs.some((e) => e.reason === 'Starting') && evs.some((e) => e.reason === 'NodeHasSufficientPID')
+        ? evs
+        : undefined;
+    });
+    const starting = nodeEvents.find((e) => e.reason === 'Starting')!;
+    assert.deepEqual(starting.involvedObject, { kind: 'Node', name: 'node-api', uid: 'node-api' });
+    assert.equal(starting.message, 'Starting kubelet.');
+    for (const reason of ['NodeHasSufficientMemory', 'NodeHasNoDiskPressure', 'NodeHasSufficientPID']) {
+      const e = nodeEvents.find((x) => x.reason === reason);
+      assert.equal(e?.message, `Node node-api status is now: ${reason}`, reason);
+    }
+    // The crash-looping pod of the test above: its container's Created, Started and BackOff.
+    const crashy = await waitFor('BackOff', async () => {
+      const evs = (await fromKubelet()).filter((e) => e.involvedObject?.name === 'crashy');
+      return evs.some((e) => e.reason === 'BackOff') ? evs : undefined;
+    });
+    const backoff = crashy.find((e) => e.reason === 'BackOff')!;
+    assert.equal(backoff.type, 'Warning');
+    assert.equal(backoff.involvedObject?.fieldPath, 'spec.containers{main}');
+    assert.equal(backoff.involvedObject?.kind, 'Pod');
+    assert.match(
+      backoff.message ?? '',
+      /^Back-off restarting failed container main in pod crashy_default\([0-9a-f-]+\)$/,
+    );
+    assert.ok(crashy.some((e) => e.reason === 'Created' && e.message === 'Created container: main'));
+    assert.ok(crashy.some((e) => e.reason === 'Started' && e.message === 'Started container main'));
+    // A pod deleted while running: Killing.
+    const pods = c.admin.resource<Pod>({ group: '', version: 'v1', resource: 'pods', namespace: 'default' });
+    await pods.create({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'sleeper', namespace: 'default' },
+      spec: { nodeName: 'node-api', containers: [{ name: 'main', image: 'busybox', command: ['sleep', '60'] }] },
+    });
+    await waitFor('sleeper running', async () =>
+      (await pods.get('sleeper')).status?.phase === 'Running' ? true : undefined,
+    );
+    await pods.delete('sleeper');
+    const killing = await waitFor('Killing', async () =>
+      (await fromKubelet()).find((e) => e.involvedObject?.name === 'sleeper' && e.reason === 'Killing'),
+    );
+    assert.equal(killing.message, 'Stopping container main');
+    // kubectl describe node finds the kubelet's Events by the node's name as uid, as upstream's.
+    const d = await kubectl(c.fx, ['describe', 'node', 'node-api']);
+    assert.equal(d.status, 0, d.err);
+    assert.match(d.out, /Normal\s+Starting\s+\S+\s+kubelet\s+Starting kubelet\./);
   });
 
   it('refuses another node (403 naming the user, verb and subresource)', async () => {

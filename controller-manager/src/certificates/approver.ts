@@ -6,9 +6,9 @@ import type { CertificateSigningRequest, SubjectAccessReview } from '@mkube/shar
 import { SIGNER } from '@mkube/shared/api';
 import { approvalState, isIssued, kubeletClientProblem, withCondition } from '@mkube/shared/certificates';
 import type { KubeClient } from '@mkube/shared/client';
+import type { EventRecorder } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
 import type { ParsedCsr } from '@mkube/shared/pki';
-import type { EventRecorder } from '../events/index.js';
 import { RESOURCES } from '../informers/index.js';
 import { errorSummary } from '../workqueue/index.js';
 import { IgnorableError } from './controller.js';

@@ -16,9 +16,9 @@ import {
   withCondition,
 } from '@mkube/shared/certificates';
 import type { KubeClient, ReadonlyStore } from '@mkube/shared/client';
+import type { EventRecorder } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
 import type { ParsedCsr } from '@mkube/shared/pki';
-import type { EventRecorder } from '../events/index.js';
 import { RESOURCES } from '../informers/index.js';
 import { ParsedCsrCache } from './parsecache.js';
 

@@ -8,9 +8,9 @@ import type { CertificateSigningRequest, KeyUsage } from '@mkube/shared/api';
 import { isConflict } from '@mkube/shared/apierrors';
 import { hasFailed, isApproved, isIssued, signerProblem, withCondition } from '@mkube/shared/certificates';
 import type { KubeClient } from '@mkube/shared/client';
+import type { EventRecorder } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
 import { type CertificateAuthority, type ParsedCsr, PkiError } from '@mkube/shared/pki';
-import type { EventRecorder } from '../events/index.js';
 import { RESOURCES } from '../informers/index.js';
 import { ParsedCsrCache } from './parsecache.js';
 

@@ -27,6 +27,8 @@ export interface NodeStatusOptions {
   readonly ready: () => { ok: boolean; message: string };
   readonly reportIntervalMs?: number;
   readonly log: Logger;
+  /** A node status event (NodeReady, NodeHasSufficientMemory…), recorded once the status holding it is written. */
+  readonly recordEvent?: (event: string) => void;
 }
 
 export function nodeAddresses(name: string, ips: readonly string[]): NodeAddress[] {
@@ -43,6 +45,23 @@ function condition(type: string, ok: boolean, reason: string, message: string, n
     reason,
     message,
   } as NodeCondition;
+}
+
+/**
+ * The events upstream's status setters record for what a write changed: a pressure condition's
+ * whenever its status differs from the stored one (a new Node's included), Ready's only when an
+ * existing condition changes (NodeReady or NodeNotReady).
+ */
+export function nodeStatusEvents(before: readonly NodeCondition[] | undefined, after: readonly NodeCondition[]) {
+  const events: string[] = [];
+  for (const c of after) {
+    const prev = before?.find((p) => p.type === c.type);
+    if (prev?.status === c.status) continue;
+    if (c.type === 'Ready') {
+      if (prev) events.push(c.status === 'True' ? 'NodeReady' : 'NodeNotReady');
+    } else if (c.reason?.startsWith('Kubelet')) events.push(`Node${c.reason.slice('Kubelet'.length)}`);
+  }
+  return events;
 }
 
 export class NodeStatusManager {
@@ -107,6 +126,10 @@ export class NodeStatusManager {
     };
   }
 
+  #record(before: readonly NodeCondition[] | undefined, after: readonly NodeCondition[] | undefined): void {
+    if (this.o.recordEvent) for (const e of nodeStatusEvents(before, after ?? [])) this.o.recordEvent(e);
+  }
+
   /** Creates the Node, or adopts an existing one of that name; then writes its status. */
   async register(signal: AbortSignal): Promise<void> {
     const nodes = this.client().resource<Node>(NODES);
@@ -128,6 +151,7 @@ export class NodeStatusManager {
     try {
       const created = await nodes.create(node, { signal });
       this.uid = created.metadata?.uid;
+      this.#record(undefined, created.status?.conditions);
       this.o.log.info({ node: this.o.nodeName }, 'successfully registered node');
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
@@ -160,6 +184,7 @@ export class NodeStatusManager {
           { ...cur, status: this.#status(cur) },
           { signal },
         );
+        this.#record(cur.status?.conditions, this.#last?.status?.conditions);
         this.#lastReport = Date.now();
         this.#lastDigest = digest;
         return;

@@ -6,8 +6,17 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, promises as fsp, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { type Container, type ContainerStatus, metaTime, type Pod, type PodStatus } from '@mkube/shared/api';
+import {
+  type Container,
+  type ContainerStatus,
+  type EventType,
+  metaTime,
+  type ObjectReference,
+  type Pod,
+  type PodStatus,
+} from '@mkube/shared/api';
 import type { KubeClient } from '@mkube/shared/client';
+import { referenceOf } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
 import { criLines } from './logs.js';
 import { EnvConfigError, PodVolumes } from './volumes.js';
@@ -44,6 +53,11 @@ export interface AttachListener {
 
 const now = () => metaTime();
 
+/** Where a pod's Events go (the kubelet's EventRecorder). */
+export interface PodEventSink {
+  eventFor(ref: ObjectReference, type: EventType, reason: string, message: string): void;
+}
+
 export function podKey(ns: string, name: string): string {
   return `${ns}/${name}`;
 }
@@ -57,6 +71,8 @@ export class PodWorker {
   /** Each container's resolved `valueFrom` variables. */
   readonly #apiEnv = new Map<string, Record<string, string>>();
   #volumeTimer: NodeJS.Timeout | undefined;
+  /** The last volume failure recorded, so a retry loop records it once, not every attempt. */
+  #lastMountFailure = '';
 
   constructor(
     readonly pod: Pod,
@@ -66,6 +82,7 @@ export class PodWorker {
     private readonly onChange: () => void,
     /** The node's API client, for what volumes and env take from the API; absent for static pods. */
     api: () => KubeClient | undefined = () => undefined,
+    private readonly events?: PodEventSink,
   ) {
     const m = pod.metadata!;
     this.dir = join(rootDir, 'pods', `${m.namespace}_${m.name}_${m.uid}`);
@@ -135,6 +152,12 @@ export class PodWorker {
     return env;
   }
 
+  /** An Event about one container (involvedObject fieldPath `spec.containers{name}`), as the kubelet's. */
+  #event(r: ContainerRun | undefined, type: EventType, reason: string, message: string): void {
+    const fieldPath = r ? `spec.containers{${r.spec.name}}` : undefined;
+    this.events?.eventFor(referenceOf(this.pod, fieldPath), type, reason, message);
+  }
+
   start(): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o750 });
     if (!this.#volumes.needed) {
@@ -151,13 +174,21 @@ export class PodWorker {
     try {
       await this.#volumes.setUp();
       for (const name of this.#runs.keys()) this.#apiEnv.set(name, await this.#volumes.env(name));
+      this.#lastMountFailure = '';
     } catch (e) {
       if (this.#stopping) return;
       const reason = e instanceof EnvConfigError ? 'CreateContainerConfigError' : 'ContainerCreating';
+      const message = (e as Error).message;
       for (const r of this.#runs.values()) {
         if (r.running || r.child) continue;
         r.waitingReason = reason;
-        r.waitingMessage = (e as Error).message;
+        r.waitingMessage = message;
+      }
+      if (message !== this.#lastMountFailure) {
+        this.#lastMountFailure = message;
+        if (e instanceof EnvConfigError) {
+          for (const r of this.#runs.values()) if (!r.running) this.#event(r, 'Warning', 'Failed', `Error: ${message}`);
+        } else this.#event(undefined, 'Warning', 'FailedMount', message);
       }
       this.log.warn({ pod: podKey(this.namespace, this.name), err: (e as Error).message }, 'pod not started yet');
       this.onChange();
@@ -186,6 +217,7 @@ export class PodWorker {
     if (argv.length === 0) {
       r.waitingReason = 'CreateContainerConfigError';
       r.waitingMessage = "the mkube process runtime runs a container's command: this container has none";
+      this.#event(r, 'Warning', 'Failed', `Error: ${r.waitingMessage}`);
       this.onChange();
       return;
     }
@@ -203,9 +235,13 @@ export class PodWorker {
         detached: true,
       });
     } catch (e) {
+      this.#event(r, 'Warning', 'Failed', `Error: ${(e as Error).message}`);
       this.#exited(r, 128, undefined, `ContainerCannotRun: ${(e as Error).message}`);
       return;
     }
+    this.#event(r, 'Normal', 'Created', `Created container: ${r.spec.name}`);
+    // No pid: the command could not be started; its 'error' below says why.
+    if (child.pid) this.#event(r, 'Normal', 'Started', `Started container ${r.spec.name}`);
     r.child = child;
     r.running = true;
     r.startedAt = now();
@@ -223,6 +259,7 @@ export class PodWorker {
     child.stderr?.on('data', output('stderr'));
     child.once('error', (e) => {
       log.write(criLines('stderr', `${e.message}\n`));
+      this.#event(r, 'Warning', 'Failed', `Error: ${e.message}`);
       this.#exited(r, 128, undefined, 'ContainerCannotRun');
     });
     child.once('exit', (code, signal) =>
@@ -259,6 +296,12 @@ export class PodWorker {
     r.backoffMs = Math.min(BACKOFF_MAX_MS, r.backoffMs * 2);
     r.waitingReason = 'CrashLoopBackOff';
     r.waitingMessage = `back-off ${Math.round(delay / 1000)}s restarting failed container=${r.spec.name} pod=${this.name}`;
+    this.#event(
+      r,
+      'Warning',
+      'BackOff',
+      `Back-off restarting failed container ${r.spec.name} in pod ${this.name}_${this.namespace}(${this.pod.metadata?.uid ?? ''})`,
+    );
     r.timer = setTimeout(() => {
       r.previous = {
         terminated: {
@@ -284,6 +327,7 @@ export class PodWorker {
       clearTimeout(r.timer);
       const child = r.child;
       if (!child?.pid) continue;
+      this.#event(r, 'Normal', 'Killing', `Stopping container ${r.spec.name}`);
       waits.push(
         new Promise<void>((resolve) => {
           const kill = setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), Math.min(graceMs, 10_000));

@@ -10,7 +10,7 @@ import { isAlreadyExists, isConflict, isNotFound } from '@mkube/shared/apierrors
 import { type KubeClient, ListWatcher } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import { parse as parseYaml } from 'yaml';
-import { PodWorker, podKey, procStartTime, signalGroup } from './pod.js';
+import { type PodEventSink, PodWorker, podKey, procStartTime, signalGroup } from './pod.js';
 
 const PODS = { group: '', version: 'v1', resource: 'pods' } as const;
 const MIRROR = 'kubernetes.io/config.mirror';
@@ -23,6 +23,8 @@ export interface RuntimeOptions {
   readonly hostIP: string;
   readonly podManifestPath?: string;
   readonly log: Logger;
+  /** The kubelet's EventRecorder: Created, Started, Killing, BackOff… for each pod. */
+  readonly events?: PodEventSink;
 }
 
 /** Reads the static pod manifests: each becomes `<name>-<node>` with a uid derived from its content. */
@@ -176,7 +178,15 @@ export class ProcessRuntime {
       // Static pods may not use API objects (upstream refuses them at validation); API pods read
       // theirs with the node's credentials.
       const api = p.metadata?.annotations?.[CONFIG_SOURCE] === 'file' ? () => undefined : () => this.#client?.();
-      const w = new PodWorker(p, this.o.rootDir, this.o.hostIP, this.o.log, () => this.#markDirty(w), api);
+      const w = new PodWorker(
+        p,
+        this.o.rootDir,
+        this.o.hostIP,
+        this.o.log,
+        () => this.#markDirty(w),
+        api,
+        this.o.events,
+      );
       this.#workers.set(uid, w);
       this.#byKey.set(podKey(w.namespace, w.name), w);
       this.o.log.info(
