@@ -192,6 +192,7 @@ function buildControllers(
         leases,
         config.nodeMonitorGracePeriodMs,
         log.child({ controller: 'node-lifecycle-controller' }),
+        recorder('node-controller'),
       ),
     );
   }

@@ -2,7 +2,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import type { CertificateSigningRequest, ConfigMap, Lease, Namespace, Node, ServiceAccount } from '@mkube/shared/api';
+import type {
+  CertificateSigningRequest,
+  ConfigMap,
+  Event,
+  Lease,
+  Namespace,
+  Node,
+  ServiceAccount,
+} from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
 import { kubectl } from '../../apiserver/test/server/fixture.ts';
 import { type Cluster, CSRS, postCsr, startCluster, waitFor } from './fixture.ts';
@@ -120,6 +128,22 @@ describe('controller-manager: root CA publisher, node lifecycle, CSR cleaner', (
     assert.equal(c.reason, 'NodeStatusUnknown');
     assert.equal(c.message, 'Kubelet stopped posting node status.');
     assert.equal(c.lastHeartbeatTime, now, 'the heartbeat time stays what the kubelet last posted');
+    // As upstream's node-controller: RegisteredNode when it first saw the node, NodeNotReady once.
+    const events = cl.admin.resource<Event>({ group: '', version: 'v1', resource: 'events', namespace: 'default' });
+    const mine = await waitFor('node-controller events', async () => {
+      const evs = (await events.list()).items.filter(
+        (e) => e.source?.component === 'node-controller' && e.involvedObject?.name === 'quiet',
+      );
+      return evs.some((e) => e.reason === 'NodeNotReady') ? evs : undefined;
+    });
+    assert.deepEqual(
+      mine.map((e) => [e.reason, e.message]),
+      [
+        ['RegisteredNode', 'Node quiet event: Registered Node quiet in Controller'],
+        ['NodeNotReady', 'Node quiet status is now: NodeNotReady'],
+      ],
+    );
+    assert.deepEqual(mine[0]!.involvedObject, { kind: 'Node', name: 'quiet', uid: n.metadata?.uid });
   });
 
   it('deletes CSRs denied more than an hour ago and keeps recent ones', async () => {

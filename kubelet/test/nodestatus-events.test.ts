@@ -25,7 +25,7 @@ describe('nodeStatusEvents', () => {
   it('Ready changing, either way (the node controller’s Unknown included)', () => {
     assert.deepEqual(nodeStatusEvents(healthy('False'), healthy('True')), ['NodeReady']);
     assert.deepEqual(nodeStatusEvents(healthy('True'), healthy('False')), ['NodeNotReady']);
-    const unknown = healthy('True').map((c) => (c.type === 'Ready' ? { ...c, status: 'Unknown' } : c));
+    const unknown = healthy('True').map((c) => (c.type === 'Ready' ? { ...c, status: 'Unknown' as const } : c));
     assert.deepEqual(nodeStatusEvents(unknown, healthy('True')), ['NodeReady']);
   });
 

@@ -3,8 +3,9 @@
 // when *this process observed* a renewal (as upstream's probeTimestamp), never by the kubelet's
 // clock. A node silent for --node-monitor-grace-period gets Ready (and its other standard
 // conditions) Unknown with upstream's reason and message. Each node is rechecked exactly when its
-// grace period would run out.
-import type { Lease, Node, NodeCondition } from '@mkube/shared/api';
+// grace period would run out. Events as upstream's "node-controller": RegisteredNode for each node
+// it starts watching, RemovingNode, and NodeNotReady when a Ready node goes Unknown.
+import type { EventType, Lease, Node, NodeCondition, ObjectReference } from '@mkube/shared/api';
 import { NAMESPACE_NODE_LEASE } from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
 import { formatTime } from '@mkube/shared/certificates';
@@ -60,10 +61,13 @@ export class NodeLifecycleController implements Controller {
     readonly leases: SharedInformer<Lease>,
     readonly gracePeriodMs: number,
     readonly log: Logger,
+    readonly recorder?: { eventFor(ref: ObjectReference, type: EventType, reason: string, message: string): void },
   ) {
     const onNode = (n: Node) => {
       const name = n.metadata?.name;
       if (!name) return;
+      if (!this.#health.has(name))
+        this.#nodeEvent(n, 'RegisteredNode', `Node ${name} event: Registered Node ${name} in Controller`);
       const h = this.#observe(name);
       const hb = n.status?.conditions?.find((c) => c.type === 'Ready')?.lastHeartbeatTime;
       if (hb !== h.heartbeat) {
@@ -75,7 +79,11 @@ export class NodeLifecycleController implements Controller {
     nodes.addEventHandler({
       onAdd: onNode,
       onUpdate: (_o, n) => onNode(n),
-      onDelete: (n) => n.metadata?.name && this.#health.delete(n.metadata.name),
+      onDelete: (n) => {
+        const name = n.metadata?.name;
+        if (!name || !this.#health.delete(name)) return;
+        this.#nodeEvent(n, 'RemovingNode', `Node ${name} event: Removing Node ${name} from Controller`);
+      },
     });
     const onLease = (l: Lease) => {
       const name = l.metadata?.name;
@@ -89,6 +97,12 @@ export class NodeLifecycleController implements Controller {
       }
     };
     leases.addEventHandler({ onAdd: onLease, onUpdate: (_o, l) => onLease(l) });
+  }
+
+  /** RecordNodeEvent: in "default", about the Node by its name and uid. */
+  #nodeEvent(n: Node, reason: string, message: string): void {
+    const ref: ObjectReference = { kind: 'Node', name: n.metadata?.name, uid: n.metadata?.uid };
+    this.recorder?.eventFor(ref, 'Normal', reason, message);
   }
 
   #observe(name: string): Health {
@@ -121,6 +135,9 @@ export class NodeLifecycleController implements Controller {
         .resource<Node>(RESOURCES.nodes)
         .updateSubresource(name, 'status', { ...node, status: { ...node.status, conditions } });
       this.log.info({ node: name, silentForMs: silentFor }, 'node stopped posting status; marked Ready=Unknown');
+      // RecordNodeStatusChange, once: only when Ready was True.
+      if (node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True')
+        this.#nodeEvent(node, 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
