@@ -538,7 +538,7 @@ describe('security regression suite', () => {
       );
       expectStatus(r, 403, 'Forbidden');
     });
-    it('N9 node1 lists only its own pods (spec.nodeName), never every pod, and reads no other Node', async () => {
+    it('N9 node1 lists only its own pods (spec.nodeName), never every pod, and reads no other Node; a review agrees', async () => {
       for (const path of ['/api/v1/pods', '/api/v1/pods?fieldSelector=spec.nodeName%3Dnode2']) {
         expectStatus(
           await c.req(node1.cred, 'GET', path),
@@ -557,6 +557,23 @@ describe('security regression suite', () => {
         'Forbidden',
         /node 'node1' cannot read 'node2', only its own Node object/,
       );
+      // A SubjectAccessReview with the same selector answers as the request: node2's pods refused.
+      const review = async (rawSelector: string) =>
+        (
+          await c.req(admin, 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SubjectAccessReview',
+            spec: {
+              user: 'system:node:node1',
+              groups: ['system:nodes', 'system:authenticated'],
+              resourceAttributes: { verb: 'list', resource: 'pods', fieldSelector: { rawSelector } },
+            },
+          })
+        ).json as { status: { allowed: boolean; reason?: string } };
+      const other = await review('spec.nodeName=node2');
+      assert.equal(other.status.allowed, false);
+      assert.equal(other.status.reason, 'can only list/watch pods with spec.nodeName field selector');
+      assert.equal((await review('spec.nodeName=node1')).status.allowed, true);
     });
     it('N4 node1 cannot give itself a node-restriction.kubernetes.io/ label', async () => {
       const r = await c.req(
