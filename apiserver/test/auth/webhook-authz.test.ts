@@ -36,10 +36,11 @@ async function curlAs(fx: Fixture, u: User, path: string): Promise<number> {
   return (await curl({ url: fx.url, pki: { ...fx.pki, adminCrt: u.crt, adminKey: u.key } }, path)).code;
 }
 
-/** Creates an object as the admin (client certificate), by a plain POST. */
-async function create(fx: Fixture, path: string, obj: object): Promise<void> {
+/** Creates an object as the admin (client certificate), by a plain POST; resolves what the apiserver answered. */
+async function create(fx: Fixture, path: string, obj: object): Promise<unknown> {
   const r = await curl(fx, path, ['-X', 'POST', '-H', 'Content-Type: application/json', '-d', JSON.stringify(obj)]);
   assert.equal(r.code, 201, r.body);
+  return JSON.parse(r.body);
 }
 
 const RBAC = '/apis/rbac.authorization.k8s.io/v1';
@@ -137,23 +138,15 @@ describe('authorization webhook v1 in Node,Webhook,RBAC', () => {
       ],
     });
     // A SubjectAccessReview's rawSelector is parsed by the apiserver: the webhook gets requirements only.
-    const review = await curl(fx, '/apis/authorization.k8s.io/v1/subjectaccessreviews', [
-      '-X',
-      'POST',
-      '-H',
-      'Content-Type: application/json',
-      '-d',
-      JSON.stringify({
-        apiVersion: 'authorization.k8s.io/v1',
-        kind: 'SubjectAccessReview',
-        spec: {
-          user: 'alice',
-          resourceAttributes: { verb: 'watch', resource: 'configmaps', fieldSelector: { rawSelector: 'a==1' } },
-        },
-      }),
-    ]);
-    assert.equal(review.code, 201, review.body);
-    assert.equal(JSON.parse(review.body).status.allowed, true);
+    const review = (await create(fx, '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: {
+        user: 'alice',
+        resourceAttributes: { verb: 'watch', resource: 'configmaps', fieldSelector: { rawSelector: 'a==1' } },
+      },
+    })) as { status: { allowed: boolean } };
+    assert.equal(review.status.allowed, true);
     const sent = sarsFor(wh, 'alice', 'configmaps').find((x) => x.body.spec.resourceAttributes.verb === 'watch');
     assert.deepEqual(sent?.body.spec.resourceAttributes, {
       verb: 'watch',
