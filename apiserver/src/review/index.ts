@@ -12,6 +12,7 @@ import {
 } from '@mkube/shared/auth';
 import { evaluationError, type RuleResolver } from '../auth/rules.js';
 import { resourceAttributesErrors, reviewSelectors, selectorEvaluationErrors } from './selectors.js';
+import { checkReviewShape } from './shape.js';
 
 export interface ReviewDeps {
   /** Bearer-token authenticators only (TokenReview), with the authenticated-group adder. */
@@ -33,6 +34,15 @@ interface AccessSpec {
   audiences?: string[];
 }
 type Review = KubeObject & { spec?: AccessSpec; status?: unknown };
+
+/** The kind each review resource's body is decoded as. */
+const KINDS: Readonly<Record<string, string>> = {
+  tokenreviews: 'TokenReview',
+  subjectaccessreviews: 'SubjectAccessReview',
+  localsubjectaccessreviews: 'LocalSubjectAccessReview',
+  selfsubjectaccessreviews: 'SelfSubjectAccessReview',
+  selfsubjectrulesreviews: 'SelfSubjectRulesReview',
+};
 
 const AUTHN = 'authentication.k8s.io';
 const AUTHZ = 'authorization.k8s.io';
@@ -114,6 +124,8 @@ export function createReviewHandler(deps: ReviewDeps) {
     requester: UserInfo,
     namespace: string,
   ): Promise<KubeObject> {
+    const kind = KINDS[resource];
+    if (kind) checkReviewShape(kind, body);
     const spec = body.spec ?? {};
     const invalid = (kind: string, group: string, errs: FieldError[]) => {
       if (errs.length) throw newInvalid({ group, kind }, body.metadata?.name ?? '', errs);

@@ -2,7 +2,7 @@
 // since 1.32): validated as pkg/apis/authorization/validation does, read into the authorizer's
 // attributes as pkg/registry/authorization/util ResourceAttributesFrom does, and what could not be
 // read reported back in status.evaluationError (BuildEvaluationError).
-import type { ResourceAttributes } from '@mkube/shared/api';
+import type { FieldSelectorRequirement, LabelSelectorRequirement, ResourceAttributes } from '@mkube/shared/api';
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
 import {
   type Attributes,
@@ -15,8 +15,13 @@ import { isQualifiedName, isValidLabelValue } from '@mkube/shared/selectors';
 
 interface SelectorSpec {
   readonly rawSelector?: string;
-  readonly requirements?: readonly { key?: string; operator?: string; values?: readonly string[] }[];
+  readonly requirements?: readonly (Requirement | null)[];
 }
+
+type Requirement = { key?: string; operator?: string; values?: readonly string[] };
+
+/** A selector's requirements, a JSON null among them read as the zero value, as Go decodes it. */
+const requirementsOf = (sel: SelectorSpec | undefined): Requirement[] => (sel?.requirements ?? []).map((r) => r ?? {});
 
 /** rawSelector or requirements, never both, never neither. */
 function selectorErrors(selector: SelectorSpec | undefined, at: string): FieldError[] {
@@ -54,14 +59,14 @@ export function resourceAttributesErrors(ra: ResourceAttributes, at: string): Fi
   const ls = `${at}.labelSelector`;
   const errs = [...selectorErrors(ra.fieldSelector, fs)];
   // ValidateFieldSelectorRequirement: a field path is only required to be there.
-  (ra.fieldSelector?.requirements ?? []).forEach((r, i) => {
+  requirementsOf(ra.fieldSelector).forEach((r, i) => {
     const p = `${fs}.requirements[${i}]`;
     if (!r.key) errs.push(fieldErrors.required(`${p}.key`, 'must be specified'));
     errs.push(...operatorErrors(r, p));
   });
   errs.push(...selectorErrors(ra.labelSelector, ls));
   // ValidateLabelSelectorRequirement: the key a label name, the values label values.
-  (ra.labelSelector?.requirements ?? []).forEach((r, i) => {
+  requirementsOf(ra.labelSelector).forEach((r, i) => {
     const p = `${ls}.requirements[${i}]`;
     errs.push(...operatorErrors(r, p));
     for (const msg of isQualifiedName(r.key ?? '')) errs.push(fieldErrors.invalid(`${p}.key`, r.key ?? '', msg));
@@ -74,11 +79,13 @@ export function resourceAttributesErrors(ra: ResourceAttributes, at: string): Fi
 
 /** The review's selectors as the authorizers see them: requirements win over a raw selector. */
 export function reviewSelectors(ra: ResourceAttributes): Pick<Attributes, 'fieldSelector' | 'labelSelector'> {
-  const fieldSelector = ra.fieldSelector?.requirements?.length
-    ? fieldRequirementAttributes(ra.fieldSelector.requirements)
+  const fields = requirementsOf(ra.fieldSelector) as FieldSelectorRequirement[];
+  const labels = requirementsOf(ra.labelSelector) as LabelSelectorRequirement[];
+  const fieldSelector = fields.length
+    ? fieldRequirementAttributes(fields)
     : fieldSelectorAttributes(ra.fieldSelector?.rawSelector ?? '');
-  const labelSelector = ra.labelSelector?.requirements?.length
-    ? labelRequirementAttributes(ra.labelSelector.requirements)
+  const labelSelector = labels.length
+    ? labelRequirementAttributes(labels)
     : labelSelectorAttributes(ra.labelSelector?.rawSelector ?? '');
   return { ...(fieldSelector && { fieldSelector }), ...(labelSelector && { labelSelector }) };
 }

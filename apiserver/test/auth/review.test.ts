@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Fixture, kubectl, kubectlBinary, startFixture } from '../server/fixture.ts';
+import { curl, type Fixture, kubectl, kubectlBinary, startFixture } from '../server/fixture.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -306,6 +306,60 @@ describe('access reviews with selectors', () => {
       assert.match(r.err, /The SubjectAccessReview "" is invalid: /);
       assert.match(r.err, want);
     }
+  });
+
+  it("a field of the wrong JSON type is the typed decoder's 400, and the apiserver goes on answering", async () => {
+    const post = (resourceAttributes: object) =>
+      curl(fx, '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', [
+        '-X',
+        'POST',
+        '-H',
+        'Content-Type: application/json',
+        '-d',
+        JSON.stringify({
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SelfSubjectAccessReview',
+          spec: { resourceAttributes },
+        }),
+      ]);
+    const cases: [object, string][] = [
+      // A number where the selector text goes (it once sent the label lexer into an endless loop).
+      [
+        { labelSelector: { rawSelector: 12 } },
+        'number into Go struct field LabelSelectorAttributes.spec.resourceAttributes.labelSelector.rawSelector of type string',
+      ],
+      [
+        { fieldSelector: 'spec.nodeName=n1' },
+        'string into Go struct field ResourceAttributes.spec.resourceAttributes.fieldSelector of type v1.FieldSelectorAttributes',
+      ],
+      [
+        { fieldSelector: { requirements: 'x' } },
+        'string into Go struct field FieldSelectorAttributes.spec.resourceAttributes.fieldSelector.requirements of type []v1.FieldSelectorRequirement',
+      ],
+      [
+        { labelSelector: { requirements: [{ key: 'a', operator: 'In', values: [1] }] } },
+        'number into Go struct field LabelSelectorRequirement.spec.resourceAttributes.labelSelector.requirements.values of type string',
+      ],
+      [{ verb: ['get'] }, 'array into Go struct field ResourceAttributes.spec.resourceAttributes.verb of type string'],
+    ];
+    for (const [ra, want] of cases) {
+      const r = await post(ra);
+      assert.equal(r.code, 400, r.body);
+      const status = JSON.parse(r.body);
+      assert.equal(status.reason, 'BadRequest');
+      assert.equal(
+        status.message,
+        `SelfSubjectAccessReview in version "v1" cannot be handled as a SelfSubjectAccessReview: json: cannot unmarshal ${want}`,
+      );
+    }
+    // A null requirement is Go's zero value: invalid, not a crash.
+    const zero = await post({ fieldSelector: { requirements: [null] } });
+    assert.equal(zero.code, 422, zero.body);
+    assert.match(
+      JSON.parse(zero.body).message,
+      /spec\.resourceAttributes\.fieldSelector\.requirements\[0\]\.key: Required value/,
+    );
+    assert.equal((await post({ verb: 'get', resource: 'pods' })).code, 201);
   });
 
   it("kubectl --as a node: its own pods by field selector, nobody else's", async () => {

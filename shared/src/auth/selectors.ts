@@ -33,7 +33,8 @@ function attributes<R>(requirements: R[], errs: readonly string[]): SelectorAttr
 }
 
 function parsed<R>(raw: string, parse: (s: string) => { readonly requirements: readonly R[] }) {
-  if (!raw) return undefined;
+  // Only text: the lexer walks a string (a decoded body's number must have been refused before).
+  if (!raw || typeof raw !== 'string') return undefined;
   try {
     return attributes([...parse(raw).requirements], []);
   } catch (e) {

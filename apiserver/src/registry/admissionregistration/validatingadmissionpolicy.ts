@@ -8,8 +8,8 @@ import type {
   ValidatingAdmissionPolicy,
   ValidatingAdmissionPolicyBinding,
 } from '@mkube/shared/api';
-import { newBadRequest } from '@mkube/shared/apierrors';
 import { jsonClone, jsonEqual } from '../../util/json.js';
+import { decodeFailure, ShapeCheck } from '../../validation/shape.js';
 import {
   validateValidatingAdmissionPolicy,
   validateValidatingAdmissionPolicyStatus,
@@ -28,73 +28,19 @@ function defaultMatchResources(m: MatchResources | undefined): void {
   }
 }
 
-const goJsonKind = (v: unknown): string =>
-  v === null
-    ? 'null'
-    : Array.isArray(v)
-      ? 'array'
-      : typeof v === 'object'
-        ? 'object'
-        : typeof v === 'boolean'
-          ? 'bool'
-          : typeof v;
-
-type Fail = (v: unknown, struct: string, field: string, type: string) => never;
-
-function decodeFailure(kind: string): Fail {
-  return (v, struct, field, type) => {
-    throw newBadRequest(
-      `${kind} in version "v1" cannot be handled as a ${kind}: json: cannot unmarshal ${goJsonKind(v)} into Go struct field ${struct}.${field} of type ${type}`,
-    );
-  };
-}
-
-/**
- * The typed decoder's refusals for the fields the registry and the plugin read (a list that is not
- * a list, a number where a string goes), as the 400 kube-apiserver answers.
- */
-class ShapeCheck {
-  constructor(private readonly fail: Fail) {}
-
-  object(v: unknown, struct: string, field: string, type: string): Record<string, unknown> {
-    if (v === undefined || v === null) return {};
-    return goJsonKind(v) === 'object' ? (v as Record<string, unknown>) : this.fail(v, struct, field, type);
-  }
-
-  list(v: unknown, struct: string, field: string, type: string): unknown[] {
-    if (v === undefined || v === null) return [];
-    return Array.isArray(v) ? v : this.fail(v, struct, field, type);
-  }
-
-  string(v: unknown, struct: string, field: string): void {
-    if (v !== undefined && v !== null && typeof v !== 'string') this.fail(v, struct, field, 'string');
-  }
-
-  strings(v: unknown, struct: string, field: string): void {
-    for (const s of this.list(v, struct, field, '[]string')) this.string(s, struct, field);
-  }
-
-  /** Objects of a list, each with string fields. */
-  records(v: unknown, struct: string, field: string, item: string, fields: readonly string[]): void {
-    for (const e of this.list(v, struct, field, `[]v1.${item}`)) {
-      const o = this.object(e, struct, field, `v1.${item}`);
-      for (const f of fields) this.string(o[f], item, `${field}.${f}`);
-    }
-  }
-
-  matchResources(v: unknown, struct: string, at: string): void {
-    const m = this.object(v, struct, at, 'v1.MatchResources');
-    for (const f of ['namespaceSelector', 'objectSelector'])
-      this.object(m[f], 'MatchResources', `${at}.${f}`, 'v1.LabelSelector');
-    this.string(m.matchPolicy, 'MatchResources', `${at}.matchPolicy`);
-    for (const f of ['resourceRules', 'excludeResourceRules']) {
-      for (const e of this.list(m[f], 'MatchResources', `${at}.${f}`, '[]v1.NamedRuleWithOperations')) {
-        const r = this.object(e, 'MatchResources', `${at}.${f}`, 'v1.NamedRuleWithOperations');
-        for (const s of ['resourceNames', 'operations', 'apiGroups', 'apiVersions', 'resources']) {
-          this.strings(r[s], 'NamedRuleWithOperations', `${at}.${f}.${s}`);
-        }
-        this.string(r.scope, 'NamedRuleWithOperations', `${at}.${f}.scope`);
+/** MatchResources, as a policy and a binding carry it. */
+function checkMatchResources(c: ShapeCheck, v: unknown, struct: string, at: string): void {
+  const m = c.object(v, struct, at, 'v1.MatchResources');
+  for (const f of ['namespaceSelector', 'objectSelector'])
+    c.object(m[f], 'MatchResources', `${at}.${f}`, 'v1.LabelSelector');
+  c.string(m.matchPolicy, 'MatchResources', `${at}.matchPolicy`);
+  for (const f of ['resourceRules', 'excludeResourceRules']) {
+    for (const e of c.list(m[f], 'MatchResources', `${at}.${f}`, '[]v1.NamedRuleWithOperations')) {
+      const r = c.object(e, 'MatchResources', `${at}.${f}`, 'v1.NamedRuleWithOperations');
+      for (const s of ['resourceNames', 'operations', 'apiGroups', 'apiVersions', 'resources']) {
+        c.strings(r[s], 'NamedRuleWithOperations', `${at}.${f}.${s}`);
       }
+      c.string(r.scope, 'NamedRuleWithOperations', `${at}.${f}.scope`);
     }
   }
 }
@@ -106,7 +52,7 @@ function checkPolicyShape(obj: ValidatingAdmissionPolicy): void {
   const pk = c.object(spec.paramKind, S, 'spec.paramKind', 'v1.ParamKind');
   c.string(pk.apiVersion, 'ParamKind', 'spec.paramKind.apiVersion');
   c.string(pk.kind, 'ParamKind', 'spec.paramKind.kind');
-  c.matchResources(spec.matchConstraints, S, 'spec.matchConstraints');
+  checkMatchResources(c, spec.matchConstraints, S, 'spec.matchConstraints');
   c.string(spec.failurePolicy, S, 'spec.failurePolicy');
   c.records(spec.validations, S, 'spec.validations', 'Validation', [
     'expression',
@@ -127,7 +73,7 @@ function checkBindingShape(obj: ValidatingAdmissionPolicyBinding): void {
   const ref = c.object(spec.paramRef, S, 'spec.paramRef', 'v1.ParamRef');
   for (const f of ['name', 'namespace', 'parameterNotFoundAction']) c.string(ref[f], 'ParamRef', `spec.paramRef.${f}`);
   c.object(ref.selector, 'ParamRef', 'spec.paramRef.selector', 'v1.LabelSelector');
-  c.matchResources(spec.matchResources, S, 'spec.matchResources');
+  checkMatchResources(c, spec.matchResources, S, 'spec.matchResources');
   c.strings(spec.validationActions, S, 'spec.validationActions');
 }
 
