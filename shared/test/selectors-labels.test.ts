@@ -159,3 +159,9 @@ describe('util/validation string checks', () => {
     ]);
   });
 });
+
+describe('the lexer and non-text input', () => {
+  it('refuses at once what is not a string (a number once looped until the heap ran out)', () => {
+    assert.throws(() => parseLabelSelector(12 as unknown as string), /a selector must be a string/);
+  });
+});

@@ -41,6 +41,8 @@ const isSpecialSymbol = (ch: string): boolean => '=!(),><'.includes(ch) && ch.le
 
 /** Splits a selector into tokens, ending with exactly one `end` token. */
 export function scan(input: string): ScannedItem[] {
+  // The bound below needs a length: anything but text (a decoded body's number) would never end.
+  if (typeof input !== 'string') throw new TypeError('a selector must be a string');
   const items: ScannedItem[] = [];
   let pos = 0;
   const n = input.length;
