@@ -4,7 +4,7 @@
 import { type KubeObject, metaTime } from '@mkube/shared/api';
 import { fieldErrors, newBadRequest, newInternalError, newInvalid, StatusError } from '@mkube/shared/apierrors';
 import { apply, applySchemaFor } from '../fieldmanager/index.js';
-import { unknownFields } from '../protobuf/index.js';
+import { checkFieldTypes, unknownFields } from '../protobuf/index.js';
 import { parseJsonOrYaml } from './body.js';
 import type { VerbRequest, VerbResult } from './handlers.js';
 import { checkFieldValidation, fieldManagerErrors, fieldValidationWarnings, isDryRun } from './options.js';
@@ -43,6 +43,7 @@ export async function applyObject(r: VerbRequest): Promise<VerbResult> {
       `Incorrect kind specified in apply patch. Specified patch kind: ${cfg.kind ?? ''}, expected: ${def.kind}`,
     );
   }
+  checkFieldTypes(cfg, groupVersion, def.kind);
   // Unknown fields follow fieldValidation, as in a create or update body.
   const warnings = fieldValidationWarnings(
     checkFieldValidation(r.query),

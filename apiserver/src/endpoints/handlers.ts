@@ -3,7 +3,7 @@
 import type { DeleteOptions, KubeObject, List } from '@mkube/shared/api';
 import { newBadRequest, newUnsupportedMediaType } from '@mkube/shared/apierrors';
 import { applyPatch, type PatchType } from '../patch/index.js';
-import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE, unknownFields } from '../protobuf/index.js';
+import { checkFieldTypes, decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE, unknownFields } from '../protobuf/index.js';
 import { parseFilter } from '../registry/filter.js';
 import type { GenericRegistry } from '../registry/generic.js';
 import type { StrategyContext } from '../registry/strategy.js';
@@ -79,6 +79,7 @@ function decodeChecked(r: VerbRequest): { obj: KubeObject; warnings: string[] } 
   const obj = decodeObjectBody(r.body, r.contentType, r.registry.def);
   const def = r.registry.def;
   const apiVersion = def.group ? `${def.group}/${def.version}` : def.version;
+  checkFieldTypes(obj, apiVersion, def.kind);
   const unknown = unknownFields(obj, apiVersion, def.kind);
   return { obj, warnings: fieldValidationWarnings(mode, unknown, apiVersion, def.kind) };
 }
@@ -122,6 +123,7 @@ export async function patchObject(r: VerbRequest): Promise<VerbResult> {
     patchRv,
     (current) => {
       const patched = applyPatch(gvk, current, patchType, patch) as KubeObject;
+      checkFieldTypes(patched, def.group ? `${def.group}/${def.version}` : def.version, def.kind);
       if (patched?.metadata?.name && patched.metadata.name !== r.name) {
         throw newBadRequest(
           `the name of the object (${patched.metadata.name}) does not match the name on the URL (${r.name})`,

@@ -273,6 +273,7 @@ export const selfSubjectReview: MessageSchema = {
 };
 
 // k8s.io/api/authorization/v1
+const fieldSelectorRequirement: MessageSchema = { 1: str('key'), 2: str('operator'), 3: strs('values') };
 export const resourceAttributes: MessageSchema = {
   1: str('namespace'),
   2: str('verb'),
@@ -281,6 +282,14 @@ export const resourceAttributes: MessageSchema = {
   5: str('resource'),
   6: str('subresource'),
   7: str('name'),
+  8: msg('fieldSelector', () => ({
+    1: str('rawSelector'),
+    2: msg('requirements', () => fieldSelectorRequirement, true),
+  })),
+  9: msg('labelSelector', () => ({
+    1: str('rawSelector'),
+    2: msg('requirements', () => labelSelectorRequirement, true),
+  })),
 };
 const nonResourceAttributes: MessageSchema = { 1: str('path'), 2: str('verb') };
 export const accessReviewStatus: MessageSchema = {

@@ -11,6 +11,7 @@ import {
   type UserInfo,
 } from '@mkube/shared/auth';
 import { evaluationError, type RuleResolver } from '../auth/rules.js';
+import { checkFieldTypes } from '../protobuf/index.js';
 import { resourceAttributesErrors, reviewSelectors, selectorEvaluationErrors } from './selectors.js';
 import { checkReviewShape } from './shape.js';
 
@@ -125,7 +126,11 @@ export function createReviewHandler(deps: ReviewDeps) {
     namespace: string,
   ): Promise<KubeObject> {
     const kind = KINDS[resource];
-    if (kind) checkReviewShape(kind, body);
+    if (kind) {
+      checkReviewShape(kind, body);
+      // Nulls in the spec's lists and maps become Go's zero values.
+      checkFieldTypes(body, `${kind === 'TokenReview' ? AUTHN : AUTHZ}/v1`, kind);
+    }
     const spec = body.spec ?? {};
     const invalid = (kind: string, group: string, errs: FieldError[]) => {
       if (errs.length) throw newInvalid({ group, kind }, body.metadata?.name ?? '', errs);

@@ -1,0 +1,167 @@
+// The typed decoder's refusals, driven by the field tables that already list every field of each
+// kind: a value of the wrong JSON type (a number for a name, a string for a list, an object for a
+// label value) is kube-apiserver's 400 "… cannot be handled as a <Kind>: json: cannot unmarshal …",
+// not an error from deep inside a registry. The tables carry no Go struct names, so the message
+// names the kind where Go names the innermost struct; the field path and the JSON kinds are Go's.
+import { newBadRequest } from '@mkube/shared/apierrors';
+import { goJsonKind } from '../validation/shape.js';
+import { type FieldSpec, type FieldType, type MessageSchema, msg, str, strs } from './schema.js';
+import { KINDS, objectMeta } from './tables.js';
+
+interface Mismatch {
+  readonly value: unknown;
+  readonly path: string;
+  readonly type: string;
+}
+
+const SCALAR_GO_TYPES: Readonly<Record<string, string>> = {
+  string: 'string',
+  stringPtr: 'string',
+  bytes: '[]uint8',
+  int: 'int32',
+  intPtr: 'int32',
+  bool: 'bool',
+  boolPtr: 'bool',
+  time: 'string',
+  microtime: 'string',
+  intOrString: 'intstr.IntOrString',
+  quantity: 'resource.Quantity',
+};
+
+function scalarOk(type: string, v: unknown): boolean {
+  switch (type) {
+    case 'int':
+    case 'intPtr':
+      return typeof v === 'number' && Number.isInteger(v);
+    case 'bool':
+    case 'boolPtr':
+      return typeof v === 'boolean';
+    case 'intOrString':
+    case 'quantity':
+      return typeof v === 'string' || typeof v === 'number';
+    default:
+      return typeof v === 'string';
+  }
+}
+
+const goTypeOf = (t: FieldType): string =>
+  typeof t === 'string' ? (SCALAR_GO_TYPES[t] ?? t) : 'message' in t ? 'struct' : 'map';
+
+function fieldsByName(schema: MessageSchema, out = new Map<string, FieldSpec>()): Map<string, FieldSpec> {
+  for (const f of Object.values(schema)) {
+    const t = f.type;
+    if (f.inline && typeof t === 'object' && 'message' in t) fieldsByName(t.message(), out);
+    else out.set(f.name, f);
+  }
+  return out;
+}
+
+/** The one repeated `items` field of a list wrapper message (ExtraValue), if `schema` is one. */
+function itemsOf(schema: MessageSchema): FieldSpec | undefined {
+  const fields = Object.values(schema);
+  return fields.length === 1 && fields[0]!.name === 'items' && fields[0]!.repeated ? fields[0] : undefined;
+}
+
+/** Go's zero value of a type: what a JSON null decodes to inside a list or a map. */
+function zeroOf(t: FieldType): unknown {
+  if (typeof t !== 'string') return {};
+  if (t === 'int' || t === 'intPtr' || t === 'intOrString') return 0;
+  if (t === 'bool' || t === 'boolPtr') return false;
+  return t === 'quantity' ? '0' : '';
+}
+
+/** One value of a field's type (not its list): null is Go's zero value and always fits. */
+function checkValue(v: unknown, t: FieldType, path: string): Mismatch | undefined {
+  if (v === null || v === undefined) return undefined;
+  if (typeof t === 'string') return scalarOk(t, v) ? undefined : { value: v, path, type: goTypeOf(t) };
+  if ('message' in t) return checkMessage(v, t.message(), path);
+  if (goJsonKind(v) !== 'object') return { value: v, path, type: 'map[string]…' };
+  const entries = v as Record<string, unknown>;
+  const valueType: FieldType = typeof t.map === 'string' ? (t.map === 'quantity' ? 'quantity' : 'string') : t.map;
+  // ExtraValue {items} is a plain list in JSON (decode.ts reads it so).
+  const items = typeof valueType === 'object' && 'message' in valueType ? itemsOf(valueType.message()) : undefined;
+  for (const [key, entry] of Object.entries(entries)) {
+    if (items) {
+      if (entry === null) continue;
+      if (!Array.isArray(entry)) return { value: entry, path, type: `[]${goTypeOf(items.type)}` };
+      for (let i = 0; i < entry.length; i++) {
+        if (entry[i] === null) entry[i] = zeroOf(items.type);
+        const bad = checkValue(entry[i], items.type, path);
+        if (bad) return bad;
+      }
+      continue;
+    }
+    if (entry === null) entries[key] = zeroOf(valueType);
+    const bad = checkValue(entry, valueType, path);
+    if (bad) return bad;
+  }
+  return undefined;
+}
+
+function checkMessage(v: unknown, schema: MessageSchema, path: string): Mismatch | undefined {
+  if (goJsonKind(v) !== 'object') return { value: v, path, type: 'struct' };
+  const byName = fieldsByName(schema);
+  for (const [key, value] of Object.entries(v as Record<string, unknown>)) {
+    const spec = byName.get(key);
+    // Unknown fields are fieldValidation's (fields.ts); managedFields are server-side apply's.
+    if (!spec || value === null || value === undefined) continue;
+    const at = path ? `${path}.${key}` : key;
+    if (spec.repeated) {
+      if (!Array.isArray(value)) return { value, path: at, type: `[]${goTypeOf(spec.type)}` };
+      for (let i = 0; i < value.length; i++) {
+        if (value[i] === null) value[i] = zeroOf(spec.type);
+        const bad = checkValue(value[i], spec.type, at);
+        if (bad) return bad;
+      }
+      continue;
+    }
+    const bad = checkValue(value, spec.type, at);
+    if (bad) return bad;
+  }
+  return undefined;
+}
+
+// Kinds the protobuf codec has no table for: only the fields their registries read, for the check
+// (a field not listed is not checked; these never drive encoding or decoding).
+const taint: MessageSchema = {
+  1: str('key'),
+  2: str('value'),
+  3: str('effect'),
+  4: { name: 'timeAdded', type: 'time' },
+};
+const SHAPES: Readonly<Record<string, MessageSchema>> = {
+  'v1/Node': {
+    1: msg('metadata', () => objectMeta),
+    2: msg('spec', () => ({
+      1: str('podCIDR'),
+      2: strs('podCIDRs'),
+      3: str('providerID'),
+      4: { name: 'unschedulable', type: 'bool' },
+      5: msg('taints', () => taint, true),
+    })),
+  },
+  'v1/Event': {
+    1: msg('metadata', () => objectMeta),
+    2: msg('involvedObject', () => ({ 1: str('kind'), 2: str('namespace'), 3: str('name'), 4: str('uid') })),
+    3: str('reason'),
+    4: str('message'),
+    5: str('type'),
+    6: { name: 'count', type: 'int' },
+  },
+};
+
+/**
+ * Throws kube-apiserver's 400 when a field of `obj` has the wrong JSON type, and turns the nulls of
+ * lists and maps into Go's zero values, as decoding into the typed struct would. A kind without a
+ * table of its own has its metadata checked.
+ */
+export function checkFieldTypes(obj: unknown, apiVersion: string, kind: string): void {
+  const gvk = `${apiVersion}/${kind}`;
+  const schema = KINDS[gvk] ?? SHAPES[gvk] ?? { 1: msg('metadata', () => objectMeta) };
+  const bad = checkMessage(obj, schema, '');
+  if (!bad) return;
+  const version = apiVersion.includes('/') ? apiVersion.slice(apiVersion.indexOf('/') + 1) : apiVersion;
+  throw newBadRequest(
+    `${kind} in version "${version}" cannot be handled as a ${kind}: json: cannot unmarshal ${goJsonKind(bad.value)} into Go struct field ${kind}.${bad.path} of type ${bad.type}`,
+  );
+}
