@@ -1,23 +1,12 @@
 // Unknown-field detection for `fieldValidation=Strict|Warn`, driven by the same field tables the
 // protobuf decoder uses (they list every field of each kind by its JSON name).
-import type { FieldSpec, MessageSchema } from './schema.js';
+import { type FieldSpec, fieldsByName } from './schema.js';
 import { KINDS } from './tables.js';
 
 const TOP_LEVEL = new Set(['apiVersion', 'kind']);
 
-/** A message's fields by JSON name, the fields of inlined structs among them. */
-function fieldsByName(schema: MessageSchema, out = new Map<string, FieldSpec>()): Map<string, FieldSpec> {
-  for (const f of Object.values(schema)) {
-    const t = f.type;
-    if (f.inline && typeof t === 'object' && 'message' in t) fieldsByName(t.message(), out);
-    else out.set(f.name, f);
-  }
-  return out;
-}
-
-function walk(value: unknown, schema: MessageSchema, path: string, out: string[]): void {
+function walk(value: unknown, byName: ReadonlyMap<string, FieldSpec>, path: string, out: string[]): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
-  const byName = fieldsByName(schema);
   for (const [key, v] of Object.entries(value)) {
     const spec = byName.get(key);
     const at = path ? `${path}.${key}` : key;
@@ -29,11 +18,12 @@ function walk(value: unknown, schema: MessageSchema, path: string, out: string[]
     }
     const t = spec.type;
     if (typeof t !== 'object' || !('message' in t)) continue;
+    const fields = fieldsByName(t, t.message);
     if (spec.repeated && Array.isArray(v)) {
       v.forEach((item, i) => {
-        walk(item, t.message(), `${at}[${i}]`, out);
+        walk(item, fields, `${at}[${i}]`, out);
       });
-    } else walk(v, t.message(), at, out);
+    } else walk(v, fields, at, out);
   }
 }
 
@@ -45,6 +35,11 @@ export function unknownFields(obj: unknown, apiVersion: string, kind: string): s
   const schema = KINDS[`${apiVersion}/${kind}`];
   if (!schema) return undefined;
   const out: string[] = [];
-  walk(obj, schema, '', out);
+  walk(
+    obj,
+    fieldsByName(schema, () => schema),
+    '',
+    out,
+  );
   return out;
 }

@@ -64,3 +64,29 @@ export const ptr = (name: string, schema: () => MessageSchema, repeated = false)
   repeated,
   keepEmpty: true,
 });
+
+const BY_NAME = new WeakMap<object, ReadonlyMap<string, FieldSpec>>();
+
+function collect(schema: MessageSchema, out: Map<string, FieldSpec>): void {
+  for (const f of Object.values(schema)) {
+    const t = f.type;
+    if (f.inline && typeof t === 'object' && 'message' in t) collect(t.message(), out);
+    else out.set(f.name, f);
+  }
+}
+
+/**
+ * A message's fields by JSON name, those of inlined structs among them. Kept per table entry
+ * (`key`: a kind's schema, or the field type that makes a nested one), since body checks ask on
+ * every request and nested schemas are made afresh by their factories.
+ */
+export function fieldsByName(key: object, schema: () => MessageSchema): ReadonlyMap<string, FieldSpec> {
+  let byName = BY_NAME.get(key);
+  if (!byName) {
+    const out = new Map<string, FieldSpec>();
+    collect(schema(), out);
+    byName = out;
+    BY_NAME.set(key, byName);
+  }
+  return byName;
+}

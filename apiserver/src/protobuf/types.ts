@@ -5,7 +5,7 @@
 // names the kind where Go names the innermost struct; the field path and the JSON kinds are Go's.
 import { newBadRequest } from '@mkube/shared/apierrors';
 import { goJsonKind } from '../validation/shape.js';
-import { type FieldSpec, type FieldType, type MessageSchema, msg, str, strs } from './schema.js';
+import { type FieldSpec, type FieldType, fieldsByName, type MessageSchema, msg, str, strs } from './schema.js';
 import { KINDS, objectMeta } from './tables.js';
 
 interface Mismatch {
@@ -47,15 +47,6 @@ function scalarOk(type: string, v: unknown): boolean {
 const goTypeOf = (t: FieldType): string =>
   typeof t === 'string' ? (SCALAR_GO_TYPES[t] ?? t) : 'message' in t ? 'struct' : 'map';
 
-function fieldsByName(schema: MessageSchema, out = new Map<string, FieldSpec>()): Map<string, FieldSpec> {
-  for (const f of Object.values(schema)) {
-    const t = f.type;
-    if (f.inline && typeof t === 'object' && 'message' in t) fieldsByName(t.message(), out);
-    else out.set(f.name, f);
-  }
-  return out;
-}
-
 /** The one repeated `items` field of a list wrapper message (ExtraValue), if `schema` is one. */
 function itemsOf(schema: MessageSchema): FieldSpec | undefined {
   const fields = Object.values(schema);
@@ -74,7 +65,7 @@ function zeroOf(t: FieldType): unknown {
 function checkValue(v: unknown, t: FieldType, path: string): Mismatch | undefined {
   if (v === null || v === undefined) return undefined;
   if (typeof t === 'string') return scalarOk(t, v) ? undefined : { value: v, path, type: goTypeOf(t) };
-  if ('message' in t) return checkMessage(v, t.message(), path);
+  if ('message' in t) return checkMessage(v, fieldsByName(t, t.message), path);
   if (goJsonKind(v) !== 'object') return { value: v, path, type: 'map[string]…' };
   const entries = v as Record<string, unknown>;
   const valueType: FieldType = typeof t.map === 'string' ? (t.map === 'quantity' ? 'quantity' : 'string') : t.map;
@@ -98,9 +89,8 @@ function checkValue(v: unknown, t: FieldType, path: string): Mismatch | undefine
   return undefined;
 }
 
-function checkMessage(v: unknown, schema: MessageSchema, path: string): Mismatch | undefined {
+function checkMessage(v: unknown, byName: ReadonlyMap<string, FieldSpec>, path: string): Mismatch | undefined {
   if (goJsonKind(v) !== 'object') return { value: v, path, type: 'struct' };
-  const byName = fieldsByName(schema);
   for (const [key, value] of Object.entries(v as Record<string, unknown>)) {
     const spec = byName.get(key);
     // Unknown fields are fieldValidation's (fields.ts); managedFields are server-side apply's.
@@ -120,6 +110,8 @@ function checkMessage(v: unknown, schema: MessageSchema, path: string): Mismatch
   }
   return undefined;
 }
+
+const METADATA_ONLY: MessageSchema = { 1: msg('metadata', () => objectMeta) };
 
 // Kinds the protobuf codec has no table for: only the fields their registries read, for the check
 // (a field not listed is not checked; these never drive encoding or decoding).
@@ -157,8 +149,12 @@ const SHAPES: Readonly<Record<string, MessageSchema>> = {
  */
 export function checkFieldTypes(obj: unknown, apiVersion: string, kind: string): void {
   const gvk = `${apiVersion}/${kind}`;
-  const schema = KINDS[gvk] ?? SHAPES[gvk] ?? { 1: msg('metadata', () => objectMeta) };
-  const bad = checkMessage(obj, schema, '');
+  const schema = KINDS[gvk] ?? SHAPES[gvk] ?? METADATA_ONLY;
+  const bad = checkMessage(
+    obj,
+    fieldsByName(schema, () => schema),
+    '',
+  );
   if (!bad) return;
   const version = apiVersion.includes('/') ? apiVersion.slice(apiVersion.indexOf('/') + 1) : apiVersion;
   throw newBadRequest(
