@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { curl, type Fixture, kubectl, kubectlBinary, startFixture } from '../server/fixture.ts';
+import { curlPost, type Fixture, kubectl, kubectlBinary, startFixture } from '../server/fixture.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -310,18 +310,11 @@ describe('access reviews with selectors', () => {
 
   it("a field of the wrong JSON type is the typed decoder's 400, and the apiserver goes on answering", async () => {
     const post = (resourceAttributes: object) =>
-      curl(fx, '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', [
-        '-X',
-        'POST',
-        '-H',
-        'Content-Type: application/json',
-        '-d',
-        JSON.stringify({
-          apiVersion: 'authorization.k8s.io/v1',
-          kind: 'SelfSubjectAccessReview',
-          spec: { resourceAttributes },
-        }),
-      ]);
+      curlPost(fx, '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec: { resourceAttributes },
+      });
     const cases: [object, string][] = [
       // A number where the selector text goes (it once sent the label lexer into an endless loop).
       [

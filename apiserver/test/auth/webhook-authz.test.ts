@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { curl, type Fixture, issueClient, kubectl, startFixture, tempDir } from '../server/fixture.ts';
+import { curl, curlPost, type Fixture, issueClient, kubectl, startFixture, tempDir } from '../server/fixture.ts';
 import { type Responder, startWebhookServer, type WebhookRequest, type WebhookServer } from './webhook-fixture.ts';
 
 function responder(): Responder {
@@ -38,7 +38,7 @@ async function curlAs(fx: Fixture, u: User, path: string): Promise<number> {
 
 /** Creates an object as the admin (client certificate), by a plain POST; resolves what the apiserver answered. */
 async function create(fx: Fixture, path: string, obj: object): Promise<unknown> {
-  const r = await curl(fx, path, ['-X', 'POST', '-H', 'Content-Type: application/json', '-d', JSON.stringify(obj)]);
+  const r = await curlPost(fx, path, obj);
   assert.equal(r.code, 201, r.body);
   return JSON.parse(r.body);
 }

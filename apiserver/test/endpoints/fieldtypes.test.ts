@@ -4,7 +4,7 @@
 // replaced in turn with values of the other JSON kinds (bounded: at most 600 requests).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { curl, type Fixture, startFixture } from '../server/fixture.ts';
+import { curl, curlPost, type Fixture, startFixture } from '../server/fixture.ts';
 
 type Json = Record<string, unknown>;
 const SAMPLES: [string, Json][] = [
@@ -105,14 +105,7 @@ describe('fields of the wrong JSON type', () => {
           const meta = body.metadata as Json | undefined;
           if (meta && typeof meta.name === 'string') meta.name = `x${n}`;
           n++;
-          const r = await curl(fx, url, [
-            '-X',
-            'POST',
-            '-H',
-            'Content-Type: application/json',
-            '-d',
-            JSON.stringify(body),
-          ]);
+          const r = await curlPost(fx, url, body);
           if (r.code >= 500 || r.code === 0)
             failures.push(`${r.code} ${url} ${path.join('.')}=${JSON.stringify(value)}: ${r.body.slice(0, 200)}`);
         }
@@ -125,15 +118,7 @@ describe('fields of the wrong JSON type', () => {
   });
 
   it("say which field, in the typed decoder's words", async () => {
-    const post = (body: Json) =>
-      curl(fx, '/api/v1/namespaces/default/configmaps', [
-        '-X',
-        'POST',
-        '-H',
-        'Content-Type: application/json',
-        '-d',
-        JSON.stringify(body),
-      ]);
+    const post = (body: Json) => curlPost(fx, '/api/v1/namespaces/default/configmaps', body);
     const r = await post({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'typed', labels: { a: 7 } } });
     assert.equal(r.code, 400, r.body);
     assert.equal(

@@ -263,6 +263,11 @@ export async function curl(
   return { status: r.status, code: Number(code), body: out.slice(0, nl), httpVersion, stderr: r.stderr ?? '' };
 }
 
+/** curl POSTing `body` as JSON (the admin's client certificate, unless `f` carries another). */
+export function curlPost(f: Pick<Fixture, 'url' | 'pki'>, path: string, body: unknown): Promise<CurlResult> {
+  return curl(f, path, ['-X', 'POST', '-H', 'Content-Type: application/json', '-d', JSON.stringify(body)]);
+}
+
 /** The versioned kubectl binaries (`kubectl.1.27` …) sit beside the one `kubectl` on PATH resolves to. */
 export function kubectlBinary(minor: number): string {
   const onPath = execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim();
