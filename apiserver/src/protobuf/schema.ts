@@ -40,15 +40,21 @@ export interface FieldSpec {
   readonly inline?: boolean;
   /** A pointer to a struct (`emptyDir: {}`): present when sent, even empty. */
   readonly keepEmpty?: boolean;
+  /**
+   * The Go struct a message field holds (`FieldSelectorAttributes`), as decode errors name it;
+   * absent: errors inside it name the struct around it.
+   */
+  readonly goType?: string;
 }
 
 /** Shorthands for the tables. */
 export const str = (name: string): FieldSpec => ({ name, type: 'string' });
 export const strs = (name: string): FieldSpec => ({ name, type: 'string', repeated: true });
-export const msg = (name: string, schema: () => MessageSchema, repeated = false): FieldSpec => ({
+export const msg = (name: string, schema: () => MessageSchema, repeated = false, goType?: string): FieldSpec => ({
   name,
   type: { message: schema },
   repeated,
+  ...(goType ? { goType } : {}),
 });
 export const strMap = (name: string): FieldSpec => ({ name, type: { map: 'string' } });
 export const intOrString = (name: string): FieldSpec => ({ name, type: 'intOrString' });

@@ -259,7 +259,7 @@ export const tokenRequest: MessageSchema = {
 };
 export const tokenReview: MessageSchema = {
   1: msg('metadata', () => objectMeta),
-  2: msg('spec', () => ({ 1: str('token'), 2: strs('audiences') })),
+  2: msg('spec', () => ({ 1: str('token'), 2: strs('audiences') }), false, 'TokenReviewSpec'),
   3: msg('status', () => ({
     1: { name: 'authenticated', type: 'bool' },
     2: msg('user', () => userInfo),
@@ -282,14 +282,24 @@ export const resourceAttributes: MessageSchema = {
   5: str('resource'),
   6: str('subresource'),
   7: str('name'),
-  8: msg('fieldSelector', () => ({
-    1: str('rawSelector'),
-    2: msg('requirements', () => fieldSelectorRequirement, true),
-  })),
-  9: msg('labelSelector', () => ({
-    1: str('rawSelector'),
-    2: msg('requirements', () => labelSelectorRequirement, true),
-  })),
+  8: msg(
+    'fieldSelector',
+    () => ({
+      1: str('rawSelector'),
+      2: msg('requirements', () => fieldSelectorRequirement, true, 'FieldSelectorRequirement'),
+    }),
+    false,
+    'FieldSelectorAttributes',
+  ),
+  9: msg(
+    'labelSelector',
+    () => ({
+      1: str('rawSelector'),
+      2: msg('requirements', () => labelSelectorRequirement, true, 'LabelSelectorRequirement'),
+    }),
+    false,
+    'LabelSelectorAttributes',
+  ),
 };
 const nonResourceAttributes: MessageSchema = { 1: str('path'), 2: str('verb') };
 export const accessReviewStatus: MessageSchema = {
@@ -298,30 +308,31 @@ export const accessReviewStatus: MessageSchema = {
   3: str('evaluationError'),
   4: { name: 'denied', type: 'bool' },
 };
+const attributes = {
+  resource: msg('resourceAttributes', () => resourceAttributes, false, 'ResourceAttributes'),
+  nonResource: msg('nonResourceAttributes', () => nonResourceAttributes, false, 'NonResourceAttributes'),
+};
 export const selfSubjectAccessReview: MessageSchema = {
   1: msg('metadata', () => objectMeta),
-  2: msg('spec', () => ({
-    1: msg('resourceAttributes', () => resourceAttributes),
-    2: msg('nonResourceAttributes', () => nonResourceAttributes),
-  })),
+  2: msg('spec', () => ({ 1: attributes.resource, 2: attributes.nonResource }), false, 'SelfSubjectAccessReviewSpec'),
   3: msg('status', () => accessReviewStatus),
 };
 export const subjectAccessReviewSpec: MessageSchema = {
-  1: msg('resourceAttributes', () => resourceAttributes),
-  2: msg('nonResourceAttributes', () => nonResourceAttributes),
+  1: attributes.resource,
+  2: attributes.nonResource,
   3: str('user'),
   4: strs('groups'),
-  5: { name: 'extra', type: { map: { message: extraValue } } },
+  5: { name: 'extra', type: { map: { message: extraValue } }, goType: 'ExtraValue' },
   6: str('uid'),
 };
 export const subjectAccessReview: MessageSchema = {
   1: msg('metadata', () => objectMeta),
-  2: msg('spec', () => subjectAccessReviewSpec),
+  2: msg('spec', () => subjectAccessReviewSpec, false, 'SubjectAccessReviewSpec'),
   3: msg('status', () => accessReviewStatus),
 };
 export const selfSubjectRulesReview: MessageSchema = {
   1: msg('metadata', () => objectMeta),
-  2: msg('spec', () => ({ 1: str('namespace') })),
+  2: msg('spec', () => ({ 1: str('namespace') }), false, 'SelfSubjectRulesReviewSpec'),
 };
 
 /** apiVersion/kind → table; anything absent is refused as an unsupported media type. */

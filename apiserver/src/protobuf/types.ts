@@ -1,8 +1,8 @@
 // The typed decoder's refusals, driven by the field tables that already list every field of each
 // kind: a value of the wrong JSON type (a number for a name, a string for a list, an object for a
 // label value) is kube-apiserver's 400 "… cannot be handled as a <Kind>: json: cannot unmarshal …",
-// not an error from deep inside a registry. The tables carry no Go struct names, so the message
-// names the kind where Go names the innermost struct; the field path and the JSON kinds are Go's.
+// not an error from deep inside a registry. The message names the innermost Go struct where the
+// table names it (the review kinds'), else the kind; the field path and the JSON kinds are Go's.
 import { newBadRequest } from '@mkube/shared/apierrors';
 import { goJsonKind } from '../validation/shape.js';
 import { type FieldSpec, type FieldType, fieldsByName, type MessageSchema, msg, str, strs } from './schema.js';
@@ -10,6 +10,8 @@ import { KINDS, objectMeta } from './tables.js';
 
 interface Mismatch {
   readonly value: unknown;
+  /** The Go struct holding the field (the kind's, where the table names none). */
+  readonly struct: string;
   readonly path: string;
   readonly type: string;
 }
@@ -44,8 +46,14 @@ function scalarOk(type: string, v: unknown): boolean {
   }
 }
 
-const goTypeOf = (t: FieldType): string =>
-  typeof t === 'string' ? (SCALAR_GO_TYPES[t] ?? t) : 'message' in t ? 'struct' : 'map';
+/** A field's Go type as decode errors print it (one element's, for a list). */
+function goTypeOf(spec: FieldSpec): string {
+  const t = spec.type;
+  if (typeof t === 'string') return SCALAR_GO_TYPES[t] ?? t;
+  const named = spec.goType ? `v1.${spec.goType}` : undefined;
+  if ('message' in t) return named ?? 'struct';
+  return spec.goType ? `map[string]${named}` : 'map[string]…';
+}
 
 /** The one repeated `items` field of a list wrapper message (ExtraValue), if `schema` is one. */
 function itemsOf(schema: MessageSchema): FieldSpec | undefined {
@@ -61,52 +69,66 @@ function zeroOf(t: FieldType): unknown {
   return t === 'quantity' ? '0' : '';
 }
 
-/** One value of a field's type (not its list): null is Go's zero value and always fits. */
-function checkValue(v: unknown, t: FieldType, path: string): Mismatch | undefined {
-  if (v === null || v === undefined) return undefined;
-  if (typeof t === 'string') return scalarOk(t, v) ? undefined : { value: v, path, type: goTypeOf(t) };
-  if ('message' in t) return checkMessage(v, fieldsByName(t, t.message), path);
-  if (goJsonKind(v) !== 'object') return { value: v, path, type: 'map[string]…' };
-  const entries = v as Record<string, unknown>;
-  const valueType: FieldType = typeof t.map === 'string' ? (t.map === 'quantity' ? 'quantity' : 'string') : t.map;
-  // ExtraValue {items} is a plain list in JSON (decode.ts reads it so).
-  const items = typeof valueType === 'object' && 'message' in valueType ? itemsOf(valueType.message()) : undefined;
-  for (const [key, entry] of Object.entries(entries)) {
-    if (items) {
-      if (entry === null) continue;
-      if (!Array.isArray(entry)) return { value: entry, path, type: `[]${goTypeOf(items.type)}` };
-      for (let i = 0; i < entry.length; i++) {
-        if (entry[i] === null) entry[i] = zeroOf(items.type);
-        const bad = checkValue(entry[i], items.type, path);
-        if (bad) return bad;
-      }
-      continue;
-    }
-    if (entry === null) entries[key] = zeroOf(valueType);
-    const bad = checkValue(entry, valueType, path);
+/** The elements of a list, nulls made zero values in place. */
+function checkList(list: unknown[], element: FieldSpec, path: string, struct: string): Mismatch | undefined {
+  for (let i = 0; i < list.length; i++) {
+    if (list[i] === null) list[i] = zeroOf(element.type);
+    const bad = checkValue(list[i], element, path, struct);
     if (bad) return bad;
   }
   return undefined;
 }
 
-function checkMessage(v: unknown, byName: ReadonlyMap<string, FieldSpec>, path: string): Mismatch | undefined {
-  if (goJsonKind(v) !== 'object') return { value: v, path, type: 'struct' };
-  for (const [key, value] of Object.entries(v as Record<string, unknown>)) {
+/** One value of `spec` (one element, for a list) inside `struct`: null is Go's zero value and always fits. */
+function checkValue(v: unknown, spec: FieldSpec, path: string, struct: string): Mismatch | undefined {
+  if (v === null || v === undefined) return undefined;
+  const t = spec.type;
+  if (typeof t === 'string') return scalarOk(t, v) ? undefined : { value: v, struct, path, type: goTypeOf(spec) };
+  if (goJsonKind(v) !== 'object') return { value: v, struct, path, type: goTypeOf(spec) };
+  if ('message' in t)
+    return checkMessage(v as Record<string, unknown>, fieldsByName(t, t.message), path, spec.goType ?? struct);
+  const entries = v as Record<string, unknown>;
+  const value: FieldSpec =
+    typeof t.map === 'string'
+      ? { name: spec.name, type: t.map === 'quantity' ? 'quantity' : 'string' }
+      : { name: spec.name, type: t.map };
+  // ExtraValue {items} is a plain list in JSON (decode.ts reads it so).
+  const items = typeof t.map === 'object' ? itemsOf(t.map.message()) : undefined;
+  for (const [key, entry] of Object.entries(entries)) {
+    if (items) {
+      if (entry === null) continue;
+      if (!Array.isArray(entry))
+        return { value: entry, struct, path, type: spec.goType ? `v1.${spec.goType}` : `[]${goTypeOf(items)}` };
+      const bad = checkList(entry, { name: spec.name, type: items.type }, path, struct);
+      if (bad) return bad;
+      continue;
+    }
+    if (entry === null) entries[key] = zeroOf(value.type);
+    const bad = checkValue(entries[key], value, path, struct);
+    if (bad) return bad;
+  }
+  return undefined;
+}
+
+function checkMessage(
+  v: Record<string, unknown>,
+  byName: ReadonlyMap<string, FieldSpec>,
+  path: string,
+  struct: string,
+): Mismatch | undefined {
+  for (const [key, value] of Object.entries(v)) {
     const spec = byName.get(key);
     // Unknown fields are fieldValidation's (fields.ts); managedFields are server-side apply's.
     if (!spec || value === null || value === undefined) continue;
     const at = path ? `${path}.${key}` : key;
-    if (spec.repeated) {
-      if (!Array.isArray(value)) return { value, path: at, type: `[]${goTypeOf(spec.type)}` };
-      for (let i = 0; i < value.length; i++) {
-        if (value[i] === null) value[i] = zeroOf(spec.type);
-        const bad = checkValue(value[i], spec.type, at);
-        if (bad) return bad;
-      }
-      continue;
+    if (!spec.repeated) {
+      const bad = checkValue(value, spec, at, struct);
+      if (bad) return bad;
+    } else if (!Array.isArray(value)) return { value, struct, path: at, type: `[]${goTypeOf(spec)}` };
+    else {
+      const bad = checkList(value, spec, at, struct);
+      if (bad) return bad;
     }
-    const bad = checkValue(value, spec.type, at);
-    if (bad) return bad;
   }
   return undefined;
 }
@@ -150,14 +172,16 @@ const SHAPES: Readonly<Record<string, MessageSchema>> = {
 export function checkFieldTypes(obj: unknown, apiVersion: string, kind: string): void {
   const gvk = `${apiVersion}/${kind}`;
   const schema = KINDS[gvk] ?? SHAPES[gvk] ?? METADATA_ONLY;
+  if (goJsonKind(obj) !== 'object') return;
   const bad = checkMessage(
-    obj,
+    obj as Record<string, unknown>,
     fieldsByName(schema, () => schema),
     '',
+    kind,
   );
   if (!bad) return;
   const version = apiVersion.includes('/') ? apiVersion.slice(apiVersion.indexOf('/') + 1) : apiVersion;
   throw newBadRequest(
-    `${kind} in version "${version}" cannot be handled as a ${kind}: json: cannot unmarshal ${goJsonKind(bad.value)} into Go struct field ${kind}.${bad.path} of type ${bad.type}`,
+    `${kind} in version "${version}" cannot be handled as a ${kind}: json: cannot unmarshal ${goJsonKind(bad.value)} into Go struct field ${bad.struct}.${bad.path} of type ${bad.type}`,
   );
 }
