@@ -40,8 +40,13 @@ export class ShapeCheck {
     return Array.isArray(v) ? v : this.fail(v, struct, field, type);
   }
 
-  string(v: unknown, struct: string, field: string): void {
-    if (v !== undefined && v !== null && typeof v !== 'string') this.fail(v, struct, field, 'string');
+  /** A string (or what JSON carries as one: `type` '[]uint8' for bytes). */
+  string(v: unknown, struct: string, field: string, type = 'string'): void {
+    if (v !== undefined && v !== null && typeof v !== 'string') this.fail(v, struct, field, type);
+  }
+
+  int32(v: unknown, struct: string, field: string): void {
+    if (v !== undefined && v !== null && !Number.isInteger(v)) this.fail(v, struct, field, 'int32');
   }
 
   strings(v: unknown, struct: string, field: string): void {

@@ -16,6 +16,7 @@ import {
   validateValidatingWebhookConfiguration,
   validateValidatingWebhookConfigurationUpdate,
 } from '../../validation/index.js';
+import { decodeFailure, ShapeCheck } from '../../validation/shape.js';
 import { decodeStdBase64 } from '../certificates/bytes.js';
 import type { RESTStrategy } from '../strategy.js';
 
@@ -48,51 +49,27 @@ export function defaultWebhookConfiguration(obj: Configuration, mutating: boolea
   }
 }
 
-const goKind = (v: unknown): string =>
-  v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : typeof v;
-
 /**
  * The typed decoder's refusals for the fields the registry reads (a list that is not a list, a
  * number that is a string), as the 400 kube-apiserver answers instead of failing further in.
  */
 function checkShape(obj: Configuration, kind: string, hookType: string): void {
-  const fail = (v: unknown, field: string, type: string): never => {
-    throw newBadRequest(
-      `${kind} in version "v1" cannot be handled as a ${kind}: json: cannot unmarshal ${goKind(v)} into Go struct field ${field} of type ${type}`,
-    );
-  };
-  const list = (v: unknown, field: string, type: string): unknown[] => {
-    if (v === undefined || v === null) return [];
-    return Array.isArray(v) ? v : fail(v, field, type);
-  };
-  const object = (v: unknown, field: string, type: string) => {
-    if (v !== undefined && v !== null && goKind(v) !== 'object') fail(v, field, type);
-  };
-  const strings = (v: unknown, field: string) => {
-    for (const s of list(v, field, '[]string')) if (typeof s !== 'string') fail(s, field, 'string');
-  };
-  for (const hook of list(obj.webhooks, `${kind}.webhooks`, `[]v1.${hookType}`)) {
-    object(hook, `${kind}.webhooks`, `v1.${hookType}`);
-    const h = hook as Record<string, unknown>;
-    object(h.clientConfig, `${hookType}.webhooks.clientConfig`, 'v1.WebhookClientConfig');
-    const cc = (h.clientConfig ?? {}) as Record<string, unknown>;
-    object(cc.service, `${hookType}.webhooks.clientConfig.service`, 'v1.ServiceReference');
-    if (cc.url != null && typeof cc.url !== 'string') fail(cc.url, `${hookType}.webhooks.clientConfig.url`, 'string');
-    if (cc.caBundle != null && typeof cc.caBundle !== 'string') {
-      fail(cc.caBundle, `${hookType}.webhooks.clientConfig.caBundle`, '[]uint8');
-    }
-    for (const rule of list(h.rules, `${hookType}.webhooks.rules`, '[]v1.RuleWithOperations')) {
-      object(rule, `${hookType}.webhooks.rules`, 'v1.RuleWithOperations');
-      const r = rule as Record<string, unknown>;
+  const c = new ShapeCheck(decodeFailure(kind));
+  for (const hook of c.list(obj.webhooks, kind, 'webhooks', `[]v1.${hookType}`)) {
+    const h = c.object(hook, kind, 'webhooks', `v1.${hookType}`);
+    const cc = c.object(h.clientConfig, hookType, 'webhooks.clientConfig', 'v1.WebhookClientConfig');
+    c.object(cc.service, hookType, 'webhooks.clientConfig.service', 'v1.ServiceReference');
+    c.string(cc.url, hookType, 'webhooks.clientConfig.url');
+    c.string(cc.caBundle, hookType, 'webhooks.clientConfig.caBundle', '[]uint8');
+    for (const rule of c.list(h.rules, hookType, 'webhooks.rules', '[]v1.RuleWithOperations')) {
+      const r = c.object(rule, hookType, 'webhooks.rules', 'v1.RuleWithOperations');
       for (const f of ['operations', 'apiGroups', 'apiVersions', 'resources'])
-        strings(r[f], `${hookType}.webhooks.rules.${f}`);
+        c.strings(r[f], hookType, `webhooks.rules.${f}`);
     }
-    strings(h.admissionReviewVersions, `${hookType}.webhooks.admissionReviewVersions`);
+    c.strings(h.admissionReviewVersions, hookType, 'webhooks.admissionReviewVersions');
     for (const f of ['namespaceSelector', 'objectSelector'])
-      object(h[f], `${hookType}.webhooks.${f}`, 'v1.LabelSelector');
-    if (h.timeoutSeconds != null && !Number.isInteger(h.timeoutSeconds)) {
-      fail(h.timeoutSeconds, `${hookType}.webhooks.timeoutSeconds`, 'int32');
-    }
+      c.object(h[f], hookType, `webhooks.${f}`, 'v1.LabelSelector');
+    c.int32(h.timeoutSeconds, hookType, 'webhooks.timeoutSeconds');
   }
 }
 
