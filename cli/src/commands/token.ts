@@ -1,11 +1,11 @@
-import type { Secret } from '@mkube/shared/api';
+import { metaTime, type Secret } from '@mkube/shared/api';
 import { StatusError } from '@mkube/shared/apierrors';
 import { generateBootstrapToken, parseBootstrapToken } from '@mkube/shared/bootstraptoken';
 import type { FlagSpec } from '@mkube/shared/flags';
 import { CliError, type Command } from '../command.js';
 import { shortHumanDuration } from '../pki/expiration.js';
 import { clientFromKubeconfig, joinCommand, publishClusterInfo } from '../token/client.js';
-import { checkTokenSpec, readTokenSecret, rfc3339, tokenSecret, USAGES } from '../token/secrets.js';
+import { checkTokenSpec, readTokenSecret, tokenSecret, USAGES } from '../token/secrets.js';
 
 const KUBECONFIG_FLAG: FlagSpec = {
   name: 'kubeconfig',
@@ -132,7 +132,7 @@ const list: Command = {
         [
           t.token,
           t.expires ? shortHumanDuration(t.expires.getTime() - now) : '<forever>',
-          t.expires ? rfc3339(t.expires) : '<never>',
+          t.expires ? metaTime(t.expires) : '<never>',
           t.usages.join(','),
           t.description || '<none>',
           t.groups.join(','),

@@ -36,12 +36,10 @@ export function checkTokenSpec(spec: TokenSpec): void {
   if (spec.ttlMs < 0) throw new CliError('--ttl must not be negative');
 }
 
-export const rfc3339 = metaTime;
-
 export function tokenSecret(spec: TokenSpec, now: Date): Secret {
   const { id, secret } = parseBootstrapToken(spec.token)!;
   const data: Record<string, string> = { 'token-id': id, 'token-secret': secret };
-  if (spec.ttlMs > 0) data.expiration = rfc3339(new Date(now.getTime() + spec.ttlMs));
+  if (spec.ttlMs > 0) data.expiration = metaTime(new Date(now.getTime() + spec.ttlMs));
   for (const u of spec.usages) data[`usage-bootstrap-${u}`] = 'true';
   if (spec.groups.length) data['auth-extra-groups'] = spec.groups.join(',');
   if (spec.description) data.description = spec.description;

@@ -5,10 +5,16 @@
 // conditions) Unknown with upstream's reason and message. Each node is rechecked exactly when its
 // grace period would run out. Events as upstream's "node-controller": RegisteredNode for each node
 // it starts watching, RemovingNode, and NodeNotReady when a Ready node goes Unknown.
-import type { EventType, Lease, Node, NodeCondition, ObjectReference } from '@mkube/shared/api';
-import { NAMESPACE_NODE_LEASE } from '@mkube/shared/api';
+import {
+  type EventType,
+  type Lease,
+  metaTime,
+  NAMESPACE_NODE_LEASE,
+  type Node,
+  type NodeCondition,
+  type ObjectReference,
+} from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
-import { formatTime } from '@mkube/shared/certificates';
 import type { KubeClient } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import { type Controller, runQueue, WorkQueue } from '../controller.js';
@@ -26,7 +32,7 @@ interface Health {
 export function unknownConditions(node: Node, now: Date): NodeCondition[] | undefined {
   const conds = structuredClone(node.status?.conditions ?? []);
   let changed = false;
-  const ts = formatTime(now);
+  const ts = metaTime(now);
   for (const type of STANDARD_CONDITIONS) {
     const c = conds.find((x) => x.type === type);
     if (!c) {
@@ -35,7 +41,7 @@ export function unknownConditions(node: Node, now: Date): NodeCondition[] | unde
         status: 'Unknown',
         reason: 'NodeStatusNeverUpdated',
         message: 'Kubelet never posted node status.',
-        lastHeartbeatTime: formatTime(new Date(Date.parse(node.metadata?.creationTimestamp ?? '') || now.getTime())),
+        lastHeartbeatTime: metaTime(new Date(Date.parse(node.metadata?.creationTimestamp ?? '') || now.getTime())),
         lastTransitionTime: ts,
       });
       changed = true;

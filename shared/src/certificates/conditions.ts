@@ -1,16 +1,11 @@
 // CSR status conditions as every party reads them: the apiserver's printer and strategy, the
 // controller-manager's approver, signer and cleaner, the kubelet waiting for its certificate.
-import type { CertificateSigningRequest, CertificateSigningRequestCondition, Time } from '../api/index.js';
+import type { CertificateSigningRequest, CertificateSigningRequestCondition } from '../api/index.js';
 import { metaTime } from '../api/time.js';
 
 export const APPROVED = 'Approved';
 export const DENIED = 'Denied';
 export const FAILED = 'Failed';
-
-/** metav1.Time precision: seconds. */
-export function formatTime(d: Date): Time {
-  return metaTime(d);
-}
 
 export function conditionsOf(csr: CertificateSigningRequest): CertificateSigningRequestCondition[] {
   return csr.status?.conditions ?? [];
@@ -61,7 +56,7 @@ export function withCondition(
   message: string,
   now = new Date(),
 ): CertificateSigningRequest {
-  const t = formatTime(now);
+  const t = metaTime(now);
   const cond: CertificateSigningRequestCondition = {
     type,
     status: 'True',

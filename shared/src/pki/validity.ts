@@ -13,11 +13,6 @@ export function goTimeString(d: Date): string {
   return `${d.toISOString().slice(0, 19).replace('T', ' ')} +0000 UTC`;
 }
 
-/** Go's time.RFC3339 in UTC: "2035-01-02T03:04:05Z". */
-export function rfc3339(d: Date): string {
-  return `${d.toISOString().slice(0, 19)}Z`;
-}
-
 export interface Validity {
   readonly notBefore: Date;
   readonly notAfter: Date;

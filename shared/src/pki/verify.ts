@@ -2,11 +2,11 @@
 // (clients print these, and Kubernetes' tests match on them): leaf validity period, then host name,
 // then chain building to a root by name and signature, then extended key usage along the chain.
 import { createHash, type KeyObject } from 'node:crypto';
+import { metaTime } from '../api/time.js';
 import { type ParsedCertificate, splitSigned } from './certificate.js';
 import { type KeyPair, publicKeyOf, spkiDerOf } from './keys.js';
 import { ipToBytes } from './names.js';
 import { decodeSignatureAlgorithm, verifySignature } from './signature.js';
-import { rfc3339 } from './validity.js';
 
 export interface VerifyOptions {
   roots: readonly ParsedCertificate[];
@@ -26,8 +26,8 @@ const UNKNOWN_AUTHORITY = 'x509: certificate signed by unknown authority';
 
 function validityError(c: ParsedCertificate, now: Date): string | undefined {
   const prefix = 'x509: certificate has expired or is not yet valid: current time';
-  if (now < c.notBefore) return `${prefix} ${rfc3339(now)} is before ${rfc3339(c.notBefore)}`;
-  if (now > c.notAfter) return `${prefix} ${rfc3339(now)} is after ${rfc3339(c.notAfter)}`;
+  if (now < c.notBefore) return `${prefix} ${metaTime(now)} is before ${metaTime(c.notBefore)}`;
+  if (now > c.notAfter) return `${prefix} ${metaTime(now)} is after ${metaTime(c.notAfter)}`;
   return undefined;
 }
 

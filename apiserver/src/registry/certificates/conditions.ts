@@ -1,10 +1,10 @@
 // Status conditions of a CSR: lookups, the server-filled timestamps of the /status and /approval
 // paths (k8s strategy.go populateConditionTimestamps) and kubectl's CONDITION column.
-import type { CertificateSigningRequest } from '@mkube/shared/api';
-import { APPROVED, conditionsOf, DENIED, FAILED, findConditions, formatTime } from '@mkube/shared/certificates';
+import { type CertificateSigningRequest, metaTime } from '@mkube/shared/api';
+import { APPROVED, conditionsOf, DENIED, FAILED, findConditions } from '@mkube/shared/certificates';
 import { jsonClone } from '../../util/json.js';
 
-export { APPROVED, conditionsOf, DENIED, FAILED, findConditions, formatTime } from '@mkube/shared/certificates';
+export { APPROVED, conditionsOf, DENIED, FAILED, findConditions } from '@mkube/shared/certificates';
 
 /**
  * Puts the old instances of `type` back in place of the new ones when their count is unchanged;
@@ -30,7 +30,7 @@ export function populateConditionTimestamps(
   old: CertificateSigningRequest,
   now: Date,
 ): void {
-  const ts = formatTime(now);
+  const ts = metaTime(now);
   for (const c of conditionsOf(csr)) {
     if (!c.lastUpdateTime) c.lastUpdateTime = ts;
     if (!c.lastTransitionTime) {
