@@ -45,6 +45,11 @@ export interface App {
   readonly fastify: FastifyInstance;
   /** Destroys every open connection (the last step of a shutdown that ran out of time). */
   destroyConnections(): void;
+  /**
+   * Handshakes from now on use this serving pair and offer these client CAs (a reloaded
+   * --tls-cert-file or --client-ca-file); open connections keep what they negotiated.
+   */
+  updateTLS(serving: { certPem: string; keyPem: string }, clientCAPem: string | undefined): void;
 }
 
 /** Header name (lower-cased) → every value, in order, from Node's flat rawHeaders (HTTP/1.1 and HTTP/2). */
@@ -165,6 +170,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     fastify: app,
     destroyConnections() {
       for (const s of sockets) s.destroy();
+    },
+    updateTLS(serving, clientCAPem) {
+      server.setSecureContext({
+        cert: serving.certPem,
+        key: serving.keyPem,
+        ca: clientCAPem,
+        ...serverTLSOptions(deps.serving.tls),
+      });
+      sni.update(serving, clientCAPem);
     },
   };
 }

@@ -62,6 +62,7 @@ import {
 } from '../serviceaccount/token.js';
 import { newCompactor, type Store, TTLExpirer } from '../storage/index.js';
 import { buildApp } from './app.js';
+import { type ServingCertificates, servingCertificates } from './certificates.js';
 import { authorize } from './chain.js';
 import { registerResourceRoutes } from './resources.js';
 import { openStorage } from './storage.js';
@@ -130,14 +131,15 @@ function buildAuthenticator(
   jwt: TokenAuthenticator | undefined,
   webhook: TokenAuthenticator | undefined,
   metrics: ApiServerMetrics,
+  certs: ServingCertificates,
 ): Authenticator {
   const credentials: Authenticator[] = [];
   // Kubernetes' order: the front proxy first, then client certificates, then bearer tokens.
   const rh = config.requestHeader;
-  if (rh) credentials.push(requestHeaderAuthenticator({ ...rh, roots: rh.ca.certs }));
+  if (rh) credentials.push(requestHeaderAuthenticator({ ...rh, roots: () => certs.requestHeaderRoots() }));
   if (config.clientCA) {
     const observeRemaining = (seconds: number) => metrics.observeClientCertificateExpiration(seconds);
-    credentials.push(x509Authenticator({ roots: config.clientCA.certs, observeRemaining }));
+    credentials.push(x509Authenticator({ roots: () => certs.clientCARoots(), observeRemaining }));
   }
   credentials.push(bearerTokenAuthenticator(tokenAuthenticators(config, caches, jwt, webhook)));
   const authenticated = withAuthenticatedGroup(unionAuthenticator(credentials));
@@ -197,10 +199,20 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     const registries = new Registries(store, serviceOpts);
     await ensureSystemNamespaces(registries);
     if (config.authorizationModes.includes('RBAC')) await reconcileBootstrapPolicy(registries, log);
-    await publishAuthenticationInfo(registries, {
-      ...(config.clientCA ? { clientCAPem: config.clientCA.pem } : {}),
-      ...(config.requestHeader ? { requestHeader: config.requestHeader } : {}),
-    });
+    const certs = servingCertificates(config.serving, config.clientCA, config.requestHeader?.ca, log);
+    const authenticationInfo = (): Promise<void> =>
+      publishAuthenticationInfo(registries, {
+        ...(certs.clientCA ? { clientCAPem: certs.clientCA.current.pem } : {}),
+        ...(config.requestHeader
+          ? {
+              requestHeader: {
+                ...config.requestHeader,
+                ca: { ...config.requestHeader.ca, ...certs.requestHeaderCA!.current },
+              },
+            }
+          : {}),
+      });
+    await authenticationInfo();
     const authz = buildAuthorizer(
       config.authorization?.entries ?? entriesForModes(config.authorizationModes),
       registries,
@@ -297,16 +309,23 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     const app = await buildApp({
       auditor,
       serving: config.serving,
-      clientCAPem: [config.clientCA?.pem, config.requestHeader?.ca.pem].filter((p) => p).join('\n') || undefined,
+      clientCAPem: certs.clientCAPem(),
       isRequestHeader: config.requestHeader
         ? (name: string) => isRequestHeader(name, config.requestHeader!)
         : undefined,
-      authenticator: buildAuthenticator(config, caches, jwt, tokenWebhook, metrics),
+      authenticator: buildAuthenticator(config, caches, jwt, tokenWebhook, metrics, certs),
       authorizer: authz.authorizer,
       metrics,
       log,
     });
     const f = app.fastify;
+    certs.onChange(() => {
+      app.updateTLS(certs.serving.current, certs.clientCAPem());
+      authenticationInfo().catch((e: unknown) =>
+        log.error({ err: (e as Error).message }, 'could not publish the reloaded client CAs'),
+      );
+    });
+    certs.run(shutdown.signal);
     const ping: HealthCheck = { name: 'ping', check: () => undefined };
     const logCheck: HealthCheck = { name: 'log', check: () => undefined };
     // Named etcd as in kube-apiserver (probes may exclude it by name); it checks the embedded store.

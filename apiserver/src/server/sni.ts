@@ -14,33 +14,50 @@ export interface SniSelection {
   readonly SNICallback?: (name: string, cb: (e: Error | null, c?: SecureContext) => void) => void;
   /** Makes connections without a server name get the certificate of the address they reached. */
   install(server: TlsServer): void;
+  /** New handshakes use a reloaded default certificate or client CA bundle (the SNI pairs stay). */
+  update(serving: { certPem: string; keyPem: string }, clientCAPem: string | undefined): void;
 }
 
 const connectionListener = 'connection';
 
 export function sniSelection(deps: { serving: ServingConfig; clientCAPem?: string; log: Logger }): SniSelection {
   const { sniCertificates, tls } = deps.serving;
-  if (sniCertificates.length === 0) return { install: () => {} };
+  if (sniCertificates.length === 0) return { install: () => {}, update: () => {} };
+  let clientCAPem = deps.clientCAPem;
   const context = (certPem: string, keyPem: string) =>
-    createSecureContext({ cert: certPem, key: keyPem, ca: deps.clientCAPem, ...serverTLSOptions(tls) });
-  const contexts = new Map(sniCertificates.map((c) => [c, context(c.certPem, c.keyPem)]));
+    createSecureContext({ cert: certPem, key: keyPem, ca: clientCAPem, ...serverTLSOptions(tls) });
+  let contexts = new Map(sniCertificates.map((c) => [c, context(c.certPem, c.keyPem)]));
   const index = nameIndex(sniCertificates);
-  const byIp = new Map<string, SecureContext>();
+  let byIp = new Map<string, SecureContext>();
+  const indexByIp = () => {
+    byIp = new Map();
+    for (const c of sniCertificates) {
+      for (const n of c.servedNames) {
+        const ip = canonicalIp(n);
+        // The first certificate naming an address wins, as the first to claim a name does.
+        if (ip && !byIp.has(ip)) byIp.set(ip, contexts.get(c)!);
+      }
+    }
+  };
+  indexByIp();
   for (const c of sniCertificates) {
     deps.log.info({ certFile: c.certFile, names: c.servedNames }, 'loaded SNI serving certificate');
-    for (const n of c.servedNames) {
-      const ip = canonicalIp(n);
-      // The first certificate naming an address wins, as the first to claim a name does.
-      if (ip && !byIp.has(ip)) byIp.set(ip, contexts.get(c)!);
-    }
   }
   // Once a connection started with an address's certificate, a server name that matches nothing
   // must still get the default, so the default is a context of its own here.
-  const fallback = byIp.size > 0 ? context(deps.serving.certPem, deps.serving.keyPem) : undefined;
+  let fallback = byIp.size > 0 ? context(deps.serving.certPem, deps.serving.keyPem) : undefined;
   return {
     SNICallback: (name, cb) => {
       const c = lookupServerName(index, name);
       cb(null, c ? contexts.get(c) : fallback);
+    },
+    update(serving, caPem) {
+      if (caPem !== clientCAPem) {
+        clientCAPem = caPem;
+        contexts = new Map(sniCertificates.map((c) => [c, context(c.certPem, c.keyPem)]));
+        indexByIp();
+      }
+      if (fallback) fallback = context(serving.certPem, serving.keyPem);
     },
     install(server) {
       if (byIp.size === 0) return;

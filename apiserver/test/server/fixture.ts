@@ -58,6 +58,7 @@ export function issueFromCa(dir: string, name: string, subj: string, ext: string
 export function makePki(
   dir: string,
   client: { cn: string; orgs: string[]; eku?: string } = { cn: 'kubernetes-admin', orgs: ['kubeadm:cluster-admins'] },
+  caSubject = '/CN=kubernetes',
 ): Pki {
   const p = (f: string) => join(dir, f);
   const key = (f: string) =>
@@ -71,7 +72,7 @@ export function makePki(
       '-key',
       'ca.key',
       '-subj',
-      '/CN=kubernetes',
+      caSubject,
       '-days',
       '2',
       '-out',

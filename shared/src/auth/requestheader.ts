@@ -5,7 +5,8 @@ import { type ParsedCertificate, parseCertificateDer, verifyCertificate } from '
 import type { Authenticator, AuthnRequest, UserInfo } from './types.js';
 
 export interface RequestHeaderOptions {
-  readonly roots: readonly ParsedCertificate[];
+  /** The front proxy's CA bundle, or a function giving the current one (a reloaded file). */
+  readonly roots: readonly ParsedCertificate[] | (() => readonly ParsedCertificate[]);
   readonly allowedNames: readonly string[];
   readonly usernameHeaders: readonly string[];
   readonly groupHeaders: readonly string[];
@@ -43,7 +44,7 @@ export function requestHeaderAuthenticator(o: RequestHeaderOptions): Authenticat
         return null;
       }
       const v = verifyCertificate(chain[0]!, {
-        roots: o.roots,
+        roots: typeof o.roots === 'function' ? o.roots() : o.roots,
         intermediates: chain.slice(1),
         usage: 'clientAuth',
         now: o.now?.() ?? new Date(),

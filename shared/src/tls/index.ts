@@ -2,6 +2,15 @@
 // to OpenSSL's) and --tls-sni-cert-key's named certificates.
 export { CIPHER_SUITES, type CipherSuite, INSECURE_CIPHER_NAMES, PREFERRED_CIPHER_NAMES } from './ciphers.js';
 export {
+  type CABundle,
+  type CertKeyPair,
+  DEFAULT_CHECK_INTERVAL_MS,
+  DynamicFileContent,
+  dynamicCABundle,
+  dynamicCertKeyPair,
+  type FlagFile,
+} from './dynamic.js';
+export {
   DEFAULT_MIN_VERSION,
   serverTLSOptions,
   TLS_FLAGS,
