@@ -28,6 +28,7 @@ import { CertificateController } from './certificates/controller.js';
 import { ParsedCsrCache } from './certificates/parsecache.js';
 import { servingApprovingHandler } from './certificates/servingapprover.js';
 import { signingHandler } from './certificates/signer.js';
+import { signingCAContents, withSigningCAs } from './certificates/signingca.js';
 import { ClusterRoleAggregationController } from './clusterroleaggregation/index.js';
 import type { Controller } from './controller.js';
 import { InformerFactory, RESOURCES } from './informers/index.js';
@@ -119,14 +120,20 @@ function buildControllers(
     if (config.authorities.size === 0) {
       l.info('skipping CSR signer controller because no csr cert/key was specified');
     } else {
+      const authorities = new Map(config.authorities);
       const handler = signingHandler(
         client,
-        { authorities: config.authorities, signingDurationMs: config.signingDurationMs },
+        { authorities, signingDurationMs: config.signingDurationMs },
         recorder(name),
         l,
         csrCache,
       );
-      controllers.push(new CertificateController(name, csrs(), handler, l, CSR_WORKERS));
+      controllers.push(
+        withSigningCAs(
+          new CertificateController(name, csrs(), handler, l, CSR_WORKERS),
+          signingCAContents(config.signingFiles, authorities, l),
+        ),
+      );
     }
   }
   if (on('certificatesigningrequest-cleaner-controller')) {

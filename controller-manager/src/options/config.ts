@@ -16,6 +16,8 @@ export interface ControllerManagerConfig {
   readonly enabled: ReadonlySet<string>;
   /** signerName → its CA; empty when no signing files were given (csrsigning then does not run). */
   readonly authorities: ReadonlyMap<string, CertificateAuthority>;
+  /** The files behind `authorities`, which the signer reads again when they change. */
+  readonly signingFiles: readonly SigningFiles[];
   readonly signingDurationMs: number;
   readonly rootCA: string;
   readonly leaderElection?: {
@@ -33,6 +35,22 @@ export interface ControllerManagerConfig {
   readonly verbosity: number;
 }
 
+export interface SigningFiles {
+  /** The flags' common prefix, e.g. `cluster-signing` or `cluster-signing-kubelet-serving`. */
+  readonly prefix: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly signers: readonly string[];
+  /** What was read at start-up. */
+  readonly loaded: SigningCA;
+}
+
+export interface SigningCA {
+  readonly ca: CertificateAuthority;
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
 const PER_SIGNER: readonly { flag: string; signer: string }[] = [
   { flag: 'cluster-signing-kubelet-serving', signer: SIGNER.kubeletServing },
   { flag: 'cluster-signing-kubelet-client', signer: SIGNER.kubeAPIServerClientKubelet },
@@ -40,7 +58,13 @@ const PER_SIGNER: readonly { flag: string; signer: string }[] = [
   { flag: 'cluster-signing-legacy-unknown', signer: SIGNER.legacyUnknown },
 ];
 
-function loadCA(prefix: string, certFile: string, keyFile: string, problems: ConfigProblem[]) {
+/** A signer's CA from its --<prefix>-cert-file and -key-file; undefined (and problems) when unusable. */
+export function loadSigningCA(
+  prefix: string,
+  certFile: string,
+  keyFile: string,
+  problems: ConfigProblem[],
+): SigningCA | undefined {
   const cert = readFlagFile(`${prefix}-cert-file`, certFile, problems);
   const key = readFlagFile(`${prefix}-key-file`, keyFile, problems);
   if (cert === undefined || key === undefined) return undefined;
@@ -67,7 +91,7 @@ function loadCA(prefix: string, certFile: string, keyFile: string, problems: Con
     return undefined;
   }
   try {
-    return CertificateAuthority.fromPem(cert, key);
+    return { ca: CertificateAuthority.fromPem(cert, key), certPem: cert, keyPem: key };
   } catch (e) {
     const mismatch = e instanceof PkiError && e.code === 'KeyMismatch';
     problems.push({
@@ -107,6 +131,7 @@ export async function loadControllerManagerConfig(
   for (const m of ctl) problems.push({ code: 'BAD_VALUE', flag: 'controllers', message: m });
 
   const authorities = new Map<string, CertificateAuthority>();
+  const signingFiles: SigningFiles[] = [];
   const allCert = str(flags['cluster-signing-cert-file']);
   const allKey = str(flags['cluster-signing-key-file']);
   const specific = PER_SIGNER.filter((p) => str(flags[`${p.flag}-cert-file`]) || str(flags[`${p.flag}-key-file`]));
@@ -124,8 +149,12 @@ export async function loadControllerManagerConfig(
         message: 'cert and key files must be specified together',
       });
     } else {
-      const ca = loadCA('cluster-signing', allCert, allKey, problems);
-      if (ca) for (const p of PER_SIGNER) authorities.set(p.signer, ca);
+      const loaded = loadSigningCA('cluster-signing', allCert, allKey, problems);
+      if (loaded) {
+        const signers = PER_SIGNER.map((p) => p.signer);
+        for (const s of signers) authorities.set(s, loaded.ca);
+        signingFiles.push({ prefix: 'cluster-signing', certFile: allCert, keyFile: allKey, signers, loaded });
+      }
     }
   }
   for (const p of specific) {
@@ -139,8 +168,11 @@ export async function loadControllerManagerConfig(
       });
       continue;
     }
-    const ca = loadCA(p.flag, cert, key, problems);
-    if (ca) authorities.set(p.signer, ca);
+    const loaded = loadSigningCA(p.flag, cert, key, problems);
+    if (loaded) {
+      authorities.set(p.signer, loaded.ca);
+      signingFiles.push({ prefix: p.flag, certFile: cert, keyFile: key, signers: [p.signer], loaded });
+    }
   }
 
   let rootCA = '';
@@ -186,6 +218,7 @@ export async function loadControllerManagerConfig(
     credentials,
     enabled,
     authorities,
+    signingFiles,
     signingDurationMs: duration,
     rootCA,
     leaderElection: flags['leader-elect']
