@@ -12,7 +12,8 @@ import { ApiEventRecorder } from '@mkube/shared/events';
 import { formatDuration } from '@mkube/shared/flags';
 import { clientOptionsFrom } from '@mkube/shared/kubeconfig';
 import type { Logger } from '@mkube/shared/log';
-import { CertificateAuthority, encodePrivateKeyPem, generateKeyPair } from '@mkube/shared/pki';
+import { CertificateAuthority, encodePrivateKeyPem, generateKeyPair, parseCertificatesPem } from '@mkube/shared/pki';
+import { dynamicCABundle, dynamicCertKeyPair } from '@mkube/shared/tls';
 import type { FastifyInstance } from 'fastify';
 import { type ClientConfig, loadClientConfig } from './bootstrap/clientconfig.js';
 import type { CertificateRequest } from './certificate/csr.js';
@@ -145,8 +146,20 @@ export async function startKubelet(cfg: KubeletConfig, opts: { log: Logger }): P
   let clientPair: StoredPair | null = null;
   let servingNotAfter: Date | undefined;
   const certificateMetrics = new KubeletCertificateMetrics();
+  // --client-ca-file, read again when it changes (upstream's DynamicFileCAContent "client-ca-bundle").
+  const clientCA =
+    cfg.clientCAFile && cfg.clientCAPem
+      ? dynamicCABundle(
+          'client-ca-bundle',
+          { flag: 'client-ca-file', file: cfg.clientCAFile },
+          { pem: cfg.clientCAPem, certs: parseCertificatesPem(cfg.clientCAPem) },
+          log.child({ component: 'dynamic-certificates' }),
+        )
+      : undefined;
+  clientCA?.addListener((ca) => listener.setClientCA(ca.pem));
+  clientCA?.run(stop.signal);
   const authenticator = kubeletAuthenticator({
-    ...(cfg.clientCAPem ? { clientCAPem: cfg.clientCAPem } : {}),
+    ...(clientCA ? { clientCA: () => clientCA.current.certs } : {}),
     ...(cfg.webhookAuthentication
       ? { webhook: webhookTokenAuthenticator(mainClient, cfg.authenticationCacheTtlMs) }
       : {}),
@@ -288,6 +301,19 @@ export async function startKubelet(cfg: KubeletConfig, opts: { log: Logger }): P
       const p = parsePair(text, cfg.tlsCertFile, new Date());
       pair = { certPem: p.certPem, keyPem: p.keyPem };
       servingNotAfter = p.leaf.notAfter;
+      // Read again when they change, as upstream's kubelet (ReloadKubeletServerCertificateFile).
+      const files = dynamicCertKeyPair(
+        'kubelet-server',
+        { flag: 'tls-cert-file', file: cfg.tlsCertFile },
+        { flag: 'tls-private-key-file', file: cfg.tlsPrivateKeyFile },
+        { ...pair, certs: [] },
+        log.child({ component: 'dynamic-certificates' }),
+      );
+      files.addListener((next) => {
+        listener.setCertificate({ certPem: next.certPem, keyPem: next.keyPem });
+        servingNotAfter = next.certs[0]?.notAfter;
+      });
+      files.run(stop.signal);
     } else {
       pair = await selfSignedServing(cfg);
     }

@@ -16,17 +16,18 @@ import {
   withAuthenticatedGroup,
   x509Authenticator,
 } from '@mkube/shared/auth';
-import { parseCertificatesPem } from '@mkube/shared/pki';
+import type { ParsedCertificate } from '@mkube/shared/pki';
 
 export interface KubeletAuthnOptions {
-  readonly clientCAPem?: string;
+  /** --client-ca-file's certificates now (the file is read again when it changes). */
+  readonly clientCA?: () => readonly ParsedCertificate[];
   readonly webhook?: TokenAuthenticator;
   readonly anonymous: boolean;
 }
 
 export function kubeletAuthenticator(o: KubeletAuthnOptions): Authenticator {
   const list: Authenticator[] = [];
-  if (o.clientCAPem) list.push(x509Authenticator({ roots: parseCertificatesPem(o.clientCAPem) }));
+  if (o.clientCA) list.push(x509Authenticator({ roots: o.clientCA }));
   if (o.webhook) list.push(bearerTokenAuthenticator([o.webhook]));
   const creds = withAuthenticatedGroup(unionAuthenticator(list));
   if (!o.anonymous) return creds;

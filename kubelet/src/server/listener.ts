@@ -33,7 +33,7 @@ export class KubeletListener {
   #refusedCount = 0;
 
   constructor(
-    private readonly clientCAPem: string | undefined,
+    private clientCAPem: string | undefined,
     private readonly log: Logger,
     private readonly tls: TLSServingOptions = DEFAULT_TLS,
   ) {
@@ -62,6 +62,12 @@ export class KubeletListener {
       ...(this.clientCAPem ? { ca: this.clientCAPem } : {}),
     });
     this.#pair = pair;
+  }
+
+  /** A reloaded --client-ca-file: new handshakes offer its CA names (open connections keep theirs). */
+  setClientCA(pem: string): void {
+    this.clientCAPem = pem;
+    if (this.#pair) this.setCertificate(this.#pair);
   }
 
   #accept(sock: Socket): void {
