@@ -26,9 +26,14 @@ export interface SecureServingConfig {
   readonly keyPem: string;
   /** Where the pair came from, for the start-up log. */
   readonly certSource: string;
+  /** The pair's files (absent when self-signed in memory): read again when they change. */
+  readonly certFile?: string;
+  readonly keyFile?: string;
   /** --tls-min-version and --tls-cipher-suites. */
   readonly tls: TLSServingOptions;
   readonly clientCAPem?: string;
+  /** --client-ca-file: read again when it changes. */
+  readonly clientCAFile?: string;
   /** The client CA is the apiserver's published one: watched, so a new bundle takes effect. */
   readonly clientCAFromConfigMap?: boolean;
   readonly authentication?: { readonly credentials: ResolvedCredentials; readonly cacheTtlMs: number };
@@ -146,10 +151,12 @@ export async function loadSecureServing(
   );
   let pair: { certPem: string; keyPem: string } | undefined;
   let certSource: string;
+  let files: { certFile: string; keyFile: string } | undefined;
   const certDir = str(flags['cert-dir']);
   if (str(flags['tls-cert-file']) || str(flags['tls-private-key-file'])) {
     pair = readPair(str(flags['tls-cert-file']), str(flags['tls-private-key-file']), problems);
     certSource = str(flags['tls-cert-file']);
+    files = { certFile: str(flags['tls-cert-file']), keyFile: str(flags['tls-private-key-file']) };
   } else if (certDir) {
     const crt = join(certDir, `${PAIR_NAME}.crt`);
     const key = join(certDir, `${PAIR_NAME}.key`);
@@ -198,8 +205,10 @@ export async function loadSecureServing(
     bindAddress,
     ...pair,
     certSource,
+    ...files,
     tls,
     ...(clientCAPem ? { clientCAPem } : {}),
+    ...(caFile && clientCAPem ? { clientCAFile: caFile } : {}),
     ...(lookup ? { clientCAFromConfigMap: true } : {}),
     ...(authnCreds
       ? {

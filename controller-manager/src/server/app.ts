@@ -39,6 +39,8 @@ export interface SecureServerDeps {
 export interface SecureServer {
   readonly address: string;
   readonly port: number;
+  /** New handshakes get this pair (a reloaded --tls-cert-file); open connections keep theirs. */
+  setCertificate(pair: { certPem: string; keyPem: string }): void;
   close(): Promise<void>;
 }
 
@@ -158,6 +160,10 @@ export async function startSecureServer(d: SecureServerDeps): Promise<SecureServ
   return {
     address: addr.address,
     port: addr.port,
+    setCertificate(pair) {
+      // setSecureContext replaces every TLS option: the serving ones go with it.
+      server.setSecureContext({ cert: pair.certPem, key: pair.keyPem, ...serverTLSOptions(d.tls) });
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

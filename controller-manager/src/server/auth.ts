@@ -23,7 +23,8 @@ import type { ConfigMapClientCA } from './clientca.js';
 export function delegatingAuthenticator(
   cfg: SecureServingConfig,
   client: (() => KubeClient) | undefined,
-  clientCA?: ConfigMapClientCA,
+  /** A client CA kept current (from the published ConfigMap or a reloaded --client-ca-file). */
+  clientCA?: Pick<ConfigMapClientCA, 'roots'>,
 ): Authenticator {
   const list: Authenticator[] = [];
   if (clientCA) list.push(x509Authenticator({ roots: () => clientCA.roots }));

@@ -4,6 +4,8 @@ import { createClient, type KubeClient } from '@mkube/shared/client';
 import { formatDuration } from '@mkube/shared/flags';
 import { clientOptionsFrom, type ResolvedCredentials } from '@mkube/shared/kubeconfig';
 import type { Logger } from '@mkube/shared/log';
+import { parseCertificatesPem } from '@mkube/shared/pki';
+import { dynamicCABundle, dynamicCertKeyPair } from '@mkube/shared/tls';
 import type { ControllerManagerConfig } from '../options/config.js';
 import type { SecureServingConfig } from '../options/serving.js';
 import { RUNNING_QUEUES } from '../workqueue/index.js';
@@ -116,10 +118,25 @@ export async function serveSecurely(
   if (!s.authorization) log.warn('no --authorization-kubeconfig: every path not always allowed is forbidden');
   const authnClient = clientFor(s.authentication?.credentials);
   const stopWatch = new AbortController();
-  let clientCA: ConfigMapClientCA | undefined;
+  let clientCA: Pick<ConfigMapClientCA, 'roots'> | undefined;
+  const dynamicLog = log.child({ component: 'dynamic-certificates' });
   if (s.clientCAFromConfigMap && authnClient) {
-    clientCA = new ConfigMapClientCA(s.clientCAPem, log);
-    clientCA.run(authnClient(), stopWatch.signal);
+    const fromConfigMap = new ConfigMapClientCA(s.clientCAPem, log);
+    fromConfigMap.run(authnClient(), stopWatch.signal);
+    clientCA = fromConfigMap;
+  } else if (s.clientCAFile && s.clientCAPem) {
+    const file = dynamicCABundle(
+      'client-ca-bundle',
+      { flag: 'client-ca-file', file: s.clientCAFile },
+      { pem: s.clientCAPem, certs: parseCertificatesPem(s.clientCAPem) },
+      dynamicLog,
+    );
+    file.run(stopWatch.signal);
+    clientCA = {
+      get roots() {
+        return file.current.certs;
+      },
+    };
   }
   const authenticator = delegatingAuthenticator(s, authnClient, clientCA);
   const authorizer = delegatingAuthorizer(s, clientFor(s.authorization?.credentials));
@@ -137,9 +154,21 @@ export async function serveSecurely(
       configz: () => configz(config),
       log,
     });
+    if (s.certFile && s.keyFile) {
+      const pair = dynamicCertKeyPair(
+        'serving-cert',
+        { flag: 'tls-cert-file', file: s.certFile },
+        { flag: 'tls-private-key-file', file: s.keyFile },
+        { certPem: s.certPem, keyPem: s.keyPem, certs: [] },
+        dynamicLog,
+      );
+      pair.addListener((next) => server.setCertificate(next));
+      pair.run(stopWatch.signal);
+    }
     return {
       address: server.address,
       port: server.port,
+      setCertificate: (pair) => server.setCertificate(pair),
       async close() {
         stopWatch.abort();
         await server.close();
