@@ -67,7 +67,7 @@ export class DynamicFileContent<T> {
       // Every poll of a file that stays bad would say it again: once per distinct problem.
       if (message !== this.#lastError) {
         this.log.error(
-          { name: this.name, err: message },
+          { content: this.name, err: message },
           'not loading the changed files; keeping the previous content',
         );
         this.#lastError = message;
@@ -77,12 +77,12 @@ export class DynamicFileContent<T> {
     this.#lastError = undefined;
     if (this.same(next, this.#current)) return false;
     this.#current = next;
-    this.log.info({ name: this.name }, this.loadedMessage);
+    this.log.info({ content: this.name }, this.loadedMessage);
     for (const fn of this.#listeners) {
       try {
         fn(next);
       } catch (e) {
-        this.log.error({ name: this.name, err: (e as Error).message }, 'applying the new content failed');
+        this.log.error({ content: this.name, err: (e as Error).message }, 'applying the new content failed');
       }
     }
     return true;
@@ -103,16 +103,20 @@ export class DynamicFileContent<T> {
       f,
       watchFile(f, { interval: intervalMs, persistent: false }, changed),
     ]);
+    // Anything written between the first read and the watch starting; and, once the watchers have
+    // taken their first look, anything written while they did (they would see no change from it).
+    this.check();
+    const settled = setTimeout(() => this.check(), intervalMs);
+    settled.unref();
     signal.addEventListener(
       'abort',
       () => {
         clearTimeout(pending);
+        clearTimeout(settled);
         for (const [f] of watchers) unwatchFile(f, changed);
       },
       { once: true },
     );
-    // Anything written between the first read and the watch starting.
-    this.check();
   }
 }
 
