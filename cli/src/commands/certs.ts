@@ -45,8 +45,15 @@ const renew: Command = {
       (l) => stdout.write(`${l}\n`),
       new Date(),
     );
+    // The apiserver reads its serving pair again when it changes (dynamic certificates); the
+    // client certificates in kubeconfigs and the apiserver's own client pairs are read at start.
+    const reloaded = done.filter((n) => n === 'apiserver');
+    const others = done.length - reloaded.length;
     stdout.write(
-      `\nDone renewing ${done.length} certificate${done.length === 1 ? '' : 's'}. Restart the components that use them.\n`,
+      `\nDone renewing ${done.length} certificate${done.length === 1 ? '' : 's'}.` +
+        (reloaded.length ? ' The apiserver serves its renewed certificate without a restart.' : '') +
+        (others ? ` Restart the components that use ${reloaded.length ? 'the others' : 'them'}.` : '') +
+        '\n',
     );
     return 0;
   },
