@@ -11,6 +11,7 @@ import type {
   Lease,
   Namespace,
   Node,
+  Pod,
   Secret,
   ServiceAccount,
 } from '@mkube/shared/api';
@@ -200,6 +201,7 @@ function buildControllers(
         config.nodeMonitorGracePeriodMs,
         log.child({ controller: 'node-lifecycle-controller' }),
         recorder('node-controller'),
+        factory.informerFor<Pod>(RESOURCES.pods),
       ),
     );
   }

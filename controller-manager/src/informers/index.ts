@@ -98,6 +98,7 @@ export const RESOURCES = {
   configmaps: { group: '', version: 'v1', resource: 'configmaps' },
   namespaces: { group: '', version: 'v1', resource: 'namespaces' },
   nodes: { group: '', version: 'v1', resource: 'nodes' },
+  pods: { group: '', version: 'v1', resource: 'pods' },
   leases: { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' },
   events: { group: '', version: 'v1', resource: 'events' },
   serviceaccounts: { group: '', version: 'v1', resource: 'serviceaccounts' },

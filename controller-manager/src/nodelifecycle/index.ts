@@ -4,7 +4,9 @@
 // clock. A node silent for --node-monitor-grace-period gets Ready (and its other standard
 // conditions) Unknown with upstream's reason and message. Each node is rechecked exactly when its
 // grace period would run out. Events as upstream's "node-controller": RegisteredNode for each node
-// it starts watching, RemovingNode, and NodeNotReady when a Ready node goes Unknown.
+// it starts watching, RemovingNode, and NodeNotReady when a Ready node goes Unknown. The pods bound to
+// a node that stopped reporting get Ready=False (MarkPodsNotReady), each with a Warning NodeNotReady
+// Event, so Services and kubectl stop counting them; the kubelet sets Ready back when it reports again.
 import {
   type EventType,
   type Lease,
@@ -13,6 +15,7 @@ import {
   type Node,
   type NodeCondition,
   type ObjectReference,
+  type Pod,
 } from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
 import type { KubeClient } from '@mkube/shared/client';
@@ -24,6 +27,8 @@ export const STANDARD_CONDITIONS = ['Ready', 'MemoryPressure', 'DiskPressure', '
 
 interface Health {
   probeAt: number;
+  /** Its pods were marked not ready during this silence. */
+  podsMarked?: boolean;
   renewTime?: string;
   heartbeat?: string;
 }
@@ -68,6 +73,8 @@ export class NodeLifecycleController implements Controller {
     readonly gracePeriodMs: number,
     readonly log: Logger,
     readonly recorder?: { eventFor(ref: ObjectReference, type: EventType, reason: string, message: string): void },
+    /** All pods (MarkPodsNotReady reads them by spec.nodeName); without it, pods are left alone. */
+    readonly pods?: SharedInformer<Pod>,
   ) {
     const onNode = (n: Node) => {
       const name = n.metadata?.name;
@@ -79,6 +86,7 @@ export class NodeLifecycleController implements Controller {
       if (hb !== h.heartbeat) {
         h.heartbeat = hb;
         h.probeAt = Date.now();
+        h.podsMarked = false;
       }
       this.queue.add(name);
     };
@@ -99,6 +107,7 @@ export class NodeLifecycleController implements Controller {
       if (renew && renew !== h.renewTime) {
         h.renewTime = renew;
         h.probeAt = Date.now();
+        h.podsMarked = false;
         this.queue.add(name);
       }
     };
@@ -135,17 +144,62 @@ export class NodeLifecycleController implements Controller {
       return;
     }
     const conditions = unknownConditions(node, new Date());
-    if (!conditions) return;
-    try {
-      await this.client
-        .resource<Node>(RESOURCES.nodes)
-        .updateSubresource(name, 'status', { ...node, status: { ...node.status, conditions } });
-      this.log.info({ node: name, silentForMs: silentFor }, 'node stopped posting status; marked Ready=Unknown');
-      // RecordNodeStatusChange, once: only when Ready was True.
-      if (node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True')
-        this.#nodeEvent(node, 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
+    if (conditions) {
+      try {
+        await this.client
+          .resource<Node>(RESOURCES.nodes)
+          .updateSubresource(name, 'status', { ...node, status: { ...node.status, conditions } });
+        this.log.info({ node: name, silentForMs: silentFor }, 'node stopped posting status; marked Ready=Unknown');
+        // RecordNodeStatusChange, once: only when Ready was True.
+        if (node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True')
+          this.#nodeEvent(node, 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
+      } catch (err) {
+        if (isNotFound(err)) return;
+        throw err;
+      }
     }
+    // Also after a failed attempt or a restart of this process: until every pod is marked.
+    if (!h.podsMarked && this.pods) {
+      await this.#markPodsNotReady(name);
+      h.podsMarked = true;
+    }
+  }
+
+  /** MarkPodsNotReady: Ready=False on each pod bound to the node that is not already so. */
+  async #markPodsNotReady(nodeName: string): Promise<void> {
+    const now = metaTime(new Date());
+    let failed: unknown;
+    for (const pod of this.pods!.store.list()) {
+      if (pod.spec?.nodeName !== nodeName) continue;
+      const conditions = pod.status?.conditions ?? [];
+      const ready = conditions.find((c) => c.type === 'Ready');
+      if (!ready || ready.status === 'False') continue;
+      const next: Pod = {
+        ...pod,
+        status: {
+          ...pod.status,
+          conditions: conditions.map((c) => (c === ready ? { ...c, status: 'False', lastTransitionTime: now } : c)),
+        },
+      };
+      const { namespace, name, uid } = pod.metadata ?? {};
+      try {
+        await this.client.resource<Pod>({ ...RESOURCES.pods, namespace }).updateSubresource(name!, 'status', next);
+      } catch (err) {
+        // Gone already: nothing left to mark.
+        if (isNotFound(err)) continue;
+        this.log.info({ pod: `${namespace}/${name}`, err: (err as Error).message }, 'failed to update status for pod');
+        failed ??= err;
+        continue;
+      }
+      this.log.info({ pod: `${namespace}/${name}`, node: nodeName }, 'updating ready status of pod to false');
+      // After the update, so that the pod still exists.
+      this.recorder?.eventFor(
+        { kind: 'Pod', apiVersion: 'v1', namespace, name, uid },
+        'Warning',
+        'NodeNotReady',
+        'Node is not ready',
+      );
+    }
+    if (failed) throw failed;
   }
 }
