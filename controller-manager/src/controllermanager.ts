@@ -40,6 +40,7 @@ import { ROOT_CA_CONFIGMAP, RootCACertPublisher } from './rootcacertpublisher/in
 import type { SecureServer } from './server/app.js';
 import { LEADER_HEALTH_TIMEOUT_MS, serveSecurely } from './server/serve.js';
 import { ServiceAccountsController } from './serviceaccount/index.js';
+import { TaintEvictionController } from './tainteviction/index.js';
 
 export const USER_AGENT = 'kube-controller-manager/v1.33.0 (mkube)';
 
@@ -202,6 +203,17 @@ function buildControllers(
         log.child({ controller: 'node-lifecycle-controller' }),
         recorder('node-controller'),
         factory.informerFor<Pod>(RESOURCES.pods),
+      ),
+    );
+  }
+  if (on('taint-eviction-controller')) {
+    controllers.push(
+      new TaintEvictionController(
+        client,
+        nodes(),
+        factory.informerFor<Pod>(RESOURCES.pods),
+        log.child({ controller: 'taint-eviction-controller' }),
+        recorder('taint-eviction-controller'),
       ),
     );
   }

@@ -1,10 +1,12 @@
 // A node that stops reporting has its pods marked not ready by the node controller (MarkPodsNotReady:
-// Ready=False and a Warning NodeNotReady Event on each pod, seen by kubectl); a kubelet that finds its
-// pod marked so while it runs the pod writes the status it knows again (the status manager's
-// reconcile), and one started again reports the pod Ready.
+// Ready=False and a Warning NodeNotReady Event on each pod, seen by kubectl) and is tainted
+// unreachable (NoSchedule and NoExecute); the taint eviction controller deletes a pod whose
+// toleration of that runs out, and leaves one with the default 300 s (DefaultTolerationSeconds). A
+// kubelet that finds its pod marked not ready while it runs the pod writes the status it knows again
+// (the status manager's reconcile); one started again reports the pod Ready and the taints go.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Node, Pod } from '@mkube/shared/api';
+import type { Event, Node, Pod } from '@mkube/shared/api';
 import { kubectl } from '../../apiserver/test/server/fixture.ts';
 import { waitFor } from '../../controller-manager/test/fixture.ts';
 import { type NodeCluster, startNodeCluster, type TestKubelet } from './fixture.ts';
@@ -29,9 +31,42 @@ describe('pods of a node that stops reporting', () => {
       metadata: { name: 'sleeper', namespace: 'default' },
       spec: { nodeName: NODE, containers: [{ name: 'main', image: 'busybox', command: ['sleep', '600'] }] },
     });
+    await pods().create({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'short', namespace: 'default' },
+      spec: {
+        nodeName: NODE,
+        containers: [{ name: 'main', image: 'busybox', command: ['sleep', '600'] }],
+        // Tolerates an unreachable node for 2 s only.
+        tolerations: [
+          { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 2 },
+        ],
+      },
+    });
     await waitFor('sleeper Ready', async () =>
       readyOf((await pods().get('sleeper')).status?.conditions) === 'True' ? true : undefined,
     );
+  });
+
+  const nodeTaints = async () =>
+    (await c.admin.resource<Node>({ group: '', version: 'v1', resource: 'nodes' }).get(NODE)).spec?.taints ?? [];
+
+  it('new pods get the default tolerations; a Ready node loses the not-ready taint it was registered with', async () => {
+    const sleeper = await pods().get('sleeper');
+    assert.deepEqual(sleeper.spec?.tolerations, [
+      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+    ]);
+    // Its own unreachable toleration is kept; only not-ready is added.
+    assert.deepEqual(
+      (await pods().get('short')).spec?.tolerations?.map((t) => [t.key, t.tolerationSeconds]),
+      [
+        ['node.kubernetes.io/unreachable', 2],
+        ['node.kubernetes.io/not-ready', 300],
+      ],
+    );
+    await waitFor('no taints on the Ready node', async () => ((await nodeTaints()).length === 0 ? true : undefined));
   });
   after(async () => c?.close());
 
@@ -76,6 +111,44 @@ describe('pods of a node that stops reporting', () => {
     });
     assert.match(described, /Ready\s+False/);
 
+    // Tainted unreachable: NoSchedule from the condition, NoExecute with the time it was added.
+    const taints = await waitFor('unreachable taints', async () => {
+      const t = await nodeTaints();
+      return t.length === 2 ? t : undefined;
+    });
+    assert.deepEqual(taints.map((t) => `${t.key}:${t.effect}`).sort(), [
+      'node.kubernetes.io/unreachable:NoExecute',
+      'node.kubernetes.io/unreachable:NoSchedule',
+    ]);
+    assert.match(taints.find((t) => t.effect === 'NoExecute')?.timeAdded ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const describedNode = await kubectl(c.fx, ['describe', 'node', NODE]);
+    assert.match(
+      describedNode.out,
+      /Taints:\s+node\.kubernetes\.io\/unreachable:NoExecute\n\s+node\.kubernetes\.io\/unreachable:NoSchedule/,
+    );
+    // 'short' tolerates it for 2 s: then it is deleted, with the taint eviction controller's Event.
+    await waitFor(
+      'short evicted',
+      async () => {
+        try {
+          await pods().get('short');
+          return undefined;
+        } catch {
+          return true;
+        }
+      },
+      15_000,
+    );
+    const events = (
+      await c.admin.resource<Event>({ group: '', version: 'v1', resource: 'events', namespace: 'default' }).list()
+    ).items.filter((e) => e.involvedObject?.name === 'short' && e.reason === 'TaintManagerEviction');
+    assert.deepEqual(
+      events.map((e) => [e.type, e.message, e.source?.component]),
+      [['Normal', 'Marking for deletion Pod default/short', 'taint-eviction-controller']],
+    );
+    // 'sleeper' has 300 s: still there.
+    assert.equal((await pods().get('sleeper')).metadata?.name, 'sleeper');
+
     const again = await c.startKubelet(NODE, { rootDir: k.rootDir, extra });
     await again.kubelet.ready;
     await waitFor(
@@ -83,5 +156,14 @@ describe('pods of a node that stops reporting', () => {
       async () => (readyOf((await pods().get('sleeper')).status?.conditions) === 'True' ? true : undefined),
       20_000,
     );
+    await waitFor('the taints lifted', async () => ((await nodeTaints()).length === 0 ? true : undefined));
+    // The scheduled eviction of 'sleeper' was cancelled, and said so.
+    const cancelled = await waitFor('the cancellation Event', async () => {
+      const evs = (
+        await c.admin.resource<Event>({ group: '', version: 'v1', resource: 'events', namespace: 'default' }).list()
+      ).items.filter((e) => e.involvedObject?.name === 'sleeper' && e.reason === 'TaintManagerEviction');
+      return evs.length > 0 ? evs : undefined;
+    });
+    assert.equal(cancelled[0]!.message, 'Cancelling deletion of Pod default/sleeper');
   });
 });

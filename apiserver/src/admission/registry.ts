@@ -10,6 +10,11 @@ import { nodeRestrictionPlugin } from './plugins/noderestriction.js';
 import { POD_SECURITY_PLUGIN, type PodSecurityDeps, podSecurity } from './plugins/podsecurity/index.js';
 import { serviceAccountAdmission } from './plugins/serviceaccount.js';
 import {
+  type DefaultTolerationSecondsOptions,
+  defaultTolerationSeconds,
+  taintNodesByCondition,
+} from './plugins/tolerations.js';
+import {
   type PolicySource,
   VALIDATING_ADMISSION_POLICY_PLUGIN,
   validatingAdmissionPolicy,
@@ -40,6 +45,8 @@ interface PluginDeps {
   readonly policies?: PolicySource;
   /** Reads a stored ValidatingAdmissionPolicy (undefined when missing): a binding's paramRef check. */
   readonly getPolicy?: (name: string) => Promise<ValidatingAdmissionPolicy | undefined>;
+  /** DefaultTolerationSeconds' two flags (upstream's 300 s each when absent). */
+  readonly defaultTolerationSeconds?: DefaultTolerationSecondsOptions;
 }
 
 /**
@@ -50,6 +57,11 @@ interface PluginDeps {
 const ORDERED: readonly [string, (d: PluginDeps) => AdmissionPlugin][] = [
   ['NodeRestriction', (d) => nodeRestrictionPlugin({ getPod: d.getPod, authorizer: d.authorizer })],
   ['ServiceAccount', (d) => serviceAccountAdmission(d.getServiceAccount ?? (async () => undefined))],
+  ['TaintNodesByCondition', () => taintNodesByCondition],
+  [
+    'DefaultTolerationSeconds',
+    (d) => defaultTolerationSeconds(d.defaultTolerationSeconds ?? { notReadySeconds: 300, unreachableSeconds: 300 }),
+  ],
   [
     POD_SECURITY_PLUGIN,
     (d) => (d.podSecurity ? podSecurity(d.podSecurity) : { name: POD_SECURITY_PLUGIN, handles: () => false }),
@@ -64,6 +76,8 @@ const ORDERED: readonly [string, (d: PluginDeps) => AdmissionPlugin][] = [
 ];
 
 export const DEFAULT_ENABLED: ReadonlySet<string> = new Set([
+  'TaintNodesByCondition',
+  'DefaultTolerationSeconds',
   POD_SECURITY_PLUGIN,
   'CertificateApproval',
   'CertificateSigning',

@@ -95,6 +95,8 @@ export interface ApiServerConfig {
     readonly disable: readonly string[];
     /** --admission-control-config-file: the plugins' configurations (PodSecurity's). */
     readonly plugins: AdmissionPluginConfigs;
+    /** --default-not-ready-toleration-seconds, --default-unreachable-toleration-seconds. */
+    readonly defaultTolerationSeconds: { readonly notReadySeconds: number; readonly unreachableSeconds: number };
   };
   readonly authorizationModes: readonly AuthorizationMode[];
   /** --authorization-config: the file and its authorizers (then the modes are their types). */
@@ -305,6 +307,10 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
       enable: Object.freeze([...enablePlugins]),
       disable: Object.freeze([...disablePlugins]),
       plugins: admissionPlugins,
+      defaultTolerationSeconds: Object.freeze({
+        notReadySeconds: num(flags, 'default-not-ready-toleration-seconds'),
+        unreachableSeconds: num(flags, 'default-unreachable-toleration-seconds'),
+      }),
     }),
     authorizationModes: Object.freeze([...authorizationModes] as AuthorizationMode[]),
     authorization,

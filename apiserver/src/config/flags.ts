@@ -205,6 +205,20 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     usage: 'admission plugins that should be enabled in addition to default enabled ones.',
   },
   {
+    name: 'default-not-ready-toleration-seconds',
+    type: 'int',
+    default: 300,
+    usage:
+      'Indicates the tolerationSeconds of the toleration for notReady:NoExecute that is added by default to every pod that does not already have such a toleration.',
+  },
+  {
+    name: 'default-unreachable-toleration-seconds',
+    type: 'int',
+    default: 300,
+    usage:
+      'Indicates the tolerationSeconds of the toleration for unreachable:NoExecute that is added by default to every pod that does not already have such a toleration.',
+  },
+  {
     name: 'disable-admission-plugins',
     type: 'stringSlice',
     usage: 'admission plugins that should be disabled although they are in the default enabled plugins list.',

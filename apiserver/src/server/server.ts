@@ -364,6 +364,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     // through plain ones (admission needs the authorizer, which needs the informers).
     const admission = buildAdmission(config.admission.enable, config.admission.disable, {
       authorizer: authz.authorizer,
+      defaultTolerationSeconds: config.admission.defaultTolerationSeconds,
       rbac: authz.rbac,
       webhooks,
       policies,

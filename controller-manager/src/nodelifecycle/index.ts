@@ -22,6 +22,7 @@ import type { KubeClient } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import { type Controller, runQueue, WorkQueue } from '../controller.js';
 import { RESOURCES, type SharedInformer } from '../informers/index.js';
+import { desiredTaints } from './taints.js';
 
 export const STANDARD_CONDITIONS = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure'] as const;
 
@@ -139,30 +140,46 @@ export class NodeLifecycleController implements Controller {
     const h = this.#health.get(name);
     if (!node || !h) return;
     const silentFor = Date.now() - h.probeAt;
+    let current = node;
     if (silentFor < this.gracePeriodMs) {
       this.queue.addAfter(name, this.gracePeriodMs - silentFor + 1);
-      return;
-    }
-    const conditions = unknownConditions(node, new Date());
-    if (conditions) {
-      try {
-        await this.client
-          .resource<Node>(RESOURCES.nodes)
-          .updateSubresource(name, 'status', { ...node, status: { ...node.status, conditions } });
-        this.log.info({ node: name, silentForMs: silentFor }, 'node stopped posting status; marked Ready=Unknown');
-        // RecordNodeStatusChange, once: only when Ready was True.
-        if (node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True')
-          this.#nodeEvent(node, 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
-      } catch (err) {
-        if (isNotFound(err)) return;
-        throw err;
+    } else {
+      const conditions = unknownConditions(node, new Date());
+      if (conditions) {
+        try {
+          current = await this.client
+            .resource<Node>(RESOURCES.nodes)
+            .updateSubresource(name, 'status', { ...node, status: { ...node.status, conditions } });
+          this.log.info({ node: name, silentForMs: silentFor }, 'node stopped posting status; marked Ready=Unknown');
+          // RecordNodeStatusChange, once: only when Ready was True.
+          if (node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True')
+            this.#nodeEvent(node, 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
+        } catch (err) {
+          if (isNotFound(err)) return;
+          throw err;
+        }
+      }
+      // Also after a failed attempt or a restart of this process: until every pod is marked.
+      if (!h.podsMarked && this.pods) {
+        await this.#markPodsNotReady(name);
+        h.podsMarked = true;
       }
     }
-    // Also after a failed attempt or a restart of this process: until every pod is marked.
-    if (!h.podsMarked && this.pods) {
-      await this.#markPodsNotReady(name);
-      h.podsMarked = true;
+    await this.#reconcileTaints(current);
+  }
+
+  /** NoSchedule taints from the conditions, NoExecute from Ready; a conflict is retried by the queue. */
+  async #reconcileTaints(node: Node): Promise<void> {
+    const taints = desiredTaints(node, new Date());
+    if (!taints) return;
+    const name = node.metadata!.name!;
+    try {
+      await this.client.resource<Node>(RESOURCES.nodes).update({ ...node, spec: { ...node.spec, taints } });
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
     }
+    this.log.info({ node: name, taints: taints.map((t) => `${t.key}:${t.effect}`) }, 'updated the node taints');
   }
 
   /** MarkPodsNotReady: Ready=False on each pod bound to the node that is not already so. */

@@ -19,6 +19,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   { name: 'serviceaccount-controller', aliases: ['serviceaccount'] },
   { name: 'clusterrole-aggregation-controller', aliases: ['clusterrole-aggregation'] },
   { name: 'node-lifecycle-controller', aliases: ['nodelifecycle'] },
+  { name: 'taint-eviction-controller', aliases: [] },
 ];
 
 export type ControllerName = (typeof CONTROLLERS)[number]['name'];

@@ -396,6 +396,11 @@ export const DEFAULT_CLUSTER_ROLES: readonly ClusterRole[] = [
     { apiGroups: [''], resources: ['pods'], verbs: ['delete', 'list'] },
     EVENTS_RULE,
   ]),
+  role('system:controller:taint-eviction-controller', [
+    { apiGroups: [''], resources: ['pods/status'], verbs: ['patch', 'update'] },
+    { apiGroups: [''], resources: ['pods'], verbs: ['delete', 'get', 'list'] },
+    EVENTS_RULE,
+  ]),
   role('system:controller:service-account-controller', [
     { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['create'] },
     EVENTS_RULE,
@@ -449,6 +454,11 @@ export const DEFAULT_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
     'system:controller:node-controller',
     'system:controller:node-controller',
     controllerSubjects('node-controller'),
+  ),
+  binding(
+    'system:controller:taint-eviction-controller',
+    'system:controller:taint-eviction-controller',
+    controllerSubjects('taint-eviction-controller'),
   ),
   binding(
     'system:controller:service-account-controller',
