@@ -203,6 +203,7 @@ function buildControllers(
         log.child({ controller: 'node-lifecycle-controller' }),
         recorder('node-controller'),
         factory.informerFor<Pod>(RESOURCES.pods),
+        config.nodeEvictionRate,
       ),
     );
   }

@@ -43,6 +43,23 @@ describe('desiredTaints', () => {
     assert.deepEqual(t, [theirs, mine, { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' }]);
   });
 
+  it('a first NoExecute taint waits for the eviction rate; a swap does not', () => {
+    const never = () => false;
+    assert.deepEqual(desiredTaints(node({ Ready: 'False' }), NOW, never), [
+      { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' },
+    ]);
+    const notReady = {
+      key: 'node.kubernetes.io/not-ready',
+      effect: 'NoExecute' as const,
+      timeAdded: '2026-01-01T00:00:00Z',
+    };
+    const t = desiredTaints(node({ Ready: 'Unknown' }, { taints: [notReady] }), NOW, never);
+    assert.deepEqual(t, [
+      { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' },
+      { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: '2026-12-05T01:00:00Z' },
+    ]);
+  });
+
   it('Ready=True lifts them all, spec.unschedulable adds its own, and no change is undefined', () => {
     const bad = node(
       { Ready: 'True' },

@@ -203,6 +203,8 @@ export async function startControlPlane(
   // flags to both (e.g. --trace-gc, which NODE_OPTIONS refuses).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  // BENCH_APISERVER_ARGS / BENCH_KCM_ARGS add daemon flags (A/B runs, e.g. a plugin turned off).
+  const envArgs = (name: string) => (process.env[name] ?? '').split(/\s+/).filter(Boolean);
   const mkube = [process.execPath, ...prof, ...flags, join(ROOT, 'cli/bin/mkube.js')];
   const api = w.start('apiserver', [
     ...mkube,
@@ -216,6 +218,7 @@ export async function startControlPlane(
     '--authorization-mode=Node,RBAC',
     '--enable-bootstrap-token-auth',
     ...(opts.apiserverArgs ?? []),
+    ...envArgs('BENCH_APISERVER_ARGS'),
   ]);
   const adminClient = createClient({ server: origin, caPem, clientCertPem: admin.cert, clientKeyPem: admin.key });
   await until('apiserver ready', 60_000, async () =>
@@ -232,6 +235,7 @@ export async function startControlPlane(
     `--cluster-signing-key-file=${caKeyFile}`,
     '--leader-elect=false',
     ...(opts.kcmArgs ?? []),
+    ...envArgs('BENCH_KCM_ARGS'),
   ]);
   const b64 = (s: string) => Buffer.from(s).toString('base64');
   return {

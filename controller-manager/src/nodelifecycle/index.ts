@@ -76,6 +76,8 @@ export class NodeLifecycleController implements Controller {
     readonly recorder?: { eventFor(ref: ObjectReference, type: EventType, reason: string, message: string): void },
     /** All pods (MarkPodsNotReady reads them by spec.nodeName); without it, pods are left alone. */
     readonly pods?: SharedInformer<Pod>,
+    /** --node-eviction-rate: nodes per second that may get a NoExecute taint (burst 1). */
+    readonly evictionRate = 0.1,
   ) {
     const onNode = (n: Node) => {
       const name = n.metadata?.name;
@@ -168,9 +170,28 @@ export class NodeLifecycleController implements Controller {
     await this.#reconcileTaints(current);
   }
 
+  /**
+   * A token for one more NoExecute taint, as upstream's RateLimitedTimedQueue at --node-eviction-rate
+   * (burst 1): a thousand nodes registering NotReady at once are not all tainted (and their pods'
+   * evictions all started) in the same second. Without a token the node is looked at again when one
+   * will be there.
+   */
+  #takeEvictionToken(name: string): boolean {
+    if (this.evictionRate <= 0) return false;
+    const now = Date.now();
+    const interval = 1000 / this.evictionRate;
+    if (now >= this.#nextToken) {
+      this.#nextToken = now + interval;
+      return true;
+    }
+    this.queue.addAfter(name, this.#nextToken - now + 1);
+    return false;
+  }
+  #nextToken = 0;
+
   /** NoSchedule taints from the conditions, NoExecute from Ready; a conflict is retried by the queue. */
   async #reconcileTaints(node: Node): Promise<void> {
-    const taints = desiredTaints(node, new Date());
+    const taints = desiredTaints(node, new Date(), () => this.#takeEvictionToken(node.metadata!.name!));
     if (!taints) return;
     const name = node.metadata!.name!;
     try {

@@ -37,8 +37,12 @@ const managed = (t: Taint): boolean =>
   (t.effect === 'NoSchedule' && (t.key === TAINT.unschedulable || CONDITION_KEYS.has(t.key))) ||
   (t.effect === 'NoExecute' && (t.key === TAINT.notReady || t.key === TAINT.unreachable));
 
-/** The node's taints as the controller wants them; undefined when they are already so. */
-export function desiredTaints(node: Node, now: Date): Taint[] | undefined {
+/**
+ * The node's taints as the controller wants them; undefined when they are already so. A NoExecute
+ * taint on a node that has none yet is added only when `mayAddNoExecute` says so (upstream adds them
+ * at --node-eviction-rate); swapping not-ready for unreachable or back is never held.
+ */
+export function desiredTaints(node: Node, now: Date, mayAddNoExecute: () => boolean = () => true): Taint[] | undefined {
   const current = node.spec?.taints ?? [];
   const want: Taint[] = [];
   for (const c of node.status?.conditions ?? []) {
@@ -51,7 +55,11 @@ export function desiredTaints(node: Node, now: Date): Taint[] | undefined {
   if (noExecute) {
     // Kept as it is while it stays: its timeAdded is when the node went bad.
     const had = current.find((t) => t.key === noExecute && t.effect === 'NoExecute');
-    want.push(had ?? { key: noExecute, effect: 'NoExecute', timeAdded: metaTime(now) });
+    const swap = current.some(
+      (t) => t.effect === 'NoExecute' && (t.key === TAINT.notReady || t.key === TAINT.unreachable),
+    );
+    if (had) want.push(had);
+    else if (swap || mayAddNoExecute()) want.push({ key: noExecute, effect: 'NoExecute', timeAdded: metaTime(now) });
   }
   const kept = current.filter((t) => !managed(t));
   const same = (a: Taint, b: Taint) => a.key === b.key && a.effect === b.effect;

@@ -28,6 +28,8 @@ export interface ControllerManagerConfig {
     readonly retryPeriodMs: number;
   };
   readonly nodeMonitorGracePeriodMs: number;
+  /** --node-eviction-rate: nodes per second that may get a NoExecute taint. */
+  readonly nodeEvictionRate: number;
   readonly servingCsrAllowedCidrs: readonly string[];
   readonly servingCsrMaxExpirationSeconds: number;
   /** HTTPS on --secure-port (undefined with --secure-port=0). */
@@ -210,6 +212,8 @@ export async function loadControllerManagerConfig(
   if (!(duration > 0))
     problems.push({ code: 'BAD_VALUE', flag: 'cluster-signing-duration', message: 'must be positive' });
 
+  if (!(Number(flags['node-eviction-rate']) >= 0))
+    problems.push({ code: 'BAD_VALUE', flag: 'node-eviction-rate', message: 'must not be negative' });
   const secureServing = await loadSecureServing(flags, problems);
 
   if (problems.length > 0 || !credentials) throw new ConfigError(problems);
@@ -231,6 +235,7 @@ export async function loadControllerManagerConfig(
         }
       : undefined,
     nodeMonitorGracePeriodMs: Number(flags['node-monitor-grace-period']),
+    nodeEvictionRate: Number(flags['node-eviction-rate']),
     servingCsrAllowedCidrs: cidrs,
     servingCsrMaxExpirationSeconds: Math.floor(Number(flags['serving-csr-max-expiration']) / 1000),
     ...(secureServing ? { secureServing } : {}),

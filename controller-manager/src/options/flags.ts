@@ -116,6 +116,13 @@ export const CONTROLLER_MANAGER_FLAGS: readonly FlagSpec[] = [
       'Amount of time which we allow running Node to be unresponsive before marking it unhealthy (its Lease not renewed for this long).',
   },
   {
+    name: 'node-eviction-rate',
+    type: 'float',
+    default: 0.1,
+    usage:
+      'Number of nodes per second on which pods are deleted in case of node failure when a zone is healthy (the rate at which nodes get their NoExecute taint).',
+  },
+  {
     name: 'serving-csr-allowed-cidrs',
     type: 'stringSlice',
     usage:

@@ -94,7 +94,10 @@ function configz(config: ControllerManagerConfig): unknown {
         },
       },
       CSRSigningController: { ClusterSigningDuration: formatDuration(config.signingDurationMs) },
-      NodeLifecycleController: { NodeMonitorGracePeriod: formatDuration(config.nodeMonitorGracePeriodMs) },
+      NodeLifecycleController: {
+        NodeMonitorGracePeriod: formatDuration(config.nodeMonitorGracePeriodMs),
+        NodeEvictionRate: config.nodeEvictionRate,
+      },
     },
   };
 }

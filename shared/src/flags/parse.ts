@@ -3,7 +3,7 @@
 // string-array flags, comma-separated string slices, Go durations.
 import { parseDuration } from './duration.js';
 
-export type FlagType = 'string' | 'bool' | 'int' | 'duration' | 'stringArray' | 'stringSlice';
+export type FlagType = 'string' | 'bool' | 'int' | 'float' | 'duration' | 'stringArray' | 'stringSlice';
 
 export interface FlagSpec {
   readonly name: string;
@@ -38,6 +38,11 @@ function convert(spec: FlagSpec, raw: string): string | boolean | number {
     case 'int': {
       if (!/^-?\d+$/.test(raw))
         throw new FlagError(`invalid argument "${raw}" for "--${spec.name}" flag: not an integer`);
+      return Number(raw);
+    }
+    case 'float': {
+      if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw))
+        throw new FlagError(`invalid argument "${raw}" for "--${spec.name}" flag: not a number`);
       return Number(raw);
     }
     case 'duration':
@@ -114,7 +119,7 @@ export function formatFlagHelp(specs: readonly FlagSpec[]): string {
     const meta =
       s.type === 'bool'
         ? ''
-        : ` ${s.metavar ?? (s.type === 'duration' ? 'duration' : s.type === 'int' ? 'int' : 'string')}`;
+        : ` ${s.metavar ?? (s.type === 'duration' ? 'duration' : s.type === 'int' ? 'int' : s.type === 'float' ? 'float32' : 'string')}`;
     const left = `      --${s.name}${meta}`;
     const d = s.default;
     const showDefault =
