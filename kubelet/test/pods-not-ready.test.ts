@@ -22,7 +22,7 @@ describe('pods of a node that stops reporting', () => {
   const pods = () => c.admin.resource<Pod>({ group: '', version: 'v1', resource: 'pods', namespace: 'default' });
 
   before(async () => {
-    c = await startNodeCluster({ kcmArgs: ['--node-monitor-grace-period=3s'] });
+    c = await startNodeCluster({ kcmArgs: ['--node-monitor-grace-period=3s', '--node-eviction-rate=10'] });
     k = await c.startKubelet(NODE, { extra });
     await k.kubelet.ready;
     await pods().create({
