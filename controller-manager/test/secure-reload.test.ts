@@ -1,26 +1,20 @@
 // The secure port's --tls-cert-file/--tls-private-key-file and --client-ca-file are read again when
 // they change, as kube-controller-manager's (dynamic serving content and client CA).
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { issueFromCa, makePki, type Pki, run, tempDir } from '../../apiserver/test/server/fixture.ts';
+import {
+  eventually,
+  issueFromCa,
+  makePki,
+  type Pki,
+  replaceFile,
+  run,
+  tempDir,
+} from '../../apiserver/test/server/fixture.ts';
 import { freePort } from '../../e2e/src/harness.ts';
 import { type Cluster, startCluster } from './fixture.ts';
-
-function replace(file: string, content: string | Buffer): void {
-  writeFileSync(`${file}.tmp`, content);
-  renameSync(`${file}.tmp`, file);
-}
-
-async function eventually(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.fail(`timed out waiting for: ${what}`);
-}
 
 const SERVING_EXT = 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n';
 
@@ -73,15 +67,15 @@ describe('controller-manager secure port: certificate files reloaded', () => {
 
   it('a CA added to --client-ca-file authenticates without a restart', async () => {
     assert.equal((await get(cl.fx.pki.caCrt)).status, 401);
-    replace(clientCA, `${readFileSync(cl.fx.pki.caCrt, 'utf8')}${readFileSync(next.caCrt, 'utf8')}`);
+    replaceFile(clientCA, `${readFileSync(cl.fx.pki.caCrt, 'utf8')}${readFileSync(next.caCrt, 'utf8')}`);
     await eventually('carol authenticated', async () => (await get(cl.fx.pki.caCrt)).status === 200);
   });
 
   it('a replaced serving certificate is served to new connections', async () => {
     assert.equal((await get(next.caCrt, false)).exit, 60);
     const renewed = issueFromCa(next.dir, 'kcm-serving', '/CN=kcm', SERVING_EXT);
-    replace(servingKey, readFileSync(renewed.key));
-    replace(servingCrt, readFileSync(renewed.crt));
+    replaceFile(servingKey, readFileSync(renewed.key));
+    replaceFile(servingCrt, readFileSync(renewed.crt));
     await eventually('the renewed certificate served', async () => (await get(next.caCrt, false)).exit === 0);
     assert.equal((await get(cl.fx.pki.caCrt, false)).exit, 60);
   });

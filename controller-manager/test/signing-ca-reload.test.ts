@@ -2,14 +2,14 @@
 // rotated on disk signs the next certificate without a restart; a half-written pair (the key before
 // its certificate) is refused and the previous CA keeps signing.
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CertificateSigningRequest } from '@mkube/shared/api';
 import { isIssued } from '@mkube/shared/certificates';
 import { parseFlags } from '@mkube/shared/flags';
 import { createLogger } from '@mkube/shared/log';
-import { makePki, type Pki, run, tempDir } from '../../apiserver/test/server/fixture.ts';
+import { makePki, type Pki, replaceFile, run, tempDir } from '../../apiserver/test/server/fixture.ts';
 import {
   CONTROLLER_MANAGER_FLAGS,
   loadControllerManagerConfig,
@@ -17,11 +17,6 @@ import {
   startControllerManager,
 } from '../src/main.ts';
 import { type Cluster, createBootstrapToken, postCsr, startCluster, waitCsr, waitFor } from './fixture.ts';
-
-function replace(file: string, content: Buffer): void {
-  writeFileSync(`${file}.tmp`, content);
-  renameSync(`${file}.tmp`, file);
-}
 
 describe('controller-manager: signing CA files reloaded', () => {
   let cl: Cluster;
@@ -75,7 +70,7 @@ describe('controller-manager: signing CA files reloaded', () => {
 
     // The key first: until its certificate follows, the pair does not match and is not taken.
     const mark = logs.length;
-    replace(signingKey, readFileSync(join(next.dir, 'ca.key')));
+    replaceFile(signingKey, readFileSync(join(next.dir, 'ca.key')));
     await waitFor('the mismatch logged', async () =>
       /does not match/.test(logs.slice(mark).join('')) ? true : undefined,
     );
@@ -83,7 +78,7 @@ describe('controller-manager: signing CA files reloaded', () => {
     const during = await issue('during');
     assert.equal(await verifies(cl.fx.pki.caCrt, during), 0, 'the previous CA still signs');
 
-    replace(signingCrt, readFileSync(next.caCrt));
+    replaceFile(signingCrt, readFileSync(next.caCrt));
     await waitFor('the new CA loaded', async () =>
       /Loaded a new cert\/key pair/.test(logs.slice(mark).join('')) ? true : undefined,
     );

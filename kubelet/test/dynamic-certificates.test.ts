@@ -3,26 +3,20 @@
 // for a rotation authenticates callers of 10250 without a restart, and a replaced serving
 // certificate is what new connections get.
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CertificateAuthority } from '@mkube/shared/pki';
-import { issueClient, issueFromCa, makePki, type Pki, tempDir } from '../../apiserver/test/server/fixture.ts';
+import {
+  eventually,
+  issueClient,
+  issueFromCa,
+  makePki,
+  type Pki,
+  replaceFile,
+  tempDir,
+} from '../../apiserver/test/server/fixture.ts';
 import { capturingLog, curlKubelet, type NodeCluster, startNodeCluster, type TestKubelet } from './fixture.ts';
-
-function replace(file: string, content: string | Buffer): void {
-  writeFileSync(`${file}.tmp`, content);
-  renameSync(`${file}.tmp`, file);
-}
-
-async function eventually(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.fail(`timed out waiting for: ${what}`);
-}
 
 const SERVING_EXT =
   'subjectAltName=IP:127.0.0.1,DNS:dyn\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n';
@@ -66,22 +60,22 @@ describe('kubelet: dynamic client CA and serving certificate files', () => {
   it('a CA added to --client-ca-file authenticates callers of 10250 without a restart', async () => {
     const opts = { caCrt: cl.fx.pki.caCrt, cert: carol.crt, key: carol.key };
     assert.equal((await curlKubelet(k, '/pods', opts)).status, 401);
-    replace(clientCA, `${readFileSync(cl.fx.pki.caCrt, 'utf8')}${readFileSync(next.caCrt, 'utf8')}`);
+    replaceFile(clientCA, `${readFileSync(cl.fx.pki.caCrt, 'utf8')}${readFileSync(next.caCrt, 'utf8')}`);
     await eventually(
       'carol authenticated by the kubelet',
       async () => (await curlKubelet(k, '/pods', opts)).status === 200,
     );
     assert.match(logs.join(''), /Loaded a new CA Bundle and Verifier/);
     // Taken out again: refused again.
-    replace(clientCA, readFileSync(cl.fx.pki.caCrt));
+    replaceFile(clientCA, readFileSync(cl.fx.pki.caCrt));
     await eventually('carol refused again', async () => (await curlKubelet(k, '/pods', opts)).status === 401);
   });
 
   it('a replaced --tls-cert-file is served to new connections', async () => {
     assert.equal((await curlKubelet(k, '/healthz', { caCrt: next.caCrt })).exit, 60);
     const renewed = issueFromCa(next.dir, 'kubelet-dyn-serving', '/CN=dyn', SERVING_EXT);
-    replace(servingKey, readFileSync(renewed.key));
-    replace(servingCrt, readFileSync(renewed.crt));
+    replaceFile(servingKey, readFileSync(renewed.key));
+    replaceFile(servingCrt, readFileSync(renewed.crt));
     await eventually(
       'the renewed serving certificate',
       async () => (await curlKubelet(k, '/healthz', { caCrt: next.caCrt })).exit === 0,

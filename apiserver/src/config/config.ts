@@ -5,8 +5,13 @@ import { isIP } from 'node:net';
 import { parseTokenFile, type UserInfo } from '@mkube/shared/auth';
 import type { FlagValues } from '@mkube/shared/flags';
 import { certificates, privateKey, readCertificates, readKeyPair } from '@mkube/shared/flags';
-import type { ParsedCertificate } from '@mkube/shared/pki';
-import { loadSNICertificates, type SNICertificate, type TLSServingOptions, tlsServingOptions } from '@mkube/shared/tls';
+import {
+  type CABundle,
+  loadSNICertificates,
+  type SNICertificate,
+  type TLSServingOptions,
+  tlsServingOptions,
+} from '@mkube/shared/tls';
 import { admissionPluginProblems } from '../admission/registry.js';
 import { publicKeysFromPem } from '../serviceaccount/keys.js';
 import { ADMISSION_CONFIG_FLAG, type AdmissionPluginConfigs, admissionPluginConfigs } from './admission.js';
@@ -33,10 +38,9 @@ export interface ServingConfig {
   readonly sniCertificates: readonly SNICertificate[];
 }
 
-export interface ClientCAConfig {
+/** A CA bundle flag: its file, text and certificates. */
+export interface ClientCAConfig extends CABundle {
   readonly file: string;
-  readonly pem: string;
-  readonly certs: readonly ParsedCertificate[];
 }
 
 export interface RequestHeaderConfig {

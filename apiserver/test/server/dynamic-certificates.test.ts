@@ -4,36 +4,23 @@
 // is no longer trusted, a renewed serving certificate is served to new connections, and a broken or
 // half-written file leaves the previous content in use.
 import assert from 'node:assert/strict';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CertificateAuthority } from '@mkube/shared/pki';
 import {
+  eventually,
   type Fixture,
   issueClient,
   issueFromCa,
   kubectl,
   makePki,
   type Pki,
+  replaceFile,
   run,
   startFixture,
   tempDir,
 } from './fixture.ts';
-
-/** Replaces a file as tools that rotate certificates do: a new file renamed over the old one. */
-function replace(file: string, content: string | Buffer): void {
-  writeFileSync(`${file}.tmp`, content);
-  renameSync(`${file}.tmp`, file);
-}
-
-async function eventually(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.fail(`timed out waiting for: ${what}`);
-}
 
 /** curl's exit code and HTTP status for GET /api with a client certificate, trusting `caFile` for the server. */
 async function get(f: Fixture, caFile: string, cert?: { crt: string; key: string }) {
@@ -104,7 +91,7 @@ describe('dynamic serving certificates and client CA', () => {
     assert.deepEqual(await acceptableCAs(f), ['CN=kubernetes']);
 
     const mark = f.logs.length;
-    replace(f.pki.caCrt, `${clientCA1}${readFileSync(other.caCrt, 'utf8')}`);
+    replaceFile(f.pki.caCrt, `${clientCA1}${readFileSync(other.caCrt, 'utf8')}`);
     await eventually('carol authenticated', async () => (await get(f, f.pki.caCrt, carol)).status === 200);
     const who = await kubectl({ kubeconfig: carol.kubeconfig, dir: f.dir }, [
       'auth',
@@ -136,7 +123,7 @@ describe('dynamic serving certificates and client CA', () => {
 
   it('a broken client CA file is refused and the previous bundle stays in use', async () => {
     const mark = f.logs.length;
-    replace(f.pki.caCrt, 'not a certificate\n');
+    replaceFile(f.pki.caCrt, 'not a certificate\n');
     await eventually('the refusal logged', async () => /keeping the previous content/.test(logsSince(mark)));
     const log = logsSince(mark);
     assert.match(log, /--client-ca-file/);
@@ -147,7 +134,7 @@ describe('dynamic serving certificates and client CA', () => {
   });
 
   it('a CA taken out of --client-ca-file is no longer trusted', async () => {
-    replace(f.pki.caCrt, clientCA1);
+    replaceFile(f.pki.caCrt, clientCA1);
     await eventually('carol refused again', async () => (await get(f, f.pki.caCrt, carol)).status === 401);
     assert.equal((await get(f, f.pki.caCrt, { crt: f.pki.adminCrt, key: f.pki.adminKey })).status, 200);
   });
@@ -164,10 +151,10 @@ describe('dynamic serving certificates and client CA', () => {
     const mark = f.logs.length;
     // The key first, then the certificate, as a tool writing two files would: the half-way state
     // (new key, old certificate) must not be taken.
-    replace(f.pki.serverKey, readFileSync(renewed.key));
+    replaceFile(f.pki.serverKey, readFileSync(renewed.key));
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal((await get(f, f.pki.caCrt)).exit, 0, 'still the old certificate');
-    replace(f.pki.serverCrt, readFileSync(renewed.crt));
+    replaceFile(f.pki.serverCrt, readFileSync(renewed.crt));
     await eventually('the renewed certificate served', async () => (await get(f, other.caCrt)).exit === 0);
     assert.equal((await get(f, f.pki.caCrt)).exit, 60, 'the old chain no longer verifies');
     const log = logsSince(mark);

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseFlags } from '@mkube/shared/flags';
@@ -357,4 +357,20 @@ export async function curlToken(fx: Pick<Fixture, 'url' | 'pki'>, token: string,
     `${fx.url}${path}`,
   ]);
   return r.stdout;
+}
+
+/** Replaces a file as tools that rotate certificates do: a new file renamed over the old one. */
+export function replaceFile(file: string, content: string | Buffer): void {
+  writeFileSync(`${file}.tmp`, content);
+  renameSync(`${file}.tmp`, file);
+}
+
+/** Polls `check` every 200 ms until it holds; fails the test after `ms`. */
+export async function eventually(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail(`timed out waiting for: ${what}`);
 }

@@ -8,7 +8,6 @@
 // a node that stopped reporting get Ready=False (MarkPodsNotReady), each with a Warning NodeNotReady
 // Event, so Services and kubectl stop counting them; the kubelet sets Ready back when it reports again.
 import {
-  type EventType,
   type Lease,
   metaTime,
   NAMESPACE_NODE_LEASE,
@@ -19,6 +18,7 @@ import {
 } from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
 import type { KubeClient } from '@mkube/shared/client';
+import type { ReferenceEventRecorder } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
 import { type Controller, runQueue, WorkQueue } from '../controller.js';
 import { RESOURCES, type SharedInformer } from '../informers/index.js';
@@ -73,7 +73,7 @@ export class NodeLifecycleController implements Controller {
     readonly leases: SharedInformer<Lease>,
     readonly gracePeriodMs: number,
     readonly log: Logger,
-    readonly recorder?: { eventFor(ref: ObjectReference, type: EventType, reason: string, message: string): void },
+    readonly recorder?: ReferenceEventRecorder,
     /** All pods (MarkPodsNotReady reads them by spec.nodeName); without it, pods are left alone. */
     readonly pods?: SharedInformer<Pod>,
     /** --node-eviction-rate: nodes per second that may get a NoExecute taint (burst 1). */
@@ -200,7 +200,7 @@ export class NodeLifecycleController implements Controller {
       if (isNotFound(err)) return;
       throw err;
     }
-    this.log.info({ node: name, taints: taints.map((t) => `${t.key}:${t.effect}`) }, 'updated the node taints');
+    this.log.debug({ node: name, taints: taints.map((t) => `${t.key}:${t.effect}`) }, 'updated the node taints');
   }
 
   /** MarkPodsNotReady: Ready=False on each pod bound to the node that is not already so. */

@@ -5,10 +5,11 @@
 // tolerating them forever stays. A taint lifted in time cancels the deletion. Before deleting, the
 // pod gets the DisruptionTarget condition; Events "Marking for deletion Pod ns/name" and
 // "Cancelling deletion of Pod ns/name" (TaintManagerEviction), as upstream's.
-import type { EventType, Node, ObjectReference, Pod, PodCondition, Taint, Toleration } from '@mkube/shared/api';
+import type { Node, ObjectReference, Pod, PodCondition, Taint, Toleration } from '@mkube/shared/api';
 import { metaTime } from '@mkube/shared/api';
 import { isConflict, isNotFound } from '@mkube/shared/apierrors';
 import type { KubeClient } from '@mkube/shared/client';
+import type { ReferenceEventRecorder } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
 import { type Controller, runQueue, WorkQueue } from '../controller.js';
 import { RESOURCES, type SharedInformer } from '../informers/index.js';
@@ -64,7 +65,7 @@ export class TaintEvictionController implements Controller {
     readonly nodes: SharedInformer<Node>,
     readonly pods: SharedInformer<Pod>,
     readonly log: Logger,
-    readonly recorder?: { eventFor(ref: ObjectReference, type: EventType, reason: string, message: string): void },
+    readonly recorder?: ReferenceEventRecorder,
   ) {
     const onPod = (p: Pod) => {
       if (p.spec?.nodeName) this.queue.add(key(p.metadata?.namespace, p.metadata?.name));

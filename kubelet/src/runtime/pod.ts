@@ -11,12 +11,11 @@ import {
   type ContainerStatus,
   type EventType,
   metaTime,
-  type ObjectReference,
   type Pod,
   type PodStatus,
 } from '@mkube/shared/api';
 import type { KubeClient } from '@mkube/shared/client';
-import { referenceOf } from '@mkube/shared/events';
+import { type ReferenceEventRecorder, referenceOf } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
 import { criLines } from './logs.js';
 import { EnvConfigError, PodVolumes } from './volumes.js';
@@ -54,9 +53,7 @@ export interface AttachListener {
 const now = () => metaTime();
 
 /** Where a pod's Events go (the kubelet's EventRecorder). */
-export interface PodEventSink {
-  eventFor(ref: ObjectReference, type: EventType, reason: string, message: string): void;
-}
+export type PodEventSink = ReferenceEventRecorder;
 
 export function podKey(ns: string, name: string): string {
   return `${ns}/${name}`;

@@ -15,6 +15,11 @@ export interface EventRecorder {
   event(obj: KubeObject, type: EventType, reason: string, message: string): void;
 }
 
+/** Records about an object by its reference (a Node by name and uid, a pod not at hand). */
+export interface ReferenceEventRecorder {
+  eventFor(ref: ObjectReference, type: EventType, reason: string, message: string): void;
+}
+
 /** reference.GetReference: what an Event's involvedObject says of `obj` (fieldPath for a part of it). */
 export function referenceOf(obj: KubeObject, fieldPath?: string): ObjectReference {
   const m = obj.metadata ?? {};
