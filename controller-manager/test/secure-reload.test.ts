@@ -5,12 +5,12 @@ import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
+  curlStatus,
   eventually,
   issueFromCa,
   makePki,
   type Pki,
   replaceFile,
-  run,
   tempDir,
 } from '../../apiserver/test/server/fixture.ts';
 import { freePort } from '../../e2e/src/harness.ts';
@@ -48,22 +48,12 @@ describe('controller-manager secure port: certificate files reloaded', () => {
     if (next) rmSync(next.dir, { recursive: true, force: true });
   });
 
-  const get = async (caFile: string, cert = true) => {
-    const r = await run('curl', [
-      '-sS',
-      '-o',
-      '/dev/null',
-      '--max-time',
-      '10',
-      '--cacert',
-      caFile,
-      ...(cert ? ['--cert', next.adminCrt, '--key', next.adminKey] : []),
-      '-w',
-      '%{http_code}',
+  const get = (caFile: string, cert = true) =>
+    curlStatus(
       `https://127.0.0.1:${port}/metrics`,
-    ]);
-    return { exit: r.status, status: Number(r.stdout) };
-  };
+      caFile,
+      cert ? { crt: next.adminCrt, key: next.adminKey } : undefined,
+    );
 
   it('a CA added to --client-ca-file authenticates without a restart', async () => {
     assert.equal((await get(cl.fx.pki.caCrt)).status, 401);

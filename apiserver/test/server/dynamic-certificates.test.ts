@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CertificateAuthority } from '@mkube/shared/pki';
 import {
+  curlStatus,
   eventually,
   type Fixture,
   issueClient,
@@ -22,23 +23,9 @@ import {
   tempDir,
 } from './fixture.ts';
 
-/** curl's exit code and HTTP status for GET /api with a client certificate, trusting `caFile` for the server. */
-async function get(f: Fixture, caFile: string, cert?: { crt: string; key: string }) {
-  const r = await run('curl', [
-    '-sS',
-    '-o',
-    '/dev/null',
-    '--max-time',
-    '10',
-    '--cacert',
-    caFile,
-    ...(cert ? ['--cert', cert.crt, '--key', cert.key] : []),
-    '-w',
-    '%{http_code}',
-    `${f.url}/api`,
-  ]);
-  return { exit: r.status, status: Number(r.stdout) };
-}
+/** GET /api with a client certificate, trusting `caFile` for the server. */
+const get = (f: Fixture, caFile: string, cert?: { crt: string; key: string }) =>
+  curlStatus(`${f.url}/api`, caFile, cert);
 
 /** The CA names in the server's certificate request, as openssl s_client prints them. */
 async function acceptableCAs(f: Fixture): Promise<string[]> {

@@ -374,3 +374,25 @@ export async function eventually(what: string, check: () => Promise<boolean>, ms
   }
   assert.fail(`timed out waiting for: ${what}`);
 }
+
+/** curl's exit code and HTTP status for a GET of `url`, trusting `caFile` for the server, with an optional client pair. */
+export async function curlStatus(
+  url: string,
+  caFile: string,
+  cert?: { crt: string; key: string },
+): Promise<{ exit: number; status: number }> {
+  const r = await run('curl', [
+    '-sS',
+    '-o',
+    '/dev/null',
+    '--max-time',
+    '10',
+    '--cacert',
+    caFile,
+    ...(cert ? ['--cert', cert.crt, '--key', cert.key] : []),
+    '-w',
+    '%{http_code}',
+    url,
+  ]);
+  return { exit: r.status, status: Number(r.stdout) };
+}

@@ -146,9 +146,16 @@ export class ProcessRuntime {
         onResync: (objs) => {
           this.#apiPods = objs.filter((p) => !p.metadata?.annotations?.[MIRROR] && !p.metadata?.deletionTimestamp);
           this.#sync();
+          for (const p of objs) this.#reconcileStatus(p);
         },
-        onAdd: () => this.#resyncFrom(lw),
-        onUpdate: () => this.#resyncFrom(lw),
+        onAdd: (p) => {
+          this.#resyncFrom(lw);
+          this.#reconcileStatus(p);
+        },
+        onUpdate: (_old, p) => {
+          this.#resyncFrom(lw);
+          this.#reconcileStatus(p);
+        },
         onDelete: () => this.#resyncFrom(lw),
       },
       logger: this.o.log,
@@ -160,23 +167,21 @@ export class ProcessRuntime {
   #resyncFrom(lw: ListWatcher<Pod>): void {
     this.#apiPods = lw.store.list().filter((p) => !p.metadata?.annotations?.[MIRROR] && !p.metadata?.deletionTimestamp);
     this.#sync();
-    this.#reconcileStatuses(lw.store.list());
   }
 
   /**
-   * The status manager's needsReconcile: a pod whose Ready in the API is not what this kubelet
-   * knows (the node controller marks a silent node's pods not ready) gets its status written again.
+   * The status manager's needsReconcile, for the pod a watch event brought: when its Ready in the API
+   * is not what this kubelet knows (the node controller marks a silent node's pods not ready), its
+   * status is written again.
    */
-  #reconcileStatuses(apiPods: readonly Pod[]): void {
+  #reconcileStatus(p: Pod): void {
     const readyOf = (conditions: readonly { type: string; status: string }[] | undefined) =>
       conditions?.find((c) => c.type === 'Ready')?.status;
-    for (const p of apiPods) {
-      const uid = p.metadata?.annotations?.[MIRROR] ?? p.metadata?.uid;
-      const w = uid ? this.#workers.get(uid) : undefined;
-      if (!w || this.#dirty.has(uid!)) continue;
-      const known = readyOf(w.status().conditions);
-      if (known !== undefined && readyOf(p.status?.conditions) !== known) this.#markDirty(w);
-    }
+    const uid = p.metadata?.annotations?.[MIRROR] ?? p.metadata?.uid;
+    const w = uid ? this.#workers.get(uid) : undefined;
+    if (!w || this.#dirty.has(uid!)) return;
+    const known = readyOf(w.status().conditions);
+    if (known !== undefined && readyOf(p.status?.conditions) !== known) this.#markDirty(w);
   }
 
   #sync(): void {
