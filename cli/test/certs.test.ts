@@ -109,6 +109,10 @@ describe('mkube certs renew', () => {
     const r = await runCli(['certs', 'renew', 'apiserver', `--dir=${dir}`]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /certificate "apiserver" renewed/);
+    assert.match(
+      r.out,
+      /Done renewing 1 certificate\. The apiserver uses its renewed apiserver certificate without a restart\.\n$/,
+    );
     assert.notEqual(serial(crt), oldSerial);
     assert.notEqual(readFileSync(join(dir, 'pki/apiserver.key'), 'utf8'), oldKey);
     assert.equal(opensslStatus(['verify', '-CAfile', join(dir, 'pki/ca.crt'), crt]).status, 0);
@@ -128,6 +132,10 @@ describe('mkube certs renew', () => {
     const r = await runCli(['certs', 'renew', 'all', `--dir=${dir}`]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /kubeconfig file "admin.conf" renewed/);
+    assert.match(
+      r.out,
+      /The apiserver uses its renewed apiserver and apiserver-kubelet-client certificates without a restart\. Restart the components that use the others\.\n$/,
+    );
     const afterCheck = await runCli(['certs', 'check-expiration', `--dir=${dir}`]);
     assert.equal(afterCheck.code, 0, afterCheck.out + afterCheck.err);
     const view = kubectl(['config', 'view', '--raw', '-o', 'json', '--kubeconfig', join(dir, 'admin.conf')]);

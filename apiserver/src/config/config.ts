@@ -70,6 +70,9 @@ export interface KubeletClientConfig {
   /** PEM of --kubelet-client-certificate/--kubelet-client-key; absent: no client certificate. */
   readonly certPem?: string;
   readonly keyPem?: string;
+  /** The files they were read from, read again when they change. */
+  readonly certFile?: string;
+  readonly keyFile?: string;
   /** PEM of --kubelet-certificate-authority; absent: kubelet serving certificates are not verified. */
   readonly caPem?: string;
   readonly preferredAddressTypes: readonly string[];
@@ -436,6 +439,7 @@ function kubeletClientConfig(flags: FlagValues, problems: ConfigProblem[]): Kube
   return Object.freeze({
     certPem,
     keyPem,
+    ...(certFile && keyFile ? { certFile, keyFile } : {}),
     caPem,
     preferredAddressTypes: Object.freeze([...types]),
     timeoutMs,

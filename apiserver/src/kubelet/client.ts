@@ -1,6 +1,10 @@
 // The apiserver's client toward kubelets: HTTPS with the --kubelet-client-certificate identity,
 // kubelet serving certificates verified against --kubelet-certificate-authority (when given) for
 // the very address dialled, a connect timeout of --kubelet-timeout, and never a followed redirect.
+// The client pair is read again when its files change (client-go's ReloadTLSFiles, which
+// kube-apiserver sets for its kubelet client): every request dials anew, so the next one presents
+// the new certificate. Streams already open (exec, logs -f) keep the handshake they made; upstream
+// closes its pooled connections instead, which would cut them.
 
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -35,14 +39,21 @@ export interface KubeletRequest {
   readonly signal?: AbortSignal;
 }
 
+/** The client pair in use now. */
+export type ClientPair = () => { readonly certPem?: string; readonly keyPem?: string };
+
 export class KubeletClient {
-  constructor(private readonly config: KubeletClientConfig) {}
+  constructor(
+    private readonly config: KubeletClientConfig,
+    private readonly pair: ClientPair = () => config,
+  ) {}
 
   private tls() {
     const c = this.config;
+    const { certPem, keyPem } = this.pair();
     return {
-      cert: c.certPem,
-      key: c.keyPem,
+      cert: certPem,
+      key: keyPem,
       ca: c.caPem,
       // Without a CA, upstream skips verification entirely (InsecureSkipVerify).
       rejectUnauthorized: c.caPem !== undefined,

@@ -40,6 +40,7 @@ import { KubernetesServiceController } from '../controlplane/kubernetesservice.j
 import { type HealthCheck, registerDiscoveryRoutes, registerHealthRoutes } from '../discovery/index.js';
 import { createResourceHandler, createWatchSocketHandler } from '../endpoints/index.js';
 import { Informer } from '../informers/index.js';
+import { kubeletClientCertificate } from '../kubelet/clientcert.js';
 import { createKubeletProxy, KubeletClient } from '../kubelet/index.js';
 import { ApiServerMetrics } from '../metrics/index.js';
 import { registerOpenAPIRoutes } from '../openapi/index.js';
@@ -462,9 +463,11 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
         'No kubelet certificate authority (--kubelet-certificate-authority): kubelet serving certificates will not be verified',
       );
     }
+    const kubeletClientPair = kubeletClientCertificate(config.kubelet, log);
+    kubeletClientPair?.run(shutdown.signal);
     const kubelet = createKubeletProxy({
       config: config.kubelet,
-      client: new KubeletClient(config.kubelet),
+      client: new KubeletClient(config.kubelet, kubeletClientPair ? () => kubeletClientPair.current : undefined),
       registries: servingRegistries,
       log: log.child({ component: 'kubelet-client' }),
       admission,

@@ -25,6 +25,8 @@ const checkExpirationCmd: Command = {
   },
 };
 
+const RELOADED_BY_APISERVER = new Set(['apiserver', 'apiserver-kubelet-client']);
+
 const renew: Command = {
   name: 'renew',
   summary: 'Renew a certificate, or all of them',
@@ -45,13 +47,16 @@ const renew: Command = {
       (l) => stdout.write(`${l}\n`),
       new Date(),
     );
-    // The apiserver reads its serving pair again when it changes (dynamic certificates); the
-    // client certificates in kubeconfigs and the apiserver's own client pairs are read at start.
-    const reloaded = done.filter((n) => n === 'apiserver');
+    // The apiserver reads its serving pair and its client pair toward kubelets again when they
+    // change (dynamic certificates); the client certificates in kubeconfigs and the etcd pairs are
+    // read at start.
+    const reloaded = done.filter((n) => RELOADED_BY_APISERVER.has(n));
     const others = done.length - reloaded.length;
     stdout.write(
       `\nDone renewing ${done.length} certificate${done.length === 1 ? '' : 's'}.` +
-        (reloaded.length ? ' The apiserver serves its renewed certificate without a restart.' : '') +
+        (reloaded.length
+          ? ` The apiserver uses its renewed ${reloaded.join(' and ')} certificate${reloaded.length === 1 ? '' : 's'} without a restart.`
+          : '') +
         (others ? ` Restart the components that use ${reloaded.length ? 'the others' : 'them'}.` : '') +
         '\n',
     );
