@@ -203,7 +203,13 @@ function buildControllers(
         log.child({ controller: 'node-lifecycle-controller' }),
         recorder('node-controller'),
         factory.informerFor<Pod>(RESOURCES.pods),
-        config.nodeEvictionRate,
+        {
+          evictionRate: config.nodeEvictionRate,
+          secondaryEvictionRate: config.secondaryNodeEvictionRate,
+          unhealthyZoneThreshold: config.unhealthyZoneThreshold,
+          largeClusterSizeThreshold: config.largeClusterSizeThreshold,
+          monitorPeriodMs: config.nodeMonitorPeriodMs,
+        },
       ),
     );
   }

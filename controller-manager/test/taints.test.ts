@@ -1,7 +1,9 @@
-// The node controller's taints from conditions, and the taint eviction controller's toleration rules.
+// The node controller's taints from conditions and its zone disruption states, and the taint eviction
+// controller's toleration rules.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Node, NodeCondition } from '@mkube/shared/api';
+import { computeZoneState, DEFAULT_DISRUPTION, ZoneDisruption, zoneKey } from '../src/nodelifecycle/disruption.ts';
 import { desiredTaints } from '../src/nodelifecycle/taints.ts';
 import { evictionDelay, toleratesTaint } from '../src/tainteviction/index.ts';
 
@@ -70,6 +72,22 @@ describe('desiredTaints', () => {
   });
 });
 
+describe('desiredTaints in master disruption mode', () => {
+  it('takes the NoExecute taints off and adds none; NoSchedule stays', () => {
+    const tainted = node(
+      { Ready: 'Unknown' },
+      { taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: '2026-01-01T00:00:00Z' }] },
+    );
+    const none = () => assert.fail('no token is asked for');
+    assert.deepEqual(desiredTaints(tainted, NOW, none, false), [
+      { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' },
+    ]);
+    assert.deepEqual(desiredTaints(node({ Ready: 'False' }), NOW, none, false), [
+      { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' },
+    ]);
+  });
+});
+
 describe('taint eviction', () => {
   const unreachable = { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' as const };
   it('ToleratesTaint: empty key with Exists tolerates all; Equal compares the value; the effect must match', () => {
@@ -98,5 +116,73 @@ describe('taint eviction', () => {
       kind: 'after',
       seconds: 0,
     });
+  });
+});
+
+describe('zone disruption', () => {
+  const S = { ...DEFAULT_DISRUPTION, evictionRate: 1, secondaryEvictionRate: 0.5, largeClusterSizeThreshold: 3 };
+  const n = (name: string, ready: string, zone?: string, extra: Record<string, string> = {}): Node => ({
+    ...node({ Ready: ready }),
+    metadata: { name, labels: { ...(zone ? { 'topology.kubernetes.io/zone': zone } : {}), ...extra } },
+  });
+
+  it('ComputeZoneState and GetZoneKey as upstream', () => {
+    assert.equal(computeZoneState(0, 1, 0.55), 'FullDisruption');
+    assert.equal(computeZoneState(1, 3, 0.55), 'PartialDisruption');
+    assert.equal(computeZoneState(0, 0, 0.55), 'Normal');
+    assert.equal(computeZoneState(2, 2, 0.55), 'Normal', 'two not Ready are never a partial disruption');
+    assert.equal(computeZoneState(3, 3, 0.55), 'Normal', 'half is under the threshold');
+    assert.equal(zoneKey(n('a', 'True')), '');
+    assert.equal(zoneKey(n('a', 'True', 'z1')), ':\0:z1');
+    const beta = n('a', 'True', 'z1', {
+      'failure-domain.beta.kubernetes.io/zone': 'old',
+      'topology.kubernetes.io/region': 'r',
+    });
+    assert.equal(zoneKey(beta), 'r:\0:old', 'the beta labels first');
+  });
+
+  it('every zone down enters master disruption mode (no NoExecute), a Ready node leaves it', () => {
+    const z = new ZoneDisruption(S);
+    assert.deepEqual(z.observe('a', n('a', 'True', 'z1')), { kind: 'zones', zones: [':\0:z1'] });
+    assert.deepEqual(z.observe('b', n('b', 'True', 'z2')), { kind: 'zones', zones: [':\0:z2'] });
+    assert.deepEqual(z.observe('a', n('a', 'Unknown', 'z1')), { kind: 'zones', zones: [':\0:z1'] });
+    assert.equal(z.state(':\0:z1'), 'FullDisruption');
+    assert.equal(z.rate(':\0:z1'), 1, 'one zone down beside a healthy one: the normal rate');
+    assert.deepEqual(z.observe('b', n('b', 'Unknown', 'z2')), { kind: 'enterMasterDisruption' });
+    assert.ok(z.masterDisruption);
+    assert.equal(z.rate(':\0:z1'), 0);
+    assert.deepEqual(z.observe('b', n('b', 'True', 'z2')), { kind: 'exitMasterDisruption' });
+    assert.ok(!z.masterDisruption);
+    assert.equal(z.rate(':\0:z1'), 1);
+    // Nodes with node.kubernetes.io/exclude-disruption are not counted.
+    assert.deepEqual(z.observe('x', n('x', 'False', 'z2', { 'node.kubernetes.io/exclude-disruption': '' })), {
+      kind: 'none',
+    });
+    assert.equal(z.state(':\0:z2'), 'Normal');
+  });
+
+  it('partial disruption: the secondary rate above --large-cluster-size-threshold, none at or below it', () => {
+    const z = new ZoneDisruption(S);
+    z.observe('h', n('h', 'True', 'other'));
+    for (const name of ['a', 'b', 'c']) z.observe(name, n(name, 'Unknown', 'z1'));
+    z.observe('d', n('d', 'True', 'z1'));
+    assert.equal(z.state(':\0:z1'), 'PartialDisruption');
+    assert.equal(z.rate(':\0:z1'), 0.5, 'four nodes, more than 3');
+    const small = new ZoneDisruption({ ...S, largeClusterSizeThreshold: 4 });
+    small.observe('h', n('h', 'True', 'other'));
+    for (const name of ['a', 'b', 'c']) small.observe(name, n(name, 'Unknown', 'z1'));
+    small.observe('d', n('d', 'True', 'z1'));
+    assert.equal(small.rate(':\0:z1'), 0);
+  });
+
+  it('tokens: a node newly not Ready waits for the next monitor tick, then the zone rate applies', () => {
+    const z = new ZoneDisruption({ ...S, monitorPeriodMs: 1000 });
+    z.observe('h', n('h', 'True'), 0);
+    z.observe('a', n('a', 'Unknown'), 10_200);
+    z.observe('b', n('b', 'Unknown'), 10_300);
+    assert.equal(z.takeToken('a', '', 10_300), 700, 'until the tick at 11 s');
+    assert.equal(z.takeToken('a', '', 11_000), 0);
+    assert.equal(z.takeToken('b', '', 11_000), 1000, 'one per second in the zone');
+    assert.equal(z.takeToken('b', '', 12_000), 0);
   });
 });

@@ -4,6 +4,8 @@
 // toleration of that runs out, and leaves one with the default 300 s (DefaultTolerationSeconds). A
 // kubelet that finds its pod marked not ready while it runs the pod writes the status it knows again
 // (the status manager's reconcile); one started again reports the pod Ready and the taints go.
+// A second kubelet keeps running: with every node silent the node controller would add no NoExecute
+// taint (master disruption mode).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Event, Node, Pod } from '@mkube/shared/api';
@@ -18,13 +20,17 @@ const readyOf = (conds: readonly { type: string; status: string }[] | undefined)
 describe('pods of a node that stops reporting', () => {
   let c: NodeCluster;
   let k: TestKubelet;
+  let steady: TestKubelet;
   const extra = ['--node-lease-duration-seconds=4'];
   const pods = () => c.admin.resource<Pod>({ group: '', version: 'v1', resource: 'pods', namespace: 'default' });
 
   before(async () => {
-    c = await startNodeCluster({ kcmArgs: ['--node-monitor-grace-period=3s', '--node-eviction-rate=10'] });
+    c = await startNodeCluster({
+      kcmArgs: ['--node-monitor-grace-period=3s', '--node-monitor-period=1s', '--node-eviction-rate=10'],
+    });
     k = await c.startKubelet(NODE, { extra });
-    await k.kubelet.ready;
+    steady = await c.startKubelet('node-steady', { extra });
+    await Promise.all([k.kubelet.ready, steady.kubelet.ready]);
     await pods().create({
       apiVersion: 'v1',
       kind: 'Pod',

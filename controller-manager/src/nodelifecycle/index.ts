@@ -7,6 +7,7 @@
 // it starts watching, RemovingNode, and NodeNotReady when a Ready node goes Unknown. The pods bound to
 // a node that stopped reporting get Ready=False (MarkPodsNotReady), each with a Warning NodeNotReady
 // Event, so Services and kubectl stop counting them; the kubelet sets Ready back when it reports again.
+// NoExecute taints are added at a rate set per zone by its disruption state (disruption.ts).
 import {
   type Lease,
   metaTime,
@@ -22,6 +23,13 @@ import type { ReferenceEventRecorder } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
 import { type Controller, runQueue, WorkQueue } from '../controller.js';
 import { RESOURCES, type SharedInformer } from '../informers/index.js';
+import {
+  DEFAULT_DISRUPTION,
+  type DisruptionChange,
+  type DisruptionSettings,
+  ZoneDisruption,
+  zoneKey,
+} from './disruption.js';
 import { desiredTaints } from './taints.js';
 
 export const STANDARD_CONDITIONS = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure'] as const;
@@ -66,6 +74,9 @@ export class NodeLifecycleController implements Controller {
   readonly name = 'node-lifecycle-controller';
   readonly queue = new WorkQueue('node_lifecycle_controller');
   readonly #health = new Map<string, Health>();
+  readonly #zones: ZoneDisruption;
+  /** Nodes refused a NoExecute token, by zone: asked again when their zone's rate changes. */
+  readonly #held = new Map<string, string>();
 
   constructor(
     readonly client: KubeClient,
@@ -76,9 +87,10 @@ export class NodeLifecycleController implements Controller {
     readonly recorder?: ReferenceEventRecorder,
     /** All pods (MarkPodsNotReady reads them by spec.nodeName); without it, pods are left alone. */
     readonly pods?: SharedInformer<Pod>,
-    /** --node-eviction-rate: nodes per second that may get a NoExecute taint (burst 1). */
-    readonly evictionRate = 0.1,
+    /** --node-eviction-rate and the zone disruption flags. */
+    disruption: DisruptionSettings = DEFAULT_DISRUPTION,
   ) {
+    this.#zones = new ZoneDisruption(disruption);
     const onNode = (n: Node) => {
       const name = n.metadata?.name;
       if (!name) return;
@@ -92,6 +104,7 @@ export class NodeLifecycleController implements Controller {
         h.podsMarked = false;
       }
       this.queue.add(name);
+      this.#applyDisruption(this.#zones.observe(name, n));
     };
     nodes.addEventHandler({
       onAdd: onNode,
@@ -99,6 +112,8 @@ export class NodeLifecycleController implements Controller {
       onDelete: (n) => {
         const name = n.metadata?.name;
         if (!name || !this.#health.delete(name)) return;
+        this.#held.delete(name);
+        this.#applyDisruption(this.#zones.observe(name, undefined));
         this.#nodeEvent(n, 'RemovingNode', `Node ${name} event: Removing Node ${name} from Controller`);
       },
     });
@@ -121,6 +136,40 @@ export class NodeLifecycleController implements Controller {
   #nodeEvent(n: Node, reason: string, message: string): void {
     const ref: ObjectReference = { kind: 'Node', name: n.metadata?.name, uid: n.metadata?.uid };
     this.recorder?.eventFor(ref, 'Normal', reason, message);
+  }
+
+  /** Acts on a change of the zones' states: taints to take off, nodes to look at again. */
+  #applyDisruption(change: DisruptionChange): void {
+    switch (change.kind) {
+      case 'none':
+        return;
+      case 'enterMasterDisruption':
+        this.log.info('Controller detected that all Nodes are not-Ready. Entering master disruption mode');
+        // Their NoExecute taints come off (desiredTaints is told no NoExecute while in this mode).
+        for (const name of this.#health.keys()) this.queue.add(name);
+        return;
+      case 'exitMasterDisruption': {
+        this.log.info('Controller detected that some Nodes are Ready. Exiting master disruption mode');
+        // Every node gets a full grace period again: a silence seen from a cut-off control plane
+        // says little about the nodes.
+        const now = Date.now();
+        for (const [name, h] of this.#health) {
+          h.probeAt = now;
+          this.queue.add(name);
+        }
+        return;
+      }
+      case 'zones': {
+        for (const zone of change.zones)
+          this.log.info(
+            { zone, newState: this.#zones.state(zone) },
+            'Controller detected that zone is now in new state',
+          );
+        // Nodes held back by the old rate ask again under the new one.
+        const changed = new Set(change.zones);
+        for (const [name, zone] of this.#held) if (changed.has(zone)) this.queue.add(name);
+      }
+    }
   }
 
   #observe(name: string): Health {
@@ -156,6 +205,10 @@ export class NodeLifecycleController implements Controller {
           // RecordNodeStatusChange, once: only when Ready was True.
           if (node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True')
             this.#nodeEvent(node, 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
+          // The zones count the node as it now is before its taints are decided (upstream's
+          // handleDisruption runs before its tainting worker): the last node of a cluster going
+          // silent enters master disruption mode rather than being tainted first.
+          this.#applyDisruption(this.#zones.observe(name, current));
         } catch (err) {
           if (isNotFound(err)) return;
           throw err;
@@ -171,27 +224,27 @@ export class NodeLifecycleController implements Controller {
   }
 
   /**
-   * A token for one more NoExecute taint, as upstream's RateLimitedTimedQueue at --node-eviction-rate
-   * (burst 1): a thousand nodes registering NotReady at once are not all tainted (and their pods'
+   * A token for one more NoExecute taint in the node's zone, as upstream's RateLimitedTimedQueue per
+   * zone (burst 1): a thousand nodes registering NotReady at once are not all tainted (and their pods'
    * evictions all started) in the same second. Without a token the node is looked at again when one
-   * will be there.
+   * will be there, or when its zone's state changes.
    */
-  #takeEvictionToken(name: string): boolean {
-    if (this.evictionRate <= 0) return false;
-    const now = Date.now();
-    const interval = 1000 / this.evictionRate;
-    if (now >= this.#nextToken) {
-      this.#nextToken = now + interval;
+  #takeEvictionToken(node: Node): boolean {
+    const name = node.metadata!.name!;
+    const zone = zoneKey(node);
+    const wait = this.#zones.takeToken(name, zone);
+    if (wait === 0) {
+      this.#held.delete(name);
       return true;
     }
-    this.queue.addAfter(name, this.#nextToken - now + 1);
+    this.#held.set(name, zone);
+    if (Number.isFinite(wait)) this.queue.addAfter(name, wait + 1);
     return false;
   }
-  #nextToken = 0;
 
   /** NoSchedule taints from the conditions, NoExecute from Ready; a conflict is retried by the queue. */
   async #reconcileTaints(node: Node): Promise<void> {
-    const taints = desiredTaints(node, new Date(), () => this.#takeEvictionToken(node.metadata!.name!));
+    const taints = desiredTaints(node, new Date(), () => this.#takeEvictionToken(node), !this.#zones.masterDisruption);
     if (!taints) return;
     const name = node.metadata!.name!;
     try {

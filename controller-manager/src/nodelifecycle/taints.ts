@@ -40,9 +40,15 @@ const managed = (t: Taint): boolean =>
 /**
  * The node's taints as the controller wants them; undefined when they are already so. A NoExecute
  * taint on a node that has none yet is added only when `mayAddNoExecute` says so (upstream adds them
- * at --node-eviction-rate); swapping not-ready for unreachable or back is never held.
+ * at --node-eviction-rate); swapping not-ready for unreachable or back is never held. Without
+ * `noExecute` (master disruption mode) the node has no NoExecute taint of the controller's.
  */
-export function desiredTaints(node: Node, now: Date, mayAddNoExecute: () => boolean = () => true): Taint[] | undefined {
+export function desiredTaints(
+  node: Node,
+  now: Date,
+  mayAddNoExecute: () => boolean = () => true,
+  noExecute = true,
+): Taint[] | undefined {
   const current = node.spec?.taints ?? [];
   const want: Taint[] = [];
   for (const c of node.status?.conditions ?? []) {
@@ -51,15 +57,21 @@ export function desiredTaints(node: Node, now: Date, mayAddNoExecute: () => bool
   }
   if (node.spec?.unschedulable) want.push({ key: TAINT.unschedulable, effect: 'NoSchedule' });
   const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
-  const noExecute = ready === 'False' ? TAINT.notReady : ready === 'Unknown' ? TAINT.unreachable : undefined;
-  if (noExecute) {
+  const noExecuteKey = !noExecute
+    ? undefined
+    : ready === 'False'
+      ? TAINT.notReady
+      : ready === 'Unknown'
+        ? TAINT.unreachable
+        : undefined;
+  if (noExecuteKey) {
     // Kept as it is while it stays: its timeAdded is when the node went bad.
-    const had = current.find((t) => t.key === noExecute && t.effect === 'NoExecute');
+    const had = current.find((t) => t.key === noExecuteKey && t.effect === 'NoExecute');
     const swap = current.some(
       (t) => t.effect === 'NoExecute' && (t.key === TAINT.notReady || t.key === TAINT.unreachable),
     );
     if (had) want.push(had);
-    else if (swap || mayAddNoExecute()) want.push({ key: noExecute, effect: 'NoExecute', timeAdded: metaTime(now) });
+    else if (swap || mayAddNoExecute()) want.push({ key: noExecuteKey, effect: 'NoExecute', timeAdded: metaTime(now) });
   }
   const kept = current.filter((t) => !managed(t));
   const same = (a: Taint, b: Taint) => a.key === b.key && a.effect === b.effect;

@@ -30,6 +30,12 @@ export interface ControllerManagerConfig {
   readonly nodeMonitorGracePeriodMs: number;
   /** --node-eviction-rate: nodes per second that may get a NoExecute taint. */
   readonly nodeEvictionRate: number;
+  /** --secondary-node-eviction-rate, --unhealthy-zone-threshold, --large-cluster-size-threshold. */
+  readonly secondaryNodeEvictionRate: number;
+  readonly unhealthyZoneThreshold: number;
+  readonly largeClusterSizeThreshold: number;
+  /** --node-monitor-period */
+  readonly nodeMonitorPeriodMs: number;
   readonly servingCsrAllowedCidrs: readonly string[];
   readonly servingCsrMaxExpirationSeconds: number;
   /** HTTPS on --secure-port (undefined with --secure-port=0). */
@@ -212,8 +218,11 @@ export async function loadControllerManagerConfig(
   if (!(duration > 0))
     problems.push({ code: 'BAD_VALUE', flag: 'cluster-signing-duration', message: 'must be positive' });
 
-  if (!(Number(flags['node-eviction-rate']) >= 0))
-    problems.push({ code: 'BAD_VALUE', flag: 'node-eviction-rate', message: 'must not be negative' });
+  for (const flag of ['node-eviction-rate', 'secondary-node-eviction-rate', 'large-cluster-size-threshold'])
+    if (!(Number(flags[flag]) >= 0)) problems.push({ code: 'BAD_VALUE', flag, message: 'must not be negative' });
+  const threshold = Number(flags['unhealthy-zone-threshold']);
+  if (!(threshold > 0 && threshold <= 1))
+    problems.push({ code: 'BAD_VALUE', flag: 'unhealthy-zone-threshold', message: 'must be in (0, 1]' });
   const secureServing = await loadSecureServing(flags, problems);
 
   if (problems.length > 0 || !credentials) throw new ConfigError(problems);
@@ -236,6 +245,10 @@ export async function loadControllerManagerConfig(
       : undefined,
     nodeMonitorGracePeriodMs: Number(flags['node-monitor-grace-period']),
     nodeEvictionRate: Number(flags['node-eviction-rate']),
+    secondaryNodeEvictionRate: Number(flags['secondary-node-eviction-rate']),
+    unhealthyZoneThreshold: threshold,
+    largeClusterSizeThreshold: Number(flags['large-cluster-size-threshold']),
+    nodeMonitorPeriodMs: Number(flags['node-monitor-period']),
     servingCsrAllowedCidrs: cidrs,
     servingCsrMaxExpirationSeconds: Math.floor(Number(flags['serving-csr-max-expiration']) / 1000),
     ...(secureServing ? { secureServing } : {}),

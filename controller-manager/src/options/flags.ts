@@ -116,11 +116,38 @@ export const CONTROLLER_MANAGER_FLAGS: readonly FlagSpec[] = [
       'Amount of time which we allow running Node to be unresponsive before marking it unhealthy (its Lease not renewed for this long).',
   },
   {
+    name: 'node-monitor-period',
+    type: 'duration',
+    default: '5s',
+    usage:
+      'The period for syncing NodeStatus in NodeController. mkube: nodes that stop reporting within one period are counted together before any gets a NoExecute taint.',
+  },
+  {
     name: 'node-eviction-rate',
     type: 'float',
     default: 0.1,
     usage:
       'Number of nodes per second on which pods are deleted in case of node failure when a zone is healthy (the rate at which nodes get their NoExecute taint).',
+  },
+  {
+    name: 'secondary-node-eviction-rate',
+    type: 'float',
+    default: 0.01,
+    usage:
+      'Number of nodes per second on which pods are deleted in case of node failure when a zone is unhealthy (see --unhealthy-zone-threshold). This value is implicitly overridden to 0 if the cluster size is smaller than --large-cluster-size-threshold.',
+  },
+  {
+    name: 'unhealthy-zone-threshold',
+    type: 'float',
+    default: 0.55,
+    usage: 'Fraction of Nodes in a zone which needs to be not Ready (minimum 3) for zone to be treated as unhealthy.',
+  },
+  {
+    name: 'large-cluster-size-threshold',
+    type: 'int',
+    default: 50,
+    usage:
+      'Number of nodes from which node-lifecycle-controller treats the cluster as large for the eviction logic purposes. --secondary-node-eviction-rate is implicitly overridden to 0 for clusters this size or smaller.',
   },
   {
     name: 'serving-csr-allowed-cidrs',

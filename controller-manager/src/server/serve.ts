@@ -93,10 +93,14 @@ function configz(config: ControllerManagerConfig): unknown {
             : {}),
         },
       },
+      KubeCloudShared: { NodeMonitorPeriod: formatDuration(config.nodeMonitorPeriodMs) },
       CSRSigningController: { ClusterSigningDuration: formatDuration(config.signingDurationMs) },
       NodeLifecycleController: {
         NodeMonitorGracePeriod: formatDuration(config.nodeMonitorGracePeriodMs),
         NodeEvictionRate: config.nodeEvictionRate,
+        SecondaryNodeEvictionRate: config.secondaryNodeEvictionRate,
+        LargeClusterSizeThreshold: config.largeClusterSizeThreshold,
+        UnhealthyZoneThreshold: config.unhealthyZoneThreshold,
       },
     },
   };
