@@ -32,13 +32,19 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(extraApiserverArgs: ExtraArgs = []): Promise<Cluster> {
-  const fx = await startFixture((pki) => [
-    '--authorization-mode=Node,RBAC',
-    '--enable-bootstrap-token-auth',
-    '--enable-admission-plugins=NodeRestriction',
-    ...(typeof extraApiserverArgs === 'function' ? extraApiserverArgs(pki) : extraApiserverArgs),
-  ]);
+export async function startCluster(
+  extraApiserverArgs: ExtraArgs = [],
+  apiserverOptions: Parameters<typeof startFixture>[1] = {},
+): Promise<Cluster> {
+  const fx = await startFixture(
+    (pki) => [
+      '--authorization-mode=Node,RBAC',
+      '--enable-bootstrap-token-auth',
+      '--enable-admission-plugins=NodeRestriction',
+      ...(typeof extraApiserverArgs === 'function' ? extraApiserverArgs(pki) : extraApiserverArgs),
+    ],
+    apiserverOptions,
+  );
   const caPem = readFileSync(fx.pki.caCrt, 'utf8');
   const admin = createClient({
     server: fx.url,

@@ -14,8 +14,10 @@ import { admitNamespaceDelete, admitNamespacedCreate } from '../admission/namesp
 import { toTable, wantsTable } from '../printers/index.js';
 import type { ResourceDef } from '../registry/catalog.js';
 import { jsonOf } from '../registry/codec.js';
-import { parseFilter } from '../registry/filter.js';
+import type { ComponentStatuses } from '../registry/core/componentstatus.js';
+import { matchesFilter, parseFilter } from '../registry/filter.js';
 import { Registries } from '../registry/index.js';
+import type { RESTStrategy } from '../registry/strategy.js';
 import type { RequestInfo } from '../request/requestinfo.js';
 import type { ReviewHandler } from '../review/index.js';
 import type { ResourceRequestContext } from '../server/context.js';
@@ -50,6 +52,8 @@ export interface ResourceHandlerDeps {
     user: UserInfo,
     scope: { addWarning(text: string): void; addAuditAnnotation(key: string, value: string): void },
   ) => Promise<TokenRequest>;
+  /** v1 ComponentStatus, probed on each read; absent: not served. */
+  readonly componentStatuses?: ComponentStatuses;
   /** Built from `store` when not given. */
   readonly registries?: Registries;
   readonly now?: () => Date;
@@ -86,6 +90,8 @@ export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRe
           }),
         );
       }
+      if (c.def.group === '' && c.def.resource === 'componentstatuses' && deps.componentStatuses)
+        return await serveComponentStatuses(c, deps.componentStatuses, query, now());
       const registry = registries.get(c.def.group, c.def.resource);
       if (!registry) {
         if (deps.review && info.verb === 'create' && !info.subresource) {
@@ -216,6 +222,24 @@ function send(c: ResourceRequestContext, code: number, body: unknown, warnings?:
   const text = body !== null && typeof body === 'object' ? jsonOf(body) : JSON.stringify(body);
   if (warnings?.length) addWarnings(c, warnings);
   c.reply.code(code).header('content-type', 'application/json').send(text);
+}
+
+/** get and list; a list filtered by its selectors, as upstream's predicate does. */
+async function serveComponentStatuses(
+  c: ResourceRequestContext,
+  statuses: ComponentStatuses,
+  query: URLSearchParams,
+  now: Date,
+): Promise<void> {
+  const accept = String(c.request.headers.accept ?? '');
+  if (c.info.verb === 'get') {
+    const obj = await statuses.get(c.info.name);
+    return send(c, 200, wantsTable(accept) ? table(c, [obj], query, now) : obj);
+  }
+  const filter = parseFilter('componentstatuses', query.get('labelSelector'), query.get('fieldSelector'));
+  const items = (await statuses.list()).filter((o) => matchesFilter(filter, o, {} as RESTStrategy));
+  const list: List<KubeObject> = { kind: 'ComponentStatusList', apiVersion: 'v1', metadata: {}, items };
+  return send(c, 200, wantsTable(accept) ? table(c, items, query, now, list) : list);
 }
 
 function table(

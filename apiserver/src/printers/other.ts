@@ -2,6 +2,7 @@
 import type {
   CertificateSigningRequest,
   ClusterRoleBinding,
+  ComponentStatus,
   KubeObject,
   Lease,
   RoleBinding,
@@ -95,6 +96,25 @@ export const bindingPrinter: Printer = printer<RoleBinding | ClusterRoleBinding>
       s.users.join(', '),
       s.groups.join(', '),
       s.sas.join(', '),
+    ];
+  },
+});
+
+/** printComponentStatus: Healthy when the Healthy condition is True, Unhealthy otherwise. */
+export const componentStatusPrinter: Printer = printer<ComponentStatus>({
+  columns: [
+    NAME_COLUMN,
+    col('Status', 'Status of the component conditions'),
+    col('Message', 'Message of the component conditions'),
+    col('Error', 'Error of the component conditions'),
+  ],
+  cells: (o) => {
+    const c = o.conditions?.find((x) => x.type === 'Healthy');
+    return [
+      o.metadata.name,
+      c ? (c.status === 'True' ? 'Healthy' : 'Unhealthy') : 'Unknown',
+      c?.message ?? '',
+      c?.error ?? '',
     ];
   },
 });

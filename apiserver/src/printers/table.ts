@@ -15,7 +15,7 @@ import {
   serviceAccountPrinter,
 } from './core.js';
 import { endpointSlicePrinter } from './endpointslices.js';
-import { bindingPrinter, createdAtPrinter, csrPrinter, leasePrinter } from './other.js';
+import { bindingPrinter, componentStatusPrinter, createdAtPrinter, csrPrinter, leasePrinter } from './other.js';
 import { podPrinter } from './pods.js';
 import { endpointsPrinter, servicePrinter } from './services.js';
 import type { Printer } from './types.js';
@@ -31,6 +31,7 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   '/services': servicePrinter,
   '/endpoints': endpointsPrinter,
   '/events': eventPrinter,
+  '/componentstatuses': componentStatusPrinter,
   'discovery.k8s.io/endpointslices': endpointSlicePrinter,
   'coordination.k8s.io/leases': leasePrinter,
   'certificates.k8s.io/certificatesigningrequests': csrPrinter,

@@ -133,6 +133,15 @@ export const RESOURCES: readonly ResourceDef[] = Object.freeze([
     shortNames: ['ep'],
     deprecationWarning: 'v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice',
   }),
+  // Not stored: each read probes the components (registry/core/componentstatus.ts).
+  core({
+    resource: 'componentstatuses',
+    kind: 'ComponentStatus',
+    namespaced: false,
+    verbs: ['get', 'list'],
+    shortNames: ['cs'],
+    deprecationWarning: 'v1 ComponentStatus is deprecated in v1.19+',
+  }),
   def({ group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true }),
   def({
     group: 'discovery.k8s.io',

@@ -46,6 +46,7 @@ import { ApiServerMetrics } from '../metrics/index.js';
 import { registerOpenAPIRoutes } from '../openapi/index.js';
 import { publishAuthenticationInfo } from '../registry/authenticationinfo.js';
 import { ensureSystemNamespaces } from '../registry/bootstrap.js';
+import { componentStatuses } from '../registry/core/componentstatus.js';
 import { EVERYTHING } from '../registry/filter.js';
 import { Registries } from '../registry/index.js';
 import { resourcePrefix } from '../registry/keys.js';
@@ -72,6 +73,8 @@ export interface StartOptions {
   readonly log: Logger;
   /** Longest wait for in-flight requests before connections are cut (default 20 s). */
   readonly drainTimeoutMs?: number;
+  /** Where `componentstatuses` probes the controller-manager and the scheduler (default 10257, 10259). */
+  readonly componentPorts?: { readonly controllerManager: number; readonly scheduler: number };
 }
 
 export interface RunningApiServer {
@@ -456,6 +459,10 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       log,
       review,
       tokenRequest,
+      componentStatuses: componentStatuses({
+        storage: async () => storage.check(),
+        ...(opts.componentPorts ? { ports: opts.componentPorts } : {}),
+      }),
       authorize: async (info, user) => (await authorize(info, user, { authorizer: authz.authorizer, log })).error,
     });
     if (!config.kubelet.caPem) {

@@ -27,6 +27,7 @@ describe('catalog', () => {
       events: ['ev'],
       services: ['svc'],
       endpoints: ['ep'],
+      componentstatuses: ['cs'],
       certificatesigningrequests: ['csr'],
     });
     assert.equal(

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { parseFlags } from '@mkube/shared/flags';
 import { createLogger } from '@mkube/shared/log';
 import { APISERVER_FLAGS, type ApiServerConfig, ConfigError, loadApiServerConfig } from '../../src/config/index.ts';
-import { type RunningApiServer, startApiServer } from '../../src/server/server.ts';
+import { type RunningApiServer, type StartOptions, startApiServer } from '../../src/server/server.ts';
 
 export interface Pki {
   readonly dir: string;
@@ -175,7 +175,10 @@ export function configError(load: () => unknown): string {
 /** Extra apiserver flags, or a function making them once the PKI exists (flags naming files it issues). */
 export type ExtraArgs = string[] | ((pki: Pki) => string[]);
 
-export async function startFixture(extraArgs: ExtraArgs = []): Promise<Fixture> {
+export async function startFixture(
+  extraArgs: ExtraArgs = [],
+  startOptions: Omit<StartOptions, 'log'> = {},
+): Promise<Fixture> {
   const dir = tempDir('apiserver');
   const pki = makePki(dir);
   const extra = typeof extraArgs === 'function' ? extraArgs(pki) : extraArgs;
@@ -183,7 +186,7 @@ export async function startFixture(extraArgs: ExtraArgs = []): Promise<Fixture> 
   const config = loadApiServerConfig(parsed.flags, parsed.given);
   const logs: string[] = [];
   const log = createLogger({ name: 'kube-apiserver', destination: { write: (s: string) => logs.push(s) } as never });
-  const server = await startApiServer(config, { log, drainTimeoutMs: 3000 });
+  const server = await startApiServer(config, { log, drainTimeoutMs: 3000, ...startOptions });
   const url = `https://127.0.0.1:${server.port}`;
   const kubeconfig = join(dir, 'admin.conf');
   writeKubeconfig(kubeconfig, url, pki);

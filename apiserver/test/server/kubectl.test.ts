@@ -13,6 +13,7 @@ const EXPECTED_RESOURCES = [
   ['pods', 'po', 'v1', 'true', 'Pod', 'create,delete,deletecollection,get,list,patch,update,watch'],
   ['services', 'svc', 'v1', 'true', 'Service', 'create,delete,deletecollection,get,list,patch,update,watch'],
   ['endpoints', 'ep', 'v1', 'true', 'Endpoints', 'create,delete,deletecollection,get,list,patch,update,watch'],
+  ['componentstatuses', 'cs', 'v1', 'false', 'ComponentStatus', 'get,list'],
   [
     'certificatesigningrequests',
     'csr',
@@ -96,7 +97,7 @@ for (const minor of [27, 33]) {
         const got = rows.find((row) => row[0] === want[0]);
         assert.deepEqual(got?.slice(0, cols.length), cols, `${want[0]}: ${r.out}`);
       }
-      assert.equal(rows.length, 26);
+      assert.equal(rows.length, 27);
     });
 
     it('get --raw /apis returns the group list', async () => {

@@ -611,3 +611,15 @@ export interface EndpointSubset {
 export interface Endpoints extends KubeObject {
   subsets?: EndpointSubset[];
 }
+
+/** v1 ComponentStatus (deprecated in v1.19+): a control plane component's health as the apiserver probes it. */
+export interface ComponentCondition {
+  type: 'Healthy';
+  status: 'True' | 'False' | 'Unknown';
+  message?: string;
+  error?: string;
+}
+
+export interface ComponentStatus extends KubeObject {
+  conditions?: ComponentCondition[];
+}
