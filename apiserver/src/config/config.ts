@@ -47,6 +47,8 @@ export interface RequestHeaderConfig {
   readonly ca: ClientCAConfig;
   readonly allowedNames: readonly string[];
   readonly usernameHeaders: readonly string[];
+  /** --requestheader-uid-headers (RemoteRequestHeaderUID). */
+  readonly uidHeaders: readonly string[];
   readonly groupHeaders: readonly string[];
   readonly extraHeaderPrefixes: readonly string[];
 }
@@ -272,6 +274,7 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
         ca: Object.freeze({ file: rhFile, pem, certs: Object.freeze(certs) }),
         allowedNames: list('requestheader-allowed-names'),
         usernameHeaders,
+        uidHeaders: list('requestheader-uid-headers'),
         groupHeaders: list('requestheader-group-headers'),
         extraHeaderPrefixes: list('requestheader-extra-headers-prefix'),
       });

@@ -172,6 +172,12 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     usage: 'List of request headers to inspect for usernames. X-Remote-User is common.',
   },
   {
+    name: 'requestheader-uid-headers',
+    type: 'stringSlice',
+    usage:
+      'List of request headers to inspect for UIDs. X-Remote-Uid is suggested. Requires the RemoteRequestHeaderUID feature to be enabled (beta, on by default since 1.33).',
+  },
+  {
     name: 'requestheader-group-headers',
     type: 'stringSlice',
     usage: 'List of request headers to inspect for groups. X-Remote-Group is suggested.',

@@ -33,6 +33,7 @@ function wantedData(info: AuthenticationInfo, current: Record<string, string>): 
     data['requestheader-client-ca-file'] = mergeBundles(current['requestheader-client-ca-file'], rh.ca.pem);
     data['requestheader-allowed-names'] = JSON.stringify(rh.allowedNames);
     data['requestheader-username-headers'] = JSON.stringify(rh.usernameHeaders);
+    data['requestheader-uid-headers'] = JSON.stringify(rh.uidHeaders);
     data['requestheader-group-headers'] = JSON.stringify(rh.groupHeaders);
     data['requestheader-extra-headers-prefix'] = JSON.stringify(rh.extraHeaderPrefixes);
   }

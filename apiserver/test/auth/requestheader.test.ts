@@ -30,6 +30,7 @@ describe('request-header (front-proxy) authentication', () => {
       `--requestheader-client-ca-file=${join(dir, 'fp-ca.crt')}`,
       '--requestheader-allowed-names=front-proxy-client',
       '--requestheader-username-headers=X-Remote-User',
+      '--requestheader-uid-headers=X-Remote-Uid',
       '--requestheader-group-headers=X-Remote-Group',
       '--requestheader-extra-headers-prefix=X-Remote-Extra-',
     ]);
@@ -57,6 +58,7 @@ describe('request-header (front-proxy) authentication', () => {
   const proxy = (cn: string) => ['--cert', join(dir, `${cn}.crt`), '--key', join(dir, `${cn}.key`)];
   const asserted = [
     'X-Remote-User: bob',
+    'X-Remote-Uid: 4f1c-bob',
     'X-Remote-Group: devs',
     'X-Remote-Group: ops',
     'X-Remote-Extra-Scopes: openid',
@@ -67,8 +69,26 @@ describe('request-header (front-proxy) authentication', () => {
     assert.match(r.stdout, /\n201$/);
     const u = JSON.parse(r.stdout.replace(/\n201$/, '')).status.userInfo;
     assert.equal(u.username, 'bob');
+    assert.equal(u.uid, '4f1c-bob', 'the UID header (RemoteRequestHeaderUID)');
     assert.deepEqual(u.groups, ['devs', 'ops', 'system:authenticated']);
     assert.deepEqual(u.extra, { scopes: ['openid'] });
+  });
+
+  it('publishes the header names in kube-system/extension-apiserver-authentication', async () => {
+    const r = await run('kubectl', [
+      '--kubeconfig',
+      fx.kubeconfig,
+      'get',
+      'configmap',
+      '-n',
+      'kube-system',
+      'extension-apiserver-authentication',
+      '-o',
+      'json',
+    ]);
+    const data = JSON.parse(r.stdout).data;
+    assert.equal(data['requestheader-uid-headers'], '["X-Remote-Uid"]');
+    assert.equal(data['requestheader-username-headers'], '["X-Remote-User"]');
   });
 
   it('ignores them from a front-proxy certificate with another name, from a normal client, and from anonymous', async () => {
@@ -77,7 +97,9 @@ describe('request-header (front-proxy) authentication', () => {
       ['--cert', fx.pki.adminCrt, '--key', fx.pki.adminKey],
       [...asserted, 'X-Remote-User: system:admin'],
     );
-    assert.equal(JSON.parse(admin.stdout.replace(/\n201$/, '')).status.userInfo.username, 'kubernetes-admin');
+    const adminInfo = JSON.parse(admin.stdout.replace(/\n201$/, '')).status.userInfo;
+    assert.equal(adminInfo.username, 'kubernetes-admin');
+    assert.equal(adminInfo.uid, undefined, 'no UID from a header a normal client sent');
     const anon = await whoami([], asserted);
     assert.match(anon.stdout, /\n403$/);
     assert.match(anon.stdout, /User \\"system:anonymous\\"/);

@@ -1,6 +1,7 @@
 // Request-header (front-proxy) authentication (k8s.io/apiserver request/headerrequest): the user in
 // X-Remote-User-style headers is believed only when the client certificate verifies against the
-// requestheader CA, for client auth, with a common name from the allowed list (empty: any).
+// requestheader CA, for client auth, with a common name from the allowed list (empty: any). The
+// user's UID comes from the first of the UID headers with a value (RemoteRequestHeaderUID).
 import { type ParsedCertificate, parseCertificateDer, verifyCertificate } from '../pki/index.js';
 import type { Authenticator, AuthnRequest, UserInfo } from './types.js';
 
@@ -9,6 +10,8 @@ export interface RequestHeaderOptions {
   readonly roots: readonly ParsedCertificate[] | (() => readonly ParsedCertificate[]);
   readonly allowedNames: readonly string[];
   readonly usernameHeaders: readonly string[];
+  /** Empty or absent: the front proxy asserts no UID. */
+  readonly uidHeaders?: readonly string[];
   readonly groupHeaders: readonly string[];
   readonly extraHeaderPrefixes: readonly string[];
   readonly now?: () => Date;
@@ -23,11 +26,12 @@ function values(h: AuthnRequest['headers'], name: string): string[] {
 /** Whether a header is one the front proxy sets (so it must never pass through untrusted). */
 export function isRequestHeader(
   name: string,
-  o: Pick<RequestHeaderOptions, 'usernameHeaders' | 'groupHeaders' | 'extraHeaderPrefixes'>,
+  o: Pick<RequestHeaderOptions, 'usernameHeaders' | 'uidHeaders' | 'groupHeaders' | 'extraHeaderPrefixes'>,
 ): boolean {
   const n = name.toLowerCase();
   return (
     o.usernameHeaders.some((h) => h.toLowerCase() === n) ||
+    (o.uidHeaders ?? []).some((h) => h.toLowerCase() === n) ||
     o.groupHeaders.some((h) => h.toLowerCase() === n) ||
     o.extraHeaderPrefixes.some((p) => n.startsWith(p.toLowerCase()))
   );
@@ -54,6 +58,7 @@ export function requestHeaderAuthenticator(o: RequestHeaderOptions): Authenticat
       if (o.allowedNames.length > 0 && !o.allowedNames.includes(chain[0]!.subject.commonName)) return null;
       const username = o.usernameHeaders.map((h) => values(req.headers, h)[0]).find((u) => u !== undefined);
       if (!username) return null;
+      const uid = (o.uidHeaders ?? []).map((h) => values(req.headers, h)[0]).find((u) => u !== undefined);
       const groups = o.groupHeaders.flatMap((h) => values(req.headers, h));
       const extra: Record<string, string[]> = {};
       for (const [name, raw] of Object.entries(req.headers)) {
@@ -67,7 +72,7 @@ export function requestHeaderAuthenticator(o: RequestHeaderOptions): Authenticat
         }
         extra[key] = [...(extra[key] ?? []), ...(Array.isArray(raw) ? raw : [raw as string])];
       }
-      return { username, groups, ...(Object.keys(extra).length ? { extra } : {}) };
+      return { username, ...(uid ? { uid } : {}), groups, ...(Object.keys(extra).length ? { extra } : {}) };
     },
   };
 }
