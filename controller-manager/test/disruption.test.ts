@@ -3,8 +3,12 @@
 // in a partial disruption gets none either, and a zone that is wholly down while another is healthy
 // is tainted at the normal rate.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import type { Lease, Node, Taint } from '@mkube/shared/api';
+import { issueClient } from '../../apiserver/test/server/fixture.ts';
+import { freePort } from '../../e2e/src/harness.ts';
 import { type Cluster, startCluster, waitFor } from './fixture.ts';
 
 const NODES = { group: '', version: 'v1', resource: 'nodes' } as const;
@@ -17,11 +21,40 @@ describe('node lifecycle: zone disruption', () => {
   /** Nodes whose Lease the test keeps renewing, as a live kubelet would. */
   const alive = new Set<string>();
   let renewing: NodeJS.Timeout | undefined;
+  let port: number;
+  let master: { crt: string; key: string };
+
+  /** The node_collector lines of the controller-manager's /metrics, read as system:masters. */
+  const nodeCollector = () =>
+    new Promise<string[]>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/metrics',
+          rejectUnauthorized: false,
+          cert: readFileSync(master.crt),
+          key: readFileSync(master.key),
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve(body.split('\n').filter((l) => l.startsWith('node_collector_'))));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
 
   before(async () => {
     cl = await startCluster();
+    port = await freePort();
+    master = await issueClient(cl.fx, 'breakglass', ['system:masters']);
     // A fast eviction rate: a taint the zone rules allow appears within a fraction of a second.
     await cl.startKcm([
+      `--secure-port=${port}`,
+      '--bind-address=127.0.0.1',
+      `--client-ca-file=${cl.fx.pki.caCrt}`,
       '--leader-elect=false',
       '--node-monitor-grace-period=2s',
       '--node-monitor-period=1s',
@@ -130,5 +163,26 @@ describe('node lifecycle: zone disruption', () => {
     alive.delete('p4');
     await expectTaints(['p1', 'p2', 'p3', 'p4'], EVICTING);
     assert.deepEqual(await taintsOf('r1'), []);
+  });
+
+  it('/metrics: upstream’s node_collector series per zone (the zone key, NUL included)', async () => {
+    const lines = await nodeCollector();
+    const z1 = 'r:\0:z1';
+    // The unlabelled zone: m1, m2 tainted once each (master disruption took nothing away that counted
+    // twice); r1 Ready. z1: four nodes, all down and tainted.
+    for (const want of [
+      'node_collector_evictions_total{zone=""} 2',
+      'node_collector_unhealthy_nodes_in_zone{zone=""} 2',
+      'node_collector_zone_size{zone=""} 3',
+      `node_collector_evictions_total{zone="${z1}"} 4`,
+      `node_collector_unhealthy_nodes_in_zone{zone="${z1}"} 4`,
+      `node_collector_zone_health{zone="${z1}"} 0`,
+      `node_collector_zone_size{zone="${z1}"} 4`,
+    ])
+      assert.ok(lines.includes(want), `${want} in\n${lines.join('\n')}`);
+    assert.ok(
+      lines.some((l) => /^node_collector_zone_health\{zone=""\} 33\.33/.test(l)),
+      lines.join('\n'),
+    );
   });
 });

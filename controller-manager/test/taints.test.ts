@@ -175,6 +175,36 @@ describe('zone disruption', () => {
     assert.equal(small.rate(':\0:z1'), 0);
   });
 
+  it('metrics: node_collector series per zone; a zone gone reads size 0, health 100', () => {
+    const z = new ZoneDisruption(S);
+    z.observe('a', n('a', 'True', 'z1'));
+    z.observe('b', n('b', 'Unknown', 'z1'));
+    z.evicted(':\0:z1');
+    assert.deepEqual(z.metrics(), [
+      '# HELP node_collector_evictions_total [STABLE] Number of Node evictions that happened since current instance of NodeController started.',
+      '# TYPE node_collector_evictions_total counter',
+      'node_collector_evictions_total{zone=":\0:z1"} 1',
+      '# HELP node_collector_unhealthy_nodes_in_zone [ALPHA] Gauge measuring number of not Ready Nodes per zones.',
+      '# TYPE node_collector_unhealthy_nodes_in_zone gauge',
+      'node_collector_unhealthy_nodes_in_zone{zone=":\0:z1"} 1',
+      '# HELP node_collector_zone_health [ALPHA] Gauge measuring percentage of healthy nodes per zone.',
+      '# TYPE node_collector_zone_health gauge',
+      'node_collector_zone_health{zone=":\0:z1"} 50',
+      '# HELP node_collector_zone_size [ALPHA] Gauge measuring number of registered Nodes per zones.',
+      '# TYPE node_collector_zone_size gauge',
+      'node_collector_zone_size{zone=":\0:z1"} 2',
+    ]);
+    z.observe('a', undefined);
+    z.observe('b', undefined);
+    const gone = z.metrics().filter((l) => !l.startsWith('#'));
+    assert.deepEqual(gone, [
+      'node_collector_evictions_total{zone=":\0:z1"} 1',
+      'node_collector_unhealthy_nodes_in_zone{zone=":\0:z1"} 0',
+      'node_collector_zone_health{zone=":\0:z1"} 100',
+      'node_collector_zone_size{zone=":\0:z1"} 0',
+    ]);
+  });
+
   it('tokens: a node newly not Ready waits for the next monitor tick, then the zone rate applies', () => {
     const z = new ZoneDisruption({ ...S, monitorPeriodMs: 1000 });
     z.observe('h', n('h', 'True'), 0);

@@ -53,12 +53,18 @@ export const DEFAULT_DISRUPTION: DisruptionSettings = {
   monitorPeriodMs: 5000,
 };
 
+/** A Prometheus label value: backslash, quote and newline escaped. */
+const labelValue = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
 /** ComputeZoneState from a zone's counts. */
 export function computeZoneState(ready: number, notReady: number, threshold: number): ZoneState {
   if (ready === 0 && notReady > 0) return 'FullDisruption';
   if (notReady > 2 && notReady / (notReady + ready) >= threshold) return 'PartialDisruption';
   return 'Normal';
 }
+
+/** The zone states of the running node lifecycle controllers, for the secure port's /metrics. */
+export const RUNNING_ZONE_DISRUPTION = new Set<ZoneDisruption>();
 
 /** What a change of the counts did, for the controller to act on. */
 export type DisruptionChange =
@@ -84,6 +90,8 @@ export class ZoneDisruption {
   readonly #counts = new Map<string, { ready: number; notReady: number }>();
   readonly #states = new Map<string, ZoneState>();
   readonly #nextToken = new Map<string, number>();
+  /** NoExecute taints added per zone (node_collector_evictions_total), from the zone's first sight. */
+  readonly #evictions = new Map<string, number>();
   #masterDisruption = false;
 
   constructor(readonly settings: DisruptionSettings = DEFAULT_DISRUPTION) {}
@@ -131,7 +139,10 @@ export class ZoneDisruption {
     const next = new Map<string, ZoneState>();
     for (const [zone, c] of this.#counts) next.set(zone, computeZoneState(c.ready, c.notReady, threshold));
     const allAre = [...next.values()].every((s) => s === 'FullDisruption');
-    for (const zone of next.keys()) if (!this.#states.has(zone)) this.#states.set(zone, 'Initial');
+    for (const zone of next.keys()) {
+      if (!this.#states.has(zone)) this.#states.set(zone, 'Initial');
+      if (!this.#evictions.has(zone)) this.#evictions.set(zone, 0);
+    }
     for (const zone of this.#states.keys()) if (!next.has(zone)) this.#states.delete(zone);
     const allWas = [...this.#states.values()].every((s) => s === 'FullDisruption');
     if (allAre && allWas) return { kind: 'none' };
@@ -174,6 +185,51 @@ export class ZoneDisruption {
       default:
         return s.evictionRate;
     }
+  }
+
+  /** A NoExecute taint was added to a node of `zone`. */
+  evicted(zone: string): void {
+    this.#evictions.set(zone, (this.#evictions.get(zone) ?? 0) + 1);
+  }
+
+  /**
+   * upstream's node_collector series in the Prometheus text format: each zone's size, not-Ready
+   * count and health (a zone gone from the cluster reads 0, 0 and 100), and the NoExecute taints
+   * added in it. The zone label is the zone key, NUL byte included, as upstream's.
+   */
+  metrics(): string[] {
+    const zones = [...this.#evictions.keys()].sort();
+    if (zones.length === 0) return [];
+    const out: string[] = [];
+    const family = (name: string, type: string, help: string, value: (zone: string) => number) => {
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      for (const z of zones) out.push(`${name}{zone="${labelValue(z)}"} ${value(z)}`);
+    };
+    const size = (z: string) => {
+      const c = this.#counts.get(z);
+      return c ? c.ready + c.notReady : 0;
+    };
+    const unhealthy = (z: string) => this.#counts.get(z)?.notReady ?? 0;
+    family(
+      'node_collector_evictions_total',
+      'counter',
+      '[STABLE] Number of Node evictions that happened since current instance of NodeController started.',
+      (z) => this.#evictions.get(z) ?? 0,
+    );
+    family(
+      'node_collector_unhealthy_nodes_in_zone',
+      'gauge',
+      '[ALPHA] Gauge measuring number of not Ready Nodes per zones.',
+      unhealthy,
+    );
+    family(
+      'node_collector_zone_health',
+      'gauge',
+      '[ALPHA] Gauge measuring percentage of healthy nodes per zone.',
+      (z) => (size(z) === 0 ? 100 : (100 * (size(z) - unhealthy(z))) / size(z)),
+    );
+    family('node_collector_zone_size', 'gauge', '[ALPHA] Gauge measuring number of registered Nodes per zones.', size);
+    return out;
   }
 
   /**

@@ -16,6 +16,7 @@ import {
   type NodeCondition,
   type ObjectReference,
   type Pod,
+  type Taint,
 } from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
 import type { KubeClient } from '@mkube/shared/client';
@@ -27,10 +28,11 @@ import {
   DEFAULT_DISRUPTION,
   type DisruptionChange,
   type DisruptionSettings,
+  RUNNING_ZONE_DISRUPTION,
   ZoneDisruption,
   zoneKey,
 } from './disruption.js';
-import { desiredTaints } from './taints.js';
+import { desiredTaints, TAINT } from './taints.js';
 
 export const STANDARD_CONDITIONS = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure'] as const;
 
@@ -182,8 +184,13 @@ export class NodeLifecycleController implements Controller {
     return h;
   }
 
-  run(signal: AbortSignal): Promise<void> {
-    return runQueue(this.queue, 2, (name) => this.sync(name), this.log, signal);
+  async run(signal: AbortSignal): Promise<void> {
+    RUNNING_ZONE_DISRUPTION.add(this.#zones);
+    try {
+      await runQueue(this.queue, 2, (name) => this.sync(name), this.log, signal);
+    } finally {
+      RUNNING_ZONE_DISRUPTION.delete(this.#zones);
+    }
   }
 
   async sync(name: string): Promise<void> {
@@ -253,6 +260,10 @@ export class NodeLifecycleController implements Controller {
       if (isNotFound(err)) return;
       throw err;
     }
+    // An eviction, as upstream counts them: a node that had no NoExecute taint of ours now has one.
+    const evicting = (ts: readonly Taint[]) =>
+      ts.some((t) => t.effect === 'NoExecute' && (t.key === TAINT.notReady || t.key === TAINT.unreachable));
+    if (evicting(taints) && !evicting(node.spec?.taints ?? [])) this.#zones.evicted(zoneKey(node));
     this.log.debug({ node: name, taints: taints.map((t) => `${t.key}:${t.effect}`) }, 'updated the node taints');
   }
 

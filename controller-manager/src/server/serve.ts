@@ -6,6 +6,7 @@ import { clientOptionsFrom, type ResolvedCredentials } from '@mkube/shared/kubec
 import type { Logger } from '@mkube/shared/log';
 import { parseCertificatesPem } from '@mkube/shared/pki';
 import { dynamicCABundle, dynamicCertKeyPair } from '@mkube/shared/tls';
+import { RUNNING_ZONE_DISRUPTION } from '../nodelifecycle/disruption.js';
 import type { ControllerManagerConfig } from '../options/config.js';
 import type { SecureServingConfig } from '../options/serving.js';
 import { RUNNING_QUEUES } from '../workqueue/index.js';
@@ -63,6 +64,9 @@ function metricsText(isLeader: boolean, leaseName: string | undefined): string {
       (m) => m.retries,
     );
   }
+  // One node lifecycle controller runs per process (the leader's).
+  const zones = RUNNING_ZONE_DISRUPTION.values().next().value;
+  if (zones) lines.push(...zones.metrics());
   if (leaseName) {
     lines.push(
       "# HELP leader_election_master_status [ALPHA] Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease. Please make sure to group by name.",
