@@ -236,6 +236,34 @@ describe('kubelet API (10250)', () => {
     for (const t of [stats.node.startTime, stats.node.cpu.time, stats.node.memory.time]) {
       assert.match(t, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     }
+    // The ticker's own figures, from its process group: the same in the Summary API and resource metrics.
+    const ticker = stats.pods.find((p: { podRef: { name: string } }) => p.podRef.name === 'ticker-node-api');
+    assert.equal(ticker?.containers[0]?.name, 'main');
+    assert.ok(ticker.containers[0].memory.workingSetBytes > 0, JSON.stringify(ticker));
+    assert.ok(ticker.memory.workingSetBytes >= ticker.containers[0].memory.workingSetBytes);
+    const resource = (await curlKubelet(k, '/metrics/resource', opts)).body;
+    const sample = (re: RegExp) => {
+      const m = re.exec(resource);
+      assert.ok(m, `${re} in\n${resource}`);
+      return { value: Number(m[1]), ms: Number(m[2]) };
+    };
+    const nodeCpu = sample(/^node_cpu_usage_seconds_total (\S+) (\d+)$/m);
+    assert.ok(nodeCpu.value > 0 && Math.abs(nodeCpu.ms - Date.now()) < 60_000, 'a timestamp in milliseconds');
+    assert.ok(sample(/^node_memory_working_set_bytes (\S+) (\d+)$/m).value > 0);
+    const labels = 'container="main",namespace="default",pod="ticker-node-api"';
+    assert.ok(sample(new RegExp(`^container_memory_working_set_bytes\\{${labels}\\} (\\S+) (\\d+)$`, 'm')).value > 0);
+    assert.ok(sample(new RegExp(`^container_cpu_usage_seconds_total\\{${labels}\\} (\\S+) (\\d+)$`, 'm')).value >= 0);
+    const started =
+      /^container_start_time_seconds\{container="main",namespace="default",pod="ticker-node-api"\} (\S+)$/m.exec(
+        resource,
+      );
+    assert.ok(started && Math.abs(Number(started[1]) * 1000 - Date.now()) < 600_000, resource);
+    assert.match(resource, /^pod_memory_working_set_bytes\{namespace="default",pod="ticker-node-api"\} \d+ \d+$/m);
+    assert.match(
+      resource,
+      /^# HELP node_cpu_usage_seconds_total \[STABLE\] Cumulative cpu time consumed by the node in core-seconds$/m,
+    );
+    assert.match(resource, /^resource_scrape_error 0$/m);
     const logs = await curlKubelet(k, '/logs/', opts);
     assert.equal(logs.status, 200);
     assert.match(logs.body, /default_ticker-node-api_/);
@@ -249,6 +277,9 @@ describe('kubelet API (10250)', () => {
     const r = await curlKubelet(k, '/pods', { caCrt: ca(), token: 'abcdef.0123456789abcdef' });
     assert.equal(r.status, 403);
     assert.match(r.body, /^Forbidden \(user=system:bootstrap:abcdef, verb=get, resource=nodes, subresource=proxy\)$/);
+    const res = await curlKubelet(k, '/metrics/resource', { caCrt: ca(), token: 'abcdef.0123456789abcdef' });
+    assert.equal(res.status, 403);
+    assert.match(res.body, /subresource=metrics\)$/, 'resource metrics are nodes/metrics');
     const bad = await curlKubelet(k, '/pods', { caCrt: ca(), token: 'abcdef.ffffffffffffffff' });
     assert.equal(bad.status, 401);
     // Granting nodes/proxy to the bootstrappers group lets the same token in (after the deny cache).

@@ -18,6 +18,8 @@ import type { Logger } from '@mkube/shared/log';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { streamLog } from '../runtime/logs.js';
 import type { ProcessRuntime } from '../runtime/runtime.js';
+import { cpuAndMemoryStats } from '../stats/provider.js';
+import { renderResourceMetrics } from '../stats/resourcemetrics.js';
 import { kubeletAttributes, subresourcesFor } from './auth.js';
 import { EXEC_PROTOCOLS, execParams, failureStatus, runAttach, runExec } from './exec.js';
 import type { KubeletListener } from './listener.js';
@@ -129,26 +131,34 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
   app.get('/metrics', async (_req, reply) =>
     reply.type('text/plain; version=0.0.4; charset=utf-8').send(renderMetrics(d.nodeName, d.metrics)),
   );
+  // The Summary API's CPU and memory part, and the same figures as resource metrics.
+  const statsNow = () => cpuAndMemoryStats(d.runtime.pods());
   app.get('/stats/summary', async () => {
-    const mem = process.memoryUsage();
-    const cpu = process.cpuUsage();
-    const now = metaTime();
+    const { node, pods } = statsNow();
+    const metaOf = <T extends { time: Date }>(x: T | undefined) => (x ? { ...x, time: metaTime(x.time) } : undefined);
     return {
       node: {
         nodeName: d.nodeName,
         startTime: metaTime(d.startTime),
-        cpu: { time: now, usageCoreNanoSeconds: (cpu.user + cpu.system) * 1000 },
-        memory: { time: now, workingSetBytes: mem.rss, rssBytes: mem.rss },
+        cpu: metaOf(node.cpu),
+        memory: metaOf(node.memory),
       },
-      pods: d.runtime.pods().map((p) => ({
-        podRef: { name: p.metadata?.name, namespace: p.metadata?.namespace, uid: p.metadata?.uid },
-        startTime: p.status?.startTime,
-        containers: (p.status?.containerStatuses ?? []).map((c) => ({
-          name: c.name,
-          startTime: c.state?.running?.startedAt,
-        })),
+      pods: pods.map((p) => ({
+        ...p,
+        containers: p.containers.map((c) => ({ ...c, cpu: metaOf(c.cpu), memory: metaOf(c.memory) })),
+        cpu: metaOf(p.cpu),
+        memory: metaOf(p.memory),
       })),
     };
+  });
+  app.get('/metrics/resource', async (req, reply) => {
+    let stats: ReturnType<typeof statsNow> | undefined;
+    try {
+      stats = statsNow();
+    } catch (e) {
+      req.log.error({ err: (e as Error).message }, 'Error getting summary for resourceMetric prometheus endpoint');
+    }
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(renderResourceMetrics(stats));
   });
 
   // /logs/ serves the pod log tree read-only (upstream serves the host's /var/log).
