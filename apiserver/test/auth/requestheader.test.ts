@@ -5,7 +5,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CertificateAuthority, encodePrivateKeyPem, generateKeyPair } from '@mkube/shared/pki';
-import { type Fixture, run, startFixture, tempDir } from '../server/fixture.ts';
+import { type Fixture, kubectl, run, startFixture, tempDir } from '../server/fixture.ts';
 
 describe('request-header (front-proxy) authentication', () => {
   let fx: Fixture;
@@ -75,9 +75,7 @@ describe('request-header (front-proxy) authentication', () => {
   });
 
   it('publishes the header names in kube-system/extension-apiserver-authentication', async () => {
-    const r = await run('kubectl', [
-      '--kubeconfig',
-      fx.kubeconfig,
+    const r = await kubectl(fx, [
       'get',
       'configmap',
       '-n',
@@ -86,7 +84,7 @@ describe('request-header (front-proxy) authentication', () => {
       '-o',
       'json',
     ]);
-    const data = JSON.parse(r.stdout).data;
+    const data = JSON.parse(r.out).data;
     assert.equal(data['requestheader-uid-headers'], '["X-Remote-Uid"]');
     assert.equal(data['requestheader-username-headers'], '["X-Remote-User"]');
   });

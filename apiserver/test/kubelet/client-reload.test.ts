@@ -2,14 +2,13 @@
 // sets client-go's ReloadTLSFiles for its kubelet client): a renewed apiserver-kubelet-client pair
 // is what the kubelet sees on the next logs and exec, and a half-written pair is not taken.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { eventually, type Fixture, kubectl, replaceFile, startFixture, tempDir } from '../server/fixture.ts';
 import {
   createNodeAndPod,
   type FakeKubelet,
+  issueFromKubeletCA,
   type KubeletPki,
   kubeletFlags,
   makeKubeletPki,
@@ -33,28 +32,15 @@ after(async () => {
   if (pki) rmSync(pki.dir, { recursive: true, force: true });
 });
 
-/** A new key and a certificate for it from the kubelet CA, named `cn`; written beside the others. */
+/** A new key and a certificate for it from the kubelet CA, named `cn`. */
 function renewedPair(cn: string): { crt: Buffer; key: Buffer } {
-  const run = (args: string[]) => execFileSync('openssl', args, { cwd: pki.dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  run(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'renewed.key']);
-  run(['req', '-new', '-key', 'renewed.key', '-subj', `/CN=${cn}/O=kubeadm:cluster-admins`, '-out', 'renewed.csr']);
-  writeFileSync(join(pki.dir, 'renewed.ext'), 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n');
-  run(
-    [
-      'x509',
-      '-req',
-      '-in',
-      'renewed.csr',
-      '-CA',
-      'kca.crt',
-      '-CAkey',
-      'kca.key',
-      '-CAcreateserial',
-      '-days',
-      '1',
-    ].concat(['-extfile', 'renewed.ext', '-out', 'renewed.crt']),
+  const p = issueFromKubeletCA(
+    pki.dir,
+    'renewed',
+    `/CN=${cn}/O=kubeadm:cluster-admins`,
+    'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n',
   );
-  return { crt: readFileSync(join(pki.dir, 'renewed.crt')), key: readFileSync(join(pki.dir, 'renewed.key')) };
+  return { crt: readFileSync(p.crt), key: readFileSync(p.key) };
 }
 
 /** The client certificate's CN the kubelet saw on the request `kubectl args` made. */

@@ -25,6 +25,30 @@ export interface KubeletPki {
 const key = (f: string, dir: string) =>
   openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', f], dir);
 
+/** A new key `<name>.key` and its certificate `<name>.crt` from the kubelet CA in `dir`, for a day. */
+export function issueFromKubeletCA(dir: string, name: string, subj: string, ext: string): { crt: string; key: string } {
+  key(`${name}.key`, dir);
+  openssl(['req', '-new', '-key', `${name}.key`, '-subj', subj, '-out', `${name}.csr`], dir);
+  writeFileSync(join(dir, `${name}.ext`), ext);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'kca.crt',
+      '-CAkey',
+      'kca.key',
+      '-CAcreateserial',
+      '-days',
+      '1',
+    ].concat(['-extfile', `${name}.ext`, '-out', `${name}.crt`]),
+    dir,
+  );
+  return { crt: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
+}
+
 /** A kubelet CA (separate from the apiserver's, which exists only once the fixture runs) and its certs. */
 export function makeKubeletPki(dir: string): KubeletPki {
   key('kca.key', dir);
@@ -37,27 +61,7 @@ export function makeKubeletPki(dir: string): KubeletPki {
     ]),
     dir,
   );
-  const issue = (name: string, subj: string, ext: string) => {
-    key(`${name}.key`, dir);
-    openssl(['req', '-new', '-key', `${name}.key`, '-subj', subj, '-out', `${name}.csr`], dir);
-    writeFileSync(join(dir, `${name}.ext`), ext);
-    openssl(
-      [
-        'x509',
-        '-req',
-        '-in',
-        `${name}.csr`,
-        '-CA',
-        'kca.crt',
-        '-CAkey',
-        'kca.key',
-        '-CAcreateserial',
-        '-days',
-        '1',
-      ].concat(['-extfile', `${name}.ext`, '-out', `${name}.crt`]),
-      dir,
-    );
-  };
+  const issue = (name: string, subj: string, ext: string) => issueFromKubeletCA(dir, name, subj, ext);
   const serverExt = (san: string) =>
     `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`;
   issue(
