@@ -1,12 +1,12 @@
 // Test helpers: a kubelet PKI made with openssl, a fake kubelet (HTTPS + WebSocket v5, client
 // certificate required) and REST calls as the fixture's admin.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Fixture } from '../server/fixture.ts';
+import { type Fixture, issueFromCa } from '../server/fixture.ts';
 
 function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -26,28 +26,8 @@ const key = (f: string, dir: string) =>
   openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', f], dir);
 
 /** A new key `<name>.key` and its certificate `<name>.crt` from the kubelet CA in `dir`, for a day. */
-export function issueFromKubeletCA(dir: string, name: string, subj: string, ext: string): { crt: string; key: string } {
-  key(`${name}.key`, dir);
-  openssl(['req', '-new', '-key', `${name}.key`, '-subj', subj, '-out', `${name}.csr`], dir);
-  writeFileSync(join(dir, `${name}.ext`), ext);
-  openssl(
-    [
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'kca.crt',
-      '-CAkey',
-      'kca.key',
-      '-CAcreateserial',
-      '-days',
-      '1',
-    ].concat(['-extfile', `${name}.ext`, '-out', `${name}.crt`]),
-    dir,
-  );
-  return { crt: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
-}
+export const issueFromKubeletCA = (dir: string, name: string, subj: string, ext: string) =>
+  issueFromCa(dir, name, subj, ext, 'kca');
 
 /** A kubelet CA (separate from the apiserver's, which exists only once the fixture runs) and its certs. */
 export function makeKubeletPki(dir: string): KubeletPki {

@@ -25,9 +25,16 @@ function openssl(args: string[], cwd: string): void {
 
 /**
  * A P-256 key `<name>.key` and a certificate `<name>.crt` for `subj` with the extensions `ext`, signed
- * by the CA (`ca.crt`/`ca.key`) in `dir`.
+ * by the CA (`<ca>.crt`/`<ca>.key`, by default `ca`) in `dir`.
  */
-export function issueFromCa(dir: string, name: string, subj: string, ext: string): { crt: string; key: string } {
+export function issueFromCa(
+  dir: string,
+  name: string,
+  subj: string,
+  ext: string,
+  /** The CA's base name in `dir`. */
+  ca = 'ca',
+): { crt: string; key: string } {
   openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${name}.key`], dir);
   openssl(['req', '-new', '-key', `${name}.key`, '-subj', subj, '-out', `${name}.csr`], dir);
   writeFileSync(join(dir, `${name}.ext`), ext);
@@ -38,9 +45,9 @@ export function issueFromCa(dir: string, name: string, subj: string, ext: string
       '-in',
       `${name}.csr`,
       '-CA',
-      'ca.crt',
+      `${ca}.crt`,
       '-CAkey',
-      'ca.key',
+      `${ca}.key`,
       '-CAcreateserial',
       '-days',
       '1',
