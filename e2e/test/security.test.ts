@@ -829,6 +829,8 @@ describe('security regression suite', () => {
       assert.equal(r.text, 'Forbidden (user=system:node:node2, verb=get, resource=nodes, subresource=proxy)');
       const s = await kreq(node2.cred, '/stats/summary');
       assert.equal(s.text, 'Forbidden (user=system:node:node2, verb=get, resource=nodes, subresource=stats)');
+      const m = await kreq(node2.cred, '/metrics/resource');
+      assert.equal(m.text, 'Forbidden (user=system:node:node2, verb=get, resource=nodes, subresource=metrics)');
     });
     it('K3 a service-account token without nodes/proxy: 403', async () => {
       assert.equal(

@@ -1,5 +1,6 @@
 // Printers for CSRs, leases and RBAC (k/k printers.go).
 import type {
+  APIService,
   CertificateSigningRequest,
   ClusterRoleBinding,
   ComponentStatus,
@@ -115,6 +116,27 @@ export const componentStatusPrinter: Printer = printer<ComponentStatus>({
       c ? (c.status === 'True' ? 'Healthy' : 'Unhealthy') : 'Unknown',
       c?.message ?? '',
       c?.error ?? '',
+    ];
+  },
+});
+
+/** kube-aggregator's APIService table: "Local" or the service, the Available condition with its reason. */
+export const apiServicePrinter: Printer = printer<APIService>({
+  columns: [
+    NAME_COLUMN,
+    col('Service', 'The reference to the service that hosts this API endpoint.'),
+    col('Available', 'Whether this service is available.'),
+    AGE_COLUMN,
+  ],
+  cells: (o, now) => {
+    const svc = o.spec?.service;
+    const c = o.status?.conditions?.find((x) => x.type === 'Available');
+    const available = !c ? 'Unknown' : c.status !== 'True' && c.reason ? `${c.status} (${c.reason})` : c.status;
+    return [
+      o.metadata.name,
+      svc ? `${svc.namespace}/${svc.name}` : 'Local',
+      available,
+      timestampSince(o.metadata.creationTimestamp, now),
     ];
   },
 });

@@ -15,7 +15,14 @@ import {
   serviceAccountPrinter,
 } from './core.js';
 import { endpointSlicePrinter } from './endpointslices.js';
-import { bindingPrinter, componentStatusPrinter, createdAtPrinter, csrPrinter, leasePrinter } from './other.js';
+import {
+  apiServicePrinter,
+  bindingPrinter,
+  componentStatusPrinter,
+  createdAtPrinter,
+  csrPrinter,
+  leasePrinter,
+} from './other.js';
 import { podPrinter } from './pods.js';
 import { endpointsPrinter, servicePrinter } from './services.js';
 import type { Printer } from './types.js';
@@ -43,6 +50,7 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   'admissionregistration.k8s.io/validatingwebhookconfigurations': webhookConfigurationPrinter,
   'admissionregistration.k8s.io/validatingadmissionpolicies': validatingAdmissionPolicyPrinter,
   'admissionregistration.k8s.io/validatingadmissionpolicybindings': validatingAdmissionPolicyBindingPrinter,
+  'apiregistration.k8s.io/apiservices': apiServicePrinter,
 };
 
 export function printerFor(def: Pick<ResourceDef, 'group' | 'resource'>): Printer {

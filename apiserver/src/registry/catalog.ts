@@ -142,6 +142,16 @@ export const RESOURCES: readonly ResourceDef[] = Object.freeze([
     shortNames: ['cs'],
     deprecationWarning: 'v1 ComponentStatus is deprecated in v1.19+',
   }),
+  // The aggregator's own group, which kube-apiserver lists before every other.
+  def({
+    group: 'apiregistration.k8s.io',
+    version: 'v1',
+    resource: 'apiservices',
+    kind: 'APIService',
+    namespaced: false,
+    categories: ['api-extensions'],
+    subresources: [status('APIService')],
+  }),
   def({ group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true }),
   def({
     group: 'discovery.k8s.io',

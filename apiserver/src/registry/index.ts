@@ -13,6 +13,7 @@ import {
   validatingAdmissionPolicyStatusStrategy,
   validatingAdmissionPolicyStrategy,
 } from './admissionregistration/validatingadmissionpolicy.js';
+import { apiServiceStatusStrategy, apiServiceStrategy } from './apiregistration/strategy.js';
 import { RESOURCES, type ResourceDef } from './catalog.js';
 import { csrApprovalStrategy, csrStatusStrategy, csrStrategy } from './certificates/index.js';
 import { type CsrDurationMetrics, csrDurationHooks } from './certificates/metrics.js';
@@ -88,6 +89,10 @@ const WIRING: Readonly<Record<string, Wiring>> = {
   },
   'admissionregistration.k8s.io/validatingadmissionpolicybindings': {
     strategy: validatingAdmissionPolicyBindingStrategy,
+  },
+  'apiregistration.k8s.io/apiservices': {
+    strategy: apiServiceStrategy,
+    subresources: { status: apiServiceStatusStrategy },
   },
 };
 

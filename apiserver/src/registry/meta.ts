@@ -14,7 +14,9 @@ import type { ResourceDef } from './catalog.js';
 
 function nameValidatorFor(def: Pick<ResourceDef, 'group' | 'resource'>): NameValidator {
   if (def.group === '' && def.resource === 'namespaces') return validateDNS1123LabelName;
-  if (def.group === 'rbac.authorization.k8s.io') return validatePathSegmentName;
+  // APIService names are `version.group`, `v1.` for the core group: a path segment, checked further by its strategy.
+  if (def.group === 'rbac.authorization.k8s.io' || def.group === 'apiregistration.k8s.io')
+    return validatePathSegmentName;
   return validateDNS1123SubdomainName;
 }
 

@@ -44,6 +44,7 @@ import { kubeletClientCertificate } from '../kubelet/clientcert.js';
 import { createKubeletProxy, KubeletClient } from '../kubelet/index.js';
 import { ApiServerMetrics } from '../metrics/index.js';
 import { registerOpenAPIRoutes } from '../openapi/index.js';
+import { registerLocalAPIServices } from '../registry/apiregistration/autoregister.js';
 import { publishAuthenticationInfo } from '../registry/authenticationinfo.js';
 import { ensureSystemNamespaces } from '../registry/bootstrap.js';
 import { componentStatuses } from '../registry/core/componentstatus.js';
@@ -203,6 +204,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     const registries = new Registries(store, serviceOpts);
     await ensureSystemNamespaces(registries);
     if (config.authorizationModes.includes('RBAC')) await reconcileBootstrapPolicy(registries, log);
+    await registerLocalAPIServices(registries);
     const certs = servingCertificates(config.serving, config.clientCA, config.requestHeader?.ca, log);
     const authenticationInfo = (): Promise<void> =>
       publishAuthenticationInfo(registries, {

@@ -47,6 +47,7 @@ describe('legacy discovery', () => {
   it('lists groups and subresources as pods/log', () => {
     const groups = apiGroupList().groups.map((g) => g.name);
     assert.deepEqual(groups, [
+      'apiregistration.k8s.io',
       'coordination.k8s.io',
       'discovery.k8s.io',
       'certificates.k8s.io',

@@ -15,6 +15,13 @@ const EXPECTED_RESOURCES = [
   ['endpoints', 'ep', 'v1', 'true', 'Endpoints', 'create,delete,deletecollection,get,list,patch,update,watch'],
   ['componentstatuses', 'cs', 'v1', 'false', 'ComponentStatus', 'get,list'],
   [
+    'apiservices',
+    'apiregistration.k8s.io/v1',
+    'false',
+    'APIService',
+    'create,delete,deletecollection,get,list,patch,update,watch',
+  ],
+  [
     'certificatesigningrequests',
     'csr',
     'certificates.k8s.io/v1',
@@ -97,7 +104,7 @@ for (const minor of [27, 33]) {
         const got = rows.find((row) => row[0] === want[0]);
         assert.deepEqual(got?.slice(0, cols.length), cols, `${want[0]}: ${r.out}`);
       }
-      assert.equal(rows.length, 27);
+      assert.equal(rows.length, 28);
     });
 
     it('get --raw /apis returns the group list', async () => {

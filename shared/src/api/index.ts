@@ -1,5 +1,7 @@
 // The JSON shapes of every API object mkube serves, one file per API group, plus well-known names.
+
 export * from './admissionregistrationv1.js';
+export * from './apiregistration.js';
 export * from './authentication.js';
 export * from './authorization.js';
 export * from './certificates.js';
