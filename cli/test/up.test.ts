@@ -136,6 +136,46 @@ describe('mkube up', () => {
       join(dir, 'pki/apiserver-kubelet-client.key'),
     ];
     assert.equal(curl(kubeletUrl, asApiserver), '200');
+    // kubeadm's front proxy: X-Remote-User is believed from front-proxy-client's certificate and from no other.
+    const fromProxy = (cert: string, key: string) =>
+      curl(`https://127.0.0.1:${port}/api/v1/namespaces/kube-system/secrets`, [
+        '--cert',
+        cert,
+        '--key',
+        key,
+        '-H',
+        'X-Remote-User: front-proxied-admin',
+        '-H',
+        'X-Remote-Group: system:masters',
+      ]);
+    assert.equal(fromProxy(join(dir, 'pki/front-proxy-client.crt'), join(dir, 'pki/front-proxy-client.key')), '200');
+    // A node's own client certificate (the cluster CA's): the headers are ignored, it stays system:node:node1.
+    const nodeCert = join(dir, 'nodes/node1/pki/kubelet-client-current.pem');
+    assert.equal(fromProxy(nodeCert, nodeCert), '403');
+    assert.equal(
+      spawnSync(
+        'curl',
+        [
+          '-s',
+          '--cacert',
+          join(dir, 'pki/ca.crt'),
+          '--cert',
+          join(dir, 'pki/front-proxy-client.crt'),
+          '--key',
+          join(dir, 'pki/front-proxy-client.key'),
+          '-H',
+          'X-Remote-User: someone',
+          '-H',
+          'Content-Type: application/json',
+          '--data-binary',
+          '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}',
+          `https://127.0.0.1:${port}/apis/authentication.k8s.io/v1/selfsubjectreviews`,
+        ],
+        { encoding: 'utf8' },
+      ).stdout.includes('"username":"someone"'),
+      true,
+      'the front proxy asserts the user',
+    );
 
     // The controller-manager's secure port (self-signed for localhost, so -k), authentication and
     // authorization delegated to the apiserver: health for anyone, /metrics only for who may.

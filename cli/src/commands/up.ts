@@ -260,6 +260,12 @@ export const upCommand: Command = {
       `--tls-cert-file=${pki('apiserver.crt')}`,
       `--tls-private-key-file=${pki('apiserver.key')}`,
       `--client-ca-file=${pki('ca.crt')}`,
+      // kubeadm's front proxy: X-Remote-* headers believed only from front-proxy-client's certificate.
+      `--requestheader-client-ca-file=${pki('front-proxy-ca.crt')}`,
+      '--requestheader-allowed-names=front-proxy-client',
+      '--requestheader-username-headers=X-Remote-User',
+      '--requestheader-group-headers=X-Remote-Group',
+      '--requestheader-extra-headers-prefix=X-Remote-Extra-',
       ...authzArgs,
       '--enable-admission-plugins=NodeRestriction,ServiceAccount',
       '--enable-bootstrap-token-auth',
