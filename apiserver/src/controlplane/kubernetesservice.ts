@@ -17,6 +17,7 @@ import { StatusError } from '@mkube/shared/apierrors';
 import type { Logger } from '@mkube/shared/log';
 import { specialIpProblem } from '@mkube/shared/net';
 import type { Registries } from '../registry/index.js';
+import { apiserverContext } from '../registry/strategy.js';
 
 export const KUBERNETES_SERVICE = 'kubernetes';
 const NAMESPACE = 'default';
@@ -31,7 +32,7 @@ export interface KubernetesServiceOptions {
   readonly log: Logger;
 }
 
-const ctx = () => ({ user: { username: 'system:apiserver', groups: ['system:masters'] }, now: new Date() });
+const ctx = apiserverContext;
 const write = { dryRun: false };
 
 function desiredPorts(securePort: number): ServicePort[] {

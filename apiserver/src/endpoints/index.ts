@@ -17,7 +17,6 @@ import { jsonOf } from '../registry/codec.js';
 import type { ComponentStatuses } from '../registry/core/componentstatus.js';
 import { matchesFilter, parseFilter } from '../registry/filter.js';
 import { Registries } from '../registry/index.js';
-import type { RESTStrategy } from '../registry/strategy.js';
 import type { RequestInfo } from '../request/requestinfo.js';
 import type { ReviewHandler } from '../review/index.js';
 import type { ResourceRequestContext } from '../server/context.js';
@@ -237,7 +236,7 @@ async function serveComponentStatuses(
     return send(c, 200, wantsTable(accept) ? table(c, [obj], query, now) : obj);
   }
   const filter = parseFilter('componentstatuses', query.get('labelSelector'), query.get('fieldSelector'));
-  const items = (await statuses.list()).filter((o) => matchesFilter(filter, o, {} as RESTStrategy));
+  const items = (await statuses.list()).filter((o) => matchesFilter(filter, o));
   const list: List<KubeObject> = { kind: 'ComponentStatusList', apiVersion: 'v1', metadata: {}, items };
   return send(c, 200, wantsTable(accept) ? table(c, items, query, now, list) : list);
 }

@@ -9,6 +9,7 @@ import { StatusError } from '@mkube/shared/apierrors';
 import type { RequestHeaderConfig } from '../config/config.js';
 import { jsonEqual } from '../util/json.js';
 import type { Registries } from './index.js';
+import { apiserverContext } from './strategy.js';
 
 export interface AuthenticationInfo {
   readonly clientCAPem?: string;
@@ -40,7 +41,6 @@ function wantedData(info: AuthenticationInfo, current: Record<string, string>): 
   return data;
 }
 
-const CTX = () => ({ user: { username: 'system:apiserver', groups: ['system:masters'] }, now: new Date() });
 const raced = (e: unknown) => e instanceof StatusError && (e.reason === 'Conflict' || e.reason === 'AlreadyExists');
 
 /** Creates or updates the ConfigMap; a write raced by another apiserver is retried on the new state. */
@@ -59,10 +59,10 @@ export async function publishAuthenticationInfo(registries: Registries, info: Au
     try {
       if (!current) {
         const created: ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data };
-        await reg.create(namespace, created, CTX(), { dryRun: false });
+        await reg.create(namespace, created, apiserverContext(), { dryRun: false });
       } else if (!jsonEqual(data, current.data ?? {})) {
         const updated: ConfigMap = { ...current, data };
-        await reg.update(namespace, name, updated, '', CTX(), { dryRun: false });
+        await reg.update(namespace, name, updated, '', apiserverContext(), { dryRun: false });
       }
       return;
     } catch (e) {

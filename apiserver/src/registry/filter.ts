@@ -34,11 +34,16 @@ export function parseFilter(
   return { labels, fields, isEmpty: labels.empty() && fields.empty() };
 }
 
-export function matchesFilter(filter: ObjectFilter, obj: KubeObject, strategy: RESTStrategy): boolean {
+/** `strategy` adds the kind's own selectable fields; without it only metadata.name and .namespace select. */
+export function matchesFilter(
+  filter: ObjectFilter,
+  obj: KubeObject,
+  strategy?: Pick<RESTStrategy, 'selectableFields'>,
+): boolean {
   if (filter.isEmpty) return true;
   if (!filter.labels.matches(obj.metadata.labels)) return false;
   if (filter.fields.empty()) return true;
-  const extra = strategy.selectableFields?.(obj);
+  const extra = strategy?.selectableFields?.(obj);
   return filter.fields.matches((f) => {
     if (f === 'metadata.name') return obj.metadata.name;
     if (f === 'metadata.namespace') return obj.metadata.namespace ?? '';

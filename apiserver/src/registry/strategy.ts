@@ -21,6 +21,11 @@ export interface StrategyContext {
   readonly userAgent?: string;
 }
 
+/** The apiserver writing on its own behalf (bootstrap policy, system namespaces, its Service, published config). */
+export function apiserverContext(): StrategyContext {
+  return { user: { username: 'system:apiserver', groups: ['system:masters'] }, now: new Date() };
+}
+
 /** Field values a field selector can test; `metadata.name` and `metadata.namespace` are always offered. */
 export type SelectableFields = Readonly<Record<string, string>>;
 

@@ -12,6 +12,7 @@
 // monitor-period tick before it may take a token, by when its zone's state includes everyone who
 // went down with it.
 import type { Node } from '@mkube/shared/api';
+import { labelValue } from '@mkube/shared/metrics';
 
 export type ZoneState = 'Initial' | 'Normal' | 'PartialDisruption' | 'FullDisruption';
 
@@ -52,9 +53,6 @@ export const DEFAULT_DISRUPTION: DisruptionSettings = {
   largeClusterSizeThreshold: 50,
   monitorPeriodMs: 5000,
 };
-
-/** A Prometheus label value: backslash, quote and newline escaped. */
-const labelValue = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
 /** ComputeZoneState from a zone's counts. */
 export function computeZoneState(ready: number, notReady: number, threshold: number): ZoneState {

@@ -3,7 +3,7 @@
 // file per start (`<n>.log`, n = restart count, so `--previous` reads n-1). Restarts follow the
 // pod's restartPolicy with the kubelet's crash-loop back-off (10 s doubling to 5 min).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, promises as fsp, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, promises as fsp, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import {
@@ -18,6 +18,7 @@ import type { KubeClient } from '@mkube/shared/client';
 import { type ReferenceEventRecorder, referenceOf } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
 import { criLines } from './logs.js';
+import { procStat } from './proc.js';
 import { EnvConfigError, PodVolumes } from './volumes.js';
 
 const BACKOFF_INITIAL_MS = 10_000;
@@ -417,10 +418,5 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): void {
 
 /** Field 22 of /proc/<pid>/stat: tells a recorded pid from a recycled one. */
 export function procStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
+  return procStat(pid)?.[19];
 }

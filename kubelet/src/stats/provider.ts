@@ -6,6 +6,7 @@
 // the group's id) and its working set their resident memory; a pod's are the sums of its containers'.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Pod } from '@mkube/shared/api';
+import { procStat } from '../runtime/proc.js';
 
 /** Linux's USER_HZ: the unit of /proc's CPU times. */
 const CLOCK_TICKS = 100;
@@ -53,15 +54,9 @@ function processes(): ProcSample[] {
   const out: ProcSample[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // gone since the listing
-    }
-    // Fields after the command (which may hold spaces): state is field 3, pgrp 5, utime 14, stime 15, rss 24.
-    const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-    out.push({ pgrp: Number(f[2]), ticks: Number(f[11]) + Number(f[12]), rssBytes: Number(f[21]) * PAGE_SIZE });
+    // pgrp is field 5, utime 14, stime 15, rss 24; gone since the listing: skipped.
+    const f = procStat(entry);
+    if (f) out.push({ pgrp: Number(f[2]), ticks: Number(f[11]) + Number(f[12]), rssBytes: Number(f[21]) * PAGE_SIZE });
   }
   return out;
 }
@@ -96,7 +91,9 @@ const pidOf = (containerID: string | undefined): number | undefined => {
 /** The node's and every running container's figures now, for the pods the runtime has. */
 export function cpuAndMemoryStats(pods: readonly Pod[], now = new Date()): CPUAndMemoryStats {
   const byGroup = new Map<number, { ticks: number; rssBytes: number }>();
-  for (const p of processes()) {
+  // Only a running container needs the walk over every process.
+  const running = pods.some((p) => p.status?.containerStatuses?.some((c) => c.state?.running));
+  for (const p of running ? processes() : []) {
     const g = byGroup.get(p.pgrp) ?? { ticks: 0, rssBytes: 0 };
     g.ticks += p.ticks;
     g.rssBytes += p.rssBytes;

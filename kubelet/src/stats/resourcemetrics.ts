@@ -1,12 +1,12 @@
 // GET /metrics/resource (upstream's resource metrics collector, what metrics-server scrapes): the
 // node's, each container's and each pod's CPU and working set, each sample with the time it was
 // taken in milliseconds, families in name order and labels sorted as client_golang writes them.
+import { labelValue } from '@mkube/shared/metrics';
 import type { CPUAndMemoryStats } from './provider.js';
 
-const label = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 const labels = (l: Record<string, string>) => {
   const keys = Object.keys(l).sort();
-  return keys.length ? `{${keys.map((k) => `${k}="${label(l[k]!)}"`).join(',')}}` : '';
+  return keys.length ? `{${keys.map((k) => `${k}="${labelValue(l[k]!)}"`).join(',')}}` : '';
 };
 
 interface Family {

@@ -56,9 +56,12 @@ export function requestHeaderAuthenticator(o: RequestHeaderOptions): Authenticat
       // Not a front proxy: the other authenticators judge this certificate.
       if (!v.ok) return null;
       if (o.allowedNames.length > 0 && !o.allowedNames.includes(chain[0]!.subject.commonName)) return null;
-      const username = o.usernameHeaders.map((h) => values(req.headers, h)[0]).find((u) => u !== undefined);
+      // The first of the headers with a value, as headerValue does.
+      const first = (names: readonly string[]) =>
+        names.map((h) => values(req.headers, h)[0]).find((v) => v !== undefined);
+      const username = first(o.usernameHeaders);
       if (!username) return null;
-      const uid = (o.uidHeaders ?? []).map((h) => values(req.headers, h)[0]).find((u) => u !== undefined);
+      const uid = first(o.uidHeaders ?? []);
       const groups = o.groupHeaders.flatMap((h) => values(req.headers, h));
       const extra: Record<string, string[]> = {};
       for (const [name, raw] of Object.entries(req.headers)) {

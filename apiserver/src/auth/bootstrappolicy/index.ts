@@ -14,6 +14,7 @@ import type {
 import { StatusError } from '@mkube/shared/apierrors';
 import type { Logger } from '@mkube/shared/log';
 import type { Registries } from '../../registry/index.js';
+import { apiserverContext } from '../../registry/strategy.js';
 import {
   CLUSTER_ROLES_TO_AGGREGATE,
   DEFAULT_CLUSTER_ROLE_BINDINGS,
@@ -38,7 +39,6 @@ export {
 } from './policy.js';
 
 const AUTOUPDATE = 'rbac.authorization.kubernetes.io/autoupdate';
-const CTX = () => ({ user: { username: 'system:apiserver', groups: ['system:masters'] }, now: new Date() });
 
 /** JSON with object keys sorted: equal for values Go's semantic DeepEqual calls equal here. */
 function canonical(v: unknown): string {
@@ -84,7 +84,7 @@ async function reconcile<T extends KubeObject>(
     } catch (e) {
       if (!(e instanceof StatusError && e.reason === 'NotFound')) throw e;
       try {
-        await reg.create(ns, wanted, CTX(), { dryRun: false });
+        await reg.create(ns, wanted, apiserverContext(), { dryRun: false });
         return 'created';
       } catch (err) {
         if (raced(err)) continue;
@@ -97,7 +97,7 @@ async function reconcile<T extends KubeObject>(
     if (!next) return 'unchanged';
     try {
       // `next` keeps current's resourceVersion: a write in between is a Conflict, not overwritten.
-      await reg.update(ns, name, next, '', CTX(), { dryRun: false });
+      await reg.update(ns, name, next, '', apiserverContext(), { dryRun: false });
       return 'updated';
     } catch (err) {
       if (raced(err)) continue;
@@ -181,7 +181,7 @@ async function primeAggregatedClusterRoles(registries: Registries, log: Logger):
       ...(existing.rules ? { rules: existing.rules } : {}),
     };
     try {
-      await reg.create('', copy, CTX(), { dryRun: false });
+      await reg.create('', copy, apiserverContext(), { dryRun: false });
     } catch (e) {
       if (!(e instanceof StatusError && e.reason === 'AlreadyExists')) throw e;
     }

@@ -6,6 +6,7 @@ import { StatusError } from '@mkube/shared/apierrors';
 import { jsonEqual } from '../../util/json.js';
 import { apiGroups } from '../catalog.js';
 import type { Registries } from '../index.js';
+import { apiserverContext } from '../strategy.js';
 
 /** apiVersionPriorities (cmd/kube-apiserver/app/aggregator.go) for the group versions mkube serves. */
 const PRIORITIES: Readonly<Record<string, { group: number; version: number }>> = {
@@ -20,8 +21,6 @@ const PRIORITIES: Readonly<Record<string, { group: number; version: number }>> =
 };
 
 export const AUTOMANAGED_LABEL = 'kube-aggregator.kubernetes.io/automanaged';
-
-const CTX = () => ({ user: { username: 'system:apiserver', groups: ['system:masters'] }, now: new Date() });
 
 /** The local APIServices this apiserver stands for, as autoregister would write them. */
 export function localAPIServices(): APIService[] {
@@ -53,11 +52,11 @@ export async function registerLocalAPIServices(registries: Registries): Promise<
       } catch (e) {
         if (!(e instanceof StatusError && e.reason === 'NotFound')) throw e;
       }
-      if (!current) await reg.create('', want, CTX(), { dryRun: false });
+      if (!current) await reg.create('', want, apiserverContext(), { dryRun: false });
       else if (!jsonEqual(current.spec, want.spec) || current.metadata.labels?.[AUTOMANAGED_LABEL] !== 'onstart') {
         const labels = { ...current.metadata.labels, [AUTOMANAGED_LABEL]: 'onstart' };
         const updated: APIService = { ...current, metadata: { ...current.metadata, labels }, spec: want.spec };
-        await reg.update('', name, updated, '', CTX(), { dryRun: false });
+        await reg.update('', name, updated, '', apiserverContext(), { dryRun: false });
       }
     } catch (e) {
       if (e instanceof StatusError && (e.reason === 'AlreadyExists' || e.reason === 'Conflict')) continue;

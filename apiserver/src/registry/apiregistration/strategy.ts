@@ -3,6 +3,7 @@
 // available at once, with the condition the availability controller gives it; mkube has no
 // aggregation layer, so one naming a Service is stored but neither proxied nor probed (Unknown).
 import { type APIService, type APIServiceCondition, type KubeObject, metaTime } from '@mkube/shared/api';
+import { jsonEqual } from '../../util/json.js';
 import { validateAPIService, validateAPIServiceStatus } from '../../validation/index.js';
 import { statusSubresource } from '../core/strategies.js';
 import type { RESTStrategy, SubresourceStrategy } from '../strategy.js';
@@ -34,8 +35,7 @@ export const apiServiceStrategy: RESTStrategy = {
   },
   validate: (o) => validateAPIService(o as APIService),
   validateUpdate: (o) => validateAPIService(o as APIService),
-  bumpsGeneration: (o: KubeObject, old: KubeObject) =>
-    JSON.stringify((o as APIService).spec) !== JSON.stringify((old as APIService).spec),
+  bumpsGeneration: (o: KubeObject, old: KubeObject) => !jsonEqual((o as APIService).spec, (old as APIService).spec),
 };
 
 export const apiServiceStatusStrategy: SubresourceStrategy = {

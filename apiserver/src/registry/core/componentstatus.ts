@@ -77,7 +77,6 @@ export function componentStatuses(deps: ComponentStatusDeps) {
     conditions: [await probe()],
   });
   return {
-    names: () => Object.keys(servers),
     /** All of them, probed at once. */
     list: (): Promise<ComponentStatus[]> => Promise.all(Object.entries(servers).map(([n, p]) => status(n, p))),
     async get(name: string): Promise<ComponentStatus> {

@@ -1,0 +1,7 @@
+// Helpers for the daemons that write the Prometheus text format by hand (the controller-manager's
+// and the kubelet's series; the apiserver's come from prom-client).
+
+/** A label value as the text format wants it: backslash, double quote and newline escaped. */
+export function labelValue(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
