@@ -134,7 +134,7 @@ describe('mkube certs renew', () => {
     assert.match(r.out, /kubeconfig file "admin.conf" renewed/);
     assert.match(
       r.out,
-      /The apiserver uses its renewed apiserver and apiserver-kubelet-client certificates without a restart\. Restart the components that use the others\.\n$/,
+      /The apiserver uses its renewed apiserver, apiserver-kubelet-client and front-proxy-client certificates without a restart\. Restart the components that use the others\.\n$/,
     );
     const afterCheck = await runCli(['certs', 'check-expiration', `--dir=${dir}`]);
     assert.equal(afterCheck.code, 0, afterCheck.out + afterCheck.err);

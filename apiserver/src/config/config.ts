@@ -81,6 +81,18 @@ export interface KubeletClientConfig {
   readonly timeoutMs: number;
 }
 
+/** The aggregator's client identity toward aggregated API servers (--proxy-client-cert-file/--proxy-client-key-file). */
+export interface ProxyClientConfig {
+  /** Absent: aggregated APIs are called without a client certificate. */
+  readonly certPem?: string;
+  readonly keyPem?: string;
+  /** The files they were read from, read again when they change. */
+  readonly certFile?: string;
+  readonly keyFile?: string;
+  /** --enable-aggregator-routing (always in effect: mkube has no Service network). */
+  readonly enableAggregatorRouting: boolean;
+}
+
 export const NODE_ADDRESS_TYPES = ['Hostname', 'InternalDNS', 'InternalIP', 'ExternalDNS', 'ExternalIP'] as const;
 
 export interface ApiServerConfig {
@@ -115,6 +127,7 @@ export interface ApiServerConfig {
   /** --authentication-token-webhook-*: the remote token authenticator, tried after the others. */
   readonly tokenWebhook?: TokenWebhookConfig;
   readonly kubelet: KubeletClientConfig;
+  readonly proxyClient: ProxyClientConfig;
   readonly services: ServicesConfig;
   /** --audit-policy-file with --audit-log-path; absent: no auditing. */
   readonly audit?: AuditConfig;
@@ -282,6 +295,7 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
   }
 
   const kubelet = kubeletClientConfig(flags, problems);
+  const proxyClient = proxyClientConfig(flags, problems);
   const services = servicesConfig(flags, bindAddress, problems);
   const audit = auditConfig(flags, problems);
   // With --authorization-config the file's webhooks carry their own settings.
@@ -327,6 +341,7 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     authorizationWebhook,
     tokenWebhook,
     kubelet,
+    proxyClient,
     services,
     audit,
     dataDir,
@@ -397,6 +412,32 @@ function serviceAccountConfig(flags: FlagValues, problems: ConfigProblem[]): Ser
     audiences: Object.freeze(audiences.length ? [...audiences] : issuers.slice(0, 1)),
     maxExpirationSeconds: Math.floor(num(flags, 'service-account-max-token-expiration') / 1000),
     jwksURI: str(flags, 'service-account-jwks-uri') || undefined,
+  });
+}
+
+function proxyClientConfig(flags: FlagValues, problems: ConfigProblem[]): ProxyClientConfig {
+  const certFile = str(flags, 'proxy-client-cert-file');
+  const keyFile = str(flags, 'proxy-client-key-file');
+  if (certFile && !keyFile)
+    problems.push({
+      code: 'REQUIRED',
+      flag: 'proxy-client-key-file',
+      message: 'must be set with --proxy-client-cert-file',
+    });
+  if (keyFile && !certFile)
+    problems.push({
+      code: 'REQUIRED',
+      flag: 'proxy-client-cert-file',
+      message: 'must be set with --proxy-client-key-file',
+    });
+  const { certPem, keyPem } = readKeyPair(
+    { flag: 'proxy-client-cert-file', file: certFile },
+    { flag: 'proxy-client-key-file', file: keyFile },
+    problems,
+  );
+  return Object.freeze({
+    ...(certPem && keyPem && certFile && keyFile ? { certPem, keyPem, certFile, keyFile } : {}),
+    enableAggregatorRouting: flags['enable-aggregator-routing'] === true,
   });
 }
 

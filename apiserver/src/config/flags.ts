@@ -273,6 +273,25 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     usage: "The duration to cache 'unauthorized' responses from the webhook authorizer.",
   },
   {
+    name: 'proxy-client-cert-file',
+    type: 'string',
+    usage:
+      "Client certificate used to prove the identity of the aggregator or kube-apiserver when it must call out during a request. This includes proxying requests to a user api-server. It is expected that this cert includes a signature from the CA in the --requestheader-client-ca-file flag. That CA is published in the 'extension-apiserver-authentication' configmap in the kube-system namespace. Components receiving calls from kube-aggregator should use that CA to perform their half of the mutual TLS verification.",
+  },
+  {
+    name: 'proxy-client-key-file',
+    type: 'string',
+    usage:
+      'Private key for the client certificate used to prove the identity of the aggregator or kube-apiserver when it must call out during a request. This includes proxying requests to a user api-server.',
+  },
+  {
+    name: 'enable-aggregator-routing',
+    type: 'bool',
+    default: false,
+    usage:
+      'Turns on aggregator routing requests to endpoints IP rather than cluster IP. mkube has no Service network, so it always routes to endpoints.',
+  },
+  {
     name: 'kubelet-client-certificate',
     type: 'string',
     usage: 'Path to a client cert file for TLS.',

@@ -1,8 +1,11 @@
 // HTTP for discovery: /version, /api, /apis (legacy or aggregated by Accept), /api/v1,
-// /apis/<g>, /apis/<g>/<v>. Documents are built once: the catalog does not change at run time.
+// /apis/<g>, /apis/<g>/<v>. The catalog's documents are built once (it does not change at run
+// time); remote APIServices' groups are added from the aggregator, rebuilt when they change.
 import { createHash } from 'node:crypto';
 import { newNotAcceptable } from '@mkube/shared/apierrors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Aggregator } from '../aggregator/index.js';
+import { apiGroups } from '../registry/catalog.js';
 import { notFoundStatus, sendStatus } from '../server/errors.js';
 import { type AggregatedVersion, aggregatedContentType, aggregatedDiscovery } from './aggregated.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './legacy.js';
@@ -37,20 +40,41 @@ function serverAddress(request: FastifyRequest): string {
   return s.localAddress?.includes(':') ? `[${s.localAddress}]:${s.localPort}` : `${s.localAddress}:${s.localPort}`;
 }
 
-export function registerDiscoveryRoutes(app: FastifyInstance): void {
+export function registerDiscoveryRoutes(app: FastifyInstance, aggregator?: Aggregator): void {
   const version = doc(versionInfo());
   const aggregated: Record<'core' | 'groups', Record<AggregatedVersion, Doc>> = {
     core: { v2: doc(aggregatedDiscovery('core', 'v2')), v2beta1: doc(aggregatedDiscovery('core', 'v2beta1')) },
     groups: { v2: doc(aggregatedDiscovery('groups', 'v2')), v2beta1: doc(aggregatedDiscovery('groups', 'v2beta1')) },
   };
   const groupList = doc(apiGroupList());
+  const localGroups = new Set(apiGroups().map((g) => g.group));
+  // /apis with the remote groups after the local ones, per aggregator generation.
+  let withRemote: { generation: number; docs: Map<string, Doc> } | undefined;
+  const groupsDoc = (form: 'legacy' | AggregatedVersion): Doc => {
+    const gen = aggregator?.generation() ?? 0;
+    if (!aggregator || gen === 0) return form === 'legacy' ? groupList : aggregated.groups[form];
+    if (withRemote?.generation !== gen) withRemote = { generation: gen, docs: new Map() };
+    let d = withRemote.docs.get(form);
+    if (!d) {
+      if (form === 'legacy') {
+        const list = apiGroupList();
+        d = doc({ ...list, groups: [...list.groups, ...aggregator.legacyGroups(localGroups)] });
+      } else {
+        const list = aggregatedDiscovery('groups', form);
+        d = doc({ ...list, items: [...list.items, ...aggregator.aggregatedGroups(localGroups)] });
+      }
+      withRemote.docs.set(form, d);
+    }
+    return d;
+  };
 
   app.get('/version', (request, reply) => sendJson(request, reply, version));
 
   const root = (which: 'core' | 'groups') => (request: FastifyRequest, reply: FastifyReply) => {
     const f = negotiateDiscovery(request.headers.accept);
     if (f.kind === 'aggregated') {
-      return sendJson(request, reply, aggregated[which][f.version], aggregatedContentType(f.version));
+      const d = which === 'core' ? aggregated.core[f.version] : groupsDoc(f.version);
+      return sendJson(request, reply, d, aggregatedContentType(f.version));
     }
     if (f.kind === 'none') {
       return sendStatus(
@@ -61,7 +85,7 @@ export function registerDiscoveryRoutes(app: FastifyInstance): void {
       );
     }
     if (which === 'core') return sendJson(request, reply, doc(apiVersions(serverAddress(request))));
-    return sendJson(request, reply, groupList);
+    return sendJson(request, reply, groupsDoc('legacy'));
   };
   app.get('/api', root('core'));
   app.get('/apis', root('groups'));
@@ -81,12 +105,15 @@ export function registerDiscoveryRoutes(app: FastifyInstance): void {
     return d ? sendJson(request, reply, d) : sendStatus(reply, notFoundStatus());
   });
   app.get('/apis/:group', (request, reply) => {
-    const g = apiGroup((request.params as { group: string }).group);
+    const name = (request.params as { group: string }).group;
+    const g = apiGroup(name) ?? aggregator?.apiGroup(name, localGroups);
     return g
       ? sendJson(request, reply, doc({ kind: 'APIGroup', apiVersion: 'v1', ...g }))
       : sendStatus(reply, notFoundStatus());
   });
   app.get('/apis/:group/:version', (request, reply) => {
+    const remote = aggregator?.remoteFor(request.url);
+    if (remote && request.mkube) return aggregator!.serve(remote, request, reply, request.mkube.user);
     const p = request.params as { group: string; version: string };
     const d = listFor(p.group, p.version);
     return d ? sendJson(request, reply, d) : sendStatus(reply, notFoundStatus());

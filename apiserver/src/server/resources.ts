@@ -1,7 +1,8 @@
 // The catch-all for /api/* and /apis/*: resource requests go to the REST handler with their catalog
 // entry; discovery paths are served by routes registered more specifically.
-import { StatusError } from '@mkube/shared/apierrors';
+import { newBadRequest, StatusError } from '@mkube/shared/apierrors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Aggregator } from '../aggregator/index.js';
 import type { WatchSocketContext } from '../endpoints/index.js';
 import { routeError } from '../endpoints/routes.js';
 import type { KubeletProxy } from '../kubelet/index.js';
@@ -31,10 +32,14 @@ export function registerResourceRoutes(
   shutdownSignal: AbortSignal,
   watchSocket?: (c: WatchSocketContext) => Promise<void>,
   kubelet?: KubeletProxy,
+  aggregator?: Aggregator,
 ): void {
   const route = async (request: FastifyRequest, reply: FastifyReply) => {
     const m = request.mkube;
     if (!m) throw new StatusError('InternalError', 'handler chain did not run');
+    // A remote APIService's group version: its server answers (after this chain authorized the request).
+    const remote = aggregator?.remoteFor(request.url);
+    if (remote) return aggregator!.serve(remote, request, reply, m.user);
     const def = resolveResource(m.info);
     if (!def) return sendStatus(reply, notFoundStatus());
     const unrouted = routeError(def, m.info);
@@ -62,6 +67,16 @@ export function registerResourceRoutes(
   // (onRequest) before the upgrade, so the user is authenticated and authorized the same way.
   const wsRoute = (socket: WatchSocketContext['socket'], request: FastifyRequest) => {
     const m = request.mkube;
+    if (aggregator?.remoteFor(request.url)) {
+      socket.send(
+        JSON.stringify({
+          type: 'ERROR',
+          object: newBadRequest('upgrade requests to aggregated APIs are not supported').toStatus(),
+        }),
+      );
+      socket.close(1000);
+      return;
+    }
     const def = m ? resolveResource(m.info) : undefined;
     if (m && def && kubelet?.handlesUpgrade(m.info)) return kubelet.serveUpgrade(socket, request);
     if (!m || !def || !watchSocket) {

@@ -29,6 +29,7 @@ import type { FastifyInstance } from 'fastify';
 import { PolicySource } from '../admission/plugins/validatingadmissionpolicy/index.js';
 import { buildAdmission } from '../admission/registry.js';
 import { WebhookAdmission } from '../admission/webhook/index.js';
+import { Aggregator } from '../aggregator/index.js';
 import { Auditor, LogBackend, PolicyRuleEvaluator } from '../audit/index.js';
 import { unionBackend, WebhookBackend } from '../audit/webhook.js';
 import { buildAuthorizer, entriesForModes } from '../auth/authorization.js';
@@ -40,7 +41,6 @@ import { KubernetesServiceController } from '../controlplane/kubernetesservice.j
 import { type HealthCheck, registerDiscoveryRoutes, registerHealthRoutes } from '../discovery/index.js';
 import { createResourceHandler, createWatchSocketHandler } from '../endpoints/index.js';
 import { Informer } from '../informers/index.js';
-import { kubeletClientCertificate } from '../kubelet/clientcert.js';
 import { createKubeletProxy, KubeletClient } from '../kubelet/index.js';
 import { ApiServerMetrics } from '../metrics/index.js';
 import { registerOpenAPIRoutes } from '../openapi/index.js';
@@ -67,6 +67,7 @@ import { newCompactor, type Store, TTLExpirer } from '../storage/index.js';
 import { buildApp } from './app.js';
 import { type ServingCertificates, servingCertificates } from './certificates.js';
 import { authorize } from './chain.js';
+import { dynamicClientPair } from './clientpair.js';
 import { registerResourceRoutes } from './resources.js';
 import { openStorage } from './storage.js';
 
@@ -355,7 +356,26 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       livez: [ping, logCheck, storage],
       readyz: [ping, logCheck, storage, shutdownCheck],
     });
-    registerDiscoveryRoutes(f);
+    // The aggregation layer: remote APIServices proxied with --proxy-client-cert-file's identity.
+    const proxyClientPair = dynamicClientPair(
+      'aggregator-proxy-client',
+      { cert: 'proxy-client-cert-file', key: 'proxy-client-key-file' },
+      config.proxyClient,
+      log,
+    );
+    proxyClientPair?.run(shutdown.signal);
+    const aggregator = new Aggregator({
+      registries,
+      ...(proxyClientPair ? { proxyClientPair: () => proxyClientPair.current } : {}),
+      log,
+    });
+    await aggregator.start();
+    const stopInformers = stopAuthz;
+    stopAuthz = () => {
+      stopInformers();
+      aggregator.stop();
+    };
+    registerDiscoveryRoutes(f, aggregator);
     registerOpenAPIRoutes(f);
     metrics.register(f);
     if (config.serviceAccount) registerServiceAccountIssuerDiscovery(f, config, log);
@@ -472,7 +492,12 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
         'No kubelet certificate authority (--kubelet-certificate-authority): kubelet serving certificates will not be verified',
       );
     }
-    const kubeletClientPair = kubeletClientCertificate(config.kubelet, log);
+    const kubeletClientPair = dynamicClientPair(
+      'kubelet-client',
+      { cert: 'kubelet-client-certificate', key: 'kubelet-client-key' },
+      config.kubelet,
+      log,
+    );
     kubeletClientPair?.run(shutdown.signal);
     const kubelet = createKubeletProxy({
       config: config.kubelet,
@@ -487,6 +512,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       shutdown.signal,
       createWatchSocketHandler({ store, registries: servingRegistries, log }),
       kubelet,
+      aggregator,
     );
 
     // History is kept one interval back, then compacted: watches older than that get 410.

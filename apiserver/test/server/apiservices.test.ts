@@ -1,11 +1,11 @@
 // apiregistration.k8s.io/v1 APIServices with real kubectl: the apiserver registers a Local one per
 // group version it serves (upstream's priorities, the onstart label, Available=True "Local"),
-// validates users' ones as kube-aggregator does, and stores one naming a Service without proxying.
+// validates users' ones as kube-aggregator does, and judges one naming a missing Service unavailable.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Fixture, kubectl, startFixture } from './fixture.ts';
+import { eventually, type Fixture, kubectl, startFixture } from './fixture.ts';
 
 describe('APIServices', () => {
   let f: Fixture;
@@ -50,7 +50,7 @@ describe('APIServices', () => {
     );
   });
 
-  it('validates as kube-aggregator; one naming a Service is stored, not probed', async () => {
+  it('validates as kube-aggregator; one naming a missing Service is stored and marked unavailable', async () => {
     const file = join(f.dir, 'apiservice.yaml');
     writeFileSync(
       file,
@@ -82,7 +82,16 @@ describe('APIServices', () => {
     );
     const ok = await kubectl(f, ['create', '-f', file]);
     assert.equal(ok.status, 0, ok.err);
+    // The availability controller's verdict (the aggregator suite covers the rest of it).
+    await eventually('the APIService judged', async () =>
+      (await kubectl(f, ['get', 'apiservice', 'v1beta1.metrics.k8s.io', '--no-headers'])).out.includes('False'),
+    );
     const row = (await kubectl(f, ['get', 'apiservice', 'v1beta1.metrics.k8s.io', '--no-headers'])).out.split(/\s+/);
-    assert.deepEqual(row.slice(0, 3), ['v1beta1.metrics.k8s.io', 'kube-system/metrics-server', 'Unknown']);
+    assert.deepEqual(row.slice(0, 4), [
+      'v1beta1.metrics.k8s.io',
+      'kube-system/metrics-server',
+      'False',
+      '(ServiceNotFound)',
+    ]);
   });
 });

@@ -25,7 +25,11 @@ const checkExpirationCmd: Command = {
   },
 };
 
-const RELOADED_BY_APISERVER = new Set(['apiserver', 'apiserver-kubelet-client']);
+const RELOADED_BY_APISERVER = new Set(['apiserver', 'apiserver-kubelet-client', 'front-proxy-client']);
+
+/** `a`, `a and b`, `a, b and c`. */
+const listed = (names: readonly string[]) =>
+  names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 
 const renew: Command = {
   name: 'renew',
@@ -47,15 +51,15 @@ const renew: Command = {
       (l) => stdout.write(`${l}\n`),
       new Date(),
     );
-    // The apiserver reads its serving pair and its client pair toward kubelets again when they
-    // change (dynamic certificates); the client certificates in kubeconfigs and the etcd pairs are
-    // read at start.
+    // The apiserver reads its serving pair and its client pairs toward kubelets and aggregated APIs
+    // again when they change (dynamic certificates); the client certificates in kubeconfigs and the
+    // etcd pairs are read at start.
     const reloaded = done.filter((n) => RELOADED_BY_APISERVER.has(n));
     const others = done.length - reloaded.length;
     stdout.write(
       `\nDone renewing ${done.length} certificate${done.length === 1 ? '' : 's'}.` +
         (reloaded.length
-          ? ` The apiserver uses its renewed ${reloaded.join(' and ')} certificate${reloaded.length === 1 ? '' : 's'} without a restart.`
+          ? ` The apiserver uses its renewed ${listed(reloaded)} certificate${reloaded.length === 1 ? '' : 's'} without a restart.`
           : '') +
         (others ? ` Restart the components that use ${reloaded.length ? 'the others' : 'them'}.` : '') +
         '\n',

@@ -266,6 +266,10 @@ export const upCommand: Command = {
       '--requestheader-username-headers=X-Remote-User',
       '--requestheader-group-headers=X-Remote-Group',
       '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+      // The aggregator presents front-proxy-client to aggregated API servers, as kube-apiserver under kubeadm.
+      `--proxy-client-cert-file=${pki('front-proxy-client.crt')}`,
+      `--proxy-client-key-file=${pki('front-proxy-client.key')}`,
+      '--enable-aggregator-routing=true',
       ...authzArgs,
       '--enable-admission-plugins=NodeRestriction,ServiceAccount',
       '--enable-bootstrap-token-auth',

@@ -6,16 +6,14 @@
 // Status (ToStatusErr); a failed call is an InternalError under failurePolicy Fail and a logged
 // warning under Ignore.
 import type {
-  Endpoints,
   KubeObject,
   MutatingWebhook,
   MutatingWebhookConfiguration,
   Namespace,
-  Service,
   ValidatingWebhook,
   ValidatingWebhookConfiguration,
 } from '@mkube/shared/api';
-import { newBadRequest, newForbidden, newInternalError, StatusError } from '@mkube/shared/apierrors';
+import { newBadRequest, newForbidden, newInternalError, type StatusError } from '@mkube/shared/apierrors';
 import type { Authorizer } from '@mkube/shared/auth';
 import type { Kubeconfig } from '@mkube/shared/kubeconfig';
 import type { Logger } from '@mkube/shared/log';
@@ -25,6 +23,7 @@ import { applyJsonPatch } from '../../patch/index.js';
 import { decodeStdBase64 } from '../../registry/certificates/bytes.js';
 import type { Registries } from '../../registry/index.js';
 import { jsonClone, jsonEqual } from '../../util/json.js';
+import { resolveServiceEndpoint, type ServiceEndpoint } from '../../util/serviceresolver.js';
 import type { NamespaceLister } from '../namespacelifecycle.js';
 import { type AdmissionAttributes, type AdmissionPlugin, ReinvocationContext } from '../types.js';
 import { AdmissionWebhookClient, WebhookCallError, type WebhookTarget } from './client.js';
@@ -154,38 +153,9 @@ export class WebhookAdmission {
     return ns.metadata.labels;
   };
 
-  /**
-   * ResolveEndpoint (k8s.io/apiserver pkg/util/proxy) over Endpoints: the Service must exist with
-   * the port, and a ready address be listed for that port's name.
-   */
-  async resolveService(namespace: string, name: string, port: number): Promise<{ host: string; port: number }> {
-    const get = async <T>(resource: string, singular: string): Promise<T> => {
-      try {
-        return (await this.opts.registries.get('', resource)!.get(namespace, name)) as T;
-      } catch (e) {
-        if (e instanceof StatusError && e.reason === 'NotFound') throw new Error(`${singular} "${name}" not found`);
-        throw e;
-      }
-    };
-    const svc = await get<Service>('services', 'service');
-    const type = svc.spec?.type ?? 'ClusterIP';
-    if (!['ClusterIP', 'LoadBalancer', 'NodePort'].includes(type)) {
-      throw new Error(`unsupported service type ${JSON.stringify(type)}`);
-    }
-    const svcPort = (svc.spec?.ports ?? []).find((p) => p.port === port);
-    if (!svcPort) throw new Error(`no service port ${port} found for service ${JSON.stringify(name)}`);
-    const eps = await get<Endpoints>('endpoints', 'endpoints');
-    const subsets = eps.subsets ?? [];
-    if (subsets.length === 0) throw new Error(`no endpoints available for service ${JSON.stringify(name)}`);
-    const start = Math.floor(Math.random() * subsets.length);
-    for (let i = 0; i < subsets.length; i++) {
-      const ss = subsets[(start + i) % subsets.length]!;
-      const addresses = ss.addresses ?? [];
-      if (addresses.length === 0) continue;
-      const p = (ss.ports ?? []).find((x) => (x.name ?? '') === (svcPort.name ?? ''));
-      if (p) return { host: addresses[Math.floor(Math.random() * addresses.length)]!.ip, port: p.port };
-    }
-    throw new Error(`no endpoints available for service ${JSON.stringify(name)}`);
+  /** The endpoint a service-addressed webhook is dialled at. */
+  resolveService(namespace: string, name: string, port: number): Promise<ServiceEndpoint> {
+    return resolveServiceEndpoint(this.opts.registries, namespace, name, port);
   }
 
   /** The credentials for a webhook, by the host[:port] its clientConfig names. */

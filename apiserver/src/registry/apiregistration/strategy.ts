@@ -1,7 +1,7 @@
 // APIService (kube-aggregator pkg/registry/apiservice): status only through /status, cleared on
 // create and kept on update, as upstream's strategy does. A local APIService (no service) is
-// available at once, with the condition the availability controller gives it; mkube has no
-// aggregation layer, so one naming a Service is stored but neither proxied nor probed (Unknown).
+// available at once, with the condition the availability controller gives it; one naming a Service
+// gets its condition from the aggregator's availability controller (aggregator/available.ts).
 import { type APIService, type APIServiceCondition, type KubeObject, metaTime } from '@mkube/shared/api';
 import { jsonEqual } from '../../util/json.js';
 import { validateAPIService, validateAPIServiceStatus } from '../../validation/index.js';
