@@ -36,6 +36,7 @@ import { InformerFactory, RESOURCES } from './informers/index.js';
 import { LeaderElector } from './leaderelection/index.js';
 import { NodeLifecycleController } from './nodelifecycle/index.js';
 import type { ControllerManagerConfig } from './options/config.js';
+import { PodGCController } from './podgc/index.js';
 import { ROOT_CA_CONFIGMAP, RootCACertPublisher } from './rootcacertpublisher/index.js';
 import type { SecureServer } from './server/app.js';
 import { LEADER_HEALTH_TIMEOUT_MS, serveSecurely } from './server/serve.js';
@@ -67,6 +68,8 @@ export interface StartOptions {
   readonly identity?: string;
   /** Overrides the csrcleaner's one-hour period (tests). */
   readonly cleanerIntervalMs?: number;
+  /** Overrides the pod GC's 20 s period and 40 s quarantine (tests). */
+  readonly podGC?: { readonly periodMs?: number; readonly quarantineMs?: number };
 }
 
 function buildControllers(
@@ -221,6 +224,17 @@ function buildControllers(
         factory.informerFor<Pod>(RESOURCES.pods),
         log.child({ controller: 'taint-eviction-controller' }),
         recorder('taint-eviction-controller'),
+      ),
+    );
+  }
+  if (on('pod-garbage-collector-controller')) {
+    controllers.push(
+      new PodGCController(
+        client,
+        factory.informerFor<Pod>(RESOURCES.pods),
+        nodes(),
+        { terminatedPodThreshold: config.terminatedPodGCThreshold, ...opts.podGC },
+        log.child({ controller: 'pod-garbage-collector-controller' }),
       ),
     );
   }

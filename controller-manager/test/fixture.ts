@@ -13,6 +13,7 @@ import {
   CONTROLLER_MANAGER_FLAGS,
   loadControllerManagerConfig,
   type RunningControllerManager,
+  type StartOptions,
   startControllerManager,
 } from '../src/main.ts';
 
@@ -26,7 +27,7 @@ export interface Cluster {
   readonly kcmKubeconfig: string;
   /** Flags for a controller-manager pointed at this apiserver, signing with its CA. */
   kcmArgs(extra?: string[]): string[];
-  startKcm(extra?: string[], opts?: { cleanerIntervalMs?: number }): Promise<RunningControllerManager>;
+  startKcm(extra?: string[], opts?: Omit<StartOptions, 'log'>): Promise<RunningControllerManager>;
   tokenClient(token: string): KubeClient;
   nodeClient(node: string): Promise<KubeClient>;
   close(): Promise<void>;

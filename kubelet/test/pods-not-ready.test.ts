@@ -1,7 +1,8 @@
 // A node that stops reporting has its pods marked not ready by the node controller (MarkPodsNotReady:
 // Ready=False and a Warning NodeNotReady Event on each pod, seen by kubectl) and is tainted
 // unreachable (NoSchedule and NoExecute); the taint eviction controller deletes a pod whose
-// toleration of that runs out, and leaves one with the default 300 s (DefaultTolerationSeconds). A
+// toleration of that runs out — Terminating until the kubelet, back, stops it and confirms — and
+// leaves one with the default 300 s (DefaultTolerationSeconds). A
 // kubelet that finds its pod marked not ready while it runs the pod writes the status it knows again
 // (the status manager's reconcile); one started again reports the pod Ready and the taints go.
 // A second kubelet keeps running: with every node silent the node controller would add no NoExecute
@@ -133,18 +134,21 @@ describe('pods of a node that stops reporting', () => {
       /Taints:\s+node\.kubernetes\.io\/unreachable:NoExecute\n\s+node\.kubernetes\.io\/unreachable:NoSchedule/,
     );
     // 'short' tolerates it for 2 s: then it is deleted, with the taint eviction controller's Event.
-    await waitFor(
+    // Deleted gracefully: Terminating until its kubelet confirms, which a silent one cannot.
+    const evicted = await waitFor(
       'short evicted',
       async () => {
-        try {
-          await pods().get('short');
-          return undefined;
-        } catch {
-          return true;
-        }
+        const p = await pods().get('short');
+        return p.metadata?.deletionTimestamp ? p : undefined;
       },
       15_000,
     );
+    assert.equal(evicted.metadata?.deletionGracePeriodSeconds, 30);
+    assert.equal(
+      evicted.status?.conditions?.find((x) => x.type === 'DisruptionTarget')?.reason,
+      'DeletionByTaintManager',
+    );
+    assert.match((await kubectl(c.fx, ['get', 'pod', 'short', '--no-headers'])).out, /\sTerminating\s/);
     const events = (
       await c.admin.resource<Event>({ group: '', version: 'v1', resource: 'events', namespace: 'default' }).list()
     ).items.filter((e) => e.involvedObject?.name === 'short' && e.reason === 'TaintManagerEviction');
@@ -163,6 +167,19 @@ describe('pods of a node that stops reporting', () => {
       20_000,
     );
     await waitFor('the taints lifted', async () => ((await nodeTaints()).length === 0 ? true : undefined));
+    // The kubelet back finds 'short' being deleted: it stops it and confirms, and the pod is gone.
+    await waitFor(
+      'short deleted by its kubelet',
+      async () => {
+        try {
+          await pods().get('short');
+          return undefined;
+        } catch {
+          return true;
+        }
+      },
+      20_000,
+    );
     // The scheduled eviction of 'sleeper' was cancelled, and said so.
     const cancelled = await waitFor('the cancellation Event', async () => {
       const evs = (

@@ -149,7 +149,7 @@ function deleteOptions(r: VerbRequest): DeleteOptions | undefined {
 export async function deleteObject(r: VerbRequest): Promise<VerbResult> {
   const opts = deleteOptions(r);
   const dryRun = isDryRun(r.query) || (opts?.dryRun?.includes('All') ?? false);
-  const deleted = await r.registry.delete(r.namespace, r.name, opts?.preconditions, { dryRun }, r.ctx);
+  const deleted = await r.registry.delete(r.namespace, r.name, opts?.preconditions, { dryRun }, r.ctx, opts);
   return { code: 200, object: deleted };
 }
 

@@ -2,6 +2,7 @@
 // preconditions, dry-run and selectors for any resource; per-resource rules come from a strategy.
 import { randomInt, randomUUID } from 'node:crypto';
 import {
+  type DeleteOptions,
   type KubeObject,
   type ManagedFieldsEntry,
   metaTime,
@@ -31,6 +32,7 @@ import { isStaleInStorage } from '../storage/value/transforming-store.js';
 import { jsonEqual } from '../util/json.js';
 import type { ResourceDef } from './catalog.js';
 import { clone, decodeObject, encodeObject, latestDecoded, writtenObject } from './codec.js';
+import { planDeletion, shouldDeleteDuringUpdate } from './deletion.js';
 import { matchesFilter, type ObjectFilter } from './filter.js';
 import { listPrefix, objectKey } from './keys.js';
 import { validateMetaOnCreate, validateMetaOnUpdate } from './meta.js';
@@ -321,6 +323,13 @@ export class GenericRegistry {
         continue;
       }
       try {
+        if (shouldDeleteDuringUpdate(obj, old)) {
+          // The last finalizer is gone from an object marked for deletion: the update deletes it.
+          await this.store.delete(key, { expectedModRevision: Number(old.metadata.resourceVersion) });
+          await finish(true);
+          await this.hooks.afterDelete?.(obj).catch(() => {});
+          return obj;
+        }
         const written = await this.store.update(key, encodeObject(obj), {
           expectedModRevision: Number(old.metadata.resourceVersion),
         });
@@ -355,7 +364,10 @@ export class GenericRegistry {
     meta.resourceVersion = old.metadata.resourceVersion;
     if (!meta.uid) meta.uid = old.metadata.uid;
     meta.creationTimestamp = old.metadata.creationTimestamp;
+    // An update never removes or changes a deletion under way (BeforeUpdate).
     if (old.metadata.deletionTimestamp) meta.deletionTimestamp = old.metadata.deletionTimestamp;
+    if (old.metadata.deletionGracePeriodSeconds !== undefined && meta.deletionGracePeriodSeconds === undefined)
+      meta.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds;
     if (this.def.namespaced) meta.namespace = old.metadata.namespace;
     meta.name ??= old.metadata.name;
     if (old.metadata.generation !== undefined) meta.generation = old.metadata.generation;
@@ -444,12 +456,18 @@ export class GenericRegistry {
     };
   }
 
+  /**
+   * DELETE. A kind with graceful deletion (pods) or an object with finalizers is marked
+   * (deletionTimestamp) and stays; otherwise it is removed. Answers the object: as deleted, or as
+   * now marked.
+   */
   async delete(
     namespace: string,
     name: string,
     preconditions: Preconditions | undefined,
     opts: WriteOptions,
     ctx?: StrategyContext,
+    options?: DeleteOptions,
   ): Promise<KubeObject> {
     const key = this.key(namespace, name);
     for (let attempt = 0; attempt < 16; attempt++) {
@@ -465,13 +483,23 @@ export class GenericRegistry {
         await this.admission.admit(attrs);
         await this.admission.validate(attrs);
       }
-      if (opts.dryRun) return current;
+      const plan = planDeletion(current, options, this.strategy.checkGracefulDelete, ctx?.now ?? new Date());
+      if (plan.kind === 'pending') return current;
+      if (opts.dryRun) return plan.kind === 'mark' ? plan.object : current;
       try {
-        await this.store.delete(key, { expectedModRevision: kv.modRevision });
+        let expected = kv.modRevision;
+        let last = current;
+        if (plan.kind === 'mark') {
+          const written = await this.store.update(key, encodeObject(plan.object), { expectedModRevision: expected });
+          last = writtenObject(written, this.store, plan.object);
+          if (!plan.thenNow) return last;
+          expected = written.modRevision;
+        }
+        await this.store.delete(key, { expectedModRevision: expected });
         // What the object held (a Service's cluster IP) is given back; a failure here leaves the
         // value taken, never the object half-deleted.
-        await this.hooks.afterDelete?.(current).catch(() => {});
-        return current;
+        await this.hooks.afterDelete?.(last).catch(() => {});
+        return last;
       } catch (e) {
         const err = storeErrorToStatus(e, this.gr, name);
         if (err.reason === 'Conflict' && !preconditions?.resourceVersion) continue;

@@ -5,6 +5,7 @@
 import type { KubeObject } from '@mkube/shared/api';
 import type { FieldError } from '@mkube/shared/apierrors';
 import type { UserInfo } from '@mkube/shared/auth';
+import type { GracefulDelete } from './deletion.js';
 
 export interface StrategyContext {
   /** The authenticated requester (CSRs record it). */
@@ -43,6 +44,8 @@ export interface RESTStrategy<T extends KubeObject = KubeObject> {
   validateUpdate(obj: T, old: T, ctx: StrategyContext): FieldError[];
   /** Extra fields for field selectors, e.g. `spec.nodeName`, `spec.signerName`. */
   selectableFields?(obj: T): SelectableFields;
+  /** Graceful deletion (pods): the grace period a DELETE gets, given what it asked for; absent: none. */
+  checkGracefulDelete?: GracefulDelete;
   /** Whether a change to `obj` relative to `old` bumps metadata.generation (spec changes do). */
   bumpsGeneration?(obj: T, old: T): boolean;
   /** PUT of a missing object creates it (Kubernetes: true for a few kinds, e.g. Nodes? no: only some). */

@@ -36,6 +36,8 @@ export interface ControllerManagerConfig {
   readonly largeClusterSizeThreshold: number;
   /** --node-monitor-period */
   readonly nodeMonitorPeriodMs: number;
+  /** --terminated-pod-gc-threshold (0 or less: off). */
+  readonly terminatedPodGCThreshold: number;
   readonly servingCsrAllowedCidrs: readonly string[];
   readonly servingCsrMaxExpirationSeconds: number;
   /** HTTPS on --secure-port (undefined with --secure-port=0). */
@@ -249,6 +251,7 @@ export async function loadControllerManagerConfig(
     unhealthyZoneThreshold: threshold,
     largeClusterSizeThreshold: Number(flags['large-cluster-size-threshold']),
     nodeMonitorPeriodMs: Number(flags['node-monitor-period']),
+    terminatedPodGCThreshold: Number(flags['terminated-pod-gc-threshold']),
     servingCsrAllowedCidrs: cidrs,
     servingCsrMaxExpirationSeconds: Math.floor(Number(flags['serving-csr-max-expiration']) / 1000),
     ...(secureServing ? { secureServing } : {}),

@@ -20,6 +20,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   { name: 'clusterrole-aggregation-controller', aliases: ['clusterrole-aggregation'] },
   { name: 'node-lifecycle-controller', aliases: ['nodelifecycle'] },
   { name: 'taint-eviction-controller', aliases: [] },
+  { name: 'pod-garbage-collector-controller', aliases: ['podgc'] },
 ];
 
 export type ControllerName = (typeof CONTROLLERS)[number]['name'];

@@ -150,6 +150,13 @@ export const CONTROLLER_MANAGER_FLAGS: readonly FlagSpec[] = [
       'Number of nodes from which node-lifecycle-controller treats the cluster as large for the eviction logic purposes. --secondary-node-eviction-rate is implicitly overridden to 0 for clusters this size or smaller.',
   },
   {
+    name: 'terminated-pod-gc-threshold',
+    type: 'int',
+    default: 12500,
+    usage:
+      'Number of terminated pods that can exist before the terminated pod garbage collector starts deleting terminated pods. If <= 0, the terminated pod garbage collector is disabled.',
+  },
+  {
     name: 'serving-csr-allowed-cidrs',
     type: 'stringSlice',
     usage:

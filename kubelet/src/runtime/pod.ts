@@ -64,6 +64,8 @@ export class PodWorker {
   readonly dir: string;
   readonly #runs = new Map<string, ContainerRun>();
   #stopping = false;
+  /** Stopped because the pod is being deleted: its phase becomes terminal once every container has exited. */
+  #terminal = false;
   readonly #startTime = now();
   readonly #volumes: PodVolumes;
   /** Each container's resolved `valueFrom` variables. */
@@ -316,8 +318,17 @@ export class PodWorker {
     r.timer.unref();
   }
 
-  /** SIGTERM to each container's process group, SIGKILL after the grace period. */
-  async stop(graceMs = (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000): Promise<void> {
+  /**
+   * The pod is being deleted: SIGTERM, SIGKILL once the whole grace period (the deletion's) has
+   * passed, and a terminal phase (Succeeded when every container exited 0, else Failed).
+   */
+  terminate(graceMs: number): Promise<void> {
+    this.#terminal = true;
+    return this.stop(graceMs, Number.POSITIVE_INFINITY);
+  }
+
+  /** SIGTERM to each container's process group, SIGKILL after the grace period (at most `capMs`). */
+  async stop(graceMs = (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000, capMs = 10_000): Promise<void> {
     this.#stopping = true;
     clearTimeout(this.#volumeTimer);
     const waits: Promise<void>[] = [];
@@ -328,7 +339,7 @@ export class PodWorker {
       this.#event(r, 'Normal', 'Killing', `Stopping container ${r.spec.name}`);
       waits.push(
         new Promise<void>((resolve) => {
-          const kill = setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), Math.min(graceMs, 10_000));
+          const kill = setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), Math.min(graceMs, capMs));
           child.once('exit', () => {
             clearTimeout(kill);
             resolve();
@@ -380,7 +391,9 @@ export class PodWorker {
     const policy = this.pod.spec?.restartPolicy ?? 'Always';
     const allDone = all.length > 0 && all.every((r) => !r.running && r.exited && !r.waitingReason);
     let phase: PodStatus['phase'] = 'Pending';
-    if (allDone && policy !== 'Always') phase = all.every((r) => r.exited!.code === 0) ? 'Succeeded' : 'Failed';
+    // A pod the kubelet stopped for its deletion ends in a terminal phase whatever its restart policy.
+    if (allDone && (policy !== 'Always' || this.#terminal))
+      phase = all.every((r) => r.exited!.code === 0) ? 'Succeeded' : 'Failed';
     else if (all.some((r) => r.running || r.restartCount > 0 || r.exited)) phase = 'Running';
     const t = now();
     const cond = (type: string, ok: boolean) =>

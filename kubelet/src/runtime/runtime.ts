@@ -69,6 +69,8 @@ export class ProcessRuntime {
   #staticPods: Pod[] = [];
   readonly #dirty = new Set<string>();
   readonly #mirrored = new Set<string>();
+  /** Pods being deleted, by uid, until the API no longer has them. */
+  readonly #terminating = new Map<string, Promise<void>>();
   #flushing: Promise<void> | undefined;
   #client: (() => KubeClient) | undefined;
   #nodeUid: string | undefined;
@@ -144,7 +146,7 @@ export class ProcessRuntime {
       fieldSelector: `spec.nodeName=${this.o.nodeName}`,
       handlers: {
         onResync: (objs) => {
-          this.#apiPods = objs.filter((p) => !p.metadata?.annotations?.[MIRROR] && !p.metadata?.deletionTimestamp);
+          this.#apiPods = objs.filter((p) => !p.metadata?.annotations?.[MIRROR]);
           this.#sync();
           for (const p of objs) this.#reconcileStatus(p);
         },
@@ -165,7 +167,7 @@ export class ProcessRuntime {
   }
 
   #resyncFrom(lw: ListWatcher<Pod>): void {
-    this.#apiPods = lw.store.list().filter((p) => !p.metadata?.annotations?.[MIRROR] && !p.metadata?.deletionTimestamp);
+    this.#apiPods = lw.store.list().filter((p) => !p.metadata?.annotations?.[MIRROR]);
     this.#sync();
   }
 
@@ -188,8 +190,14 @@ export class ProcessRuntime {
     if (this.#stop.signal.aborted) return;
     const want = new Map<string, Pod>();
     for (const p of [...this.#staticPods, ...this.#apiPods]) if (p.metadata?.uid) want.set(p.metadata.uid, p);
+    // Pods being deleted (deletionTimestamp): stopped within their grace period, then deleted for good.
+    for (const [uid, p] of want) {
+      if (!p.metadata?.deletionTimestamp) continue;
+      want.delete(uid);
+      if (!this.#terminating.has(uid)) this.#terminating.set(uid, this.#terminate(p, this.#workers.get(uid)));
+    }
     for (const [uid, w] of this.#workers) {
-      if (want.has(uid)) continue;
+      if (want.has(uid) || this.#terminating.has(uid)) continue;
       this.#workers.delete(uid);
       if (this.#byKey.get(podKey(w.namespace, w.name)) === w) this.#byKey.delete(podKey(w.namespace, w.name));
       this.o.log.info({ pod: podKey(w.namespace, w.name) }, 'stopping pod');
@@ -216,6 +224,48 @@ export class ProcessRuntime {
         'starting pod',
       );
       w.start();
+    }
+  }
+
+  /**
+   * The kubelet's side of graceful deletion: the containers get SIGTERM and, after the deletion's
+   * grace period, SIGKILL; the final status is written; then the pod is deleted with no grace left and
+   * its UID as precondition (the status manager's canBeDeleted), so a new pod of the same name is
+   * never deleted by mistake. Retried while the kubelet runs.
+   */
+  async #terminate(p: Pod, w: PodWorker | undefined): Promise<void> {
+    const uid = p.metadata!.uid!;
+    const key = podKey(p.metadata?.namespace ?? '', p.metadata?.name ?? '');
+    try {
+      if (w) {
+        const graceSeconds = p.metadata?.deletionGracePeriodSeconds ?? p.spec?.terminationGracePeriodSeconds ?? 30;
+        this.o.log.info({ pod: key, gracePeriodSeconds: graceSeconds }, 'killing pod for its deletion');
+        await w.terminate(graceSeconds * 1000);
+      }
+      for (let attempt = 0; !this.#stop.signal.aborted; attempt++) {
+        const client = this.#client?.();
+        try {
+          if (!client) throw new Error('no API client yet');
+          if (w) await this.#writeStatus(w);
+          await client
+            .resource<Pod>({ ...PODS, namespace: p.metadata?.namespace ?? '' })
+            .delete(p.metadata!.name!, { gracePeriodSeconds: 0, preconditions: { uid }, signal: this.#stop.signal });
+          this.o.log.info({ pod: key }, 'pod deleted');
+          break;
+        } catch (e) {
+          // Gone already, or another pod now has the name: nothing of this one is left to delete.
+          if (isNotFound(e) || isConflict(e)) break;
+          if (this.#stop.signal.aborted) return;
+          this.o.log.warn({ pod: key, err: (e as Error).message }, 'could not delete the terminated pod; retrying');
+          await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** attempt)).unref());
+        }
+      }
+    } finally {
+      if (w && this.#workers.get(uid) === w) {
+        this.#workers.delete(uid);
+        if (this.#byKey.get(podKey(w.namespace, w.name)) === w) this.#byKey.delete(podKey(w.namespace, w.name));
+      }
+      this.#terminating.delete(uid);
     }
   }
 

@@ -401,6 +401,11 @@ export const DEFAULT_CLUSTER_ROLES: readonly ClusterRole[] = [
     { apiGroups: [''], resources: ['pods'], verbs: ['delete', 'get', 'list'] },
     EVENTS_RULE,
   ]),
+  role('system:controller:pod-garbage-collector', [
+    { apiGroups: [''], resources: ['pods'], verbs: ['delete', 'list', 'watch'] },
+    { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: [''], resources: ['pods/status'], verbs: ['patch'] },
+  ]),
   role('system:controller:service-account-controller', [
     { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['create'] },
     EVENTS_RULE,
@@ -459,6 +464,11 @@ export const DEFAULT_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
     'system:controller:taint-eviction-controller',
     'system:controller:taint-eviction-controller',
     controllerSubjects('taint-eviction-controller'),
+  ),
+  binding(
+    'system:controller:pod-garbage-collector',
+    'system:controller:pod-garbage-collector',
+    controllerSubjects('pod-garbage-collector'),
   ),
   binding(
     'system:controller:service-account-controller',

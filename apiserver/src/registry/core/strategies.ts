@@ -123,22 +123,40 @@ export const nodeStrategy = statusOwningStrategy<Node>({
   selectableFields: (n) => ({ 'spec.unschedulable': String(n.spec?.unschedulable ?? false) }),
 });
 
-export const podStrategy = statusOwningStrategy<Pod>({
-  create(pod) {
-    pod.status = { phase: 'Pending' };
-    if (pod.spec) pod.spec.serviceAccountName ??= 'default';
-  },
-  validate: validatePodCreate,
-  validateUpdate: validatePodUpdate,
-  selectableFields: (p) => ({
-    'spec.nodeName': p.spec?.nodeName ?? '',
-    'spec.restartPolicy': p.spec?.restartPolicy ?? '',
-    'spec.schedulerName': p.spec?.schedulerName ?? '',
-    'spec.serviceAccountName': p.spec?.serviceAccountName ?? '',
-    'status.phase': p.status?.phase ?? '',
-    'status.podIP': p.status?.podIP ?? '',
+/**
+ * The pod strategy's CheckGracefulDelete: what was asked for, else the pod's
+ * terminationGracePeriodSeconds; at once when no node runs it or it has already ended.
+ */
+export function podGracePeriod(pod: Pod, requested: number | undefined): number {
+  let period = requested ?? pod.spec?.terminationGracePeriodSeconds ?? 0;
+  if (!pod.spec?.nodeName) period = 0;
+  if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') period = 0;
+  return period < 0 ? 1 : period;
+}
+
+export const podStrategy: RESTStrategy = {
+  ...statusOwningStrategy<Pod>({
+    create(pod) {
+      pod.status = { phase: 'Pending' };
+      if (pod.spec) {
+        pod.spec.serviceAccountName ??= 'default';
+        // SetDefaults_PodSpec: what a kubelet waits between SIGTERM and SIGKILL, and what DELETE grants.
+        pod.spec.terminationGracePeriodSeconds ??= 30;
+      }
+    },
+    validate: validatePodCreate,
+    validateUpdate: validatePodUpdate,
+    selectableFields: (p) => ({
+      'spec.nodeName': p.spec?.nodeName ?? '',
+      'spec.restartPolicy': p.spec?.restartPolicy ?? '',
+      'spec.schedulerName': p.spec?.schedulerName ?? '',
+      'spec.serviceAccountName': p.spec?.serviceAccountName ?? '',
+      'status.phase': p.status?.phase ?? '',
+      'status.podIP': p.status?.podIP ?? '',
+    }),
   }),
-});
+  checkGracefulDelete: (o, requested) => podGracePeriod(o as Pod, requested),
+};
 
 /** kubectl describe finds an object's Events by these (pkg/registry/core/event ToSelectableFields). */
 export const eventStrategy: RESTStrategy = {
