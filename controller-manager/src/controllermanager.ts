@@ -34,6 +34,7 @@ import { ClusterRoleAggregationController } from './clusterroleaggregation/index
 import type { Controller } from './controller.js';
 import { InformerFactory, RESOURCES } from './informers/index.js';
 import { LeaderElector } from './leaderelection/index.js';
+import { NamespaceController } from './namespace/index.js';
 import { NodeLifecycleController } from './nodelifecycle/index.js';
 import type { ControllerManagerConfig } from './options/config.js';
 import { PodGCController } from './podgc/index.js';
@@ -235,6 +236,15 @@ function buildControllers(
         nodes(),
         { terminatedPodThreshold: config.terminatedPodGCThreshold, ...opts.podGC },
         log.child({ controller: 'pod-garbage-collector-controller' }),
+      ),
+    );
+  }
+  if (on('namespace-controller')) {
+    controllers.push(
+      new NamespaceController(
+        client,
+        factory.informerFor<Namespace>(RESOURCES.namespaces),
+        log.child({ controller: 'namespace-controller' }),
       ),
     );
   }

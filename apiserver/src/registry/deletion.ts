@@ -17,13 +17,24 @@ export type DeletionPlan =
 /** RESTGracefulDeleteStrategy.CheckGracefulDelete: the grace period in seconds, or undefined when the kind has none. */
 export type GracefulDelete = (obj: KubeObject, requestedSeconds: number | undefined) => number | undefined;
 
-const hasFinalizers = (o: KubeObject) => (o.metadata.finalizers?.length ?? 0) > 0;
+/** What a kind's strategy says about deleting its objects. */
+export interface DeleteStrategy {
+  readonly checkGracefulDelete?: GracefulDelete;
+  /** What besides metadata.finalizers holds an object (a namespace's spec.finalizers). */
+  readonly holdsDeletion?: (obj: KubeObject) => boolean;
+  /** Applied when an object is first marked for deletion (a namespace turns Terminating). */
+  readonly markedForDeletion?: (obj: KubeObject) => void;
+}
+
+const heldBy = (o: KubeObject, s: DeleteStrategy | undefined) =>
+  (o.metadata.finalizers?.length ?? 0) > 0 || (s?.holdsDeletion?.(o) ?? false);
 
 function marked(
   current: KubeObject,
   deletionTimestamp: Date,
   graceSeconds: number,
   bumpGeneration: boolean,
+  strategy?: DeleteStrategy,
 ): KubeObject {
   const metadata = {
     ...current.metadata,
@@ -32,16 +43,19 @@ function marked(
   };
   // Graceful deletion is a change the object's controllers must see (BeforeDelete, markAsDeleting).
   if (bumpGeneration && (metadata.generation ?? 0) > 0) metadata.generation = (metadata.generation ?? 0) + 1;
-  return { ...current, metadata };
+  const object = { ...current, metadata };
+  if (!current.metadata.deletionTimestamp) strategy?.markedForDeletion?.(object);
+  return object;
 }
 
 export function planDeletion(
   current: KubeObject,
   options: DeleteOptions | undefined,
-  graceful: GracefulDelete | undefined,
+  strategy: DeleteStrategy | undefined,
   now: Date,
 ): DeletionPlan {
   const m = current.metadata;
+  const hasFinalizers = (o: KubeObject) => heldBy(o, strategy);
   // Negative values are taken as 1 s on the delete path.
   let requested = options?.gracePeriodSeconds;
   if (requested !== undefined && requested !== null && requested < 0) requested = 1;
@@ -61,16 +75,13 @@ export function planDeletion(
     };
   }
 
-  const grace = graceful?.(current, requested);
+  const grace = strategy?.checkGracefulDelete?.(current, requested);
   if (grace !== undefined && grace > 0) {
-    return {
-      kind: 'mark',
-      object: marked(current, new Date(now.getTime() + grace * 1000), grace, true),
-      thenNow: false,
-    };
+    const deadline = new Date(now.getTime() + grace * 1000);
+    return { kind: 'mark', object: marked(current, deadline, grace, true, strategy), thenNow: false };
   }
   // markAsDeleting: finalizers hold the object, marked now with no grace.
-  if (hasFinalizers(current)) return { kind: 'mark', object: marked(current, now, 0, true), thenNow: false };
+  if (hasFinalizers(current)) return { kind: 'mark', object: marked(current, now, 0, true, strategy), thenNow: false };
   return { kind: 'now' };
 }
 
@@ -78,8 +89,12 @@ export function planDeletion(
  * ShouldDeleteDuringUpdate: an update that leaves no finalizers on an object marked for deletion
  * with no grace period left deletes it.
  */
-export function shouldDeleteDuringUpdate(updated: KubeObject, existing: KubeObject): boolean {
-  if (hasFinalizers(updated)) return false;
+export function shouldDeleteDuringUpdate(
+  updated: KubeObject,
+  existing: KubeObject,
+  strategy?: DeleteStrategy,
+): boolean {
+  if (heldBy(updated, strategy)) return false;
   if (!existing.metadata.deletionTimestamp) return false;
   return (existing.metadata.deletionGracePeriodSeconds ?? 0) === 0;
 }

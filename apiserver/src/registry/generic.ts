@@ -323,7 +323,7 @@ export class GenericRegistry {
         continue;
       }
       try {
-        if (shouldDeleteDuringUpdate(obj, old)) {
+        if (shouldDeleteDuringUpdate(obj, old, this.strategy)) {
           // The last finalizer is gone from an object marked for deletion: the update deletes it.
           await this.store.delete(key, { expectedModRevision: Number(old.metadata.resourceVersion) });
           await finish(true);
@@ -483,7 +483,7 @@ export class GenericRegistry {
         await this.admission.admit(attrs);
         await this.admission.validate(attrs);
       }
-      const plan = planDeletion(current, options, this.strategy.checkGracefulDelete, ctx?.now ?? new Date());
+      const plan = planDeletion(current, options, this.strategy, ctx?.now ?? new Date());
       if (plan.kind === 'pending') return current;
       if (opts.dryRun) return plan.kind === 'mark' ? plan.object : current;
       try {

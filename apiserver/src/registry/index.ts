@@ -29,6 +29,7 @@ import {
   configMapStrategy,
   eventStrategy,
   leaseStrategy,
+  namespaceFinalizeSubresource,
   namespaceStrategy,
   nodeStrategy,
   podStrategy,
@@ -54,7 +55,10 @@ interface HookDeps {
 
 /** group/resource → rules. Resources absent here (the review APIs) are not stored. */
 const WIRING: Readonly<Record<string, Wiring>> = {
-  '/namespaces': { strategy: namespaceStrategy, subresources: { status: statusSubresource } },
+  '/namespaces': {
+    strategy: namespaceStrategy,
+    subresources: { status: statusSubresource, finalize: namespaceFinalizeSubresource },
+  },
   '/secrets': { strategy: secretStrategy },
   '/configmaps': { strategy: configMapStrategy },
   '/serviceaccounts': { strategy: serviceAccountStrategy },

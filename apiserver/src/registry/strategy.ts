@@ -5,7 +5,7 @@
 import type { KubeObject } from '@mkube/shared/api';
 import type { FieldError } from '@mkube/shared/apierrors';
 import type { UserInfo } from '@mkube/shared/auth';
-import type { GracefulDelete } from './deletion.js';
+import type { DeleteStrategy } from './deletion.js';
 
 export interface StrategyContext {
   /** The authenticated requester (CSRs record it). */
@@ -30,7 +30,7 @@ export function apiserverContext(): StrategyContext {
 /** Field values a field selector can test; `metadata.name` and `metadata.namespace` are always offered. */
 export type SelectableFields = Readonly<Record<string, string>>;
 
-export interface RESTStrategy<T extends KubeObject = KubeObject> {
+export interface RESTStrategy<T extends KubeObject = KubeObject> extends DeleteStrategy {
   /** Clears what clients may not set on create (status, server-filled fields) and fills defaults. */
   prepareForCreate(obj: T, ctx: StrategyContext): void;
   /** On the main resource: restores what this endpoint may not change (usually status) from `old`. */
@@ -44,8 +44,6 @@ export interface RESTStrategy<T extends KubeObject = KubeObject> {
   validateUpdate(obj: T, old: T, ctx: StrategyContext): FieldError[];
   /** Extra fields for field selectors, e.g. `spec.nodeName`, `spec.signerName`. */
   selectableFields?(obj: T): SelectableFields;
-  /** Graceful deletion (pods): the grace period a DELETE gets, given what it asked for; absent: none. */
-  checkGracefulDelete?: GracefulDelete;
   /** Whether a change to `obj` relative to `old` bumps metadata.generation (spec changes do). */
   bumpsGeneration?(obj: T, old: T): boolean;
   /** PUT of a missing object creates it (Kubernetes: true for a few kinds, e.g. Nodes? no: only some). */

@@ -28,6 +28,11 @@ export function validateNamespace(ns: Namespace): FieldError[] {
   return errs;
 }
 
+/** A /finalize update: the finalizer names (ValidateNamespaceFinalizeUpdate). */
+export function validateNamespaceFinalizers(finalizers: readonly string[]): FieldError[] {
+  return finalizers.flatMap((f) => validateFinalizerName(f, 'spec.finalizers'));
+}
+
 /** Spec and status are reset from the stored object by the namespace strategy; only metadata is checked. */
 export function validateNamespaceUpdate(newNs: Namespace, oldNs: Namespace): FieldError[] {
   return validateObjectMetaUpdate(newNs.metadata, oldNs.metadata);

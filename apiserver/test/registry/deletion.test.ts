@@ -6,7 +6,9 @@ import { podGracePeriod } from '../../src/registry/core/strategies.ts';
 import { planDeletion, shouldDeleteDuringUpdate } from '../../src/registry/deletion.ts';
 
 const NOW = new Date('2026-12-05T10:00:00Z');
-const graceful = (o: KubeObject, requested: number | undefined) => podGracePeriod(o as Pod, requested);
+const graceful = {
+  checkGracefulDelete: (o: KubeObject, requested: number | undefined) => podGracePeriod(o as Pod, requested),
+};
 
 const pod = (
   extra: Partial<Pod['metadata']> = {},

@@ -21,6 +21,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   { name: 'node-lifecycle-controller', aliases: ['nodelifecycle'] },
   { name: 'taint-eviction-controller', aliases: [] },
   { name: 'pod-garbage-collector-controller', aliases: ['podgc'] },
+  { name: 'namespace-controller', aliases: ['namespace'] },
 ];
 
 export type ControllerName = (typeof CONTROLLERS)[number]['name'];

@@ -401,6 +401,11 @@ export const DEFAULT_CLUSTER_ROLES: readonly ClusterRole[] = [
     { apiGroups: [''], resources: ['pods'], verbs: ['delete', 'get', 'list'] },
     EVENTS_RULE,
   ]),
+  role('system:controller:namespace-controller', [
+    { apiGroups: [''], resources: ['namespaces'], verbs: ['delete', 'get', 'list', 'watch'] },
+    { apiGroups: [''], resources: ['namespaces/finalize', 'namespaces/status'], verbs: ['update'] },
+    { apiGroups: ['*'], resources: ['*'], verbs: ['delete', 'deletecollection', 'get', 'list'] },
+  ]),
   role('system:controller:pod-garbage-collector', [
     { apiGroups: [''], resources: ['pods'], verbs: ['delete', 'list', 'watch'] },
     { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
@@ -464,6 +469,11 @@ export const DEFAULT_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
     'system:controller:taint-eviction-controller',
     'system:controller:taint-eviction-controller',
     controllerSubjects('taint-eviction-controller'),
+  ),
+  binding(
+    'system:controller:namespace-controller',
+    'system:controller:namespace-controller',
+    controllerSubjects('namespace-controller'),
   ),
   binding(
     'system:controller:pod-garbage-collector',

@@ -18,6 +18,7 @@ import {
   validateLease,
   validateLeaseUpdate,
   validateNamespace,
+  validateNamespaceFinalizers,
   validateNamespaceUpdate,
   validateNode,
   validateNodeUpdate,
@@ -80,19 +81,38 @@ export const statusSubresource: SubresourceStrategy = {
   validateUpdate: () => [],
 };
 
-export const namespaceStrategy = statusOwningStrategy<Namespace>({
-  create(ns) {
-    ns.spec = { finalizers: ['kubernetes'] };
-    ns.status = { phase: 'Active' };
+export const namespaceStrategy: RESTStrategy = {
+  ...statusOwningStrategy<Namespace>({
+    create(ns) {
+      ns.spec = { finalizers: ['kubernetes'] };
+      ns.status = { phase: 'Active' };
+    },
+    validate: validateNamespace,
+    validateUpdate: (ns, old) => {
+      // The spec (finalizers) is the namespace controller's: a plain update keeps the stored one.
+      ns.spec = old.spec;
+      return validateNamespaceUpdate(ns, old);
+    },
+    selectableFields: (ns) => ({ 'status.phase': ns.status?.phase ?? '' }),
+  }),
+  // A namespace with spec.finalizers left (the namespace controller's "kubernetes") is only marked:
+  // Terminating, until its content is gone and /finalize empties them.
+  holdsDeletion: (o) => ((o as Namespace).spec?.finalizers?.length ?? 0) > 0,
+  markedForDeletion: (o) => {
+    (o as Namespace).status = { ...(o as Namespace).status, phase: 'Terminating' };
   },
-  validate: validateNamespace,
-  validateUpdate: (ns, old) => {
-    // The spec (finalizers) is the namespace controller's: a plain update keeps the stored one.
-    ns.spec = old.spec;
-    return validateNamespaceUpdate(ns, old);
+};
+
+/** `/finalize`: only spec.finalizers changes (the namespace controller's, once the content is gone). */
+export const namespaceFinalizeSubresource: SubresourceStrategy = {
+  prepareForUpdate(o, old) {
+    const finalizers = (o as Namespace).spec?.finalizers ?? [];
+    for (const k of Object.keys(o)) delete (o as unknown as Record<string, unknown>)[k];
+    Object.assign(o, jsonClone(old));
+    (o as Namespace).spec = { ...(o as Namespace).spec, finalizers };
   },
-  selectableFields: (ns) => ({ 'status.phase': ns.status?.phase ?? '' }),
-});
+  validateUpdate: (o) => validateNamespaceFinalizers((o as Namespace).spec?.finalizers ?? []),
+};
 
 /** `stringData` is write-only sugar: merged into `data` (base64) and dropped, as the apiserver does. */
 function foldStringData(s: Secret): void {
