@@ -8,22 +8,11 @@ import { isIP } from 'node:net';
 import type { UserInfo } from '@mkube/shared/auth';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { goDialError } from '../util/dialerror.js';
+import { HOP_BY_HOP } from '../util/hopbyhop.js';
 import type { ServiceEndpoint } from '../util/serviceresolver.js';
 
-/** Hop-by-hop headers (RFC 9110 §7.6.1) and HTTP/2's connection-specific ones: never forwarded. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-  'http2-settings',
-]);
+/** Never forwarded: hop-by-hop headers, and HTTP/2's connection-specific ones. */
+const HOP_BY_HOP_H2 = new Set([...HOP_BY_HOP, 'host', 'http2-settings']);
 
 /** Token bytes of an HTTP header name (Go's net/http isTokenTable), except '%'. */
 const TOKEN = /^[A-Za-z0-9!#$&'*+\-.^_`|~]$/;
@@ -57,7 +46,7 @@ export function authProxyHeaders(user: UserInfo): OutgoingHttpHeaders {
 export function proxiedHeaders(incoming: IncomingHttpHeaders, user: UserInfo): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || name.startsWith(':') || HOP_BY_HOP.has(name)) continue;
+    if (value === undefined || name.startsWith(':') || HOP_BY_HOP_H2.has(name)) continue;
     if (name === 'authorization' || name.startsWith('impersonate-') || name.startsWith('x-remote-')) continue;
     out[name] = value;
   }
@@ -68,7 +57,7 @@ export function proxiedHeaders(incoming: IncomingHttpHeaders, user: UserInfo): O
 function responseHeaders(res: IncomingMessage): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(res.headers)) {
-    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+    if (value !== undefined && !HOP_BY_HOP_H2.has(name)) out[name] = value;
   }
   return out;
 }

@@ -415,24 +415,32 @@ function serviceAccountConfig(flags: FlagValues, problems: ConfigProblem[]): Ser
   });
 }
 
-function proxyClientConfig(flags: FlagValues, problems: ConfigProblem[]): ProxyClientConfig {
-  const certFile = str(flags, 'proxy-client-cert-file');
-  const keyFile = str(flags, 'proxy-client-key-file');
+/** A client pair given by two flags: both or neither, each file readable, the key the certificate's. */
+function clientPairFlags(
+  flags: FlagValues,
+  certFlag: string,
+  keyFlag: string,
+  problems: ConfigProblem[],
+): { certPem?: string; keyPem?: string; certFile: string; keyFile: string } {
+  const certFile = str(flags, certFlag);
+  const keyFile = str(flags, keyFlag);
   if (certFile && !keyFile)
-    problems.push({
-      code: 'REQUIRED',
-      flag: 'proxy-client-key-file',
-      message: 'must be set with --proxy-client-cert-file',
-    });
+    problems.push({ code: 'REQUIRED', flag: keyFlag, message: `must be set with --${certFlag}` });
   if (keyFile && !certFile)
-    problems.push({
-      code: 'REQUIRED',
-      flag: 'proxy-client-cert-file',
-      message: 'must be set with --proxy-client-key-file',
-    });
+    problems.push({ code: 'REQUIRED', flag: certFlag, message: `must be set with --${keyFlag}` });
   const { certPem, keyPem } = readKeyPair(
-    { flag: 'proxy-client-cert-file', file: certFile },
-    { flag: 'proxy-client-key-file', file: keyFile },
+    { flag: certFlag, file: certFile },
+    { flag: keyFlag, file: keyFile },
+    problems,
+  );
+  return { certPem, keyPem, certFile, keyFile };
+}
+
+function proxyClientConfig(flags: FlagValues, problems: ConfigProblem[]): ProxyClientConfig {
+  const { certPem, keyPem, certFile, keyFile } = clientPairFlags(
+    flags,
+    'proxy-client-cert-file',
+    'proxy-client-key-file',
     problems,
   );
   return Object.freeze({
@@ -442,26 +450,13 @@ function proxyClientConfig(flags: FlagValues, problems: ConfigProblem[]): ProxyC
 }
 
 function kubeletClientConfig(flags: FlagValues, problems: ConfigProblem[]): KubeletClientConfig {
-  const certFile = str(flags, 'kubelet-client-certificate');
-  const keyFile = str(flags, 'kubelet-client-key');
-  const caFile = str(flags, 'kubelet-certificate-authority');
-  if (certFile && !keyFile)
-    problems.push({
-      code: 'REQUIRED',
-      flag: 'kubelet-client-key',
-      message: 'must be set with --kubelet-client-certificate',
-    });
-  if (keyFile && !certFile)
-    problems.push({
-      code: 'REQUIRED',
-      flag: 'kubelet-client-certificate',
-      message: 'must be set with --kubelet-client-key',
-    });
-  const { certPem, keyPem } = readKeyPair(
-    { flag: 'kubelet-client-certificate', file: certFile },
-    { flag: 'kubelet-client-key', file: keyFile },
+  const { certPem, keyPem, certFile, keyFile } = clientPairFlags(
+    flags,
+    'kubelet-client-certificate',
+    'kubelet-client-key',
     problems,
   );
+  const caFile = str(flags, 'kubelet-certificate-authority');
   const { pem: caPem } = readCertificates('kubelet-certificate-authority', caFile, problems);
   const types = (flags['kubelet-preferred-address-types'] as string[] | undefined) ?? [...NODE_ADDRESS_TYPES];
   for (const t of types) {

@@ -4,23 +4,12 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { newBadRequest, toStatusError } from '@mkube/shared/apierrors';
 import type { ResourceRequestContext } from '../server/context.js';
+import { HOP_BY_HOP } from '../util/hopbyhop.js';
 import type { KubeletProxyDeps } from './deps.js';
 import { BackendError, dialErrorText } from './errors.js';
 import { kubeletLocation, splitSchemeNamePort } from './location.js';
 import { getNode } from './target.js';
 
-/** Hop-by-hop headers (net/http/httputil): never forwarded either way. */
-const HOP_BY_HOP = [
-  'connection',
-  'proxy-connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-];
 /** Toward the kubelet, also what the apiserver consumed itself (the caller's credentials among them). */
 const DROP_REQUEST = new Set([...HOP_BY_HOP, 'host', 'authorization', 'content-length', 'http2-settings']);
 const DROP_RESPONSE = new Set(HOP_BY_HOP);
