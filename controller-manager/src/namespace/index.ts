@@ -210,6 +210,8 @@ export class NamespaceController implements Controller {
       .resource<Namespace>(RESOURCES.namespaces)
       .updateSubresource(name, 'finalize', {
         ...ns,
+        // The status was just written: no version precondition (finalize changes only spec.finalizers).
+        metadata: { ...ns.metadata, resourceVersion: undefined },
         spec: { ...ns.spec, finalizers: (ns.spec?.finalizers ?? []).filter((f) => f !== FINALIZER) },
       })
       .catch((e: unknown) => {
