@@ -389,6 +389,23 @@ describe('kubelet API (10250)', () => {
     assert.equal(meta.ownerReferences[0]?.name, 'node-api');
   });
 
+  it('replaces a deleted mirror pod; the static pod runs on', async () => {
+    const pods = c.admin.resource<Pod>({ group: '', version: 'v1', resource: 'pods', namespace: 'default' });
+    const before = await pods.get('ticker-node-api');
+    const del = await kubectl(c.fx, ['delete', 'pod', 'ticker-node-api']);
+    assert.equal(del.status, 0, del.err);
+    const again = await waitFor('a new mirror pod, running', async () => {
+      const p = await pods.get('ticker-node-api').catch(() => undefined);
+      return p && p.metadata?.uid !== before.metadata?.uid && p.status?.phase === 'Running' ? p : undefined;
+    });
+    assert.equal(again.metadata?.deletionTimestamp, undefined);
+    assert.equal(
+      again.status?.containerStatuses?.[0]?.containerID,
+      before.status?.containerStatuses?.[0]?.containerID,
+      'the same process: only the API object was replaced',
+    );
+  });
+
   it("counts a failed renewal in /metrics' renew-error counters", async () => {
     // A certificate manager whose identity may not create CSRs: every attempt is a 403 from the real
     // apiserver, retried with backoff, and counted as upstream's CertificateRenewFailure.

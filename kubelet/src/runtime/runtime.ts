@@ -182,6 +182,8 @@ export class ProcessRuntime {
     const uid = p.metadata?.annotations?.[MIRROR] ?? p.metadata?.uid;
     const w = uid ? this.#workers.get(uid) : undefined;
     if (!w || this.#dirty.has(uid!)) return;
+    // Someone deleted the mirror pod of a static pod: the status write replaces it.
+    if (p.metadata?.annotations?.[MIRROR] && p.metadata.deletionTimestamp) return this.#markDirty(w);
     const known = readyOf(w.status().conditions);
     if (known !== undefined && readyOf(p.status?.conditions) !== known) this.#markDirty(w);
   }
@@ -322,9 +324,19 @@ export class ProcessRuntime {
         this.#mirrored.delete(w.pod.metadata!.uid!);
         continue;
       }
-      if (isStatic && cur.metadata?.annotations?.[MIRROR] !== w.pod.metadata?.uid) {
-        // A mirror pod of an older manifest: replace it.
-        await pods.delete(w.name, { signal: this.#stop.signal }).catch(() => {});
+      if (
+        isStatic &&
+        (cur.metadata?.annotations?.[MIRROR] !== w.pod.metadata?.uid || cur.metadata?.deletionTimestamp)
+      ) {
+        // A mirror pod of an older manifest, or one being deleted (the static pod runs on): replace it.
+        // A mirror has no containers of its own to stop, so it goes with no grace (DeleteMirrorPod).
+        await pods
+          .delete(w.name, {
+            gracePeriodSeconds: 0,
+            preconditions: { uid: cur.metadata?.uid },
+            signal: this.#stop.signal,
+          })
+          .catch(() => {});
         this.#mirrored.delete(w.pod.metadata!.uid!);
         continue;
       }
@@ -363,7 +375,7 @@ export class ProcessRuntime {
     if (w.pod.metadata?.annotations?.[CONFIG_SOURCE] !== 'file' || !this.#client) return;
     await this.#client()
       .resource<Pod>({ ...PODS, namespace: w.namespace })
-      .delete(w.name)
+      .delete(w.name, { gracePeriodSeconds: 0 })
       .catch(() => {});
   }
 
