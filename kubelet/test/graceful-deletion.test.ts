@@ -173,4 +173,43 @@ describe('graceful pod deletion', () => {
       }
     });
   });
+
+  it("kubectl drain evicts the node's pods through the Eviction API; a node may evict only its own", async () => {
+    await pods().create({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'drained', namespace: 'default' },
+      spec: { nodeName: NODE, containers: [{ name: 'main', image: 'busybox', command: ['sleep', '600'] }] },
+    });
+    await running('drained');
+    const body = { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'drained', namespace: 'default' } };
+    const other = await c.nodeClient('node-other');
+    await assert.rejects(
+      other.request('POST', '/api/v1/namespaces/default/pods/drained/eviction', { body }),
+      /node node-other can only evict pods with spec.nodeName set to itself/,
+    );
+    await assert.rejects(
+      c.admin.request('POST', '/api/v1/namespaces/default/pods/drained/eviction', {
+        body: { ...body, metadata: { name: 'someone-else' } },
+      }),
+      /name in URL does not match name in Eviction object/,
+    );
+    const events = followUntilDeleted('drained');
+    const drain = await kubectl(c.fx, ['drain', NODE, '--force', '--timeout=60s']);
+    assert.equal(drain.status, 0, drain.err);
+    const out = drain.out + drain.err;
+    assert.match(out, /node\/node-graceful cordoned/);
+    assert.match(out, /evicting pod default\/drained/);
+    assert.match(out, /pod\/drained evicted/);
+    assert.match(out, /node\/node-graceful drained/);
+    const seen = await events;
+    const marked = seen.find((e) => e.type === 'MODIFIED' && e.object.metadata?.deletionTimestamp)?.object;
+    assert.equal(
+      marked?.status?.conditions?.find((x) => x.type === 'DisruptionTarget')?.reason,
+      'EvictionByEvictionAPI',
+    );
+    const node = await c.admin.resource<Node>({ group: '', version: 'v1', resource: 'nodes' }).get(NODE);
+    assert.equal(node.spec?.unschedulable, true);
+    assert.equal((await kubectl(c.fx, ['uncordon', NODE])).status, 0);
+  });
 });

@@ -1,10 +1,11 @@
 // The REST endpoint of every resource: dispatches a parsed request to the verb handlers and writes
 // the answer — JSON, a Table for kubectl, or a watch stream.
-import type { KubeObject, List, TokenRequest } from '@mkube/shared/api';
+import type { Eviction, KubeObject, List, TokenRequest } from '@mkube/shared/api';
 import {
   newBadRequest,
   newMethodNotSupported,
   newNotFound,
+  type Status,
   type StatusError,
   toStatusError,
 } from '@mkube/shared/apierrors';
@@ -51,6 +52,14 @@ export interface ResourceHandlerDeps {
     user: UserInfo,
     scope: { addWarning(text: string): void; addAuditAnnotation(key: string, value: string): void },
   ) => Promise<TokenRequest>;
+  /** POST pods/<name>/eviction (policy/v1 Eviction); absent: not served. */
+  readonly evict?: (
+    namespace: string,
+    name: string,
+    eviction: Eviction,
+    user: UserInfo,
+    dryRun: boolean,
+  ) => Promise<Status>;
   /** v1 ComponentStatus, probed on each read; absent: not served. */
   readonly componentStatuses?: ComponentStatuses;
   /** Built from `store` when not given. */
@@ -88,6 +97,13 @@ export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRe
             addAuditAnnotation,
           }),
         );
+      }
+      if (c.def.group === '' && c.def.resource === 'pods' && info.subresource === 'eviction') {
+        if (!deps.evict || info.verb !== 'create')
+          throw newNotFound({ group: '', resource: 'pods/eviction' }, info.name);
+        const eviction = decodeObjectBody(c.body, c.request.headers['content-type'], c.def, 'Eviction', 'policy/v1');
+        const dryRun = query.getAll('dryRun').includes('All');
+        return send(c, 201, await deps.evict(info.namespace, info.name, eviction as Eviction, c.user, dryRun));
       }
       if (c.def.group === '' && c.def.resource === 'componentstatuses' && deps.componentStatuses)
         return await serveComponentStatuses(c, deps.componentStatuses, query, now());

@@ -335,6 +335,12 @@ export const selfSubjectRulesReview: MessageSchema = {
   2: msg('spec', () => ({ 1: str('namespace') }), false, 'SelfSubjectRulesReviewSpec'),
 };
 
+// k8s.io/api/policy/v1
+export const eviction: MessageSchema = {
+  1: msg('metadata', () => objectMeta),
+  2: msg('deleteOptions', () => deleteOptions),
+};
+
 /** apiVersion/kind → table; anything absent is refused as an unsupported media type. */
 export const KINDS: Readonly<Record<string, MessageSchema>> = {
   'v1/ConfigMap': configMap,
@@ -360,6 +366,7 @@ export const KINDS: Readonly<Record<string, MessageSchema>> = {
   'authorization.k8s.io/v1/SubjectAccessReview': subjectAccessReview,
   'authorization.k8s.io/v1/LocalSubjectAccessReview': subjectAccessReview,
   'authorization.k8s.io/v1/SelfSubjectRulesReview': selfSubjectRulesReview,
+  'policy/v1/Eviction': eviction,
   'meta.k8s.io/v1/DeleteOptions': deleteOptions,
   'v1/DeleteOptions': deleteOptions,
 };

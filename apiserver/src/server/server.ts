@@ -2,6 +2,7 @@
 // chain, routes; and shuts it down in order (not ready → drain → end watches → close store).
 import { setMaxListeners } from 'node:events';
 import type {
+  Eviction,
   Namespace,
   Node,
   Pod,
@@ -48,6 +49,7 @@ import { registerLocalAPIServices } from '../registry/apiregistration/autoregist
 import { publishAuthenticationInfo } from '../registry/authenticationinfo.js';
 import { ensureSystemNamespaces } from '../registry/bootstrap.js';
 import { componentStatuses } from '../registry/core/componentstatus.js';
+import { checkEviction, evictPod } from '../registry/core/eviction.js';
 import { EVERYTHING } from '../registry/filter.js';
 import { Registries } from '../registry/index.js';
 import { resourcePrefix } from '../registry/keys.js';
@@ -475,7 +477,32 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
           return issueToken(signing, lookupsOf(caches), ns, name, req, new Date(), scope);
         }
       : undefined;
+    // pods/eviction: admitted as a create of the subresource (NodeRestriction: a node evicts only its
+    // own pods), then the pod deleted through the plain registry, as upstream's EvictionREST.
+    const evict = async (ns: string, name: string, eviction: Eviction, user: UserInfo, dryRun: boolean) => {
+      checkEviction(name, ns, eviction);
+      const pods = registries.get('', 'pods')!;
+      const pod = await pods.get(ns, name);
+      const attrs = {
+        operation: 'CREATE' as const,
+        user,
+        group: '',
+        version: 'v1',
+        resource: 'pods',
+        subresource: 'eviction',
+        kind: 'Eviction',
+        namespace: ns,
+        name,
+        object: eviction,
+        oldObject: pod,
+        dryRun,
+      };
+      await admission.admit(attrs);
+      await admission.validate(attrs);
+      return evictPod(pods, ns, name, eviction, dryRun);
+    };
     const handler = createResourceHandler({
+      evict,
       store,
       registries: servingRegistries,
       log,

@@ -142,6 +142,11 @@ export function nodeRestrictionPlugin(deps: NodeRestrictionDeps = {}): Admission
         return;
       }
       if (a.group === '' && a.resource === 'pods') {
+        if (a.operation === 'CREATE' && a.subresource === 'eviction') {
+          if ((a.oldObject as Pod | undefined)?.spec?.nodeName !== node)
+            throw newForbidden(gr, a.name, `node ${node} can only evict pods with spec.nodeName set to itself`);
+          return;
+        }
         if (a.operation === 'CREATE' && !a.subresource) {
           const pod = a.object as Pod;
           if (!pod.metadata.annotations?.[MIRROR])
