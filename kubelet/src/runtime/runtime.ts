@@ -183,7 +183,10 @@ export class ProcessRuntime {
     const w = uid ? this.#workers.get(uid) : undefined;
     if (!w || this.#dirty.has(uid!)) return;
     // Someone deleted the mirror pod of a static pod: the status write replaces it.
-    if (p.metadata?.annotations?.[MIRROR] && p.metadata.deletionTimestamp) return this.#markDirty(w);
+    if (p.metadata?.annotations?.[MIRROR] && p.metadata.deletionTimestamp) {
+      this.#markDirty(w);
+      return;
+    }
     const known = readyOf(w.status().conditions);
     if (known !== undefined && readyOf(p.status?.conditions) !== known) this.#markDirty(w);
   }
