@@ -9,6 +9,7 @@ import { request as httpsRequest } from 'node:https';
 import type { APIService, APIServiceCondition, Endpoints, Service } from '@mkube/shared/api';
 import { metaTime } from '@mkube/shared/api';
 import { StatusError } from '@mkube/shared/apierrors';
+import type { UserInfo } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
 import type { Informer } from '../informers/index.js';
 import type { GenericRegistry } from '../registry/generic.js';
@@ -16,9 +17,11 @@ import { apiserverContext } from '../registry/strategy.js';
 import { goDialError } from '../util/dialerror.js';
 import type { ServiceEndpoint } from '../util/serviceresolver.js';
 import { availableCondition, isLocal } from './apiservices.js';
+import { authProxyHeaders } from './proxy.js';
 import type { ProxyTransport } from './transport.js';
 
-export const AGGREGATOR_USER = 'system:kube-aggregator';
+/** Who the aggregator's own calls (discovery check, discovery fetch) say they are: always allowed. */
+export const AGGREGATOR_IDENTITY: UserInfo = { username: 'system:kube-aggregator', groups: ['system:masters'] };
 const CHECK_TIMEOUT_MS = 5_000;
 const ATTEMPTS = 5;
 const WORKERS = 5;
@@ -199,7 +202,7 @@ export class AvailableConditionController {
           agent: false,
           rejectUnauthorized: false,
           ...(pair ? { cert: pair.certPem, key: pair.keyPem } : {}),
-          headers: { 'x-remote-user': AGGREGATOR_USER, 'x-remote-group': 'system:masters' },
+          headers: authProxyHeaders(AGGREGATOR_IDENTITY),
           timeout: CHECK_TIMEOUT_MS,
         },
         (res) => {

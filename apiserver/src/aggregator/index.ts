@@ -11,9 +11,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Informer } from '../informers/index.js';
 import type { Registries } from '../registry/index.js';
 import { readLimitedBody } from '../util/body.js';
-import { resolveServiceEndpoint } from '../util/serviceresolver.js';
+import { resolveServiceEndpoint, type ServiceLookup } from '../util/serviceresolver.js';
 import { isAvailable, isLocal, sortedByGroupAndVersion } from './apiservices.js';
-import { AGGREGATOR_USER, AvailableConditionController } from './available.js';
+import { AGGREGATOR_IDENTITY, AvailableConditionController } from './available.js';
 import { aggregatedGroup, discoveryGroup, type FetchedResources, parseResourceList } from './discovery.js';
 import { authProxyHeaders, proxyRequest, sendProxyError } from './proxy.js';
 import { ProxyTransport, serviceServerName } from './transport.js';
@@ -45,25 +45,33 @@ export class Aggregator {
   readonly #available: AvailableConditionController;
   readonly #fetched = new Map<string, FetchedResources>();
   readonly #log: Logger;
+  /** Services and Endpoints from the caches, as upstream's listers: no store read per proxied request. */
+  readonly #lookup: ServiceLookup;
   #remote: Map<string, APIService> | undefined;
   #generation = 0;
 
-  constructor(private readonly opts: AggregatorOptions) {
+  constructor(opts: AggregatorOptions) {
     const reg = (g: string, r: string) => opts.registries.get(g, r)!;
     this.#log = opts.log.child({ component: 'aggregator' });
     this.apiServices = new Informer<APIService>(reg('apiregistration.k8s.io', 'apiservices'), opts.log);
     this.#services = new Informer<Service>(reg('', 'services'), opts.log);
     this.#endpoints = new Informer<Endpoints>(reg('', 'endpoints'), opts.log);
+    this.#lookup = {
+      service: (ns, name) => this.#services.get(ns, name),
+      endpoints: (ns, name) => this.#endpoints.get(ns, name),
+    };
     this.#transport = new ProxyTransport(opts.proxyClientPair ?? (() => undefined));
-    const changed = () => {
+    // Only remote APIServices change routing and discovery: the Local ones are the catalog's.
+    const changed = (s: APIService, old?: APIService) => {
+      if (isLocal(s) && (!old || isLocal(old))) return;
       this.#remote = undefined;
       this.#generation++;
     };
     this.apiServices.addHandlers({
-      onAdd: changed,
-      onUpdate: changed,
+      onAdd: (s) => changed(s),
+      onUpdate: (s, old) => changed(s, old),
       onDelete: (s) => {
-        changed();
+        changed(s);
         this.#transport.forget(s.metadata.name ?? '');
         this.#fetched.delete(s.metadata.name ?? '');
       },
@@ -73,7 +81,7 @@ export class Aggregator {
       services: this.#services,
       endpoints: this.#endpoints,
       registry: reg('apiregistration.k8s.io', 'apiservices'),
-      resolve: (ns, name, port) => resolveServiceEndpoint(opts.registries, ns, name, port),
+      resolve: (ns, name, port) => resolveServiceEndpoint(this.#lookup, ns, name, port),
       transport: this.#transport,
       onSynced: (s, available) => {
         if (available) void this.#fetchDiscovery(s);
@@ -113,6 +121,8 @@ export class Aggregator {
 
   /** The remote APIService serving this path's group version, if one does. */
   remoteFor(path: string): APIService | undefined {
+    // On every /apis request: nothing to parse while no APIService is remote.
+    if (this.#remoteByGV().size === 0) return undefined;
     const gv = groupVersionOfPath(path.split('?')[0] ?? '');
     return gv ? this.#remoteByGV().get(`${gv.group}/${gv.version}`) : undefined;
   }
@@ -123,12 +133,7 @@ export class Aggregator {
     const ref = s.spec.service!;
     let endpoint: { host: string; port: number };
     try {
-      endpoint = await resolveServiceEndpoint(
-        this.opts.registries,
-        ref.namespace ?? '',
-        ref.name ?? '',
-        ref.port ?? 443,
-      );
+      endpoint = await resolveServiceEndpoint(this.#lookup, ref.namespace ?? '', ref.name ?? '', ref.port ?? 443);
     } catch (e) {
       this.#log.error({ err: (e as Error).message, apiservice: s.metadata.name }, 'error resolving the service');
       return sendProxyError(reply, 'service unavailable', 503);
@@ -181,12 +186,7 @@ export class Aggregator {
     const ref = s.spec.service!;
     const name = s.metadata.name ?? '';
     try {
-      const ep = await resolveServiceEndpoint(
-        this.opts.registries,
-        ref.namespace ?? '',
-        ref.name ?? '',
-        ref.port ?? 443,
-      );
+      const ep = await resolveServiceEndpoint(this.#lookup, ref.namespace ?? '', ref.name ?? '', ref.port ?? 443);
       const text = await new Promise<string>((resolve, reject) => {
         const req = httpsRequest(
           {
@@ -198,7 +198,7 @@ export class Aggregator {
             servername: serviceServerName(s),
             headers: {
               accept: 'application/json',
-              ...authProxyHeaders({ username: AGGREGATOR_USER, groups: ['system:masters'] }),
+              ...authProxyHeaders(AGGREGATOR_IDENTITY),
             },
             timeout: DISCOVERY_TIMEOUT_MS,
           },

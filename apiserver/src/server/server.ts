@@ -482,7 +482,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     const evict = async (ns: string, name: string, eviction: Eviction, user: UserInfo, dryRun: boolean) => {
       checkEviction(name, ns, eviction);
       const pods = registries.get('', 'pods')!;
-      const pod = await pods.get(ns, name);
+      const pod = (await pods.get(ns, name)) as Pod;
       const attrs = {
         operation: 'CREATE' as const,
         user,
@@ -499,7 +499,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       };
       await admission.admit(attrs);
       await admission.validate(attrs);
-      return evictPod(pods, ns, name, eviction, dryRun);
+      return evictPod(pods, pod, eviction, dryRun);
     };
     const handler = createResourceHandler({
       evict,

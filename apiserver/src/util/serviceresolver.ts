@@ -10,29 +10,45 @@ export interface ServiceEndpoint {
   readonly port: number;
 }
 
+/** Where the Service and its Endpoints are read: the store, or a watch-fed cache (the aggregator's). */
+export interface ServiceLookup {
+  service(namespace: string, name: string): Promise<Service | undefined> | Service | undefined;
+  endpoints(namespace: string, name: string): Promise<Endpoints | undefined> | Endpoints | undefined;
+}
+
+/** Reads from the store (a NotFound is undefined). */
+export function registryLookup(registries: Registries): ServiceLookup {
+  const get = async <T>(resource: string, namespace: string, name: string): Promise<T | undefined> => {
+    try {
+      return (await registries.get('', resource)!.get(namespace, name)) as T;
+    } catch (e) {
+      if (e instanceof StatusError && e.reason === 'NotFound') return undefined;
+      throw e;
+    }
+  };
+  return {
+    service: (ns, name) => get<Service>('services', ns, name),
+    endpoints: (ns, name) => get<Endpoints>('endpoints', ns, name),
+  };
+}
+
 /** The Service must exist with the port, and a ready address be listed for that port's name. */
 export async function resolveServiceEndpoint(
-  registries: Registries,
+  lookup: ServiceLookup,
   namespace: string,
   name: string,
   port: number,
 ): Promise<ServiceEndpoint> {
-  const get = async <T>(resource: string, singular: string): Promise<T> => {
-    try {
-      return (await registries.get('', resource)!.get(namespace, name)) as T;
-    } catch (e) {
-      if (e instanceof StatusError && e.reason === 'NotFound') throw new Error(`${singular} "${name}" not found`);
-      throw e;
-    }
-  };
-  const svc = await get<Service>('services', 'service');
+  const svc = await lookup.service(namespace, name);
+  if (!svc) throw new Error(`service "${name}" not found`);
   const type = svc.spec?.type ?? 'ClusterIP';
   if (!['ClusterIP', 'LoadBalancer', 'NodePort'].includes(type)) {
     throw new Error(`unsupported service type ${JSON.stringify(type)}`);
   }
   const svcPort = (svc.spec?.ports ?? []).find((p) => p.port === port);
   if (!svcPort) throw new Error(`no service port ${port} found for service ${JSON.stringify(name)}`);
-  const eps = await get<Endpoints>('endpoints', 'endpoints');
+  const eps = await lookup.endpoints(namespace, name);
+  if (!eps) throw new Error(`endpoints "${name}" not found`);
   const subsets = eps.subsets ?? [];
   if (subsets.length === 0) throw new Error(`no endpoints available for service ${JSON.stringify(name)}`);
   const start = Math.floor(Math.random() * subsets.length);

@@ -73,7 +73,7 @@ async function startWardle(
   ip: string,
 ): Promise<{ server: Server; port: number; seen: Seen[] }> {
   mkdirSync(dir, { recursive: true });
-  const pki = makePki(dir, { cn: 'unused', orgs: [] }, '/CN=wardle-ca');
+  makePki(dir, { cn: 'unused', orgs: [] }, '/CN=wardle-ca');
   issueFromCa(
     dir,
     'serving',

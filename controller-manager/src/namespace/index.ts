@@ -3,15 +3,7 @@
 // included), its status conditions saying what is left and why; pods end gracefully, so it is
 // requeued after half the longest grace period left. Once nothing is left it removes its
 // "kubernetes" finalizer through /finalize and deletes the namespace for good.
-import type {
-  APIGroupList,
-  APIResource,
-  APIResourceList,
-  KubeObject,
-  Namespace,
-  NamespaceCondition,
-  Pod,
-} from '@mkube/shared/api';
+import type { APIGroupList, APIResourceList, KubeObject, Namespace, NamespaceCondition, Pod } from '@mkube/shared/api';
 import { metaTime } from '@mkube/shared/api';
 import { isConflict, isNotFound } from '@mkube/shared/apierrors';
 import type { KubeClient, ResourceRef } from '@mkube/shared/client';

@@ -8,7 +8,7 @@
 import type { Node, Pod, PodCondition } from '@mkube/shared/api';
 import { metaTime } from '@mkube/shared/api';
 import { isConflict, isNotFound } from '@mkube/shared/apierrors';
-import { type KubeClient, PatchType } from '@mkube/shared/client';
+import { type KubeClient, PatchType, sleep } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import type { Controller } from '../controller.js';
 import { RESOURCES, type SharedInformer } from '../informers/index.js';
@@ -48,17 +48,7 @@ export class PodGCController implements Controller {
       } catch (e) {
         this.log.warn({ err: (e as Error).message }, 'pod garbage collection failed');
       }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, period);
-        signal.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(t);
-            resolve();
-          },
-          { once: true },
-        );
-      });
+      await sleep(period, signal);
     }
   }
 

@@ -7,7 +7,7 @@ import { promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pod } from '@mkube/shared/api';
 import { isAlreadyExists, isConflict, isNotFound } from '@mkube/shared/apierrors';
-import { type KubeClient, ListWatcher } from '@mkube/shared/client';
+import { type KubeClient, ListWatcher, sleep } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import { parse as parseYaml } from 'yaml';
 import { type PodEventSink, PodWorker, podKey, procStartTime, signalGroup } from './pod.js';
@@ -262,7 +262,7 @@ export class ProcessRuntime {
           if (isNotFound(e) || isConflict(e)) break;
           if (this.#stop.signal.aborted) return;
           this.o.log.warn({ pod: key, err: (e as Error).message }, 'could not delete the terminated pod; retrying');
-          await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** attempt)).unref());
+          await sleep(Math.min(10_000, 500 * 2 ** attempt), this.#stop.signal);
         }
       }
     } finally {

@@ -23,7 +23,12 @@ import { applyJsonPatch } from '../../patch/index.js';
 import { decodeStdBase64 } from '../../registry/certificates/bytes.js';
 import type { Registries } from '../../registry/index.js';
 import { jsonClone, jsonEqual } from '../../util/json.js';
-import { resolveServiceEndpoint, type ServiceEndpoint } from '../../util/serviceresolver.js';
+import {
+  registryLookup,
+  resolveServiceEndpoint,
+  type ServiceEndpoint,
+  type ServiceLookup,
+} from '../../util/serviceresolver.js';
 import type { NamespaceLister } from '../namespacelifecycle.js';
 import { type AdmissionAttributes, type AdmissionPlugin, ReinvocationContext } from '../types.js';
 import { AdmissionWebhookClient, WebhookCallError, type WebhookTarget } from './client.js';
@@ -102,6 +107,7 @@ export class WebhookAdmission {
   readonly #mutatingAuth: WebhookAuthenticationResolver;
   #validatingHooks?: WebhookAccessor<ValidatingWebhook>[];
   #mutatingHooks?: WebhookAccessor<MutatingWebhook>[];
+  #services?: ServiceLookup;
 
   constructor(private readonly opts: WebhookAdmissionOptions) {
     const reg = (r: string) => opts.registries.get('admissionregistration.k8s.io', r)!;
@@ -155,7 +161,8 @@ export class WebhookAdmission {
 
   /** The endpoint a service-addressed webhook is dialled at. */
   resolveService(namespace: string, name: string, port: number): Promise<ServiceEndpoint> {
-    return resolveServiceEndpoint(this.opts.registries, namespace, name, port);
+    this.#services ??= registryLookup(this.opts.registries);
+    return resolveServiceEndpoint(this.#services, namespace, name, port);
   }
 
   /** The credentials for a webhook, by the host[:port] its clientConfig names. */

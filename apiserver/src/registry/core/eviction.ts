@@ -19,14 +19,10 @@ export function checkEviction(name: string, namespace: string, eviction: Evictio
     throw newBadRequest('namespace in URL does not match namespace in Eviction object');
 }
 
-export async function evictPod(
-  pods: GenericRegistry,
-  namespace: string,
-  name: string,
-  eviction: Eviction,
-  dryRun: boolean,
-): Promise<Status> {
-  const pod = (await pods.get(namespace, name)) as Pod;
+/** `pod` as read for admission: the eviction acts on that one (its UID is the delete's precondition). */
+export async function evictPod(pods: GenericRegistry, pod: Pod, eviction: Eviction, dryRun: boolean): Promise<Status> {
+  const namespace = pod.metadata.namespace ?? '';
+  const name = pod.metadata.name ?? '';
   const options = eviction.deleteOptions ?? {};
   // A pod already being deleted, or one that has ended, needs no budget and no condition.
   if (!pod.metadata.deletionTimestamp && !terminal(pod) && !dryRun) {
