@@ -55,7 +55,7 @@ export function planDeletion(
   now: Date,
 ): DeletionPlan {
   const m = current.metadata;
-  const hasFinalizers = (o: KubeObject) => heldBy(o, strategy);
+  const held = heldBy(current, strategy);
   // Negative values are taken as 1 s on the delete path.
   let requested = options?.gracePeriodSeconds;
   if (requested !== undefined && requested !== null && requested < 0) requested = 1;
@@ -64,14 +64,14 @@ export function planDeletion(
   if (m.deletionTimestamp) {
     const pending = m.deletionGracePeriodSeconds ?? 0;
     // Marked with no grace (finalizers, or an update that got through before the delete failed).
-    if (pending <= 0) return hasFinalizers(current) ? { kind: 'pending' } : { kind: 'now' };
+    if (pending <= 0) return held ? { kind: 'pending' } : { kind: 'now' };
     // Only a shorter grace period may be asked for; the deadline moves back by the difference.
     if (requested === undefined || requested >= pending) return { kind: 'pending' };
     const deadline = new Date(Date.parse(m.deletionTimestamp) - (pending - requested) * 1000);
     return {
       kind: 'mark',
       object: marked(current, deadline, requested, false),
-      thenNow: requested === 0 && !hasFinalizers(current),
+      thenNow: requested === 0 && !held,
     };
   }
 
@@ -81,7 +81,7 @@ export function planDeletion(
     return { kind: 'mark', object: marked(current, deadline, grace, true, strategy), thenNow: false };
   }
   // markAsDeleting: finalizers hold the object, marked now with no grace.
-  if (hasFinalizers(current)) return { kind: 'mark', object: marked(current, now, 0, true, strategy), thenNow: false };
+  if (held) return { kind: 'mark', object: marked(current, now, 0, true, strategy), thenNow: false };
   return { kind: 'now' };
 }
 

@@ -129,9 +129,7 @@ export class NamespaceController implements Controller {
       const gr = d.ref.group ? `${d.ref.resource}.${d.ref.group}` : d.ref.resource;
       try {
         if (d.collection) {
-          await this.client.request('DELETE', this.#collectionPath(d, name), {
-            body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' },
-          });
+          await api.deleteCollection({ propagationPolicy: 'Background' });
         } else {
           for (const o of (await api.list()).items) await api.delete(o.metadata!.name!).catch(ignoreGone);
         }
@@ -212,11 +210,6 @@ export class NamespaceController implements Controller {
       });
     if (finalized) await this.#deleteNamespace(finalized);
     this.log.info({ namespace: name }, 'namespace deleted: all its content is gone');
-  }
-
-  #collectionPath(d: Deletable, ns: string): string {
-    const base = d.ref.group ? `/apis/${d.ref.group}/${d.ref.version}` : `/api/${d.ref.version}`;
-    return `${base}/namespaces/${encodeURIComponent(ns)}/${d.ref.resource}`;
   }
 
   async #deleteNamespace(ns: Namespace): Promise<void> {

@@ -102,12 +102,12 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
 
   /** Returns what the server answers: the deleted object (or one with a deletionTimestamp), or a Status. */
   delete(name: string, opts: DeleteOptions = {}): Promise<T | { kind: 'Status' }> {
-    const body: Record<string, unknown> = { kind: 'DeleteOptions', apiVersion: 'v1' };
-    if (opts.preconditions) body.preconditions = opts.preconditions;
-    if (opts.propagationPolicy) body.propagationPolicy = opts.propagationPolicy;
-    if (opts.gracePeriodSeconds !== undefined) body.gracePeriodSeconds = opts.gracePeriodSeconds;
-    if (opts.dryRun) body.dryRun = ['All'];
-    return this.client.request('DELETE', this.path(name), { body, signal: opts.signal });
+    return this.client.request('DELETE', this.path(name), { body: deleteOptionsBody(opts), signal: opts.signal });
+  }
+
+  /** DELETE of the collection (deletecollection): each object in it deleted as `delete` would. */
+  deleteCollection(opts: Omit<DeleteOptions, 'preconditions'> = {}): Promise<KubeList<T>> {
+    return this.client.request('DELETE', this.path(), { body: deleteOptionsBody(opts), signal: opts.signal });
   }
 
   watch(opts: WatchOptions = {}): Promise<Watch<T>> {
@@ -126,4 +126,13 @@ function nameOf(obj: KubeObject): string {
   const name = obj.metadata?.name;
   if (!name) throw new ClientError('EINVAL', 'resource name may not be empty');
   return name;
+}
+
+function deleteOptionsBody(opts: DeleteOptions): Record<string, unknown> {
+  const body: Record<string, unknown> = { kind: 'DeleteOptions', apiVersion: 'v1' };
+  if (opts.preconditions) body.preconditions = opts.preconditions;
+  if (opts.propagationPolicy) body.propagationPolicy = opts.propagationPolicy;
+  if (opts.gracePeriodSeconds !== undefined) body.gracePeriodSeconds = opts.gracePeriodSeconds;
+  if (opts.dryRun) body.dryRun = ['All'];
+  return body;
 }
