@@ -10,6 +10,7 @@ import type { KubeClient, ResourceRef } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import { type Controller, runQueue, WorkQueue } from '../controller.js';
 import { RESOURCES, type SharedInformer } from '../informers/index.js';
+import { ItemExponentialRateLimiter } from '../workqueue/index.js';
 
 export const FINALIZER = 'kubernetes';
 
@@ -35,7 +36,9 @@ const condition = (type: string, status: 'True' | 'False', reason: string, messa
 
 export class NamespaceController implements Controller {
   readonly name = 'namespace-controller';
-  readonly queue = new WorkQueue('namespace');
+  // nsControllerRateLimiter: retries back off to at most 60 s, so a namespace stuck on an unavailable
+  // aggregated API is looked at again within a minute of it coming back (or its APIService going).
+  readonly queue = new WorkQueue('namespace', new ItemExponentialRateLimiter({ baseDelayMs: 5, maxDelayMs: 60_000 }));
 
   constructor(
     readonly client: KubeClient,
