@@ -3,9 +3,15 @@
 
 import type { KubeObject, Pod, ValidatingAdmissionPolicy } from '@mkube/shared/api';
 import type { Authorizer } from '@mkube/shared/auth';
+import { DEFAULT_FEATURE_GATE, type FeatureGate } from '@mkube/shared/featuregate';
 import { rbacEscalation } from '../auth/rbac/escalation.js';
 import type { RbacAuthorizer } from '../auth/rbac/index.js';
-import { certificateApproval, certificateSigning, certificateSubjectRestriction } from './plugins/certificates.js';
+import {
+  certificateApproval,
+  certificateSigning,
+  certificateSubjectRestriction,
+  clusterTrustBundleAttest,
+} from './plugins/certificates.js';
 import { nodeRestrictionPlugin } from './plugins/noderestriction.js';
 import { POD_SECURITY_PLUGIN, type PodSecurityDeps, podSecurity } from './plugins/podsecurity/index.js';
 import { serviceAccountAdmission } from './plugins/serviceaccount.js';
@@ -47,6 +53,8 @@ interface PluginDeps {
   readonly getPolicy?: (name: string) => Promise<ValidatingAdmissionPolicy | undefined>;
   /** DefaultTolerationSeconds' two flags (upstream's 300 s each when absent). */
   readonly defaultTolerationSeconds?: DefaultTolerationSecondsOptions;
+  /** --feature-gates (ClusterTrustBundleAttest acts only with ClusterTrustBundle on). */
+  readonly gates?: FeatureGate;
 }
 
 /**
@@ -68,6 +76,7 @@ const ORDERED: readonly [string, (d: PluginDeps) => AdmissionPlugin][] = [
   ],
   ['CertificateApproval', (d) => certificateApproval(d.authorizer)],
   ['CertificateSigning', (d) => certificateSigning(d.authorizer)],
+  ['ClusterTrustBundleAttest', (d) => clusterTrustBundleAttest(d.authorizer, d.gates ?? DEFAULT_FEATURE_GATE)],
   ['CertificateSubjectRestriction', () => certificateSubjectRestriction],
   // Webhooks and policies go at the end: mutating after every in-tree mutation, validating after every check.
   [MUTATING_PLUGIN, (d) => mutatingAdmissionWebhook(d.webhooks, d.authorizer)],
@@ -81,6 +90,7 @@ export const DEFAULT_ENABLED: ReadonlySet<string> = new Set([
   POD_SECURITY_PLUGIN,
   'CertificateApproval',
   'CertificateSigning',
+  'ClusterTrustBundleAttest',
   'CertificateSubjectRestriction',
   MUTATING_PLUGIN,
   VALIDATING_ADMISSION_POLICY_PLUGIN,

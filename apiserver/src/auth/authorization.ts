@@ -1,9 +1,11 @@
 // --authorization-mode or --authorization-config: the authorizers in order, as one union (the first
 // Allow or Deny wins).
+
 import { createHash } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { ClusterRole, ClusterRoleBinding, Pod, Role, RoleBinding } from '@mkube/shared/api';
 import { type Authorizer, alwaysAllowAuthorizer, unionAuthorizer } from '@mkube/shared/auth';
+import type { FeatureGate } from '@mkube/shared/featuregate';
 import type { Logger } from '@mkube/shared/log';
 import type { AuthorizationMode } from '../config/config.js';
 import type { AuthorizationWebhookConfig } from '../config/webhook.js';
@@ -59,6 +61,8 @@ export interface BuildAuthorizerOptions {
   readonly pollIntervalMs?: number;
   /** /metrics: each configured authorizer's terminal decisions (authorizationmetrics.InstrumentedAuthorizer). */
   readonly recordDecision?: (type: AuthorizerType, name: string, decision: 'allowed' | 'denied') => void;
+  /** --feature-gates: the Node authorizer's static rules depend on them. */
+  readonly gates?: FeatureGate;
 }
 
 /** Counts an authorizer's Allow and Deny by its type and name; no opinion is not terminal and not counted. */
@@ -114,7 +118,7 @@ export function buildAuthorizer(
     if (!node) {
       const pods = new Informer<Pod>(registries.get('', 'pods')!, log);
       informers.push(pods as unknown as Informer);
-      node = new NodeAuthorizer(pods);
+      node = new NodeAuthorizer(pods, opts.gates);
     }
     return node;
   };

@@ -3,6 +3,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import { parseTokenFile, type UserInfo } from '@mkube/shared/auth';
+import { type FeatureGate, FeatureGateError, parseFeatureGates } from '@mkube/shared/featuregate';
 import type { FlagValues } from '@mkube/shared/flags';
 import { certificates, privateKey, readCertificates, readKeyPair } from '@mkube/shared/flags';
 import {
@@ -13,8 +14,10 @@ import {
   tlsServingOptions,
 } from '@mkube/shared/tls';
 import { admissionPluginProblems } from '../admission/registry.js';
+import { type APICatalog, DEFAULT_CATALOG } from '../registry/catalog.js';
 import { publicKeysFromPem } from '../serviceaccount/keys.js';
 import { ADMISSION_CONFIG_FLAG, type AdmissionPluginConfigs, admissionPluginConfigs } from './admission.js';
+import { apiCatalogFor, RuntimeConfigError } from './apienablement.js';
 import { type AuditConfig, auditConfig } from './audit.js';
 import { type AuthenticationConfig, authenticationConfig } from './authentication.js';
 import { type AuthorizationConfig, authorizationConfig } from './authorization.js';
@@ -143,6 +146,10 @@ export interface ApiServerConfig {
   readonly eventTTLMs: number;
   readonly shutdownDelayMs: number;
   readonly verbosity: number;
+  /** --feature-gates. */
+  readonly featureGates: FeatureGate;
+  /** What --runtime-config and the gates leave served. */
+  readonly apiCatalog: APICatalog;
 }
 
 function str(flags: FlagValues, name: string): string {
@@ -174,6 +181,20 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
       flag: 'bind-address',
       message: `${JSON.stringify(bindAddress)} is not a valid IP address`,
     });
+  }
+  let featureGates = parseFeatureGates([]);
+  try {
+    featureGates = parseFeatureGates((flags['feature-gates'] as string[] | undefined) ?? []);
+  } catch (e) {
+    if (!(e instanceof FeatureGateError)) throw e;
+    problems.push({ code: 'BAD_VALUE', flag: 'feature-gates', message: e.message });
+  }
+  let apiCatalog = DEFAULT_CATALOG;
+  try {
+    apiCatalog = apiCatalogFor((flags['runtime-config'] as string[] | undefined) ?? [], featureGates);
+  } catch (e) {
+    if (!(e instanceof RuntimeConfigError)) throw e;
+    problems.push({ code: 'BAD_VALUE', flag: 'runtime-config', message: e.message });
   }
   const dataDir = str(flags, 'data-dir');
   if (!dataDir && !etcd) problems.push({ code: 'REQUIRED', flag: 'data-dir', message: 'must be set' });
@@ -351,6 +372,8 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     eventTTLMs,
     shutdownDelayMs,
     verbosity: num(flags, 'v'),
+    featureGates,
+    apiCatalog,
   });
 }
 

@@ -1,4 +1,6 @@
 // kube-apiserver's flags that mkube serves, under kube-apiserver's names and defaults.
+
+import { FEATURE_GATES_FLAG } from '@mkube/shared/featuregate';
 import type { FlagSpec } from '@mkube/shared/flags';
 import { TLS_FLAGS } from '@mkube/shared/tls';
 
@@ -9,6 +11,14 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     default: 6443,
     usage: 'The port on which to serve HTTPS with authentication and authorization (0: any free port).',
   },
+  {
+    name: 'runtime-config',
+    type: 'stringSlice',
+    metavar: 'mapStringString',
+    usage:
+      'A set of key=value pairs that enable or disable built-in APIs. Supported options are:\nv1=true|false for the core API group\n<group>/<version>=true|false for a specific API group and version (e.g. apps/v1=true)\napi/all=true|false controls all API versions\napi/ga=true|false controls all API versions of the form v[0-9]+\napi/beta=true|false controls all API versions of the form v[0-9]+beta[0-9]+\napi/alpha=true|false controls all API versions of the form v[0-9]+alpha[0-9]+\napi/legacy is deprecated, and will be removed in a future version',
+  },
+  FEATURE_GATES_FLAG,
   {
     name: 'bind-address',
     type: 'string',

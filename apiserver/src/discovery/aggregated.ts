@@ -1,7 +1,7 @@
 // Aggregated discovery (apidiscovery.k8s.io/v2, and v2beta1 which has the same shape): one document
 // for /api (the core group) and one for /apis (every named group), built from the catalog.
 import type { APIGroupDiscovery, APIResourceDiscovery } from '@mkube/shared/api';
-import { apiGroups, RESOURCES, type ResourceDef } from '../registry/catalog.js';
+import { type APICatalog, DEFAULT_CATALOG, type ResourceDef } from '../registry/catalog.js';
 
 export type AggregatedVersion = 'v2' | 'v2beta1';
 
@@ -36,13 +36,25 @@ function resource(d: ResourceDef): APIResourceDiscovery {
   return r;
 }
 
-function group(name: string, version: string): APIGroupDiscovery {
-  const defs = RESOURCES.filter((d) => d.group === name && d.version === version);
-  return { metadata: { name }, versions: [{ version, resources: defs.map(resource), freshness: 'Current' }] };
+function group(catalog: APICatalog, name: string, versions: readonly string[]): APIGroupDiscovery {
+  return {
+    metadata: { name },
+    // Preferred first, as the aggregated document orders them.
+    versions: versions.map((version) => ({
+      version,
+      resources: catalog.resourcesOf(name, version).map(resource),
+      freshness: 'Current' as const,
+    })),
+  };
 }
 
 /** `core`: the document of /api; `groups`: the document of /apis. */
-export function aggregatedDiscovery(which: 'core' | 'groups', v: AggregatedVersion): AggregatedDiscoveryList {
-  const items = which === 'core' ? [group('', 'v1')] : apiGroups().map((g) => group(g.group, g.version));
+export function aggregatedDiscovery(
+  which: 'core' | 'groups',
+  v: AggregatedVersion,
+  catalog: APICatalog = DEFAULT_CATALOG,
+): AggregatedDiscoveryList {
+  const items =
+    which === 'core' ? [group(catalog, '', ['v1'])] : catalog.groups.map((g) => group(catalog, g.group, g.versions));
   return { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${v}`, metadata: {}, items };
 }

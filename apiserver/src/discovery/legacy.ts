@@ -1,7 +1,7 @@
 // The legacy (meta/v1) discovery documents, built from the catalog: /api, /apis, /apis/<g>, and
 // the APIResourceList of /api/v1 and /apis/<g>/<v>.
 import type { APIGroup, APIGroupList, APIResource, APIResourceList, APIVersions } from '@mkube/shared/api';
-import { apiGroups, groupVersion, RESOURCES, type ResourceDef } from '../registry/catalog.js';
+import { type APICatalog, DEFAULT_CATALOG, groupVersion, type ResourceDef } from '../registry/catalog.js';
 
 export function apiVersions(serverAddress: string): APIVersions {
   return {
@@ -11,18 +11,18 @@ export function apiVersions(serverAddress: string): APIVersions {
   };
 }
 
-export function apiGroup(group: string): APIGroup | undefined {
-  const g = apiGroups().find((x) => x.group === group);
+export function apiGroup(group: string, catalog: APICatalog = DEFAULT_CATALOG): APIGroup | undefined {
+  const g = catalog.group(group);
   if (!g) return undefined;
-  const v = { groupVersion: `${g.group}/${g.version}`, version: g.version };
-  return { name: g.group, versions: [v], preferredVersion: v };
+  const versions = g.versions.map((version) => ({ groupVersion: `${g.group}/${version}`, version }));
+  return { name: g.group, versions, preferredVersion: versions[0]! };
 }
 
-export function apiGroupList(): APIGroupList {
+export function apiGroupList(catalog: APICatalog = DEFAULT_CATALOG): APIGroupList {
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: apiGroups().map((g) => apiGroup(g.group)!),
+    groups: catalog.groups.map((g) => apiGroup(g.group, catalog)!),
   };
 }
 
@@ -52,8 +52,12 @@ function resourceEntries(d: ResourceDef): APIResource[] {
 }
 
 /** Undefined when mkube does not serve the group/version. */
-export function apiResourceList(group: string, version: string): APIResourceList | undefined {
-  const defs = RESOURCES.filter((d) => d.group === group && d.version === version);
+export function apiResourceList(
+  group: string,
+  version: string,
+  catalog: APICatalog = DEFAULT_CATALOG,
+): APIResourceList | undefined {
+  const defs = catalog.resourcesOf(group, version);
   if (defs.length === 0) return undefined;
   return {
     kind: 'APIResourceList',

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { newNotAcceptable } from '@mkube/shared/apierrors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Aggregator } from '../aggregator/index.js';
-import { apiGroups } from '../registry/catalog.js';
+import { type APICatalog, DEFAULT_CATALOG } from '../registry/catalog.js';
 import { notFoundStatus, sendStatus } from '../server/errors.js';
 import { type AggregatedVersion, aggregatedContentType, aggregatedDiscovery } from './aggregated.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './legacy.js';
@@ -40,14 +40,19 @@ function serverAddress(request: FastifyRequest): string {
   return s.localAddress?.includes(':') ? `[${s.localAddress}]:${s.localPort}` : `${s.localAddress}:${s.localPort}`;
 }
 
-export function registerDiscoveryRoutes(app: FastifyInstance, aggregator?: Aggregator): void {
+export function registerDiscoveryRoutes(
+  app: FastifyInstance,
+  aggregator?: Aggregator,
+  catalog: APICatalog = DEFAULT_CATALOG,
+): void {
   const version = doc(versionInfo());
+  const agg = (which: 'core' | 'groups', v: AggregatedVersion) => doc(aggregatedDiscovery(which, v, catalog));
   const aggregated: Record<'core' | 'groups', Record<AggregatedVersion, Doc>> = {
-    core: { v2: doc(aggregatedDiscovery('core', 'v2')), v2beta1: doc(aggregatedDiscovery('core', 'v2beta1')) },
-    groups: { v2: doc(aggregatedDiscovery('groups', 'v2')), v2beta1: doc(aggregatedDiscovery('groups', 'v2beta1')) },
+    core: { v2: agg('core', 'v2'), v2beta1: agg('core', 'v2beta1') },
+    groups: { v2: agg('groups', 'v2'), v2beta1: agg('groups', 'v2beta1') },
   };
-  const groupList = doc(apiGroupList());
-  const localGroups = new Set(apiGroups().map((g) => g.group));
+  const groupList = doc(apiGroupList(catalog));
+  const localGroups = new Set(catalog.groups.map((g) => g.group));
   // /apis with the remote groups after the local ones, per aggregator generation.
   let withRemote: { generation: number; docs: Map<string, Doc> } | undefined;
   const groupsDoc = (form: 'legacy' | AggregatedVersion): Doc => {
@@ -57,10 +62,10 @@ export function registerDiscoveryRoutes(app: FastifyInstance, aggregator?: Aggre
     let d = withRemote.docs.get(form);
     if (!d) {
       if (form === 'legacy') {
-        const list = apiGroupList();
+        const list = apiGroupList(catalog);
         d = doc({ ...list, groups: [...list.groups, ...aggregator.legacyGroups(localGroups)] });
       } else {
-        const list = aggregatedDiscovery('groups', form);
+        const list = aggregatedDiscovery('groups', form, catalog);
         d = doc({ ...list, items: [...list.items, ...aggregator.aggregatedGroups(localGroups)] });
       }
       withRemote.docs.set(form, d);
@@ -94,7 +99,7 @@ export function registerDiscoveryRoutes(app: FastifyInstance, aggregator?: Aggre
   const listFor = (group: string, version: string): Doc | undefined => {
     const key = `${group}/${version}`;
     if (!resourceLists.has(key)) {
-      const l = apiResourceList(group, version);
+      const l = apiResourceList(group, version, catalog);
       if (!l) return undefined;
       resourceLists.set(key, doc(l));
     }
@@ -106,7 +111,7 @@ export function registerDiscoveryRoutes(app: FastifyInstance, aggregator?: Aggre
   });
   app.get('/apis/:group', (request, reply) => {
     const name = (request.params as { group: string }).group;
-    const g = apiGroup(name) ?? aggregator?.apiGroup(name, localGroups);
+    const g = apiGroup(name, catalog) ?? aggregator?.apiGroup(name, localGroups);
     return g
       ? sendJson(request, reply, doc({ kind: 'APIGroup', apiVersion: 'v1', ...g }))
       : sendStatus(reply, notFoundStatus());

@@ -1,6 +1,7 @@
 // HTTP for /openapi/v3, /openapi/v3/<gv path> and /openapi/v2.
 import type { FastifyInstance } from 'fastify';
 import { parseAccept } from '../discovery/negotiate.js';
+import { type APICatalog, DEFAULT_CATALOG } from '../registry/catalog.js';
 import { notFoundStatus, sendStatus } from '../server/errors.js';
 import { groupVersionDocument, openAPIV3Root } from './v3.js';
 
@@ -11,8 +12,8 @@ import { groupVersionDocument, openAPIV3Root } from './v3.js';
  */
 export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
 
-export function registerOpenAPIRoutes(app: FastifyInstance): void {
-  const root = JSON.stringify(openAPIV3Root());
+export function registerOpenAPIRoutes(app: FastifyInstance, catalog: APICatalog = DEFAULT_CATALOG): void {
+  const root = JSON.stringify(openAPIV3Root(catalog));
   const docs = new Map<string, string>();
   app.get('/openapi/v3', (_request, reply) => {
     reply.code(200).header('content-type', 'application/json').send(root);
@@ -23,7 +24,7 @@ export function registerOpenAPIRoutes(app: FastifyInstance): void {
     const group = m?.[2] ?? '';
     const version = m?.[1] ?? m?.[3] ?? '';
     if (!docs.has(path)) {
-      const d = m ? groupVersionDocument(group, version) : undefined;
+      const d = m ? groupVersionDocument(group, version, catalog) : undefined;
       if (!d) return sendStatus(reply, notFoundStatus());
       docs.set(path, JSON.stringify(d));
     }

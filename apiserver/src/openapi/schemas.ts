@@ -38,6 +38,7 @@ const FIELDS: Readonly<Record<string, Record<string, FieldType>>> = {
   },
   Lease: { spec: OBJ },
   CertificateSigningRequest: SPEC_STATUS,
+  ClusterTrustBundle: { spec: OBJ },
   Role: { rules: 'array' },
   ClusterRole: { rules: 'array', aggregationRule: OBJ },
   RoleBinding: { subjects: 'array', roleRef: OBJ },

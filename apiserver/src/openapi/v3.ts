@@ -5,7 +5,7 @@
 // not offer strategic-merge-patch, so `kubectl apply` computes such patches from its built-in types
 // instead of these loose schemas.
 import { createHash } from 'node:crypto';
-import { apiGroups, RESOURCES, type ResourceDef } from '../registry/catalog.js';
+import { type APICatalog, DEFAULT_CATALOG, type ResourceDef } from '../registry/catalog.js';
 import { listSchema, objectSchema, schemaName } from './schemas.js';
 
 export interface OpenAPIV3Root {
@@ -117,8 +117,12 @@ function resourcePaths(def: ResourceDef): Record<string, Json> {
 }
 
 /** The OpenAPI 3.0 document of one group/version; undefined when not served. */
-export function groupVersionDocument(group: string, version: string): Json | undefined {
-  const defs = RESOURCES.filter((d) => d.group === group && d.version === version);
+export function groupVersionDocument(
+  group: string,
+  version: string,
+  catalog: APICatalog = DEFAULT_CATALOG,
+): Json | undefined {
+  const defs = catalog.resourcesOf(group, version);
   if (defs.length === 0) return undefined;
   const schemas: Json = {};
   const paths: Json = {};
@@ -135,23 +139,17 @@ export function groupVersionDocument(group: string, version: string): Json | und
   };
 }
 
-const hashes = new Map<string, string>();
-
 /** A stable content hash, as the `?hash=` of serverRelativeURL (clients cache by URL). */
-function documentHash(path: string, doc: Json): string {
-  let h = hashes.get(path);
-  if (!h) {
-    h = createHash('sha512').update(JSON.stringify(doc)).digest('hex').toUpperCase();
-    hashes.set(path, h);
-  }
-  return h;
+function documentHash(doc: Json): string {
+  return createHash('sha512').update(JSON.stringify(doc)).digest('hex').toUpperCase();
 }
 
-export function openAPIV3Root(): OpenAPIV3Root {
+export function openAPIV3Root(catalog: APICatalog = DEFAULT_CATALOG): OpenAPIV3Root {
   const paths: OpenAPIV3Root['paths'] = {};
-  for (const { group, version } of [{ group: '', version: 'v1' }, ...apiGroups()]) {
+  for (const { group, version } of catalog.groupVersions()) {
     const p = gvPath(group, version);
-    paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${documentHash(p, groupVersionDocument(group, version)!)}` };
+    const d = groupVersionDocument(group, version, catalog)!;
+    paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${documentHash(d)}` };
   }
   return { paths };
 }

@@ -3,6 +3,7 @@ import type {
   APIService,
   CertificateSigningRequest,
   ClusterRoleBinding,
+  ClusterTrustBundle,
   ComponentStatus,
   KubeObject,
   Lease,
@@ -40,6 +41,12 @@ export const csrPrinter: Printer = printer<CertificateSigningRequest>({
       : '<none>',
     csrCondition(o),
   ],
+});
+
+// printClusterTrustBundle: no Age column upstream.
+export const clusterTrustBundlePrinter: Printer = printer<ClusterTrustBundle>({
+  columns: [NAME_COLUMN, col('SignerName', 'signerName indicates the associated signer, if any.')],
+  cells: (o) => [o.metadata.name, o.spec?.signerName || '<none>'],
 });
 
 export const leasePrinter: Printer = printer<Lease>({

@@ -18,6 +18,7 @@ import { endpointSlicePrinter } from './endpointslices.js';
 import {
   apiServicePrinter,
   bindingPrinter,
+  clusterTrustBundlePrinter,
   componentStatusPrinter,
   createdAtPrinter,
   csrPrinter,
@@ -42,6 +43,7 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   'discovery.k8s.io/endpointslices': endpointSlicePrinter,
   'coordination.k8s.io/leases': leasePrinter,
   'certificates.k8s.io/certificatesigningrequests': csrPrinter,
+  'certificates.k8s.io/clustertrustbundles': clusterTrustBundlePrinter,
   'rbac.authorization.k8s.io/roles': createdAtPrinter,
   'rbac.authorization.k8s.io/clusterroles': createdAtPrinter,
   'rbac.authorization.k8s.io/rolebindings': bindingPrinter,

@@ -1,5 +1,8 @@
 // Every resource mkube serves, as data: discovery, OpenAPI, Table printers and the registry are all
 // built from this one list. Verbs, short names and categories are what kube-apiserver 1.33 reports.
+// What one apiserver serves is the part of it that --runtime-config and --feature-gates enable
+// (an APICatalog); the functions at the end look in the whole list.
+import type { Feature } from '@mkube/shared/featuregate';
 
 export interface SubresourceDef {
   /** `status`, `log`, … (served as `<resource>/<name>`). */
@@ -27,6 +30,8 @@ export interface ResourceDef {
   subresources: SubresourceDef[];
   /** Sent as a Warning header on every request to the resource (v1 Endpoints since 1.33). */
   deprecationWarning?: string;
+  /** Served only while this feature gate is on (and --runtime-config enables its version). */
+  featureGate?: Feature;
 }
 
 /** The verbs of a fully stored resource (genericregistry.Store with every interface). */
@@ -45,6 +50,7 @@ interface Spec {
   categories?: string[];
   subresources?: SubresourceDef[];
   deprecationWarning?: string;
+  featureGate?: Feature;
 }
 
 function def(s: Spec): ResourceDef {
@@ -61,6 +67,7 @@ function def(s: Spec): ResourceDef {
     verbs: s.verbs ?? CRUD,
     subresources: s.subresources ?? [],
     ...(s.deprecationWarning ? { deprecationWarning: s.deprecationWarning } : {}),
+    ...(s.featureGate ? { featureGate: s.featureGate } : {}),
   };
 }
 
@@ -173,6 +180,16 @@ export const RESOURCES: readonly ResourceDef[] = Object.freeze([
       status('CertificateSigningRequest'),
     ],
   }),
+  // Beta in 1.33 and off by default: needs --feature-gates=ClusterTrustBundle=true and
+  // --runtime-config=certificates.k8s.io/v1beta1/clustertrustbundles=true, as upstream.
+  def({
+    group: 'certificates.k8s.io',
+    version: 'v1beta1',
+    resource: 'clustertrustbundles',
+    kind: 'ClusterTrustBundle',
+    namespaced: false,
+    featureGate: 'ClusterTrustBundle',
+  }),
   def({ group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'roles', kind: 'Role', namespaced: true }),
   def({
     group: 'rbac.authorization.k8s.io',
@@ -252,9 +269,71 @@ export function findByKind(apiVersion: string, kind: string): ResourceDef | unde
   return byGVK.get(`${apiVersion}/${kind}`);
 }
 
-/** API groups in the order discovery lists them (core excluded), each with its one served version. */
-export function apiGroups(): { group: string; version: string }[] {
-  const seen = new Map<string, string>();
-  for (const d of RESOURCES) if (d.group && !seen.has(d.group)) seen.set(d.group, d.version);
-  return [...seen].map(([group, version]) => ({ group, version }));
+const versionPattern = /^v(\d+)(?:(alpha|beta)(\d+))?$/;
+
+/**
+ * Kubernetes' version order (CompareKubeAwareVersionStrings): GA before beta before alpha, higher
+ * numbers first; a version that is not of that form sorts last.
+ */
+export function compareKubeVersions(a: string, b: string): number {
+  const rank = (v: string): [number, number, number] => {
+    const m = versionPattern.exec(v);
+    if (!m) return [0, 0, 0];
+    const level = m[2] === undefined ? 3 : m[2] === 'beta' ? 2 : 1;
+    return [level, Number(m[1]), m[3] === undefined ? 0 : Number(m[3])];
+  };
+  const [x, y] = [rank(a), rank(b)];
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return y[i]! - x[i]!;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
+
+export interface GroupVersions {
+  readonly group: string;
+  /** Preferred first. */
+  readonly versions: readonly string[];
+}
+
+/** The resources one apiserver serves, and the groups and versions discovery lists for them. */
+export class APICatalog {
+  readonly #byGVR: ReadonlyMap<string, ResourceDef>;
+  /** Groups (core excluded) in catalog order. */
+  readonly groups: readonly GroupVersions[];
+
+  constructor(readonly resources: readonly ResourceDef[]) {
+    this.#byGVR = new Map(resources.map((d) => [`${d.group}/${d.version}/${d.resource}`, d]));
+    const versions = new Map<string, string[]>();
+    for (const d of resources) {
+      if (!d.group) continue;
+      const vs = versions.get(d.group) ?? [];
+      if (!vs.includes(d.version)) vs.push(d.version);
+      versions.set(d.group, vs);
+    }
+    this.groups = [...versions].map(([group, vs]) => ({ group, versions: vs.sort(compareKubeVersions) }));
+  }
+
+  find(group: string, version: string, resource: string): ResourceDef | undefined {
+    return this.#byGVR.get(`${group}/${version}/${resource}`);
+  }
+
+  /** The resources of one group version (empty when it is not served). */
+  resourcesOf(group: string, version: string): ResourceDef[] {
+    return this.resources.filter((d) => d.group === group && d.version === version);
+  }
+
+  group(name: string): GroupVersions | undefined {
+    return this.groups.find((g) => g.group === name);
+  }
+
+  /** Every served group version: core first, then each group's versions, preferred first. */
+  groupVersions(): { group: string; version: string }[] {
+    return [
+      ...(this.resources.some((d) => d.group === '') ? [{ group: '', version: 'v1' }] : []),
+      ...this.groups.flatMap((g) => g.versions.map((version) => ({ group: g.group, version }))),
+    ];
+  }
+}
+
+/** Only the GA resources and those whose gates are on by default: an apiserver with no --runtime-config. */
+export const DEFAULT_CATALOG = new APICatalog(
+  RESOURCES.filter((d) => /^v\d+$/.test(d.version) && d.featureGate === undefined),
+);

@@ -211,7 +211,10 @@ export class GenericRegistry {
     if (generated) meta.name = generateName(meta.generateName!);
     const attrs = this.attributes('CREATE', '', namespace, meta.name ?? '', obj, undefined, ctx, opts);
     await this.admission.admit(attrs);
-    const errs = uniqueErrors([...validateMetaOnCreate(meta, this.def), ...(await this.strategy.validate(obj, ctx))]);
+    const errs = uniqueErrors([
+      ...validateMetaOnCreate(meta, this.def, this.strategy.nameValidator?.(obj)),
+      ...(await this.strategy.validate(obj, ctx)),
+    ]);
     if (errs.length) throw newInvalid(this.kindRef, meta.name ?? '', errs);
     await this.admission.validate(attrs);
     const finish: FinishFunc = (await this.hooks.beginCreate?.(obj, !!opts.dryRun)) ?? finishNothing;
@@ -391,7 +394,7 @@ export class GenericRegistry {
       this.trackManagedFields(obj, old, requested, subresource, ctx, opts);
       if (this.strategy.bumpsGeneration?.(obj, old)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
       errs = uniqueErrors([
-        ...validateMetaOnUpdate(obj.metadata, old.metadata, this.def),
+        ...validateMetaOnUpdate(obj.metadata, old.metadata, this.def, this.strategy.nameValidator?.(obj)),
         ...this.strategy.validateUpdate(obj, old, ctx),
       ]);
     }

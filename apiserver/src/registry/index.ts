@@ -15,7 +15,12 @@ import {
 } from './admissionregistration/validatingadmissionpolicy.js';
 import { apiServiceStatusStrategy, apiServiceStrategy } from './apiregistration/strategy.js';
 import { RESOURCES, type ResourceDef } from './catalog.js';
-import { csrApprovalStrategy, csrStatusStrategy, csrStrategy } from './certificates/index.js';
+import {
+  clusterTrustBundleStrategy,
+  csrApprovalStrategy,
+  csrStatusStrategy,
+  csrStrategy,
+} from './certificates/index.js';
 import { type CsrDurationMetrics, csrDurationHooks } from './certificates/metrics.js';
 import {
   DEFAULT_NODE_PORT_RANGE,
@@ -81,6 +86,7 @@ const WIRING: Readonly<Record<string, Wiring>> = {
     },
     hooks: (d) => (d.metrics ? (csrDurationHooks(d.metrics) as unknown as RegistryHooks) : {}),
   },
+  'certificates.k8s.io/clustertrustbundles': { strategy: clusterTrustBundleStrategy as unknown as RESTStrategy },
   'rbac.authorization.k8s.io/roles': { strategy: roleStrategy as unknown as RESTStrategy },
   'rbac.authorization.k8s.io/clusterroles': { strategy: clusterRoleStrategy as unknown as RESTStrategy },
   'rbac.authorization.k8s.io/rolebindings': { strategy: roleBindingStrategy as unknown as RESTStrategy },

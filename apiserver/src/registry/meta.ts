@@ -20,13 +20,22 @@ function nameValidatorFor(def: Pick<ResourceDef, 'group' | 'resource'>): NameVal
   return validateDNS1123SubdomainName;
 }
 
-export function validateMetaOnCreate(meta: ObjectMeta, def: ResourceDef): FieldError[] {
-  return validateObjectMeta(meta, { namespaced: def.namespaced, nameValidator: nameValidatorFor(def) });
+/** `nameValidator`: the kind's own rule when it depends on the object (a ClusterTrustBundle's signer). */
+export function validateMetaOnCreate(meta: ObjectMeta, def: ResourceDef, nameValidator?: NameValidator): FieldError[] {
+  return validateObjectMeta(meta, {
+    namespaced: def.namespaced,
+    nameValidator: nameValidator ?? nameValidatorFor(def),
+  });
 }
 
-export function validateMetaOnUpdate(meta: ObjectMeta, old: ObjectMeta, def: ResourceDef): FieldError[] {
+export function validateMetaOnUpdate(
+  meta: ObjectMeta,
+  old: ObjectMeta,
+  def: ResourceDef,
+  nameValidator?: NameValidator,
+): FieldError[] {
   return [
-    ...validateObjectMeta(meta, { namespaced: def.namespaced, nameValidator: nameValidatorFor(def) }),
+    ...validateObjectMeta(meta, { namespaced: def.namespaced, nameValidator: nameValidator ?? nameValidatorFor(def) }),
     ...validateObjectMetaUpdate(meta, old),
   ];
 }

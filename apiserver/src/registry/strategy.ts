@@ -5,6 +5,7 @@
 import type { KubeObject } from '@mkube/shared/api';
 import type { FieldError } from '@mkube/shared/apierrors';
 import type { UserInfo } from '@mkube/shared/auth';
+import type { NameValidator } from '../validation/names.js';
 import type { DeleteStrategy } from './deletion.js';
 
 export interface StrategyContext {
@@ -42,6 +43,8 @@ export interface RESTStrategy<T extends KubeObject = KubeObject> extends DeleteS
   validate(obj: T, ctx: StrategyContext): FieldError[] | Promise<FieldError[]>;
   /** Pure: the problems with an update (immutable fields etc.). */
   validateUpdate(obj: T, old: T, ctx: StrategyContext): FieldError[];
+  /** The name rule when it depends on the object (ValidateClusterTrustBundleName); default: the kind's. */
+  nameValidator?(obj: T): NameValidator;
   /** Extra fields for field selectors, e.g. `spec.nodeName`, `spec.signerName`. */
   selectableFields?(obj: T): SelectableFields;
   /** Whether a change to `obj` relative to `old` bumps metadata.generation (spec changes do). */

@@ -6,15 +6,15 @@ import type { Aggregator } from '../aggregator/index.js';
 import type { WatchSocketContext } from '../endpoints/index.js';
 import { routeError } from '../endpoints/routes.js';
 import type { KubeletProxy } from '../kubelet/index.js';
-import { findResource, type ResourceDef } from '../registry/catalog.js';
+import { type APICatalog, DEFAULT_CATALOG, type ResourceDef } from '../registry/catalog.js';
 import type { RequestInfo } from '../request/requestinfo.js';
 import type { ResourceHandler } from './context.js';
 import { methodNotAllowedStatus, notFoundStatus, sendStatus } from './errors.js';
 
 /** The catalog entry a resource request addresses, or undefined (→ 404) when nothing serves it. */
-export function resolveResource(info: RequestInfo): ResourceDef | undefined {
+export function resolveResource(info: RequestInfo, catalog: APICatalog = DEFAULT_CATALOG): ResourceDef | undefined {
   if (!info.isResourceRequest) return undefined;
-  const def = findResource(info.apiGroup, info.apiVersion, info.resource);
+  const def = catalog.find(info.apiGroup, info.apiVersion, info.resource);
   if (!def) return undefined;
   if (info.subresource && !def.subresources.some((s) => s.name === info.subresource)) return undefined;
   const isNamespaceItself = def.group === '' && def.resource === 'namespaces';
@@ -33,6 +33,7 @@ export function registerResourceRoutes(
   watchSocket?: (c: WatchSocketContext) => Promise<void>,
   kubelet?: KubeletProxy,
   aggregator?: Aggregator,
+  catalog: APICatalog = DEFAULT_CATALOG,
 ): void {
   const route = async (request: FastifyRequest, reply: FastifyReply) => {
     const m = request.mkube;
@@ -40,7 +41,7 @@ export function registerResourceRoutes(
     // A remote APIService's group version: its server answers (after this chain authorized the request).
     const remote = aggregator?.remoteFor(request.url);
     if (remote) return aggregator!.serve(remote, request, reply, m.user);
-    const def = resolveResource(m.info);
+    const def = resolveResource(m.info, catalog);
     if (!def) return sendStatus(reply, notFoundStatus());
     const unrouted = routeError(def, m.info);
     if (unrouted) return sendStatus(reply, unrouted === 'NotFound' ? notFoundStatus() : methodNotAllowedStatus());
@@ -60,7 +61,7 @@ export function registerResourceRoutes(
   // Upgrade requests to pods/exec dial the kubelet before the WebSocket plugin accepts the client.
   const preHandler = async (request: FastifyRequest, reply: FastifyReply) => {
     const m = request.mkube;
-    if (!kubelet || !m || !request.ws || !resolveResource(m.info)) return undefined;
+    if (!kubelet || !m || !request.ws || !resolveResource(m.info, catalog)) return undefined;
     return kubelet.preHandler(request, reply);
   };
   // A GET that asks for a WebSocket upgrade is a watch over WebSocket; the handler chain has run
@@ -77,7 +78,7 @@ export function registerResourceRoutes(
       socket.close(1000);
       return;
     }
-    const def = m ? resolveResource(m.info) : undefined;
+    const def = m ? resolveResource(m.info, catalog) : undefined;
     if (m && def && kubelet?.handlesUpgrade(m.info)) return kubelet.serveUpgrade(socket, request);
     if (!m || !def || !watchSocket) {
       socket.send(JSON.stringify({ type: 'ERROR', object: notFoundStatus() }));

@@ -206,8 +206,9 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     const serviceOpts = { serviceCidr: config.services.cidr, nodePortRange: config.services.nodePortRange };
     const registries = new Registries(store, serviceOpts);
     await ensureSystemNamespaces(registries);
-    if (config.authorizationModes.includes('RBAC')) await reconcileBootstrapPolicy(registries, log);
-    await registerLocalAPIServices(registries);
+    if (config.authorizationModes.includes('RBAC'))
+      await reconcileBootstrapPolicy(registries, log, config.featureGates);
+    await registerLocalAPIServices(registries, config.apiCatalog);
     const certs = servingCertificates(config.serving, config.clientCA, config.requestHeader?.ca, log);
     const authenticationInfo = (): Promise<void> =>
       publishAuthenticationInfo(registries, {
@@ -230,6 +231,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
         legacyWebhook: config.authorizationWebhook,
         file: config.authorization?.file,
         recordDecision: (type, name, decision) => metrics.recordAuthorizationDecision(type, name, decision),
+        gates: config.featureGates,
       },
     );
     const tokenWebhook = config.tokenWebhook
@@ -377,8 +379,8 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       stopInformers();
       aggregator.stop();
     };
-    registerDiscoveryRoutes(f, aggregator);
-    registerOpenAPIRoutes(f);
+    registerDiscoveryRoutes(f, aggregator, config.apiCatalog);
+    registerOpenAPIRoutes(f, config.apiCatalog);
     metrics.register(f);
     if (config.serviceAccount) registerServiceAccountIssuerDiscovery(f, config, log);
     const review = createReviewHandler({
@@ -393,6 +395,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     const admission = buildAdmission(config.admission.enable, config.admission.disable, {
       authorizer: authz.authorizer,
       defaultTolerationSeconds: config.admission.defaultTolerationSeconds,
+      gates: config.featureGates,
       rbac: authz.rbac,
       webhooks,
       policies,
@@ -540,6 +543,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       createWatchSocketHandler({ store, registries: servingRegistries, log }),
       kubelet,
       aggregator,
+      config.apiCatalog,
     );
 
     // History is kept one interval back, then compacted: watches older than that get 410.

@@ -88,3 +88,15 @@ export interface CertificateSigningRequest extends KubeObject {
   spec: CertificateSigningRequestSpec;
   status?: CertificateSigningRequestStatus;
 }
+
+export interface ClusterTrustBundleSpec {
+  /** The signer whose trust anchors these are; empty for a bundle tied to no signer. */
+  signerName?: string;
+  /** PEM `CERTIFICATE` blocks, each a CA certificate. */
+  trustBundle: string;
+}
+
+/** certificates.k8s.io/v1beta1 ClusterTrustBundle: cluster-wide X.509 trust anchors. */
+export interface ClusterTrustBundle extends KubeObject {
+  spec: ClusterTrustBundleSpec;
+}

@@ -168,6 +168,7 @@ export const RESOURCE_FIELD_LABELS: Readonly<Record<string, readonly string[]>> 
     'type',
   ],
   certificatesigningrequests: ['spec.signerName'],
+  clustertrustbundles: ['spec.signerName'],
 };
 
 /** The supported field set of a resource (plural name), for FieldsSelector.validate. */

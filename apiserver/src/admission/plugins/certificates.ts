@@ -1,11 +1,13 @@
 // The CSR admission plugins (plugin/pkg/admission/certificates, facts §2): approving needs verb
 // `approve` and signing needs verb `sign` on the resource `signers` named after the CSR's signer (or
 // `<domain>/*`); the kube-apiserver-client signer may not be asked for a system:masters identity.
+// ClusterTrustBundleAttest: tying a ClusterTrustBundle to a signer needs verb `attest` on it.
 
 import { isDeepStrictEqual } from 'node:util';
-import type { CertificateSigningRequest } from '@mkube/shared/api';
+import type { CertificateSigningRequest, ClusterTrustBundle, KubeObject } from '@mkube/shared/api';
 import { newForbidden } from '@mkube/shared/apierrors';
 import type { Authorizer, UserInfo } from '@mkube/shared/auth';
+import type { FeatureGate } from '@mkube/shared/featuregate';
 import { parseCsrPem } from '@mkube/shared/pki';
 import type { AdmissionAttributes, AdmissionPlugin } from '../types.js';
 
@@ -19,7 +21,7 @@ const isCsr = (a: AdmissionAttributes) => a.group === GROUP && a.resource === 'c
 async function mayActOnSigner(
   authorizer: Authorizer,
   user: UserInfo,
-  verb: 'approve' | 'sign',
+  verb: 'approve' | 'sign' | 'attest',
   signerName: string,
 ): Promise<boolean> {
   const domain = signerName.split('/')[0];
@@ -102,3 +104,34 @@ export const certificateSubjectRestriction: AdmissionPlugin = {
     }
   },
 };
+
+const CTB_GR = { group: GROUP, resource: 'clustertrustbundles' };
+
+/**
+ * rbac.IsOnlyMutatingGCFields: an update that changes nothing but ownerReferences and finalizers
+ * (the garbage collector's and storage migration's writes) needs no attest check.
+ */
+function onlyGCFieldsChanged(next: KubeObject, old: KubeObject): boolean {
+  const strip = (o: KubeObject) => {
+    const { ownerReferences: _o, finalizers: _f, resourceVersion: _r, managedFields: _m, ...meta } = o.metadata ?? {};
+    return { ...o, metadata: meta };
+  };
+  return isDeepStrictEqual(strip(next), strip(old));
+}
+
+export function clusterTrustBundleAttest(authorizer: Authorizer, gates: FeatureGate): AdmissionPlugin {
+  return {
+    name: 'ClusterTrustBundleAttest',
+    handles: (op) => gates.enabled('ClusterTrustBundle') && (op === 'CREATE' || op === 'UPDATE'),
+    async validate(a) {
+      if (a.group !== GROUP || a.resource !== 'clustertrustbundles' || a.subresource) return;
+      // The new object is the one to check: validation refuses a change of signer name.
+      const signer = (a.object as ClusterTrustBundle).spec?.signerName;
+      if (!signer) return;
+      if (a.operation === 'UPDATE' && onlyGCFieldsChanged(a.object as KubeObject, a.oldObject as KubeObject)) return;
+      if (!(await mayActOnSigner(authorizer, a.user, 'attest', signer))) {
+        throw newForbidden(CTB_GR, a.name, `user not permitted to attest for signerName ${JSON.stringify(signer)}`);
+      }
+    },
+  };
+}

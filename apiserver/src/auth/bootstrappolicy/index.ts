@@ -12,26 +12,23 @@ import type {
   RoleBinding,
 } from '@mkube/shared/api';
 import { StatusError } from '@mkube/shared/apierrors';
+import { DEFAULT_FEATURE_GATE, type FeatureGate } from '@mkube/shared/featuregate';
 import type { Logger } from '@mkube/shared/log';
 import type { Registries } from '../../registry/index.js';
 import { apiserverContext } from '../../registry/strategy.js';
-import {
-  CLUSTER_ROLES_TO_AGGREGATE,
-  DEFAULT_CLUSTER_ROLE_BINDINGS,
-  DEFAULT_CLUSTER_ROLES,
-  DEFAULT_ROLE_BINDINGS,
-  DEFAULT_ROLES,
-} from './policy.js';
+import { CLUSTER_ROLES_TO_AGGREGATE, DEFAULT_ROLE_BINDINGS, DEFAULT_ROLES, defaultClusterPolicy } from './policy.js';
 
 export {
   aggregateTo,
   CLUSTER_INFO_BINDING,
   CLUSTER_INFO_ROLE,
   CLUSTER_ROLES_TO_AGGREGATE,
+  CTB_PUBLISHER,
   DEFAULT_CLUSTER_ROLE_BINDINGS,
   DEFAULT_CLUSTER_ROLES,
   DEFAULT_ROLE_BINDINGS,
   DEFAULT_ROLES,
+  defaultClusterPolicy,
   KCM_USER,
   KUBELET_SERVING_APPROVER,
   NODECLIENT,
@@ -188,13 +185,18 @@ async function primeAggregatedClusterRoles(registries: Registries, log: Logger):
   }
 }
 
-export async function reconcileBootstrapPolicy(registries: Registries, log: Logger): Promise<void> {
+export async function reconcileBootstrapPolicy(
+  registries: Registries,
+  log: Logger,
+  gates: FeatureGate = DEFAULT_FEATURE_GATE,
+): Promise<void> {
   await primeAggregatedClusterRoles(registries, log);
-  for (const r of DEFAULT_CLUSTER_ROLES) {
+  const policy = defaultClusterPolicy(gates);
+  for (const r of policy.clusterRoles) {
     const outcome = await reconcile<ClusterRole>(registries, 'clusterroles', r, reconcileClusterRole);
     if (outcome !== 'unchanged') log.info({ clusterrole: r.metadata.name, outcome }, 'bootstrap policy');
   }
-  for (const b of DEFAULT_CLUSTER_ROLE_BINDINGS) {
+  for (const b of policy.clusterRoleBindings) {
     const outcome = await reconcile<ClusterRoleBinding>(registries, 'clusterrolebindings', b, (cur, want) => {
       const { list, changed } = union(cur.subjects, want.subjects);
       return changed ? { ...cur, subjects: list } : undefined;

@@ -9,6 +9,7 @@ import {
   type RoleBinding,
   type Subject,
 } from '@mkube/shared/api';
+import type { FeatureGate } from '@mkube/shared/featuregate';
 
 const RBAC = 'rbac.authorization.k8s.io';
 const LABELS = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
@@ -574,3 +575,47 @@ export const DEFAULT_ROLE_BINDINGS: readonly RoleBinding[] = [
     roleRef: { apiGroup: RBAC, kind: 'Role', name: 'extension-apiserver-authentication-reader' },
   },
 ];
+
+/** ClusterTrustBundle reads for kubelets (NodeRules with the ClusterTrustBundle gate: pemTrustAnchors volumes). */
+export const NODE_CLUSTER_TRUST_BUNDLE_RULE: PolicyRule = {
+  apiGroups: [CSR],
+  resources: ['clustertrustbundles'],
+  verbs: ['get', 'list', 'watch'],
+};
+
+export const CTB_PUBLISHER = 'system:controller:kube-apiserver-serving-clustertrustbundle-publisher';
+
+/**
+ * The default policy with the feature gates applied (the `if utilfeature.DefaultFeatureGate.Enabled`
+ * branches of policy.go and controller_policy.go).
+ */
+export function defaultClusterPolicy(gates: FeatureGate): {
+  clusterRoles: readonly ClusterRole[];
+  clusterRoleBindings: readonly ClusterRoleBinding[];
+} {
+  if (!gates.enabled('ClusterTrustBundle')) {
+    return { clusterRoles: DEFAULT_CLUSTER_ROLES, clusterRoleBindings: DEFAULT_CLUSTER_ROLE_BINDINGS };
+  }
+  const clusterRoles = DEFAULT_CLUSTER_ROLES.map((r) =>
+    r.metadata.name === 'system:node' ? { ...r, rules: [...(r.rules ?? []), NODE_CLUSTER_TRUST_BUNDLE_RULE] } : r,
+  );
+  clusterRoles.push(
+    role(CTB_PUBLISHER, [
+      {
+        apiGroups: [CSR],
+        resources: ['signers'],
+        resourceNames: ['kubernetes.io/kube-apiserver-serving'],
+        verbs: ['attest'],
+      },
+      { apiGroups: [CSR], resources: ['clustertrustbundles'], verbs: ['create', 'delete', 'list', 'update', 'watch'] },
+      EVENTS_RULE,
+    ]),
+  );
+  return {
+    clusterRoles,
+    clusterRoleBindings: [
+      ...DEFAULT_CLUSTER_ROLE_BINDINGS,
+      binding(CTB_PUBLISHER, CTB_PUBLISHER, controllerSubjects('kube-apiserver-serving-clustertrustbundle-publisher')),
+    ],
+  };
+}

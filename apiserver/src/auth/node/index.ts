@@ -4,7 +4,9 @@
 import type { Pod, PolicyRule } from '@mkube/shared/api';
 import type { Attributes, AuthorizationResult, Authorizer } from '@mkube/shared/auth';
 import { NODE_USER_PREFIX as NODE_PREFIX, NODES_GROUP } from '@mkube/shared/certificates';
+import { DEFAULT_FEATURE_GATE, type FeatureGate } from '@mkube/shared/featuregate';
 import type { Informer } from '../../informers/index.js';
+import { NODE_CLUSTER_TRUST_BUNDLE_RULE } from '../bootstrappolicy/policy.js';
 import { ruleAllows } from '../rbac/rules.js';
 import { NodeGraph, type RefKind } from './graph.js';
 
@@ -46,8 +48,10 @@ function selectsNode(a: Attributes, node: string): boolean {
 
 export class NodeAuthorizer implements Authorizer {
   private readonly graph = new NodeGraph();
+  readonly #rules: readonly PolicyRule[];
 
-  constructor(pods: Informer<Pod>) {
+  constructor(pods: Informer<Pod>, gates: FeatureGate = DEFAULT_FEATURE_GATE) {
+    this.#rules = gates.enabled('ClusterTrustBundle') ? [...NODE_RULES, NODE_CLUSTER_TRUST_BUNDLE_RULE] : NODE_RULES;
     pods.addHandlers({
       onAdd: (p) => this.graph.setPod(p),
       onUpdate: (p) => this.graph.setPod(p),
@@ -119,6 +123,6 @@ export class NodeAuthorizer implements Authorizer {
   }
 
   private rules(a: Attributes): AuthorizationResult {
-    return NODE_RULES.some((r) => ruleAllows(a, r)) ? allow() : noOpinion();
+    return this.#rules.some((r) => ruleAllows(a, r)) ? allow() : noOpinion();
   }
 }

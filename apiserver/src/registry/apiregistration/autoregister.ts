@@ -4,7 +4,8 @@
 import type { APIService } from '@mkube/shared/api';
 import { StatusError } from '@mkube/shared/apierrors';
 import { jsonEqual } from '../../util/json.js';
-import { apiGroups } from '../catalog.js';
+import { type APICatalog, DEFAULT_CATALOG } from '../catalog.js';
+import { EVERYTHING } from '../filter.js';
 import type { Registries } from '../index.js';
 import { apiserverContext } from '../strategy.js';
 
@@ -14,6 +15,7 @@ const PRIORITIES: Readonly<Record<string, { group: number; version: number }>> =
   'authentication.k8s.io/v1': { group: 17700, version: 15 },
   'authorization.k8s.io/v1': { group: 17600, version: 15 },
   'certificates.k8s.io/v1': { group: 17300, version: 15 },
+  'certificates.k8s.io/v1beta1': { group: 17300, version: 9 },
   'rbac.authorization.k8s.io/v1': { group: 17000, version: 15 },
   'admissionregistration.k8s.io/v1': { group: 16700, version: 15 },
   'coordination.k8s.io/v1': { group: 16500, version: 15 },
@@ -23,9 +25,8 @@ const PRIORITIES: Readonly<Record<string, { group: number; version: number }>> =
 export const AUTOMANAGED_LABEL = 'kube-aggregator.kubernetes.io/automanaged';
 
 /** The local APIServices this apiserver stands for, as autoregister would write them. */
-export function localAPIServices(): APIService[] {
-  const gvs = [{ group: '', version: 'v1' }, ...apiGroups()];
-  return gvs.flatMap(({ group, version }) => {
+export function localAPIServices(catalog: APICatalog = DEFAULT_CATALOG): APIService[] {
+  return catalog.groupVersions().flatMap(({ group, version }) => {
     const p = PRIORITIES[`${group}/${version}`];
     if (!p) return [];
     return [
@@ -40,10 +41,26 @@ export function localAPIServices(): APIService[] {
 }
 
 /** Creates the missing ones and puts back a changed spec; another apiserver's concurrent write wins. */
-export async function registerLocalAPIServices(registries: Registries): Promise<void> {
+export async function registerLocalAPIServices(
+  registries: Registries,
+  catalog: APICatalog = DEFAULT_CATALOG,
+): Promise<void> {
   const reg = registries.get('apiregistration.k8s.io', 'apiservices');
   if (!reg) return;
-  for (const want of localAPIServices()) {
+  const wanted = localAPIServices(catalog);
+  // An onstart APIService for a group version no longer served (--runtime-config turned it off) goes,
+  // as autoregister deletes one it does not want on its first sync.
+  const names = new Set(wanted.map((a) => a.metadata.name));
+  for (const obj of (await reg.list({ namespace: '', filter: EVERYTHING })).items as APIService[]) {
+    const name = obj.metadata.name!;
+    if (obj.metadata.labels?.[AUTOMANAGED_LABEL] !== 'onstart' || names.has(name)) continue;
+    try {
+      await reg.delete('', name, { uid: obj.metadata.uid! }, { dryRun: false }, apiserverContext());
+    } catch (e) {
+      if (!(e instanceof StatusError && (e.reason === 'NotFound' || e.reason === 'Conflict'))) throw e;
+    }
+  }
+  for (const want of wanted) {
     const name = want.metadata.name!;
     try {
       let current: APIService | undefined;

@@ -1,4 +1,5 @@
-// certificates.k8s.io/v1 CertificateSigningRequest: registry strategies and the kubectl summary.
+// certificates.k8s.io: CertificateSigningRequest (v1) and ClusterTrustBundle (v1beta1) strategies, the kubectl summary.
+export { clusterTrustBundleStrategy, signerNamePrefix } from './clustertrustbundle.js';
 export { csrConditionSummary } from './conditions.js';
 export { csrApprovalStrategy, csrStatusStrategy, csrStrategy } from './strategy.js';
 export { LEGACY_UNKNOWN_SIGNER_NAME, MIN_EXPIRATION_SECONDS } from './validation.js';
