@@ -4,6 +4,7 @@ import { createLogger, type Logger } from '@mkube/shared/log';
 import { type ApiServerConfig, ConfigError, loadApiServerConfig } from './config/index.js';
 import { startApiServer } from './server/server.js';
 
+export { apiCatalogFor, RuntimeConfigError } from './config/apienablement.js';
 export { APISERVER_FLAGS, type ApiServerConfig, ConfigError, loadApiServerConfig } from './config/index.js';
 export { type RunningApiServer, type StartOptions, startApiServer } from './server/server.js';
 

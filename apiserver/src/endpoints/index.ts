@@ -103,7 +103,9 @@ export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRe
           throw newNotFound({ group: '', resource: 'pods/eviction' }, info.name);
         const eviction = decodeObjectBody(c.body, c.request.headers['content-type'], c.def, 'Eviction', 'policy/v1');
         const dryRun = query.getAll('dryRun').includes('All');
-        return send(c, 201, await deps.evict(info.namespace, info.name, eviction as Eviction, c.user, dryRun));
+        const status = await deps.evict(info.namespace, info.name, eviction as Eviction, c.user, dryRun);
+        // A Status the eviction returns carries its own code (500 for a pod under two budgets).
+        return send(c, status.code ?? 201, status);
       }
       if (c.def.group === '' && c.def.resource === 'componentstatuses' && deps.componentStatuses)
         return await serveComponentStatuses(c, deps.componentStatuses, query, now());

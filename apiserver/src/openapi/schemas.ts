@@ -39,6 +39,7 @@ const FIELDS: Readonly<Record<string, Record<string, FieldType>>> = {
   Lease: { spec: OBJ },
   CertificateSigningRequest: SPEC_STATUS,
   ClusterTrustBundle: { spec: OBJ },
+  PodDisruptionBudget: SPEC_STATUS,
   Role: { rules: 'array' },
   ClusterRole: { rules: 'array', aggregationRule: OBJ },
   RoleBinding: { subjects: 'array', roleRef: OBJ },

@@ -300,7 +300,9 @@ function valueSchema(f: FieldSpec, depth: number): Json {
             ? { type: 'string', format: 'byte' }
             : m === 'quantity'
               ? { 'x-kubernetes-int-or-string': true }
-              : messageSchema(m.message(), depth + 1);
+              : m === 'time'
+                ? { type: 'string', format: 'date-time' }
+                : messageSchema(m.message(), depth + 1);
     return { type: 'object', additionalProperties: value };
   }
   return messageSchema(t.message(), depth + 1);

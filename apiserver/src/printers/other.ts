@@ -7,6 +7,7 @@ import type {
   ComponentStatus,
   KubeObject,
   Lease,
+  PodDisruptionBudget,
   RoleBinding,
   Subject,
 } from '@mkube/shared/api';
@@ -47,6 +48,31 @@ export const csrPrinter: Printer = printer<CertificateSigningRequest>({
 export const clusterTrustBundlePrinter: Printer = printer<ClusterTrustBundle>({
   columns: [NAME_COLUMN, col('SignerName', 'signerName indicates the associated signer, if any.')],
   cells: (o) => [o.metadata.name, o.spec?.signerName || '<none>'],
+});
+
+const intOrPercent = (v: number | string | undefined): unknown => (v === undefined ? 'N/A' : v);
+
+export const podDisruptionBudgetPrinter: Printer = printer<PodDisruptionBudget>({
+  columns: [
+    NAME_COLUMN,
+    col(
+      'Min Available',
+      'The minimum number of pods that must be available simultaneously.  This can be either an integer or percentage.',
+    ),
+    col(
+      'Max Unavailable',
+      'The maximum number of pods that may be unavailable simultaneously.  This can be either an integer or percentage.',
+    ),
+    col('Allowed Disruptions', 'Calculated number of pods that may be disrupted at this time.', { type: 'integer' }),
+    AGE_COLUMN,
+  ],
+  cells: (o, now) => [
+    o.metadata.name,
+    intOrPercent(o.spec?.minAvailable),
+    intOrPercent(o.spec?.maxUnavailable),
+    o.status?.disruptionsAllowed ?? 0,
+    timestampSince(o.metadata.creationTimestamp, now),
+  ],
 });
 
 export const leasePrinter: Printer = printer<Lease>({

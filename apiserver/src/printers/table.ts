@@ -23,6 +23,7 @@ import {
   createdAtPrinter,
   csrPrinter,
   leasePrinter,
+  podDisruptionBudgetPrinter,
 } from './other.js';
 import { podPrinter } from './pods.js';
 import { endpointsPrinter, servicePrinter } from './services.js';
@@ -44,6 +45,7 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   'coordination.k8s.io/leases': leasePrinter,
   'certificates.k8s.io/certificatesigningrequests': csrPrinter,
   'certificates.k8s.io/clustertrustbundles': clusterTrustBundlePrinter,
+  'policy/poddisruptionbudgets': podDisruptionBudgetPrinter,
   'rbac.authorization.k8s.io/roles': createdAtPrinter,
   'rbac.authorization.k8s.io/clusterroles': createdAtPrinter,
   'rbac.authorization.k8s.io/rolebindings': bindingPrinter,

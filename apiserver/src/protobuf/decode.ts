@@ -120,7 +120,7 @@ function scalar(f: Field, spec: FieldSpec, depth: number): unknown {
 function mapEntry(b: Buffer, spec: FieldSpec, depth: number): [string, unknown] {
   const t = spec.type as Exclude<FieldSpec['type'], string | { message: unknown }>;
   let key = '';
-  let value: unknown = typeof t.map === 'string' ? '' : {};
+  let value: unknown = t.map === 'string' || t.map === 'time' ? '' : {};
   for (const f of readFields(b)) {
     if (f.number === 1 && f.bytes) key = utf8(f.bytes);
     if (f.number === 2 && f.bytes) {
@@ -131,7 +131,9 @@ function mapEntry(b: Buffer, spec: FieldSpec, depth: number): [string, unknown] 
             ? f.bytes.toString('base64')
             : t.map === 'quantity'
               ? decodeQuantity(f.bytes)
-              : decodeMessage(f.bytes, t.map.message(), depth + 1);
+              : t.map === 'time'
+                ? decodeTime(f.bytes, false)
+                : decodeMessage(f.bytes, t.map.message(), depth + 1);
     }
   }
   // ExtraValue {items} is a plain list in JSON.

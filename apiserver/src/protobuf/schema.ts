@@ -27,7 +27,7 @@ export type FieldType =
   | Scalar
   | { readonly message: () => MessageSchema }
   /** map<string, V>: repeated entries {1: key, 2: value}. */
-  | { readonly map: 'string' | 'bytes' | 'quantity' | { readonly message: () => MessageSchema } };
+  | { readonly map: 'string' | 'bytes' | 'quantity' | 'time' | { readonly message: () => MessageSchema } };
 
 export interface FieldSpec {
   readonly name: string;

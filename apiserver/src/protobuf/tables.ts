@@ -341,6 +341,28 @@ export const eviction: MessageSchema = {
   2: msg('deleteOptions', () => deleteOptions),
 };
 
+// k8s.io/api/policy/v1
+const podDisruptionBudgetSpec: MessageSchema = {
+  1: intOrString('minAvailable'),
+  2: msg('selector', () => labelSelector),
+  3: intOrString('maxUnavailable'),
+  4: str('unhealthyPodEvictionPolicy'),
+};
+const podDisruptionBudgetStatus: MessageSchema = {
+  1: { name: 'observedGeneration', type: 'int' },
+  2: { name: 'disruptedPods', type: { map: 'time' } },
+  3: { name: 'disruptionsAllowed', type: 'int' },
+  4: { name: 'currentHealthy', type: 'int' },
+  5: { name: 'desiredHealthy', type: 'int' },
+  6: { name: 'expectedPods', type: 'int' },
+  7: msg('conditions', () => condition, true),
+};
+export const podDisruptionBudget: MessageSchema = {
+  1: msg('metadata', () => objectMeta),
+  2: msg('spec', () => podDisruptionBudgetSpec),
+  3: msg('status', () => podDisruptionBudgetStatus),
+};
+
 /** apiVersion/kind → table; anything absent is refused as an unsupported media type. */
 export const KINDS: Readonly<Record<string, MessageSchema>> = {
   'v1/ConfigMap': configMap,
@@ -367,6 +389,7 @@ export const KINDS: Readonly<Record<string, MessageSchema>> = {
   'authorization.k8s.io/v1/LocalSubjectAccessReview': subjectAccessReview,
   'authorization.k8s.io/v1/SelfSubjectRulesReview': selfSubjectRulesReview,
   'policy/v1/Eviction': eviction,
+  'policy/v1/PodDisruptionBudget': podDisruptionBudget,
   'meta.k8s.io/v1/DeleteOptions': deleteOptions,
   'v1/DeleteOptions': deleteOptions,
 };

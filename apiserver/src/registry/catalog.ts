@@ -190,6 +190,15 @@ export const RESOURCES: readonly ResourceDef[] = Object.freeze([
     namespaced: false,
     featureGate: 'ClusterTrustBundle',
   }),
+  def({
+    group: 'policy',
+    version: 'v1',
+    resource: 'poddisruptionbudgets',
+    kind: 'PodDisruptionBudget',
+    namespaced: true,
+    shortNames: ['pdb'],
+    subresources: [status('PodDisruptionBudget')],
+  }),
   def({ group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'roles', kind: 'Role', namespaced: true }),
   def({
     group: 'rbac.authorization.k8s.io',

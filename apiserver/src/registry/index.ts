@@ -44,6 +44,7 @@ import {
 } from './core/strategies.js';
 import { endpointSliceStrategy } from './discovery/strategy.js';
 import { GenericRegistry } from './generic.js';
+import { podDisruptionBudgetStatusStrategy, podDisruptionBudgetStrategy } from './policy/poddisruptionbudget.js';
 import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac/index.js';
 import type { RESTStrategy, RegistryHooks, SubresourceStrategy } from './strategy.js';
 
@@ -87,6 +88,10 @@ const WIRING: Readonly<Record<string, Wiring>> = {
     hooks: (d) => (d.metrics ? (csrDurationHooks(d.metrics) as unknown as RegistryHooks) : {}),
   },
   'certificates.k8s.io/clustertrustbundles': { strategy: clusterTrustBundleStrategy as unknown as RESTStrategy },
+  'policy/poddisruptionbudgets': {
+    strategy: podDisruptionBudgetStrategy as unknown as RESTStrategy,
+    subresources: { status: podDisruptionBudgetStatusStrategy as unknown as SubresourceStrategy },
+  },
   'rbac.authorization.k8s.io/roles': { strategy: roleStrategy as unknown as RESTStrategy },
   'rbac.authorization.k8s.io/clusterroles': { strategy: clusterRoleStrategy as unknown as RESTStrategy },
   'rbac.authorization.k8s.io/rolebindings': { strategy: roleBindingStrategy as unknown as RESTStrategy },

@@ -502,7 +502,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       };
       await admission.admit(attrs);
       await admission.validate(attrs);
-      return evictPod(pods, pod, eviction, dryRun);
+      return evictPod(pods, registries.get('policy', 'poddisruptionbudgets')!, pod, eviction, dryRun);
     };
     const handler = createResourceHandler({
       evict,
@@ -572,6 +572,11 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     const addr = f.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.serving.port;
     log.info({ address: config.serving.bindAddress, port }, 'serving securely');
+    const gates = config.featureGates.overridden();
+    if (gates.length) log.info({ featureGates: gates }, 'feature gates');
+    const offByDefault = config.apiCatalog.groupVersions().filter((gv) => !/^v\d+$/.test(gv.version));
+    if (offByDefault.length)
+      log.info({ groupVersions: offByDefault.map((gv) => `${gv.group}/${gv.version}`) }, 'serving non-GA APIs');
     const kubernetesService = new KubernetesServiceController({
       registries,
       advertiseAddress: config.services.advertiseAddress,

@@ -29,6 +29,7 @@ describe('catalog', () => {
       endpoints: ['ep'],
       componentstatuses: ['cs'],
       certificatesigningrequests: ['csr'],
+      poddisruptionbudgets: ['pdb'],
     });
     assert.equal(
       findResource('certificates.k8s.io', 'v1', 'certificatesigningrequests')?.kind,
@@ -51,6 +52,7 @@ describe('legacy discovery', () => {
       'coordination.k8s.io',
       'discovery.k8s.io',
       'certificates.k8s.io',
+      'policy',
       'rbac.authorization.k8s.io',
       'admissionregistration.k8s.io',
       'authentication.k8s.io',

@@ -390,6 +390,17 @@ export const DEFAULT_CLUSTER_ROLES: readonly ClusterRole[] = [
     { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
     { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch', 'update'] },
   ]),
+  role('system:controller:disruption-controller', [
+    { apiGroups: ['apps', 'extensions'], resources: ['deployments'], verbs: READ },
+    { apiGroups: ['apps', 'extensions'], resources: ['replicasets'], verbs: READ },
+    { apiGroups: [''], resources: ['replicationcontrollers'], verbs: READ },
+    { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: READ },
+    { apiGroups: ['apps'], resources: ['statefulsets'], verbs: READ },
+    { apiGroups: ['policy'], resources: ['poddisruptionbudgets/status'], verbs: ['update'] },
+    { apiGroups: ['*'], resources: ['*/scale'], verbs: ['get'] },
+    EVENTS_RULE,
+    { apiGroups: [''], resources: ['pods/status'], verbs: ['patch', 'update'] },
+  ]),
   role('system:controller:node-controller', [
     { apiGroups: [''], resources: ['nodes'], verbs: ['delete', 'get', 'list', 'patch', 'update'] },
     { apiGroups: [''], resources: ['nodes/status'], verbs: ['patch', 'update'] },
@@ -460,6 +471,11 @@ export const DEFAULT_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
     'system:controller:certificate-controller',
     'system:controller:certificate-controller',
     controllerSubjects('certificate-controller'),
+  ),
+  binding(
+    'system:controller:disruption-controller',
+    'system:controller:disruption-controller',
+    controllerSubjects('disruption-controller'),
   ),
   binding(
     'system:controller:node-controller',

@@ -16,6 +16,7 @@ const PRIORITIES: Readonly<Record<string, { group: number; version: number }>> =
   'authorization.k8s.io/v1': { group: 17600, version: 15 },
   'certificates.k8s.io/v1': { group: 17300, version: 15 },
   'certificates.k8s.io/v1beta1': { group: 17300, version: 9 },
+  'policy/v1': { group: 17100, version: 15 },
   'rbac.authorization.k8s.io/v1': { group: 17000, version: 15 },
   'admissionregistration.k8s.io/v1': { group: 16700, version: 15 },
   'coordination.k8s.io/v1': { group: 16500, version: 15 },
