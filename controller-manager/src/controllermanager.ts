@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import type {
   CertificateSigningRequest,
   ClusterRole,
+  ClusterTrustBundle,
   ConfigMap,
   Lease,
   Namespace,
@@ -31,18 +32,26 @@ import { servingApprovingHandler } from './certificates/servingapprover.js';
 import { signingHandler } from './certificates/signer.js';
 import { signingCAContents, withSigningCAs } from './certificates/signingca.js';
 import { ClusterRoleAggregationController } from './clusterroleaggregation/index.js';
+import {
+  ClusterTrustBundlePublisher,
+  CONTROLLER_NAME as CTB_PUBLISHER,
+  discoverClusterTrustBundles,
+  KUBE_APISERVER_SERVING_SIGNER,
+} from './clustertrustbundlepublisher/index.js';
 import type { Controller } from './controller.js';
 import { InformerFactory, RESOURCES } from './informers/index.js';
 import { LeaderElector } from './leaderelection/index.js';
 import { NamespaceController } from './namespace/index.js';
 import { NodeLifecycleController } from './nodelifecycle/index.js';
 import type { ControllerManagerConfig } from './options/config.js';
+import { gatedOff } from './options/controllers.js';
 import { PodGCController } from './podgc/index.js';
 import { ROOT_CA_CONFIGMAP, RootCACertPublisher } from './rootcacertpublisher/index.js';
 import type { SecureServer } from './server/app.js';
 import { LEADER_HEALTH_TIMEOUT_MS, serveSecurely } from './server/serve.js';
 import { ServiceAccountsController } from './serviceaccount/index.js';
 import { TaintEvictionController } from './tainteviction/index.js';
+import { errorSummary } from './workqueue/index.js';
 
 export const USER_AGENT = 'kube-controller-manager/v1.33.0 (mkube)';
 
@@ -59,10 +68,15 @@ export interface RunningControllerManager {
   /** The secure port, once listening (undefined with --secure-port=0). */
   readonly secureServing?: { readonly address: string; readonly port: number };
   isLeader(): boolean;
-  /** Resolves 'lost' if leadership was lost (the process should exit 1), 'stopped' after stop(). */
-  readonly done: Promise<'stopped' | 'lost'>;
+  /**
+   * Resolves 'lost' if leadership was lost, 'failed' if the controllers could not be started (the
+   * process should exit 1 after either), 'stopped' after stop().
+   */
+  readonly done: Promise<Outcome>;
   stop(): Promise<void>;
 }
+
+export type Outcome = 'stopped' | 'lost' | 'failed';
 
 export interface StartOptions {
   readonly log: Logger;
@@ -73,14 +87,22 @@ export interface StartOptions {
   readonly podGC?: { readonly periodMs?: number; readonly quarantineMs?: number };
 }
 
-function buildControllers(
+async function buildControllers(
   config: ControllerManagerConfig,
   client: KubeClient,
   factory: InformerFactory,
   log: Logger,
   opts: StartOptions,
-): { controllers: Controller[]; recorders: ApiEventRecorder[] } {
-  const on = (n: string) => config.enabled.has(n);
+): Promise<{ controllers: Controller[]; recorders: ApiEventRecorder[] }> {
+  const gated = new Set<string>();
+  for (const c of gatedOff(config.enabled, config.featureGates)) {
+    log.info(
+      { controller: c.name, requiredFeatureGates: c.requiredFeatureGates },
+      'Controller is disabled by a feature gate',
+    );
+    gated.add(c.name);
+  }
+  const on = (n: string) => config.enabled.has(n) && !gated.has(n);
   const host = hostname();
   const recorders: ApiEventRecorder[] = [];
   const recorder = (component: string) => {
@@ -177,6 +199,24 @@ function buildControllers(
       );
     }
   }
+  if (on(CTB_PUBLISHER)) {
+    const l = log.child({ controller: CTB_PUBLISHER });
+    if (!config.rootCA) {
+      l.info(`skipping ${CTB_PUBLISHER}: no --root-ca-file and no CA in the kubeconfig`);
+    } else {
+      const ref = await discoverClusterTrustBundles(client);
+      if (!ref) {
+        l.info(`no known scheme version was found for clustertrustbundles, cannot start ${CTB_PUBLISHER}`);
+      } else {
+        const bundles = factory.informerFor<ClusterTrustBundle>(ref, {
+          fieldSelector: `spec.signerName=${KUBE_APISERVER_SERVING_SIGNER}`,
+        });
+        controllers.push(
+          new ClusterTrustBundlePublisher(client, ref, bundles, KUBE_APISERVER_SERVING_SIGNER, config.rootCA, l),
+        );
+      }
+    }
+  }
   if (on('serviceaccount-controller')) {
     controllers.push(
       new ServiceAccountsController(
@@ -251,24 +291,35 @@ function buildControllers(
   return { controllers, recorders };
 }
 
-/** Builds informers and controllers, starts them, and runs them until `signal` aborts. */
+/**
+ * Builds informers and controllers, starts them, and runs them until `signal` aborts; 'failed' if
+ * they could not be built (a discovery request failed), with nothing started.
+ */
 async function runControllers(
   config: ControllerManagerConfig,
   client: KubeClient,
   log: Logger,
   opts: StartOptions,
   signal: AbortSignal,
-): Promise<void> {
+): Promise<'failed' | undefined> {
   // Every informer, queue and sleep listens on this one signal.
   setMaxListeners(0, signal);
   const factory = new InformerFactory(client, log);
-  const { controllers, recorders } = buildControllers(config, client, factory, log, opts);
+  let built: Awaited<ReturnType<typeof buildControllers>>;
+  try {
+    built = await buildControllers(config, client, factory, log, opts);
+  } catch (err) {
+    log.error({ err: errorSummary(err) }, 'error starting controllers');
+    return 'failed';
+  }
+  const { controllers, recorders } = built;
   factory.start(signal);
   if (!(await factory.waitForCacheSync(signal))) return;
   log.info({ controllers: controllers.map((c) => c.name) }, 'caches synced; starting controllers');
   await Promise.all(controllers.map((c) => c.run(signal)));
   await factory.stopped();
   await Promise.all(recorders.map((r) => r.flush()));
+  return undefined;
 }
 
 export async function startControllerManager(
@@ -282,8 +333,8 @@ export async function startControllerManager(
   const stopper = new AbortController();
   setMaxListeners(0, stopper.signal);
   let elector: LeaderElector | undefined;
-  let running: Promise<void> = Promise.resolve();
-  let done: Promise<'stopped' | 'lost'>;
+  let running: Promise<'failed' | undefined> = Promise.resolve(undefined);
+  let done: Promise<Outcome>;
   const le = config.leaderElection;
   const isLeader = () => (elector ? elector.isLeader() : true);
   // Serving comes first, as upstream's: health answers while the lease is awaited, and a port in
@@ -309,19 +360,20 @@ export async function startControllerManager(
       { ...le, identity, releaseOnCancel: true },
       {
         onStartedLeading: (signal) => {
-          running = runControllers(config, client, log, opts, signal);
+          // As kube-controller-manager exits when a controller cannot start, leading ends here too.
+          running = runControllers(config, client, log, opts, signal).then((r) => {
+            if (r === 'failed') stopper.abort();
+            return r;
+          });
         },
         onStoppedLeading: () => log.info({ identity }, 'stopped leading'),
       },
       log,
     );
-    done = elector.run(stopper.signal).then(async (outcome) => {
-      await running;
-      return outcome;
-    });
+    done = elector.run(stopper.signal).then(async (outcome) => ((await running) === 'failed' ? 'failed' : outcome));
   } else {
     running = runControllers(config, client, log, opts, stopper.signal);
-    done = running.then(() => 'stopped' as const);
+    done = running.then((r) => r ?? 'stopped');
   }
   return {
     client,

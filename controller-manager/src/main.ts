@@ -55,7 +55,7 @@ export async function runControllerManager(flags: FlagValues, given: ReadonlySet
   const cm = await startControllerManager(config, { log });
   const outcome = await Promise.race([stopped.then(() => 'signal' as const), cm.done]);
   stopped.cancel();
-  if (outcome === 'lost') {
+  if (outcome === 'lost' || outcome === 'failed') {
     await cm.stop();
     log.flush();
     return 1;

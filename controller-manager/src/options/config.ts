@@ -3,6 +3,7 @@
 // name the flag and file, so a bad CA is a clear start-up error rather than a signer that fails
 // on its first CSR.
 import { SIGNER } from '@mkube/shared/api';
+import { DEFAULT_FEATURE_GATE, type FeatureGate, FeatureGateError, parseFeatureGates } from '@mkube/shared/featuregate';
 import { ConfigError, type ConfigProblem, type FlagValues, readFlagFile } from '@mkube/shared/flags';
 import { loadKubeconfig, type ResolvedCredentials, resolveCredentials } from '@mkube/shared/kubeconfig';
 import { CertificateAuthority, PkiError, parseCertificatePem, parsePrivateKeyPem } from '@mkube/shared/pki';
@@ -14,6 +15,8 @@ export interface ControllerManagerConfig {
   readonly kubeconfigFile: string;
   readonly credentials: ResolvedCredentials;
   readonly enabled: ReadonlySet<string>;
+  /** --feature-gates: controllers that need a gate that is off do not start. */
+  readonly featureGates: FeatureGate;
   /** signerName → its CA; empty when no signing files were given (csrsigning then does not run). */
   readonly authorities: ReadonlyMap<string, CertificateAuthority>;
   /** The files behind `authorities`, which the signer reads again when they change. */
@@ -139,6 +142,13 @@ export async function loadControllerManagerConfig(
 
   const { enabled, problems: ctl } = enabledControllers((flags.controllers as string[]) ?? ['*']);
   for (const m of ctl) problems.push({ code: 'BAD_VALUE', flag: 'controllers', message: m });
+  let featureGates: FeatureGate = DEFAULT_FEATURE_GATE;
+  try {
+    featureGates = parseFeatureGates((flags['feature-gates'] as string[] | undefined) ?? []);
+  } catch (e) {
+    if (!(e instanceof FeatureGateError)) throw e;
+    problems.push({ code: 'BAD_VALUE', flag: 'feature-gates', message: e.message });
+  }
 
   const authorities = new Map<string, CertificateAuthority>();
   const signingFiles: SigningFiles[] = [];
@@ -232,6 +242,7 @@ export async function loadControllerManagerConfig(
     kubeconfigFile,
     credentials,
     enabled,
+    featureGates,
     authorities,
     signingFiles,
     signingDurationMs: duration,

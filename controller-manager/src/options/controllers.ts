@@ -1,10 +1,14 @@
-// kube-controller-manager's --controllers: names, aliases (1.28+), which are off by default, and
-// upstream's enable rule: "-name" disables, "name" enables, "*" enables everything on by default.
+// kube-controller-manager's --controllers: names, aliases (1.28+), which are off by default, which
+// need feature gates, and upstream's enable rule: "-name" disables, "name" enables, "*" enables
+// everything on by default.
+import type { Feature, FeatureGate } from '@mkube/shared/featuregate';
 
 export interface ControllerDescriptor {
   readonly name: string;
   readonly aliases: readonly string[];
   readonly disabledByDefault?: boolean;
+  /** Enabled or not, it does not start unless every one of these gates is on. */
+  readonly requiredFeatureGates?: readonly Feature[];
 }
 
 export const CONTROLLERS: readonly ControllerDescriptor[] = [
@@ -16,6 +20,11 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   { name: 'bootstrap-signer-controller', aliases: ['bootstrapsigner'], disabledByDefault: true },
   { name: 'token-cleaner-controller', aliases: ['tokencleaner'], disabledByDefault: true },
   { name: 'root-ca-certificate-publisher-controller', aliases: ['root-ca-cert-publisher'] },
+  {
+    name: 'kube-apiserver-serving-clustertrustbundle-publisher-controller',
+    aliases: [],
+    requiredFeatureGates: ['ClusterTrustBundle'],
+  },
   { name: 'serviceaccount-controller', aliases: ['serviceaccount'] },
   { name: 'clusterrole-aggregation-controller', aliases: ['clusterrole-aggregation'] },
   { name: 'node-lifecycle-controller', aliases: ['nodelifecycle'] },
@@ -56,4 +65,11 @@ export function enabledControllers(list: readonly string[]): { enabled: Set<stri
     if (on.has(c.name) || (star && !c.disabledByDefault)) enabled.add(c.name);
   }
   return { enabled, problems };
+}
+
+/** Enabled controllers that a feature gate they need keeps from starting. */
+export function gatedOff(enabled: ReadonlySet<string>, gates: FeatureGate): ControllerDescriptor[] {
+  return CONTROLLERS.filter(
+    (c) => enabled.has(c.name) && (c.requiredFeatureGates ?? []).some((g) => !gates.enabled(g)),
+  );
 }

@@ -1,4 +1,5 @@
 // kube-controller-manager's flags that mkube serves, under upstream's names and defaults.
+import { FEATURE_GATES_FLAG } from '@mkube/shared/featuregate';
 import type { FlagSpec } from '@mkube/shared/flags';
 import { TLS_FLAGS } from '@mkube/shared/tls';
 
@@ -28,6 +29,7 @@ export const CONTROLLER_MANAGER_FLAGS: readonly FlagSpec[] = [
     usage:
       "A list of controllers to enable. '*' enables all on-by-default controllers, 'foo' enables the controller named 'foo', '-foo' disables the controller named 'foo'. Off by default: bootstrap-signer-controller, token-cleaner-controller.",
   },
+  FEATURE_GATES_FLAG,
   {
     name: 'cluster-signing-cert-file',
     type: 'string',
