@@ -13,6 +13,7 @@ import type {
   Namespace,
   Node,
   Pod,
+  PodDisruptionBudget,
   Secret,
   ServiceAccount,
 } from '@mkube/shared/api';
@@ -39,6 +40,7 @@ import {
   KUBE_APISERVER_SERVING_SIGNER,
 } from './clustertrustbundlepublisher/index.js';
 import type { Controller } from './controller.js';
+import { DisruptionController, type DisruptionTimeouts, PDB_REF } from './disruption/index.js';
 import { InformerFactory, RESOURCES } from './informers/index.js';
 import { LeaderElector } from './leaderelection/index.js';
 import { NamespaceController } from './namespace/index.js';
@@ -85,6 +87,8 @@ export interface StartOptions {
   readonly cleanerIntervalMs?: number;
   /** Overrides the pod GC's 20 s period and 40 s quarantine (tests). */
   readonly podGC?: { readonly periodMs?: number; readonly quarantineMs?: number };
+  /** Overrides the disruption controller's two-minute timeouts (tests). */
+  readonly disruption?: DisruptionTimeouts;
 }
 
 async function buildControllers(
@@ -276,6 +280,18 @@ async function buildControllers(
         nodes(),
         { terminatedPodThreshold: config.terminatedPodGCThreshold, ...opts.podGC },
         log.child({ controller: 'pod-garbage-collector-controller' }),
+      ),
+    );
+  }
+  if (on('disruption-controller')) {
+    controllers.push(
+      new DisruptionController(
+        client,
+        factory.informerFor<PodDisruptionBudget>(PDB_REF),
+        factory.informerFor<Pod>(RESOURCES.pods),
+        log.child({ controller: 'disruption-controller' }),
+        recorder('disruption-controller'),
+        opts.disruption,
       ),
     );
   }

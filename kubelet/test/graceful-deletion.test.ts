@@ -212,4 +212,45 @@ describe('graceful pod deletion', () => {
     assert.equal(node.spec?.unschedulable, true);
     assert.equal((await kubectl(c.fx, ['uncordon', NODE])).status, 0);
   });
+
+  it('kubectl drain waits on a PodDisruptionBudget with no disruption to spare, and goes once it allows one', async () => {
+    await pods().create({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'guarded', namespace: 'default', labels: { app: 'guarded' } },
+      spec: { nodeName: NODE, containers: [{ name: 'main', image: 'busybox', command: ['sleep', '600'] }] },
+    });
+    await running('guarded');
+    assert.equal(
+      (await kubectl(c.fx, ['create', 'pdb', 'guarded', '--selector=app=guarded', '--min-available=1'])).status,
+      0,
+    );
+    // The disruption controller counts the kubelet's Ready pod: one healthy, one needed, none to spare.
+    const pdbs = c.admin.resource<{ status?: { currentHealthy: number; observedGeneration?: number } } & Pod>({
+      group: 'policy',
+      version: 'v1',
+      resource: 'poddisruptionbudgets',
+      namespace: 'default',
+    });
+    for (let i = 0; i < 100; i++) {
+      const b = await pdbs.get('guarded');
+      if (b.status?.observedGeneration === 1 && b.status.currentHealthy === 1) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const blocked = await kubectl(c.fx, ['drain', NODE, '--force', '--timeout=7s']);
+    assert.notEqual(blocked.status, 0);
+    assert.match(
+      blocked.out + blocked.err,
+      /error when evicting pods\/"guarded" -n "default" \(will retry after 5s\): Cannot evict pod as it would violate the pod's disruption budget\./,
+    );
+    assert.equal((await pods().get('guarded')).metadata.deletionTimestamp, undefined, 'the pod was left alone');
+    assert.equal(
+      (await kubectl(c.fx, ['patch', 'pdb', 'guarded', '--type=merge', '-p', '{"spec":{"minAvailable":0}}'])).status,
+      0,
+    );
+    const drain = await kubectl(c.fx, ['drain', NODE, '--force', '--timeout=60s']);
+    assert.equal(drain.status, 0, drain.err);
+    assert.match(drain.out + drain.err, /pod\/guarded evicted/);
+    assert.equal((await kubectl(c.fx, ['uncordon', NODE])).status, 0);
+  });
 });

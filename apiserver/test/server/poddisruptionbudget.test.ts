@@ -106,7 +106,7 @@ describe('PodDisruptionBudgets (policy/v1) and evictions', () => {
     assert.equal(r.code, 429, r.body);
     let s = JSON.parse(r.body);
     assert.equal(s.reason, 'TooManyRequests');
-    assert.equal(s.message, "Too many requests: Cannot evict pod as it would violate the pod's disruption budget.");
+    assert.equal(s.message, "Cannot evict pod as it would violate the pod's disruption budget.");
     assert.deepEqual(s.details.causes, [
       { reason: 'DisruptionBudget', message: 'The disruption budget web is still being processed by the server.' },
     ]);

@@ -31,6 +31,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   { name: 'taint-eviction-controller', aliases: [] },
   { name: 'pod-garbage-collector-controller', aliases: ['podgc'] },
   { name: 'namespace-controller', aliases: ['namespace'] },
+  { name: 'disruption-controller', aliases: ['disruption'] },
 ];
 
 export type ControllerName = (typeof CONTROLLERS)[number]['name'];

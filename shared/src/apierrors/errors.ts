@@ -138,8 +138,9 @@ export function newForbidden(gr: GroupResource, name: string, why: string): Stat
 
 export const newUnauthorized = (message = 'Unauthorized'): StatusError => new StatusError('Unauthorized', message);
 
+/** errors.NewTooManyRequests: the message as given (NewTooManyRequestsError is the one that prefixes it). */
 export const newTooManyRequests = (message: string, retryAfterSeconds: number): StatusError =>
-  new StatusError('TooManyRequests', `Too many requests: ${message}`, { retryAfterSeconds });
+  new StatusError('TooManyRequests', message, retryAfterSeconds ? { retryAfterSeconds } : {});
 
 export const newRequestEntityTooLarge = (message: string): StatusError =>
   new StatusError('RequestEntityTooLarge', `Request entity too large: ${message}`);
