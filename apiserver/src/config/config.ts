@@ -15,7 +15,7 @@ import {
 } from '@mkube/shared/tls';
 import { admissionPluginProblems } from '../admission/registry.js';
 import { type APICatalog, DEFAULT_CATALOG } from '../registry/catalog.js';
-import { publicKeysFromPem } from '../serviceaccount/keys.js';
+import { publicKeysFromPem } from '@mkube/shared/serviceaccount';
 import { ADMISSION_CONFIG_FLAG, type AdmissionPluginConfigs, admissionPluginConfigs } from './admission.js';
 import { apiCatalogFor, RuntimeConfigError } from './apienablement.js';
 import { type AuditConfig, auditConfig } from './audit.js';

@@ -1,5 +1,6 @@
 // Assembles the apiserver from its frozen config: store, registries, authn/authz, the handler
 // chain, routes; and shuts it down in order (not ready → drain → end watches → close store).
+
 import { setMaxListeners } from 'node:events';
 import type {
   Eviction,
@@ -26,6 +27,7 @@ import {
   x509Authenticator,
 } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
+import { LEGACY_TOKEN_LAST_USED_LABEL } from '@mkube/shared/serviceaccount';
 import type { FastifyInstance } from 'fastify';
 import { PolicySource } from '../admission/plugins/validatingadmissionpolicy/index.js';
 import { buildAdmission } from '../admission/registry.js';
@@ -53,12 +55,14 @@ import { checkEviction, evictPod } from '../registry/core/eviction.js';
 import { EVERYTHING } from '../registry/filter.js';
 import { Registries } from '../registry/index.js';
 import { resourcePrefix } from '../registry/keys.js';
+import { apiserverContext } from '../registry/strategy.js';
 import { createReviewHandler } from '../review/index.js';
 import {
   type IssuerDiscoveryDocuments,
   registerIssuerDiscoveryRoutes,
   renderIssuerDiscovery,
 } from '../serviceaccount/discovery.js';
+import { legacyServiceAccountTokenAuthenticator } from '../serviceaccount/legacy.js';
 import {
   issueToken,
   type Lookups,
@@ -118,9 +122,12 @@ function tokenAuthenticators(
   caches: AuthCaches,
   jwt: TokenAuthenticator | undefined,
   webhook?: TokenAuthenticator,
+  legacy?: TokenAuthenticator,
 ): TokenAuthenticator[] {
   const tokens: TokenAuthenticator[] = [];
   if (config.staticTokens) tokens.push(tokenFileAuthenticator(config.staticTokens));
+  // Secret-based tokens first: a cheap look at the issuer tells them from bound ones.
+  if (legacy) tokens.push(legacy);
   if (config.serviceAccount) tokens.push(serviceAccountTokenAuthenticator(config.serviceAccount, lookupsOf(caches)));
   const secrets = caches.secrets;
   if (config.enableBootstrapTokenAuth && secrets) {
@@ -140,6 +147,7 @@ function buildAuthenticator(
   webhook: TokenAuthenticator | undefined,
   metrics: ApiServerMetrics,
   certs: ServingCertificates,
+  legacy?: TokenAuthenticator,
 ): Authenticator {
   const credentials: Authenticator[] = [];
   // Kubernetes' order: the front proxy first, then client certificates, then bearer tokens.
@@ -149,7 +157,7 @@ function buildAuthenticator(
     const observeRemaining = (seconds: number) => metrics.observeClientCertificateExpiration(seconds);
     credentials.push(x509Authenticator({ roots: () => certs.clientCARoots(), observeRemaining }));
   }
-  credentials.push(bearerTokenAuthenticator(tokenAuthenticators(config, caches, jwt, webhook)));
+  credentials.push(bearerTokenAuthenticator(tokenAuthenticators(config, caches, jwt, webhook, legacy)));
   const authenticated = withAuthenticatedGroup(unionAuthenticator(credentials));
   // A bad credential is a 401 even when anonymous requests are allowed (unionauth.NewFailOnError).
   return config.anonymousAuth
@@ -251,6 +259,28 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
         }
       },
     };
+    const legacyTokens = config.serviceAccount
+      ? legacyServiceAccountTokenAuthenticator(
+          config.serviceAccount.publicKeys,
+          {
+            serviceAccount: (ns, name) => caches.serviceAccounts?.get(ns, name),
+            secret: (ns, name) => caches.secrets?.get(ns, name),
+            markUsed: async (secret, day) => {
+              const ns = secret.metadata.namespace ?? '';
+              const name = secret.metadata.name ?? '';
+              await registries
+                .get('', 'secrets')!
+                .guaranteedUpdate(ns, name, '', apiserverContext(), { dryRun: false }, undefined, (cur) => {
+                  // The same Secret, not one recreated under its name meanwhile.
+                  if (cur.metadata.uid !== secret.metadata.uid) throw new Error('the secret was replaced');
+                  const labels = { ...cur.metadata.labels, [LEGACY_TOKEN_LAST_USED_LABEL]: day };
+                  return { ...cur, metadata: { ...cur.metadata, labels } };
+                });
+            },
+          },
+          log.child({ component: 'legacy-serviceaccount-tokens' }),
+        )
+      : undefined;
     const namespaces = new Informer<Namespace>(registries.namespaces, log);
     const informers = [
       namespaces,
@@ -324,7 +354,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       isRequestHeader: config.requestHeader
         ? (name: string) => isRequestHeader(name, config.requestHeader!)
         : undefined,
-      authenticator: buildAuthenticator(config, caches, jwt, tokenWebhook, metrics, certs),
+      authenticator: buildAuthenticator(config, caches, jwt, tokenWebhook, metrics, certs, legacyTokens),
       authorizer: authz.authorizer,
       metrics,
       log,
@@ -385,7 +415,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     if (config.serviceAccount) registerServiceAccountIssuerDiscovery(f, config, log);
     const review = createReviewHandler({
       tokenAuthenticator: withAuthenticatedGroup(
-        bearerTokenAuthenticator(tokenAuthenticators(config, caches, jwt, tokenWebhook)),
+        bearerTokenAuthenticator(tokenAuthenticators(config, caches, jwt, tokenWebhook, legacyTokens)),
       ),
       authorizer: authz.authorizer,
       ruleResolver: authz.ruleResolver,

@@ -6,8 +6,8 @@
 // rendered once; an issuer that is not an https URL leaves the endpoints off with a logged reason, as
 // upstream does.
 import type { KeyObject } from 'node:crypto';
+import { algorithmOf, keyId } from '@mkube/shared/serviceaccount';
 import type { FastifyInstance } from 'fastify';
-import { algorithmOf, keyId } from './keys.js';
 
 export const OPENID_CONFIG_PATH = '/.well-known/openid-configuration';
 export const JWKS_PATH = '/openid/v1/jwks';

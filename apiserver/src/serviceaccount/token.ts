@@ -12,8 +12,8 @@ import {
   newNotFound,
 } from '@mkube/shared/apierrors';
 import type { TokenAuthenticator, UserInfo } from '@mkube/shared/auth';
+import { algorithmOf, keyId } from '@mkube/shared/serviceaccount';
 import { decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
-import { algorithmOf, keyId } from './keys.js';
 
 export interface TokenIssuerConfig {
   readonly signingKey: KeyObject;
