@@ -6,6 +6,7 @@ import { parseTokenFile, type UserInfo } from '@mkube/shared/auth';
 import { type FeatureGate, FeatureGateError, parseFeatureGates } from '@mkube/shared/featuregate';
 import type { FlagValues } from '@mkube/shared/flags';
 import { certificates, privateKey, readCertificates, readKeyPair } from '@mkube/shared/flags';
+import { publicKeysFromPem } from '@mkube/shared/serviceaccount';
 import {
   type CABundle,
   loadSNICertificates,
@@ -15,7 +16,6 @@ import {
 } from '@mkube/shared/tls';
 import { admissionPluginProblems } from '../admission/registry.js';
 import { type APICatalog, DEFAULT_CATALOG } from '../registry/catalog.js';
-import { publicKeysFromPem } from '@mkube/shared/serviceaccount';
 import { ADMISSION_CONFIG_FLAG, type AdmissionPluginConfigs, admissionPluginConfigs } from './admission.js';
 import { apiCatalogFor, RuntimeConfigError } from './apienablement.js';
 import { type AuditConfig, auditConfig } from './audit.js';
