@@ -52,6 +52,8 @@ import { ROOT_CA_CONFIGMAP, RootCACertPublisher } from './rootcacertpublisher/in
 import type { SecureServer } from './server/app.js';
 import { LEADER_HEALTH_TIMEOUT_MS, serveSecurely } from './server/serve.js';
 import { ServiceAccountsController } from './serviceaccount/index.js';
+import { TOKENS_CONTROLLER, TokensController } from './serviceaccount/tokens.js';
+import { TOKEN_SECRET_SELECTOR } from './serviceaccount/tokensecret.js';
 import { TaintEvictionController } from './tainteviction/index.js';
 import { errorSummary } from './workqueue/index.js';
 
@@ -125,6 +127,24 @@ async function buildControllers(
     );
   const controllers: Controller[] = [];
   const csrCache = new ParsedCsrCache();
+
+  // First, as upstream starts it before any other controller.
+  if (on(TOKENS_CONTROLLER)) {
+    const l = log.child({ controller: TOKENS_CONTROLLER });
+    if (!config.serviceAccountPrivateKey) {
+      l.info('Controller is disabled because there is no private key');
+    } else {
+      controllers.push(
+        new TokensController(
+          client,
+          factory.informerFor<ServiceAccount>(RESOURCES.serviceaccounts),
+          factory.informerFor<Secret>(RESOURCES.secrets, { fieldSelector: TOKEN_SECRET_SELECTOR }),
+          { privateKey: config.serviceAccountPrivateKey, rootCA: config.rootCA },
+          l,
+        ),
+      );
+    }
+  }
 
   if (on('certificatesigningrequest-approving-controller')) {
     const name = 'certificatesigningrequest-approving-controller';

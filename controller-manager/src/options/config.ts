@@ -2,6 +2,7 @@
 // and its key matched, the controller list understood. All problems are reported together and
 // name the flag and file, so a bad CA is a clear start-up error rather than a signer that fails
 // on its first CSR.
+import type { KeyObject } from 'node:crypto';
 import { SIGNER } from '@mkube/shared/api';
 import { DEFAULT_FEATURE_GATE, type FeatureGate, FeatureGateError, parseFeatureGates } from '@mkube/shared/featuregate';
 import { ConfigError, type ConfigProblem, type FlagValues, readFlagFile } from '@mkube/shared/flags';
@@ -9,6 +10,7 @@ import { loadKubeconfig, type ResolvedCredentials, resolveCredentials } from '@m
 import { CertificateAuthority, PkiError, parseCertificatePem, parsePrivateKeyPem } from '@mkube/shared/pki';
 import { cidrBlockList } from '../certificates/servingapprover.js';
 import { enabledControllers } from './controllers.js';
+import { loadServiceAccountKey, SERVICE_ACCOUNT_KEY_FLAG } from './serviceaccountkey.js';
 import { loadSecureServing, type SecureServingConfig } from './serving.js';
 
 export interface ControllerManagerConfig {
@@ -23,6 +25,8 @@ export interface ControllerManagerConfig {
   readonly signingFiles: readonly SigningFiles[];
   readonly signingDurationMs: number;
   readonly rootCA: string;
+  /** --service-account-private-key-file, parsed; without it serviceaccount-token-controller does not start. */
+  readonly serviceAccountPrivateKey?: KeyObject;
   readonly leaderElection?: {
     readonly namespace: string;
     readonly name: string;
@@ -199,6 +203,8 @@ export async function loadControllerManagerConfig(
   const rootFile = str(flags['root-ca-file']);
   if (rootFile) rootCA = readFlagFile('root-ca-file', rootFile, problems) ?? '';
   else rootCA = credentials?.caPem ?? '';
+  const saKeyFile = str(flags[SERVICE_ACCOUNT_KEY_FLAG]);
+  const serviceAccountPrivateKey = saKeyFile ? loadServiceAccountKey(saKeyFile, problems) : undefined;
 
   if (str(flags['leader-elect-resource-lock']) !== 'leases') {
     problems.push({
@@ -247,6 +253,7 @@ export async function loadControllerManagerConfig(
     signingFiles,
     signingDurationMs: duration,
     rootCA,
+    ...(serviceAccountPrivateKey ? { serviceAccountPrivateKey } : {}),
     leaderElection: flags['leader-elect']
       ? {
           namespace: str(flags['leader-elect-resource-namespace']),

@@ -25,6 +25,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
     aliases: [],
     requiredFeatureGates: ['ClusterTrustBundle'],
   },
+  { name: 'serviceaccount-token-controller', aliases: ['serviceaccount-token'] },
   { name: 'serviceaccount-controller', aliases: ['serviceaccount'] },
   { name: 'clusterrole-aggregation-controller', aliases: ['clusterrole-aggregation'] },
   { name: 'node-lifecycle-controller', aliases: ['nodelifecycle'] },

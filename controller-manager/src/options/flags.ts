@@ -62,7 +62,12 @@ export const CONTROLLER_MANAGER_FLAGS: readonly FlagSpec[] = [
     name: 'root-ca-file',
     type: 'string',
     usage:
-      "If set, this root certificate authority will be published as kube-root-ca.crt in every namespace. Default: the kubeconfig's certificate authority.",
+      "If set, this root certificate authority will be included in service account's token secret and published as kube-root-ca.crt in every namespace. Default: the kubeconfig's certificate authority.",
+  },
+  {
+    name: 'service-account-private-key-file',
+    type: 'string',
+    usage: 'Filename containing a PEM-encoded private RSA or ECDSA key used to sign service account tokens.',
   },
   {
     name: 'leader-elect',
