@@ -350,6 +350,21 @@ describe('mkube up', () => {
     assert.equal(pgrep(`--secure-port=${port}`), '');
   });
 
+  it("refuses bad --feature-gates and --runtime-config before anything starts, with the daemons' messages", () => {
+    const fresh = join(t.dir, 'never');
+    for (const [flag, want] of [
+      ['--feature-gates=ClusterTrustBundel=true', /--feature-gates: unrecognized feature gate: ClusterTrustBundel/],
+      ['--runtime-config=apps/v1=true', /--runtime-config: unknown api groups apps/],
+    ] as const) {
+      const r = spawnSync(process.execPath, ['cli/bin/mkube.js', 'up', `--data-dir=${fresh}`, flag], {
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 1, r.stdout);
+      assert.match(r.stderr, want);
+      assert.throws(() => readFileSync(join(fresh, 'pki/ca.crt')), /ENOENT/, 'no PKI was written');
+    }
+  });
+
   it('refuses to --reset a folder that is not an mkube data dir', () => {
     const precious = join(t.dir, 'precious');
     mkdirSync(precious);

@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { apiCatalogFor, RuntimeConfigError } from '@mkube/apiserver';
+import { FeatureGateError, parseFeatureGates } from '@mkube/shared/featuregate';
 import type { FlagSpec } from '@mkube/shared/flags';
 import { CliError, type Command } from '../command.js';
 import { initPki } from '../pki/init.js';
@@ -78,6 +80,20 @@ const UP_FLAGS: readonly FlagSpec[] = [
     type: 'string',
     usage:
       "The apiservers' --admission-control-config-file (an AdmissionConfiguration: PodSecurity defaults and exemptions, the webhook plugins' kubeConfigFile)",
+  },
+  {
+    name: 'feature-gates',
+    type: 'stringSlice',
+    metavar: 'mapStringBool',
+    usage:
+      "Feature gates (Name=true|false,…) for the apiservers and controller-managers, as kind's featureGates: ClusterTrustBundle (the kubelet takes none yet)",
+  },
+  {
+    name: 'runtime-config',
+    type: 'stringSlice',
+    metavar: 'mapStringString',
+    usage:
+      "The apiservers' --runtime-config, as kind's runtimeConfig (e.g. certificates.k8s.io/v1beta1/clustertrustbundles=true)",
   },
   { name: 'reset', type: 'bool', usage: 'Delete the data dir first (its CA, certificates, store) and start over' },
   { name: 'detach', type: 'bool', usage: 'Run in the background; "mkube down" stops it' },
@@ -164,6 +180,19 @@ export const upCommand: Command = {
         .filter((a) => a !== '--reset' && a !== '--reset=true');
       return detach(argv, dataDir, stdout);
     }
+
+    // Refused here, before anything starts, with the daemons' own messages.
+    const gatePairs = (args.flags['feature-gates'] as string[] | undefined) ?? [];
+    const runtimeConfig = (args.flags['runtime-config'] as string[] | undefined) ?? [];
+    try {
+      apiCatalogFor(runtimeConfig, parseFeatureGates(gatePairs));
+    } catch (e) {
+      if (e instanceof FeatureGateError) throw new CliError(`--feature-gates: ${e.message}`);
+      if (e instanceof RuntimeConfigError) throw new CliError(`--runtime-config: ${e.message}`);
+      throw e;
+    }
+    const gateArgs = gatePairs.length ? [`--feature-gates=${gatePairs.join(',')}`] : [];
+    const runtimeConfigArgs = runtimeConfig.length ? [`--runtime-config=${runtimeConfig.join(',')}`] : [];
 
     const p = pkiInitParams({ ...args.flags, dir: dataDir });
     await initPki({ ...p, log: (l) => stdout.write(`${l}\n`) });
@@ -281,6 +310,8 @@ export const upCommand: Command = {
       `--kubelet-certificate-authority=${pki('ca.crt')}`,
       // kubeadm's choice: dial the node's IP, which its serving certificate carries.
       '--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname',
+      ...gateArgs,
+      ...runtimeConfigArgs,
       ...verbosity,
     ];
     const bringUpRest = async (apis: RunningDaemon[], caPem: string): Promise<void> => {
@@ -321,8 +352,11 @@ export const upCommand: Command = {
             `--cluster-signing-cert-file=${pki('ca.crt')}`,
             `--cluster-signing-key-file=${pki('ca.key')}`,
             `--root-ca-file=${pki('ca.crt')}`,
+            // kubeadm's: the tokens controller signs Secret-based service-account tokens with it.
+            `--service-account-private-key-file=${pki('sa.key')}`,
             // kubeadm's setting: the bootstrap signer and token cleaner are off upstream by default.
             '--controllers=*,bootstrapsigner,tokencleaner',
+            ...gateArgs,
             // kubeadm's secure serving: loopback only, authentication and authorization delegated to
             // the apiserver with the controller-manager's own credentials.
             ...(kcmPort > 0
