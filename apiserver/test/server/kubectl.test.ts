@@ -12,6 +12,14 @@ const EXPECTED_RESOURCES = [
   ['nodes', 'no', 'v1', 'false', 'Node', 'create,delete,deletecollection,get,list,patch,update,watch'],
   ['pods', 'po', 'v1', 'true', 'Pod', 'create,delete,deletecollection,get,list,patch,update,watch'],
   ['services', 'svc', 'v1', 'true', 'Service', 'create,delete,deletecollection,get,list,patch,update,watch'],
+  [
+    'poddisruptionbudgets',
+    'pdb',
+    'policy/v1',
+    'true',
+    'PodDisruptionBudget',
+    'create,delete,deletecollection,get,list,patch,update,watch',
+  ],
   ['endpoints', 'ep', 'v1', 'true', 'Endpoints', 'create,delete,deletecollection,get,list,patch,update,watch'],
   ['componentstatuses', 'cs', 'v1', 'false', 'ComponentStatus', 'get,list'],
   [
@@ -104,7 +112,7 @@ for (const minor of [27, 33]) {
         const got = rows.find((row) => row[0] === want[0]);
         assert.deepEqual(got?.slice(0, cols.length), cols, `${want[0]}: ${r.out}`);
       }
-      assert.equal(rows.length, 28);
+      assert.equal(rows.length, 29);
     });
 
     it('get --raw /apis returns the group list', async () => {
