@@ -19,6 +19,7 @@ import { type ClientConfig, loadClientConfig } from './bootstrap/clientconfig.js
 import type { CertificateRequest } from './certificate/csr.js';
 import { CertificateManager } from './certificate/manager.js';
 import { CertificateFileStore, parsePair, type StoredPair } from './certificate/store.js';
+import { LazyClusterTrustBundleManager } from './clustertrustbundle/manager.js';
 import { NodeLease } from './nodelease/lease.js';
 import { runHeartbeat } from './nodestatus/heartbeat.js';
 import { KUBELET_VERSION, NodeStatusManager, nodeAddresses } from './nodestatus/node.js';
@@ -127,7 +128,20 @@ export async function startKubelet(cfg: KubeletConfig, opts: { log: Logger }): P
     ...(cfg.podManifestPath ? { podManifestPath: cfg.podManifestPath } : {}),
     log: log.child({ component: 'runtime' }),
     events: recorder,
+    syncFrequencyMs: cfg.syncFrequencyMs,
+    // As upstream, only with the gate on; a pod's bundle source fails to mount otherwise.
+    ...(cfg.featureGates.enabled('ClusterTrustBundleProjection')
+      ? {
+          trustBundles: new LazyClusterTrustBundleManager(
+            () => client,
+            log.child({ component: 'clustertrustbundle' }),
+            stop.signal,
+          ),
+        }
+      : {}),
   });
+  const gates = cfg.featureGates.overridden();
+  if (gates.length) log.info({ featureGates: gates }, 'feature gates');
   runtime.cleanupOrphans();
 
   if (cfg.configFile?.strictError)

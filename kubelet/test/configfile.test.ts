@@ -184,6 +184,45 @@ describe('kubelet --config: precedence', () => {
   });
 });
 
+describe('kubelet --feature-gates and featureGates', () => {
+  it('reads the gate from the flag or the file; the flag replaces the file’s whole map, as MapStringBool', () => {
+    assert.equal(load([]).featureGates.enabled('ClusterTrustBundleProjection'), false);
+    assert.equal(
+      load(['--feature-gates=ClusterTrustBundleProjection=true']).featureGates.enabled('ClusterTrustBundleProjection'),
+      true,
+    );
+    const f = file(`${HEAD}featureGates:\n  ClusterTrustBundleProjection: true\nsyncFrequency: 30s\n`);
+    const c = load([`--config=${f}`]);
+    assert.equal(c.featureGates.enabled('ClusterTrustBundleProjection'), true);
+    assert.equal(c.syncFrequencyMs, 30_000);
+    assert.deepEqual(c.configFile?.ignoredFields, []);
+    assert.equal(
+      load([`--config=${f}`, '--feature-gates=ClusterTrustBundle=true']).featureGates.enabled(
+        'ClusterTrustBundleProjection',
+      ),
+      false,
+    );
+    assert.equal(load([]).syncFrequencyMs, 60_000);
+  });
+
+  it('refuses an unknown gate or a bad value, naming the flag or the file’s field', () => {
+    assert.match(
+      error(['--feature-gates=NoSuchGate=true']),
+      /^--feature-gates: unrecognized feature gate: NoSuchGate/m,
+    );
+    const f = file(`${HEAD}featureGates: {ClusterTrustBundleProjection: "yes"}\n`);
+    assert.match(
+      error([`--config=${f}`]),
+      /cannot unmarshal string into Go struct field KubeletConfiguration.featureGates of type bool/,
+    );
+    const g = file(`${HEAD}featureGates: {Nope: true}\n`);
+    assert.ok(
+      error([`--config=${g}`]).includes(`--config "${g}": featureGates: unrecognized feature gate: Nope`),
+      'the file and its field are named',
+    );
+  });
+});
+
 describe('kubelet --config: start-up errors', () => {
   it('names a missing or empty file', () => {
     const missing = join(dir, 'nope.yaml');

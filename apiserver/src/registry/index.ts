@@ -1,5 +1,6 @@
 // Every resource mkube stores, each a GenericRegistry with its strategy and subresources.
 
+import { DEFAULT_FEATURE_GATE, type FeatureGate } from '@mkube/shared/featuregate';
 import { parseCidr } from '@mkube/shared/net';
 import type { NamespaceLister } from '../admission/namespacelifecycle.js';
 import type { Admission } from '../admission/types.js';
@@ -37,7 +38,7 @@ import {
   namespaceFinalizeSubresource,
   namespaceStrategy,
   nodeStrategy,
-  podStrategy,
+  podStrategyFor,
   secretStrategy,
   serviceAccountStrategy,
   statusSubresource,
@@ -49,13 +50,15 @@ import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, r
 import type { RESTStrategy, RegistryHooks, SubresourceStrategy } from './strategy.js';
 
 interface Wiring {
-  readonly strategy: RESTStrategy;
+  /** The strategy, or one made for this server's feature gates. */
+  readonly strategy: RESTStrategy | ((deps: HookDeps) => RESTStrategy);
   readonly subresources?: Record<string, SubresourceStrategy>;
   readonly hooks?: (deps: HookDeps) => RegistryHooks;
 }
 
 interface HookDeps {
   readonly serviceAllocators: ServiceAllocators;
+  readonly gates: FeatureGate;
   readonly metrics?: CsrDurationMetrics;
 }
 
@@ -69,7 +72,7 @@ const WIRING: Readonly<Record<string, Wiring>> = {
   '/configmaps': { strategy: configMapStrategy },
   '/serviceaccounts': { strategy: serviceAccountStrategy },
   '/nodes': { strategy: nodeStrategy, subresources: { status: statusSubresource } },
-  '/pods': { strategy: podStrategy, subresources: { status: statusSubresource } },
+  '/pods': { strategy: (d) => podStrategyFor(d.gates), subresources: { status: statusSubresource } },
   '/events': { strategy: eventStrategy },
   '/services': {
     strategy: serviceStrategy,
@@ -127,6 +130,8 @@ export class Registries {
       nodePortRange?: PortRange;
       /** /metrics: CSR duration counters (the serving registries only, so each write counts once). */
       metrics?: CsrDurationMetrics;
+      /** --feature-gates: strategies drop the fields of disabled features. */
+      gates?: FeatureGate;
     } = {},
   ) {
     this.serviceAllocators = new ServiceAllocators(
@@ -137,11 +142,14 @@ export class Registries {
     for (const def of opts.resources ?? RESOURCES) {
       const w = WIRING[`${def.group}/${def.resource}`];
       if (!w) continue;
-      const hooks = w.hooks?.({
+      const deps: HookDeps = {
         serviceAllocators: this.serviceAllocators,
+        gates: opts.gates ?? DEFAULT_FEATURE_GATE,
         ...(opts.metrics ? { metrics: opts.metrics } : {}),
-      });
-      const reg = new GenericRegistry(def, w.strategy, store, w.subresources, opts.admission, hooks);
+      };
+      const hooks = w.hooks?.(deps);
+      const strategy = typeof w.strategy === 'function' ? w.strategy(deps) : w.strategy;
+      const reg = new GenericRegistry(def, strategy, store, w.subresources, opts.admission, hooks);
       this.byKey.set(`${def.group}/${def.resource}`, reg);
     }
   }

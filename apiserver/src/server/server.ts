@@ -211,7 +211,11 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
   let stopAuthz: () => void = () => {};
   try {
     const metrics = new ApiServerMetrics();
-    const serviceOpts = { serviceCidr: config.services.cidr, nodePortRange: config.services.nodePortRange };
+    const serviceOpts = {
+      serviceCidr: config.services.cidr,
+      nodePortRange: config.services.nodePortRange,
+      gates: config.featureGates,
+    };
     const registries = new Registries(store, serviceOpts);
     await ensureSystemNamespaces(registries);
     if (config.authorizationModes.includes('RBAC'))

@@ -20,6 +20,7 @@ import {
   validateObjectMeta,
   validateObjectMetaUpdate,
 } from './objectmeta.js';
+import { validateProjectedVolume } from './projected.js';
 import { validatePodSecurityContext, validateSecurityContext } from './security.js';
 
 export function validateNamespace(ns: Namespace): FieldError[] {
@@ -118,6 +119,7 @@ function validateVolumes(volumes: readonly Volume[] | undefined, path: string): 
     for (const extra of sources.slice(1)) {
       errs.push(fieldErrors.forbidden(`${p}.${extra}`, 'may not specify more than 1 volume type'));
     }
+    if (v.projected) errs.push(...validateProjectedVolume(v.projected, `${p}.projected`));
   });
   return [errs, names];
 }

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   configError,
   curl,
+  curlPost,
   type Fixture,
   issueClient,
   kubectl,
@@ -52,6 +53,46 @@ describe('ClusterTrustBundles are off by default, as in kube-apiserver 1.33', ()
       ['v1'],
     );
     assert.equal((await curl(fx, '/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.certificates.k8s.io')).code, 404);
+  });
+
+  it('without ClusterTrustBundleProjection a pod loses its clusterTrustBundle sources (dropDisabledFields)', async () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'ctb-gated' },
+      spec: {
+        containers: [{ name: 'c', image: 'busybox' }],
+        volumes: [
+          {
+            name: 'trust',
+            projected: {
+              sources: [
+                { clusterTrustBundle: { name: 'some-bundle', path: 'ca.pem' } },
+                { serviceAccountToken: { path: 'token' } },
+              ],
+            },
+          },
+        ],
+      },
+    };
+    const r = await curlPost(fx, '/api/v1/namespaces/default/pods', pod);
+    assert.equal(r.code, 201, r.body);
+    // The token source got its default lifetime; the bundle source is left empty, as upstream.
+    assert.deepEqual(JSON.parse(r.body).spec.volumes[0].projected.sources, [
+      {},
+      { serviceAccountToken: { path: 'token', expirationSeconds: 3600 } },
+    ]);
+    const short = structuredClone(pod);
+    short.metadata.name = 'short-token';
+    short.spec.volumes[0]!.projected.sources = [
+      { serviceAccountToken: { path: 'token', expirationSeconds: 60 } },
+    ] as never;
+    const bad = await curlPost(fx, '/api/v1/namespaces/default/pods', short);
+    assert.equal(bad.code, 422, bad.body);
+    assert.match(
+      JSON.parse(bad.body).message,
+      /spec\.volumes\[0\]\.projected\.sources\[0\]\.serviceAccountToken\.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes/,
+    );
   });
 });
 

@@ -86,7 +86,7 @@ const UP_FLAGS: readonly FlagSpec[] = [
     type: 'stringSlice',
     metavar: 'mapStringBool',
     usage:
-      "Feature gates (Name=true|false,…) for the apiservers and controller-managers, as kind's featureGates: ClusterTrustBundle (the kubelet takes none yet)",
+      "Feature gates (Name=true|false,…) for every daemon, as kind's featureGates: ClusterTrustBundle (apiservers, controller-managers), ClusterTrustBundleProjection (apiservers, kubelets)",
   },
   {
     name: 'runtime-config',
@@ -393,7 +393,7 @@ export const upCommand: Command = {
         for (const [i, n] of nodes.entries()) {
           const manifests = prepareNode(n);
           await writeKubeletConfig(n, p.dir, manifests);
-          kubelets.push(start(n.name, kubeletArgs(n, p.dir, v, bootstraps[i % bootstraps.length])));
+          kubelets.push(start(n.name, [...kubeletArgs(n, p.dir, v, bootstraps[i % bootstraps.length]), ...gateArgs]));
         }
         const anyExit = Promise.race(daemons.map((d) => d.exited));
         const joined = await Promise.race([

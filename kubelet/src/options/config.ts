@@ -6,6 +6,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NODE_RESTRICTION_LABEL_PREFIX } from '@mkube/shared/api';
 import { parseBootstrapToken } from '@mkube/shared/bootstraptoken';
+import { DEFAULT_FEATURE_GATE, type FeatureGate, FeatureGateError, parseFeatureGates } from '@mkube/shared/featuregate';
 import { ConfigError, type ConfigProblem, type FlagValues, readCertificates } from '@mkube/shared/flags';
 import { type TLSServingOptions, tlsServingOptions } from '@mkube/shared/tls';
 import { CONFIG_FLAG, type KubeletConfigFile, readKubeletConfigFile } from './configfile.js';
@@ -52,8 +53,11 @@ export interface KubeletConfig {
   readonly podManifestPath?: string;
   readonly nodeLeaseDurationSeconds: number;
   readonly nodeStatusUpdateFrequencyMs: number;
+  readonly syncFrequencyMs: number;
   readonly nodeLabels: Readonly<Record<string, string>>;
   readonly verbosity: number;
+  /** --feature-gates (or featureGates in --config): ClusterTrustBundleProjection. */
+  readonly featureGates: FeatureGate;
 }
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -168,6 +172,7 @@ export function loadKubeletConfig(cmdline: FlagValues, given: ReadonlySet<string
   const address = str(flags, 'address') ?? '0.0.0.0';
   if (isIP(address) === 0) bad('address', `${JSON.stringify(address)} is not an IP address`);
 
+  if (!((flags['sync-frequency'] as number) > 0)) bad('sync-frequency', 'must be positive');
   const leaseSeconds = flags['node-lease-duration-seconds'] as number;
   if (!(leaseSeconds > 0)) bad('node-lease-duration-seconds', 'must be positive');
 
@@ -179,6 +184,14 @@ export function loadKubeletConfig(cmdline: FlagValues, given: ReadonlySet<string
     else if (key.startsWith(NODE_RESTRICTION_LABEL_PREFIX) || key.includes(`.${NODE_RESTRICTION_LABEL_PREFIX}`))
       bad('node-labels', `${key}: the kubelet may not set labels under ${NODE_RESTRICTION_LABEL_PREFIX}`);
     else nodeLabels[key] = eq < 0 ? '' : kv.slice(eq + 1);
+  }
+
+  let featureGates: FeatureGate = DEFAULT_FEATURE_GATE;
+  try {
+    featureGates = parseFeatureGates(list(flags, 'feature-gates'));
+  } catch (e) {
+    if (!(e instanceof FeatureGateError)) throw e;
+    bad('feature-gates', e.message);
   }
 
   if (problems.length > 0) throw new ConfigError(problems.map((p) => blameFile(p, file, given)));
@@ -215,7 +228,9 @@ export function loadKubeletConfig(cmdline: FlagValues, given: ReadonlySet<string
     ...(str(flags, 'pod-manifest-path') ? { podManifestPath: resolve(str(flags, 'pod-manifest-path')!) } : {}),
     nodeLeaseDurationSeconds: leaseSeconds,
     nodeStatusUpdateFrequencyMs: flags['node-status-update-frequency'] as number,
+    syncFrequencyMs: flags['sync-frequency'] as number,
     nodeLabels,
     verbosity: (flags.v as number) ?? 0,
+    featureGates,
   };
 }

@@ -42,6 +42,7 @@ const GO_TYPES: Record<FieldType, string> = {
   int32: 'int32',
   duration: 'v1.Duration',
   strings: '[]string',
+  boolMap: 'map[string]bool',
 };
 
 const OBJECT_TYPES: Record<string, string> = {
@@ -95,6 +96,13 @@ function decodeField(path: string, type: FieldType, v: unknown, dir: string): st
       if (!Array.isArray(v)) throw typeError(path, v, GO_TYPES[type]);
       for (const s of v) if (typeof s !== 'string') throw typeError(path, s, 'string');
       return v as string[];
+    case 'boolMap':
+      // featureGates: the `--feature-gates` pairs it stands for.
+      if (!isObject(v)) throw typeError(path, v, GO_TYPES[type]);
+      return Object.entries(v).map(([k, b]) => {
+        if (typeof b !== 'boolean') throw typeError(path, b, 'bool');
+        return `${k}=${b}`;
+      });
   }
 }
 
@@ -173,7 +181,7 @@ function decode(file: string, text: string): KubeletConfigFile {
     const zero = v === undefined || v === '' || v === 0 || (Array.isArray(v) && v.length === 0);
     if (zero && f.default !== undefined) v = f.default;
     if (v === undefined && f.type === 'bool') v = false;
-    if (v === undefined && f.type === 'strings') v = [];
+    if (v === undefined && (f.type === 'strings' || f.type === 'boolMap')) v = [];
     values[f.flag] = v;
     fields.set(f.flag, path);
   }

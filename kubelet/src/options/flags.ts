@@ -2,6 +2,7 @@
 // KubeletConfiguration v1beta1 defaults where they differ from the bare flag defaults (anonymous
 // auth off, webhook authn on, Webhook authorization), as kubeadm-provisioned kubelets run.
 // --config reads those settings from a KubeletConfiguration file; flags given override it.
+import { FEATURE_GATES_FLAG } from '@mkube/shared/featuregate';
 import type { FlagSpec } from '@mkube/shared/flags';
 import { TLS_FLAGS } from '@mkube/shared/tls';
 
@@ -63,6 +64,7 @@ export const KUBELET_FLAGS: readonly FlagSpec[] = [
     usage: 'File containing the x509 private key matching --tls-cert-file.',
   },
   ...TLS_FLAGS,
+  FEATURE_GATES_FLAG,
   {
     name: 'node-ip',
     type: 'stringSlice',
@@ -139,6 +141,13 @@ export const KUBELET_FLAGS: readonly FlagSpec[] = [
     type: 'duration',
     default: '10s',
     usage: 'How often the kubelet checks its node status and writes it when it changed (at least every minute).',
+  },
+  {
+    name: 'sync-frequency',
+    type: 'duration',
+    default: '1m',
+    usage:
+      "Max period between synchronizing running containers and config: a pod's Secret, ConfigMap and ClusterTrustBundle volumes are read again this often.",
   },
   {
     name: 'node-labels',

@@ -6,7 +6,7 @@ export const GROUP_VERSION = 'kubelet.config.k8s.io/v1beta1';
 export const KIND = 'KubeletConfiguration';
 
 /** How a field is decoded: its JSON shape, as Go's decoder checks it. */
-export type FieldType = 'string' | 'path' | 'bool' | 'int32' | 'duration' | 'strings';
+export type FieldType = 'string' | 'path' | 'bool' | 'int32' | 'duration' | 'strings' | 'boolMap';
 
 export interface MappedField {
   readonly flag: string;
@@ -47,6 +47,8 @@ export const MAPPED_FIELDS: Readonly<Record<string, MappedField>> = {
   staticPodPath: { flag: 'pod-manifest-path', type: 'path' },
   nodeStatusUpdateFrequency: { flag: 'node-status-update-frequency', type: 'duration', default: 10_000 },
   nodeLeaseDurationSeconds: { flag: 'node-lease-duration-seconds', type: 'int32', default: 40 },
+  featureGates: { flag: 'feature-gates', type: 'boolMap' },
+  syncFrequency: { flag: 'sync-frequency', type: 'duration', default: 60_000 },
 };
 
 /** Objects whose every member is a mapped field (their unknown members are unknown fields). */
@@ -66,7 +68,6 @@ export const READ_ONLY_PORT = 'readOnlyPort';
 export const IGNORED_FIELDS: ReadonlySet<string> = new Set([
   'enableServer',
   'podLogsDir',
-  'syncFrequency',
   'fileCheckFrequency',
   'httpCheckFrequency',
   'staticPodURL',
@@ -136,7 +137,6 @@ export const IGNORED_FIELDS: ReadonlySet<string> = new Set([
   'makeIPTablesUtilChains',
   'iptablesMasqueradeBit',
   'iptablesDropBit',
-  'featureGates',
   'failSwapOn',
   'memorySwap',
   'containerLogMaxSize',

@@ -17,6 +17,7 @@ import {
 import type { KubeClient } from '@mkube/shared/client';
 import { type ReferenceEventRecorder, referenceOf } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
+import type { ClusterTrustBundleManager } from '../clustertrustbundle/manager.js';
 import { criLines } from './logs.js';
 import { procStat } from './proc.js';
 import { EnvConfigError, PodVolumes } from './volumes.js';
@@ -60,6 +61,12 @@ export function podKey(ns: string, name: string): string {
   return `${ns}/${name}`;
 }
 
+export interface PodVolumeOptions {
+  /** ClusterTrustBundles for projected volumes (absent: the gate is off, or a static pod). */
+  readonly trustBundles?: ClusterTrustBundleManager;
+  readonly syncFrequencyMs?: number;
+}
+
 export class PodWorker {
   readonly dir: string;
   readonly #runs = new Map<string, ContainerRun>();
@@ -73,6 +80,8 @@ export class PodWorker {
   #volumeTimer: NodeJS.Timeout | undefined;
   /** The last volume failure recorded, so a retry loop records it once, not every attempt. */
   #lastMountFailure = '';
+  /** How often Secrets, ConfigMaps and ClusterTrustBundles are read again (--sync-frequency). */
+  readonly #resyncMs: number;
 
   constructor(
     readonly pod: Pod,
@@ -83,10 +92,12 @@ export class PodWorker {
     /** The node's API client, for what volumes and env take from the API; absent for static pods. */
     api: () => KubeClient | undefined = () => undefined,
     private readonly events?: PodEventSink,
+    volumeOpts: PodVolumeOptions = {},
   ) {
     const m = pod.metadata!;
     this.dir = join(rootDir, 'pods', `${m.namespace}_${m.name}_${m.uid}`);
-    this.#volumes = new PodVolumes(pod, this.dir, api, hostIP);
+    this.#volumes = new PodVolumes(pod, this.dir, api, hostIP, volumeOpts.trustBundles);
+    this.#resyncMs = volumeOpts.syncFrequencyMs ?? VOLUME_RESYNC_MS;
     for (const c of pod.spec?.containers ?? [])
       this.#runs.set(c.name, {
         spec: c,
@@ -204,9 +215,9 @@ export class PodWorker {
       }
       if (!r.exited) this.#launch(r);
     }
-    // Tokens are refreshed when due, Secrets and ConfigMaps re-read every sync period.
+    // Tokens are refreshed when due, Secrets, ConfigMaps and bundles re-read every sync period.
     const due = this.#volumes.nextRefreshMs();
-    const wait = Math.max(1000, Math.min(VOLUME_RESYNC_MS, due === undefined ? VOLUME_RESYNC_MS : due - Date.now()));
+    const wait = Math.max(1000, Math.min(this.#resyncMs, due === undefined ? this.#resyncMs : due - Date.now()));
     this.#volumeTimer = setTimeout(() => void this.#prepare(1000), wait);
     this.#volumeTimer.unref();
   }

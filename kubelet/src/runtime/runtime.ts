@@ -10,6 +10,7 @@ import { isAlreadyExists, isConflict, isNotFound } from '@mkube/shared/apierrors
 import { type KubeClient, ListWatcher, sleep } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import { parse as parseYaml } from 'yaml';
+import type { ClusterTrustBundleManager } from '../clustertrustbundle/manager.js';
 import { type PodEventSink, PodWorker, podKey, procStartTime, signalGroup } from './pod.js';
 
 const PODS = { group: '', version: 'v1', resource: 'pods' } as const;
@@ -25,6 +26,10 @@ export interface RuntimeOptions {
   readonly log: Logger;
   /** The kubelet's EventRecorder: Created, Started, Killing, BackOff… for each pod. */
   readonly events?: PodEventSink;
+  /** ClusterTrustBundles for API pods' projected volumes (absent: the gate is off). */
+  readonly trustBundles?: ClusterTrustBundleManager;
+  /** --sync-frequency: how often a running pod's API-sourced volumes are read again. */
+  readonly syncFrequencyMs?: number;
 }
 
 /** Reads the static pod manifests: each becomes `<name>-<node>` with a uid derived from its content. */
@@ -212,7 +217,8 @@ export class ProcessRuntime {
       if (this.#workers.has(uid)) continue;
       // Static pods may not use API objects (upstream refuses them at validation); API pods read
       // theirs with the node's credentials.
-      const api = p.metadata?.annotations?.[CONFIG_SOURCE] === 'file' ? () => undefined : () => this.#client?.();
+      const isStatic = p.metadata?.annotations?.[CONFIG_SOURCE] === 'file';
+      const api = isStatic ? () => undefined : () => this.#client?.();
       const w = new PodWorker(
         p,
         this.o.rootDir,
@@ -221,6 +227,10 @@ export class ProcessRuntime {
         () => this.#markDirty(w),
         api,
         this.o.events,
+        {
+          ...(isStatic || !this.o.trustBundles ? {} : { trustBundles: this.o.trustBundles }),
+          ...(this.o.syncFrequencyMs ? { syncFrequencyMs: this.o.syncFrequencyMs } : {}),
+        },
       );
       this.#workers.set(uid, w);
       this.#byKey.set(podKey(w.namespace, w.name), w);

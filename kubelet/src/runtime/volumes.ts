@@ -1,6 +1,6 @@
 // A pod's volumes and API-sourced environment for the process runtime, as the kubelet's volume
 // manager and envvars code provide them: secret, configMap, projected (serviceAccountToken, secret,
-// configMap, downwardAPI), emptyDir and hostPath volumes are set up under <pod dir>/volumes/<name>
+// configMap, downwardAPI, clusterTrustBundle), emptyDir and hostPath volumes are set up under <pod dir>/volumes/<name>
 // (written atomically), and `env[].valueFrom` (secretKeyRef, configMapKeyRef, fieldRef) is resolved.
 // Everything API-sourced is read with the node's own credentials, so the Node authorizer decides
 // what a pod may see: only objects its pods reference. A process pod has no mount namespace: a
@@ -13,6 +13,7 @@ import { dirname, join, relative } from 'node:path';
 import type { ConfigMap, KeyToPath, Pod, Secret, TokenRequest, Volume } from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
 import type { KubeClient } from '@mkube/shared/client';
+import { type ClusterTrustBundleManager, NoopClusterTrustBundleManager } from '../clustertrustbundle/manager.js';
 import { type VolumeFile, writeAtomically } from './atomicwriter.js';
 
 /** A volume that cannot be set up yet: upstream's FailedMount wording; retried. */
@@ -45,6 +46,7 @@ export class PodVolumes {
     readonly podDir: string,
     private readonly api: () => KubeClient | undefined,
     private readonly hostIP: string,
+    private readonly trustBundles: ClusterTrustBundleManager = new NoopClusterTrustBundleManager(),
   ) {}
 
   /** True when the pod has anything to set up (then the API is needed for some of it). */
@@ -221,6 +223,16 @@ export class PodVolumes {
           src.configMap.optional,
         ))
           files.set(p, f);
+      } else if (src.clusterTrustBundle) {
+        const c = src.clusterTrustBundle;
+        const allowMissing = c.optional === true;
+        let pem: Buffer;
+        if (c.name !== undefined && c.name !== null)
+          pem = await this.trustBundles.trustAnchorsByName(c.name, allowMissing);
+        else if (c.signerName !== undefined && c.signerName !== null)
+          pem = await this.trustBundles.trustAnchorsBySigner(c.signerName, c.labelSelector, allowMissing);
+        else throw new VolumeError('ClusterTrustBundle projection requires either name or signerName to be set');
+        files.set(c.path, { data: pem, mode });
       } else if (src.downwardAPI) {
         for (const item of src.downwardAPI.items ?? []) {
           if (!item.fieldRef) continue;

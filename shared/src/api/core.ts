@@ -1,5 +1,5 @@
 // core/v1 (k8s.io/api/core/v1/types.go): the subset of core objects mkube serves, field for field.
-import type { KubeObject, MicroTime, Quantity, Time } from './meta.js';
+import type { KubeObject, LabelSelector, MicroTime, Quantity, Time } from './meta.js';
 
 export type CoreConditionStatus = 'True' | 'False' | 'Unknown';
 
@@ -168,11 +168,24 @@ export interface ServiceAccountTokenProjection {
   path: string;
 }
 
+/**
+ * A ClusterTrustBundle's certificates as one file (gate ClusterTrustBundleProjection): one bundle by
+ * name, or every bundle of a signer that the label selector matches (null matches none, `{}` all).
+ */
+export interface ClusterTrustBundleProjection {
+  name?: string;
+  signerName?: string;
+  labelSelector?: LabelSelector;
+  optional?: boolean;
+  path: string;
+}
+
 export interface VolumeProjection {
   secret?: { name?: string; items?: KeyToPath[]; optional?: boolean };
   configMap?: { name?: string; items?: KeyToPath[]; optional?: boolean };
   serviceAccountToken?: ServiceAccountTokenProjection;
   downwardAPI?: { items?: { path: string; fieldRef?: { apiVersion?: string; fieldPath: string }; mode?: number }[] };
+  clusterTrustBundle?: ClusterTrustBundleProjection;
 }
 
 /** The volume sources mkube's types spell out; every other core/v1 source stays an open object. */

@@ -30,7 +30,7 @@ export {
   spkiDerOf,
 } from './keys.js';
 export type { Subject, SubjectAltNames } from './names.js';
-export { encodePem } from './pem.js';
+export { decodePemBlocks, encodePem, type PemBlock } from './pem.js';
 export { KEY_USAGE_NAMES, type KeyUsageName } from './usages.js';
 export { BACKDATE_MS, SHORT_TTL_MS } from './validity.js';
 export {

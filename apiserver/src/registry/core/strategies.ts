@@ -11,6 +11,7 @@ import type {
   ServiceAccount,
 } from '@mkube/shared/api';
 import type { FieldError } from '@mkube/shared/apierrors';
+import { DEFAULT_FEATURE_GATE, type FeatureGate } from '@mkube/shared/featuregate';
 import { jsonClone } from '../../util/json.js';
 import {
   validateConfigMap,
@@ -29,6 +30,7 @@ import {
   validateServiceAccount,
   validateServiceAccountUpdate,
 } from '../../validation/index.js';
+import { defaultProjectedSources } from '../../validation/projected.js';
 import type { RESTStrategy, SubresourceStrategy } from '../strategy.js';
 
 type WithStatus = KubeObject & { status?: unknown; spec?: unknown };
@@ -154,8 +156,22 @@ export function podGracePeriod(pod: Pod, requested: number | undefined): number 
   return period < 0 ? 1 : period;
 }
 
-export const podStrategy: RESTStrategy = {
-  ...statusOwningStrategy<Pod>({
+/** Whether any projected volume of the pod takes a ClusterTrustBundle (hasClusterTrustBundleProjection). */
+function usesClusterTrustBundleProjection(pod: Pod | undefined): boolean {
+  return (pod?.spec?.volumes ?? []).some((v) => v.projected?.sources?.some((s) => s.clusterTrustBundle));
+}
+
+/**
+ * dropDisabledClusterTrustBundleProjection: with the gate off a new pod loses its ClusterTrustBundle
+ * sources (what is left of such a source is empty), unless the stored pod already used them.
+ */
+function dropDisabledFields(pod: Pod, old: Pod | undefined, gates: FeatureGate): void {
+  if (gates.enabled('ClusterTrustBundleProjection') || usesClusterTrustBundleProjection(old)) return;
+  for (const v of pod.spec?.volumes ?? []) for (const s of v.projected?.sources ?? []) delete s.clusterTrustBundle;
+}
+
+export function podStrategyFor(gates: FeatureGate = DEFAULT_FEATURE_GATE): RESTStrategy {
+  const base = statusOwningStrategy<Pod>({
     create(pod) {
       pod.status = { phase: 'Pending' };
       if (pod.spec) {
@@ -174,9 +190,24 @@ export const podStrategy: RESTStrategy = {
       'status.phase': p.status?.phase ?? '',
       'status.podIP': p.status?.podIP ?? '',
     }),
-  }),
-  checkGracefulDelete: (o, requested) => podGracePeriod(o as Pod, requested),
-};
+  });
+  return {
+    ...base,
+    prepareForCreate(o, ctx) {
+      const pod = o as Pod;
+      defaultProjectedSources(pod.spec?.volumes);
+      dropDisabledFields(pod, undefined, gates);
+      base.prepareForCreate(o, ctx);
+    },
+    prepareForUpdate(o, old, ctx) {
+      const pod = o as Pod;
+      defaultProjectedSources(pod.spec?.volumes);
+      dropDisabledFields(pod, old as Pod, gates);
+      base.prepareForUpdate(o, old, ctx);
+    },
+    checkGracefulDelete: (o, requested) => podGracePeriod(o as Pod, requested),
+  };
+}
 
 /** kubectl describe finds an object's Events by these (pkg/registry/core/event ToSelectableFields). */
 export const eventStrategy: RESTStrategy = {
