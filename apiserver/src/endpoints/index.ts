@@ -21,6 +21,7 @@ import { Registries } from '../registry/index.js';
 import type { RequestInfo } from '../request/requestinfo.js';
 import type { ReviewHandler } from '../review/index.js';
 import type { ResourceRequestContext } from '../server/context.js';
+import { appendWarnings, warningHeaderValue } from '../server/warnings.js';
 import type { Store } from '../storage/index.js';
 import { decodeObjectBody } from './body.js';
 import {
@@ -197,15 +198,8 @@ export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRe
   };
 }
 
-/**
- * Warning headers add up (a deprecated resource and an unknown field both warn). Set on the raw
- * response too, so a watch, which writes its own head, sends them.
- */
 function addWarnings(c: Pick<ResourceRequestContext, 'reply'>, warnings: readonly string[]): void {
-  const prior = c.reply.getHeader('warning');
-  const all = [...(prior === undefined ? [] : Array.isArray(prior) ? prior : [String(prior)]), ...warnings];
-  c.reply.header('warning', all);
-  if (!c.reply.raw.headersSent) c.reply.raw.setHeader('warning', all);
+  appendWarnings(c.reply, warnings);
 }
 
 /**
@@ -216,16 +210,10 @@ function requestScope(c: ResourceRequestContext, query: URLSearchParams) {
   const seen = new Set<string>();
   return {
     addWarning(text: string) {
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: a header value carries no control characters
-      const clean = text.replace(/[\x00-\x1f\x7f]/g, ' ');
-      if (!clean || seen.has(clean)) return;
-      seen.add(clean);
-      // Quoted as strconv.Quote would, but ASCII only: Node refuses other characters in a header.
-      const quoted = JSON.stringify(clean).replace(
-        /[^\x20-\x7e]/g,
-        (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
-      );
-      addWarnings(c, [`299 - ${quoted}`]);
+      const value = warningHeaderValue(text);
+      if (!value || seen.has(value)) return;
+      seen.add(value);
+      addWarnings(c, [value]);
     },
     addAuditAnnotation(key: string, value: string) {
       c.request.mkubeAudit?.annotate(key, value);

@@ -13,6 +13,7 @@ import type { ServingConfig } from '../config/config.js';
 import type { ApiServerMetrics } from '../metrics/index.js';
 import type { RequestInfo } from '../request/requestinfo.js';
 import { auditRequest, auditRequestBody, auditResponseBody } from './audit.js';
+import { AuthenticationRecord } from './authncontext.js';
 import { requestInfoOf, runChain } from './chain.js';
 import { fromFastifyError, MAX_REQUEST_BODY_BYTES, notFoundStatus, sendStatus } from './errors.js';
 import { peerCertificates } from './peer.js';
@@ -121,6 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.setNotFoundHandler((_request, reply) => sendStatus(reply, notFoundStatus()));
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const authn = new AuthenticationRecord();
     const view = {
       method: request.method,
       url: request.url,
@@ -128,9 +130,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       // Repeated headers stay separate values (X-Remote-Group twice is two groups), as in Go.
       headers: distinctHeaders(request.raw.rawHeaders),
       peerCertificates: peerCertificates(request),
+      context: authn,
     };
     const outcome = await runChain(view, deps);
-    if (deps.auditor) auditRequest(deps.auditor, request, reply, view, outcome);
+    if (deps.auditor) auditRequest(deps.auditor, request, reply, view, outcome, authn.annotations);
+    authn.sendWarnings(reply);
     if (!outcome.ok) return sendStatus(reply, outcome.error.toStatus());
     // Consumed (or untrusted): nothing after authentication may see the front proxy's headers.
     if (deps.isRequestHeader)

@@ -26,6 +26,8 @@ export function auditRequest(
   reply: FastifyReply,
   view: RequestView,
   outcome: ChainOutcome,
+  /** What authentication added (a legacy token's use), on the event whether it succeeded or not. */
+  authnAnnotations: readonly (readonly [string, string])[] = [],
 ): void {
   // The record names who authenticated; whom they impersonated goes in impersonatedUser.
   const user = outcome.authenticatedUser ?? outcome.user;
@@ -42,6 +44,7 @@ export function auditRequest(
   // On the raw response, so handlers that write their own headers (watch, logs, proxy) send it too.
   reply.raw.setHeader('Audit-Id', id);
   if (!audit) return;
+  for (const [k, v] of authnAnnotations) audit.annotate(k, v);
   if (!user) {
     audit.failedAuthentication(areq, outcome.ok ? 401 : outcome.error.code);
     return;

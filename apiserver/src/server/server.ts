@@ -283,6 +283,8 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
             },
           },
           log.child({ component: 'legacy-serviceaccount-tokens' }),
+          undefined,
+          metrics.legacyTokens,
         )
       : undefined;
     const namespaces = new Informer<Namespace>(registries.namespaces, log);

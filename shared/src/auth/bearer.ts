@@ -1,10 +1,16 @@
 // Bearer tokens (k8s.io/apiserver request/bearertoken): `Authorization: Bearer <token>` is offered
 // to each token authenticator; a token none of them accepts is an error (401), never anonymous.
-import { AuthenticationError, type Authenticator, type AuthnRequest, type UserInfo } from './types.js';
+import {
+  type AuthenticationContext,
+  AuthenticationError,
+  type Authenticator,
+  type AuthnRequest,
+  type UserInfo,
+} from './types.js';
 
 /** Checks one kind of token; null when the token is not of its kind or not valid for it. */
 export interface TokenAuthenticator {
-  authenticateToken(token: string): Promise<UserInfo | null>;
+  authenticateToken(token: string, ctx?: AuthenticationContext): Promise<UserInfo | null>;
 }
 
 export function bearerToken(req: Pick<AuthnRequest, 'headers'>): string | undefined {
@@ -25,7 +31,7 @@ export function bearerTokenAuthenticator(tokens: readonly TokenAuthenticator[]):
       let firstError: unknown;
       for (const t of tokens) {
         try {
-          const user = await t.authenticateToken(token);
+          const user = await t.authenticateToken(token, req.context);
           if (user) return user;
         } catch (e) {
           firstError ??= e;

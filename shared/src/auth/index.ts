@@ -23,6 +23,7 @@ export {
 export { parseTokenFile, TokenFileError, tokenFileAuthenticator } from './tokenfile.js';
 export type {
   Attributes,
+  AuthenticationContext,
   AuthenticationErrorCode,
   Authenticator,
   AuthnRequest,

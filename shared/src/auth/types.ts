@@ -11,6 +11,15 @@ export interface UserInfo {
   readonly extra?: Readonly<Record<string, readonly string[]>>;
 }
 
+/**
+ * What an authenticator may add to the request it authenticates (audit.AddAuditAnnotation and
+ * warning.AddWarning on the request's context upstream): e.g. that a legacy token was used.
+ */
+export interface AuthenticationContext {
+  addAuditAnnotation(key: string, value: string): void;
+  addWarning(text: string): void;
+}
+
 /** What an authenticator may look at: never the body. */
 export interface AuthnRequest {
   readonly method: string;
@@ -19,6 +28,8 @@ export interface AuthnRequest {
   readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
   /** The TLS peer's certificate chain as DER, leaf first; empty when the client sent none. */
   readonly peerCertificates: readonly Buffer[];
+  /** Where audit annotations and warnings go; absent where nothing records them. */
+  readonly context?: AuthenticationContext;
 }
 
 /**
