@@ -139,7 +139,11 @@ async function buildControllers(
           client,
           factory.informerFor<ServiceAccount>(RESOURCES.serviceaccounts),
           factory.informerFor<Secret>(RESOURCES.secrets, { fieldSelector: TOKEN_SECRET_SELECTOR }),
-          { privateKey: config.serviceAccountPrivateKey, rootCA: config.rootCA },
+          {
+            privateKey: config.serviceAccountPrivateKey,
+            rootCA: config.rootCA,
+            workers: config.concurrentServiceAccountTokenSyncs,
+          },
           l,
         ),
       );

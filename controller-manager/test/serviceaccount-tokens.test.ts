@@ -284,6 +284,21 @@ describe(NAME, () => {
     );
     const ok = await load(p256);
     assert.equal(ok.serviceAccountPrivateKey?.asymmetricKeyType, 'ec');
+    assert.equal(ok.concurrentServiceAccountTokenSyncs, 5, 'upstream default');
+  });
+
+  it('--concurrent-serviceaccount-token-syncs sets the workers; less than one is refused', async () => {
+    const load = (v: string) => {
+      const p = parseFlags(CONTROLLER_MANAGER_FLAGS, c.kcmArgs([`--concurrent-serviceaccount-token-syncs=${v}`]));
+      return loadControllerManagerConfig(p.flags, p.given);
+    };
+    assert.equal((await load('2')).concurrentServiceAccountTokenSyncs, 2);
+    const err = await load('0').then(
+      () => assert.fail('0 was accepted'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof ConfigError, String(err));
+    assert.match(err.message, /--concurrent-serviceaccount-token-syncs: must be at least 1 \(got 0\)/);
   });
 });
 

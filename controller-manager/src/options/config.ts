@@ -27,6 +27,8 @@ export interface ControllerManagerConfig {
   readonly rootCA: string;
   /** --service-account-private-key-file, parsed; without it serviceaccount-token-controller does not start. */
   readonly serviceAccountPrivateKey?: KeyObject;
+  /** --concurrent-serviceaccount-token-syncs: the tokens controller's workers per queue. */
+  readonly concurrentServiceAccountTokenSyncs: number;
   readonly leaderElection?: {
     readonly namespace: string;
     readonly name: string;
@@ -205,6 +207,13 @@ export async function loadControllerManagerConfig(
   else rootCA = credentials?.caPem ?? '';
   const saKeyFile = str(flags[SERVICE_ACCOUNT_KEY_FLAG]);
   const serviceAccountPrivateKey = saKeyFile ? loadServiceAccountKey(saKeyFile, problems) : undefined;
+  const tokenSyncs = Number(flags['concurrent-serviceaccount-token-syncs']);
+  if (!Number.isInteger(tokenSyncs) || tokenSyncs < 1)
+    problems.push({
+      code: 'BAD_VALUE',
+      flag: 'concurrent-serviceaccount-token-syncs',
+      message: `must be at least 1 (got ${flags['concurrent-serviceaccount-token-syncs']})`,
+    });
 
   if (str(flags['leader-elect-resource-lock']) !== 'leases') {
     problems.push({
@@ -254,6 +263,7 @@ export async function loadControllerManagerConfig(
     signingDurationMs: duration,
     rootCA,
     ...(serviceAccountPrivateKey ? { serviceAccountPrivateKey } : {}),
+    concurrentServiceAccountTokenSyncs: tokenSyncs,
     leaderElection: flags['leader-elect']
       ? {
           namespace: str(flags['leader-elect-resource-namespace']),

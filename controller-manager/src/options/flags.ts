@@ -70,6 +70,13 @@ export const CONTROLLER_MANAGER_FLAGS: readonly FlagSpec[] = [
     usage: 'Filename containing a PEM-encoded private RSA or ECDSA key used to sign service account tokens.',
   },
   {
+    name: 'concurrent-serviceaccount-token-syncs',
+    type: 'int',
+    default: 5,
+    usage:
+      'The number of service account token objects that are allowed to sync concurrently. Larger number = more responsive token generation, but more CPU (and network) load',
+  },
+  {
     name: 'leader-elect',
     type: 'bool',
     default: true,

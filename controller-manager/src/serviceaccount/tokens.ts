@@ -42,6 +42,8 @@ export interface TokensOptions {
   readonly privateKey: KeyObject;
   /** Written as ca.crt; empty leaves ca.crt alone. */
   readonly rootCA: string;
+  /** Workers per queue (--concurrent-serviceaccount-token-syncs). */
+  readonly workers?: number;
 }
 
 export class TokensController implements Controller {
@@ -70,14 +72,14 @@ export class TokensController implements Controller {
     return Promise.all([
       runQueue(
         this.serviceAccountQueue,
-        TOKEN_WORKERS,
+        this.opts.workers ?? TOKEN_WORKERS,
         (k) => this.#retryOrForget(this.serviceAccountQueue, k, this.syncServiceAccount(k)),
         this.log,
         signal,
       ),
       runQueue(
         this.secretQueue,
-        TOKEN_WORKERS,
+        this.opts.workers ?? TOKEN_WORKERS,
         (k) => this.#retryOrForget(this.secretQueue, k, this.syncSecret(k)),
         this.log,
         signal,
