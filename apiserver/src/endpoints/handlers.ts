@@ -1,7 +1,13 @@
 // The verbs of a resource endpoint. Each handler takes the parsed request and answers with data;
 // index.ts turns that into HTTP.
 import type { DeleteOptions, KubeObject, List } from '@mkube/shared/api';
-import { newBadRequest, newUnsupportedMediaType } from '@mkube/shared/apierrors';
+import {
+  type FieldError,
+  fieldErrors,
+  newBadRequest,
+  newInvalid,
+  newUnsupportedMediaType,
+} from '@mkube/shared/apierrors';
 import { applyPatch, type PatchType } from '../patch/index.js';
 import { checkFieldTypes, decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE, unknownFields } from '../protobuf/index.js';
 import { parseFilter } from '../registry/filter.js';
@@ -135,15 +141,54 @@ export async function patchObject(r: VerbRequest): Promise<VerbResult> {
   return { code: 200, object: updated };
 }
 
+/**
+ * The DeleteOptions of a DELETE: its body, else its query (`?propagationPolicy=Foreground`), as
+ * DeleteResource decodes them; checked as ValidateDeleteOptions.
+ */
 function deleteOptions(r: VerbRequest): DeleteOptions | undefined {
-  if (!r.body || r.body.length === 0) return undefined;
-  const v =
-    mediaType(r.contentType) === PROTOBUF_CONTENT_TYPE
-      ? decodeKubernetesProtobuf(r.body, { apiVersion: 'meta.k8s.io/v1', kind: 'DeleteOptions' })
-      : parseJsonOrYaml(r.body, r.contentType);
-  if (v === null || typeof v !== 'object' || Array.isArray(v))
-    throw newBadRequest('the body of a delete must be a DeleteOptions object');
-  return v as DeleteOptions;
+  let opts: DeleteOptions | undefined;
+  if (r.body && r.body.length > 0) {
+    const v =
+      mediaType(r.contentType) === PROTOBUF_CONTENT_TYPE
+        ? decodeKubernetesProtobuf(r.body, { apiVersion: 'meta.k8s.io/v1', kind: 'DeleteOptions' })
+        : parseJsonOrYaml(r.body, r.contentType);
+    if (v === null || typeof v !== 'object' || Array.isArray(v))
+      throw newBadRequest('the body of a delete must be a DeleteOptions object');
+    opts = v as DeleteOptions;
+  } else {
+    const grace = intParam(r.query, 'gracePeriodSeconds', Number.MIN_SAFE_INTEGER);
+    const policy = r.query.get('propagationPolicy');
+    const orphan = r.query.get('orphanDependents');
+    if (orphan !== null && orphan !== 'true' && orphan !== 'false')
+      throw newBadRequest(`strconv.ParseBool: parsing ${JSON.stringify(orphan)}: invalid syntax`);
+    if (grace !== undefined || policy !== null || orphan !== null)
+      opts = {
+        ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}),
+        ...(policy !== null ? { propagationPolicy: policy as DeleteOptions['propagationPolicy'] } : {}),
+        ...(orphan !== null ? { orphanDependents: orphan === 'true' } : {}),
+      };
+  }
+  if (opts) {
+    const errs = validateDeleteOptions(opts);
+    if (errs.length) throw newInvalid({ group: 'meta.k8s.io', kind: 'DeleteOptions' }, '', errs);
+  }
+  return opts;
+}
+
+const PROPAGATION_POLICIES = ['Foreground', 'Background', 'Orphan', 'nil'] as const;
+
+/** ValidateDeleteOptions: one way of saying what happens to dependents, and a known one. */
+export function validateDeleteOptions(opts: DeleteOptions): FieldError[] {
+  const errs: FieldError[] = [];
+  const policy = opts.propagationPolicy;
+  const hasPolicy = policy !== undefined && policy !== null;
+  if (opts.orphanDependents !== undefined && opts.orphanDependents !== null && hasPolicy)
+    errs.push(
+      fieldErrors.invalid('propagationPolicy', policy, 'orphanDependents and deletionPropagation cannot be both set'),
+    );
+  if (hasPolicy && !(PROPAGATION_POLICIES.slice(0, 3) as readonly string[]).includes(policy))
+    errs.push(fieldErrors.notSupported('propagationPolicy', policy, PROPAGATION_POLICIES));
+  return errs;
 }
 
 export async function deleteObject(r: VerbRequest): Promise<VerbResult> {
@@ -155,7 +200,9 @@ export async function deleteObject(r: VerbRequest): Promise<VerbResult> {
 
 export async function deleteCollection(r: VerbRequest): Promise<VerbResult> {
   const filter = parseFilter(r.registry.def.resource, r.query.get('labelSelector'), r.query.get('fieldSelector'));
-  const items = await r.registry.deleteCollection(r.namespace, filter, { dryRun: isDryRun(r.query) }, r.ctx);
+  const opts = deleteOptions(r);
+  const dryRun = isDryRun(r.query) || (opts?.dryRun?.includes('All') ?? false);
+  const items = await r.registry.deleteCollection(r.namespace, filter, { dryRun }, r.ctx, opts);
   const def = r.registry.def;
   return {
     code: 200,

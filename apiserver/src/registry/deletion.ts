@@ -2,7 +2,10 @@
 // delete.go BeforeDelete, and registry/generic/registry store.go's finalizer handling): a kind with
 // graceful deletion (pods) is first marked with deletionTimestamp = now + grace and
 // deletionGracePeriodSeconds; an object with finalizers is marked with grace 0 and stays until an
-// update empties them; a second DELETE may only shorten a pending grace period.
+// update empties them; a second DELETE may only shorten a pending grace period. The propagation
+// policy becomes a finalizer for the garbage collector (deletionFinalizersForGarbageCollection):
+// Orphan adds `orphan`, Foreground `foregroundDeletion`; Background (the default) deletes now and
+// leaves the dependents to the collector.
 import type { DeleteOptions, KubeObject } from '@mkube/shared/api';
 import { metaTime } from '@mkube/shared/api';
 
@@ -24,6 +27,42 @@ export interface DeleteStrategy {
   readonly holdsDeletion?: (obj: KubeObject) => boolean;
   /** Applied when an object is first marked for deletion (a namespace turns Terminating). */
   readonly markedForDeletion?: (obj: KubeObject) => void;
+}
+
+export const FINALIZER_ORPHAN_DEPENDENTS = 'orphan';
+export const FINALIZER_DELETE_DEPENDENTS = 'foregroundDeletion';
+
+/** shouldOrphanDependents and shouldDeleteDependents: what the request says, else the object's finalizers. */
+function propagation(current: KubeObject, options: DeleteOptions | undefined): 'Orphan' | 'Foreground' | undefined {
+  if (options?.orphanDependents !== undefined && options.orphanDependents !== null)
+    return options.orphanDependents ? 'Orphan' : undefined;
+  switch (options?.propagationPolicy) {
+    case 'Orphan':
+      return 'Orphan';
+    case 'Foreground':
+      return 'Foreground';
+    case 'Background':
+      return undefined;
+  }
+  for (const f of current.metadata.finalizers ?? []) {
+    if (f === FINALIZER_ORPHAN_DEPENDENTS) return 'Orphan';
+    if (f === FINALIZER_DELETE_DEPENDENTS) return 'Foreground';
+  }
+  return undefined;
+}
+
+/** deletionFinalizersForGarbageCollection: the finalizers the object should have, or undefined when unchanged. */
+export function finalizersForGarbageCollection(
+  current: KubeObject,
+  options: DeleteOptions | undefined,
+): string[] | undefined {
+  const old = current.metadata.finalizers ?? [];
+  const next = old.filter((f) => f !== FINALIZER_ORPHAN_DEPENDENTS && f !== FINALIZER_DELETE_DEPENDENTS);
+  const p = propagation(current, options);
+  if (p === 'Orphan') next.push(FINALIZER_ORPHAN_DEPENDENTS);
+  if (p === 'Foreground') next.push(FINALIZER_DELETE_DEPENDENTS);
+  const same = new Set(old).size === new Set(next).size && next.every((f) => old.includes(f));
+  return same ? undefined : next;
 }
 
 const heldBy = (o: KubeObject, s: DeleteStrategy | undefined) =>
@@ -49,11 +88,13 @@ function marked(
 }
 
 export function planDeletion(
-  current: KubeObject,
+  stored: KubeObject,
   options: DeleteOptions | undefined,
   strategy: DeleteStrategy | undefined,
   now: Date,
 ): DeletionPlan {
+  const gc = finalizersForGarbageCollection(stored, options);
+  const current = gc ? { ...stored, metadata: { ...stored.metadata, finalizers: gc } } : stored;
   const m = current.metadata;
   const held = heldBy(current, strategy);
   // Negative values are taken as 1 s on the delete path.
@@ -64,9 +105,14 @@ export function planDeletion(
   if (m.deletionTimestamp) {
     const pending = m.deletionGracePeriodSeconds ?? 0;
     // Marked with no grace (finalizers, or an update that got through before the delete failed).
-    if (pending <= 0) return held ? { kind: 'pending' } : { kind: 'now' };
+    if (pending <= 0) {
+      // Another propagation policy for an object already being deleted: its finalizers change.
+      if (gc) return { kind: 'mark', object: current, thenNow: !held };
+      return held ? { kind: 'pending' } : { kind: 'now' };
+    }
     // Only a shorter grace period may be asked for; the deadline moves back by the difference.
-    if (requested === undefined || requested >= pending) return { kind: 'pending' };
+    if (requested === undefined || requested >= pending)
+      return gc ? { kind: 'mark', object: current, thenNow: false } : { kind: 'pending' };
     const deadline = new Date(Date.parse(m.deletionTimestamp) - (pending - requested) * 1000);
     return {
       kind: 'mark',

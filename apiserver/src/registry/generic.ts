@@ -517,13 +517,21 @@ export class GenericRegistry {
     filter: ObjectFilter,
     opts: WriteOptions,
     ctx?: StrategyContext,
+    options?: Omit<DeleteOptions, 'preconditions'>,
   ): Promise<KubeObject[]> {
     const { items } = await this.list({ namespace, filter });
     const deleted: KubeObject[] = [];
     for (const item of items) {
       try {
         deleted.push(
-          await this.delete(item.metadata.namespace ?? '', item.metadata.name!, { uid: item.metadata.uid }, opts, ctx),
+          await this.delete(
+            item.metadata.namespace ?? '',
+            item.metadata.name!,
+            { uid: item.metadata.uid },
+            opts,
+            ctx,
+            options,
+          ),
         );
       } catch (e) {
         if ((e as { reason?: string }).reason !== 'NotFound') throw e;

@@ -96,4 +96,39 @@ describe('planDeletion', () => {
     const notDeleting = { ...marked, metadata: { name: 'c', finalizers: ['a'] } };
     assert.equal(shouldDeleteDuringUpdate(emptied, notDeleting), false);
   });
+
+  it("turns the propagation policy into the garbage collector's finalizer (deletionFinalizersForGarbageCollection)", () => {
+    const cm = (finalizers?: string[], deleting = false): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'c',
+        namespace: 'default',
+        uid: 'u2',
+        ...(finalizers ? { finalizers } : {}),
+        ...(deleting ? { deletionTimestamp: '2026-12-05T09:00:00Z', deletionGracePeriodSeconds: 0 } : {}),
+      },
+    });
+    const fin = (p: ReturnType<typeof planDeletion>) => (p.kind === 'mark' ? p.object.metadata.finalizers : p.kind);
+    assert.equal(planDeletion(cm(), undefined, undefined, NOW).kind, 'now');
+    assert.equal(planDeletion(cm(), { propagationPolicy: 'Background' }, undefined, NOW).kind, 'now');
+    assert.deepEqual(fin(planDeletion(cm(), { propagationPolicy: 'Orphan' }, undefined, NOW)), ['orphan']);
+    assert.deepEqual(fin(planDeletion(cm(), { orphanDependents: true }, undefined, NOW)), ['orphan']);
+    assert.deepEqual(fin(planDeletion(cm(['a']), { propagationPolicy: 'Foreground' }, undefined, NOW)), [
+      'a',
+      'foregroundDeletion',
+    ]);
+    // A finalizer already there is the default; an explicit policy replaces it.
+    assert.deepEqual(fin(planDeletion(cm(['orphan']), undefined, undefined, NOW)), ['orphan']);
+    assert.equal(planDeletion(cm(['orphan']), { propagationPolicy: 'Background' }, undefined, NOW).kind, 'now');
+    // Being deleted already: another policy changes the finalizer, the same one changes nothing.
+    assert.deepEqual(fin(planDeletion(cm(['orphan'], true), { propagationPolicy: 'Foreground' }, undefined, NOW)), [
+      'foregroundDeletion',
+    ]);
+    assert.equal(planDeletion(cm(['orphan'], true), { propagationPolicy: 'Orphan' }, undefined, NOW).kind, 'pending');
+    // A pod in its grace period keeps it, and gets the finalizer.
+    const p = planDeletion(pod(), { propagationPolicy: 'Foreground' }, graceful, NOW);
+    assert.equal(p.kind === 'mark' && p.object.metadata.deletionGracePeriodSeconds, 30);
+    assert.deepEqual(fin(p), ['foregroundDeletion']);
+  });
 });
