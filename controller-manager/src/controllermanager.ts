@@ -41,6 +41,7 @@ import {
 } from './clustertrustbundlepublisher/index.js';
 import type { Controller } from './controller.js';
 import { DisruptionController, type DisruptionTimeouts, PDB_REF } from './disruption/index.js';
+import { discoverDeletableResources, GarbageCollector, GC_CONTROLLER } from './garbagecollector/index.js';
 import { InformerFactory, RESOURCES } from './informers/index.js';
 import { LeaderElector } from './leaderelection/index.js';
 import { NamespaceController } from './namespace/index.js';
@@ -327,6 +328,11 @@ async function buildControllers(
         log.child({ controller: 'namespace-controller' }),
       ),
     );
+  }
+  if (on(GC_CONTROLLER)) {
+    const l = log.child({ controller: GC_CONTROLLER });
+    const resources = await discoverDeletableResources(client, l);
+    controllers.push(new GarbageCollector(client, factory, resources, l, config.concurrentGcSyncs));
   }
   return { controllers, recorders };
 }

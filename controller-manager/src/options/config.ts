@@ -29,6 +29,8 @@ export interface ControllerManagerConfig {
   readonly serviceAccountPrivateKey?: KeyObject;
   /** --concurrent-serviceaccount-token-syncs: the tokens controller's workers per queue. */
   readonly concurrentServiceAccountTokenSyncs: number;
+  /** --concurrent-gc-syncs: the garbage collector's workers per queue. */
+  readonly concurrentGcSyncs: number;
   readonly leaderElection?: {
     readonly namespace: string;
     readonly name: string;
@@ -207,6 +209,13 @@ export async function loadControllerManagerConfig(
   else rootCA = credentials?.caPem ?? '';
   const saKeyFile = str(flags[SERVICE_ACCOUNT_KEY_FLAG]);
   const serviceAccountPrivateKey = saKeyFile ? loadServiceAccountKey(saKeyFile, problems) : undefined;
+  const gcSyncs = Number(flags['concurrent-gc-syncs']);
+  if (!Number.isInteger(gcSyncs) || gcSyncs < 1)
+    problems.push({
+      code: 'BAD_VALUE',
+      flag: 'concurrent-gc-syncs',
+      message: `must be at least 1 (got ${flags['concurrent-gc-syncs']})`,
+    });
   const tokenSyncs = Number(flags['concurrent-serviceaccount-token-syncs']);
   if (!Number.isInteger(tokenSyncs) || tokenSyncs < 1)
     problems.push({
@@ -264,6 +273,7 @@ export async function loadControllerManagerConfig(
     rootCA,
     ...(serviceAccountPrivateKey ? { serviceAccountPrivateKey } : {}),
     concurrentServiceAccountTokenSyncs: tokenSyncs,
+    concurrentGcSyncs: gcSyncs,
     leaderElection: flags['leader-elect']
       ? {
           namespace: str(flags['leader-elect-resource-namespace']),

@@ -33,6 +33,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   { name: 'pod-garbage-collector-controller', aliases: ['podgc'] },
   { name: 'namespace-controller', aliases: ['namespace'] },
   { name: 'disruption-controller', aliases: ['disruption'] },
+  { name: 'garbage-collector-controller', aliases: ['garbagecollector'] },
 ];
 
 export type ControllerName = (typeof CONTROLLERS)[number]['name'];

@@ -70,6 +70,12 @@ export const CONTROLLER_MANAGER_FLAGS: readonly FlagSpec[] = [
     usage: 'Filename containing a PEM-encoded private RSA or ECDSA key used to sign service account tokens.',
   },
   {
+    name: 'concurrent-gc-syncs',
+    type: 'int',
+    default: 20,
+    usage: 'The number of garbage collector workers that are allowed to sync concurrently.',
+  },
+  {
     name: 'concurrent-serviceaccount-token-syncs',
     type: 'int',
     default: 5,

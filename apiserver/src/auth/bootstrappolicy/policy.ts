@@ -418,6 +418,10 @@ export const DEFAULT_CLUSTER_ROLES: readonly ClusterRole[] = [
     { apiGroups: [''], resources: ['namespaces/finalize', 'namespaces/status'], verbs: ['update'] },
     { apiGroups: ['*'], resources: ['*'], verbs: ['delete', 'deletecollection', 'get', 'list'] },
   ]),
+  role('system:controller:generic-garbage-collector', [
+    { apiGroups: ['*'], resources: ['*'], verbs: ['delete', 'get', 'list', 'patch', 'update', 'watch'] },
+    EVENTS_RULE,
+  ]),
   role('system:controller:pod-garbage-collector', [
     { apiGroups: [''], resources: ['pods'], verbs: ['delete', 'list', 'watch'] },
     { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
@@ -491,6 +495,11 @@ export const DEFAULT_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
     'system:controller:namespace-controller',
     'system:controller:namespace-controller',
     controllerSubjects('namespace-controller'),
+  ),
+  binding(
+    'system:controller:generic-garbage-collector',
+    'system:controller:generic-garbage-collector',
+    controllerSubjects('generic-garbage-collector'),
   ),
   binding(
     'system:controller:pod-garbage-collector',

@@ -1,0 +1,302 @@
+// garbage-collector-controller (k8s pkg/controller/garbagecollector): every deletable resource the
+// apiserver serves is watched (events excepted, as upstream's ignored resources) into a dependency
+// graph of ownerReferences. An object whose owners are all gone is deleted (with the propagation its
+// own finalizers ask for); one that still has an owner loses its references to the absent ones. An
+// owner deleted with propagationPolicy=Foreground waits (finalizer foregroundDeletion) until its
+// dependents with blockOwnerDeletion are gone; one deleted with Orphan has its dependents' references
+// to it removed, then its `orphan` finalizer. Every decision is made on objects read live, with
+// preconditions, so a stale cache never deletes the wrong object.
+import type { APIGroupList, APIResourceList, DeleteOptions, KubeObject, OwnerReference } from '@mkube/shared/api';
+import { isConflict, isNotFound } from '@mkube/shared/apierrors';
+import type { KubeClient, ResourceRef } from '@mkube/shared/client';
+import type { Logger } from '@mkube/shared/log';
+import { type Controller, runQueue, WorkQueue } from '../controller.js';
+import type { InformerFactory } from '../informers/index.js';
+import {
+  DependencyGraph,
+  FINALIZER_FOREGROUND,
+  FINALIZER_ORPHAN,
+  type GraphEffects,
+  type GraphNode,
+  hasFinalizer,
+  type ObjectIdentity,
+} from './graph.js';
+
+export const GC_CONTROLLER = 'garbage-collector-controller';
+/** --concurrent-gc-syncs' default. */
+export const GC_WORKERS = 20;
+/** The kube-controller-manager's default GCIgnoredResources. */
+const IGNORED = new Set(['/events', 'events.k8s.io/events']);
+
+/** A deletable resource, at its group's preferred version. */
+export interface ResourceMapping {
+  readonly ref: Omit<ResourceRef, 'namespace'>;
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespaced: boolean;
+}
+
+/** GetDeletableResources: the preferred version of every resource that can be listed, watched and deleted. */
+export async function discoverDeletableResources(client: KubeClient, log: Logger): Promise<ResourceMapping[]> {
+  const lists: { group: string; version: string; list: APIResourceList }[] = [
+    { group: '', version: 'v1', list: await client.request<APIResourceList>('GET', '/api/v1') },
+  ];
+  for (const g of (await client.request<APIGroupList>('GET', '/apis')).groups ?? []) {
+    const v = g.preferredVersion ?? g.versions[0];
+    if (!v) continue;
+    try {
+      lists.push({
+        group: g.name,
+        version: v.version,
+        list: await client.request<APIResourceList>('GET', `/apis/${v.groupVersion}`),
+      });
+    } catch (e) {
+      // An aggregated API that does not answer: its objects are not collected (upstream goes on too).
+      log.warn({ groupVersion: v.groupVersion, err: (e as Error).message }, 'failed to discover some groups');
+    }
+  }
+  const out: ResourceMapping[] = [];
+  for (const { group, version, list } of lists) {
+    for (const r of list.resources ?? []) {
+      if (r.name.includes('/') || IGNORED.has(`${group}/${r.name}`)) continue;
+      if (!['delete', 'list', 'watch'].every((v) => r.verbs.includes(v))) continue;
+      out.push({
+        ref: { group, version, resource: r.name },
+        apiVersion: group ? `${group}/${version}` : version,
+        kind: r.kind,
+        namespaced: r.namespaced,
+      });
+    }
+  }
+  return out;
+}
+
+const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
+const show = (id: ObjectIdentity) =>
+  `${id.apiVersion}/${id.kind}, namespace: ${id.namespace || '""'}, name: ${id.name}, uid: ${id.uid}`;
+
+export class GarbageCollector implements Controller {
+  readonly name = GC_CONTROLLER;
+  readonly attemptToDelete = new WorkQueue('garbage_collector_attempt_to_delete');
+  readonly attemptToOrphan = new WorkQueue('garbage_collector_attempt_to_orphan');
+  readonly graph = new DependencyGraph();
+  /** `group/Kind` → its resource (an ownerReference may name any served version of the group). */
+  readonly #byGroupKind = new Map<string, ResourceMapping>();
+
+  constructor(
+    readonly client: KubeClient,
+    factory: InformerFactory,
+    resources: readonly ResourceMapping[],
+    readonly log: Logger,
+    readonly workers = GC_WORKERS,
+  ) {
+    for (const m of resources) {
+      this.#byGroupKind.set(`${m.ref.group}/${m.kind}`, m);
+      const observe = (o: KubeObject) => this.#apply(this.graph.observe(o, m.apiVersion, m.kind));
+      factory.informerFor<KubeObject>(m.ref).addEventHandler({
+        onAdd: observe,
+        onUpdate: (_old, cur) => observe(cur),
+        onDelete: (o) => this.#apply(this.graph.remove(o.metadata?.uid ?? '')),
+      });
+    }
+  }
+
+  run(signal: AbortSignal): Promise<void> {
+    return Promise.all([
+      runQueue(this.attemptToDelete, this.workers, (uid) => this.#attemptToDeleteItem(uid), this.log, signal),
+      runQueue(this.attemptToOrphan, this.workers, (uid) => this.#attemptToOrphanItem(uid), this.log, signal),
+    ]).then(() => undefined);
+  }
+
+  #apply(e: GraphEffects): void {
+    for (const n of e.attemptToDelete) this.attemptToDelete.add(n.identity.uid);
+    for (const n of e.attemptToOrphan) this.attemptToOrphan.add(n.identity.uid);
+  }
+
+  #mapping(apiVersion: string, kind: string): ResourceMapping {
+    const m = this.#byGroupKind.get(`${groupOf(apiVersion)}/${kind}`);
+    if (!m) throw new Error(`unable to get REST mapping for ${apiVersion}/${kind}`);
+    return m;
+  }
+
+  #api(m: ResourceMapping, namespace: string) {
+    return this.client.resource<KubeObject>({ ...m.ref, ...(m.namespaced ? { namespace } : {}) });
+  }
+
+  /** The live object, or undefined when it is gone or its name now holds another object. */
+  async #live(id: ObjectIdentity, m: ResourceMapping): Promise<KubeObject | undefined> {
+    try {
+      const o = await this.#api(m, id.namespace).get(id.name);
+      return o.metadata?.uid === id.uid ? o : undefined;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async #attemptToDeleteItem(uid: string): Promise<void> {
+    const node = this.graph.get(uid);
+    if (!node) return;
+    if (!node.virtual && node.beingDeleted && !node.deletingDependents) return;
+    const m = this.#mapping(node.identity.apiVersion, node.identity.kind);
+    const latest = await this.#live(node.identity, m);
+    if (!latest) {
+      // An owner only named by its dependents does not exist: they are looked at again.
+      for (const d of this.graph.forgetAbsent(node)) this.attemptToDelete.add(d.identity.uid);
+      return;
+    }
+    // Exists, but its resource is not one the collector watches: nothing to decide for it.
+    if (node.virtual) return;
+    if (latest.metadata?.deletionTimestamp) {
+      if (hasFinalizer(latest, FINALIZER_FOREGROUND)) await this.#processDeletingDependents(node, latest, m);
+      return;
+    }
+    const refs = latest.metadata?.ownerReferences ?? [];
+    if (refs.length === 0) return;
+    const { solid, dangling, waiting } = await this.#classifyOwners(latest, m, refs);
+    const id = show(node.identity);
+    if (solid.length > 0) {
+      if (dangling.length + waiting.length === 0) return;
+      // Some owners are gone or being deleted in the foreground: only the references to them go.
+      const drop = new Set([...dangling, ...waiting].map((r) => r.uid));
+      this.log.info({ item: id, owners: [...drop] }, 'removing references to absent or deleting owners');
+      await this.#patchOwnerReferences(
+        m,
+        latest,
+        refs.filter((r) => !drop.has(r.uid)),
+      );
+      return;
+    }
+    if (waiting.length > 0 && node.dependents.size > 0) {
+      // Its owner waits for it and it has dependents of its own: they go first (Foreground). If one
+      // of them is itself waiting for its dependents, this may be a cycle: its references stop
+      // blocking its owners first, as upstream's cautious cycle check does.
+      if ([...node.dependents].some((d) => d.deletingDependents)) {
+        const w = new Set(waiting.map((r) => r.uid));
+        if (refs.some((r) => w.has(r.uid) && r.blockOwnerDeletion)) {
+          await this.#patchOwnerReferences(
+            m,
+            latest,
+            refs.map((r) => (w.has(r.uid) && r.blockOwnerDeletion ? { ...r, blockOwnerDeletion: false } : r)),
+          );
+        }
+      }
+      await this.#delete(m, latest, 'Foreground');
+      return;
+    }
+    const policy = hasFinalizer(latest, FINALIZER_ORPHAN)
+      ? 'Orphan'
+      : hasFinalizer(latest, FINALIZER_FOREGROUND)
+        ? 'Foreground'
+        : 'Background';
+    await this.#delete(m, latest, policy);
+  }
+
+  /** solid: exists; dangling: gone (or an impossible reference); waiting: being deleted in the foreground. */
+  async #classifyOwners(
+    dependent: KubeObject,
+    m: ResourceMapping,
+    refs: readonly OwnerReference[],
+  ): Promise<{ solid: OwnerReference[]; dangling: OwnerReference[]; waiting: OwnerReference[] }> {
+    const solid: OwnerReference[] = [];
+    const dangling: OwnerReference[] = [];
+    const waiting: OwnerReference[] = [];
+    const namespace = dependent.metadata?.namespace ?? '';
+    for (const ref of refs) {
+      const om = this.#mapping(ref.apiVersion, ref.kind);
+      // A cluster-scoped object cannot be owned by a namespaced one (OwnerRefInvalidNamespace).
+      if (!m.namespaced && om.namespaced) {
+        dangling.push(ref);
+        continue;
+      }
+      const owner = await this.#live(
+        {
+          apiVersion: ref.apiVersion,
+          kind: ref.kind,
+          namespace: om.namespaced ? namespace : '',
+          name: ref.name,
+          uid: ref.uid,
+        },
+        om,
+      );
+      if (!owner) dangling.push(ref);
+      else if (owner.metadata?.deletionTimestamp && hasFinalizer(owner, FINALIZER_FOREGROUND)) waiting.push(ref);
+      else solid.push(ref);
+    }
+    return { solid, dangling, waiting };
+  }
+
+  /** processDeletingDependentsItem: the owner's finalizer goes once no blocking dependent is left. */
+  async #processDeletingDependents(node: GraphNode, latest: KubeObject, m: ResourceMapping): Promise<void> {
+    const blocking = node.blockingDependents();
+    if (blocking.length === 0) {
+      await this.#removeFinalizer(m, latest, FINALIZER_FOREGROUND);
+      return;
+    }
+    for (const d of blocking) if (!d.deletingDependents) this.attemptToDelete.add(d.identity.uid);
+  }
+
+  async #attemptToOrphanItem(uid: string): Promise<void> {
+    const node = this.graph.get(uid);
+    if (!node || node.virtual) return;
+    const m = this.#mapping(node.identity.apiVersion, node.identity.kind);
+    const latest = await this.#live(node.identity, m);
+    if (!latest?.metadata?.deletionTimestamp || !hasFinalizer(latest, FINALIZER_ORPHAN)) return;
+    for (const d of [...node.dependents]) {
+      const dm = this.#mapping(d.identity.apiVersion, d.identity.kind);
+      const dep = await this.#live(d.identity, dm);
+      const refs = dep?.metadata?.ownerReferences ?? [];
+      if (!dep || !refs.some((r) => r.uid === uid)) continue;
+      await this.#patchOwnerReferences(
+        dm,
+        dep,
+        refs.filter((r) => r.uid !== uid),
+      );
+    }
+    this.log.info({ item: show(node.identity), dependents: node.dependents.size }, 'orphaned the dependents');
+    await this.#removeFinalizer(m, latest, FINALIZER_ORPHAN);
+  }
+
+  async #delete(m: ResourceMapping, latest: KubeObject, policy: NonNullable<DeleteOptions['propagationPolicy']>) {
+    const md = latest.metadata!;
+    this.log.info(
+      {
+        item: `${m.apiVersion}/${m.kind}, namespace: ${md.namespace || '""'}, name: ${md.name}`,
+        propagationPolicy: policy,
+      },
+      'Deleting item',
+    );
+    try {
+      await this.#api(m, md.namespace ?? '').delete(md.name!, {
+        preconditions: { uid: md.uid!, resourceVersion: md.resourceVersion! },
+        propagationPolicy: policy,
+      });
+    } catch (e) {
+      if (isNotFound(e)) return;
+      // Changed since it was read (a new owner, perhaps): decided again from the new object.
+      if (isConflict(e)) throw new Error(`the object changed while it was being collected: ${(e as Error).message}`);
+      throw e;
+    }
+  }
+
+  /** A merge patch of the whole list, at the version read: a concurrent change makes it a conflict (retried). */
+  async #patchOwnerReferences(m: ResourceMapping, latest: KubeObject, refs: readonly OwnerReference[]): Promise<void> {
+    const md = latest.metadata!;
+    await this.#api(m, md.namespace ?? '').patch(md.name!, 'application/merge-patch+json', {
+      metadata: { ownerReferences: refs.length ? refs : null, resourceVersion: md.resourceVersion },
+    });
+  }
+
+  async #removeFinalizer(m: ResourceMapping, latest: KubeObject, finalizer: string): Promise<void> {
+    const md = latest.metadata!;
+    const rest = (md.finalizers ?? []).filter((f) => f !== finalizer);
+    try {
+      await this.#api(m, md.namespace ?? '').patch(md.name!, 'application/merge-patch+json', {
+        metadata: { finalizers: rest.length ? rest : null, resourceVersion: md.resourceVersion },
+      });
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+  }
+}
