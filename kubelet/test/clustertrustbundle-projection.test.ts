@@ -9,17 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ClusterTrustBundle, Pod, VolumeProjection } from '@mkube/shared/api';
 import { StatusError } from '@mkube/shared/apierrors';
 import { CertificateAuthority } from '@mkube/shared/pki';
-import { type NodeCluster, startNodeCluster, type TestKubelet } from './fixture.ts';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { type NodeCluster, startNodeCluster, type TestKubelet, until } from './fixture.ts';
 
 /** The certificates of a PEM file, each by its fingerprint, in file order. */
 function fingerprints(pem: string): string[] {

@@ -183,3 +183,14 @@ export async function curlKubelet(
   const nl = r.stdout.lastIndexOf('\n');
   return { status: Number(r.stdout.slice(nl + 1)) || 0, body: r.stdout.slice(0, nl), exit: r.code, stderr: r.stderr };
 }
+
+/** Polls `fn` every 100 ms until it returns a value (at most `ms`). */
+export async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -10,20 +10,10 @@ import { after, before, describe, it } from 'node:test';
 import type { ConfigMap, Pod, Secret } from '@mkube/shared/api';
 import { curl, issueClient } from '../../apiserver/test/server/fixture.ts';
 import { tokenNeedsRefresh } from '../src/runtime/volumes.ts';
-import { type NodeCluster, startNodeCluster, type TestKubelet } from './fixture.ts';
+import { type NodeCluster, startNodeCluster, type TestKubelet, until } from './fixture.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString());
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('pod volumes and env from the API (process runtime)', () => {
   let c: NodeCluster;

@@ -6,11 +6,12 @@
 // dependents with blockOwnerDeletion are gone; one deleted with Orphan has its dependents' references
 // to it removed, then its `orphan` finalizer. Every decision is made on objects read live, with
 // preconditions, so a stale cache never deletes the wrong object.
-import type { APIGroupList, APIResourceList, DeleteOptions, KubeObject, OwnerReference } from '@mkube/shared/api';
+import type { DeleteOptions, KubeObject, OwnerReference } from '@mkube/shared/api';
 import { isConflict, isNotFound } from '@mkube/shared/apierrors';
 import type { KubeClient, ResourceRef } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import { type Controller, runQueue, WorkQueue } from '../controller.js';
+import { preferredResources } from '../discovery.js';
 import type { InformerFactory } from '../informers/index.js';
 import {
   DependencyGraph,
@@ -38,23 +39,10 @@ export interface ResourceMapping {
 
 /** GetDeletableResources: the preferred version of every resource that can be listed, watched and deleted. */
 export async function discoverDeletableResources(client: KubeClient, log: Logger): Promise<ResourceMapping[]> {
-  const lists: { group: string; version: string; list: APIResourceList }[] = [
-    { group: '', version: 'v1', list: await client.request<APIResourceList>('GET', '/api/v1') },
-  ];
-  for (const g of (await client.request<APIGroupList>('GET', '/apis')).groups ?? []) {
-    const v = g.preferredVersion ?? g.versions[0];
-    if (!v) continue;
-    try {
-      lists.push({
-        group: g.name,
-        version: v.version,
-        list: await client.request<APIResourceList>('GET', `/apis/${v.groupVersion}`),
-      });
-    } catch (e) {
-      // An aggregated API that does not answer: its objects are not collected (upstream goes on too).
-      log.warn({ groupVersion: v.groupVersion, err: (e as Error).message }, 'failed to discover some groups');
-    }
-  }
+  // An aggregated API that does not answer: its objects are not collected (upstream goes on too).
+  const lists = await preferredResources(client, (groupVersion, err) =>
+    log.warn({ groupVersion, err: err.message }, 'failed to discover some groups'),
+  );
   const out: ResourceMapping[] = [];
   for (const { group, version, list } of lists) {
     for (const r of list.resources ?? []) {

@@ -3,12 +3,13 @@
 // included), its status conditions saying what is left and why; pods end gracefully, so it is
 // requeued after half the longest grace period left. Once nothing is left it removes its
 // "kubernetes" finalizer through /finalize and deletes the namespace for good.
-import type { APIGroupList, APIResourceList, KubeObject, Namespace, NamespaceCondition, Pod } from '@mkube/shared/api';
+import type { KubeObject, Namespace, NamespaceCondition, Pod } from '@mkube/shared/api';
 import { metaTime } from '@mkube/shared/api';
 import { isConflict, isNotFound } from '@mkube/shared/apierrors';
 import type { KubeClient, ResourceRef } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import { type Controller, runQueue, WorkQueue } from '../controller.js';
+import { preferredResources } from '../discovery.js';
 import { RESOURCES, type SharedInformer } from '../informers/index.js';
 import { ItemExponentialRateLimiter } from '../workqueue/index.js';
 
@@ -71,27 +72,11 @@ export class NamespaceController implements Controller {
 
   /** ServerPreferredNamespacedResources, those that can be listed and deleted. */
   async #discover(): Promise<Deletable[]> {
-    const lists: { group: string; version: string; list: APIResourceList }[] = [
-      { group: '', version: 'v1', list: await this.client.request<APIResourceList>('GET', '/api/v1') },
-    ];
-    const groups = await this.client.request<APIGroupList>('GET', '/apis');
-    for (const g of groups.groups ?? []) {
-      const v = g.preferredVersion ?? g.versions[0];
-      if (!v) continue;
-      try {
-        lists.push({
-          group: g.name,
-          version: v.version,
-          list: await this.client.request<APIResourceList>('GET', `/apis/${v.groupVersion}`),
-        });
-      } catch (e) {
-        // An aggregated API that does not answer: its content cannot be deleted yet (upstream's
-        // NamespaceDeletionDiscoveryFailure), and the namespace waits.
-        throw new Error(
-          `unable to retrieve the complete list of server APIs: ${v.groupVersion}: ${(e as Error).message}`,
-        );
-      }
-    }
+    // An aggregated API that does not answer: its content cannot be deleted yet (upstream's
+    // NamespaceDeletionDiscoveryFailure), and the namespace waits.
+    const lists = await preferredResources(this.client, (gv, e) => {
+      throw new Error(`unable to retrieve the complete list of server APIs: ${gv}: ${e.message}`);
+    });
     const out: Deletable[] = [];
     for (const { group, version, list } of lists) {
       for (const r of list.resources ?? []) {

@@ -127,6 +127,14 @@ export function loadSigningCA(
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
+/** A --concurrent-*-syncs count: at least one worker. */
+function workers(flags: FlagValues, flag: string, problems: ConfigProblem[]): number {
+  const n = Number(flags[flag]);
+  if (!Number.isInteger(n) || n < 1)
+    problems.push({ code: 'BAD_VALUE', flag, message: `must be at least 1 (got ${flags[flag]})` });
+  return n;
+}
+
 export async function loadControllerManagerConfig(
   flags: FlagValues,
   given: ReadonlySet<string>,
@@ -209,20 +217,8 @@ export async function loadControllerManagerConfig(
   else rootCA = credentials?.caPem ?? '';
   const saKeyFile = str(flags[SERVICE_ACCOUNT_KEY_FLAG]);
   const serviceAccountPrivateKey = saKeyFile ? loadServiceAccountKey(saKeyFile, problems) : undefined;
-  const gcSyncs = Number(flags['concurrent-gc-syncs']);
-  if (!Number.isInteger(gcSyncs) || gcSyncs < 1)
-    problems.push({
-      code: 'BAD_VALUE',
-      flag: 'concurrent-gc-syncs',
-      message: `must be at least 1 (got ${flags['concurrent-gc-syncs']})`,
-    });
-  const tokenSyncs = Number(flags['concurrent-serviceaccount-token-syncs']);
-  if (!Number.isInteger(tokenSyncs) || tokenSyncs < 1)
-    problems.push({
-      code: 'BAD_VALUE',
-      flag: 'concurrent-serviceaccount-token-syncs',
-      message: `must be at least 1 (got ${flags['concurrent-serviceaccount-token-syncs']})`,
-    });
+  const gcSyncs = workers(flags, 'concurrent-gc-syncs', problems);
+  const tokenSyncs = workers(flags, 'concurrent-serviceaccount-token-syncs', problems);
 
   if (str(flags['leader-elect-resource-lock']) !== 'leases') {
     problems.push({
