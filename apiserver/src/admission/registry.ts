@@ -13,6 +13,7 @@ import {
   clusterTrustBundleAttest,
 } from './plugins/certificates.js';
 import { nodeRestrictionPlugin } from './plugins/noderestriction.js';
+import { OWNER_REFERENCES_PLUGIN, ownerReferencesPermissionEnforcement } from './plugins/ownerreferences.js';
 import { POD_SECURITY_PLUGIN, type PodSecurityDeps, podSecurity } from './plugins/podsecurity/index.js';
 import { serviceAccountAdmission } from './plugins/serviceaccount.js';
 import {
@@ -74,6 +75,7 @@ const ORDERED: readonly [string, (d: PluginDeps) => AdmissionPlugin][] = [
     POD_SECURITY_PLUGIN,
     (d) => (d.podSecurity ? podSecurity(d.podSecurity) : { name: POD_SECURITY_PLUGIN, handles: () => false }),
   ],
+  [OWNER_REFERENCES_PLUGIN, (d) => ownerReferencesPermissionEnforcement(d.authorizer)],
   ['CertificateApproval', (d) => certificateApproval(d.authorizer)],
   ['CertificateSigning', (d) => certificateSigning(d.authorizer)],
   ['ClusterTrustBundleAttest', (d) => clusterTrustBundleAttest(d.authorizer, d.gates ?? DEFAULT_FEATURE_GATE)],
