@@ -12,7 +12,7 @@ import type { KubeClient, ResourceRef } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import { type Controller, runQueue, WorkQueue } from '../controller.js';
 import { preferredResources } from '../discovery.js';
-import type { InformerFactory } from '../informers/index.js';
+import type { InformerFactory, SharedInformer } from '../informers/index.js';
 import {
   DependencyGraph,
   FINALIZER_FOREGROUND,
@@ -26,6 +26,8 @@ import {
 export const GC_CONTROLLER = 'garbage-collector-controller';
 /** --concurrent-gc-syncs' default. */
 export const GC_WORKERS = 20;
+/** How long the collector waits for its informers before it acts anyway. */
+const GRAPH_SYNC_TIMEOUT_MS = 30_000;
 /** The kube-controller-manager's default GCIgnoredResources. */
 const IGNORED = new Set(['/events', 'events.k8s.io/events']);
 
@@ -70,6 +72,7 @@ export class GarbageCollector implements Controller {
   readonly graph = new DependencyGraph();
   /** `group/Kind` → its resource (an ownerReference may name any served version of the group). */
   readonly #byGroupKind = new Map<string, ResourceMapping>();
+  readonly #informers: SharedInformer<KubeObject>[] = [];
 
   constructor(
     readonly client: KubeClient,
@@ -81,7 +84,9 @@ export class GarbageCollector implements Controller {
     for (const m of resources) {
       this.#byGroupKind.set(`${m.ref.group}/${m.kind}`, m);
       const observe = (o: KubeObject) => this.#apply(this.graph.observe(o, m.apiVersion, m.kind));
-      factory.informerFor<KubeObject>(m.ref).addEventHandler({
+      const informer = factory.informerFor<KubeObject>(m.ref, {}, { awaited: false });
+      this.#informers.push(informer);
+      informer.addEventHandler({
         onAdd: observe,
         onUpdate: (_old, cur) => observe(cur),
         onDelete: (o) => this.#apply(this.graph.remove(o.metadata?.uid ?? '')),
@@ -89,11 +94,17 @@ export class GarbageCollector implements Controller {
     }
   }
 
-  run(signal: AbortSignal): Promise<void> {
-    return Promise.all([
+  async run(signal: AbortSignal): Promise<void> {
+    // As upstream: wait for the graph a while, then go on (every decision reads the objects live).
+    const timeout = AbortSignal.any([signal, AbortSignal.timeout(GRAPH_SYNC_TIMEOUT_MS)]);
+    const synced = await Promise.all(this.#informers.map((i) => i.lw.waitForSync(timeout)));
+    if (signal.aborted) return;
+    if (!synced.every(Boolean))
+      this.log.warn('timed out waiting for dependency graph builder sync during GC sync; going on');
+    await Promise.all([
       runQueue(this.attemptToDelete, this.workers, (uid) => this.#attemptToDeleteItem(uid), this.log, signal),
       runQueue(this.attemptToOrphan, this.workers, (uid) => this.#attemptToOrphanItem(uid), this.log, signal),
-    ]).then(() => undefined);
+    ]);
   }
 
   #apply(e: GraphEffects): void {

@@ -53,6 +53,8 @@ export class SharedInformer<T extends KubeObject> {
 
 export class InformerFactory {
   readonly #informers = new Map<string, SharedInformer<KubeObject>>();
+  /** Informers the start does not wait for (only the garbage collector reads them). */
+  readonly #unawaited = new Set<string>();
   readonly #running = new Set<string>();
   readonly #runs: Promise<void>[] = [];
 
@@ -61,12 +63,23 @@ export class InformerFactory {
     readonly log: Logger,
   ) {}
 
-  informerFor<T extends KubeObject>(ref: ResourceRef, opts: InformerOptions = {}): SharedInformer<T> {
+  /**
+   * `awaited: false`: the controllers' start does not wait for this one to list (an aggregated API that
+   * does not answer must not hold every controller back); another caller asking for it awaited makes it so.
+   */
+  informerFor<T extends KubeObject>(
+    ref: ResourceRef,
+    opts: InformerOptions = {},
+    { awaited = true }: { awaited?: boolean } = {},
+  ): SharedInformer<T> {
     const key = JSON.stringify([ref.group, ref.version, ref.resource, ref.namespace ?? '', opts]);
     let inf = this.#informers.get(key);
     if (!inf) {
       inf = new SharedInformer<KubeObject>(this.client, ref, opts, this.log);
       this.#informers.set(key, inf);
+      if (!awaited) this.#unawaited.add(key);
+    } else if (awaited) {
+      this.#unawaited.delete(key);
     }
     return inf as unknown as SharedInformer<T>;
   }
@@ -82,7 +95,8 @@ export class InformerFactory {
 
   /** True once every informer has listed once; false if `signal` aborts first. */
   async waitForCacheSync(signal: AbortSignal): Promise<boolean> {
-    const all = await Promise.all([...this.#informers.values()].map((i) => i.lw.waitForSync(signal)));
+    const awaited = [...this.#informers].filter(([k]) => !this.#unawaited.has(k)).map(([, i]) => i);
+    const all = await Promise.all(awaited.map((i) => i.lw.waitForSync(signal)));
     return all.every(Boolean);
   }
 
