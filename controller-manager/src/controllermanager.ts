@@ -53,6 +53,7 @@ import { ROOT_CA_CONFIGMAP, RootCACertPublisher } from './rootcacertpublisher/in
 import type { SecureServer } from './server/app.js';
 import { LEADER_HEALTH_TIMEOUT_MS, serveSecurely } from './server/serve.js';
 import { ServiceAccountsController } from './serviceaccount/index.js';
+import { LEGACY_TOKEN_CLEANER, LegacyServiceAccountTokenCleaner } from './serviceaccount/legacycleaner.js';
 import { TOKENS_CONTROLLER, TokensController } from './serviceaccount/tokens.js';
 import { TOKEN_SECRET_SELECTOR } from './serviceaccount/tokensecret.js';
 import { TaintEvictionController } from './tainteviction/index.js';
@@ -90,6 +91,8 @@ export interface StartOptions {
   readonly cleanerIntervalMs?: number;
   /** Overrides the pod GC's 20 s period and 40 s quarantine (tests). */
   readonly podGC?: { readonly periodMs?: number; readonly quarantineMs?: number };
+  /** Overrides the legacy token cleaner's daily sync (tests). */
+  readonly legacyTokenCleanerSyncMs?: number;
   /** Overrides the disruption controller's two-minute timeouts (tests). */
   readonly disruption?: DisruptionTimeouts;
 }
@@ -149,6 +152,20 @@ async function buildControllers(
         ),
       );
     }
+  }
+
+  if (on(LEGACY_TOKEN_CLEANER)) {
+    controllers.push(
+      new LegacyServiceAccountTokenCleaner(
+        client,
+        factory.informerFor<ServiceAccount>(RESOURCES.serviceaccounts),
+        factory.informerFor<Secret>(RESOURCES.secrets, { fieldSelector: TOKEN_SECRET_SELECTOR }),
+        factory.informerFor<Pod>(RESOURCES.pods),
+        config.legacyTokenCleanUpPeriodMs,
+        log.child({ controller: LEGACY_TOKEN_CLEANER }),
+        opts.legacyTokenCleanerSyncMs,
+      ),
+    );
   }
 
   if (on('certificatesigningrequest-approving-controller')) {

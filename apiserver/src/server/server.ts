@@ -41,6 +41,7 @@ import { tokenWebhookAuthenticator } from '../auth/webhook/index.js';
 import { JwtAuthenticatorSet } from '../authentication/jwt/set.js';
 import type { ApiServerConfig } from '../config/config.js';
 import { KubernetesServiceController } from '../controlplane/kubernetesservice.js';
+import { LegacyTokenTrackingController } from '../controlplane/legacytokentracking.js';
 import { type HealthCheck, registerDiscoveryRoutes, registerHealthRoutes } from '../discovery/index.js';
 import { createResourceHandler, createWatchSocketHandler } from '../endpoints/index.js';
 import { Informer } from '../informers/index.js';
@@ -621,11 +622,14 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       log,
     });
     kubernetesService.start();
+    const legacyTokenTracking = new LegacyTokenTrackingController(registries, log);
+    legacyTokenTracking.start();
 
     let stopping: Promise<void> | undefined;
     const stop = () => {
       stopping ??= (async () => {
         shuttingDown = true;
+        legacyTokenTracking.stop();
         await kubernetesService.stop();
         if (config.shutdownDelayMs > 0) {
           log.info({ delayMs: config.shutdownDelayMs }, 'shutdown delay: still serving, /readyz failing');

@@ -29,6 +29,8 @@ export interface ControllerManagerConfig {
   readonly serviceAccountPrivateKey?: KeyObject;
   /** --concurrent-serviceaccount-token-syncs: the tokens controller's workers per queue. */
   readonly concurrentServiceAccountTokenSyncs: number;
+  /** --legacy-service-account-token-clean-up-period. */
+  readonly legacyTokenCleanUpPeriodMs: number;
   /** --concurrent-gc-syncs: the garbage collector's workers per queue. */
   readonly concurrentGcSyncs: number;
   readonly leaderElection?: {
@@ -218,6 +220,13 @@ export async function loadControllerManagerConfig(
   const saKeyFile = str(flags[SERVICE_ACCOUNT_KEY_FLAG]);
   const serviceAccountPrivateKey = saKeyFile ? loadServiceAccountKey(saKeyFile, problems) : undefined;
   const gcSyncs = workers(flags, 'concurrent-gc-syncs', problems);
+  const cleanUpPeriod = Number(flags['legacy-service-account-token-clean-up-period']);
+  if (!(cleanUpPeriod > 0))
+    problems.push({
+      code: 'BAD_VALUE',
+      flag: 'legacy-service-account-token-clean-up-period',
+      message: 'must be greater than 0',
+    });
   const tokenSyncs = workers(flags, 'concurrent-serviceaccount-token-syncs', problems);
 
   if (str(flags['leader-elect-resource-lock']) !== 'leases') {
@@ -270,6 +279,7 @@ export async function loadControllerManagerConfig(
     ...(serviceAccountPrivateKey ? { serviceAccountPrivateKey } : {}),
     concurrentServiceAccountTokenSyncs: tokenSyncs,
     concurrentGcSyncs: gcSyncs,
+    legacyTokenCleanUpPeriodMs: cleanUpPeriod,
     leaderElection: flags['leader-elect']
       ? {
           namespace: str(flags['leader-elect-resource-namespace']),

@@ -27,6 +27,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   },
   { name: 'serviceaccount-token-controller', aliases: ['serviceaccount-token'] },
   { name: 'serviceaccount-controller', aliases: ['serviceaccount'] },
+  { name: 'legacy-serviceaccount-token-cleaner-controller', aliases: ['legacy-serviceaccount-token-cleaner'] },
   { name: 'clusterrole-aggregation-controller', aliases: ['clusterrole-aggregation'] },
   { name: 'node-lifecycle-controller', aliases: ['nodelifecycle'] },
   { name: 'taint-eviction-controller', aliases: [] },

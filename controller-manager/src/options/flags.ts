@@ -76,6 +76,12 @@ export const CONTROLLER_MANAGER_FLAGS: readonly FlagSpec[] = [
     usage: 'The number of garbage collector workers that are allowed to sync concurrently.',
   },
   {
+    name: 'legacy-service-account-token-clean-up-period',
+    type: 'duration',
+    default: '8760h',
+    usage: 'The period of time since the last usage of an legacy service account token before it can be deleted.',
+  },
+  {
     name: 'concurrent-serviceaccount-token-syncs',
     type: 'int',
     default: 5,

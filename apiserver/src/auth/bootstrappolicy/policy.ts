@@ -422,6 +422,15 @@ export const DEFAULT_CLUSTER_ROLES: readonly ClusterRole[] = [
     { apiGroups: ['*'], resources: ['*'], verbs: ['delete', 'get', 'list', 'patch', 'update', 'watch'] },
     EVENTS_RULE,
   ]),
+  role('system:controller:legacy-service-account-token-cleaner', [
+    {
+      apiGroups: [''],
+      resources: ['configmaps'],
+      resourceNames: ['kube-apiserver-legacy-service-account-token-tracking'],
+      verbs: ['get'],
+    },
+    { apiGroups: [''], resources: ['secrets'], verbs: ['delete', 'patch'] },
+  ]),
   role('system:controller:pod-garbage-collector', [
     { apiGroups: [''], resources: ['pods'], verbs: ['delete', 'list', 'watch'] },
     { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
@@ -500,6 +509,11 @@ export const DEFAULT_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
     'system:controller:generic-garbage-collector',
     'system:controller:generic-garbage-collector',
     controllerSubjects('generic-garbage-collector'),
+  ),
+  binding(
+    'system:controller:legacy-service-account-token-cleaner',
+    'system:controller:legacy-service-account-token-cleaner',
+    controllerSubjects('legacy-service-account-token-cleaner'),
   ),
   binding(
     'system:controller:pod-garbage-collector',
