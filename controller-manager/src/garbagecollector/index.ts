@@ -137,6 +137,9 @@ export class GarbageCollector implements Controller {
     const node = this.graph.get(uid);
     if (!node) return;
     if (!node.virtual && node.beingDeleted && !node.deletingDependents) return;
+    // An object seen with no owners and not being deleted has nothing to decide (an owner queued
+    // before its informer saw it, say): no read needed.
+    if (!node.virtual && !node.beingDeleted && node.owners.length === 0) return;
     const m = this.#mapping(node.identity.apiVersion, node.identity.kind);
     const latest = await this.#live(node.identity, m);
     if (!latest) {

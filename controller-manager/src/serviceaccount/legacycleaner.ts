@@ -8,7 +8,7 @@
 // absent last-used label only means "unused" from then on.
 import type { ConfigMap, Pod, Secret, ServiceAccount } from '@mkube/shared/api';
 import { isConflict, isNotFound } from '@mkube/shared/apierrors';
-import type { KubeClient } from '@mkube/shared/client';
+import { type KubeClient, sleep } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import {
   LEGACY_TOKEN_INVALID_SINCE_LABEL,
@@ -68,22 +68,11 @@ export class LegacyServiceAccountTokenCleaner implements Controller {
   ) {}
 
   async run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
+    do {
       await this.evaluate().catch((e: unknown) =>
         this.log.error({ err: (e as Error).message }, 'evaluating legacy service account tokens failed'),
       );
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.syncIntervalMs);
-        signal.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(t);
-            resolve();
-          },
-          { once: true },
-        );
-      });
-    }
+    } while (await sleep(this.syncIntervalMs, signal));
   }
 
   /** latestPossibleTrackedSinceTime: 00:00 UTC the day after tracking started. */
