@@ -264,7 +264,13 @@ describe(NAME, () => {
     );
 
     const garbage = join(keyDir, 'garbage.key');
-    writeFileSync(garbage, '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n');
+    // A key made here, its body replaced by base64 that is no key ("not a key").
+    const pkcs8 = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    });
+    const lines = String(pkcs8).trim().split('\n');
+    writeFileSync(garbage, `${lines[0]}\nbm90IGEga2V5\n${lines.at(-1)}\n`);
     assert.match(
       await failure(garbage),
       /--service-account-private-key-file ".*garbage\.key": not a valid PEM private key/,
