@@ -7,17 +7,13 @@
 import type { ConfigMap } from '@mkube/shared/api';
 import { isAlreadyExists, isNotFound } from '@mkube/shared/apierrors';
 import type { Logger } from '@mkube/shared/log';
+import { isUtcDay, LEGACY_TOKEN_TRACKING, utcDay } from '@mkube/shared/serviceaccount';
 import type { Registries } from '../registry/index.js';
 import { apiserverContext } from '../registry/strategy.js';
 
-export const TRACKING_CONFIGMAP = 'kube-apiserver-legacy-service-account-token-tracking';
-export const TRACKING_SINCE_KEY = 'since';
-const NAMESPACE = 'kube-system';
+const { namespace: NAMESPACE, name: TRACKING_CONFIGMAP, sinceKey: TRACKING_SINCE_KEY } = LEGACY_TOKEN_TRACKING;
 const INTERVAL_MS = 60_000;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-const today = () => new Date().toISOString().slice(0, 10);
-const validDate = (d: string | undefined) => !!d && DATE.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`));
+const today = () => utcDay(new Date());
 
 export class LegacyTokenTrackingController {
   #timer?: NodeJS.Timeout;
@@ -69,7 +65,7 @@ export class LegacyTokenTrackingController {
       }
       return;
     }
-    if (validDate(cm.data?.[TRACKING_SINCE_KEY])) return;
+    if (isUtcDay(cm.data?.[TRACKING_SINCE_KEY])) return;
     await cms.guaranteedUpdate(NAMESPACE, TRACKING_CONFIGMAP, '', apiserverContext(), write, undefined, (cur) => {
       const c = cur as ConfigMap;
       return { ...c, data: { ...c.data, [TRACKING_SINCE_KEY]: today() } };

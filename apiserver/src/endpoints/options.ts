@@ -1,5 +1,6 @@
 // Query parameters shared by the verbs, validated once.
 import { type FieldError, fieldErrors, newBadRequest, newInvalid } from '@mkube/shared/apierrors';
+import { warningHeaderValue } from '../server/warnings.js';
 
 export function isDryRun(query: URLSearchParams): boolean {
   const values = query.getAll('dryRun');
@@ -39,7 +40,7 @@ export function fieldValidationWarnings(
       `${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${list.join(', ')}`,
     );
   }
-  return list.map((w) => `299 - ${JSON.stringify(w)}`);
+  return list.flatMap((w) => warningHeaderValue(w) ?? []);
 }
 
 export function intParam(query: URLSearchParams, name: string, min = 0): number | undefined {

@@ -8,6 +8,7 @@ import type { UserInfo } from '@mkube/shared/auth';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Admission, AdmissionAttributes } from '../admission/types.js';
 import type { RequestInfo } from '../request/requestinfo.js';
+import { appendWarnings, warningHeaderValue } from '../server/warnings.js';
 
 /** Go's strconv.ParseBool truths, as the query parameter codec reads a bool. */
 function bool(query: URLSearchParams, key: string): boolean {
@@ -95,10 +96,8 @@ export async function admitConnect(
     dryRun: false,
     // On the response that follows: an error's, a proxied answer's (an upgrade's 101 is the WebSocket library's).
     addWarning: (text) => {
-      const prior = reply.getHeader('warning');
-      const all = [...(prior === undefined ? [] : Array.isArray(prior) ? prior : [String(prior)])];
-      all.push(`299 - ${JSON.stringify(text).replace(/[^\x20-\x7e]/g, '?')}`);
-      reply.header('warning', all);
+      const value = warningHeaderValue(text);
+      if (value) appendWarnings(reply, [value]);
     },
     addAuditAnnotation: (key, value) => request.mkubeAudit?.annotate(key, value),
   };

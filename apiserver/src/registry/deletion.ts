@@ -7,7 +7,7 @@
 // Orphan adds `orphan`, Foreground `foregroundDeletion`; Background (the default) deletes now and
 // leaves the dependents to the collector.
 import type { DeleteOptions, KubeObject } from '@mkube/shared/api';
-import { metaTime } from '@mkube/shared/api';
+import { FINALIZER_DELETE_DEPENDENTS, FINALIZER_ORPHAN_DEPENDENTS, metaTime } from '@mkube/shared/api';
 
 export type DeletionPlan =
   /** Remove it from the store now. */
@@ -28,9 +28,6 @@ export interface DeleteStrategy {
   /** Applied when an object is first marked for deletion (a namespace turns Terminating). */
   readonly markedForDeletion?: (obj: KubeObject) => void;
 }
-
-export const FINALIZER_ORPHAN_DEPENDENTS = 'orphan';
-export const FINALIZER_DELETE_DEPENDENTS = 'foregroundDeletion';
 
 /** shouldOrphanDependents and shouldDeleteDependents: what the request says, else the object's finalizers. */
 function propagation(current: KubeObject, options: DeleteOptions | undefined): 'Orphan' | 'Foreground' | undefined {

@@ -4,26 +4,29 @@ import type { AuthenticationContext } from '@mkube/shared/auth';
 import type { FastifyReply } from 'fastify';
 import { appendWarnings, warningHeaderValue } from './warnings.js';
 
+const NONE: readonly (readonly [string, string])[] = [];
+
+/** One per request: nothing is allocated unless an authenticator adds something (a legacy token's use). */
 export class AuthenticationRecord implements AuthenticationContext {
-  readonly #annotations: [string, string][] = [];
-  readonly #warnings = new Set<string>();
+  #annotations?: [string, string][];
+  #warnings?: Set<string>;
 
   addAuditAnnotation(key: string, value: string): void {
-    this.#annotations.push([key, value]);
+    (this.#annotations ??= []).push([key, value]);
   }
 
   addWarning(text: string): void {
     const value = warningHeaderValue(text);
-    if (value) this.#warnings.add(value);
+    if (value) (this.#warnings ??= new Set()).add(value);
   }
 
   /** For the audit event, a failed authentication's included (auditRequest). */
   get annotations(): readonly (readonly [string, string])[] {
-    return this.#annotations;
+    return this.#annotations ?? NONE;
   }
 
   /** Whatever the chain decided, the warnings go out with the response. */
   sendWarnings(reply: FastifyReply): void {
-    appendWarnings(reply, [...this.#warnings]);
+    if (this.#warnings) appendWarnings(reply, [...this.#warnings]);
   }
 }

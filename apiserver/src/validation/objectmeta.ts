@@ -1,6 +1,11 @@
 // ObjectMeta validation as apimachinery api/validation/objectmeta.go does it, returning field
 // errors with Kubernetes' paths (`metadata.name`, `metadata.labels`…) and messages.
-import type { ObjectMeta, OwnerReference } from '@mkube/shared/api';
+import {
+  FINALIZER_DELETE_DEPENDENTS,
+  FINALIZER_ORPHAN_DEPENDENTS,
+  type ObjectMeta,
+  type OwnerReference,
+} from '@mkube/shared/api';
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
 import { isQualifiedName, isValidLabelValue } from '@mkube/shared/selectors';
 import { type NameValidator, validateNamespaceName } from './names.js';
@@ -10,8 +15,6 @@ export const IS_NEGATIVE_ERROR_MSG = 'must be greater than or equal to 0';
 /** 256 KiB over all annotation keys and values. */
 export const TOTAL_ANNOTATION_SIZE_LIMIT_B = 256 * 1024;
 
-const FINALIZER_ORPHAN_DEPENDENTS = 'orphan';
-const FINALIZER_DELETE_DEPENDENTS = 'foregroundDeletion';
 /** Finalizer names core Kubernetes may use without a domain. */
 const STANDARD_FINALIZERS = new Set(['kubernetes', FINALIZER_ORPHAN_DEPENDENTS, FINALIZER_DELETE_DEPENDENTS]);
 

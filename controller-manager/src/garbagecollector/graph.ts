@@ -1,10 +1,12 @@
 // The garbage collector's dependency graph (k8s pkg/controller/garbagecollector graph.go,
 // graph_builder.go): one node per object uid, edges from ownerReferences. A node seen only as an
 // owner is "virtual" until its object is observed; the collector checks whether it exists.
-import type { KubeObject, OwnerReference } from '@mkube/shared/api';
-
-export const FINALIZER_ORPHAN = 'orphan';
-export const FINALIZER_FOREGROUND = 'foregroundDeletion';
+import {
+  FINALIZER_DELETE_DEPENDENTS,
+  FINALIZER_ORPHAN_DEPENDENTS,
+  type KubeObject,
+  type OwnerReference,
+} from '@mkube/shared/api';
 
 /** objectReference: what identifies an object across resources. */
 export interface ObjectIdentity {
@@ -100,8 +102,8 @@ export class DependencyGraph {
       }
     }
     node.beingDeleted = !!obj.metadata?.deletionTimestamp;
-    node.deletingDependents = node.beingDeleted && hasFinalizer(obj, FINALIZER_FOREGROUND);
-    if (node.beingDeleted && hasFinalizer(obj, FINALIZER_ORPHAN)) effects.attemptToOrphan.push(node);
+    node.deletingDependents = node.beingDeleted && hasFinalizer(obj, FINALIZER_DELETE_DEPENDENTS);
+    if (node.beingDeleted && hasFinalizer(obj, FINALIZER_ORPHAN_DEPENDENTS)) effects.attemptToOrphan.push(node);
     if (node.deletingDependents) {
       effects.attemptToDelete.push(node, ...node.dependents);
     }

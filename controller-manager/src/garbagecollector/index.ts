@@ -6,22 +6,20 @@
 // dependents with blockOwnerDeletion are gone; one deleted with Orphan has its dependents' references
 // to it removed, then its `orphan` finalizer. Every decision is made on objects read live, with
 // preconditions, so a stale cache never deletes the wrong object.
-import type { DeleteOptions, KubeObject, OwnerReference } from '@mkube/shared/api';
+import {
+  type DeleteOptions,
+  FINALIZER_DELETE_DEPENDENTS,
+  FINALIZER_ORPHAN_DEPENDENTS,
+  type KubeObject,
+  type OwnerReference,
+} from '@mkube/shared/api';
 import { isConflict, isNotFound } from '@mkube/shared/apierrors';
 import type { KubeClient, ResourceRef } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import { type Controller, runQueue, WorkQueue } from '../controller.js';
 import { preferredResources } from '../discovery.js';
 import type { InformerFactory, SharedInformer } from '../informers/index.js';
-import {
-  DependencyGraph,
-  FINALIZER_FOREGROUND,
-  FINALIZER_ORPHAN,
-  type GraphEffects,
-  type GraphNode,
-  hasFinalizer,
-  type ObjectIdentity,
-} from './graph.js';
+import { DependencyGraph, type GraphEffects, type GraphNode, hasFinalizer, type ObjectIdentity } from './graph.js';
 
 export const GC_CONTROLLER = 'garbage-collector-controller';
 /** --concurrent-gc-syncs' default. */
@@ -150,7 +148,7 @@ export class GarbageCollector implements Controller {
     // Exists, but its resource is not one the collector watches: nothing to decide for it.
     if (node.virtual) return;
     if (latest.metadata?.deletionTimestamp) {
-      if (hasFinalizer(latest, FINALIZER_FOREGROUND)) await this.#processDeletingDependents(node, latest, m);
+      if (hasFinalizer(latest, FINALIZER_DELETE_DEPENDENTS)) await this.#processDeletingDependents(node, latest, m);
       return;
     }
     const refs = latest.metadata?.ownerReferences ?? [];
@@ -186,9 +184,9 @@ export class GarbageCollector implements Controller {
       await this.#delete(m, latest, 'Foreground');
       return;
     }
-    const policy = hasFinalizer(latest, FINALIZER_ORPHAN)
+    const policy = hasFinalizer(latest, FINALIZER_ORPHAN_DEPENDENTS)
       ? 'Orphan'
-      : hasFinalizer(latest, FINALIZER_FOREGROUND)
+      : hasFinalizer(latest, FINALIZER_DELETE_DEPENDENTS)
         ? 'Foreground'
         : 'Background';
     await this.#delete(m, latest, policy);
@@ -222,7 +220,7 @@ export class GarbageCollector implements Controller {
         om,
       );
       if (!owner) dangling.push(ref);
-      else if (owner.metadata?.deletionTimestamp && hasFinalizer(owner, FINALIZER_FOREGROUND)) waiting.push(ref);
+      else if (owner.metadata?.deletionTimestamp && hasFinalizer(owner, FINALIZER_DELETE_DEPENDENTS)) waiting.push(ref);
       else solid.push(ref);
     }
     return { solid, dangling, waiting };
@@ -232,7 +230,7 @@ export class GarbageCollector implements Controller {
   async #processDeletingDependents(node: GraphNode, latest: KubeObject, m: ResourceMapping): Promise<void> {
     const blocking = node.blockingDependents();
     if (blocking.length === 0) {
-      await this.#removeFinalizer(m, latest, FINALIZER_FOREGROUND);
+      await this.#removeFinalizer(m, latest, FINALIZER_DELETE_DEPENDENTS);
       return;
     }
     for (const d of blocking) if (!d.deletingDependents) this.attemptToDelete.add(d.identity.uid);
@@ -243,7 +241,7 @@ export class GarbageCollector implements Controller {
     if (!node || node.virtual) return;
     const m = this.#mapping(node.identity.apiVersion, node.identity.kind);
     const latest = await this.#live(node.identity, m);
-    if (!latest?.metadata?.deletionTimestamp || !hasFinalizer(latest, FINALIZER_ORPHAN)) return;
+    if (!latest?.metadata?.deletionTimestamp || !hasFinalizer(latest, FINALIZER_ORPHAN_DEPENDENTS)) return;
     for (const d of [...node.dependents]) {
       const dm = this.#mapping(d.identity.apiVersion, d.identity.kind);
       const dep = await this.#live(d.identity, dm);
@@ -256,7 +254,7 @@ export class GarbageCollector implements Controller {
       );
     }
     this.log.info({ item: show(node.identity), dependents: node.dependents.size }, 'orphaned the dependents');
-    await this.#removeFinalizer(m, latest, FINALIZER_ORPHAN);
+    await this.#removeFinalizer(m, latest, FINALIZER_ORPHAN_DEPENDENTS);
   }
 
   async #delete(m: ResourceMapping, latest: KubeObject, policy: NonNullable<DeleteOptions['propagationPolicy']>) {

@@ -6,16 +6,19 @@
 // once it has been invalid for another period. Nothing happens until the apiserver has tracked token
 // use (kube-system/kube-apiserver-legacy-service-account-token-tracking) for a whole period, since an
 // absent last-used label only means "unused" from then on.
-import type { ConfigMap, Pod, Secret, ServiceAccount } from '@mkube/shared/api';
+import { type ConfigMap, type Pod, podReferences, type Secret, type ServiceAccount } from '@mkube/shared/api';
 import { isConflict, isNotFound } from '@mkube/shared/apierrors';
 import { type KubeClient, sleep } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import {
+  isUtcDay,
   LEGACY_TOKEN_INVALID_SINCE_LABEL,
   LEGACY_TOKEN_LAST_USED_LABEL,
+  LEGACY_TOKEN_TRACKING,
   SERVICE_ACCOUNT_NAME_ANNOTATION,
   SERVICE_ACCOUNT_TOKEN_TYPE,
   SERVICE_ACCOUNT_UID_ANNOTATION,
+  utcDay,
 } from '@mkube/shared/serviceaccount';
 import type { Controller } from '../controller.js';
 import { RESOURCES, type SharedInformer } from '../informers/index.js';
@@ -23,34 +26,7 @@ import { RESOURCES, type SharedInformer } from '../informers/index.js';
 export const LEGACY_TOKEN_CLEANER = 'legacy-serviceaccount-token-cleaner-controller';
 /** DefaultCleanerSyncInterval. */
 export const CLEANER_SYNC_INTERVAL_MS = 24 * 3600_000;
-const TRACKING_CONFIGMAP = 'kube-apiserver-legacy-service-account-token-tracking';
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DAY_MS = 24 * 3600_000;
-
-const day = (d: Date) => d.toISOString().slice(0, 10);
-const isDate = (s: string | undefined): s is string => !!s && DATE.test(s) && !Number.isNaN(Date.parse(s));
-
-/** VisitPodSecretNames, for the references a process pod can have. */
-export function podSecretNames(pod: Pod): string[] {
-  const names: string[] = [];
-  const spec = pod.spec;
-  for (const r of (spec as { imagePullSecrets?: { name?: string }[] } | undefined)?.imagePullSecrets ?? [])
-    if (r.name) names.push(r.name);
-  for (const v of spec?.volumes ?? []) {
-    if (v.secret?.secretName) names.push(v.secret.secretName);
-    for (const s of v.projected?.sources ?? []) if (s.secret?.name) names.push(s.secret.name);
-  }
-  for (const c of [
-    ...(spec?.initContainers ?? []),
-    ...(spec?.containers ?? []),
-    ...(spec?.ephemeralContainers ?? []),
-  ]) {
-    for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef?.name) names.push(e.valueFrom.secretKeyRef.name);
-    for (const f of (c as { envFrom?: { secretRef?: { name?: string } }[] }).envFrom ?? [])
-      if (f.secretRef?.name) names.push(f.secretRef.name);
-  }
-  return names;
-}
 
 export class LegacyServiceAccountTokenCleaner implements Controller {
   readonly name = LEGACY_TOKEN_CLEANER;
@@ -78,11 +54,11 @@ export class LegacyServiceAccountTokenCleaner implements Controller {
   /** latestPossibleTrackedSinceTime: 00:00 UTC the day after tracking started. */
   async #trackedSince(): Promise<Date> {
     const cm = await this.client
-      .resource<ConfigMap>({ ...RESOURCES.configmaps, namespace: 'kube-system' })
-      .get(TRACKING_CONFIGMAP);
-    const since = cm.data?.since;
+      .resource<ConfigMap>({ ...RESOURCES.configmaps, namespace: LEGACY_TOKEN_TRACKING.namespace })
+      .get(LEGACY_TOKEN_TRACKING.name);
+    const since = cm.data?.[LEGACY_TOKEN_TRACKING.sinceKey];
     if (since === undefined) throw new Error('configMap does not have since label');
-    if (!isDate(since)) throw new Error(`error parsing trackedSince time: ${JSON.stringify(since)}`);
+    if (!isUtcDay(since)) throw new Error(`error parsing trackedSince time: ${JSON.stringify(since)}`);
     return new Date(Date.parse(`${since}T00:00:00Z`) + DAY_MS);
   }
 
@@ -98,7 +74,7 @@ export class LegacyServiceAccountTokenCleaner implements Controller {
     // Not tracked long enough to know which tokens went unused.
     if (now.getTime() < trackedSince.getTime() + this.cleanUpPeriodMs) return;
     const preserveCreatedOnOrAfter = now.getTime() - this.cleanUpPeriodMs;
-    const preserveUsedOnOrAfter = day(new Date(preserveCreatedOnOrAfter));
+    const preserveUsedOnOrAfter = utcDay(new Date(preserveCreatedOnOrAfter));
     const mounted = new Map<string, Set<string>>();
     const mountedIn = (namespace: string) => {
       let names = mounted.get(namespace);
@@ -107,7 +83,7 @@ export class LegacyServiceAccountTokenCleaner implements Controller {
           this.pods.store
             .list()
             .filter((p) => p.metadata?.namespace === namespace)
-            .flatMap(podSecretNames),
+            .flatMap((p) => podReferences(p).flatMap(([kind, name]) => (kind === 'secrets' ? [name] : []))),
         );
         mounted.set(namespace, names);
       }
@@ -121,7 +97,7 @@ export class LegacyServiceAccountTokenCleaner implements Controller {
       // No label: unused since tracking began.
       const lastUsed = md.labels?.[LEGACY_TOKEN_LAST_USED_LABEL];
       if (lastUsed !== undefined) {
-        if (!isDate(lastUsed)) {
+        if (!isUtcDay(lastUsed)) {
           this.log.error({ secret: at, lastUsed }, 'Parsing lastUsed time');
           continue;
         }
@@ -132,8 +108,8 @@ export class LegacyServiceAccountTokenCleaner implements Controller {
       if (!sa?.secrets?.some((r) => r.name === md.name)) continue;
       if (mountedIn(md.namespace ?? '').has(md.name ?? '')) continue;
       const invalidSince = md.labels?.[LEGACY_TOKEN_INVALID_SINCE_LABEL];
-      if (!isDate(invalidSince)) {
-        const today = day(now);
+      if (!isUtcDay(invalidSince)) {
+        const today = utcDay(now);
         this.log.info({ invalidSince: today, secret: at }, 'Mark the auto-generated service account token as invalid');
         await this.client
           .resource<Secret>({ ...RESOURCES.secrets, namespace: md.namespace })

@@ -10,6 +10,7 @@ export * from './core.js';
 export * from './discovery.js';
 export * from './discoveryv1.js';
 export * from './meta.js';
+export * from './podrefs.js';
 export * from './policy.js';
 export * from './rbac.js';
 export * from './time.js';

@@ -12,6 +12,10 @@ export const GROUP = {
   discovery: 'apidiscovery.k8s.io',
 } as const;
 
+/** The garbage collector's finalizers, set by DELETE's propagation policy (Orphan, Foreground). */
+export const FINALIZER_ORPHAN_DEPENDENTS = 'orphan';
+export const FINALIZER_DELETE_DEPENDENTS = 'foregroundDeletion';
+
 export const LABEL = {
   hostname: 'kubernetes.io/hostname',
   os: 'kubernetes.io/os',

@@ -15,6 +15,20 @@ export const SERVICE_ACCOUNT_UID_ANNOTATION = 'kubernetes.io/service-account.uid
 export const LEGACY_TOKEN_LAST_USED_LABEL = 'kubernetes.io/legacy-token-last-used';
 /** LegacyServiceAccountTokenCleanUp: set on a token that no longer authenticates. */
 export const LEGACY_TOKEN_INVALID_SINCE_LABEL = 'kubernetes.io/legacy-token-invalid-since';
+/** kube-system's ConfigMap saying since when the apiserver tracks token use (its `since` key). */
+export const LEGACY_TOKEN_TRACKING = {
+  namespace: 'kube-system',
+  name: 'kube-apiserver-legacy-service-account-token-tracking',
+  sinceKey: 'since',
+} as const;
+
+/** The labels' and the tracking ConfigMap's date format (Go's "2006-01-02"), in UTC. */
+export const utcDay = (d: Date): string => d.toISOString().slice(0, 10);
+
+/** Whether `s` is such a date (time.Parse would accept it). */
+export function isUtcDay(s: string | undefined): s is string {
+  return !!s && /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`));
+}
 
 /** legacyPrivateClaims, flat as upstream writes them. */
 export interface LegacyClaims {

@@ -1,38 +1,9 @@
 // The Node authorizer's graph (plugin/pkg/auth/authorizer/node/graph.go), reduced to what mkube
 // serves: pod → node by spec.nodeName, and secret/configmap/pvc/serviceaccount → pod by reference.
 // A node may reach an object only through a pod bound to it.
-import type { Pod } from '@mkube/shared/api';
+import { type Pod, type PodRefKind, podReferences } from '@mkube/shared/api';
 
-export type RefKind = 'secrets' | 'configmaps' | 'persistentvolumeclaims' | 'serviceaccounts';
-
-function refsOf(pod: Pod): [RefKind, string][] {
-  const out: [RefKind, string][] = [];
-  const spec = pod.spec;
-  if (!spec) return out;
-  out.push(['serviceaccounts', spec.serviceAccountName || 'default']);
-  for (const s of spec.imagePullSecrets ?? []) if (s.name) out.push(['secrets', s.name]);
-  for (const v of spec.volumes ?? []) {
-    if (v.secret?.secretName) out.push(['secrets', v.secret.secretName]);
-    if (v.configMap?.name) out.push(['configmaps', v.configMap.name]);
-    if (v.persistentVolumeClaim?.claimName) out.push(['persistentvolumeclaims', v.persistentVolumeClaim.claimName]);
-    for (const src of v.projected?.sources ?? []) {
-      if (src.secret?.name) out.push(['secrets', src.secret.name]);
-      if (src.configMap?.name) out.push(['configmaps', src.configMap.name]);
-    }
-  }
-  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
-    for (const e of c.env ?? []) {
-      if (e.valueFrom?.secretKeyRef?.name) out.push(['secrets', e.valueFrom.secretKeyRef.name]);
-      if (e.valueFrom?.configMapKeyRef?.name) out.push(['configmaps', e.valueFrom.configMapKeyRef.name]);
-    }
-    type EnvFrom = { secretRef?: { name?: string }; configMapRef?: { name?: string } };
-    for (const f of (c as { envFrom?: EnvFrom[] }).envFrom ?? []) {
-      if (f.secretRef?.name) out.push(['secrets', f.secretRef.name]);
-      if (f.configMapRef?.name) out.push(['configmaps', f.configMapRef.name]);
-    }
-  }
-  return out;
-}
+export type RefKind = PodRefKind;
 
 /** object key (`kind/ns/name`) → node → number of pods on that node referencing it. */
 export class NodeGraph {
@@ -50,7 +21,7 @@ export class NodeGraph {
     const ns = pod.metadata.namespace ?? '';
     const keys = [
       NodeGraph.key('pods', ns, pod.metadata.name ?? ''),
-      ...refsOf(pod).map(([k, n]) => NodeGraph.key(k, ns, n)),
+      ...podReferences(pod).map(([k, n]) => NodeGraph.key(k, ns, n)),
     ];
     for (const k of keys) {
       const m = this.edges.get(k) ?? new Map<string, number>();
