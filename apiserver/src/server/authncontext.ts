@@ -12,12 +12,15 @@ export class AuthenticationRecord implements AuthenticationContext {
   #warnings?: Set<string>;
 
   addAuditAnnotation(key: string, value: string): void {
-    (this.#annotations ??= []).push([key, value]);
+    this.#annotations ??= [];
+    this.#annotations.push([key, value]);
   }
 
   addWarning(text: string): void {
     const value = warningHeaderValue(text);
-    if (value) (this.#warnings ??= new Set()).add(value);
+    if (!value) return;
+    this.#warnings ??= new Set();
+    this.#warnings.add(value);
   }
 
   /** For the audit event, a failed authentication's included (auditRequest). */
