@@ -1,6 +1,7 @@
 // A real OpenID provider for tests: HTTPS on 127.0.0.1 (a CA made at run time), the discovery
 // document and a JWKS whose keys the test publishes, rotates and withdraws, and ID tokens signed
-// with jose. Counts the requests it serves so tests can see refetches.
+// with jose. Counts the requests it serves so tests can see refetches. It also serves OIDC
+// distributed claims: /claims/<name> answers a JWT it signs, to a caller with the right bearer token.
 
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
@@ -20,15 +21,22 @@ export class TestIdp {
   readonly #keys = new Map<string, Key>();
   /** kids served in the JWKS. */
   readonly published = new Set<string>();
-  readonly hits = { discovery: 0, jwks: 0 };
+  readonly hits = { discovery: 0, jwks: 0, claims: 0 };
+  /** Distributed claim sources by name: the JWT's claims and the access token the caller must send. */
+  readonly claimSources = new Map<
+    string,
+    { claims: JWTPayload & Record<string, unknown>; accessToken?: string; kid?: string }
+  >();
+  /** Authorization headers the claim endpoint received. */
+  readonly claimAuthorizations: string[] = [];
   /** When set, discovery answers this status (a provider that is not up yet). */
   failDiscovery: number | undefined;
   /** When set, the discovery document names this issuer instead of the real one. */
   discoveryIssuer: string | undefined;
   url = '';
 
-  private constructor(dir: string) {
-    this.pki = makePki(dir);
+  private constructor(dir: string, pki?: Pki) {
+    this.pki = pki ?? makePki(dir);
     this.#server = createServer(
       { cert: readFileSync(this.pki.serverCrt), key: readFileSync(this.pki.serverKey) },
       (req, res) => {
@@ -36,6 +44,18 @@ export class TestIdp {
           res.writeHead(code, { 'content-type': 'application/json' });
           res.end(JSON.stringify(body));
         };
+        if (req.url?.startsWith('/claims/')) {
+          this.hits.claims++;
+          this.claimAuthorizations.push(req.headers.authorization ?? '');
+          const src = this.claimSources.get(req.url.slice('/claims/'.length));
+          if (!src) return json(404, {});
+          if (src.accessToken && req.headers.authorization !== `Bearer ${src.accessToken}`) return json(401, {});
+          void this.token(src.claims, src.kid).then((jwt) => {
+            res.writeHead(200, { 'content-type': 'application/jwt' });
+            res.end(jwt);
+          });
+          return;
+        }
         if (req.url === '/.well-known/openid-configuration' || req.url === '/custom-discovery') {
           this.hits.discovery++;
           if (this.failDiscovery) return json(this.failDiscovery, { error: 'not yet' });
@@ -54,8 +74,9 @@ export class TestIdp {
     );
   }
 
-  static async start(dir: string): Promise<TestIdp> {
-    const idp = new TestIdp(dir);
+  /** A provider on its own port; with `pki`, serving with another provider's CA and certificate. */
+  static async start(dir: string, pki?: Pki): Promise<TestIdp> {
+    const idp = new TestIdp(dir, pki);
     await new Promise<void>((r) => idp.#server.listen(0, '127.0.0.1', r));
     idp.url = `https://127.0.0.1:${(idp.#server.address() as AddressInfo).port}`;
     return idp;

@@ -109,6 +109,28 @@ describe('apiserver with --oidc-* flags', () => {
     assert.equal(other.out.trim(), 'no', other.err);
   });
 
+  it('distributed groups: kubectl auth whoami shows the groups fetched from the claim source', async () => {
+    idp.claimSources.set('dana', { claims: { groups: ['auditors'] }, accessToken: 'src-access' });
+    const token = await idp.token({
+      sub: 'dana',
+      _claim_names: { groups: 'src1' },
+      _claim_sources: { src1: { endpoint: `${idp.url}/claims/dana`, access_token: 'src-access' } },
+    });
+    const r = await kubectl({ kubeconfig: tokenKubeconfig(f, 'oidc'), dir: f.dir }, [
+      'auth',
+      'whoami',
+      `--token=${token}`,
+      '-o',
+      'json',
+    ]);
+    assert.equal(r.status, 0, r.err);
+    assert.deepEqual(JSON.parse(r.out).status.userInfo.groups, ['oidc:auditors', 'system:authenticated']);
+    // A source that refuses: 401, with the reason in the apiserver's log only.
+    idp.claimSources.set('dana', { claims: { groups: ['auditors'] }, accessToken: 'rotated' });
+    const denied = await curl(f, '/api/v1/namespaces', ['-H', `Authorization: Bearer ${token}`], false);
+    assert.equal(denied.code, 401, denied.body);
+  });
+
   it('a bad token is 401 Unauthorized, never anonymous', async () => {
     const now = Math.floor(Date.now() / 1000);
     const bad = [

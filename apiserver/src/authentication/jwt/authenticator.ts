@@ -5,14 +5,12 @@
 // and messages are go-oidc's and upstream's; messages go to the log, never the token.
 
 import { AuthenticationError, type TokenAuthenticator, type UserInfo } from '@mkube/shared/auth';
-import { type CryptoKey, compactVerify, decodeProtectedHeader } from 'jose';
 import { celValue, stringList } from './cel.js';
+import { ClaimResolver, DistributedClaimError } from './distributedclaims.js';
 import type { RemoteProvider } from './provider.js';
 import type { JWTAuthenticator } from './types.js';
 import type { CompiledMappings } from './validation.js';
-
-/** go-oidc's allowance for clock skew on `nbf`. */
-const NBF_LEEWAY_S = 5 * 60;
+import { type Claims, jsonType, parseUntrustedIssuer, TokenVerificationError, verifyIdToken } from './verify.js';
 
 export interface JwtAuthenticatorOptions {
   readonly config: JWTAuthenticator;
@@ -22,9 +20,9 @@ export interface JwtAuthenticatorOptions {
   readonly provider: RemoteProvider;
   /** Seconds since the epoch (tests). */
   readonly now?: () => number;
+  /** A distributed-claims issuer that could not be discovered (never with token data). */
+  readonly onDistributedClaimsError?: (issuer: string, message: string) => void;
 }
-
-type Claims = Record<string, unknown>;
 
 const fail = (message: string): never => {
   throw new AuthenticationError('TOKEN_INVALID', message);
@@ -32,18 +30,8 @@ const fail = (message: string): never => {
 
 /** The token's `iss` without verifying anything (untrustedIssuer); undefined when not a compact JWT. */
 export function untrustedIssuer(token: string): string | undefined {
-  if (token.trimStart().startsWith('{')) return undefined;
-  const parts = token.split('.');
-  if (parts.length !== 3) return undefined;
-  try {
-    const claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { iss?: unknown } | null;
-    const iss = claims?.iss;
-    if (typeof iss !== 'string') return undefined;
-    // The legacy Google issuer, coalesced as upstream does.
-    return iss === 'accounts.google.com' ? 'https://accounts.google.com' : iss;
-  } catch {
-    return undefined;
-  }
+  const iss = parseUntrustedIssuer(token);
+  return typeof iss === 'string' ? iss : undefined;
 }
 
 export class JwtAuthenticator implements TokenAuthenticator {
@@ -51,89 +39,60 @@ export class JwtAuthenticator implements TokenAuthenticator {
   readonly #opts: JwtAuthenticatorOptions;
   readonly #provider: RemoteProvider;
   readonly #now: () => number;
+  readonly #resolver: ClaimResolver | undefined;
 
   constructor(opts: JwtAuthenticatorOptions) {
     this.#opts = opts;
     this.issuerURL = opts.config.issuer.url;
     this.#now = opts.now ?? (() => Date.now() / 1000);
     this.#provider = opts.provider;
+    // Upstream resolves distributed claims for the groups claim only, and only when it is a claim
+    // (not an expression).
+    const groupsClaim = opts.config.claimMappings.groups?.claim;
+    if (groupsClaim) {
+      this.#resolver = new ClaimResolver({
+        claim: groupsClaim,
+        audiences: opts.config.issuer.audiences,
+        signingAlgs: opts.signingAlgs,
+        ...(opts.config.issuer.certificateAuthority ? { caPem: opts.config.issuer.certificateAuthority } : {}),
+        now: this.#now,
+        ...(opts.onDistributedClaimsError ? { onError: opts.onDistributedClaimsError } : {}),
+      });
+    }
+  }
+
+  /** Releases the distributed-claims verifiers and their connections. */
+  async close(): Promise<void> {
+    await this.#resolver?.close();
   }
 
   async authenticateToken(token: string): Promise<UserInfo | null> {
     if (untrustedIssuer(token) !== this.issuerURL) return null;
     if (!this.#provider.initialized) fail('oidc: authenticator not initialized');
     const claims = await this.#verify(token);
+    if (this.#resolver) {
+      try {
+        await this.#resolver.expand(claims);
+      } catch (e) {
+        if (e instanceof DistributedClaimError) fail(`oidc: could not expand distributed claims: ${e.message}`);
+        throw e;
+      }
+    }
     return this.#user(claims);
   }
 
   async #verify(token: string): Promise<Claims> {
-    let alg: string | undefined;
-    let kid: string | undefined;
     try {
-      const h = decodeProtectedHeader(token);
-      alg = h.alg;
-      kid = h.kid;
+      return await verifyIdToken(token, this.#provider, {
+        issuer: this.#opts.config.issuer.url,
+        audiences: this.#opts.config.issuer.audiences,
+        signingAlgs: this.#opts.signingAlgs,
+        now: this.#now,
+      });
     } catch (e) {
-      fail(`oidc: verify token: oidc: malformed jwt: ${(e as Error).message}`);
+      if (e instanceof TokenVerificationError) fail(`oidc: verify token: ${e.message}`);
+      throw e;
     }
-    const algs = this.#opts.signingAlgs;
-    if (!alg || !algs.includes(alg)) {
-      fail(
-        `oidc: verify token: oidc: id token signed with unsupported algorithm, expected ${goList(algs)} got ${JSON.stringify(alg ?? '')}`,
-      );
-    }
-    const verifyWith = async (keys: CryptoKey[]) => {
-      for (const key of keys) {
-        try {
-          return (await compactVerify(token, key, { algorithms: [alg!] })).payload;
-        } catch {}
-      }
-      return undefined;
-    };
-    // go-oidc's RemoteKeySet: the cached keys first; when none verifies, the provider's keys again
-    // (a rotated key, or one republished under the same kid), then those.
-    let payload = await verifyWith(await this.#provider.candidateKeys(kid, alg!));
-    if (!payload) {
-      await this.#provider.refresh().catch(() => undefined);
-      payload = await verifyWith(await this.#provider.candidateKeys(kid, alg!));
-    }
-    if (!payload) fail('oidc: verify token: failed to verify signature: failed to verify id token signature');
-    let claims: unknown;
-    try {
-      claims = JSON.parse(Buffer.from(payload!).toString('utf8'));
-    } catch (e) {
-      fail(`oidc: verify token: oidc: failed to unmarshal claims: ${(e as Error).message}`);
-    }
-    if (!claims || typeof claims !== 'object' || Array.isArray(claims))
-      fail('oidc: verify token: oidc: malformed jwt claims');
-    const c = claims as Claims;
-    const iss = this.#opts.config.issuer.url;
-    if (c.iss !== iss) {
-      fail(
-        `oidc: verify token: oidc: id token issued by a different provider, expected ${JSON.stringify(iss)} got ${JSON.stringify(c.iss)}`,
-      );
-    }
-    const aud =
-      typeof c.aud === 'string' ? [c.aud] : Array.isArray(c.aud) ? c.aud.filter((a) => typeof a === 'string') : [];
-    const want = this.#opts.config.issuer.audiences;
-    if (!aud.some((a) => want.includes(a))) {
-      fail(
-        want.length === 1
-          ? `oidc: verify token: oidc: expected audience ${JSON.stringify(want[0])} got ${goList(aud)}`
-          : `oidc: expected audience in ${goList([...want].sort())} got ${goList(aud)}`,
-      );
-    }
-    const now = this.#now();
-    const exp = typeof c.exp === 'number' ? c.exp : 0;
-    if (exp < now) {
-      fail(`oidc: verify token: oidc: token is expired (Token Expiry: ${new Date(exp * 1000).toISOString()})`);
-    }
-    if (typeof c.nbf === 'number' && now + NBF_LEEWAY_S < c.nbf) {
-      fail(
-        `oidc: verify token: oidc: current time ${new Date(now * 1000).toISOString()} before the nbf (not before) time: ${new Date(c.nbf * 1000).toISOString()}`,
-      );
-    }
-    return c;
   }
 
   #user(c: Claims): UserInfo {
@@ -245,12 +204,6 @@ function claimString(c: Claims, claim: string, prefix: string): string {
   return v as string;
 }
 
-function jsonType(v: unknown): string {
-  if (Array.isArray(v)) return 'array';
-  if (v === null) return 'null';
-  return typeof v === 'object' ? 'object' : typeof v;
-}
-
 function evaluate(run: () => unknown, what: string): unknown {
   try {
     return run();
@@ -266,9 +219,4 @@ function listResult(run: () => unknown, what: string): string[] | undefined {
   } catch (e) {
     return fail(`oidc: error evaluating ${what}: ${(e as Error).message}`);
   }
-}
-
-/** Go's %q of a []string: ["a" "b"]. */
-function goList(v: readonly unknown[]): string {
-  return `[${v.map((x) => JSON.stringify(String(x))).join(' ')}]`;
 }

@@ -34,6 +34,7 @@ export class RemoteProvider {
   #inflight: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  #firstAttempt: Promise<void> = Promise.resolve();
 
   constructor(opts: ProviderOptions) {
     this.#opts = opts;
@@ -46,6 +47,15 @@ export class RemoteProvider {
 
   /** Starts discovery in the background (PollImmediateUntil). */
   start(): void {
+    this.#firstAttempt = this.#attempt();
+  }
+
+  /** Settles when the first discovery attempt has succeeded or failed (later ones retry in the background). */
+  firstAttempt(): Promise<void> {
+    return this.#firstAttempt;
+  }
+
+  #attempt(): Promise<void> {
     const attempt = async () => {
       this.#timer = undefined;
       if (this.#closed) return;
@@ -57,7 +67,7 @@ export class RemoteProvider {
         if (!this.#closed) this.#timer = setTimeout(attempt, DISCOVERY_RETRY_MS).unref();
       }
     };
-    void attempt();
+    return attempt();
   }
 
   get initialized(): boolean {

@@ -63,9 +63,10 @@ export class JwtAuthenticatorSet implements TokenAuthenticator {
     this.#closed = true;
     if (this.#opts.file) unwatchFile(this.#opts.file);
     const providers = [...this.#providers.values()];
+    const members = this.#members;
     this.#providers.clear();
     this.#members = [];
-    await Promise.all(providers.map((p) => p.close()));
+    await Promise.all([...providers.map((p) => p.close()), ...members.map((m) => m.close())]);
   }
 
   async authenticateToken(token: string): Promise<UserInfo | null> {
@@ -115,12 +116,17 @@ export class JwtAuthenticatorSet implements TokenAuthenticator {
         compiled: e.compiled,
         signingAlgs: this.#opts.signingAlgs,
         provider,
+        onDistributedClaimsError: (issuer, message) =>
+          this.#log.error({ issuer, err: message }, 'oidc authenticator: distributed claims issuer'),
       });
     });
     const retired = [...this.#providers].filter(([k]) => !next.has(k)).map(([, p]) => p);
+    const retiredMembers = this.#members;
     this.#providers = next;
     this.#members = members;
     for (const p of retired) void p.close();
+    // Requests already inside a retired authenticator finish on its connections; they are few and short.
+    for (const m of retiredMembers) void m.close();
   }
 }
 
