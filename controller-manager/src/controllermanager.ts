@@ -349,7 +349,9 @@ async function buildControllers(
   if (on(GC_CONTROLLER)) {
     const l = log.child({ controller: GC_CONTROLLER });
     const resources = await discoverDeletableResources(client, l);
-    controllers.push(new GarbageCollector(client, factory, resources, l, config.concurrentGcSyncs));
+    controllers.push(
+      new GarbageCollector(client, factory, resources, l, config.concurrentGcSyncs, recorder(GC_CONTROLLER)),
+    );
   }
   return { controllers, recorders };
 }

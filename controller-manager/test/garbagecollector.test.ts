@@ -175,6 +175,73 @@ describe('garbage-collector-controller', () => {
     assert.ok(d, 'orphaned, not deleted');
   });
 
+  it('OwnerRefInvalidNamespace: an owner in another namespace is absent; a namespaced owner of a cluster-scoped object never resolves', async () => {
+    const events = async (involved: string) => {
+      const out = await k([
+        'get',
+        'events',
+        '-A',
+        '--field-selector',
+        `reason=OwnerRefInvalidNamespace,involvedObject.name=${involved}`,
+        '-o',
+        'json',
+      ]);
+      return (JSON.parse(out).items as { type: string; message: string; source: { component: string } }[]) ?? [];
+    };
+    await k(['create', 'namespace', 'gc-other']);
+    const o = await owner('ns-owner');
+    // The owner exists, but in "default": from "gc-other" it is absent, so the dependent goes.
+    await c.admin
+      .resource<ConfigMap>({ ...CMS, namespace: 'gc-other' })
+      .create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cross-ns', ownerReferences: [ref(o)] } });
+    await waitFor('cross-ns deleted', () =>
+      c.admin
+        .resource<ConfigMap>({ ...CMS, namespace: 'gc-other' })
+        .get('cross-ns')
+        .then(
+          () => undefined,
+          (e) => (isNotFound(e) ? true : Promise.reject(e)),
+        ),
+    );
+    const cross = await waitFor('its Event', async () =>
+      (await events('cross-ns')).length ? events('cross-ns') : undefined,
+    );
+    assert.equal(cross[0]!.type, 'Warning');
+    assert.equal(cross[0]!.source.component, 'garbage-collector-controller');
+    assert.equal(
+      cross[0]!.message,
+      `ownerRef [v1/ConfigMap, namespace: gc-other, name: ns-owner, uid: ${o.metadata.uid}] does not exist in namespace "gc-other"`,
+    );
+    assert.ok(await get('ns-owner'), 'the owner itself is untouched');
+
+    // A cluster-scoped object naming a namespaced owner (that does not even exist) is never collected.
+    const roles = c.admin.resource<KubeObject>({
+      group: 'rbac.authorization.k8s.io',
+      version: 'v1',
+      resource: 'clusterroles',
+    });
+    await roles.create({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: {
+        name: 'gc-invalid-owner',
+        ownerReferences: [
+          { apiVersion: 'v1', kind: 'ConfigMap', name: 'nowhere', uid: 'a1b2c3d4-0000-4000-8000-000000000000' },
+        ],
+      },
+      rules: [],
+    } as KubeObject);
+    const ev = await waitFor('its Event', async () =>
+      (await events('gc-invalid-owner')).length ? events('gc-invalid-owner') : undefined,
+    );
+    assert.equal(
+      ev[0]!.message,
+      'ownerRef [v1/ConfigMap, namespace: , name: nowhere, uid: a1b2c3d4-0000-4000-8000-000000000000] does not exist in namespace ""',
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.ok(await roles.get('gc-invalid-owner'), 'still there');
+  });
+
   it("a node's Lease goes with its Node (cluster-scoped owner, namespaced dependent)", async () => {
     const node = await c.admin
       .resource<Node>({ group: '', version: 'v1', resource: 'nodes' })

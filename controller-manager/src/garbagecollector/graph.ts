@@ -52,6 +52,19 @@ export function identityOf(obj: KubeObject, apiVersion: string, kind: string): O
   };
 }
 
+/**
+ * Whether the dependent's references to this observed owner name it by its coordinates
+ * (ownerReferenceMatchesCoordinates), from a namespace it may be owned from: a namespaced owner
+ * only owns objects in its own namespace.
+ */
+function referenceResolves(dependent: GraphNode, owner: GraphNode): boolean {
+  const o = owner.identity;
+  if (o.namespace && o.namespace !== dependent.identity.namespace) return false;
+  return dependent.owners
+    .filter((r) => r.uid === o.uid)
+    .every((r) => r.name === o.name && r.kind === o.kind && r.apiVersion === o.apiVersion);
+}
+
 export const hasFinalizer = (obj: KubeObject, f: string): boolean => (obj.metadata?.finalizers ?? []).includes(f);
 
 /** What a change to the graph asks the collector to look at. */
@@ -89,6 +102,9 @@ export class DependencyGraph {
         // The owner a dependent named exists after all; it may have been queued as absent.
         node.virtual = false;
         node.identity = identityOf(obj, apiVersion, kind);
+        // Dependents that named it by other coordinates, or from another namespace, may hold a
+        // reference that does not resolve: the collector looks at them (a no-op if it does).
+        for (const d of node.dependents) if (!referenceResolves(d, node)) effects.attemptToDelete.push(d);
       }
       const before = node.owners;
       this.#setOwners(node, owners, effects);
@@ -136,12 +152,15 @@ export class DependencyGraph {
   }
 
   #setOwners(node: GraphNode, owners: readonly OwnerReference[], effects: GraphEffects): void {
-    for (const o of node.owners) {
+    const before = node.owners;
+    for (const o of before) {
       if (owners.some((n) => n.uid === o.uid)) continue;
       const owner = this.#byUid.get(o.uid);
       owner?.dependents.delete(node);
       if (owner?.virtual && owner.dependents.size === 0) this.#byUid.delete(o.uid);
     }
+    node.owners = owners;
+    let recheck = false;
     for (const o of owners) {
       let owner = this.#byUid.get(o.uid);
       if (!owner) {
@@ -152,9 +171,13 @@ export class DependencyGraph {
         );
         this.#byUid.set(o.uid, owner);
         effects.attemptToDelete.push(owner);
+      } else if (!owner.virtual && !before.some((b) => b.uid === o.uid) && !referenceResolves(node, owner)) {
+        // A new reference to an observed owner it does not match (another namespace, name or
+        // kind): the collector checks whether the dependent still has an owner (addDependentToOwners).
+        recheck = true;
       }
       owner.dependents.add(node);
     }
-    node.owners = owners;
+    if (recheck) effects.attemptToDelete.push(node);
   }
 }

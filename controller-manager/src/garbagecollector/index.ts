@@ -15,11 +15,19 @@ import {
 } from '@mkube/shared/api';
 import { isConflict, isNotFound } from '@mkube/shared/apierrors';
 import type { KubeClient, ResourceRef } from '@mkube/shared/client';
+import type { ReferenceEventRecorder } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
 import { type Controller, runQueue, WorkQueue } from '../controller.js';
 import { preferredResources } from '../discovery.js';
 import type { InformerFactory, SharedInformer } from '../informers/index.js';
-import { DependencyGraph, type GraphEffects, type GraphNode, hasFinalizer, type ObjectIdentity } from './graph.js';
+import {
+  DependencyGraph,
+  type GraphEffects,
+  type GraphNode,
+  hasFinalizer,
+  identityOf,
+  type ObjectIdentity,
+} from './graph.js';
 
 export const GC_CONTROLLER = 'garbage-collector-controller';
 /** --concurrent-gc-syncs' default. */
@@ -59,6 +67,15 @@ export async function discoverDeletableResources(client: KubeClient, log: Logger
   return out;
 }
 
+interface Classified {
+  /** Owners that exist. */
+  readonly solid: OwnerReference[];
+  /** Gone, or never there (a namespaced owner looked for in the dependent's namespace). */
+  readonly dangling: OwnerReference[];
+  /** Being deleted in the foreground. */
+  readonly waiting: OwnerReference[];
+}
+
 const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
 const show = (id: ObjectIdentity) =>
   `${id.apiVersion}/${id.kind}, namespace: ${id.namespace || '""'}, name: ${id.name}, uid: ${id.uid}`;
@@ -78,6 +95,7 @@ export class GarbageCollector implements Controller {
     resources: readonly ResourceMapping[],
     readonly log: Logger,
     readonly workers = GC_WORKERS,
+    readonly recorder?: ReferenceEventRecorder,
   ) {
     for (const m of resources) {
       this.#byGroupKind.set(`${m.ref.group}/${m.kind}`, m);
@@ -153,7 +171,10 @@ export class GarbageCollector implements Controller {
     }
     const refs = latest.metadata?.ownerReferences ?? [];
     if (refs.length === 0) return;
-    const { solid, dangling, waiting } = await this.#classifyOwners(latest, m, refs);
+    const classified = await this.#classifyOwners(latest, m, refs);
+    // A reference that can never resolve: left alone, as upstream.
+    if (!classified) return;
+    const { solid, dangling, waiting } = classified;
     const id = show(node.identity);
     if (solid.length > 0) {
       if (dangling.length + waiting.length === 0) return;
@@ -197,17 +218,23 @@ export class GarbageCollector implements Controller {
     dependent: KubeObject,
     m: ResourceMapping,
     refs: readonly OwnerReference[],
-  ): Promise<{ solid: OwnerReference[]; dangling: OwnerReference[]; waiting: OwnerReference[] }> {
+  ): Promise<Classified | undefined> {
     const solid: OwnerReference[] = [];
     const dangling: OwnerReference[] = [];
     const waiting: OwnerReference[] = [];
     const namespace = dependent.metadata?.namespace ?? '';
     for (const ref of refs) {
       const om = this.#mapping(ref.apiVersion, ref.kind);
-      // A cluster-scoped object cannot be owned by a namespaced one (OwnerRefInvalidNamespace).
       if (!m.namespaced && om.namespaced) {
-        dangling.push(ref);
-        continue;
+        // A cluster-scoped object cannot be owned by a namespaced one: the reference can never
+        // resolve, so the object is never collected (upstream's namespacedOwnerOfClusterScopedObjectErr),
+        // and the Event says why.
+        this.log.info(
+          { item: show(identityOf(dependent, m.apiVersion, m.kind)) },
+          'item is cluster-scoped, but refers to a namespaced owner',
+        );
+        this.#reportInvalidNamespaceOwnerRef(dependent, m, ref);
+        return undefined;
       }
       const owner = await this.#live(
         {
@@ -219,11 +246,31 @@ export class GarbageCollector implements Controller {
         },
         om,
       );
-      if (!owner) dangling.push(ref);
-      else if (owner.metadata?.deletionTimestamp && hasFinalizer(owner, FINALIZER_DELETE_DEPENDENTS)) waiting.push(ref);
+      if (!owner) {
+        dangling.push(ref);
+        // The owner exists, in another namespace: a namespaced owner must be in its dependent's.
+        const seen = this.graph.get(ref.uid);
+        if (om.namespaced && seen && !seen.virtual && seen.identity.namespace !== namespace) {
+          this.#reportInvalidNamespaceOwnerRef(dependent, m, ref);
+        }
+      } else if (owner.metadata?.deletionTimestamp && hasFinalizer(owner, FINALIZER_DELETE_DEPENDENTS))
+        waiting.push(ref);
       else solid.push(ref);
     }
     return { solid, dangling, waiting };
+  }
+
+  /** reportInvalidNamespaceOwnerRef: a Warning on the dependent, in upstream's words. */
+  #reportInvalidNamespaceOwnerRef(dependent: KubeObject, m: ResourceMapping, ref: OwnerReference): void {
+    const md = dependent.metadata ?? {};
+    const ns = md.namespace ?? '';
+    const owner = `[${ref.apiVersion}/${ref.kind}, namespace: ${ns}, name: ${ref.name}, uid: ${ref.uid}]`;
+    this.recorder?.eventFor(
+      { apiVersion: m.apiVersion, kind: m.kind, name: md.name, uid: md.uid, ...(ns ? { namespace: ns } : {}) },
+      'Warning',
+      'OwnerRefInvalidNamespace',
+      `ownerRef ${owner} does not exist in namespace ${JSON.stringify(ns)}`,
+    );
   }
 
   /** processDeletingDependentsItem: the owner's finalizer goes once no blocking dependent is left. */
