@@ -41,7 +41,12 @@ import {
 } from './clustertrustbundlepublisher/index.js';
 import type { Controller } from './controller.js';
 import { DisruptionController, type DisruptionTimeouts, PDB_REF } from './disruption/index.js';
-import { discoverDeletableResources, GarbageCollector, GC_CONTROLLER } from './garbagecollector/index.js';
+import {
+  discoverDeletableResources,
+  GarbageCollector,
+  GC_CONTROLLER,
+  GC_RESYNC_PERIOD_MS,
+} from './garbagecollector/index.js';
 import { InformerFactory, RESOURCES } from './informers/index.js';
 import { LeaderElector } from './leaderelection/index.js';
 import { NamespaceController } from './namespace/index.js';
@@ -348,9 +353,12 @@ async function buildControllers(
   }
   if (on(GC_CONTROLLER)) {
     const l = log.child({ controller: GC_CONTROLLER });
-    const resources = await discoverDeletableResources(client, l);
+    const { resources } = await discoverDeletableResources(client, l);
     controllers.push(
-      new GarbageCollector(client, factory, resources, l, config.concurrentGcSyncs, recorder(GC_CONTROLLER)),
+      new GarbageCollector(client, factory, resources, l, config.concurrentGcSyncs, recorder(GC_CONTROLLER), {
+        discover: () => discoverDeletableResources(client, l),
+        periodMs: GC_RESYNC_PERIOD_MS,
+      }),
     );
   }
   return { controllers, recorders };

@@ -9,7 +9,13 @@ import { after, before, describe, it } from 'node:test';
 import type { ConfigMap, KubeObject, Lease, Node, OwnerReference } from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
 import { curl, kubectl } from '../../apiserver/test/server/fixture.ts';
-import { type Cluster, startCluster, waitFor } from './fixture.ts';
+import {
+  type DeletableResources,
+  discoverDeletableResources,
+  GarbageCollector,
+} from '../src/garbagecollector/index.ts';
+import { InformerFactory } from '../src/informers/index.ts';
+import { type Cluster, quietLog, startCluster, waitFor } from './fixture.ts';
 
 const CMS = { group: '', version: 'v1', resource: 'configmaps', namespace: 'default' } as const;
 
@@ -321,5 +327,87 @@ describe('garbage-collector-controller', () => {
       'jsonpath={.rules[0].verbs}',
     ]);
     assert.match(out, /delete/);
+  });
+});
+
+describe('garbage collector: rediscovery (GarbageCollector.Sync)', () => {
+  let c: Cluster;
+  const stop = new AbortController();
+  before(async () => {
+    c = await startCluster();
+  });
+  after(async () => {
+    stop.abort();
+    await c?.close();
+  });
+
+  it('watches a resource discovery serves later, stops watching one it no longer serves, keeps a group that failed', async () => {
+    const log = quietLog();
+    const all = (await discoverDeletableResources(c.admin, log)).resources;
+    const LEASES = 'coordination.k8s.io/v1/leases';
+    const withoutLeases = all.filter((m) => m.ref.resource !== 'leases');
+    // What "discovery" answers next: first without Leases (as if their API were not served yet).
+    let answer: DeletableResources = { resources: withoutLeases, failedGroupVersions: new Set() };
+    const factory = new InformerFactory(c.admin, log);
+    const gc = new GarbageCollector(c.admin, factory, withoutLeases, log, 4, undefined, {
+      discover: async () => answer,
+      periodMs: 200,
+    });
+    factory.start(stop.signal);
+    void gc.run(stop.signal);
+    assert.ok(!gc.monitored.includes(LEASES));
+
+    const leases = c.admin.resource<Lease>({
+      group: 'coordination.k8s.io',
+      version: 'v1',
+      resource: 'leases',
+      namespace: 'default',
+    });
+    const cms = c.admin.resource<ConfigMap>(CMS);
+    const lease = (name: string, owner: KubeObject) =>
+      leases.create({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: {
+          name,
+          ownerReferences: [
+            { apiVersion: 'v1', kind: 'ConfigMap', name: owner.metadata!.name!, uid: owner.metadata!.uid! },
+          ],
+        },
+        spec: {},
+      });
+    const leaseGone = (name: string) =>
+      leases.get(name).then(
+        () => false,
+        (e) => (isNotFound(e) ? true : Promise.reject(e)),
+      );
+
+    const o1 = await cms.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'rediscover-1' } });
+    await lease('dep-1', o1);
+    await cms.delete('rediscover-1');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await leaseGone('dep-1'), false, 'Leases are not watched yet: nothing collects dep-1');
+
+    answer = { resources: all, failedGroupVersions: new Set() };
+    await waitFor('Leases watched', async () => gc.monitored.includes(LEASES) || undefined);
+    await waitFor('dep-1 collected once its resource is watched', async () => (await leaseGone('dep-1')) || undefined);
+
+    // Its group fails discovery: the monitor stays.
+    answer = { resources: withoutLeases, failedGroupVersions: new Set(['coordination.k8s.io/v1']) };
+    await new Promise((r) => setTimeout(r, 600));
+    assert.ok(gc.monitored.includes(LEASES), 'a group that did not answer keeps its monitor');
+
+    // Discovery no longer lists it: no longer watched, so a new dangling Lease stays.
+    answer = { resources: withoutLeases, failedGroupVersions: new Set() };
+    await waitFor('Leases no longer watched', async () => !gc.monitored.includes(LEASES) || undefined);
+    const o2 = await cms.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'rediscover-2' } });
+    await lease('dep-2', o2);
+    await cms.delete('rediscover-2');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await leaseGone('dep-2'), false);
+
+    // And back: watched again, its informer relists, dep-2 goes.
+    answer = { resources: all, failedGroupVersions: new Set() };
+    await waitFor('dep-2 collected after the resource came back', async () => (await leaseGone('dep-2')) || undefined);
   });
 });

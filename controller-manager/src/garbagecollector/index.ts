@@ -6,6 +6,7 @@
 // dependents with blockOwnerDeletion are gone; one deleted with Orphan has its dependents' references
 // to it removed, then its `orphan` finalizer. Every decision is made on objects read live, with
 // preconditions, so a stale cache never deletes the wrong object.
+import { setMaxListeners } from 'node:events';
 import {
   type DeleteOptions,
   FINALIZER_DELETE_DEPENDENTS,
@@ -14,7 +15,7 @@ import {
   type OwnerReference,
 } from '@mkube/shared/api';
 import { isConflict, isNotFound } from '@mkube/shared/apierrors';
-import type { KubeClient, ResourceRef } from '@mkube/shared/client';
+import { type KubeClient, type ResourceRef, sleep } from '@mkube/shared/client';
 import type { ReferenceEventRecorder } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
 import { type Controller, runQueue, WorkQueue } from '../controller.js';
@@ -45,12 +46,29 @@ export interface ResourceMapping {
   readonly namespaced: boolean;
 }
 
+/** What discovery found deletable, and the group versions that did not answer. */
+export interface DeletableResources {
+  readonly resources: ResourceMapping[];
+  readonly failedGroupVersions: ReadonlySet<string>;
+}
+
+/** Rediscovery (upstream's GarbageCollector.Sync): how, and how often. */
+export interface GcResync {
+  readonly discover: () => Promise<DeletableResources>;
+  readonly periodMs: number;
+}
+
+/** How often the collector rediscovers resources, as kube-controller-manager's 30 s. */
+export const GC_RESYNC_PERIOD_MS = 30_000;
+
 /** GetDeletableResources: the preferred version of every resource that can be listed, watched and deleted. */
-export async function discoverDeletableResources(client: KubeClient, log: Logger): Promise<ResourceMapping[]> {
+export async function discoverDeletableResources(client: KubeClient, log: Logger): Promise<DeletableResources> {
   // An aggregated API that does not answer: its objects are not collected (upstream goes on too).
-  const lists = await preferredResources(client, (groupVersion, err) =>
-    log.warn({ groupVersion, err: err.message }, 'failed to discover some groups'),
-  );
+  const failedGroupVersions = new Set<string>();
+  const lists = await preferredResources(client, (groupVersion, err) => {
+    failedGroupVersions.add(groupVersion);
+    log.warn({ groupVersion, err: err.message }, 'failed to discover some groups');
+  });
   const out: ResourceMapping[] = [];
   for (const { group, version, list } of lists) {
     for (const r of list.resources ?? []) {
@@ -64,7 +82,19 @@ export async function discoverDeletableResources(client: KubeClient, log: Logger
       });
     }
   }
-  return out;
+  return { resources: out, failedGroupVersions };
+}
+
+const monitorKey = (m: ResourceMapping) => `${m.apiVersion}/${m.ref.resource}`;
+
+/** One watched resource (upstream's monitor); kept, inactive, when its resource is no longer served. */
+interface Monitor {
+  readonly mapping: ResourceMapping;
+  readonly informer: SharedInformer<KubeObject>;
+  /** Its events change the graph. */
+  active: boolean;
+  /** Its informer was stopped (no other controller read it). */
+  stopped: boolean;
 }
 
 interface Classified {
@@ -87,40 +117,110 @@ export class GarbageCollector implements Controller {
   readonly graph = new DependencyGraph();
   /** `group/Kind` → its resource (an ownerReference may name any served version of the group). */
   readonly #byGroupKind = new Map<string, ResourceMapping>();
-  readonly #informers: SharedInformer<KubeObject>[] = [];
+  readonly #monitors = new Map<string, Monitor>();
 
   constructor(
     readonly client: KubeClient,
-    factory: InformerFactory,
+    readonly factory: InformerFactory,
     resources: readonly ResourceMapping[],
     readonly log: Logger,
     readonly workers = GC_WORKERS,
     readonly recorder?: ReferenceEventRecorder,
+    /** Rediscovery of the served resources; none: the first discovery's for good. */
+    readonly resync?: GcResync,
   ) {
-    for (const m of resources) {
-      this.#byGroupKind.set(`${m.ref.group}/${m.kind}`, m);
-      const observe = (o: KubeObject) => this.#apply(this.graph.observe(o, m.apiVersion, m.kind));
-      const informer = factory.informerFor<KubeObject>(m.ref, {}, { awaited: false });
-      this.#informers.push(informer);
-      informer.addEventHandler({
-        onAdd: observe,
-        onUpdate: (_old, cur) => observe(cur),
-        onDelete: (o) => this.#apply(this.graph.remove(o.metadata?.uid ?? '')),
-      });
+    for (const m of resources) this.#monitor(m);
+  }
+
+  /** The resources watched now, as `<apiVersion>/<resource>`. */
+  get monitored(): string[] {
+    return [...this.#monitors].filter(([, mon]) => mon.active).map(([k]) => k);
+  }
+
+  /** Watches a resource into the graph (again, after it went away and came back: a new informer). */
+  #monitor(m: ResourceMapping): void {
+    this.#byGroupKind.set(`${m.ref.group}/${m.kind}`, m);
+    const prior = this.#monitors.get(monitorKey(m));
+    // Still running (it was shared, so it could not be stopped): its handlers apply again.
+    if (prior && !prior.stopped) {
+      prior.active = true;
+      return;
     }
+    const informer = this.factory.informerFor<KubeObject>(m.ref, {}, { awaited: false });
+    const mon: Monitor = { mapping: m, informer, active: true, stopped: false };
+    this.#monitors.set(monitorKey(m), mon);
+    const observe = (o: KubeObject) => {
+      if (mon.active) this.#apply(this.graph.observe(o, m.apiVersion, m.kind));
+    };
+    informer.addEventHandler({
+      onAdd: observe,
+      onUpdate: (_old, cur) => observe(cur),
+      onDelete: (o) => {
+        if (mon.active) this.#apply(this.graph.remove(o.metadata?.uid ?? ''));
+      },
+    });
   }
 
   async run(signal: AbortSignal): Promise<void> {
     // As upstream: wait for the graph a while, then go on (every decision reads the objects live).
     const timeout = AbortSignal.any([signal, AbortSignal.timeout(GRAPH_SYNC_TIMEOUT_MS)]);
-    const synced = await Promise.all(this.#informers.map((i) => i.lw.waitForSync(timeout)));
+    // One waiter per monitor: dozens, by design.
+    setMaxListeners(0, timeout);
+    const synced = await Promise.all([...this.#monitors.values()].map((m) => m.informer.lw.waitForSync(timeout)));
     if (signal.aborted) return;
     if (!synced.every(Boolean))
       this.log.warn('timed out waiting for dependency graph builder sync during GC sync; going on');
     await Promise.all([
       runQueue(this.attemptToDelete, this.workers, (uid) => this.#attemptToDeleteItem(uid), this.log, signal),
       runQueue(this.attemptToOrphan, this.workers, (uid) => this.#attemptToOrphanItem(uid), this.log, signal),
+      this.#resyncLoop(signal),
     ]);
+  }
+
+  async #resyncLoop(signal: AbortSignal): Promise<void> {
+    if (!this.resync) return;
+    while (!signal.aborted) {
+      await sleep(this.resync.periodMs, signal);
+      if (signal.aborted) return;
+      try {
+        await this.resyncMonitors(signal);
+      } catch (e) {
+        this.log.warn({ err: (e as Error).message }, 'failed to discover resources; keeping the monitors');
+      }
+    }
+  }
+
+  /**
+   * GarbageCollector.Sync: watches resources discovery now serves (an APIService added since) and
+   * stops watching those it no longer does. A group that did not answer keeps its monitors, and an
+   * empty discovery changes nothing, as upstream. True when something changed.
+   */
+  async resyncMonitors(signal: AbortSignal): Promise<boolean> {
+    const { resources, failedGroupVersions } = await this.resync!.discover();
+    if (resources.length === 0) {
+      this.log.info('no resources reported by discovery, skipping garbage collector sync');
+      return false;
+    }
+    const next = new Map(resources.map((m) => [monitorKey(m), m]));
+    for (const [k, mon] of this.#monitors) {
+      if (mon.active && !next.has(k) && failedGroupVersions.has(mon.mapping.apiVersion)) next.set(k, mon.mapping);
+    }
+    const added = [...next].filter(([k]) => !this.#monitors.get(k)?.active).map(([, m]) => m);
+    const removed = [...this.#monitors.values()].filter((mon) => mon.active && !next.has(monitorKey(mon.mapping)));
+    if (added.length === 0 && removed.length === 0) return false;
+    for (const mon of removed) {
+      mon.active = false;
+      const gk = `${mon.mapping.ref.group}/${mon.mapping.kind}`;
+      if (this.#byGroupKind.get(gk) === mon.mapping) this.#byGroupKind.delete(gk);
+      mon.stopped = this.factory.stopUnshared(mon.mapping.ref);
+    }
+    for (const m of added) this.#monitor(m);
+    this.factory.start(signal);
+    this.log.info(
+      { added: added.map(monitorKey), removed: removed.map((mon) => monitorKey(mon.mapping)) },
+      'syncing garbage collector with updated resources from discovery',
+    );
+    return true;
   }
 
   #apply(e: GraphEffects): void {

@@ -51,12 +51,16 @@ export class SharedInformer<T extends KubeObject> {
   }
 }
 
+const informerKey = (ref: ResourceRef, opts: InformerOptions) =>
+  JSON.stringify([ref.group, ref.version, ref.resource, ref.namespace ?? '', opts]);
+
 export class InformerFactory {
   readonly #informers = new Map<string, SharedInformer<KubeObject>>();
   /** Informers the start does not wait for (only the garbage collector reads them). */
   readonly #unawaited = new Set<string>();
-  readonly #running = new Set<string>();
+  readonly #running = new Map<string, AbortController>();
   readonly #runs: Promise<void>[] = [];
+  readonly #stopSignals = new WeakSet<AbortSignal>();
 
   constructor(
     readonly client: KubeClient,
@@ -72,7 +76,7 @@ export class InformerFactory {
     opts: InformerOptions = {},
     { awaited = true }: { awaited?: boolean } = {},
   ): SharedInformer<T> {
-    const key = JSON.stringify([ref.group, ref.version, ref.resource, ref.namespace ?? '', opts]);
+    const key = informerKey(ref, opts);
     let inf = this.#informers.get(key);
     if (!inf) {
       inf = new SharedInformer<KubeObject>(this.client, ref, opts, this.log);
@@ -86,11 +90,40 @@ export class InformerFactory {
 
   /** Starts every informer not yet running; they stop when `signal` aborts. */
   start(signal: AbortSignal): void {
+    // One listener per signal stops every informer running then or started later (each has its own
+    // controller, so one can be stopped alone).
+    if (!this.#stopSignals.has(signal)) {
+      this.#stopSignals.add(signal);
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const c of this.#running.values()) c.abort();
+        },
+        { once: true },
+      );
+    }
     for (const [key, inf] of this.#informers) {
       if (this.#running.has(key)) continue;
-      this.#running.add(key);
-      this.#runs.push(inf.lw.run(signal));
+      const own = new AbortController();
+      if (signal.aborted) own.abort();
+      this.#running.set(key, own);
+      this.#runs.push(inf.lw.run(own.signal));
     }
+  }
+
+  /**
+   * Stops and forgets an informer only its `awaited: false` reader uses (the garbage collector's, for
+   * a resource no longer served); one another controller reads keeps running. Asking for it again
+   * makes a new one.
+   */
+  stopUnshared(ref: ResourceRef, opts: InformerOptions = {}): boolean {
+    const key = informerKey(ref, opts);
+    if (!this.#unawaited.has(key)) return false;
+    this.#running.get(key)?.abort();
+    this.#running.delete(key);
+    this.#informers.delete(key);
+    this.#unawaited.delete(key);
+    return true;
   }
 
   /** True once every informer has listed once; false if `signal` aborts first. */
