@@ -233,6 +233,41 @@ export const CONTROLLER_MANAGER_FLAGS: readonly FlagSpec[] = [
       'If set, any request presenting a client certificate signed by one of the authorities in the client-ca-file is authenticated with an identity corresponding to the CommonName of the client certificate.',
   },
   {
+    name: 'requestheader-client-ca-file',
+    type: 'string',
+    usage:
+      'Root certificate bundle to use to verify client certificates on incoming requests before trusting usernames in headers specified by --requestheader-username-headers. WARNING: generally do not depend on authorization being already done for incoming requests.',
+  },
+  {
+    name: 'requestheader-allowed-names',
+    type: 'stringSlice',
+    usage:
+      'List of client certificate common names to allow to provide usernames in headers specified by --requestheader-username-headers. If empty, any client certificate validated by the authorities in --requestheader-client-ca-file is allowed.',
+  },
+  {
+    name: 'requestheader-username-headers',
+    type: 'stringSlice',
+    default: ['x-remote-user'],
+    usage: 'List of request headers to inspect for usernames. X-Remote-User is common.',
+  },
+  {
+    name: 'requestheader-uid-headers',
+    type: 'stringSlice',
+    usage: 'List of request headers to inspect for UIDs. X-Remote-Uid is suggested.',
+  },
+  {
+    name: 'requestheader-group-headers',
+    type: 'stringSlice',
+    default: ['x-remote-group'],
+    usage: 'List of request headers to inspect for groups. X-Remote-Group is suggested.',
+  },
+  {
+    name: 'requestheader-extra-headers-prefix',
+    type: 'stringSlice',
+    default: ['x-remote-extra-'],
+    usage: 'List of request header prefixes to inspect. X-Remote-Extra- is suggested.',
+  },
+  {
     name: 'authentication-kubeconfig',
     type: 'string',
     usage:

@@ -17,6 +17,7 @@ import {
 } from '@mkube/shared/kubeconfig';
 import { CertificateAuthority, encodePrivateKeyPem, generateKeyPair, parseCertificatesPem } from '@mkube/shared/pki';
 import { type TLSServingOptions, tlsServingOptions } from '@mkube/shared/tls';
+import { requestHeaderFromConfigMap } from './authenticationinfo.js';
 
 export interface SecureServingConfig {
   readonly port: number;
@@ -36,6 +37,12 @@ export interface SecureServingConfig {
   readonly clientCAFile?: string;
   /** The client CA is the apiserver's published one: watched, so a new bundle takes effect. */
   readonly clientCAFromConfigMap?: boolean;
+  /** --requestheader-client-ca-file (read again when it changes) and the other --requestheader-* flags. */
+  readonly requestHeader?: RequestHeaderFlags;
+  /** The request-header settings are the apiserver's published ones: watched. */
+  readonly requestHeaderFromConfigMap?: boolean;
+  /** ConfigMap extension-apiserver-authentication's data as looked up at start. */
+  readonly authenticationInfo?: Record<string, string>;
   readonly authentication?: { readonly credentials: ResolvedCredentials; readonly cacheTtlMs: number };
   readonly authorization?: {
     readonly credentials: ResolvedCredentials;
@@ -45,6 +52,16 @@ export interface SecureServingConfig {
   readonly alwaysAllowPaths: readonly string[];
   /** Groups allowed everything without asking (upstream: system:masters). */
   readonly alwaysAllowGroups: readonly string[];
+}
+
+export interface RequestHeaderFlags {
+  readonly caPem: string;
+  readonly caFile: string;
+  readonly allowedNames: readonly string[];
+  readonly usernameHeaders: readonly string[];
+  readonly uidHeaders: readonly string[];
+  readonly groupHeaders: readonly string[];
+  readonly extraHeaderPrefixes: readonly string[];
 }
 
 const PAIR_NAME = 'kube-controller-manager';
@@ -87,8 +104,8 @@ async function selfSigned(bindAddress: string): Promise<{ certPem: string; keyPe
   return { certPem: leaf.pem + caPem, keyPem: encodePrivateKeyPem(key) };
 }
 
-/** The client CA the apiserver publishes for servers that delegate authentication (upstream's lookup). */
-async function lookupClientCA(creds: ResolvedCredentials): Promise<string | undefined> {
+/** What the apiserver publishes for servers that delegate authentication (upstream's lookup). */
+async function lookupAuthenticationInfo(creds: ResolvedCredentials): Promise<Record<string, string>> {
   const client = createClient({ ...clientOptionsFrom(creds), timeoutMs: 10_000 });
   try {
     const cm = await client
@@ -99,8 +116,7 @@ async function lookupClientCA(creds: ResolvedCredentials): Promise<string | unde
         namespace: AUTHENTICATION_INFO.namespace,
       })
       .get(AUTHENTICATION_INFO.name);
-    const pem = cm.data?.['client-ca-file'];
-    return pem && parseCertificatesPem(pem).length > 0 ? pem : undefined;
+    return cm.data ?? {};
   } finally {
     await client.close({ graceMs: 0 });
   }
@@ -180,16 +196,47 @@ export async function loadSecureServing(
     str(flags['authentication-kubeconfig']),
     problems,
   );
-  const lookup = !caFile && !!authnCreds && !flags['authentication-skip-lookup'];
-  if (lookup) {
+  const rhFile = str(flags['requestheader-client-ca-file']);
+  const rhPem = readCertificates('requestheader-client-ca-file', rhFile, problems).pem;
+  const list = (name: string) => (flags[name] as string[] | undefined) ?? [];
+  const requestHeader: RequestHeaderFlags | undefined =
+    rhFile && rhPem
+      ? {
+          caPem: rhPem,
+          caFile: rhFile,
+          allowedNames: list('requestheader-allowed-names'),
+          usernameHeaders: list('requestheader-username-headers'),
+          uidHeaders: list('requestheader-uid-headers'),
+          groupHeaders: list('requestheader-group-headers'),
+          extraHeaderPrefixes: list('requestheader-extra-headers-prefix'),
+        }
+      : undefined;
+  const canLookup = !!authnCreds && !flags['authentication-skip-lookup'];
+  const lookup = !caFile && canLookup;
+  const rhLookup = !rhFile && canLookup;
+  let authenticationInfo: Record<string, string> | undefined;
+  if (lookup || rhLookup) {
     try {
-      clientCAPem = await lookupClientCA(authnCreds);
+      authenticationInfo = await lookupAuthenticationInfo(authnCreds!);
+      const pem = authenticationInfo['client-ca-file'];
+      if (lookup) clientCAPem = pem && parseCertificatesPem(pem).length > 0 ? pem : undefined;
+      if (rhLookup) {
+        try {
+          requestHeaderFromConfigMap(authenticationInfo);
+        } catch (e) {
+          problems.push({
+            code: 'BAD_VALUE',
+            flag: 'authentication-kubeconfig',
+            message: `configmap/${AUTHENTICATION_INFO.name} in ${AUTHENTICATION_INFO.namespace}: ${(e as Error).message}`,
+          });
+        }
+      }
     } catch (e) {
       if (!flags['authentication-tolerate-lookup-failure']) {
         problems.push({
           code: 'BAD_VALUE',
           flag: 'authentication-kubeconfig',
-          message: `unable to get configmap/${AUTHENTICATION_INFO.name} in ${AUTHENTICATION_INFO.namespace} (${(e as Error).message}); give --client-ca-file, --authentication-skip-lookup or --authentication-tolerate-lookup-failure`,
+          message: `unable to get configmap/${AUTHENTICATION_INFO.name} in ${AUTHENTICATION_INFO.namespace} (${(e as Error).message}); give --client-ca-file and --requestheader-client-ca-file, --authentication-skip-lookup or --authentication-tolerate-lookup-failure`,
         });
       }
     }
@@ -210,6 +257,9 @@ export async function loadSecureServing(
     ...(clientCAPem ? { clientCAPem } : {}),
     ...(caFile && clientCAPem ? { clientCAFile: caFile } : {}),
     ...(lookup ? { clientCAFromConfigMap: true } : {}),
+    ...(requestHeader ? { requestHeader } : {}),
+    ...(rhLookup && authenticationInfo ? { requestHeaderFromConfigMap: true } : {}),
+    ...(authenticationInfo ? { authenticationInfo } : {}),
     ...(authnCreds
       ? {
           authentication: {

@@ -1,5 +1,6 @@
 // The secure port's delegated authentication and authorization, as k8s.io/apiserver builds them
-// for kube-controller-manager: a client certificate against --client-ca-file, a bearer token
+// for kube-controller-manager: a front proxy's user in X-Remote-* headers (--requestheader-*), a
+// client certificate against --client-ca-file, a bearer token
 // through a TokenReview (--authentication-kubeconfig), no credentials at all → system:anonymous;
 // then --authorization-always-allow-paths, the system:masters group, and a SubjectAccessReview
 // (--authorization-kubeconfig). Without that kubeconfig everything else is forbidden.
@@ -8,6 +9,7 @@ import {
   type Authorizer,
   anonymousAuthenticator,
   bearerTokenAuthenticator,
+  requestHeaderAuthenticator,
   unionAuthenticator,
   unionAuthorizer,
   webhookAuthorizer,
@@ -16,17 +18,21 @@ import {
   x509Authenticator,
 } from '@mkube/shared/auth';
 import type { KubeClient } from '@mkube/shared/client';
-import { parseCertificatesPem } from '@mkube/shared/pki';
+import { type ParsedCertificate, parseCertificatesPem } from '@mkube/shared/pki';
+import type { RequestHeaderInfo } from '../options/authenticationinfo.js';
 import type { SecureServingConfig } from '../options/serving.js';
-import type { ConfigMapClientCA } from './clientca.js';
 
 export function delegatingAuthenticator(
   cfg: SecureServingConfig,
   client: (() => KubeClient) | undefined,
   /** A client CA kept current (from the published ConfigMap or a reloaded --client-ca-file). */
-  clientCA?: Pick<ConfigMapClientCA, 'roots'>,
+  clientCA?: { readonly roots: readonly ParsedCertificate[] },
+  /** The front proxy's settings now (from the ConfigMap or the --requestheader-* flags); none: no front proxy. */
+  requestHeader?: () => RequestHeaderInfo | undefined,
 ): Authenticator {
+  // Upstream's order: the front proxy first, then client certificates, then bearer tokens.
   const list: Authenticator[] = [];
+  if (requestHeader) list.push(dynamicRequestHeaderAuthenticator(requestHeader));
   if (clientCA) list.push(x509Authenticator({ roots: () => clientCA.roots }));
   else if (cfg.clientCAPem) list.push(x509Authenticator({ roots: parseCertificatesPem(cfg.clientCAPem) }));
   if (client && cfg.authentication) {
@@ -37,6 +43,19 @@ export function delegatingAuthenticator(
   return {
     async authenticate(req) {
       return (await creds.authenticate(req)) ?? anonymousAuthenticator.authenticate(req);
+    },
+  };
+}
+
+/** Request-header authentication with settings that may change (rebuilt when they do). */
+function dynamicRequestHeaderAuthenticator(current: () => RequestHeaderInfo | undefined): Authenticator {
+  let built: { info: RequestHeaderInfo; authn: Authenticator } | undefined;
+  return {
+    async authenticate(req) {
+      const info = current();
+      if (!info) return null;
+      if (built?.info !== info) built = { info, authn: requestHeaderAuthenticator(info) };
+      return built.authn.authenticate(req);
     },
   };
 }

@@ -1,21 +1,39 @@
-// The client CA of the secure port when it comes from ConfigMap kube-system/
-// extension-apiserver-authentication: kept current from a watch on that one ConfigMap, as
-// k8s.io/apiserver's ConfigMapCAController keeps kube-controller-manager's. A bundle that does not
-// parse is logged and ignored (the last good one stays); so is the ConfigMap's deletion.
+// The secure port's client CA and front-proxy (request-header) settings when they come from ConfigMap
+// kube-system/extension-apiserver-authentication: kept current from a watch on that one ConfigMap, as
+// k8s.io/apiserver's ConfigMapCAController and DynamicRequestHeaderController keep
+// kube-controller-manager's. A bundle or list that does not parse is logged and ignored (the last
+// good one stays); so is the ConfigMap's deletion.
 import { AUTHENTICATION_INFO, type ConfigMap } from '@mkube/shared/api';
 import { type KubeClient, ListWatcher } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import { type ParsedCertificate, parseCertificatesPem } from '@mkube/shared/pki';
+import { type RequestHeaderInfo, RH_LISTS, requestHeaderFromConfigMap } from '../options/authenticationinfo.js';
 
-export class ConfigMapClientCA {
+export type { RequestHeaderInfo };
+
+export class ConfigMapAuthenticationInfo {
   #pem: string;
   #roots: readonly ParsedCertificate[];
+  #rhKey: string;
+  #requestHeader: RequestHeaderInfo | undefined;
   readonly #log: Logger;
+  readonly #watch: { readonly clientCA: boolean; readonly requestHeader: boolean };
 
-  constructor(initialPem: string | undefined, log: Logger) {
-    this.#pem = initialPem ?? '';
-    this.#roots = initialPem ? parseCertificatesPem(initialPem) : [];
+  /**
+   * `data`: the ConfigMap's data as looked up at start. `watch` says which parts come from it (the
+   * others come from flags): only those are taken from later versions.
+   */
+  constructor(
+    data: Record<string, string>,
+    watch: { readonly clientCA: boolean; readonly requestHeader: boolean },
+    log: Logger,
+  ) {
+    this.#watch = watch;
     this.#log = log;
+    this.#pem = watch.clientCA ? (data['client-ca-file'] ?? '') : '';
+    this.#roots = this.#pem ? parseCertificatesPem(this.#pem) : [];
+    this.#rhKey = watch.requestHeader ? rhKeyOf(data) : '';
+    this.#requestHeader = watch.requestHeader ? requestHeaderFromConfigMap(data) : undefined;
   }
 
   /** The bundle now: a new array only when it changed (the x509 authenticator keys its cache on it). */
@@ -23,8 +41,18 @@ export class ConfigMapClientCA {
     return this.#roots;
   }
 
+  /** The front proxy's settings now; undefined while the ConfigMap has none. */
+  get requestHeader(): RequestHeaderInfo | undefined {
+    return this.#requestHeader;
+  }
+
   #take(cm: ConfigMap): void {
-    const pem = cm.data?.['client-ca-file'] ?? '';
+    const data = cm.data ?? {};
+    if (this.#watch.clientCA) this.#takeClientCA(data['client-ca-file'] ?? '');
+    if (this.#watch.requestHeader) this.#takeRequestHeader(data);
+  }
+
+  #takeClientCA(pem: string): void {
     if (pem === this.#pem) return;
     let roots: ParsedCertificate[];
     try {
@@ -37,6 +65,29 @@ export class ConfigMapClientCA {
     this.#pem = pem;
     this.#roots = roots;
     this.#log.info({ certificates: roots.length }, 'client CA updated');
+  }
+
+  #takeRequestHeader(data: Record<string, string>): void {
+    const key = rhKeyOf(data);
+    if (key === this.#rhKey) return;
+    let next: RequestHeaderInfo | undefined;
+    try {
+      next = requestHeaderFromConfigMap(data);
+    } catch (e) {
+      this.#log.warn(
+        { err: (e as Error).message },
+        `ignoring the request-header settings of configmap ${AUTHENTICATION_INFO.name}`,
+      );
+      return;
+    }
+    this.#rhKey = key;
+    this.#requestHeader = next;
+    this.#log.info(
+      next
+        ? { certificates: next.roots.length, allowedNames: next.allowedNames, usernameHeaders: next.usernameHeaders }
+        : {},
+      next ? 'request-header settings updated' : 'request-header settings withdrawn',
+    );
   }
 
   /** Watches the ConfigMap until `signal` aborts. */
@@ -53,6 +104,11 @@ export class ConfigMapClientCA {
       handlers: { onAdd: (cm) => this.#take(cm), onUpdate: (_old, cm) => this.#take(cm) },
       logger: this.#log,
     });
-    void lw.run(signal).catch((e: unknown) => this.#log.error({ err: (e as Error).message }, 'client CA watch ended'));
+    void lw
+      .run(signal)
+      .catch((e: unknown) => this.#log.error({ err: (e as Error).message }, 'authentication info watch ended'));
   }
 }
+
+const rhKeyOf = (data: Record<string, string>) =>
+  JSON.stringify([data['requestheader-client-ca-file'] ?? '', ...Object.values(RH_LISTS).map((k) => data[k] ?? '')]);

@@ -4,7 +4,7 @@ import { createClient, type KubeClient } from '@mkube/shared/client';
 import { formatDuration } from '@mkube/shared/flags';
 import { clientOptionsFrom, type ResolvedCredentials } from '@mkube/shared/kubeconfig';
 import type { Logger } from '@mkube/shared/log';
-import { parseCertificatesPem } from '@mkube/shared/pki';
+import { type ParsedCertificate, parseCertificatesPem } from '@mkube/shared/pki';
 import { dynamicCABundle, dynamicCertKeyPair } from '@mkube/shared/tls';
 import { RUNNING_ZONE_DISRUPTION } from '../nodelifecycle/disruption.js';
 import type { ControllerManagerConfig } from '../options/config.js';
@@ -12,7 +12,7 @@ import type { SecureServingConfig } from '../options/serving.js';
 import { RUNNING_QUEUES } from '../workqueue/index.js';
 import { type SecureServer, startSecureServer } from './app.js';
 import { delegatingAuthenticator, delegatingAuthorizer } from './auth.js';
-import { ConfigMapClientCA } from './clientca.js';
+import { ConfigMapAuthenticationInfo, type RequestHeaderInfo } from './clientca.js';
 
 /** How long past the lease duration a leader may go unrenewed before /healthz fails (upstream: 20 s). */
 export const LEADER_HEALTH_TIMEOUT_MS = 20_000;
@@ -129,11 +129,38 @@ export async function serveSecurely(
   if (!s.authorization) log.warn('no --authorization-kubeconfig: every path not always allowed is forbidden');
   const authnClient = clientFor(s.authentication?.credentials);
   const stopWatch = new AbortController();
-  let clientCA: Pick<ConfigMapClientCA, 'roots'> | undefined;
+  let clientCA: { readonly roots: readonly ParsedCertificate[] } | undefined;
+  let requestHeader: (() => RequestHeaderInfo | undefined) | undefined;
   const dynamicLog = log.child({ component: 'dynamic-certificates' });
-  if (s.clientCAFromConfigMap && authnClient) {
-    const fromConfigMap = new ConfigMapClientCA(s.clientCAPem, log);
-    fromConfigMap.run(authnClient(), stopWatch.signal);
+  const fromConfigMap =
+    (s.clientCAFromConfigMap || s.requestHeaderFromConfigMap) && authnClient && s.authenticationInfo
+      ? new ConfigMapAuthenticationInfo(
+          s.authenticationInfo,
+          { clientCA: !!s.clientCAFromConfigMap, requestHeader: !!s.requestHeaderFromConfigMap },
+          log,
+        )
+      : undefined;
+  fromConfigMap?.run(authnClient!(), stopWatch.signal);
+  if (s.requestHeaderFromConfigMap && fromConfigMap) {
+    requestHeader = () => fromConfigMap.requestHeader;
+  } else if (s.requestHeader) {
+    const rh = s.requestHeader;
+    const file = dynamicCABundle(
+      'request-header',
+      { flag: 'requestheader-client-ca-file', file: rh.caFile },
+      { pem: rh.caPem, certs: parseCertificatesPem(rh.caPem) },
+      dynamicLog,
+    );
+    file.run(stopWatch.signal);
+    // One settings object per bundle, so the authenticator's per-bundle state is kept between requests.
+    let last: RequestHeaderInfo | undefined;
+    requestHeader = () => {
+      const roots = file.current.certs;
+      if (last?.roots !== roots) last = { ...rh, roots };
+      return last;
+    };
+  }
+  if (s.clientCAFromConfigMap && fromConfigMap) {
     clientCA = fromConfigMap;
   } else if (s.clientCAFile && s.clientCAPem) {
     const file = dynamicCABundle(
@@ -149,7 +176,7 @@ export async function serveSecurely(
       },
     };
   }
-  const authenticator = delegatingAuthenticator(s, authnClient, clientCA);
+  const authenticator = delegatingAuthenticator(s, authnClient, clientCA, requestHeader);
   const authorizer = delegatingAuthorizer(s, clientFor(s.authorization?.credentials));
   try {
     const server = await startSecureServer({
