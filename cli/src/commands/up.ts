@@ -301,6 +301,8 @@ export const upCommand: Command = {
       '--enable-aggregator-routing=true',
       ...authzArgs,
       '--enable-admission-plugins=NodeRestriction,ServiceAccount',
+      // kubeadm's setting (kube-apiserver's default is false).
+      '--allow-privileged=true',
       '--enable-bootstrap-token-auth',
       `--service-account-key-file=${pki('sa.pub')}`,
       `--service-account-signing-key-file=${pki('sa.key')}`,
@@ -366,6 +368,7 @@ export const upCommand: Command = {
                   `--authentication-kubeconfig=${conf}`,
                   `--authorization-kubeconfig=${conf}`,
                   `--client-ca-file=${pki('ca.crt')}`,
+                  `--requestheader-client-ca-file=${pki('front-proxy-ca.crt')}`,
                 ]
               : ['--secure-port=0']),
             ...signingDuration,
