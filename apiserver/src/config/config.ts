@@ -148,6 +148,8 @@ export interface ApiServerConfig {
   readonly verbosity: number;
   /** --feature-gates. */
   readonly featureGates: FeatureGate;
+  /** --allow-privileged: whether a container may ask for `privileged: true`. */
+  readonly allowPrivileged: boolean;
   /** What --runtime-config and the gates leave served. */
   readonly apiCatalog: APICatalog;
 }
@@ -373,6 +375,7 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     shutdownDelayMs,
     verbosity: num(flags, 'v'),
     featureGates,
+    allowPrivileged: flags['allow-privileged'] === true,
     apiCatalog,
   });
 }

@@ -58,6 +58,12 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
       'Enables anonymous requests to the secure port of the API server. Anonymous requests have a username of system:anonymous, and a group name of system:unauthenticated.',
   },
   {
+    name: 'allow-privileged',
+    type: 'bool',
+    default: false,
+    usage: 'If true, allow privileged containers. [default=false]',
+  },
+  {
     name: 'enable-bootstrap-token-auth',
     type: 'bool',
     usage:

@@ -59,6 +59,7 @@ interface Wiring {
 interface HookDeps {
   readonly serviceAllocators: ServiceAllocators;
   readonly gates: FeatureGate;
+  readonly allowPrivileged: boolean;
   readonly metrics?: CsrDurationMetrics;
 }
 
@@ -72,7 +73,10 @@ const WIRING: Readonly<Record<string, Wiring>> = {
   '/configmaps': { strategy: configMapStrategy },
   '/serviceaccounts': { strategy: serviceAccountStrategy },
   '/nodes': { strategy: nodeStrategy, subresources: { status: statusSubresource } },
-  '/pods': { strategy: (d) => podStrategyFor(d.gates), subresources: { status: statusSubresource } },
+  '/pods': {
+    strategy: (d) => podStrategyFor(d.gates, { allowPrivileged: d.allowPrivileged }),
+    subresources: { status: statusSubresource },
+  },
   '/events': { strategy: eventStrategy },
   '/services': {
     strategy: serviceStrategy,
@@ -132,6 +136,8 @@ export class Registries {
       metrics?: CsrDurationMetrics;
       /** --feature-gates: strategies drop the fields of disabled features. */
       gates?: FeatureGate;
+      /** --allow-privileged (the apiserver passes its flag, false by default; here true, no cluster policy). */
+      allowPrivileged?: boolean;
     } = {},
   ) {
     this.serviceAllocators = new ServiceAllocators(
@@ -145,6 +151,7 @@ export class Registries {
       const deps: HookDeps = {
         serviceAllocators: this.serviceAllocators,
         gates: opts.gates ?? DEFAULT_FEATURE_GATE,
+        allowPrivileged: opts.allowPrivileged ?? true,
         ...(opts.metrics ? { metrics: opts.metrics } : {}),
       };
       const hooks = w.hooks?.(deps);

@@ -216,6 +216,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       serviceCidr: config.services.cidr,
       nodePortRange: config.services.nodePortRange,
       gates: config.featureGates,
+      allowPrivileged: config.allowPrivileged,
     };
     const registries = new Registries(store, serviceOpts);
     await ensureSystemNamespaces(registries);

@@ -10,4 +10,5 @@ export * from './core.js';
 export * from './discovery.js';
 export * from './names.js';
 export * from './objectmeta.js';
+export { validatePrivilegedDisallowed } from './security.js';
 export * from './service.js';

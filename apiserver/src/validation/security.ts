@@ -148,3 +148,26 @@ export function validateSecurityContext(sc: SecurityContext | undefined, path: s
   }
   return errs;
 }
+
+/**
+ * kube-apiserver without --allow-privileged: a container (init and ephemeral ones too) asking for
+ * `privileged: true` is refused, as validateSecurityContext does against capabilities.AllowPrivileged.
+ */
+export function validatePrivilegedDisallowed(pod: {
+  spec?: Pick<PodSpec, 'containers' | 'initContainers' | 'ephemeralContainers'>;
+}): FieldError[] {
+  const errs: FieldError[] = [];
+  const spec = pod.spec;
+  for (const [list, path] of [
+    [spec?.containers, 'spec.containers'],
+    [spec?.initContainers, 'spec.initContainers'],
+    [spec?.ephemeralContainers, 'spec.ephemeralContainers'],
+  ] as const) {
+    (list ?? []).forEach((c, i) => {
+      if (c.securityContext?.privileged === true) {
+        errs.push(fieldErrors.forbidden(`${path}[${i}].securityContext.privileged`, 'disallowed by cluster policy'));
+      }
+    });
+  }
+  return errs;
+}

@@ -132,6 +132,8 @@ export function serverArgs(pki: Pki, dataDir: string, extra: string[] = []): str
     `--tls-private-key-file=${pki.serverKey}`,
     `--client-ca-file=${pki.caCrt}`,
     `--data-dir=${dataDir}`,
+    // As Kubernetes' integration test servers (and kubeadm) run: privileged pods allowed unless a test says not.
+    '--allow-privileged=true',
     ...extra,
   ];
 }

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
+import { APISERVER_FLAGS } from '../../src/config/index.ts';
 import { curl, type Fixture, kubectl, kubectlBinary, startFixture } from './fixture.ts';
 
 const KUBECTLS = [
@@ -460,5 +461,57 @@ spec:
       r.err,
       /spec\.securityContext\.seccompProfile\.localhostProfile: Required value: must be set when seccomp type is Localhost/,
     );
+  });
+});
+
+describe('--allow-privileged', () => {
+  let fx: Fixture;
+  before(async () => {
+    fx = await startFixture(['--allow-privileged=false']);
+  });
+  after(async () => fx?.close());
+
+  it("is kube-apiserver's default, false: a privileged container is invalid before any admission", async () => {
+    assert.equal(APISERVER_FLAGS.find((f) => f.name === 'allow-privileged')?.default, false);
+    const priv = join(fx.dir, 'priv.yaml');
+    writeFileSync(priv, PRIVILEGED('default', 'priv'));
+    const r = await kubectl(fx, ['create', '-f', priv]);
+    assert.notEqual(r.status, 0);
+    assert.match(
+      r.err,
+      /The Pod "priv" is invalid: spec\.containers\[0\]\.securityContext\.privileged: Forbidden: disallowed by cluster policy/,
+    );
+    // Init containers too; privileged: false and no securityContext are fine.
+    const body = (name: string, privileged: boolean) =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name },
+        spec: {
+          initContainers: [{ name: 'init', image: 'busybox', securityContext: { privileged } }],
+          containers: [{ name: 'c', image: 'busybox', securityContext: { privileged: false } }],
+        },
+      });
+    const post = (name: string, privileged: boolean) =>
+      curl(fx, '/api/v1/namespaces/default/pods', [
+        '-X',
+        'POST',
+        '-H',
+        'Content-Type: application/json',
+        '-d',
+        body(name, privileged),
+      ]);
+    const refused = await post('init-priv', true);
+    assert.equal(refused.code, 422, refused.body);
+    const st = JSON.parse(refused.body);
+    assert.equal(st.reason, 'Invalid');
+    assert.deepEqual(st.details.causes, [
+      {
+        reason: 'FieldValueForbidden',
+        message: 'Forbidden: disallowed by cluster policy',
+        field: 'spec.initContainers[0].securityContext.privileged',
+      },
+    ]);
+    assert.equal((await post('unprivileged', false)).code, 201);
   });
 });

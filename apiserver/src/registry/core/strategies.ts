@@ -25,6 +25,7 @@ import {
   validateNodeUpdate,
   validatePodCreate,
   validatePodUpdate,
+  validatePrivilegedDisallowed,
   validateSecret,
   validateSecretUpdate,
   validateServiceAccount,
@@ -170,7 +171,12 @@ function dropDisabledFields(pod: Pod, old: Pod | undefined, gates: FeatureGate):
   for (const v of pod.spec?.volumes ?? []) for (const s of v.projected?.sources ?? []) delete s.clusterTrustBundle;
 }
 
-export function podStrategyFor(gates: FeatureGate = DEFAULT_FEATURE_GATE): RESTStrategy {
+export function podStrategyFor(
+  gates: FeatureGate = DEFAULT_FEATURE_GATE,
+  /** --allow-privileged (capabilities.AllowPrivileged): without it no container may be privileged. */
+  { allowPrivileged = true }: { allowPrivileged?: boolean } = {},
+): RESTStrategy {
+  const privileged = (pod: Pod) => (allowPrivileged ? [] : validatePrivilegedDisallowed(pod));
   const base = statusOwningStrategy<Pod>({
     create(pod) {
       pod.status = { phase: 'Pending' };
@@ -180,8 +186,8 @@ export function podStrategyFor(gates: FeatureGate = DEFAULT_FEATURE_GATE): RESTS
         pod.spec.terminationGracePeriodSeconds ??= 30;
       }
     },
-    validate: validatePodCreate,
-    validateUpdate: validatePodUpdate,
+    validate: (o) => [...validatePodCreate(o as Pod), ...privileged(o as Pod)],
+    validateUpdate: (o, old) => [...validatePodUpdate(o as Pod, old as Pod), ...privileged(o as Pod)],
     selectableFields: (p) => ({
       'spec.nodeName': p.spec?.nodeName ?? '',
       'spec.restartPolicy': p.spec?.restartPolicy ?? '',
