@@ -66,6 +66,8 @@ export interface ServiceAccountConfig {
   readonly issuers: readonly string[];
   readonly audiences: readonly string[];
   readonly maxExpirationSeconds: number;
+  /** --service-account-extend-token-expiration. */
+  readonly extendExpiration: boolean;
   /** --service-account-jwks-uri: the discovery document's jwks_uri; absent: the apiserver's own. */
   readonly jwksURI?: string;
 }
@@ -437,6 +439,7 @@ function serviceAccountConfig(flags: FlagValues, problems: ConfigProblem[]): Ser
     issuers: Object.freeze([...issuers]),
     audiences: Object.freeze(audiences.length ? [...audiences] : issuers.slice(0, 1)),
     maxExpirationSeconds: Math.floor(num(flags, 'service-account-max-token-expiration') / 1000),
+    extendExpiration: flags['service-account-extend-token-expiration'] !== false,
     jwksURI: str(flags, 'service-account-jwks-uri') || undefined,
   });
 }

@@ -165,6 +165,13 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     usage: 'The maximum validity duration of a token created by the service account token issuer (0: no maximum).',
   },
   {
+    name: 'service-account-extend-token-expiration',
+    type: 'bool',
+    default: true,
+    usage:
+      'Turns on projected service account expiration extension during token generation, which helps safe transition from legacy token to bound service account token feature. If this flag is enabled, admission injected tokens would be extended up to 1 year to prevent unexpected failure during transition, ignoring value of service-account-max-token-expiration.',
+  },
+  {
     name: 'service-account-jwks-uri',
     type: 'string',
     usage:

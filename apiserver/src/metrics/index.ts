@@ -136,6 +136,23 @@ export class ApiServerMetrics {
     registers: [this.registry],
   });
 
+  readonly #validBoundTokens = new Counter({
+    name: 'serviceaccount_valid_tokens_total',
+    help: '[ALPHA] Cumulative valid projected service account tokens used',
+    registers: [this.registry],
+  });
+  readonly #staleBoundTokens = new Counter({
+    name: 'serviceaccount_stale_tokens_total',
+    help: '[ALPHA] Cumulative stale projected service account tokens used',
+    registers: [this.registry],
+  });
+
+  /** The bound service-account token authenticator's hooks. */
+  readonly boundTokens = {
+    valid: () => this.#validBoundTokens.inc(),
+    stale: () => this.#staleBoundTokens.inc(),
+  };
+
   /** The legacy service-account token authenticator's hooks. */
   readonly legacyTokens = {
     legacyToken: () => this.#legacyTokens.inc(),

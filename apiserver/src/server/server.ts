@@ -65,6 +65,7 @@ import {
 } from '../serviceaccount/discovery.js';
 import { legacyServiceAccountTokenAuthenticator } from '../serviceaccount/legacy.js';
 import {
+  type BoundTokenMetrics,
   issueToken,
   type Lookups,
   serviceAccountTokenAuthenticator,
@@ -124,12 +125,14 @@ function tokenAuthenticators(
   jwt: TokenAuthenticator | undefined,
   webhook?: TokenAuthenticator,
   legacy?: TokenAuthenticator,
+  boundTokenMetrics?: BoundTokenMetrics,
 ): TokenAuthenticator[] {
   const tokens: TokenAuthenticator[] = [];
   if (config.staticTokens) tokens.push(tokenFileAuthenticator(config.staticTokens));
   // Secret-based tokens first: a cheap look at the issuer tells them from bound ones.
   if (legacy) tokens.push(legacy);
-  if (config.serviceAccount) tokens.push(serviceAccountTokenAuthenticator(config.serviceAccount, lookupsOf(caches)));
+  if (config.serviceAccount)
+    tokens.push(serviceAccountTokenAuthenticator(config.serviceAccount, lookupsOf(caches), boundTokenMetrics));
   const secrets = caches.secrets;
   if (config.enableBootstrapTokenAuth && secrets) {
     tokens.push(bootstrapTokenAuthenticator({ getSecret: (ns, name) => secrets.get(ns, name) }));
@@ -158,7 +161,9 @@ function buildAuthenticator(
     const observeRemaining = (seconds: number) => metrics.observeClientCertificateExpiration(seconds);
     credentials.push(x509Authenticator({ roots: () => certs.clientCARoots(), observeRemaining }));
   }
-  credentials.push(bearerTokenAuthenticator(tokenAuthenticators(config, caches, jwt, webhook, legacy)));
+  credentials.push(
+    bearerTokenAuthenticator(tokenAuthenticators(config, caches, jwt, webhook, legacy, metrics.boundTokens)),
+  );
   const authenticated = withAuthenticatedGroup(unionAuthenticator(credentials));
   // A bad credential is a 401 even when anonymous requests are allowed (unionauth.NewFailOnError).
   return config.anonymousAuth
@@ -423,7 +428,9 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     if (config.serviceAccount) registerServiceAccountIssuerDiscovery(f, config, log);
     const review = createReviewHandler({
       tokenAuthenticator: withAuthenticatedGroup(
-        bearerTokenAuthenticator(tokenAuthenticators(config, caches, jwt, tokenWebhook, legacyTokens)),
+        bearerTokenAuthenticator(
+          tokenAuthenticators(config, caches, jwt, tokenWebhook, legacyTokens, metrics.boundTokens),
+        ),
       ),
       authorizer: authz.authorizer,
       ruleResolver: authz.ruleResolver,
@@ -492,6 +499,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
           issuer: saConfig.issuers[0]!,
           audiences: saConfig.audiences,
           maxExpirationSeconds: saConfig.maxExpirationSeconds,
+          extendExpiration: saConfig.extendExpiration,
         }
       : undefined;
     const tokenRequest = signing

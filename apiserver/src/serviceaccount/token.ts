@@ -22,7 +22,19 @@ export interface TokenIssuerConfig {
   readonly audiences: readonly string[];
   /** --service-account-max-token-expiration in seconds (0: none). */
   readonly maxExpirationSeconds: number;
+  /**
+   * --service-account-extend-token-expiration: a pod's token requested for 3607 s (what the kubelet
+   * asks for its kube-api-access volume) is valid a year, and only warned about after 3607 s.
+   */
+  readonly extendExpiration?: boolean;
 }
+
+/** serviceaccount.WarnOnlyBoundTokenExpirationSeconds: the lifetime that marks a token for extension. */
+export const WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS = 3607;
+/** serviceaccount.ExpirationExtensionSeconds: one year. */
+export const EXPIRATION_EXTENSION_SECONDS = 365 * 24 * 60 * 60;
+/** The audit annotation on a request made with an extended token past its warning time. */
+export const STALE_TOKEN_ANNOTATION = 'authentication.k8s.io/stale-token';
 
 export interface Lookups {
   serviceAccount(namespace: string, name: string): ServiceAccount | undefined;
@@ -44,6 +56,8 @@ interface PrivateClaims {
   secret?: Ref;
   /** The pod's node (ServiceAccountTokenPodNodeInfo), or the Node the token is bound to; uid empty when unknown. */
   node?: { name: string; uid?: string };
+  /** Seconds since the epoch after which use is reported as stale (an extended token). */
+  warnafter?: number;
 }
 
 /** What the TokenRequest adds to its response and audit event. */
@@ -97,7 +111,19 @@ export async function issueToken(
   }
   const audiences = spec.audiences?.length ? spec.audiences : [...cfg.audiences];
   const iat = Math.floor(now.getTime() / 1000);
-  const exp = iat + expirationSeconds;
+  let exp = iat + expirationSeconds;
+  // The safe transition to short-lived projected tokens (TokenREST.Create): a pod-bound token for the
+  // apiserver itself, asked for with the kubelet's 3607 s, lives a year and is reported (audit
+  // annotation, metric) when used after 3607 s. The response still says 3607 s.
+  if (
+    cfg.extendExpiration &&
+    claims.pod &&
+    expirationSeconds === WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS &&
+    audiences.every((a) => cfg.audiences.includes(a))
+  ) {
+    claims.warnafter = exp;
+    exp = iat + EXPIRATION_EXTENSION_SECONDS;
+  }
   const jti = randomUUID();
   const token = await new SignJWT({ 'kubernetes.io': claims })
     .setProtectedHeader({ alg: algorithmOf(cfg.signingKey), kid: keyId(cfg.signingKey) })
@@ -116,7 +142,7 @@ export async function issueToken(
     kind: 'TokenRequest',
     metadata: { ...req.metadata, name, namespace, creationTimestamp: undefined },
     spec: { ...spec, audiences, expirationSeconds },
-    status: { token, expirationTimestamp: metaTime(new Date(exp * 1000)) },
+    status: { token, expirationTimestamp: metaTime(new Date((iat + expirationSeconds) * 1000)) },
   };
 }
 
@@ -180,11 +206,23 @@ export interface TokenVerifierConfig {
   readonly audiences: readonly string[];
 }
 
+/** serviceaccount_valid_tokens_total and serviceaccount_stale_tokens_total. */
+export interface BoundTokenMetrics {
+  valid(): void;
+  stale(): void;
+}
+
 /** Authenticates bound service-account JWTs; anything else is "not mine". */
-export function serviceAccountTokenAuthenticator(cfg: TokenVerifierConfig, lookups: Lookups): TokenAuthenticator {
+export function serviceAccountTokenAuthenticator(
+  cfg: TokenVerifierConfig,
+  lookups: Lookups,
+  metrics?: BoundTokenMetrics,
+  /** Seconds since the epoch (tests). */
+  now: () => number = () => Date.now() / 1000,
+): TokenAuthenticator {
   const byKid = new Map(cfg.publicKeys.map((k) => [keyId(k), k]));
   return {
-    async authenticateToken(token): Promise<UserInfo | null> {
+    async authenticateToken(token, ctx): Promise<UserInfo | null> {
       if (token.split('.').length !== 3) return null;
       let kid: string | undefined;
       try {
@@ -229,6 +267,17 @@ export function serviceAccountTokenAuthenticator(cfg: TokenVerifierConfig, looku
         if (k.node?.name) {
           extra['authentication.kubernetes.io/node-name'] = [k.node.name];
           if (k.node.uid) extra['authentication.kubernetes.io/node-uid'] = [k.node.uid];
+        }
+        // An extended token used after its warning time still authenticates; the use is reported.
+        const t = Math.floor(now());
+        if (typeof k.warnafter === 'number' && k.warnafter < t) {
+          ctx?.addAuditAnnotation(
+            STALE_TOKEN_ANNOTATION,
+            `subject: ${String(payload.sub)}, seconds after warning threshold: ${t - k.warnafter}`,
+          );
+          metrics?.stale();
+        } else {
+          metrics?.valid();
         }
         return {
           username: `system:serviceaccount:${k.namespace}:${k.serviceaccount.name}`,

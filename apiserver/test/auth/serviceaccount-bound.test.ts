@@ -3,10 +3,13 @@
 // a Node and then lives as long as that Node, the authenticated user carries pod, node and
 // credential-id extras, and TokenRequest refuses bindings as upstream's TokenREST does.
 import assert from 'node:assert/strict';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { encodePrivateKeyPem, encodePublicKeyPem, generateKeyPair } from '@mkube/shared/pki';
+import { algorithmOf, keyId } from '@mkube/shared/serviceaccount';
+import { SignJWT } from 'jose';
 import { curl, curlToken, type Fixture, kubectl, startFixture, tempDir, tokenKubeconfig } from '../server/fixture.ts';
 
 const ISSUER = 'https://kubernetes.default.svc.cluster.local';
@@ -16,6 +19,7 @@ describe('bound service-account tokens: pods, nodes and their claims', () => {
   let fx: Fixture;
   let keyDir: string;
   let auditLog: string;
+  let signingKey: KeyObject;
   const uids: Record<string, string> = {};
 
   before(async () => {
@@ -23,10 +27,11 @@ describe('bound service-account tokens: pods, nodes and their claims', () => {
     const key = await generateKeyPair('ecdsa-p256');
     writeFileSync(join(keyDir, 'sa.key'), encodePrivateKeyPem(key), { mode: 0o600 });
     writeFileSync(join(keyDir, 'sa.pub'), encodePublicKeyPem(key));
+    signingKey = createPrivateKey(encodePrivateKeyPem(key));
     const policy = join(keyDir, 'audit.yaml');
     writeFileSync(
       policy,
-      'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n  resources: [{group: "", resources: ["serviceaccounts/token"]}]\n- level: None\n',
+      'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n  resources: [{group: "", resources: ["serviceaccounts/token"]}, {group: authentication.k8s.io, resources: [selfsubjectreviews]}]\n- level: None\n',
     );
     auditLog = join(keyDir, 'audit.log');
     fx = await startFixture([
@@ -199,5 +204,134 @@ describe('bound service-account tokens: pods, nodes and their claims', () => {
       if (!found) await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(found, 'no audit event carries the token’s credential id');
+  });
+
+  const auditEvents = () =>
+    readFileSync(auditLog, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+  const tokenRequest = async (spec: Record<string, unknown>) => {
+    const r = await curl(fx, '/api/v1/namespaces/default/serviceaccounts/robot/token', [
+      '-X',
+      'POST',
+      '-H',
+      'Content-Type: application/json',
+      '-d',
+      JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec }),
+    ]);
+    assert.equal(r.code, 201, r.body);
+    return JSON.parse(r.body) as { status: { token: string; expirationTimestamp: string } };
+  };
+  const pod = { boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'p1' } };
+
+  it("extends a pod's 3607 s token for the apiserver to a year, warning after 3607 s; the response says 3607 s", async () => {
+    const before = Math.floor(Date.now() / 1000);
+    const tr = await tokenRequest({ ...pod, expirationSeconds: 3607 });
+    const c = claimsOf(tr.status.token);
+    assert.equal(c.exp - c.iat, 365 * 24 * 3600);
+    assert.equal(c['kubernetes.io'].warnafter, c.iat + 3607);
+    const reported = Date.parse(tr.status.expirationTimestamp) / 1000;
+    assert.ok(reported >= before + 3607 && reported <= before + 3607 + 5, tr.status.expirationTimestamp);
+    // Not extended: another lifetime, another binding (or none), another audience.
+    for (const spec of [
+      { ...pod, expirationSeconds: 3600 },
+      { expirationSeconds: 3607 },
+      { boundObjectRef: { apiVersion: 'v1', kind: 'Node', name: 'n1' }, expirationSeconds: 3607 },
+      { ...pod, expirationSeconds: 3607, audiences: ['vault'] },
+    ]) {
+      const t = claimsOf((await tokenRequest(spec)).status.token);
+      assert.equal(t.exp - t.iat, spec.expirationSeconds, JSON.stringify(spec));
+      assert.equal(t['kubernetes.io'].warnafter, undefined, JSON.stringify(spec));
+    }
+  });
+
+  it('an extended token used after its warning time authenticates, with the stale-token audit annotation and metric', async () => {
+    const fresh = claimsOf((await tokenRequest({ ...pod, expirationSeconds: 3607 })).status.token);
+    // The same token as it would be two hours on: re-signed with the service-account key.
+    const iat = fresh.iat - 7200;
+    const stale = await new SignJWT({
+      ...fresh,
+      iat,
+      nbf: iat,
+      'kubernetes.io': { ...fresh['kubernetes.io'], warnafter: iat + 3607 },
+    })
+      .setProtectedHeader({ alg: algorithmOf(signingKey), kid: keyId(signingKey) })
+      .sign(signingKey);
+    const r = await curl(
+      fx,
+      '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+      [
+        '-X',
+        'POST',
+        '-H',
+        'Content-Type: application/json',
+        '-H',
+        `Authorization: Bearer ${stale}`,
+        '-d',
+        '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}',
+      ],
+      false,
+    );
+    assert.equal(r.code, 201, r.body);
+    assert.equal(JSON.parse(r.body).status.userInfo.username, 'system:serviceaccount:default:robot');
+    let annotation: string | undefined;
+    for (let i = 0; i < 40 && !annotation; i++) {
+      annotation = auditEvents().find(
+        (e) => e.objectRef?.resource === 'selfsubjectreviews' && e.annotations?.['authentication.k8s.io/stale-token'],
+      )?.annotations['authentication.k8s.io/stale-token'];
+      if (!annotation) await new Promise((res) => setTimeout(res, 100));
+    }
+    const m = /^subject: system:serviceaccount:default:robot, seconds after warning threshold: (\d+)$/.exec(
+      annotation ?? '',
+    );
+    assert.ok(m, `stale-token annotation: ${annotation}`);
+    assert.ok(Number(m[1]) >= 3593 && Number(m[1]) <= 3600, m[1]);
+    const metrics = await curl(fx, '/metrics');
+    assert.match(metrics.body, /^serviceaccount_stale_tokens_total 1$/m);
+    assert.match(metrics.body, /^serviceaccount_valid_tokens_total [1-9]\d*$/m);
+  });
+});
+
+describe('--service-account-extend-token-expiration=false', () => {
+  let fx: Fixture;
+  let keyDir: string;
+  before(async () => {
+    keyDir = tempDir('sa-noextend');
+    const key = await generateKeyPair('ecdsa-p256');
+    writeFileSync(join(keyDir, 'sa.key'), encodePrivateKeyPem(key), { mode: 0o600 });
+    writeFileSync(join(keyDir, 'sa.pub'), encodePublicKeyPem(key));
+    fx = await startFixture([
+      `--service-account-key-file=${join(keyDir, 'sa.pub')}`,
+      `--service-account-signing-key-file=${join(keyDir, 'sa.key')}`,
+      `--service-account-issuer=${ISSUER}`,
+      '--service-account-extend-token-expiration=false',
+    ]);
+  });
+  after(async () => {
+    await fx?.close();
+    rmSync(keyDir, { recursive: true, force: true });
+  });
+
+  it("keeps a pod's 3607 s token at 3607 s", async () => {
+    const file = join(fx.dir, 'objects.yaml');
+    writeFileSync(
+      file,
+      'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: robot}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p1}\nspec:\n  serviceAccountName: robot\n  containers: [{name: c, image: x}]\n',
+    );
+    const created = await kubectl(fx, ['create', '-f', file]);
+    assert.equal(created.status, 0, created.err);
+    const r = await kubectl(fx, [
+      'create',
+      'token',
+      'robot',
+      '--bound-object-kind=Pod',
+      '--bound-object-name=p1',
+      '--duration=3607s',
+    ]);
+    assert.equal(r.status, 0, r.err);
+    const c = claimsOf(r.out.trim());
+    assert.equal(c.exp - c.iat, 3607);
+    assert.equal(c['kubernetes.io'].warnafter, undefined);
   });
 });
