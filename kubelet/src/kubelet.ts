@@ -368,7 +368,7 @@ export async function startKubelet(cfg: KubeletConfig, opts: { log: Logger }): P
         signal: stop.signal,
         onRegistered: async () => {
           registered = true;
-          runtime.connect(mainClient, nodeStatus.uid);
+          runtime.connect(mainClient);
           if (servingManager) {
             await servingManager.start();
             servingManager.kick();

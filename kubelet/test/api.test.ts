@@ -406,6 +406,36 @@ describe('kubelet API (10250)', () => {
     );
   });
 
+  it('its Node deleted, the mirror pod is collected and not made again; the static pod runs on', async () => {
+    const manifests = join(c.fx.dir, 'manifests-gone');
+    mkdirSync(manifests);
+    writeFileSync(join(manifests, 'ticker.yaml'), STATIC_POD);
+    const gone = await c.startKubelet('node-gone', { extra: [`--pod-manifest-path=${manifests}`] });
+    await gone.kubelet.ready;
+    const pods = c.admin.resource<Pod>({ group: '', version: 'v1', resource: 'pods', namespace: 'default' });
+    const mirror = await waitFor('the mirror pod', () => pods.get('ticker-node-gone').catch(() => undefined));
+    const del = await kubectl(c.fx, ['delete', 'node', 'node-gone']);
+    assert.equal(del.status, 0, del.err);
+    // The garbage collector deletes the mirror pod (owned by the Node); the kubelet does not make a new one.
+    await waitFor('the mirror pod collected', async () =>
+      (await pods.get('ticker-node-gone').then(
+        () => false,
+        () => true,
+      ))
+        ? true
+        : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 3000));
+    const after = await pods.get('ticker-node-gone').catch(() => undefined);
+    assert.equal(after, undefined, `recreated: ${after?.metadata?.uid} (was ${mirror.metadata?.uid})`);
+    const opts = { caCrt: ca(), cert: apiClient.crt, key: apiClient.key };
+    const local = JSON.parse((await curlKubelet(gone, '/pods', opts)).body).items.find(
+      (p: Pod) => p.metadata?.name === 'ticker-node-gone',
+    ) as Pod | undefined;
+    assert.equal(local?.status?.phase, 'Running', 'the static pod itself runs on');
+    await gone.stop();
+  });
+
   it("counts a failed renewal in /metrics' renew-error counters", async () => {
     // A certificate manager whose identity may not create CSRs: every attempt is a 403 from the real
     // apiserver, retried with backoff, and counted as upstream's CertificateRenewFailure.

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Pod } from '@mkube/shared/api';
+import type { Node, Pod } from '@mkube/shared/api';
 import { isAlreadyExists, isConflict, isNotFound } from '@mkube/shared/apierrors';
 import { type KubeClient, ListWatcher, sleep } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
@@ -14,6 +14,7 @@ import type { ClusterTrustBundleManager } from '../clustertrustbundle/manager.js
 import { type PodEventSink, PodWorker, podKey, procStartTime, signalGroup } from './pod.js';
 
 const PODS = { group: '', version: 'v1', resource: 'pods' } as const;
+const NODES = { group: '', version: 'v1', resource: 'nodes' } as const;
 const MIRROR = 'kubernetes.io/config.mirror';
 const CONFIG_HASH = 'kubernetes.io/config.hash';
 const CONFIG_SOURCE = 'kubernetes.io/config.source';
@@ -78,7 +79,7 @@ export class ProcessRuntime {
   readonly #terminating = new Map<string, Promise<void>>();
   #flushing: Promise<void> | undefined;
   #client: (() => KubeClient) | undefined;
-  #nodeUid: string | undefined;
+  #nodeGoneLogged = false;
   readonly #stop = new AbortController();
 
   constructor(private readonly o: RuntimeOptions) {}
@@ -139,9 +140,8 @@ export class ProcessRuntime {
   }
 
   /** Connects to the API: API pods bound to this node, mirror pods, status writes. */
-  connect(client: () => KubeClient, nodeUid: string | undefined): void {
+  connect(client: () => KubeClient): void {
     this.#client = client;
-    this.#nodeUid = nodeUid;
     const lw = new ListWatcher<Pod>({
       source: {
         list: (opts) => client().resource<Pod>(PODS).list(opts),
@@ -322,8 +322,22 @@ export class ProcessRuntime {
     for (let attempt = 0; attempt < 3; attempt++) {
       // A node may read only pods bound to it: a static pod's mirror is created before it is read.
       if (isStatic && !this.#mirrored.has(w.pod.metadata!.uid!)) {
+        // As the kubelet's syncPod: no mirror pod for a Node that is gone or going (its mirror pods
+        // would only be collected again); the static pod runs on, reported nowhere.
+        const node = await this.#liveNode(client);
+        if (!node) {
+          if (!this.#nodeGoneLogged) {
+            this.#nodeGoneLogged = true;
+            this.o.log.info(
+              { node: this.o.nodeName },
+              'No need to create a mirror pod, since node has been removed from the cluster',
+            );
+          }
+          return;
+        }
+        this.#nodeGoneLogged = false;
         try {
-          await pods.create(this.#mirrorOf(w), { signal: this.#stop.signal });
+          await pods.create(this.#mirrorOf(w, node.metadata!.uid!), { signal: this.#stop.signal });
         } catch (e) {
           if (!isAlreadyExists(e)) throw e;
         }
@@ -362,7 +376,18 @@ export class ProcessRuntime {
     }
   }
 
-  #mirrorOf(w: PodWorker): Pod {
+  /** This kubelet's Node as the API has it now; undefined when it does not exist or is being deleted. */
+  async #liveNode(client: KubeClient): Promise<Node | undefined> {
+    try {
+      const node = await client.resource<Node>(NODES).get(this.o.nodeName, { signal: this.#stop.signal });
+      return node.metadata?.deletionTimestamp ? undefined : node;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  #mirrorOf(w: PodWorker, nodeUid: string): Pod {
     const m = w.pod.metadata!;
     return {
       apiVersion: 'v1',
@@ -372,13 +397,7 @@ export class ProcessRuntime {
         namespace: m.namespace,
         ...(m.labels ? { labels: m.labels } : {}),
         annotations: { ...m.annotations, [MIRROR]: m.uid! },
-        ...(this.#nodeUid
-          ? {
-              ownerReferences: [
-                { apiVersion: 'v1', kind: 'Node', name: this.o.nodeName, uid: this.#nodeUid, controller: true },
-              ],
-            }
-          : {}),
+        ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.o.nodeName, uid: nodeUid, controller: true }],
       },
       spec: w.pod.spec!,
     };
