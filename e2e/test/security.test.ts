@@ -248,6 +248,37 @@ describe('security regression suite', () => {
     );
   });
 
+  it("A8 the controller-manager's secure port believes X-Remote-* only from the front proxy's certificate", async () => {
+    // The controller-manager serves a self-signed certificate (kubeadm's): -k, as kubeadm's probes do.
+    const kcm = async (cred: Credential, headers: Record<string, string>) => {
+      const args = ['-sk', '-o', '-', '-w', '\n%{http_code}', '--cert', cred.cert!, '--key', cred.key!];
+      for (const [h, v] of Object.entries(headers)) args.push('-H', `${h}: ${v}`);
+      const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) =>
+        execFile(
+          'curl',
+          [...args, `https://${c.controllerManager.host}:${c.controllerManager.port}/metrics`],
+          { encoding: 'utf8' },
+          (err, out) => (err ? reject(err) : resolve({ stdout: out })),
+        ),
+      );
+      const at = stdout.lastIndexOf('\n');
+      return { code: Number(stdout.slice(at + 1)), body: stdout.slice(0, at) };
+    };
+    const masters = { 'X-Remote-User': 'mallory', 'X-Remote-Group': 'system:masters' };
+    const proxy = {
+      cert: join(c.dir, 'pki', 'front-proxy-client.crt'),
+      key: join(c.dir, 'pki', 'front-proxy-client.key'),
+    };
+    const asProxy = await kcm(proxy, masters);
+    assert.equal(asProxy.code, 200, asProxy.body.slice(0, 200));
+    // A cluster-CA client (a node) sending the same headers is itself, not mallory.
+    const asNode = await kcm(c.nodes[0]!.cred, masters);
+    assert.equal(asNode.code, 403, asNode.body);
+    assert.match(asNode.body, /User \\"system:node:node1\\" cannot get path \\"\/metrics\\"/);
+    // The front proxy's certificate without headers is no one the cluster CA knows: 401.
+    assert.equal((await kcm(proxy, {})).code, 401);
+  });
+
   // ---- bootstrap tokens --------------------------------------------------------------------------
   describe('bootstrap tokens', () => {
     before(async () => {
