@@ -40,6 +40,7 @@ import { reconcileBootstrapPolicy } from '../auth/bootstrappolicy/index.js';
 import { tokenWebhookAuthenticator } from '../auth/webhook/index.js';
 import { JwtAuthenticatorSet } from '../authentication/jwt/set.js';
 import type { ApiServerConfig } from '../config/config.js';
+import { IdentityLeaseController, type IdentityLeaseTiming } from '../controlplane/identitylease.js';
 import { KubernetesServiceController } from '../controlplane/kubernetesservice.js';
 import { LegacyTokenTrackingController } from '../controlplane/legacytokentracking.js';
 import { type HealthCheck, registerDiscoveryRoutes, registerHealthRoutes } from '../discovery/index.js';
@@ -85,6 +86,8 @@ export interface StartOptions {
   readonly drainTimeoutMs?: number;
   /** Where `componentstatuses` probes the controller-manager and the scheduler (default 10257, 10259). */
   readonly componentPorts?: { readonly controllerManager: number; readonly scheduler: number };
+  /** The identity lease's duration, renewal and collection periods (tests; upstream's by default). */
+  readonly identityLeaseTiming?: Partial<IdentityLeaseTiming>;
 }
 
 export interface RunningApiServer {
@@ -633,12 +636,17 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     kubernetesService.start();
     const legacyTokenTracking = new LegacyTokenTrackingController(registries, log);
     legacyTokenTracking.start();
+    const identityLease = new IdentityLeaseController(registries, log, {
+      ...(opts.identityLeaseTiming ? { timing: opts.identityLeaseTiming } : {}),
+    });
+    identityLease.start();
 
     let stopping: Promise<void> | undefined;
     const stop = () => {
       stopping ??= (async () => {
         shuttingDown = true;
         legacyTokenTracking.stop();
+        identityLease.stop();
         await kubernetesService.stop();
         if (config.shutdownDelayMs > 0) {
           log.info({ delayMs: config.shutdownDelayMs }, 'shutdown delay: still serving, /readyz failing');
