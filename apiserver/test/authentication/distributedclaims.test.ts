@@ -5,14 +5,13 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AuthenticationError } from '@mkube/shared/auth';
 import { parseFlags } from '@mkube/shared/flags';
 import { createLogger } from '@mkube/shared/log';
 import { JwtAuthenticatorSet } from '../../src/authentication/jwt/set.ts';
 import { authenticationConfig } from '../../src/config/authentication.ts';
 import { APISERVER_FLAGS, type ConfigProblem } from '../../src/config/index.ts';
 import { tempDir } from '../server/fixture.ts';
-import { TestIdp } from './idp.ts';
+import { ready, rejects, TestIdp } from './idp.ts';
 
 const logged: string[] = [];
 const log = createLogger({ name: 'test', destination: { write: (s: string) => logged.push(s) } as never });
@@ -27,27 +26,6 @@ function authenticatorFor(args: string[]) {
   sets.push(set);
   set.start();
   return set;
-}
-
-async function rejects(p: Promise<unknown>, re: RegExp) {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof AuthenticationError, String(e));
-    assert.match(e.reason, re);
-    return true;
-  });
-}
-
-async function ready(set: JwtAuthenticatorSet, token: string) {
-  const end = Date.now() + 15_000;
-  for (;;) {
-    try {
-      return await set.authenticateToken(token);
-    } catch (e) {
-      if (!(e instanceof AuthenticationError) || !/authenticator not initialized/.test(e.reason) || Date.now() > end)
-        throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 }
 
 describe('JWT authenticator: distributed groups claims', () => {

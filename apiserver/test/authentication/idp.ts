@@ -3,9 +3,11 @@
 // with jose. Counts the requests it serves so tests can see refetches. It also serves OIDC
 // distributed claims: /claims/<name> answers a JWT it signs, to a caller with the right bearer token.
 
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { AuthenticationError, type TokenAuthenticator, type UserInfo } from '@mkube/shared/auth';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { makePki, type Pki } from '../server/fixture.ts';
 
@@ -114,5 +116,28 @@ export class TestIdp {
   close(): Promise<void> {
     this.#server.closeAllConnections();
     return new Promise((r) => this.#server.close(() => r()));
+  }
+}
+
+/** An authentication refusal whose reason matches `re` (an AuthenticationError, not a crash). */
+export async function rejects(p: Promise<unknown>, re: RegExp): Promise<void> {
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(e instanceof AuthenticationError, String(e));
+    assert.match(e.reason, re);
+    return true;
+  });
+}
+
+/** Until the provider's discovery has run (it starts in the background, as upstream's). */
+export async function ready(set: TokenAuthenticator, token: string): Promise<UserInfo | null> {
+  const end = Date.now() + 15_000;
+  for (;;) {
+    try {
+      return await set.authenticateToken(token);
+    } catch (e) {
+      if (!(e instanceof AuthenticationError) || !/authenticator not initialized/.test(e.reason) || Date.now() > end)
+        throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 }

@@ -132,6 +132,16 @@ export async function serveSecurely(
   let clientCA: { readonly roots: readonly ParsedCertificate[] } | undefined;
   let requestHeader: (() => RequestHeaderInfo | undefined) | undefined;
   const dynamicLog = log.child({ component: 'dynamic-certificates' });
+  /** A CA bundle file read again when it changes, until the server stops. */
+  const watchedBundle = (name: string, flag: string, file: string, pem: string) => {
+    const bundle = dynamicCABundle(name, { flag, file }, { pem, certs: parseCertificatesPem(pem) }, dynamicLog);
+    bundle.run(stopWatch.signal);
+    return {
+      get roots(): readonly ParsedCertificate[] {
+        return bundle.current.certs;
+      },
+    };
+  };
   const fromConfigMap =
     (s.clientCAFromConfigMap || s.requestHeaderFromConfigMap) && authnClient && s.authenticationInfo
       ? new ConfigMapAuthenticationInfo(
@@ -145,17 +155,11 @@ export async function serveSecurely(
     requestHeader = () => fromConfigMap.requestHeader;
   } else if (s.requestHeader) {
     const rh = s.requestHeader;
-    const file = dynamicCABundle(
-      'request-header',
-      { flag: 'requestheader-client-ca-file', file: rh.caFile },
-      { pem: rh.caPem, certs: parseCertificatesPem(rh.caPem) },
-      dynamicLog,
-    );
-    file.run(stopWatch.signal);
+    const bundle = watchedBundle('request-header', 'requestheader-client-ca-file', rh.caFile, rh.caPem);
     // One settings object per bundle, so the authenticator's per-bundle state is kept between requests.
     let last: RequestHeaderInfo | undefined;
     requestHeader = () => {
-      const roots = file.current.certs;
+      const roots = bundle.roots;
       if (last?.roots !== roots) last = { ...rh, roots };
       return last;
     };
@@ -163,18 +167,7 @@ export async function serveSecurely(
   if (s.clientCAFromConfigMap && fromConfigMap) {
     clientCA = fromConfigMap;
   } else if (s.clientCAFile && s.clientCAPem) {
-    const file = dynamicCABundle(
-      'client-ca-bundle',
-      { flag: 'client-ca-file', file: s.clientCAFile },
-      { pem: s.clientCAPem, certs: parseCertificatesPem(s.clientCAPem) },
-      dynamicLog,
-    );
-    file.run(stopWatch.signal);
-    clientCA = {
-      get roots() {
-        return file.current.certs;
-      },
-    };
+    clientCA = watchedBundle('client-ca-bundle', 'client-ca-file', s.clientCAFile, s.clientCAPem);
   }
   const authenticator = delegatingAuthenticator(s, authnClient, clientCA, requestHeader);
   const authorizer = delegatingAuthorizer(s, clientFor(s.authorization?.credentials));

@@ -6,14 +6,13 @@
 // claim mapping and for CEL alike. Aggregated claims (a source with a JWT, no endpoint) are left
 // alone, as upstream. The access token is never logged nor put in an error.
 import { STATUS_CODES } from 'node:http';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
+import { boundedGet, issuerAgent } from './http.js';
 import { RemoteProvider } from './provider.js';
 import { type Claims, jsonType, parseUntrustedIssuer, TokenVerificationError, verifyIdToken } from './verify.js';
 
 const CLAIM_NAMES = '_claim_names';
 const CLAIM_SOURCES = '_claim_sources';
-const HTTP_TIMEOUT_MS = 30_000;
-const MAX_BODY = 1 << 20;
 
 export interface ClaimResolverOptions {
   /** The distributed claim this resolver fills in (the groups claim). */
@@ -44,11 +43,7 @@ export class ClaimResolver {
 
   constructor(opts: ClaimResolverOptions) {
     this.#opts = opts;
-    this.#agent = new Agent({
-      connect: { ...(opts.caPem ? { ca: opts.caPem } : {}), timeout: HTTP_TIMEOUT_MS },
-      headersTimeout: HTTP_TIMEOUT_MS,
-      bodyTimeout: HTTP_TIMEOUT_MS,
-    });
+    this.#agent = issuerAgent(opts.caPem);
   }
 
   async close(): Promise<void> {
@@ -141,33 +136,16 @@ export class ClaimResolver {
   }
 
   async #getClaimJWT(ep: Endpoint): Promise<string> {
-    let res: Awaited<ReturnType<typeof request>>;
-    try {
-      res = await request(ep.url, {
-        dispatcher: this.#agent,
-        headers: ep.accessToken ? { authorization: `Bearer ${ep.accessToken}` } : {},
-        signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
-      });
-    } catch (e) {
-      throw new Error(`Get ${JSON.stringify(ep.url)}: ${(e as Error).message}`);
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const c of res.body) {
-      size += (c as Buffer).length;
-      if (size > MAX_BODY) {
-        res.body.destroy();
-        throw new Error('could not decode distributed claim response');
-      }
-      chunks.push(c as Buffer);
-    }
+    const { statusCode, text } = await boundedGet(
+      this.#agent,
+      ep.url,
+      ep.accessToken ? { authorization: `Bearer ${ep.accessToken}` } : {},
+    );
     // Go's client: anything outside 200–226 is an error, reported with its status line.
-    if (res.statusCode < 200 || res.statusCode > 226) {
-      throw new Error(
-        `error while getting distributed claim JWT: ${res.statusCode} ${STATUS_CODES[res.statusCode] ?? ''}`,
-      );
+    if (statusCode < 200 || statusCode > 226) {
+      throw new Error(`error while getting distributed claim JWT: ${statusCode} ${STATUS_CODES[statusCode] ?? ''}`);
     }
-    return Buffer.concat(chunks).toString('utf8');
+    return text;
   }
 }
 

@@ -4,12 +4,11 @@
 // URL, and the JWKS is fetched again when no cached key verifies a token (one fetch at a time:
 // concurrent misses share it, as go-oidc's RemoteKeySet).
 import { type CryptoKey, importJWK, type JWK } from 'jose';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
+import { boundedGet, issuerAgent } from './http.js';
 
 const WELL_KNOWN = '/.well-known/openid-configuration';
 const DISCOVERY_RETRY_MS = 10_000;
-const HTTP_TIMEOUT_MS = 30_000;
-const MAX_BODY = 1 << 20;
 
 export interface ProviderOptions {
   readonly issuerURL: string;
@@ -38,11 +37,7 @@ export class RemoteProvider {
 
   constructor(opts: ProviderOptions) {
     this.#opts = opts;
-    this.#agent = new Agent({
-      connect: { ...(opts.caPem ? { ca: opts.caPem } : {}), timeout: HTTP_TIMEOUT_MS },
-      headersTimeout: HTTP_TIMEOUT_MS,
-      bodyTimeout: HTTP_TIMEOUT_MS,
-    });
+    this.#agent = issuerAgent(opts.caPem);
   }
 
   /** Starts discovery in the background (PollImmediateUntil). */
@@ -140,28 +135,8 @@ export class RemoteProvider {
   }
 
   async #getJSON(url: string): Promise<unknown> {
-    let res: Awaited<ReturnType<typeof request>>;
-    try {
-      res = await request(url, {
-        dispatcher: this.#agent,
-        headers: { accept: 'application/json' },
-        signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
-      });
-    } catch (e) {
-      throw new Error(`Get ${JSON.stringify(url)}: ${(e as Error).message}`);
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const c of res.body) {
-      size += (c as Buffer).length;
-      if (size > MAX_BODY) {
-        res.body.destroy();
-        throw new Error(`Get ${JSON.stringify(url)}: response larger than ${MAX_BODY} bytes`);
-      }
-      chunks.push(c as Buffer);
-    }
-    const text = Buffer.concat(chunks).toString('utf8');
-    if (res.statusCode !== 200) throw new Error(`${res.statusCode}: ${text.slice(0, 200)}`);
+    const { statusCode, text } = await boundedGet(this.#agent, url, { accept: 'application/json' });
+    if (statusCode !== 200) throw new Error(`${statusCode}: ${text.slice(0, 200)}`);
     try {
       return JSON.parse(text);
     } catch (e) {
