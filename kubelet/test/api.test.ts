@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ClusterRoleBinding, Event, Pod } from '@mkube/shared/api';
+import type { ClusterRoleBinding, Event, Lease, Pod } from '@mkube/shared/api';
 import { createClient } from '@mkube/shared/client';
 import WebSocket from 'ws';
 import { issueClient, kubectl } from '../../apiserver/test/server/fixture.ts';
@@ -406,11 +406,14 @@ describe('kubelet API (10250)', () => {
     );
   });
 
-  it('its Node deleted, the mirror pod is collected and not made again; the static pod runs on', async () => {
+  it('its Node deleted, the mirror pod and the Lease are collected and not made again; the static pod runs on', async () => {
     const manifests = join(c.fx.dir, 'manifests-gone');
     mkdirSync(manifests);
     writeFileSync(join(manifests, 'ticker.yaml'), STATIC_POD);
-    const gone = await c.startKubelet('node-gone', { extra: [`--pod-manifest-path=${manifests}`] });
+    // Leases renewed every second, so a renewal falls in the wait below.
+    const gone = await c.startKubelet('node-gone', {
+      extra: [`--pod-manifest-path=${manifests}`, '--node-lease-duration-seconds=4'],
+    });
     await gone.kubelet.ready;
     const pods = c.admin.resource<Pod>({ group: '', version: 'v1', resource: 'pods', namespace: 'default' });
     const mirror = await waitFor('the mirror pod', () => pods.get('ticker-node-gone').catch(() => undefined));
@@ -425,9 +428,25 @@ describe('kubelet API (10250)', () => {
         ? true
         : undefined,
     );
+    const leases = c.admin.resource<Lease>({
+      group: 'coordination.k8s.io',
+      version: 'v1',
+      resource: 'leases',
+      namespace: 'kube-node-lease',
+    });
+    await waitFor('the Lease collected', async () =>
+      (await leases.get('node-gone').then(
+        () => false,
+        () => true,
+      ))
+        ? true
+        : undefined,
+    );
     await new Promise((r) => setTimeout(r, 3000));
     const after = await pods.get('ticker-node-gone').catch(() => undefined);
     assert.equal(after, undefined, `recreated: ${after?.metadata?.uid} (was ${mirror.metadata?.uid})`);
+    // Nor a Lease for a Node that is not there (upstream's setNodeOwnerFunc needs the Node).
+    assert.equal(await leases.get('node-gone').catch(() => undefined), undefined, 'the Lease was made again');
     const opts = { caCrt: ca(), cert: apiClient.crt, key: apiClient.key };
     const local = JSON.parse((await curlKubelet(gone, '/pods', opts)).body).items.find(
       (p: Pod) => p.metadata?.name === 'ticker-node-gone',

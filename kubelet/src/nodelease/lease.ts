@@ -1,9 +1,13 @@
 // The node lease controller: the kubelet's heartbeat is its Lease in kube-node-lease, renewed every
 // quarter of the lease duration (10 s for 40 s), owned by the Node so it goes when the Node goes.
-import { type Lease, microTime } from '@mkube/shared/api';
+// As upstream's setNodeOwnerFunc, the owner is the Node read live: no Lease is created for a Node
+// that does not exist (else a deleted Node's kubelet and the garbage collector would take turns
+// making and deleting it), and one without an owner gets it at the next renewal.
+import { type Lease, microTime, type Node, type OwnerReference } from '@mkube/shared/api';
 import { isAlreadyExists, isConflict, isNotFound } from '@mkube/shared/apierrors';
 import type { KubeClient } from '@mkube/shared/client';
 
+const NODES = { group: '', version: 'v1', resource: 'nodes' } as const;
 const LEASES = {
   group: 'coordination.k8s.io',
   version: 'v1',
@@ -21,7 +25,20 @@ export class NodeLease {
     private readonly durationSeconds: number,
   ) {}
 
-  async renew(nodeUid: string | undefined, signal: AbortSignal): Promise<void> {
+  /** The Node as an owner reference, read live; throws (NotFound) when there is no such Node. */
+  async #owner(signal: AbortSignal): Promise<OwnerReference> {
+    let node: Node;
+    try {
+      node = await this.client().resource<Node>(NODES).get(this.nodeName, { signal });
+    } catch (e) {
+      throw new Error(
+        `failed to get node ${JSON.stringify(this.nodeName)} when trying to set owner ref to the node lease: ${(e as Error).message}`,
+      );
+    }
+    return { apiVersion: 'v1', kind: 'Node', name: this.nodeName, uid: node.metadata!.uid! };
+  }
+
+  async renew(signal: AbortSignal): Promise<void> {
     const leases = this.client().resource<Lease>(LEASES);
     const spec = { holderIdentity: this.nodeName, leaseDurationSeconds: this.durationSeconds, renewTime: microTime() };
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -38,9 +55,7 @@ export class NodeLease {
                 metadata: {
                   name: this.nodeName,
                   namespace: 'kube-node-lease',
-                  ...(nodeUid
-                    ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.nodeName, uid: nodeUid }] }
-                    : {}),
+                  ownerReferences: [await this.#owner(signal)],
                 },
                 spec,
               },
@@ -49,7 +64,21 @@ export class NodeLease {
             return;
           }
         }
-        this.#latest = await leases.update({ ...this.#latest, spec: { ...this.#latest.spec, ...spec } }, { signal });
+        const md = this.#latest.metadata;
+        const owners = md?.ownerReferences?.length
+          ? md.ownerReferences
+          : await this.#owner(signal).then(
+              (o) => [o],
+              () => undefined,
+            );
+        this.#latest = await leases.update(
+          {
+            ...this.#latest,
+            metadata: { ...md, ...(owners ? { ownerReferences: owners } : {}) },
+            spec: { ...this.#latest.spec, ...spec },
+          },
+          { signal },
+        );
         return;
       } catch (e) {
         this.#latest = undefined;

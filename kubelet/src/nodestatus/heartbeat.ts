@@ -45,7 +45,7 @@ export async function runHeartbeat(o: HeartbeatOptions): Promise<void> {
     const now = Date.now();
     if (now >= nextLease) {
       try {
-        await o.lease.renew(o.nodeStatus.uid, signal);
+        await o.lease.renew(signal);
         nextLease = now + o.leaseEveryMs;
       } catch (e) {
         if (!signal.aborted) log.warn({ err: (e as Error).message }, 'failed to renew the node lease');

@@ -68,7 +68,6 @@ export class NodeStatusManager {
   #lastReport = 0;
   #lastDigest = '';
   #last: Node | undefined;
-  uid: string | undefined;
 
   constructor(
     private readonly client: () => KubeClient,
@@ -150,7 +149,6 @@ export class NodeStatusManager {
     };
     try {
       const created = await nodes.create(node, { signal });
-      this.uid = created.metadata?.uid;
       this.#record(undefined, created.status?.conditions);
       this.o.log.info({ node: this.o.nodeName }, 'successfully registered node');
     } catch (e) {
@@ -176,7 +174,6 @@ export class NodeStatusManager {
     const nodes = this.client().resource<Node>(NODES);
     for (let attempt = 0; attempt < 5; attempt++) {
       const cur = await nodes.get(this.o.nodeName, { signal });
-      this.uid = cur.metadata?.uid;
       try {
         this.#last = await nodes.updateSubresource(
           this.o.nodeName,
