@@ -41,15 +41,22 @@ export async function runHeartbeat(o: HeartbeatOptions): Promise<void> {
   let nextLease = 0;
   let nextStatus = 0;
   let wasReady = false;
+  // Failures back off, as upstream's backoffEnsureLease (doubling to 7 s) and its node status retries
+  // (at most one status period apart): a kubelet whose Node was deleted keeps trying, but quietly.
+  let leaseRetryMs = 100;
+  let statusRetryMs = 500;
   while (!signal.aborted) {
     const now = Date.now();
     if (now >= nextLease) {
       try {
         await o.lease.renew(signal);
         nextLease = now + o.leaseEveryMs;
+        leaseRetryMs = 100;
       } catch (e) {
-        if (!signal.aborted) log.warn({ err: (e as Error).message }, 'failed to renew the node lease');
-        nextLease = now + Math.min(o.leaseEveryMs, 1000);
+        leaseRetryMs = Math.min(leaseRetryMs * 2, 7000);
+        if (!signal.aborted)
+          log.warn({ err: (e as Error).message, retryInMs: leaseRetryMs }, 'failed to renew the node lease');
+        nextLease = now + leaseRetryMs;
       }
     }
     const readyNow = o.ready();
@@ -62,9 +69,12 @@ export async function runHeartbeat(o: HeartbeatOptions): Promise<void> {
         }
         wasReady = readyNow;
         nextStatus = now + o.statusEveryMs;
+        statusRetryMs = 500;
       } catch (e) {
-        if (!signal.aborted) log.warn({ err: (e as Error).message }, 'failed to update node status');
-        nextStatus = now + 1000;
+        statusRetryMs = Math.min(statusRetryMs * 2, Math.max(1000, o.statusEveryMs));
+        if (!signal.aborted)
+          log.warn({ err: (e as Error).message, retryInMs: statusRetryMs }, 'failed to update node status');
+        nextStatus = now + statusRetryMs;
       }
     }
     // Until Ready, look often (the serving certificate may arrive any moment); then sleep to the next deadline.
