@@ -3,11 +3,11 @@
 // As upstream's setNodeOwnerFunc, the owner is the Node read live: no Lease is created for a Node
 // that does not exist (else a deleted Node's kubelet and the garbage collector would take turns
 // making and deleting it), and one without an owner gets it at the next renewal.
-import { type Lease, microTime, type Node, type OwnerReference } from '@mkube/shared/api';
+import { type Lease, microTime, type OwnerReference } from '@mkube/shared/api';
 import { isAlreadyExists, isConflict, isNotFound } from '@mkube/shared/apierrors';
 import type { KubeClient } from '@mkube/shared/client';
+import { liveNode } from '../nodestatus/livenode.js';
 
-const NODES = { group: '', version: 'v1', resource: 'nodes' } as const;
 const LEASES = {
   group: 'coordination.k8s.io',
   version: 'v1',
@@ -25,14 +25,16 @@ export class NodeLease {
     private readonly durationSeconds: number,
   ) {}
 
-  /** The Node as an owner reference, read live; throws (NotFound) when there is no such Node. */
+  /** The Node as an owner reference, read live; throws when there is no such Node (or it is going). */
   async #owner(signal: AbortSignal): Promise<OwnerReference> {
-    let node: Node;
-    try {
-      node = await this.client().resource<Node>(NODES).get(this.nodeName, { signal });
-    } catch (e) {
+    const node = await liveNode(this.client(), this.nodeName, signal).catch((e: unknown) => {
       throw new Error(
         `failed to get node ${JSON.stringify(this.nodeName)} when trying to set owner ref to the node lease: ${(e as Error).message}`,
+      );
+    });
+    if (!node) {
+      throw new Error(
+        `failed to get node ${JSON.stringify(this.nodeName)} when trying to set owner ref to the node lease: not found or being deleted`,
       );
     }
     return { apiVersion: 'v1', kind: 'Node', name: this.nodeName, uid: node.metadata!.uid! };

@@ -5,16 +5,16 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Node, Pod } from '@mkube/shared/api';
+import type { Pod } from '@mkube/shared/api';
 import { isAlreadyExists, isConflict, isNotFound } from '@mkube/shared/apierrors';
 import { type KubeClient, ListWatcher, sleep } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import { parse as parseYaml } from 'yaml';
 import type { ClusterTrustBundleManager } from '../clustertrustbundle/manager.js';
+import { liveNode } from '../nodestatus/livenode.js';
 import { type PodEventSink, PodWorker, podKey, procStartTime, signalGroup } from './pod.js';
 
 const PODS = { group: '', version: 'v1', resource: 'pods' } as const;
-const NODES = { group: '', version: 'v1', resource: 'nodes' } as const;
 const MIRROR = 'kubernetes.io/config.mirror';
 const CONFIG_HASH = 'kubernetes.io/config.hash';
 const CONFIG_SOURCE = 'kubernetes.io/config.source';
@@ -324,7 +324,7 @@ export class ProcessRuntime {
       if (isStatic && !this.#mirrored.has(w.pod.metadata!.uid!)) {
         // As the kubelet's syncPod: no mirror pod for a Node that is gone or going (its mirror pods
         // would only be collected again); the static pod runs on, reported nowhere.
-        const node = await this.#liveNode(client);
+        const node = await liveNode(client, this.o.nodeName, this.#stop.signal);
         if (!node) {
           if (!this.#nodeGoneLogged) {
             this.#nodeGoneLogged = true;
@@ -373,17 +373,6 @@ export class ProcessRuntime {
       } catch (e) {
         if (!isConflict(e)) throw e;
       }
-    }
-  }
-
-  /** This kubelet's Node as the API has it now; undefined when it does not exist or is being deleted. */
-  async #liveNode(client: KubeClient): Promise<Node | undefined> {
-    try {
-      const node = await client.resource<Node>(NODES).get(this.o.nodeName, { signal: this.#stop.signal });
-      return node.metadata?.deletionTimestamp ? undefined : node;
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
     }
   }
 

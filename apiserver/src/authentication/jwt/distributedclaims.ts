@@ -37,19 +37,19 @@ interface Endpoint {
 
 export class ClaimResolver {
   readonly #opts: ClaimResolverOptions;
-  readonly #agent: Agent;
+  /** Made on the first fetch: most tokens carry their groups, and most authenticators never need it. */
+  #agent: Agent | undefined;
   /** One verifier per distributed-claim issuer (upstream's verifierPerIssuer: expected to stay tiny). */
   readonly #verifiers = new Map<string, RemoteProvider>();
 
   constructor(opts: ClaimResolverOptions) {
     this.#opts = opts;
-    this.#agent = issuerAgent(opts.caPem);
   }
 
   async close(): Promise<void> {
     const providers = [...this.#verifiers.values()];
     this.#verifiers.clear();
-    await Promise.all([...providers.map((p) => p.close()), this.#agent.close().catch(() => undefined)]);
+    await Promise.all([...providers.map((p) => p.close()), this.#agent?.close().catch(() => undefined)]);
   }
 
   /** Pulls the distributed claim into `claims` when the token names one for it (expand). */
@@ -135,9 +135,14 @@ export class ClaimResolver {
     return p;
   }
 
+  #fetcher(): Agent {
+    this.#agent ??= issuerAgent(this.#opts.caPem);
+    return this.#agent;
+  }
+
   async #getClaimJWT(ep: Endpoint): Promise<string> {
     const { statusCode, text } = await boundedGet(
-      this.#agent,
+      this.#fetcher(),
       ep.url,
       ep.accessToken ? { authorization: `Bearer ${ep.accessToken}` } : {},
     );
