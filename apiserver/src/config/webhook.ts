@@ -169,6 +169,15 @@ export function readWebhookKubeconfig(
   }
   const c = cluster.cluster;
   const u = user?.user ?? {};
+  // The webhook client sends a fixed certificate or token; a user that would authenticate another
+  // way must not quietly call the webhook anonymously.
+  const other = (['exec', 'auth-provider'] as const).find((k) => u[k] !== undefined);
+  if (other) {
+    bad(
+      `user "${user?.name}": ${other}: not supported by mkube's webhook client (use a client certificate or a token)`,
+    );
+    return undefined;
+  }
   const base = dirname(resolve(file));
   const readRef = (field: string, ref: string): string | undefined => {
     const path = isAbsolute(ref) ? ref : resolve(base, ref);

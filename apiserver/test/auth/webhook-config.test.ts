@@ -163,6 +163,13 @@ describe('webhook flags at start-up', () => {
     assert.doesNotMatch(mm, /PRIVATE KEY/);
     const ctx = kubeconfig('ctx.conf', ['server: https://x/'], [], ['current-context: elsewhere']);
     assert.match(problem(flag(ctx)), /ctx\.conf": current-context: context "elsewhere" does not exist/);
+    // A credential plugin would authenticate somehow; the webhook client would call anonymously.
+    const exec = kubeconfig(
+      'exec.conf',
+      ['server: https://x/'],
+      ['exec: {apiVersion: client.authentication.k8s.io/v1, command: login, interactiveMode: Never}'],
+    );
+    assert.match(problem(flag(exec)), /exec\.conf": user "me": exec: not supported by mkube's webhook client/);
     const authz = ['--authorization-mode=Webhook', `--authorization-webhook-config-file=${ftp}`];
     assert.match(problem(authz), /--authorization-webhook-config-file ".*ftp\.conf": clusters\[0\]/);
   });

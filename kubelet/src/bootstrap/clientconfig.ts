@@ -45,7 +45,7 @@ async function usableKubeconfig(file: string): Promise<ResolvedCredentials | str
   if (!existsSync(file)) return 'it does not exist';
   try {
     const creds = await resolveCredentials(await loadKubeconfig(file));
-    if (creds.token) return creds;
+    if (creds.token || creds.credentialProvider) return creds;
     if (!creds.clientCertPem || !creds.clientKeyPem) return 'it holds no client certificate';
     const text =
       creds.clientCertificateFile && creds.clientCertificateFile === creds.clientKeyFile

@@ -23,6 +23,7 @@
 // (resourceVersions are etcd's, shared by all the apiservers; a 410 still means relist).
 // With a single server none of this runs: same requests, same errors.
 import { StatusError } from '../apierrors/index.js';
+import type { CredentialProvider, ProvidedCredentials } from './credentials.js';
 import { ClientError, toClientError } from './errors.js';
 import type { Sent } from './h2exchange.js';
 import { encodeQuery } from './paths.js';
@@ -48,6 +49,12 @@ export interface ClientOptions extends TlsCredentials {
   readonly servers?: readonly string[];
   /** A function is called per request, so a rotated token is picked up without a new client. */
   readonly token?: string | (() => string);
+  /**
+   * Asked before every request when neither a token nor a client certificate is given (a
+   * kubeconfig's exec plugin): its token is sent, a certificate it hands out becomes the
+   * connections' (new ones; running requests finish on the old), and a 401 is reported to it.
+   */
+  readonly credentialProvider?: CredentialProvider;
   readonly userAgent?: string;
   /** Whole-request deadline for non-watch requests; 0 for none. Default 30 s. */
   readonly timeoutMs?: number;
@@ -162,6 +169,16 @@ class Abort {
   }
 }
 
+/** `p`, or the signal's abort if that comes first (the work behind `p` goes on for other callers). */
+function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 /** A server found down is skipped for this long, doubling per failure in a row up to the max. */
 export const FAILOVER_DOWN_MS = 5_000;
 export const FAILOVER_MAX_DOWN_MS = 30_000;
@@ -203,10 +220,15 @@ export class KubeClient {
   #current = 0;
   #closed = false;
   #token: string | (() => string) | undefined;
+  readonly #provider: CredentialProvider | undefined;
+  /** The provider's certificate the connections present now. */
+  #providedCertPem: string | undefined;
 
   constructor(opts: ClientOptions) {
     this.#opts = parseOptions(opts);
     this.#token = opts.token;
+    // As client-go: a token or certificate given outright wins, and the plugin never runs.
+    this.#provider = opts.token || opts.clientCertPem ? undefined : opts.credentialProvider;
     this.#transportOpts = {
       caPem: opts.caPem,
       insecureSkipTlsVerify: opts.insecureSkipTlsVerify,
@@ -288,9 +310,15 @@ export class KubeClient {
       const target = this.#target(ep, path, query);
       const sent: Sent = { value: false };
       try {
+        const provided = this.#provider ? await this.#provided(abort, 'GET', target.display) : undefined;
         const lease = await this.#transportOf(ep).lease(abort.ctl.signal);
         const res = await lease.stream(
-          { method: 'GET', path: target.path, headers: this.#headers('application/json', undefined), body: undefined },
+          {
+            method: 'GET',
+            path: target.path,
+            headers: this.#headers('application/json', undefined, provided),
+            body: undefined,
+          },
           abort.ctl.signal,
           order.length > 1 ? sent : undefined,
           {
@@ -300,6 +328,7 @@ export class KubeClient {
           },
         );
         this.#reached(ep);
+        if (res.statusCode === 401 && provided) this.#provider?.unauthorized(provided);
         if (res.statusCode < 200 || res.statusCode >= 300) {
           const text = await res.text();
           throw errorFromBody(res.statusCode, text);
@@ -415,9 +444,31 @@ export class KubeClient {
     return { path: full, display: `${ep.origin}${full}` };
   }
 
-  #headers(accept: string, contentType: string | undefined): Record<string, string> {
+  /**
+   * The provider's credentials for one request (its plugin runs now if it must, bounded by the
+   * request's deadline); a certificate it changed is put on new connections first.
+   */
+  async #provided(abort: Abort, method: HttpMethod, url: string): Promise<ProvidedCredentials> {
+    let c: ProvidedCredentials;
+    try {
+      c = await abortable(this.#provider!.get(), abort.ctl.signal);
+    } catch (e) {
+      if (abort.why) throw toClientError(e, method, url, abort.why);
+      const prefix = `${method.charAt(0)}${method.slice(1).toLowerCase()} "${url}"`;
+      throw new ClientError('ECREDENTIALS', `${prefix}: getting credentials: ${(e as Error).message}`, undefined, {
+        cause: e,
+      });
+    }
+    if (c.clientCertPem && c.clientCertPem !== this.#providedCertPem) {
+      this.rotateCredentials({ clientCertPem: c.clientCertPem, clientKeyPem: c.clientKeyPem });
+      this.#providedCertPem = c.clientCertPem;
+    }
+    return c;
+  }
+
+  #headers(accept: string, contentType: string | undefined, provided?: ProvidedCredentials): Record<string, string> {
     const h: Record<string, string> = { 'user-agent': this.#opts.userAgent, accept };
-    const token = typeof this.#token === 'function' ? this.#token() : this.#token;
+    const token = provided ? provided.token : typeof this.#token === 'function' ? this.#token() : this.#token;
     if (token) h.authorization = `Bearer ${token}`;
     if (contentType) h['content-type'] = contentType;
     return h;
@@ -439,6 +490,7 @@ export class KubeClient {
         const target = this.#target(ep, path, opts.query);
         const sent: Sent = { value: false };
         try {
+          const provided = this.#provider ? await this.#provided(abort, method, target.display) : undefined;
           const lease = await this.#transportOf(ep).lease(abort.ctl.signal);
           const res = await lease.unary(
             {
@@ -447,6 +499,7 @@ export class KubeClient {
               headers: this.#headers(
                 opts.accept ?? 'application/json',
                 body === undefined ? undefined : (opts.contentType ?? 'application/json'),
+                provided,
               ),
               body,
             },
@@ -454,6 +507,7 @@ export class KubeClient {
             order.length > 1 ? sent : undefined,
             () => this.#reached(ep),
           );
+          if (res.statusCode === 401 && provided) this.#provider?.unauthorized(provided);
           if (res.statusCode < 200 || res.statusCode >= 300) throw errorFromBody(res.statusCode, res.text);
           return await read(res.text, target.display);
         } catch (err) {

@@ -19,6 +19,8 @@ export type ClientErrorCode =
   | 'ECLOSED'
   /** The server answered something the client cannot decode (e.g. a 2xx body that is not JSON). */
   | 'EPROTO'
+  /** The credentials could not be had: a kubeconfig's exec plugin failed or printed no usable credential. */
+  | 'ECREDENTIALS'
   /** A bad argument (empty or '.'/'..' resource name, malformed server URL, cert without key). */
   | 'EINVAL'
   | 'EUNKNOWN';

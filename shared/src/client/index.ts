@@ -12,7 +12,17 @@ export {
   type RotateOptions,
   type WatchRequestOptions,
 } from './client.js';
+export type { CredentialProvider, ProvidedCredentials } from './credentials.js';
 export { ClientError, type ClientErrorCode, toClientError } from './errors.js';
+export {
+  type ExecApiVersion,
+  ExecAuthenticator,
+  type ExecAuthenticatorOptions,
+  type ExecClusterInfo,
+  ExecCredentialError,
+  type ExecPluginConfig,
+  execAuthenticatorFor,
+} from './exec.js';
 export {
   type ListerWatcher,
   ListWatcher,

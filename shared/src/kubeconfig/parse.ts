@@ -5,6 +5,10 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import {
   APISERVERS_EXTENSION,
+  EXEC_API_VERSIONS,
+  type ExecApiVersion,
+  type ExecConfig,
+  type ExecInteractiveMode,
   type Kubeconfig,
   type KubeconfigCluster,
   type KubeconfigContext,
@@ -84,6 +88,80 @@ class Reader {
       return { name, extension: item.extension };
     });
   }
+  /** A list of strings, or a failure naming the field. */
+  strings(o: Obj, key: string, at: string): string[] | undefined {
+    const v = o[key];
+    if (v === undefined || v === null) return undefined;
+    if (!Array.isArray(v)) this.fail(`${at}.${key}`, 'expected a list of strings');
+    return v.map((s: unknown, i) => {
+      if (typeof s !== 'string') this.fail(`${at}.${key}[${i}]`, `expected a string, got ${typeof s}`);
+      return s;
+    });
+  }
+  /**
+   * A user's `exec` (clientcmd's ExecConfig), checked as clientcmd's validation does, with its
+   * defaulting: a v1beta1 plugin without interactiveMode is IfAvailable; v1 must say.
+   */
+  exec(u: Obj, at: string, userName: string): ExecConfig | undefined {
+    const e = u.exec;
+    if (e === undefined || e === null) return undefined;
+    const eAt = `${at}.exec`;
+    if (!isObj(e)) this.fail(eAt, 'expected a mapping');
+    if (u['auth-provider'] !== undefined && u['auth-provider'] !== null)
+      this.fail(eAt, `authProvider cannot be provided in combination with an exec plugin for ${userName}`);
+    const command = this.str(e, 'command', eAt);
+    if (!command)
+      this.fail(`${eAt}.command`, `command must be specified for ${userName} to use exec authentication plugin`);
+    const apiVersion = this.str(e, 'apiVersion', eAt);
+    if (!apiVersion)
+      this.fail(`${eAt}.apiVersion`, `apiVersion must be specified for ${userName} to use exec authentication plugin`);
+    if (!(EXEC_API_VERSIONS as readonly string[]).includes(apiVersion))
+      this.fail(
+        `${eAt}.apiVersion`,
+        `exec plugin: invalid apiVersion ${JSON.stringify(apiVersion)} (expected ${EXEC_API_VERSIONS.join(' or ')})`,
+      );
+    const out: ExecConfig = {
+      command,
+      apiVersion: apiVersion as ExecApiVersion,
+      interactiveMode: 'IfAvailable',
+    };
+    const args = this.strings(e, 'args', eAt);
+    if (args) out.args = args;
+    const env = e.env;
+    if (env !== undefined && env !== null) {
+      if (!Array.isArray(env)) this.fail(`${eAt}.env`, 'expected a list of {name, value}');
+      out.env = env.map((item: unknown, i) => {
+        const vAt = `${eAt}.env[${i}]`;
+        if (!isObj(item)) this.fail(vAt, 'expected a mapping with name and value');
+        const name = this.str(item, 'name', vAt);
+        if (!name)
+          this.fail(
+            `${vAt}.name`,
+            `env variable name must be specified for ${userName} to use exec authentication plugin`,
+          );
+        const value = item.value ?? '';
+        if (typeof value !== 'string') this.fail(`${vAt}.value`, `expected a string, got ${typeof value}`);
+        return { name, value };
+      });
+    }
+    const hint = this.str(e, 'installHint', eAt);
+    if (hint) out.installHint = hint;
+    const cluster = this.bool(e, 'provideClusterInfo', eAt);
+    if (cluster !== undefined) out.provideClusterInfo = cluster;
+    const mode = this.str(e, 'interactiveMode', eAt);
+    if (mode === undefined) {
+      if (apiVersion === 'client.authentication.k8s.io/v1')
+        this.fail(
+          `${eAt}.interactiveMode`,
+          `interactiveMode must be specified for ${userName} to use exec authentication plugin`,
+        );
+    } else if (mode === 'Never' || mode === 'IfAvailable' || mode === 'Always') {
+      out.interactiveMode = mode as ExecInteractiveMode;
+    } else {
+      this.fail(`${eAt}.interactiveMode`, `invalid interactiveMode for ${userName}: ${JSON.stringify(mode)}`);
+    }
+    return out;
+  }
   list(root: Obj, key: string): Obj[] {
     const v = root[key];
     if (v === undefined || v === null) return [];
@@ -150,6 +228,16 @@ export function parseKubeconfig(text: string, source?: string): Kubeconfig {
     set('tokenFile', r.str(u, 'tokenFile', `${at}.user`));
     set('username', r.str(u, 'username', `${at}.user`));
     set('password', r.str(u, 'password', `${at}.user`));
+    set('exec', r.exec(u, `${at}.user`, name));
+    const provider = u['auth-provider'];
+    if (provider !== undefined && provider !== null) {
+      if (!isObj(provider)) r.fail(`${at}.user.auth-provider`, 'expected a mapping');
+      const pName = r.str(provider, 'name', `${at}.user.auth-provider`, true)!;
+      user['auth-provider'] = {
+        name: pName,
+        ...(isObj(provider.config) ? { config: provider.config as Record<string, string> } : {}),
+      };
+    }
     return { name, user };
   });
 

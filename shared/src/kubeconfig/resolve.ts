@@ -3,7 +3,15 @@
 // kubectl resolves them (not against the working directory).
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { APISERVERS_EXTENSION, type Kubeconfig, type KubeconfigCluster, KubeconfigError } from './types.js';
+import type { CredentialProvider } from '../client/credentials.js';
+import { type ExecClusterInfo, execAuthenticatorFor } from '../client/exec.js';
+import {
+  APISERVERS_EXTENSION,
+  EXEC_CLUSTER_EXTENSION,
+  type Kubeconfig,
+  type KubeconfigCluster,
+  KubeconfigError,
+} from './types.js';
 
 export interface ResolvedCredentials {
   contextName: string;
@@ -22,6 +30,11 @@ export interface ResolvedCredentials {
   clientCertPem?: string;
   clientKeyPem?: string;
   token?: string;
+  /**
+   * The user's exec plugin, when it has neither a token nor a client certificate (client-go uses
+   * it only then): the client asks it for credentials as requests run.
+   */
+  credentialProvider?: CredentialProvider;
   /** Absolute paths when the kubeconfig referenced files (a rotating kubelet re-reads them). */
   clientCertificateFile?: string;
   clientKeyFile?: string;
@@ -38,6 +51,7 @@ export function clientOptionsFrom(c: ResolvedCredentials) {
     clientCertPem: c.clientCertPem,
     clientKeyPem: c.clientKeyPem,
     token: c.token,
+    credentialProvider: c.credentialProvider,
   };
 }
 
@@ -126,6 +140,16 @@ export async function resolveCredentials(
   }
   if (user.token) out.token = user.token;
   else if (user.tokenFile) out.token = (await readRef(`${uAt}.tokenFile`, user.tokenFile)).trim();
+  if (user['auth-provider'] && !user.exec)
+    fail(
+      `${uAt}.auth-provider`,
+      `the in-tree auth provider ${JSON.stringify(user['auth-provider'].name)} is not supported (kubectl removed them; use an exec credential plugin)`,
+    );
+  if (user.exec && !out.token && !out.clientCertPem && !out.clientKeyPem) {
+    // clientcmd resolves a command naming a path against the kubeconfig's folder; a bare name is looked up in PATH.
+    const command = user.exec.command.includes('/') ? abs(user.exec.command) : user.exec.command;
+    out.credentialProvider = execAuthenticatorFor({ ...user.exec, command }, execClusterInfo(cluster, out.caPem));
+  }
   if (!!out.clientCertPem !== !!out.clientKeyPem) {
     fail(
       uAt,
@@ -135,4 +159,17 @@ export async function resolveCredentials(
     );
   }
   return out;
+}
+
+/** What a plugin with provideClusterInfo is told about the cluster (client-go's ConfigToExecCluster). */
+function execClusterInfo(cluster: KubeconfigCluster, caPem: string | undefined): ExecClusterInfo {
+  const ext = cluster.extensions?.find((e) => e.name === EXEC_CLUSTER_EXTENSION);
+  return {
+    server: cluster.server,
+    ...(cluster['tls-server-name'] ? { 'tls-server-name': cluster['tls-server-name'] } : {}),
+    ...(cluster['insecure-skip-tls-verify'] ? { 'insecure-skip-tls-verify': true } : {}),
+    ...(caPem ? { 'certificate-authority-data': Buffer.from(caPem, 'utf8').toString('base64') } : {}),
+    ...(cluster['proxy-url'] ? { 'proxy-url': cluster['proxy-url'] } : {}),
+    ...(ext ? { config: ext.extension } : {}),
+  };
 }

@@ -34,7 +34,35 @@ export interface KubeconfigUser {
   tokenFile?: string;
   username?: string;
   password?: string;
+  /** A client-go credential plugin (clientcmd v1 ExecConfig). */
+  exec?: ExecConfig;
+  /**
+   * The removed in-tree auth providers (gcp, azure, oidc…): kept as read so that a file naming one
+   * still loads, and refused when the chosen user has one (mkube has no in-tree providers).
+   */
+  'auth-provider'?: { name: string; config?: Record<string, string> };
 }
+
+/** The ExecCredential versions client-go still speaks (v1alpha1 was removed in 1.24). */
+export const EXEC_API_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1'] as const;
+export type ExecApiVersion = (typeof EXEC_API_VERSIONS)[number];
+
+export type ExecInteractiveMode = 'Never' | 'IfAvailable' | 'Always';
+
+/** clientcmd v1 ExecConfig: a command printing an ExecCredential on stdout. */
+export interface ExecConfig {
+  command: string;
+  args?: string[];
+  env?: { name: string; value: string }[];
+  apiVersion: ExecApiVersion;
+  installHint?: string;
+  provideClusterInfo?: boolean;
+  /** Required in v1; v1beta1 files without it read as IfAvailable, as clientcmd defaults them. */
+  interactiveMode: ExecInteractiveMode;
+}
+
+/** The cluster extension handed to a plugin as `spec.cluster.config` when provideClusterInfo is set. */
+export const EXEC_CLUSTER_EXTENSION = 'client.authentication.k8s.io/exec';
 
 export interface KubeconfigContext {
   cluster: string;
