@@ -61,6 +61,8 @@ export interface BuildAuthorizerOptions {
   readonly pollIntervalMs?: number;
   /** /metrics: each configured authorizer's terminal decisions (authorizationmetrics.InstrumentedAuthorizer). */
   readonly recordDecision?: (type: AuthorizerType, name: string, decision: 'allowed' | 'denied') => void;
+  /** Told the outcome of each automatic reload of --authorization-config. */
+  readonly reloads?: { reloaded(status: 'success' | 'failure'): void };
   /** --feature-gates: the Node authorizer's static rules depend on them. */
   readonly gates?: FeatureGate;
 }
@@ -177,11 +179,13 @@ export function buildAuthorizer(
       const old = current;
       current = composed;
       old.close();
+      opts.reloads?.reloaded('success');
       log.info(
         { file, authorizers: next.map((e) => `${e.type}/${e.name}`) },
         'reloaded the authorization configuration',
       );
     } catch (e) {
+      opts.reloads?.reloaded('failure');
       log.error(
         { file, err: (e as Error).message },
         'the authorization configuration did not load; keeping the running one',

@@ -5,12 +5,16 @@
 // the remaining lifetime of client certificates (authentication/request/x509), each authorizer's
 // terminal decisions (authorization/metrics), whether signers honour a CSR's expirationSeconds
 // (pkg/registry/certificates/certificates/storage/metrics.go), the audit counters (apiserver/pkg/audit
-// metrics.go) and each resource's stored objects. Names, labels, buckets and values as
+// metrics.go), structured authentication's and authorization's (./authconfig.ts) and each resource's
+// stored objects. Names, labels, buckets and values as
 // upstream's; ALPHA metrics' help text carries upstream's "[ALPHA] " prefix. prom-client keeps the
 // registry and the text format.
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, exponentialBuckets, Gauge, Histogram, Registry } from 'prom-client';
+import { apiserverIdentity } from '../controlplane/identitylease.js';
 import type { RequestInfo } from '../request/requestinfo.js';
+import { AuthConfigMetrics } from './authconfig.js';
 
 const LABELS = ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope', 'component'] as const;
 // Upstream's requestLatencies buckets.
@@ -146,6 +150,9 @@ export class ApiServerMetrics {
     help: '[ALPHA] Cumulative stale projected service account tokens used',
     registers: [this.registry],
   });
+
+  /** JWT authenticators and the reloads of --authentication-config / --authorization-config. */
+  readonly authConfig = new AuthConfigMetrics(this.registry, apiserverIdentity(hostname()));
 
   /** The bound service-account token authenticator's hooks. */
   readonly boundTokens = {

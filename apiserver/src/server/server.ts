@@ -253,6 +253,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
         legacyWebhook: config.authorizationWebhook,
         file: config.authorization?.file,
         recordDecision: (type, name, decision) => metrics.recordAuthorizationDecision(type, name, decision),
+        reloads: metrics.authConfig.authorization,
         gates: config.featureGates,
       },
     );
@@ -319,6 +320,11 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
           file: authn.file,
           disallowedIssuers: config.serviceAccount?.issuers ?? [],
           log,
+          metrics: {
+            jwt: metrics.authConfig.jwt,
+            reload: metrics.authConfig.authentication,
+            forgetIssuer: (issuer) => metrics.authConfig.forgetIssuer(issuer),
+          },
         })
       : undefined;
     jwt?.start();

@@ -116,11 +116,19 @@ describe('--authorization-config', () => {
     assert.match(r.err, /Forbidden/);
     assert.equal((await kubectl(fx, ['get', 'pods', '-n', 'team-b'])).status, 0, 'outside its conditions RBAC decides');
     assert.ok(fx.logs.some((l) => l.includes('reloaded the authorization configuration')));
+    const reloads = async (status: string) => {
+      const m = await curl(fx, '/metrics');
+      const series = `apiserver_authorization_config_controller_automatic_reloads_total{status="${status}",apiserver_id_hash="sha256:`;
+      const line = m.body.split('\n').find((l) => l.startsWith(series));
+      return line === undefined ? undefined : Number(line.split(' ').pop());
+    };
+    assert.equal(await reloads('success'), 1);
     // A file that does not validate keeps the running chain (and is logged).
     writeFileSync(file, configYaml(join(dir, 'authz.conf'), { failurePolicy: 'Maybe' }));
     await new Promise((res) => setTimeout(res, 2500));
     assert.notEqual((await kubectl(fx, ['get', 'pods', '-n', 'team-a'])).status, 0, 'still Deny');
     assert.ok(fx.logs.some((l) => l.includes('keeping the running one') && l.includes('failurePolicy')));
+    assert.equal(await reloads('failure'), 1);
   });
 });
 

@@ -1,11 +1,24 @@
 // OIDC end to end: a real OpenID provider over HTTPS, the apiserver started with --oidc-* flags or
 // --authentication-config, and real kubectl (1.27 and the current one) and curl with ID tokens.
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { apiserverIdentity } from '../../src/controlplane/identitylease.ts';
 import { TestIdp } from '../authentication/idp.ts';
-import { curl, type Fixture, kubectl, kubectlBinary, startFixture, tempDir, tokenKubeconfig } from './fixture.ts';
+import { curl, type Fixture, kubectl, kubectlBinary, run, startFixture, tempDir, tokenKubeconfig } from './fixture.ts';
+
+const sha = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
+
+/** The value of the series `name{labels}` (labels in the exposition's order), or undefined. */
+async function metric(f: Fixture, series: string): Promise<number | undefined> {
+  const r = await curl(f, '/metrics');
+  assert.equal(r.code, 200, r.body);
+  const line = r.body.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
 
 /** Until the provider's discovery ran (it starts in the background, as kube-apiserver's). */
 async function untilAuthenticated(f: Fixture, token: string): Promise<void> {
@@ -172,12 +185,13 @@ describe('apiserver with --authentication-config', () => {
   let idpDir: string;
   let idp: TestIdp;
   let f: Fixture;
+  let file: string;
   before(async () => {
     idpDir = tempDir('idp');
     idp = await TestIdp.start(idpDir);
     await idp.addKey('ES256', { kid: 'k1' });
     const ca = idp.caBlock();
-    const file = join(idpDir, 'authn.yaml');
+    file = join(idpDir, 'authn.yaml');
     writeFileSync(
       file,
       `apiVersion: apiserver.config.k8s.io/v1beta1
@@ -225,5 +239,63 @@ anonymous:
       const r = await curl(f, path, [], false);
       assert.equal(r.code, 401, `${path}: ${r.body}`);
     }
+  });
+  it('metrics: JWT latency per issuer hash and result, the JWKS fetch, and each automatic reload', async () => {
+    const issuer = sha(idp.url);
+    const id = sha(apiserverIdentity(hostname()));
+    const latency = (result: string) =>
+      metric(
+        f,
+        `apiserver_authentication_jwt_authenticator_latency_seconds_count{result="${result}",jwt_issuer_hash="${issuer}"}`,
+      );
+    const ok0 = (await latency('success')) ?? 0;
+    const bad0 = (await latency('failure')) ?? 0;
+    assert.equal(
+      (await curl(f, '/version', ['-H', `Authorization: Bearer ${await idp.token({ sub: 'm' })}`], false)).code,
+      200,
+    );
+    const wrongAudience = await idp.token({ aud: 'elsewhere' });
+    assert.equal((await curl(f, '/version', ['-H', `Authorization: Bearer ${wrongAudience}`], false)).code, 401);
+    assert.equal(await latency('success'), ok0 + 1);
+    assert.equal(await latency('failure'), bad0 + 1);
+
+    const fetched = await metric(
+      f,
+      `apiserver_authentication_jwt_authenticator_jwks_fetch_last_timestamp_seconds{result="success",jwt_issuer_hash="${issuer}",apiserver_id_hash="${id}"}`,
+    );
+    assert.ok(fetched && Math.abs(fetched - Date.now() / 1000) < 600, String(fetched));
+    const keys = await run('curl', ['-s', '--cacert', idp.pki.caCrt, `${idp.url}/keys`]);
+    assert.equal(
+      await metric(
+        f,
+        `apiserver_authentication_jwt_authenticator_jwks_fetch_last_key_set_info{jwt_issuer_hash="${issuer}",apiserver_id_hash="${id}",hash="${sha(keys.stdout)}"}`,
+      ),
+      1,
+    );
+
+    const reloads = (status: string) =>
+      metric(
+        f,
+        `apiserver_authentication_config_controller_automatic_reloads_total{status="${status}",apiserver_id_hash="${id}"}`,
+      );
+    assert.equal(await reloads('success'), undefined, 'no reload yet');
+    const good = readFileSync(file, 'utf8');
+    writeFileSync(file, `# a comment changes the file, not the configuration\n${good}`);
+    const end = Date.now() + 10_000;
+    while ((await reloads('success')) !== 1 && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await reloads('success'), 1);
+    const at = await metric(
+      f,
+      `apiserver_authentication_config_controller_automatic_reload_last_timestamp_seconds{status="success",apiserver_id_hash="${id}"}`,
+    );
+    assert.ok(at && Math.abs(at - Date.now() / 1000) < 60, String(at));
+    writeFileSync(file, good.replace('apiVersion: apiserver.config.k8s.io/v1beta1', 'apiVersion: nope/v1'));
+    while ((await reloads('failure')) !== 1 && Date.now() < end + 10_000) await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await reloads('failure'), 1);
+    // The running configuration is kept.
+    assert.equal(
+      (await curl(f, '/version', ['-H', `Authorization: Bearer ${await idp.token({ sub: 'm' })}`], false)).code,
+      200,
+    );
   });
 });

@@ -18,6 +18,8 @@ export interface ProviderOptions {
   /** Called with each failure to reach the provider (never with token data). */
   readonly onError?: (message: string) => void;
   readonly onReady?: (jwksURI: string) => void;
+  /** After each JWKS fetch (the document, on success), for the fetch metrics. */
+  readonly onKeysFetched?: (result: 'success' | 'failure', keySet?: string) => void;
 }
 
 interface CachedKey {
@@ -63,6 +65,10 @@ export class RemoteProvider {
       }
     };
     return attempt();
+  }
+
+  get issuerURL(): string {
+    return this.#opts.issuerURL;
   }
 
   get initialized(): boolean {
@@ -126,8 +132,18 @@ export class RemoteProvider {
 
   async #fetchKeys(): Promise<void> {
     if (!this.#jwksURI) return;
-    const set = (await this.#getJSON(this.#jwksURI)) as { keys?: unknown };
-    if (!Array.isArray(set.keys)) throw new Error(`oidc: get keys failed: ${this.#jwksURI}: no "keys" array`);
+    let text: string;
+    let set: { keys?: unknown };
+    try {
+      const got = await this.#getJSONText(this.#jwksURI);
+      text = got.text;
+      set = got.json as { keys?: unknown };
+      if (!Array.isArray(set.keys)) throw new Error(`oidc: get keys failed: ${this.#jwksURI}: no "keys" array`);
+    } catch (e) {
+      this.#opts.onKeysFetched?.('failure');
+      throw e;
+    }
+    this.#opts.onKeysFetched?.('success', text);
     const old = new Map(this.#keys.map((k) => [JSON.stringify(k.jwk), k]));
     this.#keys = set.keys
       .filter((k): k is JWK => !!k && typeof k === 'object' && typeof (k as JWK).kty === 'string')
@@ -135,10 +151,14 @@ export class RemoteProvider {
   }
 
   async #getJSON(url: string): Promise<unknown> {
+    return (await this.#getJSONText(url)).json;
+  }
+
+  async #getJSONText(url: string): Promise<{ text: string; json: unknown }> {
     const { statusCode, text } = await boundedGet(this.#agent, url, { accept: 'application/json' });
     if (statusCode !== 200) throw new Error(`${statusCode}: ${text.slice(0, 200)}`);
     try {
-      return JSON.parse(text);
+      return { text, json: JSON.parse(text) };
     } catch (e) {
       throw new Error(`oidc: failed to decode provider discovery object: ${(e as Error).message}`);
     }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { TokenAuthenticator, UserInfo } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
+import type { ConfigReloadHooks, JwtMetricsHooks } from '../../metrics/authconfig.js';
 import { JwtAuthenticator } from './authenticator.js';
 import { parseAuthenticationConfiguration } from './load.js';
 import { RemoteProvider } from './provider.js';
@@ -27,6 +28,12 @@ export interface JwtAuthenticatorSetOptions {
   readonly disallowedIssuers?: readonly string[];
   /** How often the file's stat is polled (default 1 s; a change is loaded within a couple of them). */
   readonly pollIntervalMs?: number;
+  readonly metrics?: {
+    readonly jwt: JwtMetricsHooks;
+    readonly reload: ConfigReloadHooks;
+    /** An issuer left the configuration: its fetch series go. */
+    forgetIssuer(issuer: string): void;
+  };
 }
 
 const providerKey = (c: JWTAuthenticator) =>
@@ -70,9 +77,26 @@ export class JwtAuthenticatorSet implements TokenAuthenticator {
   }
 
   async authenticateToken(token: string): Promise<UserInfo | null> {
+    const metrics = this.#opts.metrics?.jwt;
     for (const m of this.#members) {
-      const user = await m.authenticateToken(token);
-      if (user) return user;
+      if (!metrics) {
+        const user = await m.authenticateToken(token);
+        if (user) return user;
+        continue;
+      }
+      const start = performance.now();
+      let user: UserInfo | null;
+      try {
+        user = await m.authenticateToken(token);
+      } catch (e) {
+        metrics.authenticated(m.issuerURL, 'failure', (performance.now() - start) / 1000);
+        throw e;
+      }
+      // null: the token is another issuer's, which upstream does not time either.
+      if (user) {
+        metrics.authenticated(m.issuerURL, 'success', (performance.now() - start) / 1000);
+        return user;
+      }
     }
     return null;
   }
@@ -85,8 +109,10 @@ export class JwtAuthenticatorSet implements TokenAuthenticator {
     try {
       const loaded = parseAuthenticationConfiguration(readFileSync(file, 'utf8'), this.#opts.disallowedIssuers ?? []);
       this.#apply(loaded.jwt.map((config, i) => ({ config, compiled: loaded.compiled[i]! })));
+      this.#opts.metrics?.reload.reloaded('success');
       this.#log.info({ file, issuers: this.issuers }, 'reloaded the authentication configuration');
     } catch (e) {
+      this.#opts.metrics?.reload.reloaded('failure');
       this.#log.error(
         { file, err: (e as Error).message },
         'the authentication configuration did not load; keeping the running one',
@@ -107,6 +133,7 @@ export class JwtAuthenticatorSet implements TokenAuthenticator {
           caPem: e.config.issuer.certificateAuthority,
           onError: (message) => this.#log.error({ issuer, err: message }, 'oidc authenticator'),
           onReady: (jwksURI) => this.#log.info({ issuer, jwksURI }, 'oidc authenticator: initialized'),
+          ...(this.#opts.metrics ? { onKeysFetched: this.#opts.metrics.jwt.keysFetched.bind(undefined, issuer) } : {}),
         });
         provider.start();
       }
@@ -124,7 +151,11 @@ export class JwtAuthenticatorSet implements TokenAuthenticator {
     const retiredMembers = this.#members;
     this.#providers = next;
     this.#members = members;
-    for (const p of retired) void p.close();
+    for (const p of retired) {
+      void p.close();
+      // Unless another entry still names the issuer (through another discovery URL or CA).
+      if (!entries.some((e) => e.config.issuer.url === p.issuerURL)) this.#opts.metrics?.forgetIssuer(p.issuerURL);
+    }
     // Requests already inside a retired authenticator finish on its connections; they are few and short.
     for (const m of retiredMembers) void m.close();
   }
