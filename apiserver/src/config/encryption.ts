@@ -9,6 +9,7 @@
 //         - aescbc: {keys: [{name: key1, secret: <base64 of 16, 24 or 32 bytes>}]}
 //         - aesgcm: {keys: [...]}              (same sizes)
 //         - secretbox: {keys: [...]}           (32 bytes)
+//         - kms: {apiVersion: v2, name: vault, endpoint: unix:///run/kms.sock, timeout: 3s}
 //         - identity: {}
 //
 // As upstream (apiserver/pkg/server/options/encryptionconfig, apis/apiserver/validation):
@@ -23,14 +24,18 @@
 // - Rules match `<resource>.<group>` exactly, then `*.<group>` (`*.` for the core group), then `*.*`.
 //   A rule after a wildcard that masks it is an error, as are overlapping or repeated names in one
 //   list, `*`, `<resource>.*`, capital letters, the `extensions` and `events.k8s.io` groups.
-// - Unknown fields are errors (upstream decodes strictly). `kms` providers are refused: mkube has
-//   no KMS plugin client.
+// - `kms` providers of `apiVersion: v2` (a plugin on a unix socket; ../storage/value/kms) store
+//   `k8s:enc:kms:v2:<name>:<EncryptedObject>`. v1 (the default apiVersion, off by default
+//   upstream since 1.29) is refused, as is a name repeated anywhere in the file.
+// - Unknown fields are errors (upstream decodes strictly).
 // Every problem names the file and the field path; no message quotes a secret.
+import { parseDuration } from '@mkube/shared/flags';
 import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { RESOURCES } from '../registry/catalog.js';
 import { resourcePrefix } from '../registry/keys.js';
 import { AES_KEY_SIZES, aesCbcTransformer, aesGcmTransformer } from '../storage/value/aes.js';
 import { identityTransformer } from '../storage/value/identity.js';
+import { KMS_V2_PREFIX, KmsV2Provider } from '../storage/value/kms/provider.js';
 import { type PrefixTransformer, prefixTransformers } from '../storage/value/prefix.js';
 import { SECRETBOX_KEY_SIZE, secretboxTransformer } from '../storage/value/secretbox.js';
 import type { Transformer } from '../storage/value/transformer.js';
@@ -51,6 +56,8 @@ export interface EncryptionConfig {
   transformerFor(gr: GroupResource): Transformer;
   /** The transformer for a storage key `/registry/…`; undefined for keys outside /registry/. */
   transformerForKey(key: string): Transformer | undefined;
+  /** The KMS v2 providers, in file order: the server starts, checks and stops them. */
+  readonly kmsProviders: readonly KmsV2Provider[];
 }
 
 type Provider = 'aescbc' | 'aesgcm' | 'secretbox' | 'identity' | 'kms';
@@ -109,6 +116,8 @@ function sizes(list: readonly number[]): string {
 
 class Checker {
   readonly problems: ConfigProblem[] = [];
+  /** KMS providers by name, across the whole file, with the settings they were first given. */
+  readonly kms = new Map<string, { provider: KmsV2Provider; settings: string }>();
   constructor(readonly file: string) {}
   bad(path: string, message: string, code: ConfigErrorCode = 'BAD_VALUE'): void {
     this.problems.push({
@@ -236,14 +245,7 @@ function provider(c: Checker, node: unknown, path: string): PrefixTransformer | 
   }
   const [[name, body]] = [...fields] as [[Provider, unknown]];
   const here = `${path}.${name}`;
-  if (name === 'kms') {
-    c.bad(
-      here,
-      'KMS providers are not supported by mkube (use aescbc, aesgcm, secretbox or identity)',
-      'NOT_SUPPORTED',
-    );
-    return undefined;
-  }
+  if (name === 'kms') return kmsProvider(c, body, here);
   if (name === 'identity') {
     if (!isEmpty(body)) c.map(body, here, []);
     return { prefix: Buffer.alloc(0), transformer: identityTransformer };
@@ -289,6 +291,69 @@ function provider(c: Checker, node: unknown, path: string): PrefixTransformer | 
   }
   if (!ok || perKey.length === 0) return undefined;
   return { prefix: Buffer.from(PREFIX[name]), transformer: prefixTransformers(NO_KEY[name], perKey) };
+}
+
+const KMS_DEFAULT_TIMEOUT_MS = 3000;
+
+/** A `kms` element (upstream's validateKMSConfiguration, v2 only) → its prefix transformer. */
+function kmsProvider(c: Checker, body: unknown, here: string): PrefixTransformer | undefined {
+  const cfg = c.map(body, here, ['apiVersion', 'name', 'cachesize', 'endpoint', 'timeout']);
+  if (!cfg) return undefined;
+  const before = c.problems.length;
+  const apiVersion = c.str(cfg.get('apiVersion'), `${here}.apiVersion`) ?? 'v1';
+  if (apiVersion === 'v1') {
+    c.bad(
+      `${here}.apiVersion`,
+      'KMSv1 is deprecated and will only receive security updates going forward. Use KMSv2 instead (mkube implements apiVersion: v2 only)',
+      'NOT_SUPPORTED',
+    );
+  } else if (apiVersion !== 'v2') {
+    c.bad(`${here}.apiVersion`, `unsupported apiVersion ${apiVersion} for KMS provider, only v1 and v2 are supported`);
+  }
+  const name = c.str(cfg.get('name'), `${here}.name`);
+  if (!name) c.bad(`${here}.name`, 'name is a mandatory field for a KMS provider');
+  else if (name.includes(':')) c.bad(`${here}.name`, `invalid KMS provider name ${name}, must not contain ':'`);
+  if (!isEmpty(cfg.get('cachesize')) && apiVersion === 'v2')
+    c.bad(`${here}.cachesize`, 'cachesize is not supported in v2');
+  const endpoint = c.str(cfg.get('endpoint'), `${here}.endpoint`);
+  if (!endpoint) c.bad(`${here}.endpoint`, 'endpoint is a mandatory field for a KMS provider');
+  else {
+    let scheme = '';
+    try {
+      scheme = new URL(endpoint).protocol.replace(/:$/, '');
+    } catch {
+      c.bad(`${here}.endpoint`, `invalid endpoint for kms provider, error: not a URL: ${JSON.stringify(endpoint)}`);
+    }
+    if (scheme && scheme !== 'unix')
+      c.bad(
+        `${here}.endpoint`,
+        `unsupported scheme ${JSON.stringify(scheme)} for KMS provider, only unix is supported`,
+      );
+    else if (scheme === 'unix' && !endpoint.slice('unix://'.length).startsWith('/') && !endpoint.startsWith('unix:@'))
+      c.bad(`${here}.endpoint`, 'the unix socket must be an absolute path (unix:///path/to/kms.sock)');
+  }
+  let timeoutMs = KMS_DEFAULT_TIMEOUT_MS;
+  const timeout = c.str(cfg.get('timeout'), `${here}.timeout`);
+  if (timeout !== undefined) {
+    try {
+      timeoutMs = parseDuration(timeout);
+      if (timeoutMs <= 0) c.bad(`${here}.timeout`, 'timeout should be a positive value');
+    } catch (e) {
+      c.bad(`${here}.timeout`, (e as Error).message);
+    }
+  }
+  if (c.problems.length > before || !name || !endpoint) return undefined;
+  // One plugin may serve several resource lists; one name for two plugins would make two
+  // providers write the same prefix.
+  const settings = JSON.stringify([endpoint, timeoutMs]);
+  const known = c.kms.get(name);
+  if (known && known.settings !== settings) {
+    c.bad(`${here}.name`, `duplicate KMS provider name ${name}, names must be unique`);
+    return undefined;
+  }
+  const provider = known?.provider ?? new KmsV2Provider({ name, endpoint, timeoutMs });
+  c.kms.set(name, { provider, settings });
+  return { prefix: Buffer.from(`${KMS_V2_PREFIX}${name}:`), transformer: provider.transformer };
 }
 
 /** Where each stored resource lives: `/registry/<resource>/` (core) or `/registry/<group>/<resource>/`. */
@@ -406,6 +471,7 @@ export function parseEncryptionConfig(
   return Object.freeze({
     file,
     resources: Object.freeze(rules.map((r) => r.rule.name)),
+    kmsProviders: Object.freeze([...c.kms.values()].map((k) => k.provider)),
     transformerFor,
     transformerForKey(key: string): Transformer | undefined {
       const gr = resolve(key);

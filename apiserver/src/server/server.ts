@@ -73,6 +73,7 @@ import {
   type TokenRequestScope,
 } from '../serviceaccount/token.js';
 import { newCompactor, type Store, TTLExpirer } from '../storage/index.js';
+import type { KmsV2Timing } from '../storage/value/kms/provider.js';
 import { buildApp } from './app.js';
 import { type ServingCertificates, servingCertificates } from './certificates.js';
 import { authorize } from './chain.js';
@@ -86,6 +87,8 @@ export interface StartOptions {
   readonly drainTimeoutMs?: number;
   /** Where `componentstatuses` probes the controller-manager and the scheduler (default 10257, 10259). */
   readonly componentPorts?: { readonly controllerManager: number; readonly scheduler: number };
+  /** The KMS v2 providers' Status polling and write-state lifetime (tests; upstream's by default). */
+  readonly kmsTiming?: Partial<KmsV2Timing>;
   /** The identity lease's duration, renewal and collection periods (tests; upstream's by default). */
   readonly identityLeaseTiming?: Partial<IdentityLeaseTiming>;
 }
@@ -212,7 +215,7 @@ function anonymousOn(paths: readonly string[]): Authenticator {
 
 export async function startApiServer(config: ApiServerConfig, opts: StartOptions): Promise<RunningApiServer> {
   const log = opts.log;
-  const store = await openStorage(config);
+  const { store, kmsProviders } = await openStorage(config, log, opts.kmsTiming);
   const shutdown = new AbortController();
   // Every open watch listens on it (and removes its listener when it ends): not a leak.
   setMaxListeners(0, shutdown.signal);
@@ -407,10 +410,23 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       name: 'shutdown',
       check: () => (shuttingDown ? 'process is shutting down' : undefined),
     };
+    // kube-apiserver's kms-providers check: each KMS v2 plugin's Status (healthz ok, v2, a key_id).
+    const kms: HealthCheck[] =
+      kmsProviders.length === 0
+        ? []
+        : [
+            {
+              name: 'kms-providers',
+              check: async () => {
+                const problems = (await Promise.all(kmsProviders.map((p) => p.health()))).filter(Boolean);
+                return problems.length === 0 ? undefined : problems.join('; ');
+              },
+            },
+          ];
     registerHealthRoutes(f, {
-      healthz: [ping, logCheck, storage],
-      livez: [ping, logCheck, storage],
-      readyz: [ping, logCheck, storage, shutdownCheck],
+      healthz: [ping, logCheck, storage, ...kms],
+      livez: [ping, logCheck, storage, ...kms],
+      readyz: [ping, logCheck, storage, ...kms, shutdownCheck],
     });
     // The aggregation layer: remote APIServices proxied with --proxy-client-cert-file's identity.
     const proxyClientPair = dynamicClientPair(

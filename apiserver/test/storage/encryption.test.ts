@@ -15,7 +15,7 @@ import { aesCbcTransformer, aesGcmTransformer } from '../../src/storage/value/ae
 import { identityTransformer } from '../../src/storage/value/identity.ts';
 import { prefixTransformers } from '../../src/storage/value/prefix.ts';
 import { secretboxTransformer } from '../../src/storage/value/secretbox.ts';
-import { TransformError, type Transformer } from '../../src/storage/value/transformer.ts';
+import { AsyncReadNeeded, TransformError, type Transformer } from '../../src/storage/value/transformer.ts';
 import { isStaleInStorage, transformingStore } from '../../src/storage/value/transforming-store.ts';
 import { describeStoreConformance } from './conformance.ts';
 import { b, waitFor } from './helpers.ts';
@@ -412,8 +412,9 @@ resources:
 `);
     const m = (re: RegExp) => assert.match(message, re);
     m(/resources\[0\]\.providers\[0\]: unknown field "aesgsm"/);
-    m(/resources\[0\]\.providers\[1\]\.kms: KMS providers are not supported by mkube/);
-    assert.ok(problems.some((p) => p.code === 'NOT_SUPPORTED' && p.message.includes('.kms:')));
+    // No apiVersion is v1, which upstream has turned off since 1.29 and mkube never had.
+    m(/resources\[0\]\.providers\[1\]\.kms\.apiVersion: KMSv1 is deprecated/);
+    assert.ok(problems.some((p) => p.code === 'NOT_SUPPORTED' && p.message.includes('.kms.apiVersion:')));
     m(/resources\[0\]\.providers\[2\]: more than one provider specified in a single element/);
     m(/resources\[0\]\.providers\[3\]\.aescbc: unknown field "cachesize"/);
     m(/resources\[0\]\.providers\[3\]\.aescbc\.keys: at least one keys is required/);
@@ -619,6 +620,71 @@ describe('transformingStore over SQLite', () => {
       ]);
     } finally {
       await s.close();
+    }
+  });
+
+  it('values that need an asynchronous step first (a KMS Decrypt) read on every path; a watch keeps its order', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'mkube-enc-store-'));
+    const inner = await openSqliteStore(d);
+    try {
+      const cipher = gcmEverywhere();
+      const writer = transformingStore(inner, () => cipher);
+      // The reader knows no value until it has "asked the plugin" (30 ms) for it, once per value.
+      const known = new Set<string>();
+      let asked = 0;
+      const reader = transformingStore(inner, () => ({
+        toStorage: (v, k) => cipher.toStorage(v, k),
+        fromStorage: (v, k) => {
+          const id = v.toString('base64');
+          if (!known.has(id))
+            throw new AsyncReadNeeded(async () => {
+              asked++;
+              await new Promise((r) => setTimeout(r, 30));
+              known.add(id);
+            });
+          return cipher.fromStorage(v, k);
+        },
+      }));
+      const since = await inner.currentRevision();
+      for (const n of ['a', 'b', 'c']) await writer.create(`/registry/secrets/ns/${n}`, b(`{"n":"${n}"}`));
+      const events: string[] = [];
+      const w = reader.watch('/registry/secrets/', {
+        sinceRevision: since,
+        onEvent: (e) => void (e.type === 'put' && events.push(e.kv.value.toString())),
+        onError: assert.fail,
+      });
+      await waitFor('3 events', () => events.length === 3);
+      w.stop();
+      assert.deepEqual(events, ['{"n":"a"}', '{"n":"b"}', '{"n":"c"}'], 'in revision order');
+      assert.equal(asked, 3);
+      known.clear();
+      assert.deepEqual(
+        (await reader.list('/registry/secrets/')).kvs.map((kv) => kv.value.toString()),
+        ['{"n":"a"}', '{"n":"b"}', '{"n":"c"}'],
+      );
+      known.clear();
+      assert.equal((await reader.get('/registry/secrets/ns/b')).kv?.value.toString(), '{"n":"b"}');
+      known.clear();
+      await assert.rejects(
+        reader.update('/registry/secrets/ns/b', b('{}'), { expectedModRevision: 1 }),
+        (e) => e instanceof StoreConflictError && e.current.value.toString() === '{"n":"b"}',
+      );
+      known.clear();
+      assert.equal((await reader.delete('/registry/secrets/ns/c')).prevKv.value.toString(), '{"n":"c"}');
+      // A step that fails is a read failure with its reason.
+      const failing = transformingStore(inner, () => ({
+        toStorage: (v, k) => cipher.toStorage(v, k),
+        fromStorage: () => {
+          throw new AsyncReadNeeded(() => Promise.reject(new Error('failed to decrypt DEK, error: plugin down')));
+        },
+      }));
+      await assert.rejects(
+        failing.get('/registry/secrets/ns/a'),
+        /cannot read \/registry\/secrets\/ns\/a from storage: failed to decrypt DEK, error: plugin down/,
+      );
+    } finally {
+      await inner.close();
+      rmSync(d, { recursive: true, force: true });
     }
   });
 

@@ -2,7 +2,7 @@
 // writes use the first and prepend its prefix; reads strip the first matching prefix and use that
 // transformer. Used twice: providers (`k8s:enc:aescbc:v1:`, …, identity with an empty prefix) and,
 // inside a provider, its keys (`<name>:`).
-import { aggregate, type FromStorage, type Transformer } from './transformer.js';
+import { AsyncReadNeeded, aggregate, type FromStorage, type Transformer } from './transformer.js';
 
 export interface PrefixTransformer {
   readonly prefix: Buffer;
@@ -28,6 +28,7 @@ export function prefixTransformers(noMatch: string, list: readonly PrefixTransfo
           const read = transformer.fromStorage(data.subarray(prefix.length), key);
           return i === 0 ? read : { value: read.value, stale: true };
         } catch (e) {
+          if (e instanceof AsyncReadNeeded) throw e;
           if (prefix.length > 0) errors.push(e as Error);
         }
       }

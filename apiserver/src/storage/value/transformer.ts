@@ -33,3 +33,17 @@ export function aggregate(errors: readonly Error[]): TransformError {
     errors.length === 1 ? (errors[0]?.message ?? '') : `[${errors.map((e) => e.message).join(', ')}]`,
   );
 }
+
+/**
+ * The value can be read once `resolve()` has run (a KMS plugin must decrypt its seed first): the
+ * transforming store awaits it and reads again. Never aggregated with other failures.
+ */
+export class AsyncReadNeeded extends Error {
+  override readonly name = 'AsyncReadNeeded';
+  constructor(
+    readonly resolve: () => Promise<void>,
+    message = 'the value needs an asynchronous step before it can be read',
+  ) {
+    super(message);
+  }
+}

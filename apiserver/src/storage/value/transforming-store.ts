@@ -5,6 +5,10 @@
 // transformed key. A value that cannot be read fails the operation (a watch ends with the error),
 // as kube-apiserver answers an internal error for an undecryptable object.
 //
+// A read that needs an asynchronous step first (a KMS plugin decrypting an unknown seed) throws
+// AsyncReadNeeded from the synchronous transformer; get, list, delete and conflicts await it and
+// read again, and a watch holds its next events back (the store's backpressure) until it is done.
+//
 // KeyValue objects are shared between readers and watchers (store.ts): they are never mutated.
 // New ones are built, and remembered per inner KeyValue so that N watchers of one event, or a
 // write's result seen again as a watch event, decrypt it once.
@@ -22,7 +26,7 @@ import type {
   UpdateOptions,
   WatchOptions,
 } from '../store.js';
-import { TransformError, type Transformer } from './transformer.js';
+import { AsyncReadNeeded, TransformError, type Transformer } from './transformer.js';
 
 /** KeyValues read through a provider or key other than the current (first) one. */
 const staleValues = new WeakSet<KeyValue>();
@@ -53,11 +57,30 @@ export function transformingStore(inner: Store, transformerForKey: (key: string)
       out = { ...kv, value };
       if (stale) staleValues.add(out);
     } catch (e) {
+      if (e instanceof AsyncReadNeeded) throw e;
       throw new TransformError(`cannot read ${kv.key} from storage: ${(e as Error).message}`);
     }
     plainOf.set(kv, out);
     return out;
   };
+
+  /** `fn` (reads), after the asynchronous steps it asks for (a few: each resolves one seed). */
+  const settled = async <T>(fn: () => T, key: string): Promise<T> => {
+    for (let i = 0; ; i++) {
+      try {
+        return fn();
+      } catch (e) {
+        if (!(e instanceof AsyncReadNeeded)) throw e;
+        if (i >= 8) throw new TransformError(`cannot read ${key} from storage: ${e.message}`);
+        try {
+          await e.resolve();
+        } catch (err) {
+          throw new TransformError(`cannot read ${key} from storage: ${(err as Error).message}`);
+        }
+      }
+    }
+  };
+  const readAsync = (kv: KeyValue): Promise<KeyValue> => settled(() => read(kv), kv.key);
 
   const write = (key: string, value: Uint8Array): { stored: Buffer; plain: Buffer } | undefined => {
     const t = transformerForKey(key);
@@ -74,8 +97,10 @@ export function transformingStore(inner: Store, transformerForKey: (key: string)
     return out;
   };
 
-  const conflict = (e: unknown): unknown =>
-    e instanceof StoreConflictError ? new StoreConflictError(e.key, e.expectedModRevision, read(e.current)) : e;
+  const conflict = async (e: unknown): Promise<unknown> =>
+    e instanceof StoreConflictError
+      ? new StoreConflictError(e.key, e.expectedModRevision, await readAsync(e.current))
+      : e;
 
   const readEvent = (e: StoreWatchEvent): StoreWatchEvent => {
     switch (e.type) {
@@ -94,11 +119,19 @@ export function transformingStore(inner: Store, transformerForKey: (key: string)
   return {
     async get(key: string): Promise<GetResult> {
       const res = await inner.get(key);
-      return res.kv ? { ...res, kv: read(res.kv) } : res;
+      return res.kv ? { ...res, kv: await readAsync(res.kv) } : res;
     },
     async list(prefix: string, opts?: ListOptions): Promise<ListResult> {
       const res = await inner.list(prefix, opts);
-      return { ...res, kvs: res.kvs.map(read) };
+      let kvs: KeyValue[];
+      try {
+        kvs = res.kvs.map(read);
+      } catch (e) {
+        if (!(e instanceof AsyncReadNeeded)) throw e;
+        kvs = [];
+        for (const kv of res.kvs) kvs.push(await readAsync(kv));
+      }
+      return { ...res, kvs };
     },
     async create(key: string, value: Uint8Array): Promise<KeyValue> {
       const w = write(key, value);
@@ -109,7 +142,7 @@ export function transformingStore(inner: Store, transformerForKey: (key: string)
       try {
         return written(await inner.update(key, w ? w.stored : value, opts), w?.plain);
       } catch (e) {
-        throw conflict(e);
+        throw await conflict(e);
       }
     },
     async delete(key: string, opts?: DeleteOptions): Promise<DeleteResult> {
@@ -117,17 +150,32 @@ export function transformingStore(inner: Store, transformerForKey: (key: string)
       try {
         res = await inner.delete(key, opts);
       } catch (e) {
-        throw conflict(e);
+        throw await conflict(e);
       }
-      return { ...res, prevKv: read(res.prevKv) };
+      return { ...res, prevKv: await readAsync(res.prevKv) };
     },
     watch(prefix: string, opts: WatchOptions): StoreWatch {
       const onEvent = opts.onEvent;
       // A value that cannot be read throws here, which ends the watch with that error (store.ts).
-      return inner.watch(prefix, { ...opts, onEvent: (e) => onEvent(readEvent(e)) });
+      return inner.watch(prefix, {
+        ...opts,
+        onEvent: (e) => {
+          try {
+            return onEvent(readEvent(e));
+          } catch (err) {
+            if (!(err instanceof AsyncReadNeeded)) throw err;
+            // Returning the promise holds the watch's next events back until this one is delivered.
+            return settled(() => readEvent(e), prefixKey(e)).then(onEvent);
+          }
+        },
+      });
     },
     currentRevision: () => inner.currentRevision(),
     compact: (revision: number) => inner.compact(revision),
     close: () => inner.close(),
   };
+}
+
+function prefixKey(e: StoreWatchEvent): string {
+  return e.type === 'progress' ? '' : e.kv.key;
 }
