@@ -3,6 +3,7 @@ import { apiserverCommand } from './apiserver.js';
 import { certsCommand } from './certs.js';
 import { controllerManagerCommand } from './controllermanager.js';
 import { downCommand } from './down.js';
+import { kmsPluginCommand } from './kmsplugin.js';
 import { kubeconfigCommand } from './kubeconfig.js';
 import { kubeletCommand } from './kubelet.js';
 import { pkiCommand } from './pki.js';
@@ -32,5 +33,6 @@ export const rootCommand: Command = {
     apiserverCommand,
     controllerManagerCommand,
     kubeletCommand,
+    kmsPluginCommand,
   ],
 };

@@ -82,6 +82,12 @@ const UP_FLAGS: readonly FlagSpec[] = [
       "The apiservers' --admission-control-config-file (an AdmissionConfiguration: PodSecurity defaults and exemptions, the webhook plugins' kubeConfigFile)",
   },
   {
+    name: 'encryption-provider-config',
+    type: 'string',
+    usage:
+      "The apiservers' --encryption-provider-config (an EncryptionConfiguration: aescbc, aesgcm, secretbox, identity, or a KMS v2 plugin such as `mkube kms-plugin`)",
+  },
+  {
     name: 'feature-gates',
     type: 'stringSlice',
     metavar: 'mapStringBool',
@@ -250,6 +256,7 @@ export const upCommand: Command = {
           ...auditArgs(i),
           ...authnArgs,
           ...admissionArgs,
+          ...encryptionArgs,
         ]),
       );
       const caPem = readFileSync(pki('ca.crt'), 'utf8');
@@ -270,6 +277,8 @@ export const upCommand: Command = {
     const authzArgs = authzConfig
       ? [`--authorization-config=${resolve(authzConfig)}`]
       : ['--authorization-mode=Node,RBAC'];
+    const encryptionConfig = args.flags['encryption-provider-config'] as string | undefined;
+    const encryptionArgs = encryptionConfig ? [`--encryption-provider-config=${resolve(encryptionConfig)}`] : [];
     const policy = args.flags['audit-policy-file'] as string | undefined;
     const auditArgs = (i: number): string[] =>
       policy
