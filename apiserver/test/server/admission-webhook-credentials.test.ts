@@ -249,7 +249,10 @@ describe('a bad WebhookAdmissionConfiguration stops the apiserver from starting'
       /plugins\[0\] \(ValidatingAdmissionWebhook\): kubeConfigFile: kubeconfig .*broken\.kubeconfig: users\[0\]/,
     );
     const exec = join(dir, 'exec.kubeconfig');
-    writeFileSync(exec, 'apiVersion: v1\nkind: Config\nusers:\n- name: "*"\n  user: {exec: {command: get-token, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never}}\n');
+    writeFileSync(
+      exec,
+      'apiVersion: v1\nkind: Config\nusers:\n- name: "*"\n  user: {exec: {command: get-token, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never}}\n',
+    );
     assert.match(
       load(
         `- name: ValidatingAdmissionWebhook\n  configuration: {apiVersion: apiserver.config.k8s.io/v1, kind: WebhookAdmissionConfiguration, kubeConfigFile: ${exec}}`,
