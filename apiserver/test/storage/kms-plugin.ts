@@ -4,7 +4,7 @@
 // key_id, make it unhealthy, stop it, and count its calls.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { kmsType } from '../../src/storage/value/kms/service.ts';
+import { kmsServiceDefinition } from '../../src/storage/value/kms/service.ts';
 
 interface Call {
   readonly method: 'Status' | 'Encrypt' | 'Decrypt';
@@ -46,22 +46,8 @@ export class TestKmsPlugin {
   }
 
   #listen(): Promise<void> {
-    const m = (name: string) => {
-      const req = kmsType(`${name}Request`);
-      const res = kmsType(`${name}Response`);
-      return {
-        path: `/v2.KeyManagementService/${name}`,
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: (o: object) => Buffer.from(req.encode(req.fromObject(o)).finish()),
-        requestDeserialize: (b: Buffer) => req.toObject(req.decode(b), { bytes: Buffer, defaults: true }),
-        responseSerialize: (o: object) => Buffer.from(res.encode(res.fromObject(o)).finish()),
-        responseDeserialize: (b: Buffer) => res.toObject(res.decode(b), { bytes: Buffer, defaults: true }),
-      };
-    };
     type Req = Record<string, unknown>;
-    const service = { Status: m('Status'), Encrypt: m('Encrypt'), Decrypt: m('Decrypt') };
-    this.#server.addService(service as unknown as grpc.ServiceDefinition, {
+    this.#server.addService(kmsServiceDefinition(), {
       Status: (_call: grpc.ServerUnaryCall<Req, unknown>, cb: grpc.sendUnaryData<unknown>) => {
         this.calls.push({ method: 'Status' });
         cb(null, { version: this.version, healthz: this.healthz, key_id: this.keyID });

@@ -5,7 +5,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, unlinkSync, unwatchFile, watchFile } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { grpcTarget, kmsType } from '@mkube/apiserver/storage/value/kms';
+import { grpcTarget, kmsServiceDefinition } from '@mkube/apiserver/storage/value/kms';
 import { type KmsKeys, loadOrCreateKeys } from './keys.js';
 
 export interface KmsPluginServer {
@@ -14,20 +14,6 @@ export interface KmsPluginServer {
 }
 
 type Handler = (req: Record<string, unknown>) => object;
-
-function method(name: string) {
-  const req = kmsType(`${name}Request`);
-  const res = kmsType(`${name}Response`);
-  return {
-    path: `/v2.KeyManagementService/${name}`,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (o: object) => Buffer.from(req.encode(req.fromObject(o)).finish()),
-    requestDeserialize: (b: Buffer) => req.toObject(req.decode(b), { bytes: Buffer, defaults: true }),
-    responseSerialize: (o: object) => Buffer.from(res.encode(res.fromObject(o)).finish()),
-    responseDeserialize: (b: Buffer) => res.toObject(res.decode(b), { bytes: Buffer, defaults: true }),
-  };
-}
 
 class PluginError extends Error {
   constructor(
@@ -86,10 +72,8 @@ export async function startKmsPlugin(opts: {
     },
   };
   const server = new grpc.Server();
-  const service: Record<string, ReturnType<typeof method>> = {};
   const impl: grpc.UntypedServiceImplementation = {};
   for (const [name, h] of Object.entries(handlers)) {
-    service[name] = method(name);
     impl[name] = (call: grpc.ServerUnaryCall<Record<string, unknown>, object>, cb: grpc.sendUnaryData<object>) => {
       try {
         cb(null, h(call.request));
@@ -100,7 +84,7 @@ export async function startKmsPlugin(opts: {
       }
     };
   }
-  server.addService(service as unknown as grpc.ServiceDefinition, impl);
+  server.addService(kmsServiceDefinition(), impl);
   await new Promise<void>((resolve, reject) =>
     server.bindAsync(`unix:${socket}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())),
   );

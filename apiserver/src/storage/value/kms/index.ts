@@ -6,6 +6,7 @@ export {
   grpcTarget,
   KmsCallError,
   type KmsService,
+  kmsServiceDefinition,
   kmsType,
   newKmsService,
   type StatusResponse,

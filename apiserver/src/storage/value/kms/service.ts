@@ -96,3 +96,23 @@ export function newKmsService(endpoint: string, timeoutMs: number): KmsService {
 }
 
 export const newUid = (): string => randomUUID();
+
+/** The KMS v2 service as grpc-js's Server.addService takes it: what a plugin serves (mkube kms-plugin, tests). */
+export function kmsServiceDefinition(): grpc.ServiceDefinition {
+  const def = (name: string) => {
+    const req = kmsType(`${name}Request`);
+    const res = kmsType(`${name}Response`);
+    const decode = (t: protobuf.Type) => (b: Buffer) => t.toObject(t.decode(b), { bytes: Buffer, defaults: true });
+    const encode = (t: protobuf.Type) => (o: object) => Buffer.from(t.encode(t.fromObject(o)).finish());
+    return {
+      path: `/v2.KeyManagementService/${name}`,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: encode(req),
+      requestDeserialize: decode(req),
+      responseSerialize: encode(res),
+      responseDeserialize: decode(res),
+    };
+  };
+  return { Status: def('Status'), Encrypt: def('Encrypt'), Decrypt: def('Decrypt') } as grpc.ServiceDefinition;
+}
