@@ -142,6 +142,8 @@ export interface ApiServerConfig {
   readonly etcd?: EtcdConfig;
   /** --encryption-provider-config: the EncryptionConfiguration file's path (secrets encryption at rest). */
   readonly encryptionProviderConfigFile?: string;
+  /** --encryption-provider-config-automatic-reload: the file is watched and reloaded when it changes. */
+  readonly encryptionProviderConfigAutomaticReload: boolean;
   /** 0: never compact. */
   readonly compactionIntervalMs: number;
   /** --event-ttl: Events are deleted this long after their last write; 0 keeps them. */
@@ -331,6 +333,13 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
   );
   const encryptionFile = str(flags, 'encryption-provider-config');
   if (encryptionFile) readEncryptionConfig(encryptionFile, problems);
+  else if (flags['encryption-provider-config-automatic-reload'] === true) {
+    problems.push({
+      code: 'BAD_VALUE',
+      flag: 'encryption-provider-config-automatic-reload',
+      message: '--encryption-provider-config-automatic-reload must be set with --encryption-provider-config',
+    });
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
@@ -372,6 +381,7 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     dataDir,
     etcd,
     encryptionProviderConfigFile: str(flags, 'encryption-provider-config') || undefined,
+    encryptionProviderConfigAutomaticReload: flags['encryption-provider-config-automatic-reload'] === true,
     compactionIntervalMs,
     eventTTLMs,
     shutdownDelayMs,

@@ -400,6 +400,13 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
       'The file containing configuration for encryption providers to be used for storing secrets in etcd (an EncryptionConfiguration).',
   },
   {
+    name: 'encryption-provider-config-automatic-reload',
+    type: 'bool',
+    default: false,
+    usage:
+      'Determines if the file set by --encryption-provider-config should be automatically reloaded if the disk contents change. Setting this to true disables the ability to uniquely identify distinct KMS plugins via the API server healthz endpoints.',
+  },
+  {
     name: 'etcd-compaction-interval',
     type: 'duration',
     default: '5m0s',

@@ -1,7 +1,7 @@
 // The metrics of structured authentication and authorization (upstream's
-// authentication/token/oidc/metrics.go and server/options/{authentication,authorization}config/
+// authentication/token/oidc/metrics.go and server/options/{authentication,authorization,encryption}config/
 // metrics): the JWT authenticators' latency per issuer, their JWKS fetches, and the automatic
-// reloads of --authentication-config and --authorization-config. Issuers and the apiserver's
+// reloads of --authentication-config, --authorization-config and --encryption-provider-config. Issuers and the apiserver's
 // identity appear only as "sha256:<hex>" hashes, as upstream labels them.
 import { createHash } from 'node:crypto';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
@@ -37,6 +37,8 @@ export class AuthConfigMetrics {
   readonly authentication: ConfigReloadHooks;
   /** Hooks of the --authorization-config watcher. */
   readonly authorization: ConfigReloadHooks;
+  /** Hooks of the --encryption-provider-config watcher (--encryption-provider-config-automatic-reload). */
+  readonly encryption: ConfigReloadHooks;
   readonly jwt: JwtMetricsHooks;
 
   constructor(registry: Registry, apiserverId: string) {
@@ -69,6 +71,7 @@ export class AuthConfigMetrics {
     });
     this.authentication = this.#reloads(registry, 'authentication');
     this.authorization = this.#reloads(registry, 'authorization');
+    this.encryption = this.#reloads(registry, 'encryption', 'ALPHA');
     this.jwt = {
       authenticated: (issuer, result, seconds) =>
         this.#jwtLatency.observe({ result, jwt_issuer_hash: this.#issuerHash(issuer) }, seconds),
@@ -97,16 +100,20 @@ export class AuthConfigMetrics {
     return h;
   }
 
-  #reloads(registry: Registry, what: 'authentication' | 'authorization'): ConfigReloadHooks {
+  #reloads(
+    registry: Registry,
+    what: 'authentication' | 'authorization' | 'encryption',
+    stability: 'ALPHA' | 'BETA' = 'BETA',
+  ): ConfigReloadHooks {
     const total = new Counter({
       name: `apiserver_${what}_config_controller_automatic_reloads_total`,
-      help: `[BETA] Total number of automatic reloads of ${what} configuration split by status and apiserver identity.`,
+      help: `[${stability}] Total number of automatic reloads of ${what} configuration split by status and apiserver identity.`,
       labelNames: ['status', 'apiserver_id_hash'],
       registers: [registry],
     });
     const last = new Gauge({
       name: `apiserver_${what}_config_controller_automatic_reload_last_timestamp_seconds`,
-      help: `[BETA] Timestamp of the last automatic reload of ${what} configuration split by status and apiserver identity.`,
+      help: `[${stability}] Timestamp of the last automatic reload of ${what} configuration split by status and apiserver identity.`,
       labelNames: ['status', 'apiserver_id_hash'],
       registers: [registry],
     });

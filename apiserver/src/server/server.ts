@@ -215,14 +215,17 @@ function anonymousOn(paths: readonly string[]): Authenticator {
 
 export async function startApiServer(config: ApiServerConfig, opts: StartOptions): Promise<RunningApiServer> {
   const log = opts.log;
-  const { store, kmsProviders } = await openStorage(config, log, opts.kmsTiming);
+  const metrics = new ApiServerMetrics();
+  const { store, kmsProviders } = await openStorage(config, log, {
+    ...(opts.kmsTiming ? { kmsTiming: opts.kmsTiming } : {}),
+    encryptionReloads: metrics.authConfig.encryption,
+  });
   const shutdown = new AbortController();
   // Every open watch listens on it (and removes its listener when it ends): not a leak.
   setMaxListeners(0, shutdown.signal);
   let shuttingDown = false;
   let stopAuthz: () => void = () => {};
   try {
-    const metrics = new ApiServerMetrics();
     const serviceOpts = {
       serviceCidr: config.services.cidr,
       nodePortRange: config.services.nodePortRange,
@@ -411,18 +414,20 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       check: () => (shuttingDown ? 'process is shutting down' : undefined),
     };
     // kube-apiserver's kms-providers check: each KMS v2 plugin's Status (healthz ok, v2, a key_id).
+    // With reloading on, the providers are those of the configuration running at the time (and
+    // the check is there even while none is configured, as upstream's).
     const kms: HealthCheck[] =
-      kmsProviders.length === 0
-        ? []
-        : [
+      config.encryptionProviderConfigAutomaticReload || kmsProviders().length > 0
+        ? [
             {
               name: 'kms-providers',
               check: async () => {
-                const problems = (await Promise.all(kmsProviders.map((p) => p.health()))).filter(Boolean);
+                const problems = (await Promise.all(kmsProviders().map((p) => p.health()))).filter(Boolean);
                 return problems.length === 0 ? undefined : problems.join('; ');
               },
             },
-          ];
+          ]
+        : [];
     registerHealthRoutes(f, {
       healthz: [ping, logCheck, storage, ...kms],
       livez: [ping, logCheck, storage, ...kms],

@@ -321,3 +321,121 @@ resources:
     assert.equal(loadEncryptionConfig(file).kmsProviders.length, 1);
   });
 });
+
+describe('--encryption-provider-config-automatic-reload', () => {
+  let dir: string;
+  let pki: Pki;
+  let dataDir: string;
+  let encFile: string;
+  let plugin: TestKmsPlugin;
+  let server: RunningApiServer | undefined;
+  let r: Running;
+  const aescbc = randomBytes(32).toString('base64');
+  const logs: string[] = [];
+  const config = (providers: string[]) =>
+    writeFileSync(
+      encFile,
+      `apiVersion: apiserver.config.k8s.io/v1
+kind: EncryptionConfiguration
+resources:
+  - resources: [secrets]
+    providers:
+${providers.map((p) => `      - ${p}`).join('\n')}
+`,
+    );
+  const reloads = async (status: string) => {
+    const m = await curl(r, '/metrics');
+    const line = m.body
+      .split('\n')
+      .find((l) => l.startsWith(`apiserver_encryption_config_controller_automatic_reloads_total{status="${status}"`));
+    return line === undefined ? 0 : Number(line.split(' ').pop());
+  };
+  const until = async (what: string, ok: () => Promise<boolean>) => {
+    const end = Date.now() + 15_000;
+    while (!(await ok())) {
+      if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  };
+  const AESCBC = `aescbc: {keys: [{name: key1, secret: "${aescbc}"}]}`;
+
+  before(async () => {
+    dir = tempDir('kms-reload');
+    pki = makePki(dir);
+    dataDir = join(dir, 'data');
+    encFile = join(dir, 'encryption.yaml');
+    plugin = await TestKmsPlugin.start(join(dir, 'kms.sock'));
+    config([AESCBC, 'identity: {}']);
+    const parsed = parseFlags(
+      APISERVER_FLAGS,
+      serverArgs(pki, dataDir, [
+        `--encryption-provider-config=${encFile}`,
+        '--encryption-provider-config-automatic-reload',
+      ]),
+    );
+    const log = createLogger({ name: 'kube-apiserver', destination: { write: (l: string) => logs.push(l) } as never });
+    server = await startApiServer(loadApiServerConfig(parsed.flags, parsed.given), {
+      log,
+      drainTimeoutMs: 3000,
+      kmsTiming: { healthyPollMs: 300, failingPollMs: 200 },
+    });
+    const url = `https://127.0.0.1:${server.port}`;
+    writeKubeconfig(join(dir, 'admin.conf'), url, pki);
+    r = { dir, pki, url, kubeconfig: join(dir, 'admin.conf'), server };
+  });
+  after(async () => {
+    await server?.stop();
+    await plugin?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('moves from aescbc to a KMS plugin without a restart; a bad file or an unhealthy plugin keeps the running one', async () => {
+    assert.equal((await curl(r, '/healthz/kms-providers')).code, 200, 'the check is there with no provider yet');
+    const k = (args: string[]) => kubectl(r, args);
+    assert.equal((await k(['create', 'secret', 'generic', 'before', '--from-literal=k=aescbc'])).status, 0);
+    assert.equal(plugin.count('Encrypt'), 0);
+
+    // Step 1 of a move to KMS: the plugin first, the old key second to read what is there.
+    config([`kms: {apiVersion: v2, name: mock, endpoint: "${plugin.endpoint}"}`, AESCBC, 'identity: {}']);
+    await until('the reload', async () => (await reloads('success')) === 1);
+    assert.equal(plugin.count('Encrypt'), 1, 'the new provider made its seed before the swap');
+    assert.equal((await k(['create', 'secret', 'generic', 'after', '--from-literal=k=kms'])).status, 0);
+    const all = await k(['get', 'secrets', '-n', 'default', '-o', 'json']);
+    writeFileSync(join(dir, 'all.json'), all.out);
+    assert.equal((await k(['replace', '-f', join(dir, 'all.json')])).status, 0);
+
+    // A file that does not validate, then a KMS plugin that is not there: both kept out.
+    config(['kms: {apiVersion: v1, name: mock, endpoint: "unix:///nowhere.sock"}']);
+    await until('a failed reload', async () => (await reloads('failure')) === 1);
+    config([`kms: {apiVersion: v2, name: other, endpoint: "unix://${join(dir, 'none.sock')}", timeout: 1s}`]);
+    await until('a second failed reload', async () => (await reloads('failure')) === 2);
+    assert.ok(logs.some((l) => l.includes('KMS providers are not healthy')));
+    assert.equal((await k(['create', 'secret', 'generic', 'still', '--from-literal=k=v'])).status, 0);
+    assert.equal((await curl(r, '/healthz/kms-providers')).code, 200, 'the running plugin is healthy');
+    for (const name of ['before', 'after', 'still']) {
+      const got = await k(['get', 'secret', name, '-n', 'default', '-o', 'jsonpath={.metadata.name}']);
+      assert.equal(got.out, name, got.err);
+    }
+    await server?.stop();
+    server = undefined;
+    const db = new Database(join(dataDir, 'state.db'), { readonly: true, fileMustExist: true });
+    try {
+      const rows = db
+        .prepare<[], { name: string; value: Buffer }>(
+          "SELECT name, value FROM kv WHERE name LIKE '/registry/secrets/default/%' ORDER BY id",
+        )
+        .all();
+      const latest = new Map(rows.map((row) => [row.name, row.value.subarray(0, PREFIX.length).toString('latin1')]));
+      assert.deepEqual([...latest.values()], [PREFIX, PREFIX, PREFIX], 'every Secret under the KMS provider');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('needs --encryption-provider-config', () => {
+    assert.match(
+      configError(() => loadConfig(pki, join(dir, 'data2'), ['--encryption-provider-config-automatic-reload'])),
+      /--encryption-provider-config-automatic-reload must be set with --encryption-provider-config/,
+    );
+  });
+});
