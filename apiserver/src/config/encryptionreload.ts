@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { Logger } from '@mkube/shared/log';
 import type { ConfigReloadHooks } from '../metrics/authconfig.js';
+import type { KmsMetricsHooks } from '../metrics/kms.js';
 import type { KmsV2Timing } from '../storage/value/kms/provider.js';
 import { type EncryptionConfig, loadEncryptionConfig } from './encryption.js';
 
@@ -14,6 +15,7 @@ export interface EncryptionReloadOptions {
   readonly log: Logger;
   readonly kmsTiming?: Partial<KmsV2Timing>;
   readonly reloads?: ConfigReloadHooks;
+  readonly kmsMetrics?: KmsMetricsHooks;
   /** How often the file's stat is polled (default 1 s). */
   readonly pollIntervalMs?: number;
   /** How long a replaced configuration's KMS providers live on (default 30 s). */
@@ -52,7 +54,9 @@ export class EncryptionConfigController {
   /** Starts the running configuration's KMS providers, and watching the file when asked to. */
   async start(watch: boolean): Promise<void> {
     // As kube-apiserver: a plugin that is down does not stop the start; writes fail until it answers.
-    await Promise.all(this.#current.kmsProviders.map((p) => p.start(this.#opts.log, this.#opts.kmsTiming)));
+    await Promise.all(
+      this.#current.kmsProviders.map((p) => p.start(this.#opts.log, this.#opts.kmsTiming, this.#opts.kmsMetrics)),
+    );
     if (!watch) return;
     this.#watching = true;
     watchFile(this.#file, { interval: this.#opts.pollIntervalMs ?? 1000, persistent: false }, () => {
@@ -90,7 +94,7 @@ export class EncryptionConfigController {
       return;
     }
     // The new configuration's plugins must answer before any write depends on them.
-    await Promise.all(next.kmsProviders.map((p) => p.start(log, this.#opts.kmsTiming)));
+    await Promise.all(next.kmsProviders.map((p) => p.start(log, this.#opts.kmsTiming, this.#opts.kmsMetrics)));
     const problems = (await Promise.all(next.kmsProviders.map((p) => p.health()))).filter(Boolean);
     if (problems.length > 0 || this.#stopped) {
       for (const p of next.kmsProviders) p.stop();

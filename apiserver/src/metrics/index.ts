@@ -5,8 +5,8 @@
 // the remaining lifetime of client certificates (authentication/request/x509), each authorizer's
 // terminal decisions (authorization/metrics), whether signers honour a CSR's expirationSeconds
 // (pkg/registry/certificates/certificates/storage/metrics.go), the audit counters (apiserver/pkg/audit
-// metrics.go), structured authentication's and authorization's (./authconfig.ts) and each resource's
-// stored objects. Names, labels, buckets and values as
+// metrics.go), structured authentication's and authorization's (./authconfig.ts), the KMS v2
+// envelope's (./kms.ts) and each resource's stored objects. Names, labels, buckets and values as
 // upstream's; ALPHA metrics' help text carries upstream's "[ALPHA] " prefix. prom-client keeps the
 // registry and the text format.
 import { hostname } from 'node:os';
@@ -15,6 +15,7 @@ import { Counter, collectDefaultMetrics, exponentialBuckets, Gauge, Histogram, R
 import { apiserverIdentity } from '../controlplane/identitylease.js';
 import type { RequestInfo } from '../request/requestinfo.js';
 import { AuthConfigMetrics } from './authconfig.js';
+import { kmsMetrics } from './kms.js';
 
 const LABELS = ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope', 'component'] as const;
 // Upstream's requestLatencies buckets.
@@ -153,6 +154,8 @@ export class ApiServerMetrics {
 
   /** JWT authenticators and the reloads of --authentication-config / --authorization-config. */
   readonly authConfig = new AuthConfigMetrics(this.registry, apiserverIdentity(hostname()));
+  /** The KMS v2 providers of --encryption-provider-config. */
+  readonly kms = kmsMetrics(this.registry, apiserverIdentity(hostname()));
 
   /** The bound service-account token authenticator's hooks. */
   readonly boundTokens = {

@@ -219,6 +219,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
   const { store, kmsProviders } = await openStorage(config, log, {
     ...(opts.kmsTiming ? { kmsTiming: opts.kmsTiming } : {}),
     encryptionReloads: metrics.authConfig.encryption,
+    kmsMetrics: metrics.kms,
   });
   const shutdown = new AbortController();
   // Every open watch listens on it (and removes its listener when it ends): not a leak.

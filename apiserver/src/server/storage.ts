@@ -7,6 +7,7 @@ import { loadEncryptionConfig } from '../config/encryption.js';
 import { EncryptionConfigController } from '../config/encryptionreload.js';
 import type { ApiServerConfig } from '../config/index.js';
 import type { ConfigReloadHooks } from '../metrics/authconfig.js';
+import type { KmsMetricsHooks } from '../metrics/kms.js';
 import { openEtcdStore } from '../storage/etcd/store.js';
 import { openSqliteStore, type Store } from '../storage/index.js';
 import type { KmsV2Provider, KmsV2Timing } from '../storage/value/kms/provider.js';
@@ -22,6 +23,7 @@ export interface OpenedStorage {
 export interface StorageOptions {
   readonly kmsTiming?: Partial<KmsV2Timing>;
   readonly encryptionReloads?: ConfigReloadHooks;
+  readonly kmsMetrics?: KmsMetricsHooks;
   /** How often the encryption configuration file is polled when reloading is on (default 1 s). */
   readonly encryptionPollIntervalMs?: number;
 }
@@ -51,6 +53,7 @@ export async function openStorage(
       log,
       ...(opts.kmsTiming ? { kmsTiming: opts.kmsTiming } : {}),
       ...(opts.encryptionReloads ? { reloads: opts.encryptionReloads } : {}),
+      ...(opts.kmsMetrics ? { kmsMetrics: opts.kmsMetrics } : {}),
       ...(opts.encryptionPollIntervalMs ? { pollIntervalMs: opts.encryptionPollIntervalMs } : {}),
     });
     await controller.start(config.encryptionProviderConfigAutomaticReload);

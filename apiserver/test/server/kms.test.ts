@@ -5,7 +5,7 @@
 // fails /healthz/kms-providers and, after the write state's lifetime, writes; a stopped one fails
 // reads of unknown seeds with a clear error. Bad kms settings stop the start-up.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -149,6 +149,21 @@ resources:
     assert.equal(await tokenOf(r, 's2'), `${marker}-s2`);
     assert.equal(plugin.count('Encrypt'), 1, 'one seed for every write');
     assert.equal(plugin.count('Decrypt'), 0, 'its own seed is never sent back to the plugin');
+    // Which key every write used, the plugin's calls and the seed cache, as upstream's metrics say them.
+    const metrics = (await curl(r, '/metrics')).body;
+    const keyHash = `sha256:${createHash('sha256').update('key-1').digest('hex')}`;
+    assert.match(
+      metrics,
+      new RegExp(
+        `apiserver_envelope_encryption_key_id_hash_total\\{apiserver_id_hash="sha256:[0-9a-f]{64}",key_id_hash="${keyHash}",provider_name="mock",transformation_type="to_storage"\\} 3\n`,
+      ),
+    );
+    assert.match(
+      metrics,
+      /apiserver_envelope_encryption_kms_operations_latency_seconds_count\{grpc_status_code="OK",method_name="\/v2\.KeyManagementService\/Encrypt",provider_name="mock"\} 1\n/,
+    );
+    assert.match(metrics, /apiserver_envelope_encryption_dek_source_cache_size\{provider_name="mock"\} 1\n/);
+    assert.match(metrics, new RegExp(`key_id_hash_status_last_timestamp_seconds\\{[^}]*key_id_hash="${keyHash}"`));
     const health = await curl(r, '/healthz/kms-providers');
     assert.equal(health.code, 200, health.body);
     assert.equal((await curl(r, '/readyz?verbose')).body.includes('[+]kms-providers ok'), true);

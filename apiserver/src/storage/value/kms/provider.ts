@@ -18,8 +18,16 @@
 //   them to the plugin's new key.
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type { Logger } from '@mkube/shared/log';
+import type { KmsMetricsHooks } from '../../../metrics/kms.js';
 import { AsyncReadNeeded, type FromStorage, TransformError, type Transformer } from '../transformer.js';
-import { type KmsService, kmsType, newKmsService, newUid, type StatusResponse } from './service.js';
+import {
+  type KmsCallObserver,
+  type KmsService,
+  kmsType,
+  newKmsService,
+  newUid,
+  type StatusResponse,
+} from './service.js';
 
 export const KMS_V2_PREFIX = 'k8s:enc:kms:v2:';
 const SEED_BYTES = 32;
@@ -148,7 +156,7 @@ export interface KmsV2ProviderOptions {
   readonly timing?: Partial<KmsV2Timing>;
   readonly now?: () => number;
   /** Tests: another way to reach the plugin. */
-  readonly service?: (endpoint: string, timeoutMs: number) => KmsService;
+  readonly service?: (endpoint: string, timeoutMs: number, observe?: KmsCallObserver) => KmsService;
 }
 
 export class KmsV2Provider {
@@ -159,6 +167,7 @@ export class KmsV2Provider {
   readonly #now: () => number;
   #service: KmsService | undefined;
   #log: Logger | undefined;
+  #metrics: KmsMetricsHooks | undefined;
   #state: WriteState | undefined;
   /** Seeds read back, by cacheKeyOf; oldest first. */
   readonly #seeds = new Map<string, Buffer>();
@@ -182,10 +191,14 @@ export class KmsV2Provider {
   }
 
   /** Connects, checks the plugin once (its first seed, when healthy), then keeps polling. */
-  async start(log: Logger, timing?: Partial<KmsV2Timing>): Promise<void> {
+  async start(log: Logger, timing?: Partial<KmsV2Timing>, metrics?: KmsMetricsHooks): Promise<void> {
     this.#log = log.child({ component: 'kms', provider: this.name });
     if (timing) this.#timing = { ...this.#timing, ...timing };
-    this.#service ??= (this.#opts.service ?? newKmsService)(this.#opts.endpoint, this.#opts.timeoutMs);
+    this.#metrics = metrics;
+    const observe: KmsCallObserver | undefined = metrics
+      ? (method, code, seconds) => metrics.operation(this.name, method, code, seconds)
+      : undefined;
+    this.#service ??= (this.#opts.service ?? newKmsService)(this.#opts.endpoint, this.#opts.timeoutMs, observe);
     await this.#poll();
   }
 
@@ -250,7 +263,13 @@ export class KmsV2Provider {
     if (status.version !== 'v2' && status.version !== 'v2beta1')
       errs.push(`expected KMSv2 API version v2, got ${status.version}`);
     try {
-      checkKeyID(status.key_id);
+      try {
+        checkKeyID(status.key_id);
+      } catch (e) {
+        this.#metrics?.invalidKeyID(this.name, status.key_id ? 'too_long' : 'empty');
+        throw e;
+      }
+      this.#metrics?.statusKeyID(this.name, status.key_id);
       if (errs.length === 0) await this.#rotateOnKeyIDChange(status.key_id);
     } catch (e) {
       errs.push(e instanceof TransformError ? `got invalid KMSv2 KeyID: ${e.message}` : (e as Error).message);
@@ -311,6 +330,7 @@ export class KmsV2Provider {
       if (oldest !== this.#state?.cacheKey) this.#seeds.get(oldest)?.fill(0);
       this.#seeds.delete(oldest);
     }
+    this.#metrics?.cacheSize(this.name, this.#seeds.size);
   }
 
   #toStorage(data: Buffer, key: string): Buffer {
@@ -326,6 +346,7 @@ export class KmsV2Provider {
         `EDEK with keyID hash for KMS provider ${this.name} expired at ${new Date(state.expiresAt).toISOString()} (current time is ${new Date(now).toISOString()})`,
       );
     }
+    this.#metrics?.keyIDUsed(this.name, state.keyID, 'to_storage');
     const obj = {
       encryptedData: seal(state.seed, data, key),
       keyID: state.keyID,
@@ -344,6 +365,7 @@ export class KmsV2Provider {
     if (!seed)
       throw new AsyncReadNeeded(() => this.#decryptSeed(cacheKey, o), 'the KMS plugin must decrypt the seed first');
     const value = open(seed, o.encryptedData, key);
+    this.#metrics?.keyIDUsed(this.name, o.keyID, 'from_storage');
     return { value, stale: state !== undefined && o.keyID !== state.keyID };
   }
 

@@ -39,7 +39,17 @@ export interface KmsService {
 /** A gRPC failure or deadline, without the request's data. */
 export class KmsCallError extends Error {
   override readonly name = 'KmsCallError';
+  constructor(
+    /** The gRPC status code's name (UNAVAILABLE, DEADLINE_EXCEEDED…). */
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
+
+/** After every call: its method path, gRPC status code name ("OK" on success) and duration. */
+export type KmsCallObserver = (method: string, code: string, seconds: number) => void;
 
 interface Method {
   readonly path: string;
@@ -61,10 +71,11 @@ export function grpcTarget(endpoint: string): string {
   return endpoint.startsWith('unix://') ? `unix:${endpoint.slice('unix://'.length)}` : endpoint;
 }
 
-export function newKmsService(endpoint: string, timeoutMs: number): KmsService {
+export function newKmsService(endpoint: string, timeoutMs: number, observe?: KmsCallObserver): KmsService {
   const client = new grpc.Client(grpcTarget(endpoint), grpc.credentials.createInsecure());
   const call = <T>(m: Method, body: object): Promise<T> =>
     new Promise<T>((resolve, reject) => {
+      const start = performance.now();
       client.makeUnaryRequest(
         m.path,
         (o: object) => Buffer.from(m.req.encode(m.req.fromObject(o)).finish()),
@@ -73,8 +84,9 @@ export function newKmsService(endpoint: string, timeoutMs: number): KmsService {
         new grpc.Metadata(),
         { deadline: Date.now() + timeoutMs },
         (err, res) => {
-          if (err)
-            reject(new KmsCallError(`rpc error: code = ${grpc.status[err.code] ?? err.code} desc = ${err.details}`));
+          const code = err ? String(grpc.status[err.code] ?? err.code) : 'OK';
+          observe?.(m.path, code, (performance.now() - start) / 1000);
+          if (err) reject(new KmsCallError(code, `rpc error: code = ${code} desc = ${err.details}`));
           else resolve(res as T);
         },
       );
