@@ -38,6 +38,29 @@ interface Running {
 }
 
 const OBJECT = kmsType('EncryptedObject');
+
+/** An EncryptionConfiguration with `providers` (YAML, one list item each) for Secrets, then `more`. */
+function writeSecretsConfig(file: string, providers: string[], more = ''): void {
+  writeFileSync(
+    file,
+    `apiVersion: apiserver.config.k8s.io/v1
+kind: EncryptionConfiguration
+resources:
+  - resources: [secrets]
+    providers:
+${providers.map((p) => `      - ${p}`).join('\n')}
+${more}`,
+  );
+}
+
+/** Polls `ok` every 100 ms for up to `ms`; bounded in time. */
+async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 const PREFIX = 'k8s:enc:kms:v2:mock:';
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -96,13 +119,6 @@ describe('apiserver: KMS v2 encryption at rest', () => {
       encryptedDEKSourceType: number;
     };
   };
-  const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 10_000) => {
-    const end = Date.now() + ms;
-    while (!(await ok())) {
-      if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
   const secret = (r: Running, name: string, value: string) =>
     kubectl(r, ['create', 'secret', 'generic', name, '-n', 'default', `--from-literal=token=${value}`]);
   const tokenOf = async (r: Running, name: string) => {
@@ -117,21 +133,10 @@ describe('apiserver: KMS v2 encryption at rest', () => {
     dataDir = join(dir, 'data');
     encFile = join(dir, 'encryption.yaml');
     plugin = await TestKmsPlugin.start(join(dir, 'kms.sock'));
-    writeFileSync(
-      encFile,
-      `apiVersion: apiserver.config.k8s.io/v1
-kind: EncryptionConfiguration
-resources:
-  - resources: [secrets]
-    providers:
-      - kms:
-          apiVersion: v2
-          name: mock
-          endpoint: ${plugin.endpoint}
-          timeout: 3s
-      - identity: {}
-`,
-    );
+    writeSecretsConfig(encFile, [
+      `kms: {apiVersion: v2, name: mock, endpoint: "${plugin.endpoint}", timeout: 3s}`,
+      'identity: {}',
+    ]);
   });
   after(async () => {
     await stop();
@@ -269,17 +274,7 @@ describe('kms provider settings at start-up', () => {
 
   const problem = (kms: string[], more = '') => {
     const file = join(dir, `enc-${randomBytes(4).toString('hex')}.yaml`);
-    writeFileSync(
-      file,
-      `apiVersion: apiserver.config.k8s.io/v1
-kind: EncryptionConfiguration
-resources:
-  - resources: [secrets]
-    providers:
-      - kms:
-${kms.map((l) => `          ${l}`).join('\n')}
-${more}`,
-    );
+    writeSecretsConfig(file, [`kms:\n${kms.map((l) => `          ${l}`).join('\n')}`], more);
     return configError(() => loadConfig(pki, join(dir, 'data'), [`--encryption-provider-config=${file}`]));
   };
 
@@ -347,30 +342,13 @@ describe('--encryption-provider-config-automatic-reload', () => {
   let r: Running;
   const aescbc = randomBytes(32).toString('base64');
   const logs: string[] = [];
-  const config = (providers: string[]) =>
-    writeFileSync(
-      encFile,
-      `apiVersion: apiserver.config.k8s.io/v1
-kind: EncryptionConfiguration
-resources:
-  - resources: [secrets]
-    providers:
-${providers.map((p) => `      - ${p}`).join('\n')}
-`,
-    );
+  const config = (providers: string[]) => writeSecretsConfig(encFile, providers);
   const reloads = async (status: string) => {
     const m = await curl(r, '/metrics');
     const line = m.body
       .split('\n')
       .find((l) => l.startsWith(`apiserver_encryption_config_controller_automatic_reloads_total{status="${status}"`));
     return line === undefined ? 0 : Number(line.split(' ').pop());
-  };
-  const until = async (what: string, ok: () => Promise<boolean>) => {
-    const end = Date.now() + 15_000;
-    while (!(await ok())) {
-      if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((res) => setTimeout(res, 100));
-    }
   };
   const AESCBC = `aescbc: {keys: [{name: key1, secret: "${aescbc}"}]}`;
 
