@@ -31,6 +31,7 @@ describe('mkube certs check-expiration', () => {
     assert.match(leaves!, /^CERTIFICATE\s+EXPIRES\s+RESIDUAL TIME\s+CERTIFICATE AUTHORITY\s+EXTERNALLY MANAGED/);
     for (const name of [
       'admin.conf',
+      'super-admin.conf',
       'apiserver',
       'apiserver-etcd-client',
       'apiserver-kubelet-client',

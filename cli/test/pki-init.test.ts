@@ -68,6 +68,7 @@ describe('mkube pki init', () => {
       'pki/front-proxy-client.key',
       'pki/sa.key',
       'pki/sa.pub',
+      'super-admin.conf',
     ].sort();
     assert.deepEqual(files, expected);
     for (const f of files) {
@@ -133,7 +134,8 @@ describe('mkube pki init', () => {
 
   it('writes kubeconfigs that kubectl reads, with the right identities', () => {
     for (const [conf, cn, org] of [
-      ['admin.conf', 'kubernetes-admin', 'system:masters'],
+      ['admin.conf', 'kubernetes-admin', 'kubeadm:cluster-admins'],
+      ['super-admin.conf', 'kubernetes-super-admin', 'system:masters'],
       ['controller-manager.conf', 'system:kube-controller-manager', undefined],
       ['kube-proxy.conf', 'system:kube-proxy', undefined],
     ] as const) {

@@ -141,10 +141,18 @@ export interface KubeconfigSpec {
 export const CLUSTER_NAME = 'kubernetes';
 
 export const KUBECONFIGS: readonly KubeconfigSpec[] = [
+  // kubeadm 1.29+: admin.conf is a cluster-admin through RBAC (the kubeadm:cluster-admins
+  // ClusterRoleBinding, which the apiserver's bootstrap policy makes), so it can be revoked;
+  // super-admin.conf is the break-glass identity in system:masters, which bypasses authorization.
   {
     fileName: 'admin.conf',
     userName: 'kubernetes-admin',
-    subject: { commonName: 'kubernetes-admin', organizations: ['system:masters'] },
+    subject: { commonName: 'kubernetes-admin', organizations: ['kubeadm:cluster-admins'] },
+  },
+  {
+    fileName: 'super-admin.conf',
+    userName: 'kubernetes-super-admin',
+    subject: { commonName: 'kubernetes-super-admin', organizations: ['system:masters'] },
   },
   {
     fileName: 'controller-manager.conf',
