@@ -1,13 +1,13 @@
 // --authorization-mode or --authorization-config: the authorizers in order, as one union (the first
 // Allow or Deny wins).
 
-import { createHash } from 'node:crypto';
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { ClusterRole, ClusterRoleBinding, Pod, Role, RoleBinding } from '@mkube/shared/api';
 import { type Authorizer, alwaysAllowAuthorizer, unionAuthorizer } from '@mkube/shared/auth';
 import type { FeatureGate } from '@mkube/shared/featuregate';
 import type { Logger } from '@mkube/shared/log';
 import type { AuthorizationMode } from '../config/config.js';
+import { watchFileContent } from '../config/filewatch.js';
 import type { AuthorizationWebhookConfig } from '../config/webhook.js';
 import { Informer } from '../informers/index.js';
 import type { Registries } from '../registry/index.js';
@@ -165,11 +165,8 @@ export function buildAuthorizer(
   };
   let current = compose(entries);
   let started = false;
-  let fileHash = '';
+  let unwatch: (() => void) | undefined;
   const reload = async (file: string) => {
-    const hash = hashOf(file);
-    if (hash === undefined || hash === fileHash) return;
-    fileHash = hash;
     try {
       const next = parseAuthorizationConfiguration(readFileSync(file, 'utf8'));
       const known = informers.length;
@@ -202,23 +199,14 @@ export function buildAuthorizer(
       await Promise.all(informers.map((i) => i.start()));
       if (opts.file && !started) {
         const file = opts.file;
-        fileHash = hashOf(file) ?? '';
-        watchFile(file, { interval: opts.pollIntervalMs ?? 1000, persistent: false }, () => void reload(file));
+        unwatch = watchFileContent(file, () => reload(file), opts.pollIntervalMs);
       }
       started = true;
     },
     stop() {
-      if (opts.file) unwatchFile(opts.file);
+      unwatch?.();
       for (const i of informers) i.stop();
       current.close();
     },
   };
-}
-
-function hashOf(file: string): string | undefined {
-  try {
-    return createHash('sha256').update(readFileSync(file)).digest('hex');
-  } catch {
-    return undefined;
-  }
 }

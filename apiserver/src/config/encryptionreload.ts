@@ -3,13 +3,12 @@
 // DynamicEncryptionConfigContent: a file that does not validate, or whose KMS plugins do not all
 // answer healthy, keeps the running configuration (and counts a failure). The KMS providers of a
 // replaced configuration keep serving reads already under way for a while, then stop.
-import { createHash } from 'node:crypto';
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { Logger } from '@mkube/shared/log';
 import type { ConfigReloadHooks } from '../metrics/authconfig.js';
 import type { KmsMetricsHooks } from '../metrics/kms.js';
 import type { KmsV2Timing } from '../storage/value/kms/provider.js';
 import { type EncryptionConfig, loadEncryptionConfig } from './encryption.js';
+import { watchFileContent } from './filewatch.js';
 
 export interface EncryptionReloadOptions {
   readonly log: Logger;
@@ -22,29 +21,18 @@ export interface EncryptionReloadOptions {
   readonly retireAfterMs?: number;
 }
 
-function hashOf(file: string): string | undefined {
-  try {
-    return createHash('sha256').update(readFileSync(file)).digest('hex');
-  } catch {
-    return undefined;
-  }
-}
-
 export class EncryptionConfigController {
   readonly #file: string;
   readonly #opts: EncryptionReloadOptions;
   #current: EncryptionConfig;
-  #hash: string;
-  #watching = false;
+  #unwatch: (() => void) | undefined;
   #stopped = false;
-  #reloading: Promise<void> = Promise.resolve();
   readonly #retiring = new Set<{ timer: NodeJS.Timeout; config: EncryptionConfig }>();
 
   constructor(file: string, initial: EncryptionConfig, opts: EncryptionReloadOptions) {
     this.#file = file;
     this.#current = initial;
     this.#opts = opts;
-    this.#hash = hashOf(file) ?? '';
   }
 
   get current(): EncryptionConfig {
@@ -53,21 +41,17 @@ export class EncryptionConfigController {
 
   /** Starts the running configuration's KMS providers, and watching the file when asked to. */
   async start(watch: boolean): Promise<void> {
+    // The file as loaded is the baseline: a change made while the plugins are first asked counts.
+    if (watch) this.#unwatch = watchFileContent(this.#file, () => this.#reload(), this.#opts.pollIntervalMs);
     // As kube-apiserver: a plugin that is down does not stop the start; writes fail until it answers.
     await Promise.all(
       this.#current.kmsProviders.map((p) => p.start(this.#opts.log, this.#opts.kmsTiming, this.#opts.kmsMetrics)),
     );
-    if (!watch) return;
-    this.#watching = true;
-    watchFile(this.#file, { interval: this.#opts.pollIntervalMs ?? 1000, persistent: false }, () => {
-      // One reload at a time, in the order the changes were seen.
-      this.#reloading = this.#reloading.then(() => this.#reload());
-    });
   }
 
   stop(): void {
     this.#stopped = true;
-    if (this.#watching) unwatchFile(this.#file);
+    this.#unwatch?.();
     for (const r of this.#retiring) {
       clearTimeout(r.timer);
       for (const p of r.config.kmsProviders) p.stop();
@@ -78,9 +62,6 @@ export class EncryptionConfigController {
 
   async #reload(): Promise<void> {
     if (this.#stopped) return;
-    const hash = hashOf(this.#file);
-    if (hash === undefined || hash === this.#hash) return;
-    this.#hash = hash;
     const log = this.#opts.log;
     let next: EncryptionConfig;
     try {

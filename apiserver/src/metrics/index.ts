@@ -26,6 +26,9 @@ const CERT_EXPIRATION_BUCKETS = [
   0, 1800, 3600, 7200, 21600, 43200, 86400, 172800, 345600, 604800, 2592000, 7776000, 15552000, 31104000,
 ];
 
+/** This apiserver's identity (its identity Lease's name), which the apiserver_id_hash labels hash. */
+const APISERVER_ID = apiserverIdentity(hostname());
+
 export type AuthenticationResult = 'success' | 'failure' | 'error';
 export type AuthorizationDecisionLabel = 'allowed' | 'denied';
 
@@ -153,9 +156,9 @@ export class ApiServerMetrics {
   });
 
   /** JWT authenticators and the reloads of --authentication-config / --authorization-config. */
-  readonly authConfig = new AuthConfigMetrics(this.registry, apiserverIdentity(hostname()));
+  readonly authConfig = new AuthConfigMetrics(this.registry, APISERVER_ID);
   /** The KMS v2 providers of --encryption-provider-config. */
-  readonly kms = kmsMetrics(this.registry, apiserverIdentity(hostname()));
+  readonly kms = kmsMetrics(this.registry, APISERVER_ID);
 
   /** The bound service-account token authenticator's hooks. */
   readonly boundTokens = {

@@ -70,8 +70,6 @@ export class ExecAuthenticator implements CredentialProvider {
   #running: Promise<ProvidedCredentials> | undefined;
   #hintWindowStart = 0;
   #hintsInWindow = 0;
-  /** How often the plugin ran (for tests and diagnostics). */
-  runs = 0;
 
   constructor(config: ExecPluginConfig, cluster?: ExecClusterInfo, opts: ExecAuthenticatorOptions = {}) {
     this.#config = config;
@@ -106,10 +104,7 @@ export class ExecAuthenticator implements CredentialProvider {
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const e of this.#config.env ?? []) env[e.name] = e.value;
     env.KUBERNETES_EXEC_INFO = JSON.stringify(info);
-    this.runs++;
-    const stdout = await this.#run(env, interactive);
-    const creds = this.#decode(stdout);
-    return creds;
+    return this.#decode(await this.#run(env, interactive));
   }
 
   #interactive(): boolean {

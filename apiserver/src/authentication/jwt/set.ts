@@ -3,10 +3,10 @@
 // With --authentication-config the file is watched and reloaded when its content changes, as
 // kube-apiserver does: a file that does not load or validate keeps the running configuration (and
 // is logged); an issuer whose discovery settings did not change keeps its fetched keys.
-import { createHash } from 'node:crypto';
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { TokenAuthenticator, UserInfo } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
+import { watchFileContent } from '../../config/filewatch.js';
 import type { ConfigReloadHooks, JwtMetricsHooks } from '../../metrics/authconfig.js';
 import { JwtAuthenticator } from './authenticator.js';
 import { parseAuthenticationConfiguration } from './load.js';
@@ -44,7 +44,7 @@ export class JwtAuthenticatorSet implements TokenAuthenticator {
   readonly #log: Logger;
   #members: JwtAuthenticator[] = [];
   #providers = new Map<string, RemoteProvider>();
-  #fileHash = '';
+  #unwatch: (() => void) | undefined;
   #closed = false;
 
   constructor(opts: JwtAuthenticatorSetOptions) {
@@ -60,15 +60,12 @@ export class JwtAuthenticatorSet implements TokenAuthenticator {
   start(): void {
     this.#apply(this.#opts.entries);
     const file = this.#opts.file;
-    if (file) {
-      this.#fileHash = hashOf(file) ?? '';
-      watchFile(file, { interval: this.#opts.pollIntervalMs ?? 1000, persistent: false }, () => this.#reload(file));
-    }
+    if (file) this.#unwatch = watchFileContent(file, () => this.#reload(file), this.#opts.pollIntervalMs);
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    if (this.#opts.file) unwatchFile(this.#opts.file);
+    this.#unwatch?.();
     const providers = [...this.#providers.values()];
     const members = this.#members;
     this.#providers.clear();
@@ -79,22 +76,18 @@ export class JwtAuthenticatorSet implements TokenAuthenticator {
   async authenticateToken(token: string): Promise<UserInfo | null> {
     const metrics = this.#opts.metrics?.jwt;
     for (const m of this.#members) {
-      if (!metrics) {
-        const user = await m.authenticateToken(token);
-        if (user) return user;
-        continue;
-      }
-      const start = performance.now();
+      const start = metrics ? performance.now() : 0;
+      const seconds = () => (performance.now() - start) / 1000;
       let user: UserInfo | null;
       try {
         user = await m.authenticateToken(token);
       } catch (e) {
-        metrics.authenticated(m.issuerURL, 'failure', (performance.now() - start) / 1000);
+        metrics?.authenticated(m.issuerURL, 'failure', seconds());
         throw e;
       }
       // null: the token is another issuer's, which upstream does not time either.
       if (user) {
-        metrics.authenticated(m.issuerURL, 'success', (performance.now() - start) / 1000);
+        metrics?.authenticated(m.issuerURL, 'success', seconds());
         return user;
       }
     }
@@ -103,9 +96,6 @@ export class JwtAuthenticatorSet implements TokenAuthenticator {
 
   #reload(file: string): void {
     if (this.#closed) return;
-    const hash = hashOf(file);
-    if (hash === undefined || hash === this.#fileHash) return;
-    this.#fileHash = hash;
     try {
       const loaded = parseAuthenticationConfiguration(readFileSync(file, 'utf8'), this.#opts.disallowedIssuers ?? []);
       this.#apply(loaded.jwt.map((config, i) => ({ config, compiled: loaded.compiled[i]! })));
@@ -158,13 +148,5 @@ export class JwtAuthenticatorSet implements TokenAuthenticator {
     }
     // Requests already inside a retired authenticator finish on its connections; they are few and short.
     for (const m of retiredMembers) void m.close();
-  }
-}
-
-function hashOf(file: string): string | undefined {
-  try {
-    return createHash('sha256').update(readFileSync(file)).digest('hex');
-  } catch {
-    return undefined;
   }
 }

@@ -115,6 +115,16 @@ function cacheKeyOf(encryptedDEKSource: Buffer, keyID: string, annotations: Reco
   return `${encryptedDEKSource.toString('base64')}|${keyID}|${ann}`;
 }
 
+/** The object's seed is the write state's: the same encrypted seed, key_id and annotations. */
+function sameSource(o: EncryptedObject, s: WriteState): boolean {
+  if (o.keyID !== s.keyID || !o.encryptedDEKSource.equals(s.encryptedDEKSource)) return false;
+  const keys = Object.keys(o.annotations);
+  return (
+    keys.length === Object.keys(s.annotations).length &&
+    keys.every((k) => s.annotations[k] !== undefined && o.annotations[k]!.equals(s.annotations[k]!))
+  );
+}
+
 function deriveKey(seed: Buffer, info: Buffer): Buffer {
   return Buffer.from(hkdfSync('sha256', seed, Buffer.alloc(0), info, 32));
 }
@@ -262,17 +272,19 @@ export class KmsV2Provider {
     if (status.healthz !== 'ok') errs.push(`got unexpected healthz status: ${status.healthz}`);
     if (status.version !== 'v2' && status.version !== 'v2beta1')
       errs.push(`expected KMSv2 API version v2, got ${status.version}`);
+    let invalidKeyID: string | undefined;
     try {
-      try {
-        checkKeyID(status.key_id);
-      } catch (e) {
-        this.#metrics?.invalidKeyID(this.name, status.key_id ? 'too_long' : 'empty');
-        throw e;
-      }
-      this.#metrics?.statusKeyID(this.name, status.key_id);
-      if (errs.length === 0) await this.#rotateOnKeyIDChange(status.key_id);
+      checkKeyID(status.key_id);
     } catch (e) {
-      errs.push(e instanceof TransformError ? `got invalid KMSv2 KeyID: ${e.message}` : (e as Error).message);
+      invalidKeyID = (e as Error).message;
+    }
+    if (invalidKeyID !== undefined) {
+      this.#metrics?.invalidKeyID(this.name, status.key_id ? 'too_long' : 'empty');
+      errs.push(`got invalid KMSv2 KeyID: ${invalidKeyID}`);
+    } else {
+      this.#metrics?.statusKeyID(this.name, status.key_id);
+      // A seed is made or kept only while the plugin is healthy.
+      if (errs.length === 0) await this.#rotateOnKeyIDChange(status.key_id).catch((e: Error) => errs.push(e.message));
     }
     if (errs.length > 0) return fail(errs.length === 1 ? errs[0]! : `[${errs.join(', ')}]`);
     this.#lastProblem = undefined;
@@ -359,11 +371,15 @@ export class KmsV2Provider {
 
   #fromStorage(data: Buffer, key: string): FromStorage {
     const o = decodeObject(data);
-    const cacheKey = cacheKeyOf(o.encryptedDEKSource, o.keyID, o.annotations);
     const state = this.#state;
-    const seed = state?.cacheKey === cacheKey ? state.seed : this.#seeds.get(cacheKey);
-    if (!seed)
-      throw new AsyncReadNeeded(() => this.#decryptSeed(cacheKey, o), 'the KMS plugin must decrypt the seed first');
+    // Most reads are of objects written with the current seed: known without building a cache key.
+    let seed = state && sameSource(o, state) ? state.seed : undefined;
+    if (!seed) {
+      const cacheKey = cacheKeyOf(o.encryptedDEKSource, o.keyID, o.annotations);
+      seed = this.#seeds.get(cacheKey);
+      if (!seed)
+        throw new AsyncReadNeeded(() => this.#decryptSeed(cacheKey, o), 'the KMS plugin must decrypt the seed first');
+    }
     const value = open(seed, o.encryptedData, key);
     this.#metrics?.keyIDUsed(this.name, o.keyID, 'from_storage');
     return { value, stale: state !== undefined && o.keyID !== state.keyID };
