@@ -1,5 +1,5 @@
 // certificates.k8s.io/v1 CertificateSigningRequest (k8s.io/api/certificates/v1/types.go).
-import type { KubeObject, Time } from './meta.js';
+import type { Condition, KubeObject, Time } from './meta.js';
 
 /** The key usages a CSR may request, spelled as the API spells them. */
 export type KeyUsage =
@@ -99,4 +99,54 @@ export interface ClusterTrustBundleSpec {
 /** certificates.k8s.io/v1beta1 ClusterTrustBundle: cluster-wide X.509 trust anchors. */
 export interface ClusterTrustBundle extends KubeObject {
   spec: ClusterTrustBundleSpec;
+}
+
+/** The key types a `podCertificate` projection may ask for (core/v1 PodCertificateProjection.keyType). */
+export const POD_CERTIFICATE_KEY_TYPES = [
+  'RSA3072',
+  'RSA4096',
+  'ECDSAP256',
+  'ECDSAP384',
+  'ECDSAP521',
+  'ED25519',
+] as const;
+export type PodCertificateKeyType = (typeof POD_CERTIFICATE_KEY_TYPES)[number];
+
+export interface PodCertificateRequestSpec {
+  signerName: string;
+  podName: string;
+  podUID: string;
+  serviceAccountName: string;
+  serviceAccountUID: string;
+  nodeName: string;
+  nodeUID: string;
+  /** Defaulted to 86400; [3600, 86400] for kubernetes.io signers, [3600, 91 days] for others. */
+  maxExpirationSeconds?: number;
+  /** DER SubjectPublicKeyInfo, base64 in JSON. */
+  pkixPublicKey: string;
+  /** The key's signature over the ASCII pod UID, base64 in JSON (ProofOfPossession below). */
+  proofOfPossession: string;
+  /** 1.35: copied from the projection's userAnnotations; the signer decides what they mean. */
+  unverifiedUserAnnotations?: Record<string, string>;
+}
+
+/** Issued, Denied or Failed, at most one, always "True". */
+export type PodCertificateRequestConditionType = 'Issued' | 'Denied' | 'Failed';
+
+export interface PodCertificateRequestStatus {
+  conditions?: Condition[];
+  /** PEM CERTIFICATE blocks, leaf first (text, not base64). */
+  certificateChain?: string;
+  notBefore?: Time;
+  beginRefreshAt?: Time;
+  notAfter?: Time;
+}
+
+/**
+ * certificates.k8s.io/v1beta1 PodCertificateRequest (KEP-4317, 1.35 beta, gate PodCertificateRequest):
+ * a kubelet asks a signer for a pod's certificate; namespaced, status written by the signer only.
+ */
+export interface PodCertificateRequest extends KubeObject {
+  spec: PodCertificateRequestSpec;
+  status?: PodCertificateRequestStatus;
 }

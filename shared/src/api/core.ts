@@ -1,4 +1,5 @@
 // core/v1 (k8s.io/api/core/v1/types.go): the subset of core objects mkube serves, field for field.
+import type { PodCertificateKeyType } from './certificates.js';
 import type { KubeObject, LabelSelector, MicroTime, Quantity, Time } from './meta.js';
 
 export type CoreConditionStatus = 'True' | 'False' | 'Unknown';
@@ -180,12 +181,29 @@ export interface ClusterTrustBundleProjection {
   path: string;
 }
 
+/**
+ * A certificate for the pod from a PodCertificateRequest signer (gate PodCertificateRequest): the kubelet
+ * makes the key, asks, and keeps the files fresh. At least one of the three paths.
+ */
+export interface PodCertificateProjection {
+  signerName: string;
+  keyType: PodCertificateKeyType | (string & {});
+  maxExpirationSeconds?: number;
+  /** The PKCS#8 key then the chain, leaf first, in one file. */
+  credentialBundlePath?: string;
+  keyPath?: string;
+  certificateChainPath?: string;
+  /** 1.35: copied into the request's spec.unverifiedUserAnnotations. */
+  userAnnotations?: Record<string, string>;
+}
+
 export interface VolumeProjection {
   secret?: { name?: string; items?: KeyToPath[]; optional?: boolean };
   configMap?: { name?: string; items?: KeyToPath[]; optional?: boolean };
   serviceAccountToken?: ServiceAccountTokenProjection;
   downwardAPI?: { items?: { path: string; fieldRef?: { apiVersion?: string; fieldPath: string }; mode?: number }[] };
   clusterTrustBundle?: ClusterTrustBundleProjection;
+  podCertificate?: PodCertificateProjection;
 }
 
 /** The volume sources mkube's types spell out; every other core/v1 source stays an open object. */

@@ -16,6 +16,11 @@ export const KNOWN_FEATURES = {
   ClusterTrustBundle: { default: false, preRelease: 'Beta' },
   /** The kubelet's `clusterTrustBundle` projected volume source. */
   ClusterTrustBundleProjection: { default: false, preRelease: 'Beta' },
+  /**
+   * certificates.k8s.io/v1beta1 PodCertificateRequests and the kubelet's `podCertificate` projected
+   * source (KEP-4317): kube 1.35's beta, off by default, the API version enabled by --runtime-config too.
+   */
+  PodCertificateRequest: { default: false, preRelease: 'Beta' },
 } as const satisfies Record<string, FeatureSpec>;
 
 export type Feature = keyof typeof KNOWN_FEATURES;

@@ -31,6 +31,14 @@ export {
 } from './keys.js';
 export type { Subject, SubjectAltNames } from './names.js';
 export { decodePemBlocks, encodePem, type PemBlock } from './pem.js';
+export {
+  generatePodCertificateKey,
+  type PodCertificateKey,
+  type PodCertificatePublicKey,
+  parsePodCertificatePublicKey,
+  signProofOfPossession,
+  verifyProofOfPossession,
+} from './podcertificate.js';
 export { KEY_USAGE_NAMES, type KeyUsageName } from './usages.js';
 export { BACKDATE_MS, SHORT_TTL_MS } from './validity.js';
 export {
