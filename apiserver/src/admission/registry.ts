@@ -1,7 +1,7 @@
 // --enable-admission-plugins / --disable-admission-plugins over mkube's plugins, in kube-apiserver's
 // fixed order; the default-on set is upstream's, restricted to what mkube implements.
 
-import type { KubeObject, Pod, ValidatingAdmissionPolicy } from '@mkube/shared/api';
+import type { KubeObject, Node, Pod, ValidatingAdmissionPolicy } from '@mkube/shared/api';
 import type { Authorizer } from '@mkube/shared/auth';
 import { DEFAULT_FEATURE_GATE, type FeatureGate } from '@mkube/shared/featuregate';
 import { rbacEscalation } from '../auth/rbac/escalation.js';
@@ -42,6 +42,8 @@ interface PluginDeps {
   readonly getServiceAccount?: (namespace: string, name: string) => Promise<KubeObject | undefined>;
   /** Reads a Pod (undefined when missing), for NodeRestriction's token binding check. */
   readonly getPod?: (namespace: string, name: string) => Promise<Pod | undefined>;
+  /** Reads a Node (undefined when missing), for NodeRestriction's PodCertificateRequest check. */
+  readonly getNode?: (name: string) => Promise<Node | undefined>;
   /** When RBAC is a mode: escalation prevention runs, always (it is not an optional plugin upstream). */
   readonly rbac?: RbacAuthorizer;
   /** The namespaces, pods and PodSecurityConfiguration PodSecurity reads (without them it admits everything). */
@@ -64,7 +66,17 @@ interface PluginDeps {
  * account yet, so it would refuse every pod.
  */
 const ORDERED: readonly [string, (d: PluginDeps) => AdmissionPlugin][] = [
-  ['NodeRestriction', (d) => nodeRestrictionPlugin({ getPod: d.getPod, authorizer: d.authorizer })],
+  [
+    'NodeRestriction',
+    (d) =>
+      nodeRestrictionPlugin({
+        authorizer: d.authorizer,
+        ...(d.getPod ? { getPod: d.getPod } : {}),
+        ...(d.getNode ? { getNode: d.getNode } : {}),
+        ...(d.getServiceAccount ? { getServiceAccount: d.getServiceAccount } : {}),
+        ...(d.gates ? { gates: d.gates } : {}),
+      }),
+  ],
   ['ServiceAccount', (d) => serviceAccountAdmission(d.getServiceAccount ?? (async () => undefined))],
   ['TaintNodesByCondition', () => taintNodesByCondition],
   [

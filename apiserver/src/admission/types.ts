@@ -16,6 +16,11 @@ export interface AdmissionAttributes {
   readonly kind: string;
   readonly namespace: string;
   readonly name: string;
+  /**
+   * A CREATE whose name was drawn from metadata.generateName: the prefix. Upstream's mutating plugins
+   * run before the name exists, so admission.NewForbidden names the object by its generateName.
+   */
+  readonly generatedFrom?: string;
   /** The incoming object (CREATE/UPDATE); mutating plugins may change it in place. */
   readonly object: KubeObject | undefined;
   /** The stored object (UPDATE/DELETE). */

@@ -2,7 +2,7 @@
 // Allow or Deny wins).
 
 import { readFileSync } from 'node:fs';
-import type { ClusterRole, ClusterRoleBinding, Pod, Role, RoleBinding } from '@mkube/shared/api';
+import type { ClusterRole, ClusterRoleBinding, Pod, PodCertificateRequest, Role, RoleBinding } from '@mkube/shared/api';
 import { type Authorizer, alwaysAllowAuthorizer, unionAuthorizer } from '@mkube/shared/auth';
 import type { FeatureGate } from '@mkube/shared/featuregate';
 import type { Logger } from '@mkube/shared/log';
@@ -120,7 +120,14 @@ export function buildAuthorizer(
     if (!node) {
       const pods = new Informer<Pod>(registries.get('', 'pods')!, log);
       informers.push(pods as unknown as Informer);
-      node = new NodeAuthorizer(pods, opts.gates);
+      // PodCertificateRequests are read only with the gate on (the Node authorizer's graph gains them then).
+      let pcrs: Informer<PodCertificateRequest> | undefined;
+      const pcrRegistry = registries.get('certificates.k8s.io', 'podcertificaterequests');
+      if (opts.gates?.enabled('PodCertificateRequest') && pcrRegistry) {
+        pcrs = new Informer<PodCertificateRequest>(pcrRegistry, log);
+        informers.push(pcrs as unknown as Informer);
+      }
+      node = new NodeAuthorizer(pods, opts.gates, pcrs);
     }
     return node;
   };

@@ -39,6 +39,7 @@ const FIELDS: Readonly<Record<string, Record<string, FieldType>>> = {
   Lease: { spec: OBJ },
   CertificateSigningRequest: SPEC_STATUS,
   ClusterTrustBundle: { spec: OBJ },
+  PodCertificateRequest: SPEC_STATUS,
   PodDisruptionBudget: SPEC_STATUS,
   Role: { rules: 'array' },
   ClusterRole: { rules: 'array', aggregationRule: OBJ },

@@ -52,6 +52,12 @@ export const clusterTrustBundlePrinter: Printer = printer<ClusterTrustBundle>({
 
 const intOrPercent = (v: number | string | undefined): unknown => (v === undefined ? 'N/A' : v);
 
+// No printer handler upstream: the default table, name and age.
+export const nameAgePrinter: Printer = printer<KubeObject>({
+  columns: [NAME_COLUMN, AGE_COLUMN],
+  cells: (o, now) => [o.metadata.name, timestampSince(o.metadata.creationTimestamp, now)],
+});
+
 export const podDisruptionBudgetPrinter: Printer = printer<PodDisruptionBudget>({
   columns: [
     NAME_COLUMN,

@@ -23,6 +23,7 @@ import {
   createdAtPrinter,
   csrPrinter,
   leasePrinter,
+  nameAgePrinter,
   podDisruptionBudgetPrinter,
 } from './other.js';
 import { podPrinter } from './pods.js';
@@ -45,6 +46,7 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   'coordination.k8s.io/leases': leasePrinter,
   'certificates.k8s.io/certificatesigningrequests': csrPrinter,
   'certificates.k8s.io/clustertrustbundles': clusterTrustBundlePrinter,
+  'certificates.k8s.io/podcertificaterequests': nameAgePrinter,
   'policy/poddisruptionbudgets': podDisruptionBudgetPrinter,
   'rbac.authorization.k8s.io/roles': createdAtPrinter,
   'rbac.authorization.k8s.io/clusterroles': createdAtPrinter,

@@ -190,6 +190,18 @@ export const RESOURCES: readonly ResourceDef[] = Object.freeze([
     namespaced: false,
     featureGate: 'ClusterTrustBundle',
   }),
+  // Beta in 1.35 and off by default: needs --feature-gates=PodCertificateRequest=true and
+  // --runtime-config=certificates.k8s.io/v1beta1(/podcertificaterequests)=true. No short names, no
+  // categories; /status is where signers write.
+  def({
+    group: 'certificates.k8s.io',
+    version: 'v1beta1',
+    resource: 'podcertificaterequests',
+    kind: 'PodCertificateRequest',
+    namespaced: true,
+    subresources: [status('PodCertificateRequest')],
+    featureGate: 'PodCertificateRequest',
+  }),
   def({
     group: 'policy',
     version: 'v1',

@@ -11,7 +11,9 @@ import {
 } from '@mkube/shared/api';
 import {
   type FieldError,
+  fieldErrors,
   formatFieldError,
+  GoSyntax,
   type GroupResource,
   newBadRequest,
   newConflict,
@@ -209,7 +211,10 @@ export class GenericRegistry {
     if (this.strategy.bumpsGeneration) meta.generation = 1;
     const generated = !meta.name && !!meta.generateName;
     if (generated) meta.name = generateName(meta.generateName!);
-    const attrs = this.attributes('CREATE', '', namespace, meta.name ?? '', obj, undefined, ctx, opts);
+    const attrs: AdmissionAttributes = {
+      ...this.attributes('CREATE', '', namespace, meta.name ?? '', obj, undefined, ctx, opts),
+      ...(generated ? { generatedFrom: meta.generateName! } : {}),
+    };
     await this.admission.admit(attrs);
     const errs = uniqueErrors([
       ...validateMetaOnCreate(meta, this.def, this.strategy.nameValidator?.(obj)),
@@ -262,6 +267,12 @@ export class GenericRegistry {
       throw newBadRequest(`the name of the object (${inName}) does not match the name on the URL (${name})`);
     if (this.def.namespaced && input.metadata?.namespace && input.metadata.namespace !== namespace) {
       throw newBadRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    // AllowUnconditionalUpdate() false: a PUT must name the version it replaces (Go prints the uint64 0).
+    if (this.strategy.allowUnconditionalUpdate === false && !input.metadata?.resourceVersion) {
+      throw newInvalid(this.kindRef, name, [
+        fieldErrors.invalid('metadata.resourceVersion', new GoSyntax('0x0'), 'must be specified for an update'),
+      ]);
     }
     return this.guaranteedUpdate(namespace, name, subresource, ctx, opts, input.metadata?.resourceVersion, () =>
       clone(input),
@@ -388,7 +399,7 @@ export class GenericRegistry {
       // An apply decided the managedFields; anything else is tracked against the stored ones.
       if (opts.applied) obj.metadata.managedFields = requested;
       else this.trackManagedFields(obj, old, undefined, subresource, ctx, opts);
-      errs = sub.validateUpdate(obj, old, ctx);
+      errs = await sub.validateUpdate(obj, old, ctx);
     } else {
       this.strategy.prepareForUpdate(obj, old, ctx);
       this.trackManagedFields(obj, old, requested, subresource, ctx, opts);

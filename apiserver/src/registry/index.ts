@@ -1,5 +1,6 @@
 // Every resource mkube stores, each a GenericRegistry with its strategy and subresources.
 
+import type { Authorizer } from '@mkube/shared/auth';
 import { DEFAULT_FEATURE_GATE, type FeatureGate } from '@mkube/shared/featuregate';
 import { parseCidr } from '@mkube/shared/net';
 import type { NamespaceLister } from '../admission/namespacelifecycle.js';
@@ -21,6 +22,8 @@ import {
   csrApprovalStrategy,
   csrStatusStrategy,
   csrStrategy,
+  podCertificateRequestStatusStrategy,
+  podCertificateRequestStrategy,
 } from './certificates/index.js';
 import { type CsrDurationMetrics, csrDurationHooks } from './certificates/metrics.js';
 import {
@@ -52,7 +55,10 @@ import type { RESTStrategy, RegistryHooks, SubresourceStrategy } from './strateg
 interface Wiring {
   /** The strategy, or one made for this server's feature gates. */
   readonly strategy: RESTStrategy | ((deps: HookDeps) => RESTStrategy);
-  readonly subresources?: Record<string, SubresourceStrategy>;
+  /** The subresources' strategies, or ones made for this server (/status that asks the authorizer). */
+  readonly subresources?:
+    | Record<string, SubresourceStrategy>
+    | ((deps: HookDeps) => Record<string, SubresourceStrategy>);
   readonly hooks?: (deps: HookDeps) => RegistryHooks;
 }
 
@@ -61,6 +67,8 @@ interface HookDeps {
   readonly gates: FeatureGate;
   readonly allowPrivileged: boolean;
   readonly metrics?: CsrDurationMetrics;
+  /** Strategies that authorize part of a write themselves (a PodCertificateRequest signer's `sign`). */
+  readonly authorizer?: Authorizer;
 }
 
 /** group/resource → rules. Resources absent here (the review APIs) are not stored. */
@@ -95,6 +103,12 @@ const WIRING: Readonly<Record<string, Wiring>> = {
     hooks: (d) => (d.metrics ? (csrDurationHooks(d.metrics) as unknown as RegistryHooks) : {}),
   },
   'certificates.k8s.io/clustertrustbundles': { strategy: clusterTrustBundleStrategy as unknown as RESTStrategy },
+  'certificates.k8s.io/podcertificaterequests': {
+    strategy: podCertificateRequestStrategy as unknown as RESTStrategy,
+    subresources: (d) => ({
+      status: podCertificateRequestStatusStrategy(d.authorizer) as unknown as SubresourceStrategy,
+    }),
+  },
   'policy/poddisruptionbudgets': {
     strategy: podDisruptionBudgetStrategy as unknown as RESTStrategy,
     subresources: { status: podDisruptionBudgetStatusStrategy as unknown as SubresourceStrategy },
@@ -138,6 +152,8 @@ export class Registries {
       gates?: FeatureGate;
       /** --allow-privileged (the apiserver passes its flag, false by default; here true, no cluster policy). */
       allowPrivileged?: boolean;
+      /** The server's authorizer (a PodCertificateRequest's /status checks `sign` with it). */
+      authorizer?: Authorizer;
     } = {},
   ) {
     this.serviceAllocators = new ServiceAllocators(
@@ -153,10 +169,12 @@ export class Registries {
         gates: opts.gates ?? DEFAULT_FEATURE_GATE,
         allowPrivileged: opts.allowPrivileged ?? true,
         ...(opts.metrics ? { metrics: opts.metrics } : {}),
+        ...(opts.authorizer ? { authorizer: opts.authorizer } : {}),
       };
       const hooks = w.hooks?.(deps);
       const strategy = typeof w.strategy === 'function' ? w.strategy(deps) : w.strategy;
-      const reg = new GenericRegistry(def, strategy, store, w.subresources, opts.admission, hooks);
+      const subresources = typeof w.subresources === 'function' ? w.subresources(deps) : w.subresources;
+      const reg = new GenericRegistry(def, strategy, store, subresources, opts.admission, hooks);
       this.byKey.set(`${def.group}/${def.resource}`, reg);
     }
   }

@@ -51,13 +51,16 @@ export interface RESTStrategy<T extends KubeObject = KubeObject> extends DeleteS
   bumpsGeneration?(obj: T, old: T): boolean;
   /** PUT of a missing object creates it (Kubernetes: true for a few kinds, e.g. Nodes? no: only some). */
   readonly allowCreateOnUpdate?: boolean;
+  /** false: a PUT without metadata.resourceVersion is refused (upstream's AllowUnconditionalUpdate); default true. */
+  readonly allowUnconditionalUpdate?: boolean;
 }
 
 /** A subresource such as `status` or `approval` that updates part of the parent object. */
 export interface SubresourceStrategy<T extends KubeObject = KubeObject> {
   /** Copies everything but the part this subresource owns from `old` into `obj`. */
   prepareForUpdate(obj: T, old: T, ctx: StrategyContext): void;
-  validateUpdate(obj: T, old: T, ctx: StrategyContext): FieldError[];
+  /** A promise when the check asks the authorizer (a PodCertificateRequest signer's `sign`). */
+  validateUpdate(obj: T, old: T, ctx: StrategyContext): FieldError[] | Promise<FieldError[]>;
 }
 
 /** Called once the write is known to have succeeded (true) or failed (false). */

@@ -491,6 +491,13 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
           return undefined;
         }
       },
+      getNode: async (name) => {
+        try {
+          return (await registries.get('', 'nodes')!.get('', name)) as Node;
+        } catch {
+          return undefined;
+        }
+      },
       getServiceAccount: async (ns, name) => {
         try {
           return await registries.get('', 'serviceaccounts')!.get(ns, name);
@@ -514,7 +521,12 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
           (await registries.get('', 'pods')!.list({ namespace: ns, filter: EVERYTHING })).items as Pod[],
       },
     });
-    const servingRegistries = new Registries(store, { admission, metrics, ...serviceOpts });
+    const servingRegistries = new Registries(store, {
+      admission,
+      metrics,
+      authorizer: authz.authorizer,
+      ...serviceOpts,
+    });
     metrics.trackStorageObjects(() =>
       servingRegistries.all().map((r) => ({
         // Upstream's label: the resource, with its group when it has one (pods, leases.coordination.k8s.io).

@@ -1,11 +1,15 @@
 // A projected volume's sources (validateProjectedVolumeSource / validateProjectionSources of k/k
 // pkg/apis/core/validation): one type per source, no path twice across the sources, local relative
-// paths, bound-token lifetimes, and a ClusterTrustBundle source naming one bundle or one signer.
+// paths, bound-token lifetimes, a ClusterTrustBundle source naming one bundle or one signer, and a
+// podCertificate source naming a signer, a key type and at least one file.
 import type { KeyToPath, Volume, VolumeProjection } from '@mkube/shared/api';
+import { POD_CERTIFICATE_KEY_TYPES } from '@mkube/shared/api';
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
 import { clusterTrustBundleName } from '../registry/certificates/clustertrustbundle.js';
+import { MIN_MAX_EXPIRATION_SECONDS, maxExpirationFor } from '../registry/certificates/pcrvalidation.js';
 import { validateSignerName } from '../registry/certificates/signername.js';
 import { validateLabelSelector } from '../registry/rbac/selector.js';
+import { validateUserAnnotations } from './userannotations.js';
 
 const FILE_MODE_ERROR = 'must be a number between 0 and 0777 (octal), both inclusive';
 
@@ -84,6 +88,34 @@ function validateClusterTrustBundleSource(
   return errs;
 }
 
+/** The podCertificate source's own rules; its paths are claimed by the caller. */
+function validatePodCertificateSource(pc: NonNullable<VolumeProjection['podCertificate']>, at: string): FieldError[] {
+  const errs = validateSignerName(`${at}.signerName`, pc.signerName);
+  if (pc.userAnnotations != null) errs.push(...validateUserAnnotations(pc.userAnnotations, `${at}.userAnnotations`));
+  if (!(POD_CERTIFICATE_KEY_TYPES as readonly string[]).includes(pc.keyType)) {
+    errs.push(fieldErrors.notSupported(`${at}.keyType`, pc.keyType ?? '', POD_CERTIFICATE_KEY_TYPES));
+  }
+  const secs = pc.maxExpirationSeconds;
+  if (secs !== undefined && secs !== null) {
+    if (secs < MIN_MAX_EXPIRATION_SECONDS) {
+      errs.push(
+        fieldErrors.invalid(
+          `${at}.maxExpirationSeconds`,
+          secs,
+          `if provided, maxExpirationSeconds must be >= ${MIN_MAX_EXPIRATION_SECONDS}`,
+        ),
+      );
+    }
+    const max = maxExpirationFor(pc.signerName ?? '');
+    if (secs > max) {
+      errs.push(
+        fieldErrors.invalid(`${at}.maxExpirationSeconds`, secs, `if provided, maxExpirationSeconds must be <= ${max}`),
+      );
+    }
+  }
+  return errs;
+}
+
 /** `at` is the volume's `projected` path, e.g. `spec.volumes[0].projected`. */
 export function validateProjectedVolume(projected: NonNullable<Volume['projected']>, at: string): FieldError[] {
   const errs = validateMode(projected.defaultMode, `${at}.defaultMode`);
@@ -155,6 +187,30 @@ export function validateProjectedVolume(projected: NonNullable<Volume['projected
         const p = src.clusterTrustBundle.path;
         if (paths.has(p)) errs.push(fieldErrors.invalid(at, p, 'conflicting duplicate paths'));
         paths.add(p);
+      }
+    }
+    if (src.podCertificate) {
+      kinds++;
+      const pc = src.podCertificate;
+      const pp = `${sp}.podCertificate`;
+      errs.push(...validatePodCertificateSource(pc, pp));
+      const files = [
+        ['credentialBundlePath', pc.credentialBundlePath],
+        ['keyPath', pc.keyPath],
+        ['certificateChainPath', pc.certificateChainPath],
+      ] as const;
+      let named = 0;
+      for (const [field, path] of files) {
+        if (!path) continue;
+        named++;
+        errs.push(...validateLocalNonReservedPath(path, `${pp}.${field}`));
+        if (paths.has(path)) errs.push(fieldErrors.invalid(at, path, 'conflicting duplicate paths'));
+        paths.add(path);
+      }
+      if (named === 0) {
+        errs.push(
+          fieldErrors.required(pp, 'specify at least one of credentialBundlePath, keyPath, and certificateChainPath'),
+        );
       }
     }
     if (kinds > 1) errs.push(fieldErrors.forbidden(sp, 'may not specify more than 1 volume type'));

@@ -271,7 +271,7 @@ const CONDITION_REASON_MSG =
   "a condition reason must start with alphabetic character, optionally followed by a string of alphanumeric characters or '_,:', and must end with an alphanumeric character or '_' (e.g. 'my_name',  or 'MY_NAME',  or 'MyName',  or 'ReasonA,ReasonB',  or 'ReasonA:ReasonB', regex used for validation is '[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?')";
 
 /** metav1validation.ValidateConditions. */
-function validateConditions(conditions: readonly Condition[], path: string): FieldError[] {
+export function validateConditions(conditions: readonly Condition[], path: string): FieldError[] {
   const errs: FieldError[] = [];
   const types = new Set<string>();
   conditions.forEach((c, i) => {

@@ -169,6 +169,7 @@ export const RESOURCE_FIELD_LABELS: Readonly<Record<string, readonly string[]>> 
   ],
   certificatesigningrequests: ['spec.signerName'],
   clustertrustbundles: ['spec.signerName'],
+  podcertificaterequests: ['spec.signerName', 'spec.podName', 'spec.nodeName'],
 };
 
 /** The supported field set of a resource (plural name), for FieldsSelector.validate. */

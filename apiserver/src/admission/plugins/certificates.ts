@@ -18,7 +18,7 @@ const API_SERVER_CLIENT = 'kubernetes.io/kube-apiserver-client';
 const isCsr = (a: AdmissionAttributes) => a.group === GROUP && a.resource === 'certificatesigningrequests';
 
 /** Allowed for the signer by name, or for every signer of its domain (`example.com/*`). */
-async function mayActOnSigner(
+export async function mayActOnSigner(
   authorizer: Authorizer,
   user: UserInfo,
   verb: 'approve' | 'sign' | 'attest',

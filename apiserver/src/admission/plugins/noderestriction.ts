@@ -6,8 +6,10 @@ import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject, Node, Pod, TokenRequest } from '@mkube/shared/api';
 import { type GroupResource, newForbidden, newNotFound } from '@mkube/shared/apierrors';
 import type { Authorizer } from '@mkube/shared/auth';
+import { DEFAULT_FEATURE_GATE } from '@mkube/shared/featuregate';
 import { nodeNameOf } from '../../auth/node/index.js';
 import type { AdmissionAttributes, AdmissionPlugin } from '../types.js';
+import { admitPodCertificateRequest, type PodCertificateRequestLookups } from './noderestriction-pcr.js';
 
 const MIRROR = 'kubernetes.io/config.mirror';
 const KUBELET_LABELS = new Set([
@@ -47,7 +49,7 @@ function changedLabels(next: KubeObject, old: KubeObject | undefined): string[] 
 }
 
 /** What the token check reads: the pod a token is bound to, and the authorizer for other audiences. */
-export interface NodeRestrictionDeps {
+export interface NodeRestrictionDeps extends Partial<PodCertificateRequestLookups> {
   readonly getPod?: (namespace: string, name: string) => Promise<Pod | undefined>;
   readonly authorizer?: Authorizer;
 }
@@ -185,6 +187,10 @@ export function nodeRestrictionPlugin(deps: NodeRestrictionDeps = {}): Admission
       }
       if (a.group === '' && a.resource === 'serviceaccounts' && a.subresource === 'token') {
         await admitServiceAccountToken(a, node, gr, deps);
+        return;
+      }
+      if (a.group === 'certificates.k8s.io' && a.resource === 'podcertificaterequests') {
+        await admitPodCertificateRequest(a, node, gr, { ...deps, gates: deps.gates ?? DEFAULT_FEATURE_GATE });
         return;
       }
       if (a.group === 'coordination.k8s.io' && a.resource === 'leases') {

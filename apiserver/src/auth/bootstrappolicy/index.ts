@@ -31,7 +31,9 @@ export {
   defaultClusterPolicy,
   KCM_USER,
   KUBELET_SERVING_APPROVER,
+  NODE_POD_CERTIFICATE_REQUEST_RULE,
   NODECLIENT,
+  PCR_CLEANER,
   SELFNODECLIENT,
 } from './policy.js';
 

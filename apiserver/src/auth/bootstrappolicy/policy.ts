@@ -9,7 +9,7 @@ import {
   type RoleBinding,
   type Subject,
 } from '@mkube/shared/api';
-import type { FeatureGate } from '@mkube/shared/featuregate';
+import type { Feature, FeatureGate } from '@mkube/shared/featuregate';
 
 const RBAC = 'rbac.authorization.k8s.io';
 const LABELS = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
@@ -624,6 +624,67 @@ export const NODE_CLUSTER_TRUST_BUNDLE_RULE: PolicyRule = {
 
 export const CTB_PUBLISHER = 'system:controller:kube-apiserver-serving-clustertrustbundle-publisher';
 
+/** PodCertificateRequests for kubelets (NodeRules with the PodCertificateRequest gate: podCertificate volumes). */
+export const NODE_POD_CERTIFICATE_REQUEST_RULE: PolicyRule = {
+  apiGroups: [CSR],
+  resources: ['podcertificaterequests'],
+  verbs: ['create', 'get', 'list', 'watch'],
+};
+
+export const PCR_CLEANER = 'system:controller:podcertificaterequestcleaner';
+
+interface GatedPolicy {
+  readonly nodeRule: PolicyRule;
+  readonly roles: readonly ClusterRole[];
+  readonly bindings: readonly ClusterRoleBinding[];
+}
+
+/** What each gate adds: a system:node rule and the controllers' roles, bound as controller_policy.go binds them. */
+const GATED: readonly (readonly [Feature, () => GatedPolicy])[] = [
+  [
+    'ClusterTrustBundle',
+    () => ({
+      nodeRule: NODE_CLUSTER_TRUST_BUNDLE_RULE,
+      roles: [
+        role(CTB_PUBLISHER, [
+          {
+            apiGroups: [CSR],
+            resources: ['signers'],
+            resourceNames: ['kubernetes.io/kube-apiserver-serving'],
+            verbs: ['attest'],
+          },
+          {
+            apiGroups: [CSR],
+            resources: ['clustertrustbundles'],
+            verbs: ['create', 'delete', 'list', 'update', 'watch'],
+          },
+          EVENTS_RULE,
+        ]),
+      ],
+      bindings: [
+        binding(
+          CTB_PUBLISHER,
+          CTB_PUBLISHER,
+          controllerSubjects('kube-apiserver-serving-clustertrustbundle-publisher'),
+        ),
+      ],
+    }),
+  ],
+  [
+    // Kubelets create arbitrary requests for podCertificate volumes; the cleaner deletes old ones.
+    'PodCertificateRequest',
+    () => ({
+      nodeRule: NODE_POD_CERTIFICATE_REQUEST_RULE,
+      roles: [
+        role(PCR_CLEANER, [
+          { apiGroups: [CSR], resources: ['podcertificaterequests'], verbs: ['delete', 'get', 'list', 'watch'] },
+        ]),
+      ],
+      bindings: [binding(PCR_CLEANER, PCR_CLEANER, controllerSubjects('podcertificaterequestcleaner'))],
+    }),
+  ],
+];
+
 /**
  * The default policy with the feature gates applied (the `if utilfeature.DefaultFeatureGate.Enabled`
  * branches of policy.go and controller_policy.go).
@@ -632,29 +693,17 @@ export function defaultClusterPolicy(gates: FeatureGate): {
   clusterRoles: readonly ClusterRole[];
   clusterRoleBindings: readonly ClusterRoleBinding[];
 } {
-  if (!gates.enabled('ClusterTrustBundle')) {
+  const on = GATED.filter(([gate]) => gates.enabled(gate)).map(([, make]) => make());
+  if (on.length === 0) {
     return { clusterRoles: DEFAULT_CLUSTER_ROLES, clusterRoleBindings: DEFAULT_CLUSTER_ROLE_BINDINGS };
   }
+  const nodeRules = on.map((p) => p.nodeRule);
   const clusterRoles = DEFAULT_CLUSTER_ROLES.map((r) =>
-    r.metadata.name === 'system:node' ? { ...r, rules: [...(r.rules ?? []), NODE_CLUSTER_TRUST_BUNDLE_RULE] } : r,
+    r.metadata.name === 'system:node' ? { ...r, rules: [...(r.rules ?? []), ...nodeRules] } : r,
   );
-  clusterRoles.push(
-    role(CTB_PUBLISHER, [
-      {
-        apiGroups: [CSR],
-        resources: ['signers'],
-        resourceNames: ['kubernetes.io/kube-apiserver-serving'],
-        verbs: ['attest'],
-      },
-      { apiGroups: [CSR], resources: ['clustertrustbundles'], verbs: ['create', 'delete', 'list', 'update', 'watch'] },
-      EVENTS_RULE,
-    ]),
-  );
+  clusterRoles.push(...on.flatMap((p) => p.roles));
   return {
     clusterRoles,
-    clusterRoleBindings: [
-      ...DEFAULT_CLUSTER_ROLE_BINDINGS,
-      binding(CTB_PUBLISHER, CTB_PUBLISHER, controllerSubjects('kube-apiserver-serving-clustertrustbundle-publisher')),
-    ],
+    clusterRoleBindings: [...DEFAULT_CLUSTER_ROLE_BINDINGS, ...on.flatMap((p) => p.bindings)],
   };
 }

@@ -1,7 +1,7 @@
 // The Node authorizer (plugin/pkg/auth/authorizer/node, facts §7): a kubelet (user system:node:<n>
 // in group system:nodes) reads only what pods bound to it need, its own Node and Lease, and
 // otherwise what the static system:node rules allow. Anything it does not decide is NoOpinion.
-import type { Pod, PolicyRule } from '@mkube/shared/api';
+import type { Pod, PodCertificateRequest, PolicyRule } from '@mkube/shared/api';
 import type { Attributes, AuthorizationResult, Authorizer } from '@mkube/shared/auth';
 import { NODE_USER_PREFIX as NODE_PREFIX, NODES_GROUP } from '@mkube/shared/certificates';
 import { DEFAULT_FEATURE_GATE, type FeatureGate } from '@mkube/shared/featuregate';
@@ -49,8 +49,11 @@ function selectsNode(a: Attributes, node: string): boolean {
 export class NodeAuthorizer implements Authorizer {
   private readonly graph = new NodeGraph();
   readonly #rules: readonly PolicyRule[];
+  /** With the PodCertificateRequest gate: the requests, each tied to the node its spec names. */
+  readonly #pcrs: Informer<PodCertificateRequest> | undefined;
 
-  constructor(pods: Informer<Pod>, gates: FeatureGate = DEFAULT_FEATURE_GATE) {
+  constructor(pods: Informer<Pod>, gates: FeatureGate = DEFAULT_FEATURE_GATE, pcrs?: Informer<PodCertificateRequest>) {
+    this.#pcrs = gates.enabled('PodCertificateRequest') ? pcrs : undefined;
     this.#rules = gates.enabled('ClusterTrustBundle') ? [...NODE_RULES, NODE_CLUSTER_TRUST_BUNDLE_RULE] : NODE_RULES;
     pods.addHandlers({
       onAdd: (p) => this.graph.setPod(p),
@@ -72,6 +75,10 @@ export class NodeAuthorizer implements Authorizer {
       return this.graph.related(node, a.resource as RefKind, a.namespace, a.name) ? allow() : noRelation;
     }
     if (core && a.resource === 'serviceaccounts') {
+      // The kubelet reads the account of a pod it runs for its UID (a podCertificate request names it).
+      if (this.#pcrs && a.verb === 'get' && !a.subresource && a.name) {
+        return this.graph.related(node, 'serviceaccounts', a.namespace, a.name) ? allow() : noRelation;
+      }
       if (a.subresource !== 'token' || a.verb !== 'create')
         return noOpinion('can only create tokens for individual service accounts');
       return this.graph.related(node, 'serviceaccounts', a.namespace, a.name) ? allow() : noRelation;
@@ -119,7 +126,27 @@ export class NodeAuthorizer implements Authorizer {
       }
       return noOpinion();
     }
+    if (this.#pcrs && a.apiGroup === 'certificates.k8s.io' && a.resource === 'podcertificaterequests') {
+      return this.podCertificateRequest(a, node, noRelation);
+    }
     return this.rules(a);
+  }
+
+  /**
+   * Any create (NodeRestriction checks what it names), a get of one naming this node in
+   * spec.nodeName, a list or watch selecting spec.nodeName=<self>; never /status.
+   */
+  private podCertificateRequest(a: Attributes, node: string, noRelation: AuthorizationResult): AuthorizationResult {
+    if (a.subresource) return noOpinion();
+    if (a.verb === 'create') return allow();
+    if (a.verb === 'get') {
+      return this.#pcrs?.get(a.namespace, a.name)?.spec?.nodeName === node ? allow() : noRelation;
+    }
+    if (a.verb === 'list' || a.verb === 'watch') {
+      if (selectsNode(a, node)) return allow();
+      return noOpinion('can only list/watch podcertificaterequests with nodeName field selector');
+    }
+    return noOpinion();
   }
 
   private rules(a: Attributes): AuthorizationResult {

@@ -166,9 +166,25 @@ function usesClusterTrustBundleProjection(pod: Pod | undefined): boolean {
  * dropDisabledClusterTrustBundleProjection: with the gate off a new pod loses its ClusterTrustBundle
  * sources (what is left of such a source is empty), unless the stored pod already used them.
  */
-function dropDisabledFields(pod: Pod, old: Pod | undefined, gates: FeatureGate): void {
+function dropDisabledClusterTrustBundleProjection(pod: Pod, old: Pod | undefined, gates: FeatureGate): void {
   if (gates.enabled('ClusterTrustBundleProjection') || usesClusterTrustBundleProjection(old)) return;
   for (const v of pod.spec?.volumes ?? []) for (const s of v.projected?.sources ?? []) delete s.clusterTrustBundle;
+}
+
+/** Whether any projected volume of the pod takes a podCertificate (hasPodCertificateProjection). */
+function usesPodCertificateProjection(pod: Pod | undefined): boolean {
+  return (pod?.spec?.volumes ?? []).some((v) => v.projected?.sources?.some((s) => s.podCertificate));
+}
+
+/** dropDisabledPodCertificateProjection: the same for podCertificate sources and the PodCertificateRequest gate. */
+function dropDisabledPodCertificateProjection(pod: Pod, old: Pod | undefined, gates: FeatureGate): void {
+  if (gates.enabled('PodCertificateRequest') || usesPodCertificateProjection(old)) return;
+  for (const v of pod.spec?.volumes ?? []) for (const s of v.projected?.sources ?? []) delete s.podCertificate;
+}
+
+function dropDisabledFields(pod: Pod, old: Pod | undefined, gates: FeatureGate): void {
+  dropDisabledClusterTrustBundleProjection(pod, old, gates);
+  dropDisabledPodCertificateProjection(pod, old, gates);
 }
 
 export function podStrategyFor(
