@@ -24,6 +24,7 @@ import { NodeLease } from './nodelease/lease.js';
 import { runHeartbeat } from './nodestatus/heartbeat.js';
 import { KUBELET_VERSION, NodeStatusManager, nodeAddresses } from './nodestatus/node.js';
 import type { KubeletConfig } from './options/config.js';
+import { IssuingPodCertificateManager, type PassiveClock } from './podcertificate/manager.js';
 import { ProcessRuntime } from './runtime/runtime.js';
 import { buildKubeletApp } from './server/app.js';
 import { kubeletAuthenticator } from './server/auth.js';
@@ -100,7 +101,13 @@ async function selfSignedServing(cfg: KubeletConfig): Promise<{ certPem: string;
   return { certPem, keyPem };
 }
 
-export async function startKubelet(cfg: KubeletConfig, opts: { log: Logger }): Promise<RunningKubelet> {
+export interface KubeletDeps {
+  readonly log: Logger;
+  /** The pod certificate manager's clock (upstream's kubeDeps pass clock.RealClock; tests move one on). */
+  readonly clock?: PassiveClock;
+}
+
+export async function startKubelet(cfg: KubeletConfig, opts: KubeletDeps): Promise<RunningKubelet> {
   const log = opts.log;
   const stop = new AbortController();
   const startTime = new Date();
@@ -121,7 +128,21 @@ export async function startKubelet(cfg: KubeletConfig, opts: { log: Logger }): P
   const nodeRef = { kind: 'Node', name: cfg.nodeName, uid: cfg.nodeName };
   recorder.eventFor(nodeRef, 'Normal', 'Starting', 'Starting kubelet.');
 
-  const runtime = new ProcessRuntime({
+  // As upstream, only with the gate on (else a pod's podCertificate source fails: "unimplemented");
+  // it watches requests once the node is registered.
+  const podCertificates: IssuingPodCertificateManager | undefined = cfg.featureGates.enabled('PodCertificateRequest')
+    ? new IssuingPodCertificateManager({
+        client: () => client,
+        nodeName: cfg.nodeName,
+        pods: { podByUID: (uid) => runtime.apiPod(uid), pods: () => runtime.apiPods() },
+        events: recorder,
+        log: log.child({ component: 'podcertificate' }),
+        signal: stop.signal,
+        ...(opts.clock ? { clock: opts.clock } : {}),
+        onCredentialChange: (uid) => runtime.resyncVolumes(uid),
+      })
+    : undefined;
+  const runtime: ProcessRuntime = new ProcessRuntime({
     nodeName: cfg.nodeName,
     rootDir: cfg.rootDir,
     hostIP: cfg.nodeIPs[0]!,
@@ -139,6 +160,7 @@ export async function startKubelet(cfg: KubeletConfig, opts: { log: Logger }): P
           ),
         }
       : {}),
+    ...(podCertificates ? { podCertificates } : {}),
   });
   const gates = cfg.featureGates.overridden();
   if (gates.length) log.info({ featureGates: gates }, 'feature gates');
@@ -220,6 +242,7 @@ export async function startKubelet(cfg: KubeletConfig, opts: { log: Logger }): P
       clientCertNotAfter: () => clientPair?.leaf.notAfter,
       servingCertNotAfter: () => servingNotAfter,
       certificates: certificateMetrics,
+      ...(podCertificates ? { podCertificateStates: () => podCertificates.metricReport() } : {}),
       runningPods: () => runtime.pods().filter((p) => p.status?.phase === 'Running').length,
       runningContainers: () =>
         runtime
@@ -369,6 +392,7 @@ export async function startKubelet(cfg: KubeletConfig, opts: { log: Logger }): P
         onRegistered: async () => {
           registered = true;
           runtime.connect(mainClient);
+          podCertificates?.start();
           if (servingManager) {
             await servingManager.start();
             servingManager.kick();

@@ -12,6 +12,7 @@ import { CertificateAuthority } from '@mkube/shared/pki';
 import type { Pki } from '../../apiserver/test/server/fixture.ts';
 import { type Cluster, createBootstrapToken, startCluster } from '../../controller-manager/test/fixture.ts';
 import { KUBELET_FLAGS, loadKubeletConfig, type RunningKubelet, startKubelet } from '../src/main.ts';
+import type { PassiveClock } from '../src/podcertificate/manager.ts';
 
 export const TOKEN_ID = 'abcdef';
 export const TOKEN_SECRET = '0123456789abcdef';
@@ -20,7 +21,10 @@ export interface NodeCluster extends Cluster {
   readonly caPem: string;
   readonly bootstrapKubeconfig: string;
   /** Starts a kubelet for node `name`; `rootDir` reused to restart the same node. */
-  startKubelet(name: string, opts?: { rootDir?: string; extra?: string[]; log?: Logger }): Promise<TestKubelet>;
+  startKubelet(
+    name: string,
+    opts?: { rootDir?: string; extra?: string[]; log?: Logger; clock?: PassiveClock },
+  ): Promise<TestKubelet>;
 }
 
 export interface TestKubelet {
@@ -106,7 +110,7 @@ export async function startNodeCluster(
         ...(o.extra ?? []),
       ];
       const config = loadKubeletConfig(parseFlags(KUBELET_FLAGS, args).flags);
-      const kubelet = await startKubelet(config, { log: o.log ?? quiet() });
+      const kubelet = await startKubelet(config, { log: o.log ?? quiet(), ...(o.clock ? { clock: o.clock } : {}) });
       let stopped = false;
       const k: TestKubelet = {
         name,

@@ -56,7 +56,7 @@ export interface KubeletConfig {
   readonly syncFrequencyMs: number;
   readonly nodeLabels: Readonly<Record<string, string>>;
   readonly verbosity: number;
-  /** --feature-gates (or featureGates in --config): ClusterTrustBundleProjection. */
+  /** --feature-gates (or featureGates in --config): ClusterTrustBundleProjection, PodCertificateRequest. */
   readonly featureGates: FeatureGate;
 }
 

@@ -18,6 +18,7 @@ import type { KubeClient } from '@mkube/shared/client';
 import { type ReferenceEventRecorder, referenceOf } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
 import type { ClusterTrustBundleManager } from '../clustertrustbundle/manager.js';
+import type { PodCertificateManager } from '../podcertificate/manager.js';
 import { criLines } from './logs.js';
 import { procStat } from './proc.js';
 import { EnvConfigError, PodVolumes } from './volumes.js';
@@ -64,6 +65,8 @@ export function podKey(ns: string, name: string): string {
 export interface PodVolumeOptions {
   /** ClusterTrustBundles for projected volumes (absent: the gate is off, or a static pod). */
   readonly trustBundles?: ClusterTrustBundleManager;
+  /** Pod certificates for projected volumes (absent: the gate is off, or a static pod). */
+  readonly podCertificates?: PodCertificateManager;
   readonly syncFrequencyMs?: number;
 }
 
@@ -78,6 +81,9 @@ export class PodWorker {
   /** Each container's resolved `valueFrom` variables. */
   readonly #apiEnv = new Map<string, Record<string, string>>();
   #volumeTimer: NodeJS.Timeout | undefined;
+  /** A volume set-up is running; another was asked for meanwhile (it runs right after). */
+  #preparing = false;
+  #prepareAgain = false;
   /** The last volume failure recorded, so a retry loop records it once, not every attempt. */
   #lastMountFailure = '';
   /** How often Secrets, ConfigMaps and ClusterTrustBundles are read again (--sync-frequency). */
@@ -96,7 +102,7 @@ export class PodWorker {
   ) {
     const m = pod.metadata!;
     this.dir = join(rootDir, 'pods', `${m.namespace}_${m.name}_${m.uid}`);
-    this.#volumes = new PodVolumes(pod, this.dir, api, hostIP, volumeOpts.trustBundles);
+    this.#volumes = new PodVolumes(pod, this.dir, api, hostIP, volumeOpts.trustBundles, volumeOpts.podCertificates);
     this.#resyncMs = volumeOpts.syncFrequencyMs ?? VOLUME_RESYNC_MS;
     for (const c of pod.spec?.containers ?? [])
       this.#runs.set(c.name, {
@@ -178,10 +184,39 @@ export class PodWorker {
     void this.#prepare(1000);
   }
 
-  /** Volumes and env from the API, then the containers; on failure, waiting with the reason, and again. */
+  /**
+   * Sets the volumes up again now rather than at the next retry or sync period: a pod certificate
+   * was issued or replaced (or refused) and should reach the pod's files at once.
+   */
+  resyncVolumes(): void {
+    if (this.#stopping || !this.#volumes.needed) return;
+    if (this.#preparing) {
+      this.#prepareAgain = true;
+      return;
+    }
+    clearTimeout(this.#volumeTimer);
+    void this.#prepare(1000);
+  }
+
+  /** One set-up at a time: a resync asked for during one runs after it. */
   async #prepare(retryMs: number): Promise<void> {
     this.#volumeTimer = undefined;
     if (this.#stopping) return;
+    this.#preparing = true;
+    try {
+      await this.#prepareOnce(retryMs);
+    } finally {
+      this.#preparing = false;
+    }
+    if (this.#prepareAgain && !this.#stopping) {
+      this.#prepareAgain = false;
+      clearTimeout(this.#volumeTimer);
+      void this.#prepare(1000);
+    }
+  }
+
+  /** Volumes and env from the API, then the containers; on failure, waiting with the reason, and again. */
+  async #prepareOnce(retryMs: number): Promise<void> {
     try {
       await this.#volumes.setUp();
       for (const name of this.#runs.keys()) this.#apiEnv.set(name, await this.#volumes.env(name));

@@ -12,6 +12,7 @@ import type { Logger } from '@mkube/shared/log';
 import { parse as parseYaml } from 'yaml';
 import type { ClusterTrustBundleManager } from '../clustertrustbundle/manager.js';
 import { liveNode } from '../nodestatus/livenode.js';
+import type { PodCertificateManager } from '../podcertificate/manager.js';
 import { type PodEventSink, PodWorker, podKey, procStartTime, signalGroup } from './pod.js';
 
 const PODS = { group: '', version: 'v1', resource: 'pods' } as const;
@@ -29,6 +30,8 @@ export interface RuntimeOptions {
   readonly events?: PodEventSink;
   /** ClusterTrustBundles for API pods' projected volumes (absent: the gate is off). */
   readonly trustBundles?: ClusterTrustBundleManager;
+  /** Pod certificates for API pods' projected volumes (absent: the gate is off); told of pods coming and going. */
+  readonly podCertificates?: PodCertificateManager;
   /** --sync-frequency: how often a running pod's API-sourced volumes are read again. */
   readonly syncFrequencyMs?: number;
 }
@@ -66,6 +69,10 @@ export async function readStaticPods(dir: string, nodeName: string, log: Logger)
     }
   }
   return pods;
+}
+
+function isStaticPod(p: Pod): boolean {
+  return p.metadata?.annotations?.[CONFIG_SOURCE] === 'file';
 }
 
 export class ProcessRuntime {
@@ -123,6 +130,21 @@ export class ProcessRuntime {
 
   find(namespace: string, name: string): PodWorker | undefined {
     return this.#byKey.get(podKey(namespace, name));
+  }
+
+  /** An API pod (not a static one) this kubelet runs, by UID: the pod certificate manager's pod manager. */
+  apiPod(uid: string): Pod | undefined {
+    const w = this.#workers.get(uid);
+    return w && !isStaticPod(w.pod) ? w.pod : undefined;
+  }
+
+  apiPods(): Pod[] {
+    return [...this.#workers.values()].map((w) => w.pod).filter((p) => !isStaticPod(p));
+  }
+
+  /** Sets the pod's volumes up again now (its pod certificate changed). */
+  resyncVolumes(uid: string): void {
+    this.#workers.get(uid)?.resyncVolumes();
   }
 
   /** Starts static pods now (they need no API) and watches the API once a client is available. */
@@ -210,6 +232,7 @@ export class ProcessRuntime {
       if (want.has(uid) || this.#terminating.has(uid)) continue;
       this.#workers.delete(uid);
       if (this.#byKey.get(podKey(w.namespace, w.name)) === w) this.#byKey.delete(podKey(w.namespace, w.name));
+      this.o.podCertificates?.forgetPod(w.pod);
       this.o.log.info({ pod: podKey(w.namespace, w.name) }, 'stopping pod');
       void w.stop().then(() => this.#deleteMirror(w));
     }
@@ -217,7 +240,7 @@ export class ProcessRuntime {
       if (this.#workers.has(uid)) continue;
       // Static pods may not use API objects (upstream refuses them at validation); API pods read
       // theirs with the node's credentials.
-      const isStatic = p.metadata?.annotations?.[CONFIG_SOURCE] === 'file';
+      const isStatic = isStaticPod(p);
       const api = isStatic ? () => undefined : () => this.#client?.();
       const w = new PodWorker(
         p,
@@ -229,6 +252,7 @@ export class ProcessRuntime {
         this.o.events,
         {
           ...(isStatic || !this.o.trustBundles ? {} : { trustBundles: this.o.trustBundles }),
+          ...(isStatic || !this.o.podCertificates ? {} : { podCertificates: this.o.podCertificates }),
           ...(this.o.syncFrequencyMs ? { syncFrequencyMs: this.o.syncFrequencyMs } : {}),
         },
       );
@@ -238,6 +262,7 @@ export class ProcessRuntime {
         { pod: podKey(w.namespace, w.name), source: p.metadata?.annotations?.[CONFIG_SOURCE] ?? 'api' },
         'starting pod',
       );
+      if (!isStatic) this.o.podCertificates?.trackPod(p);
       w.start();
     }
   }
@@ -279,6 +304,7 @@ export class ProcessRuntime {
       if (w && this.#workers.get(uid) === w) {
         this.#workers.delete(uid);
         if (this.#byKey.get(podKey(w.namespace, w.name)) === w) this.#byKey.delete(podKey(w.namespace, w.name));
+        this.o.podCertificates?.forgetPod(w.pod);
       }
       this.#terminating.delete(uid);
     }

@@ -1,6 +1,6 @@
 // A pod's volumes and API-sourced environment for the process runtime, as the kubelet's volume
 // manager and envvars code provide them: secret, configMap, projected (serviceAccountToken, secret,
-// configMap, downwardAPI, clusterTrustBundle), emptyDir and hostPath volumes are set up under <pod dir>/volumes/<name>
+// configMap, downwardAPI, clusterTrustBundle, podCertificate), emptyDir and hostPath volumes are set up under <pod dir>/volumes/<name>
 // (written atomically), and `env[].valueFrom` (secretKeyRef, configMapKeyRef, fieldRef) is resolved.
 // Everything API-sourced is read with the node's own credentials, so the Node authorizer decides
 // what a pod may see: only objects its pods reference. A process pod has no mount namespace: a
@@ -14,6 +14,7 @@ import type { ConfigMap, KeyToPath, Pod, Secret, TokenRequest, Volume } from '@m
 import { isNotFound } from '@mkube/shared/apierrors';
 import type { KubeClient } from '@mkube/shared/client';
 import { type ClusterTrustBundleManager, NoopClusterTrustBundleManager } from '../clustertrustbundle/manager.js';
+import { NoopPodCertificateManager, type PodCertificateManager } from '../podcertificate/manager.js';
 import { type VolumeFile, writeAtomically } from './atomicwriter.js';
 
 /** A volume that cannot be set up yet: upstream's FailedMount wording; retried. */
@@ -47,6 +48,7 @@ export class PodVolumes {
     private readonly api: () => KubeClient | undefined,
     private readonly hostIP: string,
     private readonly trustBundles: ClusterTrustBundleManager = new NoopClusterTrustBundleManager(),
+    private readonly podCertificates: PodCertificateManager = new NoopPodCertificateManager(),
   ) {}
 
   /** True when the pod has anything to set up (then the API is needed for some of it). */
@@ -175,7 +177,7 @@ export class PodVolumes {
           ),
         );
       } else if (v.projected) {
-        writeAtomically(dir, await this.#projected(v.projected.sources ?? [], v.projected.defaultMode));
+        writeAtomically(dir, await this.#projected(v.name, v.projected.sources ?? [], v.projected.defaultMode));
       } else {
         throw new Error('this volume type is not supported by the mkube process runtime');
       }
@@ -185,12 +187,13 @@ export class PodVolumes {
   }
 
   async #projected(
+    volumeName: string,
     sources: NonNullable<Volume['projected']>['sources'],
     defaultMode?: number,
   ): Promise<Map<string, VolumeFile>> {
     const files = new Map<string, VolumeFile>();
     const mode = defaultMode ?? DEFAULT_MODE;
-    for (const src of sources) {
+    for (const [sourceIndex, src] of sources.entries()) {
       if (src.serviceAccountToken) {
         const t = src.serviceAccountToken;
         files.set(t.path, {
@@ -233,6 +236,21 @@ export class PodVolumes {
           pem = await this.trustBundles.trustAnchorsBySigner(c.signerName, c.labelSelector, allowMissing);
         else throw new VolumeError('ClusterTrustBundle projection requires either name or signerName to be set');
         files.set(c.path, { data: pem, mode });
+      } else if (src.podCertificate) {
+        const pc = src.podCertificate;
+        const m = this.pod.metadata ?? {};
+        const { privateKey, certificateChain } = this.podCertificates.credentialBundle(
+          m.namespace ?? '',
+          m.name ?? '',
+          m.uid ?? '',
+          volumeName,
+          sourceIndex,
+        );
+        // The key's files take the volume's mode, as upstream's (the process runtime has no fsGroup).
+        if (pc.credentialBundlePath)
+          files.set(pc.credentialBundlePath, { data: Buffer.concat([privateKey, certificateChain]), mode });
+        if (pc.keyPath) files.set(pc.keyPath, { data: privateKey, mode });
+        if (pc.certificateChainPath) files.set(pc.certificateChainPath, { data: certificateChain, mode });
       } else if (src.downwardAPI) {
         for (const item of src.downwardAPI.items ?? []) {
           if (!item.fieldRef) continue;

@@ -2,6 +2,7 @@
 // prefixed "[ALPHA] " as component-base writes them): enough to watch certificates age, renew and
 // rotate, and pods run, from `kubectl get --raw /api/v1/nodes/<n>/proxy/metrics`.
 import type { CertificateManagerMetrics } from '../certificate/manager.js';
+import type { PodCertificateStateCount } from '../podcertificate/manager.js';
 
 export interface MetricsSource {
   readonly clientCertNotAfter: () => Date | undefined;
@@ -9,6 +10,8 @@ export interface MetricsSource {
   readonly runningPods: () => number;
   readonly runningContainers: () => number;
   readonly certificates: KubeletCertificateMetrics;
+  /** The pod certificate manager's report; registered only with the PodCertificateRequest gate, as upstream. */
+  readonly podCertificateStates?: () => readonly PodCertificateStateCount[];
 }
 
 // pkg/kubelet/certificate/kubelet.go's certificateRotationAge buckets: 1 min, 1 h, 4 h, 1 d, 1 w, 1 mo, 3 mo, 6 mo, 1 y, 4 y.
@@ -33,6 +36,26 @@ export class KubeletCertificateMetrics {
       });
     },
   };
+}
+
+/** A Prometheus label value: backslash, double quote and newline escaped. */
+const label = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+/** kubelet_podcertificate_states: upstream's podCertificateCollector, one sample per signer and state. */
+function podCertificateLines(report: readonly PodCertificateStateCount[] | undefined): string[] {
+  // A family without samples is not written at all, as Prometheus' gatherer leaves it out.
+  if (!report?.length) return [];
+  const order = (r: PodCertificateStateCount) => `${r.signerName}\u0000${r.state}`;
+  return [
+    '# HELP kubelet_podcertificate_states [ALPHA] Gauge vector reporting the number of pod certificate projected volume sources, faceted by signer_name and state.',
+    '# TYPE kubelet_podcertificate_states gauge',
+    ...[...report]
+      .sort((a, b) => (order(a) < order(b) ? -1 : 1))
+      .map(
+        (r) =>
+          `kubelet_podcertificate_states{signer_name="${label(r.signerName)}",state="${label(r.state)}"} ${r.count}`,
+      ),
+  ];
 }
 
 /** Seconds until `notAfter`, truncated, negative once expired; +Inf without a certificate (upstream's gauges). */
@@ -74,6 +97,7 @@ export function renderMetrics(nodeName: string, m: MetricsSource): string {
     '# HELP kubelet_running_containers Number of containers currently running',
     '# TYPE kubelet_running_containers gauge',
     `kubelet_running_containers{container_state="running"} ${m.runningContainers()}`,
+    ...podCertificateLines(m.podCertificateStates?.()),
     '# HELP process_resident_memory_bytes Resident memory size in bytes.',
     '# TYPE process_resident_memory_bytes gauge',
     `process_resident_memory_bytes ${mem.rss}`,
