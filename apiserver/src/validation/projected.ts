@@ -5,9 +5,9 @@
 import type { KeyToPath, Volume, VolumeProjection } from '@mkube/shared/api';
 import { POD_CERTIFICATE_KEY_TYPES } from '@mkube/shared/api';
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
+import { validateSignerName } from '@mkube/shared/certificates';
 import { clusterTrustBundleName } from '../registry/certificates/clustertrustbundle.js';
 import { MIN_MAX_EXPIRATION_SECONDS, maxExpirationFor } from '../registry/certificates/pcrvalidation.js';
-import { validateSignerName } from '../registry/certificates/signername.js';
 import { validateLabelSelector } from '../registry/rbac/selector.js';
 import { validateUserAnnotations } from './userannotations.js';
 

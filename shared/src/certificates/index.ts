@@ -1,3 +1,4 @@
-// CertificateSigningRequest logic every daemon shares: conditions and the built-in signers' rules.
+// Certificate API logic every daemon shares: CSR conditions, the built-in signers' rules, signer names.
 export * from './conditions.js';
+export * from './signername.js';
 export * from './signers.js';

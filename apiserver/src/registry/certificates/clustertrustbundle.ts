@@ -5,11 +5,11 @@
 import { X509Certificate } from 'node:crypto';
 import type { ClusterTrustBundle } from '@mkube/shared/api';
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
+import { validateSignerName } from '@mkube/shared/certificates';
 import { type NameValidator, nameIsDNSSubdomain } from '../../validation/names.js';
 import { validateImmutableField } from '../../validation/objectmeta.js';
 import type { RESTStrategy } from '../strategy.js';
 import { decodePemBlocks } from './pem.js';
-import { validateSignerName } from './signername.js';
 
 /** certificates.MaxTrustBundleSize. */
 export const MAX_TRUST_BUNDLE_SIZE = 1024 * 1024;

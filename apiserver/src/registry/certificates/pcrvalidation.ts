@@ -4,12 +4,12 @@
 // holds. Checks run in upstream's order and stop where upstream returns.
 import type { PodCertificateRequest, PodCertificateRequestSpec } from '@mkube/shared/api';
 import { type FieldError, fieldErrors, GoSyntax } from '@mkube/shared/apierrors';
+import { validateSignerName } from '@mkube/shared/certificates';
 import { parsePodCertificatePublicKey, verifyProofOfPossession } from '@mkube/shared/pki';
 import { nameIsDNSSubdomain } from '../../validation/names.js';
 import { FIELD_IMMUTABLE_ERROR_MSG } from '../../validation/objectmeta.js';
 import { validateUserAnnotations } from '../../validation/userannotations.js';
 import { decodeStdBase64 } from './bytes.js';
-import { validateSignerName } from './signername.js';
 
 export const MAX_PKIX_PUBLIC_KEY_SIZE = 10 * 1024;
 export const MAX_PROOF_OF_POSSESSION_SIZE = 10 * 1024;

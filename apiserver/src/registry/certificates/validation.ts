@@ -5,11 +5,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import { type CertificateSigningRequest, KEY_USAGES } from '@mkube/shared/api';
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
+import { validateSignerName } from '@mkube/shared/certificates';
 import { decodeStdBase64 } from './bytes.js';
 import { certificateProblem } from './certificate.js';
 import { APPROVED, conditionsOf, DENIED, FAILED, findConditions } from './conditions.js';
 import { requestProblem, requestProblemAsync } from './request.js';
-import { validateSignerName } from './signername.js';
 
 export const LEGACY_UNKNOWN_SIGNER_NAME = 'kubernetes.io/legacy-unknown';
 export const MIN_EXPIRATION_SECONDS = 600;

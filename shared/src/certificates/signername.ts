@@ -1,12 +1,12 @@
 // spec.signerName syntax (k8s pkg/apis/core/validation ValidateSignerName): `<domain>/<path>`, the
 // domain a dotted DNS name of ≥ 2 labels, the path dot-separated subdomains, 571 bytes at most.
-import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
+import { type FieldError, fieldErrors } from '../apierrors/index.js';
 import {
   DNS1123_LABEL_MAX_LENGTH,
   DNS1123_SUBDOMAIN_MAX_LENGTH,
   isDNS1123Label,
   isDNS1123Subdomain,
-} from '@mkube/shared/selectors';
+} from '../selectors/index.js';
 
 const MAX_DOMAIN_LENGTH = DNS1123_SUBDOMAIN_MAX_LENGTH;
 // `<fqdn>/<namespace>.<name>`: room for a label, a dot and a subdomain after the slash.
