@@ -13,6 +13,7 @@ import type {
   Namespace,
   Node,
   Pod,
+  PodCertificateRequest,
   PodDisruptionBudget,
   Secret,
   ServiceAccount,
@@ -29,6 +30,7 @@ import { approvingHandler } from './certificates/approver.js';
 import { CsrCleaner } from './certificates/cleaner.js';
 import { CertificateController } from './certificates/controller.js';
 import { ParsedCsrCache } from './certificates/parsecache.js';
+import { PCR_CLEANER, PCRS, PcrCleaner, type PcrCleanerTiming } from './certificates/pcrcleaner.js';
 import { servingApprovingHandler } from './certificates/servingapprover.js';
 import { signingHandler } from './certificates/signer.js';
 import { signingCAContents, withSigningCAs } from './certificates/signingca.js';
@@ -94,6 +96,8 @@ export interface StartOptions {
   readonly identity?: string;
   /** Overrides the csrcleaner's one-hour period (tests). */
   readonly cleanerIntervalMs?: number;
+  /** Overrides the PodCertificateRequest cleaner's 15-minute threshold and 5-minute period (tests). */
+  readonly pcrCleaner?: PcrCleanerTiming;
   /** Overrides the pod GC's 20 s period and 40 s quarantine (tests). */
   readonly podGC?: { readonly periodMs?: number; readonly quarantineMs?: number };
   /** Overrides the legacy token cleaner's daily sync (tests). */
@@ -218,6 +222,12 @@ async function buildControllers(
   if (on('certificatesigningrequest-cleaner-controller')) {
     const l = log.child({ controller: 'certificatesigningrequest-cleaner-controller' });
     controllers.push(new CsrCleaner(client, csrs().store, l, opts.cleanerIntervalMs));
+  }
+  if (on(PCR_CLEANER)) {
+    // Not awaited: an apiserver that does not serve the API (its runtime config off) leaves this
+    // informer failing to list, as upstream's does, without holding every other controller back.
+    const pcrs = factory.informerFor<PodCertificateRequest>(PCRS, {}, { awaited: false });
+    controllers.push(new PcrCleaner(client, pcrs, log.child({ controller: PCR_CLEANER }), opts.pcrCleaner));
   }
   if (on('bootstrap-signer-controller')) {
     const cm = factory.informerFor<ConfigMap>(

@@ -137,7 +137,7 @@ describe(`${NAME}: the apiserver serves ClusterTrustBundles`, () => {
   it("is not started without the controller-manager's ClusterTrustBundle gate, which says so", async () => {
     const kcm = await startKcm(c, [], kcms);
     const started = await startedControllers(kcm);
-    const gated = kcm.logs().find((l) => l.msg === 'Controller is disabled by a feature gate');
+    const gated = kcm.logs().find((l) => l.msg === 'Controller is disabled by a feature gate' && l.controller === NAME);
     assert.deepEqual(
       { controller: gated?.controller, requiredFeatureGates: gated?.requiredFeatureGates },
       { controller: NAME, requiredFeatureGates: ['ClusterTrustBundle'] },

@@ -15,6 +15,11 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   { name: 'certificatesigningrequest-signing-controller', aliases: ['csrsigning'] },
   { name: 'certificatesigningrequest-approving-controller', aliases: ['csrapproving'] },
   { name: 'certificatesigningrequest-cleaner-controller', aliases: ['csrcleaner'] },
+  {
+    name: 'podcertificaterequest-cleaner-controller',
+    aliases: [],
+    requiredFeatureGates: ['PodCertificateRequest'],
+  },
   // mkube's, beyond upstream (kubernetes#73356): see certificates/servingapprover.ts.
   { name: 'kubelet-serving-approver-controller', aliases: ['kubelet-serving-approver'] },
   { name: 'bootstrap-signer-controller', aliases: ['bootstrapsigner'], disabledByDefault: true },
