@@ -7,6 +7,7 @@ import { kmsPluginCommand } from './kmsplugin.js';
 import { kubeconfigCommand } from './kubeconfig.js';
 import { kubeletCommand } from './kubelet.js';
 import { pkiCommand } from './pki.js';
+import { podCertSignerCommand } from './podcertsigner.js';
 import { tokenCommand } from './token.js';
 import { upCommand } from './up.js';
 
@@ -34,5 +35,6 @@ export const rootCommand: Command = {
     controllerManagerCommand,
     kubeletCommand,
     kmsPluginCommand,
+    podCertSignerCommand,
   ],
 };

@@ -92,7 +92,7 @@ const UP_FLAGS: readonly FlagSpec[] = [
     type: 'stringSlice',
     metavar: 'mapStringBool',
     usage:
-      "Feature gates (Name=true|false,…) for every daemon, as kind's featureGates: ClusterTrustBundle (apiservers, controller-managers), ClusterTrustBundleProjection (apiservers, kubelets)",
+      "Feature gates (Name=true|false,…) for every daemon, as kind's featureGates: ClusterTrustBundle (apiservers, controller-managers), ClusterTrustBundleProjection (apiservers, kubelets), PodCertificateRequest (apiservers, controller-managers, kubelets; signed by `mkube podcert-signer`)",
   },
   {
     name: 'runtime-config',
