@@ -17,28 +17,13 @@ import { createClient, type KubeClient } from '@mkube/shared/client';
 import { CertificateAuthority, encodePem, generatePodCertificateKey, signProofOfPossession } from '@mkube/shared/pki';
 import { type Fixture, issueClient, kubectl, startFixture } from '../../apiserver/test/server/fixture.ts';
 import { main } from '../src/main.ts';
-import { openssl, opensslStatus, runCli, tempDir } from './helpers.ts';
+import { openssl, opensslStatus, runCli, tempDir, until } from './helpers.ts';
 
 const SIGNER = 'example.com/spiffe';
 /** Another signer the signer's user may also sign for: only its own filtering keeps it away. */
 const OTHER = 'example.com/other';
 const PCRS = { group: 'certificates.k8s.io', version: 'v1beta1', resource: 'podcertificaterequests' } as const;
 const NS = 'default';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
 
 interface RunningSigner {
   out(): string;
