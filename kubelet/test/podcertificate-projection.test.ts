@@ -334,7 +334,11 @@ describe('podCertificate projected volumes (PodCertificateRequest)', () => {
     assert.equal(spkiOfCert(leaf!), Buffer.from(ec.spec.pkixPublicKey, 'base64').toString('base64'));
     const edKey = fileOf(on, p, 'ed/tls.key')!;
     const edChain = fileOf(on, p, 'ed/tls.crt')!;
-    assert.match(edKey, /^-----BEGIN PRIVATE KEY-----\n/);
+    // One PKCS#8 block and nothing else (not SEC1, not PKCS#1).
+    assert.deepEqual(
+      decodePemBlocks(edKey).map((b) => b.type),
+      ['PRIVATE KEY'],
+    );
     assert.equal(createPrivateKey(edKey).asymmetricKeyType, 'ed25519');
     assert.equal(certsOf(edChain).length, 2);
     assert.equal(spkiOfKey(edKey), spkiOfCert(certsOf(edChain)[0]!));

@@ -2,9 +2,10 @@
 // proof over the pod UID is the scheme Go uses — checked both ways against openssl, which implements
 // RSASSA-PSS, ECDSA and Ed25519 independently of the code under test.
 import assert from 'node:assert/strict';
-import { createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
+  decodePemBlocks,
   generatePodCertificateKey,
   parsePodCertificatePublicKey,
   signProofOfPossession,
@@ -64,7 +65,15 @@ describe('PodCertificateRequest proof of possession', () => {
       const pub = parsePodCertificatePublicKey(key.pkixPublicKey);
       const { key: _k, ...shape } = pub;
       assert.deepEqual(shape, c.want);
-      assert.match(key.privateKeyPem, /^-----BEGIN PRIVATE KEY-----\n/);
+      // One PKCS#8 block, as the kubelet writes it, that parses back to the same key.
+      assert.deepEqual(
+        decodePemBlocks(key.privateKeyPem).map((b) => b.type),
+        ['PRIVATE KEY'],
+      );
+      assert.equal(
+        createPrivateKey(key.privateKeyPem).export({ format: 'der', type: 'pkcs8' }).toString('base64'),
+        key.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
+      );
 
       const proof = signProofOfPossession(key.privateKey, UID);
       assert.equal(verifyProofOfPossession(pub, UID, proof), true);
