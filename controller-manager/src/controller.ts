@@ -1,7 +1,7 @@
 // What every controller here is: a work queue fed by informer handlers and drained by workers
 // calling a sync function; it runs while this process leads and stops with the signal.
 import type { Logger } from '@mkube/shared/log';
-import { runWorkers, type SyncHandler, WorkQueue } from './workqueue/index.js';
+import { runWorkers, type SyncHandler, WorkQueue } from '@mkube/shared/workqueue';
 
 export interface Controller {
   /** kube-controller-manager's name for it, e.g. `certificatesigningrequest-signing-controller`. */

@@ -23,6 +23,7 @@ import { createClient, type KubeClient } from '@mkube/shared/client';
 import { ApiEventRecorder } from '@mkube/shared/events';
 import { clientOptionsFrom } from '@mkube/shared/kubeconfig';
 import type { Logger } from '@mkube/shared/log';
+import { errorSummary } from '@mkube/shared/workqueue';
 import { BootstrapSigner, CLUSTER_INFO } from './bootstrap/signer.js';
 import { TokenCleaner } from './bootstrap/tokencleaner.js';
 import { TOKEN_SECRETS } from './bootstrap/tokens.js';
@@ -64,7 +65,6 @@ import { LEGACY_TOKEN_CLEANER, LegacyServiceAccountTokenCleaner } from './servic
 import { TOKENS_CONTROLLER, TokensController } from './serviceaccount/tokens.js';
 import { TOKEN_SECRET_SELECTOR } from './serviceaccount/tokensecret.js';
 import { TaintEvictionController } from './tainteviction/index.js';
-import { errorSummary } from './workqueue/index.js';
 
 export const USER_AGENT = 'kube-controller-manager/v1.33.0 (mkube)';
 

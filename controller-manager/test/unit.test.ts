@@ -6,11 +6,11 @@ import type { CertificateSigningRequest, Node } from '@mkube/shared/api';
 import { computeDetachedSignature, detachedTokenIsValid } from '@mkube/shared/bootstraptoken';
 import { kubeletClientProblem, kubeletServingProblem, signerProblem } from '@mkube/shared/certificates';
 import type { ParsedCsr } from '@mkube/shared/pki';
+import { ItemExponentialRateLimiter, RUNNING_QUEUES, runWorkers, WorkQueue } from '@mkube/shared/workqueue';
 import { cleanupReason } from '../src/certificates/cleaner.ts';
 import { cidrBlockList, evaluateServingCsr } from '../src/certificates/servingapprover.ts';
 import { durationFor } from '../src/certificates/signer.ts';
 import { enabledControllers } from '../src/options/controllers.ts';
-import { ItemExponentialRateLimiter, RUNNING_QUEUES, runWorkers, WorkQueue } from '../src/workqueue/index.ts';
 
 const req = (over: Partial<ParsedCsr> = {}): ParsedCsr =>
   ({

@@ -6,11 +6,11 @@
 // refused status write (no `sign` on the signer, no RBAC on the status) is logged and retried with
 // backoff; the signer keeps running.
 
-import { ItemExponentialRateLimiter, runWorkers, WorkQueue } from '@mkube/controller-manager/workqueue';
 import type { PodCertificateRequest } from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
 import { type ClientLogger, type KubeClient, ListWatcher, objectKey, type ResourceRef } from '@mkube/shared/client';
 import type { CertificateAuthority } from '@mkube/shared/pki';
+import { ItemExponentialRateLimiter, runWorkers, WorkQueue } from '@mkube/shared/workqueue';
 import { isFinished, issuePodCertificate } from './issue.js';
 
 export const PCRS = {

@@ -9,8 +9,8 @@ import type { KubeClient } from '@mkube/shared/client';
 import type { EventRecorder } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
 import type { ParsedCsr } from '@mkube/shared/pki';
+import { errorSummary } from '@mkube/shared/workqueue';
 import { RESOURCES } from '../informers/index.js';
-import { errorSummary } from '../workqueue/index.js';
 import { IgnorableError } from './controller.js';
 import { ParsedCsrCache } from './parsecache.js';
 

@@ -7,9 +7,9 @@ import { conditionsOf, findCondition } from '@mkube/shared/certificates';
 import { type KubeClient, type ReadonlyStore, sleep } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import { parseCertificatesPem } from '@mkube/shared/pki';
+import { errorSummary } from '@mkube/shared/workqueue';
 import type { Controller } from '../controller.js';
 import { RESOURCES } from '../informers/index.js';
-import { errorSummary } from '../workqueue/index.js';
 
 export const POLLING_INTERVAL_MS = 60 * 60 * 1000;
 export const APPROVED_EXPIRATION_MS = 60 * 60 * 1000;

@@ -3,9 +3,9 @@
 // CSR to the controller's handler, failures retry with exponential backoff from 200 ms.
 import type { CertificateSigningRequest } from '@mkube/shared/api';
 import type { Logger } from '@mkube/shared/log';
+import { ItemExponentialRateLimiter, WorkQueue } from '@mkube/shared/workqueue';
 import { type Controller, runQueue } from '../controller.js';
 import type { SharedInformer } from '../informers/index.js';
-import { ItemExponentialRateLimiter, WorkQueue } from '../workqueue/index.js';
 
 export type CsrHandler = (csr: CertificateSigningRequest) => Promise<void>;
 

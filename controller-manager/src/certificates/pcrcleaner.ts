@@ -7,9 +7,9 @@ import type { PodCertificateRequest } from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
 import { type KubeClient, type ReadonlyStore, type ResourceRef, sleep } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
+import { errorSummary } from '@mkube/shared/workqueue';
 import type { Controller } from '../controller.js';
 import type { SharedInformer } from '../informers/index.js';
-import { errorSummary } from '../workqueue/index.js';
 
 export const PCR_CLEANER = 'podcertificaterequest-cleaner-controller';
 /**

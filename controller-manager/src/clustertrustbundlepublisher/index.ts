@@ -7,9 +7,9 @@ import type { APIResourceList, ClusterTrustBundle } from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
 import type { KubeClient, ResourceRef } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
+import { errorSummary } from '@mkube/shared/workqueue';
 import { type Controller, runQueue, WorkQueue } from '../controller.js';
 import type { SharedInformer } from '../informers/index.js';
-import { errorSummary } from '../workqueue/index.js';
 
 export const CONTROLLER_NAME = 'kube-apiserver-serving-clustertrustbundle-publisher-controller';
 export const KUBE_APISERVER_SERVING_SIGNER = 'kubernetes.io/kube-apiserver-serving';

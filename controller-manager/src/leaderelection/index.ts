@@ -7,8 +7,8 @@ import { type Lease, microTime } from '@mkube/shared/api';
 import { isAlreadyExists, isConflict, isNotFound } from '@mkube/shared/apierrors';
 import { type KubeClient, sleep } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
+import { errorSummary } from '@mkube/shared/workqueue';
 import { RESOURCES } from '../informers/index.js';
-import { errorSummary } from '../workqueue/index.js';
 
 export interface LeaderElectionConfig {
   readonly namespace: string;

@@ -8,10 +8,10 @@ import { metaTime } from '@mkube/shared/api';
 import { isConflict, isNotFound } from '@mkube/shared/apierrors';
 import type { KubeClient, ResourceRef } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
+import { ItemExponentialRateLimiter } from '@mkube/shared/workqueue';
 import { type Controller, runQueue, WorkQueue } from '../controller.js';
 import { preferredResources } from '../discovery.js';
 import { RESOURCES, type SharedInformer } from '../informers/index.js';
-import { ItemExponentialRateLimiter } from '../workqueue/index.js';
 
 export const FINALIZER = 'kubernetes';
 

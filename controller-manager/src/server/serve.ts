@@ -6,10 +6,10 @@ import { clientOptionsFrom, type ResolvedCredentials } from '@mkube/shared/kubec
 import type { Logger } from '@mkube/shared/log';
 import { type ParsedCertificate, parseCertificatesPem } from '@mkube/shared/pki';
 import { dynamicCABundle, dynamicCertKeyPair } from '@mkube/shared/tls';
+import { RUNNING_QUEUES } from '@mkube/shared/workqueue';
 import { RUNNING_ZONE_DISRUPTION } from '../nodelifecycle/disruption.js';
 import type { ControllerManagerConfig } from '../options/config.js';
 import type { SecureServingConfig } from '../options/serving.js';
-import { RUNNING_QUEUES } from '../workqueue/index.js';
 import { type SecureServer, startSecureServer } from './app.js';
 import { delegatingAuthenticator, delegatingAuthorizer } from './auth.js';
 import { ConfigMapAuthenticationInfo, type RequestHeaderInfo } from './clientca.js';

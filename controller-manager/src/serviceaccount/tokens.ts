@@ -10,9 +10,9 @@ import { isConflict, isNotFound } from '@mkube/shared/apierrors';
 import type { KubeClient } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import { SERVICE_ACCOUNT_TOKEN_TYPE, signLegacyToken } from '@mkube/shared/serviceaccount';
+import { errorSummary } from '@mkube/shared/workqueue';
 import { type Controller, runQueue, WorkQueue } from '../controller.js';
 import { RESOURCES, type SharedInformer } from '../informers/index.js';
-import { errorSummary } from '../workqueue/index.js';
 import { parseSecretKey, parseServiceAccountKey, type SecretKey, secretKey, serviceAccountKey } from './tokenkeys.js';
 import { type Account, anyNeeded, isServiceAccountToken, populated, updatesNeeded } from './tokensecret.js';
 

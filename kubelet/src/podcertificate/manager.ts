@@ -12,8 +12,8 @@ import { type KubeClient, ListWatcher } from '@mkube/shared/client';
 import { type ReferenceEventRecorder, referenceOf } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
 import { generatePodCertificateKey, signProofOfPossession } from '@mkube/shared/pki';
+import { runWorkers, WorkQueue } from '@mkube/shared/workqueue';
 import { cleanCertificateChain, goQuote, jitterMs } from './helpers.js';
-import { ProjectionQueue } from './queue.js';
 import {
   type CredentialBundle,
   CredentialUnavailableError,
@@ -148,7 +148,7 @@ interface ProjectionRecord {
 export class IssuingPodCertificateManager implements PodCertificateManager {
   readonly #o: IssuingManagerOptions;
   readonly #clock: PassiveClock;
-  readonly #queue = new ProjectionQueue();
+  readonly #queue = new WorkQueue('podcertificate');
   readonly #records = new Map<string, ProjectionRecord>();
   #pcrs: ListWatcher<PodCertificateRequest> | undefined;
   #refreshTimer: NodeJS.Timeout | undefined;
@@ -179,20 +179,32 @@ export class IssuingPodCertificateManager implements PodCertificateManager {
     });
     this.#pcrs = lw;
     const signal = this.#o.signal;
-    signal.addEventListener('abort', () => clearTimeout(this.#refreshTimer), { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(this.#refreshTimer);
+        this.#queue.shutDown();
+      },
+      { once: true },
+    );
     void lw.run(signal);
     void (async () => {
       this.#o.log.info('podcertificate.IssuingManager starting up');
       if (!(await lw.waitForSync(signal))) return;
-      void this.#queue.run(
-        (k) => this.#handleProjection(k),
-        (k, e) =>
-          this.#o.log.warn(
-            { key: goKey(parseKey(k)), err: (e as Error).message },
-            'while handling podCertificate projected volume source',
-          ),
-        signal,
-      );
+      // One worker, as upstream; a failed projection comes back rate-limited.
+      void runWorkers(this.#queue, 1, async (k) => {
+        try {
+          await this.#handleProjection(k);
+        } catch (e) {
+          if (!signal.aborted) {
+            this.#o.log.warn(
+              { key: goKey(parseKey(k)), err: (e as Error).message },
+              'while handling podCertificate projected volume source',
+            );
+          }
+          throw e;
+        }
+      });
       this.#refreshPass();
     })();
   }

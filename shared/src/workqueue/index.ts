@@ -1,6 +1,6 @@
-// client-go's rate-limited work queue: a key is queued at most once, never handed to two workers
-// at the same time (re-added while processing → queued again after done), and retried with
-// per-item exponential backoff (5 ms doubling to 1000 s) until forgotten. Delays use one timer
+// client-go's rate-limited work queue, for the controllers and the kubelet's managers: a key is
+// queued at most once, never handed to two workers at the same time (re-added while processing →
+// queued again after done), and retried with per-item exponential backoff (5 ms doubling to 1000 s) until forgotten. Delays use one timer
 // per pending key, cleared on shutdown so nothing outlives the queue.
 
 export interface RateLimiterOptions {
