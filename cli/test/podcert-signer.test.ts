@@ -221,7 +221,7 @@ describe('mkube podcert-signer: flags', () => {
       `--ca-key-file=${join(t.dir, 'b.key')}`,
     ]);
     assert.equal(r.code, 1);
-    assert.match(r.err, /^error: the CA in .*a\.crt and .*b\.key: the private key does not match the certificate\n$/);
+    assert.match(r.err, /^error: .*b\.key: private key does not match certificate .*a\.crt\n$/);
   });
 
   it('a folder holding half a CA is refused and left as it was', async () => {

@@ -71,34 +71,46 @@ export function pairState(pki: PkiDir, baseName: string): PairState {
   return c && k ? 'both' : c ? 'cert-only' : k ? 'key-only' : 'none';
 }
 
-/** Loads a cert/key pair and checks the key belongs to the certificate. */
-export async function loadPair(pki: PkiDir, baseName: string): Promise<{ cert: ParsedCertificate; key: KeyPair }> {
-  const show = (p: string) => pki.show(p);
-  const cert = await readCertificate(pki.crtPath(baseName), show);
-  const key = await readKey(pki.keyPath(baseName), show);
+/** Loads a certificate and key from two files and checks the key belongs to the certificate. */
+export async function loadPairFiles(
+  certPath: string,
+  keyPath: string,
+  show: (p: string) => string,
+): Promise<{ cert: ParsedCertificate; key: KeyPair }> {
+  const cert = await readCertificate(certPath, show);
+  const key = await readKey(keyPath, show);
   if (!certificateMatchesKey(cert, key)) {
-    throw new CliError(
-      `${show(pki.keyPath(baseName))}: private key does not match certificate ${show(pki.crtPath(baseName))}`,
-    );
+    throw new CliError(`${show(keyPath)}: private key does not match certificate ${show(certPath)}`);
   }
   return { cert, key };
 }
 
-export async function loadCa(pki: PkiDir, baseName: string): Promise<CertificateAuthority> {
-  const { cert } = await loadPair(pki, baseName);
-  if (!cert.isCA)
-    throw new CliError(`${pki.show(pki.crtPath(baseName))}: certificate is not a CA (BasicConstraints CA=false)`);
-  const certPem = await readFile(pki.crtPath(baseName), 'utf8');
-  const keyPem = await readFile(pki.keyPath(baseName), 'utf8');
+export function loadPair(pki: PkiDir, baseName: string): Promise<{ cert: ParsedCertificate; key: KeyPair }> {
+  return loadPairFiles(pki.crtPath(baseName), pki.keyPath(baseName), (p) => pki.show(p));
+}
+
+/** A CA from a certificate file and its key file: the pair must match and the certificate be a CA. */
+export async function loadCaFiles(
+  certPath: string,
+  keyPath: string,
+  show: (p: string) => string,
+): Promise<CertificateAuthority> {
+  const { cert } = await loadPairFiles(certPath, keyPath, show);
+  if (!cert.isCA) throw new CliError(`${show(certPath)}: certificate is not a CA (BasicConstraints CA=false)`);
+  const certPem = await readFile(certPath, 'utf8');
+  const keyPem = await readFile(keyPath, 'utf8');
   try {
     return CertificateAuthority.fromPem(certPem, keyPem);
   } catch (e) {
     const why = e instanceof PkiError ? e.message : String(e);
-    throw new CliError(`${pki.show(pki.crtPath(baseName))}: cannot use as a certificate authority: ${why}`);
+    throw new CliError(`${show(certPath)}: cannot use as a certificate authority: ${why}`);
   }
 }
 
-/** Fails unless `cert` chains to `ca` (same check `openssl verify -CAfile` makes). */
+export function loadCa(pki: PkiDir, baseName: string): Promise<CertificateAuthority> {
+  return loadCaFiles(pki.crtPath(baseName), pki.keyPath(baseName), (p) => pki.show(p));
+}
+
 export function assertIssuedBy(
   cert: ParsedCertificate,
   certPath: string,

@@ -1,11 +1,12 @@
 // The signer's CA: given files, or one made once in a folder and reused by every later run. A CA
 // already there is never replaced — the pods' trust would silently break — so a folder holding half
 // of one (a key without its certificate, or the reverse) is an error for the user to sort out.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@mkube/shared/atomicfile';
-import { CertificateAuthority, PkiError } from '@mkube/shared/pki';
+import { CertificateAuthority } from '@mkube/shared/pki';
 import { CliError } from '../command.js';
+import { loadCaFiles } from '../pki/files.js';
 
 export const CA_CERT = 'ca.crt';
 export const CA_KEY = 'ca.key';
@@ -18,34 +19,21 @@ export interface LoadedCA {
   readonly created: boolean;
 }
 
-function load(certFile: string, keyFile: string): CertificateAuthority {
-  let cert: Buffer;
-  let key: Buffer;
-  try {
-    cert = readFileSync(certFile);
-    key = readFileSync(keyFile);
-  } catch (e) {
-    throw new CliError(`reading the CA: ${(e as Error).message}`);
-  }
-  try {
-    return CertificateAuthority.fromPem(cert, key);
-  } catch (e) {
-    if (e instanceof PkiError) throw new CliError(`the CA in ${certFile} and ${keyFile}: ${e.message}`);
-    throw e;
-  }
-}
+/** Paths as the user gave them: the CA's problems name the file. */
+const show = (p: string) => p;
+const load = (certFile: string, keyFile: string) => loadCaFiles(certFile, keyFile, show);
 
 /** The CA of --ca-cert-file/--ca-key-file, both or neither; else the one in `caDir`, made if absent. */
 export async function loadOrCreateCA(opts: { certFile?: string; keyFile?: string; caDir: string }): Promise<LoadedCA> {
   if (opts.certFile || opts.keyFile) {
     if (!opts.certFile || !opts.keyFile) throw new CliError('--ca-cert-file and --ca-key-file go together');
-    return { ca: load(opts.certFile, opts.keyFile), certFile: opts.certFile, created: false };
+    return { ca: await load(opts.certFile, opts.keyFile), certFile: opts.certFile, created: false };
   }
   const certFile = join(opts.caDir, CA_CERT);
   const keyFile = join(opts.caDir, CA_KEY);
   const haveCert = existsSync(certFile);
   const haveKey = existsSync(keyFile);
-  if (haveCert && haveKey) return { ca: load(certFile, keyFile), certFile, created: false };
+  if (haveCert && haveKey) return { ca: await load(certFile, keyFile), certFile, created: false };
   if (haveCert || haveKey) {
     const [present, missing] = haveCert ? [certFile, keyFile] : [keyFile, certFile];
     throw new CliError(`${present} exists but ${missing} does not: refusing to replace a CA; move ${present} away`);
