@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import type { Condition, PodCertificateRequest, PodCertificateRequestStatus } from '@mkube/shared/api';
 import { type FieldError, fieldErrors, GoSyntax } from '@mkube/shared/apierrors';
 import { parsePodCertificatePublicKey } from '@mkube/shared/pki';
-import { validateConditions } from '../../validation/validatingadmissionpolicy.js';
+import { validateConditions } from '../../validation/conditions.js';
 import { decodeStdBase64 } from './bytes.js';
 import { DEFAULT_MAX_EXPIRATION_SECONDS, goBytes } from './pcrvalidation.js';
 import { decodePemBlocks } from './pem.js';
