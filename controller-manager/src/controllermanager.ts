@@ -35,6 +35,11 @@ import { PCR_CLEANER, PCRS, PcrCleaner, type PcrCleanerTiming } from './certific
 import { servingApprovingHandler } from './certificates/servingapprover.js';
 import { signingHandler } from './certificates/signer.js';
 import { signingCAContents, withSigningCAs } from './certificates/signingca.js';
+import {
+  type ControllerClientBuilder,
+  DynamicControllerClientBuilder,
+  SimpleControllerClientBuilder,
+} from './clientbuilder/index.js';
 import { ClusterRoleAggregationController } from './clusterroleaggregation/index.js';
 import {
   ClusterTrustBundlePublisher,
@@ -75,6 +80,11 @@ export const USER_AGENT = 'kube-controller-manager/v1.33.0 (mkube)';
  */
 export const CSR_WORKERS = 32;
 
+/** The ServiceAccounts upstream's controllers ask their clients for (ClientBuilder.ClientOrDie). */
+const CERTIFICATE_CONTROLLER_SA = 'certificate-controller';
+const PCR_CLEANER_SA = 'podcertificaterequestcleaner';
+const CTB_PUBLISHER_SA = 'kube-apiserver-serving-clustertrustbundle-publisher';
+
 export interface RunningControllerManager {
   readonly client: KubeClient;
   readonly identity: string;
@@ -109,6 +119,7 @@ export interface StartOptions {
 async function buildControllers(
   config: ControllerManagerConfig,
   client: KubeClient,
+  clients: ControllerClientBuilder,
   factory: InformerFactory,
   log: Logger,
   opts: StartOptions,
@@ -124,8 +135,8 @@ async function buildControllers(
   const on = (n: string) => config.enabled.has(n) && !gated.has(n);
   const host = hostname();
   const recorders: ApiEventRecorder[] = [];
-  const recorder = (component: string) => {
-    const r = new ApiEventRecorder(client, component, host, log.child({ component }));
+  const recorder = (component: string, via: KubeClient) => {
+    const r = new ApiEventRecorder(via, component, host, log.child({ component }));
     recorders.push(r);
     return r;
   };
@@ -166,7 +177,7 @@ async function buildControllers(
   if (on(LEGACY_TOKEN_CLEANER)) {
     controllers.push(
       new LegacyServiceAccountTokenCleaner(
-        client,
+        await clients.client('legacy-service-account-token-cleaner'),
         factory.informerFor<ServiceAccount>(RESOURCES.serviceaccounts),
         factory.informerFor<Secret>(RESOURCES.secrets, { fieldSelector: TOKEN_SECRET_SELECTOR }),
         factory.informerFor<Pod>(RESOURCES.pods),
@@ -180,18 +191,20 @@ async function buildControllers(
   if (on('certificatesigningrequest-approving-controller')) {
     const name = 'certificatesigningrequest-approving-controller';
     const l = log.child({ controller: name });
+    const c = await clients.client(CERTIFICATE_CONTROLLER_SA);
     controllers.push(
-      new CertificateController(name, csrs(), approvingHandler(client, recorder(name), l, csrCache), l, CSR_WORKERS),
+      new CertificateController(name, csrs(), approvingHandler(c, recorder(name, c), l, csrCache), l, CSR_WORKERS),
     );
   }
   if (on('kubelet-serving-approver-controller')) {
     const name = 'kubelet-serving-approver-controller';
     const l = log.child({ controller: name });
+    const c = await clients.client(CERTIFICATE_CONTROLLER_SA);
     const handler = servingApprovingHandler(
-      client,
+      c,
       nodes().store,
       { allowedCidrs: config.servingCsrAllowedCidrs, maxExpirationSeconds: config.servingCsrMaxExpirationSeconds },
-      recorder(name),
+      recorder(name, c),
       l,
       csrCache,
     );
@@ -204,10 +217,11 @@ async function buildControllers(
       l.info('skipping CSR signer controller because no csr cert/key was specified');
     } else {
       const authorities = new Map(config.authorities);
+      const c = await clients.client(CERTIFICATE_CONTROLLER_SA);
       const handler = signingHandler(
-        client,
+        c,
         { authorities, signingDurationMs: config.signingDurationMs },
-        recorder(name),
+        recorder(name, c),
         l,
         csrCache,
       );
@@ -221,13 +235,22 @@ async function buildControllers(
   }
   if (on('certificatesigningrequest-cleaner-controller')) {
     const l = log.child({ controller: 'certificatesigningrequest-cleaner-controller' });
-    controllers.push(new CsrCleaner(client, csrs().store, l, opts.cleanerIntervalMs));
+    controllers.push(
+      new CsrCleaner(await clients.client(CERTIFICATE_CONTROLLER_SA), csrs().store, l, opts.cleanerIntervalMs),
+    );
   }
   if (on(PCR_CLEANER)) {
     // Not awaited: an apiserver that does not serve the API (its runtime config off) leaves this
     // informer failing to list, as upstream's does, without holding every other controller back.
     const pcrs = factory.informerFor<PodCertificateRequest>(PCRS, {}, { awaited: false });
-    controllers.push(new PcrCleaner(client, pcrs, log.child({ controller: PCR_CLEANER }), opts.pcrCleaner));
+    controllers.push(
+      new PcrCleaner(
+        await clients.client(PCR_CLEANER_SA),
+        pcrs,
+        log.child({ controller: PCR_CLEANER }),
+        opts.pcrCleaner,
+      ),
+    );
   }
   if (on('bootstrap-signer-controller')) {
     const cm = factory.informerFor<ConfigMap>(
@@ -235,11 +258,22 @@ async function buildControllers(
       { fieldSelector: `metadata.name=${CLUSTER_INFO.name}` },
     );
     controllers.push(
-      new BootstrapSigner(client, cm, tokenSecrets(), log.child({ controller: 'bootstrap-signer-controller' })),
+      new BootstrapSigner(
+        await clients.client('bootstrap-signer'),
+        cm,
+        tokenSecrets(),
+        log.child({ controller: 'bootstrap-signer-controller' }),
+      ),
     );
   }
   if (on('token-cleaner-controller')) {
-    controllers.push(new TokenCleaner(client, tokenSecrets(), log.child({ controller: 'token-cleaner-controller' })));
+    controllers.push(
+      new TokenCleaner(
+        await clients.client('token-cleaner'),
+        tokenSecrets(),
+        log.child({ controller: 'token-cleaner-controller' }),
+      ),
+    );
   }
   if (on('root-ca-certificate-publisher-controller')) {
     if (!config.rootCA) {
@@ -251,7 +285,7 @@ async function buildControllers(
       });
       controllers.push(
         new RootCACertPublisher(
-          client,
+          await clients.client('root-ca-cert-publisher'),
           ns,
           cms,
           config.rootCA,
@@ -265,7 +299,8 @@ async function buildControllers(
     if (!config.rootCA) {
       l.info(`skipping ${CTB_PUBLISHER}: no --root-ca-file and no CA in the kubeconfig`);
     } else {
-      const ref = await discoverClusterTrustBundles(client);
+      const c = await clients.client(CTB_PUBLISHER_SA);
+      const ref = await discoverClusterTrustBundles(c);
       if (!ref) {
         l.info(`no known scheme version was found for clustertrustbundles, cannot start ${CTB_PUBLISHER}`);
       } else {
@@ -273,7 +308,7 @@ async function buildControllers(
           fieldSelector: `spec.signerName=${KUBE_APISERVER_SERVING_SIGNER}`,
         });
         controllers.push(
-          new ClusterTrustBundlePublisher(client, ref, bundles, KUBE_APISERVER_SERVING_SIGNER, config.rootCA, l),
+          new ClusterTrustBundlePublisher(c, ref, bundles, KUBE_APISERVER_SERVING_SIGNER, config.rootCA, l),
         );
       }
     }
@@ -281,7 +316,7 @@ async function buildControllers(
   if (on('serviceaccount-controller')) {
     controllers.push(
       new ServiceAccountsController(
-        client,
+        await clients.client('service-account-controller'),
         factory.informerFor<Namespace>(RESOURCES.namespaces),
         factory.informerFor<ServiceAccount>(RESOURCES.serviceaccounts),
         log.child({ controller: 'serviceaccount-controller' }),
@@ -291,7 +326,7 @@ async function buildControllers(
   if (on('clusterrole-aggregation-controller')) {
     controllers.push(
       new ClusterRoleAggregationController(
-        client,
+        await clients.client('clusterrole-aggregation-controller'),
         factory.informerFor<ClusterRole>(RESOURCES.clusterroles),
         log.child({ controller: 'clusterrole-aggregation-controller' }),
       ),
@@ -299,14 +334,15 @@ async function buildControllers(
   }
   if (on('node-lifecycle-controller')) {
     const leases = factory.informerFor<Lease>({ ...RESOURCES.leases, namespace: NAMESPACE_NODE_LEASE });
+    const c = await clients.client('node-controller');
     controllers.push(
       new NodeLifecycleController(
-        client,
+        c,
         nodes(),
         leases,
         config.nodeMonitorGracePeriodMs,
         log.child({ controller: 'node-lifecycle-controller' }),
-        recorder('node-controller'),
+        recorder('node-controller', c),
         factory.informerFor<Pod>(RESOURCES.pods),
         {
           evictionRate: config.nodeEvictionRate,
@@ -319,20 +355,21 @@ async function buildControllers(
     );
   }
   if (on('taint-eviction-controller')) {
+    const c = await clients.client('taint-eviction-controller');
     controllers.push(
       new TaintEvictionController(
-        client,
+        c,
         nodes(),
         factory.informerFor<Pod>(RESOURCES.pods),
         log.child({ controller: 'taint-eviction-controller' }),
-        recorder('taint-eviction-controller'),
+        recorder('taint-eviction-controller', c),
       ),
     );
   }
   if (on('pod-garbage-collector-controller')) {
     controllers.push(
       new PodGCController(
-        client,
+        await clients.client('pod-garbage-collector'),
         factory.informerFor<Pod>(RESOURCES.pods),
         nodes(),
         { terminatedPodThreshold: config.terminatedPodGCThreshold, ...opts.podGC },
@@ -341,13 +378,14 @@ async function buildControllers(
     );
   }
   if (on('disruption-controller')) {
+    const c = await clients.client('disruption-controller');
     controllers.push(
       new DisruptionController(
-        client,
+        c,
         factory.informerFor<PodDisruptionBudget>(PDB_REF),
         factory.informerFor<Pod>(RESOURCES.pods),
         log.child({ controller: 'disruption-controller' }),
-        recorder('disruption-controller'),
+        recorder('disruption-controller', c),
         opts.disruption,
       ),
     );
@@ -355,7 +393,7 @@ async function buildControllers(
   if (on('namespace-controller')) {
     controllers.push(
       new NamespaceController(
-        client,
+        await clients.client('namespace-controller'),
         factory.informerFor<Namespace>(RESOURCES.namespaces),
         log.child({ controller: 'namespace-controller' }),
       ),
@@ -363,10 +401,11 @@ async function buildControllers(
   }
   if (on(GC_CONTROLLER)) {
     const l = log.child({ controller: GC_CONTROLLER });
-    const { resources } = await discoverDeletableResources(client, l);
+    const c = await clients.client('generic-garbage-collector');
+    const { resources } = await discoverDeletableResources(c, l);
     controllers.push(
-      new GarbageCollector(client, factory, resources, l, config.concurrentGcSyncs, recorder(GC_CONTROLLER), {
-        discover: () => discoverDeletableResources(client, l),
+      new GarbageCollector(c, factory, resources, l, config.concurrentGcSyncs, recorder(GC_CONTROLLER, c), {
+        discover: () => discoverDeletableResources(c, l),
         periodMs: GC_RESYNC_PERIOD_MS,
       }),
     );
@@ -388,11 +427,13 @@ async function runControllers(
   // Every informer, queue and sleep listens on this one signal.
   setMaxListeners(0, signal);
   const factory = new InformerFactory(client, log);
+  const clients = controllerClientBuilder(config, client, log);
   let built: Awaited<ReturnType<typeof buildControllers>>;
   try {
-    built = await buildControllers(config, client, factory, log, opts);
+    built = await buildControllers(config, client, clients, factory, log, opts);
   } catch (err) {
     log.error({ err: errorSummary(err) }, 'error starting controllers');
+    await clients.close();
     return 'failed';
   }
   const { controllers, recorders } = built;
@@ -402,7 +443,33 @@ async function runControllers(
   await Promise.all(controllers.map((c) => c.run(signal)));
   await factory.stopped();
   await Promise.all(recorders.map((r) => r.flush()));
+  await clients.close();
   return undefined;
+}
+
+/** The clients the controllers get: the root one, or one per ServiceAccount (--use-service-account-credentials). */
+function controllerClientBuilder(
+  config: ControllerManagerConfig,
+  root: KubeClient,
+  log: Logger,
+): ControllerClientBuilder {
+  if (!config.useServiceAccountCredentials) return new SimpleControllerClientBuilder(root);
+  const c = config.credentials;
+  return new DynamicControllerClientBuilder(
+    root,
+    {
+      // restclient.AnonymousClientConfig: where and how to connect, without the kubeconfig's user.
+      connection: {
+        server: c.server,
+        servers: c.servers,
+        ...(c.caPem ? { caPem: c.caPem } : {}),
+        ...(c.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
+        ...(c.tlsServerName ? { tlsServerName: c.tlsServerName } : {}),
+      },
+      userAgent: USER_AGENT,
+    },
+    log,
+  );
 }
 
 export async function startControllerManager(
@@ -412,6 +479,9 @@ export async function startControllerManager(
   const log = opts.log;
   const client = createClient({ ...clientOptionsFrom(config.credentials), userAgent: USER_AGENT, logger: log });
 
+  if (config.useServiceAccountCredentials && !config.serviceAccountPrivateKey)
+    // Upstream's warning: another controller-manager may be making the tokens for us.
+    log.warn('--use-service-account-credentials was specified without providing a --service-account-private-key-file');
   const identity = opts.identity ?? `${hostname()}_${randomUUID()}`;
   const stopper = new AbortController();
   setMaxListeners(0, stopper.signal);

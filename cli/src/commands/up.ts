@@ -365,6 +365,8 @@ export const upCommand: Command = {
             `--root-ca-file=${pki('ca.crt')}`,
             // kubeadm's: the tokens controller signs Secret-based service-account tokens with it.
             `--service-account-private-key-file=${pki('sa.key')}`,
+            // kubeadm's: each controller acts as its ServiceAccount in kube-system, with only its role.
+            '--use-service-account-credentials=true',
             // kubeadm's setting: the bootstrap signer and token cleaner are off upstream by default.
             '--controllers=*,bootstrapsigner,tokencleaner',
             ...gateArgs,

@@ -27,6 +27,11 @@ export interface ControllerManagerConfig {
   readonly rootCA: string;
   /** --service-account-private-key-file, parsed; without it serviceaccount-token-controller does not start. */
   readonly serviceAccountPrivateKey?: KeyObject;
+  /**
+   * --use-service-account-credentials: each controller authenticates as its ServiceAccount in
+   * kube-system (a TokenRequest token) instead of as the controller-manager.
+   */
+  readonly useServiceAccountCredentials: boolean;
   /** --concurrent-serviceaccount-token-syncs: the tokens controller's workers per queue. */
   readonly concurrentServiceAccountTokenSyncs: number;
   /** --legacy-service-account-token-clean-up-period. */
@@ -277,6 +282,7 @@ export async function loadControllerManagerConfig(
     signingDurationMs: duration,
     rootCA,
     ...(serviceAccountPrivateKey ? { serviceAccountPrivateKey } : {}),
+    useServiceAccountCredentials: flags['use-service-account-credentials'] === true,
     concurrentServiceAccountTokenSyncs: tokenSyncs,
     concurrentGcSyncs: gcSyncs,
     legacyTokenCleanUpPeriodMs: cleanUpPeriod,

@@ -65,6 +65,12 @@ export const CONTROLLER_MANAGER_FLAGS: readonly FlagSpec[] = [
       "If set, this root certificate authority will be included in service account's token secret and published as kube-root-ca.crt in every namespace. Default: the kubeconfig's certificate authority.",
   },
   {
+    name: 'use-service-account-credentials',
+    type: 'bool',
+    default: false,
+    usage: 'If true, use individual service account credentials for each controller.',
+  },
+  {
     name: 'service-account-private-key-file',
     type: 'string',
     usage: 'Filename containing a PEM-encoded private RSA or ECDSA key used to sign service account tokens.',

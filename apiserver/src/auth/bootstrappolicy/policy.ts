@@ -535,8 +535,9 @@ export const DEFAULT_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
     'system:controller:root-ca-cert-publisher',
     controllerSubjects('root-ca-cert-publisher'),
   ),
-  // mkube's: the serving approver runs inside the controller-manager.
-  binding(KUBELET_SERVING_APPROVER, KUBELET_SERVING_APPROVER, [user(KCM_USER)]),
+  // mkube's: the serving approver runs inside the controller-manager, as the certificate controllers
+  // (ServiceAccount certificate-controller with --use-service-account-credentials).
+  binding(KUBELET_SERVING_APPROVER, KUBELET_SERVING_APPROVER, controllerSubjects('certificate-controller')),
   // kubeadm's: the admin group (1.29+) and the TLS bootstrap of kubelets.
   binding('kubeadm:cluster-admins', 'cluster-admin', [group('kubeadm:cluster-admins')], true),
   binding('kubeadm:kubelet-bootstrap', 'system:node-bootstrapper', [group('system:bootstrappers')], true),
