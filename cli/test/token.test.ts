@@ -129,7 +129,8 @@ describe('mkube token', () => {
     assert.equal(r.code, 0, r.err);
     assert.equal(r.out, 'bootstrap token "abcdef" deleted\n');
     let code = '';
-    for (let i = 0; i < 30 && code !== '401'; i++) {
+    // The apiserver believes a token that worked for 10 s more (kube-apiserver's token cache).
+    for (let i = 0; i < 130 && code !== '401'; i++) {
       code = curlToken('abcdef.0123456789abcdef', '/apis/certificates.k8s.io/v1/certificatesigningrequests');
       if (code !== '401') await new Promise((res) => setTimeout(res, 100));
     }

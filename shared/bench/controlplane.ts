@@ -2,6 +2,7 @@
 // a PKI made at run time, and the apiserver and controller-manager started as `mkube` processes
 // (every child killed on exit), plus the small statistics and /proc readers the reports print.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -182,6 +183,10 @@ export async function startControlPlane(
   const server = await leaf('kube-apiserver', [], ['server auth'], ['127.0.0.1']);
   const admin = await leaf('kubernetes-admin', ['system:masters'], ['client auth']);
   const kcm = await leaf('system:kube-controller-manager', [], ['client auth']);
+  // kubeadm's sa.key: RSA 2048. The apiserver signs the controllers' tokens with it.
+  const sa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const saKeyFile = w.file('sa.key', sa.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
+  const saPubFile = w.file('sa.pub', sa.publicKey.export({ type: 'spki', format: 'pem' }) as string, 0o644);
   const apiPort = await freePort();
   const origin = `https://127.0.0.1:${apiPort}`;
   const kcmConf = w.file(
@@ -217,6 +222,9 @@ export async function startControlPlane(
     `--data-dir=${join(w.dir, 'data')}`,
     '--authorization-mode=Node,RBAC',
     '--enable-bootstrap-token-auth',
+    `--service-account-key-file=${saPubFile}`,
+    `--service-account-signing-key-file=${saKeyFile}`,
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     ...(opts.apiserverArgs ?? []),
     ...envArgs('BENCH_APISERVER_ARGS'),
   ]);
@@ -234,6 +242,8 @@ export async function startControlPlane(
     `--cluster-signing-cert-file=${caFile}`,
     `--cluster-signing-key-file=${caKeyFile}`,
     '--leader-elect=false',
+    // As kubeadm runs it: each controller as its ServiceAccount.
+    '--use-service-account-credentials=true',
     ...(opts.kcmArgs ?? []),
     ...envArgs('BENCH_KCM_ARGS'),
   ]);

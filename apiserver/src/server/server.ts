@@ -17,12 +17,14 @@ import {
   anonymousAuthenticator,
   bearerTokenAuthenticator,
   bootstrapTokenAuthenticator,
+  cachedTokenAuthenticator,
   isRequestHeader,
   requestHeaderAuthenticator,
   type TokenAuthenticator,
   tokenFileAuthenticator,
   type UserInfo,
   unionAuthenticator,
+  unionTokenAuthenticator,
   withAuthenticatedGroup,
   x509Authenticator,
 } from '@mkube/shared/auth';
@@ -91,6 +93,11 @@ export interface StartOptions {
   readonly kmsTiming?: Partial<KmsV2Timing>;
   /** The identity lease's duration, renewal and collection periods (tests; upstream's by default). */
   readonly identityLeaseTiming?: Partial<IdentityLeaseTiming>;
+  /**
+   * How long a token that authenticated is believed without a new lookup (kube-apiserver's
+   * TokenSuccessCacheTTL, 10 s, which no flag changes). Tests of revocation set 0, as upstream's do.
+   */
+  readonly tokenSuccessCacheTtlMs?: number;
 }
 
 export interface RunningApiServer {
@@ -158,6 +165,7 @@ function buildAuthenticator(
   metrics: ApiServerMetrics,
   certs: ServingCertificates,
   legacy?: TokenAuthenticator,
+  tokenSuccessCacheTtlMs?: number,
 ): Authenticator {
   const credentials: Authenticator[] = [];
   // Kubernetes' order: the front proxy first, then client certificates, then bearer tokens.
@@ -167,8 +175,17 @@ function buildAuthenticator(
     const observeRemaining = (seconds: number) => metrics.observeClientCertificateExpiration(seconds);
     credentials.push(x509Authenticator({ roots: () => certs.clientCARoots(), observeRemaining }));
   }
+  // kube-apiserver caches the union's successes for 10 s (TokenSuccessCacheTTL).
+  const tokens = unionTokenAuthenticator(
+    tokenAuthenticators(config, caches, jwt, webhook, legacy, metrics.boundTokens),
+  );
   credentials.push(
-    bearerTokenAuthenticator(tokenAuthenticators(config, caches, jwt, webhook, legacy, metrics.boundTokens)),
+    bearerTokenAuthenticator([
+      cachedTokenAuthenticator(
+        tokens,
+        tokenSuccessCacheTtlMs === undefined ? {} : { successTtlMs: tokenSuccessCacheTtlMs },
+      ),
+    ]),
   );
   const authenticated = withAuthenticatedGroup(unionAuthenticator(credentials));
   // A bad credential is a 401 even when anonymous requests are allowed (unionauth.NewFailOnError).
@@ -383,7 +400,16 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       isRequestHeader: config.requestHeader
         ? (name: string) => isRequestHeader(name, config.requestHeader!)
         : undefined,
-      authenticator: buildAuthenticator(config, caches, jwt, tokenWebhook, metrics, certs, legacyTokens),
+      authenticator: buildAuthenticator(
+        config,
+        caches,
+        jwt,
+        tokenWebhook,
+        metrics,
+        certs,
+        legacyTokens,
+        opts.tokenSuccessCacheTtlMs,
+      ),
       authorizer: authz.authorizer,
       metrics,
       log,

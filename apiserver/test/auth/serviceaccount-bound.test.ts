@@ -34,15 +34,19 @@ describe('bound service-account tokens: pods, nodes and their claims', () => {
       'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n  resources: [{group: "", resources: ["serviceaccounts/token"]}, {group: authentication.k8s.io, resources: [selfsubjectreviews]}]\n- level: None\n',
     );
     auditLog = join(keyDir, 'audit.log');
-    fx = await startFixture([
-      '--authorization-mode=RBAC',
-      `--service-account-key-file=${join(keyDir, 'sa.pub')}`,
-      `--service-account-signing-key-file=${join(keyDir, 'sa.key')}`,
-      `--service-account-issuer=${ISSUER}`,
-      '--service-account-max-token-expiration=2h',
-      `--audit-policy-file=${policy}`,
-      `--audit-log-path=${auditLog}`,
-    ]);
+    fx = await startFixture(
+      [
+        '--authorization-mode=RBAC',
+        `--service-account-key-file=${join(keyDir, 'sa.pub')}`,
+        `--service-account-signing-key-file=${join(keyDir, 'sa.key')}`,
+        `--service-account-issuer=${ISSUER}`,
+        '--service-account-max-token-expiration=2h',
+        `--audit-policy-file=${policy}`,
+        `--audit-log-path=${auditLog}`,
+      ],
+      // Revocation is checked at once: no token cache, as upstream's integration tests.
+      { tokenSuccessCacheTtlMs: 0 },
+    );
     const manifest = [
       'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: robot}',
       'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: other}',
@@ -301,12 +305,16 @@ describe('--service-account-extend-token-expiration=false', () => {
     const key = await generateKeyPair('ecdsa-p256');
     writeFileSync(join(keyDir, 'sa.key'), encodePrivateKeyPem(key), { mode: 0o600 });
     writeFileSync(join(keyDir, 'sa.pub'), encodePublicKeyPem(key));
-    fx = await startFixture([
-      `--service-account-key-file=${join(keyDir, 'sa.pub')}`,
-      `--service-account-signing-key-file=${join(keyDir, 'sa.key')}`,
-      `--service-account-issuer=${ISSUER}`,
-      '--service-account-extend-token-expiration=false',
-    ]);
+    fx = await startFixture(
+      [
+        `--service-account-key-file=${join(keyDir, 'sa.pub')}`,
+        `--service-account-signing-key-file=${join(keyDir, 'sa.key')}`,
+        `--service-account-issuer=${ISSUER}`,
+        '--service-account-extend-token-expiration=false',
+      ],
+      // Revocation is checked at once: no token cache, as upstream's integration tests.
+      { tokenSuccessCacheTtlMs: 0 },
+    );
   });
   after(async () => {
     await fx?.close();

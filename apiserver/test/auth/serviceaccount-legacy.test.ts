@@ -22,14 +22,18 @@ describe('Secret-based (legacy) service-account tokens', () => {
     writeFileSync(join(keyDir, 'sa.pub'), encodePublicKeyPem(pair));
     key = createPrivateKey(encodePrivateKeyPem(pair));
     writeFileSync(join(keyDir, 'audit.yaml'), 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n');
-    fx = await startFixture([
-      '--authorization-mode=RBAC',
-      `--audit-policy-file=${join(keyDir, 'audit.yaml')}`,
-      `--audit-log-path=${join(keyDir, 'audit.log')}`,
-      `--service-account-key-file=${join(keyDir, 'sa.pub')}`,
-      `--service-account-signing-key-file=${join(keyDir, 'sa.key')}`,
-      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-    ]);
+    fx = await startFixture(
+      [
+        '--authorization-mode=RBAC',
+        `--audit-policy-file=${join(keyDir, 'audit.yaml')}`,
+        `--audit-log-path=${join(keyDir, 'audit.log')}`,
+        `--service-account-key-file=${join(keyDir, 'sa.pub')}`,
+        `--service-account-signing-key-file=${join(keyDir, 'sa.key')}`,
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      ],
+      // Revocation is checked at once: no token cache, as upstream's integration tests.
+      { tokenSuccessCacheTtlMs: 0 },
+    );
   });
   after(async () => {
     await fx?.close();

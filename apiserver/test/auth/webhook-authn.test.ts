@@ -44,13 +44,17 @@ describe('token webhook, authentication.k8s.io/v1, client certificate to the web
     const kc = wh.kubeconfig(join(dir, 'authn.conf'), { path: '/authn' });
     const tokens = join(dir, 'tokens.csv');
     writeFileSync(tokens, 'file-token,file-user,f-1,file-group\n');
-    fx = await startFixture([
-      '--authorization-mode=RBAC',
-      `--token-auth-file=${tokens}`,
-      '--api-audiences=api-a,api-b',
-      `--authentication-token-webhook-config-file=${kc}`,
-      '--authentication-token-webhook-version=v1',
-    ]);
+    fx = await startFixture(
+      [
+        '--authorization-mode=RBAC',
+        `--token-auth-file=${tokens}`,
+        '--api-audiences=api-a,api-b',
+        `--authentication-token-webhook-config-file=${kc}`,
+        '--authentication-token-webhook-version=v1',
+      ],
+      // The webhook's own cache is what is checked: no apiserver token cache in front of it.
+      { tokenSuccessCacheTtlMs: 0 },
+    );
   })();
   ready.catch(() => undefined);
   before(() => ready);
@@ -181,11 +185,15 @@ describe('token webhook, default v1beta1, bearer token to the webhook, short TTL
     dir = tempDir('authn-webhook-b');
     wh = await startWebhookServer(join(dir, 'webhook'), responder);
     const kc = wh.kubeconfig(join(dir, 'authn.conf'), { token: 'apiserver-secret', inlineCA: true });
-    fx = await startFixture([
-      '--authorization-mode=RBAC',
-      `--authentication-token-webhook-config-file=${kc}`,
-      '--authentication-token-webhook-cache-ttl=600ms',
-    ]);
+    fx = await startFixture(
+      [
+        '--authorization-mode=RBAC',
+        `--authentication-token-webhook-config-file=${kc}`,
+        '--authentication-token-webhook-cache-ttl=600ms',
+      ],
+      // The webhook's own cache is what is checked: no apiserver token cache in front of it.
+      { tokenSuccessCacheTtlMs: 0 },
+    );
   })();
   ready.catch(() => undefined);
   before(() => ready);

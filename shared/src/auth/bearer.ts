@@ -21,23 +21,36 @@ export function bearerToken(req: Pick<AuthnRequest, 'headers'>): string | undefi
   return m ? m[1] : undefined;
 }
 
-export function bearerTokenAuthenticator(tokens: readonly TokenAuthenticator[]): Authenticator {
+/**
+ * Upstream's token union: an authenticator's error does not stop the others (a JWT from an issuer
+ * that failed to verify may still be a webhook's token); it is reported if none succeeds.
+ */
+export function unionTokenAuthenticator(tokens: readonly TokenAuthenticator[]): TokenAuthenticator {
   return {
-    async authenticate(req) {
-      const token = bearerToken(req);
-      if (token === undefined) return null;
-      // As upstream's token union: an authenticator's error does not stop the others (a JWT from
-      // an issuer that failed to verify may still be a webhook's token); it is reported if none succeeds.
+    async authenticateToken(token, ctx) {
       let firstError: unknown;
       for (const t of tokens) {
         try {
-          const user = await t.authenticateToken(token, req.context);
+          const user = await t.authenticateToken(token, ctx);
           if (user) return user;
         } catch (e) {
           firstError ??= e;
         }
       }
       if (firstError !== undefined) throw firstError;
+      return null;
+    },
+  };
+}
+
+export function bearerTokenAuthenticator(tokens: readonly TokenAuthenticator[]): Authenticator {
+  const union = unionTokenAuthenticator(tokens);
+  return {
+    async authenticate(req) {
+      const token = bearerToken(req);
+      if (token === undefined) return null;
+      const user = await union.authenticateToken(token, req.context);
+      if (user) return user;
       throw new AuthenticationError('TOKEN_INVALID', 'invalid bearer token');
     },
   };

@@ -1,7 +1,7 @@
 // Authentication and authorization shared by the apiserver and the kubelet's 10250: the contracts,
 // and small composable implementations (x509, anonymous, unions, AlwaysAllow).
 
-export { bearerToken, bearerTokenAuthenticator, type TokenAuthenticator } from './bearer.js';
+export { bearerToken, bearerTokenAuthenticator, type TokenAuthenticator, unionTokenAuthenticator } from './bearer.js';
 export { BOOTSTRAPPERS_GROUP, type BootstrapTokenOptions, bootstrapTokenAuthenticator } from './bootstraptoken.js';
 export {
   ALL_AUTHENTICATED,
@@ -20,6 +20,7 @@ export {
   labelSelectorAttributes,
   labelSelectorRequirements,
 } from './selectors.js';
+export { cachedTokenAuthenticator, TOKEN_SUCCESS_CACHE_TTL_MS, type TokenCacheOptions } from './tokencache.js';
 export { parseTokenFile, TokenFileError, tokenFileAuthenticator } from './tokenfile.js';
 export type {
   Attributes,

@@ -1,0 +1,64 @@
+// k8s.io/apiserver's token cache (pkg/authentication/token/cache), which kube-apiserver puts in front
+// of its token authenticators' union: a token that authenticated is believed again for
+// TokenSuccessCacheTTL (10 s) without verifying its signature or looking its ServiceAccount, Secret
+// or bootstrap token up; failures are not cached (TokenFailureCacheTTL is 0). So a deleted
+// ServiceAccount's or bootstrap token's credential keeps working for up to those 10 s, as upstream.
+// The audit annotations and warnings the lookup made are replayed on every hit. Entries are keyed by
+// an HMAC of the token under a key made at start, so the cache never holds a token.
+import { createHmac, randomBytes } from 'node:crypto';
+import type { TokenAuthenticator } from './bearer.js';
+import type { AuthenticationContext, UserInfo } from './types.js';
+import { TtlCache } from './webhook.js';
+
+/** kube-apiserver's TokenSuccessCacheTTL. */
+export const TOKEN_SUCCESS_CACHE_TTL_MS = 10_000;
+/** Bound on cached tokens; the oldest goes first (upstream's is an expiring map per stripe). */
+const MAX_ENTRIES = 65_536;
+
+interface Recorded {
+  readonly user: UserInfo | null;
+  readonly annotations: readonly (readonly [string, string])[];
+  readonly warnings: readonly string[];
+}
+
+export interface TokenCacheOptions {
+  readonly successTtlMs?: number;
+}
+
+export function cachedTokenAuthenticator(inner: TokenAuthenticator, opts: TokenCacheOptions = {}): TokenAuthenticator {
+  const ttl = opts.successTtlMs ?? TOKEN_SUCCESS_CACHE_TTL_MS;
+  if (ttl <= 0) return inner;
+  const hmacKey = randomBytes(32);
+  const cache = new TtlCache<Recorded>(MAX_ENTRIES);
+  // Concurrent requests with one token share one lookup (upstream's singleflight).
+  const inFlight = new Map<string, Promise<Recorded>>();
+  const lookup = async (token: string): Promise<Recorded> => {
+    const annotations: [string, string][] = [];
+    const warnings: string[] = [];
+    const recorder: AuthenticationContext = {
+      addAuditAnnotation: (k, v) => void annotations.push([k, v]),
+      addWarning: (w) => void warnings.push(w),
+    };
+    return { user: await inner.authenticateToken(token, recorder), annotations, warnings };
+  };
+  return {
+    async authenticateToken(token, ctx) {
+      const key = createHmac('sha256', hmacKey).update(token).digest('base64');
+      let r = cache.get(key);
+      if (!r) {
+        let pending = inFlight.get(key);
+        if (!pending) {
+          pending = lookup(token).finally(() => inFlight.delete(key));
+          inFlight.set(key, pending);
+        }
+        r = await pending;
+        if (r.user) cache.set(key, r, ttl);
+      }
+      if (ctx) {
+        for (const [k, v] of r.annotations) ctx.addAuditAnnotation(k, v);
+        for (const w of r.warnings) ctx.addWarning(w);
+      }
+      return r.user;
+    },
+  };
+}
