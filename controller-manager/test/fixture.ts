@@ -1,7 +1,8 @@
 // A real apiserver (Node,RBAC, bootstrap tokens, NodeRestriction) with mkube's controller-manager
 // running in this process under its own client certificate, plus clients for the admin, a
 // bootstrap token and any node. PKI is generated at run time in a temp dir.
-import { readFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CertificateSigningRequest, KeyUsage, Secret } from '@mkube/shared/api';
 import { createClient, type KubeClient } from '@mkube/shared/client';
@@ -42,6 +43,8 @@ export async function startCluster(
       '--authorization-mode=Node,RBAC',
       '--enable-bootstrap-token-auth',
       '--enable-admission-plugins=NodeRestriction',
+      // The controllers' tokens (--use-service-account-credentials), signed with a key made now.
+      ...serviceAccountKeyArgs(pki.dir),
       ...(typeof extraApiserverArgs === 'function' ? extraApiserverArgs(pki) : extraApiserverArgs),
     ],
     apiserverOptions,
@@ -62,6 +65,8 @@ export async function startCluster(
     `--kubeconfig=${kcm.kubeconfig}`,
     `--cluster-signing-cert-file=${fx.pki.caCrt}`,
     `--cluster-signing-key-file=${join(fx.dir, 'ca.key')}`,
+    // As kubeadm runs it: each controller as its ServiceAccount, with only its role.
+    '--use-service-account-credentials=true',
     ...extra,
   ];
   return {
@@ -98,6 +103,24 @@ export async function startCluster(
       await fx.close();
     },
   };
+}
+
+/**
+ * An RSA key pair in `dir` (kubeadm's sa.key is RSA 2048) and the apiserver flags that sign and
+ * verify service-account tokens with it. A test's own --service-account-signing-key-file, given
+ * later, wins; its --service-account-key-file adds to this one.
+ */
+export function serviceAccountKeyArgs(dir: string): string[] {
+  const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const key = join(dir, 'fixture-sa.key');
+  const pub = join(dir, 'fixture-sa.pub');
+  writeFileSync(key, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  writeFileSync(pub, pair.publicKey.export({ type: 'spki', format: 'pem' }));
+  return [
+    `--service-account-key-file=${pub}`,
+    `--service-account-signing-key-file=${key}`,
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+  ];
 }
 
 export async function createBootstrapToken(

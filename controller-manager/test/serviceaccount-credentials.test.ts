@@ -7,7 +7,6 @@
 // source's refresh at 80 % of a token's life, its reset on 401 and its bounded retries are checked with
 // a moved clock. Keys are made here, at run time.
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,7 +14,7 @@ import type { ClusterRoleBinding, Node, ServiceAccount } from '@mkube/shared/api
 import { findCondition, isIssued } from '@mkube/shared/certificates';
 import { createClient, type KubeClient } from '@mkube/shared/client';
 import { parseFlags } from '@mkube/shared/flags';
-import { issueClient } from '../../apiserver/test/server/fixture.ts';
+import { issueClient, kubectl } from '../../apiserver/test/server/fixture.ts';
 import { ServiceAccountTokenSource } from '../src/clientbuilder/tokensource.ts';
 import {
   CONTROLLER_MANAGER_FLAGS,
@@ -80,25 +79,19 @@ describe('controller-manager --use-service-account-credentials', () => {
   };
 
   before(async () => {
-    c = await startCluster((pki) => {
-      const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      writeFileSync(join(pki.dir, 'sa.key'), pair.privateKey.export({ type: 'pkcs8', format: 'pem' }), {
-        mode: 0o600,
-      });
-      writeFileSync(join(pki.dir, 'sa.pub'), pair.publicKey.export({ type: 'spki', format: 'pem' }));
-      auditLog = join(pki.dir, 'audit.log');
-      writeFileSync(
-        join(pki.dir, 'audit-policy.yaml'),
-        'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n  resources:\n  - group: certificates.k8s.io\n',
-      );
-      return [
-        `--service-account-key-file=${join(pki.dir, 'sa.pub')}`,
-        `--service-account-signing-key-file=${join(pki.dir, 'sa.key')}`,
-        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-        `--audit-policy-file=${join(pki.dir, 'audit-policy.yaml')}`,
-        `--audit-log-path=${auditLog}`,
-      ];
-    });
+    // startCluster's apiserver signs service-account tokens (the fixture's key).
+    // No token cache in the apiserver: a deleted ServiceAccount's token is refused at once.
+    c = await startCluster(
+      (pki) => {
+        auditLog = join(pki.dir, 'audit.log');
+        writeFileSync(
+          join(pki.dir, 'audit-policy.yaml'),
+          'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n  resources:\n  - group: certificates.k8s.io\n',
+        );
+        return [`--audit-policy-file=${join(pki.dir, 'audit-policy.yaml')}`, `--audit-log-path=${auditLog}`];
+      },
+      { tokenSuccessCacheTtlMs: 0 },
+    );
     // A controller-manager user with the controller-manager's own role and none of the controllers'.
     kubeconfig = (await issueClient(c.fx, ROOT_ONLY_USER)).kubeconfig;
     await c.admin
@@ -123,6 +116,46 @@ describe('controller-manager --use-service-account-credentials', () => {
   after(async () => {
     await Promise.all(kcms.map((k) => k.stop()));
     await c?.close();
+  });
+
+  it("the default policy binds each controller's role to its ServiceAccount only, as upstream", async () => {
+    const can = async (user: string, verb: string, resource: string, name: string, subresource = '') => {
+      const r = await c.admin.request<{ status: { allowed: boolean } }>(
+        'POST',
+        '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+        {
+          body: {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SubjectAccessReview',
+            spec: {
+              user,
+              resourceAttributes: { group: 'certificates.k8s.io', resource, subresource, verb, name },
+            },
+          },
+        },
+      );
+      return r.status.allowed;
+    };
+    const approve = ['approve', 'signers', 'kubernetes.io/kube-apiserver-client-kubelet'] as const;
+    const sign = ['sign', 'signers', 'kubernetes.io/kubelet-serving'] as const;
+    const approval = ['update', 'certificatesigningrequests', 'x', 'approval'] as const;
+    const checks: (readonly [string, string, string, string?])[] = [approve, sign, approval];
+    for (const v of checks) {
+      assert.equal(await can('system:kube-controller-manager', ...v), false, v.join(' '));
+      assert.equal(await can(SA_USER, ...v), true, v.join(' '));
+    }
+    assert.equal(
+      await can('system:serviceaccount:kube-system:node-controller', ...approve),
+      false,
+      'only the certificate controller approves',
+    );
+    const crb = JSON.parse(
+      (await kubectl(c.fx, ['get', 'clusterrolebinding', 'system:controller:certificate-controller', '-o', 'json']))
+        .out,
+    ) as ClusterRoleBinding;
+    assert.deepEqual(crb.subjects, [
+      { kind: 'ServiceAccount', name: 'certificate-controller', namespace: 'kube-system' },
+    ]);
   });
 
   it("without the flag, a user that lacks the controllers' roles approves nothing", async () => {

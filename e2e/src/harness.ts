@@ -124,6 +124,10 @@ export function apiserverArgs(pki: Pki, port: number, dataDir: string, extra: st
     `--tls-private-key-file=${pki.path('pki/apiserver.key')}`,
     `--client-ca-file=${pki.caCrt}`,
     `--data-dir=${dataDir}`,
+    // kubeadm's: sa.key signs service-account tokens (the controllers' too), sa.pub checks them.
+    `--service-account-key-file=${pki.path('pki/sa.pub')}`,
+    `--service-account-signing-key-file=${pki.path('pki/sa.key')}`,
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     ...extra,
   ];
 }

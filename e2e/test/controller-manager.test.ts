@@ -46,6 +46,7 @@ describe('controller-manager process across apiserver restarts', () => {
       `--kubeconfig=${pki.path('controller-manager.conf')}`,
       `--cluster-signing-cert-file=${pki.caCrt}`,
       `--cluster-signing-key-file=${pki.path('pki/ca.key')}`,
+      '--use-service-account-credentials=true',
       // Long enough that the apiserver restart below, slow on a loaded machine, does not cost the lease.
       '--leader-elect-lease-duration=30s',
       '--leader-elect-renew-deadline=20s',

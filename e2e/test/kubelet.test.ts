@@ -108,6 +108,7 @@ describe('kubelet process: join, 10250, logs and exec through the apiserver', ()
       `--kubeconfig=${pki.path('controller-manager.conf')}`,
       `--cluster-signing-cert-file=${pki.caCrt}`,
       `--cluster-signing-key-file=${pki.path('pki/ca.key')}`,
+      '--use-service-account-credentials=true',
       '--controllers=*,bootstrapsigner,tokencleaner',
       '--leader-elect=false',
     ]);

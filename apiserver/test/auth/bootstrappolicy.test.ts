@@ -142,7 +142,6 @@ describe('default policy', () => {
         .get('', 'system:controller:clusterrole-aggregation-controller');
       assert.deepEqual((crb as { subjects?: unknown }).subjects, [
         { kind: 'ServiceAccount', name: 'clusterrole-aggregation-controller', namespace: 'kube-system' },
-        { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'system:kube-controller-manager' },
       ]);
     });
 

@@ -354,7 +354,7 @@ describe('ClusterTrustBundles served (ClusterTrustBundle=true, certificates.k8s.
         apiVersion: 'authorization.k8s.io/v1',
         kind: 'SubjectAccessReview',
         spec: {
-          user: 'system:kube-controller-manager',
+          user: 'system:serviceaccount:kube-system:kube-apiserver-serving-clustertrustbundle-publisher',
           resourceAttributes: {
             group: 'certificates.k8s.io',
             resource: 'signers',

@@ -54,11 +54,12 @@ const EVENTS_RULE: PolicyRule = {
 };
 
 /**
- * A controller's binding as upstream makes it (subject: its service account in kube-system), plus
- * the controller-manager's own user: mkube runs its controllers under the kcm's identity, as
- * kube-controller-manager does with --use-service-account-credentials=false.
+ * A controller's binding as upstream makes it: its ServiceAccount in kube-system, which the
+ * controller-manager acts as with --use-service-account-credentials (kubeadm's setting, and mkube
+ * up's). Without that flag the controller-manager's own user holds none of these roles, as upstream:
+ * bind them to it by hand.
  */
-const controllerSubjects = (controller: string): Subject[] => [serviceAccount(controller), user(KCM_USER)];
+const controllerSubjects = (controller: string): Subject[] => [serviceAccount(controller)];
 
 const binding = (name: string, roleName: string, subjects: Subject[], kubeadm = false): ClusterRoleBinding => ({
   apiVersion: `${RBAC}/v1`,
