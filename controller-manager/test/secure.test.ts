@@ -15,7 +15,7 @@ import { issueClient } from '../../apiserver/test/server/fixture.ts';
 import { freePort } from '../../e2e/src/harness.ts';
 import { CONTROLLER_MANAGER_FLAGS, loadControllerManagerConfig } from '../src/main.ts';
 import { healthResponse } from '../src/server/app.ts';
-import { type Cluster, startCluster } from './fixture.ts';
+import { type Cluster, startCluster, waitFor } from './fixture.ts';
 
 interface Answer {
   readonly code: number;
@@ -128,7 +128,13 @@ describe('controller-manager secure port', () => {
   });
 
   it('serves /metrics and /configz to a user RBAC allows (SubjectAccessReview) and to system:masters', async () => {
-    const m = await get(port, '/metrics', { cert: reader.crt, key: reader.key });
+    // The controllers' queues exist once each controller has its client (its ServiceAccount made).
+    const m = await waitFor('the controllers running', async () => {
+      const r = await get(port, '/metrics', { cert: reader.crt, key: reader.key });
+      return r.code !== 200 || /^workqueue_retries_total\{name="root_ca_cert_publisher"\}/m.test(r.body)
+        ? r
+        : undefined;
+    });
     assert.equal(m.code, 200, m.body);
     assert.match(m.body, /^leader_election_master_status\{name="kube-controller-manager"\} 1$/m);
     assert.match(m.body, /^process_resident_memory_bytes \d+$/m);
