@@ -4,7 +4,7 @@
 // passed and dropped at once when the apiserver answers 401 with it.
 import type { ServiceAccount, TokenRequest } from '@mkube/shared/api';
 import { isAlreadyExists, isNotFound } from '@mkube/shared/apierrors';
-import type { CredentialProvider, KubeClient, ProvidedCredentials } from '@mkube/shared/client';
+import { CachingCredentialProvider, type FetchedCredentials, type KubeClient } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import { errorSummary } from '@mkube/shared/workqueue';
 
@@ -66,59 +66,36 @@ export async function getOrCreateServiceAccount(
   }
 }
 
-interface Cached {
-  readonly creds: ProvidedCredentials;
-  readonly refreshAt: number;
-}
-
-export class ServiceAccountTokenSource implements CredentialProvider {
+export class ServiceAccountTokenSource extends CachingCredentialProvider {
   readonly #root: KubeClient;
   readonly #opts: Required<Omit<TokenSourceOptions, 'now' | 'sleep'>>;
-  readonly #now: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #log: Logger;
-  #cached: Cached | undefined;
-  #running: Promise<ProvidedCredentials> | undefined;
 
   constructor(root: KubeClient, opts: TokenSourceOptions, log: Logger) {
+    super(opts.now ?? Date.now);
     this.#root = root;
     this.#opts = {
       namespace: opts.namespace,
       serviceAccount: opts.serviceAccount,
       expirationSeconds: opts.expirationSeconds ?? TOKEN_EXPIRATION_SECONDS,
     };
-    this.#now = opts.now ?? Date.now;
     this.#sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms).unref()));
     this.#log = log;
   }
 
-  get(): Promise<ProvidedCredentials> {
-    const c = this.#cached;
-    if (c && this.#now() < c.refreshAt) return Promise.resolve(c.creds);
-    this.#running ??= this.#refresh().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
-  }
-
-  unauthorized(used: ProvidedCredentials): void {
-    if (this.#cached?.creds === used) this.#cached = undefined;
-  }
-
-  async #refresh(): Promise<ProvidedCredentials> {
+  protected async fetch(): Promise<FetchedCredentials> {
     const { namespace, serviceAccount } = this.#opts;
     for (let attempt = 0; ; attempt++) {
       try {
         const tr = await this.#request();
-        const now = this.#now();
+        const now = this.now();
         const expires = Date.parse(tr.status?.expirationTimestamp ?? '');
         const token = tr.status?.token;
         if (!token || Number.isNaN(expires))
           throw new Error('the TokenRequest came back without a token or expiration');
         const lifetime = Math.max(expires - now, MIN_LIFETIME_MS);
-        const creds: ProvidedCredentials = { token };
-        this.#cached = { creds, refreshAt: now + lifetime - (lifetime * LEEWAY_PERCENT) / 100 };
-        return creds;
+        return { creds: { token }, until: now + lifetime - (lifetime * LEEWAY_PERCENT) / 100 };
       } catch (e) {
         this.#log.info({ namespace, serviceAccountName: serviceAccount, err: errorSummary(e) }, 'get token failed');
         const wait = BACKOFF_MS[attempt];

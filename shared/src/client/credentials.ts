@@ -17,3 +17,43 @@ export interface CredentialProvider {
    */
   unauthorized(used: ProvidedCredentials): void;
 }
+
+/** What a provider's fetch gives: the credentials, and the epoch ms up to which they are reused. */
+export interface FetchedCredentials {
+  readonly creds: ProvidedCredentials;
+  /** Undefined: reused until a 401 made with them. */
+  readonly until?: number;
+}
+
+/**
+ * The cache every provider here shares (client-go's cached token source and exec authenticator):
+ * one fetch for all concurrent callers, its credentials reused up to `until`, dropped at once when
+ * the apiserver answers 401 to a request made with them.
+ */
+export abstract class CachingCredentialProvider implements CredentialProvider {
+  #cached: FetchedCredentials | undefined;
+  #running: Promise<ProvidedCredentials> | undefined;
+
+  protected constructor(protected readonly now: () => number) {}
+
+  /** Gets fresh credentials (the plugin's run, a TokenRequest…). */
+  protected abstract fetch(): Promise<FetchedCredentials>;
+
+  get(): Promise<ProvidedCredentials> {
+    const c = this.#cached;
+    if (c && (c.until === undefined || this.now() <= c.until)) return Promise.resolve(c.creds);
+    this.#running ??= this.fetch()
+      .then((f) => {
+        this.#cached = f;
+        return f.creds;
+      })
+      .finally(() => {
+        this.#running = undefined;
+      });
+    return this.#running;
+  }
+
+  unauthorized(used: ProvidedCredentials): void {
+    if (this.#cached?.creds === used) this.#cached = undefined;
+  }
+}

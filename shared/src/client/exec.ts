@@ -9,7 +9,7 @@
 // the credential.
 import { spawn } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import type { CredentialProvider, ProvidedCredentials } from './credentials.js';
+import { CachingCredentialProvider, type FetchedCredentials, type ProvidedCredentials } from './credentials.js';
 
 export type ExecApiVersion = 'client.authentication.k8s.io/v1' | 'client.authentication.k8s.io/v1beta1';
 
@@ -49,49 +49,28 @@ const HINTS_PER_HOUR = 10;
 /** A credential is a few KiB; anything far larger is a confused plugin, not one to buffer without end. */
 const MAX_STDOUT_BYTES = 4 << 20;
 
-interface Cached {
-  readonly creds: ProvidedCredentials;
-  /** Epoch ms after which the credential is stale; undefined when the plugin gave no expiry. */
-  readonly expiresAt: number | undefined;
-}
-
 export interface ExecAuthenticatorOptions {
   /** Default `process.stdin.isTTY`. */
   readonly stdinIsTerminal?: boolean;
   readonly now?: () => number;
 }
 
-export class ExecAuthenticator implements CredentialProvider {
+export class ExecAuthenticator extends CachingCredentialProvider {
   readonly #config: ExecPluginConfig;
   readonly #cluster: ExecClusterInfo | undefined;
   readonly #stdinIsTerminal: boolean;
-  readonly #now: () => number;
-  #cached: Cached | undefined;
-  #running: Promise<ProvidedCredentials> | undefined;
   #hintWindowStart = 0;
   #hintsInWindow = 0;
 
   constructor(config: ExecPluginConfig, cluster?: ExecClusterInfo, opts: ExecAuthenticatorOptions = {}) {
+    super(opts.now ?? Date.now);
     this.#config = config;
     this.#cluster = cluster;
     this.#stdinIsTerminal = opts.stdinIsTerminal ?? Boolean(process.stdin.isTTY);
-    this.#now = opts.now ?? Date.now;
   }
 
-  get(): Promise<ProvidedCredentials> {
-    const c = this.#cached;
-    if (c && (c.expiresAt === undefined || this.#now() <= c.expiresAt)) return Promise.resolve(c.creds);
-    this.#running ??= this.#refresh().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
-  }
-
-  unauthorized(used: ProvidedCredentials): void {
-    if (this.#cached?.creds === used) this.#cached = undefined;
-  }
-
-  async #refresh(): Promise<ProvidedCredentials> {
+  /** The expiry is the plugin's `expirationTimestamp`; without one, the credential lasts until a 401. */
+  protected async fetch(): Promise<FetchedCredentials> {
     const interactive = this.#interactive();
     const info = {
       apiVersion: this.#config.apiVersion,
@@ -159,7 +138,7 @@ export class ExecAuthenticator implements CredentialProvider {
 
   #notFound(): string {
     let text = `exec: executable ${this.#config.command} not found`;
-    const now = this.#now();
+    const now = this.now();
     if (now - this.#hintWindowStart >= 3600_000) {
       this.#hintWindowStart = now;
       this.#hintsInWindow = 0;
@@ -173,7 +152,7 @@ export class ExecAuthenticator implements CredentialProvider {
   }
 
   /** The plugin's ExecCredential, checked as client-go checks it; the error never quotes the output. */
-  #decode(stdout: string): ProvidedCredentials {
+  #decode(stdout: string): FetchedCredentials {
     let doc: unknown;
     try {
       doc = JSON.parse(stdout);
@@ -228,8 +207,7 @@ export class ExecAuthenticator implements CredentialProvider {
       ...(token ? { token } : {}),
       ...(certPem ? { clientCertPem: certPem, clientKeyPem: keyPem } : {}),
     };
-    this.#cached = { creds, expiresAt };
-    return creds;
+    return { creds, ...(expiresAt === undefined ? {} : { until: expiresAt }) };
   }
 }
 

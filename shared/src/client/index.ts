@@ -12,7 +12,12 @@ export {
   type RotateOptions,
   type WatchRequestOptions,
 } from './client.js';
-export type { CredentialProvider, ProvidedCredentials } from './credentials.js';
+export {
+  CachingCredentialProvider,
+  type CredentialProvider,
+  type FetchedCredentials,
+  type ProvidedCredentials,
+} from './credentials.js';
 export { ClientError, type ClientErrorCode, toClientError } from './errors.js';
 export {
   type ExecApiVersion,
