@@ -532,6 +532,33 @@ describe('security regression suite', () => {
       );
       assert.deepEqual(await conditionsOf('sec-c1'), []);
     });
+
+    it("C11 the controller-manager's own identity cannot approve or sign: the controllers' roles are their ServiceAccounts'", async () => {
+      // mkube up runs the controllers as kube-system/<controller> (--use-service-account-credentials),
+      // so the kcm's client certificate, like upstream's, holds no CSR rights of its own.
+      const kcm = await c.issue('system:kube-controller-manager', []);
+      const cur = (await c.req(admin, 'GET', `${CSR_PATH}/sec-c1`)).json!;
+      const approve = await c.req(kcm, 'PUT', `${CSR_PATH}/sec-c1/approval`, {
+        ...cur,
+        status: { conditions: [{ type: 'Approved', status: 'True', reason: 'Kcm', message: 'as the kcm' }] },
+      });
+      expectStatus(
+        approve,
+        403,
+        'Forbidden',
+        /User "system:kube-controller-manager" cannot update resource "certificatesigningrequests\/approval"/,
+      );
+      const sign = await c.req(kcm, 'PUT', `${CSR_PATH}/sec-c1/status`, { ...cur, status: { certificate: b64('x') } });
+      expectStatus(
+        sign,
+        403,
+        'Forbidden',
+        /User "system:kube-controller-manager" cannot update resource "certificatesigningrequests\/status"/,
+      );
+      assert.deepEqual(await conditionsOf('sec-c1'), []);
+      const sa = await c.req(admin, 'GET', '/api/v1/namespaces/kube-system/serviceaccounts/certificate-controller');
+      assert.equal(sa.status, 200, 'the certificate controllers work as kube-system/certificate-controller');
+    });
   });
 
   // ---- node isolation ------------------------------------------------------------------------------
