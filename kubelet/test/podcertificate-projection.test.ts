@@ -1,7 +1,7 @@
 // The `podCertificate` projected volume source (PodCertificateRequest, KEP-4317), end to end: a real
 // apiserver serving certificates.k8s.io/v1beta1 with Node,RBAC and NodeRestriction, a kubelet with the
 // gate that requests certificates with its node identity, one without the gate, and a small signer
-// in the test that watches the requests with admin credentials and issues or denies them.
+// in the test that watches the requests with admin credentials and issues, denies or fails them.
 import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -28,6 +28,7 @@ import { curlKubelet, type NodeCluster, startNodeCluster, type TestKubelet, unti
 
 const ISSUER = 'example.com/issuer';
 const REFUSER = 'example.com/refuser';
+const FAILER = 'example.com/failer';
 const PCRS = { group: 'certificates.k8s.io', version: 'v1beta1', resource: 'podcertificaterequests' } as const;
 const MIN = 60_000;
 
@@ -109,7 +110,19 @@ class TestSigner {
     this.#done.add(name);
     const now = new Date();
     let status: PodCertificateRequest['status'];
-    if (p.spec.signerName === REFUSER) {
+    if (p.spec.signerName === FAILER) {
+      status = {
+        conditions: [
+          {
+            type: 'Failed',
+            status: 'True',
+            reason: 'SignerError',
+            message: 'the HSM is "down"',
+            lastTransitionTime: metaTime(now),
+          },
+        ],
+      };
+    } else if (p.spec.signerName === REFUSER) {
       status = {
         conditions: [
           {
@@ -378,6 +391,89 @@ describe('podCertificate projected volumes (PodCertificateRequest)', () => {
     assert.equal((await requestsOf(p)).length, 1);
     assert.equal((await pods().get('refused')).status?.phase, 'Pending');
     await gone('refused');
+  });
+
+  it('a failed request keeps the pod from starting for good, with upstream’s message and a Warning event', async () => {
+    const p = await podWith('failing', 'node-pcr', [
+      { podCertificate: { signerName: FAILER, keyType: 'ECDSAP256', credentialBundlePath: 'bundle.pem' } },
+    ]);
+    await waiting(
+      'failing',
+      'MountVolume.SetUp failed for volume "certs" : PodCertificateRequest was permanently failed: reason="SignerError" message="the HSM is \\"down\\""',
+    );
+    const [req] = await requestsOf(p);
+    const failed = await until('the Failed event', async () => (await eventsOf(p)).find((e) => e.reason === 'Failed'));
+    assert.equal(failed.type, 'Warning');
+    assert.equal(
+      failed.message,
+      `SignerError%!(EXTRA string=PodCertificateRequest default/${req!.metadata!.name} failed, reason="SignerError", message="the HSM is \\"down\\"")`,
+    );
+    assert.match(
+      await metrics(),
+      /^kubelet_podcertificate_states\{signer_name="example.com\/failer",state="failed"\} 1$/m,
+    );
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal((await requestsOf(p)).length, 1, 'no second request');
+    assert.equal((await pods().get('failing')).status?.phase, 'Pending');
+    await gone('failing');
+  });
+
+  it('an RSA 3072 key: PKCS#8 in the bundle, an RSA-PSS proof over the pod UID, the leaf for that key', async () => {
+    const p = await podWith('rsa', 'node-pcr', [
+      { podCertificate: { signerName: ISSUER, keyType: 'RSA3072', credentialBundlePath: 'bundle.pem' } },
+    ]);
+    const bundle = await until('the RSA bundle', async () => fileOf(on, p, 'bundle.pem'));
+    await running('rsa');
+    const [req] = await requestsOf(p);
+    const pub = parsePodCertificatePublicKey(Buffer.from(req!.spec.pkixPublicKey, 'base64'));
+    assert.equal(pub.type, 'rsa');
+    assert.ok(verifyProofOfPossession(pub, p.metadata.uid!, Buffer.from(req!.spec.proofOfPossession, 'base64')));
+    const blocks = decodePemBlocks(bundle);
+    assert.equal(blocks[0]?.type, 'PRIVATE KEY', 'PKCS#8 first');
+    const key = createPrivateKey(bundle);
+    assert.equal(key.asymmetricKeyType, 'rsa');
+    assert.equal(key.asymmetricKeyDetails?.modulusLength, 3072);
+    assert.equal(spkiOfKey(bundle), spkiOfCert(certsOf(bundle)[0]!));
+    await gone('rsa');
+  });
+
+  it('past notAfter with no new certificate: the old one stays, with a CertificateExpired Warning once', async () => {
+    const p = await podWith('expiring', 'node-pcr', [
+      {
+        podCertificate: {
+          signerName: ISSUER,
+          keyType: 'ECDSAP256',
+          credentialBundlePath: 'b.pem',
+          maxExpirationSeconds: 3600,
+        },
+      },
+    ]);
+    const first = await until('the credential', async () => fileOf(on, p, 'b.pem'));
+    await running('expiring');
+    const [req1] = await requestsOf(p);
+    const notAfter = Date.parse((await pcrs().get(req1!.metadata!.name!)).status!.notAfter!);
+    // Past notAfter, the signer holding the refresh: the kubelet keeps what it has and says so.
+    clock.offsetMs = notAfter - Date.now() + 5 * MIN;
+    signer.hold = true;
+    try {
+      await pcrs().delete(req1!.metadata!.name!);
+      const expired = await until('the expired event', async () =>
+        (await eventsOf(p)).find((e) => e.reason === 'CertificateExpired'),
+      );
+      assert.equal(expired.type, 'Warning');
+      assert.equal(expired.message, 'PodCertificate expired');
+      assert.equal(fileOf(on, p, 'b.pem'), first);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(
+        (await eventsOf(p)).filter((e) => e.reason === 'CertificateExpired').reduce((n, e) => n + (e.count ?? 1), 0),
+        1,
+        'once',
+      );
+    } finally {
+      await signer.release();
+      clock.offsetMs = 0;
+    }
+    await gone('expiring');
   });
 
   it('from beginRefreshAt a new key is requested; the old credential is served until it is issued', async () => {
