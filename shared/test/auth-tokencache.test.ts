@@ -82,6 +82,38 @@ describe('cachedTokenAuthenticator', () => {
     assert.equal(inner.calls, 2, 'another token is looked up');
   });
 
+  it('reports hits, misses (failed ones too), lookups (ok or error) and the requests waiting on one', async () => {
+    const seen: string[] = [];
+    let active = 0;
+    let blocked = 0;
+    const stats = {
+      request: (hit: boolean) => void seen.push(hit ? 'hit' : 'miss'),
+      fetching: () => {
+        active++;
+        return (ok: boolean) => {
+          active--;
+          seen.push(ok ? 'fetch ok' : 'fetch error');
+        };
+      },
+      blocking: () => {
+        blocked++;
+        seen.push('blocked');
+        return () => void blocked--;
+      },
+    };
+    const inner = counting((t) =>
+      t === 'bad' ? new AuthenticationError('TOKEN_INVALID', 'bad') : { username: 'd', groups: [] },
+    );
+    const cached = cachedTokenAuthenticator(inner, { stats });
+    await Promise.all([cached.authenticateToken('t'), cached.authenticateToken('t')]);
+    await cached.authenticateToken('t');
+    await assert.rejects(cached.authenticateToken('bad'));
+    // Upstream's order: each miss blocks on the one shared lookup, then counts as a miss.
+    assert.deepEqual(seen, ['blocked', 'blocked', 'fetch ok', 'miss', 'miss', 'hit', 'blocked', 'fetch error', 'miss']);
+    assert.equal(active, 0);
+    assert.equal(blocked, 0);
+  });
+
   it('a TTL of 0 is no cache', async () => {
     const inner = counting(() => ({ username: 'c', groups: [] }));
     const cached = cachedTokenAuthenticator(inner, { successTtlMs: 0 });

@@ -10,6 +10,7 @@
 // upstream's; ALPHA metrics' help text carries upstream's "[ALPHA] " prefix. prom-client keeps the
 // registry and the text format.
 import { hostname } from 'node:os';
+import type { TokenCacheStats } from '@mkube/shared/auth';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, exponentialBuckets, Gauge, Histogram, Registry } from 'prom-client';
 import { apiserverIdentity } from '../controlplane/identitylease.js';
@@ -154,6 +155,58 @@ export class ApiServerMetrics {
     help: '[ALPHA] Cumulative stale projected service account tokens used',
     registers: [this.registry],
   });
+
+  // k8s.io/apiserver/pkg/authentication/token/cache's stats.
+  readonly #tokenCacheLatency = new Histogram({
+    name: 'authentication_token_cache_request_duration_seconds',
+    help: '[ALPHA] ',
+    labelNames: ['status'],
+    registers: [this.registry],
+  });
+  readonly #tokenCacheRequests = new Counter({
+    name: 'authentication_token_cache_request_total',
+    help: '[ALPHA] ',
+    labelNames: ['status'],
+    registers: [this.registry],
+  });
+  readonly #tokenCacheFetches = new Counter({
+    name: 'authentication_token_cache_fetch_total',
+    help: '[ALPHA] ',
+    labelNames: ['status'],
+    registers: [this.registry],
+  });
+  readonly #tokenCacheActive = new Gauge({
+    name: 'authentication_token_cache_active_fetch_count',
+    help: '[ALPHA] ',
+    labelNames: ['status'],
+    registers: [this.registry],
+  });
+
+  /** The token cache's hooks (hit/miss per request, its lookups). */
+  // Every bearer request passes here: its two series are looked up once.
+  readonly #tokenCacheSeries = {
+    hit: { requests: this.#tokenCacheRequests.labels('hit'), latency: this.#tokenCacheLatency.labels('hit') },
+    miss: { requests: this.#tokenCacheRequests.labels('miss'), latency: this.#tokenCacheLatency.labels('miss') },
+  };
+  readonly tokenCache: TokenCacheStats = {
+    request: (hit, seconds) => {
+      const series = hit ? this.#tokenCacheSeries.hit : this.#tokenCacheSeries.miss;
+      series.requests.inc();
+      // Upstream observes whole milliseconds.
+      series.latency.observe(Math.floor(seconds * 1000) / 1000);
+    },
+    fetching: () => {
+      this.#tokenCacheActive.inc({ status: 'in_flight' });
+      return (ok) => {
+        this.#tokenCacheActive.dec({ status: 'in_flight' });
+        this.#tokenCacheFetches.inc({ status: ok ? 'ok' : 'error' });
+      };
+    },
+    blocking: () => {
+      this.#tokenCacheActive.inc({ status: 'blocked' });
+      return () => this.#tokenCacheActive.dec({ status: 'blocked' });
+    },
+  };
 
   /** JWT authenticators and the reloads of --authentication-config / --authorization-config. */
   readonly authConfig = new AuthConfigMetrics(this.registry, APISERVER_ID);

@@ -181,10 +181,10 @@ function buildAuthenticator(
   );
   credentials.push(
     bearerTokenAuthenticator([
-      cachedTokenAuthenticator(
-        tokens,
-        tokenSuccessCacheTtlMs === undefined ? {} : { successTtlMs: tokenSuccessCacheTtlMs },
-      ),
+      cachedTokenAuthenticator(tokens, {
+        stats: metrics.tokenCache,
+        ...(tokenSuccessCacheTtlMs === undefined ? {} : { successTtlMs: tokenSuccessCacheTtlMs }),
+      }),
     ]),
   );
   const authenticated = withAuthenticatedGroup(unionAuthenticator(credentials));

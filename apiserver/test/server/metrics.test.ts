@@ -24,7 +24,12 @@ const sample = (text: string, name: string, labels: Record<string, string> = {})
 describe('apiserver /metrics', () => {
   let f: Fixture;
   before(async () => {
-    f = await startFixture(['--authorization-mode=Node,RBAC']);
+    f = await startFixture((pki) => {
+      // A static token, for the token cache's series.
+      const tokens = join(pki.dir, 'tokens.csv');
+      writeFileSync(tokens, 'cache-me-0123456789,tokenuser,tokenuser-uid\n', { mode: 0o600 });
+      return ['--authorization-mode=Node,RBAC', `--token-auth-file=${tokens}`];
+    });
   });
   after(async () => {
     await f?.close();
@@ -95,6 +100,22 @@ describe('apiserver /metrics', () => {
     assert.equal(delta('authenticated_user_requests', { username: 'email_id' }), 1);
     assert.ok(delta('authenticated_user_requests', { username: 'other' }) >= 2);
     assert.match(now, /^# HELP authentication_attempts \[ALPHA\] Counter of authenticated attempts\.$/m);
+  });
+
+  it('counts the token cache: one lookup and a miss, then hits, for a token used three times', async () => {
+    const before = await metrics();
+    for (let i = 0; i < 3; i++) {
+      const r = await curl(f, '/version', ['-H', 'Authorization: Bearer cache-me-0123456789'], false);
+      assert.equal(r.code, 200, r.body);
+    }
+    const now = await metrics();
+    const delta = (name: string, labels: Record<string, string>) =>
+      (sample(now, name, labels) ?? 0) - (sample(before, name, labels) ?? 0);
+    assert.equal(delta('authentication_token_cache_request_total', { status: 'miss' }), 1);
+    assert.equal(delta('authentication_token_cache_request_total', { status: 'hit' }), 2);
+    assert.equal(delta('authentication_token_cache_fetch_total', { status: 'ok' }), 1);
+    assert.equal(delta('authentication_token_cache_request_duration_seconds_count', { status: 'hit' }), 2);
+    assert.equal(sample(now, 'authentication_token_cache_active_fetch_count', { status: 'in_flight' }), 0);
   });
 
   it("observes the remaining lifetime of each request's client certificate", async () => {

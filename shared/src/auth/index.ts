@@ -20,7 +20,12 @@ export {
   labelSelectorAttributes,
   labelSelectorRequirements,
 } from './selectors.js';
-export { cachedTokenAuthenticator, TOKEN_SUCCESS_CACHE_TTL_MS, type TokenCacheOptions } from './tokencache.js';
+export {
+  cachedTokenAuthenticator,
+  TOKEN_SUCCESS_CACHE_TTL_MS,
+  type TokenCacheOptions,
+  type TokenCacheStats,
+} from './tokencache.js';
 export { parseTokenFile, TokenFileError, tokenFileAuthenticator } from './tokenfile.js';
 export type {
   Attributes,

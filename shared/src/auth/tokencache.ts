@@ -21,8 +21,19 @@ interface Recorded {
   readonly warnings: readonly string[];
 }
 
+/** k8s.io/apiserver's token cache stats (authentication_token_cache_*). */
+export interface TokenCacheStats {
+  /** A request answered: from the cache (hit) or after a lookup (miss), in seconds. */
+  request(hit: boolean, seconds: number): void;
+  /** A lookup starts (active_fetch_count{status="in_flight"}); call the result when it ends. */
+  fetching(): (ok: boolean) => void;
+  /** A missed request waits for the (shared) lookup of its token (status="blocked"); call the result when done. */
+  blocking(): () => void;
+}
+
 export interface TokenCacheOptions {
   readonly successTtlMs?: number;
+  readonly stats?: TokenCacheStats;
 }
 
 export function cachedTokenAuthenticator(inner: TokenAuthenticator, opts: TokenCacheOptions = {}): TokenAuthenticator {
@@ -34,6 +45,7 @@ export function cachedTokenAuthenticator(inner: TokenAuthenticator, opts: TokenC
   const cache = new TtlCache<Recorded>(MAX_ENTRIES);
   // Concurrent requests with one token share one lookup (upstream's singleflight).
   const inFlight = new Map<string, Promise<Recorded>>();
+  const stats = opts.stats;
   const lookup = async (token: string): Promise<Recorded> => {
     const annotations: [string, string][] = [];
     const warnings: string[] = [];
@@ -41,19 +53,37 @@ export function cachedTokenAuthenticator(inner: TokenAuthenticator, opts: TokenC
       addAuditAnnotation: (k, v) => void annotations.push([k, v]),
       addWarning: (w) => void warnings.push(w),
     };
-    return { user: await inner.authenticateToken(token, recorder), annotations, warnings };
+    const done = stats?.fetching();
+    try {
+      const user = await inner.authenticateToken(token, recorder);
+      done?.(true);
+      return { user, annotations, warnings };
+    } catch (e) {
+      done?.(false);
+      throw e;
+    }
   };
   return {
     async authenticateToken(token, ctx) {
+      const started = stats ? performance.now() : 0;
       const key = hash('sha256', salt + token, 'base64');
       let r = cache.get(key);
-      if (!r) {
-        let pending = inFlight.get(key);
-        if (!pending) {
-          pending = lookup(token).finally(() => inFlight.delete(key));
-          inFlight.set(key, pending);
+      if (r) stats?.request(true, (performance.now() - started) / 1000);
+      else {
+        // As upstream: every miss waits on the shared lookup ("blocked"), and is a miss even when
+        // the lookup fails.
+        const unblock = stats?.blocking();
+        try {
+          let pending = inFlight.get(key);
+          if (!pending) {
+            pending = lookup(token).finally(() => inFlight.delete(key));
+            inFlight.set(key, pending);
+          }
+          r = await pending;
+        } finally {
+          unblock?.();
+          stats?.request(false, (performance.now() - started) / 1000);
         }
-        r = await pending;
         if (r.user) cache.set(key, r, ttl);
       }
       if (ctx) {
