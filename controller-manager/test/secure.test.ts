@@ -138,6 +138,9 @@ describe('controller-manager secure port', () => {
     assert.equal(m.code, 200, m.body);
     assert.match(m.body, /^leader_election_master_status\{name="kube-controller-manager"\} 1$/m);
     assert.match(m.body, /^process_resident_memory_bytes \d+$/m);
+    // client-go's exec plugin families, present on every component (no plugin here: no TTL).
+    assert.match(m.body, /^rest_client_exec_plugin_ttl_seconds \+Inf$/m);
+    assert.match(m.body, /^rest_client_exec_plugin_certificate_rotation_age_count 0$/m);
     // The CSR controllers' queues, with what they handled so far.
     const adds = /^workqueue_adds_total\{name="certificatesigningrequest-signing-controller"\} (\d+)$/m.exec(m.body);
     assert.ok(adds, m.body);

@@ -229,6 +229,8 @@ describe('kubelet API (10250)', () => {
     assert.equal(configz.kubeletconfig.authentication.anonymous.enabled, false);
     const metrics = (await curlKubelet(k, '/metrics', opts)).body;
     assert.match(metrics, /^kubelet_node_name\{node="node-api"\} 1$/m);
+    // client-go's exec plugin families, as every component registers them (no plugin: no TTL).
+    assert.match(metrics, /^rest_client_exec_plugin_ttl_seconds \+Inf$/m);
     assert.match(metrics, /^kubelet_certificate_manager_server_ttl_seconds \d+/m);
     const stats = JSON.parse((await curlKubelet(k, '/stats/summary', opts)).body);
     assert.equal(stats.node.nodeName, 'node-api');

@@ -4,11 +4,18 @@
 // requests, again when the credential expired or was answered 401, uses a certificate it hands
 // out, and fails with client-go's messages (never quoting what the plugin printed).
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { StatusError } from '@mkube/shared/apierrors';
-import { ClientError, createClient, ExecAuthenticator, type KubeClient } from '@mkube/shared/client';
+import {
+  ClientError,
+  createClient,
+  ExecAuthenticator,
+  execPluginMetricsText,
+  type KubeClient,
+} from '@mkube/shared/client';
 import { clientOptionsFrom, loadKubeconfig, parseKubeconfig, resolveCredentials } from '@mkube/shared/kubeconfig';
 import { type Fixture, issueClient, kubectl, startFixture, tempDir } from '../../apiserver/test/server/fixture.ts';
 
@@ -266,6 +273,50 @@ describe('exec credential plugins', () => {
       assert.match(e.message, /install it with: apt-get install mkube-login$/);
       return true;
     });
+  });
+
+  it("counts runs, certificate rotations and the certificate's TTL as client-go's rest_client_exec_plugin_* series", async () => {
+    const value = (text: string, series: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? 0 : Number(line.slice(series.length + 1));
+    };
+    const ok = 'rest_client_exec_plugin_call_total{call_status="no_error",code="0"}';
+    const exit4 = 'rest_client_exec_plugin_call_total{call_status="plugin_execution_error",code="4"}';
+    const missing = 'rest_client_exec_plugin_call_total{call_status="plugin_not_found_error",code="1"}';
+    const rotations = 'rest_client_exec_plugin_certificate_rotation_age_count';
+    const before = execPluginMetricsText();
+    // Two certificates in turn: the first says it expires in half a second.
+    const [a, b] = await Promise.all([issueClient(fx, 'rot-a'), issueClient(fx, 'rot-b')]);
+    const certOf = (x: { crt: string; key: string }, exp?: Date) =>
+      cred({
+        clientCertificateData: readFileSync(x.crt, 'utf8'),
+        clientKeyData: readFileSync(x.key, 'utf8'),
+        ...(exp ? { expirationTimestamp: exp.toISOString().replace(/\.\d+Z$/, 'Z') } : {}),
+      });
+    const p = plugin({ 'out.1': certOf(a, new Date(Date.now() + 1000)), out: certOf(b) });
+    const c = await clientOf(p.kubeconfig);
+    assert.equal((await whoami(c)).username, 'rot-a');
+    await new Promise((r) => setTimeout(r, 1200));
+    assert.equal((await whoami(c)).username, 'rot-b');
+    assert.equal(p.runs(), 2);
+    // A plugin that fails, and one that is not there.
+    const failing = plugin({ out: '', exit: '4' });
+    await assert.rejects(whoami(await clientOf(failing.kubeconfig)));
+    const gone = plugin({});
+    writeFileSync(gone.kubeconfig, readFileSync(gone.kubeconfig, 'utf8').replace('./plugin.sh', 'mkube-not-here'));
+    await assert.rejects(whoami(await clientOf(gone.kubeconfig)));
+
+    const now = execPluginMetricsText();
+    assert.equal(value(now, ok) - value(before, ok), 2);
+    assert.equal(value(now, exit4) - value(before, exit4), 1);
+    assert.equal(value(now, missing) - value(before, missing), 1);
+    assert.equal(value(now, rotations) - value(before, rotations), 1, 'the first certificate was replaced');
+    assert.match(now, /^# TYPE rest_client_exec_plugin_certificate_rotation_age histogram$/m);
+    assert.match(now, /^rest_client_exec_plugin_certificate_rotation_age_bucket\{le="600"\} \d+$/m);
+    // The shortest TTL of the certificates in use: the second one's (the first is gone).
+    const ttl = value(now, 'rest_client_exec_plugin_ttl_seconds');
+    const left = (Date.parse(new X509Certificate(readFileSync(b.crt)).validTo) - Date.now()) / 1000;
+    assert.ok(Math.abs(ttl - left) < 120, `ttl ${ttl} against ${left}`);
   });
 
   it('a plugin that never answers fails the request at its deadline', async () => {

@@ -1,6 +1,6 @@
 // Puts the secure port together: delegated auth with its own clients to the apiserver, the health
 // checks (leader election's as upstream's NewLeaderHealthzAdaptor), metrics and configz.
-import { createClient, type KubeClient } from '@mkube/shared/client';
+import { createClient, execPluginMetricsText, type KubeClient } from '@mkube/shared/client';
 import { formatDuration } from '@mkube/shared/flags';
 import { clientOptionsFrom, type ResolvedCredentials } from '@mkube/shared/kubeconfig';
 import type { Logger } from '@mkube/shared/log';
@@ -74,7 +74,8 @@ function metricsText(isLeader: boolean, leaseName: string | undefined): string {
       `leader_election_master_status{name="${leaseName}"} ${isLeader ? 1 : 0}`,
     );
   }
-  return `${lines.join('\n')}\n`;
+  // client-go's exec plugin series, as every component registers them.
+  return `${lines.join('\n')}\n${execPluginMetricsText()}`;
 }
 
 function configz(config: ControllerManagerConfig): unknown {

@@ -14,6 +14,7 @@ import {
   peerCertificatesOf,
   type UserInfo,
 } from '@mkube/shared/auth';
+import { execPluginMetricsText } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { streamLog } from '../runtime/logs.js';
@@ -129,7 +130,9 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
   app.get('/pods', async () => ({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: d.runtime.pods() }));
   app.get('/configz', async () => ({ kubeletconfig: d.configz() }));
   app.get('/metrics', async (_req, reply) =>
-    reply.type('text/plain; version=0.0.4; charset=utf-8').send(renderMetrics(d.nodeName, d.metrics)),
+    reply
+      .type('text/plain; version=0.0.4; charset=utf-8')
+      .send(`${renderMetrics(d.nodeName, d.metrics)}${execPluginMetricsText()}`),
   );
   // The Summary API's CPU and memory part, and the same figures as resource metrics.
   const statsNow = () => cpuAndMemoryStats(d.runtime.pods());

@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { CachingCredentialProvider, type FetchedCredentials, type ProvidedCredentials } from './credentials.js';
+import { observeExecCertificateRotation, recordExecPluginCall, setExecCertificateExpiry } from './execmetrics.js';
 
 export type ExecApiVersion = 'client.authentication.k8s.io/v1' | 'client.authentication.k8s.io/v1beta1';
 
@@ -59,6 +60,8 @@ export class ExecAuthenticator extends CachingCredentialProvider {
   readonly #config: ExecPluginConfig;
   readonly #cluster: ExecClusterInfo | undefined;
   readonly #stdinIsTerminal: boolean;
+  /** The last credential's certificate, for the rotation metric (client-go's oldCreds.cert). */
+  #lastCert: { readonly pem: string; readonly notBefore: number } | undefined;
   #hintWindowStart = 0;
   #hintsInWindow = 0;
 
@@ -120,20 +123,41 @@ export class ExecAuthenticator extends CachingCredentialProvider {
         }
         chunks.push(d);
       });
+      // incrementCallsMetric: Go's exec.Error and fs.PathError are "not found", an ExitError an
+      // execution error with its code, anything else the client's own.
       child.once('error', (e: NodeJS.ErrnoException) => {
+        const missing = e.code === 'ENOENT' || e.code === 'EACCES';
+        recordExecPluginCall(1, missing ? 'plugin_not_found_error' : 'client_internal_error');
         if (e.code === 'ENOENT') reject(new ExecCredentialError(this.#notFound()));
         else if (e.code === 'EACCES') reject(new ExecCredentialError(`exec: fork/exec ${cmd}: permission denied`));
         else reject(new ExecCredentialError(`exec: ${e.message}`));
       });
       child.once('close', (code, signal) => {
-        if (tooBig)
-          reject(new ExecCredentialError(`exec: executable ${cmd} wrote more than ${MAX_STDOUT_BYTES} bytes`));
         // Go's ExitCode() is -1 for a process ended by a signal.
-        else if (code !== 0)
-          reject(new ExecCredentialError(`exec: executable ${cmd} failed with exit code ${signal ? -1 : code}`));
-        else resolve(Buffer.concat(chunks).toString('utf8'));
+        const exit = signal ? -1 : (code ?? -1);
+        if (tooBig) {
+          recordExecPluginCall(1, 'client_internal_error');
+          reject(new ExecCredentialError(`exec: executable ${cmd} wrote more than ${MAX_STDOUT_BYTES} bytes`));
+        } else if (exit !== 0) {
+          recordExecPluginCall(exit, 'plugin_execution_error');
+          reject(new ExecCredentialError(`exec: executable ${cmd} failed with exit code ${exit}`));
+        } else {
+          recordExecPluginCall(0, 'no_error');
+          resolve(Buffer.concat(chunks).toString('utf8'));
+        }
       });
     });
+  }
+
+  /**
+   * As client-go when the plugin's credential replaces the last one: a different certificate ends the
+   * old one's life (rotation age from its notBefore), and the TTL gauge follows the current one.
+   */
+  #certificateMetrics(certPem: string, leaf: X509Certificate | undefined): void {
+    const old = this.#lastCert;
+    if (old && old.pem !== certPem) observeExecCertificateRotation((this.now() - old.notBefore) / 1000);
+    this.#lastCert = leaf ? { pem: certPem, notBefore: Date.parse(leaf.validFrom) } : undefined;
+    setExecCertificateExpiry(this, leaf ? Date.parse(leaf.validTo) : undefined);
   }
 
   #notFound(): string {
@@ -195,14 +219,16 @@ export class ExecAuthenticator extends CachingCredentialProvider {
       if (!/^\d{4}-\d\d-\d\dT/.test(exp) || Number.isNaN(expiresAt))
         throw new ExecCredentialError(`decoding stdout: status.expirationTimestamp: not an RFC 3339 time: ${exp}`);
     }
+    let leaf: X509Certificate | undefined;
     if (certPem) {
       try {
-        const cert = new X509Certificate(certPem);
-        if (!cert.checkPrivateKey(createPrivateKey(keyPem))) throw new Error('private key does not match public key');
+        leaf = new X509Certificate(certPem);
+        if (!leaf.checkPrivateKey(createPrivateKey(keyPem))) throw new Error('private key does not match public key');
       } catch (e) {
         throw new ExecCredentialError(`failed parsing client key/certificate: ${(e as Error).message}`);
       }
     }
+    this.#certificateMetrics(certPem, leaf);
     const creds: ProvidedCredentials = {
       ...(token ? { token } : {}),
       ...(certPem ? { clientCertPem: certPem, clientKeyPem: keyPem } : {}),

@@ -28,6 +28,7 @@ export {
   type ExecPluginConfig,
   execAuthenticatorFor,
 } from './exec.js';
+export { execPluginMetricsText } from './execmetrics.js';
 export {
   type ListerWatcher,
   ListWatcher,
