@@ -35,23 +35,3 @@ export function kubectl(args: string[], bin = 'kubectl'): { status: number; out:
   const r = spawnSync(bin, args, { encoding: 'utf8', env: { ...process.env, KUBECONFIG: '' } });
   return { status: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
-
-/** Polls `fn` until it returns a value (not undefined) or `ms` pass; bounded in time. */
-export async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined> | T | undefined,
-  ms = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}

@@ -15,9 +15,9 @@ import { after, before, describe, it } from 'node:test';
 import type { PodCertificateKeyType, PodCertificateRequest } from '@mkube/shared/api';
 import { createClient, type KubeClient } from '@mkube/shared/client';
 import { CertificateAuthority, encodePem, generatePodCertificateKey, signProofOfPossession } from '@mkube/shared/pki';
-import { type Fixture, issueClient, kubectl, startFixture } from '../../apiserver/test/server/fixture.ts';
+import { type Fixture, issueClient, kubectl, startFixture, waitFor } from '../../apiserver/test/server/fixture.ts';
 import { main } from '../src/main.ts';
-import { openssl, opensslStatus, runCli, tempDir, until } from './helpers.ts';
+import { openssl, opensslStatus, runCli, tempDir } from './helpers.ts';
 
 const SIGNER = 'example.com/spiffe';
 /** Another signer the signer's user may also sign for: only its own filtering keeps it away. */
@@ -45,7 +45,11 @@ async function startSigner(args: string[]): Promise<RunningSigner> {
     ended = true;
     return code;
   });
-  await until('the signer to start', () => (out.includes('podcert-signer: signing for') || ended ? true : undefined));
+  await waitFor(
+    'the signer to start',
+    () => (out.includes('podcert-signer: signing for') || ended ? true : undefined),
+    15_000,
+  );
   assert.ok(!ended, `the signer ended at once: ${err}`);
   return {
     out: () => out,
@@ -101,10 +105,14 @@ async function createPcr(
 const conditionTypes = (p: PodCertificateRequest) => (p.status?.conditions ?? []).map((c) => c.type);
 
 const issued = (admin: KubeClient, name: string) =>
-  until(`${name} issued`, async () => {
-    const p = await pcrs(admin).get(name);
-    return conditionTypes(p).includes('Issued') ? p : undefined;
-  });
+  waitFor(
+    `${name} issued`,
+    async () => {
+      const p = await pcrs(admin).get(name);
+      return conditionTypes(p).includes('Issued') ? p : undefined;
+    },
+    15_000,
+  );
 
 /** The PEM blocks of a chain, in order. */
 const pemBlocks = (chain: string) =>
@@ -422,7 +430,11 @@ describe('mkube podcert-signer against a real apiserver', () => {
     signer = await startSigner(signerArgs());
     assert.match(signer.out(), /with the CA in .*ca\.crt; trust domain/);
     assert.equal(readFileSync(caCrt, 'utf8'), ca);
-    await until('bundle checked', () => (/ClusterTrustBundle \S+: unchanged/.test(signer.err()) ? true : undefined));
+    await waitFor(
+      'bundle checked',
+      () => (/ClusterTrustBundle \S+: unchanged/.test(signer.err()) ? true : undefined),
+      15_000,
+    );
     const { pcr } = await createPcr(admin);
     const st = (await issued(admin, pcr.metadata!.name!)).status!;
     assert.equal(pemBlocks(st.certificateChain!)[1], ca);
@@ -443,11 +455,14 @@ describe('mkube podcert-signer against a real apiserver', () => {
     try {
       const { pcr } = await createPcr(admin, { signerName });
       const name = pcr.metadata!.name!;
-      const line = await until('the refusal logged', () =>
-        refused
-          .err()
-          .split('\n')
-          .find((l) => l.includes(`default/${name}:`)),
+      const line = await waitFor(
+        'the refusal logged',
+        () =>
+          refused
+            .err()
+            .split('\n')
+            .find((l) => l.includes(`default/${name}:`)),
+        15_000,
       );
       assert.equal(
         line,

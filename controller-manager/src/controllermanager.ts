@@ -453,23 +453,9 @@ function controllerClientBuilder(
   root: KubeClient,
   log: Logger,
 ): ControllerClientBuilder {
-  if (!config.useServiceAccountCredentials) return new SimpleControllerClientBuilder(root);
-  const c = config.credentials;
-  return new DynamicControllerClientBuilder(
-    root,
-    {
-      // restclient.AnonymousClientConfig: where and how to connect, without the kubeconfig's user.
-      connection: {
-        server: c.server,
-        servers: c.servers,
-        ...(c.caPem ? { caPem: c.caPem } : {}),
-        ...(c.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
-        ...(c.tlsServerName ? { tlsServerName: c.tlsServerName } : {}),
-      },
-      userAgent: USER_AGENT,
-    },
-    log,
-  );
+  return config.useServiceAccountCredentials
+    ? new DynamicControllerClientBuilder(root, { credentials: config.credentials, userAgent: USER_AGENT }, log)
+    : new SimpleControllerClientBuilder(root);
 }
 
 export async function startControllerManager(

@@ -9,7 +9,16 @@ import { createClient, type KubeClient } from '@mkube/shared/client';
 import { parseFlags } from '@mkube/shared/flags';
 import { createLogger } from '@mkube/shared/log';
 import { createCsrPem, generateKeyPair, type KeyPair, type SubjectAltNames } from '@mkube/shared/pki';
-import { type ExtraArgs, type Fixture, issueClient, startFixture } from '../../apiserver/test/server/fixture.ts';
+import {
+  type ExtraArgs,
+  type Fixture,
+  issueClient,
+  startFixture,
+  waitFor,
+} from '../../apiserver/test/server/fixture.ts';
+
+export { waitFor };
+
 import {
   CONTROLLER_MANAGER_FLAGS,
   loadControllerManagerConfig,
@@ -106,12 +115,13 @@ export async function startCluster(
 }
 
 /**
- * An RSA key pair in `dir` (kubeadm's sa.key is RSA 2048) and the apiserver flags that sign and
- * verify service-account tokens with it. A test's own --service-account-signing-key-file, given
- * later, wins; its --service-account-key-file adds to this one.
+ * A P-256 key pair in `dir` and the apiserver flags that sign and verify service-account tokens with
+ * it (kubeadm's sa.key is RSA 2048, which takes ~250 ms to make: too long for every test cluster). A
+ * test's own --service-account-signing-key-file, given later, wins; its --service-account-key-file
+ * adds to this one.
  */
 export function serviceAccountKeyArgs(dir: string): string[] {
-  const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const key = join(dir, 'fixture-sa.key');
   const pub = join(dir, 'fixture-sa.pub');
   writeFileSync(key, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
@@ -169,22 +179,6 @@ export async function postCsr(
     },
   });
   return { csr, key };
-}
-
-/** Polls `fn` until it returns a value (not undefined) or `ms` pass; bounded in time. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
 /** Waits for a CSR to be decided or issued, returning it then. */

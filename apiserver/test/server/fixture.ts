@@ -377,6 +377,26 @@ export function replaceFile(file: string, content: string | Buffer): void {
   renameSync(`${file}.tmp`, file);
 }
 
+/** Polls `fn` until it returns a value (not undefined) or `ms` pass; bounded in time. */
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  ms = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
 /** Polls `check` every 200 ms until it holds; fails the test after `ms`. */
 export async function eventually(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;

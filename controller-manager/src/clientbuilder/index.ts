@@ -6,6 +6,7 @@
 // role. Informers, leader election and the service-account tokens controller stay on the
 // controller-manager's own client, as upstream's root client builder.
 import { createClient, type KubeClient } from '@mkube/shared/client';
+import type { ResolvedCredentials } from '@mkube/shared/kubeconfig';
 import type { Logger } from '@mkube/shared/log';
 import { getOrCreateServiceAccount, ServiceAccountTokenSource } from './tokensource.js';
 
@@ -29,16 +30,21 @@ export class SimpleControllerClientBuilder implements ControllerClientBuilder {
 }
 
 export interface DynamicClientOptions {
-  /** The server, CA and TLS settings of the controller-manager's kubeconfig, without its credentials. */
-  readonly connection: {
-    readonly server: string;
-    readonly servers?: readonly string[];
-    readonly caPem?: string;
-    readonly insecureSkipTlsVerify?: boolean;
-    readonly tlsServerName?: string;
-  };
+  /** The controller-manager's kubeconfig; its server and TLS settings are used, never its user. */
+  readonly credentials: ResolvedCredentials;
   readonly userAgent: string;
   readonly namespace?: string;
+}
+
+/** restclient.AnonymousClientConfig: where and how to connect, without the kubeconfig's user. */
+function anonymous(c: ResolvedCredentials) {
+  return {
+    server: c.server,
+    servers: c.servers,
+    ...(c.caPem ? { caPem: c.caPem } : {}),
+    ...(c.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
+    ...(c.tlsServerName ? { tlsServerName: c.tlsServerName } : {}),
+  };
 }
 
 /** One client per ServiceAccount, made on first use and shared by the controllers that name it. */
@@ -55,15 +61,18 @@ export class DynamicControllerClientBuilder implements ControllerClientBuilder {
   }
 
   async client(name: string): Promise<KubeClient> {
-    const namespace = this.#opts.namespace ?? CONTROLLER_SA_NAMESPACE;
-    // As upstream's Config(): the ServiceAccount must exist (or be made) before the client is
-    // handed out, so a controller-manager that may not make it fails its start.
-    await getOrCreateServiceAccount(this.#root, namespace, name, this.#log);
     const have = this.#clients.get(name);
     if (have) return have;
+    const namespace = this.#opts.namespace ?? CONTROLLER_SA_NAMESPACE;
+    // As upstream's Config(): the ServiceAccount must exist (or be made) before the first client is
+    // handed out, so a controller-manager that may not make it fails its start. Once per name: the
+    // token source makes it again if it goes.
+    await getOrCreateServiceAccount(this.#root, namespace, name, this.#log);
+    const raced = this.#clients.get(name);
+    if (raced) return raced;
     const log = this.#log.child({ serviceAccount: `${namespace}/${name}` });
     const client = createClient({
-      ...this.#opts.connection,
+      ...anonymous(this.#opts.credentials),
       // serviceaccount.MakeUsername appended, as restclient.AddUserAgent does.
       userAgent: `${this.#opts.userAgent}/system:serviceaccount:${namespace}:${name}`,
       credentialProvider: new ServiceAccountTokenSource(this.#root, { namespace, serviceAccount: name }, log),
