@@ -4,8 +4,6 @@
 // baseline of the first (same process, same requests, V8 done compiling). The controller-manager is
 // stopped, so only the benchmark's requests reach the apiserver; the client's own CPU per request is
 // printed beside it. Bounded by a global time guard; everything is stopped and removed on exit.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CertificateSigningRequest } from '@mkube/shared/api';
 import { createClient } from '@mkube/shared/client';
 import { createCsrPem, generateKeyPair } from '@mkube/shared/pki';
@@ -22,12 +20,22 @@ await new Promise((r) => {
 });
 await cp.createBootstrapToken('bench0', '0123456789abcdef');
 const token = createClient({ server: cp.origin, caPem: cp.caPem, token: 'bench0.0123456789abcdef' });
-const kcm = createClient({
-  server: cp.origin,
-  caPem: cp.caPem,
-  clientCertPem: readFileSync(join(w.dir, 'kcm.crt'), 'utf8'),
-  clientKeyPem: readFileSync(join(w.dir, 'kcm.key'), 'utf8'),
-});
+// The controller-manager's certificate controller as kubeadm runs it (--use-service-account-credentials):
+// ServiceAccount kube-system/certificate-controller with a TokenRequest token.
+const SA = 'certificate-controller';
+await cp.admin
+  .request('POST', '/api/v1/namespaces/kube-system/serviceaccounts', {
+    body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: SA, namespace: 'kube-system' } },
+  })
+  .catch((e: { code?: number }) => {
+    if (e.code !== 409) throw e;
+  });
+const tokenRequest = await cp.admin.request<{ status: { token: string } }>(
+  'POST',
+  `/api/v1/namespaces/kube-system/serviceaccounts/${SA}/token`,
+  { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } } },
+);
+const kcm = createClient({ server: cp.origin, caPem: cp.caPem, token: tokenRequest.status.token });
 const CSRS = { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' } as const;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
