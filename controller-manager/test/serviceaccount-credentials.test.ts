@@ -10,11 +10,12 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ClusterRoleBinding, Node, ServiceAccount } from '@mkube/shared/api';
+import type { CertificateSigningRequest, ClusterRoleBinding, Node, ServiceAccount } from '@mkube/shared/api';
 import { findCondition, isIssued } from '@mkube/shared/certificates';
-import { createClient, type KubeClient } from '@mkube/shared/client';
+import { createClient, type KubeClient, Store } from '@mkube/shared/client';
 import { parseFlags } from '@mkube/shared/flags';
 import { issueClient, kubectl } from '../../apiserver/test/server/fixture.ts';
+import { servingApprovingHandler } from '../src/certificates/servingapprover.ts';
 import { ServiceAccountTokenSource } from '../src/clientbuilder/tokensource.ts';
 import {
   CONTROLLER_MANAGER_FLAGS,
@@ -156,6 +157,52 @@ describe('controller-manager --use-service-account-credentials', () => {
     assert.deepEqual(crb.subjects, [
       { kind: 'ServiceAccount', name: 'certificate-controller', namespace: 'kube-system' },
     ]);
+  });
+
+  // Before any controller-manager of this suite runs, so that nothing else decides the CSR.
+  it('the kubelet-serving approver reads a Node its cache has not seen, as the ServiceAccount', async () => {
+    await sas.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'certificate-controller' } });
+    const tr = await c.admin.request<{ status: { token: string } }>(
+      'POST',
+      '/api/v1/namespaces/kube-system/serviceaccounts/certificate-controller/token',
+      { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } } },
+    );
+    const asSa = createClient({
+      server: c.fx.url,
+      caPem: readFileSync(c.fx.pki.caCrt, 'utf8'),
+      token: tr.status.token,
+    });
+    const node = await c.nodeClient('fresh');
+    await node.resource<Node>({ group: '', version: 'v1', resource: 'nodes' }).create({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'fresh' },
+      status: { addresses: [{ type: 'InternalIP', address: '10.9.0.8' }] },
+    });
+    const { csr } = await postCsr(node, {
+      cn: 'system:node:fresh',
+      sans: { dnsNames: ['fresh'], ipAddresses: ['10.9.0.8'] },
+      signerName: 'kubernetes.io/kubelet-serving',
+      usages: ['digital signature', 'server auth'],
+    });
+    const events: string[] = [];
+    const handler = servingApprovingHandler(
+      asSa,
+      new Store<Node>(),
+      { allowedCidrs: [], maxExpirationSeconds: 0 },
+      { event: (_o, _t, reason) => events.push(reason) },
+      quietLog(),
+    );
+    try {
+      await handler(csr);
+    } finally {
+      await asSa.close();
+    }
+    const decided = (await c.admin
+      .resource({ group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' })
+      .get(csr.metadata!.name!)) as CertificateSigningRequest;
+    assert.equal(findCondition(decided, 'Approved')?.reason, 'AutoApproved');
+    assert.deepEqual(events, ['AutoApproved']);
   });
 
   it("without the flag, a user that lacks the controllers' roles approves nothing", async () => {

@@ -63,6 +63,33 @@ function cpuSecondsOf(statFile: string): number {
   }
 }
 
+/**
+ * The apiserver's own count of requests served (apiserver_request_total), by verb, resource and
+ * code: every client's requests (the controller-manager's too), where a client counts only its own.
+ */
+export async function apiserverRequests(admin: KubeClient): Promise<Map<string, number>> {
+  const text = await admin.requestText('GET', '/metrics');
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!] as const));
+    const what = labels.subresource ? `${labels.resource}/${labels.subresource}` : labels.resource || labels.verb;
+    const key = `${labels.verb} ${what} ${labels.code}`;
+    out.set(key, (out.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return out;
+}
+
+/** What `after` counted beyond `before`, keys with nothing new left out. */
+export function countsSince(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [k, n] of after) {
+    const d = n - (before.get(k) ?? 0);
+    if (d > 0) out.set(k, d);
+  }
+  return out;
+}
+
 export async function until<T>(what: string, ms: number, fn: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {

@@ -448,9 +448,13 @@ export const DEFAULT_CLUSTER_ROLES: readonly ClusterRole[] = [
     { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'update'] },
     EVENTS_RULE,
   ]),
-  // mkube's, beyond upstream: approving kubelet serving certificates (kubernetes#73356).
+  // mkube's, beyond upstream: approving kubelet serving certificates (kubernetes#73356). The approver
+  // reads the requesting Node's addresses, from the apiserver when its cache has not seen the Node yet
+  // (the kubelet registers it just before asking): `get` on nodes, which no upstream controller role
+  // bound to certificate-controller grants.
   role(KUBELET_SERVING_APPROVER, [
     { apiGroups: [CSR], resources: ['signers'], resourceNames: ['kubernetes.io/kubelet-serving'], verbs: ['approve'] },
+    { apiGroups: [''], resources: ['nodes'], verbs: ['get'] },
   ]),
   role(NODECLIENT, [{ apiGroups: [CSR], resources: ['certificatesigningrequests/nodeclient'], verbs: ['create'] }]),
   role(SELFNODECLIENT, [
