@@ -8,14 +8,19 @@ import { createClient, ListWatcher } from '@mkube/shared/client';
 import { createCsrPem, generateKeyPair } from '@mkube/shared/pki';
 import { measureCfssl } from '../../shared/bench/cfssl.ts';
 import {
+  apiserverRequests,
   benchWork,
+  countsSince,
   cpuSeconds,
   f,
   mainThreadCpuSeconds,
+  notSuccessful,
   pct,
   peakRssMb,
   runPool,
   startControlPlane,
+  summarise,
+  total,
   until,
 } from '../../shared/bench/controlplane.ts';
 
@@ -91,6 +96,7 @@ const informer = new ListWatcher<CertificateSigningRequest>({
 const stopInformer = new AbortController();
 const watching = informer.run(stopInformer.signal);
 await informer.waitForSync(stopInformer.signal);
+const requests0 = await apiserverRequests(adminClient);
 const cpuApi0 = cpuSeconds(api.pid);
 const cpuKcm0 = cpuSeconds(kcmProc.pid);
 const cpuSelf0 = process.cpuUsage();
@@ -110,6 +116,8 @@ await runPool(pems.slice(0, N), CONCURRENCY, async (pem, i) => {
 const postedAt = performance.now();
 await Promise.race([allDone, new Promise((r) => setTimeout(r, 120_000))]);
 const t1 = performance.now();
+const requests = countsSince(requests0, await apiserverRequests(adminClient));
+const failed = notSuccessful(requests);
 stopInformer.abort();
 await watching;
 const relists = informer.stats.lists - 1;
@@ -156,6 +164,17 @@ if (Number.isFinite(cfssl.rate))
 process.stdout.write(
   `target ≥ ${TARGET} CSRs/s end to end: ${ok && mkubeRate >= TARGET ? 'MET' : 'MISSED'}\n` +
     `apiserver: peak RSS ${f(peakRssMb(api.pid))} MB, CPU ${f(apiCpu, 1)} s (main thread ${f(apiMain, 1)} s, busy ${f((100 * apiMain) / ((t1 - t0) / 1000))} % of the phase); controller-manager: peak RSS ${f(peakRssMb(kcmProc.pid))} MB, CPU ${f(kcmCpu, 1)} s (main thread ${f(kcmMain, 1)} s); this client (posting and watching): CPU ${f(selfCpu, 1)} s (during the mkube phase, ${f((t1 - t0) / 1000, 1)} s)\n`,
+);
+// Every client's requests as the apiserver counted them (the controller-manager's included).
+process.stdout.write(
+  `apiserver requests in the phase: ${summarise(requests, (k) => k.split(' ')[0]!)} (${f(total(requests) / N, 1)} per CSR); not 2xx: ${
+    failed.size > 0
+      ? summarise(failed, (k) => {
+          const [verb, what, code] = k.split(' ');
+          return `${code} ${verb} ${what}`;
+        })
+      : 'none'
+  }\n`,
 );
 if (!ok) process.stdout.write(`controller-manager log tail:\n${logTail('controller-manager')}\n`);
 await tokenClient.close();

@@ -25,10 +25,13 @@ import {
   cpuSeconds,
   f,
   mainThreadCpuSeconds,
+  notSuccessful,
   pct,
   peakRssMb,
   startBareServer,
   startControlPlane,
+  summarise,
+  total,
   until,
 } from '../../shared/bench/controlplane.ts';
 import { CertificateManager } from '../src/certificate/manager.ts';
@@ -282,17 +285,7 @@ const cfssl = await measureCfssl(w, cp, cfsslPems[CFSSL_CSRS]!, cfsslPems.slice(
 
 // ---- report ------------------------------------------------------------------------------------
 const joinsPerS = N / allReadyS;
-const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
-/** Counts grouped by `key`, largest first. */
-function summarise(m: Map<string, number>, key: (k: string) => string): string {
-  const g = new Map<string, number>();
-  for (const [k, n] of m) g.set(key(k), (g.get(key(k)) ?? 0) + n);
-  return [...g]
-    .sort((a, b) => b[1] - a[1])
-    .map(([k, n]) => `${k} ${f(n)}`)
-    .join(', ');
-}
-const notOk = new Map([...apiReqJoin].filter(([k]) => !/ 2\d\d$/.test(k)));
+const notOk = notSuccessful(apiReqJoin);
 
 const rows: [string, string, string][] = [
   ['all Ready', `${f(allReadyS, 2)} s`, 'target ≤ 10 s at N = 1,000'],

@@ -90,6 +90,22 @@ export function countsSince(before: Map<string, number>, after: Map<string, numb
   return out;
 }
 
+export const total = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+
+/** Counts grouped by `key`, largest first: "POST 6,000, PUT 5,000". */
+export function summarise(m: Map<string, number>, key: (k: string) => string): string {
+  const g = new Map<string, number>();
+  for (const [k, n] of m) g.set(key(k), (g.get(key(k)) ?? 0) + n);
+  return [...g]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${f(n)}`)
+    .join(', ');
+}
+
+/** The apiserverRequests keys whose code is not 2xx. */
+export const notSuccessful = (m: Map<string, number>): Map<string, number> =>
+  new Map([...m].filter(([k]) => !/ 2\d\d$/.test(k)));
+
 export async function until<T>(what: string, ms: number, fn: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
