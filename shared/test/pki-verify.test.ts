@@ -143,6 +143,25 @@ describe('verifyCertificate', () => {
     });
     assert.equal(r.ok && r.chain.map((x) => x.subject.commonName).join('>'), 'l>inter>v-ca');
     assert.equal(verifyCertificate(c, { roots: [ca.certificate], now }).ok, false);
+    // As a TLS stack hands the chain over: the anchor it verified with appended. The root among the
+    // intermediates changes nothing; the real intermediate is still followed.
+    const appended = verifyCertificate(c, {
+      roots: [ca.certificate],
+      intermediates: [interCa.certificate, ca.certificate],
+      now,
+      usage: 'clientAuth',
+    });
+    assert.equal(appended.ok && appended.chain.map((x) => x.subject.commonName).join('>'), 'l>inter>v-ca');
+    const direct = parseCertificatePem(leaf(DAY, now, { usages: ['client auth'] }).pem);
+    const rootOnly = verifyCertificate(direct, { roots: [ca.certificate], intermediates: [ca.certificate], now });
+    assert.equal(rootOnly.ok && rootOnly.chain.map((x) => x.subject.commonName).join('>'), 'x>v-ca');
+    const otherRoot = (await CertificateAuthority.createSelfSigned({ commonName: 'other', now: T0, validityMs: DAY }))
+      .ca;
+    assert.equal(
+      verifyCertificate(direct, { roots: [otherRoot.certificate], intermediates: [ca.certificate], now }).ok,
+      false,
+      'a CA that is not a root stays an intermediate, and the chain through it still needs a root',
+    );
   });
 });
 

@@ -101,6 +101,11 @@ export function verifyCertificate(leaf: ParsedCertificate, opts: VerifyOptions):
   let budget = MAX_SIGNATURE_CHECKS;
   const isRoot = (c: ParsedCertificate) => opts.roots.some((r) => r.der.equals(c.der));
 
+  // A root among the intermediates (a TLS stack appends the anchor it verified the peer with) can only
+  // repeat a chain found through the root itself: Go's alreadyInChain ends the path through it. Left
+  // in, it cost a second signature check per verification.
+  const intermediates = (opts.intermediates ?? []).filter((i) => !isRoot(i));
+
   const build = (chain: ParsedCertificate[]): void => {
     const current = chain[chain.length - 1]!;
     if (chain.length > MAX_CHAIN_LENGTH) return;
@@ -119,7 +124,7 @@ export function verifyCertificate(leaf: ParsedCertificate, opts: VerifyOptions):
       else build([...chain, cand]);
     };
     for (const r of opts.roots) consider(r, true);
-    for (const i of opts.intermediates ?? []) consider(i, false);
+    for (const i of intermediates) consider(i, false);
   };
 
   if (isRoot(leaf)) chains.push([leaf]);
