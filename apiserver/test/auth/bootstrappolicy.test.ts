@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ClusterRole, PolicyRule } from '@mkube/shared/api';
+import type { ClusterRole, ClusterRoleBinding, PolicyRule, Subject } from '@mkube/shared/api';
 import { createLogger } from '@mkube/shared/log';
 import { reconcileBootstrapPolicy } from '../../src/auth/bootstrappolicy/index.ts';
 import { missingRules } from '../../src/auth/rbac/escalation.ts';
@@ -84,6 +84,34 @@ describe('default policy', () => {
       await reconcileBootstrapPolicy(regs, log);
       assert.equal(((await roles().get('', 'system:basic-user')) as ClusterRole).rules?.length, 2);
       assert.deepEqual(((await roles().get('', 'system:discovery')) as ClusterRole).rules, []);
+    });
+
+    it("names, and keeps, the controller-manager user an earlier mkube added to a controller's binding", async () => {
+      const bindings = regs.get('rbac.authorization.k8s.io', 'clusterrolebindings')!;
+      const name = 'system:controller:certificate-controller';
+      const b = (await bindings.get('', name)) as ClusterRoleBinding;
+      const old: Subject = {
+        kind: 'User',
+        apiGroup: 'rbac.authorization.k8s.io',
+        name: 'system:kube-controller-manager',
+      };
+      const withOld: ClusterRoleBinding = { ...b, subjects: [...(b.subjects ?? []), old] };
+      await bindings.update('', name, withOld, '', ctx(), { dryRun: false });
+      const lines: string[] = [];
+      const capture = createLogger({ name: 't', destination: { write: (l: string) => lines.push(l) } as never });
+      await reconcileBootstrapPolicy(regs, capture);
+      const warned = lines.map((l) => JSON.parse(l)).filter((l) => l.level === 40);
+      assert.equal(warned.length, 1, lines.join(''));
+      assert.deepEqual(warned[0].clusterrolebindings, [name]);
+      assert.match(warned[0].msg, /still name User system:kube-controller-manager/);
+      assert.deepEqual(((await bindings.get('', name)) as ClusterRoleBinding).subjects?.at(-1), old, 'not removed');
+      // Put back as the default has it: nothing to say.
+      await bindings.update('', name, { ...b, metadata: { ...b.metadata, resourceVersion: undefined } }, '', ctx(), {
+        dryRun: false,
+      });
+      lines.length = 0;
+      await reconcileBootstrapPolicy(regs, capture);
+      assert.equal(lines.map((l) => JSON.parse(l)).filter((l) => l.level === 40).length, 0, lines.join(''));
     });
 
     it('creates admin, edit and view aggregated, without rules, labelled into each other as upstream', async () => {

@@ -16,7 +16,13 @@ import { DEFAULT_FEATURE_GATE, type FeatureGate } from '@mkube/shared/featuregat
 import type { Logger } from '@mkube/shared/log';
 import type { Registries } from '../../registry/index.js';
 import { apiserverContext } from '../../registry/strategy.js';
-import { CLUSTER_ROLES_TO_AGGREGATE, DEFAULT_ROLE_BINDINGS, DEFAULT_ROLES, defaultClusterPolicy } from './policy.js';
+import {
+  CLUSTER_ROLES_TO_AGGREGATE,
+  DEFAULT_ROLE_BINDINGS,
+  DEFAULT_ROLES,
+  defaultClusterPolicy,
+  RETIRED_CONTROLLER_SUBJECT,
+} from './policy.js';
 
 export {
   aggregateTo,
@@ -34,6 +40,7 @@ export {
   NODE_POD_CERTIFICATE_REQUEST_RULE,
   NODECLIENT,
   PCR_CLEANER,
+  RETIRED_CONTROLLER_SUBJECT,
   SELFNODECLIENT,
 } from './policy.js';
 
@@ -187,6 +194,10 @@ async function primeAggregatedClusterRoles(registries: Registries, log: Logger):
   }
 }
 
+/** A controller's binding: its only subject is the controller's ServiceAccount in kube-system. */
+const isControllerBinding = (b: ClusterRoleBinding): boolean =>
+  b.subjects?.length === 1 && b.subjects[0]!.kind === 'ServiceAccount' && b.subjects[0]!.namespace === 'kube-system';
+
 export async function reconcileBootstrapPolicy(
   registries: Registries,
   log: Logger,
@@ -198,12 +209,23 @@ export async function reconcileBootstrapPolicy(
     const outcome = await reconcile<ClusterRole>(registries, 'clusterroles', r, reconcileClusterRole);
     if (outcome !== 'unchanged') log.info({ clusterrole: r.metadata.name, outcome }, 'bootstrap policy');
   }
+  const retired = canonical(RETIRED_CONTROLLER_SUBJECT);
+  const stillRetired: string[] = [];
   for (const b of policy.clusterRoleBindings) {
     const outcome = await reconcile<ClusterRoleBinding>(registries, 'clusterrolebindings', b, (cur, want) => {
+      if (isControllerBinding(want) && (cur.subjects ?? []).some((s) => canonical(s) === retired)) {
+        stillRetired.push(cur.metadata.name!);
+      }
       const { list, changed } = union(cur.subjects, want.subjects);
       return changed ? { ...cur, subjects: list } : undefined;
     });
     if (outcome !== 'unchanged') log.info({ clusterrolebinding: b.metadata.name, outcome }, 'bootstrap policy');
+  }
+  if (stillRetired.length > 0) {
+    log.warn(
+      { clusterrolebindings: stillRetired },
+      `${stillRetired.length} controller role bindings still name User ${RETIRED_CONTROLLER_SUBJECT.name}, which an earlier mkube added and upstream's policy does not: it may approve and sign certificates. With the controller-manager on --use-service-account-credentials (mkube up's default), remove it: kubectl edit clusterrolebinding <name>`,
+    );
   }
   for (const r of DEFAULT_ROLES) {
     await reconcile<Role>(registries, 'roles', r, (cur, want) => {

@@ -61,6 +61,14 @@ const EVENTS_RULE: PolicyRule = {
  */
 const controllerSubjects = (controller: string): Subject[] => [serviceAccount(controller)];
 
+/**
+ * The controller-manager's user, which mkube's policy before f3943a5 added to every binding built
+ * with controllerSubjects. The reconciler adds subjects and never removes them (as upstream's, which
+ * left the system:nodes group in an upgraded cluster's system:node binding when 1.8 dropped it), so
+ * it says where this one is still found instead of taking it out.
+ */
+export const RETIRED_CONTROLLER_SUBJECT: Subject = user(KCM_USER);
+
 const binding = (name: string, roleName: string, subjects: Subject[], kubeadm = false): ClusterRoleBinding => ({
   apiVersion: `${RBAC}/v1`,
   kind: 'ClusterRoleBinding',
