@@ -102,9 +102,15 @@ export function summarise(m: Map<string, number>, key: (k: string) => string): s
     .join(', ');
 }
 
-/** The apiserverRequests keys whose code is not 2xx. */
-export const notSuccessful = (m: Map<string, number>): Map<string, number> =>
-  new Map([...m].filter(([k]) => !/ 2\d\d$/.test(k)));
+/** The apiserverRequests counts whose code is not 2xx, as "403 GET nodes 5, …", or "none". */
+export function notSuccessful(m: Map<string, number>): string {
+  const failed = new Map([...m].filter(([k]) => !/ 2\d\d$/.test(k)));
+  if (failed.size === 0) return 'none';
+  return summarise(failed, (k) => {
+    const [verb, what, code] = k.split(' ');
+    return `${code} ${verb} ${what}`;
+  });
+}
 
 export async function until<T>(what: string, ms: number, fn: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + ms;
