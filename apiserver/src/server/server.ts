@@ -29,6 +29,7 @@ import {
   x509Authenticator,
 } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
+import { listenBacklog } from '@mkube/shared/net';
 import { LEGACY_TOKEN_LAST_USED_LABEL } from '@mkube/shared/serviceaccount';
 import type { FastifyInstance } from 'fastify';
 import { PolicySource } from '../admission/plugins/validatingadmissionpolicy/index.js';
@@ -683,7 +684,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
         : undefined;
     eventTTL?.start(shutdown.signal);
 
-    await f.listen({ port: config.serving.port, host: config.serving.bindAddress });
+    await f.listen({ port: config.serving.port, host: config.serving.bindAddress, backlog: listenBacklog() });
     const addr = f.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.serving.port;
     log.info({ address: config.serving.bindAddress, port }, 'serving securely');

@@ -13,6 +13,7 @@ import {
   type UserInfo,
 } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
+import { listenBacklog } from '@mkube/shared/net';
 import { serverTLSOptions, type TLSServingOptions } from '@mkube/shared/tls';
 
 /** A named health check; a thrown error or false is a failure. */
@@ -150,7 +151,7 @@ export async function startSecureServer(d: SecureServerDeps): Promise<SecureServ
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(d.port, d.bindAddress, () => {
+    server.listen(d.port, d.bindAddress, listenBacklog(), () => {
       server.off('error', reject);
       resolve();
     });

@@ -7,6 +7,7 @@
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Logger } from '@mkube/shared/log';
+import { listenBacklog } from '@mkube/shared/net';
 import { DEFAULT_MIN_VERSION, serverTLSOptions, type TLSServingOptions } from '@mkube/shared/tls';
 
 const DEFAULT_TLS: TLSServingOptions = {
@@ -99,7 +100,7 @@ export class KubeletListener {
   listen(port: number, address: string): Promise<number> {
     return new Promise((resolve, reject) => {
       this.#front.once('error', reject);
-      this.#front.listen(port, address, () => {
+      this.#front.listen(port, address, listenBacklog(), () => {
         this.#front.off('error', reject);
         const a = this.#front.address();
         resolve(typeof a === 'object' && a ? a.port : port);

@@ -1,2 +1,4 @@
 // IP addresses and CIDR ranges as Go's net package reads and writes them.
+
+export * from './backlog.js';
 export * from './cidr.js';
