@@ -9,6 +9,7 @@
 import { createSign, generateKeyPairSync } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { Node } from '@mkube/shared/api';
 import type { HttpMethod } from '@mkube/shared/client';
@@ -207,9 +208,17 @@ const apiMain0 = mainThreadCpuSeconds(cp.api.pid);
 const kcmMain0 = mainThreadCpuSeconds(cp.kcm.pid);
 const selfMain0 = mainThreadCpuSeconds();
 const apiReq0 = await apiserverRequests(cp.admin);
+// The load generator's own event loop: N kubelets in one process stall it where N processes would not,
+// and a stall holds up handshakes and fires their timeouts.
+const LOOP_RESOLUTION_MS = 10;
+const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+/** The histogram holds the time between its timer's ticks: what exceeds the tick is the delay. */
+const lateMs = (ns: number) => f(Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS));
+loopDelay.enable();
 const t0 = performance.now();
 const joins = await Promise.all(Array.from({ length: N }, (_, i) => identity(i, stop.signal, t0)));
 const allReadyS = (performance.now() - t0) / 1000;
+loopDelay.disable();
 const apiJoinCpu = cpuSeconds(cp.api.pid) - api0;
 const kcmJoinCpu = cpuSeconds(cp.kcm.pid) - kcm0;
 const selfJoin = process.cpuUsage(self0);
@@ -305,6 +314,11 @@ const rows: [string, string, string][] = [
     '  of which main threads',
     `apiserver ${f(apiMain, 1)} s (${f((100 * apiMain) / allReadyS)} % of the time), controller-manager ${f(kcmMain, 1)} s, kubelets ${f(selfMain, 1)} s`,
     'the rest: V8 compiler and GC threads, libuv pool',
+  ],
+  [
+    'kubelets’ event loop delay',
+    `p50 ${lateMs(loopDelay.percentile(50))} ms, p99 ${lateMs(loopDelay.percentile(99))} ms, max ${lateMs(loopDelay.max)} ms`,
+    'the load generator’s own stalls (N kubelets share one process)',
   ],
   [
     'requests during the join',
