@@ -79,6 +79,24 @@ describe('controller-manager --use-service-account-credentials', () => {
     return done;
   };
 
+  /** A Node registered by its kubelet with one InternalIP, and that kubelet's serving CSR for it. */
+  async function servingCsrOfNewNode(name: string, ip: string) {
+    const node = await c.nodeClient(name);
+    await node.resource<Node>({ group: '', version: 'v1', resource: 'nodes' }).create({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name },
+      status: { addresses: [{ type: 'InternalIP', address: ip }] },
+    });
+    const { csr } = await postCsr(node, {
+      cn: `system:node:${name}`,
+      sans: { dnsNames: [name], ipAddresses: [ip] },
+      signerName: 'kubernetes.io/kubelet-serving',
+      usages: ['digital signature', 'server auth'],
+    });
+    return csr;
+  }
+
   before(async () => {
     // startCluster's apiserver signs service-account tokens (the fixture's key).
     // No token cache in the apiserver: a deleted ServiceAccount's token is refused at once.
@@ -172,19 +190,7 @@ describe('controller-manager --use-service-account-credentials', () => {
       caPem: readFileSync(c.fx.pki.caCrt, 'utf8'),
       token: tr.status.token,
     });
-    const node = await c.nodeClient('fresh');
-    await node.resource<Node>({ group: '', version: 'v1', resource: 'nodes' }).create({
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: { name: 'fresh' },
-      status: { addresses: [{ type: 'InternalIP', address: '10.9.0.8' }] },
-    });
-    const { csr } = await postCsr(node, {
-      cn: 'system:node:fresh',
-      sans: { dnsNames: ['fresh'], ipAddresses: ['10.9.0.8'] },
-      signerName: 'kubernetes.io/kubelet-serving',
-      usages: ['digital signature', 'server auth'],
-    });
+    const csr = await servingCsrOfNewNode('fresh', '10.9.0.8');
     const events: string[] = [];
     const handler = servingApprovingHandler(
       asSa,
@@ -259,19 +265,7 @@ describe('controller-manager --use-service-account-credentials', () => {
   });
 
   it("mkube's kubelet-serving approver works as the same ServiceAccount", async () => {
-    const node = await c.nodeClient('srv');
-    await node.resource<Node>({ group: '', version: 'v1', resource: 'nodes' }).create({
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: { name: 'srv' },
-      status: { addresses: [{ type: 'InternalIP', address: '10.9.0.7' }] },
-    });
-    const { csr } = await postCsr(node, {
-      cn: 'system:node:srv',
-      sans: { dnsNames: ['srv'], ipAddresses: ['10.9.0.7'] },
-      signerName: 'kubernetes.io/kubelet-serving',
-      usages: ['digital signature', 'server auth'],
-    });
+    const csr = await servingCsrOfNewNode('srv', '10.9.0.7');
     const done = await waitCsr(c.admin, csr.metadata!.name!, isIssued);
     assert.equal(findCondition(done, 'Approved')?.reason, 'AutoApproved');
     const ok = approvals(done.metadata!.name!).filter((e) => e.responseStatus?.code === 200);
