@@ -9,11 +9,12 @@ const FALLBACK = 511;
 /** The kernel kept the backlog in a uint16 before Linux 4.1, so Go caps it there. */
 const MAX = 65_535;
 
+const SOMAXCONN = '/proc/sys/net/core/somaxconn';
 let cached: number | undefined;
 
 /** net.core.somaxconn (capped at 65,535), read once; 511 where /proc does not say. */
-export function listenBacklog(procFile = '/proc/sys/net/core/somaxconn'): number {
-  if (cached !== undefined && procFile === '/proc/sys/net/core/somaxconn') return cached;
+export function listenBacklog(procFile = SOMAXCONN): number {
+  if (procFile === SOMAXCONN && cached !== undefined) return cached;
   let n = FALLBACK;
   try {
     const v = Number.parseInt(readFileSync(procFile, 'utf8').trim(), 10);
@@ -21,6 +22,6 @@ export function listenBacklog(procFile = '/proc/sys/net/core/somaxconn'): number
   } catch {
     // Not Linux, or /proc not mounted: Node's default.
   }
-  if (procFile === '/proc/sys/net/core/somaxconn') cached = n;
+  if (procFile === SOMAXCONN) cached = n;
   return n;
 }
