@@ -103,7 +103,7 @@ describe('default policy', () => {
       const warned = lines.map((l) => JSON.parse(l)).filter((l) => l.level === 40);
       assert.equal(warned.length, 1, lines.join(''));
       assert.deepEqual(warned[0].clusterrolebindings, [name]);
-      assert.match(warned[0].msg, /still name User system:kube-controller-manager/);
+      assert.match(warned[0].msg, /^a controller role binding still names User system:kube-controller-manager/);
       assert.deepEqual(((await bindings.get('', name)) as ClusterRoleBinding).subjects?.at(-1), old, 'not removed');
       // Put back as the default has it: nothing to say.
       await bindings.update('', name, { ...b, metadata: { ...b.metadata, resourceVersion: undefined } }, '', ctx(), {

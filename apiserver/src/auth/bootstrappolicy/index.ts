@@ -224,7 +224,7 @@ export async function reconcileBootstrapPolicy(
   if (stillRetired.length > 0) {
     log.warn(
       { clusterrolebindings: stillRetired },
-      `${stillRetired.length} controller role bindings still name User ${RETIRED_CONTROLLER_SUBJECT.name}, which an earlier mkube added and upstream's policy does not: it may approve and sign certificates. With the controller-manager on --use-service-account-credentials (mkube up's default), remove it: kubectl edit clusterrolebinding <name>`,
+      `${stillRetired.length === 1 ? 'a controller role binding still names' : `${stillRetired.length} controller role bindings still name`} User ${RETIRED_CONTROLLER_SUBJECT.name}, which an earlier mkube added and upstream's policy does not: it may approve and sign certificates. With the controller-manager on --use-service-account-credentials (mkube up's default), remove it: kubectl edit clusterrolebinding <name>`,
     );
   }
   for (const r of DEFAULT_ROLES) {
