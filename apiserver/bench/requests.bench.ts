@@ -6,7 +6,12 @@
 // printed beside it. Bounded by a global time guard; everything is stopped and removed on exit.
 import type { CertificateSigningRequest } from '@mkube/shared/api';
 import { createClient } from '@mkube/shared/client';
+import { createLogger } from '@mkube/shared/log';
 import { createCsrPem, generateKeyPair } from '@mkube/shared/pki';
+import {
+  getOrCreateServiceAccount,
+  ServiceAccountTokenSource,
+} from '../../controller-manager/src/clientbuilder/tokensource.ts';
 import { benchWork, cpuSeconds, f, runPool, startControlPlane } from '../../shared/bench/controlplane.ts';
 
 const N = Number(process.env.BENCH_REQUESTS ?? 2000);
@@ -20,22 +25,15 @@ await new Promise((r) => {
 });
 await cp.createBootstrapToken('bench0', '0123456789abcdef');
 const token = createClient({ server: cp.origin, caPem: cp.caPem, token: 'bench0.0123456789abcdef' });
-// The controller-manager's certificate controller as kubeadm runs it (--use-service-account-credentials):
-// ServiceAccount kube-system/certificate-controller with a TokenRequest token.
-const SA = 'certificate-controller';
-await cp.admin
-  .request('POST', '/api/v1/namespaces/kube-system/serviceaccounts', {
-    body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: SA, namespace: 'kube-system' } },
-  })
-  .catch((e: { code?: number }) => {
-    if (e.code !== 409) throw e;
-  });
-const tokenRequest = await cp.admin.request<{ status: { token: string } }>(
-  'POST',
-  `/api/v1/namespaces/kube-system/serviceaccounts/${SA}/token`,
-  { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } } },
-);
-const kcm = createClient({ server: cp.origin, caPem: cp.caPem, token: tokenRequest.status.token });
+// The controller-manager's certificate controller as kubeadm runs it (--use-service-account-credentials),
+// through the controller-manager's own code: ServiceAccount kube-system/certificate-controller and its
+// TokenRequest token, fetched before the timed phases.
+const quiet = createLogger({ name: 'bench', destination: { write: () => undefined } as never });
+const SA = { namespace: 'kube-system', serviceAccount: 'certificate-controller' };
+await getOrCreateServiceAccount(cp.admin, SA.namespace, SA.serviceAccount, quiet);
+const tokenSource = new ServiceAccountTokenSource(cp.admin, SA, quiet);
+await tokenSource.get();
+const kcm = createClient({ server: cp.origin, caPem: cp.caPem, credentialProvider: tokenSource });
 const CSRS = { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' } as const;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 

@@ -16,7 +16,7 @@ import { createClient, type KubeClient, Store } from '@mkube/shared/client';
 import { parseFlags } from '@mkube/shared/flags';
 import { issueClient, kubectl } from '../../apiserver/test/server/fixture.ts';
 import { servingApprovingHandler } from '../src/certificates/servingapprover.ts';
-import { ServiceAccountTokenSource } from '../src/clientbuilder/tokensource.ts';
+import { getOrCreateServiceAccount, ServiceAccountTokenSource } from '../src/clientbuilder/tokensource.ts';
 import {
   CONTROLLER_MANAGER_FLAGS,
   loadControllerManagerConfig,
@@ -179,16 +179,16 @@ describe('controller-manager --use-service-account-credentials', () => {
 
   // Before any controller-manager of this suite runs, so that nothing else decides the CSR.
   it('the kubelet-serving approver reads a Node its cache has not seen, as the ServiceAccount', async () => {
-    await sas.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'certificate-controller' } });
-    const tr = await c.admin.request<{ status: { token: string } }>(
-      'POST',
-      '/api/v1/namespaces/kube-system/serviceaccounts/certificate-controller/token',
-      { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } } },
-    );
+    // The controller-manager's own path to the ServiceAccount's token, without its informers.
+    await getOrCreateServiceAccount(c.admin, 'kube-system', 'certificate-controller', quietLog());
     const asSa = createClient({
       server: c.fx.url,
       caPem: readFileSync(c.fx.pki.caCrt, 'utf8'),
-      token: tr.status.token,
+      credentialProvider: new ServiceAccountTokenSource(
+        c.admin,
+        { namespace: 'kube-system', serviceAccount: 'certificate-controller' },
+        quietLog(),
+      ),
     });
     const csr = await servingCsrOfNewNode('fresh', '10.9.0.8');
     const events: string[] = [];

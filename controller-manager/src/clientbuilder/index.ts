@@ -6,7 +6,7 @@
 // role. Informers, leader election and the service-account tokens controller stay on the
 // controller-manager's own client, as upstream's root client builder.
 import { createClient, type KubeClient } from '@mkube/shared/client';
-import type { ResolvedCredentials } from '@mkube/shared/kubeconfig';
+import { anonymousClientOptionsFrom, type ResolvedCredentials } from '@mkube/shared/kubeconfig';
 import type { Logger } from '@mkube/shared/log';
 import { getOrCreateServiceAccount, ServiceAccountTokenSource } from './tokensource.js';
 
@@ -36,17 +36,6 @@ export interface DynamicClientOptions {
   readonly namespace?: string;
 }
 
-/** restclient.AnonymousClientConfig: where and how to connect, without the kubeconfig's user. */
-function anonymous(c: ResolvedCredentials) {
-  return {
-    server: c.server,
-    servers: c.servers,
-    ...(c.caPem ? { caPem: c.caPem } : {}),
-    ...(c.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
-    ...(c.tlsServerName ? { tlsServerName: c.tlsServerName } : {}),
-  };
-}
-
 /** One client per ServiceAccount, made on first use and shared by the controllers that name it. */
 export class DynamicControllerClientBuilder implements ControllerClientBuilder {
   readonly #root: KubeClient;
@@ -72,7 +61,7 @@ export class DynamicControllerClientBuilder implements ControllerClientBuilder {
     if (raced) return raced;
     const log = this.#log.child({ serviceAccount: `${namespace}/${name}` });
     const client = createClient({
-      ...anonymous(this.#opts.credentials),
+      ...anonymousClientOptionsFrom(this.#opts.credentials),
       // serviceaccount.MakeUsername appended, as restclient.AddUserAgent does.
       userAgent: `${this.#opts.userAgent}/system:serviceaccount:${namespace}:${name}`,
       credentialProvider: new ServiceAccountTokenSource(this.#root, { namespace, serviceAccount: name }, log),

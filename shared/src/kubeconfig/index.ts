@@ -1,6 +1,11 @@
 // kubeconfig files: read, validate, resolve to credentials, build and write.
 export { loadKubeconfig, parseKubeconfig } from './parse.js';
-export { clientOptionsFrom, type ResolvedCredentials, resolveCredentials } from './resolve.js';
+export {
+  anonymousClientOptionsFrom,
+  clientOptionsFrom,
+  type ResolvedCredentials,
+  resolveCredentials,
+} from './resolve.js';
 export type {
   ExecApiVersion,
   ExecConfig,

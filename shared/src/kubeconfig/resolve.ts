@@ -40,14 +40,21 @@ export interface ResolvedCredentials {
   clientKeyFile?: string;
 }
 
-/** What a client needs from resolved credentials (fits the client's ClientOptions). */
-export function clientOptionsFrom(c: ResolvedCredentials) {
+/** restclient.AnonymousClientConfig: where and how to connect, without the kubeconfig's user. */
+export function anonymousClientOptionsFrom(c: ResolvedCredentials) {
   return {
     server: c.server,
     servers: c.servers,
     caPem: c.caPem,
     insecureSkipTlsVerify: c.insecureSkipTlsVerify,
     tlsServerName: c.tlsServerName,
+  };
+}
+
+/** What a client needs from resolved credentials (fits the client's ClientOptions). */
+export function clientOptionsFrom(c: ResolvedCredentials) {
+  return {
+    ...anonymousClientOptionsFrom(c),
     clientCertPem: c.clientCertPem,
     clientKeyPem: c.clientKeyPem,
     token: c.token,
