@@ -30,7 +30,7 @@ export const csrStrategy: RESTStrategy<CSR> = {
       spec.extra = Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, [...v]]));
     }
     // Clients cannot create a pre-approved or pre-issued request.
-    csr.status = { conditions: [] };
+    csr.status = {};
   },
   prepareForUpdate(csr: CSR, old: CSR): void {
     csr.spec = copy(old.spec);
