@@ -32,6 +32,7 @@ import { dispatchUnary, type UnaryResponse } from './unary.js';
 
 /** Concurrent streams on the h2 connection; RFC 9113 asks servers to allow at least 100. */
 export const MAX_STREAMS = 100;
+/** undici's connector (HTTP/1.1 servers only) has one deadline for TCP and TLS together: the handshake's. */
 const CONNECT_TIMEOUT_MS = 10_000;
 const KEEP_ALIVE = { keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000 } as const;
 
@@ -151,7 +152,6 @@ class Generation {
         this.#probeSocket = socket;
       },
       unrefWhenIdle: true,
-      connectTimeoutMs: CONNECT_TIMEOUT_MS,
     });
     conn.onClose(() => {
       this.#session = conn.session ?? this.#session;

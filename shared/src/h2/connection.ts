@@ -113,8 +113,19 @@ export interface H2ConnectionOptions {
   readonly onSocket?: (socket: tls.TLSSocket) => void;
   /** The socket keeps the process alive only while requests are open (as undici's idle sockets). */
   readonly unrefWhenIdle?: boolean;
-  /** Ends the connection when the TLS handshake has not finished by then. */
-  readonly connectTimeoutMs?: number;
+  /** Ends the connection when TCP has not connected by then (client-go's dialer: 30 s). */
+  readonly dialTimeoutMs?: number;
+  /** Ends the connection when the TLS handshake has not finished this long after TCP connected (client-go: 10 s). */
+  readonly tlsHandshakeTimeoutMs?: number;
+}
+
+/** client-go's defaults (net.Dialer.Timeout, http.Transport.TLSHandshakeTimeout). */
+export const DIAL_TIMEOUT_MS = 30_000;
+export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** `host:port`, brackets around an IPv6 host, as Go's net.JoinHostPort. */
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** A connect-phase failure with Node's code, so callers map it as a dial error. */
@@ -214,19 +225,23 @@ export class H2Connection {
     opts.onSocket?.(this.#socket);
     this.#socket.setNoDelay(true);
     if (opts.unrefWhenIdle) this.#setRef(false);
-    const timer = setTimeout(
-      () =>
-        this.#fail(
-          new H2Error(
-            'timed out establishing the connection',
-            true,
-            undefined,
-            codeError('connect ETIMEDOUT', 'ETIMEDOUT'),
-          ),
-        ),
-      opts.connectTimeoutMs ?? 10_000,
+    // Two deadlines, as Go's transport: the dial's, then the handshake's from the moment TCP is up,
+    // so a slow accept queue does not eat into the handshake's time (or the other way round).
+    const timeOut = (message: string) => () =>
+      this.#fail(new H2Error(message, true, undefined, codeError(message, 'ETIMEDOUT')));
+    let timer = setTimeout(
+      timeOut(`dial tcp ${hostPort(opts.host, opts.port)}: i/o timeout`),
+      opts.dialTimeoutMs ?? DIAL_TIMEOUT_MS,
     );
     timer.unref();
+    this.#socket.once('connect', () => {
+      clearTimeout(timer);
+      timer = setTimeout(
+        timeOut('net/http: TLS handshake timeout'),
+        opts.tlsHandshakeTimeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS,
+      );
+      timer.unref();
+    });
     const onSession = (session: Buffer): void => {
       this.#session = session;
     };

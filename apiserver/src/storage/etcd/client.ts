@@ -300,6 +300,8 @@ class Member {
       ca: this.tls.ca as string | undefined,
       cert: this.tls.cert as string | undefined,
       key: this.tls.key as string | undefined,
+      // kube-apiserver's etcd3 client dials with a 20 s timeout.
+      dialTimeoutMs: 20_000,
     });
     this.conn = conn;
     conn.onClose(() => this.dropConn(conn));
