@@ -47,14 +47,16 @@ describe('controller-manager: CSR approving and signing', () => {
     return { pem, cert: parseCertificatePem(pem), file };
   }
 
-  it('approves and issues a kubelet client CSR posted with a bootstrap token, well under a second', async () => {
+  it('approves and issues a kubelet client CSR posted with a bootstrap token, from the watch (no resync or retry wait)', async () => {
     const tok = cl.tokenClient('abcdef.0123456789abcdef');
     const t0 = Date.now();
     const { csr } = await postCsr(tok, { cn: 'system:node:x' });
     assert.equal(csr.spec.username, 'system:bootstrap:abcdef');
     const done = await waitCsr(cl.admin, csr.metadata!.name!, decided);
+    // The figure is the benchmarks' (bench:csr prints p50 and p99); this bound only catches a path
+    // that waits for a resync or a run of retries instead of the watch, not a busy machine.
     const ms = Date.now() - t0;
-    assert.ok(ms < 1000, `took ${ms} ms`);
+    assert.ok(ms < 5_000, `took ${ms} ms`);
     const approved = findCondition(done, 'Approved');
     assert.equal(approved?.reason, 'AutoApproved');
     assert.equal(approved?.message, 'Auto approving kubelet client certificate after SubjectAccessReview.');
