@@ -13,7 +13,13 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { Node } from '@mkube/shared/api';
 import type { HttpMethod } from '@mkube/shared/client';
-import { type ClientOptions, KubeClient, type RequestOptions, type WatchRequestOptions } from '@mkube/shared/client';
+import {
+  ClientError,
+  type ClientOptions,
+  KubeClient,
+  type RequestOptions,
+  type WatchRequestOptions,
+} from '@mkube/shared/client';
 import { createLogger } from '@mkube/shared/log';
 import { createCsrPem, generateKeyPair } from '@mkube/shared/pki';
 import { pool, runLoad } from '../../apiserver/bench/load.ts';
@@ -58,8 +64,10 @@ const STEADY_S = Number(argv.steady);
 const w = benchWork('scale', Math.max(300_000, N * 400));
 const quiet = createLogger({ name: 'kubelet', destination: { write: () => undefined } as never });
 
-// Requests by verb, counted where the kubelets send them.
+// Requests by verb, counted where the kubelets send them, and those that got no answer at all
+// (timeouts, resets: the client retries them) by what failed.
 const byVerb = new Map<string, number>();
+const unanswered = new Map<string, number>();
 class CountingClient extends KubeClient {
   override request<T = unknown>(method: HttpMethod, path: string, opts?: RequestOptions): Promise<T> {
     const verb =
@@ -73,7 +81,14 @@ class CountingClient extends KubeClient {
             ? 'update'
             : method.toLowerCase();
     byVerb.set(verb, (byVerb.get(verb) ?? 0) + 1);
-    return super.request<T>(method, path, opts);
+    return super.request<T>(method, path, opts).catch((e: unknown) => {
+      if (e instanceof ClientError) {
+        // Go's `Post "<url>": <cause>`: the cause, without the URL.
+        const why = `${verb}: ${e.message.replace(/^\w+ "[^"]*": /, '')}`;
+        unanswered.set(why, (unanswered.get(why) ?? 0) + 1);
+      }
+      throw e;
+    });
   }
   override watch<T>(path: string, opts?: WatchRequestOptions) {
     byVerb.set('watch', (byVerb.get('watch') ?? 0) + 1);
@@ -196,6 +211,7 @@ await until(`${WARMUP} warm-up nodes Ready`, 120_000, async () => {
 });
 warmStop.abort();
 byVerb.clear();
+unanswered.clear();
 
 process.stdout.write(`bench:scale: ${N} kubelets joining at once…\n`);
 const stop = new AbortController();
@@ -226,6 +242,7 @@ const apiMain = mainThreadCpuSeconds(cp.api.pid) - apiMain0;
 const kcmMain = mainThreadCpuSeconds(cp.kcm.pid) - kcmMain0;
 const selfMain = mainThreadCpuSeconds() - selfMain0;
 const verbsAtJoin = new Map(byVerb);
+const unansweredAtJoin = [...unanswered].sort((a, b) => b[1] - a[1]);
 const apiReqJoin = countsSince(apiReq0, await apiserverRequests(cp.admin));
 process.stdout.write(
   `bench:scale: all ${N} Ready in ${f(allReadyS, 2)} s; ${STEADY_S} s of steady state, then the baselines…\n`,
@@ -327,6 +344,11 @@ const rows: [string, string, string][] = [
       .map(([v, n]) => `${v} ${n}`)
       .join(', '),
     `${f([...verbsAtJoin.values()].reduce((a, b) => a + b, 0) / allReadyS)} req/s`,
+  ],
+  [
+    '  of which got no answer',
+    unansweredAtJoin.length ? unansweredAtJoin.map(([why, n]) => `${f(n)} ${why}`).join('; ') : 'none',
+    'failed before any HTTP status (the kubelet retries them)',
   ],
   [
     'apiserver requests during the join',
