@@ -28,8 +28,8 @@ after(() => {
   for (const c of children) c.kill('SIGKILL');
 });
 
-/** A TLS server (h2 by ALPN) in its own process, listening with an accept queue of one, then stopped. */
-async function stoppedServer(): Promise<{ port: number; child: ChildProcess; sockets: net.Socket[] }> {
+/** A TLS server (h2 by ALPN) in its own process, listening with an accept queue of one. */
+async function serverProcess(): Promise<{ port: number; child: ChildProcess }> {
   const script = `
     const tls = require('node:tls');
     const s = tls.createServer({ cert: process.env.CERT, key: process.env.KEY, ALPNProtocols: ['h2'] }, () => {});
@@ -43,6 +43,12 @@ async function stoppedServer(): Promise<{ port: number; child: ChildProcess; soc
     child.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
     child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
   });
+  return { port, child };
+}
+
+/** That server, stopped, with its accept queue full. */
+async function stoppedServer(): Promise<{ port: number; child: ChildProcess; sockets: net.Socket[] }> {
+  const { port, child } = await serverProcess();
   child.kill('SIGSTOP');
   // Fill the accept queue: the first connections complete in the kernel, the rest hang.
   const sockets: net.Socket[] = [];
@@ -59,7 +65,7 @@ async function stoppedServer(): Promise<{ port: number; child: ChildProcess; soc
   return { port, child, sockets };
 }
 
-const dial = (port: number, dialTimeoutMs: number, tlsHandshakeTimeoutMs: number) =>
+const dial = (port: number, dialTimeoutMs: number, tlsHandshakeTimeoutMs: number, onSocket?: (s: net.Socket) => void) =>
   new H2Connection({
     host: '127.0.0.1',
     port,
@@ -67,6 +73,7 @@ const dial = (port: number, dialTimeoutMs: number, tlsHandshakeTimeoutMs: number
     ca: pem.ca,
     dialTimeoutMs,
     tlsHandshakeTimeoutMs,
+    ...(onSocket ? { onSocket } : {}),
   });
 
 describe('H2Connection connect deadlines', { timeout: 30_000 }, () => {
@@ -98,6 +105,27 @@ describe('H2Connection connect deadlines', { timeout: 30_000 }, () => {
     } finally {
       c.close();
       for (const s of sockets) s.destroy();
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('a deadline that passes while this process is busy: what arrived meanwhile is read first', async () => {
+    // The ClientHello is out when TCP connects; then this process stalls for 1 s (as a load
+    // generator's event loop does), while the server, another process, answers at once. The
+    // 300 ms deadline has passed when the loop runs again, but the answer is already here.
+    const { port, child } = await serverProcess();
+    const c = dial(port, 5_000, 300, (socket) =>
+      socket.once('connect', () =>
+        setImmediate(() => {
+          const end = Date.now() + 1_000;
+          while (Date.now() < end) {}
+        }),
+      ),
+    );
+    try {
+      await c.connected;
+    } finally {
+      c.close();
       child.kill('SIGKILL');
     }
   });

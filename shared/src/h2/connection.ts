@@ -123,6 +123,31 @@ export interface H2ConnectionOptions {
 export const DIAL_TIMEOUT_MS = 30_000;
 export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
+/**
+ * A connect deadline that is checked after the I/O that arrived before it was read: timers run
+ * before I/O when an event loop comes back from a stall (a busy load generator, a long GC), and a
+ * handshake whose answer is already in the socket must not fail for this process's own delay.
+ */
+class Deadline {
+  #cancelled = false;
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(onExpiry: () => void, ms: number) {
+    this.#timer = setTimeout(() => {
+      // setImmediate runs after the loop's poll phase, where the socket's pending data is read.
+      setImmediate(() => {
+        if (!this.#cancelled) onExpiry();
+      });
+    }, ms);
+    this.#timer.unref();
+  }
+
+  cancel(): void {
+    this.#cancelled = true;
+    clearTimeout(this.#timer);
+  }
+}
+
 /** `host:port`, brackets around an IPv6 host, as Go's net.JoinHostPort. */
 function hostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
@@ -227,20 +252,16 @@ export class H2Connection {
     if (opts.unrefWhenIdle) this.#setRef(false);
     // Two deadlines, as Go's transport: the dial's, then the handshake's from the moment TCP is up,
     // so a slow accept queue does not eat into the handshake's time (or the other way round).
-    const timeOut = (message: string) => () =>
-      this.#fail(new H2Error(message, true, undefined, codeError(message, 'ETIMEDOUT')));
-    let timer = setTimeout(
-      timeOut(`dial tcp ${hostPort(opts.host, opts.port)}: i/o timeout`),
+    let deadline = new Deadline(
+      () => this.#timeOut(`dial tcp ${hostPort(opts.host, opts.port)}: i/o timeout`),
       opts.dialTimeoutMs ?? DIAL_TIMEOUT_MS,
     );
-    timer.unref();
     this.#socket.once('connect', () => {
-      clearTimeout(timer);
-      timer = setTimeout(
-        timeOut('net/http: TLS handshake timeout'),
+      deadline.cancel();
+      deadline = new Deadline(
+        () => this.#timeOut('net/http: TLS handshake timeout'),
         opts.tlsHandshakeTimeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS,
       );
-      timer.unref();
     });
     const onSession = (session: Buffer): void => {
       this.#session = session;
@@ -248,13 +269,13 @@ export class H2Connection {
     const onData = (d: Buffer): void => this.#read(d);
     const onError = (e: Error): void => this.#fail(new H2Error(e.message, !this.#reached, undefined, e));
     const onClose = (): void => {
-      clearTimeout(timer);
+      deadline.cancel();
       this.#fail(
         new H2Error('Connection dropped', !this.#reached, undefined, codeError('socket hang up', 'ECONNRESET')),
       );
     };
     this.#socket.once('secureConnect', () => {
-      clearTimeout(timer);
+      deadline.cancel();
       const agreed = this.#socket.alpnProtocol;
       if (agreed !== 'h2') {
         const err = new H2Error(`the server did not agree to HTTP/2 (ALPN: ${agreed || 'none'})`, true);
@@ -766,6 +787,11 @@ export class H2Connection {
     b.writeUInt32BE(code, 4);
     this.#frame(FRAME.GOAWAY, 0, 0, b);
     this.#flush();
+  }
+
+  /** A connect deadline passed: the connection fails as unsent, with Go's message and Node's code. */
+  #timeOut(message: string): void {
+    this.#fail(new H2Error(message, true, undefined, codeError(message, 'ETIMEDOUT')));
   }
 
   /** Ends the connection: every open or queued request fails with `err` (queued ones unsent). */
