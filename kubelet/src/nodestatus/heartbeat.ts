@@ -1,6 +1,7 @@
 // The kubelet's node loop once it has a client: register the Node (retrying while the apiserver is
-// away), then keep the heartbeat — the Lease every quarter of its duration, the status when it
-// changes (Ready flips when the serving certificate arrives) and once per report interval.
+// away), then keep the heartbeat — the Lease every quarter of its duration, the Node read every
+// status period and its status written when it differs (Ready flips when the serving certificate
+// arrives; someone else wrote Unknown) and once per report interval.
 import { sleep } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import type { NodeLease } from '../nodelease/lease.js';
@@ -39,7 +40,8 @@ export async function runHeartbeat(o: HeartbeatOptions): Promise<void> {
   if (signal.aborted) return;
   await o.onRegistered?.();
   let nextLease = 0;
-  let nextStatus = 0;
+  // register() has just written the status: the next read is a period away.
+  let nextStatus = Date.now() + o.statusEveryMs;
   let wasReady = false;
   // Failures back off, as upstream's backoffEnsureLease (doubling to 7 s) and its node status retries
   // (at most one status period apart): a kubelet whose Node was deleted keeps trying, but quietly.

@@ -1,8 +1,11 @@
 // Node registration and status, as the kubelet's registerWithAPIServer and updateNodeStatus do:
 // create the Node (or adopt the existing one), and keep its status — addresses, the kubelet's port,
-// capacity, and the Ready condition — current. Status is written when it changed and at least once
-// per report interval, so the lease alone carries the heartbeat in between.
+// capacity, and the Ready condition — current. Every status period the Node is read, and its status
+// is written when it differs from the kubelet's (someone else's change included: the node
+// controller's Ready=Unknown) and at least once per report interval, so the lease alone carries the
+// heartbeat in between.
 import { cpus, type as osType, release, totalmem } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
 import { metaTime, type Node, type NodeAddress, type NodeCondition } from '@mkube/shared/api';
 import { isAlreadyExists, isConflict } from '@mkube/shared/apierrors';
 import type { KubeClient } from '@mkube/shared/client';
@@ -64,10 +67,22 @@ export function nodeStatusEvents(before: readonly NodeCondition[] | undefined, a
   return events;
 }
 
+/**
+ * Whether a status write would change what is stored (upstream's nodeStatusHasChanged): heartbeat
+ * times aside, every condition, address, capacity and the kubelet's endpoint and info.
+ */
+export function nodeStatusChanged(stored: Node['status'], next: Node['status']): boolean {
+  const comparable = (st: Node['status']) => ({
+    ...st,
+    conditions: (st?.conditions ?? []).map((c) => [c.type, c.status, c.reason, c.message]),
+  });
+  return !isDeepStrictEqual(comparable(stored), comparable(next));
+}
+
 export class NodeStatusManager {
   #lastReport = 0;
-  #lastDigest = '';
-  #last: Node | undefined;
+  /** spec.unschedulable as last seen (upstream's lastNodeUnschedulable starts false). */
+  #unschedulable = false;
 
   constructor(
     private readonly client: () => KubeClient,
@@ -159,31 +174,27 @@ export class NodeStatusManager {
   }
 
   /**
-   * Writes status when it changed or the report interval passed (then with a fresh GET, so a
-   * condition someone else set — the node controller's Unknown — is overwritten). In between, no
-   * request at all: the Lease carries the heartbeat, as upstream's kubelet does.
+   * Reads the Node and writes its status when it differs from the kubelet's (a condition someone
+   * else set — the node controller's Unknown — is overwritten) or the report interval passed, as
+   * upstream's tryUpdateNodeStatus; a change of spec.unschedulable is recorded as an event
+   * (NodeSchedulable or NodeNotSchedulable, upstream's recordNodeSchedulableEvent).
    */
   async sync(signal: AbortSignal, force = false): Promise<void> {
-    const local = this.#status(this.#last);
-    const digest = JSON.stringify({
-      ...local,
-      conditions: local?.conditions?.map((c) => [c.type, c.status, c.message]),
-    });
     const due = Date.now() - this.#lastReport >= (this.o.reportIntervalMs ?? 60_000);
-    if (!force && !due && digest === this.#lastDigest) return;
     const nodes = this.client().resource<Node>(NODES);
     for (let attempt = 0; attempt < 5; attempt++) {
       const cur = await nodes.get(this.o.nodeName, { signal });
+      const unschedulable = cur.spec?.unschedulable === true;
+      if (unschedulable !== this.#unschedulable) {
+        this.#unschedulable = unschedulable;
+        this.o.recordEvent?.(unschedulable ? 'NodeNotSchedulable' : 'NodeSchedulable');
+      }
+      const next = this.#status(cur);
+      if (!force && !due && !nodeStatusChanged(cur.status, next)) return;
       try {
-        this.#last = await nodes.updateSubresource(
-          this.o.nodeName,
-          'status',
-          { ...cur, status: this.#status(cur) },
-          { signal },
-        );
-        this.#record(cur.status?.conditions, this.#last?.status?.conditions);
+        const written = await nodes.updateSubresource(this.o.nodeName, 'status', { ...cur, status: next }, { signal });
+        this.#record(cur.status?.conditions, written.status?.conditions);
         this.#lastReport = Date.now();
-        this.#lastDigest = digest;
         return;
       } catch (e) {
         if (!isConflict(e)) throw e;
