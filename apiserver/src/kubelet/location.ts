@@ -1,8 +1,8 @@
 // Where a node's kubelet listens: the first Node address of a preferred type and the kubelet port
 // (k8s.io/kubernetes pkg/kubelet/client NodeConnectionInfoGetter, util/node GetPreferredNodeAddress).
 
-import { isIP } from 'node:net';
 import type { Node } from '@mkube/shared/api';
+import { joinHostPort } from '@mkube/shared/net';
 import { BackendError } from './errors.js';
 
 export const DEFAULT_KUBELET_PORT = 10250;
@@ -14,10 +14,6 @@ export interface KubeletLocation {
   readonly hostPort: string;
 }
 
-export function hostPort(host: string, port: number): string {
-  return `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
-}
-
 /** Throws a 500 "no preferred addresses found; …" as upstream when no address has a preferred type. */
 export function kubeletLocation(node: Node, preferred: readonly string[], portOverride?: number): KubeletLocation {
   const addresses = node.status?.addresses ?? [];
@@ -26,7 +22,7 @@ export function kubeletLocation(node: Node, preferred: readonly string[], portOv
     if (a) {
       const fromNode = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
       const port = portOverride ?? (fromNode && fromNode > 0 ? fromNode : DEFAULT_KUBELET_PORT);
-      return { host: a.address, port, hostPort: hostPort(a.address, port) };
+      return { host: a.address, port, hostPort: joinHostPort(a.address, port) };
     }
   }
   // Go's %v of []NodeAddress.

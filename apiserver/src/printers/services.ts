@@ -3,6 +3,7 @@
 // kube-apiserver's TableConvertor always prints wide, so Selector is always a cell and load-balancer
 // addresses are never clipped to 16 characters.
 import type { EndpointSubset, Endpoints, LoadBalancerIngress, Service, ServicePort } from '@mkube/shared/api';
+import { joinHostPort } from '@mkube/shared/net';
 import { timestampSince } from './duration.js';
 import { AGE_COLUMN, col, NAME_COLUMN, type Printer, printer } from './types.js';
 
@@ -14,11 +15,6 @@ function formatLabels(labels: Readonly<Record<string, string>> | undefined): str
   const pairs = Object.entries(labels ?? {}).map(([k, v]) => `${k}=${v}`);
   pairs.sort();
   return pairs.length ? pairs.join(',') : '<none>';
-}
-
-/** Go's net.JoinHostPort: an IPv6 host (any host with a colon) is bracketed. */
-function joinHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** Distinct ingress IPs (else hostnames), sorted (sets.String.List), joined by ",". */

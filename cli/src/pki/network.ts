@@ -1,6 +1,5 @@
 // Addresses the PKI is derived from: the first Service IP of a CIDR, host:port endpoints.
-import { isIP } from 'node:net';
-import { type Cidr, ipAt, parseCidr } from '@mkube/shared/net';
+import { type Cidr, ipAt, joinHostPort, parseCidr } from '@mkube/shared/net';
 import { CliError } from '../command.js';
 
 /** The first usable address of the Service CIDR (10.96.0.0/12 → 10.96.0.1), as kubeadm computes it. */
@@ -26,5 +25,5 @@ export function parseEndpoint(value: string, defaultPort: number, flag: string):
 }
 
 export function hostPortUrl(host: string, port: number): string {
-  return `https://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
+  return `https://${joinHostPort(host, port)}`;
 }

@@ -11,6 +11,7 @@
 // or on a connection that never finished its TLS handshake — fails `unsent`, so a caller may
 // safely send it again elsewhere.
 import tls, { type PeerCertificate, type SecureContext } from 'node:tls';
+import { joinHostPort } from '../net/hostport.js';
 import { encodeHeaders, type HeaderList, HpackDecoder, HpackError } from './hpack.js';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
@@ -148,11 +149,6 @@ class Deadline {
   }
 }
 
-/** `host:port`, brackets around an IPv6 host, as Go's net.JoinHostPort. */
-function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 /** A connect-phase failure with Node's code, so callers map it as a dial error. */
 function codeError(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
@@ -253,7 +249,7 @@ export class H2Connection {
     // Two deadlines, as Go's transport: the dial's, then the handshake's from the moment TCP is up,
     // so a slow accept queue does not eat into the handshake's time (or the other way round).
     let deadline = new Deadline(
-      () => this.#timeOut(`dial tcp ${hostPort(opts.host, opts.port)}: i/o timeout`),
+      () => this.#timeOut(`dial tcp ${joinHostPort(opts.host, opts.port)}: i/o timeout`),
       opts.dialTimeoutMs ?? DIAL_TIMEOUT_MS,
     );
     this.#socket.once('connect', () => {

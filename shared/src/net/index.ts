@@ -2,3 +2,4 @@
 
 export * from './backlog.js';
 export * from './cidr.js';
+export * from './hostport.js';

@@ -1,0 +1,13 @@
+// joinHostPort, as Go's net.JoinHostPort.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { joinHostPort } from '../src/net/index.ts';
+
+describe('joinHostPort', () => {
+  it('brackets a host with a colon (IPv6) and nothing else', () => {
+    assert.equal(joinHostPort('10.0.0.1', 6443), '10.0.0.1:6443');
+    assert.equal(joinHostPort('node1', 10250), 'node1:10250');
+    assert.equal(joinHostPort('::1', 443), '[::1]:443');
+    assert.equal(joinHostPort('fd00::10', '2379'), '[fd00::10]:2379');
+  });
+});
