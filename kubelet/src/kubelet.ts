@@ -366,6 +366,7 @@ export async function startKubelet(cfg: KubeletConfig, opts: KubeletDeps): Promi
       listener.hasCertificate
         ? { ok: true, message: 'kubelet is posting ready status' }
         : { ok: false, message: 'kubelet serving certificate is not yet issued' },
+    reportIntervalMs: cfg.nodeStatusReportFrequencyMs,
     log,
     recordEvent: (event) => recorder.eventFor(nodeRef, 'Normal', event, `Node ${cfg.nodeName} status is now: ${event}`),
   });

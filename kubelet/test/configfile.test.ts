@@ -251,6 +251,29 @@ describe('kubelet --config: start-up errors', () => {
     assert.equal(load([`--config=${file(HEAD)}`]).configFile?.strictError, undefined);
   });
 
+  it('defaults nodeStatusReportFrequency as SetDefaults_KubeletConfiguration: 5m, or a nodeStatusUpdateFrequency the file sets', () => {
+    const report = (args: string[]) => load(args).nodeStatusReportFrequencyMs;
+    assert.equal(report([]), 300_000, 'no file: the v1beta1 default');
+    assert.equal(report([`--config=${file(HEAD)}`]), 300_000);
+    assert.equal(report([`--config=${file(`${HEAD}nodeStatusUpdateFrequency: 20s\n`)}`]), 20_000);
+    assert.equal(report([`--config=${file(`${HEAD}nodeStatusUpdateFrequency: 0s\n`)}`]), 300_000, 'zero is unset');
+    assert.equal(
+      report([`--config=${file(`${HEAD}nodeStatusUpdateFrequency: 20s\nnodeStatusReportFrequency: 1m\n`)}`]),
+      60_000,
+    );
+    // The flag is laid over a file already defaulted: it does not carry the report frequency with it.
+    assert.equal(report([`--config=${file(HEAD)}`, '--node-status-update-frequency=20s']), 300_000);
+    assert.equal(report(['--node-status-update-frequency=20s']), 300_000);
+    // The kubelet has no flag for it: the file is the only way in.
+    assert.throws(() => parseFlags(KUBELET_FLAGS, [...BASE, '--node-status-report-frequency=1m']), /unknown flag/);
+    const neg = file(`${HEAD}nodeStatusReportFrequency: -1m\n`);
+    assert.match(error([`--config=${neg}`]), re(`--config "${neg}": nodeStatusReportFrequency: must be positive`));
+    assert.match(
+      error(['--node-status-update-frequency=-10s']),
+      re('--node-status-update-frequency: must be positive'),
+    );
+  });
+
   it('checks apiVersion, kind and field types', () => {
     assert.match(
       error([`--config=${file('apiVersion: kubelet.config.k8s.io/v1\nkind: KubeletConfiguration\n')}`]),

@@ -109,7 +109,9 @@ export async function startNodeCluster(
         ...nodeArgs(name, rootDir, c.fx.pki.caCrt),
         ...(o.extra ?? []),
       ];
-      const config = loadKubeletConfig(parseFlags(KUBELET_FLAGS, args).flags);
+      // The flags given here win over a --config file among them, as on a command line.
+      const parsed = parseFlags(KUBELET_FLAGS, args);
+      const config = loadKubeletConfig(parsed.flags, parsed.given);
       const kubelet = await startKubelet(config, { log: o.log ?? quiet(), ...(o.clock ? { clock: o.clock } : {}) });
       let stopped = false;
       const k: TestKubelet = {

@@ -3,6 +3,9 @@
 // period, not at the next report; a cordon or uncordon is recorded as NodeNotSchedulable or
 // NodeSchedulable (recordNodeSchedulableEvent); an unchanged status is not written again.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Event, Node } from '@mkube/shared/api';
 import { waitFor } from '../../controller-manager/test/fixture.ts';
@@ -84,8 +87,51 @@ describe('the kubelet reads its Node every status period', { timeout: 120_000 },
 
   it('writes nothing while nothing changed', async () => {
     const rv = (await nodes().get(NODE)).metadata?.resourceVersion;
-    // Three status periods (well inside the 60 s report interval): three reads, no write.
+    // Three status periods (well inside the 5 m report interval): three reads, no write.
     await new Promise((r) => setTimeout(r, 3_500));
     assert.equal((await nodes().get(NODE)).metadata?.resourceVersion, rv);
+  });
+});
+
+describe('nodeStatusReportFrequency from --config', { timeout: 120_000 }, () => {
+  let c: NodeCluster;
+  const dir = mkdtempSync(join(tmpdir(), 'mkube-report-'));
+  const NAME = 'node-report';
+  const heartbeat = async () => {
+    const n = await c.admin.resource<Node>({ group: '', version: 'v1', resource: 'nodes' }).get(NAME);
+    return Date.parse(n.status?.conditions?.find((x) => x.type === 'Ready')?.lastHeartbeatTime ?? '');
+  };
+
+  before(async () => {
+    c = await startNodeCluster();
+  });
+  after(async () => {
+    await c?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes an unchanged status once per report interval, a periodic report at the interval itself', async () => {
+    const config = join(dir, 'config.yaml');
+    writeFileSync(
+      config,
+      'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nnodeStatusUpdateFrequency: 1s\nnodeStatusReportFrequency: 2s\n',
+    );
+    const k = await c.startKubelet(NAME, { extra: [`--config=${config}`] });
+    await k.kubelet.ready;
+    // Ready=True was a change: the next report comes 1–3 s later (upstream's jitter of half an
+    // interval either way); the reports after it, with nothing changed, every 2–3 s (the interval,
+    // seen at the next 1 s status period).
+    const beats: number[] = [await heartbeat()];
+    await waitFor(
+      'three more reports of an unchanged status',
+      async () => {
+        const b = await heartbeat();
+        if (b !== beats.at(-1)) beats.push(b);
+        return beats.length >= 4 ? true : undefined;
+      },
+      20_000,
+    );
+    const gaps = beats.slice(1).map((b, i) => (b - beats[i]!) / 1000);
+    for (const g of gaps.slice(1)) assert.ok(g >= 2 && g <= 5, `report gaps ${gaps.join(', ')} s`);
   });
 });

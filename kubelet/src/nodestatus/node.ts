@@ -2,8 +2,8 @@
 // create the Node (or adopt the existing one), and keep its status — addresses, the kubelet's port,
 // capacity, and the Ready condition — current. Every status period the Node is read, and its status
 // is written when it differs from the kubelet's (someone else's change included: the node
-// controller's Ready=Unknown) and at least once per report interval, so the lease alone carries the
-// heartbeat in between.
+// controller's Ready=Unknown) and at least once per report interval (nodeStatusReportFrequency), so
+// the lease alone carries the heartbeat in between.
 import { cpus, type as osType, release, totalmem } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { metaTime, type Node, type NodeAddress, type NodeCondition } from '@mkube/shared/api';
@@ -28,6 +28,7 @@ export interface NodeStatusOptions {
   readonly port: () => number;
   /** Ready is reported only once the runtime and the serving port are up. */
   readonly ready: () => { ok: boolean; message: string };
+  /** nodeStatusReportFrequency: an unchanged status is written this often (default 5 m). */
   readonly reportIntervalMs?: number;
   readonly log: Logger;
   /** A node status event (NodeReady, NodeHasSufficientMemory…), recorded once the status holding it is written. */
@@ -81,6 +82,12 @@ export function nodeStatusChanged(stored: Node['status'], next: Node['status']):
 
 export class NodeStatusManager {
   #lastReport = 0;
+  /**
+   * Upstream's delayAfterNodeStatusChange: after a write a change caused, the next unchanged report
+   * comes up to half an interval early or late, so kubelets that changed together (a restart, an
+   * outage) do not report together from then on; a periodic report resets it.
+   */
+  #delayAfterChange = 0;
   /** spec.unschedulable as last seen (upstream's lastNodeUnschedulable starts false). */
   #unschedulable = false;
 
@@ -180,7 +187,8 @@ export class NodeStatusManager {
    * (NodeSchedulable or NodeNotSchedulable, upstream's recordNodeSchedulableEvent).
    */
   async sync(signal: AbortSignal, force = false): Promise<void> {
-    const due = Date.now() - this.#lastReport >= (this.o.reportIntervalMs ?? 60_000);
+    const interval = this.o.reportIntervalMs ?? 5 * 60_000;
+    const due = this.#lastReport > 0 && Date.now() - this.#lastReport >= interval + this.#delayAfterChange;
     const nodes = this.client().resource<Node>(NODES);
     for (let attempt = 0; attempt < 5; attempt++) {
       const cur = await nodes.get(this.o.nodeName, { signal });
@@ -190,11 +198,13 @@ export class NodeStatusManager {
         this.o.recordEvent?.(unschedulable ? 'NodeNotSchedulable' : 'NodeSchedulable');
       }
       const next = this.#status(cur);
-      if (!force && !due && !nodeStatusChanged(cur.status, next)) return;
+      const changed = force || nodeStatusChanged(cur.status, next);
+      if (!changed && !due) return;
       try {
         const written = await nodes.updateSubresource(this.o.nodeName, 'status', { ...cur, status: next }, { signal });
         this.#record(cur.status?.conditions, written.status?.conditions);
         this.#lastReport = Date.now();
+        this.#delayAfterChange = changed ? interval * (Math.random() - 0.5) : 0;
         return;
       } catch (e) {
         if (!isConflict(e)) throw e;

@@ -10,6 +10,7 @@ import { DEFAULT_FEATURE_GATE, type FeatureGate, FeatureGateError, parseFeatureG
 import { ConfigError, type ConfigProblem, type FlagValues, readCertificates } from '@mkube/shared/flags';
 import { type TLSServingOptions, tlsServingOptions } from '@mkube/shared/tls';
 import { CONFIG_FLAG, type KubeletConfigFile, readKubeletConfigFile } from './configfile.js';
+import { DEFAULT_NODE_STATUS_REPORT_FREQUENCY_MS, NODE_STATUS_REPORT_FREQUENCY } from './v1beta1.js';
 
 export interface TokenDiscovery {
   readonly token: string;
@@ -53,6 +54,8 @@ export interface KubeletConfig {
   readonly podManifestPath?: string;
   readonly nodeLeaseDurationSeconds: number;
   readonly nodeStatusUpdateFrequencyMs: number;
+  /** nodeStatusReportFrequency (the file only): an unchanged status is still written this often. */
+  readonly nodeStatusReportFrequencyMs: number;
   readonly syncFrequencyMs: number;
   readonly nodeLabels: Readonly<Record<string, string>>;
   readonly verbosity: number;
@@ -173,6 +176,11 @@ export function loadKubeletConfig(cmdline: FlagValues, given: ReadonlySet<string
   if (isIP(address) === 0) bad('address', `${JSON.stringify(address)} is not an IP address`);
 
   if (!((flags['sync-frequency'] as number) > 0)) bad('sync-frequency', 'must be positive');
+  if (!((flags['node-status-update-frequency'] as number) > 0)) bad('node-status-update-frequency', 'must be positive');
+  // Without --config the v1beta1 default stands (upstream defaults before the flag is applied).
+  const reportMs =
+    (flags[NODE_STATUS_REPORT_FREQUENCY] as number | undefined) ?? DEFAULT_NODE_STATUS_REPORT_FREQUENCY_MS;
+  if (!(reportMs > 0)) bad(NODE_STATUS_REPORT_FREQUENCY, 'must be positive');
   const leaseSeconds = flags['node-lease-duration-seconds'] as number;
   if (!(leaseSeconds > 0)) bad('node-lease-duration-seconds', 'must be positive');
 
@@ -228,6 +236,7 @@ export function loadKubeletConfig(cmdline: FlagValues, given: ReadonlySet<string
     ...(str(flags, 'pod-manifest-path') ? { podManifestPath: resolve(str(flags, 'pod-manifest-path')!) } : {}),
     nodeLeaseDurationSeconds: leaseSeconds,
     nodeStatusUpdateFrequencyMs: flags['node-status-update-frequency'] as number,
+    nodeStatusReportFrequencyMs: reportMs,
     syncFrequencyMs: flags['sync-frequency'] as number,
     nodeLabels,
     verbosity: (flags.v as number) ?? 0,

@@ -8,12 +8,14 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { type ConfigProblem, type FlagValues, parseDuration, readFlagFile } from '@mkube/shared/flags';
 import { LineCounter, parseDocument } from 'yaml';
 import {
+  DEFAULT_NODE_STATUS_REPORT_FREQUENCY_MS,
   type FieldType,
   GROUP_VERSION,
   IGNORED_FIELDS,
   KIND,
   MAPPED_FIELDS,
   MAPPED_OBJECTS,
+  NODE_STATUS_REPORT_FREQUENCY,
   READ_ONLY_PORT,
 } from './v1beta1.js';
 
@@ -184,6 +186,14 @@ function decode(file: string, text: string): KubeletConfigFile {
     if (v === undefined && (f.type === 'strings' || f.type === 'boolMap')) v = [];
     values[f.flag] = v;
     fields.set(f.flag, path);
+  }
+  // SetDefaults_KubeletConfiguration: an unset report frequency follows a nodeStatusUpdateFrequency
+  // the file sets (backward compatibility upstream), else 5 m. A --node-status-update-frequency on
+  // the command line does not move it: upstream defaults the file before the flags are laid over it.
+  if (!values[NODE_STATUS_REPORT_FREQUENCY]) {
+    const raw = set.get('nodeStatusUpdateFrequency');
+    const update = raw === undefined ? 0 : decodeField('nodeStatusUpdateFrequency', 'duration', raw, dir);
+    values[NODE_STATUS_REPORT_FREQUENCY] = update || DEFAULT_NODE_STATUS_REPORT_FREQUENCY_MS;
   }
   const readOnlyPort = set.get(READ_ONLY_PORT);
   if (readOnlyPort !== undefined) {

@@ -5,6 +5,11 @@
 export const GROUP_VERSION = 'kubelet.config.k8s.io/v1beta1';
 export const KIND = 'KubeletConfiguration';
 
+/** nodeStatusReportFrequency's key among the flag values: the kubelet has no such flag. */
+export const NODE_STATUS_REPORT_FREQUENCY = 'node-status-report-frequency';
+/** nodeStatusReportFrequency when neither it nor nodeStatusUpdateFrequency is set. */
+export const DEFAULT_NODE_STATUS_REPORT_FREQUENCY_MS = 5 * 60_000;
+
 /** How a field is decoded: its JSON shape, as Go's decoder checks it. */
 export type FieldType = 'string' | 'path' | 'bool' | 'int32' | 'duration' | 'strings' | 'boolMap';
 
@@ -46,6 +51,9 @@ export const MAPPED_FIELDS: Readonly<Record<string, MappedField>> = {
   },
   staticPodPath: { flag: 'pod-manifest-path', type: 'path' },
   nodeStatusUpdateFrequency: { flag: 'node-status-update-frequency', type: 'duration', default: 10_000 },
+  // No flag of its own upstream: the file is the only way to set it (the name stands in for one).
+  // Its default depends on nodeStatusUpdateFrequency's, so the decoder applies it (not `default`).
+  nodeStatusReportFrequency: { flag: NODE_STATUS_REPORT_FREQUENCY, type: 'duration' },
   nodeLeaseDurationSeconds: { flag: 'node-lease-duration-seconds', type: 'int32', default: 40 },
   featureGates: { flag: 'feature-gates', type: 'boolMap' },
   syncFrequency: { flag: 'sync-frequency', type: 'duration', default: 60_000 },
@@ -87,7 +95,6 @@ export const IGNORED_FIELDS: ReadonlySet<string> = new Set([
   'clusterDomain',
   'clusterDNS',
   'streamingConnectionIdleTimeout',
-  'nodeStatusReportFrequency',
   'imageMinimumGCAge',
   'imageMaximumGCAge',
   'imageGCHighThresholdPercent',
