@@ -30,6 +30,7 @@ import { buildKubeletApp } from './server/app.js';
 import { kubeletAuthenticator } from './server/auth.js';
 import { KubeletListener } from './server/listener.js';
 import { KubeletCertificateMetrics } from './server/metrics.js';
+import { ProbeMetrics } from './server/probemetrics.js';
 
 export interface RunningKubelet {
   readonly port: number;
@@ -142,8 +143,10 @@ export async function startKubelet(cfg: KubeletConfig, opts: KubeletDeps): Promi
         onCredentialChange: (uid) => runtime.resyncVolumes(uid),
       })
     : undefined;
+  const probeMetrics = new ProbeMetrics();
   const runtime: ProcessRuntime = new ProcessRuntime({
     nodeName: cfg.nodeName,
+    probeMetrics,
     rootDir: cfg.rootDir,
     hostIP: cfg.nodeIPs[0]!,
     ...(cfg.podManifestPath ? { podManifestPath: cfg.podManifestPath } : {}),
@@ -213,6 +216,7 @@ export async function startKubelet(cfg: KubeletConfig, opts: KubeletDeps): Promi
     runtime,
     rootDir: cfg.rootDir,
     startTime,
+    probeMetrics,
     configz: () => ({
       enableServer: true,
       address: cfg.address,

@@ -20,6 +20,7 @@ import {
   validateObjectMeta,
   validateObjectMetaUpdate,
 } from './objectmeta.js';
+import { validateContainerProbes } from './probe.js';
 import { validateProjectedVolume } from './projected.js';
 import { validatePodSecurityContext, validateSecurityContext } from './security.js';
 
@@ -150,6 +151,12 @@ function validateContainers(
       if (!m.mountPath) errs.push(fieldErrors.required(`${mp}.mountPath`));
     });
     errs.push(...validateSecurityContext(c.securityContext, `${p}.securityContext`));
+    const kind = path.endsWith('initContainers')
+      ? 'init'
+      : path.endsWith('ephemeralContainers')
+        ? 'ephemeral'
+        : 'container';
+    errs.push(...validateContainerProbes(c, p, kind));
   });
   return errs;
 }

@@ -170,6 +170,45 @@ describe('Pod', () => {
     ]);
     assert.deepEqual(msgs(validatePod(pod({ containers: [] }))), ['spec.containers: Required value']);
   });
+  it('probes: one handler, valid ports and headers, thresholds; none on init containers', () => {
+    const p = pod({
+      containers: [
+        {
+          name: 'c',
+          image: 'x',
+          livenessProbe: { successThreshold: 2, exec: { command: [] }, httpGet: { port: 80 } },
+          readinessProbe: {
+            httpGet: {
+              path: '/',
+              port: 'not_a_name',
+              scheme: 'FTP' as 'HTTP',
+              httpHeaders: [{ name: 'X Y', value: '' }],
+            },
+            periodSeconds: -1,
+            terminationGracePeriodSeconds: 5,
+          },
+          startupProbe: { tcpSocket: { port: 70000 }, terminationGracePeriodSeconds: 0 },
+        },
+        { name: 'd', image: 'x', readinessProbe: {}, livenessProbe: { grpc: { port: 0 } } },
+      ],
+      initContainers: [{ name: 'i', image: 'x', livenessProbe: { tcpSocket: { port: 1 } } }],
+    });
+    assert.deepEqual(msgs(validatePod(p)), [
+      'spec.containers[0].livenessProbe.httpGet: Forbidden: may not specify more than 1 handler type',
+      'spec.containers[0].livenessProbe.exec.command: Required value',
+      'spec.containers[0].livenessProbe.successThreshold: Invalid value: 2: must be 1',
+      'spec.containers[0].readinessProbe.httpGet.port: Invalid value: "not_a_name": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)',
+      'spec.containers[0].readinessProbe.httpGet.scheme: Unsupported value: "FTP": supported values: "HTTP", "HTTPS"',
+      "spec.containers[0].readinessProbe.httpGet.httpHeaders[0].name: Invalid value: \"X Y\": a valid HTTP header must consist of alphanumeric characters or '-' (e.g. 'X-Header-Name', regex used for validation is '[-A-Za-z0-9]+')",
+      'spec.containers[0].readinessProbe.periodSeconds: Invalid value: -1: must be greater than or equal to 0',
+      'spec.containers[0].readinessProbe.terminationGracePeriodSeconds: Invalid value: 5: must not be set for readinessProbes',
+      'spec.containers[0].startupProbe.tcpSocket.port: Invalid value: 70000: must be between 1 and 65535, inclusive',
+      'spec.containers[0].startupProbe.terminationGracePeriodSeconds: Invalid value: 0: must be greater than 0',
+      'spec.containers[1].livenessProbe.grpc.port: Invalid value: 0: must be between 1 and 65535, inclusive',
+      'spec.containers[1].readinessProbe: Required value: must specify a handler type',
+      'spec.initContainers[0].livenessProbe: Forbidden: may not be set for init containers without restartPolicy=Always',
+    ]);
+  });
   it('updates may change images only', () => {
     const old = pod({ containers: [{ name: 'c', image: 'a' }], nodeName: 'n1' });
     assert.deepEqual(

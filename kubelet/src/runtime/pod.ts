@@ -19,7 +19,10 @@ import { type ReferenceEventRecorder, referenceOf } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
 import type { ClusterTrustBundleManager } from '../clustertrustbundle/manager.js';
 import type { PodCertificateManager } from '../podcertificate/manager.js';
+import type { ProbeMetrics } from '../server/probemetrics.js';
 import { criLines } from './logs.js';
+import { runProbe } from './prober.js';
+import { ContainerProbes } from './probeworker.js';
 import { procStat } from './proc.js';
 import { EnvConfigError, PodVolumes } from './volumes.js';
 
@@ -45,6 +48,8 @@ interface ContainerRun {
   log?: WriteStream;
   /** Attached clients of the running process (kubectl attach), dropped when it exits. */
   readonly attached: Set<AttachListener>;
+  /** This instance's probes (none without a probe in the spec): started and ready. */
+  probes?: ContainerProbes;
 }
 
 /** One attached client: the process's output as it is written, then its exit. */
@@ -68,6 +73,8 @@ export interface PodVolumeOptions {
   /** Pod certificates for projected volumes (absent: the gate is off, or a static pod). */
   readonly podCertificates?: PodCertificateManager;
   readonly syncFrequencyMs?: number;
+  /** Where the containers' probe runs are counted (/metrics/probes). */
+  readonly probeMetrics?: ProbeMetrics;
 }
 
 export class PodWorker {
@@ -88,6 +95,7 @@ export class PodWorker {
   #lastMountFailure = '';
   /** How often Secrets, ConfigMaps and ClusterTrustBundles are read again (--sync-frequency). */
   readonly #resyncMs: number;
+  readonly #probeMetrics: ProbeMetrics | undefined;
 
   constructor(
     readonly pod: Pod,
@@ -104,6 +112,7 @@ export class PodWorker {
     this.dir = join(rootDir, 'pods', `${m.namespace}_${m.name}_${m.uid}`);
     this.#volumes = new PodVolumes(pod, this.dir, api, hostIP, volumeOpts.trustBundles, volumeOpts.podCertificates);
     this.#resyncMs = volumeOpts.syncFrequencyMs ?? VOLUME_RESYNC_MS;
+    this.#probeMetrics = volumeOpts.probeMetrics;
     for (const c of pod.spec?.containers ?? [])
       this.#runs.set(c.name, {
         spec: c,
@@ -311,6 +320,7 @@ export class PodWorker {
     child.once('exit', (code, signal) =>
       this.#exited(r, code ?? 128 + 9, signal ?? undefined, code === 0 ? 'Completed' : 'Error'),
     );
+    if (child.pid) this.#startProbes(r, child);
     if (child.pid)
       void fsp.writeFile(join(cdir, 'pid'), `${child.pid} ${procStartTime(child.pid) ?? ''}\n`).catch(() => {});
     this.log.info(
@@ -320,8 +330,43 @@ export class PodWorker {
     this.onChange();
   }
 
+  /** The container's probes, for this instance only: a restart starts them again from scratch. */
+  #startProbes(r: ContainerRun, child: ChildProcess): void {
+    const c = r.spec;
+    if (!c.livenessProbe && !c.readinessProbe && !c.startupProbe) return;
+    const labels = {
+      container: c.name,
+      pod: this.name,
+      namespace: this.namespace,
+      podUID: this.pod.metadata?.uid ?? '',
+    };
+    const probes = new ContainerProbes(
+      c,
+      {
+        run: (probe) => runProbe(probe, { container: c, podIP: this.hostIP, cwd: this.dir, env: this.env(c.name) }),
+        event: (type, reason, message) => this.#event(r, type, reason, message),
+        changed: () => this.onChange(),
+        kill: (message, graceMs) => {
+          if (r.child !== child || !child.pid) return;
+          this.#event(r, 'Normal', 'Killing', message);
+          this.log.info({ pod: podKey(this.namespace, this.name), container: c.name }, message);
+          const kill = setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), graceMs);
+          kill.unref();
+          child.once('exit', () => clearTimeout(kill));
+          signalGroup(child.pid, 'SIGTERM');
+        },
+        observed: (type, result, seconds) => this.#probeMetrics?.observe(type, result, labels, seconds),
+      },
+      this.pod.spec?.terminationGracePeriodSeconds ?? 30,
+    );
+    r.probes = probes;
+    probes.start();
+  }
+
   #exited(r: ContainerRun, code: number, signal: string | undefined, reason: string): void {
     if (!r.running && r.child === undefined && r.exited) return;
+    r.probes?.stop();
+    r.probes = undefined;
     r.running = false;
     r.child = undefined;
     r.log?.end();
@@ -380,6 +425,9 @@ export class PodWorker {
     const waits: Promise<void>[] = [];
     for (const r of this.#runs.values()) {
       clearTimeout(r.timer);
+      // A terminating container is not probed (upstream stops liveness and startup, and readiness
+      // has nothing left to gate).
+      r.probes?.stop();
       const child = r.child;
       if (!child?.pid) continue;
       this.#event(r, 'Normal', 'Killing', `Stopping container ${r.spec.name}`);
@@ -424,16 +472,17 @@ export class PodWorker {
           (r.waitingReason === 'CrashLoopBackOff' && r.exited
             ? { terminated: { exitCode: r.exited.code, reason: r.exited.reason, finishedAt: r.exited.finishedAt } }
             : {}),
-        ready: r.running,
+        ready: r.running && (r.probes?.ready ?? true),
         restartCount: r.restartCount,
         image: r.spec.image ?? 'process',
         imageID: '',
         ...(r.child?.pid ? { containerID: `process://${r.child.pid}` } : {}),
-        started: r.running,
+        started: r.running && (r.probes?.started ?? true),
       });
     }
     const all = [...this.#runs.values()];
-    const allRunning = all.length > 0 && all.every((r) => r.running);
+    const unready = cs.filter((c) => !c.ready).map((c) => c.name);
+    const allReady = all.length > 0 && unready.length === 0;
     const policy = this.pod.spec?.restartPolicy ?? 'Always';
     const allDone = all.length > 0 && all.every((r) => !r.running && r.exited && !r.waitingReason);
     let phase: PodStatus['phase'] = 'Pending';
@@ -442,15 +491,29 @@ export class PodWorker {
       phase = all.every((r) => r.exited!.code === 0) ? 'Succeeded' : 'Failed';
     else if (all.some((r) => r.running || r.restartCount > 0 || r.exited)) phase = 'Running';
     const t = now();
-    const cond = (type: string, ok: boolean) =>
-      ({ type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: t }) as const;
+    const cond = (type: string, ok: boolean, reason?: string, message?: string) =>
+      ({
+        type,
+        status: ok ? 'True' : 'False',
+        lastProbeTime: null,
+        lastTransitionTime: t,
+        ...(ok || !reason ? {} : { reason, ...(message ? { message } : {}) }),
+      }) as const;
+    // The status manager's words for containers not ready (GenerateContainersReadyCondition): a pod
+    // in a terminal phase says so instead.
+    const [why, notReady] =
+      phase === 'Succeeded'
+        ? ['PodCompleted', undefined]
+        : phase === 'Failed'
+          ? ['PodFailed', undefined]
+          : ['ContainersNotReady', `containers with unready status: [${unready.join(' ')}]`];
     return {
       phase,
       conditions: [
         cond('PodReadyToStartContainers', true),
         cond('Initialized', true),
-        cond('Ready', allRunning),
-        cond('ContainersReady', allRunning),
+        cond('Ready', allReady, why, notReady),
+        cond('ContainersReady', allReady, why, notReady),
         cond('PodScheduled', true),
       ],
       hostIP: this.hostIP,

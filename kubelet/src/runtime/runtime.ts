@@ -2,6 +2,7 @@
 // --pod-manifest-path (mirrored to the API, as the kubelet does) and API pods bound to this node
 // (a watch on spec.nodeName) — and each gets a PodWorker. Status goes back through pods/status
 // (a mirror pod's for a static pod), written soon after each change, one write per pod at a time.
+
 import { createHash } from 'node:crypto';
 import { promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { parse as parseYaml } from 'yaml';
 import type { ClusterTrustBundleManager } from '../clustertrustbundle/manager.js';
 import { liveNode } from '../nodestatus/livenode.js';
 import type { PodCertificateManager } from '../podcertificate/manager.js';
+import type { ProbeMetrics } from '../server/probemetrics.js';
 import { type PodEventSink, PodWorker, podKey, procStartTime, signalGroup } from './pod.js';
 
 const PODS = { group: '', version: 'v1', resource: 'pods' } as const;
@@ -34,6 +36,8 @@ export interface RuntimeOptions {
   readonly podCertificates?: PodCertificateManager;
   /** --sync-frequency: how often a running pod's API-sourced volumes are read again. */
   readonly syncFrequencyMs?: number;
+  /** Where probe runs are counted (/metrics/probes). */
+  readonly probeMetrics?: ProbeMetrics;
 }
 
 /** Reads the static pod manifests: each becomes `<name>-<node>` with a uid derived from its content. */
@@ -254,6 +258,7 @@ export class ProcessRuntime {
           ...(isStatic || !this.o.trustBundles ? {} : { trustBundles: this.o.trustBundles }),
           ...(isStatic || !this.o.podCertificates ? {} : { podCertificates: this.o.podCertificates }),
           ...(this.o.syncFrequencyMs ? { syncFrequencyMs: this.o.syncFrequencyMs } : {}),
+          ...(this.o.probeMetrics ? { probeMetrics: this.o.probeMetrics } : {}),
         },
       );
       this.#workers.set(uid, w);

@@ -26,6 +26,7 @@ import { EXEC_PROTOCOLS, execParams, failureStatus, runAttach, runExec } from '.
 import type { KubeletListener } from './listener.js';
 import { type MetricsSource, renderMetrics } from './metrics.js';
 import { PORT_FORWARD_PROTOCOL, parsePort, runPortForward } from './portforward.js';
+import type { ProbeMetrics } from './probemetrics.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -43,6 +44,8 @@ export interface KubeletAppDeps {
   readonly configz: () => unknown;
   readonly metrics: MetricsSource;
   readonly startTime: Date;
+  /** The prober's registry, served on /metrics/probes. */
+  readonly probeMetrics?: ProbeMetrics;
   readonly log: Logger;
 }
 
@@ -163,6 +166,10 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
     }
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(renderResourceMetrics(stats));
   });
+
+  app.get('/metrics/probes', async (_req, reply) =>
+    reply.type('text/plain; version=0.0.4; charset=utf-8').send(d.probeMetrics?.render() ?? ''),
+  );
 
   // /logs/ serves the pod log tree read-only (upstream serves the host's /var/log).
   const logsRoot = join(d.rootDir, 'pods');

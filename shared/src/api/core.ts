@@ -297,6 +297,54 @@ export interface Container {
   tty?: boolean;
   resources?: { limits?: ResourceList; requests?: ResourceList };
   securityContext?: SecurityContext;
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+  startupProbe?: Probe;
+}
+
+// Container probes (core/v1 Probe and its handlers): the kubelet runs them; exactly one handler each.
+
+export interface ExecAction {
+  command?: string[];
+}
+
+export interface HTTPHeader {
+  name: string;
+  value: string;
+}
+
+export interface HTTPGetAction {
+  path?: string;
+  /** A number, or the name of one of the container's ports. */
+  port: number | string;
+  /** Defaults to the pod IP. */
+  host?: string;
+  scheme?: 'HTTP' | 'HTTPS';
+  httpHeaders?: HTTPHeader[];
+}
+
+export interface TCPSocketAction {
+  port: number | string;
+  host?: string;
+}
+
+export interface GRPCAction {
+  port: number;
+  /** The service name in the grpc.health.v1 request (empty: the server's overall health). */
+  service?: string;
+}
+
+export interface Probe {
+  exec?: ExecAction;
+  httpGet?: HTTPGetAction;
+  tcpSocket?: TCPSocketAction;
+  grpc?: GRPCAction;
+  initialDelaySeconds?: number;
+  timeoutSeconds?: number;
+  periodSeconds?: number;
+  successThreshold?: number;
+  failureThreshold?: number;
+  terminationGracePeriodSeconds?: number;
 }
 
 // Security contexts (core/v1 SecurityContext, PodSecurityContext and their parts). mkube's kubelet

@@ -1,4 +1,5 @@
 // Strategies of the core/v1 and coordination.k8s.io/v1 kinds mkube serves.
+
 import type {
   ConfigMap,
   Event,
@@ -31,6 +32,7 @@ import {
   validateServiceAccount,
   validateServiceAccountUpdate,
 } from '../../validation/index.js';
+import { defaultProbes } from '../../validation/probe.js';
 import { defaultProjectedSources } from '../../validation/projected.js';
 import type { RESTStrategy, SubresourceStrategy } from '../strategy.js';
 
@@ -200,6 +202,8 @@ export function podStrategyFor(
         pod.spec.serviceAccountName ??= 'default';
         // SetDefaults_PodSpec: what a kubelet waits between SIGTERM and SIGKILL, and what DELETE grants.
         pod.spec.terminationGracePeriodSeconds ??= 30;
+        defaultProbes(pod.spec.containers);
+        defaultProbes(pod.spec.initContainers);
       }
     },
     validate: (o) => [...validatePodCreate(o as Pod), ...privileged(o as Pod)],

@@ -1,0 +1,143 @@
+// Container probes: core/v1's defaults (SetDefaults_Probe, SetDefaults_HTTPGetAction) and
+// validation (validateProbe, validateHandler, and the per-kind rules of validateContainers), with
+// upstream's field paths and messages.
+import type { Container, Probe } from '@mkube/shared/api';
+import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
+import { isValidPortName, regexError } from '@mkube/shared/selectors';
+
+const PORT_RANGE = 'must be between 1 and 65535, inclusive';
+const HTTP_HEADER_NAME = /^[-A-Za-z0-9]+$/;
+const HTTP_HEADER_NAME_MSG = regexError(
+  "a valid HTTP header must consist of alphanumeric characters or '-'",
+  '[-A-Za-z0-9]+',
+  'X-Header-Name',
+);
+const SCHEMES = ['HTTP', 'HTTPS'] as const;
+const HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc'] as const;
+
+const isPortNumber = (p: unknown): boolean => Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535;
+
+/** The v1 defaults of each probe of each container: what `kubectl get -o yaml` then shows. */
+export function defaultProbes(containers: readonly Container[] | undefined): void {
+  for (const c of containers ?? []) {
+    for (const p of [c.livenessProbe, c.readinessProbe, c.startupProbe]) {
+      if (!p) continue;
+      if (!p.timeoutSeconds) p.timeoutSeconds = 1;
+      if (!p.periodSeconds) p.periodSeconds = 10;
+      if (!p.successThreshold) p.successThreshold = 1;
+      if (!p.failureThreshold) p.failureThreshold = 3;
+      if (p.httpGet) {
+        if (!p.httpGet.path) p.httpGet.path = '/';
+        if (!p.httpGet.scheme) p.httpGet.scheme = 'HTTP';
+      }
+    }
+  }
+}
+
+function validatePortNumOrName(port: unknown, path: string): FieldError[] {
+  if (typeof port === 'string') {
+    if (port === '') return [fieldErrors.required(path)];
+    return isValidPortName(port).map((m) => fieldErrors.invalid(path, port, m));
+  }
+  return isPortNumber(port) ? [] : [fieldErrors.invalid(path, port, PORT_RANGE)];
+}
+
+function validateHandler(p: Probe, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const set = HANDLERS.filter((h) => p[h] !== undefined && p[h] !== null);
+  if (set.length === 0) return [fieldErrors.required(path, 'must specify a handler type')];
+  for (const extra of set.slice(1))
+    errs.push(fieldErrors.forbidden(`${path}.${extra}`, 'may not specify more than 1 handler type'));
+  switch (set[0]) {
+    case 'exec':
+      if (!p.exec?.command?.length) errs.push(fieldErrors.required(`${path}.exec.command`));
+      break;
+    case 'httpGet': {
+      const g = p.httpGet!;
+      if (!g.path) errs.push(fieldErrors.required(`${path}.httpGet.path`));
+      errs.push(...validatePortNumOrName(g.port, `${path}.httpGet.port`));
+      if (g.scheme && !(SCHEMES as readonly string[]).includes(g.scheme))
+        errs.push(fieldErrors.notSupported(`${path}.httpGet.scheme`, g.scheme, SCHEMES));
+      (g.httpHeaders ?? []).forEach((h, i) => {
+        if (!HTTP_HEADER_NAME.test(h.name ?? ''))
+          errs.push(fieldErrors.invalid(`${path}.httpGet.httpHeaders[${i}].name`, h.name, HTTP_HEADER_NAME_MSG));
+      });
+      break;
+    }
+    case 'tcpSocket':
+      errs.push(...validatePortNumOrName(p.tcpSocket!.port, `${path}.tcpSocket.port`));
+      break;
+    case 'grpc':
+      if (!isPortNumber(p.grpc!.port)) errs.push(fieldErrors.invalid(`${path}.grpc.port`, p.grpc!.port, PORT_RANGE));
+      break;
+  }
+  return errs;
+}
+
+function validateProbe(p: Probe, path: string): FieldError[] {
+  const errs = validateHandler(p, path);
+  for (const f of [
+    'initialDelaySeconds',
+    'timeoutSeconds',
+    'periodSeconds',
+    'successThreshold',
+    'failureThreshold',
+  ] as const) {
+    const v = p[f];
+    if (v !== undefined && v < 0)
+      errs.push(fieldErrors.invalid(`${path}.${f}`, v, 'must be greater than or equal to 0'));
+  }
+  if (p.terminationGracePeriodSeconds !== undefined && p.terminationGracePeriodSeconds <= 0)
+    errs.push(
+      fieldErrors.invalid(
+        `${path}.terminationGracePeriodSeconds`,
+        p.terminationGracePeriodSeconds,
+        'must be greater than 0',
+      ),
+    );
+  return errs;
+}
+
+/**
+ * A regular container's probes (`initContainer` false): liveness and startup need successThreshold
+ * 1, readiness takes no terminationGracePeriodSeconds. Init and ephemeral containers may have none
+ * (restartable init containers aside, which mkube does not run).
+ */
+export function validateContainerProbes(
+  c: Container,
+  path: string,
+  kind: 'container' | 'init' | 'ephemeral',
+): FieldError[] {
+  const errs: FieldError[] = [];
+  const probes = [
+    ['livenessProbe', c.livenessProbe],
+    ['readinessProbe', c.readinessProbe],
+    ['startupProbe', c.startupProbe],
+  ] as const;
+  for (const [name, p] of probes) {
+    if (!p) continue;
+    if (kind !== 'container') {
+      errs.push(
+        fieldErrors.forbidden(
+          `${path}.${name}`,
+          kind === 'init'
+            ? `may not be set for init containers without restartPolicy=Always`
+            : 'cannot be set for an Ephemeral Container',
+        ),
+      );
+      continue;
+    }
+    errs.push(...validateProbe(p, `${path}.${name}`));
+    if (name !== 'readinessProbe' && p.successThreshold !== undefined && p.successThreshold !== 1)
+      errs.push(fieldErrors.invalid(`${path}.${name}.successThreshold`, p.successThreshold, 'must be 1'));
+    if (name === 'readinessProbe' && p.terminationGracePeriodSeconds !== undefined)
+      errs.push(
+        fieldErrors.invalid(
+          `${path}.${name}.terminationGracePeriodSeconds`,
+          p.terminationGracePeriodSeconds,
+          'must not be set for readinessProbes',
+        ),
+      );
+  }
+  return errs;
+}
