@@ -3,6 +3,7 @@
 // endpoints — pods, configz, metrics, stats, logs, containerLogs and exec on a process pod.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ClusterRoleBinding, Event, Lease, Pod } from '@mkube/shared/api';
@@ -266,6 +267,30 @@ describe('kubelet API (10250)', () => {
       /^# HELP node_cpu_usage_seconds_total \[STABLE\] Cumulative cpu time consumed by the node in core-seconds$/m,
     );
     assert.match(resource, /^resource_scrape_error 0$/m);
+    // cAdvisor's series for the same process group: node ("/"), pod and container ids, cpu="total".
+    const cadvisor = (await curlKubelet(k, '/metrics/cadvisor', opts)).body;
+    const tickerPod = pods.items.find((p: Pod) => p.metadata?.name === 'ticker-node-api') as Pod;
+    const pid = /^process:\/\/(\d+)$/.exec(tickerPod.status?.containerStatuses?.[0]?.containerID ?? '')?.[1];
+    assert.ok(pid, JSON.stringify(tickerPod.status));
+    const podId = `/kubepods/pod${tickerPod.metadata?.uid}`;
+    const cl = `container="main",cpu="total",id="${podId}/${pid}",image="busybox",name="${pid}",namespace="default",pod="ticker-node-api"`;
+    assert.match(cadvisor, new RegExp(`^container_cpu_usage_seconds_total\\{${cl}\\} \\S+ \\d+$`, 'm'));
+    const ml = `container="main",id="${podId}/${pid}",image="busybox",name="${pid}",namespace="default",pod="ticker-node-api"`;
+    const ws = new RegExp(`^container_memory_working_set_bytes\\{${ml}\\} (\\S+) \\d+$`, 'm').exec(cadvisor);
+    assert.ok(Number(ws?.[1]) > 0, cadvisor);
+    assert.match(
+      cadvisor,
+      new RegExp(
+        `^container_memory_working_set_bytes\\{container="",id="${podId}",image="",name="",namespace="default",pod="ticker-node-api"\\} \\d+ \\d+$`,
+        'm',
+      ),
+    );
+    assert.match(
+      cadvisor,
+      /^container_cpu_usage_seconds_total\{container="",cpu="total",id="\/",image="",name="",namespace="",pod=""\} \S+ \d+$/m,
+    );
+    assert.match(cadvisor, new RegExp(`^machine_cpu_cores\\{[^}]*\\} ${cpus().length}$`, 'm'));
+    assert.match(cadvisor, /^# TYPE container_cpu_usage_seconds_total counter$/m);
     const logs = await curlKubelet(k, '/logs/', opts);
     assert.equal(logs.status, 200);
     assert.match(logs.body, /default_ticker-node-api_/);

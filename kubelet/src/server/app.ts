@@ -19,7 +19,8 @@ import type { Logger } from '@mkube/shared/log';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { streamLog } from '../runtime/logs.js';
 import type { ProcessRuntime } from '../runtime/runtime.js';
-import { cpuAndMemoryStats } from '../stats/provider.js';
+import { renderCadvisorMetrics } from '../stats/cadvisormetrics.js';
+import { cpuAndMemoryStats, pidOf } from '../stats/provider.js';
 import { renderResourceMetrics } from '../stats/resourcemetrics.js';
 import { kubeletAttributes, subresourcesFor } from './auth.js';
 import { EXEC_PROTOCOLS, execParams, failureStatus, runAttach, runExec } from './exec.js';
@@ -170,6 +171,17 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
   app.get('/metrics/probes', async (_req, reply) =>
     reply.type('text/plain; version=0.0.4; charset=utf-8').send(d.probeMetrics?.render() ?? ''),
   );
+
+  app.get('/metrics/cadvisor', async (_req, reply) => {
+    const pods = d.runtime.pods();
+    const running = new Map<string, { pid?: number; image: string }>();
+    for (const p of pods)
+      for (const c of p.status?.containerStatuses ?? [])
+        if (c.state?.running)
+          running.set(`${p.metadata?.uid}/${c.name}`, { pid: pidOf(c.containerID), image: c.image });
+    const text = renderCadvisorMetrics(cpuAndMemoryStats(pods), (uid, name) => running.get(`${uid}/${name}`));
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
+  });
 
   // /logs/ serves the pod log tree read-only (upstream serves the host's /var/log).
   const logsRoot = join(d.rootDir, 'pods');

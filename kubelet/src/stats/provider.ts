@@ -83,7 +83,8 @@ function nodeMemory(time: Date): MemoryStats | undefined {
   }
 }
 
-const pidOf = (containerID: string | undefined): number | undefined => {
+/** The process group of a `process://<pid>` container. */
+export const pidOf = (containerID: string | undefined): number | undefined => {
   const m = /^process:\/\/(\d+)$/.exec(containerID ?? '');
   return m ? Number(m[1]) : undefined;
 };
