@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { createClient, type KubeClient } from '../src/client/index.ts';
 import { H2Connection, type H2Error } from '../src/h2/connection.ts';
 import { CertificateAuthority, encodePrivateKeyPem, generateKeyPair } from '../src/pki/index.ts';
 
@@ -142,6 +143,54 @@ describe('H2Connection connect deadlines', { timeout: 30_000 }, () => {
       assert.ok(Date.now() - t0 > 1_000, `connected after ${Date.now() - t0} ms: the dial did not wait`);
     } finally {
       c.close();
+      for (const s of sockets) s.destroy();
+      child.kill('SIGKILL');
+    }
+  });
+});
+
+// The HTTP/1.1 stack (undici's connector, used when a server does not speak h2) has the same two
+// deadlines: its own single one covered TCP and TLS together.
+describe('the HTTP/1.1 client: the same two deadlines', { timeout: 30_000 }, () => {
+  const h1 = (port: number, dialTimeoutMs: number, tlsHandshakeTimeoutMs: number) =>
+    createClient({
+      server: `https://127.0.0.1:${port}`,
+      caPem: pem.ca,
+      allowH2: false,
+      timeoutMs: 5_000,
+      dialTimeoutMs,
+      tlsHandshakeTimeoutMs,
+    });
+  const failure = async (c: KubeClient) => {
+    const t0 = Date.now();
+    const e = await c
+      .resource({ group: '', version: 'v1', resource: 'namespaces' })
+      .get('x')
+      .catch((err) => err);
+    return { message: String((e as Error).message), ms: Date.now() - t0 };
+  };
+
+  it('a server that never answers the handshake: "net/http: TLS handshake timeout"', async () => {
+    const silent = net.createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const c = h1((silent.address() as net.AddressInfo).port, 5_000, 300);
+    try {
+      const f = await failure(c);
+      assert.match(f.message, /net\/http: TLS handshake timeout/);
+      assert.ok(f.ms < 4_000, `failed after ${f.ms} ms`);
+    } finally {
+      await c.close({ graceMs: 0 });
+      silent.close();
+    }
+  });
+
+  it('a full accept queue: "dial tcp …: i/o timeout"', async () => {
+    const { port, child, sockets } = await stoppedServer();
+    const c = h1(port, 400, 60_000);
+    try {
+      assert.match((await failure(c)).message, new RegExp(`dial tcp 127\\.0\\.0\\.1:${port}: i/o timeout`));
+    } finally {
+      await c.close({ graceMs: 0 });
       for (const s of sockets) s.destroy();
       child.kill('SIGKILL');
     }

@@ -62,6 +62,9 @@ export interface ClientOptions extends TlsCredentials {
   readonly allowH2?: boolean;
   /** Connection bound for HTTP/1.1 (one per running request or watch); h2 uses one connection. Default 16. */
   readonly connections?: number;
+  /** Go's dial deadline for a new connection (default 30 s), then its TLS handshake's from TCP up (10 s). */
+  readonly dialTimeoutMs?: number;
+  readonly tlsHandshakeTimeoutMs?: number;
   readonly logger?: ClientLogger;
 }
 
@@ -237,6 +240,8 @@ export class KubeClient {
       clientKeyPem: opts.clientKeyPem,
       allowH2: opts.allowH2 ?? true,
       connections: Math.max(1, Math.floor(opts.connections ?? DEFAULT_CONNECTIONS)),
+      ...(opts.dialTimeoutMs ? { dialTimeoutMs: opts.dialTimeoutMs } : {}),
+      ...(opts.tlsHandshakeTimeoutMs ? { tlsHandshakeTimeoutMs: opts.tlsHandshakeTimeoutMs } : {}),
     };
     this.#endpoints = this.#opts.servers.map((u) => ({ ...u, transport: undefined, downUntil: 0, failures: 0 }));
     // The preferred server's transport is made now, so bad credentials fail here as before.

@@ -19,6 +19,7 @@ import {
 } from 'node:tls';
 import { buildConnector, type Dispatcher, Pool } from 'undici';
 import { H2Connection, H2Error } from '../h2/index.js';
+import { type DialDeadlines, watchDial } from '../net/dialdeadline.js';
 import {
   h2Stream,
   h2Unary,
@@ -32,8 +33,6 @@ import { dispatchUnary, type UnaryResponse } from './unary.js';
 
 /** Concurrent streams on the h2 connection; RFC 9113 asks servers to allow at least 100. */
 export const MAX_STREAMS = 100;
-/** undici's connector (HTTP/1.1 servers only) has one deadline for TCP and TLS together: the handshake's. */
-const CONNECT_TIMEOUT_MS = 10_000;
 const KEEP_ALIVE = { keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000 } as const;
 
 export interface TlsCredentials {
@@ -44,7 +43,7 @@ export interface TlsCredentials {
   readonly clientKeyPem?: string;
 }
 
-export interface TransportOptions extends TlsCredentials {
+export interface TransportOptions extends TlsCredentials, DialDeadlines {
   readonly origin: string;
   readonly allowH2: boolean;
   /** Upper bound of HTTP/1.1 connections (one per in-flight request or watch). */
@@ -146,6 +145,8 @@ class Generation {
       rejectUnauthorized: !this.#opts.insecureSkipTlsVerify,
       checkServerIdentity: verifyHostname,
       alpnProtocols: ['h2', 'http/1.1'],
+      ...(this.#opts.dialTimeoutMs ? { dialTimeoutMs: this.#opts.dialTimeoutMs } : {}),
+      ...(this.#opts.tlsHandshakeTimeoutMs ? { tlsHandshakeTimeoutMs: this.#opts.tlsHandshakeTimeoutMs } : {}),
       ...(this.#session ? { session: this.#session } : {}),
       onSocket: (socket) => leafOnlyForHostnameCheck(socket),
       onOtherProtocol: (socket) => {
@@ -205,7 +206,8 @@ class Generation {
       servername: this.#opts.tlsServerName,
       checkServerIdentity: verifyHostname,
       allowH2,
-      timeout: CONNECT_TIMEOUT_MS,
+      // Its one deadline covers TCP and TLS together; Go's two (dial, then handshake) are set below.
+      timeout: 0,
     });
     // undici's connector returns the socket before its handshake (its types say void): the
     // hostname check is set up there. The h2 probe's socket, when the server chose HTTP/1.1,
@@ -219,7 +221,13 @@ class Generation {
         return;
       }
       const socket: unknown = (connect as (...a: Parameters<typeof connect>) => unknown)(o, cb);
-      if (socket instanceof TLSSocket) leafOnlyForHostnameCheck(socket);
+      if (socket instanceof TLSSocket) {
+        leafOnlyForHostnameCheck(socket);
+        const host = o.hostname.replace(/^\[(.*)\]$/, '$1');
+        watchDial(socket, host, Number(o.port || 443), this.#opts, (message) =>
+          socket.destroy(Object.assign(new Error(message), { code: 'ETIMEDOUT' })),
+        );
+      }
     };
   }
 

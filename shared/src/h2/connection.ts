@@ -11,7 +11,7 @@
 // or on a connection that never finished its TLS handshake — fails `unsent`, so a caller may
 // safely send it again elsewhere.
 import tls, { type PeerCertificate, type SecureContext } from 'node:tls';
-import { joinHostPort } from '../net/hostport.js';
+import { watchDial } from '../net/dialdeadline.js';
 import { encodeHeaders, type HeaderList, HpackDecoder, HpackError } from './hpack.js';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
@@ -120,35 +120,6 @@ export interface H2ConnectionOptions {
   readonly tlsHandshakeTimeoutMs?: number;
 }
 
-/** client-go's defaults (net.Dialer.Timeout, http.Transport.TLSHandshakeTimeout). */
-export const DIAL_TIMEOUT_MS = 30_000;
-export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
-
-/**
- * A connect deadline that is checked after the I/O that arrived before it was read: timers run
- * before I/O when an event loop comes back from a stall (a busy load generator, a long GC), and a
- * handshake whose answer is already in the socket must not fail for this process's own delay.
- */
-class Deadline {
-  #cancelled = false;
-  readonly #timer: NodeJS.Timeout;
-
-  constructor(onExpiry: () => void, ms: number) {
-    this.#timer = setTimeout(() => {
-      // setImmediate runs after the loop's poll phase, where the socket's pending data is read.
-      setImmediate(() => {
-        if (!this.#cancelled) onExpiry();
-      });
-    }, ms);
-    this.#timer.unref();
-  }
-
-  cancel(): void {
-    this.#cancelled = true;
-    clearTimeout(this.#timer);
-  }
-}
-
 /** A connect-phase failure with Node's code, so callers map it as a dial error. */
 function codeError(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
@@ -246,32 +217,20 @@ export class H2Connection {
     opts.onSocket?.(this.#socket);
     this.#socket.setNoDelay(true);
     if (opts.unrefWhenIdle) this.#setRef(false);
-    // Two deadlines, as Go's transport: the dial's, then the handshake's from the moment TCP is up,
-    // so a slow accept queue does not eat into the handshake's time (or the other way round).
-    let deadline = new Deadline(
-      () => this.#timeOut(`dial tcp ${joinHostPort(opts.host, opts.port)}: i/o timeout`),
-      opts.dialTimeoutMs ?? DIAL_TIMEOUT_MS,
-    );
-    this.#socket.once('connect', () => {
-      deadline.cancel();
-      deadline = new Deadline(
-        () => this.#timeOut('net/http: TLS handshake timeout'),
-        opts.tlsHandshakeTimeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS,
-      );
-    });
+    const cancelDeadlines = watchDial(this.#socket, opts.host, opts.port, opts, (message) => this.#timeOut(message));
     const onSession = (session: Buffer): void => {
       this.#session = session;
     };
     const onData = (d: Buffer): void => this.#read(d);
     const onError = (e: Error): void => this.#fail(new H2Error(e.message, !this.#reached, undefined, e));
     const onClose = (): void => {
-      deadline.cancel();
+      cancelDeadlines();
       this.#fail(
         new H2Error('Connection dropped', !this.#reached, undefined, codeError('socket hang up', 'ECONNRESET')),
       );
     };
     this.#socket.once('secureConnect', () => {
-      deadline.cancel();
+      cancelDeadlines();
       const agreed = this.#socket.alpnProtocol;
       if (agreed !== 'h2') {
         const err = new H2Error(`the server did not agree to HTTP/2 (ALPN: ${agreed || 'none'})`, true);

@@ -2,4 +2,5 @@
 
 export * from './backlog.js';
 export * from './cidr.js';
+export * from './dialdeadline.js';
 export * from './hostport.js';
