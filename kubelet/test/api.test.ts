@@ -143,6 +143,13 @@ describe('kubelet API (10250)', () => {
     });
     assert.equal(crashy.status?.phase, 'Running');
     assert.equal(crashy.status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode, 1);
+    // As kuberuntime's doBackOff: the first exit restarts at once, the back-off starts with the second.
+    const looping = crashy.status?.containerStatuses?.[0];
+    assert.equal(looping?.restartCount, 1);
+    assert.equal(
+      looping?.state?.waiting?.message,
+      `back-off 10s restarting failed container=main pod=crashy_default(${crashy.metadata?.uid})`,
+    );
     // Deleting the pod stops it on the node.
     await pods.delete('once');
     await waitFor('pod gone from the kubelet', async () => {

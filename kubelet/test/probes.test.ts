@@ -290,16 +290,18 @@ describe('a kubelet probing its pods', { timeout: 180_000 }, () => {
       return s && !s.state?.running ? s : undefined;
     });
     assert.equal(dead.ready, false);
-    // The back-off is 10 s: then a new instance runs, with probes of its own.
-    const again = await waitFor(
-      'sickly restarted',
-      async () => {
-        const s = (await pods().get('sickly')).status?.containerStatuses?.[0];
-        return s?.restartCount === 1 && s.state?.running ? s : undefined;
-      },
-      25_000,
-    );
+    // The first restart is at once (the back-off starts with the second); the new instance has
+    // probes of its own, which kill it again.
+    const again = await waitFor('sickly restarted', async () => {
+      const s = (await pods().get('sickly')).status?.containerStatuses?.[0];
+      return s?.restartCount === 1 ? s : undefined;
+    });
     assert.ok(again.lastState?.terminated, JSON.stringify(again));
+    const backedOff = await waitFor('sickly in back-off', async () => {
+      const s = (await pods().get('sickly')).status?.containerStatuses?.[0];
+      return s?.state?.waiting?.reason === 'CrashLoopBackOff' ? s : undefined;
+    });
+    assert.equal(backedOff.restartCount, 1);
   });
 
   it('a startup probe holds liveness and readiness back; failing, it kills the container; passing, it lets them run', async () => {

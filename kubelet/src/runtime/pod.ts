@@ -1,7 +1,8 @@
 // One pod of the process runtime: each container's `command` + `args` runs as a child process in
 // the pod's own working directory with the container's env; stdout/stderr go to a CRI-format log
 // file per start (`<n>.log`, n = restart count, so `--previous` reads n-1). Restarts follow the
-// pod's restartPolicy with the kubelet's crash-loop back-off (10 s doubling to 5 min).
+// pod's restartPolicy with the kubelet's crash-loop back-off (the first restart at once, then 10 s
+// doubling to 5 min).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, promises as fsp, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
@@ -43,7 +44,11 @@ interface ContainerRun {
   previous?: ContainerStatus['state'];
   waitingReason?: string;
   waitingMessage?: string;
-  backoffMs: number;
+  /**
+   * The container's entry in the kubelet's flowcontrol.Backoff: the current period and when it was
+   * last moved on (the finish time of the exit it was moved for); none before the first restart.
+   */
+  backoff?: { periodMs: number; updatedAt: number };
   timer?: NodeJS.Timeout;
   log?: WriteStream;
   /** Attached clients of the running process (kubectl attach), dropped when it exits. */
@@ -118,7 +123,6 @@ export class PodWorker {
         spec: c,
         restartCount: 0,
         running: false,
-        backoffMs: BACKOFF_INITIAL_MS,
         attached: new Set(),
       });
   }
@@ -383,30 +387,43 @@ export class PodWorker {
     if (this.#stopping) return;
     const policy = this.pod.spec?.restartPolicy ?? 'Always';
     if (policy === 'Never' || (policy === 'OnFailure' && code === 0)) return;
-    const delay = r.backoffMs;
-    r.backoffMs = Math.min(BACKOFF_MAX_MS, r.backoffMs * 2);
+    // kuberuntime's doBackOff over flowcontrol.Backoff: without an entry (the first exit, or none
+    // moved on for twice the cap) the container starts again at once; otherwise it waits out the
+    // current period from its exit, and the period doubles (10 s … 5 min) when it starts.
+    const finished = Date.now();
+    const entry = r.backoff;
+    if (!entry || finished - entry.updatedAt > 2 * BACKOFF_MAX_MS) {
+      r.backoff = { periodMs: BACKOFF_INITIAL_MS, updatedAt: finished };
+      this.#restart(r);
+      return;
+    }
+    const podRef = `${this.name}_${this.namespace}(${this.pod.metadata?.uid ?? ''})`;
     r.waitingReason = 'CrashLoopBackOff';
-    r.waitingMessage = `back-off ${Math.round(delay / 1000)}s restarting failed container=${r.spec.name} pod=${this.name}`;
-    this.#event(
-      r,
-      'Warning',
-      'BackOff',
-      `Back-off restarting failed container ${r.spec.name} in pod ${this.name}_${this.namespace}(${this.pod.metadata?.uid ?? ''})`,
-    );
+    r.waitingMessage = `back-off ${goSeconds(entry.periodMs)} restarting failed container=${r.spec.name} pod=${podRef}`;
+    this.#event(r, 'Warning', 'BackOff', `Back-off restarting failed container ${r.spec.name} in pod ${podRef}`);
     r.timer = setTimeout(() => {
-      r.previous = {
-        terminated: {
-          exitCode: r.exited!.code,
-          reason: r.exited!.reason,
-          ...(r.exited!.startedAt ? { startedAt: r.exited!.startedAt } : {}),
-          finishedAt: r.exited!.finishedAt,
-        },
-      };
-      r.restartCount++;
-      r.exited = undefined;
-      this.#launch(r);
-    }, delay);
+      r.backoff = { periodMs: Math.min(BACKOFF_MAX_MS, entry.periodMs * 2), updatedAt: finished };
+      this.#restart(r);
+    }, entry.periodMs);
     r.timer.unref();
+  }
+
+  /** The exited instance becomes lastState; a new one starts. */
+  #restart(r: ContainerRun): void {
+    r.timer = undefined;
+    r.waitingReason = undefined;
+    r.waitingMessage = undefined;
+    r.previous = {
+      terminated: {
+        exitCode: r.exited!.code,
+        reason: r.exited!.reason,
+        ...(r.exited!.startedAt ? { startedAt: r.exited!.startedAt } : {}),
+        finishedAt: r.exited!.finishedAt,
+      },
+    };
+    r.restartCount++;
+    r.exited = undefined;
+    this.#launch(r);
   }
 
   /**
@@ -524,6 +541,12 @@ export class PodWorker {
       containerStatuses: cs,
     };
   }
+}
+
+/** Whole seconds as Go's time.Duration prints them (10s, 1m20s, 5m0s). */
+function goSeconds(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${s % 60}s`;
 }
 
 export function signalGroup(pid: number, signal: NodeJS.Signals): void {
