@@ -265,12 +265,18 @@ describe('a kubelet probing its pods', { timeout: 180_000 }, () => {
       ],
       ['False', 'ContainersNotReady', 'containers with unready status: [web]'],
     );
+    // A second later (metav1.Time is whole seconds) the probe passes.
+    await new Promise((r) => setTimeout(r, 1_100));
     await fetch(`http://127.0.0.1:${port}/flip`);
     const ready = await waitFor('gated Ready', async () => {
       const p = await pods().get('gated');
       return condition(p, 'Ready')?.status === 'True' ? p : undefined;
     });
     assert.equal(ready.status?.containerStatuses?.[0]?.ready, true);
+    // Only the conditions that changed have a new transition time.
+    const since = (p: Pod, type: string) => Date.parse(condition(p, type)?.lastTransitionTime ?? '');
+    assert.equal(since(ready, 'PodScheduled'), since(notReady, 'PodScheduled'));
+    assert.ok(since(ready, 'Ready') > since(notReady, 'Ready'));
     assert.equal(condition(ready, 'ContainersReady')?.status, 'True');
     // kubectl shows it as a user would see it.
     const out = await kubectl(c.fx, ['get', 'pod', 'gated', '-o', 'jsonpath={.status.containerStatuses[0].ready}']);

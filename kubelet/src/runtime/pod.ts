@@ -89,6 +89,8 @@ export class PodWorker {
   /** Stopped because the pod is being deleted: its phase becomes terminal once every container has exited. */
   #terminal = false;
   readonly #startTime = now();
+  /** Each pod condition's status and when it took it. */
+  readonly #conditionSince = new Map<string, { status: string; since: string }>();
   readonly #volumes: PodVolumes;
   /** Each container's resolved `valueFrom` variables. */
   readonly #apiEnv = new Map<string, Record<string, string>>();
@@ -507,15 +509,22 @@ export class PodWorker {
     if (allDone && (policy !== 'Always' || this.#terminal))
       phase = all.every((r) => r.exited!.code === 0) ? 'Succeeded' : 'Failed';
     else if (all.some((r) => r.running || r.restartCount > 0 || r.exited)) phase = 'Running';
-    const t = now();
-    const cond = (type: string, ok: boolean, reason?: string, message?: string) =>
-      ({
+    const cond = (type: string, ok: boolean, reason?: string, message?: string) => {
+      const status = ok ? 'True' : 'False';
+      // A condition's transition time moves only when its status does (the status manager keeps it).
+      let seen = this.#conditionSince.get(type);
+      if (seen?.status !== status) {
+        seen = { status, since: now() };
+        this.#conditionSince.set(type, seen);
+      }
+      return {
         type,
-        status: ok ? 'True' : 'False',
+        status,
         lastProbeTime: null,
-        lastTransitionTime: t,
+        lastTransitionTime: seen.since,
         ...(ok || !reason ? {} : { reason, ...(message ? { message } : {}) }),
-      }) as const;
+      } as const;
+    };
     // The status manager's words for containers not ready (GenerateContainersReadyCondition): a pod
     // in a terminal phase says so instead.
     const [why, notReady] =
