@@ -36,6 +36,10 @@ const VOLUME_RESYNC_MS = 60_000;
 
 interface ContainerRun {
   readonly spec: Container;
+  /** An init container: runs to completion, in order, before the regular ones start. */
+  readonly init?: boolean;
+  /** An init container that exited 0: it is not run again. */
+  completed?: boolean;
   child?: ChildProcess;
   restartCount: number;
   startedAt?: string;
@@ -85,6 +89,8 @@ export interface PodVolumeOptions {
 export class PodWorker {
   readonly dir: string;
   readonly #runs = new Map<string, ContainerRun>();
+  /** The init containers, in their order. */
+  readonly #inits: ContainerRun[] = [];
   #stopping = false;
   /** Stopped because the pod is being deleted: its phase becomes terminal once every container has exited. */
   #terminal = false;
@@ -127,6 +133,8 @@ export class PodWorker {
         running: false,
         attached: new Set(),
       });
+    for (const c of pod.spec?.initContainers ?? [])
+      this.#inits.push({ spec: c, init: true, restartCount: 0, running: false, attached: new Set() });
   }
 
   get namespace(): string {
@@ -142,11 +150,11 @@ export class PodWorker {
   }
 
   hasContainer(name: string): boolean {
-    return this.#runs.has(name);
+    return this.#find(name) !== undefined;
   }
 
   isRunning(container: string): boolean {
-    return this.#runs.get(container)?.running ?? false;
+    return this.#find(container)?.running ?? false;
   }
 
   /**
@@ -154,14 +162,14 @@ export class PodWorker {
    * `kubectl logs` has that). Undefined when it is not running; else a function that detaches.
    */
   attach(container: string, l: AttachListener): (() => void) | undefined {
-    const r = this.#runs.get(container);
+    const r = this.#find(container);
     if (!r?.running) return undefined;
     r.attached.add(l);
     return () => r.attached.delete(l);
   }
 
   logFile(container: string, previous = false): string | undefined {
-    const r = this.#runs.get(container);
+    const r = this.#find(container);
     if (!r) return undefined;
     const n = previous ? r.restartCount - 1 : r.restartCount;
     return n < 0 ? undefined : join(this.dir, container, `${n}.log`);
@@ -177,23 +185,33 @@ export class PodWorker {
       POD_NAMESPACE: this.namespace,
     };
     const resolved = this.#apiEnv.get(container) ?? {};
-    for (const e of this.#runs.get(container)?.spec.env ?? []) {
+    for (const e of this.#find(container)?.spec.env ?? []) {
       if (e.value !== undefined) env[e.name] = e.value;
       else if (resolved[e.name] !== undefined) env[e.name] = resolved[e.name];
     }
     return env;
   }
 
-  /** An Event about one container (involvedObject fieldPath `spec.containers{name}`), as the kubelet's. */
+  /** A regular or an init container by name. */
+  #find(name: string): ContainerRun | undefined {
+    return this.#runs.get(name) ?? this.#inits.find((r) => r.spec.name === name);
+  }
+
+  /** Every container: the init ones first. */
+  #all(): ContainerRun[] {
+    return [...this.#inits, ...this.#runs.values()];
+  }
+
+  /** An Event about one container (fieldPath `spec.containers{name}` or `spec.initContainers{name}`), as the kubelet's. */
   #event(r: ContainerRun | undefined, type: EventType, reason: string, message: string): void {
-    const fieldPath = r ? `spec.containers{${r.spec.name}}` : undefined;
+    const fieldPath = r ? `spec.${r.init ? 'initContainers' : 'containers'}{${r.spec.name}}` : undefined;
     this.events?.eventFor(referenceOf(this.pod, fieldPath), type, reason, message);
   }
 
   start(): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o750 });
     if (!this.#volumes.needed) {
-      for (const r of this.#runs.values()) this.#launch(r);
+      this.#startContainers();
       return;
     }
     void this.#prepare(1000);
@@ -234,21 +252,22 @@ export class PodWorker {
   async #prepareOnce(retryMs: number): Promise<void> {
     try {
       await this.#volumes.setUp();
-      for (const name of this.#runs.keys()) this.#apiEnv.set(name, await this.#volumes.env(name));
+      for (const r of this.#all()) this.#apiEnv.set(r.spec.name, await this.#volumes.env(r.spec.name));
       this.#lastMountFailure = '';
     } catch (e) {
       if (this.#stopping) return;
       const reason = e instanceof EnvConfigError ? 'CreateContainerConfigError' : 'ContainerCreating';
       const message = (e as Error).message;
-      for (const r of this.#runs.values()) {
-        if (r.running || r.child) continue;
+      for (const r of this.#all()) {
+        if (r.running || r.child || r.completed) continue;
         r.waitingReason = reason;
         r.waitingMessage = message;
       }
       if (message !== this.#lastMountFailure) {
         this.#lastMountFailure = message;
         if (e instanceof EnvConfigError) {
-          for (const r of this.#runs.values()) if (!r.running) this.#event(r, 'Warning', 'Failed', `Error: ${message}`);
+          for (const r of this.#all())
+            if (!r.running && !r.completed) this.#event(r, 'Warning', 'Failed', `Error: ${message}`);
         } else this.#event(undefined, 'Warning', 'FailedMount', message);
       }
       this.log.warn({ pod: podKey(this.namespace, this.name), err: (e as Error).message }, 'pod not started yet');
@@ -257,19 +276,39 @@ export class PodWorker {
       this.#volumeTimer.unref();
       return;
     }
-    for (const r of this.#runs.values()) {
-      if (r.running || r.child || r.timer) continue;
-      if (r.waitingReason === 'ContainerCreating' || r.waitingReason === 'CreateContainerConfigError') {
-        r.waitingReason = undefined;
-        r.waitingMessage = undefined;
-      }
-      if (!r.exited) this.#launch(r);
-    }
+    this.#startContainers();
     // Tokens are refreshed when due, Secrets, ConfigMaps and bundles re-read every sync period.
     const due = this.#volumes.nextRefreshMs();
     const wait = Math.max(1000, Math.min(this.#resyncMs, due === undefined ? this.#resyncMs : due - Date.now()));
     this.#volumeTimer = setTimeout(() => void this.#prepare(1000), wait);
     this.#volumeTimer.unref();
+  }
+
+  /**
+   * The next step of the pod's start, as the kubelet's computePodActions: the first init container
+   * not yet completed (unless it runs, waits out a back-off, or failed for good), and once all have
+   * completed, the regular containers not started yet.
+   */
+  #startContainers(): void {
+    if (this.#stopping) return;
+    const ready = (r: ContainerRun) => {
+      if (r.waitingReason === 'ContainerCreating' || r.waitingReason === 'CreateContainerConfigError') {
+        r.waitingReason = undefined;
+        r.waitingMessage = undefined;
+      }
+    };
+    const pending = this.#inits.find((r) => !r.completed);
+    if (pending) {
+      if (pending.running || pending.child || pending.timer || pending.exited) return;
+      ready(pending);
+      this.#launch(pending);
+      return;
+    }
+    for (const r of this.#runs.values()) {
+      if (r.running || r.child || r.timer) continue;
+      ready(r);
+      if (!r.exited) this.#launch(r);
+    }
   }
 
   #launch(r: ContainerRun): void {
@@ -387,6 +426,12 @@ export class PodWorker {
     };
     this.onChange();
     if (this.#stopping) return;
+    if (r.init && code === 0) {
+      r.completed = true;
+      this.#startContainers();
+      return;
+    }
+    // A failed init container is run again under Always and OnFailure alike; under Never the pod fails.
     const policy = this.pod.spec?.restartPolicy ?? 'Always';
     if (policy === 'Never' || (policy === 'OnFailure' && code === 0)) return;
     // kuberuntime's doBackOff over flowcontrol.Backoff: without an entry (the first exit, or none
@@ -442,7 +487,7 @@ export class PodWorker {
     this.#stopping = true;
     clearTimeout(this.#volumeTimer);
     const waits: Promise<void>[] = [];
-    for (const r of this.#runs.values()) {
+    for (const r of this.#all()) {
       clearTimeout(r.timer);
       // A terminating container is not probed (upstream stops liveness and startup, and readiness
       // has nothing left to gate).
@@ -466,47 +511,61 @@ export class PodWorker {
     this.#volumes.tearDown();
   }
 
+  /** One container's status; one never started waits with `notStarted` (ContainerCreating, PodInitializing). */
+  #containerStatus(r: ContainerRun, notStarted: string): ContainerStatus {
+    const state: ContainerStatus['state'] = r.running
+      ? { running: { startedAt: r.startedAt } }
+      : r.waitingReason
+        ? { waiting: { reason: r.waitingReason, message: r.waitingMessage } }
+        : r.exited
+          ? {
+              terminated: {
+                exitCode: r.exited.code,
+                reason: r.exited.reason,
+                ...(r.exited.startedAt ? { startedAt: r.exited.startedAt } : {}),
+                finishedAt: r.exited.finishedAt,
+              },
+            }
+          : { waiting: { reason: notStarted } };
+    return {
+      name: r.spec.name,
+      state,
+      lastState:
+        r.previous ??
+        (r.waitingReason === 'CrashLoopBackOff' && r.exited
+          ? { terminated: { exitCode: r.exited.code, reason: r.exited.reason, finishedAt: r.exited.finishedAt } }
+          : {}),
+      // An init container is ready once it has completed.
+      ready: r.init ? r.completed === true : r.running && (r.probes?.ready ?? true),
+      restartCount: r.restartCount,
+      image: r.spec.image ?? 'process',
+      imageID: '',
+      ...(r.child?.pid ? { containerID: `process://${r.child.pid}` } : {}),
+      started: r.running && (r.probes?.started ?? true),
+    };
+  }
+
   status(): PodStatus {
-    const cs: ContainerStatus[] = [];
-    for (const r of this.#runs.values()) {
-      const state: ContainerStatus['state'] = r.running
-        ? { running: { startedAt: r.startedAt } }
-        : r.waitingReason
-          ? { waiting: { reason: r.waitingReason, message: r.waitingMessage } }
-          : r.exited
-            ? {
-                terminated: {
-                  exitCode: r.exited.code,
-                  reason: r.exited.reason,
-                  ...(r.exited.startedAt ? { startedAt: r.exited.startedAt } : {}),
-                  finishedAt: r.exited.finishedAt,
-                },
-              }
-            : { waiting: { reason: 'ContainerCreating' } };
-      cs.push({
-        name: r.spec.name,
-        state,
-        lastState:
-          r.previous ??
-          (r.waitingReason === 'CrashLoopBackOff' && r.exited
-            ? { terminated: { exitCode: r.exited.code, reason: r.exited.reason, finishedAt: r.exited.finishedAt } }
-            : {}),
-        ready: r.running && (r.probes?.ready ?? true),
-        restartCount: r.restartCount,
-        image: r.spec.image ?? 'process',
-        imageID: '',
-        ...(r.child?.pid ? { containerID: `process://${r.child.pid}` } : {}),
-        started: r.running && (r.probes?.started ?? true),
-      });
-    }
+    const incomplete = this.#inits.filter((r) => !r.completed).map((r) => r.spec.name);
+    const initialized = incomplete.length === 0;
+    const initStatuses = this.#inits.map((r) => this.#containerStatus(r, 'PodInitializing'));
+    const cs = [...this.#runs.values()].map((r) =>
+      this.#containerStatus(r, initialized ? 'ContainerCreating' : 'PodInitializing'),
+    );
     const all = [...this.#runs.values()];
     const unready = cs.filter((c) => !c.ready).map((c) => c.name);
     const allReady = all.length > 0 && unready.length === 0;
     const policy = this.pod.spec?.restartPolicy ?? 'Always';
     const allDone = all.length > 0 && all.every((r) => !r.running && r.exited && !r.waitingReason);
+    // An init container that failed for good (restartPolicy Never), or a pod stopped for its deletion
+    // before its init containers completed: the pod has failed.
+    const initFailed = this.#inits.some((r) => r.exited && !r.completed && !r.running && !r.timer && !r.waitingReason);
     let phase: PodStatus['phase'] = 'Pending';
+    if (!initialized) {
+      if ((initFailed && policy === 'Never') || this.#terminal) phase = 'Failed';
+    }
     // A pod the kubelet stopped for its deletion ends in a terminal phase whatever its restart policy.
-    if (allDone && (policy !== 'Always' || this.#terminal))
+    else if (allDone && (policy !== 'Always' || this.#terminal))
       phase = all.every((r) => r.exited!.code === 0) ? 'Succeeded' : 'Failed';
     else if (all.some((r) => r.running || r.restartCount > 0 || r.exited)) phase = 'Running';
     const cond = (type: string, ok: boolean, reason?: string, message?: string) => {
@@ -537,7 +596,12 @@ export class PodWorker {
       phase,
       conditions: [
         cond('PodReadyToStartContainers', true),
-        cond('Initialized', true),
+        cond(
+          'Initialized',
+          initialized,
+          'ContainersNotInitialized',
+          `containers with incomplete status: [${incomplete.join(' ')}]`,
+        ),
         cond('Ready', allReady, why, notReady),
         cond('ContainersReady', allReady, why, notReady),
         cond('PodScheduled', true),
@@ -547,6 +611,7 @@ export class PodWorker {
       podIP: this.hostIP,
       podIPs: [{ ip: this.hostIP }],
       startTime: this.#startTime,
+      ...(initStatuses.length > 0 ? { initContainerStatuses: initStatuses } : {}),
       containerStatuses: cs,
     };
   }

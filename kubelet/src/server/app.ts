@@ -214,6 +214,15 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
         .type('text/plain; charset=utf-8')
         .send(`container "${container}" not found in pod "${ns}/${pod}"`);
     const previous = truthy(one(q, 'previous'));
+    // validateContainerLogStatus: a container that has not run yet has no logs to give.
+    const st = w.status();
+    const cs = [...(st.containerStatuses ?? []), ...(st.initContainerStatuses ?? [])].find((c) => c.name === container);
+    const waiting = cs?.state?.waiting;
+    if (!previous && waiting && !cs?.lastState?.terminated)
+      return reply
+        .code(400)
+        .type('text/plain; charset=utf-8')
+        .send(`container "${container}" in pod "${pod}" is waiting to start: ${waiting.reason ?? ''}`);
     const file = w.logFile(container, previous);
     if (!file)
       return reply
