@@ -398,6 +398,12 @@ describe('kubelet API (10250)', () => {
     const nope = await execWs(k, `${base}?command=no-such-binary-xyz&output=1`, apiClient, ca());
     assert.equal(nope.status?.status, 'Failure');
     assert.match(String(nope.status?.message), /executable file not found/);
+
+    // The command runs in a process group of its own: signalling "its" group ends it, not the kubelet.
+    const own = await execWs(k, `${base}?command=sh&command=-c&command=kill%20-KILL%200&output=1`, apiClient, ca());
+    assert.equal(own.status?.status, 'Failure');
+    const opts = { caCrt: ca(), cert: apiClient.crt, key: apiClient.key };
+    assert.equal((await curlKubelet(k, '/healthz', opts)).body, 'ok');
   });
 
   it('refuses exec to another node (403 before any upgrade)', async () => {

@@ -5,7 +5,7 @@
 // an ExitCode cause — and a normal close.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import type { PodWorker } from '../runtime/pod.js';
+import { type PodWorker, signalGroup } from '../runtime/pod.js';
 
 /** The part of a ws WebSocket exec uses. */
 export interface ExecSocket {
@@ -80,6 +80,9 @@ export function runExec(ws: ExecSocket, worker: PodWorker, container: string, p:
     cwd: worker.dir,
     env: worker.env(container),
     stdio: [p.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    // Its own process group, as the container's: a signal to "its" group (kill 0) must not reach
+    // the kubelet, and closing the session ends everything the command started.
+    detached: true,
   });
   let spawnError: Error | undefined;
   child.once('error', (e) => {
@@ -100,7 +103,7 @@ export function runExec(ws: ExecSocket, worker: PodWorker, container: string, p:
     }
   });
   ws.on('close', () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null && child.pid) signalGroup(child.pid, 'SIGKILL');
   });
   child.once('close', (code, signal) => {
     if (spawnError) {
