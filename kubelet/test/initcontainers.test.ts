@@ -110,6 +110,62 @@ describe('init containers', { timeout: 120_000 }, () => {
     assert.equal((await kubectl(c.fx, ['logs', 'doomed', '-c', 'setup'])).out, 'broken\n');
   });
 
+  it('a sidecar (restartPolicy Always) starts in order, keeps running beside the regular containers and is restarted', async () => {
+    await run(
+      'sidecar',
+      [
+        { ...sh('proxy', 'echo proxy up >> order; sleep 3600'), restartPolicy: 'Always' },
+        sh('setup', 'echo setup >> order'),
+      ],
+      [sh('main', 'cat order; sleep 3600')],
+    );
+    const up = await waitFor('main running', async () => {
+      const p = await pods().get('sidecar');
+      return p.status?.containerStatuses?.[0]?.state?.running ? p : undefined;
+    });
+    const [proxy, setup] = up.status?.initContainerStatuses ?? [];
+    assert.ok(proxy?.state?.running, JSON.stringify(proxy));
+    assert.equal(proxy?.ready, true);
+    assert.equal(proxy?.started, true);
+    assert.equal(setup?.state?.terminated?.reason, 'Completed');
+    assert.equal(condition(up, 'Initialized')?.status, 'True');
+    await waitFor('Ready', async () =>
+      condition(await pods().get('sidecar'), 'Ready')?.status === 'True' ? true : undefined,
+    );
+    await waitFor('main log', async () =>
+      (await kubectl(c.fx, ['logs', 'sidecar', '-c', 'main'])).out === 'proxy up\nsetup\n' ? true : undefined,
+    );
+    assert.match(await printed('sidecar'), /^sidecar\s+2\/2\s+Running\s+0\s/);
+    // The sidecar exits: it is started again (the pod's own policy is not asked), and the pod stays Initialized.
+    const pid = Number(/^process:\/\/(\d+)$/.exec(proxy?.containerID ?? '')?.[1]);
+    assert.ok(pid > 0, JSON.stringify(proxy));
+    process.kill(-pid, 'SIGTERM');
+    const again = await waitFor('proxy restarted', async () => {
+      const p = await pods().get('sidecar');
+      const s0 = p.status?.initContainerStatuses?.[0];
+      return s0?.restartCount === 1 && s0.state?.running ? p : undefined;
+    });
+    assert.equal(condition(again, 'Initialized')?.status, 'True');
+  });
+
+  it('a Job-like pod (restartPolicy Never) ends Succeeded: its sidecar is stopped once the regular container is done', async () => {
+    await run(
+      'jobpod',
+      [{ ...sh('logger', 'trap "exit 0" TERM; while :; do sleep 0.1; done'), restartPolicy: 'Always' }],
+      [sh('work', 'sleep 1; exit 0')],
+      'Never',
+    );
+    const done = await waitFor(
+      'jobpod Succeeded',
+      async () => {
+        const p = await pods().get('jobpod');
+        return p.status?.phase === 'Succeeded' ? p : undefined;
+      },
+      20_000,
+    );
+    assert.ok(done.status?.initContainerStatuses?.[0]?.state?.terminated, JSON.stringify(done.status));
+  });
+
   it('under restartPolicy Always a failed init container is run again, then backs off', async () => {
     await run('retrying', [sh('setup', 'exit 1')], [sh('main', 'sleep 3600')]);
     const looping = await waitFor('Init:CrashLoopBackOff', async () => {

@@ -27,18 +27,36 @@ interface PodSummary {
   reason: string;
   restarts: number;
   lastRestart: number;
+  /** The restartable (sidecar) init containers' share of the restarts, and their last. */
+  sidecarRestarts: number;
+  sidecarLastRestart: number;
+}
+
+/** Restartable init containers (sidecars) by name. */
+function sidecarNames(pod: PrintedPod): Set<string> {
+  return new Set((pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
 }
 
 function initReason(pod: PrintedPod, s: PodSummary): boolean {
   const statuses = pod.status?.initContainerStatuses ?? [];
   const total = pod.spec?.initContainers?.length ?? 0;
+  const sidecars = sidecarNames(pod);
   for (let i = 0; i < statuses.length; i++) {
     const c = statuses[i]!;
     s.restarts += c.restartCount ?? 0;
     s.lastRestart = Math.max(s.lastRestart, lastTermination(c));
+    if (sidecars.has(c.name)) {
+      s.sidecarRestarts += c.restartCount ?? 0;
+      s.sidecarLastRestart = Math.max(s.sidecarLastRestart, lastTermination(c));
+    }
     const term = c.state?.terminated;
     const wait = c.state?.waiting;
     if (term && term.exitCode === 0) continue;
+    // A started sidecar is counted as a container (ready or not), not as initialization.
+    if (sidecars.has(c.name) && c.started) {
+      if (c.ready) s.ready++;
+      continue;
+    }
     if (term) {
       s.reason = term.reason
         ? `Init:${term.reason}`
@@ -61,14 +79,16 @@ function summarize(pod: PrintedPod): PodSummary {
     reason: pod.status?.reason || pod.status?.phase || '',
     restarts: 0,
     lastRestart: 0,
+    sidecarRestarts: 0,
+    sidecarLastRestart: 0,
   };
   const conditions = pod.status?.conditions ?? [];
   if (conditions.some((c) => c.type === 'PodScheduled' && c.reason === 'SchedulingGated')) s.reason = 'SchedulingGated';
   const initializing = initReason(pod, s);
   const initialized = conditions.some((c) => c.type === 'Initialized' && c.status === 'True');
   if (!initializing || initialized) {
-    s.restarts = 0;
-    s.lastRestart = 0;
+    s.restarts = s.sidecarRestarts;
+    s.lastRestart = s.sidecarLastRestart;
     let hasRunning = false;
     const statuses = pod.status?.containerStatuses ?? [];
     for (let i = statuses.length - 1; i >= 0; i--) {
@@ -127,7 +147,7 @@ export const podPrinter: Printer = printer<PrintedPod>({
       s.restarts !== 0 && s.lastRestart > 0
         ? `${s.restarts} (${timestampSince(new Date(s.lastRestart).toISOString(), now)} ago)`
         : String(s.restarts);
-    const total = pod.spec?.containers?.length ?? 0;
+    const total = (pod.spec?.containers?.length ?? 0) + sidecarNames(pod).size;
     return [
       pod.metadata.name,
       `${s.ready}/${total}`,

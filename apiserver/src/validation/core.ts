@@ -157,6 +157,13 @@ function validateContainers(
         ? 'ephemeral'
         : 'container';
     errs.push(...validateContainerProbes(c, p, kind));
+    // A container's own restartPolicy: Always on an init container (a sidecar), nowhere else.
+    if (c.restartPolicy !== undefined) {
+      if (kind !== 'init')
+        errs.push(fieldErrors.forbidden(`${p}.restartPolicy`, 'may not be set for non-init containers'));
+      else if (c.restartPolicy !== 'Always')
+        errs.push(fieldErrors.notSupported(`${p}.restartPolicy`, c.restartPolicy, ['Always']));
+    }
   });
   return errs;
 }

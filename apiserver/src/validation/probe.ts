@@ -114,9 +114,11 @@ export function validateContainerProbes(
     ['readinessProbe', c.readinessProbe],
     ['startupProbe', c.startupProbe],
   ] as const;
+  // A restartable init container (a sidecar) is probed as a regular one.
+  const probed = kind === 'container' || (kind === 'init' && c.restartPolicy === 'Always');
   for (const [name, p] of probes) {
     if (!p) continue;
-    if (kind !== 'container') {
+    if (!probed) {
       errs.push(
         fieldErrors.forbidden(
           `${path}.${name}`,

@@ -224,6 +224,65 @@ describe('toTable', () => {
     ]);
   });
 
+  it('pods with a sidecar: counted in READY once started, its restarts kept; before that, Init:i/n', () => {
+    const st = (name: string, over: object) => ({
+      name,
+      ready: false,
+      restartCount: 0,
+      image: '',
+      imageID: '',
+      ...over,
+    });
+    const spec = {
+      initContainers: [{ name: 'proxy', restartPolicy: 'Always' as const }, { name: 'setup' }],
+      containers: [{ name: 'main' }],
+    };
+    const { cells } = rows('', 'pods', [
+      {
+        metadata: meta('up'),
+        spec,
+        status: {
+          phase: 'Running',
+          conditions: [
+            { type: 'Initialized', status: 'True' },
+            { type: 'Ready', status: 'True' },
+          ],
+          initContainerStatuses: [
+            st('proxy', {
+              ready: true,
+              started: true,
+              restartCount: 1,
+              state: { running: {} },
+              lastState: { terminated: { exitCode: 1, finishedAt: ago(2 * MIN) } },
+            }),
+            st('setup', { state: { terminated: { exitCode: 0, reason: 'Completed' } } }),
+          ],
+          containerStatuses: [st('main', { ready: true, state: { running: {} } })],
+        },
+      },
+      {
+        metadata: meta('starting'),
+        spec,
+        status: {
+          phase: 'Pending',
+          conditions: [{ type: 'Initialized', status: 'False' }],
+          initContainerStatuses: [
+            st('proxy', { started: false, state: { running: {} } }),
+            st('setup', { state: { waiting: { reason: 'PodInitializing' } } }),
+          ],
+          containerStatuses: [st('main', { state: { waiting: { reason: 'PodInitializing' } } })],
+        },
+      },
+    ]);
+    assert.deepEqual(
+      cells.map((c) => c.slice(0, 4)),
+      [
+        ['up', '2/2', 'Running', '1 (2m ago)'],
+        ['starting', '0/2', 'Init:0/2', '0'],
+      ],
+    );
+  });
+
   it('namespaces, secrets, configmaps, serviceaccounts, leases', () => {
     assert.deepEqual(rows('', 'namespaces', [{ metadata: meta('default'), status: { phase: 'Active' } }]).cells, [
       ['default', 'Active', '5m'],

@@ -40,6 +40,8 @@ interface ContainerRun {
   readonly init?: boolean;
   /** An init container that exited 0: it is not run again. */
   completed?: boolean;
+  /** A restartable init container (restartPolicy Always): a sidecar, started in order and kept running. */
+  readonly sidecar?: boolean;
   child?: ChildProcess;
   restartCount: number;
   startedAt?: string;
@@ -91,6 +93,10 @@ export class PodWorker {
   readonly #runs = new Map<string, ContainerRun>();
   /** The init containers, in their order. */
   readonly #inits: ContainerRun[] = [];
+  /** Every init container has completed (and every sidecar started) once: Initialized stays True. */
+  #initialized = false;
+  /** The regular containers are done for good: the sidecars are stopped and not restarted. */
+  #sidecarsStopping = false;
   #stopping = false;
   /** Stopped because the pod is being deleted: its phase becomes terminal once every container has exited. */
   #terminal = false;
@@ -134,7 +140,14 @@ export class PodWorker {
         attached: new Set(),
       });
     for (const c of pod.spec?.initContainers ?? [])
-      this.#inits.push({ spec: c, init: true, restartCount: 0, running: false, attached: new Set() });
+      this.#inits.push({
+        spec: c,
+        init: true,
+        sidecar: c.restartPolicy === 'Always',
+        restartCount: 0,
+        running: false,
+        attached: new Set(),
+      });
   }
 
   get namespace(): string {
@@ -286,8 +299,9 @@ export class PodWorker {
 
   /**
    * The next step of the pod's start, as the kubelet's computePodActions: the first init container
-   * not yet completed (unless it runs, waits out a back-off, or failed for good), and once all have
-   * completed, the regular containers not started yet.
+   * not yet completed (unless it runs, waits out a back-off, or failed for good) — a sidecar is
+   * started and the next one waits only until it has started — and once all are through, the
+   * regular containers not started yet.
    */
   #startContainers(): void {
     if (this.#stopping) return;
@@ -297,18 +311,29 @@ export class PodWorker {
         r.waitingMessage = undefined;
       }
     };
-    const pending = this.#inits.find((r) => !r.completed);
-    if (pending) {
-      if (pending.running || pending.child || pending.timer || pending.exited) return;
-      ready(pending);
-      this.#launch(pending);
-      return;
+    if (!this.#initialized) {
+      for (const r of this.#inits) {
+        if (r.completed) continue;
+        if (!(r.running || r.child || r.timer || r.exited)) {
+          ready(r);
+          this.#launch(r);
+        }
+        if (r.sidecar && this.#sidecarStarted(r)) continue;
+        return;
+      }
+      this.#initialized = true;
+      this.onChange();
     }
     for (const r of this.#runs.values()) {
       if (r.running || r.child || r.timer) continue;
       ready(r);
       if (!r.exited) this.#launch(r);
     }
+  }
+
+  /** A sidecar is started once it runs and its startup probe, if any, has passed. */
+  #sidecarStarted(r: ContainerRun): boolean {
+    return r.running && (r.probes?.started ?? true);
   }
 
   #launch(r: ContainerRun): void {
@@ -390,7 +415,11 @@ export class PodWorker {
       {
         run: (probe) => runProbe(probe, { container: c, podIP: this.hostIP, cwd: this.dir, env: this.env(c.name) }),
         event: (type, reason, message) => this.#event(r, type, reason, message),
-        changed: () => this.onChange(),
+        changed: () => {
+          this.onChange();
+          // A sidecar's startup probe passing lets the next init container start.
+          if (r.sidecar) this.#startContainers();
+        },
         kill: (message, graceMs) => {
           if (r.child !== child || !child.pid) return;
           this.#event(r, 'Normal', 'Killing', message);
@@ -426,14 +455,19 @@ export class PodWorker {
     };
     this.onChange();
     if (this.#stopping) return;
-    if (r.init && code === 0) {
+    const policy = this.pod.spec?.restartPolicy ?? 'Always';
+    if (r.sidecar) {
+      // A sidecar is restarted whatever the pod's policy, until the regular containers are done.
+      if (this.#sidecarsStopping) return;
+    } else if (r.init && code === 0) {
       r.completed = true;
       this.#startContainers();
       return;
+    } else {
+      if (!r.init) this.#stopSidecarsWhenDone(policy);
+      // A failed init container is run again under Always and OnFailure alike; under Never the pod fails.
+      if (policy === 'Never' || (policy === 'OnFailure' && code === 0)) return;
     }
-    // A failed init container is run again under Always and OnFailure alike; under Never the pod fails.
-    const policy = this.pod.spec?.restartPolicy ?? 'Always';
-    if (policy === 'Never' || (policy === 'OnFailure' && code === 0)) return;
     // kuberuntime's doBackOff over flowcontrol.Backoff: without an entry (the first exit, or none
     // moved on for twice the cap) the container starts again at once; otherwise it waits out the
     // current period from its exit, and the period doubles (10 s … 5 min) when it starts.
@@ -455,6 +489,26 @@ export class PodWorker {
     r.timer.unref();
   }
 
+  /**
+   * Once every regular container of a pod that will not restart them has exited, its sidecars are
+   * stopped (SIGTERM, in reverse order), as the kubelet ends a Job pod's sidecars.
+   */
+  #stopSidecarsWhenDone(policy: string): void {
+    const mains = [...this.#runs.values()];
+    const done = (r: ContainerRun) =>
+      !r.running && r.exited && (policy === 'Never' || (policy === 'OnFailure' && r.exited.code === 0));
+    if (policy === 'Always' || !mains.every(done)) return;
+    this.#sidecarsStopping = true;
+    for (const r of [...this.#inits].reverse()) {
+      if (!r.sidecar) continue;
+      clearTimeout(r.timer);
+      r.timer = undefined;
+      r.waitingReason = undefined;
+      r.probes?.stop();
+      if (r.child?.pid) signalGroup(r.child.pid, 'SIGTERM');
+    }
+  }
+
   /** The exited instance becomes lastState; a new one starts. */
   #restart(r: ContainerRun): void {
     r.timer = undefined;
@@ -471,6 +525,8 @@ export class PodWorker {
     r.restartCount++;
     r.exited = undefined;
     this.#launch(r);
+    // A sidecar back before the pod was initialized lets the next init container go.
+    if (r.sidecar && !this.#initialized) this.#startContainers();
   }
 
   /**
@@ -535,8 +591,8 @@ export class PodWorker {
         (r.waitingReason === 'CrashLoopBackOff' && r.exited
           ? { terminated: { exitCode: r.exited.code, reason: r.exited.reason, finishedAt: r.exited.finishedAt } }
           : {}),
-      // An init container is ready once it has completed.
-      ready: r.init ? r.completed === true : r.running && (r.probes?.ready ?? true),
+      // An init container is ready once it has completed; a sidecar, as a regular one.
+      ready: r.init && !r.sidecar ? r.completed === true : r.running && (r.probes?.ready ?? true),
       restartCount: r.restartCount,
       image: r.spec.image ?? 'process',
       imageID: '',
@@ -546,20 +602,29 @@ export class PodWorker {
   }
 
   status(): PodStatus {
-    const incomplete = this.#inits.filter((r) => !r.completed).map((r) => r.spec.name);
+    const incomplete = this.#initialized
+      ? []
+      : this.#inits.filter((r) => !(r.completed || (r.sidecar && this.#sidecarStarted(r)))).map((r) => r.spec.name);
     const initialized = incomplete.length === 0;
     const initStatuses = this.#inits.map((r) => this.#containerStatus(r, 'PodInitializing'));
     const cs = [...this.#runs.values()].map((r) =>
       this.#containerStatus(r, initialized ? 'ContainerCreating' : 'PodInitializing'),
     );
     const all = [...this.#runs.values()];
-    const unready = cs.filter((c) => !c.ready).map((c) => c.name);
+    // Sidecars count towards ContainersReady, as regular containers do (after them, as upstream lists them).
+    const sidecars = this.#inits.filter((r) => r.sidecar && !this.#sidecarsStopping).map((r) => r.spec.name);
+    const unready = [
+      ...cs.filter((c) => !c.ready).map((c) => c.name),
+      ...initStatuses.filter((c) => sidecars.includes(c.name) && !c.ready).map((c) => c.name),
+    ];
     const allReady = all.length > 0 && unready.length === 0;
     const policy = this.pod.spec?.restartPolicy ?? 'Always';
     const allDone = all.length > 0 && all.every((r) => !r.running && r.exited && !r.waitingReason);
     // An init container that failed for good (restartPolicy Never), or a pod stopped for its deletion
     // before its init containers completed: the pod has failed.
-    const initFailed = this.#inits.some((r) => r.exited && !r.completed && !r.running && !r.timer && !r.waitingReason);
+    const initFailed = this.#inits.some(
+      (r) => !r.sidecar && r.exited && !r.completed && !r.running && !r.timer && !r.waitingReason,
+    );
     let phase: PodStatus['phase'] = 'Pending';
     if (!initialized) {
       if ((initFailed && policy === 'Never') || this.#terminal) phase = 'Failed';

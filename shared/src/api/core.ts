@@ -300,6 +300,8 @@ export interface Container {
   livenessProbe?: Probe;
   readinessProbe?: Probe;
   startupProbe?: Probe;
+  /** Init containers only: Always makes it a restartable init container (a sidecar). */
+  restartPolicy?: 'Always';
 }
 
 // Container probes (core/v1 Probe and its handlers): the kubelet runs them; exactly one handler each.
