@@ -209,6 +209,19 @@ describe('Pod', () => {
       'spec.initContainers[0].livenessProbe: Forbidden: may not be set for init containers without restartPolicy=Always',
     ]);
   });
+  it('a container restartPolicy: Always on init containers (sidecars, which may be probed), nowhere else', () => {
+    const p = pod({
+      containers: [{ name: 'c', image: 'x', restartPolicy: 'Always' }],
+      initContainers: [
+        { name: 'side', image: 'x', restartPolicy: 'Always', readinessProbe: { tcpSocket: { port: 1 } } },
+        { name: 'i', image: 'x', restartPolicy: 'Never' as 'Always' },
+      ],
+    });
+    assert.deepEqual(msgs(validatePod(p)), [
+      'spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers',
+      'spec.initContainers[1].restartPolicy: Unsupported value: "Never": supported values: "Always"',
+    ]);
+  });
   it('updates may change images only', () => {
     const old = pod({ containers: [{ name: 'c', image: 'a' }], nodeName: 'n1' });
     assert.deepEqual(
