@@ -132,10 +132,12 @@ describe('probe handlers', () => {
     assert.deepEqual(await runProbe({ exec: { command: ['sh', '-c', 'echo fine'] } }, target()), {
       result: 'success',
       output: 'fine\n',
+      exitCode: 0,
     });
     assert.deepEqual(await runProbe({ exec: { command: ['sh', '-c', 'echo sick >&2; exit 3'] } }, target()), {
       result: 'failure',
       output: 'sick\n',
+      exitCode: 3,
     });
     const began = Date.now();
     assert.deepEqual(await runProbe({ exec: { command: ['sleep', '30'] }, timeoutSeconds: 1 }, target()), {

@@ -20,7 +20,7 @@ import {
   validateObjectMeta,
   validateObjectMetaUpdate,
 } from './objectmeta.js';
-import { validateContainerProbes } from './probe.js';
+import { validateContainerProbes, validateLifecycle } from './probe.js';
 import { validateProjectedVolume } from './projected.js';
 import { validatePodSecurityContext, validateSecurityContext } from './security.js';
 
@@ -130,6 +130,7 @@ function validateContainers(
   path: string,
   volumes: ReadonlySet<string>,
   seen: Set<string>,
+  graceSeconds?: number,
 ): FieldError[] {
   const errs: FieldError[] = [];
   (containers ?? []).forEach((c, i) => {
@@ -157,6 +158,7 @@ function validateContainers(
         ? 'ephemeral'
         : 'container';
     errs.push(...validateContainerProbes(c, p, kind));
+    errs.push(...validateLifecycle(c, p, kind, graceSeconds));
     // A container's own restartPolicy: Always on an init container (a sidecar), nowhere else.
     if (c.restartPolicy !== undefined) {
       if (kind !== 'init')
@@ -178,9 +180,27 @@ export function validatePod(pod: Pod): FieldError[] {
   errs.push(...volErrs);
   const names = new Set<string>();
   if (!spec.containers?.length) errs.push(fieldErrors.required('spec.containers'));
-  errs.push(...validateContainers(spec.containers, 'spec.containers', volumes, names));
-  errs.push(...validateContainers(spec.initContainers, 'spec.initContainers', volumes, names));
-  errs.push(...validateContainers(spec.ephemeralContainers, 'spec.ephemeralContainers', volumes, names));
+  errs.push(
+    ...validateContainers(spec.containers, 'spec.containers', volumes, names, spec.terminationGracePeriodSeconds),
+  );
+  errs.push(
+    ...validateContainers(
+      spec.initContainers,
+      'spec.initContainers',
+      volumes,
+      names,
+      spec.terminationGracePeriodSeconds,
+    ),
+  );
+  errs.push(
+    ...validateContainers(
+      spec.ephemeralContainers,
+      'spec.ephemeralContainers',
+      volumes,
+      names,
+      spec.terminationGracePeriodSeconds,
+    ),
+  );
   errs.push(...validatePodSecurityContext(spec));
   if (spec.restartPolicy && !(RESTART_POLICIES as readonly string[]).includes(spec.restartPolicy)) {
     errs.push(fieldErrors.notSupported('spec.restartPolicy', spec.restartPolicy, RESTART_POLICIES));

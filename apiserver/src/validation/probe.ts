@@ -1,7 +1,7 @@
-// Container probes: core/v1's defaults (SetDefaults_Probe, SetDefaults_HTTPGetAction) and
-// validation (validateProbe, validateHandler, and the per-kind rules of validateContainers), with
-// upstream's field paths and messages.
-import type { Container, Probe } from '@mkube/shared/api';
+// Container probes and lifecycle hooks: core/v1's defaults (SetDefaults_Probe,
+// SetDefaults_HTTPGetAction) and validation (validateProbe, validateLifecycle, validateHandler, and
+// the per-kind rules of validateContainers), with upstream's field paths and messages.
+import type { Container, LifecycleHandler, Probe } from '@mkube/shared/api';
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
 import { isValidPortName, regexError } from '@mkube/shared/selectors';
 
@@ -13,7 +13,7 @@ const HTTP_HEADER_NAME_MSG = regexError(
   'X-Header-Name',
 );
 const SCHEMES = ['HTTP', 'HTTPS'] as const;
-const HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc'] as const;
+const HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc', 'sleep'] as const;
 
 const isPortNumber = (p: unknown): boolean => Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535;
 
@@ -42,7 +42,9 @@ function validatePortNumOrName(port: unknown, path: string): FieldError[] {
   return isPortNumber(port) ? [] : [fieldErrors.invalid(path, port, PORT_RANGE)];
 }
 
-function validateHandler(p: Probe, path: string): FieldError[] {
+type Handler = Probe & LifecycleHandler;
+
+function validateHandler(p: Handler, path: string, graceSeconds?: number): FieldError[] {
   const errs: FieldError[] = [];
   const set = HANDLERS.filter((h) => p[h] !== undefined && p[h] !== null);
   if (set.length === 0) return [fieldErrors.required(path, 'must specify a handler type')];
@@ -70,11 +72,25 @@ function validateHandler(p: Probe, path: string): FieldError[] {
     case 'grpc':
       if (!isPortNumber(p.grpc!.port)) errs.push(fieldErrors.invalid(`${path}.grpc.port`, p.grpc!.port, PORT_RANGE));
       break;
+    case 'sleep': {
+      // PodLifecycleSleepActionAllowZero (on by default in 1.33): 0 is allowed.
+      const seconds = p.sleep!.seconds;
+      if (graceSeconds !== undefined && (seconds < 0 || seconds > graceSeconds))
+        errs.push(
+          fieldErrors.invalid(
+            `${path}.sleep`,
+            seconds,
+            `must be non-negative and less than terminationGracePeriodSeconds (${graceSeconds})`,
+          ),
+        );
+      break;
+    }
   }
   return errs;
 }
 
 function validateProbe(p: Probe, path: string): FieldError[] {
+  if ((p as Handler).sleep) return [fieldErrors.forbidden(`${path}.sleep`, 'may not be set for probes')];
   const errs = validateHandler(p, path);
   for (const f of [
     'initialDelaySeconds',
@@ -140,6 +156,37 @@ export function validateContainerProbes(
           'must not be set for readinessProbes',
         ),
       );
+  }
+  return errs;
+}
+
+/**
+ * postStart and preStop: one handler each (exec, httpGet, tcpSocket or sleep; a sleep within the
+ * pod's grace period); none on an init container that is not a sidecar.
+ */
+export function validateLifecycle(
+  c: Container,
+  path: string,
+  kind: 'container' | 'init' | 'ephemeral',
+  graceSeconds: number | undefined,
+): FieldError[] {
+  const l = c.lifecycle;
+  if (!l) return [];
+  if (kind === 'ephemeral')
+    return [fieldErrors.forbidden(`${path}.lifecycle`, 'cannot be set for an Ephemeral Container')];
+  if (kind === 'init' && c.restartPolicy !== 'Always')
+    return [
+      fieldErrors.forbidden(`${path}.lifecycle`, 'may not be set for init containers without restartPolicy=Always'),
+    ];
+  const errs: FieldError[] = [];
+  for (const hook of ['postStart', 'preStop'] as const) {
+    const h = l[hook];
+    if (!h) continue;
+    if ((h as Handler).grpc) {
+      errs.push(fieldErrors.forbidden(`${path}.lifecycle.${hook}.grpc`, 'may not be set for lifecycle hooks'));
+      continue;
+    }
+    errs.push(...validateHandler(h as Handler, `${path}.lifecycle.${hook}`, graceSeconds));
   }
   return errs;
 }

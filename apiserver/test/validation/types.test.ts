@@ -222,6 +222,29 @@ describe('Pod', () => {
       'spec.initContainers[1].restartPolicy: Unsupported value: "Never": supported values: "Always"',
     ]);
   });
+  it('lifecycle hooks: one handler, sleep within the grace period, none on plain init containers', () => {
+    const p = pod({
+      terminationGracePeriodSeconds: 5,
+      containers: [
+        {
+          name: 'c',
+          image: 'x',
+          lifecycle: {
+            postStart: { exec: { command: ['true'] }, sleep: { seconds: 1 } },
+            preStop: { sleep: { seconds: 9 } },
+          },
+        },
+        { name: 'd', image: 'x', lifecycle: { preStop: {} } },
+      ],
+      initContainers: [{ name: 'i', image: 'x', lifecycle: { preStop: { sleep: { seconds: 1 } } } }],
+    });
+    assert.deepEqual(msgs(validatePod(p)), [
+      'spec.containers[0].lifecycle.postStart.sleep: Forbidden: may not specify more than 1 handler type',
+      'spec.containers[0].lifecycle.preStop.sleep: Invalid value: 9: must be non-negative and less than terminationGracePeriodSeconds (5)',
+      'spec.containers[1].lifecycle.preStop: Required value: must specify a handler type',
+      'spec.initContainers[0].lifecycle: Forbidden: may not be set for init containers without restartPolicy=Always',
+    ]);
+  });
   it('updates may change images only', () => {
     const old = pod({ containers: [{ name: 'c', image: 'a' }], nodeName: 'n1' });
     assert.deepEqual(

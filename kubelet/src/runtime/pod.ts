@@ -21,6 +21,7 @@ import type { Logger } from '@mkube/shared/log';
 import type { ClusterTrustBundleManager } from '../clustertrustbundle/manager.js';
 import type { PodCertificateManager } from '../podcertificate/manager.js';
 import type { ProbeMetrics } from '../server/probemetrics.js';
+import { runLifecycleHook } from './lifecycle.js';
 import { criLines } from './logs.js';
 import { runProbe } from './prober.js';
 import { ContainerProbes } from './probeworker.js';
@@ -367,6 +368,7 @@ export class PodWorker {
     this.#event(r, 'Normal', 'Created', `Created container: ${r.spec.name}`);
     // No pid: the command could not be started; its 'error' below says why.
     if (child.pid) this.#event(r, 'Normal', 'Started', `Started container ${r.spec.name}`);
+    if (child.pid) void this.#postStart(r, child);
     r.child = child;
     r.running = true;
     r.startedAt = now();
@@ -421,13 +423,9 @@ export class PodWorker {
           if (r.sidecar) this.#startContainers();
         },
         kill: (message, graceMs) => {
-          if (r.child !== child || !child.pid) return;
-          this.#event(r, 'Normal', 'Killing', message);
+          if (r.child !== child) return;
           this.log.info({ pod: podKey(this.namespace, this.name), container: c.name }, message);
-          const kill = setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), graceMs);
-          kill.unref();
-          child.once('exit', () => clearTimeout(kill));
-          signalGroup(child.pid, 'SIGTERM');
+          void this.#kill(r, child, message, graceMs);
         },
         observed: (type, result, seconds) => this.#probeMetrics?.observe(type, result, labels, seconds),
       },
@@ -505,7 +503,8 @@ export class PodWorker {
       r.timer = undefined;
       r.waitingReason = undefined;
       r.probes?.stop();
-      if (r.child?.pid) signalGroup(r.child.pid, 'SIGTERM');
+      const grace = (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+      if (r.child) void this.#kill(r, r.child, `Stopping container ${r.spec.name}`, grace);
     }
   }
 
@@ -550,21 +549,57 @@ export class PodWorker {
       r.probes?.stop();
       const child = r.child;
       if (!child?.pid) continue;
-      this.#event(r, 'Normal', 'Killing', `Stopping container ${r.spec.name}`);
-      waits.push(
-        new Promise<void>((resolve) => {
-          const kill = setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), Math.min(graceMs, capMs));
-          child.once('exit', () => {
-            clearTimeout(kill);
-            resolve();
-          });
-          signalGroup(child.pid!, 'SIGTERM');
-        }),
-      );
+      waits.push(this.#kill(r, child, `Stopping container ${r.spec.name}`, Math.min(graceMs, capMs)));
     }
     await Promise.all(waits);
     // Secrets and tokens do not outlive the pod on this node (the logs stay for `kubectl logs`).
     this.#volumes.tearDown();
+  }
+
+  /**
+   * Stops one running container as the kubelet's killContainer: the Killing event, its preStop hook
+   * (within the grace period), then SIGTERM to its process group and SIGKILL once the grace period
+   * is over (at least 2 s after the hook, upstream's minimum). Resolves when it has exited.
+   */
+  async #kill(r: ContainerRun, child: ChildProcess, message: string, graceMs: number): Promise<void> {
+    if (!child.pid || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    this.#event(r, 'Normal', 'Killing', message);
+    const began = Date.now();
+    const preStop = r.spec.lifecycle?.preStop;
+    if (preStop) {
+      const failed = await Promise.race([
+        runLifecycleHook(preStop, this.#hookTarget(r), this.#podRef(), graceMs),
+        exited.then(() => undefined),
+      ]);
+      if (failed) this.#event(r, 'Warning', 'FailedPreStopHook', failed);
+    }
+    const left = preStop ? Math.max(2_000, graceMs - (Date.now() - began)) : graceMs;
+    const kill = setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), left);
+    kill.unref();
+    signalGroup(child.pid, 'SIGTERM');
+    await exited;
+    clearTimeout(kill);
+  }
+
+  /** format.Pod: how the kubelet names a pod in messages. */
+  #podRef(): string {
+    return `${this.name}_${this.namespace}(${this.pod.metadata?.uid ?? ''})`;
+  }
+
+  #hookTarget(r: ContainerRun) {
+    return { container: r.spec, podIP: this.hostIP, cwd: this.dir, env: this.env(r.spec.name) };
+  }
+
+  /** The postStart hook; a failure is recorded and the container killed (its restart policy applies). */
+  async #postStart(r: ContainerRun, child: ChildProcess): Promise<void> {
+    const hook = r.spec.lifecycle?.postStart;
+    if (!hook) return;
+    const failed = await runLifecycleHook(hook, this.#hookTarget(r), this.#podRef(), 24 * 3_600_000);
+    if (!failed || r.child !== child || this.#stopping) return;
+    this.#event(r, 'Warning', 'FailedPostStartHook', failed);
+    const grace = (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+    await this.#kill(r, child, 'FailedPostStartHook', grace);
   }
 
   /** One container's status; one never started waits with `notStarted` (ContainerCreating, PodInitializing). */

@@ -15,6 +15,8 @@ export type ProbeResult = 'success' | 'warning' | 'failure';
 export interface ProbeOutcome {
   readonly result: ProbeResult;
   readonly output: string;
+  /** An exec's exit code, when it exited. */
+  readonly exitCode?: number;
 }
 
 export interface ProbeTarget {
@@ -76,7 +78,7 @@ export async function runProbe(probe: Probe, t: ProbeTarget): Promise<ProbeOutco
 }
 
 /** Exit 0 is success; the combined output is the message; a timeout is a failure. */
-function execProbe(command: readonly string[], t: ProbeTarget, timeoutMs: number): Promise<ProbeOutcome> {
+export function execProbe(command: readonly string[], t: ProbeTarget, timeoutMs: number): Promise<ProbeOutcome> {
   return new Promise((resolve) => {
     if (command.length === 0) return resolve({ result: 'failure', output: 'exec probe has no command' });
     let out = Buffer.alloc(0);
@@ -114,6 +116,7 @@ function execProbe(command: readonly string[], t: ProbeTarget, timeoutMs: number
       finish({
         result: code === 0 ? 'success' : 'failure',
         output: out.toString('utf8') || (code === null ? `command terminated by ${signal}` : ''),
+        ...(code !== null ? { exitCode: code } : {}),
       }),
     );
   });
@@ -123,7 +126,7 @@ function execProbe(command: readonly string[], t: ProbeTarget, timeoutMs: number
  * 2xx is success, 3xx a warning (a redirect to another host is not followed), anything else a
  * failure; redirects to the same host are followed, as the prober's http.Client does.
  */
-async function httpProbe(url: URL, headers: readonly { name: string; value: string }[], timeoutMs: number) {
+export async function httpProbe(url: URL, headers: readonly { name: string; value: string }[], timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   let current = url;
   for (let hops = 0; ; hops++) {

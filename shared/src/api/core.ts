@@ -302,6 +302,21 @@ export interface Container {
   startupProbe?: Probe;
   /** Init containers only: Always makes it a restartable init container (a sidecar). */
   restartPolicy?: 'Always';
+  lifecycle?: Lifecycle;
+}
+
+/** core/v1 LifecycleHandler: what a postStart or preStop hook does (exactly one). */
+export interface LifecycleHandler {
+  exec?: ExecAction;
+  httpGet?: HTTPGetAction;
+  /** Deprecated upstream and not run by the kubelet. */
+  tcpSocket?: TCPSocketAction;
+  sleep?: { seconds: number };
+}
+
+export interface Lifecycle {
+  postStart?: LifecycleHandler;
+  preStop?: LifecycleHandler;
 }
 
 // Container probes (core/v1 Probe and its handlers): the kubelet runs them; exactly one handler each.
