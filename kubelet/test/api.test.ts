@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ClusterRoleBinding, Event, Lease, Pod } from '@mkube/shared/api';
+import type { ClusterRole, ClusterRoleBinding, Event, Lease, Pod } from '@mkube/shared/api';
 import { createClient } from '@mkube/shared/client';
 import WebSocket from 'ws';
 import { issueClient, kubectl } from '../../apiserver/test/server/fixture.ts';
@@ -404,6 +404,59 @@ describe('kubelet API (10250)', () => {
     assert.equal(own.status?.status, 'Failure');
     const opts = { caCrt: ca(), cert: apiClient.crt, key: apiClient.key };
     assert.equal((await curlKubelet(k, '/healthz', opts)).body, 'ok');
+  });
+
+  it('/run runs a command in the container (nodes/proxy create), /runningpods lists the running pods', async () => {
+    const opts = { caCrt: ca(), cert: apiClient.crt, key: apiClient.key };
+    // The form body, as kubeletctl and curl -d send it; the query works too.
+    const hi = await curlKubelet(k, '/run/default/ticker-node-api/main', { ...opts, data: 'cmd=echo $GREETING' });
+    assert.deepEqual([hi.status, hi.body], [200, '$GREETING\n']);
+    const env = await curlKubelet(k, '/run/default/ticker-node-api/main?cmd=printenv%20GREETING', {
+      ...opts,
+      method: 'POST',
+    });
+    assert.deepEqual([env.status, env.body], [200, 'hello-from-env\n']);
+    const no = await curlKubelet(k, '/run/default/ticker-node-api/main', { ...opts, data: 'cmd=false' });
+    assert.deepEqual([no.status, no.body], [500, "command 'false' exited with 1: "]);
+    const gone = await curlKubelet(k, '/run/default/nope/main', { ...opts, data: 'cmd=id' });
+    assert.deepEqual([gone.status, gone.body], [404, 'pod does not exist']);
+    const running = JSON.parse((await curlKubelet(k, '/runningpods/', opts)).body);
+    assert.equal(running.kind, 'PodList');
+    const ticker = running.items.find((p: Pod) => p.metadata?.name === 'ticker-node-api');
+    assert.deepEqual(ticker?.spec?.containers, [{ name: 'main', image: 'busybox', resources: {} }]);
+
+    // Reading through the node proxy (get) does not let one run commands (create).
+    await c.admin
+      .resource<ClusterRole>({ group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles' })
+      .create({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'node-proxy-reader' },
+        rules: [{ apiGroups: [''], resources: ['nodes/proxy'], verbs: ['get'] }],
+      });
+    await c.admin
+      .resource<ClusterRoleBinding>({
+        group: 'rbac.authorization.k8s.io',
+        version: 'v1',
+        resource: 'clusterrolebindings',
+      })
+      .create({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: 'node-proxy-reader' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'node-proxy-reader' },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'proxy-reader' }],
+      });
+    const reader = await issueClient(c.fx, 'proxy-reader');
+    const as = { caCrt: ca(), cert: reader.crt, key: reader.key };
+    await waitFor('the binding in effect', async () =>
+      (await curlKubelet(k, '/runningpods/', as)).status === 200 ? true : undefined,
+    );
+    const denied = await curlKubelet(k, '/run/default/ticker-node-api/main', { ...as, data: 'cmd=id' });
+    assert.deepEqual(
+      [denied.status, denied.body],
+      [403, 'Forbidden (user=proxy-reader, verb=create, resource=nodes, subresource=proxy)'],
+    );
   });
 
   it('refuses exec to another node (403 before any upgrade)', async () => {

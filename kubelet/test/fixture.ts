@@ -178,12 +178,13 @@ export function run(bin: string, args: string[], timeoutMs = 20_000): Promise<Ex
 export async function curlKubelet(
   k: { url: string },
   path: string,
-  opts: { caCrt: string; cert?: string; key?: string; token?: string; method?: string },
+  opts: { caCrt: string; cert?: string; key?: string; token?: string; method?: string; data?: string },
 ): Promise<{ status: number; body: string; exit: number; stderr: string }> {
   const args = ['-sS', '--max-time', '10', '--cacert', opts.caCrt, '-o', '-', '-w', '\n%{http_code}'];
   if (opts.cert) args.push('--cert', opts.cert, '--key', opts.key!);
   if (opts.token) args.push('-H', `Authorization: Bearer ${opts.token}`);
   if (opts.method) args.push('-X', opts.method);
+  if (opts.data !== undefined) args.push('--data', opts.data);
   args.push(`${k.url}${path}`);
   const r = await run('curl', args);
   const nl = r.stdout.lastIndexOf('\n');

@@ -18,6 +18,7 @@ import { execPluginMetricsText } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { streamLog } from '../runtime/logs.js';
+import { execProbe } from '../runtime/prober.js';
 import type { ProcessRuntime } from '../runtime/runtime.js';
 import { renderCadvisorMetrics } from '../stats/cadvisormetrics.js';
 import { cpuAndMemoryStats, pidOf } from '../stats/provider.js';
@@ -130,9 +131,66 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
     },
   });
 
+  // /run's legacy form body (curl -d "cmd=…"), as go-restful's FormValue reads it.
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 1 << 20 },
+    (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
+  );
+
   app.get('/healthz', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('ok'));
   app.get('/pods', async () => ({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: d.runtime.pods() }));
   app.get('/configz', async () => ({ kubeletconfig: d.configz() }));
+  // The runtime's view: each pod with a running container, by name, namespace, uid and containers.
+  app.get('/runningpods', async () => ({
+    kind: 'PodList',
+    apiVersion: 'v1',
+    metadata: {},
+    items: d.runtime
+      .pods()
+      .filter((p) => p.status?.containerStatuses?.some((c) => c.state?.running))
+      .map((p) => ({
+        metadata: {
+          name: p.metadata?.name,
+          namespace: p.metadata?.namespace,
+          uid: p.metadata?.uid,
+          creationTimestamp: null,
+        },
+        spec: {
+          containers: (p.status?.containerStatuses ?? [])
+            .filter((c) => c.state?.running)
+            .map((c) => ({ name: c.name, image: c.image, resources: {} })),
+        },
+        status: {},
+      })),
+  }));
+  // POST /run/{namespace}/{pod}[/{uid}]/{container}?cmd=…: a command in the container, its output
+  // in the answer (the kubelet's legacy handleRun; nodes/proxy with verb create).
+  const run = async (req: FastifyRequest, reply: FastifyReply) => {
+    const { ns, pod, container } = req.params as { ns: string; pod: string; container: string };
+    const form = (req.body ?? {}) as Q;
+    const cmd = (one(req.query as Q, 'cmd') ?? one(form, 'cmd') ?? '').split(' ');
+    const w = d.runtime.find(ns, pod);
+    if (!w) return reply.code(404).type('text/plain; charset=utf-8').send('pod does not exist');
+    if (!w.isRunning(container))
+      return reply
+        .code(500)
+        .type('text/plain; charset=utf-8')
+        .send(`container not found (${JSON.stringify(container)})`);
+    d.log.info({ pod: `${ns}/${pod}`, container, user: req.kubeletUser?.username }, 'run');
+    const o = await execProbe(
+      cmd,
+      { container: { name: container }, podIP: '', cwd: w.dir, env: w.env(container) },
+      24 * 3_600_000,
+    );
+    if (o.exitCode === 0) return reply.type('application/json').send(o.output);
+    return reply
+      .code(500)
+      .type('text/plain; charset=utf-8')
+      .send(o.exitCode === undefined ? o.output : `command '${cmd.join(' ')}' exited with ${o.exitCode}: ${o.output}`);
+  };
+  app.post('/run/:ns/:pod/:container', run);
+  app.post('/run/:ns/:pod/:uid/:container', run);
   app.get('/metrics', async (_req, reply) =>
     reply
       .type('text/plain; version=0.0.4; charset=utf-8')
