@@ -953,6 +953,21 @@ describe('security regression suite', () => {
         assert.equal(err, 'Unexpected server response: 403', path);
       }
     });
+    it("K8 the legacy /run with no credentials or node2's certificate: 401 / 403, and the command never runs", async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'mkube-k8-'));
+      const touch = (name: string) => `/run/default/hello-node1/hello?cmd=touch%20${join(dir, name)}`;
+      try {
+        assert.equal((await kreq({}, touch('anonymous'), 'POST')).status, 401);
+        const r = await kreq(node2.cred, touch('node2'), 'POST');
+        assert.equal(r.status, 403);
+        assert.equal(r.text, 'Forbidden (user=system:node:node2, verb=create, resource=nodes, subresource=proxy)');
+        // The control: an admin's request does run it, so the files' absence above means something.
+        assert.equal((await kreq(admin, touch('admin'), 'POST')).status, 200);
+        assert.deepEqual(readdirSync(dir), ['admin']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
     it('K6 the kubelet serves no read-only port (10255)', async () => {
       const r = await new Promise<string>((resolve) => {
         const s = connect({ host: node1.ip, port: 10255 }, () => resolve('open'));
