@@ -166,6 +166,27 @@ describe('init containers', { timeout: 120_000 }, () => {
     assert.ok(done.status?.initContainerStatuses?.[0]?.state?.terminated, JSON.stringify(done.status));
   });
 
+  it('a failed init container under Never fails the pod and stops the sidecar started before it', async () => {
+    await run(
+      'halfway',
+      [
+        { ...sh('logger', 'trap "exit 0" TERM; while :; do sleep 0.1; done'), restartPolicy: 'Always' },
+        sh('setup', 'sleep 0.5; exit 4'),
+      ],
+      [sh('main', 'sleep 3600')],
+      'Never',
+    );
+    const failed = await waitFor(
+      'halfway Failed, its sidecar stopped',
+      async () => {
+        const p = await pods().get('halfway');
+        return p.status?.phase === 'Failed' && p.status.initContainerStatuses?.[0]?.state?.terminated ? p : undefined;
+      },
+      20_000,
+    );
+    assert.equal(failed.status?.initContainerStatuses?.[1]?.state?.terminated?.exitCode, 4);
+  });
+
   it('under restartPolicy Always a failed init container is run again, then backs off', async () => {
     await run('retrying', [sh('setup', 'exit 1')], [sh('main', 'sleep 3600')]);
     const looping = await waitFor('Init:CrashLoopBackOff', async () => {

@@ -21,6 +21,7 @@ import type { Logger } from '@mkube/shared/log';
 import type { ClusterTrustBundleManager } from '../clustertrustbundle/manager.js';
 import type { PodCertificateManager } from '../podcertificate/manager.js';
 import type { ProbeMetrics } from '../server/probemetrics.js';
+import { ContainerBackoff, goSeconds } from './backoff.js';
 import { runLifecycleHook } from './lifecycle.js';
 import { criLines } from './logs.js';
 import { runProbe } from './prober.js';
@@ -28,8 +29,6 @@ import { ContainerProbes } from './probeworker.js';
 import { procStat } from './proc.js';
 import { EnvConfigError, PodVolumes } from './volumes.js';
 
-const BACKOFF_INITIAL_MS = 10_000;
-const BACKOFF_MAX_MS = 300_000;
 /** Volumes that failed to set up are tried again from 1 s, doubling to 30 s. */
 const VOLUME_RETRY_MAX_MS = 30_000;
 /** Secrets and ConfigMaps in volumes are read again this often (the kubelet's sync period). */
@@ -51,11 +50,8 @@ interface ContainerRun {
   previous?: ContainerStatus['state'];
   waitingReason?: string;
   waitingMessage?: string;
-  /**
-   * The container's entry in the kubelet's flowcontrol.Backoff: the current period and when it was
-   * last moved on (the finish time of the exit it was moved for); none before the first restart.
-   */
-  backoff?: { periodMs: number; updatedAt: number };
+  /** Its crash-loop back-off (one per container, across its instances). */
+  readonly backoff: ContainerBackoff;
   timer?: NodeJS.Timeout;
   log?: WriteStream;
   /** Attached clients of the running process (kubectl attach), dropped when it exits. */
@@ -139,6 +135,7 @@ export class PodWorker {
         restartCount: 0,
         running: false,
         attached: new Set(),
+        backoff: new ContainerBackoff(),
       });
     for (const c of pod.spec?.initContainers ?? [])
       this.#inits.push({
@@ -148,6 +145,7 @@ export class PodWorker {
         restartCount: 0,
         running: false,
         attached: new Set(),
+        backoff: new ContainerBackoff(),
       });
   }
 
@@ -463,39 +461,41 @@ export class PodWorker {
       return;
     } else {
       if (!r.init) this.#stopSidecarsWhenDone(policy);
-      // A failed init container is run again under Always and OnFailure alike; under Never the pod fails.
+      // A failed init container is run again under Always and OnFailure alike; under Never the pod
+      // fails, and its sidecars are stopped with it.
+      if (r.init && policy === 'Never') this.#stopSidecars();
       if (policy === 'Never' || (policy === 'OnFailure' && code === 0)) return;
     }
-    // kuberuntime's doBackOff over flowcontrol.Backoff: without an entry (the first exit, or none
-    // moved on for twice the cap) the container starts again at once; otherwise it waits out the
-    // current period from its exit, and the period doubles (10 s … 5 min) when it starts.
-    const finished = Date.now();
-    const entry = r.backoff;
-    if (!entry || finished - entry.updatedAt > 2 * BACKOFF_MAX_MS) {
-      r.backoff = { periodMs: BACKOFF_INITIAL_MS, updatedAt: finished };
+    const { waitMs, started } = r.backoff.next(Date.now());
+    if (waitMs === 0) {
       this.#restart(r);
       return;
     }
-    const podRef = `${this.name}_${this.namespace}(${this.pod.metadata?.uid ?? ''})`;
+    const podRef = this.#podRef();
     r.waitingReason = 'CrashLoopBackOff';
-    r.waitingMessage = `back-off ${goSeconds(entry.periodMs)} restarting failed container=${r.spec.name} pod=${podRef}`;
+    r.waitingMessage = `back-off ${goSeconds(waitMs)} restarting failed container=${r.spec.name} pod=${podRef}`;
     this.#event(r, 'Warning', 'BackOff', `Back-off restarting failed container ${r.spec.name} in pod ${podRef}`);
     r.timer = setTimeout(() => {
-      r.backoff = { periodMs: Math.min(BACKOFF_MAX_MS, entry.periodMs * 2), updatedAt: finished };
+      started();
       this.#restart(r);
-    }, entry.periodMs);
+    }, waitMs);
     r.timer.unref();
   }
 
   /**
    * Once every regular container of a pod that will not restart them has exited, its sidecars are
-   * stopped (SIGTERM, in reverse order), as the kubelet ends a Job pod's sidecars.
+   * stopped, as the kubelet ends a Job pod's sidecars.
    */
   #stopSidecarsWhenDone(policy: string): void {
     const mains = [...this.#runs.values()];
     const done = (r: ContainerRun) =>
       !r.running && r.exited && (policy === 'Never' || (policy === 'OnFailure' && r.exited.code === 0));
     if (policy === 'Always' || !mains.every(done)) return;
+    this.#stopSidecars();
+  }
+
+  /** The sidecars, in reverse order, through their preStop hooks; they are not restarted after. */
+  #stopSidecars(): void {
     this.#sidecarsStopping = true;
     for (const r of [...this.#inits].reverse()) {
       if (!r.sidecar) continue;
@@ -715,12 +715,6 @@ export class PodWorker {
       containerStatuses: cs,
     };
   }
-}
-
-/** Whole seconds as Go's time.Duration prints them (10s, 1m20s, 5m0s). */
-function goSeconds(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${s % 60}s`;
 }
 
 export function signalGroup(pid: number, signal: NodeJS.Signals): void {
