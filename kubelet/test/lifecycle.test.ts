@@ -77,6 +77,31 @@ describe('lifecycle hooks', { timeout: 120_000 }, () => {
     );
   });
 
+  it('activeDeadlineSeconds: past it the containers are stopped and the pod fails with DeadlineExceeded', async () => {
+    await pods().create({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'shortlived', namespace: 'default' },
+      spec: {
+        nodeName: NODE,
+        activeDeadlineSeconds: 2,
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'sleep 3600'] }],
+      },
+    });
+    const failed = await waitFor('shortlived Failed', async () => {
+      const p = await pods().get('shortlived');
+      return p.status?.phase === 'Failed' ? p : undefined;
+    });
+    assert.equal(failed.status?.reason, 'DeadlineExceeded');
+    assert.equal(failed.status?.message, 'Pod was active on the node longer than the specified deadline');
+    assert.ok(failed.status?.containerStatuses?.[0]?.state?.terminated, JSON.stringify(failed.status));
+    await event(
+      'shortlived',
+      /^Normal DeadlineExceeded Pod was active on the node longer than the specified deadline$/,
+    );
+  });
+
   it('preStop runs before SIGTERM when the pod is deleted; a failing one is FailedPreStopHook', async () => {
     const trail = join(dir, 'trail');
     await run('polite', {

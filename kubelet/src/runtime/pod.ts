@@ -68,6 +68,10 @@ export interface AttachListener {
 
 const now = () => metaTime();
 
+/** The active deadline handler's words (pkg/kubelet/active_deadline.go). */
+const DEADLINE_REASON = 'DeadlineExceeded';
+const DEADLINE_MESSAGE = 'Pod was active on the node longer than the specified deadline';
+
 /** Where a pod's Events go (the kubelet's EventRecorder). */
 export type PodEventSink = ReferenceEventRecorder;
 
@@ -98,6 +102,9 @@ export class PodWorker {
   /** Stopped because the pod is being deleted: its phase becomes terminal once every container has exited. */
   #terminal = false;
   readonly #startTime = now();
+  /** spec.activeDeadlineSeconds passed: the containers were stopped and the pod has failed for good. */
+  #deadlineExceeded = false;
+  #deadlineTimer: NodeJS.Timeout | undefined;
   /** Each pod condition's status and when it took it. */
   readonly #conditionSince = new Map<string, { status: string; since: string }>();
   readonly #volumes: PodVolumes;
@@ -222,11 +229,30 @@ export class PodWorker {
 
   start(): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o750 });
+    const deadline = this.pod.spec?.activeDeadlineSeconds;
+    if (deadline !== undefined && deadline > 0) {
+      this.#deadlineTimer = setTimeout(() => void this.#exceedDeadline(), deadline * 1000);
+      this.#deadlineTimer.unref();
+    }
     if (!this.#volumes.needed) {
       this.#startContainers();
       return;
     }
     void this.#prepare(1000);
+  }
+
+  /**
+   * The active deadline handler's eviction: the pod has run longer than activeDeadlineSeconds since
+   * the kubelet started it, so its containers are stopped (within their grace period) and it fails
+   * with DeadlineExceeded.
+   */
+  async #exceedDeadline(): Promise<void> {
+    if (this.#stopping) return;
+    this.#deadlineExceeded = true;
+    this.events?.eventFor(referenceOf(this.pod), 'Normal', DEADLINE_REASON, DEADLINE_MESSAGE);
+    this.onChange();
+    await this.stop(undefined, Number.POSITIVE_INFINITY);
+    this.onChange();
   }
 
   /**
@@ -541,6 +567,7 @@ export class PodWorker {
   async stop(graceMs = (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000, capMs = 10_000): Promise<void> {
     this.#stopping = true;
     clearTimeout(this.#volumeTimer);
+    clearTimeout(this.#deadlineTimer);
     const waits: Promise<void>[] = [];
     for (const r of this.#all()) {
       clearTimeout(r.timer);
@@ -668,6 +695,7 @@ export class PodWorker {
     else if (allDone && (policy !== 'Always' || this.#terminal))
       phase = all.every((r) => r.exited!.code === 0) ? 'Succeeded' : 'Failed';
     else if (all.some((r) => r.running || r.restartCount > 0 || r.exited)) phase = 'Running';
+    if (this.#deadlineExceeded) phase = 'Failed';
     const cond = (type: string, ok: boolean, reason?: string, message?: string) => {
       const status = ok ? 'True' : 'False';
       // A condition's transition time moves only when its status does (the status manager keeps it).
@@ -694,6 +722,7 @@ export class PodWorker {
           : ['ContainersNotReady', `containers with unready status: [${unready.join(' ')}]`];
     return {
       phase,
+      ...(this.#deadlineExceeded ? { reason: DEADLINE_REASON, message: DEADLINE_MESSAGE } : {}),
       conditions: [
         cond('PodReadyToStartContainers', true),
         cond(
