@@ -5,7 +5,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Node } from '@mkube/shared/api';
+import type { Event, Node } from '@mkube/shared/api';
 import { parseFlags } from '@mkube/shared/flags';
 import { createLogger, type Logger } from '@mkube/shared/log';
 import { CertificateAuthority } from '@mkube/shared/pki';
@@ -148,6 +148,19 @@ export function nodeArgs(name: string, rootDir: string, caCrt: string): string[]
     `--client-ca-file=${caCrt}`,
     '--rotate-server-certificates',
   ];
+}
+
+/** A pod's Events in default, each as "type reason message". */
+export async function podEvents(c: Pick<Cluster, 'admin'>, pod: string): Promise<string[]> {
+  const events = c.admin.resource<Event>({ group: '', version: 'v1', resource: 'events', namespace: 'default' });
+  return (await events.list()).items
+    .filter((e) => e.involvedObject?.name === pod)
+    .map((e) => `${e.type} ${e.reason} ${e.message}`);
+}
+
+/** Waits (20 s at most) for an Event of the pod matching `re`. */
+export function podEvent(c: Pick<Cluster, 'admin'>, pod: string, re: RegExp): Promise<string> {
+  return until(`${pod}: ${re}`, async () => (await podEvents(c, pod)).find((e) => re.test(e)));
 }
 
 export function readyCondition(n: Node): string | undefined {

@@ -6,10 +6,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Container, Event, Pod } from '@mkube/shared/api';
+import type { Container, Pod } from '@mkube/shared/api';
 import { kubectl } from '../../apiserver/test/server/fixture.ts';
 import { waitFor } from '../../controller-manager/test/fixture.ts';
-import { type NodeCluster, startNodeCluster } from './fixture.ts';
+import { type NodeCluster, podEvent, podEvents, startNodeCluster } from './fixture.ts';
 
 const NODE = 'node-hooks';
 
@@ -17,12 +17,8 @@ describe('lifecycle hooks', { timeout: 120_000 }, () => {
   let c: NodeCluster;
   let dir = '';
   const pods = () => c.admin.resource<Pod>({ group: '', version: 'v1', resource: 'pods', namespace: 'default' });
-  const events = async (pod: string) =>
-    (await c.admin.resource<Event>({ group: '', version: 'v1', resource: 'events', namespace: 'default' }).list()).items
-      .filter((e) => e.involvedObject?.name === pod)
-      .map((e) => `${e.type} ${e.reason} ${e.message}`);
-  const event = (pod: string, re: RegExp) =>
-    waitFor(`${pod}: ${re}`, async () => (await events(pod)).find((e) => re.test(e)), 20_000);
+  const events = (pod: string) => podEvents(c, pod);
+  const event = (pod: string, re: RegExp) => podEvent(c, pod, re);
   const run = (name: string, container: Container) =>
     pods().create({
       apiVersion: 'v1',

@@ -8,12 +8,12 @@ import { createRequire } from 'node:module';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { after, before, describe, it } from 'node:test';
-import type { Container, Event, Pod } from '@mkube/shared/api';
+import type { Container, Pod } from '@mkube/shared/api';
 import { issueClient, kubectl } from '../../apiserver/test/server/fixture.ts';
 import { waitFor } from '../../controller-manager/test/fixture.ts';
 import { runProbe } from '../src/runtime/prober.ts';
 import { ProbeMetrics } from '../src/server/probemetrics.ts';
-import { curlKubelet, type NodeCluster, startNodeCluster, type TestKubelet } from './fixture.ts';
+import { curlKubelet, type NodeCluster, podEvent, podEvents, startNodeCluster, type TestKubelet } from './fixture.ts';
 
 const GRPC_JS = createRequire(import.meta.url).resolve('@grpc/grpc-js');
 
@@ -210,12 +210,8 @@ describe('a kubelet probing its pods', { timeout: 180_000 }, () => {
   let k: TestKubelet;
   let admin: { crt: string; key: string };
   const pods = () => c.admin.resource<Pod>({ group: '', version: 'v1', resource: 'pods', namespace: 'default' });
-  const events = async (pod: string) =>
-    (await c.admin.resource<Event>({ group: '', version: 'v1', resource: 'events', namespace: 'default' }).list()).items
-      .filter((e) => e.involvedObject?.name === pod)
-      .map((e) => `${e.type} ${e.reason} ${e.message}`);
-  const event = (pod: string, re: RegExp) =>
-    waitFor(`${pod}: ${re}`, async () => (await events(pod)).find((e) => re.test(e)), 20_000);
+  const events = (pod: string) => podEvents(c, pod);
+  const event = (pod: string, re: RegExp) => podEvent(c, pod, re);
   const condition = (p: Pod, type: string) => p.status?.conditions?.find((x) => x.type === type);
   const run = (name: string, containers: Container[]) =>
     pods().create({

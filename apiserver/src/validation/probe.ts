@@ -114,35 +114,38 @@ function validateProbe(p: Probe, path: string): FieldError[] {
   return errs;
 }
 
+type ContainerKind = 'container' | 'init' | 'ephemeral';
+
 /**
- * A regular container's probes (`initContainer` false): liveness and startup need successThreshold
- * 1, readiness takes no terminationGracePeriodSeconds. Init and ephemeral containers may have none
- * (restartable init containers aside, which mkube does not run).
+ * Probes and lifecycle hooks belong to regular containers and sidecars (restartable init
+ * containers): on a plain init or an ephemeral container, the field is forbidden.
  */
-export function validateContainerProbes(
-  c: Container,
-  path: string,
-  kind: 'container' | 'init' | 'ephemeral',
-): FieldError[] {
+function notAllowed(c: Container, kind: ContainerKind, field: string): FieldError | undefined {
+  if (kind === 'container' || (kind === 'init' && c.restartPolicy === 'Always')) return undefined;
+  return fieldErrors.forbidden(
+    field,
+    kind === 'init'
+      ? 'may not be set for init containers without restartPolicy=Always'
+      : 'cannot be set for an Ephemeral Container',
+  );
+}
+
+/**
+ * A container's probes: liveness and startup need successThreshold 1, readiness takes no
+ * terminationGracePeriodSeconds; none on plain init or ephemeral containers.
+ */
+export function validateContainerProbes(c: Container, path: string, kind: ContainerKind): FieldError[] {
   const errs: FieldError[] = [];
   const probes = [
     ['livenessProbe', c.livenessProbe],
     ['readinessProbe', c.readinessProbe],
     ['startupProbe', c.startupProbe],
   ] as const;
-  // A restartable init container (a sidecar) is probed as a regular one.
-  const probed = kind === 'container' || (kind === 'init' && c.restartPolicy === 'Always');
   for (const [name, p] of probes) {
     if (!p) continue;
-    if (!probed) {
-      errs.push(
-        fieldErrors.forbidden(
-          `${path}.${name}`,
-          kind === 'init'
-            ? `may not be set for init containers without restartPolicy=Always`
-            : 'cannot be set for an Ephemeral Container',
-        ),
-      );
+    const refused = notAllowed(c, kind, `${path}.${name}`);
+    if (refused) {
+      errs.push(refused);
       continue;
     }
     errs.push(...validateProbe(p, `${path}.${name}`));
@@ -167,17 +170,13 @@ export function validateContainerProbes(
 export function validateLifecycle(
   c: Container,
   path: string,
-  kind: 'container' | 'init' | 'ephemeral',
+  kind: ContainerKind,
   graceSeconds: number | undefined,
 ): FieldError[] {
   const l = c.lifecycle;
   if (!l) return [];
-  if (kind === 'ephemeral')
-    return [fieldErrors.forbidden(`${path}.lifecycle`, 'cannot be set for an Ephemeral Container')];
-  if (kind === 'init' && c.restartPolicy !== 'Always')
-    return [
-      fieldErrors.forbidden(`${path}.lifecycle`, 'may not be set for init containers without restartPolicy=Always'),
-    ];
+  const refused = notAllowed(c, kind, `${path}.lifecycle`);
+  if (refused) return [refused];
   const errs: FieldError[] = [];
   for (const hook of ['postStart', 'preStop'] as const) {
     const h = l[hook];
