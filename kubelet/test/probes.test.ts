@@ -83,15 +83,18 @@ describe('probe handlers', () => {
     assert.deepEqual(await runProbe({ httpGet: { port, path: '/ok' } }, target()), {
       result: 'success',
       output: 'fine',
+      statusCode: 200,
     });
     assert.deepEqual(await runProbe({ httpGet: { port, path: '/nope' } }, target()), {
       result: 'failure',
       output: 'HTTP probe failed with statuscode: 503',
+      statusCode: 503,
     });
     assert.equal((await runProbe({ httpGet: { port, path: '/hop' } }, target())).result, 'success');
     assert.deepEqual(await runProbe({ httpGet: { port, path: '/away' } }, target()), {
       result: 'warning',
       output: 'Probe terminated redirects, Response body: moved',
+      statusCode: 301,
     });
     assert.deepEqual(await runProbe({ httpGet: { port, path: '/loop' } }, target()), {
       result: 'failure',
@@ -104,7 +107,7 @@ describe('probe handlers', () => {
         { httpGet: { port: 'web', path: 'agent', httpHeaders: [{ name: 'X-Probe', value: 'yes' }] } },
         named,
       ),
-      { result: 'success', output: 'kube-probe/1.33 yes' },
+      { result: 'success', output: 'kube-probe/1.33 yes', statusCode: 200 },
     );
     await assert.rejects(runProbe({ httpGet: { port: 'nope' } }, named), /couldn't find port: nope in c/);
     const slow = await runProbe({ httpGet: { port, path: '/slow' }, timeoutSeconds: 1 }, target());

@@ -10,6 +10,7 @@ import { metaTime, type Node, type NodeAddress, type NodeCondition } from '@mkub
 import { isAlreadyExists, isConflict } from '@mkube/shared/apierrors';
 import type { KubeClient } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
+import { DEFAULT_NODE_STATUS_REPORT_FREQUENCY_MS } from '../options/v1beta1.js';
 
 export const KUBELET_VERSION = 'v1.33.0-mkube';
 // Read once, as upstream's kubelet takes its machine info at start: os.cpus() walks /proc, and
@@ -187,7 +188,7 @@ export class NodeStatusManager {
    * (NodeSchedulable or NodeNotSchedulable, upstream's recordNodeSchedulableEvent).
    */
   async sync(signal: AbortSignal, force = false): Promise<void> {
-    const interval = this.o.reportIntervalMs ?? 5 * 60_000;
+    const interval = this.o.reportIntervalMs ?? DEFAULT_NODE_STATUS_REPORT_FREQUENCY_MS;
     const due = this.#lastReport > 0 && Date.now() - this.#lastReport >= interval + this.#delayAfterChange;
     const nodes = this.client().resource<Node>(NODES);
     for (let attempt = 0; attempt < 5; attempt++) {

@@ -3,8 +3,7 @@
 // non-zero exit, httpGet only when the request cannot be made (any answer will do), sleep waits;
 // a tcpSocket hook is deprecated and not run. The result is the event message of a failure.
 import type { LifecycleHandler } from '@mkube/shared/api';
-import { joinHostPort } from '@mkube/shared/net';
-import { execProbe, httpProbe, type ProbeTarget, resolvePort } from './prober.js';
+import { execProbe, httpGetUrl, httpProbe, type ProbeTarget } from './prober.js';
 
 /** Runs a hook; resolves with upstream's failure message, or undefined when it succeeded. */
 export async function runLifecycleHook(
@@ -26,19 +25,17 @@ export async function runLifecycleHook(
   }
   if (h.httpGet) {
     const g = h.httpGet;
-    let port: number;
+    const failed = (error: string) =>
+      `HTTP lifecycle hook (${g.path ?? ''}) for Container ${name} in Pod ${pod} failed - error: ${error}`;
+    let url: URL;
     try {
-      port = resolvePort(g.port, t.container);
+      url = httpGetUrl(g, t);
     } catch (e) {
-      return `HTTP lifecycle hook (${g.path ?? ''}) for Container ${name} in Pod ${pod} failed - error: ${(e as Error).message}`;
+      return failed((e as Error).message);
     }
-    const path = g.path ? (g.path.startsWith('/') ? g.path : `/${g.path}`) : '/';
-    const url = new URL(`${(g.scheme ?? 'HTTP').toLowerCase()}://${joinHostPort(g.host || t.podIP, port)}${path}`);
     const o = await httpProbe(url, g.httpHeaders ?? [], timeoutMs);
-    // Only a request that could not be made fails the hook: the handler discards the answer.
-    if (o.result === 'failure' && o.output.startsWith('Get "'))
-      return `HTTP lifecycle hook (${g.path ?? ''}) for Container ${name} in Pod ${pod} failed - error: ${o.output}`;
-    return undefined;
+    // Only a request that got no answer fails the hook: the handler discards whatever came back.
+    return o.statusCode === undefined ? failed(o.output) : undefined;
   }
   if (h.sleep) {
     await new Promise((r) => setTimeout(r, Math.min(h.sleep!.seconds * 1000, timeoutMs)).unref?.());

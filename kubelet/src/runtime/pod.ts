@@ -24,7 +24,7 @@ import type { ProbeMetrics } from '../server/probemetrics.js';
 import { ContainerBackoff, goSeconds } from './backoff.js';
 import { runLifecycleHook } from './lifecycle.js';
 import { criLines } from './logs.js';
-import { runProbe } from './prober.js';
+import { type ProbeTarget, runProbe } from './prober.js';
 import { ContainerProbes } from './probeworker.js';
 import { procStat } from './proc.js';
 import { EnvConfigError, PodVolumes } from './volumes.js';
@@ -211,6 +211,12 @@ export class PodWorker {
     return env;
   }
 
+  /** What a command run in the container (kubelet /run) runs against; undefined for no such container. */
+  execTarget(container: string): ProbeTarget | undefined {
+    const r = this.#find(container);
+    return r && this.#target(r);
+  }
+
   /** A regular or an init container by name. */
   #find(name: string): ContainerRun | undefined {
     return this.#runs.get(name) ?? this.#inits.find((r) => r.spec.name === name);
@@ -392,7 +398,6 @@ export class PodWorker {
     this.#event(r, 'Normal', 'Created', `Created container: ${r.spec.name}`);
     // No pid: the command could not be started; its 'error' below says why.
     if (child.pid) this.#event(r, 'Normal', 'Started', `Started container ${r.spec.name}`);
-    if (child.pid) void this.#postStart(r, child);
     r.child = child;
     r.running = true;
     r.startedAt = now();
@@ -416,9 +421,11 @@ export class PodWorker {
     child.once('exit', (code, signal) =>
       this.#exited(r, code ?? 128 + 9, signal ?? undefined, code === 0 ? 'Completed' : 'Error'),
     );
-    if (child.pid) this.#startProbes(r, child);
-    if (child.pid)
+    if (child.pid) {
+      void this.#postStart(r, child);
+      this.#startProbes(r, child);
       void fsp.writeFile(join(cdir, 'pid'), `${child.pid} ${procStartTime(child.pid) ?? ''}\n`).catch(() => {});
+    }
     this.log.info(
       { pod: podKey(this.namespace, this.name), container: r.spec.name, pid: child.pid },
       'container started',
@@ -439,7 +446,7 @@ export class PodWorker {
     const probes = new ContainerProbes(
       c,
       {
-        run: (probe) => runProbe(probe, { container: c, podIP: this.hostIP, cwd: this.dir, env: this.env(c.name) }),
+        run: (probe) => runProbe(probe, this.#target(r)),
         event: (type, reason, message) => this.#event(r, type, reason, message),
         changed: () => {
           this.onChange();
@@ -453,7 +460,7 @@ export class PodWorker {
         },
         observed: (type, result, seconds) => this.#probeMetrics?.observe(type, result, labels, seconds),
       },
-      this.pod.spec?.terminationGracePeriodSeconds ?? 30,
+      this.#graceMs(),
     );
     r.probes = probes;
     probes.start();
@@ -529,8 +536,7 @@ export class PodWorker {
       r.timer = undefined;
       r.waitingReason = undefined;
       r.probes?.stop();
-      const grace = (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
-      if (r.child) void this.#kill(r, r.child, `Stopping container ${r.spec.name}`, grace);
+      if (r.child) void this.#kill(r, r.child, `Stopping container ${r.spec.name}`, this.#graceMs());
     }
   }
 
@@ -564,7 +570,7 @@ export class PodWorker {
   }
 
   /** SIGTERM to each container's process group, SIGKILL after the grace period (at most `capMs`). */
-  async stop(graceMs = (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000, capMs = 10_000): Promise<void> {
+  async stop(graceMs = this.#graceMs(), capMs = 10_000): Promise<void> {
     this.#stopping = true;
     clearTimeout(this.#volumeTimer);
     clearTimeout(this.#deadlineTimer);
@@ -596,7 +602,7 @@ export class PodWorker {
     const preStop = r.spec.lifecycle?.preStop;
     if (preStop) {
       const failed = await Promise.race([
-        runLifecycleHook(preStop, this.#hookTarget(r), this.#podRef(), graceMs),
+        runLifecycleHook(preStop, this.#target(r), this.#podRef(), graceMs),
         exited.then(() => undefined),
       ]);
       if (failed) this.#event(r, 'Warning', 'FailedPreStopHook', failed);
@@ -614,19 +620,24 @@ export class PodWorker {
     return `${this.name}_${this.namespace}(${this.pod.metadata?.uid ?? ''})`;
   }
 
-  #hookTarget(r: ContainerRun) {
+  /** What a probe, hook or exec of the container runs against: its spec, the pod IP, folder and env. */
+  #target(r: ContainerRun): ProbeTarget {
     return { container: r.spec, podIP: this.hostIP, cwd: this.dir, env: this.env(r.spec.name) };
+  }
+
+  /** The pod's terminationGracePeriodSeconds (30 s by default), in ms. */
+  #graceMs(): number {
+    return (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
   }
 
   /** The postStart hook; a failure is recorded and the container killed (its restart policy applies). */
   async #postStart(r: ContainerRun, child: ChildProcess): Promise<void> {
     const hook = r.spec.lifecycle?.postStart;
     if (!hook) return;
-    const failed = await runLifecycleHook(hook, this.#hookTarget(r), this.#podRef(), 24 * 3_600_000);
+    const failed = await runLifecycleHook(hook, this.#target(r), this.#podRef(), 24 * 3_600_000);
     if (!failed || r.child !== child || this.#stopping) return;
     this.#event(r, 'Warning', 'FailedPostStartHook', failed);
-    const grace = (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
-    await this.#kill(r, child, 'FailedPostStartHook', grace);
+    await this.#kill(r, child, 'FailedPostStartHook', this.#graceMs());
   }
 
   /** One container's status; one never started waits with `notStarted` (ContainerCreating, PodInitializing). */

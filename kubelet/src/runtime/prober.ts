@@ -6,8 +6,8 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect as http2Connect } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
 import { connect as netConnect } from 'node:net';
-import type { Container, Probe } from '@mkube/shared/api';
-import { joinHostPort } from '@mkube/shared/net';
+import type { Container, HTTPGetAction, Probe } from '@mkube/shared/api';
+import { joinHostPort, unbracketHost } from '@mkube/shared/net';
 
 /** What one run found: upstream's probe.Success, probe.Warning (a success worth an event), probe.Failure. */
 export type ProbeResult = 'success' | 'warning' | 'failure';
@@ -17,6 +17,8 @@ export interface ProbeOutcome {
   readonly output: string;
   /** An exec's exit code, when it exited. */
   readonly exitCode?: number;
+  /** An httpGet's final status code, when the server answered (no redirect loop). */
+  readonly statusCode?: number;
 }
 
 export interface ProbeTarget {
@@ -61,15 +63,7 @@ export async function runProbe(probe: Probe, t: ProbeTarget): Promise<ProbeOutco
   const timeoutMs = Math.max(1, probe.timeoutSeconds ?? 1) * 1000;
   if (probe.exec) return execProbe(probe.exec.command ?? [], t, timeoutMs);
   if (probe.httpGet) {
-    const g = probe.httpGet;
-    const scheme = (g.scheme ?? 'HTTP').toLowerCase();
-    const port = resolvePort(g.port, t.container);
-    const path = g.path ? (g.path.startsWith('/') ? g.path : `/${g.path}`) : '/';
-    return httpProbe(
-      new URL(`${scheme}://${joinHostPort(g.host || t.podIP, port)}${path}`),
-      g.httpHeaders ?? [],
-      timeoutMs,
-    );
+    return httpProbe(httpGetUrl(probe.httpGet, t), probe.httpGet.httpHeaders ?? [], timeoutMs);
   }
   if (probe.tcpSocket)
     return tcpProbe(probe.tcpSocket.host || t.podIP, resolvePort(probe.tcpSocket.port, t.container), timeoutMs);
@@ -122,6 +116,13 @@ export function execProbe(command: readonly string[], t: ProbeTarget, timeoutMs:
   });
 }
 
+/** Where an httpGet action goes: the pod IP unless it names a host; a port by number or name. */
+export function httpGetUrl(g: HTTPGetAction, t: ProbeTarget): URL {
+  const path = g.path ? (g.path.startsWith('/') ? g.path : `/${g.path}`) : '/';
+  const hostPort = joinHostPort(g.host || t.podIP, resolvePort(g.port, t.container));
+  return new URL(`${(g.scheme ?? 'HTTP').toLowerCase()}://${hostPort}${path}`);
+}
+
 /**
  * 2xx is success, 3xx a warning (a redirect to another host is not followed), anything else a
  * failure; redirects to the same host are followed, as the prober's http.Client does.
@@ -148,13 +149,18 @@ export async function httpProbe(url: URL, headers: readonly { name: string; valu
           output: `Get "${next.href}": stopped after ${MAX_REDIRECTS} redirects`,
         } as ProbeOutcome;
     }
-    if (res.status >= 200 && res.status < 400)
+    const statusCode = res.status;
+    if (statusCode >= 200 && statusCode < 400)
       return (
-        res.status >= 300
-          ? { result: 'warning', output: `Probe terminated redirects, Response body: ${res.body}` }
-          : { result: 'success', output: res.body }
+        statusCode >= 300
+          ? { result: 'warning', output: `Probe terminated redirects, Response body: ${res.body}`, statusCode }
+          : { result: 'success', output: res.body, statusCode }
       ) as ProbeOutcome;
-    return { result: 'failure', output: `HTTP probe failed with statuscode: ${res.status}` } as ProbeOutcome;
+    return {
+      result: 'failure',
+      output: `HTTP probe failed with statuscode: ${statusCode}`,
+      statusCode,
+    } as ProbeOutcome;
   }
 }
 
@@ -167,10 +173,7 @@ function httpGet(url: URL, headers: readonly { name: string; value: string }[], 
       else h[name.toLowerCase()] = value;
     }
     if (host !== undefined) h.host = host;
-    const addr = joinHostPort(
-      url.hostname.replace(/^\[|\]$/g, ''),
-      Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
-    );
+    const addr = joinHostPort(unbracketHost(url.hostname), Number(url.port || (url.protocol === 'https:' ? 443 : 80)));
     const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
       method: 'GET',
       headers: h,

@@ -84,12 +84,14 @@ export class ContainerProbes {
   /** Ready: started, and no readiness probe or its last verdict was success (a readiness probe starts at failure). */
   ready: boolean;
   readonly #workers: ProbeWorker[] = [];
+  /** The container's start: liveness and readiness count their initial delay from it. */
+  readonly #startedAt = Date.now();
 
   constructor(
     readonly container: Container,
     private readonly hooks: ContainerProbeHooks,
-    /** The pod's terminationGracePeriodSeconds, for a kill the probe gives no period of its own. */
-    private readonly podGraceSeconds: number,
+    /** The pod's grace period (ms), for a kill the probe gives no period of its own. */
+    private readonly podGraceMs: number,
   ) {
     this.started = !container.startupProbe;
     this.ready = this.started && !container.readinessProbe;
@@ -136,8 +138,6 @@ export class ContainerProbes {
       );
   }
 
-  readonly #startedAt = Date.now();
-
   #startupDecided(ok: boolean): boolean {
     if (!ok) return this.#failed('startup', this.container.startupProbe!);
     this.started = true;
@@ -152,8 +152,9 @@ export class ContainerProbes {
   #failed(kind: 'liveness' | 'startup', probe: Probe): false {
     this.stop();
     this.ready = false;
-    const graceSeconds = probe.terminationGracePeriodSeconds ?? this.podGraceSeconds;
-    this.hooks.kill(`Container ${this.container.name} failed ${kind} probe, will be restarted`, graceSeconds * 1000);
+    const graceMs =
+      probe.terminationGracePeriodSeconds !== undefined ? probe.terminationGracePeriodSeconds * 1000 : this.podGraceMs;
+    this.hooks.kill(`Container ${this.container.name} failed ${kind} probe, will be restarted`, graceMs);
     return false;
   }
 }

@@ -178,11 +178,8 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
         .type('text/plain; charset=utf-8')
         .send(`container not found (${JSON.stringify(container)})`);
     d.log.info({ pod: `${ns}/${pod}`, container, user: req.kubeletUser?.username }, 'run');
-    const o = await execProbe(
-      cmd,
-      { container: { name: container }, podIP: '', cwd: w.dir, env: w.env(container) },
-      24 * 3_600_000,
-    );
+    const o = await execProbe(cmd, w.execTarget(container)!, 24 * 3_600_000);
+
     if (o.exitCode === 0) return reply.type('application/json').send(o.output);
     return reply
       .code(500)

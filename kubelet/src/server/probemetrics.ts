@@ -1,5 +1,6 @@
 // GET /metrics/probes: the prober's own registry (upstream serves ProberResults and ProberDuration
 // there, apart from /metrics), with their names, labels, help texts and stability prefixes.
+import { labelValue } from '@mkube/shared/metrics';
 import type { ProbeType } from '../runtime/probeworker.js';
 
 export type ProbeMetricResult = 'successful' | 'failed' | 'unknown';
@@ -21,9 +22,6 @@ interface Histogram {
   count: number;
 }
 
-/** A Prometheus label value: backslash, double quote and newline escaped. */
-const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-
 export class ProbeMetrics {
   readonly #totals = new Map<string, number>();
   readonly #durations = new Map<string, Histogram>();
@@ -33,10 +31,10 @@ export class ProbeMetrics {
    * duration of successful and unknown ones in prober_probe_duration_seconds.
    */
   observe(type: ProbeType, result: ProbeMetricResult, l: ProbeLabels, seconds: number): void {
-    const total = `container="${esc(l.container)}",namespace="${esc(l.namespace)}",pod="${esc(l.pod)}",pod_uid="${esc(l.podUID)}",probe_type="${type}",result="${result}"`;
+    const total = `container="${labelValue(l.container)}",namespace="${labelValue(l.namespace)}",pod="${labelValue(l.pod)}",pod_uid="${labelValue(l.podUID)}",probe_type="${type}",result="${result}"`;
     this.#totals.set(total, (this.#totals.get(total) ?? 0) + 1);
     if (result === 'failed') return;
-    const key = `container="${esc(l.container)}",namespace="${esc(l.namespace)}",pod="${esc(l.pod)}",probe_type="${type}"`;
+    const key = `container="${labelValue(l.container)}",namespace="${labelValue(l.namespace)}",pod="${labelValue(l.pod)}",probe_type="${type}"`;
     let h = this.#durations.get(key);
     if (!h) {
       h = { labels: key, counts: BUCKETS.map(() => 0), sum: 0, count: 0 };

@@ -5,7 +5,7 @@
 // group) so that queries keyed on pod, namespace and container work as on a real node.
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { labelValue } from '@mkube/shared/metrics';
+import { labelSet } from '@mkube/shared/metrics';
 import type { CPUAndMemoryStats } from './provider.js';
 
 const readId = (file: string) => {
@@ -26,12 +26,6 @@ const MEMORY_BYTES = totalmem();
 
 /** A container's labels (written sorted, as client_golang does). */
 type Series = Readonly<Record<'container' | 'id' | 'image' | 'name' | 'namespace' | 'pod', string>>;
-
-const render = (l: Readonly<Record<string, string>>) =>
-  `{${Object.keys(l)
-    .sort()
-    .map((k) => `${k}="${labelValue(l[k]!)}"`)
-    .join(',')}}`;
 
 export interface ContainerIdentity {
   /** The running container's process group (its pid): the last part of its id. */
@@ -55,7 +49,7 @@ export function renderCadvisorMetrics(
     return f;
   };
   const sample = (name: string, labels: Readonly<Record<string, string>>, value: number, ms?: number) =>
-    `${name}${render(labels)} ${value}${ms === undefined ? '' : ` ${ms}`}`;
+    `${name}${labelSet(labels)} ${value}${ms === undefined ? '' : ` ${ms}`}`;
   const cpu = (s: Series, seconds: number, ms: number) =>
     fam('container_cpu_usage_seconds_total', 'counter', 'Cumulative cpu time consumed in seconds.').samples.push(
       sample('container_cpu_usage_seconds_total', { ...s, cpu: 'total' }, seconds, ms),

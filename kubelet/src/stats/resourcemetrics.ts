@@ -1,13 +1,8 @@
 // GET /metrics/resource (upstream's resource metrics collector, what metrics-server scrapes): the
 // node's, each container's and each pod's CPU and working set, each sample with the time it was
 // taken in milliseconds, families in name order and labels sorted as client_golang writes them.
-import { labelValue } from '@mkube/shared/metrics';
+import { labelSet } from '@mkube/shared/metrics';
 import type { CPUAndMemoryStats } from './provider.js';
-
-const labels = (l: Record<string, string>) => {
-  const keys = Object.keys(l).sort();
-  return keys.length ? `{${keys.map((k) => `${k}="${labelValue(l[k]!)}"`).join(',')}}` : '';
-};
 
 interface Family {
   readonly name: string;
@@ -50,7 +45,7 @@ export function renderResourceMetrics(stats: CPUAndMemoryStats | undefined): str
     ),
   };
   const add = (x: Family, l: Record<string, string>, value: number, time?: Date) =>
-    x.samples.push(`${x.name}${labels(l)} ${value}${time ? ` ${time.getTime()}` : ''}`);
+    x.samples.push(`${x.name}${labelSet(l)} ${value}${time ? ` ${time.getTime()}` : ''}`);
   if (stats) {
     const { cpu, memory } = stats.node;
     if (cpu) add(f.nodeCPU, {}, cpu.usageCoreNanoSeconds / 1e9, cpu.time);

@@ -8,6 +8,7 @@
 // (or watch) per connection, as client-go's HTTP/1.1 transport; the probe connection, on which
 // nothing was written yet, becomes the pool's first. Until that first connection is up the
 // protocol is unknown, so every request waits for its handshake (one dial, not one per request).
+
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import {
@@ -20,6 +21,7 @@ import {
 import { buildConnector, type Dispatcher, Pool } from 'undici';
 import { H2Connection, H2Error } from '../h2/index.js';
 import { type DialDeadlines, watchDial } from '../net/dialdeadline.js';
+import { unbracketHost } from '../net/hostport.js';
 import {
   h2Stream,
   h2Unary,
@@ -134,7 +136,7 @@ class Generation {
   }
 
   #dial(): Promise<H2Connection | undefined> {
-    const host = this.#url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const host = unbracketHost(this.#url.hostname);
     const servername = this.#opts.tlsServerName || (isIP(host) ? undefined : host);
     const conn = new H2Connection({
       host,
@@ -223,7 +225,7 @@ class Generation {
       const socket: unknown = (connect as (...a: Parameters<typeof connect>) => unknown)(o, cb);
       if (socket instanceof TLSSocket) {
         leafOnlyForHostnameCheck(socket);
-        const host = o.hostname.replace(/^\[(.*)\]$/, '$1');
+        const host = unbracketHost(o.hostname);
         watchDial(socket, host, Number(o.port || 443), this.#opts, (message) =>
           socket.destroy(Object.assign(new Error(message), { code: 'ETIMEDOUT' })),
         );

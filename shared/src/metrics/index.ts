@@ -5,3 +5,9 @@
 export function labelValue(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
+
+/** A sample's label set, `{a="1",b="2"}` with the names sorted as client_golang writes them; '' for none. */
+export function labelSet(l: Readonly<Record<string, string>>): string {
+  const keys = Object.keys(l).sort();
+  return keys.length ? `{${keys.map((k) => `${k}="${labelValue(l[k]!)}"`).join(',')}}` : '';
+}

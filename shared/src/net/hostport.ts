@@ -4,3 +4,8 @@
 export function joinHostPort(host: string, port: number | string): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
+
+/** A URL's host without IPv6 brackets, as Go's url.URL.Hostname() gives it (what a dial or SNI wants). */
+export function unbracketHost(host: string): string {
+  return host.replace(/^\[(.*)\]$/, '$1');
+}

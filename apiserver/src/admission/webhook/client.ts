@@ -1,5 +1,6 @@
 import { Agent, request } from 'node:https';
 import { isIP } from 'node:net';
+import { unbracketHost } from '@mkube/shared/net';
 import { KUBERNETES_VERSION } from '../../discovery/version.js';
 import { readLimitedBody } from '../../util/body.js';
 import { goDialError } from '../../util/dialerror.js';
@@ -88,7 +89,7 @@ export class AdmissionWebhookClient {
     // As Go prints the request URL: the configured one as written (an explicit :443 stays), plus the timeout.
     const shown = `Post ${JSON.stringify(`${target.url}?timeout=${timeoutSeconds}s`)}`;
     const deadline = Date.now() + timeoutSeconds * 1000;
-    let host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    let host = unbracketHost(url.hostname);
     let port = Number(url.port || 443);
     if (target.dial) {
       try {
@@ -112,7 +113,7 @@ export class AdmissionWebhookClient {
       throw new WebhookCallError(`${shown}: ${(e as Error).message}`);
     }
     const addr = isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
-    const servername = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const servername = unbracketHost(url.hostname);
     return new Promise((resolve, reject) => {
       let done = false;
       const finish = (err: Error | undefined, value?: unknown) => {

@@ -6,9 +6,11 @@
 //   2. with port 443, the same again without the port;
 //   3. `*`, then the current context's user;
 //   4. else no credentials.
+
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Kubeconfig, KubeconfigUser } from '@mkube/shared/kubeconfig';
+import { unbracketHost } from '@mkube/shared/net';
 import { parseURL } from '../cel/url.js';
 
 export interface WebhookCredentials {
@@ -35,7 +37,7 @@ export function webhookUserFor(cfg: Kubeconfig, target: string): string | undefi
   if (found) return found;
   const m = /^(.*):443$/.exec(target);
   if (m) {
-    const withoutPort = lookup(m[1]!.replace(/^\[(.*)\]$/, '$1'));
+    const withoutPort = lookup(unbracketHost(m[1]!));
     if (withoutPort) return withoutPort;
   }
   if (names.has('*')) return '*';

@@ -14,11 +14,13 @@
 // for reads, and for writes only when the request never reached a server (no connection, or etcd
 // said it has no leader), since a retried write that had been applied would report a spurious
 // conflict.
+
 import { EventEmitter } from 'node:events';
 import http2 from 'node:http2';
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { H2Connection, type HeaderList } from '@mkube/shared/h2';
+import { unbracketHost } from '@mkube/shared/net';
 import protobuf from 'protobufjs';
 
 export interface KeyValuePb {
@@ -291,7 +293,7 @@ class Member {
     // new calls go to a new one.
     if (this.connPinger) clearInterval(this.connPinger);
     const u = new URL(this.url);
-    const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+    const host = unbracketHost(u.hostname);
     const conn = new H2Connection({
       host,
       port: Number(u.port || 443),
