@@ -5,6 +5,7 @@ import {
   type Namespace,
   type Node,
   type Pod,
+  type PodSpec,
   type ServiceAccount,
   type Taint,
   VOLUME_SOURCE_NAMES,
@@ -159,6 +160,7 @@ function validateContainers(
         : 'container';
     errs.push(...validateContainerProbes(c, p, kind));
     errs.push(...validateLifecycle(c, p, kind, graceSeconds));
+    errs.push(...validateContainerEnums(c, p));
     // A container's own restartPolicy: Always on an init container (a sidecar), nowhere else.
     if (c.restartPolicy !== undefined) {
       if (kind !== 'init')
@@ -171,6 +173,45 @@ function validateContainers(
 }
 
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'] as const;
+const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
+const TERMINATION_MESSAGE_POLICIES = ['File', 'FallbackToLogsOnError'] as const;
+const PROTOCOLS = ['SCTP', 'TCP', 'UDP'] as const;
+const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'] as const;
+
+/** A required field that must be one of `values` (validatePullPolicy and the like). */
+function oneOf(value: string | undefined, path: string, values: readonly string[]): FieldError[] {
+  if (!value) return [fieldErrors.required(path)];
+  return values.includes(value) ? [] : [fieldErrors.notSupported(path, value, values)];
+}
+
+/** The enumerated fields of validateContainerCommon; the defaults fill them before validation. */
+function validateContainerEnums(c: Container, p: string): FieldError[] {
+  const errs = [
+    ...oneOf(c.imagePullPolicy, `${p}.imagePullPolicy`, PULL_POLICIES),
+    ...oneOf(c.terminationMessagePolicy, `${p}.terminationMessagePolicy`, TERMINATION_MESSAGE_POLICIES),
+  ];
+  (c.ports ?? []).forEach((port, j) => {
+    errs.push(...oneOf(port.protocol, `${p}.ports[${j}].protocol`, PROTOCOLS));
+  });
+  return errs;
+}
+
+/** validateDNSPolicy, and validatePodDNSConfig's rule for None. */
+function validateDnsPolicy(spec: PodSpec): FieldError[] {
+  const errs = oneOf(spec.dnsPolicy, 'spec.dnsPolicy', DNS_POLICIES);
+  if (spec.dnsPolicy === 'None') {
+    if (!spec.dnsConfig)
+      errs.push(fieldErrors.required('spec.dnsConfig', 'must provide `dnsConfig` when `dnsPolicy` is None'));
+    else if (!spec.dnsConfig.nameservers?.length)
+      errs.push(
+        fieldErrors.required(
+          'spec.dnsConfig.nameservers',
+          'must provide at least one DNS nameserver when `dnsPolicy` is None',
+        ),
+      );
+  }
+  return errs;
+}
 
 export function validatePod(pod: Pod): FieldError[] {
   const errs = validateObjectMeta(pod.metadata, { namespaced: true, nameValidator: nameIsDNSSubdomain });
@@ -202,9 +243,8 @@ export function validatePod(pod: Pod): FieldError[] {
     ),
   );
   errs.push(...validatePodSecurityContext(spec));
-  if (spec.restartPolicy && !(RESTART_POLICIES as readonly string[]).includes(spec.restartPolicy)) {
-    errs.push(fieldErrors.notSupported('spec.restartPolicy', spec.restartPolicy, RESTART_POLICIES));
-  }
+  errs.push(...oneOf(spec.restartPolicy, 'spec.restartPolicy', RESTART_POLICIES));
+  errs.push(...validateDnsPolicy(spec));
   for (const [field, value] of [
     ['spec.serviceAccountName', spec.serviceAccountName],
     ['spec.nodeName', spec.nodeName],

@@ -17,23 +17,6 @@ const HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc', 'sleep'] as const;
 
 const isPortNumber = (p: unknown): boolean => Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535;
 
-/** The v1 defaults of each probe of each container: what `kubectl get -o yaml` then shows. */
-export function defaultProbes(containers: readonly Container[] | undefined): void {
-  for (const c of containers ?? []) {
-    for (const p of [c.livenessProbe, c.readinessProbe, c.startupProbe]) {
-      if (!p) continue;
-      if (!p.timeoutSeconds) p.timeoutSeconds = 1;
-      if (!p.periodSeconds) p.periodSeconds = 10;
-      if (!p.successThreshold) p.successThreshold = 1;
-      if (!p.failureThreshold) p.failureThreshold = 3;
-      if (p.httpGet) {
-        if (!p.httpGet.path) p.httpGet.path = '/';
-        if (!p.httpGet.scheme) p.httpGet.scheme = 'HTTP';
-      }
-    }
-  }
-}
-
 function validatePortNumOrName(port: unknown, path: string): FieldError[] {
   if (typeof port === 'string') {
     if (port === '') return [fieldErrors.required(path)];

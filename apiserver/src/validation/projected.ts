@@ -13,15 +13,6 @@ import { validateUserAnnotations } from './userannotations.js';
 
 const FILE_MODE_ERROR = 'must be a number between 0 and 0777 (octal), both inclusive';
 
-/** The defaults a projected source gets when it is decoded (SetDefaults_ServiceAccountTokenProjection). */
-export function defaultProjectedSources(volumes: readonly Volume[] | undefined): void {
-  for (const v of volumes ?? []) {
-    for (const src of v.projected?.sources ?? []) {
-      if (src.serviceAccountToken) src.serviceAccountToken.expirationSeconds ??= 3600;
-    }
-  }
-}
-
 /** validateLocalDescendingPath and the `..` prefix rule of ValidateLocalNonReservedPath. */
 export function validateLocalNonReservedPath(target: string, at: string): FieldError[] {
   const errs: FieldError[] = [];

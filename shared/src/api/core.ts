@@ -250,7 +250,10 @@ export interface Volume {
   persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
   emptyDir?: { medium?: string; sizeLimit?: Quantity };
   hostPath?: { path: string; type?: string };
-  downwardAPI?: { items?: { path: string; fieldRef?: { apiVersion?: string; fieldPath: string }; mode?: number }[] };
+  downwardAPI?: {
+    items?: { path: string; fieldRef?: { apiVersion?: string; fieldPath: string }; mode?: number }[];
+    defaultMode?: number;
+  };
   /** The other sources (nfs, csi, ephemeral, iscsi…): kept as sent; PodSecurity's restricted level looks at which is set. */
   [source: string]: unknown;
 }
@@ -303,6 +306,10 @@ export interface Container {
   /** Init containers only: Always makes it a restartable init container (a sidecar). */
   restartPolicy?: 'Always';
   lifecycle?: Lifecycle;
+  /** Where the container may write why it ended; defaults to /dev/termination-log. */
+  terminationMessagePath?: string;
+  /** File (the default) or FallbackToLogsOnError: the log's tail when the file is empty and it failed. */
+  terminationMessagePolicy?: 'File' | 'FallbackToLogsOnError';
 }
 
 /** core/v1 LifecycleHandler: what a postStart or preStop hook does (exactly one). */
@@ -483,6 +490,12 @@ export interface PodSpec {
   tolerations?: Toleration[];
   priority?: number;
   schedulerName?: string;
+  /** ClusterFirst (the default), ClusterFirstWithHostNet, Default or None. */
+  dnsPolicy?: 'ClusterFirst' | 'ClusterFirstWithHostNet' | 'Default' | 'None';
+  /** The resolver settings; required, with a nameserver, when dnsPolicy is None. */
+  dnsConfig?: { nameservers?: string[]; searches?: string[]; options?: { name?: string; value?: string }[] };
+  /** Whether Service environment variables are injected; defaults to true. */
+  enableServiceLinks?: boolean;
 }
 
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';

@@ -1,6 +1,6 @@
 // Two default-on upstream plugins that make a node's failure visible to its pods:
 // DefaultTolerationSeconds (plugin/pkg/admission/defaulttolerationseconds) gives every new pod
-// tolerations of node.kubernetes.io/not-ready and unreachable (NoExecute) for 300 s, unless it
+// (and every updated) pod tolerations of node.kubernetes.io/not-ready and unreachable (NoExecute) for 300 s, unless it
 // already tolerates them — so the taint eviction controller deletes a dead node's pods after five
 // minutes, not at once; TaintNodesByCondition (plugin/pkg/admission/nodetaint) registers every new
 // Node with node.kubernetes.io/not-ready:NoSchedule, which the node controller lifts once it is Ready.
@@ -24,7 +24,8 @@ const toleratesNoExecute = (t: Toleration, key: string) =>
 export function defaultTolerationSeconds(o: DefaultTolerationSecondsOptions): AdmissionPlugin {
   return {
     name: 'DefaultTolerationSeconds',
-    handles: (op) => op === 'CREATE',
+    // On updates too, as upstream's: a PUT of a pod as first written keeps the tolerations.
+    handles: (op) => op === 'CREATE' || op === 'UPDATE',
     async admit(a) {
       if (a.group !== '' || a.resource !== 'pods' || a.subresource !== '') return;
       const pod = a.object as Pod | undefined;

@@ -32,9 +32,8 @@ import {
   validateServiceAccount,
   validateServiceAccountUpdate,
 } from '../../validation/index.js';
-import { defaultProbes } from '../../validation/probe.js';
-import { defaultProjectedSources } from '../../validation/projected.js';
 import type { RESTStrategy, SubresourceStrategy } from '../strategy.js';
+import { defaultPod } from './poddefaults.js';
 
 type WithStatus = KubeObject & { status?: unknown; spec?: unknown };
 
@@ -189,6 +188,12 @@ function dropDisabledFields(pod: Pod, old: Pod | undefined, gates: FeatureGate):
   dropDisabledPodCertificateProjection(pod, old, gates);
 }
 
+function defaulted(pod: Pod): Pod {
+  const copy = jsonClone(pod);
+  defaultPod(copy);
+  return copy;
+}
+
 export function podStrategyFor(
   gates: FeatureGate = DEFAULT_FEATURE_GATE,
   /** --allow-privileged (capabilities.AllowPrivileged): without it no container may be privileged. */
@@ -200,14 +205,12 @@ export function podStrategyFor(
       pod.status = { phase: 'Pending' };
       if (pod.spec) {
         pod.spec.serviceAccountName ??= 'default';
-        // SetDefaults_PodSpec: what a kubelet waits between SIGTERM and SIGKILL, and what DELETE grants.
-        pod.spec.terminationGracePeriodSeconds ??= 30;
-        defaultProbes(pod.spec.containers);
-        defaultProbes(pod.spec.initContainers);
       }
     },
     validate: (o) => [...validatePodCreate(o as Pod), ...privileged(o as Pod)],
-    validateUpdate: (o, old) => [...validatePodUpdate(o as Pod, old as Pod), ...privileged(o as Pod)],
+    // Against the stored pod as upstream decodes it: with the defaults, which one written by an
+    // older mkube lacks (the update itself was defaulted in prepareForUpdate).
+    validateUpdate: (o, old) => [...validatePodUpdate(o as Pod, defaulted(old as Pod)), ...privileged(o as Pod)],
     selectableFields: (p) => ({
       'spec.nodeName': p.spec?.nodeName ?? '',
       'spec.restartPolicy': p.spec?.restartPolicy ?? '',
@@ -221,13 +224,13 @@ export function podStrategyFor(
     ...base,
     prepareForCreate(o, ctx) {
       const pod = o as Pod;
-      defaultProjectedSources(pod.spec?.volumes);
+      defaultPod(pod);
       dropDisabledFields(pod, undefined, gates);
       base.prepareForCreate(o, ctx);
     },
     prepareForUpdate(o, old, ctx) {
       const pod = o as Pod;
-      defaultProjectedSources(pod.spec?.volumes);
+      defaultPod(pod);
       dropDisabledFields(pod, old as Pod, gates);
       base.prepareForUpdate(o, old, ctx);
     },
