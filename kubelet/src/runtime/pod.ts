@@ -27,6 +27,7 @@ import { criLines } from './logs.js';
 import { type ProbeTarget, runProbe } from './prober.js';
 import { ContainerProbes } from './probeworker.js';
 import { procStat } from './proc.js';
+import { OutputTail, type TerminationLog, terminationLogs } from './termination.js';
 import { EnvConfigError, PodVolumes } from './volumes.js';
 
 /** Volumes that failed to set up are tried again from 1 s, doubling to 30 s. */
@@ -46,7 +47,7 @@ interface ContainerRun {
   restartCount: number;
   startedAt?: string;
   running: boolean;
-  exited?: { code: number; signal?: string; reason: string; startedAt?: string; finishedAt: string };
+  exited?: { code: number; signal?: string; reason: string; message?: string; startedAt?: string; finishedAt: string };
   previous?: ContainerStatus['state'];
   waitingReason?: string;
   waitingMessage?: string;
@@ -58,6 +59,10 @@ interface ContainerRun {
   readonly attached: Set<AttachListener>;
   /** This instance's probes (none without a probe in the spec): started and ready. */
   probes?: ContainerProbes;
+  /** Its terminationMessagePath's file. */
+  readonly termination: TerminationLog;
+  /** The end of this instance's output: the message under FallbackToLogsOnError. */
+  tail?: OutputTail;
 }
 
 /** One attached client: the process's output as it is written, then its exit. */
@@ -136,6 +141,10 @@ export class PodWorker {
     this.#volumes = new PodVolumes(pod, this.dir, api, hostIP, volumeOpts.trustBundles, volumeOpts.podCertificates);
     this.#resyncMs = volumeOpts.syncFrequencyMs ?? VOLUME_RESYNC_MS;
     this.#probeMetrics = volumeOpts.probeMetrics;
+    const termination = terminationLogs(this.dir, [
+      ...(pod.spec?.initContainers ?? []),
+      ...(pod.spec?.containers ?? []),
+    ]);
     for (const c of pod.spec?.containers ?? [])
       this.#runs.set(c.name, {
         spec: c,
@@ -143,6 +152,7 @@ export class PodWorker {
         running: false,
         attached: new Set(),
         backoff: new ContainerBackoff(),
+        termination: termination(c),
       });
     for (const c of pod.spec?.initContainers ?? [])
       this.#inits.push({
@@ -153,6 +163,7 @@ export class PodWorker {
         running: false,
         attached: new Set(),
         backoff: new ContainerBackoff(),
+        termination: termination(c),
       });
   }
 
@@ -379,6 +390,16 @@ export class PodWorker {
     }
     const cdir = join(this.dir, r.spec.name);
     mkdirSync(cdir, { recursive: true });
+    try {
+      r.termination.prepare();
+    } catch (e) {
+      this.log.warn(
+        { pod: podKey(this.namespace, this.name), container: r.spec.name, err: (e as Error).message },
+        'cannot prepare the termination message file',
+      );
+    }
+    const tail = new OutputTail();
+    r.tail = tail;
     const log = createWriteStream(join(cdir, `${r.restartCount}.log`), { flags: 'a', mode: 0o640 });
     r.log = log;
     let child: ChildProcess;
@@ -407,7 +428,10 @@ export class PodWorker {
       const text = new StringDecoder('utf8');
       return (d: Buffer) => {
         const t = text.write(d);
-        if (t) log.write(criLines(stream, t));
+        if (t) {
+          log.write(criLines(stream, t));
+          tail.push(t);
+        }
         for (const l of r.attached) l.output(stream, d);
       };
     };
@@ -475,10 +499,12 @@ export class PodWorker {
     r.log?.end();
     for (const l of r.attached) l.exited();
     r.attached.clear();
+    const message = this.#terminationMessage(r, code, reason);
     r.exited = {
       code,
       ...(signal ? { signal } : {}),
       reason,
+      ...(message ? { message } : {}),
       ...(r.startedAt ? { startedAt: r.startedAt } : {}),
       finishedAt: now(),
     };
@@ -549,6 +575,7 @@ export class PodWorker {
       terminated: {
         exitCode: r.exited!.code,
         reason: r.exited!.reason,
+        ...(r.exited!.message ? { message: r.exited!.message } : {}),
         ...(r.exited!.startedAt ? { startedAt: r.exited!.startedAt } : {}),
         finishedAt: r.exited!.finishedAt,
       },
@@ -640,6 +667,20 @@ export class PodWorker {
     await this.#kill(r, child, 'FailedPostStartHook', this.#graceMs());
   }
 
+  /**
+   * The message of an instance that just exited (kuberuntime's toKubeContainerStatus): its file, or
+   * under FallbackToLogsOnError, when that is empty and the container failed (not "could not run"),
+   * the end of its output.
+   */
+  #terminationMessage(r: ContainerRun, code: number, reason: string): string {
+    const fallbackToLogs =
+      r.spec.terminationMessagePolicy === 'FallbackToLogsOnError' &&
+      code !== 0 &&
+      !reason.startsWith('ContainerCannotRun');
+    const { message, checkLogs } = r.termination.read(fallbackToLogs);
+    return checkLogs ? (r.tail?.message() ?? '') : message;
+  }
+
   /** One container's status; one never started waits with `notStarted` (ContainerCreating, PodInitializing). */
   #containerStatus(r: ContainerRun, notStarted: string): ContainerStatus {
     const state: ContainerStatus['state'] = r.running
@@ -651,6 +692,7 @@ export class PodWorker {
               terminated: {
                 exitCode: r.exited.code,
                 reason: r.exited.reason,
+                ...(r.exited.message ? { message: r.exited.message } : {}),
                 ...(r.exited.startedAt ? { startedAt: r.exited.startedAt } : {}),
                 finishedAt: r.exited.finishedAt,
               },
@@ -662,7 +704,14 @@ export class PodWorker {
       lastState:
         r.previous ??
         (r.waitingReason === 'CrashLoopBackOff' && r.exited
-          ? { terminated: { exitCode: r.exited.code, reason: r.exited.reason, finishedAt: r.exited.finishedAt } }
+          ? {
+              terminated: {
+                exitCode: r.exited.code,
+                reason: r.exited.reason,
+                ...(r.exited.message ? { message: r.exited.message } : {}),
+                finishedAt: r.exited.finishedAt,
+              },
+            }
           : {}),
       // An init container is ready once it has completed; a sidecar, as a regular one.
       ready: r.init && !r.sidecar ? r.completed === true : r.running && (r.probes?.ready ?? true),

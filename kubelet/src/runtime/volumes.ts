@@ -8,14 +8,15 @@
 // directory is its pod dir, so `cat var/run/secrets/kubernetes.io/serviceaccount/token` reads it).
 // Service-account tokens are TokenRequests bound to the pod, refreshed once 80 % of their life has
 // passed or they are 24 h old, as the kubelet's token manager does.
-import { lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ConfigMap, KeyToPath, Pod, Secret, TokenRequest, Volume } from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
 import type { KubeClient } from '@mkube/shared/client';
 import { type ClusterTrustBundleManager, NoopClusterTrustBundleManager } from '../clustertrustbundle/manager.js';
 import { NoopPodCertificateManager, type PodCertificateManager } from '../podcertificate/manager.js';
 import { type VolumeFile, writeAtomically } from './atomicwriter.js';
+import { replaceSymlink, symlinkInPod } from './podpath.js';
 
 /** A volume that cannot be set up yet: upstream's FailedMount wording; retried. */
 export class VolumeError extends Error {}
@@ -140,7 +141,7 @@ export class PodVolumes {
         mkdirSync(dir, { recursive: true, mode: 0o777 });
       } else if (v.hostPath) {
         // The process runs on the host: the volume is the host path itself.
-        this.#symlink(dir, v.hostPath.path);
+        replaceSymlink(dir, v.hostPath.path);
       } else if (v.secret) {
         const s = await this.#get<Secret>(
           'secrets',
@@ -389,22 +390,7 @@ export class PodVolumes {
 
   /** <pod dir>/<mountPath> → the volume (or a path inside it). */
   #link(mountPath: string, volume: string, subPath?: string): void {
-    const rel = mountPath.replace(/^\/+/, '');
-    if (!rel || rel.split('/').includes('..')) return;
-    const link = join(this.podDir, rel);
-    const target = subPath ? join(this.#volumeDir(volume), subPath) : this.#volumeDir(volume);
-    this.#symlink(link, relative(dirname(link), target));
-  }
-
-  #symlink(link: string, target: string): void {
-    try {
-      if (readlinkSync(link) === target) return;
-    } catch {}
-    try {
-      if (lstatSync(link)) rmSync(link, { recursive: true, force: true });
-    } catch {}
-    mkdirSync(dirname(link), { recursive: true });
-    symlinkSync(target, link);
+    symlinkInPod(this.podDir, mountPath, subPath ? join(this.#volumeDir(volume), subPath) : this.#volumeDir(volume));
   }
 }
 
