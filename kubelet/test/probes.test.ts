@@ -177,13 +177,28 @@ describe('probe handlers', () => {
     } finally {
       server.kill();
     }
+    // Dialled WithBlock: a refused connection is tried again after grpc-go's back-off (about 1 s)
+    // until the timeout, which is then the failure…
     const closed = await freePort();
-    const refused = await runProbe({ grpc: { port: closed } }, target());
-    assert.equal(refused.result, 'failure');
-    assert.equal(
-      refused.output,
-      `error: failed to connect service at "127.0.0.1:${closed}": dial tcp 127.0.0.1:${closed}: connect: connection refused`,
-    );
+    const began = performance.now();
+    const refused = await runProbe({ grpc: { port: closed }, timeoutSeconds: 2 }, target());
+    assert.ok(performance.now() - began >= 1_900, 'retried until the timeout, not failed at once');
+    assert.deepEqual(refused, {
+      result: 'failure',
+      output: `timeout: failed to connect service "127.0.0.1:${closed}" within 2s: context deadline exceeded`,
+    });
+    // …so a server that starts listening within it still passes.
+    const late = await freePort();
+    const probing = runProbe({ grpc: { port: late }, timeoutSeconds: 8 }, target());
+    const lateServer = spawn(process.execPath, ['-e', GRPC_HEALTH], {
+      env: { ...process.env, GRPC_JS, PORT: String(late) },
+      stdio: 'inherit',
+    });
+    try {
+      assert.deepEqual(await probing, { result: 'success', output: 'service healthy' });
+    } finally {
+      lateServer.kill();
+    }
   });
 });
 

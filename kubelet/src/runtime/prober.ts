@@ -3,7 +3,7 @@
 // runtime's pods share the node's network); exec probes run in the container's directory and env.
 import { spawn } from 'node:child_process';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { connect as http2Connect } from 'node:http2';
+import { type ClientHttp2Session, connect as http2Connect } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
 import { connect as netConnect } from 'node:net';
 import type { Container, HTTPGetAction, Probe } from '@mkube/shared/api';
@@ -304,24 +304,26 @@ function servingStatus(msg: Buffer): number {
   return 0;
 }
 
+/** grpc-go's connection back-off (backoff.DefaultConfig): 1 s, ×1.6 a retry, ±20 % jitter. */
+const GRPC_BACKOFF = { baseMs: 1_000, multiplier: 1.6, jitter: 0.2 } as const;
+
 /** grpc.health.v1.Health/Check over plaintext HTTP/2: SERVING is success (pkg/probe/grpc). */
 function grpcProbe(host: string, port: number, service: string, timeoutMs: number): Promise<ProbeOutcome> {
   const addr = joinHostPort(host, port);
   return new Promise((resolve) => {
     let done = false;
-    const session = http2Connect(`http://${addr}`);
+    let session: ClientHttp2Session | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    let retries = 0;
     const finish = (o: ProbeOutcome) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      session.destroy();
+      clearTimeout(retry);
+      session?.destroy();
       resolve(o);
     };
-    // Before the connection is up, the session's own error says why (the stream's only that it was cancelled).
     let connected = false;
-    session.once('connect', () => {
-      connected = true;
-    });
     const within = `${timeoutMs / 1000}s`;
     const timer = setTimeout(
       () =>
@@ -333,63 +335,83 @@ function grpcProbe(host: string, port: number, service: string, timeoutMs: numbe
         }),
       timeoutMs,
     );
-    session.once('error', (e: NodeJS.ErrnoException) =>
-      finish({
-        result: 'failure',
-        output: `error: failed to connect service at ${JSON.stringify(addr)}: ${dialError(e, addr)}`,
-      }),
-    );
-    const req = session.request({
-      ':method': 'POST',
-      ':path': '/grpc.health.v1.Health/Check',
-      'content-type': 'application/grpc',
-      te: 'trailers',
-      'user-agent': PROBE_USER_AGENT,
-    });
-    const msg = healthCheckRequest(service);
-    const frame = Buffer.alloc(5 + msg.length);
-    frame.writeUInt32BE(msg.length, 1);
-    msg.copy(frame, 5);
-    req.end(frame);
-    const chunks: Buffer[] = [];
-    let grpcStatus: string | undefined;
-    let grpcMessage = '';
-    const take = (h: Record<string, unknown>) => {
-      if (h['grpc-status'] !== undefined) grpcStatus = String(h['grpc-status']);
-      if (h['grpc-message'] !== undefined) grpcMessage = decodeURIComponent(String(h['grpc-message']));
+    // The prober dials WithBlock: a refused or failed dial is tried again after grpc-go's back-off
+    // until the probe's timeout, which then is the failure (a server still starting passes late).
+    const dial = () => {
+      const s = http2Connect(`http://${addr}`);
+      session = s;
+      s.once('connect', () => {
+        connected = true;
+        healthCheck(s, service, finish);
+      });
+      s.once('error', (e: Error) => {
+        if (connected) {
+          finish({
+            result: 'failure',
+            output: `error: health rpc probe failed: rpc error: code = Unavailable desc = ${e.message}`,
+          });
+          return;
+        }
+        s.destroy();
+        if (done) return;
+        const spread = 1 + GRPC_BACKOFF.jitter * (Math.random() * 2 - 1);
+        retry = setTimeout(dial, GRPC_BACKOFF.baseMs * GRPC_BACKOFF.multiplier ** retries++ * spread);
+      });
     };
-    req.once('response', take);
-    req.once('trailers', take);
-    req.on('data', (d: Buffer) => chunks.push(d));
-    req.once('error', (e) => {
-      if (connected)
-        finish({
-          result: 'failure',
-          output: `error: health rpc probe failed: rpc error: code = Unavailable desc = ${e.message}`,
-        });
+    dial();
+  });
+}
+
+/** One Health/Check on a connected session; `finish` gets the verdict. */
+function healthCheck(session: ClientHttp2Session, service: string, finish: (o: ProbeOutcome) => void): void {
+  const req = session.request({
+    ':method': 'POST',
+    ':path': '/grpc.health.v1.Health/Check',
+    'content-type': 'application/grpc',
+    te: 'trailers',
+    'user-agent': PROBE_USER_AGENT,
+  });
+  const msg = healthCheckRequest(service);
+  const frame = Buffer.alloc(5 + msg.length);
+  frame.writeUInt32BE(msg.length, 1);
+  msg.copy(frame, 5);
+  req.end(frame);
+  const chunks: Buffer[] = [];
+  let grpcStatus: string | undefined;
+  let grpcMessage = '';
+  const take = (h: Record<string, unknown>) => {
+    if (h['grpc-status'] !== undefined) grpcStatus = String(h['grpc-status']);
+    if (h['grpc-message'] !== undefined) grpcMessage = decodeURIComponent(String(h['grpc-message']));
+  };
+  req.once('response', take);
+  req.once('trailers', take);
+  req.on('data', (d: Buffer) => chunks.push(d));
+  req.once('error', (e) => {
+    finish({
+      result: 'failure',
+      output: `error: health rpc probe failed: rpc error: code = Unavailable desc = ${e.message}`,
     });
-    req.once('close', () => {
-      if (!connected) return;
-      if (grpcStatus !== undefined && grpcStatus !== '0') {
-        const code = GRPC_CODES[Number(grpcStatus)] ?? `Code(${grpcStatus})`;
-        return finish({
-          result: 'failure',
-          output:
-            code === 'Unimplemented'
-              ? `error: this server does not implement the grpc health protocol (grpc.health.v1.Health): ${grpcMessage}`
-              : `error: health rpc probe failed: rpc error: code = ${code} desc = ${grpcMessage}`,
-        });
-      }
-      const body = Buffer.concat(chunks);
-      const status = body.length >= 5 ? servingStatus(body.subarray(5, 5 + body.readUInt32BE(1))) : 0;
-      finish(
-        status === 1
-          ? { result: 'success', output: 'service healthy' }
-          : {
-              result: 'failure',
-              output: `service unhealthy (responded with ${JSON.stringify(SERVING_STATUS[status] ?? String(status))})`,
-            },
-      );
-    });
+  });
+  req.once('close', () => {
+    if (grpcStatus !== undefined && grpcStatus !== '0') {
+      const code = GRPC_CODES[Number(grpcStatus)] ?? `Code(${grpcStatus})`;
+      return finish({
+        result: 'failure',
+        output:
+          code === 'Unimplemented'
+            ? `error: this server does not implement the grpc health protocol (grpc.health.v1.Health): ${grpcMessage}`
+            : `error: health rpc probe failed: rpc error: code = ${code} desc = ${grpcMessage}`,
+      });
+    }
+    const body = Buffer.concat(chunks);
+    const status = body.length >= 5 ? servingStatus(body.subarray(5, 5 + body.readUInt32BE(1))) : 0;
+    finish(
+      status === 1
+        ? { result: 'success', output: 'service healthy' }
+        : {
+            result: 'failure',
+            output: `service unhealthy (responded with ${JSON.stringify(SERVING_STATUS[status] ?? String(status))})`,
+          },
+    );
   });
 }
