@@ -26,6 +26,7 @@ import {
   podCertificateRequestStrategy,
 } from './certificates/index.js';
 import { type CsrDurationMetrics, csrDurationHooks } from './certificates/metrics.js';
+import { ephemeralContainersSubresource } from './core/ephemeral.js';
 import {
   DEFAULT_NODE_PORT_RANGE,
   DEFAULT_SERVICE_CIDR,
@@ -83,7 +84,7 @@ const WIRING: Readonly<Record<string, Wiring>> = {
   '/nodes': { strategy: nodeStrategy, subresources: { status: statusSubresource } },
   '/pods': {
     strategy: (d) => podStrategyFor(d.gates, { allowPrivileged: d.allowPrivileged }),
-    subresources: { status: statusSubresource },
+    subresources: { status: statusSubresource, ephemeralcontainers: ephemeralContainersSubresource },
   },
   '/events': { strategy: eventStrategy },
   '/services': {

@@ -163,12 +163,67 @@ function validateContainers(
     errs.push(...validateContainerEnums(c, p));
     // A container's own restartPolicy: Always on an init container (a sidecar), nowhere else.
     if (c.restartPolicy !== undefined) {
-      if (kind !== 'init')
+      if (kind === 'ephemeral') errs.push(fieldErrors.forbidden(`${p}.restartPolicy`, EPHEMERAL_FORBIDDEN));
+      else if (kind !== 'init')
         errs.push(fieldErrors.forbidden(`${p}.restartPolicy`, 'may not be set for non-init containers'));
       else if (c.restartPolicy !== 'Always')
         errs.push(fieldErrors.notSupported(`${p}.restartPolicy`, c.restartPolicy, ['Always']));
     }
   });
+  return errs;
+}
+
+const EPHEMERAL_FORBIDDEN = 'cannot be set for an Ephemeral Container';
+
+/**
+ * What validateEphemeralContainers adds to the common container rules: no ports or resources (probes,
+ * hooks and restartPolicy are refused with the same words above), no subPath, and a target that is
+ * one of the pod's containers or init containers.
+ */
+function validateEphemeralContainers(spec: PodSpec): FieldError[] {
+  const errs: FieldError[] = [];
+  const targets = new Set([...(spec.containers ?? []), ...(spec.initContainers ?? [])].map((c) => c.name));
+  (spec.ephemeralContainers ?? []).forEach((c, i) => {
+    const p = `spec.ephemeralContainers[${i}]`;
+    if (c.ports !== undefined) errs.push(fieldErrors.forbidden(`${p}.ports`, EPHEMERAL_FORBIDDEN));
+    if (c.resources !== undefined && Object.keys(c.resources).length > 0)
+      errs.push(fieldErrors.forbidden(`${p}.resources`, EPHEMERAL_FORBIDDEN));
+    (c.volumeMounts ?? []).forEach((m, j) => {
+      if (m.subPath) errs.push(fieldErrors.forbidden(`${p}.volumeMounts[${j}].subPath`, EPHEMERAL_FORBIDDEN));
+    });
+    if (c.targetContainerName && !targets.has(c.targetContainerName))
+      errs.push(fieldErrors.notFound(`${p}.targetContainerName`, c.targetContainerName));
+  });
+  return errs;
+}
+
+/**
+ * ValidatePodEphemeralContainersUpdate: the pod as a whole, and the ephemeral containers it had are
+ * all still there, unchanged (a patch may reorder them). Static pods take none.
+ */
+export function validatePodEphemeralContainersUpdate(newPod: Pod, oldPod: Pod): FieldError[] {
+  if (oldPod.metadata?.annotations?.['kubernetes.io/config.mirror'] !== undefined)
+    return [fieldErrors.forbidden('', 'static pods do not support ephemeral containers')];
+  const errs = validateObjectMetaUpdate(newPod.metadata, oldPod.metadata);
+  errs.push(...validatePod(newPod));
+  const now = new Map((newPod.spec?.ephemeralContainers ?? []).map((c) => [c.name, c]));
+  for (const old of oldPod.spec?.ephemeralContainers ?? []) {
+    const cur = now.get(old.name);
+    if (!cur)
+      errs.push(
+        fieldErrors.forbidden(
+          'spec.ephemeralContainers',
+          `existing ephemeral containers "${old.name}" may not be removed\n`,
+        ),
+      );
+    else if (!deepEqual(cur, old))
+      errs.push(
+        fieldErrors.forbidden(
+          'spec.ephemeralContainers',
+          `existing ephemeral containers "${old.name}" may not be changed\n`,
+        ),
+      );
+  }
   return errs;
 }
 
@@ -242,6 +297,7 @@ export function validatePod(pod: Pod): FieldError[] {
       spec.terminationGracePeriodSeconds,
     ),
   );
+  errs.push(...validateEphemeralContainers(spec));
   errs.push(...validatePodSecurityContext(spec));
   errs.push(...oneOf(spec.restartPolicy, 'spec.restartPolicy', RESTART_POLICIES));
   errs.push(...validateDnsPolicy(spec));

@@ -154,6 +154,21 @@ describe('Pod defaults', () => {
     assert.deepEqual(spec.containers[0].ports, [{ containerPort: 9100, hostPort: 9100, protocol: 'TCP' }]);
   });
 
+  it('the deprecated serviceAccount names the account when serviceAccountName does not, and mirrors it', async () => {
+    const sa = await kubectl(f, ['create', 'serviceaccount', 'builder']);
+    assert.equal(sa.status, 0, sa.err);
+    const r = await kubectl(f, [
+      'create',
+      '-f',
+      write('old', pod('oldsa', { serviceAccount: 'builder', containers: [{ name: 'c', image: 'busybox' }] })),
+    ]);
+    assert.equal(r.status, 0, r.err);
+    const spec = JSON.parse((await curl(f, '/api/v1/namespaces/default/pods/oldsa')).body).spec;
+    assert.deepEqual([spec.serviceAccountName, spec.serviceAccount], ['builder', 'builder']);
+    const plain = JSON.parse((await curl(f, '/api/v1/namespaces/default/pods/minimal')).body).spec;
+    assert.deepEqual([plain.serviceAccountName, plain.serviceAccount], ['default', 'default']);
+  });
+
   it('refuses values outside the enumerations, naming the field', async () => {
     const bad = pod('bad', {
       dnsPolicy: 'Bogus',

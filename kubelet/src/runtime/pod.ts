@@ -43,6 +43,8 @@ interface ContainerRun {
   completed?: boolean;
   /** A restartable init container (restartPolicy Always): a sidecar, started in order and kept running. */
   readonly sidecar?: boolean;
+  /** An ephemeral container (`kubectl debug`): started once when added, never restarted, not in Ready. */
+  readonly ephemeral?: boolean;
   child?: ChildProcess;
   restartCount: number;
   startedAt?: string;
@@ -99,6 +101,8 @@ export class PodWorker {
   readonly #runs = new Map<string, ContainerRun>();
   /** The init containers, in their order. */
   readonly #inits: ContainerRun[] = [];
+  /** Ephemeral containers, in the order pods/ephemeralcontainers added them. */
+  readonly #ephemeral: ContainerRun[] = [];
   /** Every init container has completed (and every sidecar started) once: Initialized stays True. */
   #initialized = false;
   /** The regular containers are done for good: the sidecars are stopped and not restarted. */
@@ -228,19 +232,63 @@ export class PodWorker {
     return r && this.#target(r);
   }
 
-  /** A regular or an init container by name. */
+  /** A regular, init or ephemeral container by name. */
   #find(name: string): ContainerRun | undefined {
-    return this.#runs.get(name) ?? this.#inits.find((r) => r.spec.name === name);
+    return (
+      this.#runs.get(name) ??
+      this.#inits.find((r) => r.spec.name === name) ??
+      this.#ephemeral.find((r) => r.spec.name === name)
+    );
   }
 
-  /** Every container: the init ones first. */
+  /** Every container: the init ones first, the ephemeral ones last. */
   #all(): ContainerRun[] {
-    return [...this.#inits, ...this.#runs.values()];
+    return [...this.#inits, ...this.#runs.values(), ...this.#ephemeral];
+  }
+
+  /**
+   * The pod as the API has it now: the ephemeral containers pods/ephemeralcontainers added since
+   * are started, each once (the only change to a running pod's spec the kubelet acts on here).
+   */
+  addEphemeralContainers(pod: Pod): void {
+    const added = (pod.spec?.ephemeralContainers ?? []).filter((c) => !this.#find(c.name));
+    if (added.length === 0 || this.#stopping || !this.pod.spec) return;
+    // The volumes' env resolution reads the spec: it has to know the new containers.
+    this.pod.spec.ephemeralContainers = pod.spec!.ephemeralContainers;
+    const termination = terminationLogs(this.dir, [...this.#all().map((r) => r.spec), ...added]);
+    for (const c of added) {
+      const r: ContainerRun = {
+        spec: c,
+        ephemeral: true,
+        restartCount: 0,
+        running: false,
+        attached: new Set(),
+        backoff: new ContainerBackoff(),
+        termination: termination(c),
+      };
+      this.#ephemeral.push(r);
+      void this.#startEphemeral(r);
+    }
+    this.onChange();
+  }
+
+  async #startEphemeral(r: ContainerRun): Promise<void> {
+    try {
+      if (this.#volumes.needed) this.#apiEnv.set(r.spec.name, await this.#volumes.env(r.spec.name));
+    } catch (e) {
+      r.waitingReason = e instanceof EnvConfigError ? 'CreateContainerConfigError' : 'ContainerCreating';
+      r.waitingMessage = (e as Error).message;
+      this.#event(r, 'Warning', 'Failed', `Error: ${r.waitingMessage}`);
+      this.onChange();
+      return;
+    }
+    if (!this.#stopping) this.#launch(r);
   }
 
   /** An Event about one container (fieldPath `spec.containers{name}` or `spec.initContainers{name}`), as the kubelet's. */
   #event(r: ContainerRun | undefined, type: EventType, reason: string, message: string): void {
-    const fieldPath = r ? `spec.${r.init ? 'initContainers' : 'containers'}{${r.spec.name}}` : undefined;
+    const list = r?.ephemeral ? 'ephemeralContainers' : r?.init ? 'initContainers' : 'containers';
+    const fieldPath = r ? `spec.${list}{${r.spec.name}}` : undefined;
     this.events?.eventFor(referenceOf(this.pod, fieldPath), type, reason, message);
   }
 
@@ -509,7 +557,8 @@ export class PodWorker {
       finishedAt: now(),
     };
     this.onChange();
-    if (this.#stopping) return;
+    // An ephemeral container is never restarted, whatever the pod's policy.
+    if (this.#stopping || r.ephemeral) return;
     const policy = this.pod.spec?.restartPolicy ?? 'Always';
     if (r.sidecar) {
       // A sidecar is restarted whatever the pod's policy, until the regular containers are done.
@@ -714,7 +763,7 @@ export class PodWorker {
             }
           : {}),
       // An init container is ready once it has completed; a sidecar, as a regular one.
-      ready: r.init && !r.sidecar ? r.completed === true : r.running && (r.probes?.ready ?? true),
+      ready: r.ephemeral ? false : r.init && !r.sidecar ? r.completed === true : r.running && (r.probes?.ready ?? true),
       restartCount: r.restartCount,
       image: r.spec.image ?? 'process',
       imageID: '',
@@ -802,6 +851,9 @@ export class PodWorker {
       startTime: this.#startTime,
       ...(initStatuses.length > 0 ? { initContainerStatuses: initStatuses } : {}),
       containerStatuses: cs,
+      ...(this.#ephemeral.length > 0
+        ? { ephemeralContainerStatuses: this.#ephemeral.map((r) => this.#containerStatus(r, 'ContainerCreating')) }
+        : {}),
     };
   }
 }

@@ -241,7 +241,11 @@ export class ProcessRuntime {
       void w.stop().then(() => this.#deleteMirror(w));
     }
     for (const [uid, p] of want) {
-      if (this.#workers.has(uid)) continue;
+      const running = this.#workers.get(uid);
+      if (running) {
+        if (p.spec?.ephemeralContainers?.length) running.addEphemeralContainers(p);
+        continue;
+      }
       // Static pods may not use API objects (upstream refuses them at validation); API pods read
       // theirs with the node's credentials.
       const isStatic = isStaticPod(p);

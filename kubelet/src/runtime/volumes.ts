@@ -81,7 +81,8 @@ export class PodVolumes {
 
   /** The container's `valueFrom` variables; throws EnvConfigError with upstream's message. */
   async env(containerName: string): Promise<Record<string, string>> {
-    const c = [...(this.pod.spec?.initContainers ?? []), ...(this.pod.spec?.containers ?? [])].find(
+    const spec = this.pod.spec;
+    const c = [...(spec?.initContainers ?? []), ...(spec?.containers ?? []), ...(spec?.ephemeralContainers ?? [])].find(
       (x) => x.name === containerName,
     );
     const out: Record<string, string> = {};

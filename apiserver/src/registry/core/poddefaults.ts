@@ -107,10 +107,20 @@ function defaultRequestsFromLimits(c: Container): void {
   for (const [k, v] of Object.entries(limits)) if (!(k in requests)) requests[k] = v;
 }
 
+/**
+ * The v1 conversion of the deprecated `serviceAccount`: read when `serviceAccountName` is empty,
+ * and written out as its copy (Convert_v1_PodSpec_To_core_PodSpec and back).
+ */
+export function convertDeprecatedServiceAccount(spec: PodSpec): void {
+  if (!spec.serviceAccountName && spec.serviceAccount) spec.serviceAccountName = spec.serviceAccount;
+  if (spec.serviceAccountName) spec.serviceAccount = spec.serviceAccountName;
+}
+
 /** All of a Pod's v1 defaults, in place. */
 export function defaultPod(pod: Pod): void {
   const spec = pod.spec;
   if (!spec) return;
+  convertDeprecatedServiceAccount(spec);
   defaultPodSpec(spec);
   for (const c of spec.containers ?? []) defaultRequestsFromLimits(c);
   for (const c of spec.initContainers ?? []) defaultRequestsFromLimits(c);

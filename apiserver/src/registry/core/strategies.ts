@@ -33,7 +33,7 @@ import {
   validateServiceAccountUpdate,
 } from '../../validation/index.js';
 import type { RESTStrategy, SubresourceStrategy } from '../strategy.js';
-import { defaultPod } from './poddefaults.js';
+import { convertDeprecatedServiceAccount, defaultPod } from './poddefaults.js';
 
 type WithStatus = KubeObject & { status?: unknown; spec?: unknown };
 
@@ -208,9 +208,6 @@ export function podStrategyFor(
       }
     },
     validate: (o) => [...validatePodCreate(o as Pod), ...privileged(o as Pod)],
-    // Against the stored pod as upstream decodes it: with the defaults, which one written by an
-    // older mkube lacks (the update itself was defaulted in prepareForUpdate).
-    validateUpdate: (o, old) => [...validatePodUpdate(o as Pod, defaulted(old as Pod)), ...privileged(o as Pod)],
     selectableFields: (p) => ({
       'spec.nodeName': p.spec?.nodeName ?? '',
       'spec.restartPolicy': p.spec?.restartPolicy ?? '',
@@ -227,13 +224,25 @@ export function podStrategyFor(
       defaultPod(pod);
       dropDisabledFields(pod, undefined, gates);
       base.prepareForCreate(o, ctx);
+      // Now that it names an account, "default" at least.
+      if (pod.spec) convertDeprecatedServiceAccount(pod.spec);
     },
     prepareForUpdate(o, old, ctx) {
       const pod = o as Pod;
       defaultPod(pod);
+      // Only pods/ephemeralcontainers changes them.
+      const ephemeral = (old as Pod).spec?.ephemeralContainers;
+      if (pod.spec) {
+        if (ephemeral) pod.spec.ephemeralContainers = jsonClone(ephemeral);
+        else delete pod.spec.ephemeralContainers;
+      }
       dropDisabledFields(pod, old as Pod, gates);
       base.prepareForUpdate(o, old, ctx);
     },
+    // Not the create rules (ephemeral containers are refused there): ValidatePodUpdate, against the
+    // stored pod as upstream decodes it — with the defaults, which one an older mkube wrote lacks
+    // (the update itself was defaulted in prepareForUpdate).
+    validateUpdate: (o, old) => [...validatePodUpdate(o as Pod, defaulted(old as Pod)), ...privileged(o as Pod)],
     checkGracefulDelete: (o, requested) => podGracePeriod(o as Pod, requested),
   };
 }
