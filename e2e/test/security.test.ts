@@ -679,6 +679,41 @@ describe('security regression suite', () => {
       });
       expectStatus(r, 403, 'Forbidden', /can only create pods with spec.nodeName set to itself/);
     });
+    it('N10 node2 cannot add an ephemeral container to its own pod (a process of its choosing in it); the admin can', async () => {
+      const path = '/api/v1/namespaces/default/pods/on-node2/ephemeralcontainers';
+      const debug = (name: string) => ({
+        spec: { ephemeralContainers: [{ name, image: 'busybox', command: ['sh', '-c', 'exit 0'] }] },
+      });
+      const smp = { 'content-type': 'application/strategic-merge-patch+json' };
+      const denied = /User "system:node:node2" cannot (patch|update) resource "pods\/ephemeralcontainers"/;
+      expectStatus(await c.req(node2.cred, 'PATCH', path, debug('bynode'), smp), 403, 'Forbidden', denied);
+      const pod = (await c.req(admin, 'GET', path)).json as { spec: { ephemeralContainers?: unknown[] } };
+      pod.spec.ephemeralContainers = debug('bynode').spec.ephemeralContainers;
+      expectStatus(await c.req(node2.cred, 'PUT', path, pod), 403, 'Forbidden', denied);
+      // The control: the same patch from the admin is taken, and node2's kubelet runs it once.
+      assert.equal((await c.req(admin, 'PATCH', path, debug('byadmin'), smp)).status, 200);
+      let state: { terminated?: { exitCode: number } } | undefined;
+      for (let i = 0; i < 100 && !state?.terminated; i++) {
+        const now = (await c.req(admin, 'GET', '/api/v1/namespaces/default/pods/on-node2')).json as {
+          spec: { ephemeralContainers?: { name: string }[] };
+          status: { ephemeralContainerStatuses?: { name: string; state: typeof state }[] };
+        };
+        assert.deepEqual(
+          now.spec.ephemeralContainers?.map((e) => e.name),
+          ['byadmin'],
+        );
+        state = now.status.ephemeralContainerStatuses?.find((e) => e.name === 'byadmin')?.state;
+        if (!state?.terminated) await sleep(200);
+      }
+      assert.equal(state?.terminated?.exitCode, 0);
+      // Not even the admin gets one into a static pod (its mirror is not the pod the kubelet runs).
+      expectStatus(
+        await c.req(admin, 'PATCH', '/api/v1/namespaces/default/pods/hello-node1/ephemeralcontainers', debug('x'), smp),
+        422,
+        'Invalid',
+        /static pods do not support ephemeral containers/,
+      );
+    });
   });
 
   // ---- RBAC escalation -----------------------------------------------------------------------------
