@@ -26,7 +26,7 @@ import { runLifecycleHook } from './lifecycle.js';
 import { criLines } from './logs.js';
 import { type ProbeTarget, runProbe } from './prober.js';
 import { ContainerProbes } from './probeworker.js';
-import { procStat } from './proc.js';
+import { interruptForeground, procStat } from './proc.js';
 import { OutputTail, type TerminationLog, terminationLogs } from './termination.js';
 import { EnvConfigError, PodVolumes } from './volumes.js';
 
@@ -200,6 +200,33 @@ export class PodWorker {
     if (!r?.running) return undefined;
     r.attached.add(l);
     return () => r.attached.delete(l);
+  }
+
+  /**
+   * The running container's stdin, for an attached client: undefined unless its spec asks for one
+   * (`stdin: true`). With `stdinOnce` the first client to let go of it closes it for good (until the
+   * container restarts), as the runtime does.
+   */
+  attachStdin(
+    container: string,
+  ): { write(chunk: Buffer): void; end(): void; release(): void; interrupt(): void } | undefined {
+    const r = this.#find(container);
+    const stdin = r?.running ? r.child?.stdin : undefined;
+    if (!r || !stdin || stdin.destroyed || stdin.writableEnded) return undefined;
+    stdin.on('error', () => {});
+    return {
+      write: (chunk) => {
+        if (!stdin.writableEnded) stdin.write(chunk);
+      },
+      end: () => stdin.end(),
+      release: () => {
+        if (r.spec.stdinOnce) stdin.end();
+      },
+      // ^C on an attached terminal: the container's foreground group, as its tty would signal.
+      interrupt: () => {
+        if (r.child?.pid) interruptForeground(r.child.pid);
+      },
+    };
   }
 
   logFile(container: string, previous = false): string | undefined {
@@ -455,7 +482,8 @@ export class PodWorker {
       child = spawn(argv[0]!, argv.slice(1), {
         cwd: this.dir,
         env: this.env(r.spec.name),
-        stdio: ['ignore', 'pipe', 'pipe'],
+        // stdin: true keeps a pipe open for attached clients (kubectl attach -i, run -i, debug -i).
+        stdio: [r.spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
         // Its own process group, so stopping the container stops everything it started.
         detached: true,
       });

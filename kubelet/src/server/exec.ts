@@ -6,6 +6,8 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { type PodWorker, signalGroup } from '../runtime/pod.js';
+import { interruptForeground } from '../runtime/proc.js';
+import { LineDiscipline, onlcr } from './tty.js';
 
 /** The part of a ws WebSocket exec uses. */
 export interface ExecSocket {
@@ -88,16 +90,28 @@ export function runExec(ws: ExecSocket, worker: PodWorker, container: string, p:
   child.once('error', (e) => {
     spawnError = e;
   });
-  child.stdout?.on('data', (d: Buffer) => p.stdout && send(STDOUT, d));
-  // With a TTY the terminal merges both streams onto stdout.
-  child.stderr?.on('data', (d: Buffer) => (p.tty ? p.stdout && send(STDOUT, d) : p.stderr && send(STDERR, d)));
+  // With a TTY the terminal merges both streams onto stdout, and its line discipline is ours.
+  const out = (d: Buffer) => (p.tty ? onlcr(d) : d);
+  child.stdout?.on('data', (d: Buffer) => p.stdout && send(STDOUT, out(d)));
+  child.stderr?.on('data', (d: Buffer) => (p.tty ? p.stdout && send(STDOUT, out(d)) : p.stderr && send(STDERR, d)));
   child.stdin?.on('error', () => {});
+  const tty =
+    p.tty && child.stdin
+      ? new LineDiscipline({
+          echo: (d) => p.stdout && send(STDOUT, d),
+          input: (d) => child.stdin?.write(d),
+          eof: () => child.stdin?.end(),
+          interrupt: () => child.pid && interruptForeground(child.pid),
+        })
+      : undefined;
 
   ws.on('message', (raw: Buffer, isBinary: boolean) => {
     if (!isBinary || raw.length === 0) return;
     const ch = raw[0]!;
-    if (ch === STDIN) child.stdin?.write(raw.subarray(1));
-    else if (ch === CLOSE && raw[1] === STDIN) child.stdin?.end();
+    if (ch === STDIN) {
+      if (tty) tty.feed(raw.subarray(1));
+      else child.stdin?.write(raw.subarray(1));
+    } else if (ch === CLOSE && raw[1] === STDIN) child.stdin?.end();
     else if (ch === RESIZE) {
       // No pseudo-terminal in the process runtime: the size is accepted and has no effect.
     }
@@ -137,8 +151,9 @@ function signalNumber(s: NodeJS.Signals): number | undefined {
 
 /**
  * /attach/{ns}/{pod}/{container}: the running process's stdout and stderr from now on, on channels
- * 1 and 2, until it exits (Success on channel 3) or the client goes. Process containers read no
- * stdin (the runtime starts them with it closed), so what a client sends there is dropped.
+ * 1 and 2, until it exits (Success on channel 3) or the client goes; with `stdin` and a container
+ * started with `stdin: true`, what the client sends on channel 0 is the process's input (a CLOSE of
+ * channel 0 ends it; under `stdinOnce` so does the client going). Otherwise stdin is dropped.
  */
 export function runAttach(ws: ExecSocket, worker: PodWorker, container: string, p: ExecParams): void {
   const send = (channel: number, data?: Buffer | string) => {
@@ -156,7 +171,7 @@ export function runAttach(ws: ExecSocket, worker: PodWorker, container: string, 
     output(stream, chunk) {
       // With a TTY the terminal merges both streams onto stdout.
       if (stream === 'stdout' || p.tty) {
-        if (p.stdout) send(STDOUT, chunk);
+        if (p.stdout) send(STDOUT, p.tty ? onlcr(chunk) : chunk);
       } else if (p.stderr) send(STDERR, chunk);
     },
     exited() {
@@ -169,6 +184,26 @@ export function runAttach(ws: ExecSocket, worker: PodWorker, container: string, 
     );
     return;
   }
+  const stdin = p.stdin ? worker.attachStdin(container) : undefined;
+  const tty =
+    stdin && p.tty
+      ? new LineDiscipline({
+          echo: (d) => p.stdout && send(STDOUT, d),
+          input: (d) => stdin.write(d),
+          eof: () => stdin.end(),
+          interrupt: () => stdin.interrupt(),
+        })
+      : undefined;
+  ws.on('message', (raw: Buffer, isBinary: boolean) => {
+    if (!stdin || !isBinary || raw.length === 0) return;
+    if (raw[0] === STDIN) {
+      if (tty) tty.feed(raw.subarray(1));
+      else stdin.write(raw.subarray(1));
+    } else if (raw[0] === CLOSE && raw[1] === STDIN) stdin.end();
+  });
   send(p.stdout ? STDOUT : p.stderr ? STDERR : ERROR);
-  ws.on('close', detach);
+  ws.on('close', () => {
+    detach();
+    stdin?.release();
+  });
 }
