@@ -2,6 +2,7 @@
 // what a container wrote to its terminationMessagePath, and under FallbackToLogsOnError the end of
 // a failed container's output (not of one that succeeded, nor when the file has something).
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Container, ContainerStatus, Pod } from '@mkube/shared/api';
 import { kubectl } from '../../apiserver/test/server/fixture.ts';
@@ -88,6 +89,35 @@ describe('termination messages', { timeout: 120_000 }, () => {
     assert.equal(succeeds.exitCode, 0);
     assert.equal(succeeds.message, undefined);
     assert.equal((await terminated('fallback', 'says')).message, 'from the file');
+  });
+
+  it('all of a container’s output reaches its log, even what the pipe still held when it exited', async () => {
+    await run('chatty', [{ name: 'main', image: 'busybox', command: ['seq', '1', '300000'] }]);
+    assert.equal((await terminated('chatty', 'main')).exitCode, 0);
+    const logs = await kubectl(c.fx, ['logs', 'chatty']);
+    assert.equal(logs.status, 0, logs.err);
+    const lines = logs.out.split('\n');
+    assert.equal(lines.length, 300_001, 'every line, and the final newline');
+    assert.deepEqual(lines.slice(-2), ['300000', '']);
+  });
+
+  it('what the main process leaves behind dies with it, as in a PID namespace', async () => {
+    await run('orphans', [
+      { name: 'main', image: 'busybox', command: ['sh', '-c', 'sleep 313 & sleep 0.2; echo left one; exit 0'] },
+    ]);
+    assert.equal((await terminated('orphans', 'main')).exitCode, 0);
+    const lingering = () =>
+      readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'sleep\x00313\x00';
+          } catch {
+            return false;
+          }
+        });
+    await waitFor('no sleep 313 left', async () => (lingering().length === 0 ? true : undefined));
+    assert.equal((await kubectl(c.fx, ['logs', 'orphans'])).out, 'left one\n');
   });
 
   it('a path two containers name is nobody’s: the file stays empty and no link is made', async () => {

@@ -4,7 +4,7 @@
 // pod's restartPolicy with the kubelet's crash-loop back-off (the first restart at once, then 10 s
 // doubling to 5 min).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, promises as fsp, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, promises as fsp, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import {
@@ -56,7 +56,6 @@ interface ContainerRun {
   /** Its crash-loop back-off (one per container, across its instances). */
   readonly backoff: ContainerBackoff;
   timer?: NodeJS.Timeout;
-  log?: WriteStream;
   /** Attached clients of the running process (kubectl attach), dropped when it exits. */
   readonly attached: Set<AttachListener>;
   /** This instance's probes (none without a probe in the spec): started and ready. */
@@ -476,7 +475,12 @@ export class PodWorker {
     const tail = new OutputTail();
     r.tail = tail;
     const log = createWriteStream(join(cdir, `${r.restartCount}.log`), { flags: 'a', mode: 0o640 });
-    r.log = log;
+    log.on('error', (e) =>
+      this.log.warn(
+        { pod: podKey(this.namespace, this.name), container: r.spec.name, err: e.message },
+        'log write failed',
+      ),
+    );
     let child: ChildProcess;
     try {
       child = spawn(argv[0]!, argv.slice(1), {
@@ -488,10 +492,18 @@ export class PodWorker {
         detached: true,
       });
     } catch (e) {
+      log.end();
       this.#event(r, 'Warning', 'Failed', `Error: ${(e as Error).message}`);
       this.#exited(r, 128, undefined, `ContainerCannotRun: ${(e as Error).message}`);
       return;
     }
+    // The log ends once both pipes have, not at 'exit': the last output can arrive after it.
+    let pipes = 2;
+    const pipeClosed = () => {
+      if (--pipes === 0) log.end();
+    };
+    child.stdout!.once('close', pipeClosed);
+    child.stderr!.once('close', pipeClosed);
     this.#event(r, 'Normal', 'Created', `Created container: ${r.spec.name}`);
     // No pid: the command could not be started; its 'error' below says why.
     if (child.pid) this.#event(r, 'Normal', 'Started', `Started container ${r.spec.name}`);
@@ -518,9 +530,12 @@ export class PodWorker {
       this.#event(r, 'Warning', 'Failed', `Error: ${e.message}`);
       this.#exited(r, 128, undefined, 'ContainerCannotRun');
     });
-    child.once('exit', (code, signal) =>
-      this.#exited(r, code ?? 128 + 9, signal ?? undefined, code === 0 ? 'Completed' : 'Error'),
-    );
+    child.once('exit', (code, signal) => {
+      // What the container's main process left behind goes with it, as a PID namespace's members
+      // do when its init exits: nothing lingers, holding the log open, across restarts.
+      if (child.pid) signalGroup(child.pid, 'SIGKILL');
+      this.#exited(r, code ?? 128 + 9, signal ?? undefined, code === 0 ? 'Completed' : 'Error');
+    });
     if (child.pid) {
       void this.#postStart(r, child);
       this.#startProbes(r, child);
@@ -572,7 +587,6 @@ export class PodWorker {
     r.probes = undefined;
     r.running = false;
     r.child = undefined;
-    r.log?.end();
     for (const l of r.attached) l.exited();
     r.attached.clear();
     const message = this.#terminationMessage(r, code, reason);
