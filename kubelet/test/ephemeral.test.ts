@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ContainerStatus, Pod } from '@mkube/shared/api';
 import { curl, kubectl } from '../../apiserver/test/server/fixture.ts';
 import { waitFor } from '../../controller-manager/test/fixture.ts';
-import { type NodeCluster, startNodeCluster } from './fixture.ts';
+import { type NodeCluster, runningPod, startNodeCluster } from './fixture.ts';
 
 const NODE = 'node-debug';
 
@@ -25,25 +25,16 @@ describe('ephemeral containers (kubectl debug)', { timeout: 120_000 }, () => {
     c = await startNodeCluster();
     const k = await c.startKubelet(NODE);
     await k.kubelet.ready;
-    await pods().create({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'target', namespace: 'default' },
-      spec: {
-        nodeName: NODE,
-        containers: [
-          {
-            name: 'app',
-            image: 'busybox',
-            command: ['sh', '-c', 'sleep 3600'],
-            env: [{ name: 'MODE', value: 'prod' }],
-          },
-        ],
-      },
+    await runningPod(c, 'target', NODE, {
+      containers: [
+        {
+          name: 'app',
+          image: 'busybox',
+          command: ['sh', '-c', 'sleep 3600'],
+          env: [{ name: 'MODE', value: 'prod' }],
+        },
+      ],
     });
-    await waitFor('target running', async () =>
-      (await pods().get('target')).status?.containerStatuses?.[0]?.state?.running ? true : undefined,
-    );
   });
   after(async () => c?.close());
 

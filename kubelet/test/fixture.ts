@@ -5,7 +5,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Event, Node } from '@mkube/shared/api';
+import type { Event, Node, Pod, PodSpec } from '@mkube/shared/api';
 import { parseFlags } from '@mkube/shared/flags';
 import { createLogger, type Logger } from '@mkube/shared/log';
 import { CertificateAuthority } from '@mkube/shared/pki';
@@ -161,6 +161,25 @@ export async function podEvents(c: Pick<Cluster, 'admin'>, pod: string): Promise
 /** Waits (20 s at most) for an Event of the pod matching `re`. */
 export function podEvent(c: Pick<Cluster, 'admin'>, pod: string, re: RegExp): Promise<string> {
   return until(`${pod}: ${re}`, async () => (await podEvents(c, pod)).find((e) => re.test(e)));
+}
+
+/** Creates `spec` as pod `name` in default on `node`, and waits (20 s at most) until its first container runs. */
+export async function runningPod(
+  c: Pick<Cluster, 'admin'>,
+  name: string,
+  node: string,
+  spec: Omit<PodSpec, 'nodeName'>,
+) {
+  const pods = c.admin.resource<Pod>({ group: '', version: 'v1', resource: 'pods', namespace: 'default' });
+  await pods.create({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default' },
+    spec: { nodeName: node, ...spec },
+  });
+  await until(`${name} running`, async () =>
+    (await pods.get(name)).status?.containerStatuses?.[0]?.state?.running ? true : undefined,
+  );
 }
 
 export function readyCondition(n: Node): string | undefined {

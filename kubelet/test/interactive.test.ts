@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Pod } from '@mkube/shared/api';
 import { waitFor } from '../../controller-manager/test/fixture.ts';
-import { type NodeCluster, startNodeCluster } from './fixture.ts';
+import { type NodeCluster, runningPod, startNodeCluster } from './fixture.ts';
 
 const NODE = 'node-tty';
 
@@ -58,15 +58,9 @@ describe('interactive sessions (stdin, -t)', { timeout: 120_000 }, () => {
     c = await startNodeCluster();
     const k = await c.startKubelet(NODE);
     await k.kubelet.ready;
-    await pods().create({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'target', namespace: 'default' },
-      spec: { nodeName: NODE, containers: [{ name: 'app', image: 'busybox', command: ['sh', '-c', 'sleep 3600'] }] },
+    await runningPod(c, 'target', NODE, {
+      containers: [{ name: 'app', image: 'busybox', command: ['sh', '-c', 'sleep 3600'] }],
     });
-    await waitFor('target running', async () =>
-      (await pods().get('target')).status?.containerStatuses?.[0]?.state?.running ? true : undefined,
-    );
   });
   after(async () => c?.close());
 
