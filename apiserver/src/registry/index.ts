@@ -26,7 +26,7 @@ import {
   podCertificateRequestStrategy,
 } from './certificates/index.js';
 import { type CsrDurationMetrics, csrDurationHooks } from './certificates/metrics.js';
-import { ephemeralContainersSubresource } from './core/ephemeral.js';
+import { ephemeralContainersSubresourceFor } from './core/ephemeral.js';
 import {
   DEFAULT_NODE_PORT_RANGE,
   DEFAULT_SERVICE_CIDR,
@@ -84,7 +84,10 @@ const WIRING: Readonly<Record<string, Wiring>> = {
   '/nodes': { strategy: nodeStrategy, subresources: { status: statusSubresource } },
   '/pods': {
     strategy: (d) => podStrategyFor(d.gates, { allowPrivileged: d.allowPrivileged }),
-    subresources: { status: statusSubresource, ephemeralcontainers: ephemeralContainersSubresource },
+    subresources: (d) => ({
+      status: statusSubresource,
+      ephemeralcontainers: ephemeralContainersSubresourceFor({ allowPrivileged: d.allowPrivileged }),
+    }),
   },
   '/events': { strategy: eventStrategy },
   '/services': {

@@ -513,5 +513,23 @@ describe('--allow-privileged', () => {
       },
     ]);
     assert.equal((await post('unprivileged', false)).code, 201);
+    // An ephemeral container too: kubectl debug --profile=sysadmin asks for privileged.
+    const debug = await curl(fx, '/api/v1/namespaces/default/pods/unprivileged/ephemeralcontainers', [
+      '-X',
+      'PATCH',
+      '-H',
+      'Content-Type: application/strategic-merge-patch+json',
+      '-d',
+      JSON.stringify({
+        spec: {
+          ephemeralContainers: [{ name: 'dbg', image: 'busybox', securityContext: { privileged: true } }],
+        },
+      }),
+    ]);
+    assert.equal(debug.code, 422, debug.body);
+    assert.match(
+      JSON.parse(debug.body).message,
+      /spec\.ephemeralContainers\[0\]\.securityContext\.privileged: Forbidden: disallowed by cluster policy/,
+    );
   });
 });

@@ -4,11 +4,16 @@
 // changed or dropped there.
 import type { Pod } from '@mkube/shared/api';
 import { jsonClone } from '../../util/json.js';
-import { validatePodEphemeralContainersUpdate } from '../../validation/index.js';
+import { validatePodEphemeralContainersUpdate, validatePrivilegedDisallowed } from '../../validation/index.js';
 import type { SubresourceStrategy } from '../strategy.js';
 import { defaultPod } from './poddefaults.js';
 
-export const ephemeralContainersSubresource: SubresourceStrategy = {
+/** `allowPrivileged`: --allow-privileged, which holds for ephemeral containers as for any. */
+export const ephemeralContainersSubresourceFor = ({
+  allowPrivileged = true,
+}: {
+  allowPrivileged?: boolean;
+} = {}): SubresourceStrategy => ({
   prepareForUpdate(o, old) {
     const sent = (o as Pod).spec?.ephemeralContainers;
     for (const k of Object.keys(o)) delete (o as unknown as Record<string, unknown>)[k];
@@ -20,5 +25,8 @@ export const ephemeralContainersSubresource: SubresourceStrategy = {
     // Decoded as any Pod body is: the new containers get SetDefaults_EphemeralContainer.
     defaultPod(pod);
   },
-  validateUpdate: (o, old) => validatePodEphemeralContainersUpdate(o as Pod, old as Pod),
-};
+  validateUpdate: (o, old) => [
+    ...validatePodEphemeralContainersUpdate(o as Pod, old as Pod),
+    ...(allowPrivileged ? [] : validatePrivilegedDisallowed(o as Pod)),
+  ],
+});
