@@ -5,6 +5,7 @@
 import type { KubeObject } from '@mkube/shared/api';
 import type { FieldError } from '@mkube/shared/apierrors';
 import type { UserInfo } from '@mkube/shared/auth';
+import { jsonClone } from '../util/json.js';
 import type { NameValidator } from '../validation/names.js';
 import type { DeleteStrategy } from './deletion.js';
 
@@ -61,6 +62,15 @@ export interface SubresourceStrategy<T extends KubeObject = KubeObject> {
   prepareForUpdate(obj: T, old: T, ctx: StrategyContext): void;
   /** A promise when the check asks the authorizer (a PodCertificateRequest signer's `sign`). */
   validateUpdate(obj: T, old: T, ctx: StrategyContext): FieldError[] | Promise<FieldError[]>;
+}
+
+/**
+ * A subresource's write starts from the object as stored: `o` (the request's object, which the
+ * registry goes on with) becomes a copy of `old`; the caller then puts back the part it owns.
+ */
+export function resetToStored(o: KubeObject, old: KubeObject): void {
+  for (const k of Object.keys(o)) delete (o as unknown as Record<string, unknown>)[k];
+  Object.assign(o, jsonClone(old));
 }
 
 /** Called once the write is known to have succeeded (true) or failed (false). */

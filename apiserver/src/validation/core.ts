@@ -2,6 +2,7 @@
 // the checks mkube's flows depend on; messages and paths are Kubernetes'.
 import {
   type Container,
+  MIRROR_POD_ANNOTATION,
   type Namespace,
   type Node,
   type Pod,
@@ -202,7 +203,7 @@ function validateEphemeralContainers(spec: PodSpec): FieldError[] {
  * all still there, unchanged (a patch may reorder them). Static pods take none.
  */
 export function validatePodEphemeralContainersUpdate(newPod: Pod, oldPod: Pod): FieldError[] {
-  if (oldPod.metadata?.annotations?.['kubernetes.io/config.mirror'] !== undefined)
+  if (oldPod.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined)
     return [fieldErrors.forbidden('', 'static pods do not support ephemeral containers')];
   const errs = validateObjectMetaUpdate(newPod.metadata, oldPod.metadata);
   errs.push(...validatePod(newPod));

@@ -662,15 +662,7 @@ export class PodWorker {
     r.timer = undefined;
     r.waitingReason = undefined;
     r.waitingMessage = undefined;
-    r.previous = {
-      terminated: {
-        exitCode: r.exited!.code,
-        reason: r.exited!.reason,
-        ...(r.exited!.message ? { message: r.exited!.message } : {}),
-        ...(r.exited!.startedAt ? { startedAt: r.exited!.startedAt } : {}),
-        finishedAt: r.exited!.finishedAt,
-      },
-    };
+    r.previous = terminatedState(r.exited!);
     r.restartCount++;
     r.exited = undefined;
     this.#launch(r);
@@ -779,31 +771,12 @@ export class PodWorker {
       : r.waitingReason
         ? { waiting: { reason: r.waitingReason, message: r.waitingMessage } }
         : r.exited
-          ? {
-              terminated: {
-                exitCode: r.exited.code,
-                reason: r.exited.reason,
-                ...(r.exited.message ? { message: r.exited.message } : {}),
-                ...(r.exited.startedAt ? { startedAt: r.exited.startedAt } : {}),
-                finishedAt: r.exited.finishedAt,
-              },
-            }
+          ? terminatedState(r.exited)
           : { waiting: { reason: notStarted } };
     return {
       name: r.spec.name,
       state,
-      lastState:
-        r.previous ??
-        (r.waitingReason === 'CrashLoopBackOff' && r.exited
-          ? {
-              terminated: {
-                exitCode: r.exited.code,
-                reason: r.exited.reason,
-                ...(r.exited.message ? { message: r.exited.message } : {}),
-                finishedAt: r.exited.finishedAt,
-              },
-            }
-          : {}),
+      lastState: r.previous ?? (r.waitingReason === 'CrashLoopBackOff' && r.exited ? terminatedState(r.exited) : {}),
       // An init container is ready once it has completed; a sidecar, as a regular one.
       ready: r.ephemeral ? false : r.init && !r.sidecar ? r.completed === true : r.running && (r.probes?.ready ?? true),
       restartCount: r.restartCount,
@@ -898,6 +871,19 @@ export class PodWorker {
         : {}),
     };
   }
+}
+
+/** An instance's exit as a container state: current while it is the last, then its lastState. */
+function terminatedState(e: NonNullable<ContainerRun['exited']>): NonNullable<ContainerStatus['state']> {
+  return {
+    terminated: {
+      exitCode: e.code,
+      reason: e.reason,
+      ...(e.message ? { message: e.message } : {}),
+      ...(e.startedAt ? { startedAt: e.startedAt } : {}),
+      finishedAt: e.finishedAt,
+    },
+  };
 }
 
 export function signalGroup(pid: number, signal: NodeJS.Signals): void {

@@ -7,6 +7,7 @@ import { type ClientHttp2Session, connect as http2Connect } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
 import { connect as netConnect } from 'node:net';
 import type { Container, HTTPGetAction, Probe } from '@mkube/shared/api';
+import { Backoff } from '@mkube/shared/client';
 import { joinHostPort, unbracketHost } from '@mkube/shared/net';
 
 /** What one run found: upstream's probe.Success, probe.Warning (a success worth an event), probe.Failure. */
@@ -304,8 +305,11 @@ function servingStatus(msg: Buffer): number {
   return 0;
 }
 
-/** grpc-go's connection back-off (backoff.DefaultConfig): 1 s, ×1.6 a retry, ±20 % jitter. */
-const GRPC_BACKOFF = { baseMs: 1_000, multiplier: 1.6, jitter: 0.2 } as const;
+/**
+ * grpc-go's connection back-off (backoff.DefaultConfig: 1 s, ×1.6 a retry, ±20 % jitter, 120 s at
+ * most), in Backoff's terms, whose jitter only adds: 0.8 s plus up to half of it.
+ */
+const GRPC_BACKOFF = { initialMs: 800, factor: 1.6, jitter: 0.5, maxMs: 144_000 } as const;
 
 /** grpc.health.v1.Health/Check over plaintext HTTP/2: SERVING is success (pkg/probe/grpc). */
 function grpcProbe(host: string, port: number, service: string, timeoutMs: number): Promise<ProbeOutcome> {
@@ -314,7 +318,7 @@ function grpcProbe(host: string, port: number, service: string, timeoutMs: numbe
     let done = false;
     let session: ClientHttp2Session | undefined;
     let retry: NodeJS.Timeout | undefined;
-    let retries = 0;
+    const backoff = new Backoff(GRPC_BACKOFF);
     const finish = (o: ProbeOutcome) => {
       if (done) return;
       done = true;
@@ -354,8 +358,7 @@ function grpcProbe(host: string, port: number, service: string, timeoutMs: numbe
         }
         s.destroy();
         if (done) return;
-        const spread = 1 + GRPC_BACKOFF.jitter * (Math.random() * 2 - 1);
-        retry = setTimeout(dial, GRPC_BACKOFF.baseMs * GRPC_BACKOFF.multiplier ** retries++ * spread);
+        retry = setTimeout(dial, backoff.next());
       });
     };
     dial();

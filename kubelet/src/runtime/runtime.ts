@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Pod } from '@mkube/shared/api';
+import { MIRROR_POD_ANNOTATION, type Pod } from '@mkube/shared/api';
 import { isAlreadyExists, isConflict, isNotFound } from '@mkube/shared/apierrors';
 import { type KubeClient, ListWatcher, sleep } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
@@ -18,7 +18,6 @@ import type { ProbeMetrics } from '../server/probemetrics.js';
 import { type PodEventSink, PodWorker, podKey, procStartTime, signalGroup } from './pod.js';
 
 const PODS = { group: '', version: 'v1', resource: 'pods' } as const;
-const MIRROR = 'kubernetes.io/config.mirror';
 const CONFIG_HASH = 'kubernetes.io/config.hash';
 const CONFIG_SOURCE = 'kubernetes.io/config.source';
 
@@ -177,7 +176,7 @@ export class ProcessRuntime {
       fieldSelector: `spec.nodeName=${this.o.nodeName}`,
       handlers: {
         onResync: (objs) => {
-          this.#apiPods = objs.filter((p) => !p.metadata?.annotations?.[MIRROR]);
+          this.#apiPods = objs.filter((p) => !p.metadata?.annotations?.[MIRROR_POD_ANNOTATION]);
           this.#sync();
           for (const p of objs) this.#reconcileStatus(p);
         },
@@ -198,7 +197,7 @@ export class ProcessRuntime {
   }
 
   #resyncFrom(lw: ListWatcher<Pod>): void {
-    this.#apiPods = lw.store.list().filter((p) => !p.metadata?.annotations?.[MIRROR]);
+    this.#apiPods = lw.store.list().filter((p) => !p.metadata?.annotations?.[MIRROR_POD_ANNOTATION]);
     this.#sync();
   }
 
@@ -210,11 +209,11 @@ export class ProcessRuntime {
   #reconcileStatus(p: Pod): void {
     const readyOf = (conditions: readonly { type: string; status: string }[] | undefined) =>
       conditions?.find((c) => c.type === 'Ready')?.status;
-    const uid = p.metadata?.annotations?.[MIRROR] ?? p.metadata?.uid;
+    const uid = p.metadata?.annotations?.[MIRROR_POD_ANNOTATION] ?? p.metadata?.uid;
     const w = uid ? this.#workers.get(uid) : undefined;
     if (!w || this.#dirty.has(uid!)) return;
     // Someone deleted the mirror pod of a static pod: the status write replaces it.
-    if (p.metadata?.annotations?.[MIRROR] && p.metadata.deletionTimestamp) {
+    if (p.metadata?.annotations?.[MIRROR_POD_ANNOTATION] && p.metadata.deletionTimestamp) {
       this.#markDirty(w);
       return;
     }
@@ -388,7 +387,7 @@ export class ProcessRuntime {
       }
       if (
         isStatic &&
-        (cur.metadata?.annotations?.[MIRROR] !== w.pod.metadata?.uid || cur.metadata?.deletionTimestamp)
+        (cur.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== w.pod.metadata?.uid || cur.metadata?.deletionTimestamp)
       ) {
         // A mirror pod of an older manifest, or one being deleted (the static pod runs on): replace it.
         // A mirror has no containers of its own to stop, so it goes with no grace (DeleteMirrorPod).
@@ -420,7 +419,7 @@ export class ProcessRuntime {
         name: m.name,
         namespace: m.namespace,
         ...(m.labels ? { labels: m.labels } : {}),
-        annotations: { ...m.annotations, [MIRROR]: m.uid! },
+        annotations: { ...m.annotations, [MIRROR_POD_ANNOTATION]: m.uid! },
         ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.o.nodeName, uid: nodeUid, controller: true }],
       },
       spec: w.pod.spec!,

@@ -8,7 +8,7 @@
 // stay empty, and FallbackToLogsOnError still applies).
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Container } from '@mkube/shared/api';
+import { type Container, TERMINATION_MESSAGE_PATH_DEFAULT } from '@mkube/shared/api';
 import { symlinkInPod } from './podpath.js';
 
 /** kubecontainer.MaxContainerTerminationMessageLength. */
@@ -72,12 +72,9 @@ export class TerminationLog {
   }
 }
 
-/** v1.TerminationMessagePathDefault, for a pod that reached the kubelet without the apiserver's defaults. */
-const PATH_DEFAULT = '/dev/termination-log';
-
 /** Each container's TerminationLog; a path that several of `containers` name is linked for none. */
 export function terminationLogs(podDir: string, containers: readonly Container[]): (c: Container) => TerminationLog {
-  const pathOf = (c: Container) => c.terminationMessagePath || PATH_DEFAULT;
+  const pathOf = (c: Container) => c.terminationMessagePath || TERMINATION_MESSAGE_PATH_DEFAULT;
   const uses = new Map<string, number>();
   for (const c of containers) uses.set(pathOf(c), (uses.get(pathOf(c)) ?? 0) + 1);
   return (c) => new TerminationLog(podDir, join(podDir, c.name), uses.get(pathOf(c)) === 1 ? pathOf(c) : undefined);

@@ -57,6 +57,25 @@ export function failureStatus(message: string, extra: Record<string, unknown> = 
   return JSON.stringify({ metadata: {}, status: 'Failure', message, ...extra });
 }
 
+/** Where a session's input goes, and what ^D and ^C do to it. */
+interface InputTarget {
+  write(chunk: Buffer): void;
+  end(): void;
+  interrupt(): void;
+}
+
+/** Channel 0's bytes for `to`: through the line discipline under -t (echoed on stdout), else as they are. */
+function stdinOf(p: ExecParams, send: (channel: number, data: Buffer) => void, to: InputTarget) {
+  if (!p.tty) return (chunk: Buffer) => to.write(chunk);
+  const tty = new LineDiscipline({
+    echo: (d) => p.stdout && send(STDOUT, d),
+    input: (d) => to.write(d),
+    eof: () => to.end(),
+    interrupt: () => to.interrupt(),
+  });
+  return (chunk: Buffer) => tty.feed(chunk);
+}
+
 export function runExec(ws: ExecSocket, worker: PodWorker, container: string, p: ExecParams): void {
   const send = (channel: number, data?: Buffer | string) => {
     if (ws.readyState === ws.OPEN) ws.send(frame(channel, data));
@@ -95,23 +114,19 @@ export function runExec(ws: ExecSocket, worker: PodWorker, container: string, p:
   child.stdout?.on('data', (d: Buffer) => p.stdout && send(STDOUT, out(d)));
   child.stderr?.on('data', (d: Buffer) => (p.tty ? p.stdout && send(STDOUT, out(d)) : p.stderr && send(STDERR, d)));
   child.stdin?.on('error', () => {});
-  const tty =
-    p.tty && child.stdin
-      ? new LineDiscipline({
-          echo: (d) => p.stdout && send(STDOUT, d),
-          input: (d) => child.stdin?.write(d),
-          eof: () => child.stdin?.end(),
-          interrupt: () => child.pid && interruptForeground(child.pid),
-        })
-      : undefined;
+  const input =
+    child.stdin &&
+    stdinOf(p, send, {
+      write: (d) => child.stdin?.write(d),
+      end: () => child.stdin?.end(),
+      interrupt: () => child.pid && interruptForeground(child.pid),
+    });
 
   ws.on('message', (raw: Buffer, isBinary: boolean) => {
     if (!isBinary || raw.length === 0) return;
     const ch = raw[0]!;
-    if (ch === STDIN) {
-      if (tty) tty.feed(raw.subarray(1));
-      else child.stdin?.write(raw.subarray(1));
-    } else if (ch === CLOSE && raw[1] === STDIN) child.stdin?.end();
+    if (ch === STDIN) input?.(raw.subarray(1));
+    else if (ch === CLOSE && raw[1] === STDIN) child.stdin?.end();
     else if (ch === RESIZE) {
       // No pseudo-terminal in the process runtime: the size is accepted and has no effect.
     }
@@ -185,21 +200,11 @@ export function runAttach(ws: ExecSocket, worker: PodWorker, container: string, 
     return;
   }
   const stdin = p.stdin ? worker.attachStdin(container) : undefined;
-  const tty =
-    stdin && p.tty
-      ? new LineDiscipline({
-          echo: (d) => p.stdout && send(STDOUT, d),
-          input: (d) => stdin.write(d),
-          eof: () => stdin.end(),
-          interrupt: () => stdin.interrupt(),
-        })
-      : undefined;
+  const input = stdin && stdinOf(p, send, stdin);
   ws.on('message', (raw: Buffer, isBinary: boolean) => {
     if (!stdin || !isBinary || raw.length === 0) return;
-    if (raw[0] === STDIN) {
-      if (tty) tty.feed(raw.subarray(1));
-      else stdin.write(raw.subarray(1));
-    } else if (raw[0] === CLOSE && raw[1] === STDIN) stdin.end();
+    if (raw[0] === STDIN) input?.(raw.subarray(1));
+    else if (raw[0] === CLOSE && raw[1] === STDIN) stdin.end();
   });
   send(p.stdout ? STDOUT : p.stderr ? STDERR : ERROR);
   ws.on('close', () => {

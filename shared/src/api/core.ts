@@ -143,6 +143,11 @@ export interface Node extends KubeObject {
 
 // Pod
 
+/** v1.MirrorPodAnnotationKey: a static pod's mirror in the API carries its kubelet-side uid here. */
+export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
+/** v1.TerminationMessagePathDefault. */
+export const TERMINATION_MESSAGE_PATH_DEFAULT = '/dev/termination-log';
+
 export interface KeyToPath {
   key: string;
   path: string;

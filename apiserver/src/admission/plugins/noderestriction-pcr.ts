@@ -2,12 +2,16 @@
 // only for a pod bound to it, naming that pod's, service account's and node's current UIDs. A
 // mismatch the kubelet cannot help (informer lag: the object is not there yet, or was replaced) is
 // a plain error rather than Forbidden, so that the kubelet retries.
-import type { KubeObject, Node, Pod, PodCertificateRequest } from '@mkube/shared/api';
+import {
+  type KubeObject,
+  MIRROR_POD_ANNOTATION,
+  type Node,
+  type Pod,
+  type PodCertificateRequest,
+} from '@mkube/shared/api';
 import { type GroupResource, newForbidden, StatusError, type StatusReason } from '@mkube/shared/apierrors';
 import type { FeatureGate } from '@mkube/shared/featuregate';
 import type { AdmissionAttributes } from '../types.js';
-
-const MIRROR = 'kubernetes.io/config.mirror';
 
 /**
  * A plain Go error out of admission: ErrorToAPIStatus makes it a 500 with no reason and the error's
@@ -79,7 +83,7 @@ export async function admitPodCertificateRequest(
   if ((pod.spec?.nodeName ?? '') !== nodeName) {
     throw forbid(`pod ${q(podRef)} is not running on node ${q(nodeName)} named in the PodCertificateRequest`);
   }
-  if (pod.metadata.annotations?.[MIRROR] !== undefined) throw forbid(`pod ${q(podRef)} is a mirror pod`);
+  if (pod.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) throw forbid(`pod ${q(podRef)} is a mirror pod`);
   const podSA = pod.spec?.serviceAccountName ?? '';
   if ((spec?.serviceAccountName ?? '') !== podSA) {
     throw forbid(

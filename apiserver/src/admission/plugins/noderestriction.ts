@@ -3,7 +3,7 @@
 // its own pods, and its own Lease.
 
 import { isDeepStrictEqual } from 'node:util';
-import type { KubeObject, Node, Pod, TokenRequest } from '@mkube/shared/api';
+import { type KubeObject, MIRROR_POD_ANNOTATION, type Node, type Pod, type TokenRequest } from '@mkube/shared/api';
 import { type GroupResource, newForbidden, newNotFound } from '@mkube/shared/apierrors';
 import type { Authorizer } from '@mkube/shared/auth';
 import { DEFAULT_FEATURE_GATE } from '@mkube/shared/featuregate';
@@ -11,7 +11,6 @@ import { nodeNameOf } from '../../auth/node/index.js';
 import type { AdmissionAttributes, AdmissionPlugin } from '../types.js';
 import { admitPodCertificateRequest, type PodCertificateRequestLookups } from './noderestriction-pcr.js';
 
-const MIRROR = 'kubernetes.io/config.mirror';
 const KUBELET_LABELS = new Set([
   'kubernetes.io/hostname',
   'kubernetes.io/arch',
@@ -151,11 +150,11 @@ export function nodeRestrictionPlugin(deps: NodeRestrictionDeps = {}): Admission
         }
         if (a.operation === 'CREATE' && !a.subresource) {
           const pod = a.object as Pod;
-          if (!pod.metadata.annotations?.[MIRROR])
+          if (!pod.metadata.annotations?.[MIRROR_POD_ANNOTATION])
             throw newForbidden(
               gr,
               a.name,
-              `pod does not have "${MIRROR}" annotation, node "${node}" can only create mirror pods`,
+              `pod does not have "${MIRROR_POD_ANNOTATION}" annotation, node "${node}" can only create mirror pods`,
             );
           if (pod.spec?.nodeName !== node)
             throw newForbidden(gr, a.name, `node "${node}" can only create pods with spec.nodeName set to itself`);

@@ -5,11 +5,10 @@
 // mounted read-only at /var/run/secrets/kubernetes.io/serviceaccount in every container that has
 // nothing there. Mirror pods (static pods of a kubelet) may not name one and are not checked.
 import { randomInt } from 'node:crypto';
-import type { KubeObject, Pod, ServiceAccount, Volume } from '@mkube/shared/api';
+import { type KubeObject, MIRROR_POD_ANNOTATION, type Pod, type ServiceAccount, type Volume } from '@mkube/shared/api';
 import { newForbidden } from '@mkube/shared/apierrors';
 import type { AdmissionPlugin } from '../types.js';
 
-const MIRROR = 'kubernetes.io/config.mirror';
 export const TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
 /** utilrand.String's alphabet: no vowels, no confusable characters. */
 const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
@@ -45,7 +44,7 @@ export function serviceAccountAdmission(
     async admit(a) {
       if (!isPodCreate(a)) return;
       const pod = a.object as Pod;
-      if (pod.metadata.annotations?.[MIRROR] || !pod.spec) return;
+      if (pod.metadata.annotations?.[MIRROR_POD_ANNOTATION] || !pod.spec) return;
       pod.spec.serviceAccountName ||= 'default';
       const sa = (await get(a.namespace, pod.spec.serviceAccountName)) as ServiceAccount | undefined;
       const automount = pod.spec.automountServiceAccountToken ?? sa?.automountServiceAccountToken ?? true;
@@ -65,7 +64,7 @@ export function serviceAccountAdmission(
     async validate(a) {
       if (!isPodCreate(a)) return;
       const pod = a.object as Pod;
-      if (pod.metadata.annotations?.[MIRROR]) {
+      if (pod.metadata.annotations?.[MIRROR_POD_ANNOTATION]) {
         if (pod.spec?.serviceAccountName && pod.spec.serviceAccountName !== 'default') {
           throw newForbidden(
             { group: '', resource: 'pods' },

@@ -8,7 +8,7 @@ import type {
   ValidatingAdmissionPolicy,
   ValidatingAdmissionPolicyBinding,
 } from '@mkube/shared/api';
-import { jsonClone, jsonEqual } from '../../util/json.js';
+import { jsonEqual } from '../../util/json.js';
 import { decodeFailure, ShapeCheck } from '../../validation/shape.js';
 import {
   validateValidatingAdmissionPolicy,
@@ -16,7 +16,7 @@ import {
   validateValidatingAdmissionPolicyUpdate,
 } from '../../validation/validatingadmissionpolicy.js';
 import { validateValidatingAdmissionPolicyBinding } from '../../validation/validatingadmissionpolicybinding.js';
-import type { RESTStrategy, SubresourceStrategy } from '../strategy.js';
+import { type RESTStrategy, resetToStored, type SubresourceStrategy } from '../strategy.js';
 
 function defaultMatchResources(m: MatchResources | undefined): void {
   if (!m || typeof m !== 'object') return;
@@ -114,8 +114,8 @@ export const validatingAdmissionPolicyStrategy: RESTStrategy = {
 export const validatingAdmissionPolicyStatusStrategy: SubresourceStrategy = {
   prepareForUpdate(o, old) {
     const status = (o as ValidatingAdmissionPolicy).status;
-    for (const k of Object.keys(o)) delete (o as unknown as Record<string, unknown>)[k];
-    Object.assign(o, jsonClone(old), { status: status ?? {} });
+    resetToStored(o, old);
+    (o as ValidatingAdmissionPolicy).status = status ?? {};
   },
   validateUpdate: (o) => validateValidatingAdmissionPolicyStatus(o as ValidatingAdmissionPolicy),
 };

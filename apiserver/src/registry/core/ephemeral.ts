@@ -3,9 +3,8 @@
 // else; the main resource keeps them as stored (podStrategy's update), so they cannot be added,
 // changed or dropped there.
 import type { Pod } from '@mkube/shared/api';
-import { jsonClone } from '../../util/json.js';
 import { validatePodEphemeralContainersUpdate, validatePrivilegedDisallowed } from '../../validation/index.js';
-import type { SubresourceStrategy } from '../strategy.js';
+import { resetToStored, type SubresourceStrategy } from '../strategy.js';
 import { defaultPod } from './poddefaults.js';
 
 /** `allowPrivileged`: --allow-privileged, which holds for ephemeral containers as for any. */
@@ -16,8 +15,7 @@ export const ephemeralContainersSubresourceFor = ({
 } = {}): SubresourceStrategy => ({
   prepareForUpdate(o, old) {
     const sent = (o as Pod).spec?.ephemeralContainers;
-    for (const k of Object.keys(o)) delete (o as unknown as Record<string, unknown>)[k];
-    Object.assign(o, jsonClone(old));
+    resetToStored(o, old);
     const pod = o as Pod;
     if (!pod.spec) return;
     if (sent?.length) pod.spec.ephemeralContainers = sent;

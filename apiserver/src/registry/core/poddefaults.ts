@@ -2,10 +2,16 @@
 // `kubectl get pod -o yaml` shows although nobody sent it. Upstream applies them when it decodes a
 // request body, so a create and every update (a PUT of what was read back without them, a patch)
 // see the same defaulted spec; the pod strategy runs them at both.
-import type { Container, EnvVar, HTTPGetAction, Pod, PodSpec, Probe, Volume } from '@mkube/shared/api';
+import {
+  type Container,
+  type HTTPGetAction,
+  type Pod,
+  type PodSpec,
+  type Probe,
+  TERMINATION_MESSAGE_PATH_DEFAULT,
+  type Volume,
+} from '@mkube/shared/api';
 
-/** v1.TerminationMessagePathDefault. */
-export const TERMINATION_MESSAGE_PATH_DEFAULT = '/dev/termination-log';
 /** The mode secret, configMap, downwardAPI and projected volumes default to (0644). */
 const VOLUME_DEFAULT_MODE = 0o644;
 
@@ -44,15 +50,9 @@ function defaultProbe(p: Probe | undefined): void {
   defaultHttpGet(p.httpGet);
 }
 
-function defaultFieldRefs(items: readonly { fieldRef?: { apiVersion?: string } }[] | undefined): void {
-  for (const i of items ?? []) if (i.fieldRef && !i.fieldRef.apiVersion) i.fieldRef.apiVersion = 'v1';
-}
-
-function defaultEnv(env: readonly EnvVar[] | undefined): void {
-  for (const e of env ?? []) {
-    const ref = e.valueFrom?.fieldRef;
-    if (ref && !ref.apiVersion) ref.apiVersion = 'v1';
-  }
+/** SetDefaults_ObjectFieldSelector, wherever a fieldRef is (env, downwardAPI items). */
+function defaultFieldRef(ref: { apiVersion?: string } | undefined): void {
+  if (ref && !ref.apiVersion) ref.apiVersion = 'v1';
 }
 
 /** SetDefaults_Container (and the ports' +default="TCP"), for regular, init and ephemeral containers. */
@@ -61,7 +61,7 @@ function defaultContainer(c: Container): void {
   if (!c.terminationMessagePath) c.terminationMessagePath = TERMINATION_MESSAGE_PATH_DEFAULT;
   if (!c.terminationMessagePolicy) c.terminationMessagePolicy = 'File';
   for (const p of c.ports ?? []) if (!p.protocol) p.protocol = 'TCP';
-  defaultEnv(c.env);
+  for (const e of c.env ?? []) defaultFieldRef(e.valueFrom?.fieldRef);
   defaultProbe(c.livenessProbe);
   defaultProbe(c.readinessProbe);
   defaultProbe(c.startupProbe);
@@ -77,14 +77,14 @@ function defaultVolume(v: Volume): void {
   if (v.configMap) v.configMap.defaultMode ??= VOLUME_DEFAULT_MODE;
   if (v.downwardAPI) {
     v.downwardAPI.defaultMode ??= VOLUME_DEFAULT_MODE;
-    defaultFieldRefs(v.downwardAPI.items);
+    for (const i of v.downwardAPI.items ?? []) defaultFieldRef(i.fieldRef);
   }
   if (v.hostPath) v.hostPath.type ??= '';
   if (v.projected) {
     v.projected.defaultMode ??= VOLUME_DEFAULT_MODE;
     for (const src of v.projected.sources ?? []) {
       if (src.serviceAccountToken) src.serviceAccountToken.expirationSeconds ??= 3600;
-      defaultFieldRefs(src.downwardAPI?.items);
+      for (const i of src.downwardAPI?.items ?? []) defaultFieldRef(i.fieldRef);
     }
   }
 }
@@ -122,16 +122,13 @@ export function defaultPod(pod: Pod): void {
   if (!spec) return;
   convertDeprecatedServiceAccount(spec);
   defaultPodSpec(spec);
-  for (const c of spec.containers ?? []) defaultRequestsFromLimits(c);
-  for (const c of spec.initContainers ?? []) defaultRequestsFromLimits(c);
   spec.enableServiceLinks ??= true;
-  if (spec.hostNetwork) {
-    for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
-      for (const p of c.ports ?? []) if (!p.hostPort) p.hostPort = p.containerPort;
-    }
+  // SetDefaults_Pod's rules for regular and init containers (not ephemeral ones).
+  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
+    defaultRequestsFromLimits(c);
+    if (spec.hostNetwork) for (const p of c.ports ?? []) if (!p.hostPort) p.hostPort = p.containerPort;
   }
-  for (const c of spec.containers ?? []) defaultContainer(c);
-  for (const c of spec.initContainers ?? []) defaultContainer(c);
-  for (const c of spec.ephemeralContainers ?? []) defaultContainer(c);
+  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? []), ...(spec.ephemeralContainers ?? [])])
+    defaultContainer(c);
   for (const v of spec.volumes ?? []) defaultVolume(v);
 }

@@ -32,7 +32,7 @@ import {
   validateServiceAccount,
   validateServiceAccountUpdate,
 } from '../../validation/index.js';
-import type { RESTStrategy, SubresourceStrategy } from '../strategy.js';
+import { type RESTStrategy, resetToStored, type SubresourceStrategy } from '../strategy.js';
 import { convertDeprecatedServiceAccount, defaultPod } from './poddefaults.js';
 
 type WithStatus = KubeObject & { status?: unknown; spec?: unknown };
@@ -79,8 +79,8 @@ export function statusOwningStrategy<T extends WithStatus>(opts: {
 export const statusSubresource: SubresourceStrategy = {
   prepareForUpdate(o, old) {
     const status = (o as WithStatus).status;
-    for (const k of Object.keys(o)) delete (o as unknown as Record<string, unknown>)[k];
-    Object.assign(o, jsonClone(old), { status });
+    resetToStored(o, old);
+    (o as WithStatus).status = status;
   },
   validateUpdate: () => [],
 };
@@ -111,8 +111,7 @@ export const namespaceStrategy: RESTStrategy = {
 export const namespaceFinalizeSubresource: SubresourceStrategy = {
   prepareForUpdate(o, old) {
     const finalizers = (o as Namespace).spec?.finalizers ?? [];
-    for (const k of Object.keys(o)) delete (o as unknown as Record<string, unknown>)[k];
-    Object.assign(o, jsonClone(old));
+    resetToStored(o, old);
     (o as Namespace).spec = { ...(o as Namespace).spec, finalizers };
   },
   validateUpdate: (o) => validateNamespaceFinalizers((o as Namespace).spec?.finalizers ?? []),
@@ -229,13 +228,13 @@ export function podStrategyFor(
     },
     prepareForUpdate(o, old, ctx) {
       const pod = o as Pod;
-      defaultPod(pod);
       // Only pods/ephemeralcontainers changes them.
       const ephemeral = (old as Pod).spec?.ephemeralContainers;
       if (pod.spec) {
         if (ephemeral) pod.spec.ephemeralContainers = jsonClone(ephemeral);
         else delete pod.spec.ephemeralContainers;
       }
+      defaultPod(pod);
       dropDisabledFields(pod, old as Pod, gates);
       base.prepareForUpdate(o, old, ctx);
     },
