@@ -30,6 +30,8 @@ import { interruptForeground, procStat } from './proc.js';
 import { OutputTail, type TerminationLog, terminationLogs } from './termination.js';
 import { EnvConfigError, PodVolumes } from './volumes.js';
 
+/** How long an exited container's output may take to drain before its exit is recorded anyway. */
+const OUTPUT_DRAIN_MS = 2_000;
 /** Volumes that failed to set up are tried again from 1 s, doubling to 30 s. */
 const VOLUME_RETRY_MAX_MS = 30_000;
 /** Secrets and ConfigMaps in volumes are read again this often (the kubelet's sync period). */
@@ -64,6 +66,8 @@ interface ContainerRun {
   readonly termination: TerminationLog;
   /** The end of this instance's output: the message under FallbackToLogsOnError. */
   tail?: OutputTail;
+  /** Resolves once this instance's exit is recorded (after its output drained). */
+  recorded?: Promise<void>;
 }
 
 /** One attached client: the process's output as it is written, then its exit. */
@@ -499,8 +503,15 @@ export class PodWorker {
     }
     // The log ends once both pipes have, not at 'exit': the last output can arrive after it.
     let pipes = 2;
+    let drained: (() => void) | undefined;
+    let markRecorded!: () => void;
+    r.recorded = new Promise<void>((resolve) => {
+      markRecorded = resolve;
+    });
     const pipeClosed = () => {
-      if (--pipes === 0) log.end();
+      if (--pipes > 0) return;
+      log.end();
+      drained?.();
     };
     child.stdout!.once('close', pipeClosed);
     child.stderr!.once('close', pipeClosed);
@@ -529,12 +540,25 @@ export class PodWorker {
       log.write(criLines('stderr', `${e.message}\n`));
       this.#event(r, 'Warning', 'Failed', `Error: ${e.message}`);
       this.#exited(r, 128, undefined, 'ContainerCannotRun');
+      markRecorded();
     });
     child.once('exit', (code, signal) => {
       // What the container's main process left behind goes with it, as a PID namespace's members
       // do when its init exits: nothing lingers, holding the log open, across restarts.
       if (child.pid) signalGroup(child.pid, 'SIGKILL');
-      this.#exited(r, code ?? 128 + 9, signal ?? undefined, code === 0 ? 'Completed' : 'Error');
+      // The exit is recorded once its output is all in (the log's tail can be its message): when
+      // the pipes close, or after OUTPUT_DRAIN_MS if something outside the group still holds them.
+      let recorded = false;
+      const record = () => {
+        if (recorded) return;
+        recorded = true;
+        clearTimeout(late);
+        this.#exited(r, code ?? 128 + 9, signal ?? undefined, code === 0 ? 'Completed' : 'Error');
+        markRecorded();
+      };
+      const late = pipes === 0 ? undefined : setTimeout(record, OUTPUT_DRAIN_MS);
+      if (pipes === 0) record();
+      else drained = record;
     });
     if (child.pid) {
       void this.#postStart(r, child);
@@ -706,7 +730,11 @@ export class PodWorker {
    */
   async #kill(r: ContainerRun, child: ChildProcess, message: string, graceMs: number): Promise<void> {
     if (!child.pid || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // Its exit as recorded (state, message), not the bare 'exit': callers report the status next.
+    const exited =
+      r.child === child && r.recorded
+        ? r.recorded
+        : new Promise<void>((resolve) => child.once('exit', () => resolve()));
     this.#event(r, 'Normal', 'Killing', message);
     const began = Date.now();
     const preStop = r.spec.lifecycle?.preStop;
