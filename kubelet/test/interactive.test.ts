@@ -1,7 +1,8 @@
 // Interactive sessions with the real kubectl: `kubectl run -i --rm` feeding a container's stdin from
-// a pipe (attach with stdin), and, under a pseudo-terminal from script(1), `kubectl exec -it` and
-// `kubectl debug -it` with the kubelet's line discipline — echo, backspace, ^C interrupting only the
-// shell's command, the exit code carried back.
+// a pipe (attach with stdin), and, under a pseudo-terminal from script(1) sized 123×45, `kubectl exec
+// -it`, `kubectl run -it` (a `tty: true` container) and `kubectl debug -it` on pseudo-terminals of
+// their own — the terminal's size from kubectl's resize channel, echo and erase, ^C interrupting only
+// the shell's command, the exit code carried back.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -50,9 +51,13 @@ describe('interactive sessions (stdin, -t)', { timeout: 120_000 }, () => {
         p.stdin.end();
       })();
     });
-  /** kubectl under a pseudo-terminal (script -e returns the command's exit code). */
+  /** kubectl under a 123×45 pseudo-terminal (script -e returns the command's exit code). */
   const onTerminal = (args: string[], keys: [number, string][]) =>
-    session('script', ['-qec', ['kubectl', ...kubectlArgs(args)].map(quote).join(' '), '/dev/null'], keys);
+    session(
+      'script',
+      ['-qec', `stty cols 123 rows 45; ${['kubectl', ...kubectlArgs(args)].map(quote).join(' ')}`, '/dev/null'],
+      keys,
+    );
 
   before(async () => {
     c = await startNodeCluster();
@@ -85,11 +90,12 @@ describe('interactive sessions (stdin, -t)', { timeout: 120_000 }, () => {
     assert.match(r.out, /pod "once" deleted/);
   });
 
-  it('kubectl exec -it: echo, backspace, ^C stops the command and not the shell', async () => {
+  it('kubectl exec -it: a terminal of kubectl’s size, echo, backspace, ^C stops the command and not the shell', async () => {
     const r = await onTerminal(
       ['exec', '-it', 'target', '--', 'sh'],
       [
         [1500, 'ech\x7fho typed $POD_NAME\r'],
+        [800, 'tty; stty size\r'],
         [800, 'sleep 30\r'],
         [800, '\x03'],
         [800, 'echo after\r'],
@@ -99,7 +105,32 @@ describe('interactive sessions (stdin, -t)', { timeout: 120_000 }, () => {
     assert.equal(r.code, 6, `${r.out}\n${r.err}`);
     const shown = r.out;
     assert.ok(shown.includes('ech\b \bho typed $POD_NAME\r\ntyped target\r\n'), JSON.stringify(shown));
-    assert.ok(shown.includes('sleep 30\r\n^C\r\necho after\r\nafter\r\n'), JSON.stringify(shown));
+    assert.match(shown, /tty; stty size\r\n\/dev\/pts\/\d+\r\n45 123\r\n/);
+    // The shell prompts (it is interactive on a terminal), and survives the ^C that ends its sleep.
+    assert.match(shown, /sleep 30\r\n\^C(\r\n)?[$#] echo after\r\nafter\r\n/);
+  });
+
+  it('kubectl run -it --rm: a tty container’s terminal, typed into through attach', async () => {
+    const r = await onTerminal(
+      [
+        'run',
+        'shell',
+        '-it',
+        '--rm',
+        '--restart=Never',
+        '--image=busybox',
+        `--overrides={"spec":{"nodeName":"${NODE}"}}`,
+        '--',
+        'sh',
+      ],
+      [
+        [3000, 'echo in $POD_NAME; tty; stty size\r'],
+        [800, 'exit 5\r'],
+      ],
+    );
+    assert.equal(r.code, 5, `${r.out}\n${r.err}`);
+    assert.match(r.out, /\r\nin shell\r\n\/dev\/pts\/\d+\r\n45 123\r\n/);
+    assert.match(r.out, /pod "shell" deleted/);
   });
 
   it('kubectl debug -it: an ephemeral container with a terminal', async () => {

@@ -3,7 +3,7 @@
 // file per start (`<n>.log`, n = restart count, so `--previous` reads n-1). Restarts follow the
 // pod's restartPolicy with the kubelet's crash-loop back-off (the first restart at once, then 10 s
 // doubling to 5 min).
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createWriteStream, promises as fsp, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -27,6 +27,7 @@ import { criLines } from './logs.js';
 import { type ProbeTarget, runProbe } from './prober.js';
 import { ContainerProbes } from './probeworker.js';
 import { interruptForeground, procStat } from './proc.js';
+import { type ContainerProcess, spawnOnTerminal, type TerminalProcess, type TerminalSize } from './pty.js';
 import { OutputTail, type TerminationLog, terminationLogs } from './termination.js';
 import { EnvConfigError, PodVolumes } from './volumes.js';
 
@@ -47,7 +48,9 @@ interface ContainerRun {
   readonly sidecar?: boolean;
   /** An ephemeral container (`kubectl debug`): started once when added, never restarted, not in Ready. */
   readonly ephemeral?: boolean;
-  child?: ChildProcess;
+  child?: ContainerProcess;
+  /** The running instance's pseudo-terminal (`tty: true`), when it has one. */
+  terminal?: TerminalProcess;
   restartCount: number;
   startedAt?: string;
   running: boolean;
@@ -230,6 +233,16 @@ export class PodWorker {
         if (r.child?.pid) interruptForeground(r.child.pid);
       },
     };
+  }
+
+  /** Whether the running container is on a terminal of its own (its output is raw terminal bytes). */
+  onTerminal(container: string): boolean {
+    return this.#find(container)?.terminal !== undefined;
+  }
+
+  /** An attached client's window size, for a container on a terminal. */
+  resizeTerminal(container: string, size: TerminalSize): void {
+    this.#find(container)?.terminal?.resize(size);
   }
 
   logFile(container: string, previous = false): string | undefined {
@@ -485,16 +498,23 @@ export class PodWorker {
         'log write failed',
       ),
     );
-    let child: ChildProcess;
+    let child: ContainerProcess;
     try {
-      child = spawn(argv[0]!, argv.slice(1), {
-        cwd: this.dir,
-        env: this.env(r.spec.name),
-        // stdin: true keeps a pipe open for attached clients (kubectl attach -i, run -i, debug -i).
-        stdio: [r.spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-        // Its own process group, so stopping the container stops everything it started.
-        detached: true,
-      });
+      const opts = { cwd: this.dir, env: this.env(r.spec.name) };
+      // `tty: true`: a terminal of its own, whose output is the log's stdout and whose input
+      // attached clients type into (kubectl run -it, attach -it).
+      r.terminal = r.spec.tty
+        ? spawnOnTerminal(argv[0]!, argv.slice(1), { ...opts, stdin: r.spec.stdin === true })
+        : undefined;
+      child =
+        r.terminal ??
+        spawn(argv[0]!, argv.slice(1), {
+          ...opts,
+          // stdin: true keeps a pipe open for attached clients (kubectl attach -i, run -i, debug -i).
+          stdio: [r.spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+          // Its own process group, so stopping the container stops everything it started.
+          detached: true,
+        });
     } catch (e) {
       log.end();
       this.#event(r, 'Warning', 'Failed', `Error: ${(e as Error).message}`);
@@ -573,7 +593,7 @@ export class PodWorker {
   }
 
   /** The container's probes, for this instance only: a restart starts them again from scratch. */
-  #startProbes(r: ContainerRun, child: ChildProcess): void {
+  #startProbes(r: ContainerRun, child: ContainerProcess): void {
     const c = r.spec;
     if (!c.livenessProbe && !c.readinessProbe && !c.startupProbe) return;
     const labels = {
@@ -611,6 +631,7 @@ export class PodWorker {
     r.probes = undefined;
     r.running = false;
     r.child = undefined;
+    r.terminal = undefined;
     for (const l of r.attached) l.exited();
     r.attached.clear();
     const message = this.#terminationMessage(r, code, reason);
@@ -728,7 +749,7 @@ export class PodWorker {
    * (within the grace period), then SIGTERM to its process group and SIGKILL once the grace period
    * is over (at least 2 s after the hook, upstream's minimum). Resolves when it has exited.
    */
-  async #kill(r: ContainerRun, child: ChildProcess, message: string, graceMs: number): Promise<void> {
+  async #kill(r: ContainerRun, child: ContainerProcess, message: string, graceMs: number): Promise<void> {
     if (!child.pid || child.exitCode !== null || child.signalCode !== null) return;
     // Its exit as recorded (state, message), not the bare 'exit': callers report the status next.
     const exited =
@@ -769,7 +790,7 @@ export class PodWorker {
   }
 
   /** The postStart hook; a failure is recorded and the container killed (its restart policy applies). */
-  async #postStart(r: ContainerRun, child: ChildProcess): Promise<void> {
+  async #postStart(r: ContainerRun, child: ContainerProcess): Promise<void> {
     const hook = r.spec.lifecycle?.postStart;
     if (!hook) return;
     const failed = await runLifecycleHook(hook, this.#target(r), this.#podRef(), 24 * 3_600_000);

@@ -2,11 +2,13 @@
 // frames; v4 accepted): binary frames, byte 0 the channel (0 stdin, 1 stdout, 2 stderr, 3 status,
 // 4 resize, 255 close). The command runs in the pod's directory with the container's env; its
 // exit ends the stream with a Status on channel 3 — Success, or NonZeroExitCode with the code as
-// an ExitCode cause — and a normal close.
+// an ExitCode cause — and a normal close. With `tty` it runs on a pseudo-terminal of its own, sized
+// by channel 4, as a CRI runtime's exec does.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { type PodWorker, signalGroup } from '../runtime/pod.js';
 import { interruptForeground } from '../runtime/proc.js';
+import { type ContainerProcess, parseTerminalSize, spawnOnTerminal, type TerminalProcess } from '../runtime/pty.js';
 import { LineDiscipline, onlcr } from './tty.js';
 
 /** The part of a ws WebSocket exec uses. */
@@ -64,9 +66,12 @@ interface InputTarget {
   interrupt(): void;
 }
 
-/** Channel 0's bytes for `to`: through the line discipline under -t (echoed on stdout), else as they are. */
-function stdinOf(p: ExecParams, send: (channel: number, data: Buffer) => void, to: InputTarget) {
-  if (!p.tty) return (chunk: Buffer) => to.write(chunk);
+/**
+ * Channel 0's bytes for `to`: as they are to a terminal or without -t; under -t to a process with no
+ * terminal (node-pty missing here), through the kubelet's line discipline, echoed on stdout.
+ */
+function stdinOf(p: ExecParams, send: (channel: number, data: Buffer) => void, to: InputTarget, terminal: boolean) {
+  if (!p.tty || terminal) return (chunk: Buffer) => to.write(chunk);
   const tty = new LineDiscipline({
     echo: (d) => p.stdout && send(STDOUT, d),
     input: (d) => to.write(d),
@@ -97,39 +102,51 @@ export function runExec(ws: ExecSocket, worker: PodWorker, container: string, p:
 
   // Readiness: an empty frame on the lowest writable channel, as the apiserver's translator sends.
   send(p.stdout ? STDOUT : p.stderr ? STDERR : ERROR);
-  const child = spawn(p.command[0]!, p.command.slice(1), {
-    cwd: worker.dir,
-    env: worker.env(container),
-    stdio: [p.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-    // Its own process group, as the container's: a signal to "its" group (kill 0) must not reach
-    // the kubelet, and closing the session ends everything the command started.
-    detached: true,
-  });
+  const terminal = p.tty
+    ? spawnOnTerminal(p.command[0]!, p.command.slice(1), {
+        cwd: worker.dir,
+        env: worker.env(container),
+        stdin: p.stdin,
+      })
+    : undefined;
+  const child: ContainerProcess =
+    terminal ??
+    spawn(p.command[0]!, p.command.slice(1), {
+      cwd: worker.dir,
+      env: worker.env(container),
+      stdio: [p.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      // Its own process group, as the container's: a signal to "its" group (kill 0) must not reach
+      // the kubelet, and closing the session ends everything the command started.
+      detached: true,
+    });
   let spawnError: Error | undefined;
   child.once('error', (e) => {
     spawnError = e;
   });
-  // With a TTY the terminal merges both streams onto stdout, and its line discipline is ours.
-  const out = (d: Buffer) => (p.tty ? onlcr(d) : d);
+  // With -t both streams are the terminal's, on stdout; without a real one, "\n" goes out as "\r\n".
+  const out = (d: Buffer) => (p.tty && !terminal ? onlcr(d) : d);
   child.stdout?.on('data', (d: Buffer) => p.stdout && send(STDOUT, out(d)));
   child.stderr?.on('data', (d: Buffer) => (p.tty ? p.stdout && send(STDOUT, out(d)) : p.stderr && send(STDERR, d)));
   child.stdin?.on('error', () => {});
   const input =
     child.stdin &&
-    stdinOf(p, send, {
-      write: (d) => child.stdin?.write(d),
-      end: () => child.stdin?.end(),
-      interrupt: () => child.pid && interruptForeground(child.pid),
-    });
+    stdinOf(
+      p,
+      send,
+      {
+        write: (d) => child.stdin?.write(d),
+        end: () => child.stdin?.end(),
+        interrupt: () => child.pid && interruptForeground(child.pid),
+      },
+      terminal !== undefined,
+    );
 
   ws.on('message', (raw: Buffer, isBinary: boolean) => {
     if (!isBinary || raw.length === 0) return;
     const ch = raw[0]!;
     if (ch === STDIN) input?.(raw.subarray(1));
     else if (ch === CLOSE && raw[1] === STDIN) child.stdin?.end();
-    else if (ch === RESIZE) {
-      // No pseudo-terminal in the process runtime: the size is accepted and has no effect.
-    }
+    else if (ch === RESIZE) resize(terminal, raw.subarray(1));
   });
   ws.on('close', () => {
     if (child.exitCode === null && child.signalCode === null && child.pid) signalGroup(child.pid, 'SIGKILL');
@@ -160,6 +177,12 @@ export function runExec(ws: ExecSocket, worker: PodWorker, container: string, p:
   });
 }
 
+/** Channel 4: the client's window, for a terminal (without one the size has nothing to change). */
+function resize(terminal: TerminalProcess | undefined, raw: Buffer): void {
+  const size = terminal && parseTerminalSize(raw);
+  if (size) terminal?.resize(size);
+}
+
 function signalNumber(s: NodeJS.Signals): number | undefined {
   return (constants.signals as Record<string, number>)[s];
 }
@@ -182,11 +205,14 @@ export function runAttach(ws: ExecSocket, worker: PodWorker, container: string, 
     finish(failureStatus(`container not found ("${container}")`, { reason: 'NotFound', code: 404 }));
     return;
   }
+  // A container on a terminal sends its terminal's bytes as they are; -t to one without a terminal
+  // (which kubectl does not ask for) gets the kubelet's line discipline.
+  const terminal = worker.onTerminal(container);
   const detach = worker.attach(container, {
     output(stream, chunk) {
       // With a TTY the terminal merges both streams onto stdout.
       if (stream === 'stdout' || p.tty) {
-        if (p.stdout) send(STDOUT, p.tty ? onlcr(chunk) : chunk);
+        if (p.stdout) send(STDOUT, p.tty && !terminal ? onlcr(chunk) : chunk);
       } else if (p.stderr) send(STDERR, chunk);
     },
     exited() {
@@ -200,9 +226,14 @@ export function runAttach(ws: ExecSocket, worker: PodWorker, container: string, 
     return;
   }
   const stdin = p.stdin ? worker.attachStdin(container) : undefined;
-  const input = stdin && stdinOf(p, send, stdin);
+  const input = stdin && stdinOf(p, send, stdin, terminal);
   ws.on('message', (raw: Buffer, isBinary: boolean) => {
-    if (!stdin || !isBinary || raw.length === 0) return;
+    if (!isBinary || raw.length === 0) return;
+    if (raw[0] === RESIZE && terminal) {
+      const size = parseTerminalSize(raw.subarray(1));
+      if (size) worker.resizeTerminal(container, size);
+    }
+    if (!stdin) return;
     if (raw[0] === STDIN) input?.(raw.subarray(1));
     else if (raw[0] === CLOSE && raw[1] === STDIN) stdin.end();
   });

@@ -1,9 +1,10 @@
-// A terminal's line discipline for a process that has no pseudo-terminal. With `-t` kubectl puts the
-// user's terminal in raw mode and leaves echo, line editing and ^C to the pty on the far side; a
-// process container (and a command exec'd in it) reads a plain pipe, so the kubelet does what the
-// tty's canonical mode would: echo what is typed, hand the process whole lines, erase with
-// backspace or ^U, end input with ^D on an empty line, interrupt with ^C, and write "\n" out as
-// "\r\n" (onlcr). Escape sequences (arrow keys) are dropped: there is no line history to move in.
+// A terminal's line discipline for a process that has no pseudo-terminal: the fallback where
+// node-pty's addon is not available (runtime/pty.ts). With `-t` kubectl puts the user's terminal in
+// raw mode and leaves echo, line editing and ^C to the pty on the far side; a process on a plain pipe
+// gets the kubelet doing what the tty's canonical mode would: echo what is typed, hand the process
+// whole lines, erase with backspace or ^U, end input with ^D on an empty line, interrupt with ^C, and
+// write "\n" out as "\r\n" (onlcr). Escape sequences (arrow keys) are dropped: there is no line
+// history to move in.
 
 const CR = 0x0d;
 const LF = 0x0a;
