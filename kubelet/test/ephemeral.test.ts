@@ -2,6 +2,8 @@
 // pod, the kubelet starts it once in the pod's folder and env (never restarts it, nor counts it in
 // Ready), its output is `kubectl logs -c`, and its status is in ephemeralContainerStatuses. What may
 // not happen is refused: changing one, one with ports, a node adding one, a plain pod update adding one.
+// A restarted kubelet runs none of them again: the one that had exited keeps its state and log, the
+// one it took down with it is reported terminated.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ContainerStatus, Pod } from '@mkube/shared/api';
@@ -13,6 +15,7 @@ const NODE = 'node-debug';
 
 describe('ephemeral containers (kubectl debug)', { timeout: 120_000 }, () => {
   let c: NodeCluster;
+  let k: Awaited<ReturnType<NodeCluster['startKubelet']>>;
   const pods = () => c.admin.resource<Pod>({ group: '', version: 'v1', resource: 'pods', namespace: 'default' });
   const ephemeralStatus = (name: string) =>
     waitFor(`${name} finished`, async () => {
@@ -23,7 +26,7 @@ describe('ephemeral containers (kubectl debug)', { timeout: 120_000 }, () => {
 
   before(async () => {
     c = await startNodeCluster();
-    const k = await c.startKubelet(NODE);
+    k = await c.startKubelet(NODE);
     await k.kubelet.ready;
     await runningPod(c, 'target', NODE, {
       containers: [
@@ -168,5 +171,34 @@ describe('ephemeral containers (kubectl debug)', { timeout: 120_000 }, () => {
     assert.equal(plain.status, 0, plain.err);
     const names = (await pods().get('target')).spec?.ephemeralContainers?.map((e) => e.name);
     assert.deepEqual(names, ['dbg']);
+  });
+
+  it('a restarted kubelet starts no ephemeral container again', async () => {
+    const r = await kubectl(c.fx, ['debug', 'target', '--image=busybox', '-c', 'long', '--', 'sleep', '3600']);
+    assert.equal(r.status, 0, r.err);
+    await waitFor('long running', async () =>
+      (await pods().get('target')).status?.ephemeralContainerStatuses?.find((x) => x.name === 'long')?.state?.running
+        ? true
+        : undefined,
+    );
+    await k.stop();
+    k = await c.startKubelet(NODE, { rootDir: k.rootDir });
+    await k.kubelet.ready;
+    await waitFor('app running under the new kubelet', async () => {
+      const p = await pods().get('target');
+      const app = p.status?.containerStatuses?.find((x) => x.name === 'app');
+      return app?.state?.running && p.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'True'
+        ? true
+        : undefined;
+    });
+    await new Promise((res) => setTimeout(res, 1500));
+    const statuses = (await pods().get('target')).status?.ephemeralContainerStatuses ?? [];
+    const dbg = statuses.find((x) => x.name === 'dbg');
+    const long = statuses.find((x) => x.name === 'long');
+    assert.equal(dbg?.state?.terminated?.exitCode, 5, JSON.stringify(dbg));
+    assert.equal(long?.state?.running, undefined, JSON.stringify(long));
+    assert.ok(long?.state?.terminated, JSON.stringify(long));
+    const logs = await kubectl(c.fx, ['logs', 'target', '-c', 'dbg']);
+    assert.equal(logs.out, 'debugging target\n', 'not run a second time');
   });
 });

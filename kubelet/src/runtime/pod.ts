@@ -154,6 +154,7 @@ export class PodWorker {
     const termination = terminationLogs(this.dir, [
       ...(pod.spec?.initContainers ?? []),
       ...(pod.spec?.containers ?? []),
+      ...(pod.spec?.ephemeralContainers ?? []),
     ]);
     for (const c of pod.spec?.containers ?? [])
       this.#runs.set(c.name, {
@@ -175,6 +176,40 @@ export class PodWorker {
         backoff: new ContainerBackoff(),
         termination: termination(c),
       });
+    // Ephemeral containers the API reports as started ran under an earlier kubelet process, which
+    // took them down with it: they are never run twice. The others are started by
+    // addEphemeralContainers once the pod starts.
+    const reported = new Map((pod.status?.ephemeralContainerStatuses ?? []).map((s) => [s.name, s]));
+    for (const c of pod.spec?.ephemeralContainers ?? []) {
+      const before = reported.get(c.name)?.state;
+      const exited = before?.terminated
+        ? {
+            code: before.terminated.exitCode ?? 0,
+            reason: before.terminated.reason ?? (before.terminated.exitCode === 0 ? 'Completed' : 'Error'),
+            ...(before.terminated.message ? { message: before.terminated.message } : {}),
+            ...(before.terminated.startedAt ? { startedAt: before.terminated.startedAt } : {}),
+            finishedAt: before.terminated.finishedAt ?? now(),
+          }
+        : before?.running
+          ? {
+              code: 128 + 9,
+              reason: 'Error',
+              ...(before.running.startedAt ? { startedAt: before.running.startedAt } : {}),
+              finishedAt: now(),
+            }
+          : undefined;
+      if (!exited) continue;
+      this.#ephemeral.push({
+        spec: c,
+        ephemeral: true,
+        restartCount: 0,
+        running: false,
+        exited,
+        attached: new Set(),
+        backoff: new ContainerBackoff(),
+        termination: termination(c),
+      });
+    }
   }
 
   get namespace(): string {

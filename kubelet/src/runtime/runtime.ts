@@ -272,6 +272,7 @@ export class ProcessRuntime {
       );
       if (!isStatic) this.o.podCertificates?.trackPod(p);
       w.start();
+      if (p.spec?.ephemeralContainers?.length) w.addEphemeralContainers(p);
     }
   }
 
