@@ -8,9 +8,11 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect, type DetailedPeerCertificate } from 'node:tls';
+import { gunzipSync } from 'node:zlib';
 import type { ConfigMap } from '@mkube/shared/api';
 import { parseFlags } from '@mkube/shared/flags';
 import { CertificateAuthority } from '@mkube/shared/pki';
+import { Profile } from 'pprof-format';
 import { issueClient } from '../../apiserver/test/server/fixture.ts';
 import { freePort } from '../../e2e/src/harness.ts';
 import { CONTROLLER_MANAGER_FLAGS, loadControllerManagerConfig } from '../src/main.ts';
@@ -45,6 +47,7 @@ function get(port: number, path: string, o: { cert?: string; key?: string; token
   });
 }
 
+const certOf = (c: { crt: string; key: string }) => ({ cert: readFileSync(c.crt), key: readFileSync(c.key) });
 const statusMessage = (a: Answer): string => (JSON.parse(a.body) as { message: string }).message;
 
 describe('controller-manager secure port', () => {
@@ -242,6 +245,40 @@ describe('controller-manager secure port', () => {
     const anonymous = await get(skipped, '/healthz/ping', asMaster);
     assert.equal(anonymous.code, 403);
     assert.match(statusMessage(anonymous), /User "system:anonymous"/);
+  });
+
+  it('--profiling (on by default): /debug/pprof in pprof’s format, for whom the authorizer allows', async () => {
+    const asMaster = { cert: master.crt, key: master.key };
+    const heap = await new Promise<Buffer>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, path: '/debug/pprof/heap', rejectUnauthorized: false, ...certOf(master) },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (d: Buffer) => chunks.push(d));
+          res.on('end', () =>
+            res.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`${res.statusCode}`)),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    const p = Profile.decode(gunzipSync(heap));
+    assert.deepEqual(
+      p.sampleType.map((t) => p.stringTable.strings[Number(t.type)]),
+      ['inuse_objects', 'inuse_space'],
+    );
+    assert.ok(p.sample.length > 0);
+    assert.deepEqual(await get(port, '/debug/pprof/goroutine', asMaster), { code: 404, body: 'Unknown profile\n' });
+    const reading = await get(port, '/debug/pprof/cmdline', { cert: reader.crt, key: reader.key });
+    assert.equal(reading.code, 403);
+    assert.match(statusMessage(reading), /User "metrics-reader" cannot get path "\/debug\/pprof\/cmdline"/);
+    const load = async (args: string[]) => {
+      const f = parseFlags(CONTROLLER_MANAGER_FLAGS, cl.kcmArgs(args));
+      return (await loadControllerManagerConfig(f.flags, f.given)).profiling;
+    };
+    assert.equal(await load([]), true);
+    assert.equal(await load(['--profiling=false']), false);
   });
 
   it('a port in use fails the start', async () => {

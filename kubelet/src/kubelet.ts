@@ -217,6 +217,7 @@ export async function startKubelet(cfg: KubeletConfig, opts: KubeletDeps): Promi
     rootDir: cfg.rootDir,
     startTime,
     probeMetrics,
+    debugging: cfg.debugging,
     configz: () => ({
       enableServer: true,
       address: cfg.address,
@@ -241,6 +242,9 @@ export async function startKubelet(cfg: KubeletConfig, opts: KubeletDeps): Promi
       staticPodPath: cfg.podManifestPath ?? '',
       nodeLeaseDurationSeconds: cfg.nodeLeaseDurationSeconds,
       readOnlyPort: 0,
+      enableDebuggingHandlers: cfg.debugging.enabled,
+      enableSystemLogHandler: cfg.debugging.systemLog,
+      enableProfilingHandler: cfg.debugging.profiling,
     }),
     metrics: {
       clientCertNotAfter: () => clientPair?.leaf.notAfter,

@@ -107,6 +107,8 @@ export interface ApiServerConfig {
   /** Front-proxy authentication; absent without --requestheader-client-ca-file. */
   readonly requestHeader?: RequestHeaderConfig;
   readonly anonymousAuth: boolean;
+  /** --profiling: /debug/pprof (for whom RBAC lets get it: cluster admins by default). */
+  readonly profiling: boolean;
   /** Paths anonymous requests may reach (AuthenticationConfiguration `anonymous.conditions`); empty: all. */
   readonly anonymousPaths: readonly string[];
   /** JWT (OIDC) authenticators from --authentication-config or the --oidc-* flags. */
@@ -356,6 +358,7 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     clientCA,
     requestHeader,
     anonymousAuth: authentication?.anonymous ? authentication.anonymous.enabled : flags['anonymous-auth'] !== false,
+    profiling: flags.profiling !== false,
     anonymousPaths: Object.freeze([...(authentication?.anonymous?.paths ?? [])]),
     authentication,
     enableBootstrapTokenAuth: flags['enable-bootstrap-token-auth'] === true,

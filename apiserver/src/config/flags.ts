@@ -523,5 +523,11 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     default: 15,
     usage: 'Maximum number of requests sent at the same moment if ThrottleQPS was not utilized before.',
   },
+  {
+    name: 'profiling',
+    type: 'bool',
+    default: true,
+    usage: 'Enable profiling via web interface host:port/debug/pprof/',
+  },
   { name: 'v', type: 'int', default: 0, metavar: 'Level', usage: 'number for the log level verbosity' },
 ];

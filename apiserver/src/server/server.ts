@@ -30,6 +30,7 @@ import {
 } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
 import { listenBacklog } from '@mkube/shared/net';
+import { processProfiler } from '@mkube/shared/pprof';
 import { LEGACY_TOKEN_LAST_USED_LABEL } from '@mkube/shared/serviceaccount';
 import type { FastifyInstance } from 'fastify';
 import { PolicySource } from '../admission/plugins/validatingadmissionpolicy/index.js';
@@ -81,6 +82,7 @@ import { buildApp } from './app.js';
 import { type ServingCertificates, servingCertificates } from './certificates.js';
 import { authorize } from './chain.js';
 import { dynamicClientPair } from './clientpair.js';
+import { registerProfiling } from './profiling.js';
 import { registerResourceRoutes } from './resources.js';
 import { openStorage } from './storage.js';
 
@@ -483,6 +485,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     registerDiscoveryRoutes(f, aggregator, config.apiCatalog);
     registerOpenAPIRoutes(f, config.apiCatalog);
     metrics.register(f);
+    if (config.profiling) registerProfiling(f, processProfiler(), shutdown.signal);
     if (config.serviceAccount) registerServiceAccountIssuerDiscovery(f, config, log);
     const review = createReviewHandler({
       tokenAuthenticator: withAuthenticatedGroup(

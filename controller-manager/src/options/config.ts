@@ -19,6 +19,8 @@ export interface ControllerManagerConfig {
   readonly enabled: ReadonlySet<string>;
   /** --feature-gates: controllers that need a gate that is off do not start. */
   readonly featureGates: FeatureGate;
+  /** --profiling: /debug/pprof on the secure port (for whom the delegated authorizer allows). */
+  readonly profiling: boolean;
   /** signerName → its CA; empty when no signing files were given (csrsigning then does not run). */
   readonly authorities: ReadonlyMap<string, CertificateAuthority>;
   /** The files behind `authorities`, which the signer reads again when they change. */
@@ -277,6 +279,7 @@ export async function loadControllerManagerConfig(
     credentials,
     enabled,
     featureGates,
+    profiling: flags.profiling !== false,
     authorities,
     signingFiles,
     signingDurationMs: duration,

@@ -325,6 +325,12 @@ export const CONTROLLER_MANAGER_FLAGS: readonly FlagSpec[] = [
     usage: "The duration to cache 'unauthorized' responses from the webhook authorizer.",
   },
   {
+    name: 'profiling',
+    type: 'bool',
+    default: true,
+    usage: 'Enable profiling via web interface host:port/debug/pprof/',
+  },
+  {
     name: 'v',
     type: 'int',
     default: 0,

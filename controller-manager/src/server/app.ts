@@ -14,6 +14,7 @@ import {
 } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
 import { listenBacklog } from '@mkube/shared/net';
+import { type Profiler, pprofName } from '@mkube/shared/pprof';
 import { serverTLSOptions, type TLSServingOptions } from '@mkube/shared/tls';
 
 /** A named health check; a thrown error or false is a failure. */
@@ -34,6 +35,8 @@ export interface SecureServerDeps {
   readonly checks: readonly HealthCheck[];
   readonly metrics: () => string;
   readonly configz: () => unknown;
+  /** --profiling: /debug/pprof, authorized as any non-resource path. */
+  readonly profiler?: Profiler;
   readonly log: Logger;
 }
 
@@ -143,6 +146,14 @@ export async function startSecureServer(d: SecureServerDeps): Promise<SecureServ
       }
       if (path === '/metrics') return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', d.metrics());
       if (path === '/configz') return send(res, 200, 'application/json', `${JSON.stringify(d.configz())}\n`);
+      const profile = d.profiler && pprofName(path);
+      if (d.profiler && profile !== undefined) {
+        const gone = new AbortController();
+        res.once('close', () => gone.abort());
+        const r = await d.profiler.serve(profile, url.searchParams, gone.signal);
+        res.writeHead(r.code, r.headers);
+        return res.end(r.body);
+      }
       return send(res, 404, 'text/plain; charset=utf-8', '404 page not found\n');
     })().catch((e: unknown) => {
       d.log.error({ err: (e as Error).message }, 'secure port handler failed');

@@ -5,6 +5,7 @@ import { formatDuration } from '@mkube/shared/flags';
 import { clientOptionsFrom, type ResolvedCredentials } from '@mkube/shared/kubeconfig';
 import type { Logger } from '@mkube/shared/log';
 import { type ParsedCertificate, parseCertificatesPem } from '@mkube/shared/pki';
+import { processProfiler } from '@mkube/shared/pprof';
 import { dynamicCABundle, dynamicCertKeyPair } from '@mkube/shared/tls';
 import { RUNNING_QUEUES } from '@mkube/shared/workqueue';
 import { RUNNING_ZONE_DISRUPTION } from '../nodelifecycle/disruption.js';
@@ -172,6 +173,9 @@ export async function serveSecurely(
   }
   const authenticator = delegatingAuthenticator(s, authnClient, clientCA, requestHeader);
   const authorizer = delegatingAuthorizer(s, clientFor(s.authorization?.credentials));
+  // The heap sampler runs from the start, as Go's MemProfileRate does, so /heap covers the process.
+  const profiler = config.profiling ? processProfiler() : undefined;
+  void profiler?.start();
   try {
     const server = await startSecureServer({
       bindAddress: s.bindAddress,
@@ -184,6 +188,7 @@ export async function serveSecurely(
       checks: config.leaderElection ? [{ name: 'leaderElection', check: d.leaderHealthy }] : [],
       metrics: () => metricsText(d.isLeader(), config.leaderElection?.name),
       configz: () => configz(config),
+      ...(profiler ? { profiler } : {}),
       log,
     });
     if (s.certFile && s.keyFile) {

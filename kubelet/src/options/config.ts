@@ -9,8 +9,14 @@ import { parseBootstrapToken } from '@mkube/shared/bootstraptoken';
 import { DEFAULT_FEATURE_GATE, type FeatureGate, FeatureGateError, parseFeatureGates } from '@mkube/shared/featuregate';
 import { ConfigError, type ConfigProblem, type FlagValues, readCertificates } from '@mkube/shared/flags';
 import { type TLSServingOptions, tlsServingOptions } from '@mkube/shared/tls';
+import type { DebuggingHandlers } from '../server/debugging.js';
 import { CONFIG_FLAG, type KubeletConfigFile, readKubeletConfigFile } from './configfile.js';
-import { DEFAULT_NODE_STATUS_REPORT_FREQUENCY_MS, NODE_STATUS_REPORT_FREQUENCY } from './v1beta1.js';
+import {
+  DEFAULT_NODE_STATUS_REPORT_FREQUENCY_MS,
+  ENABLE_PROFILING_HANDLER,
+  ENABLE_SYSTEM_LOG_HANDLER,
+  NODE_STATUS_REPORT_FREQUENCY,
+} from './v1beta1.js';
 
 export interface TokenDiscovery {
   readonly token: string;
@@ -59,6 +65,8 @@ export interface KubeletConfig {
   readonly syncFrequencyMs: number;
   readonly nodeLabels: Readonly<Record<string, string>>;
   readonly verbosity: number;
+  /** enableDebuggingHandlers, enableSystemLogHandler, enableProfilingHandler. */
+  readonly debugging: DebuggingHandlers;
   /** --feature-gates (or featureGates in --config): ClusterTrustBundleProjection, PodCertificateRequest. */
   readonly featureGates: FeatureGate;
 }
@@ -240,6 +248,11 @@ export function loadKubeletConfig(cmdline: FlagValues, given: ReadonlySet<string
     syncFrequencyMs: flags['sync-frequency'] as number,
     nodeLabels,
     verbosity: (flags.v as number) ?? 0,
+    debugging: {
+      enabled: flags['enable-debugging-handlers'] !== false,
+      systemLog: flags[ENABLE_SYSTEM_LOG_HANDLER] !== false,
+      profiling: flags[ENABLE_PROFILING_HANDLER] !== false,
+    },
     featureGates,
   };
 }

@@ -96,6 +96,13 @@ export const KUBELET_FLAGS: readonly FlagSpec[] = [
     usage: 'Enables anonymous requests to the kubelet server (user system:anonymous).',
   },
   {
+    name: 'enable-debugging-handlers',
+    type: 'bool',
+    default: true,
+    usage:
+      'Enables server endpoints for log collection and local running of containers and commands (exec, attach, port-forward, run, logs, pprof).',
+  },
+  {
     name: 'authentication-token-webhook',
     type: 'bool',
     default: true,

@@ -7,6 +7,10 @@ export const KIND = 'KubeletConfiguration';
 
 /** nodeStatusReportFrequency's key among the flag values: the kubelet has no such flag. */
 export const NODE_STATUS_REPORT_FREQUENCY = 'node-status-report-frequency';
+/** The handlers' switches with no flag upstream: the file is the only way to set them. */
+export const ENABLE_SYSTEM_LOG_HANDLER = 'enable-system-log-handler';
+export const ENABLE_PROFILING_HANDLER = 'enable-profiling-handler';
+
 /** nodeStatusReportFrequency when neither it nor nodeStatusUpdateFrequency is set. */
 export const DEFAULT_NODE_STATUS_REPORT_FREQUENCY_MS = 5 * 60_000;
 
@@ -57,6 +61,9 @@ export const MAPPED_FIELDS: Readonly<Record<string, MappedField>> = {
   nodeLeaseDurationSeconds: { flag: 'node-lease-duration-seconds', type: 'int32', default: 40 },
   featureGates: { flag: 'feature-gates', type: 'boolMap' },
   syncFrequency: { flag: 'sync-frequency', type: 'duration', default: 60_000 },
+  enableDebuggingHandlers: { flag: 'enable-debugging-handlers', type: 'bool', default: true },
+  enableSystemLogHandler: { flag: ENABLE_SYSTEM_LOG_HANDLER, type: 'bool', default: true },
+  enableProfilingHandler: { flag: ENABLE_PROFILING_HANDLER, type: 'bool', default: true },
 };
 
 /** Objects whose every member is a mapped field (their unknown members are unknown fields). */
@@ -87,7 +94,6 @@ export const IGNORED_FIELDS: ReadonlySet<string> = new Set([
   'preloadedImagesVerificationAllowlist',
   'eventRecordQPS',
   'eventBurst',
-  'enableDebuggingHandlers',
   'enableContentionProfiling',
   'healthzPort',
   'healthzBindAddress',
@@ -163,14 +169,12 @@ export const IGNORED_FIELDS: ReadonlySet<string> = new Set([
   'providerID',
   'kernelMemcgNotification',
   'logging',
-  'enableSystemLogHandler',
   'enableSystemLogQuery',
   'shutdownGracePeriod',
   'shutdownGracePeriodCriticalPods',
   'shutdownGracePeriodByPodPriority',
   'crashLoopBackOff',
   'reservedMemory',
-  'enableProfilingHandler',
   'enableDebugFlagsHandler',
   'seccompDefault',
   'memoryThrottlingFactor',

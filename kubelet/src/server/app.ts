@@ -16,6 +16,7 @@ import {
 } from '@mkube/shared/auth';
 import { execPluginMetricsText } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
+import { PPROF_PATH, pprofName, processProfiler } from '@mkube/shared/pprof';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { streamLog } from '../runtime/logs.js';
 import { execProbe } from '../runtime/prober.js';
@@ -24,6 +25,7 @@ import { renderCadvisorMetrics } from '../stats/cadvisormetrics.js';
 import { cpuAndMemoryStats, pidOf } from '../stats/provider.js';
 import { renderResourceMetrics } from '../stats/resourcemetrics.js';
 import { kubeletAttributes, subresourcesFor } from './auth.js';
+import { ALL_DEBUGGING_HANDLERS, type DebuggingHandlers, disabledDebugHandler } from './debugging.js';
 import { EXEC_PROTOCOLS, execParams, failureStatus, runAttach, runExec } from './exec.js';
 import type { KubeletListener } from './listener.js';
 import { type MetricsSource, renderMetrics } from './metrics.js';
@@ -48,6 +50,8 @@ export interface KubeletAppDeps {
   readonly startTime: Date;
   /** The prober's registry, served on /metrics/probes. */
   readonly probeMetrics?: ProbeMetrics;
+  /** enableDebuggingHandlers and the handlers under it; all on when absent, as upstream's defaults. */
+  readonly debugging?: DebuggingHandlers;
   readonly log: Logger;
 }
 
@@ -74,6 +78,7 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2000 },
   }) as unknown as FastifyInstance;
   app.decorateRequest('kubeletUser', null);
+  const debugging = d.debugging ?? ALL_DEBUGGING_HANDLERS;
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     let user: UserInfo | null;
@@ -97,6 +102,8 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
         const r = await d.authorizer.authorize(last);
         if (r.decision === 'Allow') {
           request.kubeletUser = user;
+          const off = disabledDebugHandler(path, debugging);
+          if (off) return reply.code(off.code).type('text/plain; charset=utf-8').send(`${off.message}\n`);
           return;
         }
       }
@@ -257,6 +264,21 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
   };
   app.get('/logs', serveLogs);
   app.get('/logs/*', serveLogs);
+
+  // /debug/pprof/: the kubelet's profiles (enableProfilingHandler), as Go's net/http/pprof.
+  if (debugging.enabled && debugging.profiling) {
+    const profiler = processProfiler();
+    void profiler.start();
+    const pprof = async (req: FastifyRequest, reply: FastifyReply) => {
+      const url = new URL(req.url, 'https://localhost');
+      const gone = new AbortController();
+      req.raw.once('close', () => gone.abort());
+      const r = await profiler.serve(pprofName(url.pathname) ?? '', url.searchParams, gone.signal);
+      return reply.code(r.code).headers(r.headers).send(r.body);
+    };
+    app.get(PPROF_PATH, pprof);
+    app.get(`${PPROF_PATH}/*`, pprof);
+  }
 
   app.get('/containerLogs/:ns/:pod/:container', async (req, reply) => {
     const { ns, pod, container } = req.params as { ns: string; pod: string; container: string };

@@ -1,0 +1,136 @@
+// The kubelet's debugging handlers with real curl and kubectl: /debug/pprof serves profiles in pprof's
+// format to whom nodes/proxy is granted (the apiserver's client, an admin), not to another node;
+// enableDebuggingHandlers=false answers 405 "Debug endpoints are disabled." on exec, attach,
+// portForward, run, containerLogs, runningpods, logs and pprof (after authentication and
+// authorization, as upstream) and leaves configz out; enableProfilingHandler and
+// enableSystemLogHandler turn off their own paths alone.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { Profile } from 'pprof-format';
+import { issueClient, kubectl } from '../../apiserver/test/server/fixture.ts';
+import { curlKubelet, type NodeCluster, startNodeCluster, type TestKubelet } from './fixture.ts';
+
+describe('kubelet debugging handlers', { timeout: 120_000 }, () => {
+  let c: NodeCluster;
+  let on: TestKubelet;
+  let off: TestKubelet;
+  let partly: TestKubelet;
+  let admin: { crt: string; key: string };
+  let otherNode: { crt: string; key: string };
+
+  before(async () => {
+    c = await startNodeCluster();
+    const config = join(c.fx.dir, 'kubelet-partly.yaml');
+    writeFileSync(
+      config,
+      'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nenableProfilingHandler: false\nenableSystemLogHandler: false\n',
+    );
+    [on, off, partly] = await Promise.all([
+      c.startKubelet('node-debug-on'),
+      c.startKubelet('node-debug-off', { extra: ['--enable-debugging-handlers=false'] }),
+      c.startKubelet('node-debug-partly', { extra: [`--config=${config}`] }),
+    ]);
+    await Promise.all([on.kubelet.ready, off.kubelet.ready, partly.kubelet.ready]);
+    admin = await issueClient(c.fx, 'kube-apiserver-kubelet-client', ['kubeadm:cluster-admins']);
+    otherNode = await issueClient(c.fx, 'system:node:node-other', ['system:nodes']);
+  });
+  after(async () => c?.close());
+
+  const as = (who: { crt: string; key: string }, method?: string) => ({
+    caCrt: c.fx.pki.caCrt,
+    cert: who.crt,
+    key: who.key,
+    ...(method ? { method } : {}),
+  });
+
+  it('serves a CPU profile, the heap and the command line in pprof’s format to nodes/proxy', async () => {
+    const file = join(c.fx.dir, 'kubelet.pprof');
+    // Asynchronously: the kubelet runs in this process.
+    await promisify(execFile)('curl', [
+      '-sSf',
+      '--max-time',
+      '20',
+      '--cacert',
+      c.fx.pki.caCrt,
+      '--cert',
+      admin.crt,
+      '--key',
+      admin.key,
+      '-o',
+      file,
+      `${on.url}/debug/pprof/profile?seconds=1`,
+    ]);
+    const p = Profile.decode(gunzipSync(readFileSync(file)));
+    assert.deepEqual(
+      p.sampleType.map((t) => p.stringTable.strings[Number(t.type)]),
+      ['samples', 'cpu'],
+    );
+    assert.ok(Number(p.durationNanos) >= 900_000_000);
+
+    const cmdline = await curlKubelet(on, '/debug/pprof/cmdline', as(admin));
+    assert.equal(cmdline.status, 200);
+    assert.equal(cmdline.body.split('\0')[0], process.execPath);
+    const index = await curlKubelet(on, '/debug/pprof/', as(admin));
+    assert.equal(index.status, 200);
+    assert.match(index.body, /href='heap'/);
+    const unknown = await curlKubelet(on, '/debug/pprof/goroutine', as(admin));
+    assert.deepEqual([unknown.status, unknown.body], [404, 'Unknown profile\n']);
+
+    const denied = await curlKubelet(on, '/debug/pprof/cmdline', as(otherNode));
+    assert.equal(denied.status, 403);
+    assert.match(denied.body, /Forbidden \(user=system:node:node-other, verb=get, resource=nodes, subresource=proxy\)/);
+    // Through the apiserver's node proxy with the real kubectl, as an admin does.
+    const raw = await kubectl(c.fx, ['get', '--raw', '/api/v1/nodes/node-debug-on/proxy/debug/pprof/symbol']);
+    assert.equal(raw.status, 0, raw.err);
+    assert.equal(raw.out, 'num_symbols: 0\n');
+  });
+
+  it('enableDebuggingHandlers=false: 405 on every debugging path, configz not installed', async () => {
+    const paths: [string, string?][] = [
+      ['/exec/default/p/c?command=id&output=1'],
+      ['/exec/default/p/c', 'POST'],
+      ['/attach/default/p/c'],
+      ['/portForward/default/p'],
+      ['/run/default/p/c', 'POST'],
+      ['/containerLogs/default/p/c'],
+      ['/runningpods/'],
+      ['/logs/'],
+      ['/debug/pprof/heap'],
+    ];
+    for (const [path, method] of paths) {
+      const r = await curlKubelet(off, path, as(admin, method));
+      assert.deepEqual([r.status, r.body], [405, 'Debug endpoints are disabled.\n'], path);
+    }
+    assert.equal((await curlKubelet(off, '/configz', as(admin))).status, 404);
+    // What is not a debugging handler is served as before.
+    assert.equal((await curlKubelet(off, '/pods', as(admin))).status, 200);
+    assert.equal((await curlKubelet(off, '/healthz', as(admin))).status, 200);
+    // Authentication and authorization come first: no credentials is 401, another node 403.
+    assert.equal((await curlKubelet(off, '/exec/default/p/c', { caCrt: c.fx.pki.caCrt })).status, 401);
+    assert.equal((await curlKubelet(off, '/exec/default/p/c', as(otherNode))).status, 403);
+    // The same with the real kubectl, through the apiserver's node proxy.
+    const logs = await kubectl(c.fx, ['get', '--raw', '/api/v1/nodes/node-debug-off/proxy/logs/']);
+    assert.notEqual(logs.status, 0);
+    assert.match(logs.err, /\(MethodNotAllowed\)/);
+  });
+
+  it('enableProfilingHandler and enableSystemLogHandler false: their paths alone are off', async () => {
+    const pprof = await curlKubelet(partly, '/debug/pprof/heap', as(admin));
+    assert.deepEqual([pprof.status, pprof.body], [405, 'profiling endpoint is disabled.\n']);
+    const logs = await curlKubelet(partly, '/logs/', as(admin));
+    assert.deepEqual([logs.status, logs.body], [405, 'logs endpoint is disabled.\n']);
+    const configz = await curlKubelet(partly, '/configz', as(admin));
+    assert.equal(configz.status, 200);
+    const cfg = JSON.parse(configz.body).kubeletconfig;
+    assert.deepEqual(
+      [cfg.enableDebuggingHandlers, cfg.enableProfilingHandler, cfg.enableSystemLogHandler],
+      [true, false, false],
+    );
+    assert.equal((await curlKubelet(partly, '/runningpods/', as(admin))).status, 200);
+  });
+});
