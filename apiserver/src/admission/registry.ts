@@ -6,12 +6,14 @@ import type { Authorizer } from '@mkube/shared/auth';
 import { DEFAULT_FEATURE_GATE, type FeatureGate } from '@mkube/shared/featuregate';
 import { rbacEscalation } from '../auth/rbac/escalation.js';
 import type { RbacAuthorizer } from '../auth/rbac/index.js';
+import { ALWAYS_PULL_IMAGES_PLUGIN, alwaysPullImages } from './plugins/alwayspullimages.js';
 import {
   certificateApproval,
   certificateSigning,
   certificateSubjectRestriction,
   clusterTrustBundleAttest,
 } from './plugins/certificates.js';
+import { DENY_SERVICE_EXTERNAL_IPS_PLUGIN, denyServiceExternalIPs } from './plugins/denyserviceexternalips.js';
 import { nodeRestrictionPlugin } from './plugins/noderestriction.js';
 import { OWNER_REFERENCES_PLUGIN, ownerReferencesPermissionEnforcement } from './plugins/ownerreferences.js';
 import { POD_SECURITY_PLUGIN, type PodSecurityDeps, podSecurity } from './plugins/podsecurity/index.js';
@@ -79,6 +81,7 @@ const ORDERED: readonly [string, (d: PluginDeps) => AdmissionPlugin][] = [
   ],
   ['ServiceAccount', (d) => serviceAccountAdmission(d.getServiceAccount ?? (async () => undefined))],
   ['TaintNodesByCondition', () => taintNodesByCondition],
+  [ALWAYS_PULL_IMAGES_PLUGIN, () => alwaysPullImages],
   [
     'DefaultTolerationSeconds',
     (d) => defaultTolerationSeconds(d.defaultTolerationSeconds ?? { notReadySeconds: 300, unreachableSeconds: 300 }),
@@ -92,6 +95,7 @@ const ORDERED: readonly [string, (d: PluginDeps) => AdmissionPlugin][] = [
   ['CertificateSigning', (d) => certificateSigning(d.authorizer)],
   ['ClusterTrustBundleAttest', (d) => clusterTrustBundleAttest(d.authorizer, d.gates ?? DEFAULT_FEATURE_GATE)],
   ['CertificateSubjectRestriction', () => certificateSubjectRestriction],
+  [DENY_SERVICE_EXTERNAL_IPS_PLUGIN, () => denyServiceExternalIPs],
   // Webhooks and policies go at the end: mutating after every in-tree mutation, validating after every check.
   [MUTATING_PLUGIN, (d) => mutatingAdmissionWebhook(d.webhooks, d.authorizer)],
   [VALIDATING_ADMISSION_POLICY_PLUGIN, (d) => validatingAdmissionPolicy(d.policies, d.authorizer)],

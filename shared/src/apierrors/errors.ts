@@ -34,7 +34,7 @@ export class StatusError extends Error {
       metadata: {},
       status: 'Failure',
       message: this.message,
-      reason: this.reason,
+      ...(this.reason ? { reason: this.reason } : {}),
       ...(this.details ? { details: this.details } : {}),
       code: this.code,
     };
@@ -169,6 +169,12 @@ export function newInternalError(err: unknown): StatusError {
   const msg = err instanceof Error ? err.message : String(err);
   return new StatusError('InternalError', `Internal error occurred: ${msg}`, { causes: [{ message: msg }] });
 }
+
+/**
+ * ErrorToAPIStatus of an error that is not a Status (an aggregate of admission errors, say): 500 with
+ * the error's own text and no reason, as the apiserver answers one.
+ */
+export const newNonStatusError = (message: string): StatusError => new StatusError('', message, undefined, 500);
 
 /** The one mapping from anything thrown to a StatusError; unknown errors become InternalError. */
 export function toStatusError(err: unknown): StatusError {

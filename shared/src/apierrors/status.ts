@@ -19,7 +19,9 @@ export type StatusReason =
   | 'InternalError'
   | 'Expired'
   | 'ServiceUnavailable'
-  | 'NonZeroExitCode';
+  | 'NonZeroExitCode'
+  // StatusReasonUnknown: what ErrorToAPIStatus makes of an error that is not a Status (omitted on the wire).
+  | '';
 
 export type CauseType =
   | 'FieldValueNotFound'
@@ -87,4 +89,5 @@ export const REASON_CODE: Record<StatusReason, number> = {
   Expired: 410,
   ServiceUnavailable: 503,
   NonZeroExitCode: 500,
+  '': 500,
 };
