@@ -14,6 +14,8 @@ import {
   clusterTrustBundleAttest,
 } from './plugins/certificates.js';
 import { DENY_SERVICE_EXTERNAL_IPS_PLUGIN, denyServiceExternalIPs } from './plugins/denyserviceexternalips.js';
+import type { EventRateLimitConfig } from './plugins/eventratelimit/config.js';
+import { EVENT_RATE_LIMIT_PLUGIN, eventRateLimit } from './plugins/eventratelimit/index.js';
 import { nodeRestrictionPlugin } from './plugins/noderestriction.js';
 import { OWNER_REFERENCES_PLUGIN, ownerReferencesPermissionEnforcement } from './plugins/ownerreferences.js';
 import { POD_SECURITY_PLUGIN, type PodSecurityDeps, podSecurity } from './plugins/podsecurity/index.js';
@@ -56,6 +58,8 @@ interface PluginDeps {
   readonly policies?: PolicySource;
   /** Reads a stored ValidatingAdmissionPolicy (undefined when missing): a binding's paramRef check. */
   readonly getPolicy?: (name: string) => Promise<ValidatingAdmissionPolicy | undefined>;
+  /** EventRateLimit's Configuration (from --admission-control-config-file). */
+  readonly eventRateLimit?: EventRateLimitConfig;
   /** DefaultTolerationSeconds' two flags (upstream's 300 s each when absent). */
   readonly defaultTolerationSeconds?: DefaultTolerationSecondsOptions;
   /** --feature-gates (ClusterTrustBundleAttest acts only with ClusterTrustBundle on). */
@@ -86,6 +90,7 @@ const ORDERED: readonly [string, (d: PluginDeps) => AdmissionPlugin][] = [
     'DefaultTolerationSeconds',
     (d) => defaultTolerationSeconds(d.defaultTolerationSeconds ?? { notReadySeconds: 300, unreachableSeconds: 300 }),
   ],
+  [EVENT_RATE_LIMIT_PLUGIN, (d) => eventRateLimit(d.eventRateLimit ?? { limits: [] })],
   [
     POD_SECURITY_PLUGIN,
     (d) => (d.podSecurity ? podSecurity(d.podSecurity) : { name: POD_SECURITY_PLUGIN, handles: () => false }),

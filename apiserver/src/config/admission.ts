@@ -21,10 +21,14 @@
 //       kind: WebhookAdmissionConfiguration
 //       kubeConfigFile: /etc/mkube/admission-webhooks.kubeconfig
 //
+// EventRateLimit reads its Configuration (eventratelimit.admission.k8s.io/v1alpha1: limits of type
+// Server, Namespace, User or SourceAndObject with qps, burst and cacheSize).
+//
 // Other plugins' entries are accepted and unused.
 import { dirname, isAbsolute, join } from 'node:path';
 import { type Kubeconfig, KubeconfigError, parseKubeconfig } from '@mkube/shared/kubeconfig';
 import { parse as parseYaml } from 'yaml';
+import { type EventRateLimitConfig, parseEventRateLimitConfig } from '../admission/plugins/eventratelimit/config.js';
 import {
   DEFAULT_POD_SECURITY_CONFIG,
   type PodSecurityConfig,
@@ -38,6 +42,8 @@ const API_VERSIONS = ['apiserver.config.k8s.io/v1', 'apiserver.k8s.io/v1alpha1']
 export interface AdmissionPluginConfigs {
   readonly file?: string;
   readonly podSecurity: PodSecurityConfig;
+  /** EventRateLimit's Configuration as the file has it; absent without an entry (or with one that failed). */
+  readonly eventRateLimit?: EventRateLimitConfig;
   /** The webhook plugins' kubeConfigFile, read: whom the apiserver authenticates as to each webhook. */
   readonly webhookKubeconfigs?: { readonly validating?: Kubeconfig; readonly mutating?: Kubeconfig };
 }
@@ -114,11 +120,12 @@ export function admissionPluginConfigs(file: string, problems: ConfigProblem[]):
   const plugins = doc.plugins ?? [];
   if (!Array.isArray(plugins)) return bad('plugins: must be a list');
   let podSecurity = DEFAULT_POD_SECURITY_CONFIG;
+  let eventRateLimit: EventRateLimitConfig | undefined;
   const webhookKubeconfigs: { validating?: Kubeconfig; mutating?: Kubeconfig } = {};
   for (const [i, p] of plugins.entries()) {
     if (!isRecord(p) || typeof p.name !== 'string' || !p.name) return bad(`plugins[${i}].name: Required value`);
     const webhook = WEBHOOK_PLUGINS[p.name];
-    if (p.name !== 'PodSecurity' && !webhook) continue;
+    if (p.name !== 'PodSecurity' && p.name !== 'EventRateLimit' && !webhook) continue;
     let raw: unknown = p.configuration;
     if (raw === undefined && typeof p.path === 'string' && p.path) {
       const path = isAbsolute(p.path) ? p.path : join(dirname(file), p.path);
@@ -128,6 +135,14 @@ export function admissionPluginConfigs(file: string, problems: ConfigProblem[]):
       if (raw === undefined) return none;
     }
     if (raw === undefined) continue;
+    if (p.name === 'EventRateLimit') {
+      try {
+        eventRateLimit = parseEventRateLimitConfig(raw);
+      } catch (e) {
+        return bad(`plugins[${i}] (EventRateLimit): ${(e as Error).message}`);
+      }
+      continue;
+    }
     if (webhook) {
       const kc = webhookKubeconfig(raw, flag, problems);
       if (kc === undefined) return none;
@@ -141,5 +156,5 @@ export function admissionPluginConfigs(file: string, problems: ConfigProblem[]):
       return bad(`plugins[${i}] (PodSecurity): ${(e as Error).message}`);
     }
   }
-  return { file, podSecurity, webhookKubeconfigs };
+  return { file, podSecurity, webhookKubeconfigs, ...(eventRateLimit ? { eventRateLimit } : {}) };
 }

@@ -14,6 +14,8 @@ import {
   type TLSServingOptions,
   tlsServingOptions,
 } from '@mkube/shared/tls';
+import { parseEventRateLimitConfig } from '../admission/plugins/eventratelimit/config.js';
+import { EVENT_RATE_LIMIT_PLUGIN } from '../admission/plugins/eventratelimit/index.js';
 import { admissionPluginProblems } from '../admission/registry.js';
 import { type APICatalog, DEFAULT_CATALOG } from '../registry/catalog.js';
 import { ADMISSION_CONFIG_FLAG, type AdmissionPluginConfigs, admissionPluginConfigs } from './admission.js';
@@ -248,6 +250,23 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     problems.push({ code: 'BAD_VALUE', flag: 'enable-admission-plugins', message });
   }
   const admissionPlugins = admissionPluginConfigs(str(flags, ADMISSION_CONFIG_FLAG), problems);
+  // EventRateLimit has no defaults to run on: turned on, it needs its entry in the config file.
+  if (
+    enablePlugins.includes(EVENT_RATE_LIMIT_PLUGIN) &&
+    !disablePlugins.includes(EVENT_RATE_LIMIT_PLUGIN) &&
+    !admissionPlugins.eventRateLimit &&
+    problems.length === 0
+  ) {
+    try {
+      parseEventRateLimitConfig(undefined);
+    } catch (e) {
+      problems.push({
+        code: 'BAD_VALUE',
+        flag: ADMISSION_CONFIG_FLAG,
+        message: `couldn't init admission plugin "${EVENT_RATE_LIMIT_PLUGIN}": ${(e as Error).message} (give it a Configuration in --${ADMISSION_CONFIG_FLAG})`,
+      });
+    }
+  }
   const compactionIntervalMs = num(flags, 'etcd-compaction-interval');
   if (compactionIntervalMs < 0) {
     problems.push({ code: 'BAD_VALUE', flag: 'etcd-compaction-interval', message: 'can not be negative' });

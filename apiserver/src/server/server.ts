@@ -501,6 +501,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     const admission = buildAdmission(config.admission.enable, config.admission.disable, {
       authorizer: authz.authorizer,
       defaultTolerationSeconds: config.admission.defaultTolerationSeconds,
+      ...(config.admission.plugins.eventRateLimit ? { eventRateLimit: config.admission.plugins.eventRateLimit } : {}),
       gates: config.featureGates,
       rbac: authz.rbac,
       webhooks,
