@@ -323,7 +323,8 @@ export async function startKubelet(cfg: KubeletConfig, opts: KubeletDeps): Promi
   // Serving certificate.
   let servingManager: CertificateManager | undefined;
   let registered = false;
-  if (cfg.rotateServerCertificates) {
+  // serverTLSBootstrap counts only with RotateKubeletServerCertificate on (upstream's NewMainKubelet).
+  if (cfg.rotateServerCertificates && cfg.featureGates.enabled('RotateKubeletServerCertificate')) {
     servingManager = new CertificateManager({
       name: 'serving',
       store: new CertificateFileStore(cfg.certDir, 'kubelet-server', log),

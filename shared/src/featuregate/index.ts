@@ -21,6 +21,12 @@ export const KNOWN_FEATURES = {
    * source (KEP-4317): kube 1.35's beta, off by default, the API version enabled by --runtime-config too.
    */
   PodCertificateRequest: { default: false, preRelease: 'Beta' },
+  /**
+   * The kubelet's serving certificate from the CSR API (serverTLSBootstrap); off, the kubelet serves a
+   * self-signed one whatever its configuration says. The CIS benchmark has it set on the kubelet and the
+   * controller-manager, where upstream's gate changes nothing either.
+   */
+  RotateKubeletServerCertificate: { default: true, preRelease: 'Beta' },
 } as const satisfies Record<string, FeatureSpec>;
 
 export type Feature = keyof typeof KNOWN_FEATURES;
