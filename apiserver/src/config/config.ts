@@ -70,6 +70,12 @@ export interface ServiceAccountConfig {
   readonly maxExpirationSeconds: number;
   /** --service-account-extend-token-expiration. */
   readonly extendExpiration: boolean;
+  /**
+   * --service-account-lookup: a legacy (Secret-based) token authenticates only while its Secret (with
+   * the same token) and its ServiceAccount exist. Off, its signature alone is enough. Bound tokens are
+   * always checked against the objects they name.
+   */
+  readonly lookup: boolean;
   /** --service-account-jwks-uri: the discovery document's jwks_uri; absent: the apiserver's own. */
   readonly jwksURI?: string;
 }
@@ -472,6 +478,7 @@ function serviceAccountConfig(flags: FlagValues, problems: ConfigProblem[]): Ser
     audiences: Object.freeze(audiences.length ? [...audiences] : issuers.slice(0, 1)),
     maxExpirationSeconds: Math.floor(num(flags, 'service-account-max-token-expiration') / 1000),
     extendExpiration: flags['service-account-extend-token-expiration'] !== false,
+    lookup: flags['service-account-lookup'] !== false,
     jwksURI: str(flags, 'service-account-jwks-uri') || undefined,
   });
 }

@@ -165,6 +165,12 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     usage: 'The maximum validity duration of a token created by the service account token issuer (0: no maximum).',
   },
   {
+    name: 'service-account-lookup',
+    type: 'bool',
+    default: true,
+    usage: 'If true, validate ServiceAccount tokens exist in etcd as part of authentication.',
+  },
+  {
     name: 'service-account-extend-token-expiration',
     type: 'bool',
     default: true,

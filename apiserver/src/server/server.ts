@@ -323,6 +323,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
           log.child({ component: 'legacy-serviceaccount-tokens' }),
           undefined,
           metrics.legacyTokens,
+          config.serviceAccount.lookup,
         )
       : undefined;
     const namespaces = new Informer<Namespace>(registries.namespaces, log);

@@ -59,6 +59,8 @@ export function legacyServiceAccountTokenAuthenticator(
   log: Logger,
   now: () => Date = () => new Date(),
   metrics?: LegacyTokenMetrics,
+  /** --service-account-lookup: check the token's Secret and ServiceAccount (upstream's legacyValidator.lookup). */
+  lookup = true,
 ): TokenAuthenticator {
   const byKid = new Map(publicKeys.map((k) => [keyId(k), k]));
   const refuse = (why: string, fields: Record<string, string>): null => {
@@ -96,6 +98,14 @@ export function legacyServiceAccountTokenAuthenticator(
       if (!namespace || !secretName || !accountName || !accountUid) return null;
       if (str('sub') !== `system:serviceaccount:${namespace}:${accountName}`) return null;
       const at = { secret: `${namespace}/${secretName}`, serviceAccount: `${namespace}/${accountName}` };
+      const user: UserInfo = {
+        username: `system:serviceaccount:${namespace}:${accountName}`,
+        uid: accountUid,
+        groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`],
+        extra: {},
+      };
+      // Without lookup nothing is read: a deleted or invalidated token's signature still stands.
+      if (!lookup) return user;
       const secret = lookups.secret(namespace, secretName);
       if (!secret || secret.metadata.deletionTimestamp) return refuse('Token has been invalidated', at);
       if (!sameToken(secret.data?.token, token)) return refuse("Token does not match server's copy", at);
@@ -129,12 +139,7 @@ export function legacyServiceAccountTokenAuthenticator(
         ctx?.addAuditAnnotation(LEGACY_TOKEN_MANUAL_ANNOTATION, secretName);
         metrics?.manual();
       }
-      return {
-        username: `system:serviceaccount:${namespace}:${accountName}`,
-        uid: accountUid,
-        groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`],
-        extra: {},
-      };
+      return user;
     },
   };
 }

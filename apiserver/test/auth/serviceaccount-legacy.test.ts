@@ -220,3 +220,49 @@ describe('Secret-based (legacy) service-account tokens', () => {
     );
   });
 });
+
+describe('--service-account-lookup=false', () => {
+  it('a legacy token stands on its signature alone: its Secret and account are not read', async () => {
+    const dir = tempDir('sa-nolookup');
+    const pair = await generateKeyPair('ecdsa-p256');
+    writeFileSync(join(dir, 'sa.key'), encodePrivateKeyPem(pair), { mode: 0o600 });
+    writeFileSync(join(dir, 'sa.pub'), encodePublicKeyPem(pair));
+    const fx = await startFixture(
+      [
+        '--service-account-lookup=false',
+        `--service-account-key-file=${join(dir, 'sa.pub')}`,
+        `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      ],
+      { tokenSuccessCacheTtlMs: 0 },
+    );
+    try {
+      // No Secret holds it and no such account exists: with lookup (the default) this is 401.
+      const token = await signLegacyToken(
+        createPrivateKey(encodePrivateKeyPem(pair)),
+        { namespace: 'default', name: 'ghost', uid: '0b7e4c3e-0000-4000-8000-000000000000' },
+        'ghost-token',
+      );
+      const r = await curl(
+        fx,
+        '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+        [
+          '-X',
+          'POST',
+          '-H',
+          'Content-Type: application/json',
+          '-H',
+          `Authorization: Bearer ${token}`,
+          '-d',
+          '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}',
+        ],
+        false,
+      );
+      assert.equal(r.code, 201, r.body);
+      assert.equal(JSON.parse(r.body).status.userInfo.username, 'system:serviceaccount:default:ghost');
+    } finally {
+      await fx.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
