@@ -218,6 +218,7 @@ export async function startKubelet(cfg: KubeletConfig, opts: KubeletDeps): Promi
     startTime,
     probeMetrics,
     debugging: cfg.debugging,
+    streamingConnectionIdleTimeoutMs: cfg.streamingConnectionIdleTimeoutMs,
     configz: () => ({
       enableServer: true,
       address: cfg.address,
@@ -242,6 +243,7 @@ export async function startKubelet(cfg: KubeletConfig, opts: KubeletDeps): Promi
       staticPodPath: cfg.podManifestPath ?? '',
       nodeLeaseDurationSeconds: cfg.nodeLeaseDurationSeconds,
       readOnlyPort: 0,
+      streamingConnectionIdleTimeout: formatDuration(cfg.streamingConnectionIdleTimeoutMs),
       enableDebuggingHandlers: cfg.debugging.enabled,
       enableSystemLogHandler: cfg.debugging.systemLog,
       enableProfilingHandler: cfg.debugging.profiling,

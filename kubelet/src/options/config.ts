@@ -65,6 +65,8 @@ export interface KubeletConfig {
   readonly syncFrequencyMs: number;
   readonly nodeLabels: Readonly<Record<string, string>>;
   readonly verbosity: number;
+  /** --streaming-connection-idle-timeout (streamingConnectionIdleTimeout); 0: none. */
+  readonly streamingConnectionIdleTimeoutMs: number;
   /** enableDebuggingHandlers, enableSystemLogHandler, enableProfilingHandler. */
   readonly debugging: DebuggingHandlers;
   /** --feature-gates (or featureGates in --config): ClusterTrustBundleProjection, PodCertificateRequest. */
@@ -202,6 +204,15 @@ export function loadKubeletConfig(cmdline: FlagValues, given: ReadonlySet<string
     else nodeLabels[key] = eq < 0 ? '' : kv.slice(eq + 1);
   }
 
+  const readOnlyPort = flags['read-only-port'] as number | undefined;
+  if (readOnlyPort)
+    bad(
+      'read-only-port',
+      `${readOnlyPort} is not supported: mkube's kubelet serves no read-only port (it would answer without authentication or authorization); set it to 0 or leave it out`,
+    );
+  const idleMs = (flags['streaming-connection-idle-timeout'] as number | undefined) ?? 4 * 3_600_000;
+  if (idleMs < 0) bad('streaming-connection-idle-timeout', 'must not be negative');
+
   let featureGates: FeatureGate = DEFAULT_FEATURE_GATE;
   try {
     featureGates = parseFeatureGates(list(flags, 'feature-gates'));
@@ -248,6 +259,7 @@ export function loadKubeletConfig(cmdline: FlagValues, given: ReadonlySet<string
     syncFrequencyMs: flags['sync-frequency'] as number,
     nodeLabels,
     verbosity: (flags.v as number) ?? 0,
+    streamingConnectionIdleTimeoutMs: idleMs,
     debugging: {
       enabled: flags['enable-debugging-handlers'] !== false,
       systemLog: flags[ENABLE_SYSTEM_LOG_HANDLER] !== false,

@@ -96,6 +96,20 @@ export const KUBELET_FLAGS: readonly FlagSpec[] = [
     usage: 'Enables anonymous requests to the kubelet server (user system:anonymous).',
   },
   {
+    name: 'read-only-port',
+    type: 'int',
+    default: 0,
+    usage:
+      'The read-only port for the kubelet to serve on with no authentication/authorization: mkube serves none, so only 0 is accepted.',
+  },
+  {
+    name: 'streaming-connection-idle-timeout',
+    type: 'duration',
+    default: '4h',
+    usage:
+      'Maximum time a streaming connection (exec, attach, port-forward) can be idle before it is closed. 0 indicates no timeout.',
+  },
+  {
     name: 'enable-debugging-handlers',
     type: 'bool',
     default: true,

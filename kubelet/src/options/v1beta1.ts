@@ -62,6 +62,11 @@ export const MAPPED_FIELDS: Readonly<Record<string, MappedField>> = {
   featureGates: { flag: 'feature-gates', type: 'boolMap' },
   syncFrequency: { flag: 'sync-frequency', type: 'duration', default: 60_000 },
   enableDebuggingHandlers: { flag: 'enable-debugging-handlers', type: 'bool', default: true },
+  streamingConnectionIdleTimeout: {
+    flag: 'streaming-connection-idle-timeout',
+    type: 'duration',
+    default: 4 * 3_600_000,
+  },
   enableSystemLogHandler: { flag: ENABLE_SYSTEM_LOG_HANDLER, type: 'bool', default: true },
   enableProfilingHandler: { flag: ENABLE_PROFILING_HANDLER, type: 'bool', default: true },
 };
@@ -100,7 +105,6 @@ export const IGNORED_FIELDS: ReadonlySet<string> = new Set([
   'oomScoreAdj',
   'clusterDomain',
   'clusterDNS',
-  'streamingConnectionIdleTimeout',
   'imageMinimumGCAge',
   'imageMaximumGCAge',
   'imageGCHighThresholdPercent',

@@ -27,6 +27,7 @@ import { renderResourceMetrics } from '../stats/resourcemetrics.js';
 import { kubeletAttributes, subresourcesFor } from './auth.js';
 import { ALL_DEBUGGING_HANDLERS, type DebuggingHandlers, disabledDebugHandler } from './debugging.js';
 import { EXEC_PROTOCOLS, execParams, failureStatus, runAttach, runExec } from './exec.js';
+import { closeWhenIdle, DEFAULT_STREAMING_IDLE_TIMEOUT_MS } from './idle.js';
 import type { KubeletListener } from './listener.js';
 import { type MetricsSource, renderMetrics } from './metrics.js';
 import { PORT_FORWARD_PROTOCOL, parsePort, runPortForward } from './portforward.js';
@@ -50,6 +51,8 @@ export interface KubeletAppDeps {
   readonly startTime: Date;
   /** The prober's registry, served on /metrics/probes. */
   readonly probeMetrics?: ProbeMetrics;
+  /** streamingConnectionIdleTimeout: exec, attach and port-forward streams idle this long are closed (0: never). */
+  readonly streamingConnectionIdleTimeoutMs?: number;
   /** enableDebuggingHandlers and the handlers under it; all on when absent, as upstream's defaults. */
   readonly debugging?: DebuggingHandlers;
   readonly log: Logger;
@@ -338,6 +341,7 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
     return reply;
   });
 
+  const idleMs = d.streamingConnectionIdleTimeoutMs ?? DEFAULT_STREAMING_IDLE_TIMEOUT_MS;
   // exec and attach: a WebSocket only (v5); the pod must run here.
   for (const [verb, run] of [
     ['exec', runExec],
@@ -365,7 +369,7 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
           return;
         }
         d.log.info({ pod: `${ns}/${pod}`, container, user: req.kubeletUser?.username }, verb);
-        run(socket, w, container, execParams(req.query as Q));
+        run(closeWhenIdle(socket, idleMs), w, container, execParams(req.query as Q));
       },
     });
   }
@@ -388,7 +392,7 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
       if (!w) return refuse(`pod "${ns}/${pod}" not found`);
       if (port === undefined) return refuse(`unable to parse "${String((req.query as Q).port)}" as a port`);
       d.log.info({ pod: `${ns}/${pod}`, port, user: req.kubeletUser?.username }, 'port-forward');
-      runPortForward(socket, w.name, w.pod.metadata?.uid ?? '', port);
+      runPortForward(closeWhenIdle(socket, idleMs), w.name, w.pod.metadata?.uid ?? '', port);
     },
   });
   app.post('/exec/:ns/:pod/:container', async (_req, reply) =>
