@@ -159,6 +159,8 @@ export interface ApiServerConfig {
   /** --event-ttl: Events are deleted this long after their last write; 0 keeps them. */
   readonly eventTTLMs: number;
   readonly shutdownDelayMs: number;
+  /** --request-timeout: non-long-running requests unanswered this long get 504 (0: no deadline). */
+  readonly requestTimeoutMs: number;
   readonly verbosity: number;
   /** --feature-gates. */
   readonly featureGates: FeatureGate;
@@ -280,6 +282,10 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
   const eventTTLMs = num(flags, 'event-ttl');
   if (eventTTLMs < 0) {
     problems.push({ code: 'BAD_VALUE', flag: 'event-ttl', message: 'can not be negative' });
+  }
+  const requestTimeoutMs = num(flags, 'request-timeout');
+  if (requestTimeoutMs < 0) {
+    problems.push({ code: 'BAD_VALUE', flag: 'request-timeout', message: 'can not be negative' });
   }
   const shutdownDelayMs = num(flags, 'shutdown-delay-duration');
   if (shutdownDelayMs < 0) {
@@ -413,6 +419,7 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     compactionIntervalMs,
     eventTTLMs,
     shutdownDelayMs,
+    requestTimeoutMs,
     verbosity: num(flags, 'v'),
     featureGates,
     allowPrivileged: flags['allow-privileged'] === true,

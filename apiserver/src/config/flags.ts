@@ -425,6 +425,13 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     usage: 'Amount of time to retain events.',
   },
   {
+    name: 'request-timeout',
+    type: 'duration',
+    default: '1m0s',
+    usage:
+      'An optional field indicating the duration a handler must keep a request open before timing it out. This is the default request timeout for requests but may be overridden by flags such as --min-request-timeout for specific types of requests.',
+  },
+  {
     name: 'shutdown-delay-duration',
     type: 'duration',
     default: '0s',

@@ -15,6 +15,7 @@ import type { RequestInfo } from '../request/requestinfo.js';
 import { auditRequest, auditRequestBody, auditResponseBody } from './audit.js';
 import { AuthenticationRecord } from './authncontext.js';
 import { requestInfoOf, runChain } from './chain.js';
+import { armRequestDeadline } from './deadline.js';
 import { fromFastifyError, MAX_REQUEST_BODY_BYTES, notFoundStatus, sendStatus } from './errors.js';
 import { peerCertificates } from './peer.js';
 import { lazyRequestLogger } from './requestlog.js';
@@ -37,6 +38,8 @@ export interface AppDeps {
   readonly authorizer: Authorizer;
   /** --audit-policy-file with --audit-log-path; absent: no auditing. */
   readonly auditor?: Auditor;
+  /** --request-timeout in ms (0: none; absent: upstream's 1m). */
+  readonly requestTimeoutMs?: number;
   /** Counts every answered request (/metrics). */
   readonly metrics?: ApiServerMetrics;
   readonly log: Logger;
@@ -143,6 +146,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     if (outcome.authenticatedUser)
       for (const h of Object.keys(request.headers)) if (h.startsWith('impersonate-')) delete request.headers[h];
     request.mkube = { info: outcome.info, user: outcome.user };
+    armRequestDeadline(request, reply, outcome.info, deps.requestTimeoutMs ?? 60_000);
   });
 
   const metrics = deps.metrics;

@@ -399,6 +399,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     }
     const app = await buildApp({
       auditor,
+      requestTimeoutMs: config.requestTimeoutMs,
       serving: config.serving,
       clientCAPem: certs.clientCAPem(),
       isRequestHeader: config.requestHeader
