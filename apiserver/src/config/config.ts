@@ -18,6 +18,7 @@ import { parseEventRateLimitConfig } from '../admission/plugins/eventratelimit/c
 import { EVENT_RATE_LIMIT_PLUGIN } from '../admission/plugins/eventratelimit/index.js';
 import { admissionPluginProblems } from '../admission/registry.js';
 import { type APICatalog, DEFAULT_CATALOG } from '../registry/catalog.js';
+import { corsPatterns, hstsHeader } from '../server/cors.js';
 import { ADMISSION_CONFIG_FLAG, type AdmissionPluginConfigs, admissionPluginConfigs } from './admission.js';
 import { apiCatalogFor, RuntimeConfigError } from './apienablement.js';
 import { type AuditConfig, auditConfig } from './audit.js';
@@ -159,6 +160,10 @@ export interface ApiServerConfig {
   /** --event-ttl: Events are deleted this long after their last write; 0 keeps them. */
   readonly eventTTLMs: number;
   readonly shutdownDelayMs: number;
+  /** --cors-allowed-origins, compiled; empty: no CORS. */
+  readonly corsAllowedOrigins: readonly RegExp[];
+  /** --strict-transport-security-directives joined for the header; absent: none. */
+  readonly hsts?: string;
   /** --request-timeout: non-long-running requests unanswered this long get 504 (0: no deadline). */
   readonly requestTimeoutMs: number;
   readonly verbosity: number;
@@ -283,6 +288,13 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
   if (eventTTLMs < 0) {
     problems.push({ code: 'BAD_VALUE', flag: 'event-ttl', message: 'can not be negative' });
   }
+  const cors = corsPatterns((flags['cors-allowed-origins'] as string[] | undefined) ?? []);
+  for (const c of cors)
+    if (typeof c === 'string') problems.push({ code: 'BAD_VALUE', flag: 'cors-allowed-origins', message: c });
+  const hsts = hstsHeader((flags['strict-transport-security-directives'] as string[] | undefined) ?? []);
+  if (Array.isArray(hsts))
+    for (const message of hsts)
+      problems.push({ code: 'BAD_VALUE', flag: 'strict-transport-security-directives', message });
   const requestTimeoutMs = num(flags, 'request-timeout');
   if (requestTimeoutMs < 0) {
     problems.push({ code: 'BAD_VALUE', flag: 'request-timeout', message: 'can not be negative' });
@@ -420,6 +432,8 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     eventTTLMs,
     shutdownDelayMs,
     requestTimeoutMs,
+    corsAllowedOrigins: Object.freeze(cors.filter((c): c is RegExp => c instanceof RegExp)),
+    ...(!Array.isArray(hsts) && hsts.value ? { hsts: hsts.value } : {}),
     verbosity: num(flags, 'v'),
     featureGates,
     allowPrivileged: flags['allow-privileged'] === true,

@@ -3,6 +3,7 @@
 import { FEATURE_GATES_FLAG } from '@mkube/shared/featuregate';
 import type { FlagSpec } from '@mkube/shared/flags';
 import { TLS_FLAGS } from '@mkube/shared/tls';
+import { CORS_HELP } from '../server/cors.js';
 
 export const APISERVER_FLAGS: readonly FlagSpec[] = [
   {
@@ -423,6 +424,17 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     type: 'duration',
     default: '1h0m0s',
     usage: 'Amount of time to retain events.',
+  },
+  {
+    name: 'cors-allowed-origins',
+    type: 'stringSlice',
+    usage: CORS_HELP,
+  },
+  {
+    name: 'strict-transport-security-directives',
+    type: 'stringSlice',
+    usage:
+      "List of directives for HSTS, comma separated. If this list is empty, then HSTS directives will not be added. Example: 'max-age=31536000,includeSubDomains,preload'",
   },
   {
     name: 'request-timeout',

@@ -15,6 +15,7 @@ import type { RequestInfo } from '../request/requestinfo.js';
 import { auditRequest, auditRequestBody, auditResponseBody } from './audit.js';
 import { AuthenticationRecord } from './authncontext.js';
 import { requestInfoOf, runChain } from './chain.js';
+import { corsHeaders } from './cors.js';
 import { armRequestDeadline } from './deadline.js';
 import { fromFastifyError, MAX_REQUEST_BODY_BYTES, notFoundStatus, sendStatus } from './errors.js';
 import { peerCertificates } from './peer.js';
@@ -38,6 +39,10 @@ export interface AppDeps {
   readonly authorizer: Authorizer;
   /** --audit-policy-file with --audit-log-path; absent: no auditing. */
   readonly auditor?: Auditor;
+  /** --cors-allowed-origins, compiled (empty: no CORS). */
+  readonly corsAllowedOrigins?: readonly RegExp[];
+  /** --strict-transport-security-directives as the header's value. */
+  readonly hsts?: string;
   /** --request-timeout in ms (0: none; absent: upstream's 1m). */
   readonly requestTimeoutMs?: number;
   /** Counts every answered request (/metrics). */
@@ -124,6 +129,19 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   app.setNotFoundHandler((_request, reply) => sendStatus(reply, notFoundStatus()));
 
+  // WithHSTS and WithCORS sit outside authentication: a preflight needs no credentials.
+  const cors = deps.corsAllowedOrigins ?? [];
+  if (cors.length > 0 || deps.hsts) {
+    app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      // On the raw response, so hijacked ones (watches, proxies) carry them too.
+      if (deps.hsts) reply.raw.setHeader('strict-transport-security', deps.hsts);
+      const origin = request.headers.origin;
+      const allowed = corsHeaders(cors, typeof origin === 'string' ? origin : undefined, request.method);
+      if (!allowed) return;
+      for (const [k, v] of Object.entries(allowed.headers)) reply.raw.setHeader(k, v);
+      if (allowed.preflight) return reply.code(204).send();
+    });
+  }
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const authn = new AuthenticationRecord();
     const view = {

@@ -400,6 +400,8 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     const app = await buildApp({
       auditor,
       requestTimeoutMs: config.requestTimeoutMs,
+      corsAllowedOrigins: config.corsAllowedOrigins,
+      ...(config.hsts ? { hsts: config.hsts } : {}),
       serving: config.serving,
       clientCAPem: certs.clientCAPem(),
       isRequestHeader: config.requestHeader
