@@ -248,6 +248,19 @@ describe('security regression suite', () => {
     );
   });
 
+  it("A9 the apiserver's /debug/pprof is for cluster admins: 403 for a node, a profile for the admin", async () => {
+    const denied = await c.req(node2.cred, 'GET', '/debug/pprof/cmdline');
+    expectStatus(
+      denied,
+      403,
+      'Forbidden',
+      'forbidden: User "system:node:node2" cannot get path "/debug/pprof/cmdline"',
+    );
+    const ok = await c.req(admin, 'GET', '/debug/pprof/');
+    assert.equal(ok.status, 200);
+    assert.match(ok.text, /href='profile'/);
+  });
+
   it("A8 the controller-manager's secure port believes X-Remote-* only from the front proxy's certificate", async () => {
     // The controller-manager serves a self-signed certificate (kubeadm's): -k, as kubeadm's probes do.
     const kcm = async (cred: Credential, headers: Record<string, string>) => {
@@ -1002,6 +1015,22 @@ describe('security regression suite', () => {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    });
+    it("K7 /debug/pprof (the kubelet's command line, profiles) is nodes/proxy: 403 for node2 and a plain token", async () => {
+      const denied = await kreq(node2.cred, '/debug/pprof/cmdline');
+      assert.equal(denied.status, 403);
+      assert.equal(denied.text, 'Forbidden (user=system:node:node2, verb=get, resource=nodes, subresource=proxy)');
+      const tr = await c.req(admin, 'POST', '/api/v1/namespaces/default/serviceaccounts/robot/token', {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { expirationSeconds: 600 },
+      });
+      const token = (tr.json as { status: { token: string } }).status.token;
+      assert.equal((await kreq({ token }, '/debug/pprof/heap')).status, 403);
+      // The control: the cluster admin reads the kubelet's own command line.
+      const ok = await kreq(admin, '/debug/pprof/cmdline');
+      assert.equal(ok.status, 200);
+      assert.match(ok.text.split('\0').join(' '), /mkube\.js kubelet .*--config=/);
     });
     it('K6 the kubelet serves no read-only port (10255)', async () => {
       const r = await new Promise<string>((resolve) => {
