@@ -123,7 +123,13 @@ export async function startKubelet(cfg: KubeletConfig, opts: KubeletDeps): Promi
     return client;
   };
   // Events, as client-go's recorder sends them: queued until the kubelet has its own client certificate.
-  const recorder = new ApiEventRecorder(() => client, 'kubelet', cfg.nodeName, log.child({ component: 'events' }));
+  const recorder = new ApiEventRecorder(
+    () => client,
+    'kubelet',
+    cfg.nodeName,
+    log.child({ component: 'events' }),
+    cfg.eventRateLimit,
+  );
   void clientReady.then(() => recorder.resume());
   // As upstream's nodeRef, the Node's Events carry its name as their uid (kubectl describe node looks for both).
   const nodeRef = { kind: 'Node', name: cfg.nodeName, uid: cfg.nodeName };
@@ -244,6 +250,8 @@ export async function startKubelet(cfg: KubeletConfig, opts: KubeletDeps): Promi
       nodeLeaseDurationSeconds: cfg.nodeLeaseDurationSeconds,
       readOnlyPort: 0,
       streamingConnectionIdleTimeout: formatDuration(cfg.streamingConnectionIdleTimeoutMs),
+      eventRecordQPS: cfg.eventRateLimit.qps,
+      eventBurst: cfg.eventRateLimit.burst,
       enableDebuggingHandlers: cfg.debugging.enabled,
       enableSystemLogHandler: cfg.debugging.systemLog,
       enableProfilingHandler: cfg.debugging.profiling,

@@ -332,3 +332,13 @@ describe('kubelet --config: start-up errors', () => {
     );
   });
 });
+
+describe('kubelet event rate limit (eventRecordQPS, eventBurst)', () => {
+  it('takes the flags or the file, upstream’s defaults, and client-go’s for 0', () => {
+    assert.deepEqual(load([]).eventRateLimit, { qps: 50, burst: 100 });
+    assert.deepEqual(load(['--event-qps=7', '--event-burst=9']).eventRateLimit, { qps: 7, burst: 9 });
+    const f = file(`${HEAD}eventRecordQPS: 0\neventBurst: 20\n`);
+    assert.deepEqual(load([`--config=${f}`]).eventRateLimit, { qps: 5, burst: 20 });
+    assert.match(error(['--event-qps=-1']), /eventRecordQPS \(--event-qps\) -1 must not be a negative number/);
+  });
+});

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
+import type { Event } from '@mkube/shared/api';
 import { KubeClient } from '@mkube/shared/client';
 import { createLogger } from '@mkube/shared/log';
 import { CertificateAuthority } from '@mkube/shared/pki';
@@ -50,6 +51,43 @@ describe('ApiEventRecorder', () => {
       await client.close();
       for (const s of sockets) s.destroy();
       server.close();
+    }
+  });
+});
+
+describe('ApiEventRecorder with an event rate limit (the kubelet’s eventRecordQPS and eventBurst)', () => {
+  it('sends a burst at once and the rest at the QPS, every Event stored', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { startFixture } = await import('../../apiserver/test/server/fixture.ts');
+    const fx = await startFixture();
+    const client = new KubeClient({
+      server: fx.url,
+      caPem: readFileSync(fx.pki.caCrt, 'utf8'),
+      clientCertPem: readFileSync(fx.pki.adminCrt, 'utf8'),
+      clientKeyPem: readFileSync(fx.pki.adminKey, 'utf8'),
+    });
+    const log = createLogger({ name: 'kubelet', destination: { write: () => true } as never });
+    const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'qps-node', uid: 'qps-node' } };
+    try {
+      const timed = async (r: ApiEventRecorder, n: number) => {
+        const t0 = performance.now();
+        for (let i = 0; i < n; i++) r.event(node, 'Normal', 'Tick', `tick ${i}`);
+        await r.flush();
+        return performance.now() - t0;
+      };
+      // Burst 2, then 5 a second: 7 Events need a second at least.
+      const limited = await timed(new ApiEventRecorder(client, 'kubelet', 'qps-node', log, { qps: 5, burst: 2 }), 7);
+      assert.ok(limited >= 900, `7 Events at 5/s after a burst of 2 took ${limited.toFixed(0)} ms`);
+      // The control: the same without a limit is not held back.
+      const free = await timed(new ApiEventRecorder(client, 'kubelet', 'qps-node', log), 7);
+      assert.ok(free < limited - 500, `unlimited: ${free.toFixed(0)} ms`);
+      const list = await client
+        .resource<Event>({ group: '', version: 'v1', resource: 'events', namespace: 'default' })
+        .list();
+      assert.equal(list.items.filter((e) => e.reason === 'Tick').length, 14);
+    } finally {
+      await client.close();
+      await fx.close();
     }
   });
 });

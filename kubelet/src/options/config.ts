@@ -65,6 +65,8 @@ export interface KubeletConfig {
   readonly syncFrequencyMs: number;
   readonly nodeLabels: Readonly<Record<string, string>>;
   readonly verbosity: number;
+  /** eventRecordQPS and eventBurst as the event client applies them (0 is client-go's 5 and 10). */
+  readonly eventRateLimit: { readonly qps: number; readonly burst: number };
   /** --streaming-connection-idle-timeout (streamingConnectionIdleTimeout); 0: none. */
   readonly streamingConnectionIdleTimeoutMs: number;
   /** enableDebuggingHandlers, enableSystemLogHandler, enableProfilingHandler. */
@@ -210,6 +212,12 @@ export function loadKubeletConfig(cmdline: FlagValues, given: ReadonlySet<string
       'read-only-port',
       `${readOnlyPort} is not supported: mkube's kubelet serves no read-only port (it would answer without authentication or authorization); set it to 0 or leave it out`,
     );
+  const eventQps = (flags['event-qps'] as number | undefined) ?? 50;
+  if (eventQps < 0)
+    bad('event-qps', `invalid configuration: eventRecordQPS (--event-qps) ${eventQps} must not be a negative number`);
+  const eventBurst = (flags['event-burst'] as number | undefined) ?? 100;
+  if (eventBurst < 0)
+    bad('event-burst', `invalid configuration: eventBurst (--event-burst) ${eventBurst} must not be a negative number`);
   const idleMs = (flags['streaming-connection-idle-timeout'] as number | undefined) ?? 4 * 3_600_000;
   if (idleMs < 0) bad('streaming-connection-idle-timeout', 'must not be negative');
 
@@ -260,6 +268,8 @@ export function loadKubeletConfig(cmdline: FlagValues, given: ReadonlySet<string
     nodeLabels,
     verbosity: (flags.v as number) ?? 0,
     streamingConnectionIdleTimeoutMs: idleMs,
+    // client-go's rest.Config: a QPS or burst of 0 is its default, 5 and 10.
+    eventRateLimit: { qps: eventQps || 5, burst: eventBurst || 10 },
     debugging: {
       enabled: flags['enable-debugging-handlers'] !== false,
       systemLog: flags[ENABLE_SYSTEM_LOG_HANDLER] !== false,

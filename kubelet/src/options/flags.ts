@@ -96,6 +96,19 @@ export const KUBELET_FLAGS: readonly FlagSpec[] = [
     usage: 'Enables anonymous requests to the kubelet server (user system:anonymous).',
   },
   {
+    name: 'event-qps',
+    type: 'int',
+    default: 50,
+    usage: 'QPS to limit event creations. The number must be >= 0. If 0 will use DefaultQPS: 5.',
+  },
+  {
+    name: 'event-burst',
+    type: 'int',
+    default: 100,
+    usage:
+      'Maximum size of a bursty event records, temporarily allows event records to burst to this number, while still not exceeding event-qps. The number must be >= 0. If 0 will use DefaultBurst: 10.',
+  },
+  {
     name: 'read-only-port',
     type: 'int',
     default: 0,

@@ -4,6 +4,7 @@
 import { randomInt } from 'node:crypto';
 import { type Event, type EventType, type KubeObject, metaTime, type ObjectReference } from '../api/index.js';
 import type { KubeClient } from '../client/index.js';
+import { TokenBucket } from '../flowcontrol/index.js';
 import type { Logger } from '../log/index.js';
 
 const EVENTS = { group: '', version: 'v1', resource: 'events' } as const;
@@ -44,8 +45,15 @@ function eventName(object: string): string {
   return `${object}.${ns.toString(16)}`;
 }
 
+/** The event client's rate limit (the kubelet's eventRecordQPS and eventBurst): sends wait for a token. */
+export interface EventRateLimit {
+  readonly qps: number;
+  readonly burst: number;
+}
+
 export class ApiEventRecorder implements EventRecorder {
   readonly #pending: Event[] = [];
+  readonly #bucket: TokenBucket | undefined;
   #inFlight = 0;
   #dropped = 0;
   #nextDropLog = 1;
@@ -57,7 +65,10 @@ export class ApiEventRecorder implements EventRecorder {
     readonly component: string,
     readonly host: string,
     readonly log: Logger,
-  ) {}
+    limit?: EventRateLimit,
+  ) {
+    this.#bucket = limit && limit.qps > 0 ? new TokenBucket(limit.qps, Math.max(1, limit.burst)) : undefined;
+  }
 
   get dropped(): number {
     return this.#dropped;
@@ -119,9 +130,9 @@ export class ApiEventRecorder implements EventRecorder {
     while (this.#inFlight < CONCURRENCY && this.#pending.length > 0) {
       const ev = this.#pending.shift()!;
       this.#inFlight++;
-      client
-        .resource<Event>({ ...EVENTS, namespace: ev.metadata?.namespace })
-        .create(ev)
+      const wait = this.#bucket?.reserve() ?? 0;
+      (wait > 0 ? new Promise<void>((r) => setTimeout(r, wait)) : Promise.resolve())
+        .then(() => client.resource<Event>({ ...EVENTS, namespace: ev.metadata?.namespace }).create(ev))
         .catch((err) =>
           this.log.debug({ err: (err as Error)?.message ?? String(err), reason: ev.reason }, 'could not record event'),
         )

@@ -6,33 +6,11 @@
 // default`. Dry runs are not counted.
 import type { Event } from '@mkube/shared/api';
 import { StatusError } from '@mkube/shared/apierrors';
+import { TokenBucket } from '@mkube/shared/flowcontrol';
 import type { AdmissionAttributes, AdmissionPlugin } from '../../types.js';
 import type { EventRateLimit, EventRateLimitConfig, LimitType } from './config.js';
 
 export const EVENT_RATE_LIMIT_PLUGIN = 'EventRateLimit';
-
-/** flowcontrol's token bucket: starts full (burst), refills at qps. */
-export class TokenBucket {
-  #tokens: number;
-  #last: number;
-  constructor(
-    private readonly qps: number,
-    private readonly burst: number,
-    private readonly now: () => number,
-  ) {
-    this.#tokens = burst;
-    this.#last = now();
-  }
-
-  tryAccept(): boolean {
-    const t = this.now();
-    this.#tokens = Math.min(this.burst, this.#tokens + ((t - this.#last) / 1000) * this.qps);
-    this.#last = t;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
-}
 
 /** The key a limit counts a request under (the Server limit has one key, ""). */
 function keyOf(type: LimitType, a: AdmissionAttributes): string {
