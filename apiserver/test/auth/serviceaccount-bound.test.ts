@@ -10,7 +10,16 @@ import { after, before, describe, it } from 'node:test';
 import { encodePrivateKeyPem, encodePublicKeyPem, generateKeyPair } from '@mkube/shared/pki';
 import { algorithmOf, keyId } from '@mkube/shared/serviceaccount';
 import { SignJWT } from 'jose';
-import { curl, curlToken, type Fixture, kubectl, startFixture, tempDir, tokenKubeconfig } from '../server/fixture.ts';
+import {
+  curl,
+  curlToken,
+  type Fixture,
+  kubectl,
+  selfSubjectReview,
+  startFixture,
+  tempDir,
+  tokenKubeconfig,
+} from '../server/fixture.ts';
 
 const ISSUER = 'https://kubernetes.default.svc.cluster.local';
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
@@ -262,21 +271,7 @@ describe('bound service-account tokens: pods, nodes and their claims', () => {
     })
       .setProtectedHeader({ alg: algorithmOf(signingKey), kid: keyId(signingKey) })
       .sign(signingKey);
-    const r = await curl(
-      fx,
-      '/apis/authentication.k8s.io/v1/selfsubjectreviews',
-      [
-        '-X',
-        'POST',
-        '-H',
-        'Content-Type: application/json',
-        '-H',
-        `Authorization: Bearer ${stale}`,
-        '-d',
-        '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}',
-      ],
-      false,
-    );
+    const r = await selfSubjectReview(fx, stale);
     assert.equal(r.code, 201, r.body);
     assert.equal(JSON.parse(r.body).status.userInfo.username, 'system:serviceaccount:default:robot');
     let annotation: string | undefined;

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Secret, ServiceAccount } from '@mkube/shared/api';
 import { encodePrivateKeyPem, encodePublicKeyPem, generateKeyPair } from '@mkube/shared/pki';
 import { signLegacyToken } from '@mkube/shared/serviceaccount';
-import { curl, type Fixture, kubectl, startFixture, tempDir } from '../server/fixture.ts';
+import { curl, type Fixture, kubectl, selfSubjectReview, startFixture, tempDir } from '../server/fixture.ts';
 
 describe('Secret-based (legacy) service-account tokens', () => {
   let fx: Fixture;
@@ -46,22 +46,7 @@ describe('Secret-based (legacy) service-account tokens', () => {
     return r.out;
   };
   const getJson = async <T>(args: string[]): Promise<T> => JSON.parse(await k([...args, '-o', 'json']));
-  const whoami = (token: string) =>
-    curl(
-      fx,
-      '/apis/authentication.k8s.io/v1/selfsubjectreviews',
-      [
-        '-X',
-        'POST',
-        '-H',
-        'Content-Type: application/json',
-        '-H',
-        `Authorization: Bearer ${token}`,
-        '-d',
-        '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}',
-      ],
-      false,
-    );
+  const whoami = (token: string) => selfSubjectReview(fx, token);
 
   /** A token Secret for `sa` holding `token` (what the tokens controller writes). */
   async function tokenSecret(name: string, sa: string, token: string): Promise<void> {
@@ -243,21 +228,7 @@ describe('--service-account-lookup=false', () => {
         { namespace: 'default', name: 'ghost', uid: '0b7e4c3e-0000-4000-8000-000000000000' },
         'ghost-token',
       );
-      const r = await curl(
-        fx,
-        '/apis/authentication.k8s.io/v1/selfsubjectreviews',
-        [
-          '-X',
-          'POST',
-          '-H',
-          'Content-Type: application/json',
-          '-H',
-          `Authorization: Bearer ${token}`,
-          '-d',
-          '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}',
-        ],
-        false,
-      );
+      const r = await selfSubjectReview(fx, token);
       assert.equal(r.code, 201, r.body);
       assert.equal(JSON.parse(r.body).status.userInfo.username, 'system:serviceaccount:default:ghost');
     } finally {

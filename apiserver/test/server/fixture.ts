@@ -428,3 +428,21 @@ export async function curlStatus(
   ]);
   return { exit: r.status, status: Number(r.stdout) };
 }
+
+/** POSTs a SelfSubjectReview with `token` alone: who the apiserver takes it for. */
+export const selfSubjectReview = (fx: Pick<Fixture, 'url' | 'pki'>, token: string) =>
+  curl(
+    fx,
+    '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+    [
+      '-X',
+      'POST',
+      '-H',
+      'Content-Type: application/json',
+      '-H',
+      `Authorization: Bearer ${token}`,
+      '-d',
+      '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}',
+    ],
+    false,
+  );

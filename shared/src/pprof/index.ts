@@ -229,6 +229,26 @@ class ProfileBuilder {
   valueType(type: string, unit: string): ValueType {
     return new ValueType({ type: this.strings.dedup(type), unit: this.strings.dedup(unit) });
   }
+
+  /** The gzipped profile: the samples, two [type, unit] sample types, the period's. */
+  encode(
+    samples: Sample[],
+    types: [[string, string], [string, string]],
+    period: { type: [string, string]; value: number },
+    times: { timeNanos: bigint; durationNanos?: number },
+  ): Uint8Array {
+    const profile = new Profile({
+      sampleType: types.map(([t, u]) => this.valueType(t, u)),
+      sample: samples,
+      location: this.locations,
+      function: this.functions,
+      stringTable: this.strings,
+      ...times,
+      periodType: this.valueType(...period.type),
+      period: period.value,
+    });
+    return gzipSync(profile.encode());
+  }
 }
 
 /** A CPU profile: samples/count and cpu/nanoseconds per stack, leaf first, as Go's. */
@@ -257,18 +277,18 @@ export function cpuToPprof(p: V8CpuProfile, startedAtMs: number): Uint8Array {
     }
     if (stack.length > 0) samples.push(new Sample({ locationId: stack, value: [count, count * periodNs] }));
   }
-  const profile = new Profile({
-    sampleType: [b.valueType('samples', 'count'), b.valueType('cpu', 'nanoseconds')],
-    sample: samples,
-    location: b.locations,
-    function: b.functions,
-    stringTable: b.strings,
-    timeNanos: BigInt(startedAtMs) * 1_000_000n,
-    durationNanos: Math.max(0, Math.round((p.endTime - p.startTime) * 1000)),
-    periodType: b.valueType('cpu', 'nanoseconds'),
-    period: periodNs,
-  });
-  return gzipSync(profile.encode());
+  return b.encode(
+    samples,
+    [
+      ['samples', 'count'],
+      ['cpu', 'nanoseconds'],
+    ],
+    { type: ['cpu', 'nanoseconds'], value: periodNs },
+    {
+      timeNanos: BigInt(startedAtMs) * 1_000_000n,
+      durationNanos: Math.max(0, Math.round((p.endTime - p.startTime) * 1000)),
+    },
+  );
 }
 
 /** A heap profile: inuse_objects/count and inuse_space/bytes per allocating stack. */
@@ -284,17 +304,15 @@ export function heapToPprof(p: V8HeapProfile): Uint8Array {
     for (const c of n.children) walk(c, here);
   };
   walk(p.head, []);
-  const profile = new Profile({
-    sampleType: [b.valueType('inuse_objects', 'count'), b.valueType('inuse_space', 'bytes')],
-    sample: samples,
-    location: b.locations,
-    function: b.functions,
-    stringTable: b.strings,
-    timeNanos: BigInt(Date.now()) * 1_000_000n,
-    periodType: b.valueType('space', 'bytes'),
-    period: HEAP_SAMPLING_INTERVAL_BYTES,
-  });
-  return gzipSync(profile.encode());
+  return b.encode(
+    samples,
+    [
+      ['inuse_objects', 'count'],
+      ['inuse_space', 'bytes'],
+    ],
+    { type: ['space', 'bytes'], value: HEAP_SAMPLING_INTERVAL_BYTES },
+    { timeNanos: BigInt(Date.now()) * 1_000_000n },
+  );
 }
 
 let shared: Profiler | undefined;
