@@ -102,23 +102,31 @@ export function runExec(ws: ExecSocket, worker: PodWorker, container: string, p:
 
   // Readiness: an empty frame on the lowest writable channel, as the apiserver's translator sends.
   send(p.stdout ? STDOUT : p.stderr ? STDERR : ERROR);
-  const terminal = p.tty
-    ? spawnOnTerminal(p.command[0]!, p.command.slice(1), {
+  let terminal: TerminalProcess | undefined;
+  let child: ContainerProcess;
+  try {
+    terminal = p.tty
+      ? spawnOnTerminal(p.command[0]!, p.command.slice(1), {
+          cwd: worker.dir,
+          env: worker.env(container),
+          stdin: p.stdin,
+        })
+      : undefined;
+    child =
+      terminal ??
+      spawn(p.command[0]!, p.command.slice(1), {
         cwd: worker.dir,
         env: worker.env(container),
-        stdin: p.stdin,
-      })
-    : undefined;
-  const child: ContainerProcess =
-    terminal ??
-    spawn(p.command[0]!, p.command.slice(1), {
-      cwd: worker.dir,
-      env: worker.env(container),
-      stdio: [p.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      // Its own process group, as the container's: a signal to "its" group (kill 0) must not reach
-      // the kubelet, and closing the session ends everything the command started.
-      detached: true,
-    });
+        stdio: [p.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+        // Its own process group, as the container's: a signal to "its" group (kill 0) must not reach
+        // the kubelet, and closing the session ends everything the command started.
+        detached: true,
+      });
+  } catch (e) {
+    // No process at all (a terminal that could not be made, say): the session says why and ends.
+    finish(failureStatus(`exec: "${p.command[0]}": ${(e as Error).message}`, { reason: 'InternalError', code: 500 }));
+    return;
+  }
   let spawnError: Error | undefined;
   child.once('error', (e) => {
     spawnError = e;
