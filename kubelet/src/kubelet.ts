@@ -20,6 +20,7 @@ import type { CertificateRequest } from './certificate/csr.js';
 import { CertificateManager } from './certificate/manager.js';
 import { CertificateFileStore, parsePair, type StoredPair } from './certificate/store.js';
 import { LazyClusterTrustBundleManager } from './clustertrustbundle/manager.js';
+import { aggregate, KernelTunablesError, kernelTunableProblems } from './cm/kerneltunables.js';
 import { NodeLease } from './nodelease/lease.js';
 import { runHeartbeat } from './nodestatus/heartbeat.js';
 import { KUBELET_VERSION, NodeStatusManager, nodeAddresses } from './nodestatus/node.js';
@@ -110,6 +111,12 @@ export interface KubeletDeps {
 
 export async function startKubelet(cfg: KubeletConfig, opts: KubeletDeps): Promise<RunningKubelet> {
   const log = opts.log;
+  // The container manager's kernel check comes before anything is started, as upstream's setupNode.
+  const tunables = kernelTunableProblems();
+  if (tunables.length > 0) {
+    if (cfg.protectKernelDefaults) throw new KernelTunablesError(aggregate(tunables));
+    for (const t of tunables) log.debug(`${t} (left as it is: mkube does not change kernel settings)`);
+  }
   const stop = new AbortController();
   const startTime = new Date();
   let client: KubeClient | undefined;
@@ -252,6 +259,7 @@ export async function startKubelet(cfg: KubeletConfig, opts: KubeletDeps): Promi
       streamingConnectionIdleTimeout: formatDuration(cfg.streamingConnectionIdleTimeoutMs),
       eventRecordQPS: cfg.eventRateLimit.qps,
       eventBurst: cfg.eventRateLimit.burst,
+      protectKernelDefaults: cfg.protectKernelDefaults,
       enableDebuggingHandlers: cfg.debugging.enabled,
       enableSystemLogHandler: cfg.debugging.systemLog,
       enableProfilingHandler: cfg.debugging.profiling,

@@ -5,6 +5,7 @@ import { ConfigError, type FlagValues } from '@mkube/shared/flags';
 import { createLogger, type Logger } from '@mkube/shared/log';
 import { BootstrapError } from './bootstrap/clientconfig.js';
 import { DiscoveryError } from './bootstrap/discovery.js';
+import { KernelTunablesError } from './cm/kerneltunables.js';
 import { startKubelet } from './kubelet.js';
 import { loadKubeletConfig } from './options/config.js';
 
@@ -52,7 +53,7 @@ export async function runKubelet(flags: FlagValues, given: ReadonlySet<string>, 
   try {
     kubelet = await startKubelet(config, { log: log.child({ node: config.nodeName }) });
   } catch (e) {
-    if (e instanceof BootstrapError || e instanceof DiscoveryError) {
+    if (e instanceof BootstrapError || e instanceof DiscoveryError || e instanceof KernelTunablesError) {
       log.error({ err: e.message }, 'failed to run kubelet');
       io.stderr.write(`error: failed to run kubelet: ${e.message}\n`);
       log.flush();

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { issueClient } from '../../apiserver/test/server/fixture.ts';
+import { aggregate, kernelTunableProblems } from '../src/cm/kerneltunables.ts';
 import { curlKubelet, type NodeCluster, run, runningPod, startNodeCluster, type TestKubelet } from './fixture.ts';
 
 const NODE = 'node-idle';
@@ -55,6 +56,21 @@ describe('streaming connection idle timeout', { timeout: 60_000 }, () => {
   it('keeps a stream in use open past it', async () => {
     const open = await session('42.5', 1800);
     assert.ok(open >= 1800, `closed after ${open} ms while in use`);
+  });
+
+  it('--protect-kernel-defaults: no start while a kernel tunable differs from the kubelet’s', async () => {
+    const wrong = kernelTunableProblems();
+    const started = c.startKubelet('node-kernel', { extra: ['--protect-kernel-defaults=true'] });
+    if (wrong.length === 0) {
+      // This host has the kubelet's values: the option lets it start.
+      await (await started).kubelet.ready;
+      return;
+    }
+    await assert.rejects(started, (e: Error) => {
+      assert.equal(e.name, 'KernelTunablesError');
+      assert.equal(e.message, aggregate(wrong));
+      return true;
+    });
   });
 
   it('reports it in /configz, and refuses a read-only port', async () => {

@@ -65,6 +65,8 @@ export interface KubeletConfig {
   readonly syncFrequencyMs: number;
   readonly nodeLabels: Readonly<Record<string, string>>;
   readonly verbosity: number;
+  /** --protect-kernel-defaults: refuse to start while a kernel tunable differs from the kubelet's. */
+  readonly protectKernelDefaults: boolean;
   /** eventRecordQPS and eventBurst as the event client applies them (0 is client-go's 5 and 10). */
   readonly eventRateLimit: { readonly qps: number; readonly burst: number };
   /** --streaming-connection-idle-timeout (streamingConnectionIdleTimeout); 0: none. */
@@ -268,6 +270,7 @@ export function loadKubeletConfig(cmdline: FlagValues, given: ReadonlySet<string
     nodeLabels,
     verbosity: (flags.v as number) ?? 0,
     streamingConnectionIdleTimeoutMs: idleMs,
+    protectKernelDefaults: flags['protect-kernel-defaults'] === true,
     // client-go's rest.Config: a QPS or burst of 0 is its default, 5 and 10.
     eventRateLimit: { qps: eventQps || 5, burst: eventBurst || 10 },
     debugging: {

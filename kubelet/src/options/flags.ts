@@ -96,6 +96,13 @@ export const KUBELET_FLAGS: readonly FlagSpec[] = [
     usage: 'Enables anonymous requests to the kubelet server (user system:anonymous).',
   },
   {
+    name: 'protect-kernel-defaults',
+    type: 'bool',
+    default: false,
+    usage:
+      "Default kubelet behaviour for kernel tuning. If set, kubelet errors if any of kernel tunables is different than kubelet defaults. (mkube's kubelet never changes them: unset, it logs the differences.)",
+  },
+  {
     name: 'event-qps',
     type: 'int',
     default: 50,

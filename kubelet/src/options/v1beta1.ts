@@ -62,6 +62,7 @@ export const MAPPED_FIELDS: Readonly<Record<string, MappedField>> = {
   featureGates: { flag: 'feature-gates', type: 'boolMap' },
   syncFrequency: { flag: 'sync-frequency', type: 'duration', default: 60_000 },
   enableDebuggingHandlers: { flag: 'enable-debugging-handlers', type: 'bool', default: true },
+  protectKernelDefaults: { flag: 'protect-kernel-defaults', type: 'bool' },
   // A pointer upstream (nil: 50; an explicit 0 stands, and means client-go's 5): no default here, so
   // the decoder keeps a 0, and the configuration applies 50 to an absent one.
   eventRecordQPS: { flag: 'event-qps', type: 'int32' },
@@ -152,7 +153,6 @@ export const IGNORED_FIELDS: ReadonlySet<string> = new Set([
   'mergeDefaultEvictionSettings',
   'podsPerCore',
   'enableControllerAttachDetach',
-  'protectKernelDefaults',
   'makeIPTablesUtilChains',
   'iptablesMasqueradeBit',
   'iptablesDropBit',
