@@ -71,7 +71,13 @@ describe('mkube up', () => {
     port = await freePort();
     kubeletPort = await freePort();
     kcmPort = await freePort();
-    const u = await up(flags());
+    // Extra daemon flags, as kubeadm's extraArgs: each must reach its daemon and take effect.
+    const u = await up([
+      ...flags(),
+      '--apiserver-arg=--strict-transport-security-directives=max-age=31536000',
+      '--controller-manager-arg=--profiling=false',
+      '--kubelet-arg=--streaming-connection-idle-timeout=5m',
+    ]);
     const out = u.out();
     assert.match(out, /\[apiserver\] ready at https:\/\/127\.0\.0\.1:\d+/, out);
     assert.match(out, /\[bootstrap-token\] created token [a-z0-9]{6} \(24h\)/);
@@ -212,6 +218,25 @@ describe('mkube up', () => {
     const asAdmin = kcm('/metrics', ['--cert', adminCrt, '--key', adminKey]);
     assert.equal(asAdmin.code, '200', asAdmin.body);
     assert.match(asAdmin.body, /^leader_election_master_status\{name="kube-controller-manager"\} 1$/m);
+    // The extra flags took: the controller-manager serves no profiles, the apiserver sends HSTS, the
+    // kubelets close idle streams after 5 m.
+    assert.equal(kcm('/debug/pprof/cmdline', ['--cert', adminCrt, '--key', adminKey]).code, '404');
+    const headers = spawnSync(
+      'curl',
+      ['-s', '-D', '-', '-o', '/dev/null', '--cacert', join(dir, 'pki/ca.crt'), `https://127.0.0.1:${port}/version`],
+      {
+        encoding: 'utf8',
+      },
+    ).stdout;
+    assert.match(headers, /^strict-transport-security: max-age=31536000\r$/im);
+    const configz = spawnSync(
+      'curl',
+      ['-s', '--cacert', join(dir, 'pki/ca.crt'), ...asApiserver, kubeletUrl.replace(/\/pods$/, '/configz')],
+      {
+        encoding: 'utf8',
+      },
+    ).stdout;
+    assert.equal(JSON.parse(configz).kubeletconfig.streamingConnectionIdleTimeout, '5m0s');
 
     u.child.kill('SIGINT');
     assert.equal(await u.exited, 0, u.out());
@@ -366,6 +391,7 @@ describe('mkube up', () => {
     for (const [flag, want] of [
       ['--feature-gates=ClusterTrustBundel=true', /--feature-gates: unrecognized feature gate: ClusterTrustBundel/],
       ['--runtime-config=apps/v1=true', /--runtime-config: unknown api groups apps/],
+      ['--apiserver-arg=profiling=false', /--apiserver-arg: "profiling=false" is not a flag \(expected --name=value\)/],
     ] as const) {
       const r = spawnSync(process.execPath, ['cli/bin/mkube.js', 'up', `--data-dir=${fresh}`, flag], {
         encoding: 'utf8',

@@ -58,6 +58,22 @@ const UP_FLAGS: readonly FlagSpec[] = [
     usage: "The controller-manager's --cluster-signing-duration (default 8760h): short values show rotation",
   },
   {
+    name: 'apiserver-arg',
+    type: 'stringArray',
+    usage:
+      "A flag for the apiservers, as kubeadm's apiServer.extraArgs (repeatable: --apiserver-arg=--profiling=false); after mkube's own, so it wins (a list flag adds to them)",
+  },
+  {
+    name: 'controller-manager-arg',
+    type: 'stringArray',
+    usage: "A flag for the controller-managers, as kubeadm's controllerManager.extraArgs (repeatable)",
+  },
+  {
+    name: 'kubelet-arg',
+    type: 'stringArray',
+    usage: "A flag for every kubelet, as kubeadm's KUBELET_EXTRA_ARGS (repeatable: --kubelet-arg=--event-qps=10)",
+  },
+  {
     name: 'audit-policy-file',
     type: 'string',
     usage:
@@ -198,6 +214,17 @@ export const upCommand: Command = {
       throw e;
     }
     const gateArgs = gatePairs.length ? [`--feature-gates=${gatePairs.join(',')}`] : [];
+    // Extra daemon flags, checked for their shape here; each daemon judges its own and says why.
+    const extra = (flag: string): string[] => {
+      const list = (args.flags[flag] as string[] | undefined) ?? [];
+      for (const a of list)
+        if (!/^--[a-z0-9][a-z0-9-]*(=|$)/.test(a))
+          throw new CliError(`--${flag}: ${JSON.stringify(a)} is not a flag (expected --name=value)`);
+      return list;
+    };
+    const extraApiserverArgs = extra('apiserver-arg');
+    const extraKcmArgs = extra('controller-manager-arg');
+    const extraKubeletArgs = extra('kubelet-arg');
     const runtimeConfigArgs = runtimeConfig.length ? [`--runtime-config=${runtimeConfig.join(',')}`] : [];
 
     const p = pkiInitParams({ ...args.flags, dir: dataDir });
@@ -324,6 +351,7 @@ export const upCommand: Command = {
       ...gateArgs,
       ...runtimeConfigArgs,
       ...verbosity,
+      ...extraApiserverArgs,
     ];
     const bringUpRest = async (apis: RunningDaemon[], caPem: string): Promise<void> => {
       const kc = join(p.dir, 'admin.conf');
@@ -384,6 +412,7 @@ export const upCommand: Command = {
               : ['--secure-port=0']),
             ...signingDuration,
             ...verbosity,
+            ...extraKcmArgs,
           ]),
         );
         const kcmExited = Promise.race(kcms.map((k) => k.exited));
@@ -407,7 +436,13 @@ export const upCommand: Command = {
         for (const [i, n] of nodes.entries()) {
           const manifests = prepareNode(n);
           await writeKubeletConfig(n, p.dir, manifests);
-          kubelets.push(start(n.name, [...kubeletArgs(n, p.dir, v, bootstraps[i % bootstraps.length]), ...gateArgs]));
+          kubelets.push(
+            start(n.name, [
+              ...kubeletArgs(n, p.dir, v, bootstraps[i % bootstraps.length]),
+              ...gateArgs,
+              ...extraKubeletArgs,
+            ]),
+          );
         }
         const anyExit = Promise.race(daemons.map((d) => d.exited));
         const joined = await Promise.race([
