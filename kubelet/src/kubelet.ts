@@ -2,9 +2,11 @@
 // at once, refusing TLS until it has a serving certificate), Node registration, the node lease,
 // the status loop, the serving certificate (issued by the kubelet-serving signer, or from files,
 // or self-signed as upstream), and the process runtime.
+
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { SIGNER } from '@mkube/shared/api';
+import { aggregateMessages } from '@mkube/shared/apierrors';
 import { writeFileAtomic } from '@mkube/shared/atomicfile';
 import { alwaysAllowAuthorizer, webhookAuthorizer, webhookTokenAuthenticator } from '@mkube/shared/auth';
 import { createClient, type KubeClient } from '@mkube/shared/client';
@@ -20,7 +22,7 @@ import type { CertificateRequest } from './certificate/csr.js';
 import { CertificateManager } from './certificate/manager.js';
 import { CertificateFileStore, parsePair, type StoredPair } from './certificate/store.js';
 import { LazyClusterTrustBundleManager } from './clustertrustbundle/manager.js';
-import { aggregate, KernelTunablesError, kernelTunableProblems } from './cm/kerneltunables.js';
+import { KernelTunablesError, kernelTunableProblems } from './cm/kerneltunables.js';
 import { NodeLease } from './nodelease/lease.js';
 import { runHeartbeat } from './nodestatus/heartbeat.js';
 import { KUBELET_VERSION, NodeStatusManager, nodeAddresses } from './nodestatus/node.js';
@@ -114,7 +116,7 @@ export async function startKubelet(cfg: KubeletConfig, opts: KubeletDeps): Promi
   // The container manager's kernel check comes before anything is started, as upstream's setupNode.
   const tunables = kernelTunableProblems();
   if (tunables.length > 0) {
-    if (cfg.protectKernelDefaults) throw new KernelTunablesError(aggregate(tunables));
+    if (cfg.protectKernelDefaults) throw new KernelTunablesError(aggregateMessages(tunables));
     for (const t of tunables) log.debug(`${t} (left as it is: mkube does not change kernel settings)`);
   }
   const stop = new AbortController();

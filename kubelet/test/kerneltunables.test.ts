@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { aggregate, DESIRED_KERNEL_TUNABLES, kernelTunableProblems } from '../src/cm/kerneltunables.ts';
+import { aggregateMessages as aggregate } from '@mkube/shared/apierrors';
+import { DESIRED_KERNEL_TUNABLES, kernelTunableProblems } from '../src/cm/kerneltunables.ts';
 
 describe('kernel tunables', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mkube-sysctl-'));

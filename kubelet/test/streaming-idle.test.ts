@@ -4,9 +4,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { aggregateMessages as aggregate } from '@mkube/shared/apierrors';
 import WebSocket from 'ws';
 import { issueClient } from '../../apiserver/test/server/fixture.ts';
-import { aggregate, kernelTunableProblems } from '../src/cm/kerneltunables.ts';
+import { kernelTunableProblems } from '../src/cm/kerneltunables.ts';
 import { curlKubelet, type NodeCluster, run, runningPod, startNodeCluster, type TestKubelet } from './fixture.ts';
 
 const NODE = 'node-idle';

@@ -1,7 +1,9 @@
 // What SelfSubjectRulesReview answers (k8s.io/apiserver authorizer.RuleResolver and its union): each
 // configured authorizer, in order, lists the rules it grants a user in a namespace, or says that it
 // cannot. kubectl auth can-i --list prints the rules, and "the list may be incomplete: <error>".
+
 import type { PolicyRule } from '@mkube/shared/api';
+import { aggregateMessages } from '@mkube/shared/apierrors';
 import type { UserInfo } from '@mkube/shared/auth';
 import { NODE_USER_PREFIX, NODES_GROUP } from '@mkube/shared/certificates';
 
@@ -72,5 +74,5 @@ export function unionRuleResolver(resolvers: readonly RuleResolver[]): RuleResol
 export function evaluationError(errors: readonly string[]): string | undefined {
   const distinct = [...new Set(errors)];
   if (distinct.length === 0) return undefined;
-  return distinct.length === 1 ? distinct[0] : `[${distinct.join(', ')}]`;
+  return aggregateMessages(distinct);
 }

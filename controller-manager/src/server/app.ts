@@ -146,11 +146,8 @@ export async function startSecureServer(d: SecureServerDeps): Promise<SecureServ
       }
       if (path === '/metrics') return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', d.metrics());
       if (path === '/configz') return send(res, 200, 'application/json', `${JSON.stringify(d.configz())}\n`);
-      const profile = d.profiler && pprofName(path);
-      if (d.profiler && profile !== undefined) {
-        const gone = new AbortController();
-        res.once('close', () => gone.abort());
-        const r = await d.profiler.serve(profile, url.searchParams, gone.signal);
+      if (d.profiler && pprofName(path) !== undefined) {
+        const r = await d.profiler.serveRequest(req.url ?? '/', res);
         res.writeHead(r.code, r.headers);
         return res.end(r.body);
       }

@@ -37,8 +37,3 @@ export function kernelTunableProblems(procSys = '/proc/sys'): string[] {
   }
   return problems;
 }
-
-/** The aggregate's text, as utilerrors prints it: one bare, several in brackets. */
-export function aggregate(messages: readonly string[]): string {
-  return messages.length === 1 ? messages[0]! : `[${messages.join(', ')}]`;
-}

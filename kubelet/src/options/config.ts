@@ -10,6 +10,7 @@ import { DEFAULT_FEATURE_GATE, type FeatureGate, FeatureGateError, parseFeatureG
 import { ConfigError, type ConfigProblem, type FlagValues, readCertificates } from '@mkube/shared/flags';
 import { type TLSServingOptions, tlsServingOptions } from '@mkube/shared/tls';
 import type { DebuggingHandlers } from '../server/debugging.js';
+import { DEFAULT_STREAMING_IDLE_TIMEOUT_MS } from '../server/idle.js';
 import { CONFIG_FLAG, type KubeletConfigFile, readKubeletConfigFile } from './configfile.js';
 import {
   DEFAULT_NODE_STATUS_REPORT_FREQUENCY_MS,
@@ -220,7 +221,8 @@ export function loadKubeletConfig(cmdline: FlagValues, given: ReadonlySet<string
   const eventBurst = (flags['event-burst'] as number | undefined) ?? 100;
   if (eventBurst < 0)
     bad('event-burst', `invalid configuration: eventBurst (--event-burst) ${eventBurst} must not be a negative number`);
-  const idleMs = (flags['streaming-connection-idle-timeout'] as number | undefined) ?? 4 * 3_600_000;
+  const idleMs =
+    (flags['streaming-connection-idle-timeout'] as number | undefined) ?? DEFAULT_STREAMING_IDLE_TIMEOUT_MS;
   if (idleMs < 0) bad('streaming-connection-idle-timeout', 'must not be negative');
 
   let featureGates: FeatureGate = DEFAULT_FEATURE_GATE;

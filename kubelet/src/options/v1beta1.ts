@@ -1,6 +1,7 @@
 // KubeletConfiguration (kubelet.config.k8s.io/v1beta1): the fields mkube's kubelet takes, each as
 // the flag it stands for with upstream's default (SetDefaults_KubeletConfiguration, which applies
 // to an absent or zero field), and every other field of the type, accepted and ignored.
+import { DEFAULT_STREAMING_IDLE_TIMEOUT_MS } from '../server/idle.js';
 
 export const GROUP_VERSION = 'kubelet.config.k8s.io/v1beta1';
 export const KIND = 'KubeletConfiguration';
@@ -70,7 +71,7 @@ export const MAPPED_FIELDS: Readonly<Record<string, MappedField>> = {
   streamingConnectionIdleTimeout: {
     flag: 'streaming-connection-idle-timeout',
     type: 'duration',
-    default: 4 * 3_600_000,
+    default: DEFAULT_STREAMING_IDLE_TIMEOUT_MS,
   },
   enableSystemLogHandler: { flag: ENABLE_SYSTEM_LOG_HANDLER, type: 'bool', default: true },
   enableProfilingHandler: { flag: ENABLE_PROFILING_HANDLER, type: 'bool', default: true },

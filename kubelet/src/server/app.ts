@@ -16,7 +16,7 @@ import {
 } from '@mkube/shared/auth';
 import { execPluginMetricsText } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
-import { PPROF_PATH, pprofName, processProfiler } from '@mkube/shared/pprof';
+import { PPROF_PATH, processProfiler } from '@mkube/shared/pprof';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { streamLog } from '../runtime/logs.js';
 import { execProbe } from '../runtime/prober.js';
@@ -273,10 +273,7 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
     const profiler = processProfiler();
     void profiler.start();
     const pprof = async (req: FastifyRequest, reply: FastifyReply) => {
-      const url = new URL(req.url, 'https://localhost');
-      const gone = new AbortController();
-      req.raw.once('close', () => gone.abort());
-      const r = await profiler.serve(pprofName(url.pathname) ?? '', url.searchParams, gone.signal);
+      const r = await profiler.serveRequest(req.url, req.raw);
       return reply.code(r.code).headers(r.headers).send(r.body);
     };
     app.get(PPROF_PATH, pprof);

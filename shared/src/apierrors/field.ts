@@ -69,10 +69,14 @@ export function formatFieldError(e: FieldError): string {
   return `${e.field}: ${fieldErrorBody(e)}`;
 }
 
-/** Go's utilerrors.NewAggregate(...).Error(): one message bare, several in brackets. */
-export function formatFieldErrors(errs: readonly FieldError[]): string {
-  const msgs = [...new Set(errs.map(formatFieldError))];
+/** Go's utilerrors.NewAggregate(...).Error() of these messages: one bare, several in brackets. */
+export function aggregateMessages(msgs: readonly string[]): string {
   return msgs.length === 1 ? msgs[0]! : `[${msgs.join(', ')}]`;
+}
+
+/** The aggregate of field errors, each message once. */
+export function formatFieldErrors(errs: readonly FieldError[]): string {
+  return aggregateMessages([...new Set(errs.map(formatFieldError))]);
 }
 
 export function fieldErrorCauseType(t: FieldErrorType): CauseType {

@@ -7,6 +7,7 @@
 
 import type { FieldSelectorRequirement } from '../api/authorization.js';
 import type { LabelSelectorRequirement } from '../api/meta.js';
+import { aggregateMessages } from '../apierrors/field.js';
 import {
   type FieldRequirement,
   type LabelOperator,
@@ -23,7 +24,7 @@ const messageOf = (e: unknown): string => (e instanceof Error ? e.message : Stri
 function aggregate(errs: readonly string[]): string | undefined {
   const distinct = [...new Set(errs)];
   if (distinct.length === 0) return undefined;
-  return distinct.length === 1 ? distinct[0] : `[${distinct.join(', ')}]`;
+  return aggregateMessages(distinct);
 }
 
 function attributes<R>(requirements: R[], errs: readonly string[]): SelectorAttributes<R> | undefined {

@@ -62,6 +62,25 @@ export class Profiler {
     this.#started = undefined;
   }
 
+  /**
+   * Answers a request for `url` (a path under /debug/pprof with its query): a CPU profile ends early
+   * when the response closes (the client went) or `signal` aborts (the server stops).
+   */
+  serveRequest(
+    url: string,
+    response: { once(event: 'close', listener: () => void): unknown },
+    signal?: AbortSignal,
+  ): Promise<PprofResponse> {
+    const u = new URL(url, 'https://localhost');
+    const gone = new AbortController();
+    response.once('close', () => gone.abort());
+    return this.serve(
+      pprofName(u.pathname) ?? '',
+      u.searchParams,
+      signal ? AbortSignal.any([gone.signal, signal]) : gone.signal,
+    );
+  }
+
   /** Answers GET /debug/pprof/<name>; `name` is the part after "/debug/pprof/" ('' for the index). */
   async serve(name: string, query: URLSearchParams, signal?: AbortSignal): Promise<PprofResponse> {
     await this.start();

@@ -4,6 +4,7 @@
 
 import type { LabelSelector as LabelSelectorObject } from '../api/meta.js';
 import { StatusError } from '../apierrors/errors.js';
+import { aggregateMessages as aggregate } from '../apierrors/field.js';
 import { type ScannedItem, scan, type Token } from './lexer.js';
 import { isQualifiedName, isValidLabelValue } from './validation.js';
 
@@ -25,7 +26,6 @@ const BINARY_OPERATORS = ['in', 'notin', '=', '==', '!=', 'gt', 'lt'];
 /** Go's `%#v` of a []string, used in the Invalid value part of requirement errors. */
 const goStrings = (vs: readonly string[]): string => `[]string{${vs.map((v) => JSON.stringify(v)).join(', ')}}`;
 const invalid = (path: string, value: string, detail: string): string => `${path}: Invalid value: ${value}: ${detail}`;
-const aggregate = (errs: readonly string[]): string => (errs.length === 1 ? errs[0]! : `[${errs.join(', ')}]`);
 const badRequest = (message: string): StatusError => new StatusError('BadRequest', message);
 
 /** `<nil>` is how Go prints the absent field path the string parser validates keys with. */

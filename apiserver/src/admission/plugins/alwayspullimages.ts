@@ -5,7 +5,13 @@
 // with another policy. Ephemeral containers count, through pods/ephemeralcontainers too.
 
 import type { Container, Pod, PodSpec } from '@mkube/shared/api';
-import { fieldErrors, formatFieldError, newForbidden, newNonStatusError } from '@mkube/shared/apierrors';
+import {
+  aggregateMessages,
+  fieldErrors,
+  formatFieldError,
+  newForbidden,
+  newNonStatusError,
+} from '@mkube/shared/apierrors';
 import type { AdmissionAttributes, AdmissionPlugin } from '../types.js';
 
 export const ALWAYS_PULL_IMAGES_PLUGIN = 'AlwaysPullImages';
@@ -55,6 +61,6 @@ export const alwaysPullImages: AdmissionPlugin = {
           formatFieldError(fieldErrors.notSupported(`${path}.imagePullPolicy`, c.imagePullPolicy ?? '', ['Always'])),
         ).message,
     );
-    throw newNonStatusError(msgs.length === 1 ? msgs[0]! : `[${msgs.join(', ')}]`);
+    throw newNonStatusError(aggregateMessages(msgs));
   },
 };

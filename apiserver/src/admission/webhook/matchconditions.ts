@@ -3,7 +3,7 @@
 // `authorizer`. Any false condition skips the webhook (even when another errored); otherwise an
 // error fails the request as Forbidden under failurePolicy Fail and skips the webhook under Ignore.
 import type { MatchCondition } from '@mkube/shared/api';
-import { newForbidden } from '@mkube/shared/apierrors';
+import { aggregateMessages as aggregate, newForbidden } from '@mkube/shared/apierrors';
 import type { Authorizer } from '@mkube/shared/auth';
 import { authorizerValue } from '../cel/authz.js';
 import { BOOL, type CompileResult, compileExpression } from '../cel/environment.js';
@@ -31,7 +31,6 @@ export function compileMatchConditions(conditions: readonly MatchCondition[] | u
 }
 
 /** utilerrors.NewAggregate(...).Error(). */
-const aggregate = (msgs: readonly string[]): string => (msgs.length === 1 ? msgs[0]! : `[${msgs.join(', ')}]`);
 
 /** Whether the webhook is to be called; throws the Forbidden of a failed evaluation under Fail. */
 export async function matchConditionsAllow(

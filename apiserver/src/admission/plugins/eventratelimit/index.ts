@@ -5,7 +5,7 @@
 // request any bucket turns away is 429 `Too many requests: limit reached on type Namespace for key
 // default`. Dry runs are not counted.
 import type { Event } from '@mkube/shared/api';
-import { StatusError } from '@mkube/shared/apierrors';
+import { aggregateMessages, StatusError } from '@mkube/shared/apierrors';
 import { TokenBucket } from '@mkube/shared/flowcontrol';
 import type { AdmissionAttributes, AdmissionPlugin } from '../../types.js';
 import type { EventRateLimit, EventRateLimitConfig, LimitType } from './config.js';
@@ -62,8 +62,7 @@ export function eventRateLimit(config: EventRateLimitConfig, now: () => number =
       // Every limit takes its token, whether or not another refuses (upstream asks each in turn).
       const refused = enforcers.map((e) => e.accept(a)).filter((m): m is string => m !== undefined);
       if (refused.length === 0) return;
-      const text = refused.length === 1 ? refused[0]! : `[${refused.join(', ')}]`;
-      throw new StatusError('TooManyRequests', `Too many requests: ${text}`);
+      throw new StatusError('TooManyRequests', `Too many requests: ${aggregateMessages(refused)}`);
     },
   };
 }

@@ -1,7 +1,9 @@
 // One policy evaluated for one binding and one param (upstream's validator.Validate): match
 // conditions first (any false skips the policy; errors follow the failure policy), then each
 // validation becomes a decision with its message, then the audit annotations are computed.
+
 import type { FailurePolicyType, ValidatingAdmissionPolicySpec } from '@mkube/shared/api';
+import { aggregateMessages as aggregate } from '@mkube/shared/apierrors';
 import type { Activation } from './activation.js';
 import type { CompiledPolicy } from './compile.js';
 
@@ -29,7 +31,6 @@ const MAX_MESSAGE_BYTES = 5 * 1024;
 const EMPTY: ValidateResult = { decisions: [], auditAnnotations: [] };
 
 /** utilerrors.NewAggregate(...).Error(). */
-const aggregate = (msgs: readonly string[]): string => (msgs.length === 1 ? msgs[0]! : `[${msgs.join(', ')}]`);
 
 function goTypeOf(v: unknown): string {
   if (typeof v === 'bigint') return 'int';

@@ -16,7 +16,9 @@
 //   transforming store awaits before reading again.
 // - An object whose key_id is not the current one reads as stale, so rewriting every Secret moves
 //   them to the plugin's new key.
+
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { aggregateMessages } from '@mkube/shared/apierrors';
 import type { Logger } from '@mkube/shared/log';
 import type { KmsMetricsHooks } from '../../../metrics/kms.js';
 import { AsyncReadNeeded, type FromStorage, TransformError, type Transformer } from '../transformer.js';
@@ -286,7 +288,7 @@ export class KmsV2Provider {
       // A seed is made or kept only while the plugin is healthy.
       if (errs.length === 0) await this.#rotateOnKeyIDChange(status.key_id).catch((e: Error) => errs.push(e.message));
     }
-    if (errs.length > 0) return fail(errs.length === 1 ? errs[0]! : `[${errs.join(', ')}]`);
+    if (errs.length > 0) return fail(aggregateMessages(errs));
     this.#lastProblem = undefined;
     return undefined;
   }
