@@ -24,7 +24,11 @@ interface Answer {
   readonly body: string;
 }
 
-function get(port: number, path: string, o: { cert?: string; key?: string; token?: string; method?: string } = {}) {
+function get(
+  port: number,
+  path: string,
+  o: { cert?: string; key?: string; token?: string; method?: string; body?: string } = {},
+) {
   return new Promise<Answer>((resolve, reject) => {
     const req = request(
       {
@@ -43,7 +47,7 @@ function get(port: number, path: string, o: { cert?: string; key?: string; token
       },
     );
     req.on('error', reject);
-    req.end();
+    req.end(o.body);
   });
 }
 
@@ -279,6 +283,32 @@ describe('controller-manager secure port', () => {
     };
     assert.equal(await load([]), true);
     assert.equal(await load(['--profiling=false']), false);
+  });
+
+  it('--profiling: /debug/flags/v sets the verbosity (verb put), with upstream’s answers', async () => {
+    const asMaster = { cert: master.crt, key: master.key };
+    assert.deepEqual(await get(port, '/debug/flags/v', { ...asMaster, method: 'PUT', body: '4' }), {
+      code: 200,
+      body: 'successfully set klog.logging.verbosity to 4\n',
+    });
+    assert.deepEqual(await get(port, '/debug/flags/v', { ...asMaster, method: 'PUT', body: '4 ' }), {
+      code: 400,
+      body: 'failed set klog.logging.verbosity 4 : strconv.ParseInt: parsing "4 ": invalid syntax\n',
+    });
+    assert.deepEqual(await get(port, '/debug/flags/v', asMaster), { code: 406, body: 'unsupported http method\n' });
+    assert.equal((await get(port, '/debug/flags', asMaster)).code, 200);
+    const reader403 = await get(port, '/debug/flags/v', {
+      cert: reader.crt,
+      key: reader.key,
+      method: 'PUT',
+      body: '9',
+    });
+    assert.equal(reader403.code, 403);
+    assert.match(statusMessage(reader403), /User "metrics-reader" cannot put path "\/debug\/flags\/v"/);
+    assert.deepEqual(await get(port, '/debug/flags/v', { ...asMaster, method: 'PUT', body: '0' }), {
+      code: 200,
+      body: 'successfully set klog.logging.verbosity to 0\n',
+    });
   });
 
   it('a port in use fails the start', async () => {

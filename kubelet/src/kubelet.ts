@@ -10,6 +10,7 @@ import { aggregateMessages } from '@mkube/shared/apierrors';
 import { writeFileAtomic } from '@mkube/shared/atomicfile';
 import { alwaysAllowAuthorizer, webhookAuthorizer, webhookTokenAuthenticator } from '@mkube/shared/auth';
 import { createClient, type KubeClient } from '@mkube/shared/client';
+import { Verbosity } from '@mkube/shared/debugflags';
 import { ApiEventRecorder } from '@mkube/shared/events';
 import { formatDuration } from '@mkube/shared/flags';
 import { clientOptionsFrom } from '@mkube/shared/kubeconfig';
@@ -233,6 +234,7 @@ export async function startKubelet(cfg: KubeletConfig, opts: KubeletDeps): Promi
     startTime,
     probeMetrics,
     debugging: cfg.debugging,
+    verbosity: new Verbosity(log, cfg.verbosity),
     streamingConnectionIdleTimeoutMs: cfg.streamingConnectionIdleTimeoutMs,
     configz: () => ({
       enableServer: true,
@@ -265,6 +267,7 @@ export async function startKubelet(cfg: KubeletConfig, opts: KubeletDeps): Promi
       enableDebuggingHandlers: cfg.debugging.enabled,
       enableSystemLogHandler: cfg.debugging.systemLog,
       enableProfilingHandler: cfg.debugging.profiling,
+      enableDebugFlagsHandler: cfg.debugging.debugFlags,
     }),
     metrics: {
       clientCertNotAfter: () => clientPair?.leaf.notAfter,

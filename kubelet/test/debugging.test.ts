@@ -3,7 +3,8 @@
 // enableDebuggingHandlers=false answers 405 "Debug endpoints are disabled." on exec, attach,
 // portForward, run, containerLogs, runningpods, logs and pprof (after authentication and
 // authorization, as upstream) and leaves configz out; enableProfilingHandler and
-// enableSystemLogHandler turn off their own paths alone.
+// enableSystemLogHandler turn off their own paths alone; /debug/flags/v sets the verbosity
+// (enableDebugFlagsHandler).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -28,7 +29,7 @@ describe('kubelet debugging handlers', { timeout: 120_000 }, () => {
     const config = join(c.fx.dir, 'kubelet-partly.yaml');
     writeFileSync(
       config,
-      'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nenableProfilingHandler: false\nenableSystemLogHandler: false\n',
+      'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nenableProfilingHandler: false\nenableSystemLogHandler: false\nenableDebugFlagsHandler: false\n',
     );
     [on, off, partly] = await Promise.all([
       c.startKubelet('node-debug-on'),
@@ -107,6 +108,7 @@ describe('kubelet debugging handlers', { timeout: 120_000 }, () => {
       assert.deepEqual([r.status, r.body], [405, 'Debug endpoints are disabled.\n'], path);
     }
     assert.equal((await curlKubelet(off, '/configz', as(admin))).status, 404);
+    assert.equal((await curlKubelet(off, '/debug/flags/v', { ...as(admin, 'PUT'), data: '4' })).status, 404);
     // What is not a debugging handler is served as before.
     assert.equal((await curlKubelet(off, '/pods', as(admin))).status, 200);
     assert.equal((await curlKubelet(off, '/healthz', as(admin))).status, 200);
@@ -124,13 +126,44 @@ describe('kubelet debugging handlers', { timeout: 120_000 }, () => {
     assert.deepEqual([pprof.status, pprof.body], [405, 'profiling endpoint is disabled.\n']);
     const logs = await curlKubelet(partly, '/logs/', as(admin));
     assert.deepEqual([logs.status, logs.body], [405, 'logs endpoint is disabled.\n']);
+    const flags = await curlKubelet(partly, '/debug/flags/v', { ...as(admin, 'PUT'), data: '4' });
+    assert.deepEqual([flags.status, flags.body], [405, 'flags endpoint is disabled.\n']);
     const configz = await curlKubelet(partly, '/configz', as(admin));
     assert.equal(configz.status, 200);
     const cfg = JSON.parse(configz.body).kubeletconfig;
     assert.deepEqual(
-      [cfg.enableDebuggingHandlers, cfg.enableProfilingHandler, cfg.enableSystemLogHandler],
-      [true, false, false],
+      [
+        cfg.enableDebuggingHandlers,
+        cfg.enableProfilingHandler,
+        cfg.enableSystemLogHandler,
+        cfg.enableDebugFlagsHandler,
+      ],
+      [true, false, false, false],
     );
     assert.equal((await curlKubelet(partly, '/runningpods/', as(admin))).status, 200);
+  });
+
+  it('/debug/flags/v sets the kubelet’s verbosity (verb update on nodes/proxy), also through the apiserver', async () => {
+    const set = await curlKubelet(on, '/debug/flags/v', { ...as(admin, 'PUT'), data: '5' });
+    assert.deepEqual([set.status, set.body], [200, 'successfully set klog.logging.verbosity to 5\n']);
+    const bad = await curlKubelet(on, '/debug/flags/v', { ...as(admin, 'PUT'), data: 'loud' });
+    assert.deepEqual(
+      [bad.status, bad.body],
+      [400, 'failed set klog.logging.verbosity loud: strconv.ParseInt: parsing "loud": invalid syntax\n'],
+    );
+    const get = await curlKubelet(on, '/debug/flags/v', as(admin));
+    assert.deepEqual([get.status, get.body], [406, 'unsupported http method\n']);
+    const denied = await curlKubelet(on, '/debug/flags/v', { ...as(otherNode, 'PUT'), data: '9' });
+    assert.equal(denied.status, 403);
+    assert.match(
+      denied.body,
+      /Forbidden \(user=system:node:node-other, verb=update, resource=nodes, subresource=proxy\)/,
+    );
+    // kubectl's `replace --raw` is a PUT of the file's bytes, through the apiserver's node proxy.
+    const file = join(c.fx.dir, 'v0');
+    writeFileSync(file, '0');
+    const k = await kubectl(c.fx, ['replace', '--raw', '/api/v1/nodes/node-debug-on/proxy/debug/flags/v', '-f', file]);
+    assert.equal(k.status, 0, k.err);
+    assert.equal(k.out, 'successfully set klog.logging.verbosity to 0\n');
   });
 });

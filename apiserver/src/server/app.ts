@@ -1,10 +1,12 @@
 // The HTTPS server: fastify over HTTP/2 and HTTP/1.1 (ALPN), TLS 1.2+ (or --tls-min-version, with
 // --tls-cipher-suites), --tls-sni-cert-key certificates by server name, client certificates requested
 // but judged by the authenticators. Bodies are raw Buffers of any content type; every error is a Status.
+
 import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import fastifyWebsocket from '@fastify/websocket';
 import type { Authenticator, Authorizer, UserInfo } from '@mkube/shared/auth';
+import type { Verbosity } from '@mkube/shared/debugflags';
 import type { Logger } from '@mkube/shared/log';
 import { serverTLSOptions } from '@mkube/shared/tls';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
@@ -18,6 +20,8 @@ import { requestInfoOf, runChain } from './chain.js';
 import { corsHeaders } from './cors.js';
 import { armRequestDeadline } from './deadline.js';
 import { fromFastifyError, MAX_REQUEST_BODY_BYTES, notFoundStatus, sendStatus } from './errors.js';
+import { readUndeclaredBodies } from './h2body.js';
+import { registerHttpLog } from './httplog.js';
 import { peerCertificates } from './peer.js';
 import { lazyRequestLogger } from './requestlog.js';
 import { sniSelection } from './sni.js';
@@ -30,6 +34,8 @@ declare module 'fastify' {
 }
 
 export interface AppDeps {
+  /** -v, as /debug/flags/v changes it: at 3 and above a line per request (httplog). */
+  readonly verbosity?: Verbosity;
   readonly serving: ServingConfig;
   /** PEM bundle sent to clients as acceptable issuers; absent: any client certificate may be offered. */
   readonly clientCAPem?: string;
@@ -166,6 +172,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     request.mkube = { info: outcome.info, user: outcome.user };
     armRequestDeadline(request, reply, outcome.info, deps.requestTimeoutMs ?? 60_000);
   });
+
+  readUndeclaredBodies(app);
+  if (deps.verbosity) registerHttpLog(app, deps.verbosity, deps.log);
 
   const metrics = deps.metrics;
   if (metrics) {

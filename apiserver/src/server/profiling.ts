@@ -1,10 +1,27 @@
-// --profiling: /debug/pprof on the secure port, as genericapiserver installs routes.Profiling. It is
-// a non-resource path like any other, so the chain has authenticated and authorized the request
-// before it gets here (RBAC grants it to cluster admins only by default).
+// --profiling: /debug/pprof and /debug/flags/v on the secure port, as genericapiserver installs
+// routes.Profiling and routes.DebugFlags together. Both are non-resource paths like any other, so the
+// chain has authenticated and authorized the request before it gets here (RBAC grants them to
+// cluster admins only by default; /debug/flags/v is verb "put").
+
+import {
+  DEBUG_FLAG_V_PATH,
+  DEBUG_FLAGS_PATH,
+  debugFlagsIndex,
+  type PlainTextResponse,
+  serveDebugFlagV,
+  type Verbosity,
+} from '@mkube/shared/debugflags';
 import { PPROF_PATH, type Profiler } from '@mkube/shared/pprof';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-export function registerProfiling(f: FastifyInstance, profiler: Profiler, shutdown: AbortSignal): void {
+const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+export function registerProfiling(
+  f: FastifyInstance,
+  profiler: Profiler,
+  verbosity: Verbosity,
+  shutdown: AbortSignal,
+): void {
   void profiler.start();
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     // A CPU profile ends early when its client goes or the server shuts down.
@@ -13,4 +30,17 @@ export function registerProfiling(f: FastifyInstance, profiler: Profiler, shutdo
   };
   f.get(PPROF_PATH, handler);
   f.get(`${PPROF_PATH}/*`, handler);
+
+  const send = (reply: FastifyReply, r: PlainTextResponse) => reply.code(r.code).headers(r.headers).send(r.body);
+  f.route({
+    method: [...ALL_METHODS],
+    url: DEBUG_FLAG_V_PATH,
+    handler: async (request, reply) => {
+      const body = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
+      return send(reply, serveDebugFlagV(request.method, body, verbosity));
+    },
+  });
+  const index = async (_request: FastifyRequest, reply: FastifyReply) => send(reply, debugFlagsIndex());
+  f.route({ method: [...ALL_METHODS], url: DEBUG_FLAGS_PATH, handler: index });
+  f.route({ method: [...ALL_METHODS], url: `${DEBUG_FLAGS_PATH}/*`, handler: index });
 }

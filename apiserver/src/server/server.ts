@@ -28,6 +28,7 @@ import {
   withAuthenticatedGroup,
   x509Authenticator,
 } from '@mkube/shared/auth';
+import { Verbosity } from '@mkube/shared/debugflags';
 import type { Logger } from '@mkube/shared/log';
 import { listenBacklog } from '@mkube/shared/net';
 import { processProfiler } from '@mkube/shared/pprof';
@@ -397,7 +398,9 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
         'auditing requests',
       );
     }
+    const verbosity = new Verbosity(log, config.verbosity);
     const app = await buildApp({
+      verbosity,
       auditor,
       requestTimeoutMs: config.requestTimeoutMs,
       corsAllowedOrigins: config.corsAllowedOrigins,
@@ -489,7 +492,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     registerDiscoveryRoutes(f, aggregator, config.apiCatalog);
     registerOpenAPIRoutes(f, config.apiCatalog);
     metrics.register(f);
-    if (config.profiling) registerProfiling(f, processProfiler(), shutdown.signal);
+    if (config.profiling) registerProfiling(f, processProfiler(), verbosity, shutdown.signal);
     if (config.serviceAccount) registerServiceAccountIssuerDiscovery(f, config, log);
     const review = createReviewHandler({
       tokenAuthenticator: withAuthenticatedGroup(

@@ -12,6 +12,14 @@ import {
   peerCertificatesOf,
   type UserInfo,
 } from '@mkube/shared/auth';
+import {
+  DEBUG_FLAG_V_PATH,
+  DEBUG_FLAGS_PATH,
+  debugFlagsIndex,
+  readFlagBody,
+  serveDebugFlagV,
+  type Verbosity,
+} from '@mkube/shared/debugflags';
 import type { Logger } from '@mkube/shared/log';
 import { listenBacklog } from '@mkube/shared/net';
 import { type Profiler, pprofName } from '@mkube/shared/pprof';
@@ -37,6 +45,8 @@ export interface SecureServerDeps {
   readonly configz: () => unknown;
   /** --profiling: /debug/pprof, authorized as any non-resource path. */
   readonly profiler?: Profiler;
+  /** --profiling: /debug/flags/v (verb put), as NewBaseHandler installs it beside pprof. */
+  readonly verbosity?: Verbosity;
   readonly log: Logger;
 }
 
@@ -136,6 +146,17 @@ export async function startSecureServer(d: SecureServerDeps): Promise<SecureServ
       } catch (e) {
         d.log.error({ err: (e as Error).message, path }, 'authorization error');
         return sendStatus(res, newInternalError(e));
+      }
+      if (d.verbosity && path === DEBUG_FLAG_V_PATH) {
+        const body = await readFlagBody(req);
+        const r = typeof body !== 'string' ? body : serveDebugFlagV(req.method ?? 'GET', body, d.verbosity);
+        res.writeHead(r.code, r.headers);
+        return res.end(r.body);
+      }
+      if (d.verbosity && (path === DEBUG_FLAGS_PATH || path.startsWith(`${DEBUG_FLAGS_PATH}/`))) {
+        const r = debugFlagsIndex();
+        res.writeHead(r.code, r.headers);
+        return res.end(r.body);
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         return send(res, 405, 'text/plain; charset=utf-8', 'Method Not Allowed\n');

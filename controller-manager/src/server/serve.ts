@@ -1,6 +1,7 @@
 // Puts the secure port together: delegated auth with its own clients to the apiserver, the health
 // checks (leader election's as upstream's NewLeaderHealthzAdaptor), metrics and configz.
 import { createClient, execPluginMetricsText, type KubeClient } from '@mkube/shared/client';
+import { Verbosity } from '@mkube/shared/debugflags';
 import { formatDuration } from '@mkube/shared/flags';
 import { clientOptionsFrom, type ResolvedCredentials } from '@mkube/shared/kubeconfig';
 import type { Logger } from '@mkube/shared/log';
@@ -188,7 +189,7 @@ export async function serveSecurely(
       checks: config.leaderElection ? [{ name: 'leaderElection', check: d.leaderHealthy }] : [],
       metrics: () => metricsText(d.isLeader(), config.leaderElection?.name),
       configz: () => configz(config),
-      ...(profiler ? { profiler } : {}),
+      ...(profiler ? { profiler, verbosity: new Verbosity(d.log, config.verbosity) } : {}),
       log,
     });
     if (s.certFile && s.keyFile) {

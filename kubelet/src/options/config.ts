@@ -14,6 +14,7 @@ import { DEFAULT_STREAMING_IDLE_TIMEOUT_MS } from '../server/idle.js';
 import { CONFIG_FLAG, type KubeletConfigFile, readKubeletConfigFile } from './configfile.js';
 import {
   DEFAULT_NODE_STATUS_REPORT_FREQUENCY_MS,
+  ENABLE_DEBUG_FLAGS_HANDLER,
   ENABLE_PROFILING_HANDLER,
   ENABLE_SYSTEM_LOG_HANDLER,
   NODE_STATUS_REPORT_FREQUENCY,
@@ -72,7 +73,7 @@ export interface KubeletConfig {
   readonly eventRateLimit: { readonly qps: number; readonly burst: number };
   /** --streaming-connection-idle-timeout (streamingConnectionIdleTimeout); 0: none. */
   readonly streamingConnectionIdleTimeoutMs: number;
-  /** enableDebuggingHandlers, enableSystemLogHandler, enableProfilingHandler. */
+  /** enableDebuggingHandlers, enableSystemLogHandler, enableProfilingHandler, enableDebugFlagsHandler. */
   readonly debugging: DebuggingHandlers;
   /** --feature-gates (or featureGates in --config): ClusterTrustBundleProjection, PodCertificateRequest. */
   readonly featureGates: FeatureGate;
@@ -279,6 +280,7 @@ export function loadKubeletConfig(cmdline: FlagValues, given: ReadonlySet<string
       enabled: flags['enable-debugging-handlers'] !== false,
       systemLog: flags[ENABLE_SYSTEM_LOG_HANDLER] !== false,
       profiling: flags[ENABLE_PROFILING_HANDLER] !== false,
+      debugFlags: flags[ENABLE_DEBUG_FLAGS_HANDLER] !== false,
     },
     featureGates,
   };

@@ -11,6 +11,7 @@ export const NODE_STATUS_REPORT_FREQUENCY = 'node-status-report-frequency';
 /** The handlers' switches with no flag upstream: the file is the only way to set them. */
 export const ENABLE_SYSTEM_LOG_HANDLER = 'enable-system-log-handler';
 export const ENABLE_PROFILING_HANDLER = 'enable-profiling-handler';
+export const ENABLE_DEBUG_FLAGS_HANDLER = 'enable-debug-flags-handler';
 
 /** nodeStatusReportFrequency when neither it nor nodeStatusUpdateFrequency is set. */
 export const DEFAULT_NODE_STATUS_REPORT_FREQUENCY_MS = 5 * 60_000;
@@ -75,6 +76,7 @@ export const MAPPED_FIELDS: Readonly<Record<string, MappedField>> = {
   },
   enableSystemLogHandler: { flag: ENABLE_SYSTEM_LOG_HANDLER, type: 'bool', default: true },
   enableProfilingHandler: { flag: ENABLE_PROFILING_HANDLER, type: 'bool', default: true },
+  enableDebugFlagsHandler: { flag: ENABLE_DEBUG_FLAGS_HANDLER, type: 'bool', default: true },
 };
 
 /** Objects whose every member is a mapped field (their unknown members are unknown fields). */

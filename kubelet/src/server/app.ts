@@ -15,6 +15,13 @@ import {
   type UserInfo,
 } from '@mkube/shared/auth';
 import { execPluginMetricsText } from '@mkube/shared/client';
+import {
+  DEBUG_FLAG_V_PATH,
+  MAX_FLAG_BODY_BYTES,
+  readFlagBody,
+  serveDebugFlagV,
+  type Verbosity,
+} from '@mkube/shared/debugflags';
 import type { Logger } from '@mkube/shared/log';
 import { PPROF_PATH, processProfiler } from '@mkube/shared/pprof';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
@@ -55,6 +62,8 @@ export interface KubeletAppDeps {
   readonly streamingConnectionIdleTimeoutMs?: number;
   /** enableDebuggingHandlers and the handlers under it; all on when absent, as upstream's defaults. */
   readonly debugging?: DebuggingHandlers;
+  /** The kubelet's verbosity, which /debug/flags/v sets (enableDebugFlagsHandler). */
+  readonly verbosity?: Verbosity;
   readonly log: Logger;
 }
 
@@ -278,6 +287,27 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
     };
     app.get(PPROF_PATH, pprof);
     app.get(`${PPROF_PATH}/*`, pprof);
+  }
+
+  // /debug/flags/v (enableDebugFlagsHandler): the body is the value, whatever its content type says.
+  const verbosity = d.verbosity;
+  if (debugging.enabled && debugging.debugFlags && verbosity) {
+    await app.register(async (flags) => {
+      flags.removeAllContentTypeParsers();
+      flags.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_FLAG_BODY_BYTES }, (_req, body, done) =>
+        done(null, body),
+      );
+      flags.route({
+        method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+        url: DEBUG_FLAG_V_PATH,
+        handler: async (req, reply) => {
+          // A body sent with neither Content-Type nor Content-Length over HTTP/2 reaches here unread.
+          const body = typeof req.body === 'string' ? req.body : await readFlagBody(req.raw);
+          const r = typeof body === 'string' ? serveDebugFlagV(req.method, body, verbosity) : body;
+          return reply.code(r.code).headers(r.headers).send(r.body);
+        },
+      });
+    });
   }
 
   app.get('/containerLogs/:ns/:pod/:container', async (req, reply) => {

@@ -2,7 +2,8 @@
 // enableDebuggingHandlers off answers 405 "Debug endpoints are disabled." on every path that runs or
 // reads something in a container or on the node — exec, attach, portForward, run, containerLogs,
 // runningpods, logs, pprof — and leaves configz and checkpoint uninstalled (404);
-// enableSystemLogHandler and enableProfilingHandler turn off /logs/ and /debug/pprof/ alone. The
+// enableSystemLogHandler, enableProfilingHandler and enableDebugFlagsHandler turn off /logs/,
+// /debug/pprof/ and /debug/flags/v alone. The
 // request has been authenticated and authorized first, as upstream's filter runs before any handler.
 
 export interface DebuggingHandlers {
@@ -12,9 +13,16 @@ export interface DebuggingHandlers {
   readonly systemLog: boolean;
   /** enableProfilingHandler: /debug/pprof/. */
   readonly profiling: boolean;
+  /** enableDebugFlagsHandler: /debug/flags/v. */
+  readonly debugFlags: boolean;
 }
 
-export const ALL_DEBUGGING_HANDLERS: DebuggingHandlers = { enabled: true, systemLog: true, profiling: true };
+export const ALL_DEBUGGING_HANDLERS: DebuggingHandlers = {
+  enabled: true,
+  systemLog: true,
+  profiling: true,
+  debugFlags: true,
+};
 
 const DEBUG_PATHS = [
   '/run/',
@@ -26,8 +34,8 @@ const DEBUG_PATHS = [
   '/debug/pprof/',
   '/logs/',
 ];
-/** Installed only with the debugging handlers (InstallAuthRequiredHandlers). */
-const NOT_INSTALLED = ['/configz', '/checkpoint/'];
+/** Installed only with the debugging handlers (InstallAuthRequiredHandlers, InstallDebugFlagsHandler). */
+const NOT_INSTALLED = ['/configz', '/checkpoint/', '/debug/flags/v'];
 
 /** A ServeMux subtree pattern ("/logs/") with the path it redirects from ("/logs"). */
 const under = (path: string, pattern: string) =>
@@ -45,5 +53,6 @@ export function disabledDebugHandler(
   }
   if (!h.systemLog && under(path, '/logs/')) return { code: 405, message: 'logs endpoint is disabled.' };
   if (!h.profiling && under(path, '/debug/pprof/')) return { code: 405, message: 'profiling endpoint is disabled.' };
+  if (!h.debugFlags && path === '/debug/flags/v') return { code: 405, message: 'flags endpoint is disabled.' };
   return undefined;
 }
