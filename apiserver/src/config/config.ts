@@ -164,6 +164,8 @@ export interface ApiServerConfig {
   readonly corsAllowedOrigins: readonly RegExp[];
   /** --strict-transport-security-directives joined for the header; absent: none. */
   readonly hsts?: string;
+  /** --goaway-chance: the fraction of HTTP/2 requests whose connection is then closed with a GOAWAY. */
+  readonly goawayChance: number;
   /** --request-timeout: non-long-running requests unanswered this long get 504 (0: no deadline). */
   readonly requestTimeoutMs: number;
   readonly verbosity: number;
@@ -295,6 +297,14 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
   if (Array.isArray(hsts))
     for (const message of hsts)
       problems.push({ code: 'BAD_VALUE', flag: 'strict-transport-security-directives', message });
+  const goawayChance = num(flags, 'goaway-chance');
+  if (!(goawayChance >= 0 && goawayChance <= 0.02)) {
+    problems.push({
+      code: 'BAD_VALUE',
+      flag: 'goaway-chance',
+      message: 'can not be less than 0 or greater than 0.02',
+    });
+  }
   const requestTimeoutMs = num(flags, 'request-timeout');
   if (requestTimeoutMs < 0) {
     problems.push({ code: 'BAD_VALUE', flag: 'request-timeout', message: 'can not be negative' });
@@ -432,6 +442,7 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     eventTTLMs,
     shutdownDelayMs,
     requestTimeoutMs,
+    goawayChance,
     corsAllowedOrigins: Object.freeze(cors.filter((c): c is RegExp => c instanceof RegExp)),
     ...(!Array.isArray(hsts) && hsts.value ? { hsts: hsts.value } : {}),
     verbosity: num(flags, 'v'),

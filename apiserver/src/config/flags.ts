@@ -437,6 +437,14 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
       "List of directives for HSTS, comma separated. If this list is empty, then HSTS directives will not be added. Example: 'max-age=31536000,includeSubDomains,preload'",
   },
   {
+    name: 'goaway-chance',
+    type: 'float',
+    default: 0,
+    metavar: 'float',
+    usage:
+      "To prevent HTTP/2 clients from getting stuck on a single apiserver, randomly close a connection (GOAWAY). The client's other in-flight requests won't be affected, and the client will reconnect, likely landing on a different apiserver after going through the load balancer again. This argument sets the fraction of requests that will be sent a GOAWAY. Clusters with single apiservers, or which don't use a load balancer, should NOT enable this. Min is 0 (off), Max is .02 (1/50 requests); .001 (1/1000) is a recommended starting point.",
+  },
+  {
     name: 'request-timeout',
     type: 'duration',
     default: '1m0s',

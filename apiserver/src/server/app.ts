@@ -20,6 +20,7 @@ import { requestInfoOf, runChain } from './chain.js';
 import { corsHeaders } from './cors.js';
 import { armRequestDeadline } from './deadline.js';
 import { fromFastifyError, MAX_REQUEST_BODY_BYTES, notFoundStatus, sendStatus } from './errors.js';
+import { registerProbabilisticGoaway } from './goaway.js';
 import { readUndeclaredBodies } from './h2body.js';
 import { registerHttpLog } from './httplog.js';
 import { peerCertificates } from './peer.js';
@@ -34,6 +35,8 @@ declare module 'fastify' {
 }
 
 export interface AppDeps {
+  /** --goaway-chance (0: off). */
+  readonly goawayChance?: number;
   /** -v, as /debug/flags/v changes it: at 3 and above a line per request (httplog). */
   readonly verbosity?: Verbosity;
   readonly serving: ServingConfig;
@@ -148,6 +151,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       if (allowed.preflight) return reply.code(204).send();
     });
   }
+  // Outside authentication, as upstream's filter: any HTTP/2 request may draw it.
+  registerProbabilisticGoaway(app, deps.goawayChance ?? 0);
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const authn = new AuthenticationRecord();
     const view = {

@@ -401,6 +401,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     const verbosity = new Verbosity(log, config.verbosity);
     const app = await buildApp({
       verbosity,
+      goawayChance: config.goawayChance,
       auditor,
       requestTimeoutMs: config.requestTimeoutMs,
       corsAllowedOrigins: config.corsAllowedOrigins,

@@ -33,6 +33,9 @@ import {
 import { leafOnlyForHostnameCheck } from './hostname.js';
 import { dispatchUnary, type UnaryResponse } from './unary.js';
 
+/** How many times an unsent request is sent again on a fresh connection (client-go's maxRetries). */
+const MAX_UNSENT_RETRIES = 10;
+
 /** Concurrent streams on the h2 connection; RFC 9113 asks servers to allow at least 100. */
 export const MAX_STREAMS = 100;
 const KEEP_ALIVE = { keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000 } as const;
@@ -263,12 +266,24 @@ class Generation {
 
   #h2Lease(conn: H2Connection): Lease {
     // An unsent request on a connection that went away meanwhile (GOAWAY, an idle close) is
-    // sent once more on a fresh connection: the server never saw it.
+    // sent again on a fresh connection: the server never saw it. Again and again, as Go's
+    // transport retries, since the fresh one may go away too (--goaway-chance, a rolling restart);
+    // bounded, as client-go bounds its retries.
     const again = async <R>(err: unknown, signal: AbortSignal, run: (c: H2Connection) => Promise<R>): Promise<R> => {
-      if (!(err instanceof H2Error && err.unsent && conn.reached && !signal.aborted && !this.#closed)) throw err;
-      const next = await this.#connection();
-      if (!next || next === conn) throw err;
-      return run(next);
+      let failed = conn;
+      let last = err;
+      for (let attempt = 0; attempt < MAX_UNSENT_RETRIES; attempt++) {
+        if (!(last instanceof H2Error && last.unsent && failed.reached && !signal.aborted && !this.#closed)) throw last;
+        const next = await this.#connection();
+        if (!next || next === failed) throw last;
+        try {
+          return await run(next);
+        } catch (e) {
+          failed = next;
+          last = e;
+        }
+      }
+      throw last;
     };
     return {
       unary: (req, signal, sent, onResponse) =>
