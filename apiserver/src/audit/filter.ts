@@ -242,7 +242,7 @@ export class Auditor {
     info: RequestInfo,
     attrs: Attributes,
     authenticated: boolean,
-    id = randomUUID(),
+    id: string = randomUUID(),
   ): RequestAudit | undefined {
     const config = this.policy.evaluate(attrs, authenticated);
     this.metrics?.level(config.level);

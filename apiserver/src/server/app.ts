@@ -2,6 +2,7 @@
 // --tls-cipher-suites), --tls-sni-cert-key certificates by server name, client certificates requested
 // but judged by the authenticators. Bodies are raw Buffers of any content type; every error is a Status.
 
+import { randomUUID } from 'node:crypto';
 import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import fastifyWebsocket from '@fastify/websocket';
@@ -32,6 +33,12 @@ declare module 'fastify' {
     /** Set by the handler chain before any route runs. */
     mkube: { info: RequestInfo; user: UserInfo } | null;
   }
+}
+
+/** The Audit-ID header as the client sent it (kept whole, as upstream), else a new UUID. */
+function auditIdOf(header: string | string[] | undefined): string {
+  const v = Array.isArray(header) ? header[0] : header;
+  return v || randomUUID();
 }
 
 export interface AppDeps {
@@ -165,7 +172,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       context: authn,
     };
     const outcome = await runChain(view, deps);
-    if (deps.auditor) auditRequest(deps.auditor, request, reply, view, outcome, authn.annotations);
+    // WithAuditInit, audited or not: the client's Audit-ID (a front proxy's) or a new one, echoed
+    // on the raw response so handlers that write their own headers (watch, logs, proxy) send it too.
+    const auditId = auditIdOf(request.headers['audit-id']);
+    reply.raw.setHeader('Audit-Id', auditId);
+    if (deps.auditor) auditRequest(deps.auditor, request, reply, view, outcome, authn.annotations, auditId);
     authn.sendWarnings(reply);
     if (!outcome.ok) return sendStatus(reply, outcome.error.toStatus());
     // Consumed (or untrusted): nothing after authentication may see the front proxy's headers.

@@ -2,6 +2,7 @@
 // request body is read for it before the handler (preHandler), the answer as it is sent (onSend),
 // and the stages follow the raw response (headers written, closed) or, for an upgrade, the socket.
 
+import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestAudit } from '../audit/filter.js';
 import { type Auditor, trackRequest } from '../audit/index.js';
@@ -28,6 +29,8 @@ export function auditRequest(
   outcome: ChainOutcome,
   /** What authentication added (a legacy token's use), on the event whether it succeeded or not. */
   authnAnnotations: readonly (readonly [string, string])[] = [],
+  /** WithAuditInit's: the client's Audit-ID, else a new one; already on the response. */
+  id: string = randomUUID(),
 ): void {
   // The record names who authenticated; whom they impersonated goes in impersonatedUser.
   const user = outcome.authenticatedUser ?? outcome.user;
@@ -38,11 +41,7 @@ export function auditRequest(
     hasClientCertificate: view.peerCertificates.length > 0,
   };
   const attrs = attributesOf(outcome.info, user ?? { username: '', groups: [] });
-  const audit = auditor.begin(areq, outcome.info, attrs, user !== undefined);
-  // Every request gets its Audit-Id, recorded or not, as WithAuditInit sets it.
-  const id = audit?.id ?? crypto.randomUUID();
-  // On the raw response, so handlers that write their own headers (watch, logs, proxy) send it too.
-  reply.raw.setHeader('Audit-Id', id);
+  const audit = auditor.begin(areq, outcome.info, attrs, user !== undefined, id);
   if (!audit) return;
   for (const [k, v] of authnAnnotations) audit.annotate(k, v);
   if (!user) {

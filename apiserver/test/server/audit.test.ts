@@ -139,6 +139,13 @@ describe('audit log', () => {
     assert.deepEqual(byId(hid), []);
   });
 
+  it('keeps the Audit-ID a client (a front proxy) sent, on the response and in the events', async () => {
+    const r = await curl(f, '/api/v1/namespaces/default/configmaps/audited', ['-v', '-H', 'Audit-ID: trace-7f3a']);
+    assert.equal(r.code, 200, r.body);
+    assert.equal(idOf(r), 'trace-7f3a');
+    assert.ok(byId('trace-7f3a').length >= 1, 'the events carry the client’s ID');
+  });
+
   it("/metrics counts every request's policy level and every event sent to the backend", async () => {
     const value = (text: string, line: string) => Number(new RegExp(`^${line} (\\S+)$`, 'm').exec(text)?.[1] ?? '0');
     const scrape = async () => {

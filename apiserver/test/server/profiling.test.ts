@@ -100,6 +100,8 @@ describe('apiserver --profiling', { timeout: 60_000 }, () => {
     assert.equal(rec.userAgent, 'probe/1.0');
     assert.match(String(rec.srcIP), /^127\.0\.0\.1:\d+$/);
     assert.match(String(rec.latency), /^[\d.]+(µs|ms|s)$/);
+    // WithAuditInit runs with no audit policy too: every answer has its Audit-Id, in the line as well.
+    assert.match(String(rec['audit-ID']), /^[0-9a-f]{8}-[0-9a-f-]{27}$/);
 
     // The real kubectl sends it as `replace --raw` (a PUT of the file's bytes).
     const file = join(fx.dir, 'v0');
