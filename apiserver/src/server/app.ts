@@ -3,7 +3,13 @@
 // but judged by the authenticators. Bodies are raw Buffers of any content type; every error is a Status.
 
 import { randomUUID } from 'node:crypto';
-import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type {
+  Http2SecureServer,
+  Http2ServerRequest,
+  Http2ServerResponse,
+  ServerHttp2Session,
+  ServerHttp2Stream,
+} from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import fastifyWebsocket from '@fastify/websocket';
 import type { Authenticator, Authorizer, UserInfo } from '@mkube/shared/auth';
@@ -68,6 +74,12 @@ export interface AppDeps {
 
 export interface App {
   readonly fastify: FastifyInstance;
+  /**
+   * A shutdown's first step, as Go's Server.Shutdown: GOAWAY on every HTTP/2 connection (its
+   * client closes it once its streams are done) and idle HTTP/1.1 connections closed, so the
+   * server's close waits only for requests still running.
+   */
+  goAwayAll(): void;
   /** Destroys every open connection (the last step of a shutdown that ran out of time). */
   destroyConnections(): void;
   /**
@@ -128,6 +140,27 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     server.emit('request', req, res);
   });
 
+  // Each HTTP/2 session with its open streams, so a shutdown can end the idle ones.
+  const sessions = new Map<ServerHttp2Session, number>();
+  let goingAway = false;
+  const endIfIdle = (s: ServerHttp2Session) => {
+    if (goingAway && sessions.get(s) === 0 && !s.destroyed) s.destroy();
+  };
+  server.on('session', (s: ServerHttp2Session) => {
+    sessions.set(s, 0);
+    s.once('close', () => sessions.delete(s));
+  });
+  server.on('stream', (stream: ServerHttp2Stream) => {
+    const s = stream.session as ServerHttp2Session | undefined;
+    if (!s || !sessions.has(s)) return;
+    sessions.set(s, (sessions.get(s) ?? 0) + 1);
+    stream.once('close', () => {
+      const n = sessions.get(s);
+      if (n === undefined) return;
+      sessions.set(s, n - 1);
+      endIfIdle(s);
+    });
+  });
   const sockets = new Set<TLSSocket>();
   (app.server as unknown as Http2SecureServer).on('secureConnection', (s: TLSSocket) => {
     sockets.add(s);
@@ -219,6 +252,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   }
   return {
     fastify: app,
+    goAwayAll() {
+      // goaway() and not close(): see goaway.ts.
+      goingAway = true;
+      for (const s of sessions.keys()) if (!s.closed && !s.destroyed) s.goaway();
+      // Node would keep a session whose client has closed its end half open (CLOSE-WAIT) until
+      // the drain timeout: one with no stream left ends now, the others when their last does.
+      for (const s of [...sessions.keys()]) endIfIdle(s);
+      (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+    },
     destroyConnections() {
       for (const s of sockets) s.destroy();
     },

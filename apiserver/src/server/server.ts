@@ -732,12 +732,14 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
           await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
         }
         shutdown.abort();
+        const closing = f.close();
+        app.goAwayAll();
         const drain = opts.drainTimeoutMs ?? 20_000;
         let timer: NodeJS.Timeout | undefined;
         const timedOut = new Promise<'timeout'>((r) => {
           timer = setTimeout(() => r('timeout'), drain);
         });
-        const closed = await Promise.race([f.close().then(() => 'closed' as const), timedOut]);
+        const closed = await Promise.race([closing.then(() => 'closed' as const), timedOut]);
         clearTimeout(timer);
         if (closed === 'timeout') {
           log.warn({ drainMs: drain }, 'in-flight requests did not finish: closing connections');
