@@ -235,6 +235,7 @@ export async function startKubelet(cfg: KubeletConfig, opts: KubeletDeps): Promi
     probeMetrics,
     debugging: cfg.debugging,
     verbosity: new Verbosity(log, cfg.verbosity),
+    containerCheckpoint: cfg.featureGates.enabled('ContainerCheckpoint'),
     streamingConnectionIdleTimeoutMs: cfg.streamingConnectionIdleTimeoutMs,
     configz: () => ({
       enableServer: true,

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
 import { issueClient, kubectl } from '../../apiserver/test/server/fixture.ts';
-import { curlKubelet, type NodeCluster, startNodeCluster, type TestKubelet } from './fixture.ts';
+import { curlKubelet, type NodeCluster, runningPod, startNodeCluster, type TestKubelet } from './fixture.ts';
 
 describe('kubelet debugging handlers', { timeout: 120_000 }, () => {
   let c: NodeCluster;
@@ -29,7 +29,7 @@ describe('kubelet debugging handlers', { timeout: 120_000 }, () => {
     const config = join(c.fx.dir, 'kubelet-partly.yaml');
     writeFileSync(
       config,
-      'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nenableProfilingHandler: false\nenableSystemLogHandler: false\nenableDebugFlagsHandler: false\n',
+      'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nenableProfilingHandler: false\nenableSystemLogHandler: false\nenableDebugFlagsHandler: false\nfeatureGates:\n  ContainerCheckpoint: false\n',
     );
     [on, off, partly] = await Promise.all([
       c.startKubelet('node-debug-on'),
@@ -165,5 +165,31 @@ describe('kubelet debugging handlers', { timeout: 120_000 }, () => {
     const k = await kubectl(c.fx, ['replace', '--raw', '/api/v1/nodes/node-debug-on/proxy/debug/flags/v', '-f', file]);
     assert.equal(k.status, 0, k.err);
     assert.equal(k.out, 'successfully set klog.logging.verbosity to 0\n');
+  });
+
+  it('POST /checkpoint (ContainerCheckpoint, on by default): nodes/checkpoint; the process runtime cannot, and says so', async () => {
+    await runningPod(c, 'ckpt', 'node-debug-on', {
+      containers: [{ name: 'main', image: 'busybox', command: ['sleep', '300'] }],
+    });
+    const r = await curlKubelet(on, '/checkpoint/default/ckpt/main', as(admin, 'POST'));
+    assert.deepEqual(
+      [r.status, r.body],
+      [
+        500,
+        'checkpointing of default/ckpt/main failed (rpc error: code = Unimplemented desc = the mkube process runtime cannot checkpoint a container)',
+      ],
+    );
+    const noPod = await curlKubelet(on, '/checkpoint/default/nope/main', as(admin, 'POST'));
+    assert.deepEqual([noPod.status, noPod.body], [404, 'pod does not exist']);
+    const noContainer = await curlKubelet(on, '/checkpoint/default/ckpt/other', as(admin, 'POST'));
+    assert.deepEqual([noContainer.status, noContainer.body], [404, 'container other does not exist']);
+    const badTimeout = await curlKubelet(on, '/checkpoint/default/ckpt/main?timeout=soon', as(admin, 'POST'));
+    assert.deepEqual([badTimeout.status, badTimeout.body], [404, 'cannot parse value of timeout parameter']);
+    const denied = await curlKubelet(on, '/checkpoint/default/ckpt/main', as(otherNode, 'POST'));
+    assert.equal(denied.status, 403);
+    assert.match(denied.body, /verb=create, resource=nodes, subresource=checkpoint\)/);
+    // Not installed with the gate off, nor without the debugging handlers.
+    assert.equal((await curlKubelet(partly, '/checkpoint/default/ckpt/main', as(admin, 'POST'))).status, 404);
+    assert.equal((await curlKubelet(off, '/checkpoint/default/ckpt/main', as(admin, 'POST'))).status, 404);
   });
 });

@@ -32,6 +32,7 @@ import { renderCadvisorMetrics } from '../stats/cadvisormetrics.js';
 import { cpuAndMemoryStats, pidOf } from '../stats/provider.js';
 import { renderResourceMetrics } from '../stats/resourcemetrics.js';
 import { kubeletAttributes, subresourcesFor } from './auth.js';
+import { registerCheckpoint } from './checkpoint.js';
 import { ALL_DEBUGGING_HANDLERS, type DebuggingHandlers, disabledDebugHandler } from './debugging.js';
 import { EXEC_PROTOCOLS, execParams, failureStatus, runAttach, runExec } from './exec.js';
 import { closeWhenIdle, DEFAULT_STREAMING_IDLE_TIMEOUT_MS } from './idle.js';
@@ -62,6 +63,8 @@ export interface KubeletAppDeps {
   readonly streamingConnectionIdleTimeoutMs?: number;
   /** enableDebuggingHandlers and the handlers under it; all on when absent, as upstream's defaults. */
   readonly debugging?: DebuggingHandlers;
+  /** ContainerCheckpoint: /checkpoint/ installed (with the debugging handlers). */
+  readonly containerCheckpoint?: boolean;
   /** The kubelet's verbosity, which /debug/flags/v sets (enableDebugFlagsHandler). */
   readonly verbosity?: Verbosity;
   readonly log: Logger;
@@ -309,6 +312,8 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
       });
     });
   }
+
+  if (debugging.enabled && d.containerCheckpoint) registerCheckpoint(app, d.runtime);
 
   app.get('/containerLogs/:ns/:pod/:container', async (req, reply) => {
     const { ns, pod, container } = req.params as { ns: string; pod: string; container: string };

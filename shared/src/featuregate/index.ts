@@ -14,6 +14,11 @@ export interface FeatureSpec {
 export const KNOWN_FEATURES = {
   /** certificates.k8s.io ClusterTrustBundles (served only when --runtime-config enables v1beta1 too). */
   ClusterTrustBundle: { default: false, preRelease: 'Beta' },
+  /**
+   * The kubelet's POST /checkpoint/{namespace}/{pod}/{container} (nodes/checkpoint); mkube's process
+   * runtime answers it as a CRI without checkpointing does.
+   */
+  ContainerCheckpoint: { default: true, preRelease: 'Beta' },
   /** The kubelet's `clusterTrustBundle` projected volume source. */
   ClusterTrustBundleProjection: { default: false, preRelease: 'Beta' },
   /**
