@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { signalGroup } from '../src/runtime/pod.ts';
 import { procStat } from '../src/runtime/proc.ts';
 import { lookPath, parseTerminalSize, spawnOnTerminal, type TerminalProcess } from '../src/runtime/pty.ts';
 
@@ -45,7 +46,9 @@ describe('a process on a pseudo-terminal', () => {
     assert.equal(first.code, 0);
     assert.match(first.out, /40 120/);
     const { p: q, exited: gone } = run(['sleep', '30']);
-    process.kill(-q.pid!, 'SIGTERM');
+    // As the runtime stops a container: its group, or the process itself while the pty's child
+    // has not yet made its session (a bare kill(-pid) here raced that and failed with ESRCH).
+    signalGroup(q.pid!, 'SIGTERM');
     const r = await gone;
     assert.equal(r.code, null);
     assert.equal(r.signal, 'SIGTERM');
