@@ -261,6 +261,17 @@ describe('security regression suite', () => {
     assert.match(ok.text, /href='profile'/);
   });
 
+  it("A10 the apiserver's log verbosity (PUT /debug/flags/v) is for cluster admins: 403 for a node", async () => {
+    const denied = await c.req(node2.cred, 'PUT', '/debug/flags/v', '9');
+    expectStatus(denied, 403, 'Forbidden', 'forbidden: User "system:node:node2" cannot put path "/debug/flags/v"');
+    // The control: the admin may, and puts it back.
+    for (const v of ['2', '0']) {
+      const ok = await c.req(admin, 'PUT', '/debug/flags/v', v);
+      assert.equal(ok.status, 200);
+      assert.equal(ok.text, `successfully set klog.logging.verbosity to ${v}\n`);
+    }
+  });
+
   it("A8 the controller-manager's secure port believes X-Remote-* only from the front proxy's certificate", async () => {
     // The controller-manager serves a self-signed certificate (kubeadm's): -k, as kubeadm's probes do.
     const kcm = async (cred: Credential, headers: Record<string, string>) => {
@@ -1031,6 +1042,26 @@ describe('security regression suite', () => {
       const ok = await kreq(admin, '/debug/pprof/cmdline');
       assert.equal(ok.status, 200);
       assert.match(ok.text.split('\0').join(' '), /mkube\.js kubelet .*--config=/);
+    });
+    it("K9 the kubelet's verbosity and /checkpoint: nodes/proxy and nodes/checkpoint, 403 for node2", async () => {
+      const flags = await httpsRequest(
+        kubeletUrl(node1, '/debug/flags/v'),
+        { ...node2.cred, caPem: c.caPem },
+        'PUT',
+        '9',
+      );
+      assert.equal(flags.status, 403);
+      assert.equal(flags.text, 'Forbidden (user=system:node:node2, verb=update, resource=nodes, subresource=proxy)');
+      const ckpt = await kreq(node2.cred, '/checkpoint/default/on-node2/main', 'POST');
+      assert.equal(ckpt.status, 403);
+      assert.equal(
+        ckpt.text,
+        'Forbidden (user=system:node:node2, verb=create, resource=nodes, subresource=checkpoint)',
+      );
+      // The control: the cluster admin reaches both (and the runtime says it cannot checkpoint).
+      const ok = await httpsRequest(kubeletUrl(node1, '/debug/flags/v'), { ...admin, caPem: c.caPem }, 'PUT', '0');
+      assert.equal(ok.status, 200);
+      assert.equal((await kreq(admin, '/checkpoint/default/nope/main', 'POST')).status, 404);
     });
     it('K6 the kubelet serves no read-only port (10255)', async () => {
       const r = await new Promise<string>((resolve) => {
