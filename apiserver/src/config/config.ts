@@ -164,6 +164,8 @@ export interface ApiServerConfig {
   readonly corsAllowedOrigins: readonly RegExp[];
   /** --strict-transport-security-directives joined for the header; absent: none. */
   readonly hsts?: string;
+  /** --min-request-timeout: a watch without its own timeoutSeconds lasts 1 to 2 times this (0: no end). */
+  readonly minRequestTimeoutMs: number;
   /** --goaway-chance: the fraction of HTTP/2 requests whose connection is then closed with a GOAWAY. */
   readonly goawayChance: number;
   /** --request-timeout: non-long-running requests unanswered this long get 504 (0: no deadline). */
@@ -305,6 +307,10 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
       message: 'can not be less than 0 or greater than 0.02',
     });
   }
+  const minRequestTimeout = num(flags, 'min-request-timeout');
+  if (minRequestTimeout < 0) {
+    problems.push({ code: 'BAD_VALUE', flag: 'min-request-timeout', message: 'can not be negative' });
+  }
   const requestTimeoutMs = num(flags, 'request-timeout');
   if (requestTimeoutMs < 0) {
     problems.push({ code: 'BAD_VALUE', flag: 'request-timeout', message: 'can not be negative' });
@@ -443,6 +449,7 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     shutdownDelayMs,
     requestTimeoutMs,
     goawayChance,
+    minRequestTimeoutMs: minRequestTimeout * 1000,
     corsAllowedOrigins: Object.freeze(cors.filter((c): c is RegExp => c instanceof RegExp)),
     ...(!Array.isArray(hsts) && hsts.value ? { hsts: hsts.value } : {}),
     verbosity: num(flags, 'v'),

@@ -445,6 +445,13 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
       "To prevent HTTP/2 clients from getting stuck on a single apiserver, randomly close a connection (GOAWAY). The client's other in-flight requests won't be affected, and the client will reconnect, likely landing on a different apiserver after going through the load balancer again. This argument sets the fraction of requests that will be sent a GOAWAY. Clusters with single apiservers, or which don't use a load balancer, should NOT enable this. Min is 0 (off), Max is .02 (1/50 requests); .001 (1/1000) is a recommended starting point.",
   },
   {
+    name: 'min-request-timeout',
+    type: 'int',
+    default: 1800,
+    usage:
+      'An optional field indicating the minimum number of seconds a handler must keep a request open before timing it out. Currently only honored by the watch request handler, which picks a randomized value above this number as the connection timeout, to spread out load.',
+  },
+  {
     name: 'request-timeout',
     type: 'duration',
     default: '1m0s',

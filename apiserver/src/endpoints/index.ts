@@ -41,6 +41,8 @@ import { serveWatch, startRevision, type WatchSink } from './watch.js';
 export interface ResourceHandlerDeps {
   readonly store: Store;
   readonly log: Logger;
+  /** --min-request-timeout: watches without their own timeoutSeconds last 1 to 2 times this. */
+  readonly minRequestTimeoutMs?: number;
   /** Authorizes a second verb within one request (an apply that creates also needs `create`). */
   readonly authorize?: (info: RequestInfo, user: UserInfo) => Promise<StatusError | undefined>;
   /** The create-only review APIs (TokenReview, SubjectAccessReview, …). */
@@ -68,7 +70,22 @@ export interface ResourceHandlerDeps {
   readonly now?: () => Date;
 }
 
-const DEFAULT_WATCH_TIMEOUT_MS = 30 * 60_000;
+/** --min-request-timeout's default, 1800 s. */
+export const DEFAULT_MIN_REQUEST_TIMEOUT_MS = 30 * 60_000;
+
+/**
+ * A watch's lifetime, as upstream's ListResource picks it: its own `timeoutSeconds` when positive,
+ * else a random time between --min-request-timeout and twice that (so a restarted apiserver's
+ * watches do not all come back at once); 0 when both are 0 (no timeout).
+ */
+export function watchTimeoutMs(
+  timeoutSeconds: number | undefined,
+  minRequestTimeoutMs = DEFAULT_MIN_REQUEST_TIMEOUT_MS,
+  random = Math.random,
+): number {
+  if (timeoutSeconds !== undefined && timeoutSeconds > 0) return timeoutSeconds * 1000;
+  return minRequestTimeoutMs > 0 ? Math.round(minRequestTimeoutMs * (random() + 1)) : 0;
+}
 
 export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRequestContext) => Promise<void> {
   const now = deps.now ?? (() => new Date());
@@ -160,7 +177,7 @@ export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRe
           return send(c, 200, wantsTable(accept) ? table(c, list.items, query, now(), list) : list);
         }
         case 'watch':
-          return await watch(c, r, query, deps.log);
+          return await watch(c, r, query, deps.log, deps.minRequestTimeoutMs);
         case 'create': {
           if (c.def.namespaced)
             await admitNamespacedCreate(registries.namespaces, info.namespace, registries.namespaceLister);
@@ -279,7 +296,13 @@ function watchTableEncoder(c: ResourceRequestContext, query: URLSearchParams): (
   };
 }
 
-async function watch(c: ResourceRequestContext, r: VerbRequest, query: URLSearchParams, log: Logger): Promise<void> {
+async function watch(
+  c: ResourceRequestContext,
+  r: VerbRequest,
+  query: URLSearchParams,
+  log: Logger,
+  minRequestTimeoutMs?: number,
+): Promise<void> {
   const timeoutSeconds = intParam(query, 'timeoutSeconds');
   const req = {
     registry: r.registry,
@@ -287,7 +310,7 @@ async function watch(c: ResourceRequestContext, r: VerbRequest, query: URLSearch
     filter: parseFilter(r.registry.def.resource, query.get('labelSelector'), query.get('fieldSelector')),
     resourceVersion: query.get('resourceVersion') ?? '',
     allowBookmarks: boolParam(query, 'allowWatchBookmarks'),
-    timeoutMs: timeoutSeconds !== undefined ? timeoutSeconds * 1000 : DEFAULT_WATCH_TIMEOUT_MS,
+    timeoutMs: watchTimeoutMs(timeoutSeconds, minRequestTimeoutMs),
     shutdown: c.shutdownSignal,
     log,
     encode: wantsTable(String(c.request.headers.accept ?? '')) ? watchTableEncoder(c, query) : undefined,
@@ -358,7 +381,7 @@ export function createWatchSocketHandler(deps: ResourceHandlerDeps): (c: WatchSo
         filter: parseFilter(registry.def.resource, query.get('labelSelector'), query.get('fieldSelector')),
         resourceVersion: query.get('resourceVersion') ?? '',
         allowBookmarks: boolParam(query, 'allowWatchBookmarks'),
-        timeoutMs: timeoutSeconds !== undefined ? timeoutSeconds * 1000 : DEFAULT_WATCH_TIMEOUT_MS,
+        timeoutMs: watchTimeoutMs(timeoutSeconds, deps.minRequestTimeoutMs),
         shutdown: c.shutdownSignal,
         log: deps.log,
       };

@@ -84,8 +84,8 @@ export async function serveWatch(
       resolve();
     };
     const onAbort = () => finish();
-    const timer = setTimeout(() => finish(), req.timeoutMs);
-    timer.unref();
+    const timer = req.timeoutMs > 0 ? setTimeout(() => finish(), req.timeoutMs) : undefined;
+    timer?.unref();
 
     const onEvent = (e: StoreWatchEvent): void | Promise<void> => {
       if (done) return;

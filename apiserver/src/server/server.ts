@@ -634,6 +634,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     };
     const handler = createResourceHandler({
       evict,
+      minRequestTimeoutMs: config.minRequestTimeoutMs,
       store,
       registries: servingRegistries,
       log,
@@ -668,7 +669,12 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       f,
       handler,
       shutdown.signal,
-      createWatchSocketHandler({ store, registries: servingRegistries, log }),
+      createWatchSocketHandler({
+        store,
+        registries: servingRegistries,
+        log,
+        minRequestTimeoutMs: config.minRequestTimeoutMs,
+      }),
       kubelet,
       aggregator,
       config.apiCatalog,
