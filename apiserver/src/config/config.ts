@@ -164,6 +164,11 @@ export interface ApiServerConfig {
   readonly corsAllowedOrigins: readonly RegExp[];
   /** --strict-transport-security-directives joined for the header; absent: none. */
   readonly hsts?: string;
+  /** --enable-priority-and-fairness (not implemented: true limits nothing). */
+  readonly enablePriorityAndFairness: boolean;
+  /** --max-requests-inflight and --max-mutating-requests-inflight (0: that kind unlimited). */
+  readonly maxRequestsInflight: number;
+  readonly maxMutatingRequestsInflight: number;
   /** --min-request-timeout: a watch without its own timeoutSeconds lasts 1 to 2 times this (0: no end). */
   readonly minRequestTimeoutMs: number;
   /** --goaway-chance: the fraction of HTTP/2 requests whose connection is then closed with a GOAWAY. */
@@ -305,6 +310,23 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
       code: 'BAD_VALUE',
       flag: 'goaway-chance',
       message: 'can not be less than 0 or greater than 0.02',
+    });
+  }
+  const maxRequestsInflight = num(flags, 'max-requests-inflight');
+  const maxMutatingRequestsInflight = num(flags, 'max-mutating-requests-inflight');
+  for (const [flag, v] of [
+    ['max-requests-inflight', maxRequestsInflight],
+    ['max-mutating-requests-inflight', maxMutatingRequestsInflight],
+  ] as const) {
+    if (v < 0) problems.push({ code: 'BAD_VALUE', flag, message: 'can not be negative value' });
+  }
+  const enablePriorityAndFairness = flags['enable-priority-and-fairness'] !== false;
+  if (enablePriorityAndFairness && maxRequestsInflight + maxMutatingRequestsInflight <= 0) {
+    problems.push({
+      code: 'BAD_VALUE',
+      flag: 'max-requests-inflight',
+      message:
+        'with --max-mutating-requests-inflight must sum to a positive value when --enable-priority-and-fairness is true',
     });
   }
   const minRequestTimeout = num(flags, 'min-request-timeout');
@@ -450,6 +472,9 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     requestTimeoutMs,
     goawayChance,
     minRequestTimeoutMs: minRequestTimeout * 1000,
+    enablePriorityAndFairness,
+    maxRequestsInflight,
+    maxMutatingRequestsInflight,
     corsAllowedOrigins: Object.freeze(cors.filter((c): c is RegExp => c instanceof RegExp)),
     ...(!Array.isArray(hsts) && hsts.value ? { hsts: hsts.value } : {}),
     verbosity: num(flags, 'v'),

@@ -445,6 +445,27 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
       "To prevent HTTP/2 clients from getting stuck on a single apiserver, randomly close a connection (GOAWAY). The client's other in-flight requests won't be affected, and the client will reconnect, likely landing on a different apiserver after going through the load balancer again. This argument sets the fraction of requests that will be sent a GOAWAY. Clusters with single apiservers, or which don't use a load balancer, should NOT enable this. Min is 0 (off), Max is .02 (1/50 requests); .001 (1/1000) is a recommended starting point.",
   },
   {
+    name: 'enable-priority-and-fairness',
+    type: 'bool',
+    default: true,
+    usage:
+      'If true, replace the max-in-flight handler with an enhanced one that queues and dispatches with priority and fairness. mkube does not implement API Priority and Fairness: with true (the default, as upstream) requests are not limited; false applies --max-requests-inflight and --max-mutating-requests-inflight.',
+  },
+  {
+    name: 'max-requests-inflight',
+    type: 'int',
+    default: 400,
+    usage:
+      "This and --max-mutating-requests-inflight are summed to determine the server's total concurrency limit (which must be positive) if --enable-priority-and-fairness is true. Otherwise, this flag limits the maximum number of non-mutating requests in flight, or a zero value disables the limit completely.",
+  },
+  {
+    name: 'max-mutating-requests-inflight',
+    type: 'int',
+    default: 200,
+    usage:
+      "This and --max-requests-inflight are summed to determine the server's total concurrency limit (which must be positive) if --enable-priority-and-fairness is true. Otherwise, this flag limits the maximum number of mutating requests in flight, or a zero value disables the limit completely.",
+  },
+  {
     name: 'min-request-timeout',
     type: 'int',
     default: 1800,

@@ -48,6 +48,21 @@ function isDurationHonored(wantSeconds: number, gotSeconds: number): boolean {
 
 export class ApiServerMetrics {
   readonly registry = new Registry();
+  /** apiserver_current_inflight_requests, read from the max-in-flight limiter when it runs. */
+  inflightRequests(read: () => Readonly<Record<'readOnly' | 'mutating', number>>): void {
+    new Gauge({
+      name: 'apiserver_current_inflight_requests',
+      help: '[STABLE] Maximal number of currently used inflight request limit of this apiserver per request kind in last second.',
+      labelNames: ['request_kind'],
+      registers: [this.registry],
+      collect() {
+        const now = read();
+        this.set({ request_kind: 'readOnly' }, now.readOnly);
+        this.set({ request_kind: 'mutating' }, now.mutating);
+      },
+    });
+  }
+
   readonly #requests = new Counter({
     name: 'apiserver_request_total',
     help: '[STABLE] Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.',

@@ -30,6 +30,7 @@ import { fromFastifyError, MAX_REQUEST_BODY_BYTES, notFoundStatus, sendStatus } 
 import { registerProbabilisticGoaway } from './goaway.js';
 import { readUndeclaredBodies } from './h2body.js';
 import { registerHttpLog } from './httplog.js';
+import { type MaxInFlightLimiter, TOO_MANY_REQUESTS_TEXT } from './maxinflight.js';
 import { peerCertificates } from './peer.js';
 import { lazyRequestLogger } from './requestlog.js';
 import { sniSelection } from './sni.js';
@@ -48,6 +49,8 @@ function auditIdOf(header: string | string[] | undefined): string {
 }
 
 export interface AppDeps {
+  /** --max-requests-inflight and --max-mutating-requests-inflight (--enable-priority-and-fairness=false). */
+  readonly maxInFlight?: MaxInFlightLimiter;
   /** --goaway-chance (0: off). */
   readonly goawayChance?: number;
   /** -v, as /debug/flags/v changes it: at 3 and above a line per request (httplog). */
@@ -218,6 +221,18 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // Consumed by impersonation, as upstream clears them (only a request that impersonated has any).
     if (outcome.authenticatedUser)
       for (const h of Object.keys(request.headers)) if (h.startsWith('impersonate-')) delete request.headers[h];
+    if (deps.maxInFlight) {
+      const admitted = deps.maxInFlight.admit(outcome.info, outcome.user);
+      if (admitted === 'reject') {
+        return reply
+          .code(429)
+          .header('retry-after', '1')
+          .header('content-type', 'text/plain; charset=utf-8')
+          .header('x-content-type-options', 'nosniff')
+          .send(TOO_MANY_REQUESTS_TEXT);
+      }
+      if (admitted) reply.raw.once('close', admitted);
+    }
     request.mkube = { info: outcome.info, user: outcome.user };
     armRequestDeadline(request, reply, outcome.info, deps.requestTimeoutMs ?? 60_000);
   });

@@ -83,6 +83,7 @@ import { buildApp } from './app.js';
 import { type ServingCertificates, servingCertificates } from './certificates.js';
 import { authorize } from './chain.js';
 import { dynamicClientPair } from './clientpair.js';
+import { MaxInFlightLimiter } from './maxinflight.js';
 import { registerProfiling } from './profiling.js';
 import { registerResourceRoutes } from './resources.js';
 import { openStorage } from './storage.js';
@@ -399,9 +400,19 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       );
     }
     const verbosity = new Verbosity(log, config.verbosity);
+    let maxInFlight: MaxInFlightLimiter | undefined;
+    if (config.enablePriorityAndFairness) {
+      log.info(
+        'API Priority and Fairness is not implemented: requests are not limited; --enable-priority-and-fairness=false applies --max-requests-inflight and --max-mutating-requests-inflight',
+      );
+    } else if (config.maxRequestsInflight > 0 || config.maxMutatingRequestsInflight > 0) {
+      maxInFlight = new MaxInFlightLimiter(config.maxRequestsInflight, config.maxMutatingRequestsInflight);
+      metrics.inflightRequests(() => maxInFlight?.inflight ?? { readOnly: 0, mutating: 0 });
+    }
     const app = await buildApp({
       verbosity,
       goawayChance: config.goawayChance,
+      ...(maxInFlight ? { maxInFlight } : {}),
       auditor,
       requestTimeoutMs: config.requestTimeoutMs,
       corsAllowedOrigins: config.corsAllowedOrigins,

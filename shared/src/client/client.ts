@@ -37,6 +37,7 @@ import {
   type TransportStats,
 } from './transport.js';
 import type { ClientLogger, HttpMethod, KubeObject, Query, RequestOptions, ResourceRef } from './types.js';
+import type { UnaryResponse } from './unary.js';
 import { Watch } from './watch.js';
 
 export interface ClientOptions extends TlsCredentials {
@@ -490,6 +491,7 @@ export class KubeClient {
     const abort = new Abort(opts.signal, opts.timeoutMs ?? this.#opts.timeoutMs);
     try {
       const order = this.#order();
+      let waits = 0;
       for (let i = 0; ; i++) {
         const ep = order[i]!;
         const target = this.#target(ep, path, opts.query);
@@ -513,6 +515,15 @@ export class KubeClient {
             () => this.#reached(ep),
           );
           if (res.statusCode === 401 && provided) this.#provider?.unauthorized(provided);
+          // client-go's checkWait: a 429 (never processed), or a GET's 5xx, with a Retry-After in
+          // seconds is sent again after that long, ten times at most.
+          const wait = retryAfterMs(res, method);
+          if (wait !== undefined && waits < MAX_RETRY_AFTER_WAITS) {
+            waits++;
+            await sleep(wait, abort.ctl.signal);
+            i--;
+            continue;
+          }
           if (res.statusCode < 200 || res.statusCode >= 300) throw errorFromBody(res.statusCode, res.text);
           return await read(res.text, target.display);
         } catch (err) {
@@ -526,6 +537,34 @@ export class KubeClient {
       abort.dispose();
     }
   }
+}
+
+/** client-go's maxRetries for answers that ask the client to wait (Retry-After). */
+const MAX_RETRY_AFTER_WAITS = 10;
+
+/** How long a 429 (any verb) or a GET's 5xx asks to be waited for; undefined: not to be retried. */
+export function retryAfterMs(res: UnaryResponse, method: HttpMethod): number | undefined {
+  if (res.retryAfter === undefined) return undefined;
+  if (res.statusCode !== 429 && !(res.statusCode >= 500 && method === 'GET')) return undefined;
+  // Go's retryAfterSeconds: a whole number of seconds, and above 0.
+  if (!/^\d+$/.test(res.retryAfter.trim())) return undefined;
+  const secs = Number(res.retryAfter.trim());
+  return secs > 0 ? secs * 1000 : undefined;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 export function createClient(opts: ClientOptions): KubeClient {

@@ -5,7 +5,7 @@
 // SubjectAccessReview POST loop, 32 in flight). A controller-manager makes three requests per CSR
 // and a joining kubelet about ten, so this is most of their client cost.
 import type { H2Connection, H2Error, HeaderList } from '../h2/index.js';
-import type { UnaryResponse } from './unary.js';
+import { mayRetryAfter, type UnaryResponse } from './unary.js';
 import type { WatchBody } from './watch.js';
 
 export interface OutgoingRequest {
@@ -59,6 +59,7 @@ export function h2Unary(
       return;
     }
     let statusCode = 0;
+    let retryAfter: string | undefined;
     const chunks: Buffer[] = [];
     const onAbort = (): void => {
       stream.cancel();
@@ -71,6 +72,7 @@ export function h2Unary(
         const code = statusOf(headers);
         if (code < 200) return;
         statusCode = code;
+        if (mayRetryAfter(code)) for (const [k, v] of headers) if (k === 'retry-after') retryAfter = v;
         if (sent) sent.value = true;
         onResponse();
       },
@@ -83,10 +85,8 @@ export function h2Unary(
           reject(noResponse());
           return;
         }
-        resolve({
-          statusCode,
-          text: chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'),
-        });
+        const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+        resolve(retryAfter === undefined ? { statusCode, text } : { statusCode, text, retryAfter });
       },
       onError(err) {
         signal.removeEventListener('abort', onAbort);

@@ -6,7 +6,12 @@ import type { Dispatcher } from 'undici';
 export interface UnaryResponse {
   readonly statusCode: number;
   readonly text: string;
+  /** Retry-After, read only on a 429 or 5xx (the answers a client may wait and send again). */
+  readonly retryAfter?: string;
 }
+
+/** Whether a status may carry a Retry-After worth honouring (client-go's checkWait). */
+export const mayRetryAfter = (code: number): boolean => code === 429 || code >= 500;
 
 /**
  * Dispatches `opts` on `d`. `onResponse` runs when the status line arrives (before the body); the
@@ -23,6 +28,7 @@ export function dispatchUnary(
     let controller: Dispatcher.DispatchController | undefined;
     let reason: Error | undefined;
     let statusCode = 0;
+    let retryAfter: string | undefined;
     const chunks: Buffer[] = [];
     let settled = false;
     const settle = (err: unknown, value?: UnaryResponse): void => {
@@ -49,17 +55,22 @@ export function dispatchUnary(
           controller = c;
           if (reason !== undefined) c.abort(reason);
         },
-        onResponseStart(_c, code) {
+        onResponseStart(_c, code, headers) {
           // An interim answer (100 Continue) is not the answer: request() skips it the same way.
           if (code < 200) return;
           statusCode = code;
+          if (mayRetryAfter(code)) {
+            const h = headers['retry-after'];
+            retryAfter = Array.isArray(h) ? h[0] : h;
+          }
           onResponse();
         },
         onResponseData(_c, chunk) {
           chunks.push(chunk);
         },
         onResponseEnd() {
-          settle(undefined, { statusCode, text: Buffer.concat(chunks).toString('utf8') });
+          const text = Buffer.concat(chunks).toString('utf8');
+          settle(undefined, retryAfter === undefined ? { statusCode, text } : { statusCode, text, retryAfter });
         },
         onResponseError(_c, err) {
           settle(err);
