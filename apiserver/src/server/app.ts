@@ -1,16 +1,8 @@
 // The HTTPS server: fastify over HTTP/2 and HTTP/1.1 (ALPN), TLS 1.2+ (or --tls-min-version, with
 // --tls-cipher-suites), --tls-sni-cert-key certificates by server name, client certificates requested
 // but judged by the authenticators. Bodies are raw Buffers of any content type; every error is a Status.
-
 import { randomUUID } from 'node:crypto';
-import type {
-  Http2SecureServer,
-  Http2ServerRequest,
-  Http2ServerResponse,
-  ServerHttp2Session,
-  ServerHttp2Stream,
-} from 'node:http2';
-import type { TLSSocket } from 'node:tls';
+import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import fastifyWebsocket from '@fastify/websocket';
 import type { Authenticator, Authorizer, UserInfo } from '@mkube/shared/auth';
 import type { Verbosity } from '@mkube/shared/debugflags';
@@ -24,6 +16,7 @@ import type { RequestInfo } from '../request/requestinfo.js';
 import { auditRequest, auditRequestBody, auditResponseBody } from './audit.js';
 import { AuthenticationRecord } from './authncontext.js';
 import { requestInfoOf, runChain } from './chain.js';
+import { trackConnections } from './connections.js';
 import { corsHeaders } from './cors.js';
 import { armRequestDeadline } from './deadline.js';
 import { fromFastifyError, MAX_REQUEST_BODY_BYTES, notFoundStatus, sendStatus } from './errors.js';
@@ -143,32 +136,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     server.emit('request', req, res);
   });
 
-  // Each HTTP/2 session with its open streams, so a shutdown can end the idle ones.
-  const sessions = new Map<ServerHttp2Session, number>();
-  let goingAway = false;
-  const endIfIdle = (s: ServerHttp2Session) => {
-    if (goingAway && sessions.get(s) === 0 && !s.destroyed) s.destroy();
-  };
-  server.on('session', (s: ServerHttp2Session) => {
-    sessions.set(s, 0);
-    s.once('close', () => sessions.delete(s));
-  });
-  server.on('stream', (stream: ServerHttp2Stream) => {
-    const s = stream.session as ServerHttp2Session | undefined;
-    if (!s || !sessions.has(s)) return;
-    sessions.set(s, (sessions.get(s) ?? 0) + 1);
-    stream.once('close', () => {
-      const n = sessions.get(s);
-      if (n === undefined) return;
-      sessions.set(s, n - 1);
-      endIfIdle(s);
-    });
-  });
-  const sockets = new Set<TLSSocket>();
-  (app.server as unknown as Http2SecureServer).on('secureConnection', (s: TLSSocket) => {
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
-  });
+  const connections = trackConnections(server);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -267,18 +235,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   }
   return {
     fastify: app,
-    goAwayAll() {
-      // goaway() and not close(): see goaway.ts.
-      goingAway = true;
-      for (const s of sessions.keys()) if (!s.closed && !s.destroyed) s.goaway();
-      // Node would keep a session whose client has closed its end half open (CLOSE-WAIT) until
-      // the drain timeout: one with no stream left ends now, the others when their last does.
-      for (const s of [...sessions.keys()]) endIfIdle(s);
-      (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-    },
-    destroyConnections() {
-      for (const s of sockets) s.destroy();
-    },
+    goAwayAll: () => connections.goAwayAll(),
+    destroyConnections: () => connections.destroyAll(),
     updateTLS(serving, clientCAPem) {
       server.setSecureContext({
         cert: serving.certPem,
