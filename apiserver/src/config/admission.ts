@@ -34,6 +34,7 @@ import {
   type PodSecurityConfig,
   parsePodSecurityConfiguration,
 } from '../admission/plugins/podsecurity/config.js';
+import { isRecord } from '../util/json.js';
 import { type ConfigProblem, readFlagFile } from './errors.js';
 
 export const ADMISSION_CONFIG_FLAG = 'admission-control-config-file';
@@ -89,8 +90,6 @@ function webhookKubeconfig(raw: unknown, flag: string, problems: ConfigProblem[]
   }
   return cfg;
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 function parse(flag: string, file: string, text: string, problems: ConfigProblem[]): unknown {
   try {

@@ -289,14 +289,14 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
       });
     }
   }
-  const compactionIntervalMs = num(flags, 'etcd-compaction-interval');
-  if (compactionIntervalMs < 0) {
-    problems.push({ code: 'BAD_VALUE', flag: 'etcd-compaction-interval', message: 'can not be negative' });
-  }
-  const eventTTLMs = num(flags, 'event-ttl');
-  if (eventTTLMs < 0) {
-    problems.push({ code: 'BAD_VALUE', flag: 'event-ttl', message: 'can not be negative' });
-  }
+  /** A number flag that may not be below 0: its value, and a problem when it is. */
+  const nonNegative = (name: string, message = 'can not be negative'): number => {
+    const v = num(flags, name);
+    if (v < 0) problems.push({ code: 'BAD_VALUE', flag: name, message });
+    return v;
+  };
+  const compactionIntervalMs = nonNegative('etcd-compaction-interval');
+  const eventTTLMs = nonNegative('event-ttl');
   const cors = corsPatterns((flags['cors-allowed-origins'] as string[] | undefined) ?? []);
   for (const c of cors)
     if (typeof c === 'string') problems.push({ code: 'BAD_VALUE', flag: 'cors-allowed-origins', message: c });
@@ -312,14 +312,9 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
       message: 'can not be less than 0 or greater than 0.02',
     });
   }
-  const maxRequestsInflight = num(flags, 'max-requests-inflight');
-  const maxMutatingRequestsInflight = num(flags, 'max-mutating-requests-inflight');
-  for (const [flag, v] of [
-    ['max-requests-inflight', maxRequestsInflight],
-    ['max-mutating-requests-inflight', maxMutatingRequestsInflight],
-  ] as const) {
-    if (v < 0) problems.push({ code: 'BAD_VALUE', flag, message: 'can not be negative value' });
-  }
+  // Upstream's own wording for these two.
+  const maxRequestsInflight = nonNegative('max-requests-inflight', 'can not be negative value');
+  const maxMutatingRequestsInflight = nonNegative('max-mutating-requests-inflight', 'can not be negative value');
   const enablePriorityAndFairness = flags['enable-priority-and-fairness'] !== false;
   if (enablePriorityAndFairness && maxRequestsInflight + maxMutatingRequestsInflight <= 0) {
     problems.push({
@@ -329,18 +324,9 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
         'with --max-mutating-requests-inflight must sum to a positive value when --enable-priority-and-fairness is true',
     });
   }
-  const minRequestTimeout = num(flags, 'min-request-timeout');
-  if (minRequestTimeout < 0) {
-    problems.push({ code: 'BAD_VALUE', flag: 'min-request-timeout', message: 'can not be negative' });
-  }
-  const requestTimeoutMs = num(flags, 'request-timeout');
-  if (requestTimeoutMs < 0) {
-    problems.push({ code: 'BAD_VALUE', flag: 'request-timeout', message: 'can not be negative' });
-  }
-  const shutdownDelayMs = num(flags, 'shutdown-delay-duration');
-  if (shutdownDelayMs < 0) {
-    problems.push({ code: 'BAD_VALUE', flag: 'shutdown-delay-duration', message: 'can not be negative' });
-  }
+  const minRequestTimeout = nonNegative('min-request-timeout');
+  const requestTimeoutMs = nonNegative('request-timeout');
+  const shutdownDelayMs = nonNegative('shutdown-delay-duration');
 
   const certFile = str(flags, 'tls-cert-file');
   const keyFile = str(flags, 'tls-private-key-file');

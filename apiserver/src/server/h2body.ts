@@ -3,6 +3,7 @@
 // server reads it all the same. kubectl's `replace --raw` and `create --raw` send exactly that, so
 // without this their PUT reached /debug/flags/v and the node proxy empty.
 import { newRequestEntityTooLarge } from '@mkube/shared/apierrors';
+import { readBody } from '@mkube/shared/net';
 import type { FastifyInstance } from 'fastify';
 import { MAX_REQUEST_BODY_BYTES, sendStatus } from './errors.js';
 
@@ -13,16 +14,11 @@ export function readUndeclaredBodies(app: FastifyInstance): void {
     if (request.body !== undefined || !BODY_METHODS.has(request.method)) return;
     const raw = request.raw;
     if (raw.httpVersionMajor !== 2 || raw.readableEnded) return;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of raw as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > MAX_REQUEST_BODY_BYTES) {
-        sendStatus(reply, newRequestEntityTooLarge(`limit is ${MAX_REQUEST_BODY_BYTES}`).toStatus());
-        return reply;
-      }
-      chunks.push(chunk);
+    const body = await readBody(raw as AsyncIterable<Buffer>, MAX_REQUEST_BODY_BYTES);
+    if (!body) {
+      sendStatus(reply, newRequestEntityTooLarge(`limit is ${MAX_REQUEST_BODY_BYTES}`).toStatus());
+      return reply;
     }
-    if (size > 0) request.body = Buffer.concat(chunks);
+    if (body.length > 0) request.body = body;
   });
 }

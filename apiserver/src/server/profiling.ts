@@ -4,6 +4,7 @@
 // cluster admins only by default; /debug/flags/v is verb "put").
 
 import {
+  ANY_METHOD,
   DEBUG_FLAG_V_PATH,
   DEBUG_FLAGS_PATH,
   debugFlagsIndex,
@@ -13,8 +14,6 @@ import {
 } from '@mkube/shared/debugflags';
 import { PPROF_PATH, type Profiler } from '@mkube/shared/pprof';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-
-const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 export function registerProfiling(
   f: FastifyInstance,
@@ -33,7 +32,7 @@ export function registerProfiling(
 
   const send = (reply: FastifyReply, r: PlainTextResponse) => reply.code(r.code).headers(r.headers).send(r.body);
   f.route({
-    method: [...ALL_METHODS],
+    method: ANY_METHOD,
     url: DEBUG_FLAG_V_PATH,
     handler: async (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
@@ -41,6 +40,6 @@ export function registerProfiling(
     },
   });
   const index = async (_request: FastifyRequest, reply: FastifyReply) => send(reply, debugFlagsIndex());
-  f.route({ method: [...ALL_METHODS], url: DEBUG_FLAGS_PATH, handler: index });
-  f.route({ method: [...ALL_METHODS], url: `${DEBUG_FLAGS_PATH}/*`, handler: index });
+  f.route({ method: ANY_METHOD, url: DEBUG_FLAGS_PATH, handler: index });
+  f.route({ method: ANY_METHOD, url: `${DEBUG_FLAGS_PATH}/*`, handler: index });
 }

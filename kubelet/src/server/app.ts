@@ -16,9 +16,9 @@ import {
 } from '@mkube/shared/auth';
 import { execPluginMetricsText } from '@mkube/shared/client';
 import {
+  ANY_METHOD,
   DEBUG_FLAG_V_PATH,
   MAX_FLAG_BODY_BYTES,
-  readFlagBody,
   serveDebugFlagV,
   type Verbosity,
 } from '@mkube/shared/debugflags';
@@ -301,12 +301,11 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
         done(null, body),
       );
       flags.route({
-        method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+        method: ANY_METHOD,
         url: DEBUG_FLAG_V_PATH,
         handler: async (req, reply) => {
-          // A body sent with neither Content-Type nor Content-Length over HTTP/2 reaches here unread.
-          const body = typeof req.body === 'string' ? req.body : await readFlagBody(req.raw);
-          const r = typeof body === 'string' ? serveDebugFlagV(req.method, body, verbosity) : body;
+          // HTTP/1.1 only here: a body without Content-Length or Transfer-Encoding is no body.
+          const r = serveDebugFlagV(req.method, typeof req.body === 'string' ? req.body : '', verbosity);
           return reply.code(r.code).headers(r.headers).send(r.body);
         },
       });

@@ -23,6 +23,7 @@
 // (resourceVersions are etcd's, shared by all the apiservers; a 410 still means relist).
 // With a single server none of this runs: same requests, same errors.
 import { StatusError } from '../apierrors/index.js';
+import { sleep } from './backoff.js';
 import type { CredentialProvider, ProvidedCredentials } from './credentials.js';
 import { ClientError, toClientError } from './errors.js';
 import type { Sent } from './h2exchange.js';
@@ -520,7 +521,7 @@ export class KubeClient {
           const wait = retryAfterMs(res, method);
           if (wait !== undefined && waits < MAX_RETRY_AFTER_WAITS) {
             waits++;
-            await sleep(wait, abort.ctl.signal);
+            if (!(await sleep(wait, abort.ctl.signal))) throw abort.ctl.signal.reason;
             i--;
             continue;
           }
@@ -550,21 +551,6 @@ export function retryAfterMs(res: UnaryResponse, method: HttpMethod): number | u
   if (!/^\d+$/.test(res.retryAfter.trim())) return undefined;
   const secs = Number(res.retryAfter.trim());
   return secs > 0 ? secs * 1000 : undefined;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 export function createClient(opts: ClientOptions): KubeClient {

@@ -5,8 +5,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../log/index.js';
 import { levelForVerbosity } from '../log/index.js';
+import { readBody } from '../net/index.js';
 
 export const DEBUG_FLAGS_PATH = '/debug/flags';
+/** Every method a ServeMux handler is reached by: the flag handlers answer each themselves. */
+export const ANY_METHOD = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 export const DEBUG_FLAG_V_PATH = '/debug/flags/v';
 
 export interface PlainTextResponse {
@@ -79,21 +82,15 @@ export const MAX_FLAG_BODY_BYTES = 64 * 1024;
 
 /** The request body as text, or the 400 upstream answers when it cannot be read. */
 export async function readFlagBody(req: IncomingMessage): Promise<string | PlainTextResponse> {
-  const chunks: Buffer[] = [];
-  let size = 0;
+  let body: Buffer | undefined;
   try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > MAX_FLAG_BODY_BYTES) {
-        req.resume();
-        return plainText(400, 'error reading request body: http: request body too large');
-      }
-      chunks.push(chunk);
-    }
+    body = await readBody(req as AsyncIterable<Buffer>, MAX_FLAG_BODY_BYTES);
   } catch (e) {
     return plainText(400, `error reading request body: ${(e as Error).message}`);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  if (body) return body.toString('utf8');
+  req.resume();
+  return plainText(400, 'error reading request body: http: request body too large');
 }
 
 /** DebugFlags.Index: the HTML page that /debug/flags and anything else under it answer. */

@@ -9,6 +9,7 @@
 //     burst: 100
 //     cacheSize: 2000        # the most recently used keys with a bucket each (4096 when absent)
 import { type FieldError, fieldErrors, formatFieldErrors } from '@mkube/shared/apierrors';
+import { isRecord } from '../../../util/json.js';
 
 export const EVENT_RATE_LIMIT_API_VERSION = 'eventratelimit.admission.k8s.io/v1alpha1';
 export const LIMIT_TYPES = ['Server', 'Namespace', 'User', 'SourceAndObject'] as const;
@@ -28,7 +29,6 @@ export interface EventRateLimitConfig {
   readonly limits: readonly EventRateLimit[];
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const int = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) ? v : 0);
 
 /**

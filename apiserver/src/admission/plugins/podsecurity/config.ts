@@ -3,6 +3,7 @@
 // the PodSecurity entry of an AdmissionConfiguration (--admission-control-config-file). Without
 // one, every mode is privileged:latest and nothing is exempt, as upstream's defaults.
 import { type FieldError, formatFieldErrors } from '@mkube/shared/apierrors';
+import { isRecord } from '../../../util/json.js';
 import { type LevelVersion, type Policy, PRIVILEGED_POLICY, parseLevel, parseVersion } from './api.js';
 
 export const POD_SECURITY_CONFIG_GROUP = 'pod-security.admission.config.k8s.io';
@@ -23,8 +24,6 @@ export const DEFAULT_POD_SECURITY_CONFIG: PodSecurityConfig = {
   defaults: PRIVILEGED_POLICY,
   exemptions: { usernames: [], runtimeClasses: [], namespaces: [] },
 };
-
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * Parses and validates a PodSecurityConfiguration object (as decoded from YAML or JSON); throws an
