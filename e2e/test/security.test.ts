@@ -3,6 +3,7 @@
 // the exact denial — HTTP code, Status reason and message, TLS failure — and that nothing changed.
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server } from 'node:https';
@@ -99,6 +100,41 @@ describe('security regression suite', () => {
     writeFileSync(`${base}.crt`, cert.pem);
     writeFileSync(`${base}.key`, encodePrivateKeyPem(key), { mode: 0o600 });
     return { cert: `${base}.crt`, key: `${base}.key` };
+  };
+  /**
+   * An X.509 v1 client certificate (no extensions, so no key identifiers) whose issuer is the cluster
+   * CA's name but whose signature is another key's: OpenSSL gets as far as checking that signature.
+   */
+  const foreignV1 = (cn: string, orgs: string[] = []): Credential => {
+    const dir = mkdtempSync(join(work, 'v1-'));
+    const caName = `/${new X509Certificate(c.caPem).subject.split('\n').join('/')}`;
+    const openssl = (args: string[]) => {
+      const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+      assert.equal(r.status, 0, r.stderr);
+    };
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+    openssl(['req', '-x509', ...ec, '-subj', caName, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1']);
+    const subject = `/CN=${cn}${orgs.map((o) => `/O=${o}`).join('')}`;
+    openssl(['req', '-new', ...ec, '-subj', subject, '-keyout', 'v1.key', '-out', 'v1.csr']);
+    openssl([
+      'x509',
+      '-req',
+      '-in',
+      'v1.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-set_serial',
+      '7',
+      '-days',
+      '1',
+      '-out',
+      'v1.crt',
+    ]);
+    const cert = join(dir, 'v1.crt');
+    assert.equal(new X509Certificate(readFileSync(cert)).issuer, new X509Certificate(c.caPem).subject);
+    return { cert, key: join(dir, 'v1.key') };
   };
   const tokenSecret = (id: string, secret: string, data: Record<string, string>, ns = 'kube-system') => ({
     apiVersion: 'v1',
@@ -201,6 +237,52 @@ describe('security regression suite', () => {
       401,
       'Unauthorized',
     );
+  });
+  it("A11 an X.509 v1 client certificate in the cluster CA's name, signed by another key: 401 over HTTP/1.1 and HTTP/2, not a reset", async () => {
+    const cred = foreignV1('kubernetes-admin', ['system:masters']);
+    const caFile = join(work, 'cluster-ca.crt');
+    writeFileSync(caFile, c.caPem);
+    for (const proto of ['--http1.1', '--http2']) {
+      const r = await run('curl', [
+        '-sS',
+        proto,
+        '--cacert',
+        caFile,
+        '--cert',
+        cred.cert!,
+        '--key',
+        cred.key!,
+        '-w',
+        '\n%{http_code} %{http_version}',
+        `${c.server}/api/v1/secrets`,
+      ]);
+      assert.equal(r.status, 0, `${proto}: curl exit ${r.status}: ${r.stderr}`);
+      const [body, tail] = [
+        r.stdout.slice(0, r.stdout.lastIndexOf('\n')),
+        r.stdout.slice(r.stdout.lastIndexOf('\n') + 1),
+      ];
+      assert.equal(tail, `401 ${proto === '--http2' ? '2' : '1.1'}`, body);
+      assert.equal((JSON.parse(body) as { reason: string }).reason, 'Unauthorized');
+    }
+    // kubectl (Go's TLS and HTTP/2) gets the same answer.
+    const k = spawnSync(
+      'kubectl',
+      [
+        '--server',
+        c.server,
+        '--certificate-authority',
+        caFile,
+        '--client-certificate',
+        cred.cert!,
+        '--client-key',
+        cred.key!,
+        'get',
+        'secrets',
+      ],
+      { encoding: 'utf8', timeout: 30_000, env: { ...process.env, HOME: work, KUBECONFIG: '/dev/null' } },
+    );
+    assert.equal(k.status, 1);
+    assert.match(k.stderr, /You must be logged in to the server/);
   });
   it('A3 an expired client certificate from the cluster CA is 401', async () => {
     const cred = await c.issue('expired-admin', ['kubeadm:cluster-admins'], {
@@ -1062,6 +1144,26 @@ describe('security regression suite', () => {
       const ok = await httpsRequest(kubeletUrl(node1, '/debug/flags/v'), { ...admin, caPem: c.caPem }, 'PUT', '0');
       assert.equal(ok.status, 200);
       assert.equal((await kreq(admin, '/checkpoint/default/nope/main', 'POST')).status, 404);
+    });
+    it("K10 an X.509 v1 certificate in the cluster CA's name, signed by another key: 401, not a reset", async () => {
+      const cred = foreignV1('kube-apiserver-kubelet-client', ['kubeadm:cluster-admins']);
+      const caFile = join(work, 'cluster-ca.crt');
+      writeFileSync(caFile, c.caPem);
+      // curl sends its request right behind the handshake, where a reset would show.
+      const r = await run('curl', [
+        '-sS',
+        '--cacert',
+        caFile,
+        '--cert',
+        cred.cert!,
+        '--key',
+        cred.key!,
+        '-w',
+        '\n%{http_code}',
+        kubeletUrl(node1, '/pods'),
+      ]);
+      assert.equal(r.status, 0, `curl exit ${r.status}: ${r.stderr}`);
+      assert.equal(r.stdout, 'Unauthorized\n401');
     });
     it('K6 the kubelet serves no read-only port (10255)', async () => {
       const r = await new Promise<string>((resolve) => {

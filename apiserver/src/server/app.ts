@@ -7,7 +7,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import type { Authenticator, Authorizer, UserInfo } from '@mkube/shared/auth';
 import type { Verbosity } from '@mkube/shared/debugflags';
 import type { Logger } from '@mkube/shared/log';
-import { serverTLSOptions } from '@mkube/shared/tls';
+import { keepUnverifiedPeersReadable, serverTLSOptions } from '@mkube/shared/tls';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { type Auditor, noteSwitchingProtocols } from '../audit/index.js';
 import type { ServingConfig } from '../config/config.js';
@@ -130,6 +130,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // an oversized one is answered (authentication first, then 413) without being sent at all.
   const server = app.server as unknown as Http2SecureServer;
   sni.install(server);
+  keepUnverifiedPeersReadable(server);
   server.on('checkContinue', (req: Http2ServerRequest, res: Http2ServerResponse) => {
     const length = Number(req.headers['content-length'] ?? Number.NaN);
     if (!(length > MAX_REQUEST_BODY_BYTES)) res.writeContinue();

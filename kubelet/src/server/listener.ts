@@ -8,7 +8,12 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Logger } from '@mkube/shared/log';
 import { listenBacklog } from '@mkube/shared/net';
-import { DEFAULT_MIN_VERSION, serverTLSOptions, type TLSServingOptions } from '@mkube/shared/tls';
+import {
+  DEFAULT_MIN_VERSION,
+  keepUnverifiedPeersReadable,
+  serverTLSOptions,
+  type TLSServingOptions,
+} from '@mkube/shared/tls';
 
 const DEFAULT_TLS: TLSServingOptions = {
   minVersion: DEFAULT_MIN_VERSION,
@@ -44,6 +49,7 @@ export class KubeletListener {
       ...serverTLSOptions(tls),
       ...(clientCAPem ? { ca: clientCAPem } : {}),
     });
+    keepUnverifiedPeersReadable(this.https);
     this.https.on('tlsClientError', (err, sock) =>
       this.log.debug({ remote: sock.remoteAddress, err: err.message }, 'TLS handshake error'),
     );

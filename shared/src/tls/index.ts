@@ -21,6 +21,7 @@ export {
   tlsVersion,
   tlsVersionName,
 } from './options.js';
+export { keepUnverifiedPeersReadable } from './peererrors.js';
 export {
   certificateNames,
   loadSNICertificates,
