@@ -107,7 +107,8 @@ describe('kubelet debugging handlers', { timeout: 120_000 }, () => {
       const r = await curlKubelet(off, path, as(admin, method));
       assert.deepEqual([r.status, r.body], [405, 'Debug endpoints are disabled.\n'], path);
     }
-    assert.equal((await curlKubelet(off, '/configz', as(admin))).status, 404);
+    const notInstalled = await curlKubelet(off, '/configz', as(admin));
+    assert.deepEqual([notInstalled.status, notInstalled.body], [404, '404 page not found\n']);
     assert.equal((await curlKubelet(off, '/debug/flags/v', { ...as(admin, 'PUT'), data: '4' })).status, 404);
     // What is not a debugging handler is served as before.
     assert.equal((await curlKubelet(off, '/pods', as(admin))).status, 200);
@@ -119,6 +120,43 @@ describe('kubelet debugging handlers', { timeout: 120_000 }, () => {
     const logs = await kubectl(c.fx, ['get', '--raw', '/api/v1/nodes/node-debug-off/proxy/logs/']);
     assert.notEqual(logs.status, 0);
     assert.match(logs.err, /\(MethodNotAllowed\)/);
+  });
+
+  it("answers what it has no route for as upstream's ServeMux and go-restful do", async () => {
+    const ask = async (k: TestKubelet, path: string, who?: { crt: string; key: string }, method?: string) => {
+      const r = await curlKubelet(k, path, who ? as(who, method) : { caCrt: c.fx.pki.caCrt, method });
+      return `${r.status} ${r.body}`;
+    };
+    // A path no pattern owns: Go's NotFound, before authentication.
+    assert.equal(await ask(on, '/nope'), '404 404 page not found\n');
+    assert.equal(await ask(on, '/metrics/nope'), '404 404 page not found\n');
+    assert.equal(await ask(off, '/configz'), '404 404 page not found\n');
+    assert.equal(await ask(partly, '/checkpoint/default/p/c', undefined, 'POST'), '404 404 page not found\n');
+    // A WebService's path: the filter first (401, 403), then 405 with Allow or go-restful's 404.
+    assert.equal(await ask(on, '/pods', undefined, 'POST'), '401 Unauthorized');
+    assert.match(
+      await ask(on, '/pods', otherNode, 'POST'),
+      /^403 Forbidden \(user=system:node:node-other, verb=create/,
+    );
+    assert.equal(await ask(on, '/pods', admin, 'POST'), '405 405: Method Not Allowed');
+    assert.equal(await ask(on, '/pods/extra', admin), '404 404: Page Not Found');
+    assert.equal(await ask(on, '/stats/summary', admin, 'DELETE'), '405 405: Method Not Allowed');
+    assert.equal(await ask(on, '/run/default/p/c', admin), '405 405: Method Not Allowed');
+    const allow = async (path: string, method: string) => {
+      const r = await promisify(execFile)('curl', [
+        ...['-sS', '-o', '/dev/null', '-D', '-', '-X', method, '--cacert', c.fx.pki.caCrt],
+        ...['--cert', admin.crt, '--key', admin.key, `${on.url}${path}`],
+      ]);
+      return /^allow: (.*)\r$/im.exec(r.stdout)?.[1];
+    };
+    assert.equal(await allow('/exec/default/p/c', 'PUT'), 'GET, POST');
+    assert.equal(await allow('/containerLogs/default/p/c', 'POST'), 'GET');
+    assert.equal(await allow('/checkpoint/default/p/c', 'GET'), 'POST');
+    // A plain handler answers every method (verb create for POST: the admin may).
+    assert.equal(await ask(on, '/healthz', admin, 'POST'), '200 ok');
+    assert.equal(await ask(on, '/healthz/ping', admin), '200 ok');
+    assert.match(await ask(on, '/metrics', admin, 'POST'), /^200 # HELP /);
+    assert.match(await ask(on, '/configz', admin, 'DELETE'), /^200 \{"kubeletconfig"/);
   });
 
   it('enableProfilingHandler and enableSystemLogHandler false: their paths alone are off', async () => {

@@ -33,11 +33,12 @@ import { cpuAndMemoryStats, pidOf } from '../stats/provider.js';
 import { renderResourceMetrics } from '../stats/resourcemetrics.js';
 import { kubeletAttributes, subresourcesFor } from './auth.js';
 import { registerCheckpoint } from './checkpoint.js';
-import { ALL_DEBUGGING_HANDLERS, type DebuggingHandlers, disabledDebugHandler } from './debugging.js';
+import { ALL_DEBUGGING_HANDLERS, type DebuggingHandlers } from './debugging.js';
 import { EXEC_PROTOCOLS, execParams, failureStatus, runAttach, runExec } from './exec.js';
 import { closeWhenIdle, DEFAULT_STREAMING_IDLE_TIMEOUT_MS } from './idle.js';
 import type { KubeletListener } from './listener.js';
 import { type MetricsSource, renderMetrics } from './metrics.js';
+import { allowedMethods, HEALTHZ_CHECKS, kubeletMuxEntries, muxOwner, type RouteRecord } from './mux.js';
 import { PORT_FORWARD_PROTOCOL, parsePort, runPortForward } from './portforward.js';
 import type { ProbeMetrics } from './probemetrics.js';
 
@@ -82,6 +83,15 @@ function intParam(q: Q, k: string): number | undefined {
   return Number(v);
 }
 
+/** Go's http.NotFound, as ServeMux answers a path no pattern owns. */
+function goNotFound(reply: FastifyReply): FastifyReply {
+  return reply
+    .code(404)
+    .header('x-content-type-options', 'nosniff')
+    .type('text/plain; charset=utf-8')
+    .send('404 page not found\n');
+}
+
 export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     serverFactory: (handler) => {
@@ -91,16 +101,27 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
     loggerInstance: d.log.child({ component: 'server' }),
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2000 },
+    // A go-restful GET route does not answer HEAD (405); the plain handlers list HEAD themselves.
+    exposeHeadRoutes: false,
   }) as unknown as FastifyInstance;
   app.decorateRequest('kubeletUser', null);
   const debugging = d.debugging ?? ALL_DEBUGGING_HANDLERS;
+  const mux = kubeletMuxEntries(debugging, debugging.enabled && d.containerCheckpoint === true);
+  const routes: RouteRecord[] = [];
+  app.addHook('onRoute', (r) => {
+    routes.push({ methods: [r.method].flat(), url: r.url });
+  });
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    // A path no pattern owns never reaches the Container's filters: Go's NotFound, unauthenticated.
+    const owner = muxOwner(mux, path);
+    if (!owner) return goNotFound(reply);
     let user: UserInfo | null;
     try {
       user = await d.authenticator.authenticate({
         method: request.method,
-        path: request.url.split('?')[0] ?? '/',
+        path,
         headers: request.headers,
         peerCertificates: peerCertificatesOf(request.raw),
       });
@@ -109,7 +130,6 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
       user = null;
     }
     if (!user) return reply.code(401).type('text/plain; charset=utf-8').send('Unauthorized');
-    const path = request.url.split('?')[0] ?? '/';
     let last = kubeletAttributes(user, request.method, path, d.nodeName, 'proxy');
     try {
       for (const sub of subresourcesFor(path)) {
@@ -117,8 +137,9 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
         const r = await d.authorizer.authorize(last);
         if (r.decision === 'Allow') {
           request.kubeletUser = user;
-          const off = disabledDebugHandler(path, debugging);
-          if (off) return reply.code(off.code).type('text/plain; charset=utf-8').send(`${off.message}\n`);
+          // A switched-off debugging handler (http.Error: its text and a newline).
+          if (typeof owner.kind === 'object')
+            return reply.code(405).type('text/plain; charset=utf-8').send(`${owner.kind.disabled}\n`);
           return;
         }
       }
@@ -137,6 +158,19 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
       .send(
         `Forbidden (user=${user.username}, verb=${last.verb}, resource=${last.resource}, subresource=${last.subresource})`,
       );
+  });
+
+  // Authorized, and no route: what go-restful's router or ServeMux answers for the path's owner.
+  app.setNotFoundHandler(async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    if (muxOwner(mux, path)?.kind !== 'webservice') return goNotFound(reply);
+    const allow = allowedMethods(routes, path);
+    if (allow.length === 0) return reply.code(404).type('text/plain; charset=utf-8').send('404: Page Not Found');
+    return reply
+      .code(405)
+      .header('allow', allow.join(', '))
+      .type('text/plain; charset=utf-8')
+      .send('405: Method Not Allowed');
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number }, _request, reply) => {
@@ -160,9 +194,16 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
     (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
   );
 
-  app.get('/healthz', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('ok'));
+  // Plain http.Handlers on upstream's ServeMux answer every method, whatever the body; registered
+  // together below, in a scope that leaves bodies unread.
+  const plainHandlers: [string, (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>][] = [];
+  const plain = (url: string, handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
+    plainHandlers.push([url, handler]);
+  const ok = async (_req: FastifyRequest, reply: FastifyReply) => reply.type('text/plain; charset=utf-8').send('ok');
+  plain('/healthz', ok);
+  for (const check of HEALTHZ_CHECKS) plain(`/healthz/${check}`, ok);
   app.get('/pods', async () => ({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: d.runtime.pods() }));
-  app.get('/configz', async () => ({ kubeletconfig: d.configz() }));
+  if (debugging.enabled) plain('/configz', async () => ({ kubeletconfig: d.configz() }));
   // The runtime's view: each pod with a running container, by name, namespace, uid and containers.
   app.get('/runningpods', async () => ({
     kind: 'PodList',
@@ -210,7 +251,7 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
   };
   app.post('/run/:ns/:pod/:container', run);
   app.post('/run/:ns/:pod/:uid/:container', run);
-  app.get('/metrics', async (_req, reply) =>
+  plain('/metrics', async (_req, reply) =>
     reply
       .type('text/plain; version=0.0.4; charset=utf-8')
       .send(`${renderMetrics(d.nodeName, d.metrics)}${execPluginMetricsText()}`),
@@ -235,7 +276,7 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
       })),
     };
   });
-  app.get('/metrics/resource', async (req, reply) => {
+  plain('/metrics/resource', async (req, reply) => {
     let stats: ReturnType<typeof statsNow> | undefined;
     try {
       stats = statsNow();
@@ -245,11 +286,11 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(renderResourceMetrics(stats));
   });
 
-  app.get('/metrics/probes', async (_req, reply) =>
+  plain('/metrics/probes', async (_req, reply) =>
     reply.type('text/plain; version=0.0.4; charset=utf-8').send(d.probeMetrics?.render() ?? ''),
   );
 
-  app.get('/metrics/cadvisor', async (_req, reply) => {
+  plain('/metrics/cadvisor', async (_req, reply) => {
     const pods = d.runtime.pods();
     const running = new Map<string, { pid?: number; image: string }>();
     for (const p of pods)
@@ -313,6 +354,12 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
   }
 
   if (debugging.enabled && d.containerCheckpoint) registerCheckpoint(app, d.runtime);
+
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+    for (const [url, handler] of plainHandlers) scope.route({ method: ANY_METHOD, url, handler });
+  });
 
   app.get('/containerLogs/:ns/:pod/:container', async (req, reply) => {
     const { ns, pod, container } = req.params as { ns: string; pod: string; container: string };
