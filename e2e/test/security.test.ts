@@ -136,6 +136,21 @@ describe('security regression suite', () => {
     assert.equal(new X509Certificate(readFileSync(cert)).issuer, new X509Certificate(c.caPem).subject);
     return { cert, key: join(dir, 'v1.key') };
   };
+  const clusterCAFile = () => {
+    const file = join(work, 'cluster-ca.crt');
+    writeFileSync(file, c.caPem);
+    return file;
+  };
+  /** curl with a client certificate, trusting the cluster CA: its exit, the answer, HTTP version. */
+  const curlAs = async (cred: Credential, url: string, extra: string[] = []) => {
+    const r = await run('curl', [
+      ...['-sS', ...extra, '--cacert', clusterCAFile(), '--cert', cred.cert!, '--key', cred.key!],
+      ...['-w', '\n%{http_code} %{http_version}', url],
+    ]);
+    const at = r.stdout.lastIndexOf('\n');
+    const [code, version] = r.stdout.slice(at + 1).split(' ');
+    return { exit: r.status, stderr: r.stderr, body: r.stdout.slice(0, at), code: Number(code), version };
+  };
   const tokenSecret = (id: string, secret: string, data: Record<string, string>, ns = 'kube-system') => ({
     apiVersion: 'v1',
     kind: 'Secret',
@@ -240,44 +255,18 @@ describe('security regression suite', () => {
   });
   it("A11 an X.509 v1 client certificate in the cluster CA's name, signed by another key: 401 over HTTP/1.1 and HTTP/2, not a reset", async () => {
     const cred = foreignV1('kubernetes-admin', ['system:masters']);
-    const caFile = join(work, 'cluster-ca.crt');
-    writeFileSync(caFile, c.caPem);
     for (const proto of ['--http1.1', '--http2']) {
-      const r = await run('curl', [
-        '-sS',
-        proto,
-        '--cacert',
-        caFile,
-        '--cert',
-        cred.cert!,
-        '--key',
-        cred.key!,
-        '-w',
-        '\n%{http_code} %{http_version}',
-        `${c.server}/api/v1/secrets`,
-      ]);
-      assert.equal(r.status, 0, `${proto}: curl exit ${r.status}: ${r.stderr}`);
-      const [body, tail] = [
-        r.stdout.slice(0, r.stdout.lastIndexOf('\n')),
-        r.stdout.slice(r.stdout.lastIndexOf('\n') + 1),
-      ];
-      assert.equal(tail, `401 ${proto === '--http2' ? '2' : '1.1'}`, body);
-      assert.equal((JSON.parse(body) as { reason: string }).reason, 'Unauthorized');
+      const r = await curlAs(cred, `${c.server}/api/v1/secrets`, [proto]);
+      assert.equal(r.exit, 0, `${proto}: curl exit ${r.exit}: ${r.stderr}`);
+      assert.equal(`${r.code} ${r.version}`, `401 ${proto === '--http2' ? '2' : '1.1'}`, r.body);
+      assert.equal((JSON.parse(r.body) as { reason: string }).reason, 'Unauthorized');
     }
     // kubectl (Go's TLS and HTTP/2) gets the same answer.
     const k = spawnSync(
       'kubectl',
       [
-        '--server',
-        c.server,
-        '--certificate-authority',
-        caFile,
-        '--client-certificate',
-        cred.cert!,
-        '--client-key',
-        cred.key!,
-        'get',
-        'secrets',
+        ...['--server', c.server, '--certificate-authority', clusterCAFile()],
+        ...['--client-certificate', cred.cert!, '--client-key', cred.key!, 'get', 'secrets'],
       ],
       { encoding: 'utf8', timeout: 30_000, env: { ...process.env, HOME: work, KUBECONFIG: '/dev/null' } },
     );
@@ -1147,23 +1136,10 @@ describe('security regression suite', () => {
     });
     it("K10 an X.509 v1 certificate in the cluster CA's name, signed by another key: 401, not a reset", async () => {
       const cred = foreignV1('kube-apiserver-kubelet-client', ['kubeadm:cluster-admins']);
-      const caFile = join(work, 'cluster-ca.crt');
-      writeFileSync(caFile, c.caPem);
       // curl sends its request right behind the handshake, where a reset would show.
-      const r = await run('curl', [
-        '-sS',
-        '--cacert',
-        caFile,
-        '--cert',
-        cred.cert!,
-        '--key',
-        cred.key!,
-        '-w',
-        '\n%{http_code}',
-        kubeletUrl(node1, '/pods'),
-      ]);
-      assert.equal(r.status, 0, `curl exit ${r.status}: ${r.stderr}`);
-      assert.equal(r.stdout, 'Unauthorized\n401');
+      const r = await curlAs(cred, kubeletUrl(node1, '/pods'));
+      assert.equal(r.exit, 0, `curl exit ${r.exit}: ${r.stderr}`);
+      assert.deepEqual([r.code, r.body], [401, 'Unauthorized']);
     });
     it('K6 the kubelet serves no read-only port (10255)', async () => {
       const r = await new Promise<string>((resolve) => {
