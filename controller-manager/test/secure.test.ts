@@ -111,6 +111,8 @@ describe('controller-manager secure port', () => {
     }
     assert.equal(verbose.body, '[+]ping ok\n[+]leaderElection ok\nhealthz check passed\n');
     assert.equal((await get(port, '/healthz/nothing', asMaster)).code, 404);
+    // The handlers look at no method, and the always-allowed paths are allowed whatever the verb.
+    assert.deepEqual(await get(port, '/healthz', { method: 'POST', body: 'x' }), { code: 200, body: 'ok' });
   });
 
   it('forbids anonymous and unbound users anything else, naming them as upstream', async () => {
@@ -158,6 +160,12 @@ describe('controller-manager secure port', () => {
     const cfg = JSON.parse(c.body) as { componentconfig: Record<string, Record<string, unknown>> };
     assert.equal(cfg.componentconfig.CSRSigningController!.ClusterSigningDuration, '8760h0m0s');
     assert.equal((await get(port, '/metrics', { cert: master.crt, key: master.key })).code, 200);
+    // Another verb is authorized as itself: the reader may only get; system:masters may post.
+    const post = await get(port, '/metrics', { cert: reader.crt, key: reader.key, method: 'POST' });
+    assert.match(statusMessage(post), /^forbidden: User "metrics-reader" cannot post path "\/metrics"/);
+    const masterPost = await get(port, '/metrics', { cert: master.crt, key: master.key, method: 'POST' });
+    assert.equal(masterPost.code, 200);
+    assert.match(masterPost.body, /^process_resident_memory_bytes \d+$/m);
   });
 
   it('checks bearer tokens with a TokenReview: a bad one is 401, a good one is its user', async () => {

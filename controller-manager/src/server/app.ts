@@ -158,9 +158,8 @@ export async function startSecureServer(d: SecureServerDeps): Promise<SecureServ
         res.writeHead(r.code, r.headers);
         return res.end(r.body);
       }
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        return send(res, 405, 'text/plain; charset=utf-8', 'Method Not Allowed\n');
-      }
+      // As upstream's PathRecorderMux handlers, which look at no method: what authorization let
+      // through is answered whatever its verb (POST /healthz is an always-allowed path's "ok").
       if (healthRoot(path)) {
         const h = healthResponse(path, url.searchParams, d.checks);
         return send(res, h.code, 'text/plain; charset=utf-8', h.body);
