@@ -1,4 +1,5 @@
 // HTTP for /healthz, /livez, /readyz and their per-check paths.
+import { ANY_METHOD } from '@mkube/shared/debugflags';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { evaluateHealth, type HealthCheck } from './health.js';
 
@@ -21,7 +22,8 @@ export function registerHealthRoutes(app: FastifyInstance, checks: HealthChecks)
         .header('cache-control', 'no-cache, private')
         .send(r.body);
     };
-    app.get(`/${endpoint}`, handler);
-    app.get(`/${endpoint}/:check`, handler);
+    // Plain handlers upstream: every method (authorization has judged the verb).
+    app.route({ method: ANY_METHOD, url: `/${endpoint}`, handler });
+    app.route({ method: ANY_METHOD, url: `/${endpoint}/:check`, handler });
   }
 }

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Aggregator } from '../aggregator/index.js';
 import { type APICatalog, DEFAULT_CATALOG } from '../registry/catalog.js';
 import { notFoundStatus, sendStatus } from '../server/errors.js';
+import { refuseNonGet } from '../server/getonly.js';
 import { type AggregatedVersion, aggregatedContentType, aggregatedDiscovery } from './aggregated.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './legacy.js';
 import { negotiateDiscovery } from './negotiate.js';
@@ -74,6 +75,7 @@ export function registerDiscoveryRoutes(
   };
 
   app.get('/version', (request, reply) => sendJson(request, reply, version));
+  refuseNonGet(app, '/version');
 
   const root = (which: 'core' | 'groups') => (request: FastifyRequest, reply: FastifyReply) => {
     const f = negotiateDiscovery(request.headers.accept);
@@ -94,6 +96,8 @@ export function registerDiscoveryRoutes(
   };
   app.get('/api', root('core'));
   app.get('/apis', root('groups'));
+  refuseNonGet(app, '/api');
+  refuseNonGet(app, '/apis');
 
   const resourceLists = new Map<string, Doc>();
   const listFor = (group: string, version: string): Doc | undefined => {
@@ -109,6 +113,7 @@ export function registerDiscoveryRoutes(
     const d = listFor('', (request.params as { version: string }).version);
     return d ? sendJson(request, reply, d) : sendStatus(reply, notFoundStatus());
   });
+  refuseNonGet(app, '/api/:version');
   app.get('/apis/:group', (request, reply) => {
     const name = (request.params as { group: string }).group;
     const g = apiGroup(name, catalog) ?? aggregator?.apiGroup(name, localGroups);
@@ -116,11 +121,17 @@ export function registerDiscoveryRoutes(
       ? sendJson(request, reply, doc({ kind: 'APIGroup', apiVersion: 'v1', ...g }))
       : sendStatus(reply, notFoundStatus());
   });
-  app.get('/apis/:group/:version', (request, reply) => {
+  refuseNonGet(app, '/apis/:group');
+  const serveRemote = (request: FastifyRequest, reply: FastifyReply) => {
     const remote = aggregator?.remoteFor(request.url);
-    if (remote && request.mkube) return aggregator!.serve(remote, request, reply, request.mkube.user);
+    return remote && request.mkube ? aggregator!.serve(remote, request, reply, request.mkube.user) : undefined;
+  };
+  app.get('/apis/:group/:version', (request, reply) => {
+    const remote = serveRemote(request, reply);
+    if (remote) return remote;
     const p = request.params as { group: string; version: string };
     const d = listFor(p.group, p.version);
     return d ? sendJson(request, reply, d) : sendStatus(reply, notFoundStatus());
   });
+  refuseNonGet(app, '/apis/:group/:version', serveRemote);
 }

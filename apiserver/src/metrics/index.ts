@@ -11,6 +11,7 @@
 // registry and the text format.
 import { hostname } from 'node:os';
 import type { TokenCacheStats } from '@mkube/shared/auth';
+import { ANY_METHOD } from '@mkube/shared/debugflags';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, exponentialBuckets, Gauge, Histogram, Registry } from 'prom-client';
 import { apiserverIdentity } from '../controlplane/identitylease.js';
@@ -331,8 +332,13 @@ export class ApiServerMetrics {
   }
 
   register(app: FastifyInstance): void {
-    app.get('/metrics', async (_request, reply) => {
-      reply.header('content-type', this.registry.contentType).send(await this.registry.metrics());
+    // legacyregistry's handler looks at no method.
+    app.route({
+      method: ANY_METHOD,
+      url: '/metrics',
+      handler: async (_request, reply) => {
+        reply.header('content-type', this.registry.contentType).send(await this.registry.metrics());
+      },
     });
   }
 }

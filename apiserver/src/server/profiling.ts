@@ -27,8 +27,9 @@ export function registerProfiling(
     const r = await profiler.serveRequest(request.url, request.raw, shutdown);
     return reply.code(r.code).headers(r.headers).send(r.body);
   };
-  f.get(PPROF_PATH, handler);
-  f.get(`${PPROF_PATH}/*`, handler);
+  // net/http/pprof's handlers look at no method.
+  f.route({ method: ANY_METHOD, url: PPROF_PATH, handler });
+  f.route({ method: ANY_METHOD, url: `${PPROF_PATH}/*`, handler });
 
   const send = (reply: FastifyReply, r: PlainTextResponse) => reply.code(r.code).headers(r.headers).send(r.body);
   f.route({

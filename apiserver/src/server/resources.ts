@@ -10,6 +10,7 @@ import { type APICatalog, DEFAULT_CATALOG, type ResourceDef } from '../registry/
 import type { RequestInfo } from '../request/requestinfo.js';
 import type { ResourceHandler } from './context.js';
 import { methodNotAllowedStatus, notFoundStatus, sendStatus } from './errors.js';
+import { NON_GET_METHODS } from './getonly.js';
 
 /** The catalog entry a resource request addresses, or undefined (→ 404) when nothing serves it. */
 export function resolveResource(info: RequestInfo, catalog: APICatalog = DEFAULT_CATALOG): ResourceDef | undefined {
@@ -98,6 +99,6 @@ export function registerResourceRoutes(
   for (const url of ['/api/*', '/apis/*']) {
     // @fastify/websocket takes a wsHandler only on a GET route (fastify adds HEAD); the rest get their own.
     app.route({ method: 'GET', url, handler: route, wsHandler: wsRoute, preHandler });
-    app.route({ method: ['DELETE', 'PATCH', 'POST', 'PUT', 'OPTIONS'], url, handler: route, preHandler });
+    app.route({ method: NON_GET_METHODS, url, handler: route, preHandler });
   }
 }

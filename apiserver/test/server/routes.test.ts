@@ -53,6 +53,37 @@ describe('routes by verb', () => {
     }
   });
 
+  it('405 for another method on the GET-only WebServices: discovery and /version', async () => {
+    for (const [method, path] of [
+      ['POST', '/version'],
+      ['PUT', '/api'],
+      ['DELETE', '/apis'],
+      ['POST', '/api/v1'],
+      ['POST', '/apis/certificates.k8s.io'],
+      ['PATCH', '/apis/certificates.k8s.io/v1'],
+    ] as const) {
+      const r = await call(method, path);
+      assert.equal(r.code, 405, `${method} ${path}: ${r.body}`);
+      assert.deepEqual([r.status.reason, r.status.message], ['MethodNotAllowed', NOT_ALLOWED], `${method} ${path}`);
+    }
+    // A path nothing serves stays 404 whatever the method.
+    const none = await call('POST', '/nothing/here');
+    assert.deepEqual([none.code, none.status.reason, none.status.message], [404, 'NotFound', NO_ROUTE]);
+  });
+
+  it('the plain handlers (health, metrics, openapi) answer every method authorization allows', async () => {
+    for (const path of ['/healthz', '/livez', '/readyz/ping']) {
+      const r = await curl(fx, path, ['-X', 'POST', '--data-binary', '{not json']);
+      assert.deepEqual([r.code, r.body], [200, 'ok'], path);
+    }
+    const m = await curl(fx, '/metrics', ['-X', 'PUT']);
+    assert.equal(m.code, 200);
+    assert.match(m.body, /^apiserver_request_total\{/m);
+    const v3 = await curl(fx, '/openapi/v3', ['-X', 'POST']);
+    assert.equal(v3.code, 200);
+    assert.ok((JSON.parse(v3.body) as { paths: Record<string, unknown> }).paths['api/v1']);
+  });
+
   it('404 for an object path of a resource served only as a collection', async () => {
     for (const [method, path] of [
       ['GET', '/apis/authorization.k8s.io/v1/subjectaccessreviews/x'],

@@ -68,6 +68,12 @@ describe('ServiceAccountIssuerDiscovery', () => {
     const token = (await kubectl(a, ['create', 'token', 'robot'])).out.trim();
     const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString());
     assert.equal(header.kid, keys[0].kid, 'the token names the published key');
+    // go-restful GET routes upstream: another method is 405 MethodNotAllowed.
+    for (const path of ['/.well-known/openid-configuration', '/openid/v1/jwks']) {
+      const post = await curl(a, path, ['-X', 'POST']);
+      assert.equal(post.code, 405, path);
+      assert.equal((JSON.parse(post.body) as { reason: string }).reason, 'MethodNotAllowed');
+    }
   });
 
   it('RBAC: service accounts may read it (system:service-account-issuer-discovery); anonymous may not by default', async () => {
