@@ -1141,6 +1141,30 @@ describe('security regression suite', () => {
       assert.equal(r.exit, 0, `curl exit ${r.exit}: ${r.stderr}`);
       assert.deepEqual([r.code, r.body], [401, 'Unauthorized']);
     });
+    it('K11 no spelling of a path reaches a kubelet handler without authentication and authorization', async () => {
+      // Go's ServeMux would redirect the unclean ones; mkube answers 404 or runs the filter — never the handler.
+      const variants = [
+        ...['/pods', '/pods/', '/pods?x=1', '/Pods', '//pods', '/pods%2F', '/./pods', '/%2e/pods', '/%70ods'],
+        ...['/exec/../pods', '/runningpods/../pods', '/metrics/../pods', '/logs/../pods', '/pods/.', '/configz'],
+        ...['/debug/pprof/../../pods', '/runningpods/', '/healthz/../configz', '/stats/../pods', '/checkpoint/../pods'],
+      ];
+      const ask = async (path: string, cred?: Credential) => {
+        const args = ['-s', '--path-as-is', '-o', '-', '-w', '\n%{http_code}', '--cacert', clusterCAFile()];
+        if (cred) args.push('--cert', cred.cert!, '--key', cred.key!);
+        const r = await run('curl', [...args, kubeletUrl(node1, path)]);
+        const at = r.stdout.lastIndexOf('\n');
+        return { code: Number(r.stdout.slice(at + 1)), body: r.stdout.slice(0, at) };
+      };
+      for (const path of variants) {
+        const anon = await ask(path);
+        assert.ok([401, 404].includes(anon.code), `${path} without credentials: ${anon.code} ${anon.body}`);
+        const other = await ask(path, node2.cred);
+        assert.ok([403, 404].includes(other.code), `${path} as node2: ${other.code} ${other.body}`);
+        for (const b of [anon.body, other.body]) assert.doesNotMatch(b, /PodList|kubeletconfig|pprof/, path);
+      }
+      // The control: the apiserver's kubelet client reads the clean path.
+      assert.match((await ask('/pods', admin)).body, /"kind":"PodList"/);
+    });
     it('K6 the kubelet serves no read-only port (10255)', async () => {
       const r = await new Promise<string>((resolve) => {
         const s = connect({ host: node1.ip, port: 10255 }, () => resolve('open'));
