@@ -273,6 +273,36 @@ describe('security regression suite', () => {
     assert.equal(k.status, 1);
     assert.match(k.stderr, /You must be logged in to the server/);
   });
+  it('A12 no spelling of a secrets path gets past RBAC for a user who may read only discovery (/api/*)', async () => {
+    const bob = await c.issue('bob', []);
+    const variants = [
+      ...['/api/v1/secrets', '/api//v1/secrets', '/api/v1//secrets', '/api/v1/secrets/', '/api/./v1/secrets'],
+      ...[
+        '/api/v1/./secrets',
+        '/api/x/../v1/secrets',
+        '/apis/../api/v1/secrets',
+        '/api/v1%2Fsecrets',
+        '/API/v1/secrets',
+      ],
+      ...['/api/v1/namespaces//kube-system/secrets', '/api/v1/namespaces/kube-system//secrets', '/api/v1/%73ecrets'],
+      ...[
+        '/api/v1/namespaces/kube-system/secrets/../secrets',
+        '/healthz/../api/v1/secrets',
+        '/version/../api/v1/secrets',
+      ],
+      ...['/api/v1/namespaces/kube-system/secrets?watch=1&timeoutSeconds=1', '/openapi/v3/../../api/v1/secrets'],
+    ];
+    for (const proto of ['--http1.1', '--http2']) {
+      for (const path of variants) {
+        const r = await curlAs(bob, `${c.server}${path}`, [proto, '--path-as-is']);
+        assert.ok([403, 404].includes(r.code), `${proto} ${path}: ${r.code} ${r.body.slice(0, 200)}`);
+        assert.doesNotMatch(r.body, /"kind":"Secret/, `${proto} ${path}`);
+      }
+    }
+    // The control: discovery is bob's, and the admin lists the secrets.
+    assert.equal((await curlAs(bob, `${c.server}/api/v1`)).code, 200);
+    assert.match((await c.req(admin, 'GET', '/api/v1/secrets')).text, /"kind":"SecretList"/);
+  });
   it('A3 an expired client certificate from the cluster CA is 401', async () => {
     const cred = await c.issue('expired-admin', ['kubeadm:cluster-admins'], {
       notBefore: new Date(Date.now() - 7200_000),
