@@ -106,7 +106,7 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
   }) as unknown as FastifyInstance;
   app.decorateRequest('kubeletUser', null);
   const debugging = d.debugging ?? ALL_DEBUGGING_HANDLERS;
-  const mux = kubeletMuxEntries(debugging, debugging.enabled && d.containerCheckpoint === true);
+  const mux = kubeletMuxEntries(debugging, d.containerCheckpoint === true);
   const routes: RouteRecord[] = [];
   app.addHook('onRoute', (r) => {
     routes.push({ methods: [r.method].flat(), url: r.url });
