@@ -122,6 +122,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     childLoggerFactory: lazyRequestLogger,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     return503OnClosing: true,
+    // go-restful routes answer no HEAD (405); the plain handlers list HEAD among their methods.
+    exposeHeadRoutes: false,
   }) as unknown as FastifyInstance;
 
   // "Expect: 100-continue" (curl asks it for large bodies): Node would answer 100 before any handler

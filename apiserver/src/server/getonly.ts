@@ -1,13 +1,14 @@
 // kube-apiserver serves discovery, /version and the issuer discovery documents from go-restful
-// WebServices whose only routes are GETs: another method is refused by the route selection with 405
-// MethodNotAllowed (serviceErrorHandler), where fastify would answer 404 or hand the request to the
-// resource catch-all. Plain handlers on the NonGoRestfulMux (healthz, metrics, openapi, pprof)
-// answer every method instead; they are registered with ANY_METHOD.
+// WebServices whose only routes are GETs: another method, HEAD included (go-restful matches methods
+// exactly), is refused by the route selection with 405 MethodNotAllowed (serviceErrorHandler), where
+// fastify would answer 404 or hand the request to the resource catch-all. Plain handlers on the
+// NonGoRestfulMux (healthz, metrics, openapi, pprof) answer every method instead; they are
+// registered with ANY_METHOD.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { methodNotAllowedStatus, sendStatus } from './errors.js';
 
-/** Every method but GET (and the HEAD fastify adds to a GET route). */
-export const NON_GET_METHODS = ['DELETE', 'PATCH', 'POST', 'PUT', 'OPTIONS'];
+/** Every method but GET. */
+export const NON_GET_METHODS = ['DELETE', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS'];
 
 /**
  * Answers the methods a GET-only route at `url` lacks with 405, unless `first` serves the request

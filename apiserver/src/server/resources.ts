@@ -46,6 +46,8 @@ export function registerResourceRoutes(
     if (!def) return sendStatus(reply, notFoundStatus());
     const unrouted = routeError(def, m.info);
     if (unrouted) return sendStatus(reply, unrouted === 'NotFound' ? notFoundStatus() : methodNotAllowedStatus());
+    // The installer registers no HEAD route; only the proxy subresources (CONNECT, proxyMethods) take one.
+    if (request.method === 'HEAD' && m.info.subresource !== 'proxy') return sendStatus(reply, methodNotAllowedStatus());
     const ctx = {
       request,
       reply,
@@ -97,7 +99,7 @@ export function registerResourceRoutes(
     });
   };
   for (const url of ['/api/*', '/apis/*']) {
-    // @fastify/websocket takes a wsHandler only on a GET route (fastify adds HEAD); the rest get their own.
+    // @fastify/websocket takes a wsHandler only on a GET route; the rest get their own.
     app.route({ method: 'GET', url, handler: route, wsHandler: wsRoute, preHandler });
     app.route({ method: NON_GET_METHODS, url, handler: route, preHandler });
   }

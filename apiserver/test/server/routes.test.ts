@@ -71,6 +71,18 @@ describe('routes by verb', () => {
     assert.deepEqual([none.code, none.status.reason, none.status.message], [404, 'NotFound', NO_ROUTE]);
   });
 
+  it('HEAD: 405 on go-restful routes (discovery, resources), served by the plain handlers', async () => {
+    const head = async (path: string) => (await curl(fx, path, ['-I'])).code;
+    for (const path of ['/version', '/api', '/api/v1', '/apis/certificates.k8s.io/v1', '/api/v1/namespaces']) {
+      assert.equal(await head(path), 405, path);
+    }
+    assert.equal(await head('/api/v1/namespaces/default/configmaps/nope'), 405, 'the route refuses before the lookup');
+    for (const path of ['/healthz', '/readyz', '/metrics', '/openapi/v2']) assert.equal(await head(path), 200, path);
+    assert.equal(await head('/nothing/here'), 404);
+    // GET is untouched.
+    assert.equal((await call('GET', '/api/v1/namespaces/default')).code, 200);
+  });
+
   it('the plain handlers (health, metrics, openapi) answer every method authorization allows', async () => {
     for (const path of ['/healthz', '/livez', '/readyz/ping']) {
       const r = await curl(fx, path, ['-X', 'POST', '--data-binary', '{not json']);
