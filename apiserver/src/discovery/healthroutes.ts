@@ -1,6 +1,6 @@
 // HTTP for /healthz, /livez, /readyz and their per-check paths.
-import { ANY_METHOD } from '@mkube/shared/debugflags';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { plainRoute } from '../server/methods.js';
 import { evaluateHealth, type HealthCheck } from './health.js';
 
 export interface HealthChecks {
@@ -22,8 +22,7 @@ export function registerHealthRoutes(app: FastifyInstance, checks: HealthChecks)
         .header('cache-control', 'no-cache, private')
         .send(r.body);
     };
-    // Plain handlers upstream: every method (authorization has judged the verb).
-    app.route({ method: ANY_METHOD, url: `/${endpoint}`, handler });
-    app.route({ method: ANY_METHOD, url: `/${endpoint}/:check`, handler });
+    plainRoute(app, `/${endpoint}`, handler);
+    plainRoute(app, `/${endpoint}/:check`, handler);
   }
 }

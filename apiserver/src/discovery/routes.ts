@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Aggregator } from '../aggregator/index.js';
 import { type APICatalog, DEFAULT_CATALOG } from '../registry/catalog.js';
 import { notFoundStatus, sendStatus } from '../server/errors.js';
-import { refuseNonGet } from '../server/getonly.js';
+import { restfulGet } from '../server/methods.js';
 import { type AggregatedVersion, aggregatedContentType, aggregatedDiscovery } from './aggregated.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './legacy.js';
 import { negotiateDiscovery } from './negotiate.js';
@@ -74,8 +74,7 @@ export function registerDiscoveryRoutes(
     return d;
   };
 
-  app.get('/version', (request, reply) => sendJson(request, reply, version));
-  refuseNonGet(app, '/version');
+  restfulGet(app, '/version', (request, reply) => sendJson(request, reply, version));
 
   const root = (which: 'core' | 'groups') => (request: FastifyRequest, reply: FastifyReply) => {
     const f = negotiateDiscovery(request.headers.accept);
@@ -94,10 +93,8 @@ export function registerDiscoveryRoutes(
     if (which === 'core') return sendJson(request, reply, doc(apiVersions(serverAddress(request))));
     return sendJson(request, reply, groupsDoc('legacy'));
   };
-  app.get('/api', root('core'));
-  app.get('/apis', root('groups'));
-  refuseNonGet(app, '/api');
-  refuseNonGet(app, '/apis');
+  restfulGet(app, '/api', root('core'));
+  restfulGet(app, '/apis', root('groups'));
 
   const resourceLists = new Map<string, Doc>();
   const listFor = (group: string, version: string): Doc | undefined => {
@@ -109,29 +106,29 @@ export function registerDiscoveryRoutes(
     }
     return resourceLists.get(key);
   };
-  app.get('/api/:version', (request, reply) => {
+  restfulGet(app, '/api/:version', (request, reply) => {
     const d = listFor('', (request.params as { version: string }).version);
     return d ? sendJson(request, reply, d) : sendStatus(reply, notFoundStatus());
   });
-  refuseNonGet(app, '/api/:version');
-  app.get('/apis/:group', (request, reply) => {
+  restfulGet(app, '/apis/:group', (request, reply) => {
     const name = (request.params as { group: string }).group;
     const g = apiGroup(name, catalog) ?? aggregator?.apiGroup(name, localGroups);
     return g
       ? sendJson(request, reply, doc({ kind: 'APIGroup', apiVersion: 'v1', ...g }))
       : sendStatus(reply, notFoundStatus());
   });
-  refuseNonGet(app, '/apis/:group');
   const serveRemote = (request: FastifyRequest, reply: FastifyReply) => {
     const remote = aggregator?.remoteFor(request.url);
     return remote && request.mkube ? aggregator!.serve(remote, request, reply, request.mkube.user) : undefined;
   };
-  app.get('/apis/:group/:version', (request, reply) => {
-    const remote = serveRemote(request, reply);
-    if (remote) return remote;
-    const p = request.params as { group: string; version: string };
-    const d = listFor(p.group, p.version);
-    return d ? sendJson(request, reply, d) : sendStatus(reply, notFoundStatus());
-  });
-  refuseNonGet(app, '/apis/:group/:version', serveRemote);
+  restfulGet(
+    app,
+    '/apis/:group/:version',
+    (request, reply) => {
+      const p = request.params as { group: string; version: string };
+      const d = listFor(p.group, p.version);
+      return d ? sendJson(request, reply, d) : sendStatus(reply, notFoundStatus());
+    },
+    serveRemote,
+  );
 }

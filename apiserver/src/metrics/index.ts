@@ -11,11 +11,11 @@
 // registry and the text format.
 import { hostname } from 'node:os';
 import type { TokenCacheStats } from '@mkube/shared/auth';
-import { ANY_METHOD } from '@mkube/shared/debugflags';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, exponentialBuckets, Gauge, Histogram, Registry } from 'prom-client';
 import { apiserverIdentity } from '../controlplane/identitylease.js';
 import type { RequestInfo } from '../request/requestinfo.js';
+import { plainRoute } from '../server/methods.js';
 import { AuthConfigMetrics } from './authconfig.js';
 import { kmsMetrics } from './kms.js';
 
@@ -332,13 +332,8 @@ export class ApiServerMetrics {
   }
 
   register(app: FastifyInstance): void {
-    // legacyregistry's handler looks at no method.
-    app.route({
-      method: ANY_METHOD,
-      url: '/metrics',
-      handler: async (_request, reply) => {
-        reply.header('content-type', this.registry.contentType).send(await this.registry.metrics());
-      },
+    plainRoute(app, '/metrics', async (_request, reply) => {
+      reply.header('content-type', this.registry.contentType).send(await this.registry.metrics());
     });
   }
 }

@@ -4,7 +4,6 @@
 // cluster admins only by default; /debug/flags/v is verb "put").
 
 import {
-  ANY_METHOD,
   DEBUG_FLAG_V_PATH,
   DEBUG_FLAGS_PATH,
   debugFlagsIndex,
@@ -14,6 +13,7 @@ import {
 } from '@mkube/shared/debugflags';
 import { PPROF_PATH, type Profiler } from '@mkube/shared/pprof';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { plainRoute } from './methods.js';
 
 export function registerProfiling(
   f: FastifyInstance,
@@ -28,19 +28,16 @@ export function registerProfiling(
     return reply.code(r.code).headers(r.headers).send(r.body);
   };
   // net/http/pprof's handlers look at no method.
-  f.route({ method: ANY_METHOD, url: PPROF_PATH, handler });
-  f.route({ method: ANY_METHOD, url: `${PPROF_PATH}/*`, handler });
+  plainRoute(f, PPROF_PATH, handler);
+  plainRoute(f, `${PPROF_PATH}/*`, handler);
 
   const send = (reply: FastifyReply, r: PlainTextResponse) => reply.code(r.code).headers(r.headers).send(r.body);
-  f.route({
-    method: ANY_METHOD,
-    url: DEBUG_FLAG_V_PATH,
-    handler: async (request, reply) => {
-      const body = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
-      return send(reply, serveDebugFlagV(request.method, body, verbosity));
-    },
+  // routes.DebugFlags: the handler answers each method itself (406 for all but PUT).
+  plainRoute(f, DEBUG_FLAG_V_PATH, async (request, reply) => {
+    const body = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
+    return send(reply, serveDebugFlagV(request.method, body, verbosity));
   });
   const index = async (_request: FastifyRequest, reply: FastifyReply) => send(reply, debugFlagsIndex());
-  f.route({ method: ANY_METHOD, url: DEBUG_FLAGS_PATH, handler: index });
-  f.route({ method: ANY_METHOD, url: `${DEBUG_FLAGS_PATH}/*`, handler: index });
+  plainRoute(f, DEBUG_FLAGS_PATH, index);
+  plainRoute(f, `${DEBUG_FLAGS_PATH}/*`, index);
 }

@@ -10,7 +10,7 @@ import { type APICatalog, DEFAULT_CATALOG, type ResourceDef } from '../registry/
 import type { RequestInfo } from '../request/requestinfo.js';
 import type { ResourceHandler } from './context.js';
 import { methodNotAllowedStatus, notFoundStatus, sendStatus } from './errors.js';
-import { NON_GET_METHODS } from './getonly.js';
+import { NON_GET_METHODS } from './methods.js';
 
 /** The catalog entry a resource request addresses, or undefined (→ 404) when nothing serves it. */
 export function resolveResource(info: RequestInfo, catalog: APICatalog = DEFAULT_CATALOG): ResourceDef | undefined {

@@ -8,7 +8,7 @@
 import type { KeyObject } from 'node:crypto';
 import { algorithmOf, keyId } from '@mkube/shared/serviceaccount';
 import type { FastifyInstance } from 'fastify';
-import { refuseNonGet } from '../server/getonly.js';
+import { restfulGet } from '../server/methods.js';
 
 export const OPENID_CONFIG_PATH = '/.well-known/openid-configuration';
 export const JWKS_PATH = '/openid/v1/jwks';
@@ -82,12 +82,10 @@ export function renderIssuerDiscovery(
 
 /** Routes for both documents (the server ignores a trailing slash, which RBAC's default role names too). */
 export function registerIssuerDiscoveryRoutes(app: FastifyInstance, docs: () => IssuerDiscoveryDocuments): void {
-  const route = (path: string, contentType: string, body: (d: IssuerDiscoveryDocuments) => Buffer) => {
-    app.get(path, async (_request, reply) => {
+  const route = (path: string, contentType: string, body: (d: IssuerDiscoveryDocuments) => Buffer) =>
+    restfulGet(app, path, async (_request, reply) => {
       reply.header('content-type', contentType).header('cache-control', CACHE_CONTROL).send(body(docs()));
     });
-    refuseNonGet(app, path);
-  };
   route(OPENID_CONFIG_PATH, 'application/json', (d) => d.configuration);
   route(JWKS_PATH, 'application/jwk-set+json', (d) => d.jwks);
 }
