@@ -136,15 +136,19 @@ describe('security regression suite', () => {
     assert.equal(new X509Certificate(readFileSync(cert)).issuer, new X509Certificate(c.caPem).subject);
     return { cert, key: join(dir, 'v1.key') };
   };
+  let caFile: string | undefined;
   const clusterCAFile = () => {
-    const file = join(work, 'cluster-ca.crt');
-    writeFileSync(file, c.caPem);
-    return file;
+    if (!caFile) {
+      caFile = join(work, 'cluster-ca.crt');
+      writeFileSync(caFile, c.caPem);
+    }
+    return caFile;
   };
-  /** curl with a client certificate, trusting the cluster CA: its exit, the answer, HTTP version. */
-  const curlAs = async (cred: Credential, url: string, extra: string[] = []) => {
+  /** curl trusting the cluster CA, with a client certificate when given: its exit, the answer, HTTP version. */
+  const curlAs = async (cred: Credential | undefined, url: string, extra: string[] = []) => {
+    const certArgs = cred ? ['--cert', cred.cert!, '--key', cred.key!] : [];
     const r = await run('curl', [
-      ...['-sS', ...extra, '--cacert', clusterCAFile(), '--cert', cred.cert!, '--key', cred.key!],
+      ...['-sS', ...extra, '--cacert', clusterCAFile(), ...certArgs],
       ...['-w', '\n%{http_code} %{http_version}', url],
     ]);
     const at = r.stdout.lastIndexOf('\n');
@@ -1178,13 +1182,7 @@ describe('security regression suite', () => {
         ...['/exec/../pods', '/runningpods/../pods', '/metrics/../pods', '/logs/../pods', '/pods/.', '/configz'],
         ...['/debug/pprof/../../pods', '/runningpods/', '/healthz/../configz', '/stats/../pods', '/checkpoint/../pods'],
       ];
-      const ask = async (path: string, cred?: Credential) => {
-        const args = ['-s', '--path-as-is', '-o', '-', '-w', '\n%{http_code}', '--cacert', clusterCAFile()];
-        if (cred) args.push('--cert', cred.cert!, '--key', cred.key!);
-        const r = await run('curl', [...args, kubeletUrl(node1, path)]);
-        const at = r.stdout.lastIndexOf('\n');
-        return { code: Number(r.stdout.slice(at + 1)), body: r.stdout.slice(0, at) };
-      };
+      const ask = (path: string, cred?: Credential) => curlAs(cred, kubeletUrl(node1, path), ['--path-as-is']);
       for (const path of variants) {
         const anon = await ask(path);
         assert.ok([401, 404].includes(anon.code), `${path} without credentials: ${anon.code} ${anon.body}`);
