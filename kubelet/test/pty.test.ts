@@ -30,7 +30,13 @@ function run(args: string[], opts: { stdin?: boolean; size?: { cols: number; row
 describe('a process on a pseudo-terminal', () => {
   it('runs on a terminal of the given size, in a session it leads, and reports its exit code', async () => {
     const { p, exited } = run(['sh', '-c', 'tty; stty size; echo "$TERM"; exit 3'], { size: { cols: 99, rows: 33 } });
-    const stat = procStat(p.pid!);
+    // forkpty returns in the parent before the child's setsid has run: read the child once it has
+    // (bounded), and assert what it then is.
+    let stat = procStat(p.pid!);
+    for (let i = 0; i < 200 && stat && stat[2] !== String(p.pid); i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      stat = procStat(p.pid!);
+    }
     assert.equal(stat?.[2], String(p.pid), 'its own process group');
     assert.equal(stat?.[3], String(p.pid), 'its own session');
     const r = await exited;
