@@ -9,6 +9,7 @@ export * from './coordination.js';
 export * from './core.js';
 export * from './discovery.js';
 export * from './discoveryv1.js';
+export * from './flowcontrol.js';
 export * from './meta.js';
 export * from './podrefs.js';
 export * from './policy.js';

@@ -1,0 +1,90 @@
+// The contract of API Priority and Fairness' request-dispatch core (k8s.io/apiserver
+// pkg/util/flowcontrol): what a classified request is, what the dispatcher answers, and the hooks it
+// reports through. The HTTP filter, the registry and the metrics code against these names.
+import type { FlowSchema, PriorityLevelConfiguration } from '@mkube/shared/api';
+import type { UserInfo } from '@mkube/shared/auth';
+import type { RequestInfo } from '../request/requestinfo.js';
+
+/** What upstream calls a RequestDigest: the parsed request and who sent it (after impersonation). */
+export interface RequestDigest {
+  readonly info: RequestInfo;
+  readonly user: UserInfo;
+}
+
+/** Which FlowSchema matched a request, the priority level it names, and the request's flow. */
+export interface Classification {
+  /** The matched object (its uid, when it has one, in metadata.uid). */
+  readonly flowSchema: FlowSchema;
+  readonly priorityLevel: PriorityLevelConfiguration;
+  /** The user name or namespace (by the schema's distinguisherMethod); "" when there is none or the level has at most one queue. */
+  readonly flowDistinguisher: string;
+}
+
+/** The `reason` label of apiserver_flowcontrol_rejected_requests_total. */
+export type RejectReason = 'queue-full' | 'concurrency-limit' | 'time-out' | 'cancelled';
+
+export type Admission =
+  | {
+      readonly outcome: 'execute';
+      readonly classification: Classification;
+      /** Gives the request's seat back; idempotent. */
+      release(): void;
+    }
+  | {
+      readonly outcome: 'reject';
+      readonly classification: Classification;
+      readonly reason: RejectReason;
+      /** Upstream starts at 1 s and raises it while a level keeps dropping requests; always 1 here. */
+      readonly retryAfterSeconds: number;
+    };
+
+/** Optional hooks, named after upstream's metrics calls; the apiserver implements them with prom-client. */
+export interface FlowControlMetrics {
+  /** A request starts executing (exempt and immediately executed ones too): AddDispatch. */
+  dispatched(flowSchema: string, priorityLevel: string): void;
+  /** AddReject. */
+  rejected(flowSchema: string, priorityLevel: string, reason: RejectReason): void;
+  /** ObserveWaitingDuration: every request of a non-exempt level, when it executes or is rejected. */
+  waited(flowSchema: string, priorityLevel: string, executed: boolean, seconds: number): void;
+}
+
+/** One priority level's numbers, for gauges (the same ones dump_priority_levels shows). */
+export interface LevelStats {
+  name: string;
+  /** ceil(serverConcurrencyLimit × shares / Σ shares); 0 for the exempt level with its default shares. */
+  nominalLimit: number;
+  executing: number;
+  waiting: number;
+  dispatched: number;
+  /** All rejections: queue-full, concurrency-limit, time-out and cancelled. */
+  rejected: number;
+  timedOut: number;
+  cancelled: number;
+  /** Queues holding at least one waiting request. */
+  activeQueues: number;
+}
+
+export interface APFControllerOptions {
+  /** --max-requests-inflight + --max-mutating-requests-inflight (600 by default). */
+  readonly serverConcurrencyLimit: number;
+  /** How long a request may wait in a queue (a quarter of the request timeout: 15 s by default). */
+  readonly requestWaitLimitMs: number;
+  /** The mandatory objects (exempt, catch-all), used where the given configuration lacks them. */
+  readonly fallback: {
+    readonly flowSchemas: readonly FlowSchema[];
+    readonly priorityLevels: readonly PriorityLevelConfiguration[];
+  };
+  readonly metrics?: FlowControlMetrics;
+  /** Milliseconds, monotonic (performance.now by default); injectable for tests. */
+  readonly now?: () => number;
+}
+
+/**
+ * What a waiting request listens to for its client going away: an AbortSignal will do, and so does
+ * anything this small (the server's gate uses one lighter than an AbortController per request).
+ */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: { handleEvent(): void }): void;
+  removeEventListener(type: 'abort', listener: { handleEvent(): void }): void;
+}
