@@ -41,6 +41,8 @@ const FIELDS: Readonly<Record<string, Record<string, FieldType>>> = {
   ClusterTrustBundle: { spec: OBJ },
   PodCertificateRequest: SPEC_STATUS,
   PodDisruptionBudget: SPEC_STATUS,
+  FlowSchema: SPEC_STATUS,
+  PriorityLevelConfiguration: SPEC_STATUS,
   Role: { rules: 'array' },
   ClusterRole: { rules: 'array', aggregationRule: OBJ },
   RoleBinding: { subjects: 'array', roleRef: OBJ },
@@ -52,7 +54,13 @@ const FIELDS: Readonly<Record<string, Record<string, FieldType>>> = {
 
 /** Schema name as Kubernetes names it: io.k8s.api.<group short>.<version>.<Kind>. */
 export function schemaName(def: Pick<ResourceDef, 'group' | 'version' | 'kind'>): string {
-  const pkg = def.group === '' ? 'core' : def.group.replace(/\.k8s\.io$/, '').replace(/\.authorization$/, '');
+  const pkg =
+    def.group === ''
+      ? 'core'
+      : def.group
+          .replace(/\.k8s\.io$/, '')
+          .replace(/\.authorization$/, '')
+          .replace(/\.apiserver$/, '');
   return `io.k8s.api.${pkg}.${def.version}.${def.kind}`;
 }
 

@@ -15,6 +15,7 @@ import {
   serviceAccountPrinter,
 } from './core.js';
 import { endpointSlicePrinter } from './endpointslices.js';
+import { flowSchemaPrinter, priorityLevelConfigurationPrinter } from './flowcontrol.js';
 import {
   apiServicePrinter,
   bindingPrinter,
@@ -48,6 +49,8 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   'certificates.k8s.io/clustertrustbundles': clusterTrustBundlePrinter,
   'certificates.k8s.io/podcertificaterequests': nameAgePrinter,
   'policy/poddisruptionbudgets': podDisruptionBudgetPrinter,
+  'flowcontrol.apiserver.k8s.io/flowschemas': flowSchemaPrinter,
+  'flowcontrol.apiserver.k8s.io/prioritylevelconfigurations': priorityLevelConfigurationPrinter,
   'rbac.authorization.k8s.io/roles': createdAtPrinter,
   'rbac.authorization.k8s.io/clusterroles': createdAtPrinter,
   'rbac.authorization.k8s.io/rolebindings': bindingPrinter,
@@ -78,7 +81,9 @@ function partial(obj: KubeObject): PartialObjectMetadata {
 
 export function toTable(def: ResourceDef, objects: object[], opts: TableOptions): Table {
   const p = printerFor(def);
-  const rows = (objects as KubeObject[]).map((obj): TableRow => {
+  const order = p.order;
+  const sorted = order && objects.length > 1 ? [...objects].sort((a, b) => order(a as never, b as never)) : objects;
+  const rows = (sorted as KubeObject[]).map((obj): TableRow => {
     const row: TableRow = { cells: p.cells(obj as unknown as Record<string, unknown>, opts.now) };
     const conditions = p.conditions?.(obj as unknown as Record<string, unknown>);
     if (conditions) row.conditions = conditions;

@@ -6,6 +6,8 @@ export interface Printer<T = Record<string, unknown>> {
   /** Cells for every column, wide ones included: the client hides priority > 0 unless `-o wide`. */
   cells(obj: T, now: Date): unknown[];
   conditions?(obj: T): TableRowCondition[] | undefined;
+  /** The row order of a list (upstream's list printer sorts), when not the store's. */
+  order?(a: T, b: T): number;
 }
 
 /** Builds a column definition; descriptions are shortened upstream swagger docs. */

@@ -1,7 +1,7 @@
 // Field tables of the kinds kubectl's typed clients send as protobuf (kubectl 1.32+), from
 // Kubernetes' generated.proto files.
 import { pod } from './pod.js';
-import { intOrString, type MessageSchema, msg, str, strMap, strs } from './schema.js';
+import { intOrString, type MessageSchema, msg, ptr, str, strMap, strs } from './schema.js';
 
 // k8s.io/apimachinery/pkg/apis/meta/v1
 export const ownerReference: MessageSchema = {
@@ -363,6 +363,70 @@ export const podDisruptionBudget: MessageSchema = {
   3: msg('status', () => podDisruptionBudgetStatus),
 };
 
+// k8s.io/api/flowcontrol/v1
+const flowcontrolCondition: MessageSchema = {
+  1: str('type'),
+  2: str('status'),
+  3: { name: 'lastTransitionTime', type: 'time' },
+  4: str('reason'),
+  5: str('message'),
+};
+const flowcontrolStatus: MessageSchema = { 1: msg('conditions', () => flowcontrolCondition, true) };
+const flowcontrolSubject: MessageSchema = {
+  1: str('kind'),
+  2: ptr('user', () => ({ 1: str('name') })),
+  3: ptr('group', () => ({ 1: str('name') })),
+  4: ptr('serviceAccount', () => ({ 1: str('namespace'), 2: str('name') })),
+};
+const resourcePolicyRule: MessageSchema = {
+  1: strs('verbs'),
+  2: strs('apiGroups'),
+  3: strs('resources'),
+  4: { name: 'clusterScope', type: 'bool' },
+  5: strs('namespaces'),
+};
+const nonResourcePolicyRule: MessageSchema = { 1: strs('verbs'), 6: strs('nonResourceURLs') };
+const policyRulesWithSubjects: MessageSchema = {
+  1: msg('subjects', () => flowcontrolSubject, true),
+  2: msg('resourceRules', () => resourcePolicyRule, true),
+  3: msg('nonResourceRules', () => nonResourcePolicyRule, true),
+};
+const flowSchemaSpec: MessageSchema = {
+  1: msg('priorityLevelConfiguration', () => ({ 1: str('name') })),
+  2: { name: 'matchingPrecedence', type: 'int' },
+  3: ptr('distinguisherMethod', () => ({ 1: str('type') })),
+  4: msg('rules', () => policyRulesWithSubjects, true),
+};
+export const flowSchema: MessageSchema = {
+  1: msg('metadata', () => objectMeta),
+  2: msg('spec', () => flowSchemaSpec),
+  3: msg('status', () => flowcontrolStatus),
+};
+const queuingConfiguration: MessageSchema = {
+  1: { name: 'queues', type: 'int' },
+  2: { name: 'handSize', type: 'int' },
+  3: { name: 'queueLengthLimit', type: 'int' },
+};
+const limitedPriorityLevelConfiguration: MessageSchema = {
+  1: { name: 'nominalConcurrencyShares', type: 'intPtr' },
+  2: msg('limitResponse', () => ({ 1: str('type'), 2: ptr('queuing', () => queuingConfiguration) })),
+  3: { name: 'lendablePercent', type: 'intPtr' },
+  4: { name: 'borrowingLimitPercent', type: 'intPtr' },
+};
+const priorityLevelConfigurationSpec: MessageSchema = {
+  1: str('type'),
+  2: ptr('limited', () => limitedPriorityLevelConfiguration),
+  3: ptr('exempt', () => ({
+    1: { name: 'nominalConcurrencyShares', type: 'intPtr' },
+    2: { name: 'lendablePercent', type: 'intPtr' },
+  })),
+};
+export const priorityLevelConfiguration: MessageSchema = {
+  1: msg('metadata', () => objectMeta),
+  2: msg('spec', () => priorityLevelConfigurationSpec),
+  3: msg('status', () => flowcontrolStatus),
+};
+
 /** apiVersion/kind → table; anything absent is refused as an unsupported media type. */
 export const KINDS: Readonly<Record<string, MessageSchema>> = {
   'v1/ConfigMap': configMap,
@@ -390,6 +454,8 @@ export const KINDS: Readonly<Record<string, MessageSchema>> = {
   'authorization.k8s.io/v1/SelfSubjectRulesReview': selfSubjectRulesReview,
   'policy/v1/Eviction': eviction,
   'policy/v1/PodDisruptionBudget': podDisruptionBudget,
+  'flowcontrol.apiserver.k8s.io/v1/FlowSchema': flowSchema,
+  'flowcontrol.apiserver.k8s.io/v1/PriorityLevelConfiguration': priorityLevelConfiguration,
   'meta.k8s.io/v1/DeleteOptions': deleteOptions,
   'v1/DeleteOptions': deleteOptions,
 };

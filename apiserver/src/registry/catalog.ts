@@ -212,6 +212,24 @@ export const RESOURCES: readonly ResourceDef[] = Object.freeze([
     shortNames: ['pdb'],
     subresources: [status('PodDisruptionBudget')],
   }),
+  // API Priority and Fairness configuration: no short names, no categories; /status carries a
+  // FlowSchema's Dangling condition.
+  def({
+    group: 'flowcontrol.apiserver.k8s.io',
+    version: 'v1',
+    resource: 'flowschemas',
+    kind: 'FlowSchema',
+    namespaced: false,
+    subresources: [status('FlowSchema')],
+  }),
+  def({
+    group: 'flowcontrol.apiserver.k8s.io',
+    version: 'v1',
+    resource: 'prioritylevelconfigurations',
+    kind: 'PriorityLevelConfiguration',
+    namespaced: false,
+    subresources: [status('PriorityLevelConfiguration')],
+  }),
   def({ group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'roles', kind: 'Role', namespaced: true }),
   def({
     group: 'rbac.authorization.k8s.io',

@@ -48,6 +48,12 @@ import {
   statusSubresource,
 } from './core/strategies.js';
 import { endpointSliceStrategy } from './discovery/strategy.js';
+import {
+  flowSchemaStatusStrategy,
+  flowSchemaStrategy,
+  priorityLevelStatusStrategy,
+  priorityLevelStrategy,
+} from './flowcontrol/strategy.js';
 import { GenericRegistry } from './generic.js';
 import { podDisruptionBudgetStatusStrategy, podDisruptionBudgetStrategy } from './policy/poddisruptionbudget.js';
 import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac/index.js';
@@ -116,6 +122,14 @@ const WIRING: Readonly<Record<string, Wiring>> = {
   'policy/poddisruptionbudgets': {
     strategy: podDisruptionBudgetStrategy as unknown as RESTStrategy,
     subresources: { status: podDisruptionBudgetStatusStrategy as unknown as SubresourceStrategy },
+  },
+  'flowcontrol.apiserver.k8s.io/flowschemas': {
+    strategy: flowSchemaStrategy as unknown as RESTStrategy,
+    subresources: { status: flowSchemaStatusStrategy as unknown as SubresourceStrategy },
+  },
+  'flowcontrol.apiserver.k8s.io/prioritylevelconfigurations': {
+    strategy: priorityLevelStrategy as unknown as RESTStrategy,
+    subresources: { status: priorityLevelStatusStrategy as unknown as SubresourceStrategy },
   },
   'rbac.authorization.k8s.io/roles': { strategy: roleStrategy as unknown as RESTStrategy },
   'rbac.authorization.k8s.io/clusterroles': { strategy: clusterRoleStrategy as unknown as RESTStrategy },

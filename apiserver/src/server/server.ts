@@ -50,6 +50,9 @@ import { KubernetesServiceController } from '../controlplane/kubernetesservice.j
 import { LegacyTokenTrackingController } from '../controlplane/legacytokentracking.js';
 import { type HealthCheck, registerDiscoveryRoutes, registerHealthRoutes } from '../discovery/index.js';
 import { createResourceHandler, createWatchSocketHandler } from '../endpoints/index.js';
+// APF configuration objects: started after identityLease.start(), stopped next to identityLease.stop().
+import { DanglingConditionController } from '../flowcontrol/conditions.js';
+import { APFConfigurationEnsurer } from '../flowcontrol/ensurer.js';
 import { Informer } from '../informers/index.js';
 import { createKubeletProxy, KubeletClient } from '../kubelet/index.js';
 import { ApiServerMetrics } from '../metrics/index.js';
@@ -736,6 +739,17 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       ...(opts.identityLeaseTiming ? { timing: opts.identityLeaseTiming } : {}),
     });
     identityLease.start();
+    // --- APF configuration objects (flowcontrol/ensurer.ts, flowcontrol/conditions.ts) ---
+    // The built-in FlowSchemas and PriorityLevelConfigurations kept in the store whenever the group is
+    // served (upstream's priority-and-fairness-config-producer); with APF on, the FlowSchemas' Dangling
+    // condition (its config consumer). Stopped next to identityLease.
+    const apfServed = !!config.apiCatalog.find('flowcontrol.apiserver.k8s.io', 'v1', 'flowschemas');
+    const apfEnsurer = apfServed ? new APFConfigurationEnsurer(registries, log) : undefined;
+    apfEnsurer?.start();
+    const apfDangling =
+      apfServed && config.enablePriorityAndFairness ? new DanglingConditionController(registries, log) : undefined;
+    await apfDangling?.start();
+    // --- end APF configuration objects ---
 
     let stopping: Promise<void> | undefined;
     const stop = () => {
@@ -743,6 +757,8 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
         shuttingDown = true;
         legacyTokenTracking.stop();
         identityLease.stop();
+        apfEnsurer?.stop(); // APF configuration objects
+        await apfDangling?.stop(); // APF configuration objects
         await kubernetesService.stop();
         if (config.shutdownDelayMs > 0) {
           log.info({ delayMs: config.shutdownDelayMs }, 'shutdown delay: still serving, /readyz failing');

@@ -53,6 +53,7 @@ describe('legacy discovery', () => {
       'discovery.k8s.io',
       'certificates.k8s.io',
       'policy',
+      'flowcontrol.apiserver.k8s.io',
       'rbac.authorization.k8s.io',
       'admissionregistration.k8s.io',
       'authentication.k8s.io',

@@ -638,3 +638,89 @@ describe('endpointslices', () => {
     ]);
   });
 });
+
+// printers.go printFlowSchema(List) and printPriorityLevelConfiguration.
+describe('flowschemas and prioritylevelconfigurations', () => {
+  const G = 'flowcontrol.apiserver.k8s.io';
+  const schema = (name: string, spec: object, status: object = {}) => ({
+    metadata: meta(name, ago(2 * HOUR)),
+    spec,
+    status,
+  });
+  const dangling = (status: string) => ({
+    conditions: [
+      { type: 'Other', status: 'Unknown' },
+      { type: 'Dangling', status },
+    ],
+  });
+
+  it('FlowSchema: NAME PRIORITYLEVEL MATCHINGPRECEDENCE DISTINGUISHERMETHOD AGE MISSINGPL, a list in matching order', () => {
+    const { t, names, cells } = rows(G, 'flowschemas', [
+      schema('zz', {
+        priorityLevelConfiguration: { name: 'global-default' },
+        matchingPrecedence: 800,
+        distinguisherMethod: { type: 'ByNamespace' },
+      }),
+      schema(
+        'catch-all',
+        {
+          priorityLevelConfiguration: { name: 'catch-all' },
+          matchingPrecedence: 10000,
+          distinguisherMethod: { type: 'ByUser' },
+        },
+        dangling('True'),
+      ),
+      schema('exempt', { priorityLevelConfiguration: { name: 'exempt' }, matchingPrecedence: 1 }, dangling('False')),
+      schema('aa', { priorityLevelConfiguration: { name: 'workload-high' }, matchingPrecedence: 800 }),
+    ]);
+    assert.deepEqual(names, ['NAME', 'PRIORITYLEVEL', 'MATCHINGPRECEDENCE', 'DISTINGUISHERMETHOD', 'AGE', 'MISSINGPL']);
+    assert.ok(t.columnDefinitions.every((c) => c.type === 'string' && c.priority === 0 && c.description));
+    assert.equal(t.columnDefinitions[5]?.description, 'references a broken or non-existent PriorityLevelConfiguration');
+    assert.deepEqual(cells, [
+      ['exempt', 'exempt', 1, '<none>', '120m', 'False'],
+      ['aa', 'workload-high', 800, '<none>', '120m', '?'],
+      ['zz', 'global-default', 800, 'ByNamespace', '120m', '?'],
+      ['catch-all', 'catch-all', 10000, 'ByUser', '120m', 'True'],
+    ]);
+    // Rows carry their own objects, in the same order.
+    assert.deepEqual(
+      t.rows.map((r) => (r.object as { metadata: { name: string } }).metadata.name),
+      ['exempt', 'aa', 'zz', 'catch-all'],
+    );
+  });
+
+  it('PriorityLevelConfiguration: NAME TYPE NOMINALCONCURRENCYSHARES QUEUES HANDSIZE QUEUELENGTHLIMIT AGE', () => {
+    const level = (name: string, spec: object) => ({ metadata: meta(name, ago(3 * DAY)), spec });
+    const { names, cells } = rows(G, 'prioritylevelconfigurations', [
+      level('workload-low', {
+        type: 'Limited',
+        limited: {
+          nominalConcurrencyShares: 100,
+          limitResponse: { type: 'Queue', queuing: { queues: 128, handSize: 6, queueLengthLimit: 50 } },
+        },
+      }),
+      level('catch-all', {
+        type: 'Limited',
+        limited: { nominalConcurrencyShares: 5, limitResponse: { type: 'Reject' } },
+      }),
+      level('exempt', { type: 'Exempt', exempt: { nominalConcurrencyShares: 0, lendablePercent: 0 } }),
+      level('jail', { type: 'Limited', limited: { nominalConcurrencyShares: 0, limitResponse: { type: 'Reject' } } }),
+    ]);
+    assert.deepEqual(names, [
+      'NAME',
+      'TYPE',
+      'NOMINALCONCURRENCYSHARES',
+      'QUEUES',
+      'HANDSIZE',
+      'QUEUELENGTHLIMIT',
+      'AGE',
+    ]);
+    // A list of levels keeps the store's order.
+    assert.deepEqual(cells, [
+      ['workload-low', 'Limited', 100, 128, 6, 50, '3d'],
+      ['catch-all', 'Limited', 5, '<none>', '<none>', '<none>', '3d'],
+      ['exempt', 'Exempt', '<none>', '<none>', '<none>', '<none>', '3d'],
+      ['jail', 'Limited', 0, '<none>', '<none>', '<none>', '3d'],
+    ]);
+  });
+});

@@ -32,6 +32,7 @@ describe('APIServices', () => {
         'v1.certificates.k8s.io Local True',
         'v1.coordination.k8s.io Local True',
         'v1.discovery.k8s.io Local True',
+        'v1.flowcontrol.apiserver.k8s.io Local True',
         'v1.policy Local True',
         'v1.rbac.authorization.k8s.io Local True',
       ],

@@ -112,7 +112,7 @@ for (const minor of [27, 33]) {
         const got = rows.find((row) => row[0] === want[0]);
         assert.deepEqual(got?.slice(0, cols.length), cols, `${want[0]}: ${r.out}`);
       }
-      assert.equal(rows.length, 29);
+      assert.equal(rows.length, 31);
     });
 
     it('get --raw /apis returns the group list', async () => {

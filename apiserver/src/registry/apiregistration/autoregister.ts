@@ -21,6 +21,7 @@ const PRIORITIES: Readonly<Record<string, { group: number; version: number }>> =
   'admissionregistration.k8s.io/v1': { group: 16700, version: 15 },
   'coordination.k8s.io/v1': { group: 16500, version: 15 },
   'discovery.k8s.io/v1': { group: 16200, version: 15 },
+  'flowcontrol.apiserver.k8s.io/v1': { group: 16100, version: 21 },
 };
 
 export const AUTOMANAGED_LABEL = 'kube-aggregator.kubernetes.io/automanaged';
