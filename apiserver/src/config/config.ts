@@ -164,7 +164,7 @@ export interface ApiServerConfig {
   readonly corsAllowedOrigins: readonly RegExp[];
   /** --strict-transport-security-directives joined for the header; absent: none. */
   readonly hsts?: string;
-  /** --enable-priority-and-fairness (not implemented: true limits nothing). */
+  /** --enable-priority-and-fairness: API Priority and Fairness; false applies the max-in-flight limits. */
   readonly enablePriorityAndFairness: boolean;
   /** --max-requests-inflight and --max-mutating-requests-inflight (0: that kind unlimited). */
   readonly maxRequestsInflight: number;
@@ -322,6 +322,15 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
       flag: 'max-requests-inflight',
       message:
         'with --max-mutating-requests-inflight must sum to a positive value when --enable-priority-and-fairness is true',
+    });
+  }
+  // validateAPIPriorityAndFairness: the dispatcher reads its configuration through the API.
+  if (enablePriorityAndFairness && !apiCatalog.find('flowcontrol.apiserver.k8s.io', 'v1', 'flowschemas')) {
+    problems.push({
+      code: 'BAD_VALUE',
+      flag: 'runtime-config',
+      message:
+        'enabling APIPriorityAndFairness requires --runtime-config=flowcontrol.apiserver.k8s.io/v1=true to be enabled',
     });
   }
   const minRequestTimeout = nonNegative('min-request-timeout');

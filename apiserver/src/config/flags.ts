@@ -449,7 +449,7 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     type: 'bool',
     default: true,
     usage:
-      'If true, replace the max-in-flight handler with an enhanced one that queues and dispatches with priority and fairness. mkube does not implement API Priority and Fairness: with true (the default, as upstream) requests are not limited; false applies --max-requests-inflight and --max-mutating-requests-inflight.',
+      'If true, replace the max-in-flight handler with an enhanced one that queues and dispatches with priority and fairness',
   },
   {
     name: 'max-requests-inflight',

@@ -17,6 +17,7 @@ import { apiserverIdentity } from '../controlplane/identitylease.js';
 import type { RequestInfo } from '../request/requestinfo.js';
 import { plainRoute } from '../server/methods.js';
 import { AuthConfigMetrics } from './authconfig.js';
+import { flowControlMetrics } from './flowcontrol.js';
 import { kmsMetrics } from './kms.js';
 
 const LABELS = ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope', 'component'] as const;
@@ -228,6 +229,8 @@ export class ApiServerMetrics {
   readonly authConfig = new AuthConfigMetrics(this.registry, APISERVER_ID);
   /** The KMS v2 providers of --encryption-provider-config. */
   readonly kms = kmsMetrics(this.registry, APISERVER_ID);
+  /** apiserver_flowcontrol_*: API Priority and Fairness. */
+  readonly flowControl = flowControlMetrics(this.registry);
 
   /** The bound service-account token authenticator's hooks. */
   readonly boundTokens = {

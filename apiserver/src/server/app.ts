@@ -20,10 +20,11 @@ import { trackConnections } from './connections.js';
 import { corsHeaders } from './cors.js';
 import { armRequestDeadline } from './deadline.js';
 import { fromFastifyError, MAX_REQUEST_BODY_BYTES, notFoundStatus, sendStatus } from './errors.js';
+import type { GateFactory } from './flowgate.js';
 import { registerProbabilisticGoaway } from './goaway.js';
 import { readUndeclaredBodies } from './h2body.js';
 import { registerHttpLog } from './httplog.js';
-import { type MaxInFlightLimiter, TOO_MANY_REQUESTS_TEXT } from './maxinflight.js';
+import { TOO_MANY_REQUESTS_TEXT } from './maxinflight.js';
 import { peerCertificates } from './peer.js';
 import { lazyRequestLogger } from './requestlog.js';
 import { sniSelection } from './sni.js';
@@ -42,8 +43,8 @@ function auditIdOf(header: string | string[] | undefined): string {
 }
 
 export interface AppDeps {
-  /** --max-requests-inflight and --max-mutating-requests-inflight (--enable-priority-and-fairness=false). */
-  readonly maxInFlight?: MaxInFlightLimiter;
+  /** API Priority and Fairness, or max-in-flight (--enable-priority-and-fairness=false). */
+  readonly concurrencyGate?: GateFactory;
   /** --goaway-chance (0: off). */
   readonly goawayChance?: number;
   /** -v, as /debug/flags/v changes it: at 3 and above a line per request (httplog). */
@@ -178,13 +179,22 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       peerCertificates: peerCertificates(request),
       context: authn,
     };
-    const outcome = await runChain(view, deps);
+    const outcome = await runChain(view, deps, deps.concurrencyGate?.(reply.raw));
     // WithAuditInit, audited or not: the client's Audit-ID (a front proxy's) or a new one, echoed
     // on the raw response so handlers that write their own headers (watch, logs, proxy) send it too.
     const auditId = auditIdOf(request.headers['audit-id']);
     reply.raw.setHeader('Audit-Id', auditId);
     if (deps.auditor) auditRequest(deps.auditor, request, reply, view, outcome, authn.annotations, auditId);
     authn.sendWarnings(reply);
+    if (outcome.ok === false && outcome.tooManyRequests) {
+      // upstream's tooManyRequests: plain text, Retry-After, not a Status.
+      return reply
+        .code(429)
+        .header('retry-after', '1')
+        .header('content-type', 'text/plain; charset=utf-8')
+        .header('x-content-type-options', 'nosniff')
+        .send(TOO_MANY_REQUESTS_TEXT);
+    }
     if (!outcome.ok) return sendStatus(reply, outcome.error.toStatus());
     // Consumed (or untrusted): nothing after authentication may see the front proxy's headers.
     if (deps.isRequestHeader)
@@ -192,18 +202,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // Consumed by impersonation, as upstream clears them (only a request that impersonated has any).
     if (outcome.authenticatedUser)
       for (const h of Object.keys(request.headers)) if (h.startsWith('impersonate-')) delete request.headers[h];
-    if (deps.maxInFlight) {
-      const admitted = deps.maxInFlight.admit(outcome.info, outcome.user);
-      if (admitted === 'reject') {
-        return reply
-          .code(429)
-          .header('retry-after', '1')
-          .header('content-type', 'text/plain; charset=utf-8')
-          .header('x-content-type-options', 'nosniff')
-          .send(TOO_MANY_REQUESTS_TEXT);
-      }
-      if (admitted) reply.raw.once('close', admitted);
-    }
     request.mkube = { info: outcome.info, user: outcome.user };
     armRequestDeadline(request, reply, outcome.info, deps.requestTimeoutMs ?? 60_000);
   });

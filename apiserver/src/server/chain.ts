@@ -1,9 +1,16 @@
 // The handler chain, in Kubernetes' order (k8s.io/apiserver pkg/server/config.go
-// DefaultBuildHandlerChain, inside out): request info → authentication → authorization → handler.
+// DefaultBuildHandlerChain, inside out): request info → authentication → impersonation → priority
+// and fairness (or max-in-flight) → authorization → handler.
 // The stages are framework-free: a plain request view in, data out. server/app.ts runs it as one
 // fastify onRequest hook.
 
-import { newForbidden, newInternalError, newUnauthorized, type StatusError } from '@mkube/shared/apierrors';
+import {
+  newForbidden,
+  newInternalError,
+  newTooManyRequests,
+  newUnauthorized,
+  type StatusError,
+} from '@mkube/shared/apierrors';
 import {
   type Attributes,
   AuthenticationError,
@@ -33,6 +40,12 @@ export interface ChainDeps {
   readonly metrics?: Pick<ApiServerMetrics, 'recordAuthentication'>;
 }
 
+/**
+ * WithPriorityAndFairness or WithMaxInFlightLimit: between impersonation and authorization, so a
+ * flood of requests that would be denied still queues behind its own flow. 'reject' is a 429.
+ */
+export type ConcurrencyGate = (info: RequestInfo, user: UserInfo) => Promise<'reject' | undefined> | undefined;
+
 export type ChainOutcome =
   | {
       readonly ok: true;
@@ -54,6 +67,8 @@ export type ChainOutcome =
       readonly reason?: string;
       /** Refused before authorization: the requester may not impersonate whom it named. */
       readonly impersonationDenied?: boolean;
+      /** Refused before authorization by the concurrency gate (429, plain text as upstream). */
+      readonly tooManyRequests?: boolean;
     };
 
 export function requestInfoOf(view: Pick<RequestView, 'method' | 'url'>): RequestInfo {
@@ -147,19 +162,35 @@ export async function authorize(
   }
 }
 
-/** The whole chain for one request. */
-export async function runChain(view: RequestView, deps: ChainDeps): Promise<ChainOutcome> {
+/** upstream's tooManyRequests writes plain text; the audit record sees this Status. */
+const tooManyRequestsError = (): StatusError => newTooManyRequests('Too many requests, please try again later.', 1);
+
+/** The whole chain for one request; `gate` runs after impersonation, before authorization. */
+export async function runChain(view: RequestView, deps: ChainDeps, gate?: ConcurrencyGate): Promise<ChainOutcome> {
   const info = requestInfoOf(view);
   const authenticated = await authenticate(view, deps);
   if (!('username' in authenticated)) return { ok: false, error: authenticated, info };
   // Stage 2½ (WithImpersonation): the requester must be allowed to act as whom it names.
   if (!wantsImpersonation(view.headers)) {
+    const gated = gate?.(info, authenticated);
+    if (gated && (await gated) === 'reject')
+      return { ok: false, error: tooManyRequestsError(), info, user: authenticated, tooManyRequests: true };
     const { error, reason } = await authorize(info, authenticated, deps);
     if (error) return { ok: false, error, info, user: authenticated, reason };
     return { ok: true, info, user: authenticated, reason: reason ?? '' };
   }
   const user = await impersonate(view.headers, authenticated, deps.authorizer);
   if (!('username' in user)) return { ok: false, error: user, info, user: authenticated, impersonationDenied: true };
+  const gated = gate?.(info, user);
+  if (gated && (await gated) === 'reject')
+    return {
+      ok: false,
+      error: tooManyRequestsError(),
+      info,
+      user,
+      authenticatedUser: authenticated,
+      tooManyRequests: true,
+    };
   const { error, reason } = await authorize(info, user, deps);
   if (error) return { ok: false, error, info, user, authenticatedUser: authenticated, reason };
   return { ok: true, info, user, authenticatedUser: authenticated, reason: reason ?? '' };

@@ -50,7 +50,6 @@ import { KubernetesServiceController } from '../controlplane/kubernetesservice.j
 import { LegacyTokenTrackingController } from '../controlplane/legacytokentracking.js';
 import { type HealthCheck, registerDiscoveryRoutes, registerHealthRoutes } from '../discovery/index.js';
 import { createResourceHandler, createWatchSocketHandler } from '../endpoints/index.js';
-// APF configuration objects: started after identityLease.start(), stopped next to identityLease.stop().
 import { DanglingConditionController } from '../flowcontrol/conditions.js';
 import { APFConfigurationEnsurer } from '../flowcontrol/ensurer.js';
 import { Informer } from '../informers/index.js';
@@ -86,7 +85,13 @@ import { buildApp } from './app.js';
 import { type ServingCertificates, servingCertificates } from './certificates.js';
 import { authorize } from './chain.js';
 import { dynamicClientPair } from './clientpair.js';
+import { type GateFactory, maxInFlightGate, priorityAndFairnessGate } from './flowgate.js';
 import { MaxInFlightLimiter } from './maxinflight.js';
+import {
+  type PriorityAndFairness,
+  registerPriorityAndFairnessDebug,
+  startPriorityAndFairness,
+} from './priorityandfairness.js';
 import { registerProfiling } from './profiling.js';
 import { registerResourceRoutes } from './resources.js';
 import { openStorage } from './storage.js';
@@ -403,19 +408,30 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       );
     }
     const verbosity = new Verbosity(log, config.verbosity);
-    let maxInFlight: MaxInFlightLimiter | undefined;
+    let concurrencyGate: GateFactory | undefined;
+    let priorityAndFairness: PriorityAndFairness | undefined;
     if (config.enablePriorityAndFairness) {
-      log.info(
-        'API Priority and Fairness is not implemented: requests are not limited; --enable-priority-and-fairness=false applies --max-requests-inflight and --max-mutating-requests-inflight',
-      );
+      priorityAndFairness = await startPriorityAndFairness(registries, {
+        serverConcurrencyLimit: config.maxRequestsInflight + config.maxMutatingRequestsInflight,
+        requestWaitLimitMs: (config.requestTimeoutMs || 60_000) / 4,
+        metrics: metrics.flowControl,
+        log: log.child({ component: 'priority-and-fairness' }),
+      });
+      concurrencyGate = priorityAndFairnessGate(priorityAndFairness.controller, metrics.flowControl);
+      const stopBefore = stopAuthz;
+      stopAuthz = () => {
+        stopBefore();
+        priorityAndFairness?.stop();
+      };
     } else if (config.maxRequestsInflight > 0 || config.maxMutatingRequestsInflight > 0) {
-      maxInFlight = new MaxInFlightLimiter(config.maxRequestsInflight, config.maxMutatingRequestsInflight);
-      metrics.inflightRequests(() => maxInFlight?.inflight ?? { readOnly: 0, mutating: 0 });
+      const maxInFlight = new MaxInFlightLimiter(config.maxRequestsInflight, config.maxMutatingRequestsInflight);
+      metrics.inflightRequests(() => maxInFlight.inflight);
+      concurrencyGate = maxInFlightGate(maxInFlight);
     }
     const app = await buildApp({
       verbosity,
       goawayChance: config.goawayChance,
-      ...(maxInFlight ? { maxInFlight } : {}),
+      ...(concurrencyGate ? { concurrencyGate } : {}),
       auditor,
       requestTimeoutMs: config.requestTimeoutMs,
       corsAllowedOrigins: config.corsAllowedOrigins,
@@ -506,6 +522,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     };
     registerDiscoveryRoutes(f, aggregator, config.apiCatalog);
     registerOpenAPIRoutes(f, config.apiCatalog);
+    if (priorityAndFairness) registerPriorityAndFairnessDebug(f, priorityAndFairness.controller);
     metrics.register(f);
     if (config.profiling) registerProfiling(f, processProfiler(), verbosity, shutdown.signal);
     if (config.serviceAccount) registerServiceAccountIssuerDiscovery(f, config, log);
@@ -739,17 +756,15 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       ...(opts.identityLeaseTiming ? { timing: opts.identityLeaseTiming } : {}),
     });
     identityLease.start();
-    // --- APF configuration objects (flowcontrol/ensurer.ts, flowcontrol/conditions.ts) ---
-    // The built-in FlowSchemas and PriorityLevelConfigurations kept in the store whenever the group is
-    // served (upstream's priority-and-fairness-config-producer); with APF on, the FlowSchemas' Dangling
-    // condition (its config consumer). Stopped next to identityLease.
+    // The built-in FlowSchemas and PriorityLevelConfigurations are kept whenever the group is served
+    // (upstream's priority-and-fairness-config-producer); the Dangling condition is the dispatcher's
+    // config consumer's, so only with APF on.
     const apfServed = !!config.apiCatalog.find('flowcontrol.apiserver.k8s.io', 'v1', 'flowschemas');
     const apfEnsurer = apfServed ? new APFConfigurationEnsurer(registries, log) : undefined;
     apfEnsurer?.start();
     const apfDangling =
       apfServed && config.enablePriorityAndFairness ? new DanglingConditionController(registries, log) : undefined;
     await apfDangling?.start();
-    // --- end APF configuration objects ---
 
     let stopping: Promise<void> | undefined;
     const stop = () => {
@@ -757,8 +772,8 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
         shuttingDown = true;
         legacyTokenTracking.stop();
         identityLease.stop();
-        apfEnsurer?.stop(); // APF configuration objects
-        await apfDangling?.stop(); // APF configuration objects
+        apfEnsurer?.stop();
+        await apfDangling?.stop();
         await kubernetesService.stop();
         if (config.shutdownDelayMs > 0) {
           log.info({ delayMs: config.shutdownDelayMs }, 'shutdown delay: still serving, /readyz failing');

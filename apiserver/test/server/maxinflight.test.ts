@@ -128,12 +128,22 @@ describe('max-in-flight limits (--enable-priority-and-fairness=false)', { timeou
     }
   });
 
-  it('refuses negative limits; by default (APF on, not implemented) nothing is limited', () => {
+  it('refuses negative limits; API Priority and Fairness is on by default with 400 + 200 seats', () => {
     const load = (extra: string[]) => {
       const f = parseFlags(APISERVER_FLAGS, serverArgs(fx.pki, '/nonexistent', extra));
       return loadApiServerConfig(f.flags, f.given);
     };
     assert.throws(() => load(['--max-requests-inflight=-1']), /--max-requests-inflight: can not be negative value/);
+    // The dispatcher reads its configuration through the API, so that must be served.
+    assert.throws(
+      () => load(['--runtime-config=flowcontrol.apiserver.k8s.io/v1=false']),
+      /enabling APIPriorityAndFairness requires --runtime-config=flowcontrol.apiserver.k8s.io\/v1=true to be enabled/,
+    );
+    const off = load([
+      '--runtime-config=flowcontrol.apiserver.k8s.io/v1=false',
+      '--enable-priority-and-fairness=false',
+    ]);
+    assert.equal(off.apiCatalog.find('flowcontrol.apiserver.k8s.io', 'v1', 'flowschemas'), undefined);
     const d = load([]);
     assert.deepEqual(
       [d.enablePriorityAndFairness, d.maxRequestsInflight, d.maxMutatingRequestsInflight],

@@ -1,0 +1,93 @@
+// The concurrency gate between impersonation and authorization: API Priority and Fairness (the
+// default) or, with --enable-priority-and-fairness=false, the max-in-flight limiter. A request the
+// gate lets through holds its seat until its response is closed.
+import type { ServerResponse } from 'node:http';
+import type { Http2ServerResponse } from 'node:http2';
+import { PF_FLOWSCHEMA_UID_HEADER, PF_PRIORITYLEVEL_UID_HEADER } from '@mkube/shared/api';
+import { isLongRunning } from '../audit/index.js';
+import type { APFController } from '../flowcontrol/controller.js';
+import type { CancelSignal } from '../flowcontrol/types.js';
+import type { FlowControlMetricsHooks } from '../metrics/flowcontrol.js';
+import type { ConcurrencyGate } from './chain.js';
+import type { MaxInFlightLimiter } from './maxinflight.js';
+
+type RawResponse = ServerResponse | Http2ServerResponse;
+
+/** A gate for one request, given its raw response; undefined when nothing limits requests. */
+export type GateFactory = (res: RawResponse) => ConcurrencyGate;
+
+/**
+ * One classified request's tie to its response: while it waits, the client going away cancels it
+ * (a CancelSignal, lighter than an AbortController per request); once admitted, the response's
+ * close gives the seat back.
+ */
+class GatedRequest implements CancelSignal {
+  aborted = false;
+  #waiting: { handleEvent(): void } | undefined;
+  #release: (() => void) | undefined;
+
+  addEventListener(_type: 'abort', listener: { handleEvent(): void }): void {
+    this.#waiting = listener;
+  }
+
+  removeEventListener(_type: 'abort', listener: { handleEvent(): void }): void {
+    if (this.#waiting === listener) this.#waiting = undefined;
+  }
+
+  /** The seat is given back when the response closes, or now if it already has. */
+  holdUntilClosed(release: () => void): void {
+    if (this.aborted) release();
+    else this.#release = release;
+  }
+
+  /** The response closed: the client went away, or the request was answered. */
+  readonly closed = (): void => {
+    this.aborted = true;
+    this.#waiting?.handleEvent();
+    this.#waiting = undefined;
+    this.#release?.();
+    this.#release = undefined;
+  };
+}
+
+/**
+ * WithPriorityAndFairness. Long-running requests other than watches are not classified at all (no
+ * headers), as upstream; a watch is, and waits its turn, but gives its seat back once admitted
+ * (upstream holds it only until the watch is initialized, which here is at once). Every classified
+ * request carries the X-Kubernetes-PF-* headers, a rejected one too.
+ */
+export function priorityAndFairnessGate(
+  apf: APFController,
+  metrics?: Pick<FlowControlMetricsHooks, 'executing'>,
+): GateFactory {
+  return (res) => async (info, user) => {
+    const watch = info.verb === 'watch';
+    if (!watch && isLongRunning(info)) return undefined;
+    const gated = new GatedRequest();
+    res.once('close', gated.closed);
+    const admission = await apf.admit({ info, user }, gated);
+    const { flowSchema, priorityLevel } = admission.classification;
+    if (flowSchema.metadata.uid) res.setHeader(PF_FLOWSCHEMA_UID_HEADER, flowSchema.metadata.uid);
+    if (priorityLevel.metadata.uid) res.setHeader(PF_PRIORITYLEVEL_UID_HEADER, priorityLevel.metadata.uid);
+    if (admission.outcome === 'reject') return 'reject';
+    const count = metrics?.executing(flowSchema.metadata.name ?? '', priorityLevel.metadata.name ?? '');
+    if (count) count.n++;
+    const done = () => {
+      admission.release();
+      if (count) count.n--;
+    };
+    if (watch) done();
+    else gated.holdUntilClosed(done);
+    return undefined;
+  };
+}
+
+/** WithMaxInFlightLimit (--enable-priority-and-fairness=false). */
+export function maxInFlightGate(limiter: MaxInFlightLimiter): GateFactory {
+  return (res) => (info, user) => {
+    const admitted = limiter.admit(info, user);
+    if (admitted === 'reject') return Promise.resolve('reject');
+    if (admitted) res.once('close', admitted);
+    return undefined;
+  };
+}

@@ -1,0 +1,84 @@
+// API Priority and Fairness in the server: the dispatcher follows the FlowSchemas and
+// PriorityLevelConfigurations in the store through two informers (upstream's APF config consumer),
+// its gauges are read at scrape time, and /debug/api_priority_and_fairness/dump_* show its state.
+import type { FlowSchema, PriorityLevelConfiguration } from '@mkube/shared/api';
+import type { Logger } from '@mkube/shared/log';
+import type { FastifyInstance } from 'fastify';
+import { MANDATORY_FLOW_SCHEMAS, MANDATORY_PRIORITY_LEVELS } from '../flowcontrol/bootstrap.js';
+import { APFController } from '../flowcontrol/controller.js';
+import { Informer } from '../informers/index.js';
+import type { FlowControlMetricsHooks } from '../metrics/flowcontrol.js';
+import type { Registries } from '../registry/index.js';
+import { plainRoute } from './methods.js';
+
+const GROUP = 'flowcontrol.apiserver.k8s.io';
+
+export interface PriorityAndFairness {
+  readonly controller: APFController;
+  stop(): void;
+}
+
+export interface PriorityAndFairnessOptions {
+  /** --max-requests-inflight + --max-mutating-requests-inflight. */
+  readonly serverConcurrencyLimit: number;
+  /** How long a request may wait in a queue: a quarter of --request-timeout, as upstream. */
+  readonly requestWaitLimitMs: number;
+  readonly metrics?: FlowControlMetricsHooks;
+  readonly log: Logger;
+}
+
+export async function startPriorityAndFairness(
+  registries: Registries,
+  opts: PriorityAndFairnessOptions,
+): Promise<PriorityAndFairness> {
+  const controller = new APFController({
+    serverConcurrencyLimit: opts.serverConcurrencyLimit,
+    requestWaitLimitMs: opts.requestWaitLimitMs,
+    fallback: { flowSchemas: MANDATORY_FLOW_SCHEMAS, priorityLevels: MANDATORY_PRIORITY_LEVELS },
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
+  });
+  const schemas = new Informer<FlowSchema>(registries.get(GROUP, 'flowschemas')!, opts.log);
+  const levels = new Informer<PriorityLevelConfiguration>(
+    registries.get(GROUP, 'prioritylevelconfigurations')!,
+    opts.log,
+  );
+  // A burst of changes (the start-up list, the ensurer's writes) becomes one reconfiguration.
+  let scheduled = false;
+  const reconfigure = () => {
+    if (scheduled) return;
+    scheduled = true;
+    queueMicrotask(() => {
+      scheduled = false;
+      controller.update([...schemas.list()], [...levels.list()]);
+    });
+  };
+  const handlers = { onAdd: reconfigure, onUpdate: reconfigure, onDelete: reconfigure };
+  schemas.addHandlers(handlers);
+  levels.addHandlers(handlers);
+  await Promise.all([schemas.start(), levels.start()]);
+  controller.update([...schemas.list()], [...levels.list()]);
+  opts.metrics?.levels(() => controller.levelStats());
+  return {
+    controller,
+    stop() {
+      schemas.stop();
+      levels.stop();
+    },
+  };
+}
+
+/** upstream's configController.Install: unlisted debug handlers, authorized as any non-resource path. */
+export function registerPriorityAndFairnessDebug(app: FastifyInstance, controller: APFController): void {
+  const text = (body: string) => ({ body, type: 'text/plain; charset=utf-8' });
+  const routes: Record<string, (query: Record<string, string>) => ReturnType<typeof text>> = {
+    dump_priority_levels: () => text(controller.dumpPriorityLevels()),
+    dump_queues: () => text(controller.dumpQueues()),
+    dump_requests: (q) => text(controller.dumpRequests(q.includeRequestDetails === '1')),
+  };
+  for (const [name, render] of Object.entries(routes)) {
+    plainRoute(app, `/debug/api_priority_and_fairness/${name}`, async (request, reply) => {
+      const { body, type } = render(request.query as Record<string, string>);
+      return reply.header('content-type', type).send(body);
+    });
+  }
+}

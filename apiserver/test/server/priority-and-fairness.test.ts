@@ -1,0 +1,285 @@
+// API Priority and Fairness through a real apiserver (the default, --enable-priority-and-fairness):
+// every classified request names its FlowSchema and priority level in X-Kubernetes-PF-* headers; a
+// Reject level answers 429 at its limit, a Queue level holds a request until a seat frees and answers
+// 429 when the flow's queue is full; the gate runs before authorization, so a request that will be
+// denied still takes its turn; the rejections are counted in /metrics and the levels are dumped at
+// /debug/api_priority_and_fairness. --max-requests-inflight=1 with --max-mutating-requests-inflight=0
+// gives the server one seat, so every limited level gets one.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { type ClientHttp2Session, type ClientHttp2Stream, connect } from 'node:http2';
+import { after, before, describe, it } from 'node:test';
+import { type Fixture, issueClient, kubectl, startFixture } from './fixture.ts';
+
+interface Answer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+const GROUP_PATH = '/apis/flowcontrol.apiserver.k8s.io/v1';
+const ALL_RULES = {
+  resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], namespaces: ['*'], clusterScope: true }],
+  nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+};
+const cm = (name: string) =>
+  JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { k: 'v' } });
+
+describe('API Priority and Fairness', { timeout: 90_000 }, () => {
+  let fx: Fixture;
+  const sessions: Record<string, ClientHttp2Session> = {};
+
+  const open = (creds: { crt: string; key: string }) => {
+    const s = connect(fx.url, {
+      ca: readFileSync(fx.pki.caCrt),
+      cert: readFileSync(creds.crt),
+      key: readFileSync(creds.key),
+    });
+    s.on('error', () => {});
+    return s;
+  };
+  /** A request; `body` undefined with a POST leaves the body open (the request holds its seat). */
+  const send = (who: string, method: string, path: string, body?: string) => {
+    const stream: ClientHttp2Stream = sessions[who]!.request({
+      ':method': method,
+      ':path': path,
+      ...(method !== 'GET' ? { 'content-type': 'application/json' } : {}),
+    });
+    if (body !== undefined) stream.end(body);
+    const answer = new Promise<Answer>((resolve, reject) => {
+      let status = 0;
+      const headers: Record<string, string> = {};
+      let text = '';
+      stream.on('response', (h) => {
+        status = Number(h[':status']);
+        for (const [k, v] of Object.entries(h)) if (typeof v === 'string') headers[k] = v;
+      });
+      stream.setEncoding('utf8');
+      stream.on('data', (d: string) => (text += d));
+      stream.on('end', () => resolve({ status, headers, body: text }));
+      stream.on('error', reject);
+    });
+    return { stream, answer };
+  };
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const a = await send('admin', method, path, body === undefined ? undefined : JSON.stringify(body)).answer;
+    return { ...a, json: a.body.startsWith('{') ? JSON.parse(a.body) : undefined };
+  };
+  const uidOf = async (resource: string, name: string): Promise<string> =>
+    (await admin('GET', `${GROUP_PATH}/${resource}/${name}`)).json.metadata.uid;
+  const settle = () => new Promise((r) => setTimeout(r, 250));
+
+  before(async () => {
+    fx = await startFixture([
+      '--authorization-mode=Node,RBAC',
+      '--max-requests-inflight=1',
+      '--max-mutating-requests-inflight=0',
+    ]);
+    // system:masters: the exempt FlowSchema (the fixture's admin is kubeadm:cluster-admins, global-default).
+    sessions.admin = open(await issueClient(fx, 'breakglass', ['system:masters']));
+    for (const name of ['alice', 'bob', 'carol']) sessions[name] = open(await issueClient(fx, name));
+    // alice and bob may write ConfigMaps; carol may do nothing.
+    for (const user of ['alice', 'bob']) {
+      const r = await admin('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: `${user}-admin` },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+      });
+      assert.equal(r.status, 201, r.body);
+    }
+    const level = (name: string, limitResponse: unknown) =>
+      admin('POST', `${GROUP_PATH}/prioritylevelconfigurations`, {
+        apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+        kind: 'PriorityLevelConfiguration',
+        metadata: { name },
+        spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, limitResponse } },
+      });
+    const schema = (name: string, pl: string, users: string[]) =>
+      admin('POST', `${GROUP_PATH}/flowschemas`, {
+        apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+        kind: 'FlowSchema',
+        metadata: { name },
+        spec: {
+          priorityLevelConfiguration: { name: pl },
+          matchingPrecedence: 50,
+          distinguisherMethod: { type: 'ByUser' },
+          rules: [{ subjects: users.map((u) => ({ kind: 'User', user: { name: u } })), ...ALL_RULES }],
+        },
+      });
+    for (const r of [
+      await level('tiny-reject', { type: 'Reject' }),
+      await level('tiny-queue', { type: 'Queue', queuing: { queues: 1, handSize: 1, queueLengthLimit: 1 } }),
+      await schema('alice-and-carol', 'tiny-reject', ['alice', 'carol']),
+      await schema('bob', 'tiny-queue', ['bob']),
+    ])
+      assert.equal(r.status, 201, r.body);
+    // The dispatcher follows the store: wait until alice's requests are classified by the new schema.
+    const want = await uidOf('flowschemas', 'alice-and-carol');
+    for (let i = 0; i < 100; i++) {
+      const a = await send('alice', 'GET', '/api/v1/namespaces/default').answer;
+      if (a.headers['x-kubernetes-pf-flowschema-uid'] === want) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+  after(async () => {
+    for (const s of Object.values(sessions)) s.destroy();
+    await fx?.close();
+  });
+
+  it('names the FlowSchema and priority level of every request in X-Kubernetes-PF-* headers', async () => {
+    const byAdmin = await send('admin', 'GET', '/api/v1/namespaces').answer;
+    assert.equal(byAdmin.status, 200);
+    assert.equal(byAdmin.headers['x-kubernetes-pf-flowschema-uid'], await uidOf('flowschemas', 'exempt'));
+    assert.equal(
+      byAdmin.headers['x-kubernetes-pf-prioritylevel-uid'],
+      await uidOf('prioritylevelconfigurations', 'exempt'),
+    );
+    const byAlice = await send('alice', 'GET', '/api/v1/namespaces/default').answer;
+    assert.equal(byAlice.headers['x-kubernetes-pf-flowschema-uid'], await uidOf('flowschemas', 'alice-and-carol'));
+    assert.equal(
+      byAlice.headers['x-kubernetes-pf-prioritylevel-uid'],
+      await uidOf('prioritylevelconfigurations', 'tiny-reject'),
+    );
+    // The built-in schemas: a user in no other schema falls to global-default.
+    const dave = open(await issueClient(fx, 'dave'));
+    try {
+      const h = await new Promise<Record<string, unknown>>((resolve) => {
+        const s = dave.request({ ':method': 'GET', ':path': '/version' });
+        s.on('response', resolve);
+        s.resume();
+      });
+      assert.equal(h['x-kubernetes-pf-flowschema-uid'], await uidOf('flowschemas', 'global-default'));
+    } finally {
+      dave.destroy();
+    }
+  });
+
+  it('a Reject level answers 429 at its limit, before authorization; a freed seat serves again', async () => {
+    const held = send('alice', 'POST', '/api/v1/namespaces/default/configmaps');
+    held.stream.write(cm('held').slice(0, 10));
+    await settle();
+    const second = await send('alice', 'GET', '/api/v1/namespaces/default/configmaps').answer;
+    assert.equal(second.status, 429);
+    assert.equal(second.headers['retry-after'], '1');
+    assert.equal(second.body, 'Too many requests, please try again later.\n');
+    assert.equal(second.headers['x-kubernetes-pf-flowschema-uid'], await uidOf('flowschemas', 'alice-and-carol'));
+    // carol shares the level: though she may do nothing, she is turned away by flow control first.
+    assert.equal((await send('carol', 'GET', '/api/v1/namespaces/default/secrets').answer).status, 429);
+    // Other levels are not affected.
+    assert.equal((await send('bob', 'GET', '/api/v1/namespaces/default').answer).status, 200);
+    held.stream.end(cm('held').slice(10));
+    assert.equal((await held.answer).status, 201);
+    assert.equal((await send('alice', 'GET', '/api/v1/namespaces/default/configmaps/held').answer).status, 200);
+    assert.equal((await send('carol', 'GET', '/api/v1/namespaces/default/secrets').answer).status, 403);
+  });
+
+  it('a Queue level holds a request until a seat frees, and rejects when the flow’s queue is full', async () => {
+    const held = send('bob', 'POST', '/api/v1/namespaces/default/configmaps');
+    held.stream.write(cm('bob-held').slice(0, 10));
+    await settle();
+    const queued = send('bob', 'GET', '/api/v1/namespaces/default/configmaps/bob-held');
+    let queuedDone = false;
+    void queued.answer.then(() => (queuedDone = true));
+    await settle();
+    assert.equal(queuedDone, false, 'the second request waits in the queue');
+    const third = await send('bob', 'GET', '/api/v1/namespaces/default').answer;
+    assert.equal(third.status, 429, 'the queue (length 1) is full');
+    held.stream.end(cm('bob-held').slice(10));
+    assert.equal((await held.answer).status, 201);
+    const q = await queued.answer;
+    assert.equal(q.status, 200, 'the queued request ran once the seat was free, after the create');
+    assert.equal(JSON.parse(q.body).metadata.name, 'bob-held');
+  });
+
+  it('a waiting request whose client goes away leaves the queue', async () => {
+    const held = send('bob', 'POST', '/api/v1/namespaces/default/configmaps');
+    held.stream.write(cm('bob-held-2').slice(0, 10));
+    await settle();
+    const gone = send('bob', 'GET', '/api/v1/namespaces/default');
+    gone.answer.catch(() => {});
+    await settle();
+    gone.stream.close();
+    await settle();
+    // Its place is free again: the next request queues (not 429) and runs once the seat is free.
+    const next = send('bob', 'GET', '/api/v1/namespaces/default');
+    await settle();
+    held.stream.end(cm('bob-held-2').slice(10));
+    assert.equal((await held.answer).status, 201);
+    assert.equal((await next.answer).status, 200);
+  });
+
+  it('counts rejections in /metrics and dumps the levels at /debug/api_priority_and_fairness', async () => {
+    const m = (await admin('GET', '/metrics')).body;
+    const count = (labels: string) => {
+      const line = m.split('\n').find((l) => l.startsWith(`apiserver_flowcontrol_rejected_requests_total{${labels}}`));
+      return line ? Number(line.split(' ').at(-1)) : 0;
+    };
+    assert.ok(count('flow_schema="alice-and-carol",priority_level="tiny-reject",reason="concurrency-limit"') >= 2, m);
+    assert.ok(count('flow_schema="bob",priority_level="tiny-queue",reason="queue-full"') >= 1);
+    assert.match(m, /apiserver_flowcontrol_nominal_limit_seats\{priority_level="tiny-queue"\} 1\n/);
+    assert.match(
+      m,
+      /apiserver_flowcontrol_dispatched_requests_total\{flow_schema="exempt",priority_level="exempt"\} \d+/,
+    );
+    const dump = await admin('GET', '/debug/api_priority_and_fairness/dump_priority_levels');
+    assert.equal(dump.status, 200);
+    assert.match(dump.body, /^PriorityLevelName/);
+    for (const level of ['exempt', 'catch-all', 'global-default', 'tiny-reject', 'tiny-queue'])
+      assert.match(dump.body, new RegExp(`^${level},`, 'm'));
+    // A non-resource path like any other: carol may not read it.
+    assert.equal(
+      (await send('carol', 'GET', '/debug/api_priority_and_fairness/dump_priority_levels').answer).status,
+      403,
+    );
+  });
+
+  it('kubectl lists the built-in configuration with upstream’s columns', async () => {
+    const fs = await kubectl(fx, ['get', 'flowschemas']);
+    assert.equal(fs.status, 0, fs.err);
+    const rows = fs.out
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s+/));
+    assert.deepEqual(rows[0], [
+      'NAME',
+      'PRIORITYLEVEL',
+      'MATCHINGPRECEDENCE',
+      'DISTINGUISHERMETHOD',
+      'AGE',
+      'MISSINGPL',
+    ]);
+    const row = (name: string) => rows.find((r) => r[0] === name);
+    assert.deepEqual(row('exempt')?.slice(0, 4), ['exempt', 'exempt', '1', '<none>']);
+    // MISSINGPL: the Dangling condition the apiserver keeps on each schema.
+    for (const r of rows.slice(1)) assert.equal(r.at(-1), 'False', r.join(' '));
+    assert.deepEqual(row('global-default')?.slice(0, 4), ['global-default', 'global-default', '9900', 'ByUser']);
+    assert.deepEqual(row('kube-system-service-accounts')?.slice(0, 4), [
+      'kube-system-service-accounts',
+      'workload-high',
+      '900',
+      'ByNamespace',
+    ]);
+    assert.equal(rows.length - 1, 15, 'thirteen built-in schemas and this test’s two');
+    const pl = await kubectl(fx, ['get', 'prioritylevelconfigurations']);
+    assert.equal(pl.status, 0, pl.err);
+    const levels = pl.out
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s+/));
+    assert.deepEqual(levels[0], [
+      'NAME',
+      'TYPE',
+      'NOMINALCONCURRENCYSHARES',
+      'QUEUES',
+      'HANDSIZE',
+      'QUEUELENGTHLIMIT',
+      'AGE',
+    ]);
+    const level = (name: string) => levels.find((r) => r[0] === name)?.slice(0, 6);
+    assert.deepEqual(level('exempt'), ['exempt', 'Exempt', '<none>', '<none>', '<none>', '<none>']);
+    assert.deepEqual(level('catch-all'), ['catch-all', 'Limited', '5', '<none>', '<none>', '<none>']);
+    assert.deepEqual(level('workload-low'), ['workload-low', 'Limited', '100', '128', '6', '50']);
+  });
+});
