@@ -16,6 +16,18 @@ import { Dealer, hashFlowID } from '../../src/flowcontrol/shufflesharding.ts';
 import type { Admission, FlowControlMetrics } from '../../src/flowcontrol/types.ts';
 import type { RequestInfo } from '../../src/request/requestinfo.ts';
 
+/** The built-in priority levels, by name. */
+const BUILT_IN_LEVEL_NAMES = [
+  'catch-all',
+  'exempt',
+  'global-default',
+  'leader-election',
+  'node-high',
+  'system',
+  'workload-high',
+  'workload-low',
+];
+
 // --- configuration objects, shaped as upstream's bootstrap ones ---
 
 const everything: PolicyRulesWithSubjects['resourceRules'] = [
@@ -238,16 +250,7 @@ describe('APFController: classification', () => {
     assert.deepEqual(names(await c.admit({ info: pods(), user: alice })), ['real', 'workload-low']);
     assert.deepEqual(
       c.levelStats().map((s) => s.name),
-      [
-        'catch-all',
-        'exempt',
-        'global-default',
-        'leader-election',
-        'node-high',
-        'system',
-        'workload-high',
-        'workload-low',
-      ],
+      BUILT_IN_LEVEL_NAMES,
     );
   });
 
@@ -560,16 +563,7 @@ describe('APFController: debug dumps', () => {
     );
     assert.deepEqual(
       lines.slice(1).map((l) => l.split(',')[0]),
-      [
-        'catch-all',
-        'exempt',
-        'global-default',
-        'leader-election',
-        'node-high',
-        'system',
-        'workload-high',
-        'workload-low',
-      ],
+      BUILT_IN_LEVEL_NAMES,
     );
     for (const l of lines) assert.deepEqual(offsets(l), offsets(lines[0]!), `misaligned: ${l}`);
     // Go's tabwriter: each cell padded to the widest in its column plus one blank.

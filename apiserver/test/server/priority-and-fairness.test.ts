@@ -3,19 +3,14 @@
 // Reject level answers 429 at its limit, a Queue level holds a request until a seat frees and answers
 // 429 when the flow's queue is full; the gate runs before authorization, so a request that will be
 // denied still takes its turn; the rejections are counted in /metrics and the levels are dumped at
-// /debug/api_priority_and_fairness. --max-requests-inflight=1 with --max-mutating-requests-inflight=0
+// /debug/api_priority_and_fairness (kubectl's view of the objects: flowcontrol-config.test.ts).
+// --max-requests-inflight=1 with --max-mutating-requests-inflight=0
 // gives the server one seat, so every limited level gets one.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { type ClientHttp2Session, type ClientHttp2Stream, connect } from 'node:http2';
+import type { ClientHttp2Session } from 'node:http2';
 import { after, before, describe, it } from 'node:test';
-import { type Fixture, issueClient, kubectl, startFixture } from './fixture.ts';
-
-interface Answer {
-  readonly status: number;
-  readonly headers: Record<string, string>;
-  readonly body: string;
-}
+import { type Fixture, issueClient, startFixture } from './fixture.ts';
+import { h2Request, openH2 } from './h2requests.ts';
 
 const GROUP_PATH = '/apis/flowcontrol.apiserver.k8s.io/v1';
 const ALL_RULES = {
@@ -29,38 +24,9 @@ describe('API Priority and Fairness', { timeout: 90_000 }, () => {
   let fx: Fixture;
   const sessions: Record<string, ClientHttp2Session> = {};
 
-  const open = (creds: { crt: string; key: string }) => {
-    const s = connect(fx.url, {
-      ca: readFileSync(fx.pki.caCrt),
-      cert: readFileSync(creds.crt),
-      key: readFileSync(creds.key),
-    });
-    s.on('error', () => {});
-    return s;
-  };
-  /** A request; `body` undefined with a POST leaves the body open (the request holds its seat). */
-  const send = (who: string, method: string, path: string, body?: string) => {
-    const stream: ClientHttp2Stream = sessions[who]!.request({
-      ':method': method,
-      ':path': path,
-      ...(method !== 'GET' ? { 'content-type': 'application/json' } : {}),
-    });
-    if (body !== undefined) stream.end(body);
-    const answer = new Promise<Answer>((resolve, reject) => {
-      let status = 0;
-      const headers: Record<string, string> = {};
-      let text = '';
-      stream.on('response', (h) => {
-        status = Number(h[':status']);
-        for (const [k, v] of Object.entries(h)) if (typeof v === 'string') headers[k] = v;
-      });
-      stream.setEncoding('utf8');
-      stream.on('data', (d: string) => (text += d));
-      stream.on('end', () => resolve({ status, headers, body: text }));
-      stream.on('error', reject);
-    });
-    return { stream, answer };
-  };
+  const open = (creds: { crt: string; key: string }) => openH2(fx.url, fx.pki.caCrt, creds);
+  const send = (who: string, method: string, path: string, body?: string) =>
+    h2Request(sessions[who]!, method, path, body);
   const admin = async (method: string, path: string, body?: unknown) => {
     const a = await send('admin', method, path, body === undefined ? undefined : JSON.stringify(body)).answer;
     return { ...a, json: a.body.startsWith('{') ? JSON.parse(a.body) : undefined };
@@ -233,53 +199,5 @@ describe('API Priority and Fairness', { timeout: 90_000 }, () => {
       (await send('carol', 'GET', '/debug/api_priority_and_fairness/dump_priority_levels').answer).status,
       403,
     );
-  });
-
-  it('kubectl lists the built-in configuration with upstream’s columns', async () => {
-    const fs = await kubectl(fx, ['get', 'flowschemas']);
-    assert.equal(fs.status, 0, fs.err);
-    const rows = fs.out
-      .trim()
-      .split('\n')
-      .map((l) => l.split(/\s+/));
-    assert.deepEqual(rows[0], [
-      'NAME',
-      'PRIORITYLEVEL',
-      'MATCHINGPRECEDENCE',
-      'DISTINGUISHERMETHOD',
-      'AGE',
-      'MISSINGPL',
-    ]);
-    const row = (name: string) => rows.find((r) => r[0] === name);
-    assert.deepEqual(row('exempt')?.slice(0, 4), ['exempt', 'exempt', '1', '<none>']);
-    // MISSINGPL: the Dangling condition the apiserver keeps on each schema.
-    for (const r of rows.slice(1)) assert.equal(r.at(-1), 'False', r.join(' '));
-    assert.deepEqual(row('global-default')?.slice(0, 4), ['global-default', 'global-default', '9900', 'ByUser']);
-    assert.deepEqual(row('kube-system-service-accounts')?.slice(0, 4), [
-      'kube-system-service-accounts',
-      'workload-high',
-      '900',
-      'ByNamespace',
-    ]);
-    assert.equal(rows.length - 1, 15, 'thirteen built-in schemas and this test’s two');
-    const pl = await kubectl(fx, ['get', 'prioritylevelconfigurations']);
-    assert.equal(pl.status, 0, pl.err);
-    const levels = pl.out
-      .trim()
-      .split('\n')
-      .map((l) => l.split(/\s+/));
-    assert.deepEqual(levels[0], [
-      'NAME',
-      'TYPE',
-      'NOMINALCONCURRENCYSHARES',
-      'QUEUES',
-      'HANDSIZE',
-      'QUEUELENGTHLIMIT',
-      'AGE',
-    ]);
-    const level = (name: string) => levels.find((r) => r[0] === name)?.slice(0, 6);
-    assert.deepEqual(level('exempt'), ['exempt', 'Exempt', '<none>', '<none>', '<none>', '<none>']);
-    assert.deepEqual(level('catch-all'), ['catch-all', 'Limited', '5', '<none>', '<none>', '<none>']);
-    assert.deepEqual(level('workload-low'), ['workload-low', 'Limited', '100', '128', '6', '50']);
   });
 });
