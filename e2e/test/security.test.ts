@@ -6,6 +6,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
+import { type ClientHttp2Stream, connect as connectH2 } from 'node:http2';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -306,6 +307,114 @@ describe('security regression suite', () => {
     // The control: discovery is bob's, and the admin lists the secrets.
     assert.equal((await curlAs(bob, `${c.server}/api/v1`)).code, 200);
     assert.match((await c.req(admin, 'GET', '/api/v1/secrets')).text, /"kind":"SecretList"/);
+  });
+  it('A13 a flood of held requests from one user is cut off by API Priority and Fairness, and starves no one else', async () => {
+    // global-default (where a plain user lands) has 49 of the default 600 seats; one user is one flow,
+    // dealt onto 6 of its 128 queues of 50. POSTs whose bodies never finish hold what they take.
+    const flooder = await c.issue('flooder', []);
+    const masters = await c.issue('breakglass', ['system:masters']);
+    // The flooder may write ConfigMaps, or authorization would answer each request (403) at once.
+    const binding = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'flooder-edit', namespace: 'default' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'flooder' }],
+    };
+    assert.equal(
+      (await c.req(admin, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings', binding))
+        .status,
+      201,
+    );
+    const h2 = (cred: Credential) => {
+      const s = connectH2(c.server, { ca: c.caPem, cert: readFileSync(cred.cert!), key: readFileSync(cred.key!) });
+      s.on('error', () => {});
+      return s;
+    };
+    const answerOf = (stream: ClientHttp2Stream) =>
+      new Promise<{ status: number; body: string; fs?: string }>((resolve) => {
+        let status = 0;
+        let fs: string | undefined;
+        let body = '';
+        stream.on('response', (h) => {
+          status = Number(h[':status']);
+          fs = h['x-kubernetes-pf-flowschema-uid'] as string | undefined;
+        });
+        stream.setEncoding('utf8');
+        stream.on('data', (d: string) => (body += d));
+        stream.on('close', () => resolve({ status, body, ...(fs ? { fs } : {}) }));
+        stream.on('error', () => {});
+      });
+    // Read before the flood: the admin (kubeadm:cluster-admins) is in global-default too.
+    const globalDefault = (
+      await c.req(admin, 'GET', '/apis/flowcontrol.apiserver.k8s.io/v1/flowschemas/global-default')
+    ).json as { metadata: { uid: string } };
+    const sessions = [h2(flooder), h2(flooder), h2(flooder), h2(flooder)];
+    const held: ClientHttp2Stream[] = [];
+    const answers: Promise<{ status: number; body: string; fs?: string }>[] = [];
+    try {
+      for (let i = 0; i < 400; i++) {
+        const stream = sessions[i % 4]!.request({
+          ':method': 'POST',
+          ':path': '/api/v1/namespaces/default/configmaps',
+          'content-type': 'application/json',
+        });
+        stream.write('{"apiVersion":"v1",');
+        held.push(stream);
+        answers.push(answerOf(stream));
+      }
+      // Past 49 executing and 6 × 50 waiting, the rest is 429 at once, named as global-default's.
+      const rejected: { status: number; body: string; fs?: string }[] = [];
+      for (const a of answers) void a.then((r) => r.status === 429 && rejected.push(r));
+      const deadline = Date.now() + 10_000;
+      while (rejected.length < 51 && Date.now() < deadline) await sleep(50);
+      assert.ok(rejected.length >= 51, `${rejected.length} of the flood rejected`);
+      assert.equal(rejected[0]!.body, 'Too many requests, please try again later.\n');
+      assert.equal(rejected[0]!.fs, globalDefault.metadata.uid);
+      // Other levels are untouched: the nodes (node-high, system) and system:masters (exempt) are served at once.
+      const t0 = Date.now();
+      assert.equal((await c.req(node1.cred, 'GET', '/api/v1/nodes/node1')).status, 200);
+      assert.equal((await c.req(masters, 'GET', '/api/v1/namespaces/default/configmaps')).status, 200);
+      assert.ok(Date.now() - t0 < 5_000, 'served without waiting behind the flood');
+      // The admin shares global-default but is another flow: it waits for a seat, and then fair
+      // queuing serves it ahead of the flooder's queued requests, whose flow has had far more than its
+      // share (FIFO would answer it after all ~349).
+      const adminSession = h2(admin);
+      try {
+        const adminGet = adminSession.request({ ':method': 'GET', ':path': '/api/v1/namespaces/default' });
+        const adminAnswer = answerOf(adminGet);
+        let adminDone = false;
+        void adminAnswer.then(() => (adminDone = true));
+        await sleep(300);
+        assert.equal(adminDone, false, 'every seat of the level is held by the flood');
+        let floodServed = 0;
+        let floodServedBeforeAdmin = -1;
+        for (const a of answers) void a.then((r) => r.status === 201 && floodServed++);
+        void adminAnswer.then(() => (floodServedBeforeAdmin = floodServed));
+        for (const [i, stream] of held.entries())
+          if (!stream.closed) stream.end(`"kind":"ConfigMap","metadata":{"name":"flood-${i}"}}`);
+        const a = await adminAnswer;
+        assert.equal(a.status, 200, a.body);
+        assert.ok(floodServedBeforeAdmin < 150, `${floodServedBeforeAdmin} of the flood answered before the admin`);
+      } finally {
+        adminSession.destroy();
+      }
+    } finally {
+      for (const s of sessions) s.destroy();
+    }
+    // The flood's seats and queue places are given back when its client goes.
+    let ok = false;
+    for (let i = 0; i < 50 && !ok; i++) {
+      ok = (await c.req(flooder, 'GET', '/version')).status !== 429;
+      if (!ok) await sleep(100);
+    }
+    assert.ok(ok, 'the flooder is served again once its connections are gone');
+    const floodCms = (await c.req(admin, 'GET', '/api/v1/namespaces/default/configmaps')).json as {
+      items: { metadata: { name: string } }[];
+    };
+    for (const cm of floodCms.items.filter((x) => x.metadata.name.startsWith('flood-')))
+      await c.req(admin, 'DELETE', `/api/v1/namespaces/default/configmaps/${cm.metadata.name}`);
+    await c.req(admin, 'DELETE', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings/flooder-edit');
   });
   it('A3 an expired client certificate from the cluster CA is 401', async () => {
     const cred = await c.issue('expired-admin', ['kubeadm:cluster-admins'], {
