@@ -94,6 +94,11 @@ const SCHEMAS: Readonly<Record<string, PatchMeta>> = {
     spec: struct({ matchConditions: mergeBy('name') }),
   }),
   'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding': withMeta(),
+  // Both status.conditions are `patchStrategy:"merge" patchMergeKey:"type"`; the specs' lists are atomic.
+  'flowcontrol.apiserver.k8s.io/FlowSchema': withMeta({ status: struct({ conditions: mergeBy('type') }) }),
+  'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration': withMeta({
+    status: struct({ conditions: mergeBy('type') }),
+  }),
 };
 
 /** The schema of a kind, or undefined when strategic merge patch is not supported for it. */

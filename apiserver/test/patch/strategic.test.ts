@@ -10,6 +10,7 @@ const CSR = { group: 'certificates.k8s.io', version: 'v1', kind: 'CertificateSig
 const SERVICE = { group: '', version: 'v1', kind: 'Service' };
 const ENDPOINTS = { group: '', version: 'v1', kind: 'Endpoints' };
 const ENDPOINT_SLICE = { group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice' };
+const FLOW_SCHEMA = { group: 'flowcontrol.apiserver.k8s.io', version: 'v1', kind: 'FlowSchema' };
 
 interface Case {
   name: string;
@@ -268,6 +269,29 @@ const cases: Case[] = [
     original: { metadata: { name: 'n' }, spec: { taints: [{ key: 'a', effect: 'NoSchedule' }] } },
     patch: { spec: { taints: [{ key: 'b', effect: 'NoExecute' }] } },
     want: { metadata: { name: 'n' }, spec: { taints: [{ key: 'b', effect: 'NoExecute' }] } },
+  },
+  {
+    name: 'FlowSchema status conditions merge by type; its rules are replaced whole',
+    kind: FLOW_SCHEMA,
+    original: {
+      metadata: { name: 'f' },
+      spec: { rules: [{ subjects: [{ kind: 'User', user: { name: 'a' } }] }] },
+      status: { conditions: [{ type: 'Dangling', status: 'False' }] },
+    },
+    patch: {
+      spec: { rules: [{ subjects: [{ kind: 'User', user: { name: 'b' } }] }] },
+      status: { conditions: [{ type: 'Other', status: 'True' }] },
+    },
+    want: {
+      metadata: { name: 'f' },
+      spec: { rules: [{ subjects: [{ kind: 'User', user: { name: 'b' } }] }] },
+      status: {
+        conditions: [
+          { type: 'Other', status: 'True' },
+          { type: 'Dangling', status: 'False' },
+        ],
+      },
+    },
   },
   {
     name: 'CSR conditions have no patch strategy: replaced',
