@@ -157,6 +157,21 @@ describe('kubelet debugging handlers', { timeout: 120_000 }, () => {
     assert.equal(await ask(on, '/healthz/ping', admin), '200 ok');
     assert.match(await ask(on, '/metrics', admin, 'POST'), /^200 # HELP /);
     assert.match(await ask(on, '/configz', admin, 'DELETE'), /^200 \{"kubeletconfig"/);
+    // ServeMux's 301s come before authentication: an unclean path to its cleaned form (the query
+    // kept), /tree to /tree/; an HTML link for GET only.
+    const redirect = async (path: string, method = 'GET') => {
+      const r = await promisify(execFile)('curl', [
+        ...['-sS', '--path-as-is', '-D', '-', '-X', method, '--cacert', c.fx.pki.caCrt, `${on.url}${path}`],
+      ]);
+      const [head = '', body = ''] = r.stdout.split('\r\n\r\n');
+      return `${/^HTTP\/\S+ (\d+)/.exec(head)?.[1]} ${/^location: (.*)$/im.exec(head)?.[1]} ${body}`;
+    };
+    assert.equal(await redirect('/exec/../pods?x=1'), '301 /pods?x=1 <a href="/pods?x=1">Moved Permanently</a>.\n\n');
+    assert.equal(await redirect('//pods', 'POST'), '301 /pods ');
+    assert.equal(await redirect('/%2e/configz'), '301 /configz <a href="/configz">Moved Permanently</a>.\n\n');
+    assert.equal(await redirect('/stats'), '301 /stats/ <a href="/stats/">Moved Permanently</a>.\n\n');
+    assert.equal(await ask(on, '/%70ods'), '401 Unauthorized', 'a percent-encoded path is its decoded one');
+    assert.equal(await ask(on, '/pods%zz'), '400 400 Bad Request', 'an escape that does not decode');
   });
 
   it('enableProfilingHandler and enableSystemLogHandler false: their paths alone are off', async () => {

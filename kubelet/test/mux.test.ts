@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ALL_DEBUGGING_HANDLERS } from '../src/server/debugging.ts';
-import { allowedMethods, kubeletMuxEntries, muxOwner } from '../src/server/mux.ts';
+import { allowedMethods, cleanPath, kubeletMuxEntries, muxOwner, muxRedirect } from '../src/server/mux.ts';
 
 describe('kubelet ServeMux patterns', () => {
   const all = kubeletMuxEntries(ALL_DEBUGGING_HANDLERS, true);
@@ -64,5 +64,40 @@ describe('kubelet ServeMux patterns', () => {
     assert.deepEqual(allowedMethods(routes, '/logs/a/b/c'), ['GET']);
     assert.deepEqual(allowedMethods(routes, '/run/a/b/c'), ['POST']);
     assert.deepEqual(allowedMethods(routes, '/run/a/b/u/c'), ['POST', 'GET']);
+  });
+
+  it("cleans paths as net/http's cleanPath: dot segments and doubled slashes go, a trailing slash stays", () => {
+    const cases: [string, string][] = [
+      ['', '/'],
+      ['/', '/'],
+      ['pods', '/pods'],
+      ['//pods', '/pods'],
+      ['/./pods', '/pods'],
+      ['/exec/../pods', '/pods'],
+      ['/../../pods', '/pods'],
+      ['/pods/', '/pods/'],
+      ['/pods/.', '/pods'],
+      ['/pods/./', '/pods/'],
+      ['/a/b/../../', '/'],
+    ];
+    for (const [p, want] of cases) assert.equal(cleanPath(p), want, p);
+  });
+
+  it('redirects as ServeMux does: /tree to /tree/ when only the subtree is registered, unclean paths to clean ones', () => {
+    const to = (path: string, query = '', method = 'GET') => muxRedirect(all, method, path, query);
+    assert.equal(to('/stats'), '/stats/');
+    assert.equal(to('/stats', 'only_cpu_and_memory=true'), '/stats/?only_cpu_and_memory=true');
+    assert.equal(to('/runningpods'), '/runningpods/');
+    assert.equal(to('/pods'), undefined, 'a WebService root is registered with and without the slash');
+    assert.equal(to('/exec'), undefined);
+    assert.equal(to('/healthz'), undefined);
+    assert.equal(to('/nope'), undefined, 'nothing to redirect to: NotFound later');
+    assert.equal(to('/exec/../pods', 'a=1'), '/pods?a=1');
+    assert.equal(to('//pods'), '/pods');
+    assert.equal(to('/stats/../stats'), '/stats/', 'the subtree redirect wins');
+    assert.equal(to('/a b/../x y'), '/x%20y', 'Location is escaped');
+    assert.equal(to('//pods', '', 'CONNECT'), undefined, 'CONNECT is not canonicalized');
+    const off = kubeletMuxEntries({ ...ALL_DEBUGGING_HANDLERS, enabled: false }, true);
+    assert.equal(muxRedirect(off, 'GET', '/run', ''), '/run/', 'the disabled handlers are subtrees');
   });
 });

@@ -38,7 +38,7 @@ import { EXEC_PROTOCOLS, execParams, failureStatus, runAttach, runExec } from '.
 import { closeWhenIdle, DEFAULT_STREAMING_IDLE_TIMEOUT_MS } from './idle.js';
 import type { KubeletListener } from './listener.js';
 import { type MetricsSource, renderMetrics } from './metrics.js';
-import { allowedMethods, HEALTHZ_CHECKS, kubeletMuxEntries, muxOwner, type RouteRecord } from './mux.js';
+import { allowedMethods, HEALTHZ_CHECKS, kubeletMuxEntries, muxOwner, muxRedirect, type RouteRecord } from './mux.js';
 import { PORT_FORWARD_PROTOCOL, parsePort, runPortForward } from './portforward.js';
 import type { ProbeMetrics } from './probemetrics.js';
 
@@ -84,6 +84,21 @@ function intParam(q: Q, k: string): number | undefined {
 }
 
 /** Go's http.NotFound, as ServeMux answers a path no pattern owns. */
+/** http.Redirect with 301: an HTML link for GET, a content type for GET and HEAD, nothing else otherwise. */
+function goRedirect(reply: FastifyReply, method: string, location: string): FastifyReply {
+  reply.code(301).header('location', location);
+  if (method !== 'GET' && method !== 'HEAD') return reply.send();
+  reply.type('text/html; charset=utf-8');
+  if (method === 'HEAD') return reply.send();
+  const href = location.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;');
+  return reply.send(`<a href="${href}">Moved Permanently</a>.\n\n`);
+}
+
+/** What Go's server answers for a request URI it cannot parse. */
+function goBadRequest(reply: FastifyReply): FastifyReply {
+  return reply.code(400).type('text/plain; charset=utf-8').send('400 Bad Request');
+}
+
 function goNotFound(reply: FastifyReply): FastifyReply {
   return reply
     .code(404)
@@ -103,6 +118,11 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2000 },
     // A go-restful GET route does not answer HEAD (405); the plain handlers list HEAD themselves.
     exposeHeadRoutes: false,
+    // A request-target that does not parse never reaches Go's handlers: its server answers 400.
+    frameworkErrors: (error, _request, reply) => {
+      if (error.code === 'FST_ERR_BAD_URL') return goBadRequest(reply);
+      return reply.send(error as never);
+    },
   }) as unknown as FastifyInstance;
   app.decorateRequest('kubeletUser', null);
   const debugging = d.debugging ?? ALL_DEBUGGING_HANDLERS;
@@ -113,7 +133,18 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
   });
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const path = request.url.split('?')[0] ?? '/';
+    const q = request.url.indexOf('?');
+    const rawPath = q < 0 ? request.url : request.url.slice(0, q);
+    // URL.Path, as ServeMux, the filter and the routes see it (Go refuses what does not decode: 400).
+    let path: string;
+    try {
+      path = decodeURIComponent(rawPath);
+    } catch {
+      return goBadRequest(reply);
+    }
+    // ServeMux's redirects come before any handler: to the cleaned path, or /tree to /tree/.
+    const redirect = muxRedirect(mux, request.method, path, q < 0 ? '' : request.url.slice(q + 1));
+    if (redirect !== undefined) return goRedirect(reply, request.method, redirect);
     // A path no pattern owns never reaches the Container's filters: Go's NotFound, unauthenticated.
     const owner = muxOwner(mux, path);
     if (!owner) return goNotFound(reply);
@@ -162,7 +193,8 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
 
   // Authorized, and no route: what go-restful's router or ServeMux answers for the path's owner.
   app.setNotFoundHandler(async (request, reply) => {
-    const path = request.url.split('?')[0] ?? '/';
+    // Decodes: the onRequest hook has answered 400 for what does not.
+    const path = decodeURIComponent(request.url.split('?')[0] ?? '/');
     if (muxOwner(mux, path)?.kind !== 'webservice') return goNotFound(reply);
     const allow = allowedMethods(routes, path);
     if (allow.length === 0) return reply.code(404).type('text/plain; charset=utf-8').send('404: Page Not Found');

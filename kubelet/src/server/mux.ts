@@ -116,3 +116,52 @@ export function allowedMethods(routes: readonly RouteRecord[], path: string): st
   }
   return out;
 }
+
+/** net/http's cleanPath: path.Clean with a leading slash, keeping a trailing one. */
+export function cleanPath(p: string): string {
+  if (p === '') return '/';
+  const rooted = p.startsWith('/') ? p : `/${p}`;
+  const out: string[] = [];
+  for (const seg of rooted.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') out.pop();
+    else out.push(seg);
+  }
+  const clean = `/${out.join('/')}`;
+  return rooted.endsWith('/') && clean !== '/' ? `${clean}/` : clean;
+}
+
+/** The patterns a ServeMux holds for these entries: a WebService's root "/x" is also "/x/". */
+function registeredPatterns(entries: readonly MuxEntry[]): Set<string> {
+  const out = new Set<string>();
+  for (const e of entries) {
+    out.add(e.pattern);
+    if (e.kind === 'webservice' && !e.pattern.endsWith('/')) out.add(`${e.pattern}/`);
+  }
+  return out;
+}
+
+/** URL.EscapedPath for a clean path: what ServeMux puts in Location. */
+const escapePath = (p: string): string => encodeURI(p).replace(/[?#]/g, encodeURIComponent);
+
+/**
+ * Where ServeMux sends a request with 301 before any handler (so before authentication), or
+ * undefined: `/tree` to `/tree/` when only the subtree is registered, and any path that is not
+ * clean (`//`, `.`, `..` segments, after percent-decoding) to its cleaned form; the query is kept.
+ * CONNECT is left as sent. `decodedPath` is URL.Path (undefined when it does not decode).
+ */
+export function muxRedirect(
+  entries: readonly MuxEntry[],
+  method: string,
+  decodedPath: string,
+  rawQuery: string,
+): string | undefined {
+  if (method === 'CONNECT') return undefined;
+  const clean = cleanPath(decodedPath);
+  const query = rawQuery ? `?${rawQuery}` : '';
+  const patterns = registeredPatterns(entries);
+  if (!clean.endsWith('/') && !patterns.has(clean) && patterns.has(`${clean}/`))
+    return `${escapePath(`${clean}/`)}${query}`;
+  if (clean !== decodedPath) return `${escapePath(clean)}${query}`;
+  return undefined;
+}
