@@ -496,10 +496,23 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
             },
           ]
         : [];
+    // The built-in FlowSchemas and PriorityLevelConfigurations are kept whenever the group is served
+    // (upstream's priority-and-fairness-config-producer post-start hook, whose first pass the health
+    // checks wait for; started once the server listens).
+    const apfServed = !!config.apiCatalog.find('flowcontrol.apiserver.k8s.io', 'v1', 'flowschemas');
+    const apfEnsurer = apfServed ? new APFConfigurationEnsurer(registries, log) : undefined;
+    const apfHook: HealthCheck[] = apfEnsurer
+      ? [
+          {
+            name: 'poststarthook/priority-and-fairness-config-producer',
+            check: () => (apfEnsurer.succeeded ? undefined : 'not finished'),
+          },
+        ]
+      : [];
     registerHealthRoutes(f, {
-      healthz: [ping, logCheck, storage, ...kms],
-      livez: [ping, logCheck, storage, ...kms],
-      readyz: [ping, logCheck, storage, ...kms, shutdownCheck],
+      healthz: [ping, logCheck, storage, ...kms, ...apfHook],
+      livez: [ping, logCheck, storage, ...kms, ...apfHook],
+      readyz: [ping, logCheck, storage, ...kms, ...apfHook, shutdownCheck],
     });
     // The aggregation layer: remote APIServices proxied with --proxy-client-cert-file's identity.
     const proxyClientPair = dynamicClientPair(
@@ -756,12 +769,8 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       ...(opts.identityLeaseTiming ? { timing: opts.identityLeaseTiming } : {}),
     });
     identityLease.start();
-    // The built-in FlowSchemas and PriorityLevelConfigurations are kept whenever the group is served
-    // (upstream's priority-and-fairness-config-producer); the Dangling condition is the dispatcher's
-    // config consumer's, so only with APF on.
-    const apfServed = !!config.apiCatalog.find('flowcontrol.apiserver.k8s.io', 'v1', 'flowschemas');
-    const apfEnsurer = apfServed ? new APFConfigurationEnsurer(registries, log) : undefined;
     apfEnsurer?.start();
+    // The Dangling condition is the dispatcher's config consumer's, so only with APF on.
     const apfDangling =
       apfServed && config.enablePriorityAndFairness ? new DanglingConditionController(registries, log) : undefined;
     await apfDangling?.start();

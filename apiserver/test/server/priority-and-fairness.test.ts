@@ -189,6 +189,9 @@ describe('API Priority and Fairness', { timeout: 90_000 }, () => {
       m,
       /apiserver_flowcontrol_dispatched_requests_total\{flow_schema="exempt",priority_level="exempt"\} \d+/,
     );
+    // The built-in objects' first pass is a post-start hook the health checks wait for.
+    const ready = await admin('GET', '/readyz?verbose');
+    assert.match(ready.body, /^\[\+\]poststarthook\/priority-and-fairness-config-producer ok$/m);
     const dump = await admin('GET', '/debug/api_priority_and_fairness/dump_priority_levels');
     assert.equal(dump.status, 200);
     assert.match(dump.body, /^PriorityLevelName/);
