@@ -147,9 +147,14 @@ export class APFConfigurationEnsurer {
     return this.#succeeded;
   }
 
-  start(): void {
+  /**
+   * Runs the first pass now and resolves when it ends, whatever its outcome (the server waits for it
+   * as upstream's post-start hook phase does); passes go on after it, a second apart until one
+   * succeeds, then a minute apart.
+   */
+  async start(): Promise<void> {
     this.#stopped = false;
-    this.#schedule(0);
+    await this.#pass();
   }
 
   stop(): void {
@@ -157,25 +162,17 @@ export class APFConfigurationEnsurer {
     clearTimeout(this.#timer);
   }
 
-  #schedule(ms: number): void {
+  async #pass(): Promise<void> {
+    try {
+      await this.ensure();
+      this.#succeeded = true;
+    } catch (err) {
+      // A pass cut short by the shutdown (the store closing) is no news.
+      if (!this.#stopped)
+        this.log.warn({ err: (err as Error).message }, 'APF bootstrap ensurer ran into an error, will retry later');
+    }
     if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      void this.ensure()
-        .then(
-          () => {
-            this.#succeeded = true;
-          },
-          (err: unknown) => {
-            // A pass cut short by the shutdown (the store closing) is no news.
-            if (!this.#stopped)
-              this.log.warn(
-                { err: (err as Error).message },
-                'APF bootstrap ensurer ran into an error, will retry later',
-              );
-          },
-        )
-        .finally(() => this.#schedule(this.#succeeded ? this.#timing.intervalMs : this.#timing.retryMs));
-    }, ms);
+    this.#timer = setTimeout(() => void this.#pass(), this.#succeeded ? this.#timing.intervalMs : this.#timing.retryMs);
     this.#timer.unref();
   }
 

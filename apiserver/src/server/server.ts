@@ -769,7 +769,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       ...(opts.identityLeaseTiming ? { timing: opts.identityLeaseTiming } : {}),
     });
     identityLease.start();
-    apfEnsurer?.start();
+    await apfEnsurer?.start();
     // The Dangling condition is the dispatcher's config consumer's, so only with APF on.
     const apfDangling =
       apfServed && config.enablePriorityAndFairness ? new DanglingConditionController(registries, log) : undefined;
