@@ -1,5 +1,6 @@
-// The FlowSchemas' Dangling condition, as kube-apiserver's APF config controller keeps it
-// (apf_controller.go presyncFlowSchemaStatus): False/Found while the PriorityLevelConfiguration the
+// The FlowSchemas' Dangling condition, as kube-apiserver's APF config controller keeps it from the
+// dispatcher's own informers
+// (apf_controller.go presyncFlowSchemaStatus). False/Found while the PriorityLevelConfiguration the
 // schema names exists, True/NotFound otherwise. Informers on both kinds feed a keyed queue of schema
 // names (a level's arrival or removal queues the schemas naming it); a schema's condition is written
 // through /status, field manager api-priority-and-fairness-config-consumer-v1, only when status,
@@ -13,7 +14,7 @@ import {
 import { isNotFound } from '@mkube/shared/apierrors';
 import type { Logger } from '@mkube/shared/log';
 import { runWorkers, WorkQueue } from '@mkube/shared/workqueue';
-import { Informer } from '../informers/index.js';
+import type { Informer } from '../informers/index.js';
 import type { GenericRegistry } from '../registry/generic.js';
 import type { Registries } from '../registry/index.js';
 import { apiserverContext, type StrategyContext } from '../registry/strategy.js';
@@ -42,6 +43,12 @@ export function danglingVerdict(plName: string, exists: boolean): Verdict {
 const sameVerdict = (c: FlowSchemaCondition | undefined, v: Verdict) =>
   !!c && c.status === v.status && c.reason === v.reason && c.message === v.message;
 
+/** The two caches the controller reads: the dispatcher's, so the store is watched once for both. */
+export interface FlowControlInformers {
+  readonly schemas: Informer<FlowSchema>;
+  readonly levels: Informer<PriorityLevelConfiguration>;
+}
+
 export class DanglingConditionController {
   readonly #schemas: Informer<FlowSchema>;
   readonly #levels: Informer<PriorityLevelConfiguration>;
@@ -51,11 +58,12 @@ export class DanglingConditionController {
 
   constructor(
     registries: Registries,
+    informers: FlowControlInformers,
     private readonly log: Logger,
   ) {
     this.#registry = registries.get(GROUP, 'flowschemas')!;
-    this.#schemas = new Informer<FlowSchema>(this.#registry, log);
-    this.#levels = new Informer<PriorityLevelConfiguration>(registries.get(GROUP, 'prioritylevelconfigurations')!, log);
+    this.#schemas = informers.schemas;
+    this.#levels = informers.levels;
     const schema = (fs: FlowSchema) => this.#queue.add(fs.metadata.name!);
     this.#schemas.addHandlers({ onAdd: schema, onUpdate: schema });
     // Only a level's existence matters: its arrival and removal.
@@ -69,16 +77,14 @@ export class DanglingConditionController {
     }
   }
 
-  /** Starts the informers; the workers begin once both have synced (a level not yet listed is not missing). */
-  async start(): Promise<void> {
-    await Promise.all([this.#levels.start(), this.#schemas.start()]);
+  /** Starts the workers: call it once both informers have synced (a level not yet listed is not missing). */
+  start(): void {
     this.#workers = runWorkers(this.#queue, 1, (name) => this.sync(name), this.log);
   }
 
+  /** Stops the workers, waiting for a write in flight; the informers are their owner's to stop. */
   async stop(): Promise<void> {
     this.#queue.shutDown();
-    this.#schemas.stop();
-    this.#levels.stop();
     await this.#workers;
   }
 

@@ -1,10 +1,12 @@
 // API Priority and Fairness in the server: the dispatcher follows the FlowSchemas and
-// PriorityLevelConfigurations in the store through two informers (upstream's APF config consumer),
+// PriorityLevelConfigurations in the store through two informers, which also feed the schemas'
+// Dangling condition (together, upstream's APF config consumer),
 // its gauges are read at scrape time, and /debug/api_priority_and_fairness/dump_* show its state.
 import type { FlowSchema, PriorityLevelConfiguration } from '@mkube/shared/api';
 import type { Logger } from '@mkube/shared/log';
 import type { FastifyInstance } from 'fastify';
 import { MANDATORY_FLOW_SCHEMAS, MANDATORY_PRIORITY_LEVELS } from '../flowcontrol/bootstrap.js';
+import { DanglingConditionController } from '../flowcontrol/conditions.js';
 import { APFController } from '../flowcontrol/controller.js';
 import { Informer } from '../informers/index.js';
 import type { FlowControlMetricsHooks } from '../metrics/flowcontrol.js';
@@ -15,7 +17,8 @@ const GROUP = 'flowcontrol.apiserver.k8s.io';
 
 export interface PriorityAndFairness {
   readonly controller: APFController;
-  stop(): void;
+  /** Stops the Dangling condition's workers (waiting for a write in flight), then the informers; once. */
+  stop(): Promise<void>;
 }
 
 export interface PriorityAndFairnessOptions {
@@ -55,14 +58,21 @@ export async function startPriorityAndFairness(
   const handlers = { onAdd: reconfigure, onUpdate: reconfigure, onDelete: reconfigure };
   schemas.addHandlers(handlers);
   levels.addHandlers(handlers);
+  // The config consumer's other half, upstream's too: each schema's Dangling condition, from the same caches.
+  const dangling = new DanglingConditionController(registries, { schemas, levels }, opts.log);
   await Promise.all([schemas.start(), levels.start()]);
   controller.update([...schemas.list()], [...levels.list()]);
+  dangling.start();
   opts.metrics?.levels(() => controller.levelStats());
+  let stopped: Promise<void> | undefined;
   return {
     controller,
     stop() {
-      schemas.stop();
-      levels.stop();
+      stopped ??= dangling.stop().then(() => {
+        schemas.stop();
+        levels.stop();
+      });
+      return stopped;
     },
   };
 }

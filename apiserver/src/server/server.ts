@@ -50,7 +50,6 @@ import { KubernetesServiceController } from '../controlplane/kubernetesservice.j
 import { LegacyTokenTrackingController } from '../controlplane/legacytokentracking.js';
 import { type HealthCheck, registerDiscoveryRoutes, registerHealthRoutes } from '../discovery/index.js';
 import { createResourceHandler, createWatchSocketHandler } from '../endpoints/index.js';
-import { DanglingConditionController } from '../flowcontrol/conditions.js';
 import { APFConfigurationEnsurer } from '../flowcontrol/ensurer.js';
 import { Informer } from '../informers/index.js';
 import { createKubeletProxy, KubeletClient } from '../kubelet/index.js';
@@ -421,7 +420,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       const stopBefore = stopAuthz;
       stopAuthz = () => {
         stopBefore();
-        priorityAndFairness?.stop();
+        void priorityAndFairness?.stop();
       };
     } else if (config.maxRequestsInflight > 0 || config.maxMutatingRequestsInflight > 0) {
       const maxInFlight = new MaxInFlightLimiter(config.maxRequestsInflight, config.maxMutatingRequestsInflight);
@@ -770,10 +769,6 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     });
     identityLease.start();
     await apfEnsurer?.start();
-    // The Dangling condition is the dispatcher's config consumer's, so only with APF on.
-    const apfDangling =
-      apfServed && config.enablePriorityAndFairness ? new DanglingConditionController(registries, log) : undefined;
-    await apfDangling?.start();
 
     let stopping: Promise<void> | undefined;
     const stop = () => {
@@ -782,7 +777,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
         legacyTokenTracking.stop();
         identityLease.stop();
         apfEnsurer?.stop();
-        await apfDangling?.stop();
+        await priorityAndFairness?.stop();
         await kubernetesService.stop();
         if (config.shutdownDelayMs > 0) {
           log.info({ delayMs: config.shutdownDelayMs }, 'shutdown delay: still serving, /readyz failing');

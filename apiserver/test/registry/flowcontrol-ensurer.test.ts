@@ -13,7 +13,11 @@ import {
   SUGGESTED_FLOW_SCHEMAS,
   SUGGESTED_PRIORITY_LEVELS,
 } from '../../src/flowcontrol/bootstrap.ts';
-import { DanglingConditionController, danglingVerdict } from '../../src/flowcontrol/conditions.ts';
+import {
+  DanglingConditionController,
+  danglingVerdict,
+  type FlowControlInformers,
+} from '../../src/flowcontrol/conditions.ts';
 import {
   APFConfigurationEnsurer,
   flowSchemaSpecEqualish,
@@ -21,6 +25,7 @@ import {
   priorityLevelSpecEqualish,
   reviseIfNeeded,
 } from '../../src/flowcontrol/ensurer.ts';
+import { Informer } from '../../src/informers/index.ts';
 import { findResource } from '../../src/registry/catalog.ts';
 import { EVERYTHING } from '../../src/registry/filter.ts';
 import { GenericRegistry } from '../../src/registry/generic.ts';
@@ -300,6 +305,7 @@ describe('DanglingConditionController', () => {
   let store: SqliteStore;
   let regs: Registries;
   let controller: DanglingConditionController;
+  let informers: FlowControlInformers;
   const levels = () => regs.get(GROUP, 'prioritylevelconfigurations')!;
   const schemas = () => regs.get(GROUP, 'flowschemas')!;
   const dangling = async (name: string) =>
@@ -331,11 +337,19 @@ describe('DanglingConditionController', () => {
     // Present before the controller starts: judged once both caches are listed.
     await levels().create('', level('there'), ctx(), write);
     await schemas().create('', schema('early', 'there'), ctx(), write);
-    controller = new DanglingConditionController(regs, log);
-    await controller.start();
+    // The controller reads the dispatcher's informers; here the test owns them.
+    informers = {
+      schemas: new Informer<FlowSchema>(schemas(), log),
+      levels: new Informer<PriorityLevelConfiguration>(levels(), log),
+    };
+    controller = new DanglingConditionController(regs, informers, log);
+    await Promise.all([informers.schemas.start(), informers.levels.start()]);
+    controller.start();
   });
   after(async () => {
     await controller.stop();
+    informers.schemas.stop();
+    informers.levels.stop();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
