@@ -309,10 +309,51 @@ describe('security regression suite', () => {
     assert.match((await c.req(admin, 'GET', '/api/v1/secrets')).text, /"kind":"SecretList"/);
   });
   it('A13 a flood of held requests from one user is cut off by API Priority and Fairness, and starves no one else', async () => {
-    // global-default (where a plain user lands) has 49 of the default 600 seats; one user is one flow,
-    // dealt onto 6 of its 128 queues of 50. POSTs whose bodies never finish hold what they take.
+    // A priority level of the operator's own for the flooder and a bystander, pinned to its nominal
+    // seats (it neither lends nor borrows, so the periodic borrowing cannot move its limit during the
+    // case); one user is one flow, dealt onto 6 of its 128 queues of 50. POSTs whose bodies never
+    // finish hold what they take.
+    const FC = '/apis/flowcontrol.apiserver.k8s.io/v1';
     const flooder = await c.issue('flooder', []);
+    const bystander = await c.issue('bystander', []);
     const masters = await c.issue('breakglass', ['system:masters']);
+    const level = {
+      apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+      kind: 'PriorityLevelConfiguration',
+      metadata: { name: 'a13-flood' },
+      spec: {
+        type: 'Limited',
+        limited: {
+          nominalConcurrencyShares: 20,
+          lendablePercent: 0,
+          borrowingLimitPercent: 0,
+          limitResponse: { type: 'Queue', queuing: { queues: 128, handSize: 6, queueLengthLimit: 50 } },
+        },
+      },
+    };
+    const schema = {
+      apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+      kind: 'FlowSchema',
+      metadata: { name: 'a13-flood' },
+      spec: {
+        priorityLevelConfiguration: { name: 'a13-flood' },
+        matchingPrecedence: 500,
+        distinguisherMethod: { type: 'ByUser' },
+        rules: [
+          {
+            subjects: ['flooder', 'bystander'].map((name) => ({ kind: 'User', user: { name } })),
+            resourceRules: [
+              { verbs: ['*'], apiGroups: ['*'], resources: ['*'], namespaces: ['*'], clusterScope: true },
+            ],
+            nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+          },
+        ],
+      },
+    };
+    assert.equal((await c.req(admin, 'POST', `${FC}/prioritylevelconfigurations`, level)).status, 201);
+    const created = await c.req(admin, 'POST', `${FC}/flowschemas`, schema);
+    assert.equal(created.status, 201, created.text);
+    const schemaUid = (created.json as { metadata: { uid: string } }).metadata.uid;
     // The flooder may write ConfigMaps, or authorization would answer each request (403) at once.
     const binding = {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -326,6 +367,39 @@ describe('security regression suite', () => {
         .status,
       201,
     );
+    try {
+      // The dispatcher follows the store: wait until the flooder is classified by the new schema.
+      let classified = false;
+      for (let i = 0; i < 100 && !classified; i++) {
+        classified = (await c.req(flooder, 'GET', '/version')).headers['x-kubernetes-pf-flowschema-uid'] === schemaUid;
+        if (!classified) await sleep(50);
+      }
+      assert.ok(classified, 'the flooder is classified by a13-flood');
+      const gauge = async (name: string) => {
+        const m = (await c.req(admin, 'GET', '/metrics')).text;
+        const line = new RegExp(`^apiserver_flowcontrol_${name}\\{priority_level="a13-flood"\\} (\\d+)$`, 'm').exec(m);
+        assert.ok(line, `${name} of a13-flood in /metrics`);
+        return Number(line[1]);
+      };
+      const seats = await gauge('current_limit_seats');
+      assert.equal(seats, await gauge('nominal_limit_seats'), 'neither lent nor borrowed');
+      const expectRejected = 400 - seats - 6 * 50;
+      assert.ok(expectRejected > 0, `${seats} seats`);
+      await flood(flooder, bystander, masters, schemaUid, expectRejected);
+    } finally {
+      await c.req(admin, 'DELETE', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings/flooder-edit');
+      await c.req(admin, 'DELETE', `${FC}/flowschemas/a13-flood`);
+      await c.req(admin, 'DELETE', `${FC}/prioritylevelconfigurations/a13-flood`);
+    }
+  });
+  /** A13's flood: 400 held POSTs, the rejections, who is served meanwhile, and fair queuing for the bystander. */
+  async function flood(
+    flooder: Credential,
+    bystander: Credential,
+    masters: Credential,
+    schemaUid: string,
+    expectRejected: number,
+  ): Promise<void> {
     const h2 = (cred: Credential) => {
       const s = connectH2(c.server, { ca: c.caPem, cert: readFileSync(cred.cert!), key: readFileSync(cred.key!) });
       s.on('error', () => {});
@@ -345,10 +419,6 @@ describe('security regression suite', () => {
         stream.on('close', () => resolve({ status, body, ...(fs ? { fs } : {}) }));
         stream.on('error', () => {});
       });
-    // Read before the flood: the admin (kubeadm:cluster-admins) is in global-default too.
-    const globalDefault = (
-      await c.req(admin, 'GET', '/apis/flowcontrol.apiserver.k8s.io/v1/flowschemas/global-default')
-    ).json as { metadata: { uid: string } };
     const sessions = [h2(flooder), h2(flooder), h2(flooder), h2(flooder)];
     const held: ClientHttp2Stream[] = [];
     const answers: Promise<{ status: number; body: string; fs?: string }>[] = [];
@@ -363,41 +433,47 @@ describe('security regression suite', () => {
         held.push(stream);
         answers.push(answerOf(stream));
       }
-      // Past 49 executing and 6 × 50 waiting, the rest is 429 at once, named as global-default's.
+      // Past the level's seats and 6 × 50 waiting, the rest is 429 at once, named as the schema's.
       const rejected: { status: number; body: string; fs?: string }[] = [];
       for (const a of answers) void a.then((r) => r.status === 429 && rejected.push(r));
       const deadline = Date.now() + 10_000;
-      while (rejected.length < 51 && Date.now() < deadline) await sleep(50);
-      assert.ok(rejected.length >= 51, `${rejected.length} of the flood rejected`);
+      while (rejected.length < expectRejected && Date.now() < deadline) await sleep(50);
+      assert.ok(
+        rejected.length >= expectRejected,
+        `${rejected.length} of the flood rejected, ${expectRejected} expected`,
+      );
       assert.equal(rejected[0]!.body, 'Too many requests, please try again later.\n');
-      assert.equal(rejected[0]!.fs, globalDefault.metadata.uid);
-      // Other levels are untouched: the nodes (node-high, system) and system:masters (exempt) are served at once.
+      assert.equal(rejected[0]!.fs, schemaUid);
+      // Other levels are untouched: the nodes (node-high, system), system:masters (exempt) and the
+      // admin (global-default) are served at once.
       const t0 = Date.now();
       assert.equal((await c.req(node1.cred, 'GET', '/api/v1/nodes/node1')).status, 200);
       assert.equal((await c.req(masters, 'GET', '/api/v1/namespaces/default/configmaps')).status, 200);
+      assert.equal((await c.req(admin, 'GET', '/api/v1/namespaces/default')).status, 200);
       assert.ok(Date.now() - t0 < 5_000, 'served without waiting behind the flood');
-      // The admin shares global-default but is another flow: it waits for a seat, and then fair
+      // The bystander shares the level but is another flow: it waits for a seat, and then fair
       // queuing serves it ahead of the flooder's queued requests, whose flow has had far more than its
-      // share (FIFO would answer it after all ~349).
-      const adminSession = h2(admin);
+      // share (FIFO would answer it after all ~300).
+      const bystanderSession = h2(bystander);
       try {
-        const adminGet = adminSession.request({ ':method': 'GET', ':path': '/api/v1/namespaces/default' });
-        const adminAnswer = answerOf(adminGet);
-        let adminDone = false;
-        void adminAnswer.then(() => (adminDone = true));
+        const bystanderGet = bystanderSession.request({ ':method': 'GET', ':path': '/version' });
+        const bystanderAnswer = answerOf(bystanderGet);
+        let bystanderDone = false;
+        void bystanderAnswer.then(() => (bystanderDone = true));
         await sleep(300);
-        assert.equal(adminDone, false, 'every seat of the level is held by the flood');
+        assert.equal(bystanderDone, false, 'every seat of the level is held by the flood');
         let floodServed = 0;
-        let floodServedBeforeAdmin = -1;
+        let floodServedBefore = -1;
         for (const a of answers) void a.then((r) => r.status === 201 && floodServed++);
-        void adminAnswer.then(() => (floodServedBeforeAdmin = floodServed));
+        void bystanderAnswer.then(() => (floodServedBefore = floodServed));
         for (const [i, stream] of held.entries())
           if (!stream.closed) stream.end(`"kind":"ConfigMap","metadata":{"name":"flood-${i}"}}`);
-        const a = await adminAnswer;
+        const a = await bystanderAnswer;
         assert.equal(a.status, 200, a.body);
-        assert.ok(floodServedBeforeAdmin < 150, `${floodServedBeforeAdmin} of the flood answered before the admin`);
+        assert.equal(a.fs, schemaUid);
+        assert.ok(floodServedBefore < 150, `${floodServedBefore} of the flood answered before the bystander`);
       } finally {
-        adminSession.destroy();
+        bystanderSession.destroy();
       }
     } finally {
       for (const s of sessions) s.destroy();
@@ -414,8 +490,7 @@ describe('security regression suite', () => {
     };
     for (const cm of floodCms.items.filter((x) => x.metadata.name.startsWith('flood-')))
       await c.req(admin, 'DELETE', `/api/v1/namespaces/default/configmaps/${cm.metadata.name}`);
-    await c.req(admin, 'DELETE', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings/flooder-edit');
-  });
+  }
   it('A3 an expired client certificate from the cluster CA is 401', async () => {
     const cred = await c.issue('expired-admin', ['kubeadm:cluster-admins'], {
       notBefore: new Date(Date.now() - 7200_000),

@@ -11,14 +11,21 @@
 // - A FlowSchema whose level does not exist is dangling and skipped; the rest match in ascending
 //   matchingPrecedence, ties by name; a request nothing matches goes to the catch-all schema.
 // - NominalCL(level) = ceil(serverConcurrencyLimit × shares / Σ shares), the exempt level's shares
-//   (0 by default) and those of levels still draining included. Upstream's borrowing between levels
-//   (lendablePercent) is left out: a level's limit is its nominal limit.
+//   (0 by default) and those of levels still draining included.
+// - Levels borrow, as upstream's: a level's current limit lies between its nominal limit less what it
+//   may lend (lendablePercent) and its nominal limit plus what it may borrow (borrowingLimitPercent;
+//   the server's whole limit when unset). At every configuration and every 10 s the Σ nominal seats
+//   are shared out again by each level's seat demand over the period (executing and waiting requests,
+//   exempt ones too), smoothed with a 5-minute half-life, never below min(nominal, the period's peak).
 // - A level that leaves the configuration keeps executing and dispatching what it holds, takes
 //   nothing new, and is dropped once idle; one whose spec changes keeps its requests and queues.
 // Every request is one seat (upstream's work estimator, which makes LISTs and mutations wider, is
 // left out). Long-running requests are the caller's business: it does not bring them here.
+// A rejection's Retry-After grows while its level keeps dropping requests (droppedrequests.ts).
 import type { FlowSchema, PriorityLevelConfiguration } from '@mkube/shared/api';
+import { computeConcurrencyAllocation } from './allocation.js';
 import { formatRFC3339Nano, formatSeatSeconds, tabulate, ZERO_TIME } from './debug.js';
+import { DroppedRequestsTracker } from './droppedrequests.js';
 import { compareFlowSchemas, compileFlowSchema, flowDistinguisher, type RequestMatcher } from './match.js';
 import { ESTIMATED_SERVICE_SECONDS, QueueSet, type QueueSetConfig, type QueuingParams, Ticket } from './queueset.js';
 import { Dealer, dealerProblem, hashFlowID } from './shufflesharding.js';
@@ -54,10 +61,18 @@ const DEFAULT_QUEUE_LENGTH_LIMIT = 50;
 /** Flows remembered per schema (their classification and hand) before the memory starts over. */
 const FLOW_CACHE_LIMIT = 4096;
 
+/** upstream's borrowingAdjustmentPeriod. */
+export const BORROWING_ADJUSTMENT_PERIOD_MS = 10_000;
+/** Weight of the old smoothed demand at each adjustment: a half-life of 5 minutes at one per 10 s. */
+const SEAT_DEMAND_SMOOTHING = 0.977;
+
 /** A priority level's spec as the dispatcher uses it. */
 interface LevelSpec {
   readonly exempt: boolean;
   readonly shares: number;
+  readonly lendablePercent: number;
+  /** Undefined: may borrow up to the server's whole limit. */
+  readonly borrowingLimitPercent: number | undefined;
   readonly queuing?: QueuingParams;
 }
 
@@ -69,14 +84,22 @@ export function digestPriorityLevel(pl: PriorityLevelConfiguration): LevelSpec |
   if ((spec.type === 'Exempt') !== (name === EXEMPT)) return "type must be 'Exempt' if and only if name is 'exempt'";
   if (spec.type === 'Exempt') {
     if (spec.limited) return 'broken union structure at the top, for Exempt';
-    return { exempt: true, shares: nonNegative(spec.exempt?.nominalConcurrencyShares, 0) };
+    return {
+      exempt: true,
+      shares: nonNegative(spec.exempt?.nominalConcurrencyShares, 0),
+      lendablePercent: nonNegative(spec.exempt?.lendablePercent, 0),
+      borrowingLimitPercent: undefined,
+    };
   }
   if (spec.type !== 'Limited' || !spec.limited || spec.exempt) return 'broken union structure at the top, for Limited';
   const limited = spec.limited;
   const shares = nonNegative(limited.nominalConcurrencyShares, DEFAULT_NOMINAL_SHARES);
+  const lendablePercent = nonNegative(limited.lendablePercent, 0);
+  const borrowingLimitPercent =
+    limited.borrowingLimitPercent == null ? undefined : nonNegative(limited.borrowingLimitPercent, 0);
   const response = limited.limitResponse;
   if (!response) return 'no limitResponse';
-  if (response.type === 'Reject') return { exempt: false, shares };
+  if (response.type === 'Reject') return { exempt: false, shares, lendablePercent, borrowingLimitPercent };
   if (response.type !== 'Queue') return `unknown limitResponse type ${String(response.type)}`;
   const queuing: QueuingParams = {
     queues: response.queuing?.queues ?? DEFAULT_QUEUES,
@@ -88,16 +111,34 @@ export function digestPriorityLevel(pl: PriorityLevelConfiguration): LevelSpec |
   if (!Number.isInteger(queuing.queueLengthLimit) || queuing.queueLengthLimit < 1) {
     return `invalid queuing: queueLengthLimit ${queuing.queueLengthLimit}`;
   }
-  return { exempt: false, shares, queuing };
+  return { exempt: false, shares, lendablePercent, borrowingLimitPercent, queuing };
 }
 
 function nonNegative(v: number | undefined, dflt: number): number {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : dflt;
 }
 
+/** A level's seat demand over the adjustment periods (upstream's seatDemandStats). */
+interface SeatDemandStats {
+  average: number;
+  stdDev: number;
+  highWatermark: number;
+  /** max(avg + stdDev, a decaying memory of earlier periods' avg + stdDev). */
+  smoothed: number;
+}
+
 class Level {
   quiescing = false;
   nominalLimit = 0;
+  /** nominal − lendable. */
+  minLimit = 0;
+  /** nominal + borrowable. */
+  maxLimit = 0;
+  /** The limit in force; undefined until the level's first allocation. */
+  currentLimit: number | undefined;
+  /** The last allocation's target. */
+  target = 0;
+  demand: SeatDemandStats = { average: 0, stdDev: 0, highWatermark: 0, smoothed: 0 };
   dealer: Dealer | undefined;
 
   constructor(
@@ -169,6 +210,10 @@ export class APFController {
   /** Wall-clock milliseconds minus `now()`, for the times in dumps. */
   private readonly epochOffset: number;
 
+  private readonly dropped: DroppedRequestsTracker;
+  private borrowingTimer: ReturnType<typeof setInterval> | undefined;
+  private fairFrac = 0;
+
   private levels = new Map<string, Level>();
   private schemas: CompiledSchema[] = [];
   private catchAll!: CompiledSchema;
@@ -182,6 +227,7 @@ export class APFController {
     this.metrics = opts.metrics;
     this.now = opts.now ?? (() => performance.now());
     this.epochOffset = Date.now() - this.now();
+    this.dropped = new DroppedRequestsTracker(opts.nowUnix);
     if (!this.fallbackSchemas.some((fs) => fs.metadata.name === CATCH_ALL)) {
       throw new Error('APFController: the fallback configuration has no catch-all FlowSchema');
     }
@@ -225,10 +271,71 @@ export class APFController {
     return result instanceof Promise ? result : Promise.resolve(result);
   }
 
+  /** Shares the seats out again every BORROWING_ADJUSTMENT_PERIOD_MS, until stop(). */
+  run(): void {
+    if (this.borrowingTimer) return;
+    this.borrowingTimer = setInterval(() => this.adjustBorrowing(), BORROWING_ADJUSTMENT_PERIOD_MS);
+    this.borrowingTimer.unref();
+  }
+
+  stop(): void {
+    if (this.borrowingTimer) clearInterval(this.borrowingTimer);
+    this.borrowingTimer = undefined;
+  }
+
+  /**
+   * One borrowing adjustment (upstream's updateBorrowing): closes each level's seat-demand period and
+   * shares the Σ nominal seats out by the smoothed demands, each level between min(nominal, the
+   * period's peak demand) — never below nominal − lendable — and nominal + borrowable.
+   */
+  adjustBorrowing(): void {
+    const now = this.now();
+    const levels = [...this.levels.values()];
+    let nominalSum = 0;
+    const items = levels.map((l) => {
+      nominalSum += l.nominalLimit;
+      const obs = l.set.demand.reset(now);
+      const d = l.demand;
+      d.highWatermark = obs.max;
+      if (obs.duration > 0) {
+        const dev = Number.isNaN(obs.deviation) ? 0 : obs.deviation;
+        d.average = obs.average;
+        d.stdDev = dev;
+        const envelope = obs.average + dev;
+        d.smoothed = Math.max(envelope, SEAT_DEMAND_SMOOTHING * d.smoothed + (1 - SEAT_DEMAND_SMOOTHING) * envelope);
+      }
+      const lowerBound = Math.max(l.minLimit, Math.min(l.nominalLimit, d.highWatermark));
+      return { lowerBound, upperBound: l.maxLimit, target: Math.max(lowerBound, d.smoothed) };
+    });
+    const allocation = computeConcurrencyAllocation(nominalSum, items);
+    // Should the problem have no solution (upstream logs it), the limits stay as they are.
+    const allocs =
+      allocation instanceof Error ? levels.map((l) => l.currentLimit ?? l.nominalLimit) : allocation.allocs;
+    if (!(allocation instanceof Error)) this.fairFrac = allocation.fairFrac;
+    for (const [i, l] of levels.entries()) {
+      l.target = items[i]!.target;
+      l.currentLimit = Math.round(allocs[i]!);
+      l.set.configure(toQueueSetConfig(l.spec, l.currentLimit));
+    }
+  }
+
+  /** The last adjustment's fair fraction (apiserver_flowcontrol_seat_fair_frac). */
+  seatFairFrac(): number {
+    return this.fairFrac;
+  }
+
   levelStats(): LevelStats[] {
     return this.sortedLevels().map((l) => ({
       name: l.name,
       nominalLimit: l.nominalLimit,
+      lowerLimit: l.minLimit,
+      upperLimit: l.maxLimit,
+      currentLimit: l.currentLimit ?? l.nominalLimit,
+      demandHighWatermark: l.demand.highWatermark,
+      demandAverage: l.demand.average,
+      demandStdDev: l.demand.stdDev,
+      demandSmoothed: l.demand.smoothed,
+      target: l.target,
       executing: l.set.executing,
       waiting: l.set.waiting,
       dispatched: l.set.dispatched,
@@ -236,6 +343,7 @@ export class APFController {
       timedOut: l.set.timedOut,
       cancelled: l.set.cancelled,
       activeQueues: l.set.queuesWithWaiting(),
+      waitingByFlowSchema: l.set.waitingByFlowSchema(),
     }));
   }
 
@@ -433,25 +541,45 @@ export class APFController {
       now: this.now,
       requestWaitLimitMs: this.requestWaitLimitMs,
       metrics: this.metrics,
+      dropped: this.onDropped,
     });
     const level = new Level(name, pl, spec, set);
     set.onIdle = () => this.reap(level);
     return level;
   }
 
-  /** Nominal limits from the shares of every level held (draining ones too), then each set reconfigured. */
+  private readonly onDropped = (level: string): number => {
+    this.dropped.recordDroppedRequest(level);
+    return this.dropped.retryAfter(level);
+  };
+
+  /**
+   * Nominal, lower and upper limits from the shares of every level held (draining ones too), then the
+   * seats shared out at once, as upstream does at every new configuration.
+   */
   private applyLimits(): void {
     let shareSum = 0;
     for (const l of this.levels.values()) shareSum += l.spec.shares;
+    const server = this.serverConcurrencyLimit;
     for (const l of this.levels.values()) {
-      l.nominalLimit = shareSum > 0 ? Math.ceil((this.serverConcurrencyLimit * l.spec.shares) / shareSum) : 0;
+      const nominal = shareSum > 0 ? Math.ceil((server * l.spec.shares) / shareSum) : 0;
+      const lendable = Math.round((nominal * l.spec.lendablePercent) / 100);
+      const borrowable =
+        l.spec.borrowingLimitPercent === undefined
+          ? server
+          : Math.round((nominal * l.spec.borrowingLimitPercent) / 100);
+      l.nominalLimit = nominal;
+      l.minLimit = nominal - lendable;
+      l.maxLimit = nominal + borrowable;
+      // A new level starts halfway into what it may lend (and a fresh demand history).
+      if (l.currentLimit === undefined) l.currentLimit = nominal - Math.trunc(lendable / 2);
       const q = l.spec.queuing;
       if (!q) l.dealer = undefined;
       else if (!l.dealer || l.dealer.deckSize !== q.queues || l.dealer.handSize !== q.handSize) {
         l.dealer = new Dealer(q.queues, q.handSize);
       }
-      l.set.configure(toQueueSetConfig(l.spec, l.nominalLimit));
     }
+    this.adjustBorrowing();
   }
 
   /** A draining level went idle: it goes, and the others' limits are worked out again. */

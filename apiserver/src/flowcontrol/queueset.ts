@@ -6,20 +6,17 @@
 // Simplifications against upstream, each deliberate:
 // - Every request occupies one seat for its whole execution (upstream's work estimator makes LISTs and
 //   mutations wider, and keeps watch-initialisation and mutation seats a little after completion).
-// - A level's limit is its nominal limit; upstream's borrowing between levels (lendablePercent,
-//   borrowingLimitPercent) is not modelled. A limit of 0 still lets one request execute at a time, as
+// - A limit of 0 (a level that lent all its seats) still lets one request execute at a time, as
 //   upstream does for a request wider than its level's limit.
 // - A waiting request is timed out by its own timer after the wait limit (upstream: the deadline of
 //   its queue-wait context); arrivals still sweep their queue of overdue ones first, as upstream does.
 import type { UserInfo } from '@mkube/shared/auth';
 import type { RequestInfo } from '../request/requestinfo.js';
+import { Integrator } from './integrator.js';
 import type { Admission, CancelSignal, Classification, FlowControlMetrics, RejectReason } from './types.js';
 
 /** upstream's estimatedServiceDuration G: the work, in seat-seconds, charged to a queue per dispatch before the real duration is known. */
 export const ESTIMATED_SERVICE_SECONDS = 0.003;
-
-/** Retry-After of a rejection: upstream's starting value (it grows while a level keeps dropping requests there). */
-export const RETRY_AFTER_SECONDS = 1;
 
 export interface QueuingParams {
   readonly queues: number;
@@ -39,6 +36,8 @@ export interface QueueSetEnv {
   readonly now: () => number;
   readonly requestWaitLimitMs: number;
   readonly metrics?: FlowControlMetrics | undefined;
+  /** Notes a rejection of this level's and gives its Retry-After in seconds (1 when absent). */
+  readonly dropped?: ((level: string) => number) | undefined;
 }
 
 const WAITING = 0;
@@ -124,6 +123,8 @@ export class QueueSet {
   quiescing = false;
   /** Called when a quiescing set has become idle. */
   onIdle: (() => void) | undefined;
+  /** Seats wanted (executing and waiting requests) over time: the input to borrowing between levels. */
+  readonly demand: Integrator;
 
   constructor(
     readonly name: string,
@@ -132,6 +133,7 @@ export class QueueSet {
   ) {
     this.cfg = cfg;
     this.lastMs = env.now();
+    this.demand = new Integrator(this.lastMs);
     this.configure(cfg);
   }
 
@@ -174,6 +176,7 @@ export class QueueSet {
     const cfg = this.cfg;
     if (cfg.exempt) {
       this.beginExecution(ticket, null, ticket.arrivalMs);
+      this.demand.set(this.executing, ticket.arrivalMs);
       return ticket;
     }
     const now = ticket.arrivalMs;
@@ -182,6 +185,7 @@ export class QueueSet {
     if (!queuing || !hand || hand.length === 0) {
       if (!this.canAccommodate()) return this.rejectNow(ticket, 'concurrency-limit', now);
       this.beginExecution(ticket, null, now);
+      this.demand.set(this.executing + this.waiting, now);
       return ticket;
     }
     const queue = this.shuffleShard(hand);
@@ -194,6 +198,7 @@ export class QueueSet {
       this.activate(queue);
       ticket.arrivalR = this.currentR;
       this.beginExecution(ticket, queue, now);
+      this.demand.set(this.executing + this.waiting, now);
       return ticket;
     }
     if (signal?.aborted) {
@@ -201,6 +206,7 @@ export class QueueSet {
       return this.rejectNow(ticket, 'cancelled', now);
     }
     this.enqueue(ticket, queue);
+    this.demand.set(this.executing + this.waiting, now);
     this.dispatchAsMuchAsPossible(now);
     if (ticket.state === EXECUTING) return ticket;
     ticket.timer = setTimeout(onWaitTimeout, this.env.requestWaitLimitMs, ticket);
@@ -221,6 +227,7 @@ export class QueueSet {
     t.state = DONE;
     this.unlinkExecuting(t);
     this.executing--;
+    this.demand.set(this.executing + this.waiting, now);
     const q = t.queue;
     if (q) {
       q.executing--;
@@ -242,6 +249,7 @@ export class QueueSet {
     this.syncTime(now);
     const q = t.queue;
     this.unlinkWaiting(t);
+    this.demand.set(this.executing + this.waiting, now);
     this.updateActive(q);
     if (reason === 'time-out') this.timedOut++;
     else this.cancelled++;
@@ -264,6 +272,15 @@ export class QueueSet {
   static waitingTickets(q: FairQueue): Ticket[] {
     const out: Ticket[] = [];
     for (let t = q.head; t; t = t.next) out.push(t);
+    return out;
+  }
+
+  /** Waiting requests counted by FlowSchema name (walked at scrape time, not kept per request). */
+  waitingByFlowSchema(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const q of this.queues) {
+      for (let t = q.head; t; t = t.next) out.set(t.flowSchemaName, (out.get(t.flowSchemaName) ?? 0) + 1);
+    }
     return out;
   }
 
@@ -400,7 +417,8 @@ export class QueueSet {
       m.rejected(t.flowSchemaName, this.name, reason);
       m.waited(t.flowSchemaName, this.name, false, Math.max(0, now - t.arrivalMs) / 1000);
     }
-    return { outcome: 'reject', classification: t.classification, reason, retryAfterSeconds: RETRY_AFTER_SECONDS };
+    const retryAfterSeconds = this.env.dropped?.(this.name) ?? 1;
+    return { outcome: 'reject', classification: t.classification, reason, retryAfterSeconds };
   }
 
   private dispatchAsMuchAsPossible(now: number): void {

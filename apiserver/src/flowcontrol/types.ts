@@ -34,7 +34,7 @@ export type Admission =
       readonly outcome: 'reject';
       readonly classification: Classification;
       readonly reason: RejectReason;
-      /** Upstream starts at 1 s and raises it while a level keeps dropping requests; always 1 here. */
+      /** 1 s, raised while the level keeps dropping requests (up to 32). */
       readonly retryAfterSeconds: number;
     };
 
@@ -53,6 +53,19 @@ export interface LevelStats {
   name: string;
   /** ceil(serverConcurrencyLimit × shares / Σ shares); 0 for the exempt level with its default shares. */
   nominalLimit: number;
+  /** nominal − what it may lend. */
+  lowerLimit: number;
+  /** nominal + what it may borrow. */
+  upperLimit: number;
+  /** The limit in force since the last borrowing adjustment. */
+  currentLimit: number;
+  /** Seat demand over the last adjustment period: peak, time-weighted average and deviation, smoothed. */
+  demandHighWatermark: number;
+  demandAverage: number;
+  demandStdDev: number;
+  demandSmoothed: number;
+  /** The last adjustment's target for this level. */
+  target: number;
   executing: number;
   waiting: number;
   dispatched: number;
@@ -62,6 +75,8 @@ export interface LevelStats {
   cancelled: number;
   /** Queues holding at least one waiting request. */
   activeQueues: number;
+  /** Waiting requests by the FlowSchema that classified them. */
+  waitingByFlowSchema: ReadonlyMap<string, number>;
 }
 
 export interface APFControllerOptions {
@@ -77,6 +92,8 @@ export interface APFControllerOptions {
   readonly metrics?: FlowControlMetrics;
   /** Milliseconds, monotonic (performance.now by default); injectable for tests. */
   readonly now?: () => number;
+  /** Whole seconds of wall-clock time, for the Retry-After's history of drops; injectable for tests. */
+  readonly nowUnix?: () => number;
 }
 
 /**

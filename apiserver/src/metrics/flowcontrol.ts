@@ -12,8 +12,8 @@ export interface FlowControlMetricsHooks extends FlowControlMetrics {
    * (a plain number per pair, read at scrape time: labelled gauge updates per request cost more).
    */
   executing(flowSchema: string, priorityLevel: string): { n: number };
-  /** Per-level gauges are read from here when /metrics is scraped. */
-  levels(read: () => readonly LevelStats[]): void;
+  /** Per-level gauges (and the fair fraction) are read from here when /metrics is scraped. */
+  levels(read: () => readonly LevelStats[], fairFrac?: () => number): void;
 }
 
 export function flowControlMetrics(registry: Registry): FlowControlMetricsHooks {
@@ -48,37 +48,84 @@ export function flowControlMetrics(registry: Registry): FlowControlMetricsHooks 
     },
   });
   let read: () => readonly LevelStats[] = () => [];
+  let readFairFrac: () => number = () => 0;
+  // A pair once seen stays, at 0 when nothing of it waits, as upstream's gauge does.
+  const inqueuePairs = new Map<string, { fs: string; pl: string }>();
   new Gauge({
     name: 'apiserver_flowcontrol_current_inqueue_requests',
     help: '[BETA] Number of requests currently pending in queues of the API Priority and Fairness subsystem',
-    labelNames: ['priority_level'],
+    labelNames: ['flow_schema', 'priority_level'],
     registers: [registry],
     collect() {
       this.reset();
-      for (const l of read()) this.set({ priority_level: l.name }, l.waiting);
+      const now = new Map<string, number>();
+      for (const l of read()) {
+        for (const [fs, n] of l.waitingByFlowSchema) {
+          const key = `${fs}\u0000${l.name}`;
+          if (!inqueuePairs.has(key)) inqueuePairs.set(key, { fs, pl: l.name });
+          now.set(key, n);
+        }
+      }
+      for (const [key, p] of inqueuePairs) this.set({ flow_schema: p.fs, priority_level: p.pl }, now.get(key) ?? 0);
     },
   });
+  // One gauge per level figure, read at scrape time.
+  const levelGauge = (name: string, help: string, value: (l: LevelStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['priority_level'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const l of read()) this.set({ priority_level: l.name }, value(l));
+      },
+    });
+  levelGauge(
+    'apiserver_flowcontrol_nominal_limit_seats',
+    '[BETA] Nominal number of execution seats configured for each priority level',
+    (l) => l.nominalLimit,
+  );
+  levelGauge(
+    'apiserver_flowcontrol_lower_limit_seats',
+    '[ALPHA] Configured lower bound on number of execution seats available to each priority level',
+    (l) => l.lowerLimit,
+  );
+  levelGauge(
+    'apiserver_flowcontrol_upper_limit_seats',
+    '[ALPHA] Configured upper bound on number of execution seats available to each priority level',
+    (l) => l.upperLimit,
+  );
+  levelGauge(
+    'apiserver_flowcontrol_demand_seats_high_watermark',
+    '[ALPHA] High watermark, over last adjustment period, of demand_seats',
+    (l) => l.demandHighWatermark,
+  );
+  levelGauge(
+    'apiserver_flowcontrol_demand_seats_average',
+    '[ALPHA] Time-weighted average, over last adjustment period, of demand_seats',
+    (l) => l.demandAverage,
+  );
+  levelGauge(
+    'apiserver_flowcontrol_demand_seats_stdev',
+    '[ALPHA] Time-weighted standard deviation, over last adjustment period, of demand_seats',
+    (l) => l.demandStdDev,
+  );
+  levelGauge('apiserver_flowcontrol_demand_seats_smoothed', '[ALPHA] Smoothed seat demands', (l) => l.demandSmoothed);
+  levelGauge('apiserver_flowcontrol_target_seats', '[ALPHA] Seat allocation targets', (l) => l.target);
   new Gauge({
-    name: 'apiserver_flowcontrol_nominal_limit_seats',
-    help: '[BETA] Nominal number of execution seats configured for each priority level',
-    labelNames: ['priority_level'],
+    name: 'apiserver_flowcontrol_seat_fair_frac',
+    help: "[ALPHA] Fair fraction of server's concurrency to allocate to each priority level that can use it",
     registers: [registry],
     collect() {
-      this.reset();
-      for (const l of read()) this.set({ priority_level: l.name }, l.nominalLimit);
+      this.set(readFairFrac());
     },
   });
-  new Gauge({
-    name: 'apiserver_flowcontrol_current_limit_seats',
-    help: '[ALPHA] current derived number of execution seats available to each priority level',
-    labelNames: ['priority_level'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      // No borrowing between levels: the current limit is the nominal one.
-      for (const l of read()) this.set({ priority_level: l.name }, l.nominalLimit);
-    },
-  });
+  levelGauge(
+    'apiserver_flowcontrol_current_limit_seats',
+    '[ALPHA] current derived number of execution seats available to each priority level',
+    (l) => l.currentLimit,
+  );
   return {
     dispatched: (fs, pl) => dispatched.inc({ flow_schema: fs, priority_level: pl }),
     rejected: (fs, pl, reason) => rejected.inc({ flow_schema: fs, priority_level: pl, reason }),
@@ -92,8 +139,9 @@ export function flowControlMetrics(registry: Registry): FlowControlMetricsHooks 
       executingCounts.set(key, c);
       return c;
     },
-    levels(r) {
+    levels(r, f) {
       read = r;
+      if (f) readFairFrac = f;
     },
   };
 }

@@ -63,11 +63,16 @@ export async function startPriorityAndFairness(
   await Promise.all([schemas.start(), levels.start()]);
   controller.update([...schemas.list()], [...levels.list()]);
   dangling.start();
-  opts.metrics?.levels(() => controller.levelStats());
+  controller.run();
+  opts.metrics?.levels(
+    () => controller.levelStats(),
+    () => controller.seatFairFrac(),
+  );
   let stopped: Promise<void> | undefined;
   return {
     controller,
     stop() {
+      controller.stop();
       stopped ??= dangling.stop().then(() => {
         schemas.stop();
         levels.stop();

@@ -11,7 +11,13 @@ import type {
   QueuingConfiguration,
 } from '@mkube/shared/api';
 import type { UserInfo } from '@mkube/shared/auth';
-import { APFController } from '../../src/flowcontrol/controller.ts';
+import {
+  MANDATORY_FLOW_SCHEMAS,
+  MANDATORY_PRIORITY_LEVELS,
+  SUGGESTED_FLOW_SCHEMAS,
+  SUGGESTED_PRIORITY_LEVELS,
+} from '../../src/flowcontrol/bootstrap.ts';
+import { APFController, BORROWING_ADJUSTMENT_PERIOD_MS } from '../../src/flowcontrol/controller.ts';
 import { Dealer, hashFlowID } from '../../src/flowcontrol/shufflesharding.ts';
 import type { Admission, FlowControlMetrics } from '../../src/flowcontrol/types.ts';
 import type { RequestInfo } from '../../src/request/requestinfo.ts';
@@ -183,6 +189,7 @@ function controller(serverConcurrencyLimit: number, opts: { waitMs?: number; met
     fallback: MANDATORY,
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
     now: () => clock.t,
+    nowUnix: () => Math.floor(clock.t / 1000),
   });
   return { c, clock };
 }
@@ -644,5 +651,142 @@ describe('APFController: debug dumps', () => {
     first.release();
     (await execute(waiting)).release();
     assert.equal(c.dumpRequests(false).trimEnd().split('\n').length, 1);
+  });
+});
+
+describe('APFController: borrowing between levels', () => {
+  /** upstream's built-in objects, as the apiserver keeps them. */
+  const builtIn = () => {
+    const { c, clock } = controller(600);
+    c.update(
+      [...MANDATORY_FLOW_SCHEMAS, ...SUGGESTED_FLOW_SCHEMAS],
+      [...MANDATORY_PRIORITY_LEVELS, ...SUGGESTED_PRIORITY_LEVELS],
+    );
+    return { c, clock };
+  };
+  const stat = (c: APFController, name: string) => c.levelStats().find((s) => s.name === name)!;
+  const limitsOf = (c: APFController) => Object.fromEntries(c.levelStats().map((s) => [s.name, s.currentLimit]));
+  /** A plain user: the global-default level, one flow. */
+  const plain = who('plain');
+
+  it('shares the seats out at once by the levels’ lower limits when nothing has been asked of them', () => {
+    const { c } = builtIn();
+    const bounds = Object.fromEntries(c.levelStats().map((s) => [s.name, [s.lowerLimit, s.upperLimit]]));
+    // nominal − round(nominal × lendablePercent), nominal + the server's 600 (no borrowingLimitPercent).
+    assert.deepEqual(bounds, {
+      'catch-all': [13, 613],
+      exempt: [0, 600],
+      'global-default': [24, 649],
+      'leader-election': [25, 625],
+      'node-high': [73, 698],
+      system: [50, 674],
+      'workload-high': [49, 698],
+      'workload-low': [24, 845],
+    });
+    // The Σ nominal 602 in proportion to those lower limits: fair fraction 602/258.
+    assert.deepEqual(limitsOf(c), {
+      'catch-all': 30,
+      exempt: 0,
+      'global-default': 56,
+      'leader-election': 58,
+      'node-high': 170,
+      system: 117,
+      'workload-high': 114,
+      'workload-low': 56,
+    });
+    assert.ok(Math.abs(c.seatFairFrac() - 602 / 258) < 1e-3, String(c.seatFairFrac()));
+  });
+
+  it('a level in demand borrows at the next adjustment, its queue drains into the new seats, and the total stays', async () => {
+    const { c, clock } = builtIn();
+    const held = Array.from({ length: 300 }, () => c.admit({ info: pods(), user: plain }));
+    await settle();
+    assert.deepEqual([stat(c, 'global-default').executing, stat(c, 'global-default').waiting], [56, 244]);
+    clock.t += BORROWING_ADJUSTMENT_PERIOD_MS;
+    c.adjustBorrowing();
+    const gd = stat(c, 'global-default');
+    assert.deepEqual(
+      [gd.demandHighWatermark, gd.demandAverage, gd.demandStdDev, gd.demandSmoothed, gd.target],
+      [300, 300, 0, 300, 300],
+    );
+    // 602 × 300 / (300 + the others' lower limits, 234): the lenders keep at least those.
+    const fair = 602 / 534.001;
+    assert.ok(Math.abs(c.seatFairFrac() - fair) < 1e-6, String(c.seatFairFrac()));
+    assert.deepEqual(limitsOf(c), {
+      'catch-all': Math.round(13 * fair),
+      exempt: 0,
+      'global-default': 338,
+      'leader-election': Math.round(25 * fair),
+      'node-high': Math.round(73 * fair),
+      system: Math.round(50 * fair),
+      'workload-high': Math.round(49 * fair),
+      'workload-low': Math.round(24 * fair),
+    });
+    assert.deepEqual([gd.executing, gd.waiting], [300, 0], 'the waiting requests got the borrowed seats');
+    const admissions = await Promise.all(held);
+    for (const a of admissions) assert.equal(a.outcome, 'execute');
+    for (const a of admissions) if (a.outcome === 'execute') a.release();
+    // The demand is gone, but its smoothed memory decays slowly (a half-life of five minutes).
+    clock.t += BORROWING_ADJUSTMENT_PERIOD_MS;
+    c.adjustBorrowing();
+    const after = stat(c, 'global-default');
+    assert.equal(after.demandHighWatermark, 300, 'the period started with 300 wanted');
+    assert.ok(Math.abs(after.demandSmoothed - 0.977 * 300) < 1e-9, String(after.demandSmoothed));
+    assert.ok(after.currentLimit > 300, String(after.currentLimit));
+  });
+
+  it('a level with borrowingLimitPercent 0 never goes past its nominal limit; one that lends nothing keeps it', async () => {
+    const { c, clock } = controller(600);
+    const levels = [...MANDATORY_PRIORITY_LEVELS, ...SUGGESTED_PRIORITY_LEVELS].map((pl) => {
+      if (pl.metadata.name !== 'global-default') return pl;
+      const copy = structuredClone(pl) as PriorityLevelConfiguration;
+      copy.spec!.limited!.borrowingLimitPercent = 0;
+      return copy;
+    });
+    c.update([...MANDATORY_FLOW_SCHEMAS, ...SUGGESTED_FLOW_SCHEMAS], levels);
+    assert.deepEqual([stat(c, 'global-default').lowerLimit, stat(c, 'global-default').upperLimit], [24, 49]);
+    assert.equal(stat(c, 'global-default').currentLimit, 49, 'its share of the start-up allocation, capped');
+    const held = Array.from({ length: 300 }, () => c.admit({ info: pods(), user: plain }));
+    await settle();
+    clock.t += BORROWING_ADJUSTMENT_PERIOD_MS;
+    c.adjustBorrowing();
+    assert.deepEqual([stat(c, 'global-default').currentLimit, stat(c, 'global-default').executing], [49, 49]);
+    for (const name of ['leader-election', 'catch-all']) {
+      const l = stat(c, name);
+      assert.ok(l.currentLimit >= l.nominalLimit, `${name}: ${l.currentLimit} < ${l.nominalLimit}`);
+    }
+    for (const p of held) void p.then((a) => a.outcome === 'execute' && a.release());
+    for (let i = 0; i < 10 && stat(c, 'global-default').executing > 0; i++) await settle();
+  });
+
+  it('the exempt level’s demand takes seats from the others, though it is never limited', async () => {
+    const { c, clock } = builtIn();
+    const before = limitsOf(c);
+    const held = await Promise.all(Array.from({ length: 100 }, () => execute(c.admit({ info: pods(), user: admin }))));
+    clock.t += BORROWING_ADJUSTMENT_PERIOD_MS;
+    c.adjustBorrowing();
+    const after = limitsOf(c);
+    assert.ok(after.exempt! > 50, `exempt ${after.exempt}`);
+    assert.ok(after['workload-low']! < before['workload-low']!, `workload-low ${after['workload-low']}`);
+    for (const a of held) a.release();
+  });
+});
+
+describe('APFController: Retry-After', () => {
+  it('grows while a level keeps dropping requests', async () => {
+    const { c, clock } = controller(2);
+    apply(c, tightConfig(undefined));
+    const first = await execute(c.admit({ info: pods(), user: bob }));
+    const retryAfter = async () => {
+      const a = await c.admit({ info: pods(), user: bob });
+      assert.equal(a.outcome, 'reject');
+      return a.outcome === 'reject' ? a.retryAfterSeconds : 0;
+    };
+    for (let i = 0; i < 5; i++) assert.equal(await retryAfter(), 1);
+    clock.t += 1000;
+    assert.equal(await retryAfter(), 2, '5 drops in the second before');
+    clock.t += 60_000;
+    assert.equal(await retryAfter(), 1, 'a quiet minute later');
+    first.release();
   });
 });

@@ -5,7 +5,8 @@
 // denied still takes its turn; the rejections are counted in /metrics and the levels are dumped at
 // /debug/api_priority_and_fairness (kubectl's view of the objects: flowcontrol-config.test.ts).
 // --max-requests-inflight=1 with --max-mutating-requests-inflight=0
-// gives the server one seat, so every limited level gets one.
+// gives the server one seat, so every limited level gets one nominally; the test's own levels
+// neither lend nor borrow (borrowingLimitPercent 0), so the periodic borrowing keeps them at one.
 import assert from 'node:assert/strict';
 import type { ClientHttp2Session } from 'node:http2';
 import { after, before, describe, it } from 'node:test';
@@ -60,7 +61,7 @@ describe('API Priority and Fairness', { timeout: 90_000 }, () => {
         apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
         kind: 'PriorityLevelConfiguration',
         metadata: { name },
-        spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, limitResponse } },
+        spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, borrowingLimitPercent: 0, limitResponse } },
       });
     const schema = (name: string, pl: string, users: string[]) =>
       admin('POST', `${GROUP_PATH}/flowschemas`, {
@@ -152,6 +153,11 @@ describe('API Priority and Fairness', { timeout: 90_000 }, () => {
     assert.equal(queuedDone, false, 'the second request waits in the queue');
     const third = await send('bob', 'GET', '/api/v1/namespaces/default').answer;
     assert.equal(third.status, 429, 'the queue (length 1) is full');
+    const waiting = (await admin('GET', '/metrics')).body;
+    assert.match(
+      waiting,
+      /^apiserver_flowcontrol_current_inqueue_requests\{flow_schema="bob",priority_level="tiny-queue"\} 1$/m,
+    );
     held.stream.end(cm('bob-held').slice(10));
     assert.equal((await held.answer).status, 201);
     const q = await queued.answer;
@@ -185,6 +191,22 @@ describe('API Priority and Fairness', { timeout: 90_000 }, () => {
     assert.ok(count('flow_schema="alice-and-carol",priority_level="tiny-reject",reason="concurrency-limit"') >= 2, m);
     assert.ok(count('flow_schema="bob",priority_level="tiny-queue",reason="queue-full"') >= 1);
     assert.match(m, /apiserver_flowcontrol_nominal_limit_seats\{priority_level="tiny-queue"\} 1\n/);
+    // Borrowing: the test's levels are pinned to their one seat; the built-in ones have their bounds.
+    for (const g of ['lower_limit_seats', 'upper_limit_seats', 'current_limit_seats'])
+      assert.match(m, new RegExp(`^apiserver_flowcontrol_${g}\\{priority_level="tiny-queue"\\} 1$`, 'm'), g);
+    assert.match(m, /^apiserver_flowcontrol_upper_limit_seats\{priority_level="global-default"\} 2$/m);
+    for (const g of ['demand_seats_high_watermark', 'demand_seats_average', 'demand_seats_smoothed', 'target_seats'])
+      assert.match(
+        m,
+        new RegExp(`^apiserver_flowcontrol_${g}\\{priority_level="global-default"\\} [0-9.e+-]+$`, 'm'),
+        g,
+      );
+    assert.match(m, /^apiserver_flowcontrol_seat_fair_frac [0-9.e+-]+$/m);
+    // The queued request's pair stays, at 0 now that nothing waits.
+    assert.match(
+      m,
+      /^apiserver_flowcontrol_current_inqueue_requests\{flow_schema="bob",priority_level="tiny-queue"\} 0$/m,
+    );
     assert.match(
       m,
       /apiserver_flowcontrol_dispatched_requests_total\{flow_schema="exempt",priority_level="exempt"\} \d+/,
