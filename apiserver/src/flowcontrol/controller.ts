@@ -19,15 +19,16 @@
 //   exempt ones too), smoothed with a 5-minute half-life, never below min(nominal, the period's peak).
 // - A level that leaves the configuration keeps executing and dispatching what it holds, takes
 //   nothing new, and is dropped once idle; one whose spec changes keeps its requests and queues.
-// Every request is one seat (upstream's work estimator, which makes LISTs and mutations wider, is
-// left out). Long-running requests are the caller's business: it does not bring them here.
+// A request takes the seats of its work estimate (workestimator.ts: lists by the objects they go
+// through, writes by the watchers they notify). Long-running requests are the caller's business: it
+// does not bring them here, but registers the watches it admits (registerWatch).
 // A rejection's Retry-After grows while its level keeps dropping requests (droppedrequests.ts).
 import type { FlowSchema, PriorityLevelConfiguration } from '@mkube/shared/api';
 import { computeConcurrencyAllocation } from './allocation.js';
 import { formatRFC3339Nano, formatSeatSeconds, tabulate, ZERO_TIME } from './debug.js';
 import { DroppedRequestsTracker } from './droppedrequests.js';
 import { compareFlowSchemas, compileFlowSchema, flowDistinguisher, type RequestMatcher } from './match.js';
-import { ESTIMATED_SERVICE_SECONDS, QueueSet, type QueueSetConfig, type QueuingParams, Ticket } from './queueset.js';
+import { QueueSet, type QueueSetConfig, type QueuingParams, Ticket, totalWork } from './queueset.js';
 import { Dealer, dealerProblem, hashFlowID } from './shufflesharding.js';
 import type {
   Admission,
@@ -38,6 +39,8 @@ import type {
   LevelStats,
   RequestDigest,
 } from './types.js';
+import { WatchTracker } from './watchtracker.js';
+import { maxSeatsForLevel, WorkEstimator } from './workestimator.js';
 
 export type {
   Admission,
@@ -139,6 +142,8 @@ class Level {
   /** The last allocation's target. */
   target = 0;
   demand: SeatDemandStats = { average: 0, stdDev: 0, highWatermark: 0, smoothed: 0 };
+  /** The most seats one request may take here (upstream's MaxSeatsTracker; 0: the estimator's own limit). */
+  maxSeats = 0;
   dealer: Dealer | undefined;
 
   constructor(
@@ -211,6 +216,8 @@ export class APFController {
   private readonly epochOffset: number;
 
   private readonly dropped: DroppedRequestsTracker;
+  private readonly watches = new WatchTracker();
+  private readonly estimator: WorkEstimator;
   private borrowingTimer: ReturnType<typeof setInterval> | undefined;
   private fairFrac = 0;
 
@@ -228,6 +235,12 @@ export class APFController {
     this.now = opts.now ?? (() => performance.now());
     this.epochOffset = Date.now() - this.now();
     this.dropped = new DroppedRequestsTracker(opts.nowUnix);
+    const objectCount = opts.objectCount ?? (() => undefined);
+    this.estimator = new WorkEstimator({
+      objectCount,
+      watchCount: (info) => this.watches.interestedCount(info),
+      maxSeats: (level) => this.levels.get(level)?.maxSeats ?? 0,
+    });
     if (!this.fallbackSchemas.some((fs) => fs.metadata.name === CATCH_ALL)) {
       throw new Error('APFController: the fallback configuration has no catch-all FlowSchema');
     }
@@ -265,10 +278,17 @@ export class APFController {
     const flow = schema.distinguishes
       ? schema.flow(flowDistinguisher(schema.fs.spec?.distinguisherMethod, info, user))
       : schema.defaultFlow;
-    const set = schema.level.set;
-    const ticket = new Ticket(set, flow.classification, schema.name, info, user, this.now());
+    const level = schema.level;
+    const width = this.estimator.estimate(info, req.query, level.name);
+    const ticket = new Ticket(level.set, flow.classification, schema.name, info, user, this.now(), width);
+    const set = level.set;
     const result = set.start(ticket, flow.hand, signal);
     return result instanceof Promise ? result : Promise.resolve(result);
+  }
+
+  /** An admitted watch, until the returned function is called: writes it will hear of cost more. */
+  registerWatch(info: RequestDigest['info']): () => void {
+    return this.watches.register(info);
   }
 
   /** Shares the seats out again every BORROWING_ADJUSTMENT_PERIOD_MS, until stop(). */
@@ -398,16 +418,24 @@ export class APFController {
     ];
     for (const l of this.sortedLevels()) {
       for (const q of l.set.queues) {
+        let initial = 0;
+        let max = 0;
+        let work = 0;
+        for (const t of QueueSet.waitingTickets(q)) {
+          initial += t.width.initialSeats;
+          max += t.seats;
+          work += totalWork(t.width);
+        }
         rows.push([
           l.name,
           String(q.index),
           String(q.waiting),
           String(q.executing),
-          String(q.executing),
+          String(q.seatsInUse),
           formatSeatSeconds(q.nextDispatchR),
-          String(q.waiting),
-          String(q.waiting),
-          formatSeatSeconds(q.waiting * ESTIMATED_SERVICE_SECONDS),
+          String(initial),
+          String(max),
+          formatSeatSeconds(work),
         ]);
       }
     }
@@ -443,9 +471,9 @@ export class APFController {
         String(position),
         t.classification.flowDistinguisher,
         formatRFC3339Nano(this.epochOffset + t.arrivalMs),
-        '1',
-        '0',
-        '0s',
+        String(t.width.initialSeats),
+        String(t.width.finalSeats),
+        formatGoDuration(t.width.additionalLatencyMs),
         Number.isNaN(t.startMs) ? ZERO_TIME : formatRFC3339Nano(this.epochOffset + t.startMs),
       ];
       if (includeRequestDetails) {
@@ -578,6 +606,7 @@ export class APFController {
       else if (!l.dealer || l.dealer.deckSize !== q.queues || l.dealer.handSize !== q.handSize) {
         l.dealer = new Dealer(q.queues, q.handSize);
       }
+      l.maxSeats = q ? maxSeatsForLevel(nominal, q.handSize) : 0;
     }
     this.adjustBorrowing();
   }
@@ -588,6 +617,14 @@ export class APFController {
     this.levels.delete(level.name);
     this.applyLimits();
   }
+}
+
+/** Go's time.Duration String() for the whole and fractional milliseconds the estimates use. */
+function formatGoDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  if (ms < 1) return `${+(ms * 1000).toFixed(3)}µs`;
+  if (ms < 1000) return `${+ms.toFixed(6)}ms`;
+  return `${+(ms / 1000).toFixed(9)}s`;
 }
 
 function toQueueSetConfig(spec: LevelSpec, concurrencyLimit: number): QueueSetConfig {

@@ -3,20 +3,37 @@
 // each request in the least loaded queue of its flow's shuffle-sharding hand and dispatches waiting
 // requests by virtual-finish-time fair queuing, so one busy flow cannot starve the others.
 //
+// A request takes the seats of its work estimate: max(initial, final) from dispatch until it finishes
+// and, when it has final seats, for their additional latency after that. A request wider than the
+// level's limit (or any request at a limit of 0, a level that lent all its seats) executes only when
+// nothing else does, as upstream's; a wide request at the head of the chosen queue holds dispatching
+// up until enough seats are free.
+//
 // Simplifications against upstream, each deliberate:
-// - Every request occupies one seat for its whole execution (upstream's work estimator makes LISTs and
-//   mutations wider, and keeps watch-initialisation and mutation seats a little after completion).
-// - A limit of 0 (a level that lent all its seats) still lets one request execute at a time, as
-//   upstream does for a request wider than its level's limit.
 // - A waiting request is timed out by its own timer after the wait limit (upstream: the deadline of
 //   its queue-wait context); arrivals still sweep their queue of overdue ones first, as upstream does.
 import type { UserInfo } from '@mkube/shared/auth';
 import type { RequestInfo } from '../request/requestinfo.js';
 import { Integrator } from './integrator.js';
-import type { Admission, CancelSignal, Classification, FlowControlMetrics, RejectReason } from './types.js';
+import type {
+  Admission,
+  CancelSignal,
+  Classification,
+  FlowControlMetrics,
+  RejectReason,
+  WorkEstimate,
+} from './types.js';
 
 /** upstream's estimatedServiceDuration G: the work, in seat-seconds, charged to a queue per dispatch before the real duration is known. */
 export const ESTIMATED_SERVICE_SECONDS = 0.003;
+
+/** The estimate of almost every request: one seat, nothing after. */
+export const ONE_SEAT: WorkEstimate = Object.freeze({ initialSeats: 1, finalSeats: 0, additionalLatencyMs: 0 });
+
+/** Seat-seconds a request is charged in virtual time: its initial seats for G, its final seats for their latency. */
+export function totalWork(w: WorkEstimate): number {
+  return w.initialSeats * ESTIMATED_SERVICE_SECONDS + (w.finalSeats * w.additionalLatencyMs) / 1000;
+}
 
 export interface QueuingParams {
   readonly queues: number;
@@ -50,6 +67,8 @@ export class FairQueue {
   tail: Ticket | null = null;
   waiting = 0;
   executing = 0;
+  /** Seats held by requests dispatched from this queue (until their final seats' latency ends). */
+  seatsInUse = 0;
   /** Virtual time (seat-seconds) at which this queue's next dispatch starts. */
   nextDispatchR = 0;
   /** Has waiting or executing requests. */
@@ -72,6 +91,8 @@ export class Ticket {
   resolve: ((a: Admission) => void) | undefined = undefined;
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
   signal: CancelSignal | undefined = undefined;
+  /** max(initial, final) seats: what the request holds from dispatch. */
+  seats: number;
 
   constructor(
     readonly set: QueueSet,
@@ -80,7 +101,10 @@ export class Ticket {
     readonly info: RequestInfo,
     readonly user: UserInfo,
     readonly arrivalMs: number,
-  ) {}
+    public width: WorkEstimate = ONE_SEAT,
+  ) {
+    this.seats = Math.max(width.initialSeats, width.finalSeats);
+  }
 
   /** Gives the seat back; later calls do nothing. */
   release(): void {
@@ -97,6 +121,10 @@ function onWaitTimeout(t: Ticket): void {
   t.set.abandon(t, 'time-out');
 }
 
+function onFinalSeatsDone(t: Ticket): void {
+  t.set.releaseSeats(t, t.set.nowMs());
+}
+
 export class QueueSet {
   private cfg: QueueSetConfig;
   queues: FairQueue[] = [];
@@ -108,6 +136,8 @@ export class QueueSet {
   private activeQueues = 0;
   /** Seats held by requests dispatched from queues. */
   private queuedSeatsInUse = 0;
+  /** Seats (max(initial, final)) of the waiting requests. */
+  private waitingSeats = 0;
   /** Arrivals through shuffle sharding so far; rotates the scan of a hand to break ties. */
   private enqueues = 0;
   /** Executing requests (an intrusive list through Ticket.prev/next). */
@@ -115,6 +145,8 @@ export class QueueSet {
 
   executing = 0;
   waiting = 0;
+  /** Seats held: executing requests' and those still in their final seats' latency. */
+  seatsInUse = 0;
   dispatched = 0;
   rejected = 0;
   timedOut = 0;
@@ -123,7 +155,7 @@ export class QueueSet {
   quiescing = false;
   /** Called when a quiescing set has become idle. */
   onIdle: (() => void) | undefined;
-  /** Seats wanted (executing and waiting requests) over time: the input to borrowing between levels. */
+  /** Seats wanted (held and waiting) over time: the input to borrowing between levels. */
   readonly demand: Integrator;
 
   constructor(
@@ -141,8 +173,12 @@ export class QueueSet {
     return this.cfg;
   }
 
+  nowMs(): number {
+    return this.env.now();
+  }
+
   isIdle(): boolean {
-    return this.executing === 0 && this.waiting === 0;
+    return this.executing === 0 && this.waiting === 0 && this.seatsInUse === 0;
   }
 
   /**
@@ -156,7 +192,7 @@ export class QueueSet {
     const desired = cfg.queuing?.queues ?? 0;
     while (this.queues.length < desired) this.queues.push(new FairQueue(this.queues.length));
     if (this.queues.length > desired) {
-      const kept = this.queues.filter((q, i) => i < desired || q.waiting > 0 || q.executing > 0);
+      const kept = this.queues.filter((q, i) => i < desired || q.waiting > 0 || q.executing > 0 || q.seatsInUse > 0);
       if (kept.length !== this.queues.length) {
         kept.forEach((q, i) => {
           q.index = i;
@@ -176,21 +212,21 @@ export class QueueSet {
     const cfg = this.cfg;
     if (cfg.exempt) {
       this.beginExecution(ticket, null, ticket.arrivalMs);
-      this.demand.set(this.executing, ticket.arrivalMs);
+      this.demand.set(this.seatsInUse, ticket.arrivalMs);
       return ticket;
     }
     const now = ticket.arrivalMs;
     this.syncTime(now);
     const queuing = cfg.queuing;
     if (!queuing || !hand || hand.length === 0) {
-      if (!this.canAccommodate()) return this.rejectNow(ticket, 'concurrency-limit', now);
+      if (!this.canAccommodate(ticket.seats)) return this.rejectNow(ticket, 'concurrency-limit', now);
       this.beginExecution(ticket, null, now);
-      this.demand.set(this.executing + this.waiting, now);
+      this.demand.set(this.seatsInUse + this.waitingSeats, now);
       return ticket;
     }
     const queue = this.shuffleShard(hand);
     this.timeOutOverdue(queue, now);
-    const seatFree = this.canAccommodate();
+    const seatFree = this.canAccommodate(ticket.seats);
     if (!seatFree && queue.waiting >= queuing.queueLengthLimit) return this.rejectNow(ticket, 'queue-full', now);
     if (seatFree && this.waiting === 0) {
       // Enqueue-then-dispatch in one step: nothing else is waiting, so this is the request fair
@@ -198,7 +234,7 @@ export class QueueSet {
       this.activate(queue);
       ticket.arrivalR = this.currentR;
       this.beginExecution(ticket, queue, now);
-      this.demand.set(this.executing + this.waiting, now);
+      this.demand.set(this.seatsInUse + this.waitingSeats, now);
       return ticket;
     }
     if (signal?.aborted) {
@@ -206,7 +242,7 @@ export class QueueSet {
       return this.rejectNow(ticket, 'cancelled', now);
     }
     this.enqueue(ticket, queue);
-    this.demand.set(this.executing + this.waiting, now);
+    this.demand.set(this.seatsInUse + this.waitingSeats, now);
     this.dispatchAsMuchAsPossible(now);
     if (ticket.state === EXECUTING) return ticket;
     ticket.timer = setTimeout(onWaitTimeout, this.env.requestWaitLimitMs, ticket);
@@ -219,7 +255,10 @@ export class QueueSet {
     });
   }
 
-  /** A request finished executing (Ticket.release). */
+  /**
+   * A request finished executing (Ticket.release). Its seats are given back now, or, when it has
+   * final seats, once their additional latency has passed.
+   */
   finish(t: Ticket): void {
     if (t.state !== EXECUTING) return;
     const now = this.env.now();
@@ -227,14 +266,34 @@ export class QueueSet {
     t.state = DONE;
     this.unlinkExecuting(t);
     this.executing--;
-    this.demand.set(this.executing + this.waiting, now);
     const q = t.queue;
     if (q) {
       q.executing--;
-      this.queuedSeatsInUse--;
       // Charge the queue the real service time instead of the estimate it was charged at dispatch.
-      q.nextDispatchR -= ESTIMATED_SERVICE_SECONDS - Math.max(0, now - t.startMs) / 1000;
+      q.nextDispatchR -= t.width.initialSeats * (ESTIMATED_SERVICE_SECONDS - Math.max(0, now - t.startMs) / 1000);
       this.boundNextDispatch(q);
+    }
+    if (t.width.additionalLatencyMs > 0 && t.width.finalSeats > 0) {
+      t.timer = setTimeout(onFinalSeatsDone, t.width.additionalLatencyMs, t);
+      if (q) this.updateActive(q);
+      return;
+    }
+    this.releaseSeats(t, now);
+  }
+
+  /** The request's seats go back (at its end, or after its final seats' latency). */
+  releaseSeats(t: Ticket, now: number): void {
+    if (t.timer !== undefined) {
+      this.syncTime(now);
+      clearTimeout(t.timer);
+      t.timer = undefined;
+    }
+    this.seatsInUse -= t.seats;
+    this.demand.set(this.seatsInUse + this.waitingSeats, now);
+    const q = t.queue;
+    if (q) {
+      q.seatsInUse -= t.seats;
+      this.queuedSeatsInUse -= t.seats;
       this.updateActive(q);
       this.removeIfSurplus(q);
     }
@@ -249,7 +308,7 @@ export class QueueSet {
     this.syncTime(now);
     const q = t.queue;
     this.unlinkWaiting(t);
-    this.demand.set(this.executing + this.waiting, now);
+    this.demand.set(this.seatsInUse + this.waitingSeats, now);
     this.updateActive(q);
     if (reason === 'time-out') this.timedOut++;
     else this.cancelled++;
@@ -291,8 +350,13 @@ export class QueueSet {
     return n;
   }
 
-  private canAccommodate(): boolean {
-    return this.cfg.exempt || this.executing < Math.max(1, this.cfg.concurrencyLimit);
+  /** upstream's canAccommodateSeatsLocked. */
+  private canAccommodate(seats: number): boolean {
+    if (this.cfg.exempt) return true;
+    const limit = this.cfg.concurrencyLimit;
+    // Wider than the whole limit: only alone.
+    if (seats > limit) return this.executing === 0;
+    return this.seatsInUse + seats <= limit;
   }
 
   /**
@@ -308,7 +372,7 @@ export class QueueSet {
       return;
     }
     if (elapsed <= 0) return;
-    const wanted = this.queuedSeatsInUse + this.waiting;
+    const wanted = this.queuedSeatsInUse + this.waitingSeats;
     const rate = Math.min(wanted, Math.max(1, this.cfg.concurrencyLimit)) / this.activeQueues;
     this.currentR += (rate * elapsed) / 1000;
   }
@@ -336,7 +400,7 @@ export class QueueSet {
   }
 
   private updateActive(q: FairQueue): void {
-    const active = q.waiting > 0 || q.executing > 0;
+    const active = q.waiting > 0 || q.executing > 0 || q.seatsInUse > 0;
     if (active !== q.active) {
       q.active = active;
       this.activeQueues += active ? 1 : -1;
@@ -354,6 +418,7 @@ export class QueueSet {
     q.tail = t;
     q.waiting++;
     this.waiting++;
+    this.waitingSeats += t.seats;
     this.updateActive(q);
   }
 
@@ -367,6 +432,7 @@ export class QueueSet {
     t.next = null;
     q.waiting--;
     this.waiting--;
+    this.waitingSeats -= t.seats;
     if (t.timer !== undefined) {
       clearTimeout(t.timer);
       t.timer = undefined;
@@ -394,10 +460,12 @@ export class QueueSet {
     if (this.execHead) this.execHead.prev = t;
     this.execHead = t;
     this.executing++;
+    this.seatsInUse += t.seats;
     if (q) {
       q.executing++;
-      this.queuedSeatsInUse++;
-      q.nextDispatchR += ESTIMATED_SERVICE_SECONDS;
+      q.seatsInUse += t.seats;
+      this.queuedSeatsInUse += t.seats;
+      q.nextDispatchR += totalWork(t.width);
       this.updateActive(q);
     }
     this.dispatched++;
@@ -422,10 +490,22 @@ export class QueueSet {
   }
 
   private dispatchAsMuchAsPossible(now: number): void {
-    while (this.waiting > 0 && this.canAccommodate()) {
+    while (this.waiting > 0) {
       const q = this.findDispatchQueue();
       if (!q) return;
       const t = q.head!;
+      // The fair choice waits for its seats; nothing overtakes it meanwhile.
+      if (!this.canAccommodate(t.seats)) return;
+      this.robinIndex = q.index;
+      // Final seats wider than the level are narrowed to it, for proportionally longer.
+      const limit = this.cfg.concurrencyLimit;
+      if (t.width.finalSeats > limit && limit > 0) {
+        const finalWorkMs = t.width.finalSeats * t.width.additionalLatencyMs;
+        t.width = { ...t.width, finalSeats: limit, additionalLatencyMs: finalWorkMs / limit };
+        const seats = Math.max(t.width.initialSeats, limit);
+        this.waitingSeats -= t.seats - seats;
+        t.seats = seats;
+      }
       const resolve = t.resolve;
       t.resolve = undefined;
       this.unlinkWaiting(t);
@@ -448,13 +528,12 @@ export class QueueSet {
       r = (r + 1) % n;
       const q = this.queues[r]!;
       if (q.waiting === 0) continue;
-      const finish = q.nextDispatchR + ESTIMATED_SERVICE_SECONDS;
+      const finish = q.nextDispatchR + totalWork(q.head!.width);
       if (finish < bestFinish) {
         bestFinish = finish;
         best = q;
       }
     }
-    if (best) this.robinIndex = best.index;
     return best;
   }
 
@@ -465,7 +544,8 @@ export class QueueSet {
   }
 
   private removeIfSurplus(q: FairQueue): void {
-    if (this.queues.length <= (this.cfg.queuing?.queues ?? 0) || q.waiting > 0 || q.executing > 0) return;
+    if (this.queues.length <= (this.cfg.queuing?.queues ?? 0) || q.waiting > 0 || q.executing > 0 || q.seatsInUse > 0)
+      return;
     const i = q.index;
     if (this.queues[i] !== q) return;
     this.queues.splice(i, 1);

@@ -9,6 +9,19 @@ import type { RequestInfo } from '../request/requestinfo.js';
 export interface RequestDigest {
   readonly info: RequestInfo;
   readonly user: UserInfo;
+  /** The request's query string (without `?`), for the work estimate of a list or watch. */
+  readonly query?: string;
+}
+
+/**
+ * How many seats a request takes (upstream's WorkEstimate): `initialSeats` while it executes, and
+ * `finalSeats` for `additionalLatencyMs` after it finishes (the work of notifying many watchers of a
+ * write); it holds max(initial, final) seats from dispatch until then.
+ */
+export interface WorkEstimate {
+  readonly initialSeats: number;
+  readonly finalSeats: number;
+  readonly additionalLatencyMs: number;
 }
 
 /** Which FlowSchema matched a request, the priority level it names, and the request's flow. */
@@ -94,6 +107,8 @@ export interface APFControllerOptions {
   readonly now?: () => number;
   /** Whole seconds of wall-clock time, for the Retry-After's history of drops; injectable for tests. */
   readonly nowUnix?: () => number;
+  /** Stored objects per `resource.group`, for the work estimate of lists (none known: a list is one seat). */
+  readonly objectCount?: (groupResource: string) => number | 'stale' | undefined;
 }
 
 /**

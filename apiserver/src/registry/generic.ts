@@ -116,6 +116,11 @@ export class GenericRegistry {
     return byName?.value;
   }
 
+  /** Objects stored, in every namespace (API Priority and Fairness' sample for list work estimates). */
+  async count(): Promise<number> {
+    return (await this.store.list(listPrefix(this.def, ''), { limit: 1 })).count;
+  }
+
   async list(req: ListRequest): Promise<ListResponse> {
     const single = this.#singleName(req);
     if (single !== undefined) {

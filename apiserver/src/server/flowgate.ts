@@ -53,8 +53,9 @@ class GatedRequest implements CancelSignal {
 /**
  * WithPriorityAndFairness. Long-running requests other than watches are not classified at all (no
  * headers), as upstream; a watch is, and waits its turn, but gives its seat back once admitted
- * (upstream holds it only until the watch is initialized, which here is at once). Every classified
- * request carries the X-Kubernetes-PF-* headers, a rejected one too.
+ * (upstream holds it only until the watch is initialized, which here is at once), and is counted
+ * among the watches writes will notify until it ends. Every classified request carries the
+ * X-Kubernetes-PF-* headers, a rejected one too. A list's or watch's query goes to its work estimate.
  */
 export function priorityAndFairnessGate(
   apf: APFController,
@@ -65,7 +66,13 @@ export function priorityAndFairnessGate(
     if (!watch && isLongRunning(info)) return undefined;
     const gated = new GatedRequest();
     res.once('close', gated.closed);
-    const admission = await apf.admit({ info, user }, gated);
+    let query: string | undefined;
+    if (info.verb === 'list' || watch) {
+      const url = res.req.url ?? '';
+      const q = url.indexOf('?');
+      if (q >= 0) query = url.slice(q + 1);
+    }
+    const admission = await apf.admit(query === undefined ? { info, user } : { info, user, query }, gated);
     const { flowSchema, priorityLevel } = admission.classification;
     if (flowSchema.metadata.uid) res.setHeader(PF_FLOWSCHEMA_UID_HEADER, flowSchema.metadata.uid);
     if (priorityLevel.metadata.uid) res.setHeader(PF_PRIORITYLEVEL_UID_HEADER, priorityLevel.metadata.uid);
@@ -76,8 +83,12 @@ export function priorityAndFairnessGate(
       admission.release();
       if (count) count.n--;
     };
-    if (watch) done();
-    else gated.holdUntilClosed(done);
+    if (watch) {
+      done();
+      const forget = apf.registerWatch(info);
+      if (gated.aborted) forget();
+      else res.once('close', forget);
+    } else gated.holdUntilClosed(done);
     return undefined;
   };
 }

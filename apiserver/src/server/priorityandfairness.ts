@@ -1,6 +1,7 @@
 // API Priority and Fairness in the server: the dispatcher follows the FlowSchemas and
 // PriorityLevelConfigurations in the store through two informers, which also feed the schemas'
-// Dangling condition (together, upstream's APF config consumer),
+// Dangling condition (together, upstream's APF config consumer), each resource's object count is
+// sampled every minute for the work estimates of lists (upstream's storage object count tracker),
 // its gauges are read at scrape time, and /debug/api_priority_and_fairness/dump_* show its state.
 import type { FlowSchema, PriorityLevelConfiguration } from '@mkube/shared/api';
 import type { Logger } from '@mkube/shared/log';
@@ -8,12 +9,16 @@ import type { FastifyInstance } from 'fastify';
 import { MANDATORY_FLOW_SCHEMAS, MANDATORY_PRIORITY_LEVELS } from '../flowcontrol/bootstrap.js';
 import { DanglingConditionController } from '../flowcontrol/conditions.js';
 import { APFController } from '../flowcontrol/controller.js';
+import { ObjectCountTracker } from '../flowcontrol/objectcount.js';
+import { groupResourceKey } from '../flowcontrol/workestimator.js';
 import { Informer } from '../informers/index.js';
 import type { FlowControlMetricsHooks } from '../metrics/flowcontrol.js';
 import type { Registries } from '../registry/index.js';
 import { plainRoute } from './methods.js';
 
 const GROUP = 'flowcontrol.apiserver.k8s.io';
+/** upstream's storage layer polls each resource's count at this interval. */
+const OBJECT_COUNT_PERIOD_MS = 60_000;
 
 export interface PriorityAndFairness {
   readonly controller: APFController;
@@ -34,10 +39,25 @@ export async function startPriorityAndFairness(
   registries: Registries,
   opts: PriorityAndFairnessOptions,
 ): Promise<PriorityAndFairness> {
+  const objectCounts = new ObjectCountTracker();
+  const sampleCounts = async () => {
+    for (const r of registries.all()) {
+      try {
+        objectCounts.set(groupResourceKey(r.gr.group, r.gr.resource), await r.count());
+      } catch (e) {
+        // The old count stays and goes stale, which makes its lists cost the most, as upstream's.
+        opts.log.debug({ err: (e as Error).message, resource: r.gr.resource }, 'object count sample failed');
+      }
+    }
+  };
+  await sampleCounts();
+  const countTimer = setInterval(() => void sampleCounts(), OBJECT_COUNT_PERIOD_MS);
+  countTimer.unref();
   const controller = new APFController({
     serverConcurrencyLimit: opts.serverConcurrencyLimit,
     requestWaitLimitMs: opts.requestWaitLimitMs,
     fallback: { flowSchemas: MANDATORY_FLOW_SCHEMAS, priorityLevels: MANDATORY_PRIORITY_LEVELS },
+    objectCount: objectCounts.get,
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
   });
   const schemas = new Informer<FlowSchema>(registries.get(GROUP, 'flowschemas')!, opts.log);
@@ -73,6 +93,7 @@ export async function startPriorityAndFairness(
     controller,
     stop() {
       controller.stop();
+      clearInterval(countTimer);
       stopped ??= dangling.stop().then(() => {
         schemas.stop();
         levels.stop();

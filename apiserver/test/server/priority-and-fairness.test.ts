@@ -182,6 +182,39 @@ describe('API Priority and Fairness', { timeout: 90_000 }, () => {
     assert.equal((await next.answer).status, 200);
   });
 
+  it('a write that ten watches will hear of holds a final seat for 5 ms (the work estimate)', async () => {
+    // The exempt admin's watches count as much as anyone's: the write's cost is its watchers' work.
+    const watches = Array.from({ length: 10 }, () =>
+      send('admin', 'GET', '/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=0'),
+    );
+    for (const w of watches) w.answer.catch(() => {});
+    await settle();
+    const held = send('alice', 'POST', '/api/v1/namespaces/default/configmaps');
+    held.stream.write(cm('estimated').slice(0, 10));
+    await settle();
+    const dump = (await admin('GET', '/debug/api_priority_and_fairness/dump_requests')).body;
+    const row = dump.split('\n').find((l) => l.startsWith('tiny-reject,'));
+    assert.ok(row, dump);
+    // PriorityLevelName, FlowSchemaName, QueueIndex, RequestIndexInQueue, FlowDistingsher, ArriveTime,
+    // InitialSeats, FinalSeats, AdditionalLatency, StartTime.
+    assert.deepEqual(row.split(/,\s*/).slice(6, 9), ['1', '1', '5ms']);
+    for (const w of watches) w.stream.close();
+    await settle();
+    held.stream.end(cm('estimated').slice(10));
+    assert.equal((await held.answer).status, 201);
+    // Its final seat stays taken 5 ms after the answer (the level's only one); then, with the watches
+    // gone, the next write is one seat and nothing after.
+    await settle();
+    const next = send('alice', 'POST', '/api/v1/namespaces/default/configmaps');
+    next.stream.write(cm('estimated-2').slice(0, 10));
+    await settle();
+    const again = (await admin('GET', '/debug/api_priority_and_fairness/dump_requests')).body;
+    const row2 = again.split('\n').find((l) => l.startsWith('tiny-reject,'));
+    assert.deepEqual(row2?.split(/,\s*/).slice(6, 9), ['1', '0', '0s'], again);
+    next.stream.end(cm('estimated-2').slice(10));
+    assert.equal((await next.answer).status, 201);
+  });
+
   it('counts rejections in /metrics and dumps the levels at /debug/api_priority_and_fairness', async () => {
     const m = (await admin('GET', '/metrics')).body;
     const count = (labels: string) => {
