@@ -44,6 +44,11 @@ export class PostStartHooks {
     }));
   }
 
+  /** The hooks whose function has not returned (yet, or ever: those that threw). */
+  pending(): string[] {
+    return this.#entries.filter((e) => !e.done).map((e) => e.name);
+  }
+
   /**
    * Runs every hook at once (upstream starts each in its own goroutine); resolves when each has
    * returned or thrown, or when `signal` aborts, whichever is first. Runs them once.

@@ -113,6 +113,8 @@ export interface StartOptions {
    * TokenSuccessCacheTTL, 10 s, which no flag changes). Tests of revocation set 0, as upstream's do.
    */
   readonly tokenSuccessCacheTtlMs?: number;
+  /** How long startApiServer waits for the post-start hooks before it returns anyway (default 30 s). */
+  readonly postStartHooksWaitMs?: number;
 }
 
 export interface RunningApiServer {
@@ -893,8 +895,17 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     if (offByDefault.length)
       log.info({ groupVersions: offByDefault.map((gv) => `${gv.group}/${gv.version}`) }, 'serving non-GA APIs');
     boundPort = port;
-    // Returning once the hooks have run: whoever started this server finds /readyz ok.
-    await hooks.run(shutdown.signal);
+    // Returning once the hooks have run, so whoever started this server finds /readyz ok; but not
+    // waiting on for one whose task keeps failing (its controller retries): /readyz says which.
+    let waited: NodeJS.Timeout | undefined;
+    const ran = await Promise.race([
+      hooks.run(shutdown.signal).then(() => true),
+      new Promise<false>((resolve) => {
+        waited = setTimeout(() => resolve(false), opts.postStartHooksWaitMs ?? 30_000);
+      }),
+    ]);
+    clearTimeout(waited);
+    if (!ran) log.warn({ hooks: hooks.pending() }, 'post-start hooks not finished; serving, not ready');
 
     let stopping: Promise<void> | undefined;
     const stop = () => {

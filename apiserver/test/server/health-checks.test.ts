@@ -1,9 +1,15 @@
 // /healthz, /livez and /readyz of a real apiserver: kube-apiserver's checks and post-start hooks, in
 // its order, all ok once startApiServer has returned; the readiness-only checks only in /readyz; a
-// check's own path, slashes and all; and an excluded check in its place.
+// check's own path, slashes and all; an excluded check in its place; and a hook whose task keeps
+// failing holding readiness back until the task is done.
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { curl, type Fixture, startFixture } from './fixture.ts';
+import type { Service } from '@mkube/shared/api';
+import { createLogger } from '@mkube/shared/log';
+import { type RunningApiServer, startApiServer } from '../../src/server/server.ts';
+import { curl, curlPost, eventually, type Fixture, loadConfig, makePki, startFixture, tempDir } from './fixture.ts';
 
 // kube-apiserver 1.33's /readyz?verbose (plus the encryption reload hook, which it adds first when
 // --encryption-provider-config-automatic-reload is on); mkube reports a subsequence of it.
@@ -134,5 +140,62 @@ describe('health checks and post-start hooks', () => {
     assert.equal(lines[at], '[+]poststarthook/rbac/bootstrap-roles excluded: ok');
     assert.equal(lines[at - 1], '[+]poststarthook/start-legacy-token-tracking-controller ok');
     assert.equal((await curl(fx, '/readyz?exclude=poststarthook/rbac/bootstrap-roles')).body, 'ok');
+  });
+});
+
+describe('a post-start hook whose task keeps failing', () => {
+  const dir = tempDir('apiserver-hooks');
+  const pki = makePki(dir);
+  const dataDir = join(dir, 'data');
+  const logs: string[] = [];
+  const log = createLogger({ name: 'kube-apiserver', destination: { write: (s: string) => logs.push(s) } as never });
+  const start = () =>
+    startApiServer(loadConfig(pki, dataDir, ['--authorization-mode=Node,RBAC']), {
+      log,
+      drainTimeoutMs: 3000,
+      postStartHooksWaitMs: 500,
+    });
+  let server: RunningApiServer | undefined;
+  after(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("is 'not finished' (and the server not ready) until the task is done", async () => {
+    // Another Service takes default/kubernetes's address, so that the bootstrap controller cannot
+    // create it at the next start.
+    server = await start();
+    let fx = { url: `https://127.0.0.1:${server.port}`, pki };
+    const svc = JSON.parse((await curl(fx, '/api/v1/namespaces/default/services/kubernetes')).body) as Service;
+    const ip = svc.spec!.clusterIP!;
+    assert.equal((await curl(fx, '/api/v1/namespaces/default/services/kubernetes', ['-X', 'DELETE'])).code, 200);
+    const squatter = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'squatter' },
+      spec: { clusterIP: ip, ports: [{ port: 80 }] },
+    };
+    assert.equal((await curlPost(fx, '/api/v1/namespaces/default/services', squatter)).code, 201);
+    await server.stop();
+
+    server = await start();
+    fx = { url: `https://127.0.0.1:${server.port}`, pki };
+    const ready = await curl(fx, '/readyz?verbose');
+    assert.equal(ready.code, 500, ready.body);
+    assert.match(ready.body, /^\[-\]poststarthook\/bootstrap-controller failed: reason withheld$/m);
+    assert.match(ready.body, /^\[\+\]poststarthook\/rbac\/bootstrap-roles ok$/m);
+    assert.match(ready.body, /\nreadyz check failed\n$/);
+    assert.equal((await curl(fx, '/livez')).code, 500);
+    const own = await curl(fx, '/readyz/poststarthook/bootstrap-controller');
+    assert.deepEqual([own.code, own.body], [500, 'internal server error: not finished\n']);
+    assert.equal((await curl(fx, '/readyz?exclude=poststarthook/bootstrap-controller')).code, 200);
+    const warned = logs.find((l) => l.includes('post-start hooks not finished; serving, not ready'));
+    assert.deepEqual(JSON.parse(warned ?? '{}').hooks, ['bootstrap-controller'], warned);
+
+    // The address freed, the controller's next pass (10 s apart) creates the Service: ready.
+    assert.equal((await curl(fx, '/api/v1/namespaces/default/services/squatter', ['-X', 'DELETE'])).code, 200);
+    const f = fx;
+    await eventually('/readyz to pass', async () => (await curl(f, '/readyz')).body === 'ok', 25_000);
+    assert.equal((await curl(fx, '/readyz/poststarthook/bootstrap-controller')).body, 'ok');
   });
 });

@@ -59,6 +59,7 @@ describe('post-start hooks', () => {
       ['poststarthook/sync-throw', 'not finished'],
       ['poststarthook/fine', undefined],
     ]);
+    assert.deepEqual(hooks.pending(), ['rbac/bootstrap-roles', 'sync-throw']);
     const logged = lines.join('');
     assert.match(logged, /"hook":"rbac\/bootstrap-roles"/);
     assert.match(logged, /unable to initialize roles/);
