@@ -98,6 +98,11 @@ export class Aggregator {
     this.#available.start();
   }
 
+  /** Whether its APIService, Service and Endpoints caches have listed. */
+  hasSynced(): boolean {
+    return [this.apiServices, this.#services, this.#endpoints].every((i) => (i as Informer).hasSynced());
+  }
+
   stop(): void {
     this.#available.stop();
     for (const i of [this.apiServices, this.#services, this.#endpoints] as Informer[]) i.stop();

@@ -49,6 +49,8 @@ export interface BuiltAuthorizer {
   readonly ruleResolver: RuleResolver;
   /** Starts the caches the authorizers read; resolves once they are synced. */
   start(): Promise<void>;
+  /** Whether every cache the running authorizers read has listed (the readyz informer-sync check). */
+  hasSynced(): boolean;
   stop(): void;
 }
 
@@ -210,6 +212,7 @@ export function buildAuthorizer(
       }
       started = true;
     },
+    hasSynced: () => informers.every((i) => i.hasSynced()),
     stop() {
       unwatch?.();
       for (const i of informers) i.stop();

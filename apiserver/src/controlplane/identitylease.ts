@@ -83,18 +83,33 @@ export class IdentityLeaseController {
     this.#timing = { ...UPSTREAM, ...opts.timing };
   }
 
-  start(): void {
+  /**
+   * Renews the lease now and every renewMs (upstream's start-kube-apiserver-identity-lease-controller
+   * hook); resolves once this apiserver holds it.
+   */
+  startRenewing(): Promise<void> {
+    let held!: () => void;
+    const first = new Promise<void>((resolve) => {
+      held = resolve;
+    });
     const renew = () =>
-      void this.renew().catch((e: unknown) =>
-        this.log.warn({ err: (e as Error).message, lease: this.id }, 'failed to renew the apiserver identity lease'),
-      );
+      void this.renew()
+        .then(held)
+        .catch((e: unknown) =>
+          this.log.warn({ err: (e as Error).message, lease: this.id }, 'failed to renew the apiserver identity lease'),
+        );
+    renew();
+    this.#renewTimer = setInterval(renew, this.#timing.renewMs);
+    this.#renewTimer.unref();
+    return first;
+  }
+
+  /** Collects expired identity leases every gcMs (the start-kube-apiserver-identity-lease-garbage-collector hook). */
+  startCollecting(): void {
     const gc = () =>
       void this.collectExpired().catch((e: unknown) =>
         this.log.warn({ err: (e as Error).message }, 'failed to collect expired apiserver identity leases'),
       );
-    renew();
-    this.#renewTimer = setInterval(renew, this.#timing.renewMs);
-    this.#renewTimer.unref();
     this.#gcTimer = setInterval(gc, this.#timing.gcMs);
     this.#gcTimer.unref();
   }

@@ -61,9 +61,15 @@ export class KubernetesServiceController {
     return this.o.registries.get('discovery.k8s.io', 'endpointslices')!;
   }
 
-  start(): void {
+  /** Reconciles now and every 10 s; resolves once a pass has gone through (the bootstrap-controller hook). */
+  start(): Promise<void> {
+    let reconciled!: () => void;
+    const first = new Promise<void>((resolve) => {
+      reconciled = resolve;
+    });
     const tick = () => {
       this.running = this.reconcile()
+        .then(reconciled)
         .catch((e) => this.o.log.warn({ err: e }, 'unable to reconcile Service default/kubernetes'))
         .finally(() => {
           this.running = undefined;
@@ -72,6 +78,7 @@ export class KubernetesServiceController {
     tick();
     this.timer = setInterval(tick, INTERVAL_MS);
     this.timer.unref();
+    return first;
   }
 
   async stop(): Promise<void> {

@@ -23,14 +23,22 @@ export class LegacyTokenTrackingController {
     private readonly log: Logger,
   ) {}
 
-  start(): void {
+  /** Reconciles now and every minute; resolves once the ConfigMap has been seen to or written. */
+  start(): Promise<void> {
+    let reconciled!: () => void;
+    const first = new Promise<void>((resolve) => {
+      reconciled = resolve;
+    });
     const tick = () =>
-      void this.reconcile().catch((e: unknown) =>
-        this.log.warn({ err: (e as Error).message }, 'unable to reconcile the legacy token tracking ConfigMap'),
-      );
+      void this.reconcile()
+        .then(reconciled)
+        .catch((e: unknown) =>
+          this.log.warn({ err: (e as Error).message }, 'unable to reconcile the legacy token tracking ConfigMap'),
+        );
     tick();
     this.#timer = setInterval(tick, INTERVAL_MS);
     this.#timer.unref();
+    return first;
   }
 
   stop(): void {

@@ -1,5 +1,6 @@
 // /healthz, /livez and /readyz with their named checks, `?verbose` and `?exclude=` (k8s.io/apiserver
-// pkg/server/healthz). Checks are plain functions; a failing one reports "reason withheld" to clients.
+// pkg/server/healthz). Checks are plain functions; a failing one reports "reason withheld" in the
+// list (the endpoint is public), and its reason only on its own path, as upstream's.
 
 export interface HealthCheck {
   readonly name: string;
@@ -12,37 +13,47 @@ export interface HealthResult {
   readonly body: string;
 }
 
-/** Evaluates `checks` for `/<endpoint>` or `/<endpoint>/<check>`. */
+async function run(c: HealthCheck): Promise<string | undefined> {
+  try {
+    return await c.check();
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** Evaluates `checks` for `/<endpoint>` or, with `only`, `/<endpoint>/<check>`. */
 export async function evaluateHealth(
   endpoint: 'healthz' | 'livez' | 'readyz',
   checks: readonly HealthCheck[],
   only: string | undefined,
   query: URLSearchParams,
 ): Promise<HealthResult> {
-  const excluded = new Set(query.getAll('exclude'));
-  let selected = checks.filter((c) => !excluded.has(c.name));
   if (only !== undefined) {
-    selected = checks.filter((c) => c.name === only);
-    if (selected.length === 0) return { code: 404, body: '404 page not found\n' };
+    const c = checks.find((x) => x.name === only);
+    if (!c) return { code: 404, body: '404 page not found\n' };
+    const err = await run(c);
+    // Whoever may read a single check's path is told why it fails (adaptCheckToHandler).
+    return err === undefined ? { code: 200, body: 'ok' } : { code: 500, body: `internal server error: ${err}\n` };
   }
+  const excluded = new Set(query.getAll('exclude'));
   const lines: string[] = [];
   let failed = false;
-  for (const c of selected) {
-    let err: string | undefined;
-    try {
-      err = await c.check();
-    } catch (e) {
-      err = (e as Error).message;
+  for (const c of checks) {
+    // An excluded check keeps its place in the list.
+    if (excluded.delete(c.name)) {
+      lines.push(`[+]${c.name} excluded: ok`);
+      continue;
     }
-    if (err === undefined) lines.push(`[+]${c.name} ok`);
+    if ((await run(c)) === undefined) lines.push(`[+]${c.name} ok`);
     else {
       failed = true;
       lines.push(`[-]${c.name} failed: reason withheld`);
     }
   }
-  for (const name of excluded) if (checks.some((c) => c.name === name)) lines.push(`[+]${name} excluded: ok`);
-  const verbose = query.has('verbose');
+  if (excluded.size > 0) {
+    const names = [...excluded].sort().map((n) => JSON.stringify(n));
+    lines.push(`warn: some health checks cannot be excluded: no matches for ${names.join(',')}`);
+  }
   if (failed) return { code: 500, body: `${lines.join('\n')}\n${endpoint} check failed\n` };
-  if (only !== undefined) return { code: 200, body: 'ok' };
-  return { code: 200, body: verbose ? `${lines.join('\n')}\n${endpoint} check passed\n` : 'ok' };
+  return { code: 200, body: query.has('verbose') ? `${lines.join('\n')}\n${endpoint} check passed\n` : 'ok' };
 }

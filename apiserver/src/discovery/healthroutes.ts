@@ -12,7 +12,7 @@ export interface HealthChecks {
 export function registerHealthRoutes(app: FastifyInstance, checks: HealthChecks): void {
   for (const endpoint of ['healthz', 'livez', 'readyz'] as const) {
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-      const only = (request.params as { check?: string }).check;
+      const only = (request.params as { '*'?: string })['*'];
       const query = new URLSearchParams(request.url.split('?')[1] ?? '');
       const r = await evaluateHealth(endpoint, checks[endpoint], only, query);
       reply
@@ -23,6 +23,7 @@ export function registerHealthRoutes(app: FastifyInstance, checks: HealthChecks)
         .send(r.body);
     };
     plainRoute(app, `/${endpoint}`, handler);
-    plainRoute(app, `/${endpoint}/:check`, handler);
+    // Check names hold slashes (poststarthook/rbac/bootstrap-roles): upstream serves each at its full path.
+    plainRoute(app, `/${endpoint}/*`, handler);
   }
 }

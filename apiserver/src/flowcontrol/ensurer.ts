@@ -123,6 +123,10 @@ export class APFConfigurationEnsurer {
   #timer?: NodeJS.Timeout;
   #succeeded = false;
   #stopped = false;
+  #onSuccess?: () => void;
+  readonly #firstSuccess = new Promise<void>((resolve) => {
+    this.#onSuccess = resolve;
+  });
 
   constructor(
     registries: Registries,
@@ -147,6 +151,11 @@ export class APFConfigurationEnsurer {
     return this.#succeeded;
   }
 
+  /** Resolves once a pass has gone through without an error. */
+  whenSucceeded(): Promise<void> {
+    return this.#firstSuccess;
+  }
+
   /**
    * Runs the first pass now and resolves when it ends, whatever its outcome (the server waits for it
    * as upstream's post-start hook phase does); passes go on after it, a second apart until one
@@ -166,6 +175,7 @@ export class APFConfigurationEnsurer {
     try {
       await this.ensure();
       this.#succeeded = true;
+      this.#onSuccess?.();
     } catch (err) {
       // A pass cut short by the shutdown (the store closing) is no news.
       if (!this.#stopped)

@@ -3,6 +3,7 @@
 
 import { setMaxListeners } from 'node:events';
 import type {
+  APIService,
   Eviction,
   Namespace,
   Node,
@@ -37,6 +38,7 @@ import type { FastifyInstance } from 'fastify';
 import { PolicySource } from '../admission/plugins/validatingadmissionpolicy/index.js';
 import { buildAdmission } from '../admission/registry.js';
 import { WebhookAdmission } from '../admission/webhook/index.js';
+import { isAvailable } from '../aggregator/apiservices.js';
 import { Aggregator } from '../aggregator/index.js';
 import { Auditor, LogBackend, PolicyRuleEvaluator } from '../audit/index.js';
 import { unionBackend, WebhookBackend } from '../audit/webhook.js';
@@ -55,7 +57,7 @@ import { Informer } from '../informers/index.js';
 import { createKubeletProxy, KubeletClient } from '../kubelet/index.js';
 import { ApiServerMetrics } from '../metrics/index.js';
 import { registerOpenAPIRoutes } from '../openapi/index.js';
-import { registerLocalAPIServices } from '../registry/apiregistration/autoregister.js';
+import { localAPIServices, registerLocalAPIServices } from '../registry/apiregistration/autoregister.js';
 import { publishAuthenticationInfo } from '../registry/authenticationinfo.js';
 import { ensureSystemNamespaces } from '../registry/bootstrap.js';
 import { componentStatuses } from '../registry/core/componentstatus.js';
@@ -86,6 +88,7 @@ import { authorize } from './chain.js';
 import { dynamicClientPair } from './clientpair.js';
 import { type GateFactory, maxInFlightGate, priorityAndFairnessGate } from './flowgate.js';
 import { MaxInFlightLimiter } from './maxinflight.js';
+import { PostStartHooks } from './poststarthooks.js';
 import {
   type PriorityAndFairness,
   registerPriorityAndFairnessDebug,
@@ -110,6 +113,8 @@ export interface StartOptions {
    * TokenSuccessCacheTTL, 10 s, which no flag changes). Tests of revocation set 0, as upstream's do.
    */
   readonly tokenSuccessCacheTtlMs?: number;
+  /** How long startApiServer waits for the post-start hooks before it returns anyway (default 30 s). */
+  readonly postStartHooksWaitMs?: number;
 }
 
 export interface RunningApiServer {
@@ -263,10 +268,14 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       allowPrivileged: config.allowPrivileged,
     };
     const registries = new Registries(store, serviceOpts);
-    await ensureSystemNamespaces(registries);
-    if (config.authorizationModes.includes('RBAC'))
-      await reconcileBootstrapPolicy(registries, log, config.featureGates);
-    await registerLocalAPIServices(registries, config.apiCatalog);
+    // Done before listening, unlike upstream's hooks: the admission and RBAC caches list them at
+    // their start. Their post-start hooks (below) wait for these.
+    const systemNamespaces = ensureSystemNamespaces(registries);
+    await systemNamespaces;
+    const bootstrapRoles = config.authorizationModes.includes('RBAC')
+      ? reconcileBootstrapPolicy(registries, log, config.featureGates)
+      : undefined;
+    await bootstrapRoles;
     const certs = servingCertificates(config.serving, config.clientCA, config.requestHeader?.ca, log);
     const authenticationInfo = (): Promise<void> =>
       publishAuthenticationInfo(registries, {
@@ -280,7 +289,6 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
             }
           : {}),
       });
-    await authenticationInfo();
     const authz = buildAuthorizer(
       config.authorization?.entries ?? entriesForModes(config.authorizationModes),
       registries,
@@ -348,7 +356,13 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       kubeconfigs: config.admission.plugins.webhookKubeconfigs,
     });
     const policies = new PolicySource({ registries, namespaces, log });
-    await Promise.all([authz.start(), webhooks.start(), policies.start(), ...informers.map((i) => i.start())]);
+    const informersStarted = Promise.all([
+      authz.start(),
+      webhooks.start(),
+      policies.start(),
+      ...informers.map((i) => i.start()),
+    ]);
+    await informersStarted;
     const authn = config.authentication;
     const jwt = authn
       ? new JwtAuthenticatorSet({
@@ -409,13 +423,15 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     const verbosity = new Verbosity(log, config.verbosity);
     let concurrencyGate: GateFactory | undefined;
     let priorityAndFairness: PriorityAndFairness | undefined;
+    let priorityAndFairnessStarted: Promise<PriorityAndFairness> | undefined;
     if (config.enablePriorityAndFairness) {
-      priorityAndFairness = await startPriorityAndFairness(registries, {
+      priorityAndFairnessStarted = startPriorityAndFairness(registries, {
         serverConcurrencyLimit: config.maxRequestsInflight + config.maxMutatingRequestsInflight,
         requestWaitLimitMs: (config.requestTimeoutMs || 60_000) / 4,
         metrics: metrics.flowControl,
         log: log.child({ component: 'priority-and-fairness' }),
       });
+      priorityAndFairness = await priorityAndFairnessStarted;
       concurrencyGate = priorityAndFairnessGate(priorityAndFairness.controller, metrics.flowControl);
       const stopBefore = stopAuthz;
       stopAuthz = () => {
@@ -495,24 +511,22 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
             },
           ]
         : [];
-    // The built-in FlowSchemas and PriorityLevelConfigurations are kept whenever the group is served
-    // (upstream's priority-and-fairness-config-producer post-start hook, whose first pass the health
-    // checks wait for; started once the server listens).
-    const apfServed = !!config.apiCatalog.find('flowcontrol.apiserver.k8s.io', 'v1', 'flowschemas');
-    const apfEnsurer = apfServed ? new APFConfigurationEnsurer(registries, log) : undefined;
-    const apfHook: HealthCheck[] = apfEnsurer
-      ? [
-          {
-            name: 'poststarthook/priority-and-fairness-config-producer',
-            check: () => (apfEnsurer.succeeded ? undefined : 'not finished'),
-          },
-        ]
-      : [];
-    registerHealthRoutes(f, {
-      healthz: [ping, logCheck, storage, ...kms, ...apfHook],
-      livez: [ping, logCheck, storage, ...kms, ...apfHook],
-      readyz: [ping, logCheck, storage, ...kms, ...apfHook, shutdownCheck],
-    });
+    // upstream's etcd-readiness (readyz only): the same read of the store, bounded by
+    // --etcd-readycheck-timeout's default, 2 s.
+    const storageReadiness: HealthCheck = {
+      name: 'etcd-readiness',
+      check: async () => {
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<string>((resolve) => {
+          timer = setTimeout(() => resolve('error getting data from etcd: context deadline exceeded'), 2_000);
+        });
+        try {
+          return await Promise.race([storage.check(), timedOut]);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+    };
     // The aggregation layer: remote APIServices proxied with --proxy-client-cert-file's identity.
     const proxyClientPair = dynamicClientPair(
       'aggregator-proxy-client',
@@ -520,18 +534,144 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       config.proxyClient,
       log,
     );
-    proxyClientPair?.run(shutdown.signal);
     const aggregator = new Aggregator({
       registries,
       ...(proxyClientPair ? { proxyClientPair: () => proxyClientPair.current } : {}),
       log,
     });
-    await aggregator.start();
+    const aggregatorStarted = aggregator.start();
+    await aggregatorStarted;
     const stopInformers = stopAuthz;
     stopAuthz = () => {
       stopInformers();
       aggregator.stop();
     };
+    // readyz's informer-sync: the caches requests are authenticated, authorized and admitted from.
+    const caching: [string, { hasSynced(): boolean }][] = [
+      ['authorization', authz],
+      ['admission webhook configurations', webhooks],
+      ['admission policies', policies],
+      ['apiregistration', aggregator],
+      ...informers.map((i): [string, Informer] => [
+        i.registry.def.group ? `${i.registry.def.resource}.${i.registry.def.group}` : i.registry.def.resource,
+        i,
+      ]),
+    ];
+    const informerSync: HealthCheck = {
+      name: 'informer-sync',
+      check: () => {
+        const notSynced = caching.filter(([, c]) => !c.hasSynced()).map(([name]) => name);
+        return notSynced.length ? `${notSynced.length} informers not started yet: [${notSynced.join(' ')}]` : undefined;
+      },
+    };
+
+    // Post-start hooks, in the order kube-apiserver adds them (so /readyz?verbose lists them), for
+    // what this apiserver does at start; each hook's function ends when its work is done.
+    const hooks = new PostStartHooks(log);
+    if (config.encryptionProviderConfigFile && config.encryptionProviderConfigAutomaticReload) {
+      // openStorage started watching the file before anything was served.
+      hooks.add('start-encryption-provider-config-automatic-reload', () => undefined);
+    }
+    hooks.add('generic-apiserver-start-informers', async () => {
+      await informersStarted;
+    });
+    if (priorityAndFairnessStarted) {
+      // The dispatcher has its FlowSchemas and levels from the store (until then, the mandatory ones).
+      const started = priorityAndFairnessStarted;
+      hooks.add('priority-and-fairness-config-consumer', async () => {
+        await started;
+      });
+    }
+    hooks.add('start-system-namespaces-controller', () => systemNamespaces);
+    hooks.add('start-cluster-authentication-info-controller', () => authenticationInfo());
+    const identityLease = new IdentityLeaseController(registries, log, {
+      ...(opts.identityLeaseTiming ? { timing: opts.identityLeaseTiming } : {}),
+    });
+    hooks.add('start-kube-apiserver-identity-lease-controller', () => identityLease.startRenewing());
+    hooks.add('start-kube-apiserver-identity-lease-garbage-collector', () => identityLease.startCollecting());
+    const legacyTokenTracking = new LegacyTokenTrackingController(registries, log);
+    hooks.add('start-legacy-token-tracking-controller', () => legacyTokenTracking.start());
+    if (bootstrapRoles) {
+      const reconciled = bootstrapRoles;
+      hooks.add('rbac/bootstrap-roles', () => reconciled);
+    }
+    // The built-in FlowSchemas and PriorityLevelConfigurations are kept whenever the group is served;
+    // the hook ends with the first pass that succeeds, passes going on every second until one does,
+    // for 5 minutes at most (upstream's bound; the ensurer keeps trying after, the check stays failed).
+    const apfServed = !!config.apiCatalog.find('flowcontrol.apiserver.k8s.io', 'v1', 'flowschemas');
+    const apfEnsurer = apfServed ? new APFConfigurationEnsurer(registries, log) : undefined;
+    if (apfEnsurer) {
+      hooks.add('priority-and-fairness-config-producer', async ({ signal }) => {
+        await apfEnsurer.start();
+        if (apfEnsurer.succeeded || signal.aborted) return;
+        let timer: NodeJS.Timeout | undefined;
+        const gaveUp = new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), 5 * 60_000);
+          timer.unref();
+        });
+        const outcome = await Promise.race([apfEnsurer.whenSucceeded(), gaveUp]);
+        clearTimeout(timer);
+        if (outcome === 'timeout') throw new Error('unable to initialize APF bootstrap configuration');
+      });
+    }
+    // Built once the port is known (the Service's targetPort is the bound one).
+    let kubernetesService: KubernetesServiceController | undefined;
+    let boundPort = config.serving.port;
+    hooks.add('bootstrap-controller', () => {
+      kubernetesService = new KubernetesServiceController({
+        registries,
+        advertiseAddress: config.services.advertiseAddress,
+        reconcileEndpoints: config.services.reconcileEndpoints,
+        securePort: boundPort,
+        log,
+      });
+      return kubernetesService.start();
+    });
+    if (proxyClientPair) {
+      hooks.add('aggregator-reload-proxy-client-cert', ({ signal }) => proxyClientPair.run(signal));
+    }
+    // The aggregator's caches, its availability controller and its routing by APIService all start
+    // with aggregator.start(), before listening.
+    hooks.add('start-kube-aggregator-informers', async () => {
+      await aggregatorStarted;
+    });
+    hooks.add('apiservice-status-remote-available-controller', async () => {
+      await aggregatorStarted;
+    });
+    hooks.add('apiservice-registration-controller', async () => {
+      await aggregatorStarted;
+    });
+    hooks.add('kube-apiserver-autoregistration', () => registerLocalAPIServices(registries, config.apiCatalog));
+    // upstream's makeAPIServiceAvailableHealthCheck: ok once each local APIService has been seen
+    // Available at least once.
+    const pendingAPIServices = new Set(localAPIServices(config.apiCatalog).map((a) => a.metadata.name!));
+    const seenAvailable = (s: APIService) => {
+      if (isAvailable(s)) pendingAPIServices.delete(s.metadata.name ?? '');
+    };
+    aggregator.apiServices.addHandlers({ onAdd: seenAvailable, onUpdate: seenAvailable });
+    const autoregisterCompletion: HealthCheck = {
+      name: 'autoregister-completion',
+      check: () =>
+        pendingAPIServices.size ? `missing APIService: [${[...pendingAPIServices].sort().join(' ')}]` : undefined,
+    };
+    const hookChecks = hooks.checks();
+    // As kube-apiserver's: kms-providers is not a liveness check, and etcd-readiness, informer-sync
+    // and shutdown are readiness checks only.
+    registerHealthRoutes(f, {
+      healthz: [ping, logCheck, storage, ...kms, ...hookChecks, autoregisterCompletion],
+      livez: [ping, logCheck, storage, ...hookChecks, autoregisterCompletion],
+      readyz: [
+        ping,
+        logCheck,
+        storage,
+        storageReadiness,
+        ...kms,
+        informerSync,
+        ...hookChecks,
+        autoregisterCompletion,
+        shutdownCheck,
+      ],
+    });
     registerDiscoveryRoutes(f, aggregator, config.apiCatalog);
     registerOpenAPIRoutes(f, config.apiCatalog);
     if (priorityAndFairness) registerPriorityAndFairnessDebug(f, priorityAndFairness.controller);
@@ -754,21 +894,18 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     const offByDefault = config.apiCatalog.groupVersions().filter((gv) => !/^v\d+$/.test(gv.version));
     if (offByDefault.length)
       log.info({ groupVersions: offByDefault.map((gv) => `${gv.group}/${gv.version}`) }, 'serving non-GA APIs');
-    const kubernetesService = new KubernetesServiceController({
-      registries,
-      advertiseAddress: config.services.advertiseAddress,
-      reconcileEndpoints: config.services.reconcileEndpoints,
-      securePort: port,
-      log,
-    });
-    kubernetesService.start();
-    const legacyTokenTracking = new LegacyTokenTrackingController(registries, log);
-    legacyTokenTracking.start();
-    const identityLease = new IdentityLeaseController(registries, log, {
-      ...(opts.identityLeaseTiming ? { timing: opts.identityLeaseTiming } : {}),
-    });
-    identityLease.start();
-    await apfEnsurer?.start();
+    boundPort = port;
+    // Returning once the hooks have run, so whoever started this server finds /readyz ok; but not
+    // waiting on for one whose task keeps failing (its controller retries): /readyz says which.
+    let waited: NodeJS.Timeout | undefined;
+    const ran = await Promise.race([
+      hooks.run(shutdown.signal).then(() => true),
+      new Promise<false>((resolve) => {
+        waited = setTimeout(() => resolve(false), opts.postStartHooksWaitMs ?? 30_000);
+      }),
+    ]);
+    clearTimeout(waited);
+    if (!ran) log.warn({ hooks: hooks.pending() }, 'post-start hooks not finished; serving, not ready');
 
     let stopping: Promise<void> | undefined;
     const stop = () => {
@@ -778,7 +915,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
         identityLease.stop();
         apfEnsurer?.stop();
         await priorityAndFairness?.stop();
-        await kubernetesService.stop();
+        await kubernetesService?.stop();
         if (config.shutdownDelayMs > 0) {
           log.info({ delayMs: config.shutdownDelayMs }, 'shutdown delay: still serving, /readyz failing');
           await new Promise((r) => setTimeout(r, config.shutdownDelayMs));

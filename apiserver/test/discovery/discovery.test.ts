@@ -177,4 +177,25 @@ describe('health', () => {
     assert.equal((await evaluateHealth('readyz', [ok, bad], 'ping', new URLSearchParams())).body, 'ok');
     assert.equal((await evaluateHealth('readyz', [ok], 'nope', new URLSearchParams())).code, 404);
   });
+  it('an excluded check keeps its place; an unknown one is warned about', async () => {
+    const last = { name: 'poststarthook/rbac/bootstrap-roles', check: () => undefined };
+    const r = await evaluateHealth(
+      'readyz',
+      [ok, bad, last],
+      undefined,
+      new URLSearchParams('verbose&exclude=shutdown&exclude=nope&exclude=also-nope'),
+    );
+    assert.equal(r.code, 200);
+    assert.equal(
+      r.body,
+      '[+]ping ok\n[+]shutdown excluded: ok\n[+]poststarthook/rbac/bootstrap-roles ok\n' +
+        'warn: some health checks cannot be excluded: no matches for "also-nope","nope"\nreadyz check passed\n',
+    );
+  });
+  it("a single check's path tells why it fails", async () => {
+    assert.deepEqual(await evaluateHealth('readyz', [ok, bad], 'shutdown', new URLSearchParams()), {
+      code: 500,
+      body: 'internal server error: shutting down\n',
+    });
+  });
 });

@@ -1,0 +1,79 @@
+// Post-start hooks, after k8s.io/apiserver pkg/server/hooks.go: named functions run once the server
+// listens, each with a health check `poststarthook/<name>` that fails with "not finished" until its
+// function has returned. The checks are in /healthz, /livez and /readyz in the order the hooks were
+// added. A hook that throws is logged and its check stays failed: upstream's kills the process
+// (klog.Fatalf), mkube keeps serving and lets the probes say so.
+import type { Logger } from '@mkube/shared/log';
+import type { HealthCheck } from '../discovery/health.js';
+
+export interface PostStartHookContext {
+  /** Aborted when the server stops (upstream's hook context is cancelled then). */
+  readonly signal: AbortSignal;
+}
+
+export type PostStartHook = (ctx: PostStartHookContext) => Promise<void> | void;
+
+const NOT_FINISHED = 'not finished';
+
+interface Entry {
+  readonly name: string;
+  readonly hook: PostStartHook;
+  done: boolean;
+}
+
+export class PostStartHooks {
+  readonly #entries: Entry[] = [];
+  #ran = false;
+
+  constructor(private readonly log: Logger) {}
+
+  /** Adds a hook; a name is taken once, and none may be added after they ran. */
+  add(name: string, hook: PostStartHook): void {
+    if (!name) throw new Error('missing name');
+    if (this.#ran) throw new Error(`unable to add "${name}" because PostStartHooks have already been called`);
+    if (this.#entries.some((e) => e.name === name))
+      throw new Error(`unable to add "${name}" because it was already registered`);
+    this.#entries.push({ name, hook, done: false });
+  }
+
+  /** The hooks' checks, in the order they were added. */
+  checks(): HealthCheck[] {
+    return this.#entries.map((e) => ({
+      name: `poststarthook/${e.name}`,
+      check: () => (e.done ? undefined : NOT_FINISHED),
+    }));
+  }
+
+  /** The hooks whose function has not returned (yet, or ever: those that threw). */
+  pending(): string[] {
+    return this.#entries.filter((e) => !e.done).map((e) => e.name);
+  }
+
+  /**
+   * Runs every hook at once (upstream starts each in its own goroutine); resolves when each has
+   * returned or thrown, or when `signal` aborts, whichever is first. Runs them once.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    if (this.#ran) return;
+    this.#ran = true;
+    const ctx: PostStartHookContext = { signal };
+    const all = Promise.all(
+      this.#entries.map(async (e) => {
+        try {
+          await e.hook(ctx);
+          e.done = true;
+        } catch (err) {
+          this.log.error({ hook: e.name, err: (err as Error).message }, 'PostStartHook failed');
+        }
+      }),
+    );
+    if (signal.aborted) return;
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    await Promise.race([all, aborted]);
+    signal.removeEventListener('abort', onAbort!);
+  }
+}

@@ -1,0 +1,81 @@
+// The post-start hook registry: a hook's check is "not finished" until its function has returned,
+// stays failed when it threw (the error logged), and the checks come in the order the hooks were added.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createLogger } from '@mkube/shared/log';
+import { PostStartHooks } from '../../src/server/poststarthooks.ts';
+
+function logger() {
+  const lines: string[] = [];
+  const log = createLogger({ name: 'test', destination: { write: (l: string) => lines.push(l) } as never });
+  return { log, lines };
+}
+
+const results = async (hooks: PostStartHooks) =>
+  Promise.all(hooks.checks().map(async (c) => [c.name, await c.check()] as const));
+
+describe('post-start hooks', () => {
+  it('not finished until the hook returns, then ok', async () => {
+    const { log } = logger();
+    const hooks = new PostStartHooks(log);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    hooks.add('slow', () => gate);
+    hooks.add('quick', () => undefined);
+    assert.deepEqual(await results(hooks), [
+      ['poststarthook/slow', 'not finished'],
+      ['poststarthook/quick', 'not finished'],
+    ]);
+    const ac = new AbortController();
+    const running = hooks.run(ac.signal);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(await results(hooks), [
+      ['poststarthook/slow', 'not finished'],
+      ['poststarthook/quick', undefined],
+    ]);
+    release();
+    await running;
+    assert.deepEqual(await results(hooks), [
+      ['poststarthook/slow', undefined],
+      ['poststarthook/quick', undefined],
+    ]);
+  });
+
+  it('a hook that throws stays failed and is logged; the others finish', async () => {
+    const { log, lines } = logger();
+    const hooks = new PostStartHooks(log);
+    hooks.add('rbac/bootstrap-roles', async () => {
+      throw new Error('unable to initialize roles');
+    });
+    hooks.add('sync-throw', () => {
+      throw new Error('at once');
+    });
+    hooks.add('fine', async () => undefined);
+    await hooks.run(new AbortController().signal);
+    assert.deepEqual(await results(hooks), [
+      ['poststarthook/rbac/bootstrap-roles', 'not finished'],
+      ['poststarthook/sync-throw', 'not finished'],
+      ['poststarthook/fine', undefined],
+    ]);
+    assert.deepEqual(hooks.pending(), ['rbac/bootstrap-roles', 'sync-throw']);
+    const logged = lines.join('');
+    assert.match(logged, /"hook":"rbac\/bootstrap-roles"/);
+    assert.match(logged, /unable to initialize roles/);
+    assert.match(logged, /"hook":"sync-throw"/);
+  });
+
+  it('names are unique, and none is added once they ran; run resolves on abort', async () => {
+    const hooks = new PostStartHooks(logger().log);
+    hooks.add('a', () => new Promise<void>(() => undefined));
+    assert.throws(() => hooks.add('a', () => undefined), /already registered/);
+    assert.throws(() => hooks.add('', () => undefined), /missing name/);
+    const ac = new AbortController();
+    const running = hooks.run(ac.signal);
+    assert.throws(() => hooks.add('b', () => undefined), /already been called/);
+    ac.abort();
+    await running;
+    assert.deepEqual(await results(hooks), [['poststarthook/a', 'not finished']]);
+  });
+});
