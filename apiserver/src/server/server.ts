@@ -581,6 +581,11 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       hooks.add('priority-and-fairness-config-consumer', async () => {
         await started;
       });
+      // The resources' object counts for the work estimates of lists: the first sample is taken
+      // before the dispatcher starts, later ones every minute.
+      hooks.add('storage-object-count-tracker-hook', async () => {
+        await started;
+      });
     }
     hooks.add('start-system-namespaces-controller', () => systemNamespaces);
     hooks.add('start-cluster-authentication-info-controller', () => authenticationInfo());

@@ -62,6 +62,7 @@ const EXPECTED_READYZ = [
   'informer-sync',
   'poststarthook/generic-apiserver-start-informers',
   'poststarthook/priority-and-fairness-config-consumer',
+  'poststarthook/storage-object-count-tracker-hook',
   'poststarthook/start-system-namespaces-controller',
   'poststarthook/start-cluster-authentication-info-controller',
   'poststarthook/start-kube-apiserver-identity-lease-controller',
