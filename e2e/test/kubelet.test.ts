@@ -202,7 +202,7 @@ describe('kubelet process: join, 10250, logs and exec through the apiserver', ()
     ]);
     assert.equal(
       intruder.stdout,
-      'Forbidden (user=system:node:intruder, verb=get, resource=nodes, subresource=proxy)\n403',
+      'Forbidden (user=system:node:intruder, verb=get, resource=nodes, subresource(s)=[pods proxy])\n\n403',
     );
     const ok = curl(pki, [
       '-s',

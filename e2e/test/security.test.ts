@@ -1232,11 +1232,14 @@ describe('security regression suite', () => {
     it("K2 node2's certificate on node1's kubelet: 403 naming user, verb and subresource", async () => {
       const r = await kreq(node2.cred, '/pods');
       assert.equal(r.status, 403);
-      assert.equal(r.text, 'Forbidden (user=system:node:node2, verb=get, resource=nodes, subresource=proxy)');
+      assert.equal(
+        r.text,
+        'Forbidden (user=system:node:node2, verb=get, resource=nodes, subresource(s)=[pods proxy])\n',
+      );
       const s = await kreq(node2.cred, '/stats/summary');
-      assert.equal(s.text, 'Forbidden (user=system:node:node2, verb=get, resource=nodes, subresource=stats)');
+      assert.equal(s.text, 'Forbidden (user=system:node:node2, verb=get, resource=nodes, subresource(s)=[stats])\n');
       const m = await kreq(node2.cred, '/metrics/resource');
-      assert.equal(m.text, 'Forbidden (user=system:node:node2, verb=get, resource=nodes, subresource=metrics)');
+      assert.equal(m.text, 'Forbidden (user=system:node:node2, verb=get, resource=nodes, subresource(s)=[metrics])\n');
     });
     it('K3 a service-account token without nodes/proxy: 403', async () => {
       assert.equal(
@@ -1259,7 +1262,7 @@ describe('security regression suite', () => {
       assert.equal(r.status, 403);
       assert.equal(
         r.text,
-        'Forbidden (user=system:serviceaccount:default:robot, verb=get, resource=nodes, subresource=proxy)',
+        'Forbidden (user=system:serviceaccount:default:robot, verb=get, resource=nodes, subresource(s)=[pods proxy])\n',
       );
     });
     it('K4 a certificate from another CA: 401', async () => {
@@ -1308,7 +1311,10 @@ describe('security regression suite', () => {
         assert.equal((await kreq({}, touch('anonymous'), 'POST')).status, 401);
         const r = await kreq(node2.cred, touch('node2'), 'POST');
         assert.equal(r.status, 403);
-        assert.equal(r.text, 'Forbidden (user=system:node:node2, verb=create, resource=nodes, subresource=proxy)');
+        assert.equal(
+          r.text,
+          'Forbidden (user=system:node:node2, verb=create, resource=nodes, subresource(s)=[proxy])\n',
+        );
         // The control: an admin's request does run it, so the files' absence above means something.
         assert.equal((await kreq(admin, touch('admin'), 'POST')).status, 200);
         assert.deepEqual(readdirSync(dir), ['admin']);
@@ -1319,7 +1325,10 @@ describe('security regression suite', () => {
     it("K7 /debug/pprof (the kubelet's command line, profiles) is nodes/proxy: 403 for node2 and a plain token", async () => {
       const denied = await kreq(node2.cred, '/debug/pprof/cmdline');
       assert.equal(denied.status, 403);
-      assert.equal(denied.text, 'Forbidden (user=system:node:node2, verb=get, resource=nodes, subresource=proxy)');
+      assert.equal(
+        denied.text,
+        'Forbidden (user=system:node:node2, verb=get, resource=nodes, subresource(s)=[proxy])\n',
+      );
       const tr = await c.req(admin, 'POST', '/api/v1/namespaces/default/serviceaccounts/robot/token', {
         apiVersion: 'authentication.k8s.io/v1',
         kind: 'TokenRequest',
@@ -1340,12 +1349,15 @@ describe('security regression suite', () => {
         '9',
       );
       assert.equal(flags.status, 403);
-      assert.equal(flags.text, 'Forbidden (user=system:node:node2, verb=update, resource=nodes, subresource=proxy)');
+      assert.equal(
+        flags.text,
+        'Forbidden (user=system:node:node2, verb=update, resource=nodes, subresource(s)=[proxy])\n',
+      );
       const ckpt = await kreq(node2.cred, '/checkpoint/default/on-node2/main', 'POST');
       assert.equal(ckpt.status, 403);
       assert.equal(
         ckpt.text,
-        'Forbidden (user=system:node:node2, verb=create, resource=nodes, subresource=checkpoint)',
+        'Forbidden (user=system:node:node2, verb=create, resource=nodes, subresource(s)=[checkpoint])\n',
       );
       // The control: the cluster admin reaches both (and the runtime says it cannot checkpoint).
       const ok = await httpsRequest(kubeletUrl(node1, '/debug/flags/v'), { ...admin, caPem: c.caPem }, 'PUT', '0');

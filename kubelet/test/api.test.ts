@@ -108,7 +108,7 @@ describe('kubelet API (10250)', () => {
     await anon.kubelet.ready;
     const r = await curlKubelet(anon, '/pods', { caCrt: ca() });
     assert.equal(r.status, 403);
-    assert.equal(r.body, 'Forbidden (user=system:anonymous, verb=get, resource=nodes, subresource=proxy)');
+    assert.equal(r.body, 'Forbidden (user=system:anonymous, verb=get, resource=nodes, subresource(s)=[pods proxy])\n');
     // A bad credential is still 401, never downgraded to anonymous.
     const bad = await curlKubelet(anon, '/pods', { caCrt: ca(), token: 'abcdef.ffffffffffffffff' });
     assert.equal(bad.status, 401);
@@ -215,10 +215,13 @@ describe('kubelet API (10250)', () => {
   it('refuses another node (403 naming the user, verb and subresource)', async () => {
     const r = await curlKubelet(k, '/pods', { caCrt: ca(), cert: otherNode.crt, key: otherNode.key });
     assert.equal(r.status, 403);
-    assert.equal(r.body, 'Forbidden (user=system:node:node-other, verb=get, resource=nodes, subresource=proxy)');
+    assert.equal(
+      r.body,
+      'Forbidden (user=system:node:node-other, verb=get, resource=nodes, subresource(s)=[pods proxy])\n',
+    );
     const s = await curlKubelet(k, '/stats/summary', { caCrt: ca(), cert: otherNode.crt, key: otherNode.key });
     assert.equal(s.status, 403);
-    assert.match(s.body, /subresource=stats\)$/);
+    assert.match(s.body, /subresource\(s\)=\[stats\]\)\n$/);
   });
 
   it('refuses a certificate from another CA (401)', async () => {
@@ -310,10 +313,13 @@ describe('kubelet API (10250)', () => {
     // token the apiserver's TokenReview accepts, and it lacks nodes/proxy.
     const r = await curlKubelet(k, '/pods', { caCrt: ca(), token: 'abcdef.0123456789abcdef' });
     assert.equal(r.status, 403);
-    assert.match(r.body, /^Forbidden \(user=system:bootstrap:abcdef, verb=get, resource=nodes, subresource=proxy\)$/);
+    assert.match(
+      r.body,
+      /^Forbidden \(user=system:bootstrap:abcdef, verb=get, resource=nodes, subresource\(s\)=\[pods proxy\]\)\n$/,
+    );
     const res = await curlKubelet(k, '/metrics/resource', { caCrt: ca(), token: 'abcdef.0123456789abcdef' });
     assert.equal(res.status, 403);
-    assert.match(res.body, /subresource=metrics\)$/, 'resource metrics are nodes/metrics');
+    assert.match(res.body, /subresource\(s\)=\[metrics\]\)\n$/, 'resource metrics are nodes/metrics');
     const bad = await curlKubelet(k, '/pods', { caCrt: ca(), token: 'abcdef.ffffffffffffffff' });
     assert.equal(bad.status, 401);
     // Granting nodes/proxy to the bootstrappers group lets the same token in (after the deny cache).
@@ -455,7 +461,7 @@ describe('kubelet API (10250)', () => {
     const denied = await curlKubelet(k, '/run/default/ticker-node-api/main', { ...as, data: 'cmd=id' });
     assert.deepEqual(
       [denied.status, denied.body],
-      [403, 'Forbidden (user=proxy-reader, verb=create, resource=nodes, subresource=proxy)'],
+      [403, 'Forbidden (user=proxy-reader, verb=create, resource=nodes, subresource(s)=[proxy])\n'],
     );
   });
 

@@ -93,7 +93,7 @@ clusterDomain: cluster.local
       assert.equal(ok.status, 200, ok.body);
       const denied = await curlKubelet(k, '/pods', { caCrt: ca, cert: nobody.crt, key: nobody.key });
       assert.equal(denied.status, 403);
-      assert.equal(denied.body, 'Forbidden (user=nobody, verb=get, resource=nodes, subresource=proxy)');
+      assert.equal(denied.body, 'Forbidden (user=nobody, verb=get, resource=nodes, subresource(s)=[pods proxy])\n');
       const bad = await curlKubelet(k, '/pods', { caCrt: ca, token: 'abcdef.ffffffffffffffff' });
       assert.equal(bad.status, 401, 'an unknown token goes to TokenReview and is refused');
       const configz = await curlKubelet(k, '/configz', { caCrt: ca, cert: apiClient.crt, key: apiClient.key });

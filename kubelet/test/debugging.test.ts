@@ -84,7 +84,10 @@ describe('kubelet debugging handlers', { timeout: 120_000 }, () => {
 
     const denied = await curlKubelet(on, '/debug/pprof/cmdline', as(otherNode));
     assert.equal(denied.status, 403);
-    assert.match(denied.body, /Forbidden \(user=system:node:node-other, verb=get, resource=nodes, subresource=proxy\)/);
+    assert.match(
+      denied.body,
+      /^Forbidden \(user=system:node:node-other, verb=get, resource=nodes, subresource\(s\)=\[proxy\]\)\n$/,
+    );
     // Through the apiserver's node proxy with the real kubectl, as an admin does.
     const raw = await kubectl(c.fx, ['get', '--raw', '/api/v1/nodes/node-debug-on/proxy/debug/pprof/symbol']);
     assert.equal(raw.status, 0, raw.err);
@@ -210,7 +213,7 @@ describe('kubelet debugging handlers', { timeout: 120_000 }, () => {
     assert.equal(denied.status, 403);
     assert.match(
       denied.body,
-      /Forbidden \(user=system:node:node-other, verb=update, resource=nodes, subresource=proxy\)/,
+      /^Forbidden \(user=system:node:node-other, verb=update, resource=nodes, subresource\(s\)=\[proxy\]\)\n$/,
     );
     // kubectl's `replace --raw` is a PUT of the file's bytes, through the apiserver's node proxy.
     const file = join(c.fx.dir, 'v0');
@@ -240,7 +243,7 @@ describe('kubelet debugging handlers', { timeout: 120_000 }, () => {
     assert.deepEqual([badTimeout.status, badTimeout.body], [404, 'cannot parse value of timeout parameter']);
     const denied = await curlKubelet(on, '/checkpoint/default/ckpt/main', as(otherNode, 'POST'));
     assert.equal(denied.status, 403);
-    assert.match(denied.body, /verb=create, resource=nodes, subresource=checkpoint\)/);
+    assert.match(denied.body, /verb=create, resource=nodes, subresource\(s\)=\[checkpoint\]\)\n$/);
     // Not installed with the gate off, nor without the debugging handlers.
     assert.equal((await curlKubelet(partly, '/checkpoint/default/ckpt/main', as(admin, 'POST'))).status, 404);
     assert.equal((await curlKubelet(off, '/checkpoint/default/ckpt/main', as(admin, 'POST'))).status, 404);

@@ -162,9 +162,12 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
     }
     if (!user) return reply.code(401).type('text/plain; charset=utf-8').send('Unauthorized');
     let last = kubeletAttributes(user, request.method, path, d.nodeName, 'proxy');
+    // Every subresource asked, for the Forbidden text (the attributes differ by subresource only).
+    const tried: string[] = [];
     try {
       for (const sub of subresourcesFor(path)) {
         last = kubeletAttributes(user, request.method, path, d.nodeName, sub);
+        tried.push(sub);
         const r = await d.authorizer.authorize(last);
         if (r.decision === 'Allow') {
           request.kubeletUser = user;
@@ -183,11 +186,12 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
           `Authorization error (user=${user.username}, verb=${last.verb}, resource=${last.resource}, subresource=${last.subresource})`,
         );
     }
+    // 1.32+'s text: every subresource tried, as Go prints a []string, and a newline.
     return reply
       .code(403)
       .type('text/plain; charset=utf-8')
       .send(
-        `Forbidden (user=${user.username}, verb=${last.verb}, resource=${last.resource}, subresource=${last.subresource})`,
+        `Forbidden (user=${user.username}, verb=${last.verb}, resource=${last.resource}, subresource(s)=[${tried.join(' ')}])\n`,
       );
   });
 
