@@ -190,7 +190,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       // upstream's tooManyRequests: plain text, Retry-After, not a Status.
       return reply
         .code(429)
-        .header('retry-after', '1')
+        .header('retry-after', String(outcome.tooManyRequests.retryAfterSeconds))
         .header('content-type', 'text/plain; charset=utf-8')
         .header('x-content-type-options', 'nosniff')
         .send(TOO_MANY_REQUESTS_TEXT);

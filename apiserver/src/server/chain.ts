@@ -40,11 +40,16 @@ export interface ChainDeps {
   readonly metrics?: Pick<ApiServerMetrics, 'recordAuthentication'>;
 }
 
+/** The gate turned the request away: a 429 whose Retry-After is this many seconds. */
+export interface GateRejection {
+  readonly retryAfterSeconds: number;
+}
+
 /**
  * WithPriorityAndFairness or WithMaxInFlightLimit: between impersonation and authorization, so a
- * flood of requests that would be denied still queues behind its own flow. 'reject' is a 429.
+ * flood of requests that would be denied still queues behind its own flow. A rejection is a 429.
  */
-export type ConcurrencyGate = (info: RequestInfo, user: UserInfo) => Promise<'reject' | undefined> | undefined;
+export type ConcurrencyGate = (info: RequestInfo, user: UserInfo) => Promise<GateRejection | undefined> | undefined;
 
 export type ChainOutcome =
   | {
@@ -68,7 +73,7 @@ export type ChainOutcome =
       /** Refused before authorization: the requester may not impersonate whom it named. */
       readonly impersonationDenied?: boolean;
       /** Refused before authorization by the concurrency gate (429, plain text as upstream). */
-      readonly tooManyRequests?: boolean;
+      readonly tooManyRequests?: GateRejection;
     };
 
 export function requestInfoOf(view: Pick<RequestView, 'method' | 'url'>): RequestInfo {
@@ -163,7 +168,8 @@ export async function authorize(
 }
 
 /** upstream's tooManyRequests writes plain text; the audit record sees this Status. */
-const tooManyRequestsError = (): StatusError => newTooManyRequests('Too many requests, please try again later.', 1);
+const tooManyRequestsError = (r: GateRejection): StatusError =>
+  newTooManyRequests('Too many requests, please try again later.', r.retryAfterSeconds);
 
 /** The whole chain for one request; `gate` runs after impersonation, before authorization. */
 export async function runChain(view: RequestView, deps: ChainDeps, gate?: ConcurrencyGate): Promise<ChainOutcome> {
@@ -173,8 +179,9 @@ export async function runChain(view: RequestView, deps: ChainDeps, gate?: Concur
   // Stage 2½ (WithImpersonation): the requester must be allowed to act as whom it names.
   if (!wantsImpersonation(view.headers)) {
     const gated = gate?.(info, authenticated);
-    if (gated && (await gated) === 'reject')
-      return { ok: false, error: tooManyRequestsError(), info, user: authenticated, tooManyRequests: true };
+    const rejected = gated && (await gated);
+    if (rejected)
+      return { ok: false, error: tooManyRequestsError(rejected), info, user: authenticated, tooManyRequests: rejected };
     const { error, reason } = await authorize(info, authenticated, deps);
     if (error) return { ok: false, error, info, user: authenticated, reason };
     return { ok: true, info, user: authenticated, reason: reason ?? '' };
@@ -182,14 +189,15 @@ export async function runChain(view: RequestView, deps: ChainDeps, gate?: Concur
   const user = await impersonate(view.headers, authenticated, deps.authorizer);
   if (!('username' in user)) return { ok: false, error: user, info, user: authenticated, impersonationDenied: true };
   const gated = gate?.(info, user);
-  if (gated && (await gated) === 'reject')
+  const rejected = gated && (await gated);
+  if (rejected)
     return {
       ok: false,
-      error: tooManyRequestsError(),
+      error: tooManyRequestsError(rejected),
       info,
       user,
       authenticatedUser: authenticated,
-      tooManyRequests: true,
+      tooManyRequests: rejected,
     };
   const { error, reason } = await authorize(info, user, deps);
   if (error) return { ok: false, error, info, user, authenticatedUser: authenticated, reason };

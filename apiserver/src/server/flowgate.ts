@@ -8,7 +8,7 @@ import { isLongRunning } from '../audit/index.js';
 import type { APFController } from '../flowcontrol/controller.js';
 import type { CancelSignal } from '../flowcontrol/types.js';
 import type { FlowControlMetricsHooks } from '../metrics/flowcontrol.js';
-import type { ConcurrencyGate } from './chain.js';
+import type { ConcurrencyGate, GateRejection } from './chain.js';
 import type { MaxInFlightLimiter } from './maxinflight.js';
 
 type RawResponse = ServerResponse | Http2ServerResponse;
@@ -76,7 +76,7 @@ export function priorityAndFairnessGate(
     const { flowSchema, priorityLevel } = admission.classification;
     if (flowSchema.metadata.uid) res.setHeader(PF_FLOWSCHEMA_UID_HEADER, flowSchema.metadata.uid);
     if (priorityLevel.metadata.uid) res.setHeader(PF_PRIORITYLEVEL_UID_HEADER, priorityLevel.metadata.uid);
-    if (admission.outcome === 'reject') return 'reject';
+    if (admission.outcome === 'reject') return { retryAfterSeconds: admission.retryAfterSeconds };
     const count = metrics?.executing(flowSchema.metadata.name ?? '', priorityLevel.metadata.name ?? '');
     if (count) count.n++;
     const done = () => {
@@ -93,11 +93,14 @@ export function priorityAndFairnessGate(
   };
 }
 
+/** upstream's max-in-flight filter always says 1 s. */
+const MAX_IN_FLIGHT_REJECTION: GateRejection = Object.freeze({ retryAfterSeconds: 1 });
+
 /** WithMaxInFlightLimit (--enable-priority-and-fairness=false). */
 export function maxInFlightGate(limiter: MaxInFlightLimiter): GateFactory {
   return (res) => (info, user) => {
     const admitted = limiter.admit(info, user);
-    if (admitted === 'reject') return Promise.resolve('reject');
+    if (admitted === 'reject') return Promise.resolve(MAX_IN_FLIGHT_REJECTION);
     if (admitted) res.once('close', admitted);
     return undefined;
   };

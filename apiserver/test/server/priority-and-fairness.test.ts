@@ -258,4 +258,24 @@ describe('API Priority and Fairness', { timeout: 90_000 }, () => {
       403,
     );
   });
+
+  it('a level that keeps dropping requests answers a growing Retry-After', async () => {
+    const held = send('alice', 'POST', '/api/v1/namespaces/default/configmaps');
+    held.stream.write(cm('retry-after').slice(0, 10));
+    await settle();
+    // Ten drops at once; however they fall across a second's boundary, the first drop of a later
+    // second sees at least 3 in the retryAfter (1 s) before it, and doubles it.
+    let last = 0;
+    for (let i = 0; i < 10; i++) {
+      const r = await send('carol', 'GET', '/api/v1/namespaces/default').answer;
+      assert.equal(r.status, 429);
+      last = Date.now();
+    }
+    await new Promise((r) => setTimeout(r, 1000 - (last % 1000) + 20));
+    const later = await send('carol', 'GET', '/api/v1/namespaces/default').answer;
+    assert.equal(later.status, 429);
+    assert.equal(later.headers['retry-after'], '2');
+    held.stream.end(cm('retry-after').slice(10));
+    assert.equal((await held.answer).status, 201);
+  });
 });
