@@ -36,6 +36,7 @@ import type {
   CancelSignal,
   Classification,
   FlowControlMetrics,
+  LevelSource,
   LevelStats,
   RequestDigest,
 } from './types.js';
@@ -205,7 +206,7 @@ class CompiledSchema {
   }
 }
 
-export class APFController {
+export class APFController implements LevelSource {
   private readonly serverConcurrencyLimit: number;
   private readonly requestWaitLimitMs: number;
   private readonly fallbackSchemas: readonly FlowSchema[];
@@ -363,8 +364,13 @@ export class APFController {
       timedOut: l.set.timedOut,
       cancelled: l.set.cancelled,
       activeQueues: l.set.queuesWithWaiting(),
-      waitingByFlowSchema: l.set.waitingByFlowSchema(),
     }));
+  }
+
+  waitingByFlowSchema(): Map<string, Map<string, number>> {
+    const out = new Map<string, Map<string, number>>();
+    for (const l of this.levels.values()) if (l.set.waiting > 0) out.set(l.name, l.set.waitingByFlowSchema());
+    return out;
   }
 
   /** /debug/api_priority_and_fairness/dump_priority_levels: one row per level, by name. */

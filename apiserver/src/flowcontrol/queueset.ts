@@ -212,7 +212,7 @@ export class QueueSet {
     const cfg = this.cfg;
     if (cfg.exempt) {
       this.beginExecution(ticket, null, ticket.arrivalMs);
-      this.demand.set(this.seatsInUse, ticket.arrivalMs);
+      this.noteDemand(ticket.arrivalMs);
       return ticket;
     }
     const now = ticket.arrivalMs;
@@ -221,7 +221,7 @@ export class QueueSet {
     if (!queuing || !hand || hand.length === 0) {
       if (!this.canAccommodate(ticket.seats)) return this.rejectNow(ticket, 'concurrency-limit', now);
       this.beginExecution(ticket, null, now);
-      this.demand.set(this.seatsInUse + this.waitingSeats, now);
+      this.noteDemand(now);
       return ticket;
     }
     const queue = this.shuffleShard(hand);
@@ -234,7 +234,7 @@ export class QueueSet {
       this.activate(queue);
       ticket.arrivalR = this.currentR;
       this.beginExecution(ticket, queue, now);
-      this.demand.set(this.seatsInUse + this.waitingSeats, now);
+      this.noteDemand(now);
       return ticket;
     }
     if (signal?.aborted) {
@@ -242,7 +242,7 @@ export class QueueSet {
       return this.rejectNow(ticket, 'cancelled', now);
     }
     this.enqueue(ticket, queue);
-    this.demand.set(this.seatsInUse + this.waitingSeats, now);
+    this.noteDemand(now);
     this.dispatchAsMuchAsPossible(now);
     if (ticket.state === EXECUTING) return ticket;
     ticket.timer = setTimeout(onWaitTimeout, this.env.requestWaitLimitMs, ticket);
@@ -289,7 +289,7 @@ export class QueueSet {
       t.timer = undefined;
     }
     this.seatsInUse -= t.seats;
-    this.demand.set(this.seatsInUse + this.waitingSeats, now);
+    this.noteDemand(now);
     const q = t.queue;
     if (q) {
       q.seatsInUse -= t.seats;
@@ -308,7 +308,7 @@ export class QueueSet {
     this.syncTime(now);
     const q = t.queue;
     this.unlinkWaiting(t);
-    this.demand.set(this.seatsInUse + this.waitingSeats, now);
+    this.noteDemand(now);
     this.updateActive(q);
     if (reason === 'time-out') this.timedOut++;
     else this.cancelled++;
@@ -348,6 +348,11 @@ export class QueueSet {
     let n = 0;
     for (const q of this.queues) if (q.waiting > 0) n++;
     return n;
+  }
+
+  /** Seats held and waiting, into the demand integrator (call after either changes). */
+  private noteDemand(now: number): void {
+    this.demand.set(this.seatsInUse + this.waitingSeats, now);
   }
 
   /** upstream's canAccommodateSeatsLocked. */

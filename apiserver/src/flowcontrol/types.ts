@@ -88,8 +88,15 @@ export interface LevelStats {
   cancelled: number;
   /** Queues holding at least one waiting request. */
   activeQueues: number;
-  /** Waiting requests by the FlowSchema that classified them. */
-  waitingByFlowSchema: ReadonlyMap<string, number>;
+}
+
+/** What the per-level gauges read when /metrics is scraped (the dispatcher). */
+export interface LevelSource {
+  levelStats(): readonly LevelStats[];
+  /** The last borrowing adjustment's fair fraction. */
+  seatFairFrac(): number;
+  /** Waiting requests per priority level, then per the FlowSchema that classified them. */
+  waitingByFlowSchema(): ReadonlyMap<string, ReadonlyMap<string, number>>;
 }
 
 export interface APFControllerOptions {

@@ -2,7 +2,7 @@
 // rejected per flow schema and priority level, how long each waited, and each level's seats and
 // queues. Executing requests are counted per flow schema here, at the gate; waiting ones per level.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { FlowControlMetrics, LevelStats } from '../flowcontrol/types.js';
+import type { FlowControlMetrics, LevelSource, LevelStats } from '../flowcontrol/types.js';
 
 const WAIT_BUCKETS = [0, 0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30];
 
@@ -12,8 +12,8 @@ export interface FlowControlMetricsHooks extends FlowControlMetrics {
    * (a plain number per pair, read at scrape time: labelled gauge updates per request cost more).
    */
   executing(flowSchema: string, priorityLevel: string): { n: number };
-  /** Per-level gauges (and the fair fraction) are read from here when /metrics is scraped. */
-  levels(read: () => readonly LevelStats[], fairFrac?: () => number): void;
+  /** Per-level gauges are read from here when /metrics is scraped. */
+  levels(source: LevelSource): void;
 }
 
 export function flowControlMetrics(registry: Registry): FlowControlMetricsHooks {
@@ -47,8 +47,8 @@ export function flowControlMetrics(registry: Registry): FlowControlMetricsHooks 
       for (const c of executingCounts.values()) this.set({ flow_schema: c.fs, priority_level: c.pl }, c.n);
     },
   });
-  let read: () => readonly LevelStats[] = () => [];
-  let readFairFrac: () => number = () => 0;
+  let source: LevelSource | undefined;
+  const read = (): readonly LevelStats[] => source?.levelStats() ?? [];
   // A pair once seen stays, at 0 when nothing of it waits, as upstream's gauge does.
   const inqueuePairs = new Map<string, { fs: string; pl: string }>();
   new Gauge({
@@ -59,10 +59,10 @@ export function flowControlMetrics(registry: Registry): FlowControlMetricsHooks 
     collect() {
       this.reset();
       const now = new Map<string, number>();
-      for (const l of read()) {
-        for (const [fs, n] of l.waitingByFlowSchema) {
-          const key = `${fs}\u0000${l.name}`;
-          if (!inqueuePairs.has(key)) inqueuePairs.set(key, { fs, pl: l.name });
+      for (const [pl, byFs] of source?.waitingByFlowSchema() ?? []) {
+        for (const [fs, n] of byFs) {
+          const key = `${fs}\u0000${pl}`;
+          if (!inqueuePairs.has(key)) inqueuePairs.set(key, { fs, pl });
           now.set(key, n);
         }
       }
@@ -118,7 +118,7 @@ export function flowControlMetrics(registry: Registry): FlowControlMetricsHooks 
     help: "[ALPHA] Fair fraction of server's concurrency to allocate to each priority level that can use it",
     registers: [registry],
     collect() {
-      this.set(readFairFrac());
+      this.set(source?.seatFairFrac() ?? 0);
     },
   });
   levelGauge(
@@ -139,9 +139,8 @@ export function flowControlMetrics(registry: Registry): FlowControlMetricsHooks 
       executingCounts.set(key, c);
       return c;
     },
-    levels(r, f) {
-      read = r;
-      if (f) readFairFrac = f;
+    levels(s) {
+      source = s;
     },
   };
 }

@@ -22,6 +22,11 @@ const OBJECT_COUNT_PERIOD_MS = 60_000;
 
 export interface PriorityAndFairness {
   readonly controller: APFController;
+  /**
+   * The first sample of every resource's object count: taken in the background (until then a list
+   * is one seat, as for a resource never sampled); the storage-object-count-tracker-hook waits for it.
+   */
+  readonly objectCountsSampled: Promise<void>;
   /** Stops the Dangling condition's workers (waiting for a write in flight), then the informers; once. */
   stop(): Promise<void>;
 }
@@ -50,7 +55,7 @@ export async function startPriorityAndFairness(
       }
     }
   };
-  await sampleCounts();
+  const objectCountsSampled = sampleCounts();
   const countTimer = setInterval(() => void sampleCounts(), OBJECT_COUNT_PERIOD_MS);
   countTimer.unref();
   const controller = new APFController({
@@ -84,13 +89,11 @@ export async function startPriorityAndFairness(
   controller.update([...schemas.list()], [...levels.list()]);
   dangling.start();
   controller.run();
-  opts.metrics?.levels(
-    () => controller.levelStats(),
-    () => controller.seatFairFrac(),
-  );
+  opts.metrics?.levels(controller);
   let stopped: Promise<void> | undefined;
   return {
     controller,
+    objectCountsSampled,
     stop() {
       controller.stop();
       clearInterval(countTimer);

@@ -581,10 +581,9 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       hooks.add('priority-and-fairness-config-consumer', async () => {
         await started;
       });
-      // The resources' object counts for the work estimates of lists: the first sample is taken
-      // before the dispatcher starts, later ones every minute.
+      // The resources' object counts for the work estimates of lists: the first sample, then one a minute.
       hooks.add('storage-object-count-tracker-hook', async () => {
-        await started;
+        await (await started).objectCountsSampled;
       });
     }
     hooks.add('start-system-namespaces-controller', () => systemNamespaces);
