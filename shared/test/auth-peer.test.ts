@@ -6,7 +6,16 @@ import { connect, createSecureServer, type Http2SecureServer, type Http2ServerRe
 import { createServer, request as h1Request, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { AuthenticationError, peerCertificatesOf, x509Authenticator } from '../src/auth/index.js';
+import {
+  AuthenticationError,
+  peerCertificatesOf,
+  peerLeafOf,
+  requestHeaderAuthenticator,
+  sessionPeerCertificate,
+  tlsSocketOfRaw,
+  x509Authenticator,
+} from '../src/auth/index.js';
+import { tlv } from '../src/pki/der.js';
 import { CertificateAuthority, encodePrivateKeyPem, generateKeyPair, parseCertificatePem } from '../src/pki/index.js';
 
 const DAY = 86_400_000;
@@ -68,17 +77,29 @@ const cns = (chain: readonly Buffer[]) =>
 
 describe('peerCertificatesOf', () => {
   const seen: (readonly Buffer[])[] = [];
+  // The leaf read from the TLS session, before anything else touched the connection's certificates.
+  const leaves: (readonly Buffer[])[] = [];
+  const fromSession: (Buffer | null | undefined)[] = [];
+  const sessionLeaf = (req: unknown) => {
+    const session = tlsSocketOfRaw(req)?.getSession();
+    return session ? sessionPeerCertificate(session) : undefined;
+  };
   let h2: Http2SecureServer;
   let h1: Server;
   const port = (s: { address(): unknown }) => (s.address() as AddressInfo).port;
   before(async () => {
     h2 = createSecureServer(tls(), (req: Http2ServerRequest, res) => {
+      fromSession.push(sessionLeaf(req));
+      leaves.push(peerLeafOf(req));
+      assert.equal(peerLeafOf(req), leaves.at(-1));
       seen.push(peerCertificatesOf(req));
       // Read twice: the second read is the per-connection cache, the same chain.
       assert.equal(peerCertificatesOf(req), seen.at(-1));
       res.end('ok');
     });
     h1 = createServer(tls(), (req: IncomingMessage, res) => {
+      fromSession.push(sessionLeaf(req));
+      leaves.push(peerLeafOf(req));
       seen.push(peerCertificatesOf(req));
       res.end('ok');
     });
@@ -148,5 +169,103 @@ describe('peerCertificatesOf', () => {
     const bare = await overH2({ cert: viaInter.certPem, key: viaInter.keyPem });
     assert.deepEqual(upToRoot(bare), ['bob']);
     await assert.rejects(as(bare), AuthenticationError);
+  });
+
+  it("peerLeafOf: the handshake's leaf from the TLS session, byte for byte, over HTTP/2 and HTTP/1.1", async () => {
+    for (const [via, client] of [
+      [overH2, { cert: direct.certPem, key: direct.keyPem }],
+      [overH1, { cert: direct.certPem, key: direct.keyPem }],
+      [overH2, { cert: viaInter.certPem + inter.certificate.pem, key: viaInter.keyPem }],
+      [overH1, { cert: viaInter.certPem + inter.certificate.pem, key: viaInter.keyPem }],
+    ] as const) {
+      const chain = await via(client);
+      const leaf = leaves.at(-1)!;
+      assert.equal(leaf.length, 1);
+      assert.deepEqual(leaf[0], chain[0]);
+      // Read from the session itself, not from OpenSSL's copy.
+      assert.deepEqual(fromSession.at(-1), chain[0]);
+    }
+    await overH2();
+    assert.deepEqual(leaves.at(-1), []);
+    assert.equal(fromSession.at(-1), null);
+  });
+
+  it('sessionPeerCertificate: null for a session without a peer, undefined for bytes that are no session', () => {
+    // SEQUENCE { INTEGER 1, INTEGER 0x0304, [1] { INTEGER 5 } }: a session with no [3].
+    const int = (...b: number[]) => tlv(0x02, Buffer.from(b));
+    const noPeer = tlv(0x30, int(1), int(3, 4), tlv(0xa1, int(5)));
+    assert.equal(sessionPeerCertificate(noPeer), null);
+    assert.equal(sessionPeerCertificate(Buffer.from('not a session')), undefined);
+    assert.equal(sessionPeerCertificate(Buffer.from('3003a30100', 'hex')), undefined);
+  });
+
+  it('the x509 authenticator, handed the leaf alone, verifies with the chain the peer sent', async () => {
+    const authn = x509Authenticator({ roots: [root.certificate] });
+    const full = await overH2({ cert: viaInter.certPem + inter.certificate.pem, key: viaInter.keyPem });
+    const leaf = leaves.at(-1)!;
+    let asked = 0;
+    const as = (withChain: boolean) =>
+      authn.authenticate({
+        method: 'GET',
+        path: '/',
+        headers: {},
+        peerCertificates: leaf,
+        ...(withChain
+          ? {
+              peerChain: () => {
+                asked++;
+                return full;
+              },
+            }
+          : {}),
+      });
+    await assert.rejects(as(false), AuthenticationError);
+    assert.equal((await as(true))?.username, 'bob');
+    assert.equal(asked, 1);
+    // The connection is remembered by its leaf array: the chain is not asked for again.
+    assert.equal((await as(true))?.username, 'bob');
+    assert.equal(asked, 1);
+    // A leaf its roots sign needs no chain.
+    await overH2({ cert: direct.certPem, key: direct.keyPem });
+    const alice = leaves.at(-1)!;
+    const user = await authn.authenticate({
+      method: 'GET',
+      path: '/',
+      headers: {},
+      peerCertificates: alice,
+      peerChain: () => assert.fail('the chain was read for a leaf the roots sign'),
+    });
+    assert.equal(user?.username, 'alice');
+  });
+
+  it('the request-header authenticator reads no certificate without a user header, and verifies with the sent chain', async () => {
+    const authn = requestHeaderAuthenticator({
+      roots: [root.certificate],
+      allowedNames: [],
+      usernameHeaders: ['X-Remote-User'],
+      groupHeaders: ['X-Remote-Group'],
+      extraHeaderPrefixes: ['X-Remote-Extra-'],
+    });
+    const full = await overH2({ cert: viaInter.certPem + inter.certificate.pem, key: viaInter.keyPem });
+    const leaf = leaves.at(-1)!;
+    const none = await authn.authenticate({
+      method: 'GET',
+      path: '/',
+      headers: {},
+      peerCertificates: [Buffer.from('not a certificate')],
+      peerChain: () => assert.fail('the chain was read without a user header'),
+    });
+    assert.equal(none, null);
+    const headers = { 'x-remote-user': 'carol', 'x-remote-group': 'dev' };
+    assert.equal(await authn.authenticate({ method: 'GET', path: '/', headers, peerCertificates: leaf }), null);
+    const user = await authn.authenticate({
+      method: 'GET',
+      path: '/',
+      headers,
+      peerCertificates: leaf,
+      peerChain: () => full,
+    });
+    assert.equal(user?.username, 'carol');
+    assert.deepEqual(user?.groups, ['dev']);
   });
 });

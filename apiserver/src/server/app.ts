@@ -25,7 +25,7 @@ import { registerProbabilisticGoaway } from './goaway.js';
 import { readUndeclaredBodies } from './h2body.js';
 import { registerHttpLog } from './httplog.js';
 import { TOO_MANY_REQUESTS_TEXT } from './maxinflight.js';
-import { peerCertificates } from './peer.js';
+import { peerCertificates, peerLeaf } from './peer.js';
 import { lazyRequestLogger } from './requestlog.js';
 import { sniSelection } from './sni.js';
 
@@ -176,7 +176,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       path: request.url.split('?')[0] ?? '/',
       // Repeated headers stay separate values (X-Remote-Group twice is two groups), as in Go.
       headers: distinctHeaders(request.raw.rawHeaders),
-      peerCertificates: peerCertificates(request),
+      peerCertificates: peerLeaf(request),
+      peerChain: () => peerCertificates(request),
       context: authn,
     };
     const outcome = await runChain(view, deps, deps.concurrencyGate?.(reply.raw));

@@ -10,6 +10,7 @@ import {
   type Authorizer,
   nonResourceAttributes,
   peerCertificatesOf,
+  peerLeafOf,
   type UserInfo,
 } from '@mkube/shared/auth';
 import {
@@ -129,7 +130,8 @@ export async function startSecureServer(d: SecureServerDeps): Promise<SecureServ
           method: req.method ?? 'GET',
           path,
           headers: req.headers,
-          peerCertificates: peerCertificatesOf(req),
+          peerCertificates: peerLeafOf(req),
+          peerChain: () => peerCertificatesOf(req),
         });
       } catch {
         user = null;

@@ -12,6 +12,7 @@ import {
   type Authenticator,
   type Authorizer,
   peerCertificatesOf,
+  peerLeafOf,
   type UserInfo,
 } from '@mkube/shared/auth';
 import { execPluginMetricsText } from '@mkube/shared/client';
@@ -154,7 +155,8 @@ export async function buildKubeletApp(d: KubeletAppDeps): Promise<FastifyInstanc
         method: request.method,
         path,
         headers: request.headers,
-        peerCertificates: peerCertificatesOf(request.raw),
+        peerCertificates: peerLeafOf(request.raw),
+        peerChain: () => peerCertificatesOf(request.raw),
       });
     } catch (e) {
       if (!(e instanceof AuthenticationError)) request.log.warn({ err: (e as Error).message }, 'authentication failed');

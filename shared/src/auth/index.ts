@@ -10,7 +10,7 @@ export {
   anonymousAuthenticator,
   withAuthenticatedGroup,
 } from './groups.js';
-export { peerCertificatesOf, tlsSocketOfRaw } from './peer.js';
+export { peerCertificatesOf, peerLeafOf, sessionPeerCertificate, tlsSocketOfRaw } from './peer.js';
 export { isRequestHeader, type RequestHeaderOptions, requestHeaderAuthenticator } from './requestheader.js';
 export {
   fieldRequirementAttributes,

@@ -41,26 +41,34 @@ export function requestHeaderAuthenticator(o: RequestHeaderOptions): Authenticat
   return {
     async authenticate(req): Promise<UserInfo | null> {
       if (req.peerCertificates.length === 0) return null;
-      let chain: ParsedCertificate[];
-      try {
-        chain = req.peerCertificates.map((d) => parseCertificateDer(d));
-      } catch {
-        return null;
-      }
-      const v = verifyCertificate(chain[0]!, {
-        roots: typeof o.roots === 'function' ? o.roots() : o.roots,
-        intermediates: chain.slice(1),
-        usage: 'clientAuth',
-        now: o.now?.() ?? new Date(),
-      });
-      // Not a front proxy: the other authenticators judge this certificate.
-      if (!v.ok) return null;
-      if (o.allowedNames.length > 0 && !o.allowedNames.includes(chain[0]!.subject.commonName)) return null;
       // The first of the headers with a value, as headerValue does.
       const first = (names: readonly string[]) =>
         names.map((h) => values(req.headers, h)[0]).find((v) => v !== undefined);
+      // No user named: nothing to believe, whatever the certificate (so most clients' certificates
+      // are never parsed here; the outcome is the same null either way).
       const username = first(o.usernameHeaders);
       if (!username) return null;
+      const roots = typeof o.roots === 'function' ? o.roots() : o.roots;
+      const at = o.now?.() ?? new Date();
+      const check = (certs: readonly Buffer[]) => {
+        let chain: ParsedCertificate[];
+        try {
+          chain = certs.map((d) => parseCertificateDer(d));
+        } catch {
+          return undefined;
+        }
+        const v = verifyCertificate(chain[0]!, { roots, intermediates: chain.slice(1), usage: 'clientAuth', now: at });
+        return v.ok ? chain : undefined;
+      };
+      let chain = check(req.peerCertificates);
+      // Handed the leaf alone: it may verify with the intermediates the peer sent.
+      if (!chain) {
+        const whole = req.peerChain?.();
+        if (whole && whole.length > req.peerCertificates.length) chain = check(whole);
+      }
+      // Not a front proxy: the other authenticators judge this certificate.
+      if (!chain) return null;
+      if (o.allowedNames.length > 0 && !o.allowedNames.includes(chain[0]!.subject.commonName)) return null;
       const uid = first(o.uidHeaders ?? []);
       const groups = o.groupHeaders.flatMap((h) => values(req.headers, h));
       const extra: Record<string, string[]> = {};

@@ -26,8 +26,13 @@ export interface AuthnRequest {
   readonly path: string;
   /** Lower-cased header names, as Node gives them. */
   readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
-  /** The TLS peer's certificate chain as DER, leaf first; empty when the client sent none. */
+  /**
+   * The TLS peer's certificate chain as DER, leaf first; empty when the client sent none. Servers
+   * give the leaf alone (cheap to read) together with peerChain.
+   */
   readonly peerCertificates: readonly Buffer[];
+  /** The whole chain the peer presented, leaf first, for when the leaf alone does not verify. */
+  readonly peerChain?: () => readonly Buffer[];
   /** Where audit annotations and warnings go; absent where nothing records them. */
   readonly context?: AuthenticationContext;
 }

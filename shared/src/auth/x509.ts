@@ -49,15 +49,14 @@ export function x509Authenticator(opts: X509AuthenticatorOptions): Authenticator
   };
   const now = () => opts.now?.() ?? new Date();
 
-  function verify(req: AuthnRequest, at: Date, roots: readonly ParsedCertificate[]): Verified {
+  function verify(certs: readonly Buffer[], at: Date, roots: readonly ParsedCertificate[]): Verified {
     let chain: ParsedCertificate[];
     try {
-      chain = req.peerCertificates.map((der) => parseCertificateDer(der));
+      chain = certs.map((der) => parseCertificateDer(der));
     } catch {
       throw new AuthenticationError('X509_UNVERIFIED', 'unparsable client certificate');
     }
     const leaf = chain[0]!;
-    opts.observeRemaining?.((leaf.notAfter.getTime() - at.getTime()) / 1000);
     const verdict = verifyCertificate(leaf, {
       roots,
       intermediates: chain.slice(1),
@@ -84,6 +83,29 @@ export function x509Authenticator(opts: X509AuthenticatorOptions): Authenticator
       leafNotAfter,
     };
   }
+  const keyOf = (certs: readonly Buffer[]): string => {
+    const h = createHash('sha256');
+    for (const der of certs) h.update(der);
+    return h.digest('base64');
+  };
+  /** A chain's verdict from the cache, or verified now and remembered (failures are not). */
+  const verdictOf = (certs: readonly Buffer[], at: Date, roots: readonly ParsedCertificate[]): Verified => {
+    const t = at.getTime();
+    const key = keyOf(certs);
+    const hit = cache.get(key);
+    if (hit && t >= hit.notBefore && t <= hit.notAfter) return hit;
+    const fresh = verify(certs, at, roots);
+    if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
+    cache.set(key, fresh);
+    return fresh;
+  };
+  const leafNotAfterOf = (der: Buffer): number | undefined => {
+    try {
+      return parseCertificateDer(der).notAfter.getTime();
+    } catch {
+      return undefined;
+    }
+  };
   const cachedUser = (v: Verified, t: number): UserInfo | null => {
     opts.observeRemaining?.((v.leafNotAfter - t) / 1000);
     return v.user;
@@ -91,28 +113,37 @@ export function x509Authenticator(opts: X509AuthenticatorOptions): Authenticator
 
   return {
     async authenticate(req: AuthnRequest): Promise<UserInfo | null> {
-      if (req.peerCertificates.length === 0) return null;
+      const presented = req.peerCertificates;
+      if (presented.length === 0) return null;
       const roots = currentRoots();
       if (roots.length === 0) return null;
       const at = now();
-      if (cacheSize === 0) return verify(req, at, roots).user;
-      const same = byChain.get(req.peerCertificates);
       const t = at.getTime();
+      const same = cacheSize === 0 ? undefined : byChain.get(presented);
       if (same && t >= same.notBefore && t <= same.notAfter) return cachedUser(same, t);
-      const h = createHash('sha256');
-      for (const der of req.peerCertificates) h.update(der);
-      const key = h.digest('base64');
-      const hit = cache.get(key);
-      if (hit && t >= hit.notBefore && t <= hit.notAfter) {
-        byChain.set(req.peerCertificates, hit);
-        return cachedUser(hit, t);
+      const check = (certs: readonly Buffer[]) =>
+        cacheSize === 0 ? verify(certs, at, roots) : verdictOf(certs, at, roots);
+      let v: Verified;
+      try {
+        v = check(presented);
+      } catch (e) {
+        // Handed the leaf alone: a leaf its roots do not sign may verify with what the peer sent.
+        const whole = req.peerChain?.();
+        if (!whole || whole.length <= presented.length) {
+          const left = leafNotAfterOf(presented[0]!);
+          if (left !== undefined) opts.observeRemaining?.((left - t) / 1000);
+          throw e;
+        }
+        try {
+          v = check(whole);
+        } catch (e2) {
+          const left = leafNotAfterOf(whole[0]!);
+          if (left !== undefined) opts.observeRemaining?.((left - t) / 1000);
+          throw e2;
+        }
       }
-      // Failures are not cached: the error path must stay exactly as verification says.
-      const fresh = verify(req, at, roots);
-      if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
-      cache.set(key, fresh);
-      byChain.set(req.peerCertificates, fresh);
-      return fresh.user;
+      if (cacheSize !== 0) byChain.set(presented, v);
+      return cachedUser(v, t);
     },
   };
 }
