@@ -1,8 +1,9 @@
 // API Priority and Fairness' metrics (upstream's util/flowcontrol/metrics): requests dispatched and
 // rejected per flow schema and priority level, how long each waited, and each level's seats and
 // queues. Executing requests are counted per flow schema here, at the gate; waiting ones per level.
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { FlowControlMetrics, LevelSource, LevelStats } from '../flowcontrol/types.js';
+import { CounterVec, HistogramVec } from './vec.js';
 
 const WAIT_BUCKETS = [0, 0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30];
 
@@ -17,25 +18,25 @@ export interface FlowControlMetricsHooks extends FlowControlMetrics {
 }
 
 export function flowControlMetrics(registry: Registry): FlowControlMetricsHooks {
-  const dispatched = new Counter({
-    name: 'apiserver_flowcontrol_dispatched_requests_total',
-    help: '[BETA] Number of requests executed by API Priority and Fairness subsystem',
-    labelNames: ['flow_schema', 'priority_level'],
-    registers: [registry],
-  });
+  const dispatched = new CounterVec(
+    'apiserver_flowcontrol_dispatched_requests_total',
+    '[BETA] Number of requests executed by API Priority and Fairness subsystem',
+    ['flow_schema', 'priority_level'],
+    registry,
+  );
   const rejected = new Counter({
     name: 'apiserver_flowcontrol_rejected_requests_total',
     help: '[BETA] Number of requests rejected by API Priority and Fairness subsystem',
     labelNames: ['flow_schema', 'priority_level', 'reason'],
     registers: [registry],
   });
-  const waited = new Histogram({
-    name: 'apiserver_flowcontrol_request_wait_duration_seconds',
-    help: '[BETA] Length of time a request spent waiting in its queue',
-    labelNames: ['execute', 'flow_schema', 'priority_level'],
-    buckets: WAIT_BUCKETS,
-    registers: [registry],
-  });
+  const waited = new HistogramVec(
+    'apiserver_flowcontrol_request_wait_duration_seconds',
+    '[BETA] Length of time a request spent waiting in its queue',
+    ['execute', 'flow_schema', 'priority_level'],
+    WAIT_BUCKETS,
+    registry,
+  );
   const executingCounts = new Map<string, { readonly fs: string; readonly pl: string; n: number }>();
   new Gauge({
     name: 'apiserver_flowcontrol_current_executing_requests',
@@ -127,10 +128,9 @@ export function flowControlMetrics(registry: Registry): FlowControlMetricsHooks 
     (l) => l.currentLimit,
   );
   return {
-    dispatched: (fs, pl) => dispatched.inc({ flow_schema: fs, priority_level: pl }),
+    dispatched: (fs, pl) => dispatched.with(fs, pl).inc(),
     rejected: (fs, pl, reason) => rejected.inc({ flow_schema: fs, priority_level: pl, reason }),
-    waited: (fs, pl, executed, seconds) =>
-      waited.observe({ execute: String(executed), flow_schema: fs, priority_level: pl }, seconds),
+    waited: (fs, pl, executed, seconds) => waited.with(executed ? 'true' : 'false', fs, pl).observe(seconds),
     executing(fs, pl) {
       const key = `${fs}\u0000${pl}`;
       const known = executingCounts.get(key);

@@ -19,6 +19,7 @@ import { plainRoute } from '../server/methods.js';
 import { AuthConfigMetrics } from './authconfig.js';
 import { flowControlMetrics } from './flowcontrol.js';
 import { kmsMetrics } from './kms.js';
+import { CounterVec, HistogramVec } from './vec.js';
 
 const LABELS = ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope', 'component'] as const;
 // Upstream's requestLatencies buckets.
@@ -65,51 +66,51 @@ export class ApiServerMetrics {
     });
   }
 
-  readonly #requests = new Counter({
-    name: 'apiserver_request_total',
-    help: '[STABLE] Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.',
-    labelNames: [...LABELS, 'code'],
-    registers: [this.registry],
-  });
-  readonly #latency = new Histogram({
-    name: 'apiserver_request_duration_seconds',
-    help: '[STABLE] Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.',
-    labelNames: [...LABELS],
-    buckets: BUCKETS,
-    registers: [this.registry],
-  });
+  readonly #requests = new CounterVec(
+    'apiserver_request_total',
+    '[STABLE] Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.',
+    [...LABELS, 'code'],
+    this.registry,
+  );
+  readonly #latency = new HistogramVec(
+    'apiserver_request_duration_seconds',
+    '[STABLE] Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.',
+    [...LABELS],
+    BUCKETS,
+    this.registry,
+  );
 
-  readonly #authnAttempts = new Counter({
-    name: 'authentication_attempts',
-    help: '[ALPHA] Counter of authenticated attempts.',
-    labelNames: ['result'],
-    registers: [this.registry],
-  });
-  readonly #authnLatency = new Histogram({
-    name: 'authentication_duration_seconds',
-    help: '[ALPHA] Authentication duration in seconds broken out by result.',
-    labelNames: ['result'],
-    buckets: exponentialBuckets(0.001, 2, 15),
-    registers: [this.registry],
-  });
-  readonly #authnUsers = new Counter({
-    name: 'authenticated_user_requests',
-    help: '[ALPHA] Counter of authenticated requests broken out by username.',
-    labelNames: ['username'],
-    registers: [this.registry],
-  });
+  readonly #authnAttempts = new CounterVec(
+    'authentication_attempts',
+    '[ALPHA] Counter of authenticated attempts.',
+    ['result'],
+    this.registry,
+  );
+  readonly #authnLatency = new HistogramVec(
+    'authentication_duration_seconds',
+    '[ALPHA] Authentication duration in seconds broken out by result.',
+    ['result'],
+    exponentialBuckets(0.001, 2, 15),
+    this.registry,
+  );
+  readonly #authnUsers = new CounterVec(
+    'authenticated_user_requests',
+    '[ALPHA] Counter of authenticated requests broken out by username.',
+    ['username'],
+    this.registry,
+  );
   readonly #certExpiration = new Histogram({
     name: 'apiserver_client_certificate_expiration_seconds',
     help: '[ALPHA] Distribution of the remaining lifetime on the certificate used to authenticate a request.',
     buckets: CERT_EXPIRATION_BUCKETS,
     registers: [this.registry],
   });
-  readonly #authzDecisions = new Counter({
-    name: 'apiserver_authorization_decisions_total',
-    help: '[ALPHA] Total number of terminal decisions made by an authorizer split by authorizer type, name, and decision.',
-    labelNames: ['type', 'name', 'decision'],
-    registers: [this.registry],
-  });
+  readonly #authzDecisions = new CounterVec(
+    'apiserver_authorization_decisions_total',
+    '[ALPHA] Total number of terminal decisions made by an authorizer split by authorizer type, name, and decision.',
+    ['type', 'name', 'decision'],
+    this.registry,
+  );
   readonly #csrDurationRequested = new Counter({
     name: 'apiserver_certificates_registry_csr_requested_duration_total',
     help: '[ALPHA] Total number of issued CSRs with a requested duration, sliced by signer (only kubernetes.io signer names are specifically identified)',
@@ -253,12 +254,6 @@ export class ApiServerMetrics {
     error: (plugin: string, events: number) => this.#auditErrors.inc({ plugin }, events),
   };
 
-  // Every request authenticates and most are authorized: their series are looked up once, not
-  // hashed from a labels object per request.
-  readonly #authnChildren = new Map<string, { attempts: Counter.Internal; latency: Histogram.Internal<string> }>();
-  readonly #userChildren = new Map<string, Counter.Internal>();
-  readonly #authzChildren = new Map<string, Counter.Internal>();
-
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -287,14 +282,10 @@ export class ApiServerMetrics {
   recordAuthentication(result: AuthenticationResult, seconds: number, username?: string): void {
     if (result === 'success' && username !== undefined) {
       const name = compressUsername(username);
-      cached(this.#userChildren, name, () => this.#authnUsers.labels(name)).inc();
+      this.#authnUsers.with(name).inc();
     }
-    const c = cached(this.#authnChildren, result, () => ({
-      attempts: this.#authnAttempts.labels(result),
-      latency: this.#authnLatency.labels(result),
-    }));
-    c.attempts.inc();
-    c.latency.observe(seconds);
+    this.#authnAttempts.with(result).inc();
+    this.#authnLatency.with(result).observe(seconds);
   }
 
   /** The time left on a presented client certificate, observed before it is verified (as upstream). */
@@ -304,8 +295,7 @@ export class ApiServerMetrics {
 
   /** A terminal decision of one configured authorizer (no opinion is not recorded). */
   recordAuthorizationDecision(type: string, name: string, decision: AuthorizationDecisionLabel): void {
-    const key = `${type}\0${name}\0${decision}`;
-    cached(this.#authzChildren, key, () => this.#authzDecisions.labels(type, name, decision)).inc();
+    this.#authzDecisions.with(type, name, decision).inc();
   }
 
   /** A certificate just issued through /status for a CSR that asked for expirationSeconds. */
@@ -320,18 +310,17 @@ export class ApiServerMetrics {
   /** One finished request (MonitorRequest); long-running ones count without a latency. */
   observe(info: RequestInfo, method: string, contentType: string, dryRun: boolean, code: number, seconds: number) {
     const verb = cleanVerb(info, method, contentType);
-    const labels = {
-      verb,
-      dry_run: dryRun ? 'All' : '',
-      group: info.isResourceRequest ? info.apiGroup : '',
-      version: info.isResourceRequest ? info.apiVersion : '',
-      resource: info.isResourceRequest ? info.resource : '',
-      subresource: info.isResourceRequest ? info.subresource : '',
-      scope: cleanScope(info),
-      component: 'apiserver',
-    };
-    this.#requests.inc({ ...labels, code: String(code) });
-    if (!LONG_RUNNING.has(verb)) this.#latency.observe(labels, seconds);
+    const r = info.isResourceRequest;
+    const group = r ? info.apiGroup : '';
+    const version = r ? info.apiVersion : '';
+    const resource = r ? info.resource : '';
+    const subresource = r ? info.subresource : '';
+    const dry = dryRun ? 'All' : '';
+    const scope = cleanScope(info);
+    this.#requests.with(verb, dry, group, version, resource, subresource, scope, 'apiserver', String(code)).inc();
+    if (!LONG_RUNNING.has(verb)) {
+      this.#latency.with(verb, dry, group, version, resource, subresource, scope, 'apiserver').observe(seconds);
+    }
   }
 
   register(app: FastifyInstance): void {
@@ -339,15 +328,6 @@ export class ApiServerMetrics {
       reply.header('content-type', this.registry.contentType).send(await this.registry.metrics());
     });
   }
-}
-
-function cached<V>(map: Map<string, V>, key: string, make: () => V): V {
-  let v = map.get(key);
-  if (v === undefined) {
-    v = make();
-    map.set(key, v);
-  }
-  return v;
 }
 
 /** CleanVerb: the HTTP method upper-cased, with LIST, WATCH and APPLY told apart. */
