@@ -8,6 +8,7 @@
 // Bounded: a global time guard; everything is stopped and removed on exit.
 import { createSign, generateKeyPairSync } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -57,11 +58,21 @@ const { values: argv } = parseArgs({
     warmup: { type: 'string', default: '1' },
     // The apiserver's store: sqlite, or etcd (one member started here, mutual TLS).
     store: { type: 'string', default: 'sqlite' },
+    // Where the kubelets' certificate files go: tmpfs (/dev/shm, when there is one) or disk.
+    'node-files': { type: 'string', default: process.env.BENCH_NODE_FILES ?? 'tmpfs' },
   },
 });
 const N = Number(argv.nodes);
 const STEADY_S = Number(argv.steady);
 const w = benchWork('scale', Math.max(300_000, N * 400));
+// Each real kubelet writes and fsyncs its certificate files on its own machine's disk. Here N of them
+// share one disk and these two cores, so by default their folders are on tmpfs: the same kubelet
+// code and system calls (write, fsync, rename, directory fsync), without N machines' worth of disk
+// flushes queued on the one disk the apiserver's store uses. --node-files disk puts them there.
+if (argv['node-files'] !== 'tmpfs' && argv['node-files'] !== 'disk') throw new Error('--node-files: tmpfs or disk');
+const onTmpfs = argv['node-files'] === 'tmpfs' && existsSync('/dev/shm');
+const nodesRoot = onTmpfs ? mkdtempSync(join('/dev/shm', 'mkube-bench-nodes-')) : join(w.dir, 'nodes');
+if (onTmpfs) process.on('exit', () => rmSync(nodesRoot, { recursive: true, force: true }));
 const quiet = createLogger({ name: 'kubelet', destination: { write: () => undefined } as never });
 
 // Requests by verb, counted where the kubelets send them, and those that got no answer at all
@@ -125,7 +136,7 @@ function identity(i: number, stopAll: AbortSignal, started: number): Promise<Joi
   const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
   // The certificate stores create it (as the kubelet's do): a synchronous mkdir per identity here
   // held up all N starts by half a second at N = 1,000.
-  const dir = join(w.dir, 'nodes', name);
+  const dir = join(nodesRoot, name);
   let client: CountingClient | undefined;
   let bootstrap: CountingClient | undefined = new CountingClient({ ...base, token, connections: 1 });
   let serving: StoredPair | undefined;
@@ -331,6 +342,11 @@ const rows: [string, string, string][] = [
     '  of which main threads',
     `apiserver ${f(apiMain, 1)} s (${f((100 * apiMain) / allReadyS)} % of the time), controller-manager ${f(kcmMain, 1)} s, kubelets ${f(selfMain, 1)} s`,
     'the rest: V8 compiler and GC threads, libuv pool',
+  ],
+  [
+    'kubelets’ certificate files',
+    onTmpfs ? `tmpfs (${nodesRoot.replace(/-[^-/]*$/, '-…')})` : `disk (${nodesRoot})`,
+    onTmpfs ? 'each node’s own disk; --node-files disk puts them on this one' : 'the disk the apiserver’s store uses',
   ],
   [
     'kubelets’ event loop delay',
