@@ -58,17 +58,17 @@ const { values: argv } = parseArgs({
     warmup: { type: 'string', default: '1' },
     // The apiserver's store: sqlite, or etcd (one member started here, mutual TLS).
     store: { type: 'string', default: 'sqlite' },
-    // Where the kubelets' certificate files go: tmpfs (/dev/shm, when there is one) or disk.
-    'node-files': { type: 'string', default: process.env.BENCH_NODE_FILES ?? 'tmpfs' },
+    // Where the kubelets' certificate files go: disk (the one the apiserver's store uses) or tmpfs.
+    'node-files': { type: 'string', default: process.env.BENCH_NODE_FILES ?? 'disk' },
   },
 });
 const N = Number(argv.nodes);
 const STEADY_S = Number(argv.steady);
 const w = benchWork('scale', Math.max(300_000, N * 400));
-// Each real kubelet writes and fsyncs its certificate files on its own machine's disk. Here N of them
-// share one disk and these two cores, so by default their folders are on tmpfs: the same kubelet
-// code and system calls (write, fsync, rename, directory fsync), without N machines' worth of disk
-// flushes queued on the one disk the apiserver's store uses. --node-files disk puts them there.
+// Each real kubelet writes and fsyncs its certificate files on its own machine's disk; here N of them
+// share the one disk the apiserver's store uses. --node-files tmpfs puts their folders on /dev/shm
+// instead (the same kubelet code and system calls, without N machines' flushes on one disk), to see
+// what that sharing costs; in paired runs on 2026-12-07 it was inside the noise.
 if (argv['node-files'] !== 'tmpfs' && argv['node-files'] !== 'disk') throw new Error('--node-files: tmpfs or disk');
 const onTmpfs = argv['node-files'] === 'tmpfs' && existsSync('/dev/shm');
 const nodesRoot = onTmpfs ? mkdtempSync(join('/dev/shm', 'mkube-bench-nodes-')) : join(w.dir, 'nodes');
@@ -346,7 +346,9 @@ const rows: [string, string, string][] = [
   [
     'kubelets’ certificate files',
     onTmpfs ? `tmpfs (${nodesRoot.replace(/-[^-/]*$/, '-…')})` : `disk (${nodesRoot})`,
-    onTmpfs ? 'each node’s own disk; --node-files disk puts them on this one' : 'the disk the apiserver’s store uses',
+    onTmpfs
+      ? 'standing in for each node’s own disk (--node-files tmpfs)'
+      : 'the disk the apiserver’s store uses; --node-files tmpfs for /dev/shm',
   ],
   [
     'kubelets’ event loop delay',

@@ -2,7 +2,7 @@
 // or empty one (kubernetes#34956, #65991, #92676 were 0-byte kubelet PEMs after power loss).
 // Write a temp file in the same folder, fsync it, rename it over the target, fsync the folder.
 import { randomBytes } from 'node:crypto';
-import { close, constants, fchmod, fsync, promises as fsp, open, writeFile } from 'node:fs';
+import { close, constants, fchmod, promises as fsp, fsync, open, writeFile } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
