@@ -255,6 +255,12 @@ const selfMain = mainThreadCpuSeconds() - selfMain0;
 const verbsAtJoin = new Map(byVerb);
 const unansweredAtJoin = [...unanswered].sort((a, b) => b[1] - a[1]);
 const apiReqJoin = countsSince(apiReq0, await apiserverRequests(cp.admin));
+// BENCH_REQUESTS=1: every apiserver request kind of the join, per node, largest first.
+if (process.env.BENCH_REQUESTS) {
+  for (const [k, n] of [...apiReqJoin].sort((a, b) => b[1] - a[1])) {
+    process.stdout.write(`  ${k.padEnd(60)} ${String(n).padStart(7)}  ${f(n / N, 2)} per node\n`);
+  }
+}
 process.stdout.write(
   `bench:scale: all ${N} Ready in ${f(allReadyS, 2)} s; ${STEADY_S} s of steady state, then the baselines…\n`,
 );
