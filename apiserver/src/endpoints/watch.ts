@@ -105,12 +105,16 @@ export async function serveWatch(
       if (e.type === 'delete') {
         if (!e.prevKv) return undefined;
         const obj = decodeDeleted(e.prevKv, e.revision, registry.storage);
-        return matchesFilter(filter, obj, registry.strategy) ? line('DELETED', obj) : undefined;
+        return selects(obj) ? line('DELETED', obj) : undefined;
       }
       const obj = registry.decode(e.kv);
-      const now = matchesFilter(filter, obj, registry.strategy);
+      const now = selects(obj);
       if (e.isCreate) return now ? line('ADDED', obj) : undefined;
-      const before = e.prevKv ? matchesFilter(filter, registry.decode(e.prevKv), registry.strategy) : true;
+      // Whether the previous state was selected decides MODIFIED against ADDED/DELETED. When the key
+      // alone decides (no selector, or only this object's name), it was, and the previous value —
+      // which the write's own object has displaced from the decoded cache — is not parsed again.
+      const before =
+        e.prevKv && !keyDecides ? matchesFilter(filter, registry.decode(e.prevKv), registry.strategy) : true;
       if (now && before) return line('MODIFIED', obj);
       if (now) return line('ADDED', obj);
       if (before) return line('DELETED', obj);
@@ -122,6 +126,10 @@ export async function serveWatch(
     const byName = req.filter.fields.requirements.find((r) => r.field === 'metadata.name' && r.operator === '=');
     const single =
       byName && (!def.namespaced || req.namespace) ? objectKey(def, req.namespace, byName.value) : undefined;
+    // Every object this watch can see is selected: no selector, or a name selector on that name's key.
+    const keyDecides =
+      filter.isEmpty || (single !== undefined && filter.labels.empty() && filter.fields.requirements.length === 1);
+    const selects = (obj: KubeObject): boolean => keyDecides || matchesFilter(filter, obj, registry.strategy);
     const watch = registry.storage.watch(single ?? listPrefix(def, req.namespace), {
       ...(single ? { exactKey: true } : {}),
       sinceRevision: since,

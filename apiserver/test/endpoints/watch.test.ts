@@ -57,6 +57,38 @@ describe('watch endpoints', () => {
     assert.deepEqual(got, ['ADDED a', 'MODIFIED a', 'DELETED a', 'ADDED b']);
   });
 
+  it('a watch of one name, and one without a selector, see every change of that object as MODIFIED', async () => {
+    const rv = (await cms().list()).metadata.resourceVersion!;
+    const ac = new AbortController();
+    const read = async (w: AsyncIterable<{ type: string; object: { metadata: { name?: string } } }>, out: string[]) => {
+      for await (const e of w) {
+        out.push(`${e.type} ${e.object.metadata.name}`);
+        if (out.filter((x) => x.endsWith(' n1')).length === 4) break;
+      }
+    };
+    const named: string[] = [];
+    const all: string[] = [];
+    const opts = { resourceVersion: rv, signal: ac.signal, allowWatchBookmarks: false };
+    const readers = Promise.all([
+      read(await cms().watch({ ...opts, fieldSelector: 'metadata.name=n1' }), named),
+      read(await cms().watch(opts), all),
+    ]);
+    await cms().create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'n1', labels: { a: '1' } } });
+    await cms().create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'n2' } });
+    const n1 = await cms().get('n1');
+    await cms().update({ ...n1, metadata: { ...n1.metadata, labels: { a: '2' } } });
+    const n1b = await cms().get('n1');
+    await cms().update({ ...n1b, data: { x: '1' } });
+    await cms().delete('n1');
+    await Promise.race([
+      readers,
+      new Promise((_, rej) => setTimeout(() => rej(new Error(`only ${named} / ${all}`)), 5000)),
+    ]);
+    ac.abort();
+    assert.deepEqual(named, ['ADDED n1', 'MODIFIED n1', 'MODIFIED n1', 'DELETED n1']);
+    assert.deepEqual(all, ['ADDED n1', 'ADDED n2', 'MODIFIED n1', 'MODIFIED n1', 'DELETED n1']);
+  });
+
   it('answers 410 Expired for a watch from a compacted revision', async () => {
     const old = Number((await cms().list()).metadata.resourceVersion);
     for (let i = 0; i < 3; i++)
