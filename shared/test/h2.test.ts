@@ -103,8 +103,22 @@ describe('HPACK', () => {
       ['te', 'trailers'],
       ['grpc-timeout', '9999m'],
       ['x-long', 'v'.repeat(300)],
+      ['authorization', `Bearer ${'t'.repeat(20_000)}`],
+      [`x-${'n'.repeat(200)}`, ''],
     ];
     assert.deepEqual(new HpackDecoder().decode(encodeHeaders(fields)), fields);
+  });
+
+  it("writes RFC 7541's literal without indexing byte for byte (C.2.2), and a static pair as its index", () => {
+    assert.equal(encodeHeaders([[':path', '/sample/path']]).toString('hex'), '040c2f73616d706c652f70617468');
+    assert.equal(encodeHeaders([[':method', 'GET']]).toString('hex'), '82');
+    // A value of 127 octets: the 7-bit prefix is full (0x7f) and 0 follows.
+    assert.equal(
+      encodeHeaders([['x-a', 'v'.repeat(127)]])
+        .subarray(0, 7)
+        .toString('hex'),
+      '0003782d617f00',
+    );
   });
 });
 

@@ -193,53 +193,47 @@ export class HpackDecoder {
   }
 }
 
-function writeInt(out: number[], first: number, prefixBits: number, value: number): void {
-  const max = (1 << prefixBits) - 1;
-  if (value < max) {
-    out.push(first | value);
-    return;
-  }
-  out.push(first | max);
-  let v = value - max;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-}
-
 /**
  * A header block of literals without indexing (6.2.2): the name by static index when the static
  * table has it, the value as plain octets. `fields` must be lowercase names, pseudo-headers first.
+ * Written into one buffer sized up front (every request's headers, a ~1 KB bearer token among them).
  */
 export function encodeHeaders(fields: readonly (readonly [string, string])[]): Buffer {
-  const out: number[] = [];
-  const parts: Buffer[] = [];
-  const flush = () => {
-    if (out.length) parts.push(Buffer.from(out));
-    out.length = 0;
+  // A prefixed integer below 2^28 takes at most 5 octets; a field has at most three of them.
+  let size = 0;
+  for (const [name, value] of fields) size += name.length + value.length + 15;
+  const buf = Buffer.allocUnsafe(size);
+  let pos = 0;
+  const int = (first: number, prefixBits: number, value: number): void => {
+    const max = (1 << prefixBits) - 1;
+    if (value < max) {
+      buf[pos++] = first | value;
+      return;
+    }
+    buf[pos++] = first | max;
+    let v = value - max;
+    while (v >= 0x80) {
+      buf[pos++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    buf[pos++] = v;
   };
   for (const [name, value] of fields) {
     const pair = value ? STATIC_PAIR.get(`${name}\0${value}`) : undefined;
     if (pair) {
       // 6.1: the whole field is in the static table (`:method POST`, `:scheme https`).
-      writeInt(out, 0x80, 7, pair);
+      int(0x80, 7, pair);
       continue;
     }
     const index = STATIC_NAME.get(name);
-    if (index) writeInt(out, 0x00, 4, index);
+    if (index) int(0x00, 4, index);
     else {
-      writeInt(out, 0x00, 4, 0);
-      const nb = Buffer.from(name, 'latin1');
-      writeInt(out, 0x00, 7, nb.length);
-      flush();
-      parts.push(nb);
+      int(0x00, 4, 0);
+      int(0x00, 7, name.length);
+      pos += buf.write(name, pos, 'latin1');
     }
-    const vb = Buffer.from(value, 'latin1');
-    writeInt(out, 0x00, 7, vb.length);
-    flush();
-    parts.push(vb);
+    int(0x00, 7, value.length);
+    pos += buf.write(value, pos, 'latin1');
   }
-  flush();
-  return Buffer.concat(parts);
+  return buf.subarray(0, pos);
 }
