@@ -456,9 +456,10 @@ export class KubeClient {
    * request's deadline); a certificate it changed is put on new connections first.
    */
   async #provided(abort: Abort, method: HttpMethod, url: string): Promise<ProvidedCredentials> {
-    let c: ProvidedCredentials;
+    let c: ProvidedCredentials | undefined = this.#provider!.peek?.();
     try {
-      c = await abortable(this.#provider!.get(), abort.ctl.signal);
+      // Only a fetch can take long enough to need the request's deadline.
+      c ??= await abortable(this.#provider!.get(), abort.ctl.signal);
     } catch (e) {
       if (abort.why) throw toClientError(e, method, url, abort.why);
       const prefix = `${method.charAt(0)}${method.slice(1).toLowerCase()} "${url}"`;

@@ -11,6 +11,8 @@ export interface ProvidedCredentials {
 export interface CredentialProvider {
   /** The current credentials, fetched (once for all concurrent callers) when none are cached or they expired. */
   get(): Promise<ProvidedCredentials>;
+  /** The cached credentials when they are still good, without waiting (most requests); else undefined. */
+  peek?(): ProvidedCredentials | undefined;
   /**
    * The apiserver answered 401 to a request sent with `used`: unless they were replaced meanwhile,
    * they are dropped and the next request fetches new ones (client-go's maybeRefreshCreds).
@@ -38,6 +40,11 @@ export abstract class CachingCredentialProvider implements CredentialProvider {
 
   /** Gets fresh credentials (the plugin's run, a TokenRequest…). */
   protected abstract fetch(): Promise<FetchedCredentials>;
+
+  peek(): ProvidedCredentials | undefined {
+    const c = this.#cached;
+    return c && (c.until === undefined || this.now() <= c.until) ? c.creds : undefined;
+  }
 
   get(): Promise<ProvidedCredentials> {
     const c = this.#cached;
