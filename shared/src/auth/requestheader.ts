@@ -3,7 +3,7 @@
 // requestheader CA, for client auth, with a common name from the allowed list (empty: any). The
 // user's UID comes from the first of the UID headers with a value (RemoteRequestHeaderUID).
 import { type ParsedCertificate, parseCertificateDer, verifyCertificate } from '../pki/index.js';
-import type { Authenticator, AuthnRequest, UserInfo } from './types.js';
+import { type Authenticator, type AuthnRequest, chainsToTry, type UserInfo } from './types.js';
 
 export interface RequestHeaderOptions {
   /** The front proxy's CA bundle, or a function giving the current one (a reloaded file). */
@@ -60,11 +60,10 @@ export function requestHeaderAuthenticator(o: RequestHeaderOptions): Authenticat
         const v = verifyCertificate(chain[0]!, { roots, intermediates: chain.slice(1), usage: 'clientAuth', now: at });
         return v.ok ? chain : undefined;
       };
-      let chain = check(req.peerCertificates);
-      // Handed the leaf alone: it may verify with the intermediates the peer sent.
-      if (!chain) {
-        const whole = req.peerChain?.();
-        if (whole && whole.length > req.peerCertificates.length) chain = check(whole);
+      let chain: ParsedCertificate[] | undefined;
+      for (const certs of chainsToTry(req)) {
+        chain = check(certs);
+        if (chain) break;
       }
       // Not a front proxy: the other authenticators judge this certificate.
       if (!chain) return null;

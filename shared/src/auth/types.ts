@@ -131,3 +131,13 @@ export const VERB_FOR_METHOD: Readonly<Record<string, string>> = {
   PATCH: 'patch',
   DELETE: 'delete',
 };
+
+/**
+ * The certificate chains to verify for a request, in order: what it carries (a server's leaf alone),
+ * then — only if the first did not do — the whole chain the peer presented, when that is longer.
+ */
+export function* chainsToTry(req: AuthnRequest): Generator<readonly Buffer[]> {
+  yield req.peerCertificates;
+  const whole = req.peerChain?.();
+  if (whole && whole.length > req.peerCertificates.length) yield whole;
+}

@@ -5,7 +5,7 @@
 // kept-alive connection cost more than half of a GET's CPU.
 import { createHash } from 'node:crypto';
 import { type ParsedCertificate, parseCertificateDer, verifyCertificate } from '../pki/index.js';
-import { AuthenticationError, type Authenticator, type AuthnRequest, type UserInfo } from './types.js';
+import { AuthenticationError, type Authenticator, type AuthnRequest, chainsToTry, type UserInfo } from './types.js';
 
 export const CREDENTIAL_ID_EXTRA_KEY = 'authentication.kubernetes.io/credential-id';
 
@@ -99,12 +99,15 @@ export function x509Authenticator(opts: X509AuthenticatorOptions): Authenticator
     cache.set(key, fresh);
     return fresh;
   };
-  const leafNotAfterOf = (der: Buffer): number | undefined => {
+  /** A failed chain's leaf still tells its time left (as upstream, observed before verifying). */
+  const observeLeaf = (der: Buffer, t: number): void => {
+    let notAfter: number;
     try {
-      return parseCertificateDer(der).notAfter.getTime();
+      notAfter = parseCertificateDer(der).notAfter.getTime();
     } catch {
-      return undefined;
+      return;
     }
+    opts.observeRemaining?.((notAfter - t) / 1000);
   };
   const cachedUser = (v: Verified, t: number): UserInfo | null => {
     opts.observeRemaining?.((v.leafNotAfter - t) / 1000);
@@ -123,24 +126,20 @@ export function x509Authenticator(opts: X509AuthenticatorOptions): Authenticator
       if (same && t >= same.notBefore && t <= same.notAfter) return cachedUser(same, t);
       const check = (certs: readonly Buffer[]) =>
         cacheSize === 0 ? verify(certs, at, roots) : verdictOf(certs, at, roots);
-      let v: Verified;
-      try {
-        v = check(presented);
-      } catch (e) {
-        // Handed the leaf alone: a leaf its roots do not sign may verify with what the peer sent.
-        const whole = req.peerChain?.();
-        if (!whole || whole.length <= presented.length) {
-          const left = leafNotAfterOf(presented[0]!);
-          if (left !== undefined) opts.observeRemaining?.((left - t) / 1000);
-          throw e;
-        }
+      let v: Verified | undefined;
+      let failed: unknown;
+      // Handed the leaf alone, a leaf its roots do not sign may verify with what the peer sent.
+      for (const certs of chainsToTry(req)) {
         try {
-          v = check(whole);
-        } catch (e2) {
-          const left = leafNotAfterOf(whole[0]!);
-          if (left !== undefined) opts.observeRemaining?.((left - t) / 1000);
-          throw e2;
+          v = check(certs);
+          break;
+        } catch (e) {
+          failed = e;
         }
+      }
+      if (!v) {
+        observeLeaf(presented[0]!, t);
+        throw failed;
       }
       if (cacheSize !== 0) byChain.set(presented, v);
       return cachedUser(v, t);
