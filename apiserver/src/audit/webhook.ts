@@ -8,6 +8,7 @@
 import type { Logger } from '@mkube/shared/log';
 import { WebhookClient } from '../auth/webhook/client.js';
 import type { AuditWebhookConfig } from '../config/audit.js';
+import { raceTimeout } from '../util/deadline.js';
 import type { AuditBackend } from './backend.js';
 import type { AuditEvent } from './types.js';
 
@@ -64,14 +65,7 @@ export class WebhookBackend implements AuditBackend {
 
   /** Resolves once every batch taken so far has been sent or given up (tests, shutdown). */
   async drained(timeoutMs = SHUTDOWN_TIMEOUT_MS): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.#sending,
-      new Promise<void>((r) => {
-        timer = setTimeout(r, timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    await raceTimeout(this.#sending, timeoutMs, undefined);
     if (this.#closed) this.#client.close();
   }
 

@@ -82,6 +82,7 @@ import {
 } from '../serviceaccount/token.js';
 import { newCompactor, type Store, TTLExpirer } from '../storage/index.js';
 import type { KmsV2Timing } from '../storage/value/kms/provider.js';
+import { raceTimeout } from '../util/deadline.js';
 import { buildApp } from './app.js';
 import { type ServingCertificates, servingCertificates } from './certificates.js';
 import { authorize } from './chain.js';
@@ -515,17 +516,8 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     // --etcd-readycheck-timeout's default, 2 s.
     const storageReadiness: HealthCheck = {
       name: 'etcd-readiness',
-      check: async () => {
-        let timer: NodeJS.Timeout | undefined;
-        const timedOut = new Promise<string>((resolve) => {
-          timer = setTimeout(() => resolve('error getting data from etcd: context deadline exceeded'), 2_000);
-        });
-        try {
-          return await Promise.race([storage.check(), timedOut]);
-        } finally {
-          clearTimeout(timer);
-        }
-      },
+      check: () =>
+        raceTimeout(Promise.resolve(storage.check()), 2_000, 'error getting data from etcd: context deadline exceeded'),
     };
     // The aggregation layer: remote APIServices proxied with --proxy-client-cert-file's identity.
     const proxyClientPair = dynamicClientPair(
@@ -608,13 +600,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       hooks.add('priority-and-fairness-config-producer', async ({ signal }) => {
         await apfEnsurer.start();
         if (apfEnsurer.succeeded || signal.aborted) return;
-        let timer: NodeJS.Timeout | undefined;
-        const gaveUp = new Promise<'timeout'>((resolve) => {
-          timer = setTimeout(() => resolve('timeout'), 5 * 60_000);
-          timer.unref();
-        });
-        const outcome = await Promise.race([apfEnsurer.whenSucceeded(), gaveUp]);
-        clearTimeout(timer);
+        const outcome = await raceTimeout(apfEnsurer.whenSucceeded(), 5 * 60_000, 'timeout' as const, true);
         if (outcome === 'timeout') throw new Error('unable to initialize APF bootstrap configuration');
       });
     }
@@ -901,14 +887,11 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     boundPort = port;
     // Returning once the hooks have run, so whoever started this server finds /readyz ok; but not
     // waiting on for one whose task keeps failing (its controller retries): /readyz says which.
-    let waited: NodeJS.Timeout | undefined;
-    const ran = await Promise.race([
+    const ran = await raceTimeout(
       hooks.run(shutdown.signal).then(() => true),
-      new Promise<false>((resolve) => {
-        waited = setTimeout(() => resolve(false), opts.postStartHooksWaitMs ?? 30_000);
-      }),
-    ]);
-    clearTimeout(waited);
+      opts.postStartHooksWaitMs ?? 30_000,
+      false,
+    );
     if (!ran) log.warn({ hooks: hooks.pending() }, 'post-start hooks not finished; serving, not ready');
 
     let stopping: Promise<void> | undefined;
@@ -928,12 +911,11 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
         const closing = f.close();
         app.goAwayAll();
         const drain = opts.drainTimeoutMs ?? 20_000;
-        let timer: NodeJS.Timeout | undefined;
-        const timedOut = new Promise<'timeout'>((r) => {
-          timer = setTimeout(() => r('timeout'), drain);
-        });
-        const closed = await Promise.race([closing.then(() => 'closed' as const), timedOut]);
-        clearTimeout(timer);
+        const closed = await raceTimeout(
+          closing.then(() => 'closed' as const),
+          drain,
+          'timeout' as const,
+        );
         if (closed === 'timeout') {
           log.warn({ drainMs: drain }, 'in-flight requests did not finish: closing connections');
           app.destroyConnections();
