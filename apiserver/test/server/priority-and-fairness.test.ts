@@ -192,12 +192,15 @@ describe('API Priority and Fairness', { timeout: 90_000 }, () => {
     const held = send('alice', 'POST', '/api/v1/namespaces/default/configmaps');
     held.stream.write(cm('estimated').slice(0, 10));
     await settle();
-    const dump = (await admin('GET', '/debug/api_priority_and_fairness/dump_requests')).body;
-    const row = dump.split('\n').find((l) => l.startsWith('tiny-reject,'));
-    assert.ok(row, dump);
-    // PriorityLevelName, FlowSchemaName, QueueIndex, RequestIndexInQueue, FlowDistingsher, ArriveTime,
-    // InitialSeats, FinalSeats, AdditionalLatency, StartTime.
-    assert.deepEqual(row.split(/,\s*/).slice(6, 9), ['1', '1', '5ms']);
+    // dump_requests' PriorityLevelName, FlowSchemaName, QueueIndex, RequestIndexInQueue,
+    // FlowDistingsher, ArriveTime, InitialSeats, FinalSeats, AdditionalLatency, StartTime: the seats.
+    const seatsOfHeld = async () => {
+      const dump = (await admin('GET', '/debug/api_priority_and_fairness/dump_requests')).body;
+      const row = dump.split('\n').find((l) => l.startsWith('tiny-reject,'));
+      assert.ok(row, dump);
+      return row.split(/,\s*/).slice(6, 9);
+    };
+    assert.deepEqual(await seatsOfHeld(), ['1', '1', '5ms']);
     for (const w of watches) w.stream.close();
     await settle();
     held.stream.end(cm('estimated').slice(10));
@@ -208,9 +211,7 @@ describe('API Priority and Fairness', { timeout: 90_000 }, () => {
     const next = send('alice', 'POST', '/api/v1/namespaces/default/configmaps');
     next.stream.write(cm('estimated-2').slice(0, 10));
     await settle();
-    const again = (await admin('GET', '/debug/api_priority_and_fairness/dump_requests')).body;
-    const row2 = again.split('\n').find((l) => l.startsWith('tiny-reject,'));
-    assert.deepEqual(row2?.split(/,\s*/).slice(6, 9), ['1', '0', '0s'], again);
+    assert.deepEqual(await seatsOfHeld(), ['1', '0', '0s']);
     next.stream.end(cm('estimated-2').slice(10));
     assert.equal((await next.answer).status, 201);
   });
