@@ -160,6 +160,8 @@ export interface ApiServerConfig {
   /** --event-ttl: Events are deleted this long after their last write; 0 keeps them. */
   readonly eventTTLMs: number;
   readonly shutdownDelayMs: number;
+  /** --livez-grace-period: /livez counts unfinished boot-sequence checks healthy this long after start. */
+  readonly livezGracePeriodMs: number;
   /** --cors-allowed-origins, compiled; empty: no CORS. */
   readonly corsAllowedOrigins: readonly RegExp[];
   /** --strict-transport-security-directives joined for the header; absent: none. */
@@ -336,6 +338,7 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
   const minRequestTimeout = nonNegative('min-request-timeout');
   const requestTimeoutMs = nonNegative('request-timeout');
   const shutdownDelayMs = nonNegative('shutdown-delay-duration');
+  const livezGracePeriodMs = nonNegative('livez-grace-period', 'can not be a negative value');
 
   const certFile = str(flags, 'tls-cert-file');
   const keyFile = str(flags, 'tls-private-key-file');
@@ -464,6 +467,7 @@ export function loadApiServerConfig(flags: FlagValues, given: ReadonlySet<string
     compactionIntervalMs,
     eventTTLMs,
     shutdownDelayMs,
+    livezGracePeriodMs,
     requestTimeoutMs,
     goawayChance,
     minRequestTimeoutMs: minRequestTimeout * 1000,

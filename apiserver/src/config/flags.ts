@@ -480,6 +480,13 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
       'An optional field indicating the duration a handler must keep a request open before timing it out. This is the default request timeout for requests but may be overridden by flags such as --min-request-timeout for specific types of requests.',
   },
   {
+    name: 'livez-grace-period',
+    type: 'duration',
+    default: '0s',
+    usage:
+      "This option represents the maximum amount of time it should take for apiserver to complete its startup sequence and become live. From apiserver's start time to when this amount of time has elapsed, /livez will assume that unfinished post-start hooks will complete successfully and therefore return true.",
+  },
+  {
     name: 'shutdown-delay-duration',
     type: 'duration',
     default: '0s',

@@ -13,6 +13,16 @@ export interface HealthResult {
   readonly body: string;
 }
 
+/**
+ * A boot-sequence check as /livez runs it under --livez-grace-period (upstream's delayedHealthCheck):
+ * healthy until `delayMs` after it was made, the check itself from then on.
+ */
+export function delayedHealthCheck(c: HealthCheck, delayMs: number, now = () => performance.now()): HealthCheck {
+  if (delayMs <= 0) return c;
+  const from = now() + delayMs;
+  return { name: c.name, check: () => (now() > from ? c.check() : undefined) };
+}
+
 async function run(c: HealthCheck): Promise<string | undefined> {
   try {
     return await c.check();

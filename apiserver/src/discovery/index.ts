@@ -5,7 +5,7 @@ export {
   aggregatedContentType,
   aggregatedDiscovery,
 } from './aggregated.js';
-export { evaluateHealth, type HealthCheck, type HealthResult } from './health.js';
+export { delayedHealthCheck, evaluateHealth, type HealthCheck, type HealthResult } from './health.js';
 export { registerHealthRoutes } from './healthroutes.js';
 export { apiGroup, apiGroupList, apiResourceList, apiVersions } from './legacy.js';
 export { type DiscoveryFormat, negotiateDiscovery, parseAccept } from './negotiate.js';

@@ -1,8 +1,9 @@
 // Post-start hooks, after k8s.io/apiserver pkg/server/hooks.go: named functions run once the server
 // listens, each with a health check `poststarthook/<name>` that fails with "not finished" until its
 // function has returned. The checks are in /healthz, /livez and /readyz in the order the hooks were
-// added. A hook that throws is logged and its check stays failed: upstream's kills the process
-// (klog.Fatalf), mkube keeps serving and lets the probes say so.
+// added. A hook that throws is fatal, as upstream's (klog.Fatalf `PostStartHook %q failed: %v`):
+// `failed` resolves with it and whoever runs the server stops it and exits 255. A hook that throws
+// because the server is stopping is not a failure.
 import type { Logger } from '@mkube/shared/log';
 import type { HealthCheck } from '../discovery/health.js';
 
@@ -15,6 +16,17 @@ export type PostStartHook = (ctx: PostStartHookContext) => Promise<void> | void;
 
 const NOT_FINISHED = 'not finished';
 
+/** A post-start hook's error: the server must stop (kube-apiserver exits). */
+export class PostStartHookError extends Error {
+  constructor(
+    readonly hook: string,
+    cause: Error,
+  ) {
+    super(`PostStartHook "${hook}" failed: ${cause.message}`, { cause });
+    this.name = 'PostStartHookError';
+  }
+}
+
 interface Entry {
   readonly name: string;
   readonly hook: PostStartHook;
@@ -24,6 +36,11 @@ interface Entry {
 export class PostStartHooks {
   readonly #entries: Entry[] = [];
   #ran = false;
+  #fail!: (e: PostStartHookError) => void;
+  /** Resolves with the first hook that throws while the server runs; never otherwise. */
+  readonly failed = new Promise<PostStartHookError>((resolve) => {
+    this.#fail = resolve;
+  });
 
   constructor(private readonly log: Logger) {}
 
@@ -44,7 +61,7 @@ export class PostStartHooks {
     }));
   }
 
-  /** The hooks whose function has not returned (yet, or ever: those that threw). */
+  /** The hooks whose function has not returned (yet, or ever: one that threw). */
   pending(): string[] {
     return this.#entries.filter((e) => !e.done).map((e) => e.name);
   }
@@ -63,7 +80,10 @@ export class PostStartHooks {
           await e.hook(ctx);
           e.done = true;
         } catch (err) {
-          this.log.error({ hook: e.name, err: (err as Error).message }, 'PostStartHook failed');
+          if (signal.aborted) return;
+          const cause = err instanceof Error ? err : new Error(String(err));
+          this.log.error({ hook: e.name, err: cause.message }, 'PostStartHook failed');
+          this.#fail(new PostStartHookError(e.name, cause));
         }
       }),
     );

@@ -50,7 +50,12 @@ import type { ApiServerConfig } from '../config/config.js';
 import { IdentityLeaseController, type IdentityLeaseTiming } from '../controlplane/identitylease.js';
 import { KubernetesServiceController } from '../controlplane/kubernetesservice.js';
 import { LegacyTokenTrackingController } from '../controlplane/legacytokentracking.js';
-import { type HealthCheck, registerDiscoveryRoutes, registerHealthRoutes } from '../discovery/index.js';
+import {
+  delayedHealthCheck,
+  type HealthCheck,
+  registerDiscoveryRoutes,
+  registerHealthRoutes,
+} from '../discovery/index.js';
 import { createResourceHandler, createWatchSocketHandler } from '../endpoints/index.js';
 import { APFConfigurationEnsurer } from '../flowcontrol/ensurer.js';
 import { Informer } from '../informers/index.js';
@@ -89,7 +94,7 @@ import { authorize } from './chain.js';
 import { dynamicClientPair } from './clientpair.js';
 import { type GateFactory, maxInFlightGate, priorityAndFairnessGate } from './flowgate.js';
 import { MaxInFlightLimiter } from './maxinflight.js';
-import { PostStartHooks } from './poststarthooks.js';
+import { type PostStartHook, type PostStartHookError, PostStartHooks } from './poststarthooks.js';
 import {
   type PriorityAndFairness,
   registerPriorityAndFairnessDebug,
@@ -116,6 +121,8 @@ export interface StartOptions {
   readonly tokenSuccessCacheTtlMs?: number;
   /** How long startApiServer waits for the post-start hooks before it returns anyway (default 30 s). */
   readonly postStartHooksWaitMs?: number;
+  /** Hooks added after kube-apiserver's own (an embedder's, as AddPostStartHook; tests). */
+  readonly postStartHooks?: readonly { readonly name: string; readonly hook: PostStartHook }[];
 }
 
 export interface RunningApiServer {
@@ -125,6 +132,12 @@ export interface RunningApiServer {
   readonly store: Store;
   /** Aborted when shutdown begins draining: watches end. */
   readonly shutdownSignal: AbortSignal;
+  /**
+   * Resolves with a post-start hook's error if one throws after start (kube-apiserver exits then:
+   * whoever runs this server stops it); never otherwise. One that throws before startApiServer has
+   * returned makes it reject instead, the server stopped.
+   */
+  readonly failed: Promise<PostStartHookError>;
   /** Graceful stop; resolves when the listener, connections and store are closed. Idempotent. */
   stop(): Promise<void>;
 }
@@ -261,6 +274,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
   setMaxListeners(0, shutdown.signal);
   let shuttingDown = false;
   let stopAuthz: () => void = () => {};
+  let stoppedBy: unknown;
   try {
     const serviceOpts = {
       serviceCidr: config.services.cidr,
@@ -632,6 +646,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       await aggregatorStarted;
     });
     hooks.add('kube-apiserver-autoregistration', () => registerLocalAPIServices(registries, config.apiCatalog));
+    for (const h of opts.postStartHooks ?? []) hooks.add(h.name, h.hook);
     // upstream's makeAPIServiceAvailableHealthCheck: ok once each local APIService has been seen
     // Available at least once.
     const pendingAPIServices = new Set(localAPIServices(config.apiCatalog).map((a) => a.metadata.name!));
@@ -645,11 +660,14 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
         pendingAPIServices.size ? `missing APIService: [${[...pendingAPIServices].sort().join(' ')}]` : undefined,
     };
     const hookChecks = hooks.checks();
+    // The boot sequence's checks (the hooks', autoregister-completion) pass /livez during
+    // --livez-grace-period, counted from here as upstream's from when they are added.
+    const bootSequence = (c: HealthCheck) => delayedHealthCheck(c, config.livezGracePeriodMs);
     // As kube-apiserver's: kms-providers is not a liveness check, and etcd-readiness, informer-sync
     // and shutdown are readiness checks only.
     registerHealthRoutes(f, {
       healthz: [ping, logCheck, storage, ...kms, ...hookChecks, autoregisterCompletion],
-      livez: [ping, logCheck, storage, ...hookChecks, autoregisterCompletion],
+      livez: [ping, logCheck, storage, ...[...hookChecks, autoregisterCompletion].map(bootSequence)],
       readyz: [
         ping,
         logCheck,
@@ -885,15 +903,6 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     if (offByDefault.length)
       log.info({ groupVersions: offByDefault.map((gv) => `${gv.group}/${gv.version}`) }, 'serving non-GA APIs');
     boundPort = port;
-    // Returning once the hooks have run, so whoever started this server finds /readyz ok; but not
-    // waiting on for one whose task keeps failing (its controller retries): /readyz says which.
-    const ran = await raceTimeout(
-      hooks.run(shutdown.signal).then(() => true),
-      opts.postStartHooksWaitMs ?? 30_000,
-      false,
-    );
-    if (!ran) log.warn({ hooks: hooks.pending() }, 'post-start hooks not finished; serving, not ready');
-
     let stopping: Promise<void> | undefined;
     const stop = () => {
       stopping ??= (async () => {
@@ -932,10 +941,33 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       })();
       return stopping;
     };
-    return { port, address: config.serving.bindAddress, store, shutdownSignal: shutdown.signal, stop };
+    // Returning once the hooks have run, so whoever started this server finds /readyz ok; but not
+    // waiting on for one whose task keeps failing (its controller retries): /readyz says which. A
+    // hook that throws meanwhile stops the server.
+    const ran = await raceTimeout(
+      Promise.race([hooks.run(shutdown.signal).then(() => true as const), hooks.failed]),
+      opts.postStartHooksWaitMs ?? 30_000,
+      false as const,
+    );
+    if (ran !== true && ran !== false) {
+      await stop();
+      throw ran;
+    }
+    if (!ran) log.warn({ hooks: hooks.pending() }, 'post-start hooks not finished; serving, not ready');
+    return {
+      port,
+      address: config.serving.bindAddress,
+      store,
+      shutdownSignal: shutdown.signal,
+      failed: hooks.failed,
+      stop,
+    };
   } catch (e) {
-    stopAuthz();
-    await store.close().catch(() => undefined);
+    // A failed post-start hook's error comes after stop(), which closed everything.
+    if (e !== stoppedBy) {
+      stopAuthz();
+      await store.close().catch(() => undefined);
+    }
     throw e;
   }
 }

@@ -1,7 +1,7 @@
 // /healthz, /livez and /readyz of a real apiserver: kube-apiserver's checks and post-start hooks, in
 // its order, all ok once startApiServer has returned; the readiness-only checks only in /readyz; a
 // check's own path, slashes and all; an excluded check in its place; and a hook whose task keeps
-// failing holding readiness back until the task is done.
+// failing holding readiness back until the task is done (and liveness only after --livez-grace-period).
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +9,17 @@ import { after, before, describe, it } from 'node:test';
 import type { Service } from '@mkube/shared/api';
 import { createLogger } from '@mkube/shared/log';
 import { type RunningApiServer, startApiServer } from '../../src/server/server.ts';
-import { curl, curlPost, eventually, type Fixture, loadConfig, makePki, startFixture, tempDir } from './fixture.ts';
+import {
+  configError,
+  curl,
+  curlPost,
+  eventually,
+  type Fixture,
+  loadConfig,
+  makePki,
+  startFixture,
+  tempDir,
+} from './fixture.ts';
 
 // kube-apiserver 1.33's /readyz?verbose (plus the encryption reload hook, which it adds first when
 // --encryption-provider-config-automatic-reload is on); mkube reports a subsequence of it.
@@ -150,8 +160,8 @@ describe('a post-start hook whose task keeps failing', () => {
   const dataDir = join(dir, 'data');
   const logs: string[] = [];
   const log = createLogger({ name: 'kube-apiserver', destination: { write: (s: string) => logs.push(s) } as never });
-  const start = () =>
-    startApiServer(loadConfig(pki, dataDir, ['--authorization-mode=Node,RBAC']), {
+  const start = (extra: string[] = []) =>
+    startApiServer(loadConfig(pki, dataDir, ['--authorization-mode=Node,RBAC', ...extra]), {
       log,
       drainTimeoutMs: 3000,
       postStartHooksWaitMs: 500,
@@ -179,14 +189,26 @@ describe('a post-start hook whose task keeps failing', () => {
     assert.equal((await curlPost(fx, '/api/v1/namespaces/default/services', squatter)).code, 201);
     await server.stop();
 
-    server = await start();
+    // --livez-grace-period: /livez counts the unfinished hook healthy for its first 6 s; /healthz and
+    // /readyz have no grace.
+    const started = Date.now();
+    server = await start(['--livez-grace-period=6s']);
     fx = { url: `https://127.0.0.1:${server.port}`, pki };
+    const live = await curl(fx, '/livez?verbose');
+    assert.equal(live.code, 200, live.body);
+    assert.match(live.body, /^\[\+\]poststarthook\/bootstrap-controller ok$/m);
+    const ownLive = await curl(fx, '/livez/poststarthook/bootstrap-controller');
+    assert.deepEqual([ownLive.code, ownLive.body], [200, 'ok']);
+    assert.equal((await curl(fx, '/healthz')).code, 500);
     const ready = await curl(fx, '/readyz?verbose');
     assert.equal(ready.code, 500, ready.body);
     assert.match(ready.body, /^\[-\]poststarthook\/bootstrap-controller failed: reason withheld$/m);
     assert.match(ready.body, /^\[\+\]poststarthook\/rbac\/bootstrap-roles ok$/m);
     assert.match(ready.body, /\nreadyz check failed\n$/);
-    assert.equal((await curl(fx, '/livez')).code, 500);
+    assert.ok(Date.now() - started < 6000, 'the checks above ran inside the grace period');
+    const f0 = fx;
+    await eventually('/livez to fail after the grace period', async () => (await curl(f0, '/livez')).code === 500);
+    assert.ok(Date.now() - started >= 6000, `failed ${Date.now() - started} ms after the start began`);
     const own = await curl(fx, '/readyz/poststarthook/bootstrap-controller');
     assert.deepEqual([own.code, own.body], [500, 'internal server error: not finished\n']);
     assert.equal((await curl(fx, '/readyz?exclude=poststarthook/bootstrap-controller')).code, 200);
@@ -198,5 +220,18 @@ describe('a post-start hook whose task keeps failing', () => {
     const f = fx;
     await eventually('/readyz to pass', async () => (await curl(f, '/readyz')).body === 'ok', 25_000);
     assert.equal((await curl(fx, '/readyz/poststarthook/bootstrap-controller')).body, 'ok');
+  });
+});
+
+describe('--livez-grace-period', () => {
+  const dir = tempDir('apiserver-livez-grace');
+  const pki = makePki(dir);
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is 0 by default; a negative one is a start-up error naming the flag', () => {
+    assert.equal(loadConfig(pki, join(dir, 'data'), []).livezGracePeriodMs, 0);
+    assert.equal(loadConfig(pki, join(dir, 'data'), ['--livez-grace-period=1m30s']).livezGracePeriodMs, 90_000);
+    const m = configError(() => loadConfig(pki, join(dir, 'data'), ['--livez-grace-period=-1s']));
+    assert.match(m, /--livez-grace-period: can not be a negative value/);
   });
 });

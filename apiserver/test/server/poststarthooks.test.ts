@@ -1,9 +1,11 @@
 // The post-start hook registry: a hook's check is "not finished" until its function has returned,
-// stays failed when it threw (the error logged), and the checks come in the order the hooks were added.
+// stays failed when it threw (the error logged, `failed` resolved with the first: fatal, as upstream's),
+// a hook that throws because the server stops is no failure, and the checks come in the order the
+// hooks were added.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createLogger } from '@mkube/shared/log';
-import { PostStartHooks } from '../../src/server/poststarthooks.ts';
+import { PostStartHookError, PostStartHooks } from '../../src/server/poststarthooks.ts';
 
 function logger() {
   const lines: string[] = [];
@@ -60,6 +62,11 @@ describe('post-start hooks', () => {
       ['poststarthook/fine', undefined],
     ]);
     assert.deepEqual(hooks.pending(), ['rbac/bootstrap-roles', 'sync-throw']);
+    const failed = await hooks.failed;
+    assert.ok(failed instanceof PostStartHookError);
+    // The first to fail: the one that threw at once, before the other's promise rejected.
+    assert.equal(failed.hook, 'sync-throw');
+    assert.equal(failed.message, 'PostStartHook "sync-throw" failed: at once');
     const logged = lines.join('');
     assert.match(logged, /"hook":"rbac\/bootstrap-roles"/);
     assert.match(logged, /unable to initialize roles/);
@@ -77,5 +84,23 @@ describe('post-start hooks', () => {
     ac.abort();
     await running;
     assert.deepEqual(await results(hooks), [['poststarthook/a', 'not finished']]);
+  });
+
+  it('a hook that throws once the server stops is no failure', async () => {
+    const { log, lines } = logger();
+    const hooks = new PostStartHooks(log);
+    const ac = new AbortController();
+    hooks.add('watching', ({ signal }) => {
+      return new Promise<void>((_, reject) => {
+        signal.addEventListener('abort', () => reject(new Error('context canceled')), { once: true });
+      });
+    });
+    const running = hooks.run(ac.signal);
+    ac.abort();
+    await running;
+    await new Promise((r) => setImmediate(r));
+    const outcome = await Promise.race([hooks.failed, new Promise((r) => setTimeout(() => r('pending'), 50))]);
+    assert.equal(outcome, 'pending');
+    assert.doesNotMatch(lines.join(''), /PostStartHook failed/);
   });
 });
