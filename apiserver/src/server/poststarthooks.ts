@@ -27,6 +27,35 @@ export class PostStartHookError extends Error {
   }
 }
 
+/**
+ * The hook of a task upstream runs as a controller that retries (its hook only starts it): tried
+ * until it succeeds, `retryMs` apart, so that a passing store error is not fatal. Ends when the
+ * server stops.
+ */
+export function retryingHook(task: () => Promise<void>, log: Logger, what: string, retryMs = 1000): PostStartHook {
+  return async ({ signal }) => {
+    for (;;) {
+      try {
+        await task();
+        return;
+      } catch (e) {
+        if (signal.aborted) return;
+        log.warn({ err: (e as Error).message }, `${what}: retrying`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, retryMs);
+        function done() {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', done);
+          resolve();
+        }
+        signal.addEventListener('abort', done, { once: true });
+      });
+      if (signal.aborted) return;
+    }
+  };
+}
+
 interface Entry {
   readonly name: string;
   readonly hook: PostStartHook;

@@ -94,7 +94,7 @@ import { authorize } from './chain.js';
 import { dynamicClientPair } from './clientpair.js';
 import { type GateFactory, maxInFlightGate, priorityAndFairnessGate } from './flowgate.js';
 import { MaxInFlightLimiter } from './maxinflight.js';
-import { type PostStartHook, type PostStartHookError, PostStartHooks } from './poststarthooks.js';
+import { type PostStartHook, type PostStartHookError, PostStartHooks, retryingHook } from './poststarthooks.js';
 import {
   type PriorityAndFairness,
   registerPriorityAndFairnessDebug,
@@ -593,7 +593,10 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       });
     }
     hooks.add('start-system-namespaces-controller', () => systemNamespaces);
-    hooks.add('start-cluster-authentication-info-controller', () => authenticationInfo());
+    hooks.add(
+      'start-cluster-authentication-info-controller',
+      retryingHook(authenticationInfo, log, 'unable to publish kube-system/extension-apiserver-authentication'),
+    );
     const identityLease = new IdentityLeaseController(registries, log, {
       ...(opts.identityLeaseTiming ? { timing: opts.identityLeaseTiming } : {}),
     });
@@ -645,7 +648,14 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     hooks.add('apiservice-registration-controller', async () => {
       await aggregatorStarted;
     });
-    hooks.add('kube-apiserver-autoregistration', () => registerLocalAPIServices(registries, config.apiCatalog));
+    hooks.add(
+      'kube-apiserver-autoregistration',
+      retryingHook(
+        () => registerLocalAPIServices(registries, config.apiCatalog),
+        log,
+        'unable to register APIServices',
+      ),
+    );
     for (const h of opts.postStartHooks ?? []) hooks.add(h.name, h.hook);
     // upstream's makeAPIServiceAvailableHealthCheck: ok once each local APIService has been seen
     // Available at least once.

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createLogger } from '@mkube/shared/log';
-import { PostStartHookError, PostStartHooks } from '../../src/server/poststarthooks.ts';
+import { PostStartHookError, PostStartHooks, retryingHook } from '../../src/server/poststarthooks.ts';
 
 function logger() {
   const lines: string[] = [];
@@ -102,5 +102,53 @@ describe('post-start hooks', () => {
     const outcome = await Promise.race([hooks.failed, new Promise((r) => setTimeout(() => r('pending'), 50))]);
     assert.equal(outcome, 'pending');
     assert.doesNotMatch(lines.join(''), /PostStartHook failed/);
+  });
+
+  it("a retrying hook (a task upstream's controller retries) is tried until it succeeds, never fatal", async () => {
+    const { log, lines } = logger();
+    const hooks = new PostStartHooks(log);
+    let calls = 0;
+    hooks.add(
+      'start-cluster-authentication-info-controller',
+      retryingHook(
+        async () => {
+          if (++calls < 3) throw new Error('etcdserver: request timed out');
+        },
+        log,
+        'unable to publish',
+        20,
+      ),
+    );
+    await hooks.run(new AbortController().signal);
+    assert.equal(calls, 3);
+    assert.deepEqual(await results(hooks), [['poststarthook/start-cluster-authentication-info-controller', undefined]]);
+    assert.equal(lines.filter((l) => l.includes('unable to publish: retrying')).length, 2);
+    const outcome = await Promise.race([hooks.failed, new Promise((r) => setTimeout(() => r('pending'), 50))]);
+    assert.equal(outcome, 'pending');
+
+    // Stopping the server ends its retries.
+    const stopping = new PostStartHooks(log);
+    let tries = 0;
+    stopping.add(
+      'kube-apiserver-autoregistration',
+      retryingHook(
+        async () => {
+          tries++;
+          throw new Error('no store');
+        },
+        log,
+        'unable to register',
+        60_000,
+      ),
+    );
+    const ac = new AbortController();
+    const running = stopping.run(ac.signal);
+    await new Promise((r) => setTimeout(r, 20));
+    ac.abort();
+    await running;
+    await new Promise((r) => setImmediate(r));
+    // Its function returned (no 60 s timer left behind), without a failure.
+    assert.deepEqual(stopping.pending(), []);
+    assert.equal(tries, 1);
   });
 });
