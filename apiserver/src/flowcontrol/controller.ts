@@ -241,6 +241,7 @@ export class APFController implements LevelSource {
       objectCount,
       watchCount: (info) => this.watches.interestedCount(info),
       maxSeats: (level) => this.levels.get(level)?.maxSeats ?? 0,
+      ...(opts.metrics?.watchCount ? { observeWatchCount: opts.metrics.watchCount } : {}),
     });
     if (!this.fallbackSchemas.some((fs) => fs.metadata.name === CATCH_ALL)) {
       throw new Error('APFController: the fallback configuration has no catch-all FlowSchema');
@@ -280,7 +281,8 @@ export class APFController implements LevelSource {
       ? schema.flow(flowDistinguisher(schema.fs.spec?.distinguisherMethod, info, user))
       : schema.defaultFlow;
     const level = schema.level;
-    const width = this.estimator.estimate(info, req.query, level.name);
+    const width = this.estimator.estimate(info, req.query, level.name, schema.name);
+    this.metrics?.workEstimatedSeats?.(level.name, schema.name, Math.max(width.initialSeats, width.finalSeats));
     const ticket = new Ticket(level.set, flow.classification, schema.name, info, user, this.now(), width);
     const set = level.set;
     const result = set.start(ticket, flow.hand, signal);

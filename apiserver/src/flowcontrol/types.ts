@@ -59,6 +59,10 @@ export interface FlowControlMetrics {
   rejected(flowSchema: string, priorityLevel: string, reason: RejectReason): void;
   /** ObserveWaitingDuration: every request of a non-exempt level, when it executes or is rejected. */
   waited(flowSchema: string, priorityLevel: string, executed: boolean, seconds: number): void;
+  /** ObserveWorkEstimatedSeats: every classified request's larger of its initial and final seats. */
+  workEstimatedSeats?(priorityLevel: string, flowSchema: string, seats: number): void;
+  /** ObserveWatchCount: the watches a write's work estimate counted. */
+  watchCount?(priorityLevel: string, flowSchema: string, watches: number): void;
 }
 
 /** One priority level's numbers, for gauges (the same ones dump_priority_levels shows). */

@@ -22,6 +22,8 @@ export interface WorkEstimatorDeps {
   readonly watchCount: (info: RequestInfo) => number;
   /** The level's maximum seats per request (0: none set, the limit applies). */
   readonly maxSeats: (priorityLevel: string) => number;
+  /** Told each write's watch count (upstream's watch_count_samples). */
+  readonly observeWatchCount?: (priorityLevel: string, flowSchema: string, watches: number) => void;
 }
 
 /** upstream's GroupResource.String(): `resource.group`, or just `resource` for the core group. */
@@ -37,7 +39,7 @@ export function maxSeatsForLevel(nominalLimit: number, handSize: number): number
 export class WorkEstimator {
   constructor(private readonly deps: WorkEstimatorDeps) {}
 
-  estimate(info: RequestInfo, query: string | undefined, priorityLevel: string): WorkEstimate {
+  estimate(info: RequestInfo, query: string | undefined, priorityLevel: string, flowSchema = ''): WorkEstimate {
     switch (info.verb) {
       case 'list':
       case 'watch':
@@ -46,7 +48,7 @@ export class WorkEstimator {
       case 'update':
       case 'patch':
       case 'delete':
-        return this.mutating(info, priorityLevel);
+        return this.mutating(info, priorityLevel, flowSchema);
       default:
         return ONE_SEAT;
     }
@@ -84,10 +86,11 @@ export class WorkEstimator {
     return seats(Math.min(maxSeats, Math.max(MINIMUM_SEATS, n)));
   }
 
-  private mutating(info: RequestInfo, priorityLevel: string): WorkEstimate {
+  private mutating(info: RequestInfo, priorityLevel: string, flowSchema: string): WorkEstimate {
     // A service account's token request writes nothing its watchers see.
     if (info.resource === 'serviceaccounts' && info.subresource === 'token') return ONE_SEAT;
     const watchCount = this.deps.watchCount(info);
+    this.deps.observeWatchCount?.(priorityLevel, flowSchema, watchCount);
     if (watchCount < WATCHES_PER_SEAT) return ONE_SEAT;
     const finalSeats = Math.ceil(watchCount / WATCHES_PER_SEAT);
     const finalWorkMs = finalSeats * EVENT_ADDITIONAL_DURATION_MS;

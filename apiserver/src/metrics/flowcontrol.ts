@@ -1,11 +1,14 @@
 // API Priority and Fairness' metrics (upstream's util/flowcontrol/metrics): requests dispatched and
-// rejected per flow schema and priority level, how long each waited, and each level's seats and
-// queues. Executing requests are counted per flow schema here, at the gate; waiting ones per level.
+// rejected per flow schema and priority level, how long each waited, their estimated seats and the
+// watches each write counted, and each level's seats and queues. Executing requests are counted per flow schema here, at the gate; waiting ones per level.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { FlowControlMetrics, LevelSource, LevelStats } from '../flowcontrol/types.js';
 import { CounterVec, HistogramVec } from './vec.js';
 
 const WAIT_BUCKETS = [0, 0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30];
+// A request takes at most 10 seats.
+const SEATS_BUCKETS = [1, 2, 4, 10];
+const WATCH_COUNT_BUCKETS = [0, 1, 10, 100, 1000, 10000];
 
 export interface FlowControlMetricsHooks extends FlowControlMetrics {
   /**
@@ -35,6 +38,20 @@ export function flowControlMetrics(registry: Registry): FlowControlMetricsHooks 
     '[BETA] Length of time a request spent waiting in its queue',
     ['execute', 'flow_schema', 'priority_level'],
     WAIT_BUCKETS,
+    registry,
+  );
+  const estimatedSeats = new HistogramVec(
+    'apiserver_flowcontrol_work_estimated_seats',
+    '[ALPHA] Number of estimated seats (maximum of initial and final seats) associated with requests in API Priority and Fairness',
+    ['priority_level', 'flow_schema'],
+    SEATS_BUCKETS,
+    registry,
+  );
+  const watchCounts = new HistogramVec(
+    'apiserver_flowcontrol_watch_count_samples',
+    '[ALPHA] count of watchers for mutating requests in API Priority and Fairness',
+    ['priority_level', 'flow_schema'],
+    WATCH_COUNT_BUCKETS,
     registry,
   );
   const executingCounts = new Map<string, { readonly fs: string; readonly pl: string; n: number }>();
@@ -131,6 +148,8 @@ export function flowControlMetrics(registry: Registry): FlowControlMetricsHooks 
     dispatched: (fs, pl) => dispatched.with(fs, pl).inc(),
     rejected: (fs, pl, reason) => rejected.inc({ flow_schema: fs, priority_level: pl, reason }),
     waited: (fs, pl, executed, seconds) => waited.with(executed ? 'true' : 'false', fs, pl).observe(seconds),
+    workEstimatedSeats: (pl, fs, seats) => estimatedSeats.with(pl, fs).observe(seats),
+    watchCount: (pl, fs, n) => watchCounts.with(pl, fs).observe(n),
     executing(fs, pl) {
       const key = `${fs}\u0000${pl}`;
       const known = executingCounts.get(key);

@@ -217,7 +217,27 @@ describe('API Priority and Fairness', { timeout: 90_000 }, () => {
   });
 
   it('counts rejections in /metrics and dumps the levels at /debug/api_priority_and_fairness', async () => {
+    // A list whose limit does not parse is estimated at the level's most (10 seats; it then fails validation).
+    assert.equal((await admin('GET', '/api/v1/configmaps?limit=abc')).status, 400);
     const m = (await admin('GET', '/metrics')).body;
+    /** A histogram bucket's count, found by the series' labels (any order) and its `le`. */
+    const bucket = (name: string, labels: string[], le: string) => {
+      const line = m
+        .split('\n')
+        .find((l) => l.startsWith(`${name}_bucket{`) && [...labels, `le="${le}"`].every((x) => l.includes(x)));
+      assert.ok(line, `${name} ${labels} le=${le}`);
+      return Number(line.split(' ').at(-1));
+    };
+    // Estimated seats, the larger of initial and final: the exempt admin's requests one each, but the list of 10.
+    const exempt = ['priority_level="exempt"', 'flow_schema="exempt"'];
+    const workSeats = 'apiserver_flowcontrol_work_estimated_seats';
+    assert.ok(bucket(workSeats, exempt, '1') >= 10);
+    assert.equal(bucket(workSeats, exempt, '10') - bucket(workSeats, exempt, '4'), 1);
+    // The watches a write counted: alice's write heard by ten watches, her next one by none.
+    const alice = ['priority_level="tiny-reject"', 'flow_schema="alice-and-carol"'];
+    const watchSamples = 'apiserver_flowcontrol_watch_count_samples';
+    assert.ok(bucket(watchSamples, alice, '0') >= 1);
+    assert.equal(bucket(watchSamples, alice, '10') - bucket(watchSamples, alice, '1'), 1);
     const count = (labels: string) => {
       const line = m.split('\n').find((l) => l.startsWith(`apiserver_flowcontrol_rejected_requests_total{${labels}}`));
       return line ? Number(line.split(' ').at(-1)) : 0;
