@@ -12,6 +12,7 @@ import {
 import type { UserInfo } from '@mkube/shared/auth';
 import type { Logger } from '@mkube/shared/log';
 import { admitNamespaceDelete, admitNamespacedCreate } from '../admission/namespacelifecycle.js';
+import { watchInitialized } from '../flowcontrol/initialization.js';
 import { toTable, wantsTable } from '../printers/index.js';
 import type { ResourceDef } from '../registry/catalog.js';
 import { jsonOf } from '../registry/codec.js';
@@ -314,6 +315,7 @@ async function watch(
     shutdown: c.shutdownSignal,
     log,
     encode: wantsTable(String(c.request.headers.accept ?? '')) ? watchTableEncoder(c, query) : undefined,
+    onInitialized: () => watchInitialized(c.request.raw),
   };
   const { since, initial } = await startRevision(req);
   const raw = c.reply.raw;
@@ -359,6 +361,8 @@ export interface WatchSocketContext {
   readonly user: UserInfo;
   readonly def: ResourceDef;
   readonly shutdownSignal: AbortSignal;
+  /** The upgrade request (the concurrency gate's initialization signal rides on it). */
+  readonly rawRequest?: object;
 }
 
 /** Backpressure threshold for a WebSocket watcher, in buffered bytes. */
@@ -384,6 +388,7 @@ export function createWatchSocketHandler(deps: ResourceHandlerDeps): (c: WatchSo
         timeoutMs: watchTimeoutMs(timeoutSeconds, deps.minRequestTimeoutMs),
         shutdown: c.shutdownSignal,
         log: deps.log,
+        onInitialized: () => watchInitialized(c.rawRequest),
       };
       const { since, initial } = await startRevision(req);
       const sink: WatchSink = {

@@ -32,6 +32,8 @@ export interface WatchRequest {
   readonly bookmarkIntervalMs?: number;
   /** How an object goes on the wire (a Table row for kubectl); the object itself by default. */
   readonly encode?: (obj: KubeObject) => unknown;
+  /** Told once the initial events are sent and the store watch is in place (APF gives the seat back). */
+  readonly onInitialized?: () => void;
 }
 
 // The object's JSON is computed once and shared by every watcher of the same event.
@@ -140,6 +142,7 @@ export async function serveWatch(
       },
       progressNotifyMs: req.allowBookmarks ? (req.bookmarkIntervalMs ?? 30_000) : undefined,
     });
+    req.onInitialized?.();
     if (req.shutdown.aborted || sink.closed.aborted) finish();
     req.shutdown.addEventListener('abort', onAbort, { once: true });
     sink.closed.addEventListener('abort', onAbort, { once: true });

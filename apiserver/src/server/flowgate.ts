@@ -6,6 +6,7 @@ import type { Http2ServerResponse } from 'node:http2';
 import { PF_FLOWSCHEMA_UID_HEADER, PF_PRIORITYLEVEL_UID_HEADER } from '@mkube/shared/api';
 import { isLongRunning } from '../audit/index.js';
 import type { APFController } from '../flowcontrol/controller.js';
+import { setWatchInitializationSignal } from '../flowcontrol/initialization.js';
 import type { CancelSignal } from '../flowcontrol/types.js';
 import type { FlowControlMetricsHooks } from '../metrics/flowcontrol.js';
 import type { ConcurrencyGate, GateRejection } from './chain.js';
@@ -40,6 +41,12 @@ class GatedRequest implements CancelSignal {
     else this.#release = release;
   }
 
+  /** Gives the seat back before the response closes (a watch, once initialized). */
+  readonly releaseNow = (): void => {
+    this.#release?.();
+    this.#release = undefined;
+  };
+
   /** The response closed: the client went away, or the request was answered. */
   readonly closed = (): void => {
     this.aborted = true;
@@ -52,9 +59,9 @@ class GatedRequest implements CancelSignal {
 
 /**
  * WithPriorityAndFairness. Long-running requests other than watches are not classified at all (no
- * headers), as upstream; a watch is, and waits its turn, but gives its seat back once admitted
- * (upstream holds it only until the watch is initialized, which here is at once), and is counted
- * among the watches writes will notify until it ends. Every classified request carries the
+ * headers), as upstream; a watch is, and waits its turn, holds its seat until it is initialized (its
+ * initial events sent, its store watch in place: the endpoint's watchInitialized) or ends, and is
+ * counted among the watches writes will notify until it ends. Every classified request carries the
  * X-Kubernetes-PF-* headers, a rejected one too. A list's or watch's query goes to its work estimate.
  */
 export function priorityAndFairnessGate(
@@ -83,12 +90,13 @@ export function priorityAndFairnessGate(
       admission.release();
       if (count) count.n--;
     };
+    gated.holdUntilClosed(done);
     if (watch) {
-      done();
+      if (!gated.aborted) setWatchInitializationSignal(res.req, gated.releaseNow);
       const forget = apf.registerWatch(info);
       if (gated.aborted) forget();
       else res.once('close', forget);
-    } else gated.holdUntilClosed(done);
+    }
     return undefined;
   };
 }

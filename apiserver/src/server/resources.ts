@@ -96,6 +96,7 @@ export function registerResourceRoutes(
       user: m.user,
       def,
       shutdownSignal,
+      rawRequest: request.raw,
     });
   };
   for (const url of ['/api/*', '/apis/*']) {

@@ -8,8 +8,10 @@
 // gives the server one seat, so every limited level gets one nominally; the test's own levels
 // neither lend nor borrow (borrowingLimitPercent 0), so the periodic borrowing keeps them at one.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import type { ClientHttp2Session } from 'node:http2';
 import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
 import { type Fixture, issueClient, startFixture } from './fixture.ts';
 import { h2Request, openH2 } from './h2requests.ts';
 
@@ -18,12 +20,14 @@ const ALL_RULES = {
   resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], namespaces: ['*'], clusterScope: true }],
   nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
 };
+const ns = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 const cm = (name: string) =>
   JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { k: 'v' } });
 
 describe('API Priority and Fairness', { timeout: 90_000 }, () => {
   let fx: Fixture;
   const sessions: Record<string, ClientHttp2Session> = {};
+  const creds: Record<string, { crt: string; key: string }> = {};
 
   const open = (creds: { crt: string; key: string }) => openH2(fx.url, fx.pki.caCrt, creds);
   const send = (who: string, method: string, path: string, body?: string) =>
@@ -44,7 +48,10 @@ describe('API Priority and Fairness', { timeout: 90_000 }, () => {
     ]);
     // system:masters: the exempt FlowSchema (the fixture's admin is kubeadm:cluster-admins, global-default).
     sessions.admin = open(await issueClient(fx, 'breakglass', ['system:masters']));
-    for (const name of ['alice', 'bob', 'carol']) sessions[name] = open(await issueClient(fx, name));
+    for (const name of ['alice', 'bob', 'carol']) {
+      creds[name] = await issueClient(fx, name);
+      sessions[name] = open(creds[name]);
+    }
     // alice and bob may write ConfigMaps; carol may do nothing.
     for (const user of ['alice', 'bob']) {
       const r = await admin('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
@@ -180,6 +187,71 @@ describe('API Priority and Fairness', { timeout: 90_000 }, () => {
     held.stream.end(cm('bob-held-2').slice(10));
     assert.equal((await held.answer).status, 201);
     assert.equal((await next.answer).status, 200);
+  });
+
+  it('a watch holds its seat until it is initialized (its initial events sent), not while it runs', async () => {
+    // 6 MB of initial events, more than the client's flow-control windows and the socket's buffers hold.
+    assert.equal((await admin('POST', '/api/v1/namespaces', ns('apf-big'))).status, 201);
+    const big = 'x'.repeat(1000 * 1000);
+    for (let i = 0; i < 6; i++) {
+      const r = await admin('POST', '/api/v1/namespaces/apf-big/configmaps', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `big-${i}` },
+        data: { big },
+      });
+      assert.equal(r.status, 201, r.body);
+    }
+    // bob's level has one seat. His watch asks for the current state first and does not read it yet.
+    const watch = sessions.bob!.request({
+      ':method': 'GET',
+      ':path': '/api/v1/namespaces/apf-big/configmaps?watch=true&resourceVersion=0',
+    });
+    watch.pause();
+    let watchStatus = 0;
+    watch.on('response', (h) => {
+      watchStatus = Number(h[':status']);
+    });
+    await settle();
+    assert.equal(watchStatus, 200);
+    const queued = send('bob', 'GET', '/api/v1/namespaces/default');
+    let queuedDone = false;
+    void queued.answer.then(() => (queuedDone = true));
+    await settle();
+    assert.equal(queuedDone, false, 'the next request waits for the seat the initializing watch holds');
+    // Read the initial events: the watch is initialized and gives its seat back, and keeps running.
+    let received = 0;
+    watch.on('data', (d: Buffer) => {
+      received += d.length;
+    });
+    watch.resume();
+    assert.equal((await queued.answer).status, 200);
+    for (let i = 0; i < 100 && received < 6 * 1000 * 1000; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(received > 6 * 1000 * 1000, `${received} bytes of initial events`);
+    assert.equal((await send('bob', 'GET', '/api/v1/namespaces/default').answer).status, 200);
+    assert.equal(watch.closed, false, 'the watch runs on without its seat');
+    watch.close();
+
+    // The same over WebSocket: once its initial events are out, its seat is free for the next request.
+    const ws = new WebSocket(
+      `${fx.url.replace('https', 'wss')}/api/v1/namespaces/apf-big/configmaps?watch=true&resourceVersion=0`,
+      { ca: readFileSync(fx.pki.caCrt), cert: readFileSync(creds.bob!.crt), key: readFileSync(creds.bob!.key) },
+    );
+    let events = 0;
+    ws.on('message', () => events++);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    const next = await Promise.race([
+      send('bob', 'GET', '/api/v1/namespaces/default').answer.then((a) => a.status),
+      new Promise((r) => setTimeout(() => r('still waiting for the seat'), 10_000)),
+    ]);
+    assert.equal(next, 200);
+    for (let i = 0; i < 100 && events < 6; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(events, 6, 'the six initial events');
+    assert.equal(ws.readyState, WebSocket.OPEN);
+    ws.close();
   });
 
   it('a write that ten watches will hear of holds a final seat for 5 ms (the work estimate)', async () => {
