@@ -231,6 +231,7 @@ export class QueueSet {
     if (seatFree && this.waiting === 0) {
       // Enqueue-then-dispatch in one step: nothing else is waiting, so this is the request fair
       // queuing would pick.
+      this.env.metrics?.queueLength?.(this.name, ticket.flowSchemaName, queue.waiting + 1);
       this.activate(queue);
       ticket.arrivalR = this.currentR;
       this.beginExecution(ticket, queue, now);
@@ -242,6 +243,7 @@ export class QueueSet {
       return this.rejectNow(ticket, 'cancelled', now);
     }
     this.enqueue(ticket, queue);
+    this.env.metrics?.queueLength?.(this.name, ticket.flowSchemaName, queue.waiting);
     this.noteDemand(now);
     this.dispatchAsMuchAsPossible(now);
     if (ticket.state === EXECUTING) return ticket;

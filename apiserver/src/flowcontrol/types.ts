@@ -63,6 +63,8 @@ export interface FlowControlMetrics {
   workEstimatedSeats?(priorityLevel: string, flowSchema: string, seats: number): void;
   /** ObserveWatchCount: the watches a write's work estimate counted. */
   watchCount?(priorityLevel: string, flowSchema: string, watches: number): void;
+  /** ObserveQueueLength: a queued level's request, the length of its queue once it is in. */
+  queueLength?(priorityLevel: string, flowSchema: string, length: number): void;
 }
 
 /** One priority level's numbers, for gauges (the same ones dump_priority_levels shows). */

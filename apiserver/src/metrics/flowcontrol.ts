@@ -9,6 +9,7 @@ const WAIT_BUCKETS = [0, 0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30];
 // A request takes at most 10 seats.
 const SEATS_BUCKETS = [1, 2, 4, 10];
 const WATCH_COUNT_BUCKETS = [0, 1, 10, 100, 1000, 10000];
+const QUEUE_LENGTH_BUCKETS = [0, 10, 25, 50, 100, 250, 500, 1000];
 
 export interface FlowControlMetricsHooks extends FlowControlMetrics {
   /**
@@ -18,6 +19,11 @@ export interface FlowControlMetricsHooks extends FlowControlMetrics {
   executing(flowSchema: string, priorityLevel: string): { n: number };
   /** Per-level gauges are read from here when /metrics is scraped. */
   levels(source: LevelSource): void;
+  /**
+   * ObserveExecutionDuration: how long an admitted request held its seats — a watch until it was
+   * initialized, anything else until it was answered.
+   */
+  executed(priorityLevel: string, flowSchema: string, watch: boolean, seconds: number): void;
 }
 
 export function flowControlMetrics(registry: Registry): FlowControlMetricsHooks {
@@ -52,6 +58,20 @@ export function flowControlMetrics(registry: Registry): FlowControlMetricsHooks 
     '[ALPHA] count of watchers for mutating requests in API Priority and Fairness',
     ['priority_level', 'flow_schema'],
     WATCH_COUNT_BUCKETS,
+    registry,
+  );
+  const executionSeconds = new HistogramVec(
+    'apiserver_flowcontrol_request_execution_seconds',
+    '[ALPHA] Duration of initial stage (for a WATCH) or any (for a non-WATCH) stage of request execution in the API Priority and Fairness subsystem',
+    ['priority_level', 'flow_schema', 'type'],
+    WAIT_BUCKETS,
+    registry,
+  );
+  const queueLengths = new HistogramVec(
+    'apiserver_flowcontrol_request_queue_length_after_enqueue',
+    '[ALPHA] Length of queue in the API Priority and Fairness subsystem, as seen by each request after it is enqueued',
+    ['priority_level', 'flow_schema'],
+    QUEUE_LENGTH_BUCKETS,
     registry,
   );
   const executingCounts = new Map<string, { readonly fs: string; readonly pl: string; n: number }>();
@@ -150,6 +170,8 @@ export function flowControlMetrics(registry: Registry): FlowControlMetricsHooks 
     waited: (fs, pl, executed, seconds) => waited.with(executed ? 'true' : 'false', fs, pl).observe(seconds),
     workEstimatedSeats: (pl, fs, seats) => estimatedSeats.with(pl, fs).observe(seats),
     watchCount: (pl, fs, n) => watchCounts.with(pl, fs).observe(n),
+    queueLength: (pl, fs, n) => queueLengths.with(pl, fs).observe(n),
+    executed: (pl, fs, watch, seconds) => executionSeconds.with(pl, fs, watch ? 'watch' : 'regular').observe(seconds),
     executing(fs, pl) {
       const key = `${fs}\u0000${pl}`;
       const known = executingCounts.get(key);

@@ -66,7 +66,7 @@ class GatedRequest implements CancelSignal {
  */
 export function priorityAndFairnessGate(
   apf: APFController,
-  metrics?: Pick<FlowControlMetricsHooks, 'executing'>,
+  metrics?: Pick<FlowControlMetricsHooks, 'executing' | 'executed'>,
 ): GateFactory {
   return (res) => async (info, user) => {
     const watch = info.verb === 'watch';
@@ -84,11 +84,15 @@ export function priorityAndFairnessGate(
     if (flowSchema.metadata.uid) res.setHeader(PF_FLOWSCHEMA_UID_HEADER, flowSchema.metadata.uid);
     if (priorityLevel.metadata.uid) res.setHeader(PF_PRIORITYLEVEL_UID_HEADER, priorityLevel.metadata.uid);
     if (admission.outcome === 'reject') return { retryAfterSeconds: admission.retryAfterSeconds };
-    const count = metrics?.executing(flowSchema.metadata.name ?? '', priorityLevel.metadata.name ?? '');
+    const fsName = flowSchema.metadata.name ?? '';
+    const plName = priorityLevel.metadata.name ?? '';
+    const count = metrics?.executing(fsName, plName);
     if (count) count.n++;
+    const started = metrics ? performance.now() : 0;
     const done = () => {
       admission.release();
       if (count) count.n--;
+      metrics?.executed(plName, fsName, watch, (performance.now() - started) / 1000);
     };
     gated.holdUntilClosed(done);
     if (watch) {

@@ -310,6 +310,22 @@ describe('API Priority and Fairness', { timeout: 90_000 }, () => {
     const watchSamples = 'apiserver_flowcontrol_watch_count_samples';
     assert.ok(bucket(watchSamples, alice, '0') >= 1);
     assert.equal(bucket(watchSamples, alice, '10') - bucket(watchSamples, alice, '1'), 1);
+    // How long requests held their seats: bob's held create over 0.2 s; his two watches until initialized.
+    const bob = ['priority_level="tiny-queue"', 'flow_schema="bob"'];
+    const execution = 'apiserver_flowcontrol_request_execution_seconds';
+    const regular = [...bob, 'type="regular"'];
+    assert.ok(bucket(execution, regular, '+Inf') - bucket(execution, regular, '0.2') >= 1);
+    assert.ok(bucket(execution, [...bob, 'type="watch"'], '+Inf') >= 2);
+    // Every one of bob's queued requests found its queue (length 1 at most) holding just itself.
+    const series = (name: string, labels: string[]) => {
+      const line = m.split('\n').find((l) => l.startsWith(`${name}{`) && labels.every((x) => l.includes(x)));
+      assert.ok(line, `${name} ${labels}`);
+      return Number(line.split(' ').at(-1));
+    };
+    const queueLength = 'apiserver_flowcontrol_request_queue_length_after_enqueue';
+    const enqueued = series(`${queueLength}_count`, bob);
+    assert.ok(enqueued >= 5, `${enqueued} enqueued`);
+    assert.equal(series(`${queueLength}_sum`, bob), enqueued);
     const count = (labels: string) => {
       const line = m.split('\n').find((l) => l.startsWith(`apiserver_flowcontrol_rejected_requests_total{${labels}}`));
       return line ? Number(line.split(' ').at(-1)) : 0;
