@@ -1,6 +1,8 @@
 // API Priority and Fairness' metrics (upstream's util/flowcontrol/metrics): requests dispatched and
-// rejected per flow schema and priority level, how long each waited, their estimated seats and the
-// watches each write counted, and each level's seats and queues. Executing requests are counted per flow schema here, at the gate; waiting ones per level.
+// rejected per flow schema and priority level, how long each waited and held its seats, their
+// estimated seats, the queue lengths they found and the watches each write counted, and each
+// level's seats and queues. Executing requests are counted per flow schema here, at the gate;
+// waiting ones per level.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { FlowControlMetrics, LevelSource, LevelStats } from '../flowcontrol/types.js';
 import { CounterVec, HistogramVec } from './vec.js';

@@ -4,6 +4,7 @@
 // added. A hook that throws is fatal, as upstream's (klog.Fatalf `PostStartHook %q failed: %v`):
 // `failed` resolves with it and whoever runs the server stops it and exits 255. A hook that throws
 // because the server is stopping is not a failure.
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '@mkube/shared/log';
 import type { HealthCheck } from '../discovery/health.js';
 
@@ -42,16 +43,11 @@ export function retryingHook(task: () => Promise<void>, log: Logger, what: strin
         if (signal.aborted) return;
         log.warn({ err: (e as Error).message }, `${what}: retrying`);
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, retryMs);
-        function done() {
-          clearTimeout(timer);
-          signal.removeEventListener('abort', done);
-          resolve();
-        }
-        signal.addEventListener('abort', done, { once: true });
-      });
-      if (signal.aborted) return;
+      try {
+        await delay(retryMs, undefined, { signal });
+      } catch {
+        return; // the server stops
+      }
     }
   };
 }

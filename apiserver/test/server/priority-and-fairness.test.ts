@@ -292,14 +292,13 @@ describe('API Priority and Fairness', { timeout: 90_000 }, () => {
     // A list whose limit does not parse is estimated at the level's most (10 seats; it then fails validation).
     assert.equal((await admin('GET', '/api/v1/configmaps?limit=abc')).status, 400);
     const m = (await admin('GET', '/metrics')).body;
-    /** A histogram bucket's count, found by the series' labels (any order) and its `le`. */
-    const bucket = (name: string, labels: string[], le: string) => {
-      const line = m
-        .split('\n')
-        .find((l) => l.startsWith(`${name}_bucket{`) && [...labels, `le="${le}"`].every((x) => l.includes(x)));
-      assert.ok(line, `${name} ${labels} le=${le}`);
+    /** A series' value, found by its labels in any order. */
+    const series = (name: string, labels: string[]) => {
+      const line = m.split('\n').find((l) => l.startsWith(`${name}{`) && labels.every((x) => l.includes(x)));
+      assert.ok(line, `${name} ${labels}`);
       return Number(line.split(' ').at(-1));
     };
+    const bucket = (name: string, labels: string[], le: string) => series(`${name}_bucket`, [...labels, `le="${le}"`]);
     // Estimated seats, the larger of initial and final: the exempt admin's requests one each, but the list of 10.
     const exempt = ['priority_level="exempt"', 'flow_schema="exempt"'];
     const workSeats = 'apiserver_flowcontrol_work_estimated_seats';
@@ -317,11 +316,6 @@ describe('API Priority and Fairness', { timeout: 90_000 }, () => {
     assert.ok(bucket(execution, regular, '+Inf') - bucket(execution, regular, '0.2') >= 1);
     assert.ok(bucket(execution, [...bob, 'type="watch"'], '+Inf') >= 2);
     // Every one of bob's queued requests found its queue (length 1 at most) holding just itself.
-    const series = (name: string, labels: string[]) => {
-      const line = m.split('\n').find((l) => l.startsWith(`${name}{`) && labels.every((x) => l.includes(x)));
-      assert.ok(line, `${name} ${labels}`);
-      return Number(line.split(' ').at(-1));
-    };
     const queueLength = 'apiserver_flowcontrol_request_queue_length_after_enqueue';
     const enqueued = series(`${queueLength}_count`, bob);
     assert.ok(enqueued >= 5, `${enqueued} enqueued`);
