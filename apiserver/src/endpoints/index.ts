@@ -16,6 +16,7 @@ import { watchInitialized } from '../flowcontrol/initialization.js';
 import { toTable, wantsTable } from '../printers/index.js';
 import type { ResourceDef } from '../registry/catalog.js';
 import { jsonOf } from '../registry/codec.js';
+import type { BindRequest } from '../registry/core/binding.js';
 import type { ComponentStatuses } from '../registry/core/componentstatus.js';
 import { matchesFilter, parseFilter } from '../registry/filter.js';
 import { Registries } from '../registry/index.js';
@@ -24,6 +25,7 @@ import type { ReviewHandler } from '../review/index.js';
 import type { ResourceRequestContext } from '../server/context.js';
 import { appendWarnings, warningHeaderValue } from '../server/warnings.js';
 import type { Store } from '../storage/index.js';
+import { decodeBinding, isBindingRequest } from './binding.js';
 import { decodeObjectBody } from './body.js';
 import {
   createObject,
@@ -64,6 +66,8 @@ export interface ResourceHandlerDeps {
     user: UserInfo,
     dryRun: boolean,
   ) => Promise<Status>;
+  /** POST pods/<name>/binding and the legacy bindings (core/v1 Binding); absent: not served. */
+  readonly bind?: (req: BindRequest) => Promise<Status>;
   /** v1 ComponentStatus, probed on each read; absent: not served. */
   readonly componentStatuses?: ComponentStatuses;
   /** Built from `store` when not given. */
@@ -125,6 +129,16 @@ export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRe
         const status = await deps.evict(info.namespace, info.name, eviction as Eviction, c.user, dryRun);
         // A Status the eviction returns carries its own code (500 for a pod under two budgets).
         return send(c, status.code ?? 201, status);
+      }
+      if (isBindingRequest(c.def, info)) {
+        if (!deps.bind || info.verb !== 'create')
+          throw newNotFound({ group: '', resource: info.subresource ? 'pods/binding' : 'bindings' }, info.name);
+        const { binding, dryRun, warnings } = decodeBinding(c.body, c.request.headers['content-type'], c.def, query);
+        await admitNamespacedCreate(registries.namespaces, info.namespace, registries.namespaceLister);
+        const { addWarning, addAuditAnnotation } = requestScope(c, query);
+        const req = { namespace: info.namespace, binding, user: c.user, dryRun, addWarning, addAuditAnnotation };
+        const status = await deps.bind(info.subresource ? { ...req, urlName: info.name } : req);
+        return send(c, 201, status, warnings);
       }
       if (c.def.group === '' && c.def.resource === 'componentstatuses' && deps.componentStatuses)
         return await serveComponentStatuses(c, deps.componentStatuses, query, now());

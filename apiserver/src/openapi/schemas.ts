@@ -17,6 +17,7 @@ const FIELDS: Readonly<Record<string, Record<string, FieldType>>> = {
   ServiceAccount: { secrets: 'array', imagePullSecrets: 'array', automountServiceAccountToken: 'boolean' },
   Node: SPEC_STATUS,
   Pod: SPEC_STATUS,
+  Binding: { target: OBJ },
   Service: SPEC_STATUS,
   Endpoints: { subsets: 'array' },
   EndpointSlice: { addressType: 'string', endpoints: 'array', ports: 'array' },

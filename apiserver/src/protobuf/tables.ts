@@ -335,6 +335,12 @@ export const selfSubjectRulesReview: MessageSchema = {
   2: msg('spec', () => ({ 1: str('namespace') }), false, 'SelfSubjectRulesReviewSpec'),
 };
 
+// k8s.io/api/core/v1: what a scheduler posts to pods/binding (and the legacy bindings).
+export const binding: MessageSchema = {
+  1: msg('metadata', () => objectMeta),
+  2: msg('target', () => objectReference),
+};
+
 // k8s.io/api/policy/v1
 export const eviction: MessageSchema = {
   1: msg('metadata', () => objectMeta),
@@ -439,6 +445,7 @@ export const KINDS: Readonly<Record<string, MessageSchema>> = {
   get 'v1/Pod'() {
     return pod;
   },
+  'v1/Binding': binding,
   'rbac.authorization.k8s.io/v1/Role': role,
   'rbac.authorization.k8s.io/v1/ClusterRole': clusterRole,
   'rbac.authorization.k8s.io/v1/RoleBinding': roleBinding,

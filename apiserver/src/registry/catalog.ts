@@ -118,6 +118,7 @@ export const RESOURCES: readonly ResourceDef[] = Object.freeze([
     categories: ['all'],
     subresources: [
       { name: 'attach', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
+      { name: 'binding', kind: 'Binding', verbs: CREATE_ONLY },
       { name: 'ephemeralcontainers', kind: 'Pod', verbs: STATUS_VERBS },
       { name: 'eviction', kind: 'Eviction', group: 'policy', version: 'v1', verbs: CREATE_ONLY },
       { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
@@ -126,6 +127,9 @@ export const RESOURCES: readonly ResourceDef[] = Object.freeze([
       status('Pod'),
     ],
   }),
+  // Deprecated in 1.7 for pods/binding, still served: not stored, a create places the pod it names
+  // (registry/core/binding.ts).
+  core({ resource: 'bindings', kind: 'Binding', namespaced: true, verbs: CREATE_ONLY }),
   core({ resource: 'events', kind: 'Event', namespaced: true, shortNames: ['ev'] }),
   core({
     resource: 'services',

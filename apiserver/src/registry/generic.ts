@@ -589,7 +589,13 @@ function uniqueErrors(errs: FieldError[]): FieldError[] {
   });
 }
 
-function checkPreconditions(gr: GroupResource, name: string, current: KubeObject, p: Preconditions | undefined): void {
+/** Preconditions of a delete or a storage-level update, against the object as stored. */
+export function checkPreconditions(
+  gr: GroupResource,
+  name: string,
+  current: KubeObject,
+  p: Preconditions | undefined,
+): void {
   if (p?.uid && p.uid !== current.metadata.uid) {
     throw newConflict(
       gr,

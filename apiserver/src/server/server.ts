@@ -65,6 +65,7 @@ import { registerOpenAPIRoutes } from '../openapi/index.js';
 import { localAPIServices, registerLocalAPIServices } from '../registry/apiregistration/autoregister.js';
 import { publishAuthenticationInfo } from '../registry/authenticationinfo.js';
 import { ensureSystemNamespaces } from '../registry/bootstrap.js';
+import { podBinder } from '../registry/core/binding.js';
 import { componentStatuses } from '../registry/core/componentstatus.js';
 import { checkEviction, evictPod } from '../registry/core/eviction.js';
 import { EVERYTHING } from '../registry/filter.js';
@@ -835,6 +836,9 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     };
     const handler = createResourceHandler({
       evict,
+      // pods/binding and bindings: admitted as a create of the Binding, then one storage-level write
+      // of the pod, as upstream's BindingREST.
+      bind: podBinder({ store, admission }),
       minRequestTimeoutMs: config.minRequestTimeoutMs,
       store,
       registries: servingRegistries,

@@ -340,9 +340,21 @@ export function validatePodUpdate(newPod: Pod, oldPod: Pod): FieldError[] {
     for (const c of [...(s.containers ?? []), ...(s.initContainers ?? [])]) delete c.image;
     delete s.activeDeadlineSeconds;
     delete s.tolerations;
+    delete s.schedulingGates;
     return s;
   };
   if (!deepEqual(strip(newPod), strip(oldPod))) errs.push(fieldErrors.forbidden('spec', POD_UPDATE_FORBIDDEN));
+  // A gate may only go (validateOnlyDeletedSchedulingGates): whoever removes the last one releases the pod.
+  const oldGates = new Set((oldPod.spec?.schedulingGates ?? []).map((g) => g.name));
+  for (const g of newPod.spec?.schedulingGates ?? []) {
+    if (!oldGates.has(g.name))
+      errs.push(
+        fieldErrors.forbidden(
+          'spec.schedulingGates',
+          `only deletion is allowed, but found new scheduling gate '${g.name}'`,
+        ),
+      );
+  }
   const oldTol = oldPod.spec?.tolerations ?? [];
   const newTol = newPod.spec?.tolerations ?? [];
   if (!oldTol.every((t) => newTol.some((n) => deepEqual(n, t)))) {

@@ -48,6 +48,8 @@ describe('default policy', () => {
         'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient',
         'system:certificates.k8s.io:kubelet-serving-approver',
         'system:kube-controller-manager',
+        'system:kube-scheduler',
+        'system:volume-scheduler',
         'system:controller:certificate-controller',
         'system:node',
         'system:node-proxier',
@@ -64,6 +66,58 @@ describe('default policy', () => {
         rv,
         'no write when nothing changed',
       );
+    });
+
+    it("gives the scheduler upstream's system:kube-scheduler and system:volume-scheduler (testdata/cluster-roles.yaml)", async () => {
+      const rule = (apiGroups: string[], resources: string[], verbs: string[], resourceNames?: string[]) => ({
+        apiGroups,
+        resources,
+        ...(resourceNames ? { resourceNames } : {}),
+        verbs,
+      });
+      const read = ['get', 'list', 'watch'];
+      const readUpdate = ['get', 'list', 'patch', 'update', 'watch'];
+      const rulesOf = async (name: string) =>
+        ((await roles().get('', name)) as ClusterRole).rules?.map((r) => ({
+          apiGroups: r.apiGroups,
+          resources: r.resources,
+          ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}),
+          verbs: r.verbs,
+        }));
+      assert.deepEqual(await rulesOf('system:kube-scheduler'), [
+        rule(['', 'events.k8s.io'], ['events'], ['create', 'patch', 'update']),
+        rule(['coordination.k8s.io'], ['leases'], ['create']),
+        rule(['coordination.k8s.io'], ['leases'], ['get', 'update'], ['kube-scheduler']),
+        rule([''], ['nodes'], read),
+        rule([''], ['pods'], ['delete', 'get', 'list', 'watch']),
+        rule([''], ['bindings', 'pods/binding'], ['create']),
+        rule([''], ['pods/status'], ['patch', 'update']),
+        rule([''], ['replicationcontrollers', 'services'], read),
+        rule(['apps', 'extensions'], ['replicasets'], read),
+        rule(['apps'], ['statefulsets'], read),
+        rule(['policy'], ['poddisruptionbudgets'], read),
+        rule([''], ['persistentvolumeclaims', 'persistentvolumes'], read),
+        rule(['authentication.k8s.io'], ['tokenreviews'], ['create']),
+        rule(['authorization.k8s.io'], ['subjectaccessreviews'], ['create']),
+        rule(['storage.k8s.io'], ['csinodes'], read),
+        rule([''], ['namespaces'], read),
+        rule(['storage.k8s.io'], ['csidrivers'], read),
+        rule(['storage.k8s.io'], ['csistoragecapacities'], read),
+      ]);
+      assert.deepEqual(await rulesOf('system:volume-scheduler'), [
+        rule([''], ['persistentvolumes'], readUpdate),
+        rule(['storage.k8s.io'], ['storageclasses'], read),
+        rule([''], ['persistentvolumeclaims'], readUpdate),
+      ]);
+      const bindings = regs.get('rbac.authorization.k8s.io', 'clusterrolebindings')!;
+      for (const name of ['system:kube-scheduler', 'system:volume-scheduler']) {
+        const b = (await bindings.get('', name)) as ClusterRoleBinding;
+        assert.deepEqual(b.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name });
+        assert.deepEqual(b.subjects, [
+          { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'system:kube-scheduler' },
+        ]);
+        assert.equal(b.metadata.labels?.['kubernetes.io/bootstrapping'], 'rbac-defaults');
+      }
     });
 
     it('puts back a removed rule, but leaves a role marked autoupdate "false" as the admin made it', async () => {

@@ -74,6 +74,14 @@ describe('legacy discovery', () => {
     ]) {
       assert.ok(names.includes(n), n);
     }
+    // The scheduler's: create only, the legacy collection and the subresource both (kind Binding).
+    assert.deepEqual(
+      core.resources.filter((r) => r.kind === 'Binding'),
+      [
+        { name: 'pods/binding', singularName: '', namespaced: true, kind: 'Binding', verbs: ['create'] },
+        { name: 'bindings', singularName: 'binding', namespaced: true, kind: 'Binding', verbs: ['create'] },
+      ],
+    );
     const token = core.resources.find((r) => r.name === 'serviceaccounts/token');
     assert.deepEqual(token, {
       name: 'serviceaccounts/token',
@@ -101,6 +109,18 @@ describe('aggregated discovery', () => {
     assert.equal(pods?.scope, 'Namespaced');
     assert.deepEqual(pods?.categories, ['all']);
     assert.deepEqual(pods?.subresources?.find((s) => s.subresource === 'exec')?.verbs, ['create', 'get']);
+    assert.deepEqual(
+      pods?.subresources?.find((s) => s.subresource === 'binding'),
+      { subresource: 'binding', responseKind: { group: '', version: 'v1', kind: 'Binding' }, verbs: ['create'] },
+    );
+    const bindings = core.items[0]?.versions[0]?.resources?.find((r) => r.resource === 'bindings');
+    assert.deepEqual(bindings, {
+      resource: 'bindings',
+      responseKind: { group: '', version: 'v1', kind: 'Binding' },
+      scope: 'Namespaced',
+      singularResource: 'binding',
+      verbs: ['create'],
+    });
     const groups = aggregatedDiscovery('groups', 'v2beta1');
     assert.equal(groups.apiVersion, 'apidiscovery.k8s.io/v2beta1');
     const csr = groups.items.find((i) => i.metadata.name === 'certificates.k8s.io')?.versions[0]?.resources?.[0];

@@ -11,6 +11,7 @@ const EXPECTED_RESOURCES = [
   ['namespaces', 'ns', 'v1', 'false', 'Namespace', 'create,delete,get,list,patch,update,watch'],
   ['nodes', 'no', 'v1', 'false', 'Node', 'create,delete,deletecollection,get,list,patch,update,watch'],
   ['pods', 'po', 'v1', 'true', 'Pod', 'create,delete,deletecollection,get,list,patch,update,watch'],
+  ['bindings', '', 'v1', 'true', 'Binding', 'create'],
   ['services', 'svc', 'v1', 'true', 'Service', 'create,delete,deletecollection,get,list,patch,update,watch'],
   [
     'poddisruptionbudgets',
@@ -112,7 +113,7 @@ for (const minor of [27, 33]) {
         const got = rows.find((row) => row[0] === want[0]);
         assert.deepEqual(got?.slice(0, cols.length), cols, `${want[0]}: ${r.out}`);
       }
-      assert.equal(rows.length, 31);
+      assert.equal(rows.length, 32);
     });
 
     it('get --raw /apis returns the group list', async () => {

@@ -481,6 +481,8 @@ export interface PodSpec {
   serviceAccount?: string;
   automountServiceAccountToken?: boolean;
   nodeName?: string;
+  /** Names that hold the pod back from scheduling until each is removed. */
+  schedulingGates?: { name: string }[];
   hostNetwork?: boolean;
   hostPID?: boolean;
   hostIPC?: boolean;

@@ -47,6 +47,7 @@ const user = (name: string): Subject => ({ kind: 'User', apiGroup: RBAC, name })
 const serviceAccount = (name: string): Subject => ({ kind: 'ServiceAccount', name, namespace: 'kube-system' });
 
 export const KCM_USER = 'system:kube-controller-manager';
+export const SCHEDULER_USER = 'system:kube-scheduler';
 const EVENTS_RULE: PolicyRule = {
   apiGroups: ['', 'events.k8s.io'],
   resources: ['events'],
@@ -371,6 +372,39 @@ export const DEFAULT_CLUSTER_ROLES: readonly ClusterRole[] = [
     { apiGroups: ['*'], resources: ['*'], verbs: ['list', 'watch'] },
     { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] },
   ]),
+  // The scheduler's identity (kubeadm's scheduler.conf): what it watches to place pods, the bindings
+  // that place them, the pods/status writes that say why one cannot be, and its leader lease.
+  role('system:kube-scheduler', [
+    EVENTS_RULE,
+    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+    {
+      apiGroups: ['coordination.k8s.io'],
+      resources: ['leases'],
+      resourceNames: ['kube-scheduler'],
+      verbs: ['get', 'update'],
+    },
+    { apiGroups: [''], resources: ['nodes'], verbs: READ },
+    { apiGroups: [''], resources: ['pods'], verbs: ['delete', 'get', 'list', 'watch'] },
+    { apiGroups: [''], resources: ['bindings', 'pods/binding'], verbs: ['create'] },
+    { apiGroups: [''], resources: ['pods/status'], verbs: ['patch', 'update'] },
+    { apiGroups: [''], resources: ['replicationcontrollers', 'services'], verbs: READ },
+    { apiGroups: ['apps', 'extensions'], resources: ['replicasets'], verbs: READ },
+    { apiGroups: ['apps'], resources: ['statefulsets'], verbs: READ },
+    { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: READ },
+    { apiGroups: [''], resources: ['persistentvolumeclaims', 'persistentvolumes'], verbs: READ },
+    { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+    { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+    { apiGroups: ['storage.k8s.io'], resources: ['csinodes'], verbs: READ },
+    { apiGroups: [''], resources: ['namespaces'], verbs: READ },
+    { apiGroups: ['storage.k8s.io'], resources: ['csidrivers'], verbs: READ },
+    { apiGroups: ['storage.k8s.io'], resources: ['csistoragecapacities'], verbs: READ },
+  ]),
+  // The volume binding the scheduler does for pods with unbound claims (bound to it too).
+  role('system:volume-scheduler', [
+    { apiGroups: [''], resources: ['persistentvolumes'], verbs: ['get', 'list', 'patch', 'update', 'watch'] },
+    { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: READ },
+    { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'patch', 'update', 'watch'] },
+  ]),
   role('system:controller:certificate-controller', [
     { apiGroups: [CSR], resources: ['certificatesigningrequests'], verbs: ['delete', 'get', 'list', 'watch'] },
     {
@@ -493,6 +527,8 @@ export const DEFAULT_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
   ]),
   binding('system:monitoring', 'system:monitoring', [group('system:monitoring')]),
   binding('system:kube-controller-manager', 'system:kube-controller-manager', [user(KCM_USER)]),
+  binding('system:kube-scheduler', 'system:kube-scheduler', [user(SCHEDULER_USER)]),
+  binding('system:volume-scheduler', 'system:volume-scheduler', [user(SCHEDULER_USER)]),
   binding(
     'system:controller:certificate-controller',
     'system:controller:certificate-controller',
@@ -622,8 +658,8 @@ export const DEFAULT_ROLE_BINDINGS: readonly RoleBinding[] = [
   CLUSTER_INFO_BINDING,
   {
     ...nsBinding('kube-system', 'system::extension-apiserver-authentication-reader', [
-      user('system:kube-controller-manager'),
-      user('system:kube-scheduler'),
+      user(KCM_USER),
+      user(SCHEDULER_USER),
     ]),
     roleRef: { apiGroup: RBAC, kind: 'Role', name: 'extension-apiserver-authentication-reader' },
   },

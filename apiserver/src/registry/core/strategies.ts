@@ -207,13 +207,16 @@ export function podStrategyFor(
       }
     },
     validate: (o) => [...validatePodCreate(o as Pod), ...privileged(o as Pod)],
+    // PodToSelectableFields. status.podIPs is a field label without a value: it selects as empty.
     selectableFields: (p) => ({
       'spec.nodeName': p.spec?.nodeName ?? '',
       'spec.restartPolicy': p.spec?.restartPolicy ?? '',
       'spec.schedulerName': p.spec?.schedulerName ?? '',
       'spec.serviceAccountName': p.spec?.serviceAccountName ?? '',
+      'spec.hostNetwork': String(p.spec?.hostNetwork ?? false),
       'status.phase': p.status?.phase ?? '',
       'status.podIP': p.status?.podIP ?? '',
+      'status.nominatedNodeName': (p.status as { nominatedNodeName?: string } | undefined)?.nominatedNodeName ?? '',
     }),
   });
   return {
@@ -223,6 +226,7 @@ export function podStrategyFor(
       defaultPod(pod);
       dropDisabledFields(pod, undefined, gates);
       base.prepareForCreate(o, ctx);
+      applySchedulingGatedCondition(pod);
       // Now that it names an account, "default" at least.
       if (pod.spec) convertDeprecatedServiceAccount(pod.spec);
     },
@@ -275,3 +279,17 @@ export const leaseStrategy = plainStrategy(
   (o) => validateLease(o as Lease),
   (o, old) => validateLeaseUpdate(o as Lease, old as Lease),
 );
+
+/** A gated pod says why it waits from the start, as upstream's PrepareForCreate writes it. */
+function applySchedulingGatedCondition(pod: Pod): void {
+  if (!pod.spec?.schedulingGates?.length) return;
+  const conditions = pod.status?.conditions ?? [];
+  if (conditions.some((c) => c.type === 'PodScheduled')) return;
+  pod.status = { ...pod.status, conditions };
+  conditions.push({
+    type: 'PodScheduled',
+    status: 'False',
+    reason: 'SchedulingGated',
+    message: 'Scheduling is blocked due to non-empty scheduling gates',
+  });
+}
