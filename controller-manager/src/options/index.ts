@@ -1,0 +1,5 @@
+// The option groups other components share with kube-controller-manager (k8s.io/apiserver's secure
+// serving and delegated authentication/authorization options).
+
+export { CONTROLLER_MANAGER_FLAGS } from './flags.js';
+export { loadSecureServing, type RequestHeaderFlags, type SecureServingConfig } from './serving.js';

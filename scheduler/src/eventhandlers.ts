@@ -1,0 +1,78 @@
+// Informer events into the queue and the cache (eventhandlers.go): unassigned pods of our profiles
+// are queued; assigned pods and nodes fill the cache, and the changes that can make a parked pod
+// fit (a node added or changed in what the filters read, an assigned pod gone) send parked pods
+// back to be tried. Handlers do no work beyond that.
+import type { Node, NodeCondition } from '@mkube/shared/api';
+import type { ResourceEventHandlers } from '@mkube/shared/client';
+import type { Pod } from './api/index.js';
+import type { SchedulerCache } from './cache/cache.js';
+import type { NodeChange } from './framework/interface.js';
+import type { SchedulingQueue } from './queue/queue.js';
+
+export interface HandlerTargets {
+  readonly queue: SchedulingQueue;
+  readonly cache: SchedulerCache;
+  /** Whether a pod's spec.schedulerName is one of our profiles'. */
+  readonly responsible: (pod: Pod) => boolean;
+}
+
+export function unassignedPodHandlers(t: HandlerTargets): ResourceEventHandlers<Pod> {
+  return {
+    onAdd(pod) {
+      if (!t.responsible(pod)) return;
+      t.queue.add(pod);
+    },
+    onUpdate(old, pod) {
+      if (!t.responsible(pod)) return;
+      t.queue.update(old, pod);
+    },
+    onDelete(pod) {
+      if (t.responsible(pod)) t.queue.delete(pod);
+    },
+  };
+}
+
+export function assignedPodHandlers(t: HandlerTargets): ResourceEventHandlers<Pod> {
+  return {
+    onAdd: (pod) => t.cache.setPod(pod),
+    onUpdate: (_old, pod) => t.cache.setPod(pod),
+    onDelete(pod) {
+      t.cache.removePod(pod);
+      t.queue.moveAllToActiveOrBackoff({ kind: 'AssignedPodDelete', pod });
+    },
+  };
+}
+
+export function nodeHandlers(t: HandlerTargets): ResourceEventHandlers<Node> {
+  return {
+    onAdd(node) {
+      t.cache.setNode(node);
+      t.queue.moveAllToActiveOrBackoff({ kind: 'NodeAdd', node });
+    },
+    onUpdate(old, node) {
+      t.cache.setNode(node);
+      const changes = nodeChanges(old, node);
+      if (changes.size > 0) t.queue.moveAllToActiveOrBackoff({ kind: 'NodeUpdate', old, node, changes });
+    },
+    onDelete: (node) => t.cache.removeNode(node),
+  };
+}
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/** Conditions by type and status only: heartbeats change every few seconds and mean nothing here. */
+const conditionStates = (c: readonly NodeCondition[] | undefined) =>
+  Object.fromEntries((c ?? []).map((x) => [x.type, x.status]));
+
+/** nodeSchedulingPropertiesChange: what an update changed that a filter could care about. */
+export function nodeChanges(old: Node, cur: Node): Set<NodeChange> {
+  const out = new Set<NodeChange>();
+  // spec.unschedulable counts as a taint change (it is one: node.kubernetes.io/unschedulable).
+  if (Boolean(old.spec?.unschedulable) !== Boolean(cur.spec?.unschedulable)) out.add('UpdateNodeTaint');
+  if (!same(old.status?.allocatable, cur.status?.allocatable)) out.add('UpdateNodeAllocatable');
+  if (!same(old.metadata?.labels, cur.metadata?.labels)) out.add('UpdateNodeLabel');
+  if (!same(old.spec?.taints, cur.spec?.taints)) out.add('UpdateNodeTaint');
+  if (!same(conditionStates(old.status?.conditions), conditionStates(cur.status?.conditions)))
+    out.add('UpdateNodeCondition');
+  return out;
+}

@@ -1,0 +1,57 @@
+// The plugin interfaces the scheduling cycle runs (framework/interface.go), reduced to the extension
+// points mkube's default plugins use: PreFilter, Filter, PreScore, Score, plus the cluster events
+// each Filter plugin's rejection can be undone by (EventsToRegister with their queueing hints).
+import type { Node } from '@mkube/shared/api';
+import type { Pod } from '../api/index.js';
+import type { NodeInfo } from './nodeinfo.js';
+import type { Status } from './status.js';
+
+/** framework.MaxNodeScore: every Score plugin answers in [0, 100]. */
+export const MAX_NODE_SCORE = 100;
+
+/** Per-cycle data plugins compute once per pod (framework.CycleState). */
+export type CycleState = Map<string, unknown>;
+
+/** PreFilter's answer: the only nodes worth filtering (undefined: all of them). */
+export interface PreFilterResult {
+  readonly nodeNames?: ReadonlySet<string>;
+}
+
+/** What changed in the cluster (framework.ClusterEvent), as the queue matches it against rejections. */
+export type ClusterEvent =
+  | { readonly kind: 'NodeAdd'; readonly node: Node }
+  | {
+      readonly kind: 'NodeUpdate';
+      readonly old: Node;
+      readonly node: Node;
+      /** ActionTypes the update carries (nodeSchedulingPropertiesChange). */
+      readonly changes: ReadonlySet<NodeChange>;
+    }
+  | { readonly kind: 'AssignedPodDelete'; readonly pod: Pod }
+  /** Pods parked longer than --pod-max-in-unschedulable-pods-duration: every plugin retries. */
+  | { readonly kind: 'UnschedulableTimeout' };
+
+export type NodeChange = 'UpdateNodeAllocatable' | 'UpdateNodeLabel' | 'UpdateNodeTaint' | 'UpdateNodeCondition';
+
+/** QueueingHint: whether an event may make a pod this plugin rejected schedulable. */
+export type QueueingHint = 'Queue' | 'QueueSkip';
+
+export interface FilterPlugin {
+  readonly name: string;
+  /** Returns Skip when Filter has nothing to check for this pod; a rejection fails the pod on every node. */
+  preFilter?(state: CycleState, pod: Pod): PreFilterResult | Status | undefined;
+  /** undefined: the node passes. */
+  filter(state: CycleState, pod: Pod, node: NodeInfo): Status | undefined;
+  /** For a pod this plugin rejected: does `event` call for another attempt? Absent events never do. */
+  queueingHint(pod: Pod, event: ClusterEvent): QueueingHint;
+}
+
+export interface ScorePlugin {
+  readonly name: string;
+  readonly weight: number;
+  /** Skip: the plugin scores nothing for this pod (every node gets 0 from it). */
+  preScore?(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): Status | undefined;
+  score(state: CycleState, pod: Pod, node: NodeInfo): number;
+  /** NormalizeScore: rescales the scores of all nodes in place. */
+  normalize?(scores: number[]): void;
+}
