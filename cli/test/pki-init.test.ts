@@ -68,6 +68,7 @@ describe('mkube pki init', () => {
       'pki/front-proxy-client.key',
       'pki/sa.key',
       'pki/sa.pub',
+      'scheduler.conf',
       'super-admin.conf',
     ].sort();
     assert.deepEqual(files, expected);
@@ -138,6 +139,7 @@ describe('mkube pki init', () => {
       ['super-admin.conf', 'kubernetes-super-admin', 'system:masters'],
       ['controller-manager.conf', 'system:kube-controller-manager', undefined],
       ['kube-proxy.conf', 'system:kube-proxy', undefined],
+      ['scheduler.conf', 'system:kube-scheduler', undefined],
     ] as const) {
       const view = kubectl(['config', 'view', '--raw', '-o', 'json', '--kubeconfig', join(dir, conf)]);
       assert.equal(view.status, 0, view.err);

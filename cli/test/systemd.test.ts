@@ -8,6 +8,7 @@ import { after, describe, it } from 'node:test';
 import { APISERVER_FLAGS, loadApiServerConfig } from '@mkube/apiserver/config';
 import { CONTROLLER_MANAGER_FLAGS, loadControllerManagerConfig } from '@mkube/controller-manager';
 import { KUBELET_FLAGS, loadKubeletConfig } from '@mkube/kubelet';
+import { loadSchedulerConfig, SCHEDULER_FLAGS } from '@mkube/scheduler';
 import { parseFlags } from '@mkube/shared/flags';
 import { runCli, tempDir } from './helpers.ts';
 
@@ -36,11 +37,12 @@ describe('deploy/systemd units', () => {
         .replace('/var/lib/kubelet', join(t.dir, 'kubelet')),
     );
 
-  it('are the three daemons, each run by /usr/local/bin/mkube', () => {
+  it('are the four daemons, each run by /usr/local/bin/mkube', () => {
     assert.deepEqual(readdirSync(UNITS).sort(), [
       'mkube-apiserver.service',
       'mkube-controller-manager.service',
       'mkube-kubelet.service',
+      'mkube-scheduler.service',
     ]);
   });
 
@@ -70,6 +72,12 @@ describe('deploy/systemd units', () => {
       [...kcmCfg.enabled].some((n) => n.startsWith('bootstrap-signer')),
       [...kcmCfg.enabled].join(','),
     );
+
+    const sched = unit('mkube-scheduler.service');
+    assert.equal(sched.sub, 'scheduler');
+    const sf = parseFlags(SCHEDULER_FLAGS, sched.args);
+    const schedCfg = await loadSchedulerConfig(sf.flags, sf.given);
+    assert.deepEqual(schedCfg.profiles, ['default-scheduler']);
 
     // What `mkube token create --print-join-command` prints, and the machine's address.
     const kubelet = unit('mkube-kubelet.service', {

@@ -41,9 +41,13 @@ describe('mkube token', () => {
     ).stdout;
   before(async () => {
     port = await freePort();
-    child = spawn(process.execPath, ['cli/bin/mkube.js', 'up', `--data-dir=${dir}`, `--apiserver-bind-port=${port}`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = spawn(
+      process.execPath,
+      ['cli/bin/mkube.js', 'up', `--data-dir=${dir}`, `--apiserver-bind-port=${port}`, '--scheduler-port=0'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout?.on('data', (d) => (out += d));
     const deadline = Date.now() + 60_000;

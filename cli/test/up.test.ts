@@ -54,6 +54,7 @@ describe('mkube up', () => {
   let port: number;
   let kubeletPort: number;
   let kcmPort: number;
+  let schedPort: number;
   const kubectl = (args: string[]) =>
     spawnSync('kubectl', ['--kubeconfig', join(dir, 'admin.conf'), ...args], {
       encoding: 'utf8',
@@ -65,12 +66,14 @@ describe('mkube up', () => {
     `--apiserver-bind-port=${port}`,
     `--kubelet-port=${kubeletPort}`,
     `--controller-manager-port=${kcmPort}`,
+    `--scheduler-port=${schedPort}`,
   ];
 
   it('brings up two nodes by TLS bootstrap, shows each step, serves kubectl and curl, and Ctrl-C leaves nothing', async () => {
     port = await freePort();
     kubeletPort = await freePort();
     kcmPort = await freePort();
+    schedPort = await freePort();
     // Extra daemon flags, as kubeadm's extraArgs: each must reach its daemon and take effect.
     const u = await up([
       ...flags(),

@@ -1,5 +1,5 @@
 // A whole local cluster for the security suite, started the way a user starts it: `mkube up`
-// (apiserver, controller-manager, two kubelets, each its own process, at the highest verbosity so
+// (apiserver, controller-manager, scheduler, two kubelets, each its own process, at the highest verbosity so
 // the log check sees everything), plus clients holding every kind of credential the cases need.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,6 +35,8 @@ export interface UpCluster {
   readonly nodes: readonly { name: string; ip: string; cred: Credential; rootDir: string }[];
   /** The controller-manager's secure port (10257). */
   readonly controllerManager: { readonly host: string; readonly port: number };
+  /** The scheduler's secure port (10259). */
+  readonly scheduler: { readonly host: string; readonly port: number };
   /** The bootstrap token the kubelets joined with (from bootstrap-kubelet.conf). */
   readonly bootstrapToken: string;
   /** An address on this host the apiserver can dial (for fake kubelets), the i-th of them. */
@@ -189,6 +191,7 @@ export async function startComposeCluster(prefix: string): Promise<UpCluster> {
     adminConf: join(vol.pki!, 'admin.conf'),
     nodes: [nodeCred('node1', '172.28.0.21'), nodeCred('node2', '172.28.0.22')],
     controllerManager: { host: r.compose.services.find((x) => x.name === 'controller-manager')!.ip, port: 10257 },
+    scheduler: { host: r.compose.services.find((x) => x.name === 'scheduler')!.ip, port: 10259 },
     bootstrapToken: tokenOf(join(vol.pki!, 'bootstrap-kubelet.conf')),
     // The bridge's own address: every namespace routes to it.
     hostAddress: () => gateway,
@@ -209,6 +212,7 @@ export async function startUpCluster(prefix: string): Promise<UpCluster> {
   const port = await freePort();
   const kubeletPort = await freePort();
   const kcmPort = await freePort();
+  const schedulerPort = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -218,6 +222,7 @@ export async function startUpCluster(prefix: string): Promise<UpCluster> {
       `--apiserver-bind-port=${port}`,
       `--kubelet-port=${kubeletPort}`,
       `--controller-manager-port=${kcmPort}`,
+      `--scheduler-port=${schedulerPort}`,
       '--v=10',
     ],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
@@ -260,11 +265,12 @@ export async function startUpCluster(prefix: string): Promise<UpCluster> {
     adminConf: join(dir, 'admin.conf'),
     nodes,
     controllerManager: { host: '127.0.0.1', port: kcmPort },
+    scheduler: { host: '127.0.0.1', port: schedulerPort },
     bootstrapToken,
     hostAddress: (i) => `127.0.0.${20 + i}`,
     output: () => out,
     logs: () =>
-      ['apiserver', 'controller-manager', ...nodes.map((x) => x.name)]
+      ['apiserver', 'controller-manager', 'scheduler', ...nodes.map((x) => x.name)]
         .map((d) => {
           try {
             return readFileSync(join(dir, 'logs', `${d}.log`), 'utf8');

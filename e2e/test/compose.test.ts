@@ -1,5 +1,5 @@
 // docker-compose.yml, run as written (see e2e/src/compose.ts): the one-shot PKI service, the
-// apiserver, the bootstrap-token step, the controller-manager and two kubelets, each on its own
+// apiserver, the bootstrap-token step, the controller-manager, the scheduler and two kubelets, each on its own
 // network-namespace host with compose's address. Then, from the host as a user would: both nodes
 // Ready with serving certificates for their real IPs, and kubectl logs/exec across namespaces.
 import assert from 'node:assert/strict';
@@ -17,7 +17,7 @@ describe('docker-compose.yml', () => {
     const c = loadCompose(FILE);
     assert.deepEqual(
       c.services.map((s) => s.name),
-      ['pki', 'apiserver', 'bootstrap-token', 'controller-manager', 'node1', 'node2'],
+      ['pki', 'apiserver', 'bootstrap-token', 'controller-manager', 'scheduler', 'node1', 'node2'],
     );
     for (const s of c.services) assert.ok(['mkube', 'sh'].includes(s.command[0]!), `${s.name}: ${s.command[0]}`);
     assert.deepEqual(c.services.find((s) => s.name === 'apiserver')!.ports, ['6443:6443']);
@@ -87,7 +87,7 @@ describe('docker-compose.yml', () => {
     });
 
     it('the long-running services are all still up', () => {
-      for (const s of ['apiserver', 'controller-manager', 'node1', 'node2'])
+      for (const s of ['apiserver', 'controller-manager', 'scheduler', 'node1', 'node2'])
         assert.ok(r.running(s), `${s}:\n${r.log(s).slice(-2000)}`);
     });
   });

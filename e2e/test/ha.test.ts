@@ -76,6 +76,7 @@ describe('HA control plane: mkube up --store etcd', { timeout: 300_000 }, () => 
     apiPort = await freeRange(2);
     etcdPort = await freeRange(6);
     const kcmPort = await freeRange(2);
+    const schedulerPort = await freeRange(2);
     servers = [`https://127.0.0.1:${apiPort}`, `https://127.0.0.1:${apiPort + 1}`];
     up = startDaemon([
       'up',
@@ -86,6 +87,7 @@ describe('HA control plane: mkube up --store etcd', { timeout: 300_000 }, () => 
       `--apiserver-bind-port=${apiPort}`,
       `--etcd-port=${etcdPort}`,
       `--controller-manager-port=${kcmPort}`,
+      `--scheduler-port=${schedulerPort}`,
     ]);
     await waitFor(
       () => up.logs().includes('Ctrl-C stops the cluster.') || up.proc.exitCode !== null,

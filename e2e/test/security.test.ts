@@ -1029,6 +1029,181 @@ describe('security regression suite', () => {
     });
   });
 
+  // ---- the scheduler: who may place a pod ----------------------------------------------------------
+  describe('scheduler', () => {
+    let scheduler: Credential;
+    type PodView = {
+      spec: { nodeName?: string };
+      status?: { phase?: string; conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+    };
+    const podPath = (name: string) => `/api/v1/namespaces/default/pods/${name}`;
+    const getPod = async (name: string) => (await c.req(admin, 'GET', podPath(name))).json as PodView;
+    const createPod = async (name: string, spec: Record<string, unknown>) => {
+      const r = await c.req(admin, 'POST', '/api/v1/namespaces/default/pods', {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name },
+        spec: { containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'sleep 3600'] }], ...spec },
+      });
+      assert.equal(r.status, 201, r.text);
+    };
+    const binding = (pod: string, node: string) => ({
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name: pod },
+      target: { apiVersion: 'v1', kind: 'Node', name: node },
+    });
+    const eventsFor = async (pod: string) =>
+      (
+        (
+          await c.req(
+            admin,
+            'GET',
+            `/api/v1/namespaces/default/events?fieldSelector=${encodeURIComponent(`involvedObject.name=${pod}`)}`,
+          )
+        ).json as { items: { type: string; reason: string; message: string; source?: { component?: string } }[] }
+      ).items;
+    before(async () => {
+      // The identity kubeadm's scheduler.conf carries.
+      scheduler = await c.issue('system:kube-scheduler', []);
+    });
+
+    it('SC1 a pod without a node is placed by the scheduler on a Ready node, runs there, and a Scheduled event says where', async () => {
+      await createPod('sched-free', {});
+      const node = await waitFor(
+        'the pod bound',
+        async () => (await getPod('sched-free')).spec.nodeName || undefined,
+        30_000,
+      );
+      assert.ok(['node1', 'node2'].includes(node), node);
+      const scheduled = (await getPod('sched-free')).status?.conditions?.find((x) => x.type === 'PodScheduled');
+      assert.equal(scheduled?.status, 'True');
+      await waitFor(
+        'the pod running',
+        async () => ((await getPod('sched-free')).status?.phase === 'Running' ? true : undefined),
+        30_000,
+      );
+      const ev = await waitFor('the Scheduled event', async () =>
+        (await eventsFor('sched-free')).find((e) => e.reason === 'Scheduled'),
+      );
+      assert.equal(ev.type, 'Normal');
+      assert.equal(ev.message, `Successfully assigned default/sched-free to ${node}`);
+      assert.equal(ev.source?.component, 'default-scheduler');
+      assert.equal((await c.req(admin, 'DELETE', podPath('sched-free'))).status, 200);
+    });
+
+    it('SC2 a node cannot bind a pending pod to itself (pods/binding nor the legacy bindings); the scheduler identity can, once', async () => {
+      // Another scheduler's pod, so the default scheduler leaves it pending.
+      await createPod('sched-held', { schedulerName: 'e2e-nobody' });
+      expectStatus(
+        await c.req(node1.cred, 'POST', `${podPath('sched-held')}/binding`, binding('sched-held', 'node1')),
+        403,
+        'Forbidden',
+        /^pods "sched-held" is forbidden: User "system:node:node1" cannot create resource "pods\/binding" in API group "" in the namespace "default"/,
+      );
+      expectStatus(
+        await c.req(node1.cred, 'POST', '/api/v1/namespaces/default/bindings', binding('sched-held', 'node1')),
+        403,
+        'Forbidden',
+        /^bindings.* is forbidden: User "system:node:node1" cannot create resource "bindings" in API group "" in the namespace "default"/,
+      );
+      assert.equal((await getPod('sched-held')).spec.nodeName ?? '', '', 'still unbound');
+      const ok = await c.req(scheduler, 'POST', `${podPath('sched-held')}/binding`, binding('sched-held', 'node2'));
+      assert.equal(ok.status, 201, ok.text);
+      assert.equal(ok.json?.status, 'Success');
+      assert.equal((await getPod('sched-held')).spec.nodeName, 'node2');
+      // Bound is bound: a second binding, to any node, is a conflict and changes nothing.
+      expectStatus(
+        await c.req(scheduler, 'POST', `${podPath('sched-held')}/binding`, binding('sched-held', 'node1')),
+        409,
+        'Conflict',
+        /pod sched-held is already assigned to node "node2"/,
+      );
+      assert.equal((await getPod('sched-held')).spec.nodeName, 'node2');
+      assert.equal((await c.req(admin, 'DELETE', podPath('sched-held'))).status, 200);
+    });
+
+    it('SC3 the scheduler identity reads no Secrets, creates no pods and writes no Nodes', async () => {
+      expectStatus(
+        await c.req(scheduler, 'GET', '/api/v1/namespaces/default/secrets/node2-secret'),
+        403,
+        'Forbidden',
+        'secrets "node2-secret" is forbidden: User "system:kube-scheduler" cannot get resource "secrets" in API group "" in the namespace "default"',
+      );
+      const pod = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'by-scheduler' },
+        spec: { nodeName: 'node1', containers: [{ name: 'c', image: 'busybox' }] },
+      };
+      expectStatus(await c.req(scheduler, 'POST', '/api/v1/namespaces/default/pods', pod), 403, 'Forbidden');
+      expectStatus(
+        await c.req(
+          scheduler,
+          'PATCH',
+          '/api/v1/nodes/node1',
+          { metadata: { labels: { x: 'y' } } },
+          { 'content-type': 'application/merge-patch+json' },
+        ),
+        403,
+        'Forbidden',
+      );
+    });
+
+    it("SC4 a pod no node fits stays Pending with upstream's FitError in its PodScheduled condition and a FailedScheduling event", async () => {
+      await createPod('sched-nowhere', { nodeSelector: { 'e2e.mkube.io/nowhere': 'true' } });
+      const want =
+        "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.";
+      const cond = await waitFor(
+        'the Unschedulable condition',
+        async () =>
+          (await getPod('sched-nowhere')).status?.conditions?.find(
+            (x) => x.type === 'PodScheduled' && x.status === 'False',
+          ),
+        30_000,
+      );
+      assert.equal(cond.reason, 'Unschedulable');
+      assert.equal(cond.message, want);
+      const ev = await waitFor('the FailedScheduling event', async () =>
+        (await eventsFor('sched-nowhere')).find((e) => e.reason === 'FailedScheduling'),
+      );
+      assert.equal(ev.type, 'Warning');
+      assert.equal(ev.message, want);
+      assert.equal((await getPod('sched-nowhere')).spec.nodeName ?? '', '');
+      assert.equal((await c.req(admin, 'DELETE', podPath('sched-nowhere'))).status, 200);
+    });
+
+    it("SC5 the scheduler's secure port: /healthz for anyone, /metrics 403 for a node and 200 for the admin", async () => {
+      const get = async (path: string, cred?: Credential) => {
+        const args = ['-sk', '-o', '-', '-w', '\n%{http_code}'];
+        if (cred) args.push('--cert', cred.cert!, '--key', cred.key!);
+        const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) =>
+          execFile(
+            'curl',
+            [...args, `https://${c.scheduler.host}:${c.scheduler.port}${path}`],
+            { encoding: 'utf8' },
+            (err, out) => (err ? reject(err) : resolve({ stdout: out })),
+          ),
+        );
+        const at = stdout.lastIndexOf('\n');
+        return { code: Number(stdout.slice(at + 1)), body: stdout.slice(0, at) };
+      };
+      const health = await get('/healthz');
+      assert.deepEqual(health, { code: 200, body: 'ok' });
+      const anon = await get('/metrics');
+      assert.equal(anon.code, 403, anon.body);
+      const asNode = await get('/metrics', node1.cred);
+      assert.equal(asNode.code, 403, asNode.body);
+      assert.match(asNode.body, /User \\"system:node:node1\\" cannot get path \\"\/metrics\\"/);
+      const asAdmin = await get('/metrics', admin);
+      assert.equal(asAdmin.code, 200, asAdmin.body.slice(0, 200));
+      assert.match(
+        asAdmin.body,
+        /^scheduler_schedule_attempts_total\{profile="default-scheduler",result="scheduled"\} [1-9]/m,
+      );
+    });
+  });
+
   // ---- RBAC escalation -----------------------------------------------------------------------------
   describe('RBAC escalation', () => {
     let mallory: Credential;

@@ -8,6 +8,7 @@ import { kubeconfigCommand } from './kubeconfig.js';
 import { kubeletCommand } from './kubelet.js';
 import { pkiCommand } from './pki.js';
 import { podCertSignerCommand } from './podcertsigner.js';
+import { schedulerCommand } from './scheduler.js';
 import { tokenCommand } from './token.js';
 import { upCommand } from './up.js';
 
@@ -15,7 +16,7 @@ export const rootCommand: Command = {
   name: 'mkube',
   summary: 'mkube: a small but real Kubernetes control-plane security path',
   description:
-    'mkube runs a mini kube-apiserver, kube-controller-manager and kubelet that talk over mutual TLS,\n' +
+    'mkube runs a mini kube-apiserver, kube-controller-manager, kube-scheduler and kubelet that talk over mutual TLS,\n' +
     'and manages their PKI, kubeconfigs and bootstrap tokens the way kubeadm does.',
   usage: '[command]',
   examples: [
@@ -33,6 +34,7 @@ export const rootCommand: Command = {
     tokenCommand,
     apiserverCommand,
     controllerManagerCommand,
+    schedulerCommand,
     kubeletCommand,
     kmsPluginCommand,
     podCertSignerCommand,

@@ -53,6 +53,13 @@ const UP_FLAGS: readonly FlagSpec[] = [
       "The controller-manager's --secure-port on 127.0.0.1 (/healthz, /metrics with delegated auth; with --store=etcd the second one takes the next port); 0: none",
   },
   {
+    name: 'scheduler-port',
+    type: 'int',
+    default: 10259,
+    usage:
+      "The scheduler's --secure-port on 127.0.0.1 (/healthz, /metrics with delegated auth; with --store=etcd the second one takes the next port); 0: none",
+  },
+  {
     name: 'signing-duration',
     type: 'duration',
     usage: "The controller-manager's --cluster-signing-duration (default 8760h): short values show rotation",
@@ -67,6 +74,11 @@ const UP_FLAGS: readonly FlagSpec[] = [
     name: 'controller-manager-arg',
     type: 'stringArray',
     usage: "A flag for the controller-managers, as kubeadm's controllerManager.extraArgs (repeatable)",
+  },
+  {
+    name: 'scheduler-arg',
+    type: 'stringArray',
+    usage: "A flag for the schedulers, as kubeadm's scheduler.extraArgs (repeatable)",
   },
   {
     name: 'kubelet-arg',
@@ -166,14 +178,14 @@ export const upCommand: Command = {
   summary: 'Bring up the local cluster',
   description:
     'Bring up the embedded local cluster under --data-dir: write (or reuse) the cluster PKI, kubeconfigs and a\n' +
-    'bootstrap token, then run the apiserver (SQLite store), the controller-manager and --nodes kubelets, each\n' +
-    'its own process talking only over mutual TLS, as separate machines would. Kubelets listen on 127.0.0.2,\n' +
-    '127.0.0.3, … where the OS allows (distinct ports on 127.0.0.1 elsewhere) and join by TLS bootstrap.\n' +
-    'Re-running reuses the data dir: same CA, same nodes, no new CSRs while certificates are valid.\n' +
+    'bootstrap token, then run the apiserver (SQLite store), the controller-manager, the scheduler and --nodes\n' +
+    'kubelets, each its own process talking only over mutual TLS, as separate machines would. Kubelets listen\n' +
+    'on 127.0.0.2, 127.0.0.3, … where the OS allows (distinct ports on 127.0.0.1 elsewhere) and join by TLS\n' +
+    'bootstrap. Re-running reuses the data dir: same CA, same nodes, no new CSRs while certificates are valid.\n' +
     'With --store=etcd: three etcd members (peer and client mutual TLS), two apiservers on them (the second on\n' +
-    'the next port), two controller-managers electing a leader, and kubelets preferring either apiserver. Every\n' +
-    "kubeconfig names both apiservers (the mkube.io/apiservers extension, which kubectl ignores), so mkube's\n" +
-    'clients fail over when one stops.',
+    'the next port), two controller-managers and two schedulers electing leaders, and kubelets preferring either\n' +
+    'apiserver. Every kubeconfig names both apiservers (the mkube.io/apiservers extension, which kubectl\n' +
+    "ignores), so mkube's clients fail over when one stops.",
   usage: 'up [flags]',
   examples: [
     'mkube up',
@@ -224,6 +236,7 @@ export const upCommand: Command = {
     };
     const extraApiserverArgs = extra('apiserver-arg');
     const extraKcmArgs = extra('controller-manager-arg');
+    const extraSchedulerArgs = extra('scheduler-arg');
     const extraKubeletArgs = extra('kubelet-arg');
     const runtimeConfigArgs = runtimeConfig.length ? [`--runtime-config=${runtimeConfig.join(',')}`] : [];
 
@@ -356,6 +369,7 @@ export const upCommand: Command = {
     const bringUpRest = async (apis: RunningDaemon[], caPem: string): Promise<void> => {
       const kc = join(p.dir, 'admin.conf');
       const kcmConfs = [join(p.dir, 'controller-manager.conf')];
+      const schedConfs = [join(p.dir, 'scheduler.conf')];
       if (ha) {
         // Every client names both apiservers; each controller-manager and every other kubelet
         // prefers the second one, so both serve watches and fail over to each other.
@@ -363,6 +377,9 @@ export const upCommand: Command = {
         await pointKubeconfig(kcmConfs[0]!, kcmConfs[0]!, servers[0]!, servers);
         kcmConfs.push(join(p.dir, 'controller-manager-2.conf'));
         await pointKubeconfig(kcmConfs[0]!, kcmConfs[1]!, servers[1]!, servers);
+        await pointKubeconfig(schedConfs[0]!, schedConfs[0]!, servers[0]!, servers);
+        schedConfs.push(join(p.dir, 'scheduler-2.conf'));
+        await pointKubeconfig(schedConfs[0]!, schedConfs[1]!, servers[1]!, servers);
       }
       const admin = await clientFromKubeconfig(kc);
       try {
@@ -424,6 +441,37 @@ export const upCommand: Command = {
           ha
             ? `[controller-manager] ${kcms.length} running, one leads (lease kube-system/kube-controller-manager; logs: ${kcms.map((k) => k.logFile).join(', ')})\n`
             : `[controller-manager] leading (logs: ${kcms[0]!.logFile})\n`,
+        );
+        const schedPort = args.flags['scheduler-port'] as number;
+        const scheds = schedConfs.map((conf, i) =>
+          start(names('scheduler')[i]!, [
+            'scheduler',
+            `--kubeconfig=${conf}`,
+            // kubeadm's: loopback only, authentication and authorization delegated to the apiserver
+            // with the scheduler's own credentials.
+            ...(schedPort > 0
+              ? [
+                  `--secure-port=${schedPort + i}`,
+                  '--bind-address=127.0.0.1',
+                  `--authentication-kubeconfig=${conf}`,
+                  `--authorization-kubeconfig=${conf}`,
+                  `--client-ca-file=${pki('ca.crt')}`,
+                  `--requestheader-client-ca-file=${pki('front-proxy-ca.crt')}`,
+                ]
+              : ['--secure-port=0']),
+            ...verbosity,
+            ...extraSchedulerArgs,
+          ]),
+        );
+        const schedExited = Promise.race(scheds.map((s) => s.exited));
+        if (!(await waitLeader(kc, 30_000, Promise.race([schedExited, stopped]), 'kube-scheduler'))) {
+          if (stopping.signal.aborted) return;
+          throw new CliError(`no scheduler became leader; see ${scheds.map((s) => s.logFile).join(', ')}`);
+        }
+        stdout.write(
+          ha
+            ? `[scheduler] ${scheds.length} running, one leads (lease kube-system/kube-scheduler; logs: ${scheds.map((s) => s.logFile).join(', ')})\n`
+            : `[scheduler] leading (logs: ${scheds[0]!.logFile})\n`,
         );
 
         const nodes = await planNodes(p.dir, nodesCount, args.flags['kubelet-port'] as number);
@@ -496,6 +544,8 @@ export const upCommand: Command = {
                   `  curl -k https://127.0.0.1:${kcmPort}/healthz    # ok; /metrics is 403 for anonymous`,
                 ]
               : []),
+            '  # a pod without a node, placed by the scheduler:',
+            '  kubectl run sleeper --image=busybox -- sleep 3600 && kubectl get pod sleeper -o wide',
             `Logs: ${join(p.dir, 'logs')}. ${READY_LINE}`,
             '',
           ].join('\n'),
@@ -521,8 +571,8 @@ export const upCommand: Command = {
     try {
       await bringUp();
     } finally {
-      // Reverse start order: kubelets first, the controller-manager lets go of its lease while the
-      // apiserver still answers.
+      // Reverse start order: kubelets first; the scheduler and the controller-manager let go of their
+      // leases while the apiserver still answers.
       for (const d of [...daemons].reverse()) {
         const code = await d.stop();
         if (code) failed = true;

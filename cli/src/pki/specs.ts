@@ -160,6 +160,11 @@ export const KUBECONFIGS: readonly KubeconfigSpec[] = [
     subject: { commonName: 'system:kube-controller-manager' },
   },
   {
+    fileName: 'scheduler.conf',
+    userName: 'system:kube-scheduler',
+    subject: { commonName: 'system:kube-scheduler' },
+  },
+  {
     fileName: 'kube-proxy.conf',
     userName: 'system:kube-proxy',
     subject: { commonName: 'system:kube-proxy' },

@@ -35,7 +35,12 @@ export async function waitReady(
 }
 
 /** Waits until the controller-manager's leader Lease names a holder. */
-export async function waitLeader(kubeconfig: string, timeoutMs: number, exited: Promise<unknown>): Promise<boolean> {
+export async function waitLeader(
+  kubeconfig: string,
+  timeoutMs: number,
+  exited: Promise<unknown>,
+  lease = 'kube-controller-manager',
+): Promise<boolean> {
   let dead = false;
   void exited.then(() => {
     dead = true;
@@ -51,7 +56,7 @@ export async function waitLeader(kubeconfig: string, timeoutMs: number, exited: 
   try {
     while (!dead && Date.now() < deadline) {
       try {
-        if ((await leases.get('kube-controller-manager')).spec?.holderIdentity) return true;
+        if ((await leases.get(lease)).spec?.holderIdentity) return true;
       } catch {
         // Not created yet.
       }
