@@ -1,6 +1,8 @@
 // The scheduler's writes to the apiserver: the Binding that assigns a pod (DefaultBinder) and the
 // PodScheduled condition (updatePod → PatchPodStatus, a strategic merge patch of pods/status that
 // merges conditions by type). Both wait for a token of --kube-api-qps/--kube-api-burst first.
+
+import { setTimeout as delay } from 'node:timers/promises';
 import { metaTime, type PodCondition } from '@mkube/shared/api';
 import { type KubeClient, PatchType } from '@mkube/shared/client';
 import { TokenBucket } from '@mkube/shared/flowcontrol';
@@ -19,15 +21,8 @@ export class Throttle {
   async wait(signal?: AbortSignal): Promise<void> {
     const ms = this.#bucket?.reserve() ?? 0;
     if (ms <= 0) return;
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      }
-      signal?.addEventListener('abort', done, { once: true });
-    });
+    // An abort ends the wait early; the call it guards then sees the aborted signal itself.
+    await delay(ms, undefined, { signal }).catch(() => undefined);
   }
 }
 

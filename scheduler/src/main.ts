@@ -3,6 +3,7 @@
 // loop fails (exit 1, as upstream).
 import { ConfigError, type FlagValues } from '@mkube/shared/flags';
 import { createLogger, type Logger } from '@mkube/shared/log';
+import { untilStopped } from '@mkube/shared/signals';
 import { loadSchedulerConfig } from './options/config.js';
 import { startScheduler } from './scheduler.js';
 
@@ -22,29 +23,6 @@ export interface RunIO {
   readonly stderr: NodeJS.WritableStream;
   readonly signal?: AbortSignal;
   readonly log?: Logger;
-}
-
-function untilStopped(signal: AbortSignal | undefined): Promise<string> & { cancel(): void } {
-  let cancel = () => {};
-  const p = new Promise<string>((resolve) => {
-    const done = (why: string) => {
-      cancel();
-      resolve(why);
-    };
-    const onTerm = () => done('SIGTERM');
-    const onInt = () => done('SIGINT');
-    const onAbort = () => done('aborted');
-    cancel = () => {
-      process.off('SIGTERM', onTerm);
-      process.off('SIGINT', onInt);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    process.once('SIGTERM', onTerm);
-    process.once('SIGINT', onInt);
-    if (signal?.aborted) done('aborted');
-    else signal?.addEventListener('abort', onAbort, { once: true });
-  });
-  return Object.assign(p, { cancel: () => cancel() });
 }
 
 export async function runScheduler(flags: FlagValues, given: ReadonlySet<string>, io: RunIO): Promise<number> {

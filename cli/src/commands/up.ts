@@ -366,6 +366,33 @@ export const upCommand: Command = {
       ...verbosity,
       ...extraApiserverArgs,
     ];
+    // kubeadm's secure serving for the controller-manager and the scheduler: loopback only,
+    // authentication and authorization delegated to the apiserver with the daemon's own credentials.
+    const securePortArgs = (port: number, i: number, conf: string): string[] =>
+      port > 0
+        ? [
+            `--secure-port=${port + i}`,
+            '--bind-address=127.0.0.1',
+            `--authentication-kubeconfig=${conf}`,
+            `--authorization-kubeconfig=${conf}`,
+            `--client-ca-file=${pki('ca.crt')}`,
+            `--requestheader-client-ca-file=${pki('front-proxy-ca.crt')}`,
+          ]
+        : ['--secure-port=0'];
+    /** Waits for one of `ds` to hold `lease`; false when stopping meanwhile. */
+    const leaderElected = async (what: string, lease: string, ds: RunningDaemon[]): Promise<boolean> => {
+      const exited = Promise.race(ds.map((d) => d.exited));
+      if (!(await waitLeader(join(p.dir, 'admin.conf'), 30_000, Promise.race([exited, stopped]), lease))) {
+        if (stopping.signal.aborted) return false;
+        throw new CliError(`no ${what} became leader; see ${ds.map((d) => d.logFile).join(', ')}`);
+      }
+      stdout.write(
+        ds.length > 1
+          ? `[${what}] ${ds.length} running, one leads (lease kube-system/${lease}; logs: ${ds.map((d) => d.logFile).join(', ')})\n`
+          : `[${what}] leading (logs: ${ds[0]!.logFile})\n`,
+      );
+      return true;
+    };
     const bringUpRest = async (apis: RunningDaemon[], caPem: string): Promise<void> => {
       const kc = join(p.dir, 'admin.conf');
       const kcmConfs = [join(p.dir, 'controller-manager.conf')];
@@ -415,64 +442,24 @@ export const upCommand: Command = {
             // kubeadm's setting: the bootstrap signer and token cleaner are off upstream by default.
             '--controllers=*,bootstrapsigner,tokencleaner',
             ...gateArgs,
-            // kubeadm's secure serving: loopback only, authentication and authorization delegated to
-            // the apiserver with the controller-manager's own credentials.
-            ...(kcmPort > 0
-              ? [
-                  `--secure-port=${kcmPort + i}`,
-                  '--bind-address=127.0.0.1',
-                  `--authentication-kubeconfig=${conf}`,
-                  `--authorization-kubeconfig=${conf}`,
-                  `--client-ca-file=${pki('ca.crt')}`,
-                  `--requestheader-client-ca-file=${pki('front-proxy-ca.crt')}`,
-                ]
-              : ['--secure-port=0']),
+            ...securePortArgs(kcmPort, i, conf),
             ...signingDuration,
             ...verbosity,
             ...extraKcmArgs,
           ]),
         );
-        const kcmExited = Promise.race(kcms.map((k) => k.exited));
-        if (!(await waitLeader(kc, 30_000, Promise.race([kcmExited, stopped])))) {
-          if (stopping.signal.aborted) return;
-          throw new CliError(`no controller-manager became leader; see ${kcms.map((k) => k.logFile).join(', ')}`);
-        }
-        stdout.write(
-          ha
-            ? `[controller-manager] ${kcms.length} running, one leads (lease kube-system/kube-controller-manager; logs: ${kcms.map((k) => k.logFile).join(', ')})\n`
-            : `[controller-manager] leading (logs: ${kcms[0]!.logFile})\n`,
-        );
+        if (!(await leaderElected('controller-manager', 'kube-controller-manager', kcms))) return;
         const schedPort = args.flags['scheduler-port'] as number;
         const scheds = schedConfs.map((conf, i) =>
           start(names('scheduler')[i]!, [
             'scheduler',
             `--kubeconfig=${conf}`,
-            // kubeadm's: loopback only, authentication and authorization delegated to the apiserver
-            // with the scheduler's own credentials.
-            ...(schedPort > 0
-              ? [
-                  `--secure-port=${schedPort + i}`,
-                  '--bind-address=127.0.0.1',
-                  `--authentication-kubeconfig=${conf}`,
-                  `--authorization-kubeconfig=${conf}`,
-                  `--client-ca-file=${pki('ca.crt')}`,
-                  `--requestheader-client-ca-file=${pki('front-proxy-ca.crt')}`,
-                ]
-              : ['--secure-port=0']),
+            ...securePortArgs(schedPort, i, conf),
             ...verbosity,
             ...extraSchedulerArgs,
           ]),
         );
-        const schedExited = Promise.race(scheds.map((s) => s.exited));
-        if (!(await waitLeader(kc, 30_000, Promise.race([schedExited, stopped]), 'kube-scheduler'))) {
-          if (stopping.signal.aborted) return;
-          throw new CliError(`no scheduler became leader; see ${scheds.map((s) => s.logFile).join(', ')}`);
-        }
-        stdout.write(
-          ha
-            ? `[scheduler] ${scheds.length} running, one leads (lease kube-system/kube-scheduler; logs: ${scheds.map((s) => s.logFile).join(', ')})\n`
-            : `[scheduler] leading (logs: ${scheds[0]!.logFile})\n`,
-        );
+        if (!(await leaderElected('scheduler', 'kube-scheduler', scheds))) return;
 
         const nodes = await planNodes(p.dir, nodesCount, args.flags['kubelet-port'] as number);
         const progress = followJoin(

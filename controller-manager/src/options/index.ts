@@ -2,4 +2,4 @@
 // serving and delegated authentication/authorization options).
 
 export { CONTROLLER_MANAGER_FLAGS } from './flags.js';
-export { loadSecureServing, type RequestHeaderFlags, type SecureServingConfig } from './serving.js';
+export { loadSecureServing, type RequestHeaderFlags, type SecureServingConfig, selfSigned } from './serving.js';

@@ -88,7 +88,7 @@ function readPair(certFile: string, keyFile: string, problems: ConfigProblem[]) 
 }
 
 /** A self-signed CA and a localhost serving certificate from it, as certutil.GenerateSelfSignedCertKey. */
-async function selfSigned(bindAddress: string): Promise<{ certPem: string; keyPem: string }> {
+export async function selfSigned(bindAddress: string): Promise<{ certPem: string; keyPem: string }> {
   const stamp = Math.floor(Date.now() / 1000);
   const { ca, certPem: caPem } = await CertificateAuthority.createSelfSigned({ commonName: `localhost-ca@${stamp}` });
   const key = await generateKeyPair();

@@ -4,33 +4,14 @@
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { loadSecureServing, type SecureServingConfig } from '@mkube/controller-manager/options';
+import { loadSecureServing, type SecureServingConfig, selfSigned } from '@mkube/controller-manager/options';
 import { writeFileAtomic } from '@mkube/shared/atomicfile';
 import type { ConfigProblem, FlagValues } from '@mkube/shared/flags';
-import { CertificateAuthority, encodePrivateKeyPem, generateKeyPair } from '@mkube/shared/pki';
 
 export type { SecureServingConfig };
 
 const PAIR_NAME = 'kube-scheduler';
-const SELF_SIGNED_TTL_MS = 365 * 24 * 3600 * 1000;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-
-/** certutil.GenerateSelfSignedCertKey: a CA of its own and a localhost serving certificate from it. */
-async function selfSigned(bindAddress: string): Promise<{ certPem: string; keyPem: string }> {
-  const stamp = Math.floor(Date.now() / 1000);
-  const { ca, certPem: caPem } = await CertificateAuthority.createSelfSigned({ commonName: `localhost-ca@${stamp}` });
-  const key = await generateKeyPair();
-  const ips = ['127.0.0.1', ...(bindAddress !== '0.0.0.0' && bindAddress !== '::' ? [bindAddress] : [])];
-  const leaf = ca.issue({
-    subject: { commonName: `localhost@${stamp}` },
-    dnsNames: ['localhost'],
-    ipAddresses: [...new Set(ips)],
-    publicKey: key.publicKey,
-    usages: ['digital signature', 'key encipherment', 'server auth'],
-    ttlMs: SELF_SIGNED_TTL_MS,
-  });
-  return { certPem: leaf.pem + caPem, keyPem: encodePrivateKeyPem(key) };
-}
 
 export async function loadSchedulerServing(
   flags: FlagValues,
