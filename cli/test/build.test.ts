@@ -11,9 +11,7 @@ import { cleanup, REPO_ROOT, tempDir } from '../../e2e/src/harness.ts';
 // @ts-expect-error plain JavaScript without types
 import { build } from '../../scripts/build.mjs';
 // @ts-expect-error plain JavaScript without types
-import { buildIsFresh } from '../../scripts/build-state.mjs';
-
-const WORKSPACES = ['shared', 'apiserver', 'controller-manager', 'kubelet', 'cli'];
+import { buildIsFresh, WORKSPACES } from '../../scripts/build-state.mjs';
 
 describe('compiled daemons (scripts/build.mjs)', () => {
   const root = tempDir('build');
@@ -21,7 +19,7 @@ describe('compiled daemons (scripts/build.mjs)', () => {
 
   for (const f of ['package.json', 'tsconfig.base.json']) cpSync(join(REPO_ROOT, f), join(root, f));
   cpSync(join(REPO_ROOT, 'scripts'), join(root, 'scripts'), { recursive: true });
-  for (const ws of WORKSPACES) {
+  for (const ws of WORKSPACES as string[]) {
     for (const part of ['src', 'package.json', ...(ws === 'cli' ? ['bin'] : [])]) {
       cpSync(join(REPO_ROOT, ws, part), join(root, ws, part), { recursive: true });
     }
