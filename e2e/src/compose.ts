@@ -128,7 +128,7 @@ export interface ComposeUpOptions {
   readonly verbosity?: number;
 }
 
-const DAEMONS = new Set(['apiserver', 'controller-manager', 'kubelet']);
+const DAEMONS = new Set(['apiserver', 'controller-manager', 'scheduler', 'kubelet']);
 
 const LOCK = join(tmpdir(), 'mkube-compose.lock');
 
