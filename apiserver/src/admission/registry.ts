@@ -6,6 +6,7 @@ import type { Authorizer } from '@mkube/shared/auth';
 import { DEFAULT_FEATURE_GATE, type FeatureGate } from '@mkube/shared/featuregate';
 import { rbacEscalation } from '../auth/rbac/escalation.js';
 import type { RbacAuthorizer } from '../auth/rbac/index.js';
+import type { PriorityClassLister } from '../registry/scheduling/lister.js';
 import { ALWAYS_PULL_IMAGES_PLUGIN, alwaysPullImages } from './plugins/alwayspullimages.js';
 import {
   certificateApproval,
@@ -19,6 +20,7 @@ import { EVENT_RATE_LIMIT_PLUGIN, eventRateLimit } from './plugins/eventratelimi
 import { nodeRestrictionPlugin } from './plugins/noderestriction.js';
 import { OWNER_REFERENCES_PLUGIN, ownerReferencesPermissionEnforcement } from './plugins/ownerreferences.js';
 import { POD_SECURITY_PLUGIN, type PodSecurityDeps, podSecurity } from './plugins/podsecurity/index.js';
+import { PRIORITY_PLUGIN, priorityAdmission } from './plugins/priority.js';
 import { serviceAccountAdmission } from './plugins/serviceaccount.js';
 import {
   type DefaultTolerationSecondsOptions,
@@ -60,11 +62,15 @@ interface PluginDeps {
   readonly getPolicy?: (name: string) => Promise<ValidatingAdmissionPolicy | undefined>;
   /** EventRateLimit's Configuration (from --admission-control-config-file). */
   readonly eventRateLimit?: EventRateLimitConfig;
+  /** The stored PriorityClasses (Priority); without them no class is found and none is the default. */
+  readonly priorityClasses?: PriorityClassLister;
   /** DefaultTolerationSeconds' two flags (upstream's 300 s each when absent). */
   readonly defaultTolerationSeconds?: DefaultTolerationSecondsOptions;
   /** --feature-gates (ClusterTrustBundleAttest acts only with ClusterTrustBundle on). */
   readonly gates?: FeatureGate;
 }
+
+const NO_PRIORITY_CLASSES: PriorityClassLister = { get: async () => undefined, list: async () => [] };
 
 /**
  * Upstream's order (kube-apiserver AllOrderedPlugins), for the plugins mkube has. ServiceAccount is
@@ -86,6 +92,8 @@ const ORDERED: readonly [string, (d: PluginDeps) => AdmissionPlugin][] = [
   ['ServiceAccount', (d) => serviceAccountAdmission(d.getServiceAccount ?? (async () => undefined))],
   ['TaintNodesByCondition', () => taintNodesByCondition],
   [ALWAYS_PULL_IMAGES_PLUGIN, () => alwaysPullImages],
+  // Upstream's PodSecurity and PodNodeSelector come between; Priority is right before DefaultTolerationSeconds.
+  [PRIORITY_PLUGIN, (d) => priorityAdmission(d.priorityClasses ?? NO_PRIORITY_CLASSES)],
   [
     'DefaultTolerationSeconds',
     (d) => defaultTolerationSeconds(d.defaultTolerationSeconds ?? { notReadySeconds: 300, unreachableSeconds: 300 }),
@@ -109,6 +117,7 @@ const ORDERED: readonly [string, (d: PluginDeps) => AdmissionPlugin][] = [
 
 export const DEFAULT_ENABLED: ReadonlySet<string> = new Set([
   'TaintNodesByCondition',
+  PRIORITY_PLUGIN,
   'DefaultTolerationSeconds',
   POD_SECURITY_PLUGIN,
   'CertificateApproval',

@@ -44,6 +44,7 @@ const FIELDS: Readonly<Record<string, Record<string, FieldType>>> = {
   PodDisruptionBudget: SPEC_STATUS,
   FlowSchema: SPEC_STATUS,
   PriorityLevelConfiguration: SPEC_STATUS,
+  PriorityClass: { value: 'integer', globalDefault: 'boolean', description: 'string', preemptionPolicy: 'string' },
   Role: { rules: 'array' },
   ClusterRole: { rules: 'array', aggregationRule: OBJ },
   RoleBinding: { subjects: 'array', roleRef: OBJ },

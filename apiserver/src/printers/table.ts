@@ -28,6 +28,7 @@ import {
   podDisruptionBudgetPrinter,
 } from './other.js';
 import { podPrinter } from './pods.js';
+import { priorityClassPrinter } from './scheduling.js';
 import { endpointsPrinter, servicePrinter } from './services.js';
 import type { Printer } from './types.js';
 
@@ -51,6 +52,7 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   'policy/poddisruptionbudgets': podDisruptionBudgetPrinter,
   'flowcontrol.apiserver.k8s.io/flowschemas': flowSchemaPrinter,
   'flowcontrol.apiserver.k8s.io/prioritylevelconfigurations': priorityLevelConfigurationPrinter,
+  'scheduling.k8s.io/priorityclasses': priorityClassPrinter,
   'rbac.authorization.k8s.io/roles': createdAtPrinter,
   'rbac.authorization.k8s.io/clusterroles': createdAtPrinter,
   'rbac.authorization.k8s.io/rolebindings': bindingPrinter,

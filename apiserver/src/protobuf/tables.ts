@@ -433,6 +433,15 @@ export const priorityLevelConfiguration: MessageSchema = {
   3: msg('status', () => flowcontrolStatus),
 };
 
+// k8s.io/api/scheduling/v1
+export const priorityClass: MessageSchema = {
+  1: msg('metadata', () => objectMeta),
+  2: { name: 'value', type: 'int' },
+  3: { name: 'globalDefault', type: 'bool' },
+  4: str('description'),
+  5: { name: 'preemptionPolicy', type: 'stringPtr' },
+};
+
 /** apiVersion/kind → table; anything absent is refused as an unsupported media type. */
 export const KINDS: Readonly<Record<string, MessageSchema>> = {
   'v1/ConfigMap': configMap,
@@ -463,6 +472,7 @@ export const KINDS: Readonly<Record<string, MessageSchema>> = {
   'policy/v1/PodDisruptionBudget': podDisruptionBudget,
   'flowcontrol.apiserver.k8s.io/v1/FlowSchema': flowSchema,
   'flowcontrol.apiserver.k8s.io/v1/PriorityLevelConfiguration': priorityLevelConfiguration,
+  'scheduling.k8s.io/v1/PriorityClass': priorityClass,
   'meta.k8s.io/v1/DeleteOptions': deleteOptions,
   'v1/DeleteOptions': deleteOptions,
 };

@@ -488,6 +488,19 @@ export class GenericRegistry {
     ctx?: StrategyContext,
     options?: DeleteOptions,
   ): Promise<KubeObject> {
+    const refused = this.strategy.refuseDelete?.(name);
+    if (refused) throw refused;
+    return this.deleteOne(namespace, name, preconditions, opts, ctx, options);
+  }
+
+  private async deleteOne(
+    namespace: string,
+    name: string,
+    preconditions: Preconditions | undefined,
+    opts: WriteOptions,
+    ctx?: StrategyContext,
+    options?: DeleteOptions,
+  ): Promise<KubeObject> {
     const key = this.key(namespace, name);
     for (let attempt = 0; attempt < 16; attempt++) {
       const { kv } = await this.store.get(key).catch((e) => {
@@ -540,7 +553,7 @@ export class GenericRegistry {
     for (const item of items) {
       try {
         deleted.push(
-          await this.delete(
+          await this.deleteOne(
             item.metadata.namespace ?? '',
             item.metadata.name!,
             { uid: item.metadata.uid },

@@ -57,6 +57,7 @@ import {
 import { GenericRegistry } from './generic.js';
 import { podDisruptionBudgetStatusStrategy, podDisruptionBudgetStrategy } from './policy/poddisruptionbudget.js';
 import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac/index.js';
+import { priorityClassStrategy } from './scheduling/priorityclass.js';
 import type { RESTStrategy, RegistryHooks, SubresourceStrategy } from './strategy.js';
 
 interface Wiring {
@@ -131,6 +132,7 @@ const WIRING: Readonly<Record<string, Wiring>> = {
     strategy: priorityLevelStrategy as unknown as RESTStrategy,
     subresources: { status: priorityLevelStatusStrategy as unknown as SubresourceStrategy },
   },
+  'scheduling.k8s.io/priorityclasses': { strategy: priorityClassStrategy as unknown as RESTStrategy },
   'rbac.authorization.k8s.io/roles': { strategy: roleStrategy as unknown as RESTStrategy },
   'rbac.authorization.k8s.io/clusterroles': { strategy: clusterRoleStrategy as unknown as RESTStrategy },
   'rbac.authorization.k8s.io/rolebindings': { strategy: roleBindingStrategy as unknown as RESTStrategy },

@@ -3,7 +3,7 @@
 // create or an update may change and what is valid. One strategy per resource and per subresource.
 
 import type { KubeObject } from '@mkube/shared/api';
-import type { FieldError } from '@mkube/shared/apierrors';
+import type { FieldError, StatusError } from '@mkube/shared/apierrors';
 import type { UserInfo } from '@mkube/shared/auth';
 import { jsonClone } from '../util/json.js';
 import type { NameValidator } from '../validation/names.js';
@@ -54,6 +54,11 @@ export interface RESTStrategy<T extends KubeObject = KubeObject> extends DeleteS
   readonly allowCreateOnUpdate?: boolean;
   /** false: a PUT without metadata.resourceVersion is refused (upstream's AllowUnconditionalUpdate); default true. */
   readonly allowUnconditionalUpdate?: boolean;
+  /**
+   * The refusal of a DELETE of this one object, before anything is read (a REST.Delete override
+   * upstream, such as the system PriorityClasses'); DeleteCollection does not ask, as upstream's.
+   */
+  refuseDelete?(name: string): StatusError | undefined;
 }
 
 /** A subresource such as `status` or `approval` that updates part of the parent object. */

@@ -71,6 +71,8 @@ import { checkEviction, evictPod } from '../registry/core/eviction.js';
 import { EVERYTHING } from '../registry/filter.js';
 import { Registries } from '../registry/index.js';
 import { resourcePrefix } from '../registry/keys.js';
+import { BOOTSTRAP_PRIORITY_CLASSES_HOOK, bootstrapSystemPriorityClasses } from '../registry/scheduling/bootstrap.js';
+import { priorityClassLister } from '../registry/scheduling/lister.js';
 import { apiserverContext } from '../registry/strategy.js';
 import { createReviewHandler } from '../review/index.js';
 import {
@@ -609,6 +611,15 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       const reconciled = bootstrapRoles;
       hooks.add('rbac/bootstrap-roles', () => reconciled);
     }
+    // Only while the API is served, as upstream adds the hook with the scheduling storage.
+    const priorityClasses = config.apiCatalog.find('scheduling.k8s.io', 'v1', 'priorityclasses')
+      ? registries.get('scheduling.k8s.io', 'priorityclasses')
+      : undefined;
+    if (priorityClasses) {
+      hooks.add(BOOTSTRAP_PRIORITY_CLASSES_HOOK, ({ signal }) =>
+        bootstrapSystemPriorityClasses(priorityClasses, log, signal),
+      );
+    }
     // The built-in FlowSchemas and PriorityLevelConfigurations are kept whenever the group is served;
     // the hook ends with the first pass that succeeds, passes going on every second until one does,
     // for 5 minutes at most (upstream's bound; the ensurer keeps trying after, the check stays failed).
@@ -739,6 +750,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
           return undefined;
         }
       },
+      priorityClasses: priorityClassLister(priorityClasses),
       getServiceAccount: async (ns, name) => {
         try {
           return await registries.get('', 'serviceaccounts')!.get(ns, name);

@@ -305,9 +305,12 @@ export function validatePod(pod: Pod): FieldError[] {
   for (const [field, value] of [
     ['spec.serviceAccountName', spec.serviceAccountName],
     ['spec.nodeName', spec.nodeName],
+    ['spec.priorityClassName', spec.priorityClassName],
   ] as const) {
     if (value) for (const m of nameIsDNSSubdomain(value, false)) errs.push(fieldErrors.invalid(field, value, m));
   }
+  if (spec.preemptionPolicy !== undefined && spec.preemptionPolicy !== null)
+    errs.push(...validatePreemptionPolicy(spec.preemptionPolicy, 'spec.preemptionPolicy'));
   if (spec.activeDeadlineSeconds !== undefined && spec.activeDeadlineSeconds <= 0) {
     errs.push(
       fieldErrors.invalid(
@@ -318,6 +321,14 @@ export function validatePod(pod: Pod): FieldError[] {
     );
   }
   return errs;
+}
+
+const PREEMPTION_POLICIES = ['PreemptLowerPriority', 'Never'];
+
+/** ValidatePreemptionPolicy: a pod's and a PriorityClass's. */
+export function validatePreemptionPolicy(policy: string, path: string): FieldError[] {
+  if (policy === '') return [fieldErrors.required(path, '')];
+  return PREEMPTION_POLICIES.includes(policy) ? [] : [fieldErrors.notSupported(path, policy, PREEMPTION_POLICIES)];
 }
 
 /** ValidatePodCreate: ephemeral containers come only through pods/ephemeralcontainers (which mkube does not serve). */

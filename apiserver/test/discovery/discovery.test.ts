@@ -30,6 +30,7 @@ describe('catalog', () => {
       componentstatuses: ['cs'],
       certificatesigningrequests: ['csr'],
       poddisruptionbudgets: ['pdb'],
+      priorityclasses: ['pc'],
     });
     assert.equal(
       findResource('certificates.k8s.io', 'v1', 'certificatesigningrequests')?.kind,
@@ -56,6 +57,7 @@ describe('legacy discovery', () => {
       'flowcontrol.apiserver.k8s.io',
       'rbac.authorization.k8s.io',
       'admissionregistration.k8s.io',
+      'scheduling.k8s.io',
       'authentication.k8s.io',
       'authorization.k8s.io',
     ]);

@@ -35,6 +35,7 @@ describe('APIServices', () => {
         'v1.flowcontrol.apiserver.k8s.io Local True',
         'v1.policy Local True',
         'v1.rbac.authorization.k8s.io Local True',
+        'v1.scheduling.k8s.io Local True',
       ],
     );
     const one = JSON.parse((await kubectl(f, ['get', 'apiservice', 'v1.certificates.k8s.io', '-o', 'json'])).out);

@@ -79,6 +79,7 @@ const EXPECTED_READYZ = [
   'poststarthook/start-kube-apiserver-identity-lease-garbage-collector',
   'poststarthook/start-legacy-token-tracking-controller',
   'poststarthook/rbac/bootstrap-roles',
+  'poststarthook/scheduling/bootstrap-system-priority-classes',
   'poststarthook/priority-and-fairness-config-producer',
   'poststarthook/bootstrap-controller',
   'poststarthook/start-kube-aggregator-informers',

@@ -38,6 +38,14 @@ const EXPECTED_RESOURCES = [
     'CertificateSigningRequest',
     'create,delete,deletecollection,get,list,patch,update,watch',
   ],
+  [
+    'priorityclasses',
+    'pc',
+    'scheduling.k8s.io/v1',
+    'false',
+    'PriorityClass',
+    'create,delete,deletecollection,get,list,patch,update,watch',
+  ],
   ['selfsubjectreviews', '', 'authentication.k8s.io/v1', 'false', 'SelfSubjectReview', 'create'],
   [
     'validatingwebhookconfigurations',
@@ -113,7 +121,7 @@ for (const minor of [27, 33]) {
         const got = rows.find((row) => row[0] === want[0]);
         assert.deepEqual(got?.slice(0, cols.length), cols, `${want[0]}: ${r.out}`);
       }
-      assert.equal(rows.length, 32);
+      assert.equal(rows.length, 33);
     });
 
     it('get --raw /apis returns the group list', async () => {

@@ -1,6 +1,7 @@
 // core/v1 (k8s.io/api/core/v1/types.go): the subset of core objects mkube serves, field for field.
 import type { PodCertificateKeyType } from './certificates.js';
 import type { KubeObject, LabelSelector, MicroTime, Quantity, Time } from './meta.js';
+import type { PreemptionPolicy } from './scheduling.js';
 
 export type CoreConditionStatus = 'True' | 'False' | 'Unknown';
 
@@ -495,7 +496,12 @@ export interface PodSpec {
   imagePullSecrets?: LocalObjectReference[];
   hostname?: string;
   tolerations?: Toleration[];
+  /** A PriorityClass's name; Priority admission fills in the default class when empty. */
+  priorityClassName?: string;
+  /** Set by Priority admission from the class: a pod may give it only if it is the same. */
   priority?: number;
+  /** PreemptLowerPriority or Never, from the class as priority is (any string until validated). */
+  preemptionPolicy?: PreemptionPolicy | (string & {});
   schedulerName?: string;
   /** ClusterFirst (the default), ClusterFirstWithHostNet, Default or None. */
   dnsPolicy?: 'ClusterFirst' | 'ClusterFirstWithHostNet' | 'Default' | 'None';

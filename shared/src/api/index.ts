@@ -14,5 +14,6 @@ export * from './meta.js';
 export * from './podrefs.js';
 export * from './policy.js';
 export * from './rbac.js';
+export * from './scheduling.js';
 export * from './time.js';
 export * from './wellknown.js';

@@ -19,6 +19,7 @@ const PRIORITIES: Readonly<Record<string, { group: number; version: number }>> =
   'policy/v1': { group: 17100, version: 15 },
   'rbac.authorization.k8s.io/v1': { group: 17000, version: 15 },
   'admissionregistration.k8s.io/v1': { group: 16700, version: 15 },
+  'scheduling.k8s.io/v1': { group: 16600, version: 15 },
   'coordination.k8s.io/v1': { group: 16500, version: 15 },
   'discovery.k8s.io/v1': { group: 16200, version: 15 },
   'flowcontrol.apiserver.k8s.io/v1': { group: 16100, version: 21 },
