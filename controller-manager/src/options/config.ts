@@ -9,6 +9,7 @@ import { ConfigError, type ConfigProblem, type FlagValues, readFlagFile } from '
 import { loadKubeconfig, type ResolvedCredentials, resolveCredentials } from '@mkube/shared/kubeconfig';
 import { CertificateAuthority, PkiError, parseCertificatePem, parsePrivateKeyPem } from '@mkube/shared/pki';
 import { cidrBlockList } from '../certificates/servingapprover.js';
+import type { LeaderElectionConfig } from '../leaderelection/index.js';
 import { enabledControllers } from './controllers.js';
 import { loadServiceAccountKey, SERVICE_ACCOUNT_KEY_FLAG } from './serviceaccountkey.js';
 import { loadSecureServing, type SecureServingConfig } from './serving.js';
@@ -40,13 +41,8 @@ export interface ControllerManagerConfig {
   readonly legacyTokenCleanUpPeriodMs: number;
   /** --concurrent-gc-syncs: the garbage collector's workers per queue. */
   readonly concurrentGcSyncs: number;
-  readonly leaderElection?: {
-    readonly namespace: string;
-    readonly name: string;
-    readonly leaseDurationMs: number;
-    readonly renewDeadlineMs: number;
-    readonly retryPeriodMs: number;
-  };
+  /** The --leader-elect* settings (the identity is the process's own, chosen at start). */
+  readonly leaderElection?: Omit<LeaderElectionConfig, 'identity' | 'releaseOnCancel'>;
   readonly nodeMonitorGracePeriodMs: number;
   /** --node-eviction-rate: nodes per second that may get a NoExecute taint. */
   readonly nodeEvictionRate: number;

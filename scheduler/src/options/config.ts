@@ -2,6 +2,7 @@
 // kube-scheduler's Options.Config builds it: without --config the deprecated flags and the leader
 // election flags make the component config; with --config the file does, and only leader election
 // flags given on the command line override it. Every problem is reported at once.
+import type { LeaderElectionConfig } from '@mkube/controller-manager/leaderelection';
 import { ConfigError, type ConfigProblem, type FlagValues } from '@mkube/shared/flags';
 import { loadKubeconfig, type ResolvedCredentials, resolveCredentials } from '@mkube/shared/kubeconfig';
 import { DEFAULT_SCHEDULER_NAME } from '../api/index.js';
@@ -21,13 +22,8 @@ export interface SchedulerConfig {
   readonly podMaxBackoffMs: number;
   readonly podMaxInUnschedulablePodsDurationMs: number;
   readonly percentageOfNodesToScore?: number;
-  readonly leaderElection?: {
-    readonly namespace: string;
-    readonly name: string;
-    readonly leaseDurationMs: number;
-    readonly renewDeadlineMs: number;
-    readonly retryPeriodMs: number;
-  };
+  /** The --leader-elect* settings (the identity is the process's own, chosen at start). */
+  readonly leaderElection?: Omit<LeaderElectionConfig, 'identity' | 'releaseOnCancel'>;
   /** --profiling or enableProfiling: /debug/pprof on the secure port. */
   readonly profiling: boolean;
   readonly secureServing?: SecureServingConfig;
