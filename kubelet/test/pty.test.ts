@@ -29,7 +29,10 @@ function run(args: string[], opts: { stdin?: boolean; size?: { cols: number; row
 
 describe('a process on a pseudo-terminal', () => {
   it('runs on a terminal of the given size, in a session it leads, and reports its exit code', async () => {
-    const { p, exited } = run(['sh', '-c', 'tty; stty size; echo "$TERM"; exit 3'], { size: { cols: 99, rows: 33 } });
+    // The sleep keeps the child alive while it is read: on a busy machine it could end before the first read.
+    const { p, exited } = run(['sh', '-c', 'tty; stty size; echo "$TERM"; sleep 1; exit 3'], {
+      size: { cols: 99, rows: 33 },
+    });
     // forkpty returns in the parent before the child's setsid has run: read the child once it has
     // (bounded), and assert what it then is.
     let stat = procStat(p.pid!);
