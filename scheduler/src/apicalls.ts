@@ -3,7 +3,7 @@
 // merges conditions by type). Both wait for a token of --kube-api-qps/--kube-api-burst first.
 
 import { setTimeout as delay } from 'node:timers/promises';
-import { metaTime, type PodCondition } from '@mkube/shared/api';
+import { type PodCondition, updatePodCondition } from '@mkube/shared/api';
 import { type KubeClient, PatchType } from '@mkube/shared/client';
 import { TokenBucket } from '@mkube/shared/flowcontrol';
 import type { Binding, Pod } from './api/index.js';
@@ -51,22 +51,11 @@ export function bindingFor(pod: Pod, nodeName: string): Binding {
   };
 }
 
-/**
- * podutil.UpdatePodCondition: the condition as it should be written, or undefined when the pod
- * already has it (lastTransitionTime moves only when the status changes).
- */
+/** The PodScheduled condition as it should be written, or undefined when the pod already says so. */
 export function nextScheduledCondition(pod: Pod, c: ScheduledCondition, now: Date): PodCondition | undefined {
-  const cur = pod.status?.conditions?.find((x) => x.type === 'PodScheduled');
-  if (cur && cur.status === c.status && cur.reason === c.reason && cur.message === c.message) return undefined;
-  return {
-    type: 'PodScheduled',
-    status: c.status,
-    lastProbeTime: null,
-    lastTransitionTime:
-      cur && cur.status === c.status && cur.lastTransitionTime ? cur.lastTransitionTime : metaTime(now),
-    reason: c.reason,
-    message: c.message,
-  };
+  const status = { conditions: [...(pod.status?.conditions ?? [])] };
+  if (!updatePodCondition(status, { type: 'PodScheduled', ...c }, now)) return undefined;
+  return status.conditions.find((x) => x.type === 'PodScheduled');
 }
 
 export function apiCalls(client: KubeClient, throttle: Throttle, now: () => Date = () => new Date()): ApiCalls {

@@ -2,7 +2,11 @@
 // containers as a floor with sidecars counted throughout, overhead added).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { quantityMilliValue, quantityValue } from '../src/resource/quantity.ts';
+import { Quantity } from '@mkube/shared/quantity';
+
+const quantityValue = (q: string) => Quantity.parse(q).value();
+const quantityMilliValue = (q: string) => Quantity.parse(q).milliValue();
+
 import { podRequests } from '../src/resource/requests.ts';
 import { pod } from './objects.ts';
 

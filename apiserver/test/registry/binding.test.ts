@@ -6,9 +6,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Pod } from '@mkube/shared/api';
+import { type Pod, updatePodCondition } from '@mkube/shared/api';
 import type { AuditEvent } from '../../src/audit/index.ts';
-import { updatePodCondition, validatePodBinding } from '../../src/registry/core/binding.ts';
+import { validatePodBinding } from '../../src/registry/core/binding.ts';
 import { type Fixture, issueClient, kubectl, startFixture, waitFor } from '../server/fixture.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: Status bodies and objects are read field by field

@@ -1,8 +1,9 @@
 // The scheduler's resource vector (framework.Resource): CPU in millicores, memory and ephemeral
 // storage in bytes, the pod count a node allows, and "scalar" resources (extended resources such
 // as example.com/gpu, hugepages-*) by name. Quantities are read once, into numbers.
+
+import { Quantity } from '@mkube/shared/quantity';
 import type { ResourceList } from '../api/index.js';
-import { quantityMilliValue, quantityValue } from './quantity.js';
 
 export const CPU = 'cpu';
 export const MEMORY = 'memory';
@@ -29,7 +30,8 @@ export function amountsOf(list: ResourceList | undefined): Amounts {
   const out: Amounts = new Map();
   for (const [name, q] of Object.entries(list ?? {})) {
     try {
-      out.set(name, name === CPU ? quantityMilliValue(String(q)) : quantityValue(String(q)));
+      const quantity = Quantity.parse(String(q));
+      out.set(name, name === CPU ? quantity.milliValue() : quantity.value());
     } catch {
       // See above: not a quantity, not a request.
     }

@@ -483,7 +483,11 @@ export interface PodSpec {
   automountServiceAccountToken?: boolean;
   nodeName?: string;
   /** Names that hold the pod back from scheduling until each is removed. */
-  schedulingGates?: { name: string }[];
+  schedulingGates?: PodSchedulingGate[];
+  /** Node affinity is what the scheduler evaluates; pod (anti-)affinity is carried as is. */
+  affinity?: Affinity;
+  /** RuntimeClass overhead, added to the containers' requests when the pod is placed. */
+  overhead?: ResourceList;
   hostNetwork?: boolean;
   hostPID?: boolean;
   hostIPC?: boolean;
@@ -559,8 +563,50 @@ export interface PodIP {
   ip: string;
 }
 
+export interface PodSchedulingGate {
+  name: string;
+}
+
+export type NodeSelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
+
+export interface NodeSelectorRequirement {
+  key: string;
+  operator: NodeSelectorOperator | (string & {});
+  values?: string[];
+}
+
+/** Requirements ANDed; an empty term matches no node. */
+export interface NodeSelectorTerm {
+  matchExpressions?: NodeSelectorRequirement[];
+  /** Only `metadata.name` is a field a node can be selected by. */
+  matchFields?: NodeSelectorRequirement[];
+}
+
+/** Terms ORed. */
+export interface NodeSelector {
+  nodeSelectorTerms: NodeSelectorTerm[];
+}
+
+export interface PreferredSchedulingTerm {
+  weight: number;
+  preference: NodeSelectorTerm;
+}
+
+export interface NodeAffinity {
+  requiredDuringSchedulingIgnoredDuringExecution?: NodeSelector;
+  preferredDuringSchedulingIgnoredDuringExecution?: PreferredSchedulingTerm[];
+}
+
+export interface Affinity {
+  nodeAffinity?: NodeAffinity;
+  podAffinity?: unknown;
+  podAntiAffinity?: unknown;
+}
+
 export interface PodStatus {
   phase?: PodPhase;
+  /** The node a preempting scheduler made room on (mkube's scheduler does not preempt). */
+  nominatedNodeName?: string;
   conditions?: PodCondition[];
   message?: string;
   reason?: string;

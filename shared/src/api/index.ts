@@ -11,6 +11,7 @@ export * from './discovery.js';
 export * from './discoveryv1.js';
 export * from './flowcontrol.js';
 export * from './meta.js';
+export * from './podconditions.js';
 export * from './podrefs.js';
 export * from './policy.js';
 export * from './rbac.js';

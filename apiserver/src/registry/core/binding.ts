@@ -4,8 +4,7 @@
 // PodScheduled, in one storage-level write: the request is admitted as a create of the Binding (the
 // scheduler holds `create pods/binding`, not `update pods`), and spec.nodeName is a field no update
 // of the pod may change. Answers 201 with a Success Status, as upstream.
-import type { Binding, KubeObject, ObjectMeta, Pod, PodCondition, PodStatus } from '@mkube/shared/api';
-import { metaTime } from '@mkube/shared/api';
+import { type Binding, type KubeObject, type ObjectMeta, type Pod, updatePodCondition } from '@mkube/shared/api';
 import {
   type FieldError,
   fieldErrors,
@@ -44,35 +43,6 @@ export function validatePodBinding(b: Binding): FieldError[] {
   if (kind !== '' && kind !== 'Node') errs.push(fieldErrors.notSupported('target.kind', kind, ['Node', '<empty>']));
   if (!b.target?.name) errs.push(fieldErrors.required('target.name'));
   return errs;
-}
-
-/**
- * podutil.UpdatePodCondition: the condition replaces the one of its type (reason and message
- * included); lastTransitionTime moves only when the status does. Returns whether anything changed.
- */
-export function updatePodCondition(status: PodStatus, condition: PodCondition, now: Date): boolean {
-  const next: PodCondition = { ...condition, lastProbeTime: condition.lastProbeTime ?? null };
-  next.lastTransitionTime = metaTime(now);
-  const conditions = status.conditions ?? [];
-  const i = conditions.findIndex((c) => c.type === condition.type);
-  const old = conditions[i];
-  if (!old) {
-    status.conditions = [...conditions, next];
-    return true;
-  }
-  if (old.status === next.status) {
-    if (old.lastTransitionTime) next.lastTransitionTime = old.lastTransitionTime;
-    else delete next.lastTransitionTime;
-  }
-  const same =
-    old.status === next.status &&
-    (old.reason ?? '') === (next.reason ?? '') &&
-    (old.message ?? '') === (next.message ?? '') &&
-    (old.lastProbeTime ?? null) === next.lastProbeTime &&
-    old.lastTransitionTime === next.lastTransitionTime;
-  conditions[i] = next;
-  status.conditions = conditions;
-  return !same;
 }
 
 /** setPodHostAndAnnotations' update: only an unassigned, ungated pod that is not being deleted is placed. */

@@ -216,7 +216,7 @@ export function podStrategyFor(
       'spec.hostNetwork': String(p.spec?.hostNetwork ?? false),
       'status.phase': p.status?.phase ?? '',
       'status.podIP': p.status?.podIP ?? '',
-      'status.nominatedNodeName': (p.status as { nominatedNodeName?: string } | undefined)?.nominatedNodeName ?? '',
+      'status.nominatedNodeName': p.status?.nominatedNodeName ?? '',
     }),
   });
   return {

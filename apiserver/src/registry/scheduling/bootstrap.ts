@@ -3,15 +3,13 @@
 // components name these classes, so a server that cannot write them within 30 s gives up (the hook
 // fails, the apiserver exits), as upstream's wait.Poll(1s, 30s).
 import { setTimeout as delay } from 'node:timers/promises';
-import { StatusError } from '@mkube/shared/apierrors';
+import { isAlreadyExists, isNotFound, StatusError } from '@mkube/shared/apierrors';
 import type { Logger } from '@mkube/shared/log';
 import type { GenericRegistry } from '../generic.js';
 import { apiserverContext } from '../strategy.js';
 import { systemPriorityClasses } from './system.js';
 
 export const BOOTSTRAP_PRIORITY_CLASSES_HOOK = 'scheduling/bootstrap-system-priority-classes';
-
-const isReason = (e: unknown, reason: string) => e instanceof StatusError && e.reason === reason;
 
 /** One pass: true when every system class exists; false to try again (the store is not ready). */
 async function ensureOnce(reg: GenericRegistry, log: Logger): Promise<boolean> {
@@ -21,7 +19,7 @@ async function ensureOnce(reg: GenericRegistry, log: Logger): Promise<boolean> {
       await reg.get('', name);
       continue;
     } catch (e) {
-      if (!isReason(e, 'NotFound')) {
+      if (!isNotFound(e)) {
         log.warn({ err: (e as Error).message }, `unable to get PriorityClass ${name}. Retrying...`);
         throw e;
       }
@@ -30,8 +28,8 @@ async function ensureOnce(reg: GenericRegistry, log: Logger): Promise<boolean> {
       await reg.create('', pc, apiserverContext(), { dryRun: false });
       log.info(`created PriorityClass ${name} with value ${pc.value}`);
     } catch (e) {
-      if (isReason(e, 'AlreadyExists')) continue;
-      if (isReason(e, 'ServiceUnavailable')) return false;
+      if (isAlreadyExists(e)) continue;
+      if (e instanceof StatusError && e.reason === 'ServiceUnavailable') return false;
       throw e;
     }
   }

@@ -1,7 +1,7 @@
 // The PriorityClasses as Priority admission reads them. Straight from the store, not a watch cache
 // as upstream's lister: a class created a moment ago is in effect for the very next pod.
 import type { PriorityClass } from '@mkube/shared/api';
-import { StatusError } from '@mkube/shared/apierrors';
+import { isNotFound } from '@mkube/shared/apierrors';
 import { EVERYTHING } from '../filter.js';
 import type { GenericRegistry } from '../generic.js';
 
@@ -19,7 +19,7 @@ export function priorityClassLister(reg: GenericRegistry | undefined): PriorityC
       try {
         return (await reg.get('', name)) as PriorityClass;
       } catch (e) {
-        if (e instanceof StatusError && e.reason === 'NotFound') return undefined;
+        if (isNotFound(e)) return undefined;
         throw e;
       }
     },
