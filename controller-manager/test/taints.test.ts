@@ -3,9 +3,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Node, NodeCondition } from '@mkube/shared/api';
+import { toleratesTaint } from '@mkube/shared/api';
 import { computeZoneState, DEFAULT_DISRUPTION, ZoneDisruption, zoneKey } from '../src/nodelifecycle/disruption.ts';
 import { desiredTaints } from '../src/nodelifecycle/taints.ts';
-import { evictionDelay, toleratesTaint } from '../src/tainteviction/index.ts';
+import { evictionDelay } from '../src/tainteviction/index.ts';
 
 const node = (conds: Partial<Record<string, string>>, spec: Node['spec'] = {}): Node => ({
   apiVersion: 'v1',

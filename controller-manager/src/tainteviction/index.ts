@@ -6,23 +6,13 @@
 // pod gets the DisruptionTarget condition; Events "Marking for deletion Pod ns/name" and
 // "Cancelling deletion of Pod ns/name" (TaintManagerEviction), as upstream's.
 import type { Node, ObjectReference, Pod, PodCondition, Taint, Toleration } from '@mkube/shared/api';
-import { metaTime } from '@mkube/shared/api';
+import { metaTime, toleratesTaint } from '@mkube/shared/api';
 import { isConflict, isNotFound } from '@mkube/shared/apierrors';
 import type { KubeClient } from '@mkube/shared/client';
 import type { ReferenceEventRecorder } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
 import { type Controller, runQueue, WorkQueue } from '../controller.js';
 import { RESOURCES, type SharedInformer } from '../informers/index.js';
-
-/** v1.Toleration.ToleratesTaint. */
-export function toleratesTaint(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  // An empty key with Exists matches every taint; Equal (the default) also compares the value.
-  if (t.operator === 'Exists') return true;
-  if (!t.operator || t.operator === 'Equal') return (t.value ?? '') === (taint.value ?? '');
-  return false;
-}
 
 /**
  * What to do with a pod given its node's NoExecute taints: `now`, `never`, or after `seconds`

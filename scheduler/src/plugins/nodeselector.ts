@@ -1,41 +1,42 @@
 // Node selector terms against a node (component-helpers scheduling/corev1/nodeaffinity): label
-// requirements (In, NotIn, Exists, DoesNotExist, Gt, Lt) and the one field a node can be selected by,
-// metadata.name. A term that does not parse matches nothing, as upstream's lazy-error selector
+// requirements (In, NotIn, Exists, DoesNotExist, Gt, Lt) through labels.Requirement, as upstream, and
+// the one field a node can be selected by, metadata.name. A term that does not parse matches nothing, as upstream's lazy-error selector
 // ignores it; an empty term matches nothing.
 import type { Node } from '@mkube/shared/api';
+import { type LabelOperator, LabelsSelector, newLabelRequirement } from '@mkube/shared/selectors';
 import type { NodeSelectorRequirement, NodeSelectorTerm, Pod } from '../api/index.js';
 
-const INT = /^[+-]?\d+$/;
+const LABEL_OPERATORS: Readonly<Record<string, LabelOperator>> = {
+  In: 'in',
+  NotIn: 'notin',
+  Exists: 'exists',
+  DoesNotExist: '!',
+  Gt: 'gt',
+  Lt: 'lt',
+};
 
-/** One label requirement; undefined when it does not parse (bad operator or values). */
-function labelRequirement(r: NodeSelectorRequirement): ((labels: Record<string, string>) => boolean) | undefined {
-  const values = r.values ?? [];
-  switch (r.operator) {
-    case 'In':
-    case 'NotIn': {
-      if (values.length === 0) return undefined;
-      const set = new Set(values);
-      return r.operator === 'In'
-        ? (l) => r.key in l && set.has(l[r.key]!)
-        : (l) => !(r.key in l) || !set.has(l[r.key]!);
-    }
-    case 'Exists':
-    case 'DoesNotExist':
-      if (values.length > 0) return undefined;
-      return r.operator === 'Exists' ? (l) => r.key in l : (l) => !(r.key in l);
-    case 'Gt':
-    case 'Lt': {
-      if (values.length !== 1 || !INT.test(values[0]!)) return undefined;
-      const bound = BigInt(values[0]!);
-      return (l) => {
-        const v = l[r.key];
-        if (v === undefined || !INT.test(v)) return false;
-        return r.operator === 'Gt' ? BigInt(v) > bound : BigInt(v) < bound;
-      };
-    }
-    default:
-      return undefined;
+/**
+ * NodeSelectorRequirementsAsSelector: the term's label requirements as a labels.Selector, or
+ * undefined when one does not parse (an unknown operator, values labels.NewRequirement refuses).
+ * Built once per term object: the same pod's term is matched against every node.
+ */
+const compiled = new WeakMap<NodeSelectorTerm, LabelsSelector | undefined>();
+function labelSelectorOf(term: NodeSelectorTerm): LabelsSelector | undefined {
+  if (compiled.has(term)) return compiled.get(term);
+  let selector: LabelsSelector | undefined;
+  try {
+    selector = LabelsSelector.of(
+      (term.matchExpressions ?? []).map((r) => {
+        const op = LABEL_OPERATORS[r.operator];
+        if (!op) throw new Error(`unknown operator ${r.operator}`);
+        return newLabelRequirement(r.key, op, r.values ?? []);
+      }),
+    );
+  } catch {
+    selector = undefined;
   }
+  compiled.set(term, selector);
+  return selector;
 }
 
 /** One field requirement: metadata.name with In or NotIn and exactly one value. */
@@ -51,12 +52,8 @@ export function termMatches(term: NodeSelectorTerm, node: Node): boolean {
   const exprs = term.matchExpressions ?? [];
   const fields = term.matchFields ?? [];
   if (exprs.length === 0 && fields.length === 0) return false;
-  const labels = node.metadata?.labels ?? {};
   const name = node.metadata?.name ?? '';
-  for (const r of exprs) {
-    const m = labelRequirement(r);
-    if (!m?.(labels)) return false;
-  }
+  if (exprs.length > 0 && !labelSelectorOf(term)?.matches(node.metadata?.labels ?? {})) return false;
   for (const r of fields) {
     const m = fieldRequirement(r);
     if (!m?.(name)) return false;

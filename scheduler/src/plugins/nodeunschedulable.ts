@@ -1,10 +1,9 @@
 // NodeUnschedulable: a cordoned node (spec.unschedulable) takes only pods that tolerate the
 // node.kubernetes.io/unschedulable:NoSchedule taint the node lifecycle controller puts on it.
-import type { Taint } from '@mkube/shared/api';
+import { type Taint, tolerationsTolerateTaint } from '@mkube/shared/api';
 import type { ClusterEvent, FilterPlugin } from '../framework/interface.js';
 import { unresolvable } from '../framework/status.js';
 import { NAMES } from './names.js';
-import { tolerationsTolerateTaint } from './tolerations.js';
 
 export const ERR_REASON_UNSCHEDULABLE = 'node(s) were unschedulable';
 

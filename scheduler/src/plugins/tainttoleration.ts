@@ -1,11 +1,11 @@
 // TaintToleration: a node's NoSchedule and NoExecute taints keep off every pod that does not
 // tolerate them; among the nodes left, fewer untolerated PreferNoSchedule taints score higher.
-import type { Toleration } from '@mkube/shared/api';
+import { findUntoleratedTaint, type Toleration, tolerationsTolerateTaint } from '@mkube/shared/api';
 import type { FilterPlugin, ScorePlugin } from '../framework/interface.js';
 import { unresolvable } from '../framework/status.js';
 import { NAMES } from './names.js';
 import { defaultNormalizeScore } from './normalize.js';
-import { doNotSchedule, findUntoleratedTaint, tolerationsTolerateTaint } from './tolerations.js';
+import { doNotSchedule } from './tolerations.js';
 
 /** The reason names the first untolerated taint, as kube-scheduler v1.33 does (later versions drop it). */
 export function untoleratedTaintReason(key: string, value: string | undefined): string {

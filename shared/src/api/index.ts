@@ -16,5 +16,6 @@ export * from './podrefs.js';
 export * from './policy.js';
 export * from './rbac.js';
 export * from './scheduling.js';
+export * from './taints.js';
 export * from './time.js';
 export * from './wellknown.js';
