@@ -1,6 +1,6 @@
 // core/v1 (k8s.io/api/core/v1/types.go): the subset of core objects mkube serves, field for field.
 import type { PodCertificateKeyType } from './certificates.js';
-import type { KubeObject, LabelSelector, MicroTime, Quantity, Time } from './meta.js';
+import type { KubeObject, LabelSelector, MicroTime, ObjectMeta, Quantity, Time } from './meta.js';
 import type { PreemptionPolicy } from './scheduling.js';
 
 export type CoreConditionStatus = 'True' | 'False' | 'Unknown';
@@ -618,6 +618,12 @@ export interface PodStatus {
   initContainerStatuses?: ContainerStatus[];
   containerStatuses?: ContainerStatus[];
   ephemeralContainerStatuses?: ContainerStatus[];
+}
+
+/** core/v1 PodTemplateSpec: the pods a workload controller creates (apps/v1, batch/v1). */
+export interface PodTemplateSpec {
+  metadata?: Partial<ObjectMeta>;
+  spec?: PodSpec;
 }
 
 export interface Pod extends KubeObject {

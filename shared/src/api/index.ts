@@ -2,8 +2,11 @@
 
 export * from './admissionregistrationv1.js';
 export * from './apiregistration.js';
+export * from './apps.js';
 export * from './authentication.js';
 export * from './authorization.js';
+export * from './autoscaling.js';
+export * from './batch.js';
 export * from './certificates.js';
 export * from './coordination.js';
 export * from './core.js';
