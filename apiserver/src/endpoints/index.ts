@@ -14,6 +14,7 @@ import type { Logger } from '@mkube/shared/log';
 import { admitNamespaceDelete, admitNamespacedCreate } from '../admission/namespacelifecycle.js';
 import { watchInitialized } from '../flowcontrol/initialization.js';
 import { toTable, wantsTable } from '../printers/index.js';
+import type { ScaleREST } from '../registry/apps/scale.js';
 import type { ResourceDef } from '../registry/catalog.js';
 import { jsonOf } from '../registry/codec.js';
 import type { BindRequest } from '../registry/core/binding.js';
@@ -39,6 +40,7 @@ import {
 } from './handlers.js';
 import { deleteNamespaceContents } from './namespaces.js';
 import { boolParam, intParam } from './options.js';
+import { serveScale } from './scale.js';
 import { serveWatch, startRevision, type WatchSink } from './watch.js';
 
 export interface ResourceHandlerDeps {
@@ -68,6 +70,8 @@ export interface ResourceHandlerDeps {
   ) => Promise<Status>;
   /** POST pods/<name>/binding and the legacy bindings (core/v1 Binding); absent: not served. */
   readonly bind?: (req: BindRequest) => Promise<Status>;
+  /** The /scale subresource of a group/resource (Deployments, ReplicaSets, StatefulSets); absent: not served. */
+  readonly scale?: (group: string, resource: string) => ScaleREST | undefined;
   /** v1 ComponentStatus, probed on each read; absent: not served. */
   readonly componentStatuses?: ComponentStatuses;
   /** Built from `store` when not given. */
@@ -139,6 +143,24 @@ export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRe
         const req = { namespace: info.namespace, binding, user: c.user, dryRun, addWarning, addAuditAnnotation };
         const status = await deps.bind(info.subresource ? { ...req, urlName: info.name } : req);
         return send(c, 201, status, warnings);
+      }
+      const scale = info.subresource === 'scale' ? deps.scale?.(c.def.group, c.def.resource) : undefined;
+      if (scale) {
+        const ctx = { user: c.user, now: now(), userAgent: c.request.headers['user-agent'], ...requestScope(c, query) };
+        const contentType = c.request.headers['content-type'];
+        const { verb, namespace, name } = info;
+        const res = await serveScale({
+          scale,
+          def: c.def,
+          verb,
+          namespace,
+          name,
+          query,
+          body: c.body,
+          contentType,
+          ctx,
+        });
+        return send(c, res.code, res.object, res.warnings);
       }
       if (c.def.group === '' && c.def.resource === 'componentstatuses' && deps.componentStatuses)
         return await serveComponentStatuses(c, deps.componentStatuses, query, now());

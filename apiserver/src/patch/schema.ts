@@ -65,6 +65,13 @@ const serviceStatus = struct({ conditions: mergeBy('type') });
 
 const withMeta = (fields: Record<string, PatchMeta> = {}): PatchMeta => struct({ metadata: objectMeta, ...fields });
 
+// apps/v1 workloads: the template is a PodTemplateSpec (its spec patched as a pod's); status
+// conditions merge by type. DeploymentSpec.strategy is retainKeys, which the patch itself carries.
+const workload = withMeta({
+  spec: struct({ template: struct({ metadata: objectMeta, spec: podSpec }) }),
+  status: struct({ conditions: mergeBy('type') }),
+});
+
 /** `<group>/<Kind>` → schema of the whole object. Versions share one schema (all v1). */
 const SCHEMAS: Readonly<Record<string, PatchMeta>> = {
   '/Namespace': withMeta({ status: struct({ conditions: mergeBy('type') }) }),
@@ -79,6 +86,12 @@ const SCHEMAS: Readonly<Record<string, PatchMeta>> = {
   // EndpointSlice endpoints and ports are listType=atomic without patch tags, as is every list inside them
   // (addresses is listType=set, hints.forZones/forNodes atomic): all replaced whole.
   'discovery.k8s.io/EndpointSlice': withMeta(),
+  'apps/Deployment': workload,
+  'apps/ReplicaSet': workload,
+  'apps/DaemonSet': workload,
+  'apps/StatefulSet': workload,
+  'apps/ControllerRevision': withMeta(),
+  'autoscaling/Scale': withMeta(),
   'coordination.k8s.io/Lease': withMeta(),
   // CSR conditions are listType=map but carry no patchStrategy tag: atomic for strategic merge patch.
   'certificates.k8s.io/CertificateSigningRequest': withMeta(),

@@ -7,6 +7,14 @@ import {
   webhookConfigurationPrinter,
 } from './admissionregistration.js';
 import {
+  controllerRevisionPrinter,
+  daemonSetPrinter,
+  deploymentPrinter,
+  replicaSetPrinter,
+  statefulSetPrinter,
+} from './apps.js';
+import { cronJobPrinter, jobPrinter } from './batch.js';
+import {
   configMapPrinter,
   eventPrinter,
   namespacePrinter,
@@ -49,7 +57,14 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   'certificates.k8s.io/certificatesigningrequests': csrPrinter,
   'certificates.k8s.io/clustertrustbundles': clusterTrustBundlePrinter,
   'certificates.k8s.io/podcertificaterequests': nameAgePrinter,
+  'apps/deployments': deploymentPrinter,
+  'apps/replicasets': replicaSetPrinter,
+  'apps/daemonsets': daemonSetPrinter,
+  'apps/statefulsets': statefulSetPrinter,
+  'apps/controllerrevisions': controllerRevisionPrinter,
   'policy/poddisruptionbudgets': podDisruptionBudgetPrinter,
+  'batch/jobs': jobPrinter,
+  'batch/cronjobs': cronJobPrinter,
   'flowcontrol.apiserver.k8s.io/flowschemas': flowSchemaPrinter,
   'flowcontrol.apiserver.k8s.io/prioritylevelconfigurations': priorityLevelConfigurationPrinter,
   'scheduling.k8s.io/priorityclasses': priorityClassPrinter,

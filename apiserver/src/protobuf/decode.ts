@@ -175,12 +175,12 @@ export function decodeMessage(buf: Buffer, schema: MessageSchema, depth = 0): Re
     }
     // gogo-protobuf writes every non-pointer field, empty or not; JSON omits the empty ones. The zero
     // IntOrString (0 or "") is left out too: it is how an unset targetPort travels, which the
-    // apiserver then defaults as it would a missing one.
+    // apiserver then defaults as it would a missing one. A pointer one (maxUnavailable: 0) is kept.
     if (
       (t === 'string' && v === '') ||
       (t === 'int' && v === 0) ||
       (t === 'bool' && v === false) ||
-      (t === 'intOrString' && (v === 0 || v === '')) ||
+      (t === 'intOrString' && !spec.keepEmpty && (v === 0 || v === '')) ||
       (isEmpty(v) && !(spec.keepEmpty && v !== undefined))
     ) {
       delete out[spec.name];

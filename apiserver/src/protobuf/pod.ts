@@ -237,7 +237,7 @@ const nodeSelectorTerm: MessageSchema = {
   2: msg('matchFields', () => nodeSelectorRequirement, true),
 };
 const nodeSelector: MessageSchema = { 1: msg('nodeSelectorTerms', () => nodeSelectorTerm, true) };
-const persistentVolumeClaimSpec: MessageSchema = {
+export const persistentVolumeClaimSpec: MessageSchema = {
   1: strs('accessModes'),
   4: ptr('selector', () => labelSelector),
   2: msg('resources', () => ({ 1: quantities('limits'), 2: quantities('requests') })),

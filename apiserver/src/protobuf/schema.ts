@@ -58,6 +58,8 @@ export const msg = (name: string, schema: () => MessageSchema, repeated = false,
 });
 export const strMap = (name: string): FieldSpec => ({ name, type: { map: 'string' } });
 export const intOrString = (name: string): FieldSpec => ({ name, type: 'intOrString' });
+/** A `*intstr.IntOrString` (maxUnavailable, minAvailable): sent means set, so 0 and "" are kept. */
+export const intOrStringPtr = (name: string): FieldSpec => ({ name, type: 'intOrString', keepEmpty: true });
 export const inline = (name: string, schema: () => MessageSchema): FieldSpec => ({
   name,
   type: { message: schema },

@@ -1,7 +1,10 @@
 // Field tables of the kinds kubectl's typed clients send as protobuf (kubectl 1.32+), from
 // Kubernetes' generated.proto files.
+
+import { daemonSet, deployment, replicaSet, scale, statefulSet } from './apps.js';
+import { cronJob, job } from './batch.js';
 import { pod } from './pod.js';
-import { intOrString, type MessageSchema, msg, ptr, str, strMap, strs } from './schema.js';
+import { intOrString, intOrStringPtr, type MessageSchema, msg, ptr, str, strMap, strs } from './schema.js';
 
 // k8s.io/apimachinery/pkg/apis/meta/v1
 export const ownerReference: MessageSchema = {
@@ -56,7 +59,7 @@ export const deleteOptions: MessageSchema = {
 };
 
 // k8s.io/api/core/v1
-const objectReference: MessageSchema = {
+export const objectReference: MessageSchema = {
   1: str('kind'),
   2: str('namespace'),
   3: str('name'),
@@ -349,9 +352,9 @@ export const eviction: MessageSchema = {
 
 // k8s.io/api/policy/v1
 const podDisruptionBudgetSpec: MessageSchema = {
-  1: intOrString('minAvailable'),
+  1: intOrStringPtr('minAvailable'),
   2: msg('selector', () => labelSelector),
-  3: intOrString('maxUnavailable'),
+  3: intOrStringPtr('maxUnavailable'),
   4: str('unhealthyPodEvictionPolicy'),
 };
 const podDisruptionBudgetStatus: MessageSchema = {
@@ -455,6 +458,29 @@ export const KINDS: Readonly<Record<string, MessageSchema>> = {
     return pod;
   },
   'v1/Binding': binding,
+  // Getters for the same reason as Pod's: batch.ts reads this module's tables back.
+  get 'batch/v1/Job'() {
+    return job;
+  },
+  get 'batch/v1/CronJob'() {
+    return cronJob;
+  },
+  // Getters for the same reason as Pod's: apps.ts reads this module's tables back.
+  get 'apps/v1/Deployment'() {
+    return deployment;
+  },
+  get 'apps/v1/ReplicaSet'() {
+    return replicaSet;
+  },
+  get 'apps/v1/DaemonSet'() {
+    return daemonSet;
+  },
+  get 'apps/v1/StatefulSet'() {
+    return statefulSet;
+  },
+  get 'autoscaling/v1/Scale'() {
+    return scale;
+  },
   'rbac.authorization.k8s.io/v1/Role': role,
   'rbac.authorization.k8s.io/v1/ClusterRole': clusterRole,
   'rbac.authorization.k8s.io/v1/RoleBinding': roleBinding,

@@ -75,6 +75,15 @@ const core = (s: Omit<Spec, 'group' | 'version'>): ResourceDef => def({ group: '
 
 const status = (kind: string): SubresourceDef => ({ name: 'status', kind, verbs: STATUS_VERBS });
 
+/** The /scale subresource: an autoscaling/v1 Scale view of the parent's replicas. */
+const scale = (): SubresourceDef => ({
+  name: 'scale',
+  kind: 'Scale',
+  group: 'autoscaling',
+  version: 'v1',
+  verbs: STATUS_VERBS,
+});
+
 /** A review API: create-only, never stored (served by authn/authz in a later issue). */
 const review = (group: string, resource: string, kind: string, namespaced: boolean): ResourceDef =>
   def({ group, version: 'v1', resource, kind, namespaced, verbs: CREATE_ONLY });
@@ -164,6 +173,69 @@ export const RESOURCES: readonly ResourceDef[] = Object.freeze([
     namespaced: false,
     categories: ['api-extensions'],
     subresources: [status('APIService')],
+  }),
+  // apps/v1: the workload controllers' objects (controller-manager's replicaset, deployment, daemonset
+  // and statefulset controllers). /scale speaks autoscaling/v1 Scale, as kube-apiserver's does.
+  def({ group: 'apps', version: 'v1', resource: 'controllerrevisions', kind: 'ControllerRevision', namespaced: true }),
+  def({
+    group: 'apps',
+    version: 'v1',
+    resource: 'daemonsets',
+    kind: 'DaemonSet',
+    namespaced: true,
+    shortNames: ['ds'],
+    categories: ['all'],
+    subresources: [status('DaemonSet')],
+  }),
+  def({
+    group: 'apps',
+    version: 'v1',
+    resource: 'deployments',
+    kind: 'Deployment',
+    namespaced: true,
+    shortNames: ['deploy'],
+    categories: ['all'],
+    subresources: [scale(), status('Deployment')],
+  }),
+  def({
+    group: 'apps',
+    version: 'v1',
+    resource: 'replicasets',
+    kind: 'ReplicaSet',
+    namespaced: true,
+    shortNames: ['rs'],
+    categories: ['all'],
+    subresources: [scale(), status('ReplicaSet')],
+  }),
+  def({
+    group: 'apps',
+    version: 'v1',
+    resource: 'statefulsets',
+    kind: 'StatefulSet',
+    namespaced: true,
+    shortNames: ['sts'],
+    categories: ['all'],
+    subresources: [scale(), status('StatefulSet')],
+  }),
+  // batch/v1: Jobs run pods to completion, CronJobs create Jobs (the job and cronjob controllers).
+  def({
+    group: 'batch',
+    version: 'v1',
+    resource: 'cronjobs',
+    kind: 'CronJob',
+    namespaced: true,
+    shortNames: ['cj'],
+    categories: ['all'],
+    subresources: [status('CronJob')],
+  }),
+  def({
+    group: 'batch',
+    version: 'v1',
+    resource: 'jobs',
+    kind: 'Job',
+    namespaced: true,
+    categories: ['all'],
+    subresources: [status('Job')],
   }),
   def({ group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true }),
   def({

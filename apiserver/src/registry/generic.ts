@@ -210,8 +210,10 @@ export class GenericRegistry {
     } else {
       delete meta.namespace;
     }
-    this.strategy.prepareForCreate(obj, ctx);
+    // As upstream's BeforeCreate: the uid and creation time exist before the strategy runs (a Job's
+    // generated selector is its uid).
     fillSystemFields(meta, ctx.now);
+    this.strategy.prepareForCreate(obj, ctx);
     if (opts.managedFields?.length) meta.managedFields = opts.managedFields;
     if (this.strategy.bumpsGeneration) meta.generation = 1;
     const generated = !meta.name && !!meta.generateName;
@@ -398,13 +400,20 @@ export class GenericRegistry {
       const sub = this.subresources[subresource];
       if (!sub)
         throw newNotFound({ group: this.def.group, resource: `${this.def.resource}/${subresource}` }, meta.name ?? '');
-      // A subresource owns one part of the object; metadata stays as it was.
+      // A subresource owns one part of the object; metadata stays as it was (but for annotations,
+      // where the subresource's strategy says so).
+      const annotations = obj.metadata.annotations;
       obj.metadata = { ...old.metadata };
+      if (sub.updatesAnnotations) {
+        if (annotations) obj.metadata.annotations = annotations;
+        else delete obj.metadata.annotations;
+      }
       sub.prepareForUpdate(obj, old, ctx);
       // An apply decided the managedFields; anything else is tracked against the stored ones.
       if (opts.applied) obj.metadata.managedFields = requested;
       else this.trackManagedFields(obj, old, undefined, subresource, ctx, opts);
       errs = await sub.validateUpdate(obj, old, ctx);
+      if (sub.updatesAnnotations) errs = [...validateMetaOnUpdate(obj.metadata, old.metadata, this.def), ...errs];
     } else {
       this.strategy.prepareForUpdate(obj, old, ctx);
       this.trackManagedFields(obj, old, requested, subresource, ctx, opts);

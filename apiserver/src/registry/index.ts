@@ -16,6 +16,13 @@ import {
   validatingAdmissionPolicyStrategy,
 } from './admissionregistration/validatingadmissionpolicy.js';
 import { apiServiceStatusStrategy, apiServiceStrategy } from './apiregistration/strategy.js';
+import { controllerRevisionStrategy } from './apps/controllerrevision.js';
+import { daemonSetStatusStrategy, daemonSetStrategyFor } from './apps/daemonset.js';
+import { deploymentStatusStrategy, deploymentStrategyFor } from './apps/deployment.js';
+import { replicaSetStatusStrategy, replicaSetStrategyFor } from './apps/replicaset.js';
+import { statefulSetStatusStrategy, statefulSetStrategy } from './apps/statefulset.js';
+import { cronJobStatusStrategy, cronJobStrategy } from './batch/cronjob.js';
+import { jobStatusStrategy, jobStrategy } from './batch/job.js';
 import { RESOURCES, type ResourceDef } from './catalog.js';
 import {
   clusterTrustBundleStrategy,
@@ -120,9 +127,36 @@ const WIRING: Readonly<Record<string, Wiring>> = {
       status: podCertificateRequestStatusStrategy(d.authorizer) as unknown as SubresourceStrategy,
     }),
   },
+  // apps/v1: /scale is not a SubresourceStrategy (it writes the parent's spec through the main
+  // strategy); the endpoint serves it with registry/apps/scale.ts.
+  'apps/deployments': {
+    strategy: (d) => deploymentStrategyFor(d) as unknown as RESTStrategy,
+    subresources: { status: deploymentStatusStrategy as unknown as SubresourceStrategy },
+  },
+  'apps/replicasets': {
+    strategy: (d) => replicaSetStrategyFor(d) as unknown as RESTStrategy,
+    subresources: { status: replicaSetStatusStrategy as unknown as SubresourceStrategy },
+  },
+  'apps/daemonsets': {
+    strategy: (d) => daemonSetStrategyFor(d) as unknown as RESTStrategy,
+    subresources: { status: daemonSetStatusStrategy as unknown as SubresourceStrategy },
+  },
+  'apps/statefulsets': {
+    strategy: statefulSetStrategy as unknown as RESTStrategy,
+    subresources: { status: statefulSetStatusStrategy as unknown as SubresourceStrategy },
+  },
+  'apps/controllerrevisions': { strategy: controllerRevisionStrategy as unknown as RESTStrategy },
   'policy/poddisruptionbudgets': {
     strategy: podDisruptionBudgetStrategy as unknown as RESTStrategy,
     subresources: { status: podDisruptionBudgetStatusStrategy as unknown as SubresourceStrategy },
+  },
+  'batch/jobs': {
+    strategy: jobStrategy as unknown as RESTStrategy,
+    subresources: { status: jobStatusStrategy as unknown as SubresourceStrategy },
+  },
+  'batch/cronjobs': {
+    strategy: cronJobStrategy as unknown as RESTStrategy,
+    subresources: { status: cronJobStatusStrategy as unknown as SubresourceStrategy },
   },
   'flowcontrol.apiserver.k8s.io/flowschemas': {
     strategy: flowSchemaStrategy as unknown as RESTStrategy,

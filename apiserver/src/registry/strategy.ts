@@ -67,6 +67,12 @@ export interface SubresourceStrategy<T extends KubeObject = KubeObject> {
   prepareForUpdate(obj: T, old: T, ctx: StrategyContext): void;
   /** A promise when the check asks the authorizer (a PodCertificateRequest signer's `sign`). */
   validateUpdate(obj: T, old: T, ctx: StrategyContext): FieldError[] | Promise<FieldError[]>;
+  /**
+   * The request's metadata.annotations are written too. Upstream's apps status strategies reset only
+   * spec and labels, and the deployment controller records `deployment.kubernetes.io/revision`
+   * through /status (kubectl rollout undo and history read it).
+   */
+  readonly updatesAnnotations?: boolean;
 }
 
 /**

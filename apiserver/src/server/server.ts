@@ -63,6 +63,7 @@ import { createKubeletProxy, KubeletClient } from '../kubelet/index.js';
 import { ApiServerMetrics } from '../metrics/index.js';
 import { registerOpenAPIRoutes } from '../openapi/index.js';
 import { localAPIServices, registerLocalAPIServices } from '../registry/apiregistration/autoregister.js';
+import { scaleSubresources } from '../registry/apps/scale.js';
 import { publishAuthenticationInfo } from '../registry/authenticationinfo.js';
 import { ensureSystemNamespaces } from '../registry/bootstrap.js';
 import { podBinder } from '../registry/core/binding.js';
@@ -851,6 +852,9 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       // pods/binding and bindings: admitted as a create of the Binding, then one storage-level write
       // of the pod, as upstream's BindingREST.
       bind: podBinder({ store, admission }),
+      // <resource>/scale: admitted as an update of the Scale, then the parent written through the
+      // plain registry with its own strategy, as upstream's ScaleREST.
+      scale: scaleSubresources(registries, admission),
       minRequestTimeoutMs: config.minRequestTimeoutMs,
       store,
       registries: servingRegistries,

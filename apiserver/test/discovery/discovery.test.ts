@@ -31,6 +31,11 @@ describe('catalog', () => {
       certificatesigningrequests: ['csr'],
       poddisruptionbudgets: ['pdb'],
       priorityclasses: ['pc'],
+      cronjobs: ['cj'],
+      daemonsets: ['ds'],
+      deployments: ['deploy'],
+      replicasets: ['rs'],
+      statefulsets: ['sts'],
     });
     assert.equal(
       findResource('certificates.k8s.io', 'v1', 'certificatesigningrequests')?.kind,
@@ -50,6 +55,8 @@ describe('legacy discovery', () => {
     const groups = apiGroupList().groups.map((g) => g.name);
     assert.deepEqual(groups, [
       'apiregistration.k8s.io',
+      'apps',
+      'batch',
       'coordination.k8s.io',
       'discovery.k8s.io',
       'certificates.k8s.io',
@@ -94,7 +101,20 @@ describe('legacy discovery', () => {
       group: 'authentication.k8s.io',
       version: 'v1',
     });
-    assert.equal(apiResourceList('apps', 'v1'), undefined);
+    // /scale answers an autoscaling/v1 Scale, whatever the parent's group (kubectl scale finds it here).
+    assert.deepEqual(
+      apiResourceList('apps', 'v1')?.resources.find((r) => r.name === 'deployments/scale'),
+      {
+        name: 'deployments/scale',
+        singularName: '',
+        namespaced: true,
+        kind: 'Scale',
+        verbs: ['get', 'patch', 'update'],
+        group: 'autoscaling',
+        version: 'v1',
+      },
+    );
+    assert.equal(apiResourceList('apps', 'v1beta1'), undefined);
   });
 });
 

@@ -461,6 +461,30 @@ describe('protobuf bodies of v1 Service and Endpoints', () => {
     assert.equal(neg.spec.ports[0]?.targetPort, -1);
   });
 
+  it('keeps a pointer IntOrString sent as 0 (maxUnavailable: 0), where a plain zero one is left out', () => {
+    const deploy = envelope(
+      'apps/v1',
+      'Deployment',
+      Buffer.concat([
+        objectMeta('d', 'default'),
+        pbLen(2, pbLen(4, pbLen(1, 'RollingUpdate'), pbLen(2, pbIntOrString(1, 0), pbIntOrString(2, '25%')))),
+      ]),
+    );
+    const d = decodeKubernetesProtobuf(deploy, { apiVersion: 'apps/v1', kind: 'Deployment' }) as unknown as {
+      spec: { strategy: unknown };
+    };
+    assert.deepEqual(d.spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '25%' } });
+    const pdb = envelope(
+      'policy/v1',
+      'PodDisruptionBudget',
+      Buffer.concat([objectMeta('p', 'default'), pbLen(2, pbIntOrString(3, 0))]),
+    );
+    const p = decodeKubernetesProtobuf(pdb, { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' }) as unknown as {
+      spec: unknown;
+    };
+    assert.deepEqual(p.spec, { maxUnavailable: 0 });
+  });
+
   it('the Service and Endpoints tables know every JSON field name, and still report a misspelt one', () => {
     const service = {
       apiVersion: 'v1',

@@ -22,7 +22,33 @@ const EXPECTED_RESOURCES = [
     'create,delete,deletecollection,get,list,patch,update,watch',
   ],
   ['endpoints', 'ep', 'v1', 'true', 'Endpoints', 'create,delete,deletecollection,get,list,patch,update,watch'],
+  ['cronjobs', 'cj', 'batch/v1', 'true', 'CronJob', 'create,delete,deletecollection,get,list,patch,update,watch'],
+  ['jobs', '', 'batch/v1', 'true', 'Job', 'create,delete,deletecollection,get,list,patch,update,watch'],
   ['componentstatuses', 'cs', 'v1', 'false', 'ComponentStatus', 'get,list'],
+  [
+    'deployments',
+    'deploy',
+    'apps/v1',
+    'true',
+    'Deployment',
+    'create,delete,deletecollection,get,list,patch,update,watch',
+  ],
+  [
+    'statefulsets',
+    'sts',
+    'apps/v1',
+    'true',
+    'StatefulSet',
+    'create,delete,deletecollection,get,list,patch,update,watch',
+  ],
+  [
+    'controllerrevisions',
+    '',
+    'apps/v1',
+    'true',
+    'ControllerRevision',
+    'create,delete,deletecollection,get,list,patch,update,watch',
+  ],
   [
     'apiservices',
     'apiregistration.k8s.io/v1',
@@ -121,7 +147,7 @@ for (const minor of [27, 33]) {
         const got = rows.find((row) => row[0] === want[0]);
         assert.deepEqual(got?.slice(0, cols.length), cols, `${want[0]}: ${r.out}`);
       }
-      assert.equal(rows.length, 33);
+      assert.equal(rows.length, 40);
     });
 
     it('get --raw /apis returns the group list', async () => {

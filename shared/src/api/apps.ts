@@ -128,7 +128,7 @@ export interface StatefulSetSpec {
   selector: LabelSelector;
   template: PodTemplateSpec;
   /** PersistentVolumeClaims: accepted and stored; mkube has no volume provisioning. */
-  volumeClaimTemplates?: (KubeObject & { spec?: Record<string, unknown> })[];
+  volumeClaimTemplates?: (KubeObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> })[];
   serviceName?: string;
   podManagementPolicy?: 'OrderedReady' | 'Parallel';
   updateStrategy?: StatefulSetUpdateStrategy;

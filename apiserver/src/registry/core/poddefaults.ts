@@ -116,6 +116,20 @@ export function convertDeprecatedServiceAccount(spec: PodSpec): void {
   if (spec.serviceAccountName) spec.serviceAccount = spec.serviceAccountName;
 }
 
+/**
+ * The defaults a PodTemplateSpec's spec gets (apps/v1 and batch/v1 templates): SetDefaults_PodSpec and
+ * the containers' and volumes' own, not SetDefaults_Pod's (enableServiceLinks, requests from limits,
+ * host ports), which only a Pod materializes.
+ */
+export function defaultPodTemplateSpec(spec: PodSpec | undefined): void {
+  if (!spec) return;
+  convertDeprecatedServiceAccount(spec);
+  defaultPodSpec(spec);
+  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? []), ...(spec.ephemeralContainers ?? [])])
+    defaultContainer(c);
+  for (const v of spec.volumes ?? []) defaultVolume(v);
+}
+
 /** All of a Pod's v1 defaults, in place. */
 export function defaultPod(pod: Pod): void {
   const spec = pod.spec;

@@ -1,0 +1,186 @@
+// printDeployment, printReplicaSet, printDaemonSet, printStatefulSet and printControllerRevision
+// (k/k pkg/printers/internalversion/printers.go). The server prints wide, so the template's
+// containers, images and selector are always there; kubectl shows them with `-o wide`.
+import type {
+  Container,
+  ControllerRevision,
+  DaemonSet,
+  Deployment,
+  LabelSelector,
+  ReplicaSet,
+  StatefulSet,
+} from '@mkube/shared/api';
+import { labelSelectorFromObject } from '@mkube/shared/selectors';
+import { timestampSince } from './duration.js';
+import { AGE_COLUMN, col, NAME_COLUMN, type Printer, printer } from './types.js';
+
+const CONTAINERS_COLUMN = col('Containers', 'Names of each container in the template.', { priority: 1 });
+const IMAGES_COLUMN = col('Images', 'Images referenced by each container in the template.', { priority: 1 });
+const READY_COLUMN = col('Ready', 'Number of the pod with ready state');
+const selectorColumn = (description: string) => col('Selector', description, { priority: 1 });
+
+/** layoutContainerCells: the names and the images, each comma-joined. */
+function containerCells(containers: readonly Container[] | undefined): [string, string] {
+  const list = containers ?? [];
+  return [list.map((c) => c.name).join(','), list.map((c) => c.image ?? '').join(',')];
+}
+
+/** labels.Selector.String() of a metav1.LabelSelector; `onError` when it does not convert. */
+function selectorString(sel: LabelSelector | undefined, onError: string): string {
+  try {
+    return labelSelectorFromObject(sel).toString();
+  } catch {
+    return onError;
+  }
+}
+
+/** metav1.FormatLabelSelector: `<none>` for a selector that selects by nothing. */
+function formatLabelSelector(sel: LabelSelector | undefined): string {
+  return selectorString(sel, '<error>') || '<none>';
+}
+
+/** labels.FormatLabels: `k=v` sorted by key, `<none>` when empty. */
+function formatLabels(labels: Readonly<Record<string, string>> | undefined): string {
+  const keys = Object.keys(labels ?? {}).sort();
+  return keys.length ? keys.map((k) => `${k}=${labels![k]}`).join(',') : '<none>';
+}
+
+export const deploymentPrinter: Printer = printer<Deployment>({
+  columns: [
+    NAME_COLUMN,
+    READY_COLUMN,
+    col(
+      'Up-to-date',
+      'Total number of non-terminating pods targeted by this deployment that have the desired template spec.',
+    ),
+    col(
+      'Available',
+      'Total number of available non-terminating pods (ready for at least minReadySeconds) targeted by this deployment.',
+    ),
+    AGE_COLUMN,
+    CONTAINERS_COLUMN,
+    IMAGES_COLUMN,
+    selectorColumn(
+      "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment. It must match the pod template's labels.",
+    ),
+  ],
+  cells: (o, now) => [
+    o.metadata.name,
+    `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 0}`,
+    o.status?.updatedReplicas ?? 0,
+    o.status?.availableReplicas ?? 0,
+    timestampSince(o.metadata.creationTimestamp, now),
+    ...containerCells(o.spec?.template?.spec?.containers),
+    selectorString(o.spec?.selector, '<invalid>'),
+  ],
+});
+
+export const replicaSetPrinter: Printer = printer<ReplicaSet>({
+  columns: [
+    NAME_COLUMN,
+    col('Desired', 'Replicas is the number of desired pods. Defaults to 1.', { type: 'integer' }),
+    col('Current', 'Replicas is the most recently observed number of non-terminating pods.', { type: 'integer' }),
+    col('Ready', 'The number of non-terminating pods targeted by this ReplicaSet with a Ready Condition.', {
+      type: 'integer',
+    }),
+    AGE_COLUMN,
+    CONTAINERS_COLUMN,
+    IMAGES_COLUMN,
+    selectorColumn(
+      "Selector is a label query over pods that should match the replica count. Label keys and values that must match in order to be controlled by this replica set. It must match the pod template's labels.",
+    ),
+  ],
+  cells: (o, now) => [
+    o.metadata.name,
+    o.spec?.replicas ?? 0,
+    o.status?.replicas ?? 0,
+    o.status?.readyReplicas ?? 0,
+    timestampSince(o.metadata.creationTimestamp, now),
+    ...containerCells(o.spec?.template?.spec?.containers),
+    formatLabelSelector(o.spec?.selector),
+  ],
+});
+
+export const daemonSetPrinter: Printer = printer<DaemonSet>({
+  columns: [
+    NAME_COLUMN,
+    col(
+      'Desired',
+      'The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod).',
+      { type: 'integer' },
+    ),
+    col(
+      'Current',
+      'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.',
+      { type: 'integer' },
+    ),
+    col(
+      'Ready',
+      'numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition.',
+      { type: 'integer' },
+    ),
+    col('Up-to-date', 'The total number of nodes that are running updated daemon pod', { type: 'integer' }),
+    col(
+      'Available',
+      'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)',
+      { type: 'integer' },
+    ),
+    col(
+      'Node Selector',
+      "NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node's labels for the pod to be scheduled on that node.",
+    ),
+    AGE_COLUMN,
+    CONTAINERS_COLUMN,
+    IMAGES_COLUMN,
+    selectorColumn(
+      "A label query over pods that are managed by the daemon set. Must match in order to be controlled. It must match the pod template's labels.",
+    ),
+  ],
+  cells: (o, now) => [
+    o.metadata.name,
+    o.status?.desiredNumberScheduled ?? 0,
+    o.status?.currentNumberScheduled ?? 0,
+    o.status?.numberReady ?? 0,
+    o.status?.updatedNumberScheduled ?? 0,
+    o.status?.numberAvailable ?? 0,
+    formatLabels(o.spec?.template?.spec?.nodeSelector),
+    timestampSince(o.metadata.creationTimestamp, now),
+    ...containerCells(o.spec?.template?.spec?.containers),
+    formatLabelSelector(o.spec?.selector),
+  ],
+});
+
+export const statefulSetPrinter: Printer = printer<StatefulSet>({
+  columns: [NAME_COLUMN, READY_COLUMN, AGE_COLUMN, CONTAINERS_COLUMN, IMAGES_COLUMN],
+  cells: (o, now) => [
+    o.metadata.name,
+    `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 0}`,
+    timestampSince(o.metadata.creationTimestamp, now),
+    ...containerCells(o.spec?.template?.spec?.containers),
+  ],
+});
+
+/** formatResourceName: `<kind>.<group>/<name>` lower-cased, as `daemonset.apps/web`. */
+function controllerName(o: ControllerRevision): string {
+  const ref = o.metadata.ownerReferences?.find((r) => r.controller === true);
+  if (!ref) return '<none>';
+  const apiVersion = ref.apiVersion ?? '';
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  const kind = group ? `${ref.kind}.${group}` : (ref.kind ?? '');
+  return kind ? `${kind.toLowerCase()}/${ref.name}` : (ref.name ?? '');
+}
+
+export const controllerRevisionPrinter: Printer = printer<ControllerRevision>({
+  columns: [
+    NAME_COLUMN,
+    col('Controller', 'Controller of the object'),
+    col('Revision', 'Revision indicates the revision of the state represented by Data.'),
+    AGE_COLUMN,
+  ],
+  cells: (o, now) => [
+    o.metadata.name,
+    controllerName(o),
+    o.revision ?? 0,
+    timestampSince(o.metadata.creationTimestamp, now),
+  ],
+});
