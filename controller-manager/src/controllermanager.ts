@@ -9,14 +9,21 @@ import type {
   ClusterRole,
   ClusterTrustBundle,
   ConfigMap,
+  ControllerRevision,
+  CronJob,
+  DaemonSet,
+  Deployment,
+  Job,
   Lease,
   Namespace,
   Node,
   Pod,
   PodCertificateRequest,
   PodDisruptionBudget,
+  ReplicaSet,
   Secret,
   ServiceAccount,
+  StatefulSet,
 } from '@mkube/shared/api';
 import { NAMESPACE_NODE_LEASE } from '@mkube/shared/api';
 import { createClient, type KubeClient } from '@mkube/shared/client';
@@ -48,6 +55,9 @@ import {
   KUBE_APISERVER_SERVING_SIGNER,
 } from './clustertrustbundlepublisher/index.js';
 import type { Controller } from './controller.js';
+import { CRONJOB_CONTROLLER, CronJobController } from './cronjob/index.js';
+import { DAEMONSET_CONTROLLER, DAEMONSET_CONTROLLER_SA, DaemonSetsController } from './daemon/index.js';
+import { DEPLOYMENT_CONTROLLER, DeploymentController } from './deployment/index.js';
 import { DisruptionController, type DisruptionTimeouts, PDB_REF } from './disruption/index.js';
 import {
   discoverDeletableResources,
@@ -56,12 +66,14 @@ import {
   GC_RESYNC_PERIOD_MS,
 } from './garbagecollector/index.js';
 import { InformerFactory, RESOURCES } from './informers/index.js';
+import { JOB_CONTROLLER, JobController, type JobTiming } from './job/index.js';
 import { LeaderElector } from './leaderelection/index.js';
 import { NamespaceController } from './namespace/index.js';
 import { NodeLifecycleController } from './nodelifecycle/index.js';
 import type { ControllerManagerConfig } from './options/config.js';
 import { gatedOff } from './options/controllers.js';
 import { PodGCController } from './podgc/index.js';
+import { REPLICASET_CONTROLLER, ReplicaSetController } from './replicaset/index.js';
 import { ROOT_CA_CONFIGMAP, RootCACertPublisher } from './rootcacertpublisher/index.js';
 import type { SecureServer } from './server/app.js';
 import { LEADER_HEALTH_TIMEOUT_MS, serveSecurely } from './server/serve.js';
@@ -69,7 +81,9 @@ import { ServiceAccountsController } from './serviceaccount/index.js';
 import { LEGACY_TOKEN_CLEANER, LegacyServiceAccountTokenCleaner } from './serviceaccount/legacycleaner.js';
 import { TOKENS_CONTROLLER, TokensController } from './serviceaccount/tokens.js';
 import { TOKEN_SECRET_SELECTOR } from './serviceaccount/tokensecret.js';
+import { STATEFULSET_CONTROLLER, STATEFULSET_CONTROLLER_SA, StatefulSetController } from './statefulset/index.js';
 import { TaintEvictionController } from './tainteviction/index.js';
+import { TTL_AFTER_FINISHED_CONTROLLER, TTLAfterFinishedController } from './ttlafterfinished/index.js';
 
 export const USER_AGENT = 'kube-controller-manager/v1.33.0 (mkube)';
 
@@ -114,6 +128,10 @@ export interface StartOptions {
   readonly legacyTokenCleanerSyncMs?: number;
   /** Overrides the disruption controller's two-minute timeouts (tests). */
   readonly disruption?: DisruptionTimeouts;
+  /** The job controller's batch period, pod failure back-off and clock (tests). */
+  readonly job?: JobTiming;
+  /** The cronjob and ttl-after-finished controllers' clock (tests move it instead of waiting). */
+  readonly batchNow?: () => number;
 }
 
 async function buildControllers(
@@ -390,12 +408,107 @@ async function buildControllers(
       ),
     );
   }
+  if (on(REPLICASET_CONTROLLER)) {
+    const c = await clients.client('replicaset-controller');
+    controllers.push(
+      new ReplicaSetController(
+        c,
+        factory.informerFor<ReplicaSet>(RESOURCES.replicasets),
+        factory.informerFor<Pod>(RESOURCES.pods),
+        log.child({ controller: REPLICASET_CONTROLLER }),
+        recorder(REPLICASET_CONTROLLER, c),
+        config.concurrentReplicaSetSyncs,
+      ),
+    );
+  }
+  if (on(DEPLOYMENT_CONTROLLER)) {
+    const c = await clients.client('deployment-controller');
+    controllers.push(
+      new DeploymentController(
+        c,
+        factory.informerFor<Deployment>(RESOURCES.deployments),
+        factory.informerFor<ReplicaSet>(RESOURCES.replicasets),
+        factory.informerFor<Pod>(RESOURCES.pods),
+        log.child({ controller: DEPLOYMENT_CONTROLLER }),
+        recorder(DEPLOYMENT_CONTROLLER, c),
+        config.concurrentDeploymentSyncs,
+      ),
+    );
+  }
+  if (on(DAEMONSET_CONTROLLER)) {
+    const c = await clients.client(DAEMONSET_CONTROLLER_SA);
+    controllers.push(
+      new DaemonSetsController(
+        c,
+        factory.informerFor<DaemonSet>(RESOURCES.daemonsets),
+        factory.informerFor<ControllerRevision>(RESOURCES.controllerrevisions),
+        factory.informerFor<Pod>(RESOURCES.pods),
+        nodes(),
+        log.child({ controller: DAEMONSET_CONTROLLER }),
+        recorder(DAEMONSET_CONTROLLER, c),
+        config.concurrentDaemonSetSyncs,
+      ),
+    );
+  }
+  if (on(STATEFULSET_CONTROLLER)) {
+    const c = await clients.client(STATEFULSET_CONTROLLER_SA);
+    controllers.push(
+      new StatefulSetController(
+        c,
+        factory.informerFor<StatefulSet>(RESOURCES.statefulsets),
+        factory.informerFor<Pod>(RESOURCES.pods),
+        factory.informerFor<ControllerRevision>(RESOURCES.controllerrevisions),
+        log.child({ controller: STATEFULSET_CONTROLLER }),
+        recorder(STATEFULSET_CONTROLLER, c),
+        config.concurrentStatefulSetSyncs,
+      ),
+    );
+  }
   if (on('namespace-controller')) {
     controllers.push(
       new NamespaceController(
         await clients.client('namespace-controller'),
         factory.informerFor<Namespace>(RESOURCES.namespaces),
         log.child({ controller: 'namespace-controller' }),
+      ),
+    );
+  }
+  if (on(JOB_CONTROLLER)) {
+    const c = await clients.client('job-controller');
+    controllers.push(
+      new JobController(
+        c,
+        factory.informerFor<Job>(RESOURCES.jobs),
+        factory.informerFor<Pod>(RESOURCES.pods),
+        recorder(JOB_CONTROLLER, c),
+        log.child({ controller: JOB_CONTROLLER }),
+        config.concurrentJobSyncs,
+        opts.job,
+      ),
+    );
+  }
+  if (on(CRONJOB_CONTROLLER)) {
+    const c = await clients.client('cronjob-controller');
+    controllers.push(
+      new CronJobController(
+        c,
+        factory.informerFor<CronJob>(RESOURCES.cronjobs),
+        factory.informerFor<Job>(RESOURCES.jobs),
+        recorder(CRONJOB_CONTROLLER, c),
+        log.child({ controller: CRONJOB_CONTROLLER }),
+        config.concurrentCronJobSyncs,
+        opts.batchNow,
+      ),
+    );
+  }
+  if (on(TTL_AFTER_FINISHED_CONTROLLER)) {
+    controllers.push(
+      new TTLAfterFinishedController(
+        await clients.client('ttl-after-finished-controller'),
+        factory.informerFor<Job>(RESOURCES.jobs),
+        log.child({ controller: TTL_AFTER_FINISHED_CONTROLLER }),
+        config.concurrentTTLAfterFinishedSyncs,
+        opts.batchNow,
       ),
     );
   }

@@ -151,4 +151,11 @@ export const RESOURCES = {
   serviceaccounts: { group: '', version: 'v1', resource: 'serviceaccounts' },
   subjectaccessreviews: { group: 'authorization.k8s.io', version: 'v1', resource: 'subjectaccessreviews' },
   clusterroles: { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles' },
+  replicasets: { group: 'apps', version: 'v1', resource: 'replicasets' },
+  deployments: { group: 'apps', version: 'v1', resource: 'deployments' },
+  daemonsets: { group: 'apps', version: 'v1', resource: 'daemonsets' },
+  statefulsets: { group: 'apps', version: 'v1', resource: 'statefulsets' },
+  controllerrevisions: { group: 'apps', version: 'v1', resource: 'controllerrevisions' },
+  jobs: { group: 'batch', version: 'v1', resource: 'jobs' },
+  cronjobs: { group: 'batch', version: 'v1', resource: 'cronjobs' },
 } as const satisfies Record<string, ResourceRef>;

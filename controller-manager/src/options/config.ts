@@ -41,6 +41,16 @@ export interface ControllerManagerConfig {
   readonly legacyTokenCleanUpPeriodMs: number;
   /** --concurrent-gc-syncs: the garbage collector's workers per queue. */
   readonly concurrentGcSyncs: number;
+  /** --concurrent-replicaset-syncs, --concurrent-deployment-syncs. */
+  readonly concurrentReplicaSetSyncs: number;
+  readonly concurrentDeploymentSyncs: number;
+  /** --concurrent-daemonset-syncs, --concurrent-statefulset-syncs. */
+  readonly concurrentDaemonSetSyncs: number;
+  readonly concurrentStatefulSetSyncs: number;
+  /** --concurrent-job-syncs, --concurrent-cron-job-syncs, --concurrent-ttl-after-finished-syncs. */
+  readonly concurrentJobSyncs: number;
+  readonly concurrentCronJobSyncs: number;
+  readonly concurrentTTLAfterFinishedSyncs: number;
   /** The --leader-elect* settings (the identity is the process's own, chosen at start). */
   readonly leaderElection?: Omit<LeaderElectionConfig, 'identity' | 'releaseOnCancel'>;
   readonly nodeMonitorGracePeriodMs: number;
@@ -231,6 +241,13 @@ export async function loadControllerManagerConfig(
       message: 'must be greater than 0',
     });
   const tokenSyncs = workers(flags, 'concurrent-serviceaccount-token-syncs', problems);
+  const replicaSetSyncs = workers(flags, 'concurrent-replicaset-syncs', problems);
+  const deploymentSyncs = workers(flags, 'concurrent-deployment-syncs', problems);
+  const daemonSetSyncs = workers(flags, 'concurrent-daemonset-syncs', problems);
+  const statefulSetSyncs = workers(flags, 'concurrent-statefulset-syncs', problems);
+  const jobSyncs = workers(flags, 'concurrent-job-syncs', problems);
+  const cronJobSyncs = workers(flags, 'concurrent-cron-job-syncs', problems);
+  const ttlSyncs = workers(flags, 'concurrent-ttl-after-finished-syncs', problems);
 
   if (str(flags['leader-elect-resource-lock']) !== 'leases') {
     problems.push({
@@ -284,6 +301,13 @@ export async function loadControllerManagerConfig(
     useServiceAccountCredentials: flags['use-service-account-credentials'] === true,
     concurrentServiceAccountTokenSyncs: tokenSyncs,
     concurrentGcSyncs: gcSyncs,
+    concurrentReplicaSetSyncs: replicaSetSyncs,
+    concurrentDeploymentSyncs: deploymentSyncs,
+    concurrentDaemonSetSyncs: daemonSetSyncs,
+    concurrentStatefulSetSyncs: statefulSetSyncs,
+    concurrentJobSyncs: jobSyncs,
+    concurrentCronJobSyncs: cronJobSyncs,
+    concurrentTTLAfterFinishedSyncs: ttlSyncs,
     legacyTokenCleanUpPeriodMs: cleanUpPeriod,
     leaderElection: flags['leader-elect']
       ? {

@@ -40,6 +40,13 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   { name: 'namespace-controller', aliases: ['namespace'] },
   { name: 'disruption-controller', aliases: ['disruption'] },
   { name: 'garbage-collector-controller', aliases: ['garbagecollector'] },
+  { name: 'replicaset-controller', aliases: ['replicaset'] },
+  { name: 'deployment-controller', aliases: ['deployment'] },
+  { name: 'daemonset-controller', aliases: ['daemonset'] },
+  { name: 'statefulset-controller', aliases: ['statefulset'] },
+  { name: 'job-controller', aliases: ['job'] },
+  { name: 'cronjob-controller', aliases: ['cronjob'] },
+  { name: 'ttl-after-finished-controller', aliases: ['ttl-after-finished'] },
 ];
 
 export type ControllerName = (typeof CONTROLLERS)[number]['name'];

@@ -88,6 +88,54 @@ export const CONTROLLER_MANAGER_FLAGS: readonly FlagSpec[] = [
     usage: 'The period of time since the last usage of an legacy service account token before it can be deleted.',
   },
   {
+    name: 'concurrent-replicaset-syncs',
+    type: 'int',
+    default: 5,
+    usage:
+      'The number of replica sets that are allowed to sync concurrently. Larger number = more responsive replica management, but more CPU (and network) load',
+  },
+  {
+    name: 'concurrent-deployment-syncs',
+    type: 'int',
+    default: 5,
+    usage:
+      'The number of deployment objects that are allowed to sync concurrently. Larger number = more responsive deployments, but more CPU (and network) load',
+  },
+  {
+    name: 'concurrent-daemonset-syncs',
+    type: 'int',
+    default: 2,
+    usage:
+      'The number of daemonset objects that are allowed to sync concurrently. Larger number = more responsive daemonsets, but more CPU (and network) load',
+  },
+  {
+    name: 'concurrent-statefulset-syncs',
+    type: 'int',
+    default: 5,
+    usage:
+      'The number of statefulset objects that are allowed to sync concurrently. Larger number = more responsive statefulsets, but more CPU (and network) load',
+  },
+  {
+    name: 'concurrent-job-syncs',
+    type: 'int',
+    default: 5,
+    usage:
+      'The number of job objects that are allowed to sync concurrently. Larger number = more responsive jobs, but more CPU (and network) load',
+  },
+  {
+    name: 'concurrent-cron-job-syncs',
+    type: 'int',
+    default: 5,
+    usage:
+      'The number of cron job objects that are allowed to sync concurrently. Larger number = more responsive jobs, but more CPU (and network) load',
+  },
+  {
+    name: 'concurrent-ttl-after-finished-syncs',
+    type: 'int',
+    default: 5,
+    usage: 'The number of ttl-after-finished-controller workers that are allowed to sync concurrently.',
+  },
+  {
     name: 'concurrent-serviceaccount-token-syncs',
     type: 'int',
     default: 5,

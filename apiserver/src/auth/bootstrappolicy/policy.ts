@@ -433,6 +433,57 @@ export const DEFAULT_CLUSTER_ROLES: readonly ClusterRole[] = [
     { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
     { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch', 'update'] },
   ]),
+  role('system:controller:daemon-set-controller', [
+    { apiGroups: ['apps', 'extensions'], resources: ['daemonsets'], verbs: READ },
+    { apiGroups: ['apps', 'extensions'], resources: ['daemonsets/status'], verbs: ['update'] },
+    { apiGroups: ['apps', 'extensions'], resources: ['daemonsets/finalizers'], verbs: ['update'] },
+    { apiGroups: [''], resources: ['nodes'], verbs: ['list', 'watch'] },
+    { apiGroups: [''], resources: ['pods'], verbs: ['create', 'delete', 'list', 'patch', 'watch'] },
+    { apiGroups: [''], resources: ['pods/binding'], verbs: ['create'] },
+    {
+      apiGroups: ['apps'],
+      resources: ['controllerrevisions'],
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    },
+    EVENTS_RULE,
+  ]),
+  role('system:controller:statefulset-controller', [
+    { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
+    { apiGroups: ['apps'], resources: ['statefulsets'], verbs: READ },
+    { apiGroups: ['apps'], resources: ['statefulsets/status'], verbs: ['update'] },
+    { apiGroups: ['apps'], resources: ['statefulsets/finalizers'], verbs: ['update'] },
+    { apiGroups: [''], resources: ['pods'], verbs: ['create', 'delete', 'get', 'patch', 'update'] },
+    {
+      apiGroups: ['apps'],
+      resources: ['controllerrevisions'],
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    },
+    { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['create', 'get', 'list', 'watch'] },
+    { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['delete', 'update'] },
+    { apiGroups: [''], resources: ['pods/finalizers'], verbs: ['update'] },
+    EVENTS_RULE,
+  ]),
+  // controller_policy.go's: the deployment controller writes ReplicaSets only (and pods' labels, an
+  // "update" upstream keeps for kubernetes#36897); the replicaset controller writes pods.
+  role('system:controller:deployment-controller', [
+    { apiGroups: ['apps', 'extensions'], resources: ['deployments'], verbs: ['get', 'list', 'update', 'watch'] },
+    { apiGroups: ['apps', 'extensions'], resources: ['deployments/status'], verbs: ['update'] },
+    { apiGroups: ['apps', 'extensions'], resources: ['deployments/finalizers'], verbs: ['update'] },
+    {
+      apiGroups: ['apps', 'extensions'],
+      resources: ['replicasets'],
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    },
+    { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'update', 'watch'] },
+    EVENTS_RULE,
+  ]),
+  role('system:controller:replicaset-controller', [
+    { apiGroups: ['apps', 'extensions'], resources: ['replicasets'], verbs: ['get', 'list', 'update', 'watch'] },
+    { apiGroups: ['apps', 'extensions'], resources: ['replicasets/status'], verbs: ['update'] },
+    { apiGroups: ['apps', 'extensions'], resources: ['replicasets/finalizers'], verbs: ['update'] },
+    { apiGroups: [''], resources: ['pods'], verbs: ['create', 'delete', 'list', 'patch', 'watch'] },
+    EVENTS_RULE,
+  ]),
   role('system:controller:disruption-controller', [
     { apiGroups: ['apps', 'extensions'], resources: ['deployments'], verbs: READ },
     { apiGroups: ['apps', 'extensions'], resources: ['replicasets'], verbs: READ },
@@ -490,6 +541,29 @@ export const DEFAULT_CLUSTER_ROLES: readonly ClusterRole[] = [
     { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'update'] },
     EVENTS_RULE,
   ]),
+  role('system:controller:job-controller', [
+    { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'patch', 'update', 'watch'] },
+    { apiGroups: ['batch'], resources: ['jobs/status'], verbs: ['update'] },
+    { apiGroups: ['batch'], resources: ['jobs/finalizers'], verbs: ['update'] },
+    { apiGroups: [''], resources: ['pods'], verbs: ['create', 'delete', 'list', 'patch', 'watch'] },
+    EVENTS_RULE,
+  ]),
+  role('system:controller:cronjob-controller', [
+    { apiGroups: ['batch'], resources: ['cronjobs'], verbs: ['get', 'list', 'update', 'watch'] },
+    {
+      apiGroups: ['batch'],
+      resources: ['jobs'],
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    },
+    { apiGroups: ['batch'], resources: ['cronjobs/status'], verbs: ['update'] },
+    { apiGroups: ['batch'], resources: ['cronjobs/finalizers'], verbs: ['update'] },
+    { apiGroups: [''], resources: ['pods'], verbs: ['delete', 'list', 'watch'] },
+    EVENTS_RULE,
+  ]),
+  role('system:controller:ttl-after-finished-controller', [
+    { apiGroups: ['batch'], resources: ['jobs'], verbs: ['delete', 'get', 'list', 'watch'] },
+    EVENTS_RULE,
+  ]),
   // mkube's, beyond upstream: approving kubelet serving certificates (kubernetes#73356). The approver
   // reads the requesting Node's addresses, from the apiserver when its cache has not seen the Node yet
   // (the kubelet registers it just before asking): `get` on nodes, which no upstream controller role
@@ -533,6 +607,26 @@ export const DEFAULT_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
     'system:controller:certificate-controller',
     'system:controller:certificate-controller',
     controllerSubjects('certificate-controller'),
+  ),
+  binding(
+    'system:controller:daemon-set-controller',
+    'system:controller:daemon-set-controller',
+    controllerSubjects('daemon-set-controller'),
+  ),
+  binding(
+    'system:controller:statefulset-controller',
+    'system:controller:statefulset-controller',
+    controllerSubjects('statefulset-controller'),
+  ),
+  binding(
+    'system:controller:deployment-controller',
+    'system:controller:deployment-controller',
+    controllerSubjects('deployment-controller'),
+  ),
+  binding(
+    'system:controller:replicaset-controller',
+    'system:controller:replicaset-controller',
+    controllerSubjects('replicaset-controller'),
   ),
   binding(
     'system:controller:disruption-controller',
@@ -583,6 +677,17 @@ export const DEFAULT_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
     'system:controller:root-ca-cert-publisher',
     'system:controller:root-ca-cert-publisher',
     controllerSubjects('root-ca-cert-publisher'),
+  ),
+  binding('system:controller:job-controller', 'system:controller:job-controller', controllerSubjects('job-controller')),
+  binding(
+    'system:controller:cronjob-controller',
+    'system:controller:cronjob-controller',
+    controllerSubjects('cronjob-controller'),
+  ),
+  binding(
+    'system:controller:ttl-after-finished-controller',
+    'system:controller:ttl-after-finished-controller',
+    controllerSubjects('ttl-after-finished-controller'),
   ),
   // mkube's: the serving approver runs inside the controller-manager, as the certificate controllers
   // (ServiceAccount certificate-controller with --use-service-account-credentials).

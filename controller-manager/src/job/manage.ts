@@ -1,0 +1,184 @@
+// manageJob (upstream job_controller.go): keeps min(parallelism, remaining completions) pods
+// active — deleting the surplus or, once the failure back-off allows, creating the shortfall in
+// slow-start batches — and deletes every active pod of a suspended Job.
+import type { Job, Pod } from '@mkube/shared/api';
+import { isNotFound } from '@mkube/shared/apierrors';
+import { remainingBackoff } from './backoff.js';
+import type { JobDeps, SyncCtx } from './context.js';
+import {
+  duplicatedIndexPods,
+  firstPendingIndexes,
+  generateNameWithIndex,
+  indexedTemplate,
+  isIndexedJob,
+  withCompletionIndexEnv,
+} from './indexed.js';
+import { namespaceTerminating } from './podcontrol.js';
+import {
+  compareForDeletion,
+  isPodReady,
+  JOB_TRACKING_FINALIZER,
+  onlyReplaceFailedPods,
+  podFromTemplate,
+} from './pods.js';
+
+/** MaxPodCreateDeletePerSync. */
+const MAX_POD_CREATE_DELETE_PER_SYNC = 500;
+/** controller.SlowStartInitialBatchSize. */
+const SLOW_START_INITIAL_BATCH_SIZE = 1;
+
+/** activePodsForRemoval: duplicated or invalid indexes first, then the least advanced pods. */
+function activePodsForRemoval(job: Job, pods: readonly Pod[], rmAtLeast: number): Pod[] {
+  let rm: Pod[] = [];
+  let left: Pod[] = [...pods];
+  if (isIndexedJob(job)) ({ rm, left } = duplicatedIndexPods(pods, job.spec?.completions ?? 0));
+  if (rm.length < rmAtLeast) {
+    left.sort(compareForDeletion);
+    rm = [...rm, ...left.slice(0, rmAtLeast - rm.length)];
+  }
+  return rm;
+}
+
+/**
+ * deleteActivePods: DELETE keeping the finalizers (the status tracking removes them once the pods
+ * are counted). Returns how many ready and how many in all went.
+ */
+export async function deleteActivePods(
+  d: JobDeps,
+  job: Job,
+  pods: readonly Pod[],
+): Promise<{ ready: number; deleted: number; err?: unknown }> {
+  let deleted = 0;
+  let ready = 0;
+  let err: unknown;
+  await Promise.all(
+    pods.map(async (p) => {
+      try {
+        await d.pods.delete(job, p);
+        deleted++;
+      } catch (e) {
+        if (isNotFound(e)) deleted++;
+        else err ??= e;
+      }
+      if (isPodReady(p)) ready++;
+    }),
+  );
+  return { ready, deleted, ...(err !== undefined ? { err } : {}) };
+}
+
+/** deleteJobPods: the finalizer first (these pods are not to be counted), then the pod. */
+async function deleteJobPods(
+  d: JobDeps,
+  ctx: SyncCtx,
+  pods: readonly Pod[],
+): Promise<{ ready: number; deleted: number; err?: unknown }> {
+  let deleted = 0;
+  let ready = 0;
+  let err: unknown;
+  await Promise.all(
+    pods.map(async (p) => {
+      try {
+        await d.pods.removeTrackingFinalizer(p);
+        await d.pods.delete(ctx.job, p);
+        deleted++;
+      } catch (e) {
+        // The informer will not see this deletion.
+        d.expectations.deletionObserved(ctx.key);
+        if (isNotFound(e)) deleted++;
+        else err ??= e;
+      }
+      if (isPodReady(p)) ready++;
+    }),
+  );
+  return { ready, deleted, ...(err !== undefined ? { err } : {}) };
+}
+
+/** Returns the number of active pods after it acted; throws the first API error after counting. */
+export async function manageJob(d: JobDeps, ctx: SyncCtx): Promise<{ active: number; err?: unknown }> {
+  const job = ctx.job;
+  let active = ctx.activePods.length;
+  const parallelism = job.spec?.parallelism ?? 1;
+
+  const removeSome = async (pods: Pod[]) => {
+    d.expectations.expectDeletions(ctx.key, pods.length);
+    const r = await deleteJobPods(d, ctx, pods);
+    active -= r.deleted;
+    ctx.terminating += r.deleted;
+    ctx.ready -= r.ready;
+    return { active, ...(r.err !== undefined ? { err: r.err } : {}) };
+  };
+
+  if (job.spec?.suspend === true) return removeSome(activePodsForRemoval(job, ctx.activePods, active));
+
+  const completions = job.spec?.completions;
+  let wantActive: number;
+  if (completions === undefined) wantActive = ctx.succeeded > 0 ? active : parallelism;
+  else wantActive = Math.max(0, Math.min(parallelism, completions - ctx.succeeded));
+
+  const toDelete = activePodsForRemoval(job, ctx.activePods, Math.max(0, active - wantActive)).slice(
+    0,
+    MAX_POD_CREATE_DELETE_PER_SYNC,
+  );
+  // One sync either deletes or creates, never both; deleting comes first.
+  if (toDelete.length > 0) return removeSome(toDelete);
+
+  const terminating = onlyReplaceFailedPods(job) ? ctx.terminating : 0;
+  let diff = wantActive - terminating - active;
+  if (diff <= 0) return { active };
+
+  const wait = remainingBackoff(ctx.newBackoff, d.now(), d.podFailureBackoffMs, d.maxPodFailureBackoffMs);
+  if (wait > 0) {
+    d.enqueueAfter(ctx.key, wait, true);
+    return { active: 0 };
+  }
+  diff = Math.min(diff, MAX_POD_CREATE_DELETE_PER_SYNC);
+  let indexes: number[] = [];
+  if (isIndexedJob(job)) {
+    indexes = firstPendingIndexes(job, ctx.activePods, ctx.pods, ctx.succeededIndexes, diff);
+    diff = indexes.length;
+  }
+  d.expectations.expectCreations(ctx.key, diff);
+  active += diff;
+
+  let template = structuredClone(job.spec?.template ?? {});
+  if (isIndexedJob(job)) template = withCompletionIndexEnv(template);
+  template.metadata ??= {};
+  const meta = template.metadata;
+  if (!meta.finalizers?.includes(JOB_TRACKING_FINALIZER))
+    meta.finalizers = [...(meta.finalizers ?? []), JOB_TRACKING_FINALIZER];
+  const name = job.metadata?.name ?? '';
+
+  let err: unknown;
+  let failures = 0;
+  // Slow start: batches of 1, 2, 4 … stop at the first batch with a failure (a quota, a webhook)
+  // instead of sending every create only to have each fail the same way.
+  for (let batch = Math.min(diff, SLOW_START_INITIAL_BATCH_SIZE); diff > 0; batch = Math.min(2 * batch, diff)) {
+    const before = failures;
+    const these = indexes.splice(0, batch);
+    await Promise.all(
+      Array.from({ length: batch }, async (_, i) => {
+        const ix = these[i];
+        const pod =
+          ix === undefined
+            ? podFromTemplate(template, job, `${name}-`)
+            : podFromTemplate(indexedTemplate(template, name, ix), job, generateNameWithIndex(name, ix));
+        try {
+          await d.pods.create(job, pod);
+        } catch (e) {
+          d.expectations.creationObserved(ctx.key);
+          active--;
+          failures++;
+          // A namespace being torn down fails every create: nothing to retry.
+          if (!namespaceTerminating(e)) err ??= e;
+        }
+      }),
+    );
+    diff -= batch;
+    if (failures > before && diff > 0) {
+      for (let i = 0; i < diff; i++) d.expectations.creationObserved(ctx.key);
+      active -= diff;
+      break;
+    }
+  }
+  return { active, ...(err !== undefined ? { err } : {}) };
+}
