@@ -1204,6 +1204,219 @@ describe('security regression suite', () => {
     });
   });
 
+  // ---- workloads: controllers create pods as their own ServiceAccounts; nodes may not drive them ---
+  describe('workloads', () => {
+    type Owned = {
+      metadata: { name: string; ownerReferences?: { kind: string; name: string; controller?: boolean }[] };
+      spec?: { nodeName?: string; containers?: { image?: string }[] };
+      status?: { phase?: string };
+    };
+    const list = async (path: string) => ((await c.req(admin, 'GET', path)).json as { items: Owned[] }).items;
+    const ownedBy = (o: Owned) => o.metadata.ownerReferences?.find((r) => r.controller);
+    const podsOf = async (selector: string) =>
+      list(`/api/v1/namespaces/default/pods?labelSelector=${encodeURIComponent(selector)}`);
+    const ok = async (args: string[]) => {
+      const r = await kubectlAsync(args);
+      assert.equal(r.status, 0, `kubectl ${args.join(' ')}: ${r.stderr}${r.stdout}`);
+      return r.stdout;
+    };
+
+    after(async () => {
+      // The cases after these count pods and events per node: leave none of these behind.
+      await kubectlAsync(['delete', 'daemonset/agent', 'job/hello', 'job/fails', '--ignore-not-found', '--wait=true']);
+    });
+
+    it('W1 kubectl create deployment → rollout status → pods Running on real kubelets, owned through a ReplicaSet', async () => {
+      await ok([
+        'create',
+        'deployment',
+        'web',
+        '--image=busybox',
+        '--replicas=2',
+        '--',
+        'sh',
+        '-c',
+        'echo serving; sleep 3600',
+      ]);
+      await ok(['rollout', 'status', 'deployment/web', '--timeout=90s']);
+      const rss = await list('/apis/apps/v1/namespaces/default/replicasets?labelSelector=app%3Dweb');
+      assert.equal(rss.length, 1);
+      const rs = rss[0]!;
+      assert.deepEqual(ownedBy(rs), { ...ownedBy(rs), kind: 'Deployment', name: 'web', controller: true });
+      const pods = await podsOf('app=web');
+      assert.equal(pods.length, 2);
+      for (const p of pods) {
+        assert.equal(ownedBy(p)?.kind, 'ReplicaSet');
+        assert.equal(ownedBy(p)?.name, rs.metadata.name);
+        assert.match(p.metadata.name, new RegExp(`^${rs.metadata.name}-[a-z0-9]{5}$`));
+        assert.ok(['node1', 'node2'].includes(p.spec?.nodeName ?? ''), p.spec?.nodeName);
+        assert.equal(p.status?.phase, 'Running');
+      }
+      // The log comes from a kubelet, through the apiserver's client certificate.
+      await waitFor('deployment logs', async () =>
+        /serving/.test((await kubectlAsync(['logs', 'deployment/web'])).stdout) ? true : undefined,
+      );
+      const cols = await ok(['get', 'deployment', 'web', '--no-headers']);
+      assert.match(cols, /^web\s+2\/2\s+2\s+2\s+\S+\n$/);
+    });
+
+    it('W2 kubectl scale, set image, rollout history and undo drive the Deployment and its ReplicaSets', async () => {
+      await ok(['scale', 'deployment/web', '--replicas=3']);
+      await ok(['rollout', 'status', 'deployment/web', '--timeout=90s']);
+      assert.equal((await podsOf('app=web')).filter((p) => p.status?.phase === 'Running').length, 3);
+      await ok(['set', 'image', 'deployment/web', 'busybox=busybox:1.36']);
+      await ok(['rollout', 'status', 'deployment/web', '--timeout=120s']);
+      const rss = await list('/apis/apps/v1/namespaces/default/replicasets?labelSelector=app%3Dweb');
+      assert.equal(rss.length, 2);
+      const sizes = await ok([
+        'get',
+        'rs',
+        '-l',
+        'app=web',
+        '-o',
+        'jsonpath={range .items[*]}{.spec.template.spec.containers[0].image}={.spec.replicas} {end}',
+      ]);
+      assert.deepEqual(sizes.trim().split(' ').sort(), ['busybox:1.36=3', 'busybox=0']);
+      await waitFor(
+        'old pods gone',
+        async () => {
+          const pods = await podsOf('app=web');
+          return pods.length === 3 && pods.every((p) => p.spec?.containers?.[0]?.image === 'busybox:1.36')
+            ? true
+            : undefined;
+        },
+        60_000,
+      );
+      assert.match(await ok(['rollout', 'history', 'deployment/web']), /^1\s.*\n2\s/m);
+      await ok(['rollout', 'undo', 'deployment/web']);
+      await ok(['rollout', 'status', 'deployment/web', '--timeout=120s']);
+      const image = await ok(['get', 'deployment', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']);
+      assert.equal(image, 'busybox');
+      const revision = await ok([
+        'get',
+        'deployment',
+        'web',
+        '-o',
+        'jsonpath={.metadata.annotations.deployment\\.kubernetes\\.io/revision}',
+      ]);
+      assert.equal(revision, '3');
+    });
+
+    it('W3 a node cannot create, scale or write the status of a Deployment (403, nothing changed)', async () => {
+      const create = await c.req(node1.cred, 'POST', '/apis/apps/v1/namespaces/default/deployments', {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'evil' },
+        spec: {
+          selector: { matchLabels: { app: 'evil' } },
+          template: { metadata: { labels: { app: 'evil' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+        },
+      });
+      expectStatus(
+        create,
+        403,
+        'Forbidden',
+        'deployments.apps is forbidden: User "system:node:node1" cannot create resource "deployments" in API group "apps" in the namespace "default"',
+      );
+      const scale = await c.req(
+        node1.cred,
+        'PATCH',
+        '/apis/apps/v1/namespaces/default/deployments/web/scale',
+        { spec: { replicas: 50 } },
+        { 'content-type': 'application/merge-patch+json' },
+      );
+      expectStatus(
+        scale,
+        403,
+        'Forbidden',
+        'deployments.apps "web" is forbidden: User "system:node:node1" cannot patch resource "deployments/scale" in API group "apps" in the namespace "default"',
+      );
+      const status = await c.req(
+        node1.cred,
+        'PATCH',
+        '/apis/apps/v1/namespaces/default/deployments/web/status',
+        { status: { availableReplicas: 0 } },
+        { 'content-type': 'application/merge-patch+json' },
+      );
+      expectStatus(status, 403, 'Forbidden', /cannot patch resource "deployments\/status"/);
+      const scaled = (await c.req(admin, 'GET', '/apis/apps/v1/namespaces/default/deployments/web/scale')).json as {
+        kind: string;
+        apiVersion: string;
+        spec: { replicas: number };
+        status: { selector: string };
+      };
+      assert.deepEqual(
+        [scaled.apiVersion, scaled.kind, scaled.spec.replicas, scaled.status.selector],
+        ['autoscaling/v1', 'Scale', 3, 'app=web'],
+      );
+    });
+
+    it('W4 a Job runs to completion on a kubelet and kubectl logs job/… reads it; a failing one stops at its backoffLimit', async () => {
+      await ok(['create', 'job', 'hello', '--image=busybox', '--', 'sh', '-c', 'echo hello from a job']);
+      await ok(['wait', '--for=condition=complete', 'job/hello', '--timeout=90s']);
+      assert.equal(await ok(['logs', 'job/hello']), 'hello from a job\n');
+      const job = (await c.req(admin, 'GET', '/apis/batch/v1/namespaces/default/jobs/hello')).json as {
+        status: { succeeded?: number; failed?: number; completionTime?: string };
+      };
+      assert.equal(job.status.succeeded, 1);
+      assert.ok(job.status.completionTime);
+      const [pod] = await podsOf('batch.kubernetes.io/job-name=hello');
+      assert.equal(pod?.status?.phase, 'Succeeded');
+      assert.deepEqual((pod as { metadata: { finalizers?: string[] } }).metadata.finalizers ?? [], []);
+
+      const failing = await c.req(admin, 'POST', '/apis/batch/v1/namespaces/default/jobs', {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: 'fails' },
+        spec: {
+          backoffLimit: 0,
+          template: {
+            spec: {
+              restartPolicy: 'Never',
+              containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'exit 4'] }],
+            },
+          },
+        },
+      });
+      assert.equal(failing.status, 201, failing.text);
+      await ok(['wait', '--for=condition=failed', 'job/fails', '--timeout=90s']);
+      const reason = await ok([
+        'get',
+        'job',
+        'fails',
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Failed")].reason}: {.status.conditions[?(@.type=="Failed")].message}',
+      ]);
+      assert.equal(reason, 'BackoffLimitExceeded: Job has reached the specified backoff limit');
+    });
+
+    it('W5 a DaemonSet runs one pod on each node, placed by the scheduler', async () => {
+      const ds = await c.req(admin, 'POST', '/apis/apps/v1/namespaces/default/daemonsets', {
+        apiVersion: 'apps/v1',
+        kind: 'DaemonSet',
+        metadata: { name: 'agent' },
+        spec: {
+          selector: { matchLabels: { app: 'agent' } },
+          template: {
+            metadata: { labels: { app: 'agent' } },
+            spec: { containers: [{ name: 'agent', image: 'busybox', command: ['sh', '-c', 'sleep 3600'] }] },
+          },
+        },
+      });
+      assert.equal(ds.status, 201, ds.text);
+      await ok(['rollout', 'status', 'daemonset/agent', '--timeout=90s']);
+      const pods = await podsOf('app=agent');
+      assert.deepEqual(pods.map((p) => p.spec?.nodeName).sort(), ['node1', 'node2']);
+      assert.ok(pods.every((p) => p.status?.phase === 'Running' && ownedBy(p)?.kind === 'DaemonSet'));
+    });
+
+    it('W6 deleting the Deployment deletes its ReplicaSets and pods (garbage collector, background)', async () => {
+      await ok(['delete', 'deployment', 'web', '--wait=false']);
+      await waitFor('web pods gone', async () => ((await podsOf('app=web')).length === 0 ? true : undefined), 90_000);
+      assert.equal((await list('/apis/apps/v1/namespaces/default/replicasets?labelSelector=app%3Dweb')).length, 0);
+    });
+  });
+
   // ---- RBAC escalation -----------------------------------------------------------------------------
   describe('RBAC escalation', () => {
     let mallory: Credential;
