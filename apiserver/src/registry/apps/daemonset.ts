@@ -4,10 +4,10 @@
 // template change, and never moved by hand otherwise.
 import type { DaemonSet, DaemonSetSpec, DaemonSetStatus, DaemonSetUpdateStrategy } from '@mkube/shared/api';
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
+import { goIntOrString, goLabelSelector, goStrategy } from '../../validation/gosyntax.js';
 import { deepEqual, validateNonnegativeField } from '../../validation/objectmeta.js';
 import { hasInvalidLabelValue, validateLabelSelector } from '../rbac/selector.js';
 import type { RESTStrategy, SubresourceStrategy } from '../strategy.js';
-import { goIntOrString, goLabelSelector, goStrategy } from './gosyntax.js';
 import { appsSpecChanged, defaultTemplate, selectorImmutable } from './shared.js';
 import {
   asSelector,

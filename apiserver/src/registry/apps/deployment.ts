@@ -4,9 +4,9 @@
 // deployment controller copies annotations to its ReplicaSets.
 import type { Deployment, DeploymentSpec, DeploymentStatus, DeploymentStrategy } from '@mkube/shared/api';
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
+import { goIntOrString, goLabelSelector, goStrategy } from '../../validation/gosyntax.js';
 import { validateNonnegativeField } from '../../validation/objectmeta.js';
 import type { RESTStrategy, SubresourceStrategy } from '../strategy.js';
-import { goIntOrString, goLabelSelector, goStrategy } from './gosyntax.js';
 import { appsSpecChanged, defaultTemplate, dropUnservedStatusFields, selectorImmutable } from './shared.js';
 import {
   asSelector,

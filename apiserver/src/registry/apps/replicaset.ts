@@ -3,9 +3,9 @@
 // ReplicaSetStatus (`replicas` has no omitempty); the selector is fixed at creation.
 import type { ReplicaSet, ReplicaSetSpec, ReplicaSetStatus } from '@mkube/shared/api';
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
+import { goLabelSelector } from '../../validation/gosyntax.js';
 import { validateNonnegativeField } from '../../validation/objectmeta.js';
 import type { RESTStrategy, SubresourceStrategy } from '../strategy.js';
-import { goLabelSelector } from './gosyntax.js';
 import { appsSpecChanged, defaultTemplate, dropUnservedStatusFields, selectorImmutable } from './shared.js';
 import {
   asSelector,

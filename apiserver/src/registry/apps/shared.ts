@@ -2,9 +2,9 @@
 // immutable selector, and the alpha status fields kube-apiserver 1.33 drops with their gate off.
 import type { KubeObject, LabelSelector, PodTemplateSpec } from '@mkube/shared/api';
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
+import { goLabelSelector } from '../../validation/gosyntax.js';
 import { deepEqual, FIELD_IMMUTABLE_ERROR_MSG } from '../../validation/objectmeta.js';
 import { defaultPodTemplateSpec } from '../core/poddefaults.js';
-import { goLabelSelector } from './gosyntax.js';
 
 /**
  * The template a v1 object always has once decoded (a struct, not a pointer, in Go), with the pod

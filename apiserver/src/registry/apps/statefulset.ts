@@ -5,6 +5,7 @@
 // minReadySeconds may change.
 import type { StatefulSet, StatefulSetSpec, StatefulSetStatus } from '@mkube/shared/api';
 import { type FieldError, fieldErrors, GoSyntax } from '@mkube/shared/apierrors';
+import { goIntOrString, goIntOrStringText, goLabelSelector } from '../../validation/gosyntax.js';
 import { nameIsDNSLabel } from '../../validation/names.js';
 import {
   deepEqual,
@@ -13,7 +14,6 @@ import {
   validateNonnegativeField,
 } from '../../validation/objectmeta.js';
 import type { RESTStrategy, SubresourceStrategy } from '../strategy.js';
-import { goIntOrString, goIntOrStringText, goLabelSelector } from './gosyntax.js';
 import { appsSpecChanged, defaultTemplate } from './shared.js';
 import {
   asSelector,

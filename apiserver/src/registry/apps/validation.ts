@@ -3,10 +3,10 @@
 import type { IntOrString, LabelSelector, PodTemplateSpec } from '@mkube/shared/api';
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
 import { type LabelsSelector, labelSelectorFromObject } from '@mkube/shared/selectors';
+import { goIntOrString, goLabelSelector, goLabels } from '../../validation/gosyntax.js';
 import { validateNonnegativeField } from '../../validation/objectmeta.js';
 import { validatePodTemplateSpec } from '../../validation/podtemplate.js';
 import { validateLabelSelector } from '../rbac/selector.js';
-import { goIntOrString, goLabelSelector, goLabels } from './gosyntax.js';
 
 const PERCENT = /^[0-9]+%$/;
 const PERCENT_MSG =

@@ -4,17 +4,17 @@ import type { Job, JobSpec, JobTemplateSpec, PodSpec, PodTemplateSpec } from '@m
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
 import { isDNS1123Label, labelSelectorFromObject } from '@mkube/shared/selectors';
 import { jsonClone } from '../../util/json.js';
+import { goLabelSelector, goLabels } from '../../validation/gosyntax.js';
 import {
   deepEqual,
   FIELD_IMMUTABLE_ERROR_MSG,
   validateImmutableField,
   validateNonnegativeField,
 } from '../../validation/objectmeta.js';
+import { validatePodTemplateSpec } from '../../validation/podtemplate.js';
 import { validateLabelSelector } from '../rbac/selector.js';
-import { goLabelSelector, goLabels } from './gosyntax.js';
 import { validatePodFailurePolicy, validatePodReplacementPolicy, validateSuccessPolicy } from './policies.js';
 import { validateGeneratedSelector } from './selector.js';
-import { validatePodTemplateSpec } from './template.js';
 
 const MAX_PARALLELISM_FOR_INDEXED_JOB = 100_000;
 const MAX_FAILED_INDEXES_FOR_INDEXED_JOB = 100_000;

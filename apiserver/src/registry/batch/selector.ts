@@ -4,7 +4,7 @@
 import type { Job, ObjectMeta } from '@mkube/shared/api';
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
 import { labelSelectorFromObject } from '@mkube/shared/selectors';
-import { goLabelSelector, goLabels } from './gosyntax.js';
+import { goLabelSelector, goLabels } from '../../validation/gosyntax.js';
 
 export const CONTROLLER_UID_LABEL = 'batch.kubernetes.io/controller-uid';
 export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';

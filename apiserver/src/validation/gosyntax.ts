@@ -1,4 +1,4 @@
-// The bad values apps validation reports are Go structs, maps and IntOrStrings, which field.Error
+// The bad values apps and batch validation report are Go structs, maps and IntOrStrings, which field.Error
 // prints with %#v: `spec.selector: Invalid value: v1.LabelSelector{…}: field is immutable` is the
 // message users search for, so it is reproduced as Go renders it.
 import type { IntOrString, LabelSelector, LabelSelectorRequirement } from '@mkube/shared/api';
