@@ -275,6 +275,41 @@ describe('apps/v1 workloads', () => {
     assert.equal(sts.status.replicas, 0);
   });
 
+  it('takes annotations through /status (the deployment controller writes its revision there) and selects ReplicaSets by status.replicas', async () => {
+    const d = await created(`${APPS}/deployments`, deployment('annot'));
+    const r = await send('PUT', `${APPS}/deployments/annot/status`, {
+      ...d,
+      metadata: { ...d.metadata, labels: { sneaky: 'x' }, annotations: { 'deployment.kubernetes.io/revision': '1' } },
+      status: { observedGeneration: 1 },
+    });
+    assert.equal(r.code, 200, JSON.stringify(r.json));
+    assert.deepEqual(r.json.metadata.annotations, { 'deployment.kubernetes.io/revision': '1' });
+    assert.equal(r.json.metadata.labels?.sneaky, undefined, 'labels stay as stored');
+    const bad = await send('PUT', `${APPS}/deployments/annot/status`, {
+      ...r.json,
+      metadata: { ...r.json.metadata, annotations: { 'not a key': 'x' } },
+    });
+    assert.equal(bad.code, 422, JSON.stringify(bad.json));
+    assert.match(bad.json.message, /metadata\.annotations: Invalid value: "not a key"/);
+
+    await created(`${APPS}/replicasets`, replicaSet('zero'));
+    const one = await created(`${APPS}/replicasets`, replicaSet('one'));
+    const st = await send('PUT', `${APPS}/replicasets/one/status`, { ...one, status: { replicas: 1 } });
+    assert.equal(st.code, 200, JSON.stringify(st.json));
+    const names = async (sel: string) =>
+      (await send('GET', `${APPS}/replicasets?fieldSelector=${encodeURIComponent(sel)}`)).json.items
+        .map((i: Json) => i.metadata.name)
+        .sort();
+    assert.deepEqual(await names('status.replicas=1'), ['one']);
+    assert.ok((await names('status.replicas=0')).includes('zero'));
+    refused(
+      await send('GET', `${APPS}/deployments?fieldSelector=status.replicas%3D1`),
+      400,
+      'BadRequest',
+      'field label not supported: status.replicas',
+    );
+  });
+
   it('lets a StatefulSet change only its mutable fields, and bumps a DaemonSet template generation', async () => {
     const sts = await created(`${APPS}/statefulsets`, statefulSet('fixed'));
     await invalid(

@@ -93,6 +93,21 @@ describe('batch/v1 Jobs and CronJobs', () => {
     await fx?.close();
   });
 
+  it('selects Jobs by status.successful (batch/v1 field label)', async () => {
+    const j = await created(JOBS, job('counted'));
+    const st = await send('PUT', `${JOBS}/counted/status`, {
+      ...j,
+      status: { startTime: '2026-12-07T10:00:00Z', succeeded: 1, active: 0 },
+    });
+    assert.equal(st.code, 200, JSON.stringify(st.json));
+    const names = async (sel: string) =>
+      (await send('GET', `${JOBS}?fieldSelector=${encodeURIComponent(sel)}`)).json.items.map(
+        (i: { metadata: { name: string } }) => i.metadata.name,
+      );
+    assert.deepEqual(await names('status.successful=1'), ['counted']);
+    assert.ok(!(await names('status.successful=0')).includes('counted'));
+  });
+
   describe('Job defaults and the generated selector', () => {
     it('fills SetDefaults_Job, the pod template defaults, and selects by the Job uid', async () => {
       const j = await created(JOBS, job('defaults'));

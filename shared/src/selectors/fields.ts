@@ -170,6 +170,8 @@ export const RESOURCE_FIELD_LABELS: Readonly<Record<string, readonly string[]>> 
   certificatesigningrequests: ['spec.signerName'],
   clustertrustbundles: ['spec.signerName'],
   podcertificaterequests: ['spec.signerName', 'spec.podName', 'spec.nodeName'],
+  replicasets: ['status.replicas'],
+  jobs: ['status.successful'],
 };
 
 /** The supported field set of a resource (plural name), for FieldsSelector.validate. */

@@ -75,6 +75,8 @@ export function replicaSetStrategyFor(opts: { allowPrivileged: boolean }): RESTS
       ...selectorImmutable(rs.spec?.selector, old.spec?.selector),
     ],
     bumpsGeneration: (rs, old) => appsSpecChanged(rs, old),
+    // apps/v1's field label (pkg/apis/apps/v1/conversion.go): `--field-selector status.replicas=0`.
+    selectableFields: (rs) => ({ 'status.replicas': String(rs.status?.replicas ?? 0) }),
   };
 }
 
