@@ -28,7 +28,8 @@ describe('ttl-after-finished-controller', () => {
   const jobs = () => cl.admin.resource<Job>(JOBS);
   const pods = () => cl.admin.resource<Pod>(PODS);
 
-  async function runToCompletion(name: string, ttl?: number): Promise<void> {
+  /** Returns when the Job finished, as its completionTime says (whole seconds, truncated). */
+  async function runToCompletion(name: string, ttl?: number): Promise<number> {
     await jobs().create({
       apiVersion: 'batch/v1',
       kind: 'Job',
@@ -46,16 +47,17 @@ describe('ttl-after-finished-controller', () => {
       ...pod,
       status: { ...pod.status, phase: 'Succeeded' },
     });
-    await waitFor(`${name} Complete`, async () => {
+    const done = await waitFor(`${name} Complete`, async () => {
       const j = await jobs().get(name);
       return j.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True') ? j : undefined;
     });
+    return Date.parse(done.status?.completionTime ?? '');
   }
 
   it('deletes a finished Job and its pods once its TTL has passed, and not before', async () => {
-    await runToCompletion('short', 2);
     await runToCompletion('forever');
-    const finishedAt = Date.now();
+    const finishedAt = await runToCompletion('short', 2);
+    assert.ok(Number.isFinite(finishedAt), 'a completionTime');
     let last = '';
     // Still there within the TTL.
     assert.ok(await jobs().get('short'));
@@ -76,7 +78,8 @@ describe('ttl-after-finished-controller', () => {
     ).catch((e) => {
       throw new Error(`${(e as Error).message}: ${last}`);
     });
-    assert.ok(Date.now() - finishedAt >= 1000, 'deleted before its TTL');
+    // Deleted no earlier than completionTime + 2 s (completionTime is truncated, so never later than it).
+    assert.ok(Date.now() - finishedAt >= 2000, `deleted before its TTL: ${Date.now() - finishedAt} ms`);
     await waitFor('its pods deleted', async () => {
       const ps = (await pods().list({ labelSelector: 'batch.kubernetes.io/job-name=short' })).items;
       return ps.length === 0 ? true : undefined;
