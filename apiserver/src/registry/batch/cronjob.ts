@@ -4,12 +4,12 @@
 import type { CronJob, CronJobSpec } from '@mkube/shared/api';
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
 import { isValidTimeZone, parseStandardSchedule } from '@mkube/shared/cron';
-import { isDNS1123Label } from '@mkube/shared/selectors';
 import { jsonEqual } from '../../util/json.js';
 import { validateNonnegativeField } from '../../validation/objectmeta.js';
 import type { RESTStrategy, SubresourceStrategy } from '../strategy.js';
 import { defaultCronJob } from './defaults.js';
 import { validateJobTemplateSpec } from './jobvalidation.js';
+import { warnIfNotDNSLabel } from './names.js';
 
 /** The controller names a Job `<cronjob>-<11-character timestamp>`, and a Job name is a DNS label. */
 const MAX_CRONJOB_NAME_LENGTH = 63 - 11;
@@ -78,12 +78,7 @@ export const cronJobStrategy: RESTStrategy<CronJob> = {
   prepareForCreate(cj, ctx) {
     defaultCronJob(cj);
     cj.status = {};
-    const msgs = isDNS1123Label(cj.metadata.name ?? '');
-    if (msgs.length && cj.metadata.name) {
-      ctx.addWarning?.(
-        `metadata.name: this is used in Pod names and hostnames, which can result in surprising behavior; a DNS label is recommended: [${msgs.join(' ')}]`,
-      );
-    }
+    warnIfNotDNSLabel(cj.metadata.name, ctx);
   },
   prepareForUpdate(cj, old) {
     defaultCronJob(cj);

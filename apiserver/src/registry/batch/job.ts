@@ -2,13 +2,13 @@
 // apiserver generates from the Job's uid unless manualSelector is true; the status is the job
 // controller's, written through /status.
 import type { Job } from '@mkube/shared/api';
-import { isDNS1123Label } from '@mkube/shared/selectors';
 import { jsonEqual } from '../../util/json.js';
 import { hasInvalidLabelValue } from '../rbac/selector.js';
 import type { RESTStrategy, SubresourceStrategy } from '../strategy.js';
 import { defaultJob } from './defaults.js';
 import { validateJobStatusUpdate } from './jobstatus.js';
 import { CREATE_OPTIONS, type JobValidationOptions, validateJob, validateJobUpdate } from './jobvalidation.js';
+import { warnIfNotDNSLabel } from './names.js';
 import { CONTROLLER_UID_LABEL, generateSelector, JOB_NAME_LABEL } from './selector.js';
 
 /** validationOptionsForJob on update: what the stored Job allows the new one. */
@@ -31,12 +31,7 @@ export const jobStrategy: RESTStrategy<Job> = {
     if (job.spec.manualSelector !== true) generateSelector(job);
     defaultJob(job);
     job.status = {};
-    const msgs = isDNS1123Label(job.metadata.name ?? '');
-    if (msgs.length && job.metadata.name) {
-      ctx.addWarning?.(
-        `metadata.name: this is used in Pod names and hostnames, which can result in surprising behavior; a DNS label is recommended: [${msgs.join(' ')}]`,
-      );
-    }
+    warnIfNotDNSLabel(job.metadata.name, ctx);
   },
   prepareForUpdate(job, old) {
     defaultJob(job);
