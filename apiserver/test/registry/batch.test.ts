@@ -93,6 +93,22 @@ describe('batch/v1 Jobs and CronJobs', () => {
     await fx?.close();
   });
 
+  it('warns when a Job or CronJob name is not a DNS label (its pods and hostnames take it)', async () => {
+    for (const [path, body] of [
+      [JOBS, job('with.dots')],
+      [CRONJOBS, cronJob('cron.dots')],
+    ] as const) {
+      const r = await send('POST', path, body);
+      assert.equal(r.code, 201, JSON.stringify(r.json));
+      assert.match(
+        r.warning ?? '',
+        /metadata\.name: this is used in Pod names and hostnames, which can result in surprising behavior; a DNS label is recommended: \[a lowercase RFC 1123 label must consist of lower case alphanumeric characters/,
+      );
+    }
+    const plain = await send('POST', JOBS, job('plain'));
+    assert.equal(plain.warning, undefined);
+  });
+
   it('selects Jobs by status.successful (batch/v1 field label)', async () => {
     const j = await created(JOBS, job('counted'));
     const st = await send('PUT', `${JOBS}/counted/status`, {
