@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Deployment, Pod, ReplicaSet } from '@mkube/shared/api';
 import {
-  ControllerExpectations,
   computeHash,
   fnv32a,
   safeEncodeString,
   sortForDeletion,
+  UIDTrackingControllerExpectations,
 } from '@mkube/shared/controller';
 import { newRSNewReplicas, resolveFenceposts, setNewReplicaSetAnnotations } from '../src/deployment/util.ts';
 import { calculateStatus } from '../src/replicaset/status.ts';
@@ -126,7 +126,7 @@ describe('scale-down ranking', () => {
 describe('expectations', () => {
   it('waits for the creations and the named deletions, or five minutes', () => {
     let t = 0;
-    const e = new ControllerExpectations(() => t);
+    const e = new UIDTrackingControllerExpectations(() => t);
     assert.equal(e.satisfied('k'), true);
     e.expectCreations('k', 2);
     assert.equal(e.satisfied('k'), false);

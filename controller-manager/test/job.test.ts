@@ -211,8 +211,8 @@ describe('job-controller', () => {
   it('suspends (deleting active pods, Suspended condition) and resumes', async () => {
     await createJob('pause', { parallelism: 2, completions: 4 });
     await waitActive('pause', 2);
-    const j = await getJob('pause');
-    await jobs().update({ ...j, spec: { ...j.spec!, suspend: true } });
+    // A merge patch, as `kubectl patch` sends: no resourceVersion to race the controller's status writes.
+    await jobs().patch('pause', 'application/merge-patch+json', { spec: { suspend: true } });
     const s = await waitJob('pause', 'Suspended', (x) => conditionTypes(x).includes('Suspended=True'));
     const cond = s.status?.conditions?.find((x) => x.type === 'Suspended');
     assert.equal(cond?.reason, 'JobSuspended');
@@ -222,8 +222,7 @@ describe('job-controller', () => {
     // Suspending deletes without counting failures.
     assert.equal(after.status?.failed, undefined);
 
-    const cur = await getJob('pause');
-    await jobs().update({ ...cur, spec: { ...cur.spec!, suspend: false } });
+    await jobs().patch('pause', 'application/merge-patch+json', { spec: { suspend: false } });
     const resumed = await waitJob('pause', 'resumed', (x) => conditionTypes(x).includes('Suspended=False'));
     assert.equal(resumed.status?.conditions?.find((x) => x.type === 'Suspended')?.reason, 'JobResumed');
     await waitActive('pause', 2);

@@ -5,15 +5,23 @@
 // limits; and requeues itself for the next scheduled time.
 import type { CronJob, Job, ObjectReference } from '@mkube/shared/api';
 import { metaTime } from '@mkube/shared/api';
-import { isAlreadyExists, isNotFound, StatusError } from '@mkube/shared/apierrors';
+import { isAlreadyExists, isNotFound } from '@mkube/shared/apierrors';
 import type { KubeClient } from '@mkube/shared/client';
+import { controllerOf, isNamespaceTerminating, resolveControllerRef } from '@mkube/shared/controller';
 import { type CronSchedule, isValidTimeZone, parseStandardSchedule } from '@mkube/shared/cron';
 import type { EventRecorder } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
 import { type Controller, runQueue, WorkQueue } from '../controller.js';
 import { RESOURCES, type SharedInformer } from '../informers/index.js';
 import { deleteJob, finishedType, jobsToReconcile, removeOldestJobs } from './jobs.js';
-import { jobFromTemplate, jobName, mostRecentScheduleTime, nextScheduleDelay, rfc1123z } from './schedule.js';
+import {
+  CRONJOB_KIND,
+  jobFromTemplate,
+  jobName,
+  mostRecentScheduleTime,
+  nextScheduleDelay,
+  rfc1123z,
+} from './schedule.js';
 
 export const CRONJOB_CONTROLLER = 'cronjob-controller';
 
@@ -83,10 +91,11 @@ export class CronJobController implements Controller {
   }
 
   #resolve(j: Job): CronJob | undefined {
-    const ref = j.metadata?.ownerReferences?.find((r) => r.controller === true);
-    if (ref?.kind !== 'CronJob') return undefined;
-    const cj = this.cronJobs.store.get(`${j.metadata?.namespace ?? ''}/${ref.name}`);
-    return cj?.metadata?.uid === ref.uid ? cj : undefined;
+    const ref = controllerOf(j);
+    return (
+      ref &&
+      resolveControllerRef(j.metadata?.namespace ?? '', ref, CRONJOB_KIND.kind, (k) => this.cronJobs.store.get(k))
+    );
   }
 
   /** A new schedule moves the requeue to its next time; any other change syncs now. */
@@ -292,8 +301,7 @@ export class CronJobController implements Controller {
       created = await jobsClient.create(jobFromTemplate(cj, scheduled));
       this.recorder.event(cj, 'Normal', 'SuccessfulCreate', `Created job ${created.metadata?.name ?? ''}`);
     } catch (e) {
-      if (e instanceof StatusError && e.details?.causes?.some((c) => c.reason === 'NamespaceTerminating'))
-        return { updateStatus, err: e };
+      if (isNamespaceTerminating(e)) return { updateStatus, err: e };
       if (!isAlreadyExists(e)) {
         this.recorder.event(cj, 'Warning', 'FailedCreate', `Error creating job: ${errMessage(e)}`);
         return { updateStatus, err: e };
@@ -317,9 +325,7 @@ export class CronJobController implements Controller {
   }
 }
 
-function controllerUid(j: Job): string | undefined {
-  return j.metadata?.ownerReferences?.find((r) => r.controller === true)?.uid;
-}
+const controllerUid = (j: Job): string | undefined => controllerOf(j)?.uid;
 
 const inActive = (cj: CronJob, uid: string) => (cj.status?.active ?? []).some((r) => r.uid === uid);
 

@@ -2,6 +2,7 @@
 // by controller reference, finished ones beyond the history limits deleted oldest first.
 import type { CronJob, Job } from '@mkube/shared/api';
 import type { ResourceClient } from '@mkube/shared/client';
+import { controllerOf } from '@mkube/shared/controller';
 import type { EventRecorder } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
 import { finishedType } from '../job/conditions.js';
@@ -10,11 +11,10 @@ export { finishedType };
 
 /** Every Job in the namespace whose controller reference names this CronJob. */
 export function jobsToReconcile(all: readonly Job[], cj: CronJob): Job[] {
-  return all.filter(
-    (j) =>
-      j.metadata?.namespace === cj.metadata?.namespace &&
-      j.metadata?.ownerReferences?.some((r) => r.controller === true && r.name === cj.metadata?.name),
-  );
+  return all.filter((j) => {
+    const ref = controllerOf(j);
+    return j.metadata?.namespace === cj.metadata?.namespace && ref !== undefined && ref.name === cj.metadata?.name;
+  });
 }
 
 const startMs = (j: Job) => (j.status?.startTime ? Date.parse(j.status.startTime) : undefined);

@@ -2,7 +2,11 @@
 // yet acted on, how many were missed (more than 100 is "too many"), how long until the next one,
 // and the Job one scheduled time makes.
 import type { CronJob, Job } from '@mkube/shared/api';
+import { newControllerRef } from '@mkube/shared/controller';
 import type { CronSchedule } from '@mkube/shared/cron';
+
+/** What a CronJob writes into its Jobs' controller reference. */
+export const CRONJOB_KIND = { apiVersion: 'batch/v1', kind: 'CronJob' } as const;
 
 /** nextScheduleDelta: the requeue lands this long after the scheduled time (clock skew). */
 export const NEXT_SCHEDULE_DELTA_MS = 100;
@@ -105,16 +109,7 @@ export function jobFromTemplate(cj: CronJob, scheduled: number): Job {
         ...tpl.metadata?.annotations,
         [SCHEDULED_TIMESTAMP_ANNOTATION]: rfc3339In(scheduled, cj.spec?.timeZone ?? 'UTC'),
       },
-      ownerReferences: [
-        {
-          apiVersion: 'batch/v1',
-          kind: 'CronJob',
-          name: cj.metadata?.name ?? '',
-          uid: cj.metadata?.uid ?? '',
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [newControllerRef(cj, CRONJOB_KIND)],
     },
     spec: structuredClone(tpl.spec ?? { template: {} }),
   };

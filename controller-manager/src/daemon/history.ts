@@ -6,17 +6,11 @@ import type { ControllerRevision, DaemonSet, Pod } from '@mkube/shared/api';
 import { isAlreadyExists } from '@mkube/shared/apierrors';
 import type { KubeClient } from '@mkube/shared/client';
 import { PatchType } from '@mkube/shared/client';
+import { canonicalJson, computeHash, newControllerRef } from '@mkube/shared/controller';
 import type { Logger } from '@mkube/shared/log';
-import {
-  canonicalJSON,
-  controllerRef,
-  fnv32a,
-  maxRevision,
-  revisionsIn,
-  safeEncodeString,
-} from '../history/revision.js';
+import { maxRevision, revisionsIn } from '../history/revision.js';
 import { RESOURCES } from '../informers/index.js';
-import { CONTROLLER_REVISION_HASH_LABEL } from './util.js';
+import { CONTROLLER_REVISION_HASH_LABEL, DAEMONSET_KIND } from './util.js';
 
 /** What the history code needs from the controller. */
 export interface HistoryContext {
@@ -35,23 +29,7 @@ export function templatePatch(ds: DaemonSet): unknown {
 
 /** Match: the revision holds this DaemonSet's template. */
 export const matchesTemplate = (ds: DaemonSet, h: ControllerRevision): boolean =>
-  canonicalJSON(h.data) === canonicalJSON(templatePatch(ds));
-
-/**
- * controller.ComputeHash: FNV-1a of the template (upstream hashes Go's printed struct; mkube its
- * canonical JSON, so the values differ from a real cluster's) and the collision count.
- */
-export function computeHash(ds: DaemonSet): string {
-  const enc = new TextEncoder();
-  let h = fnv32a(enc.encode(canonicalJSON(ds.spec?.template ?? {})));
-  const count = ds.status?.collisionCount;
-  if (count !== undefined) {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setUint32(0, count >>> 0, true);
-    h = fnv32a(b, h);
-  }
-  return safeEncodeString(String(h));
-}
+  canonicalJson(h.data) === canonicalJson(templatePatch(ds));
 
 export interface Histories {
   readonly cur: ControllerRevision;
@@ -104,7 +82,7 @@ async function dedupCurHistories(
 
 /** Records the current template; a name taken by another template bumps status.collisionCount. */
 async function snapshot(ctx: HistoryContext, ds: DaemonSet, revision: number): Promise<ControllerRevision> {
-  const hash = computeHash(ds);
+  const hash = computeHash(ds.spec?.template ?? {}, ds.status?.collisionCount);
   const ns = ds.metadata.namespace ?? '';
   const name = `${ds.metadata.name}-${hash}`;
   const api = revisionsIn(ctx.client, ns);
@@ -116,7 +94,7 @@ async function snapshot(ctx: HistoryContext, ds: DaemonSet, revision: number): P
       namespace: ns,
       labels: { ...ds.spec?.template?.metadata?.labels, [CONTROLLER_REVISION_HASH_LABEL]: hash },
       ...(ds.metadata.annotations ? { annotations: ds.metadata.annotations } : {}),
-      ownerReferences: [controllerRef(ds, 'DaemonSet')],
+      ownerReferences: [newControllerRef(ds, DAEMONSET_KIND)],
     },
     data: templatePatch(ds),
     revision,

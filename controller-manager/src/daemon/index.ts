@@ -6,24 +6,29 @@
 // revisions, and nodes feed one queue; node changes pass a second queue that finds the DaemonSets
 // they matter to.
 import type { ControllerRevision, DaemonSet, KubeObject, Node, OwnerReference, Pod } from '@mkube/shared/api';
-import type { KubeClient } from '@mkube/shared/client';
-import type { ReferenceEventRecorder } from '@mkube/shared/events';
+import type { KubeClient, ResourceRef } from '@mkube/shared/client';
+import {
+  ControllerExpectations,
+  ControllerRefManager,
+  controllerOf,
+  isPodTerminal,
+  PodControl,
+  resolveControllerRef,
+} from '@mkube/shared/controller';
+import type { EventRecorder } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
 import { labelSelectorFromObject } from '@mkube/shared/selectors';
 import { type Controller, runQueue, WorkQueue } from '../controller.js';
-import { claimObjects, controllerOf, recheckDeletion } from '../history/claim.js';
-import { controllerRef } from '../history/revision.js';
 import { RESOURCES, type SharedInformer } from '../informers/index.js';
 import { Backoff } from './backoff.js';
-import { ControllerExpectations } from './expectations.js';
 import { cleanupHistory, constructHistory, type HistoryContext } from './history.js';
 import { shouldIgnoreNodeUpdate } from './nodeupdate.js';
 import { podsShouldBeOnNode } from './placement.js';
 import { nodeShouldRunDaemonPod } from './predicates.js';
 import { computeStatus, storeStatus } from './status.js';
-import { dsReference, syncNodes } from './syncnodes.js';
+import { syncNodes } from './syncnodes.js';
 import { planRollingUpdate } from './update.js';
-import { CONTROLLER_REVISION_HASH_LABEL, targetNodeName } from './util.js';
+import { CONTROLLER_REVISION_HASH_LABEL, DAEMONSET_KIND, targetNodeName } from './util.js';
 
 export const DAEMONSET_CONTROLLER = 'daemonset-controller';
 /** The ServiceAccount upstream's controller runs as. */
@@ -39,6 +44,7 @@ export class DaemonSetsController implements Controller, HistoryContext {
   readonly nodeUpdateQueue = new WorkQueue('daemonset-node-updater');
   readonly expectations = new ControllerExpectations();
   readonly failedPodsBackoff = new Backoff();
+  readonly podControl: PodControl;
 
   constructor(
     readonly client: KubeClient,
@@ -47,9 +53,10 @@ export class DaemonSetsController implements Controller, HistoryContext {
     readonly pods: SharedInformer<Pod>,
     readonly nodes: SharedInformer<Node>,
     readonly log: Logger,
-    readonly recorder?: ReferenceEventRecorder,
+    readonly recorder: EventRecorder,
     readonly workers = 2,
   ) {
+    this.podControl = new PodControl(client, recorder);
     daemonSets.addEventHandler({
       onAdd: (ds) => this.enqueue(ds),
       onUpdate: (_old, ds) => this.enqueue(ds),
@@ -108,9 +115,7 @@ export class DaemonSetsController implements Controller, HistoryContext {
   // Event handlers: they only find the DaemonSet(s) concerned and queue them.
 
   #resolve(namespace: string | undefined, ref: OwnerReference | undefined): DaemonSet | undefined {
-    if (ref?.kind !== 'DaemonSet') return undefined;
-    const ds = this.daemonSets.store.get(`${namespace ?? ''}/${ref.name}`);
-    return ds && ds.metadata.uid === ref.uid ? ds : undefined;
+    return ref && resolveControllerRef(namespace ?? '', ref, DAEMONSET_KIND.kind, (k) => this.daemonSets.store.get(k));
   }
 
   /** The DaemonSets whose selector matches an orphan (they may adopt it). */
@@ -208,24 +213,26 @@ export class DaemonSetsController implements Controller, HistoryContext {
     const ns = ds.metadata.namespace;
     // Every revision of the namespace: ones that no longer match but are still owned get released.
     const all = this.histories.store.list().filter((h) => h.metadata.namespace === ns);
-    return claimObjects(all, this.#claimOptions(ds, RESOURCES.controllerrevisions));
+    return this.#refManager<ControllerRevision>(ds, RESOURCES.controllerrevisions).claim(all);
   }
 
   async daemonPods(ds: DaemonSet): Promise<Pod[]> {
     const ns = ds.metadata.namespace;
     const all = this.pods.store.list().filter((p) => p.metadata.namespace === ns);
-    return claimObjects(all, this.#claimOptions(ds, RESOURCES.pods));
+    return this.#refManager<Pod>(ds, RESOURCES.pods).claim(all);
   }
 
-  #claimOptions(ds: DaemonSet, ref: { group: string; version: string; resource: string }) {
-    return {
-      client: this.client,
-      ref: { ...ref, namespace: ds.metadata.namespace ?? '' },
-      controller: ds,
-      ownerRef: controllerRef(ds, 'DaemonSet'),
+  #refManager<T extends KubeObject>(ds: DaemonSet, dependents: ResourceRef): ControllerRefManager<T> {
+    const namespace = ds.metadata.namespace ?? '';
+    return new ControllerRefManager<T>({
+      owner: ds,
+      kind: DAEMONSET_KIND,
       selector: labelSelectorFromObject(ds.spec?.selector),
-      canAdopt: recheckDeletion(this.client, RESOURCES.daemonsets, ds, 'DaemonSet'),
-    };
+      dependents: this.client.resource<T>({ ...dependents, namespace }),
+      // Uncached, as upstream's quorum read.
+      fetchOwner: () =>
+        this.client.resource<DaemonSet>({ ...RESOURCES.daemonsets, namespace }).get(ds.metadata.name ?? ''),
+    });
   }
 
   /**
@@ -235,8 +242,7 @@ export class DaemonSetsController implements Controller, HistoryContext {
   async nodesToDaemonPods(ds: DaemonSet, includeDeletedTerminal: boolean): Promise<Map<string, Pod[]>> {
     const byNode = new Map<string, Pod[]>();
     for (const p of await this.daemonPods(ds)) {
-      const terminal = p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded';
-      if (!includeDeletedTerminal && terminal && p.metadata.deletionTimestamp) continue;
+      if (!includeDeletedTerminal && isPodTerminal(p) && p.metadata.deletionTimestamp) continue;
       let nodeName: string;
       try {
         nodeName = targetNodeName(p);
@@ -260,8 +266,8 @@ export class DaemonSetsController implements Controller, HistoryContext {
     const nodes = this.nodes.store.list();
     const sel = ds.spec?.selector;
     if (sel && Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0) {
-      this.recorder?.eventFor(
-        dsReference(ds),
+      this.recorder.event(
+        ds,
         'Warning',
         'SelectingAll',
         'This daemon set is selecting all pods. A non-empty selector is required.',

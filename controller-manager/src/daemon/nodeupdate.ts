@@ -2,7 +2,7 @@
 // timestamps every few seconds; only a change in which conditions are True, or in anything else
 // about the node, can change where daemon pods belong.
 import type { Node, NodeCondition } from '@mkube/shared/api';
-import { canonicalJSON } from '../history/revision.js';
+import { canonicalJson } from '@mkube/shared/controller';
 
 /** nodeInSameCondition: the same set of condition types with status True. */
 export function nodeInSameCondition(old: readonly NodeCondition[] = [], cur: readonly NodeCondition[] = []): boolean {
@@ -11,7 +11,7 @@ export function nodeInSameCondition(old: readonly NodeCondition[] = [], cur: rea
       .filter((c) => c.status === 'True')
       .map((c) => c.type)
       .sort();
-  return canonicalJSON(trueTypes(old)) === canonicalJSON(trueTypes(cur));
+  return canonicalJson(trueTypes(old)) === canonicalJson(trueTypes(cur));
 }
 
 export function shouldIgnoreNodeUpdate(old: Node, cur: Node): boolean {
@@ -22,5 +22,5 @@ export function shouldIgnoreNodeUpdate(old: Node, cur: Node): boolean {
     metadata: { ...n.metadata, resourceVersion: undefined, managedFields: undefined },
     status: { ...n.status, conditions: undefined },
   });
-  return canonicalJSON(strip(old)) === canonicalJSON(strip(cur));
+  return canonicalJson(strip(old)) === canonicalJson(strip(cur));
 }

@@ -3,17 +3,17 @@
 // rejecting them), succeeded ones, all but the oldest when surge is off, and with surge all but one
 // new and one old pod (the old one kept only while the new one is not yet available).
 import type { DaemonSet, Node, Pod } from '@mkube/shared/api';
-import type { ReferenceEventRecorder } from '@mkube/shared/events';
+import { isPodAvailable, isPodReady } from '@mkube/shared/controller';
+import type { EventRecorder } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
 import type { Backoff } from './backoff.js';
-import { byCreationTimestampAndPhase, isPodAvailable, isPodReady } from './podutil.js';
+import { byCreationTimestampAndPhase } from './podutil.js';
 import { nodeShouldRunDaemonPod } from './predicates.js';
-import { dsReference } from './syncnodes.js';
 import { allowsSurge, CONTROLLER_REVISION_HASH_LABEL } from './util.js';
 
 export interface PlacementContext {
   readonly log: Logger;
-  readonly recorder?: ReferenceEventRecorder | undefined;
+  readonly recorder: EventRecorder;
   readonly failedPodsBackoff: Backoff;
   enqueue(ds: DaemonSet, afterMs?: number): void;
 }
@@ -56,11 +56,11 @@ export function podsShouldBeOnNode(
         ctx.failedPodsBackoff.next(k, now);
         const msg = `Found failed daemon pod ${p.metadata.namespace}/${podName(p)} on node ${nodeName}, will try to kill it`;
         ctx.log.info({ pod: podName(p), node: nodeName }, 'Found failed daemon pod on node, will try to kill it');
-        ctx.recorder?.eventFor(dsReference(ds), 'Warning', 'FailedDaemonPod', msg);
+        ctx.recorder.event(ds, 'Warning', 'FailedDaemonPod', msg);
         podsToDelete.push(podName(p));
       } else if (p.status?.phase === 'Succeeded') {
         const msg = `Found succeeded daemon pod ${p.metadata.namespace}/${podName(p)} on node ${nodeName}, will try to delete it`;
-        ctx.recorder?.eventFor(dsReference(ds), 'Normal', 'SucceededDaemonPod', msg);
+        ctx.recorder.event(ds, 'Normal', 'SucceededDaemonPod', msg);
         podsToDelete.push(podName(p));
       } else {
         running.push(p);

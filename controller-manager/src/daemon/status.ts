@@ -4,8 +4,9 @@
 // when something changed, retried once from a fresh read on a conflict.
 import type { DaemonSet, DaemonSetStatus, Node, Pod } from '@mkube/shared/api';
 import type { KubeClient } from '@mkube/shared/client';
+import { isPodAvailable, isPodReady } from '@mkube/shared/controller';
 import { RESOURCES } from '../informers/index.js';
-import { byCreationTimestampAndPhase, isPodAvailable, isPodReady } from './podutil.js';
+import { byCreationTimestampAndPhase } from './podutil.js';
 import { nodeShouldRunDaemonPod } from './predicates.js';
 import { isPodUpdated, templateGeneration } from './util.js';
 

@@ -5,7 +5,7 @@
 // new one is available. Pods being deleted never count as unavailable, so an update progresses
 // past a node that is down.
 import type { DaemonSet, Node, Pod } from '@mkube/shared/api';
-import { isPodAvailable } from './podutil.js';
+import { isPodAvailable } from '@mkube/shared/controller';
 import { nodeShouldRunDaemonPod } from './predicates.js';
 import { isPodUpdated, surgeCount, templateGeneration, unavailableCount } from './util.js';
 

@@ -1,16 +1,11 @@
 // The daemon pod's shape (k8s pkg/controller/daemon/util): the template plus the tolerations every
 // daemon pod gets, the labels that say which revision made it, and a required node affinity pinning
 // it to its node by name so the scheduler binds it there and nowhere else.
-import type {
-  Affinity,
-  DaemonSet,
-  IntOrString,
-  NodeSelector,
-  Pod,
-  PodSpec,
-  PodTemplateSpec,
-  Toleration,
-} from '@mkube/shared/api';
+import type { Affinity, DaemonSet, NodeSelector, Pod, PodSpec, PodTemplateSpec, Toleration } from '@mkube/shared/api';
+import { scaledValueFromIntOrPercent } from '@mkube/shared/controller';
+
+/** What the DaemonSet writes into its pods' and revisions' controller reference. */
+export const DAEMONSET_KIND = { apiVersion: 'apps/v1', kind: 'DaemonSet' } as const;
 
 /** apps.DefaultDaemonSetUniqueLabelKey (= ControllerRevisionHashLabelKey). */
 export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
@@ -121,14 +116,6 @@ export function isPodUpdated(pod: Pod, hash: string, generation: number | undefi
   return hashMatches || templateMatches;
 }
 
-/** intstr.GetScaledValueFromIntOrPercent, rounding up. */
-export function scaledValue(v: IntOrString, total: number): number {
-  if (typeof v === 'number') return v;
-  const m = /^([0-9]+)%$/.exec(v);
-  if (!m) throw new Error(`invalid value for IntOrString: invalid value ${JSON.stringify(v)}`);
-  return Math.ceil((Number(m[1]) * total) / 100);
-}
-
 const rollingUpdate = (ds: DaemonSet) =>
   (ds.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate'
     ? ds.spec?.updateStrategy?.rollingUpdate
@@ -136,14 +123,13 @@ const rollingUpdate = (ds: DaemonSet) =>
 
 /** util.SurgeCount: 0 unless asked for. */
 export function surgeCount(ds: DaemonSet, numberToSchedule: number): number {
-  const v = rollingUpdate(ds)?.maxSurge;
-  return v === undefined ? 0 : scaledValue(v, numberToSchedule);
+  return scaledValueFromIntOrPercent(rollingUpdate(ds)?.maxSurge, numberToSchedule, true);
 }
 
 /** util.UnavailableCount; an unset maxUnavailable is the apps/v1 default, 1. */
 export function unavailableCount(ds: DaemonSet, numberToSchedule: number): number {
   if ((ds.spec?.updateStrategy?.type ?? 'RollingUpdate') !== 'RollingUpdate') return 0;
-  return scaledValue(rollingUpdate(ds)?.maxUnavailable ?? 1, numberToSchedule);
+  return scaledValueFromIntOrPercent(rollingUpdate(ds)?.maxUnavailable ?? 1, numberToSchedule, true);
 }
 
 /** util.AllowsSurge. */

@@ -2,57 +2,25 @@
 // StatefulSet's pod template, named `<parent>-<hash>` and numbered, so a rollout knows which pods are
 // current and `kubectl rollout history/undo` has something to go back to. Data is compared as the
 // bytes Go's json.Marshal writes for a map: keys sorted at every level.
-import type { ControllerRevision, KubeObject, OwnerReference } from '@mkube/shared/api';
+import type { ControllerRevision, KubeObject } from '@mkube/shared/api';
 import { isAlreadyExists } from '@mkube/shared/apierrors';
 import type { KubeClient } from '@mkube/shared/client';
+import {
+  type ControllerKind,
+  canonicalJson,
+  fnv32,
+  newControllerRef,
+  safeEncodeString,
+} from '@mkube/shared/controller';
 import { RESOURCES } from '../informers/index.js';
 
 /** history.ControllerRevisionHashLabel: the StatefulSet's revisions carry their hash here. */
 export const CONTROLLER_REVISION_HASH_LABEL = 'controller.kubernetes.io/hash';
 
-/** Go's json.Marshal of a decoded map: sorted keys, HTML characters escaped as \u003c, \u003e, \u0026. */
-export function canonicalJSON(v: unknown): string {
-  return JSON.stringify(sortKeys(v)).replace(/[<>&\u2028\u2029]/g, (c) => {
-    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  });
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v === null || typeof v !== 'object') return v;
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v).sort()) {
-    const x = (v as Record<string, unknown>)[k];
-    if (x !== undefined) out[k] = sortKeys(x);
-  }
-  return out;
-}
-
-/** FNV-1 (hash/fnv New32), which HashControllerRevision uses. */
-export function fnv32(bytes: Uint8Array, h = 0x811c9dc5): number {
-  for (const b of bytes) h = (Math.imul(h, 0x01000193) ^ b) >>> 0;
-  return h >>> 0;
-}
-
-/** FNV-1a (hash/fnv New32a), which ComputeHash uses. */
-export function fnv32a(bytes: Uint8Array, h = 0x811c9dc5): number {
-  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
-  return h >>> 0;
-}
-
-// apimachinery rand.SafeEncodeString: no vowels (no words) and no 0/1/3 (no look-alikes).
-const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
-
-export function safeEncodeString(s: string): string {
-  let out = '';
-  for (let i = 0; i < s.length; i++) out += ALPHANUMS[s.charCodeAt(i) % ALPHANUMS.length];
-  return out;
-}
-
 /** history.HashControllerRevision: the data's bytes, then the collision count in decimal. */
 export function hashControllerRevision(data: unknown, probe?: number): string {
   const enc = new TextEncoder();
-  let h = fnv32(enc.encode(canonicalJSON(data ?? null)));
+  let h = fnv32(enc.encode(canonicalJson(data ?? null)));
   if (probe !== undefined) h = fnv32(enc.encode(String(probe)), h);
   return safeEncodeString(String(h));
 }
@@ -62,22 +30,10 @@ export function controllerRevisionName(prefix: string, hash: string): string {
   return `${prefix.length > 223 ? prefix.slice(0, 223) : prefix}-${hash}`;
 }
 
-/** metav1.NewControllerRef: the controller and GC-blocking owner reference of an apps/v1 parent. */
-export function controllerRef(parent: KubeObject, kind: string, apiVersion = 'apps/v1'): OwnerReference {
-  return {
-    apiVersion,
-    kind,
-    name: parent.metadata.name ?? '',
-    uid: parent.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-}
-
 /** history.NewControllerRevision: labelled with the template's labels and the hash, owned by `parent`. */
 export function newControllerRevision(
   parent: KubeObject,
-  parentKind: string,
+  parentKind: ControllerKind,
   templateLabels: Readonly<Record<string, string>> | undefined,
   data: unknown,
   revision: number,
@@ -91,7 +47,7 @@ export function newControllerRevision(
       name: controllerRevisionName(parent.metadata.name ?? '', hash),
       namespace: parent.metadata.namespace,
       labels: { ...templateLabels, [CONTROLLER_REVISION_HASH_LABEL]: hash },
-      ownerReferences: [controllerRef(parent, parentKind)],
+      ownerReferences: [newControllerRef(parent, parentKind)],
     },
     data,
     revision,
@@ -104,7 +60,7 @@ export function equalRevision(a: ControllerRevision | undefined, b: ControllerRe
   const ha = a.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL];
   const hb = b.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL];
   if (ha !== undefined && hb !== undefined && ha !== hb) return false;
-  return canonicalJSON(a.data) === canonicalJSON(b.data);
+  return canonicalJson(a.data) === canonicalJson(b.data);
 }
 
 /** history.FindEqualRevisions. */
@@ -152,7 +108,7 @@ export async function createControllerRevision(
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
       const exists = await api.get(name);
-      if (canonicalJSON(exists.data) === canonicalJSON(clone.data)) return { revision: exists, collisionCount: count };
+      if (canonicalJson(exists.data) === canonicalJson(clone.data)) return { revision: exists, collisionCount: count };
     }
   }
 }

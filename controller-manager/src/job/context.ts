@@ -1,11 +1,15 @@
 // What one Job sync works with (upstream's syncJobCtx) and the controller parts its steps share.
 import type { Job, JobCondition, Pod } from '@mkube/shared/api';
 import type { KubeClient } from '@mkube/shared/client';
+import type { ControllerExpectations } from '@mkube/shared/controller';
 import type { EventRecorder } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
 import type { BackoffRecord, BackoffStore } from './backoff.js';
-import type { ControllerExpectations, UidTrackingExpectations } from './expectations.js';
-import type { PodControl } from './podcontrol.js';
+import type { UidTrackingExpectations } from './expectations.js';
+import type { JobPodControl } from './podcontrol.js';
+
+/** What a Job writes into its pods' controller reference. */
+export const JOB_KIND = { apiVersion: 'batch/v1', kind: 'Job' } as const;
 
 export interface JobTiming {
   /** syncJobBatchPeriod: pod events and status updates are batched this long (1 s). */
@@ -19,7 +23,7 @@ export interface JobTiming {
 
 export interface JobDeps {
   readonly client: KubeClient;
-  readonly pods: PodControl;
+  readonly pods: JobPodControl;
   readonly recorder: EventRecorder;
   readonly expectations: ControllerExpectations;
   readonly finalizerExpectations: UidTrackingExpectations;

@@ -1,47 +1,7 @@
-// controller.ControllerExpectations and the job controller's uidTrackingExpectations: what this
-// controller has asked of the apiserver and not yet seen through its informer, so a sync does not
-// act twice on a stale cache. An expectation older than five minutes counts as met.
-const EXPECTATIONS_TTL_MS = 5 * 60_000;
-
-interface Expectation {
-  add: number;
-  del: number;
-  at: number;
-}
-
-export class ControllerExpectations {
-  readonly #m = new Map<string, Expectation>();
-
-  constructor(readonly now: () => number = Date.now) {}
-
-  satisfied(key: string): boolean {
-    const e = this.#m.get(key);
-    if (!e) return true;
-    return (e.add <= 0 && e.del <= 0) || this.now() - e.at > EXPECTATIONS_TTL_MS;
-  }
-
-  expectCreations(key: string, n: number): void {
-    this.#m.set(key, { add: n, del: 0, at: this.now() });
-  }
-
-  expectDeletions(key: string, n: number): void {
-    this.#m.set(key, { add: 0, del: n, at: this.now() });
-  }
-
-  creationObserved(key: string): void {
-    const e = this.#m.get(key);
-    if (e) e.add--;
-  }
-
-  deletionObserved(key: string): void {
-    const e = this.#m.get(key);
-    if (e) e.del--;
-  }
-
-  delete(key: string): void {
-    this.#m.delete(key);
-  }
-}
+// The job controller's uidTrackingExpectations (job/tracking_utils.go): the pods whose tracking
+// finalizer this controller removed and has not yet seen updated or gone, so a sync does not count
+// them a second time from a stale cache. (The pod creations and deletions it waits for are the
+// shared ControllerExpectations.)
 
 /** Pods (by uid) whose tracking finalizer this controller removed and has not yet seen go. */
 export class UidTrackingExpectations {

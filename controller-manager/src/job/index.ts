@@ -6,6 +6,7 @@
 import type { Job, Pod } from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
 import type { KubeClient } from '@mkube/shared/client';
+import { ControllerExpectations, controllerOf, resolveControllerRef } from '@mkube/shared/controller';
 import type { EventRecorder } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
 import { labelSelectorFromObject } from '@mkube/shared/selectors';
@@ -14,10 +15,10 @@ import { type Controller, runQueue, WorkQueue } from '../controller.js';
 import type { SharedInformer } from '../informers/index.js';
 import { BackoffStore } from './backoff.js';
 import { isJobFinished } from './conditions.js';
-import type { JobDeps, JobTiming } from './context.js';
-import { ControllerExpectations, UidTrackingExpectations } from './expectations.js';
-import { PodControl } from './podcontrol.js';
-import { controllerOf, hasTrackingFinalizer } from './pods.js';
+import { JOB_KIND, type JobDeps, type JobTiming } from './context.js';
+import { UidTrackingExpectations } from './expectations.js';
+import { JobPodControl } from './podcontrol.js';
+import { hasTrackingFinalizer } from './pods.js';
 import { syncJob } from './sync.js';
 
 export type { JobTiming } from './context.js';
@@ -51,7 +52,7 @@ export class JobController implements Controller {
     const now = timing.now ?? Date.now;
     this.#d = {
       client,
-      pods: new PodControl(client, recorder),
+      pods: new JobPodControl(client, recorder),
       recorder,
       expectations: new ControllerExpectations(now),
       finalizerExpectations: new UidTrackingExpectations(),
@@ -104,9 +105,7 @@ export class JobController implements Controller {
   /** resolveControllerRef: the Job a pod's controller reference names, if it is that Job. */
   #resolve(p: Pod): Job | undefined {
     const ref = controllerOf(p);
-    if (ref?.kind !== 'Job') return undefined;
-    const job = this.jobs.store.get(`${p.metadata?.namespace ?? ''}/${ref.name}`);
-    return job?.metadata?.uid === ref.uid ? job : undefined;
+    return ref && resolveControllerRef(p.metadata?.namespace ?? '', ref, JOB_KIND.kind, (k) => this.jobs.store.get(k));
   }
 
   #addPod(p: Pod): void {
@@ -217,7 +216,7 @@ export class JobController implements Controller {
     const ref = controllerOf(pod);
     if (ref) {
       // Another kind of owner's finalizer is not ours to touch.
-      if (ref.kind !== 'Job' || ref.apiVersion !== 'batch/v1') return;
+      if (ref.kind !== JOB_KIND.kind || ref.apiVersion !== JOB_KIND.apiVersion) return;
       const job = this.#resolve(pod);
       if (job) {
         const managedBy = job.spec?.managedBy;

@@ -3,8 +3,9 @@
 // slow-start batches — and deletes every active pod of a suspended Job.
 import type { Job, Pod } from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
+import { isNamespaceTerminating, isPodReady, newControllerRef, slowStartBatch } from '@mkube/shared/controller';
 import { remainingBackoff } from './backoff.js';
-import type { JobDeps, SyncCtx } from './context.js';
+import { JOB_KIND, type JobDeps, type SyncCtx } from './context.js';
 import {
   duplicatedIndexPods,
   firstPendingIndexes,
@@ -13,14 +14,7 @@ import {
   isIndexedJob,
   withCompletionIndexEnv,
 } from './indexed.js';
-import { namespaceTerminating } from './podcontrol.js';
-import {
-  compareForDeletion,
-  isPodReady,
-  JOB_TRACKING_FINALIZER,
-  onlyReplaceFailedPods,
-  podFromTemplate,
-} from './pods.js';
+import { compareForDeletion, JOB_TRACKING_FINALIZER, onlyReplaceFailedPods } from './pods.js';
 
 /** MaxPodCreateDeletePerSync. */
 const MAX_POD_CREATE_DELETE_PER_SYNC = 500;
@@ -39,24 +33,31 @@ function activePodsForRemoval(job: Job, pods: readonly Pod[], rmAtLeast: number)
   return rm;
 }
 
+interface Deleted {
+  ready: number;
+  deleted: number;
+  err?: unknown;
+}
+
 /**
- * deleteActivePods: DELETE keeping the finalizers (the status tracking removes them once the pods
- * are counted). Returns how many ready and how many in all went.
+ * Deletes `pods` at once, a NotFound counting as deleted; `onFailure` runs for each pod whose
+ * deletion the informer will not report. Returns how many ready and how many in all went.
  */
-export async function deleteActivePods(
-  d: JobDeps,
-  job: Job,
+async function deletePods(
   pods: readonly Pod[],
-): Promise<{ ready: number; deleted: number; err?: unknown }> {
+  deleteOne: (p: Pod) => Promise<void>,
+  onFailure: () => void = () => {},
+): Promise<Deleted> {
   let deleted = 0;
   let ready = 0;
   let err: unknown;
   await Promise.all(
     pods.map(async (p) => {
       try {
-        await d.pods.delete(job, p);
+        await deleteOne(p);
         deleted++;
       } catch (e) {
+        onFailure();
         if (isNotFound(e)) deleted++;
         else err ??= e;
       }
@@ -66,31 +67,24 @@ export async function deleteActivePods(
   return { ready, deleted, ...(err !== undefined ? { err } : {}) };
 }
 
+const deletePod = (d: JobDeps, job: Job, p: Pod) =>
+  d.pods.deletePod(p.metadata?.namespace ?? '', p.metadata?.name ?? '', job);
+
+/** deleteActivePods: DELETE keeping the finalizers (the status tracking removes them once the pods are counted). */
+export function deleteActivePods(d: JobDeps, job: Job, pods: readonly Pod[]): Promise<Deleted> {
+  return deletePods(pods, (p) => deletePod(d, job, p));
+}
+
 /** deleteJobPods: the finalizer first (these pods are not to be counted), then the pod. */
-async function deleteJobPods(
-  d: JobDeps,
-  ctx: SyncCtx,
-  pods: readonly Pod[],
-): Promise<{ ready: number; deleted: number; err?: unknown }> {
-  let deleted = 0;
-  let ready = 0;
-  let err: unknown;
-  await Promise.all(
-    pods.map(async (p) => {
-      try {
-        await d.pods.removeTrackingFinalizer(p);
-        await d.pods.delete(ctx.job, p);
-        deleted++;
-      } catch (e) {
-        // The informer will not see this deletion.
-        d.expectations.deletionObserved(ctx.key);
-        if (isNotFound(e)) deleted++;
-        else err ??= e;
-      }
-      if (isPodReady(p)) ready++;
-    }),
+function deleteJobPods(d: JobDeps, ctx: SyncCtx, pods: readonly Pod[]): Promise<Deleted> {
+  return deletePods(
+    pods,
+    async (p) => {
+      await d.pods.removeTrackingFinalizer(p);
+      await deletePod(d, ctx.job, p);
+    },
+    () => d.expectations.deletionObserved(ctx.key),
   );
-  return { ready, deleted, ...(err !== undefined ? { err } : {}) };
 }
 
 /** Returns the number of active pods after it acted; throws the first API error after counting. */
@@ -147,38 +141,32 @@ export async function manageJob(d: JobDeps, ctx: SyncCtx): Promise<{ active: num
   if (!meta.finalizers?.includes(JOB_TRACKING_FINALIZER))
     meta.finalizers = [...(meta.finalizers ?? []), JOB_TRACKING_FINALIZER];
   const name = job.metadata?.name ?? '';
+  const ns = job.metadata?.namespace ?? '';
+  const ref = newControllerRef(job, JOB_KIND);
 
   let err: unknown;
   let failures = 0;
-  // Slow start: batches of 1, 2, 4 … stop at the first batch with a failure (a quota, a webhook)
-  // instead of sending every create only to have each fail the same way.
-  for (let batch = Math.min(diff, SLOW_START_INITIAL_BATCH_SIZE); diff > 0; batch = Math.min(2 * batch, diff)) {
-    const before = failures;
-    const these = indexes.splice(0, batch);
-    await Promise.all(
-      Array.from({ length: batch }, async (_, i) => {
-        const ix = these[i];
-        const pod =
-          ix === undefined
-            ? podFromTemplate(template, job, `${name}-`)
-            : podFromTemplate(indexedTemplate(template, name, ix), job, generateNameWithIndex(name, ix));
-        try {
-          await d.pods.create(job, pod);
-        } catch (e) {
-          d.expectations.creationObserved(ctx.key);
-          active--;
-          failures++;
-          // A namespace being torn down fails every create: nothing to retry.
-          if (!namespaceTerminating(e)) err ??= e;
-        }
-      }),
-    );
-    diff -= batch;
-    if (failures > before && diff > 0) {
-      for (let i = 0; i < diff; i++) d.expectations.creationObserved(ctx.key);
-      active -= diff;
-      break;
+  // Slow start: a failing batch (a quota, a webhook) stops the rest instead of sending every
+  // create only to have each fail the same way.
+  const { successes } = await slowStartBatch(diff, SLOW_START_INITIAL_BATCH_SIZE, async (i) => {
+    const ix = indexes[i];
+    try {
+      if (ix === undefined) await d.pods.createPod(ns, template, job, ref);
+      else await d.pods.createPod(ns, indexedTemplate(template, name, ix), job, ref, generateNameWithIndex(name, ix));
+    } catch (e) {
+      d.expectations.creationObserved(ctx.key);
+      active--;
+      failures++;
+      // A namespace being torn down fails every create: nothing to retry.
+      if (!isNamespaceTerminating(e)) err ??= e;
+      throw e;
     }
+  });
+  // The pods never attempted will not be observed.
+  const skipped = diff - successes - failures;
+  if (skipped > 0) {
+    d.expectations.lower(ctx.key, skipped, 0);
+    active -= skipped;
   }
   return { active, ...(err !== undefined ? { err } : {}) };
 }

@@ -1,20 +1,10 @@
-// What the job controller asks of a pod: is it active, ready, terminating, counted; when did it
-// finish; which to delete first (controller.ActivePods); and the pod a template makes.
-import type { Job, OwnerReference, Pod, PodTemplateSpec } from '@mkube/shared/api';
+// What the job controller asks of a pod beyond the shared predicates: is it counted, has it
+// failed; when did it finish; and which to delete first.
+import type { Job, Pod } from '@mkube/shared/api';
+import { isPodReady, maxContainerRestarts } from '@mkube/shared/controller';
 
 /** batch.JobTrackingFinalizer: a pod keeps it until the controller has counted it in the Job status. */
 export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
-
-const terminal = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
-
-/** controller.FilterActivePods. */
-export const isActive = (p: Pod): boolean => !terminal(p) && !p.metadata?.deletionTimestamp;
-
-/** controller.CountTerminatingPods: being deleted, not yet in a terminal phase. */
-export const isTerminating = (p: Pod): boolean => !!p.metadata?.deletionTimestamp && !terminal(p);
-
-export const isPodReady = (p: Pod): boolean =>
-  p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
 export const hasTrackingFinalizer = (p: Pod): boolean =>
   p.metadata?.finalizers?.includes(JOB_TRACKING_FINALIZER) === true;
@@ -58,7 +48,6 @@ export function finishedTime(p: Pod): number {
 }
 
 const PHASE_RANK: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
-const restarts = (p: Pod) => Math.max(0, ...(p.status?.containerStatuses ?? []).map((s) => s.restartCount ?? 0));
 
 /**
  * controller.ActivePods ordering: the pods least far along come first, so they are the ones
@@ -75,43 +64,8 @@ export function compareForDeletion(a: Pod, b: Pod): number {
   const ra = isPodReady(a) ? 1 : 0;
   const rb = isPodReady(b) ? 1 : 0;
   if (ra !== rb) return ra - rb;
-  const ca = restarts(a);
-  const cb = restarts(b);
+  const ca = maxContainerRestarts(a);
+  const cb = maxContainerRestarts(b);
   if (ca !== cb) return cb - ca;
   return ms(b.metadata?.creationTimestamp) - ms(a.metadata?.creationTimestamp) || 0;
-}
-
-export function controllerRefOf(job: Job): OwnerReference {
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    name: job.metadata?.name ?? '',
-    uid: job.metadata?.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-}
-
-export const controllerOf = (o: { metadata?: { ownerReferences?: OwnerReference[] } }): OwnerReference | undefined =>
-  o.metadata?.ownerReferences?.find((r) => r.controller === true);
-
-/**
- * controller.GetPodFromTemplate: the template's labels, annotations, finalizers and spec, named
- * after the Job, controlled by it.
- */
-export function podFromTemplate(template: PodTemplateSpec, job: Job, generateName: string): Pod {
-  const m = template.metadata ?? {};
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      generateName,
-      namespace: job.metadata?.namespace ?? '',
-      ...(m.labels ? { labels: { ...m.labels } } : {}),
-      ...(m.annotations ? { annotations: { ...m.annotations } } : {}),
-      ...(m.finalizers?.length ? { finalizers: [...m.finalizers] } : {}),
-      ownerReferences: [controllerRefOf(job)],
-    },
-    spec: structuredClone(template.spec ?? { containers: [] }),
-  };
 }

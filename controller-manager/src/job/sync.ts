@@ -3,11 +3,12 @@
 // keeps the Suspended condition, and writes the status through /status.
 import type { Job, Pod } from '@mkube/shared/api';
 import { metaTime } from '@mkube/shared/api';
+import { isPodActive, isPodReady, isPodTerminating } from '@mkube/shared/controller';
 import { ensureCondition, hasSuccessCriteriaMet, isJobFinished, newCondition } from './conditions.js';
 import type { JobDeps, SyncCtx } from './context.js';
 import { completionIndex, isIndexedJob, succeededIndexes } from './indexed.js';
 import { deleteActivePods, manageJob } from './manage.js';
-import { hasTrackingFinalizer, isActive, isPodFailed, isPodReady, isTerminating } from './pods.js';
+import { hasTrackingFinalizer, isPodFailed } from './pods.js';
 import { trackJobStatusAndRemoveFinalizers } from './tracking.js';
 
 const suspended = (job: Job) => job.spec?.suspend === true;
@@ -67,7 +68,7 @@ export async function syncJob(d: JobDeps, key: string, shared: Job, pods: Pod[])
   const uncountedStatus = status.uncountedTerminatedPods;
   // Checked before the pods are read: a pod created after this check waits for the next sync.
   const satisfied = d.expectations.satisfied(key);
-  const activePods = pods.filter(isActive);
+  const activePods = pods.filter(isPodActive);
   const base = {
     key,
     job,
@@ -79,7 +80,7 @@ export async function syncJob(d: JobDeps, key: string, shared: Job, pods: Pod[])
     succeededIndexes: new Set<number>(),
     expectedRmFinalizers: d.finalizerExpectations.expected(key),
     uncounted: { succeeded: new Set(uncountedStatus.succeeded), failed: new Set(uncountedStatus.failed) },
-    terminating: pods.filter(isTerminating).length,
+    terminating: pods.filter(isPodTerminating).length,
     ready: activePods.filter(isPodReady).length,
   };
   let active = activePods.length;

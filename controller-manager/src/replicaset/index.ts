@@ -6,13 +6,13 @@
 import type { Pod, ReplicaSet } from '@mkube/shared/api';
 import type { KubeClient } from '@mkube/shared/client';
 import {
-  ControllerExpectations,
   ControllerRefManager,
   controllerOf,
   filterActivePods,
   isPodReady,
   PodControl,
   resolveControllerRef,
+  UIDTrackingControllerExpectations,
 } from '@mkube/shared/controller';
 import type { EventRecorder } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
@@ -40,7 +40,7 @@ const selectsNothingByDefault = (rs: ReplicaSet) =>
 export class ReplicaSetController implements Controller {
   readonly name = REPLICASET_CONTROLLER;
   readonly queue = new WorkQueue('replicaset');
-  readonly expectations = new ControllerExpectations();
+  readonly expectations = new UIDTrackingControllerExpectations();
   readonly #podControl: PodControl;
 
   constructor(

@@ -2,14 +2,15 @@
 // count — creating the missing ones in slow-start batches, deleting the surplus in upstream's
 // order — at most BurstReplicas per sync, and records what it expects the informer to report back.
 import type { Pod, ReplicaSet } from '@mkube/shared/api';
-import { isNotFound, StatusError } from '@mkube/shared/apierrors';
+import { isNotFound } from '@mkube/shared/apierrors';
 import {
-  type ControllerExpectations,
+  isNamespaceTerminating,
   isPodActive,
   newControllerRef,
   type PodControl,
   slowStartBatch,
   sortForDeletion,
+  type UIDTrackingControllerExpectations,
 } from '@mkube/shared/controller';
 import type { Logger } from '@mkube/shared/log';
 
@@ -24,14 +25,11 @@ export const podKey = (p: Pod) => `${p.metadata?.namespace ?? ''}/${p.metadata?.
 
 export interface ManageContext {
   readonly podControl: PodControl;
-  readonly expectations: ControllerExpectations;
+  readonly expectations: UIDTrackingControllerExpectations;
   readonly log: Logger;
   /** Pods of the ReplicaSets sharing this one's controller (its Deployment's other revisions). */
   relatedPods(rs: ReplicaSet): Pod[];
 }
-
-const namespaceTerminating = (e: unknown) =>
-  e instanceof StatusError && e.details?.causes?.some((c) => c.reason === 'NamespaceTerminating') === true;
 
 export async function manageReplicas(c: ManageContext, key: string, active: Pod[], rs: ReplicaSet): Promise<void> {
   const want = rs.spec?.replicas ?? 1;
@@ -48,7 +46,7 @@ export async function manageReplicas(c: ManageContext, key: string, active: Pod[
         await c.podControl.createPod(ns, template, rs, ref);
       } catch (e) {
         // Every creation fails in a terminating namespace: nothing to retry.
-        if (!namespaceTerminating(e)) throw e;
+        if (!isNamespaceTerminating(e)) throw e;
       }
     });
     // The pods never attempted will not be observed: stop expecting them.

@@ -6,10 +6,10 @@
 // Parallel does the creations and deletions all at once.
 import type { ControllerRevision, Pod, StatefulSet, StatefulSetStatus } from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
-import type { ReferenceEventRecorder } from '@mkube/shared/events';
+import { isPodAvailable, isPodReady, slowStartBatch } from '@mkube/shared/controller';
+import type { EventRecorder } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
 import type { StatefulPodControl } from './podcontrol.js';
-import { setReference } from './podcontrol.js';
 import {
   applyRevision,
   identityMatches,
@@ -25,21 +25,15 @@ const isCreated = (p: Pod) => (p.status?.phase ?? '') !== '';
 const isFailed = (p: Pod) => p.status?.phase === 'Failed';
 const isSucceeded = (p: Pod) => p.status?.phase === 'Succeeded';
 const isTerminating = (p: Pod) => p.metadata.deletionTimestamp !== undefined;
-const readyCondition = (p: Pod) => p.status?.conditions?.find((c) => c.type === 'Ready');
-const isRunningAndReady = (p: Pod) => p.status?.phase === 'Running' && readyCondition(p)?.status === 'True';
+const isRunningAndReady = (p: Pod) => p.status?.phase === 'Running' && isPodReady(p);
 const isHealthy = (p: Pod) => isRunningAndReady(p) && !isTerminating(p);
-
 /** isRunningAndAvailable: Running, and Ready for longer than minReadySeconds. */
-function isRunningAndAvailable(p: Pod, minReadySeconds: number, now = Date.now()): boolean {
-  if (!isRunningAndReady(p)) return false;
-  if (minReadySeconds <= 0) return true;
-  const since = readyCondition(p)?.lastTransitionTime;
-  return since !== undefined && Date.parse(since) + minReadySeconds * 1000 < now;
-}
+const isRunningAndAvailable = (p: Pod, minReadySeconds: number) =>
+  p.status?.phase === 'Running' && isPodAvailable(p, minReadySeconds, Date.now());
 
 export interface UpdateContext {
   readonly podControl: StatefulPodControl;
-  readonly recorder?: ReferenceEventRecorder | undefined;
+  readonly recorder: EventRecorder;
   readonly log: Logger;
 }
 
@@ -84,12 +78,10 @@ async function runForAll(n: number, fn: (i: number) => Promise<boolean>, monoton
     for (let i = 0; i < n; i++) if (await fn(i)) return true;
     return false;
   }
-  let batch = Math.min(n, 1);
-  for (let pos = 0; pos < n; pos += batch, batch = Math.min(2 * batch, n - pos)) {
-    const results = await Promise.allSettled(Array.from({ length: batch }, (_, k) => fn(pos + k)));
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
-  }
+  const { error } = await slowStartBatch(n, 1, async (i) => {
+    await fn(i);
+  });
+  if (error !== undefined) throw error;
   return false;
 }
 
@@ -138,7 +130,6 @@ export async function updateStatefulSet(
   // Being deleted: only the status.
   if (set.metadata.deletionTimestamp) return { status };
   const monotonic = (set.spec?.podManagementPolicy ?? 'OrderedReady') !== 'Parallel';
-  const ref = setReference(set);
   const finish = (error?: unknown) => {
     countInto(status, minReady, cur, upd, live, condemned);
     return error === undefined ? { status } : { status, error };
@@ -149,15 +140,10 @@ export async function updateStatefulSet(
     if (isFailed(p) || isSucceeded(p)) {
       const who = `StatefulSet ${set.metadata.namespace}/${set.metadata.name}`;
       if (isFailed(p))
-        ctx.recorder?.eventFor(
-          ref,
-          'Warning',
-          'RecreatingFailedPod',
-          `${who} is recreating failed Pod ${p.metadata.name}`,
-        );
+        ctx.recorder.event(set, 'Warning', 'RecreatingFailedPod', `${who} is recreating failed Pod ${p.metadata.name}`);
       else
-        ctx.recorder?.eventFor(
-          ref,
+        ctx.recorder.event(
+          set,
           'Normal',
           'RecreatingTerminatedPod',
           `${who} is recreating terminated Pod ${p.metadata.name}`,

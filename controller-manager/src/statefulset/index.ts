@@ -5,13 +5,13 @@
 // or when deleted by hand (OnDelete). volumeClaimTemplates are accepted and ignored: mkube serves no
 // PersistentVolumeClaims, so no claims are made, mounted or retained.
 import type { ControllerRevision, KubeObject, OwnerReference, Pod, StatefulSet } from '@mkube/shared/api';
-import type { KubeClient } from '@mkube/shared/client';
-import type { ReferenceEventRecorder } from '@mkube/shared/events';
+import type { KubeClient, ResourceRef } from '@mkube/shared/client';
+import { ControllerRefManager, controllerOf, resolveControllerRef } from '@mkube/shared/controller';
+import type { EventRecorder } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
-import { labelSelectorFromObject } from '@mkube/shared/selectors';
+import { type LabelsSelector, labelSelectorFromObject } from '@mkube/shared/selectors';
 import { type Controller, runQueue, WorkQueue } from '../controller.js';
-import { claimObjects, controllerOf, recheckDeletion } from '../history/claim.js';
-import { controllerRef, sortControllerRevisions } from '../history/revision.js';
+import { sortControllerRevisions } from '../history/revision.js';
 import { RESOURCES, type SharedInformer } from '../informers/index.js';
 import { updateStatefulSet } from './control.js';
 import { StatefulPodControl } from './podcontrol.js';
@@ -22,7 +22,7 @@ import {
   truncateHistory,
   writeStatus,
 } from './revisions.js';
-import { isMemberOf } from './utils.js';
+import { isMemberOf, STATEFULSET_KIND } from './utils.js';
 
 export const STATEFULSET_CONTROLLER = 'statefulset-controller';
 /** The ServiceAccount upstream's controller runs as. */
@@ -41,7 +41,7 @@ export class StatefulSetController implements Controller {
     readonly pods: SharedInformer<Pod>,
     readonly revisions: SharedInformer<ControllerRevision>,
     readonly log: Logger,
-    readonly recorder?: ReferenceEventRecorder,
+    readonly recorder: EventRecorder,
     readonly workers = 5,
   ) {
     this.podControl = new StatefulPodControl(client, recorder);
@@ -72,9 +72,7 @@ export class StatefulSetController implements Controller {
   }
 
   #resolve(namespace: string | undefined, ref: OwnerReference | undefined): StatefulSet | undefined {
-    if (ref?.kind !== 'StatefulSet') return undefined;
-    const s = this.sets.store.get(`${namespace ?? ''}/${ref.name}`);
-    return s && s.metadata.uid === ref.uid ? s : undefined;
+    return ref && resolveControllerRef(namespace ?? '', ref, STATEFULSET_KIND.kind, (k) => this.sets.store.get(k));
   }
 
   /** The pod's controller, or for an orphan (when `orphanMayMatter`) the sets that may adopt it. */
@@ -97,31 +95,37 @@ export class StatefulSetController implements Controller {
     }
   }
 
-  #claim(set: StatefulSet, ref: { group: string; version: string; resource: string }) {
-    return {
-      client: this.client,
-      ref: { ...ref, namespace: set.metadata.namespace ?? '' },
-      controller: set,
-      ownerRef: controllerRef(set, 'StatefulSet'),
-      selector: labelSelectorFromObject(set.spec?.selector),
-      canAdopt: recheckDeletion(this.client, RESOURCES.statefulsets, set, 'StatefulSet'),
-    };
+  #refManager<T extends KubeObject>(
+    set: StatefulSet,
+    selector: LabelsSelector,
+    dependents: ResourceRef,
+  ): ControllerRefManager<T> {
+    const namespace = set.metadata.namespace ?? '';
+    return new ControllerRefManager<T>({
+      owner: set,
+      kind: STATEFULSET_KIND,
+      selector,
+      dependents: this.client.resource<T>({ ...dependents, namespace }),
+      // Uncached, as upstream's quorum read.
+      fetchOwner: () =>
+        this.client.resource<StatefulSet>({ ...RESOURCES.statefulsets, namespace }).get(set.metadata.name ?? ''),
+    });
   }
 
   async sync(k: string): Promise<void> {
     const set = this.sets.store.get(k);
     if (!set) return;
     const ns = set.metadata.namespace;
-    const opts = this.#claim(set, RESOURCES.controllerrevisions);
+    const selector = labelSelectorFromObject(set.spec?.selector);
     // ListRevisions after adoptOrphanRevisions: the selector's revisions that are ours or orphans.
     const candidates = this.revisions.store
       .list()
-      .filter((r) => r.metadata.namespace === ns && opts.selector.matches(r.metadata.labels ?? {}));
+      .filter((r) => r.metadata.namespace === ns && selector.matches(r.metadata.labels ?? {}));
     const revisions = sortControllerRevisions(
-      (await claimObjects(candidates, opts)).filter((r) => controllerOf(r)?.uid === set.metadata.uid),
+      await this.#refManager<ControllerRevision>(set, selector, RESOURCES.controllerrevisions).claim(candidates),
     );
     const members = this.pods.store.list().filter((p) => p.metadata.namespace === ns && isMemberOf(set, p));
-    const pods = await claimObjects(members, this.#claim(set, RESOURCES.pods));
+    const pods = await this.#refManager<Pod>(set, selector, RESOURCES.pods).claim(members);
 
     const { current, update, collisionCount } = await statefulSetRevisions(this.client, set, revisions);
     const ctx = { podControl: this.podControl, recorder: this.recorder, log: this.log };

@@ -1,21 +1,12 @@
 // StatefulPodControl (stateful_pod_control.go): creates, repairs and deletes a set's pods, each
 // with upstream's Event ("create Pod web-0 in StatefulSet web successful"). An AlreadyExists on
 // create is the informer lagging behind an earlier create: no Event, the sync just retries.
-import type { ObjectReference, Pod, StatefulSet } from '@mkube/shared/api';
+import type { Pod, StatefulSet } from '@mkube/shared/api';
 import { isAlreadyExists, isConflict } from '@mkube/shared/apierrors';
 import type { KubeClient } from '@mkube/shared/client';
-import type { ReferenceEventRecorder } from '@mkube/shared/events';
+import type { EventRecorder } from '@mkube/shared/events';
 import { RESOURCES } from '../informers/index.js';
 import { identityMatches, updateIdentity } from './utils.js';
-
-export const setReference = (set: StatefulSet): ObjectReference => ({
-  kind: 'StatefulSet',
-  apiVersion: 'apps/v1',
-  namespace: set.metadata.namespace ?? '',
-  name: set.metadata.name ?? '',
-  ...(set.metadata.uid ? { uid: set.metadata.uid } : {}),
-  ...(set.metadata.resourceVersion ? { resourceVersion: set.metadata.resourceVersion } : {}),
-});
 
 type Verb = 'create' | 'update' | 'delete';
 const title = (v: Verb) => `${v[0]?.toUpperCase()}${v.slice(1)}`;
@@ -23,7 +14,7 @@ const title = (v: Verb) => `${v[0]?.toUpperCase()}${v.slice(1)}`;
 export class StatefulPodControl {
   constructor(
     readonly client: KubeClient,
-    readonly recorder?: ReferenceEventRecorder,
+    readonly recorder: EventRecorder,
   ) {}
 
   #pods(set: StatefulSet) {
@@ -34,15 +25,15 @@ export class StatefulPodControl {
   #record(verb: Verb, set: StatefulSet, pod: Pod, err?: unknown): void {
     const name = pod.metadata.name;
     if (err === undefined) {
-      this.recorder?.eventFor(
-        setReference(set),
+      this.recorder.event(
+        set,
         'Normal',
         `Successful${title(verb)}`,
         `${verb} Pod ${name} in StatefulSet ${set.metadata.name} successful`,
       );
     } else {
-      this.recorder?.eventFor(
-        setReference(set),
+      this.recorder.event(
+        set,
         'Warning',
         `Failed${title(verb)}`,
         `${verb} Pod ${name} in StatefulSet ${set.metadata.name} failed error: ${(err as Error).message}`,

@@ -2,8 +2,12 @@
 // `<set>-<ordinal>`, labelled with that name, their ordinal and the revision that made them, with
 // hostname and subdomain giving each a stable DNS name under the governing Service. Revisions hold
 // the template as a strategic-merge patch replacing it whole; applying one gives that revision's set.
-import type { ControllerRevision, Pod, PodSpec, PodTemplateSpec, StatefulSet } from '@mkube/shared/api';
-import { controllerRef, newControllerRevision } from '../history/revision.js';
+import type { ControllerRevision, Pod, PodTemplateSpec, StatefulSet } from '@mkube/shared/api';
+import { newControllerRef, podFromTemplate } from '@mkube/shared/controller';
+import { newControllerRevision } from '../history/revision.js';
+
+/** What the StatefulSet writes into its pods' and revisions' controller reference. */
+export const STATEFULSET_KIND = { apiVersion: 'apps/v1', kind: 'StatefulSet' } as const;
 
 /** apps.StatefulSetRevisionLabel: the pod's revision, by the ControllerRevision's name. */
 export const STATEFULSET_REVISION_LABEL = 'controller-revision-hash';
@@ -11,9 +15,6 @@ export const STATEFULSET_REVISION_LABEL = 'controller-revision-hash';
 export const STATEFULSET_POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
 /** apps.PodIndexLabel. */
 export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
-
-/** PodSpec.subdomain, which the shared API types do not list yet. */
-export type StatefulPodSpec = PodSpec & { subdomain?: string };
 
 const PARENT_AND_ORDINAL = /^(.*)-([0-9]+)$/;
 
@@ -71,24 +72,13 @@ export function updateIdentity(set: StatefulSet, pod: Pod): Pod {
  * subdomain. volumeClaimTemplates are not mounted: mkube serves no PersistentVolumeClaims.
  */
 export function newStatefulSetPod(set: StatefulSet, ordinal: number): Pod {
-  const t: PodTemplateSpec = set.spec?.template ?? {};
-  const m = t.metadata ?? {};
   const name = podName(set, ordinal);
-  const pod: Pod = {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name,
-      namespace: set.metadata.namespace,
-      ...(m.labels ? { labels: { ...m.labels } } : {}),
-      ...(m.annotations ? { annotations: { ...m.annotations } } : {}),
-      ...(m.finalizers ? { finalizers: [...m.finalizers] } : {}),
-      ownerReferences: [controllerRef(set, 'StatefulSet')],
-    },
-    spec: structuredClone(t.spec ?? { containers: [] }),
-  };
+  const pod = podFromTemplate(set.spec?.template ?? {}, set, newControllerRef(set, STATEFULSET_KIND));
+  // Named by its ordinal, never generated: the name is the pod's identity.
+  delete pod.metadata.generateName;
+  pod.metadata.name = name;
   const withIdentity = updateIdentity(set, pod);
-  const spec: StatefulPodSpec = { ...(withIdentity.spec ?? { containers: [] }), hostname: name };
+  const spec = { ...(withIdentity.spec ?? { containers: [] }), hostname: name };
   if (set.spec?.serviceName) spec.subdomain = set.spec.serviceName;
   return { ...withIdentity, spec };
 }
@@ -133,7 +123,7 @@ export function templatePatch(set: StatefulSet): unknown {
 export function newRevision(set: StatefulSet, revision: number, collisionCount: number): ControllerRevision {
   const cr = newControllerRevision(
     set,
-    'StatefulSet',
+    STATEFULSET_KIND,
     set.spec?.template?.metadata?.labels,
     templatePatch(set),
     revision,

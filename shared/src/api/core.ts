@@ -499,6 +499,8 @@ export interface PodSpec {
   os?: { name: string };
   imagePullSecrets?: LocalObjectReference[];
   hostname?: string;
+  /** With hostname, the pod's DNS name `<hostname>.<subdomain>.<namespace>.svc` (a StatefulSet's serviceName). */
+  subdomain?: string;
   tolerations?: Toleration[];
   /** A PriorityClass's name; Priority admission fills in the default class when empty. */
   priorityClassName?: string;

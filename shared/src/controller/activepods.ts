@@ -1,31 +1,47 @@
 // Which pods a workload controller counts and which it gives up first (k8s pkg/controller
-// controller_utils.go: IsPodActive, ActivePodsWithRanks; pkg/api/v1/pod: IsPodReady, IsPodAvailable).
-// The scale-down order prefers losing the pods that serve least: unscheduled, pending, not ready,
-// cheap to delete, doubled up on a node, ready or made most recently (in logarithmic buckets, as
-// LogarithmicScaleDown, on by default, does; ties go by uid), restarting most.
-import type { Pod } from '../api/index.js';
+// controller_utils.go: IsPodActive, IsPodTerminating, ActivePodsWithRanks; pkg/api/v1/pod:
+// IsPodReady, IsPodAvailable, IsPodTerminal). The scale-down order prefers losing the pods that
+// serve least: unscheduled, pending, not ready, cheap to delete, doubled up on a node, ready or made
+// most recently (in logarithmic buckets, as LogarithmicScaleDown, on by default, does; ties go by
+// uid), restarting most.
+import type { Pod, PodCondition } from '../api/index.js';
 
 /** The annotation (PodDeletionCost, on by default) by which users order a scale-down themselves. */
 export const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
 
+/** podutil.IsPodTerminal: Succeeded or Failed. */
+export function isPodTerminal(p: Pod): boolean {
+  const phase = p.status?.phase;
+  return phase === 'Succeeded' || phase === 'Failed';
+}
+
 /** IsPodActive: not finished and not being deleted. */
 export function isPodActive(p: Pod): boolean {
-  const phase = p.status?.phase;
-  return phase !== 'Succeeded' && phase !== 'Failed' && !p.metadata?.deletionTimestamp;
+  return !isPodTerminal(p) && !p.metadata?.deletionTimestamp;
 }
 
 export function filterActivePods(pods: readonly Pod[]): Pod[] {
   return pods.filter(isPodActive);
 }
 
+/** IsPodTerminating: being deleted and not yet finished. */
+export function isPodTerminating(p: Pod): boolean {
+  return !isPodTerminal(p) && !!p.metadata?.deletionTimestamp;
+}
+
+/** GetPodReadyCondition: the first Ready condition, as upstream's lookup returns it. */
+export function podReadyCondition(p: Pod): PodCondition | undefined {
+  return p.status?.conditions?.find((c) => c.type === 'Ready');
+}
+
 export function isPodReady(p: Pod): boolean {
-  return p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+  return podReadyCondition(p)?.status === 'True';
 }
 
 /** When the pod last became Ready (undefined if it is not). */
 export function podReadyTime(p: Pod): number | undefined {
-  const c = p.status?.conditions?.find((x) => x.type === 'Ready' && x.status === 'True');
-  return c?.lastTransitionTime ? Date.parse(c.lastTransitionTime) : undefined;
+  const c = podReadyCondition(p);
+  return c?.status === 'True' && c.lastTransitionTime ? Date.parse(c.lastTransitionTime) : undefined;
 }
 
 /** IsPodAvailable: Ready for at least minReadySeconds. */
@@ -46,7 +62,9 @@ export function podDeletionCost(p: Pod): number {
 
 const PHASE_ORDINAL: Readonly<Record<string, number>> = { Pending: 0, Unknown: 1, Running: 2 };
 
-const maxRestarts = (p: Pod) => Math.max(0, ...(p.status?.containerStatuses ?? []).map((s) => s.restartCount ?? 0));
+/** maxContainerRestarts: the most any of the pod's containers restarted. */
+export const maxContainerRestarts = (p: Pod): number =>
+  Math.max(0, ...(p.status?.containerStatuses ?? []).map((s) => s.restartCount ?? 0));
 
 const time = (t: string | undefined) => (t ? Date.parse(t) : undefined);
 
@@ -102,7 +120,7 @@ export function deleteBefore(a: RankedPod, b: RankedPod, now: number): boolean {
     if (ta !== tb) return newerFirst(pa, pb, ta, tb, now);
   }
   // 7. More restarts < fewer.
-  const [xa, xb] = [maxRestarts(pa), maxRestarts(pb)];
+  const [xa, xb] = [maxContainerRestarts(pa), maxContainerRestarts(pb)];
   if (xa !== xb) return xa > xb;
   // 8. Created more recently < earlier.
   const [ta, tb] = [time(pa.metadata?.creationTimestamp), time(pb.metadata?.creationTimestamp)];

@@ -1,7 +1,7 @@
-// ControllerExpectations (k8s pkg/controller/controller_utils.go), with the UID-tracking deletions
-// of UIDTrackingControllerExpectations: after a controller creates or deletes pods it must not act
-// on the same owner again until its informer has seen those changes, or it would create twice what
-// is missing. A sync waits for the counts to reach zero, or for five minutes (a watch event lost).
+// ControllerExpectations and UIDTrackingControllerExpectations (k8s pkg/controller/controller_utils.go):
+// after a controller creates or deletes pods it must not act on the same owner again until its
+// informer has seen those changes, or it would create twice what is missing. A sync waits for the
+// counts to reach zero, or for five minutes (a watch event lost).
 
 /** ExpectationsTimeout. */
 export const EXPECTATIONS_TIMEOUT_MS = 5 * 60_000;
@@ -10,8 +10,6 @@ interface Expectation {
   add: number;
   del: number;
   readonly at: number;
-  /** The keys of the pods expected to go: each lowers `del` once, however often it is seen. */
-  readonly deleting: Set<string>;
 }
 
 export class ControllerExpectations {
@@ -27,26 +25,25 @@ export class ControllerExpectations {
     return this.now() - e.at > EXPECTATIONS_TIMEOUT_MS;
   }
 
-  /** ExpectCreations: replaces whatever was awaited for `key`. */
-  expectCreations(key: string, adds: number): void {
-    this.#items.set(key, { add: adds, del: 0, at: this.now(), deleting: new Set() });
+  /** SetExpectations: replaces whatever was awaited for `key`. */
+  setExpectations(key: string, adds: number, dels: number): void {
+    this.#items.set(key, { add: adds, del: dels, at: this.now() });
   }
 
-  /** ExpectDeletions with the keys (`namespace/name`) of the pods being deleted. */
-  expectDeletions(key: string, podKeys: readonly string[]): void {
-    this.#items.set(key, { add: 0, del: podKeys.length, at: this.now(), deleting: new Set(podKeys) });
+  expectCreations(key: string, adds: number): void {
+    this.setExpectations(key, adds, 0);
+  }
+
+  expectDeletions(key: string, dels: number): void {
+    this.setExpectations(key, 0, dels);
   }
 
   creationObserved(key: string): void {
-    const e = this.#items.get(key);
-    if (e) e.add--;
+    this.lower(key, 1, 0);
   }
 
-  /** DeletionObserved: counts only a pod this owner expected to delete, once. */
-  deletionObserved(key: string, podKey: string): void {
-    const e = this.#items.get(key);
-    if (!e?.deleting.delete(podKey)) return;
-    e.del--;
+  deletionObserved(key: string): void {
+    this.lower(key, 0, 1);
   }
 
   /** LowerExpectations: for creations or deletions that were never attempted or failed. */
@@ -60,5 +57,54 @@ export class ControllerExpectations {
   /** DeleteExpectations: the owner is gone. */
   delete(key: string): void {
     this.#items.delete(key);
+  }
+}
+
+/**
+ * UIDTrackingControllerExpectations: deletions are expected by pod key, and each pod lowers the
+ * count once however often its deletion is seen (an update with a deletionTimestamp, then the
+ * delete itself).
+ */
+export class UIDTrackingControllerExpectations {
+  readonly #counts: ControllerExpectations;
+  readonly #deleting = new Map<string, Set<string>>();
+
+  constructor(now: () => number = Date.now) {
+    this.#counts = new ControllerExpectations(now);
+  }
+
+  satisfied(key: string): boolean {
+    return this.#counts.satisfied(key);
+  }
+
+  /** Replaces whatever was awaited for `key`, pod keys included. */
+  expectCreations(key: string, adds: number): void {
+    this.#deleting.delete(key);
+    this.#counts.expectCreations(key, adds);
+  }
+
+  /** ExpectDeletions with the keys (`namespace/name`) of the pods being deleted. */
+  expectDeletions(key: string, podKeys: readonly string[]): void {
+    this.#deleting.set(key, new Set(podKeys));
+    this.#counts.expectDeletions(key, podKeys.length);
+  }
+
+  creationObserved(key: string): void {
+    this.#counts.creationObserved(key);
+  }
+
+  /** DeletionObserved: counts only a pod this owner expected to delete, once. */
+  deletionObserved(key: string, podKey: string): void {
+    if (!this.#deleting.get(key)?.delete(podKey)) return;
+    this.#counts.deletionObserved(key);
+  }
+
+  lower(key: string, adds: number, dels: number): void {
+    this.#counts.lower(key, adds, dels);
+  }
+
+  delete(key: string): void {
+    this.#deleting.delete(key);
+    this.#counts.delete(key);
   }
 }

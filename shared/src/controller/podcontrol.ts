@@ -29,25 +29,35 @@ export function podFromTemplate(template: PodTemplateSpec, owner: KubeObject, co
   return { apiVersion: 'v1', kind: 'Pod', metadata, spec: t.spec ?? { containers: [] } };
 }
 
-/** apierrors.HasStatusCause(err, NamespaceTerminatingCause). */
-const namespaceTerminating = (e: unknown) =>
+/**
+ * apierrors.HasStatusCause(err, NamespaceTerminatingCause): every create in the namespace will fail
+ * the same way, so controllers neither record it nor retry it.
+ */
+export const isNamespaceTerminating = (e: unknown): boolean =>
   e instanceof StatusError && e.details?.causes?.some((c) => c.reason === 'NamespaceTerminating') === true;
 
 export class PodControl {
   constructor(
-    private readonly client: KubeClient,
+    protected readonly client: KubeClient,
     private readonly recorder: EventRecorder,
   ) {}
 
-  /** CreatePodsWithControllerRef. */
-  async createPod(namespace: string, template: PodTemplateSpec, owner: KubeObject, ref: OwnerReference): Promise<Pod> {
+  /** CreatePodsWithControllerRef, or CreatePodsWithGenerateName when `generateName` is given. */
+  async createPod(
+    namespace: string,
+    template: PodTemplateSpec,
+    owner: KubeObject,
+    ref: OwnerReference,
+    generateName?: string,
+  ): Promise<Pod> {
     const pod = podFromTemplate(template, owner, ref);
+    if (generateName) pod.metadata.generateName = generateName;
     if (Object.keys(pod.metadata?.labels ?? {}).length === 0) throw new Error('unable to create pods, no labels');
     let created: Pod;
     try {
       created = await this.client.resource<Pod>({ ...PODS, namespace }).create(pod);
     } catch (e) {
-      if (!namespaceTerminating(e))
+      if (!isNamespaceTerminating(e))
         this.recorder.event(owner, 'Warning', FAILED_CREATE_POD_REASON, `Error creating: ${(e as Error).message}`);
       throw e;
     }

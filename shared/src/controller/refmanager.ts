@@ -1,8 +1,11 @@
-// BaseControllerRefManager.ClaimObject (k8s pkg/controller/controller_ref_manager.go): a controller
-// claims the objects it selects — keeps those it owns, adopts matching orphans, releases owned ones
-// that stopped matching — through strategic-merge patches of ownerReferences alone, so a concurrent
-// writer of the object loses nothing. It adopts only after re-reading its owner from the apiserver
-// (RecheckDeletionTimestamp): an owner that is being deleted, or was replaced, must not take pods.
+// BaseControllerRefManager.ClaimObject (k8s pkg/controller/controller_ref_manager.go), for pods
+// (PodControllerRefManager), ReplicaSets and ControllerRevisions alike: a controller claims the
+// objects it selects — keeps those it owns, adopts matching orphans, releases owned ones that
+// stopped matching — through strategic-merge patches of ownerReferences alone, carrying the
+// object's uid, so a concurrent writer of the object loses nothing and a patch that raced a delete
+// and re-create of the same name fails instead of touching the newcomer. It adopts only after
+// re-reading its owner from the apiserver (RecheckDeletionTimestamp): an owner that is being
+// deleted, or was replaced, must not take objects.
 import type { KubeObject } from '../api/index.js';
 import { isInvalid, isNotFound } from '../apierrors/index.js';
 import { PatchType, type ResourceClient } from '../client/index.js';
@@ -27,23 +30,32 @@ export class ControllerRefManager<T extends KubeObject> {
 
   /** canAdopt: once per sync, as upstream's sync.Once; throws when adopting is no longer right. */
   canAdopt(): Promise<void> {
-    this.#canAdopt ??= this.o.fetchOwner().then((fresh) => {
-      const { owner, kind } = this.o;
-      const ns = owner.metadata?.namespace ?? '';
-      const name = owner.metadata?.name ?? '';
-      if (fresh.metadata?.uid !== owner.metadata?.uid)
-        throw new Error(
-          `original ${kind.kind} ${ns}/${name} is gone: got uid ${fresh.metadata?.uid}, wanted ${owner.metadata?.uid}`,
-        );
-      if (fresh.metadata?.deletionTimestamp)
-        throw new Error(`${ns}/${name} has just been deleted at ${fresh.metadata.deletionTimestamp}`);
-    });
+    this.#canAdopt ??= this.#recheckDeletionTimestamp();
     return this.#canAdopt;
   }
 
+  async #recheckDeletionTimestamp(): Promise<void> {
+    const { owner, kind } = this.o;
+    const ns = owner.metadata?.namespace ?? '';
+    const name = owner.metadata?.name ?? '';
+    let fresh: KubeObject;
+    try {
+      fresh = await this.o.fetchOwner();
+    } catch (e) {
+      throw new Error(`can't recheck DeletionTimestamp: ${(e as Error).message}`);
+    }
+    if (fresh.metadata?.uid !== owner.metadata?.uid)
+      throw new Error(
+        `can't recheck DeletionTimestamp: original ${kind.kind} ${ns}/${name} is gone: got uid ${fresh.metadata?.uid}, wanted ${owner.metadata?.uid}`,
+      );
+    if (fresh.metadata?.deletionTimestamp)
+      throw new Error(`${ns}/${name} has just been deleted at ${fresh.metadata.deletionTimestamp}`);
+  }
+
   /**
-   * ClaimObjects: the objects this owner now controls. Every object is tried; if any adoption or
-   * release failed, the first error is thrown after all were (the caller retries the sync).
+   * ClaimObjects: the objects this owner now controls, an adopted one as the adoption left it (with
+   * its controller reference). Every object is tried; if any adoption or release failed, the first
+   * error is thrown after all were (the caller retries the sync).
    */
   async claim(objs: readonly T[], extraMatch: (o: T) => boolean = () => true): Promise<T[]> {
     const claimed: T[] = [];
@@ -51,7 +63,8 @@ export class ControllerRefManager<T extends KubeObject> {
     const match = (o: T) => this.o.selector.matches(o.metadata?.labels ?? {}) && extraMatch(o);
     for (const o of objs) {
       try {
-        if (await this.#claimObject(o, match)) claimed.push(o);
+        const c = await this.#claimObject(o, match);
+        if (c) claimed.push(c);
       } catch (e) {
         errors.push(e);
       }
@@ -60,37 +73,36 @@ export class ControllerRefManager<T extends KubeObject> {
     return claimed;
   }
 
-  async #claimObject(o: T, match: (o: T) => boolean): Promise<boolean> {
+  async #claimObject(o: T, match: (o: T) => boolean): Promise<T | undefined> {
     const { owner } = this.o;
     const ref = controllerOf(o);
     if (ref) {
       // Another controller's: not ours to touch.
-      if (ref.uid !== owner.metadata?.uid) return false;
-      if (match(o)) return true;
-      // Ours but no longer selected: let it go, unless it or we are on the way out anyway.
-      if (o.metadata?.deletionTimestamp || owner.metadata?.deletionTimestamp) return false;
+      if (ref.uid !== owner.metadata?.uid) return undefined;
+      if (match(o)) return o;
+      // Ours but no longer selected: let it go, unless we are on the way out anyway.
+      if (owner.metadata?.deletionTimestamp) return undefined;
       await this.#release(o);
-      return false;
+      return undefined;
     }
     // An orphan: adopt it if it matches and neither side is being deleted.
-    if (owner.metadata?.deletionTimestamp || !match(o)) return false;
-    if (o.metadata?.deletionTimestamp) return false;
-    if (owner.metadata?.namespace && owner.metadata.namespace !== o.metadata?.namespace) return false;
+    if (owner.metadata?.deletionTimestamp || !match(o)) return undefined;
+    if (o.metadata?.deletionTimestamp) return undefined;
+    if (owner.metadata?.namespace && owner.metadata.namespace !== o.metadata?.namespace) return undefined;
     try {
-      await this.#adopt(o);
+      return await this.#adopt(o);
     } catch (e) {
-      if (isNotFound(e)) return false;
+      if (isNotFound(e)) return undefined;
       throw e;
     }
-    return true;
   }
 
-  async #adopt(o: T): Promise<void> {
+  async #adopt(o: T): Promise<T> {
     await this.canAdopt();
     const patch = {
       metadata: { ownerReferences: [newControllerRef(this.o.owner, this.o.kind)], uid: o.metadata?.uid },
     };
-    await this.o.dependents.patch(o.metadata?.name ?? '', PatchType.StrategicMerge, patch);
+    return this.o.dependents.patch(o.metadata?.name ?? '', PatchType.StrategicMerge, patch);
   }
 
   async #release(o: T): Promise<void> {
