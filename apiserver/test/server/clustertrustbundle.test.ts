@@ -114,7 +114,10 @@ describe('--runtime-config and --feature-gates: what they refuse at start-up', (
   });
 
   it('refuses what kube-apiserver refuses, with its messages', () => {
-    assert.match(err(['--runtime-config=networking.k8s.io/v1=true']), /runtime-config.*unknown api groups networking\.k8s\.io/);
+    assert.match(
+      err(['--runtime-config=networking.k8s.io/v1=true']),
+      /runtime-config.*unknown api groups networking\.k8s\.io/,
+    );
     assert.match(
       err(['--runtime-config=certificates.k8s.io/v1alpha1=true']),
       /group version certificates\.k8s\.io\/v1alpha1 that has not been registered/,
