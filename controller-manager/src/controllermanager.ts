@@ -21,6 +21,7 @@ import type {
   PodCertificateRequest,
   PodDisruptionBudget,
   ReplicaSet,
+  ResourceQuota,
   Secret,
   ServiceAccount,
   StatefulSet,
@@ -58,6 +59,7 @@ import type { Controller } from './controller.js';
 import { CRONJOB_CONTROLLER, CronJobController } from './cronjob/index.js';
 import { DAEMONSET_CONTROLLER, DAEMONSET_CONTROLLER_SA, DaemonSetsController } from './daemon/index.js';
 import { DEPLOYMENT_CONTROLLER, DeploymentController } from './deployment/index.js';
+import { storeGetter, workloadFinders } from './disruption/finders.js';
 import { DisruptionController, type DisruptionTimeouts, PDB_REF } from './disruption/index.js';
 import {
   discoverDeletableResources,
@@ -74,6 +76,12 @@ import type { ControllerManagerConfig } from './options/config.js';
 import { gatedOff } from './options/controllers.js';
 import { PodGCController } from './podgc/index.js';
 import { REPLICASET_CONTROLLER, ReplicaSetController } from './replicaset/index.js';
+import {
+  RESOURCE_QUOTA_CONTROLLER,
+  RESOURCE_QUOTA_CONTROLLER_SA,
+  RESOURCE_QUOTAS,
+  ResourceQuotaController,
+} from './resourcequota/index.js';
 import { ROOT_CA_CONFIGMAP, RootCACertPublisher } from './rootcacertpublisher/index.js';
 import type { SecureServer } from './server/app.js';
 import { LEADER_HEALTH_TIMEOUT_MS, serveSecurely } from './server/serve.js';
@@ -405,6 +413,11 @@ async function buildControllers(
         log.child({ controller: 'disruption-controller' }),
         recorder('disruption-controller', c),
         opts.disruption,
+        workloadFinders(
+          storeGetter(factory.informerFor<ReplicaSet>(RESOURCES.replicasets)),
+          storeGetter(factory.informerFor<Deployment>(RESOURCES.deployments)),
+          storeGetter(factory.informerFor<StatefulSet>(RESOURCES.statefulsets)),
+        ),
       ),
     );
   }
@@ -509,6 +522,17 @@ async function buildControllers(
         log.child({ controller: TTL_AFTER_FINISHED_CONTROLLER }),
         config.concurrentTTLAfterFinishedSyncs,
         opts.batchNow,
+      ),
+    );
+  }
+  if (on(RESOURCE_QUOTA_CONTROLLER)) {
+    controllers.push(
+      new ResourceQuotaController(
+        await clients.client(RESOURCE_QUOTA_CONTROLLER_SA),
+        factory.informerFor<ResourceQuota>(RESOURCE_QUOTAS),
+        factory,
+        log.child({ controller: RESOURCE_QUOTA_CONTROLLER }),
+        { workers: config.concurrentResourceQuotaSyncs, resyncPeriodMs: config.resourceQuotaSyncPeriodMs },
       ),
     );
   }

@@ -157,6 +157,20 @@ describe('disruption-controller', () => {
     );
   });
 
+  it("a percentage or maxUnavailable budget counts the pods a Deployment's or StatefulSet's scale wants, not the pods there are", async () => {
+    await k(['create', 'deployment', 'dep', '--image=busybox', '--replicas=4']);
+    await k(['create', 'pdb', 'dep', '--selector=app=dep', '--max-unavailable=1']);
+    const d = await status('dep', (x) => x.status?.expectedPods === 4, 'dep expects 4 pods');
+    assert.equal(d.status?.desiredHealthy, 3);
+    assert.equal(d.status?.currentHealthy, 0, 'no kubelet here: no pod is Ready');
+    assert.equal(d.status?.disruptionsAllowed, 0);
+    // Scaling the Deployment changes what the budget expects (its pods come and go with it).
+    await k(['scale', 'deployment/dep', '--replicas=2']);
+    const s = await status('dep', (x) => x.status?.expectedPods === 2, 'dep expects 2 pods');
+    assert.equal(s.status?.desiredHealthy, 1);
+    await k(['delete', 'deployment', 'dep']);
+  });
+
   it('maxUnavailable over unmanaged pods: the UnmanagedPods warning; a pod with an unknown controller: SyncFailed', async () => {
     await k(['create', 'pdb', 'api', '--selector=app=api', '--max-unavailable=1']);
     await readyPod('api-1', 'app=api');
@@ -180,10 +194,11 @@ describe('disruption-controller', () => {
       metadata: {
         ...p.metadata,
         ownerReferences: [
+          // A kind no finder knows (and the garbage collector cannot resolve, so the pod stays).
           {
-            apiVersion: 'apps/v1',
-            kind: 'ReplicaSet',
-            name: 'rs',
+            apiVersion: 'example.com/v1',
+            kind: 'Widget',
+            name: 'w',
             uid: '1f9b6c7e-0000-4000-8000-000000000001',
             controller: true,
           },

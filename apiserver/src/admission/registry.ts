@@ -6,6 +6,7 @@ import type { Authorizer } from '@mkube/shared/auth';
 import { DEFAULT_FEATURE_GATE, type FeatureGate } from '@mkube/shared/featuregate';
 import { rbacEscalation } from '../auth/rbac/escalation.js';
 import type { RbacAuthorizer } from '../auth/rbac/index.js';
+import { type LimitRangeLister, NO_LIMIT_RANGES } from '../registry/core/limitrangelister.js';
 import type { PriorityClassLister } from '../registry/scheduling/lister.js';
 import { ALWAYS_PULL_IMAGES_PLUGIN, alwaysPullImages } from './plugins/alwayspullimages.js';
 import {
@@ -17,10 +18,17 @@ import {
 import { DENY_SERVICE_EXTERNAL_IPS_PLUGIN, denyServiceExternalIPs } from './plugins/denyserviceexternalips.js';
 import type { EventRateLimitConfig } from './plugins/eventratelimit/config.js';
 import { EVENT_RATE_LIMIT_PLUGIN, eventRateLimit } from './plugins/eventratelimit/index.js';
+import { LIMIT_RANGER_PLUGIN, limitRanger } from './plugins/limitranger.js';
 import { nodeRestrictionPlugin } from './plugins/noderestriction.js';
 import { OWNER_REFERENCES_PLUGIN, ownerReferencesPermissionEnforcement } from './plugins/ownerreferences.js';
 import { POD_SECURITY_PLUGIN, type PodSecurityDeps, podSecurity } from './plugins/podsecurity/index.js';
 import { PRIORITY_PLUGIN, priorityAdmission } from './plugins/priority.js';
+import {
+  type QuotaAccessor,
+  RESOURCE_QUOTA_PLUGIN,
+  type ResourceQuotaConfig,
+  resourceQuotaAdmission,
+} from './plugins/resourcequota/index.js';
 import { serviceAccountAdmission } from './plugins/serviceaccount.js';
 import {
   type DefaultTolerationSecondsOptions,
@@ -64,10 +72,16 @@ interface PluginDeps {
   readonly eventRateLimit?: EventRateLimitConfig;
   /** The stored PriorityClasses (Priority); without them no class is found and none is the default. */
   readonly priorityClasses?: PriorityClassLister;
+  /** The namespaces' LimitRanges (LimitRanger); without them no pod is limited or defaulted. */
+  readonly limitRanges?: LimitRangeLister;
   /** DefaultTolerationSeconds' two flags (upstream's 300 s each when absent). */
   readonly defaultTolerationSeconds?: DefaultTolerationSecondsOptions;
   /** --feature-gates (ClusterTrustBundleAttest acts only with ClusterTrustBundle on). */
   readonly gates?: FeatureGate;
+  /** The stored ResourceQuotas (ResourceQuota); without them no namespace has a quota. */
+  readonly resourceQuotas?: QuotaAccessor;
+  /** ResourceQuota's configuration (its limitedResources) from --admission-control-config-file. */
+  readonly resourceQuotaConfig?: ResourceQuotaConfig;
 }
 
 const NO_PRIORITY_CLASSES: PriorityClassLister = { get: async () => undefined, list: async () => [] };
@@ -78,6 +92,8 @@ const NO_PRIORITY_CLASSES: PriorityClassLister = { get: async () => undefined, l
  * account yet, so it would refuse every pod.
  */
 const ORDERED: readonly [string, (d: PluginDeps) => AdmissionPlugin][] = [
+  // Upstream's first plugin after the namespace ones, before ServiceAccount and NodeRestriction.
+  [LIMIT_RANGER_PLUGIN, (d) => limitRanger(d.limitRanges ?? NO_LIMIT_RANGES)],
   [
     'NodeRestriction',
     (d) =>
@@ -113,9 +129,19 @@ const ORDERED: readonly [string, (d: PluginDeps) => AdmissionPlugin][] = [
   [MUTATING_PLUGIN, (d) => mutatingAdmissionWebhook(d.webhooks, d.authorizer)],
   [VALIDATING_ADMISSION_POLICY_PLUGIN, (d) => validatingAdmissionPolicy(d.policies, d.authorizer)],
   [VALIDATING_PLUGIN, (d) => validatingAdmissionWebhook(d.webhooks, d.authorizer)],
+  // Last, as upstream's: only a request every other plugin let through is charged to the quotas.
+  [
+    RESOURCE_QUOTA_PLUGIN,
+    (d) =>
+      resourceQuotaAdmission({
+        quotas: d.resourceQuotas ?? { list: async () => [], updateUsed: async () => undefined },
+        ...(d.resourceQuotaConfig ? { config: d.resourceQuotaConfig } : {}),
+      }),
+  ],
 ];
 
 export const DEFAULT_ENABLED: ReadonlySet<string> = new Set([
+  LIMIT_RANGER_PLUGIN,
   'TaintNodesByCondition',
   PRIORITY_PLUGIN,
   'DefaultTolerationSeconds',
@@ -127,6 +153,7 @@ export const DEFAULT_ENABLED: ReadonlySet<string> = new Set([
   MUTATING_PLUGIN,
   VALIDATING_ADMISSION_POLICY_PLUGIN,
   VALIDATING_PLUGIN,
+  RESOURCE_QUOTA_PLUGIN,
 ]);
 /** Upstream plugins mkube knows by name but does not implement yet. */
 export const NOT_YET: ReadonlySet<string> = new Set<string>();

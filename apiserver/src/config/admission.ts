@@ -24,6 +24,8 @@
 // EventRateLimit reads its Configuration (eventratelimit.admission.k8s.io/v1alpha1: limits of type
 // Server, Namespace, User or SourceAndObject with qps, burst and cacheSize).
 //
+// ResourceQuota reads its ResourceQuotaConfiguration (apiserver.config.k8s.io/v1: limitedResources).
+//
 // Other plugins' entries are accepted and unused.
 import { dirname, isAbsolute, join } from 'node:path';
 import { type Kubeconfig, KubeconfigError, parseKubeconfig } from '@mkube/shared/kubeconfig';
@@ -34,6 +36,7 @@ import {
   type PodSecurityConfig,
   parsePodSecurityConfiguration,
 } from '../admission/plugins/podsecurity/config.js';
+import { parseResourceQuotaConfig, type ResourceQuotaConfig } from '../admission/plugins/resourcequota/config.js';
 import { isRecord } from '../util/json.js';
 import { type ConfigProblem, readFlagFile } from './errors.js';
 
@@ -45,6 +48,8 @@ export interface AdmissionPluginConfigs {
   readonly podSecurity: PodSecurityConfig;
   /** EventRateLimit's Configuration as the file has it; absent without an entry (or with one that failed). */
   readonly eventRateLimit?: EventRateLimitConfig;
+  /** ResourceQuota's configuration; absent without an entry (upstream's default: nothing limited). */
+  readonly resourceQuota?: ResourceQuotaConfig;
   /** The webhook plugins' kubeConfigFile, read: whom the apiserver authenticates as to each webhook. */
   readonly webhookKubeconfigs?: { readonly validating?: Kubeconfig; readonly mutating?: Kubeconfig };
 }
@@ -120,11 +125,12 @@ export function admissionPluginConfigs(file: string, problems: ConfigProblem[]):
   if (!Array.isArray(plugins)) return bad('plugins: must be a list');
   let podSecurity = DEFAULT_POD_SECURITY_CONFIG;
   let eventRateLimit: EventRateLimitConfig | undefined;
+  let resourceQuota: ResourceQuotaConfig | undefined;
   const webhookKubeconfigs: { validating?: Kubeconfig; mutating?: Kubeconfig } = {};
   for (const [i, p] of plugins.entries()) {
     if (!isRecord(p) || typeof p.name !== 'string' || !p.name) return bad(`plugins[${i}].name: Required value`);
     const webhook = WEBHOOK_PLUGINS[p.name];
-    if (p.name !== 'PodSecurity' && p.name !== 'EventRateLimit' && !webhook) continue;
+    if (p.name !== 'PodSecurity' && p.name !== 'EventRateLimit' && p.name !== 'ResourceQuota' && !webhook) continue;
     let raw: unknown = p.configuration;
     if (raw === undefined && typeof p.path === 'string' && p.path) {
       const path = isAbsolute(p.path) ? p.path : join(dirname(file), p.path);
@@ -142,6 +148,14 @@ export function admissionPluginConfigs(file: string, problems: ConfigProblem[]):
       }
       continue;
     }
+    if (p.name === 'ResourceQuota') {
+      try {
+        resourceQuota = parseResourceQuotaConfig(raw);
+      } catch (e) {
+        return bad(`plugins[${i}] (ResourceQuota): ${(e as Error).message}`);
+      }
+      continue;
+    }
     if (webhook) {
       const kc = webhookKubeconfig(raw, flag, problems);
       if (kc === undefined) return none;
@@ -155,5 +169,11 @@ export function admissionPluginConfigs(file: string, problems: ConfigProblem[]):
       return bad(`plugins[${i}] (PodSecurity): ${(e as Error).message}`);
     }
   }
-  return { file, podSecurity, webhookKubeconfigs, ...(eventRateLimit ? { eventRateLimit } : {}) };
+  return {
+    file,
+    podSecurity,
+    webhookKubeconfigs,
+    ...(eventRateLimit ? { eventRateLimit } : {}),
+    ...(resourceQuota ? { resourceQuota } : {}),
+  };
 }

@@ -20,6 +20,8 @@ const FIELDS: Readonly<Record<string, Record<string, FieldType>>> = {
   Binding: { target: OBJ },
   Service: SPEC_STATUS,
   Endpoints: { subsets: 'array' },
+  LimitRange: { spec: OBJ },
+  ResourceQuota: SPEC_STATUS,
   EndpointSlice: { addressType: 'string', endpoints: 'array', ports: 'array' },
   Event: {
     involvedObject: OBJ,

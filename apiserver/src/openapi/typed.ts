@@ -345,6 +345,8 @@ const KIND_DESCRIPTIONS: Readonly<Record<string, string>> = {
   LocalSubjectAccessReview:
     "LocalSubjectAccessReview is a SubjectAccessReview limited to one namespace; the apiserver's authorizers answer in status.",
   Lease: 'Lease is a time-bound claim: node heartbeats (kube-node-lease) and leader election.',
+  LimitRange: 'LimitRange sets resource usage limits for each kind of resource in a Namespace.',
+  ResourceQuota: 'ResourceQuota sets aggregate quota restrictions enforced per namespace',
 };
 
 const tableOf = (def: Pick<ResourceDef, 'group' | 'version' | 'kind'>): MessageSchema | undefined =>

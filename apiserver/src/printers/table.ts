@@ -36,6 +36,7 @@ import {
   podDisruptionBudgetPrinter,
 } from './other.js';
 import { podPrinter } from './pods.js';
+import { resourceQuotaPrinter } from './resourcequota.js';
 import { priorityClassPrinter } from './scheduling.js';
 import { endpointsPrinter, servicePrinter } from './services.js';
 import type { Printer } from './types.js';
@@ -52,6 +53,8 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   '/endpoints': endpointsPrinter,
   '/events': eventPrinter,
   '/componentstatuses': componentStatusPrinter,
+  '/limitranges': createdAtPrinter,
+  '/resourcequotas': resourceQuotaPrinter,
   'discovery.k8s.io/endpointslices': endpointSlicePrinter,
   'coordination.k8s.io/leases': leasePrinter,
   'certificates.k8s.io/certificatesigningrequests': csrPrinter,

@@ -4,7 +4,17 @@
 import { daemonSet, deployment, replicaSet, scale, statefulSet } from './apps.js';
 import { cronJob, job } from './batch.js';
 import { pod } from './pod.js';
-import { intOrString, intOrStringPtr, type MessageSchema, msg, ptr, str, strMap, strs } from './schema.js';
+import {
+  type FieldSpec,
+  intOrString,
+  intOrStringPtr,
+  type MessageSchema,
+  msg,
+  ptr,
+  str,
+  strMap,
+  strs,
+} from './schema.js';
 
 // k8s.io/apimachinery/pkg/apis/meta/v1
 export const ownerReference: MessageSchema = {
@@ -445,6 +455,37 @@ export const priorityClass: MessageSchema = {
   5: { name: 'preemptionPolicy', type: 'stringPtr' },
 };
 
+// core/v1 LimitRange and ResourceQuota: every ResourceList is a map<string, Quantity>.
+const quantities = (name: string): FieldSpec => ({ name, type: { map: 'quantity' } });
+
+const limitRangeItem: MessageSchema = {
+  1: str('type'),
+  2: quantities('max'),
+  3: quantities('min'),
+  4: quantities('default'),
+  5: quantities('defaultRequest'),
+  6: quantities('maxLimitRequestRatio'),
+};
+
+export const limitRange: MessageSchema = {
+  1: msg('metadata', () => objectMeta),
+  2: msg('spec', () => ({ 1: msg('limits', () => limitRangeItem, true) })),
+};
+
+const scopedResourceSelectorRequirement: MessageSchema = { 1: str('scopeName'), 2: str('operator'), 3: strs('values') };
+
+const resourceQuotaSpec: MessageSchema = {
+  1: quantities('hard'),
+  2: strs('scopes'),
+  3: ptr('scopeSelector', () => ({ 1: msg('matchExpressions', () => scopedResourceSelectorRequirement, true) })),
+};
+
+export const resourceQuota: MessageSchema = {
+  1: msg('metadata', () => objectMeta),
+  2: msg('spec', () => resourceQuotaSpec),
+  3: msg('status', () => ({ 1: quantities('hard'), 2: quantities('used') })),
+};
+
 /** apiVersion/kind → table; anything absent is refused as an unsupported media type. */
 export const KINDS: Readonly<Record<string, MessageSchema>> = {
   'v1/ConfigMap': configMap,
@@ -453,6 +494,8 @@ export const KINDS: Readonly<Record<string, MessageSchema>> = {
   'v1/Namespace': namespace,
   'v1/Service': service,
   'v1/Endpoints': endpoints,
+  'v1/LimitRange': limitRange,
+  'v1/ResourceQuota': resourceQuota,
   // A getter: pod.ts reads this module's meta tables back, so its table is taken once both are loaded.
   get 'v1/Pod'() {
     return pod;

@@ -155,6 +155,16 @@ export const RESOURCES: readonly ResourceDef[] = Object.freeze([
     shortNames: ['ep'],
     deprecationWarning: 'v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice',
   }),
+  // Namespace resource policy: LimitRanger admission applies LimitRanges to pods, ResourceQuota
+  // admission charges writes against quotas, whose usage the resourcequota controller writes to /status.
+  core({ resource: 'limitranges', kind: 'LimitRange', namespaced: true, shortNames: ['limits'] }),
+  core({
+    resource: 'resourcequotas',
+    kind: 'ResourceQuota',
+    namespaced: true,
+    shortNames: ['quota'],
+    subresources: [status('ResourceQuota')],
+  }),
   // Not stored: each read probes the components (registry/core/componentstatus.ts).
   core({
     resource: 'componentstatuses',

@@ -34,6 +34,8 @@ import {
 } from './certificates/index.js';
 import { type CsrDurationMetrics, csrDurationHooks } from './certificates/metrics.js';
 import { ephemeralContainersSubresourceFor } from './core/ephemeral.js';
+import { limitRangeStrategy } from './core/limitrange.js';
+import { resourceQuotaStatusStrategy, resourceQuotaStrategy } from './core/resourcequota.js';
 import {
   DEFAULT_NODE_PORT_RANGE,
   DEFAULT_SERVICE_CIDR,
@@ -110,6 +112,11 @@ const WIRING: Readonly<Record<string, Wiring>> = {
     hooks: (d) => serviceHooks(d.serviceAllocators),
   },
   '/endpoints': { strategy: endpointsStrategy },
+  '/limitranges': { strategy: limitRangeStrategy as unknown as RESTStrategy },
+  '/resourcequotas': {
+    strategy: resourceQuotaStrategy as unknown as RESTStrategy,
+    subresources: { status: resourceQuotaStatusStrategy as unknown as SubresourceStrategy },
+  },
   'coordination.k8s.io/leases': { strategy: leaseStrategy },
   'discovery.k8s.io/endpointslices': { strategy: endpointSliceStrategy },
   'certificates.k8s.io/certificatesigningrequests': {

@@ -35,6 +35,7 @@ import { listenBacklog } from '@mkube/shared/net';
 import { processProfiler } from '@mkube/shared/pprof';
 import { LEGACY_TOKEN_LAST_USED_LABEL } from '@mkube/shared/serviceaccount';
 import type { FastifyInstance } from 'fastify';
+import { quotaAccessor } from '../admission/plugins/resourcequota/index.js';
 import { PolicySource } from '../admission/plugins/validatingadmissionpolicy/index.js';
 import { buildAdmission } from '../admission/registry.js';
 import { WebhookAdmission } from '../admission/webhook/index.js';
@@ -69,6 +70,7 @@ import { ensureSystemNamespaces } from '../registry/bootstrap.js';
 import { podBinder } from '../registry/core/binding.js';
 import { componentStatuses } from '../registry/core/componentstatus.js';
 import { checkEviction, evictPod } from '../registry/core/eviction.js';
+import { limitRangeLister } from '../registry/core/limitrangelister.js';
 import { EVERYTHING } from '../registry/filter.js';
 import { Registries } from '../registry/index.js';
 import { resourcePrefix } from '../registry/keys.js';
@@ -752,6 +754,11 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
         }
       },
       priorityClasses: priorityClassLister(priorityClasses),
+      limitRanges: limitRangeLister(registries.get('', 'limitranges')),
+      resourceQuotas: quotaAccessor(registries.get('', 'resourcequotas'), store),
+      ...(config.admission.plugins.resourceQuota
+        ? { resourceQuotaConfig: config.admission.plugins.resourceQuota }
+        : {}),
       getServiceAccount: async (ns, name) => {
         try {
           return await registries.get('', 'serviceaccounts')!.get(ns, name);

@@ -27,6 +27,8 @@ describe('catalog', () => {
       events: ['ev'],
       services: ['svc'],
       endpoints: ['ep'],
+      limitranges: ['limits'],
+      resourcequotas: ['quota'],
       componentstatuses: ['cs'],
       certificatesigningrequests: ['csr'],
       poddisruptionbudgets: ['pdb'],

@@ -22,6 +22,15 @@ const EXPECTED_RESOURCES = [
     'create,delete,deletecollection,get,list,patch,update,watch',
   ],
   ['endpoints', 'ep', 'v1', 'true', 'Endpoints', 'create,delete,deletecollection,get,list,patch,update,watch'],
+  ['limitranges', 'limits', 'v1', 'true', 'LimitRange', 'create,delete,deletecollection,get,list,patch,update,watch'],
+  [
+    'resourcequotas',
+    'quota',
+    'v1',
+    'true',
+    'ResourceQuota',
+    'create,delete,deletecollection,get,list,patch,update,watch',
+  ],
   ['cronjobs', 'cj', 'batch/v1', 'true', 'CronJob', 'create,delete,deletecollection,get,list,patch,update,watch'],
   ['jobs', '', 'batch/v1', 'true', 'Job', 'create,delete,deletecollection,get,list,patch,update,watch'],
   ['componentstatuses', 'cs', 'v1', 'false', 'ComponentStatus', 'get,list'],
@@ -147,7 +156,7 @@ for (const minor of [27, 33]) {
         const got = rows.find((row) => row[0] === want[0]);
         assert.deepEqual(got?.slice(0, cols.length), cols, `${want[0]}: ${r.out}`);
       }
-      assert.equal(rows.length, 40);
+      assert.equal(rows.length, 42);
     });
 
     it('get --raw /apis returns the group list', async () => {

@@ -3,8 +3,9 @@
 // and so how many evictions it allows now — which the apiserver's pods/eviction spends. Evicted pods
 // stay counted out for two minutes (DeletionTimeout) unless they go; a DisruptionTarget condition
 // left by an eviction that never deleted its pod is set back to False after two minutes too.
-// mkube serves no workload controllers, so a percentage or maxUnavailable budget counts only the
-// pods that have no controller (as "unmanaged", with upstream's warning) and cannot scale by one.
+// A percentage or maxUnavailable budget counts the pods the selected pods' controllers want
+// (finders.ts: ReplicaSets, Deployments, StatefulSets); pods without a controller are "unmanaged",
+// with upstream's warning, and a controller no finder knows fails the sync safe.
 import type { Condition, IntOrString, KubeObject, ObjectReference, Pod, PodDisruptionBudget } from '@mkube/shared/api';
 import { metaTime } from '@mkube/shared/api';
 import { isConflict, isNotFound } from '@mkube/shared/apierrors';
@@ -14,6 +15,7 @@ import type { Logger } from '@mkube/shared/log';
 import { labelSelectorFromObject } from '@mkube/shared/selectors';
 import { type Controller, runQueue, WorkQueue } from '../controller.js';
 import { RESOURCES, type SharedInformer } from '../informers/index.js';
+import type { ControllerAndScale, Finder } from './finders.js';
 
 /** DeletionTimeout: how long an evicted pod is expected to take to go. */
 export const DELETION_TIMEOUT_MS = 2 * 60_000;
@@ -51,16 +53,34 @@ export interface Expected {
 }
 
 /** getExpectedPodCount; throws when a pod's controller cannot be scaled (upstream's wording). */
-export function expectedPodCount(pdb: PodDisruptionBudget, pods: readonly Pod[]): Expected {
+export function expectedPodCount(
+  pdb: PodDisruptionBudget,
+  pods: readonly Pod[],
+  finders: readonly Finder[] = [],
+): Expected {
   const spec = pdb.spec ?? {};
-  // getExpectedScale: mkube has no Deployments, ReplicaSets or StatefulSets to ask for a scale.
+  // getExpectedScale: each controller's scale once, summed.
   const expectedScale = () => {
     const unmanagedPods: string[] = [];
+    const scales = new Map<string, number>();
     for (const p of pods) {
-      if (!p.metadata?.ownerReferences?.some((r) => r.controller)) unmanagedPods.push(p.metadata?.name ?? '');
-      else throw new Error(`found no controllers for pod ${JSON.stringify(p.metadata?.name ?? '')}`);
+      const ref = p.metadata?.ownerReferences?.find((r) => r.controller);
+      if (!ref) {
+        unmanagedPods.push(p.metadata?.name ?? '');
+        continue;
+      }
+      if (scales.has(ref.uid)) continue;
+      let found: ControllerAndScale | undefined;
+      for (const find of finders) {
+        found = find(ref, p.metadata?.namespace ?? '');
+        if (found) break;
+      }
+      if (!found) throw new Error(`found no controllers for pod ${JSON.stringify(p.metadata?.name ?? '')}`);
+      scales.set(found.uid, found.scale);
     }
-    return { expectedCount: 0, unmanagedPods };
+    let expectedCount = 0;
+    for (const n of scales.values()) expectedCount += n;
+    return { expectedCount, unmanagedPods };
   };
   if (spec.maxUnavailable !== undefined) {
     const { expectedCount, unmanagedPods } = expectedScale();
@@ -119,6 +139,8 @@ export class DisruptionController implements Controller {
     readonly log: Logger,
     readonly recorder?: ReferenceEventRecorder,
     timeouts: DisruptionTimeouts = {},
+    /** From a pod's controller reference to its scale (finders.ts's workloadFinders). */
+    readonly finders: readonly Finder[] = [],
   ) {
     this.#deletionTimeoutMs = timeouts.deletionTimeoutMs ?? DELETION_TIMEOUT_MS;
     this.#staleTimeoutMs = timeouts.staleTimeoutMs ?? STALE_POD_DISRUPTION_TIMEOUT_MS;
@@ -174,7 +196,7 @@ export class DisruptionController implements Controller {
     if (pods.length === 0) this.recorder?.eventFor(this.#ref(pdb), 'Normal', 'NoPods', 'No matching pods found');
     let expected: Expected;
     try {
-      expected = expectedPodCount(pdb, pods);
+      expected = expectedPodCount(pdb, pods, this.finders);
     } catch (e) {
       this.recorder?.eventFor(
         this.#ref(pdb),

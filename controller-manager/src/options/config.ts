@@ -51,6 +51,9 @@ export interface ControllerManagerConfig {
   readonly concurrentJobSyncs: number;
   readonly concurrentCronJobSyncs: number;
   readonly concurrentTTLAfterFinishedSyncs: number;
+  /** --concurrent-resource-quota-syncs, --resource-quota-sync-period. */
+  readonly concurrentResourceQuotaSyncs: number;
+  readonly resourceQuotaSyncPeriodMs: number;
   /** The --leader-elect* settings (the identity is the process's own, chosen at start). */
   readonly leaderElection?: Omit<LeaderElectionConfig, 'identity' | 'releaseOnCancel'>;
   readonly nodeMonitorGracePeriodMs: number;
@@ -248,6 +251,10 @@ export async function loadControllerManagerConfig(
   const jobSyncs = workers(flags, 'concurrent-job-syncs', problems);
   const cronJobSyncs = workers(flags, 'concurrent-cron-job-syncs', problems);
   const ttlSyncs = workers(flags, 'concurrent-ttl-after-finished-syncs', problems);
+  const quotaSyncs = workers(flags, 'concurrent-resource-quota-syncs', problems);
+  const quotaSyncPeriod = Number(flags['resource-quota-sync-period']);
+  if (!(quotaSyncPeriod > 0))
+    problems.push({ code: 'BAD_VALUE', flag: 'resource-quota-sync-period', message: 'must be greater than 0' });
 
   if (str(flags['leader-elect-resource-lock']) !== 'leases') {
     problems.push({
@@ -308,6 +315,8 @@ export async function loadControllerManagerConfig(
     concurrentJobSyncs: jobSyncs,
     concurrentCronJobSyncs: cronJobSyncs,
     concurrentTTLAfterFinishedSyncs: ttlSyncs,
+    concurrentResourceQuotaSyncs: quotaSyncs,
+    resourceQuotaSyncPeriodMs: quotaSyncPeriod,
     legacyTokenCleanUpPeriodMs: cleanUpPeriod,
     leaderElection: flags['leader-elect']
       ? {

@@ -47,6 +47,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   { name: 'job-controller', aliases: ['job'] },
   { name: 'cronjob-controller', aliases: ['cronjob'] },
   { name: 'ttl-after-finished-controller', aliases: ['ttl-after-finished'] },
+  { name: 'resourcequota-controller', aliases: ['resourcequota'] },
 ];
 
 export type ControllerName = (typeof CONTROLLERS)[number]['name'];

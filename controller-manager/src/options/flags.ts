@@ -136,6 +136,19 @@ export const CONTROLLER_MANAGER_FLAGS: readonly FlagSpec[] = [
     usage: 'The number of ttl-after-finished-controller workers that are allowed to sync concurrently.',
   },
   {
+    name: 'concurrent-resource-quota-syncs',
+    type: 'int',
+    default: 5,
+    usage:
+      'The number of resource quotas that are allowed to sync concurrently. Larger number = more responsive quota management, but more CPU (and network) load',
+  },
+  {
+    name: 'resource-quota-sync-period',
+    type: 'duration',
+    default: '5m0s',
+    usage: 'The period for syncing quota usage status in the system',
+  },
+  {
     name: 'concurrent-serviceaccount-token-syncs',
     type: 'int',
     default: 5,

@@ -800,3 +800,66 @@ export interface ComponentCondition {
 export interface ComponentStatus extends KubeObject {
   conditions?: ComponentCondition[];
 }
+
+// LimitRange and ResourceQuota: per-namespace resource policy, enforced at admission.
+
+/** Which object a LimitRangeItem constrains: each container, a pod's sum, or a claim's storage. */
+export type LimitType = 'Pod' | 'Container' | 'PersistentVolumeClaim';
+
+export interface LimitRangeItem {
+  type: LimitType;
+  max?: ResourceList;
+  min?: ResourceList;
+  /** The limit a container gets when it names none (Container type only). */
+  default?: ResourceList;
+  /** The request a container gets when it names none (Container type only). */
+  defaultRequest?: ResourceList;
+  /** The largest limit/request ratio allowed per resource. */
+  maxLimitRequestRatio?: ResourceList;
+}
+
+export interface LimitRangeSpec {
+  limits: LimitRangeItem[];
+}
+
+export interface LimitRange extends KubeObject {
+  spec?: LimitRangeSpec;
+}
+
+/** The pod classes a quota can be narrowed to (k8s.io/api core/v1 ResourceQuotaScope). */
+export type ResourceQuotaScope =
+  | 'Terminating'
+  | 'NotTerminating'
+  | 'BestEffort'
+  | 'NotBestEffort'
+  | 'PriorityClass'
+  | 'CrossNamespacePodAffinity'
+  | 'VolumeAttributesClass';
+
+export type ScopeSelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+
+export interface ScopedResourceSelectorRequirement {
+  scopeName: ResourceQuotaScope;
+  operator: ScopeSelectorOperator;
+  values?: string[];
+}
+
+export interface ScopeSelector {
+  matchExpressions?: ScopedResourceSelectorRequirement[];
+}
+
+export interface ResourceQuotaSpec {
+  hard?: ResourceList;
+  scopes?: ResourceQuotaScope[];
+  scopeSelector?: ScopeSelector;
+}
+
+export interface ResourceQuotaStatus {
+  hard?: ResourceList;
+  used?: ResourceList;
+}
+
+export interface ResourceQuota extends KubeObject {
+  spec?: ResourceQuotaSpec;
+  status?: ResourceQuotaStatus;
+}

@@ -84,3 +84,5 @@ export class Quantity {
     return this.num;
   }
 }
+
+export * from './format.js';

@@ -564,6 +564,12 @@ export const DEFAULT_CLUSTER_ROLES: readonly ClusterRole[] = [
     { apiGroups: ['batch'], resources: ['jobs'], verbs: ['delete', 'get', 'list', 'watch'] },
     EVENTS_RULE,
   ]),
+  // It counts whatever a quota may name, so it reads everything.
+  role('system:controller:resourcequota-controller', [
+    { apiGroups: ['*'], resources: ['*'], verbs: ['list', 'watch'] },
+    { apiGroups: [''], resources: ['resourcequotas/status'], verbs: ['update'] },
+    EVENTS_RULE,
+  ]),
   // mkube's, beyond upstream: approving kubelet serving certificates (kubernetes#73356). The approver
   // reads the requesting Node's addresses, from the apiserver when its cache has not seen the Node yet
   // (the kubelet registers it just before asking): `get` on nodes, which no upstream controller role
@@ -688,6 +694,11 @@ export const DEFAULT_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
     'system:controller:ttl-after-finished-controller',
     'system:controller:ttl-after-finished-controller',
     controllerSubjects('ttl-after-finished-controller'),
+  ),
+  binding(
+    'system:controller:resourcequota-controller',
+    'system:controller:resourcequota-controller',
+    controllerSubjects('resourcequota-controller'),
   ),
   // mkube's: the serving approver runs inside the controller-manager, as the certificate controllers
   // (ServiceAccount certificate-controller with --use-service-account-credentials).
