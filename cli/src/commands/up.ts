@@ -533,6 +533,8 @@ export const upCommand: Command = {
               : []),
             '  # a pod without a node, placed by the scheduler:',
             '  kubectl run sleeper --image=busybox -- sleep 3600 && kubectl get pod sleeper -o wide',
+            '  # a Deployment, rolled out by the controller-manager onto both nodes:',
+            '  kubectl create deployment web --image=busybox --replicas=2 -- sleep 3600 && kubectl rollout status deployment/web',
             `Logs: ${join(p.dir, 'logs')}. ${READY_LINE}`,
             '',
           ].join('\n'),
