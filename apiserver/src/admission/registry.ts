@@ -24,6 +24,7 @@ import { OWNER_REFERENCES_PLUGIN, ownerReferencesPermissionEnforcement } from '.
 import { POD_SECURITY_PLUGIN, type PodSecurityDeps, podSecurity } from './plugins/podsecurity/index.js';
 import { PRIORITY_PLUGIN, priorityAdmission } from './plugins/priority.js';
 import {
+  NO_QUOTAS,
   type QuotaAccessor,
   RESOURCE_QUOTA_PLUGIN,
   type ResourceQuotaConfig,
@@ -134,7 +135,7 @@ const ORDERED: readonly [string, (d: PluginDeps) => AdmissionPlugin][] = [
     RESOURCE_QUOTA_PLUGIN,
     (d) =>
       resourceQuotaAdmission({
-        quotas: d.resourceQuotas ?? { list: async () => [], updateUsed: async () => undefined },
+        quotas: d.resourceQuotas ?? NO_QUOTAS,
         ...(d.resourceQuotaConfig ? { config: d.resourceQuotaConfig } : {}),
       }),
   ],

@@ -8,6 +8,7 @@ import type {
   Namespace,
   Node,
   Pod,
+  ResourceQuota,
   Secret,
   ServiceAccount,
   TokenRequest,
@@ -365,9 +366,12 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
         )
       : undefined;
     const namespaces = new Informer<Namespace>(registries.namespaces, log);
+    // ResourceQuota admission asks on every namespaced create whether the namespace has a quota.
+    const quotaRegistry = registries.get('', 'resourcequotas');
+    const quotas = quotaRegistry ? new Informer<ResourceQuota>(quotaRegistry, log) : undefined;
     const informers = [
       namespaces,
-      ...[caches.secrets, caches.serviceAccounts, caches.pods].filter((i) => i !== undefined),
+      ...[caches.secrets, caches.serviceAccounts, caches.pods, quotas].filter((i) => i !== undefined),
     ];
     // The admission webhooks' configurations and the admission policies, kept by watches like the namespaces.
     const webhooks = new WebhookAdmission({
@@ -755,7 +759,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       },
       priorityClasses: priorityClassLister(priorityClasses),
       limitRanges: limitRangeLister(registries.get('', 'limitranges')),
-      resourceQuotas: quotaAccessor(registries.get('', 'resourcequotas'), store),
+      resourceQuotas: quotaAccessor(quotaRegistry, store, quotas),
       ...(config.admission.plugins.resourceQuota
         ? { resourceQuotaConfig: config.admission.plugins.resourceQuota }
         : {}),

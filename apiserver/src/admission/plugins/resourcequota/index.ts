@@ -58,8 +58,8 @@ export function resourceQuotaAdmission(deps: ResourceQuotaDeps): AdmissionPlugin
     const e = registry.get(a.group, a.resource);
     if (!e?.handles(a.operation, a.subresource)) return;
     const ns = a.namespace;
-    // Most namespaces have no quota: they are not made to wait for each other's requests.
-    if (config.limitedResources.length === 0 && (await deps.quotas.list(ns)).length === 0) return;
+    // Most namespaces have no quota: they cost no store read and do not wait for each other's requests.
+    if (config.limitedResources.length === 0 && !deps.quotas.mayHave(ns)) return;
     await locks.run(ns, async () => {
       let quotas = await deps.quotas.list(ns);
       if (quotas.length === 0 && config.limitedResources.length === 0) return;
@@ -97,5 +97,5 @@ export function resourceQuotaAdmission(deps: ResourceQuotaDeps): AdmissionPlugin
   };
 }
 
-export { type QuotaAccessor, quotaAccessor } from './access.js';
+export { NO_QUOTAS, type QuotaAccessor, quotaAccessor } from './access.js';
 export { parseResourceQuotaConfig, type ResourceQuotaConfig } from './config.js';
