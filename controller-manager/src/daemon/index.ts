@@ -79,10 +79,15 @@ export class DaemonSetsController implements Controller, HistoryContext {
       onUpdate: (old, p) => this.#podUpdated(old, p),
       onDelete: (p) => this.#podDeleted(p),
     });
+    // With no DaemonSet a node event has nothing to queue (a DaemonSet added later is synced over
+    // every node): a join of a thousand nodes skips the comparison of each heartbeat's node.
     nodes.addEventHandler({
-      onAdd: (n) => this.nodeUpdateQueue.add(n.metadata.name ?? ''),
+      onAdd: (n) => {
+        if (this.daemonSets.store.size > 0) this.nodeUpdateQueue.add(n.metadata.name ?? '');
+      },
       onUpdate: (old, n) => {
-        if (!shouldIgnoreNodeUpdate(old, n)) this.nodeUpdateQueue.add(n.metadata.name ?? '');
+        if (this.daemonSets.store.size > 0 && !shouldIgnoreNodeUpdate(old, n))
+          this.nodeUpdateQueue.add(n.metadata.name ?? '');
       },
       // Beyond upstream (which waits for the pod GC or a resync): pods never bound to a node that
       // is gone are this controller's to delete, so look now.
