@@ -3,18 +3,13 @@
 // outside a LimitRange's min, max or ratio is refused with upstream's messages. Updates are not
 // checked, and a namespace without LimitRanges is left alone.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Fixture, kubectl, startFixture } from '../server/fixture.ts';
+import { adminRequest, type Fixture, kubectl, startFixture } from '../server/fixture.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: Status bodies and objects are read field by field
 type Json = any;
-interface Reply {
-  readonly code: number;
-  readonly json: Json;
-}
 
 const NS = 'limited';
 const PODS = `/api/v1/namespaces/${NS}/pods`;
@@ -31,32 +26,7 @@ const pod = (name: string, containers: Json[], extra: Json = {}) => ({
 describe('LimitRanger admission', () => {
   let fx: Fixture;
 
-  function send(method: string, path: string, body?: unknown): Promise<Reply> {
-    return new Promise((resolve, reject) => {
-      const data = body === undefined ? undefined : JSON.stringify(body);
-      const r = request(
-        new URL(path, fx.url),
-        {
-          method,
-          ca: readFileSync(fx.pki.caCrt),
-          cert: readFileSync(fx.pki.adminCrt),
-          key: readFileSync(fx.pki.adminKey),
-          agent: false,
-          headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {},
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            resolve({ code: res.statusCode ?? 0, json: text.startsWith('{') ? JSON.parse(text) : text });
-          });
-        },
-      );
-      r.on('error', reject);
-      r.end(data);
-    });
-  }
+  const send = (method: string, path: string, body?: unknown) => adminRequest(fx, method, path, body);
   const created = async (path: string, body: unknown) => {
     const r = await send('POST', path, body);
     assert.equal(r.code, 201, JSON.stringify(r.json));

@@ -1,52 +1,14 @@
-// A tiny HTTPS client for the apps/v1 tests: admin requests to a fixture, answers as JSON.
+// The apps/v1 tests' requests (the fixture's admin) and objects.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
-import type { Fixture } from '../server/fixture.ts';
+import { adminRequest, type Fixture, type AdminReply as Reply } from '../server/fixture.ts';
 
+export type { Reply };
 // biome-ignore lint/suspicious/noExplicitAny: Status bodies and objects are read field by field
 export type Json = any;
-export interface Reply {
-  readonly code: number;
-  readonly json: Json;
-}
 
 export function sender(fx: () => Fixture) {
-  return (
-    method: string,
-    path: string,
-    body?: unknown,
-    contentType = 'application/json',
-    accept?: string,
-  ): Promise<Reply> =>
-    new Promise((resolve, reject) => {
-      const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-      const f = fx();
-      const r = request(
-        new URL(path, f.url),
-        {
-          method,
-          ca: readFileSync(f.pki.caCrt),
-          cert: readFileSync(f.pki.adminCrt),
-          key: readFileSync(f.pki.adminKey),
-          agent: false,
-          headers: {
-            ...(data ? { 'content-type': contentType, 'content-length': Buffer.byteLength(data) } : {}),
-            ...(accept ? { accept } : {}),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            resolve({ code: res.statusCode ?? 0, json: text.startsWith('{') ? JSON.parse(text) : text });
-          });
-        },
-      );
-      r.on('error', reject);
-      r.end(data);
-    });
+  return (method: string, path: string, body?: unknown, contentType?: string, accept?: string): Promise<Reply> =>
+    adminRequest(fx(), method, path, body, { ...(contentType ? { contentType } : {}), ...(accept ? { accept } : {}) });
 }
 
 /** A refusal: its code, reason and exact message. */

@@ -2,18 +2,19 @@
 // refusal with upstream's words, generation and /status, and kubectl 1.33 (protobuf writes) and 1.27
 // creating and listing them.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { after, before, describe, it } from 'node:test';
-import { type Fixture, kubectl, kubectlBinary, startFixture } from '../server/fixture.ts';
+import {
+  type AdminReply,
+  adminRequest,
+  type Fixture,
+  kubectl,
+  kubectlBinary,
+  startFixture,
+} from '../server/fixture.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: Status bodies and objects are read field by field
 type Json = any;
-interface Reply {
-  readonly code: number;
-  readonly json: Json;
-  readonly warning?: string;
-}
+type Reply = AdminReply;
 
 const NS = '/apis/batch/v1/namespaces/default';
 const JOBS = `${NS}/jobs`;
@@ -38,40 +39,8 @@ const cronJob = (name: string, spec: Json = {}) => ({
 describe('batch/v1 Jobs and CronJobs', () => {
   let fx: Fixture;
 
-  function send(method: string, path: string, body?: unknown, accept?: string): Promise<Reply> {
-    return new Promise((resolve, reject) => {
-      const data = body === undefined ? undefined : JSON.stringify(body);
-      const r = request(
-        new URL(path, fx.url),
-        {
-          method,
-          ca: readFileSync(fx.pki.caCrt),
-          cert: readFileSync(fx.pki.adminCrt),
-          key: readFileSync(fx.pki.adminKey),
-          agent: false,
-          headers: {
-            ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}),
-            ...(accept ? { accept } : {}),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            const warning = res.headers.warning;
-            resolve({
-              code: res.statusCode ?? 0,
-              json: text.startsWith('{') ? JSON.parse(text) : text,
-              ...(typeof warning === 'string' ? { warning } : {}),
-            });
-          });
-        },
-      );
-      r.on('error', reject);
-      r.end(data);
-    });
-  }
+  const send = (method: string, path: string, body?: unknown, accept?: string) =>
+    adminRequest(fx, method, path, body, accept ? { accept } : {});
   const created = async (path: string, body: unknown) => {
     const r = await send('POST', path, body);
     assert.equal(r.code, 201, JSON.stringify(r.json));

@@ -2,17 +2,11 @@
 // upstream's exact refusals (ValidateLimitRange, ValidateResourceQuota), the quota's status kept
 // apart from its spec, and kubectl's columns and `create quota` with the oldest and newest kubectl.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { after, before, describe, it } from 'node:test';
-import { type Fixture, kubectl, kubectlBinary, startFixture } from '../server/fixture.ts';
+import { adminRequest, type Fixture, kubectl, kubectlBinary, startFixture } from '../server/fixture.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: Status bodies and objects are read field by field
 type Json = any;
-interface Reply {
-  readonly code: number;
-  readonly json: Json;
-}
 
 const NS = '/api/v1/namespaces/default';
 const LIMITS = `${NS}/limitranges`;
@@ -33,32 +27,8 @@ const goQ = (value: number, scale: number, cached: string) =>
 describe('LimitRanges and ResourceQuotas', () => {
   let fx: Fixture;
 
-  function send(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Reply> {
-    return new Promise((resolve, reject) => {
-      const data = body === undefined ? undefined : JSON.stringify(body);
-      const r = request(
-        new URL(path, fx.url),
-        {
-          method,
-          ca: readFileSync(fx.pki.caCrt),
-          cert: readFileSync(fx.pki.adminCrt),
-          key: readFileSync(fx.pki.adminKey),
-          agent: false,
-          headers: data ? { 'content-type': contentType, 'content-length': Buffer.byteLength(data) } : {},
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            resolve({ code: res.statusCode ?? 0, json: text.startsWith('{') ? JSON.parse(text) : text });
-          });
-        },
-      );
-      r.on('error', reject);
-      r.end(data);
-    });
-  }
+  const send = (method: string, path: string, body?: unknown, contentType?: string) =>
+    adminRequest(fx, method, path, body, contentType ? { contentType } : {});
   const created = async (path: string, body: unknown) => {
     const r = await send('POST', path, body);
     assert.equal(r.code, 201, JSON.stringify(r.json));

@@ -2,7 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseFlags } from '@mkube/shared/flags';
@@ -308,7 +309,6 @@ export async function issueClient(
   issuer?: import('@mkube/shared/pki').CertificateAuthority,
 ): Promise<{ kubeconfig: string; dir: string; crt: string; key: string }> {
   const { CertificateAuthority, encodePrivateKeyPem, generateKeyPair } = await import('@mkube/shared/pki');
-  const { readFileSync } = await import('node:fs');
   const ca = issuer ?? CertificateAuthority.fromPem(readFileSync(f.pki.caCrt), readFileSync(join(f.dir, 'ca.key')));
   const key = await generateKeyPair();
   const cert = ca.issue({
@@ -446,3 +446,55 @@ export const selfSubjectReview = (fx: Pick<Fixture, 'url' | 'pki'>, token: strin
     ],
     false,
   );
+
+/** An answer of the apiserver as a test reads it: the code, the body (JSON when it is), a Warning. */
+export interface AdminReply {
+  readonly code: number;
+  // biome-ignore lint/suspicious/noExplicitAny: Status bodies and objects are read field by field
+  readonly json: any;
+  readonly warning?: string;
+}
+
+/** One HTTPS request as the fixture's admin (client certificate), a fresh connection each. */
+export function adminRequest(
+  fx: Pick<Fixture, 'url' | 'pki'>,
+  method: string,
+  path: string,
+  body?: unknown,
+  opts: { contentType?: string; accept?: string } = {},
+): Promise<AdminReply> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const r = httpsRequest(
+      new URL(path, fx.url),
+      {
+        method,
+        ca: readFileSync(fx.pki.caCrt),
+        cert: readFileSync(fx.pki.adminCrt),
+        key: readFileSync(fx.pki.adminKey),
+        agent: false,
+        headers: {
+          ...(data
+            ? { 'content-type': opts.contentType ?? 'application/json', 'content-length': Buffer.byteLength(data) }
+            : {}),
+          ...(opts.accept ? { accept: opts.accept } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const warning = res.headers.warning;
+          resolve({
+            code: res.statusCode ?? 0,
+            json: text.startsWith('{') ? JSON.parse(text) : text,
+            ...(typeof warning === 'string' ? { warning } : {}),
+          });
+        });
+      },
+    );
+    r.on('error', reject);
+    r.end(data);
+  });
+}
