@@ -14,6 +14,7 @@ export * from './discovery.js';
 export * from './discoveryv1.js';
 export * from './flowcontrol.js';
 export * from './meta.js';
+export * from './metrics.js';
 export * from './podconditions.js';
 export * from './podrefs.js';
 export * from './policy.js';
