@@ -29,6 +29,8 @@ export interface AggregatorOptions {
   readonly proxyClientPair?: () => CertKeyPair | undefined;
   readonly log: Logger;
   readonly resyncMs?: number;
+  /** --enable-aggregator-routing: false lets an ExternalName Service name the server's host. */
+  readonly routing?: boolean;
 }
 
 /** `/apis/<group>/<version>[/...]` → its group and version. */
@@ -47,12 +49,14 @@ export class Aggregator {
   readonly #log: Logger;
   /** Services and Endpoints from the caches, as upstream's listers: no store read per proxied request. */
   readonly #lookup: ServiceLookup;
+  readonly #routing: boolean;
   #remote: Map<string, APIService> | undefined;
   #generation = 0;
 
   constructor(opts: AggregatorOptions) {
     const reg = (g: string, r: string) => opts.registries.get(g, r)!;
     this.#log = opts.log.child({ component: 'aggregator' });
+    this.#routing = opts.routing ?? true;
     this.apiServices = new Informer<APIService>(reg('apiregistration.k8s.io', 'apiservices'), opts.log);
     this.#services = new Informer<Service>(reg('', 'services'), opts.log);
     this.#endpoints = new Informer<Endpoints>(reg('', 'endpoints'), opts.log);
@@ -81,7 +85,7 @@ export class Aggregator {
       services: this.#services,
       endpoints: this.#endpoints,
       registry: reg('apiregistration.k8s.io', 'apiservices'),
-      resolve: (ns, name, port) => resolveServiceEndpoint(this.#lookup, ns, name, port),
+      resolve: (ns, name, port) => resolveServiceEndpoint(this.#lookup, ns, name, port, this.#routing),
       transport: this.#transport,
       onSynced: (s, available) => {
         if (available) void this.#fetchDiscovery(s);
@@ -138,7 +142,13 @@ export class Aggregator {
     const ref = s.spec.service!;
     let endpoint: { host: string; port: number };
     try {
-      endpoint = await resolveServiceEndpoint(this.#lookup, ref.namespace ?? '', ref.name ?? '', ref.port ?? 443);
+      endpoint = await resolveServiceEndpoint(
+        this.#lookup,
+        ref.namespace ?? '',
+        ref.name ?? '',
+        ref.port ?? 443,
+        this.#routing,
+      );
     } catch (e) {
       this.#log.error({ err: (e as Error).message, apiservice: s.metadata.name }, 'error resolving the service');
       return sendProxyError(reply, 'service unavailable', 503);
@@ -191,7 +201,13 @@ export class Aggregator {
     const ref = s.spec.service!;
     const name = s.metadata.name ?? '';
     try {
-      const ep = await resolveServiceEndpoint(this.#lookup, ref.namespace ?? '', ref.name ?? '', ref.port ?? 443);
+      const ep = await resolveServiceEndpoint(
+        this.#lookup,
+        ref.namespace ?? '',
+        ref.name ?? '',
+        ref.port ?? 443,
+        this.#routing,
+      );
       const text = await new Promise<string>((resolve, reject) => {
         const req = httpsRequest(
           {

@@ -103,7 +103,7 @@ export interface ProxyClientConfig {
   /** The files they were read from, read again when they change. */
   readonly certFile?: string;
   readonly keyFile?: string;
-  /** --enable-aggregator-routing (always in effect: mkube has no Service network). */
+  /** --enable-aggregator-routing (a ClusterIP Service is routed to endpoints either way: mkube has no Service network; this says whether an ExternalName Service may be dialled). */
   readonly enableAggregatorRouting: boolean;
 }
 

@@ -319,7 +319,7 @@ export const APISERVER_FLAGS: readonly FlagSpec[] = [
     type: 'bool',
     default: false,
     usage:
-      'Turns on aggregator routing requests to endpoints IP rather than cluster IP. mkube has no Service network, so it always routes to endpoints.',
+      'Turns on aggregator routing requests to endpoints IP rather than cluster IP. mkube has no Service network, so it routes a ClusterIP Service to its endpoints either way; without this flag an ExternalName Service is dialled at its external name.',
   },
   {
     name: 'kubelet-client-certificate',

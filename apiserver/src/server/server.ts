@@ -379,6 +379,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       namespaces,
       log,
       kubeconfigs: config.admission.plugins.webhookKubeconfigs,
+      routing: config.proxyClient.enableAggregatorRouting,
     });
     const policies = new PolicySource({ registries, namespaces, log });
     const informersStarted = Promise.all([
@@ -553,6 +554,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     const aggregator = new Aggregator({
       registries,
       ...(proxyClientPair ? { proxyClientPair: () => proxyClientPair.current } : {}),
+      routing: config.proxyClient.enableAggregatorRouting,
       log,
     });
     const aggregatorStarted = aggregator.start();

@@ -1,6 +1,9 @@
-// ResolveEndpoint (k8s.io/apiserver pkg/util/proxy) over Endpoints, for what the apiserver dials by
-// Service: admission webhooks and aggregated APIs. mkube has no Service network (no kube-proxy), so it
-// always routes to an endpoint, as kube-apiserver does with --enable-aggregator-routing.
+// ResolveEndpoint and ResolveCluster (k8s.io/apiserver pkg/util/proxy), for what the apiserver dials
+// by Service: admission webhooks and aggregated APIs. mkube has no Service network (no kube-proxy), so a
+// ClusterIP, NodePort or LoadBalancer Service is always routed to an endpoint, as kube-apiserver does
+// with --enable-aggregator-routing. Without that flag, as upstream's ResolveCluster, an ExternalName
+// Service is dialled at its external name — the one way to reach a server on loopback, which an
+// Endpoints object may not name.
 import type { Endpoints, Service } from '@mkube/shared/api';
 import { StatusError } from '@mkube/shared/apierrors';
 import type { Registries } from '../registry/index.js';
@@ -32,16 +35,24 @@ export function registryLookup(registries: Registries): ServiceLookup {
   };
 }
 
-/** The Service must exist with the port, and a ready address be listed for that port's name. */
+/**
+ * The Service must exist with the port, and a ready address be listed for that port's name; or,
+ * without `routing`, be an ExternalName Service (dialled at its name and the port asked for).
+ */
 export async function resolveServiceEndpoint(
   lookup: ServiceLookup,
   namespace: string,
   name: string,
   port: number,
+  routing = true,
 ): Promise<ServiceEndpoint> {
   const svc = await lookup.service(namespace, name);
   if (!svc) throw new Error(`service "${name}" not found`);
   const type = svc.spec?.type ?? 'ClusterIP';
+  if (!routing && type === 'ExternalName') {
+    // A trailing dot marks a fully qualified name; the dialler wants the bare host.
+    return { host: (svc.spec?.externalName ?? '').replace(/\.$/, ''), port };
+  }
   if (!['ClusterIP', 'LoadBalancer', 'NodePort'].includes(type)) {
     throw new Error(`unsupported service type ${JSON.stringify(type)}`);
   }

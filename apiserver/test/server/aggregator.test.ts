@@ -401,3 +401,92 @@ describe('the aggregation layer (APIService → Service → extension apiserver)
     assert.equal(r.code, 503);
   });
 });
+
+// Without --enable-aggregator-routing (kube-apiserver's default), an ExternalName Service is dialled at
+// its name, as upstream's ResolveCluster: how a server on loopback, which no Endpoints object may name,
+// serves an APIService (mkube up's metrics-server). With routing on, upstream refuses the type.
+describe('the aggregation layer through an ExternalName Service', () => {
+  let fx: Fixture;
+  let dir = '';
+  let wardle: Awaited<ReturnType<typeof startWardle>>;
+  const apply = async (obj: unknown) => {
+    const file = join(dir, `apply-${Date.now()}-${Math.random()}.json`);
+    writeFileSync(file, JSON.stringify(obj));
+    const r = await kubectl(fx, ['apply', '-f', file]);
+    assert.equal(r.status, 0, r.err);
+  };
+  const condition = async () => {
+    const r = await curl(fx, '/apis/apiregistration.k8s.io/v1/apiservices/v1alpha1.wardle.example.com');
+    return JSON.parse(r.body).status?.conditions?.find((c: { type: string }) => c.type === 'Available');
+  };
+
+  before(async () => {
+    dir = tempDir('aggregator-externalname');
+    const fp = join(dir, 'fp');
+    mkdirSync(fp);
+    makePki(fp, { cn: 'unused', orgs: [] }, '/CN=front-proxy-ca');
+    issueFromCa(
+      fp,
+      'front-proxy-client',
+      '/CN=front-proxy-client',
+      'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n',
+    );
+    wardle = await startWardle(join(dir, 'wardle'), join(fp, 'ca.crt'), '127.0.0.1');
+    fx = await startFixture([
+      '--authorization-mode=Node,RBAC',
+      `--requestheader-client-ca-file=${join(fp, 'ca.crt')}`,
+      '--requestheader-allowed-names=front-proxy-client',
+      '--requestheader-username-headers=X-Remote-User',
+      '--requestheader-group-headers=X-Remote-Group',
+      `--proxy-client-cert-file=${join(fp, 'front-proxy-client.crt')}`,
+      `--proxy-client-key-file=${join(fp, 'front-proxy-client.key')}`,
+    ]);
+    await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'wardle-system' } });
+    await apply({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'api', namespace: 'wardle-system' },
+      spec: { type: 'ExternalName', externalName: 'localhost' },
+    });
+    await apply({
+      apiVersion: 'apiregistration.k8s.io/v1',
+      kind: 'APIService',
+      metadata: { name: 'v1alpha1.wardle.example.com' },
+      spec: {
+        group: 'wardle.example.com',
+        version: 'v1alpha1',
+        service: { namespace: 'wardle-system', name: 'api', port: wardle.port },
+        caBundle: readFileSync(join(dir, 'wardle', 'ca.crt')).toString('base64'),
+        groupPriorityMinimum: 1000,
+        versionPriority: 15,
+      },
+    });
+  });
+  after(async () => {
+    await fx?.close();
+    await new Promise((r) => wardle?.server.close(r));
+    wardle?.server.closeAllConnections();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('dials the external name at the APIService port, verifying the server as <service>.<namespace>.svc', async () => {
+    await eventually('Available', async () => (await condition())?.reason === 'Passed');
+    const r = await kubectl(fx, ['get', 'flunders', '-n', 'default', '-o', 'json']);
+    assert.equal(r.status, 0, r.err);
+    assert.equal(JSON.parse(r.out).items[0].spec.reference, 'kubernetes-admin');
+    const seen = wardle.seen.at(-1)!;
+    assert.equal(seen.clientCN, 'front-proxy-client');
+  });
+
+  it('reports a missing ExternalName target as a failed discovery check, and 503 on requests', async () => {
+    await apply({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'api', namespace: 'wardle-system' },
+      spec: { type: 'ExternalName', externalName: 'no-such-host.invalid' },
+    });
+    await eventually('FailedDiscoveryCheck', async () => (await condition())?.reason === 'FailedDiscoveryCheck');
+    assert.match((await condition()).message, /no-such-host\.invalid/);
+    assert.equal((await curl(fx, `${GV}/namespaces/default/flunders`)).code, 503);
+  });
+});

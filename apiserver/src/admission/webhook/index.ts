@@ -92,6 +92,8 @@ export interface WebhookAdmissionOptions {
   readonly log: Logger;
   /** Each plugin's kubeConfigFile (--admission-control-config-file): who the apiserver is to its webhooks. */
   readonly kubeconfigs?: { readonly validating?: Kubeconfig; readonly mutating?: Kubeconfig };
+  /** --enable-aggregator-routing: false lets an ExternalName Service name the webhook's host. */
+  readonly routing?: boolean;
 }
 
 /**
@@ -162,7 +164,7 @@ export class WebhookAdmission {
   /** The endpoint a service-addressed webhook is dialled at. */
   resolveService(namespace: string, name: string, port: number): Promise<ServiceEndpoint> {
     this.#services ??= registryLookup(this.opts.registries);
-    return resolveServiceEndpoint(this.#services, namespace, name, port);
+    return resolveServiceEndpoint(this.#services, namespace, name, port, this.opts.routing ?? true);
   }
 
   /** The credentials for a webhook, by the host[:port] its clientConfig names. */
