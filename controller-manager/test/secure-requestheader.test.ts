@@ -18,7 +18,12 @@ interface Answer {
   readonly message: string;
 }
 
-function get(port: number, path: string, cert: { crt: string; key: string }, headers: Record<string, string> = {}) {
+function get(
+  port: number,
+  path: string,
+  cert: { crt: string; key: string },
+  headers: Record<string, string | string[]> = {},
+) {
   return new Promise<Answer>((resolve, reject) => {
     const req = request(
       {
@@ -94,6 +99,15 @@ describe('controller-manager secure port behind a front proxy (--requestheader-*
     const bob = await get(looked, '/metrics', proxy, { 'X-Remote-User': 'bob', 'X-Remote-Group': 'dev' });
     assert.equal(bob.code, 403);
     assert.match(bob.message, /User "bob" cannot get path "\/metrics"/);
+  });
+
+  it('takes each X-Remote-Group line as one group, as the aggregator sends a user with several', async () => {
+    // Joined into "dev, system:masters" the groups would match nothing.
+    const carol = await get(looked, '/metrics', proxy, {
+      'X-Remote-User': 'carol',
+      'X-Remote-Group': ['dev', 'system:masters'],
+    });
+    assert.equal(carol.code, 200, carol.message);
   });
 
   it('refuses the headers from a name not allowed, or from a client certificate of the cluster CA', async () => {

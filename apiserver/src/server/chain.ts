@@ -4,13 +4,7 @@
 // The stages are framework-free: a plain request view in, data out. server/app.ts runs it as one
 // fastify onRequest hook.
 
-import {
-  newForbidden,
-  newInternalError,
-  newTooManyRequests,
-  newUnauthorized,
-  type StatusError,
-} from '@mkube/shared/apierrors';
+import { newInternalError, newTooManyRequests, newUnauthorized, type StatusError } from '@mkube/shared/apierrors';
 import {
   type Attributes,
   AuthenticationError,
@@ -18,6 +12,7 @@ import {
   type AuthnRequest,
   type Authorizer,
   fieldSelectorAttributes,
+  forbiddenError,
   labelSelectorAttributes,
   type UserInfo,
 } from '@mkube/shared/auth';
@@ -126,25 +121,6 @@ export function attributesOf(info: RequestInfo, user: UserInfo): Attributes {
   const fieldSelector = fieldSelectorAttributes(info.fieldSelector ?? '');
   const labelSelector = labelSelectorAttributes(info.labelSelector ?? '');
   return { ...attrs, ...(fieldSelector && { fieldSelector }), ...(labelSelector && { labelSelector }) };
-}
-
-/** The Forbidden message kube-apiserver writes (endpoints/filters/authorization.go, forbidden()). */
-export function forbiddenError(a: Attributes, reason: string): StatusError {
-  const who = `User ${JSON.stringify(a.user.username)}`;
-  let why: string;
-  if (!a.isResourceRequest) {
-    why = `${who} cannot ${a.verb} path ${JSON.stringify(a.path)}`;
-  } else {
-    const res = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
-    const scope = a.namespace ? `in the namespace ${JSON.stringify(a.namespace)}` : 'at the cluster scope';
-    why = `${who} cannot ${a.verb} resource ${JSON.stringify(res)} in API group ${JSON.stringify(a.apiGroup)} ${scope}`;
-  }
-  if (reason) why += `: ${reason}`;
-  return newForbidden(
-    a.isResourceRequest ? { group: a.apiGroup, resource: a.resource } : { group: '', resource: '' },
-    a.name,
-    why,
-  );
 }
 
 /**

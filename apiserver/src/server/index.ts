@@ -1,5 +1,8 @@
 // The apiserver's server shell: HTTPS (HTTP/2 + HTTP/1.1), the handler chain and the catch-all
 // resource route.
+
+// kube-apiserver's Forbidden wording, shared with the servers that delegate to it.
+export { forbiddenError } from '@mkube/shared/auth';
 export { type App, type AppDeps, buildApp } from './app.js';
 export {
   attributesOf,
@@ -7,7 +10,6 @@ export {
   authorize,
   type ChainDeps,
   type ChainOutcome,
-  forbiddenError,
   type RequestView,
   requestInfoOf,
   runChain,

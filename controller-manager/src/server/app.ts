@@ -2,12 +2,15 @@
 // authorization in front of /healthz, /livez and /readyz (with their checks), /metrics and /configz.
 // Every request is authenticated and authorized before routing, so an unknown path is 403 for a
 // caller who may not see it and 404 for one who may, as in any k8s.io/apiserver server.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { newForbidden, newInternalError, newUnauthorized, type StatusError } from '@mkube/shared/apierrors';
+import { newInternalError, newUnauthorized, type StatusError } from '@mkube/shared/apierrors';
 import {
+  type Attributes,
   type Authenticator,
   type Authorizer,
+  forbiddenError,
   nonResourceAttributes,
   peerCertificatesOf,
   peerLeafOf,
@@ -32,6 +35,14 @@ export interface HealthCheck {
   check(): boolean;
 }
 
+/** An API served beside the fixed paths (metrics-server's metrics.k8s.io), authorized as resources. */
+export interface ApiHandler {
+  /** The request's resource attributes when it names one of the API's resources; undefined otherwise. */
+  resourceAttributes(user: UserInfo, method: string, url: URL): Attributes | undefined;
+  /** Answers what authorization let through; false when the path is not the API's (the fixed paths then). */
+  serve(req: IncomingMessage, res: ServerResponse, url: URL, user: UserInfo): Promise<boolean>;
+}
+
 export interface SecureServerDeps {
   readonly bindAddress: string;
   readonly port: number;
@@ -48,6 +59,7 @@ export interface SecureServerDeps {
   readonly profiler?: Profiler;
   /** --profiling: /debug/flags/v (verb put), as NewBaseHandler installs it beside pprof. */
   readonly verbosity?: Verbosity;
+  readonly api?: ApiHandler;
   readonly log: Logger;
 }
 
@@ -129,7 +141,8 @@ export async function startSecureServer(d: SecureServerDeps): Promise<SecureServ
         user = await d.authenticator.authenticate({
           method: req.method ?? 'GET',
           path,
-          headers: req.headers,
+          // Each header line apart: a front proxy sends one X-Remote-Group line per group.
+          headers: req.headersDistinct,
           peerCertificates: peerLeafOf(req),
           peerChain: () => peerCertificatesOf(req),
         });
@@ -138,13 +151,12 @@ export async function startSecureServer(d: SecureServerDeps): Promise<SecureServ
       }
       if (!user) return sendStatus(res, newUnauthorized());
       // A non-resource request's verb is its method in lower case (RequestInfoFactory).
-      const attrs = nonResourceAttributes(user, (req.method ?? 'GET').toLowerCase(), path);
+      const attrs =
+        d.api?.resourceAttributes(user, req.method ?? 'GET', url) ??
+        nonResourceAttributes(user, (req.method ?? 'GET').toLowerCase(), path);
       try {
         const r = await d.authorizer.authorize(attrs);
-        if (r.decision !== 'Allow') {
-          const why = `User ${JSON.stringify(user.username)} cannot ${attrs.verb} path ${JSON.stringify(path)}`;
-          return sendStatus(res, newForbidden({ group: '', resource: '' }, '', r.reason ? `${why}: ${r.reason}` : why));
-        }
+        if (r.decision !== 'Allow') return sendStatus(res, forbiddenError(attrs, r.reason));
       } catch (e) {
         d.log.error({ err: (e as Error).message, path }, 'authorization error');
         return sendStatus(res, newInternalError(e));
@@ -160,6 +172,7 @@ export async function startSecureServer(d: SecureServerDeps): Promise<SecureServ
         res.writeHead(r.code, r.headers);
         return res.end(r.body);
       }
+      if (d.api && (await d.api.serve(req, res, url, user))) return;
       // As upstream's PathRecorderMux handlers, which look at no method: what authorization let
       // through is answered whatever its verb (POST /healthz is an always-allowed path's "ok").
       if (healthRoot(path)) {

@@ -11,7 +11,7 @@ import { type ParsedCertificate, parseCertificatesPem } from '@mkube/shared/pki'
 import { processProfiler } from '@mkube/shared/pprof';
 import { dynamicCABundle, dynamicCertKeyPair } from '@mkube/shared/tls';
 import type { SecureServingConfig } from '../options/serving.js';
-import { type HealthCheck, type SecureServer, startSecureServer } from './app.js';
+import { type ApiHandler, type HealthCheck, type SecureServer, startSecureServer } from './app.js';
 import { delegatingAuthenticator, delegatingAuthorizer } from './auth.js';
 import { ConfigMapAuthenticationInfo, type RequestHeaderInfo } from './clientca.js';
 
@@ -25,6 +25,8 @@ export interface DelegatedServingOptions {
   /** --profiling: /debug/pprof and /debug/flags/v. */
   readonly profiling: boolean;
   readonly verbosity: number;
+  /** An API served beside the fixed paths, authorized by its resource attributes. */
+  readonly api?: ApiHandler;
 }
 
 export async function serveDelegated(s: SecureServingConfig, o: DelegatedServingOptions): Promise<SecureServer> {
@@ -98,6 +100,7 @@ export async function serveDelegated(s: SecureServingConfig, o: DelegatedServing
       checks: o.checks,
       metrics: o.metrics,
       configz: o.configz,
+      ...(o.api ? { api: o.api } : {}),
       ...(profiler ? { profiler, verbosity: new Verbosity(o.log, o.verbosity) } : {}),
       log,
     });

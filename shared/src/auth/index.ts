@@ -3,6 +3,7 @@
 
 export { bearerToken, bearerTokenAuthenticator, type TokenAuthenticator, unionTokenAuthenticator } from './bearer.js';
 export { BOOTSTRAPPERS_GROUP, type BootstrapTokenOptions, bootstrapTokenAuthenticator } from './bootstraptoken.js';
+export { forbiddenError } from './forbidden.js';
 export {
   ALL_AUTHENTICATED,
   ALL_UNAUTHENTICATED,
