@@ -164,7 +164,7 @@ export function createResourceHandler(deps: ResourceHandlerDeps): (c: ResourceRe
       }
       if (c.def.group === '' && c.def.resource === 'componentstatuses' && deps.componentStatuses)
         return await serveComponentStatuses(c, deps.componentStatuses, query, now());
-      const registry = registries.get(c.def.group, c.def.resource);
+      const registry = registries.served(c.def);
       if (!registry) {
         if (deps.review && info.verb === 'create' && !info.subresource) {
           const body = decodeObjectBody(c.body, c.request.headers['content-type'], c.def);
@@ -411,7 +411,7 @@ export function createWatchSocketHandler(deps: ResourceHandlerDeps): (c: WatchSo
     const closed = new AbortController();
     c.socket.on('close', () => closed.abort());
     try {
-      const registry = registries.get(c.def.group, c.def.resource);
+      const registry = registries.served(c.def);
       if (!registry) throw newNotFound({ group: c.def.group, resource: c.def.resource }, c.info.name);
       if (c.info.verb !== 'watch') throw newBadRequest('only watch requests may be upgraded to a WebSocket here');
       const timeoutSeconds = intParam(query, 'timeoutSeconds');

@@ -5,7 +5,7 @@
 import type { KubeObject } from '@mkube/shared/api';
 import { newBadRequest, type StatusError, toStatusError } from '@mkube/shared/apierrors';
 import type { Logger } from '@mkube/shared/log';
-import { decodeDeleted, jsonOf } from '../registry/codec.js';
+import { jsonOf } from '../registry/codec.js';
 import { matchesFilter, type ObjectFilter } from '../registry/filter.js';
 import type { GenericRegistry } from '../registry/generic.js';
 import { listPrefix, objectKey } from '../registry/keys.js';
@@ -106,7 +106,7 @@ export async function serveWatch(
     const translate = (e: Exclude<StoreWatchEvent, { type: 'progress' }>): string | undefined => {
       if (e.type === 'delete') {
         if (!e.prevKv) return undefined;
-        const obj = decodeDeleted(e.prevKv, e.revision, registry.storage);
+        const obj = registry.decodeDeleted(e.prevKv, e.revision);
         return selects(obj) ? line('DELETED', obj) : undefined;
       }
       const obj = registry.decode(e.kv);

@@ -51,6 +51,7 @@ const FIELDS: Readonly<Record<string, Record<string, FieldType>>> = {
   PodDisruptionBudget: SPEC_STATUS,
   Job: SPEC_STATUS,
   CronJob: SPEC_STATUS,
+  HorizontalPodAutoscaler: SPEC_STATUS,
   FlowSchema: SPEC_STATUS,
   PriorityLevelConfiguration: SPEC_STATUS,
   PriorityClass: { value: 'integer', globalDefault: 'boolean', description: 'string', preemptionPolicy: 'string' },

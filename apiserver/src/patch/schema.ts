@@ -92,6 +92,8 @@ const SCHEMAS: Readonly<Record<string, PatchMeta>> = {
   'apps/StatefulSet': workload,
   'apps/ControllerRevision': withMeta(),
   'autoscaling/Scale': withMeta(),
+  // Both versions: status.conditions (v2) is `patchStrategy:"merge" patchMergeKey:"type"`; metrics are atomic.
+  'autoscaling/HorizontalPodAutoscaler': withMeta({ status: struct({ conditions: mergeBy('type') }) }),
   'coordination.k8s.io/Lease': withMeta(),
   // CSR conditions are listType=map but carry no patchStrategy tag: atomic for strategic merge patch.
   'certificates.k8s.io/CertificateSigningRequest': withMeta(),

@@ -13,6 +13,7 @@ import {
   replicaSetPrinter,
   statefulSetPrinter,
 } from './apps.js';
+import { horizontalPodAutoscalerPrinter } from './autoscaling.js';
 import { cronJobPrinter, jobPrinter } from './batch.js';
 import {
   configMapPrinter,
@@ -66,6 +67,7 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   'apps/statefulsets': statefulSetPrinter,
   'apps/controllerrevisions': controllerRevisionPrinter,
   'policy/poddisruptionbudgets': podDisruptionBudgetPrinter,
+  'autoscaling/horizontalpodautoscalers': horizontalPodAutoscalerPrinter,
   'batch/jobs': jobPrinter,
   'batch/cronjobs': cronJobPrinter,
   'flowcontrol.apiserver.k8s.io/flowschemas': flowSchemaPrinter,

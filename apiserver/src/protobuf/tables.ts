@@ -2,6 +2,7 @@
 // Kubernetes' generated.proto files.
 
 import { daemonSet, deployment, replicaSet, scale, statefulSet } from './apps.js';
+import { horizontalPodAutoscalerV1, horizontalPodAutoscalerV2 } from './autoscaling.js';
 import { cronJob, job } from './batch.js';
 import { pod } from './pod.js';
 import {
@@ -523,6 +524,13 @@ export const KINDS: Readonly<Record<string, MessageSchema>> = {
   },
   get 'autoscaling/v1/Scale'() {
     return scale;
+  },
+  // Getters for the same reason as Pod's: autoscaling.ts reads this module's tables back.
+  get 'autoscaling/v2/HorizontalPodAutoscaler'() {
+    return horizontalPodAutoscalerV2;
+  },
+  get 'autoscaling/v1/HorizontalPodAutoscaler'() {
+    return horizontalPodAutoscalerV1;
   },
   'rbac.authorization.k8s.io/v1/Role': role,
   'rbac.authorization.k8s.io/v1/ClusterRole': clusterRole,

@@ -227,6 +227,28 @@ export const RESOURCES: readonly ResourceDef[] = Object.freeze([
     categories: ['all'],
     subresources: [scale(), status('StatefulSet')],
   }),
+  // autoscaling: HorizontalPodAutoscalers (the controller-manager's podautoscaler), stored as v2 and
+  // also served as v1 (registry/autoscaling/v1conversion.ts); v2 is the preferred version.
+  def({
+    group: 'autoscaling',
+    version: 'v2',
+    resource: 'horizontalpodautoscalers',
+    kind: 'HorizontalPodAutoscaler',
+    namespaced: true,
+    shortNames: ['hpa'],
+    categories: ['all'],
+    subresources: [status('HorizontalPodAutoscaler')],
+  }),
+  def({
+    group: 'autoscaling',
+    version: 'v1',
+    resource: 'horizontalpodautoscalers',
+    kind: 'HorizontalPodAutoscaler',
+    namespaced: true,
+    shortNames: ['hpa'],
+    categories: ['all'],
+    subresources: [status('HorizontalPodAutoscaler')],
+  }),
   // batch/v1: Jobs run pods to completion, CronJobs create Jobs (the job and cronjob controllers).
   def({
     group: 'batch',

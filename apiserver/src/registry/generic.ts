@@ -33,7 +33,7 @@ import { type KeyValue, type Store, StoreConflictError } from '../storage/index.
 import { isStaleInStorage } from '../storage/value/transforming-store.js';
 import { jsonEqual } from '../util/json.js';
 import type { ResourceDef } from './catalog.js';
-import { clone, decodeObject, encodeObject, latestDecoded, writtenObject } from './codec.js';
+import { clone, decodeDeleted, decodeObject, encodeObject, latestDecoded, writtenObject } from './codec.js';
 import { planDeletion, shouldDeleteDuringUpdate } from './deletion.js';
 import { matchesFilter, type ObjectFilter } from './filter.js';
 import { listPrefix, objectKey } from './keys.js';
@@ -585,6 +585,11 @@ export class GenericRegistry {
 
   decode(kv: KeyValue): KubeObject {
     return decodeObject(kv, this.store);
+  }
+
+  /** The last state of an object a watch saw deleted at `revision`. */
+  decodeDeleted(kv: KeyValue, revision: number): KubeObject {
+    return decodeDeleted(kv, revision, this.store);
   }
 }
 

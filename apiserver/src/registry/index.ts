@@ -21,6 +21,11 @@ import { daemonSetStatusStrategy, daemonSetStrategyFor } from './apps/daemonset.
 import { deploymentStatusStrategy, deploymentStrategyFor } from './apps/deployment.js';
 import { replicaSetStatusStrategy, replicaSetStrategyFor } from './apps/replicaset.js';
 import { statefulSetStatusStrategy, statefulSetStrategy } from './apps/statefulset.js';
+import {
+  horizontalPodAutoscalerStatusStrategy,
+  horizontalPodAutoscalerStrategy,
+} from './autoscaling/horizontalpodautoscaler.js';
+import { hpaFromV1, hpaToV1 } from './autoscaling/v1conversion.js';
 import { cronJobStatusStrategy, cronJobStrategy } from './batch/cronjob.js';
 import { jobStatusStrategy, jobStrategy } from './batch/job.js';
 import { RESOURCES, type ResourceDef } from './catalog.js';
@@ -68,6 +73,7 @@ import { podDisruptionBudgetStatusStrategy, podDisruptionBudgetStrategy } from '
 import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac/index.js';
 import { priorityClassStrategy } from './scheduling/priorityclass.js';
 import type { RESTStrategy, RegistryHooks, SubresourceStrategy } from './strategy.js';
+import { ConvertedRegistry, type VersionConverter } from './versioned.js';
 
 interface Wiring {
   /** The strategy, or one made for this server's feature gates. */
@@ -157,6 +163,10 @@ const WIRING: Readonly<Record<string, Wiring>> = {
     strategy: podDisruptionBudgetStrategy as unknown as RESTStrategy,
     subresources: { status: podDisruptionBudgetStatusStrategy as unknown as SubresourceStrategy },
   },
+  'autoscaling/horizontalpodautoscalers': {
+    strategy: horizontalPodAutoscalerStrategy as unknown as RESTStrategy,
+    subresources: { status: horizontalPodAutoscalerStatusStrategy as unknown as SubresourceStrategy },
+  },
   'batch/jobs': {
     strategy: jobStrategy as unknown as RESTStrategy,
     subresources: { status: jobStatusStrategy as unknown as SubresourceStrategy },
@@ -193,8 +203,18 @@ const WIRING: Readonly<Record<string, Wiring>> = {
   },
 };
 
+/**
+ * group/version/resource → conversion from the stored version, for versions served over another's
+ * objects (the stored version is the one without an entry here).
+ */
+const CONVERTED_VERSIONS: Readonly<Record<string, VersionConverter>> = {
+  'autoscaling/v1/horizontalpodautoscalers': { toServed: hpaToV1, toStored: hpaFromV1 },
+};
+
 export class Registries {
   private readonly byKey = new Map<string, GenericRegistry>();
+  /** Registries of the converted versions, by group/version/resource. */
+  private readonly converted = new Map<string, GenericRegistry>();
 
   /** Cluster IPs and node ports of Services. */
   readonly serviceAllocators: ServiceAllocators;
@@ -222,7 +242,12 @@ export class Registries {
       parseCidr(opts.serviceCidr ?? DEFAULT_SERVICE_CIDR),
       opts.nodePortRange ?? parsePortRange(DEFAULT_NODE_PORT_RANGE),
     );
+    const convertedDefs: ResourceDef[] = [];
     for (const def of opts.resources ?? RESOURCES) {
+      if (CONVERTED_VERSIONS[`${def.group}/${def.version}/${def.resource}`]) {
+        convertedDefs.push(def);
+        continue;
+      }
       const w = WIRING[`${def.group}/${def.resource}`];
       if (!w) continue;
       const deps: HookDeps = {
@@ -238,6 +263,20 @@ export class Registries {
       const reg = new GenericRegistry(def, strategy, store, subresources, opts.admission, hooks);
       this.byKey.set(`${def.group}/${def.resource}`, reg);
     }
+    for (const def of convertedDefs) {
+      const stored = this.byKey.get(`${def.group}/${def.resource}`);
+      const conv = CONVERTED_VERSIONS[`${def.group}/${def.version}/${def.resource}`];
+      if (stored && conv)
+        this.converted.set(
+          `${def.group}/${def.version}/${def.resource}`,
+          new ConvertedRegistry(def, stored, store, conv),
+        );
+    }
+  }
+
+  /** The registry a request for `def` goes to: its version's view when that version is converted. */
+  served(def: Pick<ResourceDef, 'group' | 'version' | 'resource'>): GenericRegistry | undefined {
+    return this.converted.get(`${def.group}/${def.version}/${def.resource}`) ?? this.get(def.group, def.resource);
   }
 
   get(group: string, resource: string): GenericRegistry | undefined {

@@ -12,8 +12,8 @@ import { groupVersionDocument, openAPIV3Root } from '../../src/openapi/index.ts'
 import { APICatalog, findByKind, findResource, RESOURCES } from '../../src/registry/catalog.ts';
 
 describe('catalog', () => {
-  it('has one entry per resource, with kube-apiserver short names', () => {
-    const keys = RESOURCES.map((d) => `${d.group}/${d.resource}`);
+  it('has one entry per resource version, with kube-apiserver short names', () => {
+    const keys = RESOURCES.map((d) => `${d.group}/${d.version}/${d.resource}`);
     assert.equal(new Set(keys).size, keys.length);
     const short = Object.fromEntries(
       RESOURCES.filter((d) => d.shortNames.length).map((d) => [d.resource, d.shortNames]),
@@ -38,6 +38,7 @@ describe('catalog', () => {
       deployments: ['deploy'],
       replicasets: ['rs'],
       statefulsets: ['sts'],
+      horizontalpodautoscalers: ['hpa'],
     });
     assert.equal(
       findResource('certificates.k8s.io', 'v1', 'certificatesigningrequests')?.kind,
@@ -58,6 +59,7 @@ describe('legacy discovery', () => {
     assert.deepEqual(groups, [
       'apiregistration.k8s.io',
       'apps',
+      'autoscaling',
       'batch',
       'coordination.k8s.io',
       'discovery.k8s.io',

@@ -31,6 +31,14 @@ const EXPECTED_RESOURCES = [
     'ResourceQuota',
     'create,delete,deletecollection,get,list,patch,update,watch',
   ],
+  [
+    'horizontalpodautoscalers',
+    'hpa',
+    'autoscaling/v2',
+    'true',
+    'HorizontalPodAutoscaler',
+    'create,delete,deletecollection,get,list,patch,update,watch',
+  ],
   ['cronjobs', 'cj', 'batch/v1', 'true', 'CronJob', 'create,delete,deletecollection,get,list,patch,update,watch'],
   ['jobs', '', 'batch/v1', 'true', 'Job', 'create,delete,deletecollection,get,list,patch,update,watch'],
   ['componentstatuses', 'cs', 'v1', 'false', 'ComponentStatus', 'get,list'],
@@ -156,7 +164,7 @@ for (const minor of [27, 33]) {
         const got = rows.find((row) => row[0] === want[0]);
         assert.deepEqual(got?.slice(0, cols.length), cols, `${want[0]}: ${r.out}`);
       }
-      assert.equal(rows.length, 42);
+      assert.equal(rows.length, 43);
     });
 
     it('get --raw /apis returns the group list', async () => {
