@@ -13,6 +13,7 @@ import type {
   CronJob,
   DaemonSet,
   Deployment,
+  HorizontalPodAutoscaler,
   Job,
   Lease,
   Namespace,
@@ -74,6 +75,15 @@ import { NamespaceController } from './namespace/index.js';
 import { NodeLifecycleController } from './nodelifecycle/index.js';
 import type { ControllerManagerConfig } from './options/config.js';
 import { gatedOff } from './options/controllers.js';
+import {
+  HorizontalController,
+  HPA_CONTROLLER,
+  HPA_CONTROLLER_SA,
+  HPA_EVENT_SOURCE,
+  HPAS,
+  RestMetricsClient,
+  ScaleTargets,
+} from './podautoscaler/index.js';
 import { PodGCController } from './podgc/index.js';
 import { REPLICASET_CONTROLLER, ReplicaSetController } from './replicaset/index.js';
 import {
@@ -533,6 +543,23 @@ async function buildControllers(
         factory,
         log.child({ controller: RESOURCE_QUOTA_CONTROLLER }),
         { workers: config.concurrentResourceQuotaSyncs, resyncPeriodMs: config.resourceQuotaSyncPeriodMs },
+      ),
+    );
+  }
+  if (on(HPA_CONTROLLER)) {
+    const c = await clients.client(HPA_CONTROLLER_SA);
+    const scales = new ScaleTargets(c);
+    controllers.push(
+      new HorizontalController(
+        c,
+        // Not awaited: an apiserver without autoscaling/v2 must not hold the other controllers back.
+        factory.informerFor<HorizontalPodAutoscaler>(HPAS, {}, { awaited: false }),
+        factory.informerFor<Pod>(RESOURCES.pods),
+        new RestMetricsClient(c, (group, kind) => scales.resourceFor(group, kind)),
+        scales,
+        recorder(HPA_EVENT_SOURCE, c),
+        log.child({ controller: HPA_CONTROLLER }),
+        config.hpa,
       ),
     );
   }

@@ -11,6 +11,7 @@ import { CertificateAuthority, PkiError, parseCertificatePem, parsePrivateKeyPem
 import { cidrBlockList } from '../certificates/servingapprover.js';
 import type { LeaderElectionConfig } from '../leaderelection/index.js';
 import { enabledControllers } from './controllers.js';
+import { type HPAControllerConfig, loadHPAConfig } from './podautoscaler.js';
 import { loadServiceAccountKey, SERVICE_ACCOUNT_KEY_FLAG } from './serviceaccountkey.js';
 import { loadSecureServing, type SecureServingConfig } from './serving.js';
 
@@ -54,6 +55,8 @@ export interface ControllerManagerConfig {
   /** --concurrent-resource-quota-syncs, --resource-quota-sync-period. */
   readonly concurrentResourceQuotaSyncs: number;
   readonly resourceQuotaSyncPeriodMs: number;
+  /** The --horizontal-pod-autoscaler-* flags and --concurrent-horizontal-pod-autoscaler-syncs. */
+  readonly hpa: HPAControllerConfig;
   /** The --leader-elect* settings (the identity is the process's own, chosen at start). */
   readonly leaderElection?: Omit<LeaderElectionConfig, 'identity' | 'releaseOnCancel'>;
   readonly nodeMonitorGracePeriodMs: number;
@@ -255,6 +258,7 @@ export async function loadControllerManagerConfig(
   const quotaSyncPeriod = Number(flags['resource-quota-sync-period']);
   if (!(quotaSyncPeriod > 0))
     problems.push({ code: 'BAD_VALUE', flag: 'resource-quota-sync-period', message: 'must be greater than 0' });
+  const hpa = loadHPAConfig(flags, problems);
 
   if (str(flags['leader-elect-resource-lock']) !== 'leases') {
     problems.push({
@@ -317,6 +321,7 @@ export async function loadControllerManagerConfig(
     concurrentTTLAfterFinishedSyncs: ttlSyncs,
     concurrentResourceQuotaSyncs: quotaSyncs,
     resourceQuotaSyncPeriodMs: quotaSyncPeriod,
+    hpa,
     legacyTokenCleanUpPeriodMs: cleanUpPeriod,
     leaderElection: flags['leader-elect']
       ? {

@@ -48,6 +48,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   { name: 'cronjob-controller', aliases: ['cronjob'] },
   { name: 'ttl-after-finished-controller', aliases: ['ttl-after-finished'] },
   { name: 'resourcequota-controller', aliases: ['resourcequota'] },
+  { name: 'horizontal-pod-autoscaler-controller', aliases: ['horizontalpodautoscaling'] },
 ];
 
 export type ControllerName = (typeof CONTROLLERS)[number]['name'];

@@ -2,6 +2,7 @@
 import { FEATURE_GATES_FLAG } from '@mkube/shared/featuregate';
 import type { FlagSpec } from '@mkube/shared/flags';
 import { TLS_FLAGS } from '@mkube/shared/tls';
+import { HPA_FLAGS } from './podautoscaler.js';
 
 const pair = (signer: string, what: string): FlagSpec[] => [
   {
@@ -148,6 +149,7 @@ export const CONTROLLER_MANAGER_FLAGS: readonly FlagSpec[] = [
     default: '5m0s',
     usage: 'The period for syncing quota usage status in the system',
   },
+  ...HPA_FLAGS,
   {
     name: 'concurrent-serviceaccount-token-syncs',
     type: 'int',

@@ -570,6 +570,17 @@ export const DEFAULT_CLUSTER_ROLES: readonly ClusterRole[] = [
     { apiGroups: [''], resources: ['resourcequotas/status'], verbs: ['update'] },
     EVENTS_RULE,
   ]),
+  // It reads and writes any resource's /scale, and reads the metrics APIs through the aggregator.
+  role('system:controller:horizontal-pod-autoscaler', [
+    { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: READ },
+    { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers/status'], verbs: ['update'] },
+    { apiGroups: ['*'], resources: ['*/scale'], verbs: ['get', 'update'] },
+    { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+    { apiGroups: ['metrics.k8s.io'], resources: ['pods'], verbs: ['list'] },
+    { apiGroups: ['custom.metrics.k8s.io'], resources: ['*'], verbs: ['get', 'list'] },
+    { apiGroups: ['external.metrics.k8s.io'], resources: ['*'], verbs: ['get', 'list'] },
+    EVENTS_RULE,
+  ]),
   // mkube's, beyond upstream: approving kubelet serving certificates (kubernetes#73356). The approver
   // reads the requesting Node's addresses, from the apiserver when its cache has not seen the Node yet
   // (the kubelet registers it just before asking): `get` on nodes, which no upstream controller role
@@ -699,6 +710,11 @@ export const DEFAULT_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
     'system:controller:resourcequota-controller',
     'system:controller:resourcequota-controller',
     controllerSubjects('resourcequota-controller'),
+  ),
+  binding(
+    'system:controller:horizontal-pod-autoscaler',
+    'system:controller:horizontal-pod-autoscaler',
+    controllerSubjects('horizontal-pod-autoscaler'),
   ),
   // mkube's: the serving approver runs inside the controller-manager, as the certificate controllers
   // (ServiceAccount certificate-controller with --use-service-account-credentials).
