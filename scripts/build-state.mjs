@@ -8,7 +8,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const WORKSPACES = ['shared', 'apiserver', 'controller-manager', 'scheduler', 'kubelet', 'cli'];
+export const WORKSPACES = [
+  'shared',
+  'apiserver',
+  'controller-manager',
+  'scheduler',
+  'kubelet',
+  'metrics-server',
+  'cli',
+];
 export const stampOf = (root = ROOT) => join(root, '.mkube-build');
 // Bumped when the build's output format changes, so older builds count as stale.
 const FORMAT = 1;

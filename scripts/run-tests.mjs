@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const unitOnly = process.argv.includes('--unit');
-const packages = ['shared', 'cli', 'apiserver', 'controller-manager', 'scheduler', 'kubelet'];
+const packages = ['shared', 'cli', 'apiserver', 'controller-manager', 'scheduler', 'kubelet', 'metrics-server'];
 if (!unitOnly) packages.push('e2e');
 
 function collect(dir, out) {

@@ -43,7 +43,14 @@ describe('mkube token', () => {
     port = await freePort();
     child = spawn(
       process.execPath,
-      ['cli/bin/mkube.js', 'up', `--data-dir=${dir}`, `--apiserver-bind-port=${port}`, '--scheduler-port=0'],
+      [
+        'cli/bin/mkube.js',
+        'up',
+        `--data-dir=${dir}`,
+        `--apiserver-bind-port=${port}`,
+        '--scheduler-port=0',
+        '--metrics-server-port=0',
+      ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },

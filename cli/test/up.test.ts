@@ -55,6 +55,7 @@ describe('mkube up', () => {
   let kubeletPort: number;
   let kcmPort: number;
   let schedPort: number;
+  let msPort: number;
   const kubectl = (args: string[]) =>
     spawnSync('kubectl', ['--kubeconfig', join(dir, 'admin.conf'), ...args], {
       encoding: 'utf8',
@@ -67,6 +68,7 @@ describe('mkube up', () => {
     `--kubelet-port=${kubeletPort}`,
     `--controller-manager-port=${kcmPort}`,
     `--scheduler-port=${schedPort}`,
+    `--metrics-server-port=${msPort}`,
   ];
 
   it('brings up two nodes by TLS bootstrap, shows each step, serves kubectl and curl, and Ctrl-C leaves nothing', async () => {
@@ -74,6 +76,7 @@ describe('mkube up', () => {
     kubeletPort = await freePort();
     kcmPort = await freePort();
     schedPort = await freePort();
+    msPort = await freePort();
     // Extra daemon flags, as kubeadm's extraArgs: each must reach its daemon and take effect.
     const u = await up([
       ...flags(),

@@ -37,6 +37,8 @@ export interface UpCluster {
   readonly controllerManager: { readonly host: string; readonly port: number };
   /** The scheduler's secure port (10259). */
   readonly scheduler: { readonly host: string; readonly port: number };
+  /** metrics-server's secure port (mkube up only: the compose cluster has none). */
+  readonly metricsServer?: { readonly host: string; readonly port: number };
   /** The bootstrap token the kubelets joined with (from bootstrap-kubelet.conf). */
   readonly bootstrapToken: string;
   /** An address on this host the apiserver can dial (for fake kubelets), the i-th of them. */
@@ -213,6 +215,7 @@ export async function startUpCluster(prefix: string): Promise<UpCluster> {
   const kubeletPort = await freePort();
   const kcmPort = await freePort();
   const schedulerPort = await freePort();
+  const metricsServerPort = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -223,6 +226,7 @@ export async function startUpCluster(prefix: string): Promise<UpCluster> {
       `--kubelet-port=${kubeletPort}`,
       `--controller-manager-port=${kcmPort}`,
       `--scheduler-port=${schedulerPort}`,
+      `--metrics-server-port=${metricsServerPort}`,
       '--v=10',
     ],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
@@ -266,6 +270,7 @@ export async function startUpCluster(prefix: string): Promise<UpCluster> {
     nodes,
     controllerManager: { host: '127.0.0.1', port: kcmPort },
     scheduler: { host: '127.0.0.1', port: schedulerPort },
+    metricsServer: { host: '127.0.0.1', port: metricsServerPort },
     bootstrapToken,
     hostAddress: (i) => `127.0.0.${20 + i}`,
     output: () => out,

@@ -88,6 +88,7 @@ describe('HA control plane: mkube up --store etcd', { timeout: 300_000 }, () => 
       `--etcd-port=${etcdPort}`,
       `--controller-manager-port=${kcmPort}`,
       `--scheduler-port=${schedulerPort}`,
+      '--metrics-server-port=0',
     ]);
     await waitFor(
       () => up.logs().includes('Ctrl-C stops the cluster.') || up.proc.exitCode !== null,

@@ -6,6 +6,7 @@ import { downCommand } from './down.js';
 import { kmsPluginCommand } from './kmsplugin.js';
 import { kubeconfigCommand } from './kubeconfig.js';
 import { kubeletCommand } from './kubelet.js';
+import { metricsServerCommand } from './metricsserver.js';
 import { pkiCommand } from './pki.js';
 import { podCertSignerCommand } from './podcertsigner.js';
 import { schedulerCommand } from './scheduler.js';
@@ -35,6 +36,7 @@ export const rootCommand: Command = {
     apiserverCommand,
     controllerManagerCommand,
     schedulerCommand,
+    metricsServerCommand,
     kubeletCommand,
     kmsPluginCommand,
     podCertSignerCommand,

@@ -6,12 +6,14 @@ import { apiCatalogFor, RuntimeConfigError } from '@mkube/apiserver';
 import { FeatureGateError, parseFeatureGates } from '@mkube/shared/featuregate';
 import type { FlagSpec } from '@mkube/shared/flags';
 import { CliError, type Command } from '../command.js';
+import { PkiDir } from '../pki/files.js';
 import { initPki } from '../pki/init.js';
 import { clientFromKubeconfig } from '../token/client.js';
 import { ensureClusterInfo } from '../up/clusterinfo.js';
 import { type RunningDaemon, startDaemon } from '../up/daemon.js';
 import { localMembers, startEtcdCluster } from '../up/etcd.js';
 import { apiserverUrls, pointKubeconfig } from '../up/ha.js';
+import { applyMetricsServerObjects, ensureMetricsServerCredentials } from '../up/metricsserver.js';
 import { ensureBootstrapKubeconfig, kubeletArgs, planNodes, prepareNode, writeKubeletConfig } from '../up/nodes.js';
 import { removePid, runningUp, writePid } from '../up/pidfile.js';
 import { followJoin } from '../up/progress.js';
@@ -58,6 +60,13 @@ const UP_FLAGS: readonly FlagSpec[] = [
     default: 10259,
     usage:
       "The scheduler's --secure-port on 127.0.0.1 (/healthz, /metrics with delegated auth; with --store=etcd the second one takes the next port); 0: none",
+  },
+  {
+    name: 'metrics-server-port',
+    type: 'int',
+    default: 4443,
+    usage:
+      "metrics-server's --secure-port on 127.0.0.1, serving metrics.k8s.io (kubectl top) through the aggregation layer; 0: none",
   },
   {
     name: 'signing-duration',
@@ -347,7 +356,8 @@ export const upCommand: Command = {
       // The aggregator presents front-proxy-client to aggregated API servers, as kube-apiserver under kubeadm.
       `--proxy-client-cert-file=${pki('front-proxy-client.crt')}`,
       `--proxy-client-key-file=${pki('front-proxy-client.key')}`,
-      '--enable-aggregator-routing=true',
+      // kube-apiserver's default: an ExternalName Service (metrics-server on loopback) is dialled by name.
+      '--enable-aggregator-routing=false',
       ...authzArgs,
       '--enable-admission-plugins=NodeRestriction,ServiceAccount',
       // kubeadm's setting (kube-apiserver's default is false).
@@ -460,6 +470,32 @@ export const upCommand: Command = {
           ]),
         );
         if (!(await leaderElected('scheduler', 'kube-scheduler', scheds))) return;
+        const msPort = args.flags['metrics-server-port'] as number;
+        if (msPort > 0) {
+          const ms = await ensureMetricsServerCredentials(new PkiDir(p.dir), p.dir, servers[0]!, p.keyType, (l) =>
+            stdout.write(`${l}\n`),
+          );
+          await applyMetricsServerObjects(admin, msPort, caPem);
+          start('metrics-server', [
+            'metrics-server',
+            `--kubeconfig=${ms.kubeconfig}`,
+            `--secure-port=${msPort}`,
+            '--bind-address=127.0.0.1',
+            `--tls-cert-file=${ms.certFile}`,
+            `--tls-private-key-file=${ms.keyFile}`,
+            // The kubelets' serving certificates come from the cluster CA; each kubelet has its own port.
+            `--kubelet-certificate-authority=${pki('ca.crt')}`,
+            '--kubelet-use-node-status-port',
+            '--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname',
+            // components.yaml's resolution; the client CA and front-proxy settings come from
+            // kube-system/extension-apiserver-authentication, as an aggregated API server's do.
+            '--metric-resolution=15s',
+            ...verbosity,
+          ]);
+          stdout.write(
+            `[metrics-server] serving metrics.k8s.io on 127.0.0.1:${msPort} (APIService v1beta1.metrics.k8s.io; kubectl top)\n`,
+          );
+        }
 
         const nodes = await planNodes(p.dir, nodesCount, args.flags['kubelet-port'] as number);
         const progress = followJoin(
@@ -533,6 +569,12 @@ export const upCommand: Command = {
               : []),
             '  # a pod without a node, placed by the scheduler:',
             '  kubectl run sleeper --image=busybox -- sleep 3600 && kubectl get pod sleeper -o wide',
+            ...(msPort > 0
+              ? [
+                  '  # resource usage from metrics-server, after two scrapes (15 s apart):',
+                  '  kubectl top nodes; kubectl top pods -A',
+                ]
+              : []),
             '  # a Deployment, rolled out by the controller-manager onto both nodes:',
             '  kubectl create deployment web --image=busybox --replicas=2 -- sleep 3600 && kubectl rollout status deployment/web',
             `Logs: ${join(p.dir, 'logs')}. ${READY_LINE}`,

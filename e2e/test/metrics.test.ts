@@ -1,0 +1,148 @@
+// Resource metrics end to end on the `mkube up` cluster: metrics-server scrapes every kubelet's
+// /metrics/resource over verified TLS as its own identity, serves metrics.k8s.io through the
+// aggregation layer (an APIService whose Service is an ExternalName on loopback, its serving
+// certificate checked against the APIService's caBundle), authorizes each reader by a
+// SubjectAccessReview, and the HorizontalPodAutoscaler scales a Deployment on what it serves.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Credential, httpsRequest, startUpCluster, type UpCluster } from '../src/cluster.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('metrics-server and the HorizontalPodAutoscaler (mkube up)', () => {
+  let c: UpCluster;
+  let admin: Credential;
+  const work = mkdtempSync(join(tmpdir(), 'mkube-metrics-'));
+  const kubectl = (args: string[]) =>
+    new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        'kubectl',
+        ['--kubeconfig', c.adminConf, ...args],
+        { encoding: 'utf8', timeout: 30_000, env: { ...process.env, HOME: work } },
+        (err, stdout, stderr) =>
+          resolve({ status: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+      );
+    });
+  const eventually = async (what: string, fn: () => Promise<boolean>, ms = 60_000) => {
+    const deadline = Date.now() + ms;
+    while (!(await fn())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await sleep(500);
+    }
+  };
+
+  before(async () => {
+    c = await startUpCluster('metrics');
+    admin = await c.issue('kubernetes-admin', ['kubeadm:cluster-admins']);
+  });
+  after(async () => {
+    await c?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('M1 the APIService is Available, and kubectl top shows every node and pod after two scrapes', async () => {
+    await eventually('APIService v1beta1.metrics.k8s.io Available', async () =>
+      /True/.test((await kubectl(['get', 'apiservice', 'v1beta1.metrics.k8s.io', '--no-headers'])).stdout),
+    );
+    let top = { status: 1, stdout: '', stderr: '' };
+    await eventually('kubectl top nodes', async () => {
+      top = await kubectl(['top', 'nodes', '--no-headers']);
+      return top.status === 0 && c.nodes.every((n) => top.stdout.includes(n.name));
+    });
+    for (const line of top.stdout.trim().split('\n')) assert.match(line, /^node\d\s+\d+m\s+\d+%\s+\d+Mi\s+\d+%/);
+    await eventually('kubectl top pods', async () => {
+      const r = await kubectl(['top', 'pods', '--no-headers']);
+      return r.status === 0 && c.nodes.every((n) => r.stdout.includes(`hello-${n.name}`));
+    });
+    const raw = JSON.parse((await kubectl(['get', '--raw', '/apis/metrics.k8s.io/v1beta1/nodes/node1'])).stdout);
+    assert.equal(raw.kind, 'NodeMetrics');
+    assert.match(raw.usage.cpu, /^\d+(n|u|m)?$/);
+    assert.match(raw.usage.memory, /^\d+(Ki|Mi|Gi)?$/);
+    assert.match(raw.window, /^\d+(\.\d+)?s$/);
+    // kubectl get asks for a Table, which metrics-server answers with its own columns.
+    const t = await kubectl(['get', 'nodes.metrics.k8s.io']);
+    assert.equal(t.status, 0, t.stderr);
+    assert.match(t.stdout, /^NAME\s+CPU\s+MEMORY\s+WINDOW/);
+    const missing = await kubectl(['top', 'pod', 'no-such-pod']);
+    assert.notEqual(missing.status, 0);
+    assert.match(missing.stderr, /pods "default\/no-such-pod" not found/);
+  });
+
+  it('M2 reading metrics is authorized per user by the apiserver (SubjectAccessReview), through the front proxy', async () => {
+    const nobody = await c.issue('nobody', []);
+    const denied = await c.req(nobody, 'GET', '/apis/metrics.k8s.io/v1beta1/nodes');
+    assert.equal(denied.status, 403, denied.text);
+    assert.equal(
+      (denied.json as { message: string }).message,
+      'nodes.metrics.k8s.io is forbidden: User "nobody" cannot list resource "nodes" in API group "metrics.k8s.io" at the cluster scope',
+    );
+    // view aggregates system:aggregated-metrics-reader, as upstream's manifest labels it.
+    assert.equal(
+      (await kubectl(['create', 'rolebinding', 'm2-view', '--clusterrole=view', '--user=viewer'])).status,
+      0,
+    );
+    const viewer = await c.issue('viewer', []);
+    await eventually('view grants pods.metrics.k8s.io', async () => {
+      const r = await c.req(viewer, 'GET', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods');
+      return r.status === 200;
+    });
+    const other = await c.req(viewer, 'GET', '/apis/metrics.k8s.io/v1beta1/namespaces/kube-system/pods');
+    assert.equal(other.status, 403, 'the binding is for default only');
+    // A node's own client certificate is no reader of metrics.
+    const n = await c.req(c.nodes[0]!.cred, 'GET', '/apis/metrics.k8s.io/v1beta1/nodes');
+    assert.equal(n.status, 403);
+  });
+
+  it('M3 metrics-server itself: anonymous refused, no trusted X-Remote-User without the front-proxy certificate', async () => {
+    const ms = c.metricsServer!;
+    const base = `https://${ms.host}:${ms.port}/apis/metrics.k8s.io/v1beta1/nodes`;
+    // Anonymous, as any k8s.io/apiserver server: authenticated as system:anonymous, then refused.
+    const anon = await httpsRequest(base, { caPem: c.caPem });
+    assert.equal(anon.status, 403, anon.text);
+    assert.match((anon.json as { message: string }).message, /User "system:anonymous" cannot list resource "nodes"/);
+    // A cluster-CA client certificate claiming to speak for someone else: its own name counts, not the header.
+    const spoof = await c.issue('spoofer', []);
+    const r = await httpsRequest(base, { ...spoof, caPem: c.caPem }, 'GET', undefined, {
+      'X-Remote-User': 'kubernetes-admin',
+      'X-Remote-Group': 'system:masters',
+    });
+    assert.equal(r.status, 403, r.text);
+    assert.match((r.json as { message: string }).message, /User "spoofer" cannot list resource "nodes"/);
+    // The admin's own client certificate is believed (the client CA from extension-apiserver-authentication).
+    const ok = await httpsRequest(base, { ...admin, caPem: c.caPem });
+    assert.equal(ok.status, 200, ok.text);
+  });
+
+  it('M4 kubectl autoscale: a Deployment burning CPU over its request is scaled up by the HPA', async () => {
+    assert.equal(
+      (await kubectl(['create', 'deployment', 'burn', '--image=busybox', '--', 'sh', '-c', 'while :; do :; done']))
+        .status,
+      0,
+    );
+    assert.equal((await kubectl(['set', 'resources', 'deployment', 'burn', '--requests=cpu=50m'])).status, 0);
+    const a = await kubectl(['autoscale', 'deployment', 'burn', '--cpu-percent=50', '--min=1', '--max=2']);
+    assert.equal(a.status, 0, a.stderr);
+    try {
+      await eventually(
+        'the HPA to scale burn to 2',
+        async () => {
+          const r = await kubectl(['get', 'hpa', 'burn', '-o', 'jsonpath={.status.desiredReplicas}']);
+          return r.stdout === '2';
+        },
+        90_000,
+      );
+      const d = await kubectl(['get', 'deployment', 'burn', '-o', 'jsonpath={.spec.replicas}']);
+      assert.equal(d.stdout, '2');
+      const ev = await kubectl(['get', 'events', '--field-selector=reason=SuccessfulRescale', '-o', 'name']);
+      assert.notEqual(ev.stdout.trim(), '');
+      const hpa = await kubectl(['get', 'hpa', 'burn', '--no-headers']);
+      assert.match(hpa.stdout, /^burn\s+Deployment\/burn\s+cpu: \d+%\/50%\s+1\s+2\s+/);
+    } finally {
+      await kubectl(['delete', 'hpa/burn', 'deployment/burn', '--wait=false']);
+    }
+  });
+});
