@@ -1,5 +1,5 @@
 // docker-compose.yml, run as written (see e2e/src/compose.ts): the one-shot PKI service, the
-// apiserver, the bootstrap-token step, the controller-manager, the scheduler and two kubelets, each on its own
+// apiserver, the bootstrap-token step, the controller-manager, the scheduler, metrics-server and two kubelets, each on its own
 // network-namespace host with compose's address. Then, from the host as a user would: both nodes
 // Ready with serving certificates for their real IPs, and kubectl logs/exec across namespaces.
 import assert from 'node:assert/strict';
@@ -17,7 +17,17 @@ describe('docker-compose.yml', () => {
     const c = loadCompose(FILE);
     assert.deepEqual(
       c.services.map((s) => s.name),
-      ['pki', 'apiserver', 'bootstrap-token', 'controller-manager', 'scheduler', 'node1', 'node2'],
+      [
+        'pki',
+        'apiserver',
+        'bootstrap-token',
+        'controller-manager',
+        'scheduler',
+        'metrics-server-addon',
+        'metrics-server',
+        'node1',
+        'node2',
+      ],
     );
     for (const s of c.services) assert.ok(['mkube', 'sh'].includes(s.command[0]!), `${s.name}: ${s.command[0]}`);
     assert.deepEqual(c.services.find((s) => s.name === 'apiserver')!.ports, ['6443:6443']);
@@ -86,8 +96,29 @@ describe('docker-compose.yml', () => {
       assert.equal(anon.stdout, '401');
     });
 
+    it('kubectl top reaches metrics-server through the aggregator and its Endpoints (172.28.0.13)', async () => {
+      const ep = kubectl([
+        'get',
+        'endpoints',
+        '-n',
+        'kube-system',
+        'metrics-server',
+        '-o',
+        'jsonpath={.subsets[0].addresses[0].ip}',
+      ]);
+      assert.equal(ep.stdout, '172.28.0.13', ep.stderr);
+      let top = kubectl(['top', 'nodes', '--no-headers']);
+      // Two scrapes 15 s apart make the first usage.
+      for (let i = 0; i < 90 && !(top.status === 0 && /node1/.test(top.stdout) && /node2/.test(top.stdout)); i++) {
+        await new Promise((res) => setTimeout(res, 500));
+        top = kubectl(['top', 'nodes', '--no-headers']);
+      }
+      assert.match(top.stdout, /^node1\s+\d+m\s+\d+%/m, `${top.stderr}\n${r.log('metrics-server').slice(-2000)}`);
+      assert.match(top.stdout, /^node2\s+\d+m\s+\d+%/m);
+    });
+
     it('the long-running services are all still up', () => {
-      for (const s of ['apiserver', 'controller-manager', 'scheduler', 'node1', 'node2'])
+      for (const s of ['apiserver', 'controller-manager', 'scheduler', 'metrics-server', 'node1', 'node2'])
         assert.ok(r.running(s), `${s}:\n${r.log(s).slice(-2000)}`);
     });
   });

@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { addonCommand } from './addon.js';
 import { apiserverCommand } from './apiserver.js';
 import { certsCommand } from './certs.js';
 import { controllerManagerCommand } from './controllermanager.js';
@@ -33,6 +34,7 @@ export const rootCommand: Command = {
     kubeconfigCommand,
     certsCommand,
     tokenCommand,
+    addonCommand,
     apiserverCommand,
     controllerManagerCommand,
     schedulerCommand,
