@@ -2,4 +2,11 @@
 // serving and delegated authentication/authorization options).
 
 export { CONTROLLER_MANAGER_FLAGS } from './flags.js';
-export { loadSecureServing, type RequestHeaderFlags, type SecureServingConfig, selfSigned } from './serving.js';
+export {
+  loadSecureServing,
+  loadSecureServingAs,
+  type RequestHeaderFlags,
+  SECURE_SERVING_FLAG_NAMES,
+  type SecureServingConfig,
+  selfSigned,
+} from './serving.js';

@@ -65,6 +65,31 @@ export interface RequestHeaderFlags {
 }
 
 const PAIR_NAME = 'kube-controller-manager';
+
+/** k8s.io/apiserver's secure serving and delegated-auth flags, as every component built on it has them. */
+export const SECURE_SERVING_FLAG_NAMES = [
+  'bind-address',
+  'cert-dir',
+  'tls-cert-file',
+  'tls-private-key-file',
+  'tls-cipher-suites',
+  'tls-min-version',
+  'client-ca-file',
+  'requestheader-client-ca-file',
+  'requestheader-allowed-names',
+  'requestheader-username-headers',
+  'requestheader-uid-headers',
+  'requestheader-group-headers',
+  'requestheader-extra-headers-prefix',
+  'authentication-kubeconfig',
+  'authentication-skip-lookup',
+  'authentication-tolerate-lookup-failure',
+  'authentication-token-webhook-cache-ttl',
+  'authorization-kubeconfig',
+  'authorization-always-allow-paths',
+  'authorization-webhook-cache-authorized-ttl',
+  'authorization-webhook-cache-unauthorized-ttl',
+] as const;
 const SELF_SIGNED_TTL_MS = 365 * 24 * 3600 * 1000;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
@@ -280,4 +305,29 @@ export async function loadSecureServing(
     alwaysAllowPaths: (flags['authorization-always-allow-paths'] as string[] | undefined) ?? [],
     alwaysAllowGroups: ['system:masters'],
   };
+}
+
+/**
+ * loadSecureServing for a component whose self-signed pair in --cert-dir has its own name
+ * (kube-scheduler.{crt,key}; k8s.io/apiserver's apiserver.{crt,key} for metrics-server): the pair is
+ * made (or read) there and handed on as the serving files.
+ */
+export async function loadSecureServingAs(
+  pairName: string,
+  flags: FlagValues,
+  problems: ConfigProblem[],
+): Promise<SecureServingConfig | undefined> {
+  const certDir = str(flags['cert-dir']);
+  const given = str(flags['tls-cert-file']) || str(flags['tls-private-key-file']);
+  const bind = str(flags['bind-address']) || '0.0.0.0';
+  // Without a pair to make, or with flags the shared loader will refuse: it reports them.
+  if (!certDir || given || Number(flags['secure-port']) === 0 || !isIP(bind)) return loadSecureServing(flags, problems);
+  const crt = join(certDir, `${pairName}.crt`);
+  const key = join(certDir, `${pairName}.key`);
+  if (!existsSync(crt) || !existsSync(key)) {
+    const pair = await selfSigned(bind);
+    await writeFileAtomic(crt, pair.certPem, { mode: 0o644 });
+    await writeFileAtomic(key, pair.keyPem, { mode: 0o600 });
+  }
+  return loadSecureServing({ ...flags, 'cert-dir': '', 'tls-cert-file': crt, 'tls-private-key-file': key }, problems);
 }

@@ -12,6 +12,7 @@ import type { LabelsSelector } from '@mkube/shared/selectors';
 import { errorSummary } from '@mkube/shared/workqueue';
 import { type Controller, runQueue, WorkQueue } from '../controller.js';
 import type { SharedInformer } from '../informers/index.js';
+import type { HPAControllerConfig } from '../options/podautoscaler.js';
 import {
   behaviorRules,
   normalizeDesiredReplicas,
@@ -44,13 +45,7 @@ export const HPA_DEFAULTS = {
   workers: 5,
 } as const;
 
-export interface HorizontalControllerOptions {
-  readonly syncPeriodMs: number;
-  readonly downscaleStabilizationMs: number;
-  readonly tolerance: number;
-  readonly cpuInitializationPeriodMs: number;
-  readonly initialReadinessDelayMs: number;
-  readonly workers: number;
+export interface HorizontalControllerOptions extends HPAControllerConfig {
   readonly now?: () => number;
 }
 

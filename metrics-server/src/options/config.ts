@@ -2,11 +2,7 @@
 // for the apiserver and, unless --kubelet-client-* say otherwise, the kubelets; how kubelets are
 // found and verified; the secure port with delegated auth (--kubeconfig stands in for the
 // authentication and authorization kubeconfigs, as upstream). Every problem is reported at once.
-import { existsSync } from 'node:fs';
-import { isIP } from 'node:net';
-import { join } from 'node:path';
-import { loadSecureServing, type SecureServingConfig, selfSigned } from '@mkube/controller-manager/options';
-import { writeFileAtomic } from '@mkube/shared/atomicfile';
+import { loadSecureServingAs, type SecureServingConfig } from '@mkube/controller-manager/options';
 import { ConfigError, type ConfigProblem, type FlagValues, readCertificates, readKeyPair } from '@mkube/shared/flags';
 import { loadKubeconfig, type ResolvedCredentials, resolveCredentials } from '@mkube/shared/kubeconfig';
 import { parseLabelSelector } from '@mkube/shared/selectors';
@@ -40,29 +36,14 @@ const MIN_RESOLUTION_MS = 10_000;
 /** k8s.io/apiserver's self-signed pair name in --cert-dir. */
 const PAIR_NAME = 'apiserver';
 
-async function serving(flags: FlagValues, problems: ConfigProblem[]): Promise<SecureServingConfig | undefined> {
+function serving(flags: FlagValues, problems: ConfigProblem[]): Promise<SecureServingConfig | undefined> {
   const kubeconfig = str(flags.kubeconfig);
   const withDelegation: FlagValues = {
     ...flags,
     'authentication-kubeconfig': str(flags['authentication-kubeconfig']) || kubeconfig,
     'authorization-kubeconfig': str(flags['authorization-kubeconfig']) || kubeconfig,
   };
-  const certDir = str(flags['cert-dir']);
-  const given = str(flags['tls-cert-file']) || str(flags['tls-private-key-file']);
-  const bind = str(flags['bind-address']) || '0.0.0.0';
-  if (!certDir || given || Number(flags['secure-port']) === 0 || !isIP(bind))
-    return loadSecureServing(withDelegation, problems);
-  const crt = join(certDir, `${PAIR_NAME}.crt`);
-  const key = join(certDir, `${PAIR_NAME}.key`);
-  if (!existsSync(crt) || !existsSync(key)) {
-    const pair = await selfSigned(bind);
-    await writeFileAtomic(crt, pair.certPem, { mode: 0o644 });
-    await writeFileAtomic(key, pair.keyPem, { mode: 0o600 });
-  }
-  return loadSecureServing(
-    { ...withDelegation, 'cert-dir': '', 'tls-cert-file': crt, 'tls-private-key-file': key },
-    problems,
-  );
+  return loadSecureServingAs(PAIR_NAME, withDelegation, problems);
 }
 
 export async function loadMetricsServerConfig(flags: FlagValues): Promise<MetricsServerConfig> {

@@ -1,33 +1,8 @@
 // metrics-server's flags under upstream's names and defaults (sigs.k8s.io/metrics-server cmd/metrics-server
 // app/options). Secure serving and delegated auth are k8s.io/apiserver's, the same code kube-controller-manager
 // and kube-scheduler use: taken from the controller-manager's list.
-import { CONTROLLER_MANAGER_FLAGS } from '@mkube/controller-manager/options';
+import { CONTROLLER_MANAGER_FLAGS, SECURE_SERVING_FLAG_NAMES } from '@mkube/controller-manager/options';
 import type { FlagSpec } from '@mkube/shared/flags';
-
-const SERVING = [
-  'bind-address',
-  'cert-dir',
-  'tls-cert-file',
-  'tls-private-key-file',
-  'tls-cipher-suites',
-  'tls-min-version',
-  'client-ca-file',
-  'requestheader-client-ca-file',
-  'requestheader-allowed-names',
-  'requestheader-username-headers',
-  'requestheader-uid-headers',
-  'requestheader-group-headers',
-  'requestheader-extra-headers-prefix',
-  'authentication-kubeconfig',
-  'authentication-skip-lookup',
-  'authentication-tolerate-lookup-failure',
-  'authentication-token-webhook-cache-ttl',
-  'authorization-kubeconfig',
-  'authorization-always-allow-paths',
-  'authorization-webhook-cache-authorized-ttl',
-  'authorization-webhook-cache-unauthorized-ttl',
-  'v',
-];
 
 function shared(name: string): FlagSpec {
   const spec = CONTROLLER_MANAGER_FLAGS.find((f) => f.name === name);
@@ -101,5 +76,6 @@ export const METRICS_SERVER_FLAGS: readonly FlagSpec[] = [
     usage:
       "Selector (label query) to filter on, not including uninitialized ones, supports '=', '==', and '!='.(e.g. -l key1=value1,key2=value2).",
   },
-  ...SERVING.map(shared),
+  ...SECURE_SERVING_FLAG_NAMES.map(shared),
+  shared('v'),
 ];

@@ -1,33 +1,8 @@
 // kube-scheduler's flags that mkube serves, under upstream's names and defaults. The secure serving,
 // delegated auth and leader election flags are k8s.io/apiserver's and component-base's, shared
 // with kube-controller-manager: taken from its list, with the scheduler's own defaults.
-import { CONTROLLER_MANAGER_FLAGS } from '@mkube/controller-manager/options';
+import { CONTROLLER_MANAGER_FLAGS, SECURE_SERVING_FLAG_NAMES } from '@mkube/controller-manager/options';
 import type { FlagSpec } from '@mkube/shared/flags';
-
-/** Secure serving and delegated authentication/authorization (k8s.io/apiserver options), as kcm has them. */
-const SERVING = [
-  'bind-address',
-  'cert-dir',
-  'tls-cert-file',
-  'tls-private-key-file',
-  'tls-cipher-suites',
-  'tls-min-version',
-  'client-ca-file',
-  'requestheader-client-ca-file',
-  'requestheader-allowed-names',
-  'requestheader-username-headers',
-  'requestheader-uid-headers',
-  'requestheader-group-headers',
-  'requestheader-extra-headers-prefix',
-  'authentication-kubeconfig',
-  'authentication-skip-lookup',
-  'authentication-tolerate-lookup-failure',
-  'authentication-token-webhook-cache-ttl',
-  'authorization-kubeconfig',
-  'authorization-always-allow-paths',
-  'authorization-webhook-cache-authorized-ttl',
-  'authorization-webhook-cache-unauthorized-ttl',
-];
 
 /** component-base's leader election flags; only the Lease's name differs. */
 const LEADER_ELECTION = [
@@ -85,7 +60,7 @@ export const SCHEDULER_FLAGS: readonly FlagSpec[] = [
     default: 10259,
     usage: "The port on which to serve HTTPS with authentication and authorization. If 0, don't serve HTTPS at all.",
   },
-  ...SERVING.map(shared),
+  ...SECURE_SERVING_FLAG_NAMES.map(shared),
   ...LEADER_ELECTION.map(shared),
   {
     name: 'leader-elect-resource-name',
