@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Deployment, Event, HorizontalPodAutoscaler, Pod, PodMetrics } from '@mkube/shared/api';
-import { issueFromCa, makePki, tempDir } from '../../apiserver/test/server/fixture.ts';
+import { issueFromCa, makeFrontProxyPki, makePki, tempDir } from '../../apiserver/test/server/fixture.ts';
 import { RESOURCES } from '../src/informers/index.ts';
 import {
   behaviorRules,
@@ -400,15 +400,7 @@ describe('horizontal-pod-autoscaler-controller against a real apiserver and metr
 
   before(async () => {
     dir = tempDir('hpa');
-    const fp = join(dir, 'fp');
-    mkdirSync(fp);
-    makePki(fp, { cn: 'unused', orgs: [] }, '/CN=front-proxy-ca');
-    issueFromCa(
-      fp,
-      'front-proxy-client',
-      '/CN=front-proxy-client',
-      'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n',
-    );
+    const fp = makeFrontProxyPki(join(dir, 'fp'));
     metrics = await startMetricsServer(join(dir, 'metrics'), join(fp, 'ca.crt'), usage);
     cluster = await startCluster([
       `--requestheader-client-ca-file=${join(fp, 'ca.crt')}`,

@@ -17,6 +17,7 @@ import {
   issueClient,
   issueFromCa,
   kubectl,
+  makeFrontProxyPki,
   makePki,
   run,
   startFixture,
@@ -188,15 +189,7 @@ describe('the aggregation layer (APIService → Service → extension apiserver)
   before(async () => {
     dir = tempDir('aggregator');
     // kubeadm's front-proxy PKI: its own CA, and front-proxy-client for the apiserver to present.
-    const fp = join(dir, 'fp');
-    mkdirSync(fp);
-    makePki(fp, { cn: 'unused', orgs: [] }, '/CN=front-proxy-ca');
-    issueFromCa(
-      fp,
-      'front-proxy-client',
-      '/CN=front-proxy-client',
-      'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n',
-    );
+    const fp = makeFrontProxyPki(join(dir, 'fp'));
     wardle = await startWardle(join(dir, 'wardle'), join(fp, 'ca.crt'), ip);
     caBundle = readFileSync(join(dir, 'wardle', 'ca.crt')).toString('base64');
     // A bearer token for a cluster admin: the proxy must not pass it on.
@@ -422,15 +415,7 @@ describe('the aggregation layer through an ExternalName Service', () => {
 
   before(async () => {
     dir = tempDir('aggregator-externalname');
-    const fp = join(dir, 'fp');
-    mkdirSync(fp);
-    makePki(fp, { cn: 'unused', orgs: [] }, '/CN=front-proxy-ca');
-    issueFromCa(
-      fp,
-      'front-proxy-client',
-      '/CN=front-proxy-client',
-      'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n',
-    );
+    const fp = makeFrontProxyPki(join(dir, 'fp'));
     wardle = await startWardle(join(dir, 'wardle'), join(fp, 'ca.crt'), '127.0.0.1');
     fx = await startFixture([
       '--authorization-mode=Node,RBAC',

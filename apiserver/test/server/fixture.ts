@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -63,6 +63,19 @@ export function issueFromCa(
 }
 
 /** A CA, a serving cert for 127.0.0.1/localhost and a client cert; keys stay in the temp dir. */
+/** kubeadm's front-proxy PKI in `dir`: its own CA (ca.crt) and front-proxy-client.{crt,key}, for the aggregator. */
+export function makeFrontProxyPki(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  makePki(dir, { cn: 'unused', orgs: [] }, '/CN=front-proxy-ca');
+  issueFromCa(
+    dir,
+    'front-proxy-client',
+    '/CN=front-proxy-client',
+    'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n',
+  );
+  return dir;
+}
+
 export function makePki(
   dir: string,
   client: { cn: string; orgs: string[]; eku?: string } = { cn: 'kubernetes-admin', orgs: ['kubeadm:cluster-admins'] },
