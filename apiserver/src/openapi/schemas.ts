@@ -21,6 +21,7 @@ const FIELDS: Readonly<Record<string, Record<string, FieldType>>> = {
   Service: SPEC_STATUS,
   Endpoints: { subsets: 'array' },
   LimitRange: { spec: OBJ },
+  PodTemplate: { template: OBJ },
   ResourceQuota: SPEC_STATUS,
   EndpointSlice: { addressType: 'string', endpoints: 'array', ports: 'array' },
   Event: {

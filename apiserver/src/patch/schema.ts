@@ -83,6 +83,7 @@ const SCHEMAS: Readonly<Record<string, PatchMeta>> = {
   '/Service': withMeta({ spec: serviceSpec, status: serviceStatus }),
   '/Endpoints': withMeta(),
   '/Event': withMeta(),
+  '/PodTemplate': withMeta({ template: struct({ metadata: objectMeta, spec: podSpec }) }),
   // EndpointSlice endpoints and ports are listType=atomic without patch tags, as is every list inside them
   // (addresses is listType=set, hints.forZones/forNodes atomic): all replaced whole.
   'discovery.k8s.io/EndpointSlice': withMeta(),

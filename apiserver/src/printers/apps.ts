@@ -1,4 +1,4 @@
-// printDeployment, printReplicaSet, printDaemonSet, printStatefulSet and printControllerRevision
+// printDeployment, printReplicaSet, printDaemonSet, printStatefulSet, printControllerRevision and printPodTemplate
 // (k/k pkg/printers/internalversion/printers.go). The server prints wide, so the template's
 // containers, images and selector are always there; kubectl shows them with `-o wide`.
 import type {
@@ -7,6 +7,7 @@ import type {
   DaemonSet,
   Deployment,
   LabelSelector,
+  PodTemplate,
   ReplicaSet,
   StatefulSet,
 } from '@mkube/shared/api';
@@ -182,5 +183,20 @@ export const controllerRevisionPrinter: Printer = printer<ControllerRevision>({
     controllerName(o),
     o.revision ?? 0,
     timestampSince(o.metadata.creationTimestamp, now),
+  ],
+});
+
+/** printPodTemplate: the template's containers, images and pod labels, all shown by default. */
+export const podTemplatePrinter: Printer = printer<PodTemplate>({
+  columns: [
+    NAME_COLUMN,
+    col('Containers', 'Names of each container in the template.'),
+    col('Images', 'Images referenced by each container in the template.'),
+    col('Pod Labels', 'The labels for the pod template.'),
+  ],
+  cells: (o) => [
+    o.metadata.name,
+    ...containerCells(o.template?.spec?.containers),
+    formatLabels(o.template?.metadata?.labels),
   ],
 });

@@ -10,6 +10,7 @@ import {
   controllerRevisionPrinter,
   daemonSetPrinter,
   deploymentPrinter,
+  podTemplatePrinter,
   replicaSetPrinter,
   statefulSetPrinter,
 } from './apps.js';
@@ -55,6 +56,7 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   '/events': eventPrinter,
   '/componentstatuses': componentStatusPrinter,
   '/limitranges': createdAtPrinter,
+  '/podtemplates': podTemplatePrinter,
   '/resourcequotas': resourceQuotaPrinter,
   'discovery.k8s.io/endpointslices': endpointSlicePrinter,
   'coordination.k8s.io/leases': leasePrinter,

@@ -158,6 +158,8 @@ export const RESOURCES: readonly ResourceDef[] = Object.freeze([
   // Namespace resource policy: LimitRanger admission applies LimitRanges to pods, ResourceQuota
   // admission charges writes against quotas, whose usage the resourcequota controller writes to /status.
   core({ resource: 'limitranges', kind: 'LimitRange', namespaced: true, shortNames: ['limits'] }),
+  // Templates stored on their own; no controller reads them (upstream neither, beyond the API).
+  core({ resource: 'podtemplates', kind: 'PodTemplate', namespaced: true }),
   core({
     resource: 'resourcequotas',
     kind: 'ResourceQuota',

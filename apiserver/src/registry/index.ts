@@ -40,6 +40,7 @@ import {
 import { type CsrDurationMetrics, csrDurationHooks } from './certificates/metrics.js';
 import { ephemeralContainersSubresourceFor } from './core/ephemeral.js';
 import { limitRangeStrategy } from './core/limitrange.js';
+import { podTemplateStrategy } from './core/podtemplate.js';
 import { resourceQuotaStatusStrategy, resourceQuotaStrategy } from './core/resourcequota.js';
 import {
   DEFAULT_NODE_PORT_RANGE,
@@ -119,6 +120,7 @@ const WIRING: Readonly<Record<string, Wiring>> = {
   },
   '/endpoints': { strategy: endpointsStrategy },
   '/limitranges': { strategy: limitRangeStrategy as unknown as RESTStrategy },
+  '/podtemplates': { strategy: podTemplateStrategy as unknown as RESTStrategy },
   '/resourcequotas': {
     strategy: resourceQuotaStrategy as unknown as RESTStrategy,
     subresources: { status: resourceQuotaStatusStrategy as unknown as SubresourceStrategy },

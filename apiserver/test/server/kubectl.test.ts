@@ -23,6 +23,7 @@ const EXPECTED_RESOURCES = [
   ],
   ['endpoints', 'ep', 'v1', 'true', 'Endpoints', 'create,delete,deletecollection,get,list,patch,update,watch'],
   ['limitranges', 'limits', 'v1', 'true', 'LimitRange', 'create,delete,deletecollection,get,list,patch,update,watch'],
+  ['podtemplates', '', 'v1', 'true', 'PodTemplate', 'create,delete,deletecollection,get,list,patch,update,watch'],
   [
     'resourcequotas',
     'quota',
@@ -164,7 +165,7 @@ for (const minor of [27, 33]) {
         const got = rows.find((row) => row[0] === want[0]);
         assert.deepEqual(got?.slice(0, cols.length), cols, `${want[0]}: ${r.out}`);
       }
-      assert.equal(rows.length, 43);
+      assert.equal(rows.length, 44);
     });
 
     it('get --raw /apis returns the group list', async () => {

@@ -628,6 +628,11 @@ export interface PodTemplateSpec {
   spec?: PodSpec;
 }
 
+/** core/v1 PodTemplate: a template stored on its own (`kubectl get podtemplates`). */
+export interface PodTemplate extends KubeObject {
+  template?: PodTemplateSpec;
+}
+
 export interface Pod extends KubeObject {
   spec?: PodSpec;
   status?: PodStatus;
