@@ -2,10 +2,10 @@
 // Failed through /status, as a kubelet would): parallelism bounded by the remaining completions,
 // the tracking finalizer removed once a pod is counted, the exact status and conditions of a
 // completed Job, backoffLimit and activeDeadlineSeconds failures with upstream's reasons, suspend
-// and resume, and Indexed completion.
+// and resume, Indexed completion, pod failure policies, per-index back-off and success policies.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Event, Job, Pod } from '@mkube/shared/api';
+import type { Event, Job, Pod, PodStatus } from '@mkube/shared/api';
 import { type Cluster, startCluster, waitFor } from './fixture.ts';
 
 const NS = 'default';
@@ -48,11 +48,29 @@ describe('job-controller', () => {
     });
   }
 
-  /** What a kubelet reports when a pod's container exits. */
-  async function finish(p: Pod, phase: 'Succeeded' | 'Failed'): Promise<void> {
+  /** What a kubelet reports when a pod's container exits (`extra`: exit codes, conditions). */
+  async function finish(p: Pod, phase: 'Succeeded' | 'Failed', extra: Partial<PodStatus> = {}): Promise<void> {
     const cur = await pods().get(p.metadata?.name ?? '');
-    await pods().updateSubresource(cur.metadata?.name ?? '', 'status', { ...cur, status: { ...cur.status, phase } });
+    await pods().updateSubresource(cur.metadata?.name ?? '', 'status', {
+      ...cur,
+      status: { ...cur.status, ...extra, phase },
+    });
   }
+
+  /** A pod whose only container, `name`, exited with `code`. */
+  const exited = (p: Pod, code: number, name = 'main') =>
+    finish(p, 'Failed', {
+      containerStatuses: [
+        {
+          name,
+          ready: false,
+          restartCount: 0,
+          image: 'busybox',
+          imageID: '',
+          state: { terminated: { exitCode: code } },
+        },
+      ],
+    });
 
   const waitJob = (name: string, what: string, until: (j: Job) => boolean, ms = 15_000) =>
     waitFor(
@@ -76,6 +94,14 @@ describe('job-controller', () => {
     );
 
   const conditionTypes = (j: Job) => (j.status?.conditions ?? []).map((c) => `${c.type}=${c.status}`);
+  const conditions = (j: Job) =>
+    (j.status?.conditions ?? []).map(({ type, status, reason, message }) => ({ type, status, reason, message }));
+  const INDEX = 'batch.kubernetes.io/job-completion-index';
+  const FAILURE_COUNT = 'batch.kubernetes.io/job-index-failure-count';
+  const mainContainer = { spec: { restartPolicy: 'Never' as const, containers: [{ name: 'main', image: 'busybox' }] } };
+  /** The active pods of an Indexed Job by index, once there are `n`. */
+  const activeByIndex = async (name: string, n: number) =>
+    new Map((await waitActive(name, n)).map((p) => [p.metadata?.annotations?.[INDEX] ?? '', p]));
 
   it('runs completions 3 with parallelism 2: 2 pods, then 1, then Complete with exact status', async () => {
     const job = await createJob('three', { completions: 3, parallelism: 2 });
@@ -259,5 +285,203 @@ describe('job-controller', () => {
     const done = await waitJob('idx', 'Complete', (j) => conditionTypes(j).includes('Complete=True'));
     assert.equal(done.status?.completedIndexes, '0-2');
     assert.equal(done.status?.succeeded, 3);
+  });
+
+  it('fails the Job on a FailJob rule with upstream reason and message', async () => {
+    await createJob('pfp-fail', {
+      completions: 2,
+      parallelism: 2,
+      template: mainContainer,
+      podFailurePolicy: {
+        rules: [
+          { action: 'FailJob', onExitCodes: { containerName: 'main', operator: 'In', values: [42] } },
+          { action: 'Ignore', onExitCodes: { operator: 'In', values: [42] } },
+        ],
+      },
+    });
+    const [p] = await waitActive('pfp-fail', 2);
+    await exited(p!, 42);
+    const failed = await waitJob('pfp-fail', 'Failed', (j) => conditionTypes(j).includes('Failed=True'));
+    const message = `Container main for pod default/${p!.metadata?.name} failed with exit code 42 matching FailJob rule at index 0`;
+    assert.deepEqual(conditions(failed), [
+      { type: 'FailureTarget', status: 'True', reason: 'PodFailurePolicy', message },
+      { type: 'Failed', status: 'True', reason: 'PodFailurePolicy', message },
+    ]);
+    // The failed pod and the one the failing Job stopped.
+    assert.equal(failed.status?.failed, 2);
+    assert.equal(failed.status?.active, undefined);
+    // The stopped pod is gone; the failed one stays, released.
+    const left = await waitFor('only the failed pod left', async () => {
+      const ps = await podsOf('pfp-fail');
+      return ps.length === 1 ? ps : undefined;
+    });
+    assert.equal(left[0]?.metadata?.name, p!.metadata?.name);
+    assert.deepEqual(left[0]?.metadata?.finalizers ?? [], []);
+    await waitFor('PodFailurePolicy event', async () =>
+      (await eventsOf('pfp-fail')).find((e) => e.reason === 'PodFailurePolicy' && e.message === message),
+    );
+  });
+
+  it('does not count a failure an Ignore rule matches toward backoffLimit; a Count rule counts', async () => {
+    await createJob('pfp-ignore', {
+      backoffLimit: 0,
+      template: mainContainer,
+      podFailurePolicy: {
+        rules: [
+          { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] },
+          { action: 'Count', onExitCodes: { operator: 'NotIn', values: [0] } },
+        ],
+      },
+    });
+    const [p] = await waitActive('pfp-ignore', 1);
+    await finish(p!, 'Failed', {
+      conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI' }],
+    });
+    // Replaced, and neither failed nor counted.
+    const [q] = await waitActive('pfp-ignore', 1);
+    assert.notEqual(q!.metadata?.name, p!.metadata?.name);
+    const gone = await waitFor('ignored pod uncounted and released', async () => {
+      const old = await pods().get(p!.metadata?.name ?? '');
+      return (old.metadata?.finalizers ?? []).length === 0 ? old : undefined;
+    });
+    assert.ok(gone);
+    const j = await getJob('pfp-ignore');
+    assert.equal(j.status?.failed, undefined);
+    assert.deepEqual(conditionTypes(j), []);
+
+    await exited(q!, 1);
+    const failed = await waitJob('pfp-ignore', 'Failed', (x) => conditionTypes(x).includes('Failed=True'));
+    assert.equal(failed.status?.failed, 1);
+    assert.equal(failed.status?.conditions?.find((c) => c.type === 'Failed')?.reason, 'BackoffLimitExceeded');
+  });
+
+  it('retries each index within backoffLimitPerIndex, lists failedIndexes, fails with FailedIndexes', async () => {
+    await createJob('per-index', {
+      completions: 3,
+      parallelism: 3,
+      completionMode: 'Indexed',
+      backoffLimitPerIndex: 1,
+    });
+    const first = await activeByIndex('per-index', 3);
+    for (const p of first.values()) assert.equal(p.metadata?.annotations?.[FAILURE_COUNT], '0');
+    const running = await waitJob('per-index', 'active 3', (j) => j.status?.active === 3);
+    // Set, if empty, from the first status write of a Job with backoffLimitPerIndex.
+    assert.equal(running.status?.failedIndexes, '');
+
+    await finish(first.get('1')!, 'Failed');
+    const retry = await waitFor('replacement of index 1', async () => {
+      const a = await activePods('per-index');
+      return a.find(
+        (p) => p.metadata?.annotations?.[INDEX] === '1' && p.metadata.name !== first.get('1')!.metadata?.name,
+      );
+    });
+    assert.equal(retry.metadata?.annotations?.[FAILURE_COUNT], '1');
+    // One failure is within the index's budget: counted, the index not failed.
+    const once = await waitJob('per-index', 'failed 1', (j) => j.status?.failed === 1);
+    assert.equal(once.status?.failedIndexes, '');
+    assert.deepEqual(conditionTypes(once), []);
+
+    await finish(retry, 'Failed');
+    // The index is listed with the pod still uncounted; the counter follows once its finalizer is gone.
+    const failedIndex = await waitJob(
+      'per-index',
+      'failedIndexes 1, failed 2',
+      (j) => j.status?.failedIndexes === '1' && j.status.failed === 2,
+    );
+    assert.deepEqual(conditionTypes(failedIndex), []);
+    // The failed index is not run again.
+    assert.equal((await activePods('per-index')).length, 2);
+
+    await finish(first.get('0')!, 'Succeeded');
+    await finish(first.get('2')!, 'Succeeded');
+    const done = await waitJob('per-index', 'Failed', (j) => conditionTypes(j).includes('Failed=True'));
+    assert.deepEqual(conditions(done), [
+      { type: 'FailureTarget', status: 'True', reason: 'FailedIndexes', message: 'Job has failed indexes' },
+      { type: 'Failed', status: 'True', reason: 'FailedIndexes', message: 'Job has failed indexes' },
+    ]);
+    assert.equal(done.status?.completedIndexes, '0,2');
+    assert.equal(done.status?.failedIndexes, '1');
+    assert.equal(done.status?.succeeded, 2);
+    assert.equal(done.status?.failed, 2);
+    assert.equal((await activePods('per-index')).length, 0);
+  });
+
+  it('fails past maxFailedIndexes (a FailIndex rule fails an index at once)', async () => {
+    await createJob('max-failed', {
+      completions: 4,
+      parallelism: 4,
+      completionMode: 'Indexed',
+      backoffLimitPerIndex: 2,
+      maxFailedIndexes: 1,
+      template: mainContainer,
+      podFailurePolicy: { rules: [{ action: 'FailIndex', onExitCodes: { operator: 'In', values: [3] } }] },
+    });
+    const byIndex = await activeByIndex('max-failed', 4);
+    await exited(byIndex.get('0')!, 3);
+    const one = await waitJob('max-failed', 'failedIndexes 0', (j) => j.status?.failedIndexes === '0');
+    assert.deepEqual(conditionTypes(one), []);
+    await exited(byIndex.get('1')!, 3);
+    const failed = await waitJob('max-failed', 'Failed', (j) => conditionTypes(j).includes('Failed=True'));
+    const message = 'Job has exceeded the specified maximal number of failed indexes';
+    assert.deepEqual(conditions(failed), [
+      { type: 'FailureTarget', status: 'True', reason: 'MaxFailedIndexesExceeded', message },
+      { type: 'Failed', status: 'True', reason: 'MaxFailedIndexesExceeded', message },
+    ]);
+    // Upstream's interval text lists two neighbours rather than joining them.
+    assert.equal(failed.status?.failedIndexes, '0,1');
+    assert.equal(failed.status?.active, undefined);
+    const left = await waitFor('only the failed pods left', async () => {
+      const ps = await podsOf('max-failed');
+      return ps.length === 2 ? ps : undefined;
+    });
+    assert.deepEqual(left.map((p) => p.metadata?.annotations?.[INDEX]).sort(), ['0', '1']);
+  });
+
+  it('completes by a successPolicy rule of succeededIndexes, stopping the other pods', async () => {
+    await createJob('sp-indexes', {
+      completions: 4,
+      parallelism: 4,
+      completionMode: 'Indexed',
+      successPolicy: { rules: [{ succeededIndexes: '0,2-3' }] },
+    });
+    const byIndex = await activeByIndex('sp-indexes', 4);
+    await finish(byIndex.get('0')!, 'Succeeded');
+    await finish(byIndex.get('2')!, 'Succeeded');
+    await waitJob('sp-indexes', 'completedIndexes 0,2', (j) => j.status?.completedIndexes === '0,2');
+    assert.deepEqual(conditionTypes(await getJob('sp-indexes')), []);
+    await finish(byIndex.get('3')!, 'Succeeded');
+    const done = await waitJob('sp-indexes', 'Complete', (j) => conditionTypes(j).includes('Complete=True'));
+    const expected = { status: 'True', reason: 'SuccessPolicy', message: 'Matched rules at index 0' };
+    assert.deepEqual(conditions(done), [
+      { type: 'SuccessCriteriaMet', ...expected },
+      { type: 'Complete', ...expected },
+    ]);
+    assert.equal(done.status?.completedIndexes, '0,2,3');
+    assert.equal(done.status?.succeeded, 3);
+    assert.equal(done.status?.active, undefined);
+    assert.ok(done.status?.completionTime);
+    await waitFor('index 1 stopped', async () =>
+      (await podsOf('sp-indexes')).some((p) => p.metadata?.annotations?.[INDEX] === '1') ? undefined : true,
+    );
+  });
+
+  it('completes by a successPolicy rule of succeededCount', async () => {
+    await createJob('sp-count', {
+      completions: 3,
+      parallelism: 3,
+      completionMode: 'Indexed',
+      successPolicy: { rules: [{ succeededIndexes: '0' }, { succeededCount: 2 }] },
+    });
+    const byIndex = await activeByIndex('sp-count', 3);
+    await finish(byIndex.get('1')!, 'Succeeded');
+    await finish(byIndex.get('2')!, 'Succeeded');
+    const done = await waitJob('sp-count', 'Complete', (j) => conditionTypes(j).includes('Complete=True'));
+    const expected = { status: 'True', reason: 'SuccessPolicy', message: 'Matched rules at index 1' };
+    assert.deepEqual(conditions(done), [
+      { type: 'SuccessCriteriaMet', ...expected },
+      { type: 'Complete', ...expected },
+    ]);
+    assert.equal(done.status?.completedIndexes, '1,2');
+    assert.equal(done.status?.succeeded, 2);
   });
 });

@@ -2,6 +2,7 @@
 // since the last success, doubling per further failure up to 10 minutes, counted from the last
 // failure's finish. Kept per Job in memory, as upstream does.
 import type { Pod } from '@mkube/shared/api';
+import { absoluteFailureCount } from './perindex.js';
 import { finishedTime } from './pods.js';
 
 export interface BackoffRecord {
@@ -41,17 +42,41 @@ export class BackoffStore {
   }
 }
 
+/** getRemainingTime: the Job-wide delay, from the failures since the last success. */
+export const remainingBackoff = (r: BackoffRecord, now: number, baseMs: number, maxMs: number): number =>
+  remainingForFailures(r.failuresAfterLastSuccess, r.lastFailureTime, now, baseMs, maxMs);
+
+/**
+ * getRemainingTimePerIndex: with backoffLimitPerIndex each index waits on its own, by the failures
+ * its last failed pod's annotations count (ignored ones included) plus that pod's own.
+ */
+export const remainingBackoffPerIndex = (
+  lastFailed: Pod | undefined,
+  now: number,
+  baseMs: number,
+  maxMs: number,
+): number =>
+  lastFailed
+    ? remainingForFailures(absoluteFailureCount(lastFailed) + 1, finishedTime(lastFailed), now, baseMs, maxMs)
+    : 0;
+
 /** getRemainingTimeForFailuresCount. */
-export function remainingBackoff(r: BackoffRecord, now: number, baseMs: number, maxMs: number): number {
-  if (r.failuresAfterLastSuccess === 0 || r.lastFailureTime === undefined) return 0;
+function remainingForFailures(
+  failures: number,
+  lastFailureTime: number | undefined,
+  now: number,
+  baseMs: number,
+  maxMs: number,
+): number {
+  if (failures === 0 || lastFailureTime === undefined) return 0;
   let d = baseMs;
-  for (let i = 1; i < r.failuresAfterLastSuccess; i++) {
+  for (let i = 1; i < failures; i++) {
     d *= 2;
     if (d >= maxMs) {
       d = maxMs;
       break;
     }
   }
-  const elapsed = now - r.lastFailureTime;
+  const elapsed = now - lastFailureTime;
   return d < elapsed ? 0 : d - elapsed;
 }

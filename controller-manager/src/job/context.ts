@@ -46,6 +46,10 @@ export interface SyncCtx {
   failed: number;
   prevSucceededIndexes: Set<number>;
   succeededIndexes: Set<number>;
+  /** With backoffLimitPerIndex: the indexes failed for good (status.failedIndexes plus new ones). */
+  failedIndexes?: Set<number>;
+  /** With backoffLimitPerIndex: per index, the failed pod whose finalizer waits for its replacement. */
+  podsWithDelayedDeletion: Map<number, Pod>;
   newBackoff: BackoffRecord;
   readonly expectedRmFinalizers: ReadonlySet<string>;
   readonly uncounted: { readonly succeeded: ReadonlySet<string>; readonly failed: ReadonlySet<string> };

@@ -1,8 +1,9 @@
 // job-controller (k8s pkg/controller/job): runs each Job's pods to completion. Job events sync at
 // once, pod events batched by a second; pods are created from the template with the tracking
 // finalizer, counted through status.uncountedTerminatedPods, and replaced after failures with a
-// growing delay; a Job fails past its backoffLimit or activeDeadlineSeconds. A second queue strips
-// the finalizer from pods whose Job is gone or finished.
+// growing delay; a Job fails past its backoffLimit or activeDeadlineSeconds, or as its pod failure
+// policy or per-index back-off says, and may succeed early by its success policy. A second queue
+// strips the finalizer from pods whose Job is gone or finished.
 import type { Job, Pod } from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
 import type { KubeClient } from '@mkube/shared/client';

@@ -33,14 +33,14 @@ export function parseIndexes(s: string | undefined, completions: number): Set<nu
   return out;
 }
 
-/** orderedIntervals.String: "0,2-4". */
+/** orderedIntervals.String: "0,2-4"; two neighbours are listed, not joined ("0,1"). */
 export function formatIndexes(set: ReadonlySet<number>): string {
   const xs = [...set].sort((a, b) => a - b);
   const parts: string[] = [];
   for (let i = 0; i < xs.length; ) {
     let j = i;
     while (j + 1 < xs.length && xs[j + 1] === xs[j]! + 1) j++;
-    parts.push(i === j ? `${xs[i]}` : `${xs[i]}-${xs[j]}`);
+    parts.push(i === j ? `${xs[i]}` : `${xs[i]}${j === i + 1 ? ',' : '-'}${xs[j]}`);
     i = j + 1;
   }
   return parts.join(',');
@@ -59,18 +59,18 @@ export function succeededIndexes(job: Job, pods: readonly Pod[]): { prev: Set<nu
 }
 
 /**
- * firstPendingIndexes: the lowest indexes that have neither succeeded nor an active pod (nor,
- * when only failed pods are replaced, a terminating one).
+ * firstPendingIndexes: the lowest indexes that have neither succeeded, nor failed for good, nor an
+ * active pod (nor, when only failed pods are replaced, a terminating one).
  */
 export function firstPendingIndexes(
   job: Job,
   active: readonly Pod[],
   pods: readonly Pod[],
-  succeeded: ReadonlySet<number>,
+  done: { readonly succeeded: ReadonlySet<number>; readonly failed: ReadonlySet<number> },
   count: number,
 ): number[] {
   const completions = job.spec?.completions ?? 0;
-  const taken = new Set(succeeded);
+  const taken = new Set([...done.succeeded, ...done.failed]);
   for (const p of active) taken.add(completionIndex(p));
   if (onlyReplaceFailedPods(job))
     for (const p of pods) if (p.metadata?.deletionTimestamp && !isPodFailed(p, job)) taken.add(completionIndex(p));
@@ -100,12 +100,17 @@ export function duplicatedIndexPods(pods: readonly Pod[], completions: number): 
   return { rm, left };
 }
 
-/** The Indexed pod's annotation, label (PodIndexLabel, GA in 1.32), hostname and generateName. */
-export function indexedTemplate(template: PodTemplateSpec, jobName: string, index: number): PodTemplateSpec {
+/** The Indexed pod's annotations, label (PodIndexLabel, GA in 1.32), hostname and generateName. */
+export function indexedTemplate(
+  template: PodTemplateSpec,
+  jobName: string,
+  index: number,
+  annotations: Readonly<Record<string, string>> = {},
+): PodTemplateSpec {
   const t = structuredClone(template);
   t.metadata ??= {};
   const m = t.metadata;
-  m.annotations = { ...m.annotations, [COMPLETION_INDEX_ANNOTATION]: `${index}` };
+  m.annotations = { ...m.annotations, [COMPLETION_INDEX_ANNOTATION]: `${index}`, ...annotations };
   m.labels = { ...m.labels, [COMPLETION_INDEX_ANNOTATION]: `${index}` };
   if (t.spec) t.spec.hostname = `${jobName}-${index}`;
   return t;

@@ -4,7 +4,7 @@
 import type { Job, Pod } from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
 import { isNamespaceTerminating, isPodReady, newControllerRef, slowStartBatch } from '@mkube/shared/controller';
-import { remainingBackoff } from './backoff.js';
+import { remainingBackoff, remainingBackoffPerIndex } from './backoff.js';
 import { JOB_KIND, type JobDeps, type SyncCtx } from './context.js';
 import {
   duplicatedIndexPods,
@@ -14,6 +14,7 @@ import {
   isIndexedJob,
   withCompletionIndexEnv,
 } from './indexed.js';
+import { hasBackoffLimitPerIndex, indexFailureAnnotations } from './perindex.js';
 import { compareForDeletion, JOB_TRACKING_FINALIZER, onlyReplaceFailedPods } from './pods.js';
 
 /** MaxPodCreateDeletePerSync. */
@@ -87,6 +88,26 @@ function deleteJobPods(d: JobDeps, ctx: SyncCtx, pods: readonly Pod[]): Promise<
   );
 }
 
+/**
+ * getPodCreationInfoForIndependentIndexes: the indexes whose own back-off has passed; when none
+ * has, how long until the first does.
+ */
+function readyIndexes(d: JobDeps, ctx: SyncCtx, indexes: readonly number[]): { ready: number[]; wait: number } {
+  const ready: number[] = [];
+  let wait: number | undefined;
+  for (const ix of indexes) {
+    const left = remainingBackoffPerIndex(
+      ctx.podsWithDelayedDeletion.get(ix),
+      d.now(),
+      d.podFailureBackoffMs,
+      d.maxPodFailureBackoffMs,
+    );
+    if (left === 0) ready.push(ix);
+    else wait = Math.min(wait ?? left, left);
+  }
+  return { ready, wait: ready.length > 0 ? 0 : (wait ?? 0) };
+}
+
 /** Returns the number of active pods after it acted; throws the first API error after counting. */
 export async function manageJob(d: JobDeps, ctx: SyncCtx): Promise<{ active: number; err?: unknown }> {
   const job = ctx.job;
@@ -120,7 +141,11 @@ export async function manageJob(d: JobDeps, ctx: SyncCtx): Promise<{ active: num
   let diff = wantActive - terminating - active;
   if (diff <= 0) return { active };
 
-  const wait = remainingBackoff(ctx.newBackoff, d.now(), d.podFailureBackoffMs, d.maxPodFailureBackoffMs);
+  const perIndex = hasBackoffLimitPerIndex(job);
+  // With backoffLimitPerIndex each index waits on its own failures, below.
+  const wait = perIndex
+    ? 0
+    : remainingBackoff(ctx.newBackoff, d.now(), d.podFailureBackoffMs, d.maxPodFailureBackoffMs);
   if (wait > 0) {
     d.enqueueAfter(ctx.key, wait, true);
     return { active: 0 };
@@ -128,7 +153,21 @@ export async function manageJob(d: JobDeps, ctx: SyncCtx): Promise<{ active: num
   diff = Math.min(diff, MAX_POD_CREATE_DELETE_PER_SYNC);
   let indexes: number[] = [];
   if (isIndexedJob(job)) {
-    indexes = firstPendingIndexes(job, ctx.activePods, ctx.pods, ctx.succeededIndexes, diff);
+    indexes = firstPendingIndexes(
+      job,
+      ctx.activePods,
+      ctx.pods,
+      { succeeded: ctx.succeededIndexes, failed: ctx.failedIndexes ?? new Set() },
+      diff,
+    );
+    if (perIndex) {
+      const r = readyIndexes(d, ctx, indexes);
+      if (r.wait > 0) {
+        d.enqueueAfter(ctx.key, r.wait, true);
+        return { active: 0 };
+      }
+      indexes = r.ready;
+    }
     diff = indexes.length;
   }
   d.expectations.expectCreations(ctx.key, diff);
@@ -152,7 +191,12 @@ export async function manageJob(d: JobDeps, ctx: SyncCtx): Promise<{ active: num
     const ix = indexes[i];
     try {
       if (ix === undefined) await d.pods.createPod(ns, template, job, ref);
-      else await d.pods.createPod(ns, indexedTemplate(template, name, ix), job, ref, generateNameWithIndex(name, ix));
+      else {
+        // The index's failure count so far travels on to its next pod.
+        const counts = perIndex ? indexFailureAnnotations(job, ctx.podsWithDelayedDeletion.get(ix)) : {};
+        const t = indexedTemplate(template, name, ix, counts);
+        await d.pods.createPod(ns, t, job, ref, generateNameWithIndex(name, ix));
+      }
     } catch (e) {
       d.expectations.creationObserved(ctx.key);
       active--;

@@ -1,20 +1,30 @@
 // syncJob (upstream job_controller.go): counts the Job's pods, decides whether it has failed
-// (backoffLimit, activeDeadlineSeconds) or succeeded, otherwise keeps the right pods running,
-// keeps the Suspended condition, and writes the status through /status.
+// (a FailJob rule, backoffLimit, activeDeadlineSeconds, failed indexes) or succeeded (all
+// completions, or a success policy), otherwise keeps the right pods running, keeps the Suspended
+// condition, and writes the status through /status.
 import type { Job, Pod } from '@mkube/shared/api';
 import { metaTime } from '@mkube/shared/api';
 import { isPodActive, isPodReady, isPodTerminating } from '@mkube/shared/controller';
 import { ensureCondition, hasSuccessCriteriaMet, isJobFinished, newCondition } from './conditions.js';
 import type { JobDeps, SyncCtx } from './context.js';
+import { countedFailures, failJobMessage } from './failurepolicy.js';
 import { completionIndex, isIndexedJob, succeededIndexes } from './indexed.js';
 import { deleteActivePods, manageJob } from './manage.js';
+import { failedIndexes, hasBackoffLimitPerIndex, podsWithDelayedDeletion } from './perindex.js';
 import { hasTrackingFinalizer, isPodFailed } from './pods.js';
+import { successPolicyMessage } from './successpolicy.js';
 import { trackJobStatusAndRemoveFinalizers } from './tracking.js';
 
 const suspended = (job: Job) => job.spec?.suspend === true;
 
+/** The apiserver's default: 6, or math.MaxInt32 (in effect none) when each index has its own. */
+const backoffLimit = (job: Job) => job.spec?.backoffLimit ?? (hasBackoffLimitPerIndex(job) ? 2 ** 31 - 1 : 6);
+
 /** getNewFinishedPods: finished pods still holding the finalizer and not yet uncounted. */
-function newFinishedPods(ctx: Omit<SyncCtx, 'newBackoff'>): { succeeded: Pod[]; failed: Pod[] } {
+function newFinishedPods(ctx: Omit<SyncCtx, 'newBackoff' | 'podsWithDelayedDeletion'>): {
+  succeeded: Pod[];
+  failed: Pod[];
+} {
   const valid = (p: Pod, uncounted: ReadonlySet<string>) => {
     const uid = p.metadata?.uid ?? '';
     if (!hasTrackingFinalizer(p) || uncounted.has(uid) || ctx.expectedRmFinalizers.has(uid)) return false;
@@ -37,7 +47,7 @@ function pastBackoffLimitOnFailure(job: Job, pods: readonly Pod[]): boolean {
     for (const s of [...(p.status.initContainerStatuses ?? []), ...(p.status.containerStatuses ?? [])])
       restarts += s.restartCount ?? 0;
   }
-  const limit = job.spec.backoffLimit ?? 6;
+  const limit = backoffLimit(job);
   return limit === 0 ? restarts > 0 : restarts >= limit;
 }
 
@@ -85,15 +95,22 @@ export async function syncJob(d: JobDeps, key: string, shared: Job, pods: Pod[])
   };
   let active = activePods.length;
   const fresh = newFinishedPods(base);
-  const ctx: SyncCtx = { ...base, newBackoff: d.backoff.next(key, fresh.succeeded, fresh.failed) };
+  const ctx: SyncCtx = {
+    ...base,
+    newBackoff: d.backoff.next(key, fresh.succeeded, fresh.failed),
+    podsWithDelayedDeletion: new Map(),
+  };
   ctx.succeeded = (status.succeeded ?? 0) + fresh.succeeded.length + ctx.uncounted.succeeded.size;
-  ctx.failed = (status.failed ?? 0) + fresh.failed.length + ctx.uncounted.failed.size;
+  // Failures an Ignore rule matched count toward no limit.
+  ctx.failed = (status.failed ?? 0) + countedFailures(job, fresh.failed) + ctx.uncounted.failed.size;
 
   if (!status.startTime && !suspended(job)) status.startTime = metaTime(new Date(d.now()));
 
+  // A Job already past SuccessCriteriaMet is not failed by its pod failure policy any more.
   ctx.finishedCondition = hasSuccessCriteriaMet(job);
   if (!ctx.finishedCondition) {
     const target = job.status.conditions?.find((c) => c.type === 'FailureTarget' && c.status === 'True');
+    const failJob = target ? undefined : failJobMessage(job, pods);
     if (target)
       ctx.finishedCondition = newCondition(
         'Failed',
@@ -102,9 +119,10 @@ export async function syncJob(d: JobDeps, key: string, shared: Job, pods: Pod[])
         target.message ?? '',
         new Date(d.now()),
       );
+    else if (failJob !== undefined) ctx.finishedCondition = failure(d, 'PodFailurePolicy', failJob);
   }
   if (!ctx.finishedCondition) {
-    if (ctx.failed > (job.spec?.backoffLimit ?? 6) || pastBackoffLimitOnFailure(job, pods)) {
+    if (ctx.failed > backoffLimit(job) || pastBackoffLimitOnFailure(job, pods)) {
       ctx.finishedCondition = failure(d, 'BackoffLimitExceeded', 'Job has reached the specified backoff limit');
     } else if (pastActiveDeadline(d, job)) {
       ctx.finishedCondition = failure(d, 'DeadlineExceeded', 'Job was active longer than specified deadline');
@@ -118,6 +136,31 @@ export async function syncJob(d: JobDeps, key: string, shared: Job, pods: Pod[])
     ctx.prevSucceededIndexes = s.prev;
     ctx.succeededIndexes = s.all;
     ctx.succeeded = s.all.size;
+    if (hasBackoffLimitPerIndex(job)) {
+      const failed = failedIndexes(job, pods);
+      ctx.failedIndexes = failed;
+      const completions = job.spec?.completions ?? 0;
+      const max = job.spec?.maxFailedIndexes;
+      if (!ctx.finishedCondition && max !== undefined && failed.size > max) {
+        ctx.finishedCondition = failure(
+          d,
+          'MaxFailedIndexesExceeded',
+          'Job has exceeded the specified maximal number of failed indexes',
+        );
+      } else if (!ctx.finishedCondition && failed.size > 0 && failed.size + s.all.size >= completions) {
+        // Every index has run its course and some failed.
+        ctx.finishedCondition = failure(d, 'FailedIndexes', 'Job has failed indexes');
+      }
+      ctx.podsWithDelayedDeletion = podsWithDelayedDeletion(job, pods, {
+        succeeded: s.all,
+        failed,
+        active: activePods,
+        expectedRmFinalizers: ctx.expectedRmFinalizers,
+      });
+    }
+    const met = ctx.finishedCondition ? undefined : successPolicyMessage(job, s.all);
+    if (met !== undefined)
+      ctx.finishedCondition = newCondition('SuccessCriteriaMet', 'True', 'SuccessPolicy', met, new Date(d.now()));
   }
 
   let manageErr: unknown;

@@ -6,6 +6,7 @@ import type { Job, JobCondition, Pod } from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
 import { newCondition } from './conditions.js';
 import type { JobDeps, SyncCtx } from './context.js';
+import { matchPodFailurePolicy } from './failurepolicy.js';
 import { completionIndex, formatIndexes, isIndexedJob } from './indexed.js';
 import { hasTrackingFinalizer, isPodFailed } from './pods.js';
 
@@ -50,12 +51,17 @@ function cleanUncounted(job: Job, withFinalizer: ReadonlySet<string>): boolean {
   return changed;
 }
 
-/** canRemoveFinalizer (without backoffLimitPerIndex, which mkube does not implement). */
-const canRemoveFinalizer = (ctx: SyncCtx, p: Pod, failed: boolean) =>
-  !!ctx.job.metadata?.deletionTimestamp ||
-  ctx.finishedCondition !== undefined ||
-  p.status?.phase === 'Succeeded' ||
-  failed;
+/**
+ * canRemoveFinalizer: once the Job is going or finishing, the pod succeeded, or it failed — unless
+ * it is the failed pod whose index-failure count its replacement has yet to take over.
+ */
+function canRemoveFinalizer(ctx: SyncCtx, p: Pod, failed: boolean): boolean {
+  if (ctx.job.metadata?.deletionTimestamp || ctx.finishedCondition !== undefined || p.status?.phase === 'Succeeded')
+    return true;
+  if (!failed) return false;
+  const waiting = ctx.podsWithDelayedDeletion.get(completionIndex(p));
+  return waiting === undefined || waiting.metadata?.uid !== p.metadata?.uid;
+}
 
 /** Removes the finalizers; returns the uids whose removal succeeded (or whose pod is gone). */
 async function removeFinalizers(
@@ -162,7 +168,12 @@ export async function trackJobStatusAndRemoveFinalizers(d: JobDeps, ctx: SyncCtx
     } else if (failed || (ctx.finishedCondition && ctx.finishedCondition.type !== 'SuccessCriteriaMet')) {
       // A Job that is finishing counts every pod it stops as failed.
       const ix = completionIndex(p);
-      if (!ctx.uncounted.failed.has(uid) && (!indexed || (ix >= 0 && ix < completions))) {
+      // A failure an Ignore rule matched loses its finalizer without being counted.
+      if (
+        !ctx.uncounted.failed.has(uid) &&
+        (!indexed || (ix >= 0 && ix < completions)) &&
+        matchPodFailurePolicy(job, p).countFailed
+      ) {
         needsFlush = true;
         failedUids.push(uid);
       }
@@ -184,6 +195,13 @@ export async function trackJobStatusAndRemoveFinalizers(d: JobDeps, ctx: SyncCtx
     status.succeeded = ctx.succeededIndexes.size;
     if (s) status.completedIndexes = s;
     else delete status.completedIndexes;
+    // failedIndexes is set (if empty) exactly when backoffLimitPerIndex is: the apiserver rejects it otherwise.
+    const f = ctx.failedIndexes && formatIndexes(ctx.failedIndexes);
+    if (f !== status.failedIndexes) {
+      needsFlush = true;
+      if (f === undefined) delete status.failedIndexes;
+      else status.failedIndexes = f;
+    }
   }
   const now = new Date(d.now());
   const fc = ctx.finishedCondition;
