@@ -37,7 +37,7 @@ export interface UpCluster {
   readonly controllerManager: { readonly host: string; readonly port: number };
   /** The scheduler's secure port (10259). */
   readonly scheduler: { readonly host: string; readonly port: number };
-  /** metrics-server's secure port (mkube up only: the compose cluster has none). */
+  /** metrics-server's secure port (4443). */
   readonly metricsServer?: { readonly host: string; readonly port: number };
   /** The bootstrap token the kubelets joined with (from bootstrap-kubelet.conf). */
   readonly bootstrapToken: string;
@@ -194,6 +194,7 @@ export async function startComposeCluster(prefix: string): Promise<UpCluster> {
     nodes: [nodeCred('node1', '172.28.0.21'), nodeCred('node2', '172.28.0.22')],
     controllerManager: { host: r.compose.services.find((x) => x.name === 'controller-manager')!.ip, port: 10257 },
     scheduler: { host: r.compose.services.find((x) => x.name === 'scheduler')!.ip, port: 10259 },
+    metricsServer: { host: r.compose.services.find((x) => x.name === 'metrics-server')!.ip, port: 4443 },
     bootstrapToken: tokenOf(join(vol.pki!, 'bootstrap-kubelet.conf')),
     // The bridge's own address: every namespace routes to it.
     hostAddress: () => gateway,

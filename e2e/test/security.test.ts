@@ -2209,7 +2209,7 @@ describe('security regression suite', () => {
         ['s_client', '-connect', `${host}:${port}`, `-${version}`, '-cipher', 'DEFAULT:@SECLEVEL=0'],
         10_000,
       );
-    it('T1 every TLS port (apiserver, controller-manager, each kubelet) refuses TLS 1.0 and 1.1 and speaks TLS 1.2', async () => {
+    it('T1 every TLS port (apiserver, controller-manager, metrics-server, each kubelet) refuses TLS 1.0 and 1.1 and speaks TLS 1.2', async () => {
       // The client does offer the old versions: a server that allows them negotiates each one.
       const { certPem, keyPem } = await CertificateAuthority.createSelfSigned({ commonName: 'tls-control' });
       const control = createTlsServer(
@@ -2236,6 +2236,9 @@ describe('security regression suite', () => {
       const targets: [string, string, number][] = [
         ['apiserver', new URL(c.server).hostname, c.port],
         ['controller-manager', c.controllerManager.host, c.controllerManager.port],
+        ...(c.metricsServer
+          ? [['metrics-server', c.metricsServer.host, c.metricsServer.port] as [string, string, number]]
+          : []),
         ...c.nodes.map((n): [string, string, number] => [`kubelet ${n.name}`, n.ip, c.kubeletPort]),
       ];
       for (const [what, host, port] of targets) {
