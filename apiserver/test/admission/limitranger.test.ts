@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { adminRequest, type Fixture, kubectl, startFixture } from '../server/fixture.ts';
+import { adminCreate, adminRequest, type Fixture, kubectl, startFixture } from '../server/fixture.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: Status bodies and objects are read field by field
 type Json = any;
@@ -27,11 +27,7 @@ describe('LimitRanger admission', () => {
   let fx: Fixture;
 
   const send = (method: string, path: string, body?: unknown) => adminRequest(fx, method, path, body);
-  const created = async (path: string, body: unknown) => {
-    const r = await send('POST', path, body);
-    assert.equal(r.code, 201, JSON.stringify(r.json));
-    return r.json;
-  };
+  const created = (path: string, body: unknown) => adminCreate(fx, path, body);
   const forbidden = async (body: unknown, message: string) => {
     const r = await send('POST', PODS, body);
     assert.equal(r.code, 403, JSON.stringify(r.json));

@@ -8,17 +8,13 @@ import type { AdmissionAttributes } from '../../src/admission/types.ts';
 import { ScaleREST } from '../../src/registry/apps/scale.ts';
 import { Registries } from '../../src/registry/index.ts';
 import { apiserverContext } from '../../src/registry/strategy.ts';
-import { type Fixture, kubectl, kubectlBinary, startFixture } from '../server/fixture.ts';
+import { adminCreate, type Fixture, kubectl, kubectlBinary, startFixture } from '../server/fixture.ts';
 import { APPS, deployment, type Json, refused, replicaSet, sender, statefulSet } from './apps-client.ts';
 
 describe('apps/v1 /scale and kubectl', () => {
   let fx: Fixture;
   const send = sender(() => fx);
-  const created = async (path: string, body: unknown) => {
-    const r = await send('POST', path, body);
-    assert.equal(r.code, 201, JSON.stringify(r.json));
-    return r.json;
-  };
+  const created = (path: string, body: unknown) => adminCreate(fx, path, body);
   const ok = (r: { code: number; json: Json }) => {
     assert.equal(r.code, 200, JSON.stringify(r.json));
     return r.json;

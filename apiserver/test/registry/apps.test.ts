@@ -3,7 +3,7 @@
 // /status subresource, and the Table columns kubectl prints.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Fixture, startFixture } from '../server/fixture.ts';
+import { adminCreate, type Fixture, startFixture } from '../server/fixture.ts';
 import { APPS, daemonSet, deployment, type Json, refused, replicaSet, sender, statefulSet } from './apps-client.ts';
 
 const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io';
@@ -11,11 +11,7 @@ const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io';
 describe('apps/v1 workloads', () => {
   let fx: Fixture;
   const send = sender(() => fx);
-  const created = async (path: string, body: unknown) => {
-    const r = await send('POST', path, body);
-    assert.equal(r.code, 201, JSON.stringify(r.json));
-    return r.json;
-  };
+  const created = (path: string, body: unknown) => adminCreate(fx, path, body);
   const invalid = async (path: string, body: unknown, message: string, method = 'POST') =>
     refused(await send(method, path, body), 422, 'Invalid', message);
 

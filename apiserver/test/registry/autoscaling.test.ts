@@ -6,9 +6,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  type AdminReply,
+  adminCreate,
   adminRequest,
   curl,
+  expectInvalid,
   type Fixture,
   kubectl,
   kubectlBinary,
@@ -33,19 +34,8 @@ describe('autoscaling HorizontalPodAutoscalers', () => {
   let fx: Fixture;
   const send = (method: string, path: string, body?: unknown, contentType?: string) =>
     adminRequest(fx, method, path, body, contentType ? { contentType } : {});
-  const created = async (path: string, body: unknown) => {
-    const r = await send('POST', path, body);
-    assert.equal(r.code, 201, JSON.stringify(r.json));
-    return r.json;
-  };
-  /** A 422 with exactly upstream's message. */
-  const invalid = async (r: Promise<AdminReply>, message: string) => {
-    const { code, json } = await r;
-    assert.equal(code, 422, JSON.stringify(json));
-    assert.equal(json.kind, 'Status');
-    assert.equal(json.reason, 'Invalid');
-    assert.equal(json.message, message);
-  };
+  const created = (path: string, body: unknown) => adminCreate(fx, path, body);
+  const invalid = expectInvalid;
   const ok = async (args: string[], bin?: string) => {
     const r = await kubectl(fx, args, bin);
     assert.equal(r.status, 0, r.err);

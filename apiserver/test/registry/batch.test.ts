@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  type AdminReply,
+  adminCreate,
   adminRequest,
+  expectInvalid,
   type Fixture,
   kubectl,
   kubectlBinary,
@@ -14,7 +15,6 @@ import {
 
 // biome-ignore lint/suspicious/noExplicitAny: Status bodies and objects are read field by field
 type Json = any;
-type Reply = AdminReply;
 
 const NS = '/apis/batch/v1/namespaces/default';
 const JOBS = `${NS}/jobs`;
@@ -41,19 +41,8 @@ describe('batch/v1 Jobs and CronJobs', () => {
 
   const send = (method: string, path: string, body?: unknown, accept?: string) =>
     adminRequest(fx, method, path, body, accept ? { accept } : {});
-  const created = async (path: string, body: unknown) => {
-    const r = await send('POST', path, body);
-    assert.equal(r.code, 201, JSON.stringify(r.json));
-    return r.json;
-  };
-  /** A 422 with exactly upstream's message. */
-  const invalid = async (r: Promise<Reply>, message: string) => {
-    const { code, json } = await r;
-    assert.equal(code, 422, JSON.stringify(json));
-    assert.equal(json.kind, 'Status');
-    assert.equal(json.reason, 'Invalid');
-    assert.equal(json.message, message);
-  };
+  const created = (path: string, body: unknown) => adminCreate(fx, path, body);
+  const invalid = expectInvalid;
 
   before(async () => {
     fx = await startFixture();

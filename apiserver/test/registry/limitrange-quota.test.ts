@@ -3,7 +3,7 @@
 // apart from its spec, and kubectl's columns and `create quota` with the oldest and newest kubectl.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { adminRequest, type Fixture, kubectl, kubectlBinary, startFixture } from '../server/fixture.ts';
+import { adminCreate, adminRequest, type Fixture, kubectl, kubectlBinary, startFixture } from '../server/fixture.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: Status bodies and objects are read field by field
 type Json = any;
@@ -29,11 +29,7 @@ describe('LimitRanges and ResourceQuotas', () => {
 
   const send = (method: string, path: string, body?: unknown, contentType?: string) =>
     adminRequest(fx, method, path, body, contentType ? { contentType } : {});
-  const created = async (path: string, body: unknown) => {
-    const r = await send('POST', path, body);
-    assert.equal(r.code, 201, JSON.stringify(r.json));
-    return r.json;
-  };
+  const created = (path: string, body: unknown) => adminCreate(fx, path, body);
   const invalid = async (path: string, body: unknown, message: string, method = 'POST') => {
     const r = await send(method, path, body);
     assert.equal(r.code, 422, JSON.stringify(r.json));

@@ -3,7 +3,15 @@
 // priority a new pod gets from its class or the global default, and kubectl's columns.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type AdminReply, adminRequest, type Fixture, kubectl, startFixture, waitFor } from '../server/fixture.ts';
+import {
+  type AdminReply,
+  adminCreate,
+  adminRequest,
+  type Fixture,
+  kubectl,
+  startFixture,
+  waitFor,
+} from '../server/fixture.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: Status bodies and objects are read field by field
 type Json = any;
@@ -30,11 +38,7 @@ describe('PriorityClasses and Priority admission', () => {
   let fx: Fixture;
 
   const send = (method: string, path: string, body?: unknown) => adminRequest(fx, method, path, body);
-  const created = async (path: string, body: unknown) => {
-    const r = await send('POST', path, body);
-    assert.equal(r.code, 201, JSON.stringify(r.json));
-    return r.json;
-  };
+  const created = (path: string, body: unknown) => adminCreate(fx, path, body);
   /** A refusal: its code, reason and exact message. */
   const refused = (r: Reply, code: number, reason: string, message: string) => {
     assert.equal(r.code, code, JSON.stringify(r.json));

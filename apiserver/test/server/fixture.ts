@@ -468,6 +468,22 @@ export interface AdminReply {
   readonly warning?: string;
 }
 
+/** POSTs as the admin and returns the created object; anything but a 201 fails the test with the body. */
+export async function adminCreate(fx: Pick<Fixture, 'url' | 'pki'>, path: string, body: unknown) {
+  const r = await adminRequest(fx, 'POST', path, body);
+  assert.equal(r.code, 201, JSON.stringify(r.json));
+  return r.json;
+}
+
+/** A 422 Invalid Status with exactly upstream's message. */
+export async function expectInvalid(reply: Promise<AdminReply> | AdminReply, message: string): Promise<void> {
+  const { code, json } = await reply;
+  assert.equal(code, 422, JSON.stringify(json));
+  assert.equal(json.kind, 'Status');
+  assert.equal(json.reason, 'Invalid');
+  assert.equal(json.message, message);
+}
+
 /** One HTTPS request as the fixture's admin (client certificate), a fresh connection each. */
 export function adminRequest(
   fx: Pick<Fixture, 'url' | 'pki'>,
