@@ -8,8 +8,11 @@ import { after, describe, it } from 'node:test';
 import { APISERVER_FLAGS, loadApiServerConfig } from '@mkube/apiserver/config';
 import { CONTROLLER_MANAGER_FLAGS, loadControllerManagerConfig } from '@mkube/controller-manager';
 import { KUBELET_FLAGS, loadKubeletConfig } from '@mkube/kubelet';
+import { loadMetricsServerConfig, METRICS_SERVER_FLAGS } from '@mkube/metrics-server';
 import { loadSchedulerConfig, SCHEDULER_FLAGS } from '@mkube/scheduler';
 import { parseFlags } from '@mkube/shared/flags';
+import { PkiDir } from '../src/pki/files.ts';
+import { ensureMetricsServerCredentials } from '../src/up/metricsserver.ts';
 import { runCli, tempDir } from './helpers.ts';
 
 const UNITS = join(import.meta.dirname, '../../deploy/systemd');
@@ -37,11 +40,12 @@ describe('deploy/systemd units', () => {
         .replace('/var/lib/kubelet', join(t.dir, 'kubelet')),
     );
 
-  it('are the four daemons, each run by /usr/local/bin/mkube', () => {
+  it('are the five daemons, each run by /usr/local/bin/mkube', () => {
     assert.deepEqual(readdirSync(UNITS).sort(), [
       'mkube-apiserver.service',
       'mkube-controller-manager.service',
       'mkube-kubelet.service',
+      'mkube-metrics-server.service',
       'mkube-scheduler.service',
     ]);
   });
@@ -78,6 +82,22 @@ describe('deploy/systemd units', () => {
     const sf = parseFlags(SCHEDULER_FLAGS, sched.args);
     const schedCfg = await loadSchedulerConfig(sf.flags, sf.given);
     assert.deepEqual(schedCfg.profiles, ['default-scheduler']);
+
+    // The files `mkube addon metrics-server --address=10.0.0.10` writes (its API objects need a cluster).
+    await ensureMetricsServerCredentials(
+      new PkiDir(join(t.dir, 'etc')),
+      join(t.dir, 'etc'),
+      'https://10.0.0.10:6443',
+      'ecdsa-p256',
+      () => {},
+      '10.0.0.10',
+    );
+    const ms = unit('mkube-metrics-server.service');
+    assert.equal(ms.sub, 'metrics-server');
+    const msCfg = await loadMetricsServerConfig(parseFlags(METRICS_SERVER_FLAGS, ms.args).flags);
+    assert.equal(msCfg.resolutionMs, 15_000);
+    assert.ok(msCfg.kubelet.caPem && msCfg.kubelet.certPem, 'kubelets verified, and asked with its own certificate');
+    assert.equal(msCfg.secureServing?.port, 4443);
 
     // What `mkube token create --print-join-command` prints, and the machine's address.
     const kubelet = unit('mkube-kubelet.service', {
