@@ -2,13 +2,11 @@
 // rate limits as pure functions, and end to end against a real apiserver whose metrics.k8s.io is an
 // extension API server in this process (behind an ExternalName Service, as mkube up's metrics-server).
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Deployment, Event, HorizontalPodAutoscaler, Pod, PodMetrics } from '@mkube/shared/api';
-import { issueFromCa, makeFrontProxyPki, makePki, tempDir } from '../../apiserver/test/server/fixture.ts';
+import { makeFrontProxyPki, startExtensionServer, tempDir } from '../../apiserver/test/server/fixture.ts';
 import { RESOURCES } from '../src/informers/index.ts';
 import {
   behaviorRules,
@@ -281,23 +279,11 @@ describe('normalization (horizontal.go)', () => {
 
 /** metrics-server in miniature: PodMetrics for the pods the test names, to the front proxy only. */
 async function startMetricsServer(dir: string, frontProxyCA: string, usage: Map<string, string>) {
-  mkdirSync(dir, { recursive: true });
-  makePki(dir, { cn: 'unused', orgs: [] }, '/CN=metrics-ca');
-  issueFromCa(
-    dir,
-    'serving',
-    '/CN=metrics-server.kube-system.svc',
-    'subjectAltName=DNS:metrics-server.kube-system.svc\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n',
-  );
   const requests: string[] = [];
-  const server = createServer(
-    {
-      cert: readFileSync(join(dir, 'serving.crt')),
-      key: readFileSync(join(dir, 'serving.key')),
-      ca: readFileSync(frontProxyCA),
-      requestCert: true,
-      rejectUnauthorized: true,
-    },
+  const { server, port } = await startExtensionServer(
+    dir,
+    frontProxyCA,
+    'metrics-server.kube-system.svc',
     (req, res) => {
       const json = (code: number, v: unknown) => {
         res.writeHead(code, { 'content-type': 'application/json' });
@@ -328,8 +314,7 @@ async function startMetricsServer(dir: string, frontProxyCA: string, usage: Map<
       return json(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 });
     },
   );
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, port: (server.address() as AddressInfo).port, requests };
+  return { server, port, requests };
 }
 
 describe('horizontal-pod-autoscaler-controller against a real apiserver and metrics API', () => {

@@ -4,9 +4,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TLSSocket } from 'node:tls';
@@ -15,11 +14,10 @@ import {
   eventually,
   type Fixture,
   issueClient,
-  issueFromCa,
   kubectl,
   makeFrontProxyPki,
-  makePki,
   run,
+  startExtensionServer,
   startFixture,
   tempDir,
 } from './fixture.ts';
@@ -67,29 +65,31 @@ interface Seen {
   readonly clientCN: string;
 }
 
+/** `kubectl apply` of an object written as JSON into `dir`; any failure fails the test. */
+async function applyJson(fx: Fixture, dir: string, obj: unknown): Promise<void> {
+  const file = join(dir, `apply-${Date.now()}-${Math.random()}.json`);
+  writeFileSync(file, JSON.stringify(obj));
+  const r = await kubectl(fx, ['apply', '-f', file]);
+  assert.equal(r.status, 0, r.err);
+}
+
+/** The wardle APIService's Available condition, as stored. */
+async function availableCondition(fx: Fixture) {
+  const r = await curl(fx, '/apis/apiregistration.k8s.io/v1/apiservices/v1alpha1.wardle.example.com');
+  return JSON.parse(r.body).status?.conditions?.find((c: { type: string }) => c.type === 'Available');
+}
+
 /** sample-apiserver in miniature: flunders, whoever X-Remote-User says (it trusts only the front proxy). */
 async function startWardle(
   dir: string,
   frontProxyCA: string,
   ip: string,
 ): Promise<{ server: Server; port: number; seen: Seen[] }> {
-  mkdirSync(dir, { recursive: true });
-  makePki(dir, { cn: 'unused', orgs: [] }, '/CN=wardle-ca');
-  issueFromCa(
-    dir,
-    'serving',
-    '/CN=api.wardle-system.svc',
-    'subjectAltName=DNS:api.wardle-system.svc,DNS:api.wardle-system.svc.cluster.local\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n',
-  );
   const seen: Seen[] = [];
-  const server = createServer(
-    {
-      cert: readFileSync(join(dir, 'serving.crt')),
-      key: readFileSync(join(dir, 'serving.key')),
-      ca: readFileSync(frontProxyCA),
-      requestCert: true,
-      rejectUnauthorized: true,
-    },
+  const { server, port } = await startExtensionServer(
+    dir,
+    frontProxyCA,
+    'api.wardle-system.svc',
     (req, res) => {
       const cn = String((req.socket as TLSSocket).getPeerCertificate().subject?.CN ?? '');
       seen.push({ path: req.url ?? '', method: req.method ?? '', headers: { ...req.headers }, clientCN: cn });
@@ -139,9 +139,9 @@ async function startWardle(
       }
       return json(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 });
     },
+    ip,
   );
-  await new Promise<void>((r) => server.listen(0, ip, r));
-  return { server, port: (server.address() as AddressInfo).port, seen };
+  return { server, port, seen };
 }
 
 describe('the aggregation layer (APIService → Service → extension apiserver)', {
@@ -167,16 +167,8 @@ describe('the aggregation layer (APIService → Service → extension apiserver)
       ...extra,
     },
   });
-  const apply = async (obj: unknown) => {
-    const file = join(dir, `apply-${Date.now()}-${Math.random()}.json`);
-    writeFileSync(file, JSON.stringify(obj));
-    const r = await kubectl(fx, ['apply', '-f', file]);
-    assert.equal(r.status, 0, r.err);
-  };
-  const condition = async () => {
-    const r = await curl(fx, '/apis/apiregistration.k8s.io/v1/apiservices/v1alpha1.wardle.example.com');
-    return JSON.parse(r.body).status?.conditions?.find((c: { type: string }) => c.type === 'Available');
-  };
+  const apply = (obj: unknown) => applyJson(fx, dir, obj);
+  const condition = () => availableCondition(fx);
   const untilCondition = async (reason: string) => {
     await eventually(`Available reason ${reason}`, async () => (await condition())?.reason === reason).catch(
       async (e) => {
@@ -402,16 +394,8 @@ describe('the aggregation layer through an ExternalName Service', () => {
   let fx: Fixture;
   let dir = '';
   let wardle: Awaited<ReturnType<typeof startWardle>>;
-  const apply = async (obj: unknown) => {
-    const file = join(dir, `apply-${Date.now()}-${Math.random()}.json`);
-    writeFileSync(file, JSON.stringify(obj));
-    const r = await kubectl(fx, ['apply', '-f', file]);
-    assert.equal(r.status, 0, r.err);
-  };
-  const condition = async () => {
-    const r = await curl(fx, '/apis/apiregistration.k8s.io/v1/apiservices/v1alpha1.wardle.example.com');
-    return JSON.parse(r.body).status?.conditions?.find((c: { type: string }) => c.type === 'Available');
-  };
+  const apply = (obj: unknown) => applyJson(fx, dir, obj);
+  const condition = () => availableCondition(fx);
 
   before(async () => {
     dir = tempDir('aggregator-externalname');

@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer, request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseFlags } from '@mkube/shared/flags';
@@ -466,6 +468,40 @@ export interface AdminReply {
   // biome-ignore lint/suspicious/noExplicitAny: Status bodies and objects are read field by field
   readonly json: any;
   readonly warning?: string;
+}
+
+/**
+ * An aggregated API server in miniature: HTTPS with its own CA (ca.crt in `dir`, for an APIService's
+ * caBundle) and a serving certificate for `service` (`<name>.<namespace>.svc`), trusting only client
+ * certificates from the front-proxy CA, as metrics-server or sample-apiserver under kubeadm.
+ */
+export async function startExtensionServer(
+  dir: string,
+  frontProxyCA: string,
+  service: string,
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  host = '127.0.0.1',
+): Promise<{ server: HttpsServer; port: number }> {
+  mkdirSync(dir, { recursive: true });
+  makePki(dir, { cn: 'unused', orgs: [] }, `/CN=${service.split('.')[0]}-ca`);
+  issueFromCa(
+    dir,
+    'serving',
+    `/CN=${service}`,
+    `subjectAltName=DNS:${service},DNS:${service}.cluster.local\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`,
+  );
+  const server = createHttpsServer(
+    {
+      cert: readFileSync(join(dir, 'serving.crt')),
+      key: readFileSync(join(dir, 'serving.key')),
+      ca: readFileSync(frontProxyCA),
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
+    handler,
+  );
+  await new Promise<void>((r) => server.listen(0, host, r));
+  return { server, port: (server.address() as AddressInfo).port };
 }
 
 /** POSTs as the admin and returns the created object; anything but a 201 fails the test with the body. */
