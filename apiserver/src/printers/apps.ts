@@ -2,49 +2,21 @@
 // (k/k pkg/printers/internalversion/printers.go). The server prints wide, so the template's
 // containers, images and selector are always there; kubectl shows them with `-o wide`.
 import type {
-  Container,
   ControllerRevision,
   DaemonSet,
   Deployment,
-  LabelSelector,
   PodTemplate,
   ReplicaSet,
   StatefulSet,
 } from '@mkube/shared/api';
-import { labelSelectorFromObject } from '@mkube/shared/selectors';
 import { timestampSince } from './duration.js';
+import { containerCells, formatLabelSelector, formatLabels, selectorString } from './format.js';
 import { AGE_COLUMN, col, NAME_COLUMN, type Printer, printer } from './types.js';
 
 const CONTAINERS_COLUMN = col('Containers', 'Names of each container in the template.', { priority: 1 });
 const IMAGES_COLUMN = col('Images', 'Images referenced by each container in the template.', { priority: 1 });
 const READY_COLUMN = col('Ready', 'Number of the pod with ready state');
 const selectorColumn = (description: string) => col('Selector', description, { priority: 1 });
-
-/** layoutContainerCells: the names and the images, each comma-joined. */
-function containerCells(containers: readonly Container[] | undefined): [string, string] {
-  const list = containers ?? [];
-  return [list.map((c) => c.name).join(','), list.map((c) => c.image ?? '').join(',')];
-}
-
-/** labels.Selector.String() of a metav1.LabelSelector; `onError` when it does not convert. */
-function selectorString(sel: LabelSelector | undefined, onError: string): string {
-  try {
-    return labelSelectorFromObject(sel).toString();
-  } catch {
-    return onError;
-  }
-}
-
-/** metav1.FormatLabelSelector: `<none>` for a selector that selects by nothing. */
-function formatLabelSelector(sel: LabelSelector | undefined): string {
-  return selectorString(sel, '<error>') || '<none>';
-}
-
-/** labels.FormatLabels: `k=v` sorted by key, `<none>` when empty. */
-function formatLabels(labels: Readonly<Record<string, string>> | undefined): string {
-  const keys = Object.keys(labels ?? {}).sort();
-  return keys.length ? keys.map((k) => `${k}=${labels![k]}`).join(',') : '<none>';
-}
 
 export const deploymentPrinter: Printer = printer<Deployment>({
   columns: [

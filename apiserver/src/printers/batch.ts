@@ -1,7 +1,7 @@
 // printJob and printCronJob (k/k pkg/printers/internalversion/printers.go, 1.33).
-import type { Container, CronJob, Job, JobCondition, LabelSelector } from '@mkube/shared/api';
-import { labelSelectorFromObject } from '@mkube/shared/selectors';
+import type { CronJob, Job, JobCondition } from '@mkube/shared/api';
 import { humanDuration, timestampSince } from './duration.js';
+import { containerCells, formatLabelSelector } from './format.js';
 import { AGE_COLUMN, col, NAME_COLUMN, type Printer, printer } from './types.js';
 
 const CONTAINERS_COLUMN = col('Containers', 'Names of each container in the template.', { priority: 1 });
@@ -11,21 +11,6 @@ const SELECTOR_COLUMN = col(
   'A label query over pods that should match the pod count. Normally, the system sets this field for you. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors',
   { priority: 1 },
 );
-
-/** layoutContainerCells: names and images, comma-joined. */
-function containerCells(containers: readonly Container[] | undefined): [string, string] {
-  const list = containers ?? [];
-  return [list.map((c) => c.name).join(','), list.map((c) => c.image ?? '').join(',')];
-}
-
-/** metav1.FormatLabelSelector: `<none>` for nothing, `<error>` for a selector that does not convert. */
-function formatLabelSelector(sel: LabelSelector | undefined): string {
-  try {
-    return labelSelectorFromObject(sel).toString() || '<none>';
-  } catch {
-    return '<error>';
-  }
-}
 
 const hasCondition = (conds: readonly JobCondition[] | undefined, type: string): boolean =>
   (conds ?? []).some((c) => c.type === type && c.status === 'True');

@@ -5,17 +5,11 @@
 import type { EndpointSubset, Endpoints, LoadBalancerIngress, Service, ServicePort } from '@mkube/shared/api';
 import { joinHostPort } from '@mkube/shared/net';
 import { timestampSince } from './duration.js';
+import { formatLabels } from './format.js';
 import { AGE_COLUMN, col, NAME_COLUMN, type Printer, printer } from './types.js';
 
 const age = (o: { metadata?: { creationTimestamp?: string } }, now: Date) =>
   timestampSince(o.metadata?.creationTimestamp, now);
-
-/** apimachinery labels.FormatLabels: `k=v` pairs sorted as strings, joined by ","; `<none>` when empty. */
-function formatLabels(labels: Readonly<Record<string, string>> | undefined): string {
-  const pairs = Object.entries(labels ?? {}).map(([k, v]) => `${k}=${v}`);
-  pairs.sort();
-  return pairs.length ? pairs.join(',') : '<none>';
-}
 
 /** Distinct ingress IPs (else hostnames), sorted (sets.String.List), joined by ",". */
 function loadBalancerStatus(ingress: readonly LoadBalancerIngress[] | undefined): string {
