@@ -1,7 +1,7 @@
 // Where a node's kubelet listens: the first Node address of a preferred type and the kubelet port
 // (k8s.io/kubernetes pkg/kubelet/client NodeConnectionInfoGetter, util/node GetPreferredNodeAddress).
 
-import type { Node } from '@mkube/shared/api';
+import { type Node, nodeStatusKubeletPort, preferredNodeAddress } from '@mkube/shared/api';
 import { joinHostPort } from '@mkube/shared/net';
 import { BackendError } from './errors.js';
 
@@ -16,17 +16,13 @@ export interface KubeletLocation {
 
 /** Throws a 500 "no preferred addresses found; …" as upstream when no address has a preferred type. */
 export function kubeletLocation(node: Node, preferred: readonly string[], portOverride?: number): KubeletLocation {
-  const addresses = node.status?.addresses ?? [];
-  for (const type of preferred) {
-    const a = addresses.find((x) => x.type === type && x.address);
-    if (a) {
-      const fromNode = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
-      const port = portOverride ?? (fromNode && fromNode > 0 ? fromNode : DEFAULT_KUBELET_PORT);
-      return { host: a.address, port, hostPort: joinHostPort(a.address, port) };
-    }
+  const host = preferredNodeAddress(node, preferred);
+  if (host) {
+    const port = portOverride ?? nodeStatusKubeletPort(node) ?? DEFAULT_KUBELET_PORT;
+    return { host, port, hostPort: joinHostPort(host, port) };
   }
   // Go's %v of []NodeAddress.
-  const known = `[${addresses.map((a) => `{${a.type} ${a.address}}`).join(' ')}]`;
+  const known = `[${(node.status?.addresses ?? []).map((a) => `{${a.type} ${a.address}}`).join(' ')}]`;
   throw new BackendError(`no preferred addresses found; known addresses: ${known}`);
 }
 

@@ -144,6 +144,9 @@ function table(items: (NodeMetrics | PodMetrics)[]) {
   };
 }
 
+/** ?watch=true or =1: metrics-server serves no watch (405), and it is authorized as a watch. */
+const isWatch = (q: URLSearchParams) => q.get('watch') === 'true' || q.get('watch') === '1';
+
 const wantsTable = (accept: string | undefined) => /as=Table/.test(accept ?? '');
 
 function send(res: ServerResponse, code: number, body: unknown): void {
@@ -159,7 +162,7 @@ export class MetricsApi implements ApiHandler {
     if (!t) return undefined;
     const verb = method === 'GET' || method === 'HEAD' ? (t.name ? 'get' : 'list') : method.toLowerCase();
     return newAttributes(user, {
-      verb: url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1' ? 'watch' : verb,
+      verb: isWatch(url.searchParams) ? 'watch' : verb,
       isResourceRequest: true,
       path: url.pathname,
       namespace: t.namespace,
@@ -180,7 +183,7 @@ export class MetricsApi implements ApiHandler {
     if (!t) return false;
     try {
       const gr = { group: METRICS_GROUP, resource: t.resource };
-      const watching = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
+      const watching = isWatch(url.searchParams);
       if ((req.method !== 'GET' && req.method !== 'HEAD') || watching) {
         throw newMethodNotSupported(gr, watching ? 'watch' : (req.method ?? '').toLowerCase());
       }

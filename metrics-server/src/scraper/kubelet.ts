@@ -2,7 +2,7 @@
 // the node's address by the preferred types, its port from the flag or the node's status, TLS
 // verified against --kubelet-certificate-authority (or the kubeconfig's CA), and the kubelet asked as
 // metrics-server's own identity — a client certificate, or the kubeconfig's bearer token.
-import type { Node } from '@mkube/shared/api';
+import { type Node, nodeStatusKubeletPort, preferredNodeAddress } from '@mkube/shared/api';
 import { Agent, request } from 'undici';
 import type { KubeletClientConfig } from '../options/config.js';
 import { decodeBatch, type NodeScrape } from './decode.js';
@@ -26,19 +26,14 @@ export class KubeletClient {
 
   /** host:port of the node's kubelet; throws with upstream's words when no address fits. */
   location(node: Node): { host: string; port: number } {
-    const addresses = node.status?.addresses ?? [];
-    let host: string | undefined;
-    for (const t of this.config.addressTypes) {
-      host = addresses.find((a) => a.type === t && a.address)?.address;
-      if (host) break;
-    }
+    const host = preferredNodeAddress(node, this.config.addressTypes);
     if (!host) {
       throw new Error(
         `node ${JSON.stringify(node.metadata.name ?? '')} had no addresses that matched types [${this.config.addressTypes.join(' ')}]`,
       );
     }
-    const statusPort = node.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 0;
-    return { host, port: this.config.useNodeStatusPort && statusPort > 0 ? statusPort : this.config.port };
+    const statusPort = this.config.useNodeStatusPort ? nodeStatusKubeletPort(node) : undefined;
+    return { host, port: statusPort ?? this.config.port };
   }
 
   async scrape(node: Node): Promise<NodeScrape> {

@@ -15,6 +15,7 @@ export * from './discoveryv1.js';
 export * from './flowcontrol.js';
 export * from './meta.js';
 export * from './metrics.js';
+export * from './nodeaddress.js';
 export * from './podconditions.js';
 export * from './podrefs.js';
 export * from './policy.js';
