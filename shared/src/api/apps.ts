@@ -3,6 +3,7 @@
 // controllers reconcile them, and write only their status.
 import type { IntOrString, PodTemplateSpec } from './core.js';
 import type { KubeObject, LabelSelector } from './meta.js';
+import type { PersistentVolumeClaimSpec } from './persistentvolume.js';
 
 /** apps/v1 condition (DeploymentCondition, ReplicaSetCondition, …): meta Condition with lastUpdateTime. */
 export interface WorkloadCondition {
@@ -127,8 +128,8 @@ export interface StatefulSetSpec {
   replicas?: number;
   selector: LabelSelector;
   template: PodTemplateSpec;
-  /** PersistentVolumeClaims: accepted and stored; mkube has no volume provisioning. */
-  volumeClaimTemplates?: (KubeObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> })[];
+  /** The claims each pod gets, named <template>-<statefulset>-<ordinal> (the controller creates them). */
+  volumeClaimTemplates?: (KubeObject & { spec?: PersistentVolumeClaimSpec; status?: Record<string, unknown> })[];
   serviceName?: string;
   podManagementPolicy?: 'OrderedReady' | 'Parallel';
   updateStrategy?: StatefulSetUpdateStrategy;
