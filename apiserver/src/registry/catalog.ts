@@ -101,6 +101,20 @@ export const RESOURCES: readonly ResourceDef[] = Object.freeze([
   core({ resource: 'secrets', kind: 'Secret', namespaced: true }),
   core({ resource: 'configmaps', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] }),
   core({
+    resource: 'persistentvolumes',
+    kind: 'PersistentVolume',
+    namespaced: false,
+    shortNames: ['pv'],
+    subresources: [status('PersistentVolume')],
+  }),
+  core({
+    resource: 'persistentvolumeclaims',
+    kind: 'PersistentVolumeClaim',
+    namespaced: true,
+    shortNames: ['pvc'],
+    subresources: [status('PersistentVolumeClaim')],
+  }),
+  core({
     resource: 'serviceaccounts',
     kind: 'ServiceAccount',
     namespaced: true,
@@ -394,6 +408,15 @@ export const RESOURCES: readonly ResourceDef[] = Object.freeze([
     kind: 'ValidatingAdmissionPolicyBinding',
     namespaced: false,
     categories: ['api-extensions'],
+  }),
+  // storage.k8s.io/v1: StorageClasses name who provisions a claim's volume (the persistentvolume-binder).
+  def({
+    group: 'storage.k8s.io',
+    version: 'v1',
+    resource: 'storageclasses',
+    kind: 'StorageClass',
+    namespaced: false,
+    shortNames: ['sc'],
   }),
   def({
     group: 'scheduling.k8s.io',

@@ -40,6 +40,8 @@ import {
 import { type CsrDurationMetrics, csrDurationHooks } from './certificates/metrics.js';
 import { ephemeralContainersSubresourceFor } from './core/ephemeral.js';
 import { limitRangeStrategy } from './core/limitrange.js';
+import { persistentVolumeStatusStrategy, persistentVolumeStrategy } from './core/persistentvolume.js';
+import { persistentVolumeClaimStatusStrategy, persistentVolumeClaimStrategy } from './core/persistentvolumeclaim.js';
 import { podTemplateStrategy } from './core/podtemplate.js';
 import { resourceQuotaStatusStrategy, resourceQuotaStrategy } from './core/resourcequota.js';
 import {
@@ -73,6 +75,7 @@ import { GenericRegistry } from './generic.js';
 import { podDisruptionBudgetStatusStrategy, podDisruptionBudgetStrategy } from './policy/poddisruptionbudget.js';
 import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac/index.js';
 import { priorityClassStrategy } from './scheduling/priorityclass.js';
+import { storageClassStrategy } from './storage/storageclass.js';
 import type { RESTStrategy, RegistryHooks, SubresourceStrategy } from './strategy.js';
 import { ConvertedRegistry, type VersionConverter } from './versioned.js';
 
@@ -121,11 +124,20 @@ const WIRING: Readonly<Record<string, Wiring>> = {
   '/endpoints': { strategy: endpointsStrategy },
   '/limitranges': { strategy: limitRangeStrategy as unknown as RESTStrategy },
   '/podtemplates': { strategy: podTemplateStrategy as unknown as RESTStrategy },
+  '/persistentvolumes': {
+    strategy: persistentVolumeStrategy as unknown as RESTStrategy,
+    subresources: { status: persistentVolumeStatusStrategy as unknown as SubresourceStrategy },
+  },
+  '/persistentvolumeclaims': {
+    strategy: persistentVolumeClaimStrategy as unknown as RESTStrategy,
+    subresources: { status: persistentVolumeClaimStatusStrategy as unknown as SubresourceStrategy },
+  },
   '/resourcequotas': {
     strategy: resourceQuotaStrategy as unknown as RESTStrategy,
     subresources: { status: resourceQuotaStatusStrategy as unknown as SubresourceStrategy },
   },
   'coordination.k8s.io/leases': { strategy: leaseStrategy },
+  'storage.k8s.io/storageclasses': { strategy: storageClassStrategy as unknown as RESTStrategy },
   'discovery.k8s.io/endpointslices': { strategy: endpointSliceStrategy },
   'certificates.k8s.io/certificatesigningrequests': {
     strategy: csrStrategy as unknown as RESTStrategy,
