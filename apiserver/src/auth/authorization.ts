@@ -2,7 +2,15 @@
 // Allow or Deny wins).
 
 import { readFileSync } from 'node:fs';
-import type { ClusterRole, ClusterRoleBinding, Pod, PodCertificateRequest, Role, RoleBinding } from '@mkube/shared/api';
+import type {
+  ClusterRole,
+  ClusterRoleBinding,
+  PersistentVolume,
+  Pod,
+  PodCertificateRequest,
+  Role,
+  RoleBinding,
+} from '@mkube/shared/api';
 import { type Authorizer, alwaysAllowAuthorizer, unionAuthorizer } from '@mkube/shared/auth';
 import type { FeatureGate } from '@mkube/shared/featuregate';
 import type { Logger } from '@mkube/shared/log';
@@ -130,6 +138,13 @@ export function buildAuthorizer(
         informers.push(pcrs as unknown as Informer);
       }
       node = new NodeAuthorizer(pods, opts.gates, pcrs);
+      // PersistentVolumes feed the graph's pv → pvc and secret → pv edges.
+      const pvRegistry = registries.get('', 'persistentvolumes');
+      if (pvRegistry) {
+        const pvs = new Informer<PersistentVolume>(pvRegistry, log);
+        informers.push(pvs as unknown as Informer);
+        node.addPersistentVolumes(pvs);
+      }
     }
     return node;
   };

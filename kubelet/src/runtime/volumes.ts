@@ -1,6 +1,7 @@
 // A pod's volumes and API-sourced environment for the process runtime, as the kubelet's volume
 // manager and envvars code provide them: secret, configMap, projected (serviceAccountToken, secret,
-// configMap, downwardAPI, clusterTrustBundle, podCertificate), emptyDir and hostPath volumes are set up under <pod dir>/volumes/<name>
+// configMap, downwardAPI, clusterTrustBundle, podCertificate), emptyDir, hostPath and claim-backed
+// (persistentVolumeClaim, ephemeral; see claims.ts) volumes are set up under <pod dir>/volumes/<name>
 // (written atomically), and `env[].valueFrom` (secretKeyRef, configMapKeyRef, fieldRef) is resolved.
 // Everything API-sourced is read with the node's own credentials, so the Node authorizer decides
 // what a pod may see: only objects its pods reference. A process pod has no mount namespace: a
@@ -16,6 +17,7 @@ import type { KubeClient } from '@mkube/shared/client';
 import { type ClusterTrustBundleManager, NoopClusterTrustBundleManager } from '../clustertrustbundle/manager.js';
 import { NoopPodCertificateManager, type PodCertificateManager } from '../podcertificate/manager.js';
 import { type VolumeFile, writeAtomically } from './atomicwriter.js';
+import { ClaimError, resolveClaimPath, volumeClaim } from './claims.js';
 import { replaceSymlink, symlinkInPod } from './podpath.js';
 
 /** A volume that cannot be set up yet: upstream's FailedMount wording; retried. */
@@ -42,6 +44,8 @@ const b64 = (s: string) => Buffer.from(s, 'base64');
 
 export class PodVolumes {
   readonly #tokens = new Map<string, CachedToken>();
+  /** Volume name → the directory its bound PersistentVolume resolved to. */
+  readonly #claimPaths = new Map<string, string>();
 
   constructor(
     readonly pod: Pod,
@@ -180,10 +184,20 @@ export class PodVolumes {
         );
       } else if (v.projected) {
         writeAtomically(dir, await this.#projected(v.name, v.projected.sources ?? [], v.projected.defaultMode));
+      } else if (volumeClaim(this.pod, v)) {
+        // Once resolved a claim's volume stays as it is for the pod's life, as a mounted volume does.
+        let path = this.#claimPaths.get(v.name);
+        if (path === undefined) {
+          path = await resolveClaimPath(this.api(), this.pod, v);
+          this.#claimPaths.set(v.name, path);
+        }
+        replaceSymlink(dir, path);
       } else {
         throw new Error('this volume type is not supported by the mkube process runtime');
       }
     } catch (e) {
+      // The populator's errors come before any SetUp: upstream reports them as they are.
+      if (e instanceof ClaimError) throw new VolumeError(e.message);
       fail(e);
     }
   }

@@ -1,6 +1,6 @@
 // NodeRestriction (plugin/pkg/admission/noderestriction, facts §7): a kubelet may modify only its
 // own Node (no restricted labels, no taint changes), only mirror pods bound to it, the status of
-// its own pods, and its own Lease.
+// its own pods, its own Lease, and of a claim only the status fields volume expansion reports.
 
 import { isDeepStrictEqual } from 'node:util';
 import { type KubeObject, MIRROR_POD_ANNOTATION, type Node, type Pod, type TokenRequest } from '@mkube/shared/api';
@@ -10,6 +10,7 @@ import { DEFAULT_FEATURE_GATE } from '@mkube/shared/featuregate';
 import { nodeNameOf } from '../../auth/node/index.js';
 import type { AdmissionAttributes, AdmissionPlugin } from '../types.js';
 import { admitPodCertificateRequest, type PodCertificateRequestLookups } from './noderestriction-pcr.js';
+import { admitPVC } from './noderestriction-pvc.js';
 
 const KUBELET_LABELS = new Set([
   'kubernetes.io/hostname',
@@ -118,6 +119,14 @@ export function nodeRestrictionPlugin(deps: NodeRestrictionDeps = {}): Admission
     name: 'NodeRestriction',
     // Upstream's handler: CREATE, UPDATE and DELETE (a node's exec or proxy is RBAC's and the Node authorizer's).
     handles: (op) => op !== 'CONNECT',
+    // Upstream's plugin is a mutating one: the claim check must see the object as the node sent it.
+    async admit(a: AdmissionAttributes) {
+      if (a.group !== '' || a.resource !== 'persistentvolumeclaims' || !a.user.groups.includes('system:nodes')) return;
+      const node = nodeNameOf(a.user);
+      const gr: GroupResource = { group: a.group, resource: a.resource };
+      if (!node) throw newForbidden(gr, a.name, `could not determine node from user "${a.user.username}"`);
+      admitPVC(a, node, gr);
+    },
     async validate(a: AdmissionAttributes) {
       if (!a.user.groups.includes('system:nodes')) return;
       const node = nodeNameOf(a.user);

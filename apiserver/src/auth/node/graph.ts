@@ -1,18 +1,38 @@
 // The Node authorizer's graph (plugin/pkg/auth/authorizer/node/graph.go), reduced to what mkube
-// serves: pod → node by spec.nodeName, and secret/configmap/pvc/serviceaccount → pod by reference.
-// A node may reach an object only through a pod bound to it.
-import { type Pod, type PodRefKind, podReferences } from '@mkube/shared/api';
+// serves. Edges point toward nodes:
+//   pod → node (spec.nodeName); secret/configmap/pvc/serviceaccount → pod (by reference);
+//   pv → pvc (the PV's spec.claimRef); secret → pv (the secrets its source names for the kubelet).
+// A node reaches an object only through a pod bound to it; edges into other nodes are not followed.
+import { type PersistentVolume, type Pod, type PodRefKind, podReferences } from '@mkube/shared/api';
+import { kubeletVisiblePVSecrets } from './pvsecrets.js';
 
-export type RefKind = PodRefKind;
+export type RefKind = PodRefKind | 'pods' | 'persistentvolumes';
 
-/** object key (`kind/ns/name`) → node → number of pods on that node referencing it. */
-export class NodeGraph {
-  private readonly edges = new Map<string, Map<string, number>>();
-  private readonly podNode = new Map<string, { node: string; keys: string[] }>();
+const key = (kind: string, ns: string, name: string) => `${kind}/${ns}/${name}`;
 
-  private static key(kind: string, ns: string, name: string): string {
-    return `${kind}/${ns}/${name}`;
+/** The claims a pod's volumes use: persistentVolumeClaim's, and an ephemeral volume's `<pod>-<volume>`. */
+function podClaims(pod: Pod): string[] {
+  const out: string[] = [];
+  for (const v of pod.spec?.volumes ?? []) {
+    if (v.persistentVolumeClaim?.claimName) out.push(v.persistentVolumeClaim.claimName);
+    else if (v.ephemeral) out.push(`${pod.metadata.name}-${v.name}`);
   }
+  return out;
+}
+
+interface PVVertex {
+  readonly claim: string;
+  readonly secrets: readonly string[];
+}
+
+export class NodeGraph {
+  /** object key (`kind/ns/name`) → node → number of pods on that node referencing it. */
+  private readonly podEdges = new Map<string, Map<string, number>>();
+  private readonly podNode = new Map<string, { node: string; keys: string[] }>();
+  /** PV name → its claim's key and its secrets' keys; only PVs with a claimRef are vertices. */
+  private readonly pvs = new Map<string, PVVertex>();
+  /** secret key → the PVs naming it. */
+  private readonly secretPVs = new Map<string, Set<string>>();
 
   setPod(pod: Pod): void {
     this.deletePod(pod);
@@ -20,15 +40,18 @@ export class NodeGraph {
     if (!node) return;
     const ns = pod.metadata.namespace ?? '';
     const keys = [
-      NodeGraph.key('pods', ns, pod.metadata.name ?? ''),
-      ...podReferences(pod).map(([k, n]) => NodeGraph.key(k, ns, n)),
+      key('pods', ns, pod.metadata.name ?? ''),
+      ...podReferences(pod)
+        .filter(([k]) => k !== 'persistentvolumeclaims')
+        .map(([k, n]) => key(k, ns, n)),
+      ...podClaims(pod).map((c) => key('persistentvolumeclaims', ns, c)),
     ];
-    for (const k of keys) {
-      const m = this.edges.get(k) ?? new Map<string, number>();
+    for (const k of new Set(keys)) {
+      const m = this.podEdges.get(k) ?? new Map<string, number>();
       m.set(node, (m.get(node) ?? 0) + 1);
-      this.edges.set(k, m);
+      this.podEdges.set(k, m);
     }
-    this.podNode.set(`${ns}/${pod.metadata.name}`, { node, keys });
+    this.podNode.set(`${ns}/${pod.metadata.name}`, { node, keys: [...new Set(keys)] });
   }
 
   deletePod(pod: Pod): void {
@@ -36,18 +59,55 @@ export class NodeGraph {
     const prev = this.podNode.get(id);
     if (!prev) return;
     for (const k of prev.keys) {
-      const m = this.edges.get(k);
-      const n = (m?.get(prev.node) ?? 0) - 1;
+      const m = this.podEdges.get(k);
       if (!m) continue;
+      const n = (m.get(prev.node) ?? 0) - 1;
       if (n > 0) m.set(prev.node, n);
       else m.delete(prev.node);
-      if (m.size === 0) this.edges.delete(k);
+      if (m.size === 0) this.podEdges.delete(k);
     }
     this.podNode.delete(id);
   }
 
-  /** Whether a pod bound to `node` references (or is) the object. */
-  related(node: string, kind: RefKind | 'pods', namespace: string, name: string): boolean {
-    return this.edges.get(NodeGraph.key(kind, namespace, name))?.has(node) ?? false;
+  /** AddPV: its edges are rebuilt from the object; a PV without a claimRef leaves the graph. */
+  setPV(pv: PersistentVolume): void {
+    this.deletePV(pv);
+    const ref = pv.spec?.claimRef;
+    if (!ref) return;
+    const name = pv.metadata.name ?? '';
+    const secrets = kubeletVisiblePVSecrets(pv).map(([ns, s]) => key('secrets', ns, s));
+    this.pvs.set(name, { claim: key('persistentvolumeclaims', ref.namespace ?? '', ref.name ?? ''), secrets });
+    for (const s of secrets) {
+      const set = this.secretPVs.get(s) ?? new Set<string>();
+      set.add(name);
+      this.secretPVs.set(s, set);
+    }
+  }
+
+  deletePV(pv: PersistentVolume): void {
+    const name = pv.metadata.name ?? '';
+    const prev = this.pvs.get(name);
+    if (!prev) return;
+    for (const s of prev.secrets) {
+      const set = this.secretPVs.get(s);
+      set?.delete(name);
+      if (set?.size === 0) this.secretPVs.delete(s);
+    }
+    this.pvs.delete(name);
+  }
+
+  /** Whether a path object → … → `node` exists (PVs are cluster-scoped: namespace ''). */
+  related(node: string, kind: RefKind, namespace: string, name: string): boolean {
+    if (kind === 'persistentvolumes') return this.pvRelated(node, name);
+    const k = key(kind, namespace, name);
+    if (this.podEdges.get(k)?.has(node)) return true;
+    if (kind !== 'secrets') return false;
+    for (const pv of this.secretPVs.get(k) ?? []) if (this.pvRelated(node, pv)) return true;
+    return false;
+  }
+
+  private pvRelated(node: string, pv: string): boolean {
+    const v = this.pvs.get(pv);
+    return v !== undefined && (this.podEdges.get(v.claim)?.has(node) ?? false);
   }
 }

@@ -1,14 +1,15 @@
 // The Node authorizer (plugin/pkg/auth/authorizer/node, facts §7): a kubelet (user system:node:<n>
 // in group system:nodes) reads only what pods bound to it need, its own Node and Lease, and
 // otherwise what the static system:node rules allow. Anything it does not decide is NoOpinion.
-import type { Pod, PodCertificateRequest, PolicyRule } from '@mkube/shared/api';
+import type { PersistentVolume, Pod, PodCertificateRequest, PolicyRule } from '@mkube/shared/api';
 import type { Attributes, AuthorizationResult, Authorizer } from '@mkube/shared/auth';
 import { NODE_USER_PREFIX as NODE_PREFIX, NODES_GROUP } from '@mkube/shared/certificates';
 import { DEFAULT_FEATURE_GATE, type FeatureGate } from '@mkube/shared/featuregate';
 import type { Informer } from '../../informers/index.js';
 import { NODE_CLUSTER_TRUST_BUNDLE_RULE } from '../bootstrappolicy/policy.js';
 import { ruleAllows } from '../rbac/rules.js';
-import { NodeGraph, type RefKind } from './graph.js';
+import { NodeGraph } from './graph.js';
+import { authorizeGet, authorizeRelated, authorizeStatusUpdate } from './graphchecks.js';
 
 export { NODES_GROUP } from '@mkube/shared/certificates';
 
@@ -62,18 +63,33 @@ export class NodeAuthorizer implements Authorizer {
     });
   }
 
+  /** PersistentVolumes join the graph: pv → pvc by claimRef, secret → pv by what the source names. */
+  addPersistentVolumes(pvs: Informer<PersistentVolume>): void {
+    pvs.addHandlers({
+      onAdd: (pv) => this.graph.setPV(pv),
+      onUpdate: (pv) => this.graph.setPV(pv),
+      onDelete: (pv) => this.graph.deletePV(pv),
+    });
+  }
+
   async authorize(a: Attributes): Promise<AuthorizationResult> {
     const node = nodeNameOf(a.user);
     if (!node) return noOpinion();
     if (!a.isResourceRequest) return this.rules(a);
     const noRelation = noOpinion(`no relationship found between node '${node}' and this object`);
     const core = a.apiGroup === '';
-    if (core && (a.resource === 'secrets' || a.resource === 'configmaps' || a.resource === 'persistentvolumeclaims')) {
-      const verbs = a.resource === 'persistentvolumeclaims' ? ['get'] : ['get', 'list', 'watch'];
-      if (!verbs.includes(a.verb) || a.subresource) return noOpinion('can only get individual resources of this type');
-      if (!a.name) return noOpinion('can only get individual resources of this type');
-      return this.graph.related(node, a.resource as RefKind, a.namespace, a.name) ? allow() : noRelation;
+    if (core && (a.resource === 'secrets' || a.resource === 'configmaps')) {
+      if (!['get', 'list', 'watch'].includes(a.verb)) return noOpinion('can only read resources of this type');
+      if (a.subresource) return noOpinion('cannot read subresource');
+      if (!a.namespace) return noOpinion('can only read namespaced object of this type');
+      return authorizeRelated(this.graph, node, a.resource, a);
     }
+    if (core && a.resource === 'persistentvolumeclaims') {
+      return a.subresource === 'status'
+        ? authorizeStatusUpdate(this.graph, node, 'persistentvolumeclaims', a)
+        : authorizeGet(this.graph, node, 'persistentvolumeclaims', a);
+    }
+    if (core && a.resource === 'persistentvolumes') return authorizeGet(this.graph, node, 'persistentvolumes', a);
     if (core && a.resource === 'serviceaccounts') {
       // The kubelet reads the account of a pod it runs for its UID (a podCertificate request names it).
       if (this.#pcrs && a.verb === 'get' && !a.subresource && a.name) {

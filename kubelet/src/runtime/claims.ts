@@ -1,0 +1,112 @@
+// A pod volume backed by a PersistentVolumeClaim (persistentVolumeClaim, or an ephemeral volume's
+// `<pod>-<volume>` claim), resolved as the kubelet's desired-state-of-world populator does
+// (createVolumeSpec, getPVCExtractPV, getPVSpec): the claim and then its volume are read with the
+// node's credentials, so the Node authorizer decides. The process runtime can use a volume only when
+// it is a directory on this host (hostPath or local); anything else needs a mount it cannot make.
+//
+// mkube has no ephemeral-volume controller: an ephemeral volume's claim must be created by someone
+// else (owned by the pod, as that controller makes it); until it exists the pod waits.
+import type { PersistentVolume, PersistentVolumeClaim, Pod, Volume } from '@mkube/shared/api';
+import type { KubeClient } from '@mkube/shared/client';
+
+/** The claim a pod volume uses, and whether it is an ephemeral volume's. */
+export function volumeClaim(pod: Pod, v: Volume): { name: string; ephemeral: boolean } | undefined {
+  if (v.persistentVolumeClaim) return { name: v.persistentVolumeClaim.claimName, ephemeral: false };
+  if (v.ephemeral) return { name: `${pod.metadata.name}-${v.name}`, ephemeral: true };
+  return undefined;
+}
+
+/** A claim that cannot be used (yet): the populator's error text; the pod keeps waiting and retries. */
+export class ClaimError extends Error {}
+
+/** The bound volume's directory on this host; throws ClaimError with upstream's wording. */
+export async function resolveClaimPath(client: KubeClient | undefined, pod: Pod, v: Volume): Promise<string> {
+  const claim = volumeClaim(pod, v)!;
+  const ns = pod.metadata.namespace ?? 'default';
+  const processing = (why: string) => new ClaimError(`error processing PVC ${ns}/${claim.name}: ${why}`);
+  if (!client) throw processing('failed to fetch PVC from API server: the kubelet is not connected to the API yet');
+  let pvc: PersistentVolumeClaim;
+  try {
+    pvc = await client
+      .resource<PersistentVolumeClaim>({ group: '', version: 'v1', resource: 'persistentvolumeclaims', namespace: ns })
+      .get(claim.name);
+  } catch (e) {
+    throw processing(`failed to fetch PVC from API server: ${(e as Error).message}`);
+  }
+  if (pvc.metadata.deletionTimestamp) throw processing('PVC is being deleted');
+  if (pvc.status?.phase !== 'Bound') throw processing('PVC is not bound');
+  const pvName = pvc.spec?.volumeName;
+  if (!pvName) throw processing('PVC has empty pvc.Spec.VolumeName');
+  // ephemeral.VolumeIsForPod: a claim of that name that the pod does not control is someone else's.
+  if (claim.ephemeral) {
+    const owner = pvc.metadata.ownerReferences?.find((r) => r.controller);
+    if (owner?.uid !== pod.metadata.uid) {
+      throw new ClaimError(
+        `PVC ${ns}/${claim.name} was not created for pod ${ns}/${pod.metadata.name} (pod is not owner)`,
+      );
+    }
+  }
+  let pv: PersistentVolume;
+  try {
+    pv = await client
+      .resource<PersistentVolume>({ group: '', version: 'v1', resource: 'persistentvolumes' })
+      .get(pvName);
+  } catch (e) {
+    throw processing(`failed to fetch PV ${pvName} from API server: ${(e as Error).message}`);
+  }
+  const ref = pv.spec?.claimRef;
+  if (!ref) {
+    throw processing(
+      `found PV object ${pvName} but it has a nil pv.Spec.ClaimRef indicating it is not yet bound to the claim`,
+    );
+  }
+  if (ref.uid !== pvc.metadata.uid) {
+    throw processing(
+      `found PV object ${pvName} but its pv.Spec.ClaimRef.UID ${ref.uid ?? ''} does not point to claim.UID ${pvc.metadata.uid ?? ''}`,
+    );
+  }
+  const mode = pv.spec?.volumeMode ?? 'Filesystem';
+  if (mode !== 'Filesystem') {
+    const s = pod.spec;
+    const mounted = [...(s?.initContainers ?? []), ...(s?.containers ?? [])].some((c) =>
+      c.volumeMounts?.some((m) => m.name === v.name),
+    );
+    if (mounted) throw processing(`volume ${v.name} has volumeMode ${mode}, but is specified in volumeMounts`);
+    // volumeDevices: a process has no device nodes to be given.
+    throw new ClaimError(
+      `PersistentVolume ${pvName} is a ${mode} volume: the mkube process runtime cannot map devices`,
+    );
+  }
+  const path = pv.spec?.hostPath?.path ?? pv.spec?.local?.path;
+  if (path) return path;
+  const source = Object.keys(pv.spec ?? {}).find((k) => PV_SOURCES.has(k)) ?? 'unknown';
+  throw new ClaimError(
+    `PersistentVolume ${pvName} has a ${source} source: the mkube process runtime can only use hostPath and local volumes`,
+  );
+}
+
+/** PersistentVolumeSource's members, to name the one a volume has. */
+const PV_SOURCES = new Set([
+  'gcePersistentDisk',
+  'awsElasticBlockStore',
+  'hostPath',
+  'glusterfs',
+  'nfs',
+  'rbd',
+  'iscsi',
+  'cinder',
+  'cephfs',
+  'fc',
+  'flocker',
+  'flexVolume',
+  'azureFile',
+  'vsphereVolume',
+  'quobyte',
+  'azureDisk',
+  'photonPersistentDisk',
+  'portworxVolume',
+  'scaleIO',
+  'local',
+  'storageos',
+  'csi',
+]);
