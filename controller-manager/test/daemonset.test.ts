@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ControllerRevision, DaemonSet, Event, Node, Pod, Taint } from '@mkube/shared/api';
+import { isConflict } from '@mkube/shared/apierrors';
 import { kubectl } from '../../apiserver/test/server/fixture.ts';
 import { type Cluster, startCluster, waitFor } from './fixture.ts';
 
@@ -316,15 +317,23 @@ describe('daemonset-controller', () => {
     await createDaemonSet('d', 'd', { updateStrategy: { type: 'OnDelete' } });
     const [p] = await waitPods('d', 'one pod', (ps) => ps.length === 1);
     const oldHash = p?.metadata.labels?.['controller-revision-hash'];
-    const cur = await dss().get('d');
-    const tpl = cur.spec?.template;
-    await dss().update({
-      ...cur,
-      spec: {
-        ...(cur.spec as NonNullable<DaemonSet['spec']>),
-        template: { ...tpl, metadata: { labels: { app: 'd', v: '2' } } },
-      },
-    });
+    // The controller writes status meanwhile: read again and retry on a conflict, as a client would.
+    for (let attempt = 0; ; attempt++) {
+      const cur = await dss().get('d');
+      const tpl = cur.spec?.template;
+      try {
+        await dss().update({
+          ...cur,
+          spec: {
+            ...(cur.spec as NonNullable<DaemonSet['spec']>),
+            template: { ...tpl, metadata: { labels: { app: 'd', v: '2' } } },
+          },
+        });
+        break;
+      } catch (e) {
+        if (!isConflict(e) || attempt >= 5) throw e;
+      }
+    }
     const d = await waitDs('d', 'observed generation 2', (x) => x.status?.observedGeneration === 2);
     assert.equal(d.status?.updatedNumberScheduled, 0);
     assert.equal((await podsOf('d'))[0]?.metadata.name, p?.metadata.name);
