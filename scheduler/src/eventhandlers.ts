@@ -1,12 +1,14 @@
 // Informer events into the queue and the cache (eventhandlers.go): unassigned pods of our profiles
 // are queued; assigned pods and nodes fill the cache, and the changes that can make a parked pod
 // fit (a node added or changed in what the filters read, an assigned pod gone) send parked pods
-// back to be tried. Handlers do no work beyond that.
-import type { Node, NodeCondition } from '@mkube/shared/api';
+// back to be tried. Claims, volumes and classes feed the volume binder's caches, and their adds and
+// updates retry the pods the volume plugins parked. Handlers do no work beyond that.
+import type { Node, NodeCondition, PersistentVolume, PersistentVolumeClaim, StorageClass } from '@mkube/shared/api';
 import type { ResourceEventHandlers } from '@mkube/shared/client';
 import type { Pod } from './api/index.js';
 import type { SchedulerCache } from './cache/cache.js';
 import type { NodeChange } from './framework/interface.js';
+import type { AssumeCache } from './plugins/volumebinding/assumecache.js';
 import type { SchedulingQueue } from './queue/queue.js';
 
 export interface HandlerTargets {
@@ -55,6 +57,48 @@ export function nodeHandlers(t: HandlerTargets): ResourceEventHandlers<Node> {
       if (changes.size > 0) t.queue.moveAllToActiveOrBackoff({ kind: 'NodeUpdate', old, node, changes });
     },
     onDelete: (node) => t.cache.removeNode(node),
+  };
+}
+
+export interface VolumeHandlerTargets {
+  readonly queue: SchedulingQueue;
+  readonly pvcs: AssumeCache<PersistentVolumeClaim>;
+  readonly pvs: AssumeCache<PersistentVolume>;
+}
+
+// The caches first: a pod the event retries must see the new object in its next cycle.
+export function pvcHandlers(t: VolumeHandlerTargets): ResourceEventHandlers<PersistentVolumeClaim> {
+  return {
+    onAdd(pvc) {
+      t.pvcs.onAddOrUpdate(pvc);
+      t.queue.moveAllToActiveOrBackoff({ kind: 'PvcChange', pvc });
+    },
+    onUpdate(old, pvc) {
+      t.pvcs.onAddOrUpdate(pvc);
+      t.queue.moveAllToActiveOrBackoff({ kind: 'PvcChange', old, pvc });
+    },
+    onDelete: (pvc) => t.pvcs.onDelete(pvc),
+  };
+}
+
+export function pvHandlers(t: VolumeHandlerTargets): ResourceEventHandlers<PersistentVolume> {
+  return {
+    onAdd(pv) {
+      t.pvs.onAddOrUpdate(pv);
+      t.queue.moveAllToActiveOrBackoff({ kind: 'PvChange', pv });
+    },
+    onUpdate(old, pv) {
+      t.pvs.onAddOrUpdate(pv);
+      t.queue.moveAllToActiveOrBackoff({ kind: 'PvChange', old, pv });
+    },
+    onDelete: (pv) => t.pvs.onDelete(pv),
+  };
+}
+
+export function storageClassHandlers(t: Pick<VolumeHandlerTargets, 'queue'>): ResourceEventHandlers<StorageClass> {
+  return {
+    onAdd: (sc) => t.queue.moveAllToActiveOrBackoff({ kind: 'StorageClassChange', sc }),
+    onUpdate: (old, sc) => t.queue.moveAllToActiveOrBackoff({ kind: 'StorageClassChange', old, sc }),
   };
 }
 

@@ -1,8 +1,9 @@
 // One scheduling attempt (schedule_one.go): pop a pod, skip it if it is being deleted or already
 // assumed, find it a node, assume it there and bind it; or record why not — the PodScheduled
 // condition, a FailedScheduling Event, the pod parked or backed off. Attempts are counted and timed
-// per profile. Binding is awaited (upstream binds in a goroutine); the assumed pod already counts
-// on its node, so the next cycle sees its resources either way.
+// per profile. After Reserve, binding is awaited (upstream binds in a goroutine) unless PreBind has
+// work that may wait (volumes the PV controller must bind): that binding cycle runs on its own, so
+// other pods are scheduled meanwhile. The assumed pod already counts on its node either way.
 
 import type { ObjectReference } from '@mkube/shared/api';
 import { isConflict, isNotFound } from '@mkube/shared/apierrors';
@@ -13,9 +14,10 @@ import { type Pod, podKey } from './api/index.js';
 import type { ApiCalls } from './apicalls.js';
 import type { SchedulerCache } from './cache/cache.js';
 import type { Framework } from './framework/framework.js';
+import type { CycleState } from './framework/interface.js';
 import { preemptionDiagnosis } from './framework/preemption.js';
-import { schedulePod } from './framework/schedule.js';
-import { SchedulingError } from './framework/status.js';
+import { type ScheduleResult, schedulePod } from './framework/schedule.js';
+import { messageOf, SchedulingError } from './framework/status.js';
 import type { AttemptResult, SchedulerMetrics } from './metrics/index.js';
 import type { QueuedPodInfo } from './queue/podinfo.js';
 import type { SchedulingQueue } from './queue/queue.js';
@@ -35,6 +37,11 @@ export interface SchedulerParts {
   readonly log: Logger;
   readonly random?: () => number;
   readonly now?: () => number;
+  /**
+   * Binding cycles running on their own (PreBind waiting for volumes). Without it every binding
+   * cycle is awaited in the scheduling loop.
+   */
+  readonly bindings?: Set<Promise<void>>;
 }
 
 export function truncateMessage(m: string): string {
@@ -55,8 +62,13 @@ function podRef(pod: Pod): ObjectReference {
 
 /** Runs attempts until the queue closes or `signal` aborts. */
 export async function runSchedulingLoop(p: SchedulerParts, signal: AbortSignal): Promise<void> {
-  while (!signal.aborted) {
-    if (!(await scheduleOne(p, signal))) return;
+  try {
+    while (!signal.aborted) {
+      if (!(await scheduleOne(p, signal))) return;
+    }
+  } finally {
+    // Their waits end with `signal`; each then reports its own failure.
+    await Promise.all(p.bindings ?? []);
   }
 }
 
@@ -116,12 +128,74 @@ export async function scheduleOne(p: SchedulerParts, signal: AbortSignal): Promi
   }
 
   const host = outcome.result.suggestedHost;
+  const state = outcome.state;
   const assumed: Pod = { ...pod, spec: { ...pod.spec!, nodeName: host } };
   p.cache.assumePod(assumed);
+  const reserved = fwk.runReserve(state, assumed, host);
+  if (reserved) {
+    fwk.runUnreserve(state, assumed, host);
+    p.cache.forgetPod(assumed);
+    const message = `running Reserve plugin ${JSON.stringify(reserved.plugin)}: ${messageOf(reserved)}`;
+    log.error({ node: host, err: message }, 'reserve failed; retrying');
+    await handleFailure(p, pInfo, cycle, 'SchedulerError', message, seconds);
+    return true;
+  }
+  const ctx: BindingContext = { p, pInfo, fwk, state, assumed, host, cycle, seconds, log, result: outcome.result };
+  if (p.bindings && fwk.preBindNeeded(state, assumed, host)) {
+    const running: Promise<void> = bindingCycle(ctx, signal).then(
+      () => {
+        p.bindings?.delete(running);
+      },
+      (err) => {
+        p.bindings?.delete(running);
+        log.error({ err: errorSummary(err) }, 'binding cycle failed');
+      },
+    );
+    p.bindings.add(running);
+    return true;
+  }
+  return bindingCycle(ctx, signal);
+}
+
+interface BindingContext {
+  readonly p: SchedulerParts;
+  readonly pInfo: QueuedPodInfo;
+  readonly fwk: Framework;
+  readonly state: CycleState;
+  readonly assumed: Pod;
+  readonly host: string;
+  readonly cycle: number;
+  readonly seconds: () => number;
+  readonly log: Logger;
+  readonly result: ScheduleResult;
+}
+
+/** bindingCycle: PreBind, then the Binding; any failure unreserves and forgets the assumed pod. */
+async function bindingCycle(c: BindingContext, signal: AbortSignal): Promise<boolean> {
+  const { p, pInfo, fwk, state, assumed, host, cycle, seconds, log } = c;
+  const pod = pInfo.pod;
+  const key = podKey(pod);
+  const recorder = p.recorders.get(pod.spec?.schedulerName ?? '');
+  const undo = () => {
+    fwk.runUnreserve(state, assumed, host);
+    p.cache.forgetPod(assumed);
+  };
+  const preBound = await fwk.runPreBind(state, assumed, host, signal);
+  if (preBound) {
+    undo();
+    if (signal.aborted) {
+      p.queue.done(pInfo);
+      return false;
+    }
+    const message = `running PreBind plugin ${JSON.stringify(preBound.plugin)}: ${messageOf(preBound)}`;
+    log.error({ node: host, err: message }, 'prebind failed; retrying');
+    await handleFailure(p, pInfo, cycle, 'SchedulerError', message, seconds);
+    return true;
+  }
   try {
     await p.api.bind(pod, host, signal);
   } catch (err) {
-    p.cache.forgetPod(assumed);
+    undo();
     if (isConflict(err) || isNotFound(err)) {
       // Bound by someone else, or deleted: nothing left to schedule.
       log.info({ node: host, err: errorSummary(err) }, 'binding refused; dropping the pod');
@@ -140,10 +214,10 @@ export async function scheduleOne(p: SchedulerParts, signal: AbortSignal): Promi
   p.cache.finishBinding(assumed);
   p.metrics.observeAttempt('scheduled', fwk.profileName, seconds());
   log.debug(
-    { node: host, evaluatedNodes: outcome.result.evaluatedNodes, feasibleNodes: outcome.result.feasibleNodes },
+    { node: host, evaluatedNodes: c.result.evaluatedNodes, feasibleNodes: c.result.feasibleNodes },
     'Successfully bound pod to node',
   );
-  recorder.eventFor(podRef(pod), 'Normal', 'Scheduled', `Successfully assigned ${key} to ${host}`);
+  recorder?.eventFor(podRef(pod), 'Normal', 'Scheduled', `Successfully assigned ${key} to ${host}`);
   p.queue.done(pInfo);
   return true;
 }

@@ -1,13 +1,14 @@
 // Wires kube-scheduler: one client, informers for unassigned pods (of our profiles), assigned pods
-// and nodes feeding the queue and the cache, the secure port, and — while this process holds the
-// kube-scheduler Lease — the scheduling loop. Losing the lease ends the process (exit 1), as upstream.
+// and nodes feeding the queue and the cache, PVCs, PVs and StorageClasses feeding the volume
+// plugins, the secure port, and — while this process holds the kube-scheduler Lease — the
+// scheduling loop. Losing the lease ends the process (exit 1), as upstream.
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { InformerFactory, RESOURCES } from '@mkube/controller-manager/informers';
 import { LeaderElector } from '@mkube/controller-manager/leaderelection';
 import { LEADER_HEALTH_TIMEOUT_MS, type SecureServer, serveDelegated } from '@mkube/controller-manager/server';
-import type { Node } from '@mkube/shared/api';
+import type { Node, PersistentVolume, PersistentVolumeClaim, StorageClass } from '@mkube/shared/api';
 import { createClient, type KubeClient } from '@mkube/shared/client';
 import { ApiEventRecorder } from '@mkube/shared/events';
 import { formatDuration } from '@mkube/shared/flags';
@@ -17,10 +18,28 @@ import { errorSummary } from '@mkube/shared/workqueue';
 import type { Pod } from './api/index.js';
 import { apiCalls, Throttle } from './apicalls.js';
 import { SchedulerCache } from './cache/cache.js';
-import { assignedPodHandlers, nodeHandlers, unassignedPodHandlers } from './eventhandlers.js';
+import {
+  assignedPodHandlers,
+  nodeHandlers,
+  pvcHandlers,
+  pvHandlers,
+  storageClassHandlers,
+  unassignedPodHandlers,
+} from './eventhandlers.js';
 import { SchedulerMetrics } from './metrics/index.js';
 import type { SchedulerConfig } from './options/config.js';
-import { FILTER_PLUGINS_BY_NAME, newProfile } from './profile.js';
+import { DEFAULT_BIND_TIMEOUT_SECONDS } from './plugins/volumebinding/args.js';
+import { AssumeCache } from './plugins/volumebinding/assumecache.js';
+import { VolumeBinder, type VolumeSources } from './plugins/volumebinding/binder.js';
+import { newVolumeBinding } from './plugins/volumebinding/plugin.js';
+import {
+  PERSISTENT_VOLUME_CLAIMS,
+  PERSISTENT_VOLUMES,
+  STORAGE_CLASSES,
+  volumeWrites,
+} from './plugins/volumebinding/writes.js';
+import { newVolumeRestrictions } from './plugins/volumerestrictions.js';
+import { filterPluginsByName, newProfile, type VolumePlugins } from './profile.js';
 import { type PendingCounts, SchedulingQueue } from './queue/queue.js';
 import { runSchedulingLoop, type SchedulerParts } from './scheduleone.js';
 
@@ -81,7 +100,18 @@ function configz(config: SchedulerConfig): unknown {
       ...(config.percentageOfNodesToScore !== undefined
         ? { percentageOfNodesToScore: config.percentageOfNodesToScore }
         : {}),
-      profiles: config.profiles.map((schedulerName) => ({ schedulerName })),
+      profiles: config.profiles.map((schedulerName) => ({
+        schedulerName,
+        pluginConfig: [
+          {
+            name: 'VolumeBinding',
+            args: {
+              bindTimeoutSeconds:
+                config.volumeBindingArgs?.[schedulerName]?.bindTimeoutSeconds ?? DEFAULT_BIND_TIMEOUT_SECONDS,
+            },
+          },
+        ],
+      })),
     },
   };
 }
@@ -96,18 +126,44 @@ export async function startScheduler(config: SchedulerConfig, opts: StartOptions
   let elector: LeaderElector | undefined;
   const isLeader = () => (elector ? elector.isLeader() : true);
 
+  const factory = new InformerFactory(client, log);
+  const unassigned = factory.informerFor<Pod>(RESOURCES.pods, { fieldSelector: UNASSIGNED_PODS });
+  const assigned = factory.informerFor<Pod>(RESOURCES.pods, { fieldSelector: ASSIGNED_PODS });
+  const nodes = factory.informerFor<Node>(RESOURCES.nodes);
+  const classes = factory.informerFor<StorageClass>(STORAGE_CLASSES);
+  const pvcs = new AssumeCache<PersistentVolumeClaim>('PersistentVolumeClaim');
+  const pvs = new AssumeCache<PersistentVolume>('PersistentVolume');
+  const throttle = new Throttle(config.qps, config.burst);
+  const sources: VolumeSources = {
+    pvcs,
+    pvs,
+    storageClass: (name) => classes.store.get(name),
+    node: (name) => nodes.store.get(name),
+    podExists: (key) => unassigned.store.get(key) !== undefined || assigned.store.get(key) !== undefined,
+  };
+  const writes = volumeWrites(client, throttle);
+  const volumePlugins = (profile: string): VolumePlugins => ({
+    restrictions: newVolumeRestrictions((key) => pvcs.getApi(key)),
+    binding: newVolumeBinding(
+      new VolumeBinder(sources, writes, {
+        bindTimeoutMs: (config.volumeBindingArgs?.[profile]?.bindTimeoutSeconds ?? DEFAULT_BIND_TIMEOUT_SECONDS) * 1000,
+      }),
+    ),
+  });
+
   const cache = new SchedulerCache();
   const queue = new SchedulingQueue({
     podInitialBackoffMs: config.podInitialBackoffMs,
     podMaxBackoffMs: config.podMaxBackoffMs,
     podMaxInUnschedulablePodsDurationMs: config.podMaxInUnschedulablePodsDurationMs,
-    plugins: FILTER_PLUGINS_BY_NAME,
+    // Hints are the same for every profile's instance.
+    plugins: filterPluginsByName(volumePlugins(config.profiles[0] ?? '')),
   });
   const metrics = new SchedulerMetrics();
   const recorders = new Map(
     config.profiles.map((name) => [name, new ApiEventRecorder(client, name, '', log.child({ component: name }))]),
   );
-  const api = apiCalls(client, new Throttle(config.qps, config.burst));
+  const api = apiCalls(client, throttle);
   const profiles = new Set(config.profiles);
   const targets = {
     queue,
@@ -143,23 +199,25 @@ export async function startScheduler(config: SchedulerConfig, opts: StartOptions
     }
   }
 
-  const factory = new InformerFactory(client, log);
-  const unassigned = factory.informerFor<Pod>(RESOURCES.pods, { fieldSelector: UNASSIGNED_PODS });
   unassigned.addEventHandler(unassignedPodHandlers(targets));
+  assigned.addEventHandler(assignedPodHandlers(targets));
+  nodes.addEventHandler(nodeHandlers(targets));
   factory
-    .informerFor<Pod>(RESOURCES.pods, { fieldSelector: ASSIGNED_PODS })
-    .addEventHandler(assignedPodHandlers(targets));
-  factory.informerFor<Node>(RESOURCES.nodes).addEventHandler(nodeHandlers(targets));
+    .informerFor<PersistentVolumeClaim>(PERSISTENT_VOLUME_CLAIMS)
+    .addEventHandler(pvcHandlers({ queue, pvcs, pvs }));
+  factory.informerFor<PersistentVolume>(PERSISTENT_VOLUMES).addEventHandler(pvHandlers({ queue, pvcs, pvs }));
+  classes.addEventHandler(storageClassHandlers({ queue }));
   factory.start(stopper.signal);
 
   const parts: SchedulerParts = {
     cache,
     queue,
-    frameworks: new Map(config.profiles.map((n) => [n, newProfile(n)])),
+    frameworks: new Map(config.profiles.map((n) => [n, newProfile(n, volumePlugins(n))])),
     recorders,
     api,
     metrics,
     log,
+    bindings: new Set(),
     ...(opts.random ? { random: opts.random } : {}),
   };
 

@@ -184,6 +184,33 @@ describe('--config', () => {
     assert.match(await problems([`--config=${plugins}`]), /profiles\[0\]\.plugins: not supported/);
   });
 
+  it("takes VolumeBinding's args from a profile's pluginConfig, and only those", async () => {
+    const cfg = (name: string, pluginConfig: string) =>
+      file(
+        name,
+        [
+          'apiVersion: kubescheduler.config.k8s.io/v1',
+          'kind: KubeSchedulerConfiguration',
+          `clientConnection: {kubeconfig: ${fileKubeconfig}}`,
+          'profiles:',
+          '  - schedulerName: a',
+          `    pluginConfig: ${pluginConfig}`,
+          '  - schedulerName: b',
+          '',
+        ].join('\n'),
+      );
+    const ok = await load([`--config=${cfg('vb.yaml', '[{name: VolumeBinding, args: {bindTimeoutSeconds: 30}}]')}`]);
+    assert.deepEqual(ok.volumeBindingArgs, { a: { bindTimeoutSeconds: 30 } });
+    assert.match(
+      await problems([`--config=${cfg('vb-neg.yaml', '[{name: VolumeBinding, args: {bindTimeoutSeconds: -1}}]')}`]),
+      /bindTimeoutSeconds: Invalid value: -1: invalid BindTimeoutSeconds, should not be a negative value/,
+    );
+    assert.match(
+      await problems([`--config=${cfg('nr.yaml', '[{name: NodeResourcesFit, args: {}}]')}`]),
+      /profiles\[0\]\.pluginConfig\[0\]\.name: not supported/,
+    );
+  });
+
   it('lists every validation problem', async () => {
     const f = file(
       'invalid.yaml',

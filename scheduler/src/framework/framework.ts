@@ -1,8 +1,9 @@
 // One profile's plugins run in upstream's order (frameworkImpl): PreFilter, Filter per node (the
 // first rejection wins, stamped with the plugin's name), PreScore, Score with normalisation and
 // weights. Plugins that answer Skip at PreFilter/PreScore are left out for the rest of the cycle.
+// After a node is chosen: Reserve (Unreserve in reverse on any later failure), then PreBind.
 import type { Pod } from '../api/index.js';
-import type { CycleState, FilterPlugin, ScorePlugin } from './interface.js';
+import type { CycleState, FilterPlugin, PreBindPlugin, ReservePlugin, ScorePlugin } from './interface.js';
 import type { NodeInfo } from './nodeinfo.js';
 import { SchedulingError, type Status, status } from './status.js';
 
@@ -23,15 +24,17 @@ export class Framework {
     readonly profileName: string,
     readonly filterPlugins: readonly FilterPlugin[],
     readonly scorePlugins: readonly ScorePlugin[],
+    readonly reservePlugins: readonly ReservePlugin[] = [],
+    readonly preBindPlugins: readonly PreBindPlugin[] = [],
   ) {}
 
-  runPreFilter(state: CycleState, pod: Pod): PreFilterOutcome {
+  runPreFilter(state: CycleState, pod: Pod, nodes: readonly NodeInfo[] = []): PreFilterOutcome {
     const skip = new Set<string>();
     const narrowing = new Set<string>();
     let names: Set<string> | undefined;
     for (const pl of this.filterPlugins) {
       if (!pl.preFilter) continue;
-      const r = pl.preFilter(state, pod);
+      const r = pl.preFilter(state, pod, nodes);
       if (r && 'code' in r) {
         if (r.code === 'Skip') {
           skip.add(pl.name);
@@ -81,5 +84,33 @@ export class Framework {
       for (let i = 0; i < nodes.length; i++) totals[i]! += scores[i]! * pl.weight;
     }
     return totals;
+  }
+
+  /** The first Reserve failure, stamped with its plugin; the caller then runs Unreserve. */
+  runReserve(state: CycleState, pod: Pod, nodeName: string): Status | undefined {
+    for (const pl of this.reservePlugins) {
+      const s = pl.reserve(state, pod, nodeName);
+      if (s && s.code !== 'Success') return { ...s, plugin: pl.name };
+    }
+    return undefined;
+  }
+
+  /** Every Reserve plugin's Unreserve, last first, as upstream unwinds them. */
+  runUnreserve(state: CycleState, pod: Pod, nodeName: string): void {
+    for (let i = this.reservePlugins.length - 1; i >= 0; i--) this.reservePlugins[i]!.unreserve(state, pod, nodeName);
+  }
+
+  /** Whether some PreBind plugin has work (and may wait) for this pod on this node. */
+  preBindNeeded(state: CycleState, pod: Pod, nodeName: string): boolean {
+    return this.preBindPlugins.some((pl) => pl.preBindPreFlight(state, pod, nodeName)?.code !== 'Skip');
+  }
+
+  /** The first PreBind failure, stamped with its plugin. */
+  async runPreBind(state: CycleState, pod: Pod, nodeName: string, signal: AbortSignal): Promise<Status | undefined> {
+    for (const pl of this.preBindPlugins) {
+      const s = await pl.preBind(state, pod, nodeName, signal);
+      if (s && s.code !== 'Success') return { ...s, plugin: pl.name };
+    }
+    return undefined;
   }
 }

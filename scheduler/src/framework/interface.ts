@@ -1,7 +1,8 @@
 // The plugin interfaces the scheduling cycle runs (framework/interface.go), reduced to the extension
-// points mkube's default plugins use: PreFilter, Filter, PreScore, Score, plus the cluster events
-// each Filter plugin's rejection can be undone by (EventsToRegister with their queueing hints).
-import type { Node } from '@mkube/shared/api';
+// points mkube's default plugins use: PreFilter, Filter, PreScore, Score, Reserve/Unreserve and
+// PreBind, plus the cluster events each Filter plugin's rejection can be undone by
+// (EventsToRegister with their queueing hints).
+import type { Node, PersistentVolume, PersistentVolumeClaim, StorageClass } from '@mkube/shared/api';
 import type { Pod } from '../api/index.js';
 import type { NodeInfo } from './nodeinfo.js';
 import type { Status } from './status.js';
@@ -28,6 +29,12 @@ export type ClusterEvent =
       readonly changes: ReadonlySet<NodeChange>;
     }
   | { readonly kind: 'AssignedPodDelete'; readonly pod: Pod }
+  /** A PersistentVolumeClaim added (no `old`) or updated. */
+  | { readonly kind: 'PvcChange'; readonly old?: PersistentVolumeClaim; readonly pvc: PersistentVolumeClaim }
+  /** A PersistentVolume added (no `old`) or updated. */
+  | { readonly kind: 'PvChange'; readonly old?: PersistentVolume; readonly pv: PersistentVolume }
+  /** A StorageClass added (no `old`) or updated. */
+  | { readonly kind: 'StorageClassChange'; readonly old?: StorageClass; readonly sc: StorageClass }
   /** Pods parked longer than --pod-max-in-unschedulable-pods-duration: every plugin retries. */
   | { readonly kind: 'UnschedulableTimeout' };
 
@@ -38,8 +45,11 @@ export type QueueingHint = 'Queue' | 'QueueSkip';
 
 export interface FilterPlugin {
   readonly name: string;
-  /** Returns Skip when Filter has nothing to check for this pod; a rejection fails the pod on every node. */
-  preFilter?(state: CycleState, pod: Pod): PreFilterResult | Status | undefined;
+  /**
+   * Returns Skip when Filter has nothing to check for this pod; a rejection fails the pod on every
+   * node. `nodes` is the cycle's snapshot (upstream's SnapshotSharedLister).
+   */
+  preFilter?(state: CycleState, pod: Pod, nodes?: readonly NodeInfo[]): PreFilterResult | Status | undefined;
   /** undefined: the node passes. */
   filter(state: CycleState, pod: Pod, node: NodeInfo): Status | undefined;
   /** For a pod this plugin rejected: does `event` call for another attempt? Absent events never do. */
@@ -54,4 +64,20 @@ export interface ScorePlugin {
   score(state: CycleState, pod: Pod, node: NodeInfo): number;
   /** NormalizeScore: rescales the scores of all nodes in place. */
   normalize?(scores: number[]): void;
+}
+
+/** Reserve/Unreserve: claims made for the chosen node before binding, undone if the pod is not bound. */
+export interface ReservePlugin {
+  readonly name: string;
+  reserve(state: CycleState, pod: Pod, nodeName: string): Status | undefined;
+  /** Idempotent: runs after any failure from Reserve on, for every Reserve plugin. */
+  unreserve(state: CycleState, pod: Pod, nodeName: string): void;
+}
+
+/** PreBind: API work that must be done (and may be waited for) before the Binding is created. */
+export interface PreBindPlugin {
+  readonly name: string;
+  /** PreBindPreFlight: Skip when preBind has nothing to do for this pod on this node. */
+  preBindPreFlight(state: CycleState, pod: Pod, nodeName: string): Status | undefined;
+  preBind(state: CycleState, pod: Pod, nodeName: string, signal: AbortSignal): Promise<Status | undefined>;
 }

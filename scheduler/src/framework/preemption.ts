@@ -35,7 +35,7 @@ export function preemptionDiagnosis(
   statuses.setAbsent(unresolvable(PREEMPTION_NOT_HELPFUL));
   const candidates: string[] = [];
   const mine = priorityOf(pod);
-  const pre = fwk.runPreFilter(state, pod);
+  const pre = fwk.runPreFilter(state, pod, nodes);
   for (const n of nodes) {
     if (diagnosis.nodeToStatus.get(n.name).code !== 'Unschedulable') continue;
     const victims = n.pods.filter((p) => priorityOf(p.pod) < mine);

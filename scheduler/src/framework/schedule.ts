@@ -15,7 +15,7 @@ export interface ScheduleResult {
 }
 
 export type ScheduleOutcome =
-  | { readonly kind: 'scheduled'; readonly result: ScheduleResult }
+  | { readonly kind: 'scheduled'; readonly result: ScheduleResult; readonly state: CycleState }
   /** No node at all: ErrNoNodesAvailable. */
   | { readonly kind: 'noNodes'; readonly message: typeof NO_NODES_AVAILABLE }
   | { readonly kind: 'unfit'; readonly error: FitError; readonly state: CycleState };
@@ -27,7 +27,7 @@ function findNodesThatFit(
   all: readonly NodeInfo[],
 ): { feasible: NodeInfo[]; diagnosis: Diagnosis } {
   const diagnosis = newDiagnosis();
-  const pre = fwk.runPreFilter(state, pod);
+  const pre = fwk.runPreFilter(state, pod, all);
   if (pre.status) {
     if (!isRejected(pre.status)) throw new SchedulingError(messageOf(pre.status));
     diagnosis.nodeToStatus.setAbsent(pre.status);
@@ -91,6 +91,7 @@ export function schedulePod(
     return {
       kind: 'scheduled',
       result: { suggestedHost: feasible[0]!.name, evaluatedNodes, feasibleNodes: 1 },
+      state,
     };
   }
   const scores = fwk.runScore(state, pod, feasible);
@@ -99,5 +100,9 @@ export function schedulePod(
     scores,
     random,
   );
-  return { kind: 'scheduled', result: { suggestedHost: host, evaluatedNodes, feasibleNodes: feasible.length } };
+  return {
+    kind: 'scheduled',
+    result: { suggestedHost: host, evaluatedNodes, feasibleNodes: feasible.length },
+    state,
+  };
 }

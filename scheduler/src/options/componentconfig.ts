@@ -1,10 +1,13 @@
 // --config: a KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1, YAML or JSON) decoded as
 // kube-scheduler's strict decoder does it: apiVersion and kind checked, unknown fields and wrong
 // types refused with the field's path, v1 defaults for what is absent, then upstream's validation.
-// mkube runs the default plugins only: plugins, pluginConfig and extenders must be left empty.
+// mkube runs the default plugins only: plugins and extenders must be left empty, and pluginConfig
+// may only carry VolumeBinding's args.
 import { type ConfigProblem, parseDuration, readFlagFile } from '@mkube/shared/flags';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_SCHEDULER_NAME } from '../api/index.js';
+import { NAMES } from '../plugins/names.js';
+import { defaultVolumeBindingArgs, type VolumeBindingArgs } from '../plugins/volumebinding/args.js';
 
 export const CONFIG_GROUP_VERSION = 'kubescheduler.config.k8s.io/v1';
 export const CONFIG_KIND = 'KubeSchedulerConfiguration';
@@ -29,10 +32,10 @@ export interface KubeSchedulerConfiguration {
   readonly percentageOfNodesToScore?: number;
   readonly podInitialBackoffSeconds: number;
   readonly podMaxBackoffSeconds: number;
-  readonly profiles: readonly { readonly schedulerName: string }[];
+  readonly profiles: readonly { readonly schedulerName: string; readonly volumeBindingArgs?: VolumeBindingArgs }[];
 }
 
-type FieldType = 'string' | 'bool' | 'int' | 'float' | 'duration' | 'object' | 'array' | 'empty';
+type FieldType = 'string' | 'bool' | 'int' | 'float' | 'duration' | 'object' | 'array' | 'pluginConfig' | 'empty';
 
 /** Every field v1 has, with the Go type the strict decoder checks; 'empty' ones mkube cannot act on. */
 const SCHEMA: Record<string, Record<string, FieldType>> = {
@@ -69,7 +72,9 @@ const SCHEMA: Record<string, Record<string, FieldType>> = {
     qps: 'float',
     burst: 'int',
   },
-  profile: { schedulerName: 'string', percentageOfNodesToScore: 'int', plugins: 'empty', pluginConfig: 'empty' },
+  profile: { schedulerName: 'string', percentageOfNodesToScore: 'int', plugins: 'empty', pluginConfig: 'pluginConfig' },
+  pluginConfig: { name: 'string', args: 'object' },
+  volumeBindingArgs: { apiVersion: 'string', kind: 'string', bindTimeoutSeconds: 'int', shape: 'empty' },
 };
 
 const GO_TYPES: Record<FieldType, string> = {
@@ -80,6 +85,7 @@ const GO_TYPES: Record<FieldType, string> = {
   duration: 'v1.Duration',
   object: 'struct',
   array: '[]v1.KubeSchedulerProfile',
+  pluginConfig: '[]v1.PluginConfig',
   empty: 'list',
 };
 
@@ -120,6 +126,26 @@ function checkFields(obj: Record<string, unknown>, schema: Record<string, FieldT
   }
 }
 
+/** A profile's pluginConfig: VolumeBinding's args, defaulted; any other plugin's is refused. */
+function volumeBindingArgsOf(raw: unknown, at: string): VolumeBindingArgs | undefined {
+  if (!Array.isArray(raw)) return undefined;
+  let out: VolumeBindingArgs | undefined;
+  raw.forEach((pc, j) => {
+    const here = `${at}.pluginConfig[${j}]`;
+    if (!isObject(pc)) throw new Invalid(`${here}: must be an object`);
+    checkFields(pc, SCHEMA.pluginConfig!, here);
+    if (pc.name !== NAMES.VolumeBinding)
+      throw new Invalid(`${here}.name: not supported: mkube's scheduler takes args for ${NAMES.VolumeBinding} only`);
+    const args = isObject(pc.args) ? pc.args : {};
+    checkFields(args, SCHEMA.volumeBindingArgs!, `${here}.args`);
+    const d = defaultVolumeBindingArgs();
+    out = {
+      bindTimeoutSeconds: typeof args.bindTimeoutSeconds === 'number' ? args.bindTimeoutSeconds : d.bindTimeoutSeconds,
+    };
+  });
+  return out;
+}
+
 function duration(v: unknown, dflt: number, at: string): number {
   if (v === undefined || v === null) return dflt;
   try {
@@ -153,10 +179,15 @@ export function decodeSchedulerConfiguration(text: string): KubeSchedulerConfigu
     if (!isObject(p)) throw new Invalid(`profiles[${i}]: must be an object`);
     checkFields(p, SCHEMA.profile!, `profiles[${i}]`);
   });
+  const argsOf = (p: Record<string, unknown>, i: number) => {
+    const args = volumeBindingArgsOf(p.pluginConfig, `profiles[${i}]`);
+    return args ? { volumeBindingArgs: args } : {};
+  };
   const profiles =
     rawProfiles.length === 0
       ? [{ schedulerName: DEFAULT_SCHEDULER_NAME }]
-      : rawProfiles.map((p) => ({
+      : rawProfiles.map((p, i) => ({
+          ...argsOf(p as Record<string, unknown>, i),
           // Only a lone profile gets the default name; validation wants every other one named.
           schedulerName:
             typeof p.schedulerName === 'string'
@@ -209,6 +240,11 @@ export function validateSchedulerConfiguration(c: KubeSchedulerConfiguration): s
     );
   const seen = new Set<string>();
   c.profiles.forEach((p, i) => {
+    const timeout = p.volumeBindingArgs?.bindTimeoutSeconds;
+    if (timeout !== undefined && timeout < 0)
+      errs.push(
+        `profiles[${i}].pluginConfig[${NAMES.VolumeBinding}].args.bindTimeoutSeconds: Invalid value: ${timeout}: invalid BindTimeoutSeconds, should not be a negative value`,
+      );
     if (!p.schedulerName) errs.push(`profiles[${i}].schedulerName: Required value`);
     else if (seen.has(p.schedulerName))
       errs.push(`profiles[${i}].schedulerName: Duplicate value: ${JSON.stringify(p.schedulerName)}`);

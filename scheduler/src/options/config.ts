@@ -6,6 +6,7 @@ import type { LeaderElectionConfig } from '@mkube/controller-manager/leaderelect
 import { ConfigError, type ConfigProblem, type FlagValues } from '@mkube/shared/flags';
 import { loadKubeconfig, type ResolvedCredentials, resolveCredentials } from '@mkube/shared/kubeconfig';
 import { DEFAULT_SCHEDULER_NAME } from '../api/index.js';
+import type { VolumeBindingArgs } from '../plugins/volumebinding/args.js';
 import { type KubeSchedulerConfiguration, loadSchedulerConfigFile } from './componentconfig.js';
 import { loadSchedulerServing, type SecureServingConfig } from './serving.js';
 
@@ -18,6 +19,8 @@ export interface SchedulerConfig {
   readonly burst: number;
   /** The profiles' schedulerNames: pods naming one of them are this scheduler's. */
   readonly profiles: readonly string[];
+  /** VolumeBindingArgs given in a profile's pluginConfig, by schedulerName. */
+  readonly volumeBindingArgs?: Readonly<Record<string, VolumeBindingArgs>>;
   readonly podInitialBackoffMs: number;
   readonly podMaxBackoffMs: number;
   readonly podMaxInUnschedulablePodsDurationMs: number;
@@ -145,6 +148,9 @@ export async function loadSchedulerConfig(flags: FlagValues, given: ReadonlySet<
     qps: cc.clientConnection.qps,
     burst: cc.clientConnection.burst,
     profiles: cc.profiles.map((p) => p.schedulerName),
+    volumeBindingArgs: Object.fromEntries(
+      cc.profiles.flatMap((p) => (p.volumeBindingArgs ? [[p.schedulerName, p.volumeBindingArgs]] : [])),
+    ),
     podInitialBackoffMs: cc.podInitialBackoffSeconds * 1000,
     podMaxBackoffMs: cc.podMaxBackoffSeconds * 1000,
     podMaxInUnschedulablePodsDurationMs: unschedulableMs,

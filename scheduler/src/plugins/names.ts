@@ -7,4 +7,6 @@ export const NAMES = {
   NodePorts: 'NodePorts',
   NodeResourcesFit: 'NodeResourcesFit',
   NodeResourcesBalancedAllocation: 'NodeResourcesBalancedAllocation',
+  VolumeRestrictions: 'VolumeRestrictions',
+  VolumeBinding: 'VolumeBinding',
 } as const;
