@@ -8,6 +8,7 @@ import { rbacEscalation } from '../auth/rbac/escalation.js';
 import type { RbacAuthorizer } from '../auth/rbac/index.js';
 import { type LimitRangeLister, NO_LIMIT_RANGES } from '../registry/core/limitrangelister.js';
 import type { PriorityClassLister } from '../registry/scheduling/lister.js';
+import { NO_STORAGE_CLASSES, type StorageClassLister } from '../registry/storage/lister.js';
 import { ALWAYS_PULL_IMAGES_PLUGIN, alwaysPullImages } from './plugins/alwayspullimages.js';
 import {
   certificateApproval,
@@ -15,12 +16,14 @@ import {
   certificateSubjectRestriction,
   clusterTrustBundleAttest,
 } from './plugins/certificates.js';
+import { DEFAULT_STORAGE_CLASS_PLUGIN, defaultStorageClassAdmission } from './plugins/defaultstorageclass.js';
 import { DENY_SERVICE_EXTERNAL_IPS_PLUGIN, denyServiceExternalIPs } from './plugins/denyserviceexternalips.js';
 import type { EventRateLimitConfig } from './plugins/eventratelimit/config.js';
 import { EVENT_RATE_LIMIT_PLUGIN, eventRateLimit } from './plugins/eventratelimit/index.js';
 import { LIMIT_RANGER_PLUGIN, limitRanger } from './plugins/limitranger.js';
 import { nodeRestrictionPlugin } from './plugins/noderestriction.js';
 import { OWNER_REFERENCES_PLUGIN, ownerReferencesPermissionEnforcement } from './plugins/ownerreferences.js';
+import { PVC_RESIZE_PLUGIN, persistentVolumeClaimResize } from './plugins/persistentvolumeclaimresize.js';
 import { POD_SECURITY_PLUGIN, type PodSecurityDeps, podSecurity } from './plugins/podsecurity/index.js';
 import { PRIORITY_PLUGIN, priorityAdmission } from './plugins/priority.js';
 import {
@@ -31,6 +34,10 @@ import {
   resourceQuotaAdmission,
 } from './plugins/resourcequota/index.js';
 import { serviceAccountAdmission } from './plugins/serviceaccount.js';
+import {
+  STORAGE_OBJECT_IN_USE_PROTECTION_PLUGIN,
+  storageObjectInUseProtection,
+} from './plugins/storageobjectinuseprotection.js';
 import {
   type DefaultTolerationSecondsOptions,
   defaultTolerationSeconds,
@@ -83,6 +90,8 @@ interface PluginDeps {
   readonly resourceQuotas?: QuotaAccessor;
   /** ResourceQuota's configuration (its limitedResources) from --admission-control-config-file. */
   readonly resourceQuotaConfig?: ResourceQuotaConfig;
+  /** The stored StorageClasses (DefaultStorageClass, PersistentVolumeClaimResize); without them there are none. */
+  readonly storageClasses?: StorageClassLister;
 }
 
 const NO_PRIORITY_CLASSES: PriorityClassLister = { get: async () => undefined, list: async () => [] };
@@ -120,7 +129,11 @@ const ORDERED: readonly [string, (d: PluginDeps) => AdmissionPlugin][] = [
     POD_SECURITY_PLUGIN,
     (d) => (d.podSecurity ? podSecurity(d.podSecurity) : { name: POD_SECURITY_PLUGIN, handles: () => false }),
   ],
+  // Upstream's ExtendedResourceToleration comes between EventRateLimit and these.
+  [DEFAULT_STORAGE_CLASS_PLUGIN, (d) => defaultStorageClassAdmission(d.storageClasses ?? NO_STORAGE_CLASSES)],
+  [STORAGE_OBJECT_IN_USE_PROTECTION_PLUGIN, () => storageObjectInUseProtection],
   [OWNER_REFERENCES_PLUGIN, (d) => ownerReferencesPermissionEnforcement(d.authorizer)],
+  [PVC_RESIZE_PLUGIN, (d) => persistentVolumeClaimResize(d.storageClasses ?? NO_STORAGE_CLASSES)],
   ['CertificateApproval', (d) => certificateApproval(d.authorizer)],
   ['CertificateSigning', (d) => certificateSigning(d.authorizer)],
   ['ClusterTrustBundleAttest', (d) => clusterTrustBundleAttest(d.authorizer, d.gates ?? DEFAULT_FEATURE_GATE)],
@@ -147,6 +160,9 @@ export const DEFAULT_ENABLED: ReadonlySet<string> = new Set([
   PRIORITY_PLUGIN,
   'DefaultTolerationSeconds',
   POD_SECURITY_PLUGIN,
+  DEFAULT_STORAGE_CLASS_PLUGIN,
+  STORAGE_OBJECT_IN_USE_PROTECTION_PLUGIN,
+  PVC_RESIZE_PLUGIN,
   'CertificateApproval',
   'CertificateSigning',
   'ClusterTrustBundleAttest',

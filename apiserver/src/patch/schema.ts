@@ -83,6 +83,10 @@ const SCHEMAS: Readonly<Record<string, PatchMeta>> = {
   '/Service': withMeta({ spec: serviceSpec, status: serviceStatus }),
   '/Endpoints': withMeta(),
   '/Event': withMeta(),
+  // PersistentVolumeClaimStatus.conditions merge by type; nothing else in PVs, PVCs or StorageClasses has patch tags.
+  '/PersistentVolume': withMeta(),
+  '/PersistentVolumeClaim': withMeta({ status: struct({ conditions: mergeBy('type') }) }),
+  'storage.k8s.io/StorageClass': withMeta(),
   '/PodTemplate': withMeta({ template: struct({ metadata: objectMeta, spec: podSpec }) }),
   // EndpointSlice endpoints and ports are listType=atomic without patch tags, as is every list inside them
   // (addresses is listType=set, hints.forZones/forNodes atomic): all replaced whole.

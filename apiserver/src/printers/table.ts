@@ -41,6 +41,7 @@ import { podPrinter } from './pods.js';
 import { resourceQuotaPrinter } from './resourcequota.js';
 import { priorityClassPrinter } from './scheduling.js';
 import { endpointsPrinter, servicePrinter } from './services.js';
+import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from './storage.js';
 import type { Printer } from './types.js';
 
 /** group/resource → printer; resources absent here get the Name / Created At printer. */
@@ -57,6 +58,8 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   '/componentstatuses': componentStatusPrinter,
   '/limitranges': createdAtPrinter,
   '/podtemplates': podTemplatePrinter,
+  '/persistentvolumes': persistentVolumePrinter,
+  '/persistentvolumeclaims': persistentVolumeClaimPrinter,
   '/resourcequotas': resourceQuotaPrinter,
   'discovery.k8s.io/endpointslices': endpointSlicePrinter,
   'coordination.k8s.io/leases': leasePrinter,
@@ -75,6 +78,7 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   'flowcontrol.apiserver.k8s.io/flowschemas': flowSchemaPrinter,
   'flowcontrol.apiserver.k8s.io/prioritylevelconfigurations': priorityLevelConfigurationPrinter,
   'scheduling.k8s.io/priorityclasses': priorityClassPrinter,
+  'storage.k8s.io/storageclasses': storageClassPrinter,
   'rbac.authorization.k8s.io/roles': createdAtPrinter,
   'rbac.authorization.k8s.io/clusterroles': createdAtPrinter,
   'rbac.authorization.k8s.io/rolebindings': bindingPrinter,

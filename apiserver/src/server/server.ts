@@ -77,6 +77,7 @@ import { Registries } from '../registry/index.js';
 import { resourcePrefix } from '../registry/keys.js';
 import { BOOTSTRAP_PRIORITY_CLASSES_HOOK, bootstrapSystemPriorityClasses } from '../registry/scheduling/bootstrap.js';
 import { priorityClassLister } from '../registry/scheduling/lister.js';
+import { storageClassLister } from '../registry/storage/lister.js';
 import { apiserverContext } from '../registry/strategy.js';
 import { createReviewHandler } from '../review/index.js';
 import {
@@ -761,6 +762,7 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       },
       priorityClasses: priorityClassLister(priorityClasses),
       limitRanges: limitRangeLister(registries.get('', 'limitranges')),
+      storageClasses: storageClassLister(registries.get('storage.k8s.io', 'storageclasses')),
       resourceQuotas: quotaAccessor(quotaRegistry, store, quotas),
       ...(config.admission.plugins.resourceQuota
         ? { resourceQuotaConfig: config.admission.plugins.resourceQuota }

@@ -25,6 +25,30 @@ const EXPECTED_RESOURCES = [
   ['limitranges', 'limits', 'v1', 'true', 'LimitRange', 'create,delete,deletecollection,get,list,patch,update,watch'],
   ['podtemplates', '', 'v1', 'true', 'PodTemplate', 'create,delete,deletecollection,get,list,patch,update,watch'],
   [
+    'persistentvolumes',
+    'pv',
+    'v1',
+    'false',
+    'PersistentVolume',
+    'create,delete,deletecollection,get,list,patch,update,watch',
+  ],
+  [
+    'persistentvolumeclaims',
+    'pvc',
+    'v1',
+    'true',
+    'PersistentVolumeClaim',
+    'create,delete,deletecollection,get,list,patch,update,watch',
+  ],
+  [
+    'storageclasses',
+    'sc',
+    'storage.k8s.io/v1',
+    'false',
+    'StorageClass',
+    'create,delete,deletecollection,get,list,patch,update,watch',
+  ],
+  [
     'resourcequotas',
     'quota',
     'v1',
@@ -165,7 +189,7 @@ for (const minor of [27, 33]) {
         const got = rows.find((row) => row[0] === want[0]);
         assert.deepEqual(got?.slice(0, cols.length), cols, `${want[0]}: ${r.out}`);
       }
-      assert.equal(rows.length, 44);
+      assert.equal(rows.length, 47);
     });
 
     it('get --raw /apis returns the group list', async () => {

@@ -1,10 +1,8 @@
 // The object count evaluator (k8s.io/apiserver/pkg/quota/v1/generic): any namespaced resource costs
 // one `count/<resource>.<group>` (`count/<resource>` in the core group) per stored object, and the
 // few core resources quota'd before count/* existed also their legacy name.
-import type { KubeObject, ResourceList } from '../api/index.js';
 import { type Evaluator, NO_SCOPES } from './evaluator.js';
 import { QuotaQuantity } from './quantity.js';
-import { parseList, type Usage } from './resources.js';
 
 /** legacyObjectCountAliases (pkg/quota/v1/install). */
 export const LEGACY_OBJECT_COUNT_NAMES: Readonly<Record<string, string>> = {
@@ -41,25 +39,3 @@ export function objectCountEvaluator(group: string, resource: string): Evaluator
     usage: () => new Map(names.map((n) => [n, QuotaQuantity.count(1)])),
   };
 }
-
-/**
- * The persistentvolumeclaims evaluator, without the per-StorageClass names: each claim costs
- * `persistentvolumeclaims` and its `requests.storage`.
- */
-export const pvcEvaluator: Evaluator = {
-  ...objectCountEvaluator('', 'persistentvolumeclaims'),
-  handles: (op, sub) => sub === '' && (op === 'CREATE' || op === 'UPDATE'),
-  matchingResources: (input) =>
-    input.filter((n) => ['persistentvolumeclaims', 'count/persistentvolumeclaims', 'requests.storage'].includes(n)),
-  usage(obj: KubeObject): Usage {
-    // mkube has no PersistentVolumeClaim type yet: only the field read here.
-    const pvc = obj as KubeObject & { spec?: { resources?: { requests?: ResourceList } } };
-    const u: Usage = new Map([
-      ['persistentvolumeclaims', QuotaQuantity.count(1)],
-      ['count/persistentvolumeclaims', QuotaQuantity.count(1)],
-    ]);
-    const storage = parseList(pvc.spec?.resources?.requests).get('storage');
-    if (storage) u.set('requests.storage', storage);
-    return u;
-  },
-};

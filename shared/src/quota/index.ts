@@ -2,6 +2,7 @@
 // controller: what each object costs against a quota's hard limits, and under which scopes.
 export * from './evaluator.js';
 export * from './generic.js';
+export * from './persistentvolumeclaims.js';
 export * from './pods.js';
 export * from './quantity.js';
 export * from './registry.js';

@@ -1,7 +1,8 @@
 // The evaluators by group and resource (pkg/quota/v1/install): the core ones, and an object count
 // evaluator made on demand for any other resource, as the admission plugin and the controller do.
 import type { Evaluator } from './evaluator.js';
-import { objectCountEvaluator, pvcEvaluator } from './generic.js';
+import { objectCountEvaluator } from './generic.js';
+import { pvcEvaluator } from './persistentvolumeclaims.js';
 import { podEvaluator } from './pods.js';
 import { serviceEvaluator } from './services.js';
 

@@ -2,9 +2,16 @@
 // requests and limits they leave out from the namespace's Container LimitRange (defaultRequest,
 // default), noted in the kubernetes.io/limit-ranger annotation; then every container, and the pod
 // as a whole, must keep within each LimitRange's min, max and maxLimitRequestRatio. Pod updates are
-// not looked at: containers' resources cannot change after creation anyway. mkube serves no
-// PersistentVolumeClaims, so the claim limits are never applied.
-import type { Container, LimitRange, LimitRangeItem, Pod, ResourceList } from '@mkube/shared/api';
+// not looked at: containers' resources cannot change after creation anyway. Claims, created or
+// resized, are held to the PersistentVolumeClaim items (limitrangerclaims.ts).
+import type {
+  Container,
+  LimitRange,
+  LimitRangeItem,
+  PersistentVolumeClaim,
+  Pod,
+  ResourceList,
+} from '@mkube/shared/api';
 import { aggregateMessages, newForbidden } from '@mkube/shared/apierrors';
 import {
   formatQuantity,
@@ -16,6 +23,7 @@ import {
 import type { LimitRangeLister } from '../../registry/core/limitrangelister.js';
 import { quantityString } from '../../registry/core/resourcenames.js';
 import type { AdmissionAttributes, AdmissionPlugin } from '../types.js';
+import { appliesToClaim, claimLimitErrors } from './limitrangerclaims.js';
 
 export const LIMIT_RANGER_PLUGIN = 'LimitRanger';
 export const LIMIT_RANGER_ANNOTATION = 'kubernetes.io/limit-ranger';
@@ -264,6 +272,13 @@ export function limitRanger(lister: LimitRangeLister): AdmissionPlugin {
       for (const lr of await lister.list(a.namespace)) mutatePod(lr, pod);
     },
     async validate(a) {
+      if (appliesToClaim(a) && a.object) {
+        for (const lr of await lister.list(a.namespace)) {
+          const errs = claimLimitErrors(lr, a.object as PersistentVolumeClaim);
+          if (errs.length) throw forbidden(a, aggregateMessages(errs));
+        }
+        return;
+      }
       if (!applies(a)) return;
       const pod = a.object as Pod | undefined;
       if (!pod?.spec) return;
