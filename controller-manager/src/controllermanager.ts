@@ -18,6 +18,8 @@ import type {
   Lease,
   Namespace,
   Node,
+  PersistentVolume,
+  PersistentVolumeClaim,
   Pod,
   PodCertificateRequest,
   PodDisruptionBudget,
@@ -26,6 +28,7 @@ import type {
   Secret,
   ServiceAccount,
   StatefulSet,
+  StorageClass,
 } from '@mkube/shared/api';
 import { NAMESPACE_NODE_LEASE } from '@mkube/shared/api';
 import { createClient, type KubeClient } from '@mkube/shared/client';
@@ -102,6 +105,16 @@ import { TOKEN_SECRET_SELECTOR } from './serviceaccount/tokensecret.js';
 import { STATEFULSET_CONTROLLER, STATEFULSET_CONTROLLER_SA, StatefulSetController } from './statefulset/index.js';
 import { TaintEvictionController } from './tainteviction/index.js';
 import { TTL_AFTER_FINISHED_CONTROLLER, TTLAfterFinishedController } from './ttlafterfinished/index.js';
+import { HostPathPlugin } from './volume/hostpath.js';
+import {
+  PersistentVolumeController,
+  PV_BINDER_CONTROLLER,
+  PV_BINDER_EVENT_SOURCE,
+  PV_BINDER_SA,
+} from './volume/persistentvolume/index.js';
+import { PVC_PROTECTION_CONTROLLER, PVC_PROTECTION_SA, PVCProtectionController } from './volume/pvcprotection.js';
+import { PV_PROTECTION_CONTROLLER, PV_PROTECTION_SA, PVProtectionController } from './volume/pvprotection.js';
+import { PVCS, PVS, STORAGE_CLASSES } from './volume/resources.js';
 
 export const USER_AGENT = 'kube-controller-manager/v1.33.0 (mkube)';
 
@@ -481,9 +494,51 @@ async function buildControllers(
         factory.informerFor<StatefulSet>(RESOURCES.statefulsets),
         factory.informerFor<Pod>(RESOURCES.pods),
         factory.informerFor<ControllerRevision>(RESOURCES.controllerrevisions),
+        factory.informerFor<PersistentVolumeClaim>(PVCS),
         log.child({ controller: STATEFULSET_CONTROLLER }),
         recorder(STATEFULSET_CONTROLLER, c),
         config.concurrentStatefulSetSyncs,
+      ),
+    );
+  }
+  if (on(PV_BINDER_CONTROLLER)) {
+    const c = await clients.client(PV_BINDER_SA);
+    controllers.push(
+      new PersistentVolumeController(
+        c,
+        {
+          volumes: factory.informerFor<PersistentVolume>(PVS),
+          claims: factory.informerFor<PersistentVolumeClaim>(PVCS),
+          classes: factory.informerFor<StorageClass>(STORAGE_CLASSES),
+          pods: factory.informerFor<Pod>(RESOURCES.pods),
+          nodes: nodes(),
+        },
+        new HostPathPlugin(config.pvBinder.enableHostPathProvisioning),
+        recorder(PV_BINDER_EVENT_SOURCE, c),
+        log.child({ controller: PV_BINDER_CONTROLLER }),
+        {
+          resyncPeriodMs: config.pvBinder.syncPeriodMs,
+          enableDynamicProvisioning: config.pvBinder.enableDynamicProvisioning,
+        },
+      ),
+    );
+  }
+  if (on(PVC_PROTECTION_CONTROLLER)) {
+    controllers.push(
+      new PVCProtectionController(
+        await clients.client(PVC_PROTECTION_SA),
+        factory.informerFor<PersistentVolumeClaim>(PVCS),
+        factory.informerFor<Pod>(RESOURCES.pods),
+        log.child({ controller: PVC_PROTECTION_CONTROLLER }),
+      ),
+    );
+  }
+  if (on(PV_PROTECTION_CONTROLLER)) {
+    controllers.push(
+      new PVProtectionController(
+        await clients.client(PV_PROTECTION_SA),
+        factory.informerFor<PersistentVolume>(PVS),
+        log.child({ controller: PV_PROTECTION_CONTROLLER }),
       ),
     );
   }

@@ -5,7 +5,8 @@
 // current and update revisions until the rollout completes.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ControllerRevision, Event, Pod, StatefulSet } from '@mkube/shared/api';
+import type { ControllerRevision, Event, PersistentVolumeClaim, Pod, StatefulSet } from '@mkube/shared/api';
+import { isNotFound } from '@mkube/shared/apierrors';
 import { type Cluster, startCluster, waitFor } from './fixture.ts';
 
 const NS = 'default';
@@ -13,6 +14,7 @@ const STS = { group: 'apps', version: 'v1', resource: 'statefulsets', namespace:
 const REVS = { group: 'apps', version: 'v1', resource: 'controllerrevisions', namespace: NS } as const;
 const PODS = { group: '', version: 'v1', resource: 'pods', namespace: NS } as const;
 const EVENTS = { group: '', version: 'v1', resource: 'events', namespace: NS } as const;
+const PVCS = { group: '', version: 'v1', resource: 'persistentvolumeclaims', namespace: NS } as const;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('statefulset-controller', () => {
@@ -25,6 +27,7 @@ describe('statefulset-controller', () => {
 
   const sets = () => cl.admin.resource<StatefulSet>(STS);
   const pods = () => cl.admin.resource<Pod>(PODS);
+  const claims = () => cl.admin.resource<PersistentVolumeClaim>(PVCS);
 
   async function createSet(name: string, replicas: number, extra: Partial<StatefulSet['spec']> = {}) {
     return sets().create({
@@ -39,7 +42,12 @@ describe('statefulset-controller', () => {
           metadata: { labels: { app: name } },
           spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'nginx:1' }] },
         },
-        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'] } }],
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data', labels: { tier: 'store' } },
+            spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+          },
+        ],
         ...extra,
       },
     } as StatefulSet);
@@ -98,7 +106,11 @@ describe('statefulset-controller', () => {
         blockOwnerDeletion: true,
       },
     ]);
-    assert.deepEqual(p0.spec?.volumes ?? [], [], 'volumeClaimTemplates are ignored');
+    assert.deepEqual(p0.spec?.volumes, [{ name: 'data', persistentVolumeClaim: { claimName: 'data-web-0' } }]);
+    const claim = await claims().get('data-web-0');
+    assert.deepEqual(claim.metadata.labels, { tier: 'store', app: 'web' }, "the template's labels and the selector's");
+    assert.deepEqual(claim.spec?.resources, { requests: { storage: '1Gi' } });
+    assert.equal(claim.metadata.ownerReferences, undefined, 'Retain by default: nobody owns it');
     const rev = p0.metadata.labels?.['controller-revision-hash'] ?? '';
     assert.match(rev, /^web-[a-z0-9]+$/);
     const cr = await cl.admin.resource<ControllerRevision>(REVS).get(rev);
@@ -133,11 +145,16 @@ describe('statefulset-controller', () => {
         collisionCount: 0,
       },
     );
-    const events = (await cl.admin.resource<Event>(EVENTS).list()).items
-      .filter((e) => e.involvedObject?.kind === 'StatefulSet' && e.involvedObject?.name === 'web')
-      .map((e) => `${e.reason}: ${e.message}`)
-      .sort();
+    const events = await waitFor('four events', async () => {
+      const found = (await cl.admin.resource<Event>(EVENTS).list()).items
+        .filter((e) => e.involvedObject?.kind === 'StatefulSet' && e.involvedObject?.name === 'web')
+        .map((e) => `${e.reason}: ${e.message}`)
+        .sort();
+      return found.length >= 4 ? found : undefined;
+    });
     assert.deepEqual(events, [
+      'SuccessfulCreate: create Claim data-web-0 Pod web-0 in StatefulSet web success',
+      'SuccessfulCreate: create Claim data-web-1 Pod web-1 in StatefulSet web success',
       'SuccessfulCreate: create Pod web-0 in StatefulSet web successful',
       'SuccessfulCreate: create Pod web-1 in StatefulSet web successful',
     ]);
@@ -157,11 +174,14 @@ describe('statefulset-controller', () => {
     const cur = await sets().get('db');
     await sets().update({ ...cur, spec: { ...(cur.spec as NonNullable<StatefulSet['spec']>), replicas: 1 } });
     await waitNames('db', ['db-5']);
-    // Event names sort by creation time: db-7 went before db-6.
-    const deletes = (await cl.admin.resource<Event>(EVENTS).list()).items
-      .filter((e) => e.involvedObject?.name === 'db' && e.reason === 'SuccessfulDelete')
-      .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))
-      .map((e) => e.message);
+    // Event names sort by creation time: db-7 went before db-6. Events are written after the deletes.
+    const deletes = await waitFor('two delete events', async () => {
+      const found = (await cl.admin.resource<Event>(EVENTS).list()).items
+        .filter((e) => e.involvedObject?.name === 'db' && e.reason === 'SuccessfulDelete')
+        .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))
+        .map((e) => e.message);
+      return found.length >= 2 ? found : undefined;
+    });
     assert.deepEqual(deletes, [
       'delete Pod db-7 in StatefulSet db successful',
       'delete Pod db-6 in StatefulSet db successful',
@@ -240,5 +260,60 @@ describe('statefulset-controller', () => {
   it('creates all pods at once with Parallel', async () => {
     await createSet('par', 3, { podManagementPolicy: 'Parallel' });
     await waitNames('par', ['par-0', 'par-1', 'par-2']);
+  });
+
+  it('owns claims by the set (whenDeleted: Delete) and by a scaled-down pod (whenScaled: Delete), and waits for a stale one to go', async () => {
+    const set = await createSet('ret', 2, {
+      podManagementPolicy: 'Parallel',
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Delete' },
+    });
+    const setRef = {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      name: 'ret',
+      uid: set.metadata.uid,
+      controller: true,
+      blockOwnerDeletion: true,
+    };
+    const scale = (name: string, replicas: number) =>
+      waitFor(`${name} scaled to ${replicas}`, async () => {
+        const cur = await sets().get(name);
+        return sets().update({ ...cur, spec: { ...cur.spec!, replicas } });
+      });
+    const owners = (name: string, want: unknown) =>
+      waitFor(`${name} owned by ${JSON.stringify(want)}`, async () => {
+        const c = await claims().get(name);
+        return JSON.stringify(c.metadata.ownerReferences) === JSON.stringify(want) ? c : undefined;
+      });
+    await owners('data-ret-0', [setRef]);
+    await owners('data-ret-1', [setRef]);
+    const ret1 = await pods().get('ret-1');
+
+    await scale('ret', 1);
+    await owners('data-ret-1', [
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        name: 'ret-1',
+        uid: ret1.metadata.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ]);
+    await waitNames('ret', ['ret-0']);
+    await owners('data-ret-0', [setRef]);
+
+    // Scaled up again before the garbage collector removed the old pod's claim: ret-1 waits for it.
+    await scale('ret', 2);
+    await sleep(1000);
+    assert.deepEqual(await names('ret'), ['ret-0'], 'a claim owned by the old ret-1 blocks the new one');
+    // What the garbage collector does (it does not run here).
+    await claims().delete('data-ret-1');
+    const gone = await claims()
+      .get('data-ret-1')
+      .catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
+    if (gone) await claims().update({ ...gone, metadata: { ...gone.metadata, finalizers: [] } });
+    await waitNames('ret', ['ret-0', 'ret-1']);
+    await owners('data-ret-1', [setRef]);
   });
 });

@@ -11,6 +11,7 @@ import { CertificateAuthority, PkiError, parseCertificatePem, parsePrivateKeyPem
 import { cidrBlockList } from '../certificates/servingapprover.js';
 import type { LeaderElectionConfig } from '../leaderelection/index.js';
 import { enabledControllers } from './controllers.js';
+import { loadPVBinderConfig, type PVBinderConfig } from './persistentvolume.js';
 import { type HPAControllerConfig, loadHPAConfig } from './podautoscaler.js';
 import { loadServiceAccountKey, SERVICE_ACCOUNT_KEY_FLAG } from './serviceaccountkey.js';
 import { loadSecureServing, type SecureServingConfig } from './serving.js';
@@ -57,6 +58,8 @@ export interface ControllerManagerConfig {
   readonly resourceQuotaSyncPeriodMs: number;
   /** The --horizontal-pod-autoscaler-* flags and --concurrent-horizontal-pod-autoscaler-syncs. */
   readonly hpa: HPAControllerConfig;
+  /** --pvclaimbinder-sync-period, --enable-dynamic-provisioning, --enable-hostpath-provisioner. */
+  readonly pvBinder: PVBinderConfig;
   /** The --leader-elect* settings (the identity is the process's own, chosen at start). */
   readonly leaderElection?: Omit<LeaderElectionConfig, 'identity' | 'releaseOnCancel'>;
   readonly nodeMonitorGracePeriodMs: number;
@@ -259,6 +262,7 @@ export async function loadControllerManagerConfig(
   if (!(quotaSyncPeriod > 0))
     problems.push({ code: 'BAD_VALUE', flag: 'resource-quota-sync-period', message: 'must be greater than 0' });
   const hpa = loadHPAConfig(flags, problems);
+  const pvBinder = loadPVBinderConfig(flags, problems);
 
   if (str(flags['leader-elect-resource-lock']) !== 'leases') {
     problems.push({
@@ -322,6 +326,7 @@ export async function loadControllerManagerConfig(
     concurrentResourceQuotaSyncs: quotaSyncs,
     resourceQuotaSyncPeriodMs: quotaSyncPeriod,
     hpa,
+    pvBinder,
     legacyTokenCleanUpPeriodMs: cleanUpPeriod,
     leaderElection: flags['leader-elect']
       ? {

@@ -2,6 +2,7 @@
 import { FEATURE_GATES_FLAG } from '@mkube/shared/featuregate';
 import type { FlagSpec } from '@mkube/shared/flags';
 import { TLS_FLAGS } from '@mkube/shared/tls';
+import { PV_BINDER_FLAGS } from './persistentvolume.js';
 import { HPA_FLAGS } from './podautoscaler.js';
 
 const pair = (signer: string, what: string): FlagSpec[] => [
@@ -150,6 +151,7 @@ export const CONTROLLER_MANAGER_FLAGS: readonly FlagSpec[] = [
     usage: 'The period for syncing quota usage status in the system',
   },
   ...HPA_FLAGS,
+  ...PV_BINDER_FLAGS,
   {
     name: 'concurrent-serviceaccount-token-syncs',
     type: 'int',

@@ -9,6 +9,7 @@ import { isNotFound } from '@mkube/shared/apierrors';
 import { isPodAvailable, isPodReady, slowStartBatch } from '@mkube/shared/controller';
 import type { EventRecorder } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
+import { storageMatches } from './claims.js';
 import type { StatefulPodControl } from './podcontrol.js';
 import {
   applyRevision,
@@ -153,14 +154,25 @@ export async function updateStatefulSet(
       live[i] = p;
     }
     if (!isCreated(p)) {
+      // A claim still owned by an earlier pod of this name waits for the garbage collector.
+      if (ctx.podControl.podClaimIsStale(set, p)) return true;
       await ctx.podControl.create(set, p);
       if (monotonic) return true;
     }
     if (isTerminating(p) && monotonic) return true;
     if (!isRunningAndReady(p) && monotonic) return true;
     if (!isRunningAndAvailable(p, minReady) && monotonic) return true;
-    if (identityMatches(set, p)) return false;
+    const retentionMatch = ctx.podControl.claimsMatchRetentionPolicy(updateSet, p);
+    if (identityMatches(set, p) && storageMatches(set, p) && retentionMatch) return false;
     await ctx.podControl.update(updateSet, structuredClone(p));
+    return false;
+  };
+
+  /** Condemned pods' claims get the owners scaling down asks for before the pods go. */
+  const fixPodClaim = async (i: number): Promise<boolean> => {
+    const p = condemned[i] as Pod;
+    if (!ctx.podControl.claimsMatchRetentionPolicy(updateSet, p))
+      await ctx.podControl.updateClaimsForRetentionPolicy(updateSet, p);
     return false;
   };
 
@@ -179,6 +191,7 @@ export async function updateStatefulSet(
 
   try {
     if (await runForAll(live.length, processReplica, monotonic)) return finish();
+    if (await runForAll(condemned.length, fixPodClaim, monotonic)) return finish();
     if (await runForAll(condemned.length, processCondemned, monotonic)) return finish();
   } catch (e) {
     return finish(e);

@@ -2,9 +2,16 @@
 // `<set>-<ordinal>` from spec.ordinals.start, created in order and each only once the one before is
 // Running and Ready (OrderedReady) or all at once (Parallel), removed highest ordinal first, and
 // updated from the highest ordinal down to the partition through ControllerRevisions (RollingUpdate)
-// or when deleted by hand (OnDelete). volumeClaimTemplates are accepted and ignored: mkube serves no
-// PersistentVolumeClaims, so no claims are made, mounted or retained.
-import type { ControllerRevision, KubeObject, OwnerReference, Pod, StatefulSet } from '@mkube/shared/api';
+// or when deleted by hand (OnDelete). Each pod's volumeClaimTemplates claims are made before it and
+// mounted in it, and owned by the set or the pod as persistentVolumeClaimRetentionPolicy asks.
+import type {
+  ControllerRevision,
+  KubeObject,
+  OwnerReference,
+  PersistentVolumeClaim,
+  Pod,
+  StatefulSet,
+} from '@mkube/shared/api';
 import type { KubeClient, ResourceRef } from '@mkube/shared/client';
 import { ControllerRefManager, controllerOf, resolveControllerRef } from '@mkube/shared/controller';
 import type { EventRecorder } from '@mkube/shared/events';
@@ -40,16 +47,19 @@ export class StatefulSetController implements Controller {
     readonly sets: SharedInformer<StatefulSet>,
     readonly pods: SharedInformer<Pod>,
     readonly revisions: SharedInformer<ControllerRevision>,
+    readonly claims: SharedInformer<PersistentVolumeClaim>,
     readonly log: Logger,
     readonly recorder: EventRecorder,
     readonly workers = 5,
   ) {
-    this.podControl = new StatefulPodControl(client, recorder);
+    this.podControl = new StatefulPodControl(client, recorder, claims.store);
     sets.addEventHandler({
       onAdd: (s) => this.enqueue(s),
       onUpdate: (_old, s) => this.enqueue(s),
       onDelete: (s) => this.enqueue(s),
     });
+    // A pod waiting for its stale claim to go (PodClaimIsStale) is made once it has.
+    claims.addEventHandler({ onDelete: (c) => this.#onSelected(c.metadata.namespace, c.metadata.labels) });
     pods.addEventHandler({
       onAdd: (p) => this.#onPod(p),
       onUpdate: (old, p) => {
@@ -84,11 +94,16 @@ export class StatefulSetController implements Controller {
       return;
     }
     if (!orphanMayMatter) return;
+    this.#onSelected(p.metadata.namespace, p.metadata.labels);
+  }
+
+  /** Enqueues the sets in `namespace` whose selector matches `labels`. */
+  #onSelected(namespace: string | undefined, labels: Record<string, string> | undefined): void {
     for (const s of this.sets.store.list()) {
-      if (s.metadata.namespace !== p.metadata.namespace) continue;
+      if (s.metadata.namespace !== namespace) continue;
       try {
         const sel = labelSelectorFromObject(s.spec?.selector);
-        if (!sel.empty() && sel.matches(p.metadata.labels ?? {})) this.enqueue(s);
+        if (!sel.empty() && sel.matches(labels ?? {})) this.enqueue(s);
       } catch {
         // A selector that does not parse selects nothing.
       }

@@ -5,6 +5,7 @@
 import type { ControllerRevision, Pod, PodTemplateSpec, StatefulSet } from '@mkube/shared/api';
 import { newControllerRef, podFromTemplate } from '@mkube/shared/controller';
 import { newControllerRevision } from '../history/revision.js';
+import { withStorage } from './claims.js';
 
 /** What the StatefulSet writes into its pods' and revisions' controller reference. */
 export const STATEFULSET_KIND = { apiVersion: 'apps/v1', kind: 'StatefulSet' } as const;
@@ -68,8 +69,8 @@ export function updateIdentity(set: StatefulSet, pod: Pod): Pod {
 }
 
 /**
- * newStatefulSetPod: the template with the set as controller, its identity, and hostname and
- * subdomain. volumeClaimTemplates are not mounted: mkube serves no PersistentVolumeClaims.
+ * newStatefulSetPod: the template with the set as controller, its identity, a volume for each of its
+ * claims (updateStorage), and hostname and subdomain.
  */
 export function newStatefulSetPod(set: StatefulSet, ordinal: number): Pod {
   const name = podName(set, ordinal);
@@ -77,7 +78,7 @@ export function newStatefulSetPod(set: StatefulSet, ordinal: number): Pod {
   // Named by its ordinal, never generated: the name is the pod's identity.
   delete pod.metadata.generateName;
   pod.metadata.name = name;
-  const withIdentity = updateIdentity(set, pod);
+  const withIdentity = withStorage(set, updateIdentity(set, pod));
   const spec = { ...(withIdentity.spec ?? { containers: [] }), hostname: name };
   if (set.spec?.serviceName) spec.subdomain = set.spec.serviceName;
   return { ...withIdentity, spec };

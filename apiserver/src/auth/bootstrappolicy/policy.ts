@@ -463,6 +463,33 @@ export const DEFAULT_CLUSTER_ROLES: readonly ClusterRole[] = [
     { apiGroups: [''], resources: ['pods/finalizers'], verbs: ['update'] },
     EVENTS_RULE,
   ]),
+  // controller_policy.go's volume controllers: the binder also runs upstream's recycler pods and
+  // watches their events, and reads services for the portworx plugin (rules kept as upstream's).
+  role('system:controller:persistent-volume-binder', [
+    {
+      apiGroups: [''],
+      resources: ['persistentvolumes'],
+      verbs: ['create', 'delete', 'get', 'list', 'update', 'watch'],
+    },
+    { apiGroups: [''], resources: ['persistentvolumes/status'], verbs: ['update'] },
+    { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'update', 'watch'] },
+    { apiGroups: [''], resources: ['persistentvolumeclaims/status'], verbs: ['update'] },
+    { apiGroups: [''], resources: ['pods'], verbs: ['create', 'delete', 'get', 'list', 'watch'] },
+    { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: READ },
+    { apiGroups: [''], resources: ['nodes'], verbs: ['list', 'watch'] },
+    EVENTS_RULE,
+    { apiGroups: [''], resources: ['events'], verbs: ['watch'] },
+    { apiGroups: [''], resources: ['services'], verbs: ['get'] },
+  ]),
+  role('system:controller:pvc-protection-controller', [
+    { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'list', 'update', 'watch'] },
+    { apiGroups: [''], resources: ['pods'], verbs: READ },
+    EVENTS_RULE,
+  ]),
+  role('system:controller:pv-protection-controller', [
+    { apiGroups: [''], resources: ['persistentvolumes'], verbs: ['get', 'list', 'update', 'watch'] },
+    EVENTS_RULE,
+  ]),
   // controller_policy.go's: the deployment controller writes ReplicaSets only (and pods' labels, an
   // "update" upstream keeps for kubernetes#36897); the replicaset controller writes pods.
   role('system:controller:deployment-controller', [
@@ -634,6 +661,21 @@ export const DEFAULT_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
     'system:controller:statefulset-controller',
     'system:controller:statefulset-controller',
     controllerSubjects('statefulset-controller'),
+  ),
+  binding(
+    'system:controller:persistent-volume-binder',
+    'system:controller:persistent-volume-binder',
+    controllerSubjects('persistent-volume-binder'),
+  ),
+  binding(
+    'system:controller:pvc-protection-controller',
+    'system:controller:pvc-protection-controller',
+    controllerSubjects('pvc-protection-controller'),
+  ),
+  binding(
+    'system:controller:pv-protection-controller',
+    'system:controller:pv-protection-controller',
+    controllerSubjects('pv-protection-controller'),
   ),
   binding(
     'system:controller:deployment-controller',
