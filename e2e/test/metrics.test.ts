@@ -3,9 +3,13 @@
 // aggregation layer (an APIService whose Service is an ExternalName on loopback, its serving
 // certificate checked against the APIService's caBundle), authorizes each reader by a
 // SubjectAccessReview, and the HorizontalPodAutoscaler scales a Deployment on what it serves.
+// The same cluster's storage (V1–V3): the default StorageClass `standard`, a claim provisioned by
+// the controller-manager's host-path provisioner on the node the scheduler picked, mounted by that
+// kubelet, readable by that node alone (the Node authorizer's pv → pvc → pod → node path), kept
+// while a pod uses it (pvc-protection) and deleted with its directory (reclaim policy Delete).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,7 +17,7 @@ import { type Credential, httpsRequest, startUpCluster, type UpCluster } from '.
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('metrics-server and the HorizontalPodAutoscaler (mkube up)', () => {
+describe('metrics-server, the HorizontalPodAutoscaler and persistent volumes (mkube up)', () => {
   let c: UpCluster;
   let admin: Credential;
   const work = mkdtempSync(join(tmpdir(), 'mkube-metrics-'));
@@ -144,5 +148,111 @@ describe('metrics-server and the HorizontalPodAutoscaler (mkube up)', () => {
     } finally {
       await kubectl(['delete', 'hpa/burn', 'deployment/burn', '--wait=false']);
     }
+  });
+
+  const claim = (name: string, extra: Record<string, unknown> = {}) => ({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '16Mi' } }, ...extra },
+  });
+  const apply = async (obj: unknown) => {
+    const f = join(work, `obj-${Date.now()}-${Math.random()}.json`);
+    writeFileSync(f, JSON.stringify(obj));
+    const r = await kubectl(['apply', '-f', f]);
+    assert.equal(r.status, 0, r.stderr);
+  };
+  const getJson = async (args: string[]) => {
+    const r = await kubectl(['get', ...args, '-o', 'json']);
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+
+  it('V1 a claim of the default class waits for its pod, is provisioned on the chosen node and mounted there', async () => {
+    const sc = await kubectl(['get', 'storageclass', '--no-headers']);
+    assert.match(
+      sc.stdout,
+      /^standard \(default\)\s+kubernetes\.io\/host-path\s+Delete\s+WaitForFirstConsumer\s+false\s/,
+    );
+    await apply(claim('data'));
+    const pending = await getJson(['pvc', 'data']);
+    assert.equal(pending.spec.storageClassName, 'standard', 'DefaultStorageClass admission');
+    assert.deepEqual(pending.metadata.finalizers, ['kubernetes.io/pvc-protection']);
+    await eventually('the WaitForFirstConsumer event', async () =>
+      /waiting for first consumer to be created before binding/.test(
+        (await kubectl(['get', 'events', '--field-selector=involvedObject.name=data'])).stdout,
+      ),
+    );
+    assert.equal((await getJson(['pvc', 'data'])).status.phase, 'Pending');
+    await apply({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'writer' },
+      spec: {
+        containers: [
+          {
+            name: 'w',
+            image: 'busybox',
+            command: ['sh', '-c', 'echo persisted > data/out.txt && sleep 3600'],
+            volumeMounts: [{ name: 'd', mountPath: '/data' }],
+          },
+        ],
+        volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }],
+      },
+    });
+    await eventually('writer Running', async () => (await getJson(['pod', 'writer'])).status.phase === 'Running');
+    const pod = await getJson(['pod', 'writer']);
+    const pvc = await getJson(['pvc', 'data']);
+    assert.equal(pvc.status.phase, 'Bound');
+    assert.equal(pvc.metadata.annotations['volume.kubernetes.io/selected-node'], pod.spec.nodeName);
+    const pv = await getJson(['pv', pvc.spec.volumeName]);
+    assert.equal(pv.metadata.name, `pvc-${pvc.metadata.uid}`);
+    assert.equal(pv.spec.claimRef.name, 'data');
+    assert.equal(pv.metadata.annotations['pv.kubernetes.io/provisioned-by'], 'kubernetes.io/host-path');
+    const dir = pv.spec.hostPath.path as string;
+    await eventually('the pod wrote into the volume', async () => existsSync(join(dir, 'out.txt')));
+    assert.equal(readFileSync(join(dir, 'out.txt'), 'utf8'), 'persisted\n');
+    const cols = await kubectl(['get', 'pvc', 'data', '--no-headers']);
+    assert.match(cols.stdout, new RegExp(`^data\\s+Bound\\s+${pv.metadata.name}\\s+16Mi\\s+RWO\\s+standard\\s`));
+  });
+
+  it('V2 only the node running the pod reads its claim and volume (Node authorizer)', async () => {
+    const node = (await getJson(['pod', 'writer'])).spec.nodeName as string;
+    const pvName = (await getJson(['pvc', 'data'])).spec.volumeName as string;
+    const mine = c.nodes.find((n) => n.name === node)!;
+    const other = c.nodes.find((n) => n.name !== node)!;
+    assert.equal((await c.req(mine.cred, 'GET', `/api/v1/persistentvolumes/${pvName}`)).status, 200);
+    assert.equal((await c.req(mine.cred, 'GET', '/api/v1/namespaces/default/persistentvolumeclaims/data')).status, 200);
+    const denied = await c.req(other.cred, 'GET', `/api/v1/persistentvolumes/${pvName}`);
+    assert.equal(denied.status, 403, denied.text);
+    assert.match(
+      (denied.json as { message: string }).message,
+      new RegExp(
+        `User "system:node:${other.name}" cannot get resource "persistentvolumes".*no relationship found between node '${other.name}' and this object`,
+      ),
+    );
+    assert.equal(
+      (await c.req(other.cred, 'GET', '/api/v1/namespaces/default/persistentvolumeclaims/data')).status,
+      403,
+    );
+    // Neither node lists volumes, nor writes a claim's spec.
+    assert.equal((await c.req(mine.cred, 'GET', '/api/v1/persistentvolumes')).status, 403);
+    const pvc = await getJson(['pvc', 'data']);
+    const w = await c.req(mine.cred, 'PUT', '/api/v1/namespaces/default/persistentvolumeclaims/data', pvc);
+    assert.equal(w.status, 403, w.text);
+  });
+
+  it('V3 a claim in use is kept (pvc-protection); deleted after its pod, its volume and directory go too', async () => {
+    const pvc = await getJson(['pvc', 'data']);
+    const pv = await getJson(['pv', pvc.spec.volumeName]);
+    assert.equal((await kubectl(['delete', 'pvc', 'data', '--wait=false'])).status, 0);
+    await sleep(2_000);
+    const terminating = await getJson(['pvc', 'data']);
+    assert.ok(terminating.metadata.deletionTimestamp, 'marked for deletion');
+    assert.deepEqual(terminating.metadata.finalizers, ['kubernetes.io/pvc-protection']);
+    assert.equal((await kubectl(['delete', 'pod', 'writer', '--grace-period=1'])).status, 0);
+    await eventually('the claim gone', async () => (await kubectl(['get', 'pvc', 'data'])).status !== 0);
+    await eventually('the volume gone', async () => (await kubectl(['get', 'pv', pv.metadata.name])).status !== 0);
+    await eventually('its directory removed', async () => !existsSync(pv.spec.hostPath.path));
   });
 });

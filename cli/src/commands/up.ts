@@ -18,6 +18,7 @@ import { ensureBootstrapKubeconfig, kubeletArgs, planNodes, prepareNode, writeKu
 import { removePid, runningUp, writePid } from '../up/pidfile.js';
 import { followJoin } from '../up/progress.js';
 import { waitLeader, waitReady } from '../up/ready.js';
+import { DEFAULT_STORAGE_CLASS, ensureDefaultStorageClass, HOST_PATH_PROVISIONER } from '../up/storageclass.js';
 import { PKI_INIT_FLAGS, pkiInitParams } from './pki.js';
 
 const MKUBE_BIN = fileURLToPath(new URL('../../bin/mkube.js', import.meta.url));
@@ -422,6 +423,10 @@ export const upCommand: Command = {
       try {
         if (await ensureClusterInfo(admin, p.server, caPem))
           stdout.write('[bootstrap-token] created kube-public/cluster-info\n');
+        if (await ensureDefaultStorageClass(admin))
+          stdout.write(
+            `[storage] created the default StorageClass ${DEFAULT_STORAGE_CLASS} (${HOST_PATH_PROVISIONER})\n`,
+          );
         const tok = await ensureBootstrapKubeconfig(admin, p.dir, p.server, caPem);
         const bootstraps = [join(p.dir, 'bootstrap-kubelet.conf')];
         if (ha) {
@@ -451,6 +456,8 @@ export const upCommand: Command = {
             '--use-service-account-credentials=true',
             // kubeadm's setting: the bootstrap signer and token cleaner are off upstream by default.
             '--controllers=*,bootstrapsigner,tokencleaner',
+            // minikube's and kind's: claims of the default class get a directory on this machine.
+            '--enable-hostpath-provisioner',
             ...gateArgs,
             ...securePortArgs(kcmPort, i, conf),
             ...signingDuration,
