@@ -255,4 +255,64 @@ describe('metrics-server, the HorizontalPodAutoscaler and persistent volumes (mk
     await eventually('the volume gone', async () => (await kubectl(['get', 'pv', pv.metadata.name])).status !== 0);
     await eventually('its directory removed', async () => !existsSync(pv.spec.hostPath.path));
   });
+
+  it('V4 a StatefulSet gets a claim per pod from its volumeClaimTemplates, each provisioned and mounted', async () => {
+    await apply({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'db' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'db' } },
+        serviceName: 'db',
+        template: {
+          metadata: { labels: { app: 'db' } },
+          spec: {
+            containers: [
+              {
+                name: 'db',
+                image: 'busybox',
+                command: ['sh', '-c', 'echo $HOSTNAME > data/who && sleep 3600'],
+                volumeMounts: [{ name: 'data', mountPath: '/data' }],
+              },
+            ],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data' },
+            spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '8Mi' } } },
+          },
+        ],
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Retain' },
+      },
+    });
+    try {
+      await eventually(
+        'db-0 and db-1 Running',
+        async () => (await getJson(['statefulset', 'db'])).status.readyReplicas === 2,
+        90_000,
+      );
+      for (const i of [0, 1]) {
+        const pvc = await getJson(['pvc', `data-db-${i}`]);
+        assert.equal(pvc.status.phase, 'Bound');
+        assert.equal(pvc.metadata.labels.app, 'db');
+        assert.equal(pvc.metadata.ownerReferences?.[0]?.kind, 'StatefulSet', 'whenDeleted: Delete');
+        const pv = await getJson(['pv', pvc.spec.volumeName]);
+        await eventually(`db-${i} wrote its name`, async () => existsSync(join(pv.spec.hostPath.path, 'who')));
+        assert.equal(readFileSync(join(pv.spec.hostPath.path, 'who'), 'utf8').trim(), `db-${i}`);
+      }
+    } finally {
+      await kubectl(['delete', 'statefulset', 'db', '--wait=false']);
+    }
+    // whenDeleted: Delete — the garbage collector takes the claims with the set, and their volumes follow.
+    await eventually(
+      'the claims gone with the set',
+      async () => {
+        const r = await kubectl(['get', 'pvc', '-l', 'app=db', '-o', 'name']);
+        return r.status === 0 && r.stdout.trim() === '';
+      },
+      90_000,
+    );
+  });
 });
