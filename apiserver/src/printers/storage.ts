@@ -3,11 +3,10 @@
 // attributes class, and the default class marked " (default)".
 import type { PersistentVolume, PersistentVolumeClaim, StorageClass } from '@mkube/shared/api';
 import { canonicalQuantity } from '@mkube/shared/quantity';
-import { isDefaultStorageClass } from '../registry/storage/defaultclass.js';
+import { claimClass, isDefaultStorageClass, volumeClass } from '@mkube/shared/volume';
 import { timestampSince } from './duration.js';
 import { AGE_COLUMN, col, NAME_COLUMN, type Printer, printer } from './types.js';
 
-const BETA_STORAGE_CLASS_ANNOTATION = 'volume.beta.kubernetes.io/storage-class';
 const UNSET = '<unset>';
 
 const MODE_ABBREVIATIONS: readonly [string, string][] = [
@@ -32,12 +31,6 @@ const storageString = (list: Readonly<Record<string, string>> | undefined) =>
 /** The phase, or Terminating once deletion has begun. */
 const phaseOf = (o: { metadata: { deletionTimestamp?: string } }, phase: string | undefined) =>
   o.metadata.deletionTimestamp ? 'Terminating' : (phase ?? '');
-
-/** The beta annotation wins over the field, as GetPersistentVolumeClass / GetPersistentVolumeClaimClass. */
-function classOf(annotations: Readonly<Record<string, string>> | undefined, field: string | undefined): string {
-  const beta = annotations?.[BETA_STORAGE_CLASS_ANNOTATION];
-  return beta !== undefined ? beta : (field ?? '');
-}
 
 export const persistentVolumePrinter: Printer = printer<PersistentVolume>({
   columns: [
@@ -75,7 +68,7 @@ export const persistentVolumePrinter: Printer = printer<PersistentVolume>({
       o.spec?.persistentVolumeReclaimPolicy ?? '',
       phaseOf(o, o.status?.phase),
       ref ? `${ref.namespace ?? ''}/${ref.name ?? ''}` : '',
-      classOf(o.metadata.annotations, o.spec?.storageClassName),
+      volumeClass(o),
       o.spec?.volumeAttributesClassName ?? UNSET,
       o.status?.reason ?? '',
       timestampSince(o.metadata.creationTimestamp, now),
@@ -109,7 +102,7 @@ export const persistentVolumeClaimPrinter: Printer = printer<PersistentVolumeCla
       o.spec?.volumeName ?? '',
       bound ? storageString(o.status?.capacity) : '',
       bound ? accessModesString(o.status?.accessModes) : '',
-      classOf(o.metadata.annotations, o.spec?.storageClassName),
+      claimClass(o),
       o.spec?.volumeAttributesClassName ?? UNSET,
       timestampSince(o.metadata.creationTimestamp, now),
       o.spec?.volumeMode ?? UNSET,

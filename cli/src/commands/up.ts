@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } fr
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { apiCatalogFor, RuntimeConfigError } from '@mkube/apiserver';
+import { HOST_PATH_PROVISIONER } from '@mkube/shared/api';
 import { FeatureGateError, parseFeatureGates } from '@mkube/shared/featuregate';
 import type { FlagSpec } from '@mkube/shared/flags';
 import { CliError, type Command } from '../command.js';
@@ -18,7 +19,7 @@ import { ensureBootstrapKubeconfig, kubeletArgs, planNodes, prepareNode, writeKu
 import { removePid, runningUp, writePid } from '../up/pidfile.js';
 import { followJoin } from '../up/progress.js';
 import { waitLeader, waitReady } from '../up/ready.js';
-import { DEFAULT_STORAGE_CLASS, ensureDefaultStorageClass, HOST_PATH_PROVISIONER } from '../up/storageclass.js';
+import { DEFAULT_STORAGE_CLASS, ensureDefaultStorageClass } from '../up/storageclass.js';
 import { PKI_INIT_FLAGS, pkiInitParams } from './pki.js';
 
 const MKUBE_BIN = fileURLToPath(new URL('../../bin/mkube.js', import.meta.url));

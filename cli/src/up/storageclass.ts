@@ -5,12 +5,11 @@
 // kind's: the scheduler picks the node first and names it on the claim. Created once; a class the
 // user changed or deleted the default annotation from is left alone.
 import type { StorageClass } from '@mkube/shared/api';
-import { IS_DEFAULT_STORAGE_CLASS_ANNOTATION } from '@mkube/shared/api';
+import { HOST_PATH_PROVISIONER, IS_DEFAULT_STORAGE_CLASS_ANNOTATION } from '@mkube/shared/api';
 import { isAlreadyExists } from '@mkube/shared/apierrors';
 import type { KubeClient } from '@mkube/shared/client';
 
 export const DEFAULT_STORAGE_CLASS = 'standard';
-export const HOST_PATH_PROVISIONER = 'kubernetes.io/host-path';
 
 export function defaultStorageClass(): StorageClass {
   return {

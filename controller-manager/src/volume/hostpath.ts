@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import type { PersistentVolume, PersistentVolumeClaim, PersistentVolumeReclaimPolicy } from '@mkube/shared/api';
-import { HOST_PATH_PLUGIN } from './resources.js';
+import { HOST_PATH_PROVISIONER } from '@mkube/shared/api';
 
 /** Upstream's basePath under /tmp. */
 export const HOST_PATH_PROVISIONER_ROOT = '/tmp/hostpath_pv';
@@ -21,7 +21,7 @@ export interface ProvisionOptions {
 }
 
 export class HostPathPlugin {
-  readonly name = HOST_PATH_PLUGIN;
+  readonly name = HOST_PATH_PROVISIONER;
   /** A host path is bind-mounted as it is: no mount options. */
   readonly supportsMountOption = false;
 

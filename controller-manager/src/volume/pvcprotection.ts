@@ -6,14 +6,15 @@
 // claim until it is gone, finished or not, except that a shut-down pod (deleted with grace period
 // 0) no longer holds its own ephemeral claim.
 import type { PersistentVolumeClaim, Pod } from '@mkube/shared/api';
+import { ephemeralClaimName, PVC_PROTECTION_FINALIZER, volumeIsForPod } from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
 import type { KubeClient } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import { type Controller, runQueue, WorkQueue } from '../controller.js';
 import { RESOURCES, type SharedInformer } from '../informers/index.js';
 import { claimKey, isDeletionCandidate, needToAddFinalizer } from './helpers.js';
-import { claimIsForPod, ephemeralClaimName, isPodTerminated, podClaimNames } from './podvolumes.js';
-import { PVC_PROTECTION_FINALIZER, PVCS } from './resources.js';
+import { isPodTerminated, podClaimNames } from './podvolumes.js';
+import { PVCS } from './resources.js';
 
 export const PVC_PROTECTION_CONTROLLER = 'persistentvolumeclaim-protection-controller';
 export const PVC_PROTECTION_SA = 'pvc-protection-controller';
@@ -31,7 +32,7 @@ export function podUsesPVC(pod: Pod, pvc: PersistentVolumeClaim): boolean {
       (!podIsShutDown(pod) &&
         v.ephemeral !== undefined &&
         ephemeralClaimName(pod, v) === name &&
-        claimIsForPod(pod, pvc)),
+        volumeIsForPod(pod, pvc) === undefined),
   );
 }
 

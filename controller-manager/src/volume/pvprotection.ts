@@ -2,13 +2,14 @@
 // kubernetes.io/pv-protection (added by admission, or here for volumes made without it), and once
 // deleted keeps it while it is Bound; the binder's phase writes bring it back here.
 import type { PersistentVolume } from '@mkube/shared/api';
+import { PV_PROTECTION_FINALIZER } from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
 import type { KubeClient } from '@mkube/shared/client';
 import type { Logger } from '@mkube/shared/log';
 import { type Controller, runQueue, WorkQueue } from '../controller.js';
 import type { SharedInformer } from '../informers/index.js';
 import { isDeletionCandidate, needToAddFinalizer } from './helpers.js';
-import { PV_PROTECTION_FINALIZER, PVS } from './resources.js';
+import { PVS } from './resources.js';
 
 export const PV_PROTECTION_CONTROLLER = 'persistentvolume-protection-controller';
 export const PV_PROTECTION_SA = 'pv-protection-controller';

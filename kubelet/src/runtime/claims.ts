@@ -6,15 +6,15 @@
 //
 // mkube has no ephemeral-volume controller: an ephemeral volume's claim must be created by someone
 // else (owned by the pod, as that controller makes it); until it exists the pod waits.
-import type { PersistentVolume, PersistentVolumeClaim, Pod, Volume } from '@mkube/shared/api';
+import {
+  type PersistentVolume,
+  type PersistentVolumeClaim,
+  type Pod,
+  type Volume,
+  volumeClaim,
+  volumeIsForPod,
+} from '@mkube/shared/api';
 import type { KubeClient } from '@mkube/shared/client';
-
-/** The claim a pod volume uses, and whether it is an ephemeral volume's. */
-export function volumeClaim(pod: Pod, v: Volume): { name: string; ephemeral: boolean } | undefined {
-  if (v.persistentVolumeClaim) return { name: v.persistentVolumeClaim.claimName, ephemeral: false };
-  if (v.ephemeral) return { name: `${pod.metadata.name}-${v.name}`, ephemeral: true };
-  return undefined;
-}
 
 /** A claim that cannot be used (yet): the populator's error text; the pod keeps waiting and retries. */
 export class ClaimError extends Error {}
@@ -37,14 +37,10 @@ export async function resolveClaimPath(client: KubeClient | undefined, pod: Pod,
   if (pvc.status?.phase !== 'Bound') throw processing('PVC is not bound');
   const pvName = pvc.spec?.volumeName;
   if (!pvName) throw processing('PVC has empty pvc.Spec.VolumeName');
-  // ephemeral.VolumeIsForPod: a claim of that name that the pod does not control is someone else's.
+  // A claim of that name that the pod does not control is someone else's.
   if (claim.ephemeral) {
-    const owner = pvc.metadata.ownerReferences?.find((r) => r.controller);
-    if (owner?.uid !== pod.metadata.uid) {
-      throw new ClaimError(
-        `PVC ${ns}/${claim.name} was not created for pod ${ns}/${pod.metadata.name} (pod is not owner)`,
-      );
-    }
+    const notForPod = volumeIsForPod(pod, pvc);
+    if (notForPod) throw new ClaimError(notForPod);
   }
   let pv: PersistentVolume;
   try {

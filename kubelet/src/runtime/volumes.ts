@@ -12,12 +12,13 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigMap, KeyToPath, Pod, Secret, TokenRequest, Volume } from '@mkube/shared/api';
+import { volumeClaim } from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
 import type { KubeClient } from '@mkube/shared/client';
 import { type ClusterTrustBundleManager, NoopClusterTrustBundleManager } from '../clustertrustbundle/manager.js';
 import { NoopPodCertificateManager, type PodCertificateManager } from '../podcertificate/manager.js';
 import { type VolumeFile, writeAtomically } from './atomicwriter.js';
-import { ClaimError, resolveClaimPath, volumeClaim } from './claims.js';
+import { ClaimError, resolveClaimPath } from './claims.js';
 import { replaceSymlink, symlinkInPod } from './podpath.js';
 
 /** A volume that cannot be set up yet: upstream's FailedMount wording; retried. */

@@ -1,7 +1,8 @@
 // The objects a pod refers to by name (podutil.VisitPodSecretNames / VisitPodConfigmapNames and the
-// Node authorizer's graph): its service account, pull secrets, volume sources and env sources, in
-// every container, ephemeral ones included.
+// Node authorizer's graph): its service account, pull secrets, volume sources (a generic ephemeral
+// volume's claim included) and env sources, in every container, ephemeral ones included.
 import type { Pod } from './core.js';
+import { volumeClaim } from './podclaims.js';
 
 export type PodRefKind = 'secrets' | 'configmaps' | 'persistentvolumeclaims' | 'serviceaccounts';
 
@@ -14,7 +15,8 @@ export function podReferences(pod: Pod): [PodRefKind, string][] {
   for (const v of spec.volumes ?? []) {
     if (v.secret?.secretName) out.push(['secrets', v.secret.secretName]);
     if (v.configMap?.name) out.push(['configmaps', v.configMap.name]);
-    if (v.persistentVolumeClaim?.claimName) out.push(['persistentvolumeclaims', v.persistentVolumeClaim.claimName]);
+    const claim = volumeClaim(pod, v)?.name;
+    if (claim) out.push(['persistentvolumeclaims', claim]);
     for (const src of v.projected?.sources ?? []) {
       if (src.secret?.name) out.push(['secrets', src.secret.name]);
       if (src.configMap?.name) out.push(['configmaps', src.configMap.name]);

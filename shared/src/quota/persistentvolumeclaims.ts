@@ -4,6 +4,7 @@
 // class. With RecoverVolumeExpansionFailure (on in 1.33) an allocation above the request is charged.
 import type { PersistentVolumeClaim } from '../api/index.js';
 import { Quantity } from '../quantity/index.js';
+import { claimClass } from '../volume/index.js';
 import { type Evaluator, NO_SCOPES } from './evaluator.js';
 import { objectCountName } from './generic.js';
 import { QuotaQuantity } from './quantity.js';
@@ -12,13 +13,9 @@ import type { Usage } from './resources.js';
 const STORAGE_CLASS_SUFFIX = '.storageclass.storage.k8s.io/';
 const PVC_RESOURCES = ['persistentvolumeclaims', 'requests.storage'];
 const COUNT = objectCountName('', 'persistentvolumeclaims');
-const BETA_STORAGE_CLASS_ANNOTATION = 'volume.beta.kubernetes.io/storage-class';
 
 /** The quota name of a resource charged to one class. */
 export const resourceByStorageClass = (cls: string, resource: string) => `${cls}${STORAGE_CLASS_SUFFIX}${resource}`;
-
-const classOf = (pvc: PersistentVolumeClaim) =>
-  pvc.metadata?.annotations?.[BETA_STORAGE_CLASS_ANNOTATION] ?? pvc.spec?.storageClassName ?? '';
 
 function parse(v: unknown): QuotaQuantity | undefined {
   if (v === undefined || v === null) return undefined;
@@ -60,7 +57,7 @@ export const pvcEvaluator: Evaluator = {
   constraints: () => undefined,
   usage(obj) {
     const pvc = obj as PersistentVolumeClaim;
-    const cls = classOf(pvc);
+    const cls = claimClass(pvc);
     const u: Usage = new Map([
       ['persistentvolumeclaims', QuotaQuantity.count(1)],
       [COUNT, QuotaQuantity.count(1)],

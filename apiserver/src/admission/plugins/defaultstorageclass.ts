@@ -4,18 +4,11 @@
 // (GetDefaultClass); with none the claim is left as it is.
 import type { PersistentVolumeClaim, StorageClass } from '@mkube/shared/api';
 import { newForbidden } from '@mkube/shared/apierrors';
-import { BETA_STORAGE_CLASS_ANNOTATION } from '../../registry/core/persistentvolumeclaimvalidation.js';
-import { getDefaultStorageClass } from '../../registry/storage/defaultclass.js';
+import { claimHasClass, defaultStorageClass } from '@mkube/shared/volume';
 import type { StorageClassLister } from '../../registry/storage/lister.js';
 import type { AdmissionPlugin } from '../types.js';
 
 export const DEFAULT_STORAGE_CLASS_PLUGIN = 'DefaultStorageClass';
-
-/** PersistentVolumeClaimHasClass. */
-function hasClass(pvc: PersistentVolumeClaim): boolean {
-  const a = pvc.metadata?.annotations;
-  return (!!a && BETA_STORAGE_CLASS_ANNOTATION in a) || (pvc.spec?.storageClassName ?? null) !== null;
-}
 
 export function defaultStorageClassAdmission(lister: StorageClassLister): AdmissionPlugin {
   return {
@@ -24,10 +17,10 @@ export function defaultStorageClassAdmission(lister: StorageClassLister): Admiss
     async admit(a) {
       if (a.group !== '' || a.resource !== 'persistentvolumeclaims' || a.subresource) return;
       const pvc = a.object as PersistentVolumeClaim | undefined;
-      if (!pvc || hasClass(pvc)) return;
+      if (!pvc || claimHasClass(pvc)) return;
       let def: StorageClass | undefined;
       try {
-        def = await getDefaultStorageClass(lister);
+        def = defaultStorageClass(await lister.list());
       } catch (e) {
         throw newForbidden({ group: a.group, resource: a.resource }, a.generatedFrom ?? a.name, (e as Error).message);
       }

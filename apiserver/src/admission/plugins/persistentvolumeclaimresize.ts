@@ -4,7 +4,7 @@
 import type { PersistentVolumeClaim } from '@mkube/shared/api';
 import { newForbidden } from '@mkube/shared/apierrors';
 import { tryParseQuantity } from '@mkube/shared/quantity';
-import { BETA_STORAGE_CLASS_ANNOTATION } from '../../registry/core/persistentvolumeclaimvalidation.js';
+import { claimClass } from '@mkube/shared/volume';
 import type { StorageClassLister } from '../../registry/storage/lister.js';
 import type { AdmissionAttributes, AdmissionPlugin } from '../types.js';
 
@@ -12,17 +12,13 @@ export const PVC_RESIZE_PLUGIN = 'PersistentVolumeClaimResize';
 
 const storageOf = (pvc: PersistentVolumeClaim) => tryParseQuantity(pvc.spec?.resources?.requests?.storage ?? '0');
 
-/** GetPersistentVolumeClaimClass: the beta annotation, else the field. */
-const classOf = (pvc: PersistentVolumeClaim) =>
-  pvc.metadata?.annotations?.[BETA_STORAGE_CLASS_ANNOTATION] ?? pvc.spec?.storageClassName ?? '';
-
 async function allowResize(
   pvc: PersistentVolumeClaim,
   old: PersistentVolumeClaim,
   lister: StorageClassLister,
 ): Promise<boolean> {
-  const cls = classOf(pvc);
-  if (!cls || cls !== classOf(old)) return false;
+  const cls = claimClass(pvc);
+  if (!cls || cls !== claimClass(old)) return false;
   try {
     return (await lister.get(cls))?.allowVolumeExpansion === true;
   } catch {

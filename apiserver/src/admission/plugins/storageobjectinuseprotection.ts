@@ -1,12 +1,10 @@
 // StorageObjectInUseProtection admission (plugin/pkg/admission/storage/storageobjectinuseprotection):
 // every new claim and volume carries its protection finalizer from the start, so that the
 // pvc-protection and pv-protection controllers decide when one in use may really go.
-import type { KubeObject } from '@mkube/shared/api';
+import { type KubeObject, PV_PROTECTION_FINALIZER, PVC_PROTECTION_FINALIZER } from '@mkube/shared/api';
 import type { AdmissionPlugin } from '../types.js';
 
 export const STORAGE_OBJECT_IN_USE_PROTECTION_PLUGIN = 'StorageObjectInUseProtection';
-export const PVC_PROTECTION_FINALIZER = 'kubernetes.io/pvc-protection';
-export const PV_PROTECTION_FINALIZER = 'kubernetes.io/pv-protection';
 
 const FINALIZERS: Readonly<Record<string, string>> = {
   persistentvolumeclaims: PVC_PROTECTION_FINALIZER,

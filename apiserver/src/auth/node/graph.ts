@@ -10,16 +10,6 @@ export type RefKind = PodRefKind | 'pods' | 'persistentvolumes';
 
 const key = (kind: string, ns: string, name: string) => `${kind}/${ns}/${name}`;
 
-/** The claims a pod's volumes use: persistentVolumeClaim's, and an ephemeral volume's `<pod>-<volume>`. */
-function podClaims(pod: Pod): string[] {
-  const out: string[] = [];
-  for (const v of pod.spec?.volumes ?? []) {
-    if (v.persistentVolumeClaim?.claimName) out.push(v.persistentVolumeClaim.claimName);
-    else if (v.ephemeral) out.push(`${pod.metadata.name}-${v.name}`);
-  }
-  return out;
-}
-
 interface PVVertex {
   readonly claim: string;
   readonly secrets: readonly string[];
@@ -39,13 +29,7 @@ export class NodeGraph {
     const node = pod.spec?.nodeName;
     if (!node) return;
     const ns = pod.metadata.namespace ?? '';
-    const keys = [
-      key('pods', ns, pod.metadata.name ?? ''),
-      ...podReferences(pod)
-        .filter(([k]) => k !== 'persistentvolumeclaims')
-        .map(([k, n]) => key(k, ns, n)),
-      ...podClaims(pod).map((c) => key('persistentvolumeclaims', ns, c)),
-    ];
+    const keys = [key('pods', ns, pod.metadata.name ?? ''), ...podReferences(pod).map(([k, n]) => key(k, ns, n))];
     for (const k of new Set(keys)) {
       const m = this.podEdges.get(k) ?? new Map<string, number>();
       m.set(node, (m.get(node) ?? 0) + 1);

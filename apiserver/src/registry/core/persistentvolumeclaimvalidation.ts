@@ -1,11 +1,12 @@
 // PersistentVolumeClaim validation (pkg/apis/core/validation ValidatePersistentVolumeClaim*), with
 // upstream's field paths and messages. 1.33's gates: RecoverVolumeExpansionFailure on (a request may
 // shrink back down to, not below, status.capacity), VolumeAttributesClass off.
-import type {
-  PersistentVolumeClaim,
-  PersistentVolumeClaimSpec,
-  TypedLocalObjectReference,
-  TypedObjectReference,
+import {
+  ANN_BETA_STORAGE_CLASS,
+  type PersistentVolumeClaim,
+  type PersistentVolumeClaimSpec,
+  type TypedLocalObjectReference,
+  type TypedObjectReference,
 } from '@mkube/shared/api';
 import { type FieldError, fieldErrors, GoSyntax } from '@mkube/shared/apierrors';
 import { tryParseQuantity } from '@mkube/shared/quantity';
@@ -16,9 +17,6 @@ import { hasInvalidLabelValue, validateLabelSelector } from '../rbac/selector.js
 import { goSpecDiff, validatePositiveQuantity } from './persistentvolumeshared.js';
 import { VOLUME_MODES, validateAccessModeValues, validateClassName } from './persistentvolumevalidation.js';
 import { quantityString, validateResourceQuantityValue } from './resourcenames.js';
-
-/** The annotation claims named their class by before spec.storageClassName existed. */
-export const BETA_STORAGE_CLASS_ANNOTATION = 'volume.beta.kubernetes.io/storage-class';
 
 const RESIZE_STATUSES = [
   'ControllerResizeInProgress',
@@ -133,13 +131,13 @@ const isNil = (v: unknown) => v === undefined || v === null;
 
 /** The beta annotation's class moving into spec.storageClassName (validateStorageClassUpgradeFromAnnotation). */
 function upgradeFromAnnotation(oldA: Annotations, newA: Annotations, oldSc?: string, newSc?: string): boolean {
-  const oldClass = oldA?.[BETA_STORAGE_CLASS_ANNOTATION];
+  const oldClass = oldA?.[ANN_BETA_STORAGE_CLASS];
   return (
-    has(oldA, BETA_STORAGE_CLASS_ANNOTATION) &&
+    has(oldA, ANN_BETA_STORAGE_CLASS) &&
     isNil(oldSc) &&
     !isNil(newSc) &&
     newSc === oldClass &&
-    (!has(newA, BETA_STORAGE_CLASS_ANNOTATION) || newA?.[BETA_STORAGE_CLASS_ANNOTATION] === oldClass)
+    (!has(newA, ANN_BETA_STORAGE_CLASS) || newA?.[ANN_BETA_STORAGE_CLASS] === oldClass)
   );
 }
 
@@ -163,14 +161,10 @@ export function validatePersistentVolumeClaimUpdate(
   if (upgradeFromAnnotation(oldA, newA, old.spec?.storageClassName, pvc.spec?.storageClassName)) {
     delete newSpec.storageClassName;
   } else {
-    const newBeta = newA?.[BETA_STORAGE_CLASS_ANNOTATION] ?? '';
-    if (newBeta !== (oldA?.[BETA_STORAGE_CLASS_ANNOTATION] ?? '')) {
+    const newBeta = newA?.[ANN_BETA_STORAGE_CLASS] ?? '';
+    if (newBeta !== (oldA?.[ANN_BETA_STORAGE_CLASS] ?? '')) {
       errs.push(
-        fieldErrors.invalid(
-          `metadata.annotations.${BETA_STORAGE_CLASS_ANNOTATION}`,
-          newBeta,
-          FIELD_IMMUTABLE_ERROR_MSG,
-        ),
+        fieldErrors.invalid(`metadata.annotations.${ANN_BETA_STORAGE_CLASS}`, newBeta, FIELD_IMMUTABLE_ERROR_MSG),
       );
     }
     // A claim that named no class may be given one (DefaultStorageClass's retroactive assignment).
@@ -178,7 +172,7 @@ export function validatePersistentVolumeClaimUpdate(
     if (
       !isNil(newSc) &&
       isNil(old.spec?.storageClassName) &&
-      (!has(oldA, BETA_STORAGE_CLASS_ANNOTATION) || newSc === oldA?.[BETA_STORAGE_CLASS_ANNOTATION])
+      (!has(oldA, ANN_BETA_STORAGE_CLASS) || newSc === oldA?.[ANN_BETA_STORAGE_CLASS])
     ) {
       delete newSpec.storageClassName;
     }

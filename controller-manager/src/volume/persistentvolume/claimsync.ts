@@ -2,18 +2,19 @@
 // volume it names or the best match, provisioned for, or left Pending with an event saying why; a
 // bound one is kept bound, or marked Lost when its volume is gone or taken by another claim.
 import type { PersistentVolume, PersistentVolumeClaim } from '@mkube/shared/api';
+import { ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER } from '@mkube/shared/api';
 import { isInvalid } from '@mkube/shared/apierrors';
 import {
-  checkVolumeSatisfyClaim,
   claimClass,
   claimHasClass,
-  claimKey,
-  hasAnnotation,
+  defaultStorageClass,
+  isDelayBindingMode,
+  isDelayBindingProvisioning,
   isVolumeBoundToClaim,
-} from '../helpers.js';
+} from '@mkube/shared/volume';
+import { checkVolumeSatisfyClaim, claimKey, hasAnnotation } from '../helpers.js';
 import { isPodTerminated, podReferencesClaim } from '../podvolumes.js';
-import { ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, PVCS } from '../resources.js';
-import { defaultClass, isDelayBindingMode, isDelayBindingProvisioning } from './classes.js';
+import { PVCS } from '../resources.js';
 import type { BinderContext } from './context.js';
 import { findBestMatchForClaim } from './match.js';
 import { provisionClaim } from './provision.js';
@@ -55,7 +56,7 @@ function emitWaitingEvent(ctx: BinderContext, claim: PersistentVolumeClaim): voi
  */
 async function assignDefaultStorageClass(ctx: BinderContext, claim: PersistentVolumeClaim): Promise<boolean> {
   if (claimHasClass(claim)) return false;
-  const cls = defaultClass(ctx.classes);
+  const cls = defaultStorageClass(ctx.classes.list());
   if (!cls) return false;
   const clone = structuredClone(claim);
   clone.spec = { ...clone.spec, storageClassName: cls.metadata?.name ?? '' };
@@ -79,7 +80,7 @@ async function assignDefaultStorageClass(ctx: BinderContext, claim: PersistentVo
 async function syncUnboundClaim(ctx: BinderContext, claim: PersistentVolumeClaim): Promise<void> {
   const wanted = claim.spec?.volumeName ?? '';
   if (wanted === '') {
-    const delayBinding = isDelayBindingMode(claim, ctx.classes);
+    const delayBinding = isDelayBindingMode(claim, (name) => ctx.classes.get(name));
     const volume = findBestMatchForClaim(claim, ctx.volumes.list(), delayBinding);
     if (volume) {
       await bind(ctx, volume, claim);

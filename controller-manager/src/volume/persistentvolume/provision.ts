@@ -5,9 +5,6 @@
 // watches for, and waits.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PersistentVolume, PersistentVolumeClaim, StorageClass } from '@mkube/shared/api';
-import { isAlreadyExists, isNotFound } from '@mkube/shared/apierrors';
-import { claimClass, claimKey, claimReference } from '../helpers.js';
-import type { HostPathPlugin } from '../hostpath.js';
 import {
   ANN_BETA_STORAGE_PROVISIONER,
   ANN_BOUND_BY_CONTROLLER,
@@ -16,9 +13,12 @@ import {
   ANN_SELECTED_NODE,
   ANN_STORAGE_PROVISIONER,
   PV_DELETION_IN_TREE_PROTECTION_FINALIZER,
-  PVCS,
-  PVS,
-} from '../resources.js';
+} from '@mkube/shared/api';
+import { isAlreadyExists, isNotFound } from '@mkube/shared/apierrors';
+import { claimClass } from '@mkube/shared/volume';
+import { claimKey, claimReference } from '../helpers.js';
+import type { HostPathPlugin } from '../hostpath.js';
+import { PVCS, PVS } from '../resources.js';
 import type { BinderContext } from './context.js';
 
 /** Number of tries to save a provisioned volume's object, and the pause between them. */

@@ -3,14 +3,14 @@
 // made it (here only host-path: an external provisioner's volume is left to it) and then the object;
 // Recycle is upstream's scrub-by-pod, which mkube cannot run, so such a volume fails.
 import type { PersistentVolume, PersistentVolumeClaim } from '@mkube/shared/api';
-import { isNotFound } from '@mkube/shared/apierrors';
-import { claimRefKey, hasAnnotation } from '../helpers.js';
 import {
   ANN_DYNAMICALLY_PROVISIONED,
   ANN_MIGRATED_TO,
   PV_DELETION_IN_TREE_PROTECTION_FINALIZER,
-  PVS,
-} from '../resources.js';
+} from '@mkube/shared/api';
+import { isNotFound } from '@mkube/shared/apierrors';
+import { claimRefKey, hasAnnotation } from '../helpers.js';
+import { PVS } from '../resources.js';
 import type { BinderContext } from './context.js';
 import { updateVolumePhaseWithEvent } from './writes.js';
 

@@ -3,15 +3,15 @@
 // has not finished binding hands the work to the claim's sync; a binding the claim went elsewhere
 // from is undone, or, for a volume provisioned for that claim with Delete, reclaimed.
 import type { PersistentVolume, PersistentVolumeClaim } from '@mkube/shared/api';
-import { isNotFound } from '@mkube/shared/apierrors';
-import { claimRefKey, hasAnnotation, volumeModeMismatch } from '../helpers.js';
 import {
   ANN_BOUND_BY_CONTROLLER,
   ANN_DYNAMICALLY_PROVISIONED,
   PV_DELETION_IN_TREE_PROTECTION_FINALIZER,
-  PVCS,
-  PVS,
-} from '../resources.js';
+} from '@mkube/shared/api';
+import { isNotFound } from '@mkube/shared/apierrors';
+import { volumeModeMismatch } from '@mkube/shared/volume';
+import { claimRefKey, hasAnnotation } from '../helpers.js';
+import { PVCS, PVS } from '../resources.js';
 import type { BinderContext } from './context.js';
 import { reclaimVolume } from './reclaim.js';
 import { unbindVolume, updateVolumePhase } from './writes.js';

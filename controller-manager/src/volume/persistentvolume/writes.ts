@@ -9,8 +9,10 @@ import type {
   PersistentVolumeClaimPhase,
   PersistentVolumePhase,
 } from '@mkube/shared/api';
-import { claimReference, hasAnnotation, isVolumeBoundToClaim, storageOf, volumeCapacity } from '../helpers.js';
-import { ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, PVCS, PVS } from '../resources.js';
+import { ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER } from '@mkube/shared/api';
+import { isVolumeBoundToClaim, storageOf, volumeCapacity } from '@mkube/shared/volume';
+import { claimReference, hasAnnotation } from '../helpers.js';
+import { PVCS, PVS } from '../resources.js';
 import type { BinderContext } from './context.js';
 
 const pvApi = (ctx: BinderContext) => ctx.client.resource<PersistentVolume>(PVS);

@@ -4,28 +4,26 @@
 // (claimRef on the PV, selected-node on the claim) and waits for the PV controller to bind.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Node, PersistentVolume, PersistentVolumeClaim, StorageClass } from '@mkube/shared/api';
+import { ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE, NOT_SUPPORTED_PROVISIONER, podClaims } from '@mkube/shared/api';
+import {
+  claimClass,
+  findMatchingVolume,
+  isDelayBindingMode,
+  isVolumeBoundToClaim,
+  requestedStorage,
+  volumeClass,
+} from '@mkube/shared/volume';
 import type { Pod } from '../../api/index.js';
 import type { AssumeCache } from './assumecache.js';
 import { versionOf } from './assumecache.js';
-import {
-  ANN_BOUND_BY_CONTROLLER,
-  ANN_SELECTED_NODE,
-  claimClass,
-  claimKey,
-  isClaimFullyBound,
-  isDelayBinding,
-  isVolumeBoundToClaim,
-  NOT_SUPPORTED_PROVISIONER,
-  podClaims,
-  volumeClass,
-} from './claims.js';
-import { findMatchingVolume, requestedStorage, topologyMatches, volumeNodeAffinityMatches } from './matching.js';
+import { claimKey, isClaimFullyBound } from './claims.js';
 import {
   ERR_REASON_BIND_CONFLICT,
   ERR_REASON_NODE_CONFLICT,
   ERR_REASON_NOT_ENOUGH_SPACE,
   ERR_REASON_PV_NOT_EXIST,
 } from './reasons.js';
+import { topologyMatches, volumeNodeAffinityMatches } from './topology.js';
 
 /** What the binder reads: the assume caches and the informers' stores. */
 export interface VolumeSources {
@@ -95,7 +93,7 @@ export class VolumeBinder {
       if (!pvc) throw new Error(`error getting PVC ${JSON.stringify(claimKey(ns, c.name))}: not found`);
       if (isClaimFullyBound(pvc)) bound.push(pvc);
       // A claim pre-bound to a named volume is the PV controller's to finish, as an immediate one.
-      else if (isDelayBinding(pvc, (n) => this.sources.storageClass(n)) && !pvc.spec?.volumeName) delayed.push(pvc);
+      else if (isDelayBindingMode(pvc, (n) => this.sources.storageClass(n)) && !pvc.spec?.volumeName) delayed.push(pvc);
       else immediate.push(pvc);
     }
     const volumesByClass = new Map<string, PersistentVolume[]>();
@@ -180,7 +178,11 @@ export class VolumeBinder {
     const bindings: BindingInfo[] = [];
     const unmatched: PersistentVolumeClaim[] = [];
     for (const pvc of sorted) {
-      const pv = findMatchingVolume(pvc, byClass.get(claimClass(pvc)) ?? [], labels, chosen);
+      const pv = findMatchingVolume(pvc, byClass.get(claimClass(pvc)) ?? [], {
+        delayBinding: true,
+        fitsNode: (v) => volumeNodeAffinityMatches(v, labels),
+        excluded: chosen,
+      });
       if (!pv) {
         unmatched.push(pvc);
         continue;

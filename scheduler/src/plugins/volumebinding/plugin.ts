@@ -3,6 +3,7 @@
 // assumes the choice, PreBind writes it and waits for the PV controller, Unreserve takes it back.
 // No Score: mkube has no StorageCapacityScoring (upstream's is feature-gated off in 1.33).
 
+import { podClaims, volumeIsForPod } from '@mkube/shared/api';
 import type { Pod } from '../../api/index.js';
 import type {
   ClusterEvent,
@@ -15,7 +16,7 @@ import type {
 import { type Status, status, unresolvable } from '../../framework/status.js';
 import { NAMES } from '../names.js';
 import type { PodVolumeClaims, PodVolumes, VolumeBinder } from './binder.js';
-import { claimKey, podClaims } from './claims.js';
+import { claimKey } from './claims.js';
 import { claimBeingDeleted, claimLost, claimNotFound, ERR_UNBOUND_IMMEDIATE, ephemeralNotYet } from './reasons.js';
 
 const STATE_KEY = NAMES.VolumeBinding;
@@ -42,9 +43,8 @@ export function newVolumeBinding(binder: VolumeBinder): VolumeBindingPlugin {
       if (pvc.status?.phase === 'Lost') return claimLost(c.name, pvc.spec?.volumeName ?? '');
       if (pvc.metadata?.deletionTimestamp) return claimBeingDeleted(c.name);
       if (c.ephemeral) {
-        const owner = pvc.metadata?.ownerReferences?.find((r) => r.controller);
-        if (owner?.uid !== pod.metadata?.uid)
-          return `PVC ${ns}/${c.name} was not created for pod ${ns}/${pod.metadata?.name ?? ''} (pod is not owner)`;
+        const notForPod = volumeIsForPod(pod, pvc);
+        if (notForPod) return notForPod;
       }
     }
     return undefined;
