@@ -10,6 +10,7 @@ import type {
   PodCertificateRequest,
   Role,
   RoleBinding,
+  VolumeAttachment,
 } from '@mkube/shared/api';
 import { type Authorizer, alwaysAllowAuthorizer, unionAuthorizer } from '@mkube/shared/auth';
 import type { FeatureGate } from '@mkube/shared/featuregate';
@@ -144,6 +145,13 @@ export function buildAuthorizer(
         const pvs = new Informer<PersistentVolume>(pvRegistry, log);
         informers.push(pvs as unknown as Informer);
         node.addPersistentVolumes(pvs);
+      }
+      // VolumeAttachments feed the graph's attachment → node edges.
+      const vaRegistry = registries.get('storage.k8s.io', 'volumeattachments');
+      if (vaRegistry) {
+        const vas = new Informer<VolumeAttachment>(vaRegistry, log);
+        informers.push(vas as unknown as Informer);
+        node.addVolumeAttachments(vas);
       }
     }
     return node;

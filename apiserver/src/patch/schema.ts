@@ -87,6 +87,11 @@ const SCHEMAS: Readonly<Record<string, PatchMeta>> = {
   '/PersistentVolume': withMeta(),
   '/PersistentVolumeClaim': withMeta({ status: struct({ conditions: mergeBy('type') }) }),
   'storage.k8s.io/StorageClass': withMeta(),
+  // CSINodeSpec.drivers is `patchStrategy:"merge" patchMergeKey:"name"`; the CSIDriver's lists and
+  // everything in a VolumeAttachment carry no patch tags.
+  'storage.k8s.io/CSINode': withMeta({ spec: struct({ drivers: mergeBy('name') }) }),
+  'storage.k8s.io/CSIDriver': withMeta(),
+  'storage.k8s.io/VolumeAttachment': withMeta(),
   '/PodTemplate': withMeta({ template: struct({ metadata: objectMeta, spec: podSpec }) }),
   // EndpointSlice endpoints and ports are listType=atomic without patch tags, as is every list inside them
   // (addresses is listType=set, hints.forZones/forNodes atomic): all replaced whole.

@@ -24,6 +24,7 @@ import {
   secretPrinter,
   serviceAccountPrinter,
 } from './core.js';
+import { csiDriverPrinter, csiNodePrinter, volumeAttachmentPrinter } from './csi.js';
 import { endpointSlicePrinter } from './endpointslices.js';
 import { flowSchemaPrinter, priorityLevelConfigurationPrinter } from './flowcontrol.js';
 import {
@@ -79,6 +80,9 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   'flowcontrol.apiserver.k8s.io/prioritylevelconfigurations': priorityLevelConfigurationPrinter,
   'scheduling.k8s.io/priorityclasses': priorityClassPrinter,
   'storage.k8s.io/storageclasses': storageClassPrinter,
+  'storage.k8s.io/volumeattachments': volumeAttachmentPrinter,
+  'storage.k8s.io/csinodes': csiNodePrinter,
+  'storage.k8s.io/csidrivers': csiDriverPrinter,
   'rbac.authorization.k8s.io/roles': createdAtPrinter,
   'rbac.authorization.k8s.io/clusterroles': createdAtPrinter,
   'rbac.authorization.k8s.io/rolebindings': bindingPrinter,

@@ -418,6 +418,18 @@ export const RESOURCES: readonly ResourceDef[] = Object.freeze([
     namespaced: false,
     shortNames: ['sc'],
   }),
+  // The CSI objects, none with short names: what an attach asks for and its outcome (status by the
+  // external attacher), each node's registered drivers (its kubelet's), and each driver's traits.
+  def({
+    group: 'storage.k8s.io',
+    version: 'v1',
+    resource: 'volumeattachments',
+    kind: 'VolumeAttachment',
+    namespaced: false,
+    subresources: [status('VolumeAttachment')],
+  }),
+  def({ group: 'storage.k8s.io', version: 'v1', resource: 'csinodes', kind: 'CSINode', namespaced: false }),
+  def({ group: 'storage.k8s.io', version: 'v1', resource: 'csidrivers', kind: 'CSIDriver', namespaced: false }),
   def({
     group: 'scheduling.k8s.io',
     version: 'v1',

@@ -75,7 +75,10 @@ import { GenericRegistry } from './generic.js';
 import { podDisruptionBudgetStatusStrategy, podDisruptionBudgetStrategy } from './policy/poddisruptionbudget.js';
 import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac/index.js';
 import { priorityClassStrategy } from './scheduling/priorityclass.js';
+import { csiDriverStrategy } from './storage/csidriver.js';
+import { csiNodeStrategy } from './storage/csinode.js';
 import { storageClassStrategy } from './storage/storageclass.js';
+import { volumeAttachmentStatusStrategy, volumeAttachmentStrategy } from './storage/volumeattachment.js';
 import type { RESTStrategy, RegistryHooks, SubresourceStrategy } from './strategy.js';
 import { ConvertedRegistry, type VersionConverter } from './versioned.js';
 
@@ -138,6 +141,12 @@ const WIRING: Readonly<Record<string, Wiring>> = {
   },
   'coordination.k8s.io/leases': { strategy: leaseStrategy },
   'storage.k8s.io/storageclasses': { strategy: storageClassStrategy as unknown as RESTStrategy },
+  'storage.k8s.io/volumeattachments': {
+    strategy: volumeAttachmentStrategy as unknown as RESTStrategy,
+    subresources: { status: volumeAttachmentStatusStrategy as unknown as SubresourceStrategy },
+  },
+  'storage.k8s.io/csinodes': { strategy: csiNodeStrategy as unknown as RESTStrategy },
+  'storage.k8s.io/csidrivers': { strategy: csiDriverStrategy as unknown as RESTStrategy },
   'discovery.k8s.io/endpointslices': { strategy: endpointSliceStrategy },
   'certificates.k8s.io/certificatesigningrequests': {
     strategy: csrStrategy as unknown as RESTStrategy,

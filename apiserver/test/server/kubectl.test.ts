@@ -49,6 +49,30 @@ const EXPECTED_RESOURCES = [
     'create,delete,deletecollection,get,list,patch,update,watch',
   ],
   [
+    'volumeattachments',
+    '',
+    'storage.k8s.io/v1',
+    'false',
+    'VolumeAttachment',
+    'create,delete,deletecollection,get,list,patch,update,watch',
+  ],
+  [
+    'csinodes',
+    '',
+    'storage.k8s.io/v1',
+    'false',
+    'CSINode',
+    'create,delete,deletecollection,get,list,patch,update,watch',
+  ],
+  [
+    'csidrivers',
+    '',
+    'storage.k8s.io/v1',
+    'false',
+    'CSIDriver',
+    'create,delete,deletecollection,get,list,patch,update,watch',
+  ],
+  [
     'resourcequotas',
     'quota',
     'v1',
@@ -189,7 +213,7 @@ for (const minor of [27, 33]) {
         const got = rows.find((row) => row[0] === want[0]);
         assert.deepEqual(got?.slice(0, cols.length), cols, `${want[0]}: ${r.out}`);
       }
-      assert.equal(rows.length, 47);
+      assert.equal(rows.length, 50);
     });
 
     it('get --raw /apis returns the group list', async () => {

@@ -10,6 +10,7 @@ export * from './batch.js';
 export * from './certificates.js';
 export * from './coordination.js';
 export * from './core.js';
+export * from './csi.js';
 export * from './discovery.js';
 export * from './discoveryv1.js';
 export * from './flowcontrol.js';

@@ -1,6 +1,7 @@
 // NodeRestriction (plugin/pkg/admission/noderestriction, facts §7): a kubelet may modify only its
 // own Node (no restricted labels, no taint changes), only mirror pods bound to it, the status of
-// its own pods, its own Lease, and of a claim only the status fields volume expansion reports.
+// its own pods, its own Lease and CSINode, and of a claim only the status fields volume expansion
+// reports.
 
 import { isDeepStrictEqual } from 'node:util';
 import { type KubeObject, MIRROR_POD_ANNOTATION, type Node, type Pod, type TokenRequest } from '@mkube/shared/api';
@@ -199,6 +200,14 @@ export function nodeRestrictionPlugin(deps: NodeRestrictionDeps = {}): Admission
       }
       if (a.group === 'certificates.k8s.io' && a.resource === 'podcertificaterequests') {
         await admitPodCertificateRequest(a, node, gr, { ...deps, gates: deps.gates ?? DEFAULT_FEATURE_GATE });
+        return;
+      }
+      if (a.group === 'storage.k8s.io' && a.resource === 'csinodes') {
+        // A create is checked by the object's name: its URL names none.
+        const name = a.operation === 'CREATE' ? (a.object as KubeObject | undefined)?.metadata?.name : a.name;
+        if (name !== node) {
+          throw newForbidden(gr, a.name, 'can only access CSINode with the same name as the requesting node');
+        }
         return;
       }
       if (a.group === 'coordination.k8s.io' && a.resource === 'leases') {

@@ -1,12 +1,19 @@
 // The Node authorizer's graph (plugin/pkg/auth/authorizer/node/graph.go), reduced to what mkube
 // serves. Edges point toward nodes:
 //   pod → node (spec.nodeName); secret/configmap/pvc/serviceaccount → pod (by reference);
-//   pv → pvc (the PV's spec.claimRef); secret → pv (the secrets its source names for the kubelet).
+//   pv → pvc (the PV's spec.claimRef); secret → pv (the secrets its source names for the kubelet);
+//   volumeattachment → node (spec.nodeName).
 // A node reaches an object only through a pod bound to it; edges into other nodes are not followed.
-import { type PersistentVolume, type Pod, type PodRefKind, podReferences } from '@mkube/shared/api';
+import {
+  type PersistentVolume,
+  type Pod,
+  type PodRefKind,
+  podReferences,
+  type VolumeAttachment,
+} from '@mkube/shared/api';
 import { kubeletVisiblePVSecrets } from './pvsecrets.js';
 
-export type RefKind = PodRefKind | 'pods' | 'persistentvolumes';
+export type RefKind = PodRefKind | 'pods' | 'persistentvolumes' | 'volumeattachments';
 
 const key = (kind: string, ns: string, name: string) => `${kind}/${ns}/${name}`;
 
@@ -23,6 +30,8 @@ export class NodeGraph {
   private readonly pvs = new Map<string, PVVertex>();
   /** secret key → the PVs naming it. */
   private readonly secretPVs = new Map<string, Set<string>>();
+  /** VolumeAttachment name → the node its spec names (only those that name one are vertices). */
+  private readonly attachments = new Map<string, string>();
 
   setPod(pod: Pod): void {
     this.deletePod(pod);
@@ -80,9 +89,22 @@ export class NodeGraph {
     this.pvs.delete(name);
   }
 
-  /** Whether a path object → … → `node` exists (PVs are cluster-scoped: namespace ''). */
+  /** AddVolumeAttachment: an edge straight to the node spec.nodeName names (immutable, so set once). */
+  setVolumeAttachment(va: VolumeAttachment): void {
+    const name = va.metadata.name ?? '';
+    const node = va.spec?.nodeName;
+    if (node) this.attachments.set(name, node);
+    else this.attachments.delete(name);
+  }
+
+  deleteVolumeAttachment(va: VolumeAttachment): void {
+    this.attachments.delete(va.metadata.name ?? '');
+  }
+
+  /** Whether a path object → … → `node` exists (PVs and attachments are cluster-scoped: namespace ''). */
   related(node: string, kind: RefKind, namespace: string, name: string): boolean {
     if (kind === 'persistentvolumes') return this.pvRelated(node, name);
+    if (kind === 'volumeattachments') return this.attachments.get(name) === node;
     const k = key(kind, namespace, name);
     if (this.podEdges.get(k)?.has(node)) return true;
     if (kind !== 'secrets') return false;

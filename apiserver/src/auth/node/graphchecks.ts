@@ -13,7 +13,7 @@ export function authorizeRelated(graph: NodeGraph, node: string, kind: RefKind, 
   return noOpinion(`no relationship found between node '${node}' and this object`);
 }
 
-/** `get` of one related object, no subresource (persistentvolumes, persistentvolumeclaims). */
+/** `get` of one related object, no subresource (persistentvolumes, persistentvolumeclaims, volumeattachments). */
 export function authorizeGet(graph: NodeGraph, node: string, kind: RefKind, a: Attributes): AuthorizationResult {
   if (a.verb !== 'get') return noOpinion('can only get individual resources of this type');
   if (a.subresource) return noOpinion('cannot get subresource');

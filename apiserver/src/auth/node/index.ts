@@ -1,13 +1,15 @@
 // The Node authorizer (plugin/pkg/auth/authorizer/node, facts §7): a kubelet (user system:node:<n>
-// in group system:nodes) reads only what pods bound to it need, its own Node and Lease, and
-// otherwise what the static system:node rules allow. Anything it does not decide is NoOpinion.
-import type { PersistentVolume, Pod, PodCertificateRequest, PolicyRule } from '@mkube/shared/api';
+// in group system:nodes) reads only what pods bound to it need, the attachments to it, its own
+// Node, Lease and CSINode, and otherwise what the static system:node rules allow. Anything it does
+// not decide is NoOpinion.
+import type { PersistentVolume, Pod, PodCertificateRequest, PolicyRule, VolumeAttachment } from '@mkube/shared/api';
 import type { Attributes, AuthorizationResult, Authorizer } from '@mkube/shared/auth';
 import { NODE_USER_PREFIX as NODE_PREFIX, NODES_GROUP } from '@mkube/shared/certificates';
 import { DEFAULT_FEATURE_GATE, type FeatureGate } from '@mkube/shared/featuregate';
 import type { Informer } from '../../informers/index.js';
 import { NODE_CLUSTER_TRUST_BUNDLE_RULE } from '../bootstrappolicy/policy.js';
 import { ruleAllows } from '../rbac/rules.js';
+import { authorizeCSINode } from './csinode.js';
 import { NodeGraph } from './graph.js';
 import { authorizeGet, authorizeRelated, authorizeStatusUpdate } from './graphchecks.js';
 
@@ -35,6 +37,8 @@ export const NODE_RULES: readonly PolicyRule[] = [
     resources: ['subjectaccessreviews', 'localsubjectaccessreviews'],
     verbs: ['create'],
   },
+  // Which drivers need an attach, pod info or tokens: the kubelet's CSI plugin watches them all.
+  { apiGroups: ['storage.k8s.io'], resources: ['csidrivers'], verbs: ['get', 'list', 'watch'] },
 ];
 
 const allow = (reason = ''): AuthorizationResult => ({ decision: 'Allow', reason });
@@ -72,6 +76,15 @@ export class NodeAuthorizer implements Authorizer {
     });
   }
 
+  /** VolumeAttachments join the graph: an attachment → the node its spec names. */
+  addVolumeAttachments(vas: Informer<VolumeAttachment>): void {
+    vas.addHandlers({
+      onAdd: (va) => this.graph.setVolumeAttachment(va),
+      onUpdate: (va) => this.graph.setVolumeAttachment(va),
+      onDelete: (va) => this.graph.deleteVolumeAttachment(va),
+    });
+  }
+
   async authorize(a: Attributes): Promise<AuthorizationResult> {
     const node = nodeNameOf(a.user);
     if (!node) return noOpinion();
@@ -90,6 +103,11 @@ export class NodeAuthorizer implements Authorizer {
         : authorizeGet(this.graph, node, 'persistentvolumeclaims', a);
     }
     if (core && a.resource === 'persistentvolumes') return authorizeGet(this.graph, node, 'persistentvolumes', a);
+    const storage = a.apiGroup === 'storage.k8s.io';
+    if (storage && a.resource === 'volumeattachments') {
+      return authorizeGet(this.graph, node, 'volumeattachments', a);
+    }
+    if (storage && a.resource === 'csinodes') return authorizeCSINode(node, a);
     if (core && a.resource === 'serviceaccounts') {
       // The kubelet reads the account of a pod it runs for its UID (a podCertificate request names it).
       if (this.#pcrs && a.verb === 'get' && !a.subresource && a.name) {
