@@ -105,6 +105,12 @@ import { TOKEN_SECRET_SELECTOR } from './serviceaccount/tokensecret.js';
 import { STATEFULSET_CONTROLLER, STATEFULSET_CONTROLLER_SA, StatefulSetController } from './statefulset/index.js';
 import { TaintEvictionController } from './tainteviction/index.js';
 import { TTL_AFTER_FINISHED_CONTROLLER, TTLAfterFinishedController } from './ttlafterfinished/index.js';
+import {
+  EPHEMERAL_VOLUME_CONTROLLER,
+  EPHEMERAL_VOLUME_EVENT_SOURCE,
+  EPHEMERAL_VOLUME_SA,
+  EphemeralController,
+} from './volume/ephemeral/index.js';
 import { HostPathPlugin } from './volume/hostpath.js';
 import {
   PersistentVolumeController,
@@ -539,6 +545,19 @@ async function buildControllers(
         await clients.client(PV_PROTECTION_SA),
         factory.informerFor<PersistentVolume>(PVS),
         log.child({ controller: PV_PROTECTION_CONTROLLER }),
+      ),
+    );
+  }
+  if (on(EPHEMERAL_VOLUME_CONTROLLER)) {
+    const c = await clients.client(EPHEMERAL_VOLUME_SA);
+    controllers.push(
+      new EphemeralController(
+        c,
+        factory.informerFor<Pod>(RESOURCES.pods),
+        factory.informerFor<PersistentVolumeClaim>(PVCS),
+        recorder(EPHEMERAL_VOLUME_EVENT_SOURCE, c),
+        log.child({ controller: EPHEMERAL_VOLUME_CONTROLLER }),
+        config.concurrentEphemeralVolumeSyncs,
       ),
     );
   }

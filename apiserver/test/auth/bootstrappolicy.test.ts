@@ -54,6 +54,7 @@ describe('default policy', () => {
         'system:controller:persistent-volume-binder',
         'system:controller:pvc-protection-controller',
         'system:controller:pv-protection-controller',
+        'system:controller:ephemeral-volume-controller',
         'system:node',
         'system:node-proxier',
         'system:kubelet-api-admin',

@@ -53,6 +53,8 @@ export interface ControllerManagerConfig {
   readonly concurrentJobSyncs: number;
   readonly concurrentCronJobSyncs: number;
   readonly concurrentTTLAfterFinishedSyncs: number;
+  /** --concurrent-ephemeralvolume-syncs. */
+  readonly concurrentEphemeralVolumeSyncs: number;
   /** --concurrent-resource-quota-syncs, --resource-quota-sync-period. */
   readonly concurrentResourceQuotaSyncs: number;
   readonly resourceQuotaSyncPeriodMs: number;
@@ -257,6 +259,7 @@ export async function loadControllerManagerConfig(
   const jobSyncs = workers(flags, 'concurrent-job-syncs', problems);
   const cronJobSyncs = workers(flags, 'concurrent-cron-job-syncs', problems);
   const ttlSyncs = workers(flags, 'concurrent-ttl-after-finished-syncs', problems);
+  const ephemeralSyncs = workers(flags, 'concurrent-ephemeralvolume-syncs', problems);
   const quotaSyncs = workers(flags, 'concurrent-resource-quota-syncs', problems);
   const quotaSyncPeriod = Number(flags['resource-quota-sync-period']);
   if (!(quotaSyncPeriod > 0))
@@ -323,6 +326,7 @@ export async function loadControllerManagerConfig(
     concurrentJobSyncs: jobSyncs,
     concurrentCronJobSyncs: cronJobSyncs,
     concurrentTTLAfterFinishedSyncs: ttlSyncs,
+    concurrentEphemeralVolumeSyncs: ephemeralSyncs,
     concurrentResourceQuotaSyncs: quotaSyncs,
     resourceQuotaSyncPeriodMs: quotaSyncPeriod,
     hpa,

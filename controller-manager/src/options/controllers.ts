@@ -47,6 +47,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   { name: 'persistentvolume-binder-controller', aliases: ['persistentvolume-binder'] },
   { name: 'persistentvolumeclaim-protection-controller', aliases: ['pvc-protection'] },
   { name: 'persistentvolume-protection-controller', aliases: ['pv-protection'] },
+  { name: 'ephemeral-volume-controller', aliases: ['ephemeral-volume'] },
   { name: 'job-controller', aliases: ['job'] },
   { name: 'cronjob-controller', aliases: ['cronjob'] },
   { name: 'ttl-after-finished-controller', aliases: ['ttl-after-finished'] },

@@ -138,6 +138,13 @@ export const CONTROLLER_MANAGER_FLAGS: readonly FlagSpec[] = [
     usage: 'The number of ttl-after-finished-controller workers that are allowed to sync concurrently.',
   },
   {
+    name: 'concurrent-ephemeralvolume-syncs',
+    type: 'int',
+    default: 5,
+    usage:
+      'The number of ephemeral volume syncing operations that will be done concurrently. Larger number = faster ephemeral volume updating, but more CPU (and network) load',
+  },
+  {
     name: 'concurrent-resource-quota-syncs',
     type: 'int',
     default: 5,

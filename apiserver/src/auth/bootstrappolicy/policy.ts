@@ -321,28 +321,39 @@ export const DEFAULT_CLUSTER_ROLES: readonly ClusterRole[] = [
     { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
     { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
   ]),
+  // NodeRules() in upstream's order, resources and verbs sorted as its rule builder stores them
+  // (testdata/cluster-roles.yaml). Bound to no one: the Node authorizer applies these itself.
+  // runtimeclasses (node.k8s.io) is left out while mkube does not serve it.
   role('system:node', [
-    { apiGroups: [''], resources: ['nodes'], verbs: ['create', 'get', 'list', 'watch', 'update', 'patch'] },
-    { apiGroups: [''], resources: ['nodes/status'], verbs: ['patch', 'update'] },
-    { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
-    { apiGroups: [''], resources: ['pods/status'], verbs: ['patch', 'update'] },
-    { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
-    { apiGroups: [''], resources: ['services', 'endpoints'], verbs: ['get', 'list', 'watch'] },
-    { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'update', 'patch'] },
-    { apiGroups: [''], resources: ['secrets', 'configmaps', 'persistentvolumeclaims'], verbs: ['get'] },
-    { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] },
-    {
-      apiGroups: ['coordination.k8s.io'],
-      resources: ['leases'],
-      verbs: ['get', 'create', 'update', 'patch', 'delete'],
-    },
-    { apiGroups: [CSR], resources: ['certificatesigningrequests'], verbs: ['create', 'get', 'list', 'watch'] },
     { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
     {
       apiGroups: ['authorization.k8s.io'],
-      resources: ['subjectaccessreviews', 'localsubjectaccessreviews'],
+      resources: ['localsubjectaccessreviews', 'subjectaccessreviews'],
       verbs: ['create'],
     },
+    { apiGroups: [''], resources: ['services'], verbs: READ },
+    { apiGroups: [''], resources: ['nodes'], verbs: ['create', 'get', 'list', 'watch'] },
+    { apiGroups: [''], resources: ['nodes/status'], verbs: ['patch', 'update'] },
+    { apiGroups: [''], resources: ['nodes'], verbs: ['patch', 'update'] },
+    { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch', 'update'] },
+    { apiGroups: [''], resources: ['pods'], verbs: READ },
+    { apiGroups: [''], resources: ['pods'], verbs: ['create', 'delete'] },
+    { apiGroups: [''], resources: ['pods/status'], verbs: ['patch', 'update'] },
+    { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
+    { apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: READ },
+    { apiGroups: [''], resources: ['persistentvolumeclaims', 'persistentvolumes'], verbs: ['get'] },
+    { apiGroups: [''], resources: ['endpoints'], verbs: ['get'] },
+    { apiGroups: [CSR], resources: ['certificatesigningrequests'], verbs: ['create', 'get', 'list', 'watch'] },
+    {
+      apiGroups: ['coordination.k8s.io'],
+      resources: ['leases'],
+      verbs: ['create', 'delete', 'get', 'patch', 'update'],
+    },
+    { apiGroups: ['storage.k8s.io'], resources: ['volumeattachments'], verbs: ['get'] },
+    { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] },
+    { apiGroups: [''], resources: ['persistentvolumeclaims/status'], verbs: ['get', 'patch', 'update'] },
+    { apiGroups: ['storage.k8s.io'], resources: ['csidrivers'], verbs: READ },
+    { apiGroups: ['storage.k8s.io'], resources: ['csinodes'], verbs: ['create', 'delete', 'get', 'patch', 'update'] },
   ]),
   role('system:node-proxier', [
     { apiGroups: [''], resources: ['services', 'endpoints'], verbs: ['list', 'watch'] },
@@ -488,6 +499,14 @@ export const DEFAULT_CLUSTER_ROLES: readonly ClusterRole[] = [
   ]),
   role('system:controller:pv-protection-controller', [
     { apiGroups: [''], resources: ['persistentvolumes'], verbs: ['get', 'list', 'update', 'watch'] },
+    EVENTS_RULE,
+  ]),
+  // pods/finalizers: the claims it makes carry blockOwnerDeletion on their pod, which
+  // OwnerReferencesPermissionEnforcement lets only those who may update the pod's finalizers set.
+  role('system:controller:ephemeral-volume-controller', [
+    { apiGroups: [''], resources: ['pods'], verbs: READ },
+    { apiGroups: [''], resources: ['pods/finalizers'], verbs: ['update'] },
+    { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['create', 'get', 'list', 'watch'] },
     EVENTS_RULE,
   ]),
   // controller_policy.go's: the deployment controller writes ReplicaSets only (and pods' labels, an
@@ -676,6 +695,11 @@ export const DEFAULT_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
     'system:controller:pv-protection-controller',
     'system:controller:pv-protection-controller',
     controllerSubjects('pv-protection-controller'),
+  ),
+  binding(
+    'system:controller:ephemeral-volume-controller',
+    'system:controller:ephemeral-volume-controller',
+    controllerSubjects('ephemeral-volume-controller'),
   ),
   binding(
     'system:controller:deployment-controller',
