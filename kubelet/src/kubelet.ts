@@ -24,6 +24,7 @@ import { CertificateManager } from './certificate/manager.js';
 import { CertificateFileStore, parsePair, type StoredPair } from './certificate/store.js';
 import { LazyClusterTrustBundleManager } from './clustertrustbundle/manager.js';
 import { KernelTunablesError, kernelTunableProblems } from './cm/kerneltunables.js';
+import { initializeCSINode } from './csi/nodeinfomanager.js';
 import { NodeLease } from './nodelease/lease.js';
 import { runHeartbeat } from './nodestatus/heartbeat.js';
 import { KUBELET_VERSION, NodeStatusManager, nodeAddresses } from './nodestatus/node.js';
@@ -426,6 +427,15 @@ export async function startKubelet(cfg: KubeletConfig, opts: KubeletDeps): Promi
         onRegistered: async () => {
           registered = true;
           runtime.connect(mainClient);
+          // Not awaited: pods run whether or not the CSINode is published yet.
+          loops.push(
+            initializeCSINode({
+              client: mainClient,
+              nodeName: cfg.nodeName,
+              log: log.child({ component: 'csi' }),
+              signal: stop.signal,
+            }),
+          );
           podCertificates?.start();
           if (servingManager) {
             await servingManager.start();

@@ -1,7 +1,8 @@
 // Claim-backed pod volumes on the process runtime, end to end: a real apiserver (Node,RBAC,
 // NodeRestriction), controller-manager (its binder off: this test binds claims itself) and kubelet.
 // The kubelet reads the claim and its PersistentVolume with its node identity; a hostPath or local
-// volume becomes a link under the pod's volumes; a claim not bound yet keeps the pod waiting.
+// volume becomes a link under the pod's volumes; a claim not bound yet keeps the pod waiting, and so
+// does a volume whose node affinity the node's current labels do not match.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -123,7 +124,7 @@ describe('persistentVolumeClaim and ephemeral volumes (process runtime)', () => 
     assert.equal(readlinkSync(join(podDir(p), 'volumes', 'data')), hostDir);
   });
 
-  it("mounts an ephemeral volume's claim <pod>-<volume> once someone creates it for the pod", async () => {
+  it("mounts an ephemeral volume's claim <pod>-<volume>, made by the ephemeral-volume controller, once bound", async () => {
     const p = await pods().create(
       app('eph', {
         ephemeral: {
@@ -133,14 +134,15 @@ describe('persistentVolumeClaim and ephemeral volumes (process runtime)', () => 
         },
       }),
     );
-    assert.equal(
-      await waiting('eph'),
-      'error processing PVC default/eph-data: failed to fetch PVC from API server: persistentvolumeclaims "eph-data" not found',
+    const pvc = await until('the controller made the claim', () =>
+      claims()
+        .get('eph-data')
+        .catch(() => undefined),
     );
-    // mkube has no ephemeral-volume controller: create the claim as it would, owned by the pod.
-    const pvc = await claim('eph-data', {
-      ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: 'eph', uid: p.metadata.uid!, controller: true }],
-    });
+    assert.equal(pvc.metadata.ownerReferences?.[0]?.uid, p.metadata.uid);
+    await until('the claim is seen Pending', async () =>
+      (await waiting('eph')) === 'error processing PVC default/eph-data: PVC is not bound' ? true : undefined,
+    );
     await bind(pvc, 'pv-eph', {
       local: { path: hostDir },
       nodeAffinity: {
@@ -152,6 +154,44 @@ describe('persistentVolumeClaim and ephemeral volumes (process runtime)', () => 
       },
     });
     await until('the pod read the volume', async () => (/from the volume/.test(logOf(p)) ? true : undefined));
+  });
+
+  it("refuses a volume whose node affinity excludes the node, and mounts it once the node's labels match", async () => {
+    const affinity = (key: string, values: string[]) => ({
+      nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key, operator: 'In', values }] }] } },
+    });
+    const far = await claim('far');
+    await bind(far, 'pv-far', { local: { path: hostDir }, ...affinity('kubernetes.io/hostname', ['node-elsewhere']) });
+    const farPod = await pods().create(app('far', { persistentVolumeClaim: { claimName: 'far' } }));
+    const refusedFar = 'MountVolume.NodeAffinity check failed for volume "pv-far" : no matching NodeSelectorTerms';
+    assert.equal(await waiting('far'), refusedFar);
+    await podEvent(
+      c,
+      'far',
+      /^Warning FailedMount MountVolume\.NodeAffinity check failed for volume "pv-far" : no matching NodeSelectorTerms$/,
+    );
+
+    // The labels are read at each attempt: a label the node gains later lets the volume mount.
+    const rack = await claim('rack');
+    await bind(rack, 'pv-rack', { hostPath: { path: hostDir }, ...affinity('mkube.test/rack', ['r1']) });
+    const rackPod = await pods().create(app('rack', { persistentVolumeClaim: { claimName: 'rack' } }));
+    assert.equal(
+      await waiting('rack'),
+      'MountVolume.NodeAffinity check failed for volume "pv-rack" : no matching NodeSelectorTerms',
+    );
+    await c.admin
+      .resource({ group: '', version: 'v1', resource: 'nodes' })
+      .patch(NODE, 'application/merge-patch+json', { metadata: { labels: { 'mkube.test/rack': 'r1' } } });
+    await until('the rack pod read the volume', async () =>
+      /from the volume/.test(logOf(rackPod)) ? true : undefined,
+    );
+    assert.equal(readlinkSync(join(podDir(rackPod), 'volumes', 'data')), hostDir);
+
+    // The other node's volume is still refused, and its pod never ran.
+    const far2 = await pods().get('far');
+    assert.equal(far2.status?.containerStatuses?.[0]?.state?.waiting?.message, refusedFar);
+    assert.equal(far2.status?.phase, 'Pending');
+    assert.equal(logOf(farPod), '');
   });
 
   it("refuses another's claim for an ephemeral volume, and a volume it cannot mount", async () => {

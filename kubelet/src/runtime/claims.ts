@@ -3,9 +3,9 @@
 // (createVolumeSpec, getPVCExtractPV, getPVSpec): the claim and then its volume are read with the
 // node's credentials, so the Node authorizer decides. The process runtime can use a volume only when
 // it is a directory on this host (hostPath or local); anything else needs a mount it cannot make.
+// A volume whose node affinity excludes this node is refused, as the mount operation does.
 //
-// mkube has no ephemeral-volume controller: an ephemeral volume's claim must be created by someone
-// else (owned by the pod, as that controller makes it); until it exists the pod waits.
+// An ephemeral volume's claim is the ephemeral-volume controller's to make; until it exists the pod waits.
 import {
   type PersistentVolume,
   type PersistentVolumeClaim,
@@ -15,6 +15,7 @@ import {
   volumeIsForPod,
 } from '@mkube/shared/api';
 import type { KubeClient } from '@mkube/shared/client';
+import { nodeAffinityRefusal } from './nodeaffinity.js';
 
 /** A claim that cannot be used (yet): the populator's error text; the pod keeps waiting and retries. */
 export class ClaimError extends Error {}
@@ -73,6 +74,10 @@ export async function resolveClaimPath(client: KubeClient | undefined, pod: Pod,
       `PersistentVolume ${pvName} is a ${mode} volume: the mkube process runtime cannot map devices`,
     );
   }
+  // The mount operation starts here, after the populator: its node affinity check comes first.
+  // Every pod the kubelet runs names its node (a static pod's is stamped with it).
+  const refusal = await nodeAffinityRefusal(client, pod.spec?.nodeName ?? '', pv);
+  if (refusal) throw new ClaimError(refusal);
   const path = pv.spec?.hostPath?.path ?? pv.spec?.local?.path;
   if (path) return path;
   const source = Object.keys(pv.spec ?? {}).find((k) => PV_SOURCES.has(k)) ?? 'unknown';

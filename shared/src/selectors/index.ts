@@ -3,4 +3,5 @@
 export * from './fields.js';
 export * from './labels.js';
 export type { ScannedItem, Token } from './lexer.js';
+export * from './nodeselector.js';
 export * from './validation.js';

@@ -6,3 +6,4 @@ export * from './capacity.js';
 export * from './class.js';
 export * from './defaultclass.js';
 export * from './matching.js';
+export * from './nodeaffinity.js';

@@ -1,19 +1,9 @@
 // Whether a node can reach a volume (component-helpers storage/volume CheckNodeAffinity) or a class
 // provision onto it (v1helper.MatchTopologySelectorTerms).
-import type { Node, PersistentVolume, TopologySelectorTerm } from '@mkube/shared/api';
+import type { TopologySelectorTerm } from '@mkube/shared/api';
 import { LabelsSelector, newLabelRequirement } from '@mkube/shared/selectors';
-import { termMatches } from '../nodeselector.js';
 
-/**
- * CheckNodeAffinity: a PV's required node affinity against the node's labels only (upstream builds
- * a Node with nothing but the labels, so metadata.name fields never match).
- */
-export function volumeNodeAffinityMatches(pv: PersistentVolume, labels: Readonly<Record<string, string>>): boolean {
-  const required = pv.spec?.nodeAffinity?.required;
-  if (!required) return true;
-  const node: Node = { apiVersion: 'v1', kind: 'Node', metadata: { name: '', labels: { ...labels } } };
-  return (required.nodeSelectorTerms ?? []).some((t) => termMatches(t, node));
-}
+export { volumeNodeAffinityMatches } from '@mkube/shared/volume';
 
 /** MatchTopologySelectorTerms: no terms match everything; an empty term matches nothing. */
 export function topologyMatches(
