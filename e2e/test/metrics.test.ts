@@ -6,7 +6,8 @@
 // The same cluster's storage (V1–V3): the default StorageClass `standard`, a claim provisioned by
 // the controller-manager's host-path provisioner on the node the scheduler picked, mounted by that
 // kubelet, readable by that node alone (the Node authorizer's pv → pvc → pod → node path), kept
-// while a pod uses it (pvc-protection) and deleted with its directory (reclaim policy Delete).
+// while a pod uses it (pvc-protection) and deleted with its directory (reclaim policy Delete); a
+// StatefulSet's claims (V4), a generic ephemeral volume's (V5), and each kubelet's CSINode (V6).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -314,5 +315,82 @@ describe('metrics-server, the HorizontalPodAutoscaler and persistent volumes (mk
       },
       90_000,
     );
+  });
+
+  it('V5 a generic ephemeral volume: the controller makes its claim, provisioned and mounted, gone with the pod', async () => {
+    await apply({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'scratch' },
+      spec: {
+        containers: [
+          {
+            name: 's',
+            image: 'busybox',
+            command: ['sh', '-c', 'echo ephemeral > cache/out.txt && sleep 3600'],
+            volumeMounts: [{ name: 'cache', mountPath: '/cache' }],
+          },
+        ],
+        volumes: [
+          {
+            name: 'cache',
+            ephemeral: {
+              volumeClaimTemplate: {
+                metadata: { labels: { use: 'scratch' } },
+                spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '4Mi' } } },
+              },
+            },
+          },
+        ],
+      },
+    });
+    await eventually('scratch Running', async () => (await getJson(['pod', 'scratch'])).status.phase === 'Running');
+    const pod = await getJson(['pod', 'scratch']);
+    const pvc = await getJson(['pvc', 'scratch-cache']);
+    assert.equal(pvc.metadata.labels.use, 'scratch');
+    assert.deepEqual(pvc.metadata.ownerReferences, [
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        name: 'scratch',
+        uid: pod.metadata.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ]);
+    assert.equal(pvc.spec.storageClassName, 'standard');
+    const pv = await getJson(['pv', pvc.spec.volumeName]);
+    await eventually('the pod wrote into its ephemeral volume', async () =>
+      existsSync(join(pv.spec.hostPath.path, 'out.txt')),
+    );
+    // The pod's node reads the claim through the pod (the graph's ephemeral edge); the other does not.
+    const mine = c.nodes.find((n) => n.name === pod.spec.nodeName)!;
+    const other = c.nodes.find((n) => n.name !== pod.spec.nodeName)!;
+    const claimPath = '/api/v1/namespaces/default/persistentvolumeclaims/scratch-cache';
+    assert.equal((await c.req(mine.cred, 'GET', claimPath)).status, 200);
+    assert.equal((await c.req(other.cred, 'GET', claimPath)).status, 403);
+    assert.equal((await kubectl(['delete', 'pod', 'scratch', '--grace-period=1'])).status, 0);
+    await eventually(
+      'the claim gone with its pod',
+      async () => (await kubectl(['get', 'pvc', 'scratch-cache'])).status !== 0,
+    );
+    await eventually('its volume and directory gone', async () => !existsSync(pv.spec.hostPath.path));
+  });
+
+  it('V6 each kubelet publishes its CSINode; a node writes only its own', async () => {
+    await eventually('a CSINode per node', async () => {
+      const r = await kubectl(['get', 'csinodes', '--no-headers']);
+      return c.nodes.every((n) => new RegExp(`^${n.name}\\s+0\\s`, 'm').test(r.stdout));
+    });
+    const [a, b] = c.nodes;
+    const mine = await c.req(a!.cred, 'GET', `/apis/storage.k8s.io/v1/csinodes/${a!.name}`);
+    assert.equal(mine.status, 200, mine.text);
+    const obj = mine.json as { metadata: { ownerReferences?: { kind: string; name: string }[] } };
+    assert.equal(obj.metadata.ownerReferences?.[0]?.kind, 'Node');
+    assert.equal(obj.metadata.ownerReferences?.[0]?.name, a!.name);
+    const theirs = await c.req(a!.cred, 'GET', `/apis/storage.k8s.io/v1/csinodes/${b!.name}`);
+    assert.equal(theirs.status, 403, theirs.text);
+    const del = await c.req(a!.cred, 'DELETE', `/apis/storage.k8s.io/v1/csinodes/${b!.name}`);
+    assert.equal(del.status, 403, del.text);
   });
 });
