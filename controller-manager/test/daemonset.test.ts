@@ -169,13 +169,17 @@ describe('daemonset-controller', () => {
       assert.deepEqual(p.spec?.tolerations, DAEMON_TOLERATIONS);
       assert.equal(p.spec?.nodeName, undefined, 'left for the scheduler to bind');
     }
-    const events = (await cl.admin.resource<Event>(EVENTS).list()).items.filter(
-      (e) => e.involvedObject?.kind === 'DaemonSet' && e.involvedObject?.name === 'a',
+    // Events are written after the pods they report: wait for both, then compare them whole.
+    const want = ps.map((p) => `Normal SuccessfulCreate Created pod: ${p.metadata.name}`).sort();
+    const list = async () =>
+      (await cl.admin.resource<Event>(EVENTS).list()).items.filter(
+        (e) => e.involvedObject?.kind === 'DaemonSet' && e.involvedObject?.name === 'a',
+      );
+    await waitFor('one SuccessfulCreate event per pod', async () =>
+      (await list()).length >= want.length ? true : undefined,
     );
-    assert.deepEqual(
-      events.map((e) => `${e.type} ${e.reason} ${e.message}`).sort(),
-      ps.map((p) => `Normal SuccessfulCreate Created pod: ${p.metadata.name}`).sort(),
-    );
+    const events = await list();
+    assert.deepEqual(events.map((e) => `${e.type} ${e.reason} ${e.message}`).sort(), want);
     assert.equal(events[0]?.source?.component, 'daemonset-controller');
 
     // Status before and after the pods run.
