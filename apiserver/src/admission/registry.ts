@@ -7,6 +7,8 @@ import { DEFAULT_FEATURE_GATE, type FeatureGate } from '@mkube/shared/featuregat
 import { rbacEscalation } from '../auth/rbac/escalation.js';
 import type { RbacAuthorizer } from '../auth/rbac/index.js';
 import { type LimitRangeLister, NO_LIMIT_RANGES } from '../registry/core/limitrangelister.js';
+import { type IngressClassLister, NO_INGRESS_CLASSES } from '../registry/networking/lister.js';
+import { NO_RUNTIME_CLASSES, type RuntimeClassLister } from '../registry/node/lister.js';
 import type { PriorityClassLister } from '../registry/scheduling/lister.js';
 import { NO_STORAGE_CLASSES, type StorageClassLister } from '../registry/storage/lister.js';
 import { ALWAYS_PULL_IMAGES_PLUGIN, alwaysPullImages } from './plugins/alwayspullimages.js';
@@ -16,6 +18,7 @@ import {
   certificateSubjectRestriction,
   clusterTrustBundleAttest,
 } from './plugins/certificates.js';
+import { DEFAULT_INGRESS_CLASS_PLUGIN, defaultIngressClassAdmission } from './plugins/defaultingressclass.js';
 import { DEFAULT_STORAGE_CLASS_PLUGIN, defaultStorageClassAdmission } from './plugins/defaultstorageclass.js';
 import { DENY_SERVICE_EXTERNAL_IPS_PLUGIN, denyServiceExternalIPs } from './plugins/denyserviceexternalips.js';
 import type { EventRateLimitConfig } from './plugins/eventratelimit/config.js';
@@ -33,6 +36,7 @@ import {
   type ResourceQuotaConfig,
   resourceQuotaAdmission,
 } from './plugins/resourcequota/index.js';
+import { RUNTIME_CLASS_PLUGIN, runtimeClassAdmission } from './plugins/runtimeclass.js';
 import { serviceAccountAdmission } from './plugins/serviceaccount.js';
 import {
   STORAGE_OBJECT_IN_USE_PROTECTION_PLUGIN,
@@ -92,6 +96,10 @@ interface PluginDeps {
   readonly resourceQuotaConfig?: ResourceQuotaConfig;
   /** The stored StorageClasses (DefaultStorageClass, PersistentVolumeClaimResize); without them there are none. */
   readonly storageClasses?: StorageClassLister;
+  /** The stored IngressClasses (DefaultIngressClass); without them none is the default. */
+  readonly ingressClasses?: IngressClassLister;
+  /** The stored RuntimeClasses (RuntimeClass); without them no class is found. */
+  readonly runtimeClasses?: RuntimeClassLister;
 }
 
 const NO_PRIORITY_CLASSES: PriorityClassLister = { get: async () => undefined, list: async () => [] };
@@ -134,10 +142,12 @@ const ORDERED: readonly [string, (d: PluginDeps) => AdmissionPlugin][] = [
   [STORAGE_OBJECT_IN_USE_PROTECTION_PLUGIN, () => storageObjectInUseProtection],
   [OWNER_REFERENCES_PLUGIN, (d) => ownerReferencesPermissionEnforcement(d.authorizer)],
   [PVC_RESIZE_PLUGIN, (d) => persistentVolumeClaimResize(d.storageClasses ?? NO_STORAGE_CLASSES)],
+  [RUNTIME_CLASS_PLUGIN, (d) => runtimeClassAdmission(d.runtimeClasses ?? NO_RUNTIME_CLASSES)],
   ['CertificateApproval', (d) => certificateApproval(d.authorizer)],
   ['CertificateSigning', (d) => certificateSigning(d.authorizer)],
   ['ClusterTrustBundleAttest', (d) => clusterTrustBundleAttest(d.authorizer, d.gates ?? DEFAULT_FEATURE_GATE)],
   ['CertificateSubjectRestriction', () => certificateSubjectRestriction],
+  [DEFAULT_INGRESS_CLASS_PLUGIN, (d) => defaultIngressClassAdmission(d.ingressClasses ?? NO_INGRESS_CLASSES)],
   [DENY_SERVICE_EXTERNAL_IPS_PLUGIN, () => denyServiceExternalIPs],
   // Webhooks and policies go at the end: mutating after every in-tree mutation, validating after every check.
   [MUTATING_PLUGIN, (d) => mutatingAdmissionWebhook(d.webhooks, d.authorizer)],
@@ -163,10 +173,12 @@ export const DEFAULT_ENABLED: ReadonlySet<string> = new Set([
   DEFAULT_STORAGE_CLASS_PLUGIN,
   STORAGE_OBJECT_IN_USE_PROTECTION_PLUGIN,
   PVC_RESIZE_PLUGIN,
+  RUNTIME_CLASS_PLUGIN,
   'CertificateApproval',
   'CertificateSigning',
   'ClusterTrustBundleAttest',
   'CertificateSubjectRestriction',
+  DEFAULT_INGRESS_CLASS_PLUGIN,
   MUTATING_PLUGIN,
   VALIDATING_ADMISSION_POLICY_PLUGIN,
   VALIDATING_PLUGIN,

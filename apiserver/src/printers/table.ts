@@ -27,6 +27,8 @@ import {
 import { csiDriverPrinter, csiNodePrinter, volumeAttachmentPrinter } from './csi.js';
 import { endpointSlicePrinter } from './endpointslices.js';
 import { flowSchemaPrinter, priorityLevelConfigurationPrinter } from './flowcontrol.js';
+import { ingressClassPrinter, ingressPrinter, networkPolicyPrinter } from './networking.js';
+import { runtimeClassPrinter } from './node.js';
 import {
   apiServicePrinter,
   bindingPrinter,
@@ -63,6 +65,9 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   '/persistentvolumeclaims': persistentVolumeClaimPrinter,
   '/resourcequotas': resourceQuotaPrinter,
   'discovery.k8s.io/endpointslices': endpointSlicePrinter,
+  'networking.k8s.io/networkpolicies': networkPolicyPrinter,
+  'networking.k8s.io/ingresses': ingressPrinter,
+  'networking.k8s.io/ingressclasses': ingressClassPrinter,
   'coordination.k8s.io/leases': leasePrinter,
   'certificates.k8s.io/certificatesigningrequests': csrPrinter,
   'certificates.k8s.io/clustertrustbundles': clusterTrustBundlePrinter,
@@ -83,6 +88,7 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   'storage.k8s.io/volumeattachments': volumeAttachmentPrinter,
   'storage.k8s.io/csinodes': csiNodePrinter,
   'storage.k8s.io/csidrivers': csiDriverPrinter,
+  'node.k8s.io/runtimeclasses': runtimeClassPrinter,
   'rbac.authorization.k8s.io/roles': createdAtPrinter,
   'rbac.authorization.k8s.io/clusterroles': createdAtPrinter,
   'rbac.authorization.k8s.io/rolebindings': bindingPrinter,

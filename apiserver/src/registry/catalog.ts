@@ -327,6 +327,32 @@ export const RESOURCES: readonly ResourceDef[] = Object.freeze([
     subresources: [status('PodCertificateRequest')],
     featureGate: 'PodCertificateRequest',
   }),
+  // networking.k8s.io/v1: NetworkPolicies (no status in 1.33), Ingresses (status by the ingress
+  // controller) and the IngressClasses that name those controllers.
+  def({
+    group: 'networking.k8s.io',
+    version: 'v1',
+    resource: 'networkpolicies',
+    kind: 'NetworkPolicy',
+    namespaced: true,
+    shortNames: ['netpol'],
+  }),
+  def({
+    group: 'networking.k8s.io',
+    version: 'v1',
+    resource: 'ingresses',
+    kind: 'Ingress',
+    namespaced: true,
+    shortNames: ['ing'],
+    subresources: [status('Ingress')],
+  }),
+  def({
+    group: 'networking.k8s.io',
+    version: 'v1',
+    resource: 'ingressclasses',
+    kind: 'IngressClass',
+    namespaced: false,
+  }),
   def({
     group: 'policy',
     version: 'v1',
@@ -438,6 +464,9 @@ export const RESOURCES: readonly ResourceDef[] = Object.freeze([
     namespaced: false,
     shortNames: ['pc'],
   }),
+  // node.k8s.io/v1: RuntimeClasses name a container-runtime handler; RuntimeClass admission and the
+  // kubelet read them. No short names, no categories.
+  def({ group: 'node.k8s.io', version: 'v1', resource: 'runtimeclasses', kind: 'RuntimeClass', namespaced: false }),
   review('authentication.k8s.io', 'tokenreviews', 'TokenReview', false),
   review('authentication.k8s.io', 'selfsubjectreviews', 'SelfSubjectReview', false),
   review('authorization.k8s.io', 'localsubjectaccessreviews', 'LocalSubjectAccessReview', true),

@@ -72,6 +72,10 @@ import {
   priorityLevelStrategy,
 } from './flowcontrol/strategy.js';
 import { GenericRegistry } from './generic.js';
+import { ingressStatusStrategy, ingressStrategy } from './networking/ingress.js';
+import { ingressClassStrategy } from './networking/ingressclass.js';
+import { networkPolicyStrategy } from './networking/networkpolicy.js';
+import { runtimeClassStrategy } from './node/runtimeclass.js';
 import { podDisruptionBudgetStatusStrategy, podDisruptionBudgetStrategy } from './policy/poddisruptionbudget.js';
 import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac/index.js';
 import { priorityClassStrategy } from './scheduling/priorityclass.js';
@@ -147,7 +151,14 @@ const WIRING: Readonly<Record<string, Wiring>> = {
   },
   'storage.k8s.io/csinodes': { strategy: csiNodeStrategy as unknown as RESTStrategy },
   'storage.k8s.io/csidrivers': { strategy: csiDriverStrategy as unknown as RESTStrategy },
+  'node.k8s.io/runtimeclasses': { strategy: runtimeClassStrategy as unknown as RESTStrategy },
   'discovery.k8s.io/endpointslices': { strategy: endpointSliceStrategy },
+  'networking.k8s.io/networkpolicies': { strategy: networkPolicyStrategy as unknown as RESTStrategy },
+  'networking.k8s.io/ingresses': {
+    strategy: ingressStrategy as unknown as RESTStrategy,
+    subresources: { status: ingressStatusStrategy as unknown as SubresourceStrategy },
+  },
+  'networking.k8s.io/ingressclasses': { strategy: ingressClassStrategy as unknown as RESTStrategy },
   'certificates.k8s.io/certificatesigningrequests': {
     strategy: csrStrategy as unknown as RESTStrategy,
     subresources: {

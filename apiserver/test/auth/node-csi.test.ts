@@ -240,7 +240,7 @@ describe('Node authorizer and NodeRestriction: VolumeAttachments, CSINodes, CSID
     assert.equal((await as('alice', 'GET', VAS)).code, 200, 'RBAC, not the graph, lets her list');
   });
 
-  it("gives the system:node ClusterRole upstream's NodeRules (testdata/cluster-roles.yaml, but runtimeclasses)", async () => {
+  it("gives the system:node ClusterRole upstream's NodeRules (testdata/cluster-roles.yaml)", async () => {
     const role = (await adminRequest(fx, 'GET', '/apis/rbac.authorization.k8s.io/v1/clusterroles/system:node')).json;
     const rule = (apiGroup: string, resources: string, verbs: string) => ({
       apiGroups: [apiGroup],
@@ -269,6 +269,7 @@ describe('Node authorizer and NodeRestriction: VolumeAttachments, CSINodes, CSID
       rule('', 'persistentvolumeclaims/status', 'get,patch,update'),
       rule('storage.k8s.io', 'csidrivers', 'get,list,watch'),
       rule('storage.k8s.io', 'csinodes', 'create,delete,get,patch,update'),
+      rule('node.k8s.io', 'runtimeclasses', 'get,list,watch'),
     ]);
   });
 });

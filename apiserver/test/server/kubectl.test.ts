@@ -138,6 +138,38 @@ const EXPECTED_RESOURCES = [
     'PriorityClass',
     'create,delete,deletecollection,get,list,patch,update,watch',
   ],
+  [
+    'runtimeclasses',
+    '',
+    'node.k8s.io/v1',
+    'false',
+    'RuntimeClass',
+    'create,delete,deletecollection,get,list,patch,update,watch',
+  ],
+  [
+    'networkpolicies',
+    'netpol',
+    'networking.k8s.io/v1',
+    'true',
+    'NetworkPolicy',
+    'create,delete,deletecollection,get,list,patch,update,watch',
+  ],
+  [
+    'ingresses',
+    'ing',
+    'networking.k8s.io/v1',
+    'true',
+    'Ingress',
+    'create,delete,deletecollection,get,list,patch,update,watch',
+  ],
+  [
+    'ingressclasses',
+    '',
+    'networking.k8s.io/v1',
+    'false',
+    'IngressClass',
+    'create,delete,deletecollection,get,list,patch,update,watch',
+  ],
   ['selfsubjectreviews', '', 'authentication.k8s.io/v1', 'false', 'SelfSubjectReview', 'create'],
   [
     'validatingwebhookconfigurations',
@@ -213,7 +245,7 @@ for (const minor of [27, 33]) {
         const got = rows.find((row) => row[0] === want[0]);
         assert.deepEqual(got?.slice(0, cols.length), cols, `${want[0]}: ${r.out}`);
       }
-      assert.equal(rows.length, 50);
+      assert.equal(rows.length, 54);
     });
 
     it('get --raw /apis returns the group list', async () => {

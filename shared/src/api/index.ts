@@ -16,6 +16,8 @@ export * from './discoveryv1.js';
 export * from './flowcontrol.js';
 export * from './meta.js';
 export * from './metrics.js';
+export * from './networking.js';
+export * from './node.js';
 export * from './nodeaddress.js';
 export * from './persistentvolume.js';
 export * from './podclaims.js';

@@ -323,7 +323,7 @@ export const DEFAULT_CLUSTER_ROLES: readonly ClusterRole[] = [
   ]),
   // NodeRules() in upstream's order, resources and verbs sorted as its rule builder stores them
   // (testdata/cluster-roles.yaml). Bound to no one: the Node authorizer applies these itself.
-  // runtimeclasses (node.k8s.io) is left out while mkube does not serve it.
+  // runtimeclasses last: the kubelet reads a pod's RuntimeClass before it starts the pod.
   role('system:node', [
     { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
     {
@@ -354,6 +354,7 @@ export const DEFAULT_CLUSTER_ROLES: readonly ClusterRole[] = [
     { apiGroups: [''], resources: ['persistentvolumeclaims/status'], verbs: ['get', 'patch', 'update'] },
     { apiGroups: ['storage.k8s.io'], resources: ['csidrivers'], verbs: READ },
     { apiGroups: ['storage.k8s.io'], resources: ['csinodes'], verbs: ['create', 'delete', 'get', 'patch', 'update'] },
+    { apiGroups: ['node.k8s.io'], resources: ['runtimeclasses'], verbs: READ },
   ]),
   role('system:node-proxier', [
     { apiGroups: [''], resources: ['services', 'endpoints'], verbs: ['list', 'watch'] },

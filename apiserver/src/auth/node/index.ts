@@ -39,6 +39,8 @@ export const NODE_RULES: readonly PolicyRule[] = [
   },
   // Which drivers need an attach, pod info or tokens: the kubelet's CSI plugin watches them all.
   { apiGroups: ['storage.k8s.io'], resources: ['csidrivers'], verbs: ['get', 'list', 'watch'] },
+  // The kubelet resolves a pod's runtimeClassName to its handler before starting the pod.
+  { apiGroups: ['node.k8s.io'], resources: ['runtimeclasses'], verbs: ['get', 'list', 'watch'] },
 ];
 
 const allow = (reason = ''): AuthorizationResult => ({ decision: 'Allow', reason });
