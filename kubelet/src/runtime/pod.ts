@@ -28,6 +28,7 @@ import { type ProbeTarget, runProbe } from './prober.js';
 import { ContainerProbes } from './probeworker.js';
 import { interruptForeground, procStat } from './proc.js';
 import { type ContainerProcess, spawnOnTerminal, type TerminalProcess, type TerminalSize } from './pty.js';
+import { PodSandbox } from './sandbox.js';
 import { OutputTail, type TerminationLog, terminationLogs } from './termination.js';
 import { EnvConfigError, PodVolumes } from './volumes.js';
 
@@ -134,6 +135,8 @@ export class PodWorker {
   /** How often Secrets, ConfigMaps and ClusterTrustBundles are read again (--sync-frequency). */
   readonly #resyncMs: number;
   readonly #probeMetrics: ProbeMetrics | undefined;
+  /** The pod's RuntimeClass check, which every container waits for. */
+  readonly #sandbox: PodSandbox;
 
   constructor(
     readonly pod: Pod,
@@ -151,6 +154,7 @@ export class PodWorker {
     this.#volumes = new PodVolumes(pod, this.dir, api, hostIP, volumeOpts.trustBundles, volumeOpts.podCertificates);
     this.#resyncMs = volumeOpts.syncFrequencyMs ?? VOLUME_RESYNC_MS;
     this.#probeMetrics = volumeOpts.probeMetrics;
+    this.#sandbox = new PodSandbox(pod, api, (reason, message) => this.#event(undefined, 'Warning', reason, message));
     const termination = terminationLogs(this.dir, [
       ...(pod.spec?.initContainers ?? []),
       ...(pod.spec?.containers ?? []),
@@ -473,6 +477,11 @@ export class PodWorker {
    */
   #startContainers(): void {
     if (this.#stopping) return;
+    // After the volumes, as upstream mounts them before SyncPod creates the sandbox.
+    if (!this.#sandbox.ready) {
+      this.#sandbox.create(() => this.#startContainers());
+      return;
+    }
     const ready = (r: ContainerRun) => {
       if (r.waitingReason === 'ContainerCreating' || r.waitingReason === 'CreateContainerConfigError') {
         r.waitingReason = undefined;
@@ -764,6 +773,7 @@ export class PodWorker {
     this.#stopping = true;
     clearTimeout(this.#volumeTimer);
     clearTimeout(this.#deadlineTimer);
+    this.#sandbox.stop();
     const waits: Promise<void>[] = [];
     for (const r of this.#all()) {
       clearTimeout(r.timer);
