@@ -396,7 +396,7 @@ describe('mkube up', () => {
     const fresh = join(t.dir, 'never');
     for (const [flag, want] of [
       ['--feature-gates=ClusterTrustBundel=true', /--feature-gates: unrecognized feature gate: ClusterTrustBundel/],
-      ['--runtime-config=networking.k8s.io/v1=true', /--runtime-config: unknown api groups networking\.k8s\.io/],
+      ['--runtime-config=example.com/v1=true', /--runtime-config: unknown api groups example\.com/],
       ['--apiserver-arg=profiling=false', /--apiserver-arg: "profiling=false" is not a flag \(expected --name=value\)/],
     ] as const) {
       const r = spawnSync(process.execPath, ['cli/bin/mkube.js', 'up', `--data-dir=${fresh}`, flag], {

@@ -47,7 +47,7 @@ describe('apiserver over HTTPS', () => {
     for (const path of [
       '/nope',
       '/api/v1/replicationcontrollers',
-      '/apis/networking.k8s.io/v1/ingresses',
+      '/apis/resource.k8s.io/v1/deviceclasses',
       '/api/v1/nodes/n1/nosuchsub',
     ]) {
       const r = await curl(f, path);
