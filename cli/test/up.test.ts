@@ -399,8 +399,10 @@ describe('mkube up', () => {
       ['--runtime-config=example.com/v1=true', /--runtime-config: unknown api groups example\.com/],
       ['--apiserver-arg=profiling=false', /--apiserver-arg: "profiling=false" is not a flag \(expected --name=value\)/],
     ] as const) {
+      // Bounded: a flag it wrongly accepts brings a cluster up, which SIGTERM stops with its daemons.
       const r = spawnSync(process.execPath, ['cli/bin/mkube.js', 'up', `--data-dir=${fresh}`, flag], {
         encoding: 'utf8',
+        timeout: 60_000,
       });
       assert.equal(r.status, 1, r.stdout);
       assert.match(r.stderr, want);
