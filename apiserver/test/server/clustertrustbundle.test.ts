@@ -114,10 +114,7 @@ describe('--runtime-config and --feature-gates: what they refuse at start-up', (
   });
 
   it('refuses what kube-apiserver refuses, with its messages', () => {
-    assert.match(
-      err(['--runtime-config=example.com/v1=true']),
-      /runtime-config.*unknown api groups example\.com/,
-    );
+    assert.match(err(['--runtime-config=example.com/v1=true']), /runtime-config.*unknown api groups example\.com/);
     assert.match(
       err(['--runtime-config=certificates.k8s.io/v1alpha1=true']),
       /group version certificates\.k8s\.io\/v1alpha1 that has not been registered/,
