@@ -1,16 +1,22 @@
 // --enable-admission-plugins / --disable-admission-plugins over mkube's plugins, in kube-apiserver's
 // fixed order; the default-on set is upstream's, restricted to what mkube implements.
 
-import type { KubeObject, Node, Pod, ValidatingAdmissionPolicy } from '@mkube/shared/api';
+import type {
+  IngressClass,
+  KubeObject,
+  Node,
+  Pod,
+  RuntimeClass,
+  StorageClass,
+  ValidatingAdmissionPolicy,
+} from '@mkube/shared/api';
 import type { Authorizer } from '@mkube/shared/auth';
 import { DEFAULT_FEATURE_GATE, type FeatureGate } from '@mkube/shared/featuregate';
 import { rbacEscalation } from '../auth/rbac/escalation.js';
 import type { RbacAuthorizer } from '../auth/rbac/index.js';
 import { type LimitRangeLister, NO_LIMIT_RANGES } from '../registry/core/limitrangelister.js';
-import { type IngressClassLister, NO_INGRESS_CLASSES } from '../registry/networking/lister.js';
-import { NO_RUNTIME_CLASSES, type RuntimeClassLister } from '../registry/node/lister.js';
+import { type ClusterLister, EMPTY_LISTER } from '../registry/lister.js';
 import type { PriorityClassLister } from '../registry/scheduling/lister.js';
-import { NO_STORAGE_CLASSES, type StorageClassLister } from '../registry/storage/lister.js';
 import { ALWAYS_PULL_IMAGES_PLUGIN, alwaysPullImages } from './plugins/alwayspullimages.js';
 import {
   certificateApproval,
@@ -95,11 +101,11 @@ interface PluginDeps {
   /** ResourceQuota's configuration (its limitedResources) from --admission-control-config-file. */
   readonly resourceQuotaConfig?: ResourceQuotaConfig;
   /** The stored StorageClasses (DefaultStorageClass, PersistentVolumeClaimResize); without them there are none. */
-  readonly storageClasses?: StorageClassLister;
+  readonly storageClasses?: ClusterLister<StorageClass>;
   /** The stored IngressClasses (DefaultIngressClass); without them none is the default. */
-  readonly ingressClasses?: IngressClassLister;
+  readonly ingressClasses?: ClusterLister<IngressClass>;
   /** The stored RuntimeClasses (RuntimeClass); without them no class is found. */
-  readonly runtimeClasses?: RuntimeClassLister;
+  readonly runtimeClasses?: ClusterLister<RuntimeClass>;
 }
 
 const NO_PRIORITY_CLASSES: PriorityClassLister = { get: async () => undefined, list: async () => [] };
@@ -138,16 +144,16 @@ const ORDERED: readonly [string, (d: PluginDeps) => AdmissionPlugin][] = [
     (d) => (d.podSecurity ? podSecurity(d.podSecurity) : { name: POD_SECURITY_PLUGIN, handles: () => false }),
   ],
   // Upstream's ExtendedResourceToleration comes between EventRateLimit and these.
-  [DEFAULT_STORAGE_CLASS_PLUGIN, (d) => defaultStorageClassAdmission(d.storageClasses ?? NO_STORAGE_CLASSES)],
+  [DEFAULT_STORAGE_CLASS_PLUGIN, (d) => defaultStorageClassAdmission(d.storageClasses ?? EMPTY_LISTER)],
   [STORAGE_OBJECT_IN_USE_PROTECTION_PLUGIN, () => storageObjectInUseProtection],
   [OWNER_REFERENCES_PLUGIN, (d) => ownerReferencesPermissionEnforcement(d.authorizer)],
-  [PVC_RESIZE_PLUGIN, (d) => persistentVolumeClaimResize(d.storageClasses ?? NO_STORAGE_CLASSES)],
-  [RUNTIME_CLASS_PLUGIN, (d) => runtimeClassAdmission(d.runtimeClasses ?? NO_RUNTIME_CLASSES)],
+  [PVC_RESIZE_PLUGIN, (d) => persistentVolumeClaimResize(d.storageClasses ?? EMPTY_LISTER)],
+  [RUNTIME_CLASS_PLUGIN, (d) => runtimeClassAdmission(d.runtimeClasses ?? EMPTY_LISTER)],
   ['CertificateApproval', (d) => certificateApproval(d.authorizer)],
   ['CertificateSigning', (d) => certificateSigning(d.authorizer)],
   ['ClusterTrustBundleAttest', (d) => clusterTrustBundleAttest(d.authorizer, d.gates ?? DEFAULT_FEATURE_GATE)],
   ['CertificateSubjectRestriction', () => certificateSubjectRestriction],
-  [DEFAULT_INGRESS_CLASS_PLUGIN, (d) => defaultIngressClassAdmission(d.ingressClasses ?? NO_INGRESS_CLASSES)],
+  [DEFAULT_INGRESS_CLASS_PLUGIN, (d) => defaultIngressClassAdmission(d.ingressClasses ?? EMPTY_LISTER)],
   [DENY_SERVICE_EXTERNAL_IPS_PLUGIN, () => denyServiceExternalIPs],
   // Webhooks and policies go at the end: mutating after every in-tree mutation, validating after every check.
   [MUTATING_PLUGIN, (d) => mutatingAdmissionWebhook(d.webhooks, d.authorizer)],

@@ -75,11 +75,9 @@ import { limitRangeLister } from '../registry/core/limitrangelister.js';
 import { EVERYTHING } from '../registry/filter.js';
 import { Registries } from '../registry/index.js';
 import { resourcePrefix } from '../registry/keys.js';
-import { ingressClassLister } from '../registry/networking/lister.js';
-import { runtimeClassLister } from '../registry/node/lister.js';
+import { clusterLister } from '../registry/lister.js';
 import { BOOTSTRAP_PRIORITY_CLASSES_HOOK, bootstrapSystemPriorityClasses } from '../registry/scheduling/bootstrap.js';
 import { priorityClassLister } from '../registry/scheduling/lister.js';
-import { storageClassLister } from '../registry/storage/lister.js';
 import { apiserverContext } from '../registry/strategy.js';
 import { createReviewHandler } from '../review/index.js';
 import {
@@ -764,9 +762,9 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       },
       priorityClasses: priorityClassLister(priorityClasses),
       limitRanges: limitRangeLister(registries.get('', 'limitranges')),
-      storageClasses: storageClassLister(registries.get('storage.k8s.io', 'storageclasses')),
-      ingressClasses: ingressClassLister(registries.get('networking.k8s.io', 'ingressclasses')),
-      runtimeClasses: runtimeClassLister(registries.get('node.k8s.io', 'runtimeclasses')),
+      storageClasses: clusterLister(registries.get('storage.k8s.io', 'storageclasses')),
+      ingressClasses: clusterLister(registries.get('networking.k8s.io', 'ingressclasses')),
+      runtimeClasses: clusterLister(registries.get('node.k8s.io', 'runtimeclasses')),
       resourceQuotas: quotaAccessor(quotaRegistry, store, quotas),
       ...(config.admission.plugins.resourceQuota
         ? { resourceQuotaConfig: config.admission.plugins.resourceQuota }

@@ -4,6 +4,7 @@
 import {
   BETA_IS_DEFAULT_STORAGE_CLASS_ANNOTATION,
   IS_DEFAULT_STORAGE_CLASS_ANNOTATION,
+  newestFirst,
   type StorageClass,
 } from '../api/index.js';
 
@@ -17,8 +18,5 @@ export function isDefaultStorageClass(sc: Pick<StorageClass, 'metadata'>): boole
 
 /** Should several be marked, the newest (by creationTimestamp) wins, then the first by name. */
 export function defaultStorageClass(classes: readonly StorageClass[]): StorageClass | undefined {
-  const time = (sc: StorageClass) => Date.parse(sc.metadata?.creationTimestamp ?? '') || 0;
-  const defaults = classes.filter(isDefaultStorageClass);
-  defaults.sort((a, b) => time(b) - time(a) || ((a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1));
-  return defaults[0];
+  return classes.filter(isDefaultStorageClass).sort(newestFirst)[0];
 }

@@ -8,23 +8,22 @@ import {
   ANNOTATION_IS_DEFAULT_INGRESS_CLASS,
   type Ingress,
   type IngressClass,
+  newestFirst,
 } from '@mkube/shared/api';
 import { newForbidden } from '@mkube/shared/apierrors';
-import type { IngressClassLister } from '../../registry/networking/lister.js';
+import type { ClusterLister } from '../../registry/lister.js';
 import type { AdmissionPlugin } from '../types.js';
 
 export const DEFAULT_INGRESS_CLASS_PLUGIN = 'DefaultIngressClass';
 
-const created = (c: IngressClass): number => Date.parse(c.metadata.creationTimestamp ?? '') || 0;
-
 /** getDefaultClass: newest first, ties by name. */
 export function defaultIngressClass(classes: readonly IngressClass[]): IngressClass | undefined {
-  const defaults = classes.filter((c) => c.metadata.annotations?.[ANNOTATION_IS_DEFAULT_INGRESS_CLASS] === 'true');
-  defaults.sort((a, b) => created(b) - created(a) || ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1));
-  return defaults[0];
+  return classes
+    .filter((c) => c.metadata.annotations?.[ANNOTATION_IS_DEFAULT_INGRESS_CLASS] === 'true')
+    .sort(newestFirst)[0];
 }
 
-export function defaultIngressClassAdmission(lister: IngressClassLister): AdmissionPlugin {
+export function defaultIngressClassAdmission(lister: ClusterLister<IngressClass>): AdmissionPlugin {
   return {
     name: DEFAULT_INGRESS_CLASS_PLUGIN,
     handles: (op) => op === 'CREATE',

@@ -5,12 +5,12 @@
 import type { PersistentVolumeClaim, StorageClass } from '@mkube/shared/api';
 import { newForbidden } from '@mkube/shared/apierrors';
 import { claimHasClass, defaultStorageClass } from '@mkube/shared/volume';
-import type { StorageClassLister } from '../../registry/storage/lister.js';
+import type { ClusterLister } from '../../registry/lister.js';
 import type { AdmissionPlugin } from '../types.js';
 
 export const DEFAULT_STORAGE_CLASS_PLUGIN = 'DefaultStorageClass';
 
-export function defaultStorageClassAdmission(lister: StorageClassLister): AdmissionPlugin {
+export function defaultStorageClassAdmission(lister: ClusterLister<StorageClass>): AdmissionPlugin {
   return {
     name: DEFAULT_STORAGE_CLASS_PLUGIN,
     handles: (op) => op === 'CREATE',

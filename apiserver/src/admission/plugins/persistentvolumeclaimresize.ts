@@ -1,11 +1,11 @@
 // PersistentVolumeClaimResize admission (plugin/pkg/admission/storage/persistentvolume/resize): a
 // claim may ask for more storage only once bound, and only when its class (the same before and after)
 // says allowVolumeExpansion: true. Shrinking and other updates are left to validation.
-import type { PersistentVolumeClaim } from '@mkube/shared/api';
+import type { PersistentVolumeClaim, StorageClass } from '@mkube/shared/api';
 import { newForbidden } from '@mkube/shared/apierrors';
 import { tryParseQuantity } from '@mkube/shared/quantity';
 import { claimClass } from '@mkube/shared/volume';
-import type { StorageClassLister } from '../../registry/storage/lister.js';
+import type { ClusterLister } from '../../registry/lister.js';
 import type { AdmissionAttributes, AdmissionPlugin } from '../types.js';
 
 export const PVC_RESIZE_PLUGIN = 'PersistentVolumeClaimResize';
@@ -15,7 +15,7 @@ const storageOf = (pvc: PersistentVolumeClaim) => tryParseQuantity(pvc.spec?.res
 async function allowResize(
   pvc: PersistentVolumeClaim,
   old: PersistentVolumeClaim,
-  lister: StorageClassLister,
+  lister: ClusterLister<StorageClass>,
 ): Promise<boolean> {
   const cls = claimClass(pvc);
   if (!cls || cls !== claimClass(old)) return false;
@@ -29,7 +29,7 @@ async function allowResize(
 const forbidden = (a: AdmissionAttributes, why: string) =>
   newForbidden({ group: a.group, resource: a.resource }, a.name, why);
 
-export function persistentVolumeClaimResize(lister: StorageClassLister): AdmissionPlugin {
+export function persistentVolumeClaimResize(lister: ClusterLister<StorageClass>): AdmissionPlugin {
   return {
     name: PVC_RESIZE_PLUGIN,
     handles: (op) => op === 'UPDATE',

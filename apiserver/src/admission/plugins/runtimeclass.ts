@@ -5,7 +5,7 @@
 import type { Pod, ResourceList, RuntimeClass } from '@mkube/shared/api';
 import { newForbidden } from '@mkube/shared/apierrors';
 import { tryParseQuantity } from '@mkube/shared/quantity';
-import type { RuntimeClassLister } from '../../registry/node/lister.js';
+import type { ClusterLister } from '../../registry/lister.js';
 import type { AdmissionAttributes, AdmissionPlugin } from '../types.js';
 import { mergeTolerations } from './mergetolerations.js';
 
@@ -36,7 +36,7 @@ function sameResources(a: ResourceList | undefined | null, b: ResourceList | und
 async function classOf(
   a: AdmissionAttributes,
   pod: Pod,
-  lister: RuntimeClassLister,
+  lister: ClusterLister<RuntimeClass>,
 ): Promise<RuntimeClass | undefined> {
   const name = pod.spec?.runtimeClassName;
   if (!isSet(name)) return undefined;
@@ -86,7 +86,7 @@ function validateOverhead(a: AdmissionAttributes, pod: Pod, rc: RuntimeClass | u
   }
 }
 
-export function runtimeClassAdmission(lister: RuntimeClassLister): AdmissionPlugin {
+export function runtimeClassAdmission(lister: ClusterLister<RuntimeClass>): AdmissionPlugin {
   return {
     name: RUNTIME_CLASS_PLUGIN,
     handles: (op) => op === 'CREATE',

@@ -3,6 +3,7 @@
 // to run).
 import { X509Certificate } from 'node:crypto';
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
+import { validateDomainPrefixedPath } from '../../validation/formats.js';
 import { type CompiledExpression, compileExpression } from './cel.js';
 import type { ClaimValidationRule, JWTAuthenticator, PrefixedClaimOrExpression, UserValidationRule } from './types.js';
 
@@ -83,7 +84,7 @@ function validateJWTAuthenticator(
   const seenKeys = new Set<string>();
   (a.claimMappings.extra ?? []).forEach((m, i) => {
     const ep = `${mp}.extra[${i}]`;
-    for (const e of domainPrefixedPathErrors(m.key, `${ep}.key`)) errors.push(e);
+    errors.push(...validateDomainPrefixedPath(`${ep}.key`, m.key));
     if (m.key !== m.key.toLowerCase()) errors.push(fieldErrors.invalid(`${ep}.key`, m.key, 'must be lowercase'));
     if (isKubernetesDomainPrefix(m.key)) {
       errors.push(
@@ -282,31 +283,6 @@ function compile(
     errors.push(fieldErrors.invalid(path, expression, (e as Error).message));
     return undefined;
   }
-}
-
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-// utilvalidation.IsDomainPrefixedPath: "<dns subdomain>/<path>".
-function domainPrefixedPathErrors(key: string, path: string): FieldError[] {
-  if (!key) return [fieldErrors.required(path)];
-  const slash = key.indexOf('/');
-  if (slash <= 0 || slash === key.length - 1) {
-    return [fieldErrors.invalid(path, key, 'must be a domain-prefixed path (such as "acme.io/foo")')];
-  }
-  const host = key.slice(0, slash);
-  if (host.length > 253 || !DNS1123_SUBDOMAIN.test(host)) {
-    return [
-      fieldErrors.invalid(
-        path,
-        host,
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
-      ),
-    ];
-  }
-  if (!/^[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/.test(key.slice(slash + 1))) {
-    return [fieldErrors.invalid(path, key.slice(slash + 1), 'Invalid path')];
-  }
-  return [];
 }
 
 function isKubernetesDomainPrefix(key: string): boolean {

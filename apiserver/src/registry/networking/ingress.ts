@@ -3,7 +3,7 @@
 // endpoint can change the other's part. The generation moves with the spec. v1 has no defaults
 // (v1beta1 defaulted pathType; v1 requires it).
 import type { Ingress } from '@mkube/shared/api';
-import { semanticEqual } from '../storage/semantic.js';
+import { semanticEqual } from '../../util/json.js';
 import type { RESTStrategy, SubresourceStrategy } from '../strategy.js';
 import { validateIngressCreate, validateIngressStatusUpdate, validateIngressUpdate } from './ingressvalidation.js';
 

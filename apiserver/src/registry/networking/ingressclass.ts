@@ -1,7 +1,7 @@
 // networking.k8s.io/v1 IngressClass (pkg/registry/networking/ingressclass/strategy.go):
 // cluster-scoped, no status; the controller is fixed at creation and the generation moves with the spec.
 import type { IngressClass } from '@mkube/shared/api';
-import { semanticEqual } from '../storage/semantic.js';
+import { semanticEqual } from '../../util/json.js';
 import type { RESTStrategy } from '../strategy.js';
 import { validateIngressClass, validateIngressClassUpdate } from './ingressclassvalidation.js';
 

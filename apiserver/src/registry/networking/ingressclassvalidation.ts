@@ -4,9 +4,9 @@
 import type { IngressClass, IngressClassParametersReference } from '@mkube/shared/api';
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
 import { isDNS1123Subdomain } from '@mkube/shared/selectors';
+import { validateDomainPrefixedPath } from '../../validation/formats.js';
 import { isValidPathSegmentName, validateNamespaceName } from '../../validation/names.js';
 import { FIELD_IMMUTABLE_ERROR_MSG } from '../../validation/objectmeta.js';
-import { validateDomainPrefixedPath } from './formats.js';
 
 const MAX_CONTROLLER_LENGTH = 250;
 /** sets.NewString(...).List(): sorted. */

@@ -13,8 +13,8 @@ import {
 import { type FieldError, fieldErrors, GoSyntax } from '@mkube/shared/apierrors';
 import { canonicalIp } from '@mkube/shared/net';
 import { isDNS1123Subdomain, isValidPortName } from '@mkube/shared/selectors';
+import { hostErrors, isIPAddress, isValidPortNum } from '../../validation/formats.js';
 import { isValidPathSegmentName, nameIsDNS1035Label, nameIsDNSSubdomain } from '../../validation/names.js';
-import { hostErrors, isIPAddress, isValidPortNum } from './formats.js';
 
 /** sets.NewString(...).List(): sorted. */
 const PATH_TYPES = ['Exact', 'ImplementationSpecific', 'Prefix'];

@@ -1,7 +1,7 @@
 // networking.k8s.io/v1 NetworkPolicy (pkg/registry/networking/networkpolicy/strategy.go):
 // namespaced, no status in 1.33 (NetworkPolicyStatus is gone); the generation moves with the spec.
 import type { NetworkPolicy, NetworkPolicyPort } from '@mkube/shared/api';
-import { semanticEqual } from '../storage/semantic.js';
+import { semanticEqual } from '../../util/json.js';
 import type { RESTStrategy } from '../strategy.js';
 import { validateNetworkPolicy, validateNetworkPolicyUpdate } from './networkpolicyvalidation.js';
 

@@ -3,8 +3,8 @@
 import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec } from '@mkube/shared/api';
 import { type FieldError, fieldErrors, GoSyntax } from '@mkube/shared/apierrors';
 import { isValidPortName } from '@mkube/shared/selectors';
+import { isValidPortNum, parseCidrSloppy, validateLegacyCidr } from '../../validation/formats.js';
 import { type LabelSelectorValidationOptions, validateLabelSelector } from '../rbac/selector.js';
-import { isValidPortNum, parseCidrSloppy, validateLegacyCidr } from './formats.js';
 
 /** Upstream lists these in declaration order, not sorted. */
 const PROTOCOLS = ['TCP', 'UDP', 'SCTP'];

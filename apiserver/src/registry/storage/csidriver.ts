@@ -2,9 +2,9 @@
 // status. The spec carries a generation that moves with every change to it, and a PUT must name the
 // resourceVersion it replaces.
 import type { CSIDriver } from '@mkube/shared/api';
+import { semanticEqual } from '../../util/json.js';
 import type { RESTStrategy } from '../strategy.js';
 import { validateCSIDriver, validateCSIDriverUpdate } from './csidrivervalidation.js';
-import { semanticEqual } from './semantic.js';
 
 /** SetDefaults_CSIDriver (v1), with SELinuxMountReadWriteOncePod on as in 1.33. */
 export function defaultCSIDriver(d: CSIDriver): void {

@@ -3,8 +3,8 @@
 // name is a DNS subdomain, which the generic registry checks.
 import type { CSIDriver, CSIDriverSpec } from '@mkube/shared/api';
 import { type FieldError, fieldErrors, goStringSlice } from '@mkube/shared/apierrors';
+import { semanticEqual } from '../../util/json.js';
 import { FIELD_IMMUTABLE_ERROR_MSG } from '../../validation/objectmeta.js';
-import { semanticEqual } from './semantic.js';
 
 /** sets.NewString(...).List(): sorted. */
 const FS_GROUP_POLICIES = ['File', 'None', 'ReadWriteOnceWithFSType'];

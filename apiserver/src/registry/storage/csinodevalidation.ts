@@ -3,9 +3,9 @@
 import type { CSINode, CSINodeDriver } from '@mkube/shared/api';
 import { type FieldError, fieldErrors, GoSyntax } from '@mkube/shared/apierrors';
 import { isQualifiedName } from '@mkube/shared/selectors';
+import { semanticEqual } from '../../util/json.js';
 import { FIELD_IMMUTABLE_ERROR_MSG, validateNonnegativeField } from '../../validation/objectmeta.js';
 import { validateCSIDriverName } from '../core/persistentvolumesource.js';
-import { semanticEqual } from './semantic.js';
 
 /** The CSI spec's node_id limit; 256 only for objects that already held a longer ID (1.21's migration). */
 const NODE_ID_MAX_LENGTH = 192;

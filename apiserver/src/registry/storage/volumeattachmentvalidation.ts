@@ -4,10 +4,10 @@
 import type { VolumeAttachment, VolumeAttachmentSpec, VolumeError } from '@mkube/shared/api';
 import { type FieldError, fieldErrors, GoSyntax } from '@mkube/shared/apierrors';
 import { isDNS1123Subdomain } from '@mkube/shared/selectors';
+import { semanticEqual } from '../../util/json.js';
 import { FIELD_IMMUTABLE_ERROR_MSG } from '../../validation/objectmeta.js';
 import { validateCSIDriverName } from '../core/persistentvolumesource.js';
 import { validateInlineVolumeSpec } from './inlinevolumevalidation.js';
-import { semanticEqual } from './semantic.js';
 
 const MAX_ATTACHMENT_METADATA_SIZE = 256 * 1024;
 const MAX_VOLUME_ERROR_MESSAGE_SIZE = 1024;

@@ -1,6 +1,5 @@
-// The string checks networking validation uses beyond the shared ones (apimachinery
-// util/validation: IsWildcardDNS1123Subdomain, IsDomainPrefixedPath, IsValidPortNum; core
-// validation's legacy CIDR parsing), worded as Kubernetes 1.33 words them.
+// String checks from apimachinery's util/validation (IsWildcardDNS1123Subdomain, IsDomainPrefixedPath,
+// IsValidPortNum) and core validation's legacy CIDR parsing, worded as Kubernetes 1.33 words them.
 import { isIP } from 'node:net';
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
 import { type Cidr, parseCidr } from '@mkube/shared/net';
