@@ -1,7 +1,7 @@
 // Informer events into the queue and the cache (eventhandlers.go): unassigned pods of our profiles
 // are queued; assigned pods and nodes fill the cache, and the changes that can make a parked pod
-// fit (a node added or changed in what the filters read, an assigned pod gone) send parked pods
-// back to be tried. Claims, volumes and classes feed the volume binder's caches, and their adds and
+// fit (a node added or changed in what the filters read, an assigned pod added, relabelled or
+// gone) send parked pods back to be tried. Claims, volumes and classes feed the volume binder's caches, and their adds and
 // updates retry the pods the volume plugins parked. Handlers do no work beyond that.
 import type { Node, NodeCondition, PersistentVolume, PersistentVolumeClaim, StorageClass } from '@mkube/shared/api';
 import type { ResourceEventHandlers } from '@mkube/shared/client';
@@ -36,8 +36,16 @@ export function unassignedPodHandlers(t: HandlerTargets): ResourceEventHandlers<
 
 export function assignedPodHandlers(t: HandlerTargets): ResourceEventHandlers<Pod> {
   return {
-    onAdd: (pod) => t.cache.setPod(pod),
-    onUpdate: (_old, pod) => t.cache.setPod(pod),
+    onAdd(pod) {
+      t.cache.setPod(pod);
+      t.queue.moveAllToActiveOrBackoff({ kind: 'AssignedPodAdd', pod });
+    },
+    onUpdate(old, pod) {
+      t.cache.setPod(pod);
+      // Only labels matter to the plugins that take pod updates (inter-pod affinity, spreading).
+      if (!same(old.metadata?.labels, pod.metadata?.labels))
+        t.queue.moveAllToActiveOrBackoff({ kind: 'AssignedPodUpdate', old, pod });
+    },
     onDelete(pod) {
       t.cache.removePod(pod);
       t.queue.moveAllToActiveOrBackoff({ kind: 'AssignedPodDelete', pod });

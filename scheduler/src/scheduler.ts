@@ -8,7 +8,17 @@ import { hostname } from 'node:os';
 import { InformerFactory, RESOURCES } from '@mkube/controller-manager/informers';
 import { LeaderElector } from '@mkube/controller-manager/leaderelection';
 import { LEADER_HEALTH_TIMEOUT_MS, type SecureServer, serveDelegated } from '@mkube/controller-manager/server';
-import type { Node, PersistentVolume, PersistentVolumeClaim, StorageClass } from '@mkube/shared/api';
+import type {
+  Namespace,
+  Node,
+  PersistentVolume,
+  PersistentVolumeClaim,
+  ReplicaSet,
+  ReplicationController,
+  Service,
+  StatefulSet,
+  StorageClass,
+} from '@mkube/shared/api';
 import { createClient, type KubeClient } from '@mkube/shared/client';
 import { ApiEventRecorder } from '@mkube/shared/events';
 import { formatDuration } from '@mkube/shared/flags';
@@ -28,6 +38,9 @@ import {
 } from './eventhandlers.js';
 import { SchedulerMetrics } from './metrics/index.js';
 import type { SchedulerConfig } from './options/config.js';
+import { newInterPodAffinity } from './plugins/interpodaffinity/plugin.js';
+import type { SpreadSources } from './plugins/podtopologyspread/defaultselector.js';
+import { newPodTopologySpread } from './plugins/podtopologyspread/plugin.js';
 import { DEFAULT_BIND_TIMEOUT_SECONDS } from './plugins/volumebinding/args.js';
 import { AssumeCache } from './plugins/volumebinding/assumecache.js';
 import { VolumeBinder, type VolumeSources } from './plugins/volumebinding/binder.js';
@@ -39,7 +52,7 @@ import {
   volumeWrites,
 } from './plugins/volumebinding/writes.js';
 import { newVolumeRestrictions } from './plugins/volumerestrictions.js';
-import { filterPluginsByName, newProfile, type VolumePlugins } from './profile.js';
+import { filterPluginsByName, newProfile, type ProfileParts, type VolumePlugins } from './profile.js';
 import { type PendingCounts, SchedulingQueue } from './queue/queue.js';
 import { runSchedulingLoop, type SchedulerParts } from './scheduleone.js';
 
@@ -48,6 +61,10 @@ export const USER_AGENT = 'kube-scheduler/v1.33.0 (mkube)';
 /** The informers' field selectors (scheduler.go's unscheduled and assigned pod informers). */
 export const UNASSIGNED_PODS = 'spec.nodeName=,status.phase!=Succeeded,status.phase!=Failed';
 export const ASSIGNED_PODS = 'spec.nodeName!=,status.phase!=Succeeded,status.phase!=Failed';
+
+const SERVICES = { group: '', version: 'v1', resource: 'services' } as const;
+/** Not awaited: a server that does not serve them yet must not hold scheduling back. */
+const REPLICATION_CONTROLLERS = { group: '', version: 'v1', resource: 'replicationcontrollers' } as const;
 
 /** cleanupAssumedPeriod. */
 const CLEANUP_ASSUMED_MS = 1000;
@@ -151,13 +168,32 @@ export async function startScheduler(config: SchedulerConfig, opts: StartOptions
     ),
   });
 
+  // InterPodAffinity's namespaceSelector and PodTopologySpread's default selector read these.
+  const namespaces = factory.informerFor<Namespace>(RESOURCES.namespaces);
+  const services = factory.informerFor<Service>(SERVICES);
+  const replicaSets = factory.informerFor<ReplicaSet>(RESOURCES.replicasets);
+  const statefulSets = factory.informerFor<StatefulSet>(RESOURCES.statefulsets);
+  const rcs = factory.informerFor<ReplicationController>(REPLICATION_CONTROLLERS, {}, { awaited: false });
+  const spreadSources: SpreadSources = {
+    services: (ns) => services.store.list().filter((s) => s.metadata?.namespace === ns),
+    replicationController: (ns, name) => rcs.store.get(`${ns}/${name}`),
+    replicaSet: (ns, name) => replicaSets.store.get(`${ns}/${name}`),
+    statefulSet: (ns, name) => statefulSets.store.get(`${ns}/${name}`),
+  };
+  const profileParts = (profile: string): ProfileParts => ({
+    volumes: volumePlugins(profile),
+    interPodAffinity: newInterPodAffinity(namespaces.store),
+    podTopologySpread: newPodTopologySpread(spreadSources),
+    ...(config.pluginSelections?.[profile] ? { plugins: config.pluginSelections[profile] } : {}),
+  });
+
   const cache = new SchedulerCache();
   const queue = new SchedulingQueue({
     podInitialBackoffMs: config.podInitialBackoffMs,
     podMaxBackoffMs: config.podMaxBackoffMs,
     podMaxInUnschedulablePodsDurationMs: config.podMaxInUnschedulablePodsDurationMs,
     // Hints are the same for every profile's instance.
-    plugins: filterPluginsByName(volumePlugins(config.profiles[0] ?? '')),
+    plugins: filterPluginsByName(profileParts(config.profiles[0] ?? '')),
   });
   const metrics = new SchedulerMetrics();
   const recorders = new Map(
@@ -212,7 +248,7 @@ export async function startScheduler(config: SchedulerConfig, opts: StartOptions
   const parts: SchedulerParts = {
     cache,
     queue,
-    frameworks: new Map(config.profiles.map((n) => [n, newProfile(n, volumePlugins(n))])),
+    frameworks: new Map(config.profiles.map((n) => [n, newProfile(n, profileParts(n))])),
     recorders,
     api,
     metrics,

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError, parseFlags } from '@mkube/shared/flags';
 import { loadSchedulerConfig, runScheduler, SCHEDULER_FLAGS } from '../src/main.ts';
+import { newProfile } from '../src/profile.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mkube-scheduler-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -177,11 +178,70 @@ describe('--config', () => {
         'kind: KubeSchedulerConfiguration',
         'profiles:',
         '  - schedulerName: x',
-        '    plugins: {score: {disabled: [{name: "*"}]}}',
+        '    plugins: {filter: {disabled: [{name: NoSuchPlugin}]}}',
         '',
       ].join('\n'),
     );
-    assert.match(await problems([`--config=${plugins}`]), /profiles\[0\]\.plugins: not supported/);
+    assert.match(
+      await problems([`--config=${plugins}`]),
+      /profiles\[0\]\.plugins\.filter\.disabled: plugin "NoSuchPlugin" does not exist/,
+    );
+  });
+
+  it('takes a profile\'s plugins: defaults disabled by name or "*", enabled again, weights set', async () => {
+    const f = file(
+      'plugins-ok.yaml',
+      [
+        'apiVersion: kubescheduler.config.k8s.io/v1',
+        'kind: KubeSchedulerConfiguration',
+        `clientConnection: {kubeconfig: ${fileKubeconfig}}`,
+        'profiles:',
+        '  - schedulerName: a',
+        '    plugins:',
+        '      multiPoint: {disabled: [{name: InterPodAffinity}, {name: DefaultPreemption}]}',
+        '      filter: {disabled: [{name: PodTopologySpread}]}',
+        '      score: {disabled: [{name: "*"}], enabled: [{name: PodTopologySpread, weight: 5}]}',
+        '  - schedulerName: b',
+        '',
+      ].join('\n'),
+    );
+    const c = await load([`--config=${f}`]);
+    const a = c.pluginSelections?.a;
+    assert.ok(a);
+    assert.equal(c.pluginSelections?.b, undefined);
+    assert.deepEqual([...a.filterDisabled].sort(), ['InterPodAffinity', 'PodTopologySpread']);
+    assert.ok(a.scoreDisabled.has('InterPodAffinity') && a.scoreDisabled.has('NodeAffinity'));
+    assert.ok(!a.scoreDisabled.has('PodTopologySpread'));
+    const fwk = newProfile('a', { plugins: a });
+    assert.ok(!fwk.filterPlugins.some((p) => p.name === 'InterPodAffinity' || p.name === 'PodTopologySpread'));
+    assert.deepEqual(
+      fwk.scorePlugins.map((p) => [p.name, p.weight]),
+      [['PodTopologySpread', 5]],
+    );
+    const dflt = newProfile('b');
+    assert.deepEqual(
+      dflt.scorePlugins.map((p) => [p.name, p.weight]),
+      [
+        ['TaintToleration', 3],
+        ['NodeAffinity', 2],
+        ['NodeResourcesFit', 1],
+        ['PodTopologySpread', 2],
+        ['InterPodAffinity', 2],
+        ['NodeResourcesBalancedAllocation', 1],
+      ],
+    );
+    assert.deepEqual(dflt.filterPlugins.map((p) => p.name).slice(-2), ['PodTopologySpread', 'InterPodAffinity']);
+    const enableOther = file(
+      'plugins-enable.yaml',
+      [
+        'apiVersion: kubescheduler.config.k8s.io/v1',
+        'kind: KubeSchedulerConfiguration',
+        `clientConnection: {kubeconfig: ${fileKubeconfig}}`,
+        'profiles: [{plugins: {score: {enabled: [{name: ImageLocality}]}}}]',
+        '',
+      ].join('\n'),
+    );
+    assert.match(await problems([`--config=${enableOther}`]), /"ImageLocality" not supported/);
   });
 
   it("takes VolumeBinding's args from a profile's pluginConfig, and only those", async () => {

@@ -4,7 +4,7 @@
 // After a node is chosen: Reserve (Unreserve in reverse on any later failure), then PreBind.
 import type { Pod } from '../api/index.js';
 import type { CycleState, FilterPlugin, PreBindPlugin, ReservePlugin, ScorePlugin } from './interface.js';
-import type { NodeInfo } from './nodeinfo.js';
+import type { NodeInfo, PodInfo } from './nodeinfo.js';
 import { SchedulingError, type Status, status } from './status.js';
 
 export interface PreFilterOutcome {
@@ -61,6 +61,25 @@ export class Framework {
     return { ...(names ? { nodeNames: names } : {}), skip, plugins: narrowing };
   }
 
+  /**
+   * RunPreFilterExtensionRemovePod for each victim, on a copy of `state`: what preemption's dry run
+   * filters `node` (already without the victims) with.
+   */
+  stateWithout(
+    state: CycleState,
+    pod: Pod,
+    victims: readonly PodInfo[],
+    node: NodeInfo,
+    skip: ReadonlySet<string>,
+  ): CycleState {
+    const copy: CycleState = new Map(state);
+    for (const pl of this.filterPlugins) {
+      if (!pl.removePod || skip.has(pl.name)) continue;
+      for (const v of victims) pl.removePod(copy, pod, v, node);
+    }
+    return copy;
+  }
+
   /** The first plugin's rejection, or undefined when the node passes every filter. */
   runFilter(state: CycleState, pod: Pod, node: NodeInfo, skip: ReadonlySet<string>): Status | undefined {
     for (const pl of this.filterPlugins) {
@@ -71,16 +90,16 @@ export class Framework {
     return undefined;
   }
 
-  /** Total weighted scores per node, in `nodes`' order. */
-  runScore(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): number[] {
+  /** Total weighted scores per feasible node, in `nodes`' order; `all` is the whole snapshot. */
+  runScore(state: CycleState, pod: Pod, nodes: readonly NodeInfo[], all: readonly NodeInfo[] = nodes): number[] {
     const totals = new Array<number>(nodes.length).fill(0);
     for (const pl of this.scorePlugins) {
-      const pre = pl.preScore?.(state, pod, nodes);
+      const pre = pl.preScore?.(state, pod, nodes, all);
       if (pre?.code === 'Skip') continue;
       if (pre && pre.code !== 'Success')
         throw new SchedulingError(`running PreScore plugin ${pl.name}: ${pre.reasons.join(', ')}`);
       const scores = nodes.map((n) => pl.score(state, pod, n));
-      pl.normalize?.(scores);
+      pl.normalize?.(scores, state, nodes);
       for (let i = 0; i < nodes.length; i++) totals[i]! += scores[i]! * pl.weight;
     }
     return totals;

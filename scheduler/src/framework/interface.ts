@@ -4,7 +4,7 @@
 // (EventsToRegister with their queueing hints).
 import type { Node, PersistentVolume, PersistentVolumeClaim, StorageClass } from '@mkube/shared/api';
 import type { Pod } from '../api/index.js';
-import type { NodeInfo } from './nodeinfo.js';
+import type { NodeInfo, PodInfo } from './nodeinfo.js';
 import type { Status } from './status.js';
 
 /** framework.MaxNodeScore: every Score plugin answers in [0, 100]. */
@@ -28,6 +28,8 @@ export type ClusterEvent =
       /** ActionTypes the update carries (nodeSchedulingPropertiesChange). */
       readonly changes: ReadonlySet<NodeChange>;
     }
+  | { readonly kind: 'AssignedPodAdd'; readonly pod: Pod }
+  | { readonly kind: 'AssignedPodUpdate'; readonly old: Pod; readonly pod: Pod }
   | { readonly kind: 'AssignedPodDelete'; readonly pod: Pod }
   /** A PersistentVolumeClaim added (no `old`) or updated. */
   | { readonly kind: 'PvcChange'; readonly old?: PersistentVolumeClaim; readonly pvc: PersistentVolumeClaim }
@@ -52,6 +54,12 @@ export interface FilterPlugin {
   preFilter?(state: CycleState, pod: Pod, nodes?: readonly NodeInfo[]): PreFilterResult | Status | undefined;
   /** undefined: the node passes. */
   filter(state: CycleState, pod: Pod, node: NodeInfo): Status | undefined;
+  /**
+   * PreFilterExtensions.RemovePod, for preemption's dry run: `victim` has left `node`, so what
+   * preFilter counted must forget it. `state` is the dry run's own copy: replace entries, never
+   * mutate the objects they hold (the cycle's state shares them).
+   */
+  removePod?(state: CycleState, pod: Pod, victim: PodInfo, node: NodeInfo): void;
   /** For a pod this plugin rejected: does `event` call for another attempt? Absent events never do. */
   queueingHint(pod: Pod, event: ClusterEvent): QueueingHint;
 }
@@ -59,11 +67,14 @@ export interface FilterPlugin {
 export interface ScorePlugin {
   readonly name: string;
   readonly weight: number;
-  /** Skip: the plugin scores nothing for this pod (every node gets 0 from it). */
-  preScore?(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): Status | undefined;
+  /**
+   * Skip: the plugin scores nothing for this pod (every node gets 0 from it). `nodes` are the
+   * feasible ones, `all` the cycle's whole snapshot (pods anywhere can count).
+   */
+  preScore?(state: CycleState, pod: Pod, nodes: readonly NodeInfo[], all: readonly NodeInfo[]): Status | undefined;
   score(state: CycleState, pod: Pod, node: NodeInfo): number;
-  /** NormalizeScore: rescales the scores of all nodes in place. */
-  normalize?(scores: number[]): void;
+  /** NormalizeScore: rescales the scores of all nodes (`nodes`, in the same order) in place. */
+  normalize?(scores: number[], state: CycleState, nodes: readonly NodeInfo[]): void;
 }
 
 /** Reserve/Unreserve: claims made for the chosen node before binding, undone if the pod is not bound. */

@@ -1,10 +1,11 @@
 // One node as a scheduling cycle sees it (framework.NodeInfo): the Node, the pods assigned or assumed
 // on it, what they request (as asked, and with the scoring defaults for what they leave unset), what
-// the node offers, and the host ports in use.
+// the node offers, the host ports in use, and the pods' inter-pod affinity terms.
 import type { Node } from '@mkube/shared/api';
 import type { Pod } from '../api/index.js';
 import { podRequests } from '../resource/requests.js';
 import { amountsOf, Resource } from '../resource/resource.js';
+import { affinityTermsOf, type PodAffinityTerms } from './affinityterms.js';
 import { HostPortInfo, hostPortsOf } from './hostports.js';
 
 export interface PodInfo {
@@ -12,10 +13,17 @@ export interface PodInfo {
   /** The pod's requests, as computed once when it was added. */
   readonly requests: Resource;
   readonly nonZeroRequests: Resource;
+  /** Its inter-pod (anti-)affinity terms, parsed once. */
+  readonly terms: PodAffinityTerms;
 }
 
 export function podInfoOf(pod: Pod): PodInfo {
-  return { pod, requests: podRequests(pod), nonZeroRequests: podRequests(pod, { nonMissing: true }) };
+  return {
+    pod,
+    requests: podRequests(pod),
+    nonZeroRequests: podRequests(pod, { nonMissing: true }),
+    terms: affinityTermsOf(pod),
+  };
 }
 
 export class NodeInfo {

@@ -44,7 +44,9 @@ export function preemptionDiagnosis(
       continue;
     }
     const without = n.without((p) => priorityOf(p.pod) < mine);
-    const s = fwk.runFilter(state, pod, without, pre.skip);
+    // Plugins that counted pods cluster-wide at PreFilter (pod affinity, topology spread) forget the victims.
+    const dryRun = fwk.stateWithout(state, pod, victims, without, pre.skip);
+    const s = fwk.runFilter(dryRun, pod, without, pre.skip);
     if (s) statuses.set(n.name, s);
     else candidates.push(n.name);
   }

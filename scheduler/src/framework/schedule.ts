@@ -94,7 +94,7 @@ export function schedulePod(
       state,
     };
   }
-  const scores = fwk.runScore(state, pod, feasible);
+  const scores = fwk.runScore(state, pod, feasible, nodes);
   const host = selectHost(
     feasible.map((n) => n.name),
     scores,

@@ -1,13 +1,15 @@
 // --config: a KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1, YAML or JSON) decoded as
 // kube-scheduler's strict decoder does it: apiVersion and kind checked, unknown fields and wrong
 // types refused with the field's path, v1 defaults for what is absent, then upstream's validation.
-// mkube runs the default plugins only: plugins and extenders must be left empty, and pluginConfig
-// may only carry VolumeBinding's args.
+// mkube runs its default plugins only: a profile's plugins may disable them (or restate their
+// weights), extenders must be left empty, and pluginConfig may only carry VolumeBinding's args.
 import { type ConfigProblem, parseDuration, readFlagFile } from '@mkube/shared/flags';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_SCHEDULER_NAME } from '../api/index.js';
 import { NAMES } from '../plugins/names.js';
 import { defaultVolumeBindingArgs, type VolumeBindingArgs } from '../plugins/volumebinding/args.js';
+import type { PluginSelection } from '../profile.js';
+import { parsePluginSelection } from './pluginselection.js';
 
 export const CONFIG_GROUP_VERSION = 'kubescheduler.config.k8s.io/v1';
 export const CONFIG_KIND = 'KubeSchedulerConfiguration';
@@ -32,7 +34,11 @@ export interface KubeSchedulerConfiguration {
   readonly percentageOfNodesToScore?: number;
   readonly podInitialBackoffSeconds: number;
   readonly podMaxBackoffSeconds: number;
-  readonly profiles: readonly { readonly schedulerName: string; readonly volumeBindingArgs?: VolumeBindingArgs }[];
+  readonly profiles: readonly {
+    readonly schedulerName: string;
+    readonly volumeBindingArgs?: VolumeBindingArgs;
+    readonly plugins?: PluginSelection;
+  }[];
 }
 
 type FieldType = 'string' | 'bool' | 'int' | 'float' | 'duration' | 'object' | 'array' | 'pluginConfig' | 'empty';
@@ -72,7 +78,12 @@ const SCHEMA: Record<string, Record<string, FieldType>> = {
     qps: 'float',
     burst: 'int',
   },
-  profile: { schedulerName: 'string', percentageOfNodesToScore: 'int', plugins: 'empty', pluginConfig: 'pluginConfig' },
+  profile: {
+    schedulerName: 'string',
+    percentageOfNodesToScore: 'int',
+    plugins: 'object',
+    pluginConfig: 'pluginConfig',
+  },
   pluginConfig: { name: 'string', args: 'object' },
   volumeBindingArgs: { apiVersion: 'string', kind: 'string', bindTimeoutSeconds: 'int', shape: 'empty' },
 };
@@ -181,7 +192,13 @@ export function decodeSchedulerConfiguration(text: string): KubeSchedulerConfigu
   });
   const argsOf = (p: Record<string, unknown>, i: number) => {
     const args = volumeBindingArgsOf(p.pluginConfig, `profiles[${i}]`);
-    return args ? { volumeBindingArgs: args } : {};
+    let plugins: PluginSelection | undefined;
+    try {
+      plugins = parsePluginSelection(p.plugins, `profiles[${i}].plugins`);
+    } catch (e) {
+      throw new Invalid((e as Error).message);
+    }
+    return { ...(args ? { volumeBindingArgs: args } : {}), ...(plugins ? { plugins } : {}) };
   };
   const profiles =
     rawProfiles.length === 0

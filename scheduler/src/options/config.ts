@@ -7,6 +7,7 @@ import { ConfigError, type ConfigProblem, type FlagValues } from '@mkube/shared/
 import { loadKubeconfig, type ResolvedCredentials, resolveCredentials } from '@mkube/shared/kubeconfig';
 import { DEFAULT_SCHEDULER_NAME } from '../api/index.js';
 import type { VolumeBindingArgs } from '../plugins/volumebinding/args.js';
+import type { PluginSelection } from '../profile.js';
 import { type KubeSchedulerConfiguration, loadSchedulerConfigFile } from './componentconfig.js';
 import { loadSchedulerServing, type SecureServingConfig } from './serving.js';
 
@@ -19,6 +20,8 @@ export interface SchedulerConfig {
   readonly burst: number;
   /** The profiles' schedulerNames: pods naming one of them are this scheduler's. */
   readonly profiles: readonly string[];
+  /** A profile's `plugins` (which run, score weights), by schedulerName; absent: the defaults. */
+  readonly pluginSelections?: Readonly<Record<string, PluginSelection>>;
   /** VolumeBindingArgs given in a profile's pluginConfig, by schedulerName. */
   readonly volumeBindingArgs?: Readonly<Record<string, VolumeBindingArgs>>;
   readonly podInitialBackoffMs: number;
@@ -148,6 +151,7 @@ export async function loadSchedulerConfig(flags: FlagValues, given: ReadonlySet<
     qps: cc.clientConnection.qps,
     burst: cc.clientConnection.burst,
     profiles: cc.profiles.map((p) => p.schedulerName),
+    pluginSelections: Object.fromEntries(cc.profiles.flatMap((p) => (p.plugins ? [[p.schedulerName, p.plugins]] : []))),
     volumeBindingArgs: Object.fromEntries(
       cc.profiles.flatMap((p) => (p.volumeBindingArgs ? [[p.schedulerName, p.volumeBindingArgs]] : [])),
     ),

@@ -9,4 +9,6 @@ export const NAMES = {
   NodeResourcesBalancedAllocation: 'NodeResourcesBalancedAllocation',
   VolumeRestrictions: 'VolumeRestrictions',
   VolumeBinding: 'VolumeBinding',
+  PodTopologySpread: 'PodTopologySpread',
+  InterPodAffinity: 'InterPodAffinity',
 } as const;

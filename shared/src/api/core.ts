@@ -484,8 +484,8 @@ export interface PodSpec {
   nodeName?: string;
   /** Names that hold the pod back from scheduling until each is removed. */
   schedulingGates?: PodSchedulingGate[];
-  /** Node affinity is what the scheduler evaluates; pod (anti-)affinity is carried as is. */
   affinity?: Affinity;
+  topologySpreadConstraints?: TopologySpreadConstraint[];
   /** RuntimeClass overhead, added to the containers' requests when the pod is placed. */
   overhead?: ResourceList;
   hostNetwork?: boolean;
@@ -599,10 +599,51 @@ export interface NodeAffinity {
   preferredDuringSchedulingIgnoredDuringExecution?: PreferredSchedulingTerm[];
 }
 
+/**
+ * Pods matched by labelSelector in the term's namespaces (none and no namespaceSelector: the pod's
+ * own), counted per value of topologyKey on their nodes. matchLabelKeys/mismatchLabelKeys take the
+ * pod's own values for those keys into the selector (as `In` / `NotIn`).
+ */
+export interface PodAffinityTerm {
+  labelSelector?: LabelSelector;
+  namespaces?: string[];
+  topologyKey: string;
+  namespaceSelector?: LabelSelector;
+  matchLabelKeys?: string[];
+  mismatchLabelKeys?: string[];
+}
+
+export interface WeightedPodAffinityTerm {
+  weight: number;
+  podAffinityTerm: PodAffinityTerm;
+}
+
+/** PodAffinity and PodAntiAffinity have the same shape. */
+export interface PodAffinity {
+  requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[];
+  preferredDuringSchedulingIgnoredDuringExecution?: WeightedPodAffinityTerm[];
+}
+
 export interface Affinity {
   nodeAffinity?: NodeAffinity;
-  podAffinity?: unknown;
-  podAntiAffinity?: unknown;
+  podAffinity?: PodAffinity;
+  podAntiAffinity?: PodAffinity;
+}
+
+export type NodeInclusionPolicy = 'Honor' | 'Ignore';
+
+/** How unevenly matching pods may spread over the values of topologyKey (maxSkew), and what to do if not. */
+export interface TopologySpreadConstraint {
+  maxSkew: number;
+  topologyKey: string;
+  whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway';
+  labelSelector?: LabelSelector;
+  minDomains?: number;
+  /** Honor (default): only nodes the pod's node affinity/selector admits count as domains. */
+  nodeAffinityPolicy?: NodeInclusionPolicy;
+  /** Ignore (default): tainted nodes count as domains whatever the pod tolerates. */
+  nodeTaintsPolicy?: NodeInclusionPolicy;
+  matchLabelKeys?: string[];
 }
 
 export interface PodStatus {
