@@ -129,6 +129,10 @@ export function apiserverArgs(pki: Pki, port: number, dataDir: string, extra: st
     `--service-account-signing-key-file=${pki.path('pki/sa.key')}`,
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     ...extra,
+    // As upstream's integration tests: a suite's pods need no `default` account unless it turns the plugin on.
+    ...(extra.some((a) => /^--enable-admission-plugins=(.*,)?ServiceAccount(,|$)/.test(a))
+      ? []
+      : ['--disable-admission-plugins=ServiceAccount']),
   ];
 }
 

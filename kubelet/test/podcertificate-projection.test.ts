@@ -213,6 +213,8 @@ describe('podCertificate projected volumes (PodCertificateRequest)', () => {
       metadata: { name },
       spec: {
         nodeName: node,
+        // Named: ServiceAccount admission, which would name it, is off in this fixture.
+        serviceAccountName: 'default',
         automountServiceAccountToken: false,
         volumes: [{ name: 'certs', projected: { sources, ...(defaultMode ? { defaultMode } : {}) } }],
         containers: [

@@ -111,9 +111,9 @@ interface PluginDeps {
 const NO_PRIORITY_CLASSES: PriorityClassLister = { get: async () => undefined, list: async () => [] };
 
 /**
- * Upstream's order (kube-apiserver AllOrderedPlugins), for the plugins mkube has. ServiceAccount is
- * default-on upstream but not here: mkube has no controller creating each namespace's "default"
- * account yet, so it would refuse every pod.
+ * Upstream's order (kube-apiserver AllOrderedPlugins), for the plugins mkube has. ServiceAccount is on by
+ * default as upstream's: a pod needs its account, which the controller-manager's serviceaccount-controller
+ * makes in every namespace, so an apiserver without a controller-manager refuses pods (as upstream's does).
  */
 const ORDERED: readonly [string, (d: PluginDeps) => AdmissionPlugin][] = [
   // Upstream's first plugin after the namespace ones, before ServiceAccount and NodeRestriction.
@@ -172,6 +172,7 @@ const ORDERED: readonly [string, (d: PluginDeps) => AdmissionPlugin][] = [
 
 export const DEFAULT_ENABLED: ReadonlySet<string> = new Set([
   LIMIT_RANGER_PLUGIN,
+  'ServiceAccount',
   'TaintNodesByCondition',
   PRIORITY_PLUGIN,
   'DefaultTolerationSeconds',

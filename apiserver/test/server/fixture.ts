@@ -150,8 +150,27 @@ export function serverArgs(pki: Pki, dataDir: string, extra: string[] = []): str
     `--data-dir=${dataDir}`,
     // As Kubernetes' integration test servers (and kubeadm) run: privileged pods allowed unless a test says not.
     '--allow-privileged=true',
-    ...extra,
+    ...withoutServiceAccountAdmission(extra),
   ];
+}
+
+/**
+ * `extra`, with ServiceAccount admission off unless it names the plugin or gives an empty
+ * `--disable-admission-plugins=` (the default set): as upstream's integration tests run their apiservers
+ * (`--disable-admission-plugins=ServiceAccount`), since no controller-manager makes the namespaces'
+ * `default` accounts that the plugin requires of every pod.
+ */
+export function withoutServiceAccountAdmission(extra: readonly string[]): string[] {
+  const decides = extra.some(
+    (a) =>
+      a === '--disable-admission-plugins=' ||
+      (/^--(enable|disable)-admission-plugins=/.test(a) &&
+        a
+          .slice(a.indexOf('=') + 1)
+          .split(',')
+          .includes('ServiceAccount')),
+  );
+  return decides ? [...extra] : [...extra, '--disable-admission-plugins=ServiceAccount'];
 }
 
 export function writeKubeconfig(file: string, url: string, pki: Pki): void {

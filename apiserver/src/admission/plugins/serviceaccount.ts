@@ -5,7 +5,14 @@
 // mounted read-only at /var/run/secrets/kubernetes.io/serviceaccount in every container that has
 // nothing there. Mirror pods (static pods of a kubelet) may not name one and are not checked.
 import { randomInt } from 'node:crypto';
-import { type KubeObject, MIRROR_POD_ANNOTATION, type Pod, type ServiceAccount, type Volume } from '@mkube/shared/api';
+import {
+  type KubeObject,
+  MIRROR_POD_ANNOTATION,
+  type Pod,
+  podReferences,
+  type ServiceAccount,
+  type Volume,
+} from '@mkube/shared/api';
 import { newForbidden } from '@mkube/shared/apierrors';
 import type { AdmissionPlugin } from '../types.js';
 
@@ -33,6 +40,16 @@ function apiAccessVolume(): Volume {
   };
 }
 
+/** What a mirror pod may not name (upstream's checks, in its order): it runs without an account or secrets. */
+function mirrorPodProblem(pod: Pod): string | undefined {
+  if (pod.spec?.serviceAccountName) return 'a mirror pod may not reference service accounts';
+  if (podReferences(pod).some(([kind]) => kind === 'secrets')) return 'a mirror pod may not reference secrets';
+  if (pod.spec?.volumes?.some((v) => v.projected?.sources?.some((src) => src.serviceAccountToken))) {
+    return 'a mirror pod may not use ServiceAccountToken volume projections';
+  }
+  return undefined;
+}
+
 export function serviceAccountAdmission(
   get: (namespace: string, name: string) => Promise<KubeObject | undefined>,
 ): AdmissionPlugin {
@@ -47,6 +64,10 @@ export function serviceAccountAdmission(
       if (pod.metadata.annotations?.[MIRROR_POD_ANNOTATION] || !pod.spec) return;
       pod.spec.serviceAccountName ||= 'default';
       const sa = (await get(a.namespace, pod.spec.serviceAccountName)) as ServiceAccount | undefined;
+      // A pod naming no pull secrets gets its account's (upstream's ServiceAccount admission).
+      if (!pod.spec.imagePullSecrets?.length && sa?.imagePullSecrets?.length) {
+        pod.spec.imagePullSecrets = sa.imagePullSecrets.map((r) => ({ name: r.name ?? '' }));
+      }
       const automount = pod.spec.automountServiceAccountToken ?? sa?.automountServiceAccountToken ?? true;
       if (!automount) return;
       const containers = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
@@ -65,13 +86,8 @@ export function serviceAccountAdmission(
       if (!isPodCreate(a)) return;
       const pod = a.object as Pod;
       if (pod.metadata.annotations?.[MIRROR_POD_ANNOTATION]) {
-        if (pod.spec?.serviceAccountName && pod.spec.serviceAccountName !== 'default') {
-          throw newForbidden(
-            { group: '', resource: 'pods' },
-            a.name,
-            'a mirror pod may not reference service accounts',
-          );
-        }
+        const refused = mirrorPodProblem(pod);
+        if (refused) throw newForbidden({ group: '', resource: 'pods' }, a.name, refused);
         return;
       }
       const sa = pod.spec?.serviceAccountName || 'default';

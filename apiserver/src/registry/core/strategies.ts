@@ -201,10 +201,8 @@ export function podStrategyFor(
   const privileged = (pod: Pod) => (allowPrivileged ? [] : validatePrivilegedDisallowed(pod));
   const base = statusOwningStrategy<Pod>({
     create(pod) {
+      // No default account here: ServiceAccount admission names it (upstream's strategy leaves it empty).
       pod.status = { phase: 'Pending' };
-      if (pod.spec) {
-        pod.spec.serviceAccountName ??= 'default';
-      }
     },
     validate: (o) => [...validatePodCreate(o as Pod), ...privileged(o as Pod)],
     // PodToSelectableFields. status.podIPs is a field label without a value: it selects as empty.
