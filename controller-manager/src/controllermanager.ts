@@ -14,6 +14,7 @@ import type {
   DaemonSet,
   Deployment,
   HorizontalPodAutoscaler,
+  IPAddress,
   Job,
   Lease,
   Namespace,
@@ -24,9 +25,11 @@ import type {
   PodCertificateRequest,
   PodDisruptionBudget,
   ReplicaSet,
+  ReplicationController,
   ResourceQuota,
   Secret,
   ServiceAccount,
+  ServiceCIDR,
   StatefulSet,
   StorageClass,
 } from '@mkube/shared/api';
@@ -88,7 +91,7 @@ import {
   ScaleTargets,
 } from './podautoscaler/index.js';
 import { PodGCController } from './podgc/index.js';
-import { REPLICASET_CONTROLLER, ReplicaSetController } from './replicaset/index.js';
+import { REPLICA_SET, REPLICATION_CONTROLLER, ReplicaSetController, type ReplicatedKind } from './replicaset/index.js';
 import {
   RESOURCE_QUOTA_CONTROLLER,
   RESOURCE_QUOTA_CONTROLLER_SA,
@@ -102,6 +105,14 @@ import { ServiceAccountsController } from './serviceaccount/index.js';
 import { LEGACY_TOKEN_CLEANER, LegacyServiceAccountTokenCleaner } from './serviceaccount/legacycleaner.js';
 import { TOKENS_CONTROLLER, TokensController } from './serviceaccount/tokens.js';
 import { TOKEN_SECRET_SELECTOR } from './serviceaccount/tokensecret.js';
+import {
+  IP_ADDRESSES,
+  SERVICE_CIDR_CONTROLLER,
+  SERVICE_CIDR_SA,
+  SERVICE_CIDRS,
+  ServiceCIDRController,
+  type ServiceCIDRTiming,
+} from './servicecidrs/index.js';
 import { STATEFULSET_CONTROLLER, STATEFULSET_CONTROLLER_SA, StatefulSetController } from './statefulset/index.js';
 import { TaintEvictionController } from './tainteviction/index.js';
 import { TTL_AFTER_FINISHED_CONTROLLER, TTLAfterFinishedController } from './ttlafterfinished/index.js';
@@ -169,6 +180,8 @@ export interface StartOptions {
   readonly job?: JobTiming;
   /** The cronjob and ttl-after-finished controllers' clock (tests move it instead of waiting). */
   readonly batchNow?: () => number;
+  /** The service-cidr-controller's deletion grace period and clock (tests). */
+  readonly serviceCIDR?: ServiceCIDRTiming;
 }
 
 async function buildControllers(
@@ -446,23 +459,32 @@ async function buildControllers(
           storeGetter(factory.informerFor<ReplicaSet>(RESOURCES.replicasets)),
           storeGetter(factory.informerFor<Deployment>(RESOURCES.deployments)),
           storeGetter(factory.informerFor<StatefulSet>(RESOURCES.statefulsets)),
+          storeGetter(factory.informerFor<ReplicationController>(RESOURCES.replicationcontrollers)),
         ),
       ),
     );
   }
-  if (on(REPLICASET_CONTROLLER)) {
-    const c = await clients.client('replicaset-controller');
+  // The replicaset controller, and the same over ReplicationControllers (upstream's replication manager).
+  const replicaSetController = async <T extends ReplicaSet | ReplicationController>(
+    kind: ReplicatedKind<T>,
+    workers: number,
+  ) => {
+    if (!on(kind.controllerName)) return;
+    const c = await clients.client(kind.serviceAccount);
     controllers.push(
       new ReplicaSetController(
+        kind,
         c,
-        factory.informerFor<ReplicaSet>(RESOURCES.replicasets),
+        factory.informerFor<T>(kind.resource),
         factory.informerFor<Pod>(RESOURCES.pods),
-        log.child({ controller: REPLICASET_CONTROLLER }),
-        recorder(REPLICASET_CONTROLLER, c),
-        config.concurrentReplicaSetSyncs,
+        log.child({ controller: kind.controllerName }),
+        recorder(kind.eventSource, c),
+        workers,
       ),
     );
-  }
+  };
+  await replicaSetController(REPLICA_SET, config.concurrentReplicaSetSyncs);
+  await replicaSetController(REPLICATION_CONTROLLER, config.concurrentRCSyncs);
   if (on(DEPLOYMENT_CONTROLLER)) {
     const c = await clients.client('deployment-controller');
     controllers.push(
@@ -606,6 +628,17 @@ async function buildControllers(
         log.child({ controller: TTL_AFTER_FINISHED_CONTROLLER }),
         config.concurrentTTLAfterFinishedSyncs,
         opts.batchNow,
+      ),
+    );
+  }
+  if (on(SERVICE_CIDR_CONTROLLER)) {
+    controllers.push(
+      new ServiceCIDRController(
+        await clients.client(SERVICE_CIDR_SA),
+        factory.informerFor<ServiceCIDR>(SERVICE_CIDRS),
+        factory.informerFor<IPAddress>(IP_ADDRESSES),
+        log.child({ controller: SERVICE_CIDR_CONTROLLER }),
+        opts.serviceCIDR,
       ),
     );
   }

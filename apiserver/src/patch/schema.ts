@@ -91,14 +91,20 @@ const SCHEMAS: Readonly<Record<string, PatchMeta>> = {
   // everything in a VolumeAttachment carry no patch tags.
   'storage.k8s.io/CSINode': withMeta({ spec: struct({ drivers: mergeBy('name') }) }),
   'storage.k8s.io/CSIDriver': withMeta(),
+  'storage.k8s.io/CSIStorageCapacity': withMeta(),
   'storage.k8s.io/VolumeAttachment': withMeta(),
-  // No list in networking.k8s.io/v1 carries patch tags (all atomic): patches replace them whole.
+  // No other list in networking.k8s.io/v1 carries patch tags (all atomic): patches replace them whole.
   'networking.k8s.io/NetworkPolicy': withMeta(),
   'networking.k8s.io/Ingress': withMeta(),
   'networking.k8s.io/IngressClass': withMeta(),
+  // ServiceCIDRStatus.conditions are `patchStrategy:"merge" patchMergeKey:"type"`; spec.cidrs is atomic.
+  'networking.k8s.io/ServiceCIDR': withMeta({ status: struct({ conditions: mergeBy('type') }) }),
+  'networking.k8s.io/IPAddress': withMeta(),
   // RuntimeClass carries no patch tags (scheduling.tolerations is listType=atomic).
   'node.k8s.io/RuntimeClass': withMeta(),
   '/PodTemplate': withMeta({ template: struct({ metadata: objectMeta, spec: podSpec }) }),
+  // A ReplicaSet's patch tags (ReplicationControllerCondition merges by type too).
+  '/ReplicationController': workload,
   // EndpointSlice endpoints and ports are listType=atomic without patch tags, as is every list inside them
   // (addresses is listType=set, hints.forZones/forNodes atomic): all replaced whole.
   'discovery.k8s.io/EndpointSlice': withMeta(),

@@ -1,4 +1,5 @@
-// printDeployment, printReplicaSet, printDaemonSet, printStatefulSet, printControllerRevision and printPodTemplate
+// printDeployment, printReplicaSet, printReplicationController, printDaemonSet, printStatefulSet,
+// printControllerRevision and printPodTemplate
 // (k/k pkg/printers/internalversion/printers.go). The server prints wide, so the template's
 // containers, images and selector are always there; kubectl shows them with `-o wide`.
 import type {
@@ -7,6 +8,7 @@ import type {
   Deployment,
   PodTemplate,
   ReplicaSet,
+  ReplicationController,
   StatefulSet,
 } from '@mkube/shared/api';
 import { timestampSince } from './duration.js';
@@ -71,6 +73,39 @@ export const replicaSetPrinter: Printer = printer<ReplicaSet>({
     timestampSince(o.metadata.creationTimestamp, now),
     ...containerCells(o.spec?.template?.spec?.containers),
     formatLabelSelector(o.spec?.selector),
+  ],
+});
+
+/** printReplicationController: a ReplicaSet's columns, the selector being a plain label map. */
+export const replicationControllerPrinter: Printer = printer<ReplicationController>({
+  columns: [
+    NAME_COLUMN,
+    col(
+      'Desired',
+      'Replicas is the number of desired replicas. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#what-is-a-replicationcontroller',
+      { type: 'integer' },
+    ),
+    col(
+      'Current',
+      'Replicas is the most recently observed number of replicas. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#what-is-a-replicationcontroller',
+      { type: 'integer' },
+    ),
+    col('Ready', 'The number of ready replicas for this replication controller.', { type: 'integer' }),
+    AGE_COLUMN,
+    CONTAINERS_COLUMN,
+    IMAGES_COLUMN,
+    selectorColumn(
+      'Selector is a label query over pods that should match the Replicas count. If Selector is empty, it is defaulted to the labels present on the Pod template. Label keys and values that must match in order to be controlled by this replication controller, if empty defaulted to labels on Pod template. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors',
+    ),
+  ],
+  cells: (o, now) => [
+    o.metadata.name,
+    o.spec?.replicas ?? 0,
+    o.status?.replicas ?? 0,
+    o.status?.readyReplicas ?? 0,
+    timestampSince(o.metadata.creationTimestamp, now),
+    ...containerCells(o.spec?.template?.spec?.containers),
+    formatLabels(o.spec?.selector),
   ],
 });
 

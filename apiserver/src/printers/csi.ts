@@ -1,7 +1,8 @@
-// printCSIDriver, printCSINode and printVolumeAttachment (k/k printers.go): a driver's unset
-// booleans shown as their defaults, `<unset>` for no token requests and `<none>` for no modes; a
-// node's number of drivers; an attachment's PV blank when it carries an inline volume instead.
-import type { CSIDriver, CSINode, VolumeAttachment } from '@mkube/shared/api';
+// printCSIDriver, printCSINode, printVolumeAttachment and printCSIStorageCapacity (k/k printers.go):
+// a driver's unset booleans shown as their defaults, `<unset>` for no token requests and `<none>` for
+// no modes; a node's number of drivers; an attachment's PV blank when it carries an inline volume
+// instead; a capacity `<unset>` when the driver reported none (and, as upstream, no age column).
+import type { CSIDriver, CSINode, CSIStorageCapacity, VolumeAttachment } from '@mkube/shared/api';
 import { timestampSince } from './duration.js';
 import { AGE_COLUMN, col, NAME_COLUMN, type Printer, printer } from './types.js';
 
@@ -74,4 +75,19 @@ export const volumeAttachmentPrinter: Printer = printer<VolumeAttachment>({
     o.status?.attached ?? false,
     timestampSince(o.metadata.creationTimestamp, now),
   ],
+});
+
+export const csiStorageCapacityPrinter: Printer = printer<CSIStorageCapacity>({
+  columns: [
+    NAME_COLUMN,
+    col(
+      'StorageClassName',
+      'storageClassName represents the name of the StorageClass that the reported capacity applies to. It must meet the same requirements as the name of a StorageClass object (non-empty, DNS subdomain). If that object no longer exists, the CSIStorageCapacity object is obsolete and should be removed by its creator. This field is immutable.',
+    ),
+    col(
+      'Capacity',
+      'capacity is the value reported by the CSI driver in its GetCapacityResponse for a GetCapacityRequest with topology and parameters that match the previous fields.\n\nThe semantic is currently (CSI spec 1.2) defined as: The available capacity, in bytes, of the storage that can be used to provision volumes. If not set, that information is currently unavailable.',
+    ),
+  ],
+  cells: (o) => [o.metadata.name, o.storageClassName ?? '', o.capacity ?? '<unset>'],
 });

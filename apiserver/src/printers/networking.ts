@@ -1,6 +1,7 @@
-// printNetworkPolicy, printIngress and printIngressClass (k/k printers.go). The server prints wide,
-// so an Ingress's addresses are never clipped to 16 characters; hosts stop at three, "+ N more...".
-import type { Ingress, IngressClass, IngressRule, NetworkPolicy } from '@mkube/shared/api';
+// printNetworkPolicy, printIngress, printIngressClass, printServiceCIDR and printIPAddress (k/k
+// printers.go). The server prints wide, so an Ingress's addresses are never clipped to 16 characters;
+// hosts stop at three, "+ N more...".
+import type { Ingress, IngressClass, IngressRule, IPAddress, NetworkPolicy, ServiceCIDR } from '@mkube/shared/api';
 import { timestampSince } from './duration.js';
 import { formatLabelSelector } from './format.js';
 import { AGE_COLUMN, col, NAME_COLUMN, type Printer, printer } from './types.js';
@@ -77,4 +78,40 @@ export const ingressClassPrinter: Printer = printer<IngressClass>({
     const parameters = p ? `${p.kind}${p.apiGroup != null ? `.${p.apiGroup}` : ''}/${p.name}` : '<none>';
     return [o.metadata.name, o.spec?.controller ?? '', parameters, timestampSince(o.metadata.creationTimestamp, now)];
   },
+});
+
+export const serviceCIDRPrinter: Printer = printer<ServiceCIDR>({
+  columns: [
+    NAME_COLUMN,
+    col(
+      'CIDRs',
+      'CIDRs defines the IP blocks in CIDR notation (e.g. "192.168.0.0/24" or "2001:db8::/64") from which to assign service cluster IPs. Max of two CIDRs is allowed, one of each IP family. This field is immutable.',
+    ),
+    AGE_COLUMN,
+  ],
+  cells: (o, now) => [
+    o.metadata.name,
+    (o.spec?.cidrs ?? []).join(','),
+    timestampSince(o.metadata.creationTimestamp, now),
+  ],
+});
+
+/** `services/default/kubernetes`: the lower-cased group/resource (`resource.group`), then namespace and name. */
+function parentRefName(o: IPAddress): string {
+  const ref = o.spec?.parentRef;
+  if (!ref) return '<none>';
+  const gr = ref.group ? `${ref.resource ?? ''}.${ref.group}` : (ref.resource ?? '');
+  return `${gr.toLowerCase()}${ref.namespace ? `/${ref.namespace}` : ''}/${ref.name ?? ''}`;
+}
+
+export const ipAddressPrinter: Printer = printer<IPAddress>({
+  columns: [
+    NAME_COLUMN,
+    col(
+      'ParentRef',
+      'ParentRef references the resource that an IPAddress is attached to. An IPAddress must reference a parent object.',
+    ),
+  ],
+  // Upstream's row carries the age as a third cell that no column names; kubectl shows two.
+  cells: (o, now) => [o.metadata.name, parentRefName(o), timestampSince(o.metadata.creationTimestamp, now)],
 });

@@ -12,6 +12,7 @@ import {
   deploymentPrinter,
   podTemplatePrinter,
   replicaSetPrinter,
+  replicationControllerPrinter,
   statefulSetPrinter,
 } from './apps.js';
 import { horizontalPodAutoscalerPrinter } from './autoscaling.js';
@@ -24,10 +25,16 @@ import {
   secretPrinter,
   serviceAccountPrinter,
 } from './core.js';
-import { csiDriverPrinter, csiNodePrinter, volumeAttachmentPrinter } from './csi.js';
+import { csiDriverPrinter, csiNodePrinter, csiStorageCapacityPrinter, volumeAttachmentPrinter } from './csi.js';
 import { endpointSlicePrinter } from './endpointslices.js';
 import { flowSchemaPrinter, priorityLevelConfigurationPrinter } from './flowcontrol.js';
-import { ingressClassPrinter, ingressPrinter, networkPolicyPrinter } from './networking.js';
+import {
+  ingressClassPrinter,
+  ingressPrinter,
+  ipAddressPrinter,
+  networkPolicyPrinter,
+  serviceCIDRPrinter,
+} from './networking.js';
 import { runtimeClassPrinter } from './node.js';
 import {
   apiServicePrinter,
@@ -61,6 +68,7 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   '/componentstatuses': componentStatusPrinter,
   '/limitranges': createdAtPrinter,
   '/podtemplates': podTemplatePrinter,
+  '/replicationcontrollers': replicationControllerPrinter,
   '/persistentvolumes': persistentVolumePrinter,
   '/persistentvolumeclaims': persistentVolumeClaimPrinter,
   '/resourcequotas': resourceQuotaPrinter,
@@ -68,6 +76,8 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   'networking.k8s.io/networkpolicies': networkPolicyPrinter,
   'networking.k8s.io/ingresses': ingressPrinter,
   'networking.k8s.io/ingressclasses': ingressClassPrinter,
+  'networking.k8s.io/servicecidrs': serviceCIDRPrinter,
+  'networking.k8s.io/ipaddresses': ipAddressPrinter,
   'coordination.k8s.io/leases': leasePrinter,
   'certificates.k8s.io/certificatesigningrequests': csrPrinter,
   'certificates.k8s.io/clustertrustbundles': clusterTrustBundlePrinter,
@@ -88,6 +98,7 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   'storage.k8s.io/volumeattachments': volumeAttachmentPrinter,
   'storage.k8s.io/csinodes': csiNodePrinter,
   'storage.k8s.io/csidrivers': csiDriverPrinter,
+  'storage.k8s.io/csistoragecapacities': csiStorageCapacityPrinter,
   'node.k8s.io/runtimeclasses': runtimeClassPrinter,
   'rbac.authorization.k8s.io/roles': createdAtPrinter,
   'rbac.authorization.k8s.io/clusterroles': createdAtPrinter,

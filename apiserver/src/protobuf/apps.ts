@@ -1,13 +1,14 @@
-// apps/v1 Deployment, ReplicaSet, DaemonSet and StatefulSet and autoscaling/v1 Scale, field for
-// field from k8s.io/api apps/v1 and autoscaling/v1 generated.proto as of 1.33 (kubectl 1.32+ sends
-// `kubectl create deployment` as protobuf). The pod template is pod.ts's PodSpec.
+// apps/v1 Deployment, ReplicaSet, DaemonSet and StatefulSet, core/v1 ReplicationController and
+// autoscaling/v1 Scale, field for field from k8s.io/api apps/v1, core/v1 and autoscaling/v1
+// generated.proto as of 1.33 (kubectl 1.32+ sends `kubectl create deployment` as protobuf). The pod
+// template is pod.ts's PodSpec.
 //
 // ControllerRevision has no table: its `data` is a runtime.RawExtension (any JSON document), which
 // these tables cannot describe; it stays JSON-only and unchecked below its metadata.
 //
 // Only tables.ts imports this file (and hands the kinds out through KINDS): it reads tables.ts back.
 import { persistentVolumeClaimSpec, podSpec } from './pod.js';
-import { type FieldSpec, intOrStringPtr, type MessageSchema, msg, str, strMap, strs } from './schema.js';
+import { type FieldSpec, intOrStringPtr, type MessageSchema, msg, ptr, str, strMap, strs } from './schema.js';
 import { labelSelector, objectMeta } from './tables.js';
 
 const int = (name: string): FieldSpec => ({ name, type: 'int' });
@@ -55,7 +56,7 @@ const deploymentCondition: MessageSchema = {
   4: str('reason'),
   5: str('message'),
 };
-/** ReplicaSetCondition, DaemonSetCondition and StatefulSetCondition. */
+/** ReplicaSetCondition, DaemonSetCondition, StatefulSetCondition and ReplicationControllerCondition. */
 const workloadCondition: MessageSchema = {
   1: str('type'),
   2: str('status'),
@@ -113,6 +114,27 @@ export const replicaSet: MessageSchema = {
   1: msg('metadata', () => objectMeta),
   2: msg('spec', () => replicaSetSpec),
   3: msg('status', () => replicaSetStatus),
+};
+
+// core/v1: a ReplicaSet's numbering, with a map selector and a template pointer.
+const replicationControllerSpec: MessageSchema = {
+  1: intPtr('replicas'),
+  4: int('minReadySeconds'),
+  2: strMap('selector'),
+  3: ptr('template', () => podTemplateSpec),
+};
+const replicationControllerStatus: MessageSchema = {
+  1: int('replicas'),
+  2: int('fullyLabeledReplicas'),
+  4: int('readyReplicas'),
+  5: int('availableReplicas'),
+  3: int('observedGeneration'),
+  6: msg('conditions', () => workloadCondition, true),
+};
+export const replicationController: MessageSchema = {
+  1: msg('metadata', () => objectMeta),
+  2: msg('spec', () => replicationControllerSpec),
+  3: msg('status', () => replicationControllerStatus),
 };
 
 const daemonSetSpec: MessageSchema = {

@@ -1,7 +1,7 @@
 // Field tables of the kinds kubectl's typed clients send as protobuf (kubectl 1.32+), from
 // Kubernetes' generated.proto files.
 
-import { daemonSet, deployment, replicaSet, scale, statefulSet } from './apps.js';
+import { daemonSet, deployment, replicaSet, replicationController, scale, statefulSet } from './apps.js';
 import { horizontalPodAutoscalerV1, horizontalPodAutoscalerV2 } from './autoscaling.js';
 import { cronJob, job } from './batch.js';
 import { pod } from './pod.js';
@@ -515,6 +515,9 @@ export const KINDS: Readonly<Record<string, MessageSchema>> = {
   },
   get 'apps/v1/ReplicaSet'() {
     return replicaSet;
+  },
+  get 'v1/ReplicationController'() {
+    return replicationController;
   },
   get 'apps/v1/DaemonSet'() {
     return daemonSet;

@@ -174,6 +174,16 @@ export const RESOURCES: readonly ResourceDef[] = Object.freeze([
   core({ resource: 'limitranges', kind: 'LimitRange', namespaced: true, shortNames: ['limits'] }),
   // Templates stored on their own; no controller reads them (upstream neither, beyond the API).
   core({ resource: 'podtemplates', kind: 'PodTemplate', namespaced: true }),
+  // The ReplicaSet's predecessor, with a map selector: the controller-manager's replicationcontroller
+  // controller runs the replicaset controller over it.
+  core({
+    resource: 'replicationcontrollers',
+    kind: 'ReplicationController',
+    namespaced: true,
+    shortNames: ['rc'],
+    categories: ['all'],
+    subresources: [scale(), status('ReplicationController')],
+  }),
   core({
     resource: 'resourcequotas',
     kind: 'ResourceQuota',
@@ -353,6 +363,23 @@ export const RESOURCES: readonly ResourceDef[] = Object.freeze([
     kind: 'IngressClass',
     namespaced: false,
   }),
+  // The ranges Service cluster IPs come from (the apiserver keeps the default one, `kubernetes`; the
+  // service-cidr-controller writes the others' status) and one IPAddress per address handed out.
+  def({
+    group: 'networking.k8s.io',
+    version: 'v1',
+    resource: 'servicecidrs',
+    kind: 'ServiceCIDR',
+    namespaced: false,
+    subresources: [status('ServiceCIDR')],
+  }),
+  def({
+    group: 'networking.k8s.io',
+    version: 'v1',
+    resource: 'ipaddresses',
+    kind: 'IPAddress',
+    namespaced: false,
+  }),
   def({
     group: 'policy',
     version: 'v1',
@@ -456,6 +483,14 @@ export const RESOURCES: readonly ResourceDef[] = Object.freeze([
   }),
   def({ group: 'storage.k8s.io', version: 'v1', resource: 'csinodes', kind: 'CSINode', namespaced: false }),
   def({ group: 'storage.k8s.io', version: 'v1', resource: 'csidrivers', kind: 'CSIDriver', namespaced: false }),
+  // What a driver's external-provisioner reports a class has room for, per topology segment.
+  def({
+    group: 'storage.k8s.io',
+    version: 'v1',
+    resource: 'csistoragecapacities',
+    kind: 'CSIStorageCapacity',
+    namespaced: true,
+  }),
   def({
     group: 'scheduling.k8s.io',
     version: 'v1',

@@ -27,10 +27,22 @@ export interface DeleteStrategy {
   readonly holdsDeletion?: (obj: KubeObject) => boolean;
   /** Applied when an object is first marked for deletion (a namespace turns Terminating). */
   readonly markedForDeletion?: (obj: KubeObject) => void;
+  /**
+   * DefaultGarbageCollectionPolicy when the request and the finalizers say nothing (v1
+   * ReplicationControllers orphan); absent: Background.
+   */
+  readonly defaultGarbageCollectionPolicy?: 'Orphan';
 }
 
-/** shouldOrphanDependents and shouldDeleteDependents: what the request says, else the object's finalizers. */
-function propagation(current: KubeObject, options: DeleteOptions | undefined): 'Orphan' | 'Foreground' | undefined {
+/**
+ * shouldOrphanDependents and shouldDeleteDependents: what the request says, else the object's
+ * finalizers, else the kind's default.
+ */
+function propagation(
+  current: KubeObject,
+  options: DeleteOptions | undefined,
+  byDefault: 'Orphan' | undefined,
+): 'Orphan' | 'Foreground' | undefined {
   if (options?.orphanDependents !== undefined && options.orphanDependents !== null)
     return options.orphanDependents ? 'Orphan' : undefined;
   switch (options?.propagationPolicy) {
@@ -45,17 +57,18 @@ function propagation(current: KubeObject, options: DeleteOptions | undefined): '
     if (f === FINALIZER_ORPHAN_DEPENDENTS) return 'Orphan';
     if (f === FINALIZER_DELETE_DEPENDENTS) return 'Foreground';
   }
-  return undefined;
+  return byDefault;
 }
 
 /** deletionFinalizersForGarbageCollection: the finalizers the object should have, or undefined when unchanged. */
 export function finalizersForGarbageCollection(
   current: KubeObject,
   options: DeleteOptions | undefined,
+  byDefault?: 'Orphan',
 ): string[] | undefined {
   const old = current.metadata.finalizers ?? [];
   const next = old.filter((f) => f !== FINALIZER_ORPHAN_DEPENDENTS && f !== FINALIZER_DELETE_DEPENDENTS);
-  const p = propagation(current, options);
+  const p = propagation(current, options, byDefault);
   if (p === 'Orphan') next.push(FINALIZER_ORPHAN_DEPENDENTS);
   if (p === 'Foreground') next.push(FINALIZER_DELETE_DEPENDENTS);
   const same = new Set(old).size === new Set(next).size && next.every((f) => old.includes(f));
@@ -90,7 +103,7 @@ export function planDeletion(
   strategy: DeleteStrategy | undefined,
   now: Date,
 ): DeletionPlan {
-  const gc = finalizersForGarbageCollection(stored, options);
+  const gc = finalizersForGarbageCollection(stored, options, strategy?.defaultGarbageCollectionPolicy);
   const current = gc ? { ...stored, metadata: { ...stored.metadata, finalizers: gc } } : stored;
   const m = current.metadata;
   const held = heldBy(current, strategy);

@@ -43,6 +43,7 @@ import { limitRangeStrategy } from './core/limitrange.js';
 import { persistentVolumeStatusStrategy, persistentVolumeStrategy } from './core/persistentvolume.js';
 import { persistentVolumeClaimStatusStrategy, persistentVolumeClaimStrategy } from './core/persistentvolumeclaim.js';
 import { podTemplateStrategy } from './core/podtemplate.js';
+import { replicationControllerStatusStrategy, replicationControllerStrategyFor } from './core/replicationcontroller.js';
 import { resourceQuotaStatusStrategy, resourceQuotaStrategy } from './core/resourcequota.js';
 import {
   DEFAULT_NODE_PORT_RANGE,
@@ -75,12 +76,14 @@ import { GenericRegistry } from './generic.js';
 import { ingressStatusStrategy, ingressStrategy } from './networking/ingress.js';
 import { ingressClassStrategy } from './networking/ingressclass.js';
 import { networkPolicyStrategy } from './networking/networkpolicy.js';
+import { ipAddressStrategy, serviceCIDRStatusStrategy, serviceCIDRStrategy } from './networking/servicecidr.js';
 import { runtimeClassStrategy } from './node/runtimeclass.js';
 import { podDisruptionBudgetStatusStrategy, podDisruptionBudgetStrategy } from './policy/poddisruptionbudget.js';
 import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac/index.js';
 import { priorityClassStrategy } from './scheduling/priorityclass.js';
 import { csiDriverStrategy } from './storage/csidriver.js';
 import { csiNodeStrategy } from './storage/csinode.js';
+import { csiStorageCapacityStrategy } from './storage/csistoragecapacity.js';
 import { storageClassStrategy } from './storage/storageclass.js';
 import { volumeAttachmentStatusStrategy, volumeAttachmentStrategy } from './storage/volumeattachment.js';
 import type { RESTStrategy, RegistryHooks, SubresourceStrategy } from './strategy.js';
@@ -131,6 +134,11 @@ const WIRING: Readonly<Record<string, Wiring>> = {
   '/endpoints': { strategy: endpointsStrategy },
   '/limitranges': { strategy: limitRangeStrategy as unknown as RESTStrategy },
   '/podtemplates': { strategy: podTemplateStrategy as unknown as RESTStrategy },
+  // /scale is served as the apps/v1 parents' is (registry/apps/scale.ts).
+  '/replicationcontrollers': {
+    strategy: (d) => replicationControllerStrategyFor(d) as unknown as RESTStrategy,
+    subresources: { status: replicationControllerStatusStrategy as unknown as SubresourceStrategy },
+  },
   '/persistentvolumes': {
     strategy: persistentVolumeStrategy as unknown as RESTStrategy,
     subresources: { status: persistentVolumeStatusStrategy as unknown as SubresourceStrategy },
@@ -151,6 +159,7 @@ const WIRING: Readonly<Record<string, Wiring>> = {
   },
   'storage.k8s.io/csinodes': { strategy: csiNodeStrategy as unknown as RESTStrategy },
   'storage.k8s.io/csidrivers': { strategy: csiDriverStrategy as unknown as RESTStrategy },
+  'storage.k8s.io/csistoragecapacities': { strategy: csiStorageCapacityStrategy as unknown as RESTStrategy },
   'node.k8s.io/runtimeclasses': { strategy: runtimeClassStrategy as unknown as RESTStrategy },
   'discovery.k8s.io/endpointslices': { strategy: endpointSliceStrategy },
   'networking.k8s.io/networkpolicies': { strategy: networkPolicyStrategy as unknown as RESTStrategy },
@@ -159,6 +168,11 @@ const WIRING: Readonly<Record<string, Wiring>> = {
     subresources: { status: ingressStatusStrategy as unknown as SubresourceStrategy },
   },
   'networking.k8s.io/ingressclasses': { strategy: ingressClassStrategy as unknown as RESTStrategy },
+  'networking.k8s.io/servicecidrs': {
+    strategy: serviceCIDRStrategy as unknown as RESTStrategy,
+    subresources: { status: serviceCIDRStatusStrategy as unknown as SubresourceStrategy },
+  },
+  'networking.k8s.io/ipaddresses': { strategy: ipAddressStrategy as unknown as RESTStrategy },
   'certificates.k8s.io/certificatesigningrequests': {
     strategy: csrStrategy as unknown as RESTStrategy,
     subresources: {

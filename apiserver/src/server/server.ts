@@ -49,9 +49,11 @@ import { reconcileBootstrapPolicy } from '../auth/bootstrappolicy/index.js';
 import { tokenWebhookAuthenticator } from '../auth/webhook/index.js';
 import { JwtAuthenticatorSet } from '../authentication/jwt/set.js';
 import type { ApiServerConfig } from '../config/config.js';
+import { DefaultServiceCIDRController } from '../controlplane/defaultservicecidr.js';
 import { IdentityLeaseController, type IdentityLeaseTiming } from '../controlplane/identitylease.js';
 import { KubernetesServiceController } from '../controlplane/kubernetesservice.js';
 import { LegacyTokenTrackingController } from '../controlplane/legacytokentracking.js';
+import { RepairIPController } from '../controlplane/repairip.js';
 import {
   delayedHealthCheck,
   type HealthCheck,
@@ -617,6 +619,19 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
     hooks.add('start-kube-apiserver-identity-lease-garbage-collector', () => identityLease.startCollecting());
     const legacyTokenTracking = new LegacyTokenTrackingController(registries, log);
     hooks.add('start-legacy-token-tracking-controller', () => legacyTokenTracking.start());
+    // Every Service cluster IP has its IPAddress, and none outlives its Service (MultiCIDRServiceAllocator).
+    const ipAddresses = config.apiCatalog.find('networking.k8s.io', 'v1', 'ipaddresses')
+      ? registries.get('networking.k8s.io', 'ipaddresses')
+      : undefined;
+    const repairIP = ipAddresses
+      ? new RepairIPController({
+          services: registries.get('', 'services')!,
+          ipAddresses,
+          allocators: registries.serviceAllocators,
+          log,
+        })
+      : undefined;
+    if (repairIP) hooks.add('start-service-ip-repair-controllers', () => repairIP.start());
     if (bootstrapRoles) {
       const reconciled = bootstrapRoles;
       hooks.add('rbac/bootstrap-roles', () => reconciled);
@@ -656,6 +671,14 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       });
       return kubernetesService.start();
     });
+    // The ServiceCIDR `kubernetes` from --service-cluster-ip-range, while networking.k8s.io/v1 serves it.
+    const serviceCIDRs = config.apiCatalog.find('networking.k8s.io', 'v1', 'servicecidrs')
+      ? registries.get('networking.k8s.io', 'servicecidrs')
+      : undefined;
+    const defaultServiceCIDR = serviceCIDRs
+      ? new DefaultServiceCIDRController(serviceCIDRs, [config.services.cidr], log)
+      : undefined;
+    if (defaultServiceCIDR) hooks.add('start-kubernetes-service-cidr-controller', () => defaultServiceCIDR.start());
     if (proxyClientPair) {
       hooks.add('aggregator-reload-proxy-client-cert', ({ signal }) => proxyClientPair.run(signal));
     }
@@ -955,6 +978,8 @@ export async function startApiServer(config: ApiServerConfig, opts: StartOptions
       stopping ??= (async () => {
         shuttingDown = true;
         legacyTokenTracking.stop();
+        repairIP?.stop();
+        defaultServiceCIDR?.stop();
         identityLease.stop();
         apfEnsurer?.stop();
         await priorityAndFairness?.stop();

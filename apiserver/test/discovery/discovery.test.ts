@@ -30,6 +30,7 @@ describe('catalog', () => {
       services: ['svc'],
       endpoints: ['ep'],
       limitranges: ['limits'],
+      replicationcontrollers: ['rc'],
       resourcequotas: ['quota'],
       componentstatuses: ['cs'],
       certificatesigningrequests: ['csr'],
@@ -53,7 +54,10 @@ describe('catalog', () => {
     assert.equal(findByKind('v1', 'Pod')?.listKind, 'PodList');
     assert.equal(findResource('', 'v1', 'services')?.categories[0], 'all');
     assert.equal(findByKind('v1', 'Endpoints')?.listKind, 'EndpointsList');
-    assert.equal(findResource('', 'v1', 'replicationcontrollers'), undefined);
+    assert.deepEqual(
+      findResource('', 'v1', 'replicationcontrollers')?.subresources.map((s) => `${s.name} ${s.group ?? ''}`),
+      ['scale autoscaling', 'status '],
+    );
     for (const d of RESOURCES) assert.deepEqual(d.verbs, [...d.verbs].sort(), `${d.resource} verbs sorted`);
   });
 });

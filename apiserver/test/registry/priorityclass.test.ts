@@ -87,6 +87,7 @@ describe('PriorityClasses and Priority admission', () => {
       readyz.includes(
         [
           '[+]poststarthook/start-legacy-token-tracking-controller ok',
+          '[+]poststarthook/start-service-ip-repair-controllers ok',
           '[+]poststarthook/scheduling/bootstrap-system-priority-classes ok',
           '[+]poststarthook/priority-and-fairness-config-producer ok',
         ].join('\n'),

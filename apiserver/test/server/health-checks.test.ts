@@ -49,6 +49,8 @@ const UPSTREAM_READYZ = [
   'poststarthook/scheduling/bootstrap-system-priority-classes',
   'poststarthook/priority-and-fairness-config-producer',
   'poststarthook/bootstrap-controller',
+  // Added by pkg/controlplane with MultiCIDRServiceAllocator (GA in 1.33), right after bootstrap-controller.
+  'poststarthook/start-kubernetes-service-cidr-controller',
   'poststarthook/aggregator-reload-proxy-client-cert',
   'poststarthook/start-kube-aggregator-informers',
   'poststarthook/apiservice-status-local-available-controller',
@@ -78,10 +80,12 @@ const EXPECTED_READYZ = [
   'poststarthook/start-kube-apiserver-identity-lease-controller',
   'poststarthook/start-kube-apiserver-identity-lease-garbage-collector',
   'poststarthook/start-legacy-token-tracking-controller',
+  'poststarthook/start-service-ip-repair-controllers',
   'poststarthook/rbac/bootstrap-roles',
   'poststarthook/scheduling/bootstrap-system-priority-classes',
   'poststarthook/priority-and-fairness-config-producer',
   'poststarthook/bootstrap-controller',
+  'poststarthook/start-kubernetes-service-cidr-controller',
   'poststarthook/start-kube-aggregator-informers',
   'poststarthook/apiservice-status-remote-available-controller',
   'poststarthook/apiservice-registration-controller',
@@ -150,7 +154,7 @@ describe('health checks and post-start hooks', () => {
     const lines = r.body.split('\n');
     const at = EXPECTED_READYZ.indexOf('poststarthook/rbac/bootstrap-roles');
     assert.equal(lines[at], '[+]poststarthook/rbac/bootstrap-roles excluded: ok');
-    assert.equal(lines[at - 1], '[+]poststarthook/start-legacy-token-tracking-controller ok');
+    assert.equal(lines[at - 1], '[+]poststarthook/start-service-ip-repair-controllers ok');
     assert.equal((await curl(fx, '/readyz?exclude=poststarthook/rbac/bootstrap-roles')).body, 'ok');
   });
 });

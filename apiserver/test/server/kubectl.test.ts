@@ -25,6 +25,14 @@ const EXPECTED_RESOURCES = [
   ['limitranges', 'limits', 'v1', 'true', 'LimitRange', 'create,delete,deletecollection,get,list,patch,update,watch'],
   ['podtemplates', '', 'v1', 'true', 'PodTemplate', 'create,delete,deletecollection,get,list,patch,update,watch'],
   [
+    'replicationcontrollers',
+    'rc',
+    'v1',
+    'true',
+    'ReplicationController',
+    'create,delete,deletecollection,get,list,patch,update,watch',
+  ],
+  [
     'persistentvolumes',
     'pv',
     'v1',
@@ -245,7 +253,7 @@ for (const minor of [27, 33]) {
         const got = rows.find((row) => row[0] === want[0]);
         assert.deepEqual(got?.slice(0, cols.length), cols, `${want[0]}: ${r.out}`);
       }
-      assert.equal(rows.length, 54);
+      assert.equal(rows.length, 58);
     });
 
     it('get --raw /apis returns the group list', async () => {

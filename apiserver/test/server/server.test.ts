@@ -46,7 +46,7 @@ describe('apiserver over HTTPS', () => {
   it('unknown paths get a NotFound Status', async () => {
     for (const path of [
       '/nope',
-      '/api/v1/replicationcontrollers',
+      '/api/v1/nosuchresources',
       '/apis/resource.k8s.io/v1/deviceclasses',
       '/api/v1/nodes/n1/nosuchsub',
     ]) {

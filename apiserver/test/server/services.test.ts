@@ -88,7 +88,7 @@ describe('services', () => {
     assert.equal(taken.code, 422);
     assert.equal(
       taken.body.message,
-      `Service "b" is invalid: spec.clusterIPs: Invalid value: ["${ip}"]: failed to allocate IP ${ip}: provided IP is already allocated`,
+      `Service "b" is invalid: spec.clusterIPs: Invalid value: []string{"${ip}"}: failed to allocate IP ${ip}: provided IP is already allocated`,
     );
     const foreign = await api(f, 'POST', SVCS, svc('b', { ports: [{ port: 80 }], clusterIP: '10.97.0.1' }));
     assert.equal(foreign.code, 422);

@@ -1,9 +1,16 @@
 // The disruption controller's finders (pkg/controller/disruption: getPodReplicaSet, getPodDeployment,
-// getPodStatefulSet): from a pod's controller reference to the scale its controller wants, so a
+// getPodReplicationController, getPodStatefulSet): from a pod's controller reference to the scale its controller wants, so a
 // percentage or maxUnavailable budget counts the pods that should exist, not only those that do.
 // A ReplicaSet a Deployment controls answers with the Deployment's scale; a reference whose uid is
 // not the object's, or to a kind none knows, finds nothing.
-import type { Deployment, KubeObject, OwnerReference, ReplicaSet, StatefulSet } from '@mkube/shared/api';
+import type {
+  Deployment,
+  KubeObject,
+  OwnerReference,
+  ReplicaSet,
+  ReplicationController,
+  StatefulSet,
+} from '@mkube/shared/api';
 import { controllerOf } from '@mkube/shared/controller';
 import type { SharedInformer } from '../informers/index.js';
 
@@ -34,6 +41,7 @@ export function workloadFinders(
   replicaSets: Getter<ReplicaSet>,
   deployments: Getter<Deployment>,
   statefulSets: Getter<StatefulSet>,
+  replicationControllers: Getter<ReplicationController>,
 ): Finder[] {
   const replicaSetOf = (ref: OwnerReference, ns: string) => {
     if (!isGroupKind(ref, 'ReplicaSet', APPS)) return undefined;
@@ -53,6 +61,13 @@ export function workloadFinders(
     const d = deployments(ns, owner.name);
     return d && d.metadata.uid === owner.uid ? { uid: d.metadata.uid ?? '', scale: d.spec?.replicas ?? 1 } : undefined;
   };
+  const getPodReplicationController: Finder = (ref, ns) => {
+    if (!isGroupKind(ref, 'ReplicationController', [''])) return undefined;
+    const rc = replicationControllers(ns, ref.name);
+    return rc && rc.metadata.uid === ref.uid
+      ? { uid: rc.metadata.uid ?? '', scale: rc.spec?.replicas ?? 1 }
+      : undefined;
+  };
   const getPodStatefulSet: Finder = (ref, ns) => {
     if (!isGroupKind(ref, 'StatefulSet', ['apps'])) return undefined;
     const ss = statefulSets(ns, ref.name);
@@ -60,5 +75,5 @@ export function workloadFinders(
       ? { uid: ss.metadata.uid ?? '', scale: ss.spec?.replicas ?? 1 }
       : undefined;
   };
-  return [getPodReplicaSet, getPodDeployment, getPodStatefulSet];
+  return [getPodReplicaSet, getPodDeployment, getPodReplicationController, getPodStatefulSet];
 }

@@ -152,6 +152,7 @@ export const RESOURCES = {
   subjectaccessreviews: { group: 'authorization.k8s.io', version: 'v1', resource: 'subjectaccessreviews' },
   clusterroles: { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles' },
   replicasets: { group: 'apps', version: 'v1', resource: 'replicasets' },
+  replicationcontrollers: { group: '', version: 'v1', resource: 'replicationcontrollers' },
   deployments: { group: 'apps', version: 'v1', resource: 'deployments' },
   daemonsets: { group: 'apps', version: 'v1', resource: 'daemonsets' },
   statefulsets: { group: 'apps', version: 'v1', resource: 'statefulsets' },

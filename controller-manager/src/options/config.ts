@@ -43,8 +43,9 @@ export interface ControllerManagerConfig {
   readonly legacyTokenCleanUpPeriodMs: number;
   /** --concurrent-gc-syncs: the garbage collector's workers per queue. */
   readonly concurrentGcSyncs: number;
-  /** --concurrent-replicaset-syncs, --concurrent-deployment-syncs. */
+  /** --concurrent-replicaset-syncs, --concurrent-rc-syncs, --concurrent-deployment-syncs. */
   readonly concurrentReplicaSetSyncs: number;
+  readonly concurrentRCSyncs: number;
   readonly concurrentDeploymentSyncs: number;
   /** --concurrent-daemonset-syncs, --concurrent-statefulset-syncs. */
   readonly concurrentDaemonSetSyncs: number;
@@ -253,6 +254,7 @@ export async function loadControllerManagerConfig(
     });
   const tokenSyncs = workers(flags, 'concurrent-serviceaccount-token-syncs', problems);
   const replicaSetSyncs = workers(flags, 'concurrent-replicaset-syncs', problems);
+  const rcSyncs = workers(flags, 'concurrent-rc-syncs', problems);
   const deploymentSyncs = workers(flags, 'concurrent-deployment-syncs', problems);
   const daemonSetSyncs = workers(flags, 'concurrent-daemonset-syncs', problems);
   const statefulSetSyncs = workers(flags, 'concurrent-statefulset-syncs', problems);
@@ -320,6 +322,7 @@ export async function loadControllerManagerConfig(
     concurrentServiceAccountTokenSyncs: tokenSyncs,
     concurrentGcSyncs: gcSyncs,
     concurrentReplicaSetSyncs: replicaSetSyncs,
+    concurrentRCSyncs: rcSyncs,
     concurrentDeploymentSyncs: deploymentSyncs,
     concurrentDaemonSetSyncs: daemonSetSyncs,
     concurrentStatefulSetSyncs: statefulSetSyncs,

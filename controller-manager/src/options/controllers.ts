@@ -41,6 +41,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   { name: 'disruption-controller', aliases: ['disruption'] },
   { name: 'garbage-collector-controller', aliases: ['garbagecollector'] },
   { name: 'replicaset-controller', aliases: ['replicaset'] },
+  { name: 'replicationcontroller-controller', aliases: ['replicationcontroller'] },
   { name: 'deployment-controller', aliases: ['deployment'] },
   { name: 'daemonset-controller', aliases: ['daemonset'] },
   { name: 'statefulset-controller', aliases: ['statefulset'] },
@@ -51,6 +52,8 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   { name: 'job-controller', aliases: ['job'] },
   { name: 'cronjob-controller', aliases: ['cronjob'] },
   { name: 'ttl-after-finished-controller', aliases: ['ttl-after-finished'] },
+  // MultiCIDRServiceAllocator (GA in 1.33, locked on): no alias, it came after the 1.28 renames.
+  { name: 'service-cidr-controller', aliases: [] },
   { name: 'resourcequota-controller', aliases: ['resourcequota'] },
   { name: 'horizontal-pod-autoscaler-controller', aliases: ['horizontalpodautoscaling'] },
 ];

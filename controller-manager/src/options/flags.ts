@@ -97,6 +97,13 @@ export const CONTROLLER_MANAGER_FLAGS: readonly FlagSpec[] = [
       'The number of replica sets that are allowed to sync concurrently. Larger number = more responsive replica management, but more CPU (and network) load',
   },
   {
+    name: 'concurrent-rc-syncs',
+    type: 'int',
+    default: 5,
+    usage:
+      'The number of replication controllers that are allowed to sync concurrently. Larger number = more responsive replica management, but more CPU (and network) load',
+  },
+  {
     name: 'concurrent-deployment-syncs',
     type: 'int',
     default: 5,

@@ -3,7 +3,8 @@
 // its selector matches and releases pods that stopped matching, creates the missing ones from its
 // template and deletes the surplus, then writes the counts into its status. Expectations keep a
 // sync from acting again before the informer has seen the pods it just created or deleted.
-import type { Pod, ReplicaSet } from '@mkube/shared/api';
+// The same controller keeps ReplicationControllers (kind.ts), as upstream's replication manager.
+import type { Pod } from '@mkube/shared/api';
 import type { KubeClient } from '@mkube/shared/client';
 import {
   ControllerRefManager,
@@ -16,14 +17,22 @@ import {
 } from '@mkube/shared/controller';
 import type { EventRecorder } from '@mkube/shared/events';
 import type { Logger } from '@mkube/shared/log';
-import { labelSelectorFromObject } from '@mkube/shared/selectors';
+import type { LabelsSelector } from '@mkube/shared/selectors';
 import { type Controller, runQueue, WorkQueue } from '../controller.js';
 import { RESOURCES, type SharedInformer } from '../informers/index.js';
-import { manageReplicas, podKey, RS_KIND } from './replicas.js';
-import { calculateStatus, REPLICASETS, updateReplicaSetStatus } from './status.js';
+import type { Replicated, ReplicatedKind } from './kind.js';
+import { manageReplicas, podKey } from './replicas.js';
+import { calculateStatus, updateReplicaSetStatus } from './status.js';
 
-export const REPLICASET_CONTROLLER = 'replicaset-controller';
-/** --concurrent-replicaset-syncs' default. */
+export {
+  REPLICA_SET,
+  REPLICASET_CONTROLLER,
+  REPLICATION_CONTROLLER,
+  REPLICATION_CONTROLLER_CONTROLLER,
+  type Replicated,
+  type ReplicatedKind,
+} from './kind.js';
+/** --concurrent-replicaset-syncs' default (and --concurrent-rc-syncs'). */
 export const DEFAULT_REPLICASET_WORKERS = 5;
 
 const key = (o: { metadata?: { namespace?: string; name?: string } }) =>
@@ -33,24 +42,23 @@ const sameLabels = (a: Pod, b: Pod) =>
   JSON.stringify(Object.entries(a.metadata?.labels ?? {}).sort()) ===
   JSON.stringify(Object.entries(b.metadata?.labels ?? {}).sort());
 
-/** A selector with no requirement: upstream's lister matches no pod to it. */
-const selectsNothingByDefault = (rs: ReplicaSet) =>
-  Object.keys(rs.spec?.selector?.matchLabels ?? {}).length + (rs.spec?.selector?.matchExpressions?.length ?? 0) === 0;
-
-export class ReplicaSetController implements Controller {
-  readonly name = REPLICASET_CONTROLLER;
-  readonly queue = new WorkQueue('replicaset');
+export class ReplicaSetController<T extends Replicated> implements Controller {
+  readonly name: string;
+  readonly queue: WorkQueue;
   readonly expectations = new UIDTrackingControllerExpectations();
   readonly #podControl: PodControl;
 
   constructor(
+    readonly kind: ReplicatedKind<T>,
     readonly client: KubeClient,
-    readonly rss: SharedInformer<ReplicaSet>,
+    readonly rss: SharedInformer<T>,
     readonly pods: SharedInformer<Pod>,
     readonly log: Logger,
     recorder: EventRecorder,
     readonly workers = DEFAULT_REPLICASET_WORKERS,
   ) {
+    this.name = kind.controllerName;
+    this.queue = new WorkQueue(kind.queueName);
     this.#podControl = new PodControl(client, recorder);
     rss.addEventHandler({
       onAdd: (rs) => this.queue.add(key(rs)),
@@ -72,24 +80,26 @@ export class ReplicaSetController implements Controller {
     return runQueue(this.queue, this.workers, (k) => this.sync(k), this.log, signal);
   }
 
-  #deleteRS(rs: ReplicaSet): void {
+  #deleteRS(rs: T): void {
     this.expectations.delete(key(rs));
     this.queue.add(key(rs));
   }
 
-  #ownerOf(p: Pod): ReplicaSet | undefined {
+  #ownerOf(p: Pod): T | undefined {
     const ref = controllerOf(p);
-    return ref && resolveControllerRef(p.metadata?.namespace ?? '', ref, RS_KIND.kind, (k) => this.rss.store.get(k));
+    return (
+      ref && resolveControllerRef(p.metadata?.namespace ?? '', ref, this.kind.ref.kind, (k) => this.rss.store.get(k))
+    );
   }
 
   /** getPodReplicaSets: the ReplicaSets whose selector matches an orphan (to adopt it). */
-  #selecting(p: Pod): ReplicaSet[] {
+  #selecting(p: Pod): T[] {
     const labels = p.metadata?.labels ?? {};
     if (Object.keys(labels).length === 0) return [];
     return this.rss.store.list().filter((rs) => {
-      if (rs.metadata?.namespace !== p.metadata?.namespace || selectsNothingByDefault(rs)) return false;
+      if (rs.metadata?.namespace !== p.metadata?.namespace || this.kind.selectsNothing(rs)) return false;
       try {
-        return labelSelectorFromObject(rs.spec?.selector).matches(labels);
+        return this.kind.selector(rs).matches(labels);
       } catch {
         return false;
       }
@@ -148,7 +158,7 @@ export class ReplicaSetController implements Controller {
   }
 
   /** getIndirectlyRelatedPods: the pods the ReplicaSets with the same controller select. */
-  #relatedPods(rs: ReplicaSet): Pod[] {
+  #relatedPods(rs: Replicated): Pod[] {
     const owner = controllerOf(rs);
     if (!owner) return [];
     const ns = rs.metadata?.namespace;
@@ -156,9 +166,9 @@ export class ReplicaSetController implements Controller {
     const related: Pod[] = [];
     for (const other of this.rss.store.list()) {
       if (other.metadata?.namespace !== ns || controllerOf(other)?.uid !== owner.uid) continue;
-      let sel: ReturnType<typeof labelSelectorFromObject>;
+      let sel: LabelsSelector;
       try {
-        sel = labelSelectorFromObject(other.spec?.selector);
+        sel = this.kind.selector(other);
       } catch {
         continue;
       }
@@ -179,9 +189,9 @@ export class ReplicaSetController implements Controller {
       return;
     }
     const needsSync = this.expectations.satisfied(k);
-    let selector: ReturnType<typeof labelSelectorFromObject>;
+    let selector: LabelsSelector;
     try {
-      selector = labelSelectorFromObject(rs.spec?.selector);
+      selector = this.kind.selector(rs);
     } catch (e) {
       // Validation forbids it; retrying would not help.
       this.log.error({ replicaSet: k, err: (e as Error).message }, 'error converting pod selector to selector');
@@ -191,11 +201,10 @@ export class ReplicaSetController implements Controller {
     const all = this.pods.store.list().filter((p) => p.metadata?.namespace === ns);
     const manager = new ControllerRefManager<Pod>({
       owner: rs,
-      kind: RS_KIND,
+      kind: this.kind.ref,
       selector,
       dependents: this.client.resource<Pod>({ ...RESOURCES.pods, namespace: ns }),
-      fetchOwner: () =>
-        this.client.resource<ReplicaSet>({ ...REPLICASETS, namespace: ns }).get(rs.metadata?.name ?? ''),
+      fetchOwner: () => this.client.resource<T>({ ...this.kind.resource, namespace: ns }).get(rs.metadata?.name ?? ''),
     });
     const active = await manager.claim(filterActivePods(all));
 
@@ -204,6 +213,7 @@ export class ReplicaSetController implements Controller {
       try {
         await manageReplicas(
           {
+            ownerKind: this.kind.ref,
             podControl: this.#podControl,
             expectations: this.expectations,
             log: this.log,
@@ -218,7 +228,12 @@ export class ReplicaSetController implements Controller {
       }
     }
     const now = new Date();
-    const updated = await updateReplicaSetStatus(this.client, rs, calculateStatus(rs, active, manageError, now));
+    const updated = await updateReplicaSetStatus(
+      this.client,
+      this.kind,
+      rs,
+      calculateStatus(rs, active, manageError, now),
+    );
     // Pods Ready but not yet available: sync again once minReadySeconds have passed.
     const minReady = updated.spec?.minReadySeconds ?? 0;
     const s = updated.status;

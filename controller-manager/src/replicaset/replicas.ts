@@ -1,7 +1,8 @@
-// manageReplicas (k8s pkg/controller/replicaset): brings a ReplicaSet's active pods to its replica
-// count — creating the missing ones in slow-start batches, deleting the surplus in upstream's
-// order — at most BurstReplicas per sync, and records what it expects the informer to report back.
-import type { Pod, ReplicaSet } from '@mkube/shared/api';
+// manageReplicas (k8s pkg/controller/replicaset): brings a ReplicaSet's (or ReplicationController's)
+// active pods to its replica count — creating the missing ones in slow-start batches, deleting the
+// surplus in upstream's order — at most BurstReplicas per sync, and records what it expects the
+// informer to report back.
+import type { Pod } from '@mkube/shared/api';
 import { isNotFound } from '@mkube/shared/apierrors';
 import {
   isNamespaceTerminating,
@@ -13,25 +14,26 @@ import {
   type UIDTrackingControllerExpectations,
 } from '@mkube/shared/controller';
 import type { Logger } from '@mkube/shared/log';
+import type { Replicated } from './kind.js';
 
 /** BurstReplicas: the most pods one sync creates or deletes. */
 export const BURST_REPLICAS = 500;
 /** SlowStartInitialBatchSize. */
 export const SLOW_START_INITIAL_BATCH_SIZE = 1;
 
-export const RS_KIND = { apiVersion: 'apps/v1', kind: 'ReplicaSet' } as const;
-
 export const podKey = (p: Pod) => `${p.metadata?.namespace ?? ''}/${p.metadata?.name ?? ''}`;
 
 export interface ManageContext {
+  /** The controller ownerReference's apiVersion and kind. */
+  readonly ownerKind: { readonly apiVersion: string; readonly kind: string };
   readonly podControl: PodControl;
   readonly expectations: UIDTrackingControllerExpectations;
   readonly log: Logger;
   /** Pods of the ReplicaSets sharing this one's controller (its Deployment's other revisions). */
-  relatedPods(rs: ReplicaSet): Pod[];
+  relatedPods(rs: Replicated): Pod[];
 }
 
-export async function manageReplicas(c: ManageContext, key: string, active: Pod[], rs: ReplicaSet): Promise<void> {
+export async function manageReplicas(c: ManageContext, key: string, active: Pod[], rs: Replicated): Promise<void> {
   const want = rs.spec?.replicas ?? 1;
   const ns = rs.metadata?.namespace ?? '';
   let diff = active.length - want;
@@ -40,7 +42,7 @@ export async function manageReplicas(c: ManageContext, key: string, active: Pod[
     c.expectations.expectCreations(key, diff);
     c.log.debug({ replicaSet: key, need: want, creating: diff }, 'Too few replicas');
     const template = rs.spec?.template ?? {};
-    const ref = newControllerRef(rs, RS_KIND);
+    const ref = newControllerRef(rs, c.ownerKind);
     const { successes, error } = await slowStartBatch(diff, SLOW_START_INITIAL_BATCH_SIZE, async () => {
       try {
         await c.podControl.createPod(ns, template, rs, ref);

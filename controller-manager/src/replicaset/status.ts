@@ -1,19 +1,19 @@
-// A ReplicaSet's status (k8s pkg/controller/replicaset/replica_set_utils.go): counts of its active
-// pods — with the template's labels, Ready, available for minReadySeconds — and a ReplicaFailure
-// condition while creating or deleting pods fails.
-import type { Pod, ReplicaSet, ReplicaSetStatus, WorkloadCondition } from '@mkube/shared/api';
+// A ReplicaSet's status (k8s pkg/controller/replicaset/replica_set_utils.go), and a
+// ReplicationController's, which has the same fields: counts of its active pods — with the
+// template's labels, Ready, available for minReadySeconds — and a ReplicaFailure condition while
+// creating or deleting pods fails.
+import type { Pod, ReplicaSetStatus, WorkloadCondition } from '@mkube/shared/api';
 import { metaTime } from '@mkube/shared/api';
 import type { KubeClient } from '@mkube/shared/client';
 import { isPodAvailable, isPodReady } from '@mkube/shared/controller';
 import { labelSelectorFromSet } from '@mkube/shared/selectors';
-
-export const REPLICASETS = { group: 'apps', version: 'v1', resource: 'replicasets' } as const;
+import type { Replicated, ReplicatedKind } from './kind.js';
 
 /** How many times a failed status write is retried after re-reading the ReplicaSet (statusUpdateRetries). */
 const STATUS_UPDATE_RETRIES = 1;
 
 export function calculateStatus(
-  rs: ReplicaSet,
+  rs: Replicated,
   active: readonly Pod[],
   manageError: unknown,
   now: Date,
@@ -56,12 +56,13 @@ export function calculateStatus(
   };
 }
 
-/** updateReplicaSetStatus: writes through /status unless nothing changed; returns the ReplicaSet as stored. */
-export async function updateReplicaSetStatus(
+/** updateReplicaSetStatus: writes through /status unless nothing changed; returns the object as stored. */
+export async function updateReplicaSetStatus<T extends Replicated>(
   client: KubeClient,
-  rs: ReplicaSet,
+  kind: ReplicatedKind<T>,
+  rs: T,
   status: ReplicaSetStatus,
-): Promise<ReplicaSet> {
+): Promise<T> {
   const s = rs.status;
   const generation = rs.metadata?.generation ?? 0;
   if (
@@ -73,7 +74,7 @@ export async function updateReplicaSetStatus(
     JSON.stringify(s?.conditions ?? []) === JSON.stringify(status.conditions ?? [])
   )
     return rs;
-  const rss = client.resource<ReplicaSet>({ ...REPLICASETS, namespace: rs.metadata?.namespace ?? '' });
+  const rss = client.resource<T>({ ...kind.resource, namespace: rs.metadata?.namespace ?? '' });
   const next: ReplicaSetStatus = { ...status, observedGeneration: generation };
   if (!next.conditions) delete next.conditions;
   let cur = rs;

@@ -171,6 +171,7 @@ export const RESOURCE_FIELD_LABELS: Readonly<Record<string, readonly string[]>> 
   clustertrustbundles: ['spec.signerName'],
   podcertificaterequests: ['spec.signerName', 'spec.podName', 'spec.nodeName'],
   replicasets: ['status.replicas'],
+  replicationcontrollers: ['status.replicas'],
   jobs: ['status.successful'],
 };
 

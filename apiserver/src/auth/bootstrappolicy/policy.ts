@@ -531,6 +531,14 @@ export const DEFAULT_CLUSTER_ROLES: readonly ClusterRole[] = [
     { apiGroups: [''], resources: ['pods'], verbs: ['create', 'delete', 'list', 'patch', 'watch'] },
     EVENTS_RULE,
   ]),
+  // The replicaset controller's rules over RCs ("1.0 controllers needed get, update").
+  role('system:controller:replication-controller', [
+    { apiGroups: [''], resources: ['replicationcontrollers'], verbs: ['get', 'list', 'update', 'watch'] },
+    { apiGroups: [''], resources: ['replicationcontrollers/status'], verbs: ['update'] },
+    { apiGroups: [''], resources: ['replicationcontrollers/finalizers'], verbs: ['update'] },
+    { apiGroups: [''], resources: ['pods'], verbs: ['create', 'delete', 'list', 'patch', 'watch'] },
+    EVENTS_RULE,
+  ]),
   role('system:controller:disruption-controller', [
     { apiGroups: ['apps', 'extensions'], resources: ['deployments'], verbs: READ },
     { apiGroups: ['apps', 'extensions'], resources: ['replicasets'], verbs: READ },
@@ -579,6 +587,18 @@ export const DEFAULT_CLUSTER_ROLES: readonly ClusterRole[] = [
   ]),
   role('system:controller:service-account-controller', [
     { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['create'] },
+    EVENTS_RULE,
+  ]),
+  // The service-cidr-controller (MultiCIDRServiceAllocator): ServiceCIDR finalizers and Ready, from IPAddresses.
+  role('system:controller:service-cidrs-controller', [
+    {
+      apiGroups: ['networking.k8s.io'],
+      resources: ['servicecidrs'],
+      verbs: ['get', 'list', 'patch', 'update', 'watch'],
+    },
+    { apiGroups: ['networking.k8s.io'], resources: ['servicecidrs/finalizers'], verbs: ['patch', 'update'] },
+    { apiGroups: ['networking.k8s.io'], resources: ['servicecidrs/status'], verbs: ['patch', 'update'] },
+    { apiGroups: ['networking.k8s.io'], resources: ['ipaddresses'], verbs: ['get', 'list', 'watch'] },
     EVENTS_RULE,
   ]),
   role('system:controller:clusterrole-aggregation-controller', [
@@ -713,6 +733,11 @@ export const DEFAULT_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
     controllerSubjects('replicaset-controller'),
   ),
   binding(
+    'system:controller:replication-controller',
+    'system:controller:replication-controller',
+    controllerSubjects('replication-controller'),
+  ),
+  binding(
     'system:controller:disruption-controller',
     'system:controller:disruption-controller',
     controllerSubjects('disruption-controller'),
@@ -751,6 +776,11 @@ export const DEFAULT_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
     'system:controller:service-account-controller',
     'system:controller:service-account-controller',
     controllerSubjects('service-account-controller'),
+  ),
+  binding(
+    'system:controller:service-cidrs-controller',
+    'system:controller:service-cidrs-controller',
+    controllerSubjects('service-cidrs-controller'),
   ),
   binding(
     'system:controller:clusterrole-aggregation-controller',

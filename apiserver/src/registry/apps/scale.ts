@@ -1,5 +1,6 @@
-// The /scale subresource of Deployments, ReplicaSets and StatefulSets (upstream's ScaleREST in
-// pkg/registry/apps/*/storage): an autoscaling/v1 Scale view of the parent, whose writes change only
+// The /scale subresource of Deployments, ReplicaSets, StatefulSets and core/v1 ReplicationControllers
+// (upstream's ScaleREST in pkg/registry/apps/*/storage and core/replicationcontroller/storage): an
+// autoscaling/v1 Scale view of the parent, whose writes change only
 // the parent's spec.replicas. Admission sees the Scale (subresource `scale`); the parent is then
 // written through its own strategy (defaults, validation, a new generation), as upstream's store.
 import type { KubeObject, LabelSelector, Scale } from '@mkube/shared/api';
@@ -12,27 +13,38 @@ import {
   newInvalid,
   OBJECT_MODIFIED,
 } from '@mkube/shared/apierrors';
-import { labelSelectorFromObject } from '@mkube/shared/selectors';
+import { labelSelectorFromObject, labelSelectorFromSet } from '@mkube/shared/selectors';
 import { type Admission, type AdmissionAttributes, NO_ADMISSION, ReinvocationContext } from '../../admission/types.js';
 import { jsonClone } from '../../util/json.js';
 import { nameIsDNSSubdomain } from '../../validation/names.js';
 import type { GenericRegistry, WriteOptions } from '../generic.js';
 import type { StrategyContext } from '../strategy.js';
 
-/** The parents' shape the Scale reads: desired replicas, observed replicas and the selector. */
+/**
+ * The parents' shape the Scale reads: desired replicas, observed replicas and the selector (a
+ * ReplicationController's is a plain label map).
+ */
 interface Scalable extends KubeObject {
-  spec?: { replicas?: number; selector?: LabelSelector };
+  spec?: { replicas?: number; selector?: LabelSelector | Record<string, string> };
   status?: { replicas?: number };
+}
+
+/** The kinds whose spec.selector is a map (scaleFromRC: labels.SelectorFromSet). */
+const MAP_SELECTOR_KINDS: ReadonlySet<string> = new Set(['ReplicationController']);
+
+function selectorString(kind: string, selector: NonNullable<Scalable['spec']>['selector']): string {
+  if (MAP_SELECTOR_KINDS.has(kind)) return labelSelectorFromSet((selector ?? {}) as Record<string, string>).toString();
+  return labelSelectorFromObject(selector as LabelSelector | undefined).toString();
 }
 
 const SCALE_KIND = { group: 'autoscaling', kind: 'Scale' };
 
-/** scaleFromDeployment (and its ReplicaSet and StatefulSet twins). */
-export function scaleOf(parent: KubeObject): Scale {
+/** scaleFromDeployment (and its ReplicaSet, StatefulSet and ReplicationController twins). */
+export function scaleOf(parent: KubeObject, kind = parent.kind ?? ''): Scale {
   const p = parent as Scalable;
   let selector: string;
   try {
-    selector = labelSelectorFromObject(p.spec?.selector).toString();
+    selector = selectorString(kind, p.spec?.selector);
   } catch (e) {
     throw newBadRequest((e as Error).message);
   }
@@ -93,14 +105,18 @@ export class ScaleREST {
     return { group: this.parents.def.group, resource: `${this.parents.def.resource}/scale` };
   }
 
+  private scaleOf(parent: KubeObject): Scale {
+    return scaleOf(parent, this.parents.def.kind);
+  }
+
   async get(namespace: string, name: string): Promise<Scale> {
-    return scaleOf(await this.parents.get(namespace, name));
+    return this.scaleOf(await this.parents.get(namespace, name));
   }
 
   async update(w: ScaleWrite): Promise<Scale> {
     for (let attempt = 0; attempt < 16; attempt++) {
       const parent = await this.parents.get(w.namespace, w.name);
-      const current = scaleOf(parent);
+      const current = this.scaleOf(parent);
       const scale = w.next(jsonClone(current));
       scale.metadata ??= {};
       scale.metadata.namespace ||= w.namespace;
@@ -124,7 +140,7 @@ export class ScaleREST {
           p.spec = { ...p.spec, replicas };
           return p;
         });
-        return scaleOf(written);
+        return this.scaleOf(written);
       } catch (e) {
         // The version read went stale between the read and the write: read again, apply again.
         if (isConflict(e) && !w.clientPrecondition && expected === parent.metadata.resourceVersion) continue;

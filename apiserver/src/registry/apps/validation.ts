@@ -68,25 +68,27 @@ export function validateSelectorMatchesTemplate(
 }
 
 /**
- * ValidatePodTemplateSpecForReplicaSet (Deployments, ReplicaSets) and the DaemonSet's equivalent:
- * the template as a pod, always restarted, without a deadline.
+ * ValidatePodTemplateSpecForReplicaSet (Deployments, ReplicaSets), the DaemonSet's equivalent and
+ * core's ValidatePodTemplateSpecForRC: the template as a pod, always restarted, without a deadline
+ * (which core words as an invalid value, apps as a forbidden one).
  */
 export function validateTemplateForController(
   template: PodTemplateSpec | undefined,
-  kind: 'ReplicaSet' | 'DaemonSet',
+  kind: 'ReplicaSet' | 'DaemonSet' | 'ReplicationController',
   allowPrivileged: boolean,
 ): FieldError[] {
   const errs = validatePodTemplateSpec(template, 'spec.template', { allowPrivileged });
   const restartPolicy = template?.spec?.restartPolicy ?? '';
   if (restartPolicy !== 'Always')
     errs.push(fieldErrors.notSupported('spec.template.spec.restartPolicy', restartPolicy, ['Always']));
-  if (template?.spec?.activeDeadlineSeconds !== undefined && template.spec.activeDeadlineSeconds !== null)
-    errs.push(
-      fieldErrors.forbidden(
-        'spec.template.spec.activeDeadlineSeconds',
-        `activeDeadlineSeconds in ${kind} is not Supported`,
-      ),
-    );
+  const deadline = template?.spec?.activeDeadlineSeconds;
+  if (deadline === undefined || deadline === null) return errs;
+  const path = 'spec.template.spec.activeDeadlineSeconds';
+  errs.push(
+    kind === 'ReplicationController'
+      ? fieldErrors.invalid(path, deadline, 'must not be specified')
+      : fieldErrors.forbidden(path, `activeDeadlineSeconds in ${kind} is not Supported`),
+  );
   return errs;
 }
 

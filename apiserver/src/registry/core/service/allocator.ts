@@ -1,10 +1,15 @@
 // Cluster IPs and node ports for Services. Each value in use is one key in the store, created only if
-// absent, so two apiservers cannot hand out the same address (upstream's IPAddress objects do the same
-// for cluster IPs since MultiCIDRServiceAllocator; node ports use a bitmap there).
+// absent, so two apiservers cannot hand out the same value. A cluster IP's key is its IPAddress object
+// (networking.k8s.io/v1, as upstream's allocator since MultiCIDRServiceAllocator): the store is the
+// record, read on every allocation, so there is no in-memory bitmap to rebuild at start, and an
+// IPAddress made by hand takes its address as surely as one made here. Node ports stay plain keys
+// (a bitmap upstream).
 import { randomInt } from 'node:crypto';
-import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
+import { type FieldError, fieldErrors, GoSyntax, goStringSlice } from '@mkube/shared/apierrors';
 import { type Cidr, ipAt, offsetIn } from '@mkube/shared/net';
 import type { Store } from '../../../storage/index.js';
+import { encodeObject } from '../../codec.js';
+import { IP_ADDRESS_PREFIX, serviceIPAddress } from './ipaddress.js';
 
 /** kube-apiserver's defaults when --service-cluster-ip-range / --service-node-port-range are not given. */
 export const DEFAULT_SERVICE_CIDR = '10.0.0.0/24';
@@ -40,16 +45,21 @@ export class AllocationError extends Error {
   }
 }
 
+/** What is stored under a taken value's key. */
+type Encode = (value: string, holder: Holder) => Buffer;
+const holderRecord: Encode = (_value, holder) => Buffer.from(JSON.stringify(holder));
+
 class KeyedAllocator {
   constructor(
     private readonly store: Store,
     private readonly prefix: string,
+    private readonly encode: Encode = holderRecord,
   ) {}
 
   /** True when the value was free and is now held. */
   async take(value: string, holder: Holder): Promise<boolean> {
     try {
-      await this.store.create(`${this.prefix}${value}`, Buffer.from(JSON.stringify(holder)));
+      await this.store.create(`${this.prefix}${value}`, this.encode(value, holder));
       return true;
     } catch (e) {
       if ((e as { code?: string }).code === 'KeyExists') return false;
@@ -99,7 +109,10 @@ export class ServiceAllocators {
     readonly serviceCidr: Cidr,
     readonly nodePorts: PortRange,
   ) {
-    this.ips = new KeyedAllocator(store, '/registry/ranges/serviceips/');
+    const family = serviceCidr.family === 4 ? 'IPv4' : 'IPv6';
+    this.ips = new KeyedAllocator(store, IP_ADDRESS_PREFIX, (ip, holder) =>
+      encodeObject(serviceIPAddress(ip, family, holder, new Date())),
+    );
     this.ports = new KeyedAllocator(store, '/registry/ranges/servicenodeports/');
   }
 
@@ -121,13 +134,14 @@ export class ServiceAllocators {
   }
 
   async takeIp(ip: string | undefined, holder: Holder, dryRun: boolean): Promise<string> {
+    // Upstream's bad value is the Service's spec.clusterIPs, which the field error prints with %#v.
     const path = 'spec.clusterIPs';
     if (ip) {
       if (!this.ipInRange(ip)) {
         throw new AllocationError([
           fieldErrors.invalid(
             path,
-            [ip],
+            goStringSlice([ip]),
             `failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${this.serviceCidr.text}`,
           ),
         ]);
@@ -135,7 +149,11 @@ export class ServiceAllocators {
       const free = dryRun ? !(await this.ips.held(ip)) : await this.ips.take(ip, holder);
       if (!free)
         throw new AllocationError([
-          fieldErrors.invalid(path, [ip], `failed to allocate IP ${ip}: provided IP is already allocated`),
+          fieldErrors.invalid(
+            path,
+            goStringSlice([ip]),
+            `failed to allocate IP ${ip}: provided IP is already allocated`,
+          ),
         ]);
       return ip;
     }
@@ -149,12 +167,20 @@ export class ServiceAllocators {
       (await this.ips.takeAny(hi, at, holder, minBig(lo + band, hi), hi)) ??
       (await this.ips.takeAny(hi, at, holder, lo, minBig(lo + band, hi)));
     if (!got)
-      throw new AllocationError([fieldErrors.invalid(path, [], 'failed to allocate a serviceIP: range is full')]);
+      throw new AllocationError([
+        fieldErrors.invalid(path, new GoSyntax('[]string(nil)'), 'failed to allocate a serviceIP: range is full'),
+      ]);
     return got;
   }
 
+  /** Deletes the address's IPAddress, whoever holds it (upstream's Release). */
   releaseIp(ip: string): Promise<void> {
     return this.ips.release(ip);
+  }
+
+  /** Records an address a Service already holds (the repair of one without its IPAddress); false if taken. */
+  recordIp(ip: string, holder: Holder): Promise<boolean> {
+    return this.ips.take(ip, holder);
   }
 
   async takePort(port: number | undefined, holder: Holder, path: string, dryRun: boolean): Promise<number> {
