@@ -65,15 +65,7 @@ export const replicaSetPrinter: Printer = printer<ReplicaSet>({
       "Selector is a label query over pods that should match the replica count. Label keys and values that must match in order to be controlled by this replica set. It must match the pod template's labels.",
     ),
   ],
-  cells: (o, now) => [
-    o.metadata.name,
-    o.spec?.replicas ?? 0,
-    o.status?.replicas ?? 0,
-    o.status?.readyReplicas ?? 0,
-    timestampSince(o.metadata.creationTimestamp, now),
-    ...containerCells(o.spec?.template?.spec?.containers),
-    formatLabelSelector(o.spec?.selector),
-  ],
+  cells: (o, now) => replicaCells(o, now, formatLabelSelector(o.spec?.selector)),
 });
 
 /** printReplicationController: a ReplicaSet's columns, the selector being a plain label map. */
@@ -98,16 +90,21 @@ export const replicationControllerPrinter: Printer = printer<ReplicationControll
       'Selector is a label query over pods that should match the Replicas count. If Selector is empty, it is defaulted to the labels present on the Pod template. Label keys and values that must match in order to be controlled by this replication controller, if empty defaulted to labels on Pod template. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors',
     ),
   ],
-  cells: (o, now) => [
+  cells: (o, now) => replicaCells(o, now, formatLabels(o.spec?.selector)),
+});
+
+/** A ReplicaSet's or ReplicationController's cells: the two differ only in how the selector prints. */
+function replicaCells(o: ReplicaSet | ReplicationController, now: Date, selector: string): unknown[] {
+  return [
     o.metadata.name,
     o.spec?.replicas ?? 0,
     o.status?.replicas ?? 0,
     o.status?.readyReplicas ?? 0,
     timestampSince(o.metadata.creationTimestamp, now),
     ...containerCells(o.spec?.template?.spec?.containers),
-    formatLabels(o.spec?.selector),
-  ],
-});
+    selector,
+  ];
+}
 
 export const daemonSetPrinter: Printer = printer<DaemonSet>({
   columns: [
