@@ -26,8 +26,8 @@ import {
   horizontalPodAutoscalerStrategy,
 } from './autoscaling/horizontalpodautoscaler.js';
 import { hpaFromV1, hpaToV1 } from './autoscaling/v1conversion.js';
-import { cronJobStatusStrategy, cronJobStrategy } from './batch/cronjob.js';
-import { jobStatusStrategy, jobStrategy } from './batch/job.js';
+import { cronJobStatusStrategy, cronJobStrategyFor } from './batch/cronjob.js';
+import { jobStatusStrategy, jobStrategyFor } from './batch/job.js';
 import { RESOURCES, type ResourceDef } from './catalog.js';
 import {
   clusterTrustBundleStrategy,
@@ -42,7 +42,7 @@ import { ephemeralContainersSubresourceFor } from './core/ephemeral.js';
 import { limitRangeStrategy } from './core/limitrange.js';
 import { persistentVolumeStatusStrategy, persistentVolumeStrategy } from './core/persistentvolume.js';
 import { persistentVolumeClaimStatusStrategy, persistentVolumeClaimStrategy } from './core/persistentvolumeclaim.js';
-import { podTemplateStrategy } from './core/podtemplate.js';
+import { podTemplateStrategyFor } from './core/podtemplate.js';
 import { replicationControllerStatusStrategy, replicationControllerStrategyFor } from './core/replicationcontroller.js';
 import { resourceQuotaStatusStrategy, resourceQuotaStrategy } from './core/resourcequota.js';
 import {
@@ -133,7 +133,7 @@ const WIRING: Readonly<Record<string, Wiring>> = {
   },
   '/endpoints': { strategy: endpointsStrategy },
   '/limitranges': { strategy: limitRangeStrategy as unknown as RESTStrategy },
-  '/podtemplates': { strategy: podTemplateStrategy as unknown as RESTStrategy },
+  '/podtemplates': { strategy: (d) => podTemplateStrategyFor(d) as unknown as RESTStrategy },
   // /scale is served as the apps/v1 parents' is (registry/apps/scale.ts).
   '/replicationcontrollers': {
     strategy: (d) => replicationControllerStrategyFor(d) as unknown as RESTStrategy,
@@ -216,11 +216,11 @@ const WIRING: Readonly<Record<string, Wiring>> = {
     subresources: { status: horizontalPodAutoscalerStatusStrategy as unknown as SubresourceStrategy },
   },
   'batch/jobs': {
-    strategy: jobStrategy as unknown as RESTStrategy,
+    strategy: (d) => jobStrategyFor(d) as unknown as RESTStrategy,
     subresources: { status: jobStatusStrategy as unknown as SubresourceStrategy },
   },
   'batch/cronjobs': {
-    strategy: cronJobStrategy as unknown as RESTStrategy,
+    strategy: (d) => cronJobStrategyFor(d) as unknown as RESTStrategy,
     subresources: { status: cronJobStatusStrategy as unknown as SubresourceStrategy },
   },
   'flowcontrol.apiserver.k8s.io/flowschemas': {

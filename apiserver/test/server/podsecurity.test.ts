@@ -532,4 +532,70 @@ describe('--allow-privileged', () => {
       /spec\.ephemeralContainers\[0\]\.securityContext\.privileged: Forbidden: disallowed by cluster policy/,
     );
   });
+
+  it('refuses a privileged container in every kind of pod template: Jobs, CronJobs, PodTemplates, ReplicationControllers', async () => {
+    const podSpec = (privileged: boolean) => ({
+      restartPolicy: 'Never',
+      containers: [{ name: 'c', image: 'busybox', securityContext: { privileged } }],
+    });
+    const template = (privileged: boolean) => ({ metadata: { labels: { app: 't' } }, spec: podSpec(privileged) });
+    const kinds: [string, string, (name: string, privileged: boolean) => object, string][] = [
+      [
+        '/apis/batch/v1/namespaces/default/jobs',
+        'Job',
+        (name, p) => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name }, spec: { template: template(p) } }),
+        'spec.template.spec.containers[0].securityContext.privileged',
+      ],
+      [
+        '/apis/batch/v1/namespaces/default/cronjobs',
+        'CronJob',
+        (name, p) => ({
+          apiVersion: 'batch/v1',
+          kind: 'CronJob',
+          metadata: { name },
+          spec: { schedule: '*/5 * * * *', jobTemplate: { spec: { template: template(p) } } },
+        }),
+        'spec.jobTemplate.spec.template.spec.containers[0].securityContext.privileged',
+      ],
+      [
+        '/api/v1/namespaces/default/podtemplates',
+        'PodTemplate',
+        (name, p) => ({ apiVersion: 'v1', kind: 'PodTemplate', metadata: { name }, template: template(p) }),
+        'template.spec.containers[0].securityContext.privileged',
+      ],
+      [
+        '/api/v1/namespaces/default/replicationcontrollers',
+        'ReplicationController',
+        (name, p) => ({
+          apiVersion: 'v1',
+          kind: 'ReplicationController',
+          metadata: { name },
+          spec: { template: { ...template(p), spec: { ...podSpec(p), restartPolicy: 'Always' } } },
+        }),
+        'spec.template.spec.containers[0].securityContext.privileged',
+      ],
+    ];
+    for (const [path, kind, body, field] of kinds) {
+      const post = (name: string, privileged: boolean) =>
+        curl(fx, path, [
+          '-X',
+          'POST',
+          '-H',
+          'Content-Type: application/json',
+          '-d',
+          JSON.stringify(body(name, privileged)),
+        ]);
+      const refused = await post('priv', true);
+      assert.equal(refused.code, 422, `${kind}: ${refused.body}`);
+      const st = JSON.parse(refused.body);
+      assert.equal(st.details.kind, kind);
+      assert.deepEqual(
+        st.details.causes.filter((c: { reason: string }) => c.reason === 'FieldValueForbidden'),
+        [{ reason: 'FieldValueForbidden', message: 'Forbidden: disallowed by cluster policy', field }],
+        kind,
+      );
+      const ok = await post('plain', false);
+      assert.equal(ok.code, 201, `${kind}: ${ok.body}`);
+    }
+  });
 });

@@ -57,7 +57,11 @@ function validateTimeZone(tz: string | undefined): FieldError[] {
   return errs;
 }
 
-function validateCronJobSpec(spec: CronJobSpec | undefined, old: CronJobSpec | undefined): FieldError[] {
+function validateCronJobSpec(
+  spec: CronJobSpec | undefined,
+  old: CronJobSpec | undefined,
+  allowPrivileged: boolean,
+): FieldError[] {
   const s = spec ?? { schedule: '', jobTemplate: {} };
   const errs: FieldError[] = [];
   if (!s.schedule) errs.push(fieldErrors.required('spec.schedule', ''));
@@ -68,13 +72,14 @@ function validateCronJobSpec(spec: CronJobSpec | undefined, old: CronJobSpec | u
   if (policy === '') errs.push(fieldErrors.required('spec.concurrencyPolicy', ''));
   else if (!CONCURRENCY_POLICIES.includes(policy))
     errs.push(fieldErrors.notSupported('spec.concurrencyPolicy', policy, CONCURRENCY_POLICIES));
-  errs.push(...validateJobTemplateSpec(s.jobTemplate, 'spec.jobTemplate'));
+  errs.push(...validateJobTemplateSpec(s.jobTemplate, 'spec.jobTemplate', allowPrivileged));
   errs.push(...validateNonnegativeField(s.successfulJobsHistoryLimit, 'spec.successfulJobsHistoryLimit'));
   errs.push(...validateNonnegativeField(s.failedJobsHistoryLimit, 'spec.failedJobsHistoryLimit'));
   return errs;
 }
 
-export const cronJobStrategy: RESTStrategy<CronJob> = {
+/** A CronJob's strategy under --allow-privileged (`allowPrivileged` false refuses privileged templates). */
+export const cronJobStrategyFor = ({ allowPrivileged }: { allowPrivileged: boolean }): RESTStrategy<CronJob> => ({
   prepareForCreate(cj, ctx) {
     defaultCronJob(cj);
     cj.status = {};
@@ -85,7 +90,7 @@ export const cronJobStrategy: RESTStrategy<CronJob> = {
     cj.status = old.status ?? {};
   },
   validate(cj) {
-    const errs = validateCronJobSpec(cj.spec, undefined);
+    const errs = validateCronJobSpec(cj.spec, undefined, allowPrivileged);
     const name = cj.metadata.name ?? '';
     // Checked on create only, so CronJobs stored with longer names can still be updated and deleted.
     if (name.length > MAX_CRONJOB_NAME_LENGTH)
@@ -94,9 +99,9 @@ export const cronJobStrategy: RESTStrategy<CronJob> = {
       );
     return errs;
   },
-  validateUpdate: (cj, old) => validateCronJobSpec(cj.spec, old.spec),
+  validateUpdate: (cj, old) => validateCronJobSpec(cj.spec, old.spec, allowPrivileged),
   bumpsGeneration: (cj, old) => !jsonEqual(cj.spec, old.spec),
-};
+});
 
 export const cronJobStatusStrategy: SubresourceStrategy<CronJob> = {
   prepareForUpdate(cj, old) {

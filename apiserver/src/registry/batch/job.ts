@@ -23,7 +23,8 @@ function updateOptions(old: Job): JobValidationOptions {
   };
 }
 
-export const jobStrategy: RESTStrategy<Job> = {
+/** A Job's strategy under --allow-privileged (`allowPrivileged` false refuses privileged templates). */
+export const jobStrategyFor = ({ allowPrivileged }: { allowPrivileged: boolean }): RESTStrategy<Job> => ({
   prepareForCreate(job, ctx) {
     // The generic registry has given the Job its uid already: the selector is made of it.
     job.spec ??= { template: {} };
@@ -37,11 +38,11 @@ export const jobStrategy: RESTStrategy<Job> = {
     defaultJob(job);
     job.status = old.status ?? {};
   },
-  validate: (job) => validateJob(job, CREATE_OPTIONS),
-  validateUpdate: (job, old) => validateJobUpdate(job, old, updateOptions(old)),
+  validate: (job) => validateJob(job, { ...CREATE_OPTIONS, allowPrivileged }),
+  validateUpdate: (job, old) => validateJobUpdate(job, old, { ...updateOptions(old), allowPrivileged }),
   bumpsGeneration: (job, old) => !jsonEqual(job.spec, old.spec),
   selectableFields: (job) => ({ 'status.successful': String(job.status?.succeeded ?? 0) }),
-};
+});
 
 export const jobStatusStrategy: SubresourceStrategy<Job> = {
   prepareForUpdate(job, old) {

@@ -33,6 +33,8 @@ export interface JobValidationOptions {
   readonly allowInvalidLabelValueInSelector: boolean;
   /** Node affinity, node selector, tolerations, template labels, annotations and scheduling gates may change. */
   readonly allowMutableSchedulingDirectives: boolean;
+  /** --allow-privileged: false refuses privileged containers in the template, as in pods. */
+  readonly allowPrivileged?: boolean;
 }
 
 export const CREATE_OPTIONS: JobValidationOptions = {
@@ -113,7 +115,7 @@ function validateRestartPolicy(spec: JobSpec, path: string): FieldError[] {
 }
 
 /** validateJobSpec: what a Job's spec and a CronJob's job template share. */
-function validateJobSpecCommon(spec: JobSpec, path: string): FieldError[] {
+function validateJobSpecCommon(spec: JobSpec, path: string, allowPrivileged: boolean): FieldError[] {
   const errs: FieldError[] = [];
   for (const f of [
     'parallelism',
@@ -169,14 +171,14 @@ function validateJobSpecCommon(spec: JobSpec, path: string): FieldError[] {
     else errs.push(...validateSuccessPolicy(spec, `${path}.successPolicy`));
   }
   errs.push(...validatePodReplacementPolicy(spec, `${path}.podReplacementPolicy`));
-  errs.push(...validatePodTemplateSpec(spec.template, `${path}.template`));
+  errs.push(...validatePodTemplateSpec(spec.template, `${path}.template`, { allowPrivileged }));
   errs.push(...validateRestartPolicy(spec, path));
   return errs;
 }
 
 /** ValidateJobSpec: the common rules, and a selector that exists and selects the template. */
 function validateJobSpec(spec: JobSpec, path: string, opts: JobValidationOptions): FieldError[] {
-  const errs = validateJobSpecCommon(spec, path);
+  const errs = validateJobSpecCommon(spec, path, opts.allowPrivileged ?? true);
   if (!spec.selector) errs.push(fieldErrors.required(`${path}.selector`, ''));
   else
     errs.push(
@@ -225,9 +227,13 @@ export function validateJob(job: Job, opts: JobValidationOptions): FieldError[] 
 }
 
 /** ValidateJobTemplateSpec: a CronJob's jobs always get a generated selector. */
-export function validateJobTemplateSpec(tmpl: JobTemplateSpec | undefined, path: string): FieldError[] {
+export function validateJobTemplateSpec(
+  tmpl: JobTemplateSpec | undefined,
+  path: string,
+  allowPrivileged = true,
+): FieldError[] {
   const spec = tmpl?.spec ?? { template: {} };
-  const errs = validateJobSpecCommon(spec, `${path}.spec`);
+  const errs = validateJobSpecCommon(spec, `${path}.spec`, allowPrivileged);
   if (spec.selector)
     errs.push(
       fieldErrors.invalid(`${path}.spec.selector`, goLabelSelector(spec.selector), '`selector` will be auto-generated'),

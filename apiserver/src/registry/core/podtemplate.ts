@@ -7,18 +7,20 @@ import { validatePodTemplateSpec } from '../../validation/podtemplate.js';
 import type { RESTStrategy } from '../strategy.js';
 import { defaultPodTemplateSpec } from './poddefaults.js';
 
-const validate = (t: PodTemplate) => validatePodTemplateSpec(t.template, 'template');
-
-export const podTemplateStrategy: RESTStrategy<PodTemplate> = {
-  prepareForCreate(t) {
-    t.template ??= {};
-    defaultPodTemplateSpec(t.template.spec);
-  },
-  prepareForUpdate(t) {
-    t.template ??= {};
-    defaultPodTemplateSpec(t.template.spec);
-  },
-  validate,
-  validateUpdate: validate,
-  bumpsGeneration: (t, old) => !jsonEqual(t.template, old.template),
-};
+/** A PodTemplate's strategy under --allow-privileged (`allowPrivileged` false refuses privileged templates). */
+export function podTemplateStrategyFor({ allowPrivileged }: { allowPrivileged: boolean }): RESTStrategy<PodTemplate> {
+  const validate = (t: PodTemplate) => validatePodTemplateSpec(t.template, 'template', { allowPrivileged });
+  return {
+    prepareForCreate(t) {
+      t.template ??= {};
+      defaultPodTemplateSpec(t.template.spec);
+    },
+    prepareForUpdate(t) {
+      t.template ??= {};
+      defaultPodTemplateSpec(t.template.spec);
+    },
+    validate,
+    validateUpdate: validate,
+    bumpsGeneration: (t, old) => !jsonEqual(t.template, old.template),
+  };
+}
