@@ -51,7 +51,9 @@ export function validateDomainPrefixedPath(field: string, value: string): FieldE
   return errs;
 }
 
-const CIDR_ERROR = 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)';
+/** apimachinery's messages for a value that is no IP address or no CIDR at all. */
+export const IP_ERROR = 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)';
+export const CIDR_ERROR = 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)';
 
 /** netutils.ParseCIDRSloppy: the network, or undefined when the value is not a CIDR. */
 export function parseCidrSloppy(value: string): Cidr | undefined {

@@ -4,9 +4,7 @@
 import { isIP } from 'node:net';
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
 import { bigToIp, ipToBig } from '@mkube/shared/net';
-
-const IP_ERROR = 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)';
-const CIDR_ERROR = 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)';
+import { CIDR_ERROR, IP_ERROR } from './formats.js';
 
 const V4_SLOPPY = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
@@ -61,15 +59,11 @@ export const ipAddressNameErrors = (name: string): string[] => isValidIP('', nam
  * no leading zeros, no IPv4-mapped address, no host bits; and written canonically.
  */
 export function isValidCIDR(field: string, value: string): FieldError[] {
-  const slash = value.indexOf('/');
-  const addr = slash < 0 ? undefined : parseSloppy(value.slice(0, slash));
-  const prefixText = slash < 0 ? '' : value.slice(slash + 1);
-  const bits = addr?.family === 4 ? 32 : 128;
-  if (!addr || !/^\d+$/.test(prefixText) || Number(prefixText) > bits) {
-    return [fieldErrors.invalid(field, value, CIDR_ERROR)];
-  }
+  const parsed = parseCidrParts(value);
+  if (!parsed) return [fieldErrors.invalid(field, value, CIDR_ERROR)];
+  const { addr, prefixText } = parsed;
   const prefix = Number(prefixText);
-  const host = BigInt(bits - prefix);
+  const host = BigInt((addr.family === 4 ? 32 : 128) - prefix);
   const network = (addr.n >> host) << host;
   if (addr.leadingZeros || (prefixText.length > 1 && prefixText.startsWith('0'))) {
     return [fieldErrors.invalid(field, value, 'must not have leading 0s in IP or prefix length')];
@@ -86,10 +80,15 @@ export function isValidCIDR(field: string, value: string): FieldError[] {
 
 /** The family of a CIDR that IsValidCIDR's sloppy parse takes, else undefined (netutils.IPFamilyOfCIDRString). */
 export function cidrFamily(value: string): 4 | 6 | undefined {
+  return parseCidrParts(value)?.addr.family;
+}
+
+/** net.ParseCIDR: an address (sloppily parsed) and a decimal prefix within its family's bits. */
+function parseCidrParts(value: string): { addr: Parsed; prefixText: string } | undefined {
   const slash = value.indexOf('/');
   if (slash < 0) return undefined;
   const addr = parseSloppy(value.slice(0, slash));
-  const prefix = value.slice(slash + 1);
-  if (!addr || !/^\d+$/.test(prefix) || Number(prefix) > (addr.family === 4 ? 32 : 128)) return undefined;
-  return addr.family;
+  const prefixText = value.slice(slash + 1);
+  if (!addr || !/^\d+$/.test(prefixText) || Number(prefixText) > (addr.family === 4 ? 32 : 128)) return undefined;
+  return { addr, prefixText };
 }

@@ -5,6 +5,7 @@ import type { EndpointPort, EndpointSubset, Endpoints, Service, ServicePort } fr
 import { type FieldError, fieldErrors } from '@mkube/shared/apierrors';
 import { canonicalIp, specialIpProblem } from '@mkube/shared/net';
 import { isDNS1123Label, isDNS1123Subdomain, isValidPortName } from '@mkube/shared/selectors';
+import { IP_ERROR } from './formats.js';
 import { nameIsDNS1035Label, nameIsDNSSubdomain } from './names.js';
 import { validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './objectmeta.js';
 
@@ -16,7 +17,6 @@ const TRAFFIC_POLICIES = ['Cluster', 'Local'] as const;
 const IP_FAMILIES = ['IPv4', 'IPv6'] as const;
 const IP_FAMILY_POLICIES = ['PreferDualStack', 'RequireDualStack', 'SingleStack'] as const;
 const MAX_CLIENT_IP_TIMEOUT = 86400;
-const IP_EXAMPLE = 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)';
 
 const isPortNumber = (p: unknown): boolean => Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535;
 
@@ -77,7 +77,7 @@ function validateClusterIPs(svc: Service): FieldError[] {
         errs.push(fieldErrors.invalid(`spec.clusterIPs[${i}]`, ip, 'must be empty when the first value is "None"'));
       return;
     }
-    if (!canonicalIp(ip)) errs.push(fieldErrors.invalid(`spec.clusterIPs[${i}]`, ip, IP_EXAMPLE));
+    if (!canonicalIp(ip)) errs.push(fieldErrors.invalid(`spec.clusterIPs[${i}]`, ip, IP_ERROR));
   });
   for (const [i, f] of (spec.ipFamilies ?? []).entries()) {
     if (!(IP_FAMILIES as readonly string[]).includes(f))
@@ -166,7 +166,7 @@ export function validateService(svc: Service): FieldError[] {
     errs.push(fieldErrors.required('spec.internalTrafficPolicy'));
   }
   (spec.externalIPs ?? []).forEach((ip, i) => {
-    if (!canonicalIp(ip)) errs.push(fieldErrors.invalid(`spec.externalIPs[${i}]`, ip, IP_EXAMPLE));
+    if (!canonicalIp(ip)) errs.push(fieldErrors.invalid(`spec.externalIPs[${i}]`, ip, IP_ERROR));
   });
   return errs;
 }
@@ -201,7 +201,7 @@ function validateSubset(ss: EndpointSubset, path: string): FieldError[] {
   if (addresses.length === 0) errs.push(fieldErrors.required(path, 'must specify `addresses` or `notReadyAddresses`'));
   for (const [a, p] of addresses) {
     if (!canonicalIp(a.ip ?? '')) {
-      errs.push(fieldErrors.invalid(`${p}.ip`, a.ip, IP_EXAMPLE));
+      errs.push(fieldErrors.invalid(`${p}.ip`, a.ip, IP_ERROR));
       continue;
     }
     // Endpoints pointing at node-local addresses would let a Service's clients reach the node itself.

@@ -13,14 +13,13 @@ import {
 import { type FieldError, fieldErrors, GoSyntax } from '@mkube/shared/apierrors';
 import { canonicalIp } from '@mkube/shared/net';
 import { isDNS1123Subdomain, isValidPortName } from '@mkube/shared/selectors';
-import { hostErrors, isIPAddress, isValidPortNum } from '../../validation/formats.js';
+import { hostErrors, IP_ERROR, isIPAddress, isValidPortNum } from '../../validation/formats.js';
 import { isValidPathSegmentName, nameIsDNS1035Label, nameIsDNSSubdomain } from '../../validation/names.js';
 
 /** sets.NewString(...).List(): sorted. */
 const PATH_TYPES = ['Exact', 'ImplementationSpecific', 'Prefix'];
 const INVALID_PATH_SEQUENCES = ['//', '/./', '/../', '%2f', '%2F'];
 const INVALID_PATH_SUFFIXES = ['/..', '/.'];
-const IP_ERROR = 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)';
 
 interface Options {
   /** The stored Ingress already had a TLS secretName that is not a valid name. */
